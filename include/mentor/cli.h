@@ -1,0 +1,59 @@
+/* cli: the scripting face of mentor. Every command is a function
+ * `int cli_NAME(struct cli *c, int argc, char **argv)` that returns the process
+ * exit code: CLI_OK (0) success, CLI_ERR (1) runtime error, CLI_USAGE (2)
+ * usage error. argv[0] is the command name. Errors go to stderr on one line,
+ * through cli_error(). Commands live in src/cli_<area>.c. */
+#ifndef MENTOR_CLI_H
+#define MENTOR_CLI_H
+
+#include <stdio.h>
+
+#include "mentor/util.h"
+
+struct store;
+
+enum { CLI_OK = 0, CLI_ERR = 1, CLI_USAGE = 2 };
+
+/* The application context created in main and passed down. */
+struct cli {
+	const char *db_flag; /* --db PATH given before the command, or NULL */
+	const char *db_path; /* resolved workspace path (never NULL) */
+	FILE *out;           /* stdout */
+	FILE *errf;          /* stderr */
+	int err_tty;         /* stderr is a terminal (progress bars) */
+	int out_tty;
+};
+
+/* Print "mentor: MSG" on one line to stderr; returns code. */
+int cli_error(struct cli *c, int code, const char *fmt, ...) MENTOR_PRINTF(3, 4);
+/* Open the workspace (creating it) or print the error; NULL on failure. */
+struct store *cli_open_store(struct cli *c);
+/* 1 if argv has --help or -h. */
+int cli_wants_help(int argc, char **argv);
+/* Location of bundled data (sample_datasets/, themes/, prompts/):
+ * $MENTOR_DATA_DIR if set, else the source tree the binary was built from.
+ * Borrowed string. */
+const char *cli_data_dir(void);
+/* Write s as a JSON string literal (quoted, escaped) to f; NULL writes null. */
+void cli_json_str(FILE *f, const char *s);
+
+/* Commands (one line each in `mentor --help`). */
+int cli_import(struct cli *c, int argc, char **argv);
+int cli_datasets(struct cli *c, int argc, char **argv);
+int cli_items(struct cli *c, int argc, char **argv);
+int cli_show(struct cli *c, int argc, char **argv);
+int cli_sample(struct cli *c, int argc, char **argv);
+int cli_init(struct cli *c, int argc, char **argv);
+int cli_explain(struct cli *c, int argc, char **argv);
+int cli_explanations(struct cli *c, int argc, char **argv);
+int cli_calls(struct cli *c, int argc, char **argv);
+int cli_review(struct cli *c, int argc, char **argv);
+int cli_train(struct cli *c, int argc, char **argv);
+int cli_runs(struct cli *c, int argc, char **argv);
+int cli_eval(struct cli *c, int argc, char **argv);
+int cli_predict(struct cli *c, int argc, char **argv);
+int cli_stop(struct cli *c, int argc, char **argv);
+/* The full-screen workbench (src/tui_app.c); also what `mentor` alone runs. */
+int cli_tui(struct cli *c, int argc, char **argv);
+
+#endif

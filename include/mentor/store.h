@@ -1,0 +1,252 @@
+/* store: the SQLite workspace. One file holds datasets, items, LLM calls,
+ * explanations and their review trail, training runs, metrics and predictions.
+ * Every SQL statement of the project lives behind this header; callers see
+ * typed rows. One `struct store` is one connection: each thread opens its own.
+ *
+ * Sources: src/store.c (open, schema, migrations, transactions, settings),
+ * src/store_item.c (datasets, items), src/store_expl.c (llm calls,
+ * explanations, decisions), src/store_run.c (runs, metrics, predictions). */
+#ifndef MENTOR_STORE_H
+#define MENTOR_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct sqlite3;
+struct store;
+
+/* Schema version written by this build (PRAGMA user_version). */
+#define STORE_SCHEMA_VERSION 2
+
+/* Where the workspace is when nothing says otherwise. */
+#define STORE_DEFAULT_PATH "mentor.db"
+
+/* Resolve the workspace path: `flag` (from --db) if set, else $MENTOR_DB,
+ * else STORE_DEFAULT_PATH. Borrowed pointer, no allocation. */
+const char *store_default_path(const char *flag);
+
+/* Open (creating if needed) and migrate the workspace at path. WAL mode,
+ * foreign keys on, busy timeout 5 s. A file from a newer mentor is refused.
+ * Returns a handle (caller frees with store_close) or NULL with err set. */
+struct store *store_open(const char *path, char *err);
+/* Open without creating: fails if the file does not exist. */
+struct store *store_open_existing(const char *path, char *err);
+void store_close(struct store *st);
+
+/* The raw connection, for modules' tests only. Borrowed. */
+struct sqlite3 *store_db(struct store *st);
+const char *store_path(const struct store *st);
+/* user_version of the open file (after migration: STORE_SCHEMA_VERSION). */
+int store_schema_version(struct store *st);
+
+/* Explicit transactions (BEGIN IMMEDIATE). Nested calls are counted: only the
+ * outermost begin/commit touch SQLite; a rollback at any depth rolls back the
+ * whole and makes the enclosing commits fail. */
+int store_begin(struct store *st, char *err);
+int store_commit(struct store *st, char *err);
+void store_rollback(struct store *st);
+
+/* Key/value settings that survive a restart (UI position, filters...).
+ * store_setting_get returns a heap copy (caller frees) or NULL if unset. */
+int store_setting_set(struct store *st, const char *key, const char *value, char *err);
+char *store_setting_get(struct store *st, const char *key);
+
+/* ---------------------------------------------------------------- datasets */
+
+struct store_dataset {
+	int64_t id;
+	char *name;
+	char *source;      /* file it was imported from, or "sample:TASK" */
+	char *format;      /* gsm8k, csqa, strategyqa, obqa, aqua, svamp, generic, sample */
+	char *source_hash; /* sha256 of the imported bytes and options */
+	int64_t created_at;
+	int64_t n_train, n_dev, n_test; /* item counts per split */
+};
+void store_dataset_release(struct store_dataset *d);
+
+/* Look up by name. Returns 0 and fills d (release with store_dataset_release),
+ * MENTOR_ENOTFOUND, or MENTOR_ERR. */
+int store_dataset_get(struct store *st, const char *name, struct store_dataset *d, char *err);
+int store_dataset_get_id(struct store *st, int64_t id, struct store_dataset *d, char *err);
+/* All datasets ordered by name; *out is a heap array (free each with
+ * store_dataset_release, then free(*out)). */
+int store_dataset_list(struct store *st, struct store_dataset **out, size_t *n, char *err);
+/* Create the dataset, or return the id of the existing one of that name
+ * (its source, format and hash are updated). */
+int store_dataset_upsert(struct store *st, const char *name, const char *source,
+			 const char *format, const char *source_hash, int64_t *id, char *err);
+/* Delete a dataset and everything hanging from it. */
+int store_dataset_delete(struct store *st, int64_t id, char *err);
+
+/* ------------------------------------------------------------------- items */
+
+/* Answer types, stored as text. */
+#define STORE_ANS_MC "mc"
+#define STORE_ANS_YESNO "yesno"
+#define STORE_ANS_NUMBER "number"
+#define STORE_ANS_TEXT "text"
+
+struct store_item {
+	int64_t id;
+	int64_t dataset_id;
+	char *split;          /* train | dev | test */
+	char *ext_id;         /* id in the source file (or line number) */
+	char *question;
+	char *choices_json;   /* JSON array [{"label":"A","text":"..."}] or NULL */
+	char *answer;         /* normalised gold answer: "B", "yes", "18", text */
+	char *answer_type;    /* STORE_ANS_* */
+	char *gold_rationale; /* or NULL */
+	char *trace_json;     /* solution trace of generated items, or NULL */
+	char *meta_json;      /* everything else from the source record, or NULL */
+};
+void store_item_release(struct store_item *it);
+
+/* Insert or update (by dataset_id + ext_id) one item; it->id is set.
+ * Call inside store_begin/store_commit for bulk loads. */
+int store_item_upsert(struct store *st, struct store_item *it, char *err);
+int store_item_get(struct store *st, int64_t id, struct store_item *it, char *err);
+
+/* A filter over items, as the Items screen and `mentor items` use it.
+ * Zero-initialise, then set what matters. Strings are borrowed. */
+struct store_item_filter {
+	int64_t dataset_id;   /* 0 = all datasets */
+	const char *split;    /* NULL = any */
+	const char *search;   /* substring of question (case-insensitive ASCII), NULL = any */
+	const char *review;   /* explanation status present: pending|accepted|rejected|flagged|none */
+	const char *mode;     /* has an explanation of this mode: cot|rp|crop */
+	int correct;          /* -1 any, 0 has a wrong explanation, 1 has a correct one */
+	int leaked;           /* -1 any, 1 has a leaked explanation */
+};
+void store_item_filter_init(struct store_item_filter *f);
+
+/* Count and page through items matching f, ordered by id. Paging is keyset
+ * based when after_id > 0 (fast at any depth), else by offset.
+ * *out is a heap array of n items (release each, then free(*out)). */
+int store_item_count(struct store *st, const struct store_item_filter *f, int64_t *count, char *err);
+int store_item_page(struct store *st, const struct store_item_filter *f, int64_t offset,
+		    int64_t after_id, int limit, struct store_item **out, size_t *n, char *err);
+/* Position (0-based) of item id within the filtered list, or -1. */
+int store_item_index(struct store *st, const struct store_item_filter *f, int64_t id,
+		     int64_t *index, char *err);
+
+/* ------------------------------------------------- LLM calls (store_expl.c) */
+
+struct store_call {
+	int64_t id;
+	char *cache_key;     /* sha256 of provider, model, request parameters */
+	char *provider;
+	char *model;
+	char *request_json;  /* the request body, never any header or secret */
+	char *response_text; /* raw response body (or assembled stream) */
+	char *status;        /* ok | error | cancelled */
+	int http_code;
+	char *error;
+	int64_t tokens_in, tokens_out;
+	int tokens_estimated; /* 1 when the provider gave no usage */
+	int64_t latency_ms;
+	double cost;          /* in the price unit of the config (USD) */
+	int64_t created_at;
+};
+void store_call_release(struct store_call *c);
+int store_call_insert(struct store *st, struct store_call *c, char *err);
+/* Latest successful call with this cache key: 0, MENTOR_ENOTFOUND or MENTOR_ERR. */
+int store_call_find(struct store *st, const char *cache_key, struct store_call *c, char *err);
+int store_call_list(struct store *st, struct store_call **out, size_t *n, char *err);
+
+/* ---------------------------------------------- explanations (store_expl.c) */
+
+#define STORE_MODE_COT "cot"
+#define STORE_MODE_RP "rp"
+#define STORE_MODE_CROP "crop"
+
+struct store_expl {
+	int64_t id;
+	int64_t item_id;
+	char *mode;          /* cot | rp | crop */
+	char *path;          /* which prompt produced the text: cot | rp (crop: either) */
+	char *provider;
+	char *model;
+	int64_t call_id;     /* 0 if none */
+	int64_t attempt_of;  /* crop: id of the kept COTE attempt, else 0 */
+	char *text;          /* explanation as generated */
+	char *parsed_answer; /* normalised, NULL when unparsable */
+	int correct;         /* 1, 0, or -1 unknown */
+	int leaked;          /* 1 if the explanation merely restates the hint */
+	char *status;        /* pending | accepted | rejected | flagged */
+	char *reviewer;
+	int64_t decided_at;
+	char *edited_text;   /* operator's edit, or NULL */
+	int64_t tokens_in, tokens_out, latency_ms; /* copied from the call for display */
+	double cost;
+	int64_t created_at;
+};
+void store_expl_release(struct store_expl *e);
+int store_expl_insert(struct store *st, struct store_expl *e, char *err);
+int store_expl_get(struct store *st, int64_t id, struct store_expl *e, char *err);
+/* All explanations of one item, newest first per mode. */
+int store_expl_for_item(struct store *st, int64_t item_id, struct store_expl **out, size_t *n, char *err);
+
+/* Review: set the status (accepted|rejected|flagged|pending), record a
+ * decision row with the previous status, in one transaction. */
+int store_expl_decide(struct store *st, int64_t expl_id, const char *action,
+		      const char *reviewer, char *err);
+/* Store an edit of the text (audit row "edit"). */
+int store_expl_edit(struct store *st, int64_t expl_id, const char *text,
+		    const char *reviewer, char *err);
+/* Undo the latest decision not yet undone (any explanation when expl_id is 0):
+ * restores the previous status/text, marks the decision undone. Fills
+ * *undone_expl with the explanation affected; MENTOR_ENOTFOUND if none. */
+int store_decision_undo(struct store *st, int64_t expl_id, int64_t *undone_expl, char *err);
+
+/* ------------------------------------- runs, metrics, predictions (store_run.c) */
+
+struct store_run {
+	int64_t id;
+	int64_t dataset_id;
+	char *name;        /* short label shown in legends */
+	char *variant;     /* baseline | mt-re | mt-ra | mt-cot */
+	double alpha;
+	char *source;      /* accepted | cot | rp | crop | gold */
+	char *kind;        /* internal | external */
+	char *config_json; /* every knob of the run */
+	char *status;      /* queued | running | stopped | done | failed */
+	char *error;
+	int64_t pid;       /* process running it, 0 if none */
+	int64_t started_at, ended_at;
+	char *checkpoint;  /* path of the latest checkpoint */
+	int64_t step, total_steps;
+};
+void store_run_release(struct store_run *r);
+int store_run_insert(struct store *st, struct store_run *r, char *err);
+int store_run_update(struct store *st, const struct store_run *r, char *err);
+int store_run_get(struct store *st, int64_t id, struct store_run *r, char *err);
+int store_run_list(struct store *st, struct store_run **out, size_t *n, char *err);
+int store_run_delete(struct store *st, int64_t id, char *err);
+
+/* One metric point; metric names: loss, loss_ans, loss_exp, val_loss, lr, tok_s. */
+int store_metric_add(struct store *st, int64_t run_id, int64_t step, double t,
+		     const char *name, double value, char *err);
+struct store_metric {
+	int64_t step;
+	double t;      /* seconds since the run started */
+	double value;
+};
+/* Points of one metric with step > after_step, in step order (heap array). */
+int store_metric_get(struct store *st, int64_t run_id, const char *name, int64_t after_step,
+		     struct store_metric **out, size_t *n, char *err);
+
+struct store_pred {
+	int64_t run_id;
+	int64_t item_id;
+	char *split;
+	char *answer;      /* direct answer (answer task), normalised */
+	int correct;
+	char *cot_text;    /* generated explanation, NULL for baseline / MT-Re */
+	char *cot_answer;  /* answer read from the explanation */
+	int cot_correct;   /* -1 when not applicable */
+};
+void store_pred_release(struct store_pred *p);
+int store_pred_put(struct store *st, const struct store_pred *p, char *err);
+int store_pred_list(struct store *st, int64_t run_id, struct store_pred **out, size_t *n, char *err);
+
+#endif

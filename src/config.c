@@ -1,0 +1,2 @@
+/* config: being written. */
+typedef int mentor_config_placeholder;

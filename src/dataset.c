@@ -1,0 +1,2 @@
+/* dataset: being written. */
+typedef int mentor_dataset_placeholder;

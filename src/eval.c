@@ -1,0 +1,2 @@
+/* eval: being written. */
+typedef int mentor_eval_placeholder;

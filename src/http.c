@@ -1,0 +1,2 @@
+/* http: being written. */
+typedef int mentor_http_placeholder;

@@ -1,0 +1,95 @@
+/* main: global options (--db, --help, --version) and the command table.
+ * Each command is implemented in src/cli_<area>.c; `mentor` alone opens the
+ * workbench. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "mentor/cli.h"
+#include "mentor/store.h"
+
+struct command {
+	const char *name;
+	int (*fn)(struct cli *, int, char **);
+	const char *summary;
+};
+
+static const struct command commands[] = {
+	{"tui", cli_tui, "open the full-screen workbench (the default)"},
+	{"init", cli_init, "create the workspace and load the bundled sample datasets"},
+	{"import", cli_import, "import a dataset file (JSONL, JSON, CSV)"},
+	{"datasets", cli_datasets, "list datasets with counts per split"},
+	{"items", cli_items, "list the items of a dataset"},
+	{"show", cli_show, "show one item with its explanations"},
+	{"sample", cli_sample, "generate a synthetic task dataset"},
+	{"explain", cli_explain, "ask the teacher for explanations (cot, rp, crop)"},
+	{"explanations", cli_explanations, "list explanations of a dataset"},
+	{"calls", cli_calls, "list LLM calls with token and cost totals"},
+	{"review", cli_review, "accept, reject or flag an explanation"},
+	{"train", cli_train, "train a small model (baseline, mt-re, mt-ra, mt-cot)"},
+	{"runs", cli_runs, "list training runs"},
+	{"eval", cli_eval, "evaluate a run on a split"},
+	{"predict", cli_predict, "ask a trained model a question"},
+	{"stop", cli_stop, "stop a running training run"},
+};
+
+static void usage(FILE *f)
+{
+	fputs("usage: mentor [--db PATH] [COMMAND [ARGS...]]\n\n"
+	      "A terminal workbench for teaching small models to reason with\n"
+	      "explanations written by large ones. With no command, opens the\n"
+	      "workbench on the workspace (default ./mentor.db, or $MENTOR_DB).\n\n"
+	      "commands:\n", f);
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		fprintf(f, "  %-13s %s\n", commands[i].name, commands[i].summary);
+	fputs("\nglobal options:\n"
+	      "  --db PATH     workspace file (overrides $MENTOR_DB)\n"
+	      "  --version     print the version\n"
+	      "  -h, --help    this help; `mentor COMMAND --help` for a command\n\n"
+	      "exit status: 0 success, 1 runtime error, 2 usage error\n", f);
+}
+
+int main(int argc, char **argv)
+{
+	struct cli c = {0};
+	c.out = stdout;
+	c.errf = stderr;
+	c.err_tty = isatty(STDERR_FILENO);
+	c.out_tty = isatty(STDOUT_FILENO);
+
+	int i = 1;
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		if (!strcmp(argv[i], "--db")) {
+			if (i + 1 >= argc)
+				return cli_error(&c, CLI_USAGE, "option '--db' needs a path");
+			c.db_flag = argv[++i];
+		} else if (!strncmp(argv[i], "--db=", 5)) {
+			c.db_flag = argv[i] + 5;
+		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			usage(stdout);
+			return CLI_OK;
+		} else if (!strcmp(argv[i], "--version")) {
+			printf("mentor %s\n", MENTOR_VERSION);
+			return CLI_OK;
+		} else {
+			fprintf(stderr, "mentor: unknown option '%s'\n", argv[i]);
+			usage(stderr);
+			return CLI_USAGE;
+		}
+	}
+	c.db_path = store_default_path(c.db_flag);
+
+	if (i >= argc) {
+		char *tui_argv[] = {"tui", NULL};
+		return cli_tui(&c, 1, tui_argv);
+	}
+	for (size_t k = 0; k < sizeof commands / sizeof commands[0]; k++)
+		if (!strcmp(argv[i], commands[k].name))
+			return commands[k].fn(&c, argc - i, argv + i);
+	if (!strcmp(argv[i], "help")) {
+		usage(stdout);
+		return CLI_OK;
+	}
+	return cli_error(&c, CLI_USAGE, "unknown command '%s'; see 'mentor --help'", argv[i]);
+}

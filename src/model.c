@@ -1,0 +1,2 @@
+/* model: being written. */
+typedef int mentor_model_placeholder;

@@ -1,0 +1,2 @@
+/* prompt: being written. */
+typedef int mentor_prompt_placeholder;

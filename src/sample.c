@@ -1,0 +1,2 @@
+/* sample: being written. */
+typedef int mentor_sample_placeholder;

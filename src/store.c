@@ -1,0 +1,358 @@
+/* store: opening the workspace, the schema and its forward migrations,
+ * transactions and settings. Typed queries live in store_item.c,
+ * store_expl.c and store_run.c. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "store_int.h"
+
+/* Each entry migrates from version i to i+1. Append only: never edit a
+ * migration that has shipped; add a new one. */
+static const char *const migrations[] = {
+	/* 0 -> 1: the first schema */
+	"CREATE TABLE dataset("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL UNIQUE,"
+	"  source TEXT NOT NULL,"
+	"  format TEXT NOT NULL,"
+	"  source_hash TEXT,"
+	"  created_at INTEGER NOT NULL);"
+	"CREATE TABLE item("
+	"  id INTEGER PRIMARY KEY,"
+	"  dataset_id INTEGER NOT NULL REFERENCES dataset(id) ON DELETE CASCADE,"
+	"  split TEXT NOT NULL CHECK(split IN ('train','dev','test')),"
+	"  ext_id TEXT NOT NULL,"
+	"  question TEXT NOT NULL,"
+	"  choices_json TEXT,"
+	"  answer TEXT NOT NULL,"
+	"  answer_type TEXT NOT NULL CHECK(answer_type IN ('mc','yesno','number','text')),"
+	"  gold_rationale TEXT,"
+	"  trace_json TEXT,"
+	"  meta_json TEXT,"
+	"  UNIQUE(dataset_id, ext_id));"
+	"CREATE INDEX item_by_split ON item(dataset_id, split, id);"
+	"CREATE TABLE llm_call("
+	"  id INTEGER PRIMARY KEY,"
+	"  cache_key TEXT NOT NULL,"
+	"  provider TEXT NOT NULL,"
+	"  model TEXT NOT NULL,"
+	"  request_json TEXT NOT NULL,"
+	"  response_text TEXT,"
+	"  status TEXT NOT NULL CHECK(status IN ('ok','error','cancelled')),"
+	"  http_code INTEGER,"
+	"  error TEXT,"
+	"  tokens_in INTEGER NOT NULL DEFAULT 0,"
+	"  tokens_out INTEGER NOT NULL DEFAULT 0,"
+	"  tokens_estimated INTEGER NOT NULL DEFAULT 0,"
+	"  latency_ms INTEGER NOT NULL DEFAULT 0,"
+	"  cost REAL NOT NULL DEFAULT 0,"
+	"  created_at INTEGER NOT NULL);"
+	"CREATE INDEX llm_call_by_key ON llm_call(cache_key, status);"
+	"CREATE TABLE explanation("
+	"  id INTEGER PRIMARY KEY,"
+	"  item_id INTEGER NOT NULL REFERENCES item(id) ON DELETE CASCADE,"
+	"  mode TEXT NOT NULL CHECK(mode IN ('cot','rp','crop')),"
+	"  path TEXT NOT NULL CHECK(path IN ('cot','rp')),"
+	"  provider TEXT NOT NULL,"
+	"  model TEXT NOT NULL,"
+	"  call_id INTEGER REFERENCES llm_call(id) ON DELETE SET NULL,"
+	"  attempt_of INTEGER REFERENCES explanation(id) ON DELETE SET NULL,"
+	"  text TEXT NOT NULL,"
+	"  parsed_answer TEXT,"
+	"  correct INTEGER,"
+	"  leaked INTEGER NOT NULL DEFAULT 0,"
+	"  status TEXT NOT NULL DEFAULT 'pending'"
+	"    CHECK(status IN ('pending','accepted','rejected','flagged')),"
+	"  reviewer TEXT,"
+	"  decided_at INTEGER,"
+	"  edited_text TEXT,"
+	"  created_at INTEGER NOT NULL);"
+	"CREATE INDEX explanation_by_item ON explanation(item_id, mode);"
+	"CREATE TABLE decision("
+	"  id INTEGER PRIMARY KEY,"
+	"  explanation_id INTEGER NOT NULL REFERENCES explanation(id) ON DELETE CASCADE,"
+	"  action TEXT NOT NULL CHECK(action IN ('accept','reject','flag','pending','edit')),"
+	"  prev_status TEXT NOT NULL,"
+	"  prev_text TEXT,"
+	"  reviewer TEXT,"
+	"  at INTEGER NOT NULL,"
+	"  undone INTEGER NOT NULL DEFAULT 0);"
+	"CREATE INDEX decision_by_expl ON decision(explanation_id);"
+	"CREATE TABLE run("
+	"  id INTEGER PRIMARY KEY,"
+	"  dataset_id INTEGER NOT NULL REFERENCES dataset(id) ON DELETE CASCADE,"
+	"  variant TEXT NOT NULL CHECK(variant IN ('baseline','mt-re','mt-ra','mt-cot')),"
+	"  alpha REAL NOT NULL,"
+	"  source TEXT NOT NULL,"
+	"  config_json TEXT NOT NULL,"
+	"  status TEXT NOT NULL"
+	"    CHECK(status IN ('queued','running','stopped','done','failed')),"
+	"  error TEXT,"
+	"  started_at INTEGER,"
+	"  ended_at INTEGER,"
+	"  checkpoint TEXT,"
+	"  step INTEGER NOT NULL DEFAULT 0,"
+	"  total_steps INTEGER NOT NULL DEFAULT 0);"
+	"CREATE TABLE metric("
+	"  run_id INTEGER NOT NULL REFERENCES run(id) ON DELETE CASCADE,"
+	"  name TEXT NOT NULL,"
+	"  step INTEGER NOT NULL,"
+	"  t REAL NOT NULL,"
+	"  value REAL NOT NULL,"
+	"  PRIMARY KEY(run_id, name, step)) WITHOUT ROWID;"
+	"CREATE TABLE prediction("
+	"  run_id INTEGER NOT NULL REFERENCES run(id) ON DELETE CASCADE,"
+	"  item_id INTEGER NOT NULL REFERENCES item(id) ON DELETE CASCADE,"
+	"  split TEXT NOT NULL,"
+	"  answer TEXT,"
+	"  correct INTEGER NOT NULL,"
+	"  cot_text TEXT,"
+	"  cot_answer TEXT,"
+	"  cot_correct INTEGER NOT NULL DEFAULT -1,"
+	"  PRIMARY KEY(run_id, item_id));",
+
+	/* 1 -> 2: settings that survive a restart, run names, external runs and
+	 * the process that runs a run */
+	"CREATE TABLE setting(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+	"ALTER TABLE run ADD COLUMN name TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE run ADD COLUMN kind TEXT NOT NULL DEFAULT 'internal';"
+	"ALTER TABLE run ADD COLUMN pid INTEGER NOT NULL DEFAULT 0;"
+	"CREATE INDEX explanation_by_status ON explanation(status, item_id);",
+};
+
+_Static_assert(sizeof migrations / sizeof migrations[0] == STORE_SCHEMA_VERSION,
+	       "one migration per schema version");
+
+const char *store_default_path(const char *flag)
+{
+	if (flag && *flag)
+		return flag;
+	const char *env = getenv("MENTOR_DB");
+	if (env && *env)
+		return env;
+	return STORE_DEFAULT_PATH;
+}
+
+int store_fail(struct store *st, char *err, const char *what)
+{
+	return util_err(err, "%s: %s", what, st && st->db ? sqlite3_errmsg(st->db) : "no database");
+}
+
+int store_prepare(struct store *st, const char *sql, sqlite3_stmt **stmt, char *err)
+{
+	if (sqlite3_prepare_v2(st->db, sql, -1, stmt, NULL) != SQLITE_OK) {
+		*stmt = NULL;
+		return store_fail(st, err, "cannot prepare query");
+	}
+	return 0;
+}
+
+char *store_col_text(sqlite3_stmt *s, int col)
+{
+	if (sqlite3_column_type(s, col) == SQLITE_NULL)
+		return NULL;
+	const unsigned char *t = sqlite3_column_text(s, col);
+	int n = sqlite3_column_bytes(s, col);
+	return util_strndup((const char *)t, (size_t)n);
+}
+
+int store_bind_text(sqlite3_stmt *s, int idx, const char *v)
+{
+	if (!v)
+		return sqlite3_bind_null(s, idx);
+	return sqlite3_bind_text(s, idx, v, -1, SQLITE_TRANSIENT);
+}
+
+int store_exec_stmt(struct store *st, sqlite3_stmt *s, char *err, const char *what)
+{
+	int rc = sqlite3_step(s);
+	int ret = 0;
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		ret = store_fail(st, err, what);
+	sqlite3_finalize(s);
+	return ret;
+}
+
+static int exec_sql(struct store *st, const char *sql, char *err, const char *what)
+{
+	char *msg = NULL;
+	if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		util_err(err, "%s: %s", what, msg ? msg : sqlite3_errmsg(st->db));
+		sqlite3_free(msg);
+		return MENTOR_ERR;
+	}
+	return 0;
+}
+
+int store_schema_version(struct store *st)
+{
+	sqlite3_stmt *s;
+	int v = -1;
+	if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &s, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	return v;
+}
+
+static int migrate(struct store *st, char *err)
+{
+	int v = store_schema_version(st);
+	if (v < 0)
+		return util_err(err, "cannot open workspace '%s': not a mentor workspace: %s",
+				st->path, sqlite3_errmsg(st->db));
+	if (v > STORE_SCHEMA_VERSION)
+		return util_err(err,
+				"cannot open workspace '%s': it has schema version %d, this mentor "
+				"knows up to %d; upgrade mentor to open it",
+				st->path, v, STORE_SCHEMA_VERSION);
+	if (v == STORE_SCHEMA_VERSION)
+		return 0;
+	char sub[MENTOR_ERR_LEN];
+	if (exec_sql(st, "BEGIN IMMEDIATE", sub, "begin"))
+		return util_err(err, "cannot upgrade workspace '%s': %s", st->path, sub);
+	/* Re-read inside the write lock: another process may have migrated. */
+	v = store_schema_version(st);
+	for (; v < STORE_SCHEMA_VERSION; v++) {
+		char what[64];
+		snprintf(what, sizeof what, "migration %d to %d", v, v + 1);
+		if (exec_sql(st, migrations[v], sub, what))
+			goto fail;
+		char pragma[48];
+		snprintf(pragma, sizeof pragma, "PRAGMA user_version=%d", v + 1);
+		if (exec_sql(st, pragma, sub, "set version"))
+			goto fail;
+	}
+	if (exec_sql(st, "COMMIT", sub, "commit"))
+		goto fail;
+	return 0;
+fail:
+	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	return util_err(err, "cannot upgrade workspace '%s': %s", st->path, sub);
+}
+
+static struct store *open_flags(const char *path, int flags, char *err)
+{
+	struct store *st = calloc(1, sizeof *st);
+	if (!st)
+		util_oom();
+	st->path = util_strdup(path);
+	if (sqlite3_open_v2(path, &st->db, flags, NULL) != SQLITE_OK) {
+		util_err(err, "cannot open workspace '%s': %s", path,
+			 st->db ? sqlite3_errmsg(st->db) : "out of memory");
+		goto fail;
+	}
+	sqlite3_busy_timeout(st->db, 5000);
+	sqlite3_extended_result_codes(st->db, 1);
+	char sub[MENTOR_ERR_LEN];
+	/* journal_mode answers with a row; a failure here usually means the
+	 * file is not a database at all. */
+	if (exec_sql(st, "PRAGMA journal_mode=WAL", sub, "journal") ||
+	    exec_sql(st, "PRAGMA foreign_keys=ON", sub, "foreign keys") ||
+	    exec_sql(st, "PRAGMA synchronous=NORMAL", sub, "synchronous")) {
+		util_err(err, "cannot open workspace '%s': %s", path, sub);
+		goto fail;
+	}
+	if (migrate(st, err))
+		goto fail;
+	return st;
+fail:
+	store_close(st);
+	return NULL;
+}
+
+struct store *store_open(const char *path, char *err)
+{
+	return open_flags(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, err);
+}
+
+struct store *store_open_existing(const char *path, char *err)
+{
+	struct stat sb;
+	if (stat(path, &sb) != 0) {
+		util_err(err, "cannot open workspace '%s': no such file; run 'mentor init' first", path);
+		return NULL;
+	}
+	return open_flags(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, err);
+}
+
+void store_close(struct store *st)
+{
+	if (!st)
+		return;
+	if (st->db)
+		sqlite3_close_v2(st->db);
+	free(st->path);
+	free(st);
+}
+
+struct sqlite3 *store_db(struct store *st) { return st->db; }
+
+const char *store_path(const struct store *st) { return st->path; }
+
+int store_begin(struct store *st, char *err)
+{
+	if (st->tx_depth++ > 0)
+		return 0;
+	st->tx_failed = 0;
+	if (exec_sql(st, "BEGIN IMMEDIATE", err, "cannot begin transaction")) {
+		st->tx_depth = 0;
+		return MENTOR_ERR;
+	}
+	return 0;
+}
+
+int store_commit(struct store *st, char *err)
+{
+	if (st->tx_depth <= 0)
+		return util_err(err, "commit without a transaction");
+	if (--st->tx_depth > 0)
+		return st->tx_failed ? util_err(err, "transaction was rolled back") : 0;
+	if (st->tx_failed) {
+		st->tx_failed = 0;
+		return util_err(err, "transaction was rolled back");
+	}
+	if (exec_sql(st, "COMMIT", err, "cannot commit")) {
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+		return MENTOR_ERR;
+	}
+	return 0;
+}
+
+void store_rollback(struct store *st)
+{
+	if (st->tx_depth <= 0)
+		return;
+	if (!st->tx_failed)
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	st->tx_failed = 1;
+	if (--st->tx_depth == 0)
+		st->tx_failed = 0;
+}
+
+int store_setting_set(struct store *st, const char *key, const char *value, char *err)
+{
+	sqlite3_stmt *s;
+	if (store_prepare(st, "INSERT INTO setting(key, value) VALUES(?1, ?2) "
+			      "ON CONFLICT(key) DO UPDATE SET value = excluded.value", &s, err))
+		return MENTOR_ERR;
+	store_bind_text(s, 1, key);
+	store_bind_text(s, 2, value ? value : "");
+	return store_exec_stmt(st, s, err, "cannot save setting");
+}
+
+char *store_setting_get(struct store *st, const char *key)
+{
+	sqlite3_stmt *s;
+	char *v = NULL;
+	if (sqlite3_prepare_v2(st->db, "SELECT value FROM setting WHERE key = ?1", -1, &s, NULL))
+		return NULL;
+	store_bind_text(s, 1, key);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		v = store_col_text(s, 0);
+	sqlite3_finalize(s);
+	return v;
+}

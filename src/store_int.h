@@ -1,0 +1,29 @@
+/* store_int: private to the store_*.c files: the connection struct and small
+ * helpers for preparing statements and reading columns. */
+#ifndef MENTOR_STORE_INT_H
+#define MENTOR_STORE_INT_H
+
+#include <sqlite3.h>
+
+#include "mentor/store.h"
+#include "mentor/util.h"
+
+struct store {
+	sqlite3 *db;
+	char *path;
+	int tx_depth;   /* nesting of store_begin */
+	int tx_failed;  /* a nested rollback happened */
+};
+
+/* Prepare sql or fill err ("cannot prepare ...: sqlite message"). */
+int store_prepare(struct store *st, const char *sql, sqlite3_stmt **stmt, char *err);
+/* Fill err from the connection's last error with a leading context. */
+int store_fail(struct store *st, char *err, const char *what);
+/* Heap copy of a text column (NULL stays NULL). */
+char *store_col_text(sqlite3_stmt *s, int col);
+/* Bind a string or NULL, copying. */
+int store_bind_text(sqlite3_stmt *s, int idx, const char *v);
+/* Run a statement with no result rows; finalizes it. */
+int store_exec_stmt(struct store *st, sqlite3_stmt *s, char *err, const char *what);
+
+#endif

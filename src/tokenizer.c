@@ -1,0 +1,2 @@
+/* tokenizer: being written. */
+typedef int mentor_tokenizer_placeholder;

@@ -1,0 +1,2 @@
+/* train: being written. */
+typedef int mentor_train_placeholder;

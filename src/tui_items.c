@@ -1,0 +1,2 @@
+/* tui_items: being written. */
+typedef int mentor_tui_items_placeholder;

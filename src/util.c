@@ -1,0 +1,461 @@
+/* util: error messages, byte buffers, UTF-8, sizes, files, clocks, hashing
+ * and a deterministic PRNG shared by every module (see include/mentor/util.h). */
+#define _POSIX_C_SOURCE 200809L
+#include "mentor/util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+int util_verr(char *err, const char *fmt, va_list ap)
+{
+	if (err)
+		vsnprintf(err, MENTOR_ERR_LEN, fmt, ap);
+	return MENTOR_ERR;
+}
+
+int util_err(char *err, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	util_verr(err, fmt, ap);
+	va_end(ap);
+	return MENTOR_ERR;
+}
+
+static void (*oom_hook)(void);
+
+void util_set_oom_hook(void (*hook)(void)) { oom_hook = hook; }
+
+_Noreturn void util_oom(void)
+{
+	if (oom_hook)
+		oom_hook();
+	fputs("mentor: out of memory\n", stderr);
+	abort();
+}
+
+void buf_init(struct buf *b)
+{
+	b->data = NULL;
+	b->len = 0;
+	b->cap = 0;
+	b->limit = 0;
+}
+
+void buf_release(struct buf *b)
+{
+	if (!b)
+		return;
+	free(b->data);
+	b->data = NULL;
+	b->len = b->cap = 0;
+}
+
+void buf_reset(struct buf *b)
+{
+	b->len = 0;
+	if (b->data)
+		b->data[0] = '\0';
+}
+
+static int buf_grow(struct buf *b, size_t extra)
+{
+	size_t limit = b->limit ? b->limit : SIZE_MAX / 2;
+	size_t need;
+	if (util_add_size(b->len, extra, &need) || util_add_size(need, 1, &need) || need > limit + 1)
+		return MENTOR_ENOMEM;
+	if (need <= b->cap)
+		return 0;
+	size_t cap = b->cap ? b->cap : 64;
+	while (cap < need)
+		cap = cap > SIZE_MAX / 4 ? need : cap * 2;
+	char *p = realloc(b->data, cap);
+	if (!p)
+		return MENTOR_ENOMEM;
+	b->data = p;
+	b->cap = cap;
+	return 0;
+}
+
+int buf_append(struct buf *b, const void *p, size_t n)
+{
+	if (buf_grow(b, n))
+		return MENTOR_ENOMEM;
+	if (n)
+		memcpy(b->data + b->len, p, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+	return 0;
+}
+
+int buf_puts(struct buf *b, const char *s) { return buf_append(b, s, strlen(s)); }
+
+int buf_putc(struct buf *b, int c)
+{
+	char ch = (char)c;
+	return buf_append(b, &ch, 1);
+}
+
+int buf_printf(struct buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return MENTOR_ERR;
+	if (buf_grow(b, (size_t)n))
+		return MENTOR_ENOMEM;
+	va_start(ap, fmt);
+	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)n;
+	return 0;
+}
+
+char *buf_detach(struct buf *b, size_t *len)
+{
+	char *p = b->data;
+	if (!p) {
+		p = malloc(1);
+		if (!p)
+			util_oom();
+		p[0] = '\0';
+	}
+	if (len)
+		*len = b->len;
+	b->data = NULL;
+	b->len = b->cap = 0;
+	return p;
+}
+
+int util_mul_size(size_t a, size_t b, size_t *out)
+{
+	if (a && b > SIZE_MAX / a)
+		return -1;
+	*out = a * b;
+	return 0;
+}
+
+int util_add_size(size_t a, size_t b, size_t *out)
+{
+	if (a > SIZE_MAX - b)
+		return -1;
+	*out = a + b;
+	return 0;
+}
+
+int util_utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
+{
+	unsigned c = s[0];
+	if (c < 0x80) {
+		*cp = c;
+		return 1;
+	}
+	int len;
+	uint32_t v, min;
+	if ((c & 0xE0) == 0xC0) {
+		len = 2, v = c & 0x1F, min = 0x80;
+	} else if ((c & 0xF0) == 0xE0) {
+		len = 3, v = c & 0x0F, min = 0x800;
+	} else if ((c & 0xF8) == 0xF0) {
+		len = 4, v = c & 0x07, min = 0x10000;
+	} else {
+		*cp = 0xFFFD;
+		return 1;
+	}
+	if ((size_t)len > n) {
+		*cp = 0xFFFD;
+		return 1;
+	}
+	for (int i = 1; i < len; i++) {
+		if ((s[i] & 0xC0) != 0x80) {
+			*cp = 0xFFFD;
+			return 1;
+		}
+		v = (v << 6) | (s[i] & 0x3F);
+	}
+	if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF)) {
+		*cp = 0xFFFD;
+		return 1;
+	}
+	*cp = v;
+	return len;
+}
+
+int util_utf8_valid(const char *s, size_t n, int forbid_nul, size_t *bad_off)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0;
+	while (i < n) {
+		if (p[i] < 0x80) {
+			if (forbid_nul && p[i] == 0)
+				goto bad;
+			i++;
+			continue;
+		}
+		uint32_t cp;
+		int k = util_utf8_decode(p + i, n - i, &cp);
+		if (cp == 0xFFFD && k == 1)
+			goto bad;
+		i += (size_t)k;
+	}
+	return 1;
+bad:
+	if (bad_off)
+		*bad_off = i;
+	return 0;
+}
+
+char *util_read_file(const char *path, size_t max, size_t *len, char *err)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		util_err(err, "cannot open '%s': %s", path, strerror(errno));
+		return NULL;
+	}
+	struct buf b;
+	buf_init(&b);
+	b.limit = max;
+	char chunk[65536];
+	size_t n;
+	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
+		if (buf_append(&b, chunk, n)) {
+			if (b.len + n > max)
+				util_err(err, "cannot read '%s': larger than %zu bytes", path, max);
+			else
+				util_err(err, "cannot read '%s': out of memory", path);
+			goto fail;
+		}
+	}
+	if (ferror(f)) {
+		util_err(err, "cannot read '%s': %s", path, strerror(errno));
+		goto fail;
+	}
+	fclose(f);
+	return buf_detach(&b, len);
+fail:
+	fclose(f);
+	buf_release(&b);
+	return NULL;
+}
+
+int util_write_file_atomic(const char *path, const void *data, size_t n, char *err)
+{
+	struct buf tmp;
+	buf_init(&tmp);
+	if (buf_printf(&tmp, "%s.tmp.%ld", path, (long)getpid()))
+		return util_err(err, "cannot write '%s': out of memory", path);
+	int fd = open(tmp.data, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0) {
+		util_err(err, "cannot write '%s': %s", tmp.data, strerror(errno));
+		goto out_tmp;
+	}
+	const char *p = data;
+	size_t left = n;
+	while (left) {
+		ssize_t w = write(fd, p, left);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			util_err(err, "cannot write '%s': %s", tmp.data, strerror(errno));
+			goto out_unlink;
+		}
+		p += w;
+		left -= (size_t)w;
+	}
+	if (fsync(fd) != 0) {
+		util_err(err, "cannot write '%s': fsync: %s", tmp.data, strerror(errno));
+		goto out_unlink;
+	}
+	if (close(fd) != 0) {
+		fd = -1;
+		util_err(err, "cannot write '%s': %s", tmp.data, strerror(errno));
+		goto out_unlink;
+	}
+	fd = -1;
+	if (rename(tmp.data, path) != 0) {
+		util_err(err, "cannot rename '%s' to '%s': %s", tmp.data, path, strerror(errno));
+		goto out_unlink;
+	}
+	buf_release(&tmp);
+	return 0;
+out_unlink:
+	if (fd >= 0)
+		close(fd);
+	unlink(tmp.data);
+out_tmp:
+	buf_release(&tmp);
+	return MENTOR_ERR;
+}
+
+int64_t util_unix_time(void) { return (int64_t)time(NULL); }
+
+double util_mono(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+char *util_strdup(const char *s)
+{
+	if (!s)
+		return NULL;
+	return util_strndup(s, strlen(s));
+}
+
+char *util_strndup(const char *s, size_t n)
+{
+	if (!s)
+		return NULL;
+	char *p = malloc(n + 1);
+	if (!p)
+		util_oom();
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
+
+int util_parse_long(const char *s, long lo, long hi, long *out)
+{
+	if (!s || !*s)
+		return -1;
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (errno || *end || v < lo || v > hi)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int util_parse_double(const char *s, double *out)
+{
+	if (!s || !*s)
+		return -1;
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (errno || *end || !isfinite(v))
+		return -1;
+	*out = v;
+	return 0;
+}
+
+uint64_t util_fnv1a(const void *p, size_t n, uint64_t h)
+{
+	const unsigned char *s = p;
+	if (!h)
+		h = 1469598103934665603ULL;
+	for (size_t i = 0; i < n; i++) {
+		h ^= s[i];
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+/* SHA-256 after FIPS 180-4; used for cache keys and dataset content hashes. */
+static const uint32_t sha_k[64] = {
+	0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
+	0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
+	0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+	0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
+	0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+	0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+	0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+	0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
+};
+
+#define ROR(x, n) (((x) >> (n)) | ((x) << (32 - (n))))
+
+static void sha_block(uint32_t h[8], const unsigned char *p)
+{
+	uint32_t w[64];
+	for (int i = 0; i < 16; i++)
+		w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 |
+		       (uint32_t)p[4 * i + 2] << 8 | p[4 * i + 3];
+	for (int i = 16; i < 64; i++) {
+		uint32_t s0 = ROR(w[i - 15], 7) ^ ROR(w[i - 15], 18) ^ (w[i - 15] >> 3);
+		uint32_t s1 = ROR(w[i - 2], 17) ^ ROR(w[i - 2], 19) ^ (w[i - 2] >> 10);
+		w[i] = w[i - 16] + s0 + w[i - 7] + s1;
+	}
+	uint32_t a = h[0], b = h[1], c = h[2], d = h[3], e = h[4], f = h[5], g = h[6], hh = h[7];
+	for (int i = 0; i < 64; i++) {
+		uint32_t t1 = hh + (ROR(e, 6) ^ ROR(e, 11) ^ ROR(e, 25)) + ((e & f) ^ (~e & g)) + sha_k[i] + w[i];
+		uint32_t t2 = (ROR(a, 2) ^ ROR(a, 13) ^ ROR(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
+		hh = g, g = f, f = e, e = d + t1, d = c, c = b, b = a, a = t1 + t2;
+	}
+	h[0] += a, h[1] += b, h[2] += c, h[3] += d, h[4] += e, h[5] += f, h[6] += g, h[7] += hh;
+}
+
+void util_sha256_hex(const void *data, size_t n, char out[65])
+{
+	uint32_t h[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+			 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
+	const unsigned char *p = data;
+	size_t left = n;
+	while (left >= 64) {
+		sha_block(h, p);
+		p += 64;
+		left -= 64;
+	}
+	unsigned char tail[128] = {0};
+	memcpy(tail, p, left);
+	tail[left] = 0x80;
+	size_t tl = left < 56 ? 64 : 128;
+	uint64_t bits = (uint64_t)n * 8;
+	for (int i = 0; i < 8; i++)
+		tail[tl - 1 - i] = (unsigned char)(bits >> (8 * i));
+	sha_block(h, tail);
+	if (tl == 128)
+		sha_block(h, tail + 64);
+	static const char hex[] = "0123456789abcdef";
+	for (int i = 0; i < 8; i++)
+		for (int j = 0; j < 4; j++) {
+			unsigned char byte = (unsigned char)(h[i] >> (24 - 8 * j));
+			out[i * 8 + j * 2] = hex[byte >> 4];
+			out[i * 8 + j * 2 + 1] = hex[byte & 15];
+		}
+	out[64] = '\0';
+}
+
+void rng_seed(struct rng *r, uint64_t seed)
+{
+	/* splitmix64 so that nearby seeds give unrelated streams */
+	uint64_t z = seed + 0x9E3779B97F4A7C15ULL;
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+	z ^= z >> 31;
+	r->s = z ? z : 0x2545F4914F6CDD1DULL;
+}
+
+uint64_t rng_next(struct rng *r)
+{
+	uint64_t x = r->s;
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	r->s = x;
+	return x * 0x2545F4914F6CDD1DULL;
+}
+
+uint64_t rng_below(struct rng *r, uint64_t n)
+{
+	uint64_t lim = UINT64_MAX - UINT64_MAX % n;
+	uint64_t x;
+	do
+		x = rng_next(r);
+	while (x >= lim);
+	return x % n;
+}
+
+double rng_unit(struct rng *r) { return (double)(rng_next(r) >> 11) * (1.0 / 9007199254740992.0); }

@@ -1,0 +1,129 @@
+/* Unit tests of util: buffers, UTF-8 validation, sizes, SHA-256, PRNG,
+ * number parsing and atomic writes. */
+#include "mentor/util.h"
+#include "test.h"
+
+static void test_buf(void)
+{
+	struct buf b;
+	buf_init(&b);
+	CHECK_INT(buf_puts(&b, "abc"), 0);
+	CHECK_INT(buf_printf(&b, "-%d-%s", 42, "x"), 0);
+	CHECK_STR(b.data, "abc-42-x");
+	for (int i = 0; i < 10000; i++)
+		buf_putc(&b, 'z');
+	CHECK_INT(b.len, 8 + 10000);
+	buf_reset(&b);
+	CHECK_STR(b.data, "");
+	b.limit = 4;
+	CHECK_INT(buf_puts(&b, "abcd"), 0);
+	CHECK_INT(buf_puts(&b, "e"), MENTOR_ENOMEM);
+	CHECK_STR(b.data, "abcd");
+	size_t n;
+	char *p = buf_detach(&b, &n);
+	CHECK_STR(p, "abcd");
+	CHECK_INT(n, 4);
+	CHECK(b.data == NULL);
+	free(p);
+	buf_release(&b);
+	buf_release(NULL);
+}
+
+static void test_utf8(void)
+{
+	size_t off = 99;
+	CHECK(util_utf8_valid("plain", 5, 1, NULL));
+	CHECK(util_utf8_valid("検査工程", strlen("検査工程"), 1, NULL));
+	CHECK(!util_utf8_valid("ab\xff", 3, 1, &off));
+	CHECK_INT(off, 2);
+	CHECK(!util_utf8_valid("\xc0\xaf", 2, 1, &off)); /* overlong '/' */
+	CHECK(!util_utf8_valid("\xed\xa0\x80", 3, 1, &off)); /* surrogate */
+	CHECK(!util_utf8_valid("\xe6\xa4", 2, 1, &off)); /* truncated */
+	CHECK(!util_utf8_valid("a\0b", 3, 1, &off));
+	CHECK_INT(off, 1);
+	CHECK(util_utf8_valid("a\0b", 3, 0, NULL));
+	uint32_t cp;
+	CHECK_INT(util_utf8_decode((const unsigned char *)"€", 3, &cp), 3);
+	CHECK_INT(cp, 0x20AC);
+}
+
+static void test_sizes(void)
+{
+	size_t out;
+	CHECK_INT(util_mul_size(1u << 20, 1u << 10, &out), 0);
+	CHECK_INT(out, (size_t)1 << 30);
+	CHECK_INT(util_mul_size(SIZE_MAX / 2, 3, &out), -1);
+	CHECK_INT(util_add_size(SIZE_MAX, 1, &out), -1);
+}
+
+static void test_sha(void)
+{
+	char hex[65];
+	util_sha256_hex("", 0, hex);
+	CHECK_STR(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+	util_sha256_hex("abc", 3, hex);
+	CHECK_STR(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	const char *m = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
+	util_sha256_hex(m, strlen(m), hex);
+	CHECK_STR(hex, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+}
+
+static void test_rng(void)
+{
+	struct rng a, b;
+	rng_seed(&a, 7);
+	rng_seed(&b, 7);
+	for (int i = 0; i < 100; i++)
+		CHECK(rng_next(&a) == rng_next(&b));
+	int hist[5] = {0};
+	for (int i = 0; i < 5000; i++)
+		hist[rng_below(&a, 5)]++;
+	for (int i = 0; i < 5; i++)
+		CHECK(hist[i] > 800 && hist[i] < 1200);
+	double u = rng_unit(&a);
+	CHECK(u >= 0 && u < 1);
+}
+
+static void test_parse(void)
+{
+	long v;
+	double d;
+	CHECK_INT(util_parse_long("42", 0, 100, &v), 0);
+	CHECK_INT(v, 42);
+	CHECK_INT(util_parse_long("42x", 0, 100, &v), -1);
+	CHECK_INT(util_parse_long("101", 0, 100, &v), -1);
+	CHECK_INT(util_parse_long("", 0, 100, &v), -1);
+	CHECK_INT(util_parse_double("0.25", &d), 0);
+	CHECK_NEAR(d, 0.25, 0);
+	CHECK_INT(util_parse_double("nan", &d), -1);
+}
+
+static void test_files(void)
+{
+	char err[MENTOR_ERR_LEN];
+	const char *p = test_path("atomic.txt");
+	CHECK_INT(util_write_file_atomic(p, "hello", 5, err), 0);
+	size_t n;
+	char *s = util_read_file(p, 100, &n, err);
+	CHECK(s != NULL);
+	CHECK_STR(s, "hello");
+	free(s);
+	CHECK(util_read_file(p, 3, &n, err) == NULL);
+	CHECK(strstr(err, "larger than") != NULL);
+	CHECK(util_read_file(test_path("missing"), 3, &n, err) == NULL);
+	CHECK(strstr(err, "cannot open") != NULL);
+	CHECK_INT(util_err(err, "x '%s'", "y"), MENTOR_ERR);
+	CHECK_STR(err, "x 'y'");
+}
+
+int main(void)
+{
+	test_buf();
+	test_utf8();
+	test_sizes();
+	test_sha();
+	test_rng();
+	test_parse();
+	test_files();
+	return test_done();
+}
