@@ -198,7 +198,7 @@ int store_schema_version(struct store *st)
 	return v;
 }
 
-static int migrate(struct store *st, char *err)
+static int migrate(struct store *st, int target, char *err)
 {
 	int v = store_schema_version(st);
 	if (v < 0)
@@ -209,14 +209,14 @@ static int migrate(struct store *st, char *err)
 				"cannot open workspace '%s': it has schema version %d, this mentor "
 				"knows up to %d; upgrade mentor to open it",
 				st->path, v, STORE_SCHEMA_VERSION);
-	if (v == STORE_SCHEMA_VERSION)
+	if (v >= target)
 		return 0;
 	char sub[MENTOR_ERR_LEN];
 	if (exec_sql(st, "BEGIN IMMEDIATE", sub, "begin"))
 		return util_err(err, "cannot upgrade workspace '%s': %s", st->path, sub);
 	/* Re-read inside the write lock: another process may have migrated. */
 	v = store_schema_version(st);
-	for (; v < STORE_SCHEMA_VERSION; v++) {
+	for (; v < target; v++) {
 		char what[64];
 		snprintf(what, sizeof what, "migration %d to %d", v, v + 1);
 		if (exec_sql(st, migrations[v], sub, what))
@@ -234,7 +234,7 @@ fail:
 	return util_err(err, "cannot upgrade workspace '%s': %s", st->path, sub);
 }
 
-static struct store *open_flags(const char *path, int flags, char *err)
+static struct store *open_flags(const char *path, int flags, int target, char *err)
 {
 	struct store *st = calloc(1, sizeof *st);
 	if (!st)
@@ -256,7 +256,7 @@ static struct store *open_flags(const char *path, int flags, char *err)
 		util_err(err, "cannot open workspace '%s': %s", path, sub);
 		goto fail;
 	}
-	if (migrate(st, err))
+	if (migrate(st, target, err))
 		goto fail;
 	return st;
 fail:
@@ -266,7 +266,8 @@ fail:
 
 struct store *store_open(const char *path, char *err)
 {
-	return open_flags(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, err);
+	return open_flags(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+			  STORE_SCHEMA_VERSION, err);
 }
 
 struct store *store_open_existing(const char *path, char *err)
@@ -276,7 +277,17 @@ struct store *store_open_existing(const char *path, char *err)
 		util_err(err, "cannot open workspace '%s': no such file; run 'mentor init' first", path);
 		return NULL;
 	}
-	return open_flags(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, err);
+	return open_flags(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, STORE_SCHEMA_VERSION, err);
+}
+
+struct store *store_open_at_version(const char *path, int version, char *err)
+{
+	if (version < 0 || version > STORE_SCHEMA_VERSION) {
+		util_err(err, "no schema version %d", version);
+		return NULL;
+	}
+	return open_flags(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+			  version, err);
 }
 
 void store_close(struct store *st)

@@ -32,6 +32,9 @@ struct store *store_open(const char *path, char *err);
 /* Open without creating: fails if the file does not exist. */
 struct store *store_open_existing(const char *path, char *err);
 void store_close(struct store *st);
+/* For migration tests: create or open a workspace and migrate it only up to
+ * `version` (0..STORE_SCHEMA_VERSION). */
+struct store *store_open_at_version(const char *path, int version, char *err);
 
 /* The raw connection, for modules' tests only. Borrowed. */
 struct sqlite3 *store_db(struct store *st);
