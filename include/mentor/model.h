@@ -1,0 +1,174 @@
+/* model: a GPT-2 student in float32: learned position embeddings, pre-LayerNorm
+ * blocks of causal multi-head attention (QKV in one matrix) and a 4x tanh-GELU
+ * MLP, a final LayerNorm and an output head tied to the token embedding.
+ * Forward, backward, AdamW and greedy decoding with a KV cache, in the llm.c
+ * manner: parameters, gradients, moments and activations each in one buffer. */
+#ifndef MENTOR_MODEL_H
+#define MENTOR_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mentor/util.h"
+
+/* Limits checked by model_config_check (anything outside is rejected). */
+#define MODEL_MAX_VOCAB 65536
+#define MODEL_MAX_CTX 4096
+#define MODEL_MAX_LAYERS 64
+#define MODEL_MAX_EMBD 4096
+#define MODEL_MAX_HEADS 64
+/* Largest parameter count accepted (1G floats). */
+#define MODEL_MAX_PARAMS ((size_t)1 << 30)
+
+struct model_config {
+	int vocab_size; /* V: tokens, including specials */
+	int max_seq_len; /* maxT: context length */
+	int n_layer;     /* L */
+	int n_head;      /* NH; n_embd % n_head == 0 */
+	int n_embd;      /* C */
+};
+
+/* Fill cfg from a preset name: "tiny" (2 layers, width 128, 4 heads, ctx 128),
+ * "small" (4, 256, 4, ctx 128), "base" (6, 384, 6, ctx 256), with the given
+ * vocabulary. Returns 0, or MENTOR_EUSAGE for an unknown name. */
+int model_config_preset(const char *name, int vocab_size, struct model_config *cfg,
+			char *err);
+/* Validate every field (positive, within the limits above, heads divide width,
+ * sizes do not overflow). Returns 0 or MENTOR_EUSAGE with a message. */
+int model_config_check(const struct model_config *cfg, char *err);
+/* Number of parameters of a (valid) config. */
+size_t model_config_num_params(const struct model_config *cfg);
+
+/* Opaque. One thread uses a model at a time. */
+struct model;
+
+/* Build a model and initialise its weights GPT-2 style from seed: normal(0,
+ * 0.02), residual projections scaled by 1/sqrt(2L), LayerNorm weight 1, biases
+ * 0. Activations are allocated by the first forward. On success *out is a new
+ * model (caller frees with model_free()). */
+int model_new(const struct model_config *cfg, uint64_t seed, struct model **out,
+	      char *err);
+void model_free(struct model *m);
+const struct model_config *model_get_config(const struct model *m);
+
+/* The parameter buffer: model_num_params() floats, in the tensor order of
+ * model_tensor_info(). Borrowed; the caller may read and write it (load a
+ * checkpoint into it). Gradients, AdamW first and second moments have the same
+ * layout. */
+size_t model_num_params(const struct model *m);
+float *model_params(struct model *m);
+float *model_grads(struct model *m);
+float *model_adam_m(struct model *m);
+float *model_adam_v(struct model *m);
+/* AdamW step counter (0 before the first step); set it when restoring. */
+int64_t model_adam_step(const struct model *m);
+void model_set_adam_step(struct model *m, int64_t step);
+
+/* Parameter tensors, in buffer order. */
+enum {
+	MODEL_WTE = 0, /* (V, C) token embedding, also the output head */
+	MODEL_WPE,     /* (maxT, C) */
+	MODEL_LN1W,    /* (L, C) */
+	MODEL_LN1B,    /* (L, C) */
+	MODEL_QKVW,    /* (L, 3C, C) */
+	MODEL_QKVB,    /* (L, 3C) */
+	MODEL_ATTPROJW, /* (L, C, C) */
+	MODEL_ATTPROJB, /* (L, C) */
+	MODEL_LN2W,    /* (L, C) */
+	MODEL_LN2B,    /* (L, C) */
+	MODEL_FCW,     /* (L, 4C, C) */
+	MODEL_FCB,     /* (L, 4C) */
+	MODEL_FCPROJW, /* (L, C, 4C) */
+	MODEL_FCPROJB, /* (L, C) */
+	MODEL_LNFW,    /* (C) */
+	MODEL_LNFB,    /* (C) */
+	MODEL_N_TENSORS
+};
+/* Name (static string), offset and size (in floats) of tensor i, and whether
+ * AdamW decays it (matrices and embeddings yes; LayerNorm and biases no).
+ * Returns 0, or MENTOR_EUSAGE for i out of range. Any out pointer may be NULL. */
+int model_tensor_info(const struct model *m, int i, const char **name, size_t *offset,
+		      size_t *size, int *decay);
+
+/* Forward pass over a batch. inputs and targets are (B,T) token ids with
+ * 1 <= T <= max_seq_len; targets may be NULL (logits only, no loss). A target
+ * < 0 is ignored (weight 0). weights is (B,T) per-position loss weights >= 0,
+ * or NULL for weight 1 on every position with a target. The loss is the
+ * weighted mean sum(w * nll) / sum(w) (0 when sum(w) == 0): give answer and
+ * explanation positions weights alpha/N_ans and (1-alpha)/N_exp for the
+ * multi-task loss, or 0/1 for a plain mask. Activations are (re)allocated only
+ * when B*T grows. Ids out of range are an error. *loss may be NULL. */
+int model_forward(struct model *m, const int32_t *inputs, const int32_t *targets,
+		  const float *weights, int B, int T, float *loss, char *err);
+/* After a forward with targets: per-position negative log-likelihood (B,T)
+ * (0 where ignored), per-sequence sums of w*nll (B) and of w (B). Borrowed,
+ * valid until the next forward. NULL before any forward with targets. */
+const float *model_token_nll(const struct model *m);
+const float *model_seq_loss(const struct model *m);
+const float *model_seq_weight(const struct model *m);
+/* After a forward: the logits (B,T,V), borrowed until the next forward. */
+const float *model_logits(const struct model *m);
+
+/* Backward pass of the last forward (which must have had targets): adds the
+ * gradient of the weighted mean loss into model_grads() (so calling forward +
+ * backward on several micro-batches accumulates; scale the weights for that).
+ * Returns 0, or MENTOR_EUSAGE when there is no forward with targets. */
+int model_backward(struct model *m, char *err);
+void model_zero_grad(struct model *m);
+/* Global L2 norm of the gradient (accumulated in double). */
+float model_grad_norm(struct model *m);
+/* Scale the gradient so its norm is at most max_norm (> 0); returns the norm
+ * before clipping. */
+float model_clip_grad(struct model *m, float max_norm);
+
+struct model_adamw {
+	float lr;
+	float beta1;        /* e.g. 0.9 */
+	float beta2;        /* e.g. 0.95 or 0.999 */
+	float eps;          /* e.g. 1e-8 */
+	float weight_decay; /* decoupled; applied only to decayed tensors */
+};
+/* One AdamW update with bias correction; increments the step counter.
+ * Returns 0, or MENTOR_EUSAGE for a non-finite or negative hyperparameter. */
+int model_adamw_step(struct model *m, const struct model_adamw *opt, char *err);
+
+/* Incremental decoding with a KV cache (batch 1, separate from the training
+ * activations). model_kv_reset empties the cache; model_kv_step feeds one
+ * token at the next position and gives the logits (V) for the position after
+ * it (borrowed until the next call). Fails with MENTOR_EUSAGE when the
+ * context is full or the id is out of range. */
+int model_kv_reset(struct model *m, char *err);
+int model_kv_step(struct model *m, int32_t token, const float **logits, char *err);
+/* Number of tokens in the KV cache. */
+int model_kv_len(const struct model *m);
+
+/* Greedy decoding: feed prompt[0..n_prompt) (a prompt longer than
+ * max_seq_len - 1 keeps its last max_seq_len - 1 tokens), then append the
+ * argmax token to out until stop_token is produced (not stored; pass -1 for
+ * none), max_new tokens are stored or the context is full. out has room for
+ * max_new ids; *n_out gets the count. *stopped (may be NULL) is 1 when
+ * stop_token ended it. n_prompt must be >= 1. */
+int model_generate(struct model *m, const int32_t *prompt, size_t n_prompt,
+		   int32_t stop_token, size_t max_new, int32_t *out, size_t *n_out,
+		   int *stopped, char *err);
+
+/* Set the thread count of both OpenMP kernels and OpenBLAS (n >= 1); results
+ * are deterministic for a given count. Process-wide, like OMP_NUM_THREADS. */
+void model_set_threads(int n);
+
+/* Naive reference kernels (plain loops) beside the BLAS ones, exported for
+ * tests and the benchmark. inp (N,C), weight (OC,C), bias (OC) or NULL,
+ * out (N,OC): out = inp @ weight^T + bias. The backward adds into dinp (N,C),
+ * dweight (OC,C) and dbias (OC, may be NULL) from dout (N,OC). */
+void model_matmul_forward_naive(float *out, const float *inp, const float *weight,
+				const float *bias, int N, int C, int OC);
+void model_matmul_backward_naive(float *dinp, float *dweight, float *dbias,
+				 const float *dout, const float *inp, const float *weight,
+				 int N, int C, int OC);
+void model_matmul_forward_blas(float *out, const float *inp, const float *weight,
+			       const float *bias, int N, int C, int OC);
+void model_matmul_backward_blas(float *dinp, float *dweight, float *dbias,
+				const float *dout, const float *inp, const float *weight,
+				int N, int C, int OC);
+
+#endif

@@ -1,0 +1,98 @@
+/* tokenizer: byte-level BPE in the GPT-2 manner. Ids 0..255 are the raw bytes,
+ * then the learned merges in the order they were learned, then the special
+ * tokens. Any byte string round-trips exactly: decode(encode(s)) == s. Ordinary
+ * text never encodes to a special token; specials are added by id. */
+#ifndef MENTOR_TOKENIZER_H
+#define MENTOR_TOKENIZER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mentor/util.h"
+
+/* Default total vocabulary (bytes + merges + specials). */
+#define TOKENIZER_DEFAULT_VOCAB 2048
+/* Smallest and largest total vocabulary accepted by training and loading. */
+#define TOKENIZER_MIN_VOCAB (256 + TOKENIZER_N_SPECIAL)
+#define TOKENIZER_MAX_VOCAB 65536
+/* Longest single token in bytes (a merge never builds a longer one). */
+#define TOKENIZER_MAX_TOKEN_LEN 256
+
+/* The special tokens, in the order they follow the merges. Use
+ * tokenizer_special() for the id: it depends on the number of merges. */
+enum tokenizer_special_kind {
+	TOKENIZER_EOS = 0, /* "<|eos|>" end of a target */
+	TOKENIZER_ANS,     /* "<|ans|>" answer-task prefix */
+	TOKENIZER_EXP,     /* "<|exp|>" explanation-task prefix */
+	TOKENIZER_SEP,     /* "<|sep|>" between question and target */
+	TOKENIZER_PAD,     /* "<|pad|>" padding (never a target) */
+	TOKENIZER_BOS,     /* "<|bos|>" spare: start of text */
+	TOKENIZER_RES1,    /* "<|r1|>" reserved */
+	TOKENIZER_RES2,    /* "<|r2|>" reserved */
+	TOKENIZER_N_SPECIAL
+};
+
+/* Opaque, immutable once built; may be shared by threads for encode/decode. */
+struct tokenizer;
+
+/* A growable array of token ids. tokenizer_ids_init/_release; release accepts
+ * NULL. Encoding appends, so a sequence can be built piece by piece. */
+struct tokenizer_ids {
+	int32_t *ids;
+	size_t n;
+	size_t cap;
+};
+void tokenizer_ids_init(struct tokenizer_ids *a);
+void tokenizer_ids_release(struct tokenizer_ids *a);
+/* Append one id; returns 0 or MENTOR_ENOMEM. */
+int tokenizer_ids_push(struct tokenizer_ids *a, int32_t id);
+
+/* Train on n texts (texts[i] has lens[i] bytes; any bytes, not only UTF-8).
+ * vocab_size is the total (bytes + merges + specials), TOKENIZER_MIN_VOCAB ..
+ * TOKENIZER_MAX_VOCAB; 0 means TOKENIZER_DEFAULT_VOCAB. Merges are learned by
+ * pair frequency within pre-tokens (words, runs of punctuation, single digits,
+ * each with its leading space); ties go to the smallest (left id, right id).
+ * When the corpus runs out of pairs the vocabulary is smaller than asked:
+ * read tokenizer_vocab_size(). Deterministic. On success *out is a new
+ * tokenizer (caller frees with tokenizer_free()). */
+int tokenizer_train(const char *const *texts, const size_t *lens, size_t n,
+		    size_t vocab_size, struct tokenizer **out, char *err);
+void tokenizer_free(struct tokenizer *t);
+
+/* Total vocabulary size (bytes + merges + specials): the model's vocab. */
+int tokenizer_vocab_size(const struct tokenizer *t);
+int tokenizer_num_merges(const struct tokenizer *t);
+/* Id of a special token (kind from enum tokenizer_special_kind), or -1 for an
+ * unknown kind. */
+int32_t tokenizer_special(const struct tokenizer *t, int kind);
+/* 1 if id is a special token. */
+int tokenizer_is_special(const struct tokenizer *t, int32_t id);
+/* The bytes of one token (specials give their "<|...|>" text); borrowed, valid
+ * while t lives. NULL for an id out of range. */
+const char *tokenizer_token(const struct tokenizer *t, int32_t id, size_t *len);
+
+/* Append the ids of text[0..len) to out. Never produces a special token.
+ * Returns 0, or MENTOR_ENOMEM with err filled. */
+int tokenizer_encode(const struct tokenizer *t, const char *text, size_t len,
+		     struct tokenizer_ids *out, char *err);
+
+/* Flags for tokenizer_decode. */
+#define TOKENIZER_DECODE_SKIP_SPECIAL 1 /* drop special tokens from the text */
+/* Append the bytes of ids[0..n) to out (specials as their "<|...|>" text unless
+ * skipped). An id out of range is an error (MENTOR_EUSAGE). */
+int tokenizer_decode(const struct tokenizer *t, const int32_t *ids, size_t n,
+		     int flags, struct buf *out, char *err);
+
+/* Serialise: appends a versioned image ("MTOK" magic, version, vocab, merges,
+ * checksum) to out, to embed in a checkpoint or write as a file. */
+int tokenizer_save(const struct tokenizer *t, struct buf *out, char *err);
+/* Parse an image made by tokenizer_save from data[0..len). *used (may be NULL)
+ * gets the bytes consumed, so an image can sit inside a larger file. Truncated,
+ * corrupt or hostile input fails with MENTOR_ERR and err filled. On success *out
+ * is a new tokenizer (caller frees with tokenizer_free()). */
+int tokenizer_load(const void *data, size_t len, size_t *used, struct tokenizer **out,
+		   char *err);
+int tokenizer_save_file(const struct tokenizer *t, const char *path, char *err);
+int tokenizer_load_file(const char *path, struct tokenizer **out, char *err);
+
+#endif

@@ -1,0 +1,110 @@
+#!/bin/sh
+# setup.sh: the two commands of the README.
+#   scripts/setup.sh run   install what is missing, build, load the sample data
+#                          into ./mentor.db (or $MENTOR_DB) and open the workbench
+#   scripts/setup.sh test  install what is missing, build, run the whole test
+#                          suite plainly and under AddressSanitizer and
+#                          UndefinedBehaviorSanitizer; ends with "N passed, N failed"
+# Needs root or sudo only when packages are missing (Debian 12 apt-get).
+set -eu
+
+here=$(cd "$(dirname "$0")/.." && pwd)
+cd "$here"
+
+PACKAGES="gcc meson ninja-build pkg-config python3 libncurses-dev libcurl4-openssl-dev
+libcjson-dev libsqlite3-dev libopenblas-openmp-dev sqlite3 tmux"
+
+install_missing() {
+	missing=""
+	for p in $PACKAGES; do
+		if ! dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$'; then
+			missing="$missing $p"
+		fi
+	done
+	[ -z "$missing" ] && return 0
+	echo "setup: installing:$missing" >&2
+	if [ "$(id -u)" -eq 0 ]; then
+		sudo=""
+	elif command -v sudo >/dev/null 2>&1; then
+		sudo="sudo"
+	else
+		echo "setup: packages missing ($missing) and neither root nor sudo" >&2
+		exit 1
+	fi
+	$sudo env DEBIAN_FRONTEND=noninteractive apt-get update -q >&2
+	# shellcheck disable=SC2086
+	$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing >&2
+}
+
+build() {
+	dir=$1
+	shift
+	if [ ! -f "$dir/build.ninja" ]; then
+		meson setup "$dir" "$@" >"$dir.setup.log" 2>&1 || {
+			cat "$dir.setup.log" >&2
+			exit 1
+		}
+	fi
+	ninja -C "$dir" >&2
+}
+
+# Run one meson test suite; print its counts as "passed failed skipped".
+run_suite() {
+	dir=$1
+	shift
+	meson test -C "$dir" --print-errorlogs "$@" >&2 || true
+	python3 - "$dir/meson-logs/testlog.json" <<'PY'
+import json, sys
+p = f = s = 0
+try:
+    lines = open(sys.argv[1]).read().splitlines()
+except OSError:
+    lines = []
+for line in lines:
+    if not line.strip():
+        continue
+    r = json.loads(line).get("result", "")
+    if r in ("OK", "EXPECTEDFAIL"):
+        p += 1
+    elif r == "SKIP":
+        s += 1
+    else:
+        f += 1
+if not lines:
+    f += 1
+print(p, f, s)
+PY
+}
+
+cmd=${1:-}
+case "$cmd" in
+run)
+	install_missing
+	build build
+	db=${MENTOR_DB:-mentor.db}
+	./build/mentor --db "$db" init
+	exec ./build/mentor --db "$db"
+	;;
+test)
+	install_missing
+	build build
+	set -- $(run_suite build --num-processes 2)
+	passed=$1 failed=$2 skipped=$3
+	build build-san -Db_sanitize=address,undefined -Db_lundef=false
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1 \
+	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	MENTOR_SANITIZED=1 \
+		run_suite build-san --num-processes 2 --timeout-multiplier 4 >/tmp/mentor-san.$$ ||
+		true
+	set -- $(cat /tmp/mentor-san.$$)
+	rm -f /tmp/mentor-san.$$
+	passed=$((passed + $1)) failed=$((failed + $2)) skipped=$((skipped + $3))
+	echo "plain and sanitized suites" >&2
+	echo "$passed passed, $failed failed, $skipped skipped"
+	[ "$failed" -eq 0 ]
+	;;
+*)
+	echo "usage: scripts/setup.sh run|test" >&2
+	exit 2
+	;;
+esac
