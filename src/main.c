@@ -32,6 +32,8 @@ static const struct command commands[] = {
 	{"eval", cli_eval, "evaluate a run on a split"},
 	{"predict", cli_predict, "ask a trained model a question"},
 	{"stop", cli_stop, "stop a running training run"},
+	{"report", cli_report, "write a self-contained HTML report of runs"},
+	{"export", cli_export, "export training data (chat, alpaca, mt JSONL)"},
 };
 
 static void usage(FILE *f)

@@ -53,6 +53,8 @@ int cli_runs(struct cli *c, int argc, char **argv);
 int cli_eval(struct cli *c, int argc, char **argv);
 int cli_predict(struct cli *c, int argc, char **argv);
 int cli_stop(struct cli *c, int argc, char **argv);
+int cli_report(struct cli *c, int argc, char **argv);
+int cli_export(struct cli *c, int argc, char **argv);
 /* The full-screen workbench (src/tui_app.c); also what `mentor` alone runs. */
 int cli_tui(struct cli *c, int argc, char **argv);
 

@@ -1,0 +1,2 @@
+/* export: being written. */
+typedef int mentor_export_placeholder;
