@@ -1,18 +1,691 @@
-/* cli_dataset: commands being written. */
+/* cli_dataset: the commands over datasets and items: import, datasets,
+ * items and show. Text output escapes every control character of the data;
+ * --json output has stable documented fields (see the README). */
+#include <limits.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
 #include "mentor/cli.h"
+#include "mentor/dataset.h"
+#include "mentor/store.h"
+#include "mentor/util.h"
+
+/* ------------------------------------------------------------- helpers */
+
+/* "--opt VALUE" or "--opt=VALUE" at argv[*i]: 1 and *val set (advancing *i),
+ * 0 when argv[*i] is another option, -1 when the value is missing. */
+static int opt_value(int argc, char **argv, int *i, const char *opt, const char **val)
+{
+	size_t n = strlen(opt);
+	const char *a = argv[*i];
+	if (strncmp(a, opt, n))
+		return 0;
+	if (a[n] == '=') {
+		*val = a + n + 1;
+		return 1;
+	}
+	if (a[n])
+		return 0;
+	if (*i + 1 >= argc)
+		return -1;
+	*val = argv[++*i];
+	return 1;
+}
+
+/* Display width of one code point: 2 for East Asian wide and full-width
+ * forms, 0 for combining marks, else 1. */
+static int cp_width(uint32_t cp)
+{
+	if ((cp >= 0x300 && cp <= 0x36F) || (cp >= 0x200B && cp <= 0x200F) || cp == 0xFE0F)
+		return 0;
+	if ((cp >= 0x1100 && cp <= 0x115F) || (cp >= 0x2E80 && cp <= 0x303E) ||
+	    (cp >= 0x3041 && cp <= 0x33FF) || (cp >= 0x3400 && cp <= 0x4DBF) ||
+	    (cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0xA000 && cp <= 0xA4CF) ||
+	    (cp >= 0xAC00 && cp <= 0xD7A3) || (cp >= 0xF900 && cp <= 0xFAFF) ||
+	    (cp >= 0xFE30 && cp <= 0xFE4F) || (cp >= 0xFF00 && cp <= 0xFF60) ||
+	    (cp >= 0xFFE0 && cp <= 0xFFE6) || (cp >= 0x1F300 && cp <= 0x1F64F) ||
+	    (cp >= 0x1F900 && cp <= 0x1F9FF) || (cp >= 0x20000 && cp <= 0x3FFFD))
+		return 2;
+	return 1;
+}
+
+/* Write s for a terminal: control characters (C0, DEL, C1) and bad bytes
+ * become visible escapes. oneline: newlines and tabs become spaces; else
+ * newlines continue with `indent`. max_cols > 0 truncates with "...".
+ * Returns the columns written (of the last line). */
+static int put_text(FILE *f, const char *s, int oneline, const char *indent, int max_cols)
+{
+	int cols = 0;
+	if (!s)
+		return 0;
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = strlen(s);
+	while (n) {
+		uint32_t cp;
+		int len = util_utf8_decode(p, n, &cp);
+		char esc[16];
+		const char *out = NULL;
+		int w;
+		if (cp == 0xFFFD && !(n >= 3 && p[0] == 0xEF && p[1] == 0xBF && p[2] == 0xBD)) {
+			snprintf(esc, sizeof esc, "\\x%02x", p[0]);
+			out = esc;
+			w = 4;
+		} else if (cp == '\n' && !oneline) {
+			fputc('\n', f);
+			fputs(indent ? indent : "", f);
+			cols = 0;
+			p += len;
+			n -= (size_t)len;
+			continue;
+		} else if (cp == '\n' || cp == '\t' || (cp == '\r' && oneline)) {
+			out = " ";
+			w = 1;
+		} else if (cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp < 0xa0)) {
+			if (cp < 0x80)
+				snprintf(esc, sizeof esc, "\\x%02x", (unsigned)cp);
+			else
+				snprintf(esc, sizeof esc, "\\u%04x", (unsigned)cp);
+			out = esc;
+			w = (int)strlen(esc);
+		} else {
+			w = cp_width(cp);
+		}
+		if (max_cols > 0 && cols + w > max_cols - 3) {
+			/* Does the rest fit? Otherwise cut here. */
+			int rest = 0;
+			const unsigned char *q = p;
+			size_t m = n;
+			while (m && rest <= max_cols - cols) {
+				uint32_t c2;
+				int l2 = util_utf8_decode(q, m, &c2);
+				rest += c2 < 0x20 ? 4 : cp_width(c2);
+				q += l2;
+				m -= (size_t)l2;
+			}
+			if (m || cols + rest > max_cols) {
+				fputs("...", f);
+				return cols + 3;
+			}
+		}
+		if (out)
+			fputs(out, f);
+		else
+			fwrite(p, 1, (size_t)len, f);
+		cols += w;
+		p += len;
+		n -= (size_t)len;
+	}
+	return cols;
+}
+
+static void pad(FILE *f, int n)
+{
+	while (n-- > 0)
+		fputc(' ', f);
+}
+
+static void print_json_value(FILE *f, cJSON *v)
+{
+	char *s = cJSON_PrintUnformatted(v);
+	if (!s)
+		util_oom();
+	fputs(s, f);
+	cJSON_free(s);
+}
+
+/* cJSON string or null (NULL s). */
+static cJSON *jstr(const char *s)
+{
+	cJSON *v = s ? cJSON_CreateString(s) : cJSON_CreateNull();
+	if (!v)
+		util_oom();
+	return v;
+}
+
+static void jadd(cJSON *o, const char *k, cJSON *v)
+{
+	if (!v)
+		util_oom();
+	cJSON_AddItemToObject(o, k, v);
+}
+
+/* Parsed copy of stored JSON text, or null. */
+static cJSON *jparsed(const char *s)
+{
+	cJSON *v = s ? cJSON_Parse(s) : NULL;
+	return v ? v : jstr(NULL);
+}
+
+/* Find a dataset by name, or by id when the name is a number. */
+static int find_dataset(struct store *st, const char *ref, struct store_dataset *d, char *err)
+{
+	int rc = store_dataset_get(st, ref, d, err);
+	long id;
+	if (rc == MENTOR_ENOTFOUND && !util_parse_long(ref, 1, LONG_MAX, &id)) {
+		rc = store_dataset_get_id(st, id, d, err);
+		if (rc == MENTOR_ENOTFOUND)
+			util_err(err, "no dataset '%s'", ref);
+	}
+	return rc;
+}
+
+/* -------------------------------------------------------------- import */
+
+static const char import_usage[] =
+	"usage: mentor import FILE [--name NAME] [--format FORMAT] [--split SPLIT]\n"
+	"                     [--skip-bad] [--json]\n\n"
+	"Import a dataset file (JSON Lines, JSON array or CSV with a header row)\n"
+	"into the workspace. The layout is detected from the first record.\n\n"
+	"options:\n"
+	"  --name NAME      dataset name (default: from the file name,\n"
+	"                   e.g. gsm8k/test.jsonl -> gsm8k-test)\n"
+	"  --format FORMAT  auto|gsm8k|csqa|strategyqa|obqa|aqua|svamp|generic\n"
+	"                   (default auto)\n"
+	"  --split SPLIT    train|dev|test for records without a split\n"
+	"                   (default: from the file name, else train)\n"
+	"  --skip-bad       import the good records, report each bad one on\n"
+	"                   stderr (default: any bad record aborts the import)\n"
+	"  --json           print the result as a JSON object\n\n"
+	"Re-importing the same file is idempotent: identical bytes do nothing,\n"
+	"changed records are updated by id, and items gone from the file are\n"
+	"deleted unless they have explanations.\n";
+
+struct skip_ctx {
+	struct cli *c;
+};
+
+static void on_skip(void *u, const char *msg)
+{
+	struct skip_ctx *s = u;
+	fputs("mentor: skipped ", s->c->errf);
+	put_text(s->c->errf, msg, 1, NULL, 0);
+	fputc('\n', s->c->errf);
+}
+
 int cli_import(struct cli *c, int argc, char **argv)
 {
-	return cli_error(c, CLI_ERR, "command 'import' is not available yet");
+	if (cli_wants_help(argc, argv)) {
+		fputs(import_usage, c->out);
+		return CLI_OK;
+	}
+	struct dataset_import_opts o = {0};
+	const char *file = NULL;
+	int json = 0;
+	for (int i = 1; i < argc; i++) {
+		const char *v;
+		int r;
+		if ((r = opt_value(argc, argv, &i, "--name", &v))) {
+			if (r < 0)
+				return cli_error(c, CLI_USAGE, "option '--name' needs a value");
+			o.name = v;
+		} else if ((r = opt_value(argc, argv, &i, "--format", &v))) {
+			if (r < 0)
+				return cli_error(c, CLI_USAGE, "option '--format' needs a value");
+			o.format = v;
+		} else if ((r = opt_value(argc, argv, &i, "--split", &v))) {
+			if (r < 0)
+				return cli_error(c, CLI_USAGE, "option '--split' needs a value");
+			o.split = v;
+		} else if (!strcmp(argv[i], "--skip-bad")) {
+			o.skip_bad = 1;
+		} else if (!strcmp(argv[i], "--json")) {
+			json = 1;
+		} else if (argv[i][0] == '-' && argv[i][1]) {
+			return cli_error(c, CLI_USAGE, "import: unknown option '%s'", argv[i]);
+		} else if (file) {
+			return cli_error(c, CLI_USAGE, "import: one FILE at a time");
+		} else {
+			file = argv[i];
+		}
+	}
+	if (!file)
+		return cli_error(c, CLI_USAGE, "import: missing FILE (see 'mentor import --help')");
+	if (o.format && !dataset_format_valid(o.format))
+		return cli_error(c, CLI_USAGE, "unknown format '%s': use %s", o.format, DATASET_FORMATS);
+	if (o.split && !dataset_split_canonical(o.split))
+		return cli_error(c, CLI_USAGE, "unknown split '%s': use train, dev or test", o.split);
+	struct store *st = cli_open_store(c);
+	if (!st)
+		return CLI_ERR;
+	char err[MENTOR_ERR_LEN];
+	struct dataset_import_result res;
+	struct skip_ctx sc = {c};
+	double t0 = util_mono();
+	int rc = dataset_import_file(st, file, &o, &res, on_skip, &sc, err);
+	double dt = util_mono() - t0;
+	if (rc) {
+		store_close(st);
+		return cli_error(c, rc == MENTOR_EUSAGE ? CLI_USAGE : CLI_ERR, "%s", err);
+	}
+	struct store_dataset d;
+	if (store_dataset_get_id(st, res.dataset_id, &d, err)) {
+		store_close(st);
+		return cli_error(c, CLI_ERR, "%s", err);
+	}
+	if (json) {
+		cJSON *j = cJSON_CreateObject();
+		if (!j)
+			util_oom();
+		jadd(j, "dataset", jstr(d.name));
+		jadd(j, "id", cJSON_CreateNumber((double)d.id));
+		jadd(j, "format", jstr(d.format));
+		jadd(j, "unchanged", cJSON_CreateBool(res.unchanged));
+		jadd(j, "items", cJSON_CreateNumber((double)res.n_items));
+		jadd(j, "new", cJSON_CreateNumber((double)res.n_new));
+		jadd(j, "updated", cJSON_CreateNumber((double)res.n_updated));
+		jadd(j, "skipped", cJSON_CreateNumber((double)res.n_skipped));
+		jadd(j, "deleted", cJSON_CreateNumber((double)res.n_deleted));
+		jadd(j, "kept", cJSON_CreateNumber((double)res.n_kept));
+		cJSON *counts = cJSON_CreateObject();
+		if (!counts)
+			util_oom();
+		jadd(counts, "train", cJSON_CreateNumber((double)d.n_train));
+		jadd(counts, "dev", cJSON_CreateNumber((double)d.n_dev));
+		jadd(counts, "test", cJSON_CreateNumber((double)d.n_test));
+		jadd(j, "counts", counts);
+		print_json_value(c->out, j);
+		fputc('\n', c->out);
+		cJSON_Delete(j);
+	} else if (res.unchanged) {
+		fputs("dataset '", c->out);
+		put_text(c->out, d.name, 1, NULL, 0);
+		fprintf(c->out, "' is unchanged (%zu items)\n", res.n_items);
+	} else {
+		fprintf(c->out, "imported %zu items into '", res.n_items);
+		put_text(c->out, d.name, 1, NULL, 0);
+		fprintf(c->out, "' (%s) in %.2f s: %zu new, %zu updated", d.format, dt, res.n_new,
+			res.n_updated);
+		if (res.n_deleted || res.n_kept)
+			fprintf(c->out, ", %zu deleted, %zu kept (they have explanations)",
+				res.n_deleted, res.n_kept);
+		if (res.n_skipped)
+			fprintf(c->out, ", %zu bad records skipped", res.n_skipped);
+		fprintf(c->out, "\n  train %lld, dev %lld, test %lld\n", (long long)d.n_train,
+			(long long)d.n_dev, (long long)d.n_test);
+	}
+	store_dataset_release(&d);
+	store_close(st);
+	return CLI_OK;
 }
+
+/* ------------------------------------------------------------ datasets */
+
+static const char datasets_usage[] =
+	"usage: mentor datasets [--json]\n\n"
+	"List the datasets of the workspace with their format, source and item\n"
+	"counts per split.\n\n"
+	"options:\n"
+	"  --json   print a JSON array of {id, name, format, source,\n"
+	"           counts: {train, dev, test}, total, created_at}\n";
+
 int cli_datasets(struct cli *c, int argc, char **argv)
 {
-	return cli_error(c, CLI_ERR, "command 'datasets' is not available yet");
+	if (cli_wants_help(argc, argv)) {
+		fputs(datasets_usage, c->out);
+		return CLI_OK;
+	}
+	int json = 0;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--json"))
+			json = 1;
+		else
+			return cli_error(c, CLI_USAGE, "datasets: unexpected argument '%s'", argv[i]);
+	}
+	struct store *st = cli_open_store(c);
+	if (!st)
+		return CLI_ERR;
+	char err[MENTOR_ERR_LEN];
+	struct store_dataset *ds;
+	size_t n;
+	if (store_dataset_list(st, &ds, &n, err)) {
+		store_close(st);
+		return cli_error(c, CLI_ERR, "%s", err);
+	}
+	if (json) {
+		cJSON *arr = cJSON_CreateArray();
+		if (!arr)
+			util_oom();
+		for (size_t i = 0; i < n; i++) {
+			cJSON *o = cJSON_CreateObject(), *counts = cJSON_CreateObject();
+			if (!o || !counts)
+				util_oom();
+			jadd(o, "id", cJSON_CreateNumber((double)ds[i].id));
+			jadd(o, "name", jstr(ds[i].name));
+			jadd(o, "format", jstr(ds[i].format));
+			jadd(o, "source", jstr(ds[i].source));
+			jadd(counts, "train", cJSON_CreateNumber((double)ds[i].n_train));
+			jadd(counts, "dev", cJSON_CreateNumber((double)ds[i].n_dev));
+			jadd(counts, "test", cJSON_CreateNumber((double)ds[i].n_test));
+			jadd(o, "counts", counts);
+			jadd(o, "total", cJSON_CreateNumber((double)(ds[i].n_train + ds[i].n_dev +
+								      ds[i].n_test)));
+			jadd(o, "created_at", cJSON_CreateNumber((double)ds[i].created_at));
+			cJSON_AddItemToArray(arr, o);
+		}
+		print_json_value(c->out, arr);
+		fputc('\n', c->out);
+		cJSON_Delete(arr);
+	} else if (n == 0) {
+		fputs("no datasets; add one with 'mentor import FILE' or 'mentor init'\n", c->out);
+	} else {
+		fprintf(c->out, "%-24s %-10s %7s %7s %7s %7s  %s\n", "NAME", "FORMAT", "TRAIN", "DEV",
+			"TEST", "TOTAL", "SOURCE");
+		for (size_t i = 0; i < n; i++) {
+			int w = put_text(c->out, ds[i].name, 1, NULL, 24);
+			pad(c->out, 25 - w);
+			fprintf(c->out, "%-10s %7lld %7lld %7lld %7lld  ", ds[i].format,
+				(long long)ds[i].n_train, (long long)ds[i].n_dev, (long long)ds[i].n_test,
+				(long long)(ds[i].n_train + ds[i].n_dev + ds[i].n_test));
+			put_text(c->out, ds[i].source, 1, NULL, 0);
+			fputc('\n', c->out);
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		store_dataset_release(&ds[i]);
+	free(ds);
+	store_close(st);
+	return CLI_OK;
 }
+
+/* --------------------------------------------------------------- items */
+
+static const char items_usage[] =
+	"usage: mentor items DATASET [--split SPLIT] [--search TEXT] [--limit N]\n"
+	"                    [--offset N] [--json]\n\n"
+	"List the items of a dataset (by name or id) in id order.\n\n"
+	"options:\n"
+	"  --split SPLIT   train, dev or test\n"
+	"  --search TEXT   only questions containing TEXT (ASCII case-insensitive)\n"
+	"  --limit N       at most N items (default 20; 0 = all)\n"
+	"  --offset N      skip the first N matching items\n"
+	"  --json          print a JSON array of {id, split, question, choices,\n"
+	"                  answer, answer_type, rationale, ext_id}\n";
+
+static cJSON *item_json(const struct store_item *it)
+{
+	cJSON *o = cJSON_CreateObject();
+	if (!o)
+		util_oom();
+	jadd(o, "id", cJSON_CreateNumber((double)it->id));
+	jadd(o, "split", jstr(it->split));
+	jadd(o, "question", jstr(it->question));
+	jadd(o, "choices", jparsed(it->choices_json));
+	jadd(o, "answer", jstr(it->answer));
+	jadd(o, "answer_type", jstr(it->answer_type));
+	jadd(o, "rationale", jstr(it->gold_rationale));
+	jadd(o, "ext_id", jstr(it->ext_id));
+	return o;
+}
+
 int cli_items(struct cli *c, int argc, char **argv)
 {
-	return cli_error(c, CLI_ERR, "command 'items' is not available yet");
+	if (cli_wants_help(argc, argv)) {
+		fputs(items_usage, c->out);
+		return CLI_OK;
+	}
+	const char *name = NULL, *split = NULL, *search = NULL, *v;
+	long limit = 20, offset = 0;
+	int json = 0;
+	for (int i = 1; i < argc; i++) {
+		int r;
+		if ((r = opt_value(argc, argv, &i, "--split", &v))) {
+			if (r < 0)
+				return cli_error(c, CLI_USAGE, "option '--split' needs a value");
+			split = dataset_split_canonical(v);
+			if (!split)
+				return cli_error(c, CLI_USAGE, "unknown split '%s': use train, dev or test", v);
+		} else if ((r = opt_value(argc, argv, &i, "--search", &v))) {
+			if (r < 0)
+				return cli_error(c, CLI_USAGE, "option '--search' needs a value");
+			search = v;
+		} else if ((r = opt_value(argc, argv, &i, "--limit", &v))) {
+			if (r < 0 || util_parse_long(v, 0, 1000000000L, &limit))
+				return cli_error(c, CLI_USAGE, "option '--limit' needs a number >= 0");
+		} else if ((r = opt_value(argc, argv, &i, "--offset", &v))) {
+			if (r < 0 || util_parse_long(v, 0, 1000000000000L, &offset))
+				return cli_error(c, CLI_USAGE, "option '--offset' needs a number >= 0");
+		} else if (!strcmp(argv[i], "--json")) {
+			json = 1;
+		} else if (argv[i][0] == '-' && argv[i][1]) {
+			return cli_error(c, CLI_USAGE, "items: unknown option '%s'", argv[i]);
+		} else if (name) {
+			return cli_error(c, CLI_USAGE, "items: one DATASET at a time");
+		} else {
+			name = argv[i];
+		}
+	}
+	if (!name)
+		return cli_error(c, CLI_USAGE, "items: missing DATASET (see 'mentor datasets')");
+	struct store *st = cli_open_store(c);
+	if (!st)
+		return CLI_ERR;
+	char err[MENTOR_ERR_LEN];
+	struct store_dataset d;
+	int rc = find_dataset(st, name, &d, err);
+	if (rc) {
+		store_close(st);
+		return cli_error(c, CLI_ERR, "%s", err);
+	}
+	struct store_item_filter f;
+	store_item_filter_init(&f);
+	f.dataset_id = d.id;
+	f.split = split;
+	f.search = search;
+	int64_t total = 0;
+	if (!json && store_item_count(st, &f, &total, err)) {
+		store_dataset_release(&d);
+		store_close(st);
+		return cli_error(c, CLI_ERR, "%s", err);
+	}
+	if (json)
+		fputc('[', c->out);
+	else
+		fprintf(c->out, "%8s  %-5s  %-12s  %s\n", "ID", "SPLIT", "ANSWER", "QUESTION");
+	/* Offset for the first page, then keyset pages of at most 500. */
+	int64_t after = 0, shown = 0;
+	int ret = CLI_OK;
+	for (;;) {
+		int want = 500;
+		if (limit > 0 && limit - shown < want)
+			want = (int)(limit - shown);
+		if (want <= 0)
+			break;
+		struct store_item *items;
+		size_t n;
+		if (store_item_page(st, &f, after ? 0 : offset, after, want, &items, &n, err)) {
+			ret = cli_error(c, CLI_ERR, "%s", err);
+			break;
+		}
+		for (size_t i = 0; i < n; i++) {
+			const struct store_item *it = &items[i];
+			if (json) {
+				if (shown)
+					fputc(',', c->out);
+				fputc('\n', c->out);
+				cJSON *o = item_json(it);
+				print_json_value(c->out, o);
+				cJSON_Delete(o);
+			} else {
+				fprintf(c->out, "%8lld  %-5s  ", (long long)it->id, it->split);
+				int w = put_text(c->out, it->answer, 1, NULL, 12);
+				pad(c->out, 14 - w);
+				put_text(c->out, it->question, 1, NULL, 50);
+				fputc('\n', c->out);
+			}
+			shown++;
+			after = it->id;
+		}
+		for (size_t i = 0; i < n; i++)
+			store_item_release(&items[i]);
+		free(items);
+		if (n < (size_t)want)
+			break;
+	}
+	if (json) {
+		fputs(shown ? "\n]\n" : "]\n", c->out);
+	} else if (ret == CLI_OK) {
+		if (shown == 0)
+			fprintf(c->out, "(no items match)\n");
+		else if (shown < total)
+			fprintf(c->out, "(items %lld-%lld of %lld; see --offset and --limit)\n",
+				(long long)offset + 1, (long long)(offset + shown), (long long)total);
+	}
+	store_dataset_release(&d);
+	store_close(st);
+	return ret;
 }
+
+/* ---------------------------------------------------------------- show */
+
+static const char show_usage[] =
+	"usage: mentor show ITEM [--json]\n\n"
+	"Show one item (by its numeric id, as 'mentor items' lists it): question,\n"
+	"choices, gold answer and type, gold rationale, and its explanations.\n\n"
+	"options:\n"
+	"  --json   print a JSON object {id, dataset, split, ext_id, question,\n"
+	"           choices, answer, answer_type, rationale, meta, trace,\n"
+	"           explanations: [{id, mode, path, provider, model, text,\n"
+	"           edited_text, parsed_answer, correct, leaked, status}]}\n";
+
+static cJSON *expl_json(const struct store_expl *e)
+{
+	cJSON *o = cJSON_CreateObject();
+	if (!o)
+		util_oom();
+	jadd(o, "id", cJSON_CreateNumber((double)e->id));
+	jadd(o, "mode", jstr(e->mode));
+	jadd(o, "path", jstr(e->path));
+	jadd(o, "provider", jstr(e->provider));
+	jadd(o, "model", jstr(e->model));
+	jadd(o, "text", jstr(e->text));
+	jadd(o, "edited_text", jstr(e->edited_text));
+	jadd(o, "parsed_answer", jstr(e->parsed_answer));
+	jadd(o, "correct", e->correct < 0 ? cJSON_CreateNull() : cJSON_CreateBool(e->correct));
+	jadd(o, "leaked", cJSON_CreateBool(e->leaked));
+	jadd(o, "status", jstr(e->status));
+	return o;
+}
+
+static void show_block(FILE *f, const char *title, const char *text)
+{
+	fprintf(f, "%s:\n  ", title);
+	put_text(f, text, 0, "  ", 0);
+	fputc('\n', f);
+}
+
 int cli_show(struct cli *c, int argc, char **argv)
 {
-	return cli_error(c, CLI_ERR, "command 'show' is not available yet");
+	if (cli_wants_help(argc, argv)) {
+		fputs(show_usage, c->out);
+		return CLI_OK;
+	}
+	const char *ref = NULL;
+	int json = 0;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--json"))
+			json = 1;
+		else if (argv[i][0] == '-' && argv[i][1])
+			return cli_error(c, CLI_USAGE, "show: unknown option '%s'", argv[i]);
+		else if (ref)
+			return cli_error(c, CLI_USAGE, "show: one ITEM at a time");
+		else
+			ref = argv[i];
+	}
+	long id;
+	if (!ref)
+		return cli_error(c, CLI_USAGE, "show: missing ITEM id (see 'mentor items')");
+	if (util_parse_long(ref, 1, LONG_MAX, &id))
+		return cli_error(c, CLI_USAGE, "show: ITEM must be a numeric item id, not '%s'", ref);
+	struct store *st = cli_open_store(c);
+	if (!st)
+		return CLI_ERR;
+	char err[MENTOR_ERR_LEN];
+	struct store_item it;
+	if (store_item_get(st, id, &it, err)) {
+		store_close(st);
+		return cli_error(c, CLI_ERR, "%s", err);
+	}
+	struct store_dataset d;
+	int have_d = store_dataset_get_id(st, it.dataset_id, &d, err) == 0;
+	struct store_expl *ex = NULL;
+	size_t nex = 0;
+	if (store_expl_for_item(st, it.id, &ex, &nex, err)) {
+		/* The item is still worth showing. */
+		cli_error(c, CLI_ERR, "cannot read explanations of item %ld: %s", id, err);
+		ex = NULL;
+		nex = 0;
+	}
+	if (json) {
+		cJSON *o = item_json(&it);
+		jadd(o, "dataset", jstr(have_d ? d.name : NULL));
+		jadd(o, "meta", jparsed(it.meta_json));
+		jadd(o, "trace", jparsed(it.trace_json));
+		cJSON *arr = cJSON_CreateArray();
+		if (!arr)
+			util_oom();
+		for (size_t i = 0; i < nex; i++)
+			cJSON_AddItemToArray(arr, expl_json(&ex[i]));
+		jadd(o, "explanations", arr);
+		print_json_value(c->out, o);
+		fputc('\n', c->out);
+		cJSON_Delete(o);
+	} else {
+		fprintf(c->out, "item %lld  dataset ", (long long)it.id);
+		put_text(c->out, have_d ? d.name : "?", 1, NULL, 0);
+		fprintf(c->out, "  split %s  id ", it.split);
+		put_text(c->out, it.ext_id, 1, NULL, 0);
+		fputc('\n', c->out);
+		show_block(c->out, "question", it.question);
+		cJSON *ch = it.choices_json ? cJSON_Parse(it.choices_json) : NULL;
+		if (cJSON_IsArray(ch)) {
+			fputs("choices:\n", c->out);
+			const cJSON *e;
+			cJSON_ArrayForEach(e, ch) {
+				const cJSON *l = cJSON_GetObjectItemCaseSensitive(e, "label");
+				const cJSON *t = cJSON_GetObjectItemCaseSensitive(e, "text");
+				fputs("  ", c->out);
+				put_text(c->out, cJSON_IsString(l) ? l->valuestring : "?", 1, NULL, 0);
+				fputs(") ", c->out);
+				put_text(c->out, cJSON_IsString(t) ? t->valuestring : "", 1, NULL, 0);
+				fputc('\n', c->out);
+			}
+		}
+		cJSON_Delete(ch);
+		fputs("answer: ", c->out);
+		put_text(c->out, it.answer, 1, NULL, 0);
+		fprintf(c->out, " (%s)\n", it.answer_type);
+		if (it.gold_rationale)
+			show_block(c->out, "rationale", it.gold_rationale);
+		if (nex == 0) {
+			fputs("explanations: none\n", c->out);
+		} else {
+			fprintf(c->out, "explanations: %zu\n", nex);
+			for (size_t i = 0; i < nex; i++) {
+				const struct store_expl *e = &ex[i];
+				fprintf(c->out, "  #%lld %s (via %s) ", (long long)e->id,
+					e->mode ? e->mode : "?", e->path ? e->path : "?");
+				put_text(c->out, e->provider, 1, NULL, 0);
+				fputc('/', c->out);
+				put_text(c->out, e->model, 1, NULL, 0);
+				fprintf(c->out, "  %s  answer ", e->status ? e->status : "?");
+				put_text(c->out, e->parsed_answer ? e->parsed_answer : "-", 1, NULL, 0);
+				fprintf(c->out, "  %s%s\n    ",
+					e->correct == 1 ? "correct" : e->correct == 0 ? "wrong" : "unknown",
+					e->leaked ? "  leaked" : "");
+				put_text(c->out, e->edited_text ? e->edited_text : e->text, 0, "    ", 0);
+				fputc('\n', c->out);
+			}
+		}
+	}
+	for (size_t i = 0; i < nex; i++)
+		store_expl_release(&ex[i]);
+	free(ex);
+	if (have_d)
+		store_dataset_release(&d);
+	store_item_release(&it);
+	store_close(st);
+	return CLI_OK;
 }

@@ -1,10 +1,241 @@
-/* cli_report: commands being written. */
+/* cli_report: `mentor report` (the self-contained HTML report of a run
+ * against a baseline) and `mentor export` (training data as JSON Lines for
+ * other trainers). Both only read the workspace. */
+#include <stdio.h>
+#include <string.h>
+
 #include "mentor/cli.h"
+#include "mentor/export.h"
+#include "mentor/report.h"
+#include "mentor/store.h"
+
+/* `--name VALUE` or `--name=VALUE` at argv[*i]: 1 and *val set (advancing *i
+ * past a separate value), 0 if argv[*i] is another option, -1 if the value
+ * is missing. */
+static int opt_value(int argc, char **argv, int *i, const char *name, const char **val)
+{
+	size_t n = strlen(name);
+	if (strncmp(argv[*i], name, n))
+		return 0;
+	if (argv[*i][n] == '=') {
+		*val = argv[*i] + n + 1;
+		return 1;
+	}
+	if (argv[*i][n] != '\0')
+		return 0;
+	if (*i + 1 >= argc)
+		return -1;
+	*val = argv[++*i];
+	return 1;
+}
+
+static const char report_usage[] =
+	"usage: mentor report RUN [--vs RUN] -o FILE.html [--svg FILE.svg] [--examples N]\n\n"
+	"Write one self-contained HTML file (inline CSS and SVG, nothing loaded from\n"
+	"outside) about run RUN (id or name): its loss curves, accuracy per inference\n"
+	"mode, the dataset's explanations per mode and review status, and example\n"
+	"cards. With --vs (usually the baseline), the two runs are compared and the\n"
+	"cards show fixed cases (wrong in the baseline, right in RUN) and broken ones\n"
+	"(the reverse) first.\n\n"
+	"options:\n"
+	"  --vs RUN          the run to compare with\n"
+	"  -o, --out FILE    where to write the HTML (required)\n"
+	"  --svg FILE        also write the loss chart as a standalone SVG\n"
+	"  --examples N      example cards to show (default 40, at most 1000)\n";
+
 int cli_report(struct cli *c, int argc, char **argv)
 {
-	return cli_error(c, CLI_ERR, "command 'report' is not available yet");
+	if (cli_wants_help(argc, argv)) {
+		fputs(report_usage, c->out);
+		return CLI_OK;
+	}
+	const char *run_ref = NULL, *vs_ref = NULL, *out = NULL, *svg = NULL, *ex = NULL;
+	for (int i = 1; i < argc; i++) {
+		int r;
+		if ((r = opt_value(argc, argv, &i, "--vs", &vs_ref)) ||
+		    (r = opt_value(argc, argv, &i, "--out", &out)) ||
+		    (r = opt_value(argc, argv, &i, "-o", &out)) ||
+		    (r = opt_value(argc, argv, &i, "--svg", &svg)) ||
+		    (r = opt_value(argc, argv, &i, "--examples", &ex))) {
+			if (r < 0)
+				return cli_error(c, CLI_USAGE, "option '%s' needs a value", argv[i]);
+			continue;
+		}
+		if (argv[i][0] == '-' && argv[i][1])
+			return cli_error(c, CLI_USAGE, "unknown option '%s'; see 'mentor report "
+				       "--help'", argv[i]);
+		if (run_ref)
+			return cli_error(c, CLI_USAGE, "one run only (got '%s' and '%s'); compare "
+				       "with --vs", run_ref, argv[i]);
+		run_ref = argv[i];
+	}
+	if (!run_ref)
+		return cli_error(c, CLI_USAGE, "no run given; see 'mentor report --help'");
+	if (!out || !*out)
+		return cli_error(c, CLI_USAGE, "no output file given (-o FILE.html)");
+	long examples = 0;
+	if (ex && util_parse_long(ex, 1, REPORT_MAX_EXAMPLES, &examples))
+		return cli_error(c, CLI_USAGE, "--examples wants a number from 1 to %d, not '%s'",
+				 REPORT_MAX_EXAMPLES, ex);
+
+	char err[MENTOR_ERR_LEN];
+	struct store *st = store_open_existing(c->db_path, err);
+	if (!st)
+		return cli_error(c, CLI_ERR, "%s", err);
+	struct store_run run, vs;
+	memset(&run, 0, sizeof run);
+	memset(&vs, 0, sizeof vs);
+	struct buf html, chart;
+	buf_init(&html);
+	buf_init(&chart);
+	int code = CLI_ERR;
+	if (store_run_find(st, run_ref, &run, err)) {
+		cli_error(c, CLI_ERR, "%s", err);
+		goto out;
+	}
+	if (vs_ref && store_run_find(st, vs_ref, &vs, err)) {
+		cli_error(c, CLI_ERR, "%s", err);
+		goto out;
+	}
+	struct report_opts o = {run.id, vs_ref ? vs.id : 0, (size_t)examples};
+	if (report_build(st, &o, &html, svg ? &chart : NULL, err) ||
+	    util_write_file_atomic(out, html.data, html.len, err) ||
+	    (svg && util_write_file_atomic(svg, chart.data, chart.len, err))) {
+		cli_error(c, CLI_ERR, "cannot write report: %s", err);
+		goto out;
+	}
+	fprintf(c->out, "wrote %s (%zu bytes)\n", out, html.len);
+	if (svg)
+		fprintf(c->out, "wrote %s (%zu bytes)\n", svg, chart.len);
+	code = CLI_OK;
+out:
+	buf_release(&html);
+	buf_release(&chart);
+	store_run_release(&run);
+	store_run_release(&vs);
+	store_close(st);
+	return code;
 }
+
+static const char export_usage[] =
+	"usage: mentor export DATASET [--format chat|alpaca|mt] --out FILE [options]\n\n"
+	"Write the dataset's explanations as JSON Lines training data, one explanation\n"
+	"per item and mode (accepted first, then the newest; the reviewer's edit when\n"
+	"there is one).\n\n"
+	"formats:\n"
+	"  chat     {\"messages\":[system,user,assistant],\"metadata\":{...}}: OpenAI\n"
+	"           fine-tuning (with --no-metadata), TRL SFTTrainer, axolotl chat_template\n"
+	"  alpaca   {\"instruction\",\"input\",\"output\",\"metadata\"}\n"
+	"  mt       the paper's multi-task layout: per item one [ANS] record and one\n"
+	"           [EXP] record per explanation, target shaped by --variant\n\n"
+	"options:\n"
+	"  --format F          chat (default), alpaca or mt\n"
+	"  --status S          accepted (default) or all (pending, accepted, flagged)\n"
+	"  --include-rejected  with --status all, rejected explanations too\n"
+	"  --mode M            only explanations of mode cot, rp or crop\n"
+	"  --split S           only items of split train, dev or test\n"
+	"  --variant V         mt target: mt-cot (default), mt-ra or mt-re\n"
+	"  --system TEXT       system prompt (chat) / instruction (alpaca)\n"
+	"  --no-metadata       leave the \"metadata\" object out (OpenAI uploads)\n"
+	"  --out FILE          where to write (atomically); '-' for standard output\n";
+
 int cli_export(struct cli *c, int argc, char **argv)
 {
-	return cli_error(c, CLI_ERR, "command 'export' is not available yet");
+	if (cli_wants_help(argc, argv)) {
+		fputs(export_usage, c->out);
+		return CLI_OK;
+	}
+	struct export_opts o;
+	export_opts_init(&o);
+	const char *format = NULL, *status = NULL, *out = NULL, *variant = NULL;
+	for (int i = 1; i < argc; i++) {
+		int r;
+		if (!strcmp(argv[i], "--include-rejected")) {
+			o.include_rejected = 1;
+			continue;
+		}
+		if (!strcmp(argv[i], "--no-metadata")) {
+			o.metadata = 0;
+			continue;
+		}
+		if ((r = opt_value(argc, argv, &i, "--format", &format)) ||
+		    (r = opt_value(argc, argv, &i, "--status", &status)) ||
+		    (r = opt_value(argc, argv, &i, "--mode", &o.mode)) ||
+		    (r = opt_value(argc, argv, &i, "--split", &o.split)) ||
+		    (r = opt_value(argc, argv, &i, "--variant", &variant)) ||
+		    (r = opt_value(argc, argv, &i, "--system", &o.system)) ||
+		    (r = opt_value(argc, argv, &i, "--out", &out)) ||
+		    (r = opt_value(argc, argv, &i, "-o", &out))) {
+			if (r < 0)
+				return cli_error(c, CLI_USAGE, "option '%s' needs a value", argv[i]);
+			continue;
+		}
+		if (argv[i][0] == '-' && argv[i][1])
+			return cli_error(c, CLI_USAGE, "unknown option '%s'; see 'mentor export "
+				       "--help'", argv[i]);
+		if (o.dataset)
+			return cli_error(c, CLI_USAGE, "one dataset only (got '%s' and '%s')",
+					 o.dataset, argv[i]);
+		o.dataset = argv[i];
+	}
+	if (!o.dataset)
+		return cli_error(c, CLI_USAGE, "no dataset given; see 'mentor export --help'");
+	if (!out || !*out)
+		return cli_error(c, CLI_USAGE, "no output file given (--out FILE, or - for stdout)");
+	if (format && export_format_parse(format, &o.format))
+		return cli_error(c, CLI_USAGE, "unknown format '%s' (use chat, alpaca or mt)",
+				 format);
+	if (status && export_status_parse(status, &o.status))
+		return cli_error(c, CLI_USAGE, "unknown status '%s' (use accepted or all)", status);
+	if (o.include_rejected && o.status != EXPORT_STATUS_ALL)
+		return cli_error(c, CLI_USAGE, "--include-rejected needs --status all");
+	if (o.mode && strcmp(o.mode, "cot") && strcmp(o.mode, "rp") && strcmp(o.mode, "crop"))
+		return cli_error(c, CLI_USAGE, "unknown mode '%s' (use cot, rp or crop)", o.mode);
+	if (o.split && strcmp(o.split, "train") && strcmp(o.split, "dev") &&
+	    strcmp(o.split, "test"))
+		return cli_error(c, CLI_USAGE, "unknown split '%s' (use train, dev or test)",
+				 o.split);
+	if (variant) {
+		if (strcmp(variant, "mt-cot") && strcmp(variant, "mt-ra") && strcmp(variant, "mt-re"))
+			return cli_error(c, CLI_USAGE, "unknown variant '%s' (use mt-cot, mt-ra or "
+					 "mt-re)", variant);
+		if (o.format != EXPORT_MT)
+			return cli_error(c, CLI_USAGE, "--variant applies to --format mt only");
+		o.variant = variant;
+	}
+
+	char err[MENTOR_ERR_LEN];
+	struct store *st = store_open_existing(c->db_path, err);
+	if (!st)
+		return cli_error(c, CLI_ERR, "%s", err);
+	struct export_stats stats;
+	struct buf data;
+	buf_init(&data);
+	int code = CLI_ERR;
+	if (export_build(st, &o, &data, &stats, err)) {
+		cli_error(c, CLI_ERR, "%s", err);
+		goto out;
+	}
+	FILE *info = c->out;
+	if (!strcmp(out, "-")) {
+		info = c->errf;
+		if (fwrite(data.data, 1, data.len, c->out) != data.len || fflush(c->out)) {
+			cli_error(c, CLI_ERR, "cannot write export to standard output");
+			goto out;
+		}
+	} else if (util_write_file_atomic(out, data.data, data.len, err)) {
+		cli_error(c, CLI_ERR, "%s", err);
+		goto out;
+	}
+	fprintf(info, "exported %lld records (%lld explanations of %lld items) to %s\n",
+		(long long)stats.records, (long long)stats.explanations,
+		(long long)stats.items_used, out);
+	if (stats.test_items > 0 && !o.split)
+		fprintf(c->errf, "mentor: note: %lld items of the test split are included; "
+			"export training data with --split train\n", (long long)stats.test_items);
+	code = CLI_OK;
+out:
+	buf_release(&data);
+	store_close(st);
+	return code;
 }

@@ -1,18 +1,731 @@
-/* cli_teacher: commands being written. */
+/* cli_teacher: the teacher's commands: explain (run COTE, RP or CROP over a
+ * dataset with a progress display, Ctrl-C keeps what finished), explanations
+ * (list them), calls (the LLM call log with token and cost totals) and review
+ * (accept, reject, flag, undo). */
+#include <cjson/cJSON.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "mentor/cli.h"
+#include "mentor/config.h"
+#include "mentor/prompt.h"
+#include "mentor/store.h"
+#include "mentor/teacher.h"
+
+/* Set by SIGINT/SIGTERM while `explain` runs; the only way a signal handler
+ * can talk to the loop. */
+static volatile sig_atomic_t interrupted;
+
+static void on_interrupt(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+}
+
+/* --opt VALUE or --opt=VALUE: 1 matched (val set), 0 not this option, -1
+ * value missing. */
+static int opt_val(int argc, char **argv, int *i, const char *opt, const char **val)
+{
+	size_t n = strlen(opt);
+	const char *a = argv[*i];
+	if (strncmp(a, opt, n))
+		return 0;
+	if (a[n] == '=') {
+		*val = a + n + 1;
+		return 1;
+	}
+	if (a[n])
+		return 0;
+	if (*i + 1 >= argc)
+		return -1;
+	*val = argv[++*i];
+	return 1;
+}
+
+/* Text for a terminal on one line: control characters and bad bytes as
+ * visible escapes, at most max columns (then "..."). Returns the columns
+ * written (wide East Asian characters count two). */
+static int put_line(FILE *f, const char *s, size_t max)
+{
+	if (!s) {
+		fputs("-", f);
+		return 1;
+	}
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = strlen(s), cols = 0;
+	while (n) {
+		uint32_t cp;
+		int len = util_utf8_decode(p, n, &cp);
+		size_t w = cp >= 0x1100 && cp != 0xFFFD ? 2 : 1;
+		if (cols + w > max) {
+			fputs("...", f);
+			return (int)cols + 3;
+		}
+		if (cp == 0xFFFD && len == 1)
+			w = 4, fprintf(f, "\\x%02x", p[0]);
+		else if (cp == '\n' || cp == '\t' || cp == '\r')
+			fputc(' ', f);
+		else if (cp < 0x20 || cp == 0x7f)
+			w = 4, fprintf(f, "\\x%02x", (unsigned)cp);
+		else if (cp >= 0x80 && cp < 0xa0)
+			w = 6, fprintf(f, "\\u%04x", (unsigned)cp);
+		else
+			fwrite(p, 1, (size_t)len, f);
+		cols += w;
+		p += len;
+		n -= (size_t)len;
+	}
+	return (int)cols;
+}
+
+static void pad(FILE *f, int n)
+{
+	while (n-- > 0)
+		fputc(' ', f);
+}
+
+static int find_dataset(struct store *st, const char *ref, struct store_dataset *d, char *err)
+{
+	int rc = store_dataset_get(st, ref, d, err);
+	long id;
+	if (rc == MENTOR_ENOTFOUND && !util_parse_long(ref, 1, LONG_MAX, &id))
+		rc = store_dataset_get_id(st, id, d, err);
+	if (rc == MENTOR_ENOTFOUND)
+		util_err(err, "no dataset '%s'; see 'mentor datasets'", ref);
+	return rc;
+}
+
+/* Load the config (a warning goes to stderr). */
+static int load_config(struct cli *c, const char *path, struct config *cfg)
+{
+	char err[MENTOR_ERR_LEN], warn[MENTOR_ERR_LEN];
+	if (config_load(cfg, path, warn, err)) {
+		config_release(cfg);
+		return cli_error(c, CLI_ERR, "%s", err);
+	}
+	if (warn[0])
+		fprintf(c->errf, "mentor: warning: %s\n", warn);
+	return CLI_OK;
+}
+
+/* --------------------------------------------------------------- explain */
+
+static const char explain_usage[] =
+	"usage: mentor explain DATASET [--mode cot|rp|crop|all] [--provider P] [--model M]\n"
+	"                      [--split S] [--limit N] [--concurrency N] [--force]\n"
+	"                      [--error-rate R] [--k K] [--seed S] [--stream] [--config FILE]\n"
+	"       mentor explain DATASET --print-prompts [--mode M] [--limit N] [--split S]\n"
+	"       mentor explain --write-prompts [--prompts-dir DIR] [--overwrite]\n\n"
+	"Ask the teacher for explanations of a dataset's items. Modes: cot (few-shot\n"
+	"chain of thought, judged against the gold answer), rp (rationalize the given\n"
+	"gold answer; leaks are flagged), crop (cot, then rp where cot is wrong or\n"
+	"unparsable). Items that already have an explanation of the mode from this\n"
+	"provider/model are skipped, and identical requests are answered from the\n"
+	"call log, unless --force. Ctrl-C stops; finished items are kept.\n"
+	"Without a config file the offline scripted teacher is used.\n\n"
+	"  --provider P       provider or alias from the config (openai, anthropic, offline...)\n"
+	"  --model M          model (or alias) instead of the provider's default\n"
+	"  --concurrency N    requests in flight (default from config, 8)\n"
+	"  --error-rate R     offline teacher: chance that a cot explanation is wrong\n"
+	"  --k K              demonstrations per prompt (default 4)\n"
+	"  --print-prompts    print the prompts that would be sent, call nothing\n"
+	"  --write-prompts    write the built-in templates to the prompts directory\n";
+
+struct explain_ui {
+	struct cli *c;
+	int errors_shown;
+};
+
+static void on_result(void *user, const struct teacher_result *r)
+{
+	struct explain_ui *ui = user;
+	if (!r->error || !strcmp(r->error, "cancelled") || ui->errors_shown >= 20)
+		return;
+	ui->errors_shown++;
+	FILE *f = ui->c->errf;
+	flockfile(f);
+	if (ui->c->err_tty)
+		fputs("\r\033[K", f);
+	fprintf(f, "mentor: item %lld (%s): ", (long long)r->item_id, r->mode);
+	put_line(f, r->error, 300);
+	fputc('\n', f);
+	funlockfile(f);
+}
+
+static void fmt_tokens(char *b, size_t n, int64_t t)
+{
+	if (t >= 1000000)
+		snprintf(b, n, "%.1fM", (double)t / 1e6);
+	else if (t >= 1000)
+		snprintf(b, n, "%.1fk", (double)t / 1e3);
+	else
+		snprintf(b, n, "%lld", (long long)t);
+}
+
+static void show_progress(struct cli *c, const struct teacher_progress *p, int final)
+{
+	double rate = p->elapsed_s > 0 ? (double)p->done / p->elapsed_s : 0;
+	char tok[32], eta[32] = "-";
+	fmt_tokens(tok, sizeof tok, p->tokens_in + p->tokens_out);
+	if (rate > 0 && p->total > p->done)
+		snprintf(eta, sizeof eta, "%.0fs", (double)(p->total - p->done) / rate);
+	FILE *f = c->errf;
+	flockfile(f);
+	if (c->err_tty) {
+		int width = 24;
+		int fill = p->total ? (int)((double)width * (double)p->done / (double)p->total) : width;
+		fputs("\r\033[K[", f);
+		for (int i = 0; i < width; i++)
+			fputc(i < fill ? '#' : '-', f);
+		fprintf(f, "] %lld/%lld %.1f/s err %lld tok %s $%.4f ETA %s", (long long)p->done,
+			(long long)p->total, rate, (long long)p->errors, tok, p->cost, eta);
+		if (final)
+			fputc('\n', f);
+	} else {
+		fprintf(f, "explain: %lld/%lld done, %lld errors, %lld cached, %s tokens, $%.4f, "
+			   "%.1f/s, ETA %s\n",
+			(long long)p->done, (long long)p->total, (long long)p->errors,
+			(long long)p->cached, tok, p->cost, rate, eta);
+	}
+	fflush(f);
+	funlockfile(f);
+}
+
+static int print_prompts(struct cli *c, struct store *st, const struct teacher_opts *o,
+			 const int64_t *ids, size_t n)
+{
+	char err[MENTOR_ERR_LEN];
+	for (size_t i = 0; i < n; i++)
+		for (int pm = 0; pm < PROMPT_N_MODES; pm++) {
+			unsigned need = pm == PROMPT_COT ? (TEACHER_COT | TEACHER_CROP)
+							 : (TEACHER_RP | TEACHER_CROP);
+			if (!(o->modes & need))
+				continue;
+			struct buf b;
+			buf_init(&b);
+			if (teacher_build_prompt(st, o, ids[i], pm, &b, err)) {
+				buf_release(&b);
+				return cli_error(c, CLI_ERR, "%s", err);
+			}
+			fprintf(c->out, "===== item %lld, %s prompt =====\n", (long long)ids[i],
+				prompt_mode_name(pm));
+			fputs(b.data ? b.data : "", c->out);
+			fputs("\n\n", c->out);
+			buf_release(&b);
+		}
+	return CLI_OK;
+}
+
+static int write_prompts(struct cli *c, const char *dir, int overwrite)
+{
+	char err[MENTOR_ERR_LEN];
+	char *d = dir ? util_strdup(dir) : prompt_default_dir();
+	if (!d)
+		return cli_error(c, CLI_ERR, "cannot find the prompts directory: set XDG_CONFIG_HOME "
+					     "or HOME, or give --prompts-dir");
+	int written = 0;
+	if (prompt_write_defaults(d, overwrite, &written, err)) {
+		free(d);
+		return cli_error(c, CLI_ERR, "%s", err);
+	}
+	fprintf(c->out, "wrote %d template%s to %s (existing files %s)\n", written,
+		written == 1 ? "" : "s", d, overwrite ? "replaced" : "kept");
+	free(d);
+	return CLI_OK;
+}
+
 int cli_explain(struct cli *c, int argc, char **argv)
 {
-	return cli_error(c, CLI_ERR, "command 'explain' is not available yet");
+	if (cli_wants_help(argc, argv)) {
+		fputs(explain_usage, c->out);
+		return CLI_OK;
+	}
+	struct teacher_opts o;
+	teacher_opts_init(&o);
+	const char *dataset = NULL, *mode = "cot", *split = NULL, *cfg_path = NULL;
+	const char *prompts_dir = NULL;
+	long limit = 0;
+	int print = 0, write = 0, overwrite = 0;
+	for (int i = 1; i < argc; i++) {
+		const char *v = NULL;
+		int m;
+		long lv;
+		double dv;
+#define OPT(name) ((m = opt_val(argc, argv, &i, name, &v)) != 0)
+		if (OPT("--mode")) {
+			mode = v;
+		} else if (OPT("--provider")) {
+			o.provider = v;
+		} else if (OPT("--model")) {
+			o.model = v;
+		} else if (OPT("--split")) {
+			split = v;
+		} else if (OPT("--config")) {
+			cfg_path = v;
+		} else if (OPT("--prompts-dir")) {
+			prompts_dir = v;
+		} else if (OPT("--limit")) {
+			if (m > 0 && util_parse_long(v, 1, LONG_MAX, &limit))
+				return cli_error(c, CLI_USAGE, "explain: '--limit' needs a positive number");
+		} else if (OPT("--concurrency")) {
+			if (m > 0 && util_parse_long(v, 1, 256, &lv))
+				return cli_error(c, CLI_USAGE, "explain: '--concurrency' needs 1 to 256");
+			o.concurrency = (int)lv;
+		} else if (OPT("--k")) {
+			if (m > 0 && util_parse_long(v, 0, 64, &lv))
+				return cli_error(c, CLI_USAGE, "explain: '--k' needs 0 to 64");
+			o.k = (int)lv;
+		} else if (OPT("--seed")) {
+			if (m > 0 && util_parse_long(v, 0, LONG_MAX, &lv))
+				return cli_error(c, CLI_USAGE, "explain: '--seed' needs a number");
+			o.seed = lv;
+		} else if (OPT("--error-rate")) {
+			if (m > 0 && (util_parse_double(v, &dv) || dv < 0 || dv > 1))
+				return cli_error(c, CLI_USAGE, "explain: '--error-rate' needs 0 to 1");
+			o.error_rate = dv;
+		} else if (!strcmp(argv[i], "--force")) {
+			o.force = 1;
+		} else if (!strcmp(argv[i], "--stream")) {
+			o.stream = 1;
+		} else if (!strcmp(argv[i], "--print-prompts")) {
+			print = 1;
+		} else if (!strcmp(argv[i], "--write-prompts")) {
+			write = 1;
+		} else if (!strcmp(argv[i], "--overwrite")) {
+			overwrite = 1;
+		} else if (argv[i][0] == '-') {
+			return cli_error(c, CLI_USAGE, "explain: unknown option '%s'", argv[i]);
+		} else if (!dataset) {
+			dataset = argv[i];
+		} else {
+			return cli_error(c, CLI_USAGE, "explain: one DATASET at a time");
+		}
+		if (m < 0)
+			return cli_error(c, CLI_USAGE, "explain: option '%s' needs a value", argv[i]);
+#undef OPT
+	}
+	if (write)
+		return write_prompts(c, prompts_dir, overwrite);
+	if (!dataset)
+		return cli_error(c, CLI_USAGE, "explain: missing DATASET (see 'mentor explain --help')");
+	o.modes = teacher_mode_mask(mode);
+	if (!o.modes)
+		return cli_error(c, CLI_USAGE, "explain: unknown mode '%s': use cot, rp, crop or all", mode);
+	if (split && strcmp(split, "train") && strcmp(split, "dev") && strcmp(split, "test"))
+		return cli_error(c, CLI_USAGE, "explain: unknown split '%s': use train, dev or test", split);
+	o.prompts_dir = prompts_dir;
+
+	struct config cfg;
+	int rc = load_config(c, cfg_path, &cfg);
+	if (rc)
+		return rc;
+	o.cfg = &cfg;
+	o.db_path = c->db_path;
+	char err[MENTOR_ERR_LEN];
+	struct store *st = cli_open_store(c);
+	if (!st) {
+		config_release(&cfg);
+		return CLI_ERR;
+	}
+	struct store_dataset d;
+	int64_t *ids = NULL;
+	size_t n = 0;
+	if ((rc = find_dataset(st, dataset, &d, err)) != 0) {
+		rc = cli_error(c, CLI_ERR, "%s", err);
+		goto out_store;
+	}
+	rc = teacher_select_items(st, d.id, split, (size_t)limit, &ids, &n, err);
+	store_dataset_release(&d);
+	if (rc) {
+		rc = cli_error(c, CLI_ERR, "%s", err);
+		goto out_store;
+	}
+	if (print) {
+		rc = print_prompts(c, st, &o, ids, n);
+		goto out_ids;
+	}
+	store_close(st);
+	st = NULL;
+
+	struct explain_ui ui = {c, 0};
+	struct teacher_callbacks cb = {0};
+	cb.user = &ui;
+	cb.on_result = on_result;
+	struct sigaction sa, old_int, old_term;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_interrupt;
+	sigemptyset(&sa.sa_mask);
+	interrupted = 0;
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+	struct teacher_job *j = teacher_start(&o, ids, n, &cb, err);
+	if (!j) {
+		sigaction(SIGINT, &old_int, NULL);
+		sigaction(SIGTERM, &old_term, NULL);
+		rc = cli_error(c, CLI_USAGE, "%s", err);
+		goto out_ids;
+	}
+	int cancelled = 0;
+	double last = 0;
+	int64_t last_done = -1;
+	struct teacher_progress p;
+	for (;;) {
+		int fin = teacher_wait(j, 200) == MENTOR_OK;
+		if (interrupted && !cancelled) {
+			cancelled = 1;
+			teacher_cancel(j);
+			if (c->err_tty)
+				fputs("\r\033[K", c->errf);
+			fputs("mentor: interrupted; stopping (finished items are kept)\n", c->errf);
+		}
+		teacher_get_progress(j, &p);
+		double now = util_mono();
+		if (fin)
+			break;
+		if (c->err_tty ? now - last >= 0.2 : (p.done != last_done && now - last >= 1.0)) {
+			show_progress(c, &p, 0);
+			last = now;
+			last_done = p.done;
+		}
+	}
+	teacher_get_progress(j, &p);
+	show_progress(c, &p, 1);
+	fprintf(c->out,
+		"%s %s with %s/%s: %lld tasks, %lld explained, %lld skipped, %lld errors, "
+		"%lld cached; tokens %lld in / %lld out; cost $%.4f%s\n",
+		dataset, mode, teacher_job_provider(j), teacher_job_model(j), (long long)p.total,
+		(long long)(p.done - p.errors - p.skipped), (long long)p.skipped,
+		(long long)p.errors, (long long)p.cached, (long long)p.tokens_in,
+		(long long)p.tokens_out, p.cost, p.cancelled ? " (interrupted)" : "");
+	teacher_free(j);
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+	if (p.cancelled)
+		rc = cli_error(c, CLI_ERR, "explain interrupted; run it again to resume");
+	else if (p.errors)
+		rc = cli_error(c, CLI_ERR, "%lld of %lld tasks failed; run again to retry them",
+			       (long long)p.errors, (long long)p.total);
+	else
+		rc = CLI_OK;
+out_ids:
+	free(ids);
+out_store:
+	store_close(st);
+	config_release(&cfg);
+	return rc;
 }
+
+/* ---------------------------------------------------------- explanations */
+
+static const char expls_usage[] =
+	"usage: mentor explanations DATASET [--mode cot|rp|crop] [--status S] [--limit N] [--json]\n\n"
+	"List the explanations of a dataset: id, item, mode, path (which prompt\n"
+	"produced it), review status, correct (1/0/-), leaked, parsed answer, text.\n"
+	"Status: pending, accepted, rejected, flagged.\n";
+
+static cJSON *jstr(const char *s)
+{
+	cJSON *v = s ? cJSON_CreateString(s) : cJSON_CreateNull();
+	if (!v)
+		util_oom();
+	return v;
+}
+
 int cli_explanations(struct cli *c, int argc, char **argv)
 {
-	return cli_error(c, CLI_ERR, "command 'explanations' is not available yet");
+	if (cli_wants_help(argc, argv)) {
+		fputs(expls_usage, c->out);
+		return CLI_OK;
+	}
+	const char *dataset = NULL;
+	struct store_expl_filter f = {0};
+	int json = 0;
+	for (int i = 1; i < argc; i++) {
+		const char *v = NULL;
+		int m;
+		long lv;
+		if ((m = opt_val(argc, argv, &i, "--mode", &v)) != 0) {
+			f.mode = v;
+		} else if ((m = opt_val(argc, argv, &i, "--status", &v)) != 0) {
+			f.status = v;
+		} else if ((m = opt_val(argc, argv, &i, "--limit", &v)) != 0) {
+			if (m > 0 && util_parse_long(v, 1, INT_MAX, &lv))
+				return cli_error(c, CLI_USAGE, "explanations: '--limit' needs a positive number");
+			f.limit = (int)lv;
+		} else if (!strcmp(argv[i], "--json")) {
+			json = 1;
+			m = 0;
+		} else if (argv[i][0] == '-') {
+			return cli_error(c, CLI_USAGE, "explanations: unknown option '%s'", argv[i]);
+		} else if (!dataset) {
+			dataset = argv[i];
+			m = 0;
+		} else {
+			return cli_error(c, CLI_USAGE, "explanations: one DATASET at a time");
+		}
+		if (m < 0)
+			return cli_error(c, CLI_USAGE, "explanations: option '%s' needs a value", argv[i]);
+	}
+	if (!dataset)
+		return cli_error(c, CLI_USAGE, "explanations: missing DATASET");
+	if (f.mode && !teacher_mode_mask(f.mode))
+		return cli_error(c, CLI_USAGE, "explanations: unknown mode '%s'", f.mode);
+	if (f.status && strcmp(f.status, "pending") && strcmp(f.status, "accepted") &&
+	    strcmp(f.status, "rejected") && strcmp(f.status, "flagged"))
+		return cli_error(c, CLI_USAGE, "explanations: unknown status '%s'", f.status);
+	struct store *st = cli_open_store(c);
+	if (!st)
+		return CLI_ERR;
+	char err[MENTOR_ERR_LEN];
+	struct store_dataset d;
+	int rc = find_dataset(st, dataset, &d, err);
+	if (rc) {
+		store_close(st);
+		return cli_error(c, CLI_ERR, "%s", err);
+	}
+	f.dataset_id = d.id;
+	store_dataset_release(&d);
+	struct store_expl *e;
+	size_t n;
+	if (store_expl_list(st, &f, &e, &n, err)) {
+		store_close(st);
+		return cli_error(c, CLI_ERR, "%s", err);
+	}
+	if (json) {
+		cJSON *arr = cJSON_CreateArray();
+		for (size_t i = 0; i < n; i++) {
+			cJSON *o = cJSON_CreateObject();
+			cJSON_AddNumberToObject(o, "id", (double)e[i].id);
+			cJSON_AddNumberToObject(o, "item_id", (double)e[i].item_id);
+			cJSON_AddItemToObject(o, "mode", jstr(e[i].mode));
+			cJSON_AddItemToObject(o, "path", jstr(e[i].path));
+			cJSON_AddItemToObject(o, "provider", jstr(e[i].provider));
+			cJSON_AddItemToObject(o, "model", jstr(e[i].model));
+			cJSON_AddNumberToObject(o, "call_id", (double)e[i].call_id);
+			if (e[i].attempt_of)
+				cJSON_AddNumberToObject(o, "attempt_of", (double)e[i].attempt_of);
+			else
+				cJSON_AddNullToObject(o, "attempt_of");
+			cJSON_AddItemToObject(o, "text", jstr(e[i].text));
+			cJSON_AddItemToObject(o, "edited_text", jstr(e[i].edited_text));
+			cJSON_AddItemToObject(o, "parsed_answer", jstr(e[i].parsed_answer));
+			if (e[i].correct < 0)
+				cJSON_AddNullToObject(o, "correct");
+			else
+				cJSON_AddBoolToObject(o, "correct", e[i].correct);
+			cJSON_AddBoolToObject(o, "leaked", e[i].leaked);
+			cJSON_AddItemToObject(o, "status", jstr(e[i].status));
+			cJSON_AddItemToObject(o, "reviewer", jstr(e[i].reviewer));
+			cJSON_AddNumberToObject(o, "tokens_in", (double)e[i].tokens_in);
+			cJSON_AddNumberToObject(o, "tokens_out", (double)e[i].tokens_out);
+			cJSON_AddNumberToObject(o, "cost", e[i].cost);
+			cJSON_AddNumberToObject(o, "created_at", (double)e[i].created_at);
+			cJSON_AddItemToArray(arr, o);
+		}
+		char *s = cJSON_PrintUnformatted(arr);
+		if (!s)
+			util_oom();
+		fprintf(c->out, "%s\n", s);
+		free(s);
+		cJSON_Delete(arr);
+	} else {
+		fprintf(c->out, "%-6s %-6s %-5s %-4s %-9s %-3s %-4s %-8s %s\n", "ID", "ITEM", "MODE",
+			"PATH", "STATUS", "OK", "LEAK", "ANSWER", "TEXT");
+		for (size_t i = 0; i < n; i++) {
+			fprintf(c->out, "%-6lld %-6lld %-5s %-4s %-9s %-3s %-4s ", (long long)e[i].id,
+				(long long)e[i].item_id, e[i].mode, e[i].path, e[i].status,
+				e[i].correct < 0 ? "-" : e[i].correct ? "yes" : "no",
+				e[i].leaked ? "yes" : "no");
+			pad(c->out, 9 - put_line(c->out, e[i].parsed_answer, 8));
+			put_line(c->out, e[i].edited_text ? e[i].edited_text : e[i].text, 70);
+			fputc('\n', c->out);
+		}
+		fprintf(c->out, "%zu explanation%s\n", n, n == 1 ? "" : "s");
+	}
+	for (size_t i = 0; i < n; i++)
+		store_expl_release(&e[i]);
+	free(e);
+	store_close(st);
+	return CLI_OK;
 }
+
+/* ----------------------------------------------------------------- calls */
+
+static const char calls_usage[] =
+	"usage: mentor calls [--json] [--limit N]\n\n"
+	"List the logged LLM calls (newest last) with totals of tokens and cost.\n"
+	"Requests are stored without headers: no API key is ever logged.\n";
+
 int cli_calls(struct cli *c, int argc, char **argv)
 {
-	return cli_error(c, CLI_ERR, "command 'calls' is not available yet");
+	if (cli_wants_help(argc, argv)) {
+		fputs(calls_usage, c->out);
+		return CLI_OK;
+	}
+	int json = 0;
+	long limit = 0;
+	for (int i = 1; i < argc; i++) {
+		const char *v;
+		int m;
+		if (!strcmp(argv[i], "--json")) {
+			json = 1;
+		} else if ((m = opt_val(argc, argv, &i, "--limit", &v)) != 0) {
+			if (m < 0 || util_parse_long(v, 1, LONG_MAX, &limit))
+				return cli_error(c, CLI_USAGE, "calls: '--limit' needs a positive number");
+		} else {
+			return cli_error(c, CLI_USAGE, "calls: unexpected argument '%s'", argv[i]);
+		}
+	}
+	struct store *st = cli_open_store(c);
+	if (!st)
+		return CLI_ERR;
+	char err[MENTOR_ERR_LEN];
+	struct store_call *calls;
+	size_t n;
+	struct store_call_totals t;
+	if (store_call_list(st, &calls, &n, err) || store_call_totals(st, &t, err)) {
+		store_close(st);
+		return cli_error(c, CLI_ERR, "%s", err);
+	}
+	size_t first = limit && (size_t)limit < n ? n - (size_t)limit : 0;
+	if (json) {
+		cJSON *root = cJSON_CreateObject();
+		cJSON *arr = cJSON_AddArrayToObject(root, "calls");
+		for (size_t i = first; i < n; i++) {
+			cJSON *o = cJSON_CreateObject();
+			cJSON_AddNumberToObject(o, "id", (double)calls[i].id);
+			cJSON_AddItemToObject(o, "provider", jstr(calls[i].provider));
+			cJSON_AddItemToObject(o, "model", jstr(calls[i].model));
+			cJSON_AddItemToObject(o, "status", jstr(calls[i].status));
+			cJSON_AddNumberToObject(o, "http_code", calls[i].http_code);
+			cJSON_AddItemToObject(o, "error", jstr(calls[i].error));
+			cJSON_AddNumberToObject(o, "tokens_in", (double)calls[i].tokens_in);
+			cJSON_AddNumberToObject(o, "tokens_out", (double)calls[i].tokens_out);
+			cJSON_AddBoolToObject(o, "tokens_estimated", calls[i].tokens_estimated);
+			cJSON_AddNumberToObject(o, "latency_ms", (double)calls[i].latency_ms);
+			cJSON_AddNumberToObject(o, "cost", calls[i].cost);
+			cJSON_AddItemToObject(o, "cache_key", jstr(calls[i].cache_key));
+			cJSON_AddItemToObject(o, "request_json", jstr(calls[i].request_json));
+			cJSON_AddItemToObject(o, "response_text", jstr(calls[i].response_text));
+			cJSON_AddNumberToObject(o, "created_at", (double)calls[i].created_at);
+			cJSON_AddItemToArray(arr, o);
+		}
+		cJSON *to = cJSON_AddObjectToObject(root, "totals");
+		cJSON_AddNumberToObject(to, "calls", (double)t.calls);
+		cJSON_AddNumberToObject(to, "ok", (double)t.ok);
+		cJSON_AddNumberToObject(to, "errors", (double)t.errors);
+		cJSON_AddNumberToObject(to, "tokens_in", (double)t.tokens_in);
+		cJSON_AddNumberToObject(to, "tokens_out", (double)t.tokens_out);
+		cJSON_AddNumberToObject(to, "cost", t.cost);
+		char *s = cJSON_PrintUnformatted(root);
+		if (!s)
+			util_oom();
+		fprintf(c->out, "%s\n", s);
+		free(s);
+		cJSON_Delete(root);
+	} else {
+		fprintf(c->out, "%-6s %-10s %-22s %-9s %-4s %8s %8s %7s %9s %s\n", "ID", "PROVIDER",
+			"MODEL", "STATUS", "HTTP", "TOK_IN", "TOK_OUT", "MS", "COST", "ERROR");
+		for (size_t i = first; i < n; i++) {
+			const struct store_call *k = &calls[i];
+			fprintf(c->out, "%-6lld ", (long long)k->id);
+			pad(c->out, 11 - put_line(c->out, k->provider, 10));
+			pad(c->out, 22 - put_line(c->out, k->model, 22));
+			fprintf(c->out, " %-9s %-4d %7lld%s %8lld %7lld %9.5f ", k->status, k->http_code,
+				(long long)k->tokens_in, k->tokens_estimated ? "~" : " ",
+				(long long)k->tokens_out, (long long)k->latency_ms, k->cost);
+			put_line(c->out, k->error, 60);
+			fputc('\n', c->out);
+		}
+		fprintf(c->out, "total: %lld calls (%lld ok, %lld failed), tokens %lld in / %lld out, "
+				"cost $%.4f\n",
+			(long long)t.calls, (long long)t.ok, (long long)t.errors,
+			(long long)t.tokens_in, (long long)t.tokens_out, t.cost);
+	}
+	for (size_t i = 0; i < n; i++)
+		store_call_release(&calls[i]);
+	free(calls);
+	store_close(st);
+	return CLI_OK;
 }
+
+/* ---------------------------------------------------------------- review */
+
+static const char review_usage[] =
+	"usage: mentor review EXPLANATION_ID --accept|--reject|--flag|--pending|--undo\n"
+	"                     [--reviewer NAME]\n\n"
+	"Record a review decision (kept in an audit trail with the previous status);\n"
+	"--undo restores the state before the latest decision on that explanation.\n"
+	"Wrong (COTE) and leaked (RP) explanations are used for training only once\n"
+	"accepted here.\n";
+
 int cli_review(struct cli *c, int argc, char **argv)
 {
-	return cli_error(c, CLI_ERR, "command 'review' is not available yet");
+	if (cli_wants_help(argc, argv)) {
+		fputs(review_usage, c->out);
+		return CLI_OK;
+	}
+	const char *action = NULL, *id_s = NULL, *reviewer = NULL;
+	for (int i = 1; i < argc; i++) {
+		const char *v;
+		int m;
+		if (!strcmp(argv[i], "--accept") || !strcmp(argv[i], "--reject") ||
+		    !strcmp(argv[i], "--flag") || !strcmp(argv[i], "--pending") ||
+		    !strcmp(argv[i], "--undo")) {
+			if (action)
+				return cli_error(c, CLI_USAGE, "review: one action at a time");
+			action = argv[i] + 2;
+		} else if ((m = opt_val(argc, argv, &i, "--reviewer", &v)) != 0) {
+			if (m < 0)
+				return cli_error(c, CLI_USAGE, "review: '--reviewer' needs a name");
+			reviewer = v;
+		} else if (argv[i][0] == '-') {
+			return cli_error(c, CLI_USAGE, "review: unknown option '%s'", argv[i]);
+		} else if (!id_s) {
+			id_s = argv[i];
+		} else {
+			return cli_error(c, CLI_USAGE, "review: one EXPLANATION_ID at a time");
+		}
+	}
+	long id;
+	if (!id_s || util_parse_long(id_s, 1, LONG_MAX, &id))
+		return cli_error(c, CLI_USAGE, "review: missing or bad EXPLANATION_ID (see 'mentor explanations')");
+	if (!action)
+		return cli_error(c, CLI_USAGE, "review: give --accept, --reject, --flag, --pending or --undo");
+	if (!reviewer) {
+		const char *u = getenv("USER");
+		reviewer = u && *u ? u : "operator";
+	}
+	struct store *st = cli_open_store(c);
+	if (!st)
+		return CLI_ERR;
+	char err[MENTOR_ERR_LEN];
+	struct store_expl e;
+	int rc = store_expl_get(st, id, &e, err);
+	if (rc) {
+		store_close(st);
+		return cli_error(c, CLI_ERR, "%s", err);
+	}
+	char *before = util_strdup(e.status);
+	store_expl_release(&e);
+	if (!strcmp(action, "undo")) {
+		int64_t which;
+		rc = store_decision_undo(st, id, &which, err);
+	} else {
+		rc = store_expl_decide(st, id, action, reviewer, err);
+	}
+	if (!rc)
+		rc = store_expl_get(st, id, &e, err);
+	if (rc) {
+		free(before);
+		store_close(st);
+		return cli_error(c, rc == MENTOR_EUSAGE ? CLI_USAGE : CLI_ERR, "explanation %ld: %s", id, err);
+	}
+	fprintf(c->out, "explanation %ld: %s (was %s)\n", id, e.status, before);
+	free(before);
+	store_expl_release(&e);
+	store_close(st);
+	return CLI_OK;
 }

@@ -1,22 +1,949 @@
-/* cli_train: commands being written. */
+/* cli_train: the training commands: train (in this process or detached),
+ * runs, eval, predict and stop. Training itself lives in the train module;
+ * these parse options, show progress and print results. */
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
 #include "mentor/cli.h"
+#include "mentor/eval.h"
+#include "mentor/model.h"
+#include "mentor/store.h"
+#include "mentor/tokenizer.h"
+#include "mentor/train.h"
+
+/* The one piece of global state here: a signal handler can reach nothing
+ * else. Set by SIGTERM/SIGINT, read by the training loop. */
+static volatile sig_atomic_t stop_requested;
+
+static void on_stop_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+static void install_stop_handlers(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_stop_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+}
+
+/* Print text from a model or a dataset with control characters made
+ * visible, so that nothing it holds can drive the terminal. */
+static void put_escaped(FILE *f, const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
+		if (*p == '\n')
+			fputs("\\n", f);
+		else if (*p == '\t')
+			fputs("\\t", f);
+		else if (*p < 0x20 || *p == 0x7f)
+			fprintf(f, "\\x%02x", *p);
+		else
+			fputc(*p, f);
+	}
+}
+
+static const char *opt_value(struct cli *c, int argc, char **argv, int *i, int *bad)
+{
+	const char *name = argv[*i];
+	if (*i + 1 >= argc) {
+		cli_error(c, CLI_USAGE, "option '%s' needs a value", name);
+		*bad = 1;
+		return NULL;
+	}
+	return argv[++*i];
+}
+
+static int parse_int_opt(struct cli *c, const char *name, const char *v, long lo, long hi,
+			 long *out)
+{
+	if (util_parse_long(v, lo, hi, out))
+		return cli_error(c, CLI_USAGE, "invalid value '%s' for '%s': expected %ld..%ld", v,
+				 name, lo, hi);
+	return 0;
+}
+
+static int parse_num_opt(struct cli *c, const char *name, const char *v, double lo, double hi,
+			 double *out)
+{
+	if (util_parse_double(v, out) || !(*out >= lo && *out <= hi))
+		return cli_error(c, CLI_USAGE, "invalid value '%s' for '%s': expected %g..%g", v,
+				 name, lo, hi);
+	return 0;
+}
+
+/* ------------------------------------------------------------ train */
+
+static void train_usage(FILE *f)
+{
+	fputs("usage: mentor train DATASET [--variant V] [options]\n"
+	      "       mentor train --resume RUN [--threads N] [--detach] [--json]\n\n"
+	      "Train a small GPT student on DATASET's train split, then evaluate it on the\n"
+	      "test split. Runs in this process (Ctrl-C stops it with a checkpoint) or in\n"
+	      "the background with --detach.\n\n"
+	      "options:\n"
+	      "  --variant V     baseline | mt-re | mt-ra | mt-cot (default baseline)\n"
+	      "  --alpha A       weight of the answer task, 0..1 (default 0.5)\n"
+	      "  --source S      explanations: accepted | cot | rp | crop | gold (default accepted)\n"
+	      "  --preset P      tiny | small | base (default small)\n"
+	      "  --layers N --width N --heads N --context N   model shape (override the preset)\n"
+	      "  --vocab N       tokenizer vocabulary (default 2048)\n"
+	      "  --steps N       optimizer steps (default 1000)\n"
+	      "  --minutes M     train for about M minutes instead of a step count\n"
+	      "  --batch B       sequences per step (default 16)\n"
+	      "  --lr LR         peak learning rate (default 0.001)\n"
+	      "  --warmup N      warmup steps (default min(100, steps/10))\n"
+	      "  --seed S        random seed (default 1)\n"
+	      "  --threads N     compute threads (default 2); losses are reproducible for a\n"
+	      "                  given seed and thread count\n"
+	      "  --ckpt-every N  checkpoint every N steps (default 200)\n"
+	      "  --val-every N   dev loss every N steps, 0 = never (default 100)\n"
+	      "  --eval-split S  split evaluated at the end: test | dev | train | none\n"
+	      "  --name NAME     label of the run\n"
+	      "  --resume RUN    go on with RUN (id or name) from its last checkpoint\n"
+	      "  --detach        run in the background; follow with 'mentor runs'\n"
+	      "  --json          print the result as JSON\n\n"
+	      "The checkpoint is <workspace>.runs/RUN/ckpt.bin. Exit status: 0 done,\n"
+	      "1 failed or stopped, 2 usage error.\n", f);
+}
+
+struct train_cli {
+	struct cli *c;
+	int json;
+	int tty;
+	int64_t every;
+	double last_print;
+};
+
+static int train_progress_cb(void *u, const struct train_progress *p)
+{
+	struct train_cli *tc = u;
+	FILE *f = tc->c->errf;
+	if (p->phase == TRAIN_PHASE_PREPARE) {
+		fprintf(f, "run %lld: training %lld steps\n", (long long)p->run_id,
+			(long long)p->total_steps);
+		if (tc->every == 0)
+			tc->every = p->total_steps / 20 > 0 ? p->total_steps / 20 : 1;
+		return 0;
+	}
+	if (p->phase == TRAIN_PHASE_EVAL) {
+		if (tc->tty && (p->done == p->todo || util_mono() - tc->last_print > 0.2)) {
+			fprintf(f, "\r\033[Kevaluating %lld/%lld", (long long)p->done,
+				(long long)p->todo);
+			if (p->done == p->todo)
+				fputc('\n', f);
+			tc->last_print = util_mono();
+		}
+		return 0;
+	}
+	int line = p->step % tc->every == 0 || p->step == p->total_steps;
+	if (!line && (!tc->tty || util_mono() - tc->last_print < 0.2))
+		return 0;
+	tc->last_print = util_mono();
+	if (tc->tty)
+		fputs("\r\033[K", f);
+	fprintf(f, "step %lld/%lld loss %.4f", (long long)p->step, (long long)p->total_steps,
+		p->loss);
+	if (!isnan(p->loss_exp))
+		fprintf(f, " (ans %.4f exp %.4f)", p->loss_ans, p->loss_exp);
+	if (!isnan(p->val_loss))
+		fprintf(f, " val %.4f", p->val_loss);
+	fprintf(f, " lr %.2e %.0f tok/s %.0fs", p->lr, p->tok_s, p->elapsed);
+	if (!tc->tty || line)
+		fputc('\n', f);
+	fflush(f);
+	return 0;
+}
+
+static void print_run_result(struct cli *c, struct store *st, int64_t run_id, int json)
+{
+	char err[MENTOR_ERR_LEN];
+	struct store_run r;
+	if (store_run_get(st, run_id, &r, err))
+		return;
+	struct store_metric *m = NULL;
+	size_t n = 0;
+	double loss = NAN, acc = NAN, acc_expl = NAN;
+	char name[32], name2[32];
+	struct train_config cfg;
+	if (train_config_from_json(r.config_json, &cfg, err))
+		train_config_defaults(&cfg);
+	snprintf(name, sizeof name, "acc_%s", cfg.eval_split);
+	snprintf(name2, sizeof name2, "acc_expl_%s", cfg.eval_split);
+	if (!store_metric_get(st, run_id, "loss", r.step - 1, &m, &n, err) && n)
+		loss = m[n - 1].value;
+	free(m);
+	if (!store_metric_get(st, run_id, name, -1, &m, &n, err) && n)
+		acc = m[n - 1].value;
+	free(m);
+	if (!store_metric_get(st, run_id, name2, -1, &m, &n, err) && n)
+		acc_expl = m[n - 1].value;
+	free(m);
+	if (json) {
+		fprintf(c->out, "{\"run\":%lld,\"name\":", (long long)r.id);
+		cli_json_str(c->out, r.name);
+		fprintf(c->out, ",\"status\":\"%s\",\"step\":%lld,\"total_steps\":%lld",
+			r.status, (long long)r.step, (long long)r.total_steps);
+		fputs(",\"checkpoint\":", c->out);
+		cli_json_str(c->out, r.checkpoint);
+		fputs(",\"error\":", c->out);
+		cli_json_str(c->out, r.error);
+		if (isnan(loss))
+			fputs(",\"loss\":null", c->out);
+		else
+			fprintf(c->out, ",\"loss\":%.6g", loss);
+		fprintf(c->out, ",\"split\":\"%s\"", cfg.eval_split);
+		if (isnan(acc))
+			fputs(",\"accuracy\":null", c->out);
+		else
+			fprintf(c->out, ",\"accuracy\":%.6g", acc);
+		if (isnan(acc_expl))
+			fputs(",\"expl_accuracy\":null", c->out);
+		else
+			fprintf(c->out, ",\"expl_accuracy\":%.6g", acc_expl);
+		fputs("}\n", c->out);
+	} else {
+		fprintf(c->out, "run %lld (%s) %s at step %lld/%lld", (long long)r.id, r.name,
+			r.status, (long long)r.step, (long long)r.total_steps);
+		if (!isnan(loss))
+			fprintf(c->out, ", loss %.4f", loss);
+		if (!isnan(acc))
+			fprintf(c->out, ", %s accuracy %.1f%%", cfg.eval_split, 100 * acc);
+		if (!isnan(acc_expl))
+			fprintf(c->out, " (explain-then-answer %.1f%%)", 100 * acc_expl);
+		fputc('\n', c->out);
+		if (r.error) {
+			fputs("note: ", c->out);
+			put_escaped(c->out, r.error);
+			fputc('\n', c->out);
+		}
+	}
+	store_run_release(&r);
+}
+
+/* Which configuration options were given (they cannot change a resumed run). */
+struct train_args {
+	const char *dataset, *resume, *name;
+	int detach, json;
+	long threads;
+	const char *first_cfg_opt; /* first option that sets the configuration */
+};
+
+static int parse_train_args(struct cli *c, int argc, char **argv, struct train_config *cfg,
+			    struct train_args *a)
+{
+	memset(a, 0, sizeof *a);
+	const char *preset = NULL;
+	long layers = 0, width = 0, heads = 0, context = 0;
+	int bad = 0;
+	for (int i = 1; i < argc; i++) {
+		const char *o = argv[i];
+		const char *v;
+		long l;
+		double d;
+		int is_cfg = 1;
+		if (o[0] != '-') {
+			if (a->dataset)
+				return cli_error(c, CLI_USAGE, "unexpected argument '%s'", o);
+			a->dataset = o;
+			is_cfg = 0;
+		} else if (!strcmp(o, "--detach")) {
+			a->detach = 1;
+			is_cfg = 0;
+		} else if (!strcmp(o, "--json")) {
+			a->json = 1;
+			is_cfg = 0;
+		} else if (!strcmp(o, "--resume")) {
+			if (!(a->resume = opt_value(c, argc, argv, &i, &bad)))
+				return CLI_USAGE;
+			is_cfg = 0;
+		} else if (!strcmp(o, "--threads")) {
+			if (!(v = opt_value(c, argc, argv, &i, &bad)) ||
+			    parse_int_opt(c, o, v, 1, 256, &a->threads))
+				return CLI_USAGE;
+			cfg->threads = (int)a->threads;
+			is_cfg = 0;
+		} else if (!strcmp(o, "--name")) {
+			if (!(a->name = opt_value(c, argc, argv, &i, &bad)))
+				return CLI_USAGE;
+		} else if (!strcmp(o, "--variant")) {
+			if (!(v = opt_value(c, argc, argv, &i, &bad)))
+				return CLI_USAGE;
+			if ((cfg->variant = train_variant_parse(v)) < 0)
+				return cli_error(c, CLI_USAGE, "unknown variant '%s': expected "
+							       "baseline, mt-re, mt-ra or mt-cot", v);
+		} else if (!strcmp(o, "--source")) {
+			if (!(v = opt_value(c, argc, argv, &i, &bad)))
+				return CLI_USAGE;
+			if ((cfg->source = train_source_parse(v)) < 0)
+				return cli_error(c, CLI_USAGE, "unknown source '%s': expected "
+							       "accepted, cot, rp, crop or gold", v);
+		} else if (!strcmp(o, "--alpha")) {
+			if (!(v = opt_value(c, argc, argv, &i, &bad)) ||
+			    parse_num_opt(c, o, v, 0, 1, &cfg->alpha))
+				return CLI_USAGE;
+		} else if (!strcmp(o, "--preset")) {
+			if (!(preset = opt_value(c, argc, argv, &i, &bad)))
+				return CLI_USAGE;
+		} else if (!strcmp(o, "--layers") || !strcmp(o, "--width") || !strcmp(o, "--heads") ||
+			   !strcmp(o, "--context")) {
+			if (!(v = opt_value(c, argc, argv, &i, &bad)) ||
+			    parse_int_opt(c, o, v, 1, MODEL_MAX_CTX, &l))
+				return CLI_USAGE;
+			if (o[2] == 'l')
+				layers = l;
+			else if (o[2] == 'w')
+				width = l;
+			else if (o[2] == 'h')
+				heads = l;
+			else
+				context = l;
+		} else if (!strcmp(o, "--vocab")) {
+			if (!(v = opt_value(c, argc, argv, &i, &bad)) ||
+			    parse_int_opt(c, o, v, TOKENIZER_MIN_VOCAB, TOKENIZER_MAX_VOCAB, &l))
+				return CLI_USAGE;
+			cfg->vocab = (int)l;
+		} else if (!strcmp(o, "--steps")) {
+			if (!(v = opt_value(c, argc, argv, &i, &bad)) ||
+			    parse_int_opt(c, o, v, 1, 100000000, &l))
+				return CLI_USAGE;
+			cfg->steps = l;
+			cfg->minutes = 0;
+		} else if (!strcmp(o, "--minutes")) {
+			if (!(v = opt_value(c, argc, argv, &i, &bad)) ||
+			    parse_num_opt(c, o, v, 0.01, 100000, &d))
+				return CLI_USAGE;
+			cfg->minutes = d;
+			cfg->steps = 0;
+		} else if (!strcmp(o, "--batch")) {
+			if (!(v = opt_value(c, argc, argv, &i, &bad)) ||
+			    parse_int_opt(c, o, v, 1, 4096, &l))
+				return CLI_USAGE;
+			cfg->batch = (int)l;
+		} else if (!strcmp(o, "--lr")) {
+			if (!(v = opt_value(c, argc, argv, &i, &bad)) ||
+			    parse_num_opt(c, o, v, 1e-9, 9.99, &cfg->lr))
+				return CLI_USAGE;
+		} else if (!strcmp(o, "--warmup")) {
+			if (!(v = opt_value(c, argc, argv, &i, &bad)) ||
+			    parse_int_opt(c, o, v, 0, 100000000, &l))
+				return CLI_USAGE;
+			cfg->warmup = l;
+		} else if (!strcmp(o, "--seed")) {
+			if (!(v = opt_value(c, argc, argv, &i, &bad)) ||
+			    parse_int_opt(c, o, v, 0, 2147483647L, &l))
+				return CLI_USAGE;
+			cfg->seed = (uint64_t)l;
+		} else if (!strcmp(o, "--ckpt-every")) {
+			if (!(v = opt_value(c, argc, argv, &i, &bad)) ||
+			    parse_int_opt(c, o, v, 1, 100000000, &l))
+				return CLI_USAGE;
+			cfg->ckpt_every = l;
+		} else if (!strcmp(o, "--val-every")) {
+			if (!(v = opt_value(c, argc, argv, &i, &bad)) ||
+			    parse_int_opt(c, o, v, 0, 100000000, &l))
+				return CLI_USAGE;
+			cfg->val_every = l;
+		} else if (!strcmp(o, "--eval-split")) {
+			if (!(v = opt_value(c, argc, argv, &i, &bad)))
+				return CLI_USAGE;
+			if (!strcmp(v, "none")) {
+				cfg->eval_at_end = 0;
+			} else if (!strcmp(v, "test") || !strcmp(v, "dev") || !strcmp(v, "train")) {
+				cfg->eval_at_end = 1;
+				snprintf(cfg->eval_split, sizeof cfg->eval_split, "%s", v);
+			} else {
+				return cli_error(c, CLI_USAGE, "invalid split '%s': expected test, "
+							       "dev, train or none", v);
+			}
+		} else {
+			return cli_error(c, CLI_USAGE, "unknown option '%s'; see 'mentor train --help'",
+					 o);
+		}
+		if (is_cfg && o[0] == '-' && !a->first_cfg_opt)
+			a->first_cfg_opt = o;
+	}
+	if (bad)
+		return CLI_USAGE;
+	char err[MENTOR_ERR_LEN];
+	if (preset && train_config_preset(cfg, preset, err))
+		return cli_error(c, CLI_USAGE, "%s", err);
+	if (layers || width || heads || context) {
+		if (layers)
+			cfg->n_layer = (int)layers;
+		if (width)
+			cfg->n_embd = (int)width;
+		if (heads)
+			cfg->n_head = (int)heads;
+		if (context)
+			cfg->n_ctx = (int)context;
+		snprintf(cfg->preset, sizeof cfg->preset, "custom");
+	}
+	if (a->dataset)
+		snprintf(cfg->dataset, sizeof cfg->dataset, "%s", a->dataset);
+	return CLI_OK;
+}
+
 int cli_train(struct cli *c, int argc, char **argv)
 {
-	return cli_error(c, CLI_ERR, "command 'train' is not available yet");
+	if (cli_wants_help(argc, argv)) {
+		train_usage(c->out);
+		return CLI_OK;
+	}
+	struct train_config cfg;
+	train_config_defaults(&cfg);
+	struct train_args a;
+	int rc = parse_train_args(c, argc, argv, &cfg, &a);
+	if (rc)
+		return rc;
+	if (!a.resume && !a.dataset)
+		return cli_error(c, CLI_USAGE, "no dataset given; see 'mentor train --help'");
+	if (a.resume && a.first_cfg_opt)
+		return cli_error(c, CLI_USAGE, "option '%s' cannot change a resumed run; only "
+					       "--threads, --detach and --json apply",
+				 a.first_cfg_opt);
+	char err[MENTOR_ERR_LEN];
+	if (!a.resume) {
+		if (strlen(a.dataset) >= sizeof cfg.dataset)
+			return cli_error(c, CLI_USAGE, "dataset name too long");
+		if (train_config_check(&cfg, err))
+			return cli_error(c, CLI_USAGE, "%s", err);
+	}
+	struct store *st = a.resume ? store_open_existing(c->db_path, err) : cli_open_store(c);
+	if (!st) {
+		if (a.resume)
+			cli_error(c, CLI_ERR, "%s", err);
+		return CLI_ERR;
+	}
+	int64_t run_id = 0;
+	int status = CLI_ERR;
+	if (a.resume) {
+		struct store_run r;
+		rc = store_run_find(st, a.resume, &r, err);
+		if (rc) {
+			cli_error(c, rc == MENTOR_ENOTFOUND ? CLI_USAGE : CLI_ERR, "%s", err);
+			status = rc == MENTOR_ENOTFOUND ? CLI_USAGE : CLI_ERR;
+			goto out;
+		}
+		run_id = r.id;
+		if (a.dataset) {
+			struct store_dataset d;
+			int same = store_dataset_get(st, a.dataset, &d, err) == 0 &&
+				   d.id == r.dataset_id;
+			if (same)
+				store_dataset_release(&d);
+			if (!same) {
+				store_run_release(&r);
+				status = cli_error(c, CLI_USAGE, "run %lld is not on dataset '%s'",
+						   (long long)run_id, a.dataset);
+				goto out;
+			}
+		}
+		int done = !strcmp(r.status, "done");
+		store_run_release(&r);
+		if (done) {
+			status = cli_error(c, CLI_USAGE, "run %lld is already done", (long long)run_id);
+			goto out;
+		}
+	} else {
+		rc = train_run_create(st, &cfg, a.name, &run_id, err);
+		if (rc) {
+			status = cli_error(c, rc == MENTOR_EUSAGE ? CLI_USAGE : CLI_ERR, "%s", err);
+			goto out;
+		}
+	}
+	if (a.detach) {
+		int64_t pid;
+		if (train_run_spawn(NULL, c->db_path, run_id, &pid, err)) {
+			status = cli_error(c, CLI_ERR, "%s", err);
+			goto out;
+		}
+		if (a.json)
+			fprintf(c->out, "{\"run\":%lld,\"pid\":%lld}\n", (long long)run_id,
+				(long long)pid);
+		else
+			fprintf(c->out,
+				"run %lld started in the background (pid %lld); follow with 'mentor "
+				"runs', stop with 'mentor stop %lld'\n",
+				(long long)run_id, (long long)pid, (long long)run_id);
+		status = CLI_OK;
+		goto out;
+	}
+	install_stop_handlers();
+	struct train_cli tc = {c, a.json, c->err_tty, 0, 0};
+	struct train_opts o = {&stop_requested, train_progress_cb, &tc, (int)a.threads, 0};
+	/* with a redirected stderr, progress lines every 5% are enough */
+	rc = train_run_exec(c->db_path, run_id, &o, err);
+	if (rc == MENTOR_ECANCEL) {
+		cli_error(c, CLI_ERR, "run %lld stopped; resume with 'mentor train --resume %lld'",
+			  (long long)run_id, (long long)run_id);
+		print_run_result(c, st, run_id, a.json);
+		status = CLI_ERR;
+	} else if (rc) {
+		status = cli_error(c, rc == MENTOR_EUSAGE ? CLI_USAGE : CLI_ERR, "%s", err);
+		if (a.json)
+			print_run_result(c, st, run_id, 1);
+	} else {
+		print_run_result(c, st, run_id, a.json);
+		status = CLI_OK;
+	}
+out:
+	store_close(st);
+	return status;
 }
+
+/* ------------------------------------------------------------ runs */
+
+static void runs_usage(FILE *f)
+{
+	fputs("usage: mentor runs [--json]\n\n"
+	      "List training runs: status, progress, last loss and accuracy (direct, and\n"
+	      "explain-then-answer for mt-cot and mt-ra). Runs whose process has vanished\n"
+	      "are marked failed and can be resumed with 'mentor train --resume RUN'.\n", f);
+}
+
+static double last_metric(struct store *st, int64_t run_id, const char *name)
+{
+	char err[MENTOR_ERR_LEN];
+	struct store_metric *m = NULL;
+	size_t n = 0;
+	double v = NAN;
+	if (!store_metric_get(st, run_id, name, -1, &m, &n, err) && n)
+		v = m[n - 1].value;
+	free(m);
+	return v;
+}
+
+static void json_num_or_null(FILE *f, const char *key, double v)
+{
+	fprintf(f, ",\"%s\":", key);
+	if (isnan(v))
+		fputs("null", f);
+	else
+		fprintf(f, "%.6g", v);
+}
+
 int cli_runs(struct cli *c, int argc, char **argv)
 {
-	return cli_error(c, CLI_ERR, "command 'runs' is not available yet");
+	if (cli_wants_help(argc, argv)) {
+		runs_usage(c->out);
+		return CLI_OK;
+	}
+	int json = 0;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--json"))
+			json = 1;
+		else
+			return cli_error(c, CLI_USAGE, "unexpected argument '%s'; see 'mentor runs "
+						       "--help'", argv[i]);
+	}
+	char err[MENTOR_ERR_LEN];
+	struct store *st = cli_open_store(c);
+	if (!st)
+		return CLI_ERR;
+	int status = CLI_OK;
+	struct store_run *runs = NULL;
+	size_t n = 0;
+	if (train_run_reap(st, NULL, err) || store_run_list(st, &runs, &n, err)) {
+		status = cli_error(c, CLI_ERR, "%s", err);
+		goto out;
+	}
+	if (json)
+		fputc('[', c->out);
+	else
+		fprintf(c->out, "%-4s %-16s %-12s %-8s %-8s %-8s %-13s %-8s %-7s %-7s\n", "ID", "NAME",
+			"DATASET", "VARIANT", "SOURCE", "STATUS", "STEP", "LOSS", "ACC", "ACC-EXP");
+	for (size_t i = 0; i < n; i++) {
+		struct store_run *r = &runs[i];
+		struct store_dataset d;
+		char *dname = NULL;
+		if (!store_dataset_get_id(st, r->dataset_id, &d, err)) {
+			dname = util_strdup(d.name);
+			store_dataset_release(&d);
+		}
+		struct train_config cfg;
+		if (train_config_from_json(r->config_json, &cfg, err))
+			train_config_defaults(&cfg);
+		char an[32], an2[32];
+		snprintf(an, sizeof an, "acc_%s", cfg.eval_split);
+		snprintf(an2, sizeof an2, "acc_expl_%s", cfg.eval_split);
+		struct store_metric *m = NULL;
+		size_t nm = 0;
+		double loss = NAN;
+		if (!store_metric_get(st, r->id, "loss", r->step - 1, &m, &nm, err) && nm)
+			loss = m[nm - 1].value;
+		free(m);
+		double acc = last_metric(st, r->id, an), acc2 = last_metric(st, r->id, an2);
+		if (json) {
+			fprintf(c->out, "%s{\"id\":%lld,\"name\":", i ? "," : "", (long long)r->id);
+			cli_json_str(c->out, r->name);
+			fputs(",\"dataset\":", c->out);
+			cli_json_str(c->out, dname);
+			fprintf(c->out, ",\"variant\":\"%s\",\"source\":", r->variant);
+			cli_json_str(c->out, r->source);
+			fprintf(c->out, ",\"alpha\":%g,\"kind\":", r->alpha);
+			cli_json_str(c->out, r->kind);
+			fprintf(c->out, ",\"status\":\"%s\",\"pid\":%lld,\"step\":%lld,"
+					"\"total_steps\":%lld,\"started_at\":%lld,\"ended_at\":%lld",
+				r->status, (long long)r->pid, (long long)r->step,
+				(long long)r->total_steps, (long long)r->started_at,
+				(long long)r->ended_at);
+			fputs(",\"checkpoint\":", c->out);
+			cli_json_str(c->out, r->checkpoint);
+			fputs(",\"error\":", c->out);
+			cli_json_str(c->out, r->error);
+			fputs(",\"config\":", c->out);
+			fputs(r->config_json ? r->config_json : "null", c->out);
+			json_num_or_null(c->out, "loss", loss);
+			fprintf(c->out, ",\"eval_split\":\"%s\"", cfg.eval_split);
+			json_num_or_null(c->out, "accuracy", acc);
+			json_num_or_null(c->out, "expl_accuracy", acc2);
+			fputc('}', c->out);
+		} else {
+			char step[32], ls[16], as[16], as2[16];
+			snprintf(step, sizeof step, "%lld/%lld", (long long)r->step,
+				 (long long)r->total_steps);
+			snprintf(ls, sizeof ls, isnan(loss) ? "-" : "%.4f", loss);
+			snprintf(as, sizeof as, isnan(acc) ? "-" : "%.1f%%", 100 * acc);
+			snprintf(as2, sizeof as2, isnan(acc2) ? "-" : "%.1f%%", 100 * acc2);
+			fprintf(c->out, "%-4lld ", (long long)r->id);
+			char nb[17], db[13];
+			snprintf(nb, sizeof nb, "%s", r->name ? r->name : "");
+			snprintf(db, sizeof db, "%s", dname ? dname : "?");
+			put_escaped(c->out, nb);
+			fprintf(c->out, "%*s ", (int)(16 - strlen(nb)), "");
+			put_escaped(c->out, db);
+			fprintf(c->out, "%*s ", (int)(12 - strlen(db)), "");
+			fprintf(c->out, "%-8s %-8s %-8s %-13s %-8s %-7s %-7s\n", r->variant,
+				r->source ? r->source : "", r->status, step, ls, as, as2);
+		}
+		free(dname);
+	}
+	if (json)
+		fputs("]\n", c->out);
+out:
+	for (size_t i = 0; i < n; i++)
+		store_run_release(&runs[i]);
+	free(runs);
+	store_close(st);
+	return status;
 }
+
+/* ------------------------------------------------------------ eval */
+
+static void eval_usage(FILE *f)
+{
+	fputs("usage: mentor eval RUN [--split S] [--json]\n\n"
+	      "Evaluate RUN (id or name) from its latest checkpoint on a split (default\n"
+	      "test): the direct answer of the answer task and, for mt-cot and mt-ra, the\n"
+	      "answer read from the generated explanation. Predictions are stored per item.\n",
+	      f);
+}
+
+static int eval_progress_tty(void *u, int64_t done, int64_t todo)
+{
+	struct train_cli *tc = u;
+	if (done == todo || util_mono() - tc->last_print > 0.2) {
+		fprintf(tc->c->errf, "\r\033[Kevaluating %lld/%lld", (long long)done,
+			(long long)todo);
+		if (done == todo)
+			fputc('\n', tc->c->errf);
+		tc->last_print = util_mono();
+	}
+	return 0;
+}
+
 int cli_eval(struct cli *c, int argc, char **argv)
 {
-	return cli_error(c, CLI_ERR, "command 'eval' is not available yet");
+	if (cli_wants_help(argc, argv)) {
+		eval_usage(c->out);
+		return CLI_OK;
+	}
+	const char *ref = NULL, *split = "test";
+	int json = 0;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--json")) {
+			json = 1;
+		} else if (!strcmp(argv[i], "--split")) {
+			if (i + 1 >= argc)
+				return cli_error(c, CLI_USAGE, "option '--split' needs a value");
+			split = argv[++i];
+			if (strcmp(split, "train") && strcmp(split, "dev") && strcmp(split, "test"))
+				return cli_error(c, CLI_USAGE, "invalid split '%s': expected train, dev "
+							       "or test", split);
+		} else if (argv[i][0] == '-' || ref) {
+			return cli_error(c, CLI_USAGE, "unexpected argument '%s'; see 'mentor eval "
+						       "--help'", argv[i]);
+		} else {
+			ref = argv[i];
+		}
+	}
+	if (!ref)
+		return cli_error(c, CLI_USAGE, "no run given; see 'mentor eval --help'");
+	char err[MENTOR_ERR_LEN];
+	struct store *st = store_open_existing(c->db_path, err);
+	if (!st)
+		return cli_error(c, CLI_ERR, "%s", err);
+	struct store_run r;
+	int rc = store_run_find(st, ref, &r, err);
+	if (rc) {
+		store_close(st);
+		return cli_error(c, rc == MENTOR_ENOTFOUND ? CLI_USAGE : CLI_ERR, "%s", err);
+	}
+	int64_t id = r.id;
+	store_run_release(&r);
+	struct train_cli tc = {c, json, c->err_tty, 0, 0};
+	struct eval_result res;
+	rc = eval_run(st, id, split, c->err_tty ? eval_progress_tty : NULL, &tc, &res, err);
+	int status = CLI_OK;
+	if (rc) {
+		status = cli_error(c, rc == MENTOR_EUSAGE ? CLI_USAGE : CLI_ERR, "%s", err);
+	} else if (json) {
+		fprintf(c->out, "{\"run\":%lld,\"split\":\"%s\",\"n\":%lld,\"correct\":%lld",
+			(long long)id, split, (long long)res.n, (long long)res.n_correct);
+		json_num_or_null(c->out, "accuracy", res.acc);
+		if (res.has_expl_answer) {
+			fprintf(c->out, ",\"expl_correct\":%lld", (long long)res.n_expl_correct);
+			json_num_or_null(c->out, "expl_accuracy", res.expl_acc);
+		} else {
+			fputs(",\"expl_correct\":null,\"expl_accuracy\":null", c->out);
+		}
+		fputs("}\n", c->out);
+	} else if (res.n == 0) {
+		fprintf(c->out, "run %lld: no items in split '%s'\n", (long long)id, split);
+	} else {
+		fprintf(c->out, "run %lld on %s: direct %.1f%% (%lld/%lld)", (long long)id, split,
+			100 * res.acc, (long long)res.n_correct, (long long)res.n);
+		if (res.has_expl_answer)
+			fprintf(c->out, ", explain-then-answer %.1f%% (%lld/%lld)", 100 * res.expl_acc,
+				(long long)res.n_expl_correct, (long long)res.n);
+		fputc('\n', c->out);
+	}
+	store_close(st);
+	return status;
 }
+
+/* ------------------------------------------------------------ predict */
+
+static void predict_usage(FILE *f)
+{
+	fputs("usage: mentor predict RUN QUESTION [--choices JSON] [--type T] [--json]\n\n"
+	      "Ask a trained run a question: prints its direct answer and, for the\n"
+	      "multi-task variants, its explanation (and the answer read from it).\n"
+	      "  --choices JSON  multiple-choice options: [{\"label\":\"A\",\"text\":\"...\"}]\n"
+	      "  --type T        answer type: number | yesno | mc | text (default: the\n"
+	      "                  dataset's)\n", f);
+}
+
+/* The answer type most items of the dataset have (the first item's). */
+static char *dataset_answer_type(struct store *st, int64_t dataset_id)
+{
+	struct store_item_filter f;
+	store_item_filter_init(&f);
+	f.dataset_id = dataset_id;
+	struct store_item *items = NULL;
+	size_t n = 0;
+	char err[MENTOR_ERR_LEN];
+	char *type = NULL;
+	if (!store_item_page(st, &f, 0, 0, 1, &items, &n, err) && n)
+		type = util_strdup(items[0].answer_type);
+	for (size_t i = 0; i < n; i++)
+		store_item_release(&items[i]);
+	free(items);
+	return type ? type : util_strdup(STORE_ANS_TEXT);
+}
+
 int cli_predict(struct cli *c, int argc, char **argv)
 {
-	return cli_error(c, CLI_ERR, "command 'predict' is not available yet");
+	if (cli_wants_help(argc, argv)) {
+		predict_usage(c->out);
+		return CLI_OK;
+	}
+	const char *ref = NULL, *question = NULL, *choices = NULL, *type = NULL;
+	int json = 0;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--json")) {
+			json = 1;
+		} else if (!strcmp(argv[i], "--choices") || !strcmp(argv[i], "--type")) {
+			if (i + 1 >= argc)
+				return cli_error(c, CLI_USAGE, "option '%s' needs a value", argv[i]);
+			if (argv[i][2] == 'c')
+				choices = argv[++i];
+			else
+				type = argv[++i];
+		} else if (!strcmp(argv[i], "--")) {
+			if (i + 1 < argc && !question && ref)
+				question = argv[++i];
+		} else if (argv[i][0] == '-' && argv[i][1]) {
+			return cli_error(c, CLI_USAGE, "unknown option '%s'; see 'mentor predict "
+						       "--help'", argv[i]);
+		} else if (!ref) {
+			ref = argv[i];
+		} else if (!question) {
+			question = argv[i];
+		} else {
+			return cli_error(c, CLI_USAGE, "unexpected argument '%s'", argv[i]);
+		}
+	}
+	if (!ref || !question)
+		return cli_error(c, CLI_USAGE, "give a run and a question; see 'mentor predict "
+					       "--help'");
+	if (type && strcmp(type, STORE_ANS_NUMBER) && strcmp(type, STORE_ANS_YESNO) &&
+	    strcmp(type, STORE_ANS_MC) && strcmp(type, STORE_ANS_TEXT))
+		return cli_error(c, CLI_USAGE, "invalid type '%s': expected number, yesno, mc or "
+					       "text", type);
+	char err[MENTOR_ERR_LEN];
+	struct buf prompt;
+	buf_init(&prompt);
+	if (train_question_text(question, choices, &prompt, err)) {
+		buf_release(&prompt);
+		return cli_error(c, CLI_USAGE, "%s", err);
+	}
+	struct store *st = store_open_existing(c->db_path, err);
+	if (!st) {
+		buf_release(&prompt);
+		return cli_error(c, CLI_ERR, "%s", err);
+	}
+	int status = CLI_ERR;
+	struct eval_model *em = NULL;
+	char *dtype = NULL;
+	struct store_run r;
+	int rc = store_run_find(st, ref, &r, err);
+	if (rc) {
+		status = cli_error(c, rc == MENTOR_ENOTFOUND ? CLI_USAGE : CLI_ERR, "%s", err);
+		goto out;
+	}
+	if (!r.checkpoint || !*r.checkpoint) {
+		status = cli_error(c, CLI_ERR, "run %lld has no checkpoint yet", (long long)r.id);
+		store_run_release(&r);
+		goto out;
+	}
+	rc = eval_model_load(r.checkpoint, &em, err);
+	dtype = type ? util_strdup(type) : dataset_answer_type(st, r.dataset_id);
+	store_run_release(&r);
+	if (rc) {
+		status = cli_error(c, CLI_ERR, "%s", err);
+		goto out;
+	}
+	struct eval_answer ans;
+	if (eval_answer_question(em, prompt.data ? prompt.data : "", dtype, &ans, err)) {
+		status = cli_error(c, CLI_ERR, "%s", err);
+		goto out;
+	}
+	if (json) {
+		fputs("{\"answer\":", c->out);
+		cli_json_str(c->out, ans.answer);
+		fputs(",\"raw\":", c->out);
+		cli_json_str(c->out, ans.raw);
+		fputs(",\"explanation\":", c->out);
+		cli_json_str(c->out, ans.expl);
+		fputs(",\"explanation_answer\":", c->out);
+		cli_json_str(c->out, ans.expl_answer);
+		fputs("}\n", c->out);
+	} else {
+		fputs("answer: ", c->out);
+		put_escaped(c->out, ans.answer ? ans.answer : ans.raw);
+		fputc('\n', c->out);
+		if (ans.expl) {
+			fputs("explanation: ", c->out);
+			put_escaped(c->out, ans.expl);
+			fputc('\n', c->out);
+		}
+		if (ans.expl_answer || eval_model_variant(em) == TRAIN_MT_COT ||
+		    eval_model_variant(em) == TRAIN_MT_RA) {
+			fputs("answer from the explanation: ", c->out);
+			put_escaped(c->out, ans.expl_answer ? ans.expl_answer : "(none)");
+			fputc('\n', c->out);
+		}
+	}
+	eval_answer_release(&ans);
+	status = CLI_OK;
+out:
+	free(dtype);
+	eval_model_free(em);
+	buf_release(&prompt);
+	store_close(st);
+	return status;
 }
+
+/* ------------------------------------------------------------ stop */
+
+static void stop_usage(FILE *f)
+{
+	fputs("usage: mentor stop RUN [--wait]\n\n"
+	      "Stop a training run (id or name): it writes a checkpoint and can be resumed\n"
+	      "with 'mentor train --resume RUN'. --wait returns once it has stopped.\n", f);
+}
+
 int cli_stop(struct cli *c, int argc, char **argv)
 {
-	return cli_error(c, CLI_ERR, "command 'stop' is not available yet");
+	if (cli_wants_help(argc, argv)) {
+		stop_usage(c->out);
+		return CLI_OK;
+	}
+	const char *ref = NULL;
+	int wait = 0;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--wait"))
+			wait = 1;
+		else if (argv[i][0] == '-' || ref)
+			return cli_error(c, CLI_USAGE, "unexpected argument '%s'; see 'mentor stop "
+						       "--help'", argv[i]);
+		else
+			ref = argv[i];
+	}
+	if (!ref)
+		return cli_error(c, CLI_USAGE, "no run given; see 'mentor stop --help'");
+	char err[MENTOR_ERR_LEN];
+	struct store *st = store_open_existing(c->db_path, err);
+	if (!st)
+		return cli_error(c, CLI_ERR, "%s", err);
+	struct store_run r;
+	int status = CLI_OK;
+	int rc = store_run_find(st, ref, &r, err);
+	if (rc) {
+		status = cli_error(c, rc == MENTOR_ENOTFOUND ? CLI_USAGE : CLI_ERR, "%s", err);
+		goto out;
+	}
+	int64_t id = r.id, pid = r.pid;
+	store_run_release(&r);
+	rc = train_run_stop(st, id, err);
+	if (rc) {
+		status = cli_error(c, rc == MENTOR_EUSAGE ? CLI_USAGE : CLI_ERR, "%s", err);
+		goto out;
+	}
+	if (wait) {
+		/* the run marks itself stopped once its checkpoint is written */
+		for (int i = 0; i < 6000; i++) {
+			if (store_run_get(st, id, &r, err))
+				break;
+			int running = !strcmp(r.status, "running") || !strcmp(r.status, "queued");
+			store_run_release(&r);
+			if (!running)
+				break;
+			struct timespec ts = {0, 50 * 1000 * 1000};
+			nanosleep(&ts, NULL);
+		}
+	}
+	if (store_run_get(st, id, &r, err) == 0) {
+		if (pid > 0 && (!strcmp(r.status, "running") || !strcmp(r.status, "queued")))
+			fprintf(c->out, "stopping run %lld (pid %lld)\n", (long long)id,
+				(long long)pid);
+		else
+			fprintf(c->out, "run %lld %s at step %lld\n", (long long)id, r.status,
+				(long long)r.step);
+		store_run_release(&r);
+	}
+out:
+	store_close(st);
+	return status;
 }

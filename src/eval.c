@@ -1,2 +1,397 @@
-/* eval: being written. */
-typedef int mentor_eval_placeholder;
+/* eval: greedy answers of a trained student (see include/mentor/eval.h):
+ * the direct answer of the answer task, the explanation task's text and the
+ * answer read back from it, stored per item with accuracies per split. */
+#include "mentor/eval.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "mentor/model.h"
+#include "mentor/prompt.h"
+#include "mentor/store.h"
+#include "mentor/tokenizer.h"
+#include "mentor/train.h"
+
+struct eval_model {
+	struct model *m;
+	const struct tokenizer *t;
+	struct tokenizer *owned_tok; /* set when loaded from a checkpoint */
+	int owned_model;
+	int variant;
+	int max_new;
+};
+
+/* ------------------------------------------------------------ parsing */
+
+static char *trimmed_copy(const char *s, size_t n)
+{
+	while (n && isspace((unsigned char)*s)) {
+		s++;
+		n--;
+	}
+	while (n && isspace((unsigned char)s[n - 1]))
+		n--;
+	return util_strndup(s, n);
+}
+
+/* First number in s ("-12", "1,200", "3.5"), heap copy or NULL. */
+static char *first_number(const char *s)
+{
+	for (const char *p = s; *p; p++) {
+		int neg = *p == '-' && isdigit((unsigned char)p[1]);
+		if (!neg && !isdigit((unsigned char)*p))
+			continue;
+		const char *q = p + (neg ? 1 : 0);
+		while (isdigit((unsigned char)*q) ||
+		       ((*q == ',' || *q == '.') && isdigit((unsigned char)q[1])))
+			q++;
+		return util_strndup(p, (size_t)(q - p));
+	}
+	return NULL;
+}
+
+/* First word of s (letters, digits, '-', '(' ')'), heap copy or NULL. */
+static char *first_word(const char *s)
+{
+	while (*s && isspace((unsigned char)*s))
+		s++;
+	const char *e = s;
+	while (*e && !isspace((unsigned char)*e) && *e != '.' && *e != ',')
+		e++;
+	return e > s ? util_strndup(s, (size_t)(e - s)) : NULL;
+}
+
+char *eval_normalise(const char *answer_type, const char *text)
+{
+	if (!text)
+		return NULL;
+	char *t = trimmed_copy(text, strlen(text));
+	/* a final period is punctuation, not part of the answer */
+	size_t n = strlen(t);
+	while (n && (t[n - 1] == '.' || isspace((unsigned char)t[n - 1])))
+		t[--n] = 0;
+	if (!*t) {
+		free(t);
+		return NULL;
+	}
+	const char *type = answer_type ? answer_type : STORE_ANS_TEXT;
+	char *r = prompt_normalise_answer(type, t);
+	if (!r && !strcmp(type, STORE_ANS_NUMBER)) {
+		char *num = first_number(t);
+		if (num)
+			r = prompt_normalise_answer(type, num);
+		free(num);
+	} else if (!r && strcmp(type, STORE_ANS_TEXT)) {
+		char *w = first_word(t);
+		if (w)
+			r = prompt_normalise_answer(type, w);
+		free(w);
+	}
+	free(t);
+	return r;
+}
+
+/* Case-insensitive search for needle; last occurrence when last. */
+static const char *find_ci(const char *hay, const char *needle, int last)
+{
+	size_t nn = strlen(needle);
+	const char *found = NULL;
+	for (const char *p = hay; *p; p++) {
+		if (!strncasecmp(p, needle, nn)) {
+			found = p;
+			if (!last)
+				break;
+		}
+	}
+	return found;
+}
+
+char *eval_parse_expl_answer(int variant, const char *text, const char *answer_type)
+{
+	if (!text)
+		return NULL;
+	if (variant == TRAIN_MT_COT) {
+		/* the teacher's parser: "So the answer is X." and its variants */
+		if (!find_ci(text, "answer", 1) && !find_ci(text, "\xe7\xad\x94", 1))
+			return NULL;
+		return prompt_parse_answer(text, answer_type, NULL);
+	}
+	if (variant == TRAIN_MT_RA) {
+		const char *join = &TRAIN_RA_JOIN[1]; /* "because " */
+		const char *p = find_ci(text, join, 0);
+		size_t n = p ? (size_t)(p - text) : strlen(text);
+		const char *e = memchr(text, '\n', n);
+		if (e)
+			n = (size_t)(e - text);
+		char *cand = util_strndup(text, n);
+		char *r = eval_normalise(answer_type, cand);
+		free(cand);
+		return r;
+	}
+	return NULL;
+}
+
+/* ------------------------------------------------------------ models */
+
+struct eval_model *eval_model_wrap(struct model *m, const struct tokenizer *t, int variant,
+				   int max_new)
+{
+	struct eval_model *em = calloc(1, sizeof *em);
+	if (!em)
+		util_oom();
+	em->m = m;
+	em->t = t;
+	em->variant = variant;
+	em->max_new = max_new;
+	return em;
+}
+
+void eval_model_free(struct eval_model *em)
+{
+	if (!em)
+		return;
+	if (em->owned_model)
+		model_free(em->m);
+	tokenizer_free(em->owned_tok);
+	free(em);
+}
+
+int eval_model_variant(const struct eval_model *em) { return em->variant; }
+
+int eval_model_load(const char *ckpt_path, struct eval_model **out, char *err)
+{
+	struct train_ckpt ck;
+	*out = NULL;
+	if (train_ckpt_load(ckpt_path, 0, &ck, err))
+		return MENTOR_ERR;
+	struct model *m = NULL;
+	char sub[MENTOR_ERR_LEN];
+	if (model_new(&ck.mcfg, ck.cfg.seed, &m, sub)) {
+		util_err(err, "cannot load checkpoint '%s': %s", ckpt_path, sub);
+		train_ckpt_release(&ck);
+		return MENTOR_ERR;
+	}
+	memcpy(model_params(m), ck.params, ck.n_params * sizeof(float));
+	struct eval_model *em = eval_model_wrap(m, ck.tok, ck.cfg.variant, ck.cfg.max_new);
+	em->owned_model = 1;
+	em->owned_tok = ck.tok;
+	ck.tok = NULL;
+	model_set_threads(ck.cfg.threads);
+	train_ckpt_release(&ck);
+	*out = em;
+	return 0;
+}
+
+void eval_answer_release(struct eval_answer *a)
+{
+	if (!a)
+		return;
+	free(a->raw);
+	free(a->answer);
+	free(a->expl);
+	free(a->expl_answer);
+	memset(a, 0, sizeof *a);
+}
+
+/* Generate the target of one task for prompt: PREFIX prompt SEP, the start
+ * of the prompt cut so that `room` tokens fit after it. */
+static int generate(struct eval_model *em, int task, const char *prompt, size_t room,
+		    char **text, char *err)
+{
+	const struct tokenizer *t = em->t;
+	int n_ctx = model_get_config(em->m)->max_seq_len;
+	struct tokenizer_ids q;
+	tokenizer_ids_init(&q);
+	int32_t *seq = NULL, *out = NULL;
+	int ret = MENTOR_ERR;
+	if (tokenizer_encode(t, prompt, strlen(prompt), &q, err))
+		goto out;
+	if (room > (size_t)n_ctx / 2)
+		room = (size_t)n_ctx / 2;
+	if (room < 1)
+		room = 1;
+	size_t max_prompt = (size_t)n_ctx - room; /* tokens incl. prefix and SEP */
+	size_t skip = q.n + 2 > max_prompt ? q.n + 2 - max_prompt : 0;
+	if (skip > q.n)
+		skip = q.n;
+	size_t n = 2 + q.n - skip;
+	seq = malloc(n * sizeof *seq);
+	out = malloc(room * sizeof *out);
+	if (!seq || !out)
+		util_oom();
+	size_t k = 0;
+	seq[k++] = tokenizer_special(t, task == TRAIN_TASK_ANS ? TOKENIZER_ANS : TOKENIZER_EXP);
+	for (size_t i = skip; i < q.n; i++)
+		seq[k++] = q.ids[i];
+	seq[k++] = tokenizer_special(t, TOKENIZER_SEP);
+	size_t n_out = 0;
+	if (model_generate(em->m, seq, n, tokenizer_special(t, TOKENIZER_EOS), room, out, &n_out,
+			   NULL, err))
+		goto out;
+	struct buf b;
+	buf_init(&b);
+	if (tokenizer_decode(t, out, n_out, TOKENIZER_DECODE_SKIP_SPECIAL, &b, err)) {
+		buf_release(&b);
+		goto out;
+	}
+	*text = buf_detach(&b, NULL);
+	if (!*text)
+		*text = util_strdup("");
+	ret = 0;
+out:
+	free(seq);
+	free(out);
+	tokenizer_ids_release(&q);
+	return ret;
+}
+
+int eval_answer_question(struct eval_model *em, const char *prompt, const char *answer_type,
+			 struct eval_answer *out, char *err)
+{
+	memset(out, 0, sizeof *out);
+	if (generate(em, TRAIN_TASK_ANS, prompt, EVAL_MAX_ANSWER_TOKENS, &out->raw, err))
+		return MENTOR_ERR;
+	out->answer = eval_normalise(answer_type, out->raw);
+	if (em->variant == TRAIN_BASELINE)
+		return 0;
+	int n_ctx = model_get_config(em->m)->max_seq_len;
+	size_t room = em->max_new > 0 ? (size_t)em->max_new : (size_t)n_ctx;
+	if (generate(em, TRAIN_TASK_EXP, prompt, room, &out->expl, err)) {
+		eval_answer_release(out);
+		return MENTOR_ERR;
+	}
+	out->expl_answer = eval_parse_expl_answer(em->variant, out->expl, answer_type);
+	return 0;
+}
+
+/* ------------------------------------------------------------ a split */
+
+static int same_answer(const char *type, const char *pred, const char *gold)
+{
+	if (!pred || !gold)
+		return 0;
+	char *g = prompt_normalise_answer(type, gold);
+	int same = prompt_answers_equal(type, pred, g ? g : gold);
+	free(g);
+	return same;
+}
+
+int eval_items(struct store *st, int64_t run_id, struct eval_model *em, const char *split,
+	       eval_progress_fn progress, void *u, struct eval_result *res, char *err)
+{
+	memset(res, 0, sizeof *res);
+	snprintf(res->split, sizeof res->split, "%s", split);
+	res->acc = res->expl_acc = NAN;
+	res->has_expl_answer = em->variant == TRAIN_MT_COT || em->variant == TRAIN_MT_RA;
+	struct store_run r;
+	if (store_run_get(st, run_id, &r, err))
+		return MENTOR_ERR;
+	struct train_corpus items;
+	if (train_corpus_load(st, r.dataset_id, split, TRAIN_SRC_GOLD, &items, err)) {
+		store_run_release(&r);
+		return MENTOR_ERR;
+	}
+	int ret = 0;
+	int in_tx = 0;
+	for (size_t i = 0; i < items.n; i++) {
+		const struct train_text *tx = &items.items[i];
+		struct eval_answer a;
+		if (eval_answer_question(em, tx->prompt, tx->answer_type, &a, err)) {
+			ret = MENTOR_ERR;
+			break;
+		}
+		struct store_pred p;
+		memset(&p, 0, sizeof p);
+		p.run_id = run_id;
+		p.item_id = tx->item_id;
+		p.split = (char *)split;
+		p.answer = a.answer ? a.answer : a.raw;
+		p.correct = same_answer(tx->answer_type, a.answer, tx->answer);
+		p.cot_text = a.expl;
+		p.cot_answer = a.expl_answer;
+		p.cot_correct = res->has_expl_answer
+					? same_answer(tx->answer_type, a.expl_answer, tx->answer)
+					: -1;
+		res->n++;
+		res->n_correct += p.correct;
+		if (p.cot_correct > 0)
+			res->n_expl_correct++;
+		/* a few items per transaction: readers see progress, writes stay cheap */
+		if (!in_tx) {
+			if (store_begin(st, err)) {
+				eval_answer_release(&a);
+				ret = MENTOR_ERR;
+				break;
+			}
+			in_tx = 1;
+		}
+		int rc = store_pred_put(st, &p, err);
+		eval_answer_release(&a);
+		if (rc) {
+			ret = MENTOR_ERR;
+			break;
+		}
+		if (res->n % 32 == 0 || i + 1 == items.n) {
+			in_tx = 0;
+			if (store_commit(st, err)) {
+				ret = MENTOR_ERR;
+				break;
+			}
+		}
+		if (progress && progress(u, (int64_t)i + 1, (int64_t)items.n)) {
+			ret = MENTOR_ECANCEL;
+			break;
+		}
+	}
+	if (in_tx) {
+		if (ret == MENTOR_ERR)
+			store_rollback(st);
+		else if (store_commit(st, err))
+			ret = MENTOR_ERR;
+	}
+	if (res->n) {
+		res->acc = (double)res->n_correct / (double)res->n;
+		if (res->has_expl_answer)
+			res->expl_acc = (double)res->n_expl_correct / (double)res->n;
+	}
+	if (!ret && res->n) {
+		char name[32];
+		snprintf(name, sizeof name, "acc_%s", split);
+		double t = 0;
+		if (store_metric_add(st, run_id, r.step, t, name, res->acc, err))
+			ret = MENTOR_ERR;
+		snprintf(name, sizeof name, "acc_expl_%s", split);
+		if (!ret && res->has_expl_answer &&
+		    store_metric_add(st, run_id, r.step, t, name, res->expl_acc, err))
+			ret = MENTOR_ERR;
+	}
+	train_corpus_release(&items);
+	store_run_release(&r);
+	return ret;
+}
+
+int eval_run(struct store *st, int64_t run_id, const char *split, eval_progress_fn progress,
+	     void *u, struct eval_result *res, char *err)
+{
+	struct store_run r;
+	int rc = store_run_get(st, run_id, &r, err);
+	if (rc)
+		return rc;
+	if (!r.checkpoint || !*r.checkpoint) {
+		util_err(err, "run %lld has no checkpoint yet", (long long)run_id);
+		store_run_release(&r);
+		return MENTOR_EUSAGE;
+	}
+	struct eval_model *em;
+	rc = eval_model_load(r.checkpoint, &em, err);
+	store_run_release(&r);
+	if (rc)
+		return rc;
+	rc = eval_items(st, run_id, em, split, progress, u, res, err);
+	eval_model_free(em);
+	return rc;
+}

@@ -1,2 +1,1253 @@
-/* model: being written. */
-typedef int mentor_model_placeholder;
+/* model: GPT-2 forward, backward, AdamW and KV-cache decoding in float32 (see
+ * include/mentor/model.h). Every batched matrix product is a cblas_sgemm;
+ * single-token decoding uses a serial matrix-vector loop. The other kernels
+ * are plain loops parallelised with OpenMP over independent rows or (batch,
+ * head) pairs, no two threads adding into the same float, which keeps results
+ * deterministic for a given thread count. */
+#include "mentor/model.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <omp.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Provided by the OpenMP build of OpenBLAS. */
+void openblas_set_num_threads(int num_threads);
+
+#define LN_EPS 1e-5f
+#define GELU_SCALE 0.7978845608028654f /* sqrt(2/pi) */
+
+static const char *const tensor_names[MODEL_N_TENSORS] = {
+	"wte", "wpe", "ln1w", "ln1b", "qkvw", "qkvb", "attprojw", "attprojb",
+	"ln2w", "ln2b", "fcw", "fcb", "fcprojw", "fcprojb", "lnfw", "lnfb",
+};
+
+/* Forward activations, carved from one buffer; L-prefixed ones per layer. */
+enum {
+	A_ENCODED,  /* (BT,C) */
+	A_LN1,      /* (L,BT,C) */
+	A_LN1_MEAN, /* (L,BT) */
+	A_LN1_RSTD, /* (L,BT) */
+	A_QKV,      /* (L,BT,3C) */
+	A_ATTY,     /* (L,BT,C) */
+	A_ATT,      /* (L,B,NH,T(T+1)/2): causal softmax rows, lower triangle only */
+	A_RES2,     /* (L,BT,C) residual after attention */
+	A_LN2,      /* (L,BT,C) */
+	A_LN2_MEAN, /* (L,BT) */
+	A_LN2_RSTD, /* (L,BT) */
+	A_FCH,      /* (L,BT,4C) */
+	A_FCH_GELU, /* (L,BT,4C) */
+	A_RES3,     /* (L,BT,C) residual after the MLP */
+	A_LNF,      /* (BT,C) */
+	A_LNF_MEAN, /* (BT) */
+	A_LNF_RSTD, /* (BT) */
+	A_PROBS,    /* (BT,V) logits, then probabilities */
+	A_NLL,      /* (BT) */
+	A_WEIGHT,   /* (BT) loss weight / sum of weights */
+	A_SEQLOSS,  /* (B) */
+	A_SEQW,     /* (B) */
+	/* backward scratch, one layer's worth, reused down the stack */
+	G_RES,      /* (BT,C) gradient of the residual stream */
+	G_LN,       /* (BT,C) gradient of a LayerNorm output */
+	G_QKV,      /* (BT,3C) */
+	G_ATTY,     /* (BT,C) */
+	G_FCH,      /* (BT,4C) */
+	A_N
+};
+
+/* KV cache and single-token scratch, one buffer. */
+enum {
+	K_K,      /* (L,maxT,C) keys */
+	K_V,      /* (L,maxT,C) values */
+	K_X,      /* (C) residual stream */
+	K_LN,     /* (C) */
+	K_QKV,    /* (3C) */
+	K_ATTY,   /* (C) */
+	K_H,      /* (4C) */
+	K_ATT,    /* (maxT) */
+	K_LOGITS, /* (V) */
+	K_N
+};
+
+struct model {
+	struct model_config cfg;
+	size_t param_size[MODEL_N_TENSORS];
+	size_t param_off[MODEL_N_TENSORS];
+	size_t num_params;
+	float *params; /* (num_params) */
+	float *grads;  /* (num_params) */
+	float *adam_m; /* (num_params) */
+	float *adam_v; /* (num_params) */
+	int64_t step;
+
+	float *acts;     /* carved by act_off for the current (B,T) */
+	size_t acts_cap; /* floats allocated */
+	size_t act_off[A_N];
+	int32_t *tokens;  /* (BT) inputs of the last forward */
+	int32_t *targets; /* (BT) targets of the last forward, -1 ignored */
+	size_t tok_cap;
+	int B, T;
+	int have_targets;
+	int have_forward;
+
+	float *kv; /* carved by kv_off */
+	size_t kv_off[K_N];
+	int kv_len;
+};
+
+/* ---- sizes ---- */
+
+static int mul3(size_t a, size_t b, size_t c, size_t *out)
+{
+	size_t t;
+	return util_mul_size(a, b, &t) || util_mul_size(t, c, out);
+}
+
+/* Parameter tensor sizes of cfg into sizes[]; -1 on overflow. */
+static int param_sizes(const struct model_config *cfg, size_t *sizes)
+{
+	size_t V = (size_t)cfg->vocab_size, T = (size_t)cfg->max_seq_len;
+	size_t L = (size_t)cfg->n_layer, C = (size_t)cfg->n_embd;
+	int bad = 0;
+	bad |= mul3(V, C, 1, &sizes[MODEL_WTE]);
+	bad |= mul3(T, C, 1, &sizes[MODEL_WPE]);
+	bad |= mul3(L, C, 1, &sizes[MODEL_LN1W]);
+	bad |= mul3(L, C, 1, &sizes[MODEL_LN1B]);
+	bad |= mul3(L, 3 * C, C, &sizes[MODEL_QKVW]);
+	bad |= mul3(L, 3 * C, 1, &sizes[MODEL_QKVB]);
+	bad |= mul3(L, C, C, &sizes[MODEL_ATTPROJW]);
+	bad |= mul3(L, C, 1, &sizes[MODEL_ATTPROJB]);
+	bad |= mul3(L, C, 1, &sizes[MODEL_LN2W]);
+	bad |= mul3(L, C, 1, &sizes[MODEL_LN2B]);
+	bad |= mul3(L, 4 * C, C, &sizes[MODEL_FCW]);
+	bad |= mul3(L, 4 * C, 1, &sizes[MODEL_FCB]);
+	bad |= mul3(L, C, 4 * C, &sizes[MODEL_FCPROJW]);
+	bad |= mul3(L, C, 1, &sizes[MODEL_FCPROJB]);
+	sizes[MODEL_LNFW] = C;
+	sizes[MODEL_LNFB] = C;
+	return bad ? -1 : 0;
+}
+
+/* Offsets from sizes; the total into *total. -1 on overflow. */
+static int carve(const size_t *sizes, size_t *offs, int n, size_t *total)
+{
+	size_t off = 0;
+	for (int i = 0; i < n; i++) {
+		offs[i] = off;
+		if (util_add_size(off, sizes[i], &off))
+			return -1;
+	}
+	*total = off;
+	return 0;
+}
+
+int model_config_check(const struct model_config *cfg, char *err)
+{
+	if (!cfg) {
+		util_err(err, "invalid model config: none given");
+		return MENTOR_EUSAGE;
+	}
+	const struct {
+		const char *name;
+		int v, max;
+	} f[] = {
+		{"vocab_size", cfg->vocab_size, MODEL_MAX_VOCAB},
+		{"max_seq_len", cfg->max_seq_len, MODEL_MAX_CTX},
+		{"n_layer", cfg->n_layer, MODEL_MAX_LAYERS},
+		{"n_head", cfg->n_head, MODEL_MAX_HEADS},
+		{"n_embd", cfg->n_embd, MODEL_MAX_EMBD},
+	};
+	for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) {
+		if (f[i].v < 1 || f[i].v > f[i].max) {
+			util_err(err, "invalid model config: '%s' is %d, must be 1..%d", f[i].name,
+				 f[i].v, f[i].max);
+			return MENTOR_EUSAGE;
+		}
+	}
+	if (cfg->n_embd % cfg->n_head) {
+		util_err(err, "invalid model config: 'n_embd' %d is not a multiple of 'n_head' %d",
+			 cfg->n_embd, cfg->n_head);
+		return MENTOR_EUSAGE;
+	}
+	size_t sizes[MODEL_N_TENSORS], offs[MODEL_N_TENSORS], total;
+	if (param_sizes(cfg, sizes) || carve(sizes, offs, MODEL_N_TENSORS, &total) ||
+	    total > MODEL_MAX_PARAMS) {
+		util_err(err, "invalid model config: more than %zu parameters",
+			 (size_t)MODEL_MAX_PARAMS);
+		return MENTOR_EUSAGE;
+	}
+	return 0;
+}
+
+size_t model_config_num_params(const struct model_config *cfg)
+{
+	size_t sizes[MODEL_N_TENSORS], offs[MODEL_N_TENSORS], total;
+	if (param_sizes(cfg, sizes) || carve(sizes, offs, MODEL_N_TENSORS, &total))
+		return 0;
+	return total;
+}
+
+int model_config_preset(const char *name, int vocab_size, struct model_config *cfg,
+			char *err)
+{
+	static const struct {
+		const char *name;
+		int L, C, NH, T;
+	} presets[] = {
+		{"tiny", 2, 128, 4, 128},
+		{"small", 4, 256, 4, 128},
+		{"base", 6, 384, 6, 256},
+	};
+	for (size_t i = 0; name && i < sizeof presets / sizeof presets[0]; i++) {
+		if (strcmp(name, presets[i].name) == 0) {
+			cfg->vocab_size = vocab_size;
+			cfg->n_layer = presets[i].L;
+			cfg->n_embd = presets[i].C;
+			cfg->n_head = presets[i].NH;
+			cfg->max_seq_len = presets[i].T;
+			return 0;
+		}
+	}
+	util_err(err, "unknown model preset '%s': use tiny, small or base", name ? name : "");
+	return MENTOR_EUSAGE;
+}
+
+/* ---- lifecycle ---- */
+
+static float *falloc(size_t n)
+{
+	size_t bytes;
+	if (util_mul_size(n ? n : 1, sizeof(float), &bytes))
+		return NULL;
+	/* 64-byte alignment for the vector units; size rounded up as required */
+	bytes = (bytes + 63) & ~(size_t)63;
+	return aligned_alloc(64, bytes);
+}
+
+/* Box-Muller normal sample. */
+static float randn(struct rng *r)
+{
+	double u1 = rng_unit(r), u2 = rng_unit(r);
+	if (u1 < 1e-300)
+		u1 = 1e-300;
+	return (float)(sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2));
+}
+
+int model_new(const struct model_config *cfg, uint64_t seed, struct model **out, char *err)
+{
+	*out = NULL;
+	int rc = model_config_check(cfg, err);
+	if (rc)
+		return rc;
+	struct model *m = calloc(1, sizeof *m);
+	if (!m)
+		return util_err(err, "cannot create model: out of memory");
+	m->cfg = *cfg;
+	param_sizes(cfg, m->param_size);
+	carve(m->param_size, m->param_off, MODEL_N_TENSORS, &m->num_params);
+	m->params = falloc(m->num_params);
+	m->grads = falloc(m->num_params);
+	m->adam_m = falloc(m->num_params);
+	m->adam_v = falloc(m->num_params);
+	if (!m->params || !m->grads || !m->adam_m || !m->adam_v) {
+		model_free(m);
+		return util_err(err, "cannot create model: out of memory for %zu parameters",
+				m->num_params);
+	}
+	size_t nb = m->num_params * sizeof(float);
+	memset(m->grads, 0, nb);
+	memset(m->adam_m, 0, nb);
+	memset(m->adam_v, 0, nb);
+	struct rng r;
+	rng_seed(&r, seed);
+	float resid_std = 0.02f / sqrtf(2.0f * (float)cfg->n_layer);
+	for (int i = 0; i < MODEL_N_TENSORS; i++) {
+		float *p = m->params + m->param_off[i];
+		size_t n = m->param_size[i];
+		float std = 0.0f, fill = 0.0f;
+		switch (i) {
+		case MODEL_WTE:
+		case MODEL_QKVW:
+		case MODEL_FCW:
+			std = 0.02f;
+			break;
+		case MODEL_WPE:
+			std = 0.01f;
+			break;
+		case MODEL_ATTPROJW:
+		case MODEL_FCPROJW:
+			std = resid_std;
+			break;
+		case MODEL_LN1W:
+		case MODEL_LN2W:
+		case MODEL_LNFW:
+			fill = 1.0f;
+			break;
+		default:
+			break;
+		}
+		for (size_t j = 0; j < n; j++)
+			p[j] = std > 0.0f ? std * randn(&r) : fill;
+	}
+	*out = m;
+	return 0;
+}
+
+void model_free(struct model *m)
+{
+	if (!m)
+		return;
+	free(m->params);
+	free(m->grads);
+	free(m->adam_m);
+	free(m->adam_v);
+	free(m->acts);
+	free(m->tokens);
+	free(m->targets);
+	free(m->kv);
+	free(m);
+}
+
+const struct model_config *model_get_config(const struct model *m) { return &m->cfg; }
+size_t model_num_params(const struct model *m) { return m->num_params; }
+float *model_params(struct model *m) { return m->params; }
+float *model_grads(struct model *m) { return m->grads; }
+float *model_adam_m(struct model *m) { return m->adam_m; }
+float *model_adam_v(struct model *m) { return m->adam_v; }
+int64_t model_adam_step(const struct model *m) { return m->step; }
+void model_set_adam_step(struct model *m, int64_t step) { m->step = step < 0 ? 0 : step; }
+
+int model_tensor_info(const struct model *m, int i, const char **name, size_t *offset,
+		      size_t *size, int *decay)
+{
+	if (i < 0 || i >= MODEL_N_TENSORS)
+		return MENTOR_EUSAGE;
+	if (name)
+		*name = tensor_names[i];
+	if (offset)
+		*offset = m->param_off[i];
+	if (size)
+		*size = m->param_size[i];
+	if (decay)
+		*decay = i == MODEL_WTE || i == MODEL_WPE || i == MODEL_QKVW ||
+			 i == MODEL_ATTPROJW || i == MODEL_FCW || i == MODEL_FCPROJW;
+	return 0;
+}
+
+void model_set_threads(int n)
+{
+	if (n < 1)
+		n = 1;
+	omp_set_num_threads(n);
+	openblas_set_num_threads(n);
+}
+
+/* ---- kernels ----
+ * B batch, T time, C channels, OC output channels, NH heads, V vocabulary. */
+
+/* out (B,T,C) = wte[inp] + wpe[t]; inp is (B,T), wte (V,C), wpe (maxT,C). */
+static void encoder_forward(float *out, const int32_t *inp, const float *wte,
+			    const float *wpe, int B, int T, int C)
+{
+#pragma omp parallel for
+	for (int bt = 0; bt < B * T; bt++) {
+		float *o = out + (size_t)bt * C;
+		const float *we = wte + (size_t)inp[bt] * C, *pe = wpe + (size_t)(bt % T) * C;
+		for (int i = 0; i < C; i++)
+			o[i] = we[i] + pe[i];
+	}
+}
+
+/* dwte (V,C), dwpe (maxT,C) += from dout (B,T,C). Serial over rows: a token may
+ * repeat, and the sum order must not depend on the thread count. */
+static void encoder_backward(float *dwte, float *dwpe, const float *dout, const int32_t *inp,
+			     int B, int T, int C)
+{
+	for (int bt = 0; bt < B * T; bt++) {
+		const float *d = dout + (size_t)bt * C;
+		float *we = dwte + (size_t)inp[bt] * C, *pe = dwpe + (size_t)(bt % T) * C;
+		for (int i = 0; i < C; i++) {
+			we[i] += d[i];
+			pe[i] += d[i];
+		}
+	}
+}
+
+/* out (N,C) = LayerNorm(inp (N,C)) * weight (C) + bias (C); mean, rstd (N). */
+static void layernorm_forward(float *out, float *mean, float *rstd, const float *inp,
+			      const float *weight, const float *bias, int N, int C)
+{
+#pragma omp parallel for
+	for (int n = 0; n < N; n++) {
+		const float *x = inp + (size_t)n * C;
+		float s = 0.0f;
+		for (int i = 0; i < C; i++)
+			s += x[i];
+		float mu = s / (float)C, v = 0.0f;
+		for (int i = 0; i < C; i++)
+			v += (x[i] - mu) * (x[i] - mu);
+		float rs = 1.0f / sqrtf(v / (float)C + LN_EPS);
+		float *o = out + (size_t)n * C;
+		for (int i = 0; i < C; i++)
+			o[i] = (x[i] - mu) * rs * weight[i] + bias[i];
+		mean[n] = mu;
+		rstd[n] = rs;
+	}
+}
+
+/* dinp (N,C) += and dweight, dbias (C) += from dout (N,C); inp (N,C) is the
+ * LayerNorm input, mean and rstd (N) from the forward. */
+static void layernorm_backward(float *dinp, float *dweight, float *dbias, const float *dout,
+			       const float *inp, const float *weight, const float *mean,
+			       const float *rstd, int N, int C)
+{
+#pragma omp parallel for
+	for (int n = 0; n < N; n++) {
+		const float *x = inp + (size_t)n * C, *d = dout + (size_t)n * C;
+		float mu = mean[n], rs = rstd[n];
+		float dmean = 0.0f, dnormmean = 0.0f;
+		for (int i = 0; i < C; i++) {
+			float norm = (x[i] - mu) * rs, dn = weight[i] * d[i];
+			dmean += dn;
+			dnormmean += dn * norm;
+		}
+		dmean /= (float)C;
+		dnormmean /= (float)C;
+		float *di = dinp + (size_t)n * C;
+		for (int i = 0; i < C; i++) {
+			float norm = (x[i] - mu) * rs, dn = weight[i] * d[i];
+			di[i] += (dn - dmean - norm * dnormmean) * rs;
+		}
+	}
+	/* parameter gradients by column blocks, each summed over rows in order */
+	int nblk = (C + 15) / 16;
+#pragma omp parallel for
+	for (int blk = 0; blk < nblk; blk++) {
+		int i0 = blk * 16, i1 = i0 + 16 < C ? i0 + 16 : C;
+		for (int n = 0; n < N; n++) {
+			const float *x = inp + (size_t)n * C, *d = dout + (size_t)n * C;
+			float mu = mean[n], rs = rstd[n];
+			for (int i = i0; i < i1; i++) {
+				dweight[i] += (x[i] - mu) * rs * d[i];
+				dbias[i] += d[i];
+			}
+		}
+	}
+}
+
+void model_matmul_forward_naive(float *out, const float *inp, const float *weight,
+				const float *bias, int N, int C, int OC)
+{
+	for (int n = 0; n < N; n++) {
+		for (int o = 0; o < OC; o++) {
+			float s = bias ? bias[o] : 0.0f;
+			for (int i = 0; i < C; i++)
+				s += inp[(size_t)n * C + i] * weight[(size_t)o * C + i];
+			out[(size_t)n * OC + o] = s;
+		}
+	}
+}
+
+void model_matmul_backward_naive(float *dinp, float *dweight, float *dbias,
+				 const float *dout, const float *inp, const float *weight,
+				 int N, int C, int OC)
+{
+	for (int n = 0; n < N; n++) {
+		for (int o = 0; o < OC; o++) {
+			float d = dout[(size_t)n * OC + o];
+			for (int i = 0; i < C; i++) {
+				dinp[(size_t)n * C + i] += weight[(size_t)o * C + i] * d;
+				dweight[(size_t)o * C + i] += inp[(size_t)n * C + i] * d;
+			}
+			if (dbias)
+				dbias[o] += d;
+		}
+	}
+}
+
+/* out (N,OC) = inp (N,C) @ weight^T + bias, or += when accumulate (the
+ * residual adds). weight is (OC,C), bias (OC) or NULL. */
+static void matmul_forward(float *out, const float *inp, const float *weight,
+			   const float *bias, int N, int C, int OC, int accumulate)
+{
+	/* out (N,OC) = inp (N,C) @ weight^T (C,OC) [+ out] */
+	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, N, OC, C, 1.0f, inp, C, weight, C,
+		    accumulate ? 1.0f : 0.0f, out, OC);
+	if (bias) {
+#pragma omp parallel for
+		for (int n = 0; n < N; n++) {
+			float *o = out + (size_t)n * OC;
+			for (int j = 0; j < OC; j++)
+				o[j] += bias[j];
+		}
+	}
+}
+
+/* From dout (N,OC): dinp (N,C) = (or += when accumulate) dout @ weight,
+ * dweight (OC,C) += dout^T @ inp, dbias (OC) += column sums (dbias may be NULL). */
+static void matmul_backward(float *dinp, float *dweight, float *dbias, const float *dout,
+			    const float *inp, const float *weight, int N, int C, int OC,
+			    int accumulate)
+{
+	/* dinp (N,C) = dout (N,OC) @ weight (OC,C) [+ dinp] */
+	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, N, C, OC, 1.0f, dout, OC, weight,
+		    C, accumulate ? 1.0f : 0.0f, dinp, C);
+	/* dweight (OC,C) += dout^T (OC,N) @ inp (N,C) */
+	cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, OC, C, N, 1.0f, dout, OC, inp, C,
+		    1.0f, dweight, C);
+	if (dbias) {
+		int nblk = (OC + 63) / 64;
+#pragma omp parallel for
+		for (int blk = 0; blk < nblk; blk++) {
+			int o0 = blk * 64, o1 = o0 + 64 < OC ? o0 + 64 : OC;
+			for (int n = 0; n < N; n++) {
+				const float *d = dout + (size_t)n * OC;
+				for (int o = o0; o < o1; o++)
+					dbias[o] += d[o];
+			}
+		}
+	}
+}
+
+void model_matmul_forward_blas(float *out, const float *inp, const float *weight,
+			       const float *bias, int N, int C, int OC)
+{
+	matmul_forward(out, inp, weight, bias, N, C, OC, 0);
+}
+
+void model_matmul_backward_blas(float *dinp, float *dweight, float *dbias,
+				const float *dout, const float *inp, const float *weight,
+				int N, int C, int OC)
+{
+	matmul_backward(dinp, dweight, dbias, dout, inp, weight, N, C, OC, 1);
+}
+
+/* Offset of row t in a lower-triangular (T,T) attention matrix. */
+static size_t tri(int t) { return (size_t)t * (size_t)(t + 1) / 2; }
+
+/* Causal self-attention. qkv (B,T,3C) holds q, k, v per position; out (B,T,C)
+ * is the per-head weighted sum of values; att (B,NH,T(T+1)/2) keeps the
+ * softmax rows for the backward. Parallel over (b, h). */
+static void attention_forward(float *out, float *att, const float *qkv, int B, int T, int C,
+			      int NH)
+{
+	int hs = C / NH;
+	float scale = 1.0f / sqrtf((float)hs);
+	size_t C3 = (size_t)C * 3, TT = tri(T);
+#pragma omp parallel for
+	for (int bh = 0; bh < B * NH; bh++) {
+		int b = bh / NH, h = bh % NH;
+		const float *base = qkv + (size_t)b * T * C3;
+		float *ab = att + (size_t)bh * TT;
+		for (int t = 0; t < T; t++) {
+			const float *q = base + (size_t)t * C3 + (size_t)h * hs;
+			float *row = ab + tri(t);
+			float mx = -INFINITY;
+			for (int t2 = 0; t2 <= t; t2++) {
+				const float *k = base + (size_t)t2 * C3 + C + (size_t)h * hs;
+				float s = 0.0f;
+#pragma omp simd reduction(+ : s)
+				for (int i = 0; i < hs; i++)
+					s += q[i] * k[i];
+				s *= scale;
+				row[t2] = s;
+				if (s > mx)
+					mx = s;
+			}
+			float sum = 0.0f;
+			for (int t2 = 0; t2 <= t; t2++) {
+				row[t2] = expf(row[t2] - mx);
+				sum += row[t2];
+			}
+			float inv = 1.0f / sum;
+			float *o = out + ((size_t)b * T + t) * C + (size_t)h * hs;
+			for (int i = 0; i < hs; i++)
+				o[i] = 0.0f;
+			for (int t2 = 0; t2 <= t; t2++) {
+				row[t2] *= inv;
+				const float *v = base + (size_t)t2 * C3 + 2 * (size_t)C + (size_t)h * hs;
+				float a = row[t2];
+#pragma omp simd
+				for (int i = 0; i < hs; i++)
+					o[i] += a * v[i];
+			}
+		}
+	}
+}
+
+/* From dout (B,T,C): dqkv (B,T,3C) = gradient of the attention input (written,
+ * not added), using qkv and att from the forward. */
+static void attention_backward(float *dqkv, const float *dout, const float *qkv,
+			       const float *att, int B, int T, int C, int NH)
+{
+	int hs = C / NH;
+	float scale = 1.0f / sqrtf((float)hs);
+	size_t C3 = (size_t)C * 3, TT = tri(T);
+#pragma omp parallel for
+	for (int bh = 0; bh < B * NH; bh++) {
+		int b = bh / NH, h = bh % NH;
+		float datt[MODEL_MAX_CTX];
+		const float *base = qkv + (size_t)b * T * C3;
+		float *dbase = dqkv + (size_t)b * T * C3;
+		for (int t = 0; t < T; t++)
+			for (int j = 0; j < 3; j++)
+				memset(dbase + (size_t)t * C3 + (size_t)j * C + (size_t)h * hs, 0,
+				       (size_t)hs * sizeof(float));
+		const float *ab = att + (size_t)bh * TT;
+		for (int t = 0; t < T; t++) {
+			const float *row = ab + tri(t);
+			const float *d = dout + ((size_t)b * T + t) * C + (size_t)h * hs;
+			const float *q = base + (size_t)t * C3 + (size_t)h * hs;
+			float *dq = dbase + (size_t)t * C3 + (size_t)h * hs;
+			float dot = 0.0f;
+			for (int t2 = 0; t2 <= t; t2++) {
+				const float *v = base + (size_t)t2 * C3 + 2 * (size_t)C + (size_t)h * hs;
+				float *dv = dbase + (size_t)t2 * C3 + 2 * (size_t)C + (size_t)h * hs;
+				float s = 0.0f, a = row[t2];
+#pragma omp simd reduction(+ : s)
+				for (int i = 0; i < hs; i++) {
+					s += d[i] * v[i];
+					dv[i] += a * d[i];
+				}
+				datt[t2] = s;
+				dot += a * s;
+			}
+			for (int t2 = 0; t2 <= t; t2++) {
+				float dpre = row[t2] * (datt[t2] - dot) * scale;
+				const float *k = base + (size_t)t2 * C3 + C + (size_t)h * hs;
+				float *dk = dbase + (size_t)t2 * C3 + C + (size_t)h * hs;
+#pragma omp simd
+				for (int i = 0; i < hs; i++) {
+					dq[i] += dpre * k[i];
+					dk[i] += dpre * q[i];
+				}
+			}
+		}
+	}
+}
+
+/* tanh through one expf, cheaper than tanhf; exact to a few ulp, and it
+ * saturates cleanly (expf overflows to inf, giving 1). */
+static float fast_tanh(float u)
+{
+	return 1.0f - 2.0f / (expf(2.0f * u) + 1.0f);
+}
+
+static float gelu(float x)
+{
+	return 0.5f * x * (1.0f + fast_tanh(GELU_SCALE * (x + 0.044715f * x * x * x)));
+}
+
+static float gelu_grad(float x)
+{
+	float u = GELU_SCALE * (x + 0.044715f * x * x * x);
+	float th = fast_tanh(u), sech2 = 1.0f - th * th;
+	return 0.5f * (1.0f + th) + 0.5f * x * sech2 * GELU_SCALE * (1.0f + 3.0f * 0.044715f * x * x);
+}
+
+/* out (N) = gelu(inp (N)). */
+static void gelu_forward(float *out, const float *inp, size_t N)
+{
+#pragma omp parallel for
+	for (size_t i = 0; i < N; i++)
+		out[i] = gelu(inp[i]);
+}
+
+/* d (N) *= gelu'(inp (N)) in place: d is the gradient of the output on entry
+ * and of the input on return. */
+static void gelu_backward(float *d, const float *inp, size_t N)
+{
+#pragma omp parallel for
+	for (size_t i = 0; i < N; i++)
+		d[i] *= gelu_grad(inp[i]);
+}
+
+/* probs (N,V): logits in, softmax out; nll (N) = -log p[target] (0 where the
+ * target is < 0). */
+static void softmax_xent_forward(float *probs, float *nll, const int32_t *targets, int N,
+				 int V)
+{
+#pragma omp parallel for
+	for (int n = 0; n < N; n++) {
+		float *p = probs + (size_t)n * V;
+		float mx = -INFINITY;
+		for (int i = 0; i < V; i++)
+			if (p[i] > mx)
+				mx = p[i];
+		float sum = 0.0f;
+		for (int i = 0; i < V; i++) {
+			p[i] = expf(p[i] - mx);
+			sum += p[i];
+		}
+		float inv = 1.0f / sum;
+		for (int i = 0; i < V; i++)
+			p[i] *= inv;
+		if (targets) {
+			int32_t tg = targets[n];
+			nll[n] = tg >= 0 ? -logf(p[tg] > 1e-30f ? p[tg] : 1e-30f) : 0.0f;
+		}
+	}
+}
+
+/* probs (N,V) become dlogits in place: (p - onehot(target)) * w (N). */
+static void softmax_xent_backward(float *probs, const int32_t *targets, const float *w, int N,
+				  int V)
+{
+#pragma omp parallel for
+	for (int n = 0; n < N; n++) {
+		float *p = probs + (size_t)n * V;
+		float wn = w[n];
+		if (wn == 0.0f || targets[n] < 0) {
+			memset(p, 0, (size_t)V * sizeof(float));
+			continue;
+		}
+		for (int i = 0; i < V; i++)
+			p[i] *= wn;
+		p[targets[n]] -= wn;
+	}
+}
+
+/* ---- forward and backward ---- */
+
+#define P(m, i) ((m)->params + (m)->param_off[i])
+#define G(m, i) ((m)->grads + (m)->param_off[i])
+#define ACT(m, i) ((m)->acts + (m)->act_off[i])
+
+/* Carve activations for (B,T), growing the buffers when needed. */
+static int ensure_acts(struct model *m, int B, int T, char *err)
+{
+	size_t Bs = (size_t)B, Ts = (size_t)T, L = (size_t)m->cfg.n_layer;
+	size_t C = (size_t)m->cfg.n_embd, V = (size_t)m->cfg.vocab_size;
+	size_t NH = (size_t)m->cfg.n_head, BT, sz[A_N], total;
+	if (util_mul_size(Bs, Ts, &BT))
+		goto overflow;
+	int bad = 0;
+	bad |= mul3(BT, C, 1, &sz[A_ENCODED]);
+	bad |= mul3(L, BT, C, &sz[A_LN1]);
+	bad |= mul3(L, BT, 1, &sz[A_LN1_MEAN]);
+	bad |= mul3(L, BT, 1, &sz[A_LN1_RSTD]);
+	bad |= mul3(L, BT, 3 * C, &sz[A_QKV]);
+	bad |= mul3(L, BT, C, &sz[A_ATTY]);
+	size_t bnh;
+	bad |= mul3(L, Bs, NH, &bnh);
+	bad |= mul3(bnh, tri(T), 1, &sz[A_ATT]);
+	bad |= mul3(L, BT, C, &sz[A_RES2]);
+	bad |= mul3(L, BT, C, &sz[A_LN2]);
+	bad |= mul3(L, BT, 1, &sz[A_LN2_MEAN]);
+	bad |= mul3(L, BT, 1, &sz[A_LN2_RSTD]);
+	bad |= mul3(L, BT, 4 * C, &sz[A_FCH]);
+	bad |= mul3(L, BT, 4 * C, &sz[A_FCH_GELU]);
+	bad |= mul3(L, BT, C, &sz[A_RES3]);
+	bad |= mul3(BT, C, 1, &sz[A_LNF]);
+	sz[A_LNF_MEAN] = sz[A_LNF_RSTD] = BT;
+	bad |= mul3(BT, V, 1, &sz[A_PROBS]);
+	sz[A_NLL] = sz[A_WEIGHT] = BT;
+	sz[A_SEQLOSS] = sz[A_SEQW] = Bs;
+	bad |= mul3(BT, C, 1, &sz[G_RES]);
+	bad |= mul3(BT, C, 1, &sz[G_LN]);
+	bad |= mul3(BT, 3 * C, 1, &sz[G_QKV]);
+	bad |= mul3(BT, C, 1, &sz[G_ATTY]);
+	bad |= mul3(BT, 4 * C, 1, &sz[G_FCH]);
+	/* keep each tensor 64-byte aligned */
+	for (int i = 0; i < A_N && !bad; i++)
+		bad |= util_add_size(sz[i], 15, &sz[i]), sz[i] &= ~(size_t)15;
+	if (bad || carve(sz, m->act_off, A_N, &total) || total > ((size_t)1 << 40))
+		goto overflow;
+	if (total > m->acts_cap) {
+		free(m->acts);
+		m->acts = falloc(total);
+		m->acts_cap = m->acts ? total : 0;
+		if (!m->acts)
+			return util_err(err, "cannot run model: out of memory for activations "
+					     "(%zu floats, batch %d x %d)", total, B, T);
+	}
+	if (BT > m->tok_cap) {
+		free(m->tokens);
+		free(m->targets);
+		m->tokens = malloc(BT * sizeof *m->tokens);
+		m->targets = malloc(BT * sizeof *m->targets);
+		m->tok_cap = m->tokens && m->targets ? BT : 0;
+		if (!m->tok_cap)
+			return util_err(err, "cannot run model: out of memory for a batch of %d x %d",
+					B, T);
+	}
+	m->B = B;
+	m->T = T;
+	return 0;
+overflow:
+	util_err(err, "cannot run model: batch %d x %d is too large", B, T);
+	return MENTOR_EUSAGE;
+}
+
+int model_forward(struct model *m, const int32_t *inputs, const int32_t *targets,
+		  const float *weights, int B, int T, float *loss, char *err)
+{
+	const struct model_config *c = &m->cfg;
+	int V = c->vocab_size, L = c->n_layer, C = c->n_embd, NH = c->n_head;
+	m->have_forward = m->have_targets = 0;
+	if (B < 1 || T < 1 || T > c->max_seq_len || !inputs) {
+		util_err(err, "cannot run model: batch %d x %d invalid (need B >= 1 and "
+			      "1 <= T <= %d)", B, T, c->max_seq_len);
+		return MENTOR_EUSAGE;
+	}
+	int rc = ensure_acts(m, B, T, err);
+	if (rc)
+		return rc;
+	int N = B * T;
+	for (int i = 0; i < N; i++) {
+		if (inputs[i] < 0 || inputs[i] >= V) {
+			util_err(err, "cannot run model: input token %d at position %d out of "
+				      "range 0..%d", (int)inputs[i], i, V - 1);
+			return MENTOR_EUSAGE;
+		}
+		if (targets && targets[i] >= V) {
+			util_err(err, "cannot run model: target token %d at position %d out of "
+				      "range 0..%d", (int)targets[i], i, V - 1);
+			return MENTOR_EUSAGE;
+		}
+		if (weights && !(weights[i] >= 0.0f && weights[i] <= 1e30f)) {
+			util_err(err, "cannot run model: loss weight at position %d is not a "
+				      "finite number >= 0", i);
+			return MENTOR_EUSAGE;
+		}
+	}
+	memcpy(m->tokens, inputs, (size_t)N * sizeof *inputs);
+	if (targets)
+		memcpy(m->targets, targets, (size_t)N * sizeof *targets);
+
+	size_t BTC = (size_t)N * C;
+	encoder_forward(ACT(m, A_ENCODED), m->tokens, P(m, MODEL_WTE), P(m, MODEL_WPE), B, T, C);
+	const float *resid = ACT(m, A_ENCODED);
+	for (int l = 0; l < L; l++) {
+		float *ln1 = ACT(m, A_LN1) + l * BTC;
+		float *ln1m = ACT(m, A_LN1_MEAN) + (size_t)l * N;
+		float *ln1r = ACT(m, A_LN1_RSTD) + (size_t)l * N;
+		float *qkv = ACT(m, A_QKV) + l * BTC * 3;
+		float *atty = ACT(m, A_ATTY) + l * BTC;
+		float *att = ACT(m, A_ATT) + (size_t)l * B * NH * tri(T);
+		float *res2 = ACT(m, A_RES2) + l * BTC;
+		float *ln2 = ACT(m, A_LN2) + l * BTC;
+		float *ln2m = ACT(m, A_LN2_MEAN) + (size_t)l * N;
+		float *ln2r = ACT(m, A_LN2_RSTD) + (size_t)l * N;
+		float *fch = ACT(m, A_FCH) + l * BTC * 4;
+		float *fchg = ACT(m, A_FCH_GELU) + l * BTC * 4;
+		float *res3 = ACT(m, A_RES3) + l * BTC;
+		size_t cc = (size_t)C * C;
+
+		layernorm_forward(ln1, ln1m, ln1r, resid, P(m, MODEL_LN1W) + (size_t)l * C,
+				  P(m, MODEL_LN1B) + (size_t)l * C, N, C);
+		matmul_forward(qkv, ln1, P(m, MODEL_QKVW) + l * 3 * cc,
+			       P(m, MODEL_QKVB) + (size_t)l * 3 * C, N, C, 3 * C, 0);
+		attention_forward(atty, att, qkv, B, T, C, NH);
+		/* res2 = resid + atty @ attprojw^T + attprojb */
+		memcpy(res2, resid, BTC * sizeof(float));
+		matmul_forward(res2, atty, P(m, MODEL_ATTPROJW) + l * cc,
+			       P(m, MODEL_ATTPROJB) + (size_t)l * C, N, C, C, 1);
+		layernorm_forward(ln2, ln2m, ln2r, res2, P(m, MODEL_LN2W) + (size_t)l * C,
+				  P(m, MODEL_LN2B) + (size_t)l * C, N, C);
+		matmul_forward(fch, ln2, P(m, MODEL_FCW) + l * 4 * cc,
+			       P(m, MODEL_FCB) + (size_t)l * 4 * C, N, C, 4 * C, 0);
+		gelu_forward(fchg, fch, BTC * 4);
+		/* res3 = res2 + fchg @ fcprojw^T + fcprojb */
+		memcpy(res3, res2, BTC * sizeof(float));
+		matmul_forward(res3, fchg, P(m, MODEL_FCPROJW) + l * 4 * cc,
+			       P(m, MODEL_FCPROJB) + (size_t)l * C, N, 4 * C, C, 1);
+		resid = res3;
+	}
+	layernorm_forward(ACT(m, A_LNF), ACT(m, A_LNF_MEAN), ACT(m, A_LNF_RSTD), resid,
+			  P(m, MODEL_LNFW), P(m, MODEL_LNFB), N, C);
+	/* logits (BT,V) = lnf (BT,C) @ wte^T (C,V) */
+	matmul_forward(ACT(m, A_PROBS), ACT(m, A_LNF), P(m, MODEL_WTE), NULL, N, C, V, 0);
+	m->have_forward = 1;
+	if (!targets) {
+		if (loss)
+			*loss = 0.0f;
+		return 0;
+	}
+	float *nll = ACT(m, A_NLL), *w = ACT(m, A_WEIGHT);
+	softmax_xent_forward(ACT(m, A_PROBS), nll, m->targets, N, V);
+	/* sums in double, serially, so the loss does not depend on threads */
+	double wsum = 0.0, lsum = 0.0;
+	for (int b = 0; b < B; b++) {
+		double sl = 0.0, sw = 0.0;
+		for (int t = 0; t < T; t++) {
+			int i = b * T + t;
+			float wi = m->targets[i] < 0 ? 0.0f : weights ? weights[i] : 1.0f;
+			w[i] = wi;
+			sl += (double)wi * nll[i];
+			sw += wi;
+		}
+		ACT(m, A_SEQLOSS)[b] = (float)sl;
+		ACT(m, A_SEQW)[b] = (float)sw;
+		lsum += sl;
+		wsum += sw;
+	}
+	float inv = wsum > 0.0 ? (float)(1.0 / wsum) : 0.0f;
+	for (int i = 0; i < N; i++)
+		w[i] *= inv;
+	if (loss)
+		*loss = wsum > 0.0 ? (float)(lsum / wsum) : 0.0f;
+	m->have_targets = 1;
+	return 0;
+}
+
+const float *model_token_nll(const struct model *m)
+{
+	return m->have_targets ? ACT(m, A_NLL) : NULL;
+}
+
+const float *model_seq_loss(const struct model *m)
+{
+	return m->have_targets ? ACT(m, A_SEQLOSS) : NULL;
+}
+
+const float *model_seq_weight(const struct model *m)
+{
+	return m->have_targets ? ACT(m, A_SEQW) : NULL;
+}
+
+const float *model_logits(const struct model *m)
+{
+	return m->have_forward ? ACT(m, A_PROBS) : NULL;
+}
+
+int model_backward(struct model *m, char *err)
+{
+	if (!m->have_targets) {
+		util_err(err, "cannot run backward: no forward pass with targets before it");
+		return MENTOR_EUSAGE;
+	}
+	const struct model_config *c = &m->cfg;
+	int V = c->vocab_size, L = c->n_layer, C = c->n_embd, NH = c->n_head;
+	int B = m->B, T = m->T, N = B * T;
+	size_t BTC = (size_t)N * C, cc = (size_t)C * C;
+	float *dres = ACT(m, G_RES), *dln = ACT(m, G_LN), *dqkv = ACT(m, G_QKV);
+	float *datty = ACT(m, G_ATTY), *dfch = ACT(m, G_FCH);
+
+	float *dlogits = ACT(m, A_PROBS);
+	softmax_xent_backward(dlogits, m->targets, ACT(m, A_WEIGHT), N, V);
+	/* dlnf (BT,C) = dlogits (BT,V) @ wte (V,C); dwte (V,C) += dlogits^T @ lnf */
+	matmul_backward(dln, G(m, MODEL_WTE), NULL, dlogits, ACT(m, A_LNF), P(m, MODEL_WTE), N, C,
+			V, 0);
+	const float *last = L > 0 ? ACT(m, A_RES3) + (size_t)(L - 1) * BTC : ACT(m, A_ENCODED);
+	memset(dres, 0, BTC * sizeof(float));
+	layernorm_backward(dres, G(m, MODEL_LNFW), G(m, MODEL_LNFB), dln, last, P(m, MODEL_LNFW),
+			   ACT(m, A_LNF_MEAN), ACT(m, A_LNF_RSTD), N, C);
+	for (int l = L - 1; l >= 0; l--) {
+		const float *resid = l ? ACT(m, A_RES3) + (size_t)(l - 1) * BTC : ACT(m, A_ENCODED);
+		const float *ln1 = ACT(m, A_LN1) + l * BTC;
+		const float *qkv = ACT(m, A_QKV) + l * BTC * 3;
+		const float *atty = ACT(m, A_ATTY) + l * BTC;
+		const float *att = ACT(m, A_ATT) + (size_t)l * B * NH * tri(T);
+		const float *res2 = ACT(m, A_RES2) + l * BTC;
+		const float *ln2 = ACT(m, A_LN2) + l * BTC;
+		const float *fch = ACT(m, A_FCH) + l * BTC * 4;
+		const float *fchg = ACT(m, A_FCH_GELU) + l * BTC * 4;
+		/* MLP: res3 = res2 + fcproj(gelu(fc(ln2(res2)))) */
+		matmul_backward(dfch, G(m, MODEL_FCPROJW) + l * 4 * cc,
+				G(m, MODEL_FCPROJB) + (size_t)l * C, dres, fchg,
+				P(m, MODEL_FCPROJW) + l * 4 * cc, N, 4 * C, C, 0);
+		gelu_backward(dfch, fch, BTC * 4);
+		matmul_backward(dln, G(m, MODEL_FCW) + l * 4 * cc, G(m, MODEL_FCB) + (size_t)l * 4 * C,
+				dfch, ln2, P(m, MODEL_FCW) + l * 4 * cc, N, C, 4 * C, 0);
+		layernorm_backward(dres, G(m, MODEL_LN2W) + (size_t)l * C,
+				   G(m, MODEL_LN2B) + (size_t)l * C, dln, res2,
+				   P(m, MODEL_LN2W) + (size_t)l * C,
+				   ACT(m, A_LN2_MEAN) + (size_t)l * N,
+				   ACT(m, A_LN2_RSTD) + (size_t)l * N, N, C);
+		/* attention: res2 = resid + attproj(attn(qkv(ln1(resid)))) */
+		matmul_backward(datty, G(m, MODEL_ATTPROJW) + l * cc,
+				G(m, MODEL_ATTPROJB) + (size_t)l * C, dres, atty,
+				P(m, MODEL_ATTPROJW) + l * cc, N, C, C, 0);
+		attention_backward(dqkv, datty, qkv, att, B, T, C, NH);
+		matmul_backward(dln, G(m, MODEL_QKVW) + l * 3 * cc,
+				G(m, MODEL_QKVB) + (size_t)l * 3 * C, dqkv, ln1,
+				P(m, MODEL_QKVW) + l * 3 * cc, N, C, 3 * C, 0);
+		layernorm_backward(dres, G(m, MODEL_LN1W) + (size_t)l * C,
+				   G(m, MODEL_LN1B) + (size_t)l * C, dln, resid,
+				   P(m, MODEL_LN1W) + (size_t)l * C,
+				   ACT(m, A_LN1_MEAN) + (size_t)l * N,
+				   ACT(m, A_LN1_RSTD) + (size_t)l * N, N, C);
+	}
+	encoder_backward(G(m, MODEL_WTE), G(m, MODEL_WPE), dres, m->tokens, B, T, C);
+	/* the probabilities are gone: a second backward needs a new forward */
+	m->have_targets = 0;
+	m->have_forward = 0;
+	return 0;
+}
+
+void model_zero_grad(struct model *m)
+{
+	memset(m->grads, 0, m->num_params * sizeof(float));
+}
+
+/* Sum of squares of the gradient in fixed chunks (thread-count independent). */
+static double grad_sq(const struct model *m)
+{
+	size_t n = m->num_params, chunk = 65536;
+	long nch = (long)((n + chunk - 1) / chunk);
+	double *part = malloc((size_t)(nch ? nch : 1) * sizeof *part);
+	double total = 0.0;
+	if (!part) { /* fall back to a serial sum */
+		for (size_t i = 0; i < n; i++)
+			total += (double)m->grads[i] * m->grads[i];
+		return total;
+	}
+#pragma omp parallel for
+	for (long c = 0; c < nch; c++) {
+		size_t i0 = (size_t)c * chunk, i1 = i0 + chunk < n ? i0 + chunk : n;
+		double s = 0.0;
+		for (size_t i = i0; i < i1; i++)
+			s += (double)m->grads[i] * m->grads[i];
+		part[c] = s;
+	}
+	for (long c = 0; c < nch; c++)
+		total += part[c];
+	free(part);
+	return total;
+}
+
+float model_grad_norm(struct model *m) { return (float)sqrt(grad_sq(m)); }
+
+float model_clip_grad(struct model *m, float max_norm)
+{
+	float norm = model_grad_norm(m);
+	if (max_norm > 0.0f && norm > max_norm && isfinite(norm)) {
+		float s = max_norm / (norm + 1e-6f);
+		size_t n = m->num_params;
+#pragma omp parallel for
+		for (size_t i = 0; i < n; i++)
+			m->grads[i] *= s;
+	}
+	return norm;
+}
+
+int model_adamw_step(struct model *m, const struct model_adamw *o, char *err)
+{
+	if (!o || !(o->lr >= 0.0f && o->lr < 1e3f) || !(o->beta1 >= 0.0f && o->beta1 < 1.0f) ||
+	    !(o->beta2 >= 0.0f && o->beta2 < 1.0f) || !(o->eps > 0.0f && o->eps < 1.0f) ||
+	    !(o->weight_decay >= 0.0f && o->weight_decay < 1e3f)) {
+		util_err(err, "invalid optimizer settings: need 0 <= lr, 0 <= beta < 1, "
+			      "0 < eps < 1, weight_decay >= 0");
+		return MENTOR_EUSAGE;
+	}
+	m->step++;
+	float bc1 = 1.0f - powf(o->beta1, (float)m->step);
+	float bc2 = 1.0f - powf(o->beta2, (float)m->step);
+	for (int t = 0; t < MODEL_N_TENSORS; t++) {
+		int decay;
+		model_tensor_info(m, t, NULL, NULL, NULL, &decay);
+		float wd = decay ? o->weight_decay : 0.0f;
+		size_t off = m->param_off[t], n = m->param_size[t];
+		float *p = m->params + off, *g = m->grads + off;
+		float *mm = m->adam_m + off, *vv = m->adam_v + off;
+#pragma omp parallel for
+		for (size_t i = 0; i < n; i++) {
+			float gi = g[i];
+			float mi = o->beta1 * mm[i] + (1.0f - o->beta1) * gi;
+			float vi = o->beta2 * vv[i] + (1.0f - o->beta2) * gi * gi;
+			mm[i] = mi;
+			vv[i] = vi;
+			float mh = mi / bc1, vh = vi / bc2;
+			p[i] -= o->lr * (mh / (sqrtf(vh) + o->eps) + wd * p[i]);
+		}
+	}
+	return 0;
+}
+
+/* ---- decoding with a KV cache ---- */
+
+#define KV(m, i) ((m)->kv + (m)->kv_off[i])
+
+int model_kv_reset(struct model *m, char *err)
+{
+	if (!m->kv) {
+		size_t L = (size_t)m->cfg.n_layer, T = (size_t)m->cfg.max_seq_len;
+		size_t C = (size_t)m->cfg.n_embd, sz[K_N], total;
+		int bad = mul3(L, T, C, &sz[K_K]);
+		sz[K_V] = sz[K_K];
+		sz[K_X] = sz[K_LN] = sz[K_ATTY] = C;
+		sz[K_QKV] = 3 * C;
+		sz[K_H] = 4 * C;
+		sz[K_ATT] = T;
+		sz[K_LOGITS] = (size_t)m->cfg.vocab_size;
+		if (bad || carve(sz, m->kv_off, K_N, &total))
+			return util_err(err, "cannot start decoding: cache too large");
+		m->kv = falloc(total);
+		if (!m->kv)
+			return util_err(err, "cannot start decoding: out of memory for the cache");
+	}
+	m->kv_len = 0;
+	return 0;
+}
+
+int model_kv_len(const struct model *m) { return m->kv_len; }
+
+/* out (C) = LayerNorm(x (C)) * w + b; the same arithmetic as one row of
+ * layernorm_forward, without a parallel region for a single row. */
+static void layernorm_vec(float *out, const float *x, const float *w, const float *b, int C)
+{
+	float s = 0.0f;
+	for (int i = 0; i < C; i++)
+		s += x[i];
+	float mu = s / (float)C, v = 0.0f;
+	for (int i = 0; i < C; i++)
+		v += (x[i] - mu) * (x[i] - mu);
+	float rs = 1.0f / sqrtf(v / (float)C + LN_EPS);
+	for (int i = 0; i < C; i++)
+		out[i] = (x[i] - mu) * rs * w[i] + b[i];
+}
+
+/* y (OC) = W (OC,C) @ x (C) + b (OC, may be NULL) [+ y when accumulate].
+ * A plain serial loop on purpose: one token's matrix-vector products are too
+ * small to pay for waking BLAS threads on every call, and decoding stays off
+ * the shared thread pool (a training run may be using it). */
+static void gemv(float *y, const float *W, const float *x, const float *b, int OC, int C,
+		 int accumulate)
+{
+	for (int o = 0; o < OC; o++) {
+		const float *w = W + (size_t)o * C;
+		float s = 0.0f;
+#pragma omp simd reduction(+ : s)
+		for (int i = 0; i < C; i++)
+			s += w[i] * x[i];
+		if (b)
+			s += b[o];
+		y[o] = accumulate ? y[o] + s : s;
+	}
+}
+
+int model_kv_step(struct model *m, int32_t token, const float **logits, char *err)
+{
+	const struct model_config *c = &m->cfg;
+	int L = c->n_layer, C = c->n_embd, NH = c->n_head, V = c->vocab_size, hs = C / NH;
+	if (!m->kv && model_kv_reset(m, err))
+		return MENTOR_ERR;
+	if (m->kv_len >= c->max_seq_len) {
+		util_err(err, "cannot decode: context of %d tokens is full", c->max_seq_len);
+		return MENTOR_EUSAGE;
+	}
+	if (token < 0 || token >= V) {
+		util_err(err, "cannot decode: token %d out of range 0..%d", (int)token, V - 1);
+		return MENTOR_EUSAGE;
+	}
+	int pos = m->kv_len;
+	size_t cc = (size_t)C * C, T = (size_t)c->max_seq_len;
+	float *x = KV(m, K_X), *ln = KV(m, K_LN), *qkv = KV(m, K_QKV), *atty = KV(m, K_ATTY);
+	float *h = KV(m, K_H), *att = KV(m, K_ATT);
+	const float *we = P(m, MODEL_WTE) + (size_t)token * C, *pe = P(m, MODEL_WPE) + (size_t)pos * C;
+	for (int i = 0; i < C; i++)
+		x[i] = we[i] + pe[i];
+	float scale = 1.0f / sqrtf((float)hs);
+	for (int l = 0; l < L; l++) {
+		float *kc = KV(m, K_K) + (size_t)l * T * C, *vc = KV(m, K_V) + (size_t)l * T * C;
+		layernorm_vec(ln, x, P(m, MODEL_LN1W) + (size_t)l * C, P(m, MODEL_LN1B) + (size_t)l * C,
+			      C);
+		gemv(qkv, P(m, MODEL_QKVW) + l * 3 * cc, ln, P(m, MODEL_QKVB) + (size_t)l * 3 * C,
+		     3 * C, C, 0);
+		memcpy(kc + (size_t)pos * C, qkv + C, (size_t)C * sizeof(float));
+		memcpy(vc + (size_t)pos * C, qkv + 2 * C, (size_t)C * sizeof(float));
+		for (int hh = 0; hh < NH; hh++) {
+			const float *q = qkv + (size_t)hh * hs;
+			float mx = -INFINITY;
+			for (int t2 = 0; t2 <= pos; t2++) {
+				const float *k = kc + (size_t)t2 * C + (size_t)hh * hs;
+				float s = 0.0f;
+#pragma omp simd reduction(+ : s)
+				for (int i = 0; i < hs; i++)
+					s += q[i] * k[i];
+				att[t2] = s * scale;
+				if (att[t2] > mx)
+					mx = att[t2];
+			}
+			float sum = 0.0f;
+			for (int t2 = 0; t2 <= pos; t2++) {
+				att[t2] = expf(att[t2] - mx);
+				sum += att[t2];
+			}
+			float inv = 1.0f / sum;
+			float *o = atty + (size_t)hh * hs;
+			for (int i = 0; i < hs; i++)
+				o[i] = 0.0f;
+			for (int t2 = 0; t2 <= pos; t2++) {
+				const float *v = vc + (size_t)t2 * C + (size_t)hh * hs;
+				float a = att[t2] * inv;
+#pragma omp simd
+				for (int i = 0; i < hs; i++)
+					o[i] += a * v[i];
+			}
+		}
+		gemv(x, P(m, MODEL_ATTPROJW) + l * cc, atty, P(m, MODEL_ATTPROJB) + (size_t)l * C, C,
+		     C, 1);
+		layernorm_vec(ln, x, P(m, MODEL_LN2W) + (size_t)l * C, P(m, MODEL_LN2B) + (size_t)l * C,
+			      C);
+		gemv(h, P(m, MODEL_FCW) + l * 4 * cc, ln, P(m, MODEL_FCB) + (size_t)l * 4 * C, 4 * C, C,
+		     0);
+		for (int i = 0; i < 4 * C; i++)
+			h[i] = gelu(h[i]);
+		gemv(x, P(m, MODEL_FCPROJW) + l * 4 * cc, h, P(m, MODEL_FCPROJB) + (size_t)l * C, C,
+		     4 * C, 1);
+	}
+	layernorm_vec(ln, x, P(m, MODEL_LNFW), P(m, MODEL_LNFB), C);
+	float *lg = KV(m, K_LOGITS);
+	/* logits (V) = wte (V,C) @ lnf (C) */
+	gemv(lg, P(m, MODEL_WTE), ln, NULL, V, C, 0);
+	m->kv_len++;
+	if (logits)
+		*logits = lg;
+	return 0;
+}
+
+static int32_t argmax(const float *x, int n)
+{
+	int32_t best = 0;
+	for (int i = 1; i < n; i++)
+		if (x[i] > x[best])
+			best = i;
+	return best;
+}
+
+int model_generate(struct model *m, const int32_t *prompt, size_t n_prompt,
+		   int32_t stop_token, size_t max_new, int32_t *out, size_t *n_out,
+		   int *stopped, char *err)
+{
+	*n_out = 0;
+	if (stopped)
+		*stopped = 0;
+	if (!prompt || n_prompt < 1) {
+		util_err(err, "cannot generate: empty prompt");
+		return MENTOR_EUSAGE;
+	}
+	int rc = model_kv_reset(m, err);
+	if (rc)
+		return rc;
+	size_t keep = (size_t)m->cfg.max_seq_len - 1;
+	if (keep < 1)
+		keep = 1;
+	if (n_prompt > keep) {
+		prompt += n_prompt - keep;
+		n_prompt = keep;
+	}
+	const float *lg = NULL;
+	for (size_t i = 0; i < n_prompt; i++) {
+		rc = model_kv_step(m, prompt[i], &lg, err);
+		if (rc)
+			return rc;
+	}
+	while (*n_out < max_new) {
+		int32_t next = argmax(lg, m->cfg.vocab_size);
+		if (next == stop_token) {
+			if (stopped)
+				*stopped = 1;
+			break;
+		}
+		out[(*n_out)++] = next;
+		if (*n_out >= max_new || m->kv_len >= m->cfg.max_seq_len)
+			break;
+		rc = model_kv_step(m, next, &lg, err);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}

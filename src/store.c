@@ -120,6 +120,10 @@ static const char *const migrations[] = {
 	"ALTER TABLE run ADD COLUMN kind TEXT NOT NULL DEFAULT 'internal';"
 	"ALTER TABLE run ADD COLUMN pid INTEGER NOT NULL DEFAULT 0;"
 	"CREATE INDEX explanation_by_status ON explanation(status, item_id);",
+
+	/* 2 -> 3: items of one dataset in id order, for keyset paging and
+	 * positions over all splits */
+	"CREATE INDEX item_by_dataset ON item(dataset_id, id);",
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == STORE_SCHEMA_VERSION,
@@ -294,6 +298,8 @@ void store_close(struct store *st)
 {
 	if (!st)
 		return;
+	for (int i = 0; i < STORE_STMT_N; i++)
+		sqlite3_finalize(st->stmt[i]);
 	if (st->db)
 		sqlite3_close_v2(st->db);
 	free(st->path);

@@ -8,11 +8,20 @@
 #include "mentor/store.h"
 #include "mentor/util.h"
 
+/* Slots of statements prepared once per connection (store_stmt_cached). */
+enum {
+	STORE_STMT_ITEM_PUT,
+	STORE_STMT_ITEM_ID,
+	STORE_STMT_ITEM_GET,
+	STORE_STMT_N
+};
+
 struct store {
 	sqlite3 *db;
 	char *path;
 	int tx_depth;   /* nesting of store_begin */
 	int tx_failed;  /* a nested rollback happened */
+	sqlite3_stmt *stmt[STORE_STMT_N]; /* cached statements, finalized by store_close */
 };
 
 /* Prepare sql or fill err ("cannot prepare ...: sqlite message"). */
@@ -25,5 +34,9 @@ char *store_col_text(sqlite3_stmt *s, int col);
 int store_bind_text(sqlite3_stmt *s, int idx, const char *v);
 /* Run a statement with no result rows; finalizes it. */
 int store_exec_stmt(struct store *st, sqlite3_stmt *s, char *err, const char *what);
+/* The statement of slot (a STORE_STMT_*), prepared from sql on first use,
+ * reset and with bindings cleared. Owned by the connection: never finalize
+ * it; sqlite3_reset it after use. */
+int store_stmt_cached(struct store *st, int slot, const char *sql, sqlite3_stmt **stmt, char *err);
 
 #endif

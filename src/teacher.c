@@ -1,2 +1,1069 @@
-/* teacher: being written. */
-typedef int mentor_teacher_placeholder;
+/* teacher: the job engine. A job thread with its own workspace connection
+ * walks the item x mode tasks, builds prompts, answers from the call log when
+ * it can, otherwise asks the provider (offline in-process, or over http.h
+ * with bounded concurrency), then logs the call and writes the explanation of
+ * each task as soon as it is done. CROP runs COTE, then RP where COTE is
+ * wrong or unparsable, and keeps both attempts. */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cjson/cJSON.h>
+
+#include "mentor/http.h"
+#include "mentor/prompt.h"
+#include "teacher_int.h"
+
+#define DEMO_POOL_MAX 2000
+#define RESPONSE_MAX ((size_t)8 << 20)
+
+enum { MODE_COT = 0, MODE_RP = 1, MODE_CROP = 2 };
+static const char *const mode_str[3] = {"cot", "rp", "crop"};
+
+unsigned teacher_mode_mask(const char *name)
+{
+	if (!name)
+		return 0;
+	if (!strcmp(name, "cot") || !strcmp(name, "cote"))
+		return TEACHER_COT;
+	if (!strcmp(name, "rp"))
+		return TEACHER_RP;
+	if (!strcmp(name, "crop"))
+		return TEACHER_CROP;
+	if (!strcmp(name, "all"))
+		return TEACHER_ALL;
+	return 0;
+}
+
+void teacher_opts_init(struct teacher_opts *o)
+{
+	memset(o, 0, sizeof *o);
+	o->modes = TEACHER_COT;
+	o->rpm = -1;
+	o->retries = -1;
+	o->k = -1;
+	o->seed = -1;
+	o->error_rate = -1;
+	o->stream = -1;
+}
+
+struct task {
+	int64_t item_id;
+	int mode;
+	int active;      /* a request is in flight */
+	int stage;       /* crop: 0 COTE, 1 RP */
+	int loaded;
+	struct store_item item;
+	int64_t attempt_id;
+};
+
+struct req {
+	struct teacher_job *j;
+	struct task *t;
+	int pmode;
+	char *body;
+	char key[65];
+	size_t prompt_len;
+	struct teacher_stream live; /* transport thread only, until on_done */
+	/* filled by on_done */
+	int ok, cancelled, attempts;
+	long http_code;
+	char *resp;
+	size_t resp_len;
+	char error[MENTOR_ERR_LEN];
+	double latency_ms;
+	struct req *next;
+};
+
+struct demo_pool {
+	int64_t dataset_id;
+	struct store_demo *demos;
+	struct prompt_example *ex;
+	size_t n;
+};
+
+struct teacher_job {
+	/* settings, fixed after start */
+	char *db_path, *prov_name, *type, *base_url, *model, *prompts_dir, *anth_version;
+	double price_in, price_out;
+	char *url;
+	char *key;       /* the API key, only to scrub it from what is stored */
+	char *headers[3];
+	size_t n_headers;
+	int offline, conc, stream, k, max_tokens, force;
+	double temperature, error_rate;
+	uint64_t seed;
+	struct teacher_callbacks cb;
+	struct task *tasks;
+	size_t n_tasks;
+	struct http_client *http;
+	pthread_t th;
+	int th_started;
+	/* shared, under mu */
+	pthread_mutex_t mu;
+	pthread_cond_t cond;
+	struct req *q_head, *q_tail;
+	int cancel;
+	int finished;
+	struct teacher_progress prog;
+	double t0;
+	/* job thread only */
+	struct store *st;
+	struct prompt_set ps;
+	struct demo_pool pool;
+	int64_t min_call_id;
+};
+
+/* ------------------------------------------------------------- progress */
+
+static void prog_add(struct teacher_job *j, int done, int error, int skipped, int cached,
+		     int calls, int64_t tin, int64_t tout, double cost)
+{
+	pthread_mutex_lock(&j->mu);
+	j->prog.done += done;
+	j->prog.errors += error;
+	j->prog.skipped += skipped;
+	j->prog.cached += cached;
+	j->prog.calls += calls;
+	j->prog.tokens_in += tin;
+	j->prog.tokens_out += tout;
+	j->prog.cost += cost;
+	pthread_mutex_unlock(&j->mu);
+}
+
+void teacher_get_progress(struct teacher_job *j, struct teacher_progress *p)
+{
+	pthread_mutex_lock(&j->mu);
+	*p = j->prog;
+	if (!p->finished)
+		p->elapsed_s = util_mono() - j->t0;
+	pthread_mutex_unlock(&j->mu);
+}
+
+static int is_cancelled(struct teacher_job *j)
+{
+	pthread_mutex_lock(&j->mu);
+	int c = j->cancel;
+	pthread_mutex_unlock(&j->mu);
+	return c;
+}
+
+/* ---------------------------------------------------------------- demos */
+
+static void pool_release(struct demo_pool *p)
+{
+	for (size_t i = 0; i < p->n; i++)
+		store_demo_release(&p->demos[i]);
+	free(p->demos);
+	free(p->ex);
+	memset(p, 0, sizeof *p);
+}
+
+static int pool_load(struct store *st, struct demo_pool *p, int64_t dataset_id, char *err)
+{
+	if (p->ex && p->dataset_id == dataset_id)
+		return 0;
+	pool_release(p);
+	if (store_demo_list(st, dataset_id, DEMO_POOL_MAX, &p->demos, &p->n, err))
+		return MENTOR_ERR;
+	p->dataset_id = dataset_id;
+	p->ex = calloc(p->n ? p->n : 1, sizeof *p->ex);
+	if (!p->ex)
+		util_oom();
+	for (size_t i = 0; i < p->n; i++) {
+		const struct store_demo *d = &p->demos[i];
+		p->ex[i] = (struct prompt_example){d->item_id, d->split, d->question, d->choices_json,
+						   d->answer, d->answer_type, d->rationale};
+	}
+	return 0;
+}
+
+static int build_prompt(struct store *st, const struct prompt_set *ps, struct demo_pool *pool,
+			int k, uint64_t seed, const struct store_item *it, int pmode,
+			struct buf *out, char *err)
+{
+	if (pool_load(st, pool, it->dataset_id, err))
+		return MENTOR_ERR;
+	size_t idx[64];
+	size_t kk = k < 0 ? 0 : (size_t)k > 64 ? 64 : (size_t)k;
+	/* Demonstrations of the target's answer type when there are enough
+	 * (a mixed dataset should not show yes/no answers to a number question). */
+	struct prompt_example *same = calloc(pool->n ? pool->n : 1, sizeof *same);
+	if (!same)
+		util_oom();
+	size_t ns = 0;
+	for (size_t i = 0; i < pool->n; i++)
+		if (pool->ex[i].answer_type && it->answer_type &&
+		    !strcmp(pool->ex[i].answer_type, it->answer_type) && pool->ex[i].id != it->id &&
+		    (!pool->ex[i].split || strcmp(pool->ex[i].split, "test")))
+			same[ns++] = pool->ex[i];
+	const struct prompt_example *src = ns >= kk ? same : pool->ex;
+	size_t n = prompt_pick_demos(src, ns >= kk ? ns : pool->n, it->id, kk, seed, idx);
+	struct prompt_example demos[64];
+	for (size_t i = 0; i < n; i++)
+		demos[i] = src[idx[i]];
+	free(same);
+	struct prompt_example target = {it->id, it->split, it->question, it->choices_json,
+					it->answer, it->answer_type, NULL};
+	return prompt_render(prompt_set_get(ps, pmode, it->answer_type), pmode, &target, demos, n,
+			     out, err);
+}
+
+/* --------------------------------------------------------------- results */
+
+/* Overwrite every occurrence of the API key in s with '*': a server that
+ * echoes the key (some 401 bodies do) must not put it in the workspace. */
+static void redact(const struct teacher_job *j, char *s)
+{
+	size_t kl = j->key ? strlen(j->key) : 0;
+	if (!s || kl < 4)
+		return;
+	for (char *p = strstr(s, j->key); p; p = strstr(p + kl, j->key))
+		memset(p, '*', kl);
+}
+
+static void emit_result(struct teacher_job *j, const struct teacher_result *r)
+{
+	if (j->cb.on_result)
+		j->cb.on_result(j->cb.user, r);
+}
+
+static void task_error(struct teacher_job *j, struct task *t, int pmode, const char *msg_in)
+{
+	char msg[MENTOR_ERR_LEN];
+	snprintf(msg, sizeof msg, "%s", msg_in ? msg_in : "failed");
+	redact(j, msg);
+	struct teacher_result r = {0};
+	r.item_id = t->item_id;
+	r.mode = mode_str[t->mode];
+	r.path = prompt_mode_name(pmode);
+	r.correct = -1;
+	r.error = msg;
+	prog_add(j, 1, 1, 0, 0, 0, 0, 0, 0);
+	emit_result(j, &r);
+}
+
+/* Log one call; returns its id (0 when logging failed: the error goes to the
+ * result so that nothing fails silently). */
+static int64_t log_call(struct teacher_job *j, const char *key, const char *request,
+			const char *response, const char *status, long http_code,
+			const char *error, int64_t tin, int64_t tout, int estimated,
+			double latency_ms, double cost, char *err)
+{
+	char *resp = util_strdup(response), *msg = util_strdup(error);
+	redact(j, resp);
+	redact(j, msg);
+	struct store_call c = {0};
+	c.cache_key = (char *)key;
+	c.provider = j->prov_name;
+	c.model = j->model;
+	c.request_json = (char *)request;
+	c.response_text = resp;
+	c.status = (char *)status;
+	c.http_code = (int)http_code;
+	c.error = msg;
+	c.tokens_in = tin;
+	c.tokens_out = tout;
+	c.tokens_estimated = estimated;
+	c.latency_ms = (int64_t)(latency_ms + 0.5);
+	c.cost = cost;
+	int rc = store_call_insert(j->st, &c, err);
+	free(resp);
+	free(msg);
+	return rc ? 0 : c.id;
+}
+
+static double cost_of(const struct teacher_job *j, int64_t tin, int64_t tout)
+{
+	return ((double)tin * j->price_in + (double)tout * j->price_out) / 1e6;
+}
+
+static int start_step(struct teacher_job *j, struct task *t, int pmode);
+
+/* Trim white space around text in place; returns it. */
+static char *trim(char *s)
+{
+	while (*s == ' ' || *s == '\n' || *s == '\r' || *s == '\t')
+		s++;
+	size_t n = strlen(s);
+	while (n && (s[n - 1] == ' ' || s[n - 1] == '\n' || s[n - 1] == '\r' || s[n - 1] == '\t'))
+		s[--n] = '\0';
+	return s;
+}
+
+/* A step produced text (from the network, the cache or the offline teacher):
+ * parse, judge, store, and for CROP maybe go on with RP. Returns 1 if a
+ * request was submitted. */
+static int finish_step(struct teacher_job *j, struct task *t, int pmode, char *text_in,
+		       int64_t call_id, int cached)
+{
+	const struct store_item *it = &t->item;
+	char *text = trim(text_in);
+	redact(j, text);
+	if (!*text) {
+		task_error(j, t, pmode, "empty explanation");
+		return 0;
+	}
+	char *parsed = prompt_parse_answer(text, it->answer_type, it->choices_json);
+	int correct = !it->answer ? -1 : parsed && prompt_answers_equal(it->answer_type, parsed, it->answer);
+	int leaked = pmode == PROMPT_RP ? prompt_leaked(text, it->answer, it->answer_type, it->choices_json)
+					: 0;
+	struct store_expl e = {0};
+	e.item_id = it->id;
+	e.mode = (char *)mode_str[t->mode];
+	e.path = (char *)prompt_mode_name(pmode);
+	e.provider = j->prov_name;
+	e.model = j->model;
+	e.call_id = call_id;
+	e.text = text;
+	e.parsed_answer = parsed;
+	e.correct = correct;
+	e.leaked = leaked;
+	char err[MENTOR_ERR_LEN];
+	int rc = 0;
+	int64_t attempt = 0;
+	if (t->mode == MODE_CROP && t->stage == 0 && correct != 1) {
+		/* Keep the COTE attempt (once per call), then rationalize. */
+		int64_t id;
+		int f = store_expl_find_by_call(j->st, it->id, "crop", "cot", call_id, &id, err);
+		if (f == MENTOR_ENOTFOUND)
+			rc = store_expl_insert(j->st, &e, err), id = e.id;
+		else if (f)
+			rc = f;
+		if (rc) {
+			free(parsed);
+			task_error(j, t, pmode, err);
+			return 0;
+		}
+		t->attempt_id = id;
+		t->stage = 1;
+		free(parsed);
+		return start_step(j, t, PROMPT_RP);
+	}
+	if (t->mode == MODE_CROP && t->stage == 1)
+		attempt = e.attempt_of = t->attempt_id;
+	rc = store_expl_insert(j->st, &e, err);
+	if (rc) {
+		free(parsed);
+		task_error(j, t, pmode, err);
+		return 0;
+	}
+	struct teacher_result r = {0};
+	r.item_id = it->id;
+	r.mode = mode_str[t->mode];
+	r.path = prompt_mode_name(pmode);
+	r.expl_id = e.id;
+	r.attempt_id = attempt;
+	r.call_id = call_id;
+	r.text = text;
+	r.parsed_answer = parsed;
+	r.correct = correct;
+	r.leaked = leaked;
+	r.cached = cached;
+	prog_add(j, 1, 0, 0, 0, 0, 0, 0, 0);
+	emit_result(j, &r);
+	free(parsed);
+	return 0;
+}
+
+/* Text of a logged response of this job's provider type. Heap or NULL. */
+static char *response_text(struct teacher_job *j, const char *resp, int64_t *tin, int64_t *tout,
+			   char *err)
+{
+	struct buf b;
+	buf_init(&b);
+	*tin = *tout = -1;
+	if (j->offline) {
+		cJSON *r = resp ? cJSON_Parse(resp) : NULL;
+		const char *t = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r, "text"));
+		if (t)
+			buf_puts(&b, t);
+		cJSON_Delete(r);
+		if (!t) {
+			util_err(err, "malformed offline response");
+			return NULL;
+		}
+		return buf_detach(&b, NULL);
+	}
+	if (teacher_parse_response(j->type, resp, resp ? strlen(resp) : 0, &b, tin, tout, err)) {
+		buf_release(&b);
+		return NULL;
+	}
+	return buf_detach(&b, NULL);
+}
+
+static void emit_text(struct teacher_job *j, struct task *t, int pmode, const char *s, size_t n)
+{
+	if (j->cb.on_text && n)
+		j->cb.on_text(j->cb.user, t->item_id, mode_str[t->mode], prompt_mode_name(pmode), s, n);
+}
+
+/* ------------------------------------------------------------ transport */
+
+static int on_event(void *user, const char *event, const char *data, size_t len)
+{
+	struct req *r = user;
+	size_t before = r->live.text.len;
+	teacher_stream_event(&r->live, event, data, len);
+	if (r->live.text.len > before)
+		emit_text(r->j, r->t, r->pmode, r->live.text.data + before, r->live.text.len - before);
+	return 0;
+}
+
+static void on_done(void *user, const struct http_result *res)
+{
+	struct req *r = user;
+	r->ok = res->ok;
+	r->cancelled = res->cancelled;
+	r->attempts = res->attempts;
+	r->http_code = res->http_code;
+	r->latency_ms = res->latency_ms;
+	snprintf(r->error, sizeof r->error, "%s", res->error);
+	if (res->body) {
+		size_t n = res->body_len < RESPONSE_MAX ? res->body_len : RESPONSE_MAX;
+		r->resp = util_strndup(res->body, n);
+		r->resp_len = n;
+	}
+	struct teacher_job *j = r->j;
+	pthread_mutex_lock(&j->mu);
+	if (j->q_tail)
+		j->q_tail->next = r;
+	else
+		j->q_head = r;
+	j->q_tail = r;
+	pthread_cond_signal(&j->cond);
+	pthread_mutex_unlock(&j->mu);
+}
+
+static void req_free(struct req *r)
+{
+	if (!r)
+		return;
+	free(r->body);
+	free(r->resp);
+	teacher_stream_release(&r->live);
+	free(r);
+}
+
+/* ----------------------------------------------------------------- steps */
+
+static char *offline_request(struct teacher_job *j, const struct store_item *it, int pmode,
+			     const char *prompt)
+{
+	cJSON *q = cJSON_CreateObject();
+	cJSON_AddStringToObject(q, "model", j->model);
+	cJSON_AddStringToObject(q, "mode", prompt_mode_name(pmode));
+	cJSON_AddNumberToObject(q, "error_rate", j->error_rate);
+	cJSON_AddNumberToObject(q, "seed", (double)j->seed);
+	char th[65];
+	const char *tr = it->trace_json ? it->trace_json : "";
+	util_sha256_hex(tr, strlen(tr), th);
+	cJSON_AddStringToObject(q, "trace_sha256", th);
+	cJSON_AddStringToObject(q, "prompt", prompt);
+	char *s = cJSON_PrintUnformatted(q);
+	cJSON_Delete(q);
+	if (!s)
+		util_oom();
+	return s;
+}
+
+static void cache_key(const struct teacher_job *j, const char *body, char out[65])
+{
+	struct buf b;
+	buf_init(&b);
+	buf_printf(&b, "mentor-cache-v1\n%s\n%s\n%s\n", j->type, j->base_url ? j->base_url : "",
+		   j->model);
+	buf_puts(&b, body);
+	util_sha256_hex(b.data, b.len, out);
+	buf_release(&b);
+}
+
+/* Start one prompt of a task. Returns 1 if a request is now in flight, 0 if
+ * the task finished (or went on) synchronously. */
+static int start_step(struct teacher_job *j, struct task *t, int pmode)
+{
+	char err[MENTOR_ERR_LEN];
+	const struct store_item *it = &t->item;
+	struct buf prompt;
+	buf_init(&prompt);
+	if (build_prompt(j->st, &j->ps, &j->pool, j->k, j->seed, it, pmode, &prompt, err)) {
+		buf_release(&prompt);
+		task_error(j, t, pmode, err);
+		return 0;
+	}
+	char *key_body = j->offline ? offline_request(j, it, pmode, prompt.data)
+				    : teacher_wire_body(j->type, j->model, prompt.data, j->max_tokens,
+							j->temperature, 0);
+	char key[65];
+	cache_key(j, key_body, key);
+
+	/* The log answers an identical request, unless forced (then only calls
+	 * made by this job, such as CROP reusing this job's COTE, count). */
+	struct store_call c;
+	int f = store_call_find(j->st, key, &c, err);
+	if (f == 0 && (!j->force || c.id > j->min_call_id)) {
+		int64_t tin, tout;
+		char *text = response_text(j, c.response_text, &tin, &tout, err);
+		if (text) {
+			free(key_body);
+			buf_release(&prompt);
+			prog_add(j, 0, 0, 0, 1, 0, 0, 0, 0);
+			emit_text(j, t, pmode, text, strlen(text));
+			int64_t cid = c.id;
+			store_call_release(&c);
+			int rc = finish_step(j, t, pmode, text, cid, 1);
+			free(text);
+			return rc;
+		}
+	}
+	if (f == 0)
+		store_call_release(&c);
+
+	if (j->offline) {
+		struct buf out;
+		buf_init(&out);
+		double t0 = util_mono();
+		int rc = teacher_offline_explain(it, pmode, j->error_rate, j->seed, &out, err);
+		double ms = (util_mono() - t0) * 1000;
+		int64_t tin = (int64_t)(prompt.len + 3) / 4, tout = (int64_t)(out.len + 3) / 4;
+		cJSON *resp = cJSON_CreateObject();
+		cJSON_AddTrueToObject(resp, "scripted");
+		cJSON_AddStringToObject(resp, "teacher", "scripted-teacher");
+		cJSON_AddStringToObject(resp, "note",
+					"written from the item's solution trace by a scripted "
+					"teacher, not by a language model");
+		if (rc)
+			cJSON_AddStringToObject(resp, "declined", err);
+		else
+			cJSON_AddStringToObject(resp, "text", out.data ? out.data : "");
+		char *rs = cJSON_PrintUnformatted(resp);
+		cJSON_Delete(resp);
+		char lerr[MENTOR_ERR_LEN];
+		int64_t cid = log_call(j, key, key_body, rs, rc ? "error" : "ok", 0, rc ? err : NULL,
+				       tin, rc ? 0 : tout, 1, ms, 0, lerr);
+		free(rs);
+		free(key_body);
+		buf_release(&prompt);
+		prog_add(j, 0, 0, 0, 0, 1, tin, rc ? 0 : tout, 0);
+		if (rc || !cid) {
+			buf_release(&out);
+			task_error(j, t, pmode, rc ? err : lerr);
+			return 0;
+		}
+		emit_text(j, t, pmode, out.data, out.len);
+		char *text = buf_detach(&out, NULL);
+		int r2 = finish_step(j, t, pmode, text, cid, 0);
+		free(text);
+		return r2;
+	}
+
+	struct req *r = calloc(1, sizeof *r);
+	if (!r)
+		util_oom();
+	r->j = j;
+	r->t = t;
+	r->pmode = pmode;
+	memcpy(r->key, key, sizeof r->key);
+	r->prompt_len = prompt.len;
+	teacher_stream_init(&r->live, j->type);
+	if (j->stream) {
+		free(key_body);
+		r->body = teacher_wire_body(j->type, j->model, prompt.data, j->max_tokens,
+					    j->temperature, 1);
+	} else {
+		r->body = key_body;
+	}
+	buf_release(&prompt);
+	struct http_request hr = {0};
+	hr.url = j->url;
+	hr.method = HTTP_POST;
+	hr.body = r->body;
+	hr.headers = (const char *const *)j->headers;
+	hr.n_headers = j->n_headers;
+	hr.stream = j->stream;
+	hr.user = r;
+	hr.on_event = on_event;
+	hr.on_done = on_done;
+	t->active = 1;
+	if (http_submit(j->http, &hr, NULL, err)) {
+		t->active = 0;
+		req_free(r);
+		task_error(j, t, pmode, err);
+		return 0;
+	}
+	return 1;
+}
+
+/* A transfer finished: log it and go on. Returns 1 if another request was
+ * submitted for the task. */
+static int handle_done(struct teacher_job *j, struct req *r)
+{
+	struct task *t = r->t;
+	t->active = 0;
+	char err[MENTOR_ERR_LEN], lerr[MENTOR_ERR_LEN];
+	int64_t tin = (int64_t)(r->prompt_len + 3) / 4;
+	if (r->cancelled) {
+		if (r->attempts > 0)
+			log_call(j, r->key, r->body, r->resp, "cancelled", r->http_code, "cancelled",
+				 tin, 0, 1, r->latency_ms, 0, lerr);
+		struct teacher_result res = {0};
+		res.item_id = t->item_id;
+		res.mode = mode_str[t->mode];
+		res.path = prompt_mode_name(r->pmode);
+		res.correct = -1;
+		res.error = "cancelled";
+		emit_result(j, &res);
+		return 0;
+	}
+	if (!r->ok) {
+		log_call(j, r->key, r->body, r->resp, "error", r->http_code, r->error, tin, 0, 1,
+			 r->latency_ms, 0, lerr);
+		prog_add(j, 0, 0, 0, 0, 1, 0, 0, 0);
+		snprintf(err, sizeof err, "%s", r->error[0] ? r->error : "request failed");
+		task_error(j, t, r->pmode, err);
+		return 0;
+	}
+	int64_t pin, pout;
+	char *text = response_text(j, r->resp, &pin, &pout, err);
+	if (!text) {
+		/* The raw body stays in the log: nothing is lost. */
+		log_call(j, r->key, r->body, r->resp, "error", r->http_code, err, tin, 0, 1,
+			 r->latency_ms, 0, lerr);
+		prog_add(j, 0, 0, 0, 0, 1, 0, 0, 0);
+		task_error(j, t, r->pmode, err);
+		return 0;
+	}
+	int estimated = pin < 0 || pout < 0;
+	if (pin < 0)
+		pin = tin;
+	if (pout < 0)
+		pout = (int64_t)(strlen(text) + 3) / 4;
+	double cost = cost_of(j, pin, pout);
+	int64_t cid = log_call(j, r->key, r->body, r->resp, "ok", r->http_code, NULL, pin, pout,
+			       estimated, r->latency_ms, cost, lerr);
+	prog_add(j, 0, 0, 0, 0, 1, pin, pout, cost);
+	int rc = 0;
+	if (!cid)
+		task_error(j, t, r->pmode, lerr);
+	else
+		rc = finish_step(j, t, r->pmode, text, cid, 0);
+	free(text);
+	return rc;
+}
+
+static int start_task(struct teacher_job *j, struct task *t)
+{
+	char err[MENTOR_ERR_LEN];
+	if (!j->force) {
+		int64_t id;
+		int f = store_expl_find_final(j->st, t->item_id, mode_str[t->mode], j->prov_name,
+					      j->model, &id, err);
+		if (f == 0) {
+			struct teacher_result r = {0};
+			r.item_id = t->item_id;
+			r.mode = mode_str[t->mode];
+			r.expl_id = id;
+			r.correct = -1;
+			r.skipped = 1;
+			prog_add(j, 1, 0, 1, 0, 0, 0, 0, 0);
+			emit_result(j, &r);
+			return 0;
+		}
+		if (f != MENTOR_ENOTFOUND) {
+			task_error(j, t, PROMPT_COT, err);
+			return 0;
+		}
+	}
+	if (!t->loaded) {
+		if (store_item_get(j->st, t->item_id, &t->item, err)) {
+			task_error(j, t, PROMPT_COT, err);
+			return 0;
+		}
+		t->loaded = 1;
+	}
+	return start_step(j, t, t->mode == MODE_RP ? PROMPT_RP : PROMPT_COT);
+}
+
+/* A CROP task waits for the COTE and RP tasks of its item in this job, so
+ * that it reuses their calls. */
+static int blocked(const struct teacher_job *j, size_t i)
+{
+	const struct task *t = &j->tasks[i];
+	if (t->mode != MODE_CROP)
+		return 0;
+	for (size_t b = i; b > 0 && i - b < 2; b--)
+		if (j->tasks[b - 1].item_id == t->item_id && j->tasks[b - 1].active)
+			return 1;
+	return 0;
+}
+
+static void *job_main(void *arg)
+{
+	struct teacher_job *j = arg;
+	char err[MENTOR_ERR_LEN];
+	j->st = store_open(j->db_path, err);
+	int setup_ok = j->st != NULL;
+	prompt_set_init(&j->ps);
+	if (setup_ok && prompt_set_load_dir(&j->ps, j->prompts_dir, err))
+		setup_ok = 0;
+	if (!setup_ok) {
+		for (size_t i = 0; i < j->n_tasks; i++)
+			task_error(j, &j->tasks[i], PROMPT_COT, err);
+		goto out;
+	}
+	j->min_call_id = store_call_max_id(j->st);
+	size_t next = 0;
+	int active = 0;
+	for (;;) {
+		int cancel = is_cancelled(j);
+		while (!cancel && active < j->conc && next < j->n_tasks && !blocked(j, next)) {
+			active += start_task(j, &j->tasks[next]);
+			next++;
+			cancel = is_cancelled(j);
+		}
+		if (active == 0 && (next >= j->n_tasks || cancel))
+			break;
+		pthread_mutex_lock(&j->mu);
+		if (!j->q_head) {
+			struct timespec ts;
+			clock_gettime(CLOCK_REALTIME, &ts);
+			ts.tv_nsec += 100 * 1000000L;
+			if (ts.tv_nsec >= 1000000000L) {
+				ts.tv_sec++;
+				ts.tv_nsec -= 1000000000L;
+			}
+			pthread_cond_timedwait(&j->cond, &j->mu, &ts);
+		}
+		struct req *list = j->q_head;
+		j->q_head = j->q_tail = NULL;
+		pthread_mutex_unlock(&j->mu);
+		while (list) {
+			struct req *r = list;
+			list = r->next;
+			active--;
+			active += handle_done(j, r);
+			req_free(r);
+		}
+	}
+out:;
+	struct teacher_progress p;
+	pthread_mutex_lock(&j->mu);
+	j->prog.cancelled = j->cancel;
+	j->prog.elapsed_s = util_mono() - j->t0;
+	p = j->prog;
+	p.finished = 1;
+	pthread_mutex_unlock(&j->mu);
+	if (j->cb.on_done)
+		j->cb.on_done(j->cb.user, &p);
+	pthread_mutex_lock(&j->mu);
+	j->prog.finished = 1;
+	j->finished = 1;
+	pthread_cond_broadcast(&j->cond);
+	pthread_mutex_unlock(&j->mu);
+	return NULL;
+}
+
+/* ------------------------------------------------------------- lifecycle */
+
+static void job_free(struct teacher_job *j)
+{
+	if (!j)
+		return;
+	http_client_free(j->http);
+	for (size_t i = 0; i < j->n_tasks; i++)
+		store_item_release(&j->tasks[i].item);
+	free(j->tasks);
+	for (size_t i = 0; i < j->n_headers; i++) {
+		volatile char *h = j->headers[i];
+		for (size_t k = 0; h[k]; k++)
+			h[k] = 0;
+		free(j->headers[i]);
+	}
+	if (j->key) {
+		volatile char *k = j->key;
+		for (size_t i = 0; k[i]; i++)
+			k[i] = 0;
+		free(j->key);
+	}
+	free(j->db_path);
+	free(j->prov_name);
+	free(j->type);
+	free(j->base_url);
+	free(j->model);
+	free(j->prompts_dir);
+	free(j->anth_version);
+	free(j->url);
+	pool_release(&j->pool);
+	prompt_set_release(&j->ps);
+	store_close(j->st);
+	pthread_mutex_destroy(&j->mu);
+	pthread_cond_destroy(&j->cond);
+	free(j);
+}
+
+static int is_default_endpoint(const char *type, const char *base)
+{
+	if (!base)
+		return 1;
+	if (!strcmp(type, CONFIG_TYPE_ANTHROPIC))
+		return strstr(base, "://api.anthropic.com") != NULL;
+	return strstr(base, "://api.openai.com") != NULL;
+}
+
+struct teacher_job *teacher_start(const struct teacher_opts *o, const int64_t *item_ids,
+				  size_t n, const struct teacher_callbacks *cb, char *err)
+{
+	if (!o || !o->cfg || !o->db_path) {
+		util_err(err, "cannot start teacher: no configuration or workspace");
+		return NULL;
+	}
+	const struct config *cfg = o->cfg;
+	unsigned modes = o->modes & TEACHER_ALL;
+	if (!modes) {
+		util_err(err, "cannot start teacher: no mode (use cot, rp or crop)");
+		return NULL;
+	}
+	const struct config_provider *p;
+	const char *model;
+	if (config_resolve(cfg, o->provider, o->model, &p, &model, err))
+		return NULL;
+	struct teacher_job *j = calloc(1, sizeof *j);
+	if (!j)
+		util_oom();
+	pthread_mutex_init(&j->mu, NULL);
+	pthread_cond_init(&j->cond, NULL);
+	j->db_path = util_strdup(o->db_path);
+	j->prov_name = util_strdup(p->name);
+	j->type = util_strdup(p->type);
+	j->base_url = util_strdup(p->base_url);
+	j->model = util_strdup(model);
+	j->anth_version = util_strdup(p->anthropic_version ? p->anthropic_version
+							   : CONFIG_ANTHROPIC_VERSION);
+	j->price_in = p->price_in;
+	j->price_out = p->price_out;
+	j->offline = !strcmp(p->type, CONFIG_TYPE_OFFLINE);
+	j->conc = o->concurrency > 0 ? o->concurrency : cfg->concurrency;
+	if (j->conc > HTTP_MAX_CONCURRENCY)
+		j->conc = HTTP_MAX_CONCURRENCY;
+	j->k = o->k >= 0 ? o->k : cfg->k;
+	j->seed = o->seed >= 0 ? (uint64_t)o->seed : cfg->seed;
+	j->error_rate = o->error_rate >= 0 ? o->error_rate : cfg->error_rate;
+	if (j->error_rate > 1)
+		j->error_rate = 1;
+	j->stream = o->stream >= 0 ? o->stream : (cfg->stream || (cb && cb->on_text));
+	j->max_tokens = cfg->max_tokens;
+	j->temperature = cfg->temperature;
+	j->force = o->force;
+	if (o->prompts_dir)
+		j->prompts_dir = util_strdup(o->prompts_dir);
+	else if (cfg->prompts_dir)
+		j->prompts_dir = util_strdup(cfg->prompts_dir);
+	else
+		j->prompts_dir = prompt_default_dir();
+	if (cb)
+		j->cb = *cb;
+
+	/* Tasks: per item COTE, RP, then CROP. */
+	size_t per = (size_t)!!(modes & TEACHER_COT) + !!(modes & TEACHER_RP) + !!(modes & TEACHER_CROP);
+	size_t bytes;
+	if (util_mul_size(n, per, &j->n_tasks) || util_mul_size(j->n_tasks ? j->n_tasks : 1,
+								 sizeof *j->tasks, &bytes)) {
+		util_err(err, "cannot start teacher: too many items");
+		goto fail;
+	}
+	j->tasks = calloc(1, bytes);
+	if (!j->tasks)
+		util_oom();
+	size_t ti = 0;
+	for (size_t i = 0; i < n; i++)
+		for (int m = 0; m < 3; m++)
+			if (modes & (1u << m)) {
+				j->tasks[ti].item_id = item_ids[i];
+				j->tasks[ti].mode = m;
+				ti++;
+			}
+	j->prog.total = (int64_t)j->n_tasks;
+
+	if (!j->offline) {
+		const char *key = config_api_key(p);
+		if (!key && is_default_endpoint(p->type, p->base_url)) {
+			util_err(err, "no API key for provider '%s': set %s in the environment",
+				 p->name, p->api_key_env ? p->api_key_env : "its api_key_env variable");
+			goto fail;
+		}
+		j->url = teacher_wire_url(p);
+		j->key = util_strdup(key);
+		struct buf h;
+		if (key) {
+			buf_init(&h);
+			if (!strcmp(p->type, CONFIG_TYPE_ANTHROPIC))
+				buf_printf(&h, "x-api-key: %s", key);
+			else
+				buf_printf(&h, "Authorization: Bearer %s", key);
+			j->headers[j->n_headers++] = buf_detach(&h, NULL);
+		}
+		if (!strcmp(p->type, CONFIG_TYPE_ANTHROPIC)) {
+			buf_init(&h);
+			buf_printf(&h, "anthropic-version: %s", j->anth_version);
+			j->headers[j->n_headers++] = buf_detach(&h, NULL);
+		}
+		struct http_opts ho;
+		http_opts_init(&ho);
+		ho.concurrency = j->conc;
+		int rpm = o->rpm >= 0 ? o->rpm : cfg->rpm;
+		ho.rpm = rpm;
+		double to = o->timeout_s > 0 ? o->timeout_s : cfg->timeout_s;
+		ho.total_timeout_ms = (long)(to * 1000);
+		ho.connect_timeout_ms = (long)(cfg->connect_timeout_s * 1000);
+		if (ho.connect_timeout_ms > ho.total_timeout_ms)
+			ho.connect_timeout_ms = ho.total_timeout_ms;
+		ho.max_retries = o->retries >= 0 ? o->retries : cfg->retries;
+		ho.jitter_seed = j->seed;
+		ho.max_body = RESPONSE_MAX;
+		char sub[MENTOR_ERR_LEN];
+		j->http = http_client_new(&ho, sub);
+		if (!j->http) {
+			util_err(err, "cannot start teacher: %s", sub);
+			goto fail;
+		}
+	}
+	j->t0 = util_mono();
+	if (pthread_create(&j->th, NULL, job_main, j)) {
+		util_err(err, "cannot start teacher: no thread");
+		goto fail;
+	}
+	j->th_started = 1;
+	return j;
+fail:
+	job_free(j);
+	return NULL;
+}
+
+void teacher_cancel(struct teacher_job *j)
+{
+	if (!j)
+		return;
+	pthread_mutex_lock(&j->mu);
+	j->cancel = 1;
+	pthread_cond_broadcast(&j->cond);
+	pthread_mutex_unlock(&j->mu);
+	if (j->http)
+		http_cancel_all(j->http);
+}
+
+int teacher_wait(struct teacher_job *j, long timeout_ms)
+{
+	double end = util_mono() + (double)timeout_ms / 1000.0;
+	pthread_mutex_lock(&j->mu);
+	while (!j->finished) {
+		if (timeout_ms >= 0 && util_mono() >= end)
+			break;
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += 50 * 1000000L;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&j->cond, &j->mu, &ts);
+	}
+	int fin = j->finished;
+	pthread_mutex_unlock(&j->mu);
+	return fin ? MENTOR_OK : MENTOR_ERR;
+}
+
+void teacher_free(struct teacher_job *j)
+{
+	if (!j)
+		return;
+	if (j->th_started) {
+		pthread_mutex_lock(&j->mu);
+		int fin = j->finished;
+		pthread_mutex_unlock(&j->mu);
+		if (!fin)
+			teacher_cancel(j);
+		pthread_join(j->th, NULL);
+	}
+	job_free(j);
+}
+
+const char *teacher_job_provider(const struct teacher_job *j) { return j->prov_name; }
+const char *teacher_job_model(const struct teacher_job *j) { return j->model; }
+
+/* ------------------------------------------------------------- helpers */
+
+int teacher_select_items(struct store *st, int64_t dataset_id, const char *split, size_t limit,
+			 int64_t **ids, size_t *n, char *err)
+{
+	struct store_item_filter f;
+	store_item_filter_init(&f);
+	f.dataset_id = dataset_id;
+	f.split = split;
+	return teacher_select_filter(st, &f, limit, ids, n, err);
+}
+
+int teacher_select_filter(struct store *st, const struct store_item_filter *fp, size_t limit,
+			  int64_t **ids, size_t *n, char *err)
+{
+	*ids = NULL;
+	*n = 0;
+	struct store_item_filter f = *fp;
+	int64_t after = 0;
+	size_t cap = 0;
+	for (;;) {
+		struct store_item *page;
+		size_t got;
+		if (store_item_page(st, &f, 0, after, 500, &page, &got, err)) {
+			free(*ids);
+			*ids = NULL;
+			*n = 0;
+			return MENTOR_ERR;
+		}
+		for (size_t i = 0; i < got; i++) {
+			if (!limit || *n < limit) {
+				if (*n == cap) {
+					cap = cap ? cap * 2 : 256;
+					int64_t *g = realloc(*ids, cap * sizeof **ids);
+					if (!g)
+						util_oom();
+					*ids = g;
+				}
+				(*ids)[(*n)++] = page[i].id;
+			}
+			after = page[i].id;
+			store_item_release(&page[i]);
+		}
+		free(page);
+		if (got < 500 || (limit && *n >= limit))
+			break;
+	}
+	return 0;
+}
+
+int teacher_build_prompt(struct store *st, const struct teacher_opts *o, int64_t item_id,
+			 int pmode, struct buf *out, char *err)
+{
+	const struct config *cfg = o->cfg;
+	struct prompt_set ps;
+	prompt_set_init(&ps);
+	char *dir = o->prompts_dir ? util_strdup(o->prompts_dir)
+		    : cfg && cfg->prompts_dir ? util_strdup(cfg->prompts_dir)
+					      : prompt_default_dir();
+	int rc = prompt_set_load_dir(&ps, dir, err);
+	free(dir);
+	struct store_item it = {0};
+	struct demo_pool pool = {0};
+	if (!rc)
+		rc = store_item_get(st, item_id, &it, err);
+	if (!rc) {
+		int k = o->k >= 0 ? o->k : cfg ? cfg->k : PROMPT_DEFAULT_K;
+		uint64_t seed = o->seed >= 0 ? (uint64_t)o->seed : cfg ? cfg->seed : PROMPT_DEFAULT_SEED;
+		rc = build_prompt(st, &ps, &pool, k, seed, &it, pmode, out, err);
+	}
+	pool_release(&pool);
+	store_item_release(&it);
+	prompt_set_release(&ps);
+	return rc;
+}

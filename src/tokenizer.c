@@ -1,2 +1,895 @@
-/* tokenizer: being written. */
-typedef int mentor_tokenizer_placeholder;
+/* tokenizer: byte-level BPE (see include/mentor/tokenizer.h). Training counts
+ * the pairs of each distinct pre-token once, weighted by its frequency, and
+ * updates the counts incrementally after each merge (a lazy max-heap picks the
+ * next pair); encoding applies merges by rank within each pre-token. */
+#include "mentor/tokenizer.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define TOK_MAGIC "MTOK"
+#define TOK_VERSION 1u
+/* Longest pre-token in bytes; longer runs are cut at a code point boundary. */
+#define TOK_MAX_PIECE 64
+/* Largest tokenizer file accepted by tokenizer_load_file. */
+#define TOK_MAX_FILE ((size_t)16 << 20)
+
+static const char *const special_text[TOKENIZER_N_SPECIAL] = {
+	"<|eos|>", "<|ans|>", "<|exp|>", "<|sep|>", "<|pad|>", "<|bos|>", "<|r1|>", "<|r2|>",
+};
+
+/* ---- a small open-addressing map from 64-bit keys to 32-bit values ---- */
+
+struct pmap {
+	uint64_t *keys; /* key + 1; 0 marks an empty slot */
+	int32_t *vals;
+	size_t cap;     /* power of two */
+	size_t n;
+};
+
+static uint64_t mix64(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdULL;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ULL;
+	x ^= x >> 33;
+	return x;
+}
+
+static void pmap_release(struct pmap *m)
+{
+	free(m->keys);
+	free(m->vals);
+	memset(m, 0, sizeof *m);
+}
+
+static int pmap_grow(struct pmap *m)
+{
+	size_t ncap = m->cap ? m->cap * 2 : 1024;
+	uint64_t *nk = calloc(ncap, sizeof *nk);
+	int32_t *nv = malloc(ncap * sizeof *nv);
+	if (!nk || !nv) {
+		free(nk);
+		free(nv);
+		return MENTOR_ENOMEM;
+	}
+	for (size_t i = 0; i < m->cap; i++) {
+		if (!m->keys[i])
+			continue;
+		size_t j = mix64(m->keys[i]) & (ncap - 1);
+		while (nk[j])
+			j = (j + 1) & (ncap - 1);
+		nk[j] = m->keys[i];
+		nv[j] = m->vals[i];
+	}
+	free(m->keys);
+	free(m->vals);
+	m->keys = nk;
+	m->vals = nv;
+	m->cap = ncap;
+	return 0;
+}
+
+/* Pointer to the value of key, or NULL. */
+static int32_t *pmap_find(const struct pmap *m, uint64_t key)
+{
+	if (!m->cap)
+		return NULL;
+	key++;
+	size_t j = mix64(key) & (m->cap - 1);
+	while (m->keys[j]) {
+		if (m->keys[j] == key)
+			return &m->vals[j];
+		j = (j + 1) & (m->cap - 1);
+	}
+	return NULL;
+}
+
+/* Insert key with val unless present; *slot points at the value. Returns 1
+ * when inserted, 0 when present, MENTOR_ENOMEM. */
+static int pmap_insert(struct pmap *m, uint64_t key, int32_t val, int32_t **slot)
+{
+	if ((m->n + 1) * 2 > m->cap && pmap_grow(m))
+		return MENTOR_ENOMEM;
+	uint64_t k = key + 1;
+	size_t j = mix64(k) & (m->cap - 1);
+	while (m->keys[j]) {
+		if (m->keys[j] == k) {
+			*slot = &m->vals[j];
+			return 0;
+		}
+		j = (j + 1) & (m->cap - 1);
+	}
+	m->keys[j] = k;
+	m->vals[j] = val;
+	m->n++;
+	*slot = &m->vals[j];
+	return 1;
+}
+
+static uint64_t pair_key(int32_t a, int32_t b)
+{
+	return ((uint64_t)(uint32_t)a << 32) | (uint32_t)b;
+}
+
+/* ---- the tokenizer ---- */
+
+struct tokenizer {
+	int n_merges;
+	int vocab;         /* 256 + n_merges + TOKENIZER_N_SPECIAL */
+	int32_t (*merges)[2]; /* n_merges pairs; merge r makes id 256 + r */
+	size_t *tok_off;   /* vocab + 1 offsets into tok_bytes */
+	char *tok_bytes;
+	struct pmap rank;  /* pair -> merge rank */
+};
+
+void tokenizer_ids_init(struct tokenizer_ids *a)
+{
+	a->ids = NULL;
+	a->n = a->cap = 0;
+}
+
+void tokenizer_ids_release(struct tokenizer_ids *a)
+{
+	if (!a)
+		return;
+	free(a->ids);
+	tokenizer_ids_init(a);
+}
+
+int tokenizer_ids_push(struct tokenizer_ids *a, int32_t id)
+{
+	if (a->n == a->cap) {
+		size_t ncap = a->cap ? a->cap * 2 : 64;
+		if (ncap > SIZE_MAX / 2 / sizeof *a->ids)
+			return MENTOR_ENOMEM;
+		int32_t *p = realloc(a->ids, ncap * sizeof *p);
+		if (!p)
+			return MENTOR_ENOMEM;
+		a->ids = p;
+		a->cap = ncap;
+	}
+	a->ids[a->n++] = id;
+	return 0;
+}
+
+void tokenizer_free(struct tokenizer *t)
+{
+	if (!t)
+		return;
+	free(t->merges);
+	free(t->tok_off);
+	free(t->tok_bytes);
+	pmap_release(&t->rank);
+	free(t);
+}
+
+/* Build the token byte table and the rank map from t->merges. Checks that
+ * each merge refers to earlier tokens, is not a duplicate and is not too long. */
+static int tok_finish(struct tokenizer *t, char *err)
+{
+	int nm = t->n_merges;
+	t->vocab = 256 + nm + TOKENIZER_N_SPECIAL;
+	t->tok_off = malloc(((size_t)t->vocab + 1) * sizeof *t->tok_off);
+	size_t total;
+	size_t *len = malloc(((size_t)t->vocab) * sizeof *len);
+	if (!t->tok_off || !len) {
+		free(len);
+		return util_err(err, "cannot build tokenizer: out of memory");
+	}
+	total = 0;
+	for (int i = 0; i < 256; i++)
+		len[i] = 1, total += 1;
+	for (int r = 0; r < nm; r++) {
+		int32_t a = t->merges[r][0], b = t->merges[r][1];
+		int id = 256 + r;
+		if (a < 0 || b < 0 || a >= id || b >= id) {
+			free(len);
+			return util_err(err, "invalid tokenizer: merge %d refers to a later token", r);
+		}
+		len[id] = len[a] + len[b];
+		if (len[id] > TOKENIZER_MAX_TOKEN_LEN) {
+			free(len);
+			return util_err(err, "invalid tokenizer: merge %d is longer than %d bytes", r,
+					TOKENIZER_MAX_TOKEN_LEN);
+		}
+		total += len[id];
+		int32_t *slot;
+		int rc = pmap_insert(&t->rank, pair_key(a, b), r, &slot);
+		if (rc < 0) {
+			free(len);
+			return util_err(err, "cannot build tokenizer: out of memory");
+		}
+		if (rc == 0) {
+			free(len);
+			return util_err(err, "invalid tokenizer: merge %d repeats merge %d", r, *slot);
+		}
+	}
+	for (int s = 0; s < TOKENIZER_N_SPECIAL; s++) {
+		len[256 + nm + s] = strlen(special_text[s]);
+		total += len[256 + nm + s];
+	}
+	t->tok_bytes = malloc(total ? total : 1);
+	if (!t->tok_bytes) {
+		free(len);
+		return util_err(err, "cannot build tokenizer: out of memory");
+	}
+	size_t off = 0;
+	for (int i = 0; i < t->vocab; i++) {
+		t->tok_off[i] = off;
+		if (i < 256) {
+			t->tok_bytes[off] = (char)i;
+		} else if (i < 256 + nm) {
+			int32_t a = t->merges[i - 256][0], b = t->merges[i - 256][1];
+			memcpy(t->tok_bytes + off, t->tok_bytes + t->tok_off[a], len[a]);
+			memcpy(t->tok_bytes + off + len[a], t->tok_bytes + t->tok_off[b], len[b]);
+		} else {
+			memcpy(t->tok_bytes + off, special_text[i - 256 - nm], len[i]);
+		}
+		off += len[i];
+	}
+	t->tok_off[t->vocab] = off;
+	free(len);
+	return 0;
+}
+
+int tokenizer_vocab_size(const struct tokenizer *t) { return t->vocab; }
+int tokenizer_num_merges(const struct tokenizer *t) { return t->n_merges; }
+
+int32_t tokenizer_special(const struct tokenizer *t, int kind)
+{
+	if (kind < 0 || kind >= TOKENIZER_N_SPECIAL)
+		return -1;
+	return 256 + t->n_merges + kind;
+}
+
+int tokenizer_is_special(const struct tokenizer *t, int32_t id)
+{
+	return id >= 256 + t->n_merges && id < t->vocab;
+}
+
+const char *tokenizer_token(const struct tokenizer *t, int32_t id, size_t *len)
+{
+	if (id < 0 || id >= t->vocab)
+		return NULL;
+	if (len)
+		*len = t->tok_off[id + 1] - t->tok_off[id];
+	return t->tok_bytes + t->tok_off[id];
+}
+
+/* ---- pre-tokenisation ---- */
+
+enum { CL_SPACE, CL_LETTER, CL_DIGIT, CL_OTHER };
+
+/* Class of the code point at s (n bytes left); *k gets its byte length. */
+static int char_class(const unsigned char *s, size_t n, int *k)
+{
+	unsigned c = s[0];
+	if (c < 0x80) {
+		*k = 1;
+		if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f')
+			return CL_SPACE;
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
+			return CL_LETTER;
+		if (c >= '0' && c <= '9')
+			return CL_DIGIT;
+		return CL_OTHER;
+	}
+	uint32_t cp;
+	*k = util_utf8_decode(s, n, &cp);
+	if (cp == 0xFFFD && *k == 1)
+		return CL_OTHER; /* a stray byte stands alone as punctuation */
+	if (cp == 0x3000)
+		return CL_SPACE; /* ideographic space */
+	if (cp >= 0xFF10 && cp <= 0xFF19)
+		return CL_DIGIT; /* fullwidth digits */
+	if ((cp >= 0x80 && cp <= 0xBF) || (cp >= 0x2000 && cp <= 0x206F) ||
+	    (cp >= 0x3001 && cp <= 0x303F) || (cp >= 0xFF01 && cp <= 0xFF0F) ||
+	    (cp >= 0xFF1A && cp <= 0xFF20) || (cp >= 0xFF3B && cp <= 0xFF40) ||
+	    (cp >= 0xFF5B && cp <= 0xFF65) || cp == 0xD7 || cp == 0xF7 ||
+	    (cp >= 0x2190 && cp <= 0x22FF))
+		return CL_OTHER; /* punctuation, symbols, arrows, math */
+	return CL_LETTER;
+}
+
+/* Length of the pre-token starting at s[0..n) (n > 0). A pre-token is an
+ * optional single leading space and then a run of letters, one digit, or a
+ * run of other characters; or a run of white space (leaving a final space
+ * that precedes a non-space to the next pre-token). Capped at TOK_MAX_PIECE
+ * bytes, cut at a code point boundary. */
+static size_t next_piece(const unsigned char *s, size_t n)
+{
+	size_t i = 0;
+	int k, cl = char_class(s, n, &k);
+	if (cl == CL_SPACE) {
+		if (s[0] == ' ' && n > 1) {
+			int k2, cl2 = char_class(s + 1, n - 1, &k2);
+			if (cl2 != CL_SPACE) {
+				i = 1;
+				goto body;
+			}
+		}
+		size_t j = 0, last = 0;
+		while (j < n && j < TOK_MAX_PIECE) {
+			int kk;
+			if (char_class(s + j, n - j, &kk) != CL_SPACE)
+				break;
+			last = j;
+			j += (size_t)kk;
+		}
+		if (j < n && j > last && s[last] == ' ' && last > 0 &&
+		    char_class(s + j, n - j, &k) != CL_SPACE)
+			return last; /* the final space joins the next word */
+		return j ? j : (size_t)k;
+	}
+body:
+	cl = char_class(s + i, n - i, &k);
+	if (cl == CL_DIGIT)
+		return i + (size_t)k;
+	size_t j = i + (size_t)k;
+	while (j < n) {
+		int kk, c2 = char_class(s + j, n - j, &kk);
+		if (c2 != cl || j + (size_t)kk > TOK_MAX_PIECE)
+			break;
+		j += (size_t)kk;
+	}
+	return j;
+}
+
+/* ---- training ---- */
+
+struct word {
+	int32_t *ids;
+	int len;
+	int64_t count;
+	int stamp; /* last merge that visited it */
+};
+
+struct pair_stat {
+	int32_t a, b;
+	int64_t count;
+	int32_t *words; /* indexes of words that may contain it (duplicates allowed) */
+	int nwords, capwords;
+	int banned;
+	int stamp; /* 1 while listed in trainer.changed */
+};
+
+struct heap_ent {
+	int64_t count;
+	int32_t pair;
+};
+
+struct trainer {
+	struct word *words;
+	size_t nwords;
+	struct pair_stat *pairs;
+	size_t npairs, cappairs;
+	struct pmap pairmap; /* pair key -> index in pairs */
+	struct heap_ent *heap;
+	size_t nheap, capheap;
+	size_t *toklen;
+	int32_t *changed; /* pairs whose count changed during the current merge */
+	size_t nchanged, capchanged;
+};
+
+/* Heap order: larger count first, then smaller (a, b). */
+static int heap_before(const struct trainer *tr, const struct heap_ent *x,
+		       const struct heap_ent *y)
+{
+	if (x->count != y->count)
+		return x->count > y->count;
+	const struct pair_stat *p = &tr->pairs[x->pair], *q = &tr->pairs[y->pair];
+	if (p->a != q->a)
+		return p->a < q->a;
+	return p->b < q->b;
+}
+
+static int heap_push(struct trainer *tr, int32_t pair, int64_t count)
+{
+	if (tr->nheap == tr->capheap) {
+		size_t nc = tr->capheap ? tr->capheap * 2 : 4096;
+		struct heap_ent *h = realloc(tr->heap, nc * sizeof *h);
+		if (!h)
+			return MENTOR_ENOMEM;
+		tr->heap = h;
+		tr->capheap = nc;
+	}
+	size_t i = tr->nheap++;
+	tr->heap[i].count = count;
+	tr->heap[i].pair = pair;
+	while (i > 0) {
+		size_t p = (i - 1) / 2;
+		if (!heap_before(tr, &tr->heap[i], &tr->heap[p]))
+			break;
+		struct heap_ent t = tr->heap[i];
+		tr->heap[i] = tr->heap[p];
+		tr->heap[p] = t;
+		i = p;
+	}
+	return 0;
+}
+
+static struct heap_ent heap_pop(struct trainer *tr)
+{
+	struct heap_ent top = tr->heap[0];
+	tr->heap[0] = tr->heap[--tr->nheap];
+	size_t i = 0;
+	for (;;) {
+		size_t l = 2 * i + 1, r = l + 1, m = i;
+		if (l < tr->nheap && heap_before(tr, &tr->heap[l], &tr->heap[m]))
+			m = l;
+		if (r < tr->nheap && heap_before(tr, &tr->heap[r], &tr->heap[m]))
+			m = r;
+		if (m == i)
+			break;
+		struct heap_ent t = tr->heap[i];
+		tr->heap[i] = tr->heap[m];
+		tr->heap[m] = t;
+		i = m;
+	}
+	return top;
+}
+
+/* Add delta occurrences of (a,b) in word w; new pairs and increases go on the
+ * heap. Returns 0 or MENTOR_ENOMEM. */
+static int pair_add(struct trainer *tr, int32_t a, int32_t b, int64_t delta, int32_t w)
+{
+	int32_t *slot;
+	int rc = pmap_insert(&tr->pairmap, pair_key(a, b), (int32_t)tr->npairs, &slot);
+	if (rc < 0)
+		return MENTOR_ENOMEM;
+	if (rc == 1) {
+		if (tr->npairs == tr->cappairs) {
+			size_t nc = tr->cappairs ? tr->cappairs * 2 : 4096;
+			struct pair_stat *p = realloc(tr->pairs, nc * sizeof *p);
+			if (!p)
+				return MENTOR_ENOMEM;
+			tr->pairs = p;
+			tr->cappairs = nc;
+		}
+		struct pair_stat *ps = &tr->pairs[tr->npairs++];
+		memset(ps, 0, sizeof *ps);
+		ps->a = a;
+		ps->b = b;
+	}
+	struct pair_stat *ps = &tr->pairs[*slot];
+	ps->count += delta;
+	if (!ps->stamp) {
+		if (tr->nchanged == tr->capchanged) {
+			size_t nc = tr->capchanged ? tr->capchanged * 2 : 1024;
+			int32_t *c = realloc(tr->changed, nc * sizeof *c);
+			if (!c)
+				return MENTOR_ENOMEM;
+			tr->changed = c;
+			tr->capchanged = nc;
+		}
+		tr->changed[tr->nchanged++] = *slot;
+		ps->stamp = 1;
+	}
+	if (delta > 0) {
+		if (ps->nwords == 0 || ps->words[ps->nwords - 1] != w) {
+			if (ps->nwords == ps->capwords) {
+				int nc = ps->capwords ? ps->capwords * 2 : 4;
+				int32_t *nw = realloc(ps->words, (size_t)nc * sizeof *nw);
+				if (!nw)
+					return MENTOR_ENOMEM;
+				ps->words = nw;
+				ps->capwords = nc;
+			}
+			ps->words[ps->nwords++] = w;
+		}
+	}
+	return 0;
+}
+
+static void trainer_release(struct trainer *tr)
+{
+	for (size_t i = 0; i < tr->nwords; i++)
+		free(tr->words[i].ids);
+	free(tr->words);
+	for (size_t i = 0; i < tr->npairs; i++)
+		free(tr->pairs[i].words);
+	free(tr->pairs);
+	pmap_release(&tr->pairmap);
+	free(tr->heap);
+	free(tr->toklen);
+	free(tr->changed);
+}
+
+/* Count distinct pre-tokens of the corpus into tr->words. */
+static int collect_words(struct trainer *tr, const char *const *texts, const size_t *lens,
+			 size_t n, char *err)
+{
+	struct pmap seen = {0};
+	size_t capw = 0;
+	int rc = 0;
+	for (size_t t = 0; t < n && rc == 0; t++) {
+		const unsigned char *s = (const unsigned char *)texts[t];
+		size_t len = lens[t], i = 0;
+		if (!s && len)
+			return util_err(err, "cannot train tokenizer: text %zu is NULL", t);
+		while (i < len) {
+			size_t k = next_piece(s + i, len - i);
+			if (k < 2) { /* a single byte has no pair */
+				i += k;
+				continue;
+			}
+			uint64_t h = util_fnv1a(s + i, k, 0);
+			/* collisions are resolved by probing h, h+1, ... comparing bytes */
+			for (;;) {
+				int32_t *slot = pmap_find(&seen, h);
+				if (!slot) {
+					if (tr->nwords == capw) {
+						size_t nc = capw ? capw * 2 : 4096;
+						struct word *nw = realloc(tr->words, nc * sizeof *nw);
+						if (!nw) {
+							rc = MENTOR_ENOMEM;
+							break;
+						}
+						tr->words = nw;
+						capw = nc;
+					}
+					struct word *w = &tr->words[tr->nwords];
+					w->ids = malloc(k * sizeof *w->ids);
+					if (!w->ids) {
+						rc = MENTOR_ENOMEM;
+						break;
+					}
+					for (size_t j = 0; j < k; j++)
+						w->ids[j] = s[i + j];
+					w->len = (int)k;
+					w->count = 1;
+					w->stamp = -1;
+					int32_t *ins;
+					if (pmap_insert(&seen, h, (int32_t)tr->nwords, &ins) < 0) {
+						free(w->ids);
+						rc = MENTOR_ENOMEM;
+						break;
+					}
+					tr->nwords++;
+					break;
+				}
+				struct word *w = &tr->words[*slot];
+				int same = (size_t)w->len == k;
+				for (size_t j = 0; same && j < k; j++)
+					same = w->ids[j] == s[i + j];
+				if (same) {
+					w->count++;
+					break;
+				}
+				h++;
+			}
+			i += k;
+			if (rc)
+				break;
+		}
+	}
+	pmap_release(&seen);
+	if (rc)
+		return util_err(err, "cannot train tokenizer: out of memory");
+	return 0;
+}
+
+int tokenizer_train(const char *const *texts, const size_t *lens, size_t n,
+		    size_t vocab_size, struct tokenizer **out, char *err)
+{
+	*out = NULL;
+	if (vocab_size == 0)
+		vocab_size = TOKENIZER_DEFAULT_VOCAB;
+	if (vocab_size < TOKENIZER_MIN_VOCAB || vocab_size > TOKENIZER_MAX_VOCAB) {
+		util_err(err, "cannot train tokenizer: vocabulary size %zu out of range %d..%d",
+			 vocab_size, TOKENIZER_MIN_VOCAB, TOKENIZER_MAX_VOCAB);
+		return MENTOR_EUSAGE;
+	}
+	if (n && (!texts || !lens)) {
+		util_err(err, "cannot train tokenizer: no texts given");
+		return MENTOR_EUSAGE;
+	}
+	int max_merges = (int)vocab_size - 256 - TOKENIZER_N_SPECIAL;
+	struct tokenizer *t = calloc(1, sizeof *t);
+	struct trainer tr;
+	memset(&tr, 0, sizeof tr);
+	if (!t)
+		return util_err(err, "cannot train tokenizer: out of memory");
+	t->merges = malloc(((size_t)max_merges + 1) * sizeof *t->merges);
+	tr.toklen = malloc(vocab_size * sizeof *tr.toklen);
+	if (!t->merges || !tr.toklen)
+		goto oom;
+	for (int i = 0; i < 256; i++)
+		tr.toklen[i] = 1;
+	if (collect_words(&tr, texts, lens, n, err))
+		goto fail;
+	for (size_t w = 0; w < tr.nwords; w++) {
+		struct word *wd = &tr.words[w];
+		for (int j = 0; j + 1 < wd->len; j++)
+			if (pair_add(&tr, wd->ids[j], wd->ids[j + 1], wd->count, (int32_t)w))
+				goto oom;
+	}
+	for (size_t p = 0; p < tr.npairs; p++) {
+		tr.pairs[p].stamp = 0;
+		if (heap_push(&tr, (int32_t)p, tr.pairs[p].count))
+			goto oom;
+	}
+	tr.nchanged = 0;
+
+	while (t->n_merges < max_merges && tr.nheap > 0) {
+		struct heap_ent top = heap_pop(&tr);
+		struct pair_stat *ps = &tr.pairs[top.pair];
+		if (top.count != ps->count || ps->banned || ps->count <= 0)
+			continue; /* stale entry */
+		if (ps->count < 2)
+			break;
+		int32_t a = ps->a, b = ps->b;
+		if (tr.toklen[a] + tr.toklen[b] > TOKENIZER_MAX_TOKEN_LEN) {
+			ps->banned = 1;
+			continue;
+		}
+		int r = t->n_merges++;
+		int32_t id = 256 + r;
+		t->merges[r][0] = a;
+		t->merges[r][1] = b;
+		tr.toklen[id] = tr.toklen[a] + tr.toklen[b];
+		/* take the word list: pair_add may move tr.pairs */
+		int32_t *wl = ps->words;
+		int nwl = ps->nwords;
+		ps->words = NULL;
+		ps->nwords = ps->capwords = 0;
+		int32_t pidx = top.pair;
+		for (int q = 0; q < nwl; q++) {
+			struct word *wd = &tr.words[wl[q]];
+			if (wd->stamp == r)
+				continue;
+			wd->stamp = r;
+			int found = 0;
+			for (int j = 0; j + 1 < wd->len; j++)
+				if (wd->ids[j] == a && wd->ids[j + 1] == b)
+					found = 1;
+			if (!found)
+				continue;
+			for (int j = 0; j + 1 < wd->len; j++)
+				if (pair_add(&tr, wd->ids[j], wd->ids[j + 1], -wd->count, wl[q]))
+					goto oom_wl;
+			int o = 0;
+			for (int j = 0; j < wd->len; j++) {
+				if (j + 1 < wd->len && wd->ids[j] == a && wd->ids[j + 1] == b) {
+					wd->ids[o++] = id;
+					j++;
+				} else {
+					wd->ids[o++] = wd->ids[j];
+				}
+			}
+			wd->len = o;
+			for (int j = 0; j + 1 < wd->len; j++)
+				if (pair_add(&tr, wd->ids[j], wd->ids[j + 1], wd->count, wl[q]))
+					goto oom_wl;
+			continue;
+oom_wl:
+			free(wl);
+			goto oom;
+		}
+		free(wl);
+		tr.pairs[pidx].count = 0;
+		/* one fresh heap entry per pair whose count changed; the stale check
+		 * above drops the outdated ones */
+		for (size_t q = 0; q < tr.nchanged; q++) {
+			struct pair_stat *cp = &tr.pairs[tr.changed[q]];
+			cp->stamp = 0;
+			if (cp->count > 0 && heap_push(&tr, tr.changed[q], cp->count))
+				goto oom;
+		}
+		tr.nchanged = 0;
+	}
+	trainer_release(&tr);
+	if (tok_finish(t, err)) {
+		tokenizer_free(t);
+		return MENTOR_ERR;
+	}
+	*out = t;
+	return 0;
+oom:
+	util_err(err, "cannot train tokenizer: out of memory");
+fail:
+	trainer_release(&tr);
+	tokenizer_free(t);
+	return MENTOR_ERR;
+}
+
+/* ---- encoding and decoding ---- */
+
+int tokenizer_encode(const struct tokenizer *t, const char *text, size_t len,
+		     struct tokenizer_ids *out, char *err)
+{
+	const unsigned char *s = (const unsigned char *)text;
+	int32_t ids[TOK_MAX_PIECE];
+	size_t i = 0;
+	while (i < len) {
+		size_t k = next_piece(s + i, len - i);
+		int n = (int)k;
+		for (int j = 0; j < n; j++)
+			ids[j] = s[i + j];
+		while (n >= 2) {
+			int32_t best = -1;
+			for (int j = 0; j + 1 < n; j++) {
+				const int32_t *r = pmap_find(&t->rank, pair_key(ids[j], ids[j + 1]));
+				if (r && (best < 0 || *r < best))
+					best = *r;
+			}
+			if (best < 0)
+				break;
+			int32_t a = t->merges[best][0], b = t->merges[best][1];
+			int o = 0;
+			for (int j = 0; j < n; j++) {
+				if (j + 1 < n && ids[j] == a && ids[j + 1] == b) {
+					ids[o++] = 256 + best;
+					j++;
+				} else {
+					ids[o++] = ids[j];
+				}
+			}
+			n = o;
+		}
+		for (int j = 0; j < n; j++)
+			if (tokenizer_ids_push(out, ids[j]))
+				return util_err(err, "cannot encode text: out of memory"),
+				       MENTOR_ENOMEM;
+		i += k;
+	}
+	return 0;
+}
+
+int tokenizer_decode(const struct tokenizer *t, const int32_t *ids, size_t n, int flags,
+		     struct buf *out, char *err)
+{
+	for (size_t i = 0; i < n; i++) {
+		size_t len;
+		const char *p = tokenizer_token(t, ids[i], &len);
+		if (!p) {
+			util_err(err, "cannot decode token %zu: id %ld out of range 0..%d", i,
+				 (long)ids[i], t->vocab - 1);
+			return MENTOR_EUSAGE;
+		}
+		if ((flags & TOKENIZER_DECODE_SKIP_SPECIAL) && tokenizer_is_special(t, ids[i]))
+			continue;
+		if (buf_append(out, p, len))
+			return util_err(err, "cannot decode tokens: out of memory"), MENTOR_ENOMEM;
+	}
+	return 0;
+}
+
+/* ---- serialisation: little-endian u32 fields ----
+ * "MTOK" u32 version u32 vocab u32 n_merges u32 n_special
+ * n_merges x (u32 left, u32 right), u64 FNV-1a of everything before it. */
+
+static void put_u32(unsigned char *p, uint32_t v)
+{
+	p[0] = (unsigned char)v;
+	p[1] = (unsigned char)(v >> 8);
+	p[2] = (unsigned char)(v >> 16);
+	p[3] = (unsigned char)(v >> 24);
+}
+
+static uint32_t get_u32(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	       (uint32_t)p[3] << 24;
+}
+
+int tokenizer_save(const struct tokenizer *t, struct buf *out, char *err)
+{
+	size_t start = out->len;
+	unsigned char hdr[20];
+	memcpy(hdr, TOK_MAGIC, 4);
+	put_u32(hdr + 4, TOK_VERSION);
+	put_u32(hdr + 8, (uint32_t)t->vocab);
+	put_u32(hdr + 12, (uint32_t)t->n_merges);
+	put_u32(hdr + 16, TOKENIZER_N_SPECIAL);
+	if (buf_append(out, hdr, sizeof hdr))
+		goto oom;
+	for (int r = 0; r < t->n_merges; r++) {
+		unsigned char m[8];
+		put_u32(m, (uint32_t)t->merges[r][0]);
+		put_u32(m + 4, (uint32_t)t->merges[r][1]);
+		if (buf_append(out, m, sizeof m))
+			goto oom;
+	}
+	uint64_t h = util_fnv1a(out->data + start, out->len - start, 0);
+	unsigned char tail[8];
+	put_u32(tail, (uint32_t)h);
+	put_u32(tail + 4, (uint32_t)(h >> 32));
+	if (buf_append(out, tail, sizeof tail))
+		goto oom;
+	return 0;
+oom:
+	out->len = start;
+	if (out->data)
+		out->data[start] = '\0';
+	return util_err(err, "cannot save tokenizer: out of memory"), MENTOR_ENOMEM;
+}
+
+int tokenizer_load(const void *data, size_t len, size_t *used, struct tokenizer **out,
+		   char *err)
+{
+	const unsigned char *p = data;
+	*out = NULL;
+	if (!p || len < 20 || memcmp(p, TOK_MAGIC, 4) != 0)
+		return util_err(err, "cannot load tokenizer: not a tokenizer image (bad magic)");
+	uint32_t version = get_u32(p + 4), vocab = get_u32(p + 8), nm = get_u32(p + 12),
+		 nsp = get_u32(p + 16);
+	if (version != TOK_VERSION)
+		return util_err(err, "cannot load tokenizer: version %u not supported (this "
+				     "build reads version %u; retrain the tokenizer)",
+				version, TOK_VERSION);
+	if (nsp != TOKENIZER_N_SPECIAL)
+		return util_err(err, "cannot load tokenizer: %u special tokens, expected %d", nsp,
+				TOKENIZER_N_SPECIAL);
+	if (vocab < TOKENIZER_MIN_VOCAB || vocab > TOKENIZER_MAX_VOCAB ||
+	    nm != vocab - 256 - TOKENIZER_N_SPECIAL)
+		return util_err(err, "cannot load tokenizer: vocabulary size %u with %u merges "
+				     "is invalid", vocab, nm);
+	size_t need = 20 + (size_t)nm * 8 + 8;
+	if (len < need)
+		return util_err(err, "cannot load tokenizer: truncated (%zu of %zu bytes)", len,
+				need);
+	uint64_t h = util_fnv1a(p, need - 8, 0);
+	uint64_t stored = (uint64_t)get_u32(p + need - 8) | (uint64_t)get_u32(p + need - 4) << 32;
+	if (h != stored)
+		return util_err(err, "cannot load tokenizer: checksum mismatch (corrupt data)");
+	struct tokenizer *t = calloc(1, sizeof *t);
+	if (!t)
+		return util_err(err, "cannot load tokenizer: out of memory");
+	t->n_merges = (int)nm;
+	t->merges = malloc(((size_t)nm + 1) * sizeof *t->merges);
+	if (!t->merges) {
+		tokenizer_free(t);
+		return util_err(err, "cannot load tokenizer: out of memory");
+	}
+	for (uint32_t r = 0; r < nm; r++) {
+		uint32_t a = get_u32(p + 20 + (size_t)r * 8), b = get_u32(p + 24 + (size_t)r * 8);
+		if (a >= 256 + r || b >= 256 + r) {
+			tokenizer_free(t);
+			return util_err(err, "cannot load tokenizer: merge %u refers to a later "
+					     "token", r);
+		}
+		t->merges[r][0] = (int32_t)a;
+		t->merges[r][1] = (int32_t)b;
+	}
+	char e2[MENTOR_ERR_LEN];
+	if (tok_finish(t, e2)) {
+		tokenizer_free(t);
+		return util_err(err, "cannot load tokenizer: %s", e2);
+	}
+	if (used)
+		*used = need;
+	*out = t;
+	return 0;
+}
+
+int tokenizer_save_file(const struct tokenizer *t, const char *path, char *err)
+{
+	struct buf b;
+	buf_init(&b);
+	int rc = tokenizer_save(t, &b, err);
+	if (rc == 0)
+		rc = util_write_file_atomic(path, b.data, b.len, err);
+	buf_release(&b);
+	return rc;
+}
+
+int tokenizer_load_file(const char *path, struct tokenizer **out, char *err)
+{
+	size_t len;
+	*out = NULL;
+	char *data = util_read_file(path, TOK_MAX_FILE, &len, err);
+	if (!data)
+		return MENTOR_ERR;
+	char e2[MENTOR_ERR_LEN];
+	size_t used;
+	int rc = tokenizer_load(data, len, &used, out, e2);
+	free(data);
+	if (rc)
+		return util_err(err, "cannot load tokenizer '%s': %s", path,
+				e2 + (strncmp(e2, "cannot load tokenizer: ", 23) ? 0 : 23));
+	return 0;
+}

@@ -1,2 +1,714 @@
-/* tui_text: being written. */
-typedef int mentor_tui_text_placeholder;
+/* tui_text: pure text functions of the workbench: display widths (mbrtowc +
+ * wcwidth), visible escapes of control characters and bad bytes, truncation
+ * and wrapping by display width, lines of role-tagged spans, a one-line
+ * editor and the off-screen canvas a frame is composed in. No ncurses here. */
+#ifndef _XOPEN_SOURCE
+#define _XOPEN_SOURCE 700
+#endif
+#include <langinfo.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <wchar.h>
+
+#include "tui_int.h"
+
+static const struct tui_glyphs glyphs_utf8 = {
+	.ok = "\xe2\x9c\x93", .bad = "\xe2\x9c\x97", .unknown = "?",
+	.ellipsis = "\xe2\x80\xa6", .vline = "\xe2\x94\x82", .hline = "\xe2\x94\x80",
+	.accepted = "[A]", .rejected = "[R]", .pending = "[P]", .flagged = "[F]",
+	.leaked = "[L]", .more_up = "\xe2\x96\xb2", .more_down = "\xe2\x96\xbc",
+};
+static const struct tui_glyphs glyphs_ascii = {
+	.ok = "+", .bad = "x", .unknown = "?",
+	.ellipsis = "...", .vline = "|", .hline = "-",
+	.accepted = "[A]", .rejected = "[R]", .pending = "[P]", .flagged = "[F]",
+	.leaked = "[L]", .more_up = "^", .more_down = "v",
+};
+
+const struct tui_glyphs *tui_glyphs_get(int utf8) { return utf8 ? &glyphs_utf8 : &glyphs_ascii; }
+
+int tui_locale_utf8(void)
+{
+	if (MB_CUR_MAX < 2)
+		return 0;
+	const char *cs = nl_langinfo(CODESET);
+	return cs && (!strcmp(cs, "UTF-8") || !strcmp(cs, "utf8"));
+}
+
+/* ------------------------------------------------------------ glyphs */
+
+static void esc_byte(struct tui_glyph *g, unsigned char c)
+{
+	const char *named = NULL;
+	switch (c) {
+	case '\n': named = "\\n"; break;
+	case '\t': named = "\\t"; break;
+	case '\r': named = "\\r"; break;
+	case 0x1b: named = "\\e"; break;
+	case 0x07: named = "\\a"; break;
+	case 0x08: named = "\\b"; break;
+	case 0x0c: named = "\\f"; break;
+	case 0x0b: named = "\\v"; break;
+	case 0x00: named = "\\0"; break;
+	default: break;
+	}
+	if (named)
+		snprintf(g->rep, sizeof g->rep, "%s", named);
+	else
+		snprintf(g->rep, sizeof g->rep, "\\x%02x", c);
+	g->esc = 1;
+	g->width = (int)strlen(g->rep);
+}
+
+static void esc_cp(struct tui_glyph *g, uint32_t cp)
+{
+	if (cp > 0xffff)
+		snprintf(g->rep, sizeof g->rep, "\\U%08x", (unsigned)cp);
+	else
+		snprintf(g->rep, sizeof g->rep, "\\u%04x", (unsigned)cp);
+	g->esc = 1;
+	g->width = (int)strlen(g->rep);
+}
+
+/* Characters that are printable by wcwidth but reorder or hide text. */
+static int is_format_control(uint32_t cp)
+{
+	return (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069) ||
+	       cp == 0x200e || cp == 0x200f || cp == 0x061c || cp == 0x2028 || cp == 0x2029 ||
+	       cp == 0xfeff;
+}
+
+/* Decode one character with mbrtowc; returns its length, 0 when invalid. */
+static size_t decode(const char *s, size_t n, uint32_t *cp)
+{
+	mbstate_t st;
+	memset(&st, 0, sizeof st);
+	wchar_t wc;
+	size_t r = mbrtowc(&wc, s, n, &st);
+	if (r == (size_t)-1 || r == (size_t)-2 || r == 0)
+		return 0;
+	*cp = (uint32_t)wc;
+	return r;
+}
+
+int tui_glyph_next(const char *s, size_t n, size_t *pos, int utf8, struct tui_glyph *g)
+{
+	if (*pos >= n)
+		return -1;
+	memset(g, 0, sizeof *g);
+	g->off = *pos;
+	unsigned char c = (unsigned char)s[*pos];
+	if (c < 0x20 || c == 0x7f) {
+		esc_byte(g, c);
+		g->newline = c == '\n';
+		g->len = 1;
+		*pos += 1;
+		return 0;
+	}
+	size_t rlen;
+	if (c < 0x80) {
+		g->rep[0] = (char)c;
+		g->width = 1;
+		g->space = c == ' ';
+		*pos += 1;
+		rlen = 1;
+		if (!utf8 || *pos >= n || (unsigned char)s[*pos] < 0x80) {
+			g->len = 1;
+			return 0;
+		}
+		goto marks;
+	}
+	uint32_t cp = 0;
+	size_t len = utf8 ? decode(s + *pos, n - *pos, &cp) : 0;
+	if (!len) {
+		esc_byte(g, c);
+		g->len = 1;
+		*pos += 1;
+		return 0;
+	}
+	int w = wcwidth((wchar_t)cp);
+	if ((cp >= 0x80 && cp < 0xa0) || is_format_control(cp) || w <= 0) {
+		/* C1 controls, bidi controls, unprintables and combining marks
+		 * with nothing to combine with are shown as escapes. */
+		esc_cp(g, cp);
+		g->len = len;
+		*pos += len;
+		return 0;
+	}
+	memcpy(g->rep, s + *pos, len);
+	rlen = len;
+	g->width = w;
+	g->wide = w == 2;
+	*pos += len;
+marks:;
+	/* Attach combining marks (width 0) and zero-width-joined characters. */
+	int joined = 0;
+	while (*pos < n) {
+		uint32_t nc = 0;
+		size_t nl = decode(s + *pos, n - *pos, &nc);
+		if (!nl || nc < 0xa0 || is_format_control(nc))
+			break;
+		int nw = wcwidth((wchar_t)nc);
+		if (nw != 0 && !joined)
+			break;
+		if (nw < 0)
+			break;
+		joined = nc == 0x200d;
+		if (rlen + nl < sizeof g->rep) {
+			memcpy(g->rep + rlen, s + *pos, nl);
+			rlen += nl;
+		}
+		*pos += nl;
+	}
+	g->rep[rlen] = '\0';
+	g->len = *pos - g->off;
+	return 0;
+}
+
+int tui_text_width(const char *s, size_t n, int utf8)
+{
+	size_t pos = 0;
+	struct tui_glyph g;
+	int w = 0;
+	while (tui_glyph_next(s, n, &pos, utf8, &g) == 0)
+		w += g.width;
+	return w;
+}
+
+int tui_text_escape(const char *s, size_t n, int utf8, struct buf *out)
+{
+	size_t pos = 0;
+	struct tui_glyph g;
+	while (tui_glyph_next(s, n, &pos, utf8, &g) == 0)
+		if (buf_puts(out, g.rep))
+			return MENTOR_ENOMEM;
+	return 0;
+}
+
+/* ------------------------------------------------------------- lines */
+
+void tui_lines_init(struct tui_lines *ls) { memset(ls, 0, sizeof *ls); }
+
+static void line_release(struct tui_line *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->spans[i].text);
+	free(l->spans);
+	memset(l, 0, sizeof *l);
+}
+
+void tui_lines_release(struct tui_lines *ls)
+{
+	if (!ls)
+		return;
+	for (size_t i = 0; i < ls->n; i++)
+		line_release(&ls->v[i]);
+	free(ls->v);
+	memset(ls, 0, sizeof *ls);
+}
+
+struct tui_line *tui_lines_add(struct tui_lines *ls)
+{
+	if (ls->n == ls->cap) {
+		size_t cap = ls->cap ? ls->cap * 2 : 16, bytes;
+		if (util_mul_size(cap, sizeof *ls->v, &bytes))
+			util_oom();
+		struct tui_line *v = realloc(ls->v, bytes);
+		if (!v)
+			util_oom();
+		ls->v = v;
+		ls->cap = cap;
+	}
+	struct tui_line *l = &ls->v[ls->n++];
+	memset(l, 0, sizeof *l);
+	return l;
+}
+
+/* Append n bytes of safe text of width w; merges with the last span when the
+ * role is the same. */
+static void line_append(struct tui_line *l, int role, const char *text, size_t n, int w)
+{
+	if (!n)
+		return;
+	if (l->n && l->spans[l->n - 1].role == role) {
+		struct tui_span *sp = &l->spans[l->n - 1];
+		size_t old = strlen(sp->text);
+		char *t = realloc(sp->text, old + n + 1);
+		if (!t)
+			util_oom();
+		memcpy(t + old, text, n);
+		t[old + n] = '\0';
+		sp->text = t;
+		sp->width += w;
+		l->width += w;
+		return;
+	}
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 4;
+		struct tui_span *v = realloc(l->spans, cap * sizeof *v);
+		if (!v)
+			util_oom();
+		l->spans = v;
+		l->cap = cap;
+	}
+	struct tui_span *sp = &l->spans[l->n++];
+	sp->text = util_strndup(text, n);
+	sp->width = w;
+	sp->role = role;
+	l->width += w;
+}
+
+void tui_line_put(struct tui_line *l, int role, const char *text)
+{
+	line_append(l, role, text, strlen(text), tui_text_width(text, strlen(text), tui_locale_utf8()));
+}
+
+static void line_glyph(struct tui_line *l, int role, const struct tui_glyph *g)
+{
+	line_append(l, g->esc ? TUI_ROLE_ESCAPED : role, g->rep, strlen(g->rep), g->width);
+}
+
+int tui_line_text(struct tui_line *l, int role, const char *s, size_t n, int maxw,
+		  int ellipsis, int utf8)
+{
+	if (!s || maxw <= 0)
+		return 0;
+	const char *ell = tui_glyphs_get(utf8)->ellipsis;
+	int ew = (int)strlen(ell) > 1 && utf8 ? 1 : (int)strlen(ell);
+	int total = 0;
+	size_t pos = 0;
+	struct tui_glyph g;
+	while (total <= maxw && tui_glyph_next(s, n, &pos, utf8, &g) == 0)
+		total += g.newline ? 1 : g.width;
+	int limit = maxw;
+	int cut = total > maxw;
+	if (cut && ellipsis && maxw > ew)
+		limit = maxw - ew;
+	int used = 0;
+	pos = 0;
+	while (tui_glyph_next(s, n, &pos, utf8, &g) == 0) {
+		int w = g.newline ? 1 : g.width;
+		if (used + w > limit)
+			break;
+		if (g.newline)
+			line_append(l, role, " ", 1, 1);
+		else
+			line_glyph(l, role, &g);
+		used += w;
+	}
+	if (cut && ellipsis && maxw > ew) {
+		line_append(l, TUI_ROLE_DIM, ell, strlen(ell), ew);
+		used += ew;
+	}
+	return used;
+}
+
+void tui_line_pad(struct tui_line *l, int role, int w)
+{
+	static const char spaces[] = "                                ";
+	while (l->width < w) {
+		int k = w - l->width;
+		if (k > (int)sizeof spaces - 1)
+			k = (int)sizeof spaces - 1;
+		line_append(l, role, spaces, (size_t)k, k);
+	}
+}
+
+char *tui_line_plain(const struct tui_line *l)
+{
+	struct buf b;
+	buf_init(&b);
+	for (size_t i = 0; i < l->n; i++)
+		if (buf_puts(&b, l->spans[i].text))
+			util_oom();
+	return buf_detach(&b, NULL);
+}
+
+/* ------------------------------------------------------------- wrap */
+
+struct wrap {
+	struct tui_lines *ls;
+	struct tui_glyph *cur;
+	size_t n, cap;
+	int curw;
+	int width, indent, role, utf8;
+	size_t max_lines, added;
+	int done;
+};
+
+static void wrap_push(struct wrap *w, const struct tui_glyph *g)
+{
+	if (w->n == w->cap) {
+		size_t cap = w->cap ? w->cap * 2 : 64;
+		struct tui_glyph *v = realloc(w->cur, cap * sizeof *v);
+		if (!v)
+			util_oom();
+		w->cur = v;
+		w->cap = cap;
+	}
+	w->cur[w->n++] = *g;
+	w->curw += g->width;
+}
+
+/* Emit cur[0..k) as a line (trailing spaces dropped); with more set and the
+ * line limit reached, end it with an ellipsis and stop. */
+static void wrap_emit(struct wrap *w, size_t k, int more)
+{
+	if (w->done)
+		return;
+	while (k > 0 && w->cur[k - 1].space)
+		k--;
+	int last = more && w->max_lines && w->added + 1 == w->max_lines;
+	const char *ell = tui_glyphs_get(w->utf8)->ellipsis;
+	int ew = w->utf8 ? 1 : 3;
+	int avail = w->width - w->indent;
+	int lw = 0;
+	for (size_t i = 0; i < k; i++)
+		lw += w->cur[i].width;
+	if (last)
+		while (k > 0 && lw + ew > avail)
+			lw -= w->cur[--k].width;
+	struct tui_line *l = tui_lines_add(w->ls);
+	if (w->indent > 0)
+		tui_line_pad(l, w->role, w->indent);
+	for (size_t i = 0; i < k; i++)
+		line_glyph(l, w->role, &w->cur[i]);
+	if (last && avail >= ew)
+		line_append(l, TUI_ROLE_DIM, ell, strlen(ell), ew);
+	w->added++;
+	if (last)
+		w->done = 1;
+}
+
+/* Drop cur[0..k) and leading spaces of what remains. */
+static void wrap_shift(struct wrap *w, size_t k)
+{
+	while (k < w->n && w->cur[k].space)
+		k++;
+	memmove(w->cur, w->cur + k, (w->n - k) * sizeof *w->cur);
+	w->n -= k;
+	w->curw = 0;
+	for (size_t i = 0; i < w->n; i++)
+		w->curw += w->cur[i].width;
+}
+
+size_t tui_wrap(struct tui_lines *ls, const char *s, size_t n, int width, int indent,
+		int role, size_t max_lines, int utf8)
+{
+	if (!s || width - indent < 1)
+		return 0;
+	struct wrap w = {.ls = ls, .width = width, .indent = indent, .role = role,
+			 .utf8 = utf8, .max_lines = max_lines};
+	int avail = width - indent;
+	size_t pos = 0;
+	size_t brk = 0; /* glyphs before the last break opportunity, 0 = none */
+	int wrapped = 0;
+	struct tui_glyph g;
+	while (!w.done && tui_glyph_next(s, n, &pos, utf8, &g) == 0) {
+		if (g.newline) {
+			wrap_emit(&w, w.n, 1);
+			wrap_shift(&w, w.n);
+			brk = 0;
+			wrapped = 0;
+			continue;
+		}
+		if (g.space && w.n == 0 && wrapped)
+			continue;
+		if (g.wide && w.n > 0)
+			brk = w.n;
+		while (!w.done && w.curw + g.width > avail && w.n > 0) {
+			if (g.space) {
+				wrap_emit(&w, w.n, 1);
+				wrap_shift(&w, w.n);
+			} else if (brk > 0 && brk < w.n + 1) {
+				size_t k = brk;
+				wrap_emit(&w, k, 1);
+				wrap_shift(&w, k);
+			} else {
+				wrap_emit(&w, w.n, 1);
+				wrap_shift(&w, w.n);
+			}
+			brk = 0;
+			wrapped = 1;
+		}
+		if (w.done)
+			break;
+		if (g.space && w.n == 0 && wrapped)
+			continue;
+		if (g.width > avail) {
+			/* Wider than the pane: an escape (ASCII) is cut, a wide
+			 * character in a one-column pane cannot be shown. */
+			if (!g.esc)
+				continue;
+			g.rep[avail < (int)sizeof g.rep ? avail : (int)sizeof g.rep - 1] = '\0';
+			g.width = avail;
+		}
+		wrap_push(&w, &g);
+		if (g.space || g.wide)
+			brk = w.n;
+	}
+	if (!w.done && w.n > 0)
+		wrap_emit(&w, w.n, 0);
+	free(w.cur);
+	return w.added;
+}
+
+/* ------------------------------------------------------------- input */
+
+void tui_input_set(struct tui_input *in, const char *s)
+{
+	in->len = 0;
+	in->text[0] = '\0';
+	if (!s)
+		return;
+	size_t n = strlen(s);
+	if (n >= sizeof in->text)
+		n = sizeof in->text - 1;
+	/* Do not cut a UTF-8 sequence in half. */
+	while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+		n--;
+	memcpy(in->text, s, n);
+	in->text[n] = '\0';
+	in->len = n;
+}
+
+int tui_input_key(struct tui_input *in, int key)
+{
+	if (key == TUI_KEY_BACKSPACE) {
+		if (!in->len)
+			return 0;
+		do
+			in->len--;
+		while (in->len > 0 && ((unsigned char)in->text[in->len] & 0xc0) == 0x80);
+		in->text[in->len] = '\0';
+		return 1;
+	}
+	if (key == 0x15) { /* C-u */
+		int changed = in->len > 0;
+		in->len = 0;
+		in->text[0] = '\0';
+		return changed;
+	}
+	if (key < 0x20 || key == 0x7f || (key >= 0x80 && key < 0xa0) || key >= TUI_KEY_BASE ||
+	    (key >= 0xd800 && key < 0xe000))
+		return 0;
+	char u[4];
+	size_t k;
+	uint32_t cp = (uint32_t)key;
+	if (cp < 0x80) {
+		u[0] = (char)cp;
+		k = 1;
+	} else if (cp < 0x800) {
+		u[0] = (char)(0xc0 | (cp >> 6));
+		u[1] = (char)(0x80 | (cp & 0x3f));
+		k = 2;
+	} else if (cp < 0x10000) {
+		u[0] = (char)(0xe0 | (cp >> 12));
+		u[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
+		u[2] = (char)(0x80 | (cp & 0x3f));
+		k = 3;
+	} else {
+		u[0] = (char)(0xf0 | (cp >> 18));
+		u[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
+		u[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
+		u[3] = (char)(0x80 | (cp & 0x3f));
+		k = 4;
+	}
+	if (in->len + k >= sizeof in->text)
+		return 0;
+	memcpy(in->text + in->len, u, k);
+	in->len += k;
+	in->text[in->len] = '\0';
+	return 1;
+}
+
+/* ------------------------------------------------------------ canvas */
+
+int tui_canvas_init(struct tui_canvas *cv, int w, int h)
+{
+	if (w < 1)
+		w = 1;
+	if (h < 1)
+		h = 1;
+	if (w > 2000 || h > 1000)
+		return MENTOR_ENOMEM;
+	size_t cells = (size_t)w * (size_t)h;
+	if (!cv->cells || (size_t)cv->w * (size_t)cv->h != cells) {
+		struct tui_cell *c = realloc(cv->cells, cells * sizeof *c);
+		if (!c)
+			return MENTOR_ENOMEM;
+		cv->cells = c;
+	}
+	memset(cv->cells, 0, cells * sizeof *cv->cells);
+	cv->w = w;
+	cv->h = h;
+	tui_canvas_fill(cv, (struct tui_rect){0, 0, w, h}, TUI_ROLE_NORMAL);
+	return 0;
+}
+
+void tui_canvas_release(struct tui_canvas *cv)
+{
+	if (!cv)
+		return;
+	free(cv->cells);
+	cv->cells = NULL;
+	cv->w = cv->h = 0;
+}
+
+static struct tui_cell *cell_at(struct tui_canvas *cv, int x, int y)
+{
+	return &cv->cells[(size_t)y * (size_t)cv->w + (size_t)x];
+}
+
+static void cell_copy(struct tui_cell *c, const char *ch)
+{
+	size_t n = strlen(ch);
+	if (n >= sizeof c->ch)
+		n = sizeof c->ch - 1;
+	memcpy(c->ch, ch, n);
+	c->ch[n] = '\0';
+}
+
+static void cell_blank(struct tui_cell *c)
+{
+	c->ch[0] = ' ';
+	c->ch[1] = '\0';
+	c->width = 1;
+}
+
+static void cell_set(struct tui_canvas *cv, int x, int y, const char *ch, int width, int role)
+{
+	struct tui_cell *c = cell_at(cv, x, y);
+	/* Overwriting half of a wide character blanks the other half. */
+	if (c->width == 0 && x > 0)
+		cell_blank(cell_at(cv, x - 1, y));
+	if (c->width == 2 && x + 1 < cv->w && width != 2)
+		cell_blank(cell_at(cv, x + 1, y));
+	cell_copy(c, ch);
+	c->width = (uint8_t)width;
+	c->role = (uint8_t)role;
+	if (width == 2) {
+		struct tui_cell *r = cell_at(cv, x + 1, y);
+		if (r->width == 2 && x + 2 < cv->w)
+			cell_blank(cell_at(cv, x + 2, y));
+		r->ch[0] = '\0';
+		r->width = 0;
+		r->role = (uint8_t)role;
+	}
+}
+
+void tui_canvas_fill(struct tui_canvas *cv, struct tui_rect r, int role)
+{
+	int x0 = r.x < 0 ? 0 : r.x, y0 = r.y < 0 ? 0 : r.y;
+	int x1 = r.x + r.w > cv->w ? cv->w : r.x + r.w;
+	int y1 = r.y + r.h > cv->h ? cv->h : r.y + r.h;
+	for (int y = y0; y < y1; y++) {
+		if (x0 < x1) {
+			/* the halves of wide characters cut by the edges */
+			if (cell_at(cv, x0, y)->width == 0 && x0 > 0)
+				cell_blank(cell_at(cv, x0 - 1, y));
+			if (cell_at(cv, x1 - 1, y)->width == 2 && x1 < cv->w)
+				cell_blank(cell_at(cv, x1, y));
+		}
+		for (int x = x0; x < x1; x++) {
+			struct tui_cell *c = cell_at(cv, x, y);
+			cell_blank(c);
+			c->role = (uint8_t)role;
+		}
+	}
+}
+
+int tui_canvas_put(struct tui_canvas *cv, int x, int y, int maxw, int role, const char *text)
+{
+	if (y < 0 || y >= cv->h || x < 0 || x >= cv->w || !text)
+		return 0;
+	if (x + maxw > cv->w)
+		maxw = cv->w - x;
+	int utf8 = tui_locale_utf8();
+	size_t n = strlen(text), pos = 0;
+	struct tui_glyph g;
+	int used = 0;
+	while (used < maxw && tui_glyph_next(text, n, &pos, utf8, &g) == 0) {
+		int r = g.esc ? TUI_ROLE_ESCAPED : role;
+		if (g.width == 2) {
+			if (used + 2 > maxw) {
+				cell_set(cv, x + used, y, " ", 1, role);
+				used++;
+				break;
+			}
+			cell_set(cv, x + used, y, g.rep, 2, r);
+			used += 2;
+		} else {
+			/* Escapes are several cells of ASCII. */
+			for (const char *p = g.rep; *p && used < maxw; p++) {
+				char one[2] = {*p, '\0'};
+				if (g.width == 1 && !g.esc) {
+					cell_set(cv, x + used, y, g.rep, 1, r);
+					used++;
+					break;
+				}
+				cell_set(cv, x + used, y, one, 1, r);
+				used++;
+			}
+		}
+	}
+	return used;
+}
+
+void tui_canvas_line(struct tui_canvas *cv, int x, int y, int w, const struct tui_line *l,
+		     int fill_role)
+{
+	int used = 0;
+	for (size_t i = 0; l && i < l->n && used < w; i++)
+		used += tui_canvas_put(cv, x + used, y, w - used, l->spans[i].role, l->spans[i].text);
+	if (used < w)
+		tui_canvas_fill(cv, (struct tui_rect){x + used, y, w - used, 1}, fill_role);
+}
+
+void tui_canvas_lines(struct tui_canvas *cv, struct tui_rect r, const struct tui_lines *ls,
+		      size_t first, int fill_role)
+{
+	for (int i = 0; i < r.h; i++) {
+		size_t k = first + (size_t)i;
+		tui_canvas_line(cv, r.x, r.y + i, r.w, ls && k < ls->n ? &ls->v[k] : NULL, fill_role);
+	}
+}
+
+char *tui_canvas_row(const struct tui_canvas *cv, int y)
+{
+	struct buf b;
+	buf_init(&b);
+	if (buf_puts(&b, ""))
+		util_oom();
+	if (y >= 0 && y < cv->h) {
+		for (int x = 0; x < cv->w; x++) {
+			const struct tui_cell *c = &cv->cells[(size_t)y * (size_t)cv->w + (size_t)x];
+			if (c->width && buf_puts(&b, c->ch))
+				util_oom();
+		}
+	}
+	while (b.len > 0 && b.data[b.len - 1] == ' ')
+		b.data[--b.len] = '\0';
+	return buf_detach(&b, NULL);
+}
+
+int tui_canvas_role(const struct tui_canvas *cv, int x, int y)
+{
+	if (x < 0 || y < 0 || x >= cv->w || y >= cv->h)
+		return -1;
+	return cv->cells[(size_t)y * (size_t)cv->w + (size_t)x].role;
+}
+
+char *tui_canvas_dump(const struct tui_canvas *cv)
+{
+	struct buf b;
+	buf_init(&b);
+	for (int y = 0; y < cv->h; y++) {
+		char *row = tui_canvas_row(cv, y);
+		if (buf_puts(&b, row) || buf_putc(&b, '\n'))
+			util_oom();
+		free(row);
+	}
+	return buf_detach(&b, NULL);
+}

@@ -35,8 +35,8 @@ struct http_opts {
 	int rpm_burst;            /* token bucket size, default 1 (smooth pacing) */
 	long connect_timeout_ms;  /* per attempt */
 	long total_timeout_ms;    /* whole attempt, streams included; ends every hang */
-	long stall_timeout_ms;    /* abort an attempt receiving nothing for this long
-	                           * (1 s granularity), 0 = off (default) */
+	long stall_timeout_ms;    /* end an attempt that receives nothing for this long
+	                           * (as a timeout: retried), 0 = off (default) */
 	int max_retries;          /* retries after the first attempt (0 = none), default 4 */
 	long backoff_base_ms;     /* delay before retry n: min(max, base*2^(n-1)) with */
 	long backoff_max_ms;      /* "equal jitter" (half fixed, half random) */

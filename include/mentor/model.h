@@ -106,7 +106,9 @@ int model_forward(struct model *m, const int32_t *inputs, const int32_t *targets
 const float *model_token_nll(const struct model *m);
 const float *model_seq_loss(const struct model *m);
 const float *model_seq_weight(const struct model *m);
-/* After a forward: the logits (B,T,V), borrowed until the next forward. */
+/* After a forward: (B,T,V) floats, borrowed until the next forward. They are
+ * the logits after a forward without targets, and the softmax probabilities
+ * after a forward with targets (the buffer is turned into probabilities). */
 const float *model_logits(const struct model *m);
 
 /* Backward pass of the last forward (which must have had targets): adds the
@@ -145,7 +147,9 @@ int model_kv_len(const struct model *m);
 /* Greedy decoding: feed prompt[0..n_prompt) (a prompt longer than
  * max_seq_len - 1 keeps its last max_seq_len - 1 tokens), then append the
  * argmax token to out until stop_token is produced (not stored; pass -1 for
- * none), max_new tokens are stored or the context is full. out has room for
+ * none), max_new tokens are stored or the context is full (max_seq_len
+ * tokens fed; the logits at the last position still give one more token, so
+ * at most max_seq_len + 1 - kept prompt tokens come out). out has room for
  * max_new ids; *n_out gets the count. *stopped (may be NULL) is 1 when
  * stop_token ended it. n_prompt must be >= 1. */
 int model_generate(struct model *m, const int32_t *prompt, size_t n_prompt,

@@ -16,7 +16,7 @@ struct sqlite3;
 struct store;
 
 /* Schema version written by this build (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 
 /* Where the workspace is when nothing says otherwise. */
 #define STORE_DEFAULT_PATH "mentor.db"
@@ -109,6 +109,21 @@ void store_item_release(struct store_item *it);
 int store_item_upsert(struct store *st, struct store_item *it, char *err);
 int store_item_get(struct store *st, int64_t id, struct store_item *it, char *err);
 
+/* What store_item_put did. */
+enum { STORE_ITEM_SAME = 0, STORE_ITEM_NEW = 1, STORE_ITEM_CHANGED = 2 };
+/* store_item_upsert that also says in *what (may be NULL) whether the item
+ * is new, changed, or identical to the stored one (then nothing is written). */
+int store_item_put(struct store *st, struct store_item *it, int *what, char *err);
+/* Delete the items of a dataset whose ids are not in keep[0..n_keep) (sorted
+ * ascending, borrowed), except items that have explanations: those stay.
+ * *deleted and *kept (may be NULL) count both kinds. */
+int store_item_prune(struct store *st, int64_t dataset_id, const int64_t *keep, size_t n_keep,
+		     size_t *deleted, size_t *kept, char *err);
+
+/* Bulk loads: on=1 gives the connection a larger page cache (64 MiB) so that
+ * index pages stay in memory during an import; on=0 restores the default. */
+void store_item_bulk(struct store *st, int on);
+
 /* A filter over items, as the Items screen and `mentor items` use it.
  * Zero-initialise, then set what matters. Strings are borrowed. */
 struct store_item_filter {
@@ -155,6 +170,17 @@ int store_call_insert(struct store *st, struct store_call *c, char *err);
 /* Latest successful call with this cache key: 0, MENTOR_ENOTFOUND or MENTOR_ERR. */
 int store_call_find(struct store *st, const char *cache_key, struct store_call *c, char *err);
 int store_call_list(struct store *st, struct store_call **out, size_t *n, char *err);
+/* One call by id: 0, MENTOR_ENOTFOUND or MENTOR_ERR (release with store_call_release). */
+int store_call_get(struct store *st, int64_t id, struct store_call *c, char *err);
+/* Totals over every logged call. */
+struct store_call_totals {
+	int64_t calls, ok, errors;
+	int64_t tokens_in, tokens_out;
+	double cost;
+};
+int store_call_totals(struct store *st, struct store_call_totals *t, char *err);
+/* Largest call id so far (0 when none): calls logged later have larger ids. */
+int64_t store_call_max_id(struct store *st);
 
 /* ---------------------------------------------- explanations (store_expl.c) */
 
@@ -188,6 +214,44 @@ int store_expl_insert(struct store *st, struct store_expl *e, char *err);
 int store_expl_get(struct store *st, int64_t id, struct store_expl *e, char *err);
 /* All explanations of one item, newest first per mode. */
 int store_expl_for_item(struct store *st, int64_t item_id, struct store_expl **out, size_t *n, char *err);
+
+/* A filter over explanations (zero-initialise; strings borrowed). */
+struct store_expl_filter {
+	int64_t dataset_id;  /* 0 = all */
+	const char *mode;    /* NULL = any */
+	const char *status;  /* NULL = any */
+	int limit;           /* 0 = no limit */
+};
+/* Explanations matching f, ordered by item then id. *out is a heap array
+ * (release each with store_expl_release, then free(*out)). */
+int store_expl_list(struct store *st, const struct store_expl_filter *f, struct store_expl **out,
+		    size_t *n, char *err);
+/* The id of a finished explanation of this mode for the item by this
+ * provider/model (for crop: one produced by RP, or a correct COTE), so a
+ * rerun can skip it. 0 and *id, MENTOR_ENOTFOUND, or MENTOR_ERR. */
+int store_expl_find_final(struct store *st, int64_t item_id, const char *mode,
+			  const char *provider, const char *model, int64_t *id, char *err);
+/* The id of an explanation of this mode/path for the item that came from
+ * call_id (used to keep one CROP COTE attempt per call on reruns). */
+int store_expl_find_by_call(struct store *st, int64_t item_id, const char *mode,
+			    const char *path, int64_t call_id, int64_t *id, char *err);
+
+/* A demonstration for few-shot prompts: an item of a dataset with a gold
+ * rationale or an accepted explanation (edited text preferred). */
+struct store_demo {
+	int64_t item_id;
+	char *split;
+	char *question;
+	char *choices_json;
+	char *answer;
+	char *answer_type;
+	char *rationale;
+};
+void store_demo_release(struct store_demo *d);
+/* Up to max candidates of a dataset, never from the test split, ordered by
+ * item id (heap array: release each, then free(*out)). */
+int store_demo_list(struct store *st, int64_t dataset_id, size_t max, struct store_demo **out,
+		    size_t *n, char *err);
 
 /* Review: set the status (accepted|rejected|flagged|pending), record a
  * decision row with the previous status, in one transaction. */
@@ -225,6 +289,17 @@ int store_run_update(struct store *st, const struct store_run *r, char *err);
 int store_run_get(struct store *st, int64_t id, struct store_run *r, char *err);
 int store_run_list(struct store *st, struct store_run **out, size_t *n, char *err);
 int store_run_delete(struct store *st, int64_t id, char *err);
+/* Look a run up by id (decimal text) or, failing that, by name (the newest of
+ * that name). 0, MENTOR_ENOTFOUND (err says so) or MENTOR_ERR. */
+int store_run_find(struct store *st, const char *ref, struct store_run *r, char *err);
+/* Set status, error (NULL clears) and pid in one statement. 'running' sets
+ * started_at the first time and clears ended_at; stopped/done/failed set
+ * ended_at to now. */
+int store_run_set_status(struct store *st, int64_t id, const char *status, const char *error,
+			 int64_t pid, char *err);
+/* Record the step reached and (when checkpoint != NULL) the latest checkpoint. */
+int store_run_set_progress(struct store *st, int64_t id, int64_t step, const char *checkpoint,
+			   char *err);
 
 /* One metric point; metric names: loss, loss_ans, loss_exp, val_loss, lr, tok_s. */
 int store_metric_add(struct store *st, int64_t run_id, int64_t step, double t,
@@ -234,6 +309,8 @@ struct store_metric {
 	double t;      /* seconds since the run started */
 	double value;
 };
+/* Delete the points of a run with step > after_step (a resumed run rewrites them). */
+int store_metric_trim(struct store *st, int64_t run_id, int64_t after_step, char *err);
 /* Points of one metric with step > after_step, in step order (heap array). */
 int store_metric_get(struct store *st, int64_t run_id, const char *name, int64_t after_step,
 		     struct store_metric **out, size_t *n, char *err);

@@ -1,0 +1,282 @@
+/* model_bench: training throughput, model FLOPs utilisation against this
+ * machine's measured sgemm peak, KV-cache decoding speed, peak memory of
+ * training at the base preset, and tokenizer training speed.
+ * Usage: model_bench [--preset small] [--batch 16] [--ctx 128] [--vocab 512]
+ *        [--threads 2] [--steps 5] [--windows 5] [--warmup 3] [--no-rss]
+ *        [--corpus FILE] */
+#include "mentor/model.h"
+#include "mentor/tokenizer.h"
+
+#include <cblas.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+int openblas_get_parallel(void);
+char *openblas_get_config(void);
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n)
+{
+	qsort(v, (size_t)n, sizeof *v, cmp_double);
+	return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+static void die(const char *what, const char *err)
+{
+	fprintf(stderr, "model_bench: %s: %s\n", what, err);
+	exit(1);
+}
+
+/* GFLOP/s of a square n x n x n sgemm, median of reps. */
+static double sgemm_peak(int n, int reps)
+{
+	size_t nn = (size_t)n * n;
+	float *a = malloc(nn * 4), *b = malloc(nn * 4), *c = malloc(nn * 4);
+	if (!a || !b || !c)
+		die("sgemm", "out of memory");
+	for (size_t i = 0; i < nn; i++) {
+		a[i] = (float)(i % 7) * 0.1f;
+		b[i] = (float)(i % 5) * 0.1f;
+	}
+	double v[16];
+	/* warm up */
+	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, n, n, 1.0f, a, n, b, n, 0.0f, c, n);
+	for (int r = 0; r < reps; r++) {
+		double t0 = util_mono();
+		/* c (n,n) = a (n,n) @ b^T (n,n) */
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, n, n, 1.0f, a, n, b, n, 0.0f,
+			    c, n);
+		v[r] = 2.0 * n * (double)n * n / (util_mono() - t0) / 1e9;
+	}
+	free(a);
+	free(b);
+	free(c);
+	return median(v, reps);
+}
+
+static void fill_batch(struct rng *r, int32_t *in, int32_t *tg, int n, int V)
+{
+	for (int i = 0; i < n; i++) {
+		in[i] = (int32_t)rng_below(r, (uint64_t)V);
+		tg[i] = (int32_t)rng_below(r, (uint64_t)V);
+	}
+}
+
+static void train_step(struct model *m, const int32_t *in, const int32_t *tg, int B, int T)
+{
+	char err[MENTOR_ERR_LEN];
+	struct model_adamw opt = {.lr = 1e-4f, .beta1 = 0.9f, .beta2 = 0.95f, .eps = 1e-8f,
+				  .weight_decay = 0.1f};
+	float loss;
+	model_zero_grad(m);
+	if (model_forward(m, in, tg, NULL, B, T, &loss, err) || model_backward(m, err))
+		die("train step", err);
+	model_clip_grad(m, 1.0f);
+	if (model_adamw_step(m, &opt, err))
+		die("adamw", err);
+}
+
+/* Peak RSS (MiB) of a child process that trains the base preset for 2 steps;
+ * done first, in a child, so nothing else counts towards it. */
+static double base_rss(int B, int vocab, int threads)
+{
+	pid_t pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		char err[MENTOR_ERR_LEN];
+		struct model_config cfg;
+		struct model *m;
+		model_set_threads(threads);
+		model_config_preset("base", vocab, &cfg, err);
+		if (model_new(&cfg, 1, &m, err))
+			_exit(1);
+		int T = cfg.max_seq_len;
+		int32_t *in = malloc(sizeof(int32_t) * (size_t)B * T);
+		int32_t *tg = malloc(sizeof(int32_t) * (size_t)B * T);
+		if (!in || !tg)
+			_exit(1);
+		struct rng r;
+		rng_seed(&r, 1);
+		fill_batch(&r, in, tg, B * T, vocab);
+		for (int s = 0; s < 2; s++)
+			train_step(m, in, tg, B, T);
+		free(in);
+		free(tg);
+		model_free(m);
+		_exit(0);
+	}
+	int status;
+	if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status))
+		return -1;
+	struct rusage ru;
+	getrusage(RUSAGE_CHILDREN, &ru);
+	return (double)ru.ru_maxrss / 1024.0;
+}
+
+static int arg_int(int argc, char **argv, int *i, long lo, long hi)
+{
+	long v;
+	if (*i + 1 >= argc || util_parse_long(argv[*i + 1], lo, hi, &v)) {
+		fprintf(stderr, "model_bench: %s needs a number %ld..%ld\n", argv[*i], lo, hi);
+		exit(2);
+	}
+	(*i)++;
+	return (int)v;
+}
+
+int main(int argc, char **argv)
+{
+	const char *preset = "small", *corpus = NULL;
+	int B = 16, T = 128, V = 512, threads = 2, steps = 5, windows = 5, warmup = 3;
+	int do_rss = 1, rss_batch = 16;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--preset") && i + 1 < argc)
+			preset = argv[++i];
+		else if (!strcmp(argv[i], "--batch"))
+			B = arg_int(argc, argv, &i, 1, 4096);
+		else if (!strcmp(argv[i], "--ctx"))
+			T = arg_int(argc, argv, &i, 1, MODEL_MAX_CTX);
+		else if (!strcmp(argv[i], "--vocab"))
+			V = arg_int(argc, argv, &i, 1, MODEL_MAX_VOCAB);
+		else if (!strcmp(argv[i], "--threads"))
+			threads = arg_int(argc, argv, &i, 1, 256);
+		else if (!strcmp(argv[i], "--steps"))
+			steps = arg_int(argc, argv, &i, 1, 100000);
+		else if (!strcmp(argv[i], "--windows"))
+			windows = arg_int(argc, argv, &i, 1, 15);
+		else if (!strcmp(argv[i], "--warmup"))
+			warmup = arg_int(argc, argv, &i, 0, 100000);
+		else if (!strcmp(argv[i], "--rss-batch"))
+			rss_batch = arg_int(argc, argv, &i, 1, 4096);
+		else if (!strcmp(argv[i], "--no-rss"))
+			do_rss = 0;
+		else if (!strcmp(argv[i], "--corpus") && i + 1 < argc)
+			corpus = argv[++i];
+		else {
+			fprintf(stderr, "usage: model_bench [--preset P] [--batch B] [--ctx T] "
+					"[--vocab V] [--threads N] [--steps S] [--windows W] "
+					"[--warmup S] [--rss-batch B] [--no-rss] [--corpus FILE]\n");
+			return 2;
+		}
+	}
+	char err[MENTOR_ERR_LEN];
+	double rss = do_rss ? base_rss(rss_batch, 2048, threads) : -1;
+
+	model_set_threads(threads);
+	printf("openblas: %s, parallel mode %d (2 = OpenMP), threads %d\n", openblas_get_config(),
+	       openblas_get_parallel(), threads);
+	double peak = sgemm_peak(1536, 5);
+	printf("sgemm peak (1536^3, median of 5): %.1f GFLOP/s\n", peak);
+
+	struct model_config cfg;
+	if (model_config_preset(preset, V, &cfg, err))
+		die("preset", err);
+	cfg.max_seq_len = T > cfg.max_seq_len ? T : cfg.max_seq_len;
+	struct model *m;
+	if (model_new(&cfg, 1, &m, err))
+		die("model", err);
+	size_t L = (size_t)cfg.n_layer, C = (size_t)cfg.n_embd;
+	/* FLOPs per trained token: 6 per weight that takes part in a matmul
+	 * (12*L*C^2 in the blocks, V*C in the tied head: 2 forward, 4 backward),
+	 * plus causal attention, 6*L*C*(T+1) (QK^T and AV, 2*C*(T+1)/2 each on
+	 * average forward, twice that backward). */
+	double nmat = 12.0 * L * C * C + (double)V * C;
+	double flops_tok = 6.0 * nmat + 6.0 * L * C * (T + 1.0);
+	printf("model: preset %s, L=%zu C=%zu NH=%d T=%d V=%d, %zu parameters; batch %d x %d\n",
+	       preset, L, C, cfg.n_head, T, V, model_num_params(m), B, T);
+	printf("FLOPs per token: %.2f M (6 x %.2f M matmul weights + attention)\n", flops_tok / 1e6,
+	       nmat / 1e6);
+
+	int32_t *in = malloc(sizeof(int32_t) * (size_t)B * T);
+	int32_t *tg = malloc(sizeof(int32_t) * (size_t)B * T);
+	if (!in || !tg)
+		die("batch", "out of memory");
+	struct rng r;
+	rng_seed(&r, 7);
+	fill_batch(&r, in, tg, B * T, V);
+	for (int s = 0; s < warmup; s++)
+		train_step(m, in, tg, B, T);
+	double tps[15];
+	for (int w = 0; w < windows; w++) {
+		double t0 = util_mono();
+		for (int s = 0; s < steps; s++)
+			train_step(m, in, tg, B, T);
+		tps[w] = (double)B * T * steps / (util_mono() - t0);
+	}
+	double tmin = tps[0], tmax = tps[0];
+	for (int w = 1; w < windows; w++) {
+		tmin = tps[w] < tmin ? tps[w] : tmin;
+		tmax = tps[w] > tmax ? tps[w] : tmax;
+	}
+	double train_tps = median(tps, windows);
+	double achieved = train_tps * flops_tok / 1e9;
+	printf("training: %.0f tokens/s (median of %d windows x %d steps; min %.0f, max %.0f)\n",
+	       train_tps, windows, steps, tmin, tmax);
+	printf("achieved: %.1f GFLOP/s, MFU %.1f%% of the sgemm peak\n", achieved,
+	       100.0 * achieved / peak);
+
+	/* decoding: a 16-token prompt, then greedy up to the context */
+	int32_t prompt[16], *out = malloc(sizeof(int32_t) * (size_t)cfg.max_seq_len + 4);
+	if (!out)
+		die("decode", "out of memory");
+	for (int i = 0; i < 16; i++)
+		prompt[i] = in[i];
+	size_t max_new = (size_t)cfg.max_seq_len - 16;
+	double dps[15];
+	for (int w = 0; w < windows; w++) {
+		size_t n;
+		double t0 = util_mono();
+		if (model_generate(m, prompt, 16, -1, max_new, out, &n, NULL, err))
+			die("generate", err);
+		dps[w] = (double)(n + 16) / (util_mono() - t0);
+	}
+	printf("decoding (KV cache, batch 1): %.0f tokens/s (median of %d runs of %zu tokens)\n",
+	       median(dps, windows), windows, max_new + 16);
+	if (rss >= 0)
+		printf("peak RSS training base preset (batch %d x 256, vocab 2048): %.0f MiB\n",
+		       rss_batch, rss);
+	printf("RESULT train_tokens_per_s=%.0f mfu_pct=%.1f sgemm_gflops=%.1f decode_tokens_per_s=%.0f\n",
+	       train_tps, 100.0 * achieved / peak, peak, median(dps, windows));
+
+	if (corpus) {
+		size_t len;
+		char *text = util_read_file(corpus, (size_t)1 << 30, &len, err);
+		if (!text)
+			die("corpus", err);
+		if (len > 2000000)
+			len = 2000000;
+		const char *texts[1] = {text};
+		size_t lens[1] = {len};
+		struct tokenizer *tok;
+		double t0 = util_mono();
+		if (tokenizer_train(texts, lens, 1, 2048, &tok, err))
+			die("tokenizer", err);
+		double t1 = util_mono();
+		struct tokenizer_ids ids;
+		tokenizer_ids_init(&ids);
+		if (tokenizer_encode(tok, text, len, &ids, err))
+			die("encode", err);
+		double t2 = util_mono();
+		printf("tokenizer: trained on %.1f MB to vocab %d in %.2f s; encodes %.1f MB/s "
+		       "(%.2f bytes/token)\n", len / 1e6, tokenizer_vocab_size(tok), t1 - t0,
+		       len / 1e6 / (t2 - t1), (double)len / (double)ids.n);
+		tokenizer_ids_release(&ids);
+		tokenizer_free(tok);
+		free(text);
+	}
+	free(out);
+	free(in);
+	free(tg);
+	model_free(m);
+	return 0;
+}

@@ -1,0 +1,109 @@
+#!/usr/bin/python3
+"""torch_gpt: the same GPT-2 as src/model.c (learned positions, pre-LayerNorm,
+tanh-GELU 4x MLP, causal attention with one QKV matrix, biases, final
+LayerNorm, head tied to the token embedding) trained with the same batch,
+AdamW and gradient clipping on the CPU, for a tokens/s comparison with
+model_bench. Prints one RESULT line. Needs Debian's python3-torch."""
+import argparse
+import math
+import statistics
+import time
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+PRESETS = {"tiny": (2, 128, 4, 128), "small": (4, 256, 4, 128), "base": (6, 384, 6, 256)}
+
+
+class Block(nn.Module):
+    def __init__(self, C, NH):
+        super().__init__()
+        self.nh = NH
+        self.ln1 = nn.LayerNorm(C)
+        self.qkv = nn.Linear(C, 3 * C)
+        self.proj = nn.Linear(C, C)
+        self.ln2 = nn.LayerNorm(C)
+        self.fc = nn.Linear(C, 4 * C)
+        self.fcproj = nn.Linear(4 * C, C)
+
+    def forward(self, x, mask):
+        B, T, C = x.shape
+        q, k, v = self.qkv(self.ln1(x)).split(C, dim=2)
+        q = q.view(B, T, self.nh, C // self.nh).transpose(1, 2)
+        k = k.view(B, T, self.nh, C // self.nh).transpose(1, 2)
+        v = v.view(B, T, self.nh, C // self.nh).transpose(1, 2)
+        att = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(k.size(-1)))
+        att = att.masked_fill(mask[:, :, :T, :T] == 0, float("-inf"))
+        y = F.softmax(att, dim=-1) @ v
+        x = x + self.proj(y.transpose(1, 2).contiguous().view(B, T, C))
+        return x + self.fcproj(F.gelu(self.fc(self.ln2(x)), approximate="tanh"))
+
+
+class GPT(nn.Module):
+    def __init__(self, V, maxT, L, C, NH):
+        super().__init__()
+        self.wte = nn.Embedding(V, C)
+        self.wpe = nn.Embedding(maxT, C)
+        self.blocks = nn.ModuleList([Block(C, NH) for _ in range(L)])
+        self.lnf = nn.LayerNorm(C)
+        self.register_buffer("mask", torch.tril(torch.ones(maxT, maxT)).view(1, 1, maxT, maxT))
+
+    def forward(self, idx, targets):
+        B, T = idx.shape
+        x = self.wte(idx) + self.wpe(torch.arange(T))
+        for b in self.blocks:
+            x = b(x, self.mask)
+        logits = self.lnf(x) @ self.wte.weight.t()  # tied head
+        return F.cross_entropy(logits.view(-1, logits.size(-1)), targets.view(-1))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--preset", default="small")
+    ap.add_argument("--batch", type=int, default=16)
+    ap.add_argument("--ctx", type=int, default=128)
+    ap.add_argument("--vocab", type=int, default=512)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--steps", type=int, default=5)
+    ap.add_argument("--windows", type=int, default=5)
+    ap.add_argument("--warmup", type=int, default=3)
+    a = ap.parse_args()
+    torch.set_num_threads(a.threads)
+    torch.manual_seed(1)
+    L, C, NH, T0 = PRESETS[a.preset]
+    T = a.ctx
+    model = GPT(a.vocab, max(T, T0), L, C, NH)
+    nparams = sum(p.numel() for p in model.parameters())
+    decay = [p for n, p in model.named_parameters() if p.dim() >= 2]
+    nodecay = [p for n, p in model.named_parameters() if p.dim() < 2]
+    opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.1},
+                             {"params": nodecay, "weight_decay": 0.0}],
+                            lr=1e-4, betas=(0.9, 0.95), eps=1e-8)
+    idx = torch.randint(0, a.vocab, (a.batch, T))
+    tgt = torch.randint(0, a.vocab, (a.batch, T))
+
+    def step():
+        opt.zero_grad(set_to_none=False)
+        loss = model(idx, tgt)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+
+    for _ in range(a.warmup):
+        step()
+    tps = []
+    for _ in range(a.windows):
+        t0 = time.perf_counter()
+        for _ in range(a.steps):
+            step()
+        tps.append(a.batch * T * a.steps / (time.perf_counter() - t0))
+    print(f"torch {torch.__version__}: preset {a.preset}, {nparams} parameters, batch "
+          f"{a.batch} x {T}, threads {a.threads}")
+    print(f"training: {statistics.median(tps):.0f} tokens/s (median of {a.windows} windows x "
+          f"{a.steps} steps; min {min(tps):.0f}, max {max(tps):.0f})")
+    print(f"RESULT torch_tokens_per_s={statistics.median(tps):.0f}")
+
+
+if __name__ == "__main__":
+    main()

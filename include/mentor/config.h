@@ -1,0 +1,108 @@
+/* config: the user's configuration file, $XDG_CONFIG_HOME/mentor/config
+ * (else ~/.config/mentor/config): providers, model aliases, prices and the
+ * teacher's defaults, in a small INI-like format (see the README). Without a
+ * file the built-in providers (offline, openai, anthropic) and defaults apply
+ * and the offline teacher is the default, so everything works offline. */
+#ifndef MENTOR_CONFIG_H
+#define MENTOR_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mentor/util.h"
+
+/* Limits on what a file may hold; beyond them the file is refused. */
+#define CONFIG_MAX_FILE ((size_t)1 << 20)
+#define CONFIG_MAX_LINE 4096
+#define CONFIG_MAX_NAME 64
+#define CONFIG_MAX_PROVIDERS 64
+#define CONFIG_MAX_ALIASES 256
+
+/* Provider types. */
+#define CONFIG_TYPE_OPENAI "openai"
+#define CONFIG_TYPE_ANTHROPIC "anthropic"
+#define CONFIG_TYPE_OFFLINE "offline"
+
+#define CONFIG_DEFAULT_CONCURRENCY 8
+#define CONFIG_DEFAULT_TIMEOUT_S 120.0
+#define CONFIG_DEFAULT_MAX_TOKENS 512
+#define CONFIG_DEFAULT_ERROR_RATE 0.2
+#define CONFIG_ANTHROPIC_VERSION "2023-06-01"
+
+struct config_provider {
+	char *name;
+	char *type;        /* openai | anthropic | offline */
+	char *base_url;    /* without a trailing slash */
+	char *api_key_env; /* environment variable holding the key */
+	char *api_key;     /* key written in the file (discouraged), or NULL */
+	char *model;       /* default model */
+	char *anthropic_version;
+	double price_in;   /* price per million input tokens (USD), 0 = unknown */
+	double price_out;  /* per million output tokens */
+};
+
+struct config_alias {
+	char *name;
+	char *provider;
+	char *model;
+};
+
+struct config {
+	struct config_provider *providers;
+	size_t n_providers;
+	struct config_alias *aliases;
+	size_t n_aliases;
+	char *path;              /* the file read, or NULL */
+	/* [defaults] */
+	char *provider;          /* default provider (or alias) name */
+	char *prompts_dir;       /* NULL = $XDG_CONFIG_HOME/mentor/prompts */
+	int concurrency;         /* parallel requests, default 8 */
+	int rpm;                 /* requests per minute, 0 = no limit */
+	double timeout_s;        /* per request attempt */
+	double connect_timeout_s;
+	int retries;
+	int max_tokens;
+	double temperature;
+	double error_rate;       /* offline teacher's COTE error rate */
+	int k;                   /* demonstrations per prompt */
+	uint64_t seed;           /* demonstration and offline seed */
+	int stream;              /* 1: stream responses (SSE) */
+};
+
+/* Built-in providers and defaults (no file). Environment: OPENAI_BASE_URL,
+ * OPENAI_MODEL, ANTHROPIC_BASE_URL, ANTHROPIC_MODEL refine the built-ins. */
+void config_init(struct config *cfg);
+void config_release(struct config *cfg);
+
+/* The default file path (heap, caller frees) or NULL when neither
+ * XDG_CONFIG_HOME nor HOME is set. */
+char *config_default_path(void);
+
+/* config_init, then read path (NULL = config_default_path(); a missing
+ * default file is fine, a missing explicit file is an error). warn (may be
+ * NULL, MENTOR_ERR_LEN bytes) receives a warning, or "" when none: the file
+ * holds an API key and is readable by group or others. On error cfg is
+ * still initialised (release it). */
+int config_load(struct config *cfg, const char *path, char *warn, char *err);
+/* Parse text (len bytes) into cfg, which config_init prepared; `origin`
+ * names it in messages ("FILE:LINE: ..."). Values (keys!) never appear in
+ * messages. *has_key (may be NULL) says whether the text held an api_key. */
+int config_parse(struct config *cfg, const char *text, size_t len, const char *origin,
+		 int *has_key, char *err);
+
+/* Provider by name (borrowed) or NULL. */
+const struct config_provider *config_provider_get(const struct config *cfg, const char *name);
+const struct config_alias *config_alias_get(const struct config *cfg, const char *name);
+
+/* Resolve what the user asked for: name is a provider or alias (NULL = the
+ * default), model overrides (an alias name is accepted there too). Sets
+ * *prov (borrowed) and *model (borrowed: the provider's default, the
+ * alias's or the argument). Returns 0 or MENTOR_EUSAGE with err. */
+int config_resolve(const struct config *cfg, const char *name, const char *model,
+		   const struct config_provider **prov, const char **model_out, char *err);
+
+/* The provider's API key: from its api_key_env variable, else from the
+ * file; NULL if none. Borrowed (environment or cfg). */
+const char *config_api_key(const struct config_provider *p);
+
+#endif

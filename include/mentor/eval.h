@@ -1,0 +1,76 @@
+/* eval: what a trained student answers. Greedy decoding of the answer task
+ * (the direct answer, the paper's protocol) and of the explanation task, the
+ * answer read back from a generated explanation (MT-CoT: after it; MT-Ra: at
+ * its start), per-item predictions and accuracy per run, split and inference
+ * mode. */
+#ifndef MENTOR_EVAL_H
+#define MENTOR_EVAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mentor/util.h"
+
+struct store;
+struct model;
+struct tokenizer;
+
+/* Longest direct answer generated, in tokens. */
+#define EVAL_MAX_ANSWER_TOKENS 24
+
+/* Read the answer of an explanation-task output: MT-CoT takes what follows
+ * the last "answer is", MT-Ra what precedes " because"; the candidate is
+ * normalised for answer_type (STORE_ANS_*). Heap string (caller frees) or
+ * NULL when nothing can be read. Other variants give NULL. */
+char *eval_parse_expl_answer(int variant, const char *text, const char *answer_type);
+/* Normalise a generated direct answer for answer_type: the type's own
+ * normalisation, else its first number (number type) or first word; NULL
+ * when empty. Heap string, caller frees. */
+char *eval_normalise(const char *answer_type, const char *text);
+
+/* A model ready to answer: tokenizer, weights and the run's variant. */
+struct eval_model;
+/* Load from a checkpoint file (optimizer state skipped). *out: caller frees
+ * with eval_model_free(). */
+int eval_model_load(const char *ckpt_path, struct eval_model **out, char *err);
+/* Wrap a model and tokenizer that stay owned by the caller (borrowed until
+ * eval_model_free, which then frees only the wrapper). */
+struct eval_model *eval_model_wrap(struct model *m, const struct tokenizer *t, int variant,
+				   int max_new);
+void eval_model_free(struct eval_model *em);
+int eval_model_variant(const struct eval_model *em);
+
+/* What the model says about one question. */
+struct eval_answer {
+	char *raw;         /* the answer task's text as generated */
+	char *answer;      /* normalised, or NULL when unreadable */
+	char *expl;        /* explanation task's text (NULL for baseline) */
+	char *expl_answer; /* answer read from it (MT-CoT, MT-Ra), or NULL */
+};
+void eval_answer_release(struct eval_answer *a);
+/* prompt: the question text as train_question_text builds it. */
+int eval_answer_question(struct eval_model *em, const char *prompt, const char *answer_type,
+			 struct eval_answer *out, char *err);
+
+struct eval_result {
+	char split[8];
+	int64_t n;            /* items evaluated */
+	int64_t n_correct;    /* direct answers right */
+	int has_expl_answer;  /* 1 for MT-CoT and MT-Ra */
+	int64_t n_expl_correct;
+	double acc, expl_acc; /* in [0,1]; expl_acc NAN when not applicable */
+};
+
+/* Called after each item; return non-zero to stop (then MENTOR_ECANCEL). */
+typedef int (*eval_progress_fn)(void *u, int64_t done, int64_t todo);
+
+/* Evaluate every item of split of the run's dataset with em: stores one
+ * prediction per item (store_pred_put) and the accuracies as metrics
+ * "acc_<split>" and "acc_expl_<split>" at the run's step. */
+int eval_items(struct store *st, int64_t run_id, struct eval_model *em, const char *split,
+	       eval_progress_fn progress, void *u, struct eval_result *res, char *err);
+/* The same from the run's checkpoint. */
+int eval_run(struct store *st, int64_t run_id, const char *split, eval_progress_fn progress,
+	     void *u, struct eval_result *res, char *err);
+
+#endif

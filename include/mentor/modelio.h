@@ -1,0 +1,80 @@
+/* modelio: trained students out of mentor and back in. Writes GGUF v3 files
+ * (llama.cpp's "gpt2" architecture, F32 tensors, byte-level BPE vocabulary)
+ * and Hugging Face GPT-2 folders (config.json, model.safetensors,
+ * tokenizer.json, tokenizer_config.json); reads both back bit for bit, and
+ * reads foreign GPT-2 checkpoints in either layout as a starting point. */
+#ifndef MENTOR_MODELIO_H
+#define MENTOR_MODELIO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mentor/model.h"
+#include "mentor/util.h"
+
+struct store;
+struct tokenizer;
+
+enum { MODELIO_GGUF = 0, MODELIO_HF = 1 };
+
+/* Limits when reading files from outside (anything larger is refused). */
+#define MODELIO_MAX_GGUF_KV 65536        /* metadata entries */
+#define MODELIO_MAX_GGUF_TENSORS 65536
+#define MODELIO_MAX_GGUF_ARRAY (1u << 24) /* elements of one array value */
+#define MODELIO_MAX_GGUF_STRING (1u << 20) /* bytes of one string */
+#define MODELIO_MAX_ST_HEADER ((size_t)100 << 20) /* safetensors header JSON */
+#define MODELIO_MAX_JSON ((size_t)64 << 20)       /* config/tokenizer JSON files */
+
+/* Alignment of the GGUF data section and of every tensor in it. */
+#define MODELIO_GGUF_ALIGNMENT 32
+
+/* "gguf" | "safetensors" (also "hf"). Returns 0, or -1 when unknown. */
+int modelio_format_parse(const char *s, int *format);
+
+/* A model in memory, the same for every format. */
+struct modelio_model {
+	struct model_config mcfg;
+	struct tokenizer *tok;  /* owned */
+	float *params;          /* owned; n_params floats in model_tensor_info order */
+	size_t n_params;
+	char *train_json;       /* owned; the run's train_config JSON, or NULL */
+	int foreign;            /* 1: not written by mentor (vocabulary was remapped) */
+	int new_rows;           /* foreign: embedding rows created for mentor's specials */
+};
+void modelio_model_init(struct modelio_model *mm);
+void modelio_model_release(struct modelio_model *mm);
+
+/* Offset and size (floats) of tensor i (MODEL_WTE..MODEL_LNFB) for cfg: the
+ * layout of model_params(), computed without building a model. */
+void modelio_tensor_layout(const struct model_config *cfg, int i, size_t *offset, size_t *size);
+
+/* Read a mentor checkpoint (train_ckpt_load, without optimizer moments). */
+int modelio_from_ckpt(const char *ckpt_path, struct modelio_model *out, char *err);
+
+/* Write a GGUF v3 file at path (atomically: PATH.tmp + rename). */
+int modelio_write_gguf(const struct modelio_model *mm, const char *path, char *err);
+/* Write a Hugging Face GPT-2 folder at dir (created if missing; the four
+ * files are replaced one by one). */
+int modelio_write_hf(const struct modelio_model *mm, const char *dir, char *err);
+
+/* Read a GGUF file, or a Hugging Face folder (or its model.safetensors file;
+ * tensor names with or without the "transformer." prefix). The format is
+ * told by the file's magic. Truncated, corrupt or hostile files fail with
+ * MENTOR_ERR and a message naming the file and what is wrong. */
+int modelio_read(const char *path, struct modelio_model *out, char *err);
+int modelio_read_gguf(const char *path, struct modelio_model *out, char *err);
+int modelio_read_hf(const char *path, struct modelio_model *out, char *err);
+
+/* Register mm as a finished run of the workspace: dataset (NULL = a dataset
+ * named "imported", created empty when missing), name (NULL = "imported-ID"),
+ * its checkpoint written at <db>.runs/<id>/ckpt.bin so that predict, eval and
+ * serve work on it. config_json gets "imported_from": source. *run_id set. */
+int modelio_register(struct store *st, const char *db_path, const struct modelio_model *mm,
+		     const char *dataset, const char *name, const char *source,
+		     int64_t *run_id, char *err);
+
+/* GPT-2's byte-to-unicode table: the UTF-8 text (1-2 bytes + NUL) of byte b
+ * as it appears in GPT-2 vocabularies. */
+void modelio_byte_char(unsigned b, char out[3]);
+
+#endif

@@ -1,0 +1,161 @@
+/* teacher: asks a large model (or the scripted offline teacher) for
+ * explanations in the three modes of the method: COTE (chain of thought,
+ * kept with its correctness), RP (rationalize the given gold answer, leak
+ * check) and CROP (COTE, then RP where COTE is wrong or unparsable). Every
+ * call is logged in the workspace and doubles as a cache; explanations are
+ * written per item as they complete, so an interrupted job resumes without
+ * paying twice.
+ *
+ * Threads. A job runs on its own worker thread with its own workspace
+ * connection (store_open on opts.db_path); network transfers run on the
+ * transport's thread (http.h). Callbacks therefore never run on the caller's
+ * thread:
+ *   - on_text runs on the transport thread while a response streams in (or on
+ *     the job thread for cache hits and the offline teacher);
+ *   - on_result and on_done run on the job thread.
+ * Callbacks must return quickly, must not block on the caller's thread and
+ * must not call teacher_wait() or teacher_free(); teacher_cancel() and
+ * teacher_get_progress() are safe from anywhere. Every pointer handed to a
+ * callback is borrowed for the duration of the call: copy what you keep. A
+ * user interface forwards them to its own event queue. */
+#ifndef MENTOR_TEACHER_H
+#define MENTOR_TEACHER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mentor/config.h"
+#include "mentor/store.h"
+#include "mentor/util.h"
+
+/* Modes, as a mask for teacher_start. */
+#define TEACHER_COT 1u
+#define TEACHER_RP 2u
+#define TEACHER_CROP 4u
+#define TEACHER_ALL (TEACHER_COT | TEACHER_RP | TEACHER_CROP)
+
+/* Longest explanation text accepted from a provider. */
+#define TEACHER_MAX_TEXT ((size_t)256 << 10)
+
+/* Mode mask of "cot", "rp", "crop" or "all"; 0 for anything else. */
+unsigned teacher_mode_mask(const char *name);
+
+struct teacher_opts {
+	const char *db_path;       /* workspace; the job opens its own connection */
+	const struct config *cfg;  /* borrowed; must outlive the job */
+	const char *provider;      /* provider or alias; NULL = the config's default */
+	const char *model;         /* NULL = the provider's (or alias's) model */
+	unsigned modes;            /* TEACHER_* mask */
+	int concurrency;           /* 0 = config (default 8) */
+	int rpm;                   /* < 0 = config */
+	double timeout_s;          /* 0 = config */
+	int retries;               /* < 0 = config */
+	int k;                     /* demonstrations, < 0 = config (default 4) */
+	int64_t seed;              /* < 0 = config */
+	double error_rate;         /* offline teacher, < 0 = config */
+	int stream;                /* 1 stream (SSE), 0 plain JSON, < 0 = config */
+	int force;                 /* 1: ignore existing explanations and the cache */
+	const char *prompts_dir;   /* NULL = config's, else the default dir */
+};
+/* Everything "from the config" (the negative/zero values above). */
+void teacher_opts_init(struct teacher_opts *o);
+
+/* Counters of a job; a snapshot is copied out under a lock. */
+struct teacher_progress {
+	int64_t total;      /* item x mode tasks */
+	int64_t done;       /* finished tasks: ok, error or skipped */
+	int64_t errors;     /* failed or declined tasks */
+	int64_t skipped;    /* already explained (not forced) */
+	int64_t cached;     /* calls answered from the log */
+	int64_t calls;      /* calls made (network or offline) */
+	int64_t tokens_in, tokens_out;
+	double cost;        /* of the calls made */
+	double elapsed_s;
+	int finished;       /* the job thread is done */
+	int cancelled;
+};
+
+/* One finished task (item x mode). */
+struct teacher_result {
+	int64_t item_id;
+	const char *mode;          /* cot | rp | crop */
+	const char *path;          /* which prompt produced the text: cot | rp */
+	int64_t expl_id;           /* stored explanation, 0 on error or skip */
+	int64_t attempt_id;        /* crop via rp: the stored COTE attempt, else 0 */
+	int64_t call_id;
+	const char *text;          /* NULL on error */
+	const char *parsed_answer; /* NULL when unparsable */
+	int correct;               /* 1, 0, -1 unknown */
+	int leaked;
+	int cached;                /* answered from the log */
+	int skipped;               /* an explanation existed already */
+	const char *error;         /* NULL when ok; "declined: ..." for the offline teacher */
+};
+
+struct teacher_callbacks {
+	void *user;
+	/* A piece of text as it arrives; path says which prompt is running. */
+	void (*on_text)(void *user, int64_t item_id, const char *mode, const char *path,
+			const char *delta, size_t len);
+	void (*on_result)(void *user, const struct teacher_result *r);
+	/* Once, when the job has finished (also after a cancel). */
+	void (*on_done)(void *user, const struct teacher_progress *p);
+};
+
+struct teacher_job;
+
+/* Start a job over items (copied) in all modes of o->modes: for each item,
+ * COTE and RP first, CROP after them (so it reuses their calls). Returns a
+ * handle (free with teacher_free) or NULL with err (unknown provider, no
+ * API key for a remote default endpoint, bad options). cb may be NULL. */
+struct teacher_job *teacher_start(const struct teacher_opts *o, const int64_t *item_ids,
+				  size_t n, const struct teacher_callbacks *cb, char *err);
+/* Ask the job to stop: queued tasks are dropped, transfers aborted; what
+ * finished stays stored. Returns at once. */
+void teacher_cancel(struct teacher_job *j);
+void teacher_get_progress(struct teacher_job *j, struct teacher_progress *p);
+/* Wait for the end (timeout_ms < 0: no limit). MENTOR_OK when finished,
+ * MENTOR_ERR on timeout. Not from a callback. */
+int teacher_wait(struct teacher_job *j, long timeout_ms);
+/* Cancel if running, wait, free. NULL is fine. Not from a callback. */
+void teacher_free(struct teacher_job *j);
+/* Provider name and model the job uses (borrowed, valid until teacher_free). */
+const char *teacher_job_provider(const struct teacher_job *j);
+const char *teacher_job_model(const struct teacher_job *j);
+
+/* Items of a dataset in id order, optionally one split, at most limit (0 =
+ * all). *ids is a heap array (caller frees). */
+int teacher_select_items(struct store *st, int64_t dataset_id, const char *split, size_t limit,
+			 int64_t **ids, size_t *n, char *err);
+/* The same for any item filter (the Items screen's current list). */
+int teacher_select_filter(struct store *st, const struct store_item_filter *f, size_t limit,
+			  int64_t **ids, size_t *n, char *err);
+
+/* Render the prompt a mode would send for an item (the same demonstrations
+ * and templates as a job with these options). pmode is PROMPT_COT or
+ * PROMPT_RP. Appends to out. */
+int teacher_build_prompt(struct store *st, const struct teacher_opts *o, int64_t item_id,
+			 int pmode, struct buf *out, char *err);
+
+/* ---------------------------------------------------------------------------
+ * Pieces exposed for tests. */
+
+/* The offline teacher: write an explanation of item for PROMPT_COT or
+ * PROMPT_RP from its solution trace (trace_json: steps, answer, distractor,
+ * wrong_steps) or, failing that, its gold rationale. COTE goes wrong with
+ * probability error_rate, deterministically per seed and item, using
+ * wrong_steps and the distractor; RP always explains the gold answer.
+ * Returns 0 with the text appended to out, or MENTOR_ENOTFOUND ("declined")
+ * with the reason in err when the item has neither trace nor rationale. */
+int teacher_offline_explain(const struct store_item *it, int pmode, double error_rate,
+			    uint64_t seed, struct buf *out, char *err);
+
+/* Read a provider's response body (plain JSON, or raw SSE text when it does
+ * not start with '{'): the text is appended to out; usage tokens are stored
+ * (-1 when absent). type is CONFIG_TYPE_OPENAI or CONFIG_TYPE_ANTHROPIC.
+ * Returns 0, or MENTOR_ERR with err for malformed, truncated or error
+ * responses. */
+int teacher_parse_response(const char *type, const char *body, size_t len, struct buf *out,
+			   int64_t *tokens_in, int64_t *tokens_out, char *err);
+
+#endif

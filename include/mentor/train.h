@@ -1,0 +1,280 @@
+/* train: multi-task training of the student. Builds the answer-task and
+ * explanation-task sequences of a variant from the workspace, trains the
+ * tokenizer and the model (AdamW, warmup then cosine, gradient clipping),
+ * writes metrics every step and atomic checkpoints that resume bit for bit,
+ * and runs a training run in the calling thread or in a child process. */
+#ifndef MENTOR_TRAIN_H
+#define MENTOR_TRAIN_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mentor/model.h"
+#include "mentor/util.h"
+
+struct store;
+struct store_item;
+struct tokenizer;
+
+/* ------------------------------------------------------------ variants */
+
+enum train_variant {
+	TRAIN_BASELINE = 0, /* question -> answer */
+	TRAIN_MT_RE,        /* + question -> explanation */
+	TRAIN_MT_RA,        /* + question -> answer because explanation */
+	TRAIN_MT_COT,       /* + question -> explanation So the answer is X. */
+	TRAIN_N_VARIANTS
+};
+/* Where the explanation task's texts come from. */
+enum train_source {
+	TRAIN_SRC_ACCEPTED = 0, /* explanations accepted in review (edited text wins) */
+	TRAIN_SRC_COT,          /* every explanation of mode cot, reviewed or not */
+	TRAIN_SRC_RP,
+	TRAIN_SRC_CROP,
+	TRAIN_SRC_GOLD,         /* the dataset's own rationales */
+	TRAIN_N_SOURCES
+};
+enum train_task { TRAIN_TASK_ANS = 0, TRAIN_TASK_EXP = 1 };
+
+/* Names as the CLI and the run table spell them ("baseline", "mt-cot",
+ * "accepted", "gold"); static strings, "?" when out of range. */
+const char *train_variant_name(int variant);
+const char *train_source_name(int source);
+/* Parse a name; -1 when unknown. */
+int train_variant_parse(const char *s);
+int train_source_parse(const char *s);
+
+/* Words joining answer and explanation in the explanation task's target. */
+#define TRAIN_RA_JOIN " because "
+#define TRAIN_COT_JOIN " So the answer is "
+
+/* ------------------------------------------------------------ configuration */
+
+#define TRAIN_MAX_NAME 160
+
+struct train_config {
+	char dataset[TRAIN_MAX_NAME]; /* dataset name */
+	int variant;                  /* enum train_variant */
+	int source;                   /* enum train_source */
+	double alpha;                 /* weight of the answer task, 0..1 */
+	char preset[16];              /* tiny | small | base, or "custom" */
+	int n_layer, n_embd, n_head, n_ctx; /* the model's shape */
+	int vocab;                    /* requested tokenizer vocabulary (total) */
+	int64_t steps;                /* optimizer steps; 0 = decide from minutes */
+	double minutes;               /* training time budget when steps == 0 */
+	int batch;                    /* sequences per step */
+	double lr;                    /* peak learning rate */
+	double min_lr_frac;           /* cosine floor as a fraction of lr */
+	int64_t warmup;               /* linear warmup steps; -1 = min(100, steps/10) */
+	double weight_decay, beta1, beta2, eps, grad_clip;
+	uint64_t seed;
+	int threads;                  /* OpenMP/BLAS threads (losses depend on it) */
+	int64_t ckpt_every;           /* checkpoint every N steps (and on stop/end) */
+	int64_t val_every;            /* val_loss on the dev split every N steps; 0 = never */
+	int val_items;                /* dev examples per task used for val_loss */
+	int eval_at_end;              /* evaluate on eval_split when training ends */
+	char eval_split[8];
+	int max_new;                  /* longest generated explanation, in tokens */
+};
+
+/* Defaults: baseline, source accepted, alpha 0.5, preset small, vocab 2048,
+ * 1000 steps, batch 16, lr 1e-3 with 10% floor, auto warmup, wd 0.1, betas
+ * 0.9/0.95, eps 1e-8, clip 1.0, seed 1, 2 threads, checkpoint every 200,
+ * val every 100 on 64 items, eval on test at the end. */
+void train_config_defaults(struct train_config *c);
+/* Set the model shape from a preset (tiny, small, base). MENTOR_EUSAGE when
+ * unknown. */
+int train_config_preset(struct train_config *c, const char *preset, char *err);
+/* Check every field; MENTOR_EUSAGE with a message naming the option. */
+int train_config_check(const struct train_config *c, char *err);
+/* JSON object with every field (heap string, caller frees), and back.
+ * from_json starts from the defaults, so missing keys keep them. */
+char *train_config_to_json(const struct train_config *c);
+int train_config_from_json(const char *json, struct train_config *c, char *err);
+
+/* Warmup steps in effect for total steps. */
+int64_t train_warmup_steps(const struct train_config *c, int64_t total);
+/* Learning rate of step (0-based) out of total: linear warmup from lr/warmup
+ * to lr over the warmup steps, then cosine down to lr*min_lr_frac at the
+ * last step. */
+double train_lr_at(const struct train_config *c, int64_t step, int64_t total);
+
+/* ------------------------------------------------------------ texts */
+
+/* The prompt text of an item: its question, and for multiple choice a line
+ * "Answer choices: (A) x (B) y". Appends to out; 0 or MENTOR_ERR (choices
+ * that are not the JSON array of {label,text} they should be). */
+int train_question_text(const char *question, const char *choices_json, struct buf *out,
+			char *err);
+/* The explanation task's target text for a variant (not for baseline):
+ * MT-Re: explanation; MT-Ra: answer TRAIN_RA_JOIN explanation; MT-CoT:
+ * explanation TRAIN_COT_JOIN answer "." (not repeated when the explanation
+ * already ends with "the answer is <answer>"). Appends to out. */
+int train_exp_target(int variant, const char *expl, const char *answer, struct buf *out);
+
+/* One item's texts from the workspace: prompt, gold answer, and the
+ * explanation texts of a source (none, one, or several for 'accepted'). */
+struct train_text {
+	int64_t item_id;
+	char *prompt;
+	char *answer;
+	char *answer_type;
+	char **expl;
+	size_t n_expl;
+};
+struct train_corpus {
+	struct train_text *items;
+	size_t n;
+	size_t n_expl; /* total explanations */
+};
+void train_corpus_init(struct train_corpus *c);
+void train_corpus_release(struct train_corpus *c);
+/* Read the items of one split of a dataset in id order, with their
+ * explanations from source. */
+int train_corpus_load(struct store *st, int64_t dataset_id, const char *split, int source,
+		      struct train_corpus *out, char *err);
+
+/* Train the tokenizer on a corpus: prompts, answers and, for the multi-task
+ * variants, the explanation targets of that variant. */
+int train_tokenizer_fit(const struct train_corpus *c, int variant, int vocab,
+			struct tokenizer **out, char *err);
+
+/* ------------------------------------------------------------ examples */
+
+/* One sequence: PREFIX prompt SEP target EOS. target[i] is 1 where tok[i] is a
+ * target token (after SEP, EOS included): the model is trained to predict
+ * those and nothing else. */
+struct train_example {
+	int32_t *tok;
+	uint8_t *target;
+	size_t n;
+	int task;        /* TRAIN_TASK_ANS | TRAIN_TASK_EXP */
+	int64_t item_id;
+};
+struct train_set {
+	struct train_example *ans, *exp;
+	size_t n_ans, n_exp;
+	size_t n_truncated; /* sequences cut to fit the context */
+	uint64_t hash;      /* of every token and flag, to detect changed data */
+};
+void train_set_init(struct train_set *s);
+void train_set_release(struct train_set *s);
+
+/* Encode one sequence into ex (release with train_example_release). A
+ * sequence longer than n_ctx loses the start of its prompt first, then the
+ * end of its target; *truncated (may be NULL) is set to 1 then. */
+int train_encode(const struct tokenizer *t, int task, const char *prompt, const char *target,
+		 int n_ctx, struct train_example *ex, int *truncated, char *err);
+void train_example_release(struct train_example *ex);
+/* All sequences of a variant: one answer-task sequence per item, and for the
+ * multi-task variants one explanation-task sequence per explanation. */
+int train_set_build(const struct train_corpus *c, int variant, const struct tokenizer *t,
+		    int n_ctx, struct train_set *out, char *err);
+
+/* A batch of (B,T) model inputs, targets (-1 where there is no loss) and
+ * weights, T the longest sequence minus one. Baseline: B answer sequences,
+ * weight 1/N on target positions. Multi-task: ceil(B/2) answer and B/2
+ * explanation sequences, weights alpha/N_ans and (1-alpha)/N_exp, so the
+ * model's weighted mean is alpha*answer + (1-alpha)*explanation loss. The
+ * sequences are drawn with r (uniform with replacement, answers first). */
+struct train_batch {
+	int32_t *inputs, *targets;
+	float *weights;
+	uint8_t *task; /* (B,T) task of each position */
+	int B, T, cap_T;
+	int64_t n_tokens; /* positions holding a real input token */
+};
+void train_batch_init(struct train_batch *b);
+void train_batch_release(struct train_batch *b);
+int train_batch_sample(const struct train_set *s, int variant, double alpha, struct rng *r,
+		       int B, struct train_batch *out, char *err);
+
+/* ------------------------------------------------------------ checkpoints */
+
+#define TRAIN_CKPT_MAGIC "MENTORCK" /* 8 bytes at offset 0 */
+#define TRAIN_CKPT_VERSION 1u
+/* Limits when reading (anything larger is refused as corrupt). */
+#define TRAIN_CKPT_MAX_JSON (1u << 20)
+#define TRAIN_CKPT_MAX_TOKENIZER (64u << 20)
+
+/* Everything a run needs to go on where it stopped. */
+struct train_ckpt {
+	struct train_config cfg;
+	struct model_config mcfg;
+	struct tokenizer *tok; /* owned when loaded; borrowed when saving */
+	float *params, *m, *v; /* n_params floats each; m/v NULL when not loaded */
+	size_t n_params;
+	int64_t step;          /* optimizer steps done */
+	int64_t total_steps;
+	uint64_t rng_state;
+	uint64_t data_hash;    /* train_set hash at the start of the run */
+	double elapsed;        /* seconds of training so far */
+};
+/* Write atomically (PATH.tmp, fsync, rename). Layout, little-endian:
+ * magic[8] version:u32 flags:u32 json_len:u32 json tok_len:u32 tok
+ * model:i32[5] n_params:u64 step:i64 total:i64 rng:u64 data_hash:u64
+ * elapsed:f64 params:f32[n] m:f32[n] v:f32[n] fnv1a64:u64 (of all before). */
+int train_ckpt_save(const char *path, const struct train_ckpt *c, char *err);
+/* Read and verify a checkpoint (exact size, checksum, shapes). with_moments
+ * 0 skips m and v (evaluation). Fills c (release with train_ckpt_release). */
+int train_ckpt_load(const char *path, int with_moments, struct train_ckpt *c, char *err);
+void train_ckpt_release(struct train_ckpt *c);
+
+/* ------------------------------------------------------------ runs */
+
+/* Directory of a run's files, beside the workspace: "<db>.runs/<id>"
+ * (appended to out), and its checkpoint "<db>.runs/<id>/ckpt.bin". */
+int train_run_dir(const char *db_path, int64_t run_id, struct buf *out);
+int train_run_ckpt_path(const char *db_path, int64_t run_id, struct buf *out);
+
+/* Create a queued run for cfg (dataset must exist). *run_id is set. */
+int train_run_create(struct store *st, const struct train_config *cfg, const char *name,
+		     int64_t *run_id, char *err);
+
+/* What one step did, for progress displays. */
+struct train_progress {
+	int64_t run_id;
+	int64_t step, total_steps;
+	double loss, loss_ans, loss_exp; /* loss_exp NAN for baseline */
+	double lr, tok_s, val_loss;      /* val_loss NAN when not measured this step */
+	double elapsed;                  /* seconds of training */
+	int phase;                       /* TRAIN_PHASE_* */
+	int64_t done, todo;              /* eval: items done of todo */
+};
+enum { TRAIN_PHASE_PREPARE = 0, TRAIN_PHASE_STEP, TRAIN_PHASE_EVAL };
+/* Called after each step, after its metrics are visible to other
+ * connections. Return non-zero to stop the run as if stopped by a signal. */
+typedef int (*train_progress_fn)(void *u, const struct train_progress *p);
+
+struct train_opts {
+	volatile sig_atomic_t *stop; /* set asynchronously (signal) to stop; may be NULL */
+	train_progress_fn progress;  /* may be NULL */
+	void *u;
+	int threads;                 /* > 0 overrides the run's thread count */
+	int no_eval;                 /* 1: skip the evaluation at the end */
+};
+
+/* Run (or resume, when the run's checkpoint exists) run_id of the workspace
+ * at db_path in the calling thread, on a connection of its own. Sets status
+ * running/stopped/done/failed, pid, step, checkpoint; metrics every step.
+ * Returns 0 (done), MENTOR_ECANCEL (stopped, resumable) or an error (the run
+ * is marked failed with the message, unless the run could not be claimed). */
+int train_run_exec(const char *db_path, int64_t run_id, const struct train_opts *o, char *err);
+
+/* Start `exe --db DB_PATH train --resume RUN_ID` as a detached child process
+ * (own session, output to <run dir>/log.txt). exe NULL = /proc/self/exe.
+ * *pid gets the child's id. The child claims the run itself. */
+int train_run_spawn(const char *exe, const char *db_path, int64_t run_id, int64_t *pid,
+		    char *err);
+
+/* Ask a run to stop: SIGTERM to its process when running (it writes a
+ * checkpoint and marks itself stopped), or mark a queued run stopped.
+ * MENTOR_EUSAGE when the run is not running or queued. */
+int train_run_stop(struct store *st, int64_t run_id, char *err);
+
+/* Mark runs whose process has vanished (status running, pid gone: killed)
+ * as failed with a hint to resume. *n_marked (may be NULL) counts them. */
+int train_run_reap(struct store *st, int *n_marked, char *err);
+
+#endif

@@ -1,0 +1,406 @@
+/* tui_frame: the pure parts of the workbench frame: key names and key maps
+ * (with the [keys] section of the config file), the global actions, and the
+ * lines of the tab bar, status bar, help overlay and too-small screen. No
+ * ncurses here; tui_app.c paints what these compose. */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "tui_int.h"
+
+const struct tui_action_def tui_global_actions[] = {
+	{TUI_ACT_QUIT, "quit", "q, F10", "quit (the position is kept)"},
+	{TUI_ACT_HELP, "help", "?, F1", "show or hide this help"},
+	{TUI_ACT_SCREEN1, "screen_1", "1", "Items screen"},
+	{TUI_ACT_SCREEN2, "screen_2", "2", "Review screen"},
+	{TUI_ACT_SCREEN3, "screen_3", "3", "Train screen"},
+	{TUI_ACT_SCREEN4, "screen_4", "4", "Inspect screen"},
+	{TUI_ACT_MOUSE, "mouse", "m", "release / capture the mouse (to copy text)"},
+	{TUI_ACT_REDRAW, "redraw", "C-l", "redraw the screen"},
+};
+const size_t tui_n_global_actions = sizeof tui_global_actions / sizeof tui_global_actions[0];
+
+/* ------------------------------------------------------------ key names */
+
+static const struct {
+	const char *name;
+	int key;
+} key_names[] = {
+	{"Up", TUI_KEY_UP}, {"Down", TUI_KEY_DOWN}, {"Left", TUI_KEY_LEFT},
+	{"Right", TUI_KEY_RIGHT}, {"PgUp", TUI_KEY_PGUP}, {"PageUp", TUI_KEY_PGUP},
+	{"PgDn", TUI_KEY_PGDN}, {"PageDown", TUI_KEY_PGDN}, {"Home", TUI_KEY_HOME},
+	{"End", TUI_KEY_END}, {"Insert", TUI_KEY_INSERT}, {"Delete", TUI_KEY_DELETE},
+	{"Del", TUI_KEY_DELETE}, {"Backspace", TUI_KEY_BACKSPACE}, {"BS", TUI_KEY_BACKSPACE},
+	{"Enter", TUI_KEY_ENTER}, {"Return", TUI_KEY_ENTER}, {"Tab", TUI_KEY_TAB},
+	{"BTab", TUI_KEY_BTAB}, {"S-Tab", TUI_KEY_BTAB}, {"Esc", TUI_KEY_ESC},
+	{"Escape", TUI_KEY_ESC}, {"Space", ' '}, {"Comma", ','}, {"Hash", '#'},
+};
+
+int tui_key_parse(const char *name, int *key)
+{
+	if (!name || !*name)
+		return -1;
+	size_t n = strlen(name);
+	if (n > 32)
+		return -1;
+	for (size_t i = 0; i < sizeof key_names / sizeof key_names[0]; i++)
+		if (!strcasecmp(name, key_names[i].name)) {
+			*key = key_names[i].key;
+			return 0;
+		}
+	if ((name[0] == 'F' || name[0] == 'f') && n >= 2 && n <= 3 && isdigit((unsigned char)name[1])) {
+		long f;
+		if (util_parse_long(name + 1, 1, 12, &f))
+			return -1;
+		*key = TUI_KEY_F0 + (int)f;
+		return 0;
+	}
+	if ((name[0] == 'C' || name[0] == 'c') && name[1] == '-' && n == 3) {
+		int c = tolower((unsigned char)name[2]);
+		if (c == 'h') {
+			*key = TUI_KEY_BACKSPACE;
+		} else if (c == 'i') {
+			*key = TUI_KEY_TAB;
+		} else if (c == 'm' || c == 'j') {
+			*key = TUI_KEY_ENTER;
+		} else if (c == '[') {
+			*key = TUI_KEY_ESC;
+		} else if (c >= 'a' && c <= 'z') {
+			*key = c - 'a' + 1;
+		} else {
+			return -1;
+		}
+		return 0;
+	}
+	uint32_t cp;
+	int len = util_utf8_decode((const unsigned char *)name, n, &cp);
+	if ((size_t)len != n || cp == 0xfffd || cp < 0x21 || cp == 0x7f || (cp >= 0x80 && cp < 0xa0))
+		return -1;
+	*key = (int)cp;
+	return 0;
+}
+
+const char *tui_key_name(int key, char *buf, size_t n)
+{
+	if (!n)
+		return buf;
+	buf[0] = '\0';
+	if (key == ' ') {
+		snprintf(buf, n, "Space");
+		return buf;
+	}
+	if (key == ',') {
+		snprintf(buf, n, "Comma");
+		return buf;
+	}
+	for (size_t i = 0; i < sizeof key_names / sizeof key_names[0]; i++)
+		if (key_names[i].key == key) {
+			snprintf(buf, n, "%s", key_names[i].name);
+			return buf;
+		}
+	if (key > TUI_KEY_F0 && key < TUI_KEY_LAST) {
+		snprintf(buf, n, "F%d", key - TUI_KEY_F0);
+	} else if (key >= 1 && key <= 26) {
+		snprintf(buf, n, "C-%c", 'a' + key - 1);
+	} else if (key >= 0x21 && key < 0x110000) {
+		char u[5] = {0};
+		uint32_t cp = (uint32_t)key;
+		if (cp < 0x80) {
+			u[0] = (char)cp;
+		} else if (cp < 0x800) {
+			u[0] = (char)(0xc0 | (cp >> 6));
+			u[1] = (char)(0x80 | (cp & 0x3f));
+		} else if (cp < 0x10000) {
+			u[0] = (char)(0xe0 | (cp >> 12));
+			u[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
+			u[2] = (char)(0x80 | (cp & 0x3f));
+		} else {
+			u[0] = (char)(0xf0 | (cp >> 18));
+			u[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
+			u[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
+			u[3] = (char)(0x80 | (cp & 0x3f));
+		}
+		snprintf(buf, n, "%s", u);
+	} else {
+		snprintf(buf, n, "key-%d", key);
+	}
+	return buf;
+}
+
+/* ------------------------------------------------------------ key maps */
+
+void tui_keymap_init(struct tui_keymap *km) { memset(km, 0, sizeof *km); }
+
+void tui_keymap_release(struct tui_keymap *km)
+{
+	if (!km)
+		return;
+	free(km->b);
+	memset(km, 0, sizeof *km);
+}
+
+static void km_unbind_key(struct tui_keymap *km, int key)
+{
+	size_t j = 0;
+	for (size_t i = 0; i < km->n; i++)
+		if (km->b[i].key != key)
+			km->b[j++] = km->b[i];
+	km->n = j;
+}
+
+static void km_unbind_action(struct tui_keymap *km, int action)
+{
+	size_t j = 0;
+	for (size_t i = 0; i < km->n; i++)
+		if (km->b[i].action != action)
+			km->b[j++] = km->b[i];
+	km->n = j;
+}
+
+static void km_bind(struct tui_keymap *km, int key, int action)
+{
+	km_unbind_key(km, key);
+	if (km->n == km->cap) {
+		size_t cap = km->cap ? km->cap * 2 : 32;
+		struct tui_binding *b = realloc(km->b, cap * sizeof *b);
+		if (!b)
+			util_oom();
+		km->b = b;
+		km->cap = cap;
+	}
+	km->b[km->n].key = key;
+	km->b[km->n].action = action;
+	km->n++;
+}
+
+/* Bind every key of a "k1, k2" list; returns the number of bad names and
+ * the first one in bad. */
+static int bind_list(struct tui_keymap *km, const char *list, int action, char *bad, size_t badn)
+{
+	int nbad = 0;
+	const char *p = list;
+	while (*p) {
+		while (*p == ' ' || *p == '\t' || *p == ',')
+			p++;
+		if (!*p)
+			break;
+		const char *e = p;
+		while (*e && *e != ',' && *e != ' ' && *e != '\t')
+			e++;
+		char name[64];
+		size_t len = (size_t)(e - p);
+		int key;
+		if (len < sizeof name) {
+			memcpy(name, p, len);
+			name[len] = '\0';
+		}
+		if (len >= sizeof name || tui_key_parse(name, &key)) {
+			if (!nbad)
+				snprintf(bad, badn, "%.*s", (int)(len > 40 ? 40 : len), p);
+			nbad++;
+		} else {
+			km_bind(km, key, action);
+		}
+		p = e;
+	}
+	return nbad;
+}
+
+static char *trim(char *s)
+{
+	while (*s == ' ' || *s == '\t')
+		s++;
+	size_t n = strlen(s);
+	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
+		s[--n] = '\0';
+	return s;
+}
+
+int tui_keymap_build(struct tui_keymap *km, const struct tui_action_def *defs, size_t n,
+		     const char *config, size_t config_len, char *err)
+{
+	if (err)
+		err[0] = '\0';
+	km->n = 0;
+	char bad[64];
+	for (size_t i = 0; i < n; i++)
+		bind_list(km, defs[i].keys, defs[i].id, bad, sizeof bad);
+	if (!config)
+		return 0;
+	int nbad = 0, in_keys = 0;
+	size_t pos = 0, lineno = 0;
+	char line[1025];
+	while (pos < config_len) {
+		size_t end = pos;
+		while (end < config_len && config[end] != '\n')
+			end++;
+		size_t len = end - pos;
+		lineno++;
+		char what[160] = "";
+		if (len >= sizeof line || memchr(config + pos, '\0', len)) {
+			if (in_keys)
+				snprintf(what, sizeof what, "line too long or has a NUL byte");
+		} else {
+			memcpy(line, config + pos, len);
+			line[len] = '\0';
+			char *l = trim(line);
+			if (*l == '[') {
+				char *close = strchr(l, ']');
+				if (close)
+					*close = '\0';
+				in_keys = !strcmp(trim(l + 1), "keys");
+			} else if (in_keys && *l && *l != '#' && *l != ';') {
+				char *eq = strchr(l, '=');
+				if (!eq) {
+					snprintf(what, sizeof what, "missing '='");
+				} else {
+					*eq = '\0';
+					char *name = trim(l), *val = trim(eq + 1);
+					for (size_t i = 0; i < n; i++) {
+						if (strcmp(defs[i].name, name))
+							continue;
+						km_unbind_action(km, defs[i].id);
+						char b[64];
+						if (bind_list(km, val, defs[i].id, b, sizeof b))
+							snprintf(what, sizeof what, "unknown key '%s'", b);
+					}
+				}
+			}
+		}
+		if (what[0]) {
+			if (!nbad)
+				util_err(err, "config [keys] line %zu: %s", lineno, what);
+			nbad++;
+		}
+		pos = end + 1;
+	}
+	return nbad;
+}
+
+int tui_keymap_lookup(const struct tui_keymap *km, int key)
+{
+	for (size_t i = 0; i < km->n; i++)
+		if (km->b[i].key == key)
+			return km->b[i].action;
+	return TUI_ACT_NONE;
+}
+
+const char *tui_keymap_keys(const struct tui_keymap *km, int action, char *buf, size_t n)
+{
+	size_t used = 0;
+	if (n)
+		buf[0] = '\0';
+	for (size_t i = 0; i < km->n; i++) {
+		if (km->b[i].action != action)
+			continue;
+		char name[32];
+		tui_key_name(km->b[i].key, name, sizeof name);
+		int w = snprintf(buf + used, n - used, "%s%s", used ? ", " : "", name);
+		if (w < 0 || (size_t)w >= n - used)
+			break;
+		used += (size_t)w;
+	}
+	return buf;
+}
+
+/* ------------------------------------------------------------ frame lines */
+
+void tui_frame_tabs(struct tui_line *l, const struct tui_screen_ops *const *screens, size_t n,
+		    int active, int width, const char *right, int utf8)
+{
+	for (size_t i = 0; i < n && l->width < width; i++) {
+		char label[64];
+		snprintf(label, sizeof label, " %d %s ", screens[i]->number, screens[i]->title);
+		int role = screens[i]->number == active ? TUI_ROLE_TAB_ACTIVE : TUI_ROLE_TAB;
+		tui_line_text(l, role, label, strlen(label), width - l->width, 0, utf8);
+		if (l->width < width)
+			tui_line_put(l, TUI_ROLE_TAB, " ");
+	}
+	int rw = right ? tui_text_width(right, strlen(right), utf8) : 0;
+	if (right && l->width + rw + 1 <= width) {
+		tui_line_pad(l, TUI_ROLE_TAB, width - rw - 1);
+		tui_line_text(l, TUI_ROLE_TAB, right, strlen(right), rw, 0, utf8);
+	}
+	tui_line_pad(l, TUI_ROLE_TAB, width);
+}
+
+void tui_frame_status(struct tui_line *l, const struct tui_line *hints, const char *counts,
+		      const char *error, int width, int utf8)
+{
+	int cw = counts && *counts ? tui_text_width(counts, strlen(counts), utf8) + 1 : 0;
+	if (cw > width / 2)
+		cw = width / 2;
+	int left = width - cw;
+	tui_line_put(l, TUI_ROLE_STATUS, " ");
+	if (error && *error) {
+		tui_line_text(l, TUI_ROLE_ERROR, error, strlen(error), left - 1, 1, utf8);
+	} else if (hints) {
+		for (size_t i = 0; i < hints->n && l->width < left; i++)
+			tui_line_text(l, hints->spans[i].role, hints->spans[i].text,
+				      strlen(hints->spans[i].text), left - l->width, 0, utf8);
+	}
+	tui_line_pad(l, TUI_ROLE_STATUS, left);
+	if (cw)
+		tui_line_text(l, TUI_ROLE_STATUS, counts, strlen(counts), cw - 1, 1, utf8);
+	tui_line_pad(l, TUI_ROLE_STATUS, width);
+}
+
+void tui_frame_too_small(struct tui_canvas *cv)
+{
+	tui_canvas_fill(cv, (struct tui_rect){0, 0, cv->w, cv->h}, TUI_ROLE_NORMAL);
+	char msg[96];
+	snprintf(msg, sizeof msg, "terminal too small: have %dx%d, need %dx%d", cv->w, cv->h,
+		 TUI_MIN_W, TUI_MIN_H);
+	const char *hint = "enlarge the window, or press q to quit";
+	int y = cv->h / 2 - 1;
+	if (y < 0)
+		y = 0;
+	int mw = (int)strlen(msg), hw = (int)strlen(hint);
+	int x = (cv->w - mw) / 2;
+	tui_canvas_put(cv, x < 0 ? 0 : x, y, cv->w, TUI_ROLE_ERROR, msg);
+	x = (cv->w - hw) / 2;
+	if (y + 1 < cv->h)
+		tui_canvas_put(cv, x < 0 ? 0 : x, y + 1, cv->w, TUI_ROLE_DIM, hint);
+}
+
+static void help_section(struct tui_lines *ls, const char *title,
+			 const struct tui_action_def *defs, size_t n,
+			 const struct tui_keymap *km, int width)
+{
+	struct tui_line *l = tui_lines_add(ls);
+	tui_line_put(l, TUI_ROLE_TITLE, title);
+	int utf8 = tui_locale_utf8();
+	for (size_t i = 0; i < n; i++) {
+		char keys[128];
+		tui_keymap_keys(km, defs[i].id, keys, sizeof keys);
+		l = tui_lines_add(ls);
+		tui_line_put(l, TUI_ROLE_NORMAL, "  ");
+		tui_line_text(l, TUI_ROLE_KEY, keys[0] ? keys : "(unbound)",
+			      strlen(keys[0] ? keys : "(unbound)"), 18, 1, utf8);
+		tui_line_pad(l, TUI_ROLE_NORMAL, 21);
+		tui_line_text(l, TUI_ROLE_DIM, defs[i].name, strlen(defs[i].name), 16, 1, utf8);
+		tui_line_pad(l, TUI_ROLE_NORMAL, 38);
+		tui_line_text(l, TUI_ROLE_NORMAL, defs[i].help, strlen(defs[i].help),
+			      width - l->width, 1, utf8);
+	}
+}
+
+void tui_help_lines(struct tui_lines *ls, const char *title, const struct tui_action_def *sdefs,
+		    size_t sn, const struct tui_keymap *skm, const struct tui_action_def *gdefs,
+		    size_t gn, const struct tui_keymap *gkm, int width)
+{
+	char t[96];
+	snprintf(t, sizeof t, "%s keys", title);
+	if (sn)
+		help_section(ls, t, sdefs, sn, skm, width);
+	tui_lines_add(ls);
+	help_section(ls, "Everywhere", gdefs, gn, gkm, width);
+	tui_lines_add(ls);
+	struct tui_line *l = tui_lines_add(ls);
+	tui_line_put(l, TUI_ROLE_DIM,
+		     "Keys are set in the [keys] section of $XDG_CONFIG_HOME/mentor/config");
+	l = tui_lines_add(ls);
+	tui_line_put(l, TUI_ROLE_DIM, "(action = key, key2). Any key closes this help.");
+}

@@ -1,0 +1,343 @@
+/* Layer-by-layer checks of the model kernels: the BLAS matmuls against the
+ * naive loops, and every backward kernel against central finite differences of
+ * its forward. This file includes src/model.c to reach the static kernels. */
+#include "../../src/model.c"
+
+#include "test.h"
+
+/* Finite differences run on float kernels: with step H the rounding error of
+ * a difference of two float sums is about 1e-7 * |f| / H, so the checks below
+ * allow |num - ana| <= ABS_TOL + REL_TOL * max(|num|, |ana|). */
+#define H 1e-2f
+#define ABS_TOL 2e-3
+#define REL_TOL 2e-2
+
+static void fill(struct rng *r, float *x, size_t n, float scale)
+{
+	for (size_t i = 0; i < n; i++)
+		x[i] = scale * (float)(2.0 * rng_unit(r) - 1.0);
+}
+
+static double dotd(const float *a, const float *b, size_t n)
+{
+	double s = 0.0;
+	for (size_t i = 0; i < n; i++)
+		s += (double)a[i] * b[i];
+	return s;
+}
+
+static int near(double num, double ana)
+{
+	double m = fabs(num) > fabs(ana) ? fabs(num) : fabs(ana);
+	return fabs(num - ana) <= ABS_TOL + REL_TOL * m;
+}
+
+/* ---- matmul: BLAS vs naive, and gradient ---- */
+
+static void test_matmul(void)
+{
+	struct rng r;
+	rng_seed(&r, 1);
+	int N = 13, C = 17, OC = 11;
+	float inp[13 * 17], w[11 * 17], b[11], out1[13 * 11], out2[13 * 11], dout[13 * 11];
+	fill(&r, inp, sizeof inp / 4, 1.0f);
+	fill(&r, w, sizeof w / 4, 1.0f);
+	fill(&r, b, sizeof b / 4, 1.0f);
+	fill(&r, dout, sizeof dout / 4, 1.0f);
+	model_matmul_forward_naive(out1, inp, w, b, N, C, OC);
+	model_matmul_forward_blas(out2, inp, w, b, N, C, OC);
+	double maxd = 0.0;
+	for (int i = 0; i < N * OC; i++)
+		maxd = fmax(maxd, fabs(out1[i] - out2[i]));
+	CHECK_MSG(maxd < 1e-4, "forward max diff %g", maxd);
+	model_matmul_forward_naive(out1, inp, w, NULL, N, C, OC);
+	model_matmul_forward_blas(out2, inp, w, NULL, N, C, OC);
+	maxd = 0.0;
+	for (int i = 0; i < N * OC; i++)
+		maxd = fmax(maxd, fabs(out1[i] - out2[i]));
+	CHECK_MSG(maxd < 1e-4, "forward (no bias) max diff %g", maxd);
+
+	float di1[13 * 17], di2[13 * 17], dw1[11 * 17], dw2[11 * 17], db1[11], db2[11];
+	/* both accumulate: start from the same non-zero values */
+	fill(&r, di1, sizeof di1 / 4, 1.0f);
+	fill(&r, dw1, sizeof dw1 / 4, 1.0f);
+	fill(&r, db1, sizeof db1 / 4, 1.0f);
+	memcpy(di2, di1, sizeof di1);
+	memcpy(dw2, dw1, sizeof dw1);
+	memcpy(db2, db1, sizeof db1);
+	model_matmul_backward_naive(di1, dw1, db1, dout, inp, w, N, C, OC);
+	model_matmul_backward_blas(di2, dw2, db2, dout, inp, w, N, C, OC);
+	maxd = 0.0;
+	for (int i = 0; i < N * C; i++)
+		maxd = fmax(maxd, fabs(di1[i] - di2[i]));
+	for (int i = 0; i < OC * C; i++)
+		maxd = fmax(maxd, fabs(dw1[i] - dw2[i]));
+	for (int i = 0; i < OC; i++)
+		maxd = fmax(maxd, fabs(db1[i] - db2[i]));
+	CHECK_MSG(maxd < 1e-4, "backward max diff %g", maxd);
+
+	/* the naive backward itself against finite differences of L = <out, dout> */
+	memset(di1, 0, sizeof di1);
+	memset(dw1, 0, sizeof dw1);
+	memset(db1, 0, sizeof db1);
+	model_matmul_backward_naive(di1, dw1, db1, dout, inp, w, N, C, OC);
+	int bad = 0;
+	for (int i = 0; i < N * C; i += 7) {
+		float keep = inp[i];
+		inp[i] = keep + H;
+		model_matmul_forward_naive(out1, inp, w, b, N, C, OC);
+		double fp = dotd(out1, dout, (size_t)N * OC);
+		inp[i] = keep - H;
+		model_matmul_forward_naive(out1, inp, w, b, N, C, OC);
+		double fm = dotd(out1, dout, (size_t)N * OC);
+		inp[i] = keep;
+		bad += !near((fp - fm) / (2 * H), di1[i]);
+	}
+	for (int i = 0; i < OC * C; i += 5) {
+		float keep = w[i];
+		w[i] = keep + H;
+		model_matmul_forward_naive(out1, inp, w, b, N, C, OC);
+		double fp = dotd(out1, dout, (size_t)N * OC);
+		w[i] = keep - H;
+		model_matmul_forward_naive(out1, inp, w, b, N, C, OC);
+		double fm = dotd(out1, dout, (size_t)N * OC);
+		w[i] = keep;
+		bad += !near((fp - fm) / (2 * H), dw1[i]);
+	}
+	for (int i = 0; i < OC; i++) {
+		float keep = b[i];
+		b[i] = keep + H;
+		model_matmul_forward_naive(out1, inp, w, b, N, C, OC);
+		double fp = dotd(out1, dout, (size_t)N * OC);
+		b[i] = keep - H;
+		model_matmul_forward_naive(out1, inp, w, b, N, C, OC);
+		double fm = dotd(out1, dout, (size_t)N * OC);
+		b[i] = keep;
+		bad += !near((fp - fm) / (2 * H), db1[i]);
+	}
+	CHECK_INT(bad, 0);
+
+	/* a larger shape, as the model uses (rows batched, OC > C) */
+	int N2 = 64, C2 = 48, OC2 = 192;
+	float *a = malloc(sizeof(float) * (size_t)N2 * C2), *ww = malloc(sizeof(float) * (size_t)OC2 * C2);
+	float *o1 = malloc(sizeof(float) * (size_t)N2 * OC2), *o2 = malloc(sizeof(float) * (size_t)N2 * OC2);
+	if (!a || !ww || !o1 || !o2)
+		TEST_SETUP_FAIL("out of memory");
+	fill(&r, a, (size_t)N2 * C2, 1.0f);
+	fill(&r, ww, (size_t)OC2 * C2, 1.0f);
+	model_matmul_forward_naive(o1, a, ww, NULL, N2, C2, OC2);
+	model_matmul_forward_blas(o2, a, ww, NULL, N2, C2, OC2);
+	maxd = 0.0;
+	for (int i = 0; i < N2 * OC2; i++)
+		maxd = fmax(maxd, fabs(o1[i] - o2[i]));
+	CHECK_MSG(maxd < 1e-3, "large forward max diff %g", maxd);
+	free(a);
+	free(ww);
+	free(o1);
+	free(o2);
+}
+
+/* ---- layernorm ---- */
+
+static double ln_loss(const float *x, const float *w, const float *b, const float *R, int N,
+		      int C)
+{
+	float out[6 * 10], mean[6], rstd[6];
+	layernorm_forward(out, mean, rstd, x, w, b, N, C);
+	return dotd(out, R, (size_t)N * C);
+}
+
+static void test_layernorm(void)
+{
+	struct rng r;
+	rng_seed(&r, 2);
+	enum { N = 6, C = 10 };
+	float x[N * C], w[C], b[C], R[N * C], out[N * C], mean[N], rstd[N];
+	float dx[N * C] = {0}, dw[C] = {0}, db[C] = {0};
+	fill(&r, x, N * C, 2.0f);
+	fill(&r, w, C, 1.0f);
+	fill(&r, b, C, 1.0f);
+	fill(&r, R, N * C, 1.0f);
+	layernorm_forward(out, mean, rstd, x, w, b, N, C);
+	/* the output rows have mean b-ish: check normalisation with w=1, b=0 */
+	layernorm_backward(dx, dw, db, R, x, w, mean, rstd, N, C);
+	int bad = 0;
+	float *vars[3] = {x, w, b}, *grads[3] = {dx, dw, db};
+	int sizes[3] = {N * C, C, C};
+	for (int v = 0; v < 3; v++) {
+		for (int i = 0; i < sizes[v]; i++) {
+			float keep = vars[v][i];
+			vars[v][i] = keep + H;
+			double fp = ln_loss(x, w, b, R, N, C);
+			vars[v][i] = keep - H;
+			double fm = ln_loss(x, w, b, R, N, C);
+			vars[v][i] = keep;
+			double num = (fp - fm) / (2 * H);
+			if (!near(num, grads[v][i])) {
+				bad++;
+				fprintf(stderr, "layernorm var %d[%d]: num %g ana %g\n", v, i, num,
+					grads[v][i]);
+			}
+		}
+	}
+	CHECK_INT(bad, 0);
+	/* plain normalisation: unit weight, zero bias gives mean 0, variance 1 */
+	for (int i = 0; i < C; i++)
+		w[i] = 1.0f, b[i] = 0.0f;
+	layernorm_forward(out, mean, rstd, x, w, b, N, C);
+	double s = 0, s2 = 0;
+	for (int i = 0; i < C; i++)
+		s += out[i], s2 += (double)out[i] * out[i];
+	CHECK_NEAR(s / C, 0.0, 1e-5);
+	CHECK_NEAR(s2 / C, 1.0, 1e-3);
+}
+
+/* ---- attention ---- */
+
+enum { AB = 2, AT = 5, AC = 8, ANH = 2 };
+
+static double att_loss(const float *qkv, const float *R)
+{
+	float out[AB * AT * AC], att[AB * ANH * AT * (AT + 1) / 2];
+	attention_forward(out, att, qkv, AB, AT, AC, ANH);
+	return dotd(out, R, AB * AT * AC);
+}
+
+static void test_attention(void)
+{
+	struct rng r;
+	rng_seed(&r, 3);
+	float qkv[AB * AT * 3 * AC], R[AB * AT * AC], out[AB * AT * AC];
+	float att[AB * ANH * AT * (AT + 1) / 2], dqkv[AB * AT * 3 * AC];
+	fill(&r, qkv, sizeof qkv / 4, 1.5f);
+	fill(&r, R, sizeof R / 4, 1.0f);
+	attention_forward(out, att, qkv, AB, AT, AC, ANH);
+	/* softmax rows sum to one */
+	for (int bh = 0; bh < AB * ANH; bh++)
+		for (int t = 0; t < AT; t++) {
+			double s = 0;
+			for (int t2 = 0; t2 <= t; t2++)
+				s += att[(size_t)bh * tri(AT) + tri(t) + t2];
+			CHECK_NEAR(s, 1.0, 1e-5);
+		}
+	/* causality: changing the last position's key and value leaves the
+	 * earlier outputs alone */
+	float qkv2[sizeof qkv / 4], out2[sizeof out / 4], att2[sizeof att / 4];
+	memcpy(qkv2, qkv, sizeof qkv);
+	for (int i = AC; i < 3 * AC; i++)
+		qkv2[(AT - 1) * 3 * AC + i] += 1.0f;
+	attention_forward(out2, att2, qkv2, AB, AT, AC, ANH);
+	CHECK(memcmp(out, out2, (size_t)(AT - 1) * AC * sizeof(float)) == 0);
+
+	attention_backward(dqkv, R, qkv, att, AB, AT, AC, ANH);
+	int bad = 0;
+	for (int i = 0; i < AB * AT * 3 * AC; i++) {
+		float keep = qkv[i];
+		qkv[i] = keep + H;
+		double fp = att_loss(qkv, R);
+		qkv[i] = keep - H;
+		double fm = att_loss(qkv, R);
+		qkv[i] = keep;
+		double num = (fp - fm) / (2 * H);
+		if (!near(num, dqkv[i])) {
+			bad++;
+			fprintf(stderr, "attention dqkv[%d]: num %g ana %g\n", i, num, dqkv[i]);
+		}
+	}
+	CHECK_INT(bad, 0);
+}
+
+/* ---- gelu ---- */
+
+static void test_gelu(void)
+{
+	float x[41], y[41], d[41];
+	for (int i = 0; i < 41; i++)
+		x[i] = -5.0f + 0.25f * (float)i;
+	gelu_forward(y, x, 41);
+	CHECK_NEAR(y[20], 0.0, 1e-7);            /* gelu(0) = 0 */
+	CHECK_NEAR(y[40], 5.0, 1e-4);            /* ~identity for large x */
+	CHECK_NEAR(y[24], 0.8411920071, 1e-5);   /* gelu(1), tanh form */
+	for (int i = 0; i < 41; i++)
+		d[i] = 1.0f;
+	gelu_backward(d, x, 41);
+	int bad = 0;
+	for (int i = 0; i < 41; i++) {
+		double num = ((double)gelu(x[i] + 1e-2f) - gelu(x[i] - 1e-2f)) / 2e-2;
+		bad += !near(num, d[i]);
+	}
+	CHECK_INT(bad, 0);
+}
+
+/* ---- softmax cross-entropy ---- */
+
+static void test_softmax_xent(void)
+{
+	struct rng r;
+	rng_seed(&r, 4);
+	enum { N = 4, V = 7 };
+	float logits[N * V], p[N * V], nll[N], w[N] = {0.5f, 0.0f, 0.25f, 0.25f};
+	int32_t tg[N] = {3, 1, -1, 6};
+	fill(&r, logits, N * V, 3.0f);
+	memcpy(p, logits, sizeof p);
+	softmax_xent_forward(p, nll, tg, N, V);
+	double ana_loss = 0;
+	for (int n = 0; n < N; n++)
+		if (tg[n] >= 0)
+			ana_loss += w[n] * nll[n];
+	CHECK_INT(nll[2] == 0.0f, 1);
+	softmax_xent_backward(p, tg, w, N, V);
+	int bad = 0;
+	for (int i = 0; i < N * V; i++) {
+		float keep = logits[i];
+		double f[2];
+		for (int s = 0; s < 2; s++) {
+			float q[N * V], nl[N];
+			logits[i] = keep + (s ? -H : H);
+			memcpy(q, logits, sizeof q);
+			softmax_xent_forward(q, nl, tg, N, V);
+			f[s] = 0;
+			for (int n = 0; n < N; n++)
+				if (tg[n] >= 0)
+					f[s] += w[n] * nl[n];
+		}
+		logits[i] = keep;
+		bad += !near((f[0] - f[1]) / (2 * H), p[i]);
+	}
+	CHECK_INT(bad, 0);
+	CHECK(ana_loss > 0);
+}
+
+/* ---- encoder ---- */
+
+static void test_encoder(void)
+{
+	enum { B = 2, T = 3, C = 4, V = 5 };
+	float wte[V * C], wpe[T * C], out[B * T * C], dwte[V * C] = {0}, dwpe[T * C] = {0};
+	float dout[B * T * C];
+	int32_t inp[B * T] = {1, 4, 1, 0, 1, 2};
+	for (int i = 0; i < V * C; i++)
+		wte[i] = (float)i;
+	for (int i = 0; i < T * C; i++)
+		wpe[i] = 100.0f * (float)i;
+	encoder_forward(out, inp, wte, wpe, B, T, C);
+	CHECK_NEAR(out[(1 * T + 2) * C + 3], wte[2 * C + 3] + wpe[2 * C + 3], 0);
+	for (int i = 0; i < B * T * C; i++)
+		dout[i] = 1.0f;
+	encoder_backward(dwte, dwpe, dout, inp, B, T, C);
+	CHECK_NEAR(dwte[1 * C], 3.0, 0); /* token 1 appears three times */
+	CHECK_NEAR(dwte[3 * C], 0.0, 0);
+	CHECK_NEAR(dwpe[0], 2.0, 0);
+}
+
+int main(void)
+{
+	model_set_threads(2);
+	test_matmul();
+	test_layernorm();
+	test_attention();
+	test_gelu();
+	test_softmax_xent();
+	test_encoder();
+	return test_done();
+}

@@ -1,0 +1,233 @@
+/* test_report: the HTML report built from a real workspace file: well-formed
+ * self-contained markup, the runs' numbers computed by hand from the fixture,
+ * fixed/broken cards first, Japanese kept byte for byte, hostile text shown
+ * as text, the standalone SVG, and the errors for unknown runs. */
+#include "fixture.h"
+#include "htmlcheck.h"
+#include "mentor/report.h"
+
+static long pos_of(const char *hay, const char *needle)
+{
+	const char *p = strstr(hay, needle);
+	return p ? (long)(p - hay) : -1;
+}
+
+/* Position of the card of an item ("item N · ext"), or -1. */
+static long card_pos(const char *html, int64_t item, const char *ext)
+{
+	char key[64];
+	snprintf(key, sizeof key, "item %lld \xC2\xB7 %s", (long long)item, ext);
+	return pos_of(html, key);
+}
+
+static void test_compare(struct store *st, const struct fixture *fx)
+{
+	char err[MENTOR_ERR_LEN] = "";
+	struct buf html, svg;
+	buf_init(&html);
+	buf_init(&svg);
+	struct report_opts o = {fx->mt_run, fx->base_run, 0};
+	CHECK_INT(report_build(st, &o, &html, &svg, err), 0);
+	if (!html.data)
+		return;
+	const char *h = html.data;
+	char why[256] = "";
+	CHECK_MSG(hc_check(h, 0, why, sizeof why) == 0, "%s", why);
+	CHECK(!strncmp(h, "<!DOCTYPE html>", 15));
+	CHECK(strstr(h, "<meta charset=\"utf-8\">") != NULL);
+	CHECK(strstr(h, "\"Noto Sans CJK JP\",\"Noto Sans JP\",\"Hiragino Sans\"") != NULL);
+	CHECK(strstr(h, "\"Yu Gothic\"") && strstr(h, "sans-serif"));
+	CHECK_INT(hc_count(h, "<svg"), 1);
+	/* loss curves: 4 metrics of the run, the baseline's loss */
+	CHECK_INT(hc_count(h, "<polyline"), 5);
+	CHECK(strstr(h, "mtcot val_loss") && strstr(h, "base loss"));
+	CHECK(strstr(h, "mtcot loss_exp") && strstr(h, "mtcot loss_ans"));
+
+	/* accuracy by hand: baseline 3/6, mt-cot 4/6 direct and 3/5 from its
+	 * explanations, a change of +16.7 points */
+	CHECK(strstr(h, "50.0% (3/6)") != NULL);
+	CHECK(strstr(h, "66.7% (4/6)") != NULL);
+	CHECK(strstr(h, "60.0% (3/5)") != NULL);
+	CHECK(strstr(h, "+16.7 pp") != NULL);
+	/* the baseline row comes first */
+	CHECK(pos_of(h, "50.0% (3/6)") < pos_of(h, "66.7% (4/6)"));
+
+	/* explanation counts: cot 0/4/2/0 (6), rp 1/1/1/1 (4), crop 1/0/0/0,
+	 * all 2/5/3/1 (11) */
+	CHECK(strstr(h, "8 items; 6 with explanations; 5 with an accepted one.") != NULL);
+	CHECK(strstr(h, "<tr><td>cot</td><td class=\"num\">0</td><td class=\"num\">4</td>"
+		      "<td class=\"num\">2</td><td class=\"num\">0</td><td class=\"num\">6</td>"));
+	CHECK(strstr(h, "<tr><td>rp</td><td class=\"num\">1</td><td class=\"num\">1</td>"
+		      "<td class=\"num\">1</td><td class=\"num\">1</td><td class=\"num\">4</td>"));
+	CHECK(strstr(h, "<tr><td>crop</td><td class=\"num\">1</td><td class=\"num\">0</td>"));
+	CHECK(strstr(h, "<tr><th>all</th><td class=\"num\">2</td><td class=\"num\">5</td>"
+		      "<td class=\"num\">3</td><td class=\"num\">1</td><td class=\"num\">11</td>"));
+
+	/* case counts and card order: fixed q2, q4; broken q1; both wrong q6;
+	 * both right q3, q5 */
+	CHECK(strstr(h, "2 fixed") && strstr(h, "1 broken") && strstr(h, "2 both right") &&
+	      strstr(h, "1 both wrong"));
+	long p2 = card_pos(h, fx->item[FX_Q2], "q2"), p4 = card_pos(h, fx->item[FX_Q4], "q4");
+	long p1 = card_pos(h, fx->item[FX_Q1], "q1"), p6 = card_pos(h, fx->item[FX_Q6], "q6");
+	long p3 = card_pos(h, fx->item[FX_Q3], "q3"), p5 = card_pos(h, fx->item[FX_Q5], "q5");
+	CHECK(p2 > 0 && p4 > p2 && p1 > p4 && p6 > p1 && p3 > p6 && p5 > p3);
+	CHECK_INT(hc_count(h, "<article class=\"card fixed\">"), 2);
+	CHECK_INT(hc_count(h, "<article class=\"card broken\">"), 1);
+	CHECK_INT(hc_count(h, "<article class=\"card other\">"), 3);
+	/* train items have no predictions, so no cards */
+	CHECK(card_pos(h, fx->item[FX_T1], "t1") < 0);
+
+	/* Japanese: question, edited teacher text, model output, gold rationale */
+	CHECK(strstr(h, FX_JA_Q) != NULL);
+	CHECK(strstr(h, FX_JA_EDIT) != NULL);
+	CHECK(strstr(h, FX_JA_COT) != NULL);
+	CHECK(strstr(h, "3 + 4 = 7 なので、答えは7個です。") != NULL);
+	CHECK(strstr(h, "3 plus 4 is 7.") == NULL); /* the edit replaces the original */
+
+	/* hostile text is text */
+	CHECK(strstr(h, "<script") == NULL && strstr(h, "<b>") == NULL);
+	CHECK(strstr(h, "<i>") == NULL && strstr(h, "<img") == NULL);
+	CHECK(strstr(h, "&lt;script&gt;alert(&quot;x&amp;y&quot;)&lt;/script&gt; &#39;q&#39; "
+		      "\\x1b[31mred") != NULL);
+	CHECK(strstr(h, "&lt;b&gt;bold&lt;/b&gt; &amp; done") != NULL);
+	CHECK(strstr(h, "&lt;i&gt;seven&lt;/i&gt;") != NULL);
+	CHECK(strchr(h, '\x1b') == NULL);
+
+	/* the card of q1 (broken) shows every answer and text */
+	long end1 = pos_of(h + p1, "</article>");
+	CHECK(end1 > 0);
+	if (end1 > 0) {
+		char *card = strndup(h + p1, (size_t)end1);
+		CHECK(strstr(card, "What is 2+3?") != NULL);
+		CHECK(strstr(card, "gold answer</th><td class=\"gold\">5</td>") != NULL);
+		CHECK(strstr(card, "baseline answer <span class=\"muted\">(base)</span></th>"
+			       "<td class=\"right\">5") != NULL);
+		CHECK(strstr(card, "trained answer <span class=\"muted\">(mtcot)</span></th>"
+			       "<td class=\"wrong\">4") != NULL);
+		CHECK(strstr(card, "2+3=4") != NULL);
+		CHECK(strstr(card, "2 and 3 make 5. So the answer is 5.") != NULL);
+		CHECK(strstr(card, "teacher&#39;s explanation (cot, offline/teacher-1, accepted)"));
+		CHECK(strstr(card, "2 plus 3 is 5.") != NULL);
+		/* the pending RP explanation is not what it was trained on */
+		CHECK(strstr(card, "Because 2+3=5.") == NULL);
+		free(card);
+	}
+	/* the multiple-choice card lists its choices */
+	CHECK(strstr(h, "<li>(B) 5</li>") != NULL);
+
+	/* standalone SVG: XML, one chart, the same five lines */
+	CHECK(svg.data && !strncmp(svg.data, "<?xml", 5));
+	if (svg.data) {
+		CHECK_MSG(hc_check(svg.data, 1, why, sizeof why) == 0, "%s", why);
+		CHECK_INT(hc_count(svg.data, "<svg"), 1);
+		CHECK_INT(hc_count(svg.data, "<polyline"), 5);
+		CHECK(strstr(svg.data, "xmlns=\"http://www.w3.org/2000/svg\"") != NULL);
+	}
+	buf_release(&html);
+	buf_release(&svg);
+}
+
+static void test_single_and_cap(struct store *st, const struct fixture *fx)
+{
+	char err[MENTOR_ERR_LEN] = "", why[256] = "";
+	struct buf html;
+	buf_init(&html);
+	struct report_opts o = {fx->mt_run, 0, 2};
+	CHECK_INT(report_build(st, &o, &html, NULL, err), 0);
+	if (!html.data)
+		return;
+	CHECK_MSG(hc_check(html.data, 0, why, sizeof why) == 0, "%s", why);
+	CHECK(strstr(html.data, "4 right, 2 wrong") != NULL);
+	CHECK(strstr(html.data, "Showing 2 of 6, wrong answers first") != NULL);
+	CHECK_INT(hc_count(html.data, "<article"), 2);
+	/* the two wrong ones: q1 then q6 */
+	CHECK(card_pos(html.data, fx->item[FX_Q1], "q1") > 0);
+	CHECK(card_pos(html.data, fx->item[FX_Q6], "q6") > card_pos(html.data, fx->item[FX_Q1],
+								     "q1"));
+	CHECK(strstr(html.data, "baseline answer") == NULL);
+	CHECK_INT(hc_count(html.data, "<polyline"), 4);
+	buf_release(&html);
+
+	/* a run with nothing yet: still a valid page, a "no data" chart */
+	buf_init(&html);
+	struct report_opts idle = {fx->idle_run, 0, 0};
+	CHECK_INT(report_build(st, &idle, &html, NULL, err), 0);
+	if (html.data) {
+		CHECK_MSG(hc_check(html.data, 0, why, sizeof why) == 0, "%s", why);
+		CHECK(strstr(html.data, "no data") != NULL);
+		CHECK(strstr(html.data, "No predictions yet") != NULL);
+		CHECK_INT(hc_count(html.data, "<article"), 0);
+	}
+	buf_release(&html);
+}
+
+static void test_hostile_names(struct store *st, const struct fixture *fx)
+{
+	char err[MENTOR_ERR_LEN] = "", why[256] = "";
+	int64_t r = fx_run(st, fx->dataset, "<x>&\"run'\x1b", "mt-ra");
+	fx_metric(st, r, "loss", 1, 1.5);
+	fx_pred(st, r, fx->item[FX_Q1], "<5>", 1, "\x07" "bell", "5", 1);
+	struct buf html, svg;
+	buf_init(&html);
+	buf_init(&svg);
+	struct report_opts o = {r, fx->base_run, 0};
+	CHECK_INT(report_build(st, &o, &html, &svg, err), 0);
+	if (html.data && svg.data) {
+		CHECK_MSG(hc_check(html.data, 0, why, sizeof why) == 0, "%s", why);
+		CHECK_MSG(hc_check(svg.data, 1, why, sizeof why) == 0, "%s", why);
+		CHECK(strstr(html.data, "&lt;x&gt;&amp;&quot;run&#39;\\x1b") != NULL);
+		CHECK(strstr(svg.data, "&lt;x&gt;&amp;&quot;run&#39;\\x1b loss") != NULL);
+		CHECK(strstr(html.data, "&lt;5&gt;") != NULL);
+		CHECK(strstr(html.data, "\\x07bell") != NULL);
+		CHECK_INT(hc_count(html.data, "<circle"), 1); /* a one-point curve */
+	}
+	buf_release(&html);
+	buf_release(&svg);
+}
+
+static void test_write_and_errors(struct store *st, const struct fixture *fx)
+{
+	char err[MENTOR_ERR_LEN] = "";
+	const char *hp = test_path("r.html"), *sp = test_path("r.svg");
+	CHECK_INT(report_write(st, fx->mt_run, fx->base_run, hp, sp, err), 0);
+	size_t n = 0;
+	char *h = util_read_file(hp, 1 << 24, &n, err);
+	CHECK(h != NULL && n > 1000);
+	char *s = util_read_file(sp, 1 << 24, &n, err);
+	CHECK(s != NULL && n > 200);
+	char why[256] = "";
+	if (h)
+		CHECK_MSG(hc_check(h, 0, why, sizeof why) == 0, "%s", why);
+	if (s)
+		CHECK_MSG(hc_check(s, 1, why, sizeof why) == 0, "%s", why);
+	free(h);
+	free(s);
+	/* no temporary file left beside them */
+	char tmp[600];
+	snprintf(tmp, sizeof tmp, "%s.tmp.%ld", hp, (long)getpid());
+	CHECK(access(tmp, F_OK) != 0);
+
+	/* unknown runs: ENOTFOUND, a message naming the run, no file */
+	const char *np = test_path("none.html");
+	CHECK_INT(report_write(st, 9999, 0, np, NULL, err), MENTOR_ENOTFOUND);
+	CHECK(strstr(err, "9999") != NULL);
+	CHECK(access(np, F_OK) != 0);
+	CHECK_INT(report_write(st, fx->mt_run, 8888, np, NULL, err), MENTOR_ENOTFOUND);
+	CHECK(strstr(err, "8888") != NULL);
+	CHECK(access(np, F_OK) != 0);
+	/* an unwritable destination is an error, not a crash */
+	CHECK_INT(report_write(st, fx->mt_run, 0, "/nonexistent-dir/x.html", NULL, err), MENTOR_ERR);
+	CHECK(strstr(err, "/nonexistent-dir/x.html") != NULL);
+}
+
+int main(void)
+{
+	struct fixture fx;
+	struct store *st = fixture_make(test_path("ws.db"), &fx);
+	test_compare(st, &fx);
+	test_single_and_cap(st, &fx);
+	test_hostile_names(st, &fx);
+	test_write_and_errors(st, &fx);
+	store_close(st);
+	return test_done();
+}

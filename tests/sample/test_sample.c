@@ -1,0 +1,855 @@
+/* test_sample: the synthetic task generators. Determinism, split plans, and
+ * for every generated item an independent re-solution of its question (the
+ * arithmetic re-evaluated, the coin simulated, the letters and the objects
+ * recounted) checked against the answer, the gold steps and the wrong path. */
+#define _POSIX_C_SOURCE 200809L
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "mentor/sample.h"
+#include "test.h"
+
+/* --------------------------------------------------------------- helpers */
+
+static char *generate(const char *task, uint64_t seed, const struct sample_split_plan *plan,
+		      size_t *len)
+{
+	char *mem = NULL;
+	size_t n = 0;
+	char err[MENTOR_ERR_LEN];
+	FILE *f = open_memstream(&mem, &n);
+	if (!f)
+		TEST_SETUP_FAIL("open_memstream");
+	int rc = sample_write(task, seed, plan, f, err);
+	fclose(f);
+	CHECK_MSG(rc == 0, "sample_write %s: %s", task, err);
+	if (len)
+		*len = n;
+	return mem;
+}
+
+/* Split s into sentences ending in '.' or '?' followed by a space or the end.
+ * Returns the count; out[i] are heap strings. */
+static size_t sentences(const char *s, char **out, size_t max)
+{
+	size_t n = 0;
+	const char *start = s;
+	for (const char *p = s; *p && n < max; p++) {
+		if ((*p == '.' || *p == '?') && (p[1] == ' ' || !p[1])) {
+			size_t len = (size_t)(p - start) + 1;
+			out[n] = malloc(len + 1);
+			memcpy(out[n], start, len);
+			out[n][len] = '\0';
+			n++;
+			start = p[1] ? p + 2 : p + 1;
+		}
+	}
+	return n;
+}
+
+static void free_all(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+}
+
+/* The only integer in a sentence (-1 if none or several). */
+static int only_number(const char *s)
+{
+	int found = -1, count = 0;
+	for (const char *p = s; *p; p++) {
+		if (isdigit((unsigned char)*p) && (p == s || !isdigit((unsigned char)p[-1]))) {
+			found = (int)strtol(p, NULL, 10);
+			count++;
+		}
+	}
+	return count == 1 ? found : -1;
+}
+
+static int str_array(const cJSON *a, char **out, size_t max)
+{
+	if (!cJSON_IsArray(a))
+		return -1;
+	size_t n = 0;
+	const cJSON *e;
+	cJSON_ArrayForEach(e, a)
+	{
+		if (!cJSON_IsString(e) || n >= max)
+			return -1;
+		out[n++] = e->valuestring;
+	}
+	return (int)n;
+}
+
+static const char *jstr(const cJSON *o, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+/* ------------------------------------------------------------------ arith */
+
+static int eval_op(int a, char op, int b, int *ok)
+{
+	*ok = 1;
+	switch (op) {
+	case '+': return a + b;
+	case '-': return a - b;
+	case '*': return a * b;
+	case '/':
+		if (b && a % b == 0)
+			return a / b;
+		break;
+	}
+	*ok = 0;
+	return 0;
+}
+
+/* What a sentence of the question asks for, read from its words. */
+static char arith_sentence_op(const char *s)
+{
+	if (strstr(s, "times as many"))
+		return '*';
+	if (strstr(s, "equal"))
+		return '/';
+	if (strstr(s, "gives away") || strstr(s, " loses ") || strstr(s, " sells "))
+		return '-';
+	if (strstr(s, " more"))
+		return '+';
+	if (strstr(s, " gives ") && strstr(s, " to "))
+		return '-';
+	return '?';
+}
+
+static int parse_eq(const char *s, int *a, char *op, int *b, int *c)
+{
+	int used = -1;
+	if (sscanf(s, "%d %c %d = %d.%n", a, op, b, c, &used) != 4 || used != (int)strlen(s))
+		return -1;
+	return 0;
+}
+
+static int check_arith(const cJSON *rec, const char *answer, const char *distractor,
+		       char **steps, int ns, char **wrong, int nw)
+{
+	const char *q = jstr(rec, "question");
+	char *sent[12];
+	size_t n = sentences(q, sent, 12);
+	int fails = test_failures;
+	CHECK(n >= 4 && n <= 6);
+	/* "Name has N things." */
+	char name[32], obj[32];
+	int start = -1;
+	CHECK(sscanf(sent[0], "%31s has %d %31[a-z ].", name, &start, obj) == 3);
+	CHECK(!strncmp(sent[n - 1], "How many ", 9));
+	int nops = (int)n - 2;
+	CHECK(nops >= 2 && nops <= 4);
+	char ops[4];
+	int ks[4];
+	int value = start;
+	for (int i = 0; i < nops && i < 4; i++) {
+		ops[i] = arith_sentence_op(sent[i + 1]);
+		ks[i] = only_number(sent[i + 1]);
+		CHECK_MSG(ops[i] != '?' && ks[i] > 0, "sentence '%s'", sent[i + 1]);
+		int ok;
+		value = eval_op(value, ops[i], ks[i], &ok);
+		CHECK_MSG(ok && value >= 0 && value <= 99, "'%s': step %d leaves 0..99", q, i);
+	}
+	char want[16];
+	snprintf(want, sizeof want, "%d", value);
+	CHECK_STR(answer, want);
+
+	/* question length: short, regular questions */
+	size_t words = 0;
+	for (const char *p = q; *p; p++)
+		words += *p != ' ' && (p == q || p[-1] == ' ');
+	CHECK_MSG(words <= 40, "%zu words: %s", words, q);
+
+	/* gold steps: the start, then one correct equation per sentence */
+	CHECK_INT(ns, nops + 1);
+	char first[96];
+	snprintf(first, sizeof first, "%s starts with %d %s.", name, start, obj);
+	CHECK_STR(steps[0], first);
+	int prev = start;
+	for (int i = 1; i < ns && i <= nops; i++) {
+		int a, b, c, ok;
+		char op;
+		CHECK_MSG(parse_eq(steps[i], &a, &op, &b, &c) == 0, "step '%s'", steps[i]);
+		CHECK_INT(a, prev);
+		CHECK(op == ops[i - 1]);
+		CHECK_INT(b, ks[i - 1]);
+		CHECK_INT(c, eval_op(a, op, b, &ok));
+		CHECK(ok);
+		prev = c;
+	}
+	CHECK_INT(prev, value);
+
+	/* wrong steps: chained, exactly one mistake (a wrong result or a wrong
+	 * operation), ending at the distractor */
+	CHECK_INT(nw, ns);
+	CHECK_STR(wrong[0], steps[0]);
+	prev = start;
+	int mistakes = 0;
+	for (int i = 1; i < nw && i <= nops; i++) {
+		int a, b, c, ok;
+		char op;
+		CHECK_MSG(parse_eq(wrong[i], &a, &op, &b, &c) == 0, "wrong step '%s'", wrong[i]);
+		CHECK_INT(a, prev);
+		CHECK_INT(b, ks[i - 1]);
+		CHECK(c >= 0 && c <= 99);
+		int right = eval_op(a, op, b, &ok);
+		if (op != ops[i - 1]) {
+			mistakes++;
+			CHECK(ok && right == c);
+		} else if (!ok || right != c) {
+			mistakes++;
+		}
+		prev = c;
+	}
+	CHECK_INT(mistakes, 1);
+	snprintf(want, sizeof want, "%d", prev);
+	CHECK_STR(distractor, want);
+	free_all(sent, n);
+	return test_failures == fails ? 0 : -1;
+}
+
+/* ------------------------------------------------------------------- coin */
+
+static int check_coin(const cJSON *rec, const char *answer, const char *distractor,
+		      char **steps, int ns, char **wrong, int nw)
+{
+	const char *q = jstr(rec, "question");
+	char *sent[12];
+	size_t n = sentences(q, sent, 12);
+	int fails = test_failures;
+	char side[8], side2[8];
+	CHECK(sscanf(sent[0], "A coin is %7s up.", side) == 1);
+	CHECK(!strcmp(side, "heads") || !strcmp(side, "tails"));
+	CHECK(sscanf(sent[n - 1], "Is the coin still %7s up?", side2) == 1);
+	CHECK_STR(side2, side);
+	int heads = !strcmp(side, "heads");
+	size_t people = n - 2;
+	CHECK(people >= 2 && people <= 4);
+	int flip[8];
+	char names[8][32];
+	int state = heads;
+	for (size_t i = 0; i < people && i < 8; i++) {
+		char rest[64];
+		CHECK(sscanf(sent[i + 1], "%31s %63[a-z .]", names[i], rest) == 2);
+		flip[i] = !strcmp(rest, "flips the coin.");
+		CHECK(flip[i] || !strcmp(rest, "does not flip the coin."));
+		state ^= flip[i];
+	}
+	CHECK_STR(answer, state == heads ? "yes" : "no");
+
+	/* a step reads "NAME flips it, so it is [still] SIDE up." */
+	for (int path = 0; path < 2; path++) {
+		char **st = path ? wrong : steps;
+		int nst = path ? nw : ns;
+		CHECK_INT(nst, (int)people + 1);
+		char start[40];
+		snprintf(start, sizeof start, "The coin starts %s up.", side);
+		CHECK_STR(st[0], start);
+		int cur = heads, mistakes = 0;
+		for (int i = 1; i < nst && i <= (int)people; i++) {
+			const char *s = st[i];
+			size_t nl = strlen(names[i - 1]);
+			CHECK(!strncmp(s, names[i - 1], nl));
+			const char *act = flip[i - 1] ? " flips it, so it is " : " does not flip it, so it is ";
+			CHECK_MSG(!strncmp(s + nl, act, strlen(act)), "step '%s'", s);
+			const char *tail = s + nl + strlen(act);
+			int still = !strncmp(tail, "still ", 6);
+			const char *sd = still ? tail + 6 : tail;
+			int now = !strcmp(sd, "heads up.") ? 1 : !strcmp(sd, "tails up.") ? 0 : -1;
+			CHECK_MSG(now >= 0, "step '%s'", s);
+			CHECK_INT(still, now == cur);
+			if (now != (cur ^ flip[i - 1]))
+				mistakes++;
+			cur = now;
+		}
+		CHECK_INT(mistakes, path);
+		CHECK_STR(path ? distractor : answer, cur == heads ? "yes" : "no");
+	}
+	free_all(sent, n);
+	return test_failures == fails ? 0 : -1;
+}
+
+/* ---------------------------------------------------------------- letters */
+
+static int check_letters(const cJSON *rec, const char *answer, const char *distractor,
+			 char **steps, int ns, char **wrong, int nw)
+{
+	const char *q = jstr(rec, "question");
+	int fails = test_failures;
+	const char *prefix = "Take the last letters of the words in \"";
+	const char *suffix = "\" and concatenate them.";
+	CHECK(!strncmp(q, prefix, strlen(prefix)));
+	size_t ql = strlen(q);
+	CHECK(ql > strlen(prefix) + strlen(suffix) && !strcmp(q + ql - strlen(suffix), suffix));
+	char words[128];
+	size_t wl = ql - strlen(prefix) - strlen(suffix);
+	if (wl >= sizeof words)
+		wl = sizeof words - 1;
+	memcpy(words, q + strlen(prefix), wl);
+	words[wl] = '\0';
+	char *w[8];
+	int nwords = 0;
+	char want[16] = "";
+	for (char *tok = strtok(words, " "); tok && nwords < 8; tok = strtok(NULL, " ")) {
+		w[nwords] = tok;
+		size_t len = strlen(tok);
+		want[nwords] = (char)tolower((unsigned char)tok[len - 1]);
+		want[++nwords] = '\0';
+	}
+	CHECK(nwords >= 2 && nwords <= 4);
+	CHECK_STR(answer, want);
+	CHECK_INT(ns, nwords + 1);
+	CHECK_INT(nw, nwords + 1);
+	char got[16] = "";
+	int mistakes = 0;
+	for (int i = 0; i < nwords && i < ns && i < nw; i++) {
+		char line[96];
+		snprintf(line, sizeof line, "The last letter of \"%s\" is \"%c\".", w[i], want[i]);
+		CHECK_STR(steps[i], line);
+		char c = 0;
+		char fmt[96];
+		snprintf(fmt, sizeof fmt, "The last letter of \"%s\" is \"%%c\".", w[i]);
+		CHECK(sscanf(wrong[i], fmt, &c) == 1);
+		if (c != want[i]) {
+			mistakes++;
+			/* a plausible slip: a letter that is in the word */
+			int in_word = 0;
+			for (const char *p = w[i]; *p; p++)
+				in_word |= tolower((unsigned char)*p) == c;
+			CHECK(in_word);
+		}
+		got[i] = c;
+		got[i + 1] = '\0';
+	}
+	CHECK_INT(mistakes, 1);
+	CHECK_STR(distractor, got);
+	char line[64];
+	snprintf(line, sizeof line, "Putting them together gives \"%s\".", want);
+	CHECK_STR(steps[ns - 1], line);
+	snprintf(line, sizeof line, "Putting them together gives \"%s\".", got);
+	CHECK_STR(wrong[nw - 1], line);
+	return test_failures == fails ? 0 : -1;
+}
+
+/* ------------------------------------------------------------------ count */
+
+/* The test's own knowledge of what each thing is. */
+static const struct {
+	const char *noun; /* singular */
+	const char *plural;
+	const char *kind; /* plural of the kind, as the question asks */
+} things[] = {
+	{"apple", "apples", "fruits"},       {"banana", "bananas", "fruits"},
+	{"orange", "oranges", "fruits"},     {"pear", "pears", "fruits"},
+	{"peach", "peaches", "fruits"},      {"plum", "plums", "fruits"},
+	{"mango", "mangoes", "fruits"},      {"lemon", "lemons", "fruits"},
+	{"cherry", "cherries", "fruits"},    {"strawberry", "strawberries", "fruits"},
+	{"carrot", "carrots", "vegetables"}, {"potato", "potatoes", "vegetables"},
+	{"onion", "onions", "vegetables"},   {"cabbage", "cabbages", "vegetables"},
+	{"turnip", "turnips", "vegetables"}, {"radish", "radishes", "vegetables"},
+	{"leek", "leeks", "vegetables"},     {"beet", "beets", "vegetables"},
+	{"yam", "yams", "vegetables"},       {"cow", "cows", "animals"},
+	{"goat", "goats", "animals"},        {"pig", "pigs", "animals"},
+	{"dog", "dogs", "animals"},          {"cat", "cats", "animals"},
+	{"rabbit", "rabbits", "animals"},    {"duck", "ducks", "animals"},
+	{"horse", "horses", "animals"},      {"sheep", "sheep", "animals"},
+	{"mouse", "mice", "animals"},        {"donkey", "donkeys", "animals"},
+	{"piano", "pianos", "musical instruments"},
+	{"flute", "flutes", "musical instruments"},
+	{"violin", "violins", "musical instruments"},
+	{"drum", "drums", "musical instruments"},
+	{"trumpet", "trumpets", "musical instruments"},
+	{"guitar", "guitars", "musical instruments"},
+	{"clarinet", "clarinets", "musical instruments"},
+	{"accordion", "accordions", "musical instruments"},
+	{"trombone", "trombones", "musical instruments"},
+	{"cello", "cellos", "musical instruments"},
+	{"chair", "chairs", "pieces of furniture"}, {"table", "tables", "pieces of furniture"},
+	{"bed", "beds", "pieces of furniture"},     {"sofa", "sofas", "pieces of furniture"},
+	{"desk", "desks", "pieces of furniture"},   {"stool", "stools", "pieces of furniture"},
+	{"bookcase", "bookcases", "pieces of furniture"},
+	{"wardrobe", "wardrobes", "pieces of furniture"},
+	{"dresser", "dressers", "pieces of furniture"},
+};
+
+static const char *kind_singular(const char *kind)
+{
+	static const char *const map[][2] = {
+		{"fruits", "fruit"}, {"vegetables", "vegetable"}, {"animals", "animal"},
+		{"musical instruments", "musical instrument"},
+		{"pieces of furniture", "piece of furniture"},
+	};
+	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+		if (!strcmp(kind, map[i][0]))
+			return map[i][1];
+	return "?";
+}
+
+/* Count and kind of a phrase "a cow" / "three cows"; -1 if unknown. */
+static int thing_phrase(const char *ph, const char **kind)
+{
+	static const char *const nums[] = {"two ", "three ", "four "};
+	int count = 0;
+	const char *noun = NULL;
+	if (!strncmp(ph, "a ", 2) || !strncmp(ph, "an ", 3)) {
+		count = 1;
+		noun = ph[1] == ' ' ? ph + 2 : ph + 3;
+	}
+	for (int i = 0; i < 3 && !noun; i++)
+		if (!strncmp(ph, nums[i], strlen(nums[i]))) {
+			count = i + 2;
+			noun = ph + strlen(nums[i]);
+		}
+	if (!noun)
+		return -1;
+	for (size_t i = 0; i < sizeof things / sizeof things[0]; i++)
+		if (!strcmp(noun, count == 1 ? things[i].noun : things[i].plural)) {
+			*kind = things[i].kind;
+			return count;
+		}
+	return -1;
+}
+
+static int check_count(const cJSON *rec, const char *answer, const char *distractor,
+		       char **steps, int ns, char **wrong, int nw)
+{
+	const char *q = jstr(rec, "question");
+	int fails = test_failures;
+	const char *mid = strstr(q, ". How many ");
+	CHECK(!strncmp(q, "I have ", 7) && mid);
+	if (!mid)
+		return -1;
+	char list[256], kind[64];
+	size_t ll = (size_t)(mid - (q + 7));
+	if (ll >= sizeof list)
+		ll = sizeof list - 1;
+	memcpy(list, q + 7, ll);
+	list[ll] = '\0';
+	const char *kstart = mid + strlen(". How many ");
+	const char *kend = strstr(kstart, " do I have?");
+	CHECK(kend && !strcmp(kend, " do I have?") && (size_t)(kend - kstart) < sizeof kind);
+	if (!kend || (size_t)(kend - kstart) >= sizeof kind)
+		return -1;
+	memcpy(kind, kstart, (size_t)(kend - kstart));
+	kind[kend - kstart] = '\0';
+	/* split "x, y, and z" / "x and y" */
+	char *items[8];
+	int ni = 0;
+	char *p = list;
+	while (p && *p && ni < 8) {
+		char *comma = strstr(p, ", ");
+		char *and = strstr(p, " and ");
+		char *cut = comma && (!and || comma < and) ? comma : and;
+		if (cut) {
+			*cut = '\0';
+			items[ni++] = p;
+			p = cut == comma ? cut + 2 : cut + 5;
+			if (!strncmp(p, "and ", 4))
+				p += 4;
+		} else {
+			items[ni++] = p;
+			p = NULL;
+		}
+	}
+	CHECK(ni >= 3 && ni <= 5);
+	CHECK_INT(ns, ni + 1);
+	CHECK_INT(nw, ni + 1);
+	int counts[8], target[8], total = 0;
+	for (int i = 0; i < ni; i++) {
+		const char *k = NULL;
+		counts[i] = thing_phrase(items[i], &k);
+		CHECK_MSG(counts[i] > 0, "unknown thing '%s'", items[i]);
+		target[i] = k && !strcmp(k, kind);
+		total += target[i] ? counts[i] : 0;
+	}
+	char want[16];
+	snprintf(want, sizeof want, "%d", total);
+	CHECK_STR(answer, want);
+
+	for (int path = 0; path < 2; path++) {
+		char **st = path ? wrong : steps;
+		int sum = 0, mistakes = 0, terms = 0;
+		char expr[128] = "";
+		for (int i = 0; i < ni && i + 1 < (path ? nw : ns); i++) {
+			char ph[64];
+			snprintf(ph, sizeof ph, "%s", items[i]);
+			ph[0] = (char)toupper((unsigned char)ph[0]);
+			CHECK_MSG(!strncmp(st[i], ph, strlen(ph)), "step '%s' for '%s'", st[i], ph);
+			const char *rest = st[i] + strlen(ph);
+			int said = 0;
+			const char *verb = counts[i] == 1 ? " is " : " are ";
+			CHECK(!strncmp(rest, verb, strlen(verb)));
+			if (!strstr(rest, " not ")) {
+				CHECK(sscanf(rest + strlen(verb), "%d", &said) == 1);
+				/* "is 1 animal." / "are 3 animals.": the asked kind */
+				char exact[96];
+				snprintf(exact, sizeof exact, "%s%d %s.", verb, said,
+					 said == 1 ? kind_singular(kind) : kind);
+				CHECK_STR(rest, exact);
+			}
+			int right = target[i] ? counts[i] : 0;
+			if (said != right)
+				mistakes++;
+			if (said) {
+				size_t el = strlen(expr);
+				snprintf(expr + el, sizeof expr - el, "%s%d", terms ? " + " : "", said);
+				terms++;
+				sum += said;
+			}
+		}
+		char last[160];
+		if (terms > 1)
+			snprintf(last, sizeof last, "So the total is %s = %d.", expr, sum);
+		else
+			snprintf(last, sizeof last, "So the total is %d.", sum);
+		CHECK_STR(st[ni], last);
+		CHECK_INT(mistakes, path);
+		snprintf(want, sizeof want, "%d", sum);
+		CHECK_STR(path ? distractor : answer, want);
+	}
+	return test_failures == fails ? 0 : -1;
+}
+
+/* ------------------------------------------------------- whole-file checks */
+
+typedef int (*checker)(const cJSON *, const char *, const char *, char **, int, char **, int);
+
+/* Parse every line of a generated file; check layout, ids, splits,
+ * uniqueness of questions and the task's own checker. */
+static void check_file(const char *task, const char *data, const struct sample_split_plan *plan,
+		       checker chk)
+{
+	size_t counts[3] = {0, 0, 0};
+	size_t n_lines = 0, bad_items = 0;
+	const char *line = data;
+	while (*line) {
+		const char *nl = strchr(line, '\n');
+		CHECK(nl != NULL);
+		if (!nl)
+			break;
+		char *copy = strndup(line, (size_t)(nl - line));
+		cJSON *rec = cJSON_Parse(copy);
+		CHECK_MSG(rec != NULL, "%s line %zu does not parse", task, n_lines + 1);
+		if (!rec) {
+			free(copy);
+			break;
+		}
+		const char *id = jstr(rec, "id"), *split = jstr(rec, "split");
+		const char *answer = jstr(rec, "answer"), *type = jstr(rec, "answer_type");
+		const char *rationale = jstr(rec, "rationale"), *q = jstr(rec, "question");
+		const cJSON *trace = cJSON_GetObjectItemCaseSensitive(rec, "trace");
+		CHECK(id && split && answer && type && rationale && q && cJSON_IsObject(trace));
+		if (!(id && split && answer && type && rationale && q && cJSON_IsObject(trace))) {
+			cJSON_Delete(rec);
+			free(copy);
+			break;
+		}
+		CHECK_STR(type, sample_task_info(task)->answer_type);
+		CHECK_STR(jstr(trace, "task"), task);
+		CHECK_STR(jstr(trace, "answer"), answer);
+		const char *distractor = jstr(trace, "distractor");
+		CHECK(distractor && strcmp(distractor, answer) != 0);
+		char *steps[SAMPLE_MAX_STEPS + 1], *wrong[SAMPLE_MAX_STEPS + 1];
+		int ns = str_array(cJSON_GetObjectItemCaseSensitive(trace, "steps"), steps,
+				   SAMPLE_MAX_STEPS);
+		int nw = str_array(cJSON_GetObjectItemCaseSensitive(trace, "wrong_steps"), wrong,
+				   SAMPLE_MAX_STEPS);
+		CHECK(ns >= 2 && nw >= 2);
+		/* the rationale is the steps joined by spaces */
+		struct buf joined;
+		buf_init(&joined);
+		for (int i = 0; i < ns; i++) {
+			if (i)
+				buf_putc(&joined, ' ');
+			buf_puts(&joined, steps[i]);
+		}
+		CHECK_STR(rationale, joined.data ? joined.data : "");
+		buf_release(&joined);
+		int s = !strcmp(split, "train") ? 0 : !strcmp(split, "dev") ? 1 : !strcmp(split, "test") ? 2 : -1;
+		CHECK(s >= 0);
+		if (s >= 0) {
+			char want[64];
+			snprintf(want, sizeof want, "%s-%s-%05zu", task, split, counts[s]);
+			CHECK_STR(id, want);
+			counts[s]++;
+		}
+		if (distractor && ns >= 2 && nw >= 2 && chk(rec, answer, distractor, steps, ns, wrong, nw)) {
+			if (++bad_items <= 3)
+				fprintf(stderr, "  item: %s\n", copy);
+		}
+		cJSON_Delete(rec);
+		free(copy);
+		n_lines++;
+		line = nl + 1;
+	}
+	CHECK_INT(counts[0], plan->n_train);
+	CHECK_INT(counts[1], plan->n_dev);
+	CHECK_INT(counts[2], plan->n_test);
+	CHECK_INT(bad_items, 0);
+}
+
+static int cmp_pstr(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static size_t count_duplicate_questions(const char *data)
+{
+	size_t n = 0, cap = 16;
+	char **qs = malloc(cap * sizeof *qs);
+	for (const char *line = data; *line;) {
+		const char *nl = strchr(line, '\n');
+		if (!nl)
+			break;
+		char *copy = strndup(line, (size_t)(nl - line));
+		cJSON *rec = cJSON_Parse(copy);
+		if (rec && jstr(rec, "question")) {
+			if (n == cap)
+				qs = realloc(qs, (cap *= 2) * sizeof *qs);
+			qs[n++] = strdup(jstr(rec, "question"));
+		}
+		cJSON_Delete(rec);
+		free(copy);
+		line = nl + 1;
+	}
+	qsort(qs, n, sizeof *qs, cmp_pstr);
+	size_t d = 0;
+	for (size_t i = 1; i < n; i++)
+		d += !strcmp(qs[i - 1], qs[i]);
+	for (size_t i = 0; i < n; i++)
+		free(qs[i]);
+	free(qs);
+	return d;
+}
+
+static const struct {
+	const char *task;
+	checker chk;
+} tasks[] = {
+	{"arith", check_arith},
+	{"coin", check_coin},
+	{"letters", check_letters},
+	{"count", check_count},
+};
+
+/* ----------------------------------------------------------------- tests */
+
+static void test_tasks_listed(void)
+{
+	const char *const *t = sample_tasks();
+	size_t n = 0;
+	for (; t[n]; n++)
+		CHECK(sample_task_info(t[n]) != NULL);
+	CHECK_INT(n, 4);
+	CHECK(sample_task_info("nope") == NULL);
+	CHECK(sample_task_info(NULL) == NULL);
+	struct sample_split_plan p = sample_default_plan("arith");
+	CHECK_INT(p.n_train, 2000);
+	CHECK_INT(p.n_dev, 200);
+	CHECK_INT(p.n_test, 500);
+	p = sample_default_plan("nope");
+	CHECK_INT(p.n_train + p.n_dev + p.n_test, 0);
+}
+
+static void test_every_item_checks_out(void)
+{
+	for (size_t i = 0; i < sizeof tasks / sizeof tasks[0]; i++) {
+		struct sample_split_plan plan = sample_default_plan(tasks[i].task);
+		char *data = generate(tasks[i].task, SAMPLE_DEFAULT_SEED, &plan, NULL);
+		check_file(tasks[i].task, data, &plan, tasks[i].chk);
+		CHECK_INT(count_duplicate_questions(data), 0);
+		free(data);
+		/* another seed, another plan: still all correct */
+		struct sample_split_plan small = {300, 30, 70};
+		data = generate(tasks[i].task, 99, &small, NULL);
+		check_file(tasks[i].task, data, &small, tasks[i].chk);
+		free(data);
+	}
+}
+
+static void test_determinism(void)
+{
+	struct sample_split_plan plan = {200, 20, 50};
+	for (size_t i = 0; i < sizeof tasks / sizeof tasks[0]; i++) {
+		size_t la, lb, lc;
+		char *a = generate(tasks[i].task, 7, &plan, &la);
+		char *b = generate(tasks[i].task, 7, &plan, &lb);
+		char *c = generate(tasks[i].task, 8, &plan, &lc);
+		CHECK(la == lb && !memcmp(a, b, la));
+		CHECK(la != lc || memcmp(a, c, la) != 0);
+		/* the train part does not depend on the other splits' sizes */
+		struct sample_split_plan train_only = {200, 0, 0};
+		size_t lt;
+		char *t = generate(tasks[i].task, 7, &train_only, &lt);
+		CHECK(lt < la && !memcmp(a, t, lt));
+		free(a);
+		free(b);
+		free(c);
+		free(t);
+	}
+	/* tasks draw from different streams even with the same seed */
+	struct sample_split_plan one = {1, 0, 0};
+	char *x = generate("arith", 1, &one, NULL);
+	char *y = generate("arith", 2, &one, NULL);
+	CHECK(strcmp(x, y) != 0);
+	free(x);
+	free(y);
+}
+
+/* The item API without files. */
+static void test_item_api(void)
+{
+	char err[MENTOR_ERR_LEN];
+	struct rng r;
+	rng_seed(&r, 5);
+	struct sample_item it;
+	sample_item_init(&it);
+	CHECK_INT(sample_item_make("arith", &r, &it, err), 0);
+	CHECK(it.question && it.answer && it.distractor && it.n_steps >= 3);
+	CHECK(it.id == NULL && it.split == NULL);
+	char *rat = sample_item_rationale(&it);
+	CHECK(rat && !strncmp(rat, it.steps[0], strlen(it.steps[0])));
+	free(rat);
+	struct buf b;
+	buf_init(&b);
+	CHECK_INT(sample_item_json(&it, &b), 0);
+	CHECK(b.len > 0 && b.data[b.len - 1] == '\n');
+	cJSON *j = cJSON_Parse(b.data);
+	CHECK(j != NULL);
+	CHECK(cJSON_GetObjectItemCaseSensitive(j, "split") == NULL);
+	cJSON_Delete(j);
+	buf_release(&b);
+	sample_item_release(&it);
+	sample_item_release(&it); /* released twice: harmless */
+	sample_item_release(NULL);
+
+	CHECK_INT(sample_item_make("nope", &r, &it, err), MENTOR_EUSAGE);
+	CHECK(strstr(err, "unknown task 'nope'") != NULL);
+	CHECK_INT(sample_item_make(NULL, &r, &it, err), MENTOR_EUSAGE);
+
+	/* JSON escaping of hostile text */
+	sample_item_init(&it);
+	it.id = strdup("x\"1");
+	it.task = "arith";
+	it.answer_type = "number";
+	it.question = strdup("a \"quoted\" \\ back\tslash\n\x01 and \xe6\x97\xa5");
+	it.answer = strdup("1");
+	it.distractor = strdup("2");
+	it.steps[0] = strdup("s\"1");
+	it.n_steps = 1;
+	it.wrong_steps[0] = strdup("w");
+	it.n_wrong_steps = 1;
+	buf_init(&b);
+	CHECK_INT(sample_item_json(&it, &b), 0);
+	j = cJSON_Parse(b.data);
+	CHECK(j != NULL);
+	CHECK_STR(jstr(j, "question"), it.question);
+	CHECK_STR(jstr(j, "id"), "x\"1");
+	cJSON_Delete(j);
+	buf_release(&b);
+	sample_item_release(&it);
+}
+
+static void test_plan_parse(void)
+{
+	char err[MENTOR_ERR_LEN];
+	struct sample_split_plan p;
+	CHECK_INT(sample_plan_parse("2000/200/500", &p, err), 0);
+	CHECK_INT(p.n_train, 2000);
+	CHECK_INT(p.n_dev, 200);
+	CHECK_INT(p.n_test, 500);
+	CHECK_INT(sample_plan_parse("0/0/7", &p, err), 0);
+	CHECK_INT(p.n_test, 7);
+	static const char *const bad[] = {
+		"", "1/2", "1/2/3/4", "a/b/c", "-1/2/3", "1//3", "/1/2", "1/2/", " 1/2/3",
+		"1/2/3 ", "99999999/1/1", "600000/600000/1", "1e3/1/1", "+1/2/3",
+		"18446744073709551617/0/0",
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		err[0] = '\0';
+		CHECK_MSG(sample_plan_parse(bad[i], &p, err) == MENTOR_EUSAGE, "'%s'", bad[i]);
+		CHECK(!strncmp(err, "invalid split sizes", 19));
+	}
+	CHECK_INT(sample_plan_parse(NULL, &p, err), MENTOR_EUSAGE);
+	/* a long hostile string */
+	char huge[5000];
+	memset(huge, '9', sizeof huge - 1);
+	huge[sizeof huge - 1] = '\0';
+	CHECK_INT(sample_plan_parse(huge, &p, err), MENTOR_EUSAGE);
+}
+
+static int stop_after_three(void *u, const struct sample_item *it)
+{
+	int *n = u;
+	(void)it;
+	return ++*n == 3 ? 42 : 0;
+}
+
+static void test_generate_errors(void)
+{
+	char err[MENTOR_ERR_LEN];
+	struct sample_split_plan empty = {0, 0, 0};
+	CHECK_INT(sample_generate("arith", 1, &empty, stop_after_three, NULL, err), MENTOR_EUSAGE);
+	struct sample_split_plan too_big = {SAMPLE_MAX_ITEMS, 1, 0};
+	CHECK_INT(sample_generate("arith", 1, &too_big, stop_after_three, NULL, err),
+		  MENTOR_EUSAGE);
+	struct sample_split_plan overflow = {SIZE_MAX, SIZE_MAX, 2};
+	CHECK_INT(sample_generate("arith", 1, &overflow, stop_after_three, NULL, err),
+		  MENTOR_EUSAGE);
+	struct sample_split_plan plan = {10, 0, 0};
+	CHECK_INT(sample_generate("bogus", 1, &plan, stop_after_three, NULL, err), MENTOR_EUSAGE);
+	int n = 0;
+	CHECK_INT(sample_generate("coin", 1, &plan, stop_after_three, &n, err), 42);
+	CHECK_INT(n, 3);
+
+	/* a write error surfaces */
+	struct stat sb;
+	FILE *ro = stat("/dev/full", &sb) == 0 && S_ISCHR(sb.st_mode) ? fopen("/dev/full", "wb")
+								    : NULL;
+	if (ro) {
+		setvbuf(ro, NULL, _IONBF, 0);
+		CHECK(sample_write("arith", 1, &plan, ro, err) != 0);
+		CHECK(strstr(err, "write error") != NULL);
+		fclose(ro);
+	}
+}
+
+/* The files in sample_datasets/ are exactly what the generator writes. */
+static void test_shipped_files(void)
+{
+	for (size_t i = 0; i < sizeof tasks / sizeof tasks[0]; i++) {
+		char path[1024], err[MENTOR_ERR_LEN];
+		snprintf(path, sizeof path, "%s/sample_datasets/%s.jsonl", MENTOR_SOURCE_DIR,
+			 tasks[i].task);
+		size_t flen = 0, glen = 0;
+		char *file = util_read_file(path, 64u << 20, &flen, err);
+		CHECK_MSG(file != NULL, "%s", err);
+		struct sample_split_plan plan = sample_default_plan(tasks[i].task);
+		char *gen = generate(tasks[i].task, SAMPLE_DEFAULT_SEED, &plan, &glen);
+		CHECK_MSG(file && flen == glen && !memcmp(file, gen, glen),
+			  "%s differs from `mentor sample %s`: regenerate it", path, tasks[i].task);
+		free(file);
+		free(gen);
+	}
+}
+
+int main(void)
+{
+	test_tasks_listed();
+	test_item_api();
+	test_plan_parse();
+	test_generate_errors();
+	test_determinism();
+	test_every_item_checks_out();
+	test_shipped_files();
+	return test_done();
+}

@@ -1,0 +1,359 @@
+/* test_cli_teacher: the teacher's commands through the real mentor binary:
+ * explain (offline, all modes), explanations --json, calls --json, review
+ * and undo, usage errors, prompt templates written and edited, a batch
+ * killed with SIGKILL and resumed without paying twice (fakellm /stats), a
+ * batch stopped with SIGINT keeping what finished, and the key never in the
+ * workspace file. */
+#include <cjson/cJSON.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "http/fakellm_proc.h"
+#include "mentor/store.h"
+#include "mentor/util.h"
+#include "test.h"
+
+#define KEY "sk-cli-test-SECRET-9876543210fedcba"
+
+static const char *bin;
+static char db[600], out_path[600], err_path[600], xdg[600];
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+	nanosleep(&ts, NULL);
+}
+
+/* Start mentor --db DB args... with stdout/stderr to files; returns the pid. */
+static pid_t spawn(const char *const *args)
+{
+	const char *argv[40];
+	int n = 0;
+	argv[n++] = bin;
+	argv[n++] = "--db";
+	argv[n++] = db;
+	for (int i = 0; args[i] && n < 38; i++)
+		argv[n++] = args[i];
+	argv[n] = NULL;
+	pid_t pid = fork();
+	if (pid < 0)
+		TEST_SETUP_FAIL("fork");
+	if (pid == 0) {
+		int o = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		int e = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		dup2(o, 1);
+		dup2(e, 2);
+		execv(bin, (char *const *)argv);
+		_exit(127);
+	}
+	return pid;
+}
+
+static int wait_exit(pid_t pid)
+{
+	int st;
+	if (waitpid(pid, &st, 0) != pid)
+		return -1;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+static int run(const char *const *args) { return wait_exit(spawn(args)); }
+
+static char *slurp(const char *p)
+{
+	size_t len;
+	char err[MENTOR_ERR_LEN];
+	char *d = util_read_file(p, (size_t)64 << 20, &len, err);
+	return d ? d : util_strdup("");
+}
+
+static int out_has(const char *needle)
+{
+	char *d = slurp(out_path);
+	int r = strstr(d, needle) != NULL;
+	free(d);
+	return r;
+}
+
+static int err_has(const char *needle)
+{
+	char *d = slurp(err_path);
+	int r = strstr(d, needle) != NULL;
+	free(d);
+	return r;
+}
+
+static int64_t q1(const char *sql)
+{
+	sqlite3 *h;
+	int64_t v = -1;
+	if (sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+		sqlite3_close(h);
+		return -1;
+	}
+	sqlite3_busy_timeout(h, 5000);
+	sqlite3_stmt *s;
+	if (sqlite3_prepare_v2(h, sql, -1, &s, NULL) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	sqlite3_close(h);
+	return v;
+}
+
+static int64_t make_dataset(const char *name, int n, const char *marker, int with_trace)
+{
+	char err[MENTOR_ERR_LEN];
+	struct store *st = store_open(db, err);
+	int64_t ds;
+	if (!st || store_dataset_upsert(st, name, "test", "generic", NULL, &ds, err))
+		TEST_SETUP_FAIL("%s", err);
+	for (int i = 0; i < n; i++) {
+		char q[200], ext[32], ans[16], tr[400], rat[100];
+		int a = i + 2, b = i + 5;
+		snprintf(q, sizeof q, "Q-OK1 %s item %d: %d plus %d? %s", name, i, a, b, marker);
+		snprintf(ext, sizeof ext, "%s-%d", name, i);
+		snprintf(ans, sizeof ans, "%d", with_trace ? a + b : 12);
+		snprintf(tr, sizeof tr,
+			 "{\"steps\":[\"%d + %d = %d.\"],\"answer\":\"%d\",\"distractor\":\"%d\","
+			 "\"wrong_steps\":[\"%d + %d = %d.\"]}",
+			 a, b, a + b, a + b, a + b + 1, a, b, a + b + 1);
+		snprintf(rat, sizeof rat, "Add %d and %d: %d.", a, b, a + b);
+		struct store_item it = {0};
+		it.dataset_id = ds;
+		it.split = i % 4 == 3 ? "test" : "train";
+		it.ext_id = ext;
+		it.question = q;
+		it.answer = ans;
+		it.answer_type = "number";
+		it.gold_rationale = with_trace ? rat : NULL;
+		it.trace_json = with_trace ? tr : NULL;
+		if (store_item_upsert(st, &it, err))
+			TEST_SETUP_FAIL("%s", err);
+	}
+	store_close(st);
+	return ds;
+}
+
+static void test_offline_cli(void)
+{
+	make_dataset("off", 8, "", 1);
+	const char *a1[] = {"explain", "off", "--mode", "all", "--error-rate", "0.5", NULL};
+	CHECK_INT(run(a1), 0);
+	CHECK(out_has("off all with offline/scripted-teacher: 24 tasks, 24 explained"));
+	CHECK(err_has("explain: 24/24 done")); /* plain progress lines when not a terminal */
+	const char *a2[] = {"explanations", "off", "--json", NULL};
+	CHECK_INT(run(a2), 0);
+	char *js = slurp(out_path);
+	cJSON *arr = cJSON_Parse(js);
+	free(js);
+	CHECK(cJSON_IsArray(arr));
+	int n = cJSON_GetArraySize(arr);
+	CHECK(n >= 24);
+	int64_t first_id = 0;
+	cJSON *e;
+	cJSON_ArrayForEach(e, arr)
+	{
+		CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItem(e, "provider")), "offline");
+		if (!first_id)
+			first_id = (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItem(e, "id"));
+	}
+	cJSON_Delete(arr);
+	const char *a3[] = {"explanations", "off", "--mode", "rp", NULL};
+	CHECK_INT(run(a3), 0);
+	CHECK(out_has("8 explanations"));
+	const char *a4[] = {"calls", "--json", NULL};
+	CHECK_INT(run(a4), 0);
+	js = slurp(out_path);
+	cJSON *root = cJSON_Parse(js);
+	free(js);
+	cJSON *tot = cJSON_GetObjectItem(root, "totals");
+	CHECK_INT((long)cJSON_GetNumberValue(cJSON_GetObjectItem(tot, "calls")), q1("SELECT count(*) FROM llm_call"));
+	CHECK(cJSON_GetNumberValue(cJSON_GetObjectItem(tot, "tokens_in")) > 0);
+	cJSON_Delete(root);
+	const char *a5[] = {"calls", NULL};
+	CHECK_INT(run(a5), 0);
+	CHECK(out_has("total: 16 calls (16 ok, 0 failed)"));
+
+	/* Review and undo. */
+	char id[32];
+	snprintf(id, sizeof id, "%lld", (long long)first_id);
+	const char *r1[] = {"review", id, "--accept", "--reviewer", "kim", NULL};
+	CHECK_INT(run(r1), 0);
+	CHECK(out_has("accepted (was pending)"));
+	const char *r2[] = {"review", id, "--undo", NULL};
+	CHECK_INT(run(r2), 0);
+	CHECK(out_has("pending (was accepted)"));
+	const char *r3[] = {"review", id, "--undo", NULL};
+	CHECK_INT(run(r3), 1);
+	const char *r4[] = {"review", id, NULL};
+	CHECK_INT(run(r4), 2);
+	const char *r5[] = {"review", "999999", "--flag", NULL};
+	CHECK_INT(run(r5), 1);
+	const char *u1[] = {"explain", "off", "--mode", "sideways", NULL};
+	CHECK_INT(run(u1), 2);
+	const char *u2[] = {"explain", "nosuch", NULL};
+	CHECK_INT(run(u2), 1);
+	const char *u3[] = {"explain", "off", "--provider", "nosuch", NULL};
+	CHECK_INT(run(u3), 2);
+
+	/* Prompt templates: printed, written, edited, used. */
+	const char *p1[] = {"explain", "off", "--mode", "rp", "--print-prompts", "--limit", "1", NULL};
+	CHECK_INT(run(p1), 0);
+	CHECK(out_has("===== item"));
+	CHECK(out_has("rp prompt"));
+	CHECK(out_has("Answer: 7\nExplanation:"));
+	const char *w1[] = {"explain", "--write-prompts", NULL};
+	CHECK_INT(run(w1), 0);
+	CHECK(out_has("wrote 8 templates"));
+	char tp[700];
+	snprintf(tp, sizeof tp, "%s/mentor/prompts/cot-number.txt", xdg);
+	const char *mine = "EDITED TEMPLATE\n{{demos}}Q: {{question}}\nA:";
+	test_write_file(tp, mine, strlen(mine));
+	const char *p2[] = {"explain", "off", "--print-prompts", "--limit", "1", NULL};
+	CHECK_INT(run(p2), 0);
+	CHECK(out_has("EDITED TEMPLATE"));
+	CHECK_INT(run(w1), 0);
+	CHECK(out_has("wrote 0 templates"));
+}
+
+static void test_kill_resume(struct fakellm *srv)
+{
+	make_dataset("slow", 8, "[[fake:delay=300]]", 0);
+	const char *a[] = {"explain", "slow", "--provider", "fake", "--concurrency", "1", NULL};
+	pid_t pid = spawn(a);
+	int64_t e1 = 0;
+	for (int i = 0; i < 400 && e1 < 2; i++) {
+		sleep_ms(25);
+		e1 = q1("SELECT count(*) FROM explanation e JOIN item i ON i.id=e.item_id JOIN dataset d "
+			"ON d.id=i.dataset_id WHERE d.name='slow'");
+	}
+	kill(pid, SIGKILL);
+	CHECK_INT(wait_exit(pid), 128 + SIGKILL);
+	e1 = q1("SELECT count(*) FROM explanation e JOIN item i ON i.id=e.item_id JOIN dataset d "
+		"ON d.id=i.dataset_id WHERE d.name='slow'");
+	long r1 = fakellm_stat(srv, "paths", "/v1/chat/completions");
+	CHECK(e1 >= 2 && e1 < 8);
+	CHECK_INT(run(a), 0);
+	CHECK(out_has("explained"));
+	long r2 = fakellm_stat(srv, "paths", "/v1/chat/completions");
+	int64_t e2 = q1("SELECT count(*) FROM explanation e JOIN item i ON i.id=e.item_id JOIN dataset d "
+			"ON d.id=i.dataset_id WHERE d.name='slow'");
+	int64_t distinct = q1("SELECT count(DISTINCT e.item_id) FROM explanation e JOIN item i ON "
+			      "i.id=e.item_id JOIN dataset d ON d.id=i.dataset_id WHERE d.name='slow'");
+	CHECK_INT(e2, 8);
+	CHECK_INT(distinct, 8);
+	/* Finished items were not asked again. */
+	CHECK_MSG(r2 - r1 <= 8 - e1, "requests after resume %ld, unfinished %lld", r2 - r1, (long long)(8 - e1));
+	CHECK(r2 - r1 >= 1);
+	/* A third run asks nothing. */
+	CHECK_INT(run(a), 0);
+	CHECK_INT(fakellm_stat(srv, "paths", "/v1/chat/completions"), r2);
+	CHECK(out_has("8 skipped"));
+}
+
+static void test_sigint(struct fakellm *srv)
+{
+	make_dataset("slow2", 6, "[[fake:delay=400]]", 0);
+	const char *a[] = {"explain", "slow2", "--provider", "fake", "--concurrency", "1", NULL};
+	pid_t pid = spawn(a);
+	int64_t e = 0;
+	for (int i = 0; i < 400 && e < 1; i++) {
+		sleep_ms(25);
+		e = q1("SELECT count(*) FROM explanation e JOIN item i ON i.id=e.item_id JOIN dataset d "
+		       "ON d.id=i.dataset_id WHERE d.name='slow2'");
+	}
+	kill(pid, SIGINT);
+	CHECK_INT(wait_exit(pid), 1);
+	CHECK(err_has("interrupted"));
+	e = q1("SELECT count(*) FROM explanation e JOIN item i ON i.id=e.item_id JOIN dataset d "
+	       "ON d.id=i.dataset_id WHERE d.name='slow2'");
+	CHECK(e >= 1 && e < 6);
+	CHECK(q1("SELECT count(*) FROM llm_call WHERE status='cancelled'") <= 1);
+	CHECK_INT(run(a), 0);
+	CHECK_INT(q1("SELECT count(*) FROM explanation e JOIN item i ON i.id=e.item_id JOIN dataset d "
+		     "ON d.id=i.dataset_id WHERE d.name='slow2'"), 6);
+	(void)srv;
+}
+
+static int file_has(const char *path, const char *needle)
+{
+	size_t len;
+	char err[MENTOR_ERR_LEN];
+	char *d = util_read_file(path, (size_t)1 << 30, &len, err);
+	if (!d)
+		return 0;
+	size_t nl = strlen(needle);
+	int found = 0;
+	for (size_t i = 0; i + nl <= len && !found; i++)
+		found = !memcmp(d + i, needle, nl);
+	free(d);
+	return found;
+}
+
+int main(void)
+{
+	bin = getenv("MENTOR_BIN");
+	if (!bin || !*bin)
+		TEST_SKIP("MENTOR_BIN not set");
+	snprintf(db, sizeof db, "%s", test_path("cli.db"));
+	snprintf(out_path, sizeof out_path, "%s", test_path("out.txt"));
+	snprintf(err_path, sizeof err_path, "%s", test_path("err.txt"));
+	snprintf(xdg, sizeof xdg, "%s", test_path("xdg"));
+	mkdir(xdg, 0700);
+	setenv("XDG_CONFIG_HOME", xdg, 1);
+	unsetenv("MENTOR_DB");
+
+	/* No config file: the offline teacher. */
+	test_offline_cli();
+
+	const char *exe = fakellm_path();
+	if (!exe) {
+		fprintf(stderr, "MENTOR_FAKELLM not set: network part skipped\n");
+		return test_done();
+	}
+	char replies[600];
+	snprintf(replies, sizeof replies, "%s", test_path("replies.json"));
+	const char *rj = "{\"Q-OK1\":\"7 + 5 = 12. So the answer is 12.\"}";
+	test_write_file(replies, rj, strlen(rj));
+	const char *extra[] = {"--reply-file", replies, NULL};
+	struct fakellm srv;
+	if (fakellm_start(&srv, exe, extra))
+		TEST_SETUP_FAIL("cannot start fakellm");
+	char dir[700], cfgp[800];
+	snprintf(dir, sizeof dir, "%s/mentor", xdg);
+	mkdir(dir, 0700);
+	snprintf(cfgp, sizeof cfgp, "%s/config", dir);
+	struct buf c;
+	buf_init(&c);
+	buf_printf(&c, "[defaults]\nk = 0\nretries = 1\n[provider fake]\ntype = openai\nbase_url = %s/v1\n"
+		       "api_key_env = MENTOR_CLI_KEY\nmodel = fake-model\n", srv.base);
+	test_write_file(cfgp, c.data, c.len);
+	chmod(cfgp, 0600);
+	setenv("MENTOR_CLI_KEY", KEY, 1);
+
+	test_kill_resume(&srv);
+	test_sigint(&srv);
+
+	/* A key written in a group-readable config file: warned about. */
+	buf_printf(&c, "api_key = %s\n", KEY);
+	test_write_file(cfgp, c.data, c.len);
+	chmod(cfgp, 0644);
+	const char *a[] = {"explain", "slow2", "--provider", "fake", NULL};
+	CHECK_INT(run(a), 0);
+	CHECK(err_has("readable by group or others"));
+	CHECK(!err_has(KEY));
+	buf_release(&c);
+
+	char wal[700];
+	snprintf(wal, sizeof wal, "%s-wal", db);
+	CHECK(!file_has(db, KEY));
+	CHECK(!file_has(wal, KEY));
+	CHECK(fakellm_stat(&srv, "auth", "authorization") > 0);
+	fakellm_stop(&srv);
+	return test_done();
+}

@@ -1,0 +1,276 @@
+/* test_tui_text: display widths (ASCII, Japanese, combining marks, emoji),
+ * visible escapes of control characters and bad bytes, truncation and
+ * wrapping by width, the line editor and the canvas; plus random hostile
+ * bytes that must never reach a line raw or overflow its width. */
+#include <locale.h>
+
+#include "test.h"
+#include "tui_int.h"
+
+static int width_of(const char *s) { return tui_text_width(s, strlen(s), 1); }
+
+static char *escaped(const char *s, size_t n, int utf8)
+{
+	struct buf b;
+	buf_init(&b);
+	buf_puts(&b, "");
+	tui_text_escape(s, n, utf8, &b);
+	return buf_detach(&b, NULL);
+}
+
+#define CHECK_ESC(in, want)                                                    \
+	do {                                                                   \
+		char *got_ = escaped(in, sizeof(in) - 1, 1);                   \
+		CHECK_STR(got_, want);                                         \
+		CHECK_INT(width_of(in), (int)strlen(want));                    \
+		free(got_);                                                    \
+	} while (0)
+
+static void test_widths(void)
+{
+	CHECK_INT(width_of(""), 0);
+	CHECK_INT(width_of("hello"), 5);
+	CHECK_INT(width_of("日本語"), 6);
+	CHECK_INT(width_of("ｱｲｳ"), 3);                 /* half-width katakana */
+	CHECK_INT(width_of("e\xcc\x81"), 1);           /* e + combining acute */
+	CHECK_INT(width_of("a\xcc\x81\xcc\xa3"), 1);   /* two marks */
+	CHECK_INT(width_of("\xf0\x9f\x98\x80"), 2);    /* emoji U+1F600 */
+	CHECK_INT(width_of("Ａ"), 2);                  /* full-width A */
+	CHECK_INT(width_of("漢字かなカナ abc"), 16);
+}
+
+static void test_escapes(void)
+{
+	char *e;
+	CHECK_ESC("\x1b[2J", "\\e[2J");
+	CHECK_ESC("a\rb", "a\\rb");
+	CHECK_ESC("a\tb", "a\\tb");
+	CHECK_ESC("\x07", "\\a");
+	CHECK_ESC("\x01", "\\x01");
+	CHECK_ESC("\x7f", "\\x7f");
+	CHECK_ESC("\xc2\x9b", "\\u009b");             /* C1 CSI */
+	CHECK_ESC("\xc2\x85", "\\u0085");             /* C1 NEL */
+	CHECK_ESC("\xff", "\\xff");                    /* invalid byte */
+	CHECK_ESC("\xe6\x97", "\\xe6\\x97");           /* truncated sequence */
+	CHECK_ESC("\xc0\xaf", "\\xc0\\xaf");           /* overlong '/' */
+	CHECK_ESC("\xed\xa0\x80", "\\xed\\xa0\\x80");  /* surrogate */
+	CHECK_ESC("\xe2\x80\xae", "\\u202e");          /* bidi override */
+	CHECK_ESC("\xcc\x81", "\\u0301");              /* lone combining mark */
+	e = escaped("ok 日本", strlen("ok 日本"), 1);
+	CHECK_STR(e, "ok 日本");
+	free(e);
+	/* NUL inside the data is escaped too. */
+	e = escaped("a\0b", 3, 1);
+	CHECK_STR(e, "a\\0b");
+	free(e);
+	/* In a non-UTF-8 locale every byte >= 0x80 is escaped. */
+	e = escaped("日", 3, 0);
+	CHECK_STR(e, "\\xe6\\x97\\xa5");
+	free(e);
+}
+
+/* Lines of a wrap as plain strings joined by '|'. */
+static char *wrapped(const char *s, int width, int indent, size_t max_lines, int utf8)
+{
+	struct tui_lines ls;
+	tui_lines_init(&ls);
+	tui_wrap(&ls, s, strlen(s), width, indent, TUI_ROLE_NORMAL, max_lines, utf8);
+	struct buf b;
+	buf_init(&b);
+	buf_puts(&b, "");
+	for (size_t i = 0; i < ls.n; i++) {
+		char *p = tui_line_plain(&ls.v[i]);
+		CHECK_MSG(ls.v[i].width <= width, "line %zu of '%s' is %d wide > %d", i, s,
+			  ls.v[i].width, width);
+		CHECK_INT(tui_text_width(p, strlen(p), utf8), ls.v[i].width);
+		if (i)
+			buf_putc(&b, '|');
+		buf_puts(&b, p);
+		free(p);
+	}
+	tui_lines_release(&ls);
+	return buf_detach(&b, NULL);
+}
+
+#define CHECK_WRAP(s, w, ind, max, want)                                       \
+	do {                                                                   \
+		char *got_ = wrapped(s, w, ind, max, 1);                       \
+		CHECK_STR(got_, want);                                         \
+		free(got_);                                                    \
+	} while (0)
+
+static void test_wrap(void)
+{
+	CHECK_WRAP("the quick brown fox jumps over the lazy dog", 10, 0, 0,
+		   "the quick|brown fox|jumps over|the lazy|dog");
+	CHECK_WRAP("abcdefghijklmnop", 5, 0, 0, "abcde|fghij|klmno|p");
+	CHECK_WRAP("a abcdefghij", 5, 0, 0, "a|abcde|fghij");
+	CHECK_WRAP("日本語のテキストです", 7, 0, 0, "日本語|のテキ|ストで|す");
+	CHECK_WRAP("日本語のテキストです", 6, 0, 0, "日本語|のテキ|ストで|す");
+	CHECK_WRAP("abc 日本語", 6, 0, 0, "abc 日|本語");
+	CHECK_WRAP("りんごが3個あります。", 8, 0, 0, "りんごが|3個あり|ます。");
+	CHECK_WRAP("a\n\nb", 10, 0, 0, "a||b");
+	CHECK_WRAP("   ", 10, 0, 0, "");
+	CHECK_WRAP("", 10, 0, 0, "");
+	CHECK_WRAP("one two three four five", 9, 0, 2, "one two|three…");
+	CHECK_WRAP("one two", 9, 0, 2, "one two");
+	CHECK_WRAP("hello world", 9, 2, 0, "  hello|  world");
+	CHECK_WRAP("x\x1b[2Jy", 20, 0, 0, "x\\e[2Jy");
+	CHECK_WRAP("word    word", 6, 0, 0, "word|word");
+	/* A wide character never sits in a one-column pane: it is cut, the
+	 * text does not loop. */
+	CHECK_WRAP("日本", 1, 0, 0, "");
+	char *a = wrapped("one two three four", 9, 0, 2, 0);
+	CHECK_STR(a, "one two|three...");
+	free(a);
+}
+
+static void test_truncate(void)
+{
+	struct tui_lines ls;
+	tui_lines_init(&ls);
+	struct tui_line *l = tui_lines_add(&ls);
+	CHECK_INT(tui_line_text(l, TUI_ROLE_NORMAL, "hello world", 11, 8, 1, 1), 8);
+	char *p = tui_line_plain(l);
+	CHECK_STR(p, "hello w…");
+	free(p);
+	l = tui_lines_add(&ls);
+	tui_line_text(l, TUI_ROLE_NORMAL, "日本語テキスト", strlen("日本語テキスト"), 7, 1, 1);
+	p = tui_line_plain(l);
+	CHECK_STR(p, "日本語…");
+	CHECK_INT(l->width, 7);
+	free(p);
+	l = tui_lines_add(&ls);
+	tui_line_text(l, TUI_ROLE_NORMAL, "日本語テキスト", strlen("日本語テキスト"), 6, 1, 1);
+	p = tui_line_plain(l);
+	CHECK_STR(p, "日本…");
+	CHECK_INT(l->width, 5);
+	free(p);
+	l = tui_lines_add(&ls);
+	tui_line_text(l, TUI_ROLE_NORMAL, "short", 5, 8, 1, 1);
+	p = tui_line_plain(l);
+	CHECK_STR(p, "short");
+	free(p);
+	/* roles: the escape is a span of its own role */
+	l = tui_lines_add(&ls);
+	tui_line_text(l, TUI_ROLE_TITLE, "a\x1b" "b\nc", 5, 40, 1, 1);
+	CHECK_INT(l->n, 3);
+	CHECK_STR(l->spans[0].text, "a");
+	CHECK_INT(l->spans[0].role, TUI_ROLE_TITLE);
+	CHECK_STR(l->spans[1].text, "\\e");
+	CHECK_INT(l->spans[1].role, TUI_ROLE_ESCAPED);
+	CHECK_STR(l->spans[2].text, "b c"); /* newline as a space on one line */
+	/* ASCII ellipsis when the locale is not UTF-8 */
+	l = tui_lines_add(&ls);
+	tui_line_text(l, TUI_ROLE_NORMAL, "hello world", 11, 8, 1, 0);
+	p = tui_line_plain(l);
+	CHECK_STR(p, "hello...");
+	free(p);
+	tui_lines_release(&ls);
+}
+
+static void test_input(void)
+{
+	struct tui_input in;
+	tui_input_set(&in, "");
+	CHECK(tui_input_key(&in, 0x3042));
+	CHECK(tui_input_key(&in, 0x3044));
+	CHECK(tui_input_key(&in, 'x'));
+	CHECK_STR(in.text, "あいx");
+	CHECK(tui_input_key(&in, TUI_KEY_BACKSPACE));
+	CHECK(tui_input_key(&in, TUI_KEY_BACKSPACE));
+	CHECK_STR(in.text, "あ");
+	CHECK(!tui_input_key(&in, 0x1b));
+	CHECK(!tui_input_key(&in, 0x9b));
+	CHECK(!tui_input_key(&in, TUI_KEY_UP));
+	CHECK(tui_input_key(&in, 0x15));
+	CHECK_STR(in.text, "");
+	CHECK(!tui_input_key(&in, TUI_KEY_BACKSPACE));
+	/* full: stops, never overflows */
+	for (int i = 0; i < 1000; i++)
+		tui_input_key(&in, 0x65e5);
+	CHECK(in.len < sizeof in.text);
+	CHECK(util_utf8_valid(in.text, in.len, 1, NULL));
+	char big[2000];
+	memset(big, 'a', sizeof big - 1);
+	big[sizeof big - 1] = '\0';
+	tui_input_set(&in, big);
+	CHECK_INT(in.len, sizeof in.text - 1);
+}
+
+static void test_canvas(void)
+{
+	struct tui_canvas cv = {0};
+	CHECK_INT(tui_canvas_init(&cv, 5, 2), 0);
+	CHECK_INT(tui_canvas_put(&cv, 0, 0, 5, TUI_ROLE_NORMAL, "日本語"), 5);
+	char *r = tui_canvas_row(&cv, 0);
+	CHECK_STR(r, "日本"); /* the third does not fit: a space pads */
+	free(r);
+	/* overwrite the right half of 日: its left half becomes a space */
+	tui_canvas_put(&cv, 1, 0, 1, TUI_ROLE_TITLE, "x");
+	r = tui_canvas_row(&cv, 0);
+	CHECK_STR(r, " x本");
+	free(r);
+	CHECK_INT(tui_canvas_role(&cv, 1, 0), TUI_ROLE_TITLE);
+	CHECK_INT(tui_canvas_role(&cv, 9, 0), -1);
+	/* an escape drawn from a raw control byte is several cells */
+	tui_canvas_put(&cv, 0, 1, 5, TUI_ROLE_NORMAL, "\x1b" "X");
+	r = tui_canvas_row(&cv, 1);
+	CHECK_STR(r, "\\eX");
+	free(r);
+	CHECK_INT(tui_canvas_role(&cv, 0, 1), TUI_ROLE_ESCAPED);
+	CHECK(tui_canvas_init(&cv, 5000, 5000) != 0);
+	tui_canvas_release(&cv);
+}
+
+/* Random bytes: every line fits, nothing raw below 0x20 or DEL survives. */
+static void test_hostile(void)
+{
+	struct rng r;
+	rng_seed(&r, 7);
+	static const char pieces[][8] = {"\x1b", "[", "\x07", "\r", "\n", "\t", "日", "\xc2\x9b",
+					 "\xff", " ", "a", "\xcc\x81", "\xf0\x9f\x98\x80", "\xe6"};
+	for (int round = 0; round < 300; round++) {
+		struct buf b;
+		buf_init(&b);
+		buf_puts(&b, "");
+		size_t n = rng_below(&r, 200);
+		for (size_t i = 0; i < n; i++) {
+			if (rng_below(&r, 3) == 0)
+				buf_putc(&b, (int)rng_below(&r, 256));
+			else
+				buf_puts(&b, pieces[rng_below(&r, sizeof pieces / sizeof pieces[0])]);
+		}
+		int width = 1 + (int)rng_below(&r, 12);
+		struct tui_lines ls;
+		tui_lines_init(&ls);
+		tui_wrap(&ls, b.data, b.len, width, 0, TUI_ROLE_NORMAL, rng_below(&r, 4), 1);
+		struct tui_line *one = tui_lines_add(&ls);
+		tui_line_text(one, TUI_ROLE_NORMAL, b.data, b.len, width, 1, 1);
+		for (size_t i = 0; i < ls.n; i++) {
+			CHECK(ls.v[i].width <= width);
+			for (size_t k = 0; k < ls.v[i].n; k++)
+				for (const unsigned char *p = (const unsigned char *)ls.v[i].spans[k].text;
+				     *p; p++)
+					CHECK(*p >= 0x20 && *p != 0x7f);
+		}
+		tui_lines_release(&ls);
+		buf_release(&b);
+	}
+}
+
+int main(void)
+{
+	if (!setlocale(LC_ALL, "C.UTF-8") || !tui_locale_utf8())
+		TEST_SKIP("no C.UTF-8 locale");
+	test_widths();
+	test_escapes();
+	test_wrap();
+	test_truncate();
+	test_input();
+	test_canvas();
+	test_hostile();
+	CHECK(strcmp(tui_glyphs_get(1)->ok, tui_glyphs_get(0)->ok) != 0);
+	CHECK_STR(tui_glyphs_get(0)->ok, "+");
+	return test_done();
+}

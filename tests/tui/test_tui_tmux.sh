@@ -1,0 +1,165 @@
+#!/bin/sh
+# test_tui_tmux: the workbench in a real terminal (tmux): open a workspace
+# with two datasets, navigate, filter, search (Japanese input), resize to
+# 60x20 (the too-small screen) and back, help, quit; the terminal is restored
+# afterwards (alternate screen left, the shell is back). Then SIGTERM
+# restores the terminal too, and after a SIGKILL the workspace reopens on the
+# same item and filters. Argument: the tui_mkws program.
+set -u
+MKWS=${1:?usage: test_tui_tmux.sh TUI_MKWS}
+BIN=${MENTOR_BIN:?MENTOR_BIN not set}
+command -v tmux > /dev/null 2>&1 || { echo "skip: tmux not installed"; exit 77; }
+T=$(mktemp -d "${TMPDIR:-/tmp}/mentor-tmux-XXXXXX") || exit 99
+SOCK="mentor-tui-test-$$"
+cleanup() {
+	tmux -L "$SOCK" kill-server > /dev/null 2>&1
+	rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+"$MKWS" "$T/ws.db" 300 || exit 99
+mkdir -p "$T/cfg"
+pass=0
+fail=0
+
+tm() { tmux -L "$SOCK" "$@"; }
+screen() { tm capture-pane -p -t "$S" > "$T/screen" 2> /dev/null; }
+bad() {
+	fail=$((fail + 1))
+	echo "FAIL: $1"
+	screen
+	sed 's/^/  | /' "$T/screen"
+}
+# wait_for NAME TEXT: poll the pane (at most ~10 s) until TEXT shows.
+wait_for() {
+	i=0
+	while [ $i -lt 100 ]; do
+		screen
+		if grep -qF -- "$2" "$T/screen"; then
+			pass=$((pass + 1))
+			return 0
+		fi
+		sleep 0.1
+		i=$((i + 1))
+	done
+	bad "$1: '$2' never appeared"
+	return 1
+}
+# wait_gone NAME TEXT: poll until TEXT is no longer shown.
+wait_gone() {
+	i=0
+	while [ $i -lt 100 ]; do
+		screen
+		if ! grep -qF -- "$2" "$T/screen"; then
+			pass=$((pass + 1))
+			return 0
+		fi
+		sleep 0.1
+		i=$((i + 1))
+	done
+	bad "$1: '$2' never went away"
+	return 1
+}
+alt_off() {
+	i=0
+	while [ $i -lt 50 ]; do
+		if [ "$(tm display-message -p -t "$S" '#{alternate_on}')" = 0 ]; then
+			pass=$((pass + 1))
+			return 0
+		fi
+		sleep 0.1
+		i=$((i + 1))
+	done
+	bad "$1: the alternate screen is still on"
+}
+N=0
+S=s0
+# start: a new session (the old one is closed after, so the server stays)
+# with a clean shell, then the workbench in it.
+start() {
+	old=$S
+	N=$((N + 1))
+	S=s$N
+	tm -f /dev/null new-session -d -s "$S" -x 100 -y 30 \
+		"env -i PATH=/usr/bin:/bin HOME=$T TERM=xterm-256color sh" || exit 99
+	tm kill-session -t "$old" > /dev/null 2>&1
+	tm send-keys -t "$S" "cd $T && export LC_ALL=C.UTF-8 XDG_CONFIG_HOME=$T/cfg MENTOR_DATA_DIR=${MENTOR_DATA_DIR:-}" Enter
+	tm send-keys -t "$S" "echo RE''ADY" Enter
+	wait_for shell READY || exit 1
+	tm send-keys -t "$S" "clear; echo BEFORE-TUI; $BIN --db $T/ws.db; echo EXIT=\$?" Enter
+}
+mentor_pid() {
+	sh_pid=$(tm display-message -p -t "$S" '#{pane_pid}')
+	ps -o pid= --ppid "$sh_pid" | tr -d ' ' | head -n 1
+}
+
+# ---------------------------------------------------------------- session 1
+start
+wait_for open "item 1/300"
+wait_for open " 1 Items "
+tm send-keys -t "$S" j j j
+wait_for down "item 4/300"
+tm send-keys -t "$S" d
+wait_for dataset "Dataset nihongo"
+wait_for japanese "りんごが3個あります"
+wait_for escaped 'Escape test: \e[2J'
+tm send-keys -t "$S" /
+wait_for prompt "Search:"
+tm send-keys -t "$S" -l "東京"
+tm send-keys -t "$S" Enter
+wait_for search "item 1/1"
+wait_for search_row "東京から大阪まで"
+tm send-keys -t "$S" x d
+wait_for all "all datasets (2)"
+tm send-keys -t "$S" s
+wait_for filter "split:train"
+wait_for filter_count "item 1/244"
+tm resize-window -t "$S" -x 60 -y 20
+wait_for small "terminal too small: have 60x20, need 80x24"
+tm resize-window -t "$S" -x 100 -y 30
+wait_for back "split:train"
+wait_gone back_small "too small"
+tm send-keys -t "$S" '?'
+wait_for help "Help: Items"
+tm send-keys -t "$S" Escape
+wait_gone help_closed "Help: Items"
+tm send-keys -t "$S" Enter
+wait_for review "Review: select an item in Items and press Enter"
+tm send-keys -t "$S" 1
+wait_for items_again "split:train"
+tm send-keys -t "$S" q
+wait_for quit "EXIT=0"
+wait_for restored "BEFORE-TUI"
+wait_gone restored_screen "split:train"
+alt_off quit
+
+# ------------------------------------------------- SIGTERM restores the terminal
+start
+wait_for open2 "split:train"
+pid=$(mentor_pid)
+[ -n "$pid" ] && kill -TERM "$pid"
+wait_for sigterm "EXIT=143"
+wait_gone sigterm_screen "split:train"
+alt_off sigterm
+
+# ------------------------- SIGKILL: the workspace reopens on the same place
+start
+wait_for open3 "item 1/244"
+tm send-keys -t "$S" r r
+wait_for filter3 "review:accepted"
+tm send-keys -t "$S" r r r
+wait_for filter4 "review:none"
+tm send-keys -t "$S" j j j j j j
+wait_for moved "item 7/240"
+pid=$(mentor_pid)
+[ -n "$pid" ] && kill -KILL "$pid"
+wait_for killed "EXIT=137"
+start
+wait_for reopen "item 7/240"
+wait_for reopen_filters "split:train review:none"
+wait_for reopen_dataset "all datasets (2)"
+tm send-keys -t "$S" q
+wait_for quit3 "EXIT=0"
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
