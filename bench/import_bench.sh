@@ -30,28 +30,38 @@ awk -v n="$n" -v jsonl="$jsonl" -v csv="$csv" 'BEGIN {
 	}
 }'
 
-# timed NAME CMD...: run CMD, print wall and CPU (user+sys) seconds. CPU
-# time is the figure to compare when other work shares the machine.
+# timed NAME ROWS CMD...: run CMD, print wall and CPU (user+sys) seconds and,
+# when ROWS > 0, rows per second of wall time. CPU time is the figure to
+# compare when other work shares the machine.
 timed() {
 	label=$1
-	shift
+	rows=$2
+	shift 2
 	if [ -x /usr/bin/time ]; then
 		/usr/bin/time -f "%e %U %S" -o "$dir/time.txt" "$@" >/dev/null
-		awk -v l="$label" -v n="$n" '{ printf("%-40s %6.2f s wall %6.2f s cpu  (%.0f rows/s wall)\n", l, $1, $2 + $3, n / ($1 > 0 ? $1 : 1e-9)) }' "$dir/time.txt"
+		awk -v l="$label" -v n="$rows" '{
+			printf("%-40s %6.2f s wall %6.2f s cpu", l, $1, $2 + $3)
+			if (n > 0) printf("  (%.0f rows/s)", n / ($1 > 0 ? $1 : 1e-9))
+			printf("\n") }' "$dir/time.txt"
 	else
 		t0=$(date +%s.%N)
 		"$@" >/dev/null
 		t1=$(date +%s.%N)
-		awk -v l="$label" -v a="$t0" -v b="$t1" -v n="$n" 'BEGIN { printf("%-40s %6.2f s wall  (%.0f rows/s)\n", l, b - a, n / (b - a)) }'
+		awk -v l="$label" -v a="$t0" -v b="$t1" -v n="$rows" 'BEGIN {
+			printf("%-40s %6.2f s wall", l, b - a)
+			if (n > 0) printf("  (%.0f rows/s)", n / (b - a))
+			printf("\n") }'
 	fi
 }
 
 rm -f "$dir"/bench.db* "$dir"/sqlite.db*
 printf 'rows: %d (JSONL %s bytes, CSV %s bytes)\n' "$n" "$(wc -c <"$jsonl" | tr -d ' ')" "$(wc -c <"$csv" | tr -d ' ')"
-timed "mentor import JSONL, fresh workspace" "$bin" --db "$dir/bench.db" import "$jsonl" --name bench
-timed "mentor import JSONL again (unchanged)" "$bin" --db "$dir/bench.db" import "$jsonl" --name bench
-timed "sqlite3 .import --csv into a plain table" sqlite3 "$dir/sqlite.db" ".import --csv $csv items"
-timed "mentor import CSV, fresh dataset" "$bin" --db "$dir/bench.db" import "$csv" --name bench-csv
+timed "mentor import JSONL, fresh workspace" "$n" "$bin" --db "$dir/bench.db" import "$jsonl" --name bench
+timed "mentor import JSONL again (unchanged)" 0 "$bin" --db "$dir/bench.db" import "$jsonl" --name bench
+timed "sqlite3 .import --csv into a plain table" "$n" sqlite3 "$dir/sqlite.db" ".import --csv $csv items"
+timed "mentor import CSV, fresh dataset" "$n" "$bin" --db "$dir/bench.db" import "$csv" --name bench-csv
+timed "mentor items: 50 items at offset 99,950" 0 "$bin" --db "$dir/bench.db" items bench --offset 99950 --limit 50
+timed "mentor items: all items as JSON" "$n" "$bin" --db "$dir/bench.db" items bench --limit 0 --json
 
 rows=$(sqlite3 "$dir/sqlite.db" "SELECT count(*) FROM items")
 items=$(sqlite3 "$dir/bench.db" "SELECT count(*) FROM item")

@@ -15,9 +15,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-int openblas_get_parallel(void);
-char *openblas_get_config(void);
-
 static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -173,8 +170,12 @@ int main(int argc, char **argv)
 	double rss = do_rss ? base_rss(rss_batch, 2048, threads) : -1;
 
 	model_set_threads(threads);
-	printf("openblas: %s, parallel mode %d (2 = OpenMP), threads %d\n", openblas_get_config(),
-	       openblas_get_parallel(), threads);
+	char info[256];
+	int generic = model_blas_info(info, sizeof info);
+	printf("blas: %s\n", info);
+	if (generic)
+		printf("warning: OpenBLAS uses a generic core here; set OPENBLAS_CORETYPE "
+		       "(Haswell, SkylakeX, Cooperlake) for real figures\n");
 	double peak = sgemm_peak(1536, 5);
 	printf("sgemm peak (1536^3, median of 5): %.1f GFLOP/s\n", peak);
 

@@ -180,8 +180,9 @@ static const char import_usage[] =
 	"Import a dataset file (JSON Lines, JSON array or CSV with a header row)\n"
 	"into the workspace. The layout is detected from the first record.\n\n"
 	"options:\n"
-	"  --name NAME      dataset name (default: from the file name,\n"
-	"                   e.g. gsm8k/test.jsonl -> gsm8k-test)\n"
+	"  --name NAME      dataset name (default: the file name without\n"
+	"                   extension; for a split file such as gsm8k/test.jsonl\n"
+	"                   the folder, gsm8k, so train and test share a dataset)\n"
 	"  --format FORMAT  auto|gsm8k|csqa|strategyqa|obqa|aqua|svamp|generic\n"
 	"                   (default auto)\n"
 	"  --split SPLIT    train|dev|test for records without a split\n"
@@ -190,7 +191,8 @@ static const char import_usage[] =
 	"                   stderr (default: any bad record aborts the import)\n"
 	"  --json           print the result as a JSON object\n\n"
 	"Re-importing the same file is idempotent: identical bytes do nothing,\n"
-	"changed records are updated by id, and items gone from the file are\n"
+	"changed records are updated by id (records without one are known by\n"
+	"SPLIT:LINE), and items of the file's splits that are gone from it are\n"
 	"deleted unless they have explanations.\n";
 
 struct skip_ctx {
@@ -393,16 +395,20 @@ int cli_datasets(struct cli *c, int argc, char **argv)
 /* --------------------------------------------------------------- items */
 
 static const char items_usage[] =
-	"usage: mentor items DATASET [--split SPLIT] [--search TEXT] [--limit N]\n"
-	"                    [--offset N] [--json]\n\n"
+	"usage: mentor items DATASET [--split SPLIT] [--search TEXT] [--review STATUS]\n"
+	"                    [--mode MODE] [--limit N] [--offset N] [--json]\n\n"
 	"List the items of a dataset (by name or id) in id order.\n\n"
 	"options:\n"
-	"  --split SPLIT   train, dev or test\n"
-	"  --search TEXT   only questions containing TEXT (ASCII case-insensitive)\n"
-	"  --limit N       at most N items (default 20; 0 = all)\n"
-	"  --offset N      skip the first N matching items\n"
-	"  --json          print a JSON array of {id, split, question, choices,\n"
-	"                  answer, answer_type, rationale, ext_id}\n";
+	"  --split SPLIT    train, dev or test\n"
+	"  --search TEXT    only questions containing TEXT (ASCII case-insensitive)\n"
+	"  --review STATUS  only items with an explanation of this status:\n"
+	"                   pending, accepted, rejected, flagged; or none (no\n"
+	"                   explanation at all)\n"
+	"  --mode MODE      only items with an explanation of this mode: cot, rp, crop\n"
+	"  --limit N        at most N items (default 20; 0 = all)\n"
+	"  --offset N       skip the first N matching items\n"
+	"  --json           print a JSON array of {id, split, question, choices,\n"
+	"                   answer, answer_type, rationale, ext_id}\n";
 
 static cJSON *item_json(const struct store_item *it)
 {
@@ -426,7 +432,7 @@ int cli_items(struct cli *c, int argc, char **argv)
 		fputs(items_usage, c->out);
 		return CLI_OK;
 	}
-	const char *name = NULL, *split = NULL, *search = NULL, *v;
+	const char *name = NULL, *split = NULL, *search = NULL, *review = NULL, *mode = NULL, *v;
 	long limit = 20, offset = 0;
 	int json = 0;
 	for (int i = 1; i < argc; i++) {
@@ -441,6 +447,14 @@ int cli_items(struct cli *c, int argc, char **argv)
 			if (r < 0)
 				return cli_error(c, CLI_USAGE, "option '--search' needs a value");
 			search = v;
+		} else if ((r = opt_value(argc, argv, &i, "--review", &v))) {
+			if (r < 0)
+				return cli_error(c, CLI_USAGE, "option '--review' needs a value");
+			review = v;
+		} else if ((r = opt_value(argc, argv, &i, "--mode", &v))) {
+			if (r < 0)
+				return cli_error(c, CLI_USAGE, "option '--mode' needs a value");
+			mode = v;
 		} else if ((r = opt_value(argc, argv, &i, "--limit", &v))) {
 			if (r < 0 || util_parse_long(v, 0, 1000000000L, &limit))
 				return cli_error(c, CLI_USAGE, "option '--limit' needs a number >= 0");
@@ -474,11 +488,15 @@ int cli_items(struct cli *c, int argc, char **argv)
 	f.dataset_id = d.id;
 	f.split = split;
 	f.search = search;
+	f.review = review;
+	f.mode = mode;
 	int64_t total = 0;
-	if (!json && store_item_count(st, &f, &total, err)) {
+	/* Counting also validates the filter (a bad status is a usage error). */
+	rc = store_item_count(st, &f, &total, err);
+	if (rc) {
 		store_dataset_release(&d);
 		store_close(st);
-		return cli_error(c, CLI_ERR, "%s", err);
+		return cli_error(c, rc == MENTOR_EUSAGE ? CLI_USAGE : CLI_ERR, "%s", err);
 	}
 	if (json)
 		fputc('[', c->out);
@@ -512,7 +530,7 @@ int cli_items(struct cli *c, int argc, char **argv)
 				fprintf(c->out, "%8lld  %-5s  ", (long long)it->id, it->split);
 				int w = put_text(c->out, it->answer, 1, NULL, 12);
 				pad(c->out, 14 - w);
-				put_text(c->out, it->question, 1, NULL, 50);
+				put_text(c->out, it->question, 1, NULL, 46);
 				fputc('\n', c->out);
 			}
 			shown++;

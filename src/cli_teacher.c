@@ -114,9 +114,10 @@ static int load_config(struct cli *c, const char *path, struct config *cfg)
 
 static const char explain_usage[] =
 	"usage: mentor explain DATASET [--mode cot|rp|crop|all] [--provider P] [--model M]\n"
-	"                      [--split S] [--limit N] [--concurrency N] [--force]\n"
+	"                      [--split S] [--limit N] [--concurrency N] [--rpm N] [--force]\n"
 	"                      [--error-rate R] [--k K] [--seed S] [--stream] [--config FILE]\n"
 	"       mentor explain DATASET --print-prompts [--mode M] [--limit N] [--split S]\n"
+	"       mentor explain --print-prompts [--prompts-dir DIR]\n"
 	"       mentor explain --write-prompts [--prompts-dir DIR] [--overwrite]\n\n"
 	"Ask the teacher for explanations of a dataset's items. Modes: cot (few-shot\n"
 	"chain of thought, judged against the gold answer), rp (rationalize the given\n"
@@ -128,9 +129,11 @@ static const char explain_usage[] =
 	"  --provider P       provider or alias from the config (openai, anthropic, offline...)\n"
 	"  --model M          model (or alias) instead of the provider's default\n"
 	"  --concurrency N    requests in flight (default from config, 8)\n"
+	"  --rpm N            at most N requests per minute (0 = no limit)\n"
 	"  --error-rate R     offline teacher: chance that a cot explanation is wrong\n"
 	"  --k K              demonstrations per prompt (default 4)\n"
-	"  --print-prompts    print the prompts that would be sent, call nothing\n"
+	"  --print-prompts    print the prompts that would be sent, call nothing;\n"
+	"                     without DATASET, the templates in effect\n"
 	"  --write-prompts    write the built-in templates to the prompts directory\n";
 
 struct explain_ui {
@@ -236,6 +239,30 @@ static int write_prompts(struct cli *c, const char *dir, int overwrite)
 	return CLI_OK;
 }
 
+/* The templates in effect (edited files or built-in defaults). */
+static int print_templates(struct cli *c, const char *dir_flag)
+{
+	char err[MENTOR_ERR_LEN];
+	char *dir = dir_flag ? util_strdup(dir_flag) : prompt_default_dir();
+	struct prompt_set ps;
+	prompt_set_init(&ps);
+	if (prompt_set_load_dir(&ps, dir, err)) {
+		prompt_set_release(&ps);
+		free(dir);
+		return cli_error(c, CLI_ERR, "%s", err);
+	}
+	for (int m = 0; m < PROMPT_N_MODES; m++)
+		for (int t = 0; t < PROMPT_N_TYPES; t++) {
+			fprintf(c->out, "===== %s/%s-%s.txt (%s) =====\n", dir ? dir : "(no directory)",
+				prompt_mode_name(m), prompt_type_name(t),
+				ps.from_file[m][t] ? "from file" : "built-in default");
+			fprintf(c->out, "%s\n\n", prompt_set_get(&ps, m, prompt_type_name(t)));
+		}
+	prompt_set_release(&ps);
+	free(dir);
+	return CLI_OK;
+}
+
 int cli_explain(struct cli *c, int argc, char **argv)
 {
 	if (cli_wants_help(argc, argv)) {
@@ -251,8 +278,8 @@ int cli_explain(struct cli *c, int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		const char *v = NULL;
 		int m;
-		long lv;
-		double dv;
+		long lv = 0;
+		double dv = 0;
 #define OPT(name) ((m = opt_val(argc, argv, &i, name, &v)) != 0)
 		if (OPT("--mode")) {
 			mode = v;
@@ -273,6 +300,10 @@ int cli_explain(struct cli *c, int argc, char **argv)
 			if (m > 0 && util_parse_long(v, 1, 256, &lv))
 				return cli_error(c, CLI_USAGE, "explain: '--concurrency' needs 1 to 256");
 			o.concurrency = (int)lv;
+		} else if (OPT("--rpm")) {
+			if (m > 0 && util_parse_long(v, 0, 1000000, &lv))
+				return cli_error(c, CLI_USAGE, "explain: '--rpm' needs 0 to 1000000");
+			o.rpm = (int)lv;
 		} else if (OPT("--k")) {
 			if (m > 0 && util_parse_long(v, 0, 64, &lv))
 				return cli_error(c, CLI_USAGE, "explain: '--k' needs 0 to 64");
@@ -308,6 +339,8 @@ int cli_explain(struct cli *c, int argc, char **argv)
 	}
 	if (write)
 		return write_prompts(c, prompts_dir, overwrite);
+	if (print && !dataset)
+		return print_templates(c, prompts_dir);
 	if (!dataset)
 		return cli_error(c, CLI_USAGE, "explain: missing DATASET (see 'mentor explain --help')");
 	o.modes = teacher_mode_mask(mode);
@@ -445,7 +478,7 @@ int cli_explanations(struct cli *c, int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		const char *v = NULL;
 		int m;
-		long lv;
+		long lv = 0;
 		if ((m = opt_val(argc, argv, &i, "--mode", &v)) != 0) {
 			f.mode = v;
 		} else if ((m = opt_val(argc, argv, &i, "--status", &v)) != 0) {

@@ -145,7 +145,8 @@ static int train_progress_cb(void *u, const struct train_progress *p)
 		}
 		return 0;
 	}
-	int line = p->step % tc->every == 0 || p->step == p->total_steps;
+	int line = p->step % tc->every == 0 || p->step == p->total_steps ||
+		   (!tc->tty && util_mono() - tc->last_print > 30);
 	if (!line && (!tc->tty || util_mono() - tc->last_print < 0.2))
 		return 0;
 	tc->last_print = util_mono();
@@ -179,8 +180,11 @@ static void print_run_result(struct cli *c, struct store *st, int64_t run_id, in
 		train_config_defaults(&cfg);
 	snprintf(name, sizeof name, "acc_%s", cfg.eval_split);
 	snprintf(name2, sizeof name2, "acc_expl_%s", cfg.eval_split);
-	if (!store_metric_get(st, run_id, "loss", r.step - 1, &m, &n, err) && n)
+	double secs = NAN;
+	if (!store_metric_get(st, run_id, "loss", r.step - 1, &m, &n, err) && n) {
 		loss = m[n - 1].value;
+		secs = m[n - 1].t;
+	}
 	free(m);
 	if (!store_metric_get(st, run_id, name, -1, &m, &n, err) && n)
 		acc = m[n - 1].value;
@@ -201,6 +205,10 @@ static void print_run_result(struct cli *c, struct store *st, int64_t run_id, in
 			fputs(",\"loss\":null", c->out);
 		else
 			fprintf(c->out, ",\"loss\":%.6g", loss);
+		if (isnan(secs))
+			fputs(",\"train_seconds\":null", c->out);
+		else
+			fprintf(c->out, ",\"train_seconds\":%.3f", secs);
 		fprintf(c->out, ",\"split\":\"%s\"", cfg.eval_split);
 		if (isnan(acc))
 			fputs(",\"accuracy\":null", c->out);
@@ -216,6 +224,8 @@ static void print_run_result(struct cli *c, struct store *st, int64_t run_id, in
 			r.status, (long long)r.step, (long long)r.total_steps);
 		if (!isnan(loss))
 			fprintf(c->out, ", loss %.4f", loss);
+		if (!isnan(secs))
+			fprintf(c->out, ", %.1f min", secs / 60);
 		if (!isnan(acc))
 			fprintf(c->out, ", %s accuracy %.1f%%", cfg.eval_split, 100 * acc);
 		if (!isnan(acc_expl))
@@ -233,7 +243,7 @@ static void print_run_result(struct cli *c, struct store *st, int64_t run_id, in
 /* Which configuration options were given (they cannot change a resumed run). */
 struct train_args {
 	const char *dataset, *resume, *name;
-	int detach, json;
+	int detach, json, spawned;
 	long threads;
 	const char *first_cfg_opt; /* first option that sets the configuration */
 };
@@ -262,6 +272,10 @@ static int parse_train_args(struct cli *c, int argc, char **argv, struct train_c
 		} else if (!strcmp(o, "--json")) {
 			a->json = 1;
 			is_cfg = 0;
+		} else if (!strcmp(o, "--spawned")) {
+			/* internal: started by train_run_spawn, claims a queued run only */
+			a->spawned = 1;
+			is_cfg = 0;
 		} else if (!strcmp(o, "--resume")) {
 			if (!(a->resume = opt_value(c, argc, argv, &i, &bad)))
 				return CLI_USAGE;
@@ -275,6 +289,7 @@ static int parse_train_args(struct cli *c, int argc, char **argv, struct train_c
 		} else if (!strcmp(o, "--name")) {
 			if (!(a->name = opt_value(c, argc, argv, &i, &bad)))
 				return CLI_USAGE;
+			is_cfg = 0;
 		} else if (!strcmp(o, "--variant")) {
 			if (!(v = opt_value(c, argc, argv, &i, &bad)))
 				return CLI_USAGE;
@@ -407,10 +422,6 @@ int cli_train(struct cli *c, int argc, char **argv)
 		return rc;
 	if (!a.resume && !a.dataset)
 		return cli_error(c, CLI_USAGE, "no dataset given; see 'mentor train --help'");
-	if (a.resume && a.first_cfg_opt)
-		return cli_error(c, CLI_USAGE, "option '%s' cannot change a resumed run; only "
-					       "--threads, --detach and --json apply",
-				 a.first_cfg_opt);
 	char err[MENTOR_ERR_LEN];
 	if (!a.resume) {
 		if (strlen(a.dataset) >= sizeof cfg.dataset)
@@ -448,6 +459,23 @@ int cli_train(struct cli *c, int argc, char **argv)
 				goto out;
 			}
 		}
+		/* the original command line with --resume added is fine; a change is not */
+		struct train_config base, re;
+		if (a.first_cfg_opt && !train_config_from_json(r.config_json, &base, err)) {
+			struct train_args a2;
+			re = base;
+			parse_train_args(c, argc, argv, &re, &a2);
+			memcpy(re.dataset, base.dataset, sizeof re.dataset);
+			re.threads = base.threads;
+			if (memcmp(&re, &base, sizeof re)) {
+				store_run_release(&r);
+				status = cli_error(c, CLI_USAGE,
+						   "options differ from run %lld's configuration (see "
+						   "'mentor runs --json'); with --resume only --threads, "
+						   "--detach and --json may change", (long long)run_id);
+				goto out;
+			}
+		}
 		int done = !strcmp(r.status, "done");
 		store_run_release(&r);
 		if (done) {
@@ -480,7 +508,8 @@ int cli_train(struct cli *c, int argc, char **argv)
 	}
 	install_stop_handlers();
 	struct train_cli tc = {c, a.json, c->err_tty, 0, 0};
-	struct train_opts o = {&stop_requested, train_progress_cb, &tc, (int)a.threads, 0};
+	struct train_opts o = {&stop_requested, train_progress_cb, &tc, (int)a.threads, 0,
+			       a.spawned};
 	/* with a redirected stderr, progress lines every 5% are enough */
 	rc = train_run_exec(c->db_path, run_id, &o, err);
 	if (rc == MENTOR_ECANCEL) {

@@ -291,20 +291,18 @@ char *dataset_default_name(const char *path)
 	char *stem = stem_of(path);
 	if (!dataset_split_canonical(stem) && *stem)
 		return stem;
-	/* Only a split name: prefix the folder ("gsm8k/test.jsonl" -> "gsm8k-test"). */
+	/* Only a split name: the folder names the corpus, so that its split
+	 * files gather in one dataset ("gsm8k/test.jsonl" -> "gsm8k"). */
 	const char *b = base_name(path);
 	if (b > path) {
 		const char *end = b - 1;
 		const char *start = end;
 		while (start > path && start[-1] != '/')
 			start--;
-		if (end > start) {
-			struct buf n;
-			buf_init(&n);
-			if (buf_append(&n, start, (size_t)(end - start)) || buf_printf(&n, "-%s", stem))
-				util_oom();
+		if (end > start && !(end - start == 1 && *start == '.') &&
+		    !(end - start == 2 && start[0] == '.' && start[1] == '.')) {
 			free(stem);
-			return buf_detach(&n, NULL);
+			return util_strndup(start, (size_t)(end - start));
 		}
 	}
 	if (!*stem) {
@@ -1301,15 +1299,19 @@ static void idset_release(struct idset *s)
 	free(s->lines);
 }
 
-/* Insert key; returns 0, or the line of the earlier copy. */
+/* Insert key; returns 0, the line of the earlier copy, or -1 when out of
+ * memory. */
 static long idset_add(struct idset *s, const char *key, long line)
 {
 	if ((s->n + 1) * 2 > s->cap) {
 		size_t ncap = s->cap ? s->cap * 2 : 1024;
 		char **nk = calloc(ncap, sizeof *nk);
 		long *nl = calloc(ncap, sizeof *nl);
-		if (!nk || !nl)
-			util_oom();
+		if (!nk || !nl) {
+			free(nk);
+			free(nl);
+			return -1;
+		}
 		for (size_t i = 0; i < s->cap; i++) {
 			if (!s->keys[i])
 				continue;
@@ -1337,6 +1339,8 @@ static long idset_add(struct idset *s, const char *key, long line)
 	return 0;
 }
 
+static const char *const split_names[3] = {"train", "dev", "test"};
+
 struct import {
 	struct store *st;
 	const char *label;
@@ -1354,6 +1358,7 @@ struct import {
 	char *err;
 	int fatal;               /* a store error: stop at once */
 	long elem;               /* 1-based element of a JSON array, else 0 */
+	int splits_seen;         /* bit i: an item of split_names[i] was imported */
 };
 
 /* A bad record: skipped (0) with skip_bad, else the import fails. */
@@ -1406,15 +1411,21 @@ static int import_object(struct import *im, const cJSON *o, long line, int csv)
 		it.split = util_strdup(im->o->split    ? dataset_split_canonical(im->o->split)
 				       : im->file_split ? im->file_split
 							: "train");
-	/* Without an id: the line number, or the element number in an array
-	 * (where many records may share a line). */
+	/* Without an id: "SPLIT:N" with N the line number, or the element
+	 * number in an array (where many records may share a line). The split
+	 * keeps apart the ids of a corpus's train.jsonl and test.jsonl when both
+	 * are imported into one dataset. */
 	long pos = im->elem > 0 ? im->elem : line;
 	if (!it.ext_id) {
-		char num[32];
-		snprintf(num, sizeof num, "%ld", pos);
+		char num[48];
+		snprintf(num, sizeof num, "%s:%ld", it.split, pos);
 		it.ext_id = util_strdup(num);
 	}
 	long first = idset_add(&im->ids, it.ext_id, pos);
+	if (first < 0) {
+		store_item_release(&it);
+		return fatal(im, "%s: out of memory after %zu records", im->label, im->n_keep);
+	}
 	if (first) {
 		int rc = bad(im, line, "duplicate id '%.100s' (first %s %ld)", it.ext_id,
 			     im->elem > 0 ? "as element" : "on line", first);
@@ -1434,15 +1445,20 @@ static int import_object(struct import *im, const cJSON *o, long line, int csv)
 	}
 	if (im->n_keep == im->cap_keep) {
 		size_t ncap = im->cap_keep ? im->cap_keep * 2 : 1024, bytes;
-		if (util_mul_size(ncap, sizeof *im->keep, &bytes))
-			util_oom();
-		int64_t *nk = realloc(im->keep, bytes);
-		if (!nk)
-			util_oom();
+		int64_t *nk = NULL;
+		if (!util_mul_size(ncap, sizeof *im->keep, &bytes))
+			nk = realloc(im->keep, bytes);
+		if (!nk) {
+			store_item_release(&it);
+			return fatal(im, "%s: out of memory after %zu records", im->label, im->n_keep);
+		}
 		im->keep = nk;
 		im->cap_keep = ncap;
 	}
 	im->keep[im->n_keep++] = it.id;
+	for (int i = 0; i < 3; i++)
+		if (!strcmp(it.split, split_names[i]))
+			im->splits_seen |= 1 << i;
 	im->r.n_items++;
 	if (what == STORE_ITEM_NEW)
 		im->r.n_new++;
@@ -2013,11 +2029,22 @@ static int import_run(struct store *st, struct reader *r, const char *label,
 		goto rollback;
 	}
 	if (exists == 0) {
+		/* Items of the splits this file holds that it no longer has go;
+		 * other splits may come from other files of the corpus. */
 		qsort(im.keep, im.n_keep, sizeof *im.keep, cmp_i64);
-		if (store_item_prune(st, im.dataset_id, im.keep, im.n_keep, &im.r.n_deleted,
-				     &im.r.n_kept, err))
-			goto rollback;
+		for (int i = 0; i < 3; i++) {
+			size_t nd, nk;
+			if (!(im.splits_seen & (1 << i)))
+				continue;
+			if (store_item_prune(st, im.dataset_id, split_names[i], im.keep, im.n_keep,
+					     &nd, &nk, err))
+				goto rollback;
+			im.r.n_deleted += nd;
+			im.r.n_kept += nk;
+		}
 	}
+	/* The hash covers every byte, also any a reader stopped short of. */
+	rd_drain(r);
 	import_hash(r, o, hash);
 	int64_t id2;
 	if (store_dataset_upsert(st, name, label, im.format, hash, &id2, err))

@@ -34,6 +34,10 @@ static const struct command commands[] = {
 	{"stop", cli_stop, "stop a running training run"},
 	{"report", cli_report, "write a self-contained HTML report of runs"},
 	{"export", cli_export, "export training data (chat, alpaca, mt JSONL)"},
+	{"export-model", cli_export_model, "export a trained model (GGUF, Hugging Face)"},
+	{"import-model", cli_import_model, "import a GGUF or Hugging Face GPT-2 model as a run"},
+	{"serve", cli_serve, "serve a run over an OpenAI-compatible HTTP API"},
+	{"run-external", cli_run_external, "run an external trainer on exported data"},
 };
 
 static void usage(FILE *f)

@@ -9,13 +9,24 @@
 #include <cblas.h>
 #include <math.h>
 #include <omp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
-/* Provided by the OpenMP build of OpenBLAS. */
+/* Provided by OpenBLAS (declared here: not every cblas.h declares them). */
 void openblas_set_num_threads(int num_threads);
+int openblas_get_parallel(void);
+char *openblas_get_config(void);
+char *openblas_get_corename(void);
 
 #define LN_EPS 1e-5f
+/* Go parallel only when a loop touches enough floats to pay for waking the
+ * thread team; a tiny model (or a test) then runs its kernels serially. The
+ * split never changes results: each iteration computes the same thing on any
+ * thread. */
+#define PAR_MIN_WORK 32768
+#define PAR(work) ((size_t)(work) >= PAR_MIN_WORK)
 #define GELU_SCALE 0.7978845608028654f /* sqrt(2/pi) */
 
 static const char *const tensor_names[MODEL_N_TENSORS] = {
@@ -80,6 +91,7 @@ struct model {
 	float *adam_m; /* (num_params) */
 	float *adam_v; /* (num_params) */
 	int64_t step;
+	double *norm_part; /* (num_params / NORM_CHUNK + 1) partial sums */
 
 	float *acts;     /* carved by act_off for the current (B,T) */
 	size_t acts_cap; /* floats allocated */
@@ -250,7 +262,8 @@ int model_new(const struct model_config *cfg, uint64_t seed, struct model **out,
 	m->grads = falloc(m->num_params);
 	m->adam_m = falloc(m->num_params);
 	m->adam_v = falloc(m->num_params);
-	if (!m->params || !m->grads || !m->adam_m || !m->adam_v) {
+	m->norm_part = malloc((m->num_params / 65536 + 1) * sizeof *m->norm_part);
+	if (!m->params || !m->grads || !m->adam_m || !m->adam_v || !m->norm_part) {
 		model_free(m);
 		return util_err(err, "cannot create model: out of memory for %zu parameters",
 				m->num_params);
@@ -302,6 +315,7 @@ void model_free(struct model *m)
 	free(m->grads);
 	free(m->adam_m);
 	free(m->adam_v);
+	free(m->norm_part);
 	free(m->acts);
 	free(m->tokens);
 	free(m->targets);
@@ -343,6 +357,21 @@ void model_set_threads(int n)
 	openblas_set_num_threads(n);
 }
 
+int model_blas_info(char *out, size_t n)
+{
+	const char *core = openblas_get_corename();
+	int par = openblas_get_parallel();
+	snprintf(out, n, "%s; core %s, %s, %d threads", openblas_get_config(), core,
+		 par == 2 ? "OpenMP" : par == 1 ? "pthreads" : "sequential", omp_get_max_threads());
+	static const char *const generic[] = {"Prescott", "Nehalem", "Core2", "Penryn",
+					      "Dunnington", "Atom", "Katmai", "Coppermine",
+					      "Northwood", "Banias", "Unknown"};
+	for (size_t i = 0; i < sizeof generic / sizeof generic[0]; i++)
+		if (strcasecmp(core, generic[i]) == 0)
+			return 1;
+	return 0;
+}
+
 /* ---- kernels ----
  * B batch, T time, C channels, OC output channels, NH heads, V vocabulary. */
 
@@ -350,7 +379,7 @@ void model_set_threads(int n)
 static void encoder_forward(float *out, const int32_t *inp, const float *wte,
 			    const float *wpe, int B, int T, int C)
 {
-#pragma omp parallel for
+#pragma omp parallel for if (PAR((size_t)B * T * C))
 	for (int bt = 0; bt < B * T; bt++) {
 		float *o = out + (size_t)bt * C;
 		const float *we = wte + (size_t)inp[bt] * C, *pe = wpe + (size_t)(bt % T) * C;
@@ -378,7 +407,7 @@ static void encoder_backward(float *dwte, float *dwpe, const float *dout, const 
 static void layernorm_forward(float *out, float *mean, float *rstd, const float *inp,
 			      const float *weight, const float *bias, int N, int C)
 {
-#pragma omp parallel for
+#pragma omp parallel for if (PAR((size_t)N * C))
 	for (int n = 0; n < N; n++) {
 		const float *x = inp + (size_t)n * C;
 		float s = 0.0f;
@@ -402,7 +431,7 @@ static void layernorm_backward(float *dinp, float *dweight, float *dbias, const 
 			       const float *inp, const float *weight, const float *mean,
 			       const float *rstd, int N, int C)
 {
-#pragma omp parallel for
+#pragma omp parallel for if (PAR((size_t)N * C))
 	for (int n = 0; n < N; n++) {
 		const float *x = inp + (size_t)n * C, *d = dout + (size_t)n * C;
 		float mu = mean[n], rs = rstd[n];
@@ -422,7 +451,7 @@ static void layernorm_backward(float *dinp, float *dweight, float *dbias, const 
 	}
 	/* parameter gradients by column blocks, each summed over rows in order */
 	int nblk = (C + 15) / 16;
-#pragma omp parallel for
+#pragma omp parallel for if (PAR((size_t)N * C))
 	for (int blk = 0; blk < nblk; blk++) {
 		int i0 = blk * 16, i1 = i0 + 16 < C ? i0 + 16 : C;
 		for (int n = 0; n < N; n++) {
@@ -475,7 +504,7 @@ static void matmul_forward(float *out, const float *inp, const float *weight,
 	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, N, OC, C, 1.0f, inp, C, weight, C,
 		    accumulate ? 1.0f : 0.0f, out, OC);
 	if (bias) {
-#pragma omp parallel for
+#pragma omp parallel for if (PAR((size_t)N * OC))
 		for (int n = 0; n < N; n++) {
 			float *o = out + (size_t)n * OC;
 			for (int j = 0; j < OC; j++)
@@ -498,7 +527,7 @@ static void matmul_backward(float *dinp, float *dweight, float *dbias, const flo
 		    1.0f, dweight, C);
 	if (dbias) {
 		int nblk = (OC + 63) / 64;
-#pragma omp parallel for
+#pragma omp parallel for if (PAR((size_t)N * OC))
 		for (int blk = 0; blk < nblk; blk++) {
 			int o0 = blk * 64, o1 = o0 + 64 < OC ? o0 + 64 : OC;
 			for (int n = 0; n < N; n++) {
@@ -535,7 +564,7 @@ static void attention_forward(float *out, float *att, const float *qkv, int B, i
 	int hs = C / NH;
 	float scale = 1.0f / sqrtf((float)hs);
 	size_t C3 = (size_t)C * 3, TT = tri(T);
-#pragma omp parallel for
+#pragma omp parallel for if (PAR((size_t)B * T * T * C / 2))
 	for (int bh = 0; bh < B * NH; bh++) {
 		int b = bh / NH, h = bh % NH;
 		const float *base = qkv + (size_t)b * T * C3;
@@ -584,7 +613,7 @@ static void attention_backward(float *dqkv, const float *dout, const float *qkv,
 	int hs = C / NH;
 	float scale = 1.0f / sqrtf((float)hs);
 	size_t C3 = (size_t)C * 3, TT = tri(T);
-#pragma omp parallel for
+#pragma omp parallel for if (PAR((size_t)B * T * T * C))
 	for (int bh = 0; bh < B * NH; bh++) {
 		int b = bh / NH, h = bh % NH;
 		float datt[MODEL_MAX_CTX];
@@ -649,7 +678,7 @@ static float gelu_grad(float x)
 /* out (N) = gelu(inp (N)). */
 static void gelu_forward(float *out, const float *inp, size_t N)
 {
-#pragma omp parallel for
+#pragma omp parallel for if (PAR(N))
 	for (size_t i = 0; i < N; i++)
 		out[i] = gelu(inp[i]);
 }
@@ -658,7 +687,7 @@ static void gelu_forward(float *out, const float *inp, size_t N)
  * and of the input on return. */
 static void gelu_backward(float *d, const float *inp, size_t N)
 {
-#pragma omp parallel for
+#pragma omp parallel for if (PAR(N))
 	for (size_t i = 0; i < N; i++)
 		d[i] *= gelu_grad(inp[i]);
 }
@@ -668,7 +697,7 @@ static void gelu_backward(float *d, const float *inp, size_t N)
 static void softmax_xent_forward(float *probs, float *nll, const int32_t *targets, int N,
 				 int V)
 {
-#pragma omp parallel for
+#pragma omp parallel for if (PAR((size_t)N * V))
 	for (int n = 0; n < N; n++) {
 		float *p = probs + (size_t)n * V;
 		float mx = -INFINITY;
@@ -694,7 +723,7 @@ static void softmax_xent_forward(float *probs, float *nll, const int32_t *target
 static void softmax_xent_backward(float *probs, const int32_t *targets, const float *w, int N,
 				  int V)
 {
-#pragma omp parallel for
+#pragma omp parallel for if (PAR((size_t)N * V))
 	for (int n = 0; n < N; n++) {
 		float *p = probs + (size_t)n * V;
 		float wn = w[n];
@@ -982,29 +1011,25 @@ void model_zero_grad(struct model *m)
 	memset(m->grads, 0, m->num_params * sizeof(float));
 }
 
-/* Sum of squares of the gradient in fixed chunks (thread-count independent). */
+#define NORM_CHUNK 65536
+
+/* Sum of squares of the gradient in fixed chunks of NORM_CHUNK, each summed in
+ * order and then added in order: independent of the thread count. */
 static double grad_sq(const struct model *m)
 {
-	size_t n = m->num_params, chunk = 65536;
-	long nch = (long)((n + chunk - 1) / chunk);
-	double *part = malloc((size_t)(nch ? nch : 1) * sizeof *part);
-	double total = 0.0;
-	if (!part) { /* fall back to a serial sum */
-		for (size_t i = 0; i < n; i++)
-			total += (double)m->grads[i] * m->grads[i];
-		return total;
-	}
-#pragma omp parallel for
+	size_t n = m->num_params;
+	long nch = (long)((n + NORM_CHUNK - 1) / NORM_CHUNK);
+	double *part = m->norm_part, total = 0.0;
+#pragma omp parallel for if (PAR(n))
 	for (long c = 0; c < nch; c++) {
-		size_t i0 = (size_t)c * chunk, i1 = i0 + chunk < n ? i0 + chunk : n;
-		double s = 0.0;
+		size_t i0 = (size_t)c * NORM_CHUNK, i1 = i0 + NORM_CHUNK < n ? i0 + NORM_CHUNK : n;
+		double sq = 0.0;
 		for (size_t i = i0; i < i1; i++)
-			s += (double)m->grads[i] * m->grads[i];
-		part[c] = s;
+			sq += (double)m->grads[i] * m->grads[i];
+		part[c] = sq;
 	}
 	for (long c = 0; c < nch; c++)
 		total += part[c];
-	free(part);
 	return total;
 }
 
@@ -1016,7 +1041,7 @@ float model_clip_grad(struct model *m, float max_norm)
 	if (max_norm > 0.0f && norm > max_norm && isfinite(norm)) {
 		float s = max_norm / (norm + 1e-6f);
 		size_t n = m->num_params;
-#pragma omp parallel for
+#pragma omp parallel for if (PAR(n))
 		for (size_t i = 0; i < n; i++)
 			m->grads[i] *= s;
 	}
@@ -1042,7 +1067,7 @@ int model_adamw_step(struct model *m, const struct model_adamw *o, char *err)
 		size_t off = m->param_off[t], n = m->param_size[t];
 		float *p = m->params + off, *g = m->grads + off;
 		float *mm = m->adam_m + off, *vv = m->adam_v + off;
-#pragma omp parallel for
+#pragma omp parallel for if (PAR(n))
 		for (size_t i = 0; i < n; i++) {
 			float gi = g[i];
 			float mi = o->beta1 * mm[i] + (1.0f - o->beta1) * gi;

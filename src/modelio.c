@@ -105,33 +105,6 @@ void modelio_byte_char(unsigned b, char out[3])
 	}
 }
 
-/* Inverse table: code point -> byte, -1 when the code point stands for none. */
-static void cp_table(int tab[512])
-{
-	for (int i = 0; i < 512; i++)
-		tab[i] = -1;
-	for (unsigned b = 0; b < 256; b++)
-		tab[byte_to_cp(b)] = (int)b;
-}
-
-/* Decode a vocabulary string of the byte-level alphabet into raw bytes.
- * Returns 0, or -1 when a character is outside the alphabet. */
-static int unmap_token(const int tab[512], const char *s, size_t n, struct buf *out)
-{
-	buf_reset(out);
-	size_t i = 0;
-	while (i < n) {
-		uint32_t cp;
-		int k = util_utf8_decode((const unsigned char *)s + i, n - i, &cp);
-		if (cp >= 512 || tab[cp] < 0)
-			return -1;
-		if (buf_putc(out, tab[cp]))
-			return -1;
-		i += (size_t)k;
-	}
-	return 0;
-}
-
 /* The vocabulary string of token id: specials as their text, the others in
  * the byte-level alphabet. Appends to out. */
 static int token_string(const struct tokenizer *t, int32_t id, struct buf *out)
@@ -688,31 +661,30 @@ static int hf_tokenizer(const struct modelio_model *mm, struct buf *b)
 	return bad;
 }
 
+/* The text of a special token as a JSON string. */
+static int special_json(struct buf *b, const struct tokenizer *t, int kind)
+{
+	size_t len;
+	const char *p = tokenizer_token(t, tokenizer_special(t, kind), &len);
+	return json_str(b, p, len);
+}
+
 static int hf_tokenizer_config(const struct modelio_model *mm, struct buf *b)
 {
 	const struct tokenizer *t = mm->tok;
-	const char *bos = tokenizer_token(t, tokenizer_special(t, TOKENIZER_BOS), NULL);
-	const char *eos = tokenizer_token(t, tokenizer_special(t, TOKENIZER_EOS), NULL);
-	const char *pad = tokenizer_token(t, tokenizer_special(t, TOKENIZER_PAD), NULL);
-	size_t lb, le, lp;
-	tokenizer_token(t, tokenizer_special(t, TOKENIZER_BOS), &lb);
-	tokenizer_token(t, tokenizer_special(t, TOKENIZER_EOS), &le);
-	tokenizer_token(t, tokenizer_special(t, TOKENIZER_PAD), &lp);
 	int bad = buf_puts(b, "{\n  \"tokenizer_class\": \"PreTrainedTokenizerFast\",\n"
 			      "  \"bos_token\": ");
-	bad |= json_str(b, bos, lb) || buf_puts(b, ",\n  \"eos_token\": ") ||
-	       json_str(b, eos, le) || buf_puts(b, ",\n  \"pad_token\": ") || json_str(b, pad, lp);
+	bad |= special_json(b, t, TOKENIZER_BOS) || buf_puts(b, ",\n  \"eos_token\": ") ||
+	       special_json(b, t, TOKENIZER_EOS) || buf_puts(b, ",\n  \"pad_token\": ") ||
+	       special_json(b, t, TOKENIZER_PAD);
 	bad |= buf_printf(b, ",\n  \"unk_token\": null,\n  \"model_max_length\": %d,\n"
 			     "  \"add_bos_token\": false,\n  \"add_prefix_space\": false,\n"
 			     "  \"clean_up_tokenization_spaces\": false,\n"
 			     "  \"additional_special_tokens\": [",
 			  mm->mcfg.max_seq_len);
 	int kinds[] = {TOKENIZER_ANS, TOKENIZER_EXP, TOKENIZER_SEP};
-	for (int i = 0; i < 3; i++) {
-		size_t l;
-		const char *p = tokenizer_token(t, tokenizer_special(t, kinds[i]), &l);
-		bad |= buf_puts(b, i ? ", " : "") || json_str(b, p, l);
-	}
+	for (int i = 0; i < 3; i++)
+		bad |= buf_puts(b, i ? ", " : "") || special_json(b, t, kinds[i]);
 	bad |= buf_puts(b, "]\n}\n");
 	return bad;
 }
@@ -793,15 +765,11 @@ int modelio_write_hf(const struct modelio_model *mm, const char *dir, char *err)
 		goto out;
 	buf_reset(&txt);
 	bad = buf_puts(&txt, "{\n  \"bos_token\": ") ||
-	      json_cstr(&txt, tokenizer_token(mm->tok, tokenizer_special(mm->tok, TOKENIZER_BOS),
-					      NULL)) ||
+	      special_json(&txt, mm->tok, TOKENIZER_BOS) ||
 	      buf_puts(&txt, ",\n  \"eos_token\": ") ||
-	      json_cstr(&txt, tokenizer_token(mm->tok, tokenizer_special(mm->tok, TOKENIZER_EOS),
-					      NULL)) ||
+	      special_json(&txt, mm->tok, TOKENIZER_EOS) ||
 	      buf_puts(&txt, ",\n  \"pad_token\": ") ||
-	      json_cstr(&txt, tokenizer_token(mm->tok, tokenizer_special(mm->tok, TOKENIZER_PAD),
-					      NULL)) ||
-	      buf_puts(&txt, "\n}\n");
+	      special_json(&txt, mm->tok, TOKENIZER_PAD) || buf_puts(&txt, "\n}\n");
 	if (bad || write_text_file(dir, "special_tokens_map.json", &txt, err))
 		goto out;
 	ret = 0;
@@ -1053,4 +1021,1194 @@ static int rd_u32(struct rd *r, uint32_t *v, const char *what)
 		return MENTOR_ERR;
 	*v = le32(p);
 	return 0;
+}
+
+static int rd_u64(struct rd *r, uint64_t *v, const char *what)
+{
+	unsigned char p[8];
+	if (rd_get(r, p, 8, what))
+		return MENTOR_ERR;
+	*v = (uint64_t)le32(p) | (uint64_t)le32(p + 4) << 32;
+	return 0;
+}
+
+static void rd_close(struct rd *r)
+{
+	if (r->f)
+		fclose(r->f);
+	r->f = NULL;
+}
+
+static float half_to_float(uint16_t h)
+{
+	uint32_t sign = (uint32_t)(h >> 15) << 31, e = (h >> 10) & 0x1F, m = h & 0x3FF, u;
+	if (e == 0) {
+		float f = ldexpf((float)m, -24);
+		return sign ? -f : f;
+	}
+	if (e == 31)
+		u = sign | 0x7F800000u | (m << 13);
+	else
+		u = sign | ((e - 15 + 127) << 23) | (m << 13);
+	float f;
+	memcpy(&f, &u, 4);
+	return f;
+}
+
+enum { DT_F32 = 0, DT_F16, DT_BF16 };
+
+static size_t dt_size(int dt) { return dt == DT_F32 ? 4 : 2; }
+
+/* Read n values of type dt at absolute offset off into dst as floats. */
+static int rd_floats(struct rd *r, uint64_t off, size_t n, int dt, float *dst, const char *what)
+{
+	uint64_t bytes = (uint64_t)n * dt_size(dt);
+	if (off > r->size || bytes > r->size - off)
+		return util_err(r->err, "cannot read '%s': tensor '%s' lies outside the file",
+				r->path, what);
+	if (fseeko(r->f, (off_t)off, SEEK_SET) != 0)
+		return util_err(r->err, "cannot read '%s': %s", r->path, strerror(errno));
+	r->pos = off;
+	if (dt == DT_F32)
+		return rd_get(r, dst, bytes, what);
+	unsigned char chunk[4096];
+	size_t done = 0;
+	while (done < n) {
+		size_t k = n - done < sizeof chunk / 2 ? n - done : sizeof chunk / 2;
+		if (rd_get(r, chunk, k * 2, what))
+			return MENTOR_ERR;
+		for (size_t i = 0; i < k; i++) {
+			uint16_t h = (uint16_t)(chunk[2 * i] | chunk[2 * i + 1] << 8);
+			if (dt == DT_F16) {
+				dst[done + i] = half_to_float(h);
+			} else {
+				uint32_t u = (uint32_t)h << 16;
+				memcpy(&dst[done + i], &u, 4);
+			}
+		}
+		done += k;
+	}
+	return 0;
+}
+
+/* One tensor found in a file. */
+struct ftensor {
+	char *name;
+	int n_dims;
+	uint64_t dims[4]; /* in mentor's row-major order: dims[0] slowest */
+	int dt;
+	uint64_t off;     /* absolute file offset */
+	int used;
+};
+
+static void ftensors_free(struct ftensor *t, size_t n)
+{
+	for (size_t i = 0; t && i < n; i++)
+		free(t[i].name);
+	free(t);
+}
+
+static struct ftensor *ftensor_find(struct ftensor *t, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(t[i].name, name))
+			return &t[i];
+	return NULL;
+}
+
+/* Fill mm->params (already sized for mm->mcfg) from the tensors of a file.
+ * names: GGUF or HF names of tensor_table; perm maps our vocabulary rows to
+ * the file's (file_vocab rows). HF tensors are transposed back. */
+static int fill_params(struct rd *r, struct ftensor *ft, size_t nft, int format,
+		       struct modelio_model *mm, const int64_t *perm, size_t file_vocab)
+{
+	const struct model_config *cfg = &mm->mcfg;
+	struct xtensor *tt = calloc(table_cap(cfg), sizeof *tt);
+	if (!tt)
+		util_oom();
+	size_t nt = tensor_table(cfg, format, tt);
+	size_t C = (size_t)cfg->n_embd;
+	float *tmp = NULL;
+	int ret = MENTOR_ERR;
+	for (size_t i = 0; i < nt; i++) {
+		struct xtensor *x = &tt[i];
+		const char *nm = x->name;
+		int is_wte = x->src == 0 && x->rows == (size_t)cfg->vocab_size && x->cols == C &&
+			     (strstr(nm, "wte") || strstr(nm, "token_embd") || !strcmp(nm, "output.weight"));
+		int is_out = !strcmp(nm, "output.weight");
+		struct ftensor *f = ftensor_find(ft, nft, nm);
+		if (!f && format == MODELIO_HF && !strncmp(nm, "transformer.", 12))
+			f = ftensor_find(ft, nft, nm + 12);
+		if (!f) {
+			if (is_out)
+				continue; /* tied: llama.cpp falls back to token_embd */
+			util_err(r->err, "cannot read '%s': tensor '%s' is missing", r->path, nm);
+			goto out;
+		}
+		f->used = 1;
+		size_t rows = is_wte ? file_vocab : x->rows, cols = x->cols;
+		uint64_t want[2];
+		int want_dims = x->vector ? 1 : 2;
+		if (x->vector) {
+			want[0] = cols;
+		} else if (x->transpose) {
+			want[0] = cols;
+			want[1] = rows;
+		} else {
+			want[0] = rows;
+			want[1] = cols;
+		}
+		int ok = f->n_dims == want_dims && f->dims[0] == want[0] &&
+			 (want_dims == 1 || f->dims[1] == want[1]);
+		if (!ok) {
+			util_err(r->err, "cannot read '%s': tensor '%s' has the wrong shape for the "
+					 "configuration", r->path, nm);
+			goto out;
+		}
+		size_t n = rows * cols;
+		free(tmp);
+		tmp = malloc(n * sizeof *tmp);
+		if (!tmp) {
+			util_err(r->err, "cannot read '%s': out of memory", r->path);
+			goto out;
+		}
+		if (rd_floats(r, f->off, n, f->dt, tmp, nm))
+			goto out;
+		float *dst = mm->params + x->src;
+		if (is_out) {
+			/* must be the token embedding: mentor's head is tied */
+			for (size_t v = 0; v < (size_t)cfg->vocab_size; v++) {
+				if (perm[v] < 0)
+					continue;
+				if (memcmp(dst + v * C, tmp + (size_t)perm[v] * C, C * sizeof *tmp)) {
+					util_err(r->err, "cannot read '%s': the output head differs from "
+							 "the token embedding (mentor's model ties them)",
+						 r->path);
+					goto out;
+				}
+			}
+		} else if (is_wte) {
+			for (size_t v = 0; v < (size_t)cfg->vocab_size; v++) {
+				if (perm[v] >= 0 && (uint64_t)perm[v] < file_vocab)
+					memcpy(dst + v * C, tmp + (size_t)perm[v] * C, C * sizeof *tmp);
+				else
+					memset(dst + v * C, 0, C * sizeof *dst);
+			}
+		} else if (x->transpose) {
+			/* file (cols, rows) -> mentor (rows, cols) */
+			for (size_t a = 0; a < rows; a++)
+				for (size_t b = 0; b < cols; b++)
+					dst[a * cols + b] = tmp[b * rows + a];
+		} else {
+			memcpy(dst, tmp, n * sizeof *tmp);
+		}
+	}
+	ret = 0;
+out:
+	free(tmp);
+	free(tt);
+	return ret;
+}
+
+/* Allocate mm->params for mm->mcfg after checking the shape. */
+static int alloc_params(struct modelio_model *mm, const char *path, char *err)
+{
+	char sub[MENTOR_ERR_LEN];
+	if (model_config_check(&mm->mcfg, sub))
+		return util_err(err, "cannot read '%s': unsupported model shape: %s", path, sub);
+	mm->n_params = model_config_num_params(&mm->mcfg);
+	if (mm->n_params > MODEL_MAX_PARAMS)
+		return util_err(err, "cannot read '%s': too many parameters", path);
+	mm->params = calloc(mm->n_params, sizeof *mm->params);
+	if (!mm->params)
+		return util_err(err, "cannot read '%s': out of memory", path);
+	return 0;
+}
+
+/* ------------------------------------------------------------ GGUF reader */
+
+struct gkv {
+	char *key;
+	uint32_t type;
+	int64_t i;      /* integer and bool scalars */
+	double f;       /* float scalars */
+	char *s;        /* string */
+	uint32_t atype; /* arrays */
+	uint64_t an;
+	char **astr;    /* string arrays */
+	int64_t *aint;  /* integer arrays */
+};
+
+static void gkv_free(struct gkv *kv, size_t n)
+{
+	for (size_t i = 0; kv && i < n; i++) {
+		free(kv[i].key);
+		free(kv[i].s);
+		for (uint64_t k = 0; kv[i].astr && k < kv[i].an; k++)
+			free(kv[i].astr[k]);
+		free(kv[i].astr);
+		free(kv[i].aint);
+	}
+	free(kv);
+}
+
+static int g_rdstr(struct rd *r, char **out, uint64_t cap, const char *what)
+{
+	uint64_t n;
+	*out = NULL;
+	if (rd_u64(r, &n, what))
+		return MENTOR_ERR;
+	if (n > cap || n > r->size - r->pos)
+		return util_err(r->err, "cannot read '%s': %s has a string of %llu bytes (corrupt)",
+				r->path, what, (unsigned long long)n);
+	char *s = malloc((size_t)n + 1);
+	if (!s)
+		util_oom();
+	if (rd_get(r, s, n, what)) {
+		free(s);
+		return MENTOR_ERR;
+	}
+	s[n] = 0;
+	if (memchr(s, 0, (size_t)n)) {
+		free(s);
+		return util_err(r->err, "cannot read '%s': %s has a string with a NUL byte", r->path,
+				what);
+	}
+	*out = s;
+	return 0;
+}
+
+static const unsigned g_scalar_size[GGUF_T_COUNT] = {1, 1, 2, 2, 4, 4, 4, 1, 0, 0, 8, 8, 8};
+
+/* Read one scalar of type t into kv (i or f). */
+static int g_scalar(struct rd *r, uint32_t t, int64_t *iv, double *fv, const char *what)
+{
+	unsigned char p[8];
+	unsigned n = g_scalar_size[t];
+	if (rd_get(r, p, n, what))
+		return MENTOR_ERR;
+	uint64_t u = 0;
+	for (unsigned k = 0; k < n; k++)
+		u |= (uint64_t)p[k] << (8 * k);
+	switch (t) {
+	case GGUF_T_I8: *iv = (int8_t)u; break;
+	case GGUF_T_I16: *iv = (int16_t)u; break;
+	case GGUF_T_I32: *iv = (int32_t)u; break;
+	case GGUF_T_I64: *iv = (int64_t)u; break;
+	case GGUF_T_BOOL:
+		if (u > 1)
+			return util_err(r->err, "cannot read '%s': %s has a bool of value %u",
+					r->path, what, (unsigned)u);
+		*iv = (int64_t)u;
+		break;
+	case GGUF_T_F32: {
+		uint32_t w = (uint32_t)u;
+		float f;
+		memcpy(&f, &w, 4);
+		*fv = f;
+		break;
+	}
+	case GGUF_T_F64: memcpy(fv, &u, 8); break;
+	default: *iv = u > INT64_MAX ? -1 : (int64_t)u; break;
+	}
+	return 0;
+}
+
+static int g_value(struct rd *r, struct gkv *kv)
+{
+	const char *what = kv->key;
+	if (kv->type >= GGUF_T_COUNT)
+		return util_err(r->err, "cannot read '%s': metadata '%s' has unknown type %u",
+				r->path, what, kv->type);
+	if (kv->type == GGUF_T_STRING)
+		return g_rdstr(r, &kv->s, MODELIO_MAX_GGUF_STRING, what);
+	if (kv->type != GGUF_T_ARRAY)
+		return g_scalar(r, kv->type, &kv->i, &kv->f, what);
+	if (rd_u32(r, &kv->atype, what) || rd_u64(r, &kv->an, what))
+		return MENTOR_ERR;
+	if (kv->atype >= GGUF_T_COUNT || kv->atype == GGUF_T_ARRAY)
+		return util_err(r->err, "cannot read '%s': metadata '%s' is an array of type %u "
+				     "(unsupported)", r->path, what, kv->atype);
+	uint64_t min_each = kv->atype == GGUF_T_STRING ? 8 : g_scalar_size[kv->atype];
+	if (kv->an > MODELIO_MAX_GGUF_ARRAY || kv->an * min_each > r->size - r->pos)
+		return util_err(r->err, "cannot read '%s': metadata '%s' has %llu elements "
+				     "(corrupt or too large)", r->path, what,
+				(unsigned long long)kv->an);
+	uint64_t n = kv->an;
+	if (kv->atype == GGUF_T_STRING) {
+		kv->astr = calloc(n ? n : 1, sizeof *kv->astr);
+		if (!kv->astr)
+			util_oom();
+		for (uint64_t k = 0; k < n; k++)
+			if (g_rdstr(r, &kv->astr[k], MODELIO_MAX_GGUF_STRING, what))
+				return MENTOR_ERR;
+		return 0;
+	}
+	int is_int = kv->atype != GGUF_T_F32 && kv->atype != GGUF_T_F64;
+	if (is_int) {
+		kv->aint = malloc((n ? n : 1) * sizeof *kv->aint);
+		if (!kv->aint)
+			util_oom();
+	}
+	for (uint64_t k = 0; k < n; k++) {
+		int64_t iv = 0;
+		double fv = 0;
+		if (g_scalar(r, kv->atype, &iv, &fv, what))
+			return MENTOR_ERR;
+		if (is_int)
+			kv->aint[k] = iv;
+	}
+	return 0;
+}
+
+static const struct gkv *gkv_find(const struct gkv *kv, size_t n, const char *key)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(kv[i].key, key))
+			return &kv[i];
+	return NULL;
+}
+
+static int gkv_is_int(const struct gkv *k)
+{
+	return k && k->type != GGUF_T_F32 && k->type != GGUF_T_F64 && k->type != GGUF_T_STRING &&
+	       k->type != GGUF_T_ARRAY && k->type != GGUF_T_BOOL;
+}
+
+/* A positive integer hyperparameter. */
+static int g_dim(struct rd *r, const struct gkv *kv, size_t n, const char *key, int *out)
+{
+	const struct gkv *k = gkv_find(kv, n, key);
+	if (!k)
+		return util_err(r->err, "cannot read '%s': metadata '%s' is missing", r->path, key);
+	if (!gkv_is_int(k) || k->i <= 0 || k->i > 1 << 30)
+		return util_err(r->err, "cannot read '%s': metadata '%s' is not a positive integer",
+				r->path, key);
+	*out = (int)k->i;
+	return 0;
+}
+
+int modelio_read_gguf(const char *path, struct modelio_model *out, char *err)
+{
+	modelio_model_init(out);
+	struct rd r;
+	if (rd_open(&r, path, err))
+		return MENTOR_ERR;
+	struct gkv *kv = NULL;
+	struct ftensor *ft = NULL;
+	uint64_t n_kv = 0, n_t = 0;
+	struct vocab_in voc;
+	memset(&voc, 0, sizeof voc);
+	int64_t *perm = NULL;
+	int ret = MENTOR_ERR;
+	char magic[4];
+	uint32_t version;
+	if (rd_get(&r, magic, 4, "the header"))
+		goto out;
+	if (memcmp(magic, GGUF_MAGIC, 4)) {
+		util_err(err, "cannot read '%s': not a GGUF file (bad magic)", path);
+		goto out;
+	}
+	if (rd_u32(&r, &version, "the header"))
+		goto out;
+	if (version < 2 || version > 3) {
+		util_err(err, "cannot read '%s': GGUF version %u is not supported (2 or 3)", path,
+			 version);
+		goto out;
+	}
+	if (rd_u64(&r, &n_t, "the header") || rd_u64(&r, &n_kv, "the header"))
+		goto out;
+	if (n_kv > MODELIO_MAX_GGUF_KV || n_t > MODELIO_MAX_GGUF_TENSORS) {
+		util_err(err, "cannot read '%s': %llu metadata entries and %llu tensors (corrupt "
+			      "or too many)", path, (unsigned long long)n_kv, (unsigned long long)n_t);
+		goto out;
+	}
+	kv = calloc(n_kv ? n_kv : 1, sizeof *kv);
+	ft = calloc(n_t ? n_t : 1, sizeof *ft);
+	if (!kv || !ft)
+		util_oom();
+	for (uint64_t i = 0; i < n_kv; i++) {
+		if (g_rdstr(&r, &kv[i].key, 65535, "a metadata key") ||
+		    rd_u32(&r, &kv[i].type, kv[i].key) || g_value(&r, &kv[i])) {
+			n_kv = i + 1;
+			goto out;
+		}
+		if (gkv_find(kv, (size_t)i, kv[i].key)) {
+			util_err(err, "cannot read '%s': metadata '%s' appears twice", path, kv[i].key);
+			n_kv = i + 1;
+			goto out;
+		}
+	}
+	uint64_t align = MODELIO_GGUF_ALIGNMENT;
+	const struct gkv *ka = gkv_find(kv, (size_t)n_kv, "general.alignment");
+	if (ka) {
+		if (!gkv_is_int(ka) || ka->i < 1 || ka->i > 65536 || (ka->i & (ka->i - 1))) {
+			util_err(err, "cannot read '%s': invalid general.alignment", path);
+			goto out;
+		}
+		align = (uint64_t)ka->i;
+	}
+	for (uint64_t i = 0; i < n_t; i++) {
+		struct ftensor *t = &ft[i];
+		uint32_t nd, type;
+		if (g_rdstr(&r, &t->name, 256, "a tensor name")) {
+			n_t = i + 1;
+			goto out;
+		}
+		if (rd_u32(&r, &nd, t->name))
+			goto out;
+		if (nd < 1 || nd > 4) {
+			util_err(err, "cannot read '%s': tensor '%s' has %u dimensions", path, t->name,
+				 nd);
+			goto out;
+		}
+		t->n_dims = (int)nd;
+		uint64_t ne[4], count = 1;
+		for (uint32_t d = 0; d < nd; d++) {
+			if (rd_u64(&r, &ne[d], t->name))
+				goto out;
+			if (ne[d] == 0 || ne[d] > (1u << 31) || count > (UINT64_MAX >> 1) / ne[d]) {
+				util_err(err, "cannot read '%s': tensor '%s' has an invalid shape", path,
+					 t->name);
+				goto out;
+			}
+			count *= ne[d];
+		}
+		for (uint32_t d = 0; d < nd; d++) /* ggml's ne[0] is the fastest */
+			t->dims[d] = ne[nd - 1 - d];
+		if (rd_u32(&r, &type, t->name) || rd_u64(&r, &t->off, t->name))
+			goto out;
+		if (type == GGML_F32)
+			t->dt = DT_F32;
+		else if (type == GGML_F16)
+			t->dt = DT_F16;
+		else if (type == 30)
+			t->dt = DT_BF16;
+		else {
+			util_err(err, "cannot read '%s': tensor '%s' has type %u; only F32, F16 and "
+				      "BF16 can be imported", path, t->name, type);
+			goto out;
+		}
+		if (t->off % align) {
+			util_err(err, "cannot read '%s': tensor '%s' is not aligned", path, t->name);
+			goto out;
+		}
+		if (ftensor_find(ft, (size_t)i, t->name)) {
+			util_err(err, "cannot read '%s': tensor '%s' appears twice", path, t->name);
+			goto out;
+		}
+		if (count > r.size / dt_size(t->dt)) {
+			util_err(err, "cannot read '%s': tensor '%s' is larger than the file", path,
+				 t->name);
+			goto out;
+		}
+	}
+	uint64_t data_start = (r.pos + align - 1) / align * align;
+	if (data_start > r.size) {
+		util_err(err, "cannot read '%s': truncated before the tensor data", path);
+		goto out;
+	}
+	for (uint64_t i = 0; i < n_t; i++) {
+		uint64_t count = 1;
+		for (int d = 0; d < ft[i].n_dims; d++)
+			count *= ft[i].dims[d];
+		uint64_t bytes = count * dt_size(ft[i].dt);
+		if (ft[i].off > r.size - data_start || bytes > r.size - data_start - ft[i].off) {
+			util_err(err, "cannot read '%s': truncated: tensor '%s' ends past the end of "
+				      "the file", path, ft[i].name);
+			goto out;
+		}
+		ft[i].off += data_start;
+	}
+	/* hyperparameters */
+	const struct gkv *arch = gkv_find(kv, (size_t)n_kv, "general.architecture");
+	if (!arch || arch->type != GGUF_T_STRING || strcmp(arch->s, "gpt2")) {
+		util_err(err, "cannot read '%s': architecture '%s' is not gpt2", path,
+			 arch && arch->s ? arch->s : "(none)");
+		goto out;
+	}
+	int C, L, NH, T;
+	if (g_dim(&r, kv, (size_t)n_kv, "gpt2.embedding_length", &C) ||
+	    g_dim(&r, kv, (size_t)n_kv, "gpt2.block_count", &L) ||
+	    g_dim(&r, kv, (size_t)n_kv, "gpt2.attention.head_count", &NH) ||
+	    g_dim(&r, kv, (size_t)n_kv, "gpt2.context_length", &T))
+		goto out;
+	const struct gkv *kff = gkv_find(kv, (size_t)n_kv, "gpt2.feed_forward_length");
+	if (kff && (!gkv_is_int(kff) || kff->i != 4 * (int64_t)C)) {
+		util_err(err, "cannot read '%s': feed_forward_length must be 4 x %d", path, C);
+		goto out;
+	}
+	const struct gkv *keps = gkv_find(kv, (size_t)n_kv, "gpt2.attention.layer_norm_epsilon");
+	if (keps && (keps->type != GGUF_T_F32 && keps->type != GGUF_T_F64)) {
+		util_err(err, "cannot read '%s': layer_norm_epsilon is not a float", path);
+		goto out;
+	}
+	if (keps && fabs(keps->f - 1e-5) > 1e-9) {
+		util_err(err, "cannot read '%s': layer norm epsilon %g; mentor's model uses 1e-5",
+			 path, keps->f);
+		goto out;
+	}
+	const struct gkv *ktok = gkv_find(kv, (size_t)n_kv, "tokenizer.ggml.tokens");
+	const struct gkv *kmer = gkv_find(kv, (size_t)n_kv, "tokenizer.ggml.merges");
+	const struct gkv *kmodel = gkv_find(kv, (size_t)n_kv, "tokenizer.ggml.model");
+	if (!ktok || !ktok->astr || !kmer || !kmer->astr ||
+	    (kmodel && (!kmodel->s || strcmp(kmodel->s, "gpt2")))) {
+		util_err(err, "cannot read '%s': no byte-level BPE vocabulary (tokenizer.ggml.model "
+			      "gpt2 with tokens and merges)", path);
+		goto out;
+	}
+	voc.tok = ktok->astr;
+	voc.n_tok = (size_t)ktok->an;
+	voc.merges = kmer->astr;
+	voc.n_merges = (size_t)kmer->an;
+	voc.eos = -1;
+	const struct gkv *keos = gkv_find(kv, (size_t)n_kv, "tokenizer.ggml.eos_token_id");
+	if (gkv_is_int(keos) && keos->i >= 0 && (uint64_t)keos->i < voc.n_tok)
+		voc.eos = keos->i;
+	const struct gkv *kids = gkv_find(kv, (size_t)n_kv, "mentor.tokenizer.merge_ids");
+	if (kids && kids->aint) {
+		voc.n_merge_ids = (size_t)kids->an;
+		voc.merge_ids = malloc((voc.n_merge_ids ? voc.n_merge_ids : 1) * sizeof(int32_t));
+		if (!voc.merge_ids)
+			util_oom();
+		for (size_t i = 0; i < voc.n_merge_ids; i++) {
+			if (kids->aint[i] < 0 || kids->aint[i] > INT32_MAX) {
+				util_err(err, "cannot read '%s': corrupt mentor merge list", path);
+				goto out;
+			}
+			voc.merge_ids[i] = (int32_t)kids->aint[i];
+		}
+	}
+	char sub[MENTOR_ERR_LEN];
+	int identity;
+	if (vocab_build(&voc, &out->tok, &perm, &identity, sub)) {
+		util_err(err, "cannot read '%s': %s", path, sub);
+		goto out;
+	}
+	out->foreign = !identity;
+	out->mcfg.vocab_size = tokenizer_vocab_size(out->tok);
+	out->mcfg.max_seq_len = T;
+	out->mcfg.n_layer = L;
+	out->mcfg.n_head = NH;
+	out->mcfg.n_embd = C;
+	if (alloc_params(out, path, err))
+		goto out;
+	if (fill_params(&r, ft, (size_t)n_t, MODELIO_GGUF, out, perm, voc.n_tok))
+		goto out;
+	for (uint64_t i = 0; i < n_t; i++)
+		if (!ft[i].used) {
+			util_err(err, "cannot read '%s': unexpected tensor '%s'", path, ft[i].name);
+			goto out;
+		}
+	for (int v = 0; v < out->mcfg.vocab_size; v++)
+		out->new_rows += perm[v] < 0;
+	const struct gkv *kcfg = gkv_find(kv, (size_t)n_kv, "mentor.train_config");
+	if (kcfg && kcfg->s)
+		out->train_json = util_strdup(kcfg->s);
+	ret = 0;
+out:
+	/* the vocabulary strings belong to kv */
+	voc.tok = NULL;
+	voc.merges = NULL;
+	voc.n_tok = voc.n_merges = 0;
+	vocab_release(&voc);
+	free(perm);
+	gkv_free(kv, (size_t)n_kv);
+	ftensors_free(ft, (size_t)n_t);
+	rd_close(&r);
+	if (ret)
+		modelio_model_release(out);
+	return ret;
+}
+
+/* ------------------------------------------------------------ HF reader */
+
+/* A JSON number that is a whole number in [lo, hi]. */
+static int json_int(const cJSON *j, double lo, double hi, int64_t *out)
+{
+	if (!cJSON_IsNumber(j))
+		return -1;
+	double d = j->valuedouble;
+	if (!(d >= lo && d <= hi) || d != floor(d))
+		return -1;
+	*out = (int64_t)d;
+	return 0;
+}
+
+static cJSON *read_json(const char *path, size_t max, char *err)
+{
+	size_t len;
+	char *txt = util_read_file(path, max, &len, err);
+	if (!txt)
+		return NULL;
+	cJSON *j = cJSON_ParseWithLength(txt, len);
+	free(txt);
+	if (!j)
+		util_err(err, "cannot read '%s': invalid JSON", path);
+	return j;
+}
+
+static int hf_cfg_int(const cJSON *cfg, const char *key, const char *alt, int *out,
+		      const char *path, char *err)
+{
+	const cJSON *j = cJSON_GetObjectItemCaseSensitive(cfg, key);
+	if (!j && alt)
+		j = cJSON_GetObjectItemCaseSensitive(cfg, alt);
+	int64_t v;
+	if (!j || json_int(j, 1, 1 << 30, &v))
+		return util_err(err, "cannot read '%s': '%s' is missing or not a positive integer",
+				path, key);
+	*out = (int)v;
+	return 0;
+}
+
+/* Vocabulary of a tokenizer.json (model BPE, vocab object, merges as "a b"
+ * strings or [a, b] pairs, added tokens). */
+static int hf_vocab(const cJSON *tj, struct vocab_in *v, const char *path, char *err)
+{
+	const cJSON *model = cJSON_GetObjectItemCaseSensitive(tj, "model");
+	const cJSON *type = cJSON_GetObjectItemCaseSensitive(model, "type");
+	const cJSON *vocab = cJSON_GetObjectItemCaseSensitive(model, "vocab");
+	const cJSON *merges = cJSON_GetObjectItemCaseSensitive(model, "merges");
+	if (!cJSON_IsObject(model) || (type && (!cJSON_IsString(type) ||
+						strcmp(type->valuestring, "BPE"))) ||
+	    !cJSON_IsObject(vocab) || !cJSON_IsArray(merges))
+		return util_err(err, "cannot read '%s': not a BPE tokenizer with vocab and merges",
+				path);
+	const cJSON *added = cJSON_GetObjectItemCaseSensitive(tj, "added_tokens");
+	int64_t max_id = -1;
+	const cJSON *e;
+	size_t n_entries = 0;
+	cJSON_ArrayForEach(e, vocab)
+	{
+		int64_t id;
+		if (json_int(e, 0, TOKENIZER_MAX_VOCAB * 4.0, &id))
+			return util_err(err, "cannot read '%s': vocabulary id of '%s' is invalid",
+					path, e->string);
+		if (id > max_id)
+			max_id = id;
+		n_entries++;
+	}
+	cJSON_ArrayForEach(e, added)
+	{
+		int64_t id;
+		if (json_int(cJSON_GetObjectItemCaseSensitive(e, "id"), 0, TOKENIZER_MAX_VOCAB * 4.0,
+			     &id) ||
+		    !cJSON_IsString(cJSON_GetObjectItemCaseSensitive(e, "content")))
+			return util_err(err, "cannot read '%s': invalid added token", path);
+		if (id > max_id)
+			max_id = id;
+	}
+	v->n_tok = (size_t)(max_id + 1);
+	v->tok = calloc(v->n_tok ? v->n_tok : 1, sizeof *v->tok);
+	if (!v->tok)
+		util_oom();
+	cJSON_ArrayForEach(e, vocab)
+	{
+		size_t id = (size_t)e->valuedouble;
+		if (v->tok[id])
+			return util_err(err, "cannot read '%s': vocabulary id %zu is used twice", path,
+					id);
+		v->tok[id] = util_strdup(e->string);
+	}
+	cJSON_ArrayForEach(e, added)
+	{
+		size_t id = (size_t)cJSON_GetObjectItemCaseSensitive(e, "id")->valuedouble;
+		const char *c = cJSON_GetObjectItemCaseSensitive(e, "content")->valuestring;
+		if (v->tok[id] && strcmp(v->tok[id], c))
+			return util_err(err, "cannot read '%s': added token %zu differs from the "
+					     "vocabulary", path, id);
+		if (!v->tok[id])
+			v->tok[id] = util_strdup(c);
+	}
+	int n_m = cJSON_GetArraySize(merges);
+	if (n_m > TOKENIZER_MAX_VOCAB)
+		return util_err(err, "cannot read '%s': %d merges is too many", path, n_m);
+	v->merges = calloc(n_m ? (size_t)n_m : 1, sizeof *v->merges);
+	if (!v->merges)
+		util_oom();
+	v->n_merges = (size_t)n_m;
+	size_t k = 0;
+	cJSON_ArrayForEach(e, merges)
+	{
+		if (cJSON_IsString(e)) {
+			v->merges[k++] = util_strdup(e->valuestring);
+		} else if (cJSON_IsArray(e) && cJSON_GetArraySize(e) == 2 &&
+			   cJSON_IsString(cJSON_GetArrayItem(e, 0)) &&
+			   cJSON_IsString(cJSON_GetArrayItem(e, 1))) {
+			struct buf b;
+			buf_init(&b);
+			if (buf_printf(&b, "%s %s", cJSON_GetArrayItem(e, 0)->valuestring,
+				       cJSON_GetArrayItem(e, 1)->valuestring))
+				util_oom();
+			v->merges[k++] = buf_detach(&b, NULL);
+		} else {
+			return util_err(err, "cannot read '%s': merge %zu is not a string or a pair",
+					path, k);
+		}
+	}
+	(void)n_entries;
+	return 0;
+}
+
+static int st_dtype(const char *s)
+{
+	if (!strcmp(s, "F32"))
+		return DT_F32;
+	if (!strcmp(s, "F16"))
+		return DT_F16;
+	if (!strcmp(s, "BF16"))
+		return DT_BF16;
+	return -1;
+}
+
+static int cmp_ft_off(const void *a, const void *b)
+{
+	const struct ftensor *x = a, *y = b;
+	return x->off < y->off ? -1 : x->off > y->off;
+}
+
+/* Parse a safetensors file's header into tensors (absolute offsets). */
+static int st_header(struct rd *r, struct ftensor **out, size_t *n_out)
+{
+	*out = NULL;
+	*n_out = 0;
+	uint64_t hlen;
+	if (rd_u64(r, &hlen, "the header length"))
+		return MENTOR_ERR;
+	if (hlen < 2 || hlen > MODELIO_MAX_ST_HEADER || hlen > r->size - 8)
+		return util_err(r->err, "cannot read '%s': header length %llu is invalid (file of "
+					"%llu bytes)", r->path, (unsigned long long)hlen,
+				(unsigned long long)r->size);
+	char *h = malloc((size_t)hlen + 1);
+	if (!h)
+		return util_err(r->err, "cannot read '%s': out of memory", r->path);
+	if (rd_get(r, h, hlen, "the header")) {
+		free(h);
+		return MENTOR_ERR;
+	}
+	h[hlen] = 0;
+	cJSON *j = cJSON_ParseWithLength(h, (size_t)hlen);
+	free(h);
+	if (!cJSON_IsObject(j)) {
+		cJSON_Delete(j);
+		return util_err(r->err, "cannot read '%s': the header is not a JSON object",
+				r->path);
+	}
+	uint64_t data_len = r->size - 8 - hlen;
+	size_t cap = (size_t)cJSON_GetArraySize(j);
+	struct ftensor *ft = calloc(cap ? cap : 1, sizeof *ft);
+	if (!ft)
+		util_oom();
+	size_t n = 0;
+	const cJSON *e;
+	int ret = MENTOR_ERR;
+	cJSON_ArrayForEach(e, j)
+	{
+		if (!strcmp(e->string, "__metadata__"))
+			continue;
+		const cJSON *dt = cJSON_GetObjectItemCaseSensitive(e, "dtype");
+		const cJSON *shape = cJSON_GetObjectItemCaseSensitive(e, "shape");
+		const cJSON *offs = cJSON_GetObjectItemCaseSensitive(e, "data_offsets");
+		struct ftensor *t = &ft[n];
+		t->name = util_strdup(e->string);
+		n++;
+		if (!cJSON_IsString(dt) || (t->dt = st_dtype(dt->valuestring)) < 0) {
+			util_err(r->err, "cannot read '%s': tensor '%s' has an unsupported dtype "
+					 "(F32, F16 or BF16)", r->path, t->name);
+			goto out;
+		}
+		int nd = cJSON_GetArraySize(shape);
+		if (!cJSON_IsArray(shape) || nd > 4) {
+			util_err(r->err, "cannot read '%s': tensor '%s' has an invalid shape", r->path,
+				 t->name);
+			goto out;
+		}
+		t->n_dims = nd;
+		uint64_t count = 1;
+		for (int d = 0; d < nd; d++) {
+			int64_t v;
+			if (json_int(cJSON_GetArrayItem(shape, d), 0, (double)(1u << 31), &v) ||
+			    (v && count > UINT64_MAX / 8 / (uint64_t)v)) {
+				util_err(r->err, "cannot read '%s': tensor '%s' has an invalid shape",
+					 r->path, t->name);
+				goto out;
+			}
+			t->dims[d] = (uint64_t)v;
+			count *= (uint64_t)v;
+		}
+		int64_t b, en;
+		if (!cJSON_IsArray(offs) || cJSON_GetArraySize(offs) != 2 ||
+		    json_int(cJSON_GetArrayItem(offs, 0), 0, 9007199254740992.0, &b) ||
+		    json_int(cJSON_GetArrayItem(offs, 1), 0, 9007199254740992.0, &en) || en < b ||
+		    (uint64_t)en > data_len) {
+			util_err(r->err, "cannot read '%s': tensor '%s' has data_offsets outside the "
+					 "data (%llu bytes)", r->path, t->name,
+				 (unsigned long long)data_len);
+			goto out;
+		}
+		if ((uint64_t)(en - b) != count * dt_size(t->dt)) {
+			util_err(r->err, "cannot read '%s': tensor '%s' has %lld bytes for its shape "
+					 "of %llu values", r->path, t->name, (long long)(en - b),
+				 (unsigned long long)count);
+			goto out;
+		}
+		t->off = (uint64_t)b;
+		t->used = (int)(en - b); /* temporarily: the length, for the coverage check */
+	}
+	qsort(ft, n, sizeof *ft, cmp_ft_off);
+	uint64_t at = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (ft[i].off != at) {
+			util_err(r->err, "cannot read '%s': tensor data %s at byte %llu (tensor '%s')",
+				 r->path, ft[i].off < at ? "overlaps" : "has a hole",
+				 (unsigned long long)at, ft[i].name);
+			goto out;
+		}
+		at += (uint64_t)ft[i].used;
+		ft[i].used = 0;
+		ft[i].off += 8 + hlen;
+	}
+	if (at != data_len) {
+		util_err(r->err, "cannot read '%s': %llu bytes after the last tensor", r->path,
+			 (unsigned long long)(data_len - at));
+		goto out;
+	}
+	for (size_t i = 0; i + 1 < n; i++)
+		for (size_t k = i + 1; k < n; k++)
+			if (!strcmp(ft[i].name, ft[k].name)) {
+				util_err(r->err, "cannot read '%s': tensor '%s' appears twice", r->path,
+					 ft[i].name);
+				goto out;
+			}
+	ret = 0;
+out:
+	cJSON_Delete(j);
+	if (ret) {
+		ftensors_free(ft, n);
+		return ret;
+	}
+	*out = ft;
+	*n_out = n;
+	return 0;
+}
+
+/* Tensors we may find that carry nothing: causal masks of old checkpoints. */
+static int hf_ignored(const char *name)
+{
+	size_t n = strlen(name);
+	return (n > 10 && !strcmp(name + n - 10, ".attn.bias") && !strstr(name, "c_attn")) ||
+	       (n > 17 && !strcmp(name + n - 17, ".attn.masked_bias"));
+}
+
+int modelio_read_hf(const char *path, struct modelio_model *out, char *err)
+{
+	modelio_model_init(out);
+	struct buf dir, file, p;
+	buf_init(&dir);
+	buf_init(&file);
+	buf_init(&p);
+	struct rd r;
+	memset(&r, 0, sizeof r);
+	cJSON *cfg = NULL, *tj = NULL;
+	struct ftensor *ft = NULL;
+	size_t n_ft = 0;
+	struct vocab_in voc;
+	memset(&voc, 0, sizeof voc);
+	int64_t *perm = NULL;
+	int ret = MENTOR_ERR;
+	struct stat sb;
+	if (stat(path, &sb) != 0) {
+		util_err(err, "cannot read '%s': %s", path, strerror(errno));
+		goto out;
+	}
+	if (S_ISDIR(sb.st_mode)) {
+		buf_puts(&dir, path);
+		buf_printf(&file, "%s/model.safetensors", path);
+	} else {
+		const char *slash = strrchr(path, '/');
+		if (slash)
+			buf_append(&dir, path, (size_t)(slash - path));
+		else
+			buf_puts(&dir, ".");
+		buf_puts(&file, path);
+	}
+	buf_printf(&p, "%s/config.json", dir.data);
+	if (!(cfg = read_json(p.data, MODELIO_MAX_JSON, err)))
+		goto out;
+	int C, L, NH, T;
+	if (hf_cfg_int(cfg, "n_embd", "hidden_size", &C, p.data, err) ||
+	    hf_cfg_int(cfg, "n_layer", "num_hidden_layers", &L, p.data, err) ||
+	    hf_cfg_int(cfg, "n_head", "num_attention_heads", &NH, p.data, err) ||
+	    hf_cfg_int(cfg, "n_positions", "n_ctx", &T, p.data, err))
+		goto out;
+	const cJSON *mt = cJSON_GetObjectItemCaseSensitive(cfg, "model_type");
+	const cJSON *act = cJSON_GetObjectItemCaseSensitive(cfg, "activation_function");
+	const cJSON *inner = cJSON_GetObjectItemCaseSensitive(cfg, "n_inner");
+	const cJSON *eps = cJSON_GetObjectItemCaseSensitive(cfg, "layer_norm_epsilon");
+	const cJSON *tie = cJSON_GetObjectItemCaseSensitive(cfg, "tie_word_embeddings");
+	if (mt && (!cJSON_IsString(mt) || strcmp(mt->valuestring, "gpt2"))) {
+		util_err(err, "cannot read '%s': model_type is not gpt2", p.data);
+		goto out;
+	}
+	if (act && (!cJSON_IsString(act) || (strcmp(act->valuestring, "gelu_new") &&
+					     strcmp(act->valuestring, "gelu_pytorch_tanh")))) {
+		util_err(err, "cannot read '%s': activation '%s' (mentor's model uses gelu_new)",
+			 p.data, cJSON_IsString(act) ? act->valuestring : "?");
+		goto out;
+	}
+	int64_t iv;
+	if (inner && !cJSON_IsNull(inner) && (json_int(inner, 1, 1 << 30, &iv) || iv != 4 * C)) {
+		util_err(err, "cannot read '%s': n_inner must be 4 x n_embd", p.data);
+		goto out;
+	}
+	if (eps && (!cJSON_IsNumber(eps) || fabs(eps->valuedouble - 1e-5) > 1e-9)) {
+		util_err(err, "cannot read '%s': layer_norm_epsilon must be 1e-5", p.data);
+		goto out;
+	}
+	if (tie && cJSON_IsFalse(tie)) {
+		util_err(err, "cannot read '%s': untied output heads are not supported", p.data);
+		goto out;
+	}
+	buf_reset(&p);
+	buf_printf(&p, "%s/tokenizer.json", dir.data);
+	if (!(tj = read_json(p.data, MODELIO_MAX_JSON, err)))
+		goto out;
+	if (hf_vocab(tj, &voc, p.data, err))
+		goto out;
+	voc.eos = -1;
+	if (!json_int(cJSON_GetObjectItemCaseSensitive(cfg, "eos_token_id"), 0,
+		      (double)voc.n_tok - 1, &iv))
+		voc.eos = iv;
+	const cJSON *men = cJSON_GetObjectItemCaseSensitive(cfg, "mentor");
+	const cJSON *ids = cJSON_GetObjectItemCaseSensitive(men, "merge_ids");
+	if (cJSON_IsArray(ids)) {
+		voc.n_merge_ids = (size_t)cJSON_GetArraySize(ids);
+		voc.merge_ids = malloc((voc.n_merge_ids ? voc.n_merge_ids : 1) * sizeof(int32_t));
+		if (!voc.merge_ids)
+			util_oom();
+		size_t k = 0;
+		const cJSON *e;
+		cJSON_ArrayForEach(e, ids)
+		{
+			if (json_int(e, 0, INT32_MAX, &iv)) {
+				util_err(err, "cannot read '%s/config.json': corrupt mentor merge list",
+					 dir.data);
+				goto out;
+			}
+			voc.merge_ids[k++] = (int32_t)iv;
+		}
+	}
+	const cJSON *tc = cJSON_GetObjectItemCaseSensitive(men, "train_config");
+	if (cJSON_IsObject(tc))
+		out->train_json = cJSON_PrintUnformatted(tc);
+	for (size_t i = 0; i < voc.n_tok; i++)
+		if (!voc.tok[i] && !voc.merge_ids) {
+			/* a hole in the ids: give it a name nothing refers to */
+			struct buf b;
+			buf_init(&b);
+			buf_printf(&b, "\x01unused-%zu", i);
+			voc.tok[i] = buf_detach(&b, NULL);
+		}
+	for (size_t i = 0; i < voc.n_tok; i++)
+		if (!voc.tok[i]) {
+			util_err(err, "cannot read '%s/tokenizer.json': token id %zu is missing",
+				 dir.data, i);
+			goto out;
+		}
+	char sub[MENTOR_ERR_LEN];
+	int identity;
+	if (vocab_build(&voc, &out->tok, &perm, &identity, sub)) {
+		util_err(err, "cannot read '%s/tokenizer.json': %s", dir.data, sub);
+		goto out;
+	}
+	out->foreign = !identity;
+	out->mcfg.vocab_size = tokenizer_vocab_size(out->tok);
+	out->mcfg.max_seq_len = T;
+	out->mcfg.n_layer = L;
+	out->mcfg.n_head = NH;
+	out->mcfg.n_embd = C;
+	if (alloc_params(out, file.data, err))
+		goto out;
+	if (rd_open(&r, file.data, err) || st_header(&r, &ft, &n_ft))
+		goto out;
+	/* the file's vocabulary rows: the embedding's first dimension */
+	struct ftensor *wte = ftensor_find(ft, n_ft, "transformer.wte.weight");
+	if (!wte)
+		wte = ftensor_find(ft, n_ft, "wte.weight");
+	if (!wte || wte->n_dims != 2 || wte->dims[0] < voc.n_tok) {
+		util_err(err, "cannot read '%s': no token embedding for %zu tokens", file.data,
+			 voc.n_tok);
+		goto out;
+	}
+	if (fill_params(&r, ft, n_ft, MODELIO_HF, out, perm, (size_t)wte->dims[0]))
+		goto out;
+	for (size_t i = 0; i < n_ft; i++) {
+		if (ft[i].used || hf_ignored(ft[i].name))
+			continue;
+		if (!strcmp(ft[i].name, "lm_head.weight")) {
+			/* must repeat the embedding (tied) */
+			size_t n = (size_t)wte->dims[0] * (size_t)C;
+			float *a = malloc(n * sizeof *a), *b = malloc(n * sizeof *b);
+			if (!a || !b)
+				util_oom();
+			int same = ft[i].n_dims == 2 && ft[i].dims[0] == wte->dims[0] &&
+				   ft[i].dims[1] == (uint64_t)C &&
+				   !rd_floats(&r, ft[i].off, n, ft[i].dt, a, ft[i].name) &&
+				   !rd_floats(&r, wte->off, n, wte->dt, b, wte->name) &&
+				   !memcmp(a, b, n * sizeof *a);
+			free(a);
+			free(b);
+			if (!same) {
+				util_err(err, "cannot read '%s': lm_head.weight differs from the token "
+					      "embedding (mentor's model ties them)", file.data);
+				goto out;
+			}
+			continue;
+		}
+		util_err(err, "cannot read '%s': unexpected tensor '%s'", file.data, ft[i].name);
+		goto out;
+	}
+	for (int v = 0; v < out->mcfg.vocab_size; v++)
+		out->new_rows += perm[v] < 0;
+	ret = 0;
+out:
+	vocab_release(&voc);
+	free(perm);
+	ftensors_free(ft, n_ft);
+	rd_close(&r);
+	cJSON_Delete(cfg);
+	cJSON_Delete(tj);
+	buf_release(&dir);
+	buf_release(&file);
+	buf_release(&p);
+	if (ret)
+		modelio_model_release(out);
+	return ret;
+}
+
+int modelio_read(const char *path, struct modelio_model *out, char *err)
+{
+	struct stat sb;
+	modelio_model_init(out);
+	if (stat(path, &sb) != 0)
+		return util_err(err, "cannot read '%s': %s", path, strerror(errno));
+	if (S_ISDIR(sb.st_mode))
+		return modelio_read_hf(path, out, err);
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return util_err(err, "cannot read '%s': %s", path, strerror(errno));
+	char magic[4] = {0};
+	size_t n = fread(magic, 1, 4, f);
+	fclose(f);
+	if (n == 4 && !memcmp(magic, GGUF_MAGIC, 4))
+		return modelio_read_gguf(path, out, err);
+	size_t len = strlen(path);
+	if (len >= 12 && !strcmp(path + len - 12, ".safetensors"))
+		return modelio_read_hf(path, out, err);
+	return util_err(err, "cannot read '%s': neither a GGUF file nor a safetensors model",
+			path);
+}
+
+/* ------------------------------------------------------------ registering */
+
+int modelio_register(struct store *st, const char *db_path, const struct modelio_model *mm,
+		     const char *dataset, const char *name, const char *source,
+		     int64_t *run_id, char *err)
+{
+	const char *dsname = dataset ? dataset : "imported";
+	struct store_dataset d;
+	int rc = store_dataset_get(st, dsname, &d, err);
+	int64_t ds_id;
+	if (rc == MENTOR_ENOTFOUND && !dataset) {
+		if (store_dataset_upsert(st, dsname, "import-model", "generic", "", &ds_id, err))
+			return MENTOR_ERR;
+	} else if (rc == MENTOR_ENOTFOUND) {
+		return util_err(err, "no dataset '%s'; see 'mentor datasets'", dsname);
+	} else if (rc) {
+		return MENTOR_ERR;
+	} else {
+		ds_id = d.id;
+		store_dataset_release(&d);
+	}
+	struct train_config cfg;
+	char sub[MENTOR_ERR_LEN];
+	if (!mm->train_json || train_config_from_json(mm->train_json, &cfg, sub))
+		train_config_defaults(&cfg);
+	snprintf(cfg.dataset, sizeof cfg.dataset, "%s", dsname);
+	snprintf(cfg.preset, sizeof cfg.preset, "custom");
+	cfg.n_layer = mm->mcfg.n_layer;
+	cfg.n_embd = mm->mcfg.n_embd;
+	cfg.n_head = mm->mcfg.n_head;
+	cfg.n_ctx = mm->mcfg.max_seq_len;
+	cfg.vocab = mm->mcfg.vocab_size;
+	char *cj = train_config_to_json(&cfg);
+	cJSON *o = cJSON_Parse(cj);
+	free(cj);
+	if (!o)
+		return util_err(err, "cannot register the model: out of memory");
+	cJSON_AddStringToObject(o, "imported_from", source ? source : "");
+	if (mm->foreign)
+		cJSON_AddNumberToObject(o, "imported_new_rows", mm->new_rows);
+	struct store_run r;
+	memset(&r, 0, sizeof r);
+	r.dataset_id = ds_id;
+	r.name = util_strdup(name ? name : "");
+	r.variant = util_strdup(train_variant_name(cfg.variant));
+	r.alpha = cfg.variant == TRAIN_BASELINE ? 1.0 : cfg.alpha;
+	r.source = util_strdup(train_source_name(cfg.source));
+	r.kind = util_strdup("internal");
+	r.config_json = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	r.status = util_strdup("done");
+	r.started_at = r.ended_at = util_unix_time();
+	struct buf path;
+	buf_init(&path);
+	int ret = MENTOR_ERR;
+	if (store_run_insert(st, &r, err))
+		goto out;
+	if (!name) {
+		free(r.name);
+		struct buf b;
+		buf_init(&b);
+		buf_printf(&b, "imported-%lld", (long long)r.id);
+		r.name = buf_detach(&b, NULL);
+	}
+	buf_printf(&path, "%s.runs", db_path);
+	if (mkdir(path.data, 0755) != 0 && errno != EEXIST) {
+		util_err(err, "cannot create '%s': %s", path.data, strerror(errno));
+		goto fail;
+	}
+	buf_reset(&path);
+	train_run_dir(db_path, r.id, &path);
+	if (mkdir(path.data, 0755) != 0 && errno != EEXIST) {
+		util_err(err, "cannot create '%s': %s", path.data, strerror(errno));
+		goto fail;
+	}
+	buf_reset(&path);
+	train_run_ckpt_path(db_path, r.id, &path);
+	struct train_ckpt ck;
+	memset(&ck, 0, sizeof ck);
+	ck.cfg = cfg;
+	ck.mcfg = mm->mcfg;
+	ck.tok = mm->tok;
+	ck.params = mm->params;
+	ck.n_params = mm->n_params;
+	if (train_ckpt_save(path.data, &ck, err))
+		goto fail;
+	r.checkpoint = util_strdup(path.data);
+	if (store_run_update(st, &r, err))
+		goto fail;
+	*run_id = r.id;
+	ret = 0;
+	goto out;
+fail:
+	if (r.id > 0) {
+		char e2[MENTOR_ERR_LEN];
+		store_run_delete(st, r.id, e2);
+	}
+out:
+	buf_release(&path);
+	store_run_release(&r);
+	return ret;
 }

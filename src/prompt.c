@@ -700,6 +700,69 @@ static char *clean_text(const char *s)
 	return *r ? r : (free(r), NULL);
 }
 
+/* The importer's number rule on a whole string: [+-]? $? digits with commas
+ * between digits, optional fraction and exponent; plain decimal out. */
+static char *norm_number(const char *t)
+{
+	while (isspace((unsigned char)*t))
+		t++;
+	size_t n = strlen(t);
+	while (n && isspace((unsigned char)t[n - 1]))
+		n--;
+	if (n == 0 || n > 64)
+		return NULL;
+	char clean[80];
+	size_t k = 0, i = 0;
+	if (t[i] == '+' || t[i] == '-')
+		clean[k++] = t[i++];
+	if (t[i] == '$')
+		i++;
+	for (; i < n; i++) {
+		if (t[i] == ',' && i > 0 && isdigit((unsigned char)t[i - 1]) && i + 1 < n &&
+		    isdigit((unsigned char)t[i + 1]))
+			continue;
+		clean[k++] = t[i];
+	}
+	clean[k] = '\0';
+	const char *p = clean;
+	if (*p == '+' || *p == '-')
+		p++;
+	size_t digits = 0;
+	while (isdigit((unsigned char)*p))
+		p++, digits++;
+	if (*p == '.')
+		for (p++; isdigit((unsigned char)*p); p++)
+			digits++;
+	if (!digits)
+		return NULL;
+	if (*p == 'e' || *p == 'E') {
+		p++;
+		if (*p == '+' || *p == '-')
+			p++;
+		if (!isdigit((unsigned char)*p))
+			return NULL;
+		while (isdigit((unsigned char)*p))
+			p++;
+		if (*p)
+			return NULL;
+		double v;
+		char out[64];
+		if (util_parse_double(clean, &v))
+			return NULL;
+		if (v == (double)(long long)v && v < 1e15 && v > -1e15)
+			snprintf(out, sizeof out, "%.0f", v);
+		else
+			snprintf(out, sizeof out, "%.15g", v);
+		if (!strcmp(out, "-0"))
+			snprintf(out, sizeof out, "0");
+		return util_strdup(out);
+	}
+	if (*p)
+		return NULL;
+	const char *e;
+	return number_at(clean, &e);
+}
+
 char *prompt_normalise_answer(const char *type, const char *s)
 {
 	if (!s)
@@ -708,55 +771,57 @@ char *prompt_normalise_answer(const char *type, const char *s)
 	char *r = NULL;
 	int ti = prompt_type_index(type);
 	if (ti == 2) {
-		/* The whole string must be one number (currency signs allowed). */
-		const char *p = f, *e;
-		while (isspace((unsigned char)*p))
-			p++;
-		const char *q = p;
-		if (*q == '-' || *q == '+')
-			q++;
-		while (*q == '$' || *q == ' ')
-			q++;
-		if (isdigit((unsigned char)*q) || (*q == '.' && isdigit((unsigned char)q[1]))) {
-			r = number_at(p, &e);
-			while (r && *e && isspace((unsigned char)*e))
-				e++;
-			if (r && *e) {
-				free(r);
-				r = NULL;
-			}
-		}
+		r = norm_number(f);
 	} else if (ti == 0) {
+		/* "(b)", "B)", "b." -> "B" */
 		const char *p = f;
-		while (isspace((unsigned char)*p))
-			p++;
-		int par = *p == '(';
-		if (isalpha((unsigned char)p[par]) && (unsigned char)p[par] < 0x80) {
-			const char *e = p + par + 1;
-			if (par && *e == ')')
-				e++;
-			while (isspace((unsigned char)*e))
-				e++;
-			if (!*e) {
-				char L = (char)toupper((unsigned char)p[par]);
-				r = util_strndup(&L, 1);
+		size_t n = strlen(p);
+		while (n && isspace((unsigned char)*p))
+			p++, n--;
+		while (n && isspace((unsigned char)p[n - 1]))
+			n--;
+		if (n >= 2 && p[0] == '(' && p[n - 1] == ')')
+			p++, n -= 2;
+		else if (n >= 2 && (p[n - 1] == ')' || p[n - 1] == '.'))
+			n--;
+		if (n >= 1 && n <= 8) {
+			r = util_strndup(p, n);
+			for (char *q = r; *q; q++) {
+				if (isspace((unsigned char)*q)) {
+					free(r);
+					r = NULL;
+					break;
+				}
+				*q = (char)toupper((unsigned char)*q);
 			}
 		}
 	} else if (ti == 1) {
+		static const char *const yes[] = {"yes", "y", "true", "t", "1", "はい"};
+		static const char *const no[] = {"no", "n", "false", "f", "0", "いいえ"};
 		char *c = clean_text(f);
-		if (c) {
-			for (char *q = c; *q; q++)
-				*q = (char)tolower((unsigned char)*q);
-			if (!strcmp(c, "yes") || !strcmp(c, "true") || !strcmp(c, "1") ||
-			    !strcmp(c, "はい"))
+		for (size_t i = 0; c && i < sizeof yes / sizeof yes[0] && !r; i++) {
+			if (!strcasecmp(c, yes[i]))
 				r = util_strdup("yes");
-			else if (!strcmp(c, "no") || !strcmp(c, "false") || !strcmp(c, "0") ||
-				 !strcmp(c, "いいえ"))
+			else if (!strcasecmp(c, no[i]))
 				r = util_strdup("no");
 		}
 		free(c);
-	} else {
-		r = clean_text(s);
+	} else if (ti == 3) {
+		/* Trimmed, runs of white space collapsed, nothing else changed. */
+		struct buf b;
+		buf_init(&b);
+		int space = 0;
+		for (const char *p = s; *p; p++) {
+			if (isspace((unsigned char)*p)) {
+				space = b.len > 0;
+				continue;
+			}
+			if (space)
+				buf_putc(&b, ' ');
+			space = 0;
+			buf_putc(&b, *p);
+		}
+		r = b.len ? buf_detach(&b, NULL) : (buf_release(&b), NULL);
 	}
 	free(f);
 	return r;

@@ -213,6 +213,17 @@ void store_expl_release(struct store_expl *e)
 	memset(e, 0, sizeof *e);
 }
 
+int store_expl_trainable(const struct store_expl *e)
+{
+	if (!e || !e->status)
+		return 0;
+	if (!strcmp(e->status, "accepted"))
+		return 1;
+	if (!strcmp(e->status, "rejected"))
+		return 0;
+	return e->correct != 0 && !e->leaked;
+}
+
 int store_expl_insert(struct store *st, struct store_expl *e, char *err)
 {
 	sqlite3_stmt *s;

@@ -314,8 +314,8 @@ int store_item_get(struct store *st, int64_t id, struct store_item *it, char *er
 	return ret;
 }
 
-int store_item_prune(struct store *st, int64_t dataset_id, const int64_t *keep, size_t n_keep,
-		     size_t *deleted, size_t *kept, char *err)
+int store_item_prune(struct store *st, int64_t dataset_id, const char *split, const int64_t *keep,
+		     size_t n_keep, size_t *deleted, size_t *kept, char *err)
 {
 	sqlite3_stmt *sel, *del;
 	size_t nd = 0, nk = 0;
@@ -325,7 +325,8 @@ int store_item_prune(struct store *st, int64_t dataset_id, const int64_t *keep, 
 		*kept = 0;
 	if (store_prepare(st,
 			  "SELECT i.id, EXISTS(SELECT 1 FROM explanation e WHERE e.item_id = i.id) "
-			  "FROM item i WHERE i.dataset_id = ?1 ORDER BY i.id",
+			  "FROM item i WHERE i.dataset_id = ?1 AND (?2 IS NULL OR i.split = ?2) "
+			  "ORDER BY i.id",
 			  &sel, err))
 		return MENTOR_ERR;
 	if (store_prepare(st, "DELETE FROM item WHERE id = ?1", &del, err)) {
@@ -333,6 +334,7 @@ int store_item_prune(struct store *st, int64_t dataset_id, const int64_t *keep, 
 		return MENTOR_ERR;
 	}
 	sqlite3_bind_int64(sel, 1, dataset_id);
+	store_bind_text(sel, 2, split);
 	size_t k = 0;
 	int rc, ret = 0;
 	while ((rc = sqlite3_step(sel)) == SQLITE_ROW) {

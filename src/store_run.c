@@ -100,6 +100,16 @@ int store_run_set_progress(struct store *st, int64_t id, int64_t step, const cha
 	return store_exec_stmt(st, s, err, "cannot update run progress");
 }
 
+int store_run_set_pid_if(struct store *st, int64_t id, int64_t pid, char *err)
+{
+	sqlite3_stmt *s;
+	if (store_prepare(st, "UPDATE run SET pid=?2 WHERE id=?1 AND status='queued'", &s, err))
+		return MENTOR_ERR;
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int64(s, 2, pid);
+	return store_exec_stmt(st, s, err, "cannot update run");
+}
+
 int store_run_set_status(struct store *st, int64_t id, const char *status, const char *error,
 			 int64_t pid, char *err)
 {

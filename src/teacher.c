@@ -230,6 +230,14 @@ static void emit_result(struct teacher_job *j, const struct teacher_result *r)
 		j->cb.on_result(j->cb.user, r);
 }
 
+/* A task is over: its item is not needed any more (long batches stay small). */
+static void task_over(struct task *t)
+{
+	if (t->loaded)
+		store_item_release(&t->item);
+	t->loaded = 0;
+}
+
 static void task_error(struct teacher_job *j, struct task *t, int pmode, const char *msg_in)
 {
 	char msg[MENTOR_ERR_LEN];
@@ -243,6 +251,7 @@ static void task_error(struct teacher_job *j, struct task *t, int pmode, const c
 	r.error = msg;
 	prog_add(j, 1, 1, 0, 0, 0, 0, 0, 0);
 	emit_result(j, &r);
+	task_over(t);
 }
 
 /* Log one call; returns its id (0 when logging failed: the error goes to the
@@ -340,6 +349,18 @@ static int finish_step(struct teacher_job *j, struct task *t, int pmode, char *t
 		t->attempt_id = id;
 		t->stage = 1;
 		free(parsed);
+		if (is_cancelled(j)) {
+			struct teacher_result c = {0};
+			c.item_id = it->id;
+			c.mode = mode_str[t->mode];
+			c.path = "rp";
+			c.attempt_id = id;
+			c.correct = -1;
+			c.error = "cancelled";
+			emit_result(j, &c);
+			task_over(t);
+			return 0;
+		}
 		return start_step(j, t, PROMPT_RP);
 	}
 	if (t->mode == MODE_CROP && t->stage == 1)
@@ -365,6 +386,7 @@ static int finish_step(struct teacher_job *j, struct task *t, int pmode, char *t
 	prog_add(j, 1, 0, 0, 0, 0, 0, 0, 0);
 	emit_result(j, &r);
 	free(parsed);
+	task_over(t);
 	return 0;
 }
 
@@ -615,6 +637,7 @@ static int handle_done(struct teacher_job *j, struct req *r)
 		res.correct = -1;
 		res.error = "cancelled";
 		emit_result(j, &res);
+		task_over(t);
 		return 0;
 	}
 	if (!r->ok) {
@@ -715,9 +738,14 @@ static void *job_main(void *arg)
 	}
 	j->min_call_id = store_call_max_id(j->st);
 	size_t next = 0;
-	int active = 0;
+	int active = 0, cancel_seen = 0;
 	for (;;) {
 		int cancel = is_cancelled(j);
+		if (cancel && !cancel_seen && j->http) {
+			/* Also stops what was submitted after teacher_cancel ran. */
+			http_cancel_all(j->http);
+			cancel_seen = 1;
+		}
 		while (!cancel && active < j->conc && next < j->n_tasks && !blocked(j, next)) {
 			active += start_task(j, &j->tasks[next]);
 			next++;

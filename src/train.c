@@ -898,6 +898,21 @@ static int32_t pad_id(const struct train_set *s)
 	return s->n_ans ? s->ans[0].tok[0] : 0;
 }
 
+/* Draw B sequences: the answers first (all of them for a single task), then
+ * the explanations. Returns the number of answers. */
+static int pick_examples(const struct train_set *s, int multi, struct rng *r, int B,
+			 const struct train_example **pick)
+{
+	int n_ans = multi ? (B + 1) / 2 : B;
+	for (int b = 0; b < B; b++) {
+		if (b < n_ans)
+			pick[b] = &s->ans[rng_below(r, s->n_ans)];
+		else
+			pick[b] = &s->exp[rng_below(r, s->n_exp)];
+	}
+	return n_ans;
+}
+
 int train_batch_sample(const struct train_set *s, int variant, double alpha, struct rng *r,
 		       int B, struct train_batch *out, char *err)
 {
@@ -911,13 +926,7 @@ int train_batch_sample(const struct train_set *s, int variant, double alpha, str
 	const struct train_example **pick = malloc((size_t)B * sizeof *pick);
 	if (!pick)
 		util_oom();
-	int n_ans = multi ? (B + 1) / 2 : B;
-	for (int b = 0; b < B; b++) {
-		if (b < n_ans)
-			pick[b] = &s->ans[rng_below(r, s->n_ans)];
-		else
-			pick[b] = &s->exp[rng_below(r, s->n_exp)];
-	}
+	int n_ans = pick_examples(s, multi, r, B, pick);
 	int ret;
 	if (!multi)
 		ret = batch_fill(out, pick, B, pad_id(s), 1.0, 0.0, err);
@@ -1407,7 +1416,12 @@ int train_run_stop(struct store *st, int64_t run_id, char *err)
 	if (rc)
 		return rc;
 	int ret = 0;
-	if (!strcmp(r.status, "running") || (!strcmp(r.status, "queued") && r.pid > 0)) {
+	if (!strcmp(r.status, "queued")) {
+		/* not started yet: it refuses to start once it sees this */
+		ret = store_run_set_status(st, run_id, "stopped", NULL, 0, err);
+		if (r.pid > 0 && r.pid <= INT32_MAX)
+			kill((pid_t)r.pid, SIGTERM);
+	} else if (!strcmp(r.status, "running")) {
 		if (r.pid > 0 && r.pid <= INT32_MAX && kill((pid_t)r.pid, SIGTERM) == 0)
 			goto out;
 		if (r.pid > 0 && errno == EPERM) {
@@ -1418,8 +1432,6 @@ int train_run_stop(struct store *st, int64_t run_id, char *err)
 		/* the process is gone: record it as stopped, resumable */
 		ret = store_run_set_status(st, run_id, "stopped",
 					   "stopped after its process had ended", 0, err);
-	} else if (!strcmp(r.status, "queued")) {
-		ret = store_run_set_status(st, run_id, "stopped", NULL, 0, err);
 	} else {
 		util_err(err, "run %lld is not running (status %s)", (long long)run_id, r.status);
 		ret = MENTOR_EUSAGE;
@@ -1435,6 +1447,31 @@ int train_run_spawn(const char *exe, const char *db_path, int64_t run_id, int64_
 	struct buf dir;
 	buf_init(&dir);
 	int ret = MENTOR_ERR;
+	struct store *st = store_open_existing(db_path, err);
+	if (!st)
+		goto out;
+	struct store_run r;
+	if (store_begin(st, err))
+		goto out;
+	int rc = store_run_get(st, run_id, &r, err);
+	if (rc) {
+		store_rollback(st);
+		goto out;
+	}
+	if (!strcmp(r.status, "done") ||
+	    (!strcmp(r.status, "running") && pid_alive(r.pid)) ||
+	    (!strcmp(r.status, "queued") && r.pid > 0 && pid_alive(r.pid))) {
+		util_err(err, "cannot start run %lld: it is %s", (long long)run_id,
+			 !strcmp(r.status, "done") ? "already done" : "already running");
+		store_run_release(&r);
+		store_rollback(st);
+		goto out;
+	}
+	store_run_release(&r);
+	if (store_run_set_status(st, run_id, "queued", NULL, 0, err) || store_commit(st, err)) {
+		store_rollback(st);
+		goto out;
+	}
 	if (make_run_dir(db_path, run_id, &dir, err))
 		goto out;
 	if (buf_puts(&dir, "/log.txt")) {
@@ -1473,7 +1510,7 @@ int train_run_spawn(const char *exe, const char *db_path, int64_t run_id, int64_
 				dup2(logfd, 2);
 			}
 			execl(prog, "mentor", "--db", db_path, "train", "--resume", idbuf,
-			      (char *)NULL);
+			      "--spawned", (char *)NULL);
 			_exit(127);
 		}
 		int64_t gp = g > 0 ? (int64_t)g : -1;
@@ -1496,8 +1533,10 @@ int train_run_spawn(const char *exe, const char *db_path, int64_t run_id, int64_
 		goto out;
 	}
 	*pid = gp;
-	ret = 0;
+	/* the process may have claimed the run already: same pid either way */
+	ret = store_run_set_pid_if(st, run_id, gp, err) ? MENTOR_ERR : 0;
 out:
+	store_close(st);
 	buf_release(&dir);
 	return ret;
 }
@@ -1514,7 +1553,7 @@ struct trainer {
 	struct tokenizer *tok;
 	struct model *model;
 	struct train_set train, dev;
-	struct train_batch batch;
+	struct train_batch batch, batch2; /* answer and explanation micro-batches */
 	struct rng rng;
 	int64_t step, total;
 	double elapsed0, t0;
@@ -1621,32 +1660,82 @@ static int report(struct trainer *tr, struct train_progress *p)
 	return stop;
 }
 
-/* One optimizer step; fills the progress record. */
+/* Forward (and backward when `grad`) one single-task micro-batch; adds the
+ * sum and count of its target-token losses to *sum / *count. */
+static int micro_batch(struct trainer *tr, struct train_batch *b,
+		       const struct train_example *const *pick, int n, int grad, float *loss,
+		       double *sum, int64_t *count, char *err)
+{
+	if (batch_fill(b, pick, n, pad_id(&tr->train), 1.0, 1.0, err) ||
+	    model_forward(tr->model, b->inputs, b->targets, b->weights, b->B, b->T, loss, err))
+		return MENTOR_ERR;
+	const float *nll = model_token_nll(tr->model);
+	size_t cells = (size_t)b->B * (size_t)b->T;
+	for (size_t i = 0; nll && i < cells; i++) {
+		if (b->targets[i] < 0)
+			continue;
+		*sum += nll[i];
+		(*count)++;
+	}
+	return grad ? model_backward(tr->model, err) : 0;
+}
+
+static void scale_grads(struct model *m, float k)
+{
+	float *g = model_grads(m);
+	size_t n = model_num_params(m);
+	for (size_t i = 0; i < n; i++)
+		g[i] *= k;
+}
+
+/* One optimizer step; fills the progress record. The two tasks run as two
+ * micro-batches, each padded only to its own longest sequence (answers are
+ * much shorter than explanations), and their gradients are combined as
+ * alpha * answer + (1 - alpha) * explanation, the gradient of the weighted
+ * loss of train_batch_sample's single batch. */
 static int train_step(struct trainer *tr, struct train_progress *p, char *err)
 {
 	double t0 = util_mono();
 	double lr = train_lr_at(&tr->cfg, tr->step, tr->total);
+	double alpha = tr->cfg.alpha;
+	int B = tr->cfg.batch;
+	int multi = tr->cfg.variant != TRAIN_BASELINE;
+	if (!tr->train.n_ans || (multi && !tr->train.n_exp))
+		return util_err(err, "no training sequences");
+	const struct train_example *pick[4096];
+	int n_ans = pick_examples(&tr->train, multi, &tr->rng, B, pick);
+	int n_exp = B - n_ans;
 	model_zero_grad(tr->model);
-	if (train_batch_sample(&tr->train, tr->cfg.variant, tr->cfg.alpha, &tr->rng, tr->cfg.batch,
-			       &tr->batch, err))
-		return MENTOR_ERR;
-	float loss = 0;
-	if (model_forward(tr->model, tr->batch.inputs, tr->batch.targets, tr->batch.weights,
-			  tr->batch.B, tr->batch.T, &loss, err))
-		return MENTOR_ERR;
-	/* per-task means over target positions (before backward consumes them) */
-	const float *nll = model_token_nll(tr->model);
 	double s[2] = {0, 0};
 	int64_t c[2] = {0, 0};
-	size_t cells = (size_t)tr->batch.B * (size_t)tr->batch.T;
-	for (size_t i = 0; nll && i < cells; i++) {
-		if (tr->batch.targets[i] < 0)
-			continue;
-		s[tr->batch.task[i]] += nll[i];
-		c[tr->batch.task[i]]++;
+	float la = 0, le = 0, loss;
+	int64_t tokens = 0;
+	if (n_exp == 0 || alpha >= 1.0) {
+		if (micro_batch(tr, &tr->batch, pick, n_ans, 1, &la, &s[0], &c[0], err))
+			return MENTOR_ERR;
+		tokens += tr->batch.n_tokens;
+		if (n_exp) { /* alpha 1: the explanation task is only measured */
+			if (micro_batch(tr, &tr->batch2, pick + n_ans, n_exp, 0, &le, &s[1], &c[1], err))
+				return MENTOR_ERR;
+			tokens += tr->batch2.n_tokens;
+		}
+		loss = la;
+	} else {
+		/* explanation first: grads = g_exp, then scaled so that adding g_ans
+		 * and scaling by alpha leaves alpha*g_ans + (1-alpha)*g_exp */
+		if (micro_batch(tr, &tr->batch2, pick + n_ans, n_exp, 1, &le, &s[1], &c[1], err))
+			return MENTOR_ERR;
+		tokens += tr->batch2.n_tokens;
+		int ans_grad = alpha > 0;
+		if (ans_grad)
+			scale_grads(tr->model, (float)((1.0 - alpha) / alpha));
+		if (micro_batch(tr, &tr->batch, pick, n_ans, ans_grad, &la, &s[0], &c[0], err))
+			return MENTOR_ERR;
+		tokens += tr->batch.n_tokens;
+		if (ans_grad)
+			scale_grads(tr->model, (float)alpha);
+		loss = (float)(alpha * la + (1.0 - alpha) * le);
 	}
-	if (model_backward(tr->model, err))
-		return MENTOR_ERR;
 	if (tr->cfg.grad_clip > 0)
 		model_clip_grad(tr->model, (float)tr->cfg.grad_clip);
 	struct model_adamw opt = {(float)lr, (float)tr->cfg.beta1, (float)tr->cfg.beta2,
@@ -1665,7 +1754,7 @@ static int train_step(struct trainer *tr, struct train_progress *p, char *err)
 	p->loss_ans = c[0] ? s[0] / (double)c[0] : NAN;
 	p->loss_exp = c[1] ? s[1] / (double)c[1] : NAN;
 	p->lr = lr;
-	p->tok_s = dt > 0 ? (double)tr->batch.n_tokens / dt : 0;
+	p->tok_s = dt > 0 ? (double)tokens / dt : 0;
 	p->val_loss = NAN;
 	return 0;
 }
@@ -1709,7 +1798,7 @@ static int eval_progress_cb(void *u, int64_t done, int64_t todo)
 
 /* Claim the run for this process: refuse a finished run or one that a live
  * process is running. Fills r and cfg. */
-static int claim(struct store *st, int64_t run_id, struct store_run *r,
+static int claim(struct store *st, int64_t run_id, int only_queued, struct store_run *r,
 		 struct train_config *cfg, char *err)
 {
 	memset(r, 0, sizeof *r);
@@ -1725,6 +1814,10 @@ static int claim(struct store *st, int64_t run_id, struct store_run *r,
 	}
 	if (!strcmp(r->kind, "external")) {
 		util_err(err, "run %lld is an external run and cannot be trained", (long long)run_id);
+		goto fail;
+	}
+	if (only_queued && strcmp(r->status, "queued")) {
+		util_err(err, "run %lld was %s before it started", (long long)run_id, r->status);
 		goto fail;
 	}
 	if (!strcmp(r->status, "running") && r->pid != (int64_t)getpid() && pid_alive(r->pid)) {
@@ -1888,6 +1981,7 @@ static void trainer_release(struct trainer *tr)
 	train_set_release(&tr->train);
 	train_set_release(&tr->dev);
 	train_batch_release(&tr->batch);
+	train_batch_release(&tr->batch2);
 	buf_release(&tr->ckpt_path);
 }
 
@@ -1920,7 +2014,7 @@ int train_run_exec(const char *db_path, int64_t run_id, const struct train_opts 
 	if (!tr.st)
 		return MENTOR_ERR;
 	struct store_run r;
-	int rc = claim(tr.st, run_id, &r, &tr.cfg, err);
+	int rc = claim(tr.st, run_id, o && o->only_queued, &r, &tr.cfg, err);
 	if (rc) {
 		store_close(tr.st);
 		return rc;

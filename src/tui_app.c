@@ -30,6 +30,8 @@
 static const struct tui_screen_ops *const screen_table[] = {
 	&tui_items_screen,
 	&tui_review_screen,
+	&tui_train_screen,
+	&tui_inspect_screen,
 };
 #define N_SCREENS (sizeof screen_table / sizeof screen_table[0])
 
@@ -65,6 +67,7 @@ struct tui_app {
 	int mouse_on;
 	char error[MENTOR_ERR_LEN];
 	int wake_fd[2];
+	int tick_ms;
 	int quit;
 	/* headless */
 	int headless;
@@ -168,6 +171,8 @@ int tui_app_post(struct tui_app *app, int code, int64_t arg)
 	ssize_t w = write(app->wake_fd[1], &m, sizeof m);
 	return w == (ssize_t)sizeof m ? 0 : -1;
 }
+
+void tui_app_set_tick(struct tui_app *app, int ms) { app->tick_ms = ms > 0 ? ms : 0; }
 
 const char *tui_app_keys(struct tui_app *app, int action, char *buf, size_t n)
 {
@@ -459,6 +464,11 @@ static int script_line(struct tui_app *app, char *line, char *err)
 		}
 		return 0;
 	}
+	if (!strcmp(cmd, "tick")) {
+		ev.type = TUI_EV_TICK;
+		queue_push(app, &ev);
+		return 0;
+	}
 	if (!strcmp(cmd, "type")) {
 		char *rest = save ? save : "";
 		size_t n = strlen(rest);
@@ -519,7 +529,7 @@ static int script_line(struct tui_app *app, char *line, char *err)
 		return 0;
 	}
 	return util_err(err, "script line %zu: unknown command '%.40s' (key, type, resize, click, "
-			"wheel, wake)", app->script_line, cmd);
+			"wheel, wake, tick)", app->script_line, cmd);
 }
 
 /* Headless: the next event from the wake pipe or the script. */
@@ -631,6 +641,11 @@ static void dispatch(struct tui_app *app, const struct tui_event *ev)
 		for (size_t i = 0; i < N_SCREENS; i++)
 			if (app->screens[i].ops->event)
 				app->screens[i].ops->event(app->screens[i].state, app, ev, body);
+		return;
+	}
+	if (ev->type == TUI_EV_TICK) {
+		if (s->ops->event)
+			s->ops->event(s->state, app, ev, body);
 		return;
 	}
 	if (ev->type == TUI_EV_KEY)
@@ -749,7 +764,7 @@ static void usage(FILE *f)
 	      "                 $MENTOR_THEME or dark); NO_COLOR forces monochrome\n"
 	      "  --script FILE  headless: run the keys of FILE, then exit\n"
 	      "                 (lines: key NAME..., type TEXT, resize W H, click X Y,\n"
-	      "                 wheel up|down X Y, wake CODE [ARG], # comment)\n"
+	      "                 wheel up|down X Y, wake CODE [ARG], tick, # comment)\n"
 	      "  --frames N     headless: draw N frames, then exit\n"
 	      "  --size WxH     headless terminal size (default 80x24)\n"
 	      "  --dump         headless: print the last frame as text\n"
@@ -1034,7 +1049,13 @@ int cli_tui(struct cli *c, int argc, char **argv)
 				goto out_screens;
 			}
 		} else {
-			got = read_terminal(app, &ev, dirty ? 0 : -1);
+			int timeout = dirty ? 0 : app->tick_ms > 0 ? app->tick_ms : -1;
+			got = read_terminal(app, &ev, timeout);
+			if (!got && timeout > 0) {
+				memset(&ev, 0, sizeof ev);
+				ev.type = TUI_EV_TICK;
+				got = 1;
+			}
 		}
 		if (got) {
 			dispatch(app, &ev);

@@ -246,6 +246,7 @@ enum tui_ev_type {
 	TUI_EV_RESIZE,
 	TUI_EV_MOUSE,
 	TUI_EV_WAKE,  /* posted by a worker thread through tui_app_post */
+	TUI_EV_TICK,  /* the timer of tui_app_set_tick expired */
 };
 enum { TUI_MOUSE_CLICK = 1, TUI_MOUSE_WHEEL_UP, TUI_MOUSE_WHEEL_DOWN };
 struct tui_event {
@@ -331,6 +332,12 @@ const char *tui_keymap_keys(const struct tui_keymap *km, int action, char *buf, 
  * asks Review to open an item. idle() runs when no input is pending (save
  * settings there). Any op except draw may be NULL.
  *
+ * Background work: a worker thread never touches ncurses or the screen
+ * state; it calls tui_app_post(app, code, arg), and the main loop offers a
+ * TUI_EV_WAKE event with that code to every screen's event() (codes are the
+ * screens' own; ignore the ones you do not know). A screen that must poll
+ * (training metrics) asks for TUI_EV_TICK events with tui_app_set_tick.
+ *
  * Screens talk to the frame only through the tui_app_* functions below.
  */
 struct tui_app;
@@ -358,6 +365,8 @@ struct tui_screen_ops {
 
 extern const struct tui_screen_ops tui_items_screen;
 extern const struct tui_screen_ops tui_review_screen;
+extern const struct tui_screen_ops tui_train_screen;
+extern const struct tui_screen_ops tui_inspect_screen;
 
 /* What screens may ask of the frame. */
 struct store *tui_app_store(struct tui_app *app);
@@ -370,6 +379,9 @@ int tui_app_open(struct tui_app *app, int number, int msg, int64_t arg);
 /* Thread-safe: wake the main loop with a TUI_EV_WAKE event (code, arg),
  * delivered to the active screen's event(). Returns 0 or -1. */
 int tui_app_post(struct tui_app *app, int code, int64_t arg);
+/* Deliver TUI_EV_TICK to the active screen every ms milliseconds while no
+ * input arrives (0 stops it). In scripts, the `tick` command sends one. */
+void tui_app_set_tick(struct tui_app *app, int ms);
 /* Keys of an action in the active key maps ("j, Down"), for hints. */
 const char *tui_app_keys(struct tui_app *app, int action, char *buf, size_t n);
 

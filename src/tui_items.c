@@ -19,6 +19,7 @@
 
 #define REGEX_SCAN_MAX 200000 /* rows a regex search scans at most */
 #define CACHE_MAX 600
+#define SUM_UNKNOWN (-2) /* summary not computed yet */
 
 enum {
 	ACT_UP = TUI_ACT_SCREEN,
@@ -68,7 +69,7 @@ static const char *const split_vals[] = {NULL, "train", "dev", "test"};
 static const char *const review_vals[] = {NULL, "pending", "accepted", "rejected", "flagged", "none"};
 static const char *const mode_vals[] = {NULL, "cot", "rp", "crop"};
 static const char *const correct_vals[] = {NULL, "correct", "wrong"};
-static const char *const leaked_vals[] = {NULL, "leaked"};
+static const char *const leaked_vals[] = {NULL, "yes"};
 #define NVALS(a) ((int)(sizeof a / sizeof a[0]))
 
 struct items {
@@ -512,8 +513,21 @@ static void ensure_rows(struct items *s, struct tui_app *app)
 	s->sums = calloc(n ? n : 1, sizeof *s->sums);
 	if (!s->sums)
 		util_oom();
+	/* Summaries are computed when a row first becomes visible. */
 	for (size_t i = 0; i < n; i++)
-		summarize(s->st, &s->cache[i], &s->sums[i]);
+		s->sums[i].n = SUM_UNKNOWN;
+}
+
+static void ensure_summaries(struct items *s)
+{
+	int h = list_height(s);
+	for (int64_t pos = s->top; pos < s->top + h; pos++) {
+		if (pos < s->cache_off || pos >= s->cache_off + (int64_t)s->cache_n)
+			continue;
+		size_t k = (size_t)(pos - s->cache_off);
+		if (s->sums[k].n == SUM_UNKNOWN)
+			summarize(s->st, &s->cache[k], &s->sums[k]);
+	}
 }
 
 static void clamp(struct items *s)
@@ -670,7 +684,7 @@ static void filter_text(const struct items *s, char *buf, size_t n)
 	snprintf(buf, n, "split:%s review:%s mode:%s result:%s leaked:%s",
 		 s->split ? split_vals[s->split] : "any", s->review ? review_vals[s->review] : "any",
 		 s->mode ? mode_vals[s->mode] : "any", s->correct ? correct_vals[s->correct] : "any",
-		 s->leaked ? "yes" : "any");
+		 s->leaked ? leaked_vals[1] : "any");
 }
 
 static void restore_settings(struct items *s)
@@ -701,7 +715,7 @@ static void restore_settings(struct items *s)
 			else if (!strcmp(w, "result"))
 				s->correct = val_index(correct_vals, NVALS(correct_vals), c);
 			else if (!strcmp(w, "leaked"))
-				s->leaked = !strcmp(c, "yes");
+				s->leaked = val_index(leaked_vals, NVALS(leaked_vals), c);
 		}
 		free(f);
 	}
@@ -794,6 +808,7 @@ static void fill_view(struct items *s, struct tui_app *app, struct tui_items_vie
 		      char *dsbuf, size_t dsn, char *fbuf, size_t fn)
 {
 	ensure_rows(s, app);
+	ensure_summaries(s);
 	const struct store_item *cur = row_at(s, s->sel);
 	load_expl(s, cur ? cur->id : 0);
 	if (s->ds_idx >= 0 && (size_t)s->ds_idx < s->n_ds)

@@ -386,6 +386,8 @@ static void wrap_shift(struct wrap *w, size_t k)
 {
 	while (k < w->n && w->cur[k].space)
 		k++;
+	if (k == 0)
+		return;
 	memmove(w->cur, w->cur + k, (w->n - k) * sizeof *w->cur);
 	w->n -= k;
 	w->curw = 0;

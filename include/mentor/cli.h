@@ -55,6 +55,10 @@ int cli_predict(struct cli *c, int argc, char **argv);
 int cli_stop(struct cli *c, int argc, char **argv);
 int cli_report(struct cli *c, int argc, char **argv);
 int cli_export(struct cli *c, int argc, char **argv);
+int cli_export_model(struct cli *c, int argc, char **argv);
+int cli_import_model(struct cli *c, int argc, char **argv);
+int cli_serve(struct cli *c, int argc, char **argv);
+int cli_run_external(struct cli *c, int argc, char **argv);
 /* The full-screen workbench (src/tui_app.c); also what `mentor` alone runs. */
 int cli_tui(struct cli *c, int argc, char **argv);
 

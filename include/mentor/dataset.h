@@ -46,9 +46,11 @@ struct dataset_import_result {
 };
 
 /* Import the file at path into the dataset opts->name (created, or updated in
- * place: items are matched by their id; items absent from the new file are
- * deleted unless they have explanations). Re-importing identical bytes with
- * the same options does nothing and sets res->unchanged.
+ * place: items are matched by their id, "SPLIT:LINE" for records without
+ * one; items of the splits the file holds that are absent from it are
+ * deleted unless they have explanations; other splits are left alone, so a
+ * corpus's train and test files can share a dataset). Re-importing identical
+ * bytes with the same options does nothing and sets res->unchanged.
  * Without skip_bad, the first bad record fails the whole import with
  * "FILE:LINE: reason" in err and nothing is written. With skip_bad, on_skip
  * (may be NULL) is called with that same one-line message for every skipped
@@ -93,9 +95,10 @@ const char *dataset_split_canonical(const char *s);
 /* Split implied by a file name (e.g. "data/gsm8k/test.jsonl" -> "test"), or
  * NULL. */
 const char *dataset_split_from_path(const char *path);
-/* Default dataset name for a file: its base name without extension, prefixed
- * by the parent directory when the base is only a split name
- * ("gsm8k/test.jsonl" -> "gsm8k-test"). Heap string, caller frees. */
+/* Default dataset name for a file: its base name without extension, or the
+ * parent directory when the base is only a split name, so that the split
+ * files of one corpus gather in one dataset ("gsm8k/test.jsonl" and
+ * "gsm8k/train.jsonl" -> "gsm8k"). Heap string, caller frees. */
 char *dataset_default_name(const char *path);
 
 #endif

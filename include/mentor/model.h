@@ -160,6 +160,14 @@ int model_generate(struct model *m, const int32_t *prompt, size_t n_prompt,
  * are deterministic for a given count. Process-wide, like OMP_NUM_THREADS. */
 void model_set_threads(int n);
 
+/* One line on the BLAS in use ("OpenBLAS 0.3.21 ... core Haswell, OpenMP, 2
+ * threads") into out (n bytes), for logs and the benchmark. Returns 1 when
+ * OpenBLAS fell back to a generic core (Prescott, Nehalem, Core2: no AVX, a
+ * CPU it did not recognise, as in some virtual machines), where setting
+ * OPENBLAS_CORETYPE (e.g. Haswell, SkylakeX, Cooperlake) before start-up
+ * speeds training several times; otherwise 0. */
+int model_blas_info(char *out, size_t n);
+
 /* Naive reference kernels (plain loops) beside the BLAS ones, exported for
  * tests and the benchmark. inp (N,C), weight (OC,C), bias (OC) or NULL,
  * out (N,OC): out = inp @ weight^T + bias. The backward adds into dinp (N,C),

@@ -114,11 +114,12 @@ enum { STORE_ITEM_SAME = 0, STORE_ITEM_NEW = 1, STORE_ITEM_CHANGED = 2 };
 /* store_item_upsert that also says in *what (may be NULL) whether the item
  * is new, changed, or identical to the stored one (then nothing is written). */
 int store_item_put(struct store *st, struct store_item *it, int *what, char *err);
-/* Delete the items of a dataset whose ids are not in keep[0..n_keep) (sorted
- * ascending, borrowed), except items that have explanations: those stay.
- * *deleted and *kept (may be NULL) count both kinds. */
-int store_item_prune(struct store *st, int64_t dataset_id, const int64_t *keep, size_t n_keep,
-		     size_t *deleted, size_t *kept, char *err);
+/* Delete the items of a dataset (of one split, or all when split is NULL)
+ * whose ids are not in keep[0..n_keep) (sorted ascending, borrowed), except
+ * items that have explanations: those stay. *deleted and *kept (may be NULL)
+ * count both kinds. */
+int store_item_prune(struct store *st, int64_t dataset_id, const char *split, const int64_t *keep,
+		     size_t n_keep, size_t *deleted, size_t *kept, char *err);
 
 /* Bulk loads: on=1 gives the connection a larger page cache (64 MiB) so that
  * index pages stay in memory during an import; on=0 restores the default. */
@@ -210,6 +211,11 @@ struct store_expl {
 	int64_t created_at;
 };
 void store_expl_release(struct store_expl *e);
+/* 1 if the explanation may train a student: accepted by the operator, or
+ * pending/flagged with correct != 0 and not leaked and not a CROP attempt
+ * that RP replaced. Rejected ones never. Wrong (COTE) and leaked (RP)
+ * explanations are used only once accepted. */
+int store_expl_trainable(const struct store_expl *e);
 int store_expl_insert(struct store *st, struct store_expl *e, char *err);
 int store_expl_get(struct store *st, int64_t id, struct store_expl *e, char *err);
 /* All explanations of one item, newest first per mode. */
@@ -297,6 +303,8 @@ int store_run_find(struct store *st, const char *ref, struct store_run *r, char 
  * ended_at to now. */
 int store_run_set_status(struct store *st, int64_t id, const char *status, const char *error,
 			 int64_t pid, char *err);
+/* Set the pid of a run that is still queued (no change otherwise). */
+int store_run_set_pid_if(struct store *st, int64_t id, int64_t pid, char *err);
 /* Record the step reached and (when checkpoint != NULL) the latest checkpoint. */
 int store_run_set_progress(struct store *st, int64_t id, int64_t step, const char *checkpoint,
 			   char *err);

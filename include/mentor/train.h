@@ -253,6 +253,8 @@ struct train_opts {
 	void *u;
 	int threads;                 /* > 0 overrides the run's thread count */
 	int no_eval;                 /* 1: skip the evaluation at the end */
+	int only_queued;             /* 1: refuse a run that is not queued (a spawned
+				      * process whose run was stopped before it began) */
 };
 
 /* Run (or resume, when the run's checkpoint exists) run_id of the workspace
@@ -262,15 +264,18 @@ struct train_opts {
  * is marked failed with the message, unless the run could not be claimed). */
 int train_run_exec(const char *db_path, int64_t run_id, const struct train_opts *o, char *err);
 
-/* Start `exe --db DB_PATH train --resume RUN_ID` as a detached child process
- * (own session, output to <run dir>/log.txt). exe NULL = /proc/self/exe.
- * *pid gets the child's id. The child claims the run itself. */
+/* Start `exe --db DB_PATH train --resume RUN_ID --spawned` as a detached
+ * process (own session, double fork, output to <run dir>/log.txt). exe NULL =
+ * /proc/self/exe. The run is marked queued with the process id before this
+ * returns, so that train_run_stop can stop it at once; the process then
+ * claims it (only while it is still queued). *pid gets the process id. */
 int train_run_spawn(const char *exe, const char *db_path, int64_t run_id, int64_t *pid,
 		    char *err);
 
 /* Ask a run to stop: SIGTERM to its process when running (it writes a
- * checkpoint and marks itself stopped), or mark a queued run stopped.
- * MENTOR_EUSAGE when the run is not running or queued. */
+ * checkpoint and marks itself stopped); a queued run is marked stopped at
+ * once (and its process, if any, signalled). MENTOR_EUSAGE when the run is
+ * not running or queued. */
 int train_run_stop(struct store *st, int64_t run_id, char *err);
 
 /* Mark runs whose process has vanished (status running, pid gone: killed)

@@ -293,16 +293,40 @@ static void test_show_explanations(void)
 	}
 	CHECK(seen_rp);
 	cJSON_Delete(j);
+	/* Filters over explanations. */
+	CHECK_INT(run("items generic --review accepted --json"), 0);
+	j = cJSON_Parse(out_text);
+	CHECK_INT(cJSON_GetArraySize(j), 1);
+	CHECK_INT(jint(cJSON_GetArrayItem(j, 0), "id", NULL), id);
+	cJSON_Delete(j);
+	CHECK_INT(run("items generic --review none --json"), 0);
+	j = cJSON_Parse(out_text);
+	CHECK_INT(cJSON_GetArraySize(j), 3);
+	cJSON_Delete(j);
+	CHECK_INT(run("items generic --mode rp --review flagged --json"), 0);
+	j = cJSON_Parse(out_text);
+	CHECK_INT(cJSON_GetArraySize(j), 1);
+	cJSON_Delete(j);
+	CHECK_INT(run("items generic --mode crop --json"), 0);
+	CHECK_STR(out_text, "[]\n");
+	check_fail("items generic --review maybe", 2, "unknown review status 'maybe'");
+	check_fail("items generic --mode x", 2, "unknown mode 'x'");
 	/* Re-importing a changed file never deletes an explained item. */
 	const char *tmp = test_path("generic_v2.jsonl");
-	const char v2[] = "{\"id\":\"g9\",\"question\":\"New?\",\"answer\":\"yes\"}\n";
+	const char v2[] = "{\"id\":\"g9\",\"question\":\"New?\",\"answer\":\"yes\"}\n"
+			  "{\"id\":\"g8\",\"question\":\"Newer?\",\"answer\":\"no\",\"split\":\"test\"}\n";
 	test_write_file(tmp, v2, sizeof v2 - 1);
 	char imp[1024];
 	snprintf(imp, sizeof imp, "import '%s' --name generic --json", tmp);
 	CHECK_INT(run(imp), 0);
 	j = cJSON_Parse(out_text);
-	CHECK_INT(jint(j, "deleted", NULL), 3);
+	/* train (g1, explained: kept) and test (g3, g4: deleted) are replaced;
+	 * the file has no dev item, so g2 stays. */
+	CHECK_INT(jint(j, "deleted", NULL), 2);
 	CHECK_INT(jint(j, "kept", NULL), 1);
+	CHECK_INT(jint(j, "counts", "train"), 2);
+	CHECK_INT(jint(j, "counts", "dev"), 1);
+	CHECK_INT(jint(j, "counts", "test"), 1);
 	cJSON_Delete(j);
 	CHECK_INT(run(args), 0);
 }

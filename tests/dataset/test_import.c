@@ -75,16 +75,16 @@ static void test_layouts(void)
 	CHECK_INT(r.n_items, 2);
 	CHECK_INT(r.n_new, 2);
 	CHECK_INT(r.unchanged, 0);
-	item_by_ext("gsm8k-test", "1", &it);
+	item_by_ext("gsm8k", "test:1", &it);
 	CHECK_STR(it.answer, "18");
 	CHECK_STR(it.split, "test");
 	CHECK_STR(it.gold_rationale, "She sells 16 - 3 = 13 eggs.");
 	store_item_release(&it);
-	item_by_ext("gsm8k-test", "3", &it);
+	item_by_ext("gsm8k", "test:3", &it);
 	CHECK_STR(it.answer, "1200");
 	store_item_release(&it);
 	struct store_dataset d;
-	CHECK_INT(store_dataset_get(st, "gsm8k-test", &d, err), 0);
+	CHECK_INT(store_dataset_get(st, "gsm8k", &d, err), 0);
 	CHECK_STR(d.format, "gsm8k");
 	CHECK_STR(d.source, "data/gsm8k/test.jsonl");
 	CHECK(d.source_hash && strlen(d.source_hash) == 64);
@@ -149,7 +149,7 @@ static void test_layouts(void)
 		"of energy for physical cycles on Earth\",\"answerKey\":\"D\"}\n";
 	CHECK_INT(import_str("obqa/test.jsonl", obqa, NULL, NULL, 0, &r, err), 0);
 	CHECK_STR(r.format, "obqa");
-	item_by_ext("obqa-test", "7-980", &it);
+	item_by_ext("obqa", "7-980", &it);
 	CHECK_STR(it.answer, "D");
 	CHECK_STR(it.gold_rationale, "the sun is the source of energy for physical cycles on Earth");
 	store_item_release(&it);
@@ -164,7 +164,7 @@ static void test_layouts(void)
 	CHECK_INT(import_str("aqua/dev.json", aqua, NULL, NULL, 0, &r, err), 0);
 	CHECK_STR(r.format, "aqua");
 	CHECK_INT(r.n_items, 2);
-	item_by_ext("aqua-dev", "1", &it);
+	item_by_ext("aqua", "dev:1", &it);
 	CHECK_STR(it.answer, "B");
 	CHECK_STR(it.split, "dev");
 	CHECK(it.choices_json && strstr(it.choices_json, "{\"label\":\"B\",\"text\":\"40\"}"));
@@ -259,11 +259,11 @@ static void test_csv(void)
 			   "Next?,\"#### 3\"\n";
 	CHECK_INT(import_str("gsm.csv", gcsv, NULL, NULL, 0, &r, err), 0);
 	CHECK_STR(r.format, "gsm8k");
-	item_by_ext("gsm", "2", &it);
+	item_by_ext("gsm", "train:2", &it);
 	CHECK_STR(it.answer, "2");
 	CHECK_STR(it.gold_rationale, "x 2");
 	store_item_release(&it);
-	item_by_ext("gsm", "5", &it); /* the first record spans lines 2-4 */
+	item_by_ext("gsm", "train:5", &it); /* the first record spans lines 2-4 */
 	CHECK_STR(it.answer, "3");
 	store_item_release(&it);
 
@@ -552,6 +552,50 @@ static void test_reimport(void)
 	CHECK_INT(r.unchanged, 1);
 }
 
+/* A corpus shipped as train and test files gathers in one dataset; a
+ * re-import of one file replaces only the items of its own split. */
+static void test_split_files(void)
+{
+	char err[MENTOR_ERR_LEN];
+	struct dataset_import_result r;
+	struct store_item it;
+	const char *train = "{\"question\":\"t1\",\"answer\":\"#### 1\"}\n"
+			    "{\"question\":\"t2\",\"answer\":\"#### 2\"}\n"
+			    "{\"question\":\"t3\",\"answer\":\"#### 3\"}\n";
+	const char *test = "{\"question\":\"s1\",\"answer\":\"#### 10\"}\n"
+			   "{\"question\":\"s2\",\"answer\":\"#### 20\"}\n";
+	CHECK_INT(import_str("corpus/train.jsonl", train, NULL, NULL, 0, &r, err), 0);
+	int64_t ds = r.dataset_id;
+	CHECK_INT(import_str("corpus/test.jsonl", test, NULL, NULL, 0, &r, err), 0);
+	CHECK_INT(r.dataset_id, ds);
+	CHECK_INT(r.n_new, 2);
+	CHECK_INT(r.n_deleted, 0);
+	struct store_dataset d;
+	CHECK_INT(store_dataset_get(st, "corpus", &d, err), 0);
+	CHECK_INT(d.n_train, 3);
+	CHECK_INT(d.n_test, 2);
+	store_dataset_release(&d);
+	item_by_ext("corpus", "train:1", &it);
+	CHECK_STR(it.question, "t1");
+	store_item_release(&it);
+	item_by_ext("corpus", "test:1", &it);
+	CHECK_STR(it.question, "s1");
+	store_item_release(&it);
+	/* The test file shrinks: one test item goes, the train items stay. */
+	const char *test2 = "{\"question\":\"s1\",\"answer\":\"#### 10\"}\n";
+	CHECK_INT(import_str("corpus/test.jsonl", test2, NULL, NULL, 0, &r, err), 0);
+	CHECK_INT(r.n_deleted, 1);
+	CHECK_INT(r.n_items, 1);
+	CHECK_INT(store_dataset_get(st, "corpus", &d, err), 0);
+	CHECK_INT(d.n_train, 3);
+	CHECK_INT(d.n_test, 1);
+	store_dataset_release(&d);
+	/* Importing the train file again changes nothing. */
+	CHECK_INT(import_str("corpus/train.jsonl", train, NULL, NULL, 0, &r, err), 0);
+	CHECK_INT(r.n_new + r.n_updated + r.n_deleted, 0);
+	CHECK_INT(n_items("corpus"), 4);
+}
+
 /* The file path: a file on disk, its re-import, and a 50 MB line. */
 static void test_files(void)
 {
@@ -605,10 +649,73 @@ static void test_files(void)
 	CHECK_INT(dataset_import_file(st, hpath, &o, &r, on_skip, &sk, err), 0);
 	CHECK_INT(r.n_items, 2);
 	CHECK_INT(r.n_skipped, 1);
-	item_by_ext("huge", "3", &it);
+	item_by_ext("huge", "train:3", &it);
 	CHECK_STR(it.question, "after");
 	store_item_release(&it);
 	remove(hpath);
+}
+
+/* Deterministic mutations of valid files (bytes flipped, cut, duplicated):
+ * every import either succeeds or fails with one line, and a failure never
+ * leaves a dataset behind. Meant for the sanitizer run. */
+static void test_mutations(void)
+{
+	static const char *const seeds[] = {
+		"{\"id\":\"a\",\"question\":\"q1\",\"choices\":[\"x\",\"y\"],\"answer\":\"B\"}\n"
+		"{\"id\":\"b\",\"question\":\"q2\",\"answer\":\"1,200\",\"trace\":{\"k\":[1]}}\n",
+		"[{\"question\":\"q\",\"answer\":\"x\\n#### 5\"},\n {\"question\":\"r\",\"answer\":\"#### 6\"}]\n",
+		"id,question,choices,answer\r\n1,\"a, \"\"b\"\"\",x|y,A\r\n2,\"multi\nline\",,7\r\n",
+		"{\"question\":\"q\",\"options\":[\"A)1\",\"B)2\"],\"rationale\":\"r\",\"correct\":\"B\"}\n",
+	};
+	struct rng g;
+	rng_seed(&g, 20221128);
+	char err[MENTOR_ERR_LEN];
+	int ok = 0, failed = 0;
+	for (int iter = 0; iter < 400; iter++) {
+		const char *seed = seeds[iter % 4];
+		size_t n = strlen(seed);
+		char buf[512];
+		memcpy(buf, seed, n);
+		int edits = 1 + (int)rng_below(&g, 4);
+		for (int e = 0; e < edits && n > 0; e++) {
+			size_t at = (size_t)rng_below(&g, n);
+			switch (rng_below(&g, 4)) {
+			case 0: /* flip a byte to something arbitrary */
+				buf[at] = (char)rng_below(&g, 256);
+				break;
+			case 1: /* truncate */
+				n = at;
+				break;
+			case 2: /* duplicate a span */
+				if (n + 16 < sizeof buf) {
+					memmove(buf + at + 16, buf + at, n - at);
+					n += 16;
+				}
+				break;
+			default: /* a structural character */
+				buf[at] = "{}[]\",:\\\n\r"[rng_below(&g, 11)];
+			}
+		}
+		char name[32];
+		snprintf(name, sizeof name, "mut%d", iter);
+		int64_t before = n_datasets();
+		struct dataset_import_opts o = {name, NULL, NULL, (int)(iter & 1)};
+		struct dataset_import_result r;
+		err[0] = 0;
+		int rc = dataset_import_mem(st, buf, n, "mut.jsonl", &o, &r, NULL, NULL, err);
+		if (rc == 0) {
+			ok++;
+			CHECK(r.n_items > 0);
+			CHECK_INT(n_items(name), (int64_t)r.n_items);
+		} else {
+			failed++;
+			CHECK_MSG(err[0] && !strchr(err, '\n'), "iteration %d: error '%s'", iter, err);
+			CHECK_INT(n_datasets(), before);
+		}
+		CHECK_INT(sqlite3_get_autocommit(store_db(st)), 1);
+	}
+	CHECK(ok > 0);
+	CHECK(failed > 0);
 }
 
 int main(void)
@@ -622,7 +729,9 @@ int main(void)
 	test_bad_inputs();
 	test_skip_bad();
 	test_reimport();
+	test_split_files();
 	test_files();
+	test_mutations();
 	store_close(st);
 	return test_done();
 }

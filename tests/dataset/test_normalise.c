@@ -78,7 +78,13 @@ static void test_splits_names(void)
 	CHECK(dataset_split_from_path("contest.jsonl") == NULL); /* "test" inside a word */
 	CHECK(dataset_split_from_path("questions.jsonl") == NULL);
 	char *n = dataset_default_name("../shared/datasets/gsm8k/test.jsonl");
-	CHECK_STR(n, "gsm8k-test");
+	CHECK_STR(n, "gsm8k");
+	free(n);
+	n = dataset_default_name("aqua/dev.json");
+	CHECK_STR(n, "aqua");
+	free(n);
+	n = dataset_default_name("./test.jsonl");
+	CHECK_STR(n, "test");
 	free(n);
 	n = dataset_default_name("my_data.csv");
 	CHECK_STR(n, "my_data");

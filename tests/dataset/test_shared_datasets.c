@@ -41,14 +41,14 @@ int main(void)
 	CHECK_INT(r.n_items, 1319);
 	CHECK_STR(r.format, "gsm8k");
 	struct store_dataset d;
-	CHECK_INT(store_dataset_get(st, "gsm8k-test", &d, err), 0);
+	CHECK_INT(store_dataset_get(st, "gsm8k", &d, err), 0);
 	CHECK_INT(d.n_test, 1319);
 	store_dataset_release(&d);
 	first_item(st, r.dataset_id, &it);
 	CHECK_STR(it.answer, "18");
 	CHECK_STR(it.answer_type, "number");
 	CHECK_STR(it.split, "test");
-	CHECK_STR(it.ext_id, "1");
+	CHECK_STR(it.ext_id, "test:1");
 	CHECK(it.question && strncmp(it.question, "Janet\xE2\x80\x99s ducks lay 16 eggs", 26) == 0);
 	CHECK(it.gold_rationale && !strstr(it.gold_rationale, "<<"));
 	CHECK(it.gold_rationale && !strstr(it.gold_rationale, "####"));
@@ -82,13 +82,19 @@ int main(void)
 	snprintf(path, sizeof path, "%s/aqua/dev.json", dir);
 	CHECK_MSG(dataset_import_file(st, path, NULL, &r, NULL, NULL, err) == 0, "%s", err);
 	CHECK_INT(r.n_items, 254);
-	CHECK_INT(store_dataset_get(st, "aqua-dev", &d, err), 0);
+	CHECK_INT(store_dataset_get(st, "aqua", &d, err), 0);
 	CHECK_INT(d.n_dev, 254);
+	CHECK_INT(d.n_test, 254);
 	store_dataset_release(&d);
 
 	snprintf(path, sizeof path, "%s/gsm8k/train.jsonl", dir);
 	CHECK_MSG(dataset_import_file(st, path, NULL, &r, NULL, NULL, err) == 0, "%s", err);
 	CHECK_INT(r.n_items, 7473);
+	/* Train and test of GSM8K now form one dataset. */
+	CHECK_INT(store_dataset_get(st, "gsm8k", &d, err), 0);
+	CHECK_INT(d.n_train, 7473);
+	CHECK_INT(d.n_test, 1319);
+	store_dataset_release(&d);
 	store_close(st);
 	return test_done();
 }

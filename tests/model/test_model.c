@@ -419,9 +419,21 @@ static void test_optimizer(void)
 	model_free(m);
 }
 
+static void test_blas_info(void)
+{
+	char info[256];
+	int generic = model_blas_info(info, sizeof info);
+	CHECK(generic == 0 || generic == 1);
+	CHECK(strstr(info, "core ") != NULL);
+	char tiny[8];
+	model_blas_info(tiny, sizeof tiny); /* truncates, stays terminated */
+	CHECK(strlen(tiny) == 7);
+}
+
 int main(void)
 {
 	model_set_threads(2);
+	test_blas_info();
 	test_config();
 	test_layout();
 	test_full_gradient();

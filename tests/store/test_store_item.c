@@ -177,6 +177,7 @@ static void test_prune(void)
 	char err[MENTOR_ERR_LEN];
 	struct store *st = open_db("prune.db");
 	int64_t ds, other, ids[6];
+	struct store_item it_dev;
 	CHECK_INT(store_dataset_upsert(st, "d", "d.jsonl", "generic", NULL, &ds, err), 0);
 	CHECK_INT(store_dataset_upsert(st, "o", "o.jsonl", "generic", NULL, &other, err), 0);
 	for (int i = 0; i < 6; i++) {
@@ -195,9 +196,19 @@ static void test_prune(void)
 	exec(st, sql);
 	int64_t keep[2] = {ids[0], ids[4]};
 	size_t deleted = 99, kept = 99;
-	CHECK_INT(store_item_prune(st, ds, keep, 2, &deleted, &kept, err), 0);
+	/* Scoped to one split: the dev item stays although not kept. */
+	int64_t dev_id;
+	CHECK_INT(put(st, ds, "dev", "d0", "q", "a", NULL, &dev_id), 0);
+	CHECK_INT(store_item_prune(st, ds, "train", keep, 2, &deleted, &kept, err), 0);
 	CHECK_INT(deleted, 3);
 	CHECK_INT(kept, 1);
+	CHECK_INT(store_item_get(st, dev_id, &it_dev, err), 0);
+	store_item_release(&it_dev);
+	/* All splits: now the dev item goes too. */
+	CHECK_INT(store_item_prune(st, ds, NULL, keep, 2, &deleted, &kept, err), 0);
+	CHECK_INT(deleted, 1);
+	CHECK_INT(kept, 1);
+	CHECK_INT(store_item_get(st, dev_id, &it_dev, err), MENTOR_ENOTFOUND);
 	struct store_item it;
 	CHECK_INT(store_item_get(st, ids[0], &it, err), 0);
 	store_item_release(&it);
@@ -377,11 +388,90 @@ static void test_filters(void)
 	store_close(st);
 }
 
+static int progress_ticks;
+
+static int on_progress(void *u)
+{
+	(void)u;
+	progress_ticks++;
+	return 0;
+}
+
+/* VM work (in ticks of 100 instructions) of one keyset page. */
+static int page_cost(struct store *st, const struct store_item_filter *f, int64_t after)
+{
+	char err[MENTOR_ERR_LEN];
+	struct store_item *page;
+	size_t n;
+	progress_ticks = 0;
+	sqlite3_progress_handler(store_db(st), 100, on_progress, NULL);
+	int rc = store_item_page(st, f, 0, after, 50, &page, &n, err);
+	sqlite3_progress_handler(store_db(st), 0, NULL, NULL);
+	CHECK_INT(rc, 0);
+	CHECK_INT(n, 50);
+	for (size_t i = 0; i < n; i++)
+		store_item_release(&page[i]);
+	free(page);
+	return progress_ticks;
+}
+
+/* A page of a 10,000-item dataset costs what a page of a 120-item dataset
+ * costs, at any depth: the queries walk an index in id order instead of
+ * collecting and sorting the dataset. Counted in SQLite VM instructions, not
+ * time. */
+static void test_paging_cost(void)
+{
+	char err[MENTOR_ERR_LEN];
+	struct store *st = open_db("big.db");
+	int64_t a, b, c, first = 0, mid = 0, small_first = 0, id;
+	CHECK_INT(store_dataset_upsert(st, "a", "a.jsonl", "generic", NULL, &a, err), 0);
+	CHECK_INT(store_dataset_upsert(st, "b", "b.jsonl", "generic", NULL, &b, err), 0);
+	CHECK_INT(store_dataset_upsert(st, "c", "c.jsonl", "generic", NULL, &c, err), 0);
+	enum { N = 20000, SMALL = 120 };
+	int failures = 0;
+	CHECK_INT(store_begin(st, err), 0);
+	for (int i = 0; i < N + SMALL; i++) {
+		char ext[16];
+		snprintf(ext, sizeof ext, "%d", i);
+		/* Two interleaved big datasets with three splits, then a small one. */
+		int64_t ds = i >= N ? c : i % 2 ? b : a;
+		failures += put(st, ds, i % 3 == 0 ? "test" : "train", ext, "question", "1", NULL, &id) != 0;
+		if (i == 0)
+			first = id;
+		if (i == N / 2)
+			mid = id;
+		if (i == N)
+			small_first = id;
+	}
+	CHECK_INT(failures, 0);
+	CHECK_INT(store_commit(st, err), 0);
+	struct store_item_filter f;
+	store_item_filter_init(&f);
+	const char *splits[] = {NULL, "train"};
+	for (int k = 0; k < 2; k++) {
+		f.split = splits[k];
+		f.dataset_id = c;
+		int base = page_cost(st, &f, small_first - 1);
+		f.dataset_id = a;
+		int at_first = page_cost(st, &f, first - 1), at_mid = page_cost(st, &f, mid);
+		CHECK_MSG(at_first <= 2 * base + 20 && at_mid <= 2 * base + 20,
+			  "split %s: big dataset pages cost %d and %d ticks, small one %d",
+			  f.split ? f.split : "any", at_first, at_mid, base);
+	}
+	/* Position of an item: a range count, so bounded by the items before it. */
+	int64_t idx;
+	f.split = NULL;
+	CHECK_INT(store_item_index(st, &f, mid, &idx, err), 0);
+	CHECK_INT(idx, N / 4);
+	store_close(st);
+}
+
 int main(void)
 {
 	test_datasets();
 	test_items();
 	test_prune();
 	test_filters();
+	test_paging_cost();
 	return test_done();
 }

@@ -219,6 +219,12 @@ static void test_offline_cli(void)
 	CHECK(out_has("EDITED TEMPLATE"));
 	CHECK_INT(run(w1), 0);
 	CHECK(out_has("wrote 0 templates"));
+	snprintf(tp, sizeof tp, "%s/mentor/prompts/rp-mc.txt", xdg);
+	unlink(tp);
+	const char *p3[] = {"explain", "--print-prompts", NULL};
+	CHECK_INT(run(p3), 0);
+	CHECK(out_has("cot-number.txt (from file) =====\nEDITED TEMPLATE"));
+	CHECK(out_has("rp-mc.txt (built-in default)"));
 }
 
 static void test_kill_resume(struct fakellm *srv)

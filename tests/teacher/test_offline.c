@@ -172,6 +172,10 @@ static void test_end_to_end(void)
 	CHECK_INT(count(st, "SELECT count(*) FROM llm_call WHERE provider='offline' AND "
 			    "model='scripted-teacher' AND response_text LIKE '%\"scripted\":true%'"),
 		  2 * ok_items + 3);
+	/* The scripted teacher reports no usage: tokens are estimated (bytes/4). */
+	CHECK_INT(count(st, "SELECT count(*) FROM llm_call WHERE tokens_estimated=1 AND tokens_in > 0 AND "
+			    "tokens_in = (length(CAST(json_extract(request_json, '$.prompt') AS BLOB)) + 3) / 4"),
+		  2 * ok_items + 3);
 	/* One cot and one rp explanation per explainable item. */
 	CHECK_INT(count(st, "SELECT count(*) FROM explanation WHERE mode='cot' AND path='cot'"), ok_items);
 	CHECK_INT(count(st, "SELECT count(*) FROM explanation WHERE mode='rp' AND path='rp'"), ok_items);
@@ -240,6 +244,28 @@ static void test_end_to_end(void)
 	CHECK_INT(p.cached, 0);
 	CHECK_INT(count(st, "SELECT count(*) FROM llm_call"), calls_before + 3);
 	CHECK_INT(count(st, "SELECT count(*) FROM explanation WHERE mode='cot'"), ok_items + 3);
+
+	/* Trainable: correct and unleaked pending ones; wrong ones only once accepted. */
+	int64_t wrong_id = count(st, "SELECT min(id) FROM explanation WHERE mode='cot' AND correct=0");
+	struct store_expl we;
+	CHECK_INT(store_expl_get(st, wrong_id, &we, err), 0);
+	CHECK(!store_expl_trainable(&we));
+	store_expl_release(&we);
+	CHECK_INT(store_expl_decide(st, wrong_id, "accept", "ann", err), 0);
+	CHECK_INT(store_expl_get(st, wrong_id, &we, err), 0);
+	CHECK(store_expl_trainable(&we));
+	store_expl_release(&we);
+	CHECK_INT(store_decision_undo(st, wrong_id, NULL, err), 0);
+	int64_t good_id = count(st, "SELECT min(id) FROM explanation WHERE mode='rp' AND correct=1");
+	CHECK_INT(store_expl_get(st, good_id, &we, err), 0);
+	CHECK(store_expl_trainable(&we));
+	store_expl_release(&we);
+	CHECK_INT(store_expl_decide(st, good_id, "reject", "ann", err), 0);
+	CHECK_INT(store_expl_get(st, good_id, &we, err), 0);
+	CHECK(!store_expl_trainable(&we));
+	store_expl_release(&we);
+	CHECK_INT(store_decision_undo(st, good_id, NULL, err), 0);
+	sqlite3_exec(store_db(st), "DELETE FROM decision", NULL, NULL, NULL);
 
 	/* Review: decide, undo, edit. */
 	int64_t eid = count(st, "SELECT min(id) FROM explanation WHERE mode='cot'");

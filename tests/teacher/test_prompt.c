@@ -129,7 +129,7 @@ static void test_normalise(void)
 	}
 	CHECK(prompt_normalise_answer("number", "12 apples") == NULL);
 	CHECK(prompt_normalise_answer("number", "abc") == NULL);
-	CHECK(prompt_normalise_answer("mc", "bc") == NULL);
+	CHECK(prompt_normalise_answer("mc", "b c") == NULL);
 	CHECK(prompt_normalise_answer("yesno", "maybe") == NULL);
 	CHECK(prompt_answers_equal("text", "Paris", "paris"));
 	CHECK(!prompt_answers_equal("number", "12", "12.5"));

@@ -116,7 +116,7 @@ static int on_progress(void *u, const struct train_progress *p)
 
 static int exec_run(int64_t id, struct watch *w)
 {
-	struct train_opts o = {NULL, on_progress, w, 0, 0};
+	struct train_opts o = {.progress = on_progress, .u = w};
 	w->run_id = id;
 	return train_run_exec(db, id, &o, err);
 }

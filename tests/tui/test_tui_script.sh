@@ -36,6 +36,13 @@ run() {
 	printf '%s\n' "$script" > "$T/script"
 	"$BIN" --db "$T/ws.db" tui --script "$T/script" --dump "$@" > "$T/out" 2> "$T/err"
 	rc=$?
+	sanitizer_clean "$name"
+}
+# Under the sanitizer build any report fails the test.
+sanitizer_clean() {
+	if grep -qE 'Sanitizer|runtime error:' "$T/err"; then
+		bad "$1: sanitizer report"
+	fi
 }
 
 run first ""
@@ -203,6 +210,10 @@ has mouse_toggle "[mouse off]"
 run wake "wake 7 42
 key j"
 has wake "item 2/300"
+run tick "tick
+key j
+tick"
+has tick "item 2/300"
 
 cp "$T/base.db" "$T/ws.db"
 KEEP=1 run persist1 "key d j
@@ -264,10 +275,12 @@ head -c 10000 /dev/zero | tr '\0' 'k' > "$T/long"
 printf 'key %s\n' "$(cat "$T/long")" > "$T/script"
 "$BIN" --db "$T/ws.db" tui --script "$T/script" --dump > "$T/out" 2> "$T/err"
 status_is long_line $? 1
+sanitizer_clean long_line
 head -c 4000 /dev/urandom > "$T/script"
 "$BIN" --db "$T/ws.db" tui --script "$T/script" --dump > "$T/out" 2> "$T/err"
 rc=$?
 [ $rc -le 1 ] && ok || bad "binary script: exit $rc"
+sanitizer_clean binary_script
 "$BIN" --db "$T/ws.db" tui --script "$T/nonexistent" > "$T/out" 2> "$T/err"
 status_is no_script $? 1
 "$BIN" --db "$T/ws.db" tui --bogus > "$T/out" 2> "$T/err"
@@ -279,6 +292,7 @@ status_is no_tty $? 1
 if grep -q "needs a terminal" "$T/err"; then ok; else bad "no_tty: message"; fi
 "$BIN" --db "$T/ws.db" tui --bench 50 > "$T/out" 2> "$T/err"
 status_is bench $? 0
+sanitizer_clean bench
 has bench "first_frame_ms"
 has bench "redraw_p99_ms"
 has bench "maxrss_kb"

@@ -1,0 +1,423 @@
+/* cli_model: trained models out and in (export-model, import-model), the
+ * OpenAI-compatible server (serve) and runs of external trainers
+ * (run-external). */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mentor/cli.h"
+#include "mentor/export.h"
+#include "mentor/extrun.h"
+#include "mentor/modelio.h"
+#include "mentor/serve.h"
+#include "mentor/store.h"
+#include "mentor/tokenizer.h"
+
+/* ------------------------------------------------------------ export-model */
+
+static void export_model_usage(FILE *f)
+{
+	fputs("usage: mentor export-model RUN [--format gguf|safetensors] [--out PATH]\n\n"
+	      "Write the checkpoint of a run (id or name) for other tools:\n"
+	      "  gguf         one GGUF v3 file (llama.cpp, llama-server, Ollama);\n"
+	      "               default PATH: RUN.gguf\n"
+	      "  safetensors  a Hugging Face GPT-2 folder (config.json, model.safetensors,\n"
+	      "               tokenizer.json, tokenizer_config.json) for transformers;\n"
+	      "               default PATH: RUN-hf/\n"
+	      "Tensors are float32; 'mentor import-model PATH' reads either back exactly.\n", f);
+}
+
+int cli_export_model(struct cli *c, int argc, char **argv)
+{
+	if (cli_wants_help(argc, argv)) {
+		export_model_usage(c->out);
+		return CLI_OK;
+	}
+	const char *ref = NULL, *out = NULL, *fmt_name = "gguf";
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--format") || !strcmp(argv[i], "--out")) {
+			if (i + 1 >= argc)
+				return cli_error(c, CLI_USAGE, "option '%s' needs a value", argv[i]);
+			if (argv[i][2] == 'f')
+				fmt_name = argv[++i];
+			else
+				out = argv[++i];
+		} else if (argv[i][0] == '-' && argv[i][1]) {
+			return cli_error(c, CLI_USAGE, "unknown option '%s'; see 'mentor export-model "
+						       "--help'", argv[i]);
+		} else if (!ref) {
+			ref = argv[i];
+		} else {
+			return cli_error(c, CLI_USAGE, "unexpected argument '%s'", argv[i]);
+		}
+	}
+	if (!ref)
+		return cli_error(c, CLI_USAGE, "give a run; see 'mentor export-model --help'");
+	int fmt;
+	if (modelio_format_parse(fmt_name, &fmt))
+		return cli_error(c, CLI_USAGE, "unknown format '%s': expected gguf or safetensors",
+				 fmt_name);
+	char err[MENTOR_ERR_LEN];
+	struct store *st = store_open_existing(c->db_path, err);
+	if (!st)
+		return cli_error(c, CLI_ERR, "%s", err);
+	struct store_run r;
+	int rc = store_run_find(st, ref, &r, err);
+	store_close(st);
+	if (rc)
+		return cli_error(c, rc == MENTOR_ENOTFOUND ? CLI_USAGE : CLI_ERR, "%s", err);
+	if (!r.checkpoint || !*r.checkpoint) {
+		cli_error(c, CLI_ERR, "run %lld has no checkpoint yet", (long long)r.id);
+		store_run_release(&r);
+		return CLI_ERR;
+	}
+	struct buf path;
+	buf_init(&path);
+	if (out)
+		buf_puts(&path, out);
+	else
+		buf_printf(&path, "%s%s", r.name && *r.name ? r.name : "model",
+			   fmt == MODELIO_GGUF ? ".gguf" : "-hf");
+	struct modelio_model mm;
+	int status = CLI_ERR;
+	if (modelio_from_ckpt(r.checkpoint, &mm, err)) {
+		cli_error(c, CLI_ERR, "%s", err);
+		goto out;
+	}
+	rc = fmt == MODELIO_GGUF ? modelio_write_gguf(&mm, path.data, err)
+				 : modelio_write_hf(&mm, path.data, err);
+	if (rc) {
+		cli_error(c, CLI_ERR, "%s", err);
+	} else {
+		fprintf(c->out, "wrote %s (%s, %zu parameters, %d tokens, %d layers, width %d)\n",
+			path.data, fmt == MODELIO_GGUF ? "gguf" : "hugging face", mm.n_params,
+			mm.mcfg.vocab_size, mm.mcfg.n_layer, mm.mcfg.n_embd);
+		status = CLI_OK;
+	}
+	modelio_model_release(&mm);
+out:
+	buf_release(&path);
+	store_run_release(&r);
+	return status;
+}
+
+/* ------------------------------------------------------------ import-model */
+
+static void import_model_usage(FILE *f)
+{
+	fputs("usage: mentor import-model PATH [--dataset NAME] [--name NAME]\n\n"
+	      "Read a GPT-2 model and register it as a finished run, so that predict,\n"
+	      "eval, serve and export-model work on it. PATH is a GGUF file, a Hugging\n"
+	      "Face folder (config.json, tokenizer.json, model.safetensors; tensor names\n"
+	      "with or without 'transformer.') or its model.safetensors file.\n"
+	      "Models exported by mentor come back bit for bit. Other GPT-2 checkpoints\n"
+	      "get mentor's special tokens as new zero embedding rows.\n"
+	      "  --dataset NAME  the dataset the run belongs to (default: 'imported',\n"
+	      "                  created empty)\n"
+	      "  --name NAME     run name (default: imported-ID)\n", f);
+}
+
+int cli_import_model(struct cli *c, int argc, char **argv)
+{
+	if (cli_wants_help(argc, argv)) {
+		import_model_usage(c->out);
+		return CLI_OK;
+	}
+	const char *path = NULL, *dataset = NULL, *name = NULL;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--dataset") || !strcmp(argv[i], "--name")) {
+			if (i + 1 >= argc)
+				return cli_error(c, CLI_USAGE, "option '%s' needs a value", argv[i]);
+			if (argv[i][2] == 'd')
+				dataset = argv[++i];
+			else
+				name = argv[++i];
+		} else if (argv[i][0] == '-' && argv[i][1]) {
+			return cli_error(c, CLI_USAGE, "unknown option '%s'; see 'mentor import-model "
+						       "--help'", argv[i]);
+		} else if (!path) {
+			path = argv[i];
+		} else {
+			return cli_error(c, CLI_USAGE, "unexpected argument '%s'", argv[i]);
+		}
+	}
+	if (!path)
+		return cli_error(c, CLI_USAGE, "give a model path; see 'mentor import-model --help'");
+	char err[MENTOR_ERR_LEN];
+	struct modelio_model mm;
+	if (modelio_read(path, &mm, err))
+		return cli_error(c, CLI_ERR, "%s", err);
+	struct store *st = cli_open_store(c);
+	if (!st) {
+		modelio_model_release(&mm);
+		return CLI_ERR;
+	}
+	int64_t id;
+	int status = CLI_OK;
+	if (modelio_register(st, c->db_path, &mm, dataset, name, path, &id, err)) {
+		status = cli_error(c, CLI_ERR, "%s", err);
+	} else {
+		fprintf(c->out, "imported %s as run %lld (%zu parameters, %d tokens)\n", path,
+			(long long)id, mm.n_params, mm.mcfg.vocab_size);
+		if (mm.foreign)
+			fprintf(c->out, "note: foreign vocabulary mapped to mentor's; %d new "
+					"embedding rows (special tokens) start at zero: fine-tune "
+					"before use\n", mm.new_rows);
+	}
+	store_close(st);
+	modelio_model_release(&mm);
+	return status;
+}
+
+/* ------------------------------------------------------------ signals */
+
+/* Set by SIGINT/SIGTERM while serve or run-external runs. */
+static volatile sig_atomic_t stop_flag;
+
+static void on_stop_signal(int sig)
+{
+	(void)sig;
+	stop_flag = 1;
+}
+
+static void catch_stop_signals(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_stop_signal;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = 0; /* no SA_RESTART: a blocking poll returns at once */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+/* ------------------------------------------------------------ serve */
+
+static void serve_usage(FILE *f)
+{
+	fputs("usage: mentor serve RUN [--port P] [--host ADDR] [--quiet]\n\n"
+	      "Serve a run (id or name) over an OpenAI-compatible HTTP API until Ctrl-C\n"
+	      "or SIGTERM:\n"
+	      "  POST /v1/chat/completions  the last user message is the question\n"
+	      "  POST /v1/completions       \"prompt\" is the question\n"
+	      "  GET  /v1/models, /health\n"
+	      "\"stream\": true gives server-sent events ending with 'data: [DONE]'.\n"
+	      "The answer is the one 'mentor predict RUN QUESTION' gives; the response's\n"
+	      "\"mentor\" object carries predict --json's fields (explanation too).\n\n"
+	      "  --port P     port (default 8080; 0 picks a free one)\n"
+	      "  --host ADDR  numeric IPv4 address to listen on (default 127.0.0.1)\n"
+	      "  --quiet      no line per request on stderr\n", f);
+}
+
+struct serve_cli {
+	struct cli *c;
+	int quiet;
+};
+
+static void serve_listening(void *u, const char *host, int port)
+{
+	struct serve_cli *sc = u;
+	fprintf(sc->c->out, "listening on http://%s:%d/v1\n", host, port);
+	fflush(sc->c->out);
+}
+
+static void serve_logged(void *u, const char *method, const char *path, int status)
+{
+	struct serve_cli *sc = u;
+	if (!sc->quiet) {
+		fputs("mentor: ", sc->c->errf);
+		for (const char *p = method; *p; p++)
+			fputc(*p >= 0x20 && *p < 0x7f ? *p : '?', sc->c->errf);
+		fputc(' ', sc->c->errf);
+		for (const char *p = path; *p; p++)
+			fputc(*p >= 0x20 && *p < 0x7f ? *p : '?', sc->c->errf);
+		fprintf(sc->c->errf, " %d\n", status);
+	}
+}
+
+int cli_serve(struct cli *c, int argc, char **argv)
+{
+	if (cli_wants_help(argc, argv)) {
+		serve_usage(c->out);
+		return CLI_OK;
+	}
+	struct serve_opts o;
+	serve_opts_init(&o);
+	struct serve_cli sc = {c, 0};
+	const char *ref = NULL;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--port") || !strcmp(argv[i], "--host")) {
+			if (i + 1 >= argc)
+				return cli_error(c, CLI_USAGE, "option '%s' needs a value", argv[i]);
+			if (argv[i][2] == 'h') {
+				o.host = argv[++i];
+			} else {
+				long port;
+				if (util_parse_long(argv[++i], 0, 65535, &port))
+					return cli_error(c, CLI_USAGE, "invalid port '%s': 0..65535",
+							 argv[i]);
+				o.port = (int)port;
+			}
+		} else if (!strcmp(argv[i], "--quiet")) {
+			sc.quiet = 1;
+		} else if (argv[i][0] == '-' && argv[i][1]) {
+			return cli_error(c, CLI_USAGE, "unknown option '%s'; see 'mentor serve --help'",
+					 argv[i]);
+		} else if (!ref) {
+			ref = argv[i];
+		} else {
+			return cli_error(c, CLI_USAGE, "unexpected argument '%s'", argv[i]);
+		}
+	}
+	if (!ref)
+		return cli_error(c, CLI_USAGE, "give a run; see 'mentor serve --help'");
+	stop_flag = 0;
+	catch_stop_signals();
+	o.stop = &stop_flag;
+	o.on_listen = serve_listening;
+	o.on_request = serve_logged;
+	o.u = &sc;
+	char err[MENTOR_ERR_LEN];
+	if (serve_run(c->db_path, ref, &o, err))
+		return cli_error(c, CLI_ERR, "%s", err);
+	fprintf(c->errf, "mentor: server stopped\n");
+	return CLI_OK;
+}
+
+/* ------------------------------------------------------------ run-external */
+
+static void run_external_usage(FILE *f)
+{
+	fputs("usage: mentor run-external DATASET --cmd \"COMMAND ...\" [options]\n"
+	      "       mentor run-external DATASET [options] -- COMMAND [ARGS...]\n\n"
+	      "Run an external trainer as a run of kind 'external': the dataset's\n"
+	      "training data is exported to <db>.runs/ID/train.jsonl and the command\n"
+	      "runs (no shell: --cmd is split on spaces, with '...' and \"...\" quoting)\n"
+	      "with these variables set:\n"
+	      "  MENTOR_EXPORT   the exported JSONL file\n"
+	      "  MENTOR_METRICS  a file to append JSON lines to, e.g.\n"
+	      "                  {\"step\": 10, \"loss\": 2.3, \"val_loss\": 2.5, \"lr\": 0.001}\n"
+	      "  MENTOR_RUN_ID, MENTOR_RUN_DIR, MENTOR_EXPORT_FORMAT\n"
+	      "Metrics appear live in the workbench and 'mentor runs'. Its output goes to\n"
+	      "<db>.runs/ID/log.txt. 'mentor stop ID' or Ctrl-C sends SIGTERM. The run\n"
+	      "ends done (exit 0), failed or stopped.\n\n"
+	      "  --export F   chat (default), alpaca or mt\n"
+	      "  --status S   explanations exported: accepted (default) or all\n"
+	      "  --name N     run name (default external-ID)\n"
+	      "  --quiet      do not print metric points as they arrive\n", f);
+}
+
+struct ext_cli {
+	struct cli *c;
+	int quiet;
+	int64_t last_step;
+};
+
+static void ext_started(void *u, int64_t run_id, int64_t pid, const char *dir)
+{
+	struct ext_cli *ec = u;
+	fprintf(ec->c->out, "run %lld started: pid %lld, files in %s\n", (long long)run_id,
+		(long long)pid, dir);
+	fflush(ec->c->out);
+}
+
+static void ext_point(void *u, int64_t step, const char *name, double value)
+{
+	struct ext_cli *ec = u;
+	if (ec->quiet)
+		return;
+	if (step != ec->last_step) {
+		fprintf(ec->c->out, "%sstep %lld", ec->last_step >= 0 ? "\n" : "", (long long)step);
+		ec->last_step = step;
+	}
+	fprintf(ec->c->out, " %s=%.6g", name, value);
+	fflush(ec->c->out);
+}
+
+int cli_run_external(struct cli *c, int argc, char **argv)
+{
+	if (cli_wants_help(argc, argv)) {
+		run_external_usage(c->out);
+		return CLI_OK;
+	}
+	struct extrun_opts o;
+	extrun_opts_init(&o);
+	struct ext_cli ec = {c, 0, -1};
+	const char *cmd = NULL;
+	char **split = NULL;
+	int dash = -1;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--")) {
+			dash = i;
+			break;
+		}
+		if (!strcmp(argv[i], "--cmd") || !strcmp(argv[i], "--export") ||
+		    !strcmp(argv[i], "--status") || !strcmp(argv[i], "--name")) {
+			if (i + 1 >= argc)
+				return cli_error(c, CLI_USAGE, "option '%s' needs a value", argv[i]);
+			const char *v = argv[i + 1];
+			if (!strcmp(argv[i], "--cmd")) {
+				cmd = v;
+			} else if (!strcmp(argv[i], "--name")) {
+				o.name = v;
+			} else if (!strcmp(argv[i], "--export")) {
+				if (export_format_parse(v, &o.format))
+					return cli_error(c, CLI_USAGE, "unknown export format '%s': "
+								       "expected chat, alpaca or mt", v);
+			} else if (export_status_parse(v, &o.status)) {
+				return cli_error(c, CLI_USAGE, "unknown status '%s': expected "
+							       "accepted or all", v);
+			}
+			i++;
+		} else if (!strcmp(argv[i], "--quiet")) {
+			ec.quiet = 1;
+		} else if (argv[i][0] == '-' && argv[i][1]) {
+			return cli_error(c, CLI_USAGE, "unknown option '%s'; see 'mentor run-external "
+						       "--help'", argv[i]);
+		} else if (!o.dataset) {
+			o.dataset = argv[i];
+		} else {
+			return cli_error(c, CLI_USAGE, "unexpected argument '%s'", argv[i]);
+		}
+	}
+	if (!o.dataset)
+		return cli_error(c, CLI_USAGE, "give a dataset; see 'mentor run-external --help'");
+	if ((dash >= 0) == (cmd != NULL))
+		return cli_error(c, CLI_USAGE, "give the command either with --cmd or after '--'");
+	char err[MENTOR_ERR_LEN];
+	if (cmd) {
+		if (extrun_split(cmd, &split, err))
+			return cli_error(c, CLI_USAGE, "%s", err);
+		o.argv = split;
+	} else {
+		if (dash + 1 >= argc)
+			return cli_error(c, CLI_USAGE, "give a command after '--'");
+		o.argv = argv + dash + 1;
+	}
+	stop_flag = 0;
+	catch_stop_signals();
+	o.stop = &stop_flag;
+	o.on_start = ext_started;
+	o.on_point = ext_point;
+	o.u = &ec;
+	struct extrun_result res;
+	int rc = extrun_run(c->db_path, &o, &res, err);
+	extrun_argv_free(split);
+	if (ec.last_step >= 0)
+		fputc('\n', c->out);
+	if (rc)
+		return cli_error(c, rc == MENTOR_EUSAGE ? CLI_USAGE : CLI_ERR, "%s", err);
+	fprintf(c->out, "run %lld %s: %lld metric points from %lld lines", (long long)res.run_id,
+		res.status, (long long)res.points, (long long)res.lines);
+	if (res.skipped)
+		fprintf(c->out, ", %lld lines skipped", (long long)res.skipped);
+	fputc('\n', c->out);
+	if (!strcmp(res.status, "done"))
+		return CLI_OK;
+	if (res.exit_code > 0)
+		return cli_error(c, CLI_ERR, "the command exited with status %d", res.exit_code);
+	return cli_error(c, CLI_ERR, "the command was %s (signal %d)",
+			 !strcmp(res.status, "stopped") ? "stopped" : "killed", res.term_signal);
+}

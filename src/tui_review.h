@@ -1,0 +1,131 @@
+/* tui_review.h: private to tui_review.c and tui_diff.c. The pure parts of the
+ * Review screen: the view it draws (an item and its COTE, RP and CROP
+ * candidates), the layout (three columns, or stacked below 120 columns), the
+ * lines of every pane, and the word-level diff between two candidates. Tests
+ * call them without a terminal. */
+#ifndef MENTOR_TUI_REVIEW_H
+#define MENTOR_TUI_REVIEW_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tui_int.h"
+
+/* The three candidate columns, in display order. */
+enum { TUI_REVIEW_COT, TUI_REVIEW_RP, TUI_REVIEW_CROP, TUI_REVIEW_NMODES };
+
+/* Below this width the candidates are stacked instead of side by side. */
+#define TUI_REVIEW_WIDE 120
+
+/* Store name of column k ("cot"), its label ("COTE"); NULL out of range. */
+const char *tui_review_mode(int k);
+const char *tui_review_label(int k);
+/* Column of a store mode name, or -1. */
+int tui_review_mode_index(const char *mode);
+
+/* One candidate column. Borrowed pointers. */
+struct tui_review_cand {
+	const struct store_expl *e;       /* the explanation shown, NULL if none yet */
+	const struct store_expl *attempt; /* CROP: the kept COTE attempt, or NULL */
+	const char *live;                 /* text streaming in while generating, or NULL */
+	const char *live_path;            /* prompt the live text comes from (cot | rp) */
+	int generating;                   /* a generation of this mode is queued or running */
+	const char *note;                 /* last error or notice for this mode, or NULL */
+	int top;                          /* first text line shown (scrolling) */
+};
+
+/* The batch generation's progress bar. */
+struct tui_review_batch {
+	int on;        /* 0: no bar */
+	int running;
+	int cancelled;
+	int64_t total, done, errors, skipped;
+	int64_t tokens_in, tokens_out;
+	double cost, elapsed_s;
+};
+
+/* Everything the Review screen shows. */
+struct tui_review_view {
+	const struct store_item *item;    /* NULL: nothing open */
+	const char *dataset;              /* dataset name or NULL */
+	struct tui_review_cand cand[TUI_REVIEW_NMODES];
+	int focus;                        /* focused column */
+	int show_attempt;                 /* CROP shows its kept COTE attempt */
+	int diff;                         /* 1: show the word diff of diff_a -> diff_b */
+	int diff_a, diff_b;
+	int diff_top;
+	const struct tui_review_batch *batch; /* may be NULL */
+	int utf8;
+};
+
+/* Where the panes go. stacked: candidates one above the other (the
+ * focused one gets the room the others do not need). */
+struct tui_review_rects {
+	int stacked;
+	struct tui_rect item, sep, cand[TUI_REVIEW_NMODES], diff, bar;
+};
+void tui_review_layout(const struct tui_review_view *v, struct tui_rect body,
+		       struct tui_review_rects *r);
+
+/* The item pane: id, split, question, choices, gold answer; at most
+ * max_lines lines (0 = no limit; the question is cut with an ellipsis). */
+void tui_review_item_lines(const struct tui_review_view *v, int width, size_t max_lines,
+			   struct tui_lines *out);
+/* Head of candidate k: mode, review state, correctness (glyph and word),
+ * parsed answer, leak flag, edited mark, provider/model, path, tokens,
+ * latency, cost; for CROP the kept COTE attempt. */
+void tui_review_cand_head(const struct tui_review_view *v, int k, int width,
+			  struct tui_lines *out);
+/* Text of candidate k (edited text when present, the live text while it
+ * streams in), escaped and wrapped. */
+void tui_review_cand_text(const struct tui_review_view *v, int k, int width,
+			  struct tui_lines *out);
+/* The progress bar line(s) of a batch. */
+void tui_review_bar_lines(const struct tui_review_batch *b, int width, int utf8,
+			  struct tui_lines *out);
+/* The diff pane of v (title and diff lines). */
+void tui_review_diff_pane(const struct tui_review_view *v, int width, struct tui_lines *out);
+/* Compose the whole Review body into the canvas. */
+void tui_review_render(const struct tui_review_view *v, struct tui_canvas *cv,
+		       struct tui_rect body);
+
+/* Which explanation each column shows among an item's explanations v[0..n):
+ * the newest of its mode; for CROP the newest that is not a kept COTE
+ * attempt of another CROP row, and *attempt the attempt it kept (or NULL). */
+void tui_review_pick(const struct store_expl *v, size_t n,
+		     const struct store_expl *shown[TUI_REVIEW_NMODES],
+		     const struct store_expl **attempt);
+
+/* Text shown for an explanation: the edit when present, else the text. */
+const char *tui_review_text(const struct store_expl *e);
+
+/* ----------------------------------------------------- word diff (tui_diff.c) */
+
+enum { TUI_DIFF_SAME, TUI_DIFF_DEL, TUI_DIFF_INS };
+struct tui_diff_op {
+	int op;            /* TUI_DIFF_* */
+	const char *s;     /* the word: points into a or b */
+	size_t n;
+	int gap;           /* white space came before it in its text */
+};
+struct tui_diff {
+	struct tui_diff_op *v;
+	size_t n, cap;
+	int capped;        /* the texts were too long for a full LCS */
+};
+void tui_diff_init(struct tui_diff *d);
+void tui_diff_release(struct tui_diff *d);
+/* Words of a and b (split at white space; a wide CJK character is a word of
+ * its own) aligned by their longest common subsequence. Ops point into a
+ * and b, which must outlive d. Beyond TUI_DIFF_MAX_WORDS words in the part
+ * that differs, that part is shown as deleted then inserted (capped = 1). */
+#define TUI_DIFF_MAX_WORDS 2000
+void tui_diff_words(struct tui_diff *d, const char *a, size_t na, const char *b, size_t nb,
+		    int utf8);
+/* Lines of a diff wrapped to width: deletions as [-word-] (role
+ * TUI_ROLE_REJECTED), insertions as {+word+} (TUI_ROLE_ACCEPTED), so that
+ * the diff reads without colour. Adjacent words of one kind share one
+ * marker pair. */
+void tui_diff_lines(const struct tui_diff *d, int width, int utf8, struct tui_lines *out);
+
+#endif

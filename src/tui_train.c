@@ -1,0 +1,1215 @@
+/* tui_train: the Train screen. A form to configure and launch training runs
+ * in the background (child processes, one at a time; later launches wait as
+ * 'queued'), the list of runs with stop, resume and delete, live loss plots
+ * (train, answer-task, explanation-task and validation loss, raw and
+ * smoothed, several runs overlaid) and progress figures. Metrics are polled
+ * incrementally on a one-second wake-up from a ticker thread. */
+#ifndef _XOPEN_SOURCE
+#define _XOPEN_SOURCE 700
+#endif
+#include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "mentor/store.h"
+#include "mentor/train.h"
+#include "tui_plot.h"
+
+/* Wake-up codes of this screen. */
+enum { TRAIN_WAKE_TICK = 3001 };
+
+#define TICK_MS 1000
+#define QUEUE_MAX 64
+#define SPAWN_GRACE 30.0 /* seconds a spawned run may stay 'queued' */
+#define EMA_ALPHA 0.1
+
+enum {
+	ACT_UP = TUI_ACT_SCREEN,
+	ACT_DOWN,
+	ACT_NEW,
+	ACT_ENTER,
+	ACT_OVERLAY,
+	ACT_STOP,
+	ACT_RESUME,
+	ACT_DELETE,
+	ACT_LOG,
+	ACT_XAXIS,
+	ACT_SMOOTH,
+	ACT_ZOOM,
+	ACT_GLYPHS,
+	ACT_LEFT,
+	ACT_RIGHT,
+};
+
+static const struct tui_action_def actions[] = {
+	{ACT_UP, "up", "k, Up", "previous run (or form field)"},
+	{ACT_DOWN, "down", "j, Down", "next run (or form field)"},
+	{ACT_NEW, "new_run", "n", "open the form for a new run"},
+	{ACT_ENTER, "enter", "Enter", "form: edit the field, or launch"},
+	{ACT_OVERLAY, "overlay", "Space", "overlay the selected run in the plots (or not)"},
+	{ACT_STOP, "stop", "s", "stop the selected run (it keeps its checkpoint)"},
+	{ACT_RESUME, "resume", "r", "resume (or start) the selected run from its checkpoint"},
+	{ACT_DELETE, "delete", "x, Delete", "delete the selected run (asks y/n)"},
+	{ACT_LOG, "log_scale", "l", "plots: log / linear scale"},
+	{ACT_XAXIS, "x_axis", "t", "plots: x axis by step or by time"},
+	{ACT_SMOOTH, "smoothing", "e", "plots: raw and smoothed, smoothed only, raw only"},
+	{ACT_ZOOM, "zoom", "z", "plots: all panels, or one series full size"},
+	{ACT_GLYPHS, "glyphs", "g", "plots: braille, half blocks, ASCII"},
+	{ACT_LEFT, "value_prev", "h, Left", "form: previous value"},
+	{ACT_RIGHT, "value_next", "Right", "form: next value"},
+};
+
+/* The plotted series, as the metrics table names them. */
+enum { S_LOSS, S_ANS, S_EXP, S_VAL, N_SERIES };
+static const char *const series_name[N_SERIES] = {"loss", "loss_ans", "loss_exp", "val_loss"};
+static const char *const series_title[N_SERIES] = {
+	"train loss", "answer-task loss", "explanation-task loss", "validation loss"};
+static const int palette[4] = {TUI_ROLE_MATCH, TUI_ROLE_ACCEPTED, TUI_ROLE_PENDING,
+			       TUI_ROLE_FLAGGED};
+
+struct points {
+	double *step, *t, *y;
+	size_t n, cap;
+	int64_t last; /* step of the last point fetched */
+};
+
+struct runv {
+	struct store_run r;
+	int overlay;
+	struct points s[N_SERIES];
+	int64_t last_lr_step, last_tok_step;
+	double lr, tok_s, t; /* latest values */
+	char seen_status[16];
+	int final; /* every metric of a finished run is in */
+};
+
+/* Form fields. */
+enum {
+	F_DATASET,
+	F_VARIANT,
+	F_ALPHA,
+	F_SOURCE,
+	F_PRESET,
+	F_LAYERS,
+	F_WIDTH,
+	F_HEADS,
+	F_CONTEXT,
+	F_BUDGET,
+	F_AMOUNT,
+	F_BATCH,
+	F_SEED,
+	F_EVAL,
+	F_LAUNCH,
+	N_FIELDS
+};
+static const char *const field_label[N_FIELDS] = {
+	"dataset", "variant", "alpha", "source", "preset", "layers", "width", "heads",
+	"context", "budget", "steps", "batch", "seed", "eval on", ""};
+static const char *const presets[] = {"tiny", "small", "base", "custom"};
+static const char *const budgets[] = {"steps", "minutes"};
+static const char *const evals[] = {"test", "dev", "none"};
+
+struct form {
+	int ds;
+	int variant, source, preset, budget, eval;
+	double alpha, minutes;
+	long layers, width, heads, context, steps, batch, seed;
+	/* examples the choice yields, for (count_ds, count_src) */
+	int64_t count_ds;
+	int count_src;
+	long n_items, n_with, n_expl;
+	char count_err[MENTOR_ERR_LEN];
+};
+
+struct train {
+	struct tui_app *app;
+	struct store *st;
+	char db_path[4096];
+	struct runv *runs;
+	size_t n_runs;
+	size_t sel;
+	size_t top;
+	struct store_dataset *ds;
+	size_t n_ds;
+	/* plots */
+	int zoom; /* -1 all panels, else a series */
+	int logy, xtime, smooth, glyphs;
+	/* form */
+	int form_open, field, editing;
+	struct tui_input input;
+	struct form f;
+	/* y/n question */
+	int confirm;
+	int64_t confirm_run;
+	/* queue of runs to start, oldest first */
+	int64_t queue[QUEUE_MAX];
+	size_t n_queue;
+	int64_t spawned;
+	double spawned_at;
+	double last_reap;
+	/* ticker */
+	pthread_t th;
+	int th_on;
+	atomic_int stop;
+	struct tui_rect body;
+};
+
+/* ------------------------------------------------------------ data */
+
+static int points_add(struct points *p, double step, double t, double y)
+{
+	if (p->n == p->cap) {
+		size_t cap = p->cap ? p->cap * 2 : 256;
+		double *a = realloc(p->step, cap * sizeof *a);
+		if (!a)
+			return -1;
+		p->step = a;
+		double *b = realloc(p->t, cap * sizeof *b);
+		if (!b)
+			return -1;
+		p->t = b;
+		double *c = realloc(p->y, cap * sizeof *c);
+		if (!c)
+			return -1;
+		p->y = c;
+		p->cap = cap;
+	}
+	p->step[p->n] = step;
+	p->t[p->n] = t;
+	p->y[p->n] = y;
+	p->n++;
+	return 0;
+}
+
+static void points_release(struct points *p)
+{
+	free(p->step);
+	free(p->t);
+	free(p->y);
+	memset(p, 0, sizeof *p);
+}
+
+static void runv_release(struct runv *v)
+{
+	store_run_release(&v->r);
+	for (int k = 0; k < N_SERIES; k++)
+		points_release(&v->s[k]);
+}
+
+static void runv_reset_metrics(struct runv *v)
+{
+	for (int k = 0; k < N_SERIES; k++)
+		points_release(&v->s[k]);
+	v->last_lr_step = v->last_tok_step = 0;
+	v->lr = v->tok_s = NAN;
+	v->t = 0;
+	v->final = 0;
+}
+
+/* Fetch the metric points after the last ones seen. */
+static void fetch_metrics(struct train *s, struct runv *v)
+{
+	char err[MENTOR_ERR_LEN];
+	for (int k = 0; k < N_SERIES; k++) {
+		struct store_metric *m = NULL;
+		size_t n = 0;
+		if (store_metric_get(s->st, v->r.id, series_name[k], v->s[k].last, &m, &n, err))
+			continue;
+		for (size_t i = 0; i < n; i++) {
+			if (points_add(&v->s[k], (double)m[i].step, m[i].t, m[i].value))
+				break;
+			v->s[k].last = m[i].step;
+			if (m[i].t > v->t)
+				v->t = m[i].t;
+		}
+		free(m);
+	}
+	const struct {
+		const char *name;
+		int64_t *last;
+		double *val;
+	} one[] = {{"lr", &v->last_lr_step, &v->lr}, {"tok_s", &v->last_tok_step, &v->tok_s}};
+	for (size_t j = 0; j < 2; j++) {
+		struct store_metric *m = NULL;
+		size_t n = 0;
+		if (store_metric_get(s->st, v->r.id, one[j].name, *one[j].last, &m, &n, err))
+			continue;
+		if (n) {
+			*one[j].last = m[n - 1].step;
+			*one[j].val = m[n - 1].value;
+		}
+		free(m);
+	}
+}
+
+static struct runv *find_run(struct train *s, int64_t id)
+{
+	for (size_t i = 0; i < s->n_runs; i++)
+		if (s->runs[i].r.id == id)
+			return &s->runs[i];
+	return NULL;
+}
+
+/* Re-read the run table, keeping what is known of runs already seen. */
+static void refresh_runs(struct train *s)
+{
+	char err[MENTOR_ERR_LEN];
+	struct store_run *rs = NULL;
+	size_t n = 0;
+	if (store_run_list(s->st, &rs, &n, err)) {
+		tui_app_error(s->app, "%s", err);
+		return;
+	}
+	int64_t sel_id = s->n_runs ? s->runs[s->sel].r.id : 0;
+	struct runv *nv = calloc(n ? n : 1, sizeof *nv);
+	if (!nv)
+		util_oom();
+	for (size_t i = 0; i < n; i++) {
+		struct runv *old = find_run(s, rs[i].id);
+		if (old) {
+			nv[i] = *old;
+			store_run_release(&old->r);
+			memset(old, 0, sizeof *old);
+		} else {
+			nv[i].lr = nv[i].tok_s = NAN;
+		}
+		nv[i].r = rs[i];
+		/* a resumed run rewrites the points after its checkpoint */
+		if (nv[i].seen_status[0] && strcmp(nv[i].seen_status, rs[i].status)) {
+			if (!strcmp(rs[i].status, "running"))
+				runv_reset_metrics(&nv[i]);
+			nv[i].final = 0;
+		}
+		snprintf(nv[i].seen_status, sizeof nv[i].seen_status, "%s", rs[i].status);
+	}
+	free(rs);
+	for (size_t i = 0; i < s->n_runs; i++)
+		runv_release(&s->runs[i]);
+	free(s->runs);
+	s->runs = nv;
+	s->n_runs = n;
+	s->sel = 0;
+	for (size_t i = 0; i < n; i++)
+		if (nv[i].r.id == sel_id)
+			s->sel = i;
+	if (!sel_id && n)
+		s->sel = n - 1;
+	for (size_t i = 0; i < n; i++) {
+		if (nv[i].final)
+			continue;
+		fetch_metrics(s, &nv[i]);
+		/* stopped, done or failed: nothing more comes until it runs again */
+		nv[i].final = strcmp(nv[i].r.status, "running") && strcmp(nv[i].r.status, "queued");
+	}
+}
+
+static int is_running(const struct runv *v) { return !strcmp(v->r.status, "running"); }
+
+/* Start the next queued run when nothing runs. */
+static void run_queue(struct train *s)
+{
+	char err[MENTOR_ERR_LEN];
+	double now = util_mono();
+	if (now - s->last_reap > 5) {
+		s->last_reap = now;
+		int marked = 0;
+		if (train_run_reap(s->st, &marked, err) == 0 && marked)
+			refresh_runs(s);
+	}
+	for (size_t i = 0; i < s->n_runs; i++)
+		if (is_running(&s->runs[i]))
+			return;
+	if (s->spawned) {
+		struct runv *v = find_run(s, s->spawned);
+		if (v && !strcmp(v->r.status, "queued") && now - s->spawned_at < SPAWN_GRACE)
+			return; /* the child has not claimed it yet */
+		s->spawned = 0;
+	}
+	while (s->n_queue) {
+		int64_t id = s->queue[0];
+		memmove(s->queue, s->queue + 1, (s->n_queue - 1) * sizeof *s->queue);
+		s->n_queue--;
+		struct runv *v = find_run(s, id);
+		if (!v || !strcmp(v->r.status, "done") || is_running(v))
+			continue;
+		int64_t pid;
+		if (train_run_spawn(NULL, s->db_path, id, &pid, err)) {
+			tui_app_error(s->app, "%s", err);
+			continue;
+		}
+		s->spawned = id;
+		s->spawned_at = now;
+		return;
+	}
+}
+
+static int queued_here(const struct train *s, int64_t id)
+{
+	for (size_t i = 0; i < s->n_queue; i++)
+		if (s->queue[i] == id)
+			return 1;
+	return 0;
+}
+
+static void enqueue(struct train *s, int64_t id)
+{
+	if (queued_here(s, id) || s->n_queue >= QUEUE_MAX)
+		return;
+	s->queue[s->n_queue++] = id;
+}
+
+/* ------------------------------------------------------------ form */
+
+static void form_defaults(struct train *s)
+{
+	struct form *f = &s->f;
+	memset(f, 0, sizeof *f);
+	struct train_config c;
+	train_config_defaults(&c);
+	char err[MENTOR_ERR_LEN];
+	train_config_preset(&c, "tiny", err);
+	f->variant = TRAIN_MT_COT;
+	f->source = TRAIN_SRC_GOLD;
+	f->alpha = c.alpha;
+	f->preset = 0;
+	f->layers = c.n_layer;
+	f->width = c.n_embd;
+	f->heads = c.n_head;
+	f->context = c.n_ctx;
+	f->steps = 300;
+	f->minutes = 5;
+	f->batch = c.batch;
+	f->seed = (long)c.seed;
+	f->count_ds = -1;
+}
+
+static void form_sync_preset(struct form *f)
+{
+	if (f->preset >= 3)
+		return;
+	struct train_config c;
+	train_config_defaults(&c);
+	char err[MENTOR_ERR_LEN];
+	if (train_config_preset(&c, presets[f->preset], err))
+		return;
+	f->layers = c.n_layer;
+	f->width = c.n_embd;
+	f->heads = c.n_head;
+	f->context = c.n_ctx;
+}
+
+/* Count the training examples of the form's dataset and source. */
+static void form_count(struct train *s)
+{
+	struct form *f = &s->f;
+	if (!s->n_ds || f->ds >= (int)s->n_ds)
+		return;
+	int64_t id = s->ds[f->ds].id;
+	if (f->count_ds == id && f->count_src == f->source)
+		return;
+	f->count_ds = id;
+	f->count_src = f->source;
+	f->count_err[0] = '\0';
+	struct train_corpus c;
+	char err[MENTOR_ERR_LEN];
+	if (train_corpus_load(s->st, id, "train", f->source, &c, err)) {
+		snprintf(f->count_err, sizeof f->count_err, "%s", err);
+		f->n_items = f->n_with = f->n_expl = 0;
+		return;
+	}
+	f->n_items = (long)c.n;
+	f->n_with = 0;
+	for (size_t i = 0; i < c.n; i++)
+		f->n_with += c.items[i].n_expl > 0;
+	f->n_expl = (long)c.n_expl;
+	train_corpus_release(&c);
+}
+
+static void field_value(const struct train *s, int k, char *b, size_t n)
+{
+	const struct form *f = &s->f;
+	switch (k) {
+	case F_DATASET:
+		snprintf(b, n, "%s", s->n_ds ? s->ds[f->ds].name : "(none: mentor init)");
+		break;
+	case F_VARIANT: snprintf(b, n, "%s", train_variant_name(f->variant)); break;
+	case F_ALPHA: snprintf(b, n, "%.2f", f->alpha); break;
+	case F_SOURCE: snprintf(b, n, "%s", train_source_name(f->source)); break;
+	case F_PRESET: snprintf(b, n, "%s", presets[f->preset]); break;
+	case F_LAYERS: snprintf(b, n, "%ld", f->layers); break;
+	case F_WIDTH: snprintf(b, n, "%ld", f->width); break;
+	case F_HEADS: snprintf(b, n, "%ld", f->heads); break;
+	case F_CONTEXT: snprintf(b, n, "%ld", f->context); break;
+	case F_BUDGET: snprintf(b, n, "%s", budgets[f->budget]); break;
+	case F_AMOUNT:
+		if (f->budget)
+			snprintf(b, n, "%g", f->minutes);
+		else
+			snprintf(b, n, "%ld", f->steps);
+		break;
+	case F_BATCH: snprintf(b, n, "%ld", f->batch); break;
+	case F_SEED: snprintf(b, n, "%ld", f->seed); break;
+	case F_EVAL: snprintf(b, n, "%s", evals[f->eval]); break;
+	default: snprintf(b, n, "[ Launch ]"); break;
+	}
+}
+
+static int numeric_field(int k)
+{
+	return k == F_ALPHA || (k >= F_LAYERS && k <= F_CONTEXT) || k == F_AMOUNT ||
+	       k == F_BATCH || k == F_SEED;
+}
+
+static int cyc(int v, int n, int d) { return ((v + d) % n + n) % n; }
+
+static void form_step(struct train *s, int d)
+{
+	struct form *f = &s->f;
+	switch (s->field) {
+	case F_DATASET:
+		if (s->n_ds)
+			f->ds = cyc(f->ds, (int)s->n_ds, d);
+		break;
+	case F_VARIANT: f->variant = cyc(f->variant, TRAIN_N_VARIANTS, d); break;
+	case F_SOURCE: f->source = cyc(f->source, TRAIN_N_SOURCES, d); break;
+	case F_PRESET:
+		f->preset = cyc(f->preset, 4, d);
+		form_sync_preset(f);
+		break;
+	case F_BUDGET: f->budget = cyc(f->budget, 2, d); break;
+	case F_EVAL: f->eval = cyc(f->eval, 3, d); break;
+	case F_ALPHA:
+		f->alpha = round((f->alpha + 0.1 * d) * 100) / 100;
+		if (f->alpha < 0)
+			f->alpha = 0;
+		if (f->alpha > 1)
+			f->alpha = 1;
+		break;
+	default: break;
+	}
+	form_count(s);
+}
+
+/* Apply the edited text to the field; 0 or -1 (message shown). */
+static int form_apply(struct train *s)
+{
+	struct form *f = &s->f;
+	const char *t = s->input.text;
+	double d;
+	long v;
+	if (s->field == F_ALPHA || (s->field == F_AMOUNT && f->budget)) {
+		if (util_parse_double(t, &d) || !(d >= 0) || d > (s->field == F_ALPHA ? 1 : 100000)) {
+			tui_app_error(s->app, "%s: '%.40s' is not a number in range", field_label[s->field],
+				      t);
+			return -1;
+		}
+		if (s->field == F_ALPHA)
+			f->alpha = d;
+		else
+			f->minutes = d;
+		return 0;
+	}
+	long hi = s->field == F_SEED ? 2147483647L : 100000000L;
+	if (util_parse_long(t, s->field == F_SEED ? 0 : 1, hi, &v)) {
+		tui_app_error(s->app, "%s: '%.40s' is not a whole number in range",
+			      s->field == F_AMOUNT ? "steps" : field_label[s->field], t);
+		return -1;
+	}
+	switch (s->field) {
+	case F_LAYERS: f->layers = v; break;
+	case F_WIDTH: f->width = v; break;
+	case F_HEADS: f->heads = v; break;
+	case F_CONTEXT: f->context = v; break;
+	case F_AMOUNT: f->steps = v; break;
+	case F_BATCH: f->batch = v; break;
+	case F_SEED: f->seed = v; break;
+	default: break;
+	}
+	if (s->field >= F_LAYERS && s->field <= F_CONTEXT)
+		f->preset = 3;
+	return 0;
+}
+
+static void launch(struct train *s)
+{
+	struct form *f = &s->f;
+	char err[MENTOR_ERR_LEN];
+	if (!s->n_ds) {
+		tui_app_error(s->app, "no dataset: import one first (mentor init, mentor import)");
+		return;
+	}
+	struct train_config c;
+	train_config_defaults(&c);
+	snprintf(c.dataset, sizeof c.dataset, "%s", s->ds[f->ds].name);
+	c.variant = f->variant;
+	c.source = f->source;
+	c.alpha = f->alpha;
+	snprintf(c.preset, sizeof c.preset, "%s", presets[f->preset]);
+	c.n_layer = (int)f->layers;
+	c.n_embd = (int)f->width;
+	c.n_head = (int)f->heads;
+	c.n_ctx = (int)f->context;
+	c.steps = f->budget ? 0 : f->steps;
+	c.minutes = f->budget ? f->minutes : 0;
+	c.batch = (int)f->batch;
+	c.seed = (uint64_t)f->seed;
+	if (f->eval == 2)
+		c.eval_at_end = 0;
+	else
+		snprintf(c.eval_split, sizeof c.eval_split, "%s", evals[f->eval]);
+	if (c.steps > 0) {
+		/* short runs: a few validation points and checkpoints to show */
+		int64_t every = c.steps / 10;
+		c.val_every = every < 10 ? 10 : every > 100 ? 100 : every;
+		int64_t ck = c.steps / 5;
+		c.ckpt_every = ck < 10 ? 10 : ck > c.ckpt_every ? c.ckpt_every : ck;
+	}
+	if (train_config_check(&c, err)) {
+		tui_app_error(s->app, "%s", err);
+		return;
+	}
+	int64_t id;
+	if (train_run_create(s->st, &c, NULL, &id, err)) {
+		tui_app_error(s->app, "%s", err);
+		return;
+	}
+	enqueue(s, id);
+	s->form_open = 0;
+	refresh_runs(s);
+	struct runv *v = find_run(s, id);
+	if (v) {
+		v->overlay = 1;
+		s->sel = (size_t)(v - s->runs);
+	}
+	run_queue(s);
+	tui_app_error(s->app, "run %lld %s", (long long)id,
+		      s->spawned == id ? "started in the background" : "queued: it starts when the "
+									 "running one ends");
+}
+
+/* ------------------------------------------------------------ ticker */
+
+static void *ticker(void *u)
+{
+	struct train *s = u;
+	while (!atomic_load(&s->stop)) {
+		struct timespec ts = {0, 100 * 1000 * 1000};
+		for (int i = 0; i < TICK_MS / 100 && !atomic_load(&s->stop); i++)
+			nanosleep(&ts, NULL);
+		if (!atomic_load(&s->stop))
+			tui_app_post(s->app, TRAIN_WAKE_TICK, 0);
+	}
+	return NULL;
+}
+
+/* ------------------------------------------------------------ drawing */
+
+static const char *status_word(const char *st)
+{
+	if (!strcmp(st, "running"))
+		return "run ";
+	if (!strcmp(st, "queued"))
+		return "wait";
+	if (!strcmp(st, "stopped"))
+		return "stop";
+	if (!strcmp(st, "done"))
+		return "done";
+	return "FAIL";
+}
+
+static int status_role(const char *st)
+{
+	if (!strcmp(st, "running"))
+		return TUI_ROLE_PENDING;
+	if (!strcmp(st, "done"))
+		return TUI_ROLE_CORRECT;
+	if (!strcmp(st, "failed"))
+		return TUI_ROLE_WRONG;
+	return TUI_ROLE_DIM;
+}
+
+/* Runs shown in the plots: the overlaid ones, else the selected one. */
+static size_t plotted(const struct train *s, size_t *idx, size_t max)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < s->n_runs && n < max; i++)
+		if (s->runs[i].overlay)
+			idx[n++] = i;
+	if (!n && s->n_runs)
+		idx[n++] = s->sel;
+	return n;
+}
+
+static void run_label(const struct runv *v, char *b, size_t n)
+{
+	snprintf(b, n, "#%lld %s", (long long)v->r.id, v->r.name ? v->r.name : "");
+}
+
+static void list_lines(struct train *s, int w, int h, struct tui_lines *ls)
+{
+	int utf8 = tui_app_utf8(s->app);
+	struct tui_line *l = tui_lines_add(ls);
+	tui_line_put(l, TUI_ROLE_TITLE, " Runs");
+	tui_line_put(l, TUI_ROLE_DIM, "  (Space: overlay)");
+	tui_line_pad(l, TUI_ROLE_NORMAL, w);
+	if (!s->n_runs) {
+		l = tui_lines_add(ls);
+		tui_line_put(l, TUI_ROLE_DIM, " no runs yet: press n");
+		return;
+	}
+	if (s->sel < s->top)
+		s->top = s->sel;
+	if (h > 1 && s->sel >= s->top + (size_t)(h - 1))
+		s->top = s->sel - (size_t)(h - 2);
+	for (size_t i = s->top; i < s->n_runs && (int)(i - s->top) < h - 1; i++) {
+		const struct runv *v = &s->runs[i];
+		int base = i == s->sel ? TUI_ROLE_SELECTED : TUI_ROLE_NORMAL;
+		l = tui_lines_add(ls);
+		tui_line_put(l, base, v->overlay ? (utf8 ? "\xe2\x97\x8f" : "*") : " ");
+		char num[32];
+		snprintf(num, sizeof num, "%lld ", (long long)v->r.id);
+		tui_line_put(l, base, num);
+		tui_line_put(l, base == TUI_ROLE_NORMAL ? status_role(v->r.status) : base,
+			     queued_here(s, v->r.id) && !strcmp(v->r.status, "stopped") ? "wait" :
+			     status_word(v->r.status));
+		tui_line_put(l, base, " ");
+		char pct[16] = "";
+		if (v->r.total_steps > 0)
+			snprintf(pct, sizeof pct, "%3d%%",
+				 (int)(100 * v->r.step / v->r.total_steps));
+		const char *name = v->r.name ? v->r.name : "";
+		tui_line_text(l, base, name, strlen(name), w - l->width - 6, 1, utf8);
+		tui_line_pad(l, base, w - 5);
+		tui_line_put(l, base, pct);
+		tui_line_pad(l, base, w);
+	}
+}
+
+static void kv(struct tui_lines *ls, const char *k, const char *v, int role, int w, int utf8)
+{
+	struct tui_line *l = tui_lines_add(ls);
+	char key[24];
+	snprintf(key, sizeof key, " %-9s", k);
+	tui_line_put(l, TUI_ROLE_TITLE, key);
+	tui_line_text(l, role, v, strlen(v), w - l->width, 1, utf8);
+	tui_line_pad(l, TUI_ROLE_NORMAL, w);
+}
+
+static void stats_lines(struct train *s, int w, struct tui_lines *ls)
+{
+	int utf8 = tui_app_utf8(s->app);
+	if (!s->n_runs)
+		return;
+	const struct runv *v = &s->runs[s->sel];
+	char b[256], c[64];
+	run_label(v, b, sizeof b);
+	struct tui_line *l = tui_lines_add(ls);
+	tui_line_put(l, TUI_ROLE_TITLE, " Run ");
+	tui_line_text(l, TUI_ROLE_MATCH, b, strlen(b), w - 6, 1, utf8);
+	tui_line_pad(l, TUI_ROLE_NORMAL, w);
+	snprintf(b, sizeof b, "%s%s", v->r.status, queued_here(s, v->r.id) ? " (queued here)" : "");
+	kv(ls, "status", b, status_role(v->r.status), w, utf8);
+	snprintf(b, sizeof b, "%s a=%.2f %s", v->r.variant, v->r.alpha, v->r.source);
+	kv(ls, "variant", b, TUI_ROLE_NORMAL, w, utf8);
+	if (v->r.total_steps > 0)
+		snprintf(b, sizeof b, "%lld / %lld", (long long)v->r.step,
+			 (long long)v->r.total_steps);
+	else
+		snprintf(b, sizeof b, "%lld", (long long)v->r.step);
+	kv(ls, "step", b, TUI_ROLE_NORMAL, w, utf8);
+	if (isfinite(v->tok_s)) {
+		snprintf(b, sizeof b, "%.0f", v->tok_s);
+		kv(ls, "tokens/s", b, TUI_ROLE_NORMAL, w, utf8);
+	}
+	tui_train_duration(v->t, b, sizeof b);
+	kv(ls, "elapsed", b, TUI_ROLE_NORMAL, w, utf8);
+	struct tui_train_eta e;
+	tui_train_eta(v->r.step, v->r.total_steps, v->t, &e);
+	if (is_running(v) && e.known) {
+		tui_train_duration(e.eta, c, sizeof c);
+		time_t fin = time(NULL) + (time_t)e.eta;
+		struct tm tm;
+		localtime_r(&fin, &tm);
+		char hm[16];
+		strftime(hm, sizeof hm, "%H:%M:%S", &tm);
+		snprintf(b, sizeof b, "%s (at %s)", c, hm);
+		kv(ls, "ETA", b, TUI_ROLE_NORMAL, w, utf8);
+	} else if (is_running(v)) {
+		kv(ls, "ETA", "(estimating)", TUI_ROLE_DIM, w, utf8);
+	}
+	if (isfinite(v->lr)) {
+		snprintf(b, sizeof b, "%.2e", v->lr);
+		kv(ls, "lr", b, TUI_ROLE_NORMAL, w, utf8);
+	}
+	const char *ck = v->r.checkpoint && *v->r.checkpoint ? v->r.checkpoint : "(none yet)";
+	size_t cl = strlen(ck);
+	/* the end of the path says most */
+	kv(ls, "ckpt", cl > 40 ? ck + cl - 40 : ck, TUI_ROLE_NORMAL, w, utf8);
+	if (v->s[S_LOSS].n) {
+		snprintf(b, sizeof b, "%.4f", v->s[S_LOSS].y[v->s[S_LOSS].n - 1]);
+		kv(ls, "loss", b, TUI_ROLE_NORMAL, w, utf8);
+	}
+	if (v->r.error && *v->r.error)
+		kv(ls, "error", v->r.error, TUI_ROLE_ERROR, w, utf8);
+}
+
+static void form_lines(struct train *s, int w, struct tui_lines *ls)
+{
+	int utf8 = tui_app_utf8(s->app);
+	struct tui_line *l = tui_lines_add(ls);
+	tui_line_put(l, TUI_ROLE_TITLE, " New run");
+	tui_line_put(l, TUI_ROLE_DIM, "  (Esc: close)");
+	tui_line_pad(l, TUI_ROLE_NORMAL, w);
+	for (int k = 0; k < N_FIELDS; k++) {
+		if (s->f.variant == TRAIN_BASELINE && (k == F_ALPHA || k == F_SOURCE))
+			continue;
+		l = tui_lines_add(ls);
+		int base = k == s->field ? TUI_ROLE_SELECTED : TUI_ROLE_NORMAL;
+		char lab[24];
+		snprintf(lab, sizeof lab, " %-9s", k == F_AMOUNT && s->f.budget ? "minutes" :
+						     field_label[k]);
+		if (k == F_LAUNCH)
+			lab[0] = '\0';
+		tui_line_put(l, base == TUI_ROLE_NORMAL ? TUI_ROLE_TITLE : base, lab);
+		if (k == s->field && s->editing) {
+			tui_line_text(l, TUI_ROLE_INPUT, s->input.text, strlen(s->input.text),
+				      w - l->width - 1, 0, utf8);
+			tui_line_put(l, TUI_ROLE_SELECTED, " ");
+		} else {
+			char v[200];
+			field_value(s, k, v, sizeof v);
+			int cycles = !numeric_field(k) && k != F_LAUNCH;
+			if (cycles && k == s->field)
+				tui_line_put(l, base, "< ");
+			tui_line_text(l, base, v, strlen(v), w - l->width - 2, 1, utf8);
+			if (cycles && k == s->field)
+				tui_line_put(l, base, " >");
+		}
+		tui_line_pad(l, base, w);
+	}
+	l = tui_lines_add(ls);
+	tui_line_pad(l, TUI_ROLE_NORMAL, w);
+	char b[200];
+	const struct form *f = &s->f;
+	if (f->count_err[0]) {
+		l = tui_lines_add(ls);
+		tui_line_text(l, TUI_ROLE_ERROR, f->count_err, strlen(f->count_err), w, 1, utf8);
+		return;
+	}
+	if (f->variant == TRAIN_BASELINE)
+		snprintf(b, sizeof b, " examples: %ld answers", f->n_items);
+	else
+		snprintf(b, sizeof b, " examples: %ld ans + %ld expl", f->n_items, f->n_expl);
+	l = tui_lines_add(ls);
+	tui_line_put(l, TUI_ROLE_MATCH, b);
+	tui_line_pad(l, TUI_ROLE_NORMAL, w);
+	if (f->variant != TRAIN_BASELINE) {
+		snprintf(b, sizeof b, " %ld/%ld items with %s expl.", f->n_with, f->n_items,
+			 train_source_name(f->source));
+		l = tui_lines_add(ls);
+		tui_line_put(l, f->n_with ? TUI_ROLE_DIM : TUI_ROLE_ERROR, b);
+		tui_line_pad(l, TUI_ROLE_NORMAL, w);
+	}
+}
+
+/* One chart of series k for the plotted runs, w x h, appended to out. */
+static void chart(struct train *s, int k, int w, int h, struct tui_lines *out)
+{
+	size_t idx[8];
+	size_t nr = plotted(s, idx, 8);
+	struct tui_plot_series ser[16];
+	double *tmp[8] = {0};
+	size_t ns = 0;
+	char labels[8][64];
+	for (size_t j = 0; j < nr; j++) {
+		const struct runv *v = &s->runs[idx[j]];
+		const struct points *p = &v->s[k];
+		const double *x = s->xtime ? p->t : p->step;
+		int role = palette[j % 4];
+		char mark = (char)('1' + j);
+		run_label(v, labels[j], sizeof labels[j]);
+		int raw = k == S_VAL || s->smooth != 1;
+		int ema = k != S_VAL && s->smooth != 2 && p->n;
+		if (raw)
+			ser[ns++] = (struct tui_plot_series){ema ? NULL : labels[j], x, p->y, p->n,
+							     ema ? TUI_ROLE_DIM : role,
+							     ema ? 0 : mark};
+		if (ema) {
+			tmp[j] = malloc(p->n * sizeof(double));
+			if (!tmp[j])
+				util_oom();
+			tui_plot_ema(p->y, p->n, EMA_ALPHA, tmp[j]);
+			ser[ns++] = (struct tui_plot_series){labels[j], x, tmp[j], p->n, role, mark};
+		}
+	}
+	struct tui_plot_opts o = {0, 0, s->glyphs, s->logy, 0, 0, 0, 0};
+	char title[96];
+	snprintf(title, sizeof title, " %s%s", series_title[k], s->xtime ? " by time (s)" : "");
+	if (tui_plot_chart(ser, ns, &o, title, w, h, tui_app_utf8(s->app), out))
+		util_oom();
+	for (size_t j = 0; j < nr; j++)
+		free(tmp[j]);
+}
+
+static void draw_plots(struct train *s, struct tui_canvas *cv, struct tui_rect r)
+{
+	struct tui_lines ls;
+	if (r.w < 20 || r.h < 5)
+		return;
+	int all = s->zoom < 0 && r.w >= 44 && r.h >= 12;
+	if (!all) {
+		tui_lines_init(&ls);
+		chart(s, s->zoom < 0 ? S_LOSS : s->zoom, r.w, r.h, &ls);
+		tui_canvas_lines(cv, r, &ls, 0, TUI_ROLE_NORMAL);
+		tui_lines_release(&ls);
+		return;
+	}
+	int hw = r.w / 2, hh = r.h / 2;
+	for (int k = 0; k < N_SERIES; k++) {
+		struct tui_rect q = {r.x + (k % 2) * hw, r.y + (k / 2) * hh, k % 2 ? r.w - hw : hw,
+				     k / 2 ? r.h - hh : hh};
+		tui_lines_init(&ls);
+		chart(s, k, q.w, q.h, &ls);
+		tui_canvas_lines(cv, q, &ls, 0, TUI_ROLE_NORMAL);
+		tui_lines_release(&ls);
+	}
+}
+
+static void train_draw(void *state, struct tui_app *app, struct tui_canvas *cv,
+		       struct tui_rect body)
+{
+	struct train *s = state;
+	(void)app;
+	s->body = body;
+	tui_canvas_fill(cv, body, TUI_ROLE_NORMAL);
+	int lw = body.w >= 100 ? 34 : 30;
+	if (lw > body.w / 2)
+		lw = body.w / 2;
+	struct tui_rect left = {body.x, body.y, lw, body.h};
+	struct tui_rect right = {body.x + lw + 1, body.y, body.w - lw - 1, body.h};
+	for (int y = 0; y < body.h; y++)
+		tui_canvas_put(cv, body.x + lw, body.y + y, 1, TUI_ROLE_BORDER,
+			       tui_app_glyphs(app)->vline);
+	struct tui_lines ls;
+	tui_lines_init(&ls);
+	if (s->form_open) {
+		form_lines(s, lw, &ls);
+		tui_canvas_lines(cv, left, &ls, 0, TUI_ROLE_NORMAL);
+	} else {
+		int lh = (int)s->n_runs + 1;
+		int max_lh = body.h - 12 > 3 ? body.h - 12 : 3;
+		if (lh > max_lh)
+			lh = max_lh;
+		if (lh < 2)
+			lh = 2;
+		list_lines(s, lw, lh, &ls);
+		struct tui_rect lr = {left.x, left.y, lw, lh};
+		tui_canvas_lines(cv, lr, &ls, 0, TUI_ROLE_NORMAL);
+		tui_lines_release(&ls);
+		tui_lines_init(&ls);
+		stats_lines(s, lw, &ls);
+		struct tui_rect sr = {left.x, left.y + lh + 1, lw, left.h - lh - 1};
+		if (sr.h > 0)
+			tui_canvas_lines(cv, sr, &ls, 0, TUI_ROLE_NORMAL);
+	}
+	tui_lines_release(&ls);
+	draw_plots(s, cv, right);
+	if (s->confirm && s->n_runs) {
+		char q[128];
+		snprintf(q, sizeof q, " delete run %lld, its metrics, predictions and checkpoint? "
+			 "y/n ", (long long)s->confirm_run);
+		tui_canvas_put(cv, body.x, body.y + body.h - 1, body.w, TUI_ROLE_ERROR, q);
+	}
+}
+
+/* ------------------------------------------------------------ actions */
+
+static void delete_run(struct train *s, int64_t id)
+{
+	char err[MENTOR_ERR_LEN];
+	struct runv *v = find_run(s, id);
+	if (!v)
+		return;
+	if (is_running(v)) {
+		tui_app_error(s->app, "run %lld is running: stop it first (s)", (long long)id);
+		return;
+	}
+	if (store_run_delete(s->st, id, err)) {
+		tui_app_error(s->app, "%s", err);
+		return;
+	}
+	struct buf dir;
+	buf_init(&dir);
+	if (train_run_dir(s->db_path, id, &dir) == 0 && dir.data) {
+		static const char *const files[] = {"ckpt.bin", "ckpt.bin.tmp", "log.txt"};
+		for (size_t i = 0; i < 3; i++) {
+			char p[4200];
+			snprintf(p, sizeof p, "%s/%s", dir.data, files[i]);
+			unlink(p);
+		}
+		rmdir(dir.data);
+	}
+	buf_release(&dir);
+	for (size_t i = 0; i < s->n_queue; i++)
+		if (s->queue[i] == id) {
+			memmove(s->queue + i, s->queue + i + 1, (s->n_queue - i - 1) * sizeof *s->queue);
+			s->n_queue--;
+			break;
+		}
+	refresh_runs(s);
+	tui_app_error(s->app, "run %lld deleted", (long long)id);
+}
+
+static int train_action(void *state, struct tui_app *app, int action)
+{
+	struct train *s = state;
+	char err[MENTOR_ERR_LEN];
+	struct runv *v = s->n_runs ? &s->runs[s->sel] : NULL;
+	if (s->form_open) {
+		switch (action) {
+		case ACT_UP: s->field = cyc(s->field, N_FIELDS, -1); break;
+		case ACT_DOWN: s->field = cyc(s->field, N_FIELDS, 1); break;
+		case ACT_LEFT: form_step(s, -1); break;
+		case ACT_RIGHT:
+		case ACT_OVERLAY: form_step(s, 1); break;
+		case ACT_ENTER:
+			if (s->field == F_LAUNCH) {
+				launch(s);
+			} else if (numeric_field(s->field)) {
+				char b[64];
+				field_value(s, s->field, b, sizeof b);
+				tui_input_set(&s->input, b);
+				s->editing = 1;
+			} else {
+				form_step(s, 1);
+			}
+			break;
+		case ACT_NEW: s->form_open = 0; break;
+		default: return 0;
+		}
+		/* hide the fields a baseline does not use */
+		if (s->f.variant == TRAIN_BASELINE && (s->field == F_ALPHA || s->field == F_SOURCE))
+			s->field = action == ACT_UP ? F_VARIANT : F_PRESET;
+		return TUI_HANDLED | TUI_REDRAW;
+	}
+	switch (action) {
+	case ACT_UP:
+		if (s->sel > 0)
+			s->sel--;
+		break;
+	case ACT_DOWN:
+		if (s->sel + 1 < s->n_runs)
+			s->sel++;
+		break;
+	case ACT_NEW:
+	case ACT_ENTER:
+		for (size_t i = 0; i < s->n_ds; i++)
+			store_dataset_release(&s->ds[i]);
+		free(s->ds);
+		s->ds = NULL;
+		s->n_ds = 0;
+		break;
+	case ACT_OVERLAY:
+		if (v)
+			v->overlay = !v->overlay;
+		break;
+	case ACT_STOP:
+		if (!v)
+			break;
+		for (size_t i = 0; i < s->n_queue; i++)
+			if (s->queue[i] == v->r.id) {
+				memmove(s->queue + i, s->queue + i + 1,
+					(s->n_queue - i - 1) * sizeof *s->queue);
+				s->n_queue--;
+				break;
+			}
+		if (train_run_stop(s->st, v->r.id, err))
+			tui_app_error(app, "%s", err);
+		else
+			tui_app_error(app, "stopping run %lld: it writes a checkpoint; r resumes it",
+				      (long long)v->r.id);
+		refresh_runs(s);
+		break;
+	case ACT_RESUME:
+		if (!v)
+			break;
+		if (!strcmp(v->r.status, "done") || is_running(v)) {
+			tui_app_error(app, "run %lld is %s", (long long)v->r.id, v->r.status);
+			break;
+		}
+		enqueue(s, v->r.id);
+		run_queue(s);
+		tui_app_error(app, "run %lld %s", (long long)v->r.id,
+			      s->spawned == v->r.id ? "resumes from its checkpoint" :
+						      "queued: it resumes when the running one ends");
+		break;
+	case ACT_DELETE:
+		if (v) {
+			s->confirm = 1;
+			s->confirm_run = v->r.id;
+		}
+		break;
+	case ACT_LOG: s->logy = !s->logy; break;
+	case ACT_XAXIS: s->xtime = !s->xtime; break;
+	case ACT_SMOOTH: s->smooth = cyc(s->smooth, 3, 1); break;
+	case ACT_ZOOM: s->zoom = s->zoom >= N_SERIES - 1 ? -1 : s->zoom + 1; break;
+	case ACT_GLYPHS: s->glyphs = cyc(s->glyphs, TUI_PLOT_N_GLYPHS, 1); break;
+	default: return 0;
+	}
+	if (action == ACT_NEW || action == ACT_ENTER) {
+		char e2[MENTOR_ERR_LEN];
+		struct store_dataset *ds = NULL;
+		size_t n = 0;
+		if (store_dataset_list(s->st, &ds, &n, e2))
+			tui_app_error(app, "%s", e2);
+		s->ds = ds;
+		s->n_ds = n;
+		if (s->f.ds >= (int)n)
+			s->f.ds = 0;
+		/* prefer the dataset of the selected run */
+		for (size_t i = 0; v && i < n; i++)
+			if (ds[i].id == v->r.dataset_id)
+				s->f.ds = (int)i;
+		s->f.count_ds = -1;
+		form_count(s);
+		s->form_open = 1;
+		s->field = F_DATASET;
+	}
+	return TUI_HANDLED | TUI_REDRAW;
+}
+
+static int train_event(void *state, struct tui_app *app, const struct tui_event *ev,
+		       struct tui_rect body)
+{
+	struct train *s = state;
+	(void)body;
+	if (ev->type == TUI_EV_WAKE) {
+		if (ev->code != TRAIN_WAKE_TICK)
+			return 0;
+		refresh_runs(s);
+		run_queue(s);
+		return TUI_HANDLED | TUI_REDRAW;
+	}
+	if (ev->type != TUI_EV_KEY)
+		return 0;
+	if (s->confirm) {
+		s->confirm = 0;
+		if (ev->key == 'y' || ev->key == 'Y')
+			delete_run(s, s->confirm_run);
+		else
+			tui_app_error(app, "run %lld kept", (long long)s->confirm_run);
+		return TUI_HANDLED | TUI_REDRAW;
+	}
+	if (s->form_open && s->editing) {
+		if (ev->key == TUI_KEY_ENTER) {
+			if (form_apply(s) == 0)
+				s->editing = 0;
+		} else if (ev->key == TUI_KEY_ESC) {
+			s->editing = 0;
+		} else {
+			tui_input_key(&s->input, ev->key);
+		}
+		return TUI_HANDLED | TUI_REDRAW;
+	}
+	if (s->form_open && ev->key == TUI_KEY_ESC) {
+		s->form_open = 0;
+		return TUI_HANDLED | TUI_REDRAW;
+	}
+	return 0;
+}
+
+static void train_status(void *state, struct tui_app *app, struct tui_line *hints,
+			 struct buf *counts)
+{
+	struct train *s = state;
+	static const struct {
+		int action;
+		const char *label;
+	} run_hints[] = {{ACT_NEW, "new"}, {ACT_OVERLAY, "overlay"}, {ACT_STOP, "stop"},
+			 {ACT_RESUME, "resume"}, {ACT_ZOOM, "zoom"}, {ACT_LOG, "log"}},
+	  form_hints[] = {{ACT_ENTER, "edit/launch"}, {ACT_RIGHT, "value"}};
+	int form = s->form_open;
+	size_t n = form ? 2 : 6;
+	for (size_t i = 0; i < n; i++) {
+		char keys[64];
+		int a = form ? form_hints[i].action : run_hints[i].action;
+		tui_app_keys(app, a, keys, sizeof keys);
+		char *comma = strchr(keys, ',');
+		if (comma)
+			*comma = '\0';
+		if (!keys[0])
+			continue;
+		tui_line_put(hints, TUI_ROLE_KEY, keys);
+		tui_line_put(hints, TUI_ROLE_STATUS, " ");
+		tui_line_put(hints, TUI_ROLE_STATUS, form ? form_hints[i].label : run_hints[i].label);
+		tui_line_put(hints, TUI_ROLE_STATUS, "  ");
+	}
+	int running = 0;
+	for (size_t i = 0; i < s->n_runs; i++)
+		running += is_running(&s->runs[i]);
+	buf_printf(counts, "%zu runs, %d running, %zu queued", s->n_runs, running, s->n_queue);
+}
+
+static int train_create(struct tui_app *app, void **state, char *err)
+{
+	struct train *s = calloc(1, sizeof *s);
+	if (!s)
+		return util_err(err, "out of memory");
+	s->app = app;
+	s->st = tui_app_store(app);
+	snprintf(s->db_path, sizeof s->db_path, "%s", store_path(s->st));
+	s->zoom = -1;
+	s->glyphs = tui_app_utf8(app) ? TUI_PLOT_BRAILLE : TUI_PLOT_ASCII;
+	form_defaults(s);
+	refresh_runs(s);
+	/* overlay the newest run of each variant done so far: the typical view */
+	for (size_t i = s->n_runs; i-- > 0;) {
+		int seen = 0;
+		for (size_t j = i + 1; j < s->n_runs; j++)
+			seen |= !strcmp(s->runs[j].r.variant, s->runs[i].r.variant) &&
+				s->runs[j].overlay;
+		if (!seen && s->n_runs - i <= 4)
+			s->runs[i].overlay = 1;
+	}
+	atomic_init(&s->stop, 0);
+	if (pthread_create(&s->th, NULL, ticker, s) == 0)
+		s->th_on = 1;
+	*state = s;
+	return 0;
+}
+
+static void train_destroy(void *state)
+{
+	struct train *s = state;
+	if (!s)
+		return;
+	if (s->th_on) {
+		atomic_store(&s->stop, 1);
+		pthread_join(s->th, NULL);
+	}
+	for (size_t i = 0; i < s->n_runs; i++)
+		runv_release(&s->runs[i]);
+	free(s->runs);
+	for (size_t i = 0; i < s->n_ds; i++)
+		store_dataset_release(&s->ds[i]);
+	free(s->ds);
+	free(s);
+}
+
+const struct tui_screen_ops tui_train_screen = {
+	.number = 3,
+	.title = "Train",
+	.actions = actions,
+	.n_actions = sizeof actions / sizeof actions[0],
+	.create = train_create,
+	.destroy = train_destroy,
+	.draw = train_draw,
+	.action = train_action,
+	.event = train_event,
+	.status = train_status,
+};

@@ -1,0 +1,844 @@
+/* test_modelio: export a tiny student as GGUF and as a Hugging Face folder,
+ * check both files with readers written here (not src/modelio.c's), read
+ * them back bit for bit, map a foreign (permuted) vocabulary, and refuse
+ * truncated, corrupt and hostile files with clear errors. */
+#include <cjson/cJSON.h>
+
+#include "mentor/modelio.h"
+#include "modelio_fixture.h"
+
+/* ------------------------------------------------------------ a GGUF reader */
+
+struct gg {
+	const unsigned char *p;
+	size_t n, at;
+	int bad;
+};
+
+static uint64_t gg_u(struct gg *g, int bytes)
+{
+	uint64_t v = 0;
+	if (g->at + (size_t)bytes > g->n) {
+		g->bad = 1;
+		return 0;
+	}
+	for (int i = 0; i < bytes; i++)
+		v |= (uint64_t)g->p[g->at + (size_t)i] << (8 * i);
+	g->at += (size_t)bytes;
+	return v;
+}
+
+/* A string as a fresh heap copy. */
+static char *gg_s(struct gg *g)
+{
+	uint64_t n = gg_u(g, 8);
+	if (g->bad || n > g->n - g->at) {
+		g->bad = 1;
+		return strdup("");
+	}
+	char *s = malloc((size_t)n + 1);
+	memcpy(s, g->p + g->at, (size_t)n);
+	s[n] = 0;
+	g->at += (size_t)n;
+	return s;
+}
+
+struct gkv_t {
+	char *key;
+	uint32_t type, atype;
+	uint64_t u, an;
+	double f;
+	char *s;
+	char **strs;
+	int64_t *ints;
+};
+
+static const int scal[] = {1, 1, 2, 2, 4, 4, 4, 1, 0, 0, 8, 8, 8};
+
+static void gg_val(struct gg *g, uint32_t t, uint64_t *u, double *f)
+{
+	*u = gg_u(g, scal[t]);
+	if (t == 6) {
+		uint32_t w = (uint32_t)*u;
+		float x;
+		memcpy(&x, &w, 4);
+		*f = x;
+	}
+}
+
+struct gt {
+	char *name;
+	uint32_t nd, type;
+	uint64_t ne[4], off;
+};
+
+struct gfile {
+	uint32_t version;
+	uint64_t n_t, n_kv;
+	struct gkv_t kv[64];
+	struct gt t[64];
+	size_t data_start;
+};
+
+static int gfile_parse(const unsigned char *p, size_t n, struct gfile *f)
+{
+	struct gg g = {p, n, 0, 0};
+	memset(f, 0, sizeof *f);
+	if (n < 4 || memcmp(p, "GGUF", 4))
+		return -1;
+	g.at = 4;
+	f->version = (uint32_t)gg_u(&g, 4);
+	f->n_t = gg_u(&g, 8);
+	f->n_kv = gg_u(&g, 8);
+	if (f->n_kv > 64 || f->n_t > 64)
+		return -1;
+	for (uint64_t i = 0; i < f->n_kv && !g.bad; i++) {
+		struct gkv_t *k = &f->kv[i];
+		k->key = gg_s(&g);
+		k->type = (uint32_t)gg_u(&g, 4);
+		if (k->type == 8) {
+			k->s = gg_s(&g);
+		} else if (k->type == 9) {
+			k->atype = (uint32_t)gg_u(&g, 4);
+			k->an = gg_u(&g, 8);
+			if (k->an > 1000000)
+				return -1;
+			if (k->atype == 8) {
+				k->strs = calloc(k->an + 1, sizeof *k->strs);
+				for (uint64_t j = 0; j < k->an; j++)
+					k->strs[j] = gg_s(&g);
+			} else {
+				k->ints = calloc(k->an + 1, sizeof *k->ints);
+				for (uint64_t j = 0; j < k->an; j++) {
+					uint64_t u;
+					double d;
+					gg_val(&g, k->atype, &u, &d);
+					k->ints[j] = k->atype == 5 ? (int32_t)u : (int64_t)u;
+				}
+			}
+		} else if (k->type < 13) {
+			gg_val(&g, k->type, &k->u, &k->f);
+		} else {
+			return -1;
+		}
+	}
+	for (uint64_t i = 0; i < f->n_t && !g.bad; i++) {
+		struct gt *t = &f->t[i];
+		t->name = gg_s(&g);
+		t->nd = (uint32_t)gg_u(&g, 4);
+		if (t->nd > 4)
+			return -1;
+		for (uint32_t d = 0; d < t->nd; d++)
+			t->ne[d] = gg_u(&g, 8);
+		t->type = (uint32_t)gg_u(&g, 4);
+		t->off = gg_u(&g, 8);
+	}
+	f->data_start = (g.at + 31) / 32 * 32;
+	return g.bad ? -1 : 0;
+}
+
+static void gfile_free(struct gfile *f)
+{
+	for (uint64_t i = 0; i < f->n_kv; i++) {
+		free(f->kv[i].key);
+		free(f->kv[i].s);
+		for (uint64_t j = 0; f->kv[i].strs && j < f->kv[i].an; j++)
+			free(f->kv[i].strs[j]);
+		free(f->kv[i].strs);
+		free(f->kv[i].ints);
+	}
+	for (uint64_t i = 0; i < f->n_t; i++)
+		free(f->t[i].name);
+}
+
+static const struct gkv_t *gkv(const struct gfile *f, const char *key)
+{
+	for (uint64_t i = 0; i < f->n_kv; i++)
+		if (!strcmp(f->kv[i].key, key))
+			return &f->kv[i];
+	return NULL;
+}
+
+static const struct gt *gtensor(const struct gfile *f, const char *name)
+{
+	for (uint64_t i = 0; i < f->n_t; i++)
+		if (!strcmp(f->t[i].name, name))
+			return &f->t[i];
+	return NULL;
+}
+
+/* GPT-2's byte -> unicode, computed the way the Python original does. */
+static void byte_text(int b, char out[3])
+{
+	int cs[256], printable[256] = {0}, n = 0;
+	for (int i = '!'; i <= '~'; i++)
+		printable[i] = 1;
+	for (int i = 0xA1; i <= 0xAC; i++)
+		printable[i] = 1;
+	for (int i = 0xAE; i <= 0xFF; i++)
+		printable[i] = 1;
+	for (int i = 0; i < 256; i++)
+		cs[i] = printable[i] ? i : 256 + n++;
+	int c = cs[b];
+	if (c < 0x80) {
+		out[0] = (char)c;
+		out[1] = 0;
+	} else {
+		out[0] = (char)(0xC0 | (c >> 6));
+		out[1] = (char)(0x80 | (c & 0x3F));
+		out[2] = 0;
+	}
+}
+
+/* The model's tensors through the model module itself. */
+struct ref {
+	struct model *m;
+	struct tokenizer *tok;
+	struct train_ckpt ck;
+};
+
+static void ref_load(const char *ckpt, struct ref *r)
+{
+	char err[MENTOR_ERR_LEN];
+	if (train_ckpt_load(ckpt, 0, &r->ck, err))
+		TEST_SETUP_FAIL("%s", err);
+	if (model_new(&r->ck.mcfg, 1, &r->m, err))
+		TEST_SETUP_FAIL("%s", err);
+	memcpy(model_params(r->m), r->ck.params, r->ck.n_params * 4);
+	r->tok = r->ck.tok;
+}
+
+static const float *ref_tensor(struct ref *r, int i, size_t *size)
+{
+	size_t off;
+	model_tensor_info(r->m, i, NULL, &off, size, NULL);
+	return model_params(r->m) + off;
+}
+
+static void check_gguf(const char *path, struct ref *r)
+{
+	size_t n;
+	unsigned char *p = fixture_slurp(path, &n);
+	struct gfile f;
+	CHECK(gfile_parse(p, n, &f) == 0);
+	CHECK_INT(f.version, 3);
+	const struct model_config *mc = &r->ck.mcfg;
+	int C = mc->n_embd, V = mc->vocab_size, L = mc->n_layer;
+	const struct gkv_t *k;
+	CHECK((k = gkv(&f, "general.architecture")) && k->type == 8 && !strcmp(k->s, "gpt2"));
+	CHECK((k = gkv(&f, "general.alignment")) && k->type == 4 && k->u == 32);
+	CHECK((k = gkv(&f, "general.file_type")) && k->type == 4 && k->u == 0);
+	CHECK((k = gkv(&f, "gpt2.block_count")) && k->type == 4 && k->u == (uint64_t)L);
+	CHECK((k = gkv(&f, "gpt2.embedding_length")) && k->u == (uint64_t)C);
+	CHECK((k = gkv(&f, "gpt2.feed_forward_length")) && k->u == 4 * (uint64_t)C);
+	CHECK((k = gkv(&f, "gpt2.context_length")) && k->u == (uint64_t)mc->max_seq_len);
+	CHECK((k = gkv(&f, "gpt2.attention.head_count")) && k->u == (uint64_t)mc->n_head);
+	CHECK((k = gkv(&f, "gpt2.attention.layer_norm_epsilon")) && k->type == 6 &&
+	      fabs(k->f - 1e-5) < 1e-12);
+	CHECK((k = gkv(&f, "tokenizer.ggml.model")) && k->s && !strcmp(k->s, "gpt2"));
+	const struct gkv_t *toks = gkv(&f, "tokenizer.ggml.tokens");
+	const struct gkv_t *types = gkv(&f, "tokenizer.ggml.token_type");
+	const struct gkv_t *merges = gkv(&f, "tokenizer.ggml.merges");
+	CHECK(toks && toks->type == 9 && toks->atype == 8 && toks->an == (uint64_t)V);
+	CHECK(types && types->atype == 5 && types->an == (uint64_t)V);
+	CHECK(merges && merges->atype == 8 &&
+	      merges->an == (uint64_t)tokenizer_num_merges(r->tok));
+	if (toks && types && merges && toks->an == (uint64_t)V) {
+		char c[3];
+		byte_text(' ', c);
+		CHECK_STR(toks->strs[' '], "\xc4\xa0"); /* Ġ */
+		CHECK_STR(toks->strs[' '], c);
+		CHECK_STR(toks->strs['a'], "a");
+		CHECK_STR(toks->strs['\n'], "\xc4\x8a"); /* Ċ */
+		int eos = tokenizer_special(r->tok, TOKENIZER_EOS);
+		CHECK_STR(toks->strs[eos], "<|eos|>");
+		CHECK_INT(types->ints[eos], 3);
+		CHECK_INT(types->ints['a'], 1);
+		CHECK((k = gkv(&f, "tokenizer.ggml.eos_token_id")) && k->u == (uint64_t)eos);
+		CHECK((k = gkv(&f, "tokenizer.ggml.padding_token_id")) &&
+		      k->u == (uint64_t)tokenizer_special(r->tok, TOKENIZER_PAD));
+		/* every token: its bytes mapped; every merge: "a b" building token 256+r */
+		int tok_ok = 1, merge_ok = 1;
+		for (int id = 0; id < V; id++) {
+			size_t len;
+			const char *b = tokenizer_token(r->tok, id, &len);
+			char want[1024] = "";
+			if (tokenizer_is_special(r->tok, id)) {
+				snprintf(want, sizeof want, "%.*s", (int)len, b);
+			} else {
+				for (size_t i = 0; i < len; i++) {
+					byte_text((unsigned char)b[i], c);
+					strncat(want, c, sizeof want - strlen(want) - 1);
+				}
+			}
+			tok_ok &= !strcmp(toks->strs[id], want);
+		}
+		for (uint64_t m = 0; m < merges->an; m++) {
+			const char *s = merges->strs[m], *sp = strchr(s, ' ');
+			char cat[1024];
+			if (!sp) {
+				merge_ok = 0;
+				continue;
+			}
+			snprintf(cat, sizeof cat, "%.*s%s", (int)(sp - s), s, sp + 1);
+			merge_ok &= !strcmp(cat, toks->strs[256 + m]);
+		}
+		CHECK(tok_ok);
+		CHECK(merge_ok);
+	}
+	/* tensor table */
+	CHECK_INT(f.n_t, 12 * (uint64_t)L + 5);
+	CHECK(f.data_start % 32 == 0);
+	uint64_t prev_end = 0;
+	for (uint64_t i = 0; i < f.n_t; i++) {
+		const struct gt *t = &f.t[i];
+		uint64_t cnt = 1;
+		for (uint32_t d = 0; d < t->nd; d++)
+			cnt *= t->ne[d];
+		CHECK_INT(t->type, 0);
+		CHECK_MSG(t->off % 32 == 0, "%s", t->name);
+		CHECK_MSG(t->off >= prev_end, "%s overlaps", t->name);
+		prev_end = t->off + cnt * 4;
+		CHECK(f.data_start + prev_end <= n);
+	}
+	struct {
+		const char *name;
+		int tensor, layer;
+		uint64_t ne0, ne1;
+	} want[] = {
+		{"token_embd.weight", MODEL_WTE, -1, (uint64_t)C, (uint64_t)V},
+		{"output.weight", MODEL_WTE, -1, (uint64_t)C, (uint64_t)V},
+		{"position_embd.weight", MODEL_WPE, -1, (uint64_t)C, (uint64_t)mc->max_seq_len},
+		{"blk.1.attn_norm.weight", MODEL_LN1W, 1, (uint64_t)C, 0},
+		{"blk.0.attn_norm.bias", MODEL_LN1B, 0, (uint64_t)C, 0},
+		{"blk.1.attn_qkv.weight", MODEL_QKVW, 1, (uint64_t)C, 3 * (uint64_t)C},
+		{"blk.0.attn_qkv.bias", MODEL_QKVB, 0, 3 * (uint64_t)C, 0},
+		{"blk.1.attn_output.weight", MODEL_ATTPROJW, 1, (uint64_t)C, (uint64_t)C},
+		{"blk.1.attn_output.bias", MODEL_ATTPROJB, 1, (uint64_t)C, 0},
+		{"blk.0.ffn_norm.weight", MODEL_LN2W, 0, (uint64_t)C, 0},
+		{"blk.1.ffn_norm.bias", MODEL_LN2B, 1, (uint64_t)C, 0},
+		{"blk.1.ffn_up.weight", MODEL_FCW, 1, (uint64_t)C, 4 * (uint64_t)C},
+		{"blk.0.ffn_up.bias", MODEL_FCB, 0, 4 * (uint64_t)C, 0},
+		{"blk.1.ffn_down.weight", MODEL_FCPROJW, 1, 4 * (uint64_t)C, (uint64_t)C},
+		{"blk.1.ffn_down.bias", MODEL_FCPROJB, 1, (uint64_t)C, 0},
+		{"output_norm.weight", MODEL_LNFW, -1, (uint64_t)C, 0},
+		{"output_norm.bias", MODEL_LNFB, -1, (uint64_t)C, 0},
+	};
+	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+		const struct gt *t = gtensor(&f, want[i].name);
+		CHECK_MSG(t != NULL, "%s", want[i].name);
+		if (!t)
+			continue;
+		CHECK_INT(t->nd, want[i].ne1 ? 2 : 1);
+		CHECK_INT(t->ne[0], want[i].ne0);
+		if (want[i].ne1)
+			CHECK_INT(t->ne[1], want[i].ne1);
+		size_t size;
+		const float *src = ref_tensor(r, want[i].tensor, &size);
+		if (want[i].layer >= 0) {
+			size /= (size_t)L;
+			src += size * (size_t)want[i].layer;
+		}
+		uint64_t cnt = want[i].ne0 * (want[i].ne1 ? want[i].ne1 : 1);
+		CHECK_INT(cnt, size);
+		if (f.data_start + t->off + size * 4 <= n)
+			CHECK_MSG(!memcmp(p + f.data_start + t->off, src, size * 4), "%s data",
+				  want[i].name);
+	}
+	gfile_free(&f);
+	free(p);
+}
+
+/* ------------------------------------------------------------ a safetensors reader */
+
+static void check_safetensors(const char *path, struct ref *r)
+{
+	size_t n;
+	unsigned char *p = fixture_slurp(path, &n);
+	CHECK(n > 8);
+	uint64_t hl = 0;
+	for (int i = 0; i < 8; i++)
+		hl |= (uint64_t)p[i] << (8 * i);
+	CHECK(hl + 8 <= n);
+	CHECK((hl + 8) % 8 == 0);
+	cJSON *h = cJSON_ParseWithLength((const char *)p + 8, (size_t)hl);
+	CHECK(cJSON_IsObject(h));
+	const struct model_config *mc = &r->ck.mcfg;
+	size_t C = (size_t)mc->n_embd, L = (size_t)mc->n_layer;
+	size_t data = (size_t)hl + 8, total = n - data;
+	/* offsets contiguous and covering the data */
+	size_t covered = 0, count = 0;
+	cJSON *e;
+	cJSON_ArrayForEach(e, h)
+	{
+		if (!strcmp(e->string, "__metadata__"))
+			continue;
+		count++;
+		cJSON *dt = cJSON_GetObjectItem(e, "dtype"), *sh = cJSON_GetObjectItem(e, "shape"),
+		      *of = cJSON_GetObjectItem(e, "data_offsets");
+		CHECK(cJSON_IsString(dt) && !strcmp(dt->valuestring, "F32"));
+		size_t cnt = 1;
+		cJSON *d;
+		cJSON_ArrayForEach(d, sh) cnt *= (size_t)d->valuedouble;
+		size_t b = (size_t)cJSON_GetArrayItem(of, 0)->valuedouble;
+		size_t en = (size_t)cJSON_GetArrayItem(of, 1)->valuedouble;
+		CHECK_MSG(b == covered, "%s starts at %zu, expected %zu", e->string, b, covered);
+		CHECK_INT(en - b, cnt * 4);
+		covered = en;
+	}
+	CHECK_INT(covered, total);
+	CHECK_INT(count, 12 * L + 4);
+	CHECK(cJSON_GetObjectItem(h, "lm_head.weight") == NULL);
+	/* Conv1D layout: c_attn.weight is (C, 3C), the transpose of mentor's (3C, C) */
+	cJSON *qkv = cJSON_GetObjectItem(h, "transformer.h.1.attn.c_attn.weight");
+	CHECK(qkv != NULL);
+	if (qkv) {
+		cJSON *sh = cJSON_GetObjectItem(qkv, "shape");
+		CHECK_INT(cJSON_GetArrayItem(sh, 0)->valuedouble, C);
+		CHECK_INT(cJSON_GetArrayItem(sh, 1)->valuedouble, 3 * C);
+		size_t b = (size_t)cJSON_GetArrayItem(cJSON_GetObjectItem(qkv, "data_offsets"), 0)
+				   ->valuedouble;
+		size_t size;
+		const float *w = ref_tensor(r, MODEL_QKVW, &size);
+		w += size / L; /* layer 1 */
+		float got[16 * 48];
+		memcpy(got, p + data + b, C * 3 * C * 4);
+		int same = 1;
+		for (size_t i = 0; i < C; i++)
+			for (size_t j = 0; j < 3 * C; j++)
+				same &= memcmp(&got[i * 3 * C + j], &w[j * C + i], 4) == 0;
+		CHECK(same);
+	}
+	cJSON *fc = cJSON_GetObjectItem(h, "transformer.h.0.mlp.c_proj.weight");
+	CHECK(fc && cJSON_GetArrayItem(cJSON_GetObjectItem(fc, "shape"), 0)->valuedouble ==
+			    4.0 * (double)C);
+	cJSON *wte = cJSON_GetObjectItem(h, "transformer.wte.weight");
+	CHECK(wte != NULL);
+	if (wte) {
+		size_t b = (size_t)cJSON_GetArrayItem(cJSON_GetObjectItem(wte, "data_offsets"), 0)
+				   ->valuedouble;
+		size_t size;
+		const float *w = ref_tensor(r, MODEL_WTE, &size);
+		CHECK(!memcmp(p + data + b, w, size * 4));
+	}
+	cJSON_Delete(h);
+	free(p);
+}
+
+/* ------------------------------------------------------------ round trip */
+
+static void check_same(const struct modelio_model *mm, struct ref *r, const char *what)
+{
+	char err[MENTOR_ERR_LEN];
+	CHECK_MSG(mm->n_params == r->ck.n_params, "%s", what);
+	CHECK_MSG(!memcmp(&mm->mcfg, &r->ck.mcfg, sizeof mm->mcfg), "%s config", what);
+	if (mm->n_params == r->ck.n_params)
+		CHECK_MSG(!memcmp(mm->params, r->ck.params, mm->n_params * 4), "%s params", what);
+	struct buf a, b;
+	buf_init(&a);
+	buf_init(&b);
+	tokenizer_save(mm->tok, &a, err);
+	tokenizer_save(r->tok, &b, err);
+	CHECK_MSG(a.len == b.len && !memcmp(a.data, b.data, a.len), "%s tokenizer", what);
+	buf_release(&a);
+	buf_release(&b);
+}
+
+static void check_layout(struct ref *r)
+{
+	for (int i = 0; i < MODEL_N_TENSORS; i++) {
+		size_t o1, s1, o2, s2;
+		model_tensor_info(r->m, i, NULL, &o1, &s1, NULL);
+		modelio_tensor_layout(&r->ck.mcfg, i, &o2, &s2);
+		CHECK_INT(o1, o2);
+		CHECK_INT(s1, s2);
+	}
+}
+
+/* ------------------------------------------------------------ foreign vocabulary */
+
+/* Rewrite the exported HF folder as another tool would: token ids shuffled
+ * (the embedding rows with them), no mentor metadata, no "transformer."
+ * prefix, a causal-mask buffer and an explicit lm_head. Import must give
+ * back the very same model. */
+static void make_foreign(const char *src_dir, const char *dst_dir, struct ref *r)
+{
+	char p1[600], p2[600];
+	mkdir(dst_dir, 0755);
+	int V = r->ck.mcfg.vocab_size, C = r->ck.mcfg.n_embd, T = r->ck.mcfg.max_seq_len;
+	/* permutation: file id = (our id * 7 + 3) mod V (V is not a multiple of 7) */
+	int *f_of = malloc((size_t)V * sizeof *f_of);
+	for (int i = 0; i < V; i++)
+		f_of[i] = (int)(((long)i * 7 + 3) % V);
+	/* config.json without "mentor" */
+	snprintf(p1, sizeof p1, "%s/config.json", src_dir);
+	size_t n;
+	unsigned char *txt = fixture_slurp(p1, &n);
+	cJSON *cfg = cJSON_Parse((char *)txt);
+	free(txt);
+	cJSON_DeleteItemFromObject(cfg, "mentor");
+	cJSON_ReplaceItemInObject(cfg, "eos_token_id",
+				  cJSON_CreateNumber(f_of[tokenizer_special(r->tok, TOKENIZER_EOS)]));
+	char *s = cJSON_Print(cfg);
+	snprintf(p2, sizeof p2, "%s/config.json", dst_dir);
+	fixture_write(p2, s, strlen(s));
+	free(s);
+	cJSON_Delete(cfg);
+	/* tokenizer.json with shuffled ids and merges as pairs */
+	snprintf(p1, sizeof p1, "%s/tokenizer.json", src_dir);
+	txt = fixture_slurp(p1, &n);
+	cJSON *tj = cJSON_Parse((char *)txt);
+	free(txt);
+	cJSON *model = cJSON_GetObjectItem(tj, "model");
+	cJSON *vocab = cJSON_GetObjectItem(model, "vocab"), *e;
+	cJSON_ArrayForEach(e, vocab) cJSON_SetNumberValue(e, f_of[(int)e->valuedouble]);
+	cJSON *added = cJSON_GetObjectItem(tj, "added_tokens");
+	cJSON_ArrayForEach(e, added)
+	{
+		cJSON *id = cJSON_GetObjectItem(e, "id");
+		cJSON_SetNumberValue(id, f_of[(int)id->valuedouble]);
+	}
+	cJSON *merges = cJSON_GetObjectItem(model, "merges");
+	cJSON *pairs = cJSON_CreateArray();
+	cJSON_ArrayForEach(e, merges)
+	{
+		char *sp = strchr(e->valuestring, ' ');
+		*sp = 0;
+		const char *two[2] = {e->valuestring, sp + 1};
+		cJSON_AddItemToArray(pairs, cJSON_CreateStringArray(two, 2));
+	}
+	cJSON_ReplaceItemInObject(model, "merges", pairs);
+	s = cJSON_PrintUnformatted(tj);
+	snprintf(p2, sizeof p2, "%s/tokenizer.json", dst_dir);
+	fixture_write(p2, s, strlen(s));
+	free(s);
+	cJSON_Delete(tj);
+	/* model.safetensors written here: short names, shuffled wte, mask, lm_head */
+	snprintf(p1, sizeof p1, "%s/model.safetensors", src_dir);
+	unsigned char *st = fixture_slurp(p1, &n);
+	uint64_t hl = 0;
+	for (int i = 0; i < 8; i++)
+		hl |= (uint64_t)st[i] << (8 * i);
+	cJSON *h = cJSON_ParseWithLength((char *)st + 8, (size_t)hl);
+	cJSON *nh = cJSON_CreateObject();
+	struct buf data;
+	buf_init(&data);
+	size_t wte_bytes = (size_t)V * (size_t)C * 4;
+	cJSON_ArrayForEach(e, h)
+	{
+		if (!strcmp(e->string, "__metadata__"))
+			continue;
+		cJSON *of = cJSON_GetObjectItem(e, "data_offsets");
+		size_t b = (size_t)cJSON_GetArrayItem(of, 0)->valuedouble;
+		size_t en = (size_t)cJSON_GetArrayItem(of, 1)->valuedouble;
+		const unsigned char *src = st + 8 + hl + b;
+		unsigned char *tmp = malloc(en - b);
+		if (!strcmp(e->string, "transformer.wte.weight")) {
+			for (int i = 0; i < V; i++)
+				memcpy(tmp + (size_t)f_of[i] * (size_t)C * 4, src + (size_t)i * (size_t)C * 4,
+				       (size_t)C * 4);
+		} else {
+			memcpy(tmp, src, en - b);
+		}
+		const char *name = e->string + strlen("transformer.");
+		cJSON *ent = cJSON_Duplicate(e, 1);
+		cJSON *no = cJSON_CreateArray();
+		cJSON_AddItemToArray(no, cJSON_CreateNumber((double)data.len));
+		cJSON_AddItemToArray(no, cJSON_CreateNumber((double)(data.len + en - b)));
+		cJSON_ReplaceItemInObject(ent, "data_offsets", no);
+		cJSON_AddItemToObject(nh, name, ent);
+		buf_append(&data, tmp, en - b);
+		if (!strcmp(e->string, "transformer.wte.weight")) {
+			cJSON *lm = cJSON_Duplicate(ent, 1);
+			cJSON *lo = cJSON_CreateArray();
+			cJSON_AddItemToArray(lo, cJSON_CreateNumber((double)data.len));
+			cJSON_AddItemToArray(lo, cJSON_CreateNumber((double)(data.len + wte_bytes)));
+			cJSON_ReplaceItemInObject(lm, "data_offsets", lo);
+			cJSON_AddItemToObject(nh, "lm_head.weight", lm);
+			buf_append(&data, tmp, wte_bytes);
+		}
+		free(tmp);
+	}
+	/* the causal mask buffer old checkpoints carry */
+	cJSON *mask = cJSON_CreateObject();
+	cJSON_AddStringToObject(mask, "dtype", "F32");
+	int shp[4] = {1, 1, T, T};
+	cJSON_AddItemToObject(mask, "shape", cJSON_CreateIntArray(shp, 4));
+	cJSON *mo = cJSON_CreateArray();
+	cJSON_AddItemToArray(mo, cJSON_CreateNumber((double)data.len));
+	cJSON_AddItemToArray(mo, cJSON_CreateNumber((double)(data.len + (size_t)T * T * 4)));
+	cJSON_AddItemToObject(mask, "data_offsets", mo);
+	cJSON_AddItemToObject(nh, "h.0.attn.bias", mask);
+	float one = 1.0f;
+	for (int i = 0; i < T * T; i++)
+		buf_append(&data, &one, 4);
+	char *hs = cJSON_PrintUnformatted(nh);
+	size_t hlen = strlen(hs);
+	unsigned char len8[8];
+	for (int i = 0; i < 8; i++)
+		len8[i] = (unsigned char)((uint64_t)hlen >> (8 * i));
+	snprintf(p2, sizeof p2, "%s/model.safetensors", dst_dir);
+	FILE *f = fopen(p2, "wb");
+	fwrite(len8, 1, 8, f);
+	fwrite(hs, 1, hlen, f);
+	fwrite(data.data, 1, data.len, f);
+	fclose(f);
+	free(hs);
+	buf_release(&data);
+	cJSON_Delete(h);
+	cJSON_Delete(nh);
+	free(st);
+	free(f_of);
+}
+
+/* ------------------------------------------------------------ hostile input */
+
+static int reads(const char *path, char *err)
+{
+	struct modelio_model mm;
+	int rc = modelio_read(path, &mm, err);
+	modelio_model_release(&mm);
+	return rc;
+}
+
+static void put64(unsigned char *p, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static void check_hostile_gguf(const char *good)
+{
+	size_t n;
+	unsigned char *p = fixture_slurp(good, &n);
+	const char *bad = test_path("bad.gguf");
+	char err[MENTOR_ERR_LEN];
+	/* every truncation fails (sampled densely in the header, sparsely after) */
+	int all_fail = 1;
+	for (size_t cut = 0; cut < n; cut += cut < 4096 ? 7 : 997) {
+		fixture_write(bad, p, cut);
+		all_fail &= reads(bad, err) != 0;
+	}
+	CHECK(all_fail);
+	fixture_write(bad, p, n - 1);
+	CHECK(reads(bad, err) != 0);
+	CHECK_MSG(strstr(err, "truncated") != NULL, "%s", err);
+	unsigned char *q = malloc(n);
+	/* bad magic */
+	memcpy(q, p, n);
+	q[0] = 'X';
+	fixture_write(bad, q, n);
+	CHECK(reads(bad, err) != 0);
+	/* version */
+	memcpy(q, p, n);
+	q[4] = 99;
+	fixture_write(bad, q, n);
+	CHECK(reads(bad, err) != 0);
+	CHECK_MSG(strstr(err, "version 99") != NULL, "%s", err);
+	/* absurd counts */
+	memcpy(q, p, n);
+	put64(q + 16, (uint64_t)1 << 40);
+	fixture_write(bad, q, n);
+	CHECK(reads(bad, err) != 0);
+	CHECK_MSG(strstr(err, "too many") != NULL, "%s", err);
+	memcpy(q, p, n);
+	put64(q + 8, UINT64_MAX);
+	fixture_write(bad, q, n);
+	CHECK(reads(bad, err) != 0);
+	/* the first key's length made huge */
+	memcpy(q, p, n);
+	put64(q + 24, UINT64_MAX / 2);
+	fixture_write(bad, q, n);
+	CHECK(reads(bad, err) != 0);
+	CHECK_MSG(strstr(err, "corrupt") != NULL, "%s", err);
+	/* first key's type unknown */
+	memcpy(q, p, n);
+	uint64_t kl = 0;
+	for (int i = 0; i < 8; i++)
+		kl |= (uint64_t)p[24 + i] << (8 * i);
+	q[32 + kl] = 200;
+	fixture_write(bad, q, n);
+	CHECK(reads(bad, err) != 0);
+	CHECK_MSG(strstr(err, "unknown type") != NULL, "%s", err);
+	/* flip bytes all over the header: never a crash, and a tensor moved out
+	 * of range or a broken vocabulary is refused (some flips are harmless
+	 * data changes and may load) */
+	struct rng r;
+	rng_seed(&r, 5);
+	for (int k = 0; k < 300; k++) {
+		memcpy(q, p, n);
+		size_t at = (size_t)rng_below(&r, n < 20000 ? n : 20000);
+		q[at] ^= (unsigned char)(1 + rng_below(&r, 255));
+		fixture_write(bad, q, n);
+		(void)reads(bad, err);
+	}
+	/* the data of the last tensor cut off */
+	fixture_write(bad, p, n - 64);
+	CHECK(reads(bad, err) != 0);
+	CHECK_MSG(strstr(err, "past the end") != NULL || strstr(err, "truncated") != NULL, "%s",
+		  err);
+	/* not a regular file, missing */
+	CHECK(reads(test_tmpdir(), err) != 0); /* a folder without config.json */
+	CHECK(reads(test_path("nope.gguf"), err) != 0);
+	CHECK_MSG(strstr(err, "nope.gguf") != NULL, "%s", err);
+	free(q);
+	free(p);
+}
+
+static void write_st(const char *dir, const char *header, const void *data, size_t n)
+{
+	char path[600];
+	snprintf(path, sizeof path, "%s/model.safetensors", dir);
+	FILE *f = fopen(path, "wb");
+	unsigned char len8[8];
+	put64(len8, strlen(header));
+	fwrite(len8, 1, 8, f);
+	fwrite(header, 1, strlen(header), f);
+	fwrite(data, 1, n, f);
+	fclose(f);
+}
+
+static void check_hostile_hf(const char *good_dir)
+{
+	char err[MENTOR_ERR_LEN], path[600], cmd[1400];
+	const char *dir = test_path("badhf");
+	snprintf(cmd, sizeof cmd, "rm -rf '%s' && cp -r '%s' '%s'", dir, good_dir, dir);
+	if (system(cmd) != 0)
+		TEST_SETUP_FAIL("%s", cmd);
+	snprintf(path, sizeof path, "%s/model.safetensors", good_dir);
+	size_t n;
+	unsigned char *p = fixture_slurp(path, &n);
+	snprintf(path, sizeof path, "%s/model.safetensors", dir);
+	/* truncations */
+	int all_fail = 1;
+	for (size_t cut = 0; cut < n; cut += cut < 2048 ? 13 : 1499) {
+		fixture_write(path, p, cut);
+		all_fail &= reads(dir, err) != 0;
+	}
+	CHECK(all_fail);
+	/* header length beyond the file, absurd */
+	unsigned char *q = malloc(n);
+	memcpy(q, p, n);
+	put64(q, n);
+	fixture_write(path, q, n);
+	CHECK(reads(dir, err) != 0);
+	CHECK_MSG(strstr(err, "header length") != NULL, "%s", err);
+	put64(q, UINT64_MAX);
+	fixture_write(path, q, n);
+	CHECK(reads(dir, err) != 0);
+	free(q);
+	float z[8] = {0};
+	/* invalid JSON, wrong dtype, shape/size mismatch, overlap, hole, trailing */
+	write_st(dir, "{\"a\":", z, 0);
+	CHECK(reads(dir, err) != 0);
+	CHECK_MSG(strstr(err, "JSON") != NULL, "%s", err);
+	write_st(dir, "{\"x\":{\"dtype\":\"I64\",\"shape\":[1],\"data_offsets\":[0,8]}}", z, 8);
+	CHECK(reads(dir, err) != 0);
+	CHECK_MSG(strstr(err, "dtype") != NULL, "%s", err);
+	write_st(dir, "{\"x\":{\"dtype\":\"F32\",\"shape\":[3],\"data_offsets\":[0,8]}}", z, 8);
+	CHECK(reads(dir, err) != 0);
+	CHECK_MSG(strstr(err, "bytes for its shape") != NULL, "%s", err);
+	write_st(dir, "{\"x\":{\"dtype\":\"F32\",\"shape\":[-1],\"data_offsets\":[0,8]}}", z, 8);
+	CHECK(reads(dir, err) != 0);
+	write_st(dir, "{\"x\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
+		      "\"y\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[4,12]}}", z, 12);
+	CHECK(reads(dir, err) != 0);
+	CHECK_MSG(strstr(err, "overlaps") != NULL, "%s", err);
+	write_st(dir, "{\"x\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}", z, 8);
+	CHECK(reads(dir, err) != 0);
+	CHECK_MSG(strstr(err, "hole") != NULL, "%s", err);
+	write_st(dir, "{\"x\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}", z, 8);
+	CHECK(reads(dir, err) != 0);
+	CHECK_MSG(strstr(err, "after the last tensor") != NULL, "%s", err);
+	write_st(dir, "{\"x\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,99999]}}", z,
+		 8);
+	CHECK(reads(dir, err) != 0);
+	CHECK_MSG(strstr(err, "outside") != NULL, "%s", err);
+	write_st(dir, "[1,2]", z, 0);
+	CHECK(reads(dir, err) != 0);
+	/* a valid file missing a tensor */
+	write_st(dir, "{\"wte.weight\":{\"dtype\":\"F32\",\"shape\":[1,1],\"data_offsets\":[0,4]}}",
+		 z, 4);
+	CHECK(reads(dir, err) != 0);
+	/* config problems */
+	fixture_write(path, p, n);
+	CHECK(reads(dir, err) == 0);
+	snprintf(path, sizeof path, "%s/config.json", dir);
+	const char *c1 = "{\"n_embd\":16,\"n_layer\":2,\"n_head\":2,\"n_positions\":48,"
+			 "\"activation_function\":\"relu\"}";
+	fixture_write(path, c1, strlen(c1));
+	CHECK(reads(dir, err) != 0);
+	CHECK_MSG(strstr(err, "activation") != NULL, "%s", err);
+	fixture_write(path, "{", 1);
+	CHECK(reads(dir, err) != 0);
+	unlink(path);
+	CHECK(reads(dir, err) != 0);
+	CHECK_MSG(strstr(err, "config.json") != NULL, "%s", err);
+	free(p);
+}
+
+int main(void)
+{
+	char err[MENTOR_ERR_LEN];
+	const char *ckpt = test_path("ckpt.bin");
+	struct model_config mc;
+	fixture_ckpt(ckpt, TRAIN_MT_COT, &mc);
+	struct ref r;
+	memset(&r, 0, sizeof r);
+	ref_load(ckpt, &r);
+	check_layout(&r);
+
+	struct modelio_model mm;
+	CHECK(modelio_from_ckpt(ckpt, &mm, err) == 0);
+	const char *gguf = test_path("m.gguf");
+	const char *hf = test_path("m-hf");
+	CHECK_MSG(modelio_write_gguf(&mm, gguf, err) == 0, "%s", err);
+	CHECK_MSG(modelio_write_hf(&mm, hf, err) == 0, "%s", err);
+	char *train_json = util_strdup(mm.train_json);
+	modelio_model_release(&mm);
+
+	check_gguf(gguf, &r);
+	char st_path[600];
+	snprintf(st_path, sizeof st_path, "%s/model.safetensors", hf);
+	check_safetensors(st_path, &r);
+
+	/* round trips: GGUF, HF folder, HF file */
+	const char *srcs[3] = {gguf, hf, st_path};
+	for (int i = 0; i < 3; i++) {
+		struct modelio_model back;
+		CHECK_MSG(modelio_read(srcs[i], &back, err) == 0, "%s: %s", srcs[i], err);
+		check_same(&back, &r, srcs[i]);
+		CHECK(!back.foreign);
+		CHECK(back.train_json && train_json && !strcmp(back.train_json, train_json));
+		modelio_model_release(&back);
+	}
+	/* re-export of an import: the same bytes */
+	struct modelio_model back;
+	CHECK(modelio_read(gguf, &back, err) == 0);
+	const char *gguf2 = test_path("m2.gguf");
+	CHECK(modelio_write_gguf(&back, gguf2, err) == 0);
+	modelio_model_release(&back);
+	size_t n1, n2;
+	unsigned char *a = fixture_slurp(gguf, &n1), *b = fixture_slurp(gguf2, &n2);
+	CHECK(n1 == n2 && !memcmp(a, b, n1));
+	free(a);
+	free(b);
+
+	/* a foreign layout of the same model maps back exactly */
+	const char *foreign = test_path("foreign-hf");
+	make_foreign(hf, foreign, &r);
+	CHECK_MSG(modelio_read(foreign, &back, err) == 0, "%s", err);
+	check_same(&back, &r, "foreign");
+	CHECK(back.foreign);
+	CHECK_INT(back.new_rows, 0);
+	CHECK(back.train_json == NULL);
+	modelio_model_release(&back);
+
+	check_hostile_gguf(gguf);
+	check_hostile_hf(hf);
+
+	free(train_json);
+	model_free(r.m);
+	train_ckpt_release(&r.ck);
+	return test_done();
+}

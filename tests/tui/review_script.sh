@@ -1,0 +1,184 @@
+#!/bin/sh
+# review_script: the Review screen driven headless (mentor tui --script FILE
+# --dump) on a workspace made by `mentor init`, so that it runs under the
+# sanitizers too: open an item from Items, generate all three modes with the
+# offline teacher, accept, reject, undo, edit through a scripted $EDITOR,
+# skip to the next unreviewed item, the diff, resizes, batch generation over
+# the Items filter (finished and cancelled), reopening on the same item, and
+# the decisions left in the workspace (sqlite3). "wake 2002" makes a script
+# wait for the running generation.
+set -u
+BIN=${MENTOR_BIN:?MENTOR_BIN not set}
+command -v sqlite3 > /dev/null 2>&1 || { echo "skip: sqlite3 not installed"; exit 77; }
+T=$(mktemp -d "${TMPDIR:-/tmp}/mentor-review-XXXXXX") || exit 99
+trap 'rm -rf "$T"' EXIT
+export LC_ALL=C.UTF-8 XDG_CONFIG_HOME="$T/cfg" TMPDIR="$T"
+unset NO_COLOR MENTOR_THEME MENTOR_DB VISUAL
+"$BIN" --db "$T/base.db" init > "$T/init.log" 2>&1 || { cat "$T/init.log"; exit 99; }
+cp "$T/base.db" "$T/ws.db"
+pass=0
+fail=0
+
+ok() { pass=$((pass + 1)); }
+bad() {
+	fail=$((fail + 1))
+	echo "FAIL: $1"
+	sed 's/^/  | /' "$T/out"
+	sed 's/^/  ! /' "$T/err"
+}
+has() { if grep -qF -- "$2" "$T/out"; then ok; else bad "$1: '$2' not on the screen"; fi; }
+lacks() { if grep -qF -- "$2" "$T/out"; then bad "$1: '$2' on the screen"; else ok; fi; }
+eq() { if [ "$2" = "$3" ]; then ok; else bad "$1: got '$2', want '$3'"; fi; }
+q() { sqlite3 "$T/ws.db" "$1"; }
+
+# run NAME SCRIPT [ARGS...]: on the same workspace, one process per call
+run() {
+	name=$1
+	script=$2
+	shift 2
+	printf '%s\n' "$script" > "$T/script"
+	"$BIN" --db "$T/ws.db" tui --script "$T/script" --dump "$@" > "$T/out" 2> "$T/err"
+	rc=$?
+	eq "$name: exit status" "$rc" 0
+}
+
+cat > "$T/editor.sh" << 'EOF'
+#!/bin/sh
+# a scripted $EDITOR: rewrites the file it is given
+[ -f "$1" ] || exit 3
+grep -q "Wendy" "$1" || exit 4
+printf 'Edited: Wendy has 10 - 3 + 7 + 7 = 21 books.\n' > "$1"
+EOF
+chmod +x "$T/editor.sh"
+
+# ------------------------------------------------ open, generate, decide
+run open "key Enter"
+has open "item 1 is open"
+has open "Item 1  arith train"
+has open "Wendy has 10 books."
+has open "Gold answer: 21"
+has open "COTE  no explanation yet"
+has open "press g to generate"
+
+run generate "key G
+wake 2002"
+has generate "▶ COTE  [P] pending  ✓ correct  answer 21  path cot"
+has generate "RP  [P] pending"
+has generate "CROP  [P] pending"
+has generate "offline/scripted-teacher"
+eq generate_rows "$(q "select count(*) from explanation where item_id = 1")" 3
+
+run accept_reject "key a x"
+has accept_reject "COTE  [A] accepted"
+has accept_reject "RP  [R] rejected"
+has accept_reject "1 acc 1 rej"
+eq decided "$(q "select mode || ':' || status from explanation where item_id = 1 order by id" | tr '\n' ' ')" \
+	"cot:accepted rp:rejected crop:pending "
+
+run undo "key u"
+has undo "undone: RP of item 1 is pending again"
+has undo "RP  [P] pending"
+eq undone "$(q "select action || ':' || undone from decision order by id" | tr '\n' ' ')" \
+	"accept:0 reject:1 "
+
+EDITOR="$T/editor.sh" run edit "key Right Right
+key e"
+has edit "(edited)"
+has edit "Edited: Wendy has 10 - 3 + 7 + 7 = 21 books."
+eq edited "$(q "select edited_text from explanation where item_id = 1 and mode = 'crop'")" \
+	"Edited: Wendy has 10 - 3 + 7 + 7 = 21 books."
+eq edit_audit "$(q "select count(*) from decision where action = 'edit'")" 1
+ls "$T"/mentor-expl-* > /dev/null 2>&1 && bad "edit: the temporary file was left behind" || ok
+
+EDITOR="$T/no-such-editor" run edit_missing "key Right Right
+key e"
+has edit_missing "cannot run the editor"
+eq edit_missing_audit "$(q "select count(*) from decision where action = 'edit'")" 1
+
+# an editor that exits with an error saves nothing
+printf '#!/bin/sh\nprintf "junk" > "$1"\nexit 1\n' > "$T/fail.sh"
+chmod +x "$T/fail.sh"
+EDITOR="$T/fail.sh" run edit_fail "key e"
+has edit_fail "the editor failed (status 1): nothing saved"
+eq edit_fail_rows "$(q "select count(*) from explanation where edited_text = 'junk'")" 0
+
+run diff "key d"
+has diff "Diff COTE -> RP"
+run diff_pair "key D D"
+has diff_pair "Diff RP -> CROP"
+has diff_pair "{+Edited:"
+
+# ------------------------------------------------ reopen on the same item
+run reopen ""
+has reopen "Item 1  arith train"
+has reopen "COTE  [A] accepted"
+
+# --------------------------------------------- skip, decide-and-advance
+run skip "key Space"
+has skip "Item 2  arith train"
+has skip "Kate has 8 apples."
+run advance "key G
+wake 2002
+key A"
+has advance "Item 3  arith"
+eq advanced "$(q "select status from explanation where item_id = 2 and mode = 'cot'")" accepted
+run back "key ["
+has back "Item 2  arith"
+run forward "key ]"
+has forward "Item 3  arith"
+
+# undo goes back to the item of the decision
+run undo_back "key u"
+has undo_back "Item 2  arith"
+has undo_back "undone: COTE of item 2 is pending again"
+eq undo_back_db "$(q "select status from explanation where item_id = 2 and mode = 'cot'")" pending
+
+# --------------------------------------------------------------- resize
+run wide "resize 200 60"
+lacks wide "too small"
+has wide "│  RP  [P] pending"
+run narrow "resize 80 24"
+has narrow "Kate has 8 apples."
+
+# ----------------------------------------------------- batch generation
+run batch "key 1 /
+type Wendy has 1
+key Enter
+key 2 B
+wake 2002"
+has batch "done"
+has batch "99/99 tasks"
+eq batch_items "$(q "select count(distinct item_id) from explanation e join item i on i.id = e.item_id
+	where i.question like '%Wendy has 1%' and e.mode = 'rp'")" 33
+run batch_cancel "key 1 x
+key 2 B c
+wake 2002"
+has batch_cancel "cancelled"
+n=$(q "select count(*) from explanation where mode = 'rp'")
+[ "$n" -lt 2700 ] && ok || bad "batch_cancel: $n rp explanations, the batch was not cancelled"
+
+# ------------------------------------------------ the decisions are kept
+eq final "$(q "select e.item_id || e.mode || ':' || e.status from explanation e where e.status != 'pending'
+	order by e.id" | tr '\n' ' ')" "1cot:accepted "
+eq final_decisions "$(q "select action || ':' || undone from decision order by id" | tr '\n' ' ')" \
+	"accept:0 reject:1 edit:0 accept:1 "
+
+# ---------------------------------------------- keys remapped in the config
+mkdir -p "$T/cfg/mentor"
+printf '[keys]\naccept = y\nreject = N\n' > "$T/cfg/mentor/config"
+run remap "key 2 y"
+has remap "COTE  [A] accepted"
+run remap_help "key ?" --size 100x40
+has remap_help "accept_next"
+has remap_help "y"
+run remap_undo "key u"
+has remap_undo "COTE  [P] pending"
+rm -f "$T/cfg/mentor/config"
+
+# ------------------------------------------------------- ASCII terminal
+LC_ALL=C run ascii "key 2"
+has ascii "> COTE  [P] pending"
+lacks ascii "✓"
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
