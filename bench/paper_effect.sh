@@ -24,6 +24,8 @@ ALPHA=${ALPHA:-0.5}
 VARIANTS=${VARIANTS:-baseline mt-re mt-ra mt-cot}
 WORK=${WORK:-$(mktemp -d "${TMPDIR:-/tmp}/mentor-paper-XXXXXX")}
 export MENTOR_DATA_DIR=${MENTOR_DATA_DIR:-$here}
+# sleeping, not spinning, idle OpenMP threads: much faster on a busy machine
+export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive}
 db="$WORK/paper.db"
 
 [ -x "$bin" ] || { echo "paper_effect: no mentor binary at '$bin'" >&2; exit 2; }

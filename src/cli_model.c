@@ -280,8 +280,9 @@ int cli_serve(struct cli *c, int argc, char **argv)
 	o.on_request = serve_logged;
 	o.u = &sc;
 	char err[MENTOR_ERR_LEN];
-	if (serve_run(c->db_path, ref, &o, err))
-		return cli_error(c, CLI_ERR, "%s", err);
+	int rc = serve_run(c->db_path, ref, &o, err);
+	if (rc)
+		return cli_error(c, rc == MENTOR_ENOTFOUND ? CLI_USAGE : CLI_ERR, "%s", err);
 	fprintf(c->errf, "mentor: server stopped\n");
 	return CLI_OK;
 }

@@ -162,7 +162,9 @@ static int parse_num(const char *v, double lo, double hi, double *out)
 	return 0;
 }
 
-enum section { SEC_NONE, SEC_DEFAULTS, SEC_PROVIDER, SEC_ALIAS };
+/* SEC_OTHER: a section another module reads from the same file ([keys],
+ * [ui]); its lines are skipped here. */
+enum section { SEC_NONE, SEC_DEFAULTS, SEC_PROVIDER, SEC_ALIAS, SEC_OTHER };
 
 struct parse_state {
 	struct config *cfg;
@@ -330,6 +332,10 @@ static int section(struct parse_state *ps, char *s, char *err)
 		ps->sec = SEC_DEFAULTS;
 		return 0;
 	}
+	if ((!strcmp(s, "keys") || !strcmp(s, "ui")) && !*name) {
+		ps->sec = SEC_OTHER;
+		return 0;
+	}
 	if (!strcmp(s, "provider") || !strcmp(s, "alias")) {
 		if (!valid_name(name, nl))
 			return PERR(ps, err, "[%s] needs a name of letters, digits, '_', '-', '.'", s);
@@ -394,6 +400,7 @@ static int line(struct parse_state *ps, char *s, char *err)
 	if (!valid_name(k, strlen(k)))
 		return PERR(ps, err, "bad key name");
 	switch (ps->sec) {
+	case SEC_OTHER: return 0;
 	case SEC_DEFAULTS: return set_default(ps, k, v, err);
 	case SEC_PROVIDER: return set_provider(ps, k, v, err);
 	case SEC_ALIAS: return set_alias(ps, k, v, err);

@@ -348,10 +348,10 @@ const char *dataset_detect(const cJSON *rec)
 	if (cJSON_IsString(q) && cJSON_IsObject(field(rec, "choices")) && field(rec, "answerKey"))
 		return "csqa";
 	const cJSON *a = field(rec, "answer");
-	if (cJSON_IsString(q) && cJSON_IsBool(a))
-		return "strategyqa";
-	if (cJSON_IsString(q) && a && (field(rec, "facts") || field(rec, "qid")) &&
-	    !field(rec, "choices"))
+	/* A bare {question, answer: true} is generic (yes/no either way);
+	 * StrategyQA shows itself by its own fields. */
+	if (cJSON_IsString(q) && a && !field(rec, "choices") && !field(rec, "rationale") &&
+	    (field(rec, "facts") || field(rec, "qid") || field(rec, "decomposition")))
 		return "strategyqa";
 	if (cJSON_IsString(q) && cJSON_IsString(a) && strstr(a->valuestring, "####"))
 		return "gsm8k";
@@ -1778,6 +1778,7 @@ static int csv_next(struct reader *r, struct csv_rec *cr, const char **why)
 		} else if (c == '\r') {
 			if (rd_peek(r) == '\n')
 				continue;
+			r->line++; /* a lone CR ends a line too */
 			break;
 		} else if (after_quote) {
 			if (!*why)
@@ -1791,8 +1792,12 @@ static int csv_next(struct reader *r, struct csv_rec *cr, const char **why)
 				util_oom();
 		}
 	}
-	if (!cr->data.data && buf_putc(&cr->data, 0))
-		util_oom();
+	if (!cr->data.data) {
+		/* An empty first record: fields point into an allocated "". */
+		if (buf_putc(&cr->data, 0))
+			util_oom();
+		cr->data.len = 0;
+	}
 	if (*why)
 		return -1;
 	return 1;
@@ -1991,7 +1996,15 @@ static int import_run(struct store *st, struct reader *r, const char *label,
 		goto rollback;
 
 	/* Skip a UTF-8 byte order mark, then pick the file type from the
-	 * first non-blank byte. */
+	 * first non-blank byte. UTF-16 gets a hint of its own. */
+	if (rd_peek(r) == 0xFF || rd_peek(r) == 0xFE) {
+		int b0 = rd_getc(r), b1 = rd_getc(r);
+		if ((b0 == 0xFF && b1 == 0xFE) || (b0 == 0xFE && b1 == 0xFF))
+			util_err(err, "%s:1: the file is UTF-16; convert it to UTF-8 first", label);
+		else
+			util_err(err, "%s:1: invalid UTF-8 at byte 1", label);
+		goto rollback;
+	}
 	if (rd_peek(r) == 0xEF) {
 		rd_getc(r);
 		if (rd_getc(r) != 0xBB || rd_getc(r) != 0xBF) {

@@ -223,6 +223,13 @@ static void tail_poll(struct tail *tl, struct store *st, const struct extrun_opt
 {
 	char chunk[16384];
 	char err[MENTOR_ERR_LEN];
+	struct stat sb;
+	if (fstat(tl->fd, &sb) == 0 && sb.st_size < tl->off) {
+		/* the trainer truncated the file and starts over */
+		tl->off = 0;
+		buf_reset(&tl->pending);
+		tl->discarding = 0;
+	}
 	int in_tx = store_begin(st, err) == 0;
 	for (;;) {
 		ssize_t k = pread(tl->fd, chunk, sizeof chunk, tl->off);

@@ -555,6 +555,90 @@ void model_matmul_backward_blas(float *dinp, float *dweight, float *dbias,
 /* Offset of row t in a lower-triangular (T,T) attention matrix. */
 static size_t tri(int t) { return (size_t)t * (size_t)(t + 1) / 2; }
 
+/* The hot element-wise and attention loops are compiled for AVX-512, AVX2 and
+ * the baseline, chosen once at load time (the build itself targets baseline
+ * x86-64). */
+#if defined(__x86_64__) && defined(__has_attribute)
+#if __has_attribute(target_clones)
+#define HOT_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#endif
+#endif
+#ifndef HOT_CLONES
+#define HOT_CLONES
+#endif
+
+/* exp(x) in a form the compiler can vectorise: rounding by the 1.5 * 2^23
+ * trick, range reduction by ln 2 and a degree-6 polynomial (Cephes), about 1
+ * ulp on the clamped range [-87, 88], which keeps 2^n a normal float. The
+ * clamps vectorise only without trapping math: src/meson.build builds this
+ * file with -fno-trapping-math (the code never reads FP exception flags). */
+static inline float vexpf(float x)
+{
+	x = x > 88.0f ? 88.0f : x;
+	x = x < -87.0f ? -87.0f : x;
+	float t = x * 1.44269504088896341f + 12582912.0f;
+	int32_t tb;
+	memcpy(&tb, &t, sizeof tb);
+	int32_t n = tb - 0x4B400000; /* round(x / ln 2) */
+	float nf = t - 12582912.0f;
+	float r = x - nf * 0.693359375f + nf * 2.12194440e-4f;
+	float p = 1.9875691500e-4f;
+	p = p * r + 1.3981999507e-3f;
+	p = p * r + 8.3334519073e-3f;
+	p = p * r + 4.1665795894e-2f;
+	p = p * r + 1.6666665459e-1f;
+	p = p * r + 5.0000001201e-1f;
+	p = p * r * r + r + 1.0f;
+	int32_t bits = (n + 127) * 8388608; /* 2^n as a float's bits */
+	float scale;
+	memcpy(&scale, &bits, sizeof scale);
+	return p * scale;
+}
+
+/* One (b, h) of causal self-attention: q, k, v rows of the head at base
+ * (T,3C), output rows at out (T,C), softmax rows into ab (T(T+1)/2). */
+HOT_CLONES
+static void attn_head_forward(float *out, float *ab, const float *base, int T, int C, int h,
+			      int hs)
+{
+	float scale = 1.0f / sqrtf((float)hs);
+	size_t C3 = (size_t)C * 3;
+	for (int t = 0; t < T; t++) {
+		const float *q = base + (size_t)t * C3 + (size_t)h * hs;
+		float *row = ab + tri(t);
+		float mx = -INFINITY;
+		for (int t2 = 0; t2 <= t; t2++) {
+			const float *k = base + (size_t)t2 * C3 + C + (size_t)h * hs;
+			float s = 0.0f;
+#pragma omp simd reduction(+ : s)
+			for (int i = 0; i < hs; i++)
+				s += q[i] * k[i];
+			s *= scale;
+			row[t2] = s;
+			if (s > mx)
+				mx = s;
+		}
+		float sum = 0.0f;
+#pragma omp simd reduction(+ : sum)
+		for (int t2 = 0; t2 <= t; t2++) {
+			row[t2] = vexpf(row[t2] - mx);
+			sum += row[t2];
+		}
+		float inv = 1.0f / sum;
+		float *o = out + (size_t)t * C + (size_t)h * hs;
+		for (int i = 0; i < hs; i++)
+			o[i] = 0.0f;
+		for (int t2 = 0; t2 <= t; t2++) {
+			row[t2] *= inv;
+			const float *v = base + (size_t)t2 * C3 + 2 * (size_t)C + (size_t)h * hs;
+			float a = row[t2];
+#pragma omp simd
+			for (int i = 0; i < hs; i++)
+				o[i] += a * v[i];
+		}
+	}
+}
+
 /* Causal self-attention. qkv (B,T,3C) holds q, k, v per position; out (B,T,C)
  * is the per-head weighted sum of values; att (B,NH,T(T+1)/2) keeps the
  * softmax rows for the backward. Parallel over (b, h). */
@@ -562,44 +646,54 @@ static void attention_forward(float *out, float *att, const float *qkv, int B, i
 			      int NH)
 {
 	int hs = C / NH;
-	float scale = 1.0f / sqrtf((float)hs);
 	size_t C3 = (size_t)C * 3, TT = tri(T);
 #pragma omp parallel for if (PAR((size_t)B * T * T * C / 2))
 	for (int bh = 0; bh < B * NH; bh++) {
 		int b = bh / NH, h = bh % NH;
-		const float *base = qkv + (size_t)b * T * C3;
-		float *ab = att + (size_t)bh * TT;
-		for (int t = 0; t < T; t++) {
-			const float *q = base + (size_t)t * C3 + (size_t)h * hs;
-			float *row = ab + tri(t);
-			float mx = -INFINITY;
-			for (int t2 = 0; t2 <= t; t2++) {
-				const float *k = base + (size_t)t2 * C3 + C + (size_t)h * hs;
-				float s = 0.0f;
+		attn_head_forward(out + (size_t)b * T * C, att + (size_t)bh * TT,
+				  qkv + (size_t)b * T * C3, T, C, h, hs);
+	}
+}
+
+/* Backward of one (b, h): from dout rows (T,C), writes the head's slices of
+ * dbase (T,3C) using base (T,3C) and the softmax rows ab. */
+HOT_CLONES
+static void attn_head_backward(float *dbase, const float *dout, const float *base,
+			       const float *ab, int T, int C, int h, int hs)
+{
+	float datt[MODEL_MAX_CTX];
+	float scale = 1.0f / sqrtf((float)hs);
+	size_t C3 = (size_t)C * 3;
+	for (int t = 0; t < T; t++)
+		for (int j = 0; j < 3; j++)
+			memset(dbase + (size_t)t * C3 + (size_t)j * C + (size_t)h * hs, 0,
+			       (size_t)hs * sizeof(float));
+	for (int t = 0; t < T; t++) {
+		const float *row = ab + tri(t);
+		const float *d = dout + (size_t)t * C + (size_t)h * hs;
+		const float *q = base + (size_t)t * C3 + (size_t)h * hs;
+		float *dq = dbase + (size_t)t * C3 + (size_t)h * hs;
+		float dot = 0.0f;
+		for (int t2 = 0; t2 <= t; t2++) {
+			const float *v = base + (size_t)t2 * C3 + 2 * (size_t)C + (size_t)h * hs;
+			float *dv = dbase + (size_t)t2 * C3 + 2 * (size_t)C + (size_t)h * hs;
+			float s = 0.0f, a = row[t2];
 #pragma omp simd reduction(+ : s)
-				for (int i = 0; i < hs; i++)
-					s += q[i] * k[i];
-				s *= scale;
-				row[t2] = s;
-				if (s > mx)
-					mx = s;
+			for (int i = 0; i < hs; i++) {
+				s += d[i] * v[i];
+				dv[i] += a * d[i];
 			}
-			float sum = 0.0f;
-			for (int t2 = 0; t2 <= t; t2++) {
-				row[t2] = expf(row[t2] - mx);
-				sum += row[t2];
-			}
-			float inv = 1.0f / sum;
-			float *o = out + ((size_t)b * T + t) * C + (size_t)h * hs;
-			for (int i = 0; i < hs; i++)
-				o[i] = 0.0f;
-			for (int t2 = 0; t2 <= t; t2++) {
-				row[t2] *= inv;
-				const float *v = base + (size_t)t2 * C3 + 2 * (size_t)C + (size_t)h * hs;
-				float a = row[t2];
+			datt[t2] = s;
+			dot += a * s;
+		}
+		for (int t2 = 0; t2 <= t; t2++) {
+			float dpre = row[t2] * (datt[t2] - dot) * scale;
+			const float *k = base + (size_t)t2 * C3 + C + (size_t)h * hs;
+			float *dk = dbase + (size_t)t2 * C3 + C + (size_t)h * hs;
 #pragma omp simd
-				for (int i = 0; i < hs; i++)
-					o[i] += a * v[i];
+			for (int i = 0; i < hs; i++) {
+				dq[i] += dpre * k[i];
+				dk[i] += dpre * q[i];
 			}
 		}
 	}
@@ -611,85 +705,73 @@ static void attention_backward(float *dqkv, const float *dout, const float *qkv,
 			       const float *att, int B, int T, int C, int NH)
 {
 	int hs = C / NH;
-	float scale = 1.0f / sqrtf((float)hs);
 	size_t C3 = (size_t)C * 3, TT = tri(T);
 #pragma omp parallel for if (PAR((size_t)B * T * T * C))
 	for (int bh = 0; bh < B * NH; bh++) {
 		int b = bh / NH, h = bh % NH;
-		float datt[MODEL_MAX_CTX];
-		const float *base = qkv + (size_t)b * T * C3;
-		float *dbase = dqkv + (size_t)b * T * C3;
-		for (int t = 0; t < T; t++)
-			for (int j = 0; j < 3; j++)
-				memset(dbase + (size_t)t * C3 + (size_t)j * C + (size_t)h * hs, 0,
-				       (size_t)hs * sizeof(float));
-		const float *ab = att + (size_t)bh * TT;
-		for (int t = 0; t < T; t++) {
-			const float *row = ab + tri(t);
-			const float *d = dout + ((size_t)b * T + t) * C + (size_t)h * hs;
-			const float *q = base + (size_t)t * C3 + (size_t)h * hs;
-			float *dq = dbase + (size_t)t * C3 + (size_t)h * hs;
-			float dot = 0.0f;
-			for (int t2 = 0; t2 <= t; t2++) {
-				const float *v = base + (size_t)t2 * C3 + 2 * (size_t)C + (size_t)h * hs;
-				float *dv = dbase + (size_t)t2 * C3 + 2 * (size_t)C + (size_t)h * hs;
-				float s = 0.0f, a = row[t2];
-#pragma omp simd reduction(+ : s)
-				for (int i = 0; i < hs; i++) {
-					s += d[i] * v[i];
-					dv[i] += a * d[i];
-				}
-				datt[t2] = s;
-				dot += a * s;
-			}
-			for (int t2 = 0; t2 <= t; t2++) {
-				float dpre = row[t2] * (datt[t2] - dot) * scale;
-				const float *k = base + (size_t)t2 * C3 + C + (size_t)h * hs;
-				float *dk = dbase + (size_t)t2 * C3 + C + (size_t)h * hs;
-#pragma omp simd
-				for (int i = 0; i < hs; i++) {
-					dq[i] += dpre * k[i];
-					dk[i] += dpre * q[i];
-				}
-			}
-		}
+		attn_head_backward(dqkv + (size_t)b * T * C3, dout + (size_t)b * T * C,
+				   qkv + (size_t)b * T * C3, att + (size_t)bh * TT, T, C, h, hs);
 	}
 }
 
-/* tanh through one expf, cheaper than tanhf; exact to a few ulp, and it
- * saturates cleanly (expf overflows to inf, giving 1). */
-static float fast_tanh(float u)
+/* tanh through one exp; saturates cleanly (the exp is clamped, giving
+ * +-1 within a float ulp). */
+static inline float fast_tanh(float u)
 {
-	return 1.0f - 2.0f / (expf(2.0f * u) + 1.0f);
+	return 1.0f - 2.0f / (vexpf(2.0f * u) + 1.0f);
 }
 
-static float gelu(float x)
+static inline float gelu(float x)
 {
 	return 0.5f * x * (1.0f + fast_tanh(GELU_SCALE * (x + 0.044715f * x * x * x)));
 }
 
-static float gelu_grad(float x)
+static inline float gelu_grad(float x)
 {
 	float u = GELU_SCALE * (x + 0.044715f * x * x * x);
 	float th = fast_tanh(u), sech2 = 1.0f - th * th;
 	return 0.5f * (1.0f + th) + 0.5f * x * sech2 * GELU_SCALE * (1.0f + 3.0f * 0.044715f * x * x);
 }
 
-/* out (N) = gelu(inp (N)). */
+#define GELU_CHUNK 4096
+
+HOT_CLONES
+static void gelu_chunk_forward(float *out, const float *inp, size_t n)
+{
+#pragma omp simd
+	for (size_t i = 0; i < n; i++)
+		out[i] = gelu(inp[i]);
+}
+
+HOT_CLONES
+static void gelu_chunk_backward(float *d, const float *inp, size_t n)
+{
+#pragma omp simd
+	for (size_t i = 0; i < n; i++)
+		d[i] *= gelu_grad(inp[i]);
+}
+
+/* out (N) = gelu(inp (N)), tanh form. */
 static void gelu_forward(float *out, const float *inp, size_t N)
 {
+	long nch = (long)((N + GELU_CHUNK - 1) / GELU_CHUNK);
 #pragma omp parallel for if (PAR(N))
-	for (size_t i = 0; i < N; i++)
-		out[i] = gelu(inp[i]);
+	for (long c = 0; c < nch; c++) {
+		size_t i0 = (size_t)c * GELU_CHUNK;
+		gelu_chunk_forward(out + i0, inp + i0, N - i0 < GELU_CHUNK ? N - i0 : GELU_CHUNK);
+	}
 }
 
 /* d (N) *= gelu'(inp (N)) in place: d is the gradient of the output on entry
  * and of the input on return. */
 static void gelu_backward(float *d, const float *inp, size_t N)
 {
+	long nch = (long)((N + GELU_CHUNK - 1) / GELU_CHUNK);
 #pragma omp parallel for if (PAR(N))
-	for (size_t i = 0; i < N; i++)
-		d[i] *= gelu_grad(inp[i]);
+	for (long c = 0; c < nch; c++) {
+		size_t i0 = (size_t)c * GELU_CHUNK;
+		gelu_chunk_backward(d + i0, inp + i0, N - i0 < GELU_CHUNK ? N - i0 : GELU_CHUNK);
+	}
 }
 
 /* probs (N,V): logits in, softmax out; nll (N) = -log p[target] (0 where the
@@ -705,8 +787,9 @@ static void softmax_xent_forward(float *probs, float *nll, const int32_t *target
 			if (p[i] > mx)
 				mx = p[i];
 		float sum = 0.0f;
+#pragma omp simd reduction(+ : sum)
 		for (int i = 0; i < V; i++) {
-			p[i] = expf(p[i] - mx);
+			p[i] = vexpf(p[i] - mx);
 			sum += p[i];
 		}
 		float inv = 1.0f / sum;
@@ -1188,7 +1271,7 @@ int model_kv_step(struct model *m, int32_t token, const float **logits, char *er
 			}
 			float sum = 0.0f;
 			for (int t2 = 0; t2 <= pos; t2++) {
-				att[t2] = expf(att[t2] - mx);
+				att[t2] = vexpf(att[t2] - mx);
 				sum += att[t2];
 			}
 			float inv = 1.0f / sum;

@@ -1098,6 +1098,7 @@ struct ftensor {
 	uint64_t dims[4]; /* in mentor's row-major order: dims[0] slowest */
 	int dt;
 	uint64_t off;     /* absolute file offset */
+	uint64_t len;     /* bytes */
 	int used;
 };
 
@@ -1678,7 +1679,6 @@ static int hf_vocab(const cJSON *tj, struct vocab_in *v, const char *path, char 
 	const cJSON *added = cJSON_GetObjectItemCaseSensitive(tj, "added_tokens");
 	int64_t max_id = -1;
 	const cJSON *e;
-	size_t n_entries = 0;
 	cJSON_ArrayForEach(e, vocab)
 	{
 		int64_t id;
@@ -1687,7 +1687,6 @@ static int hf_vocab(const cJSON *tj, struct vocab_in *v, const char *path, char 
 					path, e->string);
 		if (id > max_id)
 			max_id = id;
-		n_entries++;
 	}
 	cJSON_ArrayForEach(e, added)
 	{
@@ -1747,7 +1746,6 @@ static int hf_vocab(const cJSON *tj, struct vocab_in *v, const char *path, char 
 					path, k);
 		}
 	}
-	(void)n_entries;
 	return 0;
 }
 
@@ -1854,7 +1852,7 @@ static int st_header(struct rd *r, struct ftensor **out, size_t *n_out)
 			goto out;
 		}
 		t->off = (uint64_t)b;
-		t->used = (int)(en - b); /* temporarily: the length, for the coverage check */
+		t->len = (uint64_t)(en - b);
 	}
 	qsort(ft, n, sizeof *ft, cmp_ft_off);
 	uint64_t at = 0;
@@ -1865,8 +1863,7 @@ static int st_header(struct rd *r, struct ftensor **out, size_t *n_out)
 				 (unsigned long long)at, ft[i].name);
 			goto out;
 		}
-		at += (uint64_t)ft[i].used;
-		ft[i].used = 0;
+		at += ft[i].len;
 		ft[i].off += 8 + hlen;
 	}
 	if (at != data_len) {

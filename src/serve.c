@@ -1,7 +1,8 @@
 /* serve: a small OpenAI-compatible HTTP/1.1 server (see include/mentor/serve.h).
- * One connection at a time on a poll loop (the model answers one question at
- * a time anyway), every request read with a deadline and size caps, one
- * response per connection (Connection: close). */
+ * A poll loop accepts; each connection is read by a thread of its own, with
+ * a deadline and size caps, so a slow client delays nobody; the model answers
+ * one question at a time under a lock. One response per connection
+ * (Connection: close). */
 #include "mentor/serve.h"
 
 #include <arpa/inet.h>
@@ -9,6 +10,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,9 +40,16 @@ struct server {
 	char *answer_type;
 	char *model_name;
 	int64_t created;
-	int64_t n_requests;
+	int64_t n_requests;          /* under model_lock */
 	const struct serve_opts *o;
+	pthread_mutex_t model_lock;  /* one answer at a time */
+	pthread_mutex_t lock;        /* active, and the on_request callback */
+	pthread_cond_t idle;
+	int active;                  /* connection threads running */
 };
+
+/* Connections served at once; more get 503 at once. */
+#define SERVE_MAX_CONNS 32
 
 /* One parsed request. */
 struct req {
@@ -72,17 +81,19 @@ static int send_all(int fd, const char *p, size_t n)
 
 /* Read more bytes into b before the deadline; 0 on data, -1 on EOF, error or
  * timeout. */
-static int recv_some(int fd, struct buf *b, double deadline)
+static int recv_some(int fd, struct buf *b, double deadline, volatile sig_atomic_t *stop)
 {
 	for (;;) {
 		double left = deadline - util_mono();
-		if (left <= 0)
+		if (left <= 0 || (stop && *stop))
 			return -1;
 		struct pollfd p = {fd, POLLIN, 0};
-		int r = poll(&p, 1, (int)(left * 1000) + 1);
+		int r = poll(&p, 1, left > 0.2 ? 200 : (int)(left * 1000) + 1);
 		if (r < 0 && errno == EINTR)
 			continue;
-		if (r <= 0)
+		if (r == 0)
+			continue; /* look at the deadline and the stop flag again */
+		if (r < 0)
 			return -1;
 		char chunk[8192];
 		ssize_t k = recv(fd, chunk, sizeof chunk, 0);
@@ -109,6 +120,7 @@ static const char *status_text(int code)
 	case 431: return "Request Header Fields Too Large";
 	case 500: return "Internal Server Error";
 	case 501: return "Not Implemented";
+	case 503: return "Service Unavailable";
 	default: return "Error";
 	}
 }
@@ -450,7 +462,12 @@ static int handle_completion(int fd, struct server *s, int chat, const struct re
 		code = 400;
 		goto out;
 	}
-	if (eval_answer_question(s->em, prompt.data ? prompt.data : "", s->answer_type, &a, err)) {
+	pthread_mutex_lock(&s->model_lock);
+	int rc = eval_answer_question(s->em, prompt.data ? prompt.data : "", s->answer_type, &a,
+				      err);
+	int64_t req_no = ++s->n_requests;
+	pthread_mutex_unlock(&s->model_lock);
+	if (rc) {
 		respond_error(fd, 500, "server_error", err, NULL);
 		code = 500;
 		goto out;
@@ -460,7 +477,7 @@ static int handle_completion(int fd, struct server *s, int chat, const struct re
 	int n_completion = count_tokens(s->tok, a.raw) + count_tokens(s->tok, a.expl);
 	char id[48];
 	snprintf(id, sizeof id, "%s-%lld-%lld", chat ? "chatcmpl" : "cmpl", (long long)s->created,
-		 (long long)++s->n_requests);
+		 (long long)req_no);
 	if (stream) {
 		stream_answer(fd, s, chat, id, text, &a, n_prompt, n_completion);
 		free(text);
@@ -541,7 +558,7 @@ static int handle_conn(int fd, struct server *s, char method[16], char path[256]
 			code = 431;
 			goto out;
 		}
-		if (recv_some(fd, &b, deadline)) {
+		if (recv_some(fd, &b, deadline, o->stop)) {
 			if (b.len) {
 				respond_error(fd, 408, "invalid_request_error",
 					      "incomplete request head", NULL);
@@ -605,7 +622,7 @@ static int handle_conn(int fd, struct server *s, char method[16], char path[256]
 	    send_all(fd, "HTTP/1.1 100 Continue\r\n\r\n", 25))
 		goto out;
 	while (b.len - head_len - 4 < r.content_length) {
-		if (recv_some(fd, &b, deadline)) {
+		if (recv_some(fd, &b, deadline, o->stop)) {
 			respond_error(fd, 408, "invalid_request_error", "incomplete request body",
 				      NULL);
 			code = 408;
@@ -681,11 +698,38 @@ static int server_load(struct server *s, const char *db_path, const char *ref, c
 
 static void server_release(struct server *s)
 {
+	pthread_mutex_destroy(&s->model_lock);
+	pthread_mutex_destroy(&s->lock);
+	pthread_cond_destroy(&s->idle);
 	eval_model_free(s->em);
 	model_free(s->m);
 	tokenizer_free(s->tok);
 	free(s->answer_type);
 	free(s->model_name);
+}
+
+/* One connection, on its own thread. */
+struct conn {
+	struct server *s;
+	int fd;
+};
+
+static void *conn_main(void *arg)
+{
+	struct conn *c = arg;
+	struct server *s = c->s;
+	char method[16] = "", path[256] = "";
+	int code = handle_conn(c->fd, s, method, path);
+	shutdown(c->fd, SHUT_WR);
+	close(c->fd);
+	free(c);
+	pthread_mutex_lock(&s->lock);
+	if (s->o->on_request)
+		s->o->on_request(s->o->u, method, path, code);
+	s->active--;
+	pthread_cond_broadcast(&s->idle);
+	pthread_mutex_unlock(&s->lock);
+	return NULL;
 }
 
 int serve_run(const char *db_path, const char *run_ref, const struct serve_opts *o, char *err)
@@ -694,9 +738,13 @@ int serve_run(const char *db_path, const char *run_ref, const struct serve_opts 
 	memset(&s, 0, sizeof s);
 	s.o = o;
 	s.created = util_unix_time();
-	if (server_load(&s, db_path, run_ref, err)) {
+	pthread_mutex_init(&s.model_lock, NULL);
+	pthread_mutex_init(&s.lock, NULL);
+	pthread_cond_init(&s.idle, NULL);
+	int rc = server_load(&s, db_path, run_ref, err);
+	if (rc) {
 		server_release(&s);
-		return MENTOR_ERR;
+		return rc;
 	}
 	const char *host = o->host ? o->host : SERVE_DEFAULT_HOST;
 	struct sockaddr_in addr;
@@ -729,13 +777,34 @@ int serve_run(const char *db_path, const char *run_ref, const struct serve_opts 
 		int fd = accept(lfd, NULL, NULL);
 		if (fd < 0)
 			continue;
-		char method[16] = "", path[256] = "";
-		int code = handle_conn(fd, &s, method, path);
-		shutdown(fd, SHUT_WR);
-		close(fd);
-		if (o->on_request)
-			o->on_request(o->u, method, path, code);
+		pthread_mutex_lock(&s.lock);
+		int busy = s.active >= SERVE_MAX_CONNS;
+		if (!busy)
+			s.active++;
+		pthread_mutex_unlock(&s.lock);
+		if (busy) {
+			respond_error(fd, 503, "server_error", "too many connections", NULL);
+			close(fd);
+			continue;
+		}
+		struct conn *c = malloc(sizeof *c);
+		if (!c)
+			util_oom();
+		c->s = &s;
+		c->fd = fd;
+		pthread_t th;
+		pthread_attr_t at;
+		pthread_attr_init(&at);
+		pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+		if (pthread_create(&th, &at, conn_main, c) != 0)
+			conn_main(c); /* no thread to be had: serve it here */
+		pthread_attr_destroy(&at);
 	}
+	/* let the connections in flight finish (their reads see the stop flag) */
+	pthread_mutex_lock(&s.lock);
+	while (s.active > 0)
+		pthread_cond_wait(&s.idle, &s.lock);
+	pthread_mutex_unlock(&s.lock);
 	ret = 0;
 out:
 	if (lfd >= 0)

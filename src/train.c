@@ -1392,8 +1392,9 @@ int train_run_reap(struct store *st, int *n_marked, char *err)
 	int ret = 0;
 	for (size_t i = 0; i < n && !ret; i++) {
 		struct store_run *r = &runs[i];
-		if (!r->status || strcmp(r->status, "running") || r->pid == (int64_t)getpid() ||
-		    pid_alive(r->pid))
+		int running = r->status && !strcmp(r->status, "running");
+		int spawned = r->status && !strcmp(r->status, "queued") && r->pid > 0;
+		if ((!running && !spawned) || r->pid == (int64_t)getpid() || pid_alive(r->pid))
 			continue;
 		char msg[200];
 		snprintf(msg, sizeof msg,
@@ -1509,6 +1510,9 @@ int train_run_spawn(const char *exe, const char *db_path, int64_t run_id, int64_
 				dup2(logfd, 1);
 				dup2(logfd, 2);
 			}
+			/* idle compute threads sleep instead of spinning: on a shared
+			 * machine spinning threads slow a run down many times over */
+			setenv("OMP_WAIT_POLICY", "passive", 0);
 			execl(prog, "mentor", "--db", db_path, "train", "--resume", idbuf,
 			      "--spawned", (char *)NULL);
 			_exit(127);

@@ -150,8 +150,13 @@ static int switch_to(struct tui_app *app, int number)
 		tui_app_error(app, "screen %d is not available yet", number);
 		return -1;
 	}
-	app->active = (size_t)(s - app->screens);
+	size_t idx = (size_t)(s - app->screens);
 	app->help = 0;
+	if (idx == app->active)
+		return 0;
+	app->active = idx;
+	if (s->ops->message)
+		s->ops->message(s->state, app, TUI_MSG_SHOWN, 0);
 	return 0;
 }
 

@@ -83,6 +83,7 @@ struct inspect {
 	struct store_run *runs;
 	size_t n_runs;
 	int a, b; /* indexes into runs; b -1 = no comparison */
+	int chosen; /* the operator picked A or B: no more automatic choice */
 	char a_sig[64], b_sig[64];
 	struct store_pred *pa, *pb;
 	size_t npa, npb;
@@ -201,7 +202,8 @@ static void load_runs(struct inspect *s, int pick)
 	s->n_runs = n;
 	s->a = find_idx(s, aid);
 	s->b = find_idx(s, bid);
-	if (pick && s->a < 0) {
+	if (pick) {
+		s->a = s->b = -1;
 		/* the newest finished run, compared with the newest finished run of
 		 * another variant */
 		for (size_t i = n; i-- > 0 && s->a < 0;)
@@ -219,7 +221,7 @@ static void load_runs(struct inspect *s, int pick)
 		run_sig(&s->runs[s->a], sa, sizeof sa);
 	if (s->b >= 0)
 		run_sig(&s->runs[s->b], sb, sizeof sb);
-	if (strcmp(sa, s->a_sig) || strcmp(sb, s->b_sig) || pick)
+	if (strcmp(sa, s->a_sig) || strcmp(sb, s->b_sig) || !s->pa)
 		load_preds(s);
 }
 
@@ -570,15 +572,21 @@ static void inspect_draw(void *state, struct tui_app *app, struct tui_canvas *cv
 	if (s->b >= 0)
 		run_label(&s->runs[s->b], lb, sizeof lb);
 	struct tui_line *l = tui_lines_add(&ls);
-	tui_inspect_summary_line(&sum, la, s->b >= 0 ? lb : NULL, body.w, utf8, l);
+	int compact = tui_inspect_summary_line(&sum, la, s->b >= 0 ? lb : NULL, body.w, utf8, l);
 	l = tui_lines_add(&ls);
 	tui_line_put(l, TUI_ROLE_DIM, "filter ");
 	tui_line_put(l, TUI_ROLE_MATCH, tui_inspect_filter_name(s->filter));
 	char t[96];
 	snprintf(t, sizeof t, "  %zu of %zu items", s->n_rows, s->npa);
 	tui_line_put(l, TUI_ROLE_NORMAL, t);
-	if (s->b < 0)
+	if (s->b < 0) {
 		tui_line_put(l, TUI_ROLE_DIM, "  (c: compare with another run)");
+	} else if (compact) {
+		snprintf(t, sizeof t, "  fixed %lld", (long long)sum.fixed);
+		tui_line_put(l, TUI_ROLE_CORRECT, t);
+		snprintf(t, sizeof t, " broken %lld", (long long)sum.broken);
+		tui_line_put(l, TUI_ROLE_WRONG, t);
+	}
 	tui_line_pad(l, TUI_ROLE_NORMAL, body.w);
 	struct tui_rect top = {body.x, body.y, body.w, 2};
 	tui_canvas_lines(cv, top, &ls, 0, TUI_ROLE_NORMAL);
@@ -681,6 +689,7 @@ static int inspect_action(void *state, struct tui_app *app, int action)
 	case ACT_PGDN: move(s, page); break;
 	case ACT_RUN_NEXT:
 	case ACT_RUN_PREV:
+		s->chosen = 1;
 		load_runs(s, 0);
 		s->a = cycle_run(s, s->a, action == ACT_RUN_NEXT ? 1 : -1, 0);
 		if (s->a == s->b)
@@ -689,6 +698,7 @@ static int inspect_action(void *state, struct tui_app *app, int action)
 		break;
 	case ACT_VS_NEXT:
 	case ACT_VS_PREV:
+		s->chosen = 1;
 		load_runs(s, 0);
 		s->b = cycle_run(s, s->b, action == ACT_VS_NEXT ? 1 : -1, 1);
 		if (s->b >= 0 && s->b == s->a)
@@ -736,7 +746,7 @@ static int inspect_event(void *state, struct tui_app *app, const struct tui_even
 			double now = util_mono();
 			if (now - s->last_poll >= 2) {
 				s->last_poll = now;
-				load_runs(s, s->a < 0);
+				load_runs(s, !s->chosen);
 			}
 		}
 		return 0;

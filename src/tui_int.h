@@ -343,7 +343,11 @@ const char *tui_keymap_keys(const struct tui_keymap *km, int action, char *buf, 
 struct tui_app;
 
 enum { TUI_HANDLED = 1, TUI_REDRAW = 2, TUI_QUIT = 4 };
-enum { TUI_MSG_OPEN_ITEM = 1 }; /* arg: item id */
+enum {
+	TUI_MSG_OPEN_ITEM = 1, /* arg: item id */
+	TUI_MSG_SHOWN = 2,     /* the screen became the active one (data may have
+				* changed on another screen: refresh) */
+};
 
 struct tui_screen_ops {
 	int number;          /* tab number 1..9 */
@@ -400,6 +404,7 @@ struct tui_items_view {
 	const char *dataset;      /* "gsm8k (1/3)" or "all datasets" */
 	const char *filters;      /* "split:train review:any ..." */
 	const char *search;       /* applied search, or "" */
+	int filtered;             /* a filter or search is active */
 	int editing;              /* the search prompt is open */
 	const char *input;        /* its text */
 	int64_t count, sel, top;

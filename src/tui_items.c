@@ -188,8 +188,9 @@ void tui_items_list_lines(const struct tui_items_view *v, int width, int height,
 		struct tui_line *l = tui_lines_add(out);
 		tui_line_put(l, TUI_ROLE_DIM, " no items");
 		l = tui_lines_add(out);
-		tui_line_put(l, TUI_ROLE_DIM, v->search && *v->search ? " (search or filters hide them)"
-								      : " (import a dataset: mentor import)");
+		tui_line_put(l, TUI_ROLE_DIM, v->filtered || (v->search && *v->search)
+					      ? " (filters or the search hide them: x clears)"
+					      : " (import a dataset: mentor import)");
 		return;
 	}
 	for (int i = 0; i < height; i++) {
@@ -644,8 +645,11 @@ static void refresh(struct items *s, struct tui_app *app, int64_t keep_id)
 	s->settings_dirty = 1;
 }
 
-static int64_t selected_id(const struct items *s)
+/* Id of the selected item (0 if none); loads its page when needed, e.g.
+ * when keys arrive before the screen was ever drawn. */
+static int64_t selected_id(struct items *s, struct tui_app *app)
 {
+	ensure_rows(s, app);
 	const struct store_item *it = row_at(s, s->sel);
 	return it ? it->id : 0;
 }
@@ -730,7 +734,7 @@ static void save_settings(struct items *s, struct tui_app *app)
 {
 	char err[MENTOR_ERR_LEN], fbuf[256], idbuf[32];
 	filter_text(s, fbuf, sizeof fbuf);
-	int64_t id = selected_id(s);
+	int64_t id = selected_id(s, app);
 	snprintf(idbuf, sizeof idbuf, "%lld", (long long)id);
 	const char *ds = s->ds_idx >= 0 && (size_t)s->ds_idx < s->n_ds ? s->ds[s->ds_idx].name : "";
 	if (store_begin(s->st, err))
@@ -820,6 +824,7 @@ static void fill_view(struct items *s, struct tui_app *app, struct tui_items_vie
 	v->dataset = dsbuf;
 	v->filters = fbuf;
 	v->search = s->search;
+	v->filtered = s->split || s->review || s->mode || s->correct || s->leaked || s->search[0];
 	v->editing = s->editing;
 	v->input = s->input.text;
 	v->count = s->count;
@@ -874,7 +879,7 @@ static int items_action(void *state, struct tui_app *app, int action)
 {
 	struct items *s = state;
 	int h = list_height(s);
-	int64_t keep = selected_id(s);
+	int64_t keep = selected_id(s, app);
 	switch (action) {
 	case ACT_UP:
 		if (s->focus == 1)
@@ -961,7 +966,7 @@ static int items_event(void *state, struct tui_app *app, const struct tui_event 
 		if (ev->key == TUI_KEY_ENTER) {
 			s->editing = 0;
 			snprintf(s->search, sizeof s->search, "%s", s->input.text);
-			refresh(s, app, selected_id(s));
+			refresh(s, app, selected_id(s, app));
 		} else if (ev->key == TUI_KEY_ESC) {
 			s->editing = 0;
 		} else {
@@ -1033,6 +1038,33 @@ static void items_status(void *state, struct tui_app *app, struct tui_line *hint
 		buf_printf(counts, "no items");
 }
 
+/* Back on this screen: explanations may have been reviewed or generated
+ * elsewhere, so counts, markers and the detail are fetched again (the
+ * selected item and its place on the screen stay). */
+static int items_message(void *state, struct tui_app *app, int msg, int64_t arg)
+{
+	struct items *s = state;
+	if (msg != TUI_MSG_SHOWN)
+		return 0;
+	if (s->re_on) {
+		cache_clear(s);
+		expl_clear(s);
+		return TUI_REDRAW;
+	}
+	int64_t keep = selected_id(s, app);
+	int64_t offset = s->sel - s->top;
+	int detail_top = s->detail_top;
+	refresh(s, app, keep);
+	int64_t now = selected_id(s, app);
+	if (keep && now == keep) {
+		s->top = s->sel - offset;
+		s->detail_top = detail_top;
+		clamp(s);
+	}
+	s->settings_dirty = now != keep;
+	return TUI_REDRAW;
+}
+
 static void items_idle(void *state, struct tui_app *app)
 {
 	struct items *s = state;
@@ -1055,5 +1087,6 @@ const struct tui_screen_ops tui_items_screen = {
 	.event = items_event,
 	.resize = items_resize,
 	.status = items_status,
+	.message = items_message,
 	.idle = items_idle,
 };

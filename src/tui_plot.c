@@ -516,38 +516,69 @@ void tui_inspect_summary(const struct store_pred *a, size_t na, const struct sto
 	}
 }
 
-static void put_acc(struct tui_line *l, const char *what, int64_t k, int64_t n)
+static void put_acc(struct tui_line *l, const char *what, int64_t k, int64_t n, int counts)
 {
 	char t[96];
-	if (n > 0)
+	if (n > 0 && counts)
 		snprintf(t, sizeof t, " %s %.1f%% (%lld/%lld)", what, 100.0 * (double)k / (double)n,
 			 (long long)k, (long long)n);
+	else if (n > 0)
+		snprintf(t, sizeof t, " %s %.1f%%", what, 100.0 * (double)k / (double)n);
 	else
 		snprintf(t, sizeof t, " %s -", what);
 	tui_line_put(l, TUI_ROLE_NORMAL, t);
 }
 
-void tui_inspect_summary_line(const struct tui_inspect_sum *s, const char *a_label,
-			      const char *b_label, int width, int utf8, struct tui_line *l)
+/* One rendering of the summary; compact drops the counts and shortens the
+ * words and labels. */
+static void summary_put(const struct tui_inspect_sum *s, const char *a_label,
+			const char *b_label, int compact, int utf8, struct tui_line *l)
 {
+	const char *dir = compact ? "dir" : "direct";
+	int lw = compact ? 14 : 24;
+	const char *sep = utf8 ? " \xe2\x94\x82 " : " | ";
 	tui_line_put(l, TUI_ROLE_TITLE, "A ");
-	tui_line_text(l, TUI_ROLE_MATCH, a_label, strlen(a_label), 20, 1, utf8);
-	put_acc(l, "direct", s->correct, s->n);
+	tui_line_text(l, TUI_ROLE_MATCH, a_label, strlen(a_label), lw, 1, utf8);
+	put_acc(l, dir, s->correct, s->n, !compact);
 	if (s->cot_n)
-		put_acc(l, "expl", s->cot_correct, s->cot_n);
+		put_acc(l, "expl", s->cot_correct, s->cot_n, !compact);
 	if (b_label) {
-		tui_line_put(l, TUI_ROLE_BORDER, utf8 ? " \xe2\x94\x82 " : " | ");
+		tui_line_put(l, TUI_ROLE_BORDER, sep);
 		tui_line_put(l, TUI_ROLE_TITLE, "B ");
-		tui_line_text(l, TUI_ROLE_MATCH, b_label, strlen(b_label), 20, 1, utf8);
-		put_acc(l, "direct", s->vs_correct, s->vs_n);
+		tui_line_text(l, TUI_ROLE_MATCH, b_label, strlen(b_label), lw, 1, utf8);
+		put_acc(l, dir, s->vs_correct, s->vs_n, !compact);
 		if (s->vs_cot_n)
-			put_acc(l, "expl", s->vs_cot_correct, s->vs_cot_n);
-		tui_line_put(l, TUI_ROLE_BORDER, utf8 ? " \xe2\x94\x82 " : " | ");
+			put_acc(l, "expl", s->vs_cot_correct, s->vs_cot_n, !compact);
+		if (compact)
+			return;
+		tui_line_put(l, TUI_ROLE_BORDER, sep);
 		char t[64];
 		snprintf(t, sizeof t, "fixed %lld", (long long)s->fixed);
 		tui_line_put(l, TUI_ROLE_CORRECT, t);
 		snprintf(t, sizeof t, " broken %lld", (long long)s->broken);
 		tui_line_put(l, TUI_ROLE_WRONG, t);
 	}
+}
+
+int tui_inspect_summary_line(const struct tui_inspect_sum *s, const char *a_label,
+			     const char *b_label, int width, int utf8, struct tui_line *l)
+{
+	int compact = 0;
+	struct tui_lines tmp;
+	tui_lines_init(&tmp);
+	struct tui_line *t = tui_lines_add(&tmp);
+	summary_put(s, a_label, b_label, 0, utf8, t);
+	if (t->width > width) {
+		tui_lines_release(&tmp);
+		tui_lines_init(&tmp);
+		t = tui_lines_add(&tmp);
+		summary_put(s, a_label, b_label, 1, utf8, t);
+		compact = 1;
+	}
+	/* hand the spans over to l (empty or not, it keeps what it had) */
+	for (size_t i = 0; i < t->n; i++)
+		tui_line_put(l, t->spans[i].role, t->spans[i].text);
+	tui_lines_release(&tmp);
 	tui_line_pad(l, TUI_ROLE_NORMAL, width);
+	return compact;
 }

@@ -122,9 +122,12 @@ struct tui_inspect_sum {
 };
 void tui_inspect_summary(const struct store_pred *a, size_t na, const struct store_pred *b,
 			 size_t nb, struct tui_inspect_sum *s);
-/* The summary bar: "A #2 mt-cot direct 45.0% (90/200) expl 40.0% | B ...
- * | fixed 12 broken 3". Labels are data (escaped). */
-void tui_inspect_summary_line(const struct tui_inspect_sum *s, const char *a_label,
-			      const char *b_label, int width, int utf8, struct tui_line *l);
+/* The summary bar: "A #2 mt-cot direct 45.0% (90/200) expl 40.0% (80/200)
+ * | B ... | fixed 12 broken 3", padded to width. When that is wider than
+ * width, a compact form without counts and without the fixed/broken part
+ * ("A #2 mt-cot dir 45.0% expl 40.0% | B ... dir 41.0%") and returns 1 (the
+ * caller shows fixed/broken elsewhere); else 0. Labels are data (escaped). */
+int tui_inspect_summary_line(const struct tui_inspect_sum *s, const char *a_label,
+			     const char *b_label, int width, int utf8, struct tui_line *l);
 
 #endif

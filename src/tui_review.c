@@ -17,6 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
 #include <curses.h>
 
 #include "mentor/config.h"
@@ -203,44 +204,30 @@ static void chip_correct(struct flow *f, const struct tui_glyphs *g, int correct
 	flow_add(f, &c);
 }
 
+/* Choices shown compactly on one line: "A. text   B. text"; anything that
+ * is not a JSON array of choices is shown as it is. */
 static void choices_text(const char *json, struct buf *out)
 {
-	/* Shown compactly: "A. text   B. text"; a malformed list as it is. */
-	const char *p = json;
+	cJSON *root = cJSON_Parse(json);
+	if (!cJSON_IsArray(root)) {
+		cJSON_Delete(root);
+		if (buf_puts(out, json))
+			util_oom();
+		return;
+	}
+	const cJSON *c;
 	int any = 0;
-	while ((p = strstr(p, "\"label\"")) != NULL) {
-		const char *q = strchr(p + 7, '"');
-		if (!q)
-			break;
-		const char *qe = strchr(q + 1, '"');
-		if (!qe)
-			break;
-		const char *t = strstr(qe, "\"text\"");
-		const char *next = strstr(qe, "\"label\"");
-		const char *ts = NULL, *te = NULL;
-		if (t && (!next || t < next)) {
-			ts = strchr(t + 6, '"');
-			if (ts) {
-				ts++;
-				te = ts;
-				while (*te && *te != '"') {
-					if (*te == '\\' && te[1])
-						te++;
-					te++;
-				}
-			}
-		}
-		if (any && buf_puts(out, "   "))
-			util_oom();
-		if (buf_append(out, q + 1, (size_t)(qe - q - 1)) || buf_puts(out, ". "))
-			util_oom();
-		if (ts && te && buf_append(out, ts, (size_t)(te - ts)))
+	cJSON_ArrayForEach(c, root)
+	{
+		const char *label = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "label"));
+		const char *text = cJSON_IsString(c) ? c->valuestring
+				   : cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "text"));
+		if (buf_printf(out, "%s%s%s%s", any ? "   " : "", label ? label : "",
+			       label ? ". " : "", text ? text : ""))
 			util_oom();
 		any = 1;
-		p = te && *te ? te + 1 : qe + 1;
 	}
-	if (!any && buf_puts(out, json))
-		util_oom();
+	cJSON_Delete(root);
 }
 
 void tui_review_item_lines(const struct tui_review_view *v, int width, size_t max_lines,
@@ -457,7 +444,7 @@ void tui_review_diff_pane(const struct tui_review_view *v, int width, struct tui
 	tui_line_put(l, TUI_ROLE_REJECTED, "[-removed-]");
 	tui_line_put(l, TUI_ROLE_DIM, " ");
 	tui_line_put(l, TUI_ROLE_ACCEPTED, "{+added+}");
-	tui_line_put(l, TUI_ROLE_DIM, "   d: close  D: other pair");
+	tui_line_put(l, TUI_ROLE_DIM, "   d: close  D: next pair");
 	const struct store_expl *a = v->cand[v->diff_a].e, *b = v->cand[v->diff_b].e;
 	if (!a || !b) {
 		snprintf(t, sizeof t, "%s has no explanation yet", tui_review_label(!a ? v->diff_a : v->diff_b));
@@ -510,21 +497,35 @@ void tui_review_layout(const struct tui_review_view *v, struct tui_rect body,
 						       k == 2 ? body.w - 2 * (cw + 1) : cw, rest.h};
 		return;
 	}
-	/* Stacked: the others get a head and a line of text, the focused
-	 * candidate the rest. */
+	/* Stacked: each candidate gets the rows it needs when all fit; else
+	 * the others get a head and a line of text, the focused one the rest. */
+	int need[TUI_REVIEW_NMODES], total = 0;
+	for (int k = 0; k < TUI_REVIEW_NMODES; k++) {
+		tui_lines_init(&ls);
+		tui_review_cand_head(v, k, body.w - 1, &ls);
+		tui_review_cand_text(v, k, body.w - 2, &ls);
+		need[k] = (int)ls.n;
+		tui_lines_release(&ls);
+		total += need[k];
+	}
 	int small = rest.h >= 12 ? 3 : rest.h >= 6 ? 2 : 1;
-	int big = rest.h - 2 * small;
+	int big = rest.h;
+	for (int k = 0; k < TUI_REVIEW_NMODES; k++)
+		if (k != v->focus)
+			big -= need[k] < small ? need[k] : small;
 	if (big < 1)
 		big = 1;
+	/* a blank row between candidates when there is room for it */
+	int gap = total + TUI_REVIEW_NMODES - 1 <= rest.h;
 	int y = rest.y;
 	for (int k = 0; k < TUI_REVIEW_NMODES; k++) {
-		int h = k == v->focus ? big : small;
+		int h = total <= rest.h ? need[k] : k == v->focus ? big : need[k] < small ? need[k] : small;
 		if (y + h > rest.y + rest.h)
 			h = rest.y + rest.h - y;
 		if (h < 0)
 			h = 0;
 		r->cand[k] = (struct tui_rect){body.x, y, body.w, h};
-		y += h;
+		y += h + gap;
 	}
 }
 
@@ -1062,6 +1063,17 @@ static void remember(struct review *r, int64_t expl_id, char kind)
 		r->rejected++;
 }
 
+/* Focus the first pending candidate (else COTE). */
+static void focus_pending(struct review *r)
+{
+	r->focus = 0;
+	for (int k = 0; k < TUI_REVIEW_NMODES; k++)
+		if (r->shown[k] && r->shown[k]->status && !strcmp(r->shown[k]->status, "pending")) {
+			r->focus = k;
+			break;
+		}
+}
+
 static void go_next_unreviewed(struct review *r)
 {
 	int64_t id = next_unreviewed(r, r->item_id);
@@ -1069,13 +1081,8 @@ static void go_next_unreviewed(struct review *r)
 		tui_app_error(r->app, "no unreviewed item left in the Items filter");
 		return;
 	}
-	open_item(r, id);
-	r->focus = 0;
-	for (int k = 0; k < TUI_REVIEW_NMODES; k++)
-		if (r->shown[k] && r->shown[k]->status && !strcmp(r->shown[k]->status, "pending")) {
-			r->focus = k;
-			break;
-		}
+	if (open_item(r, id) == 0)
+		focus_pending(r);
 }
 
 static void decide(struct review *r, const char *action, char kind, int advance)
@@ -1472,7 +1479,8 @@ static int review_create(struct tui_app *app, void **state, char *err)
 		struct store_item it;
 		if (store_item_get(r->st, id, &it, e2) == 0) {
 			store_item_release(&it);
-			open_item(r, id);
+			if (open_item(r, id) == 0)
+				focus_pending(r);
 		}
 	}
 	free(saved);
@@ -1681,6 +1689,17 @@ static int review_event(void *state, struct tui_app *app, const struct tui_event
 	return 0;
 }
 
+/* Between events: take in worker news whose wake-up could not be posted. */
+static void review_idle(void *state, struct tui_app *app)
+{
+	struct review *r = state;
+	pthread_mutex_lock(&r->sh.mu);
+	int news = r->sh.job_done || r->sh.batch_done || r->sh.touched;
+	pthread_mutex_unlock(&r->sh.mu);
+	if (news)
+		drain(r);
+}
+
 static void review_resize(void *state, struct tui_app *app, struct tui_rect body)
 {
 	struct review *r = state;
@@ -1691,7 +1710,7 @@ static int review_message(void *state, struct tui_app *app, int msg, int64_t arg
 {
 	struct review *r = state;
 	if (msg == TUI_MSG_OPEN_ITEM && arg > 0 && open_item(r, arg) == 0) {
-		r->focus = 0;
+		focus_pending(r);
 		r->diff = 0;
 		tui_app_error(app, "item %lld is open", (long long)arg);
 	}
@@ -1746,4 +1765,5 @@ const struct tui_screen_ops tui_review_screen = {
 	.resize = review_resize,
 	.status = review_status,
 	.message = review_message,
+	.idle = review_idle,
 };

@@ -48,7 +48,10 @@ void modelio_model_release(struct modelio_model *mm);
  * layout of model_params(), computed without building a model. */
 void modelio_tensor_layout(const struct model_config *cfg, int i, size_t *offset, size_t *size);
 
-/* Read a mentor checkpoint (train_ckpt_load, without optimizer moments). */
+/* Read a mentor checkpoint (train_ckpt_load, without optimizer moments).
+ * Every function that fills a struct modelio_model starts by initialising
+ * it; the caller releases it with modelio_model_release() on success, and
+ * nothing is left to release on failure. */
 int modelio_from_ckpt(const char *ckpt_path, struct modelio_model *out, char *err);
 
 /* Write a GGUF v3 file at path (atomically: PATH.tmp + rename). */

@@ -278,8 +278,9 @@ int train_run_spawn(const char *exe, const char *db_path, int64_t run_id, int64_
  * not running or queued. */
 int train_run_stop(struct store *st, int64_t run_id, char *err);
 
-/* Mark runs whose process has vanished (status running, pid gone: killed)
- * as failed with a hint to resume. *n_marked (may be NULL) counts them. */
+/* Mark runs whose process has vanished (status running, or queued by a
+ * spawn, with the pid gone: killed) as failed with a hint to resume.
+ * *n_marked (may be NULL) counts them. */
 int train_run_reap(struct store *st, int *n_marked, char *err);
 
 #endif

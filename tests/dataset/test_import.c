@@ -267,6 +267,15 @@ static void test_csv(void)
 	CHECK_STR(it.answer, "3");
 	store_item_release(&it);
 
+	/* Old Mac line ends (CR only) and a quote inside an unquoted field,
+	 * which is kept literally. */
+	const char *mac = "question,answer\rShe said \"hi\" twice?,2\rq2,3\r";
+	CHECK_INT(import_str("mac.csv", mac, NULL, NULL, 0, &r, err), 0);
+	CHECK_INT(r.n_items, 2);
+	item_by_ext("mac", "train:2", &it);
+	CHECK_STR(it.question, "She said \"hi\" twice?");
+	store_item_release(&it);
+
 	/* StrategyQA columns with a textual boolean and facts as JSON text. */
 	const char *scsv = "qid,question,answer,facts\n"
 			   "a,Is fire cold?,False,\"[\"\"Fire is hot.\"\"]\"\n";
@@ -305,6 +314,8 @@ static void test_bad_inputs(void)
 	BAD("empty.jsonl", "", "empty.jsonl: empty file, no records");
 	BAD("blank.jsonl", "\n  \n\t\n", "blank.jsonl: empty file");
 	BAD("bom.jsonl", "\xEF\xBB\xBF", "bom.jsonl: empty file");
+	BAD("utf16.jsonl", "\xFF\xFE{\0\"\0q\0", "utf16.jsonl:1: the file is UTF-16; convert it to UTF-8 first");
+	BAD("latin1.csv", "\xFEquestion,answer\n", "latin1.csv:1: invalid UTF-8 at byte 1");
 	BAD("utf8.jsonl", "{\"question\":\"q\",\"answer\":\"1\"}\n"
 			  "{\"question\":\"q\",\"answer\":\"1\",\"id\":\"b\"}\n"
 			  "{\"question\":\"caf\xE9\",\"answer\":\"1\",\"id\":\"c\"}\n",
@@ -661,8 +672,8 @@ static void test_files(void)
 static void test_mutations(void)
 {
 	static const char *const seeds[] = {
-		"{\"id\":\"a\",\"question\":\"q1\",\"choices\":[\"x\",\"y\"],\"answer\":\"B\"}\n"
-		"{\"id\":\"b\",\"question\":\"q2\",\"answer\":\"1,200\",\"trace\":{\"k\":[1]}}\n",
+		("{\"id\":\"a\",\"question\":\"q1\",\"choices\":[\"x\",\"y\"],\"answer\":\"B\"}\n"
+		 "{\"id\":\"b\",\"question\":\"q2\",\"answer\":\"1,200\",\"trace\":{\"k\":[1]}}\n"),
 		"[{\"question\":\"q\",\"answer\":\"x\\n#### 5\"},\n {\"question\":\"r\",\"answer\":\"#### 6\"}]\n",
 		"id,question,choices,answer\r\n1,\"a, \"\"b\"\"\",x|y,A\r\n2,\"multi\nline\",,7\r\n",
 		"{\"question\":\"q\",\"options\":[\"A)1\",\"B)2\"],\"rationale\":\"r\",\"correct\":\"B\"}\n",

@@ -132,7 +132,9 @@ static void test_detect(void)
 	detect_is("{\"question\":\"q\",\"choices\":{\"label\":[\"A\"],\"text\":[\"a\"]},"
 		  "\"answerKey\":\"A\"}", "csqa");
 	detect_is("{\"qid\":\"x\",\"question\":\"q\",\"answer\":true,\"facts\":[]}", "strategyqa");
-	detect_is("{\"question\":\"q\",\"answer\":false}", "strategyqa");
+	detect_is("{\"question\":\"q\",\"answer\":false}", "generic");
+	detect_is("{\"question\":\"q\",\"answer\":false,\"rationale\":\"r\",\"id\":\"x\"}", "generic");
+	detect_is("{\"qid\":\"x\",\"question\":\"q\",\"answer\":false,\"decomposition\":[]}", "strategyqa");
 	detect_is("{\"id\":\"7\",\"question\":{\"stem\":\"s\",\"choices\":[]},\"fact1\":\"f\","
 		  "\"answerKey\":\"A\"}", "obqa");
 	detect_is("{\"id\":\"7\",\"question_stem\":\"s\",\"choices\":{},\"answerKey\":\"A\"}", "obqa");

@@ -298,7 +298,7 @@ int main(void)
 	srcdir = getenv("MENTOR_SOURCE_DIR");
 	if (!bin || !srcdir)
 		TEST_SKIP("MENTOR_BIN or MENTOR_SOURCE_DIR not set");
-	db = test_path("w.db");
+	db = strdup(test_path("w.db"));
 	char cmd[2048];
 	snprintf(cmd, sizeof cmd,
 		 "'%s' --db '%s' sample arith --n 12 --import ds > /dev/null && "

@@ -763,6 +763,61 @@ static void check_hostile_hf(const char *good_dir)
 	/* config problems */
 	fixture_write(path, p, n);
 	CHECK(reads(dir, err) == 0);
+	/* tokenizer problems (the folder's config keeps mentor's merge list) */
+	char tpath[600], cpath[600];
+	snprintf(tpath, sizeof tpath, "%s/tokenizer.json", dir);
+	snprintf(cpath, sizeof cpath, "%s/config.json", dir);
+	size_t tn, cn;
+	unsigned char *tj = fixture_slurp(tpath, &tn), *cj = fixture_slurp(cpath, &cn);
+	const char *t1 = "{\"model\":{\"type\":\"WordPiece\",\"vocab\":{},\"merges\":[]}}";
+	fixture_write(tpath, t1, strlen(t1));
+	CHECK(reads(dir, err) != 0);
+	CHECK_MSG(strstr(err, "not a BPE tokenizer") != NULL, "%s", err);
+	const char *t2 = "{\"model\":{\"type\":\"BPE\",\"vocab\":{\"a\":-4},\"merges\":[]}}";
+	fixture_write(tpath, t2, strlen(t2));
+	CHECK(reads(dir, err) != 0);
+	CHECK_MSG(strstr(err, "vocabulary id") != NULL, "%s", err);
+	const char *t3 = "{\"model\":{\"type\":\"BPE\",\"vocab\":{\"a\":0,\"b\":0},"
+			 "\"merges\":[]}}";
+	fixture_write(tpath, t3, strlen(t3));
+	CHECK(reads(dir, err) != 0);
+	CHECK_MSG(strstr(err, "used twice") != NULL, "%s", err);
+	/* the merge list no longer matches the tokens */
+	cJSON *tjj = cJSON_Parse((char *)tj);
+	cJSON *voc = cJSON_GetObjectItem(cJSON_GetObjectItem(tjj, "model"), "vocab");
+	cJSON_ReplaceItemInObjectCaseSensitive(voc, "a", cJSON_CreateNumber(98));
+	cJSON_ReplaceItemInObjectCaseSensitive(voc, "b", cJSON_CreateNumber(97));
+	char *ts = cJSON_PrintUnformatted(tjj);
+	fixture_write(tpath, ts, strlen(ts));
+	CHECK(reads(dir, err) != 0);
+	CHECK_MSG(strstr(err, "does not match the mentor merge list") != NULL, "%s", err);
+	/* without mentor's list: merges that refer to unknown tokens */
+	cJSON *cfg = cJSON_Parse((char *)cj);
+	cJSON_DeleteItemFromObject(cfg, "mentor");
+	char *cs = cJSON_PrintUnformatted(cfg);
+	fixture_write(cpath, cs, strlen(cs));
+	cJSON *merges = cJSON_GetObjectItem(cJSON_GetObjectItem(tjj, "model"), "merges");
+	cJSON_InsertItemInArray(merges, 0, cJSON_CreateString("zz qq"));
+	free(ts);
+	ts = cJSON_PrintUnformatted(tjj);
+	fixture_write(tpath, ts, strlen(ts));
+	CHECK(reads(dir, err) != 0);
+	CHECK_MSG(strstr(err, "merge 0 refers") != NULL, "%s", err);
+	cJSON_ReplaceItemInArray(merges, 0, cJSON_CreateString("nospace"));
+	free(ts);
+	ts = cJSON_PrintUnformatted(tjj);
+	fixture_write(tpath, ts, strlen(ts));
+	CHECK(reads(dir, err) != 0);
+	CHECK_MSG(strstr(err, "two tokens") != NULL, "%s", err);
+	free(ts);
+	free(cs);
+	cJSON_Delete(cfg);
+	cJSON_Delete(tjj);
+	fixture_write(tpath, tj, tn);
+	fixture_write(cpath, cj, cn);
+	CHECK(reads(dir, err) == 0);
+	free(tj);
+	free(cj);
 	snprintf(path, sizeof path, "%s/config.json", dir);
 	const char *c1 = "{\"n_embd\":16,\"n_layer\":2,\"n_head\":2,\"n_positions\":48,"
 			 "\"activation_function\":\"relu\"}";

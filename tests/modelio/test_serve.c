@@ -6,6 +6,8 @@
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -276,6 +278,46 @@ static void check_answers(const char *question)
 	cJSON_Delete(pred);
 }
 
+/* Several clients at once: every answer is whole and the same. */
+static const char *par_body = "{\"prompt\":\"What is 12 + 30?\"}";
+
+static void *par_client(void *arg)
+{
+	int *ok = arg;
+	char *first = NULL;
+	*ok = 1;
+	for (int i = 0; i < 4; i++) {
+		int status;
+		char *r = post("/v1/completions", par_body, &status);
+		cJSON *j = cJSON_Parse(body_of(r));
+		const char *text = cJSON_GetStringValue(cJSON_GetObjectItem(
+			cJSON_GetArrayItem(cJSON_GetObjectItem(j, "choices"), 0), "text"));
+		if (status != 200 || !text)
+			*ok = 0;
+		else if (!first)
+			first = strdup(text);
+		else if (strcmp(first, text))
+			*ok = 0;
+		cJSON_Delete(j);
+		free(r);
+	}
+	free(first);
+	return NULL;
+}
+
+static void check_parallel(void)
+{
+	pthread_t th[6];
+	int ok[6];
+	for (int i = 0; i < 6; i++)
+		if (pthread_create(&th[i], NULL, par_client, &ok[i]) != 0)
+			TEST_SETUP_FAIL("pthread_create");
+	for (int i = 0; i < 6; i++) {
+		pthread_join(th[i], NULL);
+		CHECK(ok[i]);
+	}
+}
+
 static void check_bad_requests(void)
 {
 	int status;
@@ -378,7 +420,7 @@ int main(void)
 	bin = getenv("MENTOR_BIN");
 	if (!bin)
 		TEST_SKIP("MENTOR_BIN not set");
-	db = test_path("w.db");
+	db = strdup(test_path("w.db"));
 	char err[MENTOR_ERR_LEN], cmd[2048];
 	struct model_config mc;
 	fixture_ckpt(test_path("ckpt.bin"), TRAIN_MT_COT, &mc);
@@ -413,9 +455,28 @@ int main(void)
 	port = (int)strtol(colon + 1, NULL, 10);
 	CHECK(port > 0);
 
+	/* a client that connects, sends half a head and waits delays nobody:
+	 * the next request is answered while it is still open and unanswered */
+	int idle = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in a;
+	memset(&a, 0, sizeof a);
+	a.sin_family = AF_INET;
+	a.sin_port = htons((uint16_t)port);
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (idle < 0 || connect(idle, (struct sockaddr *)&a, sizeof a) != 0)
+		TEST_SETUP_FAIL("connect");
+	send(idle, "GET /v1/mo", 10, MSG_NOSIGNAL);
 	check_answers("What is 3 + 4?");
+	struct pollfd pf = {idle, POLLIN, 0};
+	CHECK_MSG(poll(&pf, 1, 0) == 0, "the idle connection was answered first");
+	send(idle, "dels HTTP/1.1\r\n\r\n", 18, MSG_NOSIGNAL);
+	char got[64] = "";
+	ssize_t k = recv(idle, got, sizeof got - 1, 0);
+	CHECK(k > 12 && !strncmp(got, "HTTP/1.1 200", 12));
+	close(idle);
 	check_answers("りんごは何個ありますか？");
 	check_bad_requests();
+	check_parallel();
 
 	/* a clean stop on SIGTERM */
 	kill(pid, SIGTERM);

@@ -266,8 +266,25 @@ static void test_permissions(void)
 	config_release(&cfg);
 }
 
+/* The TUI reads [keys] and [ui] from the same file: the teacher skips them
+ * and still reads its own sections around them. */
+static void test_foreign_sections(void)
+{
+	static const char text[] = "[keys]\naccept = a, y\nquit = q\n[ui]\ntheme = light\n"
+				   "[defaults]\nconcurrency = 3\n";
+	struct config cfg;
+	char err[MENTOR_ERR_LEN];
+	CHECK_INT(parse(&cfg, text, sizeof text - 1, err), 0);
+	CHECK_INT(cfg.concurrency, 3);
+	config_release(&cfg);
+	static const char bad[] = "[keys]\nnot a line\n";
+	CHECK(parse(&cfg, bad, sizeof bad - 1, err) != 0);
+	config_release(&cfg);
+}
+
 int main(void)
 {
+	test_foreign_sections();
 	test_builtin();
 	test_good();
 	test_malformed();

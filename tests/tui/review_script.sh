@@ -81,7 +81,8 @@ has undo "RP  [P] pending"
 eq undone "$(q "select action || ':' || undone from decision order by id" | tr '\n' ' ')" \
 	"accept:0 reject:1 "
 
-EDITOR="$T/editor.sh" run edit "key Right Right
+# reopened, the focus is on the first pending candidate (RP)
+EDITOR="$T/editor.sh" run edit "key Right
 key e"
 has edit "(edited)"
 has edit "Edited: Wendy has 10 - 3 + 7 + 7 = 21 books."
@@ -103,10 +104,10 @@ has edit_fail "the editor failed (status 1): nothing saved"
 eq edit_fail_rows "$(q "select count(*) from explanation where edited_text = 'junk'")" 0
 
 run diff "key d"
-has diff "Diff COTE -> RP"
+has diff "Diff RP -> CROP"
+has diff "{+Edited:"
 run diff_pair "key D D"
-has diff_pair "Diff RP -> CROP"
-has diff_pair "{+Edited:"
+has diff_pair "Diff CROP -> COTE"
 
 # ------------------------------------------------ reopen on the same item
 run reopen ""
@@ -174,6 +175,33 @@ has remap_help "y"
 run remap_undo "key u"
 has remap_undo "COTE  [P] pending"
 rm -f "$T/cfg/mentor/config"
+
+# flag, and its undo
+run flag "key 2 f"
+has flag "COTE  [F] flagged"
+eq flagged "$(q "select count(*) from explanation where status = 'flagged'")" 1
+run flag_undo "key u"
+has flag_undo "COTE  [P] pending"
+eq unflagged "$(q "select count(*) from explanation where status = 'flagged'")" 0
+
+# ------------------------- ten decide-and-advance steps, then ten undos
+acc0=$(q "select count(*) from explanation where status = 'accepted'")
+und0=$(q "select count(*) from decision where undone = 1")
+steps="key A"
+for i in 1 2 3 4 5 6 7 8 9; do
+	steps="$steps
+key G
+wake 2002
+key A"
+done
+run ten "$steps"
+has ten "10 reviewed: 10 acc 0 rej"
+eq ten_accepted "$(q "select count(*) from explanation where status = 'accepted'")" $((acc0 + 10))
+run ten_undo "key u u u u u u u u u u"
+has ten_undo "Item 2  arith"
+has ten_undo "undone: COTE of item 2 is pending again"
+eq ten_restored "$(q "select count(*) from explanation where status = 'accepted'")" "$acc0"
+eq ten_undone "$(q "select count(*) from decision where undone = 1")" $((und0 + 10))
 
 # ------------------------------------------------------- ASCII terminal
 LC_ALL=C run ascii "key 2"

@@ -147,7 +147,7 @@ eq statuses1 "$(q "select mode || ':' || status from explanation where item_id =
 
 # ------------------------------------ session 2: a slow streaming provider
 "$FAKELLM" --port 0 --port-file "$T/port" --max-seconds 120 --latency-ms 300 \
-	--behaviour chunk-delay=60 > /dev/null 2>&1 &
+	--behaviour chunk-delay=100 > /dev/null 2>&1 &
 FPID=$!
 i=0
 while [ ! -s "$T/port" ] && [ $i -lt 100 ]; do

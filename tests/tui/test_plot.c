@@ -346,12 +346,19 @@ static void test_inspect(void)
 	struct tui_lines ls;
 	tui_lines_init(&ls);
 	struct tui_line *l = tui_lines_add(&ls);
-	tui_inspect_summary_line(&s, "#2 mt-cot", "#1 baseline", 120, 0, l);
+	CHECK_INT(tui_inspect_summary_line(&s, "#2 mt-cot", "#1 baseline", 120, 0, l), 0);
 	char *t = tui_line_plain(l);
 	const char *want = "A #2 mt-cot direct 50.0% (3/6) expl 50.0% (3/6) | B #1 baseline "
 			   "direct 40.0% (2/5) | fixed 2 broken 1";
 	CHECK(strncmp(t, want, strlen(want)) == 0);
 	CHECK_INT(l->width, 120);
+	free(t);
+	/* narrow: the compact form, fixed and broken left to the caller */
+	l = tui_lines_add(&ls);
+	CHECK_INT(tui_inspect_summary_line(&s, "#2 mt-cot", "#1 baseline", 70, 0, l), 1);
+	t = tui_line_plain(l);
+	CHECK_STR(t, "A #2 mt-cot dir 50.0% expl 50.0% | B #1 baseline dir 40.0%            ");
+	CHECK_INT(l->width, 70);
 	free(t);
 	tui_lines_release(&ls);
 	tui_inspect_summary(a, 6, NULL, 0, &s);

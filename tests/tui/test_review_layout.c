@@ -149,28 +149,49 @@ static void test_wide_and_stacked(void)
 	CHECK(strstr(d, "\xe2\x94\x82") != NULL);
 	free(d);
 
-	/* 80x24 (body 80x22): stacked, the focused candidate the tallest */
+	/* 80x24 (body 80x22): stacked; short texts all fit, one under the other */
 	tui_review_layout(&v, (struct tui_rect){0, 1, 80, 22}, &r);
 	CHECK_INT(r.stacked, 1);
 	CHECK_INT(r.cand[0].x, 0);
 	CHECK_INT(r.cand[1].x, 0);
+	CHECK_INT(r.cand[0].w, 80);
 	CHECK(r.cand[0].y < r.cand[1].y && r.cand[1].y < r.cand[2].y);
+	CHECK_INT(r.cand[1].y, r.cand[0].y + r.cand[0].h + 1);
+	CHECK_INT(r.cand[2].y, r.cand[1].y + r.cand[1].h + 1);
+	CHECK(r.cand[0].h >= 2 && r.cand[1].h >= 2 && r.cand[2].h >= 2);
+	CHECK(r.cand[2].y + r.cand[2].h <= 23);
+	/* long texts: the focused candidate gets the room, the others a head
+	 * and a line, and the whole body is used */
+	struct buf longt;
+	buf_init(&longt);
+	for (int i = 0; i < 200; i++)
+		buf_puts(&longt, "word ");
+	ex[0].text = ex[1].text = ex[2].text = longt.data;
+	tui_review_layout(&v, (struct tui_rect){0, 1, 80, 22}, &r);
 	CHECK(r.cand[0].h > r.cand[1].h);
+	CHECK(r.cand[1].h <= 3 && r.cand[2].h <= 3);
 	CHECK_INT(r.cand[2].y + r.cand[2].h, 23);
+	ex[0].text = "Wendy starts with 10 books. 10 - 3 = 7. The answer is 7.";
+	ex[1].text = "Because 10 - 3 = 7, the answer is 7.";
+	ex[2].text = "10 - 3 = 7. The answer is 7.";
 	d = render(&v, 80, 22, &cv);
 	int yc = row_of(&cv, "COTE"), yr = row_of(&cv, "  RP "), yp = row_of(&cv, "CROP");
 	CHECK(yc >= 0 && yr > yc && yp > yr);
 	CHECK(strstr(d, "Because 10 - 3 = 7") != NULL);
 	free(d);
 	/* focus on CROP: it gets the room */
+	ex[0].text = ex[1].text = ex[2].text = longt.data;
 	v.focus = 2;
 	tui_review_layout(&v, (struct tui_rect){0, 1, 80, 22}, &r);
 	CHECK(r.cand[2].h > r.cand[0].h);
+	CHECK(r.cand[0].h <= 3);
 	/* 119 columns is still stacked, 120 is not */
 	tui_review_layout(&v, (struct tui_rect){0, 1, 119, 40}, &r);
 	CHECK_INT(r.stacked, 1);
 	tui_review_layout(&v, (struct tui_rect){0, 1, 120, 40}, &r);
 	CHECK_INT(r.stacked, 0);
+	ex[0].text = ex[1].text = ex[2].text = "short";
+	buf_release(&longt);
 	/* nothing open */
 	v.item = NULL;
 	d = render(&v, 80, 22, &cv);
@@ -224,6 +245,18 @@ static void test_japanese(void)
 	CHECK(lines_have(&ls, "Gold answer"));
 	CHECK(lines_have(&ls, "\xe2\x80\xa6"));
 	tui_lines_release(&ls);
+	/* choices: one compact line, JSON escapes decoded, data escaped */
+	item.choices_json = "[{\"label\":\"A\",\"text\":\"1\\u500b\"},{\"label\":\"B\",\"text\":\"5\\u001b[2J\"}]";
+	tui_lines_init(&ls);
+	tui_review_item_lines(&v, 60, 0, &ls);
+	CHECK(lines_have(&ls, "A. 1\xe5\x80\x8b   B. 5\\e[2J"));
+	tui_lines_release(&ls);
+	item.choices_json = "not json \x07";
+	tui_lines_init(&ls);
+	tui_review_item_lines(&v, 60, 0, &ls);
+	CHECK(lines_have(&ls, "not json \\a"));
+	tui_lines_release(&ls);
+	item.choices_json = NULL;
 	/* a wide character never straddles the column border */
 	struct tui_canvas cv = {0};
 	char *d = render(&v, 200, 40, &cv);

@@ -125,7 +125,11 @@ keys n
 wait_for form2 "New run"
 keys j Left
 wait_for mtcot "< mt-cot >"
-keys k k Enter
+keys j j j j j j j j j   # alpha, source, preset, layers, width, heads, context, budget, steps
+set_field 200
+wait_for steps200 "steps    200"
+keys j j j j            # batch, seed, eval on, Launch
+keys Enter
 wait_for queued "run 2 queued" || exit 1
 wait_for two_runs "2 runs"
 
@@ -147,10 +151,10 @@ while [ $i -lt 300 ]; do
 done
 if [ $changed = 1 ]; then pass=$((pass + 1)); else bad "the plot never changed"; fi
 
-# run 2 starts when run 1 ends; stop it after its first checkpoint (step 12)
+# run 2 starts when run 1 ends; stop it past step 12 (it writes a checkpoint)
 wait_re run1_done "1 done baseline-1 +100%" 90 || exit 1
 wait_re run2_running "Run #2 mt-cot" 10
-wait_re run2_past_ckpt "step +(1[3-9]|[2-5][0-9]) / 60" 90 || exit 1
+wait_re run2_past_ckpt "step +(1[3-9]|[2-9][0-9]|1[0-9][0-9]) / 200" 90 || exit 1
 keys s
 wait_for stopping "stopping run 2"
 wait_re stopped "2 stop mt-cot-2" 30 || exit 1
@@ -166,8 +170,9 @@ wait_for panels "validation loss"
 
 # ------------------------------------------------ Inspect
 keys 4
-wait_re summary "A #2 mt-cot-2 direct [0-9.]+% \\([0-9]+/40\\)" || exit 1
-wait_re summary_b "B #1 baseline-1 direct [0-9.]+% \\([0-9]+/40\\)"
+wait_re summary "A #2 mt-cot-2 dir [0-9.]+% expl [0-9.]+%" || exit 1
+wait_re summary_b "B #1 baseline-1 dir [0-9.]+%"
+wait_for of40 "40 of 40 items"
 wait_re fixed_count "fixed [0-9]+ broken [0-9]+"
 wait_for columns "A:dir A:expl B:dir"
 keys f f f
@@ -193,11 +198,12 @@ wait_for exited "EXIT=0"
 if [ "$(grep -c ' done ' "$T/runs")" = 2 ]; then pass=$((pass + 1)); else
 	fail=$((fail + 1)); echo "FAIL: two done runs expected"; cat "$T/runs"; fi
 grep -qE 'baseline-1 .* 60/60 .*%' "$T/runs" && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAIL: baseline run"; cat "$T/runs"; }
-grep -qE 'mt-cot-2 .* 60/60 .*%' "$T/runs" && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAIL: mt-cot run"; cat "$T/runs"; }
-# run 2 went on from its checkpoint: its second session starts past step 3
+grep -qE 'mt-cot-2 .* 200/200 .*%' "$T/runs" && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAIL: mt-cot run"; cat "$T/runs"; }
+# run 2 went on from its checkpoint: its second session's first progress
+# line (every 10 steps) is past step 12, not step 10 as from scratch
 log="$T/ws.db.runs/2/log.txt"
-sessions=$(grep -c 'training 60 steps' "$log" 2> /dev/null)
-first=$(awk '/training 60 steps/ { n++ } n == 2 && /^step / { split($2, a, "/"); print a[1]; exit }' "$log")
+sessions=$(grep -c 'training 200 steps' "$log" 2> /dev/null)
+first=$(awk '/training 200 steps/ { n++ } n == 2 && /^step / { split($2, a, "/"); print a[1]; exit }' "$log")
 if [ "${sessions:-0}" -ge 2 ] && [ "${first:-0}" -gt 12 ]; then pass=$((pass + 1)); else
 	fail=$((fail + 1)); echo "FAIL: run 2 did not resume from its checkpoint (sessions ${sessions:-0}, first step ${first:-none})"; cat "$log"; fi
 

@@ -8,6 +8,7 @@
 set -u
 MKWS=${1:?usage: test_tui_script.sh TUI_MKWS}
 BIN=${MENTOR_BIN:?MENTOR_BIN not set}
+[ -x "$BIN" ] || { echo "setup: no binary at $BIN"; exit 99; }
 T=$(mktemp -d "${TMPDIR:-/tmp}/mentor-tui-XXXXXX") || exit 99
 trap 'rm -rf "$T"' EXIT
 export LC_ALL=C.UTF-8 XDG_CONFIG_HOME="$T/cfg"
@@ -185,13 +186,25 @@ run help_quit_q "key ? q
 key j"
 status_is help_quit_q $rc 0
 
+# Enter hands the item to the Review screen (tab 2)
 run open "key j Enter"
-has open "Review: select an item in Items and press Enter"
-has open "item 2 is open"
+lacks open "Dataset arith"
+has open "Question 1: Tom has 1 apples"
 run tabs "key 2"
-has tabs "Review: select an item"
-run tab3 "key 3"
-has tab3 "screen 3 is not available yet"
+lacks tabs "Dataset arith"
+has tabs "select an item in Items and press Enter"
+run tabs_back "key 2 1"
+has tabs_back "Dataset arith"
+# a decision taken in Review shows in Items when it comes back
+run review_back "key r r r
+key Enter
+key Tab a
+key 1"
+has review_back "review:rejected"
+has review_back "no items"
+has review_back "filters or the search hide them"
+run key9 "key 9"
+has key9 "key 9 does nothing here"
 run unbound "key Z"
 has unbound "key Z does nothing here"
 
@@ -201,7 +214,7 @@ run wheel "wheel down 5 5
 wheel down 5 5"
 has wheel "item 7/300"
 run clicktab "click 12 0"
-has clicktab "Review: select an item"
+has clicktab "select an item in Items"
 run detailfocus "click 60 10
 key j j"
 has detailfocus "item 1/300"
@@ -224,7 +237,7 @@ has persist2 "split:train"
 has persist2 "item 2/4"
 KEEP=1 run persist3 "key 2"
 KEEP=1 run persist4 ""
-has persist4 "Review: select an item"
+has persist4 "select an item in Items"
 
 mkdir -p "$T/cfg/mentor"
 printf '[defaults]\nmodel = x\n[keys]\ndown = n, Down\nquit = Q\n[provider p]\nbase_url = http://127.0.0.1:1\n' \
@@ -261,6 +274,14 @@ has ascii "[A]+"
 has ascii '\xe3\x82'
 lacks ascii "│"
 has ascii "|"
+
+# an empty workspace, extreme sizes, clicks anywhere
+printf 'key j d s /\ntype x\nkey Enter\nresize 1 1\nkey j\nresize 1000 300\nkey ? j\nresize 80 24\nclick 79 23\nclick 0 0\nwheel up 50 10\nkey Enter\n' > "$T/script"
+"$BIN" --db "$T/empty.db" tui --script "$T/script" --dump > "$T/out" 2> "$T/err"
+status_is empty $? 0
+sanitizer_clean empty
+has empty "all datasets (0)"
+has empty "no items"
 
 run bad_cmd "bogus 1 2"
 status_is bad_cmd $rc 1

@@ -2,12 +2,13 @@
 # test_tui_tmux: the workbench in a real terminal (tmux): open a workspace
 # with two datasets, navigate, filter, search (Japanese input), resize to
 # 60x20 (the too-small screen) and back, help, quit; the terminal is restored
-# afterwards (alternate screen left, the shell is back). Then SIGTERM
-# restores the terminal too, and after a SIGKILL the workspace reopens on the
+# afterwards (alternate screen left, the shell is back). Then SIGTERM and
+# SIGABRT restore the terminal too, and after a SIGKILL the workspace reopens on the
 # same item and filters. Argument: the tui_mkws program.
 set -u
 MKWS=${1:?usage: test_tui_tmux.sh TUI_MKWS}
 BIN=${MENTOR_BIN:?MENTOR_BIN not set}
+[ -x "$BIN" ] || { echo "setup: no binary at $BIN"; exit 99; }
 command -v tmux > /dev/null 2>&1 || { echo "skip: tmux not installed"; exit 77; }
 T=$(mktemp -d "${TMPDIR:-/tmp}/mentor-tmux-XXXXXX") || exit 99
 SOCK="mentor-tui-test-$$"
@@ -95,7 +96,7 @@ mentor_pid() {
 
 # ---------------------------------------------------------------- session 1
 start
-wait_for open "item 1/300"
+wait_for open "item 1/300" || exit 1
 wait_for open " 1 Items "
 tm send-keys -t "$S" j j j
 wait_for down "item 4/300"
@@ -124,7 +125,7 @@ wait_for help "Help: Items"
 tm send-keys -t "$S" Escape
 wait_gone help_closed "Help: Items"
 tm send-keys -t "$S" Enter
-wait_for review "Review: select an item in Items and press Enter"
+wait_gone review "split:train"
 tm send-keys -t "$S" 1
 wait_for items_again "split:train"
 tm send-keys -t "$S" q
@@ -135,16 +136,25 @@ alt_off quit
 
 # ------------------------------------------------- SIGTERM restores the terminal
 start
-wait_for open2 "split:train"
+wait_for open2 "split:train" || exit 1
 pid=$(mentor_pid)
 [ -n "$pid" ] && kill -TERM "$pid"
 wait_for sigterm "EXIT=143"
 wait_gone sigterm_screen "split:train"
 alt_off sigterm
 
+# ------------------------- SIGABRT (a crash) restores the terminal as well
+start
+wait_for open_abrt "split:train" || exit 1
+pid=$(mentor_pid)
+[ -n "$pid" ] && kill -ABRT "$pid"
+wait_for sigabrt "EXIT=134"
+wait_gone sigabrt_screen "split:train"
+alt_off sigabrt
+
 # ------------------------- SIGKILL: the workspace reopens on the same place
 start
-wait_for open3 "item 1/244"
+wait_for open3 "item 1/244" || exit 1
 tm send-keys -t "$S" r r
 wait_for filter3 "review:accepted"
 tm send-keys -t "$S" r r r

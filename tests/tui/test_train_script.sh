@@ -1,0 +1,137 @@
+#!/bin/sh
+# test_train_script: the Train and Inspect screens headless (--script,
+# --dump), so that they run under the sanitizers too: plots of fixture runs
+# (braille, half blocks, ASCII; log scale, time axis, zoom, overlay), the new
+# run form and its example count, delete with its y/n question, Inspect's
+# summary, filters and comparison, an unanswerable question, the report, at
+# 100x30 and 80x24, in UTF-8 and in the C locale. Argument: train_mkws.
+set -u
+MKWS=${1:?usage: test_train_script.sh TRAIN_MKWS}
+BIN=${MENTOR_BIN:?MENTOR_BIN not set}
+T=$(mktemp -d "${TMPDIR:-/tmp}/mentor-train-script-XXXXXX") || exit 99
+trap 'rm -rf "$T"' EXIT
+"$MKWS" "$T/ws.db" || exit 99
+pass=0
+fail=0
+export HOME="$T" XDG_CONFIG_HOME="$T/cfg" LC_ALL=C.UTF-8 TERM=xterm-256color
+
+# run NAME SIZE SCRIPT-LINES...: dump the last frame to $T/NAME
+run() {
+	name=$1 size=$2
+	shift 2
+	printf '%s\n' "$@" > "$T/$name.keys"
+	if ! "$BIN" --db "$T/ws.db" tui --script "$T/$name.keys" --dump --size "$size" \
+		> "$T/$name" 2> "$T/$name.err"; then
+		fail=$((fail + 1))
+		echo "FAIL: $name: exit status"
+		cat "$T/$name.err"
+	fi
+}
+has() {
+	if grep -qF -- "$3" "$T/$2"; then pass=$((pass + 1)); else
+		fail=$((fail + 1)); echo "FAIL: $1: '$3' not in $2"; sed 's/^/  | /' "$T/$2"; fi
+}
+has_re() {
+	if grep -qE -- "$3" "$T/$2"; then pass=$((pass + 1)); else
+		fail=$((fail + 1)); echo "FAIL: $1: /$3/ not in $2"; sed 's/^/  | /' "$T/$2"; fi
+}
+hasnt() {
+	if ! grep -qF -- "$3" "$T/$2"; then pass=$((pass + 1)); else
+		fail=$((fail + 1)); echo "FAIL: $1: '$3' in $2"; sed 's/^/  | /' "$T/$2"; fi
+}
+
+# ------------------------------------------------------------ Train
+run train 100x30 "key 3"
+has runs train "Runs"
+has list train "3 stop mt-cot-3"
+has list_done train "1 done baseline-1"
+has stats train "Run #3 mt-cot-3"
+has step train "80 / 200"
+has panels train "validation loss"
+has legend train "1 #1 baseline-1  2 #3 mt-cot"
+has braille train "$(printf '\342\241')"   # U+2840..U+287F
+has status train "3 runs, 0 running, 0 queued"
+run train_zoom 100x30 "key 3" "key z" "key l" "key t" "key g"
+has zoom train_zoom "train loss by time (s) (log)"
+hasnt zoom_one train_zoom "validation loss"
+has_re blocks train_zoom "[▀▄█]"
+run train_ascii 100x30 "key 3" "key g" "key g" "key e"
+has_re ascii train_ascii "[.':]{2}"
+hasnt ascii_nobraille train_ascii "⣿"
+run train_c 80x24 "key 3"
+has c_locale_utf8 train_c "Runs"
+LC_ALL=C run train_c_locale 80x24 "key 3"
+has c_locale train_c_locale "Runs"
+has c_axis train_c_locale "|"
+if LC_ALL=C grep -q '[^ -~]' "$T/train_c_locale"; then
+	fail=$((fail + 1)); echo "FAIL: non-ASCII output in the C locale"
+	sed 's/^/  | /' "$T/train_c_locale"
+else pass=$((pass + 1)); fi
+run form 100x30 "key 3" "key n"
+has form form "New run"
+has form_ds form "< coin >"
+has form_count form "examples: 10 ans + 10 expl"
+has form_items form "10/10 items with gold expl."
+run form_edit 100x30 "key 3" "key n" "key j" "key Right" "key j" "key j" "key Enter" \
+	"key Backspace" "type 3" "key Enter" "key j" "key Enter" "key Backspace" "key Backspace" \
+	"key Backspace" "type abc" "key Enter"
+has base form_edit "variant  baseline"
+has base_count form_edit "examples: 10 answers"
+has custom form_edit "preset   custom"
+has layers form_edit "layers   3"
+has bad_number form_edit "width: 'abc' is not a whole number in range"
+run form_esc 100x30 "key 3" "key n" "key Escape"
+hasnt esc form_esc "New run"
+run overlay 100x30 "key 3" "key k" "key Space" "key z"
+has overlay overlay "#1 baseline-1"
+# delete: n keeps the run, y deletes it
+run del_no 100x30 "key 3" "key x" "key n"
+has kept del_no "run 3 kept"
+run del_ask 100x30 "key 3" "key x"
+has ask del_ask "delete run 3"
+run del_yes 100x30 "key 3" "key x" "key y"
+has deleted del_yes "run 3 deleted"
+has two del_yes "2 runs, 0 running"
+run stop_done 100x30 "key 3" "key s"
+has stop_refused del_yes "2 runs"
+run resume_done 100x30 "key 3" "key r"
+has resume_refused resume_done "run 2 is done"
+
+# ------------------------------------------------------------ Inspect
+run insp 120x30 "key 4"
+has summary_a insp "A #2 mt-cot-2 direct 67.5% (27/40) expl 75.0% (30/40)"
+has summary_b insp "B #1 baseline-1 direct 50.0% (20/40)"
+has fixed insp "fixed 13 broken 6"
+has cols insp "A:dir A:expl B:dir"
+has japanese insp "コインは表です"
+run insp_esc 100x30 "key 4" "key j"
+has escaped insp_esc 'Escape test: \e[2J flipped?'
+has compact insp_esc "A #2 mt-cot-2 dir 67.5% expl 75.0%"
+has teacher insp "teacher explanation it trained on (gold):"
+has gold_rationale insp "太郎が裏返したので、裏です。"
+run insp_fixed 100x30 "key 4" "key f" "key f" "key f"
+has filter_fixed insp_fixed "filter fixed  13 of 40 items"
+run insp_broken 100x30 "key 4" "key F"
+has filter_broken insp_broken "filter broken  6 of 40 items"
+run insp_wrong 100x30 "key 4" "key f"
+has filter_wrong insp_wrong "filter wrong  13 of 40 items"
+run insp_nocmp 100x30 "key 4" "key c"
+has no_compare insp_nocmp "(c: compare with another run)"
+run insp_swap 100x30 "key 4" "key r"
+has swapped insp_swap "A #1 baseline-1"
+run insp_ask 100x30 "key 4" "key a" "type Is it heads up?" "key Enter" "wake 4002"
+has no_ckpt insp_ask "run 2 has no checkpoint yet"
+run insp_report 100x30 "key 4" "key w"
+has report insp_report "report written to $T/ws.db.report-2-vs-1.html"
+[ -s "$T/ws.db.report-2-vs-1.html" ] && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAIL: no report file"; }
+run insp_small 80x24 "key 4" "key j" "key J"
+has small insp_small "40 of 40 items  fixed 13 broken 6"
+has small_compact insp_small "A #2 mt-cot-2 dir 67.5% expl 75.0%"
+LC_ALL=C run insp_c 80x24 "key 4"
+has c_marks insp_c "A:dir"
+has_re c_ascii_marks insp_c "^ +[+x] +[+x-] +[+x-] "
+run resize 100x30 "key 3" "resize 80 24" "resize 120 40" "key 4" "resize 80 24"
+has resized resize "A:dir"
+
+echo "$pass checks, $fail failed"
+[ $fail = 0 ]
