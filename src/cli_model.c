@@ -25,7 +25,8 @@ static void export_model_usage(FILE *f)
 	      "  safetensors  a Hugging Face GPT-2 folder (config.json, model.safetensors,\n"
 	      "               tokenizer.json, tokenizer_config.json) for transformers;\n"
 	      "               default PATH: RUN-hf/\n"
-	      "Tensors are float32; 'mentor import-model PATH' reads either back exactly.\n", f);
+	      "Tensors are float32; 'mentor import-model PATH' reads either back exactly.\n",
+	      f);
 }
 
 int cli_export_model(struct cli *c, int argc, char **argv)
@@ -38,14 +39,17 @@ int cli_export_model(struct cli *c, int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--format") || !strcmp(argv[i], "--out")) {
 			if (i + 1 >= argc)
-				return cli_error(c, CLI_USAGE, "option '%s' needs a value", argv[i]);
+				return cli_error(c, CLI_USAGE, "option '%s' needs a value",
+				                 argv[i]);
 			if (argv[i][2] == 'f')
 				fmt_name = argv[++i];
 			else
 				out = argv[++i];
 		} else if (argv[i][0] == '-' && argv[i][1]) {
-			return cli_error(c, CLI_USAGE, "unknown option '%s'; see 'mentor export-model "
-						       "--help'", argv[i]);
+			return cli_error(c, CLI_USAGE,
+			                 "unknown option '%s'; see 'mentor export-model "
+			                 "--help'",
+			                 argv[i]);
 		} else if (!ref) {
 			ref = argv[i];
 		} else {
@@ -57,7 +61,7 @@ int cli_export_model(struct cli *c, int argc, char **argv)
 	int fmt;
 	if (modelio_format_parse(fmt_name, &fmt))
 		return cli_error(c, CLI_USAGE, "unknown format '%s': expected gguf or safetensors",
-				 fmt_name);
+		                 fmt_name);
 	char err[MENTOR_ERR_LEN];
 	struct store *st = store_open_existing(c->db_path, err);
 	if (!st)
@@ -78,7 +82,7 @@ int cli_export_model(struct cli *c, int argc, char **argv)
 		buf_puts(&path, out);
 	else
 		buf_printf(&path, "%s%s", r.name && *r.name ? r.name : "model",
-			   fmt == MODELIO_GGUF ? ".gguf" : "-hf");
+		           fmt == MODELIO_GGUF ? ".gguf" : "-hf");
 	struct modelio_model mm;
 	int status = CLI_ERR;
 	if (modelio_from_ckpt(r.checkpoint, &mm, err)) {
@@ -86,13 +90,13 @@ int cli_export_model(struct cli *c, int argc, char **argv)
 		goto out;
 	}
 	rc = fmt == MODELIO_GGUF ? modelio_write_gguf(&mm, path.data, err)
-				 : modelio_write_hf(&mm, path.data, err);
+	                         : modelio_write_hf(&mm, path.data, err);
 	if (rc) {
 		cli_error(c, CLI_ERR, "%s", err);
 	} else {
 		fprintf(c->out, "wrote %s (%s, %zu parameters, %d tokens, %d layers, width %d)\n",
-			path.data, fmt == MODELIO_GGUF ? "gguf" : "hugging face", mm.n_params,
-			mm.mcfg.vocab_size, mm.mcfg.n_layer, mm.mcfg.n_embd);
+		        path.data, fmt == MODELIO_GGUF ? "gguf" : "hugging face", mm.n_params,
+		        mm.mcfg.vocab_size, mm.mcfg.n_layer, mm.mcfg.n_embd);
 		status = CLI_OK;
 	}
 	modelio_model_release(&mm);
@@ -115,7 +119,8 @@ static void import_model_usage(FILE *f)
 	      "get mentor's special tokens as new zero embedding rows.\n"
 	      "  --dataset NAME  the dataset the run belongs to (default: 'imported',\n"
 	      "                  created empty)\n"
-	      "  --name NAME     run name (default: imported-ID)\n", f);
+	      "  --name NAME     run name (default: imported-ID)\n",
+	      f);
 }
 
 int cli_import_model(struct cli *c, int argc, char **argv)
@@ -128,14 +133,17 @@ int cli_import_model(struct cli *c, int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--dataset") || !strcmp(argv[i], "--name")) {
 			if (i + 1 >= argc)
-				return cli_error(c, CLI_USAGE, "option '%s' needs a value", argv[i]);
+				return cli_error(c, CLI_USAGE, "option '%s' needs a value",
+				                 argv[i]);
 			if (argv[i][2] == 'd')
 				dataset = argv[++i];
 			else
 				name = argv[++i];
 		} else if (argv[i][0] == '-' && argv[i][1]) {
-			return cli_error(c, CLI_USAGE, "unknown option '%s'; see 'mentor import-model "
-						       "--help'", argv[i]);
+			return cli_error(c, CLI_USAGE,
+			                 "unknown option '%s'; see 'mentor import-model "
+			                 "--help'",
+			                 argv[i]);
 		} else if (!path) {
 			path = argv[i];
 		} else {
@@ -143,7 +151,8 @@ int cli_import_model(struct cli *c, int argc, char **argv)
 		}
 	}
 	if (!path)
-		return cli_error(c, CLI_USAGE, "give a model path; see 'mentor import-model --help'");
+		return cli_error(c, CLI_USAGE,
+		                 "give a model path; see 'mentor import-model --help'");
 	char err[MENTOR_ERR_LEN];
 	struct modelio_model mm;
 	if (modelio_read(path, &mm, err))
@@ -159,11 +168,13 @@ int cli_import_model(struct cli *c, int argc, char **argv)
 		status = cli_error(c, CLI_ERR, "%s", err);
 	} else {
 		fprintf(c->out, "imported %s as run %lld (%zu parameters, %d tokens)\n", path,
-			(long long)id, mm.n_params, mm.mcfg.vocab_size);
+		        (long long)id, mm.n_params, mm.mcfg.vocab_size);
 		if (mm.foreign)
-			fprintf(c->out, "note: foreign vocabulary mapped to mentor's; %d new "
-					"embedding rows (special tokens) start at zero: fine-tune "
-					"before use\n", mm.new_rows);
+			fprintf(c->out,
+			        "note: foreign vocabulary mapped to mentor's; %d new "
+			        "embedding rows (special tokens) start at zero: fine-tune "
+			        "before use\n",
+			        mm.new_rows);
 	}
 	store_close(st);
 	modelio_model_release(&mm);
@@ -205,10 +216,13 @@ static void serve_usage(FILE *f)
 	      "  GET  /v1/models, /health\n"
 	      "\"stream\": true gives server-sent events ending with 'data: [DONE]'.\n"
 	      "The answer is the one 'mentor predict RUN QUESTION' gives; the response's\n"
-	      "\"mentor\" object carries predict --json's fields (explanation too).\n\n"
+	      "\"mentor\" object carries predict --json's fields (explanation too).\n"
+	      "A request's \"mentor\": {\"choices\": [...], \"type\": \"mc\"} acts as predict's\n"
+	      "--choices and --type.\n\n"
 	      "  --port P     port (default 8080; 0 picks a free one)\n"
 	      "  --host ADDR  numeric IPv4 address to listen on (default 127.0.0.1)\n"
-	      "  --quiet      no line per request on stderr\n", f);
+	      "  --quiet      no line per request on stderr\n",
+	      f);
 }
 
 struct serve_cli {
@@ -250,21 +264,22 @@ int cli_serve(struct cli *c, int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--port") || !strcmp(argv[i], "--host")) {
 			if (i + 1 >= argc)
-				return cli_error(c, CLI_USAGE, "option '%s' needs a value", argv[i]);
+				return cli_error(c, CLI_USAGE, "option '%s' needs a value",
+				                 argv[i]);
 			if (argv[i][2] == 'h') {
 				o.host = argv[++i];
 			} else {
 				long port;
 				if (util_parse_long(argv[++i], 0, 65535, &port))
-					return cli_error(c, CLI_USAGE, "invalid port '%s': 0..65535",
-							 argv[i]);
+					return cli_error(c, CLI_USAGE,
+					                 "invalid port '%s': 0..65535", argv[i]);
 				o.port = (int)port;
 			}
 		} else if (!strcmp(argv[i], "--quiet")) {
 			sc.quiet = 1;
 		} else if (argv[i][0] == '-' && argv[i][1]) {
-			return cli_error(c, CLI_USAGE, "unknown option '%s'; see 'mentor serve --help'",
-					 argv[i]);
+			return cli_error(c, CLI_USAGE,
+			                 "unknown option '%s'; see 'mentor serve --help'", argv[i]);
 		} else if (!ref) {
 			ref = argv[i];
 		} else {
@@ -307,7 +322,8 @@ static void run_external_usage(FILE *f)
 	      "  --export F   chat (default), alpaca or mt\n"
 	      "  --status S   explanations exported: accepted (default) or all\n"
 	      "  --name N     run name (default external-ID)\n"
-	      "  --quiet      do not print metric points as they arrive\n", f);
+	      "  --quiet      do not print metric points as they arrive\n",
+	      f);
 }
 
 struct ext_cli {
@@ -320,7 +336,7 @@ static void ext_started(void *u, int64_t run_id, int64_t pid, const char *dir)
 {
 	struct ext_cli *ec = u;
 	fprintf(ec->c->out, "run %lld started: pid %lld, files in %s\n", (long long)run_id,
-		(long long)pid, dir);
+	        (long long)pid, dir);
 	fflush(ec->c->out);
 }
 
@@ -357,7 +373,8 @@ int cli_run_external(struct cli *c, int argc, char **argv)
 		if (!strcmp(argv[i], "--cmd") || !strcmp(argv[i], "--export") ||
 		    !strcmp(argv[i], "--status") || !strcmp(argv[i], "--name")) {
 			if (i + 1 >= argc)
-				return cli_error(c, CLI_USAGE, "option '%s' needs a value", argv[i]);
+				return cli_error(c, CLI_USAGE, "option '%s' needs a value",
+				                 argv[i]);
 			const char *v = argv[i + 1];
 			if (!strcmp(argv[i], "--cmd")) {
 				cmd = v;
@@ -365,18 +382,24 @@ int cli_run_external(struct cli *c, int argc, char **argv)
 				o.name = v;
 			} else if (!strcmp(argv[i], "--export")) {
 				if (export_format_parse(v, &o.format))
-					return cli_error(c, CLI_USAGE, "unknown export format '%s': "
-								       "expected chat, alpaca or mt", v);
+					return cli_error(c, CLI_USAGE,
+					                 "unknown export format '%s': "
+					                 "expected chat, alpaca or mt",
+					                 v);
 			} else if (export_status_parse(v, &o.status)) {
-				return cli_error(c, CLI_USAGE, "unknown status '%s': expected "
-							       "accepted or all", v);
+				return cli_error(c, CLI_USAGE,
+				                 "unknown status '%s': expected "
+				                 "accepted or all",
+				                 v);
 			}
 			i++;
 		} else if (!strcmp(argv[i], "--quiet")) {
 			ec.quiet = 1;
 		} else if (argv[i][0] == '-' && argv[i][1]) {
-			return cli_error(c, CLI_USAGE, "unknown option '%s'; see 'mentor run-external "
-						       "--help'", argv[i]);
+			return cli_error(c, CLI_USAGE,
+			                 "unknown option '%s'; see 'mentor run-external "
+			                 "--help'",
+			                 argv[i]);
 		} else if (!o.dataset) {
 			o.dataset = argv[i];
 		} else {
@@ -411,7 +434,7 @@ int cli_run_external(struct cli *c, int argc, char **argv)
 	if (rc)
 		return cli_error(c, rc == MENTOR_EUSAGE ? CLI_USAGE : CLI_ERR, "%s", err);
 	fprintf(c->out, "run %lld %s: %lld metric points from %lld lines", (long long)res.run_id,
-		res.status, (long long)res.points, (long long)res.lines);
+	        res.status, (long long)res.points, (long long)res.lines);
 	if (res.skipped)
 		fprintf(c->out, ", %lld lines skipped", (long long)res.skipped);
 	fputc('\n', c->out);
@@ -420,5 +443,5 @@ int cli_run_external(struct cli *c, int argc, char **argv)
 	if (res.exit_code > 0)
 		return cli_error(c, CLI_ERR, "the command exited with status %d", res.exit_code);
 	return cli_error(c, CLI_ERR, "the command was %s (signal %d)",
-			 !strcmp(res.status, "stopped") ? "stopped" : "killed", res.term_signal);
+	                 !strcmp(res.status, "stopped") ? "stopped" : "killed", res.term_signal);
 }

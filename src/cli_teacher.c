@@ -117,6 +117,10 @@ static const char explain_usage[] =
 	"                      [--split S] [--limit N] [--concurrency N] [--rpm N] [--force]\n"
 	"                      [--error-rate R] [--k K] [--seed S] [--stream] [--config FILE]\n"
 	"       mentor explain DATASET --print-prompts [--mode M] [--limit N] [--split S]\n"
+	"       mentor explain DATASET --mode M [--provider P] [--model M] [--split S] [--limit N]\n"
+	"                      [--force] --batch-export FILE\n"
+	"       mentor explain DATASET [--provider P] [--model M] --batch-import FILE\n"
+	"                      [--batch-export NEXT]\n"
 	"       mentor explain --print-prompts [--prompts-dir DIR]\n"
 	"       mentor explain --write-prompts [--prompts-dir DIR] [--overwrite]\n\n"
 	"Ask the teacher for explanations of a dataset's items. Modes: cot (few-shot\n"
@@ -134,7 +138,13 @@ static const char explain_usage[] =
 	"  --k K              demonstrations per prompt (default 4)\n"
 	"  --print-prompts    print the prompts that would be sent, call nothing;\n"
 	"                     without DATASET, the templates in effect\n"
-	"  --write-prompts    write the built-in templates to the prompts directory\n";
+	"  --write-prompts    write the built-in templates to the prompts directory\n"
+	"  --batch-export FILE  write the requests still needed as OpenAI Batch API input\n"
+	"                     (JSONL) instead of calling; no API key goes into the file\n"
+	"  --batch-import FILE  read Batch API output into the workspace as if fetched live\n"
+	"                     (same provider/model/settings as the export); with\n"
+	"                     --batch-export NEXT, then write the follow-up requests\n"
+	"                     (CROP's rp fallbacks, retries of failed lines)\n";
 
 struct explain_ui {
 	struct cli *c;
@@ -263,6 +273,54 @@ static int print_templates(struct cli *c, const char *dir_flag)
 	return CLI_OK;
 }
 
+static void on_batch_line(void *user, const char *file, long line, const char *reason)
+{
+	struct cli *c = user;
+	put_line(c->errf, file, 200);
+	fprintf(c->errf, ":%ld: ", line);
+	put_line(c->errf, reason, 400);
+	fputc('\n', c->errf);
+}
+
+static void batch_export_summary(struct cli *c, const char *path, const struct teacher_batch_stats *s)
+{
+	fprintf(c->out, "wrote %lld request%s to %s (%lld tasks, %lld skipped as already explained, "
+			"%lld steps answered from the call log, %lld explanations stored)\n",
+		(long long)s->written, s->written == 1 ? "" : "s", path, (long long)s->tasks,
+		(long long)s->skipped, (long long)s->cached, (long long)s->explained);
+}
+
+/* --batch-export / --batch-import (teacher_batch_*). */
+static int run_batch(struct cli *c, const struct teacher_opts *o, int64_t dataset_id,
+		     const int64_t *ids, size_t n, const char *imp, const char *exp)
+{
+	char err[MENTOR_ERR_LEN];
+	struct teacher_batch_stats s, ns;
+	int rc;
+	if (!imp) {
+		if ((rc = teacher_batch_export(o, ids, n, exp, &s, err)) != 0)
+			return cli_error(c, rc == MENTOR_EUSAGE ? CLI_USAGE : CLI_ERR, "%s", err);
+		batch_export_summary(c, exp, &s);
+		return CLI_OK;
+	}
+	if ((rc = teacher_batch_import(o, dataset_id, imp, exp, on_batch_line, c, &s, &ns, err)) != 0)
+		return cli_error(c, rc == MENTOR_EUSAGE ? CLI_USAGE : CLI_ERR, "%s", err);
+	fprintf(c->out, "imported %lld of %lld lines from %s: %lld explanations, %lld failed calls, "
+			"%lld refused, %lld already imported, %lld already explained, %lld crop items "
+			"waiting for rp; tokens %lld in / %lld out; cost $%.4f\n",
+		(long long)s.imported, (long long)s.lines, imp, (long long)s.explained,
+		(long long)s.failed, (long long)s.rejected, (long long)s.repeated,
+		(long long)s.skipped, (long long)s.waiting, (long long)s.tokens_in,
+		(long long)s.tokens_out, s.cost);
+	if (exp)
+		batch_export_summary(c, exp, &ns);
+	if (s.rejected || s.failed)
+		return cli_error(c, CLI_ERR, "%lld of %lld lines were not usable (see above); the "
+					     "others were stored", (long long)(s.rejected + s.failed),
+				 (long long)s.lines);
+	return CLI_OK;
+}
+
 int cli_explain(struct cli *c, int argc, char **argv)
 {
 	if (cli_wants_help(argc, argv)) {
@@ -272,7 +330,7 @@ int cli_explain(struct cli *c, int argc, char **argv)
 	struct teacher_opts o;
 	teacher_opts_init(&o);
 	const char *dataset = NULL, *mode = "cot", *split = NULL, *cfg_path = NULL;
-	const char *prompts_dir = NULL;
+	const char *prompts_dir = NULL, *batch_exp = NULL, *batch_imp = NULL;
 	long limit = 0;
 	int print = 0, write = 0, overwrite = 0;
 	for (int i = 1; i < argc; i++) {
@@ -293,6 +351,10 @@ int cli_explain(struct cli *c, int argc, char **argv)
 			cfg_path = v;
 		} else if (OPT("--prompts-dir")) {
 			prompts_dir = v;
+		} else if (OPT("--batch-export")) {
+			batch_exp = v;
+		} else if (OPT("--batch-import")) {
+			batch_imp = v;
 		} else if (OPT("--limit")) {
 			if (m > 0 && util_parse_long(v, 1, LONG_MAX, &limit))
 				return cli_error(c, CLI_USAGE, "explain: '--limit' needs a positive number");
@@ -369,6 +431,7 @@ int cli_explain(struct cli *c, int argc, char **argv)
 		rc = cli_error(c, CLI_ERR, "%s", err);
 		goto out_store;
 	}
+	int64_t dataset_id = d.id;
 	rc = teacher_select_items(st, d.id, split, (size_t)limit, &ids, &n, err);
 	store_dataset_release(&d);
 	if (rc) {
@@ -381,6 +444,10 @@ int cli_explain(struct cli *c, int argc, char **argv)
 	}
 	store_close(st);
 	st = NULL;
+	if (batch_exp || batch_imp) {
+		rc = run_batch(c, &o, dataset_id, ids, n, batch_imp, batch_exp);
+		goto out_ids;
+	}
 
 	struct explain_ui ui = {c, 0};
 	struct teacher_callbacks cb = {0};

@@ -83,7 +83,8 @@ int extrun_split(const char *cmd, char ***out, char *err)
 			if (n >= EXTRUN_MAX_ARGS) {
 				buf_release(&cur);
 				extrun_argv_free(argv);
-				util_err(err, "invalid command: more than %d arguments", EXTRUN_MAX_ARGS);
+				util_err(err, "invalid command: more than %d arguments",
+				         EXTRUN_MAX_ARGS);
 				return MENTOR_EUSAGE;
 			}
 			argv[n++] = cur.data ? util_strndup(cur.data, cur.len) : util_strdup("");
@@ -121,7 +122,7 @@ static int name_ok(const char *s)
 }
 
 int extrun_parse_line(const char *line, size_t len, int64_t *step, double *t, int64_t *total,
-		      struct extrun_point *pts, int max)
+                      struct extrun_point *pts, int max)
 {
 	*t = -1;
 	*total = -1;
@@ -177,7 +178,7 @@ struct tail {
 };
 
 static void tail_line(struct store *st, const struct extrun_opts *o, struct extrun_result *res,
-		      double t0, const char *line, size_t len)
+                      double t0, const char *line, size_t len)
 {
 	while (len && (line[len - 1] == '\r' || line[len - 1] == ' '))
 		len--;
@@ -219,7 +220,7 @@ static void tail_line(struct store *st, const struct extrun_opts *o, struct extr
 /* Read what was appended to the metrics file; at_end: a last line without
  * its newline counts too. */
 static void tail_poll(struct tail *tl, struct store *st, const struct extrun_opts *o,
-		      struct extrun_result *res, double t0, int at_end)
+                      struct extrun_result *res, double t0, int at_end)
 {
 	char chunk[16384];
 	char err[MENTOR_ERR_LEN];
@@ -253,7 +254,8 @@ static void tail_poll(struct tail *tl, struct store *st, const struct extrun_opt
 			} else if (nl) {
 				if (tl->pending.len) {
 					buf_append(&tl->pending, p, n);
-					tail_line(st, o, res, t0, tl->pending.data, tl->pending.len);
+					tail_line(st, o, res, t0, tl->pending.data,
+					          tl->pending.len);
 					buf_reset(&tl->pending);
 				} else {
 					tail_line(st, o, res, t0, p, n);
@@ -289,7 +291,7 @@ static const char *format_name(int f)
 /* Start argv with the environment set; the child reports an exec failure's
  * errno through a close-on-exec pipe. */
 static int spawn(char *const *argv, const char *log_path, const char *env[][2], pid_t *pid,
-		 char *err)
+                 char *err)
 {
 	int pfd[2];
 	if (pipe(pfd) != 0)
@@ -351,7 +353,7 @@ static void sleep_ms(int ms)
 }
 
 int extrun_run(const char *db_path, const struct extrun_opts *o, struct extrun_result *res,
-	       char *err)
+               char *err)
 {
 	memset(res, 0, sizeof *res);
 	res->exit_code = -1;
@@ -376,7 +378,7 @@ int extrun_run(const char *db_path, const struct extrun_opts *o, struct extrun_r
 		cJSON_AddItemToArray(cmd, cJSON_CreateString(o->argv[i]));
 	cJSON_AddStringToObject(cfg, "export", format_name(o->format));
 	cJSON_AddStringToObject(cfg, "status_filter",
-				o->status == EXPORT_STATUS_ALL ? "all" : "accepted");
+	                        o->status == EXPORT_STATUS_ALL ? "all" : "accepted");
 	struct store_run r;
 	memset(&r, 0, sizeof r);
 	r.dataset_id = d.id;
@@ -443,12 +445,12 @@ int extrun_run(const char *db_path, const struct extrun_opts *o, struct extrun_r
 	char idtxt[32];
 	snprintf(idtxt, sizeof idtxt, "%lld", (long long)r.id);
 	const char *env[][2] = {
-		{"MENTOR_EXPORT", exp.data},
-		{"MENTOR_METRICS", met.data},
-		{"MENTOR_RUN_ID", idtxt},
-		{"MENTOR_RUN_DIR", dir.data},
-		{"MENTOR_EXPORT_FORMAT", format_name(o->format)},
-		{NULL, NULL},
+	    {"MENTOR_EXPORT", exp.data},
+	    {"MENTOR_METRICS", met.data},
+	    {"MENTOR_RUN_ID", idtxt},
+	    {"MENTOR_RUN_DIR", dir.data},
+	    {"MENTOR_EXPORT_FORMAT", format_name(o->format)},
+	    {NULL, NULL},
 	};
 	pid_t pid = 0;
 	if (spawn(o->argv, logp.data, env, &pid, err)) {
@@ -498,7 +500,7 @@ int extrun_run(const char *db_path, const struct extrun_opts *o, struct extrun_r
 	}
 	if (res->skipped)
 		buf_printf(&msg, "%s%lld metrics lines skipped", msg.len ? "; " : "",
-			   (long long)res->skipped);
+		           (long long)res->skipped);
 	snprintf(res->status, sizeof res->status, "%s", status);
 	cJSON_AddNumberToObject(cfg, "metrics_lines", (double)res->lines);
 	cJSON_AddNumberToObject(cfg, "metrics_skipped", (double)res->skipped);

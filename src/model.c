@@ -903,6 +903,11 @@ int model_forward(struct model *m, const int32_t *inputs, const int32_t *targets
 			      "1 <= T <= %d)", B, T, c->max_seq_len);
 		return MENTOR_EUSAGE;
 	}
+	if ((size_t)B * (size_t)T > MODEL_MAX_BATCH_TOKENS) {
+		util_err(err, "cannot run model: batch %d x %d is more than %d tokens", B, T,
+			 MODEL_MAX_BATCH_TOKENS);
+		return MENTOR_EUSAGE;
+	}
 	int rc = ensure_acts(m, B, T, err);
 	if (rc)
 		return rc;
@@ -1211,6 +1216,7 @@ static void layernorm_vec(float *out, const float *x, const float *w, const floa
  * A plain serial loop on purpose: one token's matrix-vector products are too
  * small to pay for waking BLAS threads on every call, and decoding stays off
  * the shared thread pool (a training run may be using it). */
+HOT_CLONES
 static void gemv(float *y, const float *W, const float *x, const float *b, int OC, int C,
 		 int accumulate)
 {

@@ -20,8 +20,19 @@
 #define GGUF_MAGIC "GGUF"
 #define GGUF_VERSION 3u
 enum {
-	GGUF_T_U8 = 0, GGUF_T_I8, GGUF_T_U16, GGUF_T_I16, GGUF_T_U32, GGUF_T_I32, GGUF_T_F32,
-	GGUF_T_BOOL, GGUF_T_STRING, GGUF_T_ARRAY, GGUF_T_U64, GGUF_T_I64, GGUF_T_F64,
+	GGUF_T_U8 = 0,
+	GGUF_T_I8,
+	GGUF_T_U16,
+	GGUF_T_I16,
+	GGUF_T_U32,
+	GGUF_T_I32,
+	GGUF_T_F32,
+	GGUF_T_BOOL,
+	GGUF_T_STRING,
+	GGUF_T_ARRAY,
+	GGUF_T_U64,
+	GGUF_T_I64,
+	GGUF_T_F64,
 	GGUF_T_COUNT
 };
 enum { GGML_F32 = 0, GGML_F16 = 1 };
@@ -45,7 +56,10 @@ int modelio_format_parse(const char *s, int *format)
 	return 0;
 }
 
-void modelio_model_init(struct modelio_model *mm) { memset(mm, 0, sizeof *mm); }
+void modelio_model_init(struct modelio_model *mm)
+{
+	memset(mm, 0, sizeof *mm);
+}
 
 void modelio_model_release(struct modelio_model *mm)
 {
@@ -62,8 +76,8 @@ void modelio_tensor_layout(const struct model_config *cfg, int i, size_t *offset
 	size_t V = (size_t)cfg->vocab_size, T = (size_t)cfg->max_seq_len;
 	size_t L = (size_t)cfg->n_layer, C = (size_t)cfg->n_embd;
 	size_t sizes[MODEL_N_TENSORS] = {
-		V * C, T * C, L * C, L * C, L * 3 * C * C, L * 3 * C, L * C * C, L * C,
-		L * C, L * C, L * 4 * C * C, L * 4 * C, L * C * 4 * C, L * C, C, C,
+	    V * C, T * C, L * C,         L * C,     L * 3 * C * C, L * 3 * C, L * C * C, L * C,
+	    L * C, L * C, L * 4 * C * C, L * 4 * C, L * C * 4 * C, L * C,     C,         C,
 	};
 	size_t off = 0;
 	for (int k = 0; k < i && k < MODEL_N_TENSORS; k++)
@@ -168,7 +182,7 @@ static int tok_from_pairs(const int32_t *pairs, size_t nm, struct tokenizer **ou
 	size_t vocab = 256 + nm + TOKENIZER_N_SPECIAL;
 	if (vocab > TOKENIZER_MAX_VOCAB || vocab > MODEL_MAX_VOCAB)
 		return util_err(err, "vocabulary of %zu tokens is larger than %d", vocab,
-				TOKENIZER_MAX_VOCAB);
+		                TOKENIZER_MAX_VOCAB);
 	struct buf img;
 	buf_init(&img);
 	unsigned char h[20];
@@ -235,17 +249,20 @@ static int json_str(struct buf *b, const char *s, size_t n)
 	return bad || buf_putc(b, '"');
 }
 
-static int json_cstr(struct buf *b, const char *s) { return json_str(b, s, strlen(s)); }
+static int json_cstr(struct buf *b, const char *s)
+{
+	return json_str(b, s, strlen(s));
+}
 
 /* ------------------------------------------------------------ tensor table */
 
 /* One exported tensor: where it sits in the parameter buffer and how. */
 struct xtensor {
 	char name[64];
-	size_t src;       /* offset in floats */
+	size_t src;        /* offset in floats */
 	size_t rows, cols; /* mentor's row-major shape (rows = 1 for vectors) */
 	int vector;
-	int transpose;    /* write as (cols, rows) */
+	int transpose; /* write as (cols, rows) */
 };
 
 /* The tensors of mm in file order for format (GGUF: llama.cpp names;
@@ -259,15 +276,15 @@ static size_t tensor_table(const struct model_config *cfg, int format, struct xt
 		modelio_tensor_layout(cfg, i, &off[i], &sz[i]);
 	size_t n = 0;
 	int g = format == MODELIO_GGUF;
-#define ADD(nm_, src_, r_, c_, vec_, tr_)                                         \
-	do {                                                                       \
-		struct xtensor *x_ = &t[n++];                                      \
-		snprintf(x_->name, sizeof x_->name, "%s", nm_);                    \
-		x_->src = (src_);                                                  \
-		x_->rows = (r_);                                                   \
-		x_->cols = (c_);                                                   \
-		x_->vector = (vec_);                                               \
-		x_->transpose = (tr_);                                             \
+#define ADD(nm_, src_, r_, c_, vec_, tr_)                                                          \
+	do {                                                                                       \
+		struct xtensor *x_ = &t[n++];                                                      \
+		snprintf(x_->name, sizeof x_->name, "%s", nm_);                                    \
+		x_->src = (src_);                                                                  \
+		x_->rows = (r_);                                                                   \
+		x_->cols = (c_);                                                                   \
+		x_->vector = (vec_);                                                               \
+		x_->transpose = (tr_);                                                             \
 	} while (0)
 	ADD(g ? "token_embd.weight" : "transformer.wte.weight", off[MODEL_WTE], V, C, 0, 0);
 	ADD(g ? "position_embd.weight" : "transformer.wpe.weight", off[MODEL_WPE], T, C, 0, 0);
@@ -279,18 +296,18 @@ static size_t tensor_table(const struct model_config *cfg, int format, struct xt
 			size_t rows, cols;
 			int vec;
 		} per[] = {
-			{"attn_norm.weight", "ln_1.weight", MODEL_LN1W, 1, C, 1},
-			{"attn_norm.bias", "ln_1.bias", MODEL_LN1B, 1, C, 1},
-			{"attn_qkv.weight", "attn.c_attn.weight", MODEL_QKVW, 3 * C, C, 0},
-			{"attn_qkv.bias", "attn.c_attn.bias", MODEL_QKVB, 1, 3 * C, 1},
-			{"attn_output.weight", "attn.c_proj.weight", MODEL_ATTPROJW, C, C, 0},
-			{"attn_output.bias", "attn.c_proj.bias", MODEL_ATTPROJB, 1, C, 1},
-			{"ffn_norm.weight", "ln_2.weight", MODEL_LN2W, 1, C, 1},
-			{"ffn_norm.bias", "ln_2.bias", MODEL_LN2B, 1, C, 1},
-			{"ffn_up.weight", "mlp.c_fc.weight", MODEL_FCW, 4 * C, C, 0},
-			{"ffn_up.bias", "mlp.c_fc.bias", MODEL_FCB, 1, 4 * C, 1},
-			{"ffn_down.weight", "mlp.c_proj.weight", MODEL_FCPROJW, C, 4 * C, 0},
-			{"ffn_down.bias", "mlp.c_proj.bias", MODEL_FCPROJB, 1, C, 1},
+		    {"attn_norm.weight", "ln_1.weight", MODEL_LN1W, 1, C, 1},
+		    {"attn_norm.bias", "ln_1.bias", MODEL_LN1B, 1, C, 1},
+		    {"attn_qkv.weight", "attn.c_attn.weight", MODEL_QKVW, 3 * C, C, 0},
+		    {"attn_qkv.bias", "attn.c_attn.bias", MODEL_QKVB, 1, 3 * C, 1},
+		    {"attn_output.weight", "attn.c_proj.weight", MODEL_ATTPROJW, C, C, 0},
+		    {"attn_output.bias", "attn.c_proj.bias", MODEL_ATTPROJB, 1, C, 1},
+		    {"ffn_norm.weight", "ln_2.weight", MODEL_LN2W, 1, C, 1},
+		    {"ffn_norm.bias", "ln_2.bias", MODEL_LN2B, 1, C, 1},
+		    {"ffn_up.weight", "mlp.c_fc.weight", MODEL_FCW, 4 * C, C, 0},
+		    {"ffn_up.bias", "mlp.c_fc.bias", MODEL_FCB, 1, 4 * C, 1},
+		    {"ffn_down.weight", "mlp.c_proj.weight", MODEL_FCPROJW, C, 4 * C, 0},
+		    {"ffn_down.bias", "mlp.c_proj.bias", MODEL_FCPROJB, 1, C, 1},
 		};
 		for (size_t k = 0; k < sizeof per / sizeof per[0]; k++) {
 			if (g)
@@ -311,7 +328,10 @@ static size_t tensor_table(const struct model_config *cfg, int format, struct xt
 	return n;
 }
 
-static size_t table_cap(const struct model_config *cfg) { return 16 * (size_t)cfg->n_layer + 8; }
+static size_t table_cap(const struct model_config *cfg)
+{
+	return 16 * (size_t)cfg->n_layer + 8;
+}
 
 /* Write the floats of x (transposed when asked) to f. */
 static int write_tensor(FILE *f, const float *params, const struct xtensor *x)
@@ -431,8 +451,10 @@ int modelio_write_gguf(const struct modelio_model *mm, const char *path, char *e
 	const struct tokenizer *t = mm->tok;
 	int V = cfg->vocab_size, nm = tokenizer_num_merges(t);
 	if (tokenizer_vocab_size(t) != V)
-		return util_err(err, "cannot export: model vocabulary %d does not match its "
-				     "tokenizer (%d)", V, tokenizer_vocab_size(t));
+		return util_err(err,
+		                "cannot export: model vocabulary %d does not match its "
+		                "tokenizer (%d)",
+		                V, tokenizer_vocab_size(t));
 	struct buf h, s;
 	buf_init(&h);
 	buf_init(&s);
@@ -484,18 +506,21 @@ int modelio_write_gguf(const struct modelio_model *mm, const char *path, char *e
 		       token_string(t, pairs[2 * r + 1], &s) || g_str(&kv, s.data, s.len);
 	}
 	bad |= kv_u32(&kv, "tokenizer.ggml.bos_token_id",
-		      (uint32_t)tokenizer_special(t, TOKENIZER_BOS)), n_kv++;
+	              (uint32_t)tokenizer_special(t, TOKENIZER_BOS)),
+	    n_kv++;
 	bad |= kv_u32(&kv, "tokenizer.ggml.eos_token_id",
-		      (uint32_t)tokenizer_special(t, TOKENIZER_EOS)), n_kv++;
+	              (uint32_t)tokenizer_special(t, TOKENIZER_EOS)),
+	    n_kv++;
 	bad |= kv_u32(&kv, "tokenizer.ggml.padding_token_id",
-		      (uint32_t)tokenizer_special(t, TOKENIZER_PAD)), n_kv++;
+	              (uint32_t)tokenizer_special(t, TOKENIZER_PAD)),
+	    n_kv++;
 	bad |= kv_bool(&kv, "tokenizer.ggml.add_bos_token", 0), n_kv++;
 	bad |= kv_bool(&kv, "tokenizer.ggml.add_eos_token", 0), n_kv++;
 	/* mentor's own: the exact merge pairs (token strings may repeat) and the
 	 * run's configuration, so that an import gives back the same run */
 	bad |= kv_u32(&kv, "mentor.format_version", 1), n_kv++;
-	bad |= g_key(&kv, "mentor.tokenizer.merge_ids", GGUF_T_ARRAY) ||
-	       g_u32(&kv, GGUF_T_I32) || g_u64(&kv, 2 * (uint64_t)nm);
+	bad |= g_key(&kv, "mentor.tokenizer.merge_ids", GGUF_T_ARRAY) || g_u32(&kv, GGUF_T_I32) ||
+	       g_u64(&kv, 2 * (uint64_t)nm);
 	n_kv++;
 	for (int r = 0; r < 2 * nm && !bad; r++)
 		bad |= g_u32(&kv, (uint32_t)pairs[r]);
@@ -516,7 +541,7 @@ int modelio_write_gguf(const struct modelio_model *mm, const char *path, char *e
 		bad |= g_u32(&h, GGML_F32) || g_u64(&h, data_off);
 		uint64_t bytes = (uint64_t)x->rows * x->cols * 4;
 		data_off += (bytes + MODELIO_GGUF_ALIGNMENT - 1) / MODELIO_GGUF_ALIGNMENT *
-			    MODELIO_GGUF_ALIGNMENT;
+		            MODELIO_GGUF_ALIGNMENT;
 	}
 	while (!bad && h.len % MODELIO_GGUF_ALIGNMENT)
 		bad |= buf_putc(&h, 0);
@@ -533,7 +558,7 @@ int modelio_write_gguf(const struct modelio_model *mm, const char *path, char *e
 		size_t bytes = tt[i].rows * tt[i].cols * 4;
 		ok = !write_tensor(o.f, mm->params, &tt[i]);
 		size_t pad = (MODELIO_GGUF_ALIGNMENT - bytes % MODELIO_GGUF_ALIGNMENT) %
-			     MODELIO_GGUF_ALIGNMENT;
+		             MODELIO_GGUF_ALIGNMENT;
 		if (ok && pad)
 			ok = fwrite(zeros, 1, pad, o.f) == pad;
 	}
@@ -567,24 +592,24 @@ static int hf_config(const struct modelio_model *mm, struct buf *b)
 {
 	const struct model_config *c = &mm->mcfg;
 	const struct tokenizer *t = mm->tok;
-	int bad = buf_printf(b,
-			     "{\n  \"architectures\": [\"GPT2LMHeadModel\"],\n"
-			     "  \"model_type\": \"gpt2\",\n"
-			     "  \"vocab_size\": %d,\n  \"n_positions\": %d,\n  \"n_ctx\": %d,\n"
-			     "  \"n_embd\": %d,\n  \"n_layer\": %d,\n  \"n_head\": %d,\n"
-			     "  \"n_inner\": %d,\n"
-			     "  \"activation_function\": \"gelu_new\",\n"
-			     "  \"layer_norm_epsilon\": 1e-05,\n"
-			     "  \"resid_pdrop\": 0.0,\n  \"embd_pdrop\": 0.0,\n  \"attn_pdrop\": 0.0,\n"
-			     "  \"initializer_range\": 0.02,\n  \"scale_attn_weights\": true,\n"
-			     "  \"use_cache\": true,\n  \"tie_word_embeddings\": true,\n"
-			     "  \"torch_dtype\": \"float32\",\n"
-			     "  \"bos_token_id\": %d,\n  \"eos_token_id\": %d,\n"
-			     "  \"pad_token_id\": %d,\n",
-			     c->vocab_size, c->max_seq_len, c->max_seq_len, c->n_embd, c->n_layer,
-			     c->n_head, 4 * c->n_embd, (int)tokenizer_special(t, TOKENIZER_BOS),
-			     (int)tokenizer_special(t, TOKENIZER_EOS),
-			     (int)tokenizer_special(t, TOKENIZER_PAD));
+	int bad = buf_printf(
+	    b,
+	    "{\n  \"architectures\": [\"GPT2LMHeadModel\"],\n"
+	    "  \"model_type\": \"gpt2\",\n"
+	    "  \"vocab_size\": %d,\n  \"n_positions\": %d,\n  \"n_ctx\": %d,\n"
+	    "  \"n_embd\": %d,\n  \"n_layer\": %d,\n  \"n_head\": %d,\n"
+	    "  \"n_inner\": %d,\n"
+	    "  \"activation_function\": \"gelu_new\",\n"
+	    "  \"layer_norm_epsilon\": 1e-05,\n"
+	    "  \"resid_pdrop\": 0.0,\n  \"embd_pdrop\": 0.0,\n  \"attn_pdrop\": 0.0,\n"
+	    "  \"initializer_range\": 0.02,\n  \"scale_attn_weights\": true,\n"
+	    "  \"use_cache\": true,\n  \"tie_word_embeddings\": true,\n"
+	    "  \"torch_dtype\": \"float32\",\n"
+	    "  \"bos_token_id\": %d,\n  \"eos_token_id\": %d,\n"
+	    "  \"pad_token_id\": %d,\n",
+	    c->vocab_size, c->max_seq_len, c->max_seq_len, c->n_embd, c->n_layer, c->n_head,
+	    4 * c->n_embd, (int)tokenizer_special(t, TOKENIZER_BOS),
+	    (int)tokenizer_special(t, TOKENIZER_EOS), (int)tokenizer_special(t, TOKENIZER_PAD));
 	int32_t *pairs = NULL;
 	char err[MENTOR_ERR_LEN];
 	if (tok_merge_pairs(t, &pairs, err))
@@ -602,8 +627,7 @@ static int hf_config(const struct modelio_model *mm, struct buf *b)
 
 /* Pre-tokenisation close to mentor's: an optional space and a run of letters,
  * one digit, a run of other characters, or white space. */
-#define HF_PRETOK_REGEX \
-	" ?\\\\p{L}+| ?\\\\p{N}| ?[^\\\\s\\\\p{L}\\\\p{N}]+|\\\\s+(?!\\\\S)|\\\\s+"
+#define HF_PRETOK_REGEX " ?\\\\p{L}+| ?\\\\p{N}| ?[^\\\\s\\\\p{L}\\\\p{N}]+|\\\\s+(?!\\\\S)|\\\\s+"
 
 static int hf_tokenizer(const struct modelio_model *mm, struct buf *b)
 {
@@ -612,32 +636,34 @@ static int hf_tokenizer(const struct modelio_model *mm, struct buf *b)
 	struct buf s;
 	buf_init(&s);
 	int bad = buf_puts(b, "{\n  \"version\": \"1.0\",\n  \"truncation\": null,\n"
-			      "  \"padding\": null,\n  \"added_tokens\": [");
+	                      "  \"padding\": null,\n  \"added_tokens\": [");
 	int first = 1;
 	for (int32_t id = 0; id < V && !bad; id++) {
 		if (!tokenizer_is_special(t, id))
 			continue;
 		size_t len;
 		const char *p = tokenizer_token(t, id, &len);
-		bad |= buf_printf(b, "%s\n    {\"id\": %d, \"content\": ", first ? "" : ",", (int)id);
+		bad |=
+		    buf_printf(b, "%s\n    {\"id\": %d, \"content\": ", first ? "" : ",", (int)id);
 		bad |= json_str(b, p, len);
-		bad |= buf_puts(b, ", \"single_word\": false, \"lstrip\": false, \"rstrip\": false, "
-				   "\"normalized\": false, \"special\": true}");
+		bad |=
+		    buf_puts(b, ", \"single_word\": false, \"lstrip\": false, \"rstrip\": false, "
+		                "\"normalized\": false, \"special\": true}");
 		first = 0;
 	}
 	bad |= buf_puts(b, "\n  ],\n  \"normalizer\": null,\n"
-			   "  \"pre_tokenizer\": {\"type\": \"Sequence\", \"pretokenizers\": [\n"
-			   "    {\"type\": \"Split\", \"pattern\": {\"Regex\": \"" HF_PRETOK_REGEX
-			   "\"}, \"behavior\": \"Isolated\", \"invert\": false},\n"
-			   "    {\"type\": \"ByteLevel\", \"add_prefix_space\": false, "
-			   "\"trim_offsets\": true, \"use_regex\": false}]},\n"
-			   "  \"post_processor\": null,\n"
-			   "  \"decoder\": {\"type\": \"ByteLevel\", \"add_prefix_space\": false, "
-			   "\"trim_offsets\": true, \"use_regex\": false},\n"
-			   "  \"model\": {\n    \"type\": \"BPE\",\n    \"dropout\": null,\n"
-			   "    \"unk_token\": null,\n    \"continuing_subword_prefix\": null,\n"
-			   "    \"end_of_word_suffix\": null,\n    \"fuse_unk\": false,\n"
-			   "    \"byte_fallback\": false,\n    \"vocab\": {");
+	                   "  \"pre_tokenizer\": {\"type\": \"Sequence\", \"pretokenizers\": [\n"
+	                   "    {\"type\": \"Split\", \"pattern\": {\"Regex\": \"" HF_PRETOK_REGEX
+	                   "\"}, \"behavior\": \"Isolated\", \"invert\": false},\n"
+	                   "    {\"type\": \"ByteLevel\", \"add_prefix_space\": false, "
+	                   "\"trim_offsets\": true, \"use_regex\": false}]},\n"
+	                   "  \"post_processor\": null,\n"
+	                   "  \"decoder\": {\"type\": \"ByteLevel\", \"add_prefix_space\": false, "
+	                   "\"trim_offsets\": true, \"use_regex\": false},\n"
+	                   "  \"model\": {\n    \"type\": \"BPE\",\n    \"dropout\": null,\n"
+	                   "    \"unk_token\": null,\n    \"continuing_subword_prefix\": null,\n"
+	                   "    \"end_of_word_suffix\": null,\n    \"fuse_unk\": false,\n"
+	                   "    \"byte_fallback\": false,\n    \"vocab\": {");
 	for (int32_t id = 0; id < V && !bad; id++) {
 		buf_reset(&s);
 		bad |= token_string(t, id, &s);
@@ -673,15 +699,16 @@ static int hf_tokenizer_config(const struct modelio_model *mm, struct buf *b)
 {
 	const struct tokenizer *t = mm->tok;
 	int bad = buf_puts(b, "{\n  \"tokenizer_class\": \"PreTrainedTokenizerFast\",\n"
-			      "  \"bos_token\": ");
+	                      "  \"bos_token\": ");
 	bad |= special_json(b, t, TOKENIZER_BOS) || buf_puts(b, ",\n  \"eos_token\": ") ||
 	       special_json(b, t, TOKENIZER_EOS) || buf_puts(b, ",\n  \"pad_token\": ") ||
 	       special_json(b, t, TOKENIZER_PAD);
-	bad |= buf_printf(b, ",\n  \"unk_token\": null,\n  \"model_max_length\": %d,\n"
-			     "  \"add_bos_token\": false,\n  \"add_prefix_space\": false,\n"
-			     "  \"clean_up_tokenization_spaces\": false,\n"
-			     "  \"additional_special_tokens\": [",
-			  mm->mcfg.max_seq_len);
+	bad |= buf_printf(b,
+	                  ",\n  \"unk_token\": null,\n  \"model_max_length\": %d,\n"
+	                  "  \"add_bos_token\": false,\n  \"add_prefix_space\": false,\n"
+	                  "  \"clean_up_tokenization_spaces\": false,\n"
+	                  "  \"additional_special_tokens\": [",
+	                  mm->mcfg.max_seq_len);
 	int kinds[] = {TOKENIZER_ANS, TOKENIZER_EXP, TOKENIZER_SEP};
 	for (int i = 0; i < 3; i++)
 		bad |= buf_puts(b, i ? ", " : "") || special_json(b, t, kinds[i]);
@@ -693,8 +720,10 @@ int modelio_write_hf(const struct modelio_model *mm, const char *dir, char *err)
 {
 	const struct model_config *cfg = &mm->mcfg;
 	if (tokenizer_vocab_size(mm->tok) != cfg->vocab_size)
-		return util_err(err, "cannot export: model vocabulary %d does not match its "
-				     "tokenizer (%d)", cfg->vocab_size, tokenizer_vocab_size(mm->tok));
+		return util_err(err,
+		                "cannot export: model vocabulary %d does not match its "
+		                "tokenizer (%d)",
+		                cfg->vocab_size, tokenizer_vocab_size(mm->tok));
 	if (mkdir(dir, 0755) != 0 && errno != EEXIST)
 		return util_err(err, "cannot create '%s': %s", dir, strerror(errno));
 	struct xtensor *tt = calloc(table_cap(cfg), sizeof *tt);
@@ -717,12 +746,12 @@ int modelio_write_hf(const struct modelio_model *mm, const char *dir, char *err)
 			bad |= buf_printf(&h, ":{\"dtype\":\"F32\",\"shape\":[%zu]", x->cols);
 		else if (x->transpose)
 			bad |= buf_printf(&h, ":{\"dtype\":\"F32\",\"shape\":[%zu,%zu]", x->cols,
-					  x->rows);
+			                  x->rows);
 		else
 			bad |= buf_printf(&h, ":{\"dtype\":\"F32\",\"shape\":[%zu,%zu]", x->rows,
-					  x->cols);
+			                  x->cols);
 		bad |= buf_printf(&h, ",\"data_offsets\":[%llu,%llu]}", (unsigned long long)off,
-				  (unsigned long long)(off + bytes));
+		                  (unsigned long long)(off + bytes));
 		off += bytes;
 	}
 	bad |= buf_putc(&h, '}');
@@ -764,12 +793,11 @@ int modelio_write_hf(const struct modelio_model *mm, const char *dir, char *err)
 	if (write_text_file(dir, "tokenizer_config.json", &txt, err))
 		goto out;
 	buf_reset(&txt);
-	bad = buf_puts(&txt, "{\n  \"bos_token\": ") ||
-	      special_json(&txt, mm->tok, TOKENIZER_BOS) ||
-	      buf_puts(&txt, ",\n  \"eos_token\": ") ||
-	      special_json(&txt, mm->tok, TOKENIZER_EOS) ||
-	      buf_puts(&txt, ",\n  \"pad_token\": ") ||
-	      special_json(&txt, mm->tok, TOKENIZER_PAD) || buf_puts(&txt, "\n}\n");
+	bad =
+	    buf_puts(&txt, "{\n  \"bos_token\": ") || special_json(&txt, mm->tok, TOKENIZER_BOS) ||
+	    buf_puts(&txt, ",\n  \"eos_token\": ") || special_json(&txt, mm->tok, TOKENIZER_EOS) ||
+	    buf_puts(&txt, ",\n  \"pad_token\": ") || special_json(&txt, mm->tok, TOKENIZER_PAD) ||
+	    buf_puts(&txt, "\n}\n");
 	if (bad || write_text_file(dir, "special_tokens_map.json", &txt, err))
 		goto out;
 	ret = 0;
@@ -785,13 +813,13 @@ out:
 
 /* A vocabulary read from a file, before it becomes a mentor tokenizer. */
 struct vocab_in {
-	char **tok;         /* token strings by file id */
+	char **tok; /* token strings by file id */
 	size_t n_tok;
-	char **merges;      /* "A B" */
+	char **merges; /* "A B" */
 	size_t n_merges;
 	int32_t *merge_ids; /* mentor's exact pairs (2 per merge) or NULL */
 	size_t n_merge_ids;
-	int64_t eos;        /* file's eos id, -1 unknown */
+	int64_t eos; /* file's eos id, -1 unknown */
 };
 
 static void vocab_release(struct vocab_in *v)
@@ -857,7 +885,7 @@ static void smap_release(struct smap *m)
  * that the file does not have). *identity is 1 when perm maps every id to
  * itself and the sizes agree (a mentor export). */
 static int vocab_build(const struct vocab_in *v, struct tokenizer **tok, int64_t **perm,
-		       int *identity, char *err)
+                       int *identity, char *err)
 {
 	*tok = NULL;
 	*perm = NULL;
@@ -869,15 +897,18 @@ static int vocab_build(const struct vocab_in *v, struct tokenizer **tok, int64_t
 	int32_t *ours = NULL;
 	struct smap map = {0};
 	if (v->merge_ids) {
-		if (v->n_merge_ids % 2 || v->n_merge_ids / 2 + 256 + TOKENIZER_N_SPECIAL != v->n_tok)
-			return util_err(err, "mentor merge list of %zu ids does not fit a vocabulary "
-					     "of %zu tokens", v->n_merge_ids, v->n_tok);
+		if (v->n_merge_ids % 2 ||
+		    v->n_merge_ids / 2 + 256 + TOKENIZER_N_SPECIAL != v->n_tok)
+			return util_err(err,
+			                "mentor merge list of %zu ids does not fit a vocabulary "
+			                "of %zu tokens",
+			                v->n_merge_ids, v->n_tok);
 		if (tok_from_pairs(v->merge_ids, v->n_merge_ids / 2, tok, err))
 			return MENTOR_ERR;
 		for (size_t id = 0; id < v->n_tok; id++) {
 			buf_reset(&s);
-			if (token_string(*tok, (int32_t)id, &s) || strcmp(s.data ? s.data : "",
-									   v->tok[id])) {
+			if (token_string(*tok, (int32_t)id, &s) ||
+			    strcmp(s.data ? s.data : "", v->tok[id])) {
 				util_err(err, "token %zu does not match the mentor merge list", id);
 				goto fail;
 			}
@@ -895,7 +926,7 @@ static int vocab_build(const struct vocab_in *v, struct tokenizer **tok, int64_t
 	if (256 + nm + TOKENIZER_N_SPECIAL > TOKENIZER_MAX_VOCAB ||
 	    256 + nm + TOKENIZER_N_SPECIAL > MODEL_MAX_VOCAB) {
 		util_err(err, "vocabulary with %zu merges is larger than %d tokens", nm,
-			 TOKENIZER_MAX_VOCAB);
+		         TOKENIZER_MAX_VOCAB);
 		goto fail;
 	}
 	size_t V = 256 + nm + TOKENIZER_N_SPECIAL;
@@ -933,8 +964,10 @@ static int vocab_build(const struct vocab_in *v, struct tokenizer **tok, int64_t
 			util_oom();
 		int64_t f = smap_get(&map, s.data, s.len);
 		if (a < 0 || bb < 0 || f < 0 || ours[a] < 0 || ours[bb] < 0) {
-			util_err(err, "merge %zu refers to a token the vocabulary lacks or that is "
-				      "not built yet", r);
+			util_err(err,
+			         "merge %zu refers to a token the vocabulary lacks or that is "
+			         "not built yet",
+			         r);
 			goto fail;
 		}
 		if (ours[f] >= 0) {
@@ -1007,7 +1040,7 @@ static int rd_get(struct rd *r, void *p, uint64_t n, const char *what)
 {
 	if (n > r->size - r->pos)
 		return util_err(r->err, "cannot read '%s': truncated in %s (offset %llu)", r->path,
-				what, (unsigned long long)r->pos);
+		                what, (unsigned long long)r->pos);
 	if (n && fread(p, 1, (size_t)n, r->f) != n)
 		return util_err(r->err, "cannot read '%s': %s", r->path, strerror(errno));
 	r->pos += n;
@@ -1057,7 +1090,10 @@ static float half_to_float(uint16_t h)
 
 enum { DT_F32 = 0, DT_F16, DT_BF16 };
 
-static size_t dt_size(int dt) { return dt == DT_F32 ? 4 : 2; }
+static size_t dt_size(int dt)
+{
+	return dt == DT_F32 ? 4 : 2;
+}
 
 /* Read n values of type dt at absolute offset off into dst as floats. */
 static int rd_floats(struct rd *r, uint64_t off, size_t n, int dt, float *dst, const char *what)
@@ -1065,7 +1101,7 @@ static int rd_floats(struct rd *r, uint64_t off, size_t n, int dt, float *dst, c
 	uint64_t bytes = (uint64_t)n * dt_size(dt);
 	if (off > r->size || bytes > r->size - off)
 		return util_err(r->err, "cannot read '%s': tensor '%s' lies outside the file",
-				r->path, what);
+		                r->path, what);
 	if (fseeko(r->f, (off_t)off, SEEK_SET) != 0)
 		return util_err(r->err, "cannot read '%s': %s", r->path, strerror(errno));
 	r->pos = off;
@@ -1097,8 +1133,8 @@ struct ftensor {
 	int n_dims;
 	uint64_t dims[4]; /* in mentor's row-major order: dims[0] slowest */
 	int dt;
-	uint64_t off;     /* absolute file offset */
-	uint64_t len;     /* bytes */
+	uint64_t off; /* absolute file offset */
+	uint64_t len; /* bytes */
 	int used;
 };
 
@@ -1121,7 +1157,7 @@ static struct ftensor *ftensor_find(struct ftensor *t, size_t n, const char *nam
  * names: GGUF or HF names of tensor_table; perm maps our vocabulary rows to
  * the file's (file_vocab rows). HF tensors are transposed back. */
 static int fill_params(struct rd *r, struct ftensor *ft, size_t nft, int format,
-		       struct modelio_model *mm, const int64_t *perm, size_t file_vocab)
+                       struct modelio_model *mm, const int64_t *perm, size_t file_vocab)
 {
 	const struct model_config *cfg = &mm->mcfg;
 	struct xtensor *tt = calloc(table_cap(cfg), sizeof *tt);
@@ -1134,8 +1170,9 @@ static int fill_params(struct rd *r, struct ftensor *ft, size_t nft, int format,
 	for (size_t i = 0; i < nt; i++) {
 		struct xtensor *x = &tt[i];
 		const char *nm = x->name;
-		int is_wte = x->src == 0 && x->rows == (size_t)cfg->vocab_size && x->cols == C &&
-			     (strstr(nm, "wte") || strstr(nm, "token_embd") || !strcmp(nm, "output.weight"));
+		int is_wte =
+		    x->src == 0 && x->rows == (size_t)cfg->vocab_size && x->cols == C &&
+		    (strstr(nm, "wte") || strstr(nm, "token_embd") || !strcmp(nm, "output.weight"));
 		int is_out = !strcmp(nm, "output.weight");
 		struct ftensor *f = ftensor_find(ft, nft, nm);
 		if (!f && format == MODELIO_HF && !strncmp(nm, "transformer.", 12))
@@ -1160,10 +1197,12 @@ static int fill_params(struct rd *r, struct ftensor *ft, size_t nft, int format,
 			want[1] = cols;
 		}
 		int ok = f->n_dims == want_dims && f->dims[0] == want[0] &&
-			 (want_dims == 1 || f->dims[1] == want[1]);
+		         (want_dims == 1 || f->dims[1] == want[1]);
 		if (!ok) {
-			util_err(r->err, "cannot read '%s': tensor '%s' has the wrong shape for the "
-					 "configuration", r->path, nm);
+			util_err(r->err,
+			         "cannot read '%s': tensor '%s' has the wrong shape for the "
+			         "configuration",
+			         r->path, nm);
 			goto out;
 		}
 		size_t n = rows * cols;
@@ -1181,17 +1220,20 @@ static int fill_params(struct rd *r, struct ftensor *ft, size_t nft, int format,
 			for (size_t v = 0; v < (size_t)cfg->vocab_size; v++) {
 				if (perm[v] < 0)
 					continue;
-				if (memcmp(dst + v * C, tmp + (size_t)perm[v] * C, C * sizeof *tmp)) {
-					util_err(r->err, "cannot read '%s': the output head differs from "
-							 "the token embedding (mentor's model ties them)",
-						 r->path);
+				if (memcmp(dst + v * C, tmp + (size_t)perm[v] * C,
+				           C * sizeof *tmp)) {
+					util_err(r->err,
+					         "cannot read '%s': the output head differs from "
+					         "the token embedding (mentor's model ties them)",
+					         r->path);
 					goto out;
 				}
 			}
 		} else if (is_wte) {
 			for (size_t v = 0; v < (size_t)cfg->vocab_size; v++) {
 				if (perm[v] >= 0 && (uint64_t)perm[v] < file_vocab)
-					memcpy(dst + v * C, tmp + (size_t)perm[v] * C, C * sizeof *tmp);
+					memcpy(dst + v * C, tmp + (size_t)perm[v] * C,
+					       C * sizeof *tmp);
 				else
 					memset(dst + v * C, 0, C * sizeof *dst);
 			}
@@ -1236,8 +1278,8 @@ struct gkv {
 	char *s;        /* string */
 	uint32_t atype; /* arrays */
 	uint64_t an;
-	char **astr;    /* string arrays */
-	int64_t *aint;  /* integer arrays */
+	char **astr;   /* string arrays */
+	int64_t *aint; /* integer arrays */
 };
 
 static void gkv_free(struct gkv *kv, size_t n)
@@ -1261,7 +1303,7 @@ static int g_rdstr(struct rd *r, char **out, uint64_t cap, const char *what)
 		return MENTOR_ERR;
 	if (n > cap || n > r->size - r->pos)
 		return util_err(r->err, "cannot read '%s': %s has a string of %llu bytes (corrupt)",
-				r->path, what, (unsigned long long)n);
+		                r->path, what, (unsigned long long)n);
 	char *s = malloc((size_t)n + 1);
 	if (!s)
 		util_oom();
@@ -1272,8 +1314,8 @@ static int g_rdstr(struct rd *r, char **out, uint64_t cap, const char *what)
 	s[n] = 0;
 	if (memchr(s, 0, (size_t)n)) {
 		free(s);
-		return util_err(r->err, "cannot read '%s': %s has a string with a NUL byte", r->path,
-				what);
+		return util_err(r->err, "cannot read '%s': %s has a string with a NUL byte",
+		                r->path, what);
 	}
 	*out = s;
 	return 0;
@@ -1292,14 +1334,22 @@ static int g_scalar(struct rd *r, uint32_t t, int64_t *iv, double *fv, const cha
 	for (unsigned k = 0; k < n; k++)
 		u |= (uint64_t)p[k] << (8 * k);
 	switch (t) {
-	case GGUF_T_I8: *iv = (int8_t)u; break;
-	case GGUF_T_I16: *iv = (int16_t)u; break;
-	case GGUF_T_I32: *iv = (int32_t)u; break;
-	case GGUF_T_I64: *iv = (int64_t)u; break;
+	case GGUF_T_I8:
+		*iv = (int8_t)u;
+		break;
+	case GGUF_T_I16:
+		*iv = (int16_t)u;
+		break;
+	case GGUF_T_I32:
+		*iv = (int32_t)u;
+		break;
+	case GGUF_T_I64:
+		*iv = (int64_t)u;
+		break;
 	case GGUF_T_BOOL:
 		if (u > 1)
 			return util_err(r->err, "cannot read '%s': %s has a bool of value %u",
-					r->path, what, (unsigned)u);
+			                r->path, what, (unsigned)u);
 		*iv = (int64_t)u;
 		break;
 	case GGUF_T_F32: {
@@ -1309,8 +1359,12 @@ static int g_scalar(struct rd *r, uint32_t t, int64_t *iv, double *fv, const cha
 		*fv = f;
 		break;
 	}
-	case GGUF_T_F64: memcpy(fv, &u, 8); break;
-	default: *iv = u > INT64_MAX ? -1 : (int64_t)u; break;
+	case GGUF_T_F64:
+		memcpy(fv, &u, 8);
+		break;
+	default:
+		*iv = u > INT64_MAX ? -1 : (int64_t)u;
+		break;
 	}
 	return 0;
 }
@@ -1320,7 +1374,7 @@ static int g_value(struct rd *r, struct gkv *kv)
 	const char *what = kv->key;
 	if (kv->type >= GGUF_T_COUNT)
 		return util_err(r->err, "cannot read '%s': metadata '%s' has unknown type %u",
-				r->path, what, kv->type);
+		                r->path, what, kv->type);
 	if (kv->type == GGUF_T_STRING)
 		return g_rdstr(r, &kv->s, MODELIO_MAX_GGUF_STRING, what);
 	if (kv->type != GGUF_T_ARRAY)
@@ -1328,13 +1382,16 @@ static int g_value(struct rd *r, struct gkv *kv)
 	if (rd_u32(r, &kv->atype, what) || rd_u64(r, &kv->an, what))
 		return MENTOR_ERR;
 	if (kv->atype >= GGUF_T_COUNT || kv->atype == GGUF_T_ARRAY)
-		return util_err(r->err, "cannot read '%s': metadata '%s' is an array of type %u "
-				     "(unsupported)", r->path, what, kv->atype);
+		return util_err(r->err,
+		                "cannot read '%s': metadata '%s' is an array of type %u "
+		                "(unsupported)",
+		                r->path, what, kv->atype);
 	uint64_t min_each = kv->atype == GGUF_T_STRING ? 8 : g_scalar_size[kv->atype];
 	if (kv->an > MODELIO_MAX_GGUF_ARRAY || kv->an * min_each > r->size - r->pos)
-		return util_err(r->err, "cannot read '%s': metadata '%s' has %llu elements "
-				     "(corrupt or too large)", r->path, what,
-				(unsigned long long)kv->an);
+		return util_err(r->err,
+		                "cannot read '%s': metadata '%s' has %llu elements "
+		                "(corrupt or too large)",
+		                r->path, what, (unsigned long long)kv->an);
 	uint64_t n = kv->an;
 	if (kv->atype == GGUF_T_STRING) {
 		kv->astr = calloc(n ? n : 1, sizeof *kv->astr);
@@ -1384,7 +1441,7 @@ static int g_dim(struct rd *r, const struct gkv *kv, size_t n, const char *key, 
 		return util_err(r->err, "cannot read '%s': metadata '%s' is missing", r->path, key);
 	if (!gkv_is_int(k) || k->i <= 0 || k->i > 1 << 30)
 		return util_err(r->err, "cannot read '%s': metadata '%s' is not a positive integer",
-				r->path, key);
+		                r->path, key);
 	*out = (int)k->i;
 	return 0;
 }
@@ -1414,14 +1471,16 @@ int modelio_read_gguf(const char *path, struct modelio_model *out, char *err)
 		goto out;
 	if (version < 2 || version > 3) {
 		util_err(err, "cannot read '%s': GGUF version %u is not supported (2 or 3)", path,
-			 version);
+		         version);
 		goto out;
 	}
 	if (rd_u64(&r, &n_t, "the header") || rd_u64(&r, &n_kv, "the header"))
 		goto out;
 	if (n_kv > MODELIO_MAX_GGUF_KV || n_t > MODELIO_MAX_GGUF_TENSORS) {
-		util_err(err, "cannot read '%s': %llu metadata entries and %llu tensors (corrupt "
-			      "or too many)", path, (unsigned long long)n_kv, (unsigned long long)n_t);
+		util_err(err,
+		         "cannot read '%s': %llu metadata entries and %llu tensors (corrupt "
+		         "or too many)",
+		         path, (unsigned long long)n_kv, (unsigned long long)n_t);
 		goto out;
 	}
 	kv = calloc(n_kv ? n_kv : 1, sizeof *kv);
@@ -1435,7 +1494,8 @@ int modelio_read_gguf(const char *path, struct modelio_model *out, char *err)
 			goto out;
 		}
 		if (gkv_find(kv, (size_t)i, kv[i].key)) {
-			util_err(err, "cannot read '%s': metadata '%s' appears twice", path, kv[i].key);
+			util_err(err, "cannot read '%s': metadata '%s' appears twice", path,
+			         kv[i].key);
 			n_kv = i + 1;
 			goto out;
 		}
@@ -1459,8 +1519,8 @@ int modelio_read_gguf(const char *path, struct modelio_model *out, char *err)
 		if (rd_u32(&r, &nd, t->name))
 			goto out;
 		if (nd < 1 || nd > 4) {
-			util_err(err, "cannot read '%s': tensor '%s' has %u dimensions", path, t->name,
-				 nd);
+			util_err(err, "cannot read '%s': tensor '%s' has %u dimensions", path,
+			         t->name, nd);
 			goto out;
 		}
 		t->n_dims = (int)nd;
@@ -1469,8 +1529,8 @@ int modelio_read_gguf(const char *path, struct modelio_model *out, char *err)
 			if (rd_u64(&r, &ne[d], t->name))
 				goto out;
 			if (ne[d] == 0 || ne[d] > (1u << 31) || count > (UINT64_MAX >> 1) / ne[d]) {
-				util_err(err, "cannot read '%s': tensor '%s' has an invalid shape", path,
-					 t->name);
+				util_err(err, "cannot read '%s': tensor '%s' has an invalid shape",
+				         path, t->name);
 				goto out;
 			}
 			count *= ne[d];
@@ -1486,12 +1546,15 @@ int modelio_read_gguf(const char *path, struct modelio_model *out, char *err)
 		else if (type == 30)
 			t->dt = DT_BF16;
 		else {
-			util_err(err, "cannot read '%s': tensor '%s' has type %u; only F32, F16 and "
-				      "BF16 can be imported", path, t->name, type);
+			util_err(err,
+			         "cannot read '%s': tensor '%s' has type %u; only F32, F16 and "
+			         "BF16 can be imported",
+			         path, t->name, type);
 			goto out;
 		}
 		if (t->off % align) {
-			util_err(err, "cannot read '%s': tensor '%s' is not aligned", path, t->name);
+			util_err(err, "cannot read '%s': tensor '%s' is not aligned", path,
+			         t->name);
 			goto out;
 		}
 		if (ftensor_find(ft, (size_t)i, t->name)) {
@@ -1500,7 +1563,7 @@ int modelio_read_gguf(const char *path, struct modelio_model *out, char *err)
 		}
 		if (count > r.size / dt_size(t->dt)) {
 			util_err(err, "cannot read '%s': tensor '%s' is larger than the file", path,
-				 t->name);
+			         t->name);
 			goto out;
 		}
 	}
@@ -1515,8 +1578,10 @@ int modelio_read_gguf(const char *path, struct modelio_model *out, char *err)
 			count *= ft[i].dims[d];
 		uint64_t bytes = count * dt_size(ft[i].dt);
 		if (ft[i].off > r.size - data_start || bytes > r.size - data_start - ft[i].off) {
-			util_err(err, "cannot read '%s': truncated: tensor '%s' ends past the end of "
-				      "the file", path, ft[i].name);
+			util_err(err,
+			         "cannot read '%s': truncated: tensor '%s' ends past the end of "
+			         "the file",
+			         path, ft[i].name);
 			goto out;
 		}
 		ft[i].off += data_start;
@@ -1525,7 +1590,7 @@ int modelio_read_gguf(const char *path, struct modelio_model *out, char *err)
 	const struct gkv *arch = gkv_find(kv, (size_t)n_kv, "general.architecture");
 	if (!arch || arch->type != GGUF_T_STRING || strcmp(arch->s, "gpt2")) {
 		util_err(err, "cannot read '%s': architecture '%s' is not gpt2", path,
-			 arch && arch->s ? arch->s : "(none)");
+		         arch && arch->s ? arch->s : "(none)");
 		goto out;
 	}
 	int C, L, NH, T;
@@ -1546,7 +1611,7 @@ int modelio_read_gguf(const char *path, struct modelio_model *out, char *err)
 	}
 	if (keps && fabs(keps->f - 1e-5) > 1e-9) {
 		util_err(err, "cannot read '%s': layer norm epsilon %g; mentor's model uses 1e-5",
-			 path, keps->f);
+		         path, keps->f);
 		goto out;
 	}
 	const struct gkv *ktok = gkv_find(kv, (size_t)n_kv, "tokenizer.ggml.tokens");
@@ -1554,8 +1619,10 @@ int modelio_read_gguf(const char *path, struct modelio_model *out, char *err)
 	const struct gkv *kmodel = gkv_find(kv, (size_t)n_kv, "tokenizer.ggml.model");
 	if (!ktok || !ktok->astr || !kmer || !kmer->astr ||
 	    (kmodel && (!kmodel->s || strcmp(kmodel->s, "gpt2")))) {
-		util_err(err, "cannot read '%s': no byte-level BPE vocabulary (tokenizer.ggml.model "
-			      "gpt2 with tokens and merges)", path);
+		util_err(err,
+		         "cannot read '%s': no byte-level BPE vocabulary (tokenizer.ggml.model "
+		         "gpt2 with tokens and merges)",
+		         path);
 		goto out;
 	}
 	voc.tok = ktok->astr;
@@ -1650,7 +1717,7 @@ static cJSON *read_json(const char *path, size_t max, char *err)
 }
 
 static int hf_cfg_int(const cJSON *cfg, const char *key, const char *alt, int *out,
-		      const char *path, char *err)
+                      const char *path, char *err)
 {
 	const cJSON *j = cJSON_GetObjectItemCaseSensitive(cfg, key);
 	if (!j && alt)
@@ -1658,7 +1725,7 @@ static int hf_cfg_int(const cJSON *cfg, const char *key, const char *alt, int *o
 	int64_t v;
 	if (!j || json_int(j, 1, 1 << 30, &v))
 		return util_err(err, "cannot read '%s': '%s' is missing or not a positive integer",
-				path, key);
+		                path, key);
 	*out = (int)v;
 	return 0;
 }
@@ -1671,11 +1738,11 @@ static int hf_vocab(const cJSON *tj, struct vocab_in *v, const char *path, char 
 	const cJSON *type = cJSON_GetObjectItemCaseSensitive(model, "type");
 	const cJSON *vocab = cJSON_GetObjectItemCaseSensitive(model, "vocab");
 	const cJSON *merges = cJSON_GetObjectItemCaseSensitive(model, "merges");
-	if (!cJSON_IsObject(model) || (type && (!cJSON_IsString(type) ||
-						strcmp(type->valuestring, "BPE"))) ||
+	if (!cJSON_IsObject(model) ||
+	    (type && (!cJSON_IsString(type) || strcmp(type->valuestring, "BPE"))) ||
 	    !cJSON_IsObject(vocab) || !cJSON_IsArray(merges))
 		return util_err(err, "cannot read '%s': not a BPE tokenizer with vocab and merges",
-				path);
+		                path);
 	const cJSON *added = cJSON_GetObjectItemCaseSensitive(tj, "added_tokens");
 	int64_t max_id = -1;
 	const cJSON *e;
@@ -1684,15 +1751,15 @@ static int hf_vocab(const cJSON *tj, struct vocab_in *v, const char *path, char 
 		int64_t id;
 		if (json_int(e, 0, TOKENIZER_MAX_VOCAB * 4.0, &id))
 			return util_err(err, "cannot read '%s': vocabulary id of '%s' is invalid",
-					path, e->string);
+			                path, e->string);
 		if (id > max_id)
 			max_id = id;
 	}
 	cJSON_ArrayForEach(e, added)
 	{
 		int64_t id;
-		if (json_int(cJSON_GetObjectItemCaseSensitive(e, "id"), 0, TOKENIZER_MAX_VOCAB * 4.0,
-			     &id) ||
+		if (json_int(cJSON_GetObjectItemCaseSensitive(e, "id"), 0,
+		             TOKENIZER_MAX_VOCAB * 4.0, &id) ||
 		    !cJSON_IsString(cJSON_GetObjectItemCaseSensitive(e, "content")))
 			return util_err(err, "cannot read '%s': invalid added token", path);
 		if (id > max_id)
@@ -1706,8 +1773,8 @@ static int hf_vocab(const cJSON *tj, struct vocab_in *v, const char *path, char 
 	{
 		size_t id = (size_t)e->valuedouble;
 		if (v->tok[id])
-			return util_err(err, "cannot read '%s': vocabulary id %zu is used twice", path,
-					id);
+			return util_err(err, "cannot read '%s': vocabulary id %zu is used twice",
+			                path, id);
 		v->tok[id] = util_strdup(e->string);
 	}
 	cJSON_ArrayForEach(e, added)
@@ -1715,8 +1782,10 @@ static int hf_vocab(const cJSON *tj, struct vocab_in *v, const char *path, char 
 		size_t id = (size_t)cJSON_GetObjectItemCaseSensitive(e, "id")->valuedouble;
 		const char *c = cJSON_GetObjectItemCaseSensitive(e, "content")->valuestring;
 		if (v->tok[id] && strcmp(v->tok[id], c))
-			return util_err(err, "cannot read '%s': added token %zu differs from the "
-					     "vocabulary", path, id);
+			return util_err(err,
+			                "cannot read '%s': added token %zu differs from the "
+			                "vocabulary",
+			                path, id);
 		if (!v->tok[id])
 			v->tok[id] = util_strdup(c);
 	}
@@ -1733,17 +1802,17 @@ static int hf_vocab(const cJSON *tj, struct vocab_in *v, const char *path, char 
 		if (cJSON_IsString(e)) {
 			v->merges[k++] = util_strdup(e->valuestring);
 		} else if (cJSON_IsArray(e) && cJSON_GetArraySize(e) == 2 &&
-			   cJSON_IsString(cJSON_GetArrayItem(e, 0)) &&
-			   cJSON_IsString(cJSON_GetArrayItem(e, 1))) {
+		           cJSON_IsString(cJSON_GetArrayItem(e, 0)) &&
+		           cJSON_IsString(cJSON_GetArrayItem(e, 1))) {
 			struct buf b;
 			buf_init(&b);
 			if (buf_printf(&b, "%s %s", cJSON_GetArrayItem(e, 0)->valuestring,
-				       cJSON_GetArrayItem(e, 1)->valuestring))
+			               cJSON_GetArrayItem(e, 1)->valuestring))
 				util_oom();
 			v->merges[k++] = buf_detach(&b, NULL);
 		} else {
-			return util_err(err, "cannot read '%s': merge %zu is not a string or a pair",
-					path, k);
+			return util_err(
+			    err, "cannot read '%s': merge %zu is not a string or a pair", path, k);
 		}
 	}
 	return 0;
@@ -1775,9 +1844,10 @@ static int st_header(struct rd *r, struct ftensor **out, size_t *n_out)
 	if (rd_u64(r, &hlen, "the header length"))
 		return MENTOR_ERR;
 	if (hlen < 2 || hlen > MODELIO_MAX_ST_HEADER || hlen > r->size - 8)
-		return util_err(r->err, "cannot read '%s': header length %llu is invalid (file of "
-					"%llu bytes)", r->path, (unsigned long long)hlen,
-				(unsigned long long)r->size);
+		return util_err(r->err,
+		                "cannot read '%s': header length %llu is invalid (file of "
+		                "%llu bytes)",
+		                r->path, (unsigned long long)hlen, (unsigned long long)r->size);
 	char *h = malloc((size_t)hlen + 1);
 	if (!h)
 		return util_err(r->err, "cannot read '%s': out of memory", r->path);
@@ -1791,7 +1861,7 @@ static int st_header(struct rd *r, struct ftensor **out, size_t *n_out)
 	if (!cJSON_IsObject(j)) {
 		cJSON_Delete(j);
 		return util_err(r->err, "cannot read '%s': the header is not a JSON object",
-				r->path);
+		                r->path);
 	}
 	uint64_t data_len = r->size - 8 - hlen;
 	size_t cap = (size_t)cJSON_GetArraySize(j);
@@ -1812,14 +1882,16 @@ static int st_header(struct rd *r, struct ftensor **out, size_t *n_out)
 		t->name = util_strdup(e->string);
 		n++;
 		if (!cJSON_IsString(dt) || (t->dt = st_dtype(dt->valuestring)) < 0) {
-			util_err(r->err, "cannot read '%s': tensor '%s' has an unsupported dtype "
-					 "(F32, F16 or BF16)", r->path, t->name);
+			util_err(r->err,
+			         "cannot read '%s': tensor '%s' has an unsupported dtype "
+			         "(F32, F16 or BF16)",
+			         r->path, t->name);
 			goto out;
 		}
 		int nd = cJSON_GetArraySize(shape);
 		if (!cJSON_IsArray(shape) || nd > 4) {
-			util_err(r->err, "cannot read '%s': tensor '%s' has an invalid shape", r->path,
-				 t->name);
+			util_err(r->err, "cannot read '%s': tensor '%s' has an invalid shape",
+			         r->path, t->name);
 			goto out;
 		}
 		t->n_dims = nd;
@@ -1828,8 +1900,9 @@ static int st_header(struct rd *r, struct ftensor **out, size_t *n_out)
 			int64_t v;
 			if (json_int(cJSON_GetArrayItem(shape, d), 0, (double)(1u << 31), &v) ||
 			    (v && count > UINT64_MAX / 8 / (uint64_t)v)) {
-				util_err(r->err, "cannot read '%s': tensor '%s' has an invalid shape",
-					 r->path, t->name);
+				util_err(r->err,
+				         "cannot read '%s': tensor '%s' has an invalid shape",
+				         r->path, t->name);
 				goto out;
 			}
 			t->dims[d] = (uint64_t)v;
@@ -1840,15 +1913,17 @@ static int st_header(struct rd *r, struct ftensor **out, size_t *n_out)
 		    json_int(cJSON_GetArrayItem(offs, 0), 0, 9007199254740992.0, &b) ||
 		    json_int(cJSON_GetArrayItem(offs, 1), 0, 9007199254740992.0, &en) || en < b ||
 		    (uint64_t)en > data_len) {
-			util_err(r->err, "cannot read '%s': tensor '%s' has data_offsets outside the "
-					 "data (%llu bytes)", r->path, t->name,
-				 (unsigned long long)data_len);
+			util_err(r->err,
+			         "cannot read '%s': tensor '%s' has data_offsets outside the "
+			         "data (%llu bytes)",
+			         r->path, t->name, (unsigned long long)data_len);
 			goto out;
 		}
 		if ((uint64_t)(en - b) != count * dt_size(t->dt)) {
-			util_err(r->err, "cannot read '%s': tensor '%s' has %lld bytes for its shape "
-					 "of %llu values", r->path, t->name, (long long)(en - b),
-				 (unsigned long long)count);
+			util_err(r->err,
+			         "cannot read '%s': tensor '%s' has %lld bytes for its shape "
+			         "of %llu values",
+			         r->path, t->name, (long long)(en - b), (unsigned long long)count);
 			goto out;
 		}
 		t->off = (uint64_t)b;
@@ -1858,9 +1933,10 @@ static int st_header(struct rd *r, struct ftensor **out, size_t *n_out)
 	uint64_t at = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (ft[i].off != at) {
-			util_err(r->err, "cannot read '%s': tensor data %s at byte %llu (tensor '%s')",
-				 r->path, ft[i].off < at ? "overlaps" : "has a hole",
-				 (unsigned long long)at, ft[i].name);
+			util_err(r->err,
+			         "cannot read '%s': tensor data %s at byte %llu (tensor '%s')",
+			         r->path, ft[i].off < at ? "overlaps" : "has a hole",
+			         (unsigned long long)at, ft[i].name);
 			goto out;
 		}
 		at += ft[i].len;
@@ -1868,14 +1944,14 @@ static int st_header(struct rd *r, struct ftensor **out, size_t *n_out)
 	}
 	if (at != data_len) {
 		util_err(r->err, "cannot read '%s': %llu bytes after the last tensor", r->path,
-			 (unsigned long long)(data_len - at));
+		         (unsigned long long)(data_len - at));
 		goto out;
 	}
 	for (size_t i = 0; i + 1 < n; i++)
 		for (size_t k = i + 1; k < n; k++)
 			if (!strcmp(ft[i].name, ft[k].name)) {
-				util_err(r->err, "cannot read '%s': tensor '%s' appears twice", r->path,
-					 ft[i].name);
+				util_err(r->err, "cannot read '%s': tensor '%s' appears twice",
+				         r->path, ft[i].name);
 				goto out;
 			}
 	ret = 0;
@@ -1949,9 +2025,9 @@ int modelio_read_hf(const char *path, struct modelio_model *out, char *err)
 		goto out;
 	}
 	if (act && (!cJSON_IsString(act) || (strcmp(act->valuestring, "gelu_new") &&
-					     strcmp(act->valuestring, "gelu_pytorch_tanh")))) {
+	                                     strcmp(act->valuestring, "gelu_pytorch_tanh")))) {
 		util_err(err, "cannot read '%s': activation '%s' (mentor's model uses gelu_new)",
-			 p.data, cJSON_IsString(act) ? act->valuestring : "?");
+		         p.data, cJSON_IsString(act) ? act->valuestring : "?");
 		goto out;
 	}
 	int64_t iv;
@@ -1975,7 +2051,7 @@ int modelio_read_hf(const char *path, struct modelio_model *out, char *err)
 		goto out;
 	voc.eos = -1;
 	if (!json_int(cJSON_GetObjectItemCaseSensitive(cfg, "eos_token_id"), 0,
-		      (double)voc.n_tok - 1, &iv))
+	              (double)voc.n_tok - 1, &iv))
 		voc.eos = iv;
 	const cJSON *men = cJSON_GetObjectItemCaseSensitive(cfg, "mentor");
 	const cJSON *ids = cJSON_GetObjectItemCaseSensitive(men, "merge_ids");
@@ -1989,8 +2065,9 @@ int modelio_read_hf(const char *path, struct modelio_model *out, char *err)
 		cJSON_ArrayForEach(e, ids)
 		{
 			if (json_int(e, 0, INT32_MAX, &iv)) {
-				util_err(err, "cannot read '%s/config.json': corrupt mentor merge list",
-					 dir.data);
+				util_err(err,
+				         "cannot read '%s/config.json': corrupt mentor merge list",
+				         dir.data);
 				goto out;
 			}
 			voc.merge_ids[k++] = (int32_t)iv;
@@ -2010,7 +2087,7 @@ int modelio_read_hf(const char *path, struct modelio_model *out, char *err)
 	for (size_t i = 0; i < voc.n_tok; i++)
 		if (!voc.tok[i]) {
 			util_err(err, "cannot read '%s/tokenizer.json': token id %zu is missing",
-				 dir.data, i);
+			         dir.data, i);
 			goto out;
 		}
 	char sub[MENTOR_ERR_LEN];
@@ -2035,7 +2112,7 @@ int modelio_read_hf(const char *path, struct modelio_model *out, char *err)
 		wte = ftensor_find(ft, n_ft, "wte.weight");
 	if (!wte || wte->n_dims != 2 || wte->dims[0] < voc.n_tok) {
 		util_err(err, "cannot read '%s': no token embedding for %zu tokens", file.data,
-			 voc.n_tok);
+		         voc.n_tok);
 		goto out;
 	}
 	if (fill_params(&r, ft, n_ft, MODELIO_HF, out, perm, (size_t)wte->dims[0]))
@@ -2050,15 +2127,17 @@ int modelio_read_hf(const char *path, struct modelio_model *out, char *err)
 			if (!a || !b)
 				util_oom();
 			int same = ft[i].n_dims == 2 && ft[i].dims[0] == wte->dims[0] &&
-				   ft[i].dims[1] == (uint64_t)C &&
-				   !rd_floats(&r, ft[i].off, n, ft[i].dt, a, ft[i].name) &&
-				   !rd_floats(&r, wte->off, n, wte->dt, b, wte->name) &&
-				   !memcmp(a, b, n * sizeof *a);
+			           ft[i].dims[1] == (uint64_t)C &&
+			           !rd_floats(&r, ft[i].off, n, ft[i].dt, a, ft[i].name) &&
+			           !rd_floats(&r, wte->off, n, wte->dt, b, wte->name) &&
+			           !memcmp(a, b, n * sizeof *a);
 			free(a);
 			free(b);
 			if (!same) {
-				util_err(err, "cannot read '%s': lm_head.weight differs from the token "
-					      "embedding (mentor's model ties them)", file.data);
+				util_err(err,
+				         "cannot read '%s': lm_head.weight differs from the token "
+				         "embedding (mentor's model ties them)",
+				         file.data);
 				goto out;
 			}
 			continue;
@@ -2103,15 +2182,14 @@ int modelio_read(const char *path, struct modelio_model *out, char *err)
 	size_t len = strlen(path);
 	if (len >= 12 && !strcmp(path + len - 12, ".safetensors"))
 		return modelio_read_hf(path, out, err);
-	return util_err(err, "cannot read '%s': neither a GGUF file nor a safetensors model",
-			path);
+	return util_err(err, "cannot read '%s': neither a GGUF file nor a safetensors model", path);
 }
 
 /* ------------------------------------------------------------ registering */
 
 int modelio_register(struct store *st, const char *db_path, const struct modelio_model *mm,
-		     const char *dataset, const char *name, const char *source,
-		     int64_t *run_id, char *err)
+                     const char *dataset, const char *name, const char *source, int64_t *run_id,
+                     char *err)
 {
 	const char *dsname = dataset ? dataset : "imported";
 	struct store_dataset d;

@@ -40,12 +40,12 @@ struct server {
 	char *answer_type;
 	char *model_name;
 	int64_t created;
-	int64_t n_requests;          /* under model_lock */
+	int64_t n_requests; /* under model_lock */
 	const struct serve_opts *o;
-	pthread_mutex_t model_lock;  /* one answer at a time */
-	pthread_mutex_t lock;        /* active, and the on_request callback */
+	pthread_mutex_t model_lock; /* one answer at a time */
+	pthread_mutex_t lock;       /* active, and the on_request callback */
 	pthread_cond_t idle;
-	int active;                  /* connection threads running */
+	int active; /* connection threads running */
 };
 
 /* Connections served at once; more get 503 at once. */
@@ -110,30 +110,42 @@ static int recv_some(int fd, struct buf *b, double deadline, volatile sig_atomic
 static const char *status_text(int code)
 {
 	switch (code) {
-	case 200: return "OK";
-	case 400: return "Bad Request";
-	case 404: return "Not Found";
-	case 405: return "Method Not Allowed";
-	case 408: return "Request Timeout";
-	case 411: return "Length Required";
-	case 413: return "Payload Too Large";
-	case 431: return "Request Header Fields Too Large";
-	case 500: return "Internal Server Error";
-	case 501: return "Not Implemented";
-	case 503: return "Service Unavailable";
-	default: return "Error";
+	case 200:
+		return "OK";
+	case 400:
+		return "Bad Request";
+	case 404:
+		return "Not Found";
+	case 405:
+		return "Method Not Allowed";
+	case 408:
+		return "Request Timeout";
+	case 411:
+		return "Length Required";
+	case 413:
+		return "Payload Too Large";
+	case 431:
+		return "Request Header Fields Too Large";
+	case 500:
+		return "Internal Server Error";
+	case 501:
+		return "Not Implemented";
+	case 503:
+		return "Service Unavailable";
+	default:
+		return "Error";
 	}
 }
 
 static int respond(int fd, int code, const char *type, const char *body, size_t n,
-		   const char *extra)
+                   const char *extra)
 {
 	struct buf h;
 	buf_init(&h);
 	buf_printf(&h,
-		   "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
-		   "Connection: close\r\n%s\r\n",
-		   code, status_text(code), type, n, extra ? extra : "");
+	           "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
+	           "Connection: close\r\n%s\r\n",
+	           code, status_text(code), type, n, extra ? extra : "");
 	int rc = send_all(fd, h.data, h.len);
 	if (!rc && n)
 		rc = send_all(fd, body, n);
@@ -152,8 +164,7 @@ static int respond_json(int fd, int code, cJSON *o)
 }
 
 /* An OpenAI-style error body. */
-static int respond_error(int fd, int code, const char *type, const char *msg,
-			 const char *extra)
+static int respond_error(int fd, int code, const char *type, const char *msg, const char *extra)
 {
 	cJSON *o = cJSON_CreateObject(), *e = cJSON_AddObjectToObject(o, "error");
 	cJSON_AddStringToObject(e, "message", msg);
@@ -341,10 +352,10 @@ static size_t piece_len(const char *s)
 }
 
 static int stream_answer(int fd, struct server *s, int chat, const char *id, const char *text,
-			 const struct eval_answer *a, int n_prompt, int n_completion)
+                         const struct eval_answer *a, int n_prompt, int n_completion)
 {
 	const char *head = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
-			   "Cache-Control: no-cache\r\nConnection: close\r\n\r\n";
+	                   "Cache-Control: no-cache\r\nConnection: close\r\n\r\n";
 	if (send_all(fd, head, strlen(head)))
 		return -1;
 	if (chat) {
@@ -368,7 +379,8 @@ static int stream_answer(int fd, struct server *s, int chat, const char *id, con
 		cJSON_AddItemToArray(ch, c0);
 		cJSON_AddNumberToObject(c0, "index", 0);
 		if (chat)
-			cJSON_AddStringToObject(cJSON_AddObjectToObject(c0, "delta"), "content", piece);
+			cJSON_AddStringToObject(cJSON_AddObjectToObject(c0, "delta"), "content",
+			                        piece);
 		else
 			cJSON_AddStringToObject(c0, "text", piece);
 		cJSON_AddNullToObject(c0, "finish_reason");
@@ -399,7 +411,7 @@ static int handle_completion(int fd, struct server *s, int chat, const struct re
 	if (!cJSON_IsObject(body)) {
 		cJSON_Delete(body);
 		respond_error(fd, 400, "invalid_request_error", "the body is not a JSON object",
-			      NULL);
+		              NULL);
 		return 400;
 	}
 	char *question = NULL;
@@ -408,14 +420,15 @@ static int handle_completion(int fd, struct server *s, int chat, const struct re
 		if (!cJSON_IsArray(msgs)) {
 			cJSON_Delete(body);
 			respond_error(fd, 400, "invalid_request_error",
-				      "'messages' must be an array of messages", NULL);
+			              "'messages' must be an array of messages", NULL);
 			return 400;
 		}
 		cJSON_ArrayForEach(m, msgs)
 		{
 			const cJSON *role = cJSON_GetObjectItemCaseSensitive(m, "role");
 			if (cJSON_IsString(role) && !strcmp(role->valuestring, "user")) {
-				char *t = content_text(cJSON_GetObjectItemCaseSensitive(m, "content"));
+				char *t =
+				    content_text(cJSON_GetObjectItemCaseSensitive(m, "content"));
 				if (t) {
 					free(question);
 					question = t;
@@ -425,7 +438,7 @@ static int handle_completion(int fd, struct server *s, int chat, const struct re
 		if (!question) {
 			cJSON_Delete(body);
 			respond_error(fd, 400, "invalid_request_error",
-				      "'messages' has no user message with text content", NULL);
+			              "'messages' has no user message with text content", NULL);
 			return 400;
 		}
 	} else {
@@ -435,7 +448,8 @@ static int handle_completion(int fd, struct server *s, int chat, const struct re
 		if (!cJSON_IsString(p)) {
 			cJSON_Delete(body);
 			respond_error(fd, 400, "invalid_request_error",
-				      "'prompt' must be a string (or an array of one string)", NULL);
+			              "'prompt' must be a string (or an array of one string)",
+			              NULL);
 			return 400;
 		}
 		question = util_strdup(p->valuestring);
@@ -446,8 +460,41 @@ static int handle_completion(int fd, struct server *s, int chat, const struct re
 		free(question);
 		cJSON_Delete(body);
 		respond_error(fd, 400, "invalid_request_error", "'stream' must be true or false",
-			      NULL);
+		              NULL);
 		return 400;
+	}
+	/* predict's --choices and --type: "mentor": {"choices": [...], "type": "mc"} */
+	char *choices = NULL;
+	const char *type = s->answer_type;
+	char type_buf[16];
+	const cJSON *ext = cJSON_GetObjectItemCaseSensitive(body, "mentor");
+	if (ext) {
+		const cJSON *ch = cJSON_GetObjectItemCaseSensitive(ext, "choices");
+		const cJSON *ty = cJSON_GetObjectItemCaseSensitive(ext, "type");
+		const char *bad = NULL;
+		if (!cJSON_IsObject(ext))
+			bad = "'mentor' must be an object";
+		else if (ch && !cJSON_IsArray(ch) && !cJSON_IsString(ch))
+			bad = "'mentor.choices' must be an array of {label, text}";
+		else if (ty && (!cJSON_IsString(ty) || (strcmp(ty->valuestring, STORE_ANS_NUMBER) &&
+		                                        strcmp(ty->valuestring, STORE_ANS_YESNO) &&
+		                                        strcmp(ty->valuestring, STORE_ANS_MC) &&
+		                                        strcmp(ty->valuestring, STORE_ANS_TEXT))))
+			bad = "'mentor.type' must be number, yesno, mc or text";
+		if (bad) {
+			free(question);
+			cJSON_Delete(body);
+			respond_error(fd, 400, "invalid_request_error", bad, NULL);
+			return 400;
+		}
+		if (cJSON_IsString(ch))
+			choices = util_strdup(ch->valuestring);
+		else if (ch)
+			choices = cJSON_PrintUnformatted(ch);
+		if (ty) {
+			snprintf(type_buf, sizeof type_buf, "%s", ty->valuestring);
+			type = type_buf;
+		}
 	}
 	cJSON_Delete(body);
 	/* the predict path: question text, then the answer task (and explanation) */
@@ -457,14 +504,15 @@ static int handle_completion(int fd, struct server *s, int chat, const struct re
 	int code = 200;
 	struct eval_answer a;
 	memset(&a, 0, sizeof a);
-	if (train_question_text(question, NULL, &prompt, err)) {
+	int qrc = train_question_text(question, choices, &prompt, err);
+	free(choices);
+	if (qrc) {
 		respond_error(fd, 400, "invalid_request_error", err, NULL);
 		code = 400;
 		goto out;
 	}
 	pthread_mutex_lock(&s->model_lock);
-	int rc = eval_answer_question(s->em, prompt.data ? prompt.data : "", s->answer_type, &a,
-				      err);
+	int rc = eval_answer_question(s->em, prompt.data ? prompt.data : "", type, &a, err);
 	int64_t req_no = ++s->n_requests;
 	pthread_mutex_unlock(&s->model_lock);
 	if (rc) {
@@ -477,7 +525,7 @@ static int handle_completion(int fd, struct server *s, int chat, const struct re
 	int n_completion = count_tokens(s->tok, a.raw) + count_tokens(s->tok, a.expl);
 	char id[48];
 	snprintf(id, sizeof id, "%s-%lld-%lld", chat ? "chatcmpl" : "cmpl", (long long)s->created,
-		 (long long)req_no);
+	         (long long)req_no);
 	if (stream) {
 		stream_answer(fd, s, chat, id, text, &a, n_prompt, n_completion);
 		free(text);
@@ -554,14 +602,14 @@ static int handle_conn(int fd, struct server *s, char method[16], char path[256]
 		}
 		if (b.len > SERVE_MAX_HEAD) {
 			respond_error(fd, 431, "invalid_request_error", "request head too large",
-				      NULL);
+			              NULL);
 			code = 431;
 			goto out;
 		}
 		if (recv_some(fd, &b, deadline, o->stop)) {
 			if (b.len) {
 				respond_error(fd, 408, "invalid_request_error",
-					      "incomplete request head", NULL);
+				              "incomplete request head", NULL);
 				code = 408;
 			}
 			goto out;
@@ -587,7 +635,7 @@ static int handle_conn(int fd, struct server *s, char method[16], char path[256]
 	int want_post = is_chat || is_cmpl;
 	if (strcmp(r.method, want_post ? "POST" : "GET")) {
 		respond_error(fd, 405, "invalid_request_error", "method not allowed",
-			      want_post ? "Allow: POST\r\n" : "Allow: GET\r\n");
+		              want_post ? "Allow: POST\r\n" : "Allow: GET\r\n");
 		code = 405;
 		goto out;
 	}
@@ -602,8 +650,8 @@ static int handle_conn(int fd, struct server *s, char method[16], char path[256]
 	}
 	if (r.chunked) {
 		respond_error(fd, 411, "invalid_request_error",
-			      "chunked request bodies are not supported: send Content-Length",
-			      NULL);
+		              "chunked request bodies are not supported: send Content-Length",
+		              NULL);
 		code = 411;
 		goto out;
 	}
@@ -624,7 +672,7 @@ static int handle_conn(int fd, struct server *s, char method[16], char path[256]
 	while (b.len - head_len - 4 < r.content_length) {
 		if (recv_some(fd, &b, deadline, o->stop)) {
 			respond_error(fd, 408, "invalid_request_error", "incomplete request body",
-				      NULL);
+			              NULL);
 			code = 408;
 			goto out;
 		}
@@ -754,8 +802,10 @@ int serve_run(const char *db_path, const char *run_ref, const struct serve_opts 
 	int ret = MENTOR_ERR;
 	int lfd = -1;
 	if (o->port < 0 || o->port > 65535 || inet_pton(AF_INET, host, &addr.sin_addr) != 1) {
-		util_err(err, "invalid address '%s:%d': give a numeric IPv4 address and a port "
-			      "0..65535", host, o->port);
+		util_err(err,
+		         "invalid address '%s:%d': give a numeric IPv4 address and a port "
+		         "0..65535",
+		         host, o->port);
 		goto out;
 	}
 	lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);

@@ -302,6 +302,15 @@ static char *trim(char *s)
 	return s;
 }
 
+void teacher_judge(const struct store_item *it, int pmode, const char *text, char **parsed,
+		   int *correct, int *leaked)
+{
+	*parsed = prompt_parse_answer(text, it->answer_type, it->choices_json);
+	*correct = !it->answer ? -1 : *parsed && prompt_answers_equal(it->answer_type, *parsed, it->answer);
+	*leaked = pmode == PROMPT_RP ? prompt_leaked(text, it->answer, it->answer_type, it->choices_json)
+				     : 0;
+}
+
 /* A step produced text (from the network, the cache or the offline teacher):
  * parse, judge, store, and for CROP maybe go on with RP. Returns 1 if a
  * request was submitted. */
@@ -315,10 +324,9 @@ static int finish_step(struct teacher_job *j, struct task *t, int pmode, char *t
 		task_error(j, t, pmode, "empty explanation");
 		return 0;
 	}
-	char *parsed = prompt_parse_answer(text, it->answer_type, it->choices_json);
-	int correct = !it->answer ? -1 : parsed && prompt_answers_equal(it->answer_type, parsed, it->answer);
-	int leaked = pmode == PROMPT_RP ? prompt_leaked(text, it->answer, it->answer_type, it->choices_json)
-					: 0;
+	char *parsed;
+	int correct, leaked;
+	teacher_judge(it, pmode, text, &parsed, &correct, &leaked);
 	struct store_expl e = {0};
 	e.item_id = it->id;
 	e.mode = (char *)mode_str[t->mode];
@@ -491,15 +499,20 @@ static char *offline_request(struct teacher_job *j, const struct store_item *it,
 	return s;
 }
 
-static void cache_key(const struct teacher_job *j, const char *body, char out[65])
+void teacher_cache_key(const char *type, const char *base_url, const char *model,
+		       const char *body, char out[65])
 {
 	struct buf b;
 	buf_init(&b);
-	buf_printf(&b, "mentor-cache-v1\n%s\n%s\n%s\n", j->type, j->base_url ? j->base_url : "",
-		   j->model);
+	buf_printf(&b, "mentor-cache-v1\n%s\n%s\n%s\n", type, base_url ? base_url : "", model);
 	buf_puts(&b, body);
 	util_sha256_hex(b.data, b.len, out);
 	buf_release(&b);
+}
+
+static void cache_key(const struct teacher_job *j, const char *body, char out[65])
+{
+	teacher_cache_key(j->type, j->base_url, j->model, body, out);
 }
 
 /* Start one prompt of a task. Returns 1 if a request is now in flight, 0 if
@@ -1094,4 +1107,44 @@ int teacher_build_prompt(struct store *st, const struct teacher_opts *o, int64_t
 	store_item_release(&it);
 	prompt_set_release(&ps);
 	return rc;
+}
+
+/* ------------------------------------------------------------- prompter */
+
+struct teacher_prompter {
+	struct prompt_set ps;
+	struct demo_pool pool;
+	int k;
+	uint64_t seed;
+};
+
+struct teacher_prompter *teacher_prompter_new(const char *prompts_dir, int k, uint64_t seed,
+					      char *err)
+{
+	struct teacher_prompter *p = calloc(1, sizeof *p);
+	if (!p)
+		util_oom();
+	prompt_set_init(&p->ps);
+	p->k = k;
+	p->seed = seed;
+	if (prompt_set_load_dir(&p->ps, prompts_dir, err)) {
+		teacher_prompter_free(p);
+		return NULL;
+	}
+	return p;
+}
+
+int teacher_prompter_build(struct teacher_prompter *p, struct store *st,
+			   const struct store_item *it, int pmode, struct buf *out, char *err)
+{
+	return build_prompt(st, &p->ps, &p->pool, p->k, p->seed, it, pmode, out, err);
+}
+
+void teacher_prompter_free(struct teacher_prompter *p)
+{
+	if (!p)
+		return;
+	pool_release(&p->pool);
+	prompt_set_release(&p->ps);
+	free(p);
 }

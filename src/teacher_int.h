@@ -29,4 +29,23 @@ void teacher_stream_release(struct teacher_stream *s);
 int teacher_stream_event(struct teacher_stream *s, const char *event, const char *data,
 			 size_t len);
 
+/* The cache key of a request: provider type, base URL, model and the plain
+ * (non-streaming) request body. out: 65 bytes. */
+void teacher_cache_key(const char *type, const char *base_url, const char *model,
+		       const char *body, char out[65]);
+/* Judge a generated text for an item: *parsed (heap, caller frees; NULL when
+ * unparsable), *correct (1, 0, -1 without gold) and *leaked (RP only). */
+void teacher_judge(const struct store_item *it, int pmode, const char *text, char **parsed,
+		   int *correct, int *leaked);
+
+/* Prompts exactly as a job builds them (templates, demonstrations, k, seed),
+ * outside a job. new returns NULL with err; free accepts NULL. */
+struct teacher_prompter;
+struct teacher_prompter *teacher_prompter_new(const char *prompts_dir, int k, uint64_t seed,
+					      char *err);
+/* Appends the prompt of item for pmode (PROMPT_COT/PROMPT_RP) to out. */
+int teacher_prompter_build(struct teacher_prompter *p, struct store *st,
+			   const struct store_item *it, int pmode, struct buf *out, char *err);
+void teacher_prompter_free(struct teacher_prompter *p);
+
 #endif

@@ -1090,10 +1090,11 @@ out_screens:
 	for (size_t i = 0; i < N_SCREENS; i++) {
 		if (app->screens[i].state && screen_table[i]->destroy)
 			screen_table[i]->destroy(app->screens[i].state);
-		tui_keymap_release(&app->screens[i].km);
 	}
 out_curses:
 	stop_curses(app);
+	for (size_t i = 0; i < N_SCREENS; i++)
+		tui_keymap_release(&app->screens[i].km);
 	tui_keymap_release(&app->gkm);
 	tui_canvas_release(&app->cv);
 	close(app->wake_fd[0]);

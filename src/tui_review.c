@@ -39,8 +39,15 @@ enum {
 static const char *const mode_names[] = {"cot", "rp", "crop"};
 static const char *const mode_labels[] = {"COTE", "RP", "CROP"};
 
-const char *tui_review_mode(int k) { return k >= 0 && k < TUI_REVIEW_NMODES ? mode_names[k] : NULL; }
-const char *tui_review_label(int k) { return k >= 0 && k < TUI_REVIEW_NMODES ? mode_labels[k] : NULL; }
+const char *tui_review_mode(int k)
+{
+	return k >= 0 && k < TUI_REVIEW_NMODES ? mode_names[k] : NULL;
+}
+
+const char *tui_review_label(int k)
+{
+	return k >= 0 && k < TUI_REVIEW_NMODES ? mode_labels[k] : NULL;
+}
 
 int tui_review_mode_index(const char *mode)
 {
@@ -414,7 +421,8 @@ void tui_review_bar_lines(const struct tui_review_batch *b, int width, int utf8,
 	tui_line_put(l, b->cancelled ? TUI_ROLE_FLAGGED : TUI_ROLE_TITLE, head);
 	char cost[32], tail[192];
 	fmt_cost(cost, sizeof cost, b->cost);
-	snprintf(tail, sizeof tail, " %lld/%lld tasks  %lld errors  %lld skipped  tok %lld/%lld  %s  %.0f s",
+	snprintf(tail, sizeof tail,
+		 " %lld/%lld tasks  %lld errors  %lld skipped  tok %lld/%lld  %s  %.0f s",
 		 (long long)b->done, (long long)b->total, (long long)b->errors,
 		 (long long)b->skipped, (long long)b->tokens_in, (long long)b->tokens_out, cost,
 		 b->elapsed_s);
@@ -457,7 +465,8 @@ void tui_review_diff_pane(const struct tui_review_view *v, int width, struct tui
 	tui_diff_words(&d, sa, strlen(sa), sb, strlen(sb), v->utf8);
 	tui_diff_lines(&d, width, v->utf8, out);
 	if (d.capped)
-		tui_line_put(tui_lines_add(out), TUI_ROLE_DIM, "(long texts: the differing middle is shown whole)");
+		tui_line_put(tui_lines_add(out), TUI_ROLE_DIM,
+			     "(long texts: the differing middle is shown whole)");
 	tui_diff_release(&d);
 }
 
@@ -1546,7 +1555,8 @@ static void fill_view(struct review *r, struct tui_app *app, struct tui_review_v
 			v->cand[k].live = r->live_copy[k].data;
 }
 
-static void review_draw(void *state, struct tui_app *app, struct tui_canvas *cv, struct tui_rect body)
+static void review_draw(void *state, struct tui_app *app, struct tui_canvas *cv,
+			struct tui_rect body)
 {
 	struct review *r = state;
 	r->body = body;

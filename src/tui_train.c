@@ -747,9 +747,27 @@ static void stats_lines(struct train *s, int w, struct tui_lines *ls)
 		kv(ls, "lr", b, TUI_ROLE_NORMAL, w, utf8);
 	}
 	const char *ck = v->r.checkpoint && *v->r.checkpoint ? v->r.checkpoint : "(none yet)";
-	size_t cl = strlen(ck);
-	/* the end of the path says most */
-	kv(ls, "ckpt", cl > 40 ? ck + cl - 40 : ck, TUI_ROLE_NORMAL, w, utf8);
+	/* the end of the path says most: keep the tail that fits */
+	int room = w - 12;
+	while (room > 4 && tui_text_width(ck, strlen(ck), utf8) > room) {
+		ck++;
+		while ((*ck & 0xC0) == 0x80)
+			ck++;
+	}
+	if (ck != v->r.checkpoint && v->r.checkpoint && *v->r.checkpoint && room > 4) {
+		/* make room for the ellipsis */
+		const char *ell = tui_app_glyphs(s->app)->ellipsis;
+		int ew = tui_text_width(ell, strlen(ell), utf8);
+		for (int k = 0; k < ew && *ck; k++) {
+			ck++;
+			while ((*ck & 0xC0) == 0x80)
+				ck++;
+		}
+		snprintf(b, sizeof b, "%s%s", ell, ck);
+		kv(ls, "ckpt", b, TUI_ROLE_NORMAL, w, utf8);
+	} else {
+		kv(ls, "ckpt", ck, TUI_ROLE_NORMAL, w, utf8);
+	}
 	if (v->s[S_LOSS].n) {
 		snprintf(b, sizeof b, "%.4f", v->s[S_LOSS].y[v->s[S_LOSS].n - 1]);
 		kv(ls, "loss", b, TUI_ROLE_NORMAL, w, utf8);

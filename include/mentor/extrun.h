@@ -39,16 +39,16 @@ struct extrun_point {
  * are ignored. Returns the number of points (1..max), or -1 when the line is
  * to be skipped: not JSON, no valid step, no finite numeric field, too long. */
 int extrun_parse_line(const char *line, size_t len, int64_t *step, double *t, int64_t *total,
-		      struct extrun_point *pts, int max);
+                      struct extrun_point *pts, int max);
 
 struct extrun_opts {
-	const char *dataset;          /* required */
-	int format;                   /* EXPORT_CHAT (default) | EXPORT_ALPACA | EXPORT_MT */
-	int status;                   /* EXPORT_STATUS_ACCEPTED (default) | _ALL */
-	const char *name;             /* run name; NULL = "external-ID" */
-	char *const *argv;            /* the command, NULL-terminated; borrowed */
-	volatile sig_atomic_t *stop;  /* set to stop: SIGTERM to the command; may be NULL */
-	int poll_ms;                  /* metrics file polling interval; 0 = 100 */
+	const char *dataset;         /* required */
+	int format;                  /* EXPORT_CHAT (default) | EXPORT_ALPACA | EXPORT_MT */
+	int status;                  /* EXPORT_STATUS_ACCEPTED (default) | _ALL */
+	const char *name;            /* run name; NULL = "external-ID" */
+	char *const *argv;           /* the command, NULL-terminated; borrowed */
+	volatile sig_atomic_t *stop; /* set to stop: SIGTERM to the command; may be NULL */
+	int poll_ms;                 /* metrics file polling interval; 0 = 100 */
 	/* Called once the command started (run id, pid, run directory). May be NULL. */
 	void (*on_start)(void *u, int64_t run_id, int64_t pid, const char *dir);
 	/* Called for each stored point. May be NULL. */
@@ -59,12 +59,12 @@ void extrun_opts_init(struct extrun_opts *o);
 
 struct extrun_result {
 	int64_t run_id;
-	char status[16];  /* done | failed | stopped */
-	int exit_code;    /* when it exited, else -1 */
-	int term_signal;  /* signal that ended it, else 0 */
-	int64_t lines;    /* metrics lines read */
-	int64_t points;   /* metric points stored */
-	int64_t skipped;  /* metrics lines skipped */
+	char status[16]; /* done | failed | stopped */
+	int exit_code;   /* when it exited, else -1 */
+	int term_signal; /* signal that ended it, else 0 */
+	int64_t lines;   /* metrics lines read */
+	int64_t points;  /* metric points stored */
+	int64_t skipped; /* metrics lines skipped */
 	int64_t last_step;
 };
 
@@ -79,6 +79,6 @@ struct extrun_result {
  * (see res), or an error (no such dataset, nothing to export, cannot
  * start the command: then the run is failed or not created). */
 int extrun_run(const char *db_path, const struct extrun_opts *o, struct extrun_result *res,
-	       char *err);
+               char *err);
 
 #endif

@@ -17,6 +17,8 @@
 #define MODEL_MAX_LAYERS 64
 #define MODEL_MAX_EMBD 4096
 #define MODEL_MAX_HEADS 64
+/* Most tokens (B*T) in one forward. */
+#define MODEL_MAX_BATCH_TOKENS (1 << 24)
 /* Largest parameter count accepted (1G floats). */
 #define MODEL_MAX_PARAMS ((size_t)1 << 30)
 

@@ -18,10 +18,10 @@ struct tokenizer;
 enum { MODELIO_GGUF = 0, MODELIO_HF = 1 };
 
 /* Limits when reading files from outside (anything larger is refused). */
-#define MODELIO_MAX_GGUF_KV 65536        /* metadata entries */
+#define MODELIO_MAX_GGUF_KV 65536 /* metadata entries */
 #define MODELIO_MAX_GGUF_TENSORS 65536
-#define MODELIO_MAX_GGUF_ARRAY (1u << 24) /* elements of one array value */
-#define MODELIO_MAX_GGUF_STRING (1u << 20) /* bytes of one string */
+#define MODELIO_MAX_GGUF_ARRAY (1u << 24)         /* elements of one array value */
+#define MODELIO_MAX_GGUF_STRING (1u << 20)        /* bytes of one string */
 #define MODELIO_MAX_ST_HEADER ((size_t)100 << 20) /* safetensors header JSON */
 #define MODELIO_MAX_JSON ((size_t)64 << 20)       /* config/tokenizer JSON files */
 
@@ -34,12 +34,12 @@ int modelio_format_parse(const char *s, int *format);
 /* A model in memory, the same for every format. */
 struct modelio_model {
 	struct model_config mcfg;
-	struct tokenizer *tok;  /* owned */
-	float *params;          /* owned; n_params floats in model_tensor_info order */
+	struct tokenizer *tok; /* owned */
+	float *params;         /* owned; n_params floats in model_tensor_info order */
 	size_t n_params;
-	char *train_json;       /* owned; the run's train_config JSON, or NULL */
-	int foreign;            /* 1: not written by mentor (vocabulary was remapped) */
-	int new_rows;           /* foreign: embedding rows created for mentor's specials */
+	char *train_json; /* owned; the run's train_config JSON, or NULL */
+	int foreign;      /* 1: not written by mentor (vocabulary was remapped) */
+	int new_rows;     /* foreign: embedding rows created for mentor's specials */
 };
 void modelio_model_init(struct modelio_model *mm);
 void modelio_model_release(struct modelio_model *mm);
@@ -73,8 +73,8 @@ int modelio_read_hf(const char *path, struct modelio_model *out, char *err);
  * its checkpoint written at <db>.runs/<id>/ckpt.bin so that predict, eval and
  * serve work on it. config_json gets "imported_from": source. *run_id set. */
 int modelio_register(struct store *st, const char *db_path, const struct modelio_model *mm,
-		     const char *dataset, const char *name, const char *source,
-		     int64_t *run_id, char *err);
+                     const char *dataset, const char *name, const char *source, int64_t *run_id,
+                     char *err);
 
 /* GPT-2's byte-to-unicode table: the UTF-8 text (1-2 bytes + NUL) of byte b
  * as it appears in GPT-2 vocabularies. */

@@ -1,7 +1,8 @@
 /* serve: an OpenAI-compatible HTTP/1.1 server for one trained run, on a
  * loopback address. POST /v1/chat/completions and /v1/completions (with or
  * without "stream": SSE chunks then "data: [DONE]"), GET /v1/models and
- * /health. Answers come from the same code path as `mentor predict`. */
+ * /health. Answers come from the same code path as `mentor predict`.
+ * Connections are read on threads of their own; answers are serialised. */
 #ifndef MENTOR_SERVE_H
 #define MENTOR_SERVE_H
 
@@ -25,7 +26,8 @@ struct serve_opts {
 	volatile sig_atomic_t *stop; /* set (from a signal handler) to stop; may be NULL */
 	/* Called once the socket listens, with the actual port. May be NULL. */
 	void (*on_listen)(void *u, const char *host, int port);
-	/* Called after each request with its method, path and status. May be NULL. */
+	/* Called after each request with its method, path and status (from the
+	 * connection's thread, one call at a time). May be NULL. */
 	void (*on_request)(void *u, const char *method, const char *path, int status);
 	void *u;
 };

@@ -158,4 +158,63 @@ int teacher_offline_explain(const struct store_item *it, int pmode, double error
 int teacher_parse_response(const char *type, const char *body, size_t len, struct buf *out,
 			   int64_t *tokens_in, int64_t *tokens_out, char *err);
 
+/* ---------------------------------------------------------------------------
+ * batch files (src/teacher_batch.c): the OpenAI Batch API's JSONL input and
+ * output, as an asynchronous alternative to a live job. A request line is
+ * {"custom_id", "method": "POST", "url": "/v1/chat/completions", "body"}
+ * with the exact body a live job sends (non-streaming); custom_id is
+ * "mentor:d<dataset id>:i<item id>:<mode>:<path>:<16 hex of the cache key>"
+ * (at most 64 characters). Importing an output file stores calls and
+ * explanations as a live job would have, so the call log answers a later
+ * live run of the same requests. No header, key or secret is ever written. */
+
+/* Longest output line accepted; longer lines are reported and skipped. */
+#define TEACHER_BATCH_MAX_LINE ((size_t)16 << 20)
+
+struct teacher_batch_stats {
+	int64_t tasks;     /* item x mode tasks considered */
+	int64_t written;   /* export: request lines written */
+	int64_t skipped;   /* already explained (not forced) */
+	int64_t cached;    /* steps answered from the call log */
+	int64_t lines;     /* import: non-empty lines read */
+	int64_t imported;  /* import: lines whose response was stored */
+	int64_t failed;    /* import: lines stored as failed calls */
+	int64_t rejected;  /* import: lines that could not be used (reported) */
+	int64_t repeated;  /* import: lines imported before (nothing changed) */
+	int64_t explained; /* explanations written */
+	int64_t waiting;   /* crop items waiting for their rp request */
+	int64_t tokens_in, tokens_out;
+	double cost;       /* of the calls stored, at the config's prices */
+};
+
+/* Called once per problem line of an import: file and 1-based line number,
+ * the reason (borrowed for the call; may contain text from the file). */
+typedef void (*teacher_batch_report_fn)(void *user, const char *file, long line,
+					const char *reason);
+
+/* Write the requests the items (o->modes; provider, model, k, seed, force as
+ * for teacher_start) still need to path as Batch API input, atomically.
+ * Steps the call log can answer are completed in the workspace as a live job
+ * would (COTE results of CROP lead to its RP request). The provider must be
+ * OpenAI-compatible; no API key is needed. stats (may be NULL) is filled. */
+int teacher_batch_export(const struct teacher_opts *o, const int64_t *item_ids, size_t n,
+			 const char *path, struct teacher_batch_stats *stats, char *err);
+
+/* Read Batch API output from path into the workspace for the items of
+ * dataset_id (provider/model/k/seed/templates as at export: a line whose
+ * request would differ is refused). Per line: calls logged with the
+ * reconstructed request body and cache key, explanations judged and stored
+ * (CROP goes on from the call log as live); errors, non-200 responses and
+ * unreadable bodies become failed calls; malformed, unknown, foreign,
+ * duplicate, truncated and oversized lines are reported through report and
+ * skipped. Lines are idempotent: importing a file again changes nothing.
+ * When next_path is set, the requests still needed by the items and modes of
+ * the file (CROP's RP fallbacks, retries of failed lines) are exported there
+ * (next_stats may be NULL). Returns 0 even when lines were refused (see
+ * stats); MENTOR_ERR only when the file or workspace cannot be used. */
+int teacher_batch_import(const struct teacher_opts *o, int64_t dataset_id, const char *path,
+			 const char *next_path, teacher_batch_report_fn report, void *user,
+			 struct teacher_batch_stats *stats, struct teacher_batch_stats *next_stats,
+			 char *err);
+
 #endif

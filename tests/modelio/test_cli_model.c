@@ -84,13 +84,13 @@ int main(void)
 	CHECK(strstr(out, "wrote ") && strstr(out, "(gguf,"));
 	free(out);
 	snprintf(args, sizeof args, "export-model 1 --format safetensors --out '%s'",
-		 test_path("x-hf"));
+	         test_path("x-hf"));
 	CHECK_INT(run(args, NULL), 0);
 	snprintf(args, sizeof args, "import-model '%s/model.safetensors' --name second",
-		 test_path("x-hf"));
+	         test_path("x-hf"));
 	CHECK_INT(run(args, NULL), 0);
 	snprintf(args, sizeof args, "import-model '%s' --name third --dataset imported",
-		 test_path("x.gguf"));
+	         test_path("x.gguf"));
 	CHECK_INT(run(args, NULL), 0);
 	char *c1 = ckpt_of("first"), *c2 = ckpt_of("second"), *c3 = ckpt_of("third");
 	check_same_file(c1, c2);

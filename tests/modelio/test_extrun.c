@@ -22,9 +22,9 @@ static void check_split(void)
 	char err[MENTOR_ERR_LEN];
 	char **a;
 	CHECK(extrun_split("python3  train.py --lr 1e-3\t--out 'my dir' \"a \\\"b\\\" c\" x\\ y",
-			   &a, err) == 0);
-	const char *want[] = {"python3", "train.py", "--lr", "1e-3", "--out", "my dir",
-			      "a \"b\" c", "x y", NULL};
+	                   &a, err) == 0);
+	const char *want[] = {"python3", "train.py",  "--lr", "1e-3", "--out",
+	                      "my dir",  "a \"b\" c", "x y",  NULL};
 	for (int i = 0; want[i]; i++)
 		CHECK_STR(a[i], want[i]);
 	CHECK(a[8] == NULL);
@@ -50,8 +50,7 @@ static void check_split(void)
 	buf_release(&many);
 }
 
-static int parse(const char *s, int64_t *step, double *t, int64_t *total,
-		 struct extrun_point *p)
+static int parse(const char *s, int64_t *step, double *t, int64_t *total, struct extrun_point *p)
 {
 	return extrun_parse_line(s, strlen(s), step, t, total, p, EXTRUN_MAX_POINTS);
 }
@@ -62,23 +61,34 @@ static void check_parse(void)
 	double t;
 	struct extrun_point p[EXTRUN_MAX_POINTS];
 	CHECK_INT(parse("{\"step\": 10, \"loss\": 2.3, \"val_loss\": 2.5, \"lr\": 0.001}", &step,
-			&t, &total, p), 3);
+	                &t, &total, p),
+	          3);
 	CHECK_INT(step, 10);
 	CHECK(t < 0 && total < 0);
 	CHECK_STR(p[0].name, "loss");
 	CHECK_NEAR(p[0].value, 2.3, 1e-12);
 	CHECK_INT(parse("{\"step\": 1, \"loss\": 1, \"t\": 4.5, \"total_steps\": 99}", &step, &t,
-			&total, p), 1);
+	                &total, p),
+	          1);
 	CHECK_NEAR(t, 4.5, 0);
 	CHECK_INT(total, 99);
 	const char *bad[] = {
-		"", "{", "null", "[1]", "{\"loss\": 1}", "{\"step\": -1, \"loss\": 1}",
-		"{\"step\": 1.5, \"loss\": 1}", "{\"step\": \"3\", \"loss\": 1}",
-		"{\"step\": 1e300, \"loss\": 1}", "{\"step\": 2, \"loss\": NaN}",
-		"{\"step\": 2, \"loss\": Infinity}", "{\"step\": 2, \"loss\": \"x\"}",
-		"{\"step\": 2}", "{\"step\": 2, \"bad name!\": 1}",
-		"{\"step\": 2, \"a_very_long_metric_name_over_32_chars\": 1}",
-		"{\"step\": 2, \"loss\": 1e999}",
+	    "",
+	    "{",
+	    "null",
+	    "[1]",
+	    "{\"loss\": 1}",
+	    "{\"step\": -1, \"loss\": 1}",
+	    "{\"step\": 1.5, \"loss\": 1}",
+	    "{\"step\": \"3\", \"loss\": 1}",
+	    "{\"step\": 1e300, \"loss\": 1}",
+	    "{\"step\": 2, \"loss\": NaN}",
+	    "{\"step\": 2, \"loss\": Infinity}",
+	    "{\"step\": 2, \"loss\": \"x\"}",
+	    "{\"step\": 2}",
+	    "{\"step\": 2, \"bad name!\": 1}",
+	    "{\"step\": 2, \"a_very_long_metric_name_over_32_chars\": 1}",
+	    "{\"step\": 2, \"loss\": 1e999}",
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
 		CHECK_MSG(parse(bad[i], &step, &t, &total, p) == -1, "%s", bad[i]);
@@ -150,9 +160,9 @@ static void check_good_run(void)
 {
 	char cmd[4096];
 	snprintf(cmd, sizeof cmd,
-		 "'%s' --db '%s' run-external ds --status all --name ext-ok --cmd \"/bin/sh "
-		 "'%s/tests/modelio/fake_trainer.sh' --epochs 2\" > '%s' 2>&1",
-		 bin, db, srcdir, test_path("ok.out"));
+	         "'%s' --db '%s' run-external ds --status all --name ext-ok --cmd \"/bin/sh "
+	         "'%s/tests/modelio/fake_trainer.sh' --epochs 2\" > '%s' 2>&1",
+	         bin, db, srcdir, test_path("ok.out"));
 	CHECK_INT(run_cmd(cmd), 0);
 	struct store *st = open_db();
 	struct store_run r;
@@ -170,7 +180,7 @@ static void check_good_run(void)
 	CHECK(cfg != NULL);
 	CHECK_INT(cJSON_GetNumberValue(cJSON_GetObjectItem(cfg, "metrics_skipped")), 7);
 	CHECK_STR(cJSON_GetStringValue(cJSON_GetArrayItem(cJSON_GetObjectItem(cfg, "command"), 3)),
-		  "2");
+	          "2");
 	cJSON_Delete(cfg);
 	CHECK_INT(count_points(st, id, "loss"), 3);
 	CHECK_INT(count_points(st, id, "val_loss"), 2);
@@ -208,9 +218,9 @@ static void check_failed_run(void)
 {
 	char cmd[4096];
 	snprintf(cmd, sizeof cmd,
-		 "'%s' --db '%s' run-external ds --status all --export alpaca --quiet -- /bin/sh "
-		 "'%s/tests/modelio/fail_trainer.sh' > /dev/null 2> '%s'",
-		 bin, db, srcdir, test_path("fail.err"));
+	         "'%s' --db '%s' run-external ds --status all --export alpaca --quiet -- /bin/sh "
+	         "'%s/tests/modelio/fail_trainer.sh' > /dev/null 2> '%s'",
+	         bin, db, srcdir, test_path("fail.err"));
 	CHECK_INT(run_cmd(cmd), 1);
 	struct store *st = open_db();
 	struct store_run r;
@@ -221,8 +231,9 @@ static void check_failed_run(void)
 	store_run_release(&r);
 	/* a command that cannot start */
 	snprintf(cmd, sizeof cmd,
-		 "'%s' --db '%s' run-external ds --status all --cmd /nonexistent/trainer "
-		 "> /dev/null 2> '%s'", bin, db, test_path("nostart.err"));
+	         "'%s' --db '%s' run-external ds --status all --cmd /nonexistent/trainer "
+	         "> /dev/null 2> '%s'",
+	         bin, db, test_path("nostart.err"));
 	CHECK_INT(run_cmd(cmd), 1);
 	size_t len;
 	unsigned char *e = fixture_slurp(test_path("nostart.err"), &len);
@@ -233,13 +244,13 @@ static void check_failed_run(void)
 	store_run_release(&r);
 	/* usage errors and nothing to export create no run */
 	snprintf(cmd, sizeof cmd, "'%s' --db '%s' run-external ds --cmd \"a 'b\" 2>/dev/null", bin,
-		 db);
+	         db);
 	CHECK_INT(run_cmd(cmd), 2);
 	snprintf(cmd, sizeof cmd, "'%s' --db '%s' run-external nope --cmd true 2>/dev/null", bin,
-		 db);
+	         db);
 	CHECK_INT(run_cmd(cmd), 1);
 	snprintf(cmd, sizeof cmd, "'%s' --db '%s' run-external ds --cmd true 2>/dev/null", bin,
-		 db); /* nothing accepted yet */
+	         db); /* nothing accepted yet */
 	CHECK_INT(run_cmd(cmd), 1);
 	int64_t id2 = last_run(st, &r);
 	CHECK_INT(id2, id);
@@ -264,7 +275,7 @@ static void check_stop(void)
 	struct store_run r;
 	memset(&r, 0, sizeof r);
 	int64_t id = 0, seen = 0;
-	for (int i = 0; i < 200 && seen < 3; i++) {
+	for (int i = 0; i < 600 && seen < 3; i++) {
 		nanosleep(&(struct timespec){0, 50000000L}, NULL);
 		store_run_release(&r);
 		id = last_run(st, &r);
@@ -272,7 +283,7 @@ static void check_stop(void)
 			seen = count_points(st, id, "loss");
 	}
 	CHECK_MSG(seen >= 3, "metrics of a running external run are visible (%lld)",
-		  (long long)seen);
+	          (long long)seen);
 	CHECK(r.pid > 0);
 	store_run_release(&r);
 	char cmd[2048];
@@ -301,9 +312,9 @@ int main(void)
 	db = strdup(test_path("w.db"));
 	char cmd[2048];
 	snprintf(cmd, sizeof cmd,
-		 "'%s' --db '%s' sample arith --n 12 --import ds > /dev/null && "
-		 "'%s' --db '%s' explain ds --mode cot --limit 6 > /dev/null 2>&1",
-		 bin, db, bin, db);
+	         "'%s' --db '%s' sample arith --n 12 --import ds > /dev/null && "
+	         "'%s' --db '%s' explain ds --mode cot --limit 6 > /dev/null 2>&1",
+	         bin, db, bin, db);
 	if (run_cmd(cmd) != 0)
 		TEST_SETUP_FAIL("%s", cmd);
 	check_good_run();

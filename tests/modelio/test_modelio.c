@@ -241,8 +241,7 @@ static void check_gguf(const char *path, struct ref *r)
 	const struct gkv_t *merges = gkv(&f, "tokenizer.ggml.merges");
 	CHECK(toks && toks->type == 9 && toks->atype == 8 && toks->an == (uint64_t)V);
 	CHECK(types && types->atype == 5 && types->an == (uint64_t)V);
-	CHECK(merges && merges->atype == 8 &&
-	      merges->an == (uint64_t)tokenizer_num_merges(r->tok));
+	CHECK(merges && merges->atype == 8 && merges->an == (uint64_t)tokenizer_num_merges(r->tok));
 	if (toks && types && merges && toks->an == (uint64_t)V) {
 		char c[3];
 		byte_text(' ', c);
@@ -306,23 +305,23 @@ static void check_gguf(const char *path, struct ref *r)
 		int tensor, layer;
 		uint64_t ne0, ne1;
 	} want[] = {
-		{"token_embd.weight", MODEL_WTE, -1, (uint64_t)C, (uint64_t)V},
-		{"output.weight", MODEL_WTE, -1, (uint64_t)C, (uint64_t)V},
-		{"position_embd.weight", MODEL_WPE, -1, (uint64_t)C, (uint64_t)mc->max_seq_len},
-		{"blk.1.attn_norm.weight", MODEL_LN1W, 1, (uint64_t)C, 0},
-		{"blk.0.attn_norm.bias", MODEL_LN1B, 0, (uint64_t)C, 0},
-		{"blk.1.attn_qkv.weight", MODEL_QKVW, 1, (uint64_t)C, 3 * (uint64_t)C},
-		{"blk.0.attn_qkv.bias", MODEL_QKVB, 0, 3 * (uint64_t)C, 0},
-		{"blk.1.attn_output.weight", MODEL_ATTPROJW, 1, (uint64_t)C, (uint64_t)C},
-		{"blk.1.attn_output.bias", MODEL_ATTPROJB, 1, (uint64_t)C, 0},
-		{"blk.0.ffn_norm.weight", MODEL_LN2W, 0, (uint64_t)C, 0},
-		{"blk.1.ffn_norm.bias", MODEL_LN2B, 1, (uint64_t)C, 0},
-		{"blk.1.ffn_up.weight", MODEL_FCW, 1, (uint64_t)C, 4 * (uint64_t)C},
-		{"blk.0.ffn_up.bias", MODEL_FCB, 0, 4 * (uint64_t)C, 0},
-		{"blk.1.ffn_down.weight", MODEL_FCPROJW, 1, 4 * (uint64_t)C, (uint64_t)C},
-		{"blk.1.ffn_down.bias", MODEL_FCPROJB, 1, (uint64_t)C, 0},
-		{"output_norm.weight", MODEL_LNFW, -1, (uint64_t)C, 0},
-		{"output_norm.bias", MODEL_LNFB, -1, (uint64_t)C, 0},
+	    {"token_embd.weight", MODEL_WTE, -1, (uint64_t)C, (uint64_t)V},
+	    {"output.weight", MODEL_WTE, -1, (uint64_t)C, (uint64_t)V},
+	    {"position_embd.weight", MODEL_WPE, -1, (uint64_t)C, (uint64_t)mc->max_seq_len},
+	    {"blk.1.attn_norm.weight", MODEL_LN1W, 1, (uint64_t)C, 0},
+	    {"blk.0.attn_norm.bias", MODEL_LN1B, 0, (uint64_t)C, 0},
+	    {"blk.1.attn_qkv.weight", MODEL_QKVW, 1, (uint64_t)C, 3 * (uint64_t)C},
+	    {"blk.0.attn_qkv.bias", MODEL_QKVB, 0, 3 * (uint64_t)C, 0},
+	    {"blk.1.attn_output.weight", MODEL_ATTPROJW, 1, (uint64_t)C, (uint64_t)C},
+	    {"blk.1.attn_output.bias", MODEL_ATTPROJB, 1, (uint64_t)C, 0},
+	    {"blk.0.ffn_norm.weight", MODEL_LN2W, 0, (uint64_t)C, 0},
+	    {"blk.1.ffn_norm.bias", MODEL_LN2B, 1, (uint64_t)C, 0},
+	    {"blk.1.ffn_up.weight", MODEL_FCW, 1, (uint64_t)C, 4 * (uint64_t)C},
+	    {"blk.0.ffn_up.bias", MODEL_FCB, 0, 4 * (uint64_t)C, 0},
+	    {"blk.1.ffn_down.weight", MODEL_FCPROJW, 1, 4 * (uint64_t)C, (uint64_t)C},
+	    {"blk.1.ffn_down.bias", MODEL_FCPROJB, 1, (uint64_t)C, 0},
+	    {"output_norm.weight", MODEL_LNFW, -1, (uint64_t)C, 0},
+	    {"output_norm.bias", MODEL_LNFB, -1, (uint64_t)C, 0},
 	};
 	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
 		const struct gt *t = gtensor(&f, want[i].name);
@@ -343,7 +342,7 @@ static void check_gguf(const char *path, struct ref *r)
 		CHECK_INT(cnt, size);
 		if (f.data_start + t->off + size * 4 <= n)
 			CHECK_MSG(!memcmp(p + f.data_start + t->off, src, size * 4), "%s data",
-				  want[i].name);
+			          want[i].name);
 	}
 	gfile_free(&f);
 	free(p);
@@ -397,7 +396,7 @@ static void check_safetensors(const char *path, struct ref *r)
 		CHECK_INT(cJSON_GetArrayItem(sh, 0)->valuedouble, C);
 		CHECK_INT(cJSON_GetArrayItem(sh, 1)->valuedouble, 3 * C);
 		size_t b = (size_t)cJSON_GetArrayItem(cJSON_GetObjectItem(qkv, "data_offsets"), 0)
-				   ->valuedouble;
+		               ->valuedouble;
 		size_t size;
 		const float *w = ref_tensor(r, MODEL_QKVW, &size);
 		w += size / L; /* layer 1 */
@@ -411,12 +410,12 @@ static void check_safetensors(const char *path, struct ref *r)
 	}
 	cJSON *fc = cJSON_GetObjectItem(h, "transformer.h.0.mlp.c_proj.weight");
 	CHECK(fc && cJSON_GetArrayItem(cJSON_GetObjectItem(fc, "shape"), 0)->valuedouble ==
-			    4.0 * (double)C);
+	                4.0 * (double)C);
 	cJSON *wte = cJSON_GetObjectItem(h, "transformer.wte.weight");
 	CHECK(wte != NULL);
 	if (wte) {
 		size_t b = (size_t)cJSON_GetArrayItem(cJSON_GetObjectItem(wte, "data_offsets"), 0)
-				   ->valuedouble;
+		               ->valuedouble;
 		size_t size;
 		const float *w = ref_tensor(r, MODEL_WTE, &size);
 		CHECK(!memcmp(p + data + b, w, size * 4));
@@ -477,8 +476,9 @@ static void make_foreign(const char *src_dir, const char *dst_dir, struct ref *r
 	cJSON *cfg = cJSON_Parse((char *)txt);
 	free(txt);
 	cJSON_DeleteItemFromObject(cfg, "mentor");
-	cJSON_ReplaceItemInObject(cfg, "eos_token_id",
-				  cJSON_CreateNumber(f_of[tokenizer_special(r->tok, TOKENIZER_EOS)]));
+	cJSON_ReplaceItemInObject(
+	    cfg, "eos_token_id",
+	    cJSON_CreateNumber(f_of[tokenizer_special(r->tok, TOKENIZER_EOS)]));
 	char *s = cJSON_Print(cfg);
 	snprintf(p2, sizeof p2, "%s/config.json", dst_dir);
 	fixture_write(p2, s, strlen(s));
@@ -535,8 +535,8 @@ static void make_foreign(const char *src_dir, const char *dst_dir, struct ref *r
 		unsigned char *tmp = malloc(en - b);
 		if (!strcmp(e->string, "transformer.wte.weight")) {
 			for (int i = 0; i < V; i++)
-				memcpy(tmp + (size_t)f_of[i] * (size_t)C * 4, src + (size_t)i * (size_t)C * 4,
-				       (size_t)C * 4);
+				memcpy(tmp + (size_t)f_of[i] * (size_t)C * 4,
+				       src + (size_t)i * (size_t)C * 4, (size_t)C * 4);
 		} else {
 			memcpy(tmp, src, en - b);
 		}
@@ -552,7 +552,8 @@ static void make_foreign(const char *src_dir, const char *dst_dir, struct ref *r
 			cJSON *lm = cJSON_Duplicate(ent, 1);
 			cJSON *lo = cJSON_CreateArray();
 			cJSON_AddItemToArray(lo, cJSON_CreateNumber((double)data.len));
-			cJSON_AddItemToArray(lo, cJSON_CreateNumber((double)(data.len + wte_bytes)));
+			cJSON_AddItemToArray(lo,
+			                     cJSON_CreateNumber((double)(data.len + wte_bytes)));
 			cJSON_ReplaceItemInObject(lm, "data_offsets", lo);
 			cJSON_AddItemToObject(nh, "lm_head.weight", lm);
 			buf_append(&data, tmp, wte_bytes);
@@ -676,7 +677,7 @@ static void check_hostile_gguf(const char *good)
 	fixture_write(bad, p, n - 64);
 	CHECK(reads(bad, err) != 0);
 	CHECK_MSG(strstr(err, "past the end") != NULL || strstr(err, "truncated") != NULL, "%s",
-		  err);
+	          err);
 	/* not a regular file, missing */
 	CHECK(reads(test_tmpdir(), err) != 0); /* a folder without config.json */
 	CHECK(reads(test_path("nope.gguf"), err) != 0);
@@ -740,8 +741,10 @@ static void check_hostile_hf(const char *good_dir)
 	CHECK_MSG(strstr(err, "bytes for its shape") != NULL, "%s", err);
 	write_st(dir, "{\"x\":{\"dtype\":\"F32\",\"shape\":[-1],\"data_offsets\":[0,8]}}", z, 8);
 	CHECK(reads(dir, err) != 0);
-	write_st(dir, "{\"x\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
-		      "\"y\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[4,12]}}", z, 12);
+	write_st(dir,
+	         "{\"x\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
+	         "\"y\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[4,12]}}",
+	         z, 12);
 	CHECK(reads(dir, err) != 0);
 	CHECK_MSG(strstr(err, "overlaps") != NULL, "%s", err);
 	write_st(dir, "{\"x\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}", z, 8);
@@ -750,15 +753,14 @@ static void check_hostile_hf(const char *good_dir)
 	write_st(dir, "{\"x\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}", z, 8);
 	CHECK(reads(dir, err) != 0);
 	CHECK_MSG(strstr(err, "after the last tensor") != NULL, "%s", err);
-	write_st(dir, "{\"x\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,99999]}}", z,
-		 8);
+	write_st(dir, "{\"x\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,99999]}}", z, 8);
 	CHECK(reads(dir, err) != 0);
 	CHECK_MSG(strstr(err, "outside") != NULL, "%s", err);
 	write_st(dir, "[1,2]", z, 0);
 	CHECK(reads(dir, err) != 0);
 	/* a valid file missing a tensor */
 	write_st(dir, "{\"wte.weight\":{\"dtype\":\"F32\",\"shape\":[1,1],\"data_offsets\":[0,4]}}",
-		 z, 4);
+	         z, 4);
 	CHECK(reads(dir, err) != 0);
 	/* config problems */
 	fixture_write(path, p, n);
@@ -778,7 +780,7 @@ static void check_hostile_hf(const char *good_dir)
 	CHECK(reads(dir, err) != 0);
 	CHECK_MSG(strstr(err, "vocabulary id") != NULL, "%s", err);
 	const char *t3 = "{\"model\":{\"type\":\"BPE\",\"vocab\":{\"a\":0,\"b\":0},"
-			 "\"merges\":[]}}";
+	                 "\"merges\":[]}}";
 	fixture_write(tpath, t3, strlen(t3));
 	CHECK(reads(dir, err) != 0);
 	CHECK_MSG(strstr(err, "used twice") != NULL, "%s", err);
@@ -820,7 +822,7 @@ static void check_hostile_hf(const char *good_dir)
 	free(cj);
 	snprintf(path, sizeof path, "%s/config.json", dir);
 	const char *c1 = "{\"n_embd\":16,\"n_layer\":2,\"n_head\":2,\"n_positions\":48,"
-			 "\"activation_function\":\"relu\"}";
+	                 "\"activation_function\":\"relu\"}";
 	fixture_write(path, c1, strlen(c1));
 	CHECK(reads(dir, err) != 0);
 	CHECK_MSG(strstr(err, "activation") != NULL, "%s", err);
@@ -878,6 +880,25 @@ int main(void)
 	CHECK(n1 == n2 && !memcmp(a, b, n1));
 	free(a);
 	free(b);
+
+	/* without mentor's merge list the GGUF vocabulary is read through its
+	 * strings (as for a file converted by llama.cpp): the same model */
+	size_t gn;
+	unsigned char *g = fixture_slurp(gguf, &gn);
+	const char *key = "mentor.tokenizer.merge_ids";
+	unsigned char *at = NULL;
+	for (size_t i = 0; i + strlen(key) <= gn && !at; i++)
+		if (!memcmp(g + i, key, strlen(key)))
+			at = g + i;
+	CHECK(at != NULL);
+	if (at)
+		at[strlen(key) - 1] = 'X';
+	const char *plain = test_path("plain.gguf");
+	fixture_write(plain, g, gn);
+	free(g);
+	CHECK_MSG(modelio_read(plain, &back, err) == 0, "%s", err);
+	check_same(&back, &r, "gguf without merge ids");
+	modelio_model_release(&back);
 
 	/* a foreign layout of the same model maps back exactly */
 	const char *foreign = test_path("foreign-hf");

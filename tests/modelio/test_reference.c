@@ -31,7 +31,8 @@ int main(void)
 	const char *ckpt = test_path("ckpt.bin");
 	fixture_ckpt(ckpt, TRAIN_BASELINE, &mc);
 	struct modelio_model mm;
-	if (modelio_from_ckpt(ckpt, &mm, err) || modelio_write_gguf(&mm, test_path("m.gguf"), err) ||
+	if (modelio_from_ckpt(ckpt, &mm, err) ||
+	    modelio_write_gguf(&mm, test_path("m.gguf"), err) ||
 	    modelio_write_hf(&mm, test_path("hf"), err))
 		TEST_SETUP_FAIL("%s", err);
 	struct model *m;
@@ -49,7 +50,8 @@ int main(void)
 	CHECK(ids.n < (size_t)mc.max_seq_len);
 	CHECK(model_forward(m, ids.ids, NULL, NULL, 1, (int)ids.n, NULL, err) == 0);
 	const float *logits = model_logits(m);
-	fixture_write(test_path("logits.bin"), logits, ids.n * (size_t)mc.vocab_size * sizeof(float));
+	fixture_write(test_path("logits.bin"), logits,
+	              ids.n * (size_t)mc.vocab_size * sizeof(float));
 	struct buf b;
 	buf_init(&b);
 	for (size_t i = 0; i < ids.n; i++)
@@ -57,8 +59,8 @@ int main(void)
 	fixture_write(test_path("tokens.txt"), b.data, b.len);
 	/* single pre-tokens: mentor's encoding must be plain rank-ordered BPE */
 	buf_reset(&b);
-	const char *words[] = {"What", " answer", " 4", " apples", "りんご", "\n\t", " the",
-			       "quick", " jumps", "."};
+	const char *words[] = {"What", " answer", " 4",    " apples", "りんご",
+	                       "\n\t", " the",    "quick", " jumps",  "."};
 	for (size_t w = 0; w < sizeof words / sizeof words[0]; w++) {
 		struct tokenizer_ids wi;
 		tokenizer_ids_init(&wi);
@@ -74,8 +76,8 @@ int main(void)
 	fixture_write(test_path("words.txt"), b.data, b.len);
 	buf_reset(&b);
 	buf_printf(&b, "%s '%s/tests/modelio/gpt2_reference.py' '%s' '%s' '%s' '%s' '%s'", py, src,
-		   test_path("hf"), test_path("m.gguf"), test_path("tokens.txt"),
-		   test_path("logits.bin"), test_path("words.txt"));
+	           test_path("hf"), test_path("m.gguf"), test_path("tokens.txt"),
+	           test_path("logits.bin"), test_path("words.txt"));
 	int st = system(b.data);
 	CHECK_MSG(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s", b.data);
 	buf_release(&b);

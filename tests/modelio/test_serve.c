@@ -49,11 +49,12 @@ static char *cleaned(const char *s)
 	return r ? r : strdup("");
 }
 
-/* `mentor predict stu QUESTION --json` as a cJSON object. */
-static cJSON *predict(const char *question)
+/* `mentor predict stu QUESTION --json [EXTRA]` as a cJSON object. */
+static cJSON *predict_with(const char *question, const char *extra)
 {
 	char cmd[2048];
-	snprintf(cmd, sizeof cmd, "'%s' --db '%s' predict stu '%s' --json", bin, db, question);
+	snprintf(cmd, sizeof cmd, "'%s' --db '%s' predict stu '%s' --json %s", bin, db, question,
+	         extra);
 	char *out = run_capture(cmd);
 	cJSON *j = cJSON_Parse(out);
 	if (!j)
@@ -99,8 +100,10 @@ static char *post(const char *path, const char *body, int *status)
 {
 	struct buf r;
 	buf_init(&r);
-	buf_printf(&r, "POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-		       "Content-Length: %zu\r\n\r\n%s", path, strlen(body), body);
+	buf_printf(&r,
+	           "POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+	           "Content-Length: %zu\r\n\r\n%s",
+	           path, strlen(body), body);
 	char *s = exchange(r.data, r.len, status);
 	buf_release(&r);
 	return s;
@@ -121,6 +124,11 @@ static void check_refused(const char *resp, int status, int want)
 	cJSON_Delete(j);
 }
 
+static cJSON *predict(const char *question)
+{
+	return predict_with(question, "");
+}
+
 static void check_mentor_fields(const cJSON *m, const cJSON *pred)
 {
 	const char *keys[] = {"answer", "raw", "explanation", "explanation_answer"};
@@ -133,7 +141,7 @@ static void check_mentor_fields(const cJSON *m, const cJSON *pred)
 		}
 		char *want = cleaned(cJSON_GetStringValue(b));
 		CHECK_MSG(cJSON_IsString(a) && want && !strcmp(a->valuestring, want), "%s",
-			  keys[i]);
+		          keys[i]);
 		free(want);
 	}
 }
@@ -171,8 +179,8 @@ static void check_answers(const char *question)
 	cJSON *j = cJSON_Parse(body_of(resp));
 	CHECK_MSG(j != NULL, "%s", resp);
 	const cJSON *c0 = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "choices"), 0);
-	const char *content =
-		cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(c0, "message"), "content"));
+	const char *content = cJSON_GetStringValue(
+	    cJSON_GetObjectItem(cJSON_GetObjectItem(c0, "message"), "content"));
 	CHECK(content && want && !strcmp(content, want));
 	CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItem(j, "object")), "chat.completion");
 	CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItem(c0, "finish_reason")), "stop");
@@ -210,8 +218,8 @@ static void check_answers(const char *question)
 		CHECK(ev != NULL);
 		events++;
 		const cJSON *ch = cJSON_GetArrayItem(cJSON_GetObjectItem(ev, "choices"), 0);
-		const char *piece =
-			cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(ch, "delta"), "content"));
+		const char *piece = cJSON_GetStringValue(
+		    cJSON_GetObjectItem(cJSON_GetObjectItem(ch, "delta"), "content"));
 		if (piece)
 			buf_puts(&acc, piece);
 		if (cJSON_IsString(cJSON_GetObjectItem(ch, "finish_reason"))) {
@@ -220,7 +228,7 @@ static void check_answers(const char *question)
 			CHECK(cJSON_IsObject(cJSON_GetObjectItem(ev, "usage")));
 		}
 		CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItem(ev, "object")),
-			  "chat.completion.chunk");
+		          "chat.completion.chunk");
 		cJSON_Delete(ev);
 		p = e;
 	}
@@ -278,6 +286,46 @@ static void check_answers(const char *question)
 	cJSON_Delete(pred);
 }
 
+/* predict's --choices and --type through the "mentor" request object. */
+static void check_choices(void)
+{
+	const char *choices = "[{\"label\":\"A\",\"text\":\"seven\"},"
+	                      "{\"label\":\"B\",\"text\":\"eight\"}]";
+	char extra[512];
+	snprintf(extra, sizeof extra, "--choices '%s' --type mc", choices);
+	cJSON *pred = predict_with("Which is 3 + 4?", extra);
+	char *want = expected_text(pred);
+	struct buf body;
+	buf_init(&body);
+	buf_printf(&body,
+	           "{\"prompt\":\"Which is 3 + 4?\",\"mentor\":{\"choices\":%s,\"type\":\"mc\"}}",
+	           choices);
+	int status;
+	char *r = post("/v1/completions", body.data, &status);
+	CHECK_INT(status, 200);
+	cJSON *j = cJSON_Parse(body_of(r));
+	const char *text = cJSON_GetStringValue(
+	    cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(j, "choices"), 0), "text"));
+	CHECK(text && want && !strcmp(text, want));
+	check_mentor_fields(cJSON_GetObjectItem(j, "mentor"), pred);
+	cJSON_Delete(j);
+	free(r);
+	buf_release(&body);
+	free(want);
+	cJSON_Delete(pred);
+	const char *bad[] = {
+	    "{\"prompt\":\"x\",\"mentor\":{\"type\":\"weird\"}}",
+	    "{\"prompt\":\"x\",\"mentor\":{\"choices\":5}}",
+	    "{\"prompt\":\"x\",\"mentor\":{\"choices\":[1,2]}}",
+	    "{\"prompt\":\"x\",\"mentor\":[]}",
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		r = post("/v1/completions", bad[i], &status);
+		check_refused(r, status, 400);
+		free(r);
+	}
+}
+
 /* Several clients at once: every answer is whole and the same. */
 static const char *par_body = "{\"prompt\":\"What is 12 + 30?\"}";
 
@@ -291,7 +339,7 @@ static void *par_client(void *arg)
 		char *r = post("/v1/completions", par_body, &status);
 		cJSON *j = cJSON_Parse(body_of(r));
 		const char *text = cJSON_GetStringValue(cJSON_GetObjectItem(
-			cJSON_GetArrayItem(cJSON_GetObjectItem(j, "choices"), 0), "text"));
+		    cJSON_GetArrayItem(cJSON_GetObjectItem(j, "choices"), 0), "text"));
 		if (status != 200 || !text)
 			*ok = 0;
 		else if (!first)
@@ -329,7 +377,7 @@ static void check_bad_requests(void)
 	check_refused(r, status, 400);
 	free(r);
 	r = post("/v1/chat/completions", "{\"messages\":[{\"role\":\"system\",\"content\":\"x\"}]}",
-		 &status);
+	         &status);
 	check_refused(r, status, 400);
 	free(r);
 	r = post("/v1/chat/completions", "{\"messages\":\"hi\"}", &status);
@@ -358,7 +406,7 @@ static void check_bad_requests(void)
 	check_refused(r, status, 411);
 	free(r);
 	const char *chunked = "POST /v1/completions HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
-			      "2\r\n{}\r\n0\r\n\r\n";
+	                      "2\r\n{}\r\n0\r\n\r\n";
 	r = exchange(chunked, strlen(chunked), &status);
 	check_refused(r, status, 411);
 	free(r);
@@ -399,16 +447,18 @@ static void check_bad_requests(void)
 	cJSON *j = cJSON_Parse(body_of(r));
 	CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItem(j, "object")), "list");
 	CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItem(
-			  cJSON_GetArrayItem(cJSON_GetObjectItem(j, "data"), 0), "id")),
-		  "stu");
+	              cJSON_GetArrayItem(cJSON_GetObjectItem(j, "data"), 0), "id")),
+	          "stu");
 	cJSON_Delete(j);
 	free(r);
 	/* Expect: 100-continue gets its interim response before the answer */
 	const char *body = "{\"prompt\":\"What is 1 + 1?\"}";
 	struct buf e;
 	buf_init(&e);
-	buf_printf(&e, "POST /v1/completions HTTP/1.1\r\nExpect: 100-continue\r\n"
-		       "Content-Length: %zu\r\n\r\n%s", strlen(body), body);
+	buf_printf(&e,
+	           "POST /v1/completions HTTP/1.1\r\nExpect: 100-continue\r\n"
+	           "Content-Length: %zu\r\n\r\n%s",
+	           strlen(body), body);
 	r = exchange(e.data, e.len, &status);
 	CHECK(strstr(r, "HTTP/1.1 200 OK") != NULL);
 	free(r);
@@ -430,7 +480,7 @@ int main(void)
 		TEST_SETUP_FAIL("%s", err);
 	modelio_model_release(&mm);
 	snprintf(cmd, sizeof cmd, "'%s' --db '%s' import-model '%s' --name stu >/dev/null", bin, db,
-		 test_path("m.gguf"));
+	         test_path("m.gguf"));
 	if (system(cmd) != 0)
 		TEST_SETUP_FAIL("%s", cmd);
 
@@ -476,6 +526,7 @@ int main(void)
 	close(idle);
 	check_answers("りんごは何個ありますか？");
 	check_bad_requests();
+	check_choices();
 	check_parallel();
 
 	/* a clean stop on SIGTERM */

@@ -336,6 +336,93 @@ static void test_sources(const struct tokenizer *t)
 	CHECK(mc && !strcmp(mc->prompt, "Which colour?\nAnswer choices: (A) red (B) blue"));
 	CHECK(mc && !strcmp(mc->answer, "B"));
 	train_corpus_release(&c);
+
+	/* runs: create, find by id or name, metrics, predictions, delete */
+	struct train_config cfg;
+	train_config_defaults(&cfg);
+	snprintf(cfg.dataset, sizeof cfg.dataset, "toy");
+	cfg.variant = TRAIN_MT_RA;
+	int64_t run = 0, run2 = 0;
+	CHECK_INT(train_run_create(st, &cfg, "ラン", &run, err), 0);
+	CHECK_INT(train_run_create(st, &cfg, NULL, &run2, err), 0);
+	snprintf(cfg.dataset, sizeof cfg.dataset, "missing");
+	CHECK(train_run_create(st, &cfg, NULL, &run2, err) != 0);
+	CHECK(strstr(err, "no dataset 'missing'") != NULL);
+	struct store_run r;
+	CHECK_INT(store_run_find(st, "ラン", &r, err), 0);
+	CHECK_INT(r.id, run);
+	CHECK_STR(r.status, "queued");
+	CHECK_STR(r.variant, "mt-ra");
+	CHECK_STR(r.source, "accepted");
+	CHECK_INT(r.total_steps, 1000);
+	store_run_release(&r);
+	char ref[32];
+	snprintf(ref, sizeof ref, "%lld", (long long)run2);
+	CHECK_INT(store_run_find(st, ref, &r, err), 0);
+	CHECK_STR(r.name, "mt-ra-2");
+	store_run_release(&r);
+	const char *bad_refs[] = {"", "0", "-1", "99999999999999999999", "nope", "1x"};
+	for (size_t i = 0; i < sizeof bad_refs / sizeof bad_refs[0]; i++) {
+		int rc = store_run_find(st, bad_refs[i], &r, err);
+		CHECK_MSG(rc != 0, "'%s' found", bad_refs[i]);
+		if (!rc)
+			store_run_release(&r);
+	}
+	CHECK_INT(store_run_set_status(st, run, "running", NULL, 42, err), 0);
+	CHECK_INT(store_run_get(st, run, &r, err), 0);
+	CHECK(r.started_at > 0 && r.ended_at == 0 && r.pid == 42);
+	store_run_release(&r);
+	CHECK_INT(store_run_set_status(st, run, "done", "note", 0, err), 0);
+	CHECK_INT(store_run_get(st, run, &r, err), 0);
+	CHECK(r.ended_at > 0 && r.pid == 0 && r.error && !strcmp(r.error, "note"));
+	store_run_release(&r);
+	CHECK(store_run_set_status(st, run, "bogus", NULL, 0, err) != 0);
+	CHECK(store_run_set_status(st, 9999, "done", NULL, 0, err) != 0);
+	for (int k = 1; k <= 5; k++)
+		CHECK_INT(store_metric_add(st, run, k, k * 0.5, "loss", 1.0 / k, err), 0);
+	CHECK_INT(store_metric_add(st, run, 3, 9, "loss", 7, err), 0); /* replaces */
+	struct store_metric *m;
+	size_t nm;
+	CHECK_INT(store_metric_get(st, run, "loss", 1, &m, &nm, err), 0);
+	CHECK(nm == 4 && m[0].step == 2 && m[1].value == 7 && m[1].t == 9);
+	free(m);
+	CHECK_INT(store_metric_trim(st, run, 3, err), 0);
+	CHECK_INT(store_metric_get(st, run, "loss", 0, &m, &nm, err), 0);
+	CHECK_INT(nm, 3);
+	free(m);
+	struct store_pred p;
+	memset(&p, 0, sizeof p);
+	p.run_id = run;
+	p.item_id = id[0];
+	p.split = (char *)"train";
+	p.answer = (char *)"5";
+	p.correct = 1;
+	p.cot_text = (char *)"説明";
+	p.cot_correct = -1;
+	CHECK_INT(store_pred_put(st, &p, err), 0);
+	p.answer = (char *)"6";
+	p.correct = 0;
+	CHECK_INT(store_pred_put(st, &p, err), 0); /* replaces */
+	struct store_pred *pl;
+	size_t npl;
+	CHECK_INT(store_pred_list(st, run, &pl, &npl, err), 0);
+	CHECK(npl == 1 && !strcmp(pl[0].answer, "6") && pl[0].correct == 0 &&
+	      pl[0].cot_answer == NULL && pl[0].cot_correct == -1 && !strcmp(pl[0].cot_text, "説明"));
+	for (size_t i = 0; i < npl; i++)
+		store_pred_release(&pl[i]);
+	free(pl);
+	struct store_run *all;
+	size_t nall;
+	CHECK_INT(store_run_list(st, &all, &nall, err), 0);
+	CHECK_INT(nall, 2);
+	for (size_t i = 0; i < nall; i++)
+		store_run_release(&all[i]);
+	free(all);
+	CHECK_INT(store_run_delete(st, run, err), 0);
+	CHECK_INT(store_run_get(st, run, &r, err), MENTOR_ENOTFOUND);
+	CHECK_INT(store_pred_list(st, run, &pl, &npl, err), 0);
+	CHECK_INT(npl, 0);
+	free(pl);
 	store_close(st);
 }
 
