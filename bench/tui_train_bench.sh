@@ -30,15 +30,17 @@ CK=$((STEPS / 5)); [ $CK -lt 10 ] && CK=10; [ $CK -gt 200 ] && CK=200
 ARGS="--variant baseline --preset tiny --batch 16 --steps $STEPS --eval-split none \
 --val-every $VAL --ckpt-every $CK"
 
+# sqlite3 with a busy timeout: the training process writes at the same time
+sq() { sqlite3 -cmd ".timeout 10000" ws.db "$@"; }
 # mean tokens/s of a run over its steps after the first 10 (warm-up)
 toks() {
-	sqlite3 ws.db "SELECT printf('%.0f', avg(value)) FROM metric WHERE run_id = $1 AND \
+	sq "SELECT printf('%.0f', avg(value)) FROM metric WHERE run_id = $1 AND \
 name = 'tok_s' AND step > 10"
 }
-last_run() { sqlite3 ws.db "SELECT max(id) FROM run"; }
+last_run() { sq "SELECT max(id) FROM run"; }
 wait_done() {
 	while :; do
-		st=$(sqlite3 ws.db "SELECT status FROM run WHERE id = $1")
+		st=$(sq "SELECT status FROM run WHERE id = $1")
 		case $st in done|failed|stopped) return 0 ;; esac
 		sleep 0.5
 	done
@@ -47,10 +49,10 @@ wait_done() {
 echo "--- redraw of the Train screen while a run trains ($KEYS keypresses each)"
 "$BIN" --db ws.db train arith $ARGS --detach > /dev/null
 id=$(last_run)
-sqlite3 ws.db "INSERT OR REPLACE INTO setting(key, value) VALUES('tui.screen', '3')"
+sq "INSERT OR REPLACE INTO setting(key, value) VALUES('tui.screen', '3')"
 sleep 3
 for size in 100x30 80x24 100x30 80x24; do
-	step=$(sqlite3 ws.db "SELECT step FROM run WHERE id = $id")
+	step=$(sq "SELECT step FROM run WHERE id = $id")
 	echo "size $size at step $step:"
 	"$BIN" --db ws.db tui --bench "$KEYS" --size "$size" | grep -E 'redraw|first'
 done

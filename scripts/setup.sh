@@ -82,8 +82,8 @@ run)
 	install_missing
 	build build
 	db=${MENTOR_DB:-mentor.db}
-	./build/mentor --db "$db" init
-	exec ./build/mentor --db "$db"
+	./build/src/mentor --db "$db" init
+	exec ./build/src/mentor --db "$db"
 	;;
 test)
 	install_missing

@@ -330,6 +330,8 @@ static int ask_collect(struct inspect *s, int wait)
 	s->detail_top = 0;
 	if (k->rc)
 		tui_app_error(s->app, "cannot answer: %s", k->err);
+	else
+		tui_app_error(s->app, "run %lld answered", (long long)k->run_id);
 	return 1;
 }
 

@@ -1149,10 +1149,10 @@ static void train_status(void *state, struct tui_app *app, struct tui_line *hint
 		int action;
 		const char *label;
 	} run_hints[] = {{ACT_NEW, "new"}, {ACT_OVERLAY, "overlay"}, {ACT_STOP, "stop"},
-			 {ACT_RESUME, "resume"}, {ACT_ZOOM, "zoom"}, {ACT_LOG, "log"}},
+			 {ACT_RESUME, "resume"}, {ACT_ZOOM, "zoom"}},
 	  form_hints[] = {{ACT_ENTER, "edit/launch"}, {ACT_RIGHT, "value"}};
 	int form = s->form_open;
-	size_t n = form ? 2 : 6;
+	size_t n = form ? 2 : 5;
 	for (size_t i = 0; i < n; i++) {
 		char keys[64];
 		int a = form ? form_hints[i].action : run_hints[i].action;
