@@ -2,7 +2,8 @@
 # model_compare: runs model_bench and bench/torch_gpt.py on the same preset,
 # batch and thread count, one after the other, and prints a side-by-side table.
 # Usage: model_compare.sh [MODEL_BENCH_BINARY] [extra model_bench options]
-# Environment: THREADS (2), STEPS (5), WINDOWS (5), OPENBLAS_CORETYPE (passed on).
+# Environment: THREADS (2), STEPS (5), WINDOWS (5); OPENBLAS_CORETYPE and
+# OMP_WAIT_POLICY are passed on to both programs.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 bin=${1:-}
@@ -29,7 +30,7 @@ if [ -z "${OPENBLAS_CORETYPE:-}" ] && [ -r /proc/cpuinfo ]; then
 	esac
 	[ -n "${OPENBLAS_CORETYPE:-}" ] && export OPENBLAS_CORETYPE
 fi
-echo "OMP_NUM_THREADS=$OMP_NUM_THREADS OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-default}"
+echo "OMP_NUM_THREADS=$OMP_NUM_THREADS OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-default} OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-default}"
 common="--preset small --batch 16 --ctx 128 --vocab 512 --threads $threads --steps $steps --windows $windows --warmup 3"
 out=$(mktemp) || exit 1
 trap 'rm -f "$out"' EXIT

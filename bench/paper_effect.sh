@@ -6,26 +6,27 @@
 #
 # usage: bench/paper_effect.sh [MENTOR_BIN]
 # environment (defaults in brackets):
-#   PRESET [tiny] STEPS [2000] BATCH [16] LR [0.002] VOCAB [512] SEED [1]
-#   THREADS [2] SOURCE [gold] ALPHA [0.5] VARIANTS ["baseline mt-re mt-ra mt-cot"]
+#   PRESET [tiny] STEPS [2500] BATCH [16] LR [0.002] VOCAB [512] SEED [1]
+#   THREADS [2] SOURCE [gold] ALPHA [0.3] VARIANTS ["baseline mt-re mt-ra mt-cot"]
 #   WORK [a new temporary directory; the workspace stays there]
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
 bin=${1:-${MENTOR_BIN:-$here/build/src/mentor}}
 PRESET=${PRESET:-tiny}
-STEPS=${STEPS:-2000}
+STEPS=${STEPS:-2500}
 BATCH=${BATCH:-16}
 LR=${LR:-0.002}
 VOCAB=${VOCAB:-512}
 SEED=${SEED:-1}
 THREADS=${THREADS:-2}
 SOURCE=${SOURCE:-gold}
-ALPHA=${ALPHA:-0.5}
+ALPHA=${ALPHA:-0.3}
 VARIANTS=${VARIANTS:-baseline mt-re mt-ra mt-cot}
 WORK=${WORK:-$(mktemp -d "${TMPDIR:-/tmp}/mentor-paper-XXXXXX")}
 export MENTOR_DATA_DIR=${MENTOR_DATA_DIR:-$here}
 # sleeping, not spinning, idle OpenMP threads: much faster on a busy machine
 export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive}
+mkdir -p "$WORK"
 db="$WORK/paper.db"
 
 [ -x "$bin" ] || { echo "paper_effect: no mentor binary at '$bin'" >&2; exit 2; }

@@ -73,9 +73,13 @@ launch_from_tui() {
 	sleep 2
 }
 echo "--- tokens/s: CLI vs Train screen (tiny, batch 16, $STEPS steps)"
-for r in $(seq "$ROUNDS"); do
+# alternate which goes first (ABBA...), so that a machine whose load drifts
+# favours neither
+cli_run() {
 	"$BIN" --db ws.db train arith $ARGS > /dev/null 2>&1
 	cli=$(last_run)
+}
+tui_run() {
 	before=$(last_run)
 	launch_from_tui
 	tui=$(last_run)
@@ -86,5 +90,8 @@ for r in $(seq "$ROUNDS"); do
 	fi
 	wait_done "$tui"
 	tm kill-session -t b
+}
+for r in $(seq "$ROUNDS"); do
+	if [ $((r % 2)) = 1 ]; then cli_run; tui_run; else tui_run; cli_run; fi
 	echo "round $r: cli run $cli $(toks "$cli") tok/s, tui run $tui $(toks "$tui") tok/s"
 done

@@ -851,12 +851,12 @@ int cli_predict(struct cli *c, int argc, char **argv)
 		status = cli_error(c, rc == MENTOR_ENOTFOUND ? CLI_USAGE : CLI_ERR, "%s", err);
 		goto out;
 	}
-	if (!r.checkpoint || !*r.checkpoint) {
-		status = cli_error(c, CLI_ERR, "run %lld has no checkpoint yet", (long long)r.id);
-		store_run_release(&r);
-		goto out;
-	}
-	rc = eval_model_load(r.checkpoint, &em, err);
+	struct buf path;
+	buf_init(&path);
+	rc = train_run_ckpt_find(st, &r, &path, err);
+	if (!rc)
+		rc = eval_model_load(path.data, &em, err);
+	buf_release(&path);
 	dtype = type ? util_strdup(type) : dataset_answer_type(st, r.dataset_id);
 	store_run_release(&r);
 	if (rc) {

@@ -381,14 +381,14 @@ int eval_run(struct store *st, int64_t run_id, const char *split, eval_progress_
 	int rc = store_run_get(st, run_id, &r, err);
 	if (rc)
 		return rc;
-	if (!r.checkpoint || !*r.checkpoint) {
-		util_err(err, "run %lld has no checkpoint yet", (long long)run_id);
-		store_run_release(&r);
-		return MENTOR_EUSAGE;
-	}
-	struct eval_model *em;
-	rc = eval_model_load(r.checkpoint, &em, err);
+	struct buf path;
+	buf_init(&path);
+	rc = train_run_ckpt_find(st, &r, &path, err);
 	store_run_release(&r);
+	struct eval_model *em = NULL;
+	if (!rc)
+		rc = eval_model_load(path.data, &em, err);
+	buf_release(&path);
 	if (rc)
 		return rc;
 	rc = eval_items(st, run_id, em, split, progress, u, res, err);

@@ -99,8 +99,11 @@ struct model {
 	int32_t *tokens;  /* (BT) inputs of the last forward */
 	int32_t *targets; /* (BT) targets of the last forward, -1 ignored */
 	size_t tok_cap;
+	float *scratch;  /* attention: 2*T*T floats per thread */
+	size_t scratch_cap;
 	int B, T;
-	int have_targets;
+	int have_targets; /* losses of the last forward are readable */
+	int have_probs;   /* ... and its probabilities await a backward */
 	int have_forward;
 
 	float *kv; /* carved by kv_off */
@@ -317,6 +320,7 @@ void model_free(struct model *m)
 	free(m->adam_v);
 	free(m->norm_part);
 	free(m->acts);
+	free(m->scratch);
 	free(m->tokens);
 	free(m->targets);
 	free(m->kv);
@@ -639,11 +643,12 @@ static void attn_head_forward(float *out, float *ab, const float *base, int T, i
 	}
 }
 
-/* Causal self-attention. qkv (B,T,3C) holds q, k, v per position; out (B,T,C)
- * is the per-head weighted sum of values; att (B,NH,T(T+1)/2) keeps the
- * softmax rows for the backward. Parallel over (b, h). */
-static void attention_forward(float *out, float *att, const float *qkv, int B, int T, int C,
-			      int NH)
+/* Causal self-attention, plain loops (the reference for the BLAS version
+ * below). qkv (B,T,3C) holds q, k, v per position; out (B,T,C) is the
+ * per-head weighted sum of values; att (B,NH,T(T+1)/2) keeps the softmax rows
+ * for the backward. Parallel over (b, h). */
+void model_attention_forward_naive(float *out, float *att, const float *qkv, int B, int T,
+				   int C, int NH)
 {
 	int hs = C / NH;
 	size_t C3 = (size_t)C * 3, TT = tri(T);
@@ -700,9 +705,9 @@ static void attn_head_backward(float *dbase, const float *dout, const float *bas
 }
 
 /* From dout (B,T,C): dqkv (B,T,3C) = gradient of the attention input (written,
- * not added), using qkv and att from the forward. */
-static void attention_backward(float *dqkv, const float *dout, const float *qkv,
-			       const float *att, int B, int T, int C, int NH)
+ * not added), using qkv and att from the forward; plain loops. */
+void model_attention_backward_naive(float *dqkv, const float *dout, const float *qkv,
+				    const float *att, int B, int T, int C, int NH)
 {
 	int hs = C / NH;
 	size_t C3 = (size_t)C * 3, TT = tri(T);
@@ -711,6 +716,120 @@ static void attention_backward(float *dqkv, const float *dout, const float *qkv,
 		int b = bh / NH, h = bh % NH;
 		attn_head_backward(dqkv + (size_t)b * T * C3, dout + (size_t)b * T * C,
 				   qkv + (size_t)b * T * C3, att + (size_t)bh * TT, T, C, h, hs);
+	}
+}
+
+/* Causal softmax of the rows of S (T,T) in place (scores already scaled):
+ * row t keeps columns 0..t, the rest become 0; the kept prefix is also copied
+ * to the triangle ab (T(T+1)/2). */
+HOT_CLONES
+static void causal_softmax_rows(float *S, float *ab, int T)
+{
+	for (int t = 0; t < T; t++) {
+		float *row = S + (size_t)t * T;
+		float mx = -INFINITY;
+		for (int j = 0; j <= t; j++)
+			mx = row[j] > mx ? row[j] : mx;
+		float sum = 0.0f;
+#pragma omp simd reduction(+ : sum)
+		for (int j = 0; j <= t; j++) {
+			row[j] = vexpf(row[j] - mx);
+			sum += row[j];
+		}
+		float inv = 1.0f / sum;
+		float *a = ab + tri(t);
+		for (int j = 0; j <= t; j++) {
+			row[j] *= inv;
+			a[j] = row[j];
+		}
+		for (int j = t + 1; j < T; j++)
+			row[j] = 0.0f;
+	}
+}
+
+/* dS (T,T) in place from dP (T,T) and the softmax rows ab: for j <= t,
+ * dS[t][j] = P[t][j] * (dP[t][j] - sum_k P[t][k] dP[t][k]) * scale; 0 above
+ * the diagonal. */
+HOT_CLONES
+static void causal_softmax_rows_backward(float *dP, const float *ab, int T, float scale)
+{
+	for (int t = 0; t < T; t++) {
+		float *row = dP + (size_t)t * T;
+		const float *a = ab + tri(t);
+		float dot = 0.0f;
+#pragma omp simd reduction(+ : dot)
+		for (int j = 0; j <= t; j++)
+			dot += a[j] * row[j];
+#pragma omp simd
+		for (int j = 0; j <= t; j++)
+			row[j] = a[j] * (row[j] - dot) * scale;
+		for (int j = t + 1; j < T; j++)
+			row[j] = 0.0f;
+	}
+}
+
+/* Causal self-attention with one sgemm per product and (b, h), run
+ * single-threaded inside the parallel loop over (b, h); computes the full
+ * (T,T) score matrix and masks it, which wastes the upper half but runs at
+ * BLAS speed. Shapes as attention_forward_naive; scratch holds T*T floats per
+ * thread (omp_get_max_threads() of them). */
+static void attention_forward(float *out, float *att, const float *qkv, int B, int T, int C,
+			      int NH, float *scratch)
+{
+	int hs = C / NH;
+	float scale = 1.0f / sqrtf((float)hs);
+	size_t C3 = (size_t)C * 3, TT = tri(T);
+#pragma omp parallel for if (PAR((size_t)B * T * T * C / 2))
+	for (int bh = 0; bh < B * NH; bh++) {
+		int b = bh / NH, h = bh % NH;
+		float *S = scratch + (size_t)omp_get_thread_num() * T * T;
+		const float *q = qkv + (size_t)b * T * C3 + (size_t)h * hs;
+		const float *k = q + C, *v = q + 2 * (size_t)C;
+		/* S (T,T) = q (T,hs) @ k^T (hs,T) * scale */
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T, T, hs, scale, q, (int)C3, k,
+			    (int)C3, 0.0f, S, T);
+		causal_softmax_rows(S, att + (size_t)bh * TT, T);
+		/* out (T,hs) = P (T,T) @ v (T,hs) */
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, T, hs, T, 1.0f, S, T, v,
+			    (int)C3, 0.0f, out + (size_t)b * T * C + (size_t)h * hs, C);
+	}
+}
+
+/* Backward of attention_forward: dqkv (B,T,3C) written from dout (B,T,C),
+ * qkv and att; scratch holds 2*T*T floats per thread. */
+static void attention_backward(float *dqkv, const float *dout, const float *qkv,
+			       const float *att, int B, int T, int C, int NH, float *scratch)
+{
+	int hs = C / NH;
+	float scale = 1.0f / sqrtf((float)hs);
+	size_t C3 = (size_t)C * 3, TT = tri(T);
+#pragma omp parallel for if (PAR((size_t)B * T * T * C))
+	for (int bh = 0; bh < B * NH; bh++) {
+		int b = bh / NH, h = bh % NH;
+		float *P = scratch + (size_t)omp_get_thread_num() * 2 * T * T, *dS = P + (size_t)T * T;
+		const float *ab = att + (size_t)bh * TT;
+		for (int t = 0; t < T; t++) {
+			memcpy(P + (size_t)t * T, ab + tri(t), (size_t)(t + 1) * sizeof(float));
+			memset(P + (size_t)t * T + t + 1, 0, (size_t)(T - t - 1) * sizeof(float));
+		}
+		const float *q = qkv + (size_t)b * T * C3 + (size_t)h * hs;
+		const float *k = q + C, *v = q + 2 * (size_t)C;
+		const float *d = dout + (size_t)b * T * C + (size_t)h * hs;
+		float *dq = dqkv + (size_t)b * T * C3 + (size_t)h * hs;
+		float *dk = dq + C, *dv = dq + 2 * (size_t)C;
+		/* dv (T,hs) = P^T (T,T) @ dout (T,hs) */
+		cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, T, hs, T, 1.0f, P, T, d, C, 0.0f,
+			    dv, (int)C3);
+		/* dP (T,T) = dout (T,hs) @ v^T (hs,T) */
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T, T, hs, 1.0f, d, C, v, (int)C3,
+			    0.0f, dS, T);
+		causal_softmax_rows_backward(dS, ab, T, scale);
+		/* dq (T,hs) = dS (T,T) @ k (T,hs) */
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, T, hs, T, 1.0f, dS, T, k,
+			    (int)C3, 0.0f, dq, (int)C3);
+		/* dk (T,hs) = dS^T (T,T) @ q (T,hs) */
+		cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, T, hs, T, 1.0f, dS, T, q,
+			    (int)C3, 0.0f, dk, (int)C3);
 	}
 }
 
@@ -884,6 +1003,16 @@ static int ensure_acts(struct model *m, int B, int T, char *err)
 			return util_err(err, "cannot run model: out of memory for a batch of %d x %d",
 					B, T);
 	}
+	size_t nsc;
+	if (mul3((size_t)omp_get_max_threads() * 2, Ts, Ts, &nsc))
+		goto overflow;
+	if (nsc > m->scratch_cap) {
+		free(m->scratch);
+		m->scratch = falloc(nsc);
+		m->scratch_cap = m->scratch ? nsc : 0;
+		if (!m->scratch)
+			return util_err(err, "cannot run model: out of memory for attention scratch");
+	}
 	m->B = B;
 	m->T = T;
 	return 0;
@@ -897,7 +1026,7 @@ int model_forward(struct model *m, const int32_t *inputs, const int32_t *targets
 {
 	const struct model_config *c = &m->cfg;
 	int V = c->vocab_size, L = c->n_layer, C = c->n_embd, NH = c->n_head;
-	m->have_forward = m->have_targets = 0;
+	m->have_forward = m->have_targets = m->have_probs = 0;
 	if (B < 1 || T < 1 || T > c->max_seq_len || !inputs) {
 		util_err(err, "cannot run model: batch %d x %d invalid (need B >= 1 and "
 			      "1 <= T <= %d)", B, T, c->max_seq_len);
@@ -956,7 +1085,7 @@ int model_forward(struct model *m, const int32_t *inputs, const int32_t *targets
 				  P(m, MODEL_LN1B) + (size_t)l * C, N, C);
 		matmul_forward(qkv, ln1, P(m, MODEL_QKVW) + l * 3 * cc,
 			       P(m, MODEL_QKVB) + (size_t)l * 3 * C, N, C, 3 * C, 0);
-		attention_forward(atty, att, qkv, B, T, C, NH);
+		attention_forward(atty, att, qkv, B, T, C, NH, m->scratch);
 		/* res2 = resid + atty @ attprojw^T + attprojb */
 		memcpy(res2, resid, BTC * sizeof(float));
 		matmul_forward(res2, atty, P(m, MODEL_ATTPROJW) + l * cc,
@@ -1005,7 +1134,7 @@ int model_forward(struct model *m, const int32_t *inputs, const int32_t *targets
 		w[i] *= inv;
 	if (loss)
 		*loss = wsum > 0.0 ? (float)(lsum / wsum) : 0.0f;
-	m->have_targets = 1;
+	m->have_targets = m->have_probs = 1;
 	return 0;
 }
 
@@ -1031,7 +1160,7 @@ const float *model_logits(const struct model *m)
 
 int model_backward(struct model *m, char *err)
 {
-	if (!m->have_targets) {
+	if (!m->have_probs) {
 		util_err(err, "cannot run backward: no forward pass with targets before it");
 		return MENTOR_EUSAGE;
 	}
@@ -1077,7 +1206,7 @@ int model_backward(struct model *m, char *err)
 		matmul_backward(datty, G(m, MODEL_ATTPROJW) + l * cc,
 				G(m, MODEL_ATTPROJB) + (size_t)l * C, dres, atty,
 				P(m, MODEL_ATTPROJW) + l * cc, N, C, C, 0);
-		attention_backward(dqkv, datty, qkv, att, B, T, C, NH);
+		attention_backward(dqkv, datty, qkv, att, B, T, C, NH, m->scratch);
 		matmul_backward(dln, G(m, MODEL_QKVW) + l * 3 * cc,
 				G(m, MODEL_QKVB) + (size_t)l * 3 * C, dqkv, ln1,
 				P(m, MODEL_QKVW) + l * 3 * cc, N, C, 3 * C, 0);
@@ -1088,8 +1217,9 @@ int model_backward(struct model *m, char *err)
 				   ACT(m, A_LN1_RSTD) + (size_t)l * N, N, C);
 	}
 	encoder_backward(G(m, MODEL_WTE), G(m, MODEL_WPE), dres, m->tokens, B, T, C);
-	/* the probabilities are gone: a second backward needs a new forward */
-	m->have_targets = 0;
+	/* the probabilities are gone (the buffer holds their gradient now): a
+	 * second backward needs a new forward; the losses stay readable */
+	m->have_probs = 0;
 	m->have_forward = 0;
 	return 0;
 }

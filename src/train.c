@@ -2,6 +2,9 @@
  * configuration, learning-rate schedule, the texts and token sequences of each
  * variant, batches with per-position loss weights, checkpoints, and the run
  * lifecycle (claim, train, checkpoint, stop, resume, evaluate). */
+#ifndef _XOPEN_SOURCE
+#define _XOPEN_SOURCE 700 /* realpath */
+#endif
 #include "mentor/train.h"
 
 #include <cjson/cJSON.h>
@@ -1309,6 +1312,30 @@ int train_run_ckpt_path(const char *db_path, int64_t run_id, struct buf *out)
 	return buf_printf(out, "%s.runs/%lld/ckpt.bin", db_path, (long long)run_id);
 }
 
+static int file_exists(const char *path)
+{
+	struct stat sb;
+	return path && stat(path, &sb) == 0 && S_ISREG(sb.st_mode);
+}
+
+int train_run_ckpt_find(struct store *st, const struct store_run *r, struct buf *out,
+			char *err)
+{
+	buf_reset(out);
+	if (r->checkpoint && *r->checkpoint && file_exists(r->checkpoint))
+		return buf_puts(out, r->checkpoint) ? util_err(err, "out of memory") : 0;
+	/* the workspace moved with its runs directory beside it */
+	if (train_run_ckpt_path(store_path(st), r->id, out))
+		return util_err(err, "out of memory");
+	if (file_exists(out->data))
+		return 0;
+	if (!r->checkpoint || !*r->checkpoint) {
+		util_err(err, "run %lld has no checkpoint yet", (long long)r->id);
+		return MENTOR_EUSAGE;
+	}
+	return util_err(err, "cannot load checkpoint '%s': %s", r->checkpoint, strerror(ENOENT));
+}
+
 /* Create <db>.runs/<id>; fills dir with its path. */
 static int make_run_dir(const char *db_path, int64_t run_id, struct buf *dir, char *err)
 {
@@ -1846,12 +1873,6 @@ fail:
 	return rc;
 }
 
-static int file_exists(const char *path)
-{
-	struct stat sb;
-	return path && stat(path, &sb) == 0 && S_ISREG(sb.st_mode);
-}
-
 /* Load data, tokenizer, model and state (fresh or from the checkpoint). */
 static int prepare(struct trainer *tr, const struct store_run *r, char *err)
 {
@@ -1874,10 +1895,14 @@ static int prepare(struct trainer *tr, const struct store_run *r, char *err)
 	if (make_run_dir(tr->db_path, tr->run_id, &dir, err))
 		goto out;
 	buf_reset(&tr->ckpt_path);
-	if (r->checkpoint && *r->checkpoint && file_exists(r->checkpoint))
+	if (r->checkpoint && *r->checkpoint && file_exists(r->checkpoint)) {
 		buf_puts(&tr->ckpt_path, r->checkpoint);
-	else
-		train_run_ckpt_path(tr->db_path, tr->run_id, &tr->ckpt_path);
+	} else {
+		/* recorded absolute, so that any working directory finds it */
+		char *abs = realpath(dir.data, NULL);
+		buf_printf(&tr->ckpt_path, "%s/ckpt.bin", abs ? abs : dir.data);
+		free(abs);
+	}
 	int resume = file_exists(tr->ckpt_path.data);
 	if (resume) {
 		if (train_ckpt_load(tr->ckpt_path.data, 1, &ck, err))

@@ -110,7 +110,8 @@ const float *model_seq_loss(const struct model *m);
 const float *model_seq_weight(const struct model *m);
 /* After a forward: (B,T,V) floats, borrowed until the next forward. They are
  * the logits after a forward without targets, and the softmax probabilities
- * after a forward with targets (the buffer is turned into probabilities). */
+ * after a forward with targets (the buffer is turned into probabilities).
+ * NULL after a backward, which reuses the buffer for the gradient. */
 const float *model_logits(const struct model *m);
 
 /* Backward pass of the last forward (which must have had targets): adds the
@@ -179,6 +180,14 @@ void model_matmul_forward_naive(float *out, const float *inp, const float *weigh
 void model_matmul_backward_naive(float *dinp, float *dweight, float *dbias,
 				 const float *dout, const float *inp, const float *weight,
 				 int N, int C, int OC);
+/* Causal self-attention with plain loops: qkv (B,T,3C) with q, k, v of each
+ * position; out (B,T,C); att (B,NH,T(T+1)/2) the softmax rows (lower
+ * triangle). The backward writes dqkv (B,T,3C) from dout (B,T,C). The model
+ * itself runs the sgemm version; tests compare the two. */
+void model_attention_forward_naive(float *out, float *att, const float *qkv, int B, int T,
+				   int C, int NH);
+void model_attention_backward_naive(float *dqkv, const float *dout, const float *qkv,
+				    const float *att, int B, int T, int C, int NH);
 void model_matmul_forward_blas(float *out, const float *inp, const float *weight,
 			       const float *bias, int N, int C, int OC);
 void model_matmul_backward_blas(float *dinp, float *dweight, float *dbias,

@@ -15,6 +15,7 @@
 
 struct store;
 struct store_item;
+struct store_run;
 struct tokenizer;
 
 /* ------------------------------------------------------------ variants */
@@ -227,6 +228,12 @@ void train_ckpt_release(struct train_ckpt *c);
  * (appended to out), and its checkpoint "<db>.runs/<id>/ckpt.bin". */
 int train_run_dir(const char *db_path, int64_t run_id, struct buf *out);
 int train_run_ckpt_path(const char *db_path, int64_t run_id, struct buf *out);
+/* The checkpoint of run r to read: run.checkpoint (recorded as an absolute
+ * path) when it exists, else the usual place beside the workspace st (a
+ * workspace moved or copied with its runs directory). Fills out; 0,
+ * MENTOR_EUSAGE (no checkpoint yet) or MENTOR_ERR (the file is gone). */
+int train_run_ckpt_find(struct store *st, const struct store_run *r, struct buf *out,
+			char *err);
 
 /* Create a queued run for cfg (dataset must exist). *run_id is set. */
 int train_run_create(struct store *st, const struct train_config *cfg, const char *name,

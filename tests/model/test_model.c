@@ -159,6 +159,9 @@ static void test_full_gradient(void)
 	for (size_t i = 0; i < np; i++)
 		maxd = fmax(maxd, fabs(model_grads(m)[i] - 2 * g[i]));
 	CHECK(maxd < 1e-5);
+	/* losses stay readable after the backward; the probabilities do not */
+	CHECK(model_token_nll(m) != NULL && model_seq_loss(m) != NULL);
+	CHECK(model_logits(m) == NULL);
 	/* backward needs a forward with targets */
 	CHECK_INT(model_backward(m, err), MENTOR_EUSAGE);
 	model_forward(m, in, NULL, NULL, B, T, NULL, err);

@@ -196,10 +196,25 @@ static void test_layernorm(void)
 
 enum { AB = 2, AT = 5, AC = 8, ANH = 2 };
 
-static double att_loss(const float *qkv, const float *R)
+static float *att_scratch(void)
+{
+	float *p = malloc(sizeof(float) * (size_t)omp_get_max_threads() * 2 * AT * AT);
+	if (!p)
+		TEST_SETUP_FAIL("out of memory");
+	return p;
+}
+
+/* Loss <out, R> of the BLAS attention (blas = 1) or the loop version. */
+static double att_loss(const float *qkv, const float *R, int blas)
 {
 	float out[AB * AT * AC], att[AB * ANH * AT * (AT + 1) / 2];
-	attention_forward(out, att, qkv, AB, AT, AC, ANH);
+	if (blas) {
+		float *sc = att_scratch();
+		attention_forward(out, att, qkv, AB, AT, AC, ANH, sc);
+		free(sc);
+	} else {
+		model_attention_forward_naive(out, att, qkv, AB, AT, AC, ANH);
+	}
 	return dotd(out, R, AB * AT * AC);
 }
 
@@ -207,11 +222,20 @@ static void test_attention(void)
 {
 	struct rng r;
 	rng_seed(&r, 3);
-	float qkv[AB * AT * 3 * AC], R[AB * AT * AC], out[AB * AT * AC];
-	float att[AB * ANH * AT * (AT + 1) / 2], dqkv[AB * AT * 3 * AC];
+	float qkv[AB * AT * 3 * AC], R[AB * AT * AC], out[AB * AT * AC], outn[AB * AT * AC];
+	float att[AB * ANH * AT * (AT + 1) / 2], attn[AB * ANH * AT * (AT + 1) / 2];
+	float dqkv[AB * AT * 3 * AC], dqkvn[AB * AT * 3 * AC];
+	float *sc = att_scratch();
 	fill(&r, qkv, sizeof qkv / 4, 1.5f);
 	fill(&r, R, sizeof R / 4, 1.0f);
-	attention_forward(out, att, qkv, AB, AT, AC, ANH);
+	attention_forward(out, att, qkv, AB, AT, AC, ANH, sc);
+	model_attention_forward_naive(outn, attn, qkv, AB, AT, AC, ANH);
+	double maxd = 0;
+	for (size_t i = 0; i < sizeof out / 4; i++)
+		maxd = fmax(maxd, fabs(out[i] - outn[i]));
+	for (size_t i = 0; i < sizeof att / 4; i++)
+		maxd = fmax(maxd, fabs(att[i] - attn[i]));
+	CHECK_MSG(maxd < 1e-5, "blas vs loop attention forward differ by %g", maxd);
 	/* softmax rows sum to one */
 	for (int bh = 0; bh < AB * ANH; bh++)
 		for (int t = 0; t < AT; t++) {
@@ -221,30 +245,73 @@ static void test_attention(void)
 			CHECK_NEAR(s, 1.0, 1e-5);
 		}
 	/* causality: changing the last position's key and value leaves the
-	 * earlier outputs alone */
+	 * earlier outputs alone, in both versions */
 	float qkv2[sizeof qkv / 4], out2[sizeof out / 4], att2[sizeof att / 4];
 	memcpy(qkv2, qkv, sizeof qkv);
 	for (int i = AC; i < 3 * AC; i++)
 		qkv2[(AT - 1) * 3 * AC + i] += 1.0f;
-	attention_forward(out2, att2, qkv2, AB, AT, AC, ANH);
+	attention_forward(out2, att2, qkv2, AB, AT, AC, ANH, sc);
 	CHECK(memcmp(out, out2, (size_t)(AT - 1) * AC * sizeof(float)) == 0);
+	model_attention_forward_naive(out2, att2, qkv2, AB, AT, AC, ANH);
+	CHECK(memcmp(outn, out2, (size_t)(AT - 1) * AC * sizeof(float)) == 0);
 
-	attention_backward(dqkv, R, qkv, att, AB, AT, AC, ANH);
-	int bad = 0;
-	for (int i = 0; i < AB * AT * 3 * AC; i++) {
-		float keep = qkv[i];
-		qkv[i] = keep + H;
-		double fp = att_loss(qkv, R);
-		qkv[i] = keep - H;
-		double fm = att_loss(qkv, R);
-		qkv[i] = keep;
-		double num = (fp - fm) / (2 * H);
-		if (!near(num, dqkv[i])) {
-			bad++;
-			fprintf(stderr, "attention dqkv[%d]: num %g ana %g\n", i, num, dqkv[i]);
+	attention_backward(dqkv, R, qkv, att, AB, AT, AC, ANH, sc);
+	model_attention_backward_naive(dqkvn, R, qkv, attn, AB, AT, AC, ANH);
+	maxd = 0;
+	for (size_t i = 0; i < sizeof dqkv / 4; i++)
+		maxd = fmax(maxd, fabs(dqkv[i] - dqkvn[i]));
+	CHECK_MSG(maxd < 1e-5, "blas vs loop attention backward differ by %g", maxd);
+	for (int blas = 0; blas < 2; blas++) {
+		const float *g = blas ? dqkv : dqkvn;
+		int bad = 0;
+		for (int i = 0; i < AB * AT * 3 * AC; i++) {
+			float keep = qkv[i];
+			qkv[i] = keep + H;
+			double fp = att_loss(qkv, R, blas);
+			qkv[i] = keep - H;
+			double fm = att_loss(qkv, R, blas);
+			qkv[i] = keep;
+			double num = (fp - fm) / (2 * H);
+			if (!near(num, g[i])) {
+				bad++;
+				fprintf(stderr, "attention (blas %d) dqkv[%d]: num %g ana %g\n", blas, i,
+					num, g[i]);
+			}
 		}
+		CHECK_INT(bad, 0);
 	}
-	CHECK_INT(bad, 0);
+	free(sc);
+
+	/* a larger shape, run in parallel over (b, h) */
+	enum { LB = 3, LT = 40, LC = 32, LNH = 2 };
+	size_t nq = (size_t)LB * LT * 3 * LC, no = (size_t)LB * LT * LC;
+	size_t na = (size_t)LB * LNH * LT * (LT + 1) / 2;
+	float *bq = malloc(nq * 4), *bo1 = malloc(no * 4), *bo2 = malloc(no * 4);
+	float *ba1 = malloc(na * 4), *ba2 = malloc(na * 4), *bd1 = malloc(nq * 4);
+	float *bd2 = malloc(nq * 4), *bsc = malloc(sizeof(float) * (size_t)omp_get_max_threads() * 2 * LT * LT);
+	if (!bq || !bo1 || !bo2 || !ba1 || !ba2 || !bd1 || !bd2 || !bsc)
+		TEST_SETUP_FAIL("out of memory");
+	fill(&r, bq, nq, 2.0f);
+	attention_forward(bo1, ba1, bq, LB, LT, LC, LNH, bsc);
+	model_attention_forward_naive(bo2, ba2, bq, LB, LT, LC, LNH);
+	maxd = 0;
+	for (size_t i = 0; i < no; i++)
+		maxd = fmax(maxd, fabs(bo1[i] - bo2[i]));
+	CHECK_MSG(maxd < 1e-4, "large attention forward differs by %g", maxd);
+	attention_backward(bd1, bo1, bq, ba1, LB, LT, LC, LNH, bsc);
+	model_attention_backward_naive(bd2, bo1, bq, ba2, LB, LT, LC, LNH);
+	maxd = 0;
+	for (size_t i = 0; i < nq; i++)
+		maxd = fmax(maxd, fabs(bd1[i] - bd2[i]));
+	CHECK_MSG(maxd < 1e-4, "large attention backward differs by %g", maxd);
+	free(bq);
+	free(bo1);
+	free(bo2);
+	free(ba1);
+	free(ba2);
+	free(bd1);
+	free(bd2);
+	free(bsc);
 }
 
 /* ---- gelu ---- */

@@ -113,6 +113,14 @@ bid=$(sed -n 's/^{"run":\([0-9]*\),.*/\1/p' "$dir/out")
 expect 0 predict "$bid" "What is 1 + 1?"
 grep -q "^explanation" "$dir/out" && fail "baseline printed an explanation"
 
+# a workspace named relatively records its checkpoint absolutely
+(cd "$dir" && "$bin" --db w.db train toy $tiny --steps 5 --eval-split none --json) \
+	>"$dir/out" 2>"$dir/err" || fail "relative workspace: $(cat "$dir/err")"
+grep -q '"checkpoint":"/' "$dir/out" || fail "checkpoint not absolute: $(cat "$dir/out")"
+rid=$(sed -n 's/^{"run":\([0-9]*\),.*/\1/p' "$dir/out")
+(cd / && "$bin" --db "$db" eval "$rid" --split dev >/dev/null 2>"$dir/err") ||
+	fail "eval from another directory: $(cat "$dir/err")"
+
 # detached: start, watch progress from here, stop, resume
 expect 0 train toy --variant mt-re --source gold $tiny --steps 100000 --ckpt-every 50 \
 	--eval-split none --detach --json
