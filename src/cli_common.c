@@ -1,8 +1,12 @@
 /* cli_common: helpers shared by the command files: one-line errors, opening
- * the workspace, locating bundled data, JSON string output. */
+ * the workspace, locating bundled data, JSON string output, option values,
+ * dataset lookup. */
+#include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <cjson/cJSON.h>
 
 #include "mentor/cli.h"
 #include "mentor/store.h"
@@ -66,4 +70,48 @@ void cli_json_str(FILE *f, const char *s)
 		}
 	}
 	fputc('"', f);
+}
+
+int cli_opt_value(int argc, char **argv, int *i, const char *opt, const char **val)
+{
+	size_t n = strlen(opt);
+	const char *a = argv[*i];
+	if (strncmp(a, opt, n))
+		return 0;
+	if (a[n] == '=') {
+		*val = a + n + 1;
+		return 1;
+	}
+	if (a[n])
+		return 0;
+	if (*i + 1 >= argc)
+		return -1;
+	*val = argv[++*i];
+	return 1;
+}
+
+void cli_pad(FILE *f, int n)
+{
+	while (n-- > 0)
+		fputc(' ', f);
+}
+
+struct cJSON *cli_jstr(const char *s)
+{
+	cJSON *v = s ? cJSON_CreateString(s) : cJSON_CreateNull();
+	if (!v)
+		util_oom();
+	return v;
+}
+
+int cli_find_dataset(struct store *st, const char *ref, struct store_dataset *d, char *err)
+{
+	int rc = store_dataset_get(st, ref, d, err);
+	long id;
+	if (rc == MENTOR_ENOTFOUND && !util_parse_long(ref, 1, LONG_MAX, &id)) {
+		rc = store_dataset_get_id(st, id, d, err);
+		if (rc == MENTOR_ENOTFOUND)
+			util_err(err, "no dataset '%s'", ref);
+	}
+	return rc;
 }

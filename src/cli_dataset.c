@@ -15,26 +15,6 @@
 
 /* ------------------------------------------------------------- helpers */
 
-/* "--opt VALUE" or "--opt=VALUE" at argv[*i]: 1 and *val set (advancing *i),
- * 0 when argv[*i] is another option, -1 when the value is missing. */
-static int opt_value(int argc, char **argv, int *i, const char *opt, const char **val)
-{
-	size_t n = strlen(opt);
-	const char *a = argv[*i];
-	if (strncmp(a, opt, n))
-		return 0;
-	if (a[n] == '=') {
-		*val = a + n + 1;
-		return 1;
-	}
-	if (a[n])
-		return 0;
-	if (*i + 1 >= argc)
-		return -1;
-	*val = argv[++*i];
-	return 1;
-}
-
 /* Display width of one code point: 2 for East Asian wide and full-width
  * forms, 0 for combining marks, else 1. */
 static int cp_width(uint32_t cp)
@@ -121,12 +101,6 @@ static int put_text(FILE *f, const char *s, int oneline, const char *indent, int
 	return cols;
 }
 
-static void pad(FILE *f, int n)
-{
-	while (n-- > 0)
-		fputc(' ', f);
-}
-
 static void print_json_value(FILE *f, cJSON *v)
 {
 	char *s = cJSON_PrintUnformatted(v);
@@ -134,15 +108,6 @@ static void print_json_value(FILE *f, cJSON *v)
 		util_oom();
 	fputs(s, f);
 	cJSON_free(s);
-}
-
-/* cJSON string or null (NULL s). */
-static cJSON *jstr(const char *s)
-{
-	cJSON *v = s ? cJSON_CreateString(s) : cJSON_CreateNull();
-	if (!v)
-		util_oom();
-	return v;
 }
 
 static void jadd(cJSON *o, const char *k, cJSON *v)
@@ -156,20 +121,7 @@ static void jadd(cJSON *o, const char *k, cJSON *v)
 static cJSON *jparsed(const char *s)
 {
 	cJSON *v = s ? cJSON_Parse(s) : NULL;
-	return v ? v : jstr(NULL);
-}
-
-/* Find a dataset by name, or by id when the name is a number. */
-static int find_dataset(struct store *st, const char *ref, struct store_dataset *d, char *err)
-{
-	int rc = store_dataset_get(st, ref, d, err);
-	long id;
-	if (rc == MENTOR_ENOTFOUND && !util_parse_long(ref, 1, LONG_MAX, &id)) {
-		rc = store_dataset_get_id(st, id, d, err);
-		if (rc == MENTOR_ENOTFOUND)
-			util_err(err, "no dataset '%s'", ref);
-	}
-	return rc;
+	return v ? v : cli_jstr(NULL);
 }
 
 /* -------------------------------------------------------------- import */
@@ -219,15 +171,15 @@ int cli_import(struct cli *c, int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		const char *v;
 		int r;
-		if ((r = opt_value(argc, argv, &i, "--name", &v))) {
+		if ((r = cli_opt_value(argc, argv, &i, "--name", &v))) {
 			if (r < 0)
 				return cli_error(c, CLI_USAGE, "option '--name' needs a value");
 			o.name = v;
-		} else if ((r = opt_value(argc, argv, &i, "--format", &v))) {
+		} else if ((r = cli_opt_value(argc, argv, &i, "--format", &v))) {
 			if (r < 0)
 				return cli_error(c, CLI_USAGE, "option '--format' needs a value");
 			o.format = v;
-		} else if ((r = opt_value(argc, argv, &i, "--split", &v))) {
+		} else if ((r = cli_opt_value(argc, argv, &i, "--split", &v))) {
 			if (r < 0)
 				return cli_error(c, CLI_USAGE, "option '--split' needs a value");
 			o.split = v;
@@ -271,9 +223,9 @@ int cli_import(struct cli *c, int argc, char **argv)
 		cJSON *j = cJSON_CreateObject();
 		if (!j)
 			util_oom();
-		jadd(j, "dataset", jstr(d.name));
+		jadd(j, "dataset", cli_jstr(d.name));
 		jadd(j, "id", cJSON_CreateNumber((double)d.id));
-		jadd(j, "format", jstr(d.format));
+		jadd(j, "format", cli_jstr(d.format));
 		jadd(j, "unchanged", cJSON_CreateBool(res.unchanged));
 		jadd(j, "items", cJSON_CreateNumber((double)res.n_items));
 		jadd(j, "new", cJSON_CreateNumber((double)res.n_new));
@@ -355,9 +307,9 @@ int cli_datasets(struct cli *c, int argc, char **argv)
 			if (!o || !counts)
 				util_oom();
 			jadd(o, "id", cJSON_CreateNumber((double)ds[i].id));
-			jadd(o, "name", jstr(ds[i].name));
-			jadd(o, "format", jstr(ds[i].format));
-			jadd(o, "source", jstr(ds[i].source));
+			jadd(o, "name", cli_jstr(ds[i].name));
+			jadd(o, "format", cli_jstr(ds[i].format));
+			jadd(o, "source", cli_jstr(ds[i].source));
 			jadd(counts, "train", cJSON_CreateNumber((double)ds[i].n_train));
 			jadd(counts, "dev", cJSON_CreateNumber((double)ds[i].n_dev));
 			jadd(counts, "test", cJSON_CreateNumber((double)ds[i].n_test));
@@ -377,7 +329,7 @@ int cli_datasets(struct cli *c, int argc, char **argv)
 			"TEST", "TOTAL", "SOURCE");
 		for (size_t i = 0; i < n; i++) {
 			int w = put_text(c->out, ds[i].name, 1, NULL, 24);
-			pad(c->out, 25 - w);
+			cli_pad(c->out, 25 - w);
 			fprintf(c->out, "%-10s %7lld %7lld %7lld %7lld  ", ds[i].format,
 				(long long)ds[i].n_train, (long long)ds[i].n_dev, (long long)ds[i].n_test,
 				(long long)(ds[i].n_train + ds[i].n_dev + ds[i].n_test));
@@ -416,13 +368,13 @@ static cJSON *item_json(const struct store_item *it)
 	if (!o)
 		util_oom();
 	jadd(o, "id", cJSON_CreateNumber((double)it->id));
-	jadd(o, "split", jstr(it->split));
-	jadd(o, "question", jstr(it->question));
+	jadd(o, "split", cli_jstr(it->split));
+	jadd(o, "question", cli_jstr(it->question));
 	jadd(o, "choices", jparsed(it->choices_json));
-	jadd(o, "answer", jstr(it->answer));
-	jadd(o, "answer_type", jstr(it->answer_type));
-	jadd(o, "rationale", jstr(it->gold_rationale));
-	jadd(o, "ext_id", jstr(it->ext_id));
+	jadd(o, "answer", cli_jstr(it->answer));
+	jadd(o, "answer_type", cli_jstr(it->answer_type));
+	jadd(o, "rationale", cli_jstr(it->gold_rationale));
+	jadd(o, "ext_id", cli_jstr(it->ext_id));
 	return o;
 }
 
@@ -437,28 +389,28 @@ int cli_items(struct cli *c, int argc, char **argv)
 	int json = 0;
 	for (int i = 1; i < argc; i++) {
 		int r;
-		if ((r = opt_value(argc, argv, &i, "--split", &v))) {
+		if ((r = cli_opt_value(argc, argv, &i, "--split", &v))) {
 			if (r < 0)
 				return cli_error(c, CLI_USAGE, "option '--split' needs a value");
 			split = dataset_split_canonical(v);
 			if (!split)
 				return cli_error(c, CLI_USAGE, "unknown split '%s': use train, dev or test", v);
-		} else if ((r = opt_value(argc, argv, &i, "--search", &v))) {
+		} else if ((r = cli_opt_value(argc, argv, &i, "--search", &v))) {
 			if (r < 0)
 				return cli_error(c, CLI_USAGE, "option '--search' needs a value");
 			search = v;
-		} else if ((r = opt_value(argc, argv, &i, "--review", &v))) {
+		} else if ((r = cli_opt_value(argc, argv, &i, "--review", &v))) {
 			if (r < 0)
 				return cli_error(c, CLI_USAGE, "option '--review' needs a value");
 			review = v;
-		} else if ((r = opt_value(argc, argv, &i, "--mode", &v))) {
+		} else if ((r = cli_opt_value(argc, argv, &i, "--mode", &v))) {
 			if (r < 0)
 				return cli_error(c, CLI_USAGE, "option '--mode' needs a value");
 			mode = v;
-		} else if ((r = opt_value(argc, argv, &i, "--limit", &v))) {
+		} else if ((r = cli_opt_value(argc, argv, &i, "--limit", &v))) {
 			if (r < 0 || util_parse_long(v, 0, 1000000000L, &limit))
 				return cli_error(c, CLI_USAGE, "option '--limit' needs a number >= 0");
-		} else if ((r = opt_value(argc, argv, &i, "--offset", &v))) {
+		} else if ((r = cli_opt_value(argc, argv, &i, "--offset", &v))) {
 			if (r < 0 || util_parse_long(v, 0, 1000000000000L, &offset))
 				return cli_error(c, CLI_USAGE, "option '--offset' needs a number >= 0");
 		} else if (!strcmp(argv[i], "--json")) {
@@ -478,7 +430,7 @@ int cli_items(struct cli *c, int argc, char **argv)
 		return CLI_ERR;
 	char err[MENTOR_ERR_LEN];
 	struct store_dataset d;
-	int rc = find_dataset(st, name, &d, err);
+	int rc = cli_find_dataset(st, name, &d, err);
 	if (rc) {
 		store_close(st);
 		return cli_error(c, CLI_ERR, "%s", err);
@@ -529,7 +481,7 @@ int cli_items(struct cli *c, int argc, char **argv)
 			} else {
 				fprintf(c->out, "%8lld  %-5s  ", (long long)it->id, it->split);
 				int w = put_text(c->out, it->answer, 1, NULL, 12);
-				pad(c->out, 14 - w);
+				cli_pad(c->out, 14 - w);
 				put_text(c->out, it->question, 1, NULL, 46);
 				fputc('\n', c->out);
 			}
@@ -574,16 +526,16 @@ static cJSON *expl_json(const struct store_expl *e)
 	if (!o)
 		util_oom();
 	jadd(o, "id", cJSON_CreateNumber((double)e->id));
-	jadd(o, "mode", jstr(e->mode));
-	jadd(o, "path", jstr(e->path));
-	jadd(o, "provider", jstr(e->provider));
-	jadd(o, "model", jstr(e->model));
-	jadd(o, "text", jstr(e->text));
-	jadd(o, "edited_text", jstr(e->edited_text));
-	jadd(o, "parsed_answer", jstr(e->parsed_answer));
+	jadd(o, "mode", cli_jstr(e->mode));
+	jadd(o, "path", cli_jstr(e->path));
+	jadd(o, "provider", cli_jstr(e->provider));
+	jadd(o, "model", cli_jstr(e->model));
+	jadd(o, "text", cli_jstr(e->text));
+	jadd(o, "edited_text", cli_jstr(e->edited_text));
+	jadd(o, "parsed_answer", cli_jstr(e->parsed_answer));
 	jadd(o, "correct", e->correct < 0 ? cJSON_CreateNull() : cJSON_CreateBool(e->correct));
 	jadd(o, "leaked", cJSON_CreateBool(e->leaked));
-	jadd(o, "status", jstr(e->status));
+	jadd(o, "status", cli_jstr(e->status));
 	return o;
 }
 
@@ -638,7 +590,7 @@ int cli_show(struct cli *c, int argc, char **argv)
 	}
 	if (json) {
 		cJSON *o = item_json(&it);
-		jadd(o, "dataset", jstr(have_d ? d.name : NULL));
+		jadd(o, "dataset", cli_jstr(have_d ? d.name : NULL));
 		jadd(o, "meta", jparsed(it.meta_json));
 		jadd(o, "trace", jparsed(it.trace_json));
 		cJSON *arr = cJSON_CreateArray();

@@ -9,26 +9,6 @@
 #include "mentor/report.h"
 #include "mentor/store.h"
 
-/* `--name VALUE` or `--name=VALUE` at argv[*i]: 1 and *val set (advancing *i
- * past a separate value), 0 if argv[*i] is another option, -1 if the value
- * is missing. */
-static int opt_value(int argc, char **argv, int *i, const char *name, const char **val)
-{
-	size_t n = strlen(name);
-	if (strncmp(argv[*i], name, n))
-		return 0;
-	if (argv[*i][n] == '=') {
-		*val = argv[*i] + n + 1;
-		return 1;
-	}
-	if (argv[*i][n] != '\0')
-		return 0;
-	if (*i + 1 >= argc)
-		return -1;
-	*val = argv[++*i];
-	return 1;
-}
-
 static const char report_usage[] =
 	"usage: mentor report RUN [--vs RUN] -o FILE.html [--svg FILE.svg] [--examples N]\n\n"
 	"Write one self-contained HTML file (inline CSS and SVG, nothing loaded from\n"
@@ -52,11 +32,11 @@ int cli_report(struct cli *c, int argc, char **argv)
 	const char *run_ref = NULL, *vs_ref = NULL, *out = NULL, *svg = NULL, *ex = NULL;
 	for (int i = 1; i < argc; i++) {
 		int r;
-		if ((r = opt_value(argc, argv, &i, "--vs", &vs_ref)) ||
-		    (r = opt_value(argc, argv, &i, "--out", &out)) ||
-		    (r = opt_value(argc, argv, &i, "-o", &out)) ||
-		    (r = opt_value(argc, argv, &i, "--svg", &svg)) ||
-		    (r = opt_value(argc, argv, &i, "--examples", &ex))) {
+		if ((r = cli_opt_value(argc, argv, &i, "--vs", &vs_ref)) ||
+		    (r = cli_opt_value(argc, argv, &i, "--out", &out)) ||
+		    (r = cli_opt_value(argc, argv, &i, "-o", &out)) ||
+		    (r = cli_opt_value(argc, argv, &i, "--svg", &svg)) ||
+		    (r = cli_opt_value(argc, argv, &i, "--examples", &ex))) {
 			if (r < 0)
 				return cli_error(c, CLI_USAGE, "option '%s' needs a value", argv[i]);
 			continue;
@@ -158,14 +138,14 @@ int cli_export(struct cli *c, int argc, char **argv)
 			o.metadata = 0;
 			continue;
 		}
-		if ((r = opt_value(argc, argv, &i, "--format", &format)) ||
-		    (r = opt_value(argc, argv, &i, "--status", &status)) ||
-		    (r = opt_value(argc, argv, &i, "--mode", &o.mode)) ||
-		    (r = opt_value(argc, argv, &i, "--split", &o.split)) ||
-		    (r = opt_value(argc, argv, &i, "--variant", &variant)) ||
-		    (r = opt_value(argc, argv, &i, "--system", &o.system)) ||
-		    (r = opt_value(argc, argv, &i, "--out", &out)) ||
-		    (r = opt_value(argc, argv, &i, "-o", &out))) {
+		if ((r = cli_opt_value(argc, argv, &i, "--format", &format)) ||
+		    (r = cli_opt_value(argc, argv, &i, "--status", &status)) ||
+		    (r = cli_opt_value(argc, argv, &i, "--mode", &o.mode)) ||
+		    (r = cli_opt_value(argc, argv, &i, "--split", &o.split)) ||
+		    (r = cli_opt_value(argc, argv, &i, "--variant", &variant)) ||
+		    (r = cli_opt_value(argc, argv, &i, "--system", &o.system)) ||
+		    (r = cli_opt_value(argc, argv, &i, "--out", &out)) ||
+		    (r = cli_opt_value(argc, argv, &i, "-o", &out))) {
 			if (r < 0)
 				return cli_error(c, CLI_USAGE, "option '%s' needs a value", argv[i]);
 			continue;

@@ -24,26 +24,6 @@ static void on_interrupt(int sig)
 	interrupted = 1;
 }
 
-/* --opt VALUE or --opt=VALUE: 1 matched (val set), 0 not this option, -1
- * value missing. */
-static int opt_val(int argc, char **argv, int *i, const char *opt, const char **val)
-{
-	size_t n = strlen(opt);
-	const char *a = argv[*i];
-	if (strncmp(a, opt, n))
-		return 0;
-	if (a[n] == '=') {
-		*val = a + n + 1;
-		return 1;
-	}
-	if (a[n])
-		return 0;
-	if (*i + 1 >= argc)
-		return -1;
-	*val = argv[++*i];
-	return 1;
-}
-
 /* Text for a terminal on one line: control characters and bad bytes as
  * visible escapes, at most max columns (then "..."). Returns the columns
  * written (wide East Asian characters count two). */
@@ -80,18 +60,10 @@ static int put_line(FILE *f, const char *s, size_t max)
 	return (int)cols;
 }
 
-static void pad(FILE *f, int n)
-{
-	while (n-- > 0)
-		fputc(' ', f);
-}
-
+/* cli_find_dataset with a hint towards the list of datasets. */
 static int find_dataset(struct store *st, const char *ref, struct store_dataset *d, char *err)
 {
-	int rc = store_dataset_get(st, ref, d, err);
-	long id;
-	if (rc == MENTOR_ENOTFOUND && !util_parse_long(ref, 1, LONG_MAX, &id))
-		rc = store_dataset_get_id(st, id, d, err);
+	int rc = cli_find_dataset(st, ref, d, err);
 	if (rc == MENTOR_ENOTFOUND)
 		util_err(err, "no dataset '%s'; see 'mentor datasets'", ref);
 	return rc;
@@ -338,7 +310,7 @@ int cli_explain(struct cli *c, int argc, char **argv)
 		int m;
 		long lv = 0;
 		double dv = 0;
-#define OPT(name) ((m = opt_val(argc, argv, &i, name, &v)) != 0)
+#define OPT(name) ((m = cli_opt_value(argc, argv, &i, name, &v)) != 0)
 		if (OPT("--mode")) {
 			mode = v;
 		} else if (OPT("--provider")) {
@@ -525,14 +497,6 @@ static const char expls_usage[] =
 	"produced it), review status, correct (1/0/-), leaked, parsed answer, text.\n"
 	"Status: pending, accepted, rejected, flagged.\n";
 
-static cJSON *jstr(const char *s)
-{
-	cJSON *v = s ? cJSON_CreateString(s) : cJSON_CreateNull();
-	if (!v)
-		util_oom();
-	return v;
-}
-
 int cli_explanations(struct cli *c, int argc, char **argv)
 {
 	if (cli_wants_help(argc, argv)) {
@@ -546,11 +510,11 @@ int cli_explanations(struct cli *c, int argc, char **argv)
 		const char *v = NULL;
 		int m;
 		long lv = 0;
-		if ((m = opt_val(argc, argv, &i, "--mode", &v)) != 0) {
+		if ((m = cli_opt_value(argc, argv, &i, "--mode", &v)) != 0) {
 			f.mode = v;
-		} else if ((m = opt_val(argc, argv, &i, "--status", &v)) != 0) {
+		} else if ((m = cli_opt_value(argc, argv, &i, "--status", &v)) != 0) {
 			f.status = v;
-		} else if ((m = opt_val(argc, argv, &i, "--limit", &v)) != 0) {
+		} else if ((m = cli_opt_value(argc, argv, &i, "--limit", &v)) != 0) {
 			if (m > 0 && util_parse_long(v, 1, INT_MAX, &lv))
 				return cli_error(c, CLI_USAGE, "explanations: '--limit' needs a positive number");
 			f.limit = (int)lv;
@@ -599,25 +563,25 @@ int cli_explanations(struct cli *c, int argc, char **argv)
 			cJSON *o = cJSON_CreateObject();
 			cJSON_AddNumberToObject(o, "id", (double)e[i].id);
 			cJSON_AddNumberToObject(o, "item_id", (double)e[i].item_id);
-			cJSON_AddItemToObject(o, "mode", jstr(e[i].mode));
-			cJSON_AddItemToObject(o, "path", jstr(e[i].path));
-			cJSON_AddItemToObject(o, "provider", jstr(e[i].provider));
-			cJSON_AddItemToObject(o, "model", jstr(e[i].model));
+			cJSON_AddItemToObject(o, "mode", cli_jstr(e[i].mode));
+			cJSON_AddItemToObject(o, "path", cli_jstr(e[i].path));
+			cJSON_AddItemToObject(o, "provider", cli_jstr(e[i].provider));
+			cJSON_AddItemToObject(o, "model", cli_jstr(e[i].model));
 			cJSON_AddNumberToObject(o, "call_id", (double)e[i].call_id);
 			if (e[i].attempt_of)
 				cJSON_AddNumberToObject(o, "attempt_of", (double)e[i].attempt_of);
 			else
 				cJSON_AddNullToObject(o, "attempt_of");
-			cJSON_AddItemToObject(o, "text", jstr(e[i].text));
-			cJSON_AddItemToObject(o, "edited_text", jstr(e[i].edited_text));
-			cJSON_AddItemToObject(o, "parsed_answer", jstr(e[i].parsed_answer));
+			cJSON_AddItemToObject(o, "text", cli_jstr(e[i].text));
+			cJSON_AddItemToObject(o, "edited_text", cli_jstr(e[i].edited_text));
+			cJSON_AddItemToObject(o, "parsed_answer", cli_jstr(e[i].parsed_answer));
 			if (e[i].correct < 0)
 				cJSON_AddNullToObject(o, "correct");
 			else
 				cJSON_AddBoolToObject(o, "correct", e[i].correct);
 			cJSON_AddBoolToObject(o, "leaked", e[i].leaked);
-			cJSON_AddItemToObject(o, "status", jstr(e[i].status));
-			cJSON_AddItemToObject(o, "reviewer", jstr(e[i].reviewer));
+			cJSON_AddItemToObject(o, "status", cli_jstr(e[i].status));
+			cJSON_AddItemToObject(o, "reviewer", cli_jstr(e[i].reviewer));
 			cJSON_AddNumberToObject(o, "tokens_in", (double)e[i].tokens_in);
 			cJSON_AddNumberToObject(o, "tokens_out", (double)e[i].tokens_out);
 			cJSON_AddNumberToObject(o, "cost", e[i].cost);
@@ -638,7 +602,7 @@ int cli_explanations(struct cli *c, int argc, char **argv)
 				(long long)e[i].item_id, e[i].mode, e[i].path, e[i].status,
 				e[i].correct < 0 ? "-" : e[i].correct ? "yes" : "no",
 				e[i].leaked ? "yes" : "no");
-			pad(c->out, 9 - put_line(c->out, e[i].parsed_answer, 8));
+			cli_pad(c->out, 9 - put_line(c->out, e[i].parsed_answer, 8));
 			put_line(c->out, e[i].edited_text ? e[i].edited_text : e[i].text, 70);
 			fputc('\n', c->out);
 		}
@@ -671,7 +635,7 @@ int cli_calls(struct cli *c, int argc, char **argv)
 		int m;
 		if (!strcmp(argv[i], "--json")) {
 			json = 1;
-		} else if ((m = opt_val(argc, argv, &i, "--limit", &v)) != 0) {
+		} else if ((m = cli_opt_value(argc, argv, &i, "--limit", &v)) != 0) {
 			if (m < 0 || util_parse_long(v, 1, LONG_MAX, &limit))
 				return cli_error(c, CLI_USAGE, "calls: '--limit' needs a positive number");
 		} else {
@@ -696,19 +660,19 @@ int cli_calls(struct cli *c, int argc, char **argv)
 		for (size_t i = first; i < n; i++) {
 			cJSON *o = cJSON_CreateObject();
 			cJSON_AddNumberToObject(o, "id", (double)calls[i].id);
-			cJSON_AddItemToObject(o, "provider", jstr(calls[i].provider));
-			cJSON_AddItemToObject(o, "model", jstr(calls[i].model));
-			cJSON_AddItemToObject(o, "status", jstr(calls[i].status));
+			cJSON_AddItemToObject(o, "provider", cli_jstr(calls[i].provider));
+			cJSON_AddItemToObject(o, "model", cli_jstr(calls[i].model));
+			cJSON_AddItemToObject(o, "status", cli_jstr(calls[i].status));
 			cJSON_AddNumberToObject(o, "http_code", calls[i].http_code);
-			cJSON_AddItemToObject(o, "error", jstr(calls[i].error));
+			cJSON_AddItemToObject(o, "error", cli_jstr(calls[i].error));
 			cJSON_AddNumberToObject(o, "tokens_in", (double)calls[i].tokens_in);
 			cJSON_AddNumberToObject(o, "tokens_out", (double)calls[i].tokens_out);
 			cJSON_AddBoolToObject(o, "tokens_estimated", calls[i].tokens_estimated);
 			cJSON_AddNumberToObject(o, "latency_ms", (double)calls[i].latency_ms);
 			cJSON_AddNumberToObject(o, "cost", calls[i].cost);
-			cJSON_AddItemToObject(o, "cache_key", jstr(calls[i].cache_key));
-			cJSON_AddItemToObject(o, "request_json", jstr(calls[i].request_json));
-			cJSON_AddItemToObject(o, "response_text", jstr(calls[i].response_text));
+			cJSON_AddItemToObject(o, "cache_key", cli_jstr(calls[i].cache_key));
+			cJSON_AddItemToObject(o, "request_json", cli_jstr(calls[i].request_json));
+			cJSON_AddItemToObject(o, "response_text", cli_jstr(calls[i].response_text));
 			cJSON_AddNumberToObject(o, "created_at", (double)calls[i].created_at);
 			cJSON_AddItemToArray(arr, o);
 		}
@@ -731,8 +695,8 @@ int cli_calls(struct cli *c, int argc, char **argv)
 		for (size_t i = first; i < n; i++) {
 			const struct store_call *k = &calls[i];
 			fprintf(c->out, "%-6lld ", (long long)k->id);
-			pad(c->out, 11 - put_line(c->out, k->provider, 10));
-			pad(c->out, 22 - put_line(c->out, k->model, 22));
+			cli_pad(c->out, 11 - put_line(c->out, k->provider, 10));
+			cli_pad(c->out, 22 - put_line(c->out, k->model, 22));
 			fprintf(c->out, " %-9s %-4d %7lld%s %8lld %7lld %9.5f ", k->status, k->http_code,
 				(long long)k->tokens_in, k->tokens_estimated ? "~" : " ",
 				(long long)k->tokens_out, (long long)k->latency_ms, k->cost);
@@ -777,7 +741,7 @@ int cli_review(struct cli *c, int argc, char **argv)
 			if (action)
 				return cli_error(c, CLI_USAGE, "review: one action at a time");
 			action = argv[i] + 2;
-		} else if ((m = opt_val(argc, argv, &i, "--reviewer", &v)) != 0) {
+		} else if ((m = cli_opt_value(argc, argv, &i, "--reviewer", &v)) != 0) {
 			if (m < 0)
 				return cli_error(c, CLI_USAGE, "review: '--reviewer' needs a name");
 			reviewer = v;

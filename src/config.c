@@ -123,22 +123,7 @@ void config_release(struct config *cfg)
 
 char *config_default_path(void)
 {
-	struct buf b;
-	buf_init(&b);
-	const char *x = getenv("XDG_CONFIG_HOME");
-	const char *h = getenv("HOME");
-	int rc;
-	if (x && *x)
-		rc = buf_printf(&b, "%s/mentor/config", x);
-	else if (h && *h)
-		rc = buf_printf(&b, "%s/.config/mentor/config", h);
-	else
-		return NULL;
-	if (rc) {
-		buf_release(&b);
-		return NULL;
-	}
-	return buf_detach(&b, NULL);
+	return util_user_config_path("config");
 }
 
 /* ------------------------------------------------------------- parsing */

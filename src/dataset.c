@@ -196,29 +196,6 @@ static char *norm_label(const char *s)
 	return r;
 }
 
-static char *norm_text(const char *s)
-{
-	struct buf b;
-	buf_init(&b);
-	int space = 0;
-	for (const char *p = s; *p; p++) {
-		if (is_ws((unsigned char)*p)) {
-			space = b.len > 0;
-			continue;
-		}
-		if (space && buf_putc(&b, ' '))
-			util_oom();
-		space = 0;
-		if (buf_putc(&b, *p))
-			util_oom();
-	}
-	if (!b.len) {
-		buf_release(&b);
-		return NULL;
-	}
-	return buf_detach(&b, NULL);
-}
-
 char *dataset_normalise_answer(const char *type, const char *s)
 {
 	if (!type || !s)
@@ -230,7 +207,7 @@ char *dataset_normalise_answer(const char *type, const char *s)
 	if (!strcmp(type, STORE_ANS_MC))
 		return norm_label(s);
 	if (!strcmp(type, STORE_ANS_TEXT))
-		return norm_text(s);
+		return util_squeeze_space(s);
 	return NULL;
 }
 
@@ -1284,61 +1261,6 @@ static void import_hash(const struct reader *r, const struct dataset_import_opts
 
 /* --------------------------------------------------------------- import */
 
-/* Ext ids seen so far, with the line they came from (duplicate check). */
-struct idset {
-	char **keys;
-	long *lines;
-	size_t cap, n;
-};
-
-static void idset_release(struct idset *s)
-{
-	for (size_t i = 0; i < s->cap; i++)
-		free(s->keys[i]);
-	free(s->keys);
-	free(s->lines);
-}
-
-/* Insert key; returns 0, the line of the earlier copy, or -1 when out of
- * memory. */
-static long idset_add(struct idset *s, const char *key, long line)
-{
-	if ((s->n + 1) * 2 > s->cap) {
-		size_t ncap = s->cap ? s->cap * 2 : 1024;
-		char **nk = calloc(ncap, sizeof *nk);
-		long *nl = calloc(ncap, sizeof *nl);
-		if (!nk || !nl) {
-			free(nk);
-			free(nl);
-			return -1;
-		}
-		for (size_t i = 0; i < s->cap; i++) {
-			if (!s->keys[i])
-				continue;
-			size_t h = (size_t)util_fnv1a(s->keys[i], strlen(s->keys[i]), 0) & (ncap - 1);
-			while (nk[h])
-				h = (h + 1) & (ncap - 1);
-			nk[h] = s->keys[i];
-			nl[h] = s->lines[i];
-		}
-		free(s->keys);
-		free(s->lines);
-		s->keys = nk;
-		s->lines = nl;
-		s->cap = ncap;
-	}
-	size_t h = (size_t)util_fnv1a(key, strlen(key), 0) & (s->cap - 1);
-	while (s->keys[h]) {
-		if (!strcmp(s->keys[h], key))
-			return s->lines[h];
-		h = (h + 1) & (s->cap - 1);
-	}
-	s->keys[h] = util_strdup(key);
-	s->lines[h] = line;
-	s->n++;
-	return 0;
-}
-
 static const char *const split_names[3] = {"train", "dev", "test"};
 
 struct import {
@@ -1349,7 +1271,7 @@ struct import {
 	int detect;              /* format still to be detected */
 	const char *file_split;
 	int64_t dataset_id;
-	struct idset ids;
+	struct util_idset ids; /* ext ids seen, with their line */
 	int64_t *keep;
 	size_t n_keep, cap_keep;
 	struct dataset_import_result r;
@@ -1421,7 +1343,7 @@ static int import_object(struct import *im, const cJSON *o, long line, int csv)
 		snprintf(num, sizeof num, "%s:%ld", it.split, pos);
 		it.ext_id = util_strdup(num);
 	}
-	long first = idset_add(&im->ids, it.ext_id, pos);
+	long first = util_idset_add(&im->ids, it.ext_id, pos);
 	if (first < 0) {
 		store_item_release(&it);
 		return fatal(im, "%s: out of memory after %zu records", im->label, im->n_keep);
@@ -2078,7 +2000,7 @@ out:
 		res->dataset_id = 0;
 	free(name);
 	free(im.keep);
-	idset_release(&im.ids);
+	util_idset_release(&im.ids);
 	return ret;
 }
 

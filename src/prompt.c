@@ -148,22 +148,7 @@ const char *prompt_set_get(const struct prompt_set *ps, int mode, const char *t)
 
 char *prompt_default_dir(void)
 {
-	struct buf b;
-	buf_init(&b);
-	const char *x = getenv("XDG_CONFIG_HOME");
-	const char *h = getenv("HOME");
-	int rc;
-	if (x && *x)
-		rc = buf_printf(&b, "%s/mentor/prompts", x);
-	else if (h && *h)
-		rc = buf_printf(&b, "%s/.config/mentor/prompts", h);
-	else
-		return NULL;
-	if (rc) {
-		buf_release(&b);
-		return NULL;
-	}
-	return buf_detach(&b, NULL);
+	return util_user_config_path("prompts");
 }
 
 /* mkdir -p */
@@ -674,24 +659,9 @@ static char *parse_yesno(const char *seg)
 /* Trim, collapse runs of white space, drop surrounding quotes. */
 static char *clean_text(const char *s)
 {
-	struct buf b;
-	buf_init(&b);
-	int space = 0;
-	for (const char *p = s; *p; p++) {
-		if (isspace((unsigned char)*p)) {
-			space = b.len > 0;
-			continue;
-		}
-		if (space)
-			buf_putc(&b, ' ');
-		space = 0;
-		buf_putc(&b, *p);
-	}
-	if (!b.len) {
-		buf_release(&b);
+	char *r = util_squeeze_space(s);
+	if (!r)
 		return NULL;
-	}
-	char *r = buf_detach(&b, NULL);
 	size_t n = strlen(r);
 	if (n >= 2 && (r[0] == '"' || r[0] == '\'') && r[n - 1] == r[0]) {
 		memmove(r, r + 1, n - 2);
@@ -808,20 +778,7 @@ char *prompt_normalise_answer(const char *type, const char *s)
 		free(c);
 	} else if (ti == 3) {
 		/* Trimmed, runs of white space collapsed, nothing else changed. */
-		struct buf b;
-		buf_init(&b);
-		int space = 0;
-		for (const char *p = s; *p; p++) {
-			if (isspace((unsigned char)*p)) {
-				space = b.len > 0;
-				continue;
-			}
-			if (space)
-				buf_putc(&b, ' ');
-			space = 0;
-			buf_putc(&b, *p);
-		}
-		r = b.len ? buf_detach(&b, NULL) : (buf_release(&b), NULL);
+		r = util_squeeze_space(s);
 	}
 	free(f);
 	return r;

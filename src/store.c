@@ -162,6 +162,20 @@ char *store_col_text(sqlite3_stmt *s, int col)
 	return util_strndup((const char *)t, (size_t)n);
 }
 
+void *store_grow(void *arr, size_t n, size_t *cap, size_t sz)
+{
+	if (n < *cap)
+		return arr;
+	size_t nc = *cap ? *cap * 2 : 16, bytes;
+	if (util_mul_size(nc, sz, &bytes))
+		util_oom();
+	void *p = realloc(arr, bytes);
+	if (!p)
+		util_oom();
+	*cap = nc;
+	return p;
+}
+
 int store_bind_text(sqlite3_stmt *s, int idx, const char *v)
 {
 	if (!v)

@@ -115,22 +115,6 @@ int store_call_get(struct store *st, int64_t id, struct store_call *c, char *err
 	return call_one(st, s, c, err, "cannot read llm call");
 }
 
-/* Make room for one more element of size sz in a heap array of n; returns
- * the (possibly moved) array; aborts on out-of-memory. */
-static void *grow(void *arr, size_t n, size_t *cap, size_t sz)
-{
-	if (n < *cap)
-		return arr;
-	size_t nc = *cap ? *cap * 2 : 16, bytes;
-	if (util_mul_size(nc, sz, &bytes))
-		util_oom();
-	void *p = realloc(arr, bytes);
-	if (!p)
-		util_oom();
-	*cap = nc;
-	return p;
-}
-
 int store_call_list(struct store *st, struct store_call **out, size_t *n, char *err)
 {
 	sqlite3_stmt *s;
@@ -142,7 +126,7 @@ int store_call_list(struct store *st, struct store_call **out, size_t *n, char *
 	size_t cnt = 0, cap = 0;
 	int rc;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		arr = grow(arr, cnt, &cap, sizeof *arr);
+		arr = store_grow(arr, cnt, &cap, sizeof *arr);
 		read_call(s, &arr[cnt++]);
 	}
 	if (rc != SQLITE_DONE) {
@@ -321,7 +305,7 @@ static int expl_rows(struct store *st, sqlite3_stmt *s, struct store_expl **out,
 	size_t cnt = 0, cap = 0;
 	int rc;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		arr = grow(arr, cnt, &cap, sizeof *arr);
+		arr = store_grow(arr, cnt, &cap, sizeof *arr);
 		read_expl(s, &arr[cnt++]);
 	}
 	if (rc != SQLITE_DONE) {
@@ -472,16 +456,11 @@ static int expl_state(struct store *st, int64_t id, char **status, char **text, 
 	return ret;
 }
 
-int store_expl_decide(struct store *st, int64_t expl_id, const char *action,
-		      const char *reviewer, char *err)
+/* In one transaction: log decision verb (with the state before it), then
+ * run update_sql (?1 the explanation, ?2 value, ?3 the reviewer, ?4 now). */
+static int set_decided(struct store *st, int64_t expl_id, const char *verb,
+		       const char *update_sql, const char *value, const char *reviewer, char *err)
 {
-	const char *verb = NULL;
-	const char *status = action_status(action, &verb);
-	if (!status) {
-		util_err(err, "unknown review action '%s': use accept, reject, flag or pending",
-			 action ? action : "");
-		return MENTOR_EUSAGE;
-	}
 	if (store_begin(st, err))
 		return MENTOR_ERR;
 	char *prev = NULL, *prev_text = NULL;
@@ -492,12 +471,11 @@ int store_expl_decide(struct store *st, int64_t expl_id, const char *action,
 	if (ret)
 		goto out_rollback;
 	sqlite3_stmt *s;
-	ret = store_prepare(st, "UPDATE explanation SET status = ?2, reviewer = ?3,"
-				" decided_at = ?4 WHERE id = ?1", &s, err);
+	ret = store_prepare(st, update_sql, &s, err);
 	if (ret)
 		goto out_rollback;
 	sqlite3_bind_int64(s, 1, expl_id);
-	store_bind_text(s, 2, status);
+	store_bind_text(s, 2, value);
 	store_bind_text(s, 3, reviewer);
 	sqlite3_bind_int64(s, 4, util_unix_time());
 	ret = store_exec_stmt(st, s, err, "cannot update explanation");
@@ -513,38 +491,25 @@ out_rollback:
 	return ret;
 }
 
+int store_expl_decide(struct store *st, int64_t expl_id, const char *action,
+		      const char *reviewer, char *err)
+{
+	const char *verb = NULL;
+	const char *status = action_status(action, &verb);
+	if (!status) {
+		util_err(err, "unknown review action '%s': use accept, reject, flag or pending",
+			 action ? action : "");
+		return MENTOR_EUSAGE;
+	}
+	return set_decided(st, expl_id, verb, "UPDATE explanation SET status = ?2, reviewer = ?3,"
+			   " decided_at = ?4 WHERE id = ?1", status, reviewer, err);
+}
+
 int store_expl_edit(struct store *st, int64_t expl_id, const char *text, const char *reviewer,
 		    char *err)
 {
-	if (store_begin(st, err))
-		return MENTOR_ERR;
-	char *prev = NULL, *prev_text = NULL;
-	int ret = expl_state(st, expl_id, &prev, &prev_text, err);
-	if (ret)
-		goto out_rollback;
-	ret = add_decision(st, expl_id, "edit", prev, prev_text, reviewer, err);
-	if (ret)
-		goto out_rollback;
-	sqlite3_stmt *s;
-	ret = store_prepare(st, "UPDATE explanation SET edited_text = ?2, reviewer = ?3,"
-				" decided_at = ?4 WHERE id = ?1", &s, err);
-	if (ret)
-		goto out_rollback;
-	sqlite3_bind_int64(s, 1, expl_id);
-	store_bind_text(s, 2, text);
-	store_bind_text(s, 3, reviewer);
-	sqlite3_bind_int64(s, 4, util_unix_time());
-	ret = store_exec_stmt(st, s, err, "cannot update explanation");
-	if (ret)
-		goto out_rollback;
-	free(prev);
-	free(prev_text);
-	return store_commit(st, err);
-out_rollback:
-	free(prev);
-	free(prev_text);
-	store_rollback(st);
-	return ret;
+	return set_decided(st, expl_id, "edit", "UPDATE explanation SET edited_text = ?2,"
+			   " reviewer = ?3, decided_at = ?4 WHERE id = ?1", text, reviewer, err);
 }
 
 int store_decision_undo(struct store *st, int64_t expl_id, int64_t *undone_expl, char *err)
@@ -645,7 +610,7 @@ int store_demo_list(struct store *st, int64_t dataset_id, size_t max, struct sto
 	size_t cnt = 0, cap = 0;
 	int rc;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		arr = grow(arr, cnt, &cap, sizeof *arr);
+		arr = store_grow(arr, cnt, &cap, sizeof *arr);
 		struct store_demo *d = &arr[cnt++];
 		d->item_id = sqlite3_column_int64(s, 0);
 		d->split = store_col_text(s, 1);

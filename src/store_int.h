@@ -30,6 +30,11 @@ int store_prepare(struct store *st, const char *sql, sqlite3_stmt **stmt, char *
 int store_fail(struct store *st, char *err, const char *what);
 /* Heap copy of a text column (NULL stays NULL). */
 char *store_col_text(sqlite3_stmt *s, int col);
+/* The array arr (n elements of sz bytes, room for *cap) with room for one
+ * more: returned as is when n < *cap, else reallocated to twice the room
+ * (16 at first) and *cap updated. Aborts on overflow or OOM; the caller owns
+ * the result as it owned arr. */
+void *store_grow(void *arr, size_t n, size_t *cap, size_t sz);
 /* Bind a string or NULL, copying. */
 int store_bind_text(sqlite3_stmt *s, int idx, const char *v);
 /* Run a statement with no result rows; finalizes it. */

@@ -113,16 +113,7 @@ int store_dataset_list(struct store *st, struct store_dataset **out, size_t *n, 
 	size_t len = 0, cap = 0;
 	int rc;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (len == cap) {
-			size_t ncap = cap ? cap * 2 : 8, bytes;
-			if (util_mul_size(ncap, sizeof *v, &bytes))
-				util_oom();
-			struct store_dataset *nv = realloc(v, bytes);
-			if (!nv)
-				util_oom();
-			v = nv;
-			cap = ncap;
-		}
+		v = store_grow(v, len, &cap, sizeof *v);
 		dataset_from_row(s, &v[len++]);
 	}
 	if (rc != SQLITE_DONE) {

@@ -291,8 +291,7 @@ static double cost_of(const struct teacher_job *j, int64_t tin, int64_t tout)
 
 static int start_step(struct teacher_job *j, struct task *t, int pmode);
 
-/* Trim white space around text in place; returns it. */
-static char *trim(char *s)
+char *teacher_trim(char *s)
 {
 	while (*s == ' ' || *s == '\n' || *s == '\r' || *s == '\t')
 		s++;
@@ -318,7 +317,7 @@ static int finish_step(struct teacher_job *j, struct task *t, int pmode, char *t
 		       int64_t call_id, int cached)
 {
 	const struct store_item *it = &t->item;
-	char *text = trim(text_in);
+	char *text = teacher_trim(text_in);
 	redact(j, text);
 	if (!*text) {
 		task_error(j, t, pmode, "empty explanation");

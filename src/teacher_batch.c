@@ -114,16 +114,6 @@ static void redact(const struct bctx *c, char *s)
 		memset(p, '*', kl);
 }
 
-static char *trim(char *s)
-{
-	while (*s == ' ' || *s == '\n' || *s == '\r' || *s == '\t')
-		s++;
-	size_t n = strlen(s);
-	while (n && (s[n - 1] == ' ' || s[n - 1] == '\n' || s[n - 1] == '\r' || s[n - 1] == '\t'))
-		s[--n] = '\0';
-	return s;
-}
-
 /* The live request of one step: body (heap) and cache key; *prompt_len for
  * token estimates. */
 static int step_request(struct bctx *c, const struct store_item *it, int pmode, char **body,
@@ -160,7 +150,7 @@ static void custom_id(char *out, size_t n, int64_t dataset_id, int64_t item_id, 
 static int store_step(struct bctx *c, const struct store_item *it, int mode, int pmode,
 		      char *text_in, int64_t call_id, int64_t *attempt, char *err)
 {
-	char *text = trim(text_in);
+	char *text = teacher_trim(text_in);
 	redact(c, text);
 	if (!*text)
 		return util_err(err, "empty explanation");
@@ -474,57 +464,6 @@ int teacher_batch_export(const struct teacher_opts *o, const int64_t *item_ids, 
 
 /* --------------------------------------------------------------- import */
 
-/* A set of strings (custom ids seen), open addressing; remembers the line. */
-struct idset {
-	char **keys;
-	long *lines;
-	size_t cap, n;
-};
-
-static void idset_release(struct idset *s)
-{
-	for (size_t i = 0; i < s->cap; i++)
-		free(s->keys[i]);
-	free(s->keys);
-	free(s->lines);
-	memset(s, 0, sizeof *s);
-}
-
-/* Add key; returns 0 when new, else the line where it was first seen. */
-static long idset_add(struct idset *s, const char *key, long line)
-{
-	if ((s->n + 1) * 2 > s->cap) {
-		struct idset g = {0};
-		g.cap = s->cap ? s->cap * 2 : 256;
-		g.keys = calloc(g.cap, sizeof *g.keys);
-		g.lines = calloc(g.cap, sizeof *g.lines);
-		if (!g.keys || !g.lines)
-			util_oom();
-		for (size_t i = 0; i < s->cap; i++)
-			if (s->keys[i]) {
-				size_t h = util_fnv1a(s->keys[i], strlen(s->keys[i]), 0xcbf29ce484222325ULL) & (g.cap - 1);
-				while (g.keys[h])
-					h = (h + 1) & (g.cap - 1);
-				g.keys[h] = s->keys[i];
-				g.lines[h] = s->lines[i];
-			}
-		g.n = s->n;
-		free(s->keys);
-		free(s->lines);
-		*s = g;
-	}
-	size_t h = util_fnv1a(key, strlen(key), 0xcbf29ce484222325ULL) & (s->cap - 1);
-	while (s->keys[h]) {
-		if (!strcmp(s->keys[h], key))
-			return s->lines[h];
-		h = (h + 1) & (s->cap - 1);
-	}
-	s->keys[h] = util_strdup(key);
-	s->lines[h] = line;
-	s->n++;
-	return 0;
-}
-
 /* Text from a file, safe to show: control characters and bad bytes as
  * escapes, cut at SHOW_MAX bytes. */
 static void show(char *out, size_t n, const char *s)
@@ -566,7 +505,7 @@ struct importer {
 	const char *path;
 	teacher_batch_report_fn report;
 	void *user;
-	struct idset seen;
+	struct util_idset seen; /* custom ids seen, with their line */
 	struct task_ref *tasks; /* (item, mode) of the usable lines, for next_path */
 	size_t n_tasks, cap_tasks;
 };
@@ -694,7 +633,9 @@ static void import_line(struct importer *im, long no, const char *line, size_t l
 		reject(im, no, "custom_id '%s' is for another dataset (id %lld)", shown, (long long)ds);
 		goto out;
 	}
-	long first = idset_add(&im->seen, cid, no);
+	long first = util_idset_add(&im->seen, cid, no);
+	if (first < 0)
+		util_oom();
 	if (first) {
 		reject(im, no, "duplicate custom_id '%s' (first on line %ld); ignored", shown, first);
 		goto out;
@@ -911,7 +852,7 @@ int teacher_batch_import(const struct teacher_opts *o, int64_t dataset_id, const
 		im.c.stats = next_stats;
 		rc = export_tasks(&im.c, im.tasks, im.n_tasks, next_path, err);
 	}
-	idset_release(&im.seen);
+	util_idset_release(&im.seen);
 	free(im.tasks);
 	ctx_close(&im.c);
 	return rc;

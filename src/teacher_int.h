@@ -33,6 +33,9 @@ int teacher_stream_event(struct teacher_stream *s, const char *event, const char
  * (non-streaming) request body. out: 65 bytes. */
 void teacher_cache_key(const char *type, const char *base_url, const char *model,
 		       const char *body, char out[65]);
+/* Trim spaces, tabs, CR and LF around s in place; returns the first kept
+ * character (inside s). */
+char *teacher_trim(char *s);
 /* Judge a generated text for an item: *parsed (heap, caller frees; NULL when
  * unparsable), *correct (1, 0, -1 without gold) and *leaked (RP only). */
 void teacher_judge(const struct store_item *it, int pmode, const char *text, char **parsed,

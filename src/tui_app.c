@@ -382,19 +382,26 @@ static void set_mouse(struct tui_app *app, int on)
 		mousemask(0, NULL);
 }
 
+/* A message waiting on the wake pipe as a TUI_EV_WAKE event: 1, else 0. */
+static int read_wake(struct tui_app *app, struct tui_event *ev)
+{
+	struct wake_msg m;
+	if (read(app->wake_fd[0], &m, sizeof m) != (ssize_t)sizeof m)
+		return 0;
+	ev->type = TUI_EV_WAKE;
+	ev->code = m.code;
+	ev->arg = m.arg;
+	return 1;
+}
+
 /* Read one event from the terminal or the wake pipe. timeout_ms < 0 waits.
  * Returns 1 with ev filled, 0 if none. */
 static int read_terminal(struct tui_app *app, struct tui_event *ev, int timeout_ms)
 {
 	memset(ev, 0, sizeof *ev);
 	for (;;) {
-		struct wake_msg m;
-		if (read(app->wake_fd[0], &m, sizeof m) == (ssize_t)sizeof m) {
-			ev->type = TUI_EV_WAKE;
-			ev->code = m.code;
-			ev->arg = m.arg;
+		if (read_wake(app, ev))
 			return 1;
-		}
 		wint_t wch;
 		int ret = get_wch(&wch);
 		if (ret != ERR) {
@@ -542,13 +549,8 @@ static int read_script(struct tui_app *app, struct tui_event *ev, char *err)
 {
 	memset(ev, 0, sizeof *ev);
 	for (;;) {
-		struct wake_msg m;
-		if (read(app->wake_fd[0], &m, sizeof m) == (ssize_t)sizeof m) {
-			ev->type = TUI_EV_WAKE;
-			ev->code = m.code;
-			ev->arg = m.arg;
+		if (read_wake(app, ev))
 			return 1;
-		}
 		if (app->q_n) {
 			*ev = app->queue[app->q_head];
 			app->q_head = (app->q_head + 1) % QUEUE_MAX;

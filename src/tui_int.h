@@ -59,6 +59,11 @@ struct tui_glyphs {
 	const char *more_up, *more_down;
 };
 const struct tui_glyphs *tui_glyphs_get(int utf8);
+/* The glyph of a review status ("accepted", "rejected", "flagged", else
+ * pending) with its role in *role and, when word is not NULL, the status
+ * word in *word. Borrowed strings. */
+const char *tui_status_glyph(const struct tui_glyphs *g, const char *status, int *role,
+			     const char **word);
 /* 1 when the current locale (LC_CTYPE) is UTF-8. */
 int tui_locale_utf8(void);
 

@@ -251,24 +251,6 @@ static void detail_choices(struct tui_lines *out, const char *json, int width, i
 	cJSON_Delete(root);
 }
 
-static const char *status_glyph(const struct tui_glyphs *g, const char *status, int *role)
-{
-	if (status && !strcmp(status, "accepted")) {
-		*role = TUI_ROLE_ACCEPTED;
-		return g->accepted;
-	}
-	if (status && !strcmp(status, "rejected")) {
-		*role = TUI_ROLE_REJECTED;
-		return g->rejected;
-	}
-	if (status && !strcmp(status, "flagged")) {
-		*role = TUI_ROLE_FLAGGED;
-		return g->flagged;
-	}
-	*role = TUI_ROLE_PENDING;
-	return g->pending;
-}
-
 void tui_items_detail_lines(const struct tui_items_view *v, int width, struct tui_lines *out)
 {
 	const struct tui_glyphs *g = tui_glyphs_get(v->utf8);
@@ -320,7 +302,7 @@ void tui_items_detail_lines(const struct tui_items_view *v, int width, struct tu
 		const struct store_expl *e = &v->expl[i];
 		l = tui_lines_add(out);
 		int role;
-		const char *sg = status_glyph(g, e->status, &role);
+		const char *sg = tui_status_glyph(g, e->status, &role, NULL);
 		tui_line_put(l, TUI_ROLE_NORMAL, "  ");
 		tui_line_put(l, role, sg);
 		tui_line_put(l, TUI_ROLE_NORMAL, " ");

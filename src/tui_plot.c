@@ -144,7 +144,8 @@ static void draw_series(struct canvas_bits *cb, const struct tui_plot *p,
 			} else {
 				double fx = (x - p->xmin) / (p->xmax - p->xmin) * (DW - 1);
 				double fy = (p->ymax - yval(y, p->logy)) / (p->ymax - p->ymin) * (DH - 1);
-				if (fx < -1e6 || fx > 1e6 || fy < -1e6 || fy > 1e6) {
+				if (!isfinite(fx) || !isfinite(fy) || fx < -1e6 || fx > 1e6 ||
+				    fy < -1e6 || fy > 1e6) {
 					gap = 1; /* far outside a fixed range: clipped */
 				} else {
 					dx = (int)lround(fx);

@@ -160,34 +160,11 @@ static void flow_data(struct flow *f, int lrole, const char *label, int drole, c
 	flow_add(f, &c);
 }
 
-static const char *state_glyph(const struct tui_glyphs *g, const char *status, int *role,
-			       const char **word)
-{
-	if (status && !strcmp(status, "accepted")) {
-		*role = TUI_ROLE_ACCEPTED;
-		*word = "accepted";
-		return g->accepted;
-	}
-	if (status && !strcmp(status, "rejected")) {
-		*role = TUI_ROLE_REJECTED;
-		*word = "rejected";
-		return g->rejected;
-	}
-	if (status && !strcmp(status, "flagged")) {
-		*role = TUI_ROLE_FLAGGED;
-		*word = "flagged";
-		return g->flagged;
-	}
-	*role = TUI_ROLE_PENDING;
-	*word = "pending";
-	return g->pending;
-}
-
 static void chip_state(struct flow *f, const struct tui_glyphs *g, const char *status)
 {
 	int role;
 	const char *word;
-	const char *gl = state_glyph(g, status, &role, &word);
+	const char *gl = tui_status_glyph(g, status, &role, &word);
 	struct tui_line c = {0};
 	tui_line_put(&c, role, gl);
 	tui_line_put(&c, role, " ");

@@ -28,6 +28,22 @@ static const struct tui_glyphs glyphs_ascii = {
 
 const struct tui_glyphs *tui_glyphs_get(int utf8) { return utf8 ? &glyphs_utf8 : &glyphs_ascii; }
 
+const char *tui_status_glyph(const struct tui_glyphs *g, const char *status, int *role,
+			     const char **word)
+{
+	static const char *const words[] = {"accepted", "rejected", "flagged", "pending"};
+	const char *const gl[] = {g->accepted, g->rejected, g->flagged, g->pending};
+	static const int roles[] = {TUI_ROLE_ACCEPTED, TUI_ROLE_REJECTED, TUI_ROLE_FLAGGED,
+				    TUI_ROLE_PENDING};
+	size_t i = 0;
+	while (i < 3 && !(status && !strcmp(status, words[i])))
+		i++;
+	*role = roles[i];
+	if (word)
+		*word = words[i];
+	return gl[i];
+}
+
 int tui_locale_utf8(void)
 {
 	if (MB_CUR_MAX < 2)

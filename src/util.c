@@ -325,6 +325,96 @@ char *util_strndup(const char *s, size_t n)
 	return p;
 }
 
+void util_idset_release(struct util_idset *s)
+{
+	for (size_t i = 0; i < s->cap; i++)
+		free(s->keys[i]);
+	free(s->keys);
+	free(s->lines);
+	memset(s, 0, sizeof *s);
+}
+
+long util_idset_add(struct util_idset *s, const char *key, long line)
+{
+	if ((s->n + 1) * 2 > s->cap) {
+		size_t ncap = s->cap ? s->cap * 2 : 256;
+		char **nk = calloc(ncap, sizeof *nk);
+		long *nl = calloc(ncap, sizeof *nl);
+		if (!nk || !nl) {
+			free(nk);
+			free(nl);
+			return -1;
+		}
+		for (size_t i = 0; i < s->cap; i++) {
+			if (!s->keys[i])
+				continue;
+			size_t h = (size_t)util_fnv1a(s->keys[i], strlen(s->keys[i]), 0) & (ncap - 1);
+			while (nk[h])
+				h = (h + 1) & (ncap - 1);
+			nk[h] = s->keys[i];
+			nl[h] = s->lines[i];
+		}
+		free(s->keys);
+		free(s->lines);
+		s->keys = nk;
+		s->lines = nl;
+		s->cap = ncap;
+	}
+	size_t h = (size_t)util_fnv1a(key, strlen(key), 0) & (s->cap - 1);
+	while (s->keys[h]) {
+		if (!strcmp(s->keys[h], key))
+			return s->lines[h];
+		h = (h + 1) & (s->cap - 1);
+	}
+	s->keys[h] = util_strdup(key);
+	s->lines[h] = line;
+	s->n++;
+	return 0;
+}
+
+char *util_user_config_path(const char *name)
+{
+	struct buf b;
+	buf_init(&b);
+	const char *x = getenv("XDG_CONFIG_HOME");
+	const char *h = getenv("HOME");
+	int rc;
+	if (x && *x)
+		rc = buf_printf(&b, "%s/mentor/%s", x, name);
+	else if (h && *h)
+		rc = buf_printf(&b, "%s/.config/mentor/%s", h, name);
+	else
+		return NULL;
+	if (rc) {
+		buf_release(&b);
+		return NULL;
+	}
+	return buf_detach(&b, NULL);
+}
+
+char *util_squeeze_space(const char *s)
+{
+	struct buf b;
+	buf_init(&b);
+	int space = 0;
+	for (const char *p = s; *p; p++) {
+		if (*p == ' ' || (*p >= '\t' && *p <= '\r')) {
+			space = b.len > 0;
+			continue;
+		}
+		if (space && buf_putc(&b, ' '))
+			util_oom();
+		space = 0;
+		if (buf_putc(&b, *p))
+			util_oom();
+	}
+	if (!b.len) {
+		buf_release(&b);
+		return NULL;
+	}
+	return buf_detach(&b, NULL);
+}
+
 int util_parse_long(const char *s, long lo, long hi, long *out)
 {
 	if (!s || !*s)

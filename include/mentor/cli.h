@@ -11,6 +11,8 @@
 #include "mentor/util.h"
 
 struct store;
+struct store_dataset;
+struct cJSON;
 
 enum { CLI_OK = 0, CLI_ERR = 1, CLI_USAGE = 2 };
 
@@ -36,6 +38,19 @@ int cli_wants_help(int argc, char **argv);
 const char *cli_data_dir(void);
 /* Write s as a JSON string literal (quoted, escaped) to f; NULL writes null. */
 void cli_json_str(FILE *f, const char *s);
+/* Option value at argv[*i], given as "OPT VALUE" or "OPT=VALUE": 1 with *val
+ * set (borrowed from argv; *i advanced past a separate value), 0 when
+ * argv[*i] is another option, -1 when the value is missing. */
+int cli_opt_value(int argc, char **argv, int *i, const char *opt, const char **val);
+/* Write n spaces to f (nothing when n <= 0). */
+void cli_pad(FILE *f, int n);
+/* A new cJSON string holding a copy of s, or a cJSON null when s is NULL;
+ * the caller owns it (usually by adding it to an object). Aborts on OOM. */
+struct cJSON *cli_jstr(const char *s);
+/* Find a dataset by name, or by id when ref is a number: 0 with d filled,
+ * MENTOR_ENOTFOUND ("no dataset 'REF'" in err) or another error code.
+ * Release d with store_dataset_release. */
+int cli_find_dataset(struct store *st, const char *ref, struct store_dataset *d, char *err);
 
 /* Commands (one line each in `mentor --help`). */
 int cli_import(struct cli *c, int argc, char **argv);

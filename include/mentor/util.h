@@ -78,6 +78,27 @@ double util_mono(void);
  * these tiny allocations via util_oom(). Caller frees with free(). */
 char *util_strdup(const char *s);
 char *util_strndup(const char *s, size_t n);
+/* A set of strings, each remembered with the (positive) line where it was
+ * first added: duplicate checks of ids in imported files. Start from a zeroed
+ * struct; util_idset_release frees the copies and the tables (NULL-safe
+ * contents; the struct itself is the caller's). */
+struct util_idset {
+	char **keys;
+	long *lines;
+	size_t cap, n;
+};
+void util_idset_release(struct util_idset *s);
+/* Add a copy of key seen at line (> 0): 0 when it is new, the line of the
+ * earlier copy when it was there already, -1 when out of memory. */
+long util_idset_add(struct util_idset *s, const char *key, long line);
+
+/* $XDG_CONFIG_HOME/mentor/NAME, else $HOME/.config/mentor/NAME, as a heap
+ * string the caller frees; NULL when neither variable is set (or on OOM). */
+char *util_user_config_path(const char *name);
+/* Heap copy of s without leading and trailing ASCII white space and with
+ * each inner run of it folded to one space; NULL when nothing is left.
+ * Caller frees; aborts via util_oom() on out-of-memory. */
+char *util_squeeze_space(const char *s);
 /* Called on out-of-memory for small fixed allocations: runs the registered
  * hook (the TUI restores the terminal there), prints a line and aborts. */
 void util_set_oom_hook(void (*hook)(void));

@@ -16,6 +16,7 @@
 #include "mentor/config.h"
 #include "mentor/store.h"
 #include "mentor/teacher.h"
+#include "run.h"
 #include "test.h"
 
 #define KEY "sk-batch-test-SECRET-MARKER-5a5a5a5a"
@@ -499,37 +500,7 @@ static char out_txt[600], err_txt[600];
 
 static int run_cli(const char *db, const char *const *args)
 {
-	const char *argv[40];
-	int n = 0;
-	argv[n++] = bin;
-	argv[n++] = "--db";
-	argv[n++] = db;
-	for (int i = 0; args[i] && n < 38; i++)
-		argv[n++] = args[i];
-	argv[n] = NULL;
-	pid_t pid = fork();
-	if (pid < 0)
-		TEST_SETUP_FAIL("fork");
-	if (pid == 0) {
-		int o = open(out_txt, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-		int e = open(err_txt, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-		dup2(o, 1);
-		dup2(e, 2);
-		execv(bin, (char *const *)argv);
-		_exit(127);
-	}
-	int st;
-	if (waitpid(pid, &st, 0) != pid)
-		return -1;
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
-
-static int file_has(const char *path, const char *needle)
-{
-	char *d = slurp(path);
-	int r = strstr(d, needle) != NULL;
-	free(d);
-	return r;
+	return run_wait(run_spawn(bin, db, args, out_txt, err_txt));
 }
 
 static void test_cli_crop(void)
@@ -546,19 +517,19 @@ static void test_cli_crop(void)
 	const char *e1[] = {"explain", "arith", "--mode", "crop", "--provider", "fake", "--k", "2",
 			    "--batch-export", f1, NULL};
 	CHECK_INT(run_cli(db, e1), 0);
-	CHECK(file_has(out_txt, "wrote 6 requests"));
-	CHECK(!file_has(f1, KEY));
-	CHECK(!file_has(f1, "SECRET"));
-	CHECK(!file_has(f1, "Authorization"));
-	CHECK(!file_has(f1, ":rp:"));
-	CHECK(file_has(f1, "Question: What is")); /* demonstrations are in */
+	CHECK(run_file_has(out_txt, "wrote 6 requests"));
+	CHECK(!run_file_has(f1, KEY));
+	CHECK(!run_file_has(f1, "SECRET"));
+	CHECK(!run_file_has(f1, "Authorization"));
+	CHECK(!run_file_has(f1, ":rp:"));
+	CHECK(run_file_has(f1, "Question: What is")); /* demonstrations are in */
 	answer_file(db, f1, o1);
 	const char *i1[] = {"explain", "arith", "--provider", "fake", "--k", "2", "--batch-import", o1,
 			    "--batch-export", f2, NULL};
 	CHECK_INT(run_cli(db, i1), 0);
-	CHECK(file_has(out_txt, "imported 6 of 6 lines"));
-	CHECK(file_has(out_txt, "3 crop items waiting for rp"));
-	CHECK(file_has(out_txt, "wrote 3 requests"));
+	CHECK(run_file_has(out_txt, "imported 6 of 6 lines"));
+	CHECK(run_file_has(out_txt, "3 crop items waiting for rp"));
+	CHECK(run_file_has(out_txt, "wrote 3 requests"));
 	/* The second batch: rp requests of the three wrong/unparsable items. */
 	char **l;
 	size_t n = read_lines(f2, &l);
@@ -574,8 +545,8 @@ static void test_cli_crop(void)
 	const char *i2[] = {"explain", "arith", "--provider", "fake", "--k", "2", "--batch-import", o2,
 			    "--batch-export", f3, NULL};
 	CHECK_INT(run_cli(db, i2), 0);
-	CHECK(file_has(out_txt, "imported 3 of 3 lines"));
-	CHECK(file_has(out_txt, "wrote 0 requests"));
+	CHECK(run_file_has(out_txt, "imported 3 of 3 lines"));
+	CHECK(run_file_has(out_txt, "wrote 0 requests"));
 	/* CROP complete: rp rows linked to their kept COTE attempts. */
 	CHECK_INT(q1(db, "SELECT count(*) FROM explanation e JOIN explanation a ON a.id = e.attempt_of"
 			 " WHERE e.mode='crop' AND e.path='rp' AND a.mode='crop' AND a.path='cot'"
@@ -594,11 +565,11 @@ static void test_cli_crop(void)
 	long before = fakellm_stat(&srv, "paths", "/v1/chat/completions");
 	const char *l1[] = {"explain", "arith", "--mode", "cot", "--provider", "fake", "--k", "2", NULL};
 	CHECK_INT(run_cli(db, l1), 0);
-	CHECK(file_has(out_txt, "6 cached"));
+	CHECK(run_file_has(out_txt, "6 cached"));
 	CHECK_INT(fakellm_stat(&srv, "paths", "/v1/chat/completions") - before, 0);
 	const char *l2[] = {"explain", "arith", "--mode", "rp", "--provider", "fake", "--k", "2", NULL};
 	CHECK_INT(run_cli(db, l2), 0);
-	CHECK(file_has(out_txt, "3 cached"));
+	CHECK(run_file_has(out_txt, "3 cached"));
 	CHECK_INT(fakellm_stat(&srv, "paths", "/v1/chat/completions") - before, 3);
 	/* ...and the live cot explanations judge the imported text the same. */
 	CHECK_INT(q1(db, "SELECT count(*) FROM explanation c JOIN explanation k ON k.item_id = c.item_id"
@@ -608,11 +579,11 @@ static void test_cli_crop(void)
 	/* Usage errors. */
 	const char *u1[] = {"explain", "arith", "--provider", "offline", "--batch-export", f3, NULL};
 	CHECK_INT(run_cli(db, u1), 2);
-	CHECK(file_has(err_txt, "OpenAI-compatible"));
+	CHECK(run_file_has(err_txt, "OpenAI-compatible"));
 	const char *u2[] = {"explain", "arith", "--provider", "fake", "--batch-import",
 			    "/nonexistent/out.jsonl", NULL};
 	CHECK_INT(run_cli(db, u2), 1);
-	CHECK(file_has(err_txt, "cannot open batch output"));
+	CHECK(run_file_has(err_txt, "cannot open batch output"));
 }
 
 /* ---------------------------------------------------- hostile output files */

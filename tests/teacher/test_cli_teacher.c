@@ -16,6 +16,7 @@
 #include "http/fakellm_proc.h"
 #include "mentor/store.h"
 #include "mentor/util.h"
+#include "run.h"
 #include "test.h"
 
 #define KEY "sk-cli-test-SECRET-9876543210fedcba"
@@ -29,40 +30,12 @@ static void sleep_ms(long ms)
 	nanosleep(&ts, NULL);
 }
 
-/* Start mentor --db DB args... with stdout/stderr to files; returns the pid. */
 static pid_t spawn(const char *const *args)
 {
-	const char *argv[40];
-	int n = 0;
-	argv[n++] = bin;
-	argv[n++] = "--db";
-	argv[n++] = db;
-	for (int i = 0; args[i] && n < 38; i++)
-		argv[n++] = args[i];
-	argv[n] = NULL;
-	pid_t pid = fork();
-	if (pid < 0)
-		TEST_SETUP_FAIL("fork");
-	if (pid == 0) {
-		int o = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-		int e = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-		dup2(o, 1);
-		dup2(e, 2);
-		execv(bin, (char *const *)argv);
-		_exit(127);
-	}
-	return pid;
+	return run_spawn(bin, db, args, out_path, err_path);
 }
 
-static int wait_exit(pid_t pid)
-{
-	int st;
-	if (waitpid(pid, &st, 0) != pid)
-		return -1;
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
-
-static int run(const char *const *args) { return wait_exit(spawn(args)); }
+static int run(const char *const *args) { return run_wait(spawn(args)); }
 
 static char *slurp(const char *p)
 {
@@ -239,7 +212,7 @@ static void test_kill_resume(struct fakellm *srv)
 			"ON d.id=i.dataset_id WHERE d.name='slow'");
 	}
 	kill(pid, SIGKILL);
-	CHECK_INT(wait_exit(pid), 128 + SIGKILL);
+	CHECK_INT(run_wait(pid), 128 + SIGKILL);
 	e1 = q1("SELECT count(*) FROM explanation e JOIN item i ON i.id=e.item_id JOIN dataset d "
 		"ON d.id=i.dataset_id WHERE d.name='slow'");
 	long r1 = fakellm_stat(srv, "paths", "/v1/chat/completions");
@@ -274,7 +247,7 @@ static void test_sigint(struct fakellm *srv)
 		       "ON d.id=i.dataset_id WHERE d.name='slow2'");
 	}
 	kill(pid, SIGINT);
-	CHECK_INT(wait_exit(pid), 1);
+	CHECK_INT(run_wait(pid), 1);
 	CHECK(err_has("interrupted"));
 	e = q1("SELECT count(*) FROM explanation e JOIN item i ON i.id=e.item_id JOIN dataset d "
 	       "ON d.id=i.dataset_id WHERE d.name='slow2'");
@@ -284,21 +257,6 @@ static void test_sigint(struct fakellm *srv)
 	CHECK_INT(q1("SELECT count(*) FROM explanation e JOIN item i ON i.id=e.item_id JOIN dataset d "
 		     "ON d.id=i.dataset_id WHERE d.name='slow2'"), 6);
 	(void)srv;
-}
-
-static int file_has(const char *path, const char *needle)
-{
-	size_t len;
-	char err[MENTOR_ERR_LEN];
-	char *d = util_read_file(path, (size_t)1 << 30, &len, err);
-	if (!d)
-		return 0;
-	size_t nl = strlen(needle);
-	int found = 0;
-	for (size_t i = 0; i + nl <= len && !found; i++)
-		found = !memcmp(d + i, needle, nl);
-	free(d);
-	return found;
 }
 
 int main(void)
@@ -357,8 +315,8 @@ int main(void)
 
 	char wal[700];
 	snprintf(wal, sizeof wal, "%s-wal", db);
-	CHECK(!file_has(db, KEY));
-	CHECK(!file_has(wal, KEY));
+	CHECK(!run_file_has(db, KEY));
+	CHECK(!run_file_has(wal, KEY));
 	CHECK(fakellm_stat(&srv, "auth", "authorization") > 0);
 	fakellm_stop(&srv);
 	return test_done();

@@ -12,6 +12,7 @@
 #include "mentor/config.h"
 #include "mentor/store.h"
 #include "mentor/teacher.h"
+#include "run.h"
 #include "test.h"
 
 #define KEY "sk-mentor-test-SECRET-0123456789abcdef"
@@ -330,22 +331,6 @@ static void test_errors(void)
 	seen_free(s);
 }
 
-/* 1 if the file's bytes contain needle. */
-static int file_has(const char *path, const char *needle)
-{
-	size_t len;
-	char err[MENTOR_ERR_LEN];
-	char *d = util_read_file(path, (size_t)1 << 30, &len, err);
-	if (!d)
-		return 0;
-	size_t nl = strlen(needle);
-	int found = 0;
-	for (size_t i = 0; i + nl <= len && !found; i++)
-		found = !memcmp(d + i, needle, nl);
-	free(d);
-	return found;
-}
-
 int main(void)
 {
 	const char *exe = fakellm_path();
@@ -391,9 +376,9 @@ int main(void)
 	/* The key never reached the workspace (main file and WAL). */
 	char wal[600];
 	snprintf(wal, sizeof wal, "%s-wal", db);
-	CHECK(!file_has(db, KEY));
-	CHECK(!file_has(wal, KEY));
-	CHECK(!file_has(db, "SECRET-0123"));
+	CHECK(!run_file_has(db, KEY));
+	CHECK(!run_file_has(wal, KEY));
+	CHECK(!run_file_has(db, "SECRET-0123"));
 	/* ...though the server did see it. */
 	CHECK(stat_("auth", "authorization") > 0);
 

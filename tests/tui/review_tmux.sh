@@ -35,69 +35,13 @@ chmod +x "$T/editor.sh"
 pass=0
 fail=0
 
-tm() { tmux -L "$SOCK" "$@"; }
-screen() { tm capture-pane -p -t "$S" > "$T/screen" 2> /dev/null; }
-bad() {
-	fail=$((fail + 1))
-	echo "FAIL: $1"
-	screen
-	sed 's/^/  | /' "$T/screen"
-}
-# wait_for NAME TEXT: poll the pane (at most ~20 s) until TEXT shows.
-wait_for() {
-	i=0
-	while [ $i -lt 200 ]; do
-		screen
-		if grep -qF -- "$2" "$T/screen"; then
-			pass=$((pass + 1))
-			return 0
-		fi
-		sleep 0.1
-		i=$((i + 1))
-	done
-	bad "$1: '$2' never appeared"
-	return 1
-}
-wait_gone() {
-	i=0
-	while [ $i -lt 200 ]; do
-		screen
-		if ! grep -qF -- "$2" "$T/screen"; then
-			pass=$((pass + 1))
-			return 0
-		fi
-		sleep 0.1
-		i=$((i + 1))
-	done
-	bad "$1: '$2' never went away"
-	return 1
-}
-eq() {
-	if [ "$2" = "$3" ]; then
-		pass=$((pass + 1))
-	else
-		fail=$((fail + 1))
-		echo "FAIL: $1: got '$2', want '$3'"
-	fi
-}
+WAIT_POLLS=200
+. "$(dirname "$0")/tmux_lib.sh"
 q() { sqlite3 "$T/ws.db" "$1" | tr '\n' ' '; }
 N=0
 S=s0
 start() {
-	old=$S
-	N=$((N + 1))
-	S=s$N
-	tm -f /dev/null new-session -d -s "$S" -x 100 -y 30 \
-		"env -i PATH=/usr/bin:/bin HOME=$T TERM=xterm-256color sh" || exit 99
-	tm kill-session -t "$old" > /dev/null 2>&1
-	tm send-keys -t "$S" "cd $T && export LC_ALL=C.UTF-8 XDG_CONFIG_HOME=$T/cfg EDITOR=$T/editor.sh MENTOR_DATA_DIR=${MENTOR_DATA_DIR:-}" Enter
-	tm send-keys -t "$S" "echo RE''ADY" Enter
-	wait_for shell READY || exit 1
-	tm send-keys -t "$S" "clear; $BIN --db $T/ws.db; echo EXIT=\$?" Enter
-}
-mentor_pid() {
-	sh_pid=$(tm display-message -p -t "$S" '#{pane_pid}')
-	ps -o pid= --ppid "$sh_pid" | tr -d ' ' | head -n 1
+	tmux_session "EDITOR=$T/editor.sh" "clear; $BIN --db $T/ws.db; echo EXIT=\$?"
 }
 
 # ------------------------------------------------- session 1: offline teacher

@@ -128,6 +128,18 @@ static void test_empty_and_many(void)
 	CHECK_INT(p.cells[1].series, 1);
 	tui_plot_release(&p);
 
+	/* magnitudes whose range overflows a double: no dot lands outside */
+	const double huge[] = {-1e308, 1e308, -1e308};
+	struct tui_plot_series hs = {NULL, NULL, huge, 3, 0, 0};
+	o = (struct tui_plot_opts){2, 1, TUI_PLOT_BRAILLE, 0, 0, 0, 0, 0};
+	CHECK_INT(tui_plot_render(&p, &hs, 1, &o), 0);
+	tui_plot_release(&p);
+	struct tui_lines hl;
+	tui_lines_init(&hl);
+	CHECK_INT(tui_plot_chart(&hs, 1, &o, "huge", 30, 6, 1, &hl), 0);
+	CHECK_INT((int)hl.n, 6);
+	tui_lines_release(&hl);
+
 	/* a million points: a constant one draws like three, an alternating
 	 * one fills every dot column from bottom to top */
 	size_t n = 1000000;

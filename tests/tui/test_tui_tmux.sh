@@ -23,44 +23,7 @@ mkdir -p "$T/cfg"
 pass=0
 fail=0
 
-tm() { tmux -L "$SOCK" "$@"; }
-screen() { tm capture-pane -p -t "$S" > "$T/screen" 2> /dev/null; }
-bad() {
-	fail=$((fail + 1))
-	echo "FAIL: $1"
-	screen
-	sed 's/^/  | /' "$T/screen"
-}
-# wait_for NAME TEXT: poll the pane (at most ~10 s) until TEXT shows.
-wait_for() {
-	i=0
-	while [ $i -lt 100 ]; do
-		screen
-		if grep -qF -- "$2" "$T/screen"; then
-			pass=$((pass + 1))
-			return 0
-		fi
-		sleep 0.1
-		i=$((i + 1))
-	done
-	bad "$1: '$2' never appeared"
-	return 1
-}
-# wait_gone NAME TEXT: poll until TEXT is no longer shown.
-wait_gone() {
-	i=0
-	while [ $i -lt 100 ]; do
-		screen
-		if ! grep -qF -- "$2" "$T/screen"; then
-			pass=$((pass + 1))
-			return 0
-		fi
-		sleep 0.1
-		i=$((i + 1))
-	done
-	bad "$1: '$2' never went away"
-	return 1
-}
+. "$(dirname "$0")/tmux_lib.sh"
 alt_off() {
 	i=0
 	while [ $i -lt 50 ]; do
@@ -75,23 +38,9 @@ alt_off() {
 }
 N=0
 S=s0
-# start: a new session (the old one is closed after, so the server stays)
-# with a clean shell, then the workbench in it.
+# start: a new session with a clean shell, then the workbench in it.
 start() {
-	old=$S
-	N=$((N + 1))
-	S=s$N
-	tm -f /dev/null new-session -d -s "$S" -x 100 -y 30 \
-		"env -i PATH=/usr/bin:/bin HOME=$T TERM=xterm-256color sh" || exit 99
-	tm kill-session -t "$old" > /dev/null 2>&1
-	tm send-keys -t "$S" "cd $T && export LC_ALL=C.UTF-8 XDG_CONFIG_HOME=$T/cfg MENTOR_DATA_DIR=${MENTOR_DATA_DIR:-}" Enter
-	tm send-keys -t "$S" "echo RE''ADY" Enter
-	wait_for shell READY || exit 1
-	tm send-keys -t "$S" "clear; echo BEFORE-TUI; $BIN --db $T/ws.db; echo EXIT=\$?" Enter
-}
-mentor_pid() {
-	sh_pid=$(tm display-message -p -t "$S" '#{pane_pid}')
-	ps -o pid= --ppid "$sh_pid" | tr -d ' ' | head -n 1
+	tmux_session "" "clear; echo BEFORE-TUI; $BIN --db $T/ws.db; echo EXIT=\$?"
 }
 
 # ---------------------------------------------------------------- session 1

@@ -116,6 +116,50 @@ static void test_files(void)
 	CHECK_STR(err, "x 'y'");
 }
 
+static void test_text(void)
+{
+	char *s = util_squeeze_space("  a \t\n b\r\n\vc  ");
+	CHECK_STR(s, "a b c");
+	free(s);
+	s = util_squeeze_space("\xe6\x97\xa5\xe6\x9c\xac  \xe8\xaa\x9e");
+	CHECK_STR(s, "\xe6\x97\xa5\xe6\x9c\xac \xe8\xaa\x9e");
+	free(s);
+	CHECK(util_squeeze_space(" \t\n ") == NULL);
+	CHECK(util_squeeze_space("") == NULL);
+
+	setenv("XDG_CONFIG_HOME", "/x", 1);
+	s = util_user_config_path("config");
+	CHECK_STR(s, "/x/mentor/config");
+	free(s);
+	setenv("XDG_CONFIG_HOME", "", 1);
+	setenv("HOME", "/h", 1);
+	s = util_user_config_path("prompts");
+	CHECK_STR(s, "/h/.config/mentor/prompts");
+	free(s);
+	unsetenv("XDG_CONFIG_HOME");
+	unsetenv("HOME");
+	CHECK(util_user_config_path("config") == NULL);
+}
+
+static void test_idset(void)
+{
+	struct util_idset ids = {0};
+	char key[32];
+	/* enough keys to grow the table several times */
+	for (long i = 1; i <= 3000; i++) {
+		snprintf(key, sizeof key, "id-%ld", i);
+		CHECK_INT(util_idset_add(&ids, key, i), 0);
+	}
+	CHECK_INT(util_idset_add(&ids, "id-1", 5000), 1);
+	CHECK_INT(util_idset_add(&ids, "id-2999", 5001), 2999);
+	CHECK_INT(util_idset_add(&ids, "", 7), 0);
+	CHECK_INT(util_idset_add(&ids, "", 8), 7);
+	CHECK_INT((long)ids.n, 3001);
+	util_idset_release(&ids);
+	CHECK(ids.keys == NULL && ids.cap == 0);
+	util_idset_release(&ids);
+}
+
 int main(void)
 {
 	test_buf();
@@ -125,5 +169,7 @@ int main(void)
 	test_rng();
 	test_parse();
 	test_files();
+	test_text();
+	test_idset();
 	return test_done();
 }
