@@ -1,5 +1,6 @@
 /* Unit tests of util: buffers, UTF-8 validation, sizes, SHA-256, PRNG,
- * number parsing and atomic writes. */
+ * number parsing, atomic writes, white space folding, the config path and
+ * id sets. */
 #include "mentor/util.h"
 #include "test.h"
 
