@@ -17,13 +17,7 @@ static void provider_release(struct config_provider *p)
 	free(p->type);
 	free(p->base_url);
 	free(p->api_key_env);
-	if (p->api_key) {
-		/* Do not leave the key lying in freed memory. */
-		volatile char *k = p->api_key;
-		for (size_t i = 0; k[i]; i++)
-			k[i] = 0;
-		free(p->api_key);
-	}
+	util_free_secret(p->api_key); /* not left lying in freed memory */
 	free(p->model);
 	free(p->anthropic_version);
 	memset(p, 0, sizeof *p);

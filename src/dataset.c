@@ -49,108 +49,6 @@ static int ascii_ieq(const char *a, const char *b)
 
 /* -------------------------------------------------------- normalisation */
 
-/* "1,200" -> "1200", "$18.00" -> "18", "-0.50" -> "-0.5", "1e3" -> "1000". */
-static char *norm_number(const char *s)
-{
-	size_t n = strlen(s);
-	char *t = trim_dup(s, n);
-	n = strlen(t);
-	if (n == 0 || n > 64) {
-		free(t);
-		return NULL;
-	}
-	char clean[80];
-	size_t k = 0;
-	size_t i = 0;
-	if (t[i] == '+' || t[i] == '-')
-		clean[k++] = t[i++];
-	if (t[i] == '$')
-		i++;
-	for (; i < n; i++) {
-		char c = t[i];
-		/* Thousands separators only between digits. */
-		if (c == ',' && i > 0 && isdigit((unsigned char)t[i - 1]) && i + 1 < n &&
-		    isdigit((unsigned char)t[i + 1]))
-			continue;
-		clean[k++] = c;
-	}
-	clean[k] = 0;
-	free(t);
-	/* Strict shape: [+-]? (d+ (. d*)? | . d+) ([eE] [+-]? d+)? */
-	const char *p = clean;
-	int neg = 0;
-	if (*p == '+' || *p == '-')
-		neg = *p++ == '-';
-	const char *ip = p;
-	while (isdigit((unsigned char)*p))
-		p++;
-	size_t il = (size_t)(p - ip);
-	const char *fp = NULL;
-	size_t fl = 0;
-	if (*p == '.') {
-		fp = ++p;
-		while (isdigit((unsigned char)*p))
-			p++;
-		fl = (size_t)(p - fp);
-	}
-	if (il == 0 && fl == 0)
-		return NULL;
-	int has_exp = 0;
-	if (*p == 'e' || *p == 'E') {
-		p++;
-		if (*p == '+' || *p == '-')
-			p++;
-		if (!isdigit((unsigned char)*p))
-			return NULL;
-		while (isdigit((unsigned char)*p))
-			p++;
-		has_exp = 1;
-	}
-	if (*p)
-		return NULL;
-	char out[96];
-	if (has_exp) {
-		double v;
-		if (util_parse_double(clean, &v) || !isfinite(v))
-			return NULL;
-		if (v == floor(v) && fabs(v) < 1e15)
-			snprintf(out, sizeof out, "%.0f", v);
-		else
-			snprintf(out, sizeof out, "%.15g", v);
-		if (!strcmp(out, "-0"))
-			snprintf(out, sizeof out, "0");
-		return util_strdup(out);
-	}
-	/* Textual canonical form: exact for any number of digits. */
-	while (il > 1 && *ip == '0') {
-		ip++;
-		il--;
-	}
-	while (fl && fp[fl - 1] == '0')
-		fl--;
-	int zero = 1;
-	for (size_t j = 0; j < il; j++)
-		zero &= ip[j] == '0';
-	for (size_t j = 0; j < fl; j++)
-		zero &= fp[j] == '0';
-	if (zero)
-		return util_strdup("0");
-	k = 0;
-	if (neg)
-		out[k++] = '-';
-	if (il == 0)
-		out[k++] = '0';
-	memcpy(out + k, ip, il);
-	k += il;
-	if (fl) {
-		out[k++] = '.';
-		memcpy(out + k, fp, fl);
-		k += fl;
-	}
-	out[k] = 0;
-	return util_strdup(out);
-}
-
 static char *norm_yesno(const char *s)
 {
 	char *t = trim_dup(s, strlen(s));
@@ -201,7 +99,7 @@ char *dataset_normalise_answer(const char *type, const char *s)
 	if (!type || !s)
 		return NULL;
 	if (!strcmp(type, STORE_ANS_NUMBER))
-		return norm_number(s);
+		return util_normalise_number(s);
 	if (!strcmp(type, STORE_ANS_YESNO))
 		return norm_yesno(s);
 	if (!strcmp(type, STORE_ANS_MC))
@@ -723,7 +621,7 @@ static int get_number(struct rec *r, const char *k, char **out)
 	if (!cJSON_IsString(v) && !cJSON_IsNumber(v))
 		return mistyped(r, k, "a number", v);
 	char *t = scalar_text(v);
-	*out = norm_number(t);
+	*out = util_normalise_number(t);
 	if (!*out) {
 		util_err(r->reason, "field '%s' is not a number: '%.40s'", k, t);
 		free(t);
@@ -774,7 +672,7 @@ static int norm_gsm8k(struct rec *r, struct store_item *it)
 		mark = p;
 	if (!mark)
 		return util_err(r->reason, "field 'answer' has no final answer after '####'");
-	it->answer = norm_number(mark + 4);
+	it->answer = util_normalise_number(mark + 4);
 	if (!it->answer) {
 		char *t = trim_dup(mark + 4, strlen(mark + 4));
 		util_err(r->reason, "final answer after '####' is not a number: '%.40s'", t);
@@ -998,7 +896,7 @@ static int norm_generic(struct rec *r, struct store_item *it)
 			type = STORE_ANS_NUMBER;
 		else if (ascii_ieq(raw, "yes") || ascii_ieq(raw, "no"))
 			type = STORE_ANS_YESNO;
-		else if ((probe = norm_number(raw)))
+		else if ((probe = util_normalise_number(raw)))
 			type = STORE_ANS_NUMBER;
 		else
 			type = STORE_ANS_TEXT;

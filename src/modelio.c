@@ -716,6 +716,20 @@ static int hf_tokenizer_config(const struct modelio_model *mm, struct buf *b)
 	return bad;
 }
 
+/* Write dir/name with the text gen makes from mm, using txt as scratch (left
+ * empty). 0 or MENTOR_ERR with err. */
+static int write_generated(const char *dir, const char *name,
+			   int (*gen)(const struct modelio_model *, struct buf *),
+			   const struct modelio_model *mm, struct buf *txt, char *err)
+{
+	buf_reset(txt);
+	if (gen(mm, txt))
+		return util_err(err, "out of memory");
+	int rc = write_text_file(dir, name, txt, err);
+	buf_reset(txt);
+	return rc;
+}
+
 int modelio_write_hf(const struct modelio_model *mm, const char *dir, char *err)
 {
 	const struct model_config *cfg = &mm->mcfg;
@@ -772,27 +786,10 @@ int modelio_write_hf(const struct modelio_model *mm, const char *dir, char *err)
 		ok = !write_tensor(o.f, mm->params, &tt[i]);
 	if (out_close(&o, ok, err))
 		goto out;
-	if (hf_config(mm, &txt)) {
-		util_err(err, "out of memory");
+	if (write_generated(dir, "config.json", hf_config, mm, &txt, err) ||
+	    write_generated(dir, "tokenizer.json", hf_tokenizer, mm, &txt, err) ||
+	    write_generated(dir, "tokenizer_config.json", hf_tokenizer_config, mm, &txt, err))
 		goto out;
-	}
-	if (write_text_file(dir, "config.json", &txt, err))
-		goto out;
-	buf_reset(&txt);
-	if (hf_tokenizer(mm, &txt)) {
-		util_err(err, "out of memory");
-		goto out;
-	}
-	if (write_text_file(dir, "tokenizer.json", &txt, err))
-		goto out;
-	buf_reset(&txt);
-	if (hf_tokenizer_config(mm, &txt)) {
-		util_err(err, "out of memory");
-		goto out;
-	}
-	if (write_text_file(dir, "tokenizer_config.json", &txt, err))
-		goto out;
-	buf_reset(&txt);
 	bad =
 	    buf_puts(&txt, "{\n  \"bos_token\": ") || special_json(&txt, mm->tok, TOKENIZER_BOS) ||
 	    buf_puts(&txt, ",\n  \"eos_token\": ") || special_json(&txt, mm->tok, TOKENIZER_EOS) ||

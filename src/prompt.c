@@ -670,69 +670,6 @@ static char *clean_text(const char *s)
 	return *r ? r : (free(r), NULL);
 }
 
-/* The importer's number rule on a whole string: [+-]? $? digits with commas
- * between digits, optional fraction and exponent; plain decimal out. */
-static char *norm_number(const char *t)
-{
-	while (isspace((unsigned char)*t))
-		t++;
-	size_t n = strlen(t);
-	while (n && isspace((unsigned char)t[n - 1]))
-		n--;
-	if (n == 0 || n > 64)
-		return NULL;
-	char clean[80];
-	size_t k = 0, i = 0;
-	if (t[i] == '+' || t[i] == '-')
-		clean[k++] = t[i++];
-	if (t[i] == '$')
-		i++;
-	for (; i < n; i++) {
-		if (t[i] == ',' && i > 0 && isdigit((unsigned char)t[i - 1]) && i + 1 < n &&
-		    isdigit((unsigned char)t[i + 1]))
-			continue;
-		clean[k++] = t[i];
-	}
-	clean[k] = '\0';
-	const char *p = clean;
-	if (*p == '+' || *p == '-')
-		p++;
-	size_t digits = 0;
-	while (isdigit((unsigned char)*p))
-		p++, digits++;
-	if (*p == '.')
-		for (p++; isdigit((unsigned char)*p); p++)
-			digits++;
-	if (!digits)
-		return NULL;
-	if (*p == 'e' || *p == 'E') {
-		p++;
-		if (*p == '+' || *p == '-')
-			p++;
-		if (!isdigit((unsigned char)*p))
-			return NULL;
-		while (isdigit((unsigned char)*p))
-			p++;
-		if (*p)
-			return NULL;
-		double v;
-		char out[64];
-		if (util_parse_double(clean, &v))
-			return NULL;
-		if (v == (double)(long long)v && v < 1e15 && v > -1e15)
-			snprintf(out, sizeof out, "%.0f", v);
-		else
-			snprintf(out, sizeof out, "%.15g", v);
-		if (!strcmp(out, "-0"))
-			snprintf(out, sizeof out, "0");
-		return util_strdup(out);
-	}
-	if (*p)
-		return NULL;
-	const char *e;
-	return number_at(clean, &e);
-}
-
 char *prompt_normalise_answer(const char *type, const char *s)
 {
 	if (!s)
@@ -741,7 +678,7 @@ char *prompt_normalise_answer(const char *type, const char *s)
 	char *r = NULL;
 	int ti = prompt_type_index(type);
 	if (ti == 2) {
-		r = norm_number(f);
+		r = util_normalise_number(f);
 	} else if (ti == 0) {
 		/* "(b)", "B)", "b." -> "B" */
 		const char *p = f;

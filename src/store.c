@@ -176,6 +176,34 @@ void *store_grow(void *arr, size_t n, size_t *cap, size_t sz)
 	return p;
 }
 
+int store_rows(struct store *st, sqlite3_stmt *s, size_t sz, void (*read)(sqlite3_stmt *, void *),
+	       void (*release)(void *), const char *what, void **out, size_t *n, char *err)
+{
+	char *arr = NULL;
+	size_t cnt = 0, cap = 0;
+	int rc;
+	*out = NULL;
+	*n = 0;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		arr = store_grow(arr, cnt, &cap, sz);
+		memset(arr + cnt * sz, 0, sz);
+		read(s, arr + cnt * sz);
+		cnt++;
+	}
+	if (rc != SQLITE_DONE) {
+		store_fail(st, err, what);
+		for (size_t i = 0; i < cnt; i++)
+			release(arr + i * sz);
+		free(arr);
+		sqlite3_finalize(s);
+		return MENTOR_ERR;
+	}
+	sqlite3_finalize(s);
+	*out = arr;
+	*n = cnt;
+	return 0;
+}
+
 int store_bind_text(sqlite3_stmt *s, int idx, const char *v)
 {
 	if (!v)

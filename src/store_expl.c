@@ -58,8 +58,9 @@ int store_call_insert(struct store *st, struct store_call *c, char *err)
 	" http_code, error, tokens_in, tokens_out, tokens_estimated, latency_ms, cost," \
 	" created_at"
 
-static void read_call(sqlite3_stmt *s, struct store_call *c)
+static void read_call(sqlite3_stmt *s, void *out)
 {
+	struct store_call *c = out;
 	memset(c, 0, sizeof *c);
 	c->id = sqlite3_column_int64(s, 0);
 	c->cache_key = store_col_text(s, 1);
@@ -115,6 +116,8 @@ int store_call_get(struct store *st, int64_t id, struct store_call *c, char *err
 	return call_one(st, s, c, err, "cannot read llm call");
 }
 
+static void release_call(void *c) { store_call_release(c); }
+
 int store_call_list(struct store *st, struct store_call **out, size_t *n, char *err)
 {
 	sqlite3_stmt *s;
@@ -122,25 +125,11 @@ int store_call_list(struct store *st, struct store_call **out, size_t *n, char *
 	*n = 0;
 	if (store_prepare(st, "SELECT " CALL_COLS " FROM llm_call ORDER BY id", &s, err))
 		return MENTOR_ERR;
-	struct store_call *arr = NULL;
-	size_t cnt = 0, cap = 0;
-	int rc;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		arr = store_grow(arr, cnt, &cap, sizeof *arr);
-		read_call(s, &arr[cnt++]);
-	}
-	if (rc != SQLITE_DONE) {
-		store_fail(st, err, "cannot list llm calls");
-		for (size_t i = 0; i < cnt; i++)
-			store_call_release(&arr[i]);
-		free(arr);
-		sqlite3_finalize(s);
-		return MENTOR_ERR;
-	}
-	sqlite3_finalize(s);
+	void *arr;
+	int rc = store_rows(st, s, sizeof **out, read_call, release_call, "cannot list llm calls",
+			    &arr, n, err);
 	*out = arr;
-	*n = cnt;
-	return 0;
+	return rc;
 }
 
 int store_call_totals(struct store *st, struct store_call_totals *t, char *err)
@@ -253,8 +242,9 @@ int store_expl_insert(struct store *st, struct store_expl *e, char *err)
 	" coalesce(c.cost, 0), e.created_at"
 #define EXPL_FROM " FROM explanation e LEFT JOIN llm_call c ON c.id = e.call_id"
 
-static void read_expl(sqlite3_stmt *s, struct store_expl *e)
+static void read_expl(sqlite3_stmt *s, void *out)
 {
+	struct store_expl *e = out;
 	memset(e, 0, sizeof *e);
 	e->id = sqlite3_column_int64(s, 0);
 	e->item_id = sqlite3_column_int64(s, 1);
@@ -298,28 +288,16 @@ int store_expl_get(struct store *st, int64_t id, struct store_expl *e, char *err
 	return ret;
 }
 
+static void release_expl(void *e) { store_expl_release(e); }
+
 static int expl_rows(struct store *st, sqlite3_stmt *s, struct store_expl **out, size_t *n,
 		     char *err)
 {
-	struct store_expl *arr = NULL;
-	size_t cnt = 0, cap = 0;
-	int rc;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		arr = store_grow(arr, cnt, &cap, sizeof *arr);
-		read_expl(s, &arr[cnt++]);
-	}
-	if (rc != SQLITE_DONE) {
-		store_fail(st, err, "cannot list explanations");
-		for (size_t i = 0; i < cnt; i++)
-			store_expl_release(&arr[i]);
-		free(arr);
-		sqlite3_finalize(s);
-		return MENTOR_ERR;
-	}
-	sqlite3_finalize(s);
+	void *arr;
+	int rc = store_rows(st, s, sizeof **out, read_expl, release_expl, "cannot list explanations",
+			    &arr, n, err);
 	*out = arr;
-	*n = cnt;
-	return 0;
+	return rc;
 }
 
 int store_expl_for_item(struct store *st, int64_t item_id, struct store_expl **out, size_t *n,
@@ -586,6 +564,20 @@ void store_demo_release(struct store_demo *d)
 	memset(d, 0, sizeof *d);
 }
 
+static void read_demo(sqlite3_stmt *s, void *out)
+{
+	struct store_demo *d = out;
+	d->item_id = sqlite3_column_int64(s, 0);
+	d->split = store_col_text(s, 1);
+	d->question = store_col_text(s, 2);
+	d->choices_json = store_col_text(s, 3);
+	d->answer = store_col_text(s, 4);
+	d->answer_type = store_col_text(s, 5);
+	d->rationale = store_col_text(s, 6);
+}
+
+static void release_demo(void *d) { store_demo_release(d); }
+
 int store_demo_list(struct store *st, int64_t dataset_id, size_t max, struct store_demo **out,
 		    size_t *n, char *err)
 {
@@ -606,30 +598,9 @@ int store_demo_list(struct store *st, int64_t dataset_id, size_t max, struct sto
 		return MENTOR_ERR;
 	sqlite3_bind_int64(s, 1, dataset_id);
 	sqlite3_bind_int64(s, 2, max ? (int64_t)max : -1);
-	struct store_demo *arr = NULL;
-	size_t cnt = 0, cap = 0;
-	int rc;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		arr = store_grow(arr, cnt, &cap, sizeof *arr);
-		struct store_demo *d = &arr[cnt++];
-		d->item_id = sqlite3_column_int64(s, 0);
-		d->split = store_col_text(s, 1);
-		d->question = store_col_text(s, 2);
-		d->choices_json = store_col_text(s, 3);
-		d->answer = store_col_text(s, 4);
-		d->answer_type = store_col_text(s, 5);
-		d->rationale = store_col_text(s, 6);
-	}
-	if (rc != SQLITE_DONE) {
-		store_fail(st, err, "cannot list demonstrations");
-		for (size_t i = 0; i < cnt; i++)
-			store_demo_release(&arr[i]);
-		free(arr);
-		sqlite3_finalize(s);
-		return MENTOR_ERR;
-	}
-	sqlite3_finalize(s);
+	void *arr;
+	int rc = store_rows(st, s, sizeof **out, read_demo, release_demo,
+			    "cannot list demonstrations", &arr, n, err);
 	*out = arr;
-	*n = cnt;
-	return 0;
+	return rc;
 }

@@ -35,6 +35,12 @@ char *store_col_text(sqlite3_stmt *s, int col);
  * (16 at first) and *cap updated. Aborts on overflow or OOM; the caller owns
  * the result as it owned arr. */
 void *store_grow(void *arr, size_t n, size_t *cap, size_t sz);
+/* Step s to its end, each row read by read into a new zeroed element of sz
+ * bytes; finalizes s. 0 with *out (heap array of *n elements: the caller
+ * frees each as release does, then *out), or MENTOR_ERR with err ("WHAT:
+ * sqlite message") and nothing kept. */
+int store_rows(struct store *st, sqlite3_stmt *s, size_t sz, void (*read)(sqlite3_stmt *, void *),
+	       void (*release)(void *), const char *what, void **out, size_t *n, char *err);
 /* Bind a string or NULL, copying. */
 int store_bind_text(sqlite3_stmt *s, int idx, const char *v);
 /* Run a statement with no result rows; finalizes it. */

@@ -45,8 +45,9 @@ void store_dataset_release(struct store_dataset *d)
 	" (SELECT count(*) FROM item WHERE dataset_id = d.id AND split = 'dev'),"     \
 	" (SELECT count(*) FROM item WHERE dataset_id = d.id AND split = 'test')"
 
-static void dataset_from_row(sqlite3_stmt *s, struct store_dataset *d)
+static void dataset_from_row(sqlite3_stmt *s, void *out)
 {
+	struct store_dataset *d = out;
 	d->id = sqlite3_column_int64(s, 0);
 	d->name = store_col_text(s, 1);
 	d->source = store_col_text(s, 2);
@@ -102,6 +103,8 @@ int store_dataset_get_id(struct store *st, int64_t id, struct store_dataset *d, 
 	return dataset_one(st, s, d, what, err);
 }
 
+static void release_dataset(void *d) { store_dataset_release(d); }
+
 int store_dataset_list(struct store *st, struct store_dataset **out, size_t *n, char *err)
 {
 	sqlite3_stmt *s;
@@ -109,25 +112,11 @@ int store_dataset_list(struct store *st, struct store_dataset **out, size_t *n, 
 	*n = 0;
 	if (store_prepare(st, "SELECT " DATASET_COLS " FROM dataset d ORDER BY d.name", &s, err))
 		return MENTOR_ERR;
-	struct store_dataset *v = NULL;
-	size_t len = 0, cap = 0;
-	int rc;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		v = store_grow(v, len, &cap, sizeof *v);
-		dataset_from_row(s, &v[len++]);
-	}
-	if (rc != SQLITE_DONE) {
-		store_fail(st, err, "cannot list datasets");
-		sqlite3_finalize(s);
-		for (size_t i = 0; i < len; i++)
-			store_dataset_release(&v[i]);
-		free(v);
-		return MENTOR_ERR;
-	}
-	sqlite3_finalize(s);
+	void *v;
+	int rc = store_rows(st, s, sizeof **out, dataset_from_row, release_dataset,
+			    "cannot list datasets", &v, n, err);
 	*out = v;
-	*n = len;
-	return 0;
+	return rc;
 }
 
 int store_dataset_upsert(struct store *st, const char *name, const char *source,

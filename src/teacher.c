@@ -734,6 +734,19 @@ static int blocked(const struct teacher_job *j, size_t i)
 	return 0;
 }
 
+/* Wait on the job's condition (j->mu held) for at most ms milliseconds. */
+static void wait_signal(struct teacher_job *j, long ms)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_nsec += ms * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	pthread_cond_timedwait(&j->cond, &j->mu, &ts);
+}
+
 static void *job_main(void *arg)
 {
 	struct teacher_job *j = arg;
@@ -766,16 +779,8 @@ static void *job_main(void *arg)
 		if (active == 0 && (next >= j->n_tasks || cancel))
 			break;
 		pthread_mutex_lock(&j->mu);
-		if (!j->q_head) {
-			struct timespec ts;
-			clock_gettime(CLOCK_REALTIME, &ts);
-			ts.tv_nsec += 100 * 1000000L;
-			if (ts.tv_nsec >= 1000000000L) {
-				ts.tv_sec++;
-				ts.tv_nsec -= 1000000000L;
-			}
-			pthread_cond_timedwait(&j->cond, &j->mu, &ts);
-		}
+		if (!j->q_head)
+			wait_signal(j, 100);
 		struct req *list = j->q_head;
 		j->q_head = j->q_tail = NULL;
 		pthread_mutex_unlock(&j->mu);
@@ -815,18 +820,9 @@ static void job_free(struct teacher_job *j)
 	for (size_t i = 0; i < j->n_tasks; i++)
 		store_item_release(&j->tasks[i].item);
 	free(j->tasks);
-	for (size_t i = 0; i < j->n_headers; i++) {
-		volatile char *h = j->headers[i];
-		for (size_t k = 0; h[k]; k++)
-			h[k] = 0;
-		free(j->headers[i]);
-	}
-	if (j->key) {
-		volatile char *k = j->key;
-		for (size_t i = 0; k[i]; i++)
-			k[i] = 0;
-		free(j->key);
-	}
+	for (size_t i = 0; i < j->n_headers; i++)
+		util_free_secret(j->headers[i]);
+	util_free_secret(j->key);
 	free(j->db_path);
 	free(j->prov_name);
 	free(j->type);
@@ -1000,14 +996,7 @@ int teacher_wait(struct teacher_job *j, long timeout_ms)
 	while (!j->finished) {
 		if (timeout_ms >= 0 && util_mono() >= end)
 			break;
-		struct timespec ts;
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_nsec += 50 * 1000000L;
-		if (ts.tv_nsec >= 1000000000L) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000L;
-		}
-		pthread_cond_timedwait(&j->cond, &j->mu, &ts);
+		wait_signal(j, 50);
 	}
 	int fin = j->finished;
 	pthread_mutex_unlock(&j->mu);

@@ -537,11 +537,15 @@ static int item_explanations(struct store *st, const struct store_item *it, int 
 		const char *mode = source == TRAIN_SRC_COT ? STORE_MODE_COT
 				   : source == TRAIN_SRC_RP ? STORE_MODE_RP
 							     : STORE_MODE_CROP;
-		/* the newest of that mode: for crop, the explanation kept last */
+		/* The newest trainable one of that mode, reviewed or not (for crop,
+		 * the explanation kept last). Trainable leaves out what the method
+		 * distrusts unless the operator accepted it: a COTE explanation
+		 * with a wrong answer, a leaked RP one, a CROP attempt that RP
+		 * replaced, and anything rejected. */
 		const struct store_expl *best = NULL;
 		for (size_t i = 0; i < n; i++) {
 			const struct store_expl *e = &ex[i];
-			if (!e->mode || strcmp(e->mode, mode))
+			if (!e->mode || strcmp(e->mode, mode) || !store_expl_trainable(e))
 				continue;
 			if (!best || e->id > best->id)
 				best = e;

@@ -325,6 +325,122 @@ char *util_strndup(const char *s, size_t n)
 	return p;
 }
 
+void util_free_secret(char *s)
+{
+	if (!s)
+		return;
+	volatile char *k = s;
+	for (size_t i = 0; k[i]; i++)
+		k[i] = 0;
+	free(s);
+}
+
+static int is_space(char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
+static int is_digit(char c) { return c >= '0' && c <= '9'; }
+
+char *util_normalise_number(const char *s)
+{
+	size_t n = strlen(s);
+	while (n && is_space(*s)) {
+		s++;
+		n--;
+	}
+	while (n && is_space(s[n - 1]))
+		n--;
+	if (n == 0 || n > 64)
+		return NULL;
+	const char *t = s;
+	char clean[80];
+	size_t k = 0;
+	size_t i = 0;
+	if (t[i] == '+' || t[i] == '-')
+		clean[k++] = t[i++];
+	if (t[i] == '$')
+		i++;
+	for (; i < n; i++) {
+		char c = t[i];
+		/* Thousands separators only between digits. */
+		if (c == ',' && i > 0 && is_digit(t[i - 1]) && i + 1 < n &&
+		    is_digit(t[i + 1]))
+			continue;
+		clean[k++] = c;
+	}
+	clean[k] = 0;
+	/* Strict shape: [+-]? (d+ (. d*)? | . d+) ([eE] [+-]? d+)? */
+	const char *p = clean;
+	int neg = 0;
+	if (*p == '+' || *p == '-')
+		neg = *p++ == '-';
+	const char *ip = p;
+	while (is_digit(*p))
+		p++;
+	size_t il = (size_t)(p - ip);
+	const char *fp = NULL;
+	size_t fl = 0;
+	if (*p == '.') {
+		fp = ++p;
+		while (is_digit(*p))
+			p++;
+		fl = (size_t)(p - fp);
+	}
+	if (il == 0 && fl == 0)
+		return NULL;
+	int has_exp = 0;
+	if (*p == 'e' || *p == 'E') {
+		p++;
+		if (*p == '+' || *p == '-')
+			p++;
+		if (!is_digit(*p))
+			return NULL;
+		while (is_digit(*p))
+			p++;
+		has_exp = 1;
+	}
+	if (*p)
+		return NULL;
+	char out[96];
+	if (has_exp) {
+		double v;
+		if (util_parse_double(clean, &v) || !isfinite(v))
+			return NULL;
+		if (v == floor(v) && fabs(v) < 1e15)
+			snprintf(out, sizeof out, "%.0f", v);
+		else
+			snprintf(out, sizeof out, "%.15g", v);
+		if (!strcmp(out, "-0"))
+			snprintf(out, sizeof out, "0");
+		return util_strdup(out);
+	}
+	/* Textual canonical form: exact for any number of digits. */
+	while (il > 1 && *ip == '0') {
+		ip++;
+		il--;
+	}
+	while (fl && fp[fl - 1] == '0')
+		fl--;
+	int zero = 1;
+	for (size_t j = 0; j < il; j++)
+		zero &= ip[j] == '0';
+	for (size_t j = 0; j < fl; j++)
+		zero &= fp[j] == '0';
+	if (zero)
+		return util_strdup("0");
+	k = 0;
+	if (neg)
+		out[k++] = '-';
+	if (il == 0)
+		out[k++] = '0';
+	memcpy(out + k, ip, il);
+	k += il;
+	if (fl) {
+		out[k++] = '.';
+		memcpy(out + k, fp, fl);
+		k += fl;
+	}
+	out[k] = 0;
+	return util_strdup(out);
+}
+
 void util_idset_release(struct util_idset *s)
 {
 	for (size_t i = 0; i < s->cap; i++)
@@ -398,7 +514,7 @@ char *util_squeeze_space(const char *s)
 	buf_init(&b);
 	int space = 0;
 	for (const char *p = s; *p; p++) {
-		if (*p == ' ' || (*p >= '\t' && *p <= '\r')) {
+		if (is_space(*p)) {
 			space = b.len > 0;
 			continue;
 		}

@@ -1,10 +1,14 @@
 /* run.h: run the mentor binary from a test (`mentor --db DB args...` with
- * stdout and stderr captured to files) and look into what it wrote.
- * Header-only; include after test.h, link the util library. */
+ * stdout and stderr captured to files) and look into what it wrote: files
+ * and the workspace. Header-only; link the util library (and sqlite3 when
+ * run_q1 is used). */
 #ifndef MENTOR_TEST_RUN_H
 #define MENTOR_TEST_RUN_H
 
 #include <fcntl.h>
+#include <stdio.h>
+#include <sqlite3.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -63,6 +67,55 @@ static inline int run_file_has(const char *path, const char *needle)
 		found = !memcmp(d + i, needle, nl);
 	free(d);
 	return found;
+}
+
+/* Run cmd through the shell and capture its standard output: a heap string
+ * (never NULL; caller frees); *status gets the exit code, or -1 when it did
+ * not exit normally. */
+static inline char *run_popen(const char *cmd, int *status)
+{
+	FILE *p = popen(cmd, "r");
+	if (!p)
+		TEST_SETUP_FAIL("popen %s", cmd);
+	struct buf b;
+	buf_init(&b);
+	char chunk[4096];
+	size_t k;
+	while ((k = fread(chunk, 1, sizeof chunk, p)) > 0)
+		if (buf_append(&b, chunk, k))
+			util_oom();
+	int st = pclose(p);
+	*status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	char *s = buf_detach(&b, NULL);
+	return s ? s : util_strdup("");
+}
+
+/* The file at path as a heap string ("" when unreadable); caller frees. */
+static inline char *run_slurp(const char *path)
+{
+	size_t len;
+	char err[MENTOR_ERR_LEN];
+	char *d = util_read_file(path, (size_t)64 << 20, &len, err);
+	return d ? d : util_strdup("");
+}
+
+/* The first column of the first row of sql on the database file db (opened
+ * read-only, waiting up to 5 s for locks), or -1. */
+static inline int64_t run_q1(const char *db, const char *sql)
+{
+	sqlite3 *h;
+	int64_t v = -1;
+	if (sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+		sqlite3_close(h);
+		return -1;
+	}
+	sqlite3_busy_timeout(h, 5000);
+	sqlite3_stmt *s;
+	if (sqlite3_prepare_v2(h, sql, -1, &s, NULL) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	sqlite3_close(h);
+	return v;
 }
 
 #endif

@@ -78,6 +78,16 @@ double util_mono(void);
  * these tiny allocations via util_oom(). Caller frees with free(). */
 char *util_strdup(const char *s);
 char *util_strndup(const char *s, size_t n);
+/* Overwrite the string s (a secret such as an API key) with zero bytes, then
+ * free it. NULL is fine. */
+void util_free_secret(char *s);
+/* Canonical text of a number answer, the importer's rule: surrounding ASCII
+ * white space, a leading '$' after the sign and commas between digits are
+ * dropped; [+-]? (d+ (. d*)? | . d+) ([eE] [+-]? d+)? then becomes plain
+ * decimal without needless zeros ("1,200" -> "1200", "$18.00" -> "18",
+ * "-0.50" -> "-0.5", "1e3" -> "1000", "-0" -> "0"). NULL when s is not such a
+ * number or longer than 64 characters; else a heap string the caller frees. */
+char *util_normalise_number(const char *s);
 /* A set of strings, each remembered with the (positive) line where it was
  * first added: duplicate checks of ids in imported files. Start from a zeroed
  * struct; util_idset_release frees the copies and the tables (NULL-safe

@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fakellm_proc.h"
 #include "mentor/util.h"
 
 #define MAX_HEADER (64 * 1024)
@@ -476,19 +477,6 @@ static char *choose_reply(struct server *s, const char *user_text, long big)
 	return buf_detach(&b, NULL);
 }
 
-static long count_words(const char *s)
-{
-	long n = 0;
-	int in = 0;
-	for (; *s; s++) {
-		int sp = *s == ' ' || *s == '\n' || *s == '\t';
-		if (!sp && !in)
-			n++;
-		in = !sp;
-	}
-	return n;
-}
-
 /* Next stream piece of text starting at *pos: up to and including a space,
  * or 8 code points. */
 static size_t next_piece(const char *t, size_t pos)
@@ -748,7 +736,7 @@ static int handle_llm(struct server *s, int fd, struct request *rq, int anthropi
 		goto out;
 	}
 	char *reply = choose_reply(s, user, b.big);
-	long pt = (long)(rq->body_len + 3) / 4, ct = count_words(reply);
+	long pt = (long)(rq->body_len + 3) / 4, ct = fakellm_count_words(reply);
 	pthread_mutex_lock(&s->mu);
 	long id = ++s->next_id;
 	pthread_mutex_unlock(&s->mu);

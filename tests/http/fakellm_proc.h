@@ -24,6 +24,21 @@ struct fakellm {
 	char base[64]; /* "http://127.0.0.1:PORT" */
 };
 
+/* Words of s as fakellm counts them for usage.completion_tokens (runs
+ * separated by spaces, newlines and tabs). */
+static inline long fakellm_count_words(const char *s)
+{
+	long n = 0;
+	int in = 0;
+	for (; *s; s++) {
+		int sp = *s == ' ' || *s == '\n' || *s == '\t';
+		if (!sp && !in)
+			n++;
+		in = !sp;
+	}
+	return n;
+}
+
 /* The fakellm executable: $MENTOR_FAKELLM, else NULL. */
 static inline const char *fakellm_path(void)
 {

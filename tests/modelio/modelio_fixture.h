@@ -6,6 +6,7 @@
 #define MENTOR_MODELIO_FIXTURE_H
 
 #include "mentor/model.h"
+#include "mentor/modelio.h"
 #include "mentor/tokenizer.h"
 #include "mentor/train.h"
 #include "mentor/util.h"
@@ -67,6 +68,19 @@ static inline void fixture_ckpt(const char *path, int variant, struct model_conf
 	*mcfg = mc;
 	model_free(m);
 	tokenizer_free(tok);
+}
+
+/* The MT-CoT fixture checkpoint written at ckpt and converted to GGUF at
+ * gguf (setup failure otherwise). */
+static inline void fixture_gguf(const char *ckpt, const char *gguf)
+{
+	char err[MENTOR_ERR_LEN];
+	struct model_config mc;
+	fixture_ckpt(ckpt, TRAIN_MT_COT, &mc);
+	struct modelio_model mm;
+	if (modelio_from_ckpt(ckpt, &mm, err) || modelio_write_gguf(&mm, gguf, err))
+		TEST_SETUP_FAIL("%s", err);
+	modelio_model_release(&mm);
 }
 
 /* Whole file into memory (caller frees), or setup failure. */

@@ -7,6 +7,7 @@
 #include "mentor/modelio.h"
 #include "mentor/store.h"
 #include "modelio_fixture.h"
+#include "run.h"
 
 static const char *bin, *db;
 
@@ -14,22 +15,13 @@ static int run(const char *args, char **out)
 {
 	char cmd[4096];
 	snprintf(cmd, sizeof cmd, "'%s' --db '%s' %s 2>&1", bin, db, args);
-	FILE *p = popen(cmd, "r");
-	if (!p)
-		TEST_SETUP_FAIL("popen");
-	struct buf b;
-	buf_init(&b);
-	char chunk[4096];
-	size_t k;
-	while ((k = fread(chunk, 1, sizeof chunk, p)) > 0)
-		buf_append(&b, chunk, k);
-	int st = pclose(p);
-	char *s = buf_detach(&b, NULL);
+	int st;
+	char *s = run_popen(cmd, &st);
 	if (out)
-		*out = s ? s : strdup("");
+		*out = s;
 	else
 		free(s);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	return st;
 }
 
 static char *ckpt_of(const char *ref)
@@ -64,14 +56,8 @@ int main(void)
 	if (!bin)
 		TEST_SKIP("MENTOR_BIN not set");
 	db = strdup(test_path("w.db"));
-	char err[MENTOR_ERR_LEN], args[2048];
-	struct model_config mc;
-	fixture_ckpt(test_path("ckpt.bin"), TRAIN_MT_COT, &mc);
-	struct modelio_model mm;
-	if (modelio_from_ckpt(test_path("ckpt.bin"), &mm, err) ||
-	    modelio_write_gguf(&mm, test_path("orig.gguf"), err))
-		TEST_SETUP_FAIL("%s", err);
-	modelio_model_release(&mm);
+	char args[2048];
+	fixture_gguf(test_path("ckpt.bin"), test_path("orig.gguf"));
 
 	char *out;
 	snprintf(args, sizeof args, "import-model '%s' --name first", test_path("orig.gguf"));

@@ -15,6 +15,7 @@
 #include "mentor/export.h"
 #include "mentor/modelio.h"
 #include "modelio_fixture.h"
+#include "run.h"
 
 static const char *bin;
 static const char *db;
@@ -22,20 +23,11 @@ static int port;
 
 static char *run_capture(const char *cmd)
 {
-	FILE *p = popen(cmd, "r");
-	if (!p)
-		TEST_SETUP_FAIL("popen %s", cmd);
-	struct buf b;
-	buf_init(&b);
-	char chunk[4096];
-	size_t k;
-	while ((k = fread(chunk, 1, sizeof chunk, p)) > 0)
-		buf_append(&b, chunk, k);
-	int st = pclose(p);
+	int st;
+	char *s = run_popen(cmd, &st);
 	if (st != 0)
-		TEST_SETUP_FAIL("'%s' failed (%d): %s", cmd, st, b.data ? b.data : "");
-	char *s = buf_detach(&b, NULL);
-	return s ? s : strdup("");
+		TEST_SETUP_FAIL("'%s' failed (%d): %s", cmd, st, s);
+	return s;
 }
 
 static char *cleaned(const char *s)
@@ -471,14 +463,8 @@ int main(void)
 	if (!bin)
 		TEST_SKIP("MENTOR_BIN not set");
 	db = strdup(test_path("w.db"));
-	char err[MENTOR_ERR_LEN], cmd[2048];
-	struct model_config mc;
-	fixture_ckpt(test_path("ckpt.bin"), TRAIN_MT_COT, &mc);
-	struct modelio_model mm;
-	if (modelio_from_ckpt(test_path("ckpt.bin"), &mm, err) ||
-	    modelio_write_gguf(&mm, test_path("m.gguf"), err))
-		TEST_SETUP_FAIL("%s", err);
-	modelio_model_release(&mm);
+	char cmd[2048];
+	fixture_gguf(test_path("ckpt.bin"), test_path("m.gguf"));
 	snprintf(cmd, sizeof cmd, "'%s' --db '%s' import-model '%s' --name stu >/dev/null", bin, db,
 	         test_path("m.gguf"));
 	if (system(cmd) != 0)

@@ -62,23 +62,6 @@ static char *reply_text(int i, int rp)
 
 /* ---------------------------------------------------------------- helpers */
 
-static int64_t q1(const char *db, const char *sql)
-{
-	sqlite3 *h;
-	int64_t v = -1;
-	if (sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
-		sqlite3_close(h);
-		return -1;
-	}
-	sqlite3_busy_timeout(h, 5000);
-	sqlite3_stmt *s;
-	if (sqlite3_prepare_v2(h, sql, -1, &s, NULL) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
-		v = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	sqlite3_close(h);
-	return v;
-}
-
 /* The rows of a query as text, one per line (heap). */
 static char *qrows(const char *db, const char *sql)
 {
@@ -170,35 +153,13 @@ static void opts(struct teacher_opts *o, const char *db, unsigned modes, int k)
 	o->prompts_dir = "/nonexistent/mentor-prompts";
 }
 
-static char *slurp(const char *p)
-{
-	size_t len;
-	char err[MENTOR_ERR_LEN];
-	char *d = util_read_file(p, (size_t)64 << 20, &len, err);
-	return d ? d : util_strdup("");
-}
-
-/* Count words as the fake server does (usage.completion_tokens). */
-static long words(const char *s)
-{
-	long n = 0;
-	int in = 0;
-	for (; *s; s++) {
-		int sp = *s == ' ' || *s == '\n' || *s == '\t';
-		if (!sp && !in)
-			n++;
-		in = !sp;
-	}
-	return n;
-}
-
 /* Item index (0..N_ITEMS-1) of an item id via its ext_id "b-I". */
 static int item_index(const char *db, int64_t item_id)
 {
 	char sql[200];
 	snprintf(sql, sizeof sql, "SELECT CAST(substr(ext_id, 3) AS INTEGER) FROM item WHERE id = %lld",
 		 (long long)item_id);
-	return (int)q1(db, sql);
+	return (int)run_q1(db, sql);
 }
 
 /* A Batch API output line answering request line `req` with the reply of
@@ -214,7 +175,7 @@ static char *answer_line(const char *db, const char *req, int n)
 		item = strtoll(ip + 2, NULL, 10);
 	int rp = cid && strstr(cid, ":rp:") != NULL;
 	char *text = reply_text(item_index(db, item), rp);
-	long pt = (long)(strlen(body) + 3) / 4, ct = words(text);
+	long pt = (long)(strlen(body) + 3) / 4, ct = fakellm_count_words(text);
 	cJSON *o = cJSON_CreateObject();
 	char id[64];
 	snprintf(id, sizeof id, "batch_req_%d", n);
@@ -254,7 +215,7 @@ static char *answer_line(const char *db, const char *req, int n)
 /* Split a file into lines (heap array of heap strings). */
 static size_t read_lines(const char *path, char ***out)
 {
-	char *d = slurp(path);
+	char *d = run_slurp(path);
 	size_t n = 0, cap = 16;
 	char **v = malloc(cap * sizeof *v);
 	for (char *p = d; *p;) {
@@ -420,7 +381,7 @@ static void test_live_vs_batch(void)
 	CHECK_INT(s.tasks, 3 * N_ITEMS);
 	check_export_format(req, 3 * N_ITEMS, bat, dsb);
 	/* Exporting touches nothing in the workspace. */
-	CHECK_INT(q1(bat, "SELECT count(*) FROM llm_call"), 0);
+	CHECK_INT(run_q1(bat, "SELECT count(*) FROM llm_call"), 0);
 	CHECK_INT(answer_file(bat, req, out), 3 * N_ITEMS);
 	struct reports r = {0};
 	struct teacher_batch_stats ns;
@@ -432,10 +393,10 @@ static void test_live_vs_batch(void)
 	CHECK_INT(s.imported, 3 * N_ITEMS);
 	CHECK_INT(s.rejected, 0);
 	/* COTE and CROP's COTE are the same request: one call, as live. */
-	CHECK_INT(q1(bat, "SELECT count(*) FROM llm_call"), 2 * N_ITEMS);
+	CHECK_INT(run_q1(bat, "SELECT count(*) FROM llm_call"), 2 * N_ITEMS);
 	/* Everything was answerable: nothing left for a second batch. */
 	CHECK_INT(ns.written, 0);
-	char *nd = slurp(next);
+	char *nd = run_slurp(next);
 	CHECK_STR(nd, "");
 	free(nd);
 
@@ -444,19 +405,19 @@ static void test_live_vs_batch(void)
 	CHECK_STR(b, a);
 	free(a);
 	free(b);
-	CHECK_INT(q1(bat, "SELECT count(*) FROM explanation"), q1(live, "SELECT count(*) FROM explanation"));
-	CHECK_INT(q1(bat, "SELECT count(*) FROM explanation WHERE mode='crop' AND path='rp' AND attempt_of IS NOT NULL"), 3);
-	CHECK_INT(q1(bat, "SELECT count(*) FROM explanation WHERE leaked=1"), q1(live, "SELECT count(*) FROM explanation WHERE leaked=1"));
-	CHECK(q1(bat, "SELECT count(*) FROM explanation WHERE leaked=1") >= 1);
-	CHECK_INT(q1(bat, "SELECT count(*) FROM explanation WHERE mode='cot' AND correct=1"), 3);
-	CHECK_INT(q1(bat, "SELECT count(*) FROM explanation WHERE mode='cot' AND parsed_answer IS NULL"), 1);
+	CHECK_INT(run_q1(bat, "SELECT count(*) FROM explanation"), run_q1(live, "SELECT count(*) FROM explanation"));
+	CHECK_INT(run_q1(bat, "SELECT count(*) FROM explanation WHERE mode='crop' AND path='rp' AND attempt_of IS NOT NULL"), 3);
+	CHECK_INT(run_q1(bat, "SELECT count(*) FROM explanation WHERE leaked=1"), run_q1(live, "SELECT count(*) FROM explanation WHERE leaked=1"));
+	CHECK(run_q1(bat, "SELECT count(*) FROM explanation WHERE leaked=1") >= 1);
+	CHECK_INT(run_q1(bat, "SELECT count(*) FROM explanation WHERE mode='cot' AND correct=1"), 3);
+	CHECK_INT(run_q1(bat, "SELECT count(*) FROM explanation WHERE mode='cot' AND parsed_answer IS NULL"), 1);
 	/* cost at the config's prices: 1.5 in, 3 out per million */
-	CHECK_INT(q1(bat, "SELECT count(*) FROM llm_call WHERE abs(cost - (tokens_in*1.5 + tokens_out*3)/1e6) > 1e-12"), 0);
-	CHECK(q1(bat, "SELECT count(*) FROM llm_call WHERE cost > 0") == 2 * N_ITEMS);
+	CHECK_INT(run_q1(bat, "SELECT count(*) FROM llm_call WHERE abs(cost - (tokens_in*1.5 + tokens_out*3)/1e6) > 1e-12"), 0);
+	CHECK(run_q1(bat, "SELECT count(*) FROM llm_call WHERE cost > 0") == 2 * N_ITEMS);
 
 	/* Importing the same file again changes nothing. */
 	char *before_rows = qrows(bat, "SELECT * FROM explanation ORDER BY id");
-	int64_t calls = q1(bat, "SELECT count(*) FROM llm_call");
+	int64_t calls = run_q1(bat, "SELECT count(*) FROM llm_call");
 	memset(&r, 0, sizeof r);
 	CHECK_INT(teacher_batch_import(&o, dsb, out, NULL, on_report, &r, &s, NULL, err), 0);
 	CHECK_INT(r.n, 0);
@@ -464,7 +425,7 @@ static void test_live_vs_batch(void)
 	CHECK_INT(s.repeated + s.skipped, 3 * N_ITEMS);
 	char *after_rows = qrows(bat, "SELECT * FROM explanation ORDER BY id");
 	CHECK_STR(after_rows, before_rows);
-	CHECK_INT(q1(bat, "SELECT count(*) FROM llm_call"), calls);
+	CHECK_INT(run_q1(bat, "SELECT count(*) FROM llm_call"), calls);
 	free(before_rows);
 	free(after_rows);
 
@@ -481,15 +442,15 @@ static void test_live_vs_batch(void)
 	answer_base = 1000; /* a new batch: new request ids */
 	answer_file(bat, req, out);
 	answer_base = 0;
-	int64_t e0 = q1(bat, "SELECT count(*) FROM explanation"), c0 = q1(bat, "SELECT count(*) FROM llm_call");
+	int64_t e0 = run_q1(bat, "SELECT count(*) FROM explanation"), c0 = run_q1(bat, "SELECT count(*) FROM llm_call");
 	CHECK_INT(teacher_batch_import(&o, dsb, out, NULL, on_report, &r, &s, NULL, err), 0);
 	CHECK_INT(s.imported, N_ITEMS);
-	CHECK_INT(q1(bat, "SELECT count(*) FROM explanation"), e0 + N_ITEMS);
-	CHECK_INT(q1(bat, "SELECT count(*) FROM llm_call"), c0 + N_ITEMS);
+	CHECK_INT(run_q1(bat, "SELECT count(*) FROM explanation"), e0 + N_ITEMS);
+	CHECK_INT(run_q1(bat, "SELECT count(*) FROM llm_call"), c0 + N_ITEMS);
 	CHECK_INT(teacher_batch_import(&o, dsb, out, NULL, on_report, &r, &s, NULL, err), 0);
 	CHECK_INT(s.repeated, N_ITEMS);
-	CHECK_INT(q1(bat, "SELECT count(*) FROM explanation"), e0 + N_ITEMS);
-	CHECK_INT(q1(bat, "SELECT count(*) FROM llm_call"), c0 + N_ITEMS);
+	CHECK_INT(run_q1(bat, "SELECT count(*) FROM explanation"), e0 + N_ITEMS);
+	CHECK_INT(run_q1(bat, "SELECT count(*) FROM llm_call"), c0 + N_ITEMS);
 	free(ids);
 }
 
@@ -539,8 +500,8 @@ static void test_cli_crop(void)
 		CHECK(strstr(l[i], "\\nAnswer: ") != NULL);
 	}
 	free_lines(l, n);
-	CHECK_INT(q1(db, "SELECT count(*) FROM explanation WHERE mode='crop' AND path='cot' AND correct=1"), 3);
-	CHECK_INT(q1(db, "SELECT count(*) FROM explanation WHERE mode='crop' AND path='cot' AND coalesce(correct,0)=0"), 3);
+	CHECK_INT(run_q1(db, "SELECT count(*) FROM explanation WHERE mode='crop' AND path='cot' AND correct=1"), 3);
+	CHECK_INT(run_q1(db, "SELECT count(*) FROM explanation WHERE mode='crop' AND path='cot' AND coalesce(correct,0)=0"), 3);
 	answer_file(db, f2, o2);
 	const char *i2[] = {"explain", "arith", "--provider", "fake", "--k", "2", "--batch-import", o2,
 			    "--batch-export", f3, NULL};
@@ -548,16 +509,16 @@ static void test_cli_crop(void)
 	CHECK(run_file_has(out_txt, "imported 3 of 3 lines"));
 	CHECK(run_file_has(out_txt, "wrote 0 requests"));
 	/* CROP complete: rp rows linked to their kept COTE attempts. */
-	CHECK_INT(q1(db, "SELECT count(*) FROM explanation e JOIN explanation a ON a.id = e.attempt_of"
+	CHECK_INT(run_q1(db, "SELECT count(*) FROM explanation e JOIN explanation a ON a.id = e.attempt_of"
 			 " WHERE e.mode='crop' AND e.path='rp' AND a.mode='crop' AND a.path='cot'"
 			 " AND a.item_id = e.item_id AND coalesce(a.correct,0)=0"), 3);
-	CHECK_INT(q1(db, "SELECT count(*) FROM explanation"), 9);
+	CHECK_INT(run_q1(db, "SELECT count(*) FROM explanation"), 9);
 	/* Importing the first file again changes nothing. */
-	int64_t calls = q1(db, "SELECT count(*) FROM llm_call");
+	int64_t calls = run_q1(db, "SELECT count(*) FROM llm_call");
 	const char *i3[] = {"explain", "arith", "--provider", "fake", "--k", "2", "--batch-import", o1, NULL};
 	CHECK_INT(run_cli(db, i3), 0);
-	CHECK_INT(q1(db, "SELECT count(*) FROM explanation"), 9);
-	CHECK_INT(q1(db, "SELECT count(*) FROM llm_call"), calls);
+	CHECK_INT(run_q1(db, "SELECT count(*) FROM explanation"), 9);
+	CHECK_INT(run_q1(db, "SELECT count(*) FROM llm_call"), calls);
 
 	/* A later live run: cot and rp for the same items are all in the call
 	 * log for the wrong items, so the fake server sees no cot request and
@@ -572,7 +533,7 @@ static void test_cli_crop(void)
 	CHECK(run_file_has(out_txt, "3 cached"));
 	CHECK_INT(fakellm_stat(&srv, "paths", "/v1/chat/completions") - before, 3);
 	/* ...and the live cot explanations judge the imported text the same. */
-	CHECK_INT(q1(db, "SELECT count(*) FROM explanation c JOIN explanation k ON k.item_id = c.item_id"
+	CHECK_INT(run_q1(db, "SELECT count(*) FROM explanation c JOIN explanation k ON k.item_id = c.item_id"
 			 " AND k.mode='crop' AND k.path='cot' WHERE c.mode='cot' AND c.text = k.text"
 			 " AND c.call_id = k.call_id AND coalesce(c.correct,-1) = coalesce(k.correct,-1)"), 6);
 
@@ -739,14 +700,14 @@ static void test_hostile(void)
 	CHECK_INT(s.imported, 2);
 	CHECK_INT(s.failed, 3);
 	CHECK_INT(s.rejected, 13);
-	CHECK_INT(q1(db, "SELECT count(*) FROM explanation"), 2);
-	CHECK_INT(q1(db, "SELECT count(*) FROM llm_call WHERE status='ok'"), 2);
-	CHECK_INT(q1(db, "SELECT count(*) FROM llm_call WHERE status='error'"), 3);
-	CHECK_INT(q1(db, "SELECT count(*) FROM llm_call WHERE status='error' AND http_code=500"), 1);
-	CHECK_INT(q1(db, "SELECT count(*) FROM llm_call WHERE status='error' AND error LIKE '%batch_expired%'"), 1);
+	CHECK_INT(run_q1(db, "SELECT count(*) FROM explanation"), 2);
+	CHECK_INT(run_q1(db, "SELECT count(*) FROM llm_call WHERE status='ok'"), 2);
+	CHECK_INT(run_q1(db, "SELECT count(*) FROM llm_call WHERE status='error'"), 3);
+	CHECK_INT(run_q1(db, "SELECT count(*) FROM llm_call WHERE status='error' AND http_code=500"), 1);
+	CHECK_INT(run_q1(db, "SELECT count(*) FROM llm_call WHERE status='error' AND error LIKE '%batch_expired%'"), 1);
 	/* The next batch retries the three failed lines (items 1, 2, 3). */
 	CHECK_INT(ns.written, 3);
-	char *nx = slurp(next);
+	char *nx = run_slurp(next);
 	CHECK(strstr(nx, cid1) && strstr(nx, cid2) && strstr(nx, cid3));
 	free(nx);
 

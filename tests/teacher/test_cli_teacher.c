@@ -37,17 +37,9 @@ static pid_t spawn(const char *const *args)
 
 static int run(const char *const *args) { return run_wait(spawn(args)); }
 
-static char *slurp(const char *p)
-{
-	size_t len;
-	char err[MENTOR_ERR_LEN];
-	char *d = util_read_file(p, (size_t)64 << 20, &len, err);
-	return d ? d : util_strdup("");
-}
-
 static int out_has(const char *needle)
 {
-	char *d = slurp(out_path);
+	char *d = run_slurp(out_path);
 	int r = strstr(d, needle) != NULL;
 	free(d);
 	return r;
@@ -55,28 +47,13 @@ static int out_has(const char *needle)
 
 static int err_has(const char *needle)
 {
-	char *d = slurp(err_path);
+	char *d = run_slurp(err_path);
 	int r = strstr(d, needle) != NULL;
 	free(d);
 	return r;
 }
 
-static int64_t q1(const char *sql)
-{
-	sqlite3 *h;
-	int64_t v = -1;
-	if (sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
-		sqlite3_close(h);
-		return -1;
-	}
-	sqlite3_busy_timeout(h, 5000);
-	sqlite3_stmt *s;
-	if (sqlite3_prepare_v2(h, sql, -1, &s, NULL) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
-		v = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	sqlite3_close(h);
-	return v;
-}
+static int64_t q1(const char *sql) { return run_q1(db, sql); }
 
 static int64_t make_dataset(const char *name, int n, const char *marker, int with_trace)
 {
@@ -121,7 +98,7 @@ static void test_offline_cli(void)
 	CHECK(err_has("explain: 24/24 done")); /* plain progress lines when not a terminal */
 	const char *a2[] = {"explanations", "off", "--json", NULL};
 	CHECK_INT(run(a2), 0);
-	char *js = slurp(out_path);
+	char *js = run_slurp(out_path);
 	cJSON *arr = cJSON_Parse(js);
 	free(js);
 	CHECK(cJSON_IsArray(arr));
@@ -141,7 +118,7 @@ static void test_offline_cli(void)
 	CHECK(out_has("8 explanations"));
 	const char *a4[] = {"calls", "--json", NULL};
 	CHECK_INT(run(a4), 0);
-	js = slurp(out_path);
+	js = run_slurp(out_path);
 	cJSON *root = cJSON_Parse(js);
 	free(js);
 	cJSON *tot = cJSON_GetObjectItem(root, "totals");

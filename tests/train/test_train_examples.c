@@ -8,6 +8,8 @@
 #include "mentor/store.h"
 #include "mentor/tokenizer.h"
 #include "mentor/train.h"
+#include <sqlite3.h>
+
 #include "test.h"
 #include "train_fixture.h"
 
@@ -295,11 +297,31 @@ static void test_sources(const struct tokenizer *t)
 		CHECK_STR(b->expl[0], "F1");
 	}
 	train_corpus_release(&c);
+	/* ... but never a rejected one: item 0's only RP explanation was rejected */
 	CHECK_INT(train_corpus_load(st, ds, "train", TRAIN_SRC_RP, &c, err), 0);
 	a = find_item(&c, id[0]);
-	CHECK(a && a->n_expl == 1 && !strcmp(a->expl[0], "E2"));
-	CHECK_INT(c.n_expl, 2);
+	b = find_item(&c, id[1]);
+	CHECK(a && a->n_expl == 0);
+	CHECK(b && b->n_expl == 1 && !strcmp(b->expl[0], "F2"));
+	CHECK_INT(c.n_expl, 1);
 	train_corpus_release(&c);
+	/* ... nor a COTE explanation whose answer is wrong, unless accepted */
+	{
+		int64_t w = add_expl(st, id[1], "cot", "pending", "F1 wrong", NULL);
+		sqlite3_exec(store_db(st), "UPDATE explanation SET correct = 0 WHERE text = 'F1 wrong'",
+			     NULL, NULL, NULL);
+		CHECK_INT(train_corpus_load(st, ds, "train", TRAIN_SRC_COT, &c, err), 0);
+		b = find_item(&c, id[1]);
+		CHECK(b && b->n_expl == 1 && !strcmp(b->expl[0], "F1"));
+		train_corpus_release(&c);
+		CHECK_INT(store_expl_decide(st, w, "accept", "t", err), 0);
+		CHECK_INT(train_corpus_load(st, ds, "train", TRAIN_SRC_COT, &c, err), 0);
+		b = find_item(&c, id[1]);
+		CHECK(b && b->n_expl == 1 && !strcmp(b->expl[0], "F1 wrong"));
+		train_corpus_release(&c);
+		sqlite3_exec(store_db(st), "DELETE FROM explanation WHERE text = 'F1 wrong'", NULL, NULL,
+			     NULL);
+	}
 	CHECK_INT(train_corpus_load(st, ds, "train", TRAIN_SRC_CROP, &c, err), 0);
 	a = find_item(&c, id[0]);
 	CHECK(a && a->n_expl == 1 && !strcmp(a->expl[0], "E3 new"));

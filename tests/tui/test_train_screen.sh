@@ -44,7 +44,7 @@ bad() {
 # wait_for NAME TEXT [SECONDS]: poll the pane until TEXT shows (default 10 s).
 wait_for() {
 	i=0
-	lim=$(( ${3:-10} * 10 ))
+	lim=$(( ${3:-10} * 10 * ${MENTOR_WAIT_SCALE:-3} ))
 	while [ $i -lt $lim ]; do
 		screen
 		if grep -qF -- "$2" "$T/screen"; then
@@ -60,7 +60,7 @@ wait_for() {
 # wait_re NAME REGEX [SECONDS]: the same with an extended regular expression.
 wait_re() {
 	i=0
-	lim=$(( ${3:-10} * 10 ))
+	lim=$(( ${3:-10} * 10 * ${MENTOR_WAIT_SCALE:-3} ))
 	while [ $i -lt $lim ]; do
 		screen
 		if grep -qE -- "$2" "$T/screen"; then

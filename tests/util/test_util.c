@@ -1,6 +1,6 @@
 /* Unit tests of util: buffers, UTF-8 validation, sizes, SHA-256, PRNG,
- * number parsing, atomic writes, white space folding, the config path and
- * id sets. */
+ * number parsing, atomic writes, white space folding, number answers, the
+ * config path and id sets. */
 #include "mentor/util.h"
 #include "test.h"
 
@@ -142,6 +142,44 @@ static void test_text(void)
 	CHECK(util_user_config_path("config") == NULL);
 }
 
+static void check_number(const char *in, const char *want)
+{
+	char *got = util_normalise_number(in);
+	if (want)
+		CHECK_STR(got, want);
+	else
+		CHECK_MSG(got == NULL, "'%s' gave '%s'", in, got ? got : "");
+	free(got);
+}
+
+static void test_number(void)
+{
+	check_number("1,200", "1200");
+	check_number(" $18.00\n", "18");
+	check_number("-0.50", "-0.5");
+	check_number("+007", "7");
+	check_number("-0", "0");
+	check_number(".5", "0.5");
+	check_number("1e3", "1000");
+	check_number("2.5E-1", "0.25");
+	check_number("123456789012345678901234567890", "123456789012345678901234567890");
+	check_number("1e400", NULL);
+	check_number("1e", NULL);
+	check_number("1,2", "12");
+	check_number("1,,2", NULL);
+	check_number("--3", NULL);
+	check_number("1.2.3", NULL);
+	check_number("$", NULL);
+	check_number("", NULL);
+	check_number("12 apples", NULL);
+	char big[100];
+	memset(big, '9', sizeof big - 1);
+	big[sizeof big - 1] = '\0';
+	check_number(big, NULL);
+	big[64] = '\0';
+	check_number(big, big);
+}
+
 static void test_idset(void)
 {
 	struct util_idset ids = {0};
@@ -171,6 +209,7 @@ int main(void)
 	test_parse();
 	test_files();
 	test_text();
+	test_number();
 	test_idset();
 	return test_done();
 }
