@@ -21,15 +21,7 @@ export OMP_NUM_THREADS="$threads" OPENBLAS_NUM_THREADS="$threads"
 # OpenBLAS falls back to generic SSE3 kernels on CPUs it does not recognise
 # (virtual machines reporting a generic model); pick the kernels from the
 # instruction set unless the caller chose.
-if [ -z "${OPENBLAS_CORETYPE:-}" ] && [ -r /proc/cpuinfo ]; then
-	flags=$(grep -m1 '^flags' /proc/cpuinfo)
-	case "$flags" in
-	*avx512_bf16*) OPENBLAS_CORETYPE=Cooperlake ;;
-	*avx512f*) OPENBLAS_CORETYPE=SkylakeX ;;
-	*avx2*) OPENBLAS_CORETYPE=Haswell ;;
-	esac
-	[ -n "${OPENBLAS_CORETYPE:-}" ] && export OPENBLAS_CORETYPE
-fi
+. "$here/blas_env.sh"
 echo "OMP_NUM_THREADS=$OMP_NUM_THREADS OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-default} OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-default}"
 common="--preset small --batch 16 --ctx 128 --vocab 512 --threads $threads --steps $steps --windows $windows --warmup 3"
 out=$(mktemp) || exit 1

@@ -26,6 +26,7 @@ WORK=${WORK:-$(mktemp -d "${TMPDIR:-/tmp}/mentor-paper-XXXXXX")}
 export MENTOR_DATA_DIR=${MENTOR_DATA_DIR:-$here}
 # sleeping, not spinning, idle OpenMP threads: much faster on a busy machine
 export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive}
+. "$here/bench/blas_env.sh"
 mkdir -p "$WORK"
 db="$WORK/paper.db"
 
@@ -49,7 +50,8 @@ pct() {
 
 echo "workspace: $db"
 echo "settings: preset $PRESET, steps $STEPS, batch $BATCH, lr $LR, vocab $VOCAB," \
-	"seed $SEED, threads $THREADS, source $SOURCE, alpha $ALPHA"
+	"seed $SEED, threads $THREADS, source $SOURCE, alpha $ALPHA," \
+	"OPENBLAS_CORETYPE ${OPENBLAS_CORETYPE:-default}"
 for v in $VARIANTS; do
 	out="$WORK/$v.json"
 	"$bin" --db "$db" train arith --variant "$v" --source "$SOURCE" --alpha "$ALPHA" \
@@ -81,6 +83,7 @@ done
 if [ -n "$base" ] && [ -n "$best_cot" ]; then
 	awk -v c="$best_cot" -v b="$base" 'BEGIN {
 		d = 100 * (c - b)
+		verdict = (d >= 10) ? "shown" : "not shown"
 		printf "\nmt-cot (better mode) - baseline: %+.1f points (%s: the paper effect needs >= 10)\n",
-			d, d >= 10 ? "shown" : "not shown" }'
+			d, verdict }'
 fi

@@ -506,6 +506,18 @@ int cli_train(struct cli *c, int argc, char **argv)
 		status = CLI_OK;
 		goto out;
 	}
+	if (!a.spawned && !a.json && c->err_tty) {
+		/* One line when OpenBLAS runs its generic kernels: a several-fold
+		 * slowdown that only an environment variable set before start-up
+		 * can undo. */
+		char blas[256];
+		if (model_blas_info(blas, sizeof blas) == 1)
+			fprintf(c->errf,
+				"mentor: note: %s; training is several times faster with "
+				"OPENBLAS_CORETYPE set to this CPU's core (e.g. Haswell, "
+				"SkylakeX) before starting mentor\n",
+				blas);
+	}
 	install_stop_handlers();
 	struct train_cli tc = {c, a.json, c->err_tty, 0, 0};
 	struct train_opts o = {&stop_requested, train_progress_cb, &tc, (int)a.threads, 0,
