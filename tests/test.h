@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -96,17 +97,58 @@ static inline int test_done(void)
 	return test_failures ? 1 : 0;
 }
 
-/* A fresh temporary directory for this test; path is static storage. */
+static char test_dir_[256];
+static pid_t test_dir_owner_; /* forked children must not remove it */
+
+/* Remove path and everything below it (links are not followed). */
+static inline void test_rm_tree_(const char *path)
+{
+	struct stat sb;
+	if (lstat(path, &sb) != 0)
+		return;
+	if (S_ISDIR(sb.st_mode)) {
+		DIR *d = opendir(path);
+		if (d) {
+			struct dirent *e;
+			while ((e = readdir(d))) {
+				if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+					continue;
+				char sub[1024];
+				int k = snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
+				if (k > 0 && (size_t)k < sizeof sub)
+					test_rm_tree_(sub);
+			}
+			closedir(d);
+		}
+		rmdir(path);
+	} else {
+		unlink(path);
+	}
+}
+
+/* Removes the temporary directory at exit, unless MENTOR_KEEP_TMP is set
+ * (to look at what a failing test left). */
+static inline void test_cleanup_(void)
+{
+	const char *keep = getenv("MENTOR_KEEP_TMP");
+	if (test_dir_[0] && getpid() == test_dir_owner_ && !(keep && *keep))
+		test_rm_tree_(test_dir_);
+}
+
+/* A fresh temporary directory for this test, removed at exit; path is static
+ * storage. */
 static inline const char *test_tmpdir(void)
 {
-	static char dir[256];
-	if (!dir[0]) {
+	if (!test_dir_[0]) {
 		const char *base = getenv("TMPDIR");
-		snprintf(dir, sizeof dir, "%s/mentor-test-XXXXXX", base && *base ? base : "/tmp");
-		if (!mkdtemp(dir))
+		snprintf(test_dir_, sizeof test_dir_, "%s/mentor-test-XXXXXX",
+			 base && *base ? base : "/tmp");
+		if (!mkdtemp(test_dir_))
 			TEST_SETUP_FAIL("mkdtemp failed");
+		test_dir_owner_ = getpid();
+		atexit(test_cleanup_);
 	}
-	return dir;
+	return test_dir_;
 }
 
 /* Path inside the temporary directory (static rotating storage, 8 slots). */

@@ -126,7 +126,12 @@ keys n
 wait_for form2 "New run"
 keys j Left
 wait_for mtcot "< mt-cot >"
-keys j j j j j j j j j   # alpha, source, preset, layers, width, heads, context, budget, steps
+# a wider model than run 1, so that run 2 lasts long enough to be stopped
+# mid-way even on a fast machine (the screen polls metrics once a second)
+keys j j j j j           # alpha, source, preset, layers, width
+set_field 128
+wait_for width128 "width    128"
+keys j j j j            # heads, context, budget, steps
 set_field 200
 wait_for steps200 "steps    200"
 keys j j j j            # batch, seed, eval on, Launch
