@@ -15,7 +15,7 @@ export LC_ALL=C.UTF-8 XDG_CONFIG_HOME="$T/cfg"
 start=$(date +%s.%N)
 "$MKWS" "$T/ws.db" "$ITEMS"
 end=$(date +%s.%N)
-echo "workspace: $ITEMS items + 4 Japanese items, built in $(echo "$end - $start" | bc) s"
+echo "workspace: $ITEMS items + 4 Japanese items, built in $(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.2f", b - a }') s"
 for size in 80x24 200x60; do
 	# a fresh position each time: the first frame starts at the top
 	sqlite3 "$T/ws.db" "DELETE FROM setting WHERE key LIKE 'tui.%'" 2> /dev/null || true
