@@ -1,6 +1,6 @@
 #!/bin/sh
 # test_train_screen: the Train and Inspect screens in a real terminal (tmux,
-# 100x30). On a small generated coin-flip dataset with gold rationales:
+# 100x30). On a small generated arithmetic dataset with gold rationales:
 # launch a baseline and an MT-CoT run of a tiny model from the form (the
 # second waits queued), watch the loss plot change between two captures,
 # stop the MT-CoT run from the screen and resume it from its checkpoint, let
@@ -28,7 +28,7 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
-"$BIN" --db "$T/ws.db" sample coin --splits 200/20/40 --import coinmini > /dev/null || exit 99
+"$BIN" --db "$T/ws.db" sample arith --splits 200/20/40 --import arithmini > /dev/null || exit 99
 mkdir -p "$T/cfg"
 pass=0
 fail=0
@@ -189,7 +189,7 @@ nf=$(sed -n 's/.*fixed \([0-9]*\) broken.*/\1/p' "$T/screen" | head -n 1)
 wait_for fixed_rows "$nf of 40 items"
 keys a
 wait_for ask_prompt "Ask:"
-keys -l "A coin is heads up. Ann flips the coin. Is the coin still heads up?"
+keys -l "Ann has 7 apples. She buys 5 more. How many apples does Ann have now?"
 keys Enter
 wait_for asked "You asked run #2" 30
 wait_for answer "│  answer: " 30
