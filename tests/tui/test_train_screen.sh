@@ -1,6 +1,7 @@
 #!/bin/sh
 # test_train_screen: the Train and Inspect screens in a real terminal (tmux,
-# 100x30). On a small generated arithmetic dataset with gold rationales:
+# 100x30). On a small generated arithmetic dataset with gold rationales, runs
+# of the tiny preset:
 # launch a baseline and an MT-CoT run of a tiny model from the form (the
 # second waits queued), watch the loss plot change between two captures,
 # stop the MT-CoT run from the screen and resume it from its checkpoint, let
@@ -101,19 +102,12 @@ wait_for count_gold "200/200 items with gold expl."
 keys j Right
 wait_for baseline "< baseline >"
 wait_for count_base "examples: 200 answers"
-keys j j            # alpha and source are hidden for a baseline: preset, layers
-set_field 1
-keys j
-set_field 32
-keys j
-set_field 2
-keys j j j          # context, budget, steps
+# the tiny preset; alpha and source are hidden for a baseline
+keys j j j j j j j  # preset, layers, width, heads, context, budget, steps
 set_field 60
 keys j
 set_field 8
-wait_for custom "preset   custom"
-wait_for layers "layers   1"
-wait_for width "width    32"
+wait_re tiny "preset +<? ?tiny"
 wait_for steps "steps    60"
 wait_for batch "batch    8"
 keys j j j          # seed, eval on, Launch
@@ -126,12 +120,7 @@ keys n
 wait_for form2 "New run"
 keys j Left
 wait_for mtcot "< mt-cot >"
-# a wider model than run 1, so that run 2 lasts long enough to be stopped
-# mid-way even on a fast machine (the screen polls metrics once a second)
-keys j j j j j           # alpha, source, preset, layers, width
-set_field 128
-wait_for width128 "width    128"
-keys j j j j            # heads, context, budget, steps
+keys j j j j j j j j j   # alpha, source, preset, layers, width, heads, context, budget, steps
 set_field 200
 wait_for steps200 "steps    200"
 keys j j j j            # batch, seed, eval on, Launch
