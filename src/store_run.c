@@ -24,15 +24,9 @@ void store_run_release(struct store_run *r)
 
 static const char *or_default(const char *s, const char *def) { return s ? s : def; }
 
-int store_run_insert(struct store *st, struct store_run *r, char *err)
+/* Parameters ?2..?15 of the insert and the update: every column but the key. */
+static void bind_run(sqlite3_stmt *s, const struct store_run *r)
 {
-	sqlite3_stmt *s;
-	if (store_prepare(st, "INSERT INTO run(dataset_id, name, variant, alpha, source, kind,"
-			      " config_json, status, error, pid, started_at, ended_at, checkpoint,"
-			      " step, total_steps) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,"
-			      "?13,?14,?15)", &s, err))
-		return MENTOR_ERR;
-	sqlite3_bind_int64(s, 1, r->dataset_id);
 	store_bind_text(s, 2, or_default(r->name, ""));
 	store_bind_text(s, 3, or_default(r->variant, "baseline"));
 	sqlite3_bind_double(s, 4, r->alpha);
@@ -49,6 +43,18 @@ int store_run_insert(struct store *st, struct store_run *r, char *err)
 	store_bind_text(s, 13, r->checkpoint);
 	sqlite3_bind_int64(s, 14, r->step);
 	sqlite3_bind_int64(s, 15, r->total_steps);
+}
+
+int store_run_insert(struct store *st, struct store_run *r, char *err)
+{
+	sqlite3_stmt *s;
+	if (store_prepare(st, "INSERT INTO run(dataset_id, name, variant, alpha, source, kind,"
+			      " config_json, status, error, pid, started_at, ended_at, checkpoint,"
+			      " step, total_steps) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,"
+			      "?13,?14,?15)", &s, err))
+		return MENTOR_ERR;
+	sqlite3_bind_int64(s, 1, r->dataset_id);
+	bind_run(s, r);
 	if (store_exec_stmt(st, s, err, "cannot insert run"))
 		return MENTOR_ERR;
 	r->id = sqlite3_last_insert_rowid(st->db);
@@ -64,22 +70,7 @@ int store_run_update(struct store *st, const struct store_run *r, char *err)
 			      " WHERE id=?1", &s, err))
 		return MENTOR_ERR;
 	sqlite3_bind_int64(s, 1, r->id);
-	store_bind_text(s, 2, or_default(r->name, ""));
-	store_bind_text(s, 3, or_default(r->variant, "baseline"));
-	sqlite3_bind_double(s, 4, r->alpha);
-	store_bind_text(s, 5, or_default(r->source, "accepted"));
-	store_bind_text(s, 6, or_default(r->kind, "internal"));
-	store_bind_text(s, 7, or_default(r->config_json, "{}"));
-	store_bind_text(s, 8, or_default(r->status, "queued"));
-	store_bind_text(s, 9, r->error);
-	sqlite3_bind_int64(s, 10, r->pid);
-	if (r->started_at)
-		sqlite3_bind_int64(s, 11, r->started_at);
-	if (r->ended_at)
-		sqlite3_bind_int64(s, 12, r->ended_at);
-	store_bind_text(s, 13, r->checkpoint);
-	sqlite3_bind_int64(s, 14, r->step);
-	sqlite3_bind_int64(s, 15, r->total_steps);
+	bind_run(s, r);
 	if (store_exec_stmt(st, s, err, "cannot update run"))
 		return MENTOR_ERR;
 	if (sqlite3_changes(st->db) == 0)
