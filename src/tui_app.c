@@ -186,6 +186,24 @@ const char *tui_app_keys(struct tui_app *app, int action, char *buf, size_t n)
 	return tui_keymap_keys(&app->gkm, action, buf, n);
 }
 
+void tui_app_hints(struct tui_app *app, struct tui_line *hints, const struct tui_hint *h,
+		   size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		char keys[64];
+		tui_app_keys(app, h[i].action, keys, sizeof keys);
+		char *comma = strchr(keys, ',');
+		if (comma)
+			*comma = '\0';
+		if (!keys[0])
+			continue;
+		tui_line_put(hints, TUI_ROLE_KEY, keys);
+		tui_line_put(hints, TUI_ROLE_STATUS, " ");
+		tui_line_put(hints, TUI_ROLE_STATUS, h[i].label);
+		tui_line_put(hints, TUI_ROLE_STATUS, "  ");
+	}
+}
+
 /* --------------------------------------------------------------- config */
 
 static char *read_config(size_t *len, char *err)

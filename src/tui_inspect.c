@@ -778,24 +778,10 @@ static void inspect_status(void *state, struct tui_app *app, struct tui_line *hi
 		tui_line_put(hints, TUI_ROLE_STATUS, " cancel  ");
 		return;
 	}
-	static const struct {
-		int action;
-		const char *label;
-	} shown[] = {{ACT_RUN_NEXT, "run"}, {ACT_VS_NEXT, "compare"}, {ACT_FILTER, "filter"},
-		     {ACT_ASK, "ask"}, {ACT_REPORT, "report"}};
-	for (size_t i = 0; i < sizeof shown / sizeof shown[0]; i++) {
-		char keys[64];
-		tui_app_keys(app, shown[i].action, keys, sizeof keys);
-		char *comma = strchr(keys, ',');
-		if (comma)
-			*comma = '\0';
-		if (!keys[0])
-			continue;
-		tui_line_put(hints, TUI_ROLE_KEY, keys);
-		tui_line_put(hints, TUI_ROLE_STATUS, " ");
-		tui_line_put(hints, TUI_ROLE_STATUS, shown[i].label);
-		tui_line_put(hints, TUI_ROLE_STATUS, "  ");
-	}
+	static const struct tui_hint shown[] = {{ACT_RUN_NEXT, "run"},   {ACT_VS_NEXT, "compare"},
+						{ACT_FILTER, "filter"},  {ACT_ASK, "ask"},
+						{ACT_REPORT, "report"}};
+	tui_app_hints(app, hints, shown, sizeof shown / sizeof shown[0]);
 	if (s->n_rows)
 		buf_printf(counts, "item %zu/%zu", s->sel + 1, s->n_rows);
 	else

@@ -393,6 +393,15 @@ int tui_app_post(struct tui_app *app, int code, int64_t arg);
 void tui_app_set_tick(struct tui_app *app, int ms);
 /* Keys of an action in the active key maps ("j, Down"), for hints. */
 const char *tui_app_keys(struct tui_app *app, int action, char *buf, size_t n);
+/* One key hint of a screen's status bar: an action and its label. */
+struct tui_hint {
+	int action;
+	const char *label;
+};
+/* Append "KEY label  " to hints for each of the n hints whose action has a
+ * key bound (its first key only). */
+void tui_app_hints(struct tui_app *app, struct tui_line *hints, const struct tui_hint *h,
+		   size_t n);
 
 /* ------------------------------------------ Items screen (pure parts) */
 

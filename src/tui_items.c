@@ -993,26 +993,11 @@ static void items_status(void *state, struct tui_app *app, struct tui_line *hint
 		tui_line_put(hints, TUI_ROLE_STATUS, " cancel  re:PATTERN for a regex  ");
 		return;
 	}
-	static const struct {
-		int action;
-		const char *label;
-	} shown[] = {
+	static const struct tui_hint shown[] = {
 		{ACT_SEARCH, "search"}, {ACT_SPLIT, "split"}, {ACT_REVIEW, "review"},
 		{ACT_DS_NEXT, "dataset"}, {ACT_OPEN, "open"},
 	};
-	for (size_t i = 0; i < sizeof shown / sizeof shown[0]; i++) {
-		char keys[64];
-		tui_app_keys(app, shown[i].action, keys, sizeof keys);
-		char *comma = strchr(keys, ',');
-		if (comma)
-			*comma = '\0';
-		if (!keys[0])
-			continue;
-		tui_line_put(hints, TUI_ROLE_KEY, keys);
-		tui_line_put(hints, TUI_ROLE_STATUS, " ");
-		tui_line_put(hints, TUI_ROLE_STATUS, shown[i].label);
-		tui_line_put(hints, TUI_ROLE_STATUS, "  ");
-	}
+	tui_app_hints(app, hints, shown, sizeof shown / sizeof shown[0]);
 	if (s->count)
 		buf_printf(counts, "item %lld/%lld%s", (long long)s->sel + 1, (long long)s->count,
 			   s->re_capped ? " (regex scanned 200000)" : "");

@@ -1708,25 +1708,10 @@ static void review_status(void *state, struct tui_app *app, struct tui_line *hin
 			  struct buf *counts)
 {
 	struct review *r = state;
-	static const struct {
-		int action;
-		const char *label;
-	} shown[] = {
+	static const struct tui_hint shown[] = {
 		{ACT_ACCEPT, "accept"}, {ACT_REJECT, "reject"}, {ACT_SKIP, "skip"},
 	};
-	for (size_t i = 0; i < sizeof shown / sizeof shown[0]; i++) {
-		char keys[64];
-		tui_app_keys(app, shown[i].action, keys, sizeof keys);
-		char *comma = strchr(keys, ',');
-		if (comma)
-			*comma = '\0';
-		if (!keys[0])
-			continue;
-		tui_line_put(hints, TUI_ROLE_KEY, keys);
-		tui_line_put(hints, TUI_ROLE_STATUS, " ");
-		tui_line_put(hints, TUI_ROLE_STATUS, shown[i].label);
-		tui_line_put(hints, TUI_ROLE_STATUS, "  ");
-	}
+	tui_app_hints(app, hints, shown, sizeof shown / sizeof shown[0]);
 	/* The rate counts from the first decision, over at least a minute. */
 	double secs = r->t0 > 0 ? util_mono() - r->t0 : 0;
 	if (secs < 60)

@@ -1145,28 +1145,14 @@ static void train_status(void *state, struct tui_app *app, struct tui_line *hint
 			 struct buf *counts)
 {
 	struct train *s = state;
-	static const struct {
-		int action;
-		const char *label;
-	} run_hints[] = {{ACT_NEW, "new"}, {ACT_OVERLAY, "overlay"}, {ACT_STOP, "stop"},
-			 {ACT_RESUME, "resume"}, {ACT_ZOOM, "zoom"}},
-	  form_hints[] = {{ACT_ENTER, "edit/launch"}, {ACT_RIGHT, "value"}};
-	int form = s->form_open;
-	size_t n = form ? 2 : 5;
-	for (size_t i = 0; i < n; i++) {
-		char keys[64];
-		int a = form ? form_hints[i].action : run_hints[i].action;
-		tui_app_keys(app, a, keys, sizeof keys);
-		char *comma = strchr(keys, ',');
-		if (comma)
-			*comma = '\0';
-		if (!keys[0])
-			continue;
-		tui_line_put(hints, TUI_ROLE_KEY, keys);
-		tui_line_put(hints, TUI_ROLE_STATUS, " ");
-		tui_line_put(hints, TUI_ROLE_STATUS, form ? form_hints[i].label : run_hints[i].label);
-		tui_line_put(hints, TUI_ROLE_STATUS, "  ");
-	}
+	static const struct tui_hint run_hints[] = {{ACT_NEW, "new"}, {ACT_OVERLAY, "overlay"},
+						    {ACT_STOP, "stop"}, {ACT_RESUME, "resume"},
+						    {ACT_ZOOM, "zoom"}},
+				     form_hints[] = {{ACT_ENTER, "edit/launch"}, {ACT_RIGHT, "value"}};
+	if (s->form_open)
+		tui_app_hints(app, hints, form_hints, sizeof form_hints / sizeof form_hints[0]);
+	else
+		tui_app_hints(app, hints, run_hints, sizeof run_hints / sizeof run_hints[0]);
 	int running = 0;
 	for (size_t i = 0; i < s->n_runs; i++)
 		running += is_running(&s->runs[i]);
