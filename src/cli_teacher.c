@@ -118,16 +118,24 @@ static const char explain_usage[] =
 	"                     --batch-export NEXT, then write the follow-up requests\n"
 	"                     (CROP's rp fallbacks, retries of failed lines)\n";
 
+/* Item errors printed as they come; the rest are counted. */
+#define EXPLAIN_ERRORS_SHOWN 20
+
 struct explain_ui {
 	struct cli *c;
 	int errors_shown;
+	int64_t errors_hidden;
 };
 
 static void on_result(void *user, const struct teacher_result *r)
 {
 	struct explain_ui *ui = user;
-	if (!r->error || !strcmp(r->error, "cancelled") || ui->errors_shown >= 20)
+	if (!r->error || !strcmp(r->error, "cancelled"))
 		return;
+	if (ui->errors_shown >= EXPLAIN_ERRORS_SHOWN) {
+		ui->errors_hidden++;
+		return;
+	}
 	ui->errors_shown++;
 	FILE *f = ui->c->errf;
 	flockfile(f);
@@ -421,7 +429,7 @@ int cli_explain(struct cli *c, int argc, char **argv)
 		goto out_ids;
 	}
 
-	struct explain_ui ui = {c, 0};
+	struct explain_ui ui = {c, 0, 0};
 	struct teacher_callbacks cb = {0};
 	cb.user = &ui;
 	cb.on_result = on_result;
@@ -464,6 +472,9 @@ int cli_explain(struct cli *c, int argc, char **argv)
 	}
 	teacher_get_progress(j, &p);
 	show_progress(c, &p, 1);
+	if (ui.errors_hidden)
+		fprintf(c->errf, "mentor: ... and %lld more error%s\n", (long long)ui.errors_hidden,
+			ui.errors_hidden == 1 ? "" : "s");
 	fprintf(c->out,
 		"%s %s with %s/%s: %lld tasks, %lld explained, %lld skipped, %lld errors, "
 		"%lld cached; tokens %lld in / %lld out; cost $%.4f%s\n",
@@ -476,6 +487,8 @@ int cli_explain(struct cli *c, int argc, char **argv)
 	sigaction(SIGTERM, &old_term, NULL);
 	if (p.cancelled)
 		rc = cli_error(c, CLI_ERR, "explain interrupted; run it again to resume");
+	else if (p.stopped)
+		rc = cli_error(c, CLI_ERR, "explain stopped early: %s", p.stop_reason);
 	else if (p.errors)
 		rc = cli_error(c, CLI_ERR, "%lld of %lld tasks failed; run again to retry them",
 			       (long long)p.errors, (long long)p.total);

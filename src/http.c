@@ -102,6 +102,17 @@ static int sse_line(struct http_sse *p, char *err)
 		buf_reset(&p->event);
 		if (buf_append(&p->event, v, vlen))
 			return sse_fail(p, err, "an event name");
+	} else if (flen == 5 && memcmp(s, "error", 5) == 0) {
+		/* llama.cpp's server reports a failure inside a 200 stream as an
+		 * "error: {json}" line: an event named "error" of its own. */
+		sse_dispatch(p);
+		if (p->stopped)
+			return MENTOR_OK;
+		if (buf_puts(&p->event, "error") || buf_append(&p->data, v, vlen) ||
+		    (!p->data.data && buf_append(&p->data, "", 0)))
+			return sse_fail(p, err, "an event");
+		p->have_data = 1;
+		sse_dispatch(p);
 	}
 	/* id:, retry: and unknown fields are ignored */
 	return MENTOR_OK;

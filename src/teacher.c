@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <cjson/cJSON.h>
@@ -18,6 +19,9 @@
 
 #define DEMO_POOL_MAX 2000
 #define RESPONSE_MAX ((size_t)8 << 20)
+/* The stop rule: this many call failures in a row with the same message
+ * end a job early (as a refused key or a spent quota does at once). */
+#define SAME_FAILURES_STOP 5
 
 enum { MODE_COT = 0, MODE_RP = 1, MODE_CROP = 2 };
 static const char *const mode_str[3] = {"cot", "rp", "crop"};
@@ -67,6 +71,7 @@ struct req {
 	char key[65];
 	size_t prompt_len;
 	struct teacher_stream live; /* transport thread only, until on_done */
+	size_t shown;    /* bytes of live.text handed to on_text */
 	/* filled by on_done */
 	int ok, cancelled, attempts;
 	long http_code;
@@ -90,6 +95,7 @@ struct teacher_job {
 	double price_in, price_out;
 	char *url;
 	char *key;       /* the API key, only to scrub it from what is stored */
+	char *key_env;   /* where the key comes from, for messages */
 	char *headers[3];
 	size_t n_headers;
 	int offline, conc, stream, k, max_tokens, force;
@@ -114,6 +120,13 @@ struct teacher_job {
 	struct prompt_set ps;
 	struct demo_pool pool;
 	int64_t min_call_id;
+	/* the stop rule (job thread only) */
+	int stopping;
+	char stop_what[MENTOR_ERR_LEN / 2]; /* what happened */
+	char stop_hint[MENTOR_ERR_LEN / 4]; /* what to do */
+	size_t started;  /* tasks started */
+	char last_fail[MENTOR_ERR_LEN];
+	int same_fails;
 };
 
 /* ------------------------------------------------------------- progress */
@@ -213,17 +226,6 @@ static int build_prompt(struct store *st, const struct prompt_set *ps, struct de
 
 /* --------------------------------------------------------------- results */
 
-/* Overwrite every occurrence of the API key in s with '*': a server that
- * echoes the key (some 401 bodies do) must not put it in the workspace. */
-static void redact(const struct teacher_job *j, char *s)
-{
-	size_t kl = j->key ? strlen(j->key) : 0;
-	if (!s || kl < 4)
-		return;
-	for (char *p = strstr(s, j->key); p; p = strstr(p + kl, j->key))
-		memset(p, '*', kl);
-}
-
 static void emit_result(struct teacher_job *j, const struct teacher_result *r)
 {
 	if (j->cb.on_result)
@@ -242,7 +244,7 @@ static void task_error(struct teacher_job *j, struct task *t, int pmode, const c
 {
 	char msg[MENTOR_ERR_LEN];
 	snprintf(msg, sizeof msg, "%s", msg_in ? msg_in : "failed");
-	redact(j, msg);
+	teacher_redact_bytes(j->key, msg);
 	struct teacher_result r = {0};
 	r.item_id = t->item_id;
 	r.mode = mode_str[t->mode];
@@ -261,14 +263,16 @@ static int64_t log_call(struct teacher_job *j, const char *key, const char *requ
 			const char *error, int64_t tin, int64_t tout, int estimated,
 			double latency_ms, double cost, char *err)
 {
-	char *resp = util_strdup(response), *msg = util_strdup(error);
-	redact(j, resp);
-	redact(j, msg);
+	/* A server may echo the key, even cut across stream chunks: masked in
+	 * the assembled text of all that is stored. */
+	char *resp = teacher_redact(j->key, response), *req = teacher_redact(j->key, request);
+	char *msg = util_strdup(error);
+	teacher_redact_bytes(j->key, msg);
 	struct store_call c = {0};
 	c.cache_key = (char *)key;
 	c.provider = j->prov_name;
 	c.model = j->model;
-	c.request_json = (char *)request;
+	c.request_json = req;
 	c.response_text = resp;
 	c.status = (char *)status;
 	c.http_code = (int)http_code;
@@ -280,6 +284,7 @@ static int64_t log_call(struct teacher_job *j, const char *key, const char *requ
 	c.cost = cost;
 	int rc = store_call_insert(j->st, &c, err);
 	free(resp);
+	free(req);
 	free(msg);
 	return rc ? 0 : c.id;
 }
@@ -318,7 +323,7 @@ static int finish_step(struct teacher_job *j, struct task *t, int pmode, char *t
 {
 	const struct store_item *it = &t->item;
 	char *text = teacher_trim(text_in);
-	redact(j, text);
+	teacher_redact_bytes(j->key, text);
 	if (!*text) {
 		task_error(j, t, pmode, "empty explanation");
 		return 0;
@@ -434,10 +439,13 @@ static void emit_text(struct teacher_job *j, struct task *t, int pmode, const ch
 static int on_event(void *user, const char *event, const char *data, size_t len)
 {
 	struct req *r = user;
-	size_t before = r->live.text.len;
 	teacher_stream_event(&r->live, event, data, len);
-	if (r->live.text.len > before)
-		emit_text(r->j, r->t, r->pmode, r->live.text.data + before, r->live.text.len - before);
+	/* Shown only once it cannot be part of a key still arriving. */
+	size_t safe = teacher_redact_live(r->j->key, r->live.text.data, r->live.text.len);
+	if (safe > r->shown) {
+		emit_text(r->j, r->t, r->pmode, r->live.text.data + r->shown, safe - r->shown);
+		r->shown = safe;
+	}
 	return 0;
 }
 
@@ -544,6 +552,7 @@ static int start_step(struct teacher_job *j, struct task *t, int pmode)
 			free(key_body);
 			buf_release(&prompt);
 			prog_add(j, 0, 0, 0, 1, 0, 0, 0, 0);
+			teacher_redact_bytes(j->key, text);
 			emit_text(j, t, pmode, text, strlen(text));
 			int64_t cid = c.id;
 			store_call_release(&c);
@@ -630,12 +639,99 @@ static int start_step(struct teacher_job *j, struct task *t, int pmode)
 	return 1;
 }
 
+/* ------------------------------------------------------------ stop rule */
+
+static int has_word_ci(const char *s, const char *w)
+{
+	size_t n = strlen(w);
+	for (; s && *s; s++)
+		if (!strncasecmp(s, w, n))
+			return 1;
+	return 0;
+}
+
+/* Stop the job early: no task is started any more (those in flight finish).
+ * what says what happened, hint what to do. */
+static void stop_job(struct teacher_job *j, const char *what, const char *hint)
+{
+	if (j->stopping)
+		return;
+	j->stopping = 1;
+	snprintf(j->stop_what, sizeof j->stop_what, "%.255s", what);
+	snprintf(j->stop_hint, sizeof j->stop_hint, "%.127s", hint);
+	teacher_redact_bytes(j->key, j->stop_what);
+}
+
+/* A call failed (HTTP status code, 0 if none; body may be NULL; msg is what
+ * the task reports). A refused key (401, 403) and a spent quota (402, or
+ * 429 that speaks of quota or billing) stop the job at once; so do
+ * SAME_FAILURES_STOP failures in a row with the same message. */
+static void call_failed(struct teacher_job *j, long code, const char *body, const char *msg)
+{
+	char what[MENTOR_ERR_LEN], hint[MENTOR_ERR_LEN], detail[MENTOR_ERR_LEN] = "";
+	if (body && *body) {
+		/* the provider's own words, when the body has them */
+		struct buf b;
+		buf_init(&b);
+		int64_t a, c;
+		if (teacher_parse_response(j->type, body, strlen(body), &b, &a, &c, detail))
+			detail[sizeof detail - 1] = '\0';
+		else
+			detail[0] = '\0';
+		buf_release(&b);
+		if (strncmp(detail, "provider error: ", 16))
+			detail[0] = '\0';
+	}
+	const char *env = j->key_env ? j->key_env : "the provider's api_key_env variable";
+	if (code == 401 || code == 403) {
+		snprintf(what, sizeof what, "the provider refused the API key (HTTP %ld%s%.160s)", code,
+			 detail[0] ? ": " : "", detail);
+		snprintf(hint, sizeof hint, "%s %s for provider '%s', then run again",
+			 j->key ? "check the key in" : "set", env, j->prov_name);
+		stop_job(j, what, hint);
+		return;
+	}
+	if (code == 402 || (code == 429 && (has_word_ci(body, "quota") || has_word_ci(body, "billing") ||
+					   has_word_ci(body, "credit")))) {
+		snprintf(what, sizeof what,
+			 "the provider says the account's quota or credit is used up (HTTP %ld%s%.160s)",
+			 code, detail[0] ? ": " : "", detail);
+		snprintf(hint, sizeof hint, "check the plan and billing of the account of provider "
+			 "'%s', then run again", j->prov_name);
+		stop_job(j, what, hint);
+		return;
+	}
+	if (!strcmp(msg, j->last_fail)) {
+		j->same_fails++;
+	} else {
+		snprintf(j->last_fail, sizeof j->last_fail, "%s", msg);
+		j->same_fails = 1;
+	}
+	if (j->same_fails >= SAME_FAILURES_STOP) {
+		snprintf(what, sizeof what, "%d tasks in a row failed with the same error (%.180s)",
+			 j->same_fails, msg);
+		stop_job(j, what, "fix the cause, then run again (finished tasks are kept)");
+	}
+}
+
+static void call_succeeded(struct teacher_job *j)
+{
+	j->last_fail[0] = '\0';
+	j->same_fails = 0;
+}
+
 /* A transfer finished: log it and go on. Returns 1 if another request was
  * submitted for the task. */
 static int handle_done(struct teacher_job *j, struct req *r)
 {
 	struct task *t = r->t;
 	t->active = 0;
+	if (r->live.text.len > r->shown) {
+		/* the stream's last bytes, held back while they could be a key */
+		teacher_redact_bytes(j->key, r->live.text.data);
+		emit_text(j, t, r->pmode, r->live.text.data + r->shown, r->live.text.len - r->shown);
+		r->shown = r->live.text.len;
+	}
 	char err[MENTOR_ERR_LEN], lerr[MENTOR_ERR_LEN];
 	int64_t tin = (int64_t)(r->prompt_len + 3) / 4;
 	if (r->cancelled) {
@@ -657,6 +753,7 @@ static int handle_done(struct teacher_job *j, struct req *r)
 			 r->latency_ms, 0, lerr);
 		prog_add(j, 0, 0, 0, 0, 1, 0, 0, 0);
 		snprintf(err, sizeof err, "%s", r->error[0] ? r->error : "request failed");
+		call_failed(j, r->http_code, r->resp, err);
 		task_error(j, t, r->pmode, err);
 		return 0;
 	}
@@ -667,9 +764,11 @@ static int handle_done(struct teacher_job *j, struct req *r)
 		log_call(j, r->key, r->body, r->resp, "error", r->http_code, err, tin, 0, 1,
 			 r->latency_ms, 0, lerr);
 		prog_add(j, 0, 0, 0, 0, 1, 0, 0, 0);
+		call_failed(j, r->http_code, NULL, err);
 		task_error(j, t, r->pmode, err);
 		return 0;
 	}
+	call_succeeded(j);
 	int estimated = pin < 0 || pout < 0;
 	if (pin < 0)
 		pin = tin;
@@ -771,12 +870,13 @@ static void *job_main(void *arg)
 			http_cancel_all(j->http);
 			cancel_seen = 1;
 		}
-		while (!cancel && active < j->conc && next < j->n_tasks && !blocked(j, next)) {
+		while (!cancel && !j->stopping && active < j->conc && next < j->n_tasks &&
+		       !blocked(j, next)) {
 			active += start_task(j, &j->tasks[next]);
 			next++;
 			cancel = is_cancelled(j);
 		}
-		if (active == 0 && (next >= j->n_tasks || cancel))
+		if (active == 0 && (next >= j->n_tasks || cancel || j->stopping))
 			break;
 		pthread_mutex_lock(&j->mu);
 		if (!j->q_head)
@@ -792,10 +892,17 @@ static void *job_main(void *arg)
 			req_free(r);
 		}
 	}
+	j->started = next;
 out:;
 	struct teacher_progress p;
 	pthread_mutex_lock(&j->mu);
 	j->prog.cancelled = j->cancel;
+	if (j->stopping) {
+		j->prog.stopped = 1;
+		snprintf(j->prog.stop_reason, sizeof j->prog.stop_reason,
+			 "%s; %zu of %zu tasks were not attempted; %s", j->stop_what,
+			 j->n_tasks - j->started, j->n_tasks, j->stop_hint);
+	}
 	j->prog.elapsed_s = util_mono() - j->t0;
 	p = j->prog;
 	p.finished = 1;
@@ -823,6 +930,7 @@ static void job_free(struct teacher_job *j)
 	for (size_t i = 0; i < j->n_headers; i++)
 		util_free_secret(j->headers[i]);
 	util_free_secret(j->key);
+	free(j->key_env);
 	free(j->db_path);
 	free(j->prov_name);
 	free(j->type);
@@ -931,6 +1039,8 @@ struct teacher_job *teacher_start(const struct teacher_opts *o, const int64_t *i
 		}
 		j->url = teacher_wire_url(p);
 		j->key = util_strdup(key);
+		if (p->api_key_env)
+			j->key_env = util_strdup(p->api_key_env);
 		struct buf h;
 		if (key) {
 			buf_init(&h);

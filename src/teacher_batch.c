@@ -104,16 +104,6 @@ static int ctx_open(struct bctx *c, const struct teacher_opts *o, struct teacher
 	return 0;
 }
 
-/* Overwrite the API key wherever it appears in s (a server may echo it). */
-static void redact(const struct bctx *c, char *s)
-{
-	size_t kl = c->key ? strlen(c->key) : 0;
-	if (!s || kl < 4)
-		return;
-	for (char *p = strstr(s, c->key); p; p = strstr(p + kl, c->key))
-		memset(p, '*', kl);
-}
-
 /* The live request of one step: body (heap) and cache key; *prompt_len for
  * token estimates. */
 static int step_request(struct bctx *c, const struct store_item *it, int pmode, char **body,
@@ -151,7 +141,7 @@ static int store_step(struct bctx *c, const struct store_item *it, int mode, int
 		      char *text_in, int64_t call_id, int64_t *attempt, char *err)
 {
 	char *text = teacher_trim(text_in);
-	redact(c, text);
+	teacher_redact_bytes(c->key, text);
 	if (!*text)
 		return util_err(err, "empty explanation");
 	char *parsed;
@@ -211,9 +201,8 @@ static int64_t log_line(struct bctx *c, struct line_resp *lr, const char *key, c
 		ok = 0;
 		snprintf(lr->error, sizeof lr->error, "%s", perr);
 	}
-	char *resp = util_strdup(lr->body), *msg = ok ? NULL : util_strdup(lr->error);
-	redact(c, resp);
-	redact(c, msg);
+	char *resp = teacher_redact(c->key, lr->body), *msg = ok ? NULL : util_strdup(lr->error);
+	teacher_redact_bytes(c->key, msg);
 	struct store_call k = {0};
 	k.cache_key = (char *)key;
 	k.provider = c->p->name;

@@ -19,6 +19,7 @@ struct teacher_stream {
 	struct buf text;
 	int64_t tokens_in, tokens_out;
 	int finished;      /* finish_reason / message_stop seen */
+	int choices;       /* events carrying a choice (or a content delta) */
 	int failed;
 	char err[MENTOR_ERR_LEN];
 };
@@ -28,6 +29,20 @@ void teacher_stream_release(struct teacher_stream *s);
  * Returns 0 or -1 when the stream is broken (s->err says why). */
 int teacher_stream_event(struct teacher_stream *s, const char *event, const char *data,
 			 size_t len);
+
+/* Redaction of the API key (key NULL or shorter than 4 bytes: nothing is
+ * masked). Every text that is stored or shown goes through one of these.
+ * teacher_redact: a copy of text (heap, caller frees; NULL for NULL) with
+ * every occurrence masked by '*', in JSON string values (escapes decoded)
+ * and, for an SSE stream, in each field's values joined across events (a
+ * key cut between two chunks); the stream is then written back as SSE.
+ * teacher_redact_bytes: the plain occurrences in s, in place.
+ * teacher_redact_live: text[0..len) is a stream's text so far; masks the
+ * key in place and returns how many bytes may be shown now (the rest could
+ * still become the key). */
+char *teacher_redact(const char *key, const char *text);
+void teacher_redact_bytes(const char *key, char *s);
+size_t teacher_redact_live(const char *key, char *text, size_t len);
 
 /* The cache key of a request: provider type, base URL, model and the plain
  * (non-streaming) request body. out: 65 bytes. */

@@ -1294,6 +1294,10 @@ static void drain(struct review *r)
 	}
 	bar_update(r);
 	if (batch_done && r->batch) {
+		struct teacher_progress p;
+		teacher_get_progress(r->batch, &p);
+		if (p.stopped)
+			tui_app_error(r->app, "batch stopped early: %s", p.stop_reason);
 		teacher_free(r->batch);
 		r->batch = NULL;
 		r->bar.running = 0;

@@ -165,7 +165,9 @@ int http_parse_retry_after(const char *value, int64_t now, double *secs);
  * of the byte stream; lines end with CRLF, LF or CR; a leading BOM is skipped;
  * `:` comments, `id:` and `retry:` are ignored; multi-line data is joined with
  * "\n"; an event is dispatched at a blank line, and by http_sse_finish() for a
- * final event without one. Lines or event data longer than max_event fail. */
+ * final event without one. A non-standard `error:` line (llama.cpp's server
+ * reports failures that way) is dispatched at once as an event named "error"
+ * whose data is the line's value.  Lines or event data longer than max_event fail. */
 struct http_sse {
 	struct buf line;          /* private state */
 	struct buf data;

@@ -73,6 +73,12 @@ struct teacher_progress {
 	double elapsed_s;
 	int finished;       /* the job thread is done */
 	int cancelled;
+	/* Stopped early by the stop rule: a refused key (HTTP 401/403), a spent
+	 * quota (402, or 429 speaking of quota or billing), or 5 call failures
+	 * in a row with the same message. No task is started after that. */
+	int stopped;
+	char stop_reason[MENTOR_ERR_LEN]; /* what happened; how many tasks were
+	                                   * not attempted; what to do ("" if not) */
 };
 
 /* One finished task (item x mode). */
@@ -153,8 +159,11 @@ int teacher_offline_explain(const struct store_item *it, int pmode, double error
 /* Read a provider's response body (plain JSON, or raw SSE text when it does
  * not start with '{'): the text is appended to out; usage tokens are stored
  * (-1 when absent). type is CONFIG_TYPE_OPENAI or CONFIG_TYPE_ANTHROPIC.
- * Returns 0, or MENTOR_ERR with err for malformed, truncated or error
- * responses. */
+ * Returns 0 only for a non-empty completion; MENTOR_ERR with err for
+ * malformed, truncated or error responses (also errors inside a stream:
+ * an error event, llama.cpp's "error:" line, a data: line with an error
+ * object), for a stream without any choice and for empty text (out is then
+ * left as it was). */
 int teacher_parse_response(const char *type, const char *body, size_t len, struct buf *out,
 			   int64_t *tokens_in, int64_t *tokens_out, char *err);
 

@@ -325,6 +325,13 @@ struct behaviour {
 	int close_once;
 	int echo_auth;       /* 401 whose message repeats the key (as some APIs do) */
 	long big;            /* pad the reply to at least this many bytes */
+	int empty;           /* 200 whose completion text is empty */
+	int no_choices;      /* 200 without any choice (stream: every chunk "choices":[]) */
+	int stream_error;    /* in a 200 stream, after the text: 1 llama.cpp's "error:"
+	                      * line, 2 the same then [DONE], 3 a data: {"error":...} */
+	long echo_split;     /* -1, else the reply carries the key, cut after this byte */
+	int quota;           /* 429 insufficient_quota (a billing limit, not a rate) */
+	size_t cut[3];       /* stream: the echoed key's start, its cut and its end */
 };
 
 /* Apply directives "a,b" or "[[fake:a]] ... [[fake:b]]" found in text; each
@@ -377,6 +384,18 @@ static void apply_directive(struct server *s, struct behaviour *b, const char *d
 		b->truncate = 1;
 	} else if (strcmp(name, "echo-auth") == 0) {
 		b->echo_auth = 1;
+	} else if (strcmp(name, "empty") == 0) {
+		b->empty = 1;
+	} else if (strcmp(name, "no-choices") == 0) {
+		b->no_choices = 1;
+	} else if (strcmp(name, "quota") == 0) {
+		b->quota = 1;
+	} else if (strcmp(name, "stream-error") == 0 && val) {
+		b->stream_error = !strcmp(val, "llama") ? 1 : !strcmp(val, "llama-done") ? 2
+				: !strcmp(val, "data") ? 3 : 0;
+	} else if (strcmp(name, "echo-key-split") == 0 && val &&
+		   !util_parse_long(val, 0, 200, &v)) {
+		b->echo_split = v;
 	} else if (strcmp(name, "hang") == 0) {
 		b->hang = 1;
 	} else if (strcmp(name, "close") == 0) {
@@ -452,11 +471,13 @@ static char *last_user_text(cJSON *req)
 	return buf_detach(&b, NULL);
 }
 
-static char *choose_reply(struct server *s, const char *user_text, long big)
+static char *choose_reply(struct server *s, const char *user_text, long big, int empty)
 {
 	struct buf b;
 	buf_init(&b);
 	const char *text = NULL;
+	if (empty)
+		return util_strdup("");
 	cJSON *item;
 	if (s->replies) {
 		cJSON_ArrayForEach(item, s->replies)
@@ -494,6 +515,17 @@ static size_t next_piece(const char *t, size_t pos)
 	return i - pos;
 }
 
+/* next_piece, except that an echoed key goes out in exactly two pieces. */
+static size_t piece_at(const char *t, size_t pos, const struct behaviour *b)
+{
+	if (b->cut[2] && pos >= b->cut[0] && pos < b->cut[2])
+		return (pos < b->cut[1] ? b->cut[1] : b->cut[2]) - pos;
+	size_t n = next_piece(t, pos);
+	if (b->cut[2] && b->cut[0] > pos && b->cut[0] < pos + n)
+		n = b->cut[0] - pos;
+	return n;
+}
+
 static int send_chunk(int fd, const char *data, size_t n)
 {
 	char head[32];
@@ -529,7 +561,7 @@ static int stream_reply(struct server *s, int fd, int anthropic, const char *mod
 	char idbuf[64];
 	snprintf(idbuf, sizeof idbuf, anthropic ? "msg_fake_%ld" : "chatcmpl-fake-%ld", id);
 	size_t total = strlen(reply), pieces = 0;
-	for (size_t p = 0; p < total; p += next_piece(reply, p))
+	for (size_t p = 0; p < total; p += piece_at(reply, p, b))
 		pieces++;
 	size_t cut = b->truncate ? pieces / 2 : (size_t)-1;
 	if (b->malformed) {
@@ -537,6 +569,22 @@ static int stream_reply(struct server *s, int fd, int anthropic, const char *mod
 					  "data: not json at all\n\n";
 		if (send_chunk(fd, bad, sizeof bad - 1))
 			return -1;
+	} else if (b->no_choices && !anthropic) {
+		/* usage only, every chunk without a choice, then [DONE] */
+		struct buf t;
+		buf_init(&t);
+		buf_printf(&t,
+			   "data: {\"id\":\"%s\",\"object\":\"chat.completion.chunk\","
+			   "\"choices\":[]}\n\n"
+			   "data: {\"id\":\"%s\",\"object\":\"chat.completion.chunk\","
+			   "\"choices\":[],\"usage\":{\"prompt_tokens\":%ld,"
+			   "\"completion_tokens\":0,\"total_tokens\":%ld}}\n\ndata: [DONE]\n\n",
+			   idbuf, idbuf, pt, pt);
+		int rc = send_chunk(fd, t.data, t.len);
+		buf_release(&t);
+		if (rc || send_all(fd, "0\r\n\r\n", 5))
+			return -1;
+		return 0;
 	} else if (anthropic) {
 		cJSON *j = cJSON_CreateObject();
 		cJSON_AddStringToObject(j, "type", "message_start");
@@ -580,7 +628,7 @@ static int stream_reply(struct server *s, int fd, int anthropic, const char *mod
 	}
 	size_t k = 0;
 	for (size_t p = 0; !b->malformed && p < total; k++) {
-		size_t n = next_piece(reply, p);
+		size_t n = piece_at(reply, p, b);
 		if (k == cut) {
 			/* a chunk that announces more than it carries, then the end */
 			static const char lie[] = "100\r\ndata: {\"choi";
@@ -622,7 +670,17 @@ static int stream_reply(struct server *s, int fd, int anthropic, const char *mod
 	}
 	struct buf t;
 	buf_init(&t);
-	if (anthropic) {
+	if (b->stream_error) {
+		/* An error inside a 200 stream: llama.cpp's server writes an
+		 * "error:" field line; others a data: line with an error object. */
+		static const char msg[] = "{\"code\":400,\"message\":\"the request exceeds the "
+					  "available context size\",\"type\":\"exceed_context_size_error\"}";
+		if (b->stream_error == 3)
+			buf_printf(&t, "data: {\"error\":%s}\n\ndata: [DONE]\n\n", msg);
+		else
+			buf_printf(&t, "error: %s\n\n%s", msg,
+				   b->stream_error == 2 ? "data: [DONE]\n\n" : "");
+	} else if (anthropic) {
 		buf_printf(&t,
 			   "event: content_block_stop\ndata: {\"type\":\"content_block_stop\","
 			   "\"index\":0}\n\n"
@@ -679,6 +737,7 @@ static int handle_llm(struct server *s, int fd, struct request *rq, int anthropi
 	struct behaviour b;
 	memset(&b, 0, sizeof b);
 	b.retry_after = -1;
+	b.echo_split = -1;
 	b.delay_ms = s->latency_ms;
 	if (s->behaviour)
 		parse_list(s, &b, s->behaviour);
@@ -727,6 +786,18 @@ static int handle_llm(struct server *s, int fd, struct request *rq, int anthropi
 		rc = send_error(fd, anthropic, 401, msg, NULL, ka) ? -1 : 0;
 		goto out;
 	}
+	if (b.quota) {
+		count(s, "status", "429");
+		cJSON *j = cJSON_CreateObject();
+		cJSON *e = cJSON_AddObjectToObject(j, "error");
+		cJSON_AddStringToObject(e, "message", "You exceeded your current quota, please "
+					"check your plan and billing details.");
+		cJSON_AddStringToObject(e, "type", "insufficient_quota");
+		cJSON_AddStringToObject(e, "code", "insufficient_quota");
+		rc = send_json(fd, 429, j, NULL, ka) ? -1 : 0;
+		cJSON_Delete(j);
+		goto out;
+	}
 	if (b.status || (b.once_status && first_time(s, key ^ (uint64_t)b.once_status))) {
 		int st = b.status ? b.status : b.once_status;
 		char sts[16];
@@ -735,7 +806,24 @@ static int handle_llm(struct server *s, int fd, struct request *rq, int anthropi
 		rc = send_error(fd, anthropic, st, "fake failure as requested", extra, ka) ? -1 : 0;
 		goto out;
 	}
-	char *reply = choose_reply(s, user, b.big);
+	char *reply = choose_reply(s, user, b.big, b.empty);
+	if (b.echo_split >= 0) {
+		/* The key the client sent, inside the reply, cut between two stream
+		 * chunks echo_split bytes into it. */
+		const char *echo = rq->auth_value;
+		if (!strncasecmp(echo, "Bearer ", 7))
+			echo += 7;
+		struct buf e;
+		buf_init(&e);
+		buf_puts(&e, "Echo: ");
+		size_t at = e.len, kl = strlen(echo);
+		buf_printf(&e, "%s (that was the key). %s", echo, reply);
+		free(reply);
+		reply = buf_detach(&e, NULL);
+		b.cut[0] = at;
+		b.cut[1] = at + ((size_t)b.echo_split < kl ? (size_t)b.echo_split : kl);
+		b.cut[2] = at + kl;
+	}
 	long pt = (long)(rq->body_len + 3) / 4, ct = fakellm_count_words(reply);
 	pthread_mutex_lock(&s->mu);
 	long id = ++s->next_id;
@@ -779,7 +867,10 @@ static int handle_llm(struct server *s, int fd, struct request *rq, int anthropi
 			cJSON_AddStringToObject(m, "role", "assistant");
 			cJSON_AddStringToObject(m, "content", reply);
 			cJSON_AddStringToObject(c0, "finish_reason", "stop");
-			cJSON_AddItemToArray(ch, c0);
+			if (b.no_choices)
+				cJSON_Delete(c0);
+			else
+				cJSON_AddItemToArray(ch, c0);
 			cJSON *u = cJSON_AddObjectToObject(j, "usage");
 			cJSON_AddNumberToObject(u, "prompt_tokens", (double)pt);
 			cJSON_AddNumberToObject(u, "completion_tokens", (double)ct);

@@ -100,6 +100,10 @@ static void test_basic(void)
 	EXPECT("\xEF\xBB\xBF" "data: bom\n\n", "message=bom|", 0);
 	/* unknown fields and near-miss names are ignored */
 	EXPECT("datum: no\nDATA: no\nevent2: x\ndata: yes\n\n", "message=yes|", 0);
+	/* llama.cpp's "error:" line is an event of its own, named error */
+	EXPECT("data: a\nerror: {\"code\":400}\n\ndata: b\n\n",
+	       "message=a|error={\"code\":400}|message=b|", 0);
+	EXPECT("event: x\nerror: oops\n", "error=oops|", 0);
 	/* CJK text passes through untouched */
 	EXPECT("data: 答えは42です\n\n", "message=答えは42です|", 0);
 	/* NUL bytes inside data are delivered with their length */
