@@ -14,12 +14,12 @@
 
 #include <cjson/cJSON.h>
 
+#include "mentor/answer.h"
 #include "mentor/dataset.h"
 #include "mentor/util.h"
 
 #define CHUNK (64 * 1024)
 #define MAX_CHOICES 64
-#define MAX_LABEL 16
 #define MAX_CSV_FIELDS 256
 #define IMPORT_HASH_TAG "mentor-import-1"
 
@@ -49,64 +49,10 @@ static int ascii_ieq(const char *a, const char *b)
 
 /* -------------------------------------------------------- normalisation */
 
-static char *norm_yesno(const char *s)
-{
-	char *t = trim_dup(s, strlen(s));
-	const char *r = NULL;
-	static const char *const yes[] = {"yes", "y", "true", "t", "1"};
-	static const char *const no[] = {"no", "n", "false", "f", "0"};
-	for (size_t i = 0; i < 5 && !r; i++) {
-		if (ascii_ieq(t, yes[i]))
-			r = "yes";
-		else if (ascii_ieq(t, no[i]))
-			r = "no";
-	}
-	free(t);
-	return r ? util_strdup(r) : NULL;
-}
-
-/* "(b)", "B)", "b." -> "B". */
-static char *norm_label(const char *s)
-{
-	size_t n = strlen(s);
-	while (n && is_ws((unsigned char)*s)) {
-		s++;
-		n--;
-	}
-	while (n && is_ws((unsigned char)s[n - 1]))
-		n--;
-	if (n >= 2 && s[0] == '(' && s[n - 1] == ')') {
-		s++;
-		n -= 2;
-	} else if (n >= 2 && (s[n - 1] == ')' || s[n - 1] == '.')) {
-		n--;
-	}
-	if (n == 0 || n > MAX_LABEL)
-		return NULL;
-	char *r = util_strndup(s, n);
-	for (char *p = r; *p; p++) {
-		if (is_ws((unsigned char)*p)) {
-			free(r);
-			return NULL;
-		}
-		*p = (char)toupper((unsigned char)*p);
-	}
-	return r;
-}
-
 char *dataset_normalise_answer(const char *type, const char *s)
 {
-	if (!type || !s)
-		return NULL;
-	if (!strcmp(type, STORE_ANS_NUMBER))
-		return util_normalise_number(s);
-	if (!strcmp(type, STORE_ANS_YESNO))
-		return norm_yesno(s);
-	if (!strcmp(type, STORE_ANS_MC))
-		return norm_label(s);
-	if (!strcmp(type, STORE_ANS_TEXT))
-		return util_squeeze_space(s);
-	return NULL;
+	/* One normaliser for import and answer parsing (answer.h). */
+	return answer_normalise(type, s);
 }
 
 const char *dataset_split_canonical(const char *s)
@@ -372,9 +318,12 @@ static int add_choice(cJSON *arr, const char *label, const char *text, char *rea
 {
 	if (cJSON_GetArraySize(arr) >= MAX_CHOICES)
 		return util_err(reason, "more than %d choices", MAX_CHOICES);
-	char *l = norm_label(label);
+	char *l = answer_label(label);
 	if (!l)
-		return util_err(reason, "bad choice label '%.40s'", label);
+		return util_err(reason, "bad choice label '%.40s': a label is 1 to %d letters or "
+				"digits without spaces or punctuation (brackets, '*' and '`' around "
+				"it are dropped), so that a parsed answer can name it",
+				label, ANSWER_MAX_LABEL);
 	const cJSON *c;
 	cJSON_ArrayForEach(c, arr) {
 		if (!strcmp(cJSON_GetObjectItemCaseSensitive(c, "label")->valuestring, l)) {
@@ -545,7 +494,9 @@ static cJSON *choices_aqua(struct rec *r, const char *k)
 		}
 		const char *s = c->valuestring;
 		const char *close = strchr(s, ')');
-		if (!close || close == s || close - s > MAX_LABEL) {
+		/* the label before ')' (checked by add_choice), with room for
+		 * full-width letters and markdown marks */
+		if (!close || close == s || close - s > 4 * ANSWER_MAX_LABEL) {
 			util_err(r->reason, "option %d of '%s' is not like 'A)text': '%.40s'", i, k, s);
 			goto fail;
 		}
@@ -571,7 +522,7 @@ fail:
  * exact text). Heap string or NULL with reason. */
 static char *mc_answer(const cJSON *choices, const char *a, const char *k, char *reason)
 {
-	char *l = norm_label(a);
+	char *l = answer_label(a);
 	const cJSON *c;
 	if (l) {
 		cJSON_ArrayForEach(c, choices) {
@@ -755,7 +706,7 @@ static int norm_strategyqa(struct rec *r, struct store_item *it)
 	if (cJSON_IsBool(a))
 		it->answer = util_strdup(cJSON_IsTrue(a) ? "yes" : "no");
 	else if (cJSON_IsString(a))
-		it->answer = norm_yesno(a->valuestring);
+		it->answer = answer_normalise(STORE_ANS_YESNO, a->valuestring);
 	else
 		return mistyped(r, "answer", "a boolean", a);
 	if (!it->answer)

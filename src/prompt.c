@@ -4,6 +4,8 @@
  * Japanese answers go through the same rules. */
 #include "mentor/prompt.h"
 
+#include "mentor/answer.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -384,46 +386,6 @@ int prompt_render(const char *tmpl, int mode, const struct prompt_example *targe
 
 /* --------------------------------------------------------------- parsing */
 
-/* Copy s with full-width ASCII (U+FF01..FF5E) folded to ASCII, ideographic
- * space to ' ', U+2212 minus to '-', '。' to '\n' (a sentence end), '*' and
- * '`' (markdown emphasis) removed. Other UTF-8 is kept as is. */
-static char *fold(const char *s)
-{
-	struct buf b;
-	buf_init(&b);
-	const unsigned char *p = (const unsigned char *)s;
-	size_t n = strlen(s);
-	for (size_t i = 0; i < n;) {
-		uint32_t cp;
-		int k = util_utf8_decode(p + i, n - i, &cp);
-		if (cp >= 0xFF01 && cp <= 0xFF5E)
-			buf_putc(&b, (int)(cp - 0xFEE0));
-		else if (cp == 0x3000)
-			buf_putc(&b, ' ');
-		else if (cp == 0x2212)
-			buf_putc(&b, '-');
-		else if (cp == 0x3002)
-			buf_putc(&b, '\n');
-		else if (cp == '*' || cp == '`')
-			;
-		else if (cp == 0x1b) {
-			/* Terminal escape sequences are dropped whole. */
-			if (i + 1 < n && p[i + 1] == '[') {
-				size_t e = i + 2;
-				while (e < n && !(p[e] >= 0x40 && p[e] <= 0x7e))
-					e++;
-				i = e < n ? e + 1 : n;
-				continue;
-			}
-		} else if (cp < 0x20 && cp != '\n')
-			buf_putc(&b, ' ');
-		else
-			buf_append(&b, p + i, (size_t)k);
-		i += (size_t)k;
-	}
-	return buf_detach(&b, NULL);
-}
-
 static int ieq_prefix(const char *s, const char *pre)
 {
 	for (; *pre; s++, pre++)
@@ -562,34 +524,46 @@ static char *parse_number(const char *seg)
 	return NULL;
 }
 
-/* Labels of a choices array, upper case, as a string "ABCDE" (heap), or
- * NULL when there are none. */
-static char *labels_of(const char *choices_json)
+/* The normalised labels of a choices array (heap array of heap strings,
+ * free with free_labels) or NULL when there are none. */
+static char **labels_of(const char *choices_json, size_t *n)
 {
-	if (!choices_json)
-		return NULL;
-	cJSON *arr = cJSON_Parse(choices_json);
-	struct buf b;
-	buf_init(&b);
+	*n = 0;
+	cJSON *arr = choices_json ? cJSON_Parse(choices_json) : NULL;
+	int size = cJSON_IsArray(arr) ? cJSON_GetArraySize(arr) : 0;
+	char **v = size > 0 ? calloc((size_t)size, sizeof *v) : NULL;
 	const cJSON *c;
-	if (cJSON_IsArray(arr))
+	if (v)
 		cJSON_ArrayForEach(c, arr)
 		{
-			const char *l = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "label"));
-			if (l && strlen(l) == 1 && isalpha((unsigned char)*l))
-				buf_putc(&b, toupper((unsigned char)*l));
+			char *l = answer_label(cJSON_GetStringValue(
+				cJSON_GetObjectItemCaseSensitive(c, "label")));
+			if (l)
+				v[(*n)++] = l;
 		}
 	cJSON_Delete(arr);
-	if (!b.len) {
-		buf_release(&b);
+	if (!*n) {
+		free(v);
 		return NULL;
 	}
-	return buf_detach(&b, NULL);
+	return v;
 }
 
+static void free_labels(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+/* The label named at the start of seg: "(B)", "[b]", "B", "option 10",
+ * "**OPT1**" (markdown already folded away), "イ": one of the choices'
+ * labels, or any single ASCII letter when the labels are unknown. Else a
+ * choice's exact text gives its label. Heap string or NULL. */
 static char *parse_mc(const char *seg, const char *choices_json)
 {
-	char *labels = labels_of(choices_json);
+	size_t nl;
+	char **labels = labels_of(choices_json, &nl);
 	const char *p = seg;
 	char *out = NULL;
 	while (*p == ' ' || *p == ':' || *p == '"' || *p == '\'')
@@ -600,17 +574,25 @@ static char *parse_mc(const char *seg, const char *choices_json)
 		p++;
 	int par = *p == '(' || *p == '[';
 	const char *l = p + par;
-	if (isalpha((unsigned char)*l) && (unsigned char)*l < 0x80) {
-		char next = l[1];
-		int closed = par && (next == ')' || next == ']');
-		int single = !isalpha((unsigned char)next) && (unsigned char)next < 0x80;
+	size_t chars, n = answer_label_span(l, &chars);
+	if (n >= 1 && chars <= ANSWER_MAX_LABEL) {
+		char next = l[n];
+		/* a whole token (the run ends at a non-label character) */
+		int whole = par ? (next == ')' || next == ']') : 1;
 		/* "a pen" is an article, not the label a. */
-		if (!par && *l == 'a' && next == ' ')
-			single = 0;
-		char L = (char)toupper((unsigned char)*l);
-		if (((par && closed) || (!par && single)) &&
-		    (!labels ? (L >= 'A' && L <= 'Z') : strchr(labels, L) != NULL))
-			out = util_strndup(&L, 1);
+		if (!par && n == 1 && *l == 'a' && next == ' ')
+			whole = 0;
+		char *tok = util_strndup(l, n);
+		for (char *q = tok; *q; q++)
+			*q = (char)toupper((unsigned char)*q);
+		int known = 0;
+		for (size_t i = 0; i < nl && !known; i++)
+			known = !strcmp(labels[i], tok);
+		if (whole && (labels ? known : n == 1 && isalpha((unsigned char)*tok) &&
+			      !((unsigned char)*tok & 0x80)))
+			out = tok;
+		else
+			free(tok);
 	}
 	if (!out && choices_json) {
 		/* The answer written as a choice's text. */
@@ -627,14 +609,13 @@ static char *parse_mc(const char *seg, const char *choices_json)
 				const char *lab = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "label"));
 				const char *t = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "text"));
 				if (lab && t && *t && strlen(t) == sl && !strncasecmp(seg, t, sl)) {
-					char L = (char)toupper((unsigned char)*lab);
-					out = util_strndup(&L, 1);
+					out = answer_label(lab);
 					break;
 				}
 			}
 		cJSON_Delete(arr);
 	}
-	free(labels);
+	free_labels(labels, nl);
 	return out;
 }
 
@@ -656,69 +637,10 @@ static char *parse_yesno(const char *seg)
 	return NULL;
 }
 
-/* Trim, collapse runs of white space, drop surrounding quotes. */
-static char *clean_text(const char *s)
-{
-	char *r = util_squeeze_space(s);
-	if (!r)
-		return NULL;
-	size_t n = strlen(r);
-	if (n >= 2 && (r[0] == '"' || r[0] == '\'') && r[n - 1] == r[0]) {
-		memmove(r, r + 1, n - 2);
-		r[n - 2] = '\0';
-	}
-	return *r ? r : (free(r), NULL);
-}
-
 char *prompt_normalise_answer(const char *type, const char *s)
 {
-	if (!s)
-		return NULL;
-	char *f = fold(s);
-	char *r = NULL;
-	int ti = prompt_type_index(type);
-	if (ti == 2) {
-		r = util_normalise_number(f);
-	} else if (ti == 0) {
-		/* "(b)", "B)", "b." -> "B" */
-		const char *p = f;
-		size_t n = strlen(p);
-		while (n && isspace((unsigned char)*p))
-			p++, n--;
-		while (n && isspace((unsigned char)p[n - 1]))
-			n--;
-		if (n >= 2 && p[0] == '(' && p[n - 1] == ')')
-			p++, n -= 2;
-		else if (n >= 2 && (p[n - 1] == ')' || p[n - 1] == '.'))
-			n--;
-		if (n >= 1 && n <= 8) {
-			r = util_strndup(p, n);
-			for (char *q = r; *q; q++) {
-				if (isspace((unsigned char)*q)) {
-					free(r);
-					r = NULL;
-					break;
-				}
-				*q = (char)toupper((unsigned char)*q);
-			}
-		}
-	} else if (ti == 1) {
-		static const char *const yes[] = {"yes", "y", "true", "t", "1", "はい"};
-		static const char *const no[] = {"no", "n", "false", "f", "0", "いいえ"};
-		char *c = clean_text(f);
-		for (size_t i = 0; c && i < sizeof yes / sizeof yes[0] && !r; i++) {
-			if (!strcasecmp(c, yes[i]))
-				r = util_strdup("yes");
-			else if (!strcasecmp(c, no[i]))
-				r = util_strdup("no");
-		}
-		free(c);
-	} else if (ti == 3) {
-		/* Trimmed, runs of white space collapsed, nothing else changed. */
-		r = util_squeeze_space(s);
-	}
-	free(f);
-	return r;
+	/* One normaliser for import and answer parsing (answer.h). */
+	return answer_normalise(type, s);
 }
 
 char *prompt_parse_answer(const char *text, const char *type, const char *choices_json)
@@ -728,7 +650,7 @@ char *prompt_parse_answer(const char *text, const char *type, const char *choice
 	size_t tl = strlen(text);
 	if (tl > PROMPT_MAX_PROMPT || !util_utf8_valid(text, tl, 1, NULL))
 		return NULL;
-	char *f = fold(text);
+	char *f = answer_fold(text, 1);
 	char *seg = segment(f);
 	char *r = NULL;
 	if (seg) {
@@ -740,7 +662,7 @@ char *prompt_parse_answer(const char *text, const char *type, const char *choice
 			size_t n = strlen(seg);
 			while (n && (seg[n - 1] == '.' || seg[n - 1] == ' '))
 				seg[--n] = '\0';
-			r = clean_text(seg);
+			r = answer_clean_text(seg);
 		}
 		}
 	}
@@ -808,7 +730,7 @@ int prompt_leaked(const char *text, const char *gold, const char *type, const ch
 {
 	if (!text)
 		return 0;
-	char *f = fold(text);
+	char *f = answer_fold(text, 1);
 	for (char *p = f; *p; p++)
 		*p = (char)tolower((unsigned char)*p);
 	int leaked = 0;
@@ -824,14 +746,14 @@ int prompt_leaked(const char *text, const char *gold, const char *type, const ch
 	if (!leaked) {
 		/* Remove the answer in its usual forms, then count what is left. */
 		if (gold) {
-			char *g = fold(gold);
+			char *g = answer_fold(gold, 1);
 			if (type && !strcmp(type, "mc")) {
-				char lab[8];
+				char lab[ANSWER_MAX_LABEL + 3];
 				snprintf(lab, sizeof lab, "(%s)", g);
 				blank(f, lab);
 				char *ct = choice_text(choices_json, gold);
 				if (ct) {
-					char *fc = fold(ct);
+					char *fc = answer_fold(ct, 1);
 					blank(f, fc);
 					free(fc);
 					free(ct);

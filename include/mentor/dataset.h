@@ -84,9 +84,11 @@ int dataset_normalise(const struct cJSON *rec, const char *format, struct store_
 /* Normalise a gold or predicted answer of the given type (STORE_ANS_*):
  * number: "1,200" -> "1200", "$18.00" -> "18", "8.0" -> "8", "-0.50" -> "-0.5";
  * yesno: true/yes/1 -> "yes", false/no/0 -> "no";
- * mc: the label in upper case ("(b)" -> "B");
+ * mc: the label in upper case ("(b)" -> "B", at most ANSWER_MAX_LABEL);
  * text: trimmed, runs of white space collapsed.
- * Returns a heap string (caller frees) or NULL when s is not of that type. */
+ * The one normaliser of answer.h (answer_normalise), also used by answer
+ * parsing. Returns a heap string (caller frees) or NULL when s is not of
+ * that type. */
 char *dataset_normalise_answer(const char *type, const char *s);
 
 /* Split named by a record or option: train, dev (also validation, valid, val)

@@ -91,8 +91,8 @@ int prompt_render(const char *tmpl, int mode, const struct prompt_example *targe
 char *prompt_parse_answer(const char *text, const char *answer_type, const char *choices_json);
 
 /* Normalise one answer string of a type (full-width digits and letters
- * folded): the same rules as dataset_normalise_answer(). Heap string or
- * NULL when s is not of that type. */
+ * folded): answer_normalise(), the function dataset_normalise_answer() is
+ * too. Heap string or NULL when s is not of that type. */
 char *prompt_normalise_answer(const char *answer_type, const char *s);
 
 /* 1 if two normalised answers are the same (text compares ASCII case-
