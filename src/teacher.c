@@ -674,9 +674,7 @@ static void call_failed(struct teacher_job *j, long code, const char *body, cons
 		struct buf b;
 		buf_init(&b);
 		int64_t a, c;
-		if (teacher_parse_response(j->type, body, strlen(body), &b, &a, &c, detail))
-			detail[sizeof detail - 1] = '\0';
-		else
+		if (!teacher_parse_response(j->type, body, strlen(body), &b, &a, &c, detail))
 			detail[0] = '\0';
 		buf_release(&b);
 		if (strncmp(detail, "provider error: ", 16))

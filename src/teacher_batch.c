@@ -201,13 +201,14 @@ static int64_t log_line(struct bctx *c, struct line_resp *lr, const char *key, c
 		ok = 0;
 		snprintf(lr->error, sizeof lr->error, "%s", perr);
 	}
-	char *resp = teacher_redact(c->key, lr->body), *msg = ok ? NULL : util_strdup(lr->error);
+	char *resp = teacher_redact(c->key, lr->body), *req = teacher_redact(c->key, body);
+	char *msg = ok ? NULL : util_strdup(lr->error);
 	teacher_redact_bytes(c->key, msg);
 	struct store_call k = {0};
 	k.cache_key = (char *)key;
 	k.provider = c->p->name;
 	k.model = (char *)c->model;
-	k.request_json = (char *)body;
+	k.request_json = req;
 	k.response_text = resp;
 	k.status = ok ? "ok" : "error";
 	k.http_code = (int)lr->http_code;
@@ -224,6 +225,7 @@ static int64_t log_line(struct bctx *c, struct line_resp *lr, const char *key, c
 	}
 	int rc = store_call_insert(c->st, &k, err);
 	free(resp);
+	free(req);
 	free(msg);
 	if (rc) {
 		buf_release(&b);
