@@ -107,6 +107,9 @@ static void train_usage(FILE *f)
 	      "                  given seed and thread count\n"
 	      "  --ckpt-every N  checkpoint every N steps (default 200)\n"
 	      "  --val-every N   dev loss every N steps, 0 = never (default 100)\n"
+	      "  --eval-every N  dev accuracy every N steps, 0 = never, auto = 8 points\n"
+	      "                  over the run (default auto)\n"
+	      "  --eval-items N  dev items answered for the dev accuracy (default 50)\n"
 	      "  --eval-split S  split evaluated at the end: test | dev | train | none\n"
 	      "  --name NAME     label of the run\n"
 	      "  --resume RUN    go on with RUN (id or name) from its last checkpoint\n"
@@ -145,7 +148,7 @@ static int train_progress_cb(void *u, const struct train_progress *p)
 		}
 		return 0;
 	}
-	int line = p->step % tc->every == 0 || p->step == p->total_steps ||
+	int line = p->step % tc->every == 0 || p->step == p->total_steps || !isnan(p->dev_acc) ||
 		   (!tc->tty && util_mono() - tc->last_print > 30);
 	if (!line && (!tc->tty || util_mono() - tc->last_print < 0.2))
 		return 0;
@@ -158,6 +161,11 @@ static int train_progress_cb(void *u, const struct train_progress *p)
 		fprintf(f, " (ans %.4f exp %.4f)", p->loss_ans, p->loss_exp);
 	if (!isnan(p->val_loss))
 		fprintf(f, " val %.4f", p->val_loss);
+	if (!isnan(p->dev_acc)) {
+		fprintf(f, " dev acc %.0f%%", 100 * p->dev_acc);
+		if (!isnan(p->dev_acc_expl))
+			fprintf(f, " (explained %.0f%%)", 100 * p->dev_acc_expl);
+	}
 	fprintf(f, " lr %.2e %.0f tok/s %.0fs", p->lr, p->tok_s, p->elapsed);
 	if (!tc->tty || line)
 		fputc('\n', f);
@@ -368,6 +376,21 @@ static int parse_train_args(struct cli *c, int argc, char **argv, struct train_c
 			    parse_int_opt(c, o, v, 0, 100000000, &l))
 				return CLI_USAGE;
 			cfg->val_every = l;
+		} else if (!strcmp(o, "--eval-every")) {
+			if (!(v = opt_value(c, argc, argv, &i, &bad)))
+				return CLI_USAGE;
+			if (!strcmp(v, "auto")) {
+				cfg->eval_every = -1;
+			} else {
+				if (parse_int_opt(c, o, v, 0, 100000000, &l))
+					return CLI_USAGE;
+				cfg->eval_every = l;
+			}
+		} else if (!strcmp(o, "--eval-items")) {
+			if (!(v = opt_value(c, argc, argv, &i, &bad)) ||
+			    parse_int_opt(c, o, v, 0, 1000000, &l))
+				return CLI_USAGE;
+			cfg->eval_items = (int)l;
 		} else if (!strcmp(o, "--eval-split")) {
 			if (!(v = opt_value(c, argc, argv, &i, &bad)))
 				return CLI_USAGE;

@@ -280,6 +280,38 @@ static int same_answer(const char *type, const char *pred, const char *gold)
 	return same;
 }
 
+static void result_finish(struct eval_result *res)
+{
+	if (res->n) {
+		res->acc = (double)res->n_correct / (double)res->n;
+		if (res->has_expl_answer)
+			res->expl_acc = (double)res->n_expl_correct / (double)res->n;
+	}
+}
+
+int eval_corpus(struct eval_model *em, const struct train_corpus *c, size_t n,
+		struct eval_result *res, char *err)
+{
+	memset(res, 0, sizeof *res);
+	res->acc = res->expl_acc = NAN;
+	res->has_expl_answer = em->variant == TRAIN_MT_COT || em->variant == TRAIN_MT_RA;
+	if (n > c->n)
+		n = c->n;
+	for (size_t i = 0; i < n; i++) {
+		const struct train_text *tx = &c->items[i];
+		struct eval_answer a;
+		if (eval_answer_question(em, tx->prompt, tx->answer_type, &a, err))
+			return MENTOR_ERR;
+		res->n++;
+		res->n_correct += same_answer(tx->answer_type, a.answer, tx->answer);
+		if (res->has_expl_answer)
+			res->n_expl_correct += same_answer(tx->answer_type, a.expl_answer, tx->answer);
+		eval_answer_release(&a);
+	}
+	result_finish(res);
+	return 0;
+}
+
 int eval_items(struct store *st, int64_t run_id, struct eval_model *em, const char *split,
 	       eval_progress_fn progress, void *u, struct eval_result *res, char *err)
 {
@@ -296,68 +328,59 @@ int eval_items(struct store *st, int64_t run_id, struct eval_model *em, const ch
 		return MENTOR_ERR;
 	}
 	int ret = 0;
-	int in_tx = 0;
-	for (size_t i = 0; i < items.n; i++) {
+	/* answers are generated outside any transaction (a generation can take
+	 * seconds) and written a batch at a time, so writers elsewhere in the
+	 * workspace never wait on this run's decoding */
+	enum { BATCH = 32 };
+	struct eval_answer ans[BATCH];
+	struct store_pred preds[BATCH];
+	size_t nb = 0;
+	for (size_t i = 0; i < items.n && !ret; i++) {
 		const struct train_text *tx = &items.items[i];
-		struct eval_answer a;
-		if (eval_answer_question(em, tx->prompt, tx->answer_type, &a, err)) {
+		struct eval_answer *a = &ans[nb];
+		if (eval_answer_question(em, tx->prompt, tx->answer_type, a, err)) {
 			ret = MENTOR_ERR;
 			break;
 		}
-		struct store_pred p;
-		memset(&p, 0, sizeof p);
-		p.run_id = run_id;
-		p.item_id = tx->item_id;
-		p.split = (char *)split;
-		p.answer = a.answer ? a.answer : a.raw;
-		p.correct = same_answer(tx->answer_type, a.answer, tx->answer);
-		p.cot_text = a.expl;
-		p.cot_answer = a.expl_answer;
-		p.cot_correct = res->has_expl_answer
-					? same_answer(tx->answer_type, a.expl_answer, tx->answer)
-					: -1;
+		struct store_pred *p = &preds[nb++];
+		memset(p, 0, sizeof *p);
+		p->run_id = run_id;
+		p->item_id = tx->item_id;
+		p->split = (char *)split;
+		p->answer = a->answer ? a->answer : a->raw;
+		p->correct = same_answer(tx->answer_type, a->answer, tx->answer);
+		p->cot_text = a->expl;
+		p->cot_answer = a->expl_answer;
+		p->cot_correct = res->has_expl_answer
+					 ? same_answer(tx->answer_type, a->expl_answer, tx->answer)
+					 : -1;
 		res->n++;
-		res->n_correct += p.correct;
-		if (p.cot_correct > 0)
+		res->n_correct += p->correct;
+		if (p->cot_correct > 0)
 			res->n_expl_correct++;
-		/* a few items per transaction: readers see progress, writes stay cheap */
-		if (!in_tx) {
+		int stop = progress && progress(u, (int64_t)i + 1, (int64_t)items.n);
+		if (nb == BATCH || i + 1 == items.n || stop) {
 			if (store_begin(st, err)) {
-				eval_answer_release(&a);
 				ret = MENTOR_ERR;
-				break;
+			} else {
+				for (size_t j = 0; j < nb && !ret; j++)
+					if (store_pred_put(st, &preds[j], err))
+						ret = MENTOR_ERR;
+				if (ret)
+					store_rollback(st);
+				else if (store_commit(st, err))
+					ret = MENTOR_ERR;
 			}
-			in_tx = 1;
+			for (size_t j = 0; j < nb; j++)
+				eval_answer_release(&ans[j]);
+			nb = 0;
 		}
-		int rc = store_pred_put(st, &p, err);
-		eval_answer_release(&a);
-		if (rc) {
-			ret = MENTOR_ERR;
-			break;
-		}
-		if (res->n % 32 == 0 || i + 1 == items.n) {
-			in_tx = 0;
-			if (store_commit(st, err)) {
-				ret = MENTOR_ERR;
-				break;
-			}
-		}
-		if (progress && progress(u, (int64_t)i + 1, (int64_t)items.n)) {
+		if (stop && !ret)
 			ret = MENTOR_ECANCEL;
-			break;
-		}
 	}
-	if (in_tx) {
-		if (ret == MENTOR_ERR)
-			store_rollback(st);
-		else if (store_commit(st, err))
-			ret = MENTOR_ERR;
-	}
-	if (res->n) {
-		res->acc = (double)res->n_correct / (double)res->n;
-		if (res->has_expl_answer)
-			res->expl_acc = (double)res->n_expl_correct / (double)res->n;
-	}
+	for (size_t j = 0; j < nb; j++)
+		eval_answer_release(&ans[j]);
+	result_finish(res);
 	if (!ret && res->n) {
 		char name[32];
 		snprintf(name, sizeof name, "acc_%s", split);

@@ -698,6 +698,21 @@ fail:
 
 /* ---- encoding and decoding ---- */
 
+int tokenizer_encode_spelled(const struct tokenizer *t, const char *text, size_t len,
+			     struct tokenizer_ids *out, char *err)
+{
+	size_t i = 0;
+	while (i < len) {
+		uint32_t cp;
+		int n = util_utf8_decode((const unsigned char *)text + i, len - i, &cp);
+		size_t k = n < 1 ? 1 : (size_t)n;
+		if (tokenizer_encode(t, text + i, k, out, err))
+			return MENTOR_ENOMEM;
+		i += k;
+	}
+	return 0;
+}
+
 int tokenizer_encode(const struct tokenizer *t, const char *text, size_t len,
 		     struct tokenizer_ids *out, char *err)
 {

@@ -88,6 +88,8 @@ void train_config_defaults(struct train_config *c)
 	c->ckpt_every = 200;
 	c->val_every = 100;
 	c->val_items = 64;
+	c->eval_every = -1;
+	c->eval_items = 50;
 	c->eval_at_end = 1;
 	snprintf(c->eval_split, sizeof c->eval_split, "test");
 	c->max_new = 0;
@@ -154,7 +156,8 @@ int train_config_check(const struct train_config *c, char *err)
 		return usage_err(err, "invalid warmup: must be >= 0");
 	if (c->threads < 1 || c->threads > 256)
 		return usage_err(err, "invalid '--threads' %d: must be 1..256", c->threads);
-	if (c->ckpt_every < 1 || c->val_every < 0 || c->val_items < 0 || c->max_new < 0)
+	if (c->ckpt_every < 1 || c->val_every < 0 || c->val_items < 0 || c->max_new < 0 ||
+	    c->eval_every < -1 || c->eval_items < 0)
 		return usage_err(err, "invalid checkpoint or validation interval");
 	if (strcmp(c->eval_split, "train") && strcmp(c->eval_split, "dev") &&
 	    strcmp(c->eval_split, "test"))
@@ -196,6 +199,8 @@ char *train_config_to_json(const struct train_config *c)
 	cJSON_AddNumberToObject(o, "ckpt_every", (double)c->ckpt_every);
 	cJSON_AddNumberToObject(o, "val_every", (double)c->val_every);
 	cJSON_AddNumberToObject(o, "val_items", c->val_items);
+	cJSON_AddNumberToObject(o, "eval_every", (double)c->eval_every);
+	cJSON_AddNumberToObject(o, "eval_items", c->eval_items);
 	cJSON_AddBoolToObject(o, "eval_at_end", c->eval_at_end);
 	cJSON_AddStringToObject(o, "eval_split", c->eval_split);
 	cJSON_AddNumberToObject(o, "max_new", c->max_new);
@@ -316,6 +321,8 @@ int train_config_from_json(const char *json, struct train_config *c, char *err)
 	    json_i64(o, "ckpt_every", 1, 1e9, &c->ckpt_every, err) ||
 	    json_i64(o, "val_every", 0, 1e9, &c->val_every, err) ||
 	    json_int(o, "val_items", 0, 1000000, &c->val_items, err) ||
+	    json_i64(o, "eval_every", -1, 1e9, &c->eval_every, err) ||
+	    json_int(o, "eval_items", 0, 1000000, &c->eval_items, err) ||
 	    json_str(o, "eval_split", c->eval_split, sizeof c->eval_split, err) ||
 	    json_int(o, "max_new", 0, MODEL_MAX_CTX, &c->max_new, err))
 		goto out;
@@ -326,6 +333,19 @@ out:
 }
 
 /* ------------------------------------------------------------ schedule */
+
+int64_t train_eval_interval(const struct train_config *c, int64_t total)
+{
+	if (c->eval_every >= 0 || c->eval_items == 0)
+		return c->eval_items == 0 ? 0 : c->eval_every;
+	/* auto: eight points over the run, on round step numbers */
+	int64_t k = total / 8;
+	if (k >= 100)
+		k -= k % 50;
+	else if (k >= 10)
+		k -= k % 10;
+	return k < 1 ? 1 : k;
+}
 
 int64_t train_warmup_steps(const struct train_config *c, int64_t total)
 {
@@ -704,8 +724,47 @@ void train_example_release(struct train_example *ex)
 	memset(ex, 0, sizeof *ex);
 }
 
+const char *train_spelled_answer(const char *answer_type, const char *answer)
+{
+	if (!answer_type || strcmp(answer_type, STORE_ANS_TEXT) || !answer || !*answer ||
+	    strlen(answer) > TRAIN_SPELL_MAX)
+		return NULL;
+	return answer;
+}
+
+static int word_char(unsigned char c) { return isalnum(c) || c >= 0x80; }
+
+/* Encode target into out, spelling the whole-word occurrences of spell. */
+static int encode_target(const struct tokenizer *t, const char *target, const char *spell,
+			 struct tokenizer_ids *out, char *err)
+{
+	size_t sn = spell ? strlen(spell) : 0;
+	const char *p = target, *from = target;
+	while (sn && (p = strstr(p, spell)) != NULL) {
+		int left = p == target || !word_char((unsigned char)p[-1]);
+		int right = !word_char((unsigned char)p[sn]);
+		if (!left || !right) {
+			p++;
+			continue;
+		}
+		if (tokenizer_encode(t, from, (size_t)(p - from), out, err) ||
+		    tokenizer_encode_spelled(t, p, sn, out, err))
+			return MENTOR_ERR;
+		p += sn;
+		from = p;
+	}
+	return tokenizer_encode(t, from, strlen(from), out, err);
+}
+
 int train_encode(const struct tokenizer *t, int task, const char *prompt, const char *target,
 		 int n_ctx, struct train_example *ex, int *truncated, char *err)
+{
+	return train_encode_spelled(t, task, prompt, target, NULL, n_ctx, ex, truncated, err);
+}
+
+int train_encode_spelled(const struct tokenizer *t, int task, const char *prompt,
+			 const char *target, const char *spell, int n_ctx,
+			 struct train_example *ex, int *truncated, char *err)
 {
 	memset(ex, 0, sizeof *ex);
 	if (truncated)
@@ -717,7 +776,7 @@ int train_encode(const struct tokenizer *t, int task, const char *prompt, const 
 	tokenizer_ids_init(&tg);
 	int ret = MENTOR_ERR;
 	if (tokenizer_encode(t, prompt, strlen(prompt), &q, err) ||
-	    tokenizer_encode(t, target, strlen(target), &tg, err))
+	    encode_target(t, target, spell, &tg, err))
 		goto out;
 	/* PREFIX q SEP tg EOS, at most n_ctx tokens */
 	size_t qn = q.n, tn = tg.n + 1; /* target with EOS */
@@ -792,7 +851,9 @@ int train_set_build(const struct train_corpus *c, int variant, const struct toke
 		const struct train_text *tx = &c->items[i];
 		int trunc;
 		struct train_example *ex = &out->ans[out->n_ans];
-		if (train_encode(t, TRAIN_TASK_ANS, tx->prompt, tx->answer, n_ctx, ex, &trunc, err))
+		const char *spell = train_spelled_answer(tx->answer_type, tx->answer);
+		if (train_encode_spelled(t, TRAIN_TASK_ANS, tx->prompt, tx->answer, spell, n_ctx, ex,
+					 &trunc, err))
 			goto fail;
 		ex->item_id = tx->item_id;
 		out->n_ans++;
@@ -807,8 +868,8 @@ int train_set_build(const struct train_corpus *c, int variant, const struct toke
 				goto fail;
 			}
 			ex = &out->exp[out->n_exp];
-			if (train_encode(t, TRAIN_TASK_EXP, tx->prompt, b.data ? b.data : "", n_ctx,
-					 ex, &trunc, err))
+			if (train_encode_spelled(t, TRAIN_TASK_EXP, tx->prompt, b.data ? b.data : "",
+						 spell, n_ctx, ex, &trunc, err))
 				goto fail;
 			ex->item_id = tx->item_id;
 			out->n_exp++;
@@ -1595,6 +1656,8 @@ struct trainer {
 	int64_t last_ckpt;
 	struct buf ckpt_path;
 	uint64_t data_hash;
+	struct train_corpus devq; /* the fixed dev subset whose accuracy is tracked */
+	int64_t eval_every;       /* 0: never */
 };
 
 static double now_elapsed(const struct trainer *tr) { return tr->elapsed0 + util_mono() - tr->t0; }
@@ -1790,7 +1853,7 @@ static int train_step(struct trainer *tr, struct train_progress *p, char *err)
 	p->loss_exp = c[1] ? s[1] / (double)c[1] : NAN;
 	p->lr = lr;
 	p->tok_s = dt > 0 ? (double)tokens / dt : 0;
-	p->val_loss = NAN;
+	p->val_loss = p->dev_acc = p->dev_acc_expl = NAN;
 	return 0;
 }
 
@@ -1801,7 +1864,8 @@ static int write_metrics(struct trainer *tr, const struct train_progress *p, cha
 		const char *name;
 		double v;
 	} m[] = {{"loss", p->loss},	  {"loss_ans", p->loss_ans}, {"loss_exp", p->loss_exp},
-		 {"lr", p->lr},		  {"tok_s", p->tok_s},	     {"val_loss", p->val_loss}};
+		 {"lr", p->lr},		  {"tok_s", p->tok_s},	     {"val_loss", p->val_loss},
+		 {"dev_acc", p->dev_acc}, {"dev_acc_expl", p->dev_acc_expl}};
 	if (store_begin(tr->st, err))
 		return MENTOR_ERR;
 	for (size_t i = 0; i < sizeof m / sizeof m[0]; i++) {
@@ -1828,6 +1892,7 @@ static int eval_progress_cb(void *u, int64_t done, int64_t todo)
 	p.done = done;
 	p.todo = todo;
 	p.loss = p.loss_ans = p.loss_exp = p.lr = p.tok_s = p.val_loss = NAN;
+	p.dev_acc = p.dev_acc_expl = NAN;
 	return report(tr, &p);
 }
 
@@ -1945,6 +2010,8 @@ static int prepare(struct trainer *tr, const struct store_run *r, char *err)
 	    train_set_build(&dev, cfg->variant, tr->tok, cfg->n_ctx, &tr->dev, err))
 		goto out;
 	tr->data_hash = tr->train.hash;
+	tr->devq = dev; /* the first eval_items of it are answered while training */
+	train_corpus_init(&dev);
 	if (resume && ck.data_hash != tr->data_hash) {
 		util_err(err, "cannot resume run %lld: its training data changed since the "
 			      "checkpoint (items or explanations edited); start a new run",
@@ -1986,6 +2053,7 @@ static int prepare(struct trainer *tr, const struct store_run *r, char *err)
 			tr->total = n < 1 ? 1 : n > 1e8 ? 100000000 : (int64_t)n;
 		}
 	}
+	tr->eval_every = train_eval_interval(cfg, tr->total);
 	if (store_metric_trim(tr->st, tr->run_id, tr->step, err))
 		goto out;
 	struct store_run upd;
@@ -2016,6 +2084,23 @@ static void trainer_release(struct trainer *tr)
 	train_batch_release(&tr->batch);
 	train_batch_release(&tr->batch2);
 	buf_release(&tr->ckpt_path);
+	train_corpus_release(&tr->devq);
+}
+
+/* Dev accuracy of the fixed subset with the weights as they are: greedy
+ * answers, nothing stored but the two metrics. */
+static int dev_accuracy(struct trainer *tr, struct train_progress *p, char *err)
+{
+	struct eval_model *em = eval_model_wrap(tr->model, tr->tok, tr->cfg.variant,
+						tr->cfg.max_new);
+	struct eval_result res;
+	int rc = eval_corpus(em, &tr->devq, (size_t)tr->cfg.eval_items, &res, err);
+	eval_model_free(em);
+	if (rc)
+		return rc;
+	p->dev_acc = res.acc;
+	p->dev_acc_expl = res.expl_acc;
+	return 0;
 }
 
 /* Evaluate at the end of training; failures are recorded, not fatal. */
@@ -2059,6 +2144,7 @@ int train_run_exec(const char *db_path, int64_t run_id, const struct train_opts 
 	memset(&p, 0, sizeof p);
 	p.phase = TRAIN_PHASE_PREPARE;
 	p.loss = p.loss_ans = p.loss_exp = p.lr = p.tok_s = p.val_loss = NAN;
+	p.dev_acc = p.dev_acc_expl = NAN;
 	if (prepare(&tr, &r, err))
 		goto fail;
 	tr.t0 = util_mono();
@@ -2074,6 +2160,10 @@ int train_run_exec(const char *db_path, int64_t run_id, const struct train_opts 
 			if (failed)
 				goto fail;
 		}
+		if (tr.eval_every > 0 && tr.devq.n &&
+		    (tr.step % tr.eval_every == 0 || tr.step == tr.total) &&
+		    dev_accuracy(&tr, &p, err))
+			goto fail;
 		if (write_metrics(&tr, &p, err))
 			goto fail;
 		if (tr.step % tr.cfg.ckpt_every == 0 && tr.step < tr.total &&

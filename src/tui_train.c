@@ -65,10 +65,14 @@ static const struct tui_action_def actions[] = {
 };
 
 /* The plotted series, as the metrics table names them. */
-enum { S_LOSS, S_ANS, S_EXP, S_VAL, N_SERIES };
-static const char *const series_name[N_SERIES] = {"loss", "loss_ans", "loss_exp", "val_loss"};
+enum { S_LOSS, S_VAL, S_ANS, S_EXP, S_DEV, S_DEVX, N_SERIES };
+static const char *const series_name[N_SERIES] = {"loss",     "val_loss", "loss_ans",
+						  "loss_exp", "dev_acc",  "dev_acc_expl"};
 static const char *const series_title[N_SERIES] = {
-	"train loss", "answer-task loss", "explanation-task loss", "validation loss"};
+	"train loss",	     "validation loss",	      "answer-task loss",
+	"explanation-task loss", "dev accuracy % (direct)", "dev accuracy % (explained)"};
+/* Accuracy series: raw points (a handful per run), shown in percent. */
+static int is_acc(int k) { return k == S_DEV || k == S_DEVX; }
 static const int palette[4] = {TUI_ROLE_MATCH, TUI_ROLE_ACCEPTED, TUI_ROLE_PENDING,
 			       TUI_ROLE_FLAGGED};
 
@@ -84,6 +88,7 @@ struct runv {
 	struct points s[N_SERIES];
 	int64_t last_lr_step, last_tok_step;
 	double lr, tok_s, t; /* latest values */
+	double acc, acc_expl; /* accuracy on the run's evaluation split, NAN unknown */
 	char seen_status[16];
 	int final; /* every metric of a finished run is in */
 };
@@ -206,7 +211,7 @@ static void runv_reset_metrics(struct runv *v)
 	for (int k = 0; k < N_SERIES; k++)
 		points_release(&v->s[k]);
 	v->last_lr_step = v->last_tok_step = 0;
-	v->lr = v->tok_s = NAN;
+	v->lr = v->tok_s = v->acc = v->acc_expl = NAN;
 	v->t = 0;
 	v->final = 0;
 }
@@ -221,7 +226,8 @@ static void fetch_metrics(struct train *s, struct runv *v)
 		if (store_metric_get(s->st, v->r.id, series_name[k], v->s[k].last, &m, &n, err))
 			continue;
 		for (size_t i = 0; i < n; i++) {
-			if (points_add(&v->s[k], (double)m[i].step, m[i].t, m[i].value))
+			if (points_add(&v->s[k], (double)m[i].step, m[i].t,
+				       is_acc(k) ? 100 * m[i].value : m[i].value))
 				break;
 			v->s[k].last = m[i].step;
 			if (m[i].t > v->t)
@@ -244,6 +250,21 @@ static void fetch_metrics(struct train *s, struct runv *v)
 			*one[j].val = m[n - 1].value;
 		}
 		free(m);
+	}
+	/* the evaluation at the end: its split is in the run's configuration */
+	struct train_config cfg;
+	if (v->r.config_json && !train_config_from_json(v->r.config_json, &cfg, err) &&
+	    cfg.eval_at_end) {
+		char name[32];
+		double *dst[2] = {&v->acc, &v->acc_expl};
+		for (int j = 0; j < 2; j++) {
+			struct store_metric *m = NULL;
+			size_t n = 0;
+			snprintf(name, sizeof name, j ? "acc_expl_%s" : "acc_%s", cfg.eval_split);
+			if (!store_metric_get(s->st, v->r.id, name, -1, &m, &n, err) && n)
+				*dst[j] = m[n - 1].value;
+			free(m);
+		}
 	}
 }
 
@@ -276,7 +297,7 @@ static void refresh_runs(struct train *s)
 			store_run_release(&old->r);
 			memset(old, 0, sizeof *old);
 		} else {
-			nv[i].lr = nv[i].tok_s = NAN;
+			nv[i].lr = nv[i].tok_s = nv[i].acc = nv[i].acc_expl = NAN;
 		}
 		nv[i].r = rs[i];
 		/* a resumed run rewrites the points after its checkpoint */
@@ -609,8 +630,17 @@ static void *ticker(void *u)
 
 /* ------------------------------------------------------------ drawing */
 
-static const char *status_word(const char *st)
+/* A running run past its last step is evaluating the test split. */
+static int evaluating(const struct store_run *r)
 {
+	return !strcmp(r->status, "running") && r->total_steps > 0 && r->step >= r->total_steps;
+}
+
+static const char *status_word(const struct store_run *r)
+{
+	const char *st = r->status;
+	if (evaluating(r))
+		return "eval";
 	if (!strcmp(st, "running"))
 		return "run ";
 	if (!strcmp(st, "queued"))
@@ -650,6 +680,14 @@ static void run_label(const struct runv *v, char *b, size_t n)
 	snprintf(b, n, "#%lld %s", (long long)v->r.id, v->r.name ? v->r.name : "");
 }
 
+static const char *ds_name(const struct train *s, int64_t id)
+{
+	for (size_t i = 0; i < s->n_ds; i++)
+		if (s->ds[i].id == id)
+			return s->ds[i].name;
+	return "?";
+}
+
 static void list_lines(struct train *s, int w, int h, struct tui_lines *ls)
 {
 	int utf8 = tui_app_utf8(s->app);
@@ -676,16 +714,27 @@ static void list_lines(struct train *s, int w, int h, struct tui_lines *ls)
 		tui_line_put(l, base, num);
 		tui_line_put(l, base == TUI_ROLE_NORMAL ? status_role(v->r.status) : base,
 			     queued_here(s, v->r.id) && !strcmp(v->r.status, "stopped") ? "wait" :
-			     status_word(v->r.status));
+			     status_word(&v->r));
 		tui_line_put(l, base, " ");
+		/* right: progress while it trains, test accuracy (better mode) when done */
 		char pct[16] = "";
-		if (v->r.total_steps > 0)
-			snprintf(pct, sizeof pct, "%3d%%",
-				 (int)(100 * v->r.step / v->r.total_steps));
-		const char *name = v->r.name ? v->r.name : "";
-		tui_line_text(l, base, name, strlen(name), w - l->width - 6, 1, utf8);
-		tui_line_pad(l, base, w - 5);
-		tui_line_put(l, base, pct);
+		int prole = base;
+		double acc = isfinite(v->acc_expl) && !(v->acc > v->acc_expl) ? v->acc_expl : v->acc;
+		if (!strcmp(v->r.status, "done") && isfinite(acc)) {
+			snprintf(pct, sizeof pct, "%4.0f%%", 100 * acc);
+			if (base == TUI_ROLE_NORMAL)
+				prole = TUI_ROLE_CORRECT;
+		} else if (v->r.total_steps > 0) {
+			snprintf(pct, sizeof pct, "%3d%%", (int)(100 * v->r.step / v->r.total_steps));
+			if (base == TUI_ROLE_NORMAL)
+				prole = TUI_ROLE_DIM;
+		}
+		char label[256];
+		snprintf(label, sizeof label, "%s %s", ds_name(s, v->r.dataset_id),
+			 v->r.name ? v->r.name : "");
+		tui_line_text(l, base, label, strlen(label), w - l->width - 7, 1, utf8);
+		tui_line_pad(l, base, w - (int)strlen(pct));
+		tui_line_put(l, prole, pct);
 		tui_line_pad(l, base, w);
 	}
 }
@@ -712,8 +761,10 @@ static void stats_lines(struct train *s, int w, struct tui_lines *ls)
 	tui_line_put(l, TUI_ROLE_TITLE, " Run ");
 	tui_line_text(l, TUI_ROLE_MATCH, b, strlen(b), w - 6, 1, utf8);
 	tui_line_pad(l, TUI_ROLE_NORMAL, w);
-	snprintf(b, sizeof b, "%s%s", v->r.status, queued_here(s, v->r.id) ? " (queued here)" : "");
+	snprintf(b, sizeof b, "%s%s", evaluating(&v->r) ? "evaluating" : v->r.status,
+		 queued_here(s, v->r.id) ? " (queued here)" : "");
 	kv(ls, "status", b, status_role(v->r.status), w, utf8);
+	kv(ls, "dataset", ds_name(s, v->r.dataset_id), TUI_ROLE_NORMAL, w, utf8);
 	snprintf(b, sizeof b, "%s a=%.2f %s", v->r.variant, v->r.alpha, v->r.source);
 	kv(ls, "variant", b, TUI_ROLE_NORMAL, w, utf8);
 	if (v->r.total_steps > 0)
@@ -771,6 +822,19 @@ static void stats_lines(struct train *s, int w, struct tui_lines *ls)
 	if (v->s[S_LOSS].n) {
 		snprintf(b, sizeof b, "%.4f", v->s[S_LOSS].y[v->s[S_LOSS].n - 1]);
 		kv(ls, "loss", b, TUI_ROLE_NORMAL, w, utf8);
+	}
+	if (v->s[S_DEV].n) {
+		int n = snprintf(b, sizeof b, "%.0f%%", v->s[S_DEV].y[v->s[S_DEV].n - 1]);
+		if (v->s[S_DEVX].n && n > 0)
+			snprintf(b + n, sizeof b - (size_t)n, ", explained %.0f%%",
+				 v->s[S_DEVX].y[v->s[S_DEVX].n - 1]);
+		kv(ls, "dev acc", b, TUI_ROLE_NORMAL, w, utf8);
+	}
+	if (isfinite(v->acc)) {
+		int n = snprintf(b, sizeof b, "%.1f%%", 100 * v->acc);
+		if (isfinite(v->acc_expl) && n > 0)
+			snprintf(b + n, sizeof b - (size_t)n, ", explained %.1f%%", 100 * v->acc_expl);
+		kv(ls, "test acc", b, TUI_ROLE_CORRECT, w, utf8);
 	}
 	if (v->r.error && *v->r.error)
 		kv(ls, "error", v->r.error, TUI_ROLE_ERROR, w, utf8);
@@ -851,8 +915,8 @@ static void chart(struct train *s, int k, int w, int h, struct tui_lines *out)
 		int role = palette[j % 4];
 		char mark = (char)('1' + j);
 		run_label(v, labels[j], sizeof labels[j]);
-		int raw = k == S_VAL || s->smooth != 1;
-		int ema = k != S_VAL && s->smooth != 2 && p->n;
+		int raw = k == S_VAL || is_acc(k) || s->smooth != 1;
+		int ema = k != S_VAL && !is_acc(k) && s->smooth != 2 && p->n;
 		if (raw)
 			ser[ns++] = (struct tui_plot_series){ema ? NULL : labels[j], x, p->y, p->n,
 							     ema ? TUI_ROLE_DIM : role,
@@ -865,7 +929,8 @@ static void chart(struct train *s, int k, int w, int h, struct tui_lines *out)
 			ser[ns++] = (struct tui_plot_series){labels[j], x, tmp[j], p->n, role, mark};
 		}
 	}
-	struct tui_plot_opts o = {0, 0, s->glyphs, s->logy, 0, 0, 0, 0};
+	struct tui_plot_opts o = {0, 0, s->glyphs, s->logy && !is_acc(k), 0, 0, 0,
+				  is_acc(k) ? 100 : 0};
 	char title[96];
 	snprintf(title, sizeof title, " %s%s", series_title[k], s->xtime ? " by time (s)" : "");
 	if (tui_plot_chart(ser, ns, &o, title, w, h, tui_app_utf8(s->app), out))
@@ -879,7 +944,7 @@ static void draw_plots(struct train *s, struct tui_canvas *cv, struct tui_rect r
 	struct tui_lines ls;
 	if (r.w < 20 || r.h < 5)
 		return;
-	int all = s->zoom < 0 && r.w >= 44 && r.h >= 12;
+	int all = s->zoom < 0 && r.w >= 44 && r.h >= 15;
 	if (!all) {
 		tui_lines_init(&ls);
 		chart(s, s->zoom < 0 ? S_LOSS : s->zoom, r.w, r.h, &ls);
@@ -887,10 +952,12 @@ static void draw_plots(struct train *s, struct tui_canvas *cv, struct tui_rect r
 		tui_lines_release(&ls);
 		return;
 	}
-	int hw = r.w / 2, hh = r.h / 2;
+	/* two columns, three rows: losses, task losses, dev accuracy */
+	int hw = r.w / 2, hh = r.h / 3;
 	for (int k = 0; k < N_SERIES; k++) {
-		struct tui_rect q = {r.x + (k % 2) * hw, r.y + (k / 2) * hh, k % 2 ? r.w - hw : hw,
-				     k / 2 ? r.h - hh : hh};
+		int row = k / 2;
+		struct tui_rect q = {r.x + (k % 2) * hw, r.y + row * hh, k % 2 ? r.w - hw : hw,
+				     row == 2 ? r.h - 2 * hh : hh};
 		tui_lines_init(&ls);
 		chart(s, k, q.w, q.h, &ls);
 		tui_canvas_lines(cv, q, &ls, 0, TUI_ROLE_NORMAL);

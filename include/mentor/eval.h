@@ -61,6 +61,13 @@ struct eval_result {
 	double acc, expl_acc; /* in [0,1]; expl_acc NAN when not applicable */
 };
 
+struct train_corpus;
+/* Answer the first n items of an in-memory corpus (prompts and gold answers
+ * as train_corpus_load reads them) without storing anything: fills res
+ * (split left empty). Used for the dev accuracy measured while training. */
+int eval_corpus(struct eval_model *em, const struct train_corpus *c, size_t n,
+		struct eval_result *res, char *err);
+
 /* Called after each item; return non-zero to stop (then MENTOR_ECANCEL). */
 typedef int (*eval_progress_fn)(void *u, int64_t done, int64_t todo);
 

@@ -76,6 +76,13 @@ const char *tokenizer_token(const struct tokenizer *t, int32_t id, size_t *len);
 int tokenizer_encode(const struct tokenizer *t, const char *text, size_t len,
 		     struct tokenizer_ids *out, char *err);
 
+/* Append the ids of text[0..len) spelled: every code point encoded on its
+ * own (one token for an ASCII letter or digit), so that a model reads and
+ * writes the word letter by letter. Decodes to the same bytes as
+ * tokenizer_encode's ids. Returns 0, or MENTOR_ENOMEM with err filled. */
+int tokenizer_encode_spelled(const struct tokenizer *t, const char *text, size_t len,
+			     struct tokenizer_ids *out, char *err);
+
 /* Flags for tokenizer_decode. */
 #define TOKENIZER_DECODE_SKIP_SPECIAL 1 /* drop special tokens from the text */
 /* Append the bytes of ids[0..n) to out (specials as their "<|...|>" text unless

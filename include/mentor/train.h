@@ -74,6 +74,9 @@ struct train_config {
 	int64_t ckpt_every;           /* checkpoint every N steps (and on stop/end) */
 	int64_t val_every;            /* val_loss on the dev split every N steps; 0 = never */
 	int val_items;                /* dev examples per task used for val_loss */
+	int64_t eval_every;           /* dev accuracy every N steps; 0 = never, -1 = auto
+				       * (about 8 points over the run) */
+	int eval_items;               /* dev items answered for dev accuracy */
 	int eval_at_end;              /* evaluate on eval_split when training ends */
 	char eval_split[8];
 	int max_new;                  /* longest generated explanation, in tokens */
@@ -94,6 +97,8 @@ int train_config_check(const struct train_config *c, char *err);
 char *train_config_to_json(const struct train_config *c);
 int train_config_from_json(const char *json, struct train_config *c, char *err);
 
+/* Steps between dev-accuracy evaluations for a run of total steps (0 never). */
+int64_t train_eval_interval(const struct train_config *c, int64_t total);
 /* Warmup steps in effect for total steps. */
 int64_t train_warmup_steps(const struct train_config *c, int64_t total);
 /* Learning rate of step (0-based) out of total: linear warmup from lr/warmup
@@ -168,6 +173,17 @@ void train_set_release(struct train_set *s);
 int train_encode(const struct tokenizer *t, int task, const char *prompt, const char *target,
 		 int n_ctx, struct train_example *ex, int *truncated, char *err);
 void train_example_release(struct train_example *ex);
+/* The same, with every whole-word occurrence of spell (may be NULL) in the
+ * target encoded letter by letter (tokenizer_encode_spelled): a text answer
+ * ("oeaa") is then written one letter per token wherever a target states it,
+ * which a small model can compose where BPE chunks ("oe", "aa") cannot be. */
+int train_encode_spelled(const struct tokenizer *t, int task, const char *prompt,
+			 const char *target, const char *spell, int n_ctx,
+			 struct train_example *ex, int *truncated, char *err);
+/* The answer a target spells (train_encode_spelled): a text answer of at most
+ * TRAIN_SPELL_MAX bytes, else NULL. Borrowed from answer. */
+#define TRAIN_SPELL_MAX 32
+const char *train_spelled_answer(const char *answer_type, const char *answer);
 /* All sequences of a variant: one answer-task sequence per item, and for the
  * multi-task variants one explanation-task sequence per explanation. */
 int train_set_build(const struct train_corpus *c, int variant, const struct tokenizer *t,
@@ -245,6 +261,8 @@ struct train_progress {
 	int64_t step, total_steps;
 	double loss, loss_ans, loss_exp; /* loss_exp NAN for baseline */
 	double lr, tok_s, val_loss;      /* val_loss NAN when not measured this step */
+	double dev_acc, dev_acc_expl;    /* dev accuracy (direct, explain-then-answer) of
+					  * the fixed dev subset; NAN when not measured */
 	double elapsed;                  /* seconds of training */
 	int phase;                       /* TRAIN_PHASE_* */
 	int64_t done, todo;              /* eval: items done of todo */

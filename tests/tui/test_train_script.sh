@@ -43,8 +43,8 @@ hasnt() {
 # ------------------------------------------------------------ Train
 run train 100x30 "key 3"
 has runs train "Runs"
-has list train "3 stop mt-cot-3"
-has list_done train "1 done baseline-1"
+has list train "3 stop coin mt-cot-3"
+has list_done train "1 done coin baseline-1"
 has stats train "Run #3 mt-cot-3"
 has step train "80 / 200"
 has panels train "validation loss"
