@@ -902,7 +902,7 @@ static int check_trace(const struct check_input *in, struct check_trace *tr)
 	buf_init(&hay);
 	buf_init(&needle);
 	int rc = fold(in->text ? in->text : "", in->text ? in->len : 0, &hay);
-	size_t pos = 0, idx = 0;
+	size_t pos = 0, idx = 0, missing = 0;
 	const cJSON *s;
 	tr->first_diverging = -1;
 	cJSON_ArrayForEach(s, steps) {
@@ -916,13 +916,23 @@ static int check_trace(const struct check_input *in, struct check_trace *tr)
 			continue;
 		const char *hit = strstr(hay.data + pos, needle.data);
 		if (hit) {
+			/* Leading steps left out (a restated question) are no
+			 * departure unless other words took their place; a step
+			 * missing after one that matched is. */
+			if (missing && (tr->matched || hit > hay.data + pos))
+				tr->replaced += missing;
+			missing = 0;
 			tr->matched++;
 			pos = (size_t)(hit - hay.data) + needle.len - 1;
-		} else if (tr->first_diverging < 0) {
-			tr->first_diverging = (long)idx;
+		} else {
+			if (tr->first_diverging < 0)
+				tr->first_diverging = (long)idx;
+			missing++;
 		}
 		idx++;
 	}
+	if (missing && (tr->matched || hay.len > pos + 1))
+		tr->replaced += missing;
 	tr->n_steps = idx;
 	tr->present = idx > 0;
 	buf_release(&hay);
@@ -967,9 +977,10 @@ static int decide(const struct check_result *r)
 		return CHECK_WRONG_STEP;
 	if (r->answer_follows == 0)
 		return CHECK_ANSWER_DOES_NOT_FOLLOW;
-	/* A trace worded differently throughout says nothing; one followed
-	 * and then left says where the reasoning parts from it. */
-	if (tr->present && tr->matched > 0 && tr->matched < tr->n_steps)
+	/* A trace worded differently throughout says nothing, nor do steps
+	 * merely left out; one followed and then left for other words says
+	 * where the reasoning parts from it. */
+	if (tr->present && tr->matched > 0 && tr->replaced > 0)
 		return CHECK_TRACE_DIVERGES;
 	if (r->n_unsupported)
 		return CHECK_UNSUPPORTED_NUMBERS;

@@ -20,8 +20,9 @@
 
 /* The overall verdict, worst first in the order they are decided:
  * a wrong step, then an answer that is not the last result, then a trace
- * the explanation follows for a while and then leaves, then unsupported
- * numbers; otherwise valid (steps found) or no steps. */
+ * the explanation follows in part and departs from (other words where a
+ * trace step should be), then unsupported numbers; otherwise valid (steps
+ * found) or no steps. */
 enum check_verdict {
 	CHECK_NO_STEPS = 0,            /* no arithmetic step written */
 	CHECK_VALID,                   /* every step right, answer follows (or none given) */
@@ -67,6 +68,8 @@ struct check_trace {
 	size_t n_steps;       /* non-empty steps in the trace */
 	size_t matched;       /* of them, found in the explanation in order */
 	long first_diverging; /* index (0-based) of the first step not found, -1 if none */
+	size_t replaced;      /* steps not found, except leading ones merely left out
+			       * (nothing written before the first step that matched) */
 };
 
 struct check_result {

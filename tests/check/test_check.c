@@ -360,6 +360,13 @@ static void test_traces(void)
 	CHECK_INT(x.r.trace.matched, 4);
 	CHECK_INT(x.r.verdict, CHECK_VALID);
 	check_result_release(&x.r);
+	/* A step left out is not a departure. */
+	run_trace(&x, line, "10 - 3 = 7. 7 + 7 = 14. 14 + 7 = 21.", "21");
+	CHECK_INT(x.r.trace.matched, 3);
+	CHECK_INT(x.r.trace.first_diverging, 0);
+	CHECK_INT(x.r.trace.replaced, 0);
+	CHECK_INT(x.r.verdict, CHECK_VALID);
+	check_result_release(&x.r);
 	/* Worded otherwise throughout: the trace says nothing. */
 	run_trace(&x, line, "She had ten, lost three and gained fourteen: 21 in all.", "21");
 	CHECK_INT(x.r.trace.matched, 0);
