@@ -2,12 +2,14 @@
  * items and show. Text output escapes every control character of the data;
  * --json output has stable documented fields (see the README). */
 #include <limits.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <cjson/cJSON.h>
 
+#include "mentor/check.h"
 #include "mentor/cli.h"
 #include "mentor/dataset.h"
 #include "mentor/store.h"
@@ -518,9 +520,77 @@ static const char show_usage[] =
 	"  --json   print a JSON object {id, dataset, split, ext_id, question,\n"
 	"           choices, answer, answer_type, rationale, meta, trace,\n"
 	"           explanations: [{id, mode, path, provider, model, text,\n"
-	"           edited_text, parsed_answer, correct, leaked, status}]}\n";
+	"           edited_text, parsed_answer, correct, leaked, status, check}]}\n"
+	"           where check is {verdict, summary, steps, valid, wrong,\n"
+	"           answer_follows, first_wrong, unsupported, trace}\n\n"
+	"Under each explanation a check line says whether its arithmetic steps\n"
+	"compute, whether the answer follows from them and how far it agrees\n"
+	"with the item's solution trace.\n";
 
-static cJSON *expl_json(const struct store_expl *e)
+/* The check of an explanation's shown text (the edit when there is one). */
+static void expl_check(const struct store_item *it, const struct store_expl *e,
+		       struct check_result *r)
+{
+	const char *text = e->edited_text ? e->edited_text : e->text;
+	struct check_input in = {text, text ? strlen(text) : 0, it->question, e->parsed_answer,
+				 it->trace_json};
+	char err[MENTOR_ERR_LEN];
+	if (check_explanation(&in, r, err))
+		util_oom();
+}
+
+static cJSON *check_json(const struct check_result *r, const char *text)
+{
+	char sum[512];
+	cJSON *o = cJSON_CreateObject();
+	if (!o)
+		util_oom();
+	size_t len = text ? strlen(text) : 0;
+	jadd(o, "verdict", cli_jstr(check_verdict_name(r->verdict)));
+	jadd(o, "summary", cli_jstr(check_summary(r, text, len, sum, sizeof sum)));
+	jadd(o, "steps", cJSON_CreateNumber((double)r->n_steps));
+	jadd(o, "valid", cJSON_CreateNumber((double)r->n_valid));
+	jadd(o, "wrong", cJSON_CreateNumber((double)r->n_wrong));
+	jadd(o, "answer_follows", r->answer_follows < 0 ? cJSON_CreateNull()
+						       : cJSON_CreateBool(r->answer_follows));
+	if (r->first_bad >= 0) {
+		cJSON *b = cJSON_CreateObject();
+		if (!b)
+			util_oom();
+		jadd(b, "step", cJSON_CreateNumber((double)r->first_bad + 1));
+		jadd(b, "start", cJSON_CreateNumber((double)r->bad.start));
+		jadd(b, "end", cJSON_CreateNumber((double)r->bad.end));
+		char *t = util_strndup(text + r->bad.start, r->bad.end - r->bad.start);
+		jadd(b, "text", cli_jstr(t));
+		free(t);
+		jadd(b, "expected", isnan(r->bad.expected) ? cJSON_CreateNull()
+							   : cJSON_CreateNumber(r->bad.expected));
+		jadd(o, "first_wrong", b);
+	} else {
+		jadd(o, "first_wrong", cJSON_CreateNull());
+	}
+	cJSON *u = cJSON_CreateArray();
+	if (!u)
+		util_oom();
+	for (size_t i = 0; i < r->n_unsupported_stored; i++)
+		cJSON_AddItemToArray(u, cJSON_CreateNumber(r->unsupported[i].value));
+	jadd(o, "unsupported", u);
+	if (r->trace.present) {
+		cJSON *t = cJSON_CreateObject();
+		if (!t)
+			util_oom();
+		jadd(t, "steps", cJSON_CreateNumber((double)r->trace.n_steps));
+		jadd(t, "matched", cJSON_CreateNumber((double)r->trace.matched));
+		jadd(t, "first_diverging", r->trace.first_diverging < 0 ? cJSON_CreateNull()
+			: cJSON_CreateNumber((double)r->trace.first_diverging + 1));
+		jadd(o, "trace", t);
+	} else {
+		jadd(o, "trace", cJSON_CreateNull());
+	}
+	return o;
+}
+
+static cJSON *expl_json(const struct store_item *it, const struct store_expl *e)
 {
 	cJSON *o = cJSON_CreateObject();
 	if (!o)
@@ -536,6 +606,10 @@ static cJSON *expl_json(const struct store_expl *e)
 	jadd(o, "correct", e->correct < 0 ? cJSON_CreateNull() : cJSON_CreateBool(e->correct));
 	jadd(o, "leaked", cJSON_CreateBool(e->leaked));
 	jadd(o, "status", cli_jstr(e->status));
+	struct check_result r;
+	expl_check(it, e, &r);
+	jadd(o, "check", check_json(&r, e->edited_text ? e->edited_text : e->text));
+	check_result_release(&r);
 	return o;
 }
 
@@ -597,7 +671,7 @@ int cli_show(struct cli *c, int argc, char **argv)
 		if (!arr)
 			util_oom();
 		for (size_t i = 0; i < nex; i++)
-			cJSON_AddItemToArray(arr, expl_json(&ex[i]));
+			cJSON_AddItemToArray(arr, expl_json(&it, &ex[i]));
 		jadd(o, "explanations", arr);
 		print_json_value(c->out, o);
 		fputc('\n', c->out);
@@ -646,7 +720,15 @@ int cli_show(struct cli *c, int argc, char **argv)
 					e->correct == 1 ? "correct" : e->correct == 0 ? "wrong" : "unknown",
 					e->leaked ? "  leaked" : "");
 				put_text(c->out, e->edited_text ? e->edited_text : e->text, 0, "    ", 0);
+				struct check_result r;
+				char sum[512];
+				const char *t = e->edited_text ? e->edited_text : e->text;
+				expl_check(&it, e, &r);
+				fputs("\n    check: ", c->out);
+				put_text(c->out, check_summary(&r, t, t ? strlen(t) : 0, sum, sizeof sum),
+					 1, NULL, 0);
 				fputc('\n', c->out);
+				check_result_release(&r);
 			}
 		}
 	}

@@ -709,7 +709,10 @@ static void eval_usage(FILE *f)
 	fputs("usage: mentor eval RUN [--split S] [--json]\n\n"
 	      "Evaluate RUN (id or name) from its latest checkpoint on a split (default\n"
 	      "test): the direct answer of the answer task and, for mt-cot and mt-ra, the\n"
-	      "answer read from the generated explanation. Predictions are stored per item.\n",
+	      "answer read from the generated explanation. Predictions are stored per item.\n"
+	      "Generated explanations are then checked (arithmetic steps, the answer\n"
+	      "following from them, the solution trace): the share that holds up and the\n"
+	      "right answers reached by wrong reasoning (--json: \"check\", or null).\n",
 	      f);
 }
 
@@ -769,11 +772,24 @@ int cli_eval(struct cli *c, int argc, char **argv)
 	struct eval_result res;
 	rc = eval_run(st, id, split, c->err_tty ? eval_progress_tty : NULL, &tc, &res, err);
 	int status = CLI_OK;
+	struct eval_check ck;
+	if (!rc)
+		rc = eval_check_run(st, id, split, &ck, err);
 	if (rc) {
 		status = cli_error(c, rc == MENTOR_EUSAGE ? CLI_USAGE : CLI_ERR, "%s", err);
 	} else if (json) {
 		fprintf(c->out, "{\"run\":%lld,\"split\":\"%s\",\"n\":%lld,\"correct\":%lld",
 			(long long)id, split, (long long)res.n, (long long)res.n_correct);
+		if (ck.n) {
+			fprintf(c->out, ",\"check\":{\"explanations\":%lld,\"sound\":%lld,"
+				"\"no_steps\":%lld,\"right_answer_wrong_reasoning\":%lld",
+				(long long)ck.n, (long long)ck.n_sound, (long long)ck.n_no_steps,
+				(long long)ck.n_right_wrong);
+			json_num_or_null(c->out, "sound_share", ck.sound_share);
+			fputc('}', c->out);
+		} else {
+			fputs(",\"check\":null", c->out);
+		}
 		json_num_or_null(c->out, "accuracy", res.acc);
 		if (res.has_expl_answer) {
 			fprintf(c->out, ",\"expl_correct\":%lld", (long long)res.n_expl_correct);
@@ -791,6 +807,11 @@ int cli_eval(struct cli *c, int argc, char **argv)
 			fprintf(c->out, ", explain-then-answer %.1f%% (%lld/%lld)", 100 * res.expl_acc,
 				(long long)res.n_expl_correct, (long long)res.n);
 		fputc('\n', c->out);
+		if (ck.n)
+			fprintf(c->out, "explanations checked: %.1f%% sound (%lld/%lld), %lld without "
+				"steps, %lld right answers from wrong reasoning\n",
+				100 * ck.sound_share, (long long)ck.n_sound, (long long)ck.n,
+				(long long)ck.n_no_steps, (long long)ck.n_right_wrong);
 	}
 	store_close(st);
 	return status;

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "mentor/check.h"
 #include "mentor/model.h"
 #include "mentor/prompt.h"
 #include "mentor/store.h"
@@ -416,5 +417,49 @@ int eval_run(struct store *st, int64_t run_id, const char *split, eval_progress_
 		return rc;
 	rc = eval_items(st, run_id, em, split, progress, u, res, err);
 	eval_model_free(em);
+	return rc;
+}
+
+/* ------------------------------------------------------------ checks */
+
+static int reasoning_wrong(int verdict)
+{
+	return verdict == CHECK_WRONG_STEP || verdict == CHECK_ANSWER_DOES_NOT_FOLLOW ||
+	       verdict == CHECK_TRACE_DIVERGES;
+}
+
+int eval_check_run(struct store *st, int64_t run_id, const char *split, struct eval_check *out,
+		   char *err)
+{
+	memset(out, 0, sizeof *out);
+	out->sound_share = NAN;
+	struct store_pred *p = NULL;
+	size_t n = 0;
+	int rc = store_pred_list(st, run_id, &p, &n, err);
+	for (size_t i = 0; !rc && i < n; i++) {
+		if (!p[i].cot_text || (split && (!p[i].split || strcmp(p[i].split, split))))
+			continue;
+		struct store_item it;
+		rc = store_item_get(st, p[i].item_id, &it, err);
+		if (rc)
+			break;
+		struct check_input in = {p[i].cot_text, strlen(p[i].cot_text), it.question,
+					 p[i].cot_answer, it.trace_json};
+		struct check_result r;
+		rc = check_explanation(&in, &r, err);
+		if (!rc) {
+			out->n++;
+			out->n_sound += check_verdict_sound(r.verdict);
+			out->n_no_steps += r.verdict == CHECK_NO_STEPS;
+			out->n_right_wrong += p[i].cot_correct == 1 && reasoning_wrong(r.verdict);
+		}
+		check_result_release(&r);
+		store_item_release(&it);
+	}
+	for (size_t i = 0; i < n; i++)
+		store_pred_release(&p[i]);
+	free(p);
+	if (!rc && out->n)
+		out->sound_share = (double)out->n_sound / (double)out->n;
 	return rc;
 }

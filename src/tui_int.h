@@ -133,6 +133,11 @@ char *tui_line_plain(const struct tui_line *l);
  * ellipsis if text remained. Returns the number of lines added. */
 size_t tui_wrap(struct tui_lines *ls, const char *s, size_t n, int width, int indent,
 		int role, size_t max_lines, int utf8);
+/* tui_wrap that draws the source bytes s[mark_a..mark_b) in mark_role (a
+ * wrong step of an explanation); escapes keep TUI_ROLE_ESCAPED. */
+size_t tui_wrap_mark(struct tui_lines *ls, const char *s, size_t n, int width, int indent,
+		     int role, size_t max_lines, int utf8, size_t mark_a, size_t mark_b,
+		     int mark_role);
 
 /* A one-line text editor (search prompts). Codepoints in, UTF-8 out. */
 struct tui_input {

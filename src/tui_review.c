@@ -64,6 +64,17 @@ const char *tui_review_text(const struct store_expl *e)
 	return e->edited_text ? e->edited_text : e->text ? e->text : "";
 }
 
+void tui_review_check(const struct store_item *item, const struct store_expl *e,
+		      struct check_result *res)
+{
+	const char *s = tui_review_text(e);
+	struct check_input in = {s, strlen(s), item ? item->question : NULL, e->parsed_answer,
+				 item ? item->trace_json : NULL};
+	char err[MENTOR_ERR_LEN];
+	if (check_explanation(&in, res, err))
+		util_oom();
+}
+
 static int is_attempt(const struct store_expl *v, size_t n, const struct store_expl *e)
 {
 	for (size_t i = 0; i < n; i++)
@@ -341,6 +352,15 @@ void tui_review_cand_head(const struct tui_review_view *v, int k, int width, str
 		snprintf(t, sizeof t, "path %s", e->path ? e->path : "?");
 		flow_put(&f, TUI_ROLE_DIM, t);
 	}
+	if (c->check && !(c->generating && c->live && *c->live)) {
+		const struct check_result *cr = c->check;
+		const char *s = tui_review_text(e);
+		char sum[512];
+		check_summary(cr, s, strlen(s), sum, sizeof sum);
+		int role = check_verdict_sound(cr->verdict) ? TUI_ROLE_CORRECT
+			 : cr->verdict == CHECK_NO_STEPS ? TUI_ROLE_DIM : TUI_ROLE_WRONG;
+		flow_data(&f, TUI_ROLE_DIM, "check ", role, sum, width - 8, v->utf8);
+	}
 	struct buf b;
 	buf_init(&b);
 	if (buf_printf(&b, "%s/%s", e->provider ? e->provider : "?", e->model ? e->model : "?"))
@@ -382,7 +402,12 @@ void tui_review_cand_text(const struct tui_review_view *v, int k, int width, str
 		return;
 	}
 	const char *s = tui_review_text(e);
-	tui_wrap(out, s, strlen(s), width, 0, TUI_ROLE_NORMAL, 0, v->utf8);
+	const struct check_result *cr = c->check;
+	if (cr && cr->first_bad >= 0)
+		tui_wrap_mark(out, s, strlen(s), width, 0, TUI_ROLE_NORMAL, 0, v->utf8,
+			      cr->bad.start, cr->bad.end, TUI_ROLE_WRONG);
+	else
+		tui_wrap(out, s, strlen(s), width, 0, TUI_ROLE_NORMAL, 0, v->utf8);
 }
 
 void tui_review_bar_lines(const struct tui_review_batch *b, int width, int utf8,
@@ -675,6 +700,8 @@ struct review {
 	size_t n_expl;
 	const struct store_expl *shown[TUI_REVIEW_NMODES];
 	const struct store_expl *attempt;
+	/* checks of shown[k], and of the kept CROP attempt (index NMODES) */
+	struct check_result check[TUI_REVIEW_NMODES + 1];
 	int focus;
 	int top[TUI_REVIEW_NMODES];
 	int show_attempt;
@@ -790,6 +817,8 @@ static void expl_clear(struct review *r)
 	r->n_expl = 0;
 	memset(r->shown, 0, sizeof r->shown);
 	r->attempt = NULL;
+	for (int k = 0; k <= TUI_REVIEW_NMODES; k++)
+		check_result_release(&r->check[k]);
 }
 
 static void load_expl(struct review *r)
@@ -805,6 +834,11 @@ static void load_expl(struct review *r)
 		return;
 	}
 	tui_review_pick(r->expl, r->n_expl, r->shown, &r->attempt);
+	for (int k = 0; k <= TUI_REVIEW_NMODES; k++) {
+		const struct store_expl *e = k < TUI_REVIEW_NMODES ? r->shown[k] : r->attempt;
+		if (e)
+			tui_review_check(&r->item, e, &r->check[k]);
+	}
 }
 
 static void save_position(struct review *r)
@@ -1518,6 +1552,10 @@ static void fill_view(struct review *r, struct tui_app *app, struct tui_review_v
 		c->e = r->shown[k];
 		c->attempt = k == TUI_REVIEW_CROP ? r->attempt : NULL;
 		c->top = r->top[k];
+		if (k == TUI_REVIEW_CROP && r->show_attempt && r->attempt)
+			c->check = &r->check[TUI_REVIEW_NMODES];
+		else if (c->e)
+			c->check = &r->check[k];
 		buf_reset(&r->live_copy[k]);
 		if (mine) {
 			c->generating = r->sh.gen[k];

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mentor/check.h"
 #include "tui_int.h"
 
 /* The three candidate columns, in display order. */
@@ -32,6 +33,7 @@ struct tui_review_cand {
 	int generating;                   /* a generation of this mode is queued or running */
 	const char *note;                 /* last error or notice for this mode, or NULL */
 	int top;                          /* first text line shown (scrolling) */
+	const struct check_result *check; /* check of the text shown, or NULL */
 };
 
 /* The batch generation's progress bar. */
@@ -72,12 +74,13 @@ void tui_review_layout(const struct tui_review_view *v, struct tui_rect body,
 void tui_review_item_lines(const struct tui_review_view *v, int width, size_t max_lines,
 			   struct tui_lines *out);
 /* Head of candidate k: mode, review state, correctness (glyph and word),
- * parsed answer, leak flag, edited mark, provider/model, path, tokens,
- * latency, cost; for CROP the kept COTE attempt. */
+ * parsed answer, leak flag, edited mark, path, the check summary,
+ * provider/model, tokens, latency, cost; for CROP the kept COTE attempt. */
 void tui_review_cand_head(const struct tui_review_view *v, int k, int width,
 			  struct tui_lines *out);
 /* Text of candidate k (edited text when present, the live text while it
- * streams in), escaped and wrapped. */
+ * streams in), escaped and wrapped; the first wrong arithmetic step its
+ * check found is drawn in TUI_ROLE_WRONG. */
 void tui_review_cand_text(const struct tui_review_view *v, int k, int width,
 			  struct tui_lines *out);
 /* The progress bar line(s) of a batch. */
@@ -98,6 +101,10 @@ void tui_review_pick(const struct store_expl *v, size_t n,
 
 /* Text shown for an explanation: the edit when present, else the text. */
 const char *tui_review_text(const struct store_expl *e);
+/* Check the text shown for e against item (question, trace) into *res
+ * (release with check_result_release). */
+void tui_review_check(const struct store_item *item, const struct store_expl *e,
+		      struct check_result *res);
 
 /* ----------------------------------------------------- word diff (tui_diff.c) */
 

@@ -351,6 +351,8 @@ struct wrap {
 	int width, indent, role, utf8;
 	size_t max_lines, added;
 	int done;
+	size_t mark_a, mark_b; /* source bytes drawn in mark_role */
+	int mark_role;
 };
 
 static void wrap_push(struct wrap *w, const struct tui_glyph *g)
@@ -388,8 +390,10 @@ static void wrap_emit(struct wrap *w, size_t k, int more)
 	struct tui_line *l = tui_lines_add(w->ls);
 	if (w->indent > 0)
 		tui_line_pad(l, w->role, w->indent);
-	for (size_t i = 0; i < k; i++)
-		line_glyph(l, w->role, &w->cur[i]);
+	for (size_t i = 0; i < k; i++) {
+		const struct tui_glyph *g = &w->cur[i];
+		line_glyph(l, g->off >= w->mark_a && g->off < w->mark_b ? w->mark_role : w->role, g);
+	}
 	if (last && avail >= ew)
 		line_append(l, TUI_ROLE_DIM, ell, strlen(ell), ew);
 	w->added++;
@@ -414,10 +418,18 @@ static void wrap_shift(struct wrap *w, size_t k)
 size_t tui_wrap(struct tui_lines *ls, const char *s, size_t n, int width, int indent,
 		int role, size_t max_lines, int utf8)
 {
+	return tui_wrap_mark(ls, s, n, width, indent, role, max_lines, utf8, 0, 0, role);
+}
+
+size_t tui_wrap_mark(struct tui_lines *ls, const char *s, size_t n, int width, int indent,
+		     int role, size_t max_lines, int utf8, size_t mark_a, size_t mark_b,
+		     int mark_role)
+{
 	if (!s || width - indent < 1)
 		return 0;
 	struct wrap w = {.ls = ls, .width = width, .indent = indent, .role = role,
-			 .utf8 = utf8, .max_lines = max_lines};
+			 .utf8 = utf8, .max_lines = max_lines, .mark_a = mark_a, .mark_b = mark_b,
+			 .mark_role = mark_role};
 	int avail = width - indent;
 	size_t pos = 0;
 	size_t brk = 0; /* glyphs before the last break opportunity, 0 = none */

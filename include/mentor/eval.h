@@ -80,4 +80,20 @@ int eval_items(struct store *st, int64_t run_id, struct eval_model *em, const ch
 int eval_run(struct store *st, int64_t run_id, const char *split, eval_progress_fn progress,
 	     void *u, struct eval_result *res, char *err);
 
+/* How the explanations a run generated hold up (check_explanation of each
+ * prediction's cot_text against its item's question and trace, with the
+ * answer read from it). */
+struct eval_check {
+	int64_t n;             /* predictions with an explanation */
+	int64_t n_sound;       /* steps all valid and the answer follows (check_verdict_sound) */
+	int64_t n_no_steps;    /* nothing checkable: no arithmetic step, no wrong trace */
+	int64_t n_right_wrong; /* right answer (cot_correct 1), wrong reasoning: a wrong
+				* step, an answer that does not follow, or a trace left */
+	double sound_share;    /* n_sound / n, NAN when n is 0 */
+};
+/* Check the stored predictions of a run on split (NULL: every split).
+ * Returns 0, MENTOR_ENOMEM or MENTOR_ERR with err filled. */
+int eval_check_run(struct store *st, int64_t run_id, const char *split, struct eval_check *out,
+		   char *err);
+
 #endif

@@ -245,16 +245,33 @@ static void test_items_show(void)
 	cJSON_Delete(j);
 }
 
-/* Explanations written straight into the workspace show up in `show`. */
-static void test_show_explanations(void)
+/* Run SQL on the workspace directly (setup error on failure). */
+static void exec_sql(const char *sql)
 {
-	CHECK_INT(run("items generic --json --limit 1"), 0);
+	sqlite3 *h;
+	char *msg = NULL;
+	if (sqlite3_open(db, &h) != SQLITE_OK)
+		TEST_SETUP_FAIL("cannot open %s", db);
+	if (sqlite3_exec(h, sql, NULL, NULL, &msg) != SQLITE_OK)
+		TEST_SETUP_FAIL("%s", msg ? msg : "sql failed");
+	sqlite3_close(h);
+}
+
+/* The id of the first item an `items --json` command lists. */
+static int first_item(const char *args)
+{
+	CHECK_INT(run(args), 0);
 	cJSON *j = cJSON_Parse(out_text);
 	int id = jint(cJSON_GetArrayItem(j, 0), "id", NULL);
 	cJSON_Delete(j);
-	sqlite3 *h;
-	if (sqlite3_open(db, &h) != SQLITE_OK)
-		TEST_SETUP_FAIL("cannot open %s", db);
+	return id;
+}
+
+/* Explanations written straight into the workspace show up in `show`. */
+static void test_show_explanations(void)
+{
+	int id = first_item("items generic --json --limit 1");
+	cJSON *j;
 	char sql[1024];
 	snprintf(sql, sizeof sql,
 		 "INSERT INTO explanation(item_id, mode, path, provider, model, text, parsed_answer,"
@@ -263,10 +280,7 @@ static void test_show_explanations(void)
 		 " NULL, 1),"
 		 "(%d, 'rp', 'rp', 'fake', 'm1', 'The answer is 12.\x1b[2J', '12', 1, 1, 'flagged',"
 		 " 'Edited: 7 + 5 = 12.', 2)", id, id);
-	char *msg = NULL;
-	if (sqlite3_exec(h, sql, NULL, NULL, &msg) != SQLITE_OK)
-		TEST_SETUP_FAIL("%s", msg ? msg : "insert failed");
-	sqlite3_close(h);
+	exec_sql(sql);
 	char args[64];
 	snprintf(args, sizeof args, "show %d", id);
 	CHECK_INT(run(args), 0);
@@ -275,6 +289,9 @@ static void test_show_explanations(void)
 	CHECK(strstr(out_text, "Edited: 7 + 5 = 12.") != NULL);
 	CHECK(strstr(out_text, "leaked") != NULL);
 	CHECK(strstr(out_text, "accepted") != NULL);
+	CHECK_MSG(strstr(out_text, "Edited: 7 + 5 = 12.\n    check: steps: 1 of 1 valid, answer "
+			 "follows\n") != NULL, "%s", out_text);
+	CHECK(strstr(out_text, "    check: no arithmetic steps, answer follows\n") != NULL);
 	snprintf(args, sizeof args, "show %d --json", id);
 	CHECK_INT(run(args), 0);
 	j = cJSON_Parse(out_text);
@@ -289,6 +306,11 @@ static void test_show_explanations(void)
 			CHECK_STR(jstrv(e, "status"), "flagged");
 			CHECK(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "leaked")));
 			CHECK(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "correct")));
+			const cJSON *ck = cJSON_GetObjectItemCaseSensitive(e, "check");
+			CHECK_STR(jstrv(ck, "verdict"), "valid");
+			CHECK_INT(jint(ck, "steps", NULL), 1);
+			CHECK(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(ck, "answer_follows")));
+			CHECK(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(ck, "first_wrong")));
 		}
 	}
 	CHECK(seen_rp);
@@ -401,6 +423,41 @@ static void test_escaping(void)
 	CHECK(strstr(out_text, "rationale:\n  line one\n  line two \\x1b]0;title\\x07") != NULL);
 }
 
+/* A wrong step is named under its explanation, in text and JSON. */
+static void test_show_check(void)
+{
+	int id = first_item("items generic --json --search 'What is 7'");
+	cJSON *j;
+	char sql[1024];
+	snprintf(sql, sizeof sql,
+		 "INSERT INTO explanation(item_id, mode, path, provider, model, text, parsed_answer,"
+		 " correct, leaked, status, created_at) VALUES (%d, 'cot', 'cot', 'fake', 'm2',"
+		 " 'We add: 7 + 5 = 13, and 13 - 1 = 12.\x1b[2J', '12', 1, 0, 'pending', 3)", id);
+	exec_sql(sql);
+	char args[64];
+	snprintf(args, sizeof args, "show %d", id);
+	CHECK_INT(run(args), 0);
+	CHECK_MSG(strstr(out_text, "    check: step 1 wrong: 7 + 5 = 13 (is 12), answer follows\n")
+		  != NULL, "%s", out_text);
+	CHECK(strchr(out_text, 0x1b) == NULL);
+	snprintf(args, sizeof args, "show %d --json", id);
+	CHECK_INT(run(args), 0);
+	j = cJSON_Parse(out_text);
+	const cJSON *e, *seen = NULL;
+	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(j, "explanations"))
+		if (jstrv(e, "model") && !strcmp(jstrv(e, "model"), "m2"))
+			seen = cJSON_GetObjectItemCaseSensitive(e, "check");
+	CHECK_STR(jstrv(seen, "verdict"), "wrong-step");
+	CHECK_INT(jint(seen, "wrong", NULL), 1);
+	CHECK_INT(jint(seen, "steps", NULL), 2);
+	CHECK_STR(jstrv(cJSON_GetObjectItemCaseSensitive(seen, "first_wrong"), "text"),
+		  "7 + 5 = 13");
+	CHECK_INT(jint(seen, "first_wrong", "expected"), 12);
+	CHECK_INT(jint(seen, "first_wrong", "start"), 8);
+	CHECK(strstr(jstrv(seen, "summary"), "step 1 wrong") == jstrv(seen, "summary"));
+	cJSON_Delete(j);
+}
+
 int main(void)
 {
 	bin = getenv("MENTOR_BIN");
@@ -420,6 +477,7 @@ int main(void)
 	test_errors();
 	test_show_explanations();
 	test_escaping();
+	test_show_check();
 	free(out_text);
 	free(err_text);
 	return test_done();

@@ -92,9 +92,11 @@ has '"expl_accuracy":' out
 expect 0 eval first --split dev --json
 has '"split":"dev","n":10' out
 has '"expl_accuracy":' out
+has '"check":{"explanations":10,"sound":[0-9]*,"no_steps":[0-9]*,"right_answer_wrong_reasoning":[0-9]*,"sound_share":' out
 expect 0 eval "$id"
 has "direct" out
 has "explain-then-answer" out
+has "^explanations checked: .*% sound (.*/10), .* right answers from wrong reasoning" out
 expect 0 predict "$id" "What is 2 + 3?"
 has "^answer: " out
 has "^explanation: " out

@@ -651,6 +651,88 @@ static void test_hostile(void)
 	buf_release(&big);
 }
 
+/* The check: a wrong step drawn in the wrong role, its summary in the head,
+ * also when the step wraps and in Japanese text. */
+static void test_check(void)
+{
+	struct tui_review_view v;
+	struct tui_lines ls;
+	struct check_result cr[2];
+	make_item("Wendy has 10 books. She gives 3 to Carl. Carl gives her 7 more. She buys 7 more.");
+	make_expl(&ex[0], 1, "cot", "cot",
+		  "Wendy starts with 10 books. 10 - 3 = 7. 7 + 7 = 15. 15 + 6 = 21.", 1, "pending");
+	make_expl(&ex[1], 2, "rp", "rp", "10 - 3 = 7. 7 + 7 = 14. 14 + 7 = 21.", 1, "pending");
+	make_expl(&ex[2], 3, "crop", "cot", "No numbers here.", 1, "pending");
+	make_view(&v, 1);
+	for (int k = 0; k < 2; k++) {
+		tui_review_check(&item, &ex[k], &cr[k]);
+		v.cand[k].check = &cr[k];
+	}
+	tui_lines_init(&ls);
+	tui_review_cand_head(&v, 0, 120, &ls);
+	CHECK(lines_have(&ls, "check step 2 wrong: 7 + 7 = 15 (is 14)"));
+	CHECK_INT(lines_role(&ls, "step 2 wrong"), TUI_ROLE_WRONG);
+	tui_lines_release(&ls);
+	tui_lines_init(&ls);
+	tui_review_cand_text(&v, 0, 80, &ls);
+	CHECK_INT(lines_role(&ls, "7 + 7 = 15"), TUI_ROLE_WRONG);
+	CHECK_INT(lines_role(&ls, "10 - 3 = 7"), TUI_ROLE_NORMAL);
+	CHECK_INT(lines_role(&ls, "15 + 6"), TUI_ROLE_NORMAL);
+	tui_lines_release(&ls);
+	/* Wrapped across lines: both parts marked. */
+	tui_lines_init(&ls);
+	tui_review_cand_text(&v, 0, 44, &ls);
+	CHECK(ls.n >= 2);
+	CHECK_INT(lines_role(&ls, "7 +"), TUI_ROLE_WRONG);
+	CHECK_INT(lines_role(&ls, "7 = 15"), TUI_ROLE_WRONG);
+	tui_lines_release(&ls);
+	/* A sound explanation: no wrong role, the head says so in the correct role. */
+	tui_lines_init(&ls);
+	tui_review_cand_head(&v, 1, 120, &ls);
+	CHECK(lines_have(&ls, "check steps: 3 of 3 valid, answer follows"));
+	CHECK_INT(lines_role(&ls, "steps: 3 of 3"), TUI_ROLE_CORRECT);
+	tui_review_cand_text(&v, 1, 80, &ls);
+	for (size_t i = 0; i < ls.n; i++)
+		for (size_t j = 0; j < ls.v[i].n; j++)
+			CHECK(ls.v[i].spans[j].role != TUI_ROLE_WRONG);
+	tui_lines_release(&ls);
+	/* No check: no chip. */
+	tui_lines_init(&ls);
+	tui_review_cand_head(&v, 2, 120, &ls);
+	CHECK(!lines_have(&ls, "check "));
+	tui_lines_release(&ls);
+	/* On the canvas, the cells of the step carry the role. */
+	struct tui_canvas cv = {0};
+	char *d = render(&v, 200, 30, &cv);
+	int y = row_of(&cv, "7. 7 + 7 = 15. 15"); /* the text, not the head */
+	CHECK(y >= 0);
+	if (y >= 0) {
+		int x = col_of(&cv, y, "7. 7 + 7 = 15. 15") + 3;
+		CHECK_INT(tui_canvas_role(&cv, x, y), TUI_ROLE_WRONG);
+		CHECK_INT(tui_canvas_role(&cv, x + 9, y), TUI_ROLE_WRONG);
+		CHECK_INT(tui_canvas_role(&cv, x + 10, y), TUI_ROLE_NORMAL);
+		CHECK_INT(tui_canvas_role(&cv, x - 2, y), TUI_ROLE_NORMAL);
+	}
+	free(d);
+	tui_canvas_release(&cv);
+	check_result_release(&cr[0]);
+	check_result_release(&cr[1]);
+	/* Japanese: display widths and the span agree. */
+	make_item("1日の稼働時間が480分で、1日に240個を生産します。");
+	make_expl(&ex[0], 1, "cot", "cot", "タクトタイムは 480分 ÷ 240個 = 3分 です。", 1, "pending");
+	ex[0].parsed_answer = "3";
+	tui_review_check(&item, &ex[0], &cr[0]);
+	v.cand[0].check = &cr[0];
+	v.cand[1].check = NULL;
+	tui_lines_init(&ls);
+	tui_review_cand_text(&v, 0, 30, &ls);
+	CHECK_INT(lines_role(&ls, "240個"), TUI_ROLE_WRONG);
+	CHECK_INT(lines_role(&ls, "タクト"), TUI_ROLE_NORMAL);
+	CHECK_INT(lines_role(&ls, "です"), TUI_ROLE_NORMAL);
+	tui_lines_release(&ls);
+	check_result_release(&cr[0]);
+}
+
 int main(void)
 {
 	setlocale(LC_ALL, "");
@@ -665,5 +747,6 @@ int main(void)
 	test_diff();
 	test_diff_pane();
 	test_hostile();
+	test_check();
 	return test_done();
 }
