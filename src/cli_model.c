@@ -237,18 +237,11 @@ static void serve_usage(FILE *f)
 struct serve_cli {
 	struct cli *c;
 	int quiet;
-	int open; /* beyond loopback without a key */
 };
 
 static void serve_listening(void *u, const char *host, int port)
 {
 	struct serve_cli *sc = u;
-	if (sc->open)
-		fprintf(sc->c->errf,
-		        "mentor: WARNING: serving on %s WITHOUT AUTHENTICATION: anyone who can "
-		        "reach this address can use the model and its CPU; set %s to require "
-		        "a key\n",
-		        host, SERVE_KEY_ENV);
 	fprintf(sc->c->out, "listening on http://%s:%d/v1\n", host, port);
 	fflush(sc->c->out);
 }
@@ -279,7 +272,7 @@ int cli_serve(struct cli *c, int argc, char **argv)
 	}
 	struct serve_opts o;
 	serve_opts_init(&o);
-	struct serve_cli sc = {c, 0, 0};
+	struct serve_cli sc = {c, 0};
 	const char *ref = NULL;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--port") || !strcmp(argv[i], "--host")) {
@@ -338,7 +331,13 @@ int cli_serve(struct cli *c, int argc, char **argv)
 		if (env && *env)
 			o.api_key = env;
 	}
-	sc.open = !serve_host_is_loopback(o.host) && !o.api_key;
+	/* (a valid numeric address only: the text goes to the terminal) */
+	if (serve_host_is_loopback(o.host) == 0 && !o.api_key && o.insecure_no_auth)
+		fprintf(c->errf,
+		        "mentor: WARNING: serving on %s WITHOUT AUTHENTICATION: anyone who can "
+		        "reach this address can use the model and its CPU; set %s to require "
+		        "a key\n",
+		        o.host, SERVE_KEY_ENV);
 	stop_flag = 0;
 	catch_stop_signals();
 	o.stop = &stop_flag;

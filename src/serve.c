@@ -48,7 +48,7 @@ int serve_host_is_loopback(const char *host)
 {
 	struct in_addr a;
 	if (!host || inet_pton(AF_INET, host, &a) != 1)
-		return 0;
+		return -1;
 	return (ntohl(a.s_addr) >> 24) == 127;
 }
 
@@ -1251,7 +1251,7 @@ static int check_address(const struct serve_opts *o, const char *host, struct so
 		         host, o->port);
 		return MENTOR_EUSAGE;
 	}
-	if (!serve_host_is_loopback(host) && !(o->api_key && *o->api_key) &&
+	if (serve_host_is_loopback(host) != 1 && !(o->api_key && *o->api_key) &&
 	    !o->insecure_no_auth) {
 		util_err(err,
 		         "refusing to serve on '%s' without an API key: anyone who can reach it "

@@ -61,7 +61,8 @@ struct serve_opts {
 };
 void serve_opts_init(struct serve_opts *o);
 
-/* 1 if host is a numeric IPv4 address in 127.0.0.0/8, else 0. */
+/* 1 if host is a numeric IPv4 address in 127.0.0.0/8, 0 if it is another
+ * one, -1 if it is not a numeric IPv4 address. */
 int serve_host_is_loopback(const char *host);
 
 /* Load the checkpoint of run_ref (id or name) of the workspace at db_path and
