@@ -764,14 +764,16 @@ static int conn_read(struct conn *c)
 static void conn_next(struct server *s, struct conn *c, double now)
 {
 	size_t used = c->head_len + c->r.body_len;
-	if (used > c->in.len)
-		used = c->in.len;
-	memmove(c->in.data, c->in.data + used, c->in.len - used);
-	c->in.len -= used;
-	c->in.data[c->in.len] = 0;
+	if (used < c->in.len) {
+		memmove(c->in.data, c->in.data + used, c->in.len - used);
+		c->in.len -= used;
+		c->in.data[c->in.len] = 0;
+	} else {
+		buf_release(&c->in); /* an idle connection holds no buffer */
+	}
 	memset(&c->r, 0, sizeof c->r);
 	c->scan = c->head_len = 0;
-	buf_reset(&c->out);
+	buf_release(&c->out);
 	c->out_off = 0;
 	c->code = 0;
 	c->state = CONN_HEAD;
