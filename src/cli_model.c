@@ -208,7 +208,7 @@ static void catch_stop_signals(void)
 
 static void serve_usage(FILE *f)
 {
-	fputs("usage: mentor serve RUN [--port P] [--host ADDR] [--quiet]\n\n"
+	fputs("usage: mentor serve RUN [--port P] [--host ADDR] [--api-key KEY] [options]\n\n"
 	      "Serve a run (id or name) over an OpenAI-compatible HTTP API until Ctrl-C\n"
 	      "or SIGTERM:\n"
 	      "  POST /v1/chat/completions  the last user message is the question\n"
@@ -219,9 +219,18 @@ static void serve_usage(FILE *f)
 	      "\"mentor\" object carries predict --json's fields (explanation too).\n"
 	      "A request's \"mentor\": {\"choices\": [...], \"type\": \"mc\"} acts as predict's\n"
 	      "--choices and --type.\n\n"
-	      "  --port P     port (default 8080; 0 picks a free one)\n"
-	      "  --host ADDR  numeric IPv4 address to listen on (default 127.0.0.1)\n"
-	      "  --quiet      no line per request on stderr\n",
+	      "  --port P             port (default 8080; 0 picks a free one)\n"
+	      "  --host ADDR          numeric IPv4 address to listen on (default 127.0.0.1)\n"
+	      "  --api-key KEY        require 'Authorization: Bearer KEY' on every endpoint\n"
+	      "                       but /health (default: $" SERVE_KEY_ENV ", which other\n"
+	      "                       users cannot read in the process list)\n"
+	      "  --insecure-no-auth   allow a non-loopback --host without a key\n"
+	      "  --header-timeout S   seconds for a whole request head (default 5); a body\n"
+	      "                       gets as long plus 1 s per 64 KiB\n"
+	      "  --idle-timeout S     seconds a keep-alive connection may wait (default 5)\n"
+	      "  --max-conns N        connections held at once (default 128); past them\n"
+	      "                       clients get 503 with Retry-After, /health still answers\n"
+	      "  --quiet              no line per request on stderr\n",
 	      f);
 }
 
@@ -242,6 +251,10 @@ static void serve_logged(void *u, const char *method, const char *path, int stat
 	struct serve_cli *sc = u;
 	if (!sc->quiet) {
 		fputs("mentor: ", sc->c->errf);
+		if (!*method)
+			method = "-";
+		if (!*path)
+			path = "-";
 		for (const char *p = method; *p; p++)
 			fputc(*p >= 0x20 && *p < 0x7f ? *p : '?', sc->c->errf);
 		fputc(' ', sc->c->errf);
@@ -275,6 +288,31 @@ int cli_serve(struct cli *c, int argc, char **argv)
 					                 "invalid port '%s': 0..65535", argv[i]);
 				o.port = (int)port;
 			}
+		} else if (!strcmp(argv[i], "--header-timeout") ||
+		           !strcmp(argv[i], "--idle-timeout")) {
+			double sec;
+			if (i + 1 >= argc)
+				return cli_error(c, CLI_USAGE, "option '%s' needs a value",
+				                 argv[i]);
+			if (util_parse_double(argv[i + 1], &sec) || !(sec >= 0.01 && sec <= 3600))
+				return cli_error(c, CLI_USAGE,
+				                 "invalid %s '%s': seconds, 0.01..3600", argv[i],
+				                 argv[i + 1]);
+			*(argv[i][2] == 'h' ? &o.header_timeout_ms : &o.idle_timeout_ms) =
+			    (int)(sec * 1000 + 0.5);
+			i++;
+		} else if (!strcmp(argv[i], "--max-conns")) {
+			long n;
+			if (i + 1 >= argc || util_parse_long(argv[i + 1], 1, 1000, &n))
+				return cli_error(c, CLI_USAGE, "--max-conns needs a count 1..1000");
+			o.max_conns = (int)n;
+			i++;
+		} else if (!strcmp(argv[i], "--api-key")) {
+			if (i + 1 >= argc || !*argv[i + 1])
+				return cli_error(c, CLI_USAGE, "--api-key needs a non-empty key");
+			o.api_key = argv[++i];
+		} else if (!strcmp(argv[i], "--insecure-no-auth")) {
+			o.insecure_no_auth = 1;
 		} else if (!strcmp(argv[i], "--quiet")) {
 			sc.quiet = 1;
 		} else if (argv[i][0] == '-' && argv[i][1]) {
@@ -288,6 +326,18 @@ int cli_serve(struct cli *c, int argc, char **argv)
 	}
 	if (!ref)
 		return cli_error(c, CLI_USAGE, "give a run; see 'mentor serve --help'");
+	if (!o.api_key) {
+		const char *env = getenv(SERVE_KEY_ENV);
+		if (env && *env)
+			o.api_key = env;
+	}
+	/* (a valid numeric address only: the text goes to the terminal) */
+	if (serve_host_is_loopback(o.host) == 0 && !o.api_key && o.insecure_no_auth)
+		fprintf(c->errf,
+		        "mentor: WARNING: serving on %s WITHOUT AUTHENTICATION: anyone who can "
+		        "reach this address can use the model and its CPU; set %s to require "
+		        "a key\n",
+		        o.host, SERVE_KEY_ENV);
 	stop_flag = 0;
 	catch_stop_signals();
 	o.stop = &stop_flag;
@@ -297,7 +347,8 @@ int cli_serve(struct cli *c, int argc, char **argv)
 	char err[MENTOR_ERR_LEN];
 	int rc = serve_run(c->db_path, ref, &o, err);
 	if (rc)
-		return cli_error(c, rc == MENTOR_ENOTFOUND ? CLI_USAGE : CLI_ERR, "%s", err);
+		return cli_error(c, rc == MENTOR_ENOTFOUND || rc == MENTOR_EUSAGE ? CLI_USAGE : CLI_ERR,
+		                 "%s", err);
 	fprintf(c->errf, "mentor: server stopped\n");
 	return CLI_OK;
 }

@@ -1,13 +1,25 @@
 /* serve: a small OpenAI-compatible HTTP/1.1 server (see include/mentor/serve.h).
- * A poll loop accepts; each connection is read by a thread of its own, with
- * a deadline and size caps, so a slow client delays nobody; the model answers
- * one question at a time under a lock. One response per connection
- * (Connection: close). */
+ *
+ * Why one poll loop owns every socket: a thread per connection lets 64 slow
+ * clients, each trickling a byte now and then, hold every thread while
+ * nothing useful happens. Here reading a request costs no thread: the loop
+ * reads heads and bodies of all connections without blocking, each against
+ * a deadline (head: header timeout; body: header timeout plus its length at
+ * SERVE_BODY_RATE; keep-alive: idle timeout), and answers /health, /v1/models
+ * and every error itself. Only a whole, valid completion request takes an
+ * answering slot (a thread that computes the answer into a buffer and gives
+ * the connection back); the loop writes every response, so a client that
+ * does not read delays nobody either. Past max_conns, an idle keep-alive
+ * connection is dropped first; failing that the client lands in a small
+ * reserve where only /health is answered and anything else gets 503 with
+ * Retry-After; past the reserve, 503 at once. Closing drains what the client
+ * still sends (a "linger") so that it reads the answer rather than a reset. */
 #include "mentor/serve.h"
 
 #include <arpa/inet.h>
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
@@ -32,6 +44,71 @@ void serve_opts_init(struct serve_opts *o)
 	o->port = SERVE_DEFAULT_PORT;
 }
 
+int serve_host_is_loopback(const char *host)
+{
+	struct in_addr a;
+	if (!host || inet_pton(AF_INET, host, &a) != 1)
+		return -1;
+	return (ntohl(a.s_addr) >> 24) == 127;
+}
+
+/* Longest Authorization value kept; longer ones never match. */
+#define AUTH_MAX 512
+/* How long a closed connection's late bytes are drained before the close. */
+#define LINGER_MS 2000
+
+/* One parsed request. */
+struct req {
+	char method[16];
+	char path[256];
+	int minor;        /* HTTP/1.minor */
+	int conn_close;   /* Connection: close */
+	int conn_keep;    /* Connection: keep-alive */
+	size_t content_length;
+	int has_length;
+	int chunked;
+	int expect_continue;
+	char auth[AUTH_MAX]; /* the Authorization value */
+	int has_auth;
+	int auth_bad;        /* two of them, or one too long: never matches */
+	const char *body;    /* into the connection's input; body_len bytes */
+	size_t body_len;
+};
+
+enum conn_state {
+	CONN_HEAD,   /* reading a request head (idle when nothing came yet) */
+	CONN_BODY,   /* reading its body */
+	CONN_ANSWER, /* on an answering thread: the loop leaves it alone */
+	CONN_WRITE,  /* writing out */
+};
+
+/* One client connection. Owned by the loop, or by an answering thread while
+ * in CONN_ANSWER. */
+struct conn {
+	int fd;
+	enum conn_state state;
+	int reserve;     /* accepted past max_conns: only /health is served */
+	int idle;        /* keep-alive, no byte of the next request yet */
+	double since;    /* start of the idle time (the oldest idle goes first) */
+	double deadline; /* of the current state */
+	struct buf in;   /* bytes read and not yet consumed */
+	size_t scan;     /* no head terminator in in[0..scan) */
+	size_t head_len; /* head bytes with the blank line */
+	struct req r;
+	int keep;        /* keep the connection after this response */
+	struct buf out;  /* response bytes; out_off of them written */
+	size_t out_off;
+	int code;        /* status of the response in out (0: none) */
+	struct conn *next; /* on the answered list */
+	struct server *s;
+};
+
+/* A closed-for-writing socket whose late input is drained, then closed. */
+struct lingering {
+	int fd;
+	double deadline;
+};
+
 /* What the server holds while it runs. */
 struct server {
 	struct model *m;
@@ -42,70 +119,24 @@ struct server {
 	int64_t created;
 	int64_t n_requests; /* under model_lock */
 	const struct serve_opts *o;
+	double header_s, idle_s; /* the timeouts in seconds */
+	size_t max_body;
+	size_t max_conns;
 	pthread_mutex_t model_lock; /* one answer at a time */
-	pthread_mutex_t lock;       /* active, and the on_request callback */
+	pthread_mutex_t lock;       /* busy, answered */
 	pthread_cond_t idle;
-	int active; /* connection threads running */
+	int busy;               /* answering threads running */
+	struct conn *answered;  /* given back by answering threads */
+	int wake[2];            /* a byte on wake[1] when a connection comes back */
+	/* the loop's alone */
+	struct conn **conns;
+	size_t n_conns, n_reserve; /* n_reserve of n_conns are reserve ones */
+	struct lingering *lingers;
+	size_t n_lingers;
+	int stopping;
 };
 
-/* Connections served at once; more get 503 at once. */
-#define SERVE_MAX_CONNS 32
-
-/* One parsed request. */
-struct req {
-	char method[16];
-	char path[256];
-	size_t content_length;
-	int has_length;
-	int chunked;
-	int expect_continue;
-	char *body;
-	size_t body_len;
-};
-
-/* ------------------------------------------------------------ sockets */
-
-static int send_all(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t k = send(fd, p, n, MSG_NOSIGNAL);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			return -1;
-		p += k;
-		n -= (size_t)k;
-	}
-	return 0;
-}
-
-/* Read more bytes into b before the deadline; 0 on data, -1 on EOF, error or
- * timeout. */
-static int recv_some(int fd, struct buf *b, double deadline, volatile sig_atomic_t *stop)
-{
-	for (;;) {
-		double left = deadline - util_mono();
-		if (left <= 0 || (stop && *stop))
-			return -1;
-		struct pollfd p = {fd, POLLIN, 0};
-		int r = poll(&p, 1, left > 0.2 ? 200 : (int)(left * 1000) + 1);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r == 0)
-			continue; /* look at the deadline and the stop flag again */
-		if (r < 0)
-			return -1;
-		char chunk[8192];
-		ssize_t k = recv(fd, chunk, sizeof chunk, 0);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			return -1;
-		if (buf_append(b, chunk, (size_t)k))
-			return -1;
-		return 0;
-	}
-}
+/* ------------------------------------------------------------ responses */
 
 static const char *status_text(int code)
 {
@@ -114,6 +145,8 @@ static const char *status_text(int code)
 		return "OK";
 	case 400:
 		return "Bad Request";
+	case 401:
+		return "Unauthorized";
 	case 404:
 		return "Not Found";
 	case 405:
@@ -137,47 +170,64 @@ static const char *status_text(int code)
 	}
 }
 
-static int respond(int fd, int code, const char *type, const char *body, size_t n,
-                   const char *extra)
+/* Append a whole response to c->out; its status becomes c->code. */
+static void reply(struct conn *c, int code, const char *type, const char *body, size_t n,
+                  const char *extra)
 {
-	struct buf h;
-	buf_init(&h);
-	buf_printf(&h,
-	           "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
-	           "Connection: close\r\n%s\r\n",
-	           code, status_text(code), type, n, extra ? extra : "");
-	int rc = send_all(fd, h.data, h.len);
-	if (!rc && n)
-		rc = send_all(fd, body, n);
-	buf_release(&h);
-	return rc;
+	c->code = code;
+	if (buf_printf(&c->out,
+	               "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
+	               "Connection: %s\r\n%s\r\n",
+	               code, status_text(code), type, n, c->keep ? "keep-alive" : "close",
+	               extra ? extra : "") ||
+	    buf_append(&c->out, body, n))
+		util_oom();
 }
 
-static int respond_json(int fd, int code, cJSON *o)
+static void reply_json(struct conn *c, int code, cJSON *o, const char *extra)
 {
 	char *s = cJSON_PrintUnformatted(o);
 	if (!s)
-		return respond(fd, 500, "application/json", "{}", 2, NULL);
-	int rc = respond(fd, code, "application/json", s, strlen(s), NULL);
+		util_oom();
+	reply(c, code, "application/json", s, strlen(s), extra);
 	free(s);
-	return rc;
 }
 
-/* An OpenAI-style error body. */
-static int respond_error(int fd, int code, const char *type, const char *msg, const char *extra)
+/* An OpenAI-style error body; the connection closes after it (the rest of
+ * the request may be unread). */
+static void reply_error(struct conn *c, int code, const char *type, const char *msg,
+                        const char *extra)
 {
 	cJSON *o = cJSON_CreateObject(), *e = cJSON_AddObjectToObject(o, "error");
 	cJSON_AddStringToObject(e, "message", msg);
 	cJSON_AddStringToObject(e, "type", type);
 	cJSON_AddNullToObject(e, "code");
-	char *s = cJSON_PrintUnformatted(o);
+	c->keep = 0;
+	reply_json(c, code, o, extra);
 	cJSON_Delete(o);
-	int rc = respond(fd, code, "application/json", s ? s : "{}", s ? strlen(s) : 2, extra);
-	free(s);
-	return rc;
 }
 
 /* ------------------------------------------------------------ requests */
+
+/* 1 if the comma-separated list v[0..n) holds token (any case). */
+static int has_token(const char *v, size_t n, const char *token)
+{
+	size_t tl = strlen(token);
+	for (size_t i = 0; i < n;) {
+		while (i < n && (v[i] == ' ' || v[i] == '\t' || v[i] == ','))
+			i++;
+		size_t j = i;
+		while (j < n && v[j] != ',')
+			j++;
+		size_t e = j;
+		while (e > i && (v[e - 1] == ' ' || v[e - 1] == '\t'))
+			e--;
+		if (e - i == tl && !strncasecmp(v + i, token, tl))
+			return 1;
+		i = j;
+	}
+	return 0;
+}
 
 /* Parse the head in h[0..n) (without the final CRLFCRLF). Returns 0 or an
  * HTTP status for a bad request. */
@@ -195,8 +245,10 @@ static int parse_head(const char *h, size_t n, struct req *r)
 	char *sp1 = strchr(line, ' ');
 	char *sp2 = sp1 ? strchr(sp1 + 1, ' ') : NULL;
 	if (!sp1 || !sp2 || (size_t)(sp1 - line) >= sizeof r->method ||
-	    (size_t)(sp2 - sp1 - 1) >= sizeof r->path || strncmp(sp2 + 1, "HTTP/1.", 7))
+	    (size_t)(sp2 - sp1 - 1) >= sizeof r->path || strncmp(sp2 + 1, "HTTP/1.", 7) ||
+	    sp2[8] < '0' || sp2[8] > '9' || sp2[9])
 		return 400;
+	r->minor = sp2[8] - '0';
 	memcpy(r->method, line, (size_t)(sp1 - line));
 	r->method[sp1 - line] = 0;
 	memcpy(r->path, sp1 + 1, (size_t)(sp2 - sp1 - 1));
@@ -234,10 +286,39 @@ static int parse_head(const char *h, size_t n, struct req *r)
 			r->chunked = 1;
 		} else if (kl == 6 && !strncasecmp(p, "Expect", 6)) {
 			r->expect_continue = !strcasecmp(val, "100-continue");
+		} else if (kl == 10 && !strncasecmp(p, "Connection", 10)) {
+			r->conn_close |= has_token(v, vl, "close");
+			r->conn_keep |= has_token(v, vl, "keep-alive");
+		} else if (kl == 13 && !strncasecmp(p, "Authorization", 13)) {
+			if (r->has_auth || vl >= sizeof r->auth) {
+				r->auth_bad = 1;
+			} else {
+				memcpy(r->auth, v, vl);
+				r->auth[vl] = 0;
+			}
+			r->has_auth = 1;
 		}
 		p = e ? e + 1 : h + n;
 	}
 	return 0;
+}
+
+/* 1 if the request carries "Bearer KEY" for key. The comparison takes the
+ * same time wherever the first difference is (it depends on the key's
+ * length only), so the key cannot be guessed byte by byte from timings. */
+static int auth_ok(const struct req *r, const char *key)
+{
+	const char *a = r->auth;
+	if (r->auth_bad || strncasecmp(a, "Bearer ", 7))
+		return 0;
+	a += 7;
+	while (*a == ' ')
+		a++;
+	size_t al = strlen(a), kl = strlen(key);
+	unsigned diff = al != kl;
+	for (size_t i = 0; i < kl; i++)
+		diff |= (unsigned char)key[i] ^ (unsigned char)(i < al ? a[i] : 0);
+	return diff == 0;
 }
 
 /* ------------------------------------------------------------ answers */
@@ -324,19 +405,13 @@ static cJSON *chunk_base(struct server *s, int chat, const char *id)
 	return o;
 }
 
-static int send_event(int fd, cJSON *o)
+static void put_event(struct conn *c, cJSON *o)
 {
 	char *s = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);
-	if (!s)
-		return -1;
-	struct buf b;
-	buf_init(&b);
-	buf_printf(&b, "data: %s\n\n", s);
+	if (!s || buf_printf(&c->out, "data: %s\n\n", s))
+		util_oom();
 	free(s);
-	int rc = send_all(fd, b.data, b.len);
-	buf_release(&b);
-	return rc;
 }
 
 /* Length of the next streamed piece of text: up to and including the next
@@ -351,13 +426,17 @@ static size_t piece_len(const char *s)
 	return i;
 }
 
-static int stream_answer(int fd, struct server *s, int chat, const char *id, const char *text,
-                         const struct eval_answer *a, int n_prompt, int n_completion)
+/* The events of a streamed answer, all into c->out (the answer is whole
+ * before the first is sent). No Content-Length: the close ends the body. */
+static void stream_answer(struct conn *c, struct server *s, int chat, const char *id,
+                          const char *text, const struct eval_answer *a, int n_prompt,
+                          int n_completion)
 {
-	const char *head = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
-	                   "Cache-Control: no-cache\r\nConnection: close\r\n\r\n";
-	if (send_all(fd, head, strlen(head)))
-		return -1;
+	c->keep = 0;
+	c->code = 200;
+	if (buf_puts(&c->out, "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+	                      "Cache-Control: no-cache\r\nConnection: close\r\n\r\n"))
+		util_oom();
 	if (chat) {
 		cJSON *o = chunk_base(s, 1, id);
 		cJSON *ch = cJSON_AddArrayToObject(o, "choices"), *c0 = cJSON_CreateObject();
@@ -367,8 +446,7 @@ static int stream_answer(int fd, struct server *s, int chat, const char *id, con
 		cJSON_AddStringToObject(d, "role", "assistant");
 		cJSON_AddStringToObject(d, "content", "");
 		cJSON_AddNullToObject(c0, "finish_reason");
-		if (send_event(fd, o))
-			return -1;
+		put_event(c, o);
 	}
 	for (const char *p = text; *p;) {
 		size_t n = piece_len(p);
@@ -385,8 +463,7 @@ static int stream_answer(int fd, struct server *s, int chat, const char *id, con
 			cJSON_AddStringToObject(c0, "text", piece);
 		cJSON_AddNullToObject(c0, "finish_reason");
 		free(piece);
-		if (send_event(fd, o))
-			return -1;
+		put_event(c, o);
 	}
 	cJSON *o = chunk_base(s, chat, id);
 	cJSON *ch = cJSON_AddArrayToObject(o, "choices"), *c0 = cJSON_CreateObject();
@@ -399,18 +476,18 @@ static int stream_answer(int fd, struct server *s, int chat, const char *id, con
 	cJSON_AddStringToObject(c0, "finish_reason", "stop");
 	add_usage(o, n_prompt, n_completion);
 	add_answer_fields(o, a);
-	if (send_event(fd, o))
-		return -1;
-	return send_all(fd, "data: [DONE]\n\n", 14);
+	put_event(c, o);
+	if (buf_puts(&c->out, "data: [DONE]\n\n"))
+		util_oom();
 }
 
 /* POST /v1/completions (chat 0) and /v1/chat/completions (chat 1). */
-static int handle_completion(int fd, struct server *s, int chat, const struct req *r)
+static int handle_completion(struct conn *c, struct server *s, int chat, const struct req *r)
 {
 	cJSON *body = cJSON_ParseWithLength(r->body ? r->body : "", r->body_len);
 	if (!cJSON_IsObject(body)) {
 		cJSON_Delete(body);
-		respond_error(fd, 400, "invalid_request_error", "the body is not a JSON object",
+		reply_error(c, 400, "invalid_request_error", "the body is not a JSON object",
 		              NULL);
 		return 400;
 	}
@@ -419,7 +496,7 @@ static int handle_completion(int fd, struct server *s, int chat, const struct re
 		const cJSON *msgs = cJSON_GetObjectItemCaseSensitive(body, "messages"), *m;
 		if (!cJSON_IsArray(msgs)) {
 			cJSON_Delete(body);
-			respond_error(fd, 400, "invalid_request_error",
+			reply_error(c, 400, "invalid_request_error",
 			              "'messages' must be an array of messages", NULL);
 			return 400;
 		}
@@ -437,7 +514,7 @@ static int handle_completion(int fd, struct server *s, int chat, const struct re
 		}
 		if (!question) {
 			cJSON_Delete(body);
-			respond_error(fd, 400, "invalid_request_error",
+			reply_error(c, 400, "invalid_request_error",
 			              "'messages' has no user message with text content", NULL);
 			return 400;
 		}
@@ -447,7 +524,7 @@ static int handle_completion(int fd, struct server *s, int chat, const struct re
 			p = cJSON_GetArrayItem(p, 0);
 		if (!cJSON_IsString(p)) {
 			cJSON_Delete(body);
-			respond_error(fd, 400, "invalid_request_error",
+			reply_error(c, 400, "invalid_request_error",
 			              "'prompt' must be a string (or an array of one string)",
 			              NULL);
 			return 400;
@@ -459,7 +536,7 @@ static int handle_completion(int fd, struct server *s, int chat, const struct re
 	if (st && !cJSON_IsBool(st)) {
 		free(question);
 		cJSON_Delete(body);
-		respond_error(fd, 400, "invalid_request_error", "'stream' must be true or false",
+		reply_error(c, 400, "invalid_request_error", "'stream' must be true or false",
 		              NULL);
 		return 400;
 	}
@@ -484,7 +561,7 @@ static int handle_completion(int fd, struct server *s, int chat, const struct re
 		if (bad) {
 			free(question);
 			cJSON_Delete(body);
-			respond_error(fd, 400, "invalid_request_error", bad, NULL);
+			reply_error(c, 400, "invalid_request_error", bad, NULL);
 			return 400;
 		}
 		if (cJSON_IsString(ch))
@@ -507,7 +584,7 @@ static int handle_completion(int fd, struct server *s, int chat, const struct re
 	int qrc = train_question_text(question, choices, &prompt, err);
 	free(choices);
 	if (qrc) {
-		respond_error(fd, 400, "invalid_request_error", err, NULL);
+		reply_error(c, 400, "invalid_request_error", err, NULL);
 		code = 400;
 		goto out;
 	}
@@ -516,7 +593,7 @@ static int handle_completion(int fd, struct server *s, int chat, const struct re
 	int64_t req_no = ++s->n_requests;
 	pthread_mutex_unlock(&s->model_lock);
 	if (rc) {
-		respond_error(fd, 500, "server_error", err, NULL);
+		reply_error(c, 500, "server_error", err, NULL);
 		code = 500;
 		goto out;
 	}
@@ -527,7 +604,7 @@ static int handle_completion(int fd, struct server *s, int chat, const struct re
 	snprintf(id, sizeof id, "%s-%lld-%lld", chat ? "chatcmpl" : "cmpl", (long long)s->created,
 	         (long long)req_no);
 	if (stream) {
-		stream_answer(fd, s, chat, id, text, &a, n_prompt, n_completion);
+		stream_answer(c, s, chat, id, text, &a, n_prompt, n_completion);
 		free(text);
 		goto out;
 	}
@@ -550,7 +627,7 @@ static int handle_completion(int fd, struct server *s, int chat, const struct re
 	cJSON_AddStringToObject(c0, "finish_reason", "stop");
 	add_usage(o, n_prompt, n_completion);
 	add_answer_fields(o, &a);
-	respond_json(fd, 200, o);
+	reply_json(c, 200, o, NULL);
 	cJSON_Delete(o);
 	free(text);
 out:
@@ -560,7 +637,7 @@ out:
 	return code;
 }
 
-static int handle_models(int fd, struct server *s)
+static int handle_models(struct conn *c, struct server *s)
 {
 	cJSON *o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "object", "list");
@@ -570,119 +647,513 @@ static int handle_models(int fd, struct server *s)
 	cJSON_AddStringToObject(m, "object", "model");
 	cJSON_AddNumberToObject(m, "created", (double)s->created);
 	cJSON_AddStringToObject(m, "owned_by", "mentor");
-	respond_json(fd, 200, o);
+	reply_json(c, 200, o, NULL);
 	cJSON_Delete(o);
 	return 200;
 }
 
-/* Read one request from fd and answer it; method and path get the request's
- * (empty when unreadable). Returns the status sent (0 when the client went
- * away before a full head). */
-static int handle_conn(int fd, struct server *s, char method[16], char path[256])
+/* ------------------------------------------------------------ connections */
+
+static void conn_free(struct conn *c)
 {
-	const struct serve_opts *o = s->o;
-	double deadline = util_mono() + (o->timeout_ms > 0 ? o->timeout_ms : 10000) / 1000.0;
-	size_t max_body = o->max_body ? o->max_body : SERVE_MAX_BODY;
-	struct buf b;
-	buf_init(&b);
-	struct req r;
-	memset(&r, 0, sizeof r);
-	int code = 0;
-	size_t head_len = 0;
-	for (;;) {
-		char *end = NULL;
-		for (size_t i = 0; i + 4 <= b.len; i++)
-			if (!memcmp(b.data + i, "\r\n\r\n", 4)) {
-				end = b.data + i;
-				break;
-			}
-		if (end) {
-			head_len = (size_t)(end - b.data);
-			break;
-		}
-		if (b.len > SERVE_MAX_HEAD) {
-			respond_error(fd, 431, "invalid_request_error", "request head too large",
-			              NULL);
-			code = 431;
-			goto out;
-		}
-		if (recv_some(fd, &b, deadline, o->stop)) {
-			if (b.len) {
-				respond_error(fd, 408, "invalid_request_error",
-				              "incomplete request head", NULL);
-				code = 408;
-			}
-			goto out;
-		}
+	buf_release(&c->in);
+	buf_release(&c->out);
+	free(c);
+}
+
+static void set_nonblock(int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+	if (fl >= 0)
+		fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+	fcntl(fd, F_SETFD, FD_CLOEXEC);
+}
+
+/* Read and drop what the client sent that is readable now; 0 at EOF or on
+ * an error, 1 when the socket may still deliver more. */
+static int drain(int fd)
+{
+	char junk[4096];
+	for (int i = 0; i < 16; i++) {
+		ssize_t k = recv(fd, junk, sizeof junk, MSG_DONTWAIT);
+		if (k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+			return 1;
+		if (k <= 0)
+			return 0;
 	}
-	int bad = parse_head(b.data, head_len, &r);
-	snprintf(method, 16, "%s", r.method);
-	snprintf(path, 256, "%s", r.path);
+	return 1;
+}
+
+/* Close fd after the response: no more writing, and the client's late bytes
+ * (the rest of a refused body, a pipelined request) are drained for a while,
+ * because closing with unread input makes the kernel send a reset that can
+ * destroy the response before the client reads it. */
+static void linger_close(struct server *s, int fd)
+{
+	shutdown(fd, SHUT_WR);
+	if (drain(fd) && s->n_lingers < s->max_conns + SERVE_HEALTH_RESERVE) {
+		s->lingers[s->n_lingers].fd = fd;
+		s->lingers[s->n_lingers].deadline = util_mono() + LINGER_MS / 1000.0;
+		s->n_lingers++;
+		return;
+	}
+	close(fd);
+}
+
+/* Remove conns[i]: gracefully (linger) or at once. */
+static void conn_drop(struct server *s, size_t i, int graceful)
+{
+	struct conn *c = s->conns[i];
+	s->conns[i] = s->conns[--s->n_conns];
+	if (c->reserve)
+		s->n_reserve--;
+	if (graceful)
+		linger_close(s, c->fd);
+	else
+		close(c->fd);
+	conn_free(c);
+}
+
+/* The response in c->out is complete: write it out. */
+static void conn_send(struct server *s, struct conn *c, double now)
+{
+	c->state = CONN_WRITE;
+	c->deadline = now + s->header_s;
+	if (c->code && s->o->on_request)
+		s->o->on_request(s->o->u, c->r.method, c->r.path, c->code);
+}
+
+/* Write what is pending in c->out: 1 when all is written, 0 when the socket
+ * takes no more now, -1 when the client is gone. *progress is set when
+ * bytes went out. */
+static int conn_flush(struct conn *c, int *progress)
+{
+	while (c->out_off < c->out.len) {
+		ssize_t k = send(c->fd, c->out.data + c->out_off, c->out.len - c->out_off,
+		                 MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return 0;
+		if (k <= 0)
+			return -1;
+		c->out_off += (size_t)k;
+		*progress = 1;
+	}
+	return 1;
+}
+
+/* Read what is there: 1 with new bytes, 0 with none now, -1 at EOF or on an
+ * error. The input stays bounded: a head is cut at SERVE_MAX_HEAD and a body
+ * at its announced (capped) length before more is read. */
+static int conn_read(struct conn *c)
+{
+	char chunk[8192];
+	ssize_t k = recv(c->fd, chunk, sizeof chunk, 0);
+	if (k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+		return 0;
+	if (k <= 0)
+		return -1;
+	if (buf_append(&c->in, chunk, (size_t)k))
+		util_oom();
+	return 1;
+}
+
+/* After a kept response: start on the next request. What is left of the
+ * input after the last one (a pipelined request) stays. */
+static void conn_next(struct server *s, struct conn *c, double now)
+{
+	size_t used = c->head_len + c->r.body_len;
+	if (used < c->in.len) {
+		memmove(c->in.data, c->in.data + used, c->in.len - used);
+		c->in.len -= used;
+		c->in.data[c->in.len] = 0;
+	} else {
+		buf_release(&c->in); /* an idle connection holds no buffer */
+	}
+	memset(&c->r, 0, sizeof c->r);
+	c->scan = c->head_len = 0;
+	buf_release(&c->out);
+	c->out_off = 0;
+	c->code = 0;
+	c->state = CONN_HEAD;
+	c->idle = c->in.len == 0;
+	c->since = now;
+	c->deadline = now + (c->idle ? s->idle_s : s->header_s);
+}
+
+static void *answer_main(void *arg);
+
+/* The whole request is in: answer a completion on an answering thread. */
+static void conn_dispatch(struct server *s, struct conn *c, double now)
+{
+	c->r.body = c->in.data + c->head_len;
+	c->r.body_len = c->r.content_length;
+	pthread_mutex_lock(&s->lock);
+	int busy = s->busy >= SERVE_ANSWER_SLOTS;
+	if (!busy)
+		s->busy++;
+	pthread_mutex_unlock(&s->lock);
+	if (!busy) {
+		c->state = CONN_ANSWER;
+		pthread_t th;
+		pthread_attr_t at;
+		pthread_attr_init(&at);
+		pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+		int rc = pthread_create(&th, &at, answer_main, c);
+		pthread_attr_destroy(&at);
+		if (!rc)
+			return;
+		pthread_mutex_lock(&s->lock);
+		s->busy--;
+		pthread_mutex_unlock(&s->lock);
+	}
+	reply_error(c, 503, "server_error", "every answering slot is busy; retry shortly",
+	            "Retry-After: 1\r\n");
+	conn_send(s, c, now);
+}
+
+/* Retry-After for a client refused at the connection limit: slots come free
+ * within the header timeout. */
+static int retry_after(const struct server *s)
+{
+	int sec = (int)s->header_s;
+	return sec < s->header_s ? sec + 1 : (sec > 0 ? sec : 1);
+}
+
+/* A whole head of hl bytes (without the blank line) is in: answer it, or
+ * go on to read the body. */
+static void conn_route(struct server *s, struct conn *c, size_t hl, double now)
+{
+	struct req *r = &c->r;
+	int bad = parse_head(c->in.data, hl, r);
 	if (bad) {
-		respond_error(fd, bad, "invalid_request_error", "malformed request", NULL);
-		code = bad;
-		goto out;
+		reply_error(c, bad, "invalid_request_error", "malformed request", NULL);
+		goto send;
 	}
-	int is_chat = !strcmp(r.path, "/v1/chat/completions");
-	int is_cmpl = !strcmp(r.path, "/v1/completions");
-	int is_models = !strcmp(r.path, "/v1/models");
-	int is_health = !strcmp(r.path, "/health");
-	if (!is_chat && !is_cmpl && !is_models && !is_health) {
-		respond_error(fd, 404, "invalid_request_error", "unknown path", NULL);
-		code = 404;
-		goto out;
-	}
+	int is_chat = !strcmp(r->path, "/v1/chat/completions");
+	int is_cmpl = !strcmp(r->path, "/v1/completions");
+	int is_models = !strcmp(r->path, "/v1/models");
+	int is_health = !strcmp(r->path, "/health");
 	int want_post = is_chat || is_cmpl;
-	if (strcmp(r.method, want_post ? "POST" : "GET")) {
-		respond_error(fd, 405, "invalid_request_error", "method not allowed",
-		              want_post ? "Allow: POST\r\n" : "Allow: GET\r\n");
-		code = 405;
-		goto out;
+	/* HTTP/1.1 keeps the connection unless told otherwise, 1.0 only when
+	 * asked; a body we would not read ends it too */
+	c->keep = !r->conn_close && (r->minor >= 1 || r->conn_keep) && !c->reserve &&
+	          (want_post || (!r->chunked && !r->content_length));
+	if (c->reserve && !is_health) {
+		char extra[48];
+		snprintf(extra, sizeof extra, "Retry-After: %d\r\n", retry_after(s));
+		reply_error(c, 503, "server_error", "too many connections; retry shortly", extra);
+		goto send;
 	}
+	const char *key = s->o->api_key;
+	if (!is_health && key && *key && !auth_ok(r, key)) {
+		reply_error(c, 401, "invalid_request_error",
+		            r->has_auth ? "invalid API key" : "an API key is required: send "
+		                                               "'Authorization: Bearer KEY'",
+		            "WWW-Authenticate: Bearer\r\n");
+		goto send;
+	}
+	if (!is_chat && !is_cmpl && !is_models && !is_health) {
+		reply_error(c, 404, "invalid_request_error", "unknown path", NULL);
+		goto send;
+	}
+	if (strcmp(r->method, want_post ? "POST" : "GET")) {
+		reply_error(c, 405, "invalid_request_error", "method not allowed",
+		            want_post ? "Allow: POST\r\n" : "Allow: GET\r\n");
+		goto send;
+	}
+	c->head_len = hl + 4;
 	if (is_models) {
-		code = handle_models(fd, s);
-		goto out;
+		handle_models(c, s);
+		goto send;
 	}
 	if (is_health) {
-		respond(fd, 200, "application/json", "{\"status\":\"ok\"}", 15, NULL);
-		code = 200;
-		goto out;
+		reply(c, 200, "application/json", "{\"status\":\"ok\"}", 15, NULL);
+		goto send;
 	}
-	if (r.chunked) {
-		respond_error(fd, 411, "invalid_request_error",
-		              "chunked request bodies are not supported: send Content-Length",
-		              NULL);
-		code = 411;
-		goto out;
+	if (r->chunked) {
+		reply_error(c, 411, "invalid_request_error",
+		            "chunked request bodies are not supported: send Content-Length", NULL);
+		goto send;
 	}
-	if (!r.has_length) {
-		respond_error(fd, 411, "invalid_request_error", "Content-Length required", NULL);
-		code = 411;
-		goto out;
+	if (!r->has_length) {
+		reply_error(c, 411, "invalid_request_error", "Content-Length required", NULL);
+		goto send;
 	}
-	if (r.content_length > max_body) {
-		respond_error(fd, 413, "invalid_request_error", "request body too large", NULL);
-		code = 413;
-		goto out;
+	if (r->content_length > s->max_body) {
+		reply_error(c, 413, "invalid_request_error", "request body too large", NULL);
+		goto send;
 	}
-	size_t have = b.len - head_len - 4;
-	if (r.expect_continue && have < r.content_length &&
-	    send_all(fd, "HTTP/1.1 100 Continue\r\n\r\n", 25))
-		goto out;
-	while (b.len - head_len - 4 < r.content_length) {
-		if (recv_some(fd, &b, deadline, o->stop)) {
-			respond_error(fd, 408, "invalid_request_error", "incomplete request body",
-			              NULL);
-			code = 408;
-			goto out;
+	c->state = CONN_BODY;
+	c->deadline = now + s->header_s + (double)r->content_length / SERVE_BODY_RATE;
+	if (c->in.len - c->head_len >= r->content_length) {
+		conn_dispatch(s, c, now);
+		return;
+	}
+	if (r->expect_continue && buf_puts(&c->out, "HTTP/1.1 100 Continue\r\n\r\n"))
+		util_oom();
+	return;
+send:
+	conn_send(s, c, now);
+}
+
+/* Look at new input: a whole head gets routed, a whole body dispatched. */
+static void conn_advance(struct server *s, struct conn *c, double now)
+{
+	if (c->state == CONN_BODY) {
+		if (c->in.len - c->head_len >= c->r.content_length)
+			conn_dispatch(s, c, now);
+		return;
+	}
+	if (c->state != CONN_HEAD || c->in.len <= c->scan)
+		return;
+	if (c->idle) {
+		c->idle = 0;
+		c->deadline = now + s->header_s;
+	}
+	/* search only the new bytes (and the 3 before them) */
+	size_t i = c->scan > 3 ? c->scan - 3 : 0;
+	for (; i + 4 <= c->in.len; i++)
+		if (!memcmp(c->in.data + i, "\r\n\r\n", 4))
+			break;
+	c->scan = c->in.len;
+	/* the head's size is checked however it arrived: one read or many */
+	if (i + 4 <= c->in.len ? i > SERVE_MAX_HEAD : c->in.len >= SERVE_MAX_HEAD + 4) {
+		reply_error(c, 431, "invalid_request_error", "request head too large", NULL);
+		conn_send(s, c, now);
+		return;
+	}
+	if (i + 4 <= c->in.len)
+		conn_route(s, c, i, now);
+}
+
+/* 408 for a request cut short: the client hung up (late 0) or its time ran
+ * out (late 1). */
+static void conn_incomplete(struct server *s, struct conn *c, double now, int late)
+{
+	static const char *const why[2][2] = {
+	    {"incomplete request head", "incomplete request body"},
+	    {"request head not complete in time", "request body not complete in time"},
+	};
+	reply_error(c, 408, "invalid_request_error", why[late][c->state == CONN_BODY], NULL);
+	conn_send(s, c, now);
+}
+
+/* One step of c after poll: 0 keeps it, -1 drops it at once, 1 closes it
+ * gracefully. */
+static int conn_step(struct server *s, struct conn *c, short ev, double now)
+{
+	if (c->state == CONN_ANSWER)
+		return 0;
+	if (ev & (POLLERR | POLLNVAL))
+		return -1;
+	if (c->out_off < c->out.len && (ev & (POLLOUT | POLLHUP))) {
+		int progress = 0;
+		int f = conn_flush(c, &progress);
+		if (f < 0)
+			return -1;
+		if (progress && c->state == CONN_WRITE)
+			c->deadline = now + s->header_s;
+	}
+	if (c->state == CONN_WRITE && c->out_off == c->out.len) {
+		if (!c->keep || s->stopping)
+			return 1;
+		conn_next(s, c, now);
+	}
+	if ((c->state == CONN_HEAD || c->state == CONN_BODY) && (ev & (POLLIN | POLLHUP))) {
+		int r = conn_read(c);
+		if (r < 0) {
+			if (!c->in.len)
+				return -1;
+			conn_incomplete(s, c, now, 0);
+			return 0;
 		}
 	}
-	r.body = b.data + head_len + 4;
-	r.body_len = r.content_length;
-	code = handle_completion(fd, s, is_chat, &r);
-out:
-	buf_release(&b);
-	return code;
+	conn_advance(s, c, now);
+	if (c->state == CONN_ANSWER || now < c->deadline)
+		return 0;
+	if (c->state == CONN_WRITE || !c->in.len)
+		return -1; /* not reading its answer, idle, or never sent a byte */
+	conn_incomplete(s, c, now, 1);
+	return 0;
+}
+
+static void *answer_main(void *arg)
+{
+	struct conn *c = arg;
+	struct server *s = c->s;
+	handle_completion(c, s, !strcmp(c->r.path, "/v1/chat/completions"), &c->r);
+	pthread_mutex_lock(&s->lock);
+	c->next = s->answered;
+	s->answered = c;
+	s->busy--;
+	char one = 1;
+	if (write(s->wake[1], &one, 1) < 0) {
+		/* the pipe is full: the loop is woken already */
+	}
+	pthread_cond_broadcast(&s->idle);
+	pthread_mutex_unlock(&s->lock);
+	return NULL;
+}
+
+/* Take back the connections the answering threads are done with. */
+static void take_answered(struct server *s, double now)
+{
+	char junk[64];
+	while (read(s->wake[0], junk, sizeof junk) > 0)
+		;
+	pthread_mutex_lock(&s->lock);
+	struct conn *c = s->answered;
+	s->answered = NULL;
+	pthread_mutex_unlock(&s->lock);
+	while (c) {
+		struct conn *next = c->next;
+		conn_send(s, c, now);
+		c = next;
+	}
+}
+
+/* A client past the limit and the reserve: 503 at once, then close. */
+static void refuse(struct server *s, int fd)
+{
+	struct conn c;
+	memset(&c, 0, sizeof c);
+	buf_init(&c.out);
+	char extra[48];
+	snprintf(extra, sizeof extra, "Retry-After: %d\r\n", retry_after(s));
+	reply_error(&c, 503, "server_error", "too many connections; retry shortly", extra);
+	/* a fresh socket's send buffer takes these few hundred bytes */
+	if (send(fd, c.out.data, c.out.len, MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
+		/* the client is gone already */
+	}
+	buf_release(&c.out);
+	linger_close(s, fd);
+	if (s->o->on_request)
+		s->o->on_request(s->o->u, "", "", 503);
+}
+
+static void admit(struct server *s, int fd, double now)
+{
+	if (s->n_conns - s->n_reserve >= s->max_conns) {
+		/* make room by dropping the longest-idle keep-alive connection */
+		size_t best = s->n_conns;
+		for (size_t i = 0; i < s->n_conns; i++) {
+			struct conn *c = s->conns[i];
+			if (c->state == CONN_HEAD && c->idle && !c->reserve &&
+			    (best == s->n_conns || c->since < s->conns[best]->since))
+				best = i;
+		}
+		if (best < s->n_conns)
+			conn_drop(s, best, 0);
+	}
+	int reserve = s->n_conns - s->n_reserve >= s->max_conns;
+	if (reserve && s->n_reserve >= SERVE_HEALTH_RESERVE) {
+		refuse(s, fd);
+		return;
+	}
+	struct conn *c = calloc(1, sizeof *c);
+	if (!c)
+		util_oom();
+	c->fd = fd;
+	c->s = s;
+	c->reserve = reserve;
+	buf_init(&c->in);
+	buf_init(&c->out);
+	c->state = CONN_HEAD;
+	c->since = now;
+	c->deadline = now + s->header_s;
+	s->conns[s->n_conns++] = c;
+	s->n_reserve += (size_t)reserve;
+}
+
+/* Stop: no new connections; requests being read are dropped; answers being
+ * computed or written are finished. */
+static void begin_stop(struct server *s)
+{
+	s->stopping = 1;
+	for (size_t i = s->n_conns; i-- > 0;) {
+		enum conn_state st = s->conns[i]->state;
+		if (st == CONN_HEAD || st == CONN_BODY)
+			conn_drop(s, i, 0);
+	}
+}
+
+static void serve_loop(struct server *s, int lfd)
+{
+	size_t cap = s->max_conns + SERVE_HEALTH_RESERVE;
+	struct pollfd *pf = calloc(2 + 2 * cap, sizeof *pf);
+	if (!pf)
+		util_oom();
+	double accept_pause = 0;
+	for (;;) {
+		double now = util_mono();
+		if (!s->stopping && s->o->stop && *s->o->stop)
+			begin_stop(s);
+		if (s->stopping && !s->n_conns)
+			break;
+		double next = now + 0.2; /* to look at the stop flag */
+		pf[0].fd = s->wake[0];
+		pf[0].events = POLLIN;
+		pf[1].fd = !s->stopping && now >= accept_pause ? lfd : -1;
+		pf[1].events = POLLIN;
+		size_t nc = s->n_conns, nl = s->n_lingers;
+		for (size_t i = 0; i < nc; i++) {
+			struct conn *c = s->conns[i];
+			pf[2 + i].fd = c->state == CONN_ANSWER ? -1 : c->fd;
+			pf[2 + i].events = 0;
+			if (c->state == CONN_ANSWER)
+				continue;
+			if (c->state == CONN_HEAD || c->state == CONN_BODY)
+				pf[2 + i].events |= POLLIN;
+			if (c->out_off < c->out.len)
+				pf[2 + i].events |= POLLOUT;
+			if (c->deadline < next)
+				next = c->deadline;
+		}
+		for (size_t j = 0; j < nl; j++) {
+			pf[2 + nc + j].fd = s->lingers[j].fd;
+			pf[2 + nc + j].events = POLLIN;
+			if (s->lingers[j].deadline < next)
+				next = s->lingers[j].deadline;
+		}
+		if (accept_pause > now && accept_pause < next)
+			next = accept_pause;
+		int wait_ms = next <= now ? 0 : (int)((next - now) * 1000) + 1;
+		int r = poll(pf, 2 + nc + nl, wait_ms);
+		if (r < 0 && errno != EINTR)
+			break;
+		if (r < 0)
+			continue;
+		now = util_mono();
+		/* downwards, so that a removal (the last moves into its place)
+		 * never skips one not yet looked at */
+		for (size_t j = nl; j-- > 0;) {
+			struct lingering *l = &s->lingers[j];
+			if (now < l->deadline && (!pf[2 + nc + j].revents || drain(l->fd)))
+				continue;
+			close(l->fd);
+			*l = s->lingers[--s->n_lingers];
+		}
+		for (size_t i = nc; i-- > 0;) {
+			int rc = conn_step(s, s->conns[i], pf[2 + i].revents, now);
+			if (rc)
+				conn_drop(s, i, rc > 0);
+		}
+		take_answered(s, now);
+		for (int k = 0; pf[1].revents && k < 64; k++) {
+			int fd = accept(lfd, NULL, NULL);
+			if (fd < 0) {
+				if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+				    errno == ENOMEM)
+					accept_pause = now + 0.1; /* let connections close first */
+				break;
+			}
+			set_nonblock(fd);
+			admit(s, fd, now);
+		}
+	}
+	free(pf);
 }
 
 /* ------------------------------------------------------------ loading */
@@ -754,105 +1225,103 @@ static void server_release(struct server *s)
 	tokenizer_free(s->tok);
 	free(s->answer_type);
 	free(s->model_name);
-}
-
-/* One connection, on its own thread. */
-struct conn {
-	struct server *s;
-	int fd;
-};
-
-static void *conn_main(void *arg)
-{
-	struct conn *c = arg;
-	struct server *s = c->s;
-	char method[16] = "", path[256] = "";
-	int code = handle_conn(c->fd, s, method, path);
-	shutdown(c->fd, SHUT_WR);
-	close(c->fd);
-	free(c);
-	pthread_mutex_lock(&s->lock);
-	if (s->o->on_request)
-		s->o->on_request(s->o->u, method, path, code);
-	s->active--;
-	pthread_cond_broadcast(&s->idle);
-	pthread_mutex_unlock(&s->lock);
-	return NULL;
-}
-
-int serve_run(const char *db_path, const char *run_ref, const struct serve_opts *o, char *err)
-{
-	struct server s;
-	memset(&s, 0, sizeof s);
-	s.o = o;
-	s.created = util_unix_time();
-	pthread_mutex_init(&s.model_lock, NULL);
-	pthread_mutex_init(&s.lock, NULL);
-	pthread_cond_init(&s.idle, NULL);
-	int rc = server_load(&s, db_path, run_ref, err);
-	if (rc) {
-		server_release(&s);
-		return rc;
+	for (size_t i = 0; i < s->n_conns; i++) {
+		close(s->conns[i]->fd);
+		conn_free(s->conns[i]);
 	}
-	const char *host = o->host ? o->host : SERVE_DEFAULT_HOST;
-	struct sockaddr_in addr;
-	memset(&addr, 0, sizeof addr);
-	addr.sin_family = AF_INET;
-	addr.sin_port = htons((uint16_t)o->port);
-	int ret = MENTOR_ERR;
-	int lfd = -1;
-	if (o->port < 0 || o->port > 65535 || inet_pton(AF_INET, host, &addr.sin_addr) != 1) {
+	for (size_t j = 0; j < s->n_lingers; j++)
+		close(s->lingers[j].fd);
+	free(s->conns);
+	free(s->lingers);
+	for (int i = 0; i < 2; i++)
+		if (s->wake[i] >= 0)
+			close(s->wake[i]);
+}
+
+/* The address to listen on, refused when it reaches beyond this machine
+ * without a key (unless the caller insists). */
+static int check_address(const struct serve_opts *o, const char *host, struct sockaddr_in *addr,
+                         char *err)
+{
+	memset(addr, 0, sizeof *addr);
+	addr->sin_family = AF_INET;
+	addr->sin_port = htons((uint16_t)o->port);
+	if (o->port < 0 || o->port > 65535 || inet_pton(AF_INET, host, &addr->sin_addr) != 1) {
 		util_err(err,
 		         "invalid address '%s:%d': give a numeric IPv4 address and a port "
 		         "0..65535",
 		         host, o->port);
+		return MENTOR_EUSAGE;
+	}
+	if (serve_host_is_loopback(host) != 1 && !(o->api_key && *o->api_key) &&
+	    !o->insecure_no_auth) {
+		util_err(err,
+		         "refusing to serve on '%s' without an API key: anyone who can reach it "
+		         "could use the model; set one (" SERVE_KEY_ENV " or --api-key), or "
+		         "give --insecure-no-auth to allow it",
+		         host);
+		return MENTOR_EUSAGE;
+	}
+	return 0;
+}
+
+int serve_run(const char *db_path, const char *run_ref, const struct serve_opts *o, char *err)
+{
+	const char *host = o->host ? o->host : SERVE_DEFAULT_HOST;
+	struct sockaddr_in addr;
+	int rc = check_address(o, host, &addr, err);
+	if (rc)
+		return rc;
+	struct server s;
+	memset(&s, 0, sizeof s);
+	s.o = o;
+	s.created = util_unix_time();
+	s.header_s = (o->header_timeout_ms > 0 ? o->header_timeout_ms : SERVE_HEADER_TIMEOUT_MS) /
+	             1000.0;
+	s.idle_s = (o->idle_timeout_ms > 0 ? o->idle_timeout_ms : SERVE_IDLE_TIMEOUT_MS) / 1000.0;
+	s.max_body = o->max_body ? o->max_body : SERVE_MAX_BODY;
+	s.max_conns = o->max_conns > 0 ? (size_t)o->max_conns : SERVE_MAX_CONNS;
+	s.wake[0] = s.wake[1] = -1;
+	pthread_mutex_init(&s.model_lock, NULL);
+	pthread_mutex_init(&s.lock, NULL);
+	pthread_cond_init(&s.idle, NULL);
+	rc = server_load(&s, db_path, run_ref, err);
+	if (rc) {
+		server_release(&s);
+		return rc;
+	}
+	size_t cap = s.max_conns + SERVE_HEALTH_RESERVE;
+	s.conns = calloc(cap, sizeof *s.conns);
+	s.lingers = calloc(cap, sizeof *s.lingers);
+	if (!s.conns || !s.lingers)
+		util_oom();
+	int ret = MENTOR_ERR;
+	int lfd = -1;
+	if (pipe(s.wake) != 0) {
+		s.wake[0] = s.wake[1] = -1;
+		util_err(err, "cannot create a pipe: %s", strerror(errno));
 		goto out;
 	}
+	set_nonblock(s.wake[0]);
+	set_nonblock(s.wake[1]);
 	lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	int one = 1;
 	if (lfd < 0 || setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
-	    bind(lfd, (struct sockaddr *)&addr, sizeof addr) != 0 || listen(lfd, 16) != 0) {
+	    bind(lfd, (struct sockaddr *)&addr, sizeof addr) != 0 ||
+	    listen(lfd, SOMAXCONN) != 0) {
 		util_err(err, "cannot listen on %s:%d: %s", host, o->port, strerror(errno));
 		goto out;
 	}
+	set_nonblock(lfd);
 	socklen_t alen = sizeof addr;
 	getsockname(lfd, (struct sockaddr *)&addr, &alen);
 	if (o->on_listen)
 		o->on_listen(o->u, host, ntohs(addr.sin_port));
-	while (!(o->stop && *o->stop)) {
-		struct pollfd p = {lfd, POLLIN, 0};
-		int r = poll(&p, 1, 200);
-		if (r <= 0)
-			continue; /* timeout or a signal: look at the stop flag */
-		int fd = accept(lfd, NULL, NULL);
-		if (fd < 0)
-			continue;
-		pthread_mutex_lock(&s.lock);
-		int busy = s.active >= SERVE_MAX_CONNS;
-		if (!busy)
-			s.active++;
-		pthread_mutex_unlock(&s.lock);
-		if (busy) {
-			respond_error(fd, 503, "server_error", "too many connections", NULL);
-			close(fd);
-			continue;
-		}
-		struct conn *c = malloc(sizeof *c);
-		if (!c)
-			util_oom();
-		c->s = &s;
-		c->fd = fd;
-		pthread_t th;
-		pthread_attr_t at;
-		pthread_attr_init(&at);
-		pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
-		if (pthread_create(&th, &at, conn_main, c) != 0)
-			conn_main(c); /* no thread to be had: serve it here */
-		pthread_attr_destroy(&at);
-	}
-	/* let the connections in flight finish (their reads see the stop flag) */
+	serve_loop(&s, lfd);
+	/* the loop ends with no connection left, so no answering thread is
+	 * running; wait for the last to let go of the lock all the same */
 	pthread_mutex_lock(&s.lock);
-	while (s.active > 0)
+	while (s.busy > 0)
 		pthread_cond_wait(&s.idle, &s.lock);
 	pthread_mutex_unlock(&s.lock);
 	ret = 0;

@@ -1,7 +1,11 @@
 /* test_serve: `mentor serve` over real sockets on 127.0.0.1 answers exactly
  * as `mentor predict` does (chat and completions, streamed and not), refuses
  * bad requests with the right status and a JSON error, survives clients that
- * hang up, and stops cleanly on SIGTERM. */
+ * hang up, keeps connections alive, cannot be starved by slow clients (they
+ * get 408 at their deadline; past the connection limit 503 with Retry-After,
+ * /health still answered), checks a bearer key, refuses a non-loopback
+ * address without one, and stops cleanly on SIGTERM. Waits are bounded; no
+ * check is on a latency. */
 #include <arpa/inet.h>
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -9,11 +13,15 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/wait.h>
+#include <time.h>
 
 #include "mentor/export.h"
 #include "mentor/modelio.h"
+#include "mentor/serve.h"
 #include "modelio_fixture.h"
 #include "run.h"
 
@@ -55,8 +63,15 @@ static cJSON *predict_with(const char *question, const char *extra)
 	return j;
 }
 
-/* Send raw bytes, read the whole response until the server closes. */
-static char *exchange(const char *req, size_t n, int *status)
+static void nap_ms(int ms)
+{
+	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+	nanosleep(&ts, NULL);
+}
+
+/* A connection to the server on port; reads give up after 30 s (a bound
+ * against hanging, not a check). */
+static int dial(void)
 {
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
 	struct sockaddr_in a;
@@ -66,6 +81,15 @@ static char *exchange(const char *req, size_t n, int *status)
 	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof a) != 0)
 		TEST_SETUP_FAIL("connect: %s", strerror(errno));
+	struct timeval tv = {30, 0};
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+	return fd;
+}
+
+/* Send raw bytes, read the whole response until the server closes. */
+static char *exchange(const char *req, size_t n, int *status)
+{
+	int fd = dial();
 	size_t off = 0;
 	while (off < n) {
 		ssize_t k = send(fd, req + off, n - off, MSG_NOSIGNAL);
@@ -457,6 +481,467 @@ static void check_bad_requests(void)
 	buf_release(&e);
 }
 
+/* ------------------------------------------------------------ connections */
+
+static void send_str(int fd, const char *s)
+{
+	size_t n = strlen(s), off = 0;
+	while (off < n) {
+		ssize_t k = send(fd, s + off, n - off, MSG_NOSIGNAL);
+		if (k <= 0)
+			return; /* the server may have answered and closed */
+		off += (size_t)k;
+	}
+}
+
+/* Read exactly one response from fd (its head byte by byte, then
+ * Content-Length bytes, or to EOF when there is none): a heap string, or
+ * NULL when the connection ended (or 30 s passed) before a byte. */
+static char *read_response(int fd, int *status)
+{
+	struct buf b;
+	buf_init(&b);
+	*status = 0;
+	char ch;
+	while (!b.data || b.len < 4 || memcmp(b.data + b.len - 4, "\r\n\r\n", 4)) {
+		if (recv(fd, &ch, 1, 0) != 1)
+			break;
+		buf_putc(&b, ch);
+	}
+	if (!b.len) {
+		buf_release(&b);
+		return NULL;
+	}
+	if (!strncmp(b.data, "HTTP/1.1 ", 9))
+		*status = (int)strtol(b.data + 9, NULL, 10);
+	const char *cl = strstr(b.data, "Content-Length: ");
+	long want = cl ? strtol(cl + 16, NULL, 10) : -1;
+	char chunk[4096];
+	size_t head = b.len;
+	while (want < 0 || b.len - head < (size_t)want) {
+		size_t ask = want < 0 ? sizeof chunk : (size_t)want - (b.len - head);
+		ssize_t k = recv(fd, chunk, ask < sizeof chunk ? ask : sizeof chunk, 0);
+		if (k <= 0)
+			break;
+		buf_append(&b, chunk, (size_t)k);
+	}
+	return buf_detach(&b, NULL);
+}
+
+/* 1 if the server closed fd without sending anything more. */
+static int closed_quietly(int fd)
+{
+	char ch;
+	return recv(fd, &ch, 1, 0) == 0;
+}
+
+/* One request on a connection of its own, the whole answer. */
+static char *ask(const char *req, int *status)
+{
+	return exchange(req, strlen(req), status);
+}
+
+/* ------------------------------------------------------------ servers */
+
+struct proc {
+	pid_t pid;
+	int port;
+	char out[512], err[512];
+};
+
+/* Start `mentor serve stu --port 0 EXTRA...` with stdout and stderr to files
+ * named after tag; returns once it listens. */
+static void proc_start(struct proc *p, const char *tag, const char *const *extra)
+{
+	const char *args[32] = {"serve", "stu", "--port", "0"};
+	int n = 4;
+	for (int i = 0; extra[i] && n < 31; i++)
+		args[n++] = extra[i];
+	args[n] = NULL;
+	snprintf(p->out, sizeof p->out, "%s/%s.out", test_tmpdir(), tag);
+	snprintf(p->err, sizeof p->err, "%s/%s.err", test_tmpdir(), tag);
+	p->pid = run_spawn(bin, db, args, p->out, p->err);
+	for (int i = 0; i < 600; i++) {
+		char *o = run_slurp(p->out);
+		const char *l = strstr(o, "listening on http://127.0.0.1:");
+		if (l) {
+			p->port = (int)strtol(l + 30, NULL, 10);
+			free(o);
+			return;
+		}
+		free(o);
+		nap_ms(50);
+	}
+	char *e = run_slurp(p->err);
+	TEST_SETUP_FAIL("the server '%s' did not start: %s", tag, e);
+}
+
+static void proc_stop(struct proc *p)
+{
+	kill(p->pid, SIGTERM);
+	CHECK_INT(run_wait(p->pid), 0);
+}
+
+/* ------------------------------------------------------------ keep-alive */
+
+/* Send req on fd (if not NULL), read one response: its status must be want
+ * and it must hold needle (if not NULL). */
+static void expect_on(int fd, const char *req, int want, const char *needle)
+{
+	int status;
+	if (req)
+		send_str(fd, req);
+	char *r = read_response(fd, &status);
+	CHECK_MSG(status == want && r && (!needle || strstr(r, needle)), "'%s': %d, %s", req,
+	          status, r ? r : "nothing");
+	free(r);
+}
+
+static void check_keepalive(void)
+{
+	int fd = dial();
+	expect_on(fd, "GET /health HTTP/1.1\r\nHost: x\r\n\r\n", 200, "Connection: keep-alive");
+	/* a completion on the same connection */
+	const char *body = "{\"prompt\":\"What is 3 + 4?\"}";
+	char req[512];
+	snprintf(req, sizeof req,
+	         "POST /v1/completions HTTP/1.1\r\nContent-Length: %zu\r\n\r\n%s", strlen(body),
+	         body);
+	expect_on(fd, req, 200, "\"text_completion\"");
+	/* two requests in one write: two answers, in order */
+	expect_on(fd, "GET /health HTTP/1.1\r\n\r\nGET /v1/models HTTP/1.1\r\n\r\n", 200,
+	          "\"ok\"");
+	expect_on(fd, NULL, 200, "\"list\"");
+	/* Connection: close is honoured */
+	expect_on(fd, "GET /health HTTP/1.1\r\nConnection: close\r\n\r\n", 200,
+	          "Connection: close");
+	CHECK(closed_quietly(fd));
+	close(fd);
+	/* HTTP/1.0 closes unless asked to keep the connection */
+	fd = dial();
+	expect_on(fd, "GET /health HTTP/1.0\r\n\r\n", 200, NULL);
+	CHECK(closed_quietly(fd));
+	close(fd);
+	fd = dial();
+	expect_on(fd, "GET /health HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n", 200, NULL);
+	expect_on(fd, "GET /v1/models HTTP/1.0\r\n\r\n", 200, NULL);
+	close(fd);
+}
+
+/* ------------------------------------------------------------ head limit */
+
+/* A head of exactly len bytes before its blank line. */
+static char *head_of(size_t len)
+{
+	const char *start = "GET /health HTTP/1.1\r\nX-Pad: ";
+	size_t sl = strlen(start);
+	char *h = malloc(len + 5);
+	memcpy(h, start, sl);
+	memset(h + sl, 'a', len - sl);
+	memcpy(h + len, "\r\n\r\n", 5);
+	return h;
+}
+
+static void check_head_limit(void)
+{
+	int status;
+	char *h = head_of(SERVE_MAX_HEAD);
+	char *r = ask(h, &status);
+	CHECK_INT(status, 200);
+	free(r);
+	free(h);
+	h = head_of(SERVE_MAX_HEAD + 1);
+	r = ask(h, &status);
+	check_refused(r, status, 431);
+	free(r);
+	free(h);
+	/* 20 KiB in one write, then in many small ones */
+	h = head_of(20 << 10);
+	r = ask(h, &status);
+	check_refused(r, status, 431);
+	free(r);
+	int fd = dial();
+	size_t n = strlen(h);
+	for (size_t off = 0; off < n; off += 500) {
+		size_t k = n - off < 500 ? n - off : 500;
+		if (send(fd, h + off, k, MSG_NOSIGNAL) != (ssize_t)k)
+			break; /* refused and closed already */
+		nap_ms(1);
+	}
+	r = read_response(fd, &status);
+	CHECK_MSG(r != NULL, "no answer to a head sent in pieces");
+	if (r)
+		check_refused(r, status, 431);
+	free(r);
+	close(fd);
+	free(h);
+}
+
+/* ------------------------------------------------------------ slow clients */
+
+#define N_SLOW 64
+
+struct trickle {
+	int fds[N_SLOW];
+	atomic_int stop;
+};
+
+/* One more header byte to every slow client every 100 ms. */
+static void *trickle_main(void *arg)
+{
+	struct trickle *t = arg;
+	while (!atomic_load(&t->stop)) {
+		for (int i = 0; i < N_SLOW; i++)
+			send(t->fds[i], "a", 1, MSG_NOSIGNAL);
+		nap_ms(100);
+	}
+	return NULL;
+}
+
+/* 64 clients trickling their heads hold connections; health checks and a
+ * completion are answered meanwhile, and the slow requests are still open
+ * (and served once whole) afterwards. */
+static void check_slow_clients(void)
+{
+	struct trickle t;
+	atomic_init(&t.stop, 0);
+	for (int i = 0; i < N_SLOW; i++) {
+		t.fds[i] = dial();
+		send_str(t.fds[i], "GET /v1/models HTTP/1.1\r\nHost: x\r\nX-Slow: ");
+	}
+	pthread_t th;
+	if (pthread_create(&th, NULL, trickle_main, &t) != 0)
+		TEST_SETUP_FAIL("pthread_create");
+	int status;
+	for (int round = 0; round < 5; round++) {
+		char *r = ask("GET /health HTTP/1.1\r\n\r\n", &status);
+		CHECK_INT(status, 200);
+		free(r);
+	}
+	char *r = post("/v1/completions", "{\"prompt\":\"What is 12 + 30?\"}", &status);
+	CHECK_INT(status, 200);
+	free(r);
+	atomic_store(&t.stop, 1);
+	pthread_join(th, NULL);
+	int open = 0;
+	for (int i = 0; i < N_SLOW; i++) {
+		struct pollfd pf = {t.fds[i], POLLIN, 0};
+		open += poll(&pf, 1, 0) == 0;
+	}
+	CHECK_INT(open, N_SLOW);
+	for (int i = 0; i < N_SLOW; i++) {
+		expect_on(t.fds[i], "\r\n\r\n", 200, "\"list\"");
+		close(t.fds[i]);
+	}
+}
+
+/* ------------------------------------------------------------ limits */
+
+#define LIMIT_CONNS 4
+static const char *key_b = "flag-key-0123456789";
+
+static char *ask_models(const char *key, int *status)
+{
+	char req[256];
+	snprintf(req, sizeof req, "GET /v1/models HTTP/1.1\r\nAuthorization: Bearer %s\r\n\r\n",
+	         key);
+	return ask(req, status);
+}
+
+/* Past --max-conns: a client gets 503 with Retry-After (not a reset), /health
+ * is still answered, and past the reserve too 503 at once. */
+static void check_limits(void)
+{
+	int status;
+	char *r = ask("GET /v1/models HTTP/1.1\r\n\r\n", &status);
+	check_refused(r, status, 401);
+	free(r);
+	r = ask_models(key_b, &status);
+	CHECK_INT(status, 200);
+	free(r);
+	int held[LIMIT_CONNS + SERVE_HEALTH_RESERVE];
+	for (int i = 0; i < LIMIT_CONNS; i++) {
+		held[i] = dial();
+		send_str(held[i], "GET /v1/models HTTP/1.1\r\n");
+	}
+	r = ask_models(key_b, &status);
+	check_refused(r, status, 503);
+	CHECK(strstr(r, "\r\nRetry-After: ") != NULL);
+	free(r);
+	r = ask("GET /health HTTP/1.1\r\n\r\n", &status);
+	CHECK_INT(status, 200);
+	free(r);
+	for (int i = LIMIT_CONNS; i < LIMIT_CONNS + SERVE_HEALTH_RESERVE; i++) {
+		held[i] = dial();
+		send_str(held[i], "GET /health HTTP/1.1\r\n");
+	}
+	r = ask("GET /health HTTP/1.1\r\n\r\n", &status);
+	check_refused(r, status, 503);
+	CHECK(strstr(r, "\r\nRetry-After: ") != NULL);
+	free(r);
+	for (int i = 0; i < LIMIT_CONNS + SERVE_HEALTH_RESERVE; i++)
+		close(held[i]);
+	/* the server notices the closes in its own time */
+	for (int i = 0; i < 200; i++) {
+		r = ask_models(key_b, &status);
+		free(r);
+		if (status == 200)
+			break;
+		nap_ms(50);
+	}
+	CHECK_INT(status, 200);
+}
+
+/* ------------------------------------------------------------ deadlines */
+
+/* With --header-timeout 1: a head trickled a byte at a time never completes
+ * gets 408, however steady the trickle; so does a slow body; an idle
+ * keep-alive connection and a silent one are closed without a word. */
+static void check_deadlines(const char *key)
+{
+	int status;
+	int fd = dial();
+	send_str(fd, "GET /health HTTP/1.1\r\nX-Slow: ");
+	int answered = 0;
+	for (int i = 0; i < 300 && !answered; i++) {
+		send(fd, "a", 1, MSG_NOSIGNAL);
+		struct pollfd pf = {fd, POLLIN, 0};
+		answered = poll(&pf, 1, 100) > 0;
+	}
+	CHECK(answered);
+	char *r = read_response(fd, &status);
+	CHECK_MSG(r != NULL, "no answer to a slow head");
+	if (r)
+		check_refused(r, status, 408);
+	free(r);
+	close(fd);
+	fd = dial();
+	char req[256];
+	snprintf(req, sizeof req,
+	         "POST /v1/completions HTTP/1.1\r\nAuthorization: Bearer %s\r\n"
+	         "Content-Length: 100\r\n\r\n{\"pro",
+	         key);
+	send_str(fd, req);
+	r = read_response(fd, &status);
+	CHECK_MSG(r != NULL, "no answer to a slow body");
+	if (r)
+		check_refused(r, status, 408);
+	free(r);
+	close(fd);
+	fd = dial();
+	expect_on(fd, "GET /health HTTP/1.1\r\n\r\n", 200, NULL);
+	CHECK(closed_quietly(fd));
+	close(fd);
+	fd = dial();
+	CHECK(closed_quietly(fd));
+	close(fd);
+}
+
+/* ------------------------------------------------------------ the key */
+
+static void check_key(const char *key)
+{
+	int status;
+	char *r = ask("GET /health HTTP/1.1\r\n\r\n", &status);
+	CHECK_INT(status, 200);
+	free(r);
+	r = ask("GET /v1/models HTTP/1.1\r\n\r\n", &status);
+	check_refused(r, status, 401);
+	CHECK(strstr(r, "WWW-Authenticate: Bearer") != NULL);
+	free(r);
+	size_t kl = strlen(key);
+	char wrong[128];
+	const char *bad[6];
+	char b0[256], b1[256], b2[256], b3[256], b4[768];
+	snprintf(wrong, sizeof wrong, "%.*s%c", (int)kl - 1, key, key[kl - 1] ^ 1);
+	snprintf(b0, sizeof b0, "GET /v1/models HTTP/1.1\r\nAuthorization: Bearer %s\r\n\r\n",
+	         wrong);
+	snprintf(b1, sizeof b1, "GET /v1/models HTTP/1.1\r\nAuthorization: Bearer %.*s\r\n\r\n",
+	         (int)kl - 1, key);
+	snprintf(b2, sizeof b2, "GET /v1/models HTTP/1.1\r\nAuthorization: Bearer %sx\r\n\r\n",
+	         key);
+	snprintf(b3, sizeof b3,
+	         "GET /v1/models HTTP/1.1\r\nAuthorization: Bearer %s\r\n"
+	         "Authorization: Bearer %s\r\n\r\n",
+	         key, key);
+	int n = snprintf(b4, sizeof b4, "GET /v1/models HTTP/1.1\r\nAuthorization: Bearer %s",
+	                 key);
+	memset(b4 + n, 'x', 600);
+	memcpy(b4 + n + 600, "\r\n\r\n", 5);
+	bad[0] = b0;
+	bad[1] = b1;
+	bad[2] = b2;
+	bad[3] = b3;
+	bad[4] = b4;
+	bad[5] = "GET /v1/models HTTP/1.1\r\nAuthorization: Basic dXNlcjpwYXNz\r\n\r\n";
+	for (int i = 0; i < 6; i++) {
+		r = ask(bad[i], &status);
+		CHECK_MSG(status == 401, "case %d: %d", i, status);
+		free(r);
+	}
+	char ok[256];
+	snprintf(ok, sizeof ok, "GET /v1/models HTTP/1.1\r\nauthorization: bearer %s\r\n\r\n", key);
+	r = ask(ok, &status);
+	CHECK_INT(status, 200);
+	free(r);
+	const char *body = "{\"prompt\":\"What is 3 + 4?\"}";
+	char req[512];
+	snprintf(req, sizeof req,
+	         "POST /v1/completions HTTP/1.1\r\nAuthorization: Bearer %s\r\n"
+	         "Content-Length: %zu\r\n\r\n%s",
+	         key, strlen(body), body);
+	r = ask(req, &status);
+	CHECK_INT(status, 200);
+	free(r);
+}
+
+/* A non-loopback address without a key is refused before anything listens;
+ * --insecure-no-auth lets it through with a warning. */
+static void check_exposure(void)
+{
+	char cmd[2048];
+	int st;
+	snprintf(cmd, sizeof cmd,
+	         "env -u " SERVE_KEY_ENV " timeout 20 '%s' --db '%s' serve stu --host 0.0.0.0 "
+	         "--port 0 2>&1",
+	         bin, db);
+	char *o = run_popen(cmd, &st);
+	CHECK_INT(st, 2);
+	CHECK_MSG(strstr(o, "refusing to serve on '0.0.0.0' without an API key") &&
+	              strstr(o, "--insecure-no-auth"),
+	          "%s", o);
+	free(o);
+	snprintf(cmd, sizeof cmd,
+	         "env -u " SERVE_KEY_ENV " timeout 20 '%s' --db '%s' serve stu --host 10.1.2.3 "
+	         "--port 0 2>&1",
+	         bin, db);
+	o = run_popen(cmd, &st);
+	CHECK_INT(st, 2);
+	CHECK(strstr(o, "refusing to serve on '10.1.2.3'") != NULL);
+	free(o);
+	/* 192.0.2.1 (TEST-NET-1) is no address of this machine: the bind fails
+	 * after the warning, so nothing listens beyond loopback */
+	snprintf(cmd, sizeof cmd,
+	         "env -u " SERVE_KEY_ENV " timeout 20 '%s' --db '%s' serve stu --host 192.0.2.1 "
+	         "--port 0 --insecure-no-auth 2>&1",
+	         bin, db);
+	o = run_popen(cmd, &st);
+	CHECK_INT(st, 1);
+	CHECK_MSG(strstr(o, "WARNING: serving on 192.0.2.1 WITHOUT AUTHENTICATION") &&
+	              strstr(o, "cannot listen on 192.0.2.1"),
+	          "%s", o);
+	free(o);
+	const char *bad[] = {"--api-key ''", "--header-timeout 0", "--idle-timeout x",
+	                     "--max-conns 0", "--api-key"};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		snprintf(cmd, sizeof cmd, "timeout 20 '%s' --db '%s' serve stu --port 0 %s 2>&1",
+		         bin, db, bad[i]);
+		o = run_popen(cmd, &st);
+		CHECK_MSG(st == 2, "%s: %d %s", bad[i], st, o);
+		free(o);
+	}
+}
+
 int main(void)
 {
 	bin = getenv("MENTOR_BIN");
@@ -469,38 +954,19 @@ int main(void)
 	         test_path("m.gguf"));
 	if (system(cmd) != 0)
 		TEST_SETUP_FAIL("%s", cmd);
+	unsetenv(SERVE_KEY_ENV);
 
-	int out[2];
-	if (pipe(out) != 0)
-		TEST_SETUP_FAIL("pipe");
-	pid_t pid = fork();
-	if (pid == 0) {
-		dup2(out[1], 1);
-		close(out[0]);
-		execl(bin, bin, "--db", db, "serve", "stu", "--port", "0", "--quiet", (char *)NULL);
-		_exit(127);
-	}
-	close(out[1]);
-	FILE *f = fdopen(out[0], "r");
-	char line[256] = "";
-	if (!fgets(line, sizeof line, f))
-		TEST_SETUP_FAIL("the server printed nothing");
-	const char *colon = strrchr(line, ':');
-	if (!strstr(line, "listening on http://127.0.0.1:") || !colon)
-		TEST_SETUP_FAIL("unexpected first line: %s", line);
-	port = (int)strtol(colon + 1, NULL, 10);
+	/* long deadlines: nothing here is cut short by time */
+	struct proc a;
+	const char *a_args[] = {"--quiet", "--header-timeout", "120", "--idle-timeout", "120",
+	                        NULL};
+	proc_start(&a, "a", a_args);
+	port = a.port;
 	CHECK(port > 0);
 
 	/* a client that connects, sends half a head and waits delays nobody:
 	 * the next request is answered while it is still open and unanswered */
-	int idle = socket(AF_INET, SOCK_STREAM, 0);
-	struct sockaddr_in a;
-	memset(&a, 0, sizeof a);
-	a.sin_family = AF_INET;
-	a.sin_port = htons((uint16_t)port);
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (idle < 0 || connect(idle, (struct sockaddr *)&a, sizeof a) != 0)
-		TEST_SETUP_FAIL("connect");
+	int idle = dial();
 	send(idle, "GET /v1/mo", 10, MSG_NOSIGNAL);
 	check_answers("What is 3 + 4?");
 	struct pollfd pf = {idle, POLLIN, 0};
@@ -514,12 +980,40 @@ int main(void)
 	check_bad_requests();
 	check_choices();
 	check_parallel();
-
+	check_keepalive();
+	check_head_limit();
+	check_slow_clients();
 	/* a clean stop on SIGTERM */
-	kill(pid, SIGTERM);
-	int st;
-	waitpid(pid, &st, 0);
-	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
-	fclose(f);
+	proc_stop(&a);
+
+	/* the connection limit, with the key given as an option */
+	struct proc b;
+	char conns[16];
+	snprintf(conns, sizeof conns, "%d", LIMIT_CONNS);
+	const char *b_args[] = {"--max-conns", conns, "--header-timeout", "120", "--api-key",
+	                        key_b, NULL};
+	proc_start(&b, "b", b_args);
+	port = b.port;
+	check_limits();
+	proc_stop(&b);
+
+	/* short deadlines, the key from the environment */
+	const char *key_c = "env-Key/with+odd=chars~42";
+	setenv(SERVE_KEY_ENV, key_c, 1);
+	struct proc c;
+	const char *c_args[] = {"--header-timeout", "1", "--idle-timeout", "1", NULL};
+	proc_start(&c, "c", c_args);
+	unsetenv(SERVE_KEY_ENV);
+	port = c.port;
+	check_key(key_c);
+	check_deadlines(key_c);
+	proc_stop(&c);
+	/* the key reaches no output; the refusals are logged */
+	CHECK(!run_file_has(b.out, key_b) && !run_file_has(b.err, key_b));
+	CHECK(!run_file_has(c.out, key_c) && !run_file_has(c.err, key_c));
+	CHECK(run_file_has(c.err, "GET /v1/models 401"));
+	CHECK(run_file_has(b.err, "- - 503"));
+
+	check_exposure();
 	return test_done();
 }
