@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "mentor/cli.h"
+#include "mentor/model.h"
 #include "mentor/store.h"
 
 struct command {
@@ -63,6 +64,19 @@ int main(int argc, char **argv)
 	c.errf = stderr;
 	c.err_tty = isatty(STDERR_FILENO);
 	c.out_tty = isatty(STDOUT_FILENO);
+
+	/* OpenBLAS picks its kernels when it loads; on a virtual machine that
+	 * reports a generic CPU it picks generic ones, several times slower.
+	 * Start again once with the kernels this CPU's instruction set allows
+	 * (unless the caller chose, or this is already the second start). */
+	if (!getenv("OPENBLAS_CORETYPE") && !getenv("MENTOR_BLAS_RESTARTED")) {
+		const char *core = model_blas_better_core();
+		if (core && !setenv("OPENBLAS_CORETYPE", core, 1) &&
+		    !setenv("MENTOR_BLAS_RESTARTED", "1", 1)) {
+			execv("/proc/self/exe", argv);
+			unsetenv("OPENBLAS_CORETYPE"); /* no exec: go on as we are */
+		}
+	}
 
 	int i = 1;
 	for (; i < argc && argv[i][0] == '-'; i++) {

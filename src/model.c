@@ -376,6 +376,31 @@ int model_blas_info(char *out, size_t n)
 	return 0;
 }
 
+const char *model_blas_better_core(void)
+{
+	char info[256];
+	if (model_blas_info(info, sizeof info) != 1)
+		return NULL;
+	FILE *f = fopen("/proc/cpuinfo", "r");
+	if (!f)
+		return NULL;
+	char line[8192];
+	const char *core = NULL;
+	while (fgets(line, sizeof line, f)) {
+		if (strncmp(line, "flags", 5))
+			continue;
+		if (strstr(line, " avx512_bf16"))
+			core = "Cooperlake";
+		else if (strstr(line, " avx512f"))
+			core = "SkylakeX";
+		else if (strstr(line, " avx2"))
+			core = "Haswell";
+		break;
+	}
+	fclose(f);
+	return core;
+}
+
 /* ---- kernels ----
  * B batch, T time, C channels, OC output channels, NH heads, V vocabulary. */
 

@@ -13,8 +13,8 @@
 static const char *const task_names[] = {"arith", "coin", "letters", "count", NULL};
 
 static const struct sample_task_info task_table[] = {
-	{"arith", "number", "arithmetic word problems with 2 to 4 operations", 2000, 200, 500},
-	{"coin", "yesno", "is the coin still heads up after 2 to 4 people flip it or not", 1000, 100, 300},
+	{"arith", "number", "how many things one has after 3 to 5 people give or take some", 2000, 200, 500},
+	{"coin", "yesno", "is the coin still heads up after 8 to 10 people flip it or leave it", 2000, 200, 500},
 	{"letters", "text", "concatenate the last letters of 2 to 4 names", 1000, 100, 300},
 	{"count", "number", "count the objects of one kind in a mixed list", 1000, 100, 300},
 };
@@ -140,23 +140,6 @@ static void gen_step(struct gen *g, int wrong, const char *fmt, ...)
 	arr[(*n)++] = s;
 }
 
-/* Append the same step to both paths. */
-static void gen_both(struct gen *g, const char *fmt, ...) MENTOR_PRINTF(2, 3);
-static void gen_both(struct gen *g, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	char *s = vformat(fmt, ap);
-	va_end(ap);
-	if (!s) {
-		g->oom = 1;
-		return;
-	}
-	gen_step(g, 0, "%s", s);
-	gen_step(g, 1, "%s", s);
-	free(s);
-}
-
 static size_t pick(struct rng *r, size_t n) { return (size_t)rng_below(r, n); }
 
 struct person {
@@ -175,7 +158,7 @@ static const struct person people[] = {
 };
 #define N_PEOPLE (sizeof people / sizeof people[0])
 
-/* k distinct indexes into [0, n) in draw order; k <= 8. */
+/* k distinct indexes into [0, n) in draw order; k <= n. */
 static void pick_distinct(struct rng *r, size_t n, size_t k, size_t *out)
 {
 	for (size_t i = 0; i < k; i++) {
@@ -194,86 +177,36 @@ static void pick_distinct(struct rng *r, size_t n, size_t k, size_t *out)
 
 /* ------------------------------------------------------------------ arith */
 
-enum { OP_ADD, OP_SUB, OP_MUL, OP_DIV };
-static const char op_sym[] = "+-*/";
-#define ARITH_MAX 99
-#define ARITH_MAX_WORDS 40
+/* Knobs: ARITH_MIN_OPS..ARITH_MAX_OPS operations, a start of 1..9, amounts
+ * of 1..ARITH_MAX_K, every value within 0..ARITH_MAX. Each operation is done
+ * by a person of its own, so that a step of the explanation can find its
+ * sentence in the question by the name it starts with. */
+#define ARITH_MIN_OPS 3
+#define ARITH_MAX_OPS 5
+#define ARITH_MAX_K 5
+#define ARITH_MAX 20
 
-static size_t word_count(const char *s)
-{
-	size_t n = 0;
-	for (int in = 0; s && *s; s++) {
-		int sp = *s == ' ';
-		n += !sp && !in;
-		in = !sp;
-	}
-	return n;
-}
+enum { OP_ADD, OP_SUB };
+static const char op_sym[] = "+-";
 
 static const char *const arith_objects[] = {
-	"apples",   "pencils", "marbles", "stickers", "cookies", "cards",
-	"books",    "shells",  "stamps",  "balloons", "eggs",    "beads",
-	"candies",  "crayons", "rocks",   "toy cars", "buttons", "ribbons",
+	"apples", "pencils", "marbles", "stickers", "cookies", "cards",
+	"books",  "shells",  "stamps",  "balloons", "eggs",    "beads",
 };
 
-/* The value of `a op k`, or -1 when it leaves 0..ARITH_MAX or a division
- * is not exact. */
+/* The value of `a op k`, or -1 when it leaves 0..ARITH_MAX. */
 static int arith_apply(int op, int a, int k)
 {
-	int v;
-	switch (op) {
-	case OP_ADD: v = a + k; break;
-	case OP_SUB: v = a - k; break;
-	case OP_MUL: v = a * k; break;
-	default:
-		if (k <= 0 || a % k)
-			return -1;
-		v = a / k;
-	}
+	int v = op == OP_ADD ? a + k : a - k;
 	return v < 0 || v > ARITH_MAX ? -1 : v;
 }
 
-/* Apply ops[from..n) to v; -1 when a step becomes invalid. */
+/* Apply ops[from..n) to v; -1 when a step leaves the range. */
 static int arith_chain(const int *ops, const int *ks, int n, int from, int v)
 {
 	for (int i = from; i < n && v >= 0; i++)
 		v = arith_apply(ops[i], v, ks[i]);
 	return v;
-}
-
-/* Draw an operation valid for the current value. The tables a small model
- * must learn stay small: addends 2..7, subtrahends 1..7, factors 2..3 on
- * values up to 15, exact divisions by 2..4; every result is at least 2. */
-static void arith_draw_op(struct rng *r, int cur, int *op, int *k)
-{
-	int kinds[4], nk = 0;
-	if (cur + 2 <= ARITH_MAX)
-		kinds[nk++] = OP_ADD;
-	if (cur >= 3)
-		kinds[nk++] = OP_SUB;
-	if (cur >= 2 && cur <= 15)
-		kinds[nk++] = OP_MUL;
-	int divs[3], nd = 0;
-	for (int d = 2; d <= 4; d++)
-		if (cur >= 2 * d && cur % d == 0)
-			divs[nd++] = d;
-	if (nd)
-		kinds[nk++] = OP_DIV;
-	*op = kinds[pick(r, (size_t)nk)];
-	switch (*op) {
-	case OP_ADD: {
-		int hi = ARITH_MAX - cur < 7 ? ARITH_MAX - cur : 7;
-		*k = 2 + (int)pick(r, (size_t)(hi - 1));
-		break;
-	}
-	case OP_SUB: {
-		int hi = cur - 2 < 7 ? cur - 2 : 7;
-		*k = 1 + (int)pick(r, (size_t)hi);
-		break;
-	}
-	case OP_MUL: *k = 2 + (int)pick(r, 2); break;
-	default: *k = divs[pick(r, (size_t)nd)];
-	}
 }
 
 struct arith_wrong {
@@ -284,105 +217,62 @@ struct arith_wrong {
 
 static int arith_make(struct gen *g, struct rng *r)
 {
-	int ops[4], ks[4], vals[5];
-	int n = 2 + (int)pick(r, 3);
-	vals[0] = 2 + (int)pick(r, 14);
+	int ops[ARITH_MAX_OPS], ks[ARITH_MAX_OPS], vals[ARITH_MAX_OPS + 1];
+	int n = ARITH_MIN_OPS + (int)pick(r, ARITH_MAX_OPS - ARITH_MIN_OPS + 1);
+	vals[0] = 1 + (int)pick(r, 9);
 	for (int i = 0; i < n; i++) {
-		arith_draw_op(r, vals[i], &ops[i], &ks[i]);
-		vals[i + 1] = arith_apply(ops[i], vals[i], ks[i]);
+		int cur = vals[i];
+		int can_add = cur + 1 <= ARITH_MAX - 5, can_sub = cur >= 2;
+		ops[i] = can_add && (!can_sub || pick(r, 2)) ? OP_ADD : OP_SUB;
+		int hi = ops[i] == OP_ADD ? ARITH_MAX_K : (cur - 1 < ARITH_MAX_K ? cur - 1 : ARITH_MAX_K);
+		ks[i] = 1 + (int)pick(r, (size_t)hi);
+		vals[i + 1] = arith_apply(ops[i], cur, ks[i]);
 	}
-	size_t who[2];
-	pick_distinct(r, N_PEOPLE, 2, who);
+	size_t who[ARITH_MAX_OPS + 1];
+	pick_distinct(r, N_PEOPLE, (size_t)n + 1, who);
 	const struct person *p = &people[who[0]];
-	const char *other = people[who[1]].name;
 	const char *obj = arith_objects[pick(r, sizeof arith_objects / sizeof arith_objects[0])];
-	const char *He = p->female ? "She" : "He";
-	const char *he = p->female ? "she" : "he";
-	const char *him = p->female ? "her" : "him";
 
 	gen_say(g, "%s has %d %s.", p->name, vals[0], obj);
 	for (int i = 0; i < n; i++) {
-		int k = ks[i];
-		switch (ops[i]) {
-		case OP_ADD:
-			switch (pick(r, 4)) {
-			case 0: gen_say(g, "%s buys %d more.", He, k); break;
-			case 1: gen_say(g, "%s finds %d more.", He, k); break;
-			case 2: gen_say(g, "%s gets %d more from %s.", He, k, other); break;
-			default: gen_say(g, "%s gives %s %d more.", other, him, k);
-			}
-			break;
-		case OP_SUB:
-			switch (pick(r, 4)) {
-			case 0: gen_say(g, "%s gives away %d.", He, k); break;
-			case 1: gen_say(g, "%s loses %d.", He, k); break;
-			case 2: gen_say(g, "%s gives %d to %s.", He, k, other); break;
-			default: gen_say(g, "%s sells %d.", He, k);
-			}
-			break;
-		case OP_MUL:
-			if (pick(r, 2))
-				gen_say(g, "Then %s has %d times as many.", he, k);
-			else
-				gen_say(g, "%s ends up with %d times as many.", He, k);
-			break;
-		default:
-			if (pick(r, 2))
-				gen_say(g, "%s splits them into %d equal piles and keeps one.", He, k);
-			else
-				gen_say(g, "%s puts them in %d equal bags and keeps one.", He, k);
-		}
+		const char *o = people[who[i + 1]].name;
+		if (ops[i] == OP_ADD)
+			gen_say(g, "%s gives %s %d.", o, p->female ? "her" : "him", ks[i]);
+		else
+			gen_say(g, "%s takes %d.", o, ks[i]);
 	}
-	gen_say(g, pick(r, 2) ? "How many %s does %s have now?" : "How many %s does %s have in the end?",
-		obj, p->name);
-	if (word_count(g->q.data) > ARITH_MAX_WORDS)
-		return -1; /* keep questions short: draw again */
+	gen_say(g, "How many %s does %s have now?", obj, p->name);
 
-	/* The plausible mistakes: a slip in one result, or the wrong operation
-	 * for one sentence ("times as many" read as "more", "keeps one of k
-	 * piles" read as "takes away k"); the later steps stay right. */
-	struct arith_wrong slips[4 * 6], swaps[4];
-	size_t n_slips = 0, n_swaps = 0;
-	static const int deltas[] = {1, -1, 2, -2, 10, -10};
+	/* The plausible mistakes: a slip in one result, or "gives" read as
+	 * "takes" (or the other way round); the later steps stay right. */
+	struct arith_wrong cand[ARITH_MAX_OPS * 5];
+	size_t nc = 0;
+	static const int deltas[] = {1, -1, 2, -2};
 	for (int j = 0; j < n; j++) {
 		for (size_t d = 0; d < sizeof deltas / sizeof deltas[0]; d++) {
 			int v = vals[j + 1] + deltas[d];
-			if ((deltas[d] == 10 || deltas[d] == -10) && vals[j + 1] < 10)
-				continue;
-			if (v < 0 || v > ARITH_MAX)
-				continue;
-			int end = arith_chain(ops, ks, n, j + 1, v);
+			int end = v < 0 || v > ARITH_MAX ? -1 : arith_chain(ops, ks, n, j + 1, v);
 			if (end >= 0 && end != vals[n])
-				slips[n_slips++] = (struct arith_wrong){j, ops[j], v};
+				cand[nc++] = (struct arith_wrong){j, ops[j], v};
 		}
-		static const int swap_of[] = {OP_SUB, OP_ADD, OP_ADD, OP_SUB};
-		int wop = swap_of[ops[j]];
+		int wop = ops[j] == OP_ADD ? OP_SUB : OP_ADD;
 		int v = arith_apply(wop, vals[j], ks[j]);
-		if (v >= 0 && v != vals[j + 1]) {
-			int end = arith_chain(ops, ks, n, j + 1, v);
-			if (end >= 0 && end != vals[n])
-				swaps[n_swaps++] = (struct arith_wrong){j, wop, v};
-		}
+		int end = v < 0 ? -1 : arith_chain(ops, ks, n, j + 1, v);
+		if (end >= 0 && end != vals[n])
+			cand[nc++] = (struct arith_wrong){j, wop, v};
 	}
-	/* the last step's slip by one is always possible, so n_slips > 0 */
-	struct arith_wrong w = n_swaps && pick(r, 2) ? swaps[pick(r, n_swaps)]
-						 : slips[pick(r, n_slips)];
+	if (!nc)
+		return -1; /* no plausible mistake: draw again */
+	struct arith_wrong w = cand[pick(r, nc)];
 
-	gen_both(g, "%s starts with %d %s.", p->name, vals[0], obj);
 	int wv = vals[0];
 	for (int i = 0; i < n; i++) {
-		gen_step(g, 0, "%d %c %d = %d.", vals[i], op_sym[ops[i]], ks[i], vals[i + 1]);
-		if (i < w.step) {
-			gen_step(g, 1, "%d %c %d = %d.", vals[i], op_sym[ops[i]], ks[i], vals[i + 1]);
-			wv = vals[i + 1];
-		} else if (i == w.step) {
-			gen_step(g, 1, "%d %c %d = %d.", wv, op_sym[w.op], ks[i], w.value);
-			wv = w.value;
-		} else {
-			int nv = arith_apply(ops[i], wv, ks[i]);
-			gen_step(g, 1, "%d %c %d = %d.", wv, op_sym[ops[i]], ks[i], nv);
-			wv = nv;
-		}
+		const char *o = people[who[i + 1]].name;
+		gen_step(g, 0, "%s: %d %c %d = %d.", o, vals[i], op_sym[ops[i]], ks[i], vals[i + 1]);
+		int op = i == w.step ? w.op : ops[i];
+		int nv = i == w.step ? w.value : arith_apply(ops[i], wv, ks[i]);
+		gen_step(g, 1, "%s: %d %c %d = %d.", o, wv, op_sym[op], ks[i], nv);
+		wv = nv;
 	}
 	g->it->answer = gen_format(g, "%d", vals[n]);
 	g->it->distractor = gen_format(g, "%d", wv);
@@ -391,44 +281,39 @@ static int arith_make(struct gen *g, struct rng *r)
 
 /* ------------------------------------------------------------------- coin */
 
+/* Knobs: COIN_MIN..COIN_MAX people, each flips the coin or leaves it with
+ * even odds: the answer is the parity of the flips, which a small model
+ * cannot read off the question in one step, while each step of the
+ * explanation only turns the previous side over or keeps it. */
+#define COIN_MIN 8
+#define COIN_MAX 10
+
 static void coin_make(struct gen *g, struct rng *r)
 {
-	size_t who[4];
-	size_t n = 2 + pick(r, 3);
+	size_t who[COIN_MAX];
+	size_t n = COIN_MIN + pick(r, COIN_MAX - COIN_MIN + 1);
 	pick_distinct(r, N_PEOPLE, n, who);
-	int flips[4];
+	int flips[COIN_MAX];
 	int heads = (int)pick(r, 2);
 	const char *start = heads ? "heads" : "tails";
 	gen_say(g, "A coin is %s up.", start);
 	for (size_t i = 0; i < n; i++) {
 		flips[i] = (int)pick(r, 2);
-		if (flips[i])
-			gen_say(g, "%s flips the coin.", people[who[i]].name);
-		else
-			gen_say(g, "%s does not flip the coin.", people[who[i]].name);
+		gen_say(g, "%s %s it.", people[who[i]].name, flips[i] ? "flips" : "leaves");
 	}
-	gen_say(g, "Is the coin still %s up?", start);
+	gen_say(g, "Is it still %s up?", start);
 
 	/* the mistake: one person's action read the wrong way round */
 	size_t bad = pick(r, n);
 	int side = heads, wside = heads;
-	gen_both(g, "The coin starts %s up.", start);
 	for (size_t i = 0; i < n; i++) {
 		const char *name = people[who[i]].name;
-		for (int wrong = 0; wrong < 2; wrong++) {
-			int *s = wrong ? &wside : &side;
-			int flipped = flips[i] ^ (wrong && i == bad);
-			*s ^= flipped;
-			const char *now = *s ? "heads" : "tails";
-			if (flips[i] && flipped)
-				gen_step(g, wrong, "%s flips it, so it is %s up.", name, now);
-			else if (flips[i])
-				gen_step(g, wrong, "%s flips it, so it is still %s up.", name, now);
-			else if (!flipped)
-				gen_step(g, wrong, "%s does not flip it, so it is still %s up.", name, now);
-			else
-				gen_step(g, wrong, "%s does not flip it, so it is %s up.", name, now);
-		}
+		side ^= flips[i];
+		wside ^= flips[i] ^ (i == bad);
+		gen_step(g, 0, "%s %s: %s.", name, flips[i] ? "flips" : "leaves",
+			 side ? "heads" : "tails");
+		gen_step(g, 1, "%s %s: %s.", name, flips[i] ? "flips" : "leaves",
+			 wside ? "heads" : "tails");
 	}
 	g->it->answer = gen_format(g, "%s", side == heads ? "yes" : "no");
 	g->it->distractor = gen_format(g, "%s", wside == heads ? "yes" : "no");

@@ -276,6 +276,32 @@ static struct runv *find_run(struct train *s, int64_t id)
 	return NULL;
 }
 
+static void load_datasets(struct train *s)
+{
+	char err[MENTOR_ERR_LEN];
+	struct store_dataset *ds = NULL;
+	size_t n = 0;
+	if (store_dataset_list(s->st, &ds, &n, err)) {
+		tui_app_error(s->app, "%s", err);
+		return;
+	}
+	for (size_t i = 0; i < s->n_ds; i++)
+		store_dataset_release(&s->ds[i]);
+	free(s->ds);
+	s->ds = ds;
+	s->n_ds = n;
+	if (s->f.ds >= (int)n)
+		s->f.ds = 0;
+}
+
+static int known_dataset(const struct train *s, int64_t id)
+{
+	for (size_t i = 0; i < s->n_ds; i++)
+		if (s->ds[i].id == id)
+			return 1;
+	return 0;
+}
+
 /* Re-read the run table, keeping what is known of runs already seen. */
 static void refresh_runs(struct train *s)
 {
@@ -308,7 +334,12 @@ static void refresh_runs(struct train *s)
 		}
 		snprintf(nv[i].seen_status, sizeof nv[i].seen_status, "%s", rs[i].status);
 	}
+	int reload = 0;
+	for (size_t i = 0; i < n; i++)
+		reload |= !known_dataset(s, rs[i].dataset_id);
 	free(rs);
+	if (reload) /* a run of a dataset not seen yet: its name is shown */
+		load_datasets(s);
 	for (size_t i = 0; i < s->n_runs; i++)
 		runv_release(&s->runs[i]);
 	free(s->runs);
@@ -402,7 +433,7 @@ static void form_defaults(struct train *s)
 	f->width = c.n_embd;
 	f->heads = c.n_head;
 	f->context = c.n_ctx;
-	f->steps = 300;
+	f->steps = (long)c.steps;
 	f->minutes = 5;
 	f->batch = c.batch;
 	f->seed = (long)c.seed;
@@ -1093,11 +1124,6 @@ static int train_action(void *state, struct tui_app *app, int action)
 		break;
 	case ACT_NEW:
 	case ACT_ENTER:
-		for (size_t i = 0; i < s->n_ds; i++)
-			store_dataset_release(&s->ds[i]);
-		free(s->ds);
-		s->ds = NULL;
-		s->n_ds = 0;
 		break;
 	case ACT_OVERLAY:
 		if (v)
@@ -1147,18 +1173,10 @@ static int train_action(void *state, struct tui_app *app, int action)
 	default: return 0;
 	}
 	if (action == ACT_NEW || action == ACT_ENTER) {
-		char e2[MENTOR_ERR_LEN];
-		struct store_dataset *ds = NULL;
-		size_t n = 0;
-		if (store_dataset_list(s->st, &ds, &n, e2))
-			tui_app_error(app, "%s", e2);
-		s->ds = ds;
-		s->n_ds = n;
-		if (s->f.ds >= (int)n)
-			s->f.ds = 0;
+		load_datasets(s);
 		/* prefer the dataset of the selected run */
-		for (size_t i = 0; v && i < n; i++)
-			if (ds[i].id == v->r.dataset_id)
+		for (size_t i = 0; v && i < s->n_ds; i++)
+			if (s->ds[i].id == v->r.dataset_id)
 				s->f.ds = (int)i;
 		s->f.count_ds = -1;
 		form_count(s);

@@ -170,6 +170,13 @@ void model_set_threads(int n);
  * OPENBLAS_CORETYPE (e.g. Haswell, SkylakeX, Cooperlake) before start-up
  * speeds training several times; otherwise 0. */
 int model_blas_info(char *out, size_t n);
+/* The OPENBLAS_CORETYPE that fits this CPU (Cooperlake, SkylakeX, Haswell,
+ * from the instruction set in /proc/cpuinfo) when OpenBLAS runs its generic
+ * kernels, as it does on virtual machines that report a generic CPU model;
+ * NULL when the kernels are already specific or nothing better is known.
+ * Static string. OpenBLAS reads the variable when it loads, so only a new
+ * process image can use it (see main). */
+const char *model_blas_better_core(void);
 
 /* Naive reference kernels (plain loops) beside the BLAS ones, exported for
  * tests and the benchmark. inp (N,C), weight (OC,C), bias (OC) or NULL,

@@ -18,7 +18,7 @@
 /* Most items one call may generate (all splits together). */
 #define SAMPLE_MAX_ITEMS 1000000
 /* Most steps of one trace. */
-#define SAMPLE_MAX_STEPS 8
+#define SAMPLE_MAX_STEPS 16
 
 /* What a task is and the split sizes of its shipped file. */
 struct sample_task_info {

@@ -82,8 +82,8 @@ struct train_config {
 	int max_new;                  /* longest generated explanation, in tokens */
 };
 
-/* Defaults: baseline, source accepted, alpha 0.5, preset small, vocab 2048,
- * 1000 steps, batch 16, lr 1e-3 with 10% floor, auto warmup, wd 0.1, betas
+/* Defaults: baseline, source accepted, alpha 0.3, preset tiny, vocab 512,
+ * 1500 steps, batch 16, lr 3e-3 with 10% floor, auto warmup, wd 0.1, betas
  * 0.9/0.95, eps 1e-8, clip 1.0, seed 1, 2 threads, checkpoint every 200,
  * val every 100 on 64 items, eval on test at the end. */
 void train_config_defaults(struct train_config *c);

@@ -338,37 +338,38 @@ static void test_traces(void)
 
 	/* arith: the trace's own wrong steps. */
 	cJSON *line = first_line("arith");
-	CHECK_STR(jstr(line, "rationale"),
-		  "Wendy starts with 10 books. 10 - 3 = 7. 7 + 7 = 14. 14 + 7 = 21.");
-	run_trace(&x, line, "Wendy starts with 10 books. 10 - 3 = 7. 7 + 7 = 14. 14 + 7 = 11.",
-		  "11");
+	CHECK_STR(jstr(line, "rationale"), "Zoe: 4 - 3 = 1. Nora: 1 + 3 = 4. Ray: 4 - 3 = 1. "
+					   "Gina: 1 + 1 = 2. Sara: 2 + 4 = 6.");
+	run_trace(&x, line, "Zoe: 4 - 3 = 1. Nora: 1 + 3 = 4. Ray: 4 - 3 = 1. Gina: 1 + 1 = 2. "
+		  "Sara: 2 + 4 = 7.", "7");
 	CHECK_INT(x.r.verdict, CHECK_WRONG_STEP);
-	CHECK_INT(x.r.trace.matched, 3);
-	CHECK_INT(x.r.trace.first_diverging, 3);
-	CHECK_STR(x.sum, "step 3 wrong: 14 + 7 = 11 (is 21), answer follows; trace: 3 of 4 steps, "
-		  "first differs at step 4");
+	CHECK_INT(x.r.trace.matched, 4);
+	CHECK_INT(x.r.trace.first_diverging, 4);
+	CHECK_STR(x.sum, "step 5 wrong: 2 + 4 = 7 (is 6), answer follows; trace: 4 of 5 steps, "
+		  "first differs at step 5");
 	check_result_release(&x.r);
 	/* Right arithmetic, wrong operation: only the trace sees it. */
-	run_trace(&x, line, "Wendy starts with 10 books. 10 + 3 = 13. 13 + 7 = 20. 20 + 7 = 27.",
-		  "27");
+	run_trace(&x, line, "Zoe: 4 - 3 = 1. Nora: 1 + 3 = 4. Ray: 4 + 3 = 7. Gina: 7 + 1 = 8. "
+		  "Sara: 8 + 4 = 12.", "12");
 	CHECK_INT(x.r.verdict, CHECK_TRACE_DIVERGES);
-	CHECK_INT(x.r.trace.first_diverging, 1);
+	CHECK_INT(x.r.trace.first_diverging, 2);
 	check_result_release(&x.r);
 	/* Case, spacing, quotes and punctuation do not matter. */
-	run_trace(&x, line, "WENDY starts with  10 books: 10-3=7 ; \"7 + 7 = 14\" then 14 + 7 = 21!",
-		  "21");
-	CHECK_INT(x.r.trace.matched, 4);
+	run_trace(&x, line, "ZOE:  4-3=1 ; \"Nora: 1 + 3 = 4\" then Ray, 4 - 3 = 1! "
+		  "gina: 1+1 = 2, Sara: 2 + 4 = 6", "6");
+	CHECK_INT(x.r.trace.matched, 5);
 	CHECK_INT(x.r.verdict, CHECK_VALID);
 	check_result_release(&x.r);
 	/* A step left out is not a departure. */
-	run_trace(&x, line, "10 - 3 = 7. 7 + 7 = 14. 14 + 7 = 21.", "21");
-	CHECK_INT(x.r.trace.matched, 3);
+	run_trace(&x, line, "Nora: 1 + 3 = 4. Ray: 4 - 3 = 1. Gina: 1 + 1 = 2. Sara: 2 + 4 = 6.",
+		  "6");
+	CHECK_INT(x.r.trace.matched, 4);
 	CHECK_INT(x.r.trace.first_diverging, 0);
 	CHECK_INT(x.r.trace.replaced, 0);
 	CHECK_INT(x.r.verdict, CHECK_VALID);
 	check_result_release(&x.r);
 	/* Worded otherwise throughout: the trace says nothing. */
-	run_trace(&x, line, "She had ten, lost three and gained fourteen: 21 in all.", "21");
+	run_trace(&x, line, "He had four, lost three, got three back and so on: 6 in all.", "6");
 	CHECK_INT(x.r.trace.matched, 0);
 	CHECK_INT(x.r.verdict, CHECK_NO_STEPS);
 	check_result_release(&x.r);
@@ -376,8 +377,7 @@ static void test_traces(void)
 
 	line = first_line("coin");
 	const char *rat = jstr(line, "rationale");
-	run_trace(&x, line, replace(rat, "Adam does not flip it, so it is still heads up.",
-				    "Adam flips it, so it is now tails up."), "yes");
+	run_trace(&x, line, replace(rat, "Fay leaves: heads.", "Fay leaves: tails."), "yes");
 	CHECK_INT(x.r.verdict, CHECK_TRACE_DIVERGES);
 	CHECK_INT(x.r.trace.first_diverging, 1);
 	CHECK_INT(x.r.trace.matched, x.r.trace.n_steps - 1);

@@ -34,7 +34,7 @@ has top_label "2\.5"
 has bottom_label "1\.5"
 has last_step "30"
 # braille cells of the curve itself
-has curve "⠑⢄"
+has curve "⠑⠢⢄"
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -58,18 +58,6 @@ static void free_all(char **v, size_t n)
 }
 
 /* The only integer in a sentence (-1 if none or several). */
-static int only_number(const char *s)
-{
-	int found = -1, count = 0;
-	for (const char *p = s; *p; p++) {
-		if (isdigit((unsigned char)*p) && (p == s || !isdigit((unsigned char)p[-1]))) {
-			found = (int)strtol(p, NULL, 10);
-			count++;
-		}
-	}
-	return count == 1 ? found : -1;
-}
-
 static int str_array(const cJSON *a, char **out, size_t max)
 {
 	if (!cJSON_IsArray(a))
@@ -109,22 +97,6 @@ static int eval_op(int a, char op, int b, int *ok)
 	return 0;
 }
 
-/* What a sentence of the question asks for, read from its words. */
-static char arith_sentence_op(const char *s)
-{
-	if (strstr(s, "times as many"))
-		return '*';
-	if (strstr(s, "equal"))
-		return '/';
-	if (strstr(s, "gives away") || strstr(s, " loses ") || strstr(s, " sells "))
-		return '-';
-	if (strstr(s, " more"))
-		return '+';
-	if (strstr(s, " gives ") && strstr(s, " to "))
-		return '-';
-	return '?';
-}
-
 static int parse_eq(const char *s, int *a, char *op, int *b, int *c)
 {
 	int used = -1;
@@ -133,6 +105,8 @@ static int parse_eq(const char *s, int *a, char *op, int *b, int *c)
 	return 0;
 }
 
+/* "Name has N things. P gives her K. Q takes K. ... How many things does
+ * Name have now?" with one "P: a op k = c." step per person. */
 static int check_arith(const cJSON *rec, const char *answer, const char *distractor,
 		       char **steps, int ns, char **wrong, int nw)
 {
@@ -140,134 +114,118 @@ static int check_arith(const cJSON *rec, const char *answer, const char *distrac
 	char *sent[12];
 	size_t n = sentences(q, sent, 12);
 	int fails = test_failures;
-	CHECK(n >= 4 && n <= 6);
-	/* "Name has N things." */
+	CHECK(n >= 5 && n <= 7);
 	char name[32], obj[32];
 	int start = -1;
 	CHECK(sscanf(sent[0], "%31s has %d %31[a-z ].", name, &start, obj) == 3);
-	CHECK(!strncmp(sent[n - 1], "How many ", 9));
+	CHECK(start >= 1 && start <= 9);
+	char last[96];
+	snprintf(last, sizeof last, "How many %s does %s have now?", obj, name);
+	CHECK_STR(sent[n - 1], last);
 	int nops = (int)n - 2;
-	CHECK(nops >= 2 && nops <= 4);
-	char ops[4];
-	int ks[4];
+	CHECK(nops >= 3 && nops <= 5);
+	char ops[5], who[5][32];
+	int ks[5];
 	int value = start;
-	for (int i = 0; i < nops && i < 4; i++) {
-		ops[i] = arith_sentence_op(sent[i + 1]);
-		ks[i] = only_number(sent[i + 1]);
-		CHECK_MSG(ops[i] != '?' && ks[i] > 0, "sentence '%s'", sent[i + 1]);
+	for (int i = 0; i < nops && i < 5; i++) {
+		char pron[8];
+		int k = -1;
+		if (sscanf(sent[i + 1], "%31s gives %7s %d.", who[i], pron, &k) == 3) {
+			ops[i] = '+';
+			CHECK(!strcmp(pron, "her") || !strcmp(pron, "him"));
+		} else if (sscanf(sent[i + 1], "%31s takes %d.", who[i], &k) == 2) {
+			ops[i] = '-';
+		} else {
+			ops[i] = '?';
+		}
+		ks[i] = k;
+		CHECK_MSG(ops[i] != '?' && k >= 1 && k <= 5, "sentence '%s'", sent[i + 1]);
+		CHECK(strcmp(who[i], name) != 0);
+		for (int j = 0; j < i; j++)
+			CHECK(strcmp(who[i], who[j]) != 0);
 		int ok;
-		value = eval_op(value, ops[i], ks[i], &ok);
-		CHECK_MSG(ok && value >= 0 && value <= 99, "'%s': step %d leaves 0..99", q, i);
+		value = eval_op(value, ops[i], k, &ok);
+		CHECK_MSG(ok && value >= 0 && value <= 20, "'%s': step %d leaves 0..20", q, i);
 	}
 	char want[16];
 	snprintf(want, sizeof want, "%d", value);
 	CHECK_STR(answer, want);
 
-	/* question length: short, regular questions */
-	size_t words = 0;
-	for (const char *p = q; *p; p++)
-		words += *p != ' ' && (p == q || p[-1] == ' ');
-	CHECK_MSG(words <= 40, "%zu words: %s", words, q);
-
-	/* gold steps: the start, then one correct equation per sentence */
-	CHECK_INT(ns, nops + 1);
-	char first[96];
-	snprintf(first, sizeof first, "%s starts with %d %s.", name, start, obj);
-	CHECK_STR(steps[0], first);
-	int prev = start;
-	for (int i = 1; i < ns && i <= nops; i++) {
-		int a, b, c, ok;
-		char op;
-		CHECK_MSG(parse_eq(steps[i], &a, &op, &b, &c) == 0, "step '%s'", steps[i]);
-		CHECK_INT(a, prev);
-		CHECK(op == ops[i - 1]);
-		CHECK_INT(b, ks[i - 1]);
-		CHECK_INT(c, eval_op(a, op, b, &ok));
-		CHECK(ok);
-		prev = c;
-	}
-	CHECK_INT(prev, value);
-
-	/* wrong steps: chained, exactly one mistake (a wrong result or a wrong
-	 * operation), ending at the distractor */
-	CHECK_INT(nw, ns);
-	CHECK_STR(wrong[0], steps[0]);
-	prev = start;
-	int mistakes = 0;
-	for (int i = 1; i < nw && i <= nops; i++) {
-		int a, b, c, ok;
-		char op;
-		CHECK_MSG(parse_eq(wrong[i], &a, &op, &b, &c) == 0, "wrong step '%s'", wrong[i]);
-		CHECK_INT(a, prev);
-		CHECK_INT(b, ks[i - 1]);
-		CHECK(c >= 0 && c <= 99);
-		int right = eval_op(a, op, b, &ok);
-		if (op != ops[i - 1]) {
-			mistakes++;
-			CHECK(ok && right == c);
-		} else if (!ok || right != c) {
-			mistakes++;
+	/* one step per person, by name */
+	for (int path = 0; path < 2; path++) {
+		char **st = path ? wrong : steps;
+		CHECK_INT(path ? nw : ns, nops);
+		int prev = start, mistakes = 0;
+		for (int i = 0; i < nops && i < (path ? nw : ns); i++) {
+			size_t nl = strlen(who[i]);
+			CHECK_MSG(!strncmp(st[i], who[i], nl) && !strncmp(st[i] + nl, ": ", 2),
+				  "step '%s'", st[i]);
+			int a, b, c, ok;
+			char op;
+			CHECK_MSG(parse_eq(st[i] + nl + 2, &a, &op, &b, &c) == 0, "step '%s'", st[i]);
+			CHECK_INT(a, prev);
+			CHECK_INT(b, ks[i]);
+			CHECK(c >= 0 && c <= 20);
+			int right = eval_op(a, op, b, &ok);
+			if (op != ops[i]) {
+				mistakes++;
+				CHECK(ok && right == c);
+			} else if (!ok || right != c) {
+				mistakes++;
+			}
+			prev = c;
 		}
-		prev = c;
+		CHECK_INT(mistakes, path);
+		snprintf(want, sizeof want, "%d", prev);
+		CHECK_STR(path ? distractor : answer, want);
 	}
-	CHECK_INT(mistakes, 1);
-	snprintf(want, sizeof want, "%d", prev);
-	CHECK_STR(distractor, want);
 	free_all(sent, n);
 	return test_failures == fails ? 0 : -1;
 }
 
 /* ------------------------------------------------------------------- coin */
 
+/* "A coin is SIDE up. P flips it. Q leaves it. ... Is it still SIDE up?"
+ * with one "P flips: SIDE." step per person. */
 static int check_coin(const cJSON *rec, const char *answer, const char *distractor,
 		      char **steps, int ns, char **wrong, int nw)
 {
 	const char *q = jstr(rec, "question");
-	char *sent[12];
-	size_t n = sentences(q, sent, 12);
+	char *sent[16];
+	size_t n = sentences(q, sent, 16);
 	int fails = test_failures;
 	char side[8], side2[8];
 	CHECK(sscanf(sent[0], "A coin is %7s up.", side) == 1);
 	CHECK(!strcmp(side, "heads") || !strcmp(side, "tails"));
-	CHECK(sscanf(sent[n - 1], "Is the coin still %7s up?", side2) == 1);
+	CHECK(sscanf(sent[n - 1], "Is it still %7s up?", side2) == 1);
 	CHECK_STR(side2, side);
 	int heads = !strcmp(side, "heads");
 	size_t people = n - 2;
-	CHECK(people >= 2 && people <= 4);
-	int flip[8];
-	char names[8][32];
+	CHECK(people >= 8 && people <= 10);
+	int flip[12];
+	char names[12][32];
 	int state = heads;
-	for (size_t i = 0; i < people && i < 8; i++) {
-		char rest[64];
-		CHECK(sscanf(sent[i + 1], "%31s %63[a-z .]", names[i], rest) == 2);
-		flip[i] = !strcmp(rest, "flips the coin.");
-		CHECK(flip[i] || !strcmp(rest, "does not flip the coin."));
+	for (size_t i = 0; i < people && i < 12; i++) {
+		char verb[16];
+		CHECK(sscanf(sent[i + 1], "%31s %15s it.", names[i], verb) == 2);
+		flip[i] = !strcmp(verb, "flips");
+		CHECK(flip[i] || !strcmp(verb, "leaves"));
 		state ^= flip[i];
 	}
 	CHECK_STR(answer, state == heads ? "yes" : "no");
-
-	/* a step reads "NAME flips it, so it is [still] SIDE up." */
 	for (int path = 0; path < 2; path++) {
 		char **st = path ? wrong : steps;
 		int nst = path ? nw : ns;
-		CHECK_INT(nst, (int)people + 1);
-		char start[40];
-		snprintf(start, sizeof start, "The coin starts %s up.", side);
-		CHECK_STR(st[0], start);
+		CHECK_INT(nst, (int)people);
 		int cur = heads, mistakes = 0;
-		for (int i = 1; i < nst && i <= (int)people; i++) {
-			const char *s = st[i];
-			size_t nl = strlen(names[i - 1]);
-			CHECK(!strncmp(s, names[i - 1], nl));
-			const char *act = flip[i - 1] ? " flips it, so it is " : " does not flip it, so it is ";
-			CHECK_MSG(!strncmp(s + nl, act, strlen(act)), "step '%s'", s);
-			const char *tail = s + nl + strlen(act);
-			int still = !strncmp(tail, "still ", 6);
-			const char *sd = still ? tail + 6 : tail;
-			int now = !strcmp(sd, "heads up.") ? 1 : !strcmp(sd, "tails up.") ? 0 : -1;
-			CHECK_MSG(now >= 0, "step '%s'", s);
-			CHECK_INT(still, now == cur);
-			if (now != (cur ^ flip[i - 1]))
+		for (int i = 0; i < nst && i < (int)people; i++) {
+			char want[64];
+			snprintf(want, sizeof want, "%s %s: ", names[i], flip[i] ? "flips" : "leaves");
+			CHECK_MSG(!strncmp(st[i], want, strlen(want)), "step '%s'", st[i]);
+			const char *sd = st[i] + strlen(want);
+			int now = !strcmp(sd, "heads.") ? 1 : !strcmp(sd, "tails.") ? 0 : -1;
+			CHECK_MSG(now >= 0, "step '%s'", st[i]);
+			if (now != (cur ^ flip[i]))
 				mistakes++;
 			cur = now;
 		}

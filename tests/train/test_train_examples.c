@@ -376,7 +376,7 @@ static void test_sources(const struct tokenizer *t)
 	CHECK_STR(r.status, "queued");
 	CHECK_STR(r.variant, "mt-ra");
 	CHECK_STR(r.source, "accepted");
-	CHECK_INT(r.total_steps, 1000);
+	CHECK_INT(r.total_steps, 1500);
 	store_run_release(&r);
 	char ref[32];
 	snprintf(ref, sizeof ref, "%lld", (long long)run2);

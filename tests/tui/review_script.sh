@@ -46,8 +46,8 @@ cat > "$T/editor.sh" << 'EOF'
 #!/bin/sh
 # a scripted $EDITOR: rewrites the file it is given
 [ -f "$1" ] || exit 3
-grep -q "Wendy" "$1" || exit 4
-printf 'Edited: Wendy has 10 - 3 + 7 + 7 = 21 books.\n' > "$1"
+grep -q "Zoe" "$1" || exit 4
+printf 'Edited: Max has 4 - 3 + 3 - 3 + 1 + 4 = 6 eggs.\n' > "$1"
 EOF
 chmod +x "$T/editor.sh"
 
@@ -55,14 +55,14 @@ chmod +x "$T/editor.sh"
 run open "key Enter"
 has open "item 1 is open"
 has open "Item 1  arith train"
-has open "Wendy has 10 books."
-has open "Gold answer: 21"
+has open "Max has 4 eggs."
+has open "Gold answer: 6"
 has open "COTE  no explanation yet"
 has open "press g to generate"
 
 run generate "key G
 wake 2002"
-has generate "▶ COTE  [P] pending  ✓ correct  answer 21  path cot"
+has generate "▶ COTE  [P] pending  ✓ correct  answer 6  path cot"
 has generate "RP  [P] pending"
 has generate "CROP  [P] pending"
 has generate "offline/scripted-teacher"
@@ -85,9 +85,9 @@ eq undone "$(q "select action || ':' || undone from decision order by id" | tr '
 EDITOR="$T/editor.sh" run edit "key Right
 key e"
 has edit "(edited)"
-has edit "Edited: Wendy has 10 - 3 + 7 + 7 = 21 books."
+has edit "Edited: Max has 4 - 3 + 3 - 3 + 1 + 4 = 6 eggs."
 eq edited "$(q "select edited_text from explanation where item_id = 1 and mode = 'crop'")" \
-	"Edited: Wendy has 10 - 3 + 7 + 7 = 21 books."
+	"Edited: Max has 4 - 3 + 3 - 3 + 1 + 4 = 6 eggs."
 eq edit_audit "$(q "select count(*) from decision where action = 'edit'")" 1
 ls "$T"/mentor-expl-* > /dev/null 2>&1 && bad "edit: the temporary file was left behind" || ok
 
@@ -117,7 +117,7 @@ has reopen "COTE  [A] accepted"
 # --------------------------------------------- skip, decide-and-advance
 run skip "key Space"
 has skip "Item 2  arith train"
-has skip "Kate has 8 apples."
+has skip "Ann has 8 balloons."
 run advance "key G
 wake 2002
 key A"
@@ -139,18 +139,18 @@ run wide "resize 200 60"
 lacks wide "too small"
 has wide "│  RP  [P] pending"
 run narrow "resize 80 24"
-has narrow "Kate has 8 apples."
+has narrow "Ann has 8 balloons."
 
 # ----------------------------------------------------- batch generation
 run batch "key 1 /
-type Wendy has 1
+type Dora has 1
 key Enter
 key 2 B
 wake 2002"
 has batch "done"
-has batch "99/99 tasks"
+has batch "36/36 tasks"
 eq batch_items "$(q "select count(distinct item_id) from explanation e join item i on i.id = e.item_id
-	where i.question like '%Wendy has 1%' and e.mode = 'rp'")" 33
+	where i.question like '%Dora has 1%' and e.mode = 'rp'")" 12
 run batch_cancel "key 1 x
 key 2 B c
 wake 2002"
