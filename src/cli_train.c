@@ -36,22 +36,6 @@ static void install_stop_handlers(void)
 	sigaction(SIGINT, &sa, NULL);
 }
 
-/* Print text from a model or a dataset with control characters made
- * visible, so that nothing it holds can drive the terminal. */
-static void put_escaped(FILE *f, const char *s)
-{
-	for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
-		if (*p == '\n')
-			fputs("\\n", f);
-		else if (*p == '\t')
-			fputs("\\t", f);
-		else if (*p < 0x20 || *p == 0x7f)
-			fprintf(f, "\\x%02x", *p);
-		else
-			fputc(*p, f);
-	}
-}
-
 static const char *opt_value(struct cli *c, int argc, char **argv, int *i, int *bad)
 {
 	const char *name = argv[*i];
@@ -233,7 +217,7 @@ static void print_run_result(struct cli *c, struct store *st, int64_t run_id, in
 		fputc('\n', c->out);
 		if (r.error) {
 			fputs("note: ", c->out);
-			put_escaped(c->out, r.error);
+			cli_put_escaped(c->out, r.error);
 			fputc('\n', c->out);
 		}
 	}
@@ -660,9 +644,9 @@ int cli_runs(struct cli *c, int argc, char **argv)
 			char nb[17], db[13];
 			snprintf(nb, sizeof nb, "%s", r->name ? r->name : "");
 			snprintf(db, sizeof db, "%s", dname ? dname : "?");
-			put_escaped(c->out, nb);
+			cli_put_escaped(c->out, nb);
 			fprintf(c->out, "%*s ", (int)(16 - strlen(nb)), "");
-			put_escaped(c->out, db);
+			cli_put_escaped(c->out, db);
 			fprintf(c->out, "%*s ", (int)(12 - strlen(db)), "");
 			fprintf(c->out, "%-8s %-8s %-8s %-13s %-8s %-7s %-7s\n", r->variant,
 				r->source ? r->source : "", r->status, step, ls, as, as2);
@@ -892,17 +876,17 @@ int cli_predict(struct cli *c, int argc, char **argv)
 		fputs("}\n", c->out);
 	} else {
 		fputs("answer: ", c->out);
-		put_escaped(c->out, ans.answer ? ans.answer : ans.raw);
+		cli_put_escaped(c->out, ans.answer ? ans.answer : ans.raw);
 		fputc('\n', c->out);
 		if (ans.expl) {
 			fputs("explanation: ", c->out);
-			put_escaped(c->out, ans.expl);
+			cli_put_escaped(c->out, ans.expl);
 			fputc('\n', c->out);
 		}
 		if (ans.expl_answer || eval_model_variant(em) == TRAIN_MT_COT ||
 		    eval_model_variant(em) == TRAIN_MT_RA) {
 			fputs("answer from the explanation: ", c->out);
-			put_escaped(c->out, ans.expl_answer ? ans.expl_answer : "(none)");
+			cli_put_escaped(c->out, ans.expl_answer ? ans.expl_answer : "(none)");
 			fputc('\n', c->out);
 		}
 	}

@@ -120,6 +120,17 @@ int store_experiment_set_status(struct store *st, int64_t id, const char *status
 	return update_one(st, s, "cannot update experiment", id, err);
 }
 
+int store_experiment_set_pid_if(struct store *st, int64_t id, int64_t pid, char *err)
+{
+	sqlite3_stmt *s;
+	if (store_prepare(st, "UPDATE experiment SET pid=?2 WHERE id=?1 AND status='queued'", &s,
+			  err))
+		return MENTOR_ERR;
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int64(s, 2, pid);
+	return store_exec_stmt(st, s, err, "cannot update experiment");
+}
+
 int store_run_set_experiment(struct store *st, int64_t run_id, int64_t exp_id, char *err)
 {
 	sqlite3_stmt *s;

@@ -38,6 +38,10 @@ int cli_wants_help(int argc, char **argv);
 const char *cli_data_dir(void);
 /* Write s as a JSON string literal (quoted, escaped) to f; NULL writes null. */
 void cli_json_str(FILE *f, const char *s);
+/* Write s (NULL: nothing) to f with newline, tab and other control
+ * characters made visible (\n, \t, \x1b), so that text from a model or a
+ * dataset cannot drive the terminal. */
+void cli_put_escaped(FILE *f, const char *s);
 /* Option value at argv[*i], given as "OPT VALUE" or "OPT=VALUE": 1 with *val
  * set (borrowed from argv; *i advanced past a separate value), 0 when
  * argv[*i] is another option, -1 when the value is missing. */
@@ -74,6 +78,7 @@ int cli_export_model(struct cli *c, int argc, char **argv);
 int cli_import_model(struct cli *c, int argc, char **argv);
 int cli_serve(struct cli *c, int argc, char **argv);
 int cli_run_external(struct cli *c, int argc, char **argv);
+int cli_experiment(struct cli *c, int argc, char **argv);
 /* The full-screen workbench (src/tui_app.c); also what `mentor` alone runs. */
 int cli_tui(struct cli *c, int argc, char **argv);
 

@@ -365,6 +365,8 @@ int store_experiment_set_name(struct store *st, int64_t id, const char *name, ch
 /* Set status and pid; MENTOR_ENOTFOUND when there is no such experiment. */
 int store_experiment_set_status(struct store *st, int64_t id, const char *status, int64_t pid,
 				char *err);
+/* Set the pid of an experiment that is still queued (no change otherwise). */
+int store_experiment_set_pid_if(struct store *st, int64_t id, int64_t pid, char *err);
 /* Make run_id one of experiment exp_id's runs (0 detaches it). */
 int store_run_set_experiment(struct store *st, int64_t run_id, int64_t exp_id, char *err);
 /* The experiment run_id belongs to in *exp_id (0 when none); MENTOR_ENOTFOUND
