@@ -46,16 +46,6 @@ static const char experiment_usage[] =
 	"Options take 'OPT VALUE' or 'OPT=VALUE'. Exit status: 0 done, 1 failed or\n"
 	"stopped, 2 usage error.\n";
 
-/* Set by SIGTERM/SIGINT (the only state a signal handler can reach), read
- * by the training loop between steps. */
-static volatile sig_atomic_t experiment_stop_requested;
-
-static void on_stop_signal(int sig)
-{
-	(void)sig;
-	experiment_stop_requested = 1;
-}
-
 struct exp_args {
 	const char *dataset, *variants, *show, *resume;
 	int list, plan_only, json, detach;
@@ -69,23 +59,6 @@ static int parse_id(struct cli *c, const char *opt, const char *v, int64_t *id)
 		return cli_error(c, CLI_USAGE, "invalid value '%s' for '%s': expected an "
 				 "experiment id", v, opt);
 	*id = l;
-	return 0;
-}
-
-static int num_opt(struct cli *c, const char *opt, const char *v, double lo, double hi,
-		   double *out)
-{
-	if (util_parse_double(v, out) || !(*out >= lo && *out <= hi))
-		return cli_error(c, CLI_USAGE, "invalid value '%s' for '%s': expected %g..%g", v,
-				 opt, lo, hi);
-	return 0;
-}
-
-static int int_opt(struct cli *c, const char *opt, const char *v, long lo, long hi, long *out)
-{
-	if (util_parse_long(v, lo, hi, out))
-		return cli_error(c, CLI_USAGE, "invalid value '%s' for '%s': expected %ld..%ld", v,
-				 opt, lo, hi);
 	return 0;
 }
 
@@ -160,7 +133,7 @@ static int parse_args(struct cli *c, int argc, char **argv, struct exp_args *a,
 	if (a->variants && experiment_spec_variants(s, a->variants, err))
 		return cli_error(c, CLI_USAGE, "%s", err);
 	if (seeds) {
-		if (int_opt(c, "--seeds", seeds, 1, EXPERIMENT_MAX_SEEDS, &a->seeds))
+		if (cli_opt_long(c, "--seeds", seeds, 1, EXPERIMENT_MAX_SEEDS, &a->seeds))
 			return CLI_USAGE;
 		s->seeds = (int)a->seeds;
 	}
@@ -170,28 +143,28 @@ static int parse_args(struct cli *c, int argc, char **argv, struct exp_args *a,
 	if (preset && train_config_preset(b, preset, err))
 		return cli_error(c, CLI_USAGE, "%s", err);
 	if (steps) {
-		if (int_opt(c, "--steps", steps, 1, 100000000, &l))
+		if (cli_opt_long(c, "--steps", steps, 1, 100000000, &l))
 			return CLI_USAGE;
 		b->steps = l;
 		b->minutes = 0;
 	}
 	if (alpha) {
-		if (num_opt(c, "--alpha", alpha, 0, 1, &d))
+		if (cli_opt_double(c, "--alpha", alpha, 0, 1, &d))
 			return CLI_USAGE;
 		b->alpha = d;
 	}
 	if (lr) {
-		if (num_opt(c, "--lr", lr, 1e-9, 9.99, &d))
+		if (cli_opt_double(c, "--lr", lr, 1e-9, 9.99, &d))
 			return CLI_USAGE;
 		b->lr = d;
 	}
 	if (batch) {
-		if (int_opt(c, "--batch", batch, 1, 4096, &l))
+		if (cli_opt_long(c, "--batch", batch, 1, 4096, &l))
 			return CLI_USAGE;
 		b->batch = (int)l;
 	}
 	if (threads) {
-		if (int_opt(c, "--threads", threads, 1, 256, &a->threads))
+		if (cli_opt_long(c, "--threads", threads, 1, 256, &a->threads))
 			return CLI_USAGE;
 		b->threads = (int)a->threads;
 	}
@@ -513,14 +486,8 @@ static int list(struct cli *c, struct store *st, int json)
 /* Run (or resume) experiment id here, then print its table. */
 static int run(struct cli *c, struct store *st, int64_t id, const struct exp_args *a)
 {
-	struct sigaction sa;
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_stop_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
 	struct exp_cli ec = {c, 1, 0};
-	struct experiment_opts o = {&experiment_stop_requested, on_progress, &ec,
+	struct experiment_opts o = {cli_stop_flag(), on_progress, &ec,
 				    (int)a->threads};
 	char err[MENTOR_ERR_LEN];
 	int rc = experiment_exec(c->db_path, id, &o, err);
