@@ -251,8 +251,9 @@ static void cell_accuracy(struct experiment_cell *c, const struct outcome *row)
 	c->lo = c->hi = NAN;
 	c->ci_method = "";
 	if (c->s.n >= 2) {
-		c->lo = c->s.lo;
-		c->hi = c->s.hi;
+		/* an accuracy lies in [0, 1] whatever a small-sample t says */
+		c->lo = fmax(0.0, c->s.lo);
+		c->hi = fmin(1.0, c->s.hi);
 		c->ci_method = "t";
 	} else if (c->s.n == 1) {
 		stats_wilson(one_k, one_n, &c->lo, &c->hi);
@@ -495,9 +496,12 @@ void experiment_verdict(const struct experiment_results *r, char *out, size_t ca
 	if (!cap)
 		return;
 	out[0] = 0;
-	int has_base = 0;
-	for (size_t i = 0; i < r->n_cells; i++)
-		has_base |= !strcmp(r->cells[i].variant, "baseline");
+	int has_base = 0, has_other = 0;
+	for (size_t i = 0; i < r->n_cells; i++) {
+		int base = !strcmp(r->cells[i].variant, "baseline");
+		has_base |= base;
+		has_other |= !base;
+	}
 	char partial[96] = "";
 	if (r->n_evaluated < r->n_runs)
 		snprintf(partial, sizeof partial, " Partial: %zu of %zu runs evaluated%s.",
@@ -505,6 +509,11 @@ void experiment_verdict(const struct experiment_results *r, char *out, size_t ca
 	if (!has_base) {
 		snprintf(out, cap, "No baseline in this experiment, so nothing to compare with.%s",
 			 partial);
+		return;
+	}
+	if (!has_other) {
+		snprintf(out, cap, "Only the baseline in this experiment, so nothing to compare it "
+			 "with.%s", partial);
 		return;
 	}
 	if (r->best_vs < 0) {

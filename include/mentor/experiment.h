@@ -123,8 +123,9 @@ struct experiment_cell {
 			       * evaluated on every item of the split */
 	int64_t *n_items;     /* [n_seeds] items of that accuracy */
 	struct stats_summary s; /* over the seeds with an accuracy */
-	/* the 95% interval of the table: t over seeds (two or more), else the
-	 * Wilson interval of the one seed's proportion; method "t" | "wilson" */
+	/* the 95% interval of the table: t over seeds (two or more; clamped to
+	 * [0, 1]), else the Wilson interval of the one seed's proportion;
+	 * method "t" | "wilson" ("" when no seed has a result) */
 	double lo, hi;
 	const char *ci_method;
 	/* against the baseline's direct answers of the same seed, on the items
