@@ -102,7 +102,6 @@ for r in j["rows"][1:]:
     # the runs of one seed are paired: baseline seed s against mt-cot seed s
     assert [s["run"] for s in r["per_seed"]] != [s["run"] for s in base["per_seed"]]
 assert j["verdict"].startswith("MT-CoT (") and "2 seeds" in j["verdict"], j["verdict"]
-print(j["experiment"])
 PY
 id=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["experiment"])' "$dir/exp.json")
 
