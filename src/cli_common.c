@@ -72,6 +72,42 @@ void cli_json_str(FILE *f, const char *s)
 	fputc('"', f);
 }
 
+/* The one piece of global state of the commands: a signal handler can
+ * reach nothing else. Set by SIGTERM/SIGINT once cli_stop_flag installed
+ * the handlers; read by training loops between steps. */
+static volatile sig_atomic_t stop_requested;
+
+static void on_stop_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+volatile sig_atomic_t *cli_stop_flag(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_stop_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	return &stop_requested;
+}
+
+void cli_put_escaped(FILE *f, const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
+		if (*p == '\n')
+			fputs("\\n", f);
+		else if (*p == '\t')
+			fputs("\\t", f);
+		else if (*p < 0x20 || *p == 0x7f)
+			fprintf(f, "\\x%02x", *p);
+		else
+			fputc(*p, f);
+	}
+}
+
 int cli_opt_value(int argc, char **argv, int *i, const char *opt, const char **val)
 {
 	size_t n = strlen(opt);
@@ -88,6 +124,23 @@ int cli_opt_value(int argc, char **argv, int *i, const char *opt, const char **v
 		return -1;
 	*val = argv[++*i];
 	return 1;
+}
+
+int cli_opt_long(struct cli *c, const char *name, const char *v, long lo, long hi, long *out)
+{
+	if (util_parse_long(v, lo, hi, out))
+		return cli_error(c, CLI_USAGE, "invalid value '%s' for '%s': expected %ld..%ld", v,
+				 name, lo, hi);
+	return 0;
+}
+
+int cli_opt_double(struct cli *c, const char *name, const char *v, double lo, double hi,
+		   double *out)
+{
+	if (util_parse_double(v, out) || !(*out >= lo && *out <= hi))
+		return cli_error(c, CLI_USAGE, "invalid value '%s' for '%s': expected %g..%g", v,
+				 name, lo, hi);
+	return 0;
 }
 
 void cli_pad(FILE *f, int n)

@@ -10,15 +10,20 @@
 #include "mentor/store.h"
 
 static const char report_usage[] =
-	"usage: mentor report RUN [--vs RUN] -o FILE.html [--svg FILE.svg] [--examples N]\n\n"
+	"usage: mentor report RUN [--vs RUN] -o FILE.html [--svg FILE.svg] [--examples N]\n"
+	"       mentor report --experiment ID [RUN [--vs RUN]] -o FILE.html [...]\n\n"
 	"Write one self-contained HTML file (inline CSS and SVG, nothing loaded from\n"
 	"outside) about run RUN (id or name): its loss curves, accuracy per inference\n"
 	"mode, the dataset's explanations per mode and review status, and example\n"
 	"cards. With --vs (usually the baseline), the two runs are compared and the\n"
 	"cards show fixed cases (wrong in the baseline, right in RUN) and broken ones\n"
-	"(the reverse) first.\n\n"
+	"(the reverse) first. When RUN belongs to an experiment (or with\n"
+	"--experiment), the page opens with the experiment's table and verdict; with\n"
+	"--experiment alone, RUN is its best explanation-trained run and --vs the\n"
+	"baseline of the same seed.\n\n"
 	"options:\n"
 	"  --vs RUN          the run to compare with\n"
+	"  --experiment ID   open with this experiment's table (see 'mentor experiment')\n"
 	"  -o, --out FILE    where to write the HTML (required)\n"
 	"  --svg FILE        also write the loss chart as a standalone SVG\n"
 	"  --examples N      example cards to show (default 40, at most 1000)\n";
@@ -30,13 +35,15 @@ int cli_report(struct cli *c, int argc, char **argv)
 		return CLI_OK;
 	}
 	const char *run_ref = NULL, *vs_ref = NULL, *out = NULL, *svg = NULL, *ex = NULL;
+	const char *exp_ref = NULL;
 	for (int i = 1; i < argc; i++) {
 		int r;
 		if ((r = cli_opt_value(argc, argv, &i, "--vs", &vs_ref)) ||
 		    (r = cli_opt_value(argc, argv, &i, "--out", &out)) ||
 		    (r = cli_opt_value(argc, argv, &i, "-o", &out)) ||
 		    (r = cli_opt_value(argc, argv, &i, "--svg", &svg)) ||
-		    (r = cli_opt_value(argc, argv, &i, "--examples", &ex))) {
+		    (r = cli_opt_value(argc, argv, &i, "--examples", &ex)) ||
+		    (r = cli_opt_value(argc, argv, &i, "--experiment", &exp_ref))) {
 			if (r < 0)
 				return cli_error(c, CLI_USAGE, "option '%s' needs a value", argv[i]);
 			continue;
@@ -49,8 +56,14 @@ int cli_report(struct cli *c, int argc, char **argv)
 				       "with --vs", run_ref, argv[i]);
 		run_ref = argv[i];
 	}
-	if (!run_ref)
+	if (!run_ref && !exp_ref)
 		return cli_error(c, CLI_USAGE, "no run given; see 'mentor report --help'");
+	if (!run_ref && vs_ref)
+		return cli_error(c, CLI_USAGE, "--vs needs a run to compare");
+	long exp_id = 0;
+	if (exp_ref && util_parse_long(exp_ref, 1, 2147483647L, &exp_id))
+		return cli_error(c, CLI_USAGE, "--experiment wants an experiment id, not '%s'",
+				 exp_ref);
 	if (!out || !*out)
 		return cli_error(c, CLI_USAGE, "no output file given (-o FILE.html)");
 	long examples = 0;
@@ -69,7 +82,7 @@ int cli_report(struct cli *c, int argc, char **argv)
 	buf_init(&html);
 	buf_init(&chart);
 	int code = CLI_ERR;
-	if (store_run_find(st, run_ref, &run, err)) {
+	if (run_ref && store_run_find(st, run_ref, &run, err)) {
 		cli_error(c, CLI_ERR, "%s", err);
 		goto out;
 	}
@@ -77,7 +90,8 @@ int cli_report(struct cli *c, int argc, char **argv)
 		cli_error(c, CLI_ERR, "%s", err);
 		goto out;
 	}
-	struct report_opts o = {run.id, vs_ref ? vs.id : 0, (size_t)examples};
+	struct report_opts o = {run_ref ? run.id : 0, vs_ref ? vs.id : 0, (size_t)examples,
+				exp_id};
 	if (report_build(st, &o, &html, svg ? &chart : NULL, err) ||
 	    util_write_file_atomic(out, html.data, html.len, err) ||
 	    (svg && util_write_file_atomic(svg, chart.data, chart.len, err))) {

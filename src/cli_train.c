@@ -16,42 +16,6 @@
 #include "mentor/tokenizer.h"
 #include "mentor/train.h"
 
-/* The one piece of global state here: a signal handler can reach nothing
- * else. Set by SIGTERM/SIGINT, read by the training loop. */
-static volatile sig_atomic_t stop_requested;
-
-static void on_stop_signal(int sig)
-{
-	(void)sig;
-	stop_requested = 1;
-}
-
-static void install_stop_handlers(void)
-{
-	struct sigaction sa;
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_stop_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-}
-
-/* Print text from a model or a dataset with control characters made
- * visible, so that nothing it holds can drive the terminal. */
-static void put_escaped(FILE *f, const char *s)
-{
-	for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
-		if (*p == '\n')
-			fputs("\\n", f);
-		else if (*p == '\t')
-			fputs("\\t", f);
-		else if (*p < 0x20 || *p == 0x7f)
-			fprintf(f, "\\x%02x", *p);
-		else
-			fputc(*p, f);
-	}
-}
-
 static const char *opt_value(struct cli *c, int argc, char **argv, int *i, int *bad)
 {
 	const char *name = argv[*i];
@@ -61,24 +25,6 @@ static const char *opt_value(struct cli *c, int argc, char **argv, int *i, int *
 		return NULL;
 	}
 	return argv[++*i];
-}
-
-static int parse_int_opt(struct cli *c, const char *name, const char *v, long lo, long hi,
-			 long *out)
-{
-	if (util_parse_long(v, lo, hi, out))
-		return cli_error(c, CLI_USAGE, "invalid value '%s' for '%s': expected %ld..%ld", v,
-				 name, lo, hi);
-	return 0;
-}
-
-static int parse_num_opt(struct cli *c, const char *name, const char *v, double lo, double hi,
-			 double *out)
-{
-	if (util_parse_double(v, out) || !(*out >= lo && *out <= hi))
-		return cli_error(c, CLI_USAGE, "invalid value '%s' for '%s': expected %g..%g", v,
-				 name, lo, hi);
-	return 0;
 }
 
 /* ------------------------------------------------------------ train */
@@ -241,7 +187,7 @@ static void print_run_result(struct cli *c, struct store *st, int64_t run_id, in
 		fputc('\n', c->out);
 		if (r.error) {
 			fputs("note: ", c->out);
-			put_escaped(c->out, r.error);
+			cli_put_escaped(c->out, r.error);
 			fputc('\n', c->out);
 		}
 	}
@@ -290,7 +236,7 @@ static int parse_train_args(struct cli *c, int argc, char **argv, struct train_c
 			is_cfg = 0;
 		} else if (!strcmp(o, "--threads")) {
 			if (!(v = opt_value(c, argc, argv, &i, &bad)) ||
-			    parse_int_opt(c, o, v, 1, 256, &a->threads))
+			    cli_opt_long(c, o, v, 1, 256, &a->threads))
 				return CLI_USAGE;
 			cfg->threads = (int)a->threads;
 			is_cfg = 0;
@@ -312,7 +258,7 @@ static int parse_train_args(struct cli *c, int argc, char **argv, struct train_c
 							       "accepted, cot, rp, crop or gold", v);
 		} else if (!strcmp(o, "--alpha")) {
 			if (!(v = opt_value(c, argc, argv, &i, &bad)) ||
-			    parse_num_opt(c, o, v, 0, 1, &cfg->alpha))
+			    cli_opt_double(c, o, v, 0, 1, &cfg->alpha))
 				return CLI_USAGE;
 		} else if (!strcmp(o, "--preset")) {
 			if (!(preset = opt_value(c, argc, argv, &i, &bad)))
@@ -320,7 +266,7 @@ static int parse_train_args(struct cli *c, int argc, char **argv, struct train_c
 		} else if (!strcmp(o, "--layers") || !strcmp(o, "--width") || !strcmp(o, "--heads") ||
 			   !strcmp(o, "--context")) {
 			if (!(v = opt_value(c, argc, argv, &i, &bad)) ||
-			    parse_int_opt(c, o, v, 1, MODEL_MAX_CTX, &l))
+			    cli_opt_long(c, o, v, 1, MODEL_MAX_CTX, &l))
 				return CLI_USAGE;
 			if (o[2] == 'l')
 				layers = l;
@@ -332,48 +278,48 @@ static int parse_train_args(struct cli *c, int argc, char **argv, struct train_c
 				context = l;
 		} else if (!strcmp(o, "--vocab")) {
 			if (!(v = opt_value(c, argc, argv, &i, &bad)) ||
-			    parse_int_opt(c, o, v, TOKENIZER_MIN_VOCAB, TOKENIZER_MAX_VOCAB, &l))
+			    cli_opt_long(c, o, v, TOKENIZER_MIN_VOCAB, TOKENIZER_MAX_VOCAB, &l))
 				return CLI_USAGE;
 			cfg->vocab = (int)l;
 		} else if (!strcmp(o, "--steps")) {
 			if (!(v = opt_value(c, argc, argv, &i, &bad)) ||
-			    parse_int_opt(c, o, v, 1, 100000000, &l))
+			    cli_opt_long(c, o, v, 1, 100000000, &l))
 				return CLI_USAGE;
 			cfg->steps = l;
 			cfg->minutes = 0;
 		} else if (!strcmp(o, "--minutes")) {
 			if (!(v = opt_value(c, argc, argv, &i, &bad)) ||
-			    parse_num_opt(c, o, v, 0.01, 100000, &d))
+			    cli_opt_double(c, o, v, 0.01, 100000, &d))
 				return CLI_USAGE;
 			cfg->minutes = d;
 			cfg->steps = 0;
 		} else if (!strcmp(o, "--batch")) {
 			if (!(v = opt_value(c, argc, argv, &i, &bad)) ||
-			    parse_int_opt(c, o, v, 1, 4096, &l))
+			    cli_opt_long(c, o, v, 1, 4096, &l))
 				return CLI_USAGE;
 			cfg->batch = (int)l;
 		} else if (!strcmp(o, "--lr")) {
 			if (!(v = opt_value(c, argc, argv, &i, &bad)) ||
-			    parse_num_opt(c, o, v, 1e-9, 9.99, &cfg->lr))
+			    cli_opt_double(c, o, v, 1e-9, 9.99, &cfg->lr))
 				return CLI_USAGE;
 		} else if (!strcmp(o, "--warmup")) {
 			if (!(v = opt_value(c, argc, argv, &i, &bad)) ||
-			    parse_int_opt(c, o, v, 0, 100000000, &l))
+			    cli_opt_long(c, o, v, 0, 100000000, &l))
 				return CLI_USAGE;
 			cfg->warmup = l;
 		} else if (!strcmp(o, "--seed")) {
 			if (!(v = opt_value(c, argc, argv, &i, &bad)) ||
-			    parse_int_opt(c, o, v, 0, 2147483647L, &l))
+			    cli_opt_long(c, o, v, 0, 2147483647L, &l))
 				return CLI_USAGE;
 			cfg->seed = (uint64_t)l;
 		} else if (!strcmp(o, "--ckpt-every")) {
 			if (!(v = opt_value(c, argc, argv, &i, &bad)) ||
-			    parse_int_opt(c, o, v, 1, 100000000, &l))
+			    cli_opt_long(c, o, v, 1, 100000000, &l))
 				return CLI_USAGE;
 			cfg->ckpt_every = l;
 		} else if (!strcmp(o, "--val-every")) {
 			if (!(v = opt_value(c, argc, argv, &i, &bad)) ||
-			    parse_int_opt(c, o, v, 0, 100000000, &l))
+			    cli_opt_long(c, o, v, 0, 100000000, &l))
 				return CLI_USAGE;
 			cfg->val_every = l;
 		} else if (!strcmp(o, "--eval-every")) {
@@ -541,9 +487,9 @@ int cli_train(struct cli *c, int argc, char **argv)
 				"SkylakeX) before starting mentor\n",
 				blas);
 	}
-	install_stop_handlers();
+	volatile sig_atomic_t *stop = cli_stop_flag();
 	struct train_cli tc = {c, a.json, c->err_tty, 0, 0};
-	struct train_opts o = {&stop_requested, train_progress_cb, &tc, (int)a.threads, 0,
+	struct train_opts o = {stop, train_progress_cb, &tc, (int)a.threads, 0,
 			       a.spawned};
 	/* with a redirected stderr, progress lines every 5% are enough */
 	rc = train_run_exec(c->db_path, run_id, &o, err);
@@ -683,9 +629,9 @@ int cli_runs(struct cli *c, int argc, char **argv)
 			char nb[17], db[13];
 			snprintf(nb, sizeof nb, "%s", r->name ? r->name : "");
 			snprintf(db, sizeof db, "%s", dname ? dname : "?");
-			put_escaped(c->out, nb);
+			cli_put_escaped(c->out, nb);
 			fprintf(c->out, "%*s ", (int)(16 - strlen(nb)), "");
-			put_escaped(c->out, db);
+			cli_put_escaped(c->out, db);
 			fprintf(c->out, "%*s ", (int)(12 - strlen(db)), "");
 			fprintf(c->out, "%-8s %-8s %-8s %-13s %-8s %-7s %-7s\n", r->variant,
 				r->source ? r->source : "", r->status, step, ls, as, as2);
@@ -936,17 +882,17 @@ int cli_predict(struct cli *c, int argc, char **argv)
 		fputs("}\n", c->out);
 	} else {
 		fputs("answer: ", c->out);
-		put_escaped(c->out, ans.answer ? ans.answer : ans.raw);
+		cli_put_escaped(c->out, ans.answer ? ans.answer : ans.raw);
 		fputc('\n', c->out);
 		if (ans.expl) {
 			fputs("explanation: ", c->out);
-			put_escaped(c->out, ans.expl);
+			cli_put_escaped(c->out, ans.expl);
 			fputc('\n', c->out);
 		}
 		if (ans.expl_answer || eval_model_variant(em) == TRAIN_MT_COT ||
 		    eval_model_variant(em) == TRAIN_MT_RA) {
 			fputs("answer from the explanation: ", c->out);
-			put_escaped(c->out, ans.expl_answer ? ans.expl_answer : "(none)");
+			cli_put_escaped(c->out, ans.expl_answer ? ans.expl_answer : "(none)");
 			fputc('\n', c->out);
 		}
 	}

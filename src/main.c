@@ -29,6 +29,7 @@ static const struct command commands[] = {
 	{"calls", cli_calls, "list LLM calls with token and cost totals"},
 	{"review", cli_review, "accept, reject or flag an explanation"},
 	{"train", cli_train, "train a small model (baseline, mt-re, mt-ra, mt-cot)"},
+	{"experiment", cli_experiment, "baseline vs multi-task over seeds, with intervals"},
 	{"runs", cli_runs, "list training runs"},
 	{"eval", cli_eval, "evaluate a run on a split"},
 	{"predict", cli_predict, "ask a trained model a question"},

@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mentor/experiment.h"
+
 /* ------------------------------------------------------------- escaping */
 
 int report_html_escape_n(struct buf *out, const char *s, size_t n)
@@ -529,6 +531,7 @@ static const char page_css[] =
 	".txt{white-space:pre-wrap;overflow-wrap:anywhere;background:#fafafa;"
 	"border:1px solid #eee;padding:.4em .6em;margin:0}\n"
 	"figure{margin:.5em 0}svg{max-width:100%;height:auto}\n"
+	".verdict{font-size:1.1em;font-weight:bold}tr.best td{background:#eef7ee}\n"
 	"@media print{.card{break-inside:avoid}}\n";
 
 static int put_pct(struct buf *b, int64_t correct, int64_t n)
@@ -869,6 +872,108 @@ static int put_run_table(struct buf *b, const struct side *sd, size_t n_sides,
 	return rc;
 }
 
+/* A fraction as a percentage with one decimal ("-" for NAN). */
+static int put_pct1(struct buf *b, double frac)
+{
+	return isnan(frac) ? buf_puts(b, "&#8211;") : buf_printf(b, "%.1f", 100.0 * frac);
+}
+
+static int put_range(struct buf *b, double lo, double hi)
+{
+	if (isnan(lo) || isnan(hi))
+		return buf_puts(b, "&#8211;");
+	return buf_printf(b, "%.1f to %.1f", 100.0 * lo, 100.0 * hi);
+}
+
+/* The experiment's table and verdict, the first thing the page shows. */
+static int put_experiment(struct buf *b, const struct experiment_results *r)
+{
+	int rc = buf_puts(b, "<section id=\"experiment\">\n<h2>Experiment ");
+	rc |= report_html_escape(b, r->name);
+	rc |= buf_puts(b, "</h2>\n<p class=\"verdict\">");
+	rc |= report_html_escape(b, r->verdict);
+	rc |= buf_printf(b, "</p>\n<p class=\"muted\">%zu of %zu runs evaluated",
+			 r->n_evaluated, r->n_runs);
+	if (r->n_failed)
+		rc |= buf_printf(b, " (%zu failed)", r->n_failed);
+	rc |= buf_printf(b, "; %zu seed%s, explanations from ", r->n_seeds,
+			 r->n_seeds == 1 ? "" : "s");
+	rc |= report_html_escape(b, r->source);
+	rc |= buf_puts(b, ", preset ");
+	rc |= report_html_escape(b, r->preset);
+	rc |= buf_printf(b, ", %lld steps per run; accuracy on the ", (long long)r->steps);
+	rc |= report_html_escape(b, r->split);
+	rc |= buf_printf(b, " split (%lld questions).</p>\n", (long long)r->split_items);
+	rc |= buf_puts(b, "<table class=\"experiment\">\n<tr><th>variant</th><th>answer</th>"
+			  "<th>seeds</th><th>accuracy %, mean &#177; sd</th><th>95% CI</th>"
+			  "<th>vs baseline, points</th><th>95% CI</th><th>McNemar p</th>"
+			  "<th>per seed</th></tr>\n");
+	for (size_t i = 0; i < r->n_cells; i++) {
+		const struct experiment_cell *c = &r->cells[i];
+		rc |= buf_printf(b, "<tr%s>", (int)i == r->best ? " class=\"best\"" : "");
+		rc |= put_cell(b, "td", NULL, experiment_variant_label(c->variant));
+		rc |= put_cell(b, "td", NULL, experiment_mode_name(c->mode));
+		rc |= buf_printf(b, "<td class=\"num\">%zu/%zu</td><td class=\"num\">", c->s.n,
+				 c->n_seeds);
+		rc |= put_pct1(b, c->s.mean);
+		if (c->s.n >= 2)
+			rc |= buf_printf(b, " &#177; %.1f", 100.0 * c->s.sd);
+		rc |= buf_puts(b, "</td><td class=\"num\">");
+		rc |= put_range(b, c->lo, c->hi);
+		rc |= buf_puts(b, "</td>");
+		if (c->has_diff && !isnan(c->diff)) {
+			rc |= buf_printf(b, "<td class=\"num\">%+.1f</td><td class=\"num\">",
+					 100.0 * c->diff);
+			rc |= put_range(b, c->diff_lo, c->diff_hi);
+			rc |= buf_printf(b, "</td><td class=\"num\">%.3g</td>", c->p_mcnemar);
+		} else {
+			rc |= buf_puts(b, "<td></td><td></td><td></td>");
+		}
+		rc |= buf_puts(b, "<td class=\"num\">");
+		for (size_t k = 0; k < c->n_seeds; k++) {
+			rc |= buf_puts(b, k ? " " : "");
+			rc |= put_pct1(b, c->acc[k]);
+		}
+		rc |= buf_puts(b, "</td></tr>\n");
+	}
+	rc |= buf_puts(b, "</table>\n<p class=\"muted\">Every variant is trained with the same "
+			  "configuration and seeds. Accuracy interval: Student&#39;s t over seeds (the "
+			  "Wilson interval with one seed). Difference: the variant's accuracy minus "
+			  "the baseline's with the same seed on the same questions, averaged over "
+			  "seeds, with a paired bootstrap interval over questions (2000 resamples); "
+			  "McNemar's exact test on the questions one got right and the other wrong, "
+			  "pooled over seeds.</p>\n</section>\n");
+	return rc;
+}
+
+/* The run and comparison of a report asked for by experiment only: the
+ * best explanation-trained cell's first evaluated seed, against the
+ * baseline of that seed; else any evaluated run. */
+static int pick_runs(const struct experiment_results *r, int64_t *run, int64_t *vs, char *err)
+{
+	*run = *vs = 0;
+	const struct experiment_cell *base = NULL;
+	for (size_t i = 0; i < r->n_cells; i++)
+		if (!strcmp(r->cells[i].variant, "baseline"))
+			base = &r->cells[i];
+	if (r->best_vs >= 0) {
+		const struct experiment_cell *c = &r->cells[r->best_vs];
+		for (size_t k = 0; k < c->n_seeds && !*run; k++)
+			if (!isnan(c->acc[k]) && base && !isnan(base->acc[k])) {
+				*run = c->run_id[k];
+				*vs = base->run_id[k];
+			}
+	}
+	for (size_t i = 0; i < r->n_cells && !*run; i++)
+		for (size_t k = 0; k < r->cells[i].n_seeds && !*run; k++)
+			if (!isnan(r->cells[i].acc[k]))
+				*run = r->cells[i].run_id[k];
+	if (*run)
+		return 0;
+	util_err(err, "experiment %lld has no evaluated run yet", (long long)r->id);
+	return MENTOR_ENOTFOUND;
+}
+
 int report_build(struct store *st, const struct report_opts *o, struct buf *html,
 		 struct buf *svg, char *err)
 {
@@ -880,13 +985,38 @@ int report_build(struct store *st, const struct report_opts *o, struct buf *html
 	size_t n_cases = 0;
 	int64_t counts[REPORT_CASE_N];
 	int rc;
+	struct experiment_results ex;
+	int64_t run = o->run, vs_run = o->vs_run, exp_id = o->experiment;
+	int have_ex = 0;
 	memset(sd, 0, sizeof sd);
 	memset(&ds, 0, sizeof ds);
-	rc = side_load(st, o->run, &sd[0], err);
+	memset(&ex, 0, sizeof ex);
+	if (!exp_id && run) {
+		rc = store_run_experiment(st, run, &exp_id, err);
+		if (rc)
+			goto out;
+	}
+	if (exp_id) {
+		rc = experiment_results(st, exp_id, &ex, err);
+		if (rc)
+			goto out;
+		have_ex = 1;
+		if (!run) {
+			rc = pick_runs(&ex, &run, &vs_run, err);
+			if (rc)
+				goto out;
+			n_sides = vs_run ? 2 : 1;
+		}
+	}
+	if (!run) {
+		rc = util_err(err, "no run to report on");
+		goto out;
+	}
+	rc = side_load(st, run, &sd[0], err);
 	if (rc)
 		goto out;
 	if (n_sides == 2) {
-		rc = side_load(st, o->vs_run, &sd[1], err);
+		rc = side_load(st, vs_run, &sd[1], err);
 		if (rc)
 			goto out;
 	}
@@ -928,6 +1058,8 @@ int report_build(struct store *st, const struct report_opts *o, struct buf *html
 	w |= report_html_escape(b, ds.name);
 	w |= buf_puts(b, ". Explanations from a large model teaching a small one: "
 			 "baseline (answers only) against explanation-trained multi-task runs.</p>\n");
+	if (have_ex)
+		w |= put_experiment(b, &ex);
 	w |= buf_puts(b, "<section id=\"runs\">\n<h2>Runs</h2>\n");
 	w |= put_run_table(b, sd, n_sides, ds.name);
 	w |= buf_puts(b, "</section>\n<section id=\"loss\">\n<h2>Loss</h2>\n<figure>\n");
@@ -982,6 +1114,7 @@ int report_build(struct store *st, const struct report_opts *o, struct buf *html
 	if (w)
 		rc = util_err(err, "cannot build report: out of memory");
 out:
+	experiment_results_release(&ex);
 	free(cases);
 	store_dataset_release(&ds);
 	side_release(&sd[0]);
@@ -992,7 +1125,7 @@ out:
 int report_write(struct store *st, int64_t run, int64_t vs_run, const char *html_path,
 		 const char *svg_path, char *err)
 {
-	struct report_opts o = {run, vs_run, 0};
+	struct report_opts o = {run, vs_run, 0, 0};
 	struct buf html, svg;
 	buf_init(&html);
 	buf_init(&svg);

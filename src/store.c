@@ -1,6 +1,6 @@
 /* store: opening the workspace, the schema and its forward migrations,
  * transactions and settings. Typed queries live in store_item.c,
- * store_expl.c and store_run.c. */
+ * store_expl.c, store_run.c and store_experiment.c. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -124,6 +124,21 @@ static const char *const migrations[] = {
 	/* 2 -> 3: items of one dataset in id order, for keyset paging and
 	 * positions over all splits */
 	"CREATE INDEX item_by_dataset ON item(dataset_id, id);",
+
+	/* 3 -> 4: experiments (one plan of runs: variants x seeds) and the
+	 * experiment a run belongs to */
+	"CREATE TABLE experiment("
+	"  id INTEGER PRIMARY KEY,"
+	"  dataset_id INTEGER NOT NULL REFERENCES dataset(id) ON DELETE CASCADE,"
+	"  name TEXT NOT NULL DEFAULT '',"
+	"  config_json TEXT NOT NULL,"
+	"  status TEXT NOT NULL DEFAULT 'queued'"
+	"    CHECK(status IN ('queued','running','stopped','done','failed')),"
+	"  pid INTEGER NOT NULL DEFAULT 0,"
+	"  created_at INTEGER NOT NULL);"
+	"ALTER TABLE run ADD COLUMN experiment_id INTEGER"
+	"  REFERENCES experiment(id) ON DELETE SET NULL;"
+	"CREATE INDEX run_by_experiment ON run(experiment_id, id);",
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == STORE_SCHEMA_VERSION,

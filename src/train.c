@@ -1576,59 +1576,15 @@ int train_run_spawn(const char *exe, const char *db_path, int64_t run_id, int64_
 	}
 	char idbuf[24];
 	snprintf(idbuf, sizeof idbuf, "%lld", (long long)run_id);
-	const char *prog = exe ? exe : "/proc/self/exe";
-	int fds[2];
-	if (pipe(fds) != 0) {
-		util_err(err, "cannot start run %lld: %s", (long long)run_id, strerror(errno));
-		goto out;
-	}
-	pid_t child = fork();
-	if (child < 0) {
-		util_err(err, "cannot start run %lld: %s", (long long)run_id, strerror(errno));
-		close(fds[0]);
-		close(fds[1]);
-		goto out;
-	}
-	if (child == 0) {
-		/* first child: a new session, then a grandchild that init adopts, so
-		 * that a long-lived parent never keeps a zombie */
-		close(fds[0]);
-		setsid();
-		pid_t g = fork();
-		if (g == 0) {
-			close(fds[1]);
-			int logfd = open(dir.data, O_WRONLY | O_CREAT | O_APPEND, 0644);
-			int nullfd = open("/dev/null", O_RDONLY);
-			if (nullfd >= 0)
-				dup2(nullfd, 0);
-			if (logfd >= 0) {
-				dup2(logfd, 1);
-				dup2(logfd, 2);
-			}
-			/* idle compute threads sleep instead of spinning: on a shared
-			 * machine spinning threads slow a run down many times over */
-			setenv("OMP_WAIT_POLICY", "passive", 0);
-			execl(prog, "mentor", "--db", db_path, "train", "--resume", idbuf,
-			      "--spawned", (char *)NULL);
-			_exit(127);
-		}
-		int64_t gp = g > 0 ? (int64_t)g : -1;
-		ssize_t w = write(fds[1], &gp, sizeof gp);
-		(void)w;
-		_exit(0);
-	}
-	close(fds[1]);
-	int64_t gp = -1;
-	ssize_t got;
-	do
-		got = read(fds[0], &gp, sizeof gp);
-	while (got < 0 && errno == EINTR);
-	close(fds[0]);
-	int status;
-	while (waitpid(child, &status, 0) < 0 && errno == EINTR)
-		;
-	if (got != (ssize_t)sizeof gp || gp <= 0) {
-		util_err(err, "cannot start run %lld: fork failed", (long long)run_id);
+	char *argv[] = {"mentor", "--db", (char *)db_path, "train", "--resume", idbuf,
+			"--spawned", NULL};
+	/* idle compute threads sleep instead of spinning: on a shared machine
+	 * spinning threads slow a run down many times over */
+	static const char *const env[] = {"OMP_WAIT_POLICY=passive", NULL};
+	int64_t gp;
+	char sub[MENTOR_ERR_LEN];
+	if (util_spawn_detached(exe ? exe : "/proc/self/exe", argv, dir.data, env, &gp, sub)) {
+		util_err(err, "cannot start run %lld: %s", (long long)run_id, sub);
 		goto out;
 	}
 	*pid = gp;

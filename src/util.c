@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -665,3 +666,69 @@ uint64_t rng_below(struct rng *r, uint64_t n)
 }
 
 double rng_unit(struct rng *r) { return (double)(rng_next(r) >> 11) * (1.0 / 9007199254740992.0); }
+
+/* Set "NAME=VALUE" unless NAME is set already (in a forked child only). */
+static void put_env_default(const char *pair)
+{
+	const char *eq = strchr(pair, '=');
+	char name[128];
+	if (!eq || (size_t)(eq - pair) >= sizeof name)
+		return;
+	memcpy(name, pair, (size_t)(eq - pair));
+	name[eq - pair] = 0;
+	setenv(name, eq + 1, 0);
+}
+
+int util_spawn_detached(const char *prog, char *const argv[], const char *log_path,
+			const char *const env[], int64_t *pid, char *err)
+{
+	int fds[2];
+	if (pipe(fds) != 0)
+		return util_err(err, "cannot start %s: %s", prog, strerror(errno));
+	pid_t child = fork();
+	if (child < 0) {
+		util_err(err, "cannot start %s: %s", prog, strerror(errno));
+		close(fds[0]);
+		close(fds[1]);
+		return MENTOR_ERR;
+	}
+	if (child == 0) {
+		/* first child: a new session, then a grandchild that init adopts */
+		close(fds[0]);
+		setsid();
+		pid_t g = fork();
+		if (g == 0) {
+			close(fds[1]);
+			int logfd = open(log_path, O_WRONLY | O_CREAT | O_APPEND, 0644);
+			int nullfd = open("/dev/null", O_RDONLY);
+			if (nullfd >= 0)
+				dup2(nullfd, 0);
+			if (logfd >= 0) {
+				dup2(logfd, 1);
+				dup2(logfd, 2);
+			}
+			for (size_t i = 0; env && env[i]; i++)
+				put_env_default(env[i]);
+			execv(prog, argv);
+			_exit(127);
+		}
+		int64_t gp = g > 0 ? (int64_t)g : -1;
+		ssize_t w = write(fds[1], &gp, sizeof gp);
+		(void)w;
+		_exit(0);
+	}
+	close(fds[1]);
+	int64_t gp = -1;
+	ssize_t got;
+	do
+		got = read(fds[0], &gp, sizeof gp);
+	while (got < 0 && errno == EINTR);
+	close(fds[0]);
+	int status;
+	while (waitpid(child, &status, 0) < 0 && errno == EINTR)
+		;
+	if (got != (ssize_t)sizeof gp || gp <= 0)
+		return util_err(err, "cannot start %s: fork failed", prog);
+	*pid = gp;
+	return 0;
+}

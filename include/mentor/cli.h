@@ -6,6 +6,7 @@
 #ifndef MENTOR_CLI_H
 #define MENTOR_CLI_H
 
+#include <signal.h>
 #include <stdio.h>
 
 #include "mentor/util.h"
@@ -38,10 +39,23 @@ int cli_wants_help(int argc, char **argv);
 const char *cli_data_dir(void);
 /* Write s as a JSON string literal (quoted, escaped) to f; NULL writes null. */
 void cli_json_str(FILE *f, const char *s);
+/* Install SIGTERM/SIGINT handlers that set a flag instead of ending the
+ * process, and return that flag (for train_opts.stop and the like). */
+volatile sig_atomic_t *cli_stop_flag(void);
+/* Write s (NULL: nothing) to f with newline, tab and other control
+ * characters made visible (\n, \t, \x1b), so that text from a model or a
+ * dataset cannot drive the terminal. */
+void cli_put_escaped(FILE *f, const char *s);
 /* Option value at argv[*i], given as "OPT VALUE" or "OPT=VALUE": 1 with *val
  * set (borrowed from argv; *i advanced past a separate value), 0 when
  * argv[*i] is another option, -1 when the value is missing. */
 int cli_opt_value(int argc, char **argv, int *i, const char *opt, const char **val);
+/* Parse option name's value v as a whole number in lo..hi (or a number in
+ * lo..hi): 0 with *out set, else CLI_USAGE after printing "invalid value
+ * 'V' for 'NAME': expected LO..HI". */
+int cli_opt_long(struct cli *c, const char *name, const char *v, long lo, long hi, long *out);
+int cli_opt_double(struct cli *c, const char *name, const char *v, double lo, double hi,
+		   double *out);
 /* Write n spaces to f (nothing when n <= 0). */
 void cli_pad(FILE *f, int n);
 /* A new cJSON string holding a copy of s, or a cJSON null when s is NULL;
@@ -74,6 +88,7 @@ int cli_export_model(struct cli *c, int argc, char **argv);
 int cli_import_model(struct cli *c, int argc, char **argv);
 int cli_serve(struct cli *c, int argc, char **argv);
 int cli_run_external(struct cli *c, int argc, char **argv);
+int cli_experiment(struct cli *c, int argc, char **argv);
 /* The full-screen workbench (src/tui_app.c); also what `mentor` alone runs. */
 int cli_tui(struct cli *c, int argc, char **argv);
 

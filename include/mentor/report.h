@@ -1,5 +1,6 @@
 /* report: a self-contained HTML report of one training run, optionally
- * compared with a second one (usually the baseline): loss curves as inline
+ * compared with a second one (usually the baseline), opening with the table
+ * of its experiment when it belongs to one: loss curves as inline
  * SVG, accuracy per inference mode, explanation counts of the dataset and
  * example cards (fixed and broken cases first). No external assets.
  * The pure pieces (escaping, charts, accuracy, case ordering) are exported
@@ -113,14 +114,20 @@ int report_cases(const struct store_pred *run, size_t n_run, const struct store_
 /* ------------------------------------------------------------ whole report */
 
 struct report_opts {
-	int64_t run;      /* run id */
-	int64_t vs_run;   /* comparison run id, 0 = none */
-	size_t examples;  /* example cards, 0 = REPORT_DEFAULT_EXAMPLES */
+	int64_t run;        /* run id; 0 with experiment: chosen from it */
+	int64_t vs_run;     /* comparison run id, 0 = none */
+	size_t examples;    /* example cards, 0 = REPORT_DEFAULT_EXAMPLES */
+	int64_t experiment; /* experiment whose table opens the page; 0 = the run's own,
+			     * if it belongs to one */
 };
 
 /* Build the HTML page (and, when svg != NULL, the standalone loss chart)
- * into the caller's buffers. MENTOR_ENOTFOUND when a run does not exist
- * (err says which). */
+ * into the caller's buffers. When the run belongs to an experiment (or one
+ * is given), the page opens with the experiment's table and verdict. With
+ * an experiment and no run, the run is the best explanation-trained one
+ * (its first evaluated seed) and the comparison the baseline of that seed.
+ * MENTOR_ENOTFOUND when a run or the experiment does not exist, or the
+ * experiment has no evaluated run yet (err says which). */
 int report_build(struct store *st, const struct report_opts *o, struct buf *html,
 		 struct buf *svg, char *err);
 

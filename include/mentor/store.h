@@ -5,7 +5,8 @@
  *
  * Sources: src/store.c (open, schema, migrations, transactions, settings),
  * src/store_item.c (datasets, items), src/store_expl.c (llm calls,
- * explanations, decisions), src/store_run.c (runs, metrics, predictions). */
+ * explanations, decisions), src/store_run.c (runs, metrics, predictions),
+ * src/store_experiment.c (experiments and the runs they group). */
 #ifndef MENTOR_STORE_H
 #define MENTOR_STORE_H
 
@@ -16,7 +17,7 @@ struct sqlite3;
 struct store;
 
 /* Schema version written by this build (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 
 /* Where the workspace is when nothing says otherwise. */
 #define STORE_DEFAULT_PATH "mentor.db"
@@ -336,5 +337,47 @@ struct store_pred {
 void store_pred_release(struct store_pred *p);
 int store_pred_put(struct store *st, const struct store_pred *p, char *err);
 int store_pred_list(struct store *st, int64_t run_id, struct store_pred **out, size_t *n, char *err);
+
+/* --------------------------------------- experiments (store_experiment.c) */
+
+/* A planned set of runs on one dataset (variants x seeds); its runs carry
+ * run.experiment_id. */
+struct store_experiment {
+	int64_t id;
+	int64_t dataset_id;
+	char *name;        /* "exp3" */
+	char *config_json; /* the plan: variants, seeds, the base configuration */
+	char *status;      /* queued | running | stopped | done | failed */
+	int64_t pid;       /* process executing it, 0 if none */
+	int64_t created_at;
+};
+void store_experiment_release(struct store_experiment *e);
+/* Insert e (status and name default to 'queued' and ''); sets e->id and
+ * e->created_at. */
+int store_experiment_insert(struct store *st, struct store_experiment *e, char *err);
+/* 0 and e filled (release with store_experiment_release), MENTOR_ENOTFOUND
+ * ("no experiment N") or MENTOR_ERR. */
+int store_experiment_get(struct store *st, int64_t id, struct store_experiment *e, char *err);
+/* All experiments in id order (heap array: release each, then free(*out)). */
+int store_experiment_list(struct store *st, struct store_experiment **out, size_t *n,
+			  char *err);
+int store_experiment_set_name(struct store *st, int64_t id, const char *name, char *err);
+/* Set status and pid; MENTOR_ENOTFOUND when there is no such experiment. */
+int store_experiment_set_status(struct store *st, int64_t id, const char *status, int64_t pid,
+				char *err);
+/* Set the pid of an experiment that is still queued (no change otherwise). */
+int store_experiment_set_pid_if(struct store *st, int64_t id, int64_t pid, char *err);
+/* Make run_id one of experiment exp_id's runs (0 detaches it). */
+int store_run_set_experiment(struct store *st, int64_t run_id, int64_t exp_id, char *err);
+/* The experiment run_id belongs to in *exp_id (0 when none); MENTOR_ENOTFOUND
+ * when there is no such run. */
+int store_run_experiment(struct store *st, int64_t run_id, int64_t *exp_id, char *err);
+/* Ids of an experiment's runs in id order (the order they run in); heap
+ * array, caller frees. */
+int store_experiment_run_ids(struct store *st, int64_t exp_id, int64_t **ids, size_t *n,
+			     char *err);
+/* Predictions of a run on one split, counted. */
+int store_pred_count(struct store *st, int64_t run_id, const char *split, int64_t *n,
+		     char *err);
 
 #endif

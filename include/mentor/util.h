@@ -114,6 +114,16 @@ char *util_squeeze_space(const char *s);
 void util_set_oom_hook(void (*hook)(void));
 _Noreturn void util_oom(void);
 
+/* Start prog with argv (NULL-terminated; argv[0] is the name it sees) as a
+ * detached process: its own session, adopted by init through a double fork
+ * so that a long-lived parent keeps no zombie, standard input from
+ * /dev/null, standard output and error appended to log_path. env lists
+ * "NAME=VALUE" strings (NULL-terminated, may be NULL) set in the child
+ * unless already set. *pid gets the process id. 0 or MENTOR_ERR with err
+ * ("cannot start PROG: cause"). */
+int util_spawn_detached(const char *prog, char *const argv[], const char *log_path,
+			const char *const env[], int64_t *pid, char *err);
+
 /* Parse a whole decimal integer / float; returns 0 on success, -1 if the
  * text is not exactly one number in range. */
 int util_parse_long(const char *s, long lo, long hi, long *out);

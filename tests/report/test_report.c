@@ -2,6 +2,8 @@
  * self-contained markup, the runs' numbers computed by hand from the fixture,
  * fixed/broken cards first, Japanese kept byte for byte, hostile text shown
  * as text, the standalone SVG, and the errors for unknown runs. */
+#include <sqlite3.h>
+
 #include "fixture.h"
 #include "htmlcheck.h"
 #include "mentor/report.h"
@@ -26,7 +28,7 @@ static void test_compare(struct store *st, const struct fixture *fx)
 	struct buf html, svg;
 	buf_init(&html);
 	buf_init(&svg);
-	struct report_opts o = {fx->mt_run, fx->base_run, 0};
+	struct report_opts o = {fx->mt_run, fx->base_run, 0, 0};
 	CHECK_INT(report_build(st, &o, &html, &svg, err), 0);
 	if (!html.data)
 		return;
@@ -34,6 +36,8 @@ static void test_compare(struct store *st, const struct fixture *fx)
 	char why[256] = "";
 	CHECK_MSG(hc_check(h, 0, why, sizeof why) == 0, "%s", why);
 	CHECK(!strncmp(h, "<!DOCTYPE html>", 15));
+	/* these runs belong to no experiment: no experiment table */
+	CHECK(strstr(h, "id=\"experiment\"") == NULL);
 	CHECK(strstr(h, "<meta charset=\"utf-8\">") != NULL);
 	CHECK(strstr(h, "\"Noto Sans CJK JP\",\"Noto Sans JP\",\"Hiragino Sans\"") != NULL);
 	CHECK(strstr(h, "\"Yu Gothic\"") && strstr(h, "sans-serif"));
@@ -132,7 +136,7 @@ static void test_single_and_cap(struct store *st, const struct fixture *fx)
 	char err[MENTOR_ERR_LEN] = "", why[256] = "";
 	struct buf html;
 	buf_init(&html);
-	struct report_opts o = {fx->mt_run, 0, 2};
+	struct report_opts o = {fx->mt_run, 0, 2, 0};
 	CHECK_INT(report_build(st, &o, &html, NULL, err), 0);
 	if (!html.data)
 		return;
@@ -150,7 +154,7 @@ static void test_single_and_cap(struct store *st, const struct fixture *fx)
 
 	/* a run with nothing yet: still a valid page, a "no data" chart */
 	buf_init(&html);
-	struct report_opts idle = {fx->idle_run, 0, 0};
+	struct report_opts idle = {fx->idle_run, 0, 0, 0};
 	CHECK_INT(report_build(st, &idle, &html, NULL, err), 0);
 	if (html.data) {
 		CHECK_MSG(hc_check(html.data, 0, why, sizeof why) == 0, "%s", why);
@@ -170,7 +174,7 @@ static void test_hostile_names(struct store *st, const struct fixture *fx)
 	struct buf html, svg;
 	buf_init(&html);
 	buf_init(&svg);
-	struct report_opts o = {r, fx->base_run, 0};
+	struct report_opts o = {r, fx->base_run, 0, 0};
 	CHECK_INT(report_build(st, &o, &html, &svg, err), 0);
 	if (html.data && svg.data) {
 		CHECK_MSG(hc_check(html.data, 0, why, sizeof why) == 0, "%s", why);
@@ -220,6 +224,97 @@ static void test_write_and_errors(struct store *st, const struct fixture *fx)
 	CHECK(strstr(err, "/nonexistent-dir/x.html") != NULL);
 }
 
+/* The runs grouped into an experiment (baseline and MT-CoT, seed 1): the
+ * page opens with its table. Expected figures by hand and python3:
+ * baseline 3/6, Wilson [0.187616, 0.812384]; MT-CoT direct 4/6, Wilson
+ * [0.299993, 0.903229], +16.7 points (q2, q4 fixed, q1 broken: McNemar
+ * p = 2 * P(X <= 1 | n = 3) = 1); explain-then-answer 3/6 (q6 has none),
+ * +0.0 points, p = 1 (one each way). Bootstrap intervals from the python
+ * reimplementation of the rng (tests/stats) with seed 20221001:
+ * direct [-0.5, 0.666667], explain [-0.5, 0.5]. */
+static void test_experiment(struct store *st, const struct fixture *fx)
+{
+	char err[MENTOR_ERR_LEN] = "";
+	char sql[256];
+	snprintf(sql, sizeof sql, "UPDATE run SET config_json = '{\"seed\":\"1\"}' WHERE id IN "
+		 "(%lld, %lld)", (long long)fx->base_run, (long long)fx->mt_run);
+	CHECK_INT(sqlite3_exec(store_db(st), sql, NULL, NULL, NULL), SQLITE_OK);
+	struct store_experiment e;
+	memset(&e, 0, sizeof e);
+	e.dataset_id = fx->dataset;
+	e.name = "<exp>&1";
+	e.config_json = "{\"variants\":[\"baseline\",\"mt-cot\"],\"seeds\":[1],\"base\":"
+			"{\"source\":\"cot\",\"preset\":\"tiny\",\"steps\":20,"
+			"\"eval_split\":\"test\"}}";
+	e.status = "done";
+	if (store_experiment_insert(st, &e, err) ||
+	    store_run_set_experiment(st, fx->base_run, e.id, err) ||
+	    store_run_set_experiment(st, fx->mt_run, e.id, err))
+		TEST_SETUP_FAIL("%s", err);
+
+	/* the run's own experiment is found */
+	struct buf html;
+	buf_init(&html);
+	struct report_opts o = {fx->mt_run, fx->base_run, 0, 0};
+	CHECK_INT(report_build(st, &o, &html, NULL, err), 0);
+	const char *h = html.data ? html.data : "";
+	char why[256] = "";
+	CHECK_MSG(hc_check(h, 0, why, sizeof why) == 0, "%s", why);
+	long sec = pos_of(h, "<section id=\"experiment\">");
+	CHECK(sec > 0 && sec < pos_of(h, "<section id=\"runs\">"));
+	CHECK(strstr(h, "<h2>Experiment &lt;exp&gt;&amp;1</h2>") != NULL);
+	CHECK(strstr(h, "<exp>") == NULL);
+	CHECK(strstr(h, "<p class=\"verdict\">MT-CoT (direct): no clear difference from "
+		      "the baseline (+17 points, 95% CI -50 to 67, 1 seed).</p>") != NULL);
+	CHECK(strstr(h, "2 of 2 runs evaluated; 1 seed, explanations from cot, preset tiny, "
+		      "20 steps per run; accuracy on the test split (6 questions).") != NULL);
+	CHECK(strstr(h, "<tr><td>Baseline</td><td>direct</td><td class=\"num\">1/1</td>"
+		      "<td class=\"num\">50.0</td><td class=\"num\">18.8 to 81.2</td>"
+		      "<td></td><td></td><td></td><td class=\"num\">50.0</td></tr>") != NULL);
+	CHECK(strstr(h, "<tr class=\"best\"><td>MT-CoT</td><td>direct</td>"
+		      "<td class=\"num\">1/1</td><td class=\"num\">66.7</td>"
+		      "<td class=\"num\">30.0 to 90.3</td><td class=\"num\">+16.7</td>"
+		      "<td class=\"num\">-50.0 to 66.7</td><td class=\"num\">1</td>"
+		      "<td class=\"num\">66.7</td></tr>") != NULL);
+	CHECK(strstr(h, "<tr><td>MT-CoT</td><td>explain-then-answer</td>"
+		      "<td class=\"num\">1/1</td><td class=\"num\">50.0</td>"
+		      "<td class=\"num\">18.8 to 81.2</td><td class=\"num\">+0.0</td>"
+		      "<td class=\"num\">-50.0 to 50.0</td><td class=\"num\">1</td>"
+		      "<td class=\"num\">50.0</td></tr>") != NULL);
+	CHECK(strstr(h, "Student&#39;s t over seeds") != NULL);
+
+	/* by experiment alone: the best explanation-trained run against the
+	 * baseline of its seed */
+	buf_reset(&html);
+	struct report_opts by_exp = {0, 0, 0, e.id};
+	CHECK_INT(report_build(st, &by_exp, &html, NULL, err), 0);
+	h = html.data ? html.data : "";
+	CHECK(strstr(h, "<title>mentor report: mtcot vs base</title>") != NULL);
+	CHECK(strstr(h, "<section id=\"experiment\">") != NULL);
+
+	/* a run outside the experiment, with the experiment asked for */
+	buf_reset(&html);
+	struct report_opts idle = {fx->idle_run, 0, 0, e.id};
+	CHECK_INT(report_build(st, &idle, &html, NULL, err), 0);
+	CHECK(html.data && strstr(html.data, "<section id=\"experiment\">") != NULL);
+
+	/* errors: no such experiment, none evaluated, nothing to report */
+	struct report_opts none = {0, 0, 0, e.id + 50};
+	CHECK_INT(report_build(st, &none, &html, NULL, err), MENTOR_ENOTFOUND);
+	struct store_experiment e2;
+	memset(&e2, 0, sizeof e2);
+	e2.dataset_id = fx->dataset;
+	e2.config_json = "{\"variants\":[\"baseline\"],\"seeds\":[1]}";
+	if (store_experiment_insert(st, &e2, err))
+		TEST_SETUP_FAIL("%s", err);
+	struct report_opts empty = {0, 0, 0, e2.id};
+	CHECK_INT(report_build(st, &empty, &html, NULL, err), MENTOR_ENOTFOUND);
+	CHECK(strstr(err, "no evaluated run yet") != NULL);
+	struct report_opts nothing = {0, 0, 0, 0};
+	CHECK(report_build(st, &nothing, &html, NULL, err) != 0);
+	buf_release(&html);
+}
+
 int main(void)
 {
 	struct fixture fx;
@@ -228,6 +323,7 @@ int main(void)
 	test_single_and_cap(st, &fx);
 	test_hostile_names(st, &fx);
 	test_write_and_errors(st, &fx);
+	test_experiment(st, &fx);
 	store_close(st);
 	return test_done();
 }

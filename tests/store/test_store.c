@@ -82,7 +82,7 @@ static void test_open_existing_missing(void)
 	CHECK(strchr(err, '\n') == NULL);
 }
 
-/* v0 (an empty file) and v1 migrate to the latest; data survives. */
+/* Every older version migrates to the latest; data survives. */
 static void test_migrations(void)
 {
 	char err[MENTOR_ERR_LEN];
@@ -100,6 +100,19 @@ static void test_migrations(void)
 		} else if (from == 2) {
 			CHECK_INT(table_exists(st, "setting"), 1);
 			CHECK_INT(table_exists(st, "item_by_dataset"), 0);
+		} else if (from == 3) {
+			CHECK_INT(table_exists(st, "item_by_dataset"), 1);
+			CHECK_INT(table_exists(st, "experiment"), 0);
+			CHECK_INT(column_exists(st, "run", "experiment_id"), 0);
+			/* a run of v3 survives and belongs to no experiment */
+			CHECK_INT(sqlite3_exec(store_db(st),
+					       "INSERT INTO dataset(name, source, format, created_at) "
+					       "VALUES('v3', 'f.jsonl', 'generic', 1);"
+					       "INSERT INTO run(dataset_id, name, variant, alpha, source, "
+					       "config_json, status) VALUES(1, 'r3', 'mt-cot', 0.5, "
+					       "'gold', '{}', 'done');",
+					       NULL, NULL, NULL),
+				  SQLITE_OK);
 		} else if (from == 1) {
 			CHECK_INT(table_exists(st, "setting"), 0);
 			CHECK_INT(column_exists(st, "run", "name"), 0);
@@ -123,6 +136,14 @@ static void test_migrations(void)
 		CHECK_INT(column_exists(st, "run", "name"), 1);
 		CHECK_INT(column_exists(st, "run", "kind"), 1);
 		CHECK_INT(table_exists(st, "item_by_dataset"), 1);
+		CHECK_INT(table_exists(st, "experiment"), 1);
+		CHECK_INT(column_exists(st, "run", "experiment_id"), 1);
+		CHECK_INT(table_exists(st, "run_by_experiment"), 1);
+		if (from == 3) {
+			CHECK_INT(count_rows(st, "SELECT count(*) FROM run WHERE name = 'r3' AND "
+					     "experiment_id IS NULL"), 1);
+			CHECK_INT(count_rows(st, "SELECT count(*) FROM experiment"), 0);
+		}
 		if (from == 1) {
 			struct store_dataset d;
 			CHECK_INT(store_dataset_get(st, "old", &d, err), 0);
