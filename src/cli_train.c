@@ -328,13 +328,13 @@ static int parse_train_args(struct cli *c, int argc, char **argv, struct train_c
 			if (!strcmp(v, "auto")) {
 				cfg->eval_every = -1;
 			} else {
-				if (parse_int_opt(c, o, v, 0, 100000000, &l))
+				if (cli_opt_long(c, o, v, 0, 100000000, &l))
 					return CLI_USAGE;
 				cfg->eval_every = l;
 			}
 		} else if (!strcmp(o, "--eval-items")) {
 			if (!(v = opt_value(c, argc, argv, &i, &bad)) ||
-			    parse_int_opt(c, o, v, 0, 1000000, &l))
+			    cli_opt_long(c, o, v, 0, 1000000, &l))
 				return CLI_USAGE;
 			cfg->eval_items = (int)l;
 		} else if (!strcmp(o, "--eval-split")) {
