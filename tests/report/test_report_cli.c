@@ -80,9 +80,32 @@ static void test_report_cmd(void)
 	check_one_line_error("nosuchbase");
 	CHECK(!exists("x.html"));
 
+	/* no run named: the newest finished explanation-trained run (idle,
+	 * mt-re, #3) against the baseline of its dataset, and a note says so */
+	snprintf(args, sizeof args, "report -o '%s'", test_path("d.html"));
+	CHECK_INT(mentor(args, NULL), 0);
+	h = slurp("d.html");
+	CHECK(strstr(h, "<title>mentor report: idle vs base</title>") != NULL);
+	free(h);
+	char *e = slurp("stderr");
+	CHECK_MSG(strstr(e, "mentor: note: run 3 (mt-re) against baseline run 1\n") != NULL, "%s",
+		  e);
+	free(e);
+	/* runs of different datasets: refused as a usage error, nothing written */
+	snprintf(args, sizeof args, "report mtcot --vs elsewhere -o '%s'", test_path("x.html"));
+	CHECK_INT(mentor(args, NULL), 2);
+	check_one_line_error("different datasets");
+	CHECK(!exists("x.html"));
+	snprintf(args, sizeof args, "report elsewhere --vs base -o '%s'", test_path("x.html"));
+	CHECK_INT(mentor(args, NULL), 2);
+	check_one_line_error("cannot compare run #4 with run #1");
+	CHECK(!exists("x.html"));
+
 	/* usage errors: exit 2 */
 	CHECK_INT(mentor("report", NULL), 2);
-	check_one_line_error("no run given");
+	check_one_line_error("-o");
+	CHECK_INT(mentor("report --vs base -o x.html", NULL), 2);
+	check_one_line_error("--vs needs a run");
 	CHECK_INT(mentor("report mtcot", NULL), 2);
 	check_one_line_error("-o");
 	CHECK_INT(mentor("report mtcot -o x.html --bogus", NULL), 2);
@@ -183,7 +206,9 @@ int main(void)
 		TEST_SKIP("MENTOR_BIN not set or not built");
 	struct fixture fx;
 	db = util_strdup(test_path("ws.db"));
-	store_close(fixture_make(db, &fx));
+	struct store *st = fixture_make(db, &fx);
+	fx_run(st, fx.bare_dataset, "elsewhere", "baseline"); /* run 4, another dataset */
+	store_close(st);
 	test_report_cmd();
 	test_export_cmd();
 	/* a workspace that does not exist is not created by a report */
