@@ -641,7 +641,7 @@ int cli_runs(struct cli *c, int argc, char **argv)
 	if (json)
 		fputc('[', c->out);
 	else
-		fprintf(c->out, "%-4s %-16s %-12s %-8s %-8s %-8s %-13s %-8s %-7s %-7s %-7s\n", "ID",
+		fprintf(c->out, "%-4s %-16s %-12s %-8s %-8s %-8s %-13s %-8s %-7s %-7s %s\n", "ID",
 			"NAME", "DATASET", "VARIANT", "SOURCE", "STATUS", "STEP", "LOSS", "ACC",
 			"ACC-EXP", "SOUND");
 	for (size_t i = 0; i < n; i++) {
@@ -713,7 +713,7 @@ int cli_runs(struct cli *c, int argc, char **argv)
 			fprintf(c->out, "%*s ", (int)(16 - strlen(nb)), "");
 			put_escaped(c->out, db);
 			fprintf(c->out, "%*s ", (int)(12 - strlen(db)), "");
-			fprintf(c->out, "%-8s %-8s %-8s %-13s %-8s %-7s %-7s %-7s\n", r->variant,
+			fprintf(c->out, "%-8s %-8s %-8s %-13s %-8s %-7s %-7s %s\n", r->variant,
 				r->source ? r->source : "", r->status, step, ls, as, as2, snd);
 		}
 		free(dname);

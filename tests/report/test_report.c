@@ -107,7 +107,8 @@ static void test_compare(struct store *st, const struct fixture *fx)
 			       "<td class=\"wrong\">4") != NULL);
 		CHECK(strstr(card, "2+3=4") != NULL);
 		CHECK(strstr(card, "2 and 3 make 5. So the answer is 5.") != NULL);
-		CHECK(strstr(card, "teacher&#39;s explanation (cot, offline/teacher-1, accepted)"));
+		CHECK(strstr(card, "teacher&#39;s explanation (cot, offline/teacher-1, accepted; "
+			       "not trained on: test item)"));
 		CHECK(strstr(card, "2 plus 3 is 5.") != NULL);
 		/* the pending RP explanation is not what it was trained on */
 		CHECK(strstr(card, "Because 2+3=5.") == NULL);
