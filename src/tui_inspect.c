@@ -50,7 +50,7 @@ static const struct tui_action_def actions[] = {
 	{ACT_PGDN, "page_down", "PgDn, Space", "one page down"},
 	{ACT_RUN_NEXT, "run_next", "r", "run A: next run"},
 	{ACT_RUN_PREV, "run_prev", "R", "run A: previous run"},
-	{ACT_VS_NEXT, "compare_next", "c", "run B to compare: next run (or none)"},
+	{ACT_VS_NEXT, "compare_next", "c", "run B to compare: next run of A's dataset (or none)"},
 	{ACT_VS_PREV, "compare_prev", "C", "run B to compare: previous run"},
 	{ACT_FILTER, "filter", "f", "filter: all, wrong, right, fixed, broken"},
 	{ACT_FILTER_PREV, "filter_prev", "F", "filter: the other way round"},
