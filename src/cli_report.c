@@ -2,6 +2,7 @@
  * against a baseline) and `mentor export` (training data as JSON Lines for
  * other trainers). Both only read the workspace. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "mentor/cli.h"
@@ -10,23 +11,55 @@
 #include "mentor/store.h"
 
 static const char report_usage[] =
-	"usage: mentor report RUN [--vs RUN] -o FILE.html [--svg FILE.svg] [--examples N]\n"
+	"usage: mentor report [RUN [--vs RUN]] -o FILE.html [--svg FILE.svg] [--examples N]\n"
 	"       mentor report --experiment ID [RUN [--vs RUN]] -o FILE.html [...]\n\n"
 	"Write one self-contained HTML file (inline CSS and SVG, nothing loaded from\n"
 	"outside) about run RUN (id or name): its loss curves, accuracy per inference\n"
 	"mode, the dataset's explanations per mode and review status, and example\n"
 	"cards. With --vs (usually the baseline), the two runs are compared and the\n"
 	"cards show fixed cases (wrong in the baseline, right in RUN) and broken ones\n"
-	"(the reverse) first. When RUN belongs to an experiment (or with\n"
-	"--experiment), the page opens with the experiment's table and verdict; with\n"
-	"--experiment alone, RUN is its best explanation-trained run and --vs the\n"
-	"baseline of the same seed.\n\n"
+	"(the reverse) first. Runs of different datasets are not compared. Without\n"
+	"RUN, the newest finished explanation-trained run is compared with the\n"
+	"finished baseline of its dataset closest in settings (shape, steps, seed).\n"
+	"When RUN belongs to an experiment (or with --experiment), the page opens\n"
+	"with the experiment's table and verdict; with --experiment alone, RUN is\n"
+	"its best explanation-trained run and --vs the baseline of the same seed.\n\n"
 	"options:\n"
 	"  --vs RUN          the run to compare with\n"
 	"  --experiment ID   open with this experiment's table (see 'mentor experiment')\n"
 	"  -o, --out FILE    where to write the HTML (required)\n"
 	"  --svg FILE        also write the loss chart as a standalone SVG\n"
 	"  --examples N      example cards to show (default 40, at most 1000)\n";
+
+/* The runs a report compares when none is named (report_default_pair); a
+ * note on stderr says which, and why when it is not a run and its baseline. */
+static int default_pair(struct cli *c, struct store *st, struct report_opts *o)
+{
+	char err[MENTOR_ERR_LEN];
+	struct store_run *runs = NULL;
+	size_t n = 0;
+	if (store_run_list(st, &runs, &n, err))
+		return cli_error(c, CLI_ERR, "%s", err);
+	struct report_pair p;
+	report_default_pair(runs, n, &p);
+	int code = CLI_OK;
+	if (p.a < 0) {
+		code = cli_error(c, CLI_ERR, "cannot write report: %s", p.note);
+	} else {
+		o->run = runs[p.a].id;
+		o->vs_run = p.b >= 0 ? runs[p.b].id : 0;
+		if (p.why != REPORT_PAIR_OK)
+			fprintf(c->errf, "mentor: note: %s\n", p.note);
+		else
+			fprintf(c->errf, "mentor: note: run %lld (%s) against baseline run %lld\n",
+				(long long)o->run, runs[p.a].variant ? runs[p.a].variant : "?",
+				(long long)o->vs_run);
+	}
+	for (size_t i = 0; i < n; i++)
+		store_run_release(&runs[i]);
+	free(runs);
+	return code;
+}
 
 int cli_report(struct cli *c, int argc, char **argv)
 {
@@ -56,10 +89,9 @@ int cli_report(struct cli *c, int argc, char **argv)
 				       "with --vs", run_ref, argv[i]);
 		run_ref = argv[i];
 	}
-	if (!run_ref && !exp_ref)
-		return cli_error(c, CLI_USAGE, "no run given; see 'mentor report --help'");
 	if (!run_ref && vs_ref)
-		return cli_error(c, CLI_USAGE, "--vs needs a run to compare");
+		return cli_error(c, CLI_USAGE, "--vs needs a run to compare; see 'mentor report "
+				 "--help'");
 	long exp_id = 0;
 	if (exp_ref && util_parse_long(exp_ref, 1, 2147483647L, &exp_id))
 		return cli_error(c, CLI_USAGE, "--experiment wants an experiment id, not '%s'",
@@ -82,16 +114,26 @@ int cli_report(struct cli *c, int argc, char **argv)
 	buf_init(&html);
 	buf_init(&chart);
 	int code = CLI_ERR;
-	if (run_ref && store_run_find(st, run_ref, &run, err)) {
-		cli_error(c, CLI_ERR, "%s", err);
-		goto out;
+	struct report_opts o = {0, 0, (size_t)examples, exp_id};
+	if (!run_ref && !exp_ref) {
+		if (default_pair(c, st, &o) != CLI_OK)
+			goto out;
+	} else if (run_ref) {
+		if (store_run_find(st, run_ref, &run, err)) {
+			cli_error(c, CLI_ERR, "%s", err);
+			goto out;
+		}
+		if (vs_ref && store_run_find(st, vs_ref, &vs, err)) {
+			cli_error(c, CLI_ERR, "%s", err);
+			goto out;
+		}
+		if (vs_ref && report_pair_check(&run, &vs, err)) {
+			code = cli_error(c, CLI_USAGE, "%s", err);
+			goto out;
+		}
+		o.run = run.id;
+		o.vs_run = vs_ref ? vs.id : 0;
 	}
-	if (vs_ref && store_run_find(st, vs_ref, &vs, err)) {
-		cli_error(c, CLI_ERR, "%s", err);
-		goto out;
-	}
-	struct report_opts o = {run_ref ? run.id : 0, vs_ref ? vs.id : 0, (size_t)examples,
-				exp_id};
 	if (report_build(st, &o, &html, svg ? &chart : NULL, err) ||
 	    util_write_file_atomic(out, html.data, html.len, err) ||
 	    (svg && util_write_file_atomic(svg, chart.data, chart.len, err))) {

@@ -517,8 +517,11 @@ static void runs_usage(FILE *f)
 {
 	fputs("usage: mentor runs [--json]\n\n"
 	      "List training runs: status, progress, last loss and accuracy (direct, and\n"
-	      "explain-then-answer for mt-cot and mt-ra). Runs whose process has vanished\n"
-	      "are marked failed and can be resumed with 'mentor train --resume RUN'.\n", f);
+	      "explain-then-answer for mt-cot and mt-ra) on the run's evaluation split,\n"
+	      "and where the run generated explanations there, the share of them that\n"
+	      "are sound (every arithmetic step right and the answer following from them;\n"
+	      "--json: \"check\", or null). Runs whose process has vanished are marked\n"
+	      "failed and can be resumed with 'mentor train --resume RUN'.\n", f);
 }
 
 static double last_metric(struct store *st, int64_t run_id, const char *name)
@@ -540,6 +543,20 @@ static void json_num_or_null(FILE *f, const char *key, double v)
 		fputs("null", f);
 	else
 		fprintf(f, "%.6g", v);
+}
+
+/* ,"check":{...} of a run's checked explanations, or ,"check":null. */
+static void json_check(FILE *f, const struct eval_check *ck)
+{
+	if (!ck->n) {
+		fputs(",\"check\":null", f);
+		return;
+	}
+	fprintf(f, ",\"check\":{\"explanations\":%lld,\"sound\":%lld,\"no_steps\":%lld,"
+		"\"right_answer_wrong_reasoning\":%lld", (long long)ck->n, (long long)ck->n_sound,
+		(long long)ck->n_no_steps, (long long)ck->n_right_wrong);
+	json_num_or_null(f, "sound_share", ck->sound_share);
+	fputc('}', f);
 }
 
 int cli_runs(struct cli *c, int argc, char **argv)
@@ -570,8 +587,9 @@ int cli_runs(struct cli *c, int argc, char **argv)
 	if (json)
 		fputc('[', c->out);
 	else
-		fprintf(c->out, "%-4s %-16s %-12s %-8s %-8s %-8s %-13s %-8s %-7s %-7s\n", "ID", "NAME",
-			"DATASET", "VARIANT", "SOURCE", "STATUS", "STEP", "LOSS", "ACC", "ACC-EXP");
+		fprintf(c->out, "%-4s %-16s %-12s %-8s %-8s %-8s %-13s %-8s %-7s %-7s %s\n", "ID",
+			"NAME", "DATASET", "VARIANT", "SOURCE", "STATUS", "STEP", "LOSS", "ACC",
+			"ACC-EXP", "SOUND");
 	for (size_t i = 0; i < n; i++) {
 		struct store_run *r = &runs[i];
 		struct store_dataset d;
@@ -593,6 +611,12 @@ int cli_runs(struct cli *c, int argc, char **argv)
 			loss = m[nm - 1].value;
 		free(m);
 		double acc = last_metric(st, r->id, an), acc2 = last_metric(st, r->id, an2);
+		struct eval_check ck;
+		if (eval_check_run(st, r->id, cfg.eval_split, &ck, err)) {
+			status = cli_error(c, CLI_ERR, "%s", err);
+			free(dname);
+			goto out;
+		}
 		if (json) {
 			fprintf(c->out, "%s{\"id\":%lld,\"name\":", i ? "," : "", (long long)r->id);
 			cli_json_str(c->out, r->name);
@@ -617,14 +641,16 @@ int cli_runs(struct cli *c, int argc, char **argv)
 			fprintf(c->out, ",\"eval_split\":\"%s\"", cfg.eval_split);
 			json_num_or_null(c->out, "accuracy", acc);
 			json_num_or_null(c->out, "expl_accuracy", acc2);
+			json_check(c->out, &ck);
 			fputc('}', c->out);
 		} else {
-			char step[32], ls[16], as[16], as2[16];
+			char step[32], ls[16], as[16], as2[16], snd[16];
 			snprintf(step, sizeof step, "%lld/%lld", (long long)r->step,
 				 (long long)r->total_steps);
 			snprintf(ls, sizeof ls, isnan(loss) ? "-" : "%.4f", loss);
 			snprintf(as, sizeof as, isnan(acc) ? "-" : "%.1f%%", 100 * acc);
 			snprintf(as2, sizeof as2, isnan(acc2) ? "-" : "%.1f%%", 100 * acc2);
+			snprintf(snd, sizeof snd, ck.n ? "%.1f%%" : "-", 100 * ck.sound_share);
 			fprintf(c->out, "%-4lld ", (long long)r->id);
 			char nb[17], db[13];
 			snprintf(nb, sizeof nb, "%s", r->name ? r->name : "");
@@ -633,8 +659,8 @@ int cli_runs(struct cli *c, int argc, char **argv)
 			fprintf(c->out, "%*s ", (int)(16 - strlen(nb)), "");
 			cli_put_escaped(c->out, db);
 			fprintf(c->out, "%*s ", (int)(12 - strlen(db)), "");
-			fprintf(c->out, "%-8s %-8s %-8s %-13s %-8s %-7s %-7s\n", r->variant,
-				r->source ? r->source : "", r->status, step, ls, as, as2);
+			fprintf(c->out, "%-8s %-8s %-8s %-13s %-8s %-7s %-7s %s\n", r->variant,
+				r->source ? r->source : "", r->status, step, ls, as, as2, snd);
 		}
 		free(dname);
 	}
@@ -726,16 +752,7 @@ int cli_eval(struct cli *c, int argc, char **argv)
 	} else if (json) {
 		fprintf(c->out, "{\"run\":%lld,\"split\":\"%s\",\"n\":%lld,\"correct\":%lld",
 			(long long)id, split, (long long)res.n, (long long)res.n_correct);
-		if (ck.n) {
-			fprintf(c->out, ",\"check\":{\"explanations\":%lld,\"sound\":%lld,"
-				"\"no_steps\":%lld,\"right_answer_wrong_reasoning\":%lld",
-				(long long)ck.n, (long long)ck.n_sound, (long long)ck.n_no_steps,
-				(long long)ck.n_right_wrong);
-			json_num_or_null(c->out, "sound_share", ck.sound_share);
-			fputc('}', c->out);
-		} else {
-			fputs(",\"check\":null", c->out);
-		}
+		json_check(c->out, &ck);
 		json_num_or_null(c->out, "accuracy", res.acc);
 		if (res.has_expl_answer) {
 			fprintf(c->out, ",\"expl_correct\":%lld", (long long)res.n_expl_correct);

@@ -4,6 +4,7 @@
  * workspace through store.h. Everything the page shows from the data is
  * escaped; the page loads nothing from outside. */
 #include "mentor/report.h"
+#include "mentor/eval.h"
 
 #include <cjson/cJSON.h>
 #include <math.h>
@@ -415,7 +416,10 @@ struct side {
 	struct store_metric *m[N_METRICS];
 	size_t nm[N_METRICS];
 	char label[128];
+	struct eval_check ck[3]; /* its explanations checked, per split of check_splits */
 };
+
+static const char *const check_splits[3] = {"test", "dev", "train"};
 
 static void side_release(struct side *sd)
 {
@@ -442,6 +446,9 @@ static int side_load(struct store *st, int64_t id, struct side *sd, char *err)
 		return MENTOR_ERR;
 	for (size_t k = 0; k < N_METRICS; k++)
 		if (store_metric_get(st, id, metric_names[k], INT64_MIN, &sd->m[k], &sd->nm[k], err))
+			return MENTOR_ERR;
+	for (int k = 0; k < 3; k++)
+		if (eval_check_run(st, id, check_splits[k], &sd->ck[k], err))
 			return MENTOR_ERR;
 	return 0;
 }
@@ -623,6 +630,29 @@ static size_t collect_splits(const struct side *sd, size_t n_sides, const char *
 	return n;
 }
 
+static const struct eval_check *check_of(const struct side *sd, const char *split)
+{
+	for (int k = 0; k < 3; k++)
+		if (!strcmp(split, check_splits[k]))
+			return &sd->ck[k];
+	return NULL;
+}
+
+/* The two check cells of a run and split: "n/a" without explanations. */
+static int put_check(struct buf *b, const struct eval_check *ck)
+{
+	if (!ck || ck->n == 0)
+		return buf_puts(b, "<td class=\"num\"><span class=\"muted\">n/a</span></td>"
+				   "<td class=\"num\"><span class=\"muted\">n/a</span></td>");
+	int rc = buf_puts(b, "<td class=\"num\">");
+	rc |= put_pct(b, ck->n_sound, ck->n);
+	if (ck->n_no_steps)
+		rc |= buf_printf(b, " <span class=\"muted\">%lld without steps</span>",
+				 (long long)ck->n_no_steps);
+	rc |= buf_printf(b, "</td><td class=\"num\">%lld</td>", (long long)ck->n_right_wrong);
+	return rc;
+}
+
 static int put_accuracy(struct buf *b, const struct side *sd, size_t n_sides)
 {
 	const char *splits[8];
@@ -632,7 +662,8 @@ static int put_accuracy(struct buf *b, const struct side *sd, size_t n_sides)
 		return buf_puts(b, "<p class=\"muted\">No predictions yet: evaluate the runs with "
 				   "'mentor eval RUN'.</p>\n");
 	rc |= buf_puts(b, "<table class=\"acc\">\n<tr><th>run</th><th>variant</th><th>split</th>"
-			  "<th>items</th><th>direct answer</th><th>explain, then answer</th></tr>\n");
+			  "<th>items</th><th>direct answer</th><th>explain, then answer</th>"
+			  "<th>sound explanations</th><th>right answer, wrong reasoning</th></tr>\n");
 	/* the comparison (baseline) first, then the run */
 	for (size_t sp = 0; sp < nsp; sp++) {
 		struct report_acc acc[2];
@@ -648,7 +679,9 @@ static int put_accuracy(struct buf *b, const struct side *sd, size_t n_sides)
 			rc |= put_pct(b, acc[k].correct, acc[k].n);
 			rc |= buf_puts(b, "</td><td class=\"num\">");
 			rc |= put_pct(b, acc[k].cot_correct, acc[k].cot_n);
-			rc |= buf_puts(b, "</td></tr>\n");
+			rc |= buf_puts(b, "</td>");
+			rc |= put_check(b, check_of(&sd[k], splits[sp]));
+			rc |= buf_puts(b, "</tr>\n");
 		}
 		if (n_sides == 2 && acc[0].n > 0 && acc[1].n > 0) {
 			rc |= buf_puts(b, "<tr><td colspan=\"3\"><em>change</em> (");
@@ -661,17 +694,21 @@ static int put_accuracy(struct buf *b, const struct side *sd, size_t n_sides)
 					 100.0 * (report_ratio(acc[0].correct, acc[0].n) -
 						  report_ratio(acc[1].correct, acc[1].n)));
 			if (acc[0].cot_n > 0 && acc[1].cot_n > 0)
-				rc |= buf_printf(b, "<td class=\"num\">%+.1f pp</td></tr>\n",
+				rc |= buf_printf(b, "<td class=\"num\">%+.1f pp</td>",
 						 100.0 * (report_ratio(acc[0].cot_correct, acc[0].cot_n) -
 							  report_ratio(acc[1].cot_correct, acc[1].cot_n)));
 			else
-				rc |= buf_puts(b, "<td></td></tr>\n");
+				rc |= buf_puts(b, "<td></td>");
+			rc |= buf_puts(b, "<td></td><td></td></tr>\n");
 		}
 	}
 	rc |= buf_puts(b, "</table>\n<p class=\"muted\">Direct answer: the answer task "
 			  "([ANS] prefix), the paper's protocol. Explain, then answer: the answer read "
 			  "from the explanation the model generates (MT-CoT, MT-Ra), where the run has "
-			  "one.</p>\n");
+			  "one. Sound explanations: of the explanations the model generated, those whose "
+			  "arithmetic steps all compute and whose answer follows from them; right "
+			  "answer, wrong reasoning: explanations whose answer is right although a step "
+			  "is wrong, the answer does not follow or the solution trace is left.</p>\n");
 	return rc;
 }
 
@@ -830,10 +867,14 @@ static int put_card(struct store *st, struct buf *b, const struct report_case *c
 	int t = pick_teacher(ex, ne, sd[0].r.source);
 	if (t >= 0) {
 		const struct store_expl *e = &ex[t];
-		char title[256];
-		snprintf(title, sizeof title, "teacher's explanation (%s, %s/%s, accepted%s)",
+		char title[320], where[64] = "";
+		/* training reads the train split only */
+		if (!it.split || strcmp(it.split, "train"))
+			snprintf(where, sizeof where, "; not trained on: %.16s item",
+				 it.split ? it.split : "unsplit");
+		snprintf(title, sizeof title, "teacher's explanation (%s, %s/%s, accepted%s%s)",
 			 e->mode ? e->mode : "?", e->provider ? e->provider : "?",
-			 e->model ? e->model : "?", e->edited_text ? ", edited" : "");
+			 e->model ? e->model : "?", e->edited_text ? ", edited" : "", where);
 		rc |= put_block(b, title, e->edited_text ? e->edited_text : e->text);
 	} else {
 		rc |= put_block(b, "teacher's explanation", NULL);
@@ -1017,6 +1058,8 @@ int report_build(struct store *st, const struct report_opts *o, struct buf *html
 		goto out;
 	if (n_sides == 2) {
 		rc = side_load(st, vs_run, &sd[1], err);
+		if (!rc)
+			rc = report_pair_check(&sd[0].r, &sd[1].r, err);
 		if (rc)
 			goto out;
 	}

@@ -1,10 +1,12 @@
 /* tui_inspect: the Inspect screen. The evaluation items of a run (and of a
  * second run to compare) with right/wrong marks for the direct answer and
  * the explain-then-answer answer, filters (all, wrong, right, fixed, broken),
- * a summary bar of accuracies, a detail pane with the question, gold answer,
- * the model's answers and explanation beside the teacher explanation it was
- * trained on; ask the model a new question (answered on a worker thread);
- * write the stakeholder report next to the workspace. */
+ * a summary bar of accuracies and of how sound the generated explanations
+ * are, a detail pane with the question, gold answer, the model's answers
+ * and explanation (its first wrong step marked) beside the teacher
+ * explanation it trained on (train items only); ask the model a new
+ * question (answered on a worker thread); write the stakeholder report next
+ * to the workspace. Only runs of one dataset are compared. */
 #ifndef _XOPEN_SOURCE
 #define _XOPEN_SOURCE 700
 #endif
@@ -13,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mentor/check.h"
 #include "mentor/eval.h"
 #include "mentor/report.h"
 #include "mentor/store.h"
@@ -47,7 +50,7 @@ static const struct tui_action_def actions[] = {
 	{ACT_PGDN, "page_down", "PgDn, Space", "one page down"},
 	{ACT_RUN_NEXT, "run_next", "r", "run A: next run"},
 	{ACT_RUN_PREV, "run_prev", "R", "run A: previous run"},
-	{ACT_VS_NEXT, "compare_next", "c", "run B to compare: next run (or none)"},
+	{ACT_VS_NEXT, "compare_next", "c", "run B to compare: next run of A's dataset (or none)"},
 	{ACT_VS_PREV, "compare_prev", "C", "run B to compare: previous run"},
 	{ACT_FILTER, "filter", "f", "filter: all, wrong, right, fixed, broken"},
 	{ACT_FILTER_PREV, "filter_prev", "F", "filter: the other way round"},
@@ -87,6 +90,8 @@ struct inspect {
 	char a_sig[64], b_sig[64];
 	struct store_pred *pa, *pb;
 	size_t npa, npb;
+	struct eval_check ck_a, ck_b; /* their explanations checked (every split) */
+	char pick_note[256];          /* the last note of the automatic choice */
 	char **question; /* per prediction of A, loaded when shown */
 	struct tui_inspect_row *rows;
 	size_t n_rows;
@@ -96,7 +101,10 @@ struct inspect {
 	int64_t item_id; /* detail loaded for */
 	struct store_item item;
 	int have_item;
-	char *teacher;    /* teacher explanation for the run's source, or NULL */
+	char *teacher;    /* teacher explanation A trained on for the item, or NULL */
+	struct check_result chk; /* A's explanation of the item checked */
+	int have_chk;
+	int seen;   /* the screen has been shown */
 	int editing;
 	struct tui_input input;
 	struct ask ask;
@@ -125,6 +133,8 @@ static void drop_detail(struct inspect *s)
 	s->have_item = 0;
 	free(s->teacher);
 	s->teacher = NULL;
+	check_result_release(&s->chk);
+	s->have_chk = 0;
 	s->item_id = 0;
 }
 
@@ -158,13 +168,20 @@ static void load_preds(struct inspect *s)
 	s->pa = s->pb = NULL;
 	s->npa = s->npb = 0;
 	s->a_sig[0] = s->b_sig[0] = '\0';
+	memset(&s->ck_a, 0, sizeof s->ck_a);
+	memset(&s->ck_b, 0, sizeof s->ck_b);
+	/* the answer to a question asked of another run A is no longer shown */
+	if (s->a < 0 || s->runs[s->a].id != s->ask.run_id)
+		s->ask.shown = 0;
 	if (s->a >= 0 && (size_t)s->a < s->n_runs) {
-		if (store_pred_list(s->st, s->runs[s->a].id, &s->pa, &s->npa, err))
+		if (store_pred_list(s->st, s->runs[s->a].id, &s->pa, &s->npa, err) ||
+		    eval_check_run(s->st, s->runs[s->a].id, NULL, &s->ck_a, err))
 			tui_app_error(s->app, "%s", err);
 		run_sig(&s->runs[s->a], s->a_sig, sizeof s->a_sig);
 	}
 	if (s->b >= 0 && (size_t)s->b < s->n_runs) {
-		if (store_pred_list(s->st, s->runs[s->b].id, &s->pb, &s->npb, err))
+		if (store_pred_list(s->st, s->runs[s->b].id, &s->pb, &s->npb, err) ||
+		    eval_check_run(s->st, s->runs[s->b].id, NULL, &s->ck_b, err))
 			tui_app_error(s->app, "%s", err);
 		run_sig(&s->runs[s->b], s->b_sig, sizeof s->b_sig);
 	}
@@ -203,18 +220,17 @@ static void load_runs(struct inspect *s, int pick)
 	s->a = find_idx(s, aid);
 	s->b = find_idx(s, bid);
 	if (pick) {
-		s->a = s->b = -1;
-		/* the newest finished run, compared with the newest finished run of
-		 * another variant */
-		for (size_t i = n; i-- > 0 && s->a < 0;)
-			if (!strcmp(rs[i].status, "done"))
-				s->a = (int)i;
-		for (size_t i = n; s->a >= 0 && i-- > 0 && s->b < 0;)
-			if (!strcmp(rs[i].status, "done") && (int)i != s->a &&
-			    strcmp(rs[i].variant, rs[s->a].variant))
-				s->b = (int)i;
-		if (s->a < 0 && n)
-			s->a = (int)n - 1;
+		/* an explanation-trained run against the closest baseline of its
+		 * dataset; say so when that cannot be had (once per change) */
+		struct report_pair p;
+		report_default_pair(rs, n, &p);
+		s->a = p.a;
+		s->b = p.b;
+		if (strcmp(p.note, s->pick_note)) {
+			snprintf(s->pick_note, sizeof s->pick_note, "%s", p.note);
+			if (p.note[0] && s->seen)
+				tui_app_error(s->app, "%s", p.note);
+		}
 	}
 	char sa[64] = "", sb[64] = "";
 	if (s->a >= 0)
@@ -225,17 +241,24 @@ static void load_runs(struct inspect *s, int pick)
 		load_preds(s);
 }
 
+/* The explanation training read for the item (see train_corpus_load):
+ * source accepted, the oldest accepted one (training takes each accepted one,
+ * in id order); a mode, the newest trainable one of that mode. Reviewer's
+ * edit first. Borrowed from e, or NULL. */
 static const char *teacher_for(const struct store_expl *e, size_t n, const char *source)
 {
+	const struct store_expl *best = NULL;
+	int accepted = !strcmp(source, "accepted");
 	for (size_t i = 0; i < n; i++) {
-		if (!strcmp(source, "accepted")) {
-			if (!strcmp(e[i].status, "accepted"))
-				return e[i].edited_text ? e[i].edited_text : e[i].text;
-		} else if (!strcmp(e[i].mode, source)) {
-			return e[i].edited_text ? e[i].edited_text : e[i].text;
-		}
+		if (accepted ? !e[i].status || strcmp(e[i].status, "accepted")
+			     : !e[i].mode || strcmp(e[i].mode, source) || !store_expl_trainable(&e[i]))
+			continue;
+		if (!best || (accepted ? e[i].id < best->id : e[i].id > best->id))
+			best = &e[i];
 	}
-	return NULL;
+	if (!best)
+		return NULL;
+	return best->edited_text && *best->edited_text ? best->edited_text : best->text;
 }
 
 static void load_detail(struct inspect *s)
@@ -255,7 +278,19 @@ static void load_detail(struct inspect *s)
 	}
 	s->have_item = 1;
 	s->item_id = id;
-	const char *src = s->a >= 0 ? s->runs[s->a].source : "gold";
+	const struct store_pred *pa = s->rows[s->sel].a;
+	if (pa->cot_text) {
+		struct check_input in = {pa->cot_text, strlen(pa->cot_text), s->item.question,
+					 pa->cot_answer, s->item.trace_json};
+		if (check_explanation(&in, &s->chk, err))
+			util_oom();
+		s->have_chk = 1;
+	}
+	/* training reads the train split only; baselines no explanation */
+	if (!s->item.split || strcmp(s->item.split, "train") || s->a < 0 ||
+	    !strcmp(s->runs[s->a].variant, "baseline"))
+		return;
+	const char *src = s->runs[s->a].source ? s->runs[s->a].source : "gold";
 	if (!strcmp(src, "gold")) {
 		s->teacher = util_strdup(s->item.gold_rationale);
 		return;
@@ -326,6 +361,12 @@ static int ask_collect(struct inspect *s, int wait)
 	k->busy = 0;
 	free(k->prompt);
 	k->prompt = NULL;
+	if (s->a < 0 || s->runs[s->a].id != k->run_id) {
+		k->shown = 0;
+		tui_app_error(s->app, "run %lld answered after run A changed: answer not shown",
+			      (long long)k->run_id);
+		return 1;
+	}
 	k->shown = 1;
 	s->detail_top = 0;
 	if (k->rc)
@@ -504,11 +545,61 @@ static void ask_lines(struct inspect *s, int w, struct tui_lines *ls)
 	section(ls, "", w);
 }
 
+/* A's generated explanation, its first wrong step marked, and the check's
+ * one-line summary. */
+static void expl_lines(struct inspect *s, const char *text, int w, struct tui_lines *ls)
+{
+	int utf8 = tui_app_utf8(s->app);
+	if (!text || !*text || !s->have_chk) {
+		wrap_or(ls, text, "(none)", w, utf8);
+		return;
+	}
+	const struct check_result *cr = &s->chk;
+	size_t n = strlen(text);
+	if (cr->first_bad >= 0)
+		tui_wrap_mark(ls, text, n, w, 2, TUI_ROLE_NORMAL, 0, utf8, cr->bad.start,
+			      cr->bad.end, TUI_ROLE_WRONG);
+	else
+		tui_wrap(ls, text, n, w, 2, TUI_ROLE_NORMAL, 0, utf8);
+	char sum[512];
+	check_summary(cr, text, n, sum, sizeof sum);
+	int role = check_verdict_sound(cr->verdict) ? TUI_ROLE_CORRECT
+		 : cr->verdict == CHECK_NO_STEPS ? TUI_ROLE_DIM : TUI_ROLE_WRONG;
+	struct tui_line *l = tui_lines_add(ls);
+	tui_line_put(l, TUI_ROLE_DIM, "  check ");
+	tui_line_text(l, role, sum, strlen(sum), w - l->width, 1, utf8);
+}
+
+/* What A learnt from the teacher for this item: only train items were
+ * trained on. */
+static void teacher_lines(struct inspect *s, int w, struct tui_lines *ls)
+{
+	int utf8 = tui_app_utf8(s->app);
+	const struct store_run *ra = &s->runs[s->a];
+	char t[160];
+	if (!s->item.split || strcmp(s->item.split, "train")) {
+		section(ls, "  teacher explanation:", w);
+		snprintf(t, sizeof t, "(run #%lld did not train on this item: not in the train split)",
+			 (long long)ra->id);
+		wrap_or(ls, NULL, t, w, utf8);
+		return;
+	}
+	if (!strcmp(ra->variant, "baseline")) {
+		section(ls, "  teacher explanation trained on:", w);
+		wrap_or(ls, NULL, "(none: a baseline trains on answers only)", w, utf8);
+		return;
+	}
+	snprintf(t, sizeof t, "  teacher explanation trained on (%s):",
+		 ra->source ? ra->source : "?");
+	section(ls, t, w);
+	wrap_or(ls, s->teacher, "(none for this item: trained on its answer only)", w, utf8);
+}
+
 static void detail_lines(struct inspect *s, int w, struct tui_lines *ls)
 {
 	int utf8 = tui_app_utf8(s->app);
 	const struct tui_glyphs *g = tui_app_glyphs(s->app);
-	if (s->ask.shown || s->ask.busy)
+	if ((s->ask.shown || s->ask.busy) && s->a >= 0 && s->runs[s->a].id == s->ask.run_id)
 		ask_lines(s, w, ls);
 	if (!s->n_rows || !s->have_item)
 		return;
@@ -528,14 +619,9 @@ static void detail_lines(struct inspect *s, int w, struct tui_lines *ls)
 		answer_line(ls, "explain-then-answer: ", r->a->cot_answer,
 			    r->a->cot_correct < 0 ? -1 : r->a->cot_correct == 1, g, w, utf8);
 		section(ls, "  generated explanation:", w);
-		wrap_or(ls, r->a->cot_text, "(none)", w, utf8);
+		expl_lines(s, r->a->cot_text, w, ls);
 	}
-	snprintf(t, sizeof t, "  teacher explanation it trained on (%s):",
-		 s->runs[s->a].source ? s->runs[s->a].source : "?");
-	section(ls, t, w);
-	wrap_or(ls, s->teacher,
-		!strcmp(s->runs[s->a].variant, "baseline") ? "(baseline: trained on answers only)"
-							  : "(none for this item)", w, utf8);
+	teacher_lines(s, w, ls);
 	if (s->b >= 0) {
 		run_label(&s->runs[s->b], lab, sizeof lab);
 		snprintf(t, sizeof t, " B %s", lab);
@@ -568,6 +654,14 @@ static void inspect_draw(void *state, struct tui_app *app, struct tui_canvas *cv
 	/* summary bar */
 	struct tui_inspect_sum sum;
 	tui_inspect_summary(s->pa, s->npa, s->b >= 0 ? s->pb : NULL, s->npb, &sum);
+	sum.chk_n = s->ck_a.n;
+	sum.chk_sound = s->ck_a.n_sound;
+	sum.chk_right_wrong = s->ck_a.n_right_wrong;
+	if (s->b >= 0) {
+		sum.vs_chk_n = s->ck_b.n;
+		sum.vs_chk_sound = s->ck_b.n_sound;
+		sum.vs_chk_right_wrong = s->ck_b.n_right_wrong;
+	}
 	char la[96] = "(no run)", lb[96] = "";
 	if (s->a >= 0)
 		run_label(&s->runs[s->a], la, sizeof la);
@@ -660,6 +754,73 @@ static int cycle_run(const struct inspect *s, int cur, int dir, int allow_none)
 	return allow_none ? pos - 1 : pos;
 }
 
+/* The dataset name of a run, for messages (data: escaped when shown). */
+static void ds_name(struct inspect *s, const struct store_run *r, char *b, size_t n)
+{
+	struct store_dataset d;
+	char err[MENTOR_ERR_LEN];
+	if (store_dataset_get_id(s->st, r->dataset_id, &d, err) == 0) {
+		snprintf(b, n, "%s", d.name ? d.name : "?");
+		store_dataset_release(&d);
+	} else {
+		snprintf(b, n, "#%lld", (long long)r->dataset_id);
+	}
+}
+
+/* Why runs[i] cannot be B for run A: into the status bar. */
+static void refuse(struct inspect *s, int i, const char *what)
+{
+	char da[64], db[64];
+	ds_name(s, &s->runs[s->a], da, sizeof da);
+	ds_name(s, &s->runs[i], db, sizeof db);
+	tui_app_error(s->app, "cannot compare run #%lld (%s) with run A #%lld (%s): other "
+		      "dataset; %s", (long long)s->runs[i].id, db, (long long)s->runs[s->a].id, da,
+		      what);
+}
+
+/* After A changed: a B of another dataset gives way to the closest baseline
+ * of A's dataset (or none), and the status bar says so. */
+static void keep_b_comparable(struct inspect *s)
+{
+	char err[MENTOR_ERR_LEN];
+	if (s->b >= 0 && s->b == s->a) {
+		s->b = -1;
+		return;
+	}
+	if (s->a < 0 || s->b < 0 || !report_pair_check(&s->runs[s->a], &s->runs[s->b], err))
+		return;
+	int old = s->b;
+	s->b = report_pick_baseline(s->runs, s->n_runs, (size_t)s->a);
+	char what[96];
+	if (s->b >= 0)
+		snprintf(what, sizeof what, "B is now baseline #%lld", (long long)s->runs[s->b].id);
+	else
+		snprintf(what, sizeof what, "no comparison");
+	refuse(s, old, what);
+}
+
+/* Step B to the next (dir 1) or previous run of A's dataset, or none;
+ * runs of other datasets are refused and passed over. */
+static void next_b(struct inspect *s, int dir)
+{
+	int b = s->b, refused = -1;
+	for (size_t k = 0; k <= s->n_runs; k++) {
+		b = cycle_run(s, b, dir, 1);
+		if (b < 0 || s->a < 0)
+			break;
+		if (b == s->a)
+			continue;
+		char err[MENTOR_ERR_LEN];
+		if (!report_pair_check(&s->runs[s->a], &s->runs[b], err))
+			break;
+		if (refused < 0)
+			refused = b;
+	}
+	s->b = b;
+	if (refused >= 0)
+		refuse(s, refused, "passed over");
+}
+
 static void write_report(struct inspect *s)
 {
 	if (s->a < 0) {
@@ -694,17 +855,14 @@ static int inspect_action(void *state, struct tui_app *app, int action)
 		s->chosen = 1;
 		load_runs(s, 0);
 		s->a = cycle_run(s, s->a, action == ACT_RUN_NEXT ? 1 : -1, 0);
-		if (s->a == s->b)
-			s->b = -1;
+		keep_b_comparable(s);
 		load_preds(s);
 		break;
 	case ACT_VS_NEXT:
 	case ACT_VS_PREV:
 		s->chosen = 1;
 		load_runs(s, 0);
-		s->b = cycle_run(s, s->b, action == ACT_VS_NEXT ? 1 : -1, 1);
-		if (s->b >= 0 && s->b == s->a)
-			s->b = cycle_run(s, s->b, action == ACT_VS_NEXT ? 1 : -1, 1);
+		next_b(s, action == ACT_VS_NEXT ? 1 : -1);
 		load_preds(s);
 		break;
 	case ACT_FILTER:
@@ -764,6 +922,19 @@ static int inspect_event(void *state, struct tui_app *app, const struct tui_even
 	} else {
 		tui_input_key(&s->input, ev->key);
 	}
+	return TUI_HANDLED | TUI_REDRAW;
+}
+
+static int inspect_message(void *state, struct tui_app *app, int msg, int64_t arg)
+{
+	struct inspect *s = state;
+	(void)arg;
+	if (msg != TUI_MSG_SHOWN)
+		return 0;
+	s->seen = 1;
+	load_runs(s, !s->chosen);
+	if (!s->chosen && s->pick_note[0])
+		tui_app_error(app, "%s", s->pick_note);
 	return TUI_HANDLED | TUI_REDRAW;
 }
 
@@ -837,4 +1008,5 @@ const struct tui_screen_ops tui_inspect_screen = {
 	.action = inspect_action,
 	.event = inspect_event,
 	.status = inspect_status,
+	.message = inspect_message,
 };

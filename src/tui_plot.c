@@ -530,6 +530,19 @@ static void put_acc(struct tui_line *l, const char *what, int64_t k, int64_t n, 
 	tui_line_put(l, TUI_ROLE_NORMAL, t);
 }
 
+/* The sound share of a run's explanations and its right answers from wrong
+ * reasoning; nothing when it has no checked explanation. */
+static void put_check(struct tui_line *l, int64_t n, int64_t sound, int64_t right_wrong,
+		      int compact)
+{
+	if (n <= 0)
+		return;
+	put_acc(l, "sound", sound, n, !compact);
+	char t[48];
+	snprintf(t, sizeof t, " %s %lld", compact ? "rw" : "right-wrong", (long long)right_wrong);
+	tui_line_put(l, right_wrong ? TUI_ROLE_WRONG : TUI_ROLE_NORMAL, t);
+}
+
 /* One rendering of the summary; compact drops the counts and shortens the
  * words and labels. */
 static void summary_put(const struct tui_inspect_sum *s, const char *a_label,
@@ -543,6 +556,7 @@ static void summary_put(const struct tui_inspect_sum *s, const char *a_label,
 	put_acc(l, dir, s->correct, s->n, !compact);
 	if (s->cot_n)
 		put_acc(l, "expl", s->cot_correct, s->cot_n, !compact);
+	put_check(l, s->chk_n, s->chk_sound, s->chk_right_wrong, compact);
 	if (b_label) {
 		tui_line_put(l, TUI_ROLE_BORDER, sep);
 		tui_line_put(l, TUI_ROLE_TITLE, "B ");
@@ -550,6 +564,7 @@ static void summary_put(const struct tui_inspect_sum *s, const char *a_label,
 		put_acc(l, dir, s->vs_correct, s->vs_n, !compact);
 		if (s->vs_cot_n)
 			put_acc(l, "expl", s->vs_cot_correct, s->vs_cot_n, !compact);
+		put_check(l, s->vs_chk_n, s->vs_chk_sound, s->vs_chk_right_wrong, compact);
 		if (compact)
 			return;
 		tui_line_put(l, TUI_ROLE_BORDER, sep);

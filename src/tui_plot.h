@@ -119,14 +119,20 @@ struct tui_inspect_sum {
 	int64_t cot_n, cot_correct; /* explain-then-answer (cot_correct >= 0) */
 	int64_t vs_n, vs_correct, vs_cot_n, vs_cot_correct; /* of the compared run */
 	int64_t fixed, broken;      /* items both runs predicted */
+	/* generated explanations checked (eval_check_run), set by the caller:
+	 * how many, how many sound, right answers from wrong reasoning */
+	int64_t chk_n, chk_sound, chk_right_wrong;
+	int64_t vs_chk_n, vs_chk_sound, vs_chk_right_wrong;
 };
 void tui_inspect_summary(const struct store_pred *a, size_t na, const struct store_pred *b,
 			 size_t nb, struct tui_inspect_sum *s);
 /* The summary bar: "A #2 mt-cot direct 45.0% (90/200) expl 40.0% (80/200)
- * | B ... | fixed 12 broken 3", padded to width. When that is wider than
- * width, a compact form without counts and without the fixed/broken part
- * ("A #2 mt-cot dir 45.0% expl 40.0% | B ... dir 41.0%") and returns 1 (the
- * caller shows fixed/broken elsewhere); else 0. Labels are data (escaped). */
+ * sound 50.0% (40/80) right-wrong 3 | B ... | fixed 12 broken 3", padded to
+ * width; sound and right-wrong only for a run with checked explanations.
+ * When that is wider than width, a compact form without counts and without
+ * the fixed/broken part ("A #2 mt-cot dir 45.0% expl 40.0% sound 50.0% rw 3
+ * | B ... dir 41.0%") and returns 1 (the caller shows fixed/broken
+ * elsewhere); else 0. Labels are data (escaped). */
 int tui_inspect_summary_line(const struct tui_inspect_sum *s, const char *a_label,
 			     const char *b_label, int width, int utf8, struct tui_line *l);
 

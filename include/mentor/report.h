@@ -111,6 +111,37 @@ int report_cases(const struct store_pred *run, size_t n_run, const struct store_
 		 size_t n_vs, size_t cap, struct report_case **out, size_t *n_out,
 		 int64_t counts[REPORT_CASE_N]);
 
+/* ---------------------------------------------------------- choosing runs */
+
+/* What report_default_pair found. */
+enum {
+	REPORT_PAIR_OK = 0,      /* an explanation-trained run and a baseline of its dataset */
+	REPORT_PAIR_NO_BASELINE, /* no finished baseline on A's dataset: A alone */
+	REPORT_PAIR_NO_TRAINED,  /* no finished explanation-trained run: newest finished alone */
+	REPORT_PAIR_NO_FINISHED, /* no finished run at all: the newest run alone */
+	REPORT_PAIR_NO_RUNS,     /* nothing to show */
+};
+struct report_pair {
+	int a, b;       /* indexes into the run list; -1 = none */
+	int why;        /* REPORT_PAIR_* */
+	char note[256]; /* for the operator, what was shown instead and why; "" when OK */
+};
+/* The default comparison of a run list (any order; store_run_list's is
+ * fine): A is the newest finished (status done, latest ended_at, then
+ * highest id) run of an explanation-trained variant (anything but
+ * baseline); B is report_pick_baseline of A. Without such a run, A falls
+ * back to the newest finished run, then to the newest run, alone, and
+ * note says so. Pure: reads the array only. */
+void report_default_pair(const struct store_run *runs, size_t n, struct report_pair *out);
+/* The finished baseline run of runs[a]'s dataset closest in settings to it:
+ * the same model shape (preset, layers, width, heads, context) counts most,
+ * then the same number of steps, then the same seed; ties go to the newest.
+ * -1 when runs[a] is itself a baseline or there is none. */
+int report_pick_baseline(const struct store_run *runs, size_t n, size_t a);
+/* 0 when run b may be compared with run a (same dataset); otherwise
+ * MENTOR_EUSAGE with err saying so (names the runs and datasets by id). */
+int report_pair_check(const struct store_run *a, const struct store_run *b, char *err);
+
 /* ------------------------------------------------------------ whole report */
 
 struct report_opts {
@@ -127,7 +158,8 @@ struct report_opts {
  * an experiment and no run, the run is the best explanation-trained one
  * (its first evaluated seed) and the comparison the baseline of that seed.
  * MENTOR_ENOTFOUND when a run or the experiment does not exist, or the
- * experiment has no evaluated run yet (err says which). */
+ * experiment has no evaluated run yet (err says which); MENTOR_EUSAGE when
+ * the two runs are of different datasets (report_pair_check). */
 int report_build(struct store *st, const struct report_opts *o, struct buf *html,
 		 struct buf *svg, char *err);
 

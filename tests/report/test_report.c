@@ -1,7 +1,8 @@
 /* test_report: the HTML report built from a real workspace file: well-formed
  * self-contained markup, the runs' numbers computed by hand from the fixture,
  * fixed/broken cards first, Japanese kept byte for byte, hostile text shown
- * as text, the standalone SVG, and the errors for unknown runs. */
+ * as text, the standalone SVG, the errors for unknown runs, the experiment
+ * table, and how sound the runs' explanations are. */
 #include <sqlite3.h>
 
 #include "fixture.h"
@@ -110,7 +111,8 @@ static void test_compare(struct store *st, const struct fixture *fx)
 			       "<td class=\"wrong\">4") != NULL);
 		CHECK(strstr(card, "2+3=4") != NULL);
 		CHECK(strstr(card, "2 and 3 make 5. So the answer is 5.") != NULL);
-		CHECK(strstr(card, "teacher&#39;s explanation (cot, offline/teacher-1, accepted)"));
+		CHECK(strstr(card, "teacher&#39;s explanation (cot, offline/teacher-1, accepted; "
+			       "not trained on: test item)"));
 		CHECK(strstr(card, "2 plus 3 is 5.") != NULL);
 		/* the pending RP explanation is not what it was trained on */
 		CHECK(strstr(card, "Because 2+3=5.") == NULL);
@@ -315,6 +317,52 @@ static void test_experiment(struct store *st, const struct fixture *fx)
 	buf_release(&html);
 }
 
+/* The accuracy table gives, per run and split, the share of sound
+ * explanations and the right answers reached by wrong reasoning; cards of
+ * test items say their teacher explanation was not trained on; runs of
+ * different datasets are not compared. */
+static void test_sound(struct store *st, const struct fixture *fx)
+{
+	char err[MENTOR_ERR_LEN] = "";
+	struct buf html;
+	buf_init(&html);
+	/* mtcot: q3 and q5 sound, q1 a wrong step, q2 and q4 without steps */
+	struct report_opts o = {fx->mt_run, fx->base_run, 0};
+	CHECK_INT(report_build(st, &o, &html, NULL, err), 0);
+	const char *h = html.data ? html.data : "";
+	CHECK(strstr(h, "<th>sound explanations</th><th>right answer, wrong reasoning</th>"));
+	CHECK(strstr(h, "<td class=\"num\">40.0% (2/5) <span class=\"muted\">2 without "
+			"steps</span></td><td class=\"num\">0</td></tr>") != NULL);
+	/* the baseline generated none */
+	CHECK(strstr(h, "<td class=\"num\"><span class=\"muted\">n/a</span></td><td class="
+			"\"num\"><span class=\"muted\">n/a</span></td></tr>") != NULL);
+	CHECK(strstr(h, "accepted, edited; not trained on: test item)") != NULL);
+	buf_release(&html);
+
+	/* a right answer after a wrong step counts as right-but-wrong */
+	fx_pred(st, fx->idle_run, fx->item[FX_Q1], "5", 1, "2 + 3 = 6. So the answer is 5.", "5",
+		1);
+	fx_pred(st, fx->idle_run, fx->item[FX_Q5], "6", 1, "10 - 4 = 6. So the answer is 6.", "6",
+		1);
+	buf_init(&html);
+	o.run = fx->idle_run;
+	CHECK_INT(report_build(st, &o, &html, NULL, err), 0);
+	h = html.data ? html.data : "";
+	CHECK(strstr(h, "<td class=\"num\">50.0% (1/2)</td><td class=\"num\">1</td></tr>"));
+	buf_release(&html);
+
+	/* another dataset: refused, nothing built */
+	int64_t other = fx_run(st, fx->bare_dataset, "elsewhere", "baseline");
+	buf_init(&html);
+	o.vs_run = other;
+	CHECK_INT(report_build(st, &o, &html, NULL, err), MENTOR_EUSAGE);
+	CHECK(strstr(err, "different datasets") != NULL);
+	buf_release(&html);
+	const char *np = test_path("cross.html");
+	CHECK_INT(report_write(st, fx->idle_run, other, np, NULL, err), MENTOR_EUSAGE);
+	CHECK(access(np, F_OK) != 0);
+}
+
 int main(void)
 {
 	struct fixture fx;
@@ -324,6 +372,7 @@ int main(void)
 	test_hostile_names(st, &fx);
 	test_write_and_errors(st, &fx);
 	test_experiment(st, &fx);
+	test_sound(st, &fx);
 	store_close(st);
 	return test_done();
 }

@@ -1,6 +1,7 @@
 /* test_report_cli: `mentor report` and `mentor export` end to end, run as
  * the built binary ($MENTOR_BIN) with --db on a temporary workspace: exit
- * codes, one-line errors, files written or left alone. */
+ * codes, one-line errors, files written or left alone; and the sound share
+ * that `mentor runs` lists. */
 #include <sys/wait.h>
 
 #include <cjson/cJSON.h>
@@ -80,9 +81,32 @@ static void test_report_cmd(void)
 	check_one_line_error("nosuchbase");
 	CHECK(!exists("x.html"));
 
+	/* no run named: the newest finished explanation-trained run (idle,
+	 * mt-re, #3) against the baseline of its dataset, and a note says so */
+	snprintf(args, sizeof args, "report -o '%s'", test_path("d.html"));
+	CHECK_INT(mentor(args, NULL), 0);
+	h = slurp("d.html");
+	CHECK(strstr(h, "<title>mentor report: idle vs base</title>") != NULL);
+	free(h);
+	char *e = slurp("stderr");
+	CHECK_MSG(strstr(e, "mentor: note: run 3 (mt-re) against baseline run 1\n") != NULL, "%s",
+		  e);
+	free(e);
+	/* runs of different datasets: refused as a usage error, nothing written */
+	snprintf(args, sizeof args, "report mtcot --vs elsewhere -o '%s'", test_path("x.html"));
+	CHECK_INT(mentor(args, NULL), 2);
+	check_one_line_error("different datasets");
+	CHECK(!exists("x.html"));
+	snprintf(args, sizeof args, "report elsewhere --vs base -o '%s'", test_path("x.html"));
+	CHECK_INT(mentor(args, NULL), 2);
+	check_one_line_error("cannot compare run #4 with run #1");
+	CHECK(!exists("x.html"));
+
 	/* usage errors: exit 2 */
 	CHECK_INT(mentor("report", NULL), 2);
-	check_one_line_error("no run given");
+	check_one_line_error("-o");
+	CHECK_INT(mentor("report --vs base -o x.html", NULL), 2);
+	check_one_line_error("--vs needs a run");
 	CHECK_INT(mentor("report mtcot", NULL), 2);
 	check_one_line_error("-o");
 	CHECK_INT(mentor("report mtcot -o x.html --bogus", NULL), 2);
@@ -92,6 +116,48 @@ static void test_report_cmd(void)
 	CHECK_INT(mentor("report --help", NULL), 0);
 	out = slurp("stdout");
 	CHECK(strstr(out, "usage: mentor report") != NULL);
+	free(out);
+}
+
+/* `mentor runs`: the share of sound explanations on the evaluation split
+ * (mtcot: q3 and q5 of 5), "-" and null for runs without explanations. */
+static void test_runs_cmd(void)
+{
+	CHECK_INT(mentor("runs", NULL), 0);
+	char *out = slurp("stdout");
+	CHECK_MSG(strstr(out, "ACC-EXP SOUND\n") != NULL, "%s", out);
+	char *mt = strstr(out, "\n2    mtcot"), *base = strstr(out, "\n1    base");
+	CHECK_MSG(mt && base, "%s", out);
+	if (mt && base) {
+		CHECK(!strncmp(strchr(mt + 1, '\n') - 6, " 40.0%", 6));
+		CHECK(!strncmp(strchr(base + 1, '\n') - 2, " -", 2));
+	}
+	free(out);
+	CHECK_INT(mentor("runs --json", NULL), 0);
+	out = slurp("stdout");
+	cJSON *j = cJSON_Parse(out);
+	CHECK(cJSON_IsArray(j));
+	const cJSON *r;
+	int seen = 0;
+	cJSON_ArrayForEach(r, j) {
+		const cJSON *id = cJSON_GetObjectItemCaseSensitive(r, "id");
+		const cJSON *ck = cJSON_GetObjectItemCaseSensitive(r, "check");
+		if (cJSON_IsNumber(id) && id->valuedouble == 1) {
+			CHECK(cJSON_IsNull(ck));
+			seen++;
+		}
+		if (cJSON_IsNumber(id) && id->valuedouble == 2) {
+			const cJSON *n = cJSON_GetObjectItemCaseSensitive(ck, "explanations");
+			const cJSON *sh = cJSON_GetObjectItemCaseSensitive(ck, "sound_share");
+			const cJSON *ns = cJSON_GetObjectItemCaseSensitive(ck, "no_steps");
+			CHECK(cJSON_IsNumber(n) && n->valuedouble == 5);
+			CHECK(cJSON_IsNumber(sh) && fabs(sh->valuedouble - 0.4) < 1e-9);
+			CHECK(cJSON_IsNumber(ns) && ns->valuedouble == 2);
+			seen++;
+		}
+	}
+	CHECK_INT(seen, 2);
+	cJSON_Delete(j);
 	free(out);
 }
 
@@ -183,8 +249,11 @@ int main(void)
 		TEST_SKIP("MENTOR_BIN not set or not built");
 	struct fixture fx;
 	db = util_strdup(test_path("ws.db"));
-	store_close(fixture_make(db, &fx));
+	struct store *st = fixture_make(db, &fx);
+	fx_run(st, fx.bare_dataset, "elsewhere", "baseline"); /* run 4, another dataset */
+	store_close(st);
 	test_report_cmd();
+	test_runs_cmd();
 	test_export_cmd();
 	/* a workspace that does not exist is not created by a report */
 	const char *saved = db;

@@ -15,30 +15,7 @@ pass=0
 fail=0
 export HOME="$T" XDG_CONFIG_HOME="$T/cfg" LC_ALL=C.UTF-8 TERM=xterm-256color
 
-# run NAME SIZE SCRIPT-LINES...: dump the last frame to $T/NAME
-run() {
-	name=$1 size=$2
-	shift 2
-	printf '%s\n' "$@" > "$T/$name.keys"
-	if ! "$BIN" --db "$T/ws.db" tui --script "$T/$name.keys" --dump --size "$size" \
-		> "$T/$name" 2> "$T/$name.err"; then
-		fail=$((fail + 1))
-		echo "FAIL: $name: exit status"
-		cat "$T/$name.err"
-	fi
-}
-has() {
-	if grep -qF -- "$3" "$T/$2"; then pass=$((pass + 1)); else
-		fail=$((fail + 1)); echo "FAIL: $1: '$3' not in $2"; sed 's/^/  | /' "$T/$2"; fi
-}
-has_re() {
-	if grep -qE -- "$3" "$T/$2"; then pass=$((pass + 1)); else
-		fail=$((fail + 1)); echo "FAIL: $1: /$3/ not in $2"; sed 's/^/  | /' "$T/$2"; fi
-}
-hasnt() {
-	if ! grep -qF -- "$3" "$T/$2"; then pass=$((pass + 1)); else
-		fail=$((fail + 1)); echo "FAIL: $1: '$3' in $2"; sed 's/^/  | /' "$T/$2"; fi
-}
+. "$(dirname "$0")/script_lib.sh"
 
 # ------------------------------------------------------------ Train
 run train 100x30 "key 3"
@@ -98,8 +75,8 @@ run resume_done 100x30 "key 3" "key r"
 has resume_refused resume_done "run 2 is done"
 
 # ------------------------------------------------------------ Inspect
-run insp 120x30 "key 4"
-has summary_a insp "A #2 mt-cot-2 direct 67.5% (27/40) expl 75.0% (30/40)"
+run insp 160x30 "key 4"
+has summary_a insp "A #2 mt-cot-2 direct 67.5% (27/40) expl 75.0% (30/40) sound 0.0% (0/40) right-wrong 0"
 has summary_b insp "B #1 baseline-1 direct 50.0% (20/40)"
 has fixed insp "fixed 13 broken 6"
 has cols insp "A:dir A:expl B:dir"
@@ -107,7 +84,7 @@ has japanese insp "コインは表です"
 run insp_esc 100x30 "key 4" "key j"
 has escaped insp_esc 'Escape test: \e[2J flipped?'
 has compact insp_esc "A #2 mt-cot-2 dir 67.5% expl 75.0%"
-has teacher insp "teacher explanation it trained on (gold):"
+has teacher insp "(run #2 did not train on this item: not in the train split)"
 has gold_rationale insp "太郎が裏返したので、裏です。"
 run insp_fixed 100x30 "key 4" "key f" "key f" "key f"
 has filter_fixed insp_fixed "filter fixed  13 of 40 items"
