@@ -327,7 +327,7 @@ static void test_sound(struct store *st, const struct fixture *fx)
 	struct buf html;
 	buf_init(&html);
 	/* mtcot: q3 and q5 sound, q1 a wrong step, q2 and q4 without steps */
-	struct report_opts o = {fx->mt_run, fx->base_run, 0};
+	struct report_opts o = {fx->mt_run, fx->base_run, 0, 0};
 	CHECK_INT(report_build(st, &o, &html, NULL, err), 0);
 	const char *h = html.data ? html.data : "";
 	CHECK(strstr(h, "<th>sound explanations</th><th>right answer, wrong reasoning</th>"));
