@@ -87,7 +87,8 @@ static int load_config(struct cli *c, const char *path, struct config *cfg)
 static const char explain_usage[] =
 	"usage: mentor explain DATASET [--mode cot|rp|crop|all] [--provider P] [--model M]\n"
 	"                      [--split S] [--limit N] [--concurrency N] [--rpm N] [--force]\n"
-	"                      [--error-rate R] [--k K] [--seed S] [--stream] [--config FILE]\n"
+	"                      [--offline-rates LIST] [--k K] [--seed S] [--stream]\n"
+	"                      [--config FILE]\n"
 	"       mentor explain DATASET --print-prompts [--mode M] [--limit N] [--split S]\n"
 	"       mentor explain DATASET --mode M [--provider P] [--model M] [--split S] [--limit N]\n"
 	"                      [--force] --batch-export FILE\n"
@@ -106,7 +107,16 @@ static const char explain_usage[] =
 	"  --model M          model (or alias) instead of the provider's default\n"
 	"  --concurrency N    requests in flight (default from config, 8)\n"
 	"  --rpm N            at most N requests per minute (0 = no limit)\n"
-	"  --error-rate R     offline teacher: chance that a cot explanation is wrong\n"
+	"  --offline-rates LIST  offline teacher's mistake rates (0 to 1), e.g.\n"
+	"                     cot_wrong=0.2,cot_bad_step=0.1,rp_leak=0.1 (the defaults):\n"
+	"                     cot_wrong     cot ends in a wrong answer\n"
+	"                     cot_bad_step  cot has one wrong middle step, right answer\n"
+	"                     rp_leak       rp restates the given answer (flagged leaked)\n"
+	"                     (cot_wrong + cot_bad_step <= 1, else the config's rate is\n"
+	"                     lowered); unnamed ones come from the config's\n"
+	"                     [provider offline] section, else [defaults]\n"
+	"  --cot-wrong-rate R, --cot-bad-step-rate R, --rp-leak-rate R\n"
+	"                     one rate each; --error-rate R is --cot-wrong-rate R\n"
 	"  --k K              demonstrations per prompt (default 4)\n"
 	"  --print-prompts    print the prompts that would be sent, call nothing;\n"
 	"                     without DATASET, the templates in effect\n"
@@ -301,6 +311,20 @@ static int run_batch(struct cli *c, const struct teacher_opts *o, int64_t datase
 	return CLI_OK;
 }
 
+/* The offline rate an option sets ("--rp-leak-rate" -> "rp_leak") or NULL;
+ * *m and *v as cli_opt_value's. */
+static const char *rate_option(int argc, char **argv, int *i, const char **v, int *m)
+{
+	static const char *const opts[][2] = {
+		{"--cot-wrong-rate", "cot_wrong"}, {"--error-rate", "cot_wrong"},
+		{"--cot-bad-step-rate", "cot_bad_step"}, {"--rp-leak-rate", "rp_leak"},
+	};
+	for (size_t k = 0; k < sizeof opts / sizeof opts[0]; k++)
+		if ((*m = cli_opt_value(argc, argv, i, opts[k][0], v)) != 0)
+			return opts[k][1];
+	return NULL;
+}
+
 int cli_explain(struct cli *c, int argc, char **argv)
 {
 	if (cli_wants_help(argc, argv)) {
@@ -313,11 +337,11 @@ int cli_explain(struct cli *c, int argc, char **argv)
 	const char *prompts_dir = NULL, *batch_exp = NULL, *batch_imp = NULL;
 	long limit = 0;
 	int print = 0, write = 0, overwrite = 0;
+	char rerr[MENTOR_ERR_LEN];
 	for (int i = 1; i < argc; i++) {
-		const char *v = NULL;
+		const char *v = NULL, *rate;
 		int m;
 		long lv = 0;
-		double dv = 0;
 #define OPT(name) ((m = cli_opt_value(argc, argv, &i, name, &v)) != 0)
 		if (OPT("--mode")) {
 			mode = v;
@@ -354,10 +378,12 @@ int cli_explain(struct cli *c, int argc, char **argv)
 			if (m > 0 && util_parse_long(v, 0, LONG_MAX, &lv))
 				return cli_error(c, CLI_USAGE, "explain: '--seed' needs a number");
 			o.seed = lv;
-		} else if (OPT("--error-rate")) {
-			if (m > 0 && (util_parse_double(v, &dv) || dv < 0 || dv > 1))
-				return cli_error(c, CLI_USAGE, "explain: '--error-rate' needs 0 to 1");
-			o.error_rate = dv;
+		} else if (OPT("--offline-rates")) {
+			if (m > 0 && config_offline_rates_parse(v, &o.offline, rerr))
+				return cli_error(c, CLI_USAGE, "explain: '--offline-rates': %s", rerr);
+		} else if ((rate = rate_option(argc, argv, &i, &v, &m)) != NULL) {
+			if (m > 0 && config_offline_rates_set(&o.offline, rate, v, rerr))
+				return cli_error(c, CLI_USAGE, "explain: %s", rerr);
 		} else if (!strcmp(argv[i], "--force")) {
 			o.force = 1;
 		} else if (!strcmp(argv[i], "--stream")) {

@@ -57,6 +57,7 @@ static struct config_provider *provider_add(struct config *cfg, const char *name
 	p = &cfg->providers[cfg->n_providers++];
 	memset(p, 0, sizeof *p);
 	p->name = util_strdup(name);
+	config_offline_rates_unset(&p->offline);
 	return p;
 }
 
@@ -71,7 +72,9 @@ void config_init(struct config *cfg)
 	cfg->retries = 4;
 	cfg->max_tokens = CONFIG_DEFAULT_MAX_TOKENS;
 	cfg->temperature = 0;
-	cfg->error_rate = CONFIG_DEFAULT_ERROR_RATE;
+	cfg->offline.cot_wrong = CONFIG_DEFAULT_COT_WRONG_RATE;
+	cfg->offline.cot_bad_step = CONFIG_DEFAULT_COT_BAD_STEP_RATE;
+	cfg->offline.rp_leak = CONFIG_DEFAULT_RP_LEAK_RATE;
 	cfg->k = 4;
 	cfg->seed = 1;
 	cfg->stream = 0;
@@ -191,6 +194,10 @@ static int set_default(struct parse_state *ps, const char *k, const char *v, cha
 			return PERR(ps, err, "'stream' must be yes or no");
 		return 0;
 	}
+	char sub[MENTOR_ERR_LEN];
+	int rc = config_offline_rates_set(&c->offline, k, v, sub);
+	if (rc != MENTOR_ENOTFOUND)
+		return rc ? PERR(ps, err, "%s", sub) : 0;
 	static const struct {
 		const char *key;
 		double lo, hi;
@@ -199,8 +206,8 @@ static int set_default(struct parse_state *ps, const char *k, const char *v, cha
 		{"concurrency", 1, 256, 1},     {"rpm", 0, 1e6, 1},
 		{"timeout", 0.1, 86400, 0},     {"connect_timeout", 0.1, 3600, 0},
 		{"retries", 0, 20, 1},          {"max_tokens", 1, 1e6, 1},
-		{"temperature", 0, 2, 0},       {"error_rate", 0, 1, 0},
-		{"k", 0, 64, 1},                {"seed", 0, 9007199254740992.0, 1},
+		{"temperature", 0, 2, 0},       {"k", 0, 64, 1},
+		{"seed", 0, 9007199254740992.0, 1},
 	};
 	for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++) {
 		if (strcmp(k, nums[i].key))
@@ -216,8 +223,7 @@ static int set_default(struct parse_state *ps, const char *k, const char *v, cha
 		case 4: c->retries = (int)d; break;
 		case 5: c->max_tokens = (int)d; break;
 		case 6: c->temperature = d; break;
-		case 7: c->error_rate = d; break;
-		case 8: c->k = (int)d; break;
+		case 7: c->k = (int)d; break;
 		default: c->seed = (uint64_t)d; break;
 		}
 		return 0;
@@ -229,6 +235,10 @@ static int set_provider(struct parse_state *ps, const char *k, const char *v, ch
 {
 	struct config_provider *p = ps->prov;
 	double d;
+	char sub[MENTOR_ERR_LEN];
+	int rc = config_offline_rates_set(&p->offline, k, v, sub);
+	if (rc != MENTOR_ENOTFOUND)
+		return rc ? PERR(ps, err, "%s", sub) : 0;
 	if (!strcmp(k, "type")) {
 		if (strcmp(v, CONFIG_TYPE_OPENAI) && strcmp(v, CONFIG_TYPE_ANTHROPIC) &&
 		    strcmp(v, CONFIG_TYPE_OFFLINE))
@@ -430,10 +440,22 @@ int config_parse(struct config *cfg, const char *text, size_t len, const char *o
 		*has_key = ps.has_key;
 	if (rc)
 		return MENTOR_ERR;
-	for (size_t p = 0; p < cfg->n_providers; p++)
-		if (!cfg->providers[p].type)
-			return util_err(err, "%s: [provider %s] has no 'type'", ps.origin,
-					cfg->providers[p].name);
+	struct config_offline_rates r;
+	char sub[MENTOR_ERR_LEN];
+	if (config_offline_rates_resolve(cfg, NULL, NULL, &r, sub))
+		return util_err(err, "%s: [defaults]: %s", ps.origin, sub);
+	for (size_t p = 0; p < cfg->n_providers; p++) {
+		const struct config_provider *pr = &cfg->providers[p];
+		if (!pr->type)
+			return util_err(err, "%s: [provider %s] has no 'type'", ps.origin, pr->name);
+		int has_rates = pr->offline.cot_wrong >= 0 || pr->offline.cot_bad_step >= 0 ||
+				pr->offline.rp_leak >= 0;
+		if (has_rates && strcmp(pr->type, CONFIG_TYPE_OFFLINE))
+			return util_err(err, "%s: [provider %s] sets offline teacher rates but its "
+					"type is %s, not offline", ps.origin, pr->name, pr->type);
+		if (config_offline_rates_resolve(cfg, pr, NULL, &r, sub))
+			return util_err(err, "%s: [provider %s]: %s", ps.origin, pr->name, sub);
+	}
 	return 0;
 }
 
@@ -526,6 +548,158 @@ int config_resolve(const struct config *cfg, const char *name, const char *model
 	}
 	*prov = p;
 	*model_out = m;
+	return 0;
+}
+
+/* ------------------------------------------------ offline teacher rates */
+
+void config_offline_rates_unset(struct config_offline_rates *r)
+{
+	r->cot_wrong = r->cot_bad_step = r->rp_leak = -1;
+}
+
+/* The field a rate name stands for, or NULL. */
+static double *rate_field(struct config_offline_rates *r, const char *name, size_t n)
+{
+	static const struct {
+		const char *name;
+		int field;
+	} names[] = {
+		{"cot_wrong", 0},         {"cot_wrong_rate", 0}, {"error_rate", 0},
+		{"cot_bad_step", 1},      {"cot_bad_step_rate", 1},
+		{"rp_leak", 2},           {"rp_leak_rate", 2},
+	};
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (strlen(names[i].name) == n && !strncmp(names[i].name, name, n))
+			return names[i].field == 0   ? &r->cot_wrong
+			       : names[i].field == 1 ? &r->cot_bad_step
+						     : &r->rp_leak;
+	return NULL;
+}
+
+static int rate_set(struct config_offline_rates *r, const char *name, size_t n,
+		    const char *value, char *err)
+{
+	double *f = rate_field(r, name, n);
+	if (!f)
+		return MENTOR_ENOTFOUND;
+	double d;
+	if (parse_num(value, 0, 1, &d)) {
+		util_err(err, "'%.*s' must be a number from 0 to 1", (int)n, name);
+		return MENTOR_EUSAGE;
+	}
+	*f = d;
+	return 0;
+}
+
+int config_offline_rates_set(struct config_offline_rates *r, const char *name,
+			     const char *value, char *err)
+{
+	int rc = rate_set(r, name, strlen(name), value, err);
+	if (rc == MENTOR_ENOTFOUND)
+		util_err(err, "unknown offline teacher rate '%.*s' (use cot_wrong, cot_bad_step "
+			 "or rp_leak)", CONFIG_MAX_NAME, name);
+	return rc;
+}
+
+/* One NAME=RATE item of a rates list (n bytes at s, trimmed) into tmp. */
+static int rates_item(const char *s, size_t n, struct config_offline_rates *tmp,
+		      struct config_offline_rates *seen, char *err)
+{
+	char item[CONFIG_MAX_LINE + 1];
+	memcpy(item, s, n);
+	item[n] = '\0';
+	char *eq = strchr(item, '=');
+	if (!n)
+		return util_err(err, "empty item in the list of offline teacher rates");
+	if (!eq)
+		return util_err(err, "expected NAME=RATE in the list of offline teacher rates "
+			       "(e.g. cot_wrong=0.2,cot_bad_step=0.1,rp_leak=0.1)");
+	size_t nl = (size_t)(eq - item);
+	while (nl && (item[nl - 1] == ' ' || item[nl - 1] == '\t'))
+		nl--;
+	int shown = (int)(nl < CONFIG_MAX_NAME ? nl : CONFIG_MAX_NAME);
+	const char *v = eq + 1;
+	while (*v == ' ' || *v == '\t')
+		v++;
+	double *sf = rate_field(seen, item, nl);
+	if (!sf)
+		return util_err(err, "unknown offline teacher rate '%.*s' (use cot_wrong, "
+			       "cot_bad_step or rp_leak)", shown, item);
+	if (*sf >= 0)
+		return util_err(err, "offline teacher rate '%.*s' given twice", shown, item);
+	*sf = 1;
+	return rate_set(tmp, item, nl, v, err) ? MENTOR_ERR : 0;
+}
+
+int config_offline_rates_parse(const char *text, struct config_offline_rates *r, char *err)
+{
+	size_t len = text ? strlen(text) : 0;
+	if (len == 0) {
+		util_err(err, "empty list of offline teacher rates");
+		return MENTOR_EUSAGE;
+	}
+	if (len > CONFIG_MAX_LINE) {
+		util_err(err, "list of offline teacher rates longer than %d bytes", CONFIG_MAX_LINE);
+		return MENTOR_EUSAGE;
+	}
+	struct config_offline_rates tmp = *r, seen;
+	config_offline_rates_unset(&seen);
+	const char *p = text;
+	for (;;) {
+		const char *e = strchr(p, ',');
+		size_t n = e ? (size_t)(e - p) : strlen(p);
+		while (n && (*p == ' ' || *p == '\t'))
+			p++, n--;
+		while (n && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+			n--;
+		if (rates_item(p, n, &tmp, &seen, err))
+			return MENTOR_EUSAGE;
+		if (!e)
+			break;
+		p = e + 1;
+	}
+	*r = tmp;
+	return 0;
+}
+
+int config_offline_rates_resolve(const struct config *cfg, const struct config_provider *p,
+				 const struct config_offline_rates *over,
+				 struct config_offline_rates *out, char *err)
+{
+	const struct config_offline_rates *layers[3] = {over, p ? &p->offline : NULL, &cfg->offline};
+	double *dst[3] = {&out->cot_wrong, &out->cot_bad_step, &out->rp_leak};
+	int from[3] = {3, 3, 3}; /* the layer each rate came from */
+	for (int f = 0; f < 3; f++) {
+		*dst[f] = 0;
+		for (int l = 0; l < 3; l++) {
+			if (!layers[l])
+				continue;
+			double v = f == 0 ? layers[l]->cot_wrong
+				   : f == 1 ? layers[l]->cot_bad_step : layers[l]->rp_leak;
+			if (v >= 0) {
+				*dst[f] = v > 1 ? 1 : v;
+				from[f] = l;
+				break;
+			}
+		}
+	}
+	/* A little slack for decimal sums such as 0.7 + 0.3. */
+	if (out->cot_wrong + out->cot_bad_step <= 1 + 1e-9)
+		return 0;
+	if (from[0] == from[1]) {
+		util_err(err, "cot_wrong_rate + cot_bad_step_rate is %g; a cot explanation goes "
+			 "wrong in one way at most, so the sum must not exceed 1",
+			 out->cot_wrong + out->cot_bad_step);
+		return MENTOR_EUSAGE;
+	}
+	/* Set in different places: the one set closer to the run wins and the
+	 * other is lowered to fit (cot_wrong=1 on the command line means every
+	 * cot explanation is wrong, whatever the file says of bad steps). */
+	if (from[0] < from[1])
+		out->cot_bad_step = 1 - out->cot_wrong;
+	else
+		out->cot_wrong = 1 - out->cot_bad_step;
 	return 0;
 }
 

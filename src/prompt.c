@@ -692,6 +692,16 @@ static const char *const circular[] = {
 	"答えなので", "正解なので", "答えであるため", "正解であるため",
 };
 
+/* Phrases that treat the answer as handed over, wherever they stand: an RP
+ * text that speaks of "the provided answer" restates the hint however much
+ * of the question it also repeats. */
+static const char *const handed_over[] = {
+	"the given answer", "the provided answer", "the answer provided", "the expected answer",
+	"the answer is given", "the answer we were given", "the answer we are given",
+	"the answer we were told", "we are told the answer", "we were told the answer",
+	"the hint says", "as the hint", "与えられた答え", "与えられた正解",
+};
+
 static const char *const openings[] = {
 	"since the answer is", "because the answer is", "given that the answer is",
 	"given the answer", "as the answer is", "the answer is given", "we are told",
@@ -736,6 +746,9 @@ int prompt_leaked(const char *text, const char *gold, const char *type, const ch
 	int leaked = 0;
 	for (size_t i = 0; i < sizeof circular / sizeof circular[0] && !leaked; i++)
 		if (strstr(f, circular[i]))
+			leaked = 1;
+	for (size_t i = 0; i < sizeof handed_over / sizeof handed_over[0] && !leaked; i++)
+		if (strstr(f, handed_over[i]))
 			leaked = 1;
 	const char *t = f;
 	while (*t && (isspace((unsigned char)*t) || *t == '"'))

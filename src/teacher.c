@@ -49,6 +49,7 @@ void teacher_opts_init(struct teacher_opts *o)
 	o->retries = -1;
 	o->k = -1;
 	o->seed = -1;
+	config_offline_rates_unset(&o->offline);
 	o->error_rate = -1;
 	o->stream = -1;
 }
@@ -99,7 +100,8 @@ struct teacher_job {
 	char *headers[3];
 	size_t n_headers;
 	int offline, conc, stream, k, max_tokens, force;
-	double temperature, error_rate;
+	double temperature;
+	struct config_offline_rates rates; /* offline teacher, resolved */
 	uint64_t seed;
 	struct teacher_callbacks cb;
 	struct task *tasks;
@@ -492,7 +494,14 @@ static char *offline_request(struct teacher_job *j, const struct store_item *it,
 	cJSON *q = cJSON_CreateObject();
 	cJSON_AddStringToObject(q, "model", j->model);
 	cJSON_AddStringToObject(q, "mode", prompt_mode_name(pmode));
-	cJSON_AddNumberToObject(q, "error_rate", j->error_rate);
+	/* Only the rates that can change this prompt's text, so that changing
+	 * the COTE rates does not invalidate the RP calls. */
+	if (pmode == PROMPT_COT) {
+		cJSON_AddNumberToObject(q, "cot_wrong_rate", j->rates.cot_wrong);
+		cJSON_AddNumberToObject(q, "cot_bad_step_rate", j->rates.cot_bad_step);
+	} else {
+		cJSON_AddNumberToObject(q, "rp_leak_rate", j->rates.rp_leak);
+	}
 	cJSON_AddNumberToObject(q, "seed", (double)j->seed);
 	char th[65];
 	const char *tr = it->trace_json ? it->trace_json : "";
@@ -568,7 +577,8 @@ static int start_step(struct teacher_job *j, struct task *t, int pmode)
 		struct buf out;
 		buf_init(&out);
 		double t0 = util_mono();
-		int rc = teacher_offline_explain(it, pmode, j->error_rate, j->seed, &out, err);
+		int mistake = TEACHER_OFFLINE_NONE;
+		int rc = teacher_offline_explain(it, pmode, &j->rates, j->seed, &out, &mistake, err);
 		double ms = (util_mono() - t0) * 1000;
 		int64_t tin = (int64_t)(prompt.len + 3) / 4, tout = (int64_t)(out.len + 3) / 4;
 		cJSON *resp = cJSON_CreateObject();
@@ -577,10 +587,13 @@ static int start_step(struct teacher_job *j, struct task *t, int pmode)
 		cJSON_AddStringToObject(resp, "note",
 					"written from the item's solution trace by a scripted "
 					"teacher, not by a language model");
-		if (rc)
+		if (rc) {
 			cJSON_AddStringToObject(resp, "declined", err);
-		else
+		} else {
 			cJSON_AddStringToObject(resp, "text", out.data ? out.data : "");
+			/* Said openly: the scripted teacher errs on purpose. */
+			cJSON_AddStringToObject(resp, "mistake", teacher_offline_mistake_name(mistake));
+		}
 		char *rs = cJSON_PrintUnformatted(resp);
 		cJSON_Delete(resp);
 		char lerr[MENTOR_ERR_LEN];
@@ -991,9 +1004,11 @@ struct teacher_job *teacher_start(const struct teacher_opts *o, const int64_t *i
 		j->conc = HTTP_MAX_CONCURRENCY;
 	j->k = o->k >= 0 ? o->k : cfg->k;
 	j->seed = o->seed >= 0 ? (uint64_t)o->seed : cfg->seed;
-	j->error_rate = o->error_rate >= 0 ? o->error_rate : cfg->error_rate;
-	if (j->error_rate > 1)
-		j->error_rate = 1;
+	struct config_offline_rates over = o->offline;
+	if (over.cot_wrong < 0 && o->error_rate >= 0)
+		over.cot_wrong = o->error_rate;
+	if (config_offline_rates_resolve(cfg, p, &over, &j->rates, err) && j->offline)
+		goto fail;
 	j->stream = o->stream >= 0 ? o->stream : (cfg->stream || (cb && cb->on_text));
 	j->max_tokens = cfg->max_tokens;
 	j->temperature = cfg->temperature;

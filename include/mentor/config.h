@@ -26,8 +26,19 @@
 #define CONFIG_DEFAULT_CONCURRENCY 8
 #define CONFIG_DEFAULT_TIMEOUT_S 120.0
 #define CONFIG_DEFAULT_MAX_TOKENS 512
-#define CONFIG_DEFAULT_ERROR_RATE 0.2
+#define CONFIG_DEFAULT_COT_WRONG_RATE 0.2
+#define CONFIG_DEFAULT_COT_BAD_STEP_RATE 0.1
+#define CONFIG_DEFAULT_RP_LEAK_RATE 0.1
 #define CONFIG_ANTHROPIC_VERSION "2023-06-01"
+
+/* The offline teacher's mistake rates, each a probability from 0 to 1, or
+ * negative for "not set here" (the next layer decides). A COTE explanation
+ * goes wrong in at most one way, so cot_wrong + cot_bad_step <= 1. */
+struct config_offline_rates {
+	double cot_wrong;    /* COTE from the trace's wrong steps, ending in a wrong answer */
+	double cot_bad_step; /* COTE with one altered middle step and the gold answer */
+	double rp_leak;      /* RP restating the hint instead of reasoning */
+};
 
 struct config_provider {
 	char *name;
@@ -39,6 +50,8 @@ struct config_provider {
 	char *anthropic_version;
 	double price_in;   /* price per million input tokens (USD), 0 = unknown */
 	double price_out;  /* per million output tokens */
+	struct config_offline_rates offline; /* type offline: rates of its section, or
+	                                      * negative (then [defaults]) */
 };
 
 struct config_alias {
@@ -63,7 +76,7 @@ struct config {
 	int retries;
 	int max_tokens;
 	double temperature;
-	double error_rate;       /* offline teacher's COTE error rate */
+	struct config_offline_rates offline; /* [defaults] offline teacher rates (all set) */
 	int k;                   /* demonstrations per prompt */
 	uint64_t seed;           /* demonstration and offline seed */
 	int stream;              /* 1: stream responses (SSE) */
@@ -100,6 +113,29 @@ const struct config_alias *config_alias_get(const struct config *cfg, const char
  * alias's or the argument). Returns 0 or MENTOR_EUSAGE with err. */
 int config_resolve(const struct config *cfg, const char *name, const char *model,
 		   const struct config_provider **prov, const char **model_out, char *err);
+
+/* Every rate negative (not set). */
+void config_offline_rates_unset(struct config_offline_rates *r);
+/* Set the rate called name (cot_wrong, cot_bad_step, rp_leak, with or
+ * without a "_rate" suffix; error_rate is cot_wrong) from the text value.
+ * Returns 0, MENTOR_ENOTFOUND for an unknown name, MENTOR_EUSAGE when value
+ * is not a number from 0 to 1 (err says which; the value is not echoed). */
+int config_offline_rates_set(struct config_offline_rates *r, const char *name,
+			     const char *value, char *err);
+/* Parse a comma-separated list "cot_wrong=0.2,cot_bad_step=0.1,rp_leak=0.1"
+ * (names as for config_offline_rates_set; spaces around items allowed; at
+ * most CONFIG_MAX_LINE bytes). Rates not named are left as they were. On
+ * error (MENTOR_EUSAGE: unknown name, missing '=', bad or repeated value,
+ * empty item) r is unchanged. */
+int config_offline_rates_parse(const char *text, struct config_offline_rates *r, char *err);
+/* The rates in effect: each from over (may be NULL) when set, else from the
+ * provider p's section (p may be NULL), else from [defaults]. When
+ * cot_wrong + cot_bad_step exceeds 1, the rate from the nearer layer wins
+ * and the other is lowered to fit; both from one layer is an error
+ * (MENTOR_EUSAGE with err). Returns 0 otherwise. */
+int config_offline_rates_resolve(const struct config *cfg, const struct config_provider *p,
+				 const struct config_offline_rates *over,
+				 struct config_offline_rates *out, char *err);
 
 /* The provider's API key: from its api_key_env variable, else from the
  * file; NULL if none. Borrowed (environment or cfg). */

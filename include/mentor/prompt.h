@@ -101,7 +101,9 @@ int prompt_answers_equal(const char *answer_type, const char *a, const char *b);
 
 /* The leak heuristic (documented in the README): 1 if an explanation given
  * the gold answer merely restates it. Flags (1) circular phrases anywhere
- * ("because it is the answer", "答えだから"), (2) an opening that reasons
+ * ("because it is the answer", "答えだから") and phrases treating the answer
+ * as handed over ("the provided answer", "the expected answer", "the answer
+ * we were given", "与えられた答え"), (2) an opening that reasons
  * from the hint ("since the answer is", "given that the answer is", "we are
  * told"), (3) too little content once the answer itself, its label, its
  * choice text and stock words are removed (fewer than

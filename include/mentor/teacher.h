@@ -52,7 +52,11 @@ struct teacher_opts {
 	int retries;               /* < 0 = config */
 	int k;                     /* demonstrations, < 0 = config (default 4) */
 	int64_t seed;              /* < 0 = config */
-	double error_rate;         /* offline teacher, < 0 = config */
+	/* Offline teacher's mistake rates; each one < 0 = the provider section's,
+	 * else [defaults]. error_rate is the older name of offline.cot_wrong,
+	 * used when that is < 0. */
+	struct config_offline_rates offline;
+	double error_rate;
 	int stream;                /* 1 stream (SSE), 0 plain JSON, < 0 = config */
 	int force;                 /* 1: ignore existing explanations and the cache */
 	const char *prompts_dir;   /* NULL = config's, else the default dir */
@@ -146,15 +150,37 @@ int teacher_build_prompt(struct store *st, const struct teacher_opts *o, int64_t
 /* ---------------------------------------------------------------------------
  * Pieces exposed for tests. */
 
+/* The offline teacher's mistakes (see teacher_offline_explain). */
+enum teacher_offline_mistake {
+	TEACHER_OFFLINE_NONE,      /* the gold explanation */
+	TEACHER_OFFLINE_COT_WRONG, /* COTE from wrong_steps, ending in a wrong answer */
+	TEACHER_OFFLINE_BAD_STEP,  /* COTE with one altered middle step, gold answer */
+	TEACHER_OFFLINE_RP_LEAK,   /* RP restating the hint instead of reasoning */
+};
+/* "none", "cot_wrong", "cot_bad_step", "rp_leak" (static). */
+const char *teacher_offline_mistake_name(int mistake);
+
 /* The offline teacher: write an explanation of item for PROMPT_COT or
  * PROMPT_RP from its solution trace (trace_json: steps, answer, distractor,
- * wrong_steps) or, failing that, its gold rationale. COTE goes wrong with
- * probability error_rate, deterministically per seed and item, using
- * wrong_steps and the distractor; RP always explains the gold answer.
- * Returns 0 with the text appended to out, or MENTOR_ENOTFOUND ("declined")
- * with the reason in err when the item has neither trace nor rationale. */
-int teacher_offline_explain(const struct store_item *it, int pmode, double error_rate,
-			    uint64_t seed, struct buf *out, char *err);
+ * wrong_steps) or, failing that, its gold rationale, making mistakes at the
+ * given rates (rates must be resolved: all within 0..1), deterministically
+ * per seed and item:
+ *  - COTE, with probability cot_wrong: the trace's wrong steps ending in the
+ *    distractor (no trace or no wrong answer to give: the gold text);
+ *  - COTE, with probability cot_bad_step (disjoint from cot_wrong): the gold
+ *    steps with one altered: in a middle step (else the first, never the
+ *    last) the last number moves by 1 to 3, or a state word flips
+ *    (heads/tails, yes/no, true/false, odd/even, open/closed), or a quoted
+ *    letter changes; the final step and answer stay gold. Traces with
+ *    nothing to alter, and items without a trace, get the gold text;
+ *  - RP, with probability rp_leak: a text restating the hint ("The answer
+ *    is given as 21, so the answer is 21."), which prompt_leaked() flags.
+ * *mistake (may be NULL) receives a TEACHER_OFFLINE_* value. Returns 0 with
+ * the text appended to out, or MENTOR_ENOTFOUND ("declined") with the
+ * reason in err when the item has neither trace nor rationale. */
+int teacher_offline_explain(const struct store_item *it, int pmode,
+			    const struct config_offline_rates *rates, uint64_t seed,
+			    struct buf *out, int *mistake, char *err);
 
 /* Read a provider's response body (plain JSON, or raw SSE text when it does
  * not start with '{'): the text is appended to out; usage tokens are stored

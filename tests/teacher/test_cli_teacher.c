@@ -89,6 +89,83 @@ static int64_t make_dataset(const char *name, int n, const char *marker, int wit
 	return ds;
 }
 
+static int64_t rates_count(const char *mode, const char *cond)
+{
+	char sql[400];
+	snprintf(sql, sizeof sql,
+		 "SELECT count(*) FROM explanation e JOIN item i ON i.id = e.item_id JOIN dataset d "
+		 "ON d.id = i.dataset_id WHERE d.name = 'rates' AND e.mode = '%s' AND %s", mode, cond);
+	return q1(sql);
+}
+
+/* The offline teacher's mistake rates from options and from a config file. */
+static void test_offline_rates_cli(void)
+{
+	make_dataset("rates", 40, "", 1);
+	const char *h[] = {"explain", "--help", NULL};
+	CHECK_INT(run(h), 0);
+	CHECK(out_has("--offline-rates LIST"));
+	CHECK(out_has("cot_wrong=0.2,cot_bad_step=0.1,rp_leak=0.1"));
+	CHECK(out_has("--rp-leak-rate R"));
+
+	const char *a1[] = {"explain", "rates", "--mode", "rp", "--rp-leak-rate=1", NULL};
+	CHECK_INT(run(a1), 0);
+	CHECK_INT(rates_count("rp", "e.leaked = 1 AND e.correct = 1"), 40);
+	const char *a2[] = {"explain", "rates", "--mode", "cot", "--offline-rates",
+			    "cot_wrong=0, cot_bad_step=0", NULL};
+	CHECK_INT(run(a2), 0);
+	CHECK_INT(rates_count("cot", "e.correct = 1"), 40);
+	/* CROP: every COTE wrong, RP not leaking: all 40 fall back to clean RP. */
+	const char *a3[] = {"explain", "rates", "--mode", "crop", "--offline-rates",
+			    "cot_wrong=1,rp_leak=0", NULL};
+	CHECK_INT(run(a3), 0);
+	CHECK_INT(rates_count("crop", "e.path = 'rp' AND e.leaked = 0 AND e.correct = 1"), 40);
+	CHECK_INT(rates_count("crop", "e.path = 'cot' AND e.correct = 0"), 40);
+
+	/* From the config file's offline provider section. */
+	char conf[600];
+	snprintf(conf, sizeof conf, "%s", test_path("rates.conf"));
+	const char *ct = "[provider offline]\ncot_wrong_rate = 1\nrp_leak_rate = 0\n";
+	test_write_file(conf, ct, strlen(ct));
+	const char *a4[] = {"explain", "rates", "--mode", "all", "--force", "--config", conf, NULL};
+	CHECK_INT(run(a4), 0);
+	CHECK_INT(rates_count("cot", "e.correct = 0"), 40);
+	CHECK_INT(rates_count("rp", "e.leaked = 1"), 40); /* the earlier ones */
+	CHECK_INT(rates_count("rp", "e.leaked = 0"), 40); /* the forced ones */
+
+	/* Bad values: usage errors naming the rate; nothing written. */
+	int64_t before = q1("SELECT count(*) FROM explanation");
+	const char *bad[][8] = {
+		{"explain", "rates", "--offline-rates", "cot_wrong=1.5", NULL},
+		{"explain", "rates", "--offline-rates", "cot_wrong", NULL},
+		{"explain", "rates", "--offline-rates", "leak=0.1", NULL},
+		{"explain", "rates", "--offline-rates=", NULL},
+		{"explain", "rates", "--rp-leak-rate", "-0.1", NULL},
+		{"explain", "rates", "--cot-bad-step-rate=abc", NULL},
+		{"explain", "rates", "--error-rate", "2", NULL},
+		{"explain", "rates", "--cot-wrong-rate", NULL},
+	};
+	const char *why[] = {
+		"'cot_wrong' must be a number from 0 to 1", "expected NAME=RATE",
+		"unknown offline teacher rate 'leak'", "empty list", "'rp_leak' must be a number",
+		"'cot_bad_step' must be a number", "'cot_wrong' must be a number", "needs a value",
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		CHECK_INT(run(bad[i]), 2);
+		CHECK_MSG(err_has(why[i]), "case %zu: no '%s'", i, why[i]);
+	}
+	const char *sum[] = {"explain", "rates", "--cot-wrong-rate", "0.7", "--cot-bad-step-rate=0.5",
+			     "--force", NULL};
+	CHECK_INT(run(sum), 2);
+	CHECK(err_has("must not exceed 1"));
+	ct = "[provider offline]\nrp_leak_rate = 1.01\n";
+	test_write_file(conf, ct, strlen(ct));
+	const char *a5[] = {"explain", "rates", "--force", "--config", conf, NULL};
+	CHECK_INT(run(a5), 1);
+	CHECK(err_has("rates.conf:2: 'rp_leak_rate' must be a number from 0 to 1"));
+	CHECK_INT(q1("SELECT count(*) FROM explanation"), before);
+}
+
 static void test_offline_cli(void)
 {
 	make_dataset("off", 8, "", 1);
@@ -251,6 +328,7 @@ int main(void)
 
 	/* No config file: the offline teacher. */
 	test_offline_cli();
+	test_offline_rates_cli();
 
 	const char *exe = fakellm_path();
 	if (!exe) {

@@ -89,7 +89,7 @@ static void test_good(void)
 	CHECK_INT(cfg.concurrency, 4);
 	CHECK_INT(cfg.rpm, 120);
 	CHECK_NEAR(cfg.timeout_s, 30.5, 1e-9);
-	CHECK_NEAR(cfg.error_rate, 0.3, 1e-9);
+	CHECK_NEAR(cfg.offline.cot_wrong, 0.3, 1e-9);
 	CHECK_INT(cfg.k, 2);
 	CHECK_INT(cfg.seed, 7);
 	CHECK_INT(cfg.stream, 1);
@@ -282,8 +282,150 @@ static void test_foreign_sections(void)
 	config_release(&cfg);
 }
 
+static void test_offline_rates(void)
+{
+	struct config cfg;
+	char err[MENTOR_ERR_LEN];
+	struct config_offline_rates r;
+	/* Built-in defaults. */
+	config_init(&cfg);
+	CHECK_INT(config_offline_rates_resolve(&cfg, config_provider_get(&cfg, "offline"), NULL, &r,
+					       err), 0);
+	CHECK_NEAR(r.cot_wrong, CONFIG_DEFAULT_COT_WRONG_RATE, 1e-12);
+	CHECK_NEAR(r.cot_bad_step, CONFIG_DEFAULT_COT_BAD_STEP_RATE, 1e-12);
+	CHECK_NEAR(r.rp_leak, CONFIG_DEFAULT_RP_LEAK_RATE, 1e-12);
+	config_release(&cfg);
+
+	/* The offline provider's section, over [defaults], under options. */
+	static const char text[] =
+		"[defaults]\nerror_rate = 0.3\nrp_leak_rate = 0.25\n"
+		"[provider offline]\ncot_bad_step_rate = 0.05\nrp_leak_rate = 0.4\n"
+		"[provider sloppy]\ntype = offline\nerror_rate = 0.6\ncot_bad_step_rate=0.4\n";
+	CHECK_INT(parse(&cfg, text, sizeof text - 1, err), 0);
+	const struct config_provider *off = config_provider_get(&cfg, "offline");
+	CHECK_INT(config_offline_rates_resolve(&cfg, off, NULL, &r, err), 0);
+	CHECK_NEAR(r.cot_wrong, 0.3, 1e-12);
+	CHECK_NEAR(r.cot_bad_step, 0.05, 1e-12);
+	CHECK_NEAR(r.rp_leak, 0.4, 1e-12);
+	CHECK_INT(config_offline_rates_resolve(&cfg, NULL, NULL, &r, err), 0);
+	CHECK_NEAR(r.rp_leak, 0.25, 1e-12);
+	CHECK_NEAR(r.cot_bad_step, CONFIG_DEFAULT_COT_BAD_STEP_RATE, 1e-12);
+	CHECK_INT(config_offline_rates_resolve(&cfg, config_provider_get(&cfg, "sloppy"), NULL, &r,
+					       err), 0);
+	CHECK_NEAR(r.cot_wrong, 0.6, 1e-12);
+	CHECK_NEAR(r.cot_bad_step, 0.4, 1e-12);
+	struct config_offline_rates over;
+	config_offline_rates_unset(&over);
+	over.rp_leak = 0;
+	CHECK_INT(config_offline_rates_resolve(&cfg, off, &over, &r, err), 0);
+	CHECK_NEAR(r.rp_leak, 0, 1e-12);
+	CHECK_NEAR(r.cot_bad_step, 0.05, 1e-12);
+	/* An option pushing the sum over 1 lowers the rate set further away. */
+	over.cot_wrong = 0.97;
+	CHECK_INT(config_offline_rates_resolve(&cfg, off, &over, &r, err), 0);
+	CHECK_NEAR(r.cot_wrong, 0.97, 1e-12);
+	CHECK_NEAR(r.cot_bad_step, 0.03, 1e-12);
+	config_offline_rates_unset(&over);
+	over.cot_bad_step = 0.9; /* over the provider's (defaults') 0.3 */
+	CHECK_INT(config_offline_rates_resolve(&cfg, off, &over, &r, err), 0);
+	CHECK_NEAR(r.cot_bad_step, 0.9, 1e-12);
+	CHECK_NEAR(r.cot_wrong, 0.1, 1e-12);
+	/* Both in one place: an error. */
+	over.cot_wrong = 0.2;
+	CHECK_INT(config_offline_rates_resolve(&cfg, off, &over, &r, err), MENTOR_EUSAGE);
+	CHECK(strstr(err, "must not exceed 1") != NULL);
+	over.cot_wrong = 0.1; /* 0.1 + 0.9: exactly 1 is fine */
+	CHECK_INT(config_offline_rates_resolve(&cfg, off, &over, &r, err), 0);
+	config_release(&cfg);
+
+	/* Bad values in the file: clear errors naming the line and the key. */
+	const char *bad[] = {
+		"[provider offline]\ncot_wrong_rate = -0.1\n",
+		"[provider offline]\ncot_wrong_rate = 1.5\n",
+		"[provider offline]\ncot_bad_step_rate = abc\n",
+		"[provider offline]\nrp_leak_rate = nan\n",
+		"[provider offline]\nrp_leak_rate = inf\n",
+		"[provider offline]\nrp_leak_rate = 0.5x\n",
+		"[provider offline]\nrp_leak_rate =\n",
+		"[defaults]\nerror_rate = -1\n",
+		"[defaults]\ncot_bad_step_rate = 2\n",
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		expect_bad(bad[i], strlen(bad[i]), bad[i]);
+		parse(&cfg, bad[i], strlen(bad[i]), err);
+		CHECK_MSG(strstr(err, ":2: '") && strstr(err, "_rate' must be a number from 0 to 1"),
+			  "message '%s'", err);
+		config_release(&cfg);
+	}
+	/* Rates on a provider that is not offline; a sum over 1. */
+	const char *bad2[] = {
+		"[provider x]\ntype = openai\nrp_leak_rate = 0.1\n",
+		"[provider x]\nrp_leak_rate = 0.1\ntype = anthropic\n",
+		"[provider offline]\ncot_wrong_rate = 0.8\ncot_bad_step_rate = 0.3\n",
+		"[defaults]\ncot_wrong_rate = 0.8\ncot_bad_step_rate = 0.3\n",
+	};
+	for (size_t i = 0; i < sizeof bad2 / sizeof bad2[0]; i++)
+		expect_bad(bad2[i], strlen(bad2[i]), bad2[i]);
+	parse(&cfg, bad2[0], strlen(bad2[0]), err);
+	CHECK(strstr(err, "[provider x] sets offline teacher rates but its type is openai") != NULL);
+	config_release(&cfg);
+}
+
+static void test_rates_list(void)
+{
+	char err[MENTOR_ERR_LEN];
+	struct config_offline_rates r, keep;
+	config_offline_rates_unset(&r);
+	CHECK_INT(config_offline_rates_parse("cot_wrong=0.2,cot_bad_step=0.1,rp_leak=0.15", &r, err), 0);
+	CHECK_NEAR(r.cot_wrong, 0.2, 1e-12);
+	CHECK_NEAR(r.cot_bad_step, 0.1, 1e-12);
+	CHECK_NEAR(r.rp_leak, 0.15, 1e-12);
+	/* Spaces, _rate names, the old name; unnamed rates left alone. */
+	CHECK_INT(config_offline_rates_parse(" rp_leak_rate = 0 , error_rate=1 ", &r, err), 0);
+	CHECK_NEAR(r.cot_wrong, 1, 1e-12);
+	CHECK_NEAR(r.cot_bad_step, 0.1, 1e-12);
+	CHECK_NEAR(r.rp_leak, 0, 1e-12);
+	CHECK_INT(config_offline_rates_set(&r, "cot_bad_step_rate", "0.5", err), 0);
+	CHECK_NEAR(r.cot_bad_step, 0.5, 1e-12);
+	CHECK_INT(config_offline_rates_set(&r, "bogus", "0.5", err), MENTOR_ENOTFOUND);
+	CHECK(strstr(err, "unknown offline teacher rate 'bogus'") != NULL);
+	CHECK_INT(config_offline_rates_set(&r, "rp_leak", "-0.5", err), MENTOR_EUSAGE);
+	CHECK_NEAR(r.rp_leak, 0, 1e-12);
+
+	/* Malformed, truncated and hostile lists: an error, r unchanged. */
+	const char *bad[] = {
+		"", ",", " ", "cot_wrong", "cot_wrong=", "=0.2", "cot_wrong=0.2,",
+		"cot_wrong=0.2,,rp_leak=0.1", "cot_wrong=0.2,cot_wrong_rate=0.3", "cot_wrong=2",
+		"cot_wrong=-1", "cot_wrong=1e999", "cot_wrong=0x", "bogus=0.1",
+		"cot_wrong=0.1;rp_leak=0.2", "cot_wrong==0.1", "rp_leak=0.1 0.2", "rp_leak=\x1b[2J",
+	};
+	keep = r;
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		err[0] = '\0';
+		CHECK_MSG(config_offline_rates_parse(bad[i], &r, err) == MENTOR_EUSAGE, "accepted '%s'",
+			  bad[i]);
+		CHECK_MSG(err[0] != '\0', "no message for '%s'", bad[i]);
+		CHECK(!memcmp(&r, &keep, sizeof r));
+	}
+	CHECK_INT(config_offline_rates_parse(NULL, &r, err), MENTOR_EUSAGE);
+	/* Huge: refused by size; a long unknown name is not echoed whole. */
+	size_t n = CONFIG_MAX_LINE + 10;
+	char *big = malloc(n + 1);
+	memset(big, 'a', n);
+	big[n] = '\0';
+	CHECK_INT(config_offline_rates_parse(big, &r, err), MENTOR_EUSAGE);
+	memcpy(big + 3000, "=0.1", 5);
+	CHECK_INT(config_offline_rates_parse(big, &r, err), MENTOR_EUSAGE);
+	CHECK(strstr(err, "unknown offline teacher rate") != NULL);
+	CHECK(strlen(err) < 200);
+	free(big);
+	CHECK(!memcmp(&r, &keep, sizeof r));
+}
+
 int main(void)
 {
+	test_offline_rates();
+	test_rates_list();
 	test_foreign_sections();
 	test_builtin();
 	test_good();

@@ -179,9 +179,13 @@ static void test_end_to_end(void)
 	/* One cot and one rp explanation per explainable item. */
 	CHECK_INT(count(st, "SELECT count(*) FROM explanation WHERE mode='cot' AND path='cot'"), ok_items);
 	CHECK_INT(count(st, "SELECT count(*) FROM explanation WHERE mode='rp' AND path='rp'"), ok_items);
-	/* RP always explains the gold answer, without leaking. */
-	CHECK_INT(count(st, "SELECT count(*) FROM explanation WHERE mode='rp' AND correct=1 AND leaked=0"),
-		  ok_items);
+	/* RP always concludes with the gold answer; the leaks it wrote on
+	 * purpose (rp_leak_rate) are exactly the ones flagged. */
+	CHECK_INT(count(st, "SELECT count(*) FROM explanation WHERE mode='rp' AND correct=1"), ok_items);
+	CHECK_INT(count(st, "SELECT count(*) FROM explanation e JOIN llm_call c ON c.id = e.call_id "
+			    "WHERE e.mode='rp' AND e.leaked=1"),
+		  count(st, "SELECT count(*) FROM explanation e JOIN llm_call c ON c.id = e.call_id "
+			    "WHERE e.mode='rp' AND json_extract(c.response_text, '$.mistake') = 'rp_leak'"));
 	/* With a 50% error rate some COTE answers are wrong, and they say the distractor. */
 	int64_t wrong = count(st, "SELECT count(*) FROM explanation WHERE mode='cot' AND correct=0");
 	CHECK(wrong > 0 && wrong < ok_items);
@@ -335,8 +339,15 @@ static void test_end_to_end(void)
 	config_release(&cfg);
 }
 
+static struct config_offline_rates rates(double wrong, double bad_step, double leak)
+{
+	struct config_offline_rates r = {wrong, bad_step, leak};
+	return r;
+}
+
 static void test_offline_direct(void)
 {
+	struct config_offline_rates r0 = rates(0, 0, 0), r1 = rates(1, 0, 0), rh = rates(0.5, 0, 0);
 	char err[MENTOR_ERR_LEN];
 	struct store_item it = {0};
 	it.id = 1;
@@ -348,34 +359,34 @@ static void test_offline_direct(void)
 	struct buf a, b;
 	buf_init(&a);
 	buf_init(&b);
-	CHECK_INT(teacher_offline_explain(&it, PROMPT_COT, 0, 1, &a, err), 0);
+	CHECK_INT(teacher_offline_explain(&it, PROMPT_COT, &r0, 1, &a, NULL, err), 0);
 	CHECK_STR(a.data, "2 + 3 = 5. So the answer is 5.");
 	buf_reset(&a);
-	CHECK_INT(teacher_offline_explain(&it, PROMPT_COT, 1, 1, &a, err), 0);
+	CHECK_INT(teacher_offline_explain(&it, PROMPT_COT, &r1, 1, &a, NULL, err), 0);
 	CHECK_STR(a.data, "2 + 3 = 6. So the answer is 6.");
 	buf_reset(&a);
-	CHECK_INT(teacher_offline_explain(&it, PROMPT_RP, 1, 1, &a, err), 0);
+	CHECK_INT(teacher_offline_explain(&it, PROMPT_RP, &r1, 1, &a, NULL, err), 0);
 	CHECK_STR(a.data, "2 + 3 = 5. So the answer is 5.");
 	/* Deterministic per seed + item. */
 	buf_reset(&a);
-	teacher_offline_explain(&it, PROMPT_COT, 0.5, 9, &a, err);
-	teacher_offline_explain(&it, PROMPT_COT, 0.5, 9, &b, err);
+	teacher_offline_explain(&it, PROMPT_COT, &rh, 9, &a, NULL, err);
+	teacher_offline_explain(&it, PROMPT_COT, &rh, 9, &b, NULL, err);
 	CHECK_STR(a.data, b.data);
 	/* Gold rationale without a trace; nothing at all: declined. */
 	it.trace_json = NULL;
 	it.gold_rationale = "Two and three make five.";
 	buf_reset(&a);
-	CHECK_INT(teacher_offline_explain(&it, PROMPT_COT, 1, 1, &a, err), 0);
+	CHECK_INT(teacher_offline_explain(&it, PROMPT_COT, &r1, 1, &a, NULL, err), 0);
 	CHECK_STR(a.data, "Two and three make five. So the answer is 5.");
 	it.gold_rationale = NULL;
-	CHECK_INT(teacher_offline_explain(&it, PROMPT_COT, 0, 1, &a, err), MENTOR_ENOTFOUND);
+	CHECK_INT(teacher_offline_explain(&it, PROMPT_COT, &r0, 1, &a, NULL, err), MENTOR_ENOTFOUND);
 	CHECK(strncmp(err, "declined:", 9) == 0);
 	/* Hostile trace JSON. */
 	it.trace_json = "{\"steps\": [1, null, {\"a\":2}], \"wrong_steps\": \"no\"";
-	CHECK_INT(teacher_offline_explain(&it, PROMPT_COT, 0, 1, &a, err), MENTOR_ENOTFOUND);
+	CHECK_INT(teacher_offline_explain(&it, PROMPT_COT, &r0, 1, &a, NULL, err), MENTOR_ENOTFOUND);
 	it.trace_json = "{\"steps\": [\"ok.\", 3], \"distractor\": 17, \"wrong_steps\": {}}";
 	buf_reset(&a);
-	CHECK_INT(teacher_offline_explain(&it, PROMPT_COT, 1, 1, &a, err), 0);
+	CHECK_INT(teacher_offline_explain(&it, PROMPT_COT, &r1, 1, &a, NULL, err), 0);
 	CHECK_STR(a.data, "ok. So the answer is 6.");
 	buf_release(&a);
 	buf_release(&b);

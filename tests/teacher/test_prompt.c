@@ -148,6 +148,16 @@ static void test_leak(void)
 	CHECK(prompt_leaked("Yes, because it is correct.", "yes", "yesno", NULL));
 	CHECK(prompt_leaked("答えはBです。正解だから。", "B", "mc", CH));
 	CHECK(prompt_leaked("", "B", "mc", CH));
+	/* The answer treated as handed over, with plenty of the question around it. */
+	CHECK(prompt_leaked("Looking at the question (Gus has 11 rocks and buys more), the expected "
+			    "answer is 15, which fits. So the answer is 15.", "15", "number", NULL));
+	CHECK(prompt_leaked("The question starts with 'Tom has 15 apples' and the provided answer "
+			    "is 24, so 24 is right. So the answer is 24.", "24", "number", NULL));
+	CHECK(prompt_leaked("Milk goes in a cold place; the answer provided, (A) refrigerator, "
+			    "matches that reasoning about cold storage.", "A", "mc", CH));
+	CHECK(prompt_leaked("Reading about the coin flips carefully, yes is the answer we were "
+			    "given and it checks out. So the answer is yes.", "yes", "yesno", NULL));
+	CHECK(prompt_leaked("与えられた答えはBです。オーブンはパンを焼く道具だからです。", "B", "mc", CH));
 	/* real explanations */
 	CHECK(!prompt_leaked("Milk spoils quickly at room temperature because bacteria grow; cold "
 			     "slows them, and a refrigerator keeps food cold. So the answer is (A).",
@@ -159,6 +169,11 @@ static void test_leak(void)
 	CHECK(!prompt_leaked("不良率は不良品の数を生産数で割って求めます。10 ÷ 500 = 0.02 です。"
 			     "答えは 2 です。", "2", "number", NULL));
 	CHECK(!prompt_leaked(NULL, "2", "number", NULL));
+	/* "given" and "provided" in ordinary reasoning are not the hint. */
+	CHECK(!prompt_leaked("Given 3 boxes of 4 eggs, 3 * 4 = 12 eggs are provided in total. So "
+			     "the answer is 12.", "12", "number", NULL));
+	CHECK(!prompt_leaked("The expected number of defects is 2000 * 0.03 = 60, since each part "
+			     "fails with probability 0.03. So the answer is 60.", "60", "number", NULL));
 }
 
 static void test_templates(void)
