@@ -1,89 +1,67 @@
 #!/bin/sh
-# paper_effect: the paper's effect on the bundled arithmetic task. Trains the
-# four variants (baseline, MT-Re, MT-Ra, MT-CoT) with the same preset, steps
-# and seed on sample_datasets/arith.jsonl, evaluates each on the test split and
-# prints one table: direct accuracy and explain-then-answer accuracy.
+# paper_effect: the paper's effect on the bundled synthetic tasks, as a new
+# user gets it. A fresh workspace (`mentor init`), then for each task one
+# `mentor experiment TASK` with no flags: the baseline and the three
+# multi-task variants, the engine's default settings, 3 seeds, each run
+# evaluated on the test split; the experiment prints its table (accuracy per
+# variant and inference mode, 95% intervals, paired difference to the
+# baseline with a bootstrap interval and McNemar p) and its verdict.
 #
 # usage: bench/paper_effect.sh [MENTOR_BIN]
 # environment (defaults in brackets):
-#   PRESET [tiny] STEPS [2500] BATCH [16] LR [0.002] VOCAB [512] SEED [1]
-#   THREADS [2] SOURCE [gold] ALPHA [0.3] VARIANTS ["baseline mt-re mt-ra mt-cot"]
-#   WORK [a new temporary directory; the workspace stays there]
+#   TASKS ["arith coin"]  the bundled datasets to run
+#   SOURCES [""]          also compare explanation sources on the first task:
+#                         e.g. "gold cot rp crop"; the offline teacher writes
+#                         cot/rp/crop explanations first (mentor explain)
+#   SEEDS [3]  WORK [a new temporary directory; the workspace stays there]
+#   EXTRA [""]            more options for every experiment (e.g. --threads 1)
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
 bin=${1:-${MENTOR_BIN:-$here/build/src/mentor}}
-PRESET=${PRESET:-tiny}
-STEPS=${STEPS:-2500}
-BATCH=${BATCH:-16}
-LR=${LR:-0.002}
-VOCAB=${VOCAB:-512}
-SEED=${SEED:-1}
-THREADS=${THREADS:-2}
-SOURCE=${SOURCE:-gold}
-ALPHA=${ALPHA:-0.3}
-VARIANTS=${VARIANTS:-baseline mt-re mt-ra mt-cot}
+TASKS=${TASKS:-arith coin}
+SOURCES=${SOURCES:-}
+SEEDS=${SEEDS:-3}
+EXTRA=${EXTRA:-}
 WORK=${WORK:-$(mktemp -d "${TMPDIR:-/tmp}/mentor-paper-XXXXXX")}
 export MENTOR_DATA_DIR=${MENTOR_DATA_DIR:-$here}
 # sleeping, not spinning, idle OpenMP threads: much faster on a busy machine
 export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive}
-. "$here/bench/blas_env.sh"
+[ -x "$bin" ] || { echo "paper_effect: no mentor binary at '$bin'" >&2; exit 2; }
 mkdir -p "$WORK"
 db="$WORK/paper.db"
+"$bin" --db "$db" init >/dev/null
 
-[ -x "$bin" ] || { echo "paper_effect: no mentor binary at '$bin'" >&2; exit 2; }
-if [ ! -f "$db" ]; then
-	"$bin" --db "$db" import "$MENTOR_DATA_DIR/sample_datasets/arith.jsonl" --name arith \
-		>/dev/null
-fi
-
-# json_field FILE KEY: a number or null from the one-line JSON result
-json_field() {
-	sed -n "s/.*\"$2\":\\([^,}]*\\).*/\\1/p" "$1"
-}
-
-pct() {
-	case $1 in
-	null | "") echo "-" ;;
-	*) awk -v v="$1" 'BEGIN { printf "%.1f", 100 * v }' ;;
-	esac
-}
-
-echo "workspace: $db"
-echo "settings: preset $PRESET, steps $STEPS, batch $BATCH, lr $LR, vocab $VOCAB," \
-	"seed $SEED, threads $THREADS, source $SOURCE, alpha $ALPHA," \
-	"OPENBLAS_CORETYPE ${OPENBLAS_CORETYPE:-default}"
-for v in $VARIANTS; do
-	out="$WORK/$v.json"
-	"$bin" --db "$db" train arith --variant "$v" --source "$SOURCE" --alpha "$ALPHA" \
-		--preset "$PRESET" --vocab "$VOCAB" --steps "$STEPS" --batch "$BATCH" --lr "$LR" \
-		--seed "$SEED" --threads "$THREADS" --name "paper-$v" --json \
-		>"$out" 2>"$WORK/$v.log" || {
-		echo "paper_effect: training $v failed: $(tail -1 "$WORK/$v.log")" >&2
-		exit 1
-	}
+echo "workspace: $db; $(date -u '+%Y-%m-%d %H:%M UTC'); $(nproc) cores"
+for t in $TASKS; do
+	echo
+	echo "== mentor experiment $t --seeds $SEEDS $EXTRA"
+	# shellcheck disable=SC2086
+	"$bin" --db "$db" experiment "$t" --seeds "$SEEDS" $EXTRA 2>"$WORK/$t.log" ||
+		{ echo "paper_effect: experiment $t failed: $(tail -1 "$WORK/$t.log")" >&2; exit 1; }
 done
-
-printf '\n%-9s %6s %8s %8s %20s\n' variant steps minutes direct explain-then-answer
-base=""
-best_cot=""
-for v in $VARIANTS; do
-	out="$WORK/$v.json"
-	steps=$(json_field "$out" step)
-	secs=$(json_field "$out" train_seconds)
-	acc=$(json_field "$out" accuracy)
-	eacc=$(json_field "$out" expl_accuracy)
-	mins=$(awk -v s="$secs" 'BEGIN { printf "%.2f", s / 60 }')
-	printf '%-9s %6s %8s %7s%% %19s%s\n' "$v" "$steps" "$mins" "$(pct "$acc")" \
-		"$(pct "$eacc")" "$([ "$eacc" = null ] && echo " " || echo "%")"
-	[ "$v" = baseline ] && base=$acc
-	if [ "$v" = mt-cot ]; then
-		best_cot=$(awk -v a="$acc" -v b="$eacc" 'BEGIN { if (b != "null" && b > a) a = b; print a }')
-	fi
-done
-if [ -n "$base" ] && [ -n "$best_cot" ]; then
-	awk -v c="$best_cot" -v b="$base" 'BEGIN {
-		d = 100 * (c - b)
-		verdict = (d >= 10) ? "shown" : "not shown"
-		printf "\nmt-cot (better mode) - baseline: %+.1f points (%s: the paper effect needs >= 10)\n",
-			d, verdict }'
+if [ -n "$SOURCES" ]; then
+	t=${TASKS%% *}
+	"$bin" --db "$db" explain "$t" --mode all >"$WORK/explain.log" 2>&1 ||
+		{ echo "paper_effect: explain $t failed: $(tail -1 "$WORK/explain.log")" >&2; exit 1; }
+	for s in $SOURCES; do
+		echo
+		echo "== mentor experiment $t --variants baseline,mt-cot --source $s --seeds $SEEDS $EXTRA"
+		# shellcheck disable=SC2086
+		"$bin" --db "$db" experiment "$t" --variants baseline,mt-cot --source "$s" \
+			--seeds "$SEEDS" $EXTRA 2>"$WORK/$t-$s.log" ||
+			{ echo "paper_effect: source $s failed: $(tail -1 "$WORK/$t-$s.log")" >&2; exit 1; }
+	done
 fi
+# how long each run trained
+echo
+echo "training minutes per run (min / max over all runs):"
+"$bin" --db "$db" runs --json 2>/dev/null | python3 -c '
+import json, sys
+runs = json.load(sys.stdin)
+runs = runs if isinstance(runs, list) else runs.get("runs", [])
+secs = [r.get("train_seconds") for r in runs if r.get("train_seconds") is not None]
+if secs:
+    print("  %.2f / %.2f over %d runs" % (min(secs) / 60, max(secs) / 60, len(secs)))
+else:
+    print("  (not in runs --json)")
+'

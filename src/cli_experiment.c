@@ -30,7 +30,9 @@ static const char experiment_usage[] =
 	"options:\n"
 	"  --variants LIST  comma-separated: baseline,mt-re,mt-ra,mt-cot (default all)\n"
 	"  --seeds N        runs per variant, seeds 1..N (default 3)\n"
-	"  --source S       explanations: accepted | cot | rp | crop | gold\n"
+	"  --source S       explanations: accepted | cot | rp | crop | gold (default:\n"
+	"                   accepted, else crop, else gold: the first that covers\n"
+	"                   half of the train items)\n"
 	"  --steps N        optimizer steps per run    (defaults: as 'mentor train')\n"
 	"  --preset P       tiny | small | base\n"
 	"  --alpha A        weight of the answer task, 0..1\n"
@@ -140,6 +142,8 @@ static int parse_args(struct cli *c, int argc, char **argv, struct exp_args *a,
 	if (source && (b->source = train_source_parse(source)) < 0)
 		return cli_error(c, CLI_USAGE, "unknown source '%s': expected accepted, cot, rp, "
 				 "crop or gold", source);
+	if (source)
+		s->auto_source = 0;
 	if (preset && train_config_preset(b, preset, err))
 		return cli_error(c, CLI_USAGE, "%s", err);
 	if (steps) {

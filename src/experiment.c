@@ -26,6 +26,34 @@ void experiment_spec_init(struct experiment_spec *s)
 		s->variants[s->n_variants++] = v;
 	s->seeds = EXPERIMENT_DEFAULT_SEEDS;
 	train_config_defaults(&s->base);
+	s->auto_source = 1;
+}
+
+int experiment_pick_source(struct store *st, int64_t dataset_id, int *source, char *err)
+{
+	static const int order[] = {TRAIN_SRC_ACCEPTED, TRAIN_SRC_CROP, TRAIN_SRC_GOLD};
+	size_t best_n = 0;
+	*source = TRAIN_SRC_ACCEPTED;
+	for (size_t k = 0; k < sizeof order / sizeof order[0]; k++) {
+		struct train_corpus c;
+		train_corpus_init(&c);
+		if (train_corpus_load(st, dataset_id, "train", order[k], &c, err))
+			return MENTOR_ERR;
+		size_t with = 0;
+		for (size_t i = 0; i < c.n; i++)
+			with += c.items[i].n_expl > 0;
+		size_t n = c.n;
+		train_corpus_release(&c);
+		if (n && 2 * with >= n) {
+			*source = order[k];
+			return 0;
+		}
+		if (with > best_n) {
+			best_n = with;
+			*source = order[k];
+		}
+	}
+	return 0;
 }
 
 int experiment_spec_variants(struct experiment_spec *s, const char *list, char *err)
@@ -155,9 +183,11 @@ static char *plan_json(const struct experiment_spec *s)
 	return copy;
 }
 
-int experiment_plan(struct store *st, const struct experiment_spec *s, int64_t *exp_id,
+int experiment_plan(struct store *st, const struct experiment_spec *spec, int64_t *exp_id,
 		    char *err)
 {
+	struct experiment_spec picked = *spec;
+	const struct experiment_spec *s = &picked;
 	int rc = spec_check(s, err);
 	if (rc)
 		return rc;
@@ -171,6 +201,9 @@ int experiment_plan(struct store *st, const struct experiment_spec *s, int64_t *
 		return MENTOR_ERR;
 	int64_t dataset_id = d.id;
 	store_dataset_release(&d);
+	if (spec->auto_source &&
+	    experiment_pick_source(st, dataset_id, &picked.base.source, err))
+		return MENTOR_ERR;
 	rc = check_data(st, s, dataset_id, err);
 	if (rc)
 		return rc;

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "mentor/experiment.h"
 #include "mentor/store.h"
 #include "mentor/train.h"
 #include "tui_plot.h"
@@ -44,6 +45,8 @@ enum {
 	ACT_GLYPHS,
 	ACT_LEFT,
 	ACT_RIGHT,
+	ACT_COMPARE,
+	ACT_EXPVIEW,
 };
 
 static const struct tui_action_def actions[] = {
@@ -62,6 +65,9 @@ static const struct tui_action_def actions[] = {
 	{ACT_GLYPHS, "glyphs", "g", "plots: braille, half blocks, ASCII"},
 	{ACT_LEFT, "value_prev", "h, Left", "form: previous value"},
 	{ACT_RIGHT, "value_next", "Right", "form: next value"},
+	{ACT_COMPARE, "compare", "c",
+	 "compare: baseline and MT variants, 3 seeds, in the background"},
+	{ACT_EXPVIEW, "experiment_view", "v", "the experiment's results table, or the plots"},
 };
 
 /* The plotted series, as the metrics table names them. */
@@ -108,13 +114,15 @@ enum {
 	F_AMOUNT,
 	F_BATCH,
 	F_SEED,
+	F_LR,
+	F_VOCAB,
 	F_EVAL,
 	F_LAUNCH,
 	N_FIELDS
 };
 static const char *const field_label[N_FIELDS] = {
 	"dataset", "variant", "alpha", "source", "preset", "layers", "width", "heads",
-	"context", "budget", "steps", "batch", "seed", "eval on", ""};
+	"context", "budget", "steps", "batch", "seed", "lr", "vocab", "eval on", ""};
 static const char *const presets[] = {"tiny", "small", "base", "custom"};
 static const char *const budgets[] = {"steps", "minutes"};
 static const char *const evals[] = {"test", "dev", "none"};
@@ -122,8 +130,8 @@ static const char *const evals[] = {"test", "dev", "none"};
 struct form {
 	int ds;
 	int variant, source, preset, budget, eval;
-	double alpha, minutes;
-	long layers, width, heads, context, steps, batch, seed;
+	double alpha, minutes, lr;
+	long layers, width, heads, context, steps, batch, seed, vocab;
 	/* examples the choice yields, for (count_ds, count_src) */
 	int64_t count_ds;
 	int count_src;
@@ -157,6 +165,12 @@ struct train {
 	int64_t spawned;
 	double spawned_at;
 	double last_reap;
+	/* the experiment shown instead of the plots (v), its table cached */
+	int64_t exp_id;
+	int exp_view;
+	struct experiment_results exr;
+	int have_exr;
+	double exr_at;
 	/* ticker */
 	pthread_t th;
 	int th_on;
@@ -437,6 +451,8 @@ static void form_defaults(struct train *s)
 	f->minutes = 5;
 	f->batch = c.batch;
 	f->seed = (long)c.seed;
+	f->lr = c.lr;
+	f->vocab = c.vocab;
 	f->count_ds = -1;
 }
 
@@ -506,6 +522,8 @@ static void field_value(const struct train *s, int k, char *b, size_t n)
 		break;
 	case F_BATCH: snprintf(b, n, "%ld", f->batch); break;
 	case F_SEED: snprintf(b, n, "%ld", f->seed); break;
+	case F_LR: snprintf(b, n, "%g", f->lr); break;
+	case F_VOCAB: snprintf(b, n, "%ld", f->vocab); break;
 	case F_EVAL: snprintf(b, n, "%s", evals[f->eval]); break;
 	default: snprintf(b, n, "[ Launch ]"); break;
 	}
@@ -514,7 +532,7 @@ static void field_value(const struct train *s, int k, char *b, size_t n)
 static int numeric_field(int k)
 {
 	return k == F_ALPHA || (k >= F_LAYERS && k <= F_CONTEXT) || k == F_AMOUNT ||
-	       k == F_BATCH || k == F_SEED;
+	       k == F_BATCH || k == F_SEED || k == F_LR || k == F_VOCAB;
 }
 
 static int cyc(int v, int n, int d) { return ((v + d) % n + n) % n; }
@@ -554,14 +572,18 @@ static int form_apply(struct train *s)
 	const char *t = s->input.text;
 	double d;
 	long v;
-	if (s->field == F_ALPHA || (s->field == F_AMOUNT && f->budget)) {
-		if (util_parse_double(t, &d) || !(d >= 0) || d > (s->field == F_ALPHA ? 1 : 100000)) {
+	if (s->field == F_ALPHA || s->field == F_LR || (s->field == F_AMOUNT && f->budget)) {
+		double hi = s->field == F_ALPHA ? 1 : s->field == F_LR ? 9.99 : 100000;
+		if (util_parse_double(t, &d) || !(d >= 0) || d > hi ||
+		    (s->field == F_LR && !(d > 0))) {
 			tui_app_error(s->app, "%s: '%.40s' is not a number in range", field_label[s->field],
 				      t);
 			return -1;
 		}
 		if (s->field == F_ALPHA)
 			f->alpha = d;
+		else if (s->field == F_LR)
+			f->lr = d;
 		else
 			f->minutes = d;
 		return 0;
@@ -580,6 +602,7 @@ static int form_apply(struct train *s)
 	case F_AMOUNT: f->steps = v; break;
 	case F_BATCH: f->batch = v; break;
 	case F_SEED: f->seed = v; break;
+	case F_VOCAB: f->vocab = v; break;
 	default: break;
 	}
 	if (s->field >= F_LAYERS && s->field <= F_CONTEXT)
@@ -587,13 +610,15 @@ static int form_apply(struct train *s)
 	return 0;
 }
 
-static void launch(struct train *s)
+/* The form's settings as a run configuration; -1 (status bar message) when
+ * they do not make one. */
+static int form_config(struct train *s, struct train_config *out)
 {
 	struct form *f = &s->f;
 	char err[MENTOR_ERR_LEN];
 	if (!s->n_ds) {
 		tui_app_error(s->app, "no dataset: import one first (mentor init, mentor import)");
-		return;
+		return -1;
 	}
 	struct train_config c;
 	train_config_defaults(&c);
@@ -610,6 +635,8 @@ static void launch(struct train *s)
 	c.minutes = f->budget ? f->minutes : 0;
 	c.batch = (int)f->batch;
 	c.seed = (uint64_t)f->seed;
+	c.lr = f->lr;
+	c.vocab = (int)f->vocab;
 	if (f->eval == 2)
 		c.eval_at_end = 0;
 	else
@@ -623,8 +650,18 @@ static void launch(struct train *s)
 	}
 	if (train_config_check(&c, err)) {
 		tui_app_error(s->app, "%s", err);
-		return;
+		return -1;
 	}
+	*out = c;
+	return 0;
+}
+
+static void launch(struct train *s)
+{
+	char err[MENTOR_ERR_LEN];
+	struct train_config c;
+	if (form_config(s, &c))
+		return;
 	int64_t id;
 	if (train_run_create(s->st, &c, NULL, &id, err)) {
 		tui_app_error(s->app, "%s", err);
@@ -657,6 +694,146 @@ static void *ticker(void *u)
 			tui_app_post(s->app, TRAIN_WAKE_TICK, 0);
 	}
 	return NULL;
+}
+
+/* ------------------------------------------------------------ experiments */
+
+static const char *ds_name(const struct train *s, int64_t id);
+
+/* The one-key experiment: the baseline and the multi-task variants with the
+ * form's settings (or the engine's defaults for the selected run's dataset),
+ * over the default seeds, planned here and run by a detached process. */
+static void compare(struct train *s)
+{
+	char err[MENTOR_ERR_LEN];
+	struct experiment_spec spec;
+	experiment_spec_init(&spec);
+	if (s->form_open) {
+		if (form_config(s, &spec.base))
+			return;
+		/* the form names a source: the experiment uses it */
+		spec.auto_source = s->f.variant == TRAIN_BASELINE;
+		spec.base.variant = TRAIN_BASELINE;
+	} else {
+		if (!s->n_ds)
+			load_datasets(s);
+		const char *ds = s->n_runs ? ds_name(s, s->runs[s->sel].r.dataset_id) : NULL;
+		if (!ds || !strcmp(ds, "?"))
+			ds = s->n_ds ? s->ds[s->f.ds].name : NULL;
+		if (!ds) {
+			tui_app_error(s->app, "no dataset: import one first (mentor init, mentor import)");
+			return;
+		}
+		snprintf(spec.base.dataset, sizeof spec.base.dataset, "%s", ds);
+	}
+	int64_t id, pid;
+	if (experiment_plan(s->st, &spec, &id, err) ||
+	    experiment_spawn(NULL, s->db_path, id, &pid, err)) {
+		tui_app_error(s->app, "%s", err);
+		return;
+	}
+	s->exp_id = id;
+	s->exp_view = 1;
+	s->exr_at = 0;
+	s->form_open = 0;
+	refresh_runs(s);
+	tui_app_error(s->app, "experiment %lld: %zu runs (%zu variants x %d seeds) started in the "
+		       "background; v: table or plots", (long long)id, spec.n_variants * (size_t)spec.seeds,
+		       spec.n_variants, spec.seeds);
+}
+
+/* The newest experiment of the workspace, 0 when there is none. */
+static int64_t newest_experiment(struct train *s)
+{
+	char err[MENTOR_ERR_LEN];
+	struct store_experiment *e = NULL;
+	size_t n = 0;
+	int64_t id = 0;
+	if (store_experiment_list(s->st, &e, &n, err))
+		return 0;
+	if (n)
+		id = e[n - 1].id;
+	for (size_t i = 0; i < n; i++)
+		store_experiment_release(&e[i]);
+	free(e);
+	return id;
+}
+
+static const char *pct1(char *b, size_t n, double frac)
+{
+	if (isnan(frac))
+		snprintf(b, n, "-");
+	else
+		snprintf(b, n, "%.1f", 100 * frac);
+	return b;
+}
+
+/* The experiment's table as lines of width w: plain functions of the
+ * results, so that the screen test reads the same figures as the CLI. */
+static void experiment_lines(struct train *s, int w, struct tui_lines *ls)
+{
+	int utf8 = tui_app_utf8(s->app);
+	char err[MENTOR_ERR_LEN];
+	if (util_mono() - s->exr_at > 2.0 || !s->have_exr) {
+		if (s->have_exr)
+			experiment_results_release(&s->exr);
+		s->have_exr = !experiment_results(s->st, s->exp_id, &s->exr, err);
+		s->exr_at = util_mono();
+		if (!s->have_exr) {
+			struct tui_line *l = tui_lines_add(ls);
+			tui_line_text(l, TUI_ROLE_ERROR, err, strlen(err), w, 1, utf8);
+			return;
+		}
+	}
+	const struct experiment_results *r = &s->exr;
+	char b[640], a1[16], a2[16], a3[16], a4[16], a5[16];
+	struct tui_line *l = tui_lines_add(ls);
+	snprintf(b, sizeof b, " Experiment #%lld  ", (long long)r->id);
+	tui_line_put(l, TUI_ROLE_TITLE, b);
+	tui_line_text(l, TUI_ROLE_MATCH, r->dataset, strlen(r->dataset), w - l->width, 1, utf8);
+	tui_line_pad(l, TUI_ROLE_NORMAL, w);
+	snprintf(b, sizeof b, " %s: %zu of %zu runs evaluated%s; source %s, preset %s, %lld steps, "
+		 "%zu seeds; %s split, %lld questions", r->status, r->n_evaluated, r->n_runs,
+		 r->n_failed ? " (some failed)" : "", r->source, r->preset, (long long)r->steps,
+		 r->n_seeds, r->split, (long long)r->split_items);
+	tui_wrap(ls, b, strlen(b), w, 1, TUI_ROLE_DIM, 3, utf8);
+	l = tui_lines_add(ls);
+	tui_line_pad(l, TUI_ROLE_NORMAL, w);
+	l = tui_lines_add(ls);
+	snprintf(b, sizeof b, " %-8s %-9s %6s %13s %7s %13s %7s", "variant", "mode", "acc %",
+		 "95% CI", "vs base", "95% CI", "p");
+	tui_line_text(l, TUI_ROLE_TITLE, b, strlen(b), w, 1, utf8);
+	tui_line_pad(l, TUI_ROLE_NORMAL, w);
+	for (size_t i = 0; i < r->n_cells; i++) {
+		const struct experiment_cell *x = &r->cells[i];
+		char ci[40] = "-", dci[40] = "-", d[16] = "-", p[16] = "-";
+		if (!isnan(x->lo))
+			snprintf(ci, sizeof ci, "%s..%s", pct1(a1, sizeof a1, x->lo),
+				 pct1(a2, sizeof a2, x->hi));
+		if (x->has_diff && !isnan(x->diff)) {
+			snprintf(d, sizeof d, "%+.1f", 100 * x->diff);
+			snprintf(dci, sizeof dci, "%s..%s", pct1(a3, sizeof a3, x->diff_lo),
+				 pct1(a4, sizeof a4, x->diff_hi));
+			snprintf(p, sizeof p, "%.2g", x->p_mcnemar);
+		}
+		snprintf(b, sizeof b, " %-8s %-9s %6s %13s %7s %13s %7s",
+			 experiment_variant_label(x->variant),
+			 x->mode == EXPERIMENT_EXPLAIN ? "explained" : "direct",
+			 pct1(a5, sizeof a5, x->s.mean), ci, d, dci, p);
+		l = tui_lines_add(ls);
+		int role = (int)i == r->best_vs ? TUI_ROLE_CORRECT : TUI_ROLE_NORMAL;
+		tui_line_text(l, role, b, strlen(b), w, 1, utf8);
+		tui_line_pad(l, TUI_ROLE_NORMAL, w);
+	}
+	l = tui_lines_add(ls);
+	tui_line_pad(l, TUI_ROLE_NORMAL, w);
+	snprintf(b, sizeof b, " Verdict: %s", r->verdict);
+	tui_wrap(ls, b, strlen(b), w, 1, TUI_ROLE_MATCH, 0, utf8);
+	l = tui_lines_add(ls);
+	tui_line_pad(l, TUI_ROLE_NORMAL, w);
+	l = tui_lines_add(ls);
+	tui_line_put(l, TUI_ROLE_DIM, " v: plots  c: another experiment  (runs appear on the left)");
+	tui_line_pad(l, TUI_ROLE_NORMAL, w);
 }
 
 /* ------------------------------------------------------------ drawing */
@@ -1034,7 +1211,14 @@ static void train_draw(void *state, struct tui_app *app, struct tui_canvas *cv,
 			tui_canvas_lines(cv, sr, &ls, 0, TUI_ROLE_NORMAL);
 	}
 	tui_lines_release(&ls);
-	draw_plots(s, cv, right);
+	if (s->exp_view && s->exp_id) {
+		tui_lines_init(&ls);
+		experiment_lines(s, right.w, &ls);
+		tui_canvas_lines(cv, right, &ls, 0, TUI_ROLE_NORMAL);
+		tui_lines_release(&ls);
+	} else {
+		draw_plots(s, cv, right);
+	}
 	if (s->confirm && s->n_runs) {
 		char q[128];
 		snprintf(q, sizeof q, " delete run %lld, its metrics, predictions and checkpoint? "
@@ -1106,6 +1290,7 @@ static int train_action(void *state, struct tui_app *app, int action)
 			}
 			break;
 		case ACT_NEW: s->form_open = 0; break;
+		case ACT_COMPARE: compare(s); return TUI_HANDLED | TUI_REDRAW;
 		default: return 0;
 		}
 		/* hide the fields a baseline does not use */
@@ -1170,6 +1355,15 @@ static int train_action(void *state, struct tui_app *app, int action)
 	case ACT_SMOOTH: s->smooth = cyc(s->smooth, 3, 1); break;
 	case ACT_ZOOM: s->zoom = s->zoom >= N_SERIES - 1 ? -1 : s->zoom + 1; break;
 	case ACT_GLYPHS: s->glyphs = cyc(s->glyphs, TUI_PLOT_N_GLYPHS, 1); break;
+	case ACT_COMPARE: compare(s); break;
+	case ACT_EXPVIEW:
+		if (!s->exp_id)
+			s->exp_id = newest_experiment(s);
+		if (!s->exp_id)
+			tui_app_error(app, "no experiment yet: c starts one");
+		else
+			s->exp_view = !s->exp_view;
+		break;
 	default: return 0;
 	}
 	if (action == ACT_NEW || action == ACT_ENTER) {
@@ -1232,8 +1426,9 @@ static void train_status(void *state, struct tui_app *app, struct tui_line *hint
 	struct train *s = state;
 	static const struct tui_hint run_hints[] = {{ACT_NEW, "new"}, {ACT_OVERLAY, "overlay"},
 						    {ACT_STOP, "stop"}, {ACT_RESUME, "resume"},
-						    {ACT_ZOOM, "zoom"}},
-				     form_hints[] = {{ACT_ENTER, "edit/launch"}, {ACT_RIGHT, "value"}};
+						    {ACT_COMPARE, "compare"}, {ACT_ZOOM, "zoom"}},
+				     form_hints[] = {{ACT_ENTER, "edit/launch"}, {ACT_RIGHT, "value"},
+						     {ACT_COMPARE, "compare"}};
 	if (s->form_open)
 		tui_app_hints(app, hints, form_hints, sizeof form_hints / sizeof form_hints[0]);
 	else
@@ -1287,6 +1482,8 @@ static void train_destroy(void *state)
 	for (size_t i = 0; i < s->n_ds; i++)
 		store_dataset_release(&s->ds[i]);
 	free(s->ds);
+	if (s->have_exr)
+		experiment_results_release(&s->exr);
 	free(s);
 }
 

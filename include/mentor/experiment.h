@@ -38,8 +38,16 @@ struct experiment_spec {
 	size_t n_variants;
 	int seeds;                      /* runs per variant, seeds 1..seeds */
 	struct train_config base;       /* dataset, source, preset, steps... */
+	int auto_source;                /* 1 (the default): the plan picks the source
+					 * the dataset has most explanations from:
+					 * accepted, else crop, else gold (see
+					 * experiment_pick_source); 0: base.source */
 };
 void experiment_spec_init(struct experiment_spec *s);
+/* The explanation source an experiment uses when none is named: accepted
+ * when reviewed explanations cover at least half of the train items, else
+ * crop, else gold under the same rule, else the one that covers most. */
+int experiment_pick_source(struct store *st, int64_t dataset_id, int *source, char *err);
 /* Parse a comma-separated list of variant names ("baseline,mt-cot") into s.
  * MENTOR_EUSAGE (err names the bad or repeated one) on failure. */
 int experiment_spec_variants(struct experiment_spec *s, const char *list, char *err);

@@ -34,53 +34,7 @@ mkdir -p "$T/cfg"
 pass=0
 fail=0
 
-tm() { tmux -L "$SOCK" "$@"; }
-screen() { tm capture-pane -p -t "$S" > "$T/screen" 2> /dev/null; }
-bad() {
-	fail=$((fail + 1))
-	echo "FAIL: $1"
-	screen
-	sed 's/^/  | /' "$T/screen"
-}
-# wait_for NAME TEXT [SECONDS]: poll the pane until TEXT shows (default 10 s).
-wait_for() {
-	i=0
-	lim=$(( ${3:-10} * 10 * ${MENTOR_WAIT_SCALE:-3} ))
-	while [ $i -lt $lim ]; do
-		screen
-		if grep -qF -- "$2" "$T/screen"; then
-			pass=$((pass + 1))
-			return 0
-		fi
-		sleep 0.1
-		i=$((i + 1))
-	done
-	bad "$1: '$2' never appeared"
-	return 1
-}
-# wait_re NAME REGEX [SECONDS]: the same with an extended regular expression.
-wait_re() {
-	i=0
-	lim=$(( ${3:-10} * 10 * ${MENTOR_WAIT_SCALE:-3} ))
-	while [ $i -lt $lim ]; do
-		screen
-		if grep -qE -- "$2" "$T/screen"; then
-			pass=$((pass + 1))
-			return 0
-		fi
-		sleep 0.1
-		i=$((i + 1))
-	done
-	bad "$1: /$2/ never matched"
-	return 1
-}
-keys() { tm send-keys -t "$S" "$@"; }
-# set_field: Enter on the selected field, clear it, type VALUE, Enter.
-set_field() {
-	keys Enter BSpace BSpace BSpace BSpace BSpace
-	keys -l "$1"
-	keys Enter
-}
+. "$(dirname "$0")/tmux_lib.sh"
 
 S=s1
 tm -f /dev/null new-session -d -s "$S" -x 100 -y 30 \
@@ -110,7 +64,7 @@ set_field 8
 wait_re tiny "preset +<? ?tiny"
 wait_for steps "steps    60"
 wait_for batch "batch    8"
-keys j j j          # seed, eval on, Launch
+keys j j j j j      # seed, lr, vocab, eval on, Launch
 wait_for launch_sel "[ Launch ]"
 keys Enter
 wait_for started "run 1 started in the background" || exit 1
@@ -123,7 +77,7 @@ wait_for mtcot "< mt-cot >"
 keys j j j j j j j j j   # alpha, source, preset, layers, width, heads, context, budget, steps
 set_field 200
 wait_for steps200 "steps    200"
-keys j j j j            # batch, seed, eval on, Launch
+keys j j j j j j        # batch, seed, lr, vocab, eval on, Launch
 keys Enter
 wait_for queued "run 2 queued" || exit 1
 wait_for two_runs "2 runs"
