@@ -187,7 +187,7 @@ static int tok_from_pairs(const int32_t *pairs, size_t nm, struct tokenizer **ou
 	buf_init(&img);
 	unsigned char h[20];
 	memcpy(h, "MTOK", 4);
-	put_le32(h + 4, 1);
+	put_le32(h + 4, TOKENIZER_IMAGE_VERSION);
 	put_le32(h + 8, (uint32_t)vocab);
 	put_le32(h + 12, (uint32_t)nm);
 	put_le32(h + 16, TOKENIZER_N_SPECIAL);

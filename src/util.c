@@ -1,9 +1,12 @@
 /* util: error messages, byte buffers, UTF-8, sizes, files, clocks, hashing
  * and a deterministic PRNG shared by every module (see include/mentor/util.h). */
 #define _POSIX_C_SOURCE 200809L
+#include <sys/types.h>
 #include "mentor/util.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <math.h>
@@ -467,6 +470,32 @@ out_unlink:
 out_tmp:
 	buf_release(&tmp);
 	return MENTOR_ERR;
+}
+
+int util_tmp_cleanup(const char *dir, const char *base)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return -1;
+	size_t bl = strlen(base);
+	int removed = 0;
+	struct dirent *e;
+	while ((e = readdir(d)) != NULL) {
+		const char *nm = e->d_name;
+		if (strncmp(nm, base, bl) || strncmp(nm + bl, ".tmp.", 5))
+			continue;
+		long pid;
+		if (util_parse_long(nm + bl + 5, 1, INT_MAX, &pid) != 0 || (pid_t)pid == getpid() ||
+		    kill((pid_t)pid, 0) == 0 || errno == EPERM)
+			continue; /* not ours, or a writer that may still be running */
+		struct buf p;
+		buf_init(&p);
+		if (buf_printf(&p, "%s/%s", dir, nm) == 0 && unlink(p.data) == 0)
+			removed++;
+		buf_release(&p);
+	}
+	closedir(d);
+	return removed;
 }
 
 int64_t util_unix_time(void) { return (int64_t)time(NULL); }

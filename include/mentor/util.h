@@ -117,6 +117,12 @@ char *util_read_file(const char *path, size_t max, size_t *len, char *err);
 /* Write data atomically: PATH.tmp, fsync, rename. Returns 0 or MENTOR_ERR. */
 int util_write_file_atomic(const char *path, const void *data, size_t n, char *err);
 
+/* Remove the temporary files "BASE.tmp.PID" in dir that an interrupted
+ * util_write_file_atomic (or checkpoint write) left behind: those whose PID
+ * is not a live process (this process's own are kept). Returns how many
+ * were removed, or -1 when dir cannot be read. */
+int util_tmp_cleanup(const char *dir, const char *base);
+
 /* Clocks: seconds since the epoch (wall) and a monotonic clock in seconds. */
 int64_t util_unix_time(void);
 double util_mono(void);

@@ -5,6 +5,8 @@
 #include "mentor/util.h"
 #include "test.h"
 
+#include <sys/wait.h>
+
 static void test_buf(void)
 {
 	struct buf b;
@@ -277,6 +279,40 @@ static void test_terminal(void)
 	free(mem);
 }
 
+/* Temporary files of interrupted atomic writes: those of dead processes go,
+ * those of live ones (this one, pid 1) and other files stay. */
+static void test_tmp_cleanup(void)
+{
+	pid_t child = fork();
+	if (child == 0)
+		_exit(0);
+	CHECK(child > 0);
+	waitpid(child, NULL, 0);
+	const char *dir = test_tmpdir();
+	char p[4096];
+	const char *keep[] = {"ckpt.bin", "other.tmp.%ld", "ckpt.bin.tmp.x%ld", "ckpt.bin.tmp.1"};
+	for (size_t i = 0; i < 4; i++) {
+		char nm[64];
+		snprintf(nm, sizeof nm, keep[i], (long)child);
+		snprintf(p, sizeof p, "%s/%s", dir, nm);
+		test_write_file(p, "x", 1);
+	}
+	snprintf(p, sizeof p, "%s/ckpt.bin.tmp.%ld", dir, (long)getpid());
+	test_write_file(p, "x", 1);
+	char dead[4096];
+	snprintf(dead, sizeof dead, "%s/ckpt.bin.tmp.%ld", dir, (long)child);
+	test_write_file(dead, "partial", 7);
+	CHECK_INT(util_tmp_cleanup(dir, "ckpt.bin"), 1);
+	CHECK(access(dead, F_OK) != 0);
+	CHECK(access(p, F_OK) == 0);
+	snprintf(p, sizeof p, "%s/ckpt.bin.tmp.1", dir);
+	CHECK(access(p, F_OK) == 0);
+	snprintf(p, sizeof p, "%s/ckpt.bin", dir);
+	CHECK(access(p, F_OK) == 0);
+	CHECK_INT(util_tmp_cleanup(dir, "ckpt.bin"), 0);
+	CHECK_INT(util_tmp_cleanup("/nonexistent/dir", "ckpt.bin"), -1);
+}
+
 int main(void)
 {
 	test_buf();
@@ -290,5 +326,6 @@ int main(void)
 	test_number();
 	test_idset();
 	test_terminal();
+	test_tmp_cleanup();
 	return test_done();
 }
