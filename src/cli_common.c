@@ -48,17 +48,22 @@ void cli_printf(FILE *f, const char *fmt, ...)
 	va_end(ap);
 }
 
+void cli_json_text(FILE *f, const char *json)
+{
+	struct buf b;
+	buf_init(&b);
+	if (util_json_clean(&b, json ? json : "null", json ? strlen(json) : 4))
+		util_oom();
+	fputs(b.data ? b.data : "", f);
+	buf_release(&b);
+}
+
 void cli_print_json(FILE *f, const struct cJSON *v)
 {
 	char *s = cJSON_PrintUnformatted(v);
 	if (!s)
 		util_oom();
-	struct buf b;
-	buf_init(&b);
-	if (util_json_clean(&b, s, strlen(s)))
-		util_oom();
-	fputs(b.data ? b.data : "", f);
-	buf_release(&b);
+	cli_json_text(f, s);
 	cJSON_free(s);
 }
 

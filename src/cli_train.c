@@ -627,7 +627,7 @@ int cli_runs(struct cli *c, int argc, char **argv)
 			fputs(",\"error\":", c->out);
 			cli_json_str(c->out, r->error);
 			fputs(",\"config\":", c->out);
-			fputs(r->config_json ? r->config_json : "null", c->out);
+			cli_json_text(c->out, r->config_json);
 			json_num_or_null(c->out, "loss", loss);
 			cli_printf(c->out, ",\"eval_split\":\"%s\"", cfg.eval_split);
 			json_num_or_null(c->out, "accuracy", acc);

@@ -36,6 +36,8 @@ void cli_printf(FILE *f, const char *fmt, ...) MENTOR_PRINTF(2, 3);
 /* Print v as one line of JSON with util_json_clean applied: C1, bidi and
  * invisible characters as \uXXXX escapes, never raw. Aborts on OOM. */
 void cli_print_json(FILE *f, const struct cJSON *v);
+/* Write JSON text (NULL writes null) with util_json_clean applied. */
+void cli_json_text(FILE *f, const char *json);
 /* Open the workspace (creating it) or print the error; NULL on failure. */
 struct store *cli_open_store(struct cli *c);
 /* 1 if argv has --help or -h. */
