@@ -242,11 +242,9 @@ static void serve_logged(void *u, const char *method, const char *path, int stat
 	struct serve_cli *sc = u;
 	if (!sc->quiet) {
 		fputs("mentor: ", sc->c->errf);
-		for (const char *p = method; *p; p++)
-			fputc(*p >= 0x20 && *p < 0x7f ? *p : '?', sc->c->errf);
+		util_term_put(sc->c->errf, method, UTIL_PUT_ESC, NULL, 0);
 		fputc(' ', sc->c->errf);
-		for (const char *p = path; *p; p++)
-			fputc(*p >= 0x20 && *p < 0x7f ? *p : '?', sc->c->errf);
+		util_term_put(sc->c->errf, path, UTIL_PUT_ESC, NULL, 0);
 		fprintf(sc->c->errf, " %d\n", status);
 	}
 }
