@@ -180,5 +180,12 @@ sys.exit(0 if re.search(rb'[\x00-\x08\x0b-\x1f\x7f]|\xc2[\x80-\x9f]|\xe2\x80[\xa
 PY
 fi
 
+# under the sanitizer build any report fails the test
+if grep -lE 'Sanitizer|runtime error:' "$tmp"/*.err 2>/dev/null; then
+	bad "sanitizer report"
+else
+	ok
+fi
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
