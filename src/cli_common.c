@@ -11,15 +11,60 @@
 #include "mentor/cli.h"
 #include "mentor/store.h"
 
+/* Format, then write to f through util_term_put in layout. */
+static void vput(FILE *f, int layout, const char *fmt, va_list ap)
+{
+	va_list aq;
+	va_copy(aq, ap);
+	int n = vsnprintf(NULL, 0, fmt, aq);
+	va_end(aq);
+	if (n < 0)
+		return;
+	char *p = malloc((size_t)n + 1);
+	if (!p)
+		util_oom();
+	vsnprintf(p, (size_t)n + 1, fmt, ap);
+	util_term_put(f, p, layout, NULL, 0);
+	free(p);
+}
+
 int cli_error(struct cli *c, int code, const char *fmt, ...)
 {
+	/* the message names files and records: one line, nothing raw */
 	va_list ap;
 	va_start(ap, fmt);
 	fputs("mentor: ", c->errf);
-	vfprintf(c->errf, fmt, ap);
+	vput(c->errf, UTIL_PUT_ESC, fmt, ap);
 	fputc('\n', c->errf);
 	va_end(ap);
 	return code;
+}
+
+void cli_printf(FILE *f, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vput(f, UTIL_PUT_LINES, fmt, ap);
+	va_end(ap);
+}
+
+void cli_json_text(FILE *f, const char *json)
+{
+	struct buf b;
+	buf_init(&b);
+	if (util_json_clean(&b, json ? json : "null", json ? strlen(json) : 4))
+		util_oom();
+	fputs(b.data ? b.data : "", f);
+	buf_release(&b);
+}
+
+void cli_print_json(FILE *f, const struct cJSON *v)
+{
+	char *s = cJSON_PrintUnformatted(v);
+	if (!s)
+		util_oom();
+	cli_json_text(f, s);
+	cJSON_free(s);
 }
 
 struct store *cli_open_store(struct cli *c)
@@ -54,22 +99,33 @@ void cli_json_str(FILE *f, const char *s)
 		fputs("null", f);
 		return;
 	}
-	fputc('"', f);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+	struct buf b;
+	buf_init(&b);
+	int rc = buf_putc(&b, '"');
+	for (const unsigned char *p = (const unsigned char *)s; *p && !rc; p++) {
 		switch (*p) {
-		case '"': fputs("\\\"", f); break;
-		case '\\': fputs("\\\\", f); break;
-		case '\n': fputs("\\n", f); break;
-		case '\r': fputs("\\r", f); break;
-		case '\t': fputs("\\t", f); break;
+		case '"': rc = buf_puts(&b, "\\\""); break;
+		case '\\': rc = buf_puts(&b, "\\\\"); break;
+		case '\n': rc = buf_puts(&b, "\\n"); break;
+		case '\r': rc = buf_puts(&b, "\\r"); break;
+		case '\t': rc = buf_puts(&b, "\\t"); break;
 		default:
 			if (*p < 0x20 || *p == 0x7f)
-				fprintf(f, "\\u%04x", *p);
+				rc = buf_printf(&b, "\\u%04x", *p);
 			else
-				fputc(*p, f);
+				rc = buf_putc(&b, *p);
 		}
 	}
-	fputc('"', f);
+	if (rc || buf_putc(&b, '"'))
+		util_oom();
+	/* C1, bidi and invisible characters as \uXXXX too */
+	struct buf clean;
+	buf_init(&clean);
+	if (util_json_clean(&clean, b.data, b.len))
+		util_oom();
+	fputs(clean.data, f);
+	buf_release(&clean);
+	buf_release(&b);
 }
 
 /* The one piece of global state of the commands: a signal handler can
@@ -96,16 +152,9 @@ volatile sig_atomic_t *cli_stop_flag(void)
 
 void cli_put_escaped(FILE *f, const char *s)
 {
-	for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
-		if (*p == '\n')
-			fputs("\\n", f);
-		else if (*p == '\t')
-			fputs("\\t", f);
-		else if (*p < 0x20 || *p == 0x7f)
-			fprintf(f, "\\x%02x", *p);
-		else
-			fputc(*p, f);
-	}
+	/* the one terminal rule (util_term_put): C0, C1, DEL, bidi and invisible
+	 * format characters shown as escapes */
+	util_term_put(f, s ? s : "", UTIL_PUT_ESC, NULL, 0);
 }
 
 int cli_opt_value(int argc, char **argv, int *i, const char *opt, const char **val)

@@ -17,101 +17,6 @@
 
 /* ------------------------------------------------------------- helpers */
 
-/* Display width of one code point: 2 for East Asian wide and full-width
- * forms, 0 for combining marks, else 1. */
-static int cp_width(uint32_t cp)
-{
-	if ((cp >= 0x300 && cp <= 0x36F) || (cp >= 0x200B && cp <= 0x200F) || cp == 0xFE0F)
-		return 0;
-	if ((cp >= 0x1100 && cp <= 0x115F) || (cp >= 0x2E80 && cp <= 0x303E) ||
-	    (cp >= 0x3041 && cp <= 0x33FF) || (cp >= 0x3400 && cp <= 0x4DBF) ||
-	    (cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0xA000 && cp <= 0xA4CF) ||
-	    (cp >= 0xAC00 && cp <= 0xD7A3) || (cp >= 0xF900 && cp <= 0xFAFF) ||
-	    (cp >= 0xFE30 && cp <= 0xFE4F) || (cp >= 0xFF00 && cp <= 0xFF60) ||
-	    (cp >= 0xFFE0 && cp <= 0xFFE6) || (cp >= 0x1F300 && cp <= 0x1F64F) ||
-	    (cp >= 0x1F900 && cp <= 0x1F9FF) || (cp >= 0x20000 && cp <= 0x3FFFD))
-		return 2;
-	return 1;
-}
-
-/* Write s for a terminal: control characters (C0, DEL, C1) and bad bytes
- * become visible escapes. oneline: newlines and tabs become spaces; else
- * newlines continue with `indent`. max_cols > 0 truncates with "...".
- * Returns the columns written (of the last line). */
-static int put_text(FILE *f, const char *s, int oneline, const char *indent, int max_cols)
-{
-	int cols = 0;
-	if (!s)
-		return 0;
-	const unsigned char *p = (const unsigned char *)s;
-	size_t n = strlen(s);
-	while (n) {
-		uint32_t cp;
-		int len = util_utf8_decode(p, n, &cp);
-		char esc[16];
-		const char *out = NULL;
-		int w;
-		if (cp == 0xFFFD && !(n >= 3 && p[0] == 0xEF && p[1] == 0xBF && p[2] == 0xBD)) {
-			snprintf(esc, sizeof esc, "\\x%02x", p[0]);
-			out = esc;
-			w = 4;
-		} else if (cp == '\n' && !oneline) {
-			fputc('\n', f);
-			fputs(indent ? indent : "", f);
-			cols = 0;
-			p += len;
-			n -= (size_t)len;
-			continue;
-		} else if (cp == '\n' || cp == '\t' || (cp == '\r' && oneline)) {
-			out = " ";
-			w = 1;
-		} else if (cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp < 0xa0)) {
-			if (cp < 0x80)
-				snprintf(esc, sizeof esc, "\\x%02x", (unsigned)cp);
-			else
-				snprintf(esc, sizeof esc, "\\u%04x", (unsigned)cp);
-			out = esc;
-			w = (int)strlen(esc);
-		} else {
-			w = cp_width(cp);
-		}
-		if (max_cols > 0 && cols + w > max_cols - 3) {
-			/* Does the rest fit? Otherwise cut here. */
-			int rest = 0;
-			const unsigned char *q = p;
-			size_t m = n;
-			while (m && rest <= max_cols - cols) {
-				uint32_t c2;
-				int l2 = util_utf8_decode(q, m, &c2);
-				rest += c2 < 0x20 ? 4 : cp_width(c2);
-				q += l2;
-				m -= (size_t)l2;
-			}
-			if (m || cols + rest > max_cols) {
-				fputs("...", f);
-				return cols + 3;
-			}
-		}
-		if (out)
-			fputs(out, f);
-		else
-			fwrite(p, 1, (size_t)len, f);
-		cols += w;
-		p += len;
-		n -= (size_t)len;
-	}
-	return cols;
-}
-
-static void print_json_value(FILE *f, cJSON *v)
-{
-	char *s = cJSON_PrintUnformatted(v);
-	if (!s)
-		util_oom();
-	fputs(s, f);
-	cJSON_free(s);
-}
-
 static void jadd(cJSON *o, const char *k, cJSON *v)
 {
 	if (!v)
@@ -157,7 +62,7 @@ static void on_skip(void *u, const char *msg)
 {
 	struct skip_ctx *s = u;
 	fputs("mentor: skipped ", s->c->errf);
-	put_text(s->c->errf, msg, 1, NULL, 0);
+	util_term_put(s->c->errf, msg, UTIL_PUT_CELL, NULL, 0);
 	fputc('\n', s->c->errf);
 }
 
@@ -242,24 +147,24 @@ int cli_import(struct cli *c, int argc, char **argv)
 		jadd(counts, "dev", cJSON_CreateNumber((double)d.n_dev));
 		jadd(counts, "test", cJSON_CreateNumber((double)d.n_test));
 		jadd(j, "counts", counts);
-		print_json_value(c->out, j);
+		cli_print_json(c->out, j);
 		fputc('\n', c->out);
 		cJSON_Delete(j);
 	} else if (res.unchanged) {
 		fputs("dataset '", c->out);
-		put_text(c->out, d.name, 1, NULL, 0);
-		fprintf(c->out, "' is unchanged (%zu items)\n", res.n_items);
+		util_term_put(c->out, d.name, UTIL_PUT_CELL, NULL, 0);
+		cli_printf(c->out, "' is unchanged (%zu items)\n", res.n_items);
 	} else {
-		fprintf(c->out, "imported %zu items into '", res.n_items);
-		put_text(c->out, d.name, 1, NULL, 0);
-		fprintf(c->out, "' (%s) in %.2f s: %zu new, %zu updated", d.format, dt, res.n_new,
+		cli_printf(c->out, "imported %zu items into '", res.n_items);
+		util_term_put(c->out, d.name, UTIL_PUT_CELL, NULL, 0);
+		cli_printf(c->out, "' (%s) in %.2f s: %zu new, %zu updated", d.format, dt, res.n_new,
 			res.n_updated);
 		if (res.n_deleted || res.n_kept)
-			fprintf(c->out, ", %zu deleted, %zu kept (they have explanations)",
+			cli_printf(c->out, ", %zu deleted, %zu kept (they have explanations)",
 				res.n_deleted, res.n_kept);
 		if (res.n_skipped)
-			fprintf(c->out, ", %zu bad records skipped", res.n_skipped);
-		fprintf(c->out, "\n  train %lld, dev %lld, test %lld\n", (long long)d.n_train,
+			cli_printf(c->out, ", %zu bad records skipped", res.n_skipped);
+		cli_printf(c->out, "\n  train %lld, dev %lld, test %lld\n", (long long)d.n_train,
 			(long long)d.n_dev, (long long)d.n_test);
 	}
 	store_dataset_release(&d);
@@ -321,21 +226,21 @@ int cli_datasets(struct cli *c, int argc, char **argv)
 			jadd(o, "created_at", cJSON_CreateNumber((double)ds[i].created_at));
 			cJSON_AddItemToArray(arr, o);
 		}
-		print_json_value(c->out, arr);
+		cli_print_json(c->out, arr);
 		fputc('\n', c->out);
 		cJSON_Delete(arr);
 	} else if (n == 0) {
 		fputs("no datasets; add one with 'mentor import FILE' or 'mentor init'\n", c->out);
 	} else {
-		fprintf(c->out, "%-24s %-10s %7s %7s %7s %7s  %s\n", "NAME", "FORMAT", "TRAIN", "DEV",
+		cli_printf(c->out, "%-24s %-10s %7s %7s %7s %7s  %s\n", "NAME", "FORMAT", "TRAIN", "DEV",
 			"TEST", "TOTAL", "SOURCE");
 		for (size_t i = 0; i < n; i++) {
-			int w = put_text(c->out, ds[i].name, 1, NULL, 24);
+			int w = util_term_put(c->out, ds[i].name, UTIL_PUT_CELL, NULL, 24);
 			cli_pad(c->out, 25 - w);
-			fprintf(c->out, "%-10s %7lld %7lld %7lld %7lld  ", ds[i].format,
+			cli_printf(c->out, "%-10s %7lld %7lld %7lld %7lld  ", ds[i].format,
 				(long long)ds[i].n_train, (long long)ds[i].n_dev, (long long)ds[i].n_test,
 				(long long)(ds[i].n_train + ds[i].n_dev + ds[i].n_test));
-			put_text(c->out, ds[i].source, 1, NULL, 0);
+			util_term_put(c->out, ds[i].source, UTIL_PUT_CELL, NULL, 0);
 			fputc('\n', c->out);
 		}
 	}
@@ -455,7 +360,7 @@ int cli_items(struct cli *c, int argc, char **argv)
 	if (json)
 		fputc('[', c->out);
 	else
-		fprintf(c->out, "%8s  %-5s  %-12s  %s\n", "ID", "SPLIT", "ANSWER", "QUESTION");
+		cli_printf(c->out, "%8s  %-5s  %-12s  %s\n", "ID", "SPLIT", "ANSWER", "QUESTION");
 	/* Offset for the first page, then keyset pages of at most 500. */
 	int64_t after = 0, shown = 0;
 	int ret = CLI_OK;
@@ -478,13 +383,13 @@ int cli_items(struct cli *c, int argc, char **argv)
 					fputc(',', c->out);
 				fputc('\n', c->out);
 				cJSON *o = item_json(it);
-				print_json_value(c->out, o);
+				cli_print_json(c->out, o);
 				cJSON_Delete(o);
 			} else {
-				fprintf(c->out, "%8lld  %-5s  ", (long long)it->id, it->split);
-				int w = put_text(c->out, it->answer, 1, NULL, 12);
+				cli_printf(c->out, "%8lld  %-5s  ", (long long)it->id, it->split);
+				int w = util_term_put(c->out, it->answer, UTIL_PUT_CELL, NULL, 12);
 				cli_pad(c->out, 14 - w);
-				put_text(c->out, it->question, 1, NULL, 46);
+				util_term_put(c->out, it->question, UTIL_PUT_CELL, NULL, 46);
 				fputc('\n', c->out);
 			}
 			shown++;
@@ -500,9 +405,9 @@ int cli_items(struct cli *c, int argc, char **argv)
 		fputs(shown ? "\n]\n" : "]\n", c->out);
 	} else if (ret == CLI_OK) {
 		if (shown == 0)
-			fprintf(c->out, "(no items match)\n");
+			cli_printf(c->out, "(no items match)\n");
 		else if (shown < total)
-			fprintf(c->out, "(items %lld-%lld of %lld; see --offset and --limit)\n",
+			cli_printf(c->out, "(items %lld-%lld of %lld; see --offset and --limit)\n",
 				(long long)offset + 1, (long long)(offset + shown), (long long)total);
 	}
 	store_dataset_release(&d);
@@ -616,7 +521,7 @@ static cJSON *expl_json(const struct store_item *it, const struct store_expl *e)
 static void show_block(FILE *f, const char *title, const char *text)
 {
 	fprintf(f, "%s:\n  ", title);
-	put_text(f, text, 0, "  ", 0);
+	util_term_put(f, text, UTIL_PUT_LINES, "  ", 0);
 	fputc('\n', f);
 }
 
@@ -673,14 +578,14 @@ int cli_show(struct cli *c, int argc, char **argv)
 		for (size_t i = 0; i < nex; i++)
 			cJSON_AddItemToArray(arr, expl_json(&it, &ex[i]));
 		jadd(o, "explanations", arr);
-		print_json_value(c->out, o);
+		cli_print_json(c->out, o);
 		fputc('\n', c->out);
 		cJSON_Delete(o);
 	} else {
-		fprintf(c->out, "item %lld  dataset ", (long long)it.id);
-		put_text(c->out, have_d ? d.name : "?", 1, NULL, 0);
-		fprintf(c->out, "  split %s  id ", it.split);
-		put_text(c->out, it.ext_id, 1, NULL, 0);
+		cli_printf(c->out, "item %lld  dataset ", (long long)it.id);
+		util_term_put(c->out, have_d ? d.name : "?", UTIL_PUT_CELL, NULL, 0);
+		cli_printf(c->out, "  split %s  id ", it.split);
+		util_term_put(c->out, it.ext_id, UTIL_PUT_CELL, NULL, 0);
 		fputc('\n', c->out);
 		show_block(c->out, "question", it.question);
 		cJSON *ch = it.choices_json ? cJSON_Parse(it.choices_json) : NULL;
@@ -691,42 +596,46 @@ int cli_show(struct cli *c, int argc, char **argv)
 				const cJSON *l = cJSON_GetObjectItemCaseSensitive(e, "label");
 				const cJSON *t = cJSON_GetObjectItemCaseSensitive(e, "text");
 				fputs("  ", c->out);
-				put_text(c->out, cJSON_IsString(l) ? l->valuestring : "?", 1, NULL, 0);
+				util_term_put(c->out, cJSON_IsString(l) ? l->valuestring : "?",
+						UTIL_PUT_CELL, NULL, 0);
 				fputs(") ", c->out);
-				put_text(c->out, cJSON_IsString(t) ? t->valuestring : "", 1, NULL, 0);
+				util_term_put(c->out, cJSON_IsString(t) ? t->valuestring : "",
+						UTIL_PUT_CELL, NULL, 0);
 				fputc('\n', c->out);
 			}
 		}
 		cJSON_Delete(ch);
 		fputs("answer: ", c->out);
-		put_text(c->out, it.answer, 1, NULL, 0);
-		fprintf(c->out, " (%s)\n", it.answer_type);
+		util_term_put(c->out, it.answer, UTIL_PUT_CELL, NULL, 0);
+		cli_printf(c->out, " (%s)\n", it.answer_type);
 		if (it.gold_rationale)
 			show_block(c->out, "rationale", it.gold_rationale);
 		if (nex == 0) {
 			fputs("explanations: none\n", c->out);
 		} else {
-			fprintf(c->out, "explanations: %zu\n", nex);
+			cli_printf(c->out, "explanations: %zu\n", nex);
 			for (size_t i = 0; i < nex; i++) {
 				const struct store_expl *e = &ex[i];
-				fprintf(c->out, "  #%lld %s (via %s) ", (long long)e->id,
+				cli_printf(c->out, "  #%lld %s (via %s) ", (long long)e->id,
 					e->mode ? e->mode : "?", e->path ? e->path : "?");
-				put_text(c->out, e->provider, 1, NULL, 0);
+				util_term_put(c->out, e->provider, UTIL_PUT_CELL, NULL, 0);
 				fputc('/', c->out);
-				put_text(c->out, e->model, 1, NULL, 0);
-				fprintf(c->out, "  %s  answer ", e->status ? e->status : "?");
-				put_text(c->out, e->parsed_answer ? e->parsed_answer : "-", 1, NULL, 0);
-				fprintf(c->out, "  %s%s\n    ",
+				util_term_put(c->out, e->model, UTIL_PUT_CELL, NULL, 0);
+				cli_printf(c->out, "  %s  answer ", e->status ? e->status : "?");
+				util_term_put(c->out, e->parsed_answer ? e->parsed_answer : "-",
+						UTIL_PUT_CELL, NULL, 0);
+				cli_printf(c->out, "  %s%s\n    ",
 					e->correct == 1 ? "correct" : e->correct == 0 ? "wrong" : "unknown",
 					e->leaked ? "  leaked" : "");
-				put_text(c->out, e->edited_text ? e->edited_text : e->text, 0, "    ", 0);
+				const char *t = e->edited_text ? e->edited_text : e->text;
+				util_term_put(c->out, t, UTIL_PUT_LINES, "    ", 0);
 				struct check_result r;
 				char sum[512];
-				const char *t = e->edited_text ? e->edited_text : e->text;
 				expl_check(&it, e, &r);
 				fputs("\n    check: ", c->out);
-				put_text(c->out, check_summary(&r, t, t ? strlen(t) : 0, sum, sizeof sum),
-					 1, NULL, 0);
+				util_term_put(c->out,
+					      check_summary(&r, t, t ? strlen(t) : 0, sum, sizeof sum),
+					      UTIL_PUT_ESC, NULL, 0);
 				fputc('\n', c->out);
 				check_result_release(&r);
 			}

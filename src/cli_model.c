@@ -94,7 +94,7 @@ int cli_export_model(struct cli *c, int argc, char **argv)
 	if (rc) {
 		cli_error(c, CLI_ERR, "%s", err);
 	} else {
-		fprintf(c->out, "wrote %s (%s, %zu parameters, %d tokens, %d layers, width %d)\n",
+		cli_printf(c->out, "wrote %s (%s, %zu parameters, %d tokens, %d layers, width %d)\n",
 		        path.data, fmt == MODELIO_GGUF ? "gguf" : "hugging face", mm.n_params,
 		        mm.mcfg.vocab_size, mm.mcfg.n_layer, mm.mcfg.n_embd);
 		status = CLI_OK;
@@ -167,10 +167,10 @@ int cli_import_model(struct cli *c, int argc, char **argv)
 	if (modelio_register(st, c->db_path, &mm, dataset, name, path, &id, err)) {
 		status = cli_error(c, CLI_ERR, "%s", err);
 	} else {
-		fprintf(c->out, "imported %s as run %lld (%zu parameters, %d tokens)\n", path,
+		cli_printf(c->out, "imported %s as run %lld (%zu parameters, %d tokens)\n", path,
 		        (long long)id, mm.n_params, mm.mcfg.vocab_size);
 		if (mm.foreign)
-			fprintf(c->out,
+			cli_printf(c->out,
 			        "note: foreign vocabulary mapped to mentor's; %d new "
 			        "embedding rows (special tokens) start at zero: fine-tune "
 			        "before use\n",
@@ -242,7 +242,7 @@ struct serve_cli {
 static void serve_listening(void *u, const char *host, int port)
 {
 	struct serve_cli *sc = u;
-	fprintf(sc->c->out, "listening on http://%s:%d/v1\n", host, port);
+	cli_printf(sc->c->out, "listening on http://%s:%d/v1\n", host, port);
 	fflush(sc->c->out);
 }
 
@@ -255,11 +255,9 @@ static void serve_logged(void *u, const char *method, const char *path, int stat
 			method = "-";
 		if (!*path)
 			path = "-";
-		for (const char *p = method; *p; p++)
-			fputc(*p >= 0x20 && *p < 0x7f ? *p : '?', sc->c->errf);
+		util_term_put(sc->c->errf, method, UTIL_PUT_ESC, NULL, 0);
 		fputc(' ', sc->c->errf);
-		for (const char *p = path; *p; p++)
-			fputc(*p >= 0x20 && *p < 0x7f ? *p : '?', sc->c->errf);
+		util_term_put(sc->c->errf, path, UTIL_PUT_ESC, NULL, 0);
 		fprintf(sc->c->errf, " %d\n", status);
 	}
 }
@@ -386,7 +384,7 @@ struct ext_cli {
 static void ext_started(void *u, int64_t run_id, int64_t pid, const char *dir)
 {
 	struct ext_cli *ec = u;
-	fprintf(ec->c->out, "run %lld started: pid %lld, files in %s\n", (long long)run_id,
+	cli_printf(ec->c->out, "run %lld started: pid %lld, files in %s\n", (long long)run_id,
 	        (long long)pid, dir);
 	fflush(ec->c->out);
 }
@@ -397,10 +395,10 @@ static void ext_point(void *u, int64_t step, const char *name, double value)
 	if (ec->quiet)
 		return;
 	if (step != ec->last_step) {
-		fprintf(ec->c->out, "%sstep %lld", ec->last_step >= 0 ? "\n" : "", (long long)step);
+		cli_printf(ec->c->out, "%sstep %lld", ec->last_step >= 0 ? "\n" : "", (long long)step);
 		ec->last_step = step;
 	}
-	fprintf(ec->c->out, " %s=%.6g", name, value);
+	cli_printf(ec->c->out, " %s=%.6g", name, value);
 	fflush(ec->c->out);
 }
 
@@ -484,10 +482,10 @@ int cli_run_external(struct cli *c, int argc, char **argv)
 		fputc('\n', c->out);
 	if (rc)
 		return cli_error(c, rc == MENTOR_EUSAGE ? CLI_USAGE : CLI_ERR, "%s", err);
-	fprintf(c->out, "run %lld %s: %lld metric points from %lld lines", (long long)res.run_id,
+	cli_printf(c->out, "run %lld %s: %lld metric points from %lld lines", (long long)res.run_id,
 	        res.status, (long long)res.points, (long long)res.lines);
 	if (res.skipped)
-		fprintf(c->out, ", %lld lines skipped", (long long)res.skipped);
+		cli_printf(c->out, ", %lld lines skipped", (long long)res.skipped);
 	fputc('\n', c->out);
 	if (!strcmp(res.status, "done"))
 		return CLI_OK;

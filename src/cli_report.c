@@ -140,9 +140,9 @@ int cli_report(struct cli *c, int argc, char **argv)
 		cli_error(c, CLI_ERR, "cannot write report: %s", err);
 		goto out;
 	}
-	fprintf(c->out, "wrote %s (%zu bytes)\n", out, html.len);
+	cli_printf(c->out, "wrote %s (%zu bytes)\n", out, html.len);
 	if (svg)
-		fprintf(c->out, "wrote %s (%zu bytes)\n", svg, chart.len);
+		cli_printf(c->out, "wrote %s (%zu bytes)\n", svg, chart.len);
 	code = CLI_OK;
 out:
 	buf_release(&html);
@@ -263,11 +263,11 @@ int cli_export(struct cli *c, int argc, char **argv)
 		cli_error(c, CLI_ERR, "%s", err);
 		goto out;
 	}
-	fprintf(info, "exported %lld records (%lld explanations of %lld items) to %s\n",
+	cli_printf(info, "exported %lld records (%lld explanations of %lld items) to %s\n",
 		(long long)stats.records, (long long)stats.explanations,
 		(long long)stats.items_used, out);
 	if (stats.test_items > 0 && !o.split)
-		fprintf(c->errf, "mentor: note: %lld items of the test split are included; "
+		cli_printf(c->errf, "mentor: note: %lld items of the test split are included; "
 			"export training data with --split train\n", (long long)stats.test_items);
 	code = CLI_OK;
 out:

@@ -69,7 +69,7 @@ int cli_sample(struct cli *c, int argc, char **argv)
 		const char *a = argv[i];
 		if (!strcmp(a, "--list")) {
 			for (const char *const *t = sample_tasks(); *t; t++)
-				fprintf(c->out, "%-8s %s\n", *t, sample_task_info(*t)->summary);
+				cli_printf(c->out, "%-8s %s\n", *t, sample_task_info(*t)->summary);
 			return CLI_OK;
 		} else if (!strcmp(a, "--n")) {
 			if (need_value(c, argc, argv, i))
@@ -181,9 +181,9 @@ int cli_sample(struct cli *c, int argc, char **argv)
 		if (rc)
 			return cli_error(c, rc == MENTOR_EUSAGE ? CLI_USAGE : CLI_ERR, "%s", err);
 		if (res.unchanged)
-			fprintf(c->out, "%s: unchanged (%zu items)\n", import_name, res.n_items);
+			cli_printf(c->out, "%s: unchanged (%zu items)\n", import_name, res.n_items);
 		else
-			fprintf(c->out, "%s: imported %zu items (%s, seed %llu)\n", import_name,
+			cli_printf(c->out, "%s: imported %zu items (%s, seed %llu)\n", import_name,
 				res.n_items, task, (unsigned long long)seed);
 		return CLI_OK;
 	}
@@ -315,7 +315,7 @@ int cli_init(struct cli *c, int argc, char **argv)
 		memset(&d, 0, sizeof d);
 		int rc = store_dataset_get(st, name, &d, err);
 		if (rc == 0) {
-			fprintf(c->out, "%-12s already present (%lld items)\n", name,
+			cli_printf(c->out, "%-12s already present (%lld items)\n", name,
 				(long long)(d.n_train + d.n_dev + d.n_test));
 			store_dataset_release(&d);
 			n_present++;
@@ -343,11 +343,11 @@ int cli_init(struct cli *c, int argc, char **argv)
 			status = cli_error(c, CLI_ERR, "%s", err);
 			continue;
 		}
-		fprintf(c->out, "%-12s imported %zu items\n", name, res.n_items);
+		cli_printf(c->out, "%-12s imported %zu items\n", name, res.n_items);
 		n_imported++;
 	}
 	if (status == CLI_OK)
-		fprintf(c->out, "workspace '%s' ready: %zu datasets imported, %zu already present; "
+		cli_printf(c->out, "workspace '%s' ready: %zu datasets imported, %zu already present; "
 			"open it with `mentor%s%s`\n", store_path(st), n_imported, n_present,
 			c->db_flag ? " --db " : "", c->db_flag ? c->db_flag : "");
 	store_close(st);

@@ -24,42 +24,6 @@ static void on_interrupt(int sig)
 	interrupted = 1;
 }
 
-/* Text for a terminal on one line: control characters and bad bytes as
- * visible escapes, at most max columns (then "..."). Returns the columns
- * written (wide East Asian characters count two). */
-static int put_line(FILE *f, const char *s, size_t max)
-{
-	if (!s) {
-		fputs("-", f);
-		return 1;
-	}
-	const unsigned char *p = (const unsigned char *)s;
-	size_t n = strlen(s), cols = 0;
-	while (n) {
-		uint32_t cp;
-		int len = util_utf8_decode(p, n, &cp);
-		size_t w = cp >= 0x1100 && cp != 0xFFFD ? 2 : 1;
-		if (cols + w > max) {
-			fputs("...", f);
-			return (int)cols + 3;
-		}
-		if (cp == 0xFFFD && len == 1)
-			w = 4, fprintf(f, "\\x%02x", p[0]);
-		else if (cp == '\n' || cp == '\t' || cp == '\r')
-			fputc(' ', f);
-		else if (cp < 0x20 || cp == 0x7f)
-			w = 4, fprintf(f, "\\x%02x", (unsigned)cp);
-		else if (cp >= 0x80 && cp < 0xa0)
-			w = 6, fprintf(f, "\\u%04x", (unsigned)cp);
-		else
-			fwrite(p, 1, (size_t)len, f);
-		cols += w;
-		p += len;
-		n -= (size_t)len;
-	}
-	return (int)cols;
-}
-
 /* cli_find_dataset with a hint towards the list of datasets. */
 static int find_dataset(struct store *st, const char *ref, struct store_dataset *d, char *err)
 {
@@ -78,7 +42,7 @@ static int load_config(struct cli *c, const char *path, struct config *cfg)
 		return cli_error(c, CLI_ERR, "%s", err);
 	}
 	if (warn[0])
-		fprintf(c->errf, "mentor: warning: %s\n", warn);
+		cli_printf(c->errf, "mentor: warning: %s\n", warn);
 	return CLI_OK;
 }
 
@@ -152,7 +116,7 @@ static void on_result(void *user, const struct teacher_result *r)
 	if (ui->c->err_tty)
 		fputs("\r\033[K", f);
 	fprintf(f, "mentor: item %lld (%s): ", (long long)r->item_id, r->mode);
-	put_line(f, r->error, 300);
+	util_term_put(f, r->error, UTIL_PUT_CELL, NULL, 300);
 	fputc('\n', f);
 	funlockfile(f);
 }
@@ -212,9 +176,9 @@ static int print_prompts(struct cli *c, struct store *st, const struct teacher_o
 				buf_release(&b);
 				return cli_error(c, CLI_ERR, "%s", err);
 			}
-			fprintf(c->out, "===== item %lld, %s prompt =====\n", (long long)ids[i],
+			cli_printf(c->out, "===== item %lld, %s prompt =====\n", (long long)ids[i],
 				prompt_mode_name(pm));
-			fputs(b.data ? b.data : "", c->out);
+			util_term_put(c->out, b.data ? b.data : "", UTIL_PUT_LINES, NULL, 0);
 			fputs("\n\n", c->out);
 			buf_release(&b);
 		}
@@ -233,7 +197,7 @@ static int write_prompts(struct cli *c, const char *dir, int overwrite)
 		free(d);
 		return cli_error(c, CLI_ERR, "%s", err);
 	}
-	fprintf(c->out, "wrote %d template%s to %s (existing files %s)\n", written,
+	cli_printf(c->out, "wrote %d template%s to %s (existing files %s)\n", written,
 		written == 1 ? "" : "s", d, overwrite ? "replaced" : "kept");
 	free(d);
 	return CLI_OK;
@@ -253,10 +217,10 @@ static int print_templates(struct cli *c, const char *dir_flag)
 	}
 	for (int m = 0; m < PROMPT_N_MODES; m++)
 		for (int t = 0; t < PROMPT_N_TYPES; t++) {
-			fprintf(c->out, "===== %s/%s-%s.txt (%s) =====\n", dir ? dir : "(no directory)",
+			cli_printf(c->out, "===== %s/%s-%s.txt (%s) =====\n", dir ? dir : "(no directory)",
 				prompt_mode_name(m), prompt_type_name(t),
 				ps.from_file[m][t] ? "from file" : "built-in default");
-			fprintf(c->out, "%s\n\n", prompt_set_get(&ps, m, prompt_type_name(t)));
+			cli_printf(c->out, "%s\n\n", prompt_set_get(&ps, m, prompt_type_name(t)));
 		}
 	prompt_set_release(&ps);
 	free(dir);
@@ -266,15 +230,15 @@ static int print_templates(struct cli *c, const char *dir_flag)
 static void on_batch_line(void *user, const char *file, long line, const char *reason)
 {
 	struct cli *c = user;
-	put_line(c->errf, file, 200);
+	util_term_put(c->errf, file, UTIL_PUT_CELL, NULL, 200);
 	fprintf(c->errf, ":%ld: ", line);
-	put_line(c->errf, reason, 400);
+	util_term_put(c->errf, reason, UTIL_PUT_CELL, NULL, 400);
 	fputc('\n', c->errf);
 }
 
 static void batch_export_summary(struct cli *c, const char *path, const struct teacher_batch_stats *s)
 {
-	fprintf(c->out, "wrote %lld request%s to %s (%lld tasks, %lld skipped as already explained, "
+	cli_printf(c->out, "wrote %lld request%s to %s (%lld tasks, %lld skipped as already explained, "
 			"%lld steps answered from the call log, %lld explanations stored)\n",
 		(long long)s->written, s->written == 1 ? "" : "s", path, (long long)s->tasks,
 		(long long)s->skipped, (long long)s->cached, (long long)s->explained);
@@ -295,7 +259,7 @@ static int run_batch(struct cli *c, const struct teacher_opts *o, int64_t datase
 	}
 	if ((rc = teacher_batch_import(o, dataset_id, imp, exp, on_batch_line, c, &s, &ns, err)) != 0)
 		return cli_error(c, rc == MENTOR_EUSAGE ? CLI_USAGE : CLI_ERR, "%s", err);
-	fprintf(c->out, "imported %lld of %lld lines from %s: %lld explanations, %lld failed calls, "
+	cli_printf(c->out, "imported %lld of %lld lines from %s: %lld explanations, %lld failed calls, "
 			"%lld refused, %lld already imported, %lld already explained, %lld crop items "
 			"waiting for rp; tokens %lld in / %lld out; cost $%.4f\n",
 		(long long)s.imported, (long long)s.lines, imp, (long long)s.explained,
@@ -501,7 +465,7 @@ int cli_explain(struct cli *c, int argc, char **argv)
 	if (ui.errors_hidden)
 		fprintf(c->errf, "mentor: ... and %lld more error%s\n", (long long)ui.errors_hidden,
 			ui.errors_hidden == 1 ? "" : "s");
-	fprintf(c->out,
+	cli_printf(c->out,
 		"%s %s with %s/%s: %lld tasks, %lld explained, %lld skipped, %lld errors, "
 		"%lld cached; tokens %lld in / %lld out; cost $%.4f%s\n",
 		dataset, mode, teacher_job_provider(j), teacher_job_model(j), (long long)p.total,
@@ -627,25 +591,24 @@ int cli_explanations(struct cli *c, int argc, char **argv)
 			cJSON_AddNumberToObject(o, "created_at", (double)e[i].created_at);
 			cJSON_AddItemToArray(arr, o);
 		}
-		char *s = cJSON_PrintUnformatted(arr);
-		if (!s)
-			util_oom();
-		fprintf(c->out, "%s\n", s);
-		free(s);
+		cli_print_json(c->out, arr);
+		fputc('\n', c->out);
 		cJSON_Delete(arr);
 	} else {
-		fprintf(c->out, "%-6s %-6s %-5s %-4s %-9s %-3s %-4s %-8s %s\n", "ID", "ITEM", "MODE",
+		cli_printf(c->out, "%-6s %-6s %-5s %-4s %-9s %-3s %-4s %-8s %s\n", "ID", "ITEM", "MODE",
 			"PATH", "STATUS", "OK", "LEAK", "ANSWER", "TEXT");
 		for (size_t i = 0; i < n; i++) {
-			fprintf(c->out, "%-6lld %-6lld %-5s %-4s %-9s %-3s %-4s ", (long long)e[i].id,
+			cli_printf(c->out, "%-6lld %-6lld %-5s %-4s %-9s %-3s %-4s ", (long long)e[i].id,
 				(long long)e[i].item_id, e[i].mode, e[i].path, e[i].status,
 				e[i].correct < 0 ? "-" : e[i].correct ? "yes" : "no",
 				e[i].leaked ? "yes" : "no");
-			cli_pad(c->out, 9 - put_line(c->out, e[i].parsed_answer, 8));
-			put_line(c->out, e[i].edited_text ? e[i].edited_text : e[i].text, 70);
+			cli_pad(c->out, 9 - util_term_put(c->out, e[i].parsed_answer,
+					UTIL_PUT_CELL, NULL, 8));
+			util_term_put(c->out, e[i].edited_text ? e[i].edited_text : e[i].text,
+					UTIL_PUT_CELL, NULL, 70);
 			fputc('\n', c->out);
 		}
-		fprintf(c->out, "%zu explanation%s\n", n, n == 1 ? "" : "s");
+		cli_printf(c->out, "%zu explanation%s\n", n, n == 1 ? "" : "s");
 	}
 	for (size_t i = 0; i < n; i++)
 		store_expl_release(&e[i]);
@@ -722,27 +685,26 @@ int cli_calls(struct cli *c, int argc, char **argv)
 		cJSON_AddNumberToObject(to, "tokens_in", (double)t.tokens_in);
 		cJSON_AddNumberToObject(to, "tokens_out", (double)t.tokens_out);
 		cJSON_AddNumberToObject(to, "cost", t.cost);
-		char *s = cJSON_PrintUnformatted(root);
-		if (!s)
-			util_oom();
-		fprintf(c->out, "%s\n", s);
-		free(s);
+		cli_print_json(c->out, root);
+		fputc('\n', c->out);
 		cJSON_Delete(root);
 	} else {
-		fprintf(c->out, "%-6s %-10s %-22s %-9s %-4s %8s %8s %7s %9s %s\n", "ID", "PROVIDER",
+		cli_printf(c->out, "%-6s %-10s %-22s %-9s %-4s %8s %8s %7s %9s %s\n", "ID", "PROVIDER",
 			"MODEL", "STATUS", "HTTP", "TOK_IN", "TOK_OUT", "MS", "COST", "ERROR");
 		for (size_t i = first; i < n; i++) {
 			const struct store_call *k = &calls[i];
-			fprintf(c->out, "%-6lld ", (long long)k->id);
-			cli_pad(c->out, 11 - put_line(c->out, k->provider, 10));
-			cli_pad(c->out, 22 - put_line(c->out, k->model, 22));
-			fprintf(c->out, " %-9s %-4d %7lld%s %8lld %7lld %9.5f ", k->status, k->http_code,
+			cli_printf(c->out, "%-6lld ", (long long)k->id);
+			cli_pad(c->out, 11 - util_term_put(c->out, k->provider,
+					UTIL_PUT_CELL, NULL, 10));
+			cli_pad(c->out, 22 - util_term_put(c->out, k->model,
+					UTIL_PUT_CELL, NULL, 22));
+			cli_printf(c->out, " %-9s %-4d %7lld%s %8lld %7lld %9.5f ", k->status, k->http_code,
 				(long long)k->tokens_in, k->tokens_estimated ? "~" : " ",
 				(long long)k->tokens_out, (long long)k->latency_ms, k->cost);
-			put_line(c->out, k->error, 60);
+			util_term_put(c->out, k->error, UTIL_PUT_CELL, NULL, 60);
 			fputc('\n', c->out);
 		}
-		fprintf(c->out, "total: %lld calls (%lld ok, %lld failed), tokens %lld in / %lld out, "
+		cli_printf(c->out, "total: %lld calls (%lld ok, %lld failed), tokens %lld in / %lld out, "
 				"cost $%.4f\n",
 			(long long)t.calls, (long long)t.ok, (long long)t.errors,
 			(long long)t.tokens_in, (long long)t.tokens_out, t.cost);
@@ -826,7 +788,7 @@ int cli_review(struct cli *c, int argc, char **argv)
 		store_close(st);
 		return cli_error(c, rc == MENTOR_EUSAGE ? CLI_USAGE : CLI_ERR, "explanation %ld: %s", id, err);
 	}
-	fprintf(c->out, "explanation %ld: %s (was %s)\n", id, e.status, before);
+	cli_printf(c->out, "explanation %ld: %s (was %s)\n", id, e.status, before);
 	free(before);
 	store_expl_release(&e);
 	store_close(st);

@@ -147,9 +147,9 @@ static void print_run_result(struct cli *c, struct store *st, int64_t run_id, in
 		acc_expl = m[n - 1].value;
 	free(m);
 	if (json) {
-		fprintf(c->out, "{\"run\":%lld,\"name\":", (long long)r.id);
+		cli_printf(c->out, "{\"run\":%lld,\"name\":", (long long)r.id);
 		cli_json_str(c->out, r.name);
-		fprintf(c->out, ",\"status\":\"%s\",\"step\":%lld,\"total_steps\":%lld",
+		cli_printf(c->out, ",\"status\":\"%s\",\"step\":%lld,\"total_steps\":%lld",
 			r.status, (long long)r.step, (long long)r.total_steps);
 		fputs(",\"checkpoint\":", c->out);
 		cli_json_str(c->out, r.checkpoint);
@@ -158,36 +158,36 @@ static void print_run_result(struct cli *c, struct store *st, int64_t run_id, in
 		if (isnan(loss))
 			fputs(",\"loss\":null", c->out);
 		else
-			fprintf(c->out, ",\"loss\":%.6g", loss);
+			cli_printf(c->out, ",\"loss\":%.6g", loss);
 		if (isnan(secs))
 			fputs(",\"train_seconds\":null", c->out);
 		else
-			fprintf(c->out, ",\"train_seconds\":%.3f", secs);
-		fprintf(c->out, ",\"split\":\"%s\"", cfg.eval_split);
+			cli_printf(c->out, ",\"train_seconds\":%.3f", secs);
+		cli_printf(c->out, ",\"split\":\"%s\"", cfg.eval_split);
 		if (isnan(acc))
 			fputs(",\"accuracy\":null", c->out);
 		else
-			fprintf(c->out, ",\"accuracy\":%.6g", acc);
+			cli_printf(c->out, ",\"accuracy\":%.6g", acc);
 		if (isnan(acc_expl))
 			fputs(",\"expl_accuracy\":null", c->out);
 		else
-			fprintf(c->out, ",\"expl_accuracy\":%.6g", acc_expl);
+			cli_printf(c->out, ",\"expl_accuracy\":%.6g", acc_expl);
 		fputs("}\n", c->out);
 	} else {
-		fprintf(c->out, "run %lld (%s) %s at step %lld/%lld", (long long)r.id, r.name,
+		cli_printf(c->out, "run %lld (%s) %s at step %lld/%lld", (long long)r.id, r.name,
 			r.status, (long long)r.step, (long long)r.total_steps);
 		if (!isnan(loss))
-			fprintf(c->out, ", loss %.4f", loss);
+			cli_printf(c->out, ", loss %.4f", loss);
 		if (!isnan(secs))
-			fprintf(c->out, ", %.1f min", secs / 60);
+			cli_printf(c->out, ", %.1f min", secs / 60);
 		if (!isnan(acc))
-			fprintf(c->out, ", %s accuracy %.1f%%", cfg.eval_split, 100 * acc);
+			cli_printf(c->out, ", %s accuracy %.1f%%", cfg.eval_split, 100 * acc);
 		if (!isnan(acc_expl))
-			fprintf(c->out, " (explain-then-answer %.1f%%)", 100 * acc_expl);
+			cli_printf(c->out, " (explain-then-answer %.1f%%)", 100 * acc_expl);
 		fputc('\n', c->out);
 		if (r.error) {
 			fputs("note: ", c->out);
-			cli_put_escaped(c->out, r.error);
+			util_term_put(c->out, r.error, UTIL_PUT_ESC, NULL, 0);
 			fputc('\n', c->out);
 		}
 	}
@@ -465,10 +465,10 @@ int cli_train(struct cli *c, int argc, char **argv)
 			goto out;
 		}
 		if (a.json)
-			fprintf(c->out, "{\"run\":%lld,\"pid\":%lld}\n", (long long)run_id,
+			cli_printf(c->out, "{\"run\":%lld,\"pid\":%lld}\n", (long long)run_id,
 				(long long)pid);
 		else
-			fprintf(c->out,
+			cli_printf(c->out,
 				"run %lld started in the background (pid %lld); follow with 'mentor "
 				"runs', stop with 'mentor stop %lld'\n",
 				(long long)run_id, (long long)pid, (long long)run_id);
@@ -587,9 +587,9 @@ int cli_runs(struct cli *c, int argc, char **argv)
 	if (json)
 		fputc('[', c->out);
 	else
-		fprintf(c->out, "%-4s %-16s %-12s %-8s %-8s %-8s %-13s %-8s %-7s %-7s %s\n", "ID",
-			"NAME", "DATASET", "VARIANT", "SOURCE", "STATUS", "STEP", "LOSS", "ACC",
-			"ACC-EXP", "SOUND");
+		cli_printf(c->out, "%-4s %-16s %-12s %-8s %-8s %-8s %-13s %-8s %-7s %-7s %s\n", "ID",
+			   "NAME", "DATASET", "VARIANT", "SOURCE", "STATUS", "STEP", "LOSS", "ACC",
+			   "ACC-EXP", "SOUND");
 	for (size_t i = 0; i < n; i++) {
 		struct store_run *r = &runs[i];
 		struct store_dataset d;
@@ -618,15 +618,15 @@ int cli_runs(struct cli *c, int argc, char **argv)
 			goto out;
 		}
 		if (json) {
-			fprintf(c->out, "%s{\"id\":%lld,\"name\":", i ? "," : "", (long long)r->id);
+			cli_printf(c->out, "%s{\"id\":%lld,\"name\":", i ? "," : "", (long long)r->id);
 			cli_json_str(c->out, r->name);
 			fputs(",\"dataset\":", c->out);
 			cli_json_str(c->out, dname);
-			fprintf(c->out, ",\"variant\":\"%s\",\"source\":", r->variant);
+			cli_printf(c->out, ",\"variant\":\"%s\",\"source\":", r->variant);
 			cli_json_str(c->out, r->source);
-			fprintf(c->out, ",\"alpha\":%g,\"kind\":", r->alpha);
+			cli_printf(c->out, ",\"alpha\":%g,\"kind\":", r->alpha);
 			cli_json_str(c->out, r->kind);
-			fprintf(c->out, ",\"status\":\"%s\",\"pid\":%lld,\"step\":%lld,"
+			cli_printf(c->out, ",\"status\":\"%s\",\"pid\":%lld,\"step\":%lld,"
 					"\"total_steps\":%lld,\"started_at\":%lld,\"ended_at\":%lld",
 				r->status, (long long)r->pid, (long long)r->step,
 				(long long)r->total_steps, (long long)r->started_at,
@@ -636,9 +636,9 @@ int cli_runs(struct cli *c, int argc, char **argv)
 			fputs(",\"error\":", c->out);
 			cli_json_str(c->out, r->error);
 			fputs(",\"config\":", c->out);
-			fputs(r->config_json ? r->config_json : "null", c->out);
+			cli_json_text(c->out, r->config_json);
 			json_num_or_null(c->out, "loss", loss);
-			fprintf(c->out, ",\"eval_split\":\"%s\"", cfg.eval_split);
+			cli_printf(c->out, ",\"eval_split\":\"%s\"", cfg.eval_split);
 			json_num_or_null(c->out, "accuracy", acc);
 			json_num_or_null(c->out, "expl_accuracy", acc2);
 			json_check(c->out, &ck);
@@ -651,16 +651,16 @@ int cli_runs(struct cli *c, int argc, char **argv)
 			snprintf(as, sizeof as, isnan(acc) ? "-" : "%.1f%%", 100 * acc);
 			snprintf(as2, sizeof as2, isnan(acc2) ? "-" : "%.1f%%", 100 * acc2);
 			snprintf(snd, sizeof snd, ck.n ? "%.1f%%" : "-", 100 * ck.sound_share);
-			fprintf(c->out, "%-4lld ", (long long)r->id);
+			cli_printf(c->out, "%-4lld ", (long long)r->id);
 			char nb[17], db[13];
 			snprintf(nb, sizeof nb, "%s", r->name ? r->name : "");
 			snprintf(db, sizeof db, "%s", dname ? dname : "?");
-			cli_put_escaped(c->out, nb);
-			fprintf(c->out, "%*s ", (int)(16 - strlen(nb)), "");
-			cli_put_escaped(c->out, db);
-			fprintf(c->out, "%*s ", (int)(12 - strlen(db)), "");
-			fprintf(c->out, "%-8s %-8s %-8s %-13s %-8s %-7s %-7s %s\n", r->variant,
-				r->source ? r->source : "", r->status, step, ls, as, as2, snd);
+			util_term_put(c->out, nb, UTIL_PUT_ESC, NULL, 0);
+			cli_printf(c->out, "%*s ", (int)(16 - strlen(nb)), "");
+			util_term_put(c->out, db, UTIL_PUT_ESC, NULL, 0);
+			cli_printf(c->out, "%*s ", (int)(12 - strlen(db)), "");
+			cli_printf(c->out, "%-8s %-8s %-8s %-13s %-8s %-7s %-7s %s\n", r->variant,
+				   r->source ? r->source : "", r->status, step, ls, as, as2, snd);
 		}
 		free(dname);
 	}
@@ -750,24 +750,24 @@ int cli_eval(struct cli *c, int argc, char **argv)
 	if (rc) {
 		status = cli_error(c, rc == MENTOR_EUSAGE ? CLI_USAGE : CLI_ERR, "%s", err);
 	} else if (json) {
-		fprintf(c->out, "{\"run\":%lld,\"split\":\"%s\",\"n\":%lld,\"correct\":%lld",
+		cli_printf(c->out, "{\"run\":%lld,\"split\":\"%s\",\"n\":%lld,\"correct\":%lld",
 			(long long)id, split, (long long)res.n, (long long)res.n_correct);
 		json_check(c->out, &ck);
 		json_num_or_null(c->out, "accuracy", res.acc);
 		if (res.has_expl_answer) {
-			fprintf(c->out, ",\"expl_correct\":%lld", (long long)res.n_expl_correct);
+			cli_printf(c->out, ",\"expl_correct\":%lld", (long long)res.n_expl_correct);
 			json_num_or_null(c->out, "expl_accuracy", res.expl_acc);
 		} else {
 			fputs(",\"expl_correct\":null,\"expl_accuracy\":null", c->out);
 		}
 		fputs("}\n", c->out);
 	} else if (res.n == 0) {
-		fprintf(c->out, "run %lld: no items in split '%s'\n", (long long)id, split);
+		cli_printf(c->out, "run %lld: no items in split '%s'\n", (long long)id, split);
 	} else {
-		fprintf(c->out, "run %lld on %s: direct %.1f%% (%lld/%lld)", (long long)id, split,
+		cli_printf(c->out, "run %lld on %s: direct %.1f%% (%lld/%lld)", (long long)id, split,
 			100 * res.acc, (long long)res.n_correct, (long long)res.n);
 		if (res.has_expl_answer)
-			fprintf(c->out, ", explain-then-answer %.1f%% (%lld/%lld)", 100 * res.expl_acc,
+			cli_printf(c->out, ", explain-then-answer %.1f%% (%lld/%lld)", 100 * res.expl_acc,
 				(long long)res.n_expl_correct, (long long)res.n);
 		fputc('\n', c->out);
 		if (ck.n)
@@ -899,17 +899,11 @@ int cli_predict(struct cli *c, int argc, char **argv)
 		fputs("}\n", c->out);
 	} else {
 		fputs("answer: ", c->out);
-		cli_put_escaped(c->out, ans.answer ? ans.answer : ans.raw);
-		fputc('\n', c->out);
-		if (ans.expl) {
-			fputs("explanation: ", c->out);
-			cli_put_escaped(c->out, ans.expl);
 			fputc('\n', c->out);
 		}
 		if (ans.expl_answer || eval_model_variant(em) == TRAIN_MT_COT ||
 		    eval_model_variant(em) == TRAIN_MT_RA) {
 			fputs("answer from the explanation: ", c->out);
-			cli_put_escaped(c->out, ans.expl_answer ? ans.expl_answer : "(none)");
 			fputc('\n', c->out);
 		}
 	}
@@ -984,10 +978,10 @@ int cli_stop(struct cli *c, int argc, char **argv)
 	}
 	if (store_run_get(st, id, &r, err) == 0) {
 		if (pid > 0 && (!strcmp(r.status, "running") || !strcmp(r.status, "queued")))
-			fprintf(c->out, "stopping run %lld (pid %lld)\n", (long long)id,
+			cli_printf(c->out, "stopping run %lld (pid %lld)\n", (long long)id,
 				(long long)pid);
 		else
-			fprintf(c->out, "run %lld %s at step %lld\n", (long long)id, r.status,
+			cli_printf(c->out, "run %lld %s at step %lld\n", (long long)id, r.status,
 				(long long)r.step);
 		store_run_release(&r);
 	}

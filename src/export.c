@@ -280,7 +280,8 @@ static int emit(struct buf *out, cJSON *rec, int bad, struct export_stats *stats
 	cJSON_Delete(rec);
 	if (!line)
 		return MENTOR_ENOMEM;
-	int rc = buf_puts(out, line);
+	/* the same characters as \uXXXX escapes: nothing invisible raw */
+	int rc = util_json_clean(out, line, strlen(line));
 	rc |= buf_putc(out, '\n');
 	free(line);
 	stats->records++;

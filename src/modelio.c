@@ -187,7 +187,7 @@ static int tok_from_pairs(const int32_t *pairs, size_t nm, struct tokenizer **ou
 	buf_init(&img);
 	unsigned char h[20];
 	memcpy(h, "MTOK", 4);
-	put_le32(h + 4, 1);
+	put_le32(h + 4, TOKENIZER_IMAGE_VERSION);
 	put_le32(h + 8, (uint32_t)vocab);
 	put_le32(h + 12, (uint32_t)nm);
 	put_le32(h + 16, TOKENIZER_N_SPECIAL);
@@ -1153,6 +1153,72 @@ static struct ftensor *ftensor_find(struct ftensor *t, size_t n, const char *nam
 /* Fill mm->params (already sized for mm->mcfg) from the tensors of a file.
  * names: GGUF or HF names of tensor_table; perm maps our vocabulary rows to
  * the file's (file_vocab rows). HF tensors are transposed back. */
+/* The file's tensor for x (of the table of cfg), its shape checked against
+ * the configuration: 0 with *out set (NULL for an output head left out, tied
+ * to the token embedding), or MENTOR_ERR naming the tensor. */
+static int tensor_match(struct rd *r, struct ftensor *ft, size_t nft, int format,
+                        const struct model_config *cfg, const struct xtensor *x,
+                        size_t file_vocab, struct ftensor **out)
+{
+	const char *nm = x->name;
+	size_t C = (size_t)cfg->n_embd;
+	int is_wte =
+	    x->src == 0 && x->rows == (size_t)cfg->vocab_size && x->cols == C &&
+	    (strstr(nm, "wte") || strstr(nm, "token_embd") || !strcmp(nm, "output.weight"));
+	struct ftensor *f = ftensor_find(ft, nft, nm);
+	if (!f && format == MODELIO_HF && !strncmp(nm, "transformer.", 12))
+		f = ftensor_find(ft, nft, nm + 12);
+	*out = f;
+	if (!f) {
+		if (!strcmp(nm, "output.weight"))
+			return 0; /* tied: llama.cpp falls back to token_embd */
+		return util_err(r->err, "cannot read '%s': tensor '%s' is missing", r->path, nm);
+	}
+	size_t rows = is_wte ? file_vocab : x->rows, cols = x->cols;
+	uint64_t want[2];
+	int want_dims = x->vector ? 1 : 2;
+	if (x->vector) {
+		want[0] = cols;
+	} else if (x->transpose) {
+		want[0] = cols;
+		want[1] = rows;
+	} else {
+		want[0] = rows;
+		want[1] = cols;
+	}
+	if (f->n_dims != want_dims || f->dims[0] != want[0] ||
+	    (want_dims == 2 && f->dims[1] != want[1]))
+		return util_err(r->err,
+		                "cannot read '%s': tensor '%s' has the wrong shape for the "
+		                "configuration",
+		                r->path, nm);
+	return 0;
+}
+
+/* Every tensor the configuration needs is in the file with its shape (each
+ * was checked to lie inside the file): run before the parameters are
+ * allocated, so that a header cannot make the reader allocate what the
+ * file does not hold. */
+static int check_tensors(struct rd *r, struct ftensor *ft, size_t nft, int format,
+                         const struct model_config *cfg, size_t file_vocab)
+{
+	char sub[MENTOR_ERR_LEN];
+	if (model_config_check(cfg, sub))
+		return util_err(r->err, "cannot read '%s': unsupported model shape: %s", r->path,
+		                sub);
+	struct xtensor *tt = calloc(table_cap(cfg), sizeof *tt);
+	if (!tt)
+		util_oom();
+	size_t nt = tensor_table(cfg, format, tt);
+	int ret = 0;
+	for (size_t i = 0; i < nt && !ret; i++) {
+		struct ftensor *f;
+		ret = tensor_match(r, ft, nft, format, cfg, &tt[i], file_vocab, &f);
+	}
+	free(tt);
+	return ret;
+}
+
 static int fill_params(struct rd *r, struct ftensor *ft, size_t nft, int format,
                        struct modelio_model *mm, const int64_t *perm, size_t file_vocab)
 {
@@ -1171,37 +1237,13 @@ static int fill_params(struct rd *r, struct ftensor *ft, size_t nft, int format,
 		    x->src == 0 && x->rows == (size_t)cfg->vocab_size && x->cols == C &&
 		    (strstr(nm, "wte") || strstr(nm, "token_embd") || !strcmp(nm, "output.weight"));
 		int is_out = !strcmp(nm, "output.weight");
-		struct ftensor *f = ftensor_find(ft, nft, nm);
-		if (!f && format == MODELIO_HF && !strncmp(nm, "transformer.", 12))
-			f = ftensor_find(ft, nft, nm + 12);
-		if (!f) {
-			if (is_out)
-				continue; /* tied: llama.cpp falls back to token_embd */
-			util_err(r->err, "cannot read '%s': tensor '%s' is missing", r->path, nm);
+		struct ftensor *f;
+		if (tensor_match(r, ft, nft, format, cfg, x, file_vocab, &f))
 			goto out;
-		}
+		if (!f)
+			continue;
 		f->used = 1;
 		size_t rows = is_wte ? file_vocab : x->rows, cols = x->cols;
-		uint64_t want[2];
-		int want_dims = x->vector ? 1 : 2;
-		if (x->vector) {
-			want[0] = cols;
-		} else if (x->transpose) {
-			want[0] = cols;
-			want[1] = rows;
-		} else {
-			want[0] = rows;
-			want[1] = cols;
-		}
-		int ok = f->n_dims == want_dims && f->dims[0] == want[0] &&
-		         (want_dims == 1 || f->dims[1] == want[1]);
-		if (!ok) {
-			util_err(r->err,
-			         "cannot read '%s': tensor '%s' has the wrong shape for the "
-			         "configuration",
-			         r->path, nm);
-			goto out;
-		}
 		size_t n = rows * cols;
 		free(tmp);
 		tmp = malloc(n * sizeof *tmp);
@@ -1298,9 +1340,16 @@ static int g_rdstr(struct rd *r, char **out, uint64_t cap, const char *what)
 	*out = NULL;
 	if (rd_u64(r, &n, what))
 		return MENTOR_ERR;
-	if (n > cap || n > r->size - r->pos)
-		return util_err(r->err, "cannot read '%s': %s has a string of %llu bytes (corrupt)",
-		                r->path, what, (unsigned long long)n);
+	if (n > r->size - r->pos)
+		return util_err(r->err,
+		                "cannot read '%s': %s claims a string of %llu bytes but only "
+		                "%llu bytes remain",
+		                r->path, what, (unsigned long long)n,
+		                (unsigned long long)(r->size - r->pos));
+	if (n > cap)
+		return util_err(r->err, "cannot read '%s': %s has a string of %llu bytes (at most "
+		                "%llu)", r->path, what, (unsigned long long)n,
+		                (unsigned long long)cap);
 	char *s = malloc((size_t)n + 1);
 	if (!s)
 		util_oom();
@@ -1384,11 +1433,17 @@ static int g_value(struct rd *r, struct gkv *kv)
 		                "(unsupported)",
 		                r->path, what, kv->atype);
 	uint64_t min_each = kv->atype == GGUF_T_STRING ? 8 : g_scalar_size[kv->atype];
-	if (kv->an > MODELIO_MAX_GGUF_ARRAY || kv->an * min_each > r->size - r->pos)
+	if (kv->an > (r->size - r->pos) / min_each)
 		return util_err(r->err,
-		                "cannot read '%s': metadata '%s' has %llu elements "
-		                "(corrupt or too large)",
-		                r->path, what, (unsigned long long)kv->an);
+		                "cannot read '%s': metadata array '%s' claims %llu elements but "
+		                "only %llu bytes remain",
+		                r->path, what, (unsigned long long)kv->an,
+		                (unsigned long long)(r->size - r->pos));
+	if (kv->an > MODELIO_MAX_GGUF_ARRAY)
+		return util_err(r->err,
+		                "cannot read '%s': metadata array '%s' has %llu elements (at "
+		                "most %u)",
+		                r->path, what, (unsigned long long)kv->an, MODELIO_MAX_GGUF_ARRAY);
 	uint64_t n = kv->an;
 	if (kv->atype == GGUF_T_STRING) {
 		kv->astr = calloc(n ? n : 1, sizeof *kv->astr);
@@ -1473,6 +1528,15 @@ int modelio_read_gguf(const char *path, struct modelio_model *out, char *err)
 	}
 	if (rd_u64(&r, &n_t, "the header") || rd_u64(&r, &n_kv, "the header"))
 		goto out;
+	/* a metadata entry takes at least 12 bytes, a tensor entry 24 */
+	if (n_kv > (r.size - r.pos) / 12 || n_t > (r.size - r.pos) / 24) {
+		util_err(err,
+		         "cannot read '%s': the header claims %llu metadata entries and %llu "
+		         "tensors but only %llu bytes remain",
+		         path, (unsigned long long)n_kv, (unsigned long long)n_t,
+		         (unsigned long long)(r.size - r.pos));
+		goto out;
+	}
 	if (n_kv > MODELIO_MAX_GGUF_KV || n_t > MODELIO_MAX_GGUF_TENSORS) {
 		util_err(err,
 		         "cannot read '%s': %llu metadata entries and %llu tensors (corrupt "
@@ -1656,7 +1720,8 @@ int modelio_read_gguf(const char *path, struct modelio_model *out, char *err)
 	out->mcfg.n_layer = L;
 	out->mcfg.n_head = NH;
 	out->mcfg.n_embd = C;
-	if (alloc_params(out, path, err))
+	if (check_tensors(&r, ft, (size_t)n_t, MODELIO_GGUF, &out->mcfg, voc.n_tok) ||
+	    alloc_params(out, path, err))
 		goto out;
 	if (fill_params(&r, ft, (size_t)n_t, MODELIO_GGUF, out, perm, voc.n_tok))
 		goto out;
@@ -2099,8 +2164,6 @@ int modelio_read_hf(const char *path, struct modelio_model *out, char *err)
 	out->mcfg.n_layer = L;
 	out->mcfg.n_head = NH;
 	out->mcfg.n_embd = C;
-	if (alloc_params(out, file.data, err))
-		goto out;
 	if (rd_open(&r, file.data, err) || st_header(&r, &ft, &n_ft))
 		goto out;
 	/* the file's vocabulary rows: the embedding's first dimension */
@@ -2112,7 +2175,9 @@ int modelio_read_hf(const char *path, struct modelio_model *out, char *err)
 		         voc.n_tok);
 		goto out;
 	}
-	if (fill_params(&r, ft, n_ft, MODELIO_HF, out, perm, (size_t)wte->dims[0]))
+	if (check_tensors(&r, ft, n_ft, MODELIO_HF, &out->mcfg, (size_t)wte->dims[0]) ||
+	    alloc_params(out, file.data, err) ||
+	    fill_params(&r, ft, n_ft, MODELIO_HF, out, perm, (size_t)wte->dims[0]))
 		goto out;
 	for (size_t i = 0; i < n_ft; i++) {
 		if (ft[i].used || hf_ignored(ft[i].name))

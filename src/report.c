@@ -20,55 +20,34 @@ int report_html_escape_n(struct buf *out, const char *s, size_t n)
 {
 	if (!s)
 		return 0;
-	const unsigned char *p = (const unsigned char *)s;
 	size_t i = 0, run = 0;
 	while (i < n) {
-		unsigned c = p[i];
 		const char *rep = NULL;
 		char tmp[16];
-		size_t adv = 1;
-		if (c >= 0x80) {
-			uint32_t cp;
-			int k = util_utf8_decode(p + i, n - i, &cp);
-			if (cp == 0xFFFD && k == 1) {
-				rep = "\xEF\xBF\xBD";
-			} else if ((cp >= 0x80 && cp <= 0x9F) || cp == 0xFFFE || cp == 0xFFFF) {
-				snprintf(tmp, sizeof tmp, "\\u%04x", (unsigned)cp);
-				rep = tmp;
-				adv = (size_t)k;
-			} else {
-				i += (size_t)k;
-				continue;
-			}
-		} else {
-			switch (c) {
-			case '&': rep = "&amp;"; break;
-			case '<': rep = "&lt;"; break;
-			case '>': rep = "&gt;"; break;
-			case '"': rep = "&quot;"; break;
-			case '\'': rep = "&#39;"; break;
-			case '\t':
-			case '\n':
-				i++;
-				continue;
-			case '\r':
-				rep = ""; /* CR of CRLF text: dropped */
-				break;
-			default:
-				if (c >= 0x20 && c != 0x7f) {
-					i++;
-					continue;
-				}
-				snprintf(tmp, sizeof tmp, "\\x%02x", c);
-				rep = tmp;
-			}
+		uint32_t cp;
+		int esc;
+		size_t k = (size_t)util_term_char(s + i, n - i, UTIL_TERM_NL | UTIL_TERM_TAB, &cp,
+						  tmp, &esc);
+		if (esc)
+			rep = cp == '\r' && i + 1 < n && s[i + 1] == '\n' ? "" : tmp; /* CRLF */
+		else if (cp == '&')
+			rep = "&amp;";
+		else if (cp == '<')
+			rep = "&lt;";
+		else if (cp == '>')
+			rep = "&gt;";
+		else if (cp == '"')
+			rep = "&quot;";
+		else if (cp == '\'')
+			rep = "&#39;";
+		if (rep) {
+			if (buf_append(out, s + run, i - run) || buf_puts(out, rep))
+				return MENTOR_ENOMEM;
+			run = i + k;
 		}
-		if (buf_append(out, p + run, i - run) || buf_puts(out, rep))
-			return MENTOR_ENOMEM;
-		i += adv;
-		run = i;
+		i += k;
 	}
-	return buf_append(out, p + run, i - run);
+	return buf_append(out, s + run, i - run);
 }
 
 int report_html_escape(struct buf *out, const char *s)

@@ -362,8 +362,10 @@ int teacher_offline_explain(const struct store_item *it, int pmode,
 		return MENTOR_ENOTFOUND;
 	}
 	/* Deterministic per seed and item content; COTE and RP draw from
-	 * streams of their own, so one mode's rates leave the other's texts. */
-	uint64_t h = util_fnv1a(it->question ? it->question : "", it->question ? strlen(it->question) : 0, 0);
+	 * streams of their own, so one mode's rates leave the other's texts.
+	 * The first FNV basis, kept so that a seed gives the same explanations. */
+	uint64_t h = util_fnv1a(it->question ? it->question : "",
+				it->question ? strlen(it->question) : 0, UTIL_FNV1A_BASIS_V1);
 	h = util_fnv1a(it->answer, strlen(it->answer), h);
 	struct rng r;
 	rng_seed(&r, h ^ (seed * 0x9E3779B97F4A7C15ULL) ^ (pmode == PROMPT_COT ? 0 : 0x5250ULL << 48));

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #define TOK_MAGIC "MTOK"
-#define TOK_VERSION 1u
+#define TOK_VERSION TOKENIZER_IMAGE_VERSION
 /* Longest pre-token in bytes; longer runs are cut at a code point boundary. */
 #define TOK_MAX_PIECE 64
 /* Largest tokenizer file accepted by tokenizer_load_file. */
@@ -832,9 +832,9 @@ int tokenizer_load(const void *data, size_t len, size_t *used, struct tokenizer 
 		return util_err(err, "cannot load tokenizer: not a tokenizer image (bad magic)");
 	uint32_t version = get_u32(p + 4), vocab = get_u32(p + 8), nm = get_u32(p + 12),
 		 nsp = get_u32(p + 16);
-	if (version != TOK_VERSION)
+	if (version != TOK_VERSION && version != 1)
 		return util_err(err, "cannot load tokenizer: version %u not supported (this "
-				     "build reads version %u; retrain the tokenizer)",
+				     "build reads versions 1 to %u; retrain the tokenizer)",
 				version, TOK_VERSION);
 	if (nsp != TOKENIZER_N_SPECIAL)
 		return util_err(err, "cannot load tokenizer: %u special tokens, expected %d", nsp,
@@ -847,7 +847,8 @@ int tokenizer_load(const void *data, size_t len, size_t *used, struct tokenizer 
 	if (len < need)
 		return util_err(err, "cannot load tokenizer: truncated (%zu of %zu bytes)", len,
 				need);
-	uint64_t h = util_fnv1a(p, need - 8, 0);
+	/* version 1 was hashed from a basis one digit short */
+	uint64_t h = util_fnv1a(p, need - 8, version == 1 ? UTIL_FNV1A_BASIS_V1 : 0);
 	uint64_t stored = (uint64_t)get_u32(p + need - 8) | (uint64_t)get_u32(p + need - 4) << 32;
 	if (h != stored)
 		return util_err(err, "cannot load tokenizer: checksum mismatch (corrupt data)");

@@ -847,7 +847,9 @@ int train_set_build(const struct train_corpus *c, int variant, const struct toke
 	out->exp = calloc(n_exp ? n_exp : 1, sizeof *out->exp);
 	if (!out->ans || !out->exp)
 		util_oom();
-	uint64_t h = 0;
+	/* an identity of the data, not a checksum: the same basis as when
+	 * runs were first checkpointed, so that they still resume */
+	uint64_t h = UTIL_FNV1A_BASIS_V1;
 	struct buf b;
 	buf_init(&b);
 	for (size_t i = 0; i < c->n; i++) {
@@ -1211,12 +1213,22 @@ int train_ckpt_load(const char *path, int with_moments, struct train_ckpt *c, ch
 	}
 	if (ckr_u32(&r, &version, "the header") || ckr_u32(&r, &flags, "the header"))
 		goto out;
-	if (version != TRAIN_CKPT_VERSION) {
+	if (version != TRAIN_CKPT_VERSION && version != 1) {
 		util_err(err,
 			 "cannot load checkpoint '%s': format version %u, this mentor reads "
-			 "version %u; use the mentor that wrote it or train again",
+			 "versions 1 to %u; use the mentor that wrote it or train again",
 			 path, version, TRAIN_CKPT_VERSION);
 		goto out;
+	}
+	if (version == 1) {
+		/* version 1 was hashed from a basis one digit short: again */
+		unsigned char head[16];
+		memcpy(head, magic, 8);
+		for (int i = 0; i < 4; i++) {
+			head[8 + i] = (unsigned char)(version >> (8 * i));
+			head[12 + i] = (unsigned char)(flags >> (8 * i));
+		}
+		r.h = util_fnv1a(head, sizeof head, UTIL_FNV1A_BASIS_V1);
 	}
 	if (flags > 1) {
 		util_err(err, "cannot load checkpoint '%s': corrupt header (flags %u)", path, flags);
@@ -1922,6 +1934,8 @@ static int prepare(struct trainer *tr, const struct store_run *r, char *err)
 	buf_init(&dir);
 	if (make_run_dir(tr->db_path, tr->run_id, &dir, err))
 		goto out;
+	/* checkpoint writes a kill interrupted */
+	util_tmp_cleanup(dir.data, "ckpt.bin");
 	buf_reset(&tr->ckpt_path);
 	if (r->checkpoint && *r->checkpoint && file_exists(r->checkpoint)) {
 		buf_puts(&tr->ckpt_path, r->checkpoint);

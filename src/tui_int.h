@@ -69,8 +69,8 @@ int tui_locale_utf8(void);
 
 /* ------------------------------------------------------------- text */
 
-/* One display cluster of data text: a base character with its combining
- * marks, or the visible escape of a byte or character that must not reach
+/* One display cluster of data text: a base character with its zero-width
+ * marks (at most TUI_MARKS_MAX), or the visible escape of a byte or character that must not reach
  * the terminal raw (control characters, ESC, C1, invalid UTF-8, bidi
  * controls). `rep` is what is drawn; esc says it is an escape. */
 struct tui_glyph {
@@ -80,11 +80,18 @@ struct tui_glyph {
 	int newline;       /* 1: a '\n' in the source */
 	int space;         /* 1: a break opportunity after it (space) */
 	int wide;          /* 1: double width (CJK): break allowed around it */
-	char rep[24];      /* NUL-terminated text to draw */
+	char rep[24];      /* NUL-terminated text to draw (at most 20 bytes) */
 };
+/* Zero-width characters a glyph carries after its base character (what one
+ * ncurses cell holds); a further one is escaped. */
+#define TUI_MARKS_MAX 4
 /* Read the glyph at s[*pos] (n bytes in all) and advance *pos. utf8 selects
- * the decoding (0: every byte >= 0x80 is escaped). Returns 0, or -1 at the
- * end. Widths come from mbrtowc + wcwidth when the locale is UTF-8. */
+ * the decoding (0: every byte >= 0x80 is escaped). What is escaped follows
+ * util_term_char (newline and tab included); a zero-width character with no
+ * base is escaped too. Every input byte ends up in exactly one glyph, drawn
+ * or escaped. Widths are wcwidth's of the base character: a character after
+ * a zero-width joiner is a glyph of its own, as ncurses draws it. Returns 0,
+ * or -1 at the end. */
 int tui_glyph_next(const char *s, size_t n, size_t *pos, int utf8, struct tui_glyph *g);
 
 /* Display width of s as it would be drawn (escapes included, '\n' as its
@@ -155,7 +162,8 @@ int tui_input_key(struct tui_input *in, int key);
  * by tui_app.c with one doupdate. A double-width character takes its cell
  * and the next one (width 0). */
 struct tui_cell {
-	char ch[16];   /* UTF-8 of one cluster, NUL-terminated; "" for continuation */
+	char ch[24];   /* UTF-8 of one glyph (tui_glyph.rep), NUL-terminated;
+	                * "" for continuation */
 	uint8_t width; /* 1, 2, or 0 for the right half of a wide character */
 	uint8_t role;
 };

@@ -6,6 +6,7 @@
 #define _XOPEN_SOURCE 700
 #endif
 #include <langinfo.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,59 +55,18 @@ int tui_locale_utf8(void)
 
 /* ------------------------------------------------------------ glyphs */
 
-static void esc_byte(struct tui_glyph *g, unsigned char c)
-{
-	const char *named = NULL;
-	switch (c) {
-	case '\n': named = "\\n"; break;
-	case '\t': named = "\\t"; break;
-	case '\r': named = "\\r"; break;
-	case 0x1b: named = "\\e"; break;
-	case 0x07: named = "\\a"; break;
-	case 0x08: named = "\\b"; break;
-	case 0x0c: named = "\\f"; break;
-	case 0x0b: named = "\\v"; break;
-	case 0x00: named = "\\0"; break;
-	default: break;
-	}
-	if (named)
-		snprintf(g->rep, sizeof g->rep, "%s", named);
-	else
-		snprintf(g->rep, sizeof g->rep, "\\x%02x", c);
-	g->esc = 1;
-	g->width = (int)strlen(g->rep);
-}
-
-static void esc_cp(struct tui_glyph *g, uint32_t cp)
+/* The escape of a character util_term_char lets through but the terminal
+ * cannot draw on its own (no width, or none in this locale). */
+static void esc_cp(char rep[16], uint32_t cp)
 {
 	if (cp > 0xffff)
-		snprintf(g->rep, sizeof g->rep, "\\U%08x", (unsigned)cp);
+		snprintf(rep, 16, "\\U%08x", (unsigned)cp);
 	else
-		snprintf(g->rep, sizeof g->rep, "\\u%04x", (unsigned)cp);
-	g->esc = 1;
-	g->width = (int)strlen(g->rep);
+		snprintf(rep, 16, "\\u%04x", (unsigned)cp);
 }
 
-/* Characters that are printable by wcwidth but reorder or hide text. */
-static int is_format_control(uint32_t cp)
-{
-	return (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069) ||
-	       cp == 0x200e || cp == 0x200f || cp == 0x061c || cp == 0x2028 || cp == 0x2029 ||
-	       cp == 0xfeff;
-}
-
-/* Decode one character with mbrtowc; returns its length, 0 when invalid. */
-static size_t decode(const char *s, size_t n, uint32_t *cp)
-{
-	mbstate_t st;
-	memset(&st, 0, sizeof st);
-	wchar_t wc;
-	size_t r = mbrtowc(&wc, s, n, &st);
-	if (r == (size_t)-1 || r == (size_t)-2 || r == 0)
-		return 0;
-	*cp = (uint32_t)wc;
-	return r;
-}
+/* Width of a safe code point as the terminal draws it (-1: unprintable). */
+static int cp_cols(uint32_t cp) { return cp < 0x80 ? 1 : wcwidth((wchar_t)cp); }
 
 int tui_glyph_next(const char *s, size_t n, size_t *pos, int utf8, struct tui_glyph *g)
 {
@@ -115,70 +75,55 @@ int tui_glyph_next(const char *s, size_t n, size_t *pos, int utf8, struct tui_gl
 	memset(g, 0, sizeof *g);
 	g->off = *pos;
 	unsigned char c = (unsigned char)s[*pos];
-	if (c < 0x20 || c == 0x7f) {
-		esc_byte(g, c);
+	uint32_t cp = c;
+	char rep[16];
+	int esc;
+	size_t len = 1;
+	/* one rule for what is escaped: util_term_char, nothing kept raw */
+	if (c >= 0x80 && !utf8) {
+		snprintf(rep, sizeof rep, "\\x%02x", c);
+		esc = 1;
+	} else {
+		len = (size_t)util_term_char(s + *pos, n - *pos, 0, &cp, rep, &esc);
+	}
+	int w = esc ? 0 : cp_cols(cp);
+	if (!esc && w <= 0) {
+		/* a mark or joiner with nothing to attach to, or unprintable */
+		esc_cp(rep, cp);
+		esc = 1;
+	}
+	g->len = len;
+	*pos += len;
+	if (esc) {
+		snprintf(g->rep, sizeof g->rep, "%s", rep);
+		g->esc = 1;
 		g->newline = c == '\n';
-		g->len = 1;
-		*pos += 1;
+		g->width = (int)strlen(g->rep);
 		return 0;
 	}
-	size_t rlen;
-	if (c < 0x80) {
-		g->rep[0] = (char)c;
-		g->width = 1;
-		g->space = c == ' ';
-		*pos += 1;
-		rlen = 1;
-		if (!utf8 || *pos >= n || (unsigned char)s[*pos] < 0x80) {
-			g->len = 1;
-			return 0;
-		}
-		goto marks;
-	}
-	uint32_t cp = 0;
-	size_t len = utf8 ? decode(s + *pos, n - *pos, &cp) : 0;
-	if (!len) {
-		esc_byte(g, c);
-		g->len = 1;
-		*pos += 1;
-		return 0;
-	}
-	int w = wcwidth((wchar_t)cp);
-	if ((cp >= 0x80 && cp < 0xa0) || is_format_control(cp) || w <= 0) {
-		/* C1 controls, bidi controls, unprintables and combining marks
-		 * with nothing to combine with are shown as escapes. */
-		esc_cp(g, cp);
-		g->len = len;
-		*pos += len;
-		return 0;
-	}
-	memcpy(g->rep, s + *pos, len);
-	rlen = len;
+	memcpy(g->rep, s + g->off, len);
+	size_t rlen = len;
 	g->width = w;
 	g->wide = w == 2;
-	*pos += len;
-marks:;
-	/* Attach combining marks (width 0) and zero-width-joined characters. */
-	int joined = 0;
-	while (*pos < n) {
-		uint32_t nc = 0;
-		size_t nl = decode(s + *pos, n - *pos, &nc);
-		if (!nl || nc < 0xa0 || is_format_control(nc))
+	/* Zero-width characters (combining marks, joiners, variation
+	 * selectors) go with the character before them, at most
+	 * TUI_MARKS_MAX, as in a terminal cell; the next one is a glyph of its
+	 * own (an escape). A character after a joiner is a glyph of its own:
+	 * ncurses and most terminals draw it in its own cells. */
+	for (int k = 0; utf8 && k < TUI_MARKS_MAX && *pos < n; k++) {
+		uint32_t nc;
+		int e2;
+		size_t nl = (size_t)util_term_char(s + *pos, n - *pos, 0, &nc, rep, &e2);
+		if (e2 || nc < 0x80 || cp_cols(nc) != 0)
 			break;
-		int nw = wcwidth((wchar_t)nc);
-		if (nw != 0 && !joined)
-			break;
-		if (nw < 0)
-			break;
-		joined = nc == 0x200d;
-		if (rlen + nl < sizeof g->rep) {
-			memcpy(g->rep + rlen, s + *pos, nl);
-			rlen += nl;
-		}
+		memcpy(g->rep + rlen, s + *pos, nl);
+		rlen += nl;
 		*pos += nl;
 	}
 	g->rep[rlen] = '\0';
 	g->len = *pos - g->off;
+	/* a space that carries marks is text, not a break to drop */
+	g->space = cp == ' ' && g->len == 1;
 	return 0;
 }
 
@@ -467,12 +412,39 @@ size_t tui_wrap_mark(struct tui_lines *ls, const char *s, size_t n, int width, i
 		if (g.space && w.n == 0 && wrapped)
 			continue;
 		if (g.width > avail) {
-			/* Wider than the pane: an escape (ASCII) is cut, a wide
-			 * character in a one-column pane cannot be shown. */
-			if (!g.esc)
-				continue;
-			g.rep[avail < (int)sizeof g.rep ? avail : (int)sizeof g.rep - 1] = '\0';
-			g.width = avail;
+			/* Wider than the pane (w.n is 0 here): an escape goes on
+			 * in pieces over several lines; a wide character in a
+			 * one-column pane is shown as its escape. */
+			char rep[16];
+			if (!g.esc) {
+				uint32_t cp;
+				int e;
+				util_term_char(s + g.off, n - g.off, 0, &cp, rep, &e);
+				esc_cp(rep, cp);
+			} else {
+				size_t k = strlen(g.rep) < sizeof rep ? strlen(g.rep) : sizeof rep - 1;
+				memcpy(rep, g.rep, k);
+				rep[k] = '\0';
+			}
+			size_t left = strlen(rep);
+			for (const char *r = rep; left && !w.done;) {
+				size_t k = left < (size_t)avail ? left : (size_t)avail;
+				if (w.n > 0) {
+					wrap_emit(&w, w.n, 1);
+					wrap_shift(&w, w.n);
+				}
+				struct tui_glyph piece = g;
+				memcpy(piece.rep, r, k);
+				piece.rep[k] = '\0';
+				piece.width = (int)k;
+				piece.esc = 1;
+				piece.wide = 0;
+				wrap_push(&w, &piece);
+				r += k;
+				left -= k;
+			}
+			brk = 0;
+			continue;
 		}
 		wrap_push(&w, &g);
 		if (g.space || g.wide)

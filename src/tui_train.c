@@ -1246,8 +1246,9 @@ static void delete_run(struct train *s, int64_t id)
 	struct buf dir;
 	buf_init(&dir);
 	if (train_run_dir(s->db_path, id, &dir) == 0 && dir.data) {
-		static const char *const files[] = {"ckpt.bin", "ckpt.bin.tmp", "log.txt"};
-		for (size_t i = 0; i < 3; i++) {
+		static const char *const files[] = {"ckpt.bin", "log.txt"};
+		util_tmp_cleanup(dir.data, "ckpt.bin");
+		for (size_t i = 0; i < 2; i++) {
 			char p[4200];
 			snprintf(p, sizeof p, "%s/%s", dir.data, files[i]);
 			unlink(p);

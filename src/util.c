@@ -1,9 +1,12 @@
 /* util: error messages, byte buffers, UTF-8, sizes, files, clocks, hashing
  * and a deterministic PRNG shared by every module (see include/mentor/util.h). */
 #define _POSIX_C_SOURCE 200809L
+#include <sys/types.h>
 #include "mentor/util.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <math.h>
@@ -216,6 +219,178 @@ bad:
 	return 0;
 }
 
+/* ------------------------------------------------------ terminal safety */
+
+int util_term_unsafe(uint32_t cp)
+{
+	if (cp < 0x20 || (cp >= 0x7f && cp < 0xa0))
+		return 1;
+	if (cp < 0xad)
+		return 0;
+	return cp == 0xad || cp == 0x61c || cp == 0x180e || cp == 0x200b || cp == 0x200e ||
+	       cp == 0x200f || (cp >= 0x2028 && cp <= 0x202e) || (cp >= 0x2060 && cp <= 0x206f) ||
+	       cp == 0xfeff || (cp >= 0xfff9 && cp <= 0xfffb) || cp == 0xfffe || cp == 0xffff ||
+	       (cp >= 0xe0000 && cp <= 0xe007f);
+}
+
+int util_term_char(const char *s, size_t n, unsigned flags, uint32_t *cp, char rep[16],
+		   int *esc)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	int len = util_utf8_decode(p, n, cp);
+	*esc = 0;
+	if (*cp == 0xFFFD && len == 1) {
+		/* a bad byte (a real U+FFFD decodes with length 3) */
+		snprintf(rep, 16, "\\x%02x", p[0]);
+		*esc = 1;
+		return 1;
+	}
+	if (!util_term_unsafe(*cp) || (*cp == '\n' && (flags & UTIL_TERM_NL)) ||
+	    (*cp == '\t' && (flags & UTIL_TERM_TAB)))
+		return len;
+	*esc = 1;
+	if (*cp == '\n')
+		snprintf(rep, 16, "\\n");
+	else if (*cp == '\t')
+		snprintf(rep, 16, "\\t");
+	else if (*cp == '\r')
+		snprintf(rep, 16, "\\r");
+	else if (*cp < 0x80)
+		snprintf(rep, 16, "\\x%02x", (unsigned)*cp);
+	else if (*cp <= 0xffff)
+		snprintf(rep, 16, "\\u%04x", (unsigned)*cp);
+	else
+		snprintf(rep, 16, "\\U%08x", (unsigned)*cp);
+	return len;
+}
+
+int util_term_escape(struct buf *out, const char *s, size_t n, unsigned flags)
+{
+	size_t i = 0, run = 0;
+	while (i < n) {
+		uint32_t cp;
+		char rep[16];
+		int esc;
+		int k = util_term_char(s + i, n - i, flags, &cp, rep, &esc);
+		if (esc) {
+			if (buf_append(out, s + run, i - run) || buf_puts(out, rep))
+				return MENTOR_ENOMEM;
+			run = i + (size_t)k;
+		}
+		i += (size_t)k;
+	}
+	return buf_append(out, s + run, i - run);
+}
+
+int util_term_width(uint32_t cp)
+{
+	if ((cp >= 0x300 && cp <= 0x36F) || (cp >= 0x483 && cp <= 0x489) ||
+	    (cp >= 0x591 && cp <= 0x5BD) || (cp >= 0x1AB0 && cp <= 0x1AFF) ||
+	    (cp >= 0x1DC0 && cp <= 0x1DFF) || (cp >= 0x200B && cp <= 0x200F) ||
+	    (cp >= 0x20D0 && cp <= 0x20FF) || (cp >= 0xFE00 && cp <= 0xFE0F) ||
+	    (cp >= 0xFE20 && cp <= 0xFE2F) || (cp >= 0xE0100 && cp <= 0xE01EF))
+		return 0;
+	if ((cp >= 0x1100 && cp <= 0x115F) || (cp >= 0x2E80 && cp <= 0x303E) ||
+	    (cp >= 0x3041 && cp <= 0x33FF) || (cp >= 0x3400 && cp <= 0x4DBF) ||
+	    (cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0xA000 && cp <= 0xA4CF) ||
+	    (cp >= 0xAC00 && cp <= 0xD7A3) || (cp >= 0xF900 && cp <= 0xFAFF) ||
+	    (cp >= 0xFE30 && cp <= 0xFE4F) || (cp >= 0xFF00 && cp <= 0xFF60) ||
+	    (cp >= 0xFFE0 && cp <= 0xFFE6) || (cp >= 0x1F300 && cp <= 0x1F64F) ||
+	    (cp >= 0x1F680 && cp <= 0x1F6FF) || (cp >= 0x1F900 && cp <= 0x1F9FF) ||
+	    (cp >= 0x20000 && cp <= 0x3FFFD))
+		return 2;
+	return 1;
+}
+
+/* Columns of the character at s as util_term_put draws it. */
+static int term_cols(const char *s, size_t n, int layout, size_t *len, uint32_t *cp,
+		     char rep[16], int *esc)
+{
+	*len = (size_t)util_term_char(s, n,
+			layout == UTIL_PUT_LINES ? UTIL_TERM_NL | UTIL_TERM_TAB : 0,
+				      cp, rep, esc);
+	if (layout == UTIL_PUT_CELL && (*cp == '\n' || *cp == '\t' || *cp == '\r'))
+		return 1;
+	if (!*esc && *cp == '\t')
+		return 8;
+	return *esc ? (int)strlen(rep) : util_term_width(*cp);
+}
+
+int util_term_put(FILE *f, const char *s, int layout, const char *indent, int max_cols)
+{
+	if (!s)
+		s = "-";
+	size_t n = strlen(s), i = 0;
+	int cols = 0;
+	while (i < n) {
+		uint32_t cp;
+		char rep[16];
+		int esc;
+		size_t k;
+		int w = term_cols(s + i, n - i, layout, &k, &cp, rep, &esc);
+		if (max_cols > 0 && cols + w > max_cols - 3) {
+			/* does the rest fit? otherwise cut here */
+			int rest = 0;
+			size_t j = i;
+			while (j < n && cols + rest <= max_cols) {
+				size_t l2;
+				uint32_t c2;
+				char r2[16];
+				int e2;
+				rest += term_cols(s + j, n - j, layout, &l2, &c2, r2, &e2);
+				j += l2;
+			}
+			if (j < n || cols + rest > max_cols) {
+				fputs("...", f);
+				return cols + 3;
+			}
+		}
+		if (layout == UTIL_PUT_CELL && (cp == '\n' || cp == '\t' || cp == '\r')) {
+			fputc(' ', f);
+		} else if (cp == '\n' && !esc) {
+			fputc('\n', f);
+			fputs(indent ? indent : "", f);
+			cols = 0;
+			w = 0;
+		} else if (esc) {
+			fputs(rep, f);
+		} else {
+			fwrite(s + i, 1, k, f);
+		}
+		cols += w;
+		i += k;
+	}
+	return cols;
+}
+
+int util_json_clean(struct buf *out, const char *json, size_t n)
+{
+	size_t i = 0, run = 0;
+	while (i < n) {
+		uint32_t cp;
+		int k = util_utf8_decode((const unsigned char *)json + i, n - i, &cp);
+		int bad = cp == 0xFFFD && k == 1;
+		if (bad || (cp >= 0x7f && util_term_unsafe(cp))) {
+			int rc = buf_append(out, json + run, i - run);
+			if (bad)
+				cp = 0xFFFD;
+			if (cp > 0xffff) {
+				uint32_t v = cp - 0x10000;
+				rc |= buf_printf(out, "\\u%04x\\u%04x",
+						(unsigned)(0xd800 + (v >> 10)),
+						 (unsigned)(0xdc00 + (v & 0x3ff)));
+			} else {
+				rc |= buf_printf(out, "\\u%04x", (unsigned)cp);
+			}
+			if (rc)
+				return MENTOR_ENOMEM;
+			run = i + (size_t)k;
+		}
+		i += (size_t)k;
+	}
+	return buf_append(out, json + run, i - run);
+}
+
 char *util_read_file(const char *path, size_t max, size_t *len, char *err)
 {
 	FILE *f = fopen(path, "rb");
@@ -296,6 +471,32 @@ out_unlink:
 out_tmp:
 	buf_release(&tmp);
 	return MENTOR_ERR;
+}
+
+int util_tmp_cleanup(const char *dir, const char *base)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return -1;
+	size_t bl = strlen(base);
+	int removed = 0;
+	struct dirent *e;
+	while ((e = readdir(d)) != NULL) {
+		const char *nm = e->d_name;
+		if (strncmp(nm, base, bl) || strncmp(nm + bl, ".tmp.", 5))
+			continue;
+		long pid;
+		if (util_parse_long(nm + bl + 5, 1, INT_MAX, &pid) != 0 || (pid_t)pid == getpid() ||
+		    kill((pid_t)pid, 0) == 0 || errno == EPERM)
+			continue; /* not ours, or a writer that may still be running */
+		struct buf p;
+		buf_init(&p);
+		if (buf_printf(&p, "%s/%s", dir, nm) == 0 && unlink(p.data) == 0)
+			removed++;
+		buf_release(&p);
+	}
+	closedir(d);
+	return removed;
 }
 
 int64_t util_unix_time(void) { return (int64_t)time(NULL); }
@@ -562,7 +763,7 @@ uint64_t util_fnv1a(const void *p, size_t n, uint64_t h)
 {
 	const unsigned char *s = p;
 	if (!h)
-		h = 1469598103934665603ULL;
+		h = UTIL_FNV1A_BASIS;
 	for (size_t i = 0; i < n; i++) {
 		h ^= s[i];
 		h *= 1099511628211ULL;

@@ -27,8 +27,18 @@ struct cli {
 	int out_tty;
 };
 
-/* Print "mentor: MSG" on one line to stderr; returns code. */
+/* Print "mentor: MSG" on one line to stderr; returns code. The message goes
+ * through util_term_put (UTIL_PUT_ESC): nothing in it reaches the terminal
+ * raw, newlines included. */
 int cli_error(struct cli *c, int code, const char *fmt, ...) MENTOR_PRINTF(3, 4);
+/* printf to f for a terminal: the formatted text goes through util_term_put
+ * (UTIL_PUT_LINES), so data in it is escaped; '\n' and '\t' stay. */
+void cli_printf(FILE *f, const char *fmt, ...) MENTOR_PRINTF(2, 3);
+/* Print v as one line of JSON with util_json_clean applied: C1, bidi and
+ * invisible characters as \uXXXX escapes, never raw. Aborts on OOM. */
+void cli_print_json(FILE *f, const struct cJSON *v);
+/* Write JSON text (NULL writes null) with util_json_clean applied. */
+void cli_json_text(FILE *f, const char *json);
 /* Open the workspace (creating it) or print the error; NULL on failure. */
 struct store *cli_open_store(struct cli *c);
 /* 1 if argv has --help or -h. */
@@ -37,7 +47,8 @@ int cli_wants_help(int argc, char **argv);
  * $MENTOR_DATA_DIR if set, else the source tree the binary was built from.
  * Borrowed string. */
 const char *cli_data_dir(void);
-/* Write s as a JSON string literal (quoted, escaped) to f; NULL writes null. */
+/* Write s as a JSON string literal (quoted, escaped as cli_print_json does)
+ * to f; NULL writes null. */
 void cli_json_str(FILE *f, const char *s);
 /* Install SIGTERM/SIGINT handlers that set a flag instead of ending the
  * process, and return that flag (for train_opts.stop and the like). */

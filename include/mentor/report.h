@@ -20,10 +20,11 @@
 #define REPORT_MAX_EXAMPLES 1000
 
 /* Append s as HTML/XML text (valid in element content and in quoted
- * attribute values): & < > " ' become entities; invalid UTF-8 bytes become
- * U+FFFD; control characters other than tab and newline (C0, DEL, C1) and
- * the non-characters U+FFFE/U+FFFF are shown as visible escapes such as
- * "\x1b". NULL appends nothing. Returns 0 or MENTOR_ENOMEM. */
+ * attribute values): & < > " ' become entities; on top of that, the terminal
+ * rule of util_term_char (tab and newline kept): control, C1, bidi and
+ * invisible format characters and invalid UTF-8 bytes are shown as visible
+ * escapes such as "\x1b", "\u202e" or "\xff"; the CR of a CRLF line end is
+ * dropped. NULL appends nothing. Returns 0 or MENTOR_ENOMEM. */
 int report_html_escape(struct buf *out, const char *s);
 /* The same for the first n bytes of s. */
 int report_html_escape_n(struct buf *out, const char *s, size_t n);

@@ -91,7 +91,10 @@ int tokenizer_decode(const struct tokenizer *t, const int32_t *ids, size_t n,
 		     int flags, struct buf *out, char *err);
 
 /* Serialise: appends a versioned image ("MTOK" magic, version, vocab, merges,
- * checksum) to out, to embed in a checkpoint or write as a file. */
+ * checksum) to out, to embed in a checkpoint or write as a file. The
+ * checksum is FNV-1a 64 of the bytes before it; version 1 images, hashed from
+ * UTIL_FNV1A_BASIS_V1, still load. */
+#define TOKENIZER_IMAGE_VERSION 2u
 int tokenizer_save(const struct tokenizer *t, struct buf *out, char *err);
 /* Parse an image made by tokenizer_save from data[0..len). *used (may be NULL)
  * gets the bytes consumed, so an image can sit inside a larger file. Truncated,

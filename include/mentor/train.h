@@ -210,7 +210,7 @@ int train_batch_sample(const struct train_set *s, int variant, double alpha, str
 /* ------------------------------------------------------------ checkpoints */
 
 #define TRAIN_CKPT_MAGIC "MENTORCK" /* 8 bytes at offset 0 */
-#define TRAIN_CKPT_VERSION 1u
+#define TRAIN_CKPT_VERSION 2u
 /* Limits when reading (anything larger is refused as corrupt). */
 #define TRAIN_CKPT_MAX_JSON (1u << 20)
 #define TRAIN_CKPT_MAX_TOKENIZER (64u << 20)
@@ -231,7 +231,9 @@ struct train_ckpt {
 /* Write atomically (PATH.tmp, fsync, rename). Layout, little-endian:
  * magic[8] version:u32 flags:u32 json_len:u32 json tok_len:u32 tok
  * model:i32[5] n_params:u64 step:i64 total:i64 rng:u64 data_hash:u64
- * elapsed:f64 params:f32[n] m:f32[n] v:f32[n] fnv1a64:u64 (of all before). */
+ * elapsed:f64 params:f32[n] m:f32[n] v:f32[n] fnv1a64:u64 (of all before).
+ * Version 2 hashes from the FNV-1a 64 offset basis; version 1 files, hashed
+ * from UTIL_FNV1A_BASIS_V1, still load. */
 int train_ckpt_save(const char *path, const struct train_ckpt *c, char *err);
 /* Read and verify a checkpoint (exact size, checksum, shapes). with_moments
  * 0 skips m and v (evaluation). Fills c (release with train_ckpt_release). */

@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 /* Size of every caller-supplied error buffer: `char err[MENTOR_ERR_LEN]`. */
 #define MENTOR_ERR_LEN 512
@@ -63,12 +64,64 @@ int util_utf8_valid(const char *s, size_t n, int forbid_nul, size_t *bad_off);
  * and stores the code point, or returns 1 and stores 0xFFFD for a bad byte. */
 int util_utf8_decode(const unsigned char *s, size_t n, uint32_t *cp);
 
+/* Terminal safety: the one rule for every text that leaves mentor for a
+ * terminal (CLI output, error messages, the workbench) or an HTML page.
+ * Shown as visible escapes, never raw: C0 controls (\n \t \r as "\n" "\t"
+ * "\r", the others as "\x1b"), DEL ("\x7f"), C1 controls ("\u009b"), bidi
+ * controls (U+061C, U+200E/F, U+202A-E, U+2066-9), invisible format
+ * characters (U+00AD soft hyphen, U+180E, U+200B, U+2028/9, U+2060-4,
+ * U+206A-F, U+FEFF, U+FFF9-B, the tags U+E0000-7F) and the non-characters
+ * U+FFFE/U+FFFF ("\u202e", "\U000e0041"); a byte that is not UTF-8 is
+ * "\xNN" (NN >= 80, so it never reads as a C0 escape). Zero-width joiners
+ * (U+200D/U+200C), variation selectors and combining marks are text, not
+ * escaped. Flags select layouts that keep '\n' and '\t' raw. */
+enum {
+	UTIL_TERM_NL = 1,  /* keep '\n' raw */
+	UTIL_TERM_TAB = 2, /* keep '\t' raw */
+};
+/* 1 if code point cp must never reach a terminal raw (the rule above,
+ * without the layout exceptions). */
+int util_term_unsafe(uint32_t cp);
+/* The character at s (n > 0 bytes left): returns its byte length (1..4) and
+ * its code point in *cp (0xFFFD with length 1 for a bad byte). When it must
+ * be escaped under flags, rep (16 bytes) holds the escape and 1 is stored in
+ * *esc; else *esc is 0 and s[0..len) is safe to write as it is. */
+int util_term_char(const char *s, size_t n, unsigned flags, uint32_t *cp, char rep[16],
+		   int *esc);
+/* Append s[0..n) to out with the rule applied. 0 or MENTOR_ENOMEM. */
+int util_term_escape(struct buf *out, const char *s, size_t n, unsigned flags);
+/* Columns a terminal gives a safe code point without a locale's wcwidth:
+ * 0 for combining marks and joiners, 2 for East Asian wide and emoji, else 1. */
+int util_term_width(uint32_t cp);
+/* Layouts of util_term_put. */
+enum {
+	UTIL_PUT_LINES = 0, /* '\n' and '\t' stay; each new line starts with indent */
+	UTIL_PUT_CELL = 1,  /* one line: '\n', '\r' and '\t' become spaces */
+	UTIL_PUT_ESC = 2,   /* one line: '\n' and '\t' shown as escapes too */
+};
+/* Write s (NULL writes "-") to f with the rule applied in the given layout
+ * (indent may be NULL). max_cols > 0 cuts the text with "..." to at most
+ * max_cols columns. Returns the columns written on the last line. */
+int util_term_put(FILE *f, const char *s, int layout, const char *indent, int max_cols);
+/* JSON text with every character the rule escapes, and every bad byte,
+ * written as \uXXXX (a surrogate pair above U+FFFF; U+FFFD for a bad byte)
+ * so that nothing invisible or controlling is left raw in JSON output. The
+ * input is JSON text (such characters occur only inside its strings).
+ * Appends to out; 0 or MENTOR_ENOMEM. */
+int util_json_clean(struct buf *out, const char *json, size_t n);
+
 /* Read a whole file (at most `max` bytes, else an error). Returns a
  * NUL-terminated heap copy (caller frees with free()) and its length, or NULL
  * with err filled. */
 char *util_read_file(const char *path, size_t max, size_t *len, char *err);
 /* Write data atomically: PATH.tmp, fsync, rename. Returns 0 or MENTOR_ERR. */
 int util_write_file_atomic(const char *path, const void *data, size_t n, char *err);
+
+/* Remove the temporary files "BASE.tmp.PID" in dir that an interrupted
+ * util_write_file_atomic (or checkpoint write) left behind: those whose PID
+ * is not a live process (this process's own are kept). Returns how many
+ * were removed, or -1 when dir cannot be read. */
+int util_tmp_cleanup(const char *dir, const char *base);
 
 /* Clocks: seconds since the epoch (wall) and a monotonic clock in seconds. */
 int64_t util_unix_time(void);
@@ -129,7 +182,13 @@ int util_spawn_detached(const char *prog, char *const argv[], const char *log_pa
 int util_parse_long(const char *s, long lo, long hi, long *out);
 int util_parse_double(const char *s, double *out);
 
-/* 64-bit FNV-1a, and a hex SHA-256 for cache keys (out: 65 bytes). */
+/* 64-bit FNV-1a, and a hex SHA-256 for cache keys (out: 65 bytes).
+ * util_fnv1a continues the hash h over p[0..n); h = 0 starts from the FNV-1a
+ * 64 offset basis UTIL_FNV1A_BASIS. UTIL_FNV1A_BASIS_V1 is the basis, one
+ * digit short, that files written before it was fixed were hashed with
+ * (checkpoint and tokenizer image version 1); readers of those pass it. */
+#define UTIL_FNV1A_BASIS 14695981039346656037ULL
+#define UTIL_FNV1A_BASIS_V1 1469598103934665603ULL
 uint64_t util_fnv1a(const void *p, size_t n, uint64_t h);
 void util_sha256_hex(const void *p, size_t n, char out[65]);
 

@@ -419,7 +419,7 @@ static void test_escaping(void)
 	CHECK_INT(run(args), 0);
 	CHECK(strchr(out_text, 0x1b) == NULL);
 	CHECK(strchr(out_text, 0x07) == NULL);
-	CHECK(strstr(out_text, "Bell\\x07 and \\x1b[31mred\\x1b[0m text\\x0dover\\u0085?") != NULL);
+	CHECK(strstr(out_text, "Bell\\x07 and \\x1b[31mred\\x1b[0m text\\rover\\u0085?") != NULL);
 	CHECK(strstr(out_text, "rationale:\n  line one\n  line two \\x1b]0;title\\x07") != NULL);
 }
 

@@ -7,6 +7,9 @@
 #include "mentor/modelio.h"
 #include "modelio_fixture.h"
 
+#include <sys/resource.h>
+#include <sys/wait.h>
+
 /* ------------------------------------------------------------ a GGUF reader */
 
 struct gg {
@@ -641,7 +644,7 @@ static void check_hostile_gguf(const char *good)
 	put64(q + 16, (uint64_t)1 << 40);
 	fixture_write(bad, q, n);
 	CHECK(reads(bad, err) != 0);
-	CHECK_MSG(strstr(err, "too many") != NULL, "%s", err);
+	CHECK_MSG(strstr(err, "bytes remain") != NULL, "%s", err);
 	memcpy(q, p, n);
 	put64(q + 8, UINT64_MAX);
 	fixture_write(bad, q, n);
@@ -651,7 +654,7 @@ static void check_hostile_gguf(const char *good)
 	put64(q + 24, UINT64_MAX / 2);
 	fixture_write(bad, q, n);
 	CHECK(reads(bad, err) != 0);
-	CHECK_MSG(strstr(err, "corrupt") != NULL, "%s", err);
+	CHECK_MSG(strstr(err, "a metadata key claims") && strstr(err, "bytes remain"), "%s", err);
 	/* first key's type unknown */
 	memcpy(q, p, n);
 	uint64_t kl = 0;
@@ -682,6 +685,93 @@ static void check_hostile_gguf(const char *good)
 	CHECK(reads(test_tmpdir(), err) != 0); /* a folder without config.json */
 	CHECK(reads(test_path("nope.gguf"), err) != 0);
 	CHECK_MSG(strstr(err, "nope.gguf") != NULL, "%s", err);
+	free(q);
+	free(p);
+}
+
+/* Offset of the value of GGUF metadata key (a scalar after its u32 type). */
+static size_t gguf_value_at(const unsigned char *p, size_t n, const char *key)
+{
+	size_t kl = strlen(key);
+	for (size_t i = 8; i + kl + 8 < n; i++)
+		if (!memcmp(p + i, key, kl) && p[i - 8] == kl && !p[i - 7])
+			return i + kl + 4;
+	return 0;
+}
+
+/* Read path in a child limited to 200 MB of address space; the message in
+ * err. Returns the read's code, or 99 when the child died. */
+static int reads_limited(const char *path, char *err)
+{
+	int fd[2];
+	if (pipe(fd))
+		return 99;
+	pid_t pid = fork();
+	if (pid == 0) {
+		close(fd[0]);
+		struct rlimit rl = {(rlim_t)200 << 20, (rlim_t)200 << 20};
+		setrlimit(RLIMIT_AS, &rl);
+		char e[MENTOR_ERR_LEN] = "";
+		int rc = reads(path, e);
+		if (write(fd[1], e, strlen(e)) < 0)
+			_exit(99);
+		_exit(rc ? 1 : 0);
+	}
+	close(fd[1]);
+	ssize_t k = read(fd[0], err, MENTOR_ERR_LEN - 1);
+	err[k > 0 ? k : 0] = 0;
+	close(fd[0]);
+	int st;
+	waitpid(pid, &st, 0);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 99;
+}
+
+/* A small file whose header claims a big model or huge arrays: refused by
+ * naming the field, before anything of that size is allocated. */
+static void check_gguf_claims(const char *good)
+{
+	size_t n;
+	unsigned char *p = fixture_slurp(good, &n);
+	unsigned char *q = malloc(n);
+	const char *bad = test_path("claims.gguf");
+	char err[MENTOR_ERR_LEN];
+	/* a width of 4096: 1.6 GB of parameters for tensors of the old shape */
+	size_t at = gguf_value_at(p, n, "gpt2.embedding_length");
+	CHECK(at > 0);
+	memcpy(q, p, n);
+	q[at] = 0, q[at + 1] = 0x10, q[at + 2] = 0, q[at + 3] = 0;
+	at = gguf_value_at(p, n, "gpt2.feed_forward_length");
+	if (at)
+		q[at] = 0, q[at + 1] = 0x40, q[at + 2] = 0, q[at + 3] = 0;
+	fixture_write(bad, q, n);
+	CHECK(reads(bad, err) != 0);
+	CHECK_MSG(strstr(err, "wrong shape") != NULL, "%s", err);
+#if !defined(__SANITIZE_ADDRESS__)
+	/* under a memory limit too: the field is named, not "out of memory" */
+	CHECK_INT(reads_limited(bad, err), 1);
+	CHECK_MSG(strstr(err, "wrong shape") != NULL && !strstr(err, "out of memory"), "%s",
+	          err);
+#endif
+	/* the vocabulary array claims 2000000000 elements */
+	at = gguf_value_at(p, n, "tokenizer.ggml.tokens");
+	CHECK(at > 0);
+	memcpy(q, p, n);
+	put64(q + at + 4, 2000000000u); /* after the array's u32 element type */
+	fixture_write(bad, q, n);
+	CHECK(reads(bad, err) != 0);
+	CHECK_MSG(strstr(err, "metadata array 'tokenizer.ggml.tokens' claims 2000000000 "
+	                      "elements but only") && strstr(err, "bytes remain"), "%s", err);
+#if !defined(__SANITIZE_ADDRESS__)
+	CHECK_INT(reads_limited(bad, err), 1);
+	CHECK_MSG(strstr(err, "tokenizer.ggml.tokens") != NULL, "%s", err);
+#endif
+	/* one token string claims 1 GB */
+	at = gguf_value_at(p, n, "tokenizer.ggml.tokens");
+	memcpy(q, p, n);
+	put64(q + at + 12, (uint64_t)1 << 30);
+	fixture_write(bad, q, n);
+	CHECK(reads(bad, err) != 0);
+	CHECK_MSG(strstr(err, "claims a string of 1073741824 bytes") != NULL, "%s", err);
 	free(q);
 	free(p);
 }
@@ -911,6 +1001,7 @@ int main(void)
 	modelio_model_release(&back);
 
 	check_hostile_gguf(gguf);
+	check_gguf_claims(gguf);
 	check_hostile_hf(hf);
 
 	free(train_json);

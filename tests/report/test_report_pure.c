@@ -29,9 +29,15 @@ static void test_escape(void)
 	const char *ja = "日本語のテキスト、「引用」";
 	CHECK_STR(esc(ja, strlen(ja)), ja);
 	/* invalid UTF-8: lone continuation, truncated sequence, overlong */
-	CHECK_STR(esc("a\x80z", 3), "a\xEF\xBF\xBDz");
-	CHECK_STR(esc("a\xE3\x81", 3), "a\xEF\xBF\xBD\xEF\xBF\xBD");
-	CHECK_STR(esc("\xC0\xAF", 2), "\xEF\xBF\xBD\xEF\xBF\xBD");
+	CHECK_STR(esc("a\x80z", 3), "a\\x80z");
+	CHECK_STR(esc("a\xE3\x81", 3), "a\\xe3\\x81");
+	CHECK_STR(esc("\xC0\xAF", 2), "\\xc0\\xaf");
+	/* bidi and invisible characters visible on top of HTML escaping; a lone
+	 * CR visible too */
+	CHECK_STR(esc("a\xE2\x80\xAE<b\xE2\x81\xA6\xEF\xBB\xBF\xC2\x9B\rc", 16),
+		  "a\\u202e&lt;b\\u2066\\ufeff\\u009b\\rc");
+	/* joiners and combining marks are text */
+	CHECK_STR(esc("e\xCC\x81\xE2\x80\x8D", 6), "e\xCC\x81\xE2\x80\x8D");
 	/* C1 control U+0085 and non-character U+FFFE become visible escapes */
 	CHECK_STR(esc("a\xC2\x85" "b\xEF\xBF\xBE", 7), "a\\u0085b\\ufffe");
 	struct buf b;

@@ -55,6 +55,59 @@ static uint32_t get_u32(const unsigned char *p)
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
+/* FNV-1a 64 written out here, independent of util_fnv1a. */
+static uint64_t fnv(const unsigned char *p, size_t n, uint64_t basis)
+{
+	uint64_t h = basis;
+	for (size_t i = 0; i < n; i++) {
+		h ^= p[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+static uint64_t get_u64(const unsigned char *p)
+{
+	return (uint64_t)get_u32(p) | (uint64_t)get_u32(p + 4) << 32;
+}
+
+static void put_u64(unsigned char *p, uint64_t v)
+{
+	put_u32(p, (uint32_t)v);
+	put_u32(p + 4, (uint32_t)(v >> 32));
+}
+
+/* The checksum is FNV-1a 64 from its offset basis; a version 1 file, whose
+ * checksums (its own and its tokenizer image's) were made from the basis
+ * one digit short, still loads. */
+static void test_checksum_versions(const char *path)
+{
+	const uint64_t basis = 14695981039346656037ULL, old_basis = 1469598103934665603ULL;
+	size_t n;
+	unsigned char *f = slurp(path, &n);
+	CHECK_INT(get_u32(f + 8), 2);
+	CHECK(get_u64(f + n - 8) == fnv(f, n - 8, basis));
+	size_t tok = 20 + get_u32(f + 16) + 4, tl = get_u32(f + 20 + get_u32(f + 16));
+	CHECK_INT(get_u32(f + tok + 4), 2);
+	CHECK(get_u64(f + tok + tl - 8) == fnv(f + tok, tl - 8, basis));
+	/* the same file as the first format wrote it */
+	put_u32(f + 8, 1);
+	put_u32(f + tok + 4, 1);
+	put_u64(f + tok + tl - 8, fnv(f + tok, tl - 8, old_basis));
+	put_u64(f + n - 8, fnv(f, n - 8, old_basis));
+	const char *v1 = test_path("v1.bin");
+	test_write_file(v1, f, n);
+	struct train_ckpt d;
+	CHECK_INT(train_ckpt_load(v1, 1, &d, err), 0);
+	CHECK_INT(d.step, 123);
+	train_ckpt_release(&d);
+	/* a version 1 file is not accepted with the new basis */
+	put_u64(f + n - 8, fnv(f, n - 8, basis));
+	test_write_file(v1, f, n);
+	CHECK(train_ckpt_load(v1, 1, &d, err) != 0 && strstr(err, "checksum") != NULL);
+	free(f);
+}
+
 int main(void)
 {
 	const char *text = "What is 2 + 3? 2 + 3 = 5. So the answer is 5.";
@@ -129,6 +182,8 @@ int main(void)
 	tokenizer_ids_release(&a);
 	tokenizer_ids_release(&b);
 	train_ckpt_release(&d);
+
+	test_checksum_versions(path);
 
 	/* without moments: parameters only, still verified */
 	CHECK_INT(train_ckpt_load(path, 0, &d, err), 0);

@@ -149,11 +149,17 @@ expect 2 train --resume "$did" --lr 0.1
 has "options differ" err
 one_line_err
 expect 2 train other --resume "$did"
+# a checkpoint write a kill cut short left its temporary file: a dead
+# process's one goes when the run resumes
+sh -c 'exit 0' & deadpid=$!
+wait $deadpid
+printf 'partial' >"$db.runs/$did/ckpt.bin.tmp.$deadpid"
 # the original command line with --resume added goes on with the run
 expect 0 train toy --variant mt-re --source gold $tiny --steps 100000 --ckpt-every 50 \
 	--eval-split none --detach --resume "$did"
 has "run $did started" out
 expect 0 stop "$did" --wait
+[ ! -e "$db.runs/$did/ckpt.bin.tmp.$deadpid" ] || fail "stale checkpoint temp file left"
 has "run $did stopped" out
 expect 0 eval "$did" --split test
 has "direct" out

@@ -249,12 +249,12 @@ static void test_japanese(void)
 	item.choices_json = "[{\"label\":\"A\",\"text\":\"1\\u500b\"},{\"label\":\"B\",\"text\":\"5\\u001b[2J\"}]";
 	tui_lines_init(&ls);
 	tui_review_item_lines(&v, 60, 0, &ls);
-	CHECK(lines_have(&ls, "A. 1\xe5\x80\x8b   B. 5\\e[2J"));
+	CHECK(lines_have(&ls, "A. 1\xe5\x80\x8b   B. 5\\x1b[2J"));
 	tui_lines_release(&ls);
 	item.choices_json = "not json \x07";
 	tui_lines_init(&ls);
 	tui_review_item_lines(&v, 60, 0, &ls);
-	CHECK(lines_have(&ls, "not json \\a"));
+	CHECK(lines_have(&ls, "not json \\x07"));
 	tui_lines_release(&ls);
 	item.choices_json = NULL;
 	/* a wide character never straddles the column border */
@@ -286,21 +286,21 @@ static void test_escaping(void)
 	struct tui_canvas cv = {0};
 	char *d = render(&v, 200, 30, &cv);
 	CHECK(!has_raw_control(d));
-	CHECK(strstr(d, "\\e[31mred\\e[0m") != NULL);
-	CHECK(strstr(d, "\\a") != NULL);
+	CHECK(strstr(d, "\\x1b[31mred\\x1b[0m") != NULL);
+	CHECK(strstr(d, "\\x07") != NULL);
 	CHECK(strstr(d, "\\xff") != NULL);
-	CHECK(strstr(d, "\\e[2J") != NULL);
-	CHECK(strstr(d, "\\e]0;title") != NULL);
-	int y = row_of(&cv, "\\e[31m");
-	int x = col_of(&cv, y, "\\e[31m");
+	CHECK(strstr(d, "\\x1b[2J") != NULL);
+	CHECK(strstr(d, "\\x1b]0;title") != NULL);
+	int y = row_of(&cv, "\\x1b[31m");
+	int x = col_of(&cv, y, "\\x1b[31m");
 	CHECK_INT(tui_canvas_role(&cv, x, y), TUI_ROLE_ESCAPED);
 	free(d);
 	/* edited text is what is shown, and it is escaped too */
 	ex[0].edited_text = "Edited \x1b[5m text";
 	d = render(&v, 200, 30, &cv);
-	CHECK(strstr(d, "Edited \\e[5m text") != NULL);
+	CHECK(strstr(d, "Edited \\x1b[5m text") != NULL);
 	CHECK(strstr(d, "(edited)") != NULL);
-	CHECK(strstr(d, "Text \\e[31m") == NULL);
+	CHECK(strstr(d, "Text \\x1b[31m") == NULL);
 	CHECK(!has_raw_control(d));
 	free(d);
 	tui_canvas_release(&cv);
@@ -373,7 +373,7 @@ static void test_markers(void)
 	tui_review_cand_head(&v, 1, 60, &ls);
 	tui_review_cand_text(&v, 1, 60, &ls);
 	CHECK(lines_have(&ls, "generating..."));
-	CHECK(lines_have(&ls, "Because the stream \\e is half"));
+	CHECK(lines_have(&ls, "Because the stream \\x1b is half"));
 	CHECK(lines_have(&ls, "streaming (rp prompt)"));
 	tui_lines_release(&ls);
 	v.cand[1].generating = 0;
@@ -549,7 +549,7 @@ static void test_diff(void)
 	tui_diff_release(&d);
 	/* control characters in diffed text are escaped */
 	p = diff_plain("a \x1b[31m b", "a b", 80, NULL, NULL);
-	CHECK_STR(p, "a [-\\e[31m-] b");
+	CHECK_STR(p, "a [-\\x1b[31m-] b");
 	free(p);
 	/* wrapping at a narrow width keeps every word */
 	size_t nl = 0;

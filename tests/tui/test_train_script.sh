@@ -82,7 +82,7 @@ has fixed insp "fixed 13 broken 6"
 has cols insp "A:dir A:expl B:dir"
 has japanese insp "コインは表です"
 run insp_esc 100x30 "key 4" "key j"
-has escaped insp_esc 'Escape test: \e[2J flipped?'
+has escaped insp_esc 'Escape test: \x1b[2J flipped?'
 has compact insp_esc "A #2 mt-cot-2 dir 67.5% expl 75.0%"
 has teacher insp "(run #2 did not train on this item: not in the train split)"
 has gold_rationale insp "太郎が裏返したので、裏です。"

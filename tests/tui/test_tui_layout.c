@@ -125,7 +125,7 @@ static void test_80x24(void)
 	CHECK(row_has(&cv, 3, "[A]✓"));
 	CHECK(row_has(&cv, 4, ">  1002 train"));
 	CHECK(row_has(&cv, 4, "りんご"));
-	CHECK(row_has(&cv, 5, "\\e[2J"));
+	CHECK(row_has(&cv, 5, "\\x1b[2J"));
 	CHECK(row_has(&cv, 22, "  1020"));
 	/* the selected row is drawn in the selected role across the pane */
 	CHECK_INT(tui_canvas_role(&cv, 1, 4), TUI_ROLE_SELECTED);
@@ -133,7 +133,7 @@ static void test_80x24(void)
 	CHECK_INT(tui_canvas_role(&cv, 1, 3), TUI_ROLE_DIM);
 	/* the escape in row 5 has the escaped role */
 	char *r5 = row(&cv, 5);
-	char *e = strstr(r5, "\\e");
+	char *e = strstr(r5, "\\x1b");
 	CHECK(e != NULL);
 	free(r5);
 	int ex = -1;
@@ -152,7 +152,7 @@ static void test_80x24(void)
 	CHECK(canvas_has(&cv, "[A] ✓ cot  big-1  answer 1"));
 	CHECK(canvas_has(&cv, "[R] ✗ crop/rp"));
 	CHECK(canvas_has(&cv, "[L]"));
-	CHECK(canvas_has(&cv, "\\e]0;pwned\\a"));
+	CHECK(canvas_has(&cv, "\\x1b]0;pwned\\x07"));
 	/* list rows never spill into the detail pane: column 40 is the border */
 	for (int y = 2; y < 23; y++) {
 		char *r = row(&cv, y);
@@ -241,7 +241,7 @@ static void test_frame(void)
 	l = tui_lines_add(&ls);
 	tui_frame_status(l, &hints, "item 3/100000", "cannot open \x1b[2J", 80, 1);
 	p = tui_line_plain(l);
-	CHECK(strstr(p, "cannot open \\e[2J") && !strstr(p, "/ search"));
+	CHECK(strstr(p, "cannot open \\x1b[2J") && !strstr(p, "/ search"));
 	free(p);
 	for (size_t i = 0; i < hints.n; i++)
 		free(hints.spans[i].text);

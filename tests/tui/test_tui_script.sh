@@ -75,8 +75,9 @@ has dataset "Dataset nihongo (2/2)"
 has dataset "りんごが3個あります"
 has dataset "[A]✓"
 run escapes "key d j j"
-has escapes 'Escape test: \e[2J\e[31mred\e[0m'
-has escapes '\a'
+has escapes 'Escape test: \x1b[2J'
+has escapes '\x1b[31mred'
+has escapes '\x07'
 has escapes '\u009b'
 if tr -d '\n' < "$T/out" | LC_ALL=C grep -q "$(printf '[\001-\010\013-\037\177]')"; then
 	bad "escapes: a raw control character reached the screen"

@@ -42,10 +42,10 @@ static void test_widths(void)
 static void test_escapes(void)
 {
 	char *e;
-	CHECK_ESC("\x1b[2J", "\\e[2J");
+	CHECK_ESC("\x1b[2J", "\\x1b[2J");
 	CHECK_ESC("a\rb", "a\\rb");
 	CHECK_ESC("a\tb", "a\\tb");
-	CHECK_ESC("\x07", "\\a");
+	CHECK_ESC("\x07", "\\x07");
 	CHECK_ESC("\x01", "\\x01");
 	CHECK_ESC("\x7f", "\\x7f");
 	CHECK_ESC("\xc2\x9b", "\\u009b");             /* C1 CSI */
@@ -61,7 +61,7 @@ static void test_escapes(void)
 	free(e);
 	/* NUL inside the data is escaped too. */
 	e = escaped("a\0b", 3, 1);
-	CHECK_STR(e, "a\\0b");
+	CHECK_STR(e, "a\\x00b");
 	free(e);
 	/* In a non-UTF-8 locale every byte >= 0x80 is escaped. */
 	e = escaped("日", 3, 0);
@@ -115,11 +115,11 @@ static void test_wrap(void)
 	CHECK_WRAP("one two three four five", 9, 0, 2, "one two|three…");
 	CHECK_WRAP("one two", 9, 0, 2, "one two");
 	CHECK_WRAP("hello world", 9, 2, 0, "  hello|  world");
-	CHECK_WRAP("x\x1b[2Jy", 20, 0, 0, "x\\e[2Jy");
+	CHECK_WRAP("x\x1b[2Jy", 20, 0, 0, "x\\x1b[2Jy");
 	CHECK_WRAP("word    word", 6, 0, 0, "word|word");
-	/* A wide character never sits in a one-column pane: it is cut, the
-	 * text does not loop. */
-	CHECK_WRAP("日本", 1, 0, 0, "");
+	/* A wide character never sits in a one-column pane: it is shown as its
+	 * escape, one column a line, and the text does not loop. */
+	CHECK_WRAP("日本", 1, 0, 0, "\\|u|6|5|e|5|\\|u|6|7|2|c");
 	char *a = wrapped("one two three four", 9, 0, 2, 0);
 	CHECK_STR(a, "one two|three...");
 	free(a);
@@ -157,7 +157,7 @@ static void test_truncate(void)
 	CHECK_INT(l->n, 3);
 	CHECK_STR(l->spans[0].text, "a");
 	CHECK_INT(l->spans[0].role, TUI_ROLE_TITLE);
-	CHECK_STR(l->spans[1].text, "\\e");
+	CHECK_STR(l->spans[1].text, "\\x1b");
 	CHECK_INT(l->spans[1].role, TUI_ROLE_ESCAPED);
 	CHECK_STR(l->spans[2].text, "b c"); /* newline as a space on one line */
 	/* ASCII ellipsis when the locale is not UTF-8 */
@@ -216,7 +216,7 @@ static void test_canvas(void)
 	/* an escape drawn from a raw control byte is several cells */
 	tui_canvas_put(&cv, 0, 1, 5, TUI_ROLE_NORMAL, "\x1b" "X");
 	r = tui_canvas_row(&cv, 1);
-	CHECK_STR(r, "\\eX");
+	CHECK_STR(r, "\\x1bX");
 	free(r);
 	CHECK_INT(tui_canvas_role(&cv, 0, 1), TUI_ROLE_ESCAPED);
 	CHECK(tui_canvas_init(&cv, 5000, 5000) != 0);
@@ -259,6 +259,133 @@ static void test_hostile(void)
 	}
 }
 
+/* Joiners and long clusters: every input byte is drawn or escaped, the width
+ * is what ncurses draws (a character after a zero-width joiner has its own
+ * cells), and no glyph is cut. */
+#define ZWJ "\xe2\x80\x8d"
+static const char zwj_chain[] = "答" ZWJ "え" ZWJ "は" ZWJ "で" ZWJ "す" ZWJ "よ" ZWJ "ヒ" ZWJ
+				"ミ" ZWJ "ツ";
+static const char family[] = "\xf0\x9f\x91\xa8" ZWJ "\xf0\x9f\x91\xa9" ZWJ "\xf0\x9f\x91\xa7" ZWJ
+			     "\xf0\x9f\x91\xa6";
+
+/* Glyphs of s: each raw one is its source bytes; together they cover s. */
+static void check_glyphs_cover(const char *s, size_t n)
+{
+	size_t pos = 0, next = 0;
+	struct tui_glyph g;
+	while (tui_glyph_next(s, n, &pos, 1, &g) == 0) {
+		CHECK_INT(g.off, next);
+		CHECK(g.len > 0 && g.off + g.len == pos);
+		if (!g.esc)
+			CHECK(strlen(g.rep) == g.len && !memcmp(g.rep, s + g.off, g.len));
+		else
+			CHECK(g.rep[0] == '\\' && g.width == (int)strlen(g.rep));
+		next = pos;
+	}
+	CHECK_INT(next, n);
+}
+
+/* Lines of a wrap joined, spaces and line ends removed. */
+static char *wrap_joined(const char *s, size_t n, int width)
+{
+	struct tui_lines ls;
+	tui_lines_init(&ls);
+	tui_wrap(&ls, s, n, width, 0, TUI_ROLE_NORMAL, 0, 1);
+	struct buf b;
+	buf_init(&b);
+	buf_puts(&b, "");
+	for (size_t i = 0; i < ls.n; i++) {
+		CHECK(ls.v[i].width <= width);
+		char *p = tui_line_plain(&ls.v[i]);
+		for (char *q = p; *q; q++)
+			if (*q != ' ')
+				buf_putc(&b, *q);
+		free(p);
+	}
+	tui_lines_release(&ls);
+	return buf_detach(&b, NULL);
+}
+
+/* The escaped text with spaces and "\n" escapes removed. */
+static char *escaped_joined(const char *s, size_t n)
+{
+	char *e = escaped(s, n, 1);
+	struct buf b;
+	buf_init(&b);
+	buf_puts(&b, "");
+	for (char *q = e; *q; q++) {
+		if (q[0] == '\\' && q[1] == 'n') {
+			q++;
+			continue;
+		}
+		if (*q != ' ')
+			buf_putc(&b, *q);
+	}
+	free(e);
+	return buf_detach(&b, NULL);
+}
+
+static void test_joiners(void)
+{
+	/* nothing swallowed after a joiner; each character has its columns */
+	CHECK_INT(width_of(zwj_chain), 18);
+	char *e = escaped(zwj_chain, strlen(zwj_chain), 1);
+	CHECK_STR(e, zwj_chain);
+	free(e);
+	check_glyphs_cover(zwj_chain, strlen(zwj_chain));
+	CHECK_INT(width_of("a" ZWJ "漢"), 3);
+	CHECK_INT(width_of(family), 8);
+	e = escaped(family, strlen(family), 1);
+	CHECK_STR(e, family);
+	free(e);
+	check_glyphs_cover(family, strlen(family));
+	/* a base with many marks: four go with it, the rest are escapes */
+	const char zalgo[] = "e\xcc\x81\xcc\x82\xcc\x83\xcc\x84\xcc\x85\xcc\x86";
+	e = escaped(zalgo, strlen(zalgo), 1);
+	CHECK_STR(e, "e\xcc\x81\xcc\x82\xcc\x83\xcc\x84\\u0305\\u0306");
+	free(e);
+	check_glyphs_cover(zalgo, strlen(zalgo));
+	/* a joiner with nothing before it is shown */
+	e = escaped(ZWJ "x", 4, 1);
+	CHECK_STR(e, "\\u200dx");
+	free(e);
+	/* a canvas cell keeps the whole glyph, the row gives back the text */
+	struct tui_canvas cv = {0};
+	CHECK_INT(tui_canvas_init(&cv, 40, 2), 0);
+	CHECK_INT(tui_canvas_put(&cv, 0, 0, 40, TUI_ROLE_NORMAL, family), 8);
+	char *r = tui_canvas_row(&cv, 0);
+	CHECK_STR(r, family);
+	free(r);
+	CHECK_INT(tui_canvas_put(&cv, 0, 1, 40, TUI_ROLE_NORMAL, zwj_chain), 18);
+	r = tui_canvas_row(&cv, 1);
+	CHECK_STR(r, zwj_chain);
+	free(r);
+	tui_canvas_release(&cv);
+	/* property: wrapping at any width draws every character or its escape */
+	static const char *const parts[] = {
+		"a", " ", "漢", ZWJ, "\xcc\x81", "\x1b[2J", "\xc2\x9b", "\xe2\x80\xae", "\xff",
+		"\xf0\x9f\x91\xa8", "\n", "\xef\xbb\xbf", "\xe2\x81\xa6", "word", "\t", "\xe3\x81",
+	};
+	struct rng rg;
+	rng_seed(&rg, 7);
+	for (int t = 0; t < 400; t++) {
+		struct buf in;
+		buf_init(&in);
+		buf_puts(&in, "");
+		int k = 1 + (int)rng_below(&rg, 30);
+		for (int i = 0; i < k; i++)
+			buf_puts(&in, parts[rng_below(&rg, sizeof parts / sizeof *parts)]);
+		check_glyphs_cover(in.data, in.len);
+		int width = 2 + (int)rng_below(&rg, 12);
+		char *got = wrap_joined(in.data, in.len, width);
+		char *want = escaped_joined(in.data, in.len);
+		CHECK_STR(got, want);
+		free(got);
+		free(want);
+		buf_release(&in);
+	}
+}
+
 int main(void)
 {
 	if (!setlocale(LC_ALL, "C.UTF-8") || !tui_locale_utf8())
@@ -270,6 +397,7 @@ int main(void)
 	test_input();
 	test_canvas();
 	test_hostile();
+	test_joiners();
 	CHECK(strcmp(tui_glyphs_get(1)->ok, tui_glyphs_get(0)->ok) != 0);
 	CHECK_STR(tui_glyphs_get(0)->ok, "+");
 	return test_done();

@@ -52,7 +52,7 @@ wait_for down "item 4/300"
 tm send-keys -t "$S" d
 wait_for dataset "Dataset nihongo"
 wait_for japanese "りんごが3個あります"
-wait_for escaped 'Escape test: \e[2J'
+wait_for escaped 'Escape test: \x1b[2J'
 tm send-keys -t "$S" /
 wait_for prompt "Search:"
 tm send-keys -t "$S" -l "東京"

@@ -1,8 +1,11 @@
+#define _POSIX_C_SOURCE 200809L
 /* Unit tests of util: buffers, UTF-8 validation, sizes, SHA-256, PRNG,
  * number parsing, atomic writes, white space folding, number answers, the
  * config path and id sets. */
 #include "mentor/util.h"
 #include "test.h"
+
+#include <sys/wait.h>
 
 static void test_buf(void)
 {
@@ -199,6 +202,117 @@ static void test_idset(void)
 	util_idset_release(&ids);
 }
 
+static char *term(const char *s, size_t n, unsigned flags)
+{
+	struct buf b;
+	buf_init(&b);
+	buf_puts(&b, "");
+	CHECK_INT(util_term_escape(&b, s, n, flags), 0);
+	return buf_detach(&b, NULL);
+}
+
+static char *jclean(const char *s)
+{
+	struct buf b;
+	buf_init(&b);
+	buf_puts(&b, "");
+	CHECK_INT(util_json_clean(&b, s, strlen(s)), 0);
+	return buf_detach(&b, NULL);
+}
+
+#define CHECK_TERM(in, flags, want)                                            \
+	do {                                                                   \
+		char *got_ = term(in, sizeof(in) - 1, flags);                  \
+		CHECK_STR(got_, want);                                         \
+		free(got_);                                                    \
+	} while (0)
+
+/* The one terminal rule: every class of hostile character, shown and never
+ * dropped; text (joiners, marks, wide characters) kept. */
+static void test_terminal(void)
+{
+	CHECK_TERM("\x1b]52;c;aGk=\x07", 0, "\\x1b]52;c;aGk=\\x07");
+	CHECK_TERM("\x1b]0;title\x07\x1b[2J", 0, "\\x1b]0;title\\x07\\x1b[2J");
+	CHECK_TERM("a\nb\tc\rd\x7f\x00", 0, "a\\nb\\tc\\rd\\x7f\\x00");
+	CHECK_TERM("a\nb\tc", UTIL_TERM_NL | UTIL_TERM_TAB, "a\nb\tc");
+	CHECK_TERM("a\nb\tc", UTIL_TERM_NL, "a\nb\\tc");
+	CHECK_TERM("\xc2\x9b" "31m\xc2\x85", 0, "\\u009b31m\\u0085");
+	CHECK_TERM("\xe2\x80\xae" "abc\xe2\x81\xa6\xe2\x81\xa9\xe2\x80\x8e\xe2\x80\x8f\xd8\x9c", 0,
+		   "\\u202eabc\\u2066\\u2069\\u200e\\u200f\\u061c");
+	CHECK_TERM("\xe2\x80\xa8\xe2\x80\xa9\xef\xbb\xbf\xc2\xad\xe2\x80\x8b\xe2\x81\xa0", 0,
+		   "\\u2028\\u2029\\ufeff\\u00ad\\u200b\\u2060");
+	CHECK_TERM("\xf3\xa0\x81\x81", 0, "\\U000e0041"); /* tag LATIN CAPITAL A */
+	CHECK_TERM("a\xff\xe3\x81z", 0, "a\\xff\\xe3\\x81z");
+	/* a real U+FFFD stays; joiners, marks, emoji and CJK are text */
+	CHECK_TERM("\xef\xbf\xbd", 0, "\xef\xbf\xbd");
+	const char text[] = "\xf0\x9f\x91\xa8\xe2\x80\x8d\xf0\x9f\x91\xa9 e\xcc\x81 "
+			    "\xe6\xbc\xa2\xe2\x80\x8c\xef\xb8\x8f";
+	CHECK_TERM(text, 0, text);
+	for (uint32_t cp = 0; cp < 0x20; cp++)
+		CHECK(util_term_unsafe(cp));
+	CHECK(util_term_unsafe(0x9b) && util_term_unsafe(0x202e) && !util_term_unsafe(0x200d));
+	CHECK(!util_term_unsafe(' ') && !util_term_unsafe(0xe9) && !util_term_unsafe(0x1f468));
+	/* JSON: \uXXXX (pairs above U+FFFF), U+FFFD for a bad byte */
+	char *j = jclean("{\"a\":\"x\xc2\x9b\xe2\x80\xae\xf3\xa0\x81\x81\xff\x7f\",\"b\":[1, 2]}");
+	CHECK_STR(j, "{\"a\":\"x\\u009b\\u202e\\udb40\\udc41\\ufffd\\u007f\",\"b\":[1, 2]}");
+	free(j);
+	j = jclean("{\"e\":\"\xf0\x9f\x91\xa8\xe2\x80\x8d\xe6\xbc\xa2\"}");
+	CHECK_STR(j, "{\"e\":\"\xf0\x9f\x91\xa8\xe2\x80\x8d\xe6\xbc\xa2\"}");
+	free(j);
+	/* the printer: cell layout, width cut, newline indent */
+	char *mem = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&mem, &len);
+	CHECK(f != NULL);
+	CHECK_INT(util_term_put(f, "x\n\xe2\x80\xae\x1b", UTIL_PUT_CELL, NULL, 0), 12);
+	fputc('|', f);
+	CHECK_INT(util_term_put(f, "\xe6\xbc\xa2\xe5\xad\x97\xe6\xbc\xa2\xe5\xad\x97", UTIL_PUT_CELL,
+				NULL, 6), 5);
+	fputc('|', f);
+	util_term_put(f, "a\nb\x1b", UTIL_PUT_LINES, "  ", 0);
+	fputc('|', f);
+	util_term_put(f, "a\nb", UTIL_PUT_ESC, NULL, 0);
+	fputc('|', f);
+	util_term_put(f, NULL, UTIL_PUT_CELL, NULL, 0);
+	fclose(f);
+	CHECK_STR(mem, "x \\u202e\\x1b|\xe6\xbc\xa2...|a\n  b\\x1b|a\\nb|-");
+	free(mem);
+}
+
+/* Temporary files of interrupted atomic writes: those of dead processes go,
+ * those of live ones (this one, pid 1) and other files stay. */
+static void test_tmp_cleanup(void)
+{
+	pid_t child = fork();
+	if (child == 0)
+		_exit(0);
+	CHECK(child > 0);
+	waitpid(child, NULL, 0);
+	const char *dir = test_tmpdir();
+	char p[4096];
+	const char *keep[] = {"ckpt.bin", "other.tmp.%ld", "ckpt.bin.tmp.x%ld", "ckpt.bin.tmp.1"};
+	for (size_t i = 0; i < 4; i++) {
+		char nm[64];
+		snprintf(nm, sizeof nm, keep[i], (long)child);
+		snprintf(p, sizeof p, "%s/%s", dir, nm);
+		test_write_file(p, "x", 1);
+	}
+	snprintf(p, sizeof p, "%s/ckpt.bin.tmp.%ld", dir, (long)getpid());
+	test_write_file(p, "x", 1);
+	char dead[4096];
+	snprintf(dead, sizeof dead, "%s/ckpt.bin.tmp.%ld", dir, (long)child);
+	test_write_file(dead, "partial", 7);
+	CHECK_INT(util_tmp_cleanup(dir, "ckpt.bin"), 1);
+	CHECK(access(dead, F_OK) != 0);
+	CHECK(access(p, F_OK) == 0);
+	snprintf(p, sizeof p, "%s/ckpt.bin.tmp.1", dir);
+	CHECK(access(p, F_OK) == 0);
+	snprintf(p, sizeof p, "%s/ckpt.bin", dir);
+	CHECK(access(p, F_OK) == 0);
+	CHECK_INT(util_tmp_cleanup(dir, "ckpt.bin"), 0);
+	CHECK_INT(util_tmp_cleanup("/nonexistent/dir", "ckpt.bin"), -1);
+}
+
 int main(void)
 {
 	test_buf();
@@ -211,5 +325,7 @@ int main(void)
 	test_text();
 	test_number();
 	test_idset();
+	test_terminal();
+	test_tmp_cleanup();
 	return test_done();
 }
