@@ -899,11 +899,18 @@ int cli_predict(struct cli *c, int argc, char **argv)
 		fputs("}\n", c->out);
 	} else {
 		fputs("answer: ", c->out);
+		util_term_put(c->out, ans.answer ? ans.answer : ans.raw, UTIL_PUT_ESC, NULL, 0);
+		fputc('\n', c->out);
+		if (ans.expl) {
+			fputs("explanation: ", c->out);
+			util_term_put(c->out, ans.expl, UTIL_PUT_ESC, NULL, 0);
 			fputc('\n', c->out);
 		}
 		if (ans.expl_answer || eval_model_variant(em) == TRAIN_MT_COT ||
 		    eval_model_variant(em) == TRAIN_MT_RA) {
 			fputs("answer from the explanation: ", c->out);
+			util_term_put(c->out, ans.expl_answer ? ans.expl_answer : "(none)",
+				      UTIL_PUT_ESC, NULL, 0);
 			fputc('\n', c->out);
 		}
 	}
