@@ -57,8 +57,8 @@ expect 2 experiment toy --seeds
 has "needs a value" err
 expect 2 experiment nosuch $small
 has "no dataset 'nosuch'" err
-# the default source (accepted) has nothing reviewed in a fresh dataset
-expect 2 experiment toy --preset tiny --steps 4
+# accepted, asked for, has nothing reviewed in a fresh dataset
+expect 2 experiment toy --preset tiny --steps 4 --source accepted
 has "no accepted explanations" err
 one_line_err
 expect 2 experiment --show 99

@@ -19,6 +19,17 @@ static const int cot_exp[2][10] = {{1, 1, 1, 1, 0, 1, 1, 1, 0, 1}, {1, 1, 1, 1, 
 
 static int64_t test_item[10];
 
+static int64_t ds_id_of(struct store *st, const char *name)
+{
+	char e2[MENTOR_ERR_LEN];
+	struct store_dataset d;
+	if (store_dataset_get(st, name, &d, e2))
+		TEST_SETUP_FAIL("%s", e2);
+	int64_t id = d.id;
+	store_dataset_release(&d);
+	return id;
+}
+
 static void make_dataset(struct store *st)
 {
 	int64_t ds;
@@ -83,11 +94,16 @@ static void test_plan_refusals(struct store *st)
 	snprintf(s.base.dataset, sizeof s.base.dataset, "nope");
 	CHECK_INT(experiment_plan(st, &s, &id, err), MENTOR_EUSAGE);
 	CHECK(strstr(err, "no dataset 'nope'") != NULL);
-	/* the multi-task variants without accepted explanations */
+	/* the multi-task variants without accepted explanations, asked for */
 	snprintf(s.base.dataset, sizeof s.base.dataset, "toy");
 	s.base.source = TRAIN_SRC_ACCEPTED;
+	s.auto_source = 0;
 	CHECK_INT(experiment_plan(st, &s, &id, err), MENTOR_EUSAGE);
 	CHECK(strstr(err, "no accepted explanations") && strstr(err, "--source gold"));
+	/* with the source left to the plan: the toy's gold rationales */
+	int src = -1;
+	CHECK_INT(experiment_pick_source(st, ds_id_of(st, "toy"), &src, err), 0);
+	CHECK_INT(src, TRAIN_SRC_GOLD);
 	/* the baseline alone needs none */
 	CHECK_INT(experiment_spec_variants(&s, "baseline", err), 0);
 	s.seeds = 0;

@@ -24,7 +24,7 @@ trap 'exit 1' INT TERM
 "$BIN" --db "$T/ws.db" sample arith --splits 60/10/20 --import arithmini > /dev/null || exit 99
 pass=0
 fail=0
-. "$(dirname "$0")/tmux_lib.sh"
+. "$(dirname "$0")/tmux_wait.sh"
 
 tm -f /dev/null new-session -d -s "$S" -x 110 -y 34 \
 	"env -i PATH=/usr/bin:/bin HOME=$T TERM=xterm-256color \

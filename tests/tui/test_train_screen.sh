@@ -34,7 +34,7 @@ mkdir -p "$T/cfg"
 pass=0
 fail=0
 
-. "$(dirname "$0")/tmux_lib.sh"
+. "$(dirname "$0")/tmux_wait.sh"
 
 S=s1
 tm -f /dev/null new-session -d -s "$S" -x 100 -y 30 \
