@@ -83,7 +83,7 @@ wait_for queued "run 2 queued" || exit 1
 wait_for two_runs "2 runs"
 
 # the plot changes while run 1 trains
-wait_re first_points "[0-9]│[⡀-⣿]" 60 || exit 1
+wait_re first_points "1 run +arithmini baseline[^ ]* +[1-9][0-9]?%" 60 || exit 1
 screen
 sed -n '3,14s/^[^│]*│//p' "$T/screen" > "$T/plot1"
 i=0
