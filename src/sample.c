@@ -14,7 +14,7 @@ static const char *const task_names[] = {"arith", "coin", "letters", "count", NU
 
 static const struct sample_task_info task_table[] = {
 	{"arith", "number", "how many things one has after 3 to 5 people give or take some", 2000, 200, 500},
-	{"coin", "yesno", "is the coin still heads up after 8 to 10 people flip it or leave it", 2000, 200, 500},
+	{"coin", "yesno", "is the coin still heads up after 8 to 10 people flip it or not", 2000, 200, 500},
 	{"letters", "text", "concatenate the last letters of 2 to 4 names", 1000, 100, 300},
 	{"count", "number", "count the objects of one kind in a mixed list", 1000, 100, 300},
 };
@@ -281,7 +281,7 @@ static int arith_make(struct gen *g, struct rng *r)
 
 /* ------------------------------------------------------------------- coin */
 
-/* Knobs: COIN_MIN..COIN_MAX people, each flips the coin or leaves it with
+/* Knobs: COIN_MIN..COIN_MAX people, each flips the coin or does not with
  * even odds: the answer is the parity of the flips, which a small model
  * cannot read off the question in one step, while each step of the
  * explanation only turns the previous side over or keeps it. */
@@ -299,7 +299,7 @@ static void coin_make(struct gen *g, struct rng *r)
 	gen_say(g, "A coin is %s up.", start);
 	for (size_t i = 0; i < n; i++) {
 		flips[i] = (int)pick(r, 2);
-		gen_say(g, "%s %s it.", people[who[i]].name, flips[i] ? "flips" : "leaves");
+		gen_say(g, "%s %s.", people[who[i]].name, flips[i] ? "flips it" : "does not");
 	}
 	gen_say(g, "Is it still %s up?", start);
 
@@ -310,9 +310,9 @@ static void coin_make(struct gen *g, struct rng *r)
 		const char *name = people[who[i]].name;
 		side ^= flips[i];
 		wside ^= flips[i] ^ (i == bad);
-		gen_step(g, 0, "%s %s: %s.", name, flips[i] ? "flips" : "leaves",
+		gen_step(g, 0, "%s %s: %s.", name, flips[i] ? "flips" : "does not",
 			 side ? "heads" : "tails");
-		gen_step(g, 1, "%s %s: %s.", name, flips[i] ? "flips" : "leaves",
+		gen_step(g, 1, "%s %s: %s.", name, flips[i] ? "flips" : "does not",
 			 wside ? "heads" : "tails");
 	}
 	g->it->answer = gen_format(g, "%s", side == heads ? "yes" : "no");

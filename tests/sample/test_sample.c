@@ -185,7 +185,7 @@ static int check_arith(const cJSON *rec, const char *answer, const char *distrac
 
 /* ------------------------------------------------------------------- coin */
 
-/* "A coin is SIDE up. P flips it. Q leaves it. ... Is it still SIDE up?"
+/* "A coin is SIDE up. P flips it. Q does not. ... Is it still SIDE up?"
  * with one "P flips: SIDE." step per person. */
 static int check_coin(const cJSON *rec, const char *answer, const char *distractor,
 		      char **steps, int ns, char **wrong, int nw)
@@ -206,10 +206,10 @@ static int check_coin(const cJSON *rec, const char *answer, const char *distract
 	char names[12][32];
 	int state = heads;
 	for (size_t i = 0; i < people && i < 12; i++) {
-		char verb[16];
-		CHECK(sscanf(sent[i + 1], "%31s %15s it.", names[i], verb) == 2);
-		flip[i] = !strcmp(verb, "flips");
-		CHECK(flip[i] || !strcmp(verb, "leaves"));
+		char rest[32];
+		CHECK(sscanf(sent[i + 1], "%31s %31[a-z .]", names[i], rest) == 2);
+		flip[i] = !strcmp(rest, "flips it.");
+		CHECK(flip[i] || !strcmp(rest, "does not."));
 		state ^= flip[i];
 	}
 	CHECK_STR(answer, state == heads ? "yes" : "no");
@@ -220,7 +220,7 @@ static int check_coin(const cJSON *rec, const char *answer, const char *distract
 		int cur = heads, mistakes = 0;
 		for (int i = 0; i < nst && i < (int)people; i++) {
 			char want[64];
-			snprintf(want, sizeof want, "%s %s: ", names[i], flip[i] ? "flips" : "leaves");
+			snprintf(want, sizeof want, "%s %s: ", names[i], flip[i] ? "flips" : "does not");
 			CHECK_MSG(!strncmp(st[i], want, strlen(want)), "step '%s'", st[i]);
 			const char *sd = st[i] + strlen(want);
 			int now = !strcmp(sd, "heads.") ? 1 : !strcmp(sd, "tails.") ? 0 : -1;

@@ -4,14 +4,9 @@
 # scratch directory), pass=0 and fail=0; MENTOR_WAIT_SCALE stretches every
 # wait (slow machines, sanitizers).
 
-tm() { tmux -L "$SOCK" "$@"; }
-screen() { tm capture-pane -p -t "$S" > "$T/screen" 2> /dev/null; }
-bad() {
-	fail=$((fail + 1))
-	echo "FAIL: $1"
-	screen
-	sed 's/^/  | /' "$T/screen"
-}
+# tm, screen, bad and the rest of the common harness
+. "$(dirname "$0")/tmux_lib.sh"
+
 # wait_for NAME TEXT [SECONDS]: poll the pane until TEXT shows (default 10 s).
 wait_for() {
 	i=0
