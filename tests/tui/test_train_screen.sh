@@ -101,7 +101,7 @@ done
 if [ $changed = 1 ]; then pass=$((pass + 1)); else bad "the plot never changed"; fi
 
 # run 2 starts when run 1 ends; stop it past step 12 (it writes a checkpoint)
-wait_re run1_done "1 done arithmini baseline-1 +[0-9]+%" 90 || exit 1
+wait_re run1_done "1 done arithmini baseline[^ ]* +[0-9]+%" 90 || exit 1
 wait_re run2_running "Run #2 mt-cot" 10
 wait_re run2_past_ckpt "step +(1[3-9]|[2-9][0-9]|1[0-9][0-9]) / 200" 90 || exit 1
 keys s
