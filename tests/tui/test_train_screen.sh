@@ -114,7 +114,7 @@ wait_for all_done "2 runs, 0 running, 0 queued"
 # log scale, time axis, zoom and ASCII glyphs redraw without trouble
 keys l t z g
 wait_for zoomed "train loss by time (s) (log)"
-keys z z z z g g
+keys z z z z z z g g   # the six single panels, then all again
 wait_for panels "validation loss"
 
 # ------------------------------------------------ Inspect
