@@ -51,14 +51,9 @@ struct server {
 /* Connections served at once; more get 503 at once. */
 #define SERVE_MAX_CONNS 32
 
-/* One parsed request. */
+/* One request: its head, and the body bytes (borrowed from the read buffer). */
 struct req {
-	char method[16];
-	char path[256];
-	size_t content_length;
-	int has_length;
-	int chunked;
-	int expect_continue;
+	struct serve_request h;
 	char *body;
 	size_t body_len;
 };
@@ -181,8 +176,9 @@ static int respond_error(int fd, int code, const char *type, const char *msg, co
 
 /* Parse the head in h[0..n) (without the final CRLFCRLF). Returns 0 or an
  * HTTP status for a bad request. */
-static int parse_head(const char *h, size_t n, struct req *r)
+int serve_parse_head(const char *h, size_t n, struct serve_request *r)
 {
+	memset(r, 0, sizeof *r);
 	const char *eol = memchr(h, '\n', n);
 	size_t l1 = eol ? (size_t)(eol - h) : n;
 	if (l1 && h[l1 - 1] == '\r')
@@ -405,23 +401,28 @@ static int stream_answer(int fd, struct server *s, int chat, const char *id, con
 }
 
 /* POST /v1/completions (chat 0) and /v1/chat/completions (chat 1). */
-static int handle_completion(int fd, struct server *s, int chat, const struct req *r)
+void serve_query_release(struct serve_query *q)
 {
-	cJSON *body = cJSON_ParseWithLength(r->body ? r->body : "", r->body_len);
-	if (!cJSON_IsObject(body)) {
-		cJSON_Delete(body);
-		respond_error(fd, 400, "invalid_request_error", "the body is not a JSON object",
-		              NULL);
-		return 400;
+	free(q->question);
+	free(q->choices);
+	memset(q, 0, sizeof *q);
+}
+
+int serve_parse_body(const char *body, size_t len, int chat, struct serve_query *q,
+		     const char **bad)
+{
+	memset(q, 0, sizeof *q);
+	*bad = NULL;
+	cJSON *o = cJSON_ParseWithLength(body ? body : "", len);
+	if (!cJSON_IsObject(o)) {
+		*bad = "the body is not a JSON object";
+		goto out;
 	}
-	char *question = NULL;
 	if (chat) {
-		const cJSON *msgs = cJSON_GetObjectItemCaseSensitive(body, "messages"), *m;
+		const cJSON *msgs = cJSON_GetObjectItemCaseSensitive(o, "messages"), *m;
 		if (!cJSON_IsArray(msgs)) {
-			cJSON_Delete(body);
-			respond_error(fd, 400, "invalid_request_error",
-			              "'messages' must be an array of messages", NULL);
-			return 400;
+			*bad = "'messages' must be an array of messages";
+			goto out;
 		}
 		cJSON_ArrayForEach(m, msgs)
 		{
@@ -430,73 +431,74 @@ static int handle_completion(int fd, struct server *s, int chat, const struct re
 				char *t =
 				    content_text(cJSON_GetObjectItemCaseSensitive(m, "content"));
 				if (t) {
-					free(question);
-					question = t;
+					free(q->question);
+					q->question = t;
 				}
 			}
 		}
-		if (!question) {
-			cJSON_Delete(body);
-			respond_error(fd, 400, "invalid_request_error",
-			              "'messages' has no user message with text content", NULL);
-			return 400;
+		if (!q->question) {
+			*bad = "'messages' has no user message with text content";
+			goto out;
 		}
 	} else {
-		const cJSON *p = cJSON_GetObjectItemCaseSensitive(body, "prompt");
+		const cJSON *p = cJSON_GetObjectItemCaseSensitive(o, "prompt");
 		if (cJSON_IsArray(p) && cJSON_GetArraySize(p) == 1)
 			p = cJSON_GetArrayItem(p, 0);
 		if (!cJSON_IsString(p)) {
-			cJSON_Delete(body);
-			respond_error(fd, 400, "invalid_request_error",
-			              "'prompt' must be a string (or an array of one string)",
-			              NULL);
-			return 400;
+			*bad = "'prompt' must be a string (or an array of one string)";
+			goto out;
 		}
-		question = util_strdup(p->valuestring);
+		q->question = util_strdup(p->valuestring);
 	}
-	const cJSON *st = cJSON_GetObjectItemCaseSensitive(body, "stream");
-	int stream = cJSON_IsTrue(st);
+	const cJSON *st = cJSON_GetObjectItemCaseSensitive(o, "stream");
+	q->stream = cJSON_IsTrue(st);
 	if (st && !cJSON_IsBool(st)) {
-		free(question);
-		cJSON_Delete(body);
-		respond_error(fd, 400, "invalid_request_error", "'stream' must be true or false",
-		              NULL);
-		return 400;
+		*bad = "'stream' must be true or false";
+		goto out;
 	}
 	/* predict's --choices and --type: "mentor": {"choices": [...], "type": "mc"} */
-	char *choices = NULL;
-	const char *type = s->answer_type;
-	char type_buf[16];
-	const cJSON *ext = cJSON_GetObjectItemCaseSensitive(body, "mentor");
+	const cJSON *ext = cJSON_GetObjectItemCaseSensitive(o, "mentor");
 	if (ext) {
 		const cJSON *ch = cJSON_GetObjectItemCaseSensitive(ext, "choices");
 		const cJSON *ty = cJSON_GetObjectItemCaseSensitive(ext, "type");
-		const char *bad = NULL;
 		if (!cJSON_IsObject(ext))
-			bad = "'mentor' must be an object";
+			*bad = "'mentor' must be an object";
 		else if (ch && !cJSON_IsArray(ch) && !cJSON_IsString(ch))
-			bad = "'mentor.choices' must be an array of {label, text}";
+			*bad = "'mentor.choices' must be an array of {label, text}";
 		else if (ty && (!cJSON_IsString(ty) || (strcmp(ty->valuestring, STORE_ANS_NUMBER) &&
 		                                        strcmp(ty->valuestring, STORE_ANS_YESNO) &&
 		                                        strcmp(ty->valuestring, STORE_ANS_MC) &&
 		                                        strcmp(ty->valuestring, STORE_ANS_TEXT))))
-			bad = "'mentor.type' must be number, yesno, mc or text";
-		if (bad) {
-			free(question);
-			cJSON_Delete(body);
-			respond_error(fd, 400, "invalid_request_error", bad, NULL);
-			return 400;
-		}
+			*bad = "'mentor.type' must be number, yesno, mc or text";
+		if (*bad)
+			goto out;
 		if (cJSON_IsString(ch))
-			choices = util_strdup(ch->valuestring);
+			q->choices = util_strdup(ch->valuestring);
 		else if (ch)
-			choices = cJSON_PrintUnformatted(ch);
-		if (ty) {
-			snprintf(type_buf, sizeof type_buf, "%s", ty->valuestring);
-			type = type_buf;
-		}
+			q->choices = cJSON_PrintUnformatted(ch);
+		if (ty)
+			snprintf(q->type, sizeof q->type, "%s", ty->valuestring);
 	}
-	cJSON_Delete(body);
+out:
+	cJSON_Delete(o);
+	if (*bad) {
+		serve_query_release(q);
+		return 400;
+	}
+	return 0;
+}
+
+static int handle_completion(int fd, struct server *s, int chat, const struct req *r)
+{
+	struct serve_query qy;
+	const char *bad;
+	if (serve_parse_body(r->body, r->body_len, chat, &qy, &bad)) {
+		respond_error(fd, 400, "invalid_request_error", bad, NULL);
+		return 400;
+	}
+	char *question = qy.question, *choices = qy.choices;
+	const char *type = qy.type[0] ? qy.type : s->answer_type;
+	int stream = qy.stream;
 	/* the predict path: question text, then the answer task (and explanation) */
 	char err[MENTOR_ERR_LEN];
 	struct buf prompt;
@@ -615,25 +617,25 @@ static int handle_conn(int fd, struct server *s, char method[16], char path[256]
 			goto out;
 		}
 	}
-	int bad = parse_head(b.data, head_len, &r);
-	snprintf(method, 16, "%s", r.method);
-	snprintf(path, 256, "%s", r.path);
+	int bad = serve_parse_head(b.data, head_len, &r.h);
+	snprintf(method, 16, "%s", r.h.method);
+	snprintf(path, 256, "%s", r.h.path);
 	if (bad) {
 		respond_error(fd, bad, "invalid_request_error", "malformed request", NULL);
 		code = bad;
 		goto out;
 	}
-	int is_chat = !strcmp(r.path, "/v1/chat/completions");
-	int is_cmpl = !strcmp(r.path, "/v1/completions");
-	int is_models = !strcmp(r.path, "/v1/models");
-	int is_health = !strcmp(r.path, "/health");
+	int is_chat = !strcmp(r.h.path, "/v1/chat/completions");
+	int is_cmpl = !strcmp(r.h.path, "/v1/completions");
+	int is_models = !strcmp(r.h.path, "/v1/models");
+	int is_health = !strcmp(r.h.path, "/health");
 	if (!is_chat && !is_cmpl && !is_models && !is_health) {
 		respond_error(fd, 404, "invalid_request_error", "unknown path", NULL);
 		code = 404;
 		goto out;
 	}
 	int want_post = is_chat || is_cmpl;
-	if (strcmp(r.method, want_post ? "POST" : "GET")) {
+	if (strcmp(r.h.method, want_post ? "POST" : "GET")) {
 		respond_error(fd, 405, "invalid_request_error", "method not allowed",
 		              want_post ? "Allow: POST\r\n" : "Allow: GET\r\n");
 		code = 405;
@@ -648,28 +650,28 @@ static int handle_conn(int fd, struct server *s, char method[16], char path[256]
 		code = 200;
 		goto out;
 	}
-	if (r.chunked) {
+	if (r.h.chunked) {
 		respond_error(fd, 411, "invalid_request_error",
 		              "chunked request bodies are not supported: send Content-Length",
 		              NULL);
 		code = 411;
 		goto out;
 	}
-	if (!r.has_length) {
+	if (!r.h.has_length) {
 		respond_error(fd, 411, "invalid_request_error", "Content-Length required", NULL);
 		code = 411;
 		goto out;
 	}
-	if (r.content_length > max_body) {
+	if (r.h.content_length > max_body) {
 		respond_error(fd, 413, "invalid_request_error", "request body too large", NULL);
 		code = 413;
 		goto out;
 	}
 	size_t have = b.len - head_len - 4;
-	if (r.expect_continue && have < r.content_length &&
+	if (r.h.expect_continue && have < r.h.content_length &&
 	    send_all(fd, "HTTP/1.1 100 Continue\r\n\r\n", 25))
 		goto out;
-	while (b.len - head_len - 4 < r.content_length) {
+	while (b.len - head_len - 4 < r.h.content_length) {
 		if (recv_some(fd, &b, deadline, o->stop)) {
 			respond_error(fd, 408, "invalid_request_error", "incomplete request body",
 			              NULL);
@@ -678,7 +680,7 @@ static int handle_conn(int fd, struct server *s, char method[16], char path[256]
 		}
 	}
 	r.body = b.data + head_len + 4;
-	r.body_len = r.content_length;
+	r.body_len = r.h.content_length;
 	code = handle_completion(fd, s, is_chat, &r);
 out:
 	buf_release(&b);

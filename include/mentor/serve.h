@@ -38,4 +38,37 @@ void serve_opts_init(struct serve_opts *o);
  * (cannot load, cannot bind: err says which). */
 int serve_run(const char *db_path, const char *run_ref, const struct serve_opts *o, char *err);
 
+/* ---------------------------------------------------------------------------
+ * The request parser, public only so that tests and the fuzz harness can
+ * reach it without a socket; serve_run is its one real caller. */
+
+/* A request head. */
+struct serve_request {
+	char method[16];
+	char path[256]; /* the query string cut off */
+	size_t content_length;
+	int has_length;
+	int chunked;
+	int expect_continue;
+};
+/* Parse h[0..n): the request line and header lines, without the blank line
+ * that ends them (not NUL-terminated). Fills r (cleared first). Returns 0, or
+ * the status to refuse the request with (400). */
+int serve_parse_head(const char *h, size_t n, struct serve_request *r);
+
+/* What a completion request asks. */
+struct serve_query {
+	char *question; /* heap: the prompt, or the last user message's text */
+	char *choices;  /* heap: mentor.choices as JSON text, or NULL */
+	char type[16];  /* mentor.type, or "" for the run's answer type */
+	int stream;
+};
+/* Read the JSON body body[0..len) of a chat (chat = 1) or plain completion
+ * request into q. Returns 0 (release q with serve_query_release), or 400 with
+ * *bad set to a static message and q left empty. */
+int serve_parse_body(const char *body, size_t len, int chat, struct serve_query *q,
+		     const char **bad);
+/* Free q's strings; q may be empty. */
+void serve_query_release(struct serve_query *q);
+
 #endif
