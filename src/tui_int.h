@@ -154,8 +154,13 @@ int tui_input_key(struct tui_input *in, int key);
 /* The off-screen frame: cells of (text, role). Composed by pure code, painted
  * by tui_app.c with one doupdate. A double-width character takes its cell
  * and the next one (width 0). */
+/* Longest display cluster in bytes: a character with the marks joined to it
+ * that still fit; a mark beyond it becomes a glyph of its own (an escape), so
+ * that no byte of the text goes undrawn. */
+#define TUI_CLUSTER_MAX 15
 struct tui_cell {
-	char ch[16];   /* UTF-8 of one cluster, NUL-terminated; "" for continuation */
+	char ch[TUI_CLUSTER_MAX + 1]; /* UTF-8 of one cluster, NUL-terminated; "" for
+				       * continuation */
 	uint8_t width; /* 1, 2, or 0 for the right half of a wide character */
 	uint8_t role;
 };

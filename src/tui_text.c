@@ -170,11 +170,11 @@ marks:;
 			break;
 		if (nw < 0)
 			break;
+		if (rlen + nl > TUI_CLUSTER_MAX)
+			break;
 		joined = nc == 0x200d;
-		if (rlen + nl < sizeof g->rep) {
-			memcpy(g->rep + rlen, s + *pos, nl);
-			rlen += nl;
-		}
+		memcpy(g->rep + rlen, s + *pos, nl);
+		rlen += nl;
 		*pos += nl;
 	}
 	g->rep[rlen] = '\0';
