@@ -63,9 +63,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 3)
 		return 0;
 	int utf8 = data[0] & 1;
-	/* wide enough for the longest escape, so that escapes are never cut */
-	int width = 12 + data[1] % 70;
+	/* wide enough past the indent for the longest escape ("\U0010ffff"),
+	 * so that escapes are never cut */
 	int indent = data[2] % 8;
+	int width = indent + 10 + data[1] % 70;
 	size_t n = size - 3;
 	char *s = fuzz_strndup(data + 3, n);
 
@@ -127,6 +128,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			visible(plain, strlen(plain), tui_locale_utf8(), &got);
 			free(plain);
 		}
+		if (want.len != got.len || memcmp(want.data, got.data, want.len))
+			fprintf(stderr, "text:    %s\nwrapped: %s\n", want.data, got.data);
 		FUZZ_CHECK(want.len == got.len && !memcmp(want.data, got.data, want.len));
 		buf_release(&want);
 		buf_release(&got);
