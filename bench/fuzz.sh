@@ -47,6 +47,8 @@ for h in $list; do
 	cp "$src/tests/fuzz/corpus/$h"/* "$corpus"/ 2>/dev/null || true
 	cp "$src/tests/fuzz/regress/$h"/* "$corpus"/ 2>/dev/null || true
 	log=$work/$h.log
+	stamp=$work/$h.start
+	: >"$stamp"
 	start=$(date +%s)
 	# -jobs=1: one worker process, whose output libFuzzer writes to
 	# fuzz-0.log in the current directory
@@ -63,7 +65,8 @@ for h in $list; do
 	rate=$(grep -o 'stat::average_exec_per_sec: *[0-9]*' "$log" | tail -1 | grep -o '[0-9]*$' || true)
 	cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | grep -o '[0-9]*' || true)
 	ft=$(grep -o 'ft: [0-9]*' "$log" | tail -1 | grep -o '[0-9]*' || true)
-	found=$(find "$findings/$h" -type f | wc -l)
+	# inputs written by this run (earlier ones stay in the same folder)
+	found=$(find "$findings/$h" -type f -newer "$stamp" | wc -l)
 	printf '%-12s %8s %12s %8s %8s %8s %9s\n' "$h" "$took" "${execs:-?}" "${rate:-?}" \
 		"${cov:-?}" "${ft:-?}" "$found"
 done

@@ -21,6 +21,8 @@ static void check_stable(const char *type, const char *s)
 	if (!strcmp(type, "text"))
 		return;
 	char *again = answer_normalise(type, s);
+	if (!again || strcmp(again, s))
+		fprintf(stderr, "%s: '%s' normalises to '%s'\n", type, s, again ? again : "(null)");
 	FUZZ_CHECK(again && !strcmp(again, s));
 	free(again);
 }
