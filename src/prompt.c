@@ -517,8 +517,14 @@ static char *parse_number(const char *seg)
 			if (*p == '-' && p > seg && isalnum((unsigned char)p[-1]))
 				continue;
 			char *r = number_at(p, &e);
-			if (r)
-				return r;
+			if (r) {
+				/* through the importer's normaliser, so that a
+				 * parsed answer is always one a gold answer can
+				 * be (it refuses numbers over 64 characters) */
+				char *n = answer_normalise("number", r);
+				free(r);
+				return n;
+			}
 		}
 	}
 	return NULL;

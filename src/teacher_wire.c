@@ -411,7 +411,8 @@ static int rfield_cmp(const void *a, const void *b)
  * Returns 1 if anything was masked. */
 static int rwalk_mask(struct rwalk *w, const char *key)
 {
-	qsort(w->v, w->n, sizeof *w->v, rfield_cmp);
+	if (w->n > 1)
+		qsort(w->v, w->n, sizeof *w->v, rfield_cmp);
 	size_t kl = strlen(key);
 	int changed = 0;
 	struct buf cat;

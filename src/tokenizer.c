@@ -312,9 +312,11 @@ static size_t next_piece(const unsigned char *s, size_t n)
 			}
 		}
 		size_t j = 0, last = 0;
-		while (j < n && j < TOK_MAX_PIECE) {
+		while (j < n) {
 			int kk;
-			if (char_class(s + j, n - j, &kk) != CL_SPACE)
+			/* a multi-byte space must not carry the piece past the cap */
+			if (char_class(s + j, n - j, &kk) != CL_SPACE ||
+			    j + (size_t)kk > TOK_MAX_PIECE)
 				break;
 			last = j;
 			j += (size_t)kk;

@@ -1,0 +1,136 @@
+/* fuzz_tokenizer: the byte-level BPE tokenizer (src/tokenizer.c). A small
+ * tokenizer is trained once at start. Input: a byte choosing the check, then
+ * bytes. Properties: decode(encode(x)) == x and decode(encode_spelled(x)) ==
+ * x for any bytes, never a special token from text, ids out of range refused
+ * by decode; tokenizer_load on the bytes fails with a message or gives a
+ * tokenizer that saves to an image loading to the same merges and that
+ * round-trips text too. */
+#include <string.h>
+
+#include "fuzz.h"
+#include "mentor/tokenizer.h"
+
+static struct tokenizer *trained;
+
+static const char *const corpus[] = {
+	"Natalia sold clips to 48 of her friends in April, and then half as many in May.",
+	"How many clips did Natalia sell altogether in April and May?",
+	"The answer is 72. So the answer is (b). Because 48 / 2 = 24 and 48 + 24 = 72.",
+	"Où est la bibliothèque ? 図書館はどこですか。答えは 42 です。",
+	"   indented\tand\ttabbed\r\nlines\n\n<|eos|> is not special in text",
+};
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	const char *texts[sizeof corpus / sizeof *corpus];
+	size_t lens[sizeof corpus / sizeof *corpus];
+	for (size_t i = 0; i < sizeof corpus / sizeof *corpus; i++) {
+		texts[i] = corpus[i];
+		lens[i] = strlen(corpus[i]);
+	}
+	char err[MENTOR_ERR_LEN];
+	if (tokenizer_train(texts, lens, sizeof corpus / sizeof *corpus, 400, &trained, err)) {
+		fprintf(stderr, "%s\n", err);
+		abort();
+	}
+	return 0;
+}
+
+/* Encode text one way, check the ids and that they decode to text. */
+static void round_trip(const struct tokenizer *t, const char *text, size_t n, int spelled)
+{
+	struct tokenizer_ids ids;
+	tokenizer_ids_init(&ids);
+	char err[MENTOR_ERR_LEN];
+	int rc = spelled ? tokenizer_encode_spelled(t, text, n, &ids, err)
+			 : tokenizer_encode(t, text, n, &ids, err);
+	FUZZ_CHECK(rc == 0);
+	FUZZ_CHECK(ids.n <= n);
+	for (size_t i = 0; i < ids.n; i++)
+		FUZZ_CHECK(ids.ids[i] >= 0 && ids.ids[i] < tokenizer_vocab_size(t) &&
+			   !tokenizer_is_special(t, ids.ids[i]));
+	struct buf out;
+	buf_init(&out);
+	FUZZ_CHECK(tokenizer_decode(t, ids.ids, ids.n, 0, &out, err) == 0);
+	FUZZ_CHECK(out.len == n);
+	FUZZ_CHECK(!n || !memcmp(out.data, text, n));
+	buf_release(&out);
+	tokenizer_ids_release(&ids);
+}
+
+/* The bytes as little-endian 16-bit ids, some out of range. */
+static void decode_ids(const struct tokenizer *t, const uint8_t *data, size_t size)
+{
+	if (size < 2)
+		return;
+	size_t n = size / 2;
+	int32_t *ids = malloc((n ? n : 1) * sizeof *ids);
+	if (!ids)
+		abort();
+	int bad = 0;
+	for (size_t i = 0; i < n; i++) {
+		ids[i] = (int32_t)(data[2 * i] | data[2 * i + 1] << 8) - 16;
+		if (ids[i] < 0 || ids[i] >= tokenizer_vocab_size(t))
+			bad = 1;
+	}
+	struct buf out;
+	buf_init(&out);
+	char err[MENTOR_ERR_LEN];
+	int rc = tokenizer_decode(t, ids, n, data[0] & 1 ? TOKENIZER_DECODE_SKIP_SPECIAL : 0, &out,
+				  err);
+	FUZZ_CHECK(bad ? rc != 0 : rc == 0);
+	buf_release(&out);
+	free(ids);
+}
+
+static void load(const uint8_t *data, size_t size)
+{
+	struct tokenizer *t = NULL;
+	char err[MENTOR_ERR_LEN] = "";
+	size_t used = 0;
+	if (tokenizer_load(data, size, &used, &t, err)) {
+		FUZZ_CHECK(err[0] != '\0');
+		return;
+	}
+	FUZZ_CHECK(used <= size);
+	struct buf img;
+	buf_init(&img);
+	FUZZ_CHECK(tokenizer_save(t, &img, err) == 0);
+	struct tokenizer *t2 = NULL;
+	FUZZ_CHECK(tokenizer_load(img.data, img.len, NULL, &t2, err) == 0);
+	FUZZ_CHECK(tokenizer_vocab_size(t2) == tokenizer_vocab_size(t));
+	FUZZ_CHECK(tokenizer_num_merges(t2) == tokenizer_num_merges(t));
+	for (int32_t id = 0; id < tokenizer_vocab_size(t); id++) {
+		size_t l1 = 0, l2 = 0;
+		const char *a = tokenizer_token(t, id, &l1), *b = tokenizer_token(t2, id, &l2);
+		FUZZ_CHECK(a && b && l1 == l2 && !memcmp(a, b, l1));
+	}
+	round_trip(t, corpus[0], strlen(corpus[0]), 0);
+	round_trip(t, (const char *)data, size, 0);
+	tokenizer_free(t2);
+	buf_release(&img);
+	tokenizer_free(t);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	if (size < 1)
+		return 0;
+	int what = data[0] % 4;
+	data++, size--;
+	char *copy = fuzz_strndup(data, size);
+	switch (what) {
+	case 0:
+	case 1:
+		round_trip(trained, copy, size, what);
+		break;
+	case 2:
+		decode_ids(trained, data, size);
+		break;
+	default:
+		load(data, size);
+		break;
+	}
+	free(copy);
+	return 0;
+}
