@@ -52,16 +52,10 @@ if [ -n "$SOURCES" ]; then
 			{ echo "paper_effect: source $s failed: $(tail -1 "$WORK/$t-$s.log")" >&2; exit 1; }
 	done
 fi
-# how long each run trained
+# how long each run trained: the time of its last loss point (without the
+# evaluation), per variant
 echo
-echo "training minutes per run (min / max over all runs):"
-"$bin" --db "$db" runs --json 2>/dev/null | python3 -c '
-import json, sys
-runs = json.load(sys.stdin)
-runs = runs if isinstance(runs, list) else runs.get("runs", [])
-secs = [r.get("train_seconds") for r in runs if r.get("train_seconds") is not None]
-if secs:
-    print("  %.2f / %.2f over %d runs" % (min(secs) / 60, max(secs) / 60, len(secs)))
-else:
-    print("  (not in runs --json)")
-'
+echo "training seconds per run (min-max per variant):"
+sqlite3 "$db" "SELECT '  ' || r.variant || ' ' || CAST(MIN(t) AS INT) || '-' || CAST(MAX(t) AS INT)
+	FROM (SELECT run_id, MAX(t) AS t FROM metric WHERE name = 'loss' GROUP BY run_id) m
+	JOIN run r ON r.id = m.run_id WHERE r.status = 'done' GROUP BY r.variant ORDER BY r.variant"
