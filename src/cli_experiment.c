@@ -241,15 +241,6 @@ static int on_progress(void *u, const struct experiment_progress *p)
 
 /* ------------------------------------------------------------ table */
 
-/* A percentage with one decimal, or "-" for NAN, into out. */
-static const char *pct(char *out, size_t cap, double frac)
-{
-	if (isnan(frac))
-		snprintf(out, cap, "-");
-	else
-		snprintf(out, cap, "%.1f", 100.0 * frac);
-	return out;
-}
 
 static const char *range(char *out, size_t cap, double lo, double hi)
 {
@@ -282,7 +273,7 @@ static void print_table(struct cli *c, const struct experiment_results *r)
 		if (x->s.n >= 2)
 			snprintf(acc, sizeof acc, "%.1f \xC2\xB1 %.1f", 100 * x->s.mean, 100 * x->s.sd);
 		else
-			pct(acc, sizeof acc, x->s.mean);
+			experiment_pct(acc, sizeof acc, x->s.mean);
 		snprintf(seeds, sizeof seeds, "%zu/%zu", x->s.n, x->n_seeds);
 		/* the ± sign is two bytes wide and one column: pad by hand */
 		fprintf(f, "%-9s %-19s %5s %*s %14s ", x->variant, experiment_mode_name(x->mode),
@@ -296,7 +287,7 @@ static void print_table(struct cli *c, const struct experiment_results *r)
 			fprintf(f, "%8s %14s %9s  ", "-", "-", "-");
 		}
 		for (size_t s = 0; s < x->n_seeds; s++)
-			fprintf(f, "%s%s", s ? " " : "", pct(a, sizeof a, x->acc[s]));
+			fprintf(f, "%s%s", s ? " " : "", experiment_pct(a, sizeof a, x->acc[s]));
 		fputc('\n', f);
 	}
 	if (r->best >= 0)

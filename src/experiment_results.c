@@ -541,3 +541,12 @@ void experiment_verdict(const struct experiment_results *r, char *out, size_t ca
 			 partial);
 	}
 }
+
+const char *experiment_pct(char *out, size_t cap, double frac)
+{
+	if (isnan(frac))
+		snprintf(out, cap, "-");
+	else
+		snprintf(out, cap, "%.1f", 100.0 * frac);
+	return out;
+}

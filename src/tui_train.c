@@ -759,15 +759,6 @@ static int64_t newest_experiment(struct train *s)
 	return id;
 }
 
-static const char *pct1(char *b, size_t n, double frac)
-{
-	if (isnan(frac))
-		snprintf(b, n, "-");
-	else
-		snprintf(b, n, "%.1f", 100 * frac);
-	return b;
-}
-
 /* The experiment's table as lines of width w: plain functions of the
  * results, so that the screen test reads the same figures as the CLI. */
 static void experiment_lines(struct train *s, int w, struct tui_lines *ls)
@@ -808,18 +799,18 @@ static void experiment_lines(struct train *s, int w, struct tui_lines *ls)
 		const struct experiment_cell *x = &r->cells[i];
 		char ci[40] = "-", dci[40] = "-", d[16] = "-", p[16] = "-";
 		if (!isnan(x->lo))
-			snprintf(ci, sizeof ci, "%s..%s", pct1(a1, sizeof a1, x->lo),
-				 pct1(a2, sizeof a2, x->hi));
+			snprintf(ci, sizeof ci, "%s..%s", experiment_pct(a1, sizeof a1, x->lo),
+				 experiment_pct(a2, sizeof a2, x->hi));
 		if (x->has_diff && !isnan(x->diff)) {
 			snprintf(d, sizeof d, "%+.1f", 100 * x->diff);
-			snprintf(dci, sizeof dci, "%s..%s", pct1(a3, sizeof a3, x->diff_lo),
-				 pct1(a4, sizeof a4, x->diff_hi));
+			snprintf(dci, sizeof dci, "%s..%s", experiment_pct(a3, sizeof a3, x->diff_lo),
+				 experiment_pct(a4, sizeof a4, x->diff_hi));
 			snprintf(p, sizeof p, "%.2g", x->p_mcnemar);
 		}
 		snprintf(b, sizeof b, " %-8s %-9s %6s %13s %7s %13s %7s",
 			 experiment_variant_label(x->variant),
 			 x->mode == EXPERIMENT_EXPLAIN ? "explained" : "direct",
-			 pct1(a5, sizeof a5, x->s.mean), ci, d, dci, p);
+			 experiment_pct(a5, sizeof a5, x->s.mean), ci, d, dci, p);
 		l = tui_lines_add(ls);
 		int role = (int)i == r->best_vs ? TUI_ROLE_CORRECT : TUI_ROLE_NORMAL;
 		tui_line_text(l, role, b, strlen(b), w, 1, utf8);
