@@ -265,10 +265,11 @@ static void fetch_metrics(struct train *s, struct runv *v)
 		}
 		free(m);
 	}
-	/* the evaluation at the end: its split is in the run's configuration */
+	/* the evaluation at the end (only a finished run has one): its split is in
+	 * the run's configuration, parsed here once per run, not on every tick */
 	struct train_config cfg;
-	if (v->r.config_json && !train_config_from_json(v->r.config_json, &cfg, err) &&
-	    cfg.eval_at_end) {
+	if (!strcmp(v->r.status, "done") && v->r.config_json &&
+	    !train_config_from_json(v->r.config_json, &cfg, err) && cfg.eval_at_end) {
 		char name[32];
 		double *dst[2] = {&v->acc, &v->acc_expl};
 		for (int j = 0; j < 2; j++) {
