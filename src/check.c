@@ -887,8 +887,59 @@ static int fold(const char *s, size_t n, struct buf *b)
 	return rc;
 }
 
-static int check_trace(const struct check_input *in, struct check_trace *tr)
+/* With every step of the trace followed and no number to decide it, the
+ * stated answer follows when it is the trace's own (a word, a colour). */
+static int trace_answer(const struct check_input *in, const cJSON *j, struct check_result *res)
 {
+	const cJSON *a = cJSON_GetObjectItemCaseSensitive(j, "answer");
+	if (!in->answer || !cJSON_IsString(a) || res->answer_follows != -1)
+		return 0;
+	struct buf x, y;
+	buf_init(&x);
+	buf_init(&y);
+	int rc = fold(in->answer, strlen(in->answer), &x);
+	if (!rc)
+		rc = fold(a->valuestring, strlen(a->valuestring), &y);
+	if (!rc && x.len > 1)
+		res->answer_follows = !strcmp(x.data, y.data);
+	buf_release(&x);
+	buf_release(&y);
+	return rc;
+}
+
+/* Where hay holds the start of the folded step in needle, its first two
+ * words or more, the longest such start first, while the whole step is not
+ * there: the step written with another result or operation ("zoe 4 plus 3 =
+ * 7" for "zoe 4 minus 3 = 1"); else NULL. */
+static const char *contradiction(const char *hay, const struct buf *needle)
+{
+	char *prefix = strndup(needle->data, needle->len);
+	if (!prefix)
+		return NULL;
+	const char *h = NULL;
+	/* needle is " w1 w2 ... wn ": drop the last word, then the next... */
+	size_t cut = needle->len - 1;
+	for (;;) {
+		while (cut > 0 && prefix[cut - 1] != ' ')
+			cut--;
+		size_t words = 0;
+		for (size_t i = 1; i < cut; i++)
+			words += prefix[i] == ' ';
+		if (words < 2)
+			break;
+		prefix[cut] = '\0';
+		h = strstr(hay, prefix);
+		if (h)
+			break;
+		cut--; /* past the space, to the word before */
+	}
+	free(prefix);
+	return h;
+}
+
+static int check_trace(const struct check_input *in, struct check_result *res)
+{
+	struct check_trace *tr = &res->trace;
 	size_t tl = strlen(in->trace_json);
 	if (tl > CHECK_MAX_TRACE)
 		return 0;
@@ -915,6 +966,17 @@ static int check_trace(const struct check_input *in, struct check_trace *tr)
 		if (rc || needle.len <= 1)
 			continue;
 		const char *hit = strstr(hay.data + pos, needle.data);
+		const char *other = hit ? NULL : contradiction(hay.data + pos, &needle);
+		if (other) {
+			/* the step's words with another result: a wrong step,
+			 * however the rest is worded */
+			if (tr->first_diverging < 0)
+				tr->first_diverging = (long)idx;
+			tr->contradicted++;
+			pos = (size_t)(other - hay.data) + 1;
+			idx++;
+			continue;
+		}
 		if (hit) {
 			/* Leading steps left out (a restated question) are no
 			 * departure unless other words took their place; a step
@@ -935,6 +997,8 @@ static int check_trace(const struct check_input *in, struct check_trace *tr)
 		tr->replaced += missing;
 	tr->n_steps = idx;
 	tr->present = idx > 0;
+	if (!rc && tr->present && tr->matched == idx)
+		rc = trace_answer(in, j, res);
 	buf_release(&hay);
 	buf_release(&needle);
 	cJSON_Delete(j);
@@ -980,7 +1044,7 @@ static int decide(const struct check_result *r)
 	/* A trace worded differently throughout says nothing, nor do steps
 	 * merely left out; one followed and then left for other words says
 	 * where the reasoning parts from it. */
-	if (tr->present && tr->matched > 0 && tr->replaced > 0)
+	if (tr->present && ((tr->matched > 0 && tr->replaced > 0) || tr->contradicted > 0))
 		return CHECK_TRACE_DIVERGES;
 	if (r->n_unsupported)
 		return CHECK_UNSUPPORTED_NUMBERS;
@@ -1006,7 +1070,7 @@ int check_explanation(const struct check_input *in, struct check_result *res, ch
 	if (!rc)
 		follows(&c, in->answer);
 	if (!rc && in->trace_json)
-		rc = check_trace(in, &res->trace);
+		rc = check_trace(in, res);
 	free(c.t.v);
 	vset_release(&c.question);
 	vset_release(&c.derived);

@@ -1,7 +1,8 @@
 /* sample: the generators of the bundled synthetic tasks (multi-step
- * arithmetic, coin flips, last-letter concatenation, object counting), their
- * gold step-by-step rationales and solution traces with one plausible mistake,
- * and the JSON-lines writer of the generic import layout. */
+ * arithmetic, coin flips, a word chain by last letters, a three-colour
+ * dial), their gold step-by-step rationales and solution traces with one
+ * plausible mistake, and the JSON-lines writer of the generic import
+ * layout. */
 #include "mentor/sample.h"
 
 #include <stdarg.h>
@@ -10,13 +11,13 @@
 
 /* ------------------------------------------------------------------ tasks */
 
-static const char *const task_names[] = {"arith", "coin", "letters", "count", NULL};
+static const char *const task_names[] = {"arith", "coin", "letters", "dial", NULL};
 
 static const struct sample_task_info task_table[] = {
 	{"arith", "number", "how many things one has after 3 to 5 people give or take some", 2000, 200, 500},
 	{"coin", "yesno", "is the coin still heads up after 8 to 10 people flip it or not", 2000, 200, 500},
-	{"letters", "text", "concatenate the last letters of 2 to 4 names", 1000, 100, 300},
-	{"count", "number", "count the objects of one kind in a mixed list", 1000, 100, 300},
+	{"letters", "text", "follow a word chain by last letters for 5 to 7 turns", 2000, 200, 500},
+	{"dial", "text", "where a dial of three colours points after 6 to 8 people turn it or not", 2000, 200, 500},
 };
 
 const char *const *sample_tasks(void) { return task_names; }
@@ -321,241 +322,158 @@ static void coin_make(struct gen *g, struct rng *r)
 
 /* ---------------------------------------------------------------- letters */
 
-static const char *const letter_words[] = {
-	"Ann",    "Beth",   "Cara",   "Dora",  "Emma",   "Fay",    "Gina",  "Hana",
-	"Iris",   "Jane",   "Kate",   "Lily",  "Mia",    "Nora",   "Olga",  "Pam",
-	"Rosa",   "Sara",   "Tina",   "Vera",  "Wendy",  "Zoe",    "Adam",  "Ben",
-	"Carl",   "Dan",    "Eric",   "Fred",  "Gus",    "Hugo",   "Ivan",  "Jack",
-	"Ken",    "Leo",    "Max",    "Ned",   "Omar",   "Paul",   "Ray",   "Sam",
-	"Tom",    "Will",   "Maria",  "Oscar", "Lucas",  "Elena",  "Diego", "Julia",
-	"Peter",  "Helen",  "Kevin",  "Linda", "Frank",  "Grace",  "Henry", "Irene",
-	"James",  "Karen",  "Louis",  "Megan", "Nancy",  "Owen",   "Quinn", "Ruth",
-	"Steve",  "Tracy",  "Victor", "Wanda", "Xavier", "Yusuf",  "Zelda", "Alice",
-	"Bruno",  "Chloe",  "David",  "Ethan", "Fiona",  "George", "Holly", "Isaac",
+/* A word chain (shiritori): from a start word, each turn goes to the word of
+ * the list that begins with the last letter of the word before. The first
+ * letters of a question's words are all different, so every turn has one
+ * answer. The direct answer needs LETTERS_MIN_TURNS..LETTERS_MAX_TURNS such
+ * look-ups in a row, more than a small model does in one step; a step of the
+ * explanation is one look-up ("goat ends in t: tree."): the last letter of
+ * the word it starts with, and the word of the list that begins with it.
+ * Knobs: the turns, LETTERS_EXTRA words off the chain, and the word list. */
+#define LETTERS_MIN_TURNS 5
+#define LETTERS_MAX_TURNS 7
+#define LETTERS_EXTRA 2
+#define LETTERS_WORDS (LETTERS_MAX_TURNS + 1 + LETTERS_EXTRA)
+
+static const char *const chain_words[] = {
+	"apple", "arm", "ant", "bell", "bird", "boat", "cake", "cat", "cup", "desk", "dog",
+	"drum", "egg", "ear", "eagle", "fish", "fork", "frog", "goat", "gift", "grape", "hat",
+	"hen", "horse", "ink", "iron", "kite", "king", "lamp", "leaf", "lion", "map", "milk",
+	"moon", "nest", "net", "nut", "owl", "orange", "pen", "pig", "pot", "rat", "rose",
+	"road", "sun", "ship", "star", "tree", "tent", "tiger", "van", "vest", "wolf", "web",
+	"yak", "yarn",
 };
-#define N_LETTER_WORDS (sizeof letter_words / sizeof letter_words[0])
+#define N_CHAIN_WORDS (sizeof chain_words / sizeof chain_words[0])
 
-static int lower(int c) { return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c; }
+static char last_char(const char *w) { return w[strlen(w) - 1]; }
 
-static int letters_make(struct gen *g, struct rng *r)
+/* A word that begins with c, or NULL. */
+static const char *chain_next(struct rng *r, char c)
 {
-	size_t idx[4];
-	size_t n = 2 + pick(r, 3);
-	pick_distinct(r, N_LETTER_WORDS, n, idx);
-	char ans[8], wrong[8];
-	size_t cand[4], nc = 0;
-	for (size_t i = 0; i < n; i++) {
-		const char *w = letter_words[idx[i]];
-		size_t len = strlen(w);
-		ans[i] = (char)lower(w[len - 1]);
-		if (lower(w[len - 2]) != ans[i])
-			cand[nc++] = i;
-	}
-	ans[n] = '\0';
-	if (!nc)
-		return -1; /* no plausible slip: draw again */
-	size_t bad = cand[pick(r, nc)];
-	memcpy(wrong, ans, n + 1);
-	const char *bw = letter_words[idx[bad]];
-	wrong[bad] = (char)lower(bw[strlen(bw) - 2]);
+	size_t n = 0;
+	for (size_t i = 0; i < N_CHAIN_WORDS; i++)
+		n += chain_words[i][0] == c;
+	if (!n)
+		return NULL;
+	size_t k = pick(r, n);
+	for (size_t i = 0; i < N_CHAIN_WORDS; i++)
+		if (chain_words[i][0] == c && !k--)
+			return chain_words[i];
+	return NULL;
+}
 
-	struct buf words;
-	buf_init(&words);
-	for (size_t i = 0; i < n; i++)
-		if ((i && buf_putc(&words, ' ')) || buf_puts(&words, letter_words[idx[i]]))
-			g->oom = 1;
-	gen_say(g, "Take the last letters of the words in \"%s\" and concatenate them.",
-		words.data ? words.data : "");
-	buf_release(&words);
-	for (size_t i = 0; i < n; i++) {
-		const char *w = letter_words[idx[i]];
-		gen_step(g, 0, "The last letter of \"%s\" is \"%c\".", w, ans[i]);
-		gen_step(g, 1, "The last letter of \"%s\" is \"%c\".", w, wrong[i]);
+/* The chain of `turns` turns from a random start into path, its first
+ * letters into used; -1 when it would come back or run out of words. */
+static int chain_draw(struct rng *r, size_t turns, const char **path, char *used)
+{
+	path[0] = chain_words[pick(r, N_CHAIN_WORDS)];
+	used[0] = path[0][0];
+	used[1] = '\0';
+	for (size_t i = 0; i < turns; i++) {
+		char c = last_char(path[i]);
+		if (strchr(used, c))
+			return -1;
+		path[i + 1] = chain_next(r, c);
+		if (!path[i + 1])
+			return -1;
+		used[i + 1] = c;
+		used[i + 2] = '\0';
 	}
-	gen_step(g, 0, "Putting them together gives \"%s\".", ans);
-	gen_step(g, 1, "Putting them together gives \"%s\".", wrong);
-	g->it->answer = gen_format(g, "%s", ans);
-	g->it->distractor = gen_format(g, "%s", wrong);
 	return 0;
 }
 
-/* ------------------------------------------------------------------ count */
-
-struct noun {
-	const char *sing; /* with its article: "an apple" */
-	const char *plur;
-};
-
-struct category {
-	const char *sing;     /* "animal" */
-	const char *plur;     /* "animals" */
-	const char *not_sing; /* "not an animal" */
-	const char *not_plur; /* "not animals" */
-	const struct noun *nouns;
-	size_t n;
-};
-
-static const struct noun fruits[] = {
-	{"an apple", "apples"}, {"a banana", "bananas"}, {"an orange", "oranges"},
-	{"a pear", "pears"},    {"a peach", "peaches"},  {"a plum", "plums"},
-	{"a mango", "mangoes"}, {"a lemon", "lemons"},   {"a cherry", "cherries"},
-	{"a strawberry", "strawberries"},
-};
-static const struct noun vegetables[] = {
-	{"a carrot", "carrots"}, {"a potato", "potatoes"}, {"an onion", "onions"},
-	{"a cabbage", "cabbages"}, {"a turnip", "turnips"}, {"a radish", "radishes"},
-	{"a leek", "leeks"},     {"a beet", "beets"},     {"a yam", "yams"},
-};
-static const struct noun animals[] = {
-	{"a cow", "cows"},     {"a goat", "goats"},   {"a pig", "pigs"},
-	{"a dog", "dogs"},     {"a cat", "cats"},     {"a rabbit", "rabbits"},
-	{"a duck", "ducks"},   {"a horse", "horses"}, {"a sheep", "sheep"},
-	{"a mouse", "mice"},   {"a donkey", "donkeys"},
-};
-static const struct noun instruments[] = {
-	{"a piano", "pianos"},   {"a flute", "flutes"},       {"a violin", "violins"},
-	{"a drum", "drums"},     {"a trumpet", "trumpets"},   {"a guitar", "guitars"},
-	{"a clarinet", "clarinets"}, {"an accordion", "accordions"},
-	{"a trombone", "trombones"}, {"a cello", "cellos"},
-};
-static const struct noun furniture[] = {
-	{"a chair", "chairs"}, {"a table", "tables"},     {"a bed", "beds"},
-	{"a sofa", "sofas"},   {"a desk", "desks"},       {"a stool", "stools"},
-	{"a bookcase", "bookcases"}, {"a wardrobe", "wardrobes"}, {"a dresser", "dressers"},
-};
-
-#define NOUNS(a) a, sizeof a / sizeof a[0]
-static const struct category categories[] = {
-	{"fruit", "fruits", "not a fruit", "not fruits", NOUNS(fruits)},
-	{"vegetable", "vegetables", "not a vegetable", "not vegetables", NOUNS(vegetables)},
-	{"animal", "animals", "not an animal", "not animals", NOUNS(animals)},
-	{"musical instrument", "musical instruments", "not a musical instrument",
-	 "not musical instruments", NOUNS(instruments)},
-	{"piece of furniture", "pieces of furniture", "not furniture", "not furniture",
-	 NOUNS(furniture)},
-};
-#define N_CATEGORIES (sizeof categories / sizeof categories[0])
-
-static const char *const count_words[] = {"", "", "two", "three", "four"};
-
-struct count_obj {
-	const struct noun *noun;
-	int count;  /* 1..4 */
-	int target; /* of the asked category */
-};
-
-/* "a cow" or "three cows" into b */
-static void count_phrase(const struct count_obj *o, char *b, size_t n)
+static int letters_make(struct gen *g, struct rng *r)
 {
-	if (o->count == 1)
-		snprintf(b, n, "%s", o->noun->sing);
-	else
-		snprintf(b, n, "%s %s", count_words[o->count], o->noun->plur);
-}
-
-/* One step per object, then the sum; `wrong` selects the path, `bad` the
- * object whose count goes wrong and `bad_count` the count written for it. */
-static int count_steps(struct gen *g, const struct category *c, const struct count_obj *objs,
-		       size_t n, int wrong, size_t bad, int bad_count)
-{
-	char phrase[64];
-	struct buf sum;
-	buf_init(&sum);
-	int total = 0, terms = 0;
-	for (size_t i = 0; i < n; i++) {
-		int counted = objs[i].target ? objs[i].count : 0;
-		if (wrong && i == bad)
-			counted = bad_count;
-		count_phrase(&objs[i], phrase, sizeof phrase);
-		if (phrase[0] >= 'a' && phrase[0] <= 'z')
-			phrase[0] = (char)(phrase[0] - 'a' + 'A');
-		const char *verb = objs[i].count == 1 ? "is" : "are";
-		if (counted)
-			gen_step(g, wrong, "%s %s %d %s.", phrase, verb, counted,
-				 counted == 1 ? c->sing : c->plur);
-		else
-			gen_step(g, wrong, "%s %s %s.", phrase, verb,
-				 objs[i].count == 1 ? c->not_sing : c->not_plur);
-		if (counted) {
-			if ((terms && buf_puts(&sum, " + ")) || buf_printf(&sum, "%d", counted))
-				g->oom = 1;
-			terms++;
-			total += counted;
-		}
+	const char *path[LETTERS_WORDS];
+	const char *pool[LETTERS_WORDS];
+	char used[LETTERS_WORDS + 1];
+	size_t turns = LETTERS_MIN_TURNS + pick(r, LETTERS_MAX_TURNS - LETTERS_MIN_TURNS + 1);
+	/* long chains are rarer: draw until one of this length comes up, so
+	 * that every length is as frequent as the others */
+	int tries = 0;
+	while (chain_draw(r, turns, path, used))
+		if (++tries == 1000)
+			return -1;
+	size_t n = turns + 1;
+	memcpy(pool, path, n * sizeof *pool);
+	/* words off the chain, with first letters of their own */
+	for (size_t e = 0; e < LETTERS_EXTRA; e++) {
+		const char *w;
+		do
+			w = chain_words[pick(r, N_CHAIN_WORDS)];
+		while (strchr(used, w[0]));
+		used[n] = w[0];
+		used[n + 1] = '\0';
+		pool[n++] = w;
 	}
-	if (terms > 1)
-		gen_step(g, wrong, "So the total is %s = %d.", sum.data ? sum.data : "", total);
-	else
-		gen_step(g, wrong, "So the total is %d.", total);
-	buf_release(&sum);
-	return total;
-}
-
-static void count_make(struct gen *g, struct rng *r)
-{
-	size_t cat = pick(r, N_CATEGORIES);
-	const struct category *c = &categories[cat];
-	size_t n = 3 + pick(r, 3);
-	size_t n_target = 1 + pick(r, n - 1 < 3 ? n - 1 : 3);
-	struct count_obj objs[5];
-	for (size_t i = 0; i < n; i++) {
-		int again;
-		do {
-			const struct category *from = c;
-			if (i >= n_target) {
-				size_t o = pick(r, N_CATEGORIES - 1);
-				from = &categories[o >= cat ? o + 1 : o];
-			}
-			objs[i].noun = &from->nouns[pick(r, from->n)];
-			objs[i].target = i < n_target;
-			again = 0;
-			for (size_t j = 0; j < i; j++)
-				if (objs[j].noun == objs[i].noun)
-					again = 1;
-		} while (again);
-		objs[i].count = 1 + (int)pick(r, 4);
-	}
-	/* shuffle so the asked kind is not always first (Fisher-Yates) */
-	for (size_t i = n - 1; i > 0; i--) {
+	for (size_t i = n - 1; i > 0; i--) { /* Fisher-Yates */
 		size_t j = pick(r, i + 1);
-		struct count_obj t = objs[i];
-		objs[i] = objs[j];
-		objs[j] = t;
+		const char *t = pool[i];
+		pool[i] = pool[j];
+		pool[j] = t;
 	}
 	struct buf list;
 	buf_init(&list);
-	char phrase[64];
-	for (size_t i = 0; i < n; i++) {
-		count_phrase(&objs[i], phrase, sizeof phrase);
-		const char *sep = i == 0 ? "" : i + 1 < n ? ", " : n > 2 ? ", and " : " and ";
-		if (buf_puts(&list, sep) || buf_puts(&list, phrase))
+	for (size_t i = 0; i < n; i++)
+		if ((i && buf_puts(&list, ", ")) || buf_puts(&list, pool[i]))
 			g->oom = 1;
-	}
-	gen_say(g, "I have %s.", list.data ? list.data : "");
-	gen_say(g, "How many %s do I have?", c->plur);
+	gen_say(g, "Words: %s.", list.data ? list.data : "");
 	buf_release(&list);
+	gen_say(g, "Start with %s and take %zu turns: each word starts with the last letter of "
+		   "the one before.", path[0], turns);
+	gen_say(g, "Which word is last?");
 
-	/* the mistakes: an object of another kind counted, or a count misread */
-	size_t others[5], targets[5], no = 0, nt = 0;
+	/* the mistake: one turn too few, a miscount of the turns */
+	for (size_t i = 0; i < turns; i++) {
+		gen_step(g, 0, "%s ends in %c: %s.", path[i], last_char(path[i]), path[i + 1]);
+		if (i + 1 < turns)
+			gen_step(g, 1, "%s ends in %c: %s.", path[i], last_char(path[i]),
+				 path[i + 1]);
+	}
+	g->it->answer = gen_format(g, "%s", path[turns]);
+	g->it->distractor = gen_format(g, "%s", path[turns - 1]);
+	return 0;
+}
+
+/* ------------------------------------------------------------------- dial */
+
+/* Knobs: DIAL_MIN..DIAL_MAX people, each turns the dial one place on
+ * (red, green, blue, red, ...) or does not, with even odds. The answer is
+ * the count of turns modulo 3, which, like the coin's parity, a small model
+ * cannot read off the question in one step; each step of the explanation
+ * only moves the previous colour on or keeps it. */
+#define DIAL_MIN 6
+#define DIAL_MAX 8
+
+static const char *const dial_colours[] = {"red", "green", "blue"};
+
+static void dial_make(struct gen *g, struct rng *r)
+{
+	size_t who[DIAL_MAX];
+	size_t n = DIAL_MIN + pick(r, DIAL_MAX - DIAL_MIN + 1);
+	pick_distinct(r, N_PEOPLE, n, who);
+	int turns[DIAL_MAX];
+	size_t start = pick(r, 3);
+	gen_say(g, "The dial points to %s.", dial_colours[start]);
 	for (size_t i = 0; i < n; i++) {
-		if (objs[i].target)
-			targets[nt++] = i;
-		else
-			others[no++] = i;
+		turns[i] = (int)pick(r, 2);
+		gen_say(g, "%s %s.", people[who[i]].name, turns[i] ? "turns it" : "does not");
 	}
-	size_t bad;
-	int bad_count;
-	if (pick(r, 2)) {
-		bad = others[pick(r, no)];
-		bad_count = objs[bad].count;
-	} else {
-		bad = targets[pick(r, nt)];
-		bad_count = objs[bad].count + (objs[bad].count > 1 && pick(r, 2) ? -1 : 1);
+	gen_say(g, "Where does it point now?");
+
+	/* the mistake: one person's action read the wrong way round */
+	size_t bad = pick(r, n);
+	size_t at = start, wat = start;
+	for (size_t i = 0; i < n; i++) {
+		const char *name = people[who[i]].name;
+		const char *verb = turns[i] ? "turns" : "does not";
+		at = (at + (size_t)turns[i]) % 3;
+		wat = (wat + (size_t)(turns[i] ^ (i == bad))) % 3;
+		gen_step(g, 0, "%s %s: %s.", name, verb, dial_colours[at]);
+		gen_step(g, 1, "%s %s: %s.", name, verb, dial_colours[wat]);
 	}
-	int total = count_steps(g, c, objs, n, 0, 0, 0);
-	int wtotal = count_steps(g, c, objs, n, 1, bad, bad_count);
-	g->it->answer = gen_format(g, "%d", total);
-	g->it->distractor = gen_format(g, "%d", wtotal);
+	g->it->answer = gen_format(g, "%s", dial_colours[at]);
+	g->it->distractor = gen_format(g, "%s", dial_colours[wat]);
 }
 
 /* ----------------------------------------------------------- generation */
@@ -564,7 +482,7 @@ int sample_item_make(const char *task, struct rng *r, struct sample_item *it, ch
 {
 	const struct sample_task_info *ti = sample_task_info(task);
 	if (!ti) {
-		util_err(err, "unknown task '%s': try arith, coin, letters or count",
+		util_err(err, "unknown task '%s': try arith, coin, letters or dial",
 			 task ? task : "");
 		return MENTOR_EUSAGE;
 	}
@@ -583,7 +501,7 @@ int sample_item_make(const char *task, struct rng *r, struct sample_item *it, ch
 		else if (!strcmp(ti->name, "letters"))
 			rc = letters_make(&g, r);
 		else
-			count_make(&g, r);
+			dial_make(&g, r);
 		if (!g.oom && !rc)
 			it->question = buf_detach(&g.q, NULL);
 		buf_release(&g.q);
@@ -755,7 +673,7 @@ int sample_generate(const char *task, uint64_t seed, const struct sample_split_p
 {
 	const struct sample_task_info *ti = sample_task_info(task);
 	if (!ti) {
-		util_err(err, "unknown task '%s': try arith, coin, letters or count",
+		util_err(err, "unknown task '%s': try arith, coin, letters or dial",
 			 task ? task : "");
 		return MENTOR_EUSAGE;
 	}

@@ -15,6 +15,7 @@
  * Retry-After; past the reserve, 503 at once. Closing drains what the client
  * still sends (a "linger") so that it reads the answer rather than a reset. */
 #include "mentor/serve.h"
+#include "serve_int.h"
 
 #include <arpa/inet.h>
 #include <cjson/cJSON.h>
@@ -52,28 +53,8 @@ int serve_host_is_loopback(const char *host)
 	return (ntohl(a.s_addr) >> 24) == 127;
 }
 
-/* Longest Authorization value kept; longer ones never match. */
-#define AUTH_MAX 512
 /* How long a closed connection's late bytes are drained before the close. */
 #define LINGER_MS 2000
-
-/* One parsed request. */
-struct req {
-	char method[16];
-	char path[256];
-	int minor;        /* HTTP/1.minor */
-	int conn_close;   /* Connection: close */
-	int conn_keep;    /* Connection: keep-alive */
-	size_t content_length;
-	int has_length;
-	int chunked;
-	int expect_continue;
-	char auth[AUTH_MAX]; /* the Authorization value */
-	int has_auth;
-	int auth_bad;        /* two of them, or one too long: never matches */
-	const char *body;    /* into the connection's input; body_len bytes */
-	size_t body_len;
-};
 
 enum conn_state {
 	CONN_HEAD,   /* reading a request head (idle when nothing came yet) */
@@ -94,7 +75,7 @@ struct conn {
 	struct buf in;   /* bytes read and not yet consumed */
 	size_t scan;     /* no head terminator in in[0..scan) */
 	size_t head_len; /* head bytes with the blank line */
-	struct req r;
+	struct serve_req r;
 	int keep;        /* keep the connection after this response */
 	struct buf out;  /* response bytes; out_off of them written */
 	size_t out_off;
@@ -231,7 +212,7 @@ static int has_token(const char *v, size_t n, const char *token)
 
 /* Parse the head in h[0..n) (without the final CRLFCRLF). Returns 0 or an
  * HTTP status for a bad request. */
-static int parse_head(const char *h, size_t n, struct req *r)
+int serve_parse_head(const char *h, size_t n, struct serve_req *r)
 {
 	const char *eol = memchr(h, '\n', n);
 	size_t l1 = eol ? (size_t)(eol - h) : n;
@@ -306,7 +287,7 @@ static int parse_head(const char *h, size_t n, struct req *r)
 /* 1 if the request carries "Bearer KEY" for key. The comparison takes the
  * same time wherever the first difference is (it depends on the key's
  * length only), so the key cannot be guessed byte by byte from timings. */
-static int auth_ok(const struct req *r, const char *key)
+int serve_auth_ok(const struct serve_req *r, const char *key)
 {
 	const char *a = r->auth;
 	if (r->auth_bad || strncasecmp(a, "Bearer ", 7))
@@ -482,7 +463,8 @@ static void stream_answer(struct conn *c, struct server *s, int chat, const char
 }
 
 /* POST /v1/completions (chat 0) and /v1/chat/completions (chat 1). */
-static int handle_completion(struct conn *c, struct server *s, int chat, const struct req *r)
+static int handle_completion(struct conn *c, struct server *s, int chat,
+                             const struct serve_req *r)
 {
 	cJSON *body = cJSON_ParseWithLength(r->body ? r->body : "", r->body_len);
 	if (!cJSON_IsObject(body)) {
@@ -825,8 +807,8 @@ static int retry_after(const struct server *s)
  * go on to read the body. */
 static void conn_route(struct server *s, struct conn *c, size_t hl, double now)
 {
-	struct req *r = &c->r;
-	int bad = parse_head(c->in.data, hl, r);
+	struct serve_req *r = &c->r;
+	int bad = serve_parse_head(c->in.data, hl, r);
 	if (bad) {
 		reply_error(c, bad, "invalid_request_error", "malformed request", NULL);
 		goto send;
@@ -847,7 +829,7 @@ static void conn_route(struct server *s, struct conn *c, size_t hl, double now)
 		goto send;
 	}
 	const char *key = s->o->api_key;
-	if (!is_health && key && *key && !auth_ok(r, key)) {
+	if (!is_health && key && *key && !serve_auth_ok(r, key)) {
 		reply_error(c, 401, "invalid_request_error",
 		            r->has_auth ? "invalid API key" : "an API key is required: send "
 		                                               "'Authorization: Bearer KEY'",

@@ -113,6 +113,7 @@ const char *teacher_offline_mistake_name(int mistake)
  * step flips to the other. */
 static const char *const state_pairs[][2] = {
 	{"heads", "tails"}, {"odd", "even"}, {"open", "closed"}, {"true", "false"}, {"yes", "no"},
+	{"red", "green"}, {"blue", "red"},
 };
 
 enum alt_kind { ALT_NONE, ALT_NUMBER, ALT_STATE, ALT_LETTER };
@@ -200,10 +201,30 @@ static int find_letter(const char *s, struct alt *a)
 	return found;
 }
 
+/* The last ASCII letter standing alone as a word ("ends in p:"), except the
+ * words "a", "A" and "I". */
+static int find_lone_letter(const char *s, struct alt *a)
+{
+	int found = 0;
+	size_t n = strlen(s);
+	for (size_t i = 0; i < n; i++)
+		if (isalpha((unsigned char)s[i]) && !((unsigned char)s[i] & 0x80) &&
+		    (i == 0 || !is_word_byte((unsigned char)s[i - 1])) &&
+		    !is_word_byte((unsigned char)s[i + 1]) && s[i] != 'a' && s[i] != 'A' &&
+		    s[i] != 'I') {
+			a->kind = ALT_LETTER;
+			a->at = i;
+			a->len = 1;
+			found = 1;
+		}
+	return found;
+}
+
 static int find_alteration(const char *s, struct alt *a)
 {
 	memset(a, 0, sizeof *a);
-	return find_number(s, a) || find_state(s, a) || find_letter(s, a);
+	return find_number(s, a) || find_state(s, a) || find_letter(s, a) ||
+	       find_lone_letter(s, a);
 }
 
 /* s with the alteration a made (a number moved by 1 to 3, never below 0;

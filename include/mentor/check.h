@@ -4,7 +4,8 @@
  * digits, units around numbers) is recomputed; operands that come neither
  * from the question nor from an earlier result are reported; the stated answer
  * is compared with the last result; and an item's solution trace, when there
- * is one, is compared step by step. Pure logic: no store, no terminal. */
+ * is one, is compared step by step (and, followed throughout, its answer with
+ * the stated one). Pure logic: no store, no terminal. */
 #ifndef MENTOR_CHECK_H
 #define MENTOR_CHECK_H
 
@@ -70,6 +71,8 @@ struct check_trace {
 	long first_diverging; /* index (0-based) of the first step not found, -1 if none */
 	size_t replaced;      /* steps not found, except leading ones merely left out
 			       * (nothing written before the first step that matched) */
+	size_t contradicted;  /* steps found with another result ("Fay does not:
+			       * tails." for "... heads."): wrong whatever the wording */
 };
 
 struct check_result {
@@ -84,7 +87,7 @@ struct check_result {
 	struct check_step bad;    /* that step (valid only when first_bad >= 0) */
 	struct check_number *unsupported; /* the first CHECK_MAX_STORED */
 	size_t n_unsupported, n_unsupported_stored;
-	int answer_follows;       /* 1, 0, or -1 (no numeric answer or no number) */
+	int answer_follows;       /* 1, 0, or -1 (nothing to compare it with) */
 	int has_final;            /* 1 when final_value holds what the answer meets */
 	double final_value;       /* last step's result, else last number stated */
 	int final_decimals;       /* digits after the point it was written with */
@@ -97,7 +100,7 @@ struct check_input {
 	size_t len;             /* its length; bytes past it are never read */
 	const char *question;   /* NUL-terminated; numbers it gives are supported */
 	const char *answer;     /* the stated answer, already parsed by the caller */
-	const char *trace_json; /* {"steps":["...",...]} of a generated item */
+	const char *trace_json; /* {"steps":["...",...],"answer":"..."} of a generated item */
 };
 
 /* Check one explanation into *res (caller releases with

@@ -1,5 +1,5 @@
 /* sample: generators of the bundled synthetic reasoning tasks (arith, coin,
- * letters, count). Every item carries a question, its normalised answer, a
+ * letters, dial). Every item carries a question, its normalised answer, a
  * gold step-by-step rationale and a solution trace with one plausible wrong
  * path (what an offline teacher needs to imitate right and wrong
  * explanations). Generation is deterministic: same task, seed and plan give
@@ -22,7 +22,7 @@
 
 /* What a task is and the split sizes of its shipped file. */
 struct sample_task_info {
-	const char *name;        /* arith | coin | letters | count */
+	const char *name;        /* arith | coin | letters | dial */
 	const char *answer_type; /* number | yesno | text */
 	const char *summary;     /* one line for --help and --list */
 	size_t n_train, n_dev, n_test;
@@ -41,7 +41,7 @@ struct sample_item {
 	const char *task;
 	const char *answer_type;
 	char *question;
-	char *answer;            /* normalised: "9", "yes", "nba" */
+	char *answer;            /* normalised: "9", "yes", "tree" */
 	char *steps[SAMPLE_MAX_STEPS];       /* gold steps; rationale = steps joined by " " */
 	size_t n_steps;
 	char *distractor;                    /* plausible wrong answer, != answer */

@@ -307,6 +307,64 @@ static void run_trace(struct run *x, const cJSON *line, const char *text, const 
 	free(trace);
 }
 
+/* Every line of the four generated files: the gold steps with their answer
+ * hold up (follow the trace, valid arithmetic), and the wrong path with its
+ * distractor is flagged, each line on its own. */
+static void test_whole_files(void)
+{
+	const char *tasks[] = {"arith", "coin", "letters", "dial"};
+	for (size_t t = 0; t < 4; t++) {
+		const char *dir = getenv("MENTOR_DATA_DIR");
+		char path[1024], err[MENTOR_ERR_LEN];
+		snprintf(path, sizeof path, "%s/sample_datasets/%s.jsonl",
+			 dir ? dir : MENTOR_SOURCE_DIR, tasks[t]);
+		size_t n;
+		char *data = util_read_file(path, 64u << 20, &n, err);
+		if (!data)
+			TEST_SETUP_FAIL("%s", err);
+		size_t lines = 0, gold_ok = 0, wrong_flagged = 0;
+		for (char *p = data, *nl; *p; p = nl + 1) {
+			nl = strchr(p, '\n');
+			if (!nl)
+				break;
+			*nl = 0;
+			cJSON *line = cJSON_Parse(p);
+			if (!line)
+				TEST_SETUP_FAIL("%s line %zu is not JSON", tasks[t], lines + 1);
+			const cJSON *tr = cJSON_GetObjectItemCaseSensitive(line, "trace");
+			char text[2048];
+			struct run x;
+			snprintf(text, sizeof text, "%s So the answer is %s.", jstr(line, "rationale"),
+				 jstr(line, "answer"));
+			run_trace(&x, line, text, jstr(line, "answer"));
+			gold_ok += x.r.trace.first_diverging == -1 &&
+				   (check_verdict_sound(x.r.verdict) || x.r.verdict == CHECK_NO_STEPS) &&
+				   x.r.answer_follows == 1;
+			check_result_release(&x.r);
+			size_t len = 0;
+			text[0] = 0;
+			const cJSON *ws;
+			cJSON_ArrayForEach(ws, cJSON_GetObjectItemCaseSensitive(tr, "wrong_steps"))
+				len += (size_t)snprintf(text + len, sizeof text - len, "%s ",
+							 cJSON_GetStringValue(ws));
+			const char *d = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(tr,
+											      "distractor"));
+			snprintf(text + len, sizeof text - len, "So the answer is %s.", d ? d : "?");
+			run_trace(&x, line, text, d ? d : "?");
+			wrong_flagged += !check_verdict_sound(x.r.verdict) && x.r.verdict != CHECK_NO_STEPS;
+			check_result_release(&x.r);
+			cJSON_Delete(line);
+			lines++;
+		}
+		free(data);
+		CHECK_MSG(lines == 2700, "%s: %zu lines", tasks[t], lines);
+		CHECK_MSG(gold_ok == lines, "%s: %zu of %zu gold explanations hold up", tasks[t],
+			  gold_ok, lines);
+		CHECK_MSG(wrong_flagged == lines, "%s: %zu of %zu wrong paths flagged", tasks[t],
+			  wrong_flagged, lines);
+	}
+}
+
 /* Text with the first occurrence of from replaced by to (static storage). */
 static const char *replace(const char *s, const char *from, const char *to)
 {
@@ -321,7 +379,7 @@ static const char *replace(const char *s, const char *from, const char *to)
 static void test_traces(void)
 {
 	struct run x;
-	const char *tasks[] = {"arith", "coin", "letters", "count"};
+	const char *tasks[] = {"arith", "coin", "letters", "dial"};
 	for (size_t i = 0; i < 4; i++) {
 		cJSON *line = first_line(tasks[i]);
 		int n = cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(
@@ -386,23 +444,30 @@ static void test_traces(void)
 
 	line = first_line("letters");
 	rat = jstr(line, "rationale");
-	/* Curly quotes instead of straight ones still match. */
-	run_trace(&x, line, replace(rat, "\"Diego\" is \"o\"", "\xE2\x80\x9C" "Diego\xE2\x80\x9D is "
-				    "\xE2\x80\x9Co\xE2\x80\x9D"), "oeaa");
+	/* Quoted words and another case still match. */
+	run_trace(&x, line, replace(rat, "net ends in t: tiger.", "\xE2\x80\x9CNet\xE2\x80\x9D ends "
+				    "in \"t\": Tiger."), "eagle");
 	CHECK_INT(x.r.trace.first_diverging, -1);
 	check_result_release(&x.r);
-	run_trace(&x, line, replace(rat, "\"Diego\" is \"o\"", "\"Diego\" is \"e\""), "oeaa");
+	/* A turn to a word that does not begin with the letter. */
+	run_trace(&x, line, replace(rat, "net ends in t: tiger.", "net ends in t: tree."), "eagle");
 	CHECK_INT(x.r.verdict, CHECK_TRACE_DIVERGES);
-	CHECK_INT(x.r.trace.first_diverging, 0);
-	CHECK(strstr(x.sum, "first differs at step 1") != NULL);
+	CHECK_INT(x.r.trace.first_diverging, 2);
+	CHECK(strstr(x.sum, "first differs at step 3") != NULL);
 	check_result_release(&x.r);
 	cJSON_Delete(line);
 
-	line = first_line("count");
+	line = first_line("dial");
 	rat = jstr(line, "rationale");
-	run_trace(&x, line, replace(rat, "So the total is 1.", "So the total is 2."), "1");
+	/* The last step right, the answer another colour. */
+	run_trace(&x, line, replace(rat, "Leo turns: green.", "Leo turns: green. So it points to blue."),
+		  "blue");
+	CHECK_INT(x.r.trace.matched, x.r.trace.n_steps);
 	CHECK_INT(x.r.verdict, CHECK_ANSWER_DOES_NOT_FOLLOW);
-	CHECK_INT(x.r.trace.first_diverging, (long)x.r.trace.n_steps - 1);
+	check_result_release(&x.r);
+	run_trace(&x, line, replace(rat, "Sam does not: green.", "Sam does not: blue."), "green");
+	CHECK_INT(x.r.verdict, CHECK_TRACE_DIVERGES);
+	CHECK_INT(x.r.trace.first_diverging, 2);
 	check_result_release(&x.r);
 	cJSON_Delete(line);
 
@@ -551,6 +616,7 @@ int main(void)
 	test_japanese();
 	test_unsupported();
 	test_traces();
+	test_whole_files();
 	test_hostile();
 	test_names();
 	return test_done();

@@ -39,9 +39,9 @@ static void test_sizes_and_splits(void)
 	CHECK(out && strstr(out, "\"id\":\"coin-test-00004\"") && !strstr(out, "\"train\""));
 	free(out);
 
-	CHECK_INT(run_mentor("sample count --splits 3/2/1", &out, NULL), 0);
+	CHECK_INT(run_mentor("sample dial --splits 3/2/1", &out, NULL), 0);
 	CHECK_INT(count_lines(out), 6);
-	CHECK(out && strstr(out, "count-dev-00001") && strstr(out, "count-test-00000"));
+	CHECK(out && strstr(out, "dial-dev-00001") && strstr(out, "dial-test-00000"));
 	free(out);
 
 	CHECK_INT(run_mentor("sample arith --n 4", &out, NULL), 0);
@@ -63,7 +63,7 @@ static void test_sizes_and_splits(void)
 
 	CHECK_INT(run_mentor("sample --list", &out, NULL), 0);
 	CHECK(out && strstr(out, "arith") && strstr(out, "coin") && strstr(out, "letters") &&
-	      strstr(out, "count"));
+	      strstr(out, "dial"));
 	free(out);
 	CHECK_INT(run_mentor("sample --help", &out, NULL), 0);
 	CHECK(out && strstr(out, "--splits") && strstr(out, "--import"));

@@ -26,7 +26,7 @@ int main(void)
 	char *out = NULL, *errs = NULL;
 	int rc = run_mentor(args, &out, &errs);
 	CHECK_MSG(rc == 0, "init: %s", errs ? errs : "");
-	static const char *const stems[] = {"arith", "coin", "commonsense", "count",
+	static const char *const stems[] = {"arith", "coin", "commonsense", "dial",
 					    "factory-ja", "letters", "strategy"};
 	const size_t n_stems = sizeof stems / sizeof stems[0];
 	for (size_t i = 0; i < n_stems; i++) {

@@ -1,7 +1,7 @@
 /* test_sample: the synthetic task generators. Determinism, split plans, and
  * for every generated item an independent re-solution of its question (the
- * arithmetic re-evaluated, the coin simulated, the letters and the objects
- * recounted) checked against the answer, the gold steps and the wrong path. */
+ * arithmetic re-evaluated, the coin and the dial simulated, the word chain
+ * followed) checked against the answer, the gold steps and the wrong path. */
 #define _POSIX_C_SOURCE 200809L
 #include <ctype.h>
 #include <stdio.h>
@@ -183,6 +183,19 @@ static int check_arith(const cJSON *rec, const char *answer, const char *distrac
 	return test_failures == fails ? 0 : -1;
 }
 
+/* The people's sentences sent[1..people]: "NAME ACTION." or "NAME does not.";
+ * act[i] is 1 for the action. */
+static void read_actions(char **sent, size_t people, const char *action, int *act,
+			 char names[][32])
+{
+	for (size_t i = 0; i < people && i < 12; i++) {
+		char rest[32];
+		CHECK(sscanf(sent[i + 1], "%31s %31[a-z .]", names[i], rest) == 2);
+		act[i] = !strcmp(rest, action);
+		CHECK(act[i] || !strcmp(rest, "does not."));
+	}
+}
+
 /* ------------------------------------------------------------------- coin */
 
 /* "A coin is SIDE up. P flips it. Q does not. ... Is it still SIDE up?"
@@ -205,13 +218,9 @@ static int check_coin(const cJSON *rec, const char *answer, const char *distract
 	int flip[12];
 	char names[12][32];
 	int state = heads;
-	for (size_t i = 0; i < people && i < 12; i++) {
-		char rest[32];
-		CHECK(sscanf(sent[i + 1], "%31s %31[a-z .]", names[i], rest) == 2);
-		flip[i] = !strcmp(rest, "flips it.");
-		CHECK(flip[i] || !strcmp(rest, "does not."));
+	read_actions(sent, people, "flips it.", flip, names);
+	for (size_t i = 0; i < people && i < 12; i++)
 		state ^= flip[i];
-	}
 	CHECK_STR(answer, state == heads ? "yes" : "no");
 	for (int path = 0; path < 2; path++) {
 		char **st = path ? wrong : steps;
@@ -238,242 +247,122 @@ static int check_coin(const cJSON *rec, const char *answer, const char *distract
 
 /* ---------------------------------------------------------------- letters */
 
+/* "Words: w1, w2, .... Start with W and take K turns: each word starts with
+ * the last letter of the one before. Which word is last?" The chain is
+ * followed again from the list: first letters are unique, every turn has its
+ * one next word, no word comes twice; the wrong path stops one turn early. */
 static int check_letters(const cJSON *rec, const char *answer, const char *distractor,
 			 char **steps, int ns, char **wrong, int nw)
 {
 	const char *q = jstr(rec, "question");
 	int fails = test_failures;
-	const char *prefix = "Take the last letters of the words in \"";
-	const char *suffix = "\" and concatenate them.";
-	CHECK(!strncmp(q, prefix, strlen(prefix)));
-	size_t ql = strlen(q);
-	CHECK(ql > strlen(prefix) + strlen(suffix) && !strcmp(q + ql - strlen(suffix), suffix));
-	char words[128];
-	size_t wl = ql - strlen(prefix) - strlen(suffix);
-	if (wl >= sizeof words)
-		wl = sizeof words - 1;
-	memcpy(words, q + strlen(prefix), wl);
-	words[wl] = '\0';
-	char *w[8];
+	char list[256], start[32];
+	int turns = 0, used = 0;
+	CHECK(sscanf(q, "Words: %255[a-z, ]. Start with %31[a-z] and take %d turns: %n", list,
+		     start, &turns, &used) == 3);
+	if (test_failures != fails)
+		return -1;
+	CHECK_STR(q + used, "each word starts with the last letter of the one before. "
+			    "Which word is last?");
+	CHECK(turns >= 5 && turns <= 7);
+	char *w[16];
 	int nwords = 0;
-	char want[16] = "";
-	for (char *tok = strtok(words, " "); tok && nwords < 8; tok = strtok(NULL, " ")) {
-		w[nwords] = tok;
-		size_t len = strlen(tok);
-		want[nwords] = (char)tolower((unsigned char)tok[len - 1]);
-		want[++nwords] = '\0';
+	for (char *tok = strtok(list, ", "); tok && nwords < 16; tok = strtok(NULL, ", "))
+		w[nwords++] = tok;
+	CHECK_INT(nwords, turns + 1 + 2);
+	for (int i = 0; i < nwords; i++)
+		for (int j = 0; j < i; j++)
+			CHECK_MSG(w[i][0] != w[j][0], "'%s' and '%s' start alike", w[i], w[j]);
+	const char *path[16];
+	path[0] = NULL;
+	for (int i = 0; i < nwords; i++)
+		if (!strcmp(w[i], start))
+			path[0] = w[i];
+	CHECK_MSG(path[0] != NULL, "start '%s' not in the list", start);
+	if (!path[0])
+		return -1;
+	for (int t = 0; t < turns; t++) {
+		char c = path[t][strlen(path[t]) - 1];
+		path[t + 1] = NULL;
+		for (int i = 0; i < nwords; i++)
+			if (w[i][0] == c)
+				path[t + 1] = w[i];
+		CHECK_MSG(path[t + 1] != NULL, "no word after '%s'", path[t]);
+		if (!path[t + 1])
+			return -1;
+		for (int u = 0; u <= t; u++)
+			CHECK(path[u] != path[t + 1]);
 	}
-	CHECK(nwords >= 2 && nwords <= 4);
-	CHECK_STR(answer, want);
-	CHECK_INT(ns, nwords + 1);
-	CHECK_INT(nw, nwords + 1);
-	char got[16] = "";
-	int mistakes = 0;
-	for (int i = 0; i < nwords && i < ns && i < nw; i++) {
+	CHECK_STR(answer, path[turns]);
+	CHECK_STR(distractor, path[turns - 1]);
+	CHECK_INT(ns, turns);
+	CHECK_INT(nw, turns - 1);
+	for (int t = 0; t < turns && t < ns; t++) {
 		char line[96];
-		snprintf(line, sizeof line, "The last letter of \"%s\" is \"%c\".", w[i], want[i]);
-		CHECK_STR(steps[i], line);
-		char c = 0;
-		char fmt[96];
-		snprintf(fmt, sizeof fmt, "The last letter of \"%s\" is \"%%c\".", w[i]);
-		CHECK(sscanf(wrong[i], fmt, &c) == 1);
-		if (c != want[i]) {
-			mistakes++;
-			/* a plausible slip: a letter that is in the word */
-			int in_word = 0;
-			for (const char *p = w[i]; *p; p++)
-				in_word |= tolower((unsigned char)*p) == c;
-			CHECK(in_word);
-		}
-		got[i] = c;
-		got[i + 1] = '\0';
+		snprintf(line, sizeof line, "%s ends in %c: %s.", path[t],
+			 path[t][strlen(path[t]) - 1], path[t + 1]);
+		CHECK_STR(steps[t], line);
+		if (t < nw)
+			CHECK_STR(wrong[t], line);
 	}
-	CHECK_INT(mistakes, 1);
-	CHECK_STR(distractor, got);
-	char line[64];
-	snprintf(line, sizeof line, "Putting them together gives \"%s\".", want);
-	CHECK_STR(steps[ns - 1], line);
-	snprintf(line, sizeof line, "Putting them together gives \"%s\".", got);
-	CHECK_STR(wrong[nw - 1], line);
 	return test_failures == fails ? 0 : -1;
 }
 
-/* ------------------------------------------------------------------ count */
+/* ------------------------------------------------------------------- dial */
 
-/* The test's own knowledge of what each thing is. */
-static const struct {
-	const char *noun; /* singular */
-	const char *plural;
-	const char *kind; /* plural of the kind, as the question asks */
-} things[] = {
-	{"apple", "apples", "fruits"},       {"banana", "bananas", "fruits"},
-	{"orange", "oranges", "fruits"},     {"pear", "pears", "fruits"},
-	{"peach", "peaches", "fruits"},      {"plum", "plums", "fruits"},
-	{"mango", "mangoes", "fruits"},      {"lemon", "lemons", "fruits"},
-	{"cherry", "cherries", "fruits"},    {"strawberry", "strawberries", "fruits"},
-	{"carrot", "carrots", "vegetables"}, {"potato", "potatoes", "vegetables"},
-	{"onion", "onions", "vegetables"},   {"cabbage", "cabbages", "vegetables"},
-	{"turnip", "turnips", "vegetables"}, {"radish", "radishes", "vegetables"},
-	{"leek", "leeks", "vegetables"},     {"beet", "beets", "vegetables"},
-	{"yam", "yams", "vegetables"},       {"cow", "cows", "animals"},
-	{"goat", "goats", "animals"},        {"pig", "pigs", "animals"},
-	{"dog", "dogs", "animals"},          {"cat", "cats", "animals"},
-	{"rabbit", "rabbits", "animals"},    {"duck", "ducks", "animals"},
-	{"horse", "horses", "animals"},      {"sheep", "sheep", "animals"},
-	{"mouse", "mice", "animals"},        {"donkey", "donkeys", "animals"},
-	{"piano", "pianos", "musical instruments"},
-	{"flute", "flutes", "musical instruments"},
-	{"violin", "violins", "musical instruments"},
-	{"drum", "drums", "musical instruments"},
-	{"trumpet", "trumpets", "musical instruments"},
-	{"guitar", "guitars", "musical instruments"},
-	{"clarinet", "clarinets", "musical instruments"},
-	{"accordion", "accordions", "musical instruments"},
-	{"trombone", "trombones", "musical instruments"},
-	{"cello", "cellos", "musical instruments"},
-	{"chair", "chairs", "pieces of furniture"}, {"table", "tables", "pieces of furniture"},
-	{"bed", "beds", "pieces of furniture"},     {"sofa", "sofas", "pieces of furniture"},
-	{"desk", "desks", "pieces of furniture"},   {"stool", "stools", "pieces of furniture"},
-	{"bookcase", "bookcases", "pieces of furniture"},
-	{"wardrobe", "wardrobes", "pieces of furniture"},
-	{"dresser", "dressers", "pieces of furniture"},
-};
-
-static const char *kind_singular(const char *kind)
+/* "The dial points to C. P turns it. Q does not. ... Where does it point
+ * now?" with one "P turns: C." step per person; red, green, blue, red. */
+static int colour_index(const char *c)
 {
-	static const char *const map[][2] = {
-		{"fruits", "fruit"}, {"vegetables", "vegetable"}, {"animals", "animal"},
-		{"musical instruments", "musical instrument"},
-		{"pieces of furniture", "piece of furniture"},
-	};
-	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
-		if (!strcmp(kind, map[i][0]))
-			return map[i][1];
-	return "?";
-}
-
-/* Count and kind of a phrase "a cow" / "three cows"; -1 if unknown. */
-static int thing_phrase(const char *ph, const char **kind)
-{
-	static const char *const nums[] = {"two ", "three ", "four "};
-	int count = 0;
-	const char *noun = NULL;
-	if (!strncmp(ph, "a ", 2) || !strncmp(ph, "an ", 3)) {
-		count = 1;
-		noun = ph[1] == ' ' ? ph + 2 : ph + 3;
-	}
-	for (int i = 0; i < 3 && !noun; i++)
-		if (!strncmp(ph, nums[i], strlen(nums[i]))) {
-			count = i + 2;
-			noun = ph + strlen(nums[i]);
-		}
-	if (!noun)
-		return -1;
-	for (size_t i = 0; i < sizeof things / sizeof things[0]; i++)
-		if (!strcmp(noun, count == 1 ? things[i].noun : things[i].plural)) {
-			*kind = things[i].kind;
-			return count;
-		}
+	static const char *const col[] = {"red", "green", "blue"};
+	for (int i = 0; i < 3; i++)
+		if (!strcmp(c, col[i]))
+			return i;
 	return -1;
 }
 
-static int check_count(const cJSON *rec, const char *answer, const char *distractor,
-		       char **steps, int ns, char **wrong, int nw)
+static int check_dial(const cJSON *rec, const char *answer, const char *distractor,
+		      char **steps, int ns, char **wrong, int nw)
 {
+	static const char *const col[] = {"red", "green", "blue"};
 	const char *q = jstr(rec, "question");
+	char *sent[16];
+	size_t n = sentences(q, sent, 16);
 	int fails = test_failures;
-	const char *mid = strstr(q, ". How many ");
-	CHECK(!strncmp(q, "I have ", 7) && mid);
-	if (!mid)
-		return -1;
-	char list[256], kind[64];
-	size_t ll = (size_t)(mid - (q + 7));
-	if (ll >= sizeof list)
-		ll = sizeof list - 1;
-	memcpy(list, q + 7, ll);
-	list[ll] = '\0';
-	const char *kstart = mid + strlen(". How many ");
-	const char *kend = strstr(kstart, " do I have?");
-	CHECK(kend && !strcmp(kend, " do I have?") && (size_t)(kend - kstart) < sizeof kind);
-	if (!kend || (size_t)(kend - kstart) >= sizeof kind)
-		return -1;
-	memcpy(kind, kstart, (size_t)(kend - kstart));
-	kind[kend - kstart] = '\0';
-	/* split "x, y, and z" / "x and y" */
-	char *items[8];
-	int ni = 0;
-	char *p = list;
-	while (p && *p && ni < 8) {
-		char *comma = strstr(p, ", ");
-		char *and = strstr(p, " and ");
-		char *cut = comma && (!and || comma < and) ? comma : and;
-		if (cut) {
-			*cut = '\0';
-			items[ni++] = p;
-			p = cut == comma ? cut + 2 : cut + 5;
-			if (!strncmp(p, "and ", 4))
-				p += 4;
-		} else {
-			items[ni++] = p;
-			p = NULL;
-		}
-	}
-	CHECK(ni >= 3 && ni <= 5);
-	CHECK_INT(ns, ni + 1);
-	CHECK_INT(nw, ni + 1);
-	int counts[8], target[8], total = 0;
-	for (int i = 0; i < ni; i++) {
-		const char *k = NULL;
-		counts[i] = thing_phrase(items[i], &k);
-		CHECK_MSG(counts[i] > 0, "unknown thing '%s'", items[i]);
-		target[i] = k && !strcmp(k, kind);
-		total += target[i] ? counts[i] : 0;
-	}
-	char want[16];
-	snprintf(want, sizeof want, "%d", total);
-	CHECK_STR(answer, want);
-
+	char c0[8] = "";
+	CHECK(sscanf(sent[0], "The dial points to %7[a-z].", c0) == 1);
+	int start = colour_index(c0);
+	CHECK(start >= 0);
+	CHECK_STR(sent[n - 1], "Where does it point now?");
+	size_t people = n - 2;
+	CHECK(people >= 6 && people <= 8);
+	int turn[12];
+	char names[12][32];
+	int at = start;
+	read_actions(sent, people, "turns it.", turn, names);
+	for (size_t i = 0; i < people && i < 12; i++)
+		at = (at + turn[i]) % 3;
+	CHECK_STR(answer, col[at < 0 ? 0 : at]);
 	for (int path = 0; path < 2; path++) {
 		char **st = path ? wrong : steps;
-		int sum = 0, mistakes = 0, terms = 0;
-		char expr[128] = "";
-		for (int i = 0; i < ni && i + 1 < (path ? nw : ns); i++) {
-			char ph[64];
-			snprintf(ph, sizeof ph, "%s", items[i]);
-			ph[0] = (char)toupper((unsigned char)ph[0]);
-			CHECK_MSG(!strncmp(st[i], ph, strlen(ph)), "step '%s' for '%s'", st[i], ph);
-			const char *rest = st[i] + strlen(ph);
-			int said = 0;
-			const char *verb = counts[i] == 1 ? " is " : " are ";
-			CHECK(!strncmp(rest, verb, strlen(verb)));
-			if (!strstr(rest, " not ")) {
-				CHECK(sscanf(rest + strlen(verb), "%d", &said) == 1);
-				/* "is 1 animal." / "are 3 animals.": the asked kind */
-				char exact[96];
-				snprintf(exact, sizeof exact, "%s%d %s.", verb, said,
-					 said == 1 ? kind_singular(kind) : kind);
-				CHECK_STR(rest, exact);
-			}
-			int right = target[i] ? counts[i] : 0;
-			if (said != right)
+		int nst = path ? nw : ns;
+		CHECK_INT(nst, (int)people);
+		int cur = start, mistakes = 0;
+		for (int i = 0; i < nst && i < (int)people; i++) {
+			char want[64], c[16] = "";
+			snprintf(want, sizeof want, "%s %s: ", names[i], turn[i] ? "turns" : "does not");
+			CHECK_MSG(!strncmp(st[i], want, strlen(want)), "step '%s'", st[i]);
+			CHECK(sscanf(st[i] + strlen(want), "%15[a-z].", c) == 1);
+			int now = colour_index(c);
+			CHECK_MSG(now >= 0, "step '%s'", st[i]);
+			if (now != (cur + turn[i]) % 3)
 				mistakes++;
-			if (said) {
-				size_t el = strlen(expr);
-				snprintf(expr + el, sizeof expr - el, "%s%d", terms ? " + " : "", said);
-				terms++;
-				sum += said;
-			}
+			cur = now < 0 ? 0 : now;
 		}
-		char last[160];
-		if (terms > 1)
-			snprintf(last, sizeof last, "So the total is %s = %d.", expr, sum);
-		else
-			snprintf(last, sizeof last, "So the total is %d.", sum);
-		CHECK_STR(st[ni], last);
 		CHECK_INT(mistakes, path);
-		snprintf(want, sizeof want, "%d", sum);
-		CHECK_STR(path ? distractor : answer, want);
+		CHECK_STR(path ? distractor : answer, col[cur]);
 	}
+	free_all(sent, n);
 	return test_failures == fails ? 0 : -1;
 }
 
@@ -596,7 +485,7 @@ static const struct {
 	{"arith", check_arith},
 	{"coin", check_coin},
 	{"letters", check_letters},
-	{"count", check_count},
+	{"dial", check_dial},
 };
 
 /* ----------------------------------------------------------------- tests */
