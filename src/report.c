@@ -500,7 +500,7 @@ static const char page_css[] =
 	"body{font-family:\"Noto Sans CJK JP\",\"Noto Sans JP\",\"Hiragino Sans\","
 	"\"Hiragino Kaku Gothic ProN\",\"Yu Gothic\",\"YuGothic\",Meiryo,system-ui,sans-serif;"
 	"color:#222;background:#fff;max-width:1040px;margin:1.5em auto;padding:0 1em;"
-	"line-height:1.55}\n"
+	"line-height:1.55;line-break:strict}\n"
 	"h1{font-size:1.5em;margin-bottom:.2em}h2{margin-top:1.6em;border-bottom:1px solid #ddd}\n"
 	"h3{font-size:1.05em;margin:.2em 0 .5em}h4{font-size:.95em;margin:.8em 0 .2em;color:#444}\n"
 	"table{border-collapse:collapse;margin:.6em 0}\n"

@@ -80,8 +80,16 @@ struct tui_glyph {
 	int newline;       /* 1: a '\n' in the source */
 	int space;         /* 1: a break opportunity after it (space) */
 	int wide;          /* 1: double width (CJK): break allowed around it */
+	int kinsoku;       /* TUI_KIN_* bits: where a line may not break */
 	char rep[24];      /* NUL-terminated text to draw (at most 20 bytes) */
 };
+/* Line-breaking rules for Japanese (kinsoku shori): a line does not start
+ * with a closing bracket, a stop, a comma, a small kana or the long vowel
+ * mark, nor end with an opening bracket. */
+#define TUI_KIN_NO_START 1
+#define TUI_KIN_NO_END 2
+/* The TUI_KIN_* bits of code point c. */
+int tui_kinsoku(uint32_t c);
 /* Zero-width characters a glyph carries after its base character (what one
  * ncurses cell holds); a further one is escaped. */
 #define TUI_MARKS_MAX 4

@@ -288,6 +288,47 @@ char *tui_line_plain(const struct tui_line *l)
 
 /* ------------------------------------------------------------- wrap */
 
+int tui_kinsoku(uint32_t c)
+{
+	/* closing brackets and punctuation, fullwidth and ASCII */
+	static const char no_start[] =
+		"\xE3\x80\x81\xE3\x80\x82\xEF\xBC\x8C\xEF\xBC\x8E\xE3\x83\xBB\xEF\xBC\x9A"
+		"\xEF\xBC\x9B\xEF\xBC\x9F\xEF\xBC\x81\xE3\x83\xBC\xE2\x80\x99\xE2\x80\x9D"
+		"\xEF\xBC\x89\xE3\x80\x95\xEF\xBC\xBD\xEF\xBD\x9D\xE3\x80\x89\xE3\x80\x8B"
+		"\xE3\x80\x8D\xE3\x80\x8F\xE3\x80\x91\xE3\x80\x99\xE3\x80\x97\xE3\x80\x9F"
+		"\xE3\x80\x85\xE3\x82\x9D\xE3\x82\x9E\xE3\x83\xBD\xE3\x83\xBE\xE2\x80\xA6"
+		"\xE2\x80\xA5)]},.!?:;%";
+	static const char no_end[] =
+		"\xE2\x80\x98\xE2\x80\x9C\xEF\xBC\x88\xE3\x80\x94\xEF\xBC\xBB\xEF\xBD\x9B"
+		"\xE3\x80\x88\xE3\x80\x8A\xE3\x80\x8C\xE3\x80\x8E\xE3\x80\x90\xE3\x80\x98"
+		"\xE3\x80\x96\xE3\x80\x9D([{";
+	/* small hiragana and katakana: ぁぃぅぇぉっゃゅょゎゕゖ ァィゥェォッャュョヮヵヶ */
+	static const uint32_t small_kana[] = {
+		0x3041, 0x3043, 0x3045, 0x3047, 0x3049, 0x3063, 0x3083, 0x3085, 0x3087,
+		0x308E, 0x3095, 0x3096, 0x30A1, 0x30A3, 0x30A5, 0x30A7, 0x30A9, 0x30C3,
+		0x30E3, 0x30E5, 0x30E7, 0x30EE, 0x30F5, 0x30F6,
+	};
+	int k = 0;
+	for (size_t i = 0; i < sizeof small_kana / sizeof small_kana[0]; i++)
+		if (c == small_kana[i])
+			k |= TUI_KIN_NO_START;
+	const char *sets[2] = {no_start, no_end};
+	for (int s = 0; s < 2; s++) {
+		const unsigned char *p = (const unsigned char *)sets[s];
+		size_t n = strlen(sets[s]);
+		for (size_t i = 0; i < n;) {
+			uint32_t d;
+			int l = util_utf8_decode(p + i, n - i, &d);
+			if (l <= 0)
+				break;
+			if (d == c)
+				k |= s ? TUI_KIN_NO_END : TUI_KIN_NO_START;
+			i += (size_t)l;
+		}
+	}
+	return k;
+}
+
 struct wrap {
 	struct tui_lines *ls;
 	struct tui_glyph *cur;
@@ -377,21 +418,37 @@ size_t tui_wrap_mark(struct tui_lines *ls, const char *s, size_t n, int width, i
 			 .mark_role = mark_role};
 	int avail = width - indent;
 	size_t pos = 0;
-	size_t brk = 0; /* glyphs before the last break opportunity, 0 = none */
+	size_t brk = 0;  /* glyphs before the last break opportunity, 0 = none */
+	size_t brk0 = 0; /* the one before it */
 	int wrapped = 0;
 	struct tui_glyph g;
 	while (!w.done && tui_glyph_next(s, n, &pos, utf8, &g) == 0) {
+		g.kinsoku = 0;
+		if (utf8 && !g.esc && !g.newline) {
+			uint32_t cp;
+			if (util_utf8_decode((const unsigned char *)s + g.off, g.len, &cp) > 0)
+				g.kinsoku = tui_kinsoku(cp);
+		}
+		/* no break right before a character that may not start a line,
+		 * nor after one that may not end it */
+		if ((g.kinsoku & TUI_KIN_NO_START) && brk == w.n && w.n > 0) {
+			brk = brk0;
+			brk0 = 0;
+		}
 		if (g.newline) {
 			wrap_emit(&w, w.n, 1);
 			wrap_shift(&w, w.n);
-			brk = 0;
+			brk = brk0 = 0;
 			wrapped = 0;
 			continue;
 		}
 		if (g.space && w.n == 0 && wrapped)
 			continue;
-		if (g.wide && w.n > 0)
+		if (g.wide && w.n > 0 && !(g.kinsoku & TUI_KIN_NO_START) &&
+		    !(w.cur[w.n - 1].kinsoku & TUI_KIN_NO_END) && brk != w.n) {
+			brk0 = brk;
 			brk = w.n;
+		}
 		while (!w.done && w.curw + g.width > avail && w.n > 0) {
 			if (g.space) {
 				wrap_emit(&w, w.n, 1);
@@ -401,10 +458,18 @@ size_t tui_wrap_mark(struct tui_lines *ls, const char *s, size_t n, int width, i
 				wrap_emit(&w, k, 1);
 				wrap_shift(&w, k);
 			} else {
-				wrap_emit(&w, w.n, 1);
-				wrap_shift(&w, w.n);
+				/* no opportunity: a character that may not start a
+				 * line takes the one before it along, and one that
+				 * may not end a line moves down */
+				size_t k = w.n;
+				while (k > 1 && (((k == w.n ? g.kinsoku : w.cur[k].kinsoku) &
+						  TUI_KIN_NO_START) ||
+						 (w.cur[k - 1].kinsoku & TUI_KIN_NO_END)))
+					k--;
+				wrap_emit(&w, k, 1);
+				wrap_shift(&w, k);
 			}
-			brk = 0;
+			brk = brk0 = 0;
 			wrapped = 1;
 		}
 		if (w.done)
@@ -443,12 +508,14 @@ size_t tui_wrap_mark(struct tui_lines *ls, const char *s, size_t n, int width, i
 				r += k;
 				left -= k;
 			}
-			brk = 0;
+			brk = brk0 = 0;
 			continue;
 		}
 		wrap_push(&w, &g);
-		if (g.space || g.wide)
+		if (g.space || (g.wide && !(g.kinsoku & TUI_KIN_NO_END))) {
+			brk0 = brk;
 			brk = w.n;
+		}
 	}
 	if (!w.done && w.n > 0)
 		wrap_emit(&w, w.n, 0);

@@ -109,6 +109,13 @@ static void test_wrap(void)
 	CHECK_WRAP("日本語のテキストです", 6, 0, 0, "日本語|のテキ|ストで|す");
 	CHECK_WRAP("abc 日本語", 6, 0, 0, "abc 日|本語");
 	CHECK_WRAP("りんごが3個あります。", 8, 0, 0, "りんごが|3個あり|ます。");
+	/* Kinsoku: no line starts with 。、」 or a small kana, none ends with 「 */
+	CHECK_WRAP("あいうえお。かきくけこ", 10, 0, 0, "あいうえ|お。かきく|けこ");
+	CHECK_WRAP("あいうえお、かきくけこ", 10, 0, 0, "あいうえ|お、かきく|けこ");
+	CHECK_WRAP("あいうえ「かき」です", 10, 0, 0, "あいうえ|「かき」で|す");
+	CHECK_WRAP("あいうえおっと", 10, 0, 0, "あいうえ|おっと");
+	CHECK_WRAP("答えは（たぶん）三です。", 8, 0, 0, "答えは|（たぶ|ん）三で|す。");
+	CHECK_WRAP("abc。", 3, 0, 0, "ab|c。");
 	CHECK_WRAP("a\n\nb", 10, 0, 0, "a||b");
 	CHECK_WRAP("   ", 10, 0, 0, "");
 	CHECK_WRAP("", 10, 0, 0, "");
