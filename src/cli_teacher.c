@@ -775,11 +775,14 @@ int cli_review(struct cli *c, int argc, char **argv)
 	}
 	char *before = util_strdup(e.status);
 	store_expl_release(&e);
+	int was_edit = 0, same = 0;
 	if (!strcmp(action, "undo")) {
 		int64_t which;
-		rc = store_decision_undo(st, id, &which, err);
+		rc = store_decision_undo(st, id, &which, &was_edit, err);
 	} else {
 		rc = store_expl_decide(st, id, action, reviewer, err);
+		same = rc == 1;
+		rc = rc == 1 ? 0 : rc;
 	}
 	if (!rc)
 		rc = store_expl_get(st, id, &e, err);
@@ -788,7 +791,12 @@ int cli_review(struct cli *c, int argc, char **argv)
 		store_close(st);
 		return cli_error(c, rc == MENTOR_EUSAGE ? CLI_USAGE : CLI_ERR, "explanation %ld: %s", id, err);
 	}
-	cli_printf(c->out, "explanation %ld: %s (was %s)\n", id, e.status, before);
+	if (same)
+		cli_printf(c->out, "explanation %ld: %s already; nothing recorded\n", id, e.status);
+	else if (was_edit)
+		cli_printf(c->out, "explanation %ld: edit undone, text restored (%s)\n", id, e.status);
+	else
+		cli_printf(c->out, "explanation %ld: %s (was %s)\n", id, e.status, before);
 	free(before);
 	store_expl_release(&e);
 	store_close(st);

@@ -9,6 +9,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
+
 #include "mentor/cli.h"
 #include "mentor/eval.h"
 #include "mentor/model.h"
@@ -559,6 +561,33 @@ static void json_check(FILE *f, const struct eval_check *ck)
 	fputc('}', f);
 }
 
+/* The run's configuration as `runs --json` shows it: a baseline learns from
+ * answers only, so it has no explanation source and its answer weight is 1;
+ * the seed is a number (kept as text in the store for seeds past 2^53). */
+static void print_run_config(FILE *f, const char *config_json, int baseline)
+{
+	cJSON *o = cJSON_Parse(config_json ? config_json : "");
+	if (!cJSON_IsObject(o)) {
+		cJSON_Delete(o);
+		cli_json_text(f, config_json);
+		return;
+	}
+	if (baseline) {
+		cJSON_ReplaceItemInObjectCaseSensitive(o, "source", cJSON_CreateNull());
+		cJSON_ReplaceItemInObjectCaseSensitive(o, "alpha", cJSON_CreateNumber(1));
+	}
+	const cJSON *seed = cJSON_GetObjectItemCaseSensitive(o, "seed");
+	char *end = NULL;
+	if (cJSON_IsString(seed)) {
+		unsigned long long v = strtoull(seed->valuestring, &end, 10);
+		if (end && !*end && *seed->valuestring && v <= (1ULL << 53))
+			cJSON_ReplaceItemInObjectCaseSensitive(o, "seed",
+								cJSON_CreateNumber((double)v));
+	}
+	cli_print_json(f, o);
+	cJSON_Delete(o);
+}
+
 int cli_runs(struct cli *c, int argc, char **argv)
 {
 	if (cli_wants_help(argc, argv)) {
@@ -622,8 +651,9 @@ int cli_runs(struct cli *c, int argc, char **argv)
 			cli_json_str(c->out, r->name);
 			fputs(",\"dataset\":", c->out);
 			cli_json_str(c->out, dname);
+			int baseline = !strcmp(r->variant, "baseline");
 			cli_printf(c->out, ",\"variant\":\"%s\",\"source\":", r->variant);
-			cli_json_str(c->out, r->source);
+			cli_json_str(c->out, baseline ? NULL : r->source);
 			cli_printf(c->out, ",\"alpha\":%g,\"kind\":", r->alpha);
 			cli_json_str(c->out, r->kind);
 			cli_printf(c->out, ",\"status\":\"%s\",\"pid\":%lld,\"step\":%lld,"
@@ -636,7 +666,7 @@ int cli_runs(struct cli *c, int argc, char **argv)
 			fputs(",\"error\":", c->out);
 			cli_json_str(c->out, r->error);
 			fputs(",\"config\":", c->out);
-			cli_json_text(c->out, r->config_json);
+			print_run_config(c->out, r->config_json, baseline);
 			json_num_or_null(c->out, "loss", loss);
 			cli_printf(c->out, ",\"eval_split\":\"%s\"", cfg.eval_split);
 			json_num_or_null(c->out, "accuracy", acc);
@@ -660,7 +690,8 @@ int cli_runs(struct cli *c, int argc, char **argv)
 			util_term_put(c->out, db, UTIL_PUT_ESC, NULL, 0);
 			cli_printf(c->out, "%*s ", (int)(12 - strlen(db)), "");
 			cli_printf(c->out, "%-8s %-8s %-8s %-13s %-8s %-7s %-7s %s\n", r->variant,
-				   r->source ? r->source : "", r->status, step, ls, as, as2, snd);
+				   !strcmp(r->variant, "baseline") || !r->source ? "-" : r->source,
+				   r->status, step, ls, as, as2, snd);
 		}
 		free(dname);
 	}

@@ -881,7 +881,9 @@ static int put_run_table(struct buf *b, const struct side *sd, size_t n_sides,
 		rc |= buf_printf(b, "<td class=\"num\">%lld</td>", (long long)r->id);
 		rc |= put_cell(b, "td", NULL, r->variant);
 		rc |= buf_printf(b, "<td class=\"num\">%.2f</td>", r->alpha);
-		rc |= put_cell(b, "td", NULL, r->source);
+		/* a baseline learns from answers only: no explanation source */
+		rc |= put_cell(b, "td", NULL,
+			       r->variant && !strcmp(r->variant, "baseline") ? "-" : r->source);
 		rc |= put_cell(b, "td", NULL, r->status);
 		rc |= buf_printf(b, "<td class=\"num\">%lld/%lld</td>", (long long)r->step,
 				 (long long)r->total_steps);

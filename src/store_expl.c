@@ -435,9 +435,12 @@ static int expl_state(struct store *st, int64_t id, char **status, char **text, 
 }
 
 /* In one transaction: log decision verb (with the state before it), then
- * run update_sql (?1 the explanation, ?2 value, ?3 the reviewer, ?4 now). */
+ * run update_sql (?1 the explanation, ?2 value, ?3 the reviewer, ?4 now).
+ * When value is already the status (is_status) or the edited text, nothing
+ * is recorded and 1 is returned. */
 static int set_decided(struct store *st, int64_t expl_id, const char *verb,
-		       const char *update_sql, const char *value, const char *reviewer, char *err)
+		       const char *update_sql, const char *value, int is_status,
+		       const char *reviewer, char *err)
 {
 	if (store_begin(st, err))
 		return MENTOR_ERR;
@@ -445,6 +448,11 @@ static int set_decided(struct store *st, int64_t expl_id, const char *verb,
 	int ret = expl_state(st, expl_id, &prev, &prev_text, err);
 	if (ret)
 		goto out_rollback;
+	const char *now = is_status ? prev : prev_text;
+	if (now && value && !strcmp(now, value)) {
+		ret = 1;
+		goto out_rollback;
+	}
 	ret = add_decision(st, expl_id, verb, prev, prev_text, reviewer, err);
 	if (ret)
 		goto out_rollback;
@@ -480,17 +488,18 @@ int store_expl_decide(struct store *st, int64_t expl_id, const char *action,
 		return MENTOR_EUSAGE;
 	}
 	return set_decided(st, expl_id, verb, "UPDATE explanation SET status = ?2, reviewer = ?3,"
-			   " decided_at = ?4 WHERE id = ?1", status, reviewer, err);
+			   " decided_at = ?4 WHERE id = ?1", status, 1, reviewer, err);
 }
 
 int store_expl_edit(struct store *st, int64_t expl_id, const char *text, const char *reviewer,
 		    char *err)
 {
 	return set_decided(st, expl_id, "edit", "UPDATE explanation SET edited_text = ?2,"
-			   " reviewer = ?3, decided_at = ?4 WHERE id = ?1", text, reviewer, err);
+			   " reviewer = ?3, decided_at = ?4 WHERE id = ?1", text, 0, reviewer, err);
 }
 
-int store_decision_undo(struct store *st, int64_t expl_id, int64_t *undone_expl, char *err)
+int store_decision_undo(struct store *st, int64_t expl_id, int64_t *undone_expl, int *was_edit,
+			char *err)
 {
 	if (store_begin(st, err))
 		return MENTOR_ERR;
@@ -519,6 +528,8 @@ int store_decision_undo(struct store *st, int64_t expl_id, int64_t *undone_expl,
 	char *prev_text = store_col_text(s, 4);
 	sqlite3_finalize(s);
 	int is_edit = action && !strcmp(action, "edit");
+	if (was_edit)
+		*was_edit = is_edit;
 	ret = store_prepare(st, is_edit ? "UPDATE explanation SET status = ?2, edited_text = ?3"
 					  " WHERE id = ?1"
 					: "UPDATE explanation SET status = ?2 WHERE id = ?1", &s, err);

@@ -1119,8 +1119,14 @@ static void decide(struct review *r, const char *action, char kind, int advance)
 	}
 	char err[MENTOR_ERR_LEN];
 	int64_t id = e->id;
-	if (store_expl_decide(r->st, id, action, r->reviewer, err)) {
+	int rc = store_expl_decide(r->st, id, action, r->reviewer, err);
+	if (rc < 0) {
 		tui_app_error(r->app, "cannot record the decision: %s", err);
+		return;
+	}
+	if (rc == 1) {
+		tui_app_error(r->app, "%s is %s already: nothing recorded",
+			      tui_review_label(r->focus), e->status ? e->status : "?");
 		return;
 	}
 	remember(r, id, kind);
@@ -1129,21 +1135,21 @@ static void decide(struct review *r, const char *action, char kind, int advance)
 		go_next_unreviewed(r);
 		return;
 	}
-	/* Move on to the next pending candidate of this item, if any. */
-	for (int d = 1; d < TUI_REVIEW_NMODES; d++) {
-		int k = (r->focus + d) % TUI_REVIEW_NMODES;
+	/* Move on to the next pending candidate to the right, if any: focus
+	 * goes forward, never back. */
+	for (int k = r->focus + 1; k < TUI_REVIEW_NMODES; k++)
 		if (r->shown[k] && r->shown[k]->status && !strcmp(r->shown[k]->status, "pending")) {
 			r->focus = k;
 			break;
 		}
-	}
 }
 
 static void undo(struct review *r)
 {
 	char err[MENTOR_ERR_LEN];
 	int64_t eid = 0;
-	int rc = store_decision_undo(r->st, 0, &eid, err);
+	int was_edit = 0;
+	int rc = store_decision_undo(r->st, 0, &eid, &was_edit, err);
 	if (rc == MENTOR_ENOTFOUND) {
 		tui_app_error(r->app, "nothing to undo");
 		return;
@@ -1175,8 +1181,13 @@ static void undo(struct review *r)
 	if (k >= 0)
 		r->focus = k;
 	r->show_attempt = k == TUI_REVIEW_CROP && r->attempt && r->attempt->id == eid;
-	tui_app_error(r->app, "undone: %s of item %lld is %s again", k >= 0 ? tui_review_label(k) : "?",
-		      (long long)e.item_id, e.status ? e.status : "?");
+	if (was_edit)
+		tui_app_error(r->app, "undone: the edit of %s of item %lld; its text is restored",
+			      k >= 0 ? tui_review_label(k) : "?", (long long)e.item_id);
+	else
+		tui_app_error(r->app, "undone: %s of item %lld is %s again",
+			      k >= 0 ? tui_review_label(k) : "?", (long long)e.item_id,
+			      e.status ? e.status : "?");
 	store_expl_release(&e);
 }
 
@@ -1464,9 +1475,10 @@ static void edit(struct review *r)
 		tui_app_error(r->app, "the edited text is empty: nothing saved");
 		return;
 	}
-	if (store_expl_edit(r->st, id, text, r->reviewer, err))
+	int rc = store_expl_edit(r->st, id, text, r->reviewer, err);
+	if (rc < 0)
 		tui_app_error(r->app, "cannot save the edit: %s", err);
-	else
+	else if (rc == 0)
 		remember(r, id, 'e');
 	free(text);
 	load_expl(r);

@@ -965,7 +965,10 @@ static void stats_lines(struct train *s, int w, struct tui_lines *ls)
 		 queued_here(s, v->r.id) ? " (queued here)" : "");
 	kv(ls, "status", b, status_role(v->r.status), w, utf8);
 	kv(ls, "dataset", ds_name(s, v->r.dataset_id), TUI_ROLE_NORMAL, w, utf8);
-	snprintf(b, sizeof b, "%s a=%.2f %s", v->r.variant, v->r.alpha, v->r.source);
+	if (!strcmp(v->r.variant, "baseline")) /* answers only: no source, no alpha */
+		snprintf(b, sizeof b, "%s", v->r.variant);
+	else
+		snprintf(b, sizeof b, "%s a=%.2f %s", v->r.variant, v->r.alpha, v->r.source);
 	kv(ls, "variant", b, TUI_ROLE_NORMAL, w, utf8);
 	if (v->r.total_steps > 0)
 		snprintf(b, sizeof b, "%lld / %lld", (long long)v->r.step,

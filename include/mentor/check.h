@@ -25,8 +25,9 @@
  * trace step should be), then unsupported numbers; otherwise valid (steps
  * found) or no steps. */
 enum check_verdict {
-	CHECK_NO_STEPS = 0,            /* no arithmetic step written */
-	CHECK_VALID,                   /* every step right, answer follows (or none given) */
+	CHECK_NO_STEPS = 0,            /* no arithmetic step written, no trace followed */
+	CHECK_VALID,                   /* every step right, answer follows (or none given);
+					* without arithmetic: every trace step followed */
 	CHECK_WRONG_STEP,              /* at least one step computes to another value */
 	CHECK_ANSWER_DOES_NOT_FOLLOW,  /* the stated answer is not the last result */
 	CHECK_TRACE_DIVERGES,          /* follows the solution trace, then departs */

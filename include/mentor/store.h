@@ -261,16 +261,21 @@ int store_demo_list(struct store *st, int64_t dataset_id, size_t max, struct sto
 		    size_t *n, char *err);
 
 /* Review: set the status (accepted|rejected|flagged|pending), record a
- * decision row with the previous status, in one transaction. */
+ * decision row with the previous status, in one transaction. Returns 0, 1
+ * when the explanation has that status already (nothing is recorded, so an
+ * undo never undoes a decision that changed nothing), or an error. */
 int store_expl_decide(struct store *st, int64_t expl_id, const char *action,
 		      const char *reviewer, char *err);
-/* Store an edit of the text (audit row "edit"). */
+/* Store an edit of the text (audit row "edit"); 1 (nothing recorded) when
+ * the text is the edited text already. */
 int store_expl_edit(struct store *st, int64_t expl_id, const char *text,
 		    const char *reviewer, char *err);
 /* Undo the latest decision not yet undone (any explanation when expl_id is 0):
  * restores the previous status/text, marks the decision undone. Fills
- * *undone_expl with the explanation affected; MENTOR_ENOTFOUND if none. */
-int store_decision_undo(struct store *st, int64_t expl_id, int64_t *undone_expl, char *err);
+ * *undone_expl with the explanation affected and *was_edit with 1 when the
+ * decision was an edit (either may be NULL); MENTOR_ENOTFOUND if none. */
+int store_decision_undo(struct store *st, int64_t expl_id, int64_t *undone_expl, int *was_edit,
+			char *err);
 
 /* ------------------------------------- runs, metrics, predictions (store_run.c) */
 

@@ -212,6 +212,9 @@ static void test_offline_cli(void)
 	const char *r1[] = {"review", id, "--accept", "--reviewer", "kim", NULL};
 	CHECK_INT(run(r1), 0);
 	CHECK(out_has("accepted (was pending)"));
+	/* accepting again records nothing: the undo below undoes the first */
+	CHECK_INT(run(r1), 0);
+	CHECK(out_has("accepted already; nothing recorded"));
 	const char *r2[] = {"review", id, "--undo", NULL};
 	CHECK_INT(run(r2), 0);
 	CHECK(out_has("pending (was accepted)"));

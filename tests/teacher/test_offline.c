@@ -259,7 +259,7 @@ static void test_end_to_end(void)
 	CHECK_INT(store_expl_get(st, wrong_id, &we, err), 0);
 	CHECK(store_expl_trainable(&we));
 	store_expl_release(&we);
-	CHECK_INT(store_decision_undo(st, wrong_id, NULL, err), 0);
+	CHECK_INT(store_decision_undo(st, wrong_id, NULL, NULL, err), 0);
 	int64_t good_id = count(st, "SELECT min(id) FROM explanation WHERE mode='rp' AND correct=1");
 	CHECK_INT(store_expl_get(st, good_id, &we, err), 0);
 	CHECK(store_expl_trainable(&we));
@@ -268,7 +268,7 @@ static void test_end_to_end(void)
 	CHECK_INT(store_expl_get(st, good_id, &we, err), 0);
 	CHECK(!store_expl_trainable(&we));
 	store_expl_release(&we);
-	CHECK_INT(store_decision_undo(st, good_id, NULL, err), 0);
+	CHECK_INT(store_decision_undo(st, good_id, NULL, NULL, err), 0);
 	sqlite3_exec(store_db(st), "DELETE FROM decision", NULL, NULL, NULL);
 
 	/* Review: decide, undo, edit. */
@@ -284,18 +284,36 @@ static void test_end_to_end(void)
 	CHECK_INT(store_expl_decide(st, eid, "bogus", "ann", err), MENTOR_EUSAGE);
 	CHECK_INT(count(st, "SELECT count(*) FROM decision"), 3);
 	int64_t which = 0;
-	CHECK_INT(store_decision_undo(st, eid, &which, err), 0);
+	CHECK_INT(store_decision_undo(st, eid, &which, NULL, err), 0);
 	CHECK_INT(which, eid);
 	CHECK_INT(store_expl_get(st, eid, &e, err), 0);
 	CHECK_STR(e.status, "flagged");
 	CHECK(e.edited_text == NULL);
 	store_expl_release(&e);
-	CHECK_INT(store_decision_undo(st, 0, &which, err), 0);
-	CHECK_INT(store_decision_undo(st, eid, &which, err), 0);
+	CHECK_INT(store_decision_undo(st, 0, &which, NULL, err), 0);
+	CHECK_INT(store_decision_undo(st, eid, &which, NULL, err), 0);
 	CHECK_INT(store_expl_get(st, eid, &e, err), 0);
 	CHECK_STR(e.status, "pending");
 	store_expl_release(&e);
-	CHECK_INT(store_decision_undo(st, eid, &which, err), MENTOR_ENOTFOUND);
+	CHECK_INT(store_decision_undo(st, eid, &which, NULL, err), MENTOR_ENOTFOUND);
+
+	/* A decision that changes nothing is not recorded, so an undo after it
+	 * undoes the one before; an undone edit says so. */
+	CHECK_INT(store_expl_decide(st, eid, "accept", "ann", err), 0);
+	int64_t n_dec = count(st, "SELECT count(*) FROM decision");
+	CHECK_INT(store_expl_decide(st, eid, "accept", "ann", err), 1);
+	CHECK_INT(count(st, "SELECT count(*) FROM decision"), n_dec);
+	CHECK_INT(store_expl_edit(st, eid, "new words", "ann", err), 0);
+	CHECK_INT(store_expl_edit(st, eid, "new words", "ann", err), 1);
+	int was_edit = -1;
+	CHECK_INT(store_decision_undo(st, eid, &which, &was_edit, err), 0);
+	CHECK_INT(was_edit, 1);
+	CHECK_INT(store_decision_undo(st, eid, &which, &was_edit, err), 0);
+	CHECK_INT(was_edit, 0);
+	CHECK_INT(store_expl_get(st, eid, &e, err), 0);
+	CHECK_STR(e.status, "pending");
+	CHECK(e.edited_text == NULL);
+	store_expl_release(&e);
 	CHECK_INT(store_expl_get(st, 999999, &e, err), MENTOR_ENOTFOUND);
 
 	/* An accepted explanation makes its item a demonstration candidate. */

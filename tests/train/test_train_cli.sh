@@ -89,6 +89,17 @@ expect 0 runs --json
 has "\"name\":\"first\"" out
 has '"status":"done"' out
 has '"expl_accuracy":' out
+has '"source":"gold","alpha":0.3' out
+has '"seed":[0-9]' out
+
+# a baseline learns from answers only: no source anywhere, alpha 1
+expect 0 train toy $tiny --steps 3 --name base3 --json
+expect 0 runs
+grep -q "^[0-9]* *base3 .* baseline - " "$dir/out" || fail "baseline source shown: $(grep base3 "$dir/out")"
+expect 0 runs --json
+has '"name":"base3","dataset":"toy","variant":"baseline","source":null,"alpha":1' out
+grep -o '"name":"base3".*' "$dir/out" | grep -q '"config":{[^}]*"source":null,"alpha":1,' ||
+	fail "baseline config: $(grep -o '"name":"base3".*' "$dir/out" | head -c 400)"
 expect 0 eval first --split dev --json
 has '"split":"dev","n":10' out
 has '"expl_accuracy":' out
