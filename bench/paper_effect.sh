@@ -9,16 +9,24 @@
 #
 # usage: bench/paper_effect.sh [MENTOR_BIN]
 # environment (defaults in brackets):
-#   TASKS ["arith coin"]  the bundled datasets to run
-#   SOURCES [""]          also compare explanation sources on the first task:
-#                         e.g. "gold cot rp crop"; the offline teacher writes
-#                         cot/rp/crop explanations first (mentor explain)
+#   TASKS ["arith coin letters dial"]  the bundled datasets to run
+#   SOURCES [""]          also compare explanation sources on SOURCE_TASK:
+#                         e.g. "cot rp crop"; the offline teacher writes
+#                         cot/rp/crop explanations first (mentor explain);
+#                         each source is an experiment of baseline and MT-CoT
+#   SOURCE_TASK [the first of TASKS, else arith]; TASKS=none runs only that
 #   SEEDS [3]  WORK [a new temporary directory; the workspace stays there]
 #   EXTRA [""]            more options for every experiment (e.g. --threads 1)
+#   MODEL_BENCH [build/bench/model_bench beside the binary's build]: reads the
+#                         host's sgemm peak before and after, so that training
+#                         times can be compared across runs of this script
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
 bin=${1:-${MENTOR_BIN:-$here/build/src/mentor}}
-TASKS=${TASKS:-arith coin}
+TASKS=${TASKS:-arith coin letters dial}
+[ "$TASKS" = none ] && TASKS=
+SOURCE_TASK=${SOURCE_TASK:-${TASKS%% *}}
+SOURCE_TASK=${SOURCE_TASK:-arith}
 SOURCES=${SOURCES:-}
 SEEDS=${SEEDS:-3}
 EXTRA=${EXTRA:-}
@@ -30,8 +38,19 @@ export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive}
 mkdir -p "$WORK"
 db="$WORK/paper.db"
 "$bin" --db "$db" init >/dev/null
+mb=${MODEL_BENCH:-$(dirname "$bin")/../bench/model_bench}
+
+# The host's speed now: the median GFLOP/s of a 1536^3 cblas_sgemm with the
+# kernels and threads the runs get (a busy or throttled host shows here).
+host_speed() {
+	[ -x "$mb" ] || return 0
+	(. "$here/bench/blas_env.sh" && "$mb" --preset tiny --steps 1 --windows 1 --warmup 0 \
+		--no-rss 2>/dev/null) | sed -n 's/^RESULT.*sgemm_gflops=\([0-9.]*\).*/\1/p' |
+		{ read -r g && echo "host: sgemm peak $g GFLOP/s ($1)"; } || true
+}
 
 echo "workspace: $db; $(date -u '+%Y-%m-%d %H:%M UTC'); $(nproc) cores"
+host_speed before
 for t in $TASKS; do
 	echo
 	echo "== mentor experiment $t --seeds $SEEDS $EXTRA"
@@ -40,7 +59,7 @@ for t in $TASKS; do
 		{ echo "paper_effect: experiment $t failed: $(tail -1 "$WORK/$t.log")" >&2; exit 1; }
 done
 if [ -n "$SOURCES" ]; then
-	t=${TASKS%% *}
+	t=$SOURCE_TASK
 	"$bin" --db "$db" explain "$t" --mode all >"$WORK/explain.log" 2>&1 ||
 		{ echo "paper_effect: explain $t failed: $(tail -1 "$WORK/explain.log")" >&2; exit 1; }
 	for s in $SOURCES; do
@@ -52,6 +71,7 @@ if [ -n "$SOURCES" ]; then
 			{ echo "paper_effect: source $s failed: $(tail -1 "$WORK/$t-$s.log")" >&2; exit 1; }
 	done
 fi
+host_speed after
 # how long each run trained: the time of its last loss point (without the
 # evaluation), per variant
 echo

@@ -105,9 +105,17 @@ int main(int argc, char **argv)
 		char *tui_argv[] = {"tui", NULL};
 		return cli_tui(&c, 1, tui_argv);
 	}
+	int cargc;
+	char **cargv = cli_split_options(argc - i, argv + i, &cargc);
+	if (!cargv)
+		return cli_error(&c, CLI_ERR, "out of memory");
 	for (size_t k = 0; k < sizeof commands / sizeof commands[0]; k++)
-		if (!strcmp(argv[i], commands[k].name))
-			return commands[k].fn(&c, argc - i, argv + i);
+		if (!strcmp(cargv[0], commands[k].name)) {
+			int rc = commands[k].fn(&c, cargc, cargv);
+			cli_split_free(cargv, argc - i, argv + i);
+			return rc;
+		}
+	cli_split_free(cargv, argc - i, argv + i);
 	if (!strcmp(argv[i], "help")) {
 		usage(stdout);
 		return CLI_OK;

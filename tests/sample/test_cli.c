@@ -37,6 +37,11 @@ static void test_sizes_and_splits(void)
 	CHECK_INT(run_mentor("sample coin --n 5 --seed 3 --split test", &out, NULL), 0);
 	CHECK_INT(count_lines(out), 5);
 	CHECK(out && strstr(out, "\"id\":\"coin-test-00004\"") && !strstr(out, "\"train\""));
+	/* every command takes --opt=value as well as --opt value */
+	char *eq = NULL;
+	CHECK_INT(run_mentor("sample coin --n=5 --seed=3 --split=test", &eq, NULL), 0);
+	CHECK(out && eq && !strcmp(out, eq));
+	free(eq);
 	free(out);
 
 	CHECK_INT(run_mentor("sample dial --splits 3/2/1", &out, NULL), 0);
