@@ -992,14 +992,27 @@ int cli_tui(struct cli *c, int argc, char **argv)
 	if (!cfg && err[0]) /* reported, not fatal: the defaults apply */
 		tui_app_error(app, "cannot read the config: %s", err);
 	err[0] = '\0';
-	if (tui_keymap_build(&app->gkm, tui_global_actions, tui_n_global_actions, cfg, cfg_len, err))
-		tui_app_error(app, "%s", err);
+	char quit_err[MENTOR_ERR_LEN] = "";
+	tui_keymap_build(&app->gkm, tui_global_actions, tui_n_global_actions, cfg, cfg_len,
+			 quit_err);
+	const struct tui_action_def *sets[N_SCREENS + 1];
+	size_t set_n[N_SCREENS + 1];
+	sets[0] = tui_global_actions;
+	set_n[0] = tui_n_global_actions;
 	for (size_t i = 0; i < N_SCREENS; i++) {
 		app->screens[i].ops = screen_table[i];
-		if (tui_keymap_build(&app->screens[i].km, screen_table[i]->actions,
-				     screen_table[i]->n_actions, cfg, cfg_len, err) && !app->error[0])
-			tui_app_error(app, "%s", err);
+		tui_keymap_build(&app->screens[i].km, screen_table[i]->actions,
+				 screen_table[i]->n_actions, cfg, cfg_len, err);
+		sets[i + 1] = screen_table[i]->actions;
+		set_n[i + 1] = screen_table[i]->n_actions;
 	}
+	/* every bad line at once, named against all the maps; quit is never
+	 * left without a key */
+	char keys_msg[MENTOR_ERR_LEN];
+	if (tui_keys_check(cfg, cfg_len, sets, set_n, N_SCREENS + 1, keys_msg, sizeof keys_msg))
+		tui_app_error(app, "%s", keys_msg);
+	else if (strstr(quit_err, "quit has no key left"))
+		tui_app_error(app, "%s", quit_err);
 	free(cfg);
 
 	install_restore();

@@ -218,6 +218,87 @@ static char *trim(char *s)
 	return s;
 }
 
+/* Call fn for every line of the [keys] section of config that is not blank
+ * or a comment: with the action name and its value, or with problem set
+ * (name and val NULL) for a line too long, with a NUL byte or without '='. */
+typedef void (*keys_line_fn)(void *u, size_t lineno, char *name, char *val,
+			     const char *problem);
+
+static void keys_lines(const char *config, size_t config_len, keys_line_fn fn, void *u)
+{
+	int in_keys = 0;
+	size_t pos = 0, lineno = 0;
+	char line[1025];
+	while (config && pos < config_len) {
+		size_t end = pos;
+		while (end < config_len && config[end] != '\n')
+			end++;
+		size_t len = end - pos;
+		lineno++;
+		pos = end + 1;
+		if (len >= sizeof line || memchr(config + end - len, '\0', len)) {
+			if (in_keys)
+				fn(u, lineno, NULL, NULL, "too long or has a NUL byte");
+			continue;
+		}
+		memcpy(line, config + end - len, len);
+		line[len] = '\0';
+		char *l = trim(line);
+		if (*l == '[') {
+			char *close = strchr(l, ']');
+			if (close)
+				*close = '\0';
+			in_keys = !strcmp(trim(l + 1), "keys");
+		} else if (in_keys && *l && *l != '#' && *l != ';') {
+			char *eq = strchr(l, '=');
+			if (!eq) {
+				fn(u, lineno, NULL, NULL, "missing '='");
+			} else {
+				*eq = '\0';
+				fn(u, lineno, trim(l), trim(eq + 1), NULL);
+			}
+		}
+	}
+}
+
+struct build_ctx {
+	struct tui_keymap *km;
+	const struct tui_action_def *defs;
+	size_t n;
+	int nbad;
+	char *err;
+};
+
+static void build_line(void *u, size_t lineno, char *name, char *val, const char *problem)
+{
+	struct build_ctx *x = u;
+	char what[160] = "";
+	if (problem)
+		snprintf(what, sizeof what, "%s", problem);
+	for (size_t i = 0; !problem && i < x->n; i++) {
+		if (strcmp(x->defs[i].name, name))
+			continue;
+		/* a line with a bad key name changes nothing: the keys in
+		 * force stay */
+		struct tui_keymap probe;
+		tui_keymap_init(&probe);
+		char b[64];
+		if (bind_list(&probe, val, x->defs[i].id, b, sizeof b)) {
+			snprintf(what, sizeof what, "unknown key '%s' (%s keeps its keys)", b,
+				 x->defs[i].name);
+		} else {
+			km_unbind_action(x->km, x->defs[i].id);
+			bind_list(x->km, val, x->defs[i].id, b, sizeof b);
+		}
+		tui_keymap_release(&probe);
+	}
+	if (what[0]) {
+		if (!x->nbad && x->err)
+			util_err(x->err, "config [keys] line %zu: %s", lineno, what);
+		x->nbad++;
+	}
+}
+
 int tui_keymap_build(struct tui_keymap *km, const struct tui_action_def *defs, size_t n,
 		     const char *config, size_t config_len, char *err)
 {
@@ -227,56 +308,72 @@ int tui_keymap_build(struct tui_keymap *km, const struct tui_action_def *defs, s
 	char bad[64];
 	for (size_t i = 0; i < n; i++)
 		bind_list(km, defs[i].keys, defs[i].id, bad, sizeof bad);
-	if (!config)
-		return 0;
-	int nbad = 0, in_keys = 0;
-	size_t pos = 0, lineno = 0;
-	char line[1025];
-	while (pos < config_len) {
-		size_t end = pos;
-		while (end < config_len && config[end] != '\n')
-			end++;
-		size_t len = end - pos;
-		lineno++;
-		char what[160] = "";
-		if (len >= sizeof line || memchr(config + pos, '\0', len)) {
-			if (in_keys)
-				snprintf(what, sizeof what, "line too long or has a NUL byte");
-		} else {
-			memcpy(line, config + pos, len);
-			line[len] = '\0';
-			char *l = trim(line);
-			if (*l == '[') {
-				char *close = strchr(l, ']');
-				if (close)
-					*close = '\0';
-				in_keys = !strcmp(trim(l + 1), "keys");
-			} else if (in_keys && *l && *l != '#' && *l != ';') {
-				char *eq = strchr(l, '=');
-				if (!eq) {
-					snprintf(what, sizeof what, "missing '='");
-				} else {
-					*eq = '\0';
-					char *name = trim(l), *val = trim(eq + 1);
-					for (size_t i = 0; i < n; i++) {
-						if (strcmp(defs[i].name, name))
-							continue;
-						km_unbind_action(km, defs[i].id);
-						char b[64];
-						if (bind_list(km, val, defs[i].id, b, sizeof b))
-							snprintf(what, sizeof what, "unknown key '%s'", b);
-					}
-				}
-			}
-		}
-		if (what[0]) {
-			if (!nbad)
-				util_err(err, "config [keys] line %zu: %s", lineno, what);
-			nbad++;
-		}
-		pos = end + 1;
+	struct build_ctx x = {km, defs, n, 0, err};
+	keys_lines(config, config_len, build_line, &x);
+	/* never without a way out: quit unbound gets its default keys back */
+	for (size_t i = 0; i < n; i++) {
+		char keys[8];
+		if (defs[i].id != TUI_ACT_QUIT || tui_keymap_keys(km, TUI_ACT_QUIT, keys, sizeof keys)[0])
+			continue;
+		bind_list(km, defs[i].keys, TUI_ACT_QUIT, bad, sizeof bad);
+		if (!x.nbad && err)
+			util_err(err, "config [keys]: quit has no key left; it keeps '%s'", defs[i].keys);
+		x.nbad++;
 	}
-	return nbad;
+	return x.nbad;
+}
+
+struct check_ctx {
+	const struct tui_action_def *const *sets;
+	const size_t *set_n;
+	size_t n_sets;
+	int nbad;
+	struct buf b;
+};
+
+static void check_line(void *u, size_t lineno, char *name, char *val, const char *problem)
+{
+	struct check_ctx *x = u;
+	char what[160] = "";
+	if (problem) {
+		snprintf(what, sizeof what, "%s", problem);
+	} else {
+		int known = 0;
+		for (size_t k = 0; k < x->n_sets && !known; k++)
+			for (size_t i = 0; i < x->set_n[k] && !known; i++)
+				known = !strcmp(x->sets[k][i].name, name);
+		struct tui_keymap probe;
+		tui_keymap_init(&probe);
+		char bad[64];
+		if (!known)
+			snprintf(what, sizeof what, "unknown action '%.40s'", name);
+		else if (bind_list(&probe, val, 0, bad, sizeof bad))
+			snprintf(what, sizeof what, "unknown key '%s'", bad);
+		tui_keymap_release(&probe);
+	}
+	if (what[0]) {
+		if (buf_printf(&x->b, "%sline %zu: %s", x->nbad ? "; " : "", lineno, what))
+			util_oom();
+		x->nbad++;
+	}
+}
+
+int tui_keys_check(const char *config, size_t config_len,
+		   const struct tui_action_def *const *sets, const size_t *set_n, size_t n_sets,
+		   char *msg, size_t msg_len)
+{
+	struct check_ctx x = {sets, set_n, n_sets, 0, {0}};
+	buf_init(&x.b);
+	keys_lines(config, config_len, check_line, &x);
+	if (msg_len) {
+		if (x.nbad)
+			snprintf(msg, msg_len, "config [keys], %d bad line%s (the others apply): %s",
+				 x.nbad, x.nbad == 1 ? "" : "s", x.b.data);
+		else
+			msg[0] = '\0';
+	}
+	buf_release(&x.b);
+	return x.nbad;
 }
 
 int tui_keymap_lookup(const struct tui_keymap *km, int key)

@@ -326,6 +326,14 @@ void tui_keymap_release(struct tui_keymap *km);
  * key names, missing '='); the first is described in err. */
 int tui_keymap_build(struct tui_keymap *km, const struct tui_action_def *defs, size_t n,
 		     const char *config, size_t config_len, char *err);
+/* Every bad line of the [keys] section of config, checked against the
+ * actions of all key maps (sets[0..n_sets), set_n entries each): a name no
+ * map knows, a bad key name, a missing '='. Fills msg with one line that
+ * lists them all ("config [keys], 2 bad lines (the others apply): line 3:
+ * ...; line 5: ...") or "" and returns their number. */
+int tui_keys_check(const char *config, size_t config_len,
+		   const struct tui_action_def *const *sets, const size_t *set_n, size_t n_sets,
+		   char *msg, size_t msg_len);
 /* Action bound to key, or TUI_ACT_NONE. */
 int tui_keymap_lookup(const struct tui_keymap *km, int key);
 /* "j, Down": the keys of an action, into buf; returns buf ("" if none). */

@@ -106,7 +106,9 @@ static void test_map(void)
 	const char *bad = "[keys]\ndown = Foo, n\nnoequals\nup = F99\n";
 	CHECK_INT(tui_keymap_build(&km, defs, ND, bad, strlen(bad), err), 3);
 	CHECK(strstr(err, "line 2") && strstr(err, "Foo"));
-	CHECK_INT(tui_keymap_lookup(&km, 'n'), A_DOWN); /* the good key still binds */
+	/* a line with a bad name changes nothing: down keeps its default keys */
+	CHECK_INT(tui_keymap_lookup(&km, 'n'), TUI_ACT_NONE);
+	CHECK_STR(tui_keymap_keys(&km, A_DOWN, buf, sizeof buf), "j, Down");
 
 	/* hostile: NUL, very long line, many lines, binary, no newline */
 	static const char nul[] = "[keys]\ndown = n\0x\nup = p";
@@ -138,6 +140,35 @@ static void test_global(void)
 	char err[MENTOR_ERR_LEN];
 	CHECK_INT(tui_keymap_build(&km, tui_global_actions, tui_n_global_actions, NULL, 0, err), 0);
 	CHECK_INT(tui_keymap_lookup(&km, 'q'), TUI_ACT_QUIT);
+	/* never without a way out: a bad or empty quit keeps its keys */
+	const char *noquit = "[keys]\nquit =\n";
+	CHECK_INT(tui_keymap_build(&km, tui_global_actions, tui_n_global_actions, noquit,
+				   strlen(noquit), err), 1);
+	CHECK(strstr(err, "quit has no key left") != NULL);
+	CHECK_INT(tui_keymap_lookup(&km, 'q'), TUI_ACT_QUIT);
+	const char *badquit = "[keys]\nquit = Qx\nhelp = H\n";
+	CHECK_INT(tui_keymap_build(&km, tui_global_actions, tui_n_global_actions, badquit,
+				   strlen(badquit), err), 1);
+	CHECK_INT(tui_keymap_lookup(&km, 'q'), TUI_ACT_QUIT);
+	CHECK_INT(tui_keymap_lookup(&km, 'H'), TUI_ACT_HELP);
+	const char *moved = "[keys]\nquit = Q\n";
+	CHECK_INT(tui_keymap_build(&km, tui_global_actions, tui_n_global_actions, moved,
+				   strlen(moved), err), 0);
+	CHECK_INT(tui_keymap_lookup(&km, 'Q'), TUI_ACT_QUIT);
+	CHECK_INT(tui_keymap_lookup(&km, 'q'), TUI_ACT_NONE);
+
+	/* every bad line is listed, against all the maps at once */
+	const struct tui_action_def *sets[] = {tui_global_actions, defs};
+	const size_t set_n[] = {tui_n_global_actions, ND};
+	const char *many = "[keys]\nquit = Qx\nqiut = q\nnoequals\ndown = n\nsearch = F99\n";
+	char msg[MENTOR_ERR_LEN];
+	CHECK_INT(tui_keys_check(many, strlen(many), sets, set_n, 2, msg, sizeof msg), 4);
+	CHECK(strstr(msg, "4 bad lines") && strstr(msg, "line 2: unknown key 'Qx'") &&
+	      strstr(msg, "line 3: unknown action 'qiut'") && strstr(msg, "line 4: missing '='") &&
+	      strstr(msg, "line 6: unknown key 'F99'") && !strstr(msg, "line 5"));
+	CHECK_INT(tui_keys_check(moved, strlen(moved), sets, set_n, 2, msg, sizeof msg), 0);
+	CHECK_STR(msg, "");
+	CHECK_INT(tui_keys_check(NULL, 0, sets, set_n, 2, msg, sizeof msg), 0);
 	CHECK_INT(tui_keymap_lookup(&km, '?'), TUI_ACT_HELP);
 	CHECK_INT(tui_keymap_lookup(&km, '1'), TUI_ACT_SCREEN1);
 	CHECK_INT(tui_keymap_lookup(&km, 'm'), TUI_ACT_MOUSE);

@@ -250,8 +250,16 @@ run keys_quit "key Q
 key n"
 has keys_quit "item 1/300"
 printf '[keys]\ndown = Nope\n' > "$T/cfg/mentor/config"
-run keys_bad ""
-has keys_bad "config [keys] line 2: unknown key 'Nope'"
+run keys_bad "" --size 160x30
+has keys_bad "config [keys], 1 bad line (the others apply): line 2: unknown key 'Nope'"
+# every bad line at once; the good line applies, quit keeps its key
+printf '[keys]\nquit = Qx\nqiut = q\nnoequals\ndown = n\n' > "$T/cfg/mentor/config"
+run keys_many "" --size 200x30
+has keys_many "3 bad lines (the others apply): line 2: unknown key 'Qx'; line 3: unknown action 'qiut'; line 4: missing '='"
+run keys_many_n "key n
+key q
+key n"
+has keys_many_n "item 2/300"
 rm -f "$T/cfg/mentor/config"
 
 for th in dark light high-contrast monochrome; do
