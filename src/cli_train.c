@@ -561,6 +561,17 @@ static void json_check(FILE *f, const struct eval_check *ck)
 	fputc('}', f);
 }
 
+/* Replace o's member key by v in place (its order kept) when o has one;
+ * else v is dropped. */
+static void set_present(cJSON *o, const char *key, cJSON *v)
+{
+	if (!v)
+		util_oom();
+	if (!cJSON_GetObjectItemCaseSensitive(o, key) ||
+	    !cJSON_ReplaceItemInObjectCaseSensitive(o, key, v))
+		cJSON_Delete(v);
+}
+
 /* The run's configuration as `runs --json` shows it: a baseline learns from
  * answers only, so it has no explanation source and its answer weight is 1;
  * the seed is a number (kept as text in the store for seeds past 2^53). */
@@ -573,16 +584,15 @@ static void print_run_config(FILE *f, const char *config_json, int baseline)
 		return;
 	}
 	if (baseline) {
-		cJSON_ReplaceItemInObjectCaseSensitive(o, "source", cJSON_CreateNull());
-		cJSON_ReplaceItemInObjectCaseSensitive(o, "alpha", cJSON_CreateNumber(1));
+		set_present(o, "source", cJSON_CreateNull());
+		set_present(o, "alpha", cJSON_CreateNumber(1));
 	}
 	const cJSON *seed = cJSON_GetObjectItemCaseSensitive(o, "seed");
 	char *end = NULL;
 	if (cJSON_IsString(seed)) {
 		unsigned long long v = strtoull(seed->valuestring, &end, 10);
 		if (end && !*end && *seed->valuestring && v <= (1ULL << 53))
-			cJSON_ReplaceItemInObjectCaseSensitive(o, "seed",
-								cJSON_CreateNumber((double)v));
+			set_present(o, "seed", cJSON_CreateNumber((double)v));
 	}
 	cli_print_json(f, o);
 	cJSON_Delete(o);
