@@ -4,8 +4,9 @@
  * answers 0 or 400 and nothing else; a head it accepts has a method and a
  * path within their buffers, NUL-terminated, the path without its query, a
  * Content-Length within the limit; the same bytes parse the same way twice;
- * the head with CRLF line ends parses as with bare LF; an accepted
- * "Authorization: Bearer K" matches the key K and no other. */
+ * the head with CRLF line ends parses as with bare LF (where no CR stands
+ * alone); an accepted "Authorization: Bearer K" matches the key K and no
+ * other. */
 #include <string.h>
 
 #include "fuzz.h"
@@ -41,7 +42,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(memchr(a.auth, 0, sizeof a.auth));
 	}
 
-	/* the same head with bare LF line ends */
+	/* the same head with bare LF line ends, where that says the same: not
+	 * when a CR stands alone ("\r\r\n" ends a line whose text ends in a
+	 * CR, which LF line ends cannot write) */
+	int lone_cr = 0;
+	for (size_t i = 0; i < size; i++)
+		lone_cr |= h[i] == '\r' && (i + 1 == size || h[i + 1] != '\n');
 	char *lf = malloc(size + 1);
 	FUZZ_CHECK(lf != NULL);
 	size_t m = 0;
@@ -50,8 +56,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			lf[m++] = h[i];
 	lf[m] = 0;
 	int rc2 = parse(lf, m, &c);
-	FUZZ_CHECK(rc2 == rc);
-	if (rc == 0) {
+	FUZZ_CHECK(lone_cr || rc2 == rc);
+	if (!lone_cr && rc == 0) {
 		FUZZ_CHECK(!strcmp(a.method, c.method) && !strcmp(a.path, c.path));
 		FUZZ_CHECK(a.content_length == c.content_length && a.has_length == c.has_length);
 		FUZZ_CHECK(!strcmp(a.auth, c.auth) && a.auth_bad == c.auth_bad);
