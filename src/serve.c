@@ -225,7 +225,8 @@ int serve_parse_head(const char *h, size_t n, struct serve_req *r)
 	line[l1] = 0;
 	char *sp1 = strchr(line, ' ');
 	char *sp2 = sp1 ? strchr(sp1 + 1, ' ') : NULL;
-	if (!sp1 || !sp2 || (size_t)(sp1 - line) >= sizeof r->method ||
+	if (!sp1 || !sp2 || sp1 == line || sp2 == sp1 + 1 ||
+	    (size_t)(sp1 - line) >= sizeof r->method ||
 	    (size_t)(sp2 - sp1 - 1) >= sizeof r->path || strncmp(sp2 + 1, "HTTP/1.", 7) ||
 	    sp2[8] < '0' || sp2[8] > '9' || sp2[9])
 		return 400;

@@ -36,7 +36,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(parse(h, size, &b) == rc && !memcmp(&a, &b, sizeof a));
 	if (rc == 0) {
 		FUZZ_CHECK(memchr(a.method, 0, sizeof a.method) && a.method[0]);
-		FUZZ_CHECK(memchr(a.path, 0, sizeof a.path) && !strchr(a.path, '?'));
+		FUZZ_CHECK(memchr(a.path, 0, sizeof a.path) && a.path[0] && !strchr(a.path, '?'));
 		FUZZ_CHECK(a.minor >= 0 && a.minor <= 9);
 		FUZZ_CHECK(!a.has_length || a.content_length <= (size_t)1 << 40);
 		FUZZ_CHECK(memchr(a.auth, 0, sizeof a.auth));
