@@ -235,6 +235,8 @@ int serve_parse_head(const char *h, size_t n, struct serve_req *r)
 	r->method[sp1 - line] = 0;
 	memcpy(r->path, sp1 + 1, (size_t)(sp2 - sp1 - 1));
 	r->path[sp2 - sp1 - 1] = 0;
+	if (r->path[0] != '/') /* only the origin form "/path?query" is served */
+		return 400;
 	char *q = strchr(r->path, '?');
 	if (q)
 		*q = 0;

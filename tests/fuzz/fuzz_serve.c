@@ -2,8 +2,9 @@
  * serve_parse_head and serve_auth_ok). Input: a request head as a client
  * sends it (without the blank line that ends it). Properties: the parser
  * answers 0 or 400 and nothing else; a head it accepts has a method and a
- * path within their buffers, NUL-terminated, the path without its query, a
- * Content-Length within the limit; the same bytes parse the same way twice;
+ * path within their buffers, NUL-terminated, the path starting with '/' and
+ * without its query, a Content-Length within the limit; the same bytes parse
+ * the same way twice;
  * the head with CRLF line ends parses as with bare LF (where no CR stands
  * alone); an accepted "Authorization: Bearer K" matches the key K and no
  * other. */
@@ -36,7 +37,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(parse(h, size, &b) == rc && !memcmp(&a, &b, sizeof a));
 	if (rc == 0) {
 		FUZZ_CHECK(memchr(a.method, 0, sizeof a.method) && a.method[0]);
-		FUZZ_CHECK(memchr(a.path, 0, sizeof a.path) && a.path[0] && !strchr(a.path, '?'));
+		FUZZ_CHECK(memchr(a.path, 0, sizeof a.path) && a.path[0] == '/' &&
+			   !strchr(a.path, '?'));
 		FUZZ_CHECK(a.minor >= 0 && a.minor <= 9);
 		FUZZ_CHECK(!a.has_length || a.content_length <= (size_t)1 << 40);
 		FUZZ_CHECK(memchr(a.auth, 0, sizeof a.auth));
