@@ -913,25 +913,23 @@ static int trace_answer(const struct check_input *in, const cJSON *j, struct che
  * 7" for "zoe 4 minus 3 = 1"); else NULL. */
 static const char *contradiction(const char *hay, const struct buf *needle)
 {
+	/* needle is " w1 w2 ... wn ": drop the last word, then the next... */
+	size_t words = 0;
+	for (size_t i = 1; i < needle->len; i++)
+		words += needle->data[i] == ' ';
+	if (words < 3)
+		return NULL;
 	char *prefix = strndup(needle->data, needle->len);
 	if (!prefix)
 		return NULL;
 	const char *h = NULL;
-	/* needle is " w1 w2 ... wn ": drop the last word, then the next... */
 	size_t cut = needle->len - 1;
-	for (;;) {
-		while (cut > 0 && prefix[cut - 1] != ' ')
+	for (size_t k = words - 1; k >= 2 && !h; k--) {
+		while (prefix[cut - 1] != ' ')
 			cut--;
-		size_t words = 0;
-		for (size_t i = 1; i < cut; i++)
-			words += prefix[i] == ' ';
-		if (words < 2)
-			break;
-		prefix[cut] = '\0';
+		prefix[cut] = '\0'; /* " w1 ... wk " */
 		h = strstr(hay, prefix);
-		if (h)
-			break;
-		cut--; /* past the space, to the word before */
+		cut--;
 	}
 	free(prefix);
 	return h;
@@ -1049,9 +1047,8 @@ static int decide(const struct check_result *r)
 	if (r->n_unsupported)
 		return CHECK_UNSUPPORTED_NUMBERS;
 	/* without arithmetic, a trace followed step by step is what holds up */
-	if (!r->n_steps && tr->present && tr->matched == tr->n_steps)
-		return CHECK_VALID;
-	return r->n_steps ? CHECK_VALID : CHECK_NO_STEPS;
+	return r->n_steps || (tr->present && tr->matched == tr->n_steps) ? CHECK_VALID
+									  : CHECK_NO_STEPS;
 }
 
 int check_explanation(const struct check_input *in, struct check_result *res, char *err)

@@ -159,54 +159,21 @@ void cli_put_escaped(FILE *f, const char *s)
 
 char **cli_split_options(int argc, char **argv, int *out_argc)
 {
-	int extra = 0, end = 0;
-	for (int i = 0; i < argc; i++) {
-		if (!strcmp(argv[i], "--"))
-			break;
-		extra += !strncmp(argv[i], "--", 2) && strchr(argv[i], '=') != NULL;
-	}
-	char **v = calloc((size_t)(argc + extra + 1), sizeof *v);
+	char **v = calloc((size_t)(2 * argc + 1), sizeof *v);
 	if (!v)
 		return NULL;
-	int n = 0;
+	int n = 0, end = 0;
 	for (int i = 0; i < argc; i++) {
-		const char *eq = !end && !strncmp(argv[i], "--", 2) ? strchr(argv[i], '=') : NULL;
-		if (!end && !strcmp(argv[i], "--"))
-			end = 1;
-		if (!eq) {
-			v[n++] = argv[i];
-			continue;
+		char *eq = !end && !strncmp(argv[i], "--", 2) ? strchr(argv[i], '=') : NULL;
+		end |= !strcmp(argv[i], "--");
+		v[n++] = argv[i];
+		if (eq) { /* "--name=value" as "--name" "value", cut in place */
+			*eq = '\0';
+			v[n++] = eq + 1;
 		}
-		/* "--name=value" as "--name" "value"; the name is a new string,
-		 * the value borrowed from argv */
-		size_t len = (size_t)(eq - argv[i]);
-		char *name = malloc(len + 1);
-		if (!name) {
-			free(v);
-			return NULL;
-		}
-		memcpy(name, argv[i], len);
-		name[len] = '\0';
-		v[n++] = name;
-		v[n++] = (char *)eq + 1;
 	}
-	v[n] = NULL;
 	*out_argc = n;
 	return v;
-}
-
-void cli_split_free(char **v, int argc, char **argv)
-{
-	if (!v)
-		return;
-	for (char **p = v; *p; p++) {
-		int borrowed = 0;
-		for (int i = 0; i < argc && !borrowed; i++)
-			borrowed = *p == argv[i] || (*p > argv[i] && *p <= argv[i] + strlen(argv[i]));
-		if (!borrowed)
-			free(*p);
-	}
-	free(v);
 }
 
 int cli_opt_value(int argc, char **argv, int *i, const char *opt, const char **val)

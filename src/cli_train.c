@@ -640,6 +640,7 @@ int cli_runs(struct cli *c, int argc, char **argv)
 		struct train_config cfg;
 		if (train_config_from_json(r->config_json, &cfg, err))
 			train_config_defaults(&cfg);
+		int baseline = !strcmp(r->variant, "baseline"); /* answers only: no source */
 		char an[32], an2[32];
 		snprintf(an, sizeof an, "acc_%s", cfg.eval_split);
 		snprintf(an2, sizeof an2, "acc_expl_%s", cfg.eval_split);
@@ -661,7 +662,6 @@ int cli_runs(struct cli *c, int argc, char **argv)
 			cli_json_str(c->out, r->name);
 			fputs(",\"dataset\":", c->out);
 			cli_json_str(c->out, dname);
-			int baseline = !strcmp(r->variant, "baseline");
 			cli_printf(c->out, ",\"variant\":\"%s\",\"source\":", r->variant);
 			cli_json_str(c->out, baseline ? NULL : r->source);
 			cli_printf(c->out, ",\"alpha\":%g,\"kind\":", r->alpha);
@@ -700,7 +700,7 @@ int cli_runs(struct cli *c, int argc, char **argv)
 			util_term_put(c->out, db, UTIL_PUT_ESC, NULL, 0);
 			cli_printf(c->out, "%*s ", (int)(12 - strlen(db)), "");
 			cli_printf(c->out, "%-8s %-8s %-8s %-13s %-8s %-7s %-7s %s\n", r->variant,
-				   !strcmp(r->variant, "baseline") || !r->source ? "-" : r->source,
+				   baseline || !r->source ? "-" : r->source,
 				   r->status, step, ls, as, as2, snd);
 		}
 		free(dname);

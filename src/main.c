@@ -112,10 +112,10 @@ int main(int argc, char **argv)
 	for (size_t k = 0; k < sizeof commands / sizeof commands[0]; k++)
 		if (!strcmp(cargv[0], commands[k].name)) {
 			int rc = commands[k].fn(&c, cargc, cargv);
-			cli_split_free(cargv, argc - i, argv + i);
+			free(cargv);
 			return rc;
 		}
-	cli_split_free(cargv, argc - i, argv + i);
+	free(cargv);
 	if (!strcmp(argv[i], "help")) {
 		usage(stdout);
 		return CLI_OK;

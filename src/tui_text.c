@@ -290,43 +290,37 @@ char *tui_line_plain(const struct tui_line *l)
 
 int tui_kinsoku(uint32_t c)
 {
-	/* closing brackets and punctuation, fullwidth and ASCII */
-	static const char no_start[] =
-		"\xE3\x80\x81\xE3\x80\x82\xEF\xBC\x8C\xEF\xBC\x8E\xE3\x83\xBB\xEF\xBC\x9A"
-		"\xEF\xBC\x9B\xEF\xBC\x9F\xEF\xBC\x81\xE3\x83\xBC\xE2\x80\x99\xE2\x80\x9D"
-		"\xEF\xBC\x89\xE3\x80\x95\xEF\xBC\xBD\xEF\xBD\x9D\xE3\x80\x89\xE3\x80\x8B"
-		"\xE3\x80\x8D\xE3\x80\x8F\xE3\x80\x91\xE3\x80\x99\xE3\x80\x97\xE3\x80\x9F"
-		"\xE3\x80\x85\xE3\x82\x9D\xE3\x82\x9E\xE3\x83\xBD\xE3\x83\xBE\xE2\x80\xA6"
-		"\xE2\x80\xA5)]},.!?:;%";
-	static const char no_end[] =
-		"\xE2\x80\x98\xE2\x80\x9C\xEF\xBC\x88\xE3\x80\x94\xEF\xBC\xBB\xEF\xBD\x9B"
-		"\xE3\x80\x88\xE3\x80\x8A\xE3\x80\x8C\xE3\x80\x8E\xE3\x80\x90\xE3\x80\x98"
-		"\xE3\x80\x96\xE3\x80\x9D([{";
-	/* small hiragana and katakana: ぁぃぅぇぉっゃゅょゎゕゖ ァィゥェォッャュョヮヵヶ */
-	static const uint32_t small_kana[] = {
-		0x3041, 0x3043, 0x3045, 0x3047, 0x3049, 0x3063, 0x3083, 0x3085, 0x3087,
-		0x308E, 0x3095, 0x3096, 0x30A1, 0x30A3, 0x30A5, 0x30A7, 0x30A9, 0x30C3,
-		0x30E3, 0x30E5, 0x30E7, 0x30EE, 0x30F5, 0x30F6,
+	if (c < 0x80)
+		return c && strchr(")]},.!?:;%", (int)c) ? TUI_KIN_NO_START
+		       : c && strchr("([{", (int)c)     ? TUI_KIN_NO_END
+							: 0;
+	/* every other entry lies in General Punctuation or the CJK blocks:
+	 * most characters are decided here, on the wrap's hot path */
+	if (c < 0x2018 || (c > 0x2026 && c < 0x3001) || (c > 0x30FE && c < 0xFF01) || c > 0xFF5D)
+		return 0;
+	/* closing brackets and quotes, stops and commas, ー, …, iteration
+	 * marks, small hiragana and katakana */
+	static const uint32_t no_start[] = {
+		0x2019, 0x201D, 0x2025, 0x2026, 0x3001, 0x3002, 0x3005, 0x3009, 0x300B,
+		0x300D, 0x300F, 0x3011, 0x3015, 0x3017, 0x3019, 0x301F, 0x3041, 0x3043,
+		0x3045, 0x3047, 0x3049, 0x3063, 0x3083, 0x3085, 0x3087, 0x308E, 0x3095,
+		0x3096, 0x309D, 0x309E, 0x30A1, 0x30A3, 0x30A5, 0x30A7, 0x30A9, 0x30C3,
+		0x30E3, 0x30E5, 0x30E7, 0x30EE, 0x30F5, 0x30F6, 0x30FB, 0x30FC, 0x30FD,
+		0x30FE, 0xFF01, 0xFF09, 0xFF0C, 0xFF0E, 0xFF1A, 0xFF1B, 0xFF1F, 0xFF3D,
+		0xFF5D,
 	};
-	int k = 0;
-	for (size_t i = 0; i < sizeof small_kana / sizeof small_kana[0]; i++)
-		if (c == small_kana[i])
-			k |= TUI_KIN_NO_START;
-	const char *sets[2] = {no_start, no_end};
-	for (int s = 0; s < 2; s++) {
-		const unsigned char *p = (const unsigned char *)sets[s];
-		size_t n = strlen(sets[s]);
-		for (size_t i = 0; i < n;) {
-			uint32_t d;
-			int l = util_utf8_decode(p + i, n - i, &d);
-			if (l <= 0)
-				break;
-			if (d == c)
-				k |= s ? TUI_KIN_NO_END : TUI_KIN_NO_START;
-			i += (size_t)l;
-		}
-	}
-	return k;
+	/* opening brackets and quotes */
+	static const uint32_t no_end[] = {
+		0x2018, 0x201C, 0x3008, 0x300A, 0x300C, 0x300E, 0x3010, 0x3014,
+		0x3016, 0x3018, 0x301D, 0xFF08, 0xFF3B, 0xFF5B,
+	};
+	for (size_t i = 0; i < sizeof no_start / sizeof no_start[0]; i++)
+		if (c == no_start[i])
+			return TUI_KIN_NO_START;
+	for (size_t i = 0; i < sizeof no_end / sizeof no_end[0]; i++)
+		if (c == no_end[i])
+			return TUI_KIN_NO_END;
+	return 0;
 }
 
 struct wrap {
