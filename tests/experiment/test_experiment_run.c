@@ -33,6 +33,27 @@ static void tiny(struct train_config *c)
 	c->max_new = 12;
 }
 
+/* Plan an experiment of the tiny configuration (steps 0: tiny's own) and
+ * read its run ids into *runs, which must be `want` of them. */
+static int64_t plan_tiny(struct store *st, const char *variants, int seeds, long steps,
+			 int64_t **runs, size_t want)
+{
+	struct experiment_spec spec;
+	experiment_spec_init(&spec);
+	tiny(&spec.base);
+	if (steps)
+		spec.base.steps = steps;
+	spec.seeds = seeds;
+	CHECK_INT(experiment_spec_variants(&spec, variants, err), 0);
+	int64_t id;
+	size_t n = 0;
+	if (experiment_plan(st, &spec, &id, err))
+		TEST_SETUP_FAIL("%s", err);
+	if (store_experiment_run_ids(st, id, runs, &n, err) || n != want)
+		TEST_SETUP_FAIL("runs: %zu %s", n, err);
+	return id;
+}
+
 /* What the progress callback saw. */
 struct seen {
 	int64_t stop_run;   /* stop this run ... */
@@ -115,18 +136,9 @@ static void test_stop_resume(void)
 	struct store *st = store_open(db, err);
 	if (!st)
 		TEST_SETUP_FAIL("%s", err);
-	struct experiment_spec spec;
-	experiment_spec_init(&spec);
-	tiny(&spec.base);
-	spec.seeds = 2;
-	CHECK_INT(experiment_spec_variants(&spec, "baseline,mt-cot", err), 0);
-	int64_t id;
-	if (experiment_plan(st, &spec, &id, err))
-		TEST_SETUP_FAIL("%s", err);
 	int64_t *runs = NULL;
-	size_t n = 0;
-	if (store_experiment_run_ids(st, id, &runs, &n, err) || n != 4)
-		TEST_SETUP_FAIL("runs: %zu %s", n, err);
+	size_t n = 4;
+	int64_t id = plan_tiny(st, "baseline,mt-cot", 2, 0, &runs, n);
 
 	/* stop in the second run (mt-cot seed 1) after step 7 */
 	struct seen s1;
@@ -246,19 +258,9 @@ static void test_failed_run(void)
 	struct store *st = store_open(db, err);
 	if (!st)
 		TEST_SETUP_FAIL("%s", err);
-	struct experiment_spec spec;
-	experiment_spec_init(&spec);
-	tiny(&spec.base);
-	spec.base.steps = 6;
-	spec.seeds = 1;
-	CHECK_INT(experiment_spec_variants(&spec, "mt-re,baseline", err), 0);
-	int64_t id;
-	if (experiment_plan(st, &spec, &id, err))
-		TEST_SETUP_FAIL("%s", err);
 	int64_t *runs = NULL;
-	size_t n = 0;
-	if (store_experiment_run_ids(st, id, &runs, &n, err) || n != 2)
-		TEST_SETUP_FAIL("runs: %zu %s", n, err);
+	size_t n = 2;
+	int64_t id = plan_tiny(st, "mt-re,baseline", 1, 6, &runs, n);
 	/* the first run learns from a source the dataset does not have */
 	char sql[200];
 	snprintf(sql, sizeof sql, "UPDATE run SET config_json = replace(config_json, "
