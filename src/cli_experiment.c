@@ -16,7 +16,7 @@
 static const char experiment_usage[] =
 	"usage: mentor experiment DATASET [--variants LIST] [--seeds N] [--source S]\n"
 	"                         [--steps N] [--preset P] [--alpha A] [--lr X] [--batch N]\n"
-	"                         [--threads N] [--plan-only] [--json]\n"
+	"                         [--init-from M] [--threads N] [--plan-only] [--json]\n"
 	"       mentor experiment --resume ID [--threads N] [--json]\n"
 	"       mentor experiment --show ID [--json]\n"
 	"       mentor experiment --list [--json]\n\n"
@@ -38,6 +38,8 @@ static const char experiment_usage[] =
 	"  --alpha A        weight of the answer task, 0..1\n"
 	"  --lr X           peak learning rate\n"
 	"  --batch N        sequences per step\n"
+	"  --init-from M    every run starts from model M (a run, a GGUF file or a\n"
+	"                   Hugging Face GPT-2 folder), as 'mentor train --init-from'\n"
 	"  --threads N      compute threads\n"
 	"  --plan-only      create the experiment and its queued runs, print its id\n"
 	"  --resume ID      run what is left of experiment ID\n"
@@ -49,8 +51,8 @@ static const char experiment_usage[] =
 	"stopped, 2 usage error.\n";
 
 struct exp_args {
-	const char *dataset, *variants, *show, *resume;
-	int list, plan_only, json, detach;
+	const char *dataset, *variants, *show, *resume, *init_from;
+	int list, plan_only, json, detach, lr_given;
 	long seeds, threads;
 };
 
@@ -98,6 +100,7 @@ static int parse_args(struct cli *c, int argc, char **argv, struct exp_args *a,
 		    (r = cli_opt_value(argc, argv, &i, "--alpha", &alpha)) ||
 		    (r = cli_opt_value(argc, argv, &i, "--lr", &lr)) ||
 		    (r = cli_opt_value(argc, argv, &i, "--batch", &batch)) ||
+		    (r = cli_opt_value(argc, argv, &i, "--init-from", &a->init_from)) ||
 		    (r = cli_opt_value(argc, argv, &i, "--threads", &threads)) ||
 		    (r = cli_opt_value(argc, argv, &i, "--show", &a->show)) ||
 		    (r = cli_opt_value(argc, argv, &i, "--resume", &a->resume))) {
@@ -119,7 +122,11 @@ static int parse_args(struct cli *c, int argc, char **argv, struct exp_args *a,
 	if (modes > 1)
 		return cli_error(c, CLI_USAGE, "give one of DATASET, --show, --resume or --list");
 	int plan_opt = a->variants || seeds || source || steps || preset || alpha || lr || batch ||
-		       a->plan_only;
+		       a->init_from || a->plan_only;
+	if (a->init_from && preset)
+		return cli_error(c, CLI_USAGE, "'--preset' cannot be combined with --init-from: the "
+				 "model's shape and tokenizer come from the model it starts from");
+	a->lr_given = lr != NULL;
 	if (!a->dataset && plan_opt)
 		return cli_error(c, CLI_USAGE, "the plan options apply to a new experiment "
 				 "(mentor experiment DATASET ...)");
@@ -521,6 +528,12 @@ int cli_experiment(struct cli *c, int argc, char **argv)
 		status = show(c, st, id, a.json);
 	} else {
 		if (a.dataset) {
+			if (a.init_from && (rc = cli_init_from(c, st, a.init_from, &spec.base))) {
+				status = rc;
+				goto out;
+			}
+			if (a.init_from && !a.lr_given)
+				spec.base.lr = TRAIN_FINETUNE_LR;
 			rc = experiment_plan(st, &spec, &id, err);
 			if (rc) {
 				status = cli_error(c, rc == MENTOR_EUSAGE ? CLI_USAGE : CLI_ERR, "%s",

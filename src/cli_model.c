@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "mentor/cli.h"
 #include "mentor/export.h"
@@ -13,6 +14,7 @@
 #include "mentor/serve.h"
 #include "mentor/store.h"
 #include "mentor/tokenizer.h"
+#include "mentor/train.h"
 
 /* ------------------------------------------------------------ export-model */
 
@@ -173,12 +175,46 @@ int cli_import_model(struct cli *c, int argc, char **argv)
 			cli_printf(c->out,
 			        "note: foreign vocabulary mapped to mentor's; %d new "
 			        "embedding rows (special tokens) start at zero: fine-tune "
-			        "before use\n",
-			        mm.new_rows);
+			        "before use (mentor train DATASET --init-from %lld)\n",
+			        mm.new_rows, (long long)id);
 	}
 	store_close(st);
 	modelio_model_release(&mm);
 	return status;
+}
+
+/* --init-from M: a run of the workspace, else a model file or folder, which
+ * is imported first (as 'mentor import-model M' would) and started from. */
+int cli_init_from(struct cli *c, struct store *st, const char *ref, struct train_config *cfg)
+{
+	char err[MENTOR_ERR_LEN], ids[24];
+	struct store_run r;
+	int rc = store_run_find(st, ref, &r, err);
+	if (rc == 0) {
+		store_run_release(&r);
+	} else if (rc == MENTOR_ENOTFOUND && access(ref, F_OK) == 0) {
+		struct modelio_model mm;
+		if (modelio_read(ref, &mm, err))
+			return cli_error(c, CLI_ERR, "%s", err);
+		int64_t id;
+		rc = modelio_register(st, c->db_path, &mm, NULL, NULL, ref, &id, err);
+		modelio_model_release(&mm);
+		if (rc)
+			return cli_error(c, CLI_ERR, "%s", err);
+		cli_printf(c->errf, "mentor: imported %s as run %lld; later runs can start from it "
+				    "with --init-from %lld\n", ref, (long long)id, (long long)id);
+		snprintf(ids, sizeof ids, "%lld", (long long)id);
+		ref = ids;
+	} else if (rc == MENTOR_ENOTFOUND) {
+		return cli_error(c, CLI_USAGE, "--init-from: no run and no model file named '%s'",
+				 ref);
+	} else {
+		return cli_error(c, CLI_ERR, "%s", err);
+	}
+	rc = train_config_init_from(st, ref, cfg, err);
+	if (!rc)
+		rc = train_config_check(cfg, err);
+	return rc ? cli_error(c, rc == MENTOR_EUSAGE ? CLI_USAGE : CLI_ERR, "%s", err) : CLI_OK;
 }
 
 /* ------------------------------------------------------------ signals */

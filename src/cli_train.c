@@ -45,6 +45,10 @@ static void train_usage(FILE *f)
 	      "  --preset P      tiny | small | base (default tiny)\n"
 	      "  --layers N --width N --heads N --context N   model shape (override the preset)\n"
 	      "  --vocab N       tokenizer vocabulary (default 512)\n"
+	      "  --init-from M   start from a trained or imported model: a run (id or\n"
+	      "                  name) or a GGUF file / Hugging Face GPT-2 folder, which\n"
+	      "                  is imported first; its shape and tokenizer are kept, and\n"
+	      "                  the learning rate defaults to 0.0001\n"
 	      "  --steps N       optimizer steps (default 1500)\n"
 	      "  --minutes M     train for about M minutes instead of a step count\n"
 	      "  --batch B       sequences per step (default 16)\n"
@@ -198,8 +202,9 @@ static void print_run_result(struct cli *c, struct store *st, int64_t run_id, in
 
 /* Which configuration options were given (they cannot change a resumed run). */
 struct train_args {
-	const char *dataset, *resume, *name;
-	int detach, json, spawned;
+	const char *dataset, *resume, *name, *init_from;
+	const char *shape_opt; /* first option that sets the shape or vocabulary */
+	int detach, json, spawned, lr_given;
 	long threads;
 	const char *first_cfg_opt; /* first option that sets the configuration */
 };
@@ -262,14 +267,19 @@ static int parse_train_args(struct cli *c, int argc, char **argv, struct train_c
 			if (!(v = opt_value(c, argc, argv, &i, &bad)) ||
 			    cli_opt_double(c, o, v, 0, 1, &cfg->alpha))
 				return CLI_USAGE;
+		} else if (!strcmp(o, "--init-from")) {
+			if (!(a->init_from = opt_value(c, argc, argv, &i, &bad)))
+				return CLI_USAGE;
 		} else if (!strcmp(o, "--preset")) {
 			if (!(preset = opt_value(c, argc, argv, &i, &bad)))
 				return CLI_USAGE;
+			a->shape_opt = a->shape_opt ? a->shape_opt : o;
 		} else if (!strcmp(o, "--layers") || !strcmp(o, "--width") || !strcmp(o, "--heads") ||
 			   !strcmp(o, "--context")) {
 			if (!(v = opt_value(c, argc, argv, &i, &bad)) ||
 			    cli_opt_long(c, o, v, 1, MODEL_MAX_CTX, &l))
 				return CLI_USAGE;
+			a->shape_opt = a->shape_opt ? a->shape_opt : o;
 			if (o[2] == 'l')
 				layers = l;
 			else if (o[2] == 'w')
@@ -283,6 +293,7 @@ static int parse_train_args(struct cli *c, int argc, char **argv, struct train_c
 			    cli_opt_long(c, o, v, TOKENIZER_MIN_VOCAB, TOKENIZER_MAX_VOCAB, &l))
 				return CLI_USAGE;
 			cfg->vocab = (int)l;
+			a->shape_opt = a->shape_opt ? a->shape_opt : o;
 		} else if (!strcmp(o, "--steps")) {
 			if (!(v = opt_value(c, argc, argv, &i, &bad)) ||
 			    cli_opt_long(c, o, v, 1, 100000000, &l))
@@ -304,6 +315,7 @@ static int parse_train_args(struct cli *c, int argc, char **argv, struct train_c
 			if (!(v = opt_value(c, argc, argv, &i, &bad)) ||
 			    cli_opt_double(c, o, v, 1e-9, 9.99, &cfg->lr))
 				return CLI_USAGE;
+			a->lr_given = 1;
 		} else if (!strcmp(o, "--warmup")) {
 			if (!(v = opt_value(c, argc, argv, &i, &bad)) ||
 			    cli_opt_long(c, o, v, 0, 100000000, &l))
@@ -394,6 +406,13 @@ int cli_train(struct cli *c, int argc, char **argv)
 	if (!a.resume && !a.dataset)
 		return cli_error(c, CLI_USAGE, "no dataset given; see 'mentor train --help'");
 	char err[MENTOR_ERR_LEN];
+	if (a.init_from && a.resume)
+		return cli_error(c, CLI_USAGE, "--init-from starts a new run; a resumed run goes on "
+					       "from its own checkpoint");
+	if (a.init_from && a.shape_opt)
+		return cli_error(c, CLI_USAGE, "'%s' cannot be combined with --init-from: the model's "
+					       "shape and tokenizer come from the model it starts from",
+				 a.shape_opt);
 	if (!a.resume) {
 		if (strlen(a.dataset) >= sizeof cfg.dataset)
 			return cli_error(c, CLI_USAGE, "dataset name too long");
@@ -454,6 +473,12 @@ int cli_train(struct cli *c, int argc, char **argv)
 			goto out;
 		}
 	} else {
+		if (a.init_from && (rc = cli_init_from(c, st, a.init_from, &cfg))) {
+			status = rc;
+			goto out;
+		}
+		if (a.init_from && !a.lr_given)
+			cfg.lr = TRAIN_FINETUNE_LR;
 		rc = train_run_create(st, &cfg, a.name, &run_id, err);
 		if (rc) {
 			status = cli_error(c, rc == MENTOR_EUSAGE ? CLI_USAGE : CLI_ERR, "%s", err);

@@ -207,6 +207,8 @@ char *train_config_to_json(const struct train_config *c)
 	cJSON_AddBoolToObject(o, "eval_at_end", c->eval_at_end);
 	cJSON_AddStringToObject(o, "eval_split", c->eval_split);
 	cJSON_AddNumberToObject(o, "max_new", c->max_new);
+	if (c->init_from > 0)
+		cJSON_AddNumberToObject(o, "init_from", (double)c->init_from);
 	char *s = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);
 	if (!s)
@@ -327,7 +329,8 @@ int train_config_from_json(const char *json, struct train_config *c, char *err)
 	    json_i64(o, "eval_every", -1, 1e9, &c->eval_every, err) ||
 	    json_int(o, "eval_items", 0, 1000000, &c->eval_items, err) ||
 	    json_str(o, "eval_split", c->eval_split, sizeof c->eval_split, err) ||
-	    json_int(o, "max_new", 0, MODEL_MAX_CTX, &c->max_new, err))
+	    json_int(o, "max_new", 0, MODEL_MAX_CTX, &c->max_new, err) ||
+	    json_i64(o, "init_from", 0, 9e15, &c->init_from, err))
 		goto out;
 	ret = 0;
 out:
@@ -1329,6 +1332,10 @@ int train_ckpt_load(const char *path, int with_moments, struct train_ckpt *c, ch
 			 (unsigned long long)r.left, (unsigned long long)want);
 		goto out;
 	}
+	if (with_moments == TRAIN_CKPT_HEADER) {
+		ret = 0;
+		goto out;
+	}
 	if (with_moments && !flags) {
 		util_err(err, "cannot load checkpoint '%s': it holds no optimizer state to resume",
 			 path);
@@ -1414,6 +1421,100 @@ int train_run_ckpt_find(struct store *st, const struct store_run *r, struct buf 
 		return MENTOR_EUSAGE;
 	}
 	return util_err(err, "cannot load checkpoint '%s': %s", r->checkpoint, strerror(ENOENT));
+}
+
+int train_config_init_from(struct store *st, const char *ref, struct train_config *cfg,
+			   char *err)
+{
+	struct store_run r;
+	int rc = store_run_find(st, ref, &r, err);
+	if (rc)
+		return rc == MENTOR_ENOTFOUND ? MENTOR_EUSAGE : MENTOR_ERR;
+	struct buf path;
+	buf_init(&path);
+	struct train_ckpt ck;
+	memset(&ck, 0, sizeof ck);
+	int ret = MENTOR_EUSAGE;
+	if (!strcmp(r.kind, "external")) {
+		util_err(err, "run %lld is an external run: import its model with 'mentor "
+			      "import-model' and start from that", (long long)r.id);
+		goto out;
+	}
+	char sub[MENTOR_ERR_LEN];
+	rc = train_run_ckpt_find(st, &r, &path, sub);
+	if (rc) {
+		util_err(err, "cannot start from run %lld: %s", (long long)r.id, sub);
+		ret = rc;
+		goto out;
+	}
+	ret = MENTOR_ERR;
+	if (train_ckpt_load(path.data, TRAIN_CKPT_HEADER, &ck, err))
+		goto out;
+	cfg->init_from = r.id;
+	cfg->n_layer = ck.mcfg.n_layer;
+	cfg->n_embd = ck.mcfg.n_embd;
+	cfg->n_head = ck.mcfg.n_head;
+	cfg->n_ctx = ck.mcfg.max_seq_len;
+	cfg->vocab = ck.mcfg.vocab_size;
+	snprintf(cfg->preset, sizeof cfg->preset, "%s", ck.cfg.preset[0] ? ck.cfg.preset : "custom");
+	ret = 0;
+out:
+	train_ckpt_release(&ck);
+	buf_release(&path);
+	store_run_release(&r);
+	return ret;
+}
+
+/* The special tokens a foreign model did not have come in as zero rows
+ * (modelio): each starts as the mean of the other rows plus a small seeded
+ * normal jitter (std 0.02, the scale of a fresh model), so that the new
+ * markers sit among the embeddings the model knows and differ from each
+ * other. Rows that are not all zero are left alone. Returns the number of
+ * rows set. */
+static int init_special_rows(struct model *m, const struct tokenizer *tok, uint64_t seed)
+{
+	const struct model_config *mc = model_get_config(m);
+	size_t C = (size_t)mc->n_embd, V = (size_t)mc->vocab_size, off;
+	model_tensor_info(m, MODEL_WTE, NULL, &off, NULL, NULL);
+	float *wte = model_params(m) + off;
+	int zero[TOKENIZER_N_SPECIAL] = {0}, n_zero = 0;
+	for (int k = 0; k < TOKENIZER_N_SPECIAL; k++) {
+		int32_t id = tokenizer_special(tok, k);
+		if (id < 0 || (size_t)id >= V)
+			continue;
+		zero[k] = 1;
+		for (size_t c = 0; c < C && zero[k]; c++)
+			zero[k] = wte[(size_t)id * C + c] == 0.0f;
+		n_zero += zero[k];
+	}
+	if (!n_zero)
+		return 0;
+	double *mean = calloc(C, sizeof *mean);
+	if (!mean)
+		util_oom();
+	size_t n = 0;
+	for (size_t v = 0; v < V; v++) {
+		if (tokenizer_is_special(tok, (int32_t)v))
+			continue;
+		for (size_t c = 0; c < C; c++)
+			mean[c] += wte[v * C + c];
+		n++;
+	}
+	struct rng r;
+	rng_seed(&r, seed ^ 0x7370656369616cULL); /* "special" */
+	for (int k = 0; k < TOKENIZER_N_SPECIAL; k++) {
+		if (!zero[k])
+			continue;
+		float *row = wte + (size_t)tokenizer_special(tok, k) * C;
+		for (size_t c = 0; c < C; c++) {
+			/* Box-Muller */
+			double u1 = rng_unit(&r), u2 = rng_unit(&r);
+			double z = sqrt(-2.0 * log(u1 > 0 ? u1 : 1e-300)) * cos(6.283185307179586 * u2);
+			row[c] = (float)((n ? mean[c] / (double)n : 0.0) + 0.02 * z);
+		}
+	}
+	free(mean);
+	return n_zero;
 }
 
 /* Create <db>.runs/<id>; fills dir with its path. */
@@ -1924,8 +2025,9 @@ static int prepare(struct trainer *tr, const struct store_run *r, char *err)
 	struct train_corpus corpus, dev;
 	train_corpus_init(&corpus);
 	train_corpus_init(&dev);
-	struct train_ckpt ck;
+	struct train_ckpt ck, init;
 	memset(&ck, 0, sizeof ck);
+	memset(&init, 0, sizeof init);
 	int ret = MENTOR_ERR;
 	char sub[MENTOR_ERR_LEN];
 
@@ -1976,6 +2078,35 @@ static int prepare(struct trainer *tr, const struct store_run *r, char *err)
 	if (resume) {
 		tr->tok = ck.tok;
 		ck.tok = NULL;
+	} else if (cfg->init_from > 0) {
+		/* the starting run's weights and tokenizer */
+		struct store_run src;
+		if (store_run_get(tr->st, cfg->init_from, &src, sub)) {
+			util_err(err, "cannot start from run %lld: %s", (long long)cfg->init_from, sub);
+			goto out;
+		}
+		struct buf p;
+		buf_init(&p);
+		rc = train_run_ckpt_find(tr->st, &src, &p, sub);
+		store_run_release(&src);
+		if (rc) {
+			util_err(err, "cannot start from run %lld: %s", (long long)cfg->init_from, sub);
+			buf_release(&p);
+			goto out;
+		}
+		rc = train_ckpt_load(p.data, 0, &init, err);
+		buf_release(&p);
+		if (rc)
+			goto out;
+		if (init.mcfg.n_layer != cfg->n_layer || init.mcfg.n_embd != cfg->n_embd ||
+		    init.mcfg.n_head != cfg->n_head || init.mcfg.max_seq_len != cfg->n_ctx ||
+		    init.mcfg.vocab_size != cfg->vocab) {
+			util_err(err, "cannot start from run %lld: its model changed shape since this "
+				      "run was created", (long long)cfg->init_from);
+			goto out;
+		}
+		tr->tok = init.tok;
+		init.tok = NULL;
 	} else if (train_tokenizer_fit(&corpus, cfg->variant, cfg->vocab, &tr->tok, err)) {
 		goto out;
 	}
@@ -1996,6 +2127,10 @@ static int prepare(struct trainer *tr, const struct store_run *r, char *err)
 	if (model_new(&mc, cfg->seed, &tr->model, sub)) {
 		util_err(err, "cannot build the model: %s", sub);
 		goto out;
+	}
+	if (!resume && init.params) {
+		memcpy(model_params(tr->model), init.params, init.n_params * sizeof(float));
+		init_special_rows(tr->model, tr->tok, cfg->seed);
 	}
 	if (resume) {
 		if (ck.n_params != model_num_params(tr->model)) {
@@ -2042,6 +2177,7 @@ static int prepare(struct trainer *tr, const struct store_run *r, char *err)
 out:
 	buf_release(&dir);
 	train_ckpt_release(&ck);
+	train_ckpt_release(&init);
 	train_corpus_release(&corpus);
 	train_corpus_release(&dev);
 	store_dataset_release(&d);

@@ -41,6 +41,12 @@ void cli_print_json(FILE *f, const struct cJSON *v);
 void cli_json_text(FILE *f, const char *json);
 /* Open the workspace (creating it) or print the error; NULL on failure. */
 struct store *cli_open_store(struct cli *c);
+/* --init-from REF for a new run's configuration: a run of the workspace (id
+ * or name), else a GGUF file or Hugging Face folder, imported first as
+ * 'mentor import-model' would. Sets cfg's init_from, shape and vocabulary;
+ * CLI_OK, or the exit code after printing the error. */
+struct train_config;
+int cli_init_from(struct cli *c, struct store *st, const char *ref, struct train_config *cfg);
 /* 1 if argv has --help or -h. */
 int cli_wants_help(int argc, char **argv);
 /* Location of bundled data (sample_datasets/, themes/, prompts/):

@@ -80,6 +80,8 @@ struct train_config {
 	int eval_at_end;              /* evaluate on eval_split when training ends */
 	char eval_split[8];
 	int max_new;                  /* longest generated explanation, in tokens */
+	int64_t init_from;            /* run whose weights and tokenizer the model
+				       * starts from (0: a fresh model) */
 };
 
 /* Defaults: baseline, source accepted, alpha 0.3, preset tiny, vocab 512,
@@ -96,6 +98,19 @@ int train_config_check(const struct train_config *c, char *err);
  * from_json starts from the defaults, so missing keys keep them. */
 char *train_config_to_json(const struct train_config *c);
 int train_config_from_json(const char *json, struct train_config *c, char *err);
+
+/* Start cfg's model from run ref (id or name; a finished or stopped run with
+ * a checkpoint, e.g. one made by 'mentor import-model'): sets init_from and
+ * takes the run's shape, context and vocabulary, which the new run cannot
+ * change. MENTOR_EUSAGE for an unknown run or one without a checkpoint,
+ * MENTOR_ERR for an unreadable checkpoint. */
+int train_config_init_from(struct store *st, const char *ref, struct train_config *cfg,
+			   char *err);
+/* Peak learning rate of a run that starts from another model when none is
+ * given: fine-tuning moves pretrained weights less than training from
+ * scratch (TRAIN's default 3e-3 undoes much of what a model knows within
+ * the warmup). */
+#define TRAIN_FINETUNE_LR 1e-4
 
 /* Steps between dev-accuracy evaluations for a run of total steps (0 never). */
 int64_t train_eval_interval(const struct train_config *c, int64_t total);
@@ -236,7 +251,10 @@ struct train_ckpt {
  * from UTIL_FNV1A_BASIS_V1, still load. */
 int train_ckpt_save(const char *path, const struct train_ckpt *c, char *err);
 /* Read and verify a checkpoint (exact size, checksum, shapes). with_moments
- * 0 skips m and v (evaluation). Fills c (release with train_ckpt_release). */
+ * 0 skips m and v (evaluation); TRAIN_CKPT_HEADER reads only the
+ * configuration, tokenizer, shape and counters (params stays NULL; the size
+ * is checked, the checksum is not). Fills c (release with train_ckpt_release). */
+#define TRAIN_CKPT_HEADER (-1)
 int train_ckpt_load(const char *path, int with_moments, struct train_ckpt *c, char *err);
 void train_ckpt_release(struct train_ckpt *c);
 

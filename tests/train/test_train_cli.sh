@@ -134,6 +134,34 @@ rid=$(sed -n 's/^{"run":\([0-9]*\),.*/\1/p' "$dir/out")
 (cd / && "$bin" --db "$db" eval "$rid" --split dev >/dev/null 2>"$dir/err") ||
 	fail "eval from another directory: $(cat "$dir/err")"
 
+# --init-from: a run, or a model folder imported on the way
+expect 2 train toy --init-from no-such-model
+has "no run and no model file" err
+one_line_err
+expect 2 train toy --init-from "$rid" --layers 2
+has "cannot be combined with --init-from" err
+expect 2 train --resume "$rid" --init-from "$rid"
+expect 0 train toy --init-from "$rid" --variant mt-cot --source gold --steps 4 --batch 4 \
+	--threads 1 --eval-split none --json
+ft=$(sed -n 's/^{"run":\([0-9]*\),.*/\1/p' "$dir/out")
+# cfg RUN KEY: one value of a run's configuration, as 'runs --json' shows it
+cfg() {
+	"$bin" --db "$db" runs --json | python3 -c 'import json, sys
+for r in json.load(sys.stdin):
+    if r["id"] == int(sys.argv[1]):
+        print(r["config"].get(sys.argv[2]))' "$1" "$2"
+}
+[ "$(cfg "$ft" init_from)" = "$rid" ] || fail "init_from not in run $ft's configuration"
+[ "$(cfg "$ft" lr)" = "0.0001" ] || fail "fine-tuning lr not the default: $(cfg "$ft" lr)"
+expect 0 export-model "$rid" --format hf --out "$dir/start-hf"
+expect 0 train toy --init-from "$dir/start-hf" --steps 3 --batch 4 --threads 1 --eval-split none \
+	--lr 0.001 --json
+has "imported $dir/start-hf as run" err
+ft=$(sed -n 's/^{"run":\([0-9]*\),.*/\1/p' "$dir/out")
+[ "$(cfg "$ft" lr)" = "0.001" ] || fail "--lr not kept with --init-from: $(cfg "$ft" lr)"
+[ "$(cfg "$ft" init_from)" = "$((ft - 1))" ] || fail "not started from the imported run"
+expect 2 experiment toy --init-from "$rid" --preset small
+
 # detached: start, watch progress from here, stop, resume
 expect 0 train toy --variant mt-re --source gold $tiny --steps 100000 --ckpt-every 50 \
 	--eval-split none --detach --json
