@@ -105,6 +105,7 @@ enum {
 	F_VARIANT,
 	F_ALPHA,
 	F_SOURCE,
+	F_START,
 	F_PRESET,
 	F_LAYERS,
 	F_WIDTH,
@@ -121,7 +122,7 @@ enum {
 	N_FIELDS
 };
 static const char *const field_label[N_FIELDS] = {
-	"dataset", "variant", "alpha", "source", "preset", "layers", "width", "heads",
+	"dataset", "variant", "alpha", "source", "start", "preset", "layers", "width", "heads",
 	"context", "budget", "steps", "batch", "seed", "lr", "vocab", "eval on", ""};
 static const char *const presets[] = {"tiny", "small", "base", "custom"};
 static const char *const budgets[] = {"steps", "minutes"};
@@ -132,6 +133,7 @@ struct form {
 	int variant, source, preset, budget, eval;
 	double alpha, minutes, lr;
 	long layers, width, heads, context, steps, batch, seed, vocab;
+	int64_t start; /* run the model starts from (--init-from); 0: a fresh model */
 	/* examples the choice yields, for (count_ds, count_src) */
 	int64_t count_ds;
 	int count_src;
@@ -499,6 +501,76 @@ static void form_count(struct train *s)
 	train_corpus_release(&c);
 }
 
+static int cyc(int v, int n, int d);
+
+/* Runs a new run can start from: finished internal runs (trained here or
+ * imported), which have a checkpoint. */
+static int start_candidate(const struct runv *v)
+{
+	return !strcmp(v->r.status, "done") && !strcmp(v->r.kind, "internal");
+}
+
+static const struct runv *find_run_c(const struct train *s, int64_t id)
+{
+	for (size_t i = 0; i < s->n_runs; i++)
+		if (s->runs[i].r.id == id)
+			return &s->runs[i];
+	return NULL;
+}
+
+/* "fresh model", or the starting run's name and shape. */
+static void start_value(const struct train *s, char *b, size_t n)
+{
+	const struct runv *v = s->f.start ? find_run_c(s, s->f.start) : NULL;
+	if (!v) {
+		snprintf(b, n, "fresh model");
+		return;
+	}
+	struct train_config c;
+	char err[MENTOR_ERR_LEN];
+	if (train_config_from_json(v->r.config_json, &c, err))
+		snprintf(b, n, "%s", v->r.name);
+	else
+		snprintf(b, n, "%s (%dx%d, %d tok)", v->r.name, c.n_layer, c.n_embd, c.vocab);
+}
+
+/* Fields the form does not show: alpha and source for a baseline; the
+ * shape and vocabulary when the run starts from a model (they are its). */
+static int field_hidden(const struct train *s, int k)
+{
+	if (s->f.variant == TRAIN_BASELINE && (k == F_ALPHA || k == F_SOURCE))
+		return 1;
+	return s->f.start && ((k >= F_PRESET && k <= F_CONTEXT) || k == F_VOCAB);
+}
+
+/* Step the starting model through fresh and the candidates, newest first;
+ * the learning rate follows while it is the default of either. */
+static void start_step(struct train *s, int d)
+{
+	struct form *f = &s->f;
+	size_t n = 0;
+	int64_t *ids = malloc((s->n_runs + 1) * sizeof *ids);
+	if (!ids)
+		return;
+	ids[n++] = 0;
+	for (size_t i = s->n_runs; i-- > 0;)
+		if (start_candidate(&s->runs[i]))
+			ids[n++] = s->runs[i].r.id;
+	size_t at = 0;
+	for (size_t i = 0; i < n; i++)
+		if (ids[i] == f->start)
+			at = i;
+	int64_t prev = f->start;
+	f->start = ids[(size_t)cyc((int)at, (int)n, d)];
+	free(ids);
+	struct train_config c;
+	train_config_defaults(&c);
+	if (!prev && f->start && f->lr == c.lr)
+		f->lr = TRAIN_FINETUNE_LR;
+	else if (prev && !f->start && f->lr == TRAIN_FINETUNE_LR)
+		f->lr = c.lr;
+}
+
 static void field_value(const struct train *s, int k, char *b, size_t n)
 {
 	const struct form *f = &s->f;
@@ -509,6 +581,7 @@ static void field_value(const struct train *s, int k, char *b, size_t n)
 	case F_VARIANT: snprintf(b, n, "%s", train_variant_name(f->variant)); break;
 	case F_ALPHA: snprintf(b, n, "%.2f", f->alpha); break;
 	case F_SOURCE: snprintf(b, n, "%s", train_source_name(f->source)); break;
+	case F_START: start_value(s, b, n); break;
 	case F_PRESET: snprintf(b, n, "%s", presets[f->preset]); break;
 	case F_LAYERS: snprintf(b, n, "%ld", f->layers); break;
 	case F_WIDTH: snprintf(b, n, "%ld", f->width); break;
@@ -548,6 +621,7 @@ static void form_step(struct train *s, int d)
 		break;
 	case F_VARIANT: f->variant = cyc(f->variant, TRAIN_N_VARIANTS, d); break;
 	case F_SOURCE: f->source = cyc(f->source, TRAIN_N_SOURCES, d); break;
+	case F_START: start_step(s, d); break;
 	case F_PRESET:
 		f->preset = cyc(f->preset, 4, d);
 		form_sync_preset(f);
@@ -648,6 +722,14 @@ static int form_config(struct train *s, struct train_config *out)
 		c.val_every = every < 10 ? 10 : every > 100 ? 100 : every;
 		int64_t ck = c.steps / 5;
 		c.ckpt_every = ck < 10 ? 10 : ck > c.ckpt_every ? c.ckpt_every : ck;
+	}
+	if (f->start) {
+		char ref[24];
+		snprintf(ref, sizeof ref, "%lld", (long long)f->start);
+		if (train_config_init_from(s->st, ref, &c, err)) {
+			tui_app_error(s->app, "%s", err);
+			return -1;
+		}
 	}
 	if (train_config_check(&c, err)) {
 		tui_app_error(s->app, "%s", err);
@@ -1051,7 +1133,7 @@ static void form_lines(struct train *s, int w, struct tui_lines *ls)
 	tui_line_put(l, TUI_ROLE_DIM, "  (Esc: close)");
 	tui_line_pad(l, TUI_ROLE_NORMAL, w);
 	for (int k = 0; k < N_FIELDS; k++) {
-		if (s->f.variant == TRAIN_BASELINE && (k == F_ALPHA || k == F_SOURCE))
+		if (field_hidden(s, k))
 			continue;
 		l = tui_lines_add(ls);
 		int base = k == s->field ? TUI_ROLE_SELECTED : TUI_ROLE_NORMAL;
@@ -1289,9 +1371,9 @@ static int train_action(void *state, struct tui_app *app, int action)
 		case ACT_COMPARE: compare(s); return TUI_HANDLED | TUI_REDRAW;
 		default: return 0;
 		}
-		/* hide the fields a baseline does not use */
-		if (s->f.variant == TRAIN_BASELINE && (s->field == F_ALPHA || s->field == F_SOURCE))
-			s->field = action == ACT_UP ? F_VARIANT : F_PRESET;
+		/* skip the fields not shown */
+		for (int n = 0; n < N_FIELDS && field_hidden(s, s->field); n++)
+			s->field = cyc(s->field, N_FIELDS, action == ACT_UP ? -1 : 1);
 		return TUI_HANDLED | TUI_REDRAW;
 	}
 	switch (action) {

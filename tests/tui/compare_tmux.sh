@@ -42,8 +42,8 @@ wait_for no_experiment "no experiment yet: c starts one"
 # the form's settings, 20 steps, then the compare key
 keys n
 wait_for form "New run" || exit 1
-keys j j j j j j j j j j   # variant, alpha, source, preset, layers, width, heads, context,
-                           # budget, steps
+keys j j j j j j j j j j j  # variant, alpha, source, start, preset, layers, width, heads,
+                            # context, budget, steps
 set_field 20
 wait_for steps "steps    20"
 keys c

@@ -57,7 +57,7 @@ keys j Right
 wait_for baseline "< baseline >"
 wait_for count_base "examples: 200 answers"
 # the tiny preset; alpha and source are hidden for a baseline
-keys j j j j j j j  # preset, layers, width, heads, context, budget, steps
+keys j j j j j j j j  # start, preset, layers, width, heads, context, budget, steps
 set_field 60
 keys j
 set_field 8
@@ -74,7 +74,8 @@ keys n
 wait_for form2 "New run"
 keys j Left
 wait_for mtcot "< mt-cot >"
-keys j j j j j j j j j   # alpha, source, preset, layers, width, heads, context, budget, steps
+keys j j j j j j j j j j  # alpha, source, start, preset, layers, width, heads, context,
+                         # budget, steps
 set_field 200
 wait_for steps200 "steps    200"
 keys j j j j j j        # batch, seed, lr, vocab, eval on, Launch

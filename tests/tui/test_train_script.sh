@@ -49,7 +49,7 @@ has form form "New run"
 has form_ds form "< coin >"
 has form_count form "examples: 10 ans + 10 expl"
 has form_items form "10/10 items with gold expl."
-run form_edit 100x30 "key 3" "key n" "key j" "key Right" "key j" "key j" "key Enter" \
+run form_edit 100x30 "key 3" "key n" "key j" "key Right" "key j" "key j" "key j" "key Enter" \
 	"key Backspace" "type 3" "key Enter" "key j" "key Enter" "key Backspace" "key Backspace" \
 	"key Backspace" "type abc" "key Enter"
 has base form_edit "variant  baseline"
@@ -57,6 +57,17 @@ has base_count form_edit "examples: 10 answers"
 has custom form_edit "preset   custom"
 has layers form_edit "layers   3"
 has bad_number form_edit "width: 'abc' is not a whole number in range"
+# start from a finished run: its shape, no preset or vocabulary to set
+run form_start 100x30 "key 3" "key n" "key j" "key j" "key j" "key j" "key Right"
+has start form_start "< mt-cot-2 (2x"
+hasnt start_preset form_start "preset "
+hasnt start_vocab form_start "vocab "
+has start_lr form_start "lr       0.0001"
+run form_start_back 100x30 "key 3" "key n" "key j" "key j" "key j" "key j" "key Right" \
+	"key Left"
+has start_fresh form_start_back "< fresh model >"
+has start_fresh_lr form_start_back "lr       0.003"
+has start_fresh_preset form_start_back "preset   tiny"
 run form_esc 100x30 "key 3" "key n" "key Escape"
 hasnt esc form_esc "New run"
 run overlay 100x30 "key 3" "key k" "key Space" "key z"
