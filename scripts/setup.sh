@@ -12,7 +12,7 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
 
 PACKAGES="gcc meson ninja-build pkg-config python3 libncurses-dev libcurl4-openssl-dev
-libcjson-dev libsqlite3-dev libopenblas-openmp-dev sqlite3 tmux python3-numpy"
+libcjson-dev libsqlite3-dev libopenblas-openmp-dev sqlite3 tmux python3-numpy python3-jinja2"
 
 install_missing() {
 	missing=""

@@ -445,6 +445,31 @@ static int kv_bool(struct buf *b, const char *key, int v)
 	return g_key(b, key, GGUF_T_BOOL) || buf_append(b, &c, 1);
 }
 
+int modelio_chat_template(const struct tokenizer *t, struct buf *out)
+{
+	size_t na, ns;
+	const char *ans = tokenizer_token(t, tokenizer_special(t, TOKENIZER_ANS), &na);
+	const char *sep = tokenizer_token(t, tokenizer_special(t, TOKENIZER_SEP), &ns);
+	if (!ans || !sep)
+		return -1;
+	/* the last user message's text (a string, or its text parts joined) */
+	return buf_puts(out, "{%- set ns = namespace(q='') -%}"
+			     "{%- for m in messages -%}"
+			     "{%- if m['role'] == 'user' -%}"
+			     "{%- if m['content'] is string -%}"
+			     "{%- set ns.q = m['content'] -%}"
+			     "{%- else -%}"
+			     "{%- set ns.q = '' -%}"
+			     "{%- for p in m['content'] -%}"
+			     "{%- if p['type'] == 'text' -%}{%- set ns.q = ns.q + p['text'] -%}"
+			     "{%- endif -%}"
+			     "{%- endfor -%}"
+			     "{%- endif -%}"
+			     "{%- endif -%}"
+			     "{%- endfor -%}") ||
+	       buf_append(out, ans, na) || buf_puts(out, "{{ ns.q }}") || buf_append(out, sep, ns);
+}
+
 int modelio_write_gguf(const struct modelio_model *mm, const char *path, char *err)
 {
 	const struct model_config *cfg = &mm->mcfg;
@@ -516,6 +541,9 @@ int modelio_write_gguf(const struct modelio_model *mm, const char *path, char *e
 	    n_kv++;
 	bad |= kv_bool(&kv, "tokenizer.ggml.add_bos_token", 0), n_kv++;
 	bad |= kv_bool(&kv, "tokenizer.ggml.add_eos_token", 0), n_kv++;
+	buf_reset(&s);
+	bad |= modelio_chat_template(t, &s) || kv_str(&kv, "tokenizer.chat_template", s.data),
+	    n_kv++;
 	/* mentor's own: the exact merge pairs (token strings may repeat) and the
 	 * run's configuration, so that an import gives back the same run */
 	bad |= kv_u32(&kv, "mentor.format_version", 1), n_kv++;
@@ -712,7 +740,11 @@ static int hf_tokenizer_config(const struct modelio_model *mm, struct buf *b)
 	int kinds[] = {TOKENIZER_ANS, TOKENIZER_EXP, TOKENIZER_SEP};
 	for (int i = 0; i < 3; i++)
 		bad |= buf_puts(b, i ? ", " : "") || special_json(b, t, kinds[i]);
-	bad |= buf_puts(b, "]\n}\n");
+	struct buf tpl;
+	buf_init(&tpl);
+	bad |= modelio_chat_template(t, &tpl) || buf_puts(b, "],\n  \"chat_template\": ") ||
+	       json_str(b, tpl.data, tpl.len) || buf_puts(b, "\n}\n");
+	buf_release(&tpl);
 	return bad;
 }
 
@@ -2270,15 +2302,25 @@ int modelio_register(struct store *st, const char *db_path, const struct modelio
 	}
 	struct train_config cfg;
 	char sub[MENTOR_ERR_LEN];
-	if (!mm->train_json || train_config_from_json(mm->train_json, &cfg, sub))
-		train_config_defaults(&cfg);
-	snprintf(cfg.dataset, sizeof cfg.dataset, "%s", dsname);
-	snprintf(cfg.preset, sizeof cfg.preset, "custom");
-	cfg.n_layer = mm->mcfg.n_layer;
-	cfg.n_embd = mm->mcfg.n_embd;
-	cfg.n_head = mm->mcfg.n_head;
-	cfg.n_ctx = mm->mcfg.max_seq_len;
-	cfg.vocab = mm->mcfg.vocab_size;
+	/* A model mentor wrote keeps the configuration it was trained with
+	 * (dataset, preset, requested vocabulary), so that exporting it again
+	 * gives the same file; anything else gets one that describes it. */
+	int own = mm->train_json && !mm->foreign &&
+	          !train_config_from_json(mm->train_json, &cfg, sub) &&
+	          cfg.n_layer == mm->mcfg.n_layer && cfg.n_embd == mm->mcfg.n_embd &&
+	          cfg.n_head == mm->mcfg.n_head && cfg.n_ctx == mm->mcfg.max_seq_len &&
+	          cfg.vocab >= mm->mcfg.vocab_size;
+	if (!own) {
+		if (!mm->train_json || train_config_from_json(mm->train_json, &cfg, sub))
+			train_config_defaults(&cfg);
+		snprintf(cfg.dataset, sizeof cfg.dataset, "%s", dsname);
+		snprintf(cfg.preset, sizeof cfg.preset, "custom");
+		cfg.n_layer = mm->mcfg.n_layer;
+		cfg.n_embd = mm->mcfg.n_embd;
+		cfg.n_head = mm->mcfg.n_head;
+		cfg.n_ctx = mm->mcfg.max_seq_len;
+		cfg.vocab = mm->mcfg.vocab_size;
+	}
 	char *cj = train_config_to_json(&cfg);
 	cJSON *o = cJSON_Parse(cj);
 	free(cj);

@@ -54,6 +54,13 @@ void modelio_tensor_layout(const struct model_config *cfg, int i, size_t *offset
  * nothing is left to release on failure. */
 int modelio_from_ckpt(const char *ckpt_path, struct modelio_model *out, char *err);
 
+/* The chat template exported models carry (GGUF tokenizer.chat_template,
+ * tokenizer_config.json chat_template): Jinja that renders the last user
+ * message the way 'mentor serve' prompts the student, "<|ans|>" question
+ * "<|sep|>", so that other tools' chat endpoints ask what serve asks.
+ * Appends to out; 0, or -1 when out of memory. */
+int modelio_chat_template(const struct tokenizer *t, struct buf *out);
+
 /* Write a GGUF v3 file at path (atomically: PATH.tmp + rename). */
 int modelio_write_gguf(const struct modelio_model *mm, const char *path, char *err);
 /* Write a Hugging Face GPT-2 folder at dir (created if missing; the four

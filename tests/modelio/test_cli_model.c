@@ -88,6 +88,36 @@ int main(void)
 	snprintf(args, sizeof args, "export-model third --out '%s'", test_path("y.gguf"));
 	CHECK_INT(run(args, NULL), 0);
 	check_same_file(test_path("x.gguf"), test_path("y.gguf"));
+	/* a run trained here with a preset and a vocabulary larger than its
+	 * tokenizer came out: the same files again after export, import,
+	 * export (the preset, requested vocabulary and dataset are kept) */
+	CHECK_INT(run("init", NULL), 0);
+	CHECK_INT(run("train arith --preset tiny --vocab 2000 --steps 2 --batch 2 --threads 1 "
+		      "--eval-split none --name mine", NULL), 0);
+	snprintf(args, sizeof args, "export-model mine --out '%s'", test_path("m1.gguf"));
+	CHECK_INT(run(args, NULL), 0);
+	snprintf(args, sizeof args, "export-model mine --format hf --out '%s'", test_path("m1-hf"));
+	CHECK_INT(run(args, NULL), 0);
+	snprintf(args, sizeof args, "import-model '%s' --name mine-back", test_path("m1.gguf"));
+	CHECK_INT(run(args, NULL), 0);
+	snprintf(args, sizeof args, "export-model mine-back --out '%s'", test_path("m2.gguf"));
+	CHECK_INT(run(args, NULL), 0);
+	check_same_file(test_path("m1.gguf"), test_path("m2.gguf"));
+	snprintf(args, sizeof args, "import-model '%s' --name mine-hf", test_path("m1-hf"));
+	CHECK_INT(run(args, NULL), 0);
+	snprintf(args, sizeof args, "export-model mine-hf --format hf --out '%s'", test_path("m2-hf"));
+	CHECK_INT(run(args, NULL), 0);
+	const char *files[] = {"config.json", "model.safetensors", "tokenizer.json",
+			       "tokenizer_config.json", "special_tokens_map.json"};
+	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+		char a[1024], b2[1024];
+		snprintf(a, sizeof a, "%s/%s", test_path("m1-hf"), files[i]);
+		snprintf(b2, sizeof b2, "%s/%s", test_path("m2-hf"), files[i]);
+		check_same_file(a, b2);
+	}
+	CHECK_INT(run("runs --json", &out), 0);
+	CHECK(strstr(out, "\"preset\":\"tiny\"") != NULL);
+	free(out);
 	/* predict answers the same from each */
 	char *p1, *p2;
 	CHECK_INT(run("predict first 'What is 3 + 4?' --json", &p1), 0);
