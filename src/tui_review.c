@@ -331,7 +331,7 @@ void tui_review_cand_head(const struct tui_review_view *v, int k, int width, str
 		flow_put(&f, TUI_ROLE_FLAGGED, "(edited)");
 	if (k == TUI_REVIEW_CROP) {
 		if (e == c->attempt) {
-			flow_put(&f, TUI_ROLE_FLAGGED, "kept COTE attempt (o: back to CROP)");
+			flow_put(&f, TUI_ROLE_FLAGGED, "kept COTE attempt, read-only (o: back to CROP)");
 		} else {
 			const char *p = e->path ? e->path : "?";
 			flow_put(&f, TUI_ROLE_DIM, !strcmp(p, "rp") ? "path rp fallback" : "path cot");
@@ -1105,8 +1105,21 @@ static void go_next_unreviewed(struct review *r)
 		focus_pending(r);
 }
 
+/* The kept COTE attempt of CROP is shown for reference only: CROP trains on
+ * its final text, which the column's decisions are about. 1 (message shown)
+ * when the attempt is on screen. */
+static int attempt_read_only(struct review *r, const char *what)
+{
+	if (!(r->focus == TUI_REVIEW_CROP && r->show_attempt && r->attempt))
+		return 0;
+	tui_app_error(r->app, "COTE attempt is read-only (o: CROP to %s)", what);
+	return 1;
+}
+
 static void decide(struct review *r, const char *action, char kind, int advance)
 {
+	if (attempt_read_only(r, "decide"))
+		return;
 	const struct store_expl *e = focused_expl(r);
 	if (!r->have_item) {
 		tui_app_error(r->app, "no item open: select one in Items (1) and press Enter");
@@ -1418,6 +1431,8 @@ static size_t trimmed_len(const char *s, size_t n)
 
 static void edit(struct review *r)
 {
+	if (attempt_read_only(r, "edit"))
+		return;
 	const struct store_expl *e = focused_expl(r);
 	if (!r->have_item || !e) {
 		tui_app_error(r->app, "nothing to edit: generate an explanation first (g)");
@@ -1475,7 +1490,7 @@ static void edit(struct review *r)
 		tui_app_error(r->app, "the edited text is empty: nothing saved");
 		return;
 	}
-	int rc = store_expl_edit(r->st, id, text, r->reviewer, err);
+	int rc = teacher_edit(r->st, id, text, r->reviewer, err);
 	if (rc < 0)
 		tui_app_error(r->app, "cannot save the edit: %s", err);
 	else if (rc == 0)
