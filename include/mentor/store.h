@@ -145,6 +145,14 @@ void store_item_filter_init(struct store_item_filter *f);
 int store_item_count(struct store *st, const struct store_item_filter *f, int64_t *count, char *err);
 int store_item_page(struct store *st, const struct store_item_filter *f, int64_t offset,
 		    int64_t after_id, int limit, struct store_item **out, size_t *n, char *err);
+/* Review progress of one mode over the items matching f: the state of each
+ * item's shown explanation of that mode (the newest one; for crop the final
+ * text, not a kept COTE attempt), or none. */
+struct store_review_progress {
+	int64_t items, accepted, rejected, flagged, pending, none;
+};
+int store_item_review_progress(struct store *st, const struct store_item_filter *f,
+			       const char *mode, struct store_review_progress *p, char *err);
 /* Position (0-based) of item id within the filtered list, or -1. */
 int store_item_index(struct store *st, const struct store_item_filter *f, int64_t id,
 		     int64_t *index, char *err);

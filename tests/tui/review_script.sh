@@ -219,6 +219,26 @@ has ten_undo "undone: COTE of item 2 is pending again"
 eq ten_restored "$(q "select count(*) from explanation where status = 'accepted'")" "$acc0"
 eq ten_undone "$(q "select count(*) from decision where undone = 1")" $((und0 + 10))
 
+# ------------------------------- progress, and one key to finish an item
+run progress "key 2"
+has progress "COTE: "
+has progress " pend "
+has progress " none, of 2700 items"
+run keep "key 2
+key Space
+key G
+wake 2002
+key Y"
+kid=$(sed -n 's/.*item \([0-9]*\): kept COTE, rejected 2 others.*/\1/p' "$T/out" | head -1)
+if [ -z "$kid" ]; then
+	bad "keep: no 'kept COTE, rejected 2 others' message"
+else
+	ok
+	eq keep_db "$(q "select e.mode || ':' || e.status from explanation e where e.item_id = $kid and
+		not exists (select 1 from explanation x where x.attempt_of = e.id) order by e.id" |
+		tr '\n' ' ')" "cot:accepted rp:rejected crop:rejected "
+fi
+
 # ---------------------------------- CROP's kept COTE attempt is read-only
 "$BIN" --db "$T/ws.db" explain arith --mode crop --limit 20 > /dev/null 2>&1 ||
 	bad "explain crop failed"
