@@ -500,8 +500,10 @@ int store_item_review_progress(struct store *st, const struct store_item_filter 
 			       const char *mode, struct store_review_progress *p, char *err)
 {
 	memset(p, 0, sizeof *p);
-	if (!mode || (strcmp(mode, "cot") && strcmp(mode, "rp") && strcmp(mode, "crop")))
-		return util_err(err, "unknown mode '%s': use cot, rp or crop", mode ? mode : "");
+	if (!mode || (strcmp(mode, "cot") && strcmp(mode, "rp") && strcmp(mode, "crop"))) {
+		util_err(err, "unknown mode '%s': use cot, rp or crop", mode ? mode : "");
+		return MENTOR_EUSAGE;
+	}
 	sqlite3_stmt *s;
 	int rc = prepare_filtered(st, f,
 				  "SELECT count(*), coalesce(sum(st = 'accepted'), 0),"
