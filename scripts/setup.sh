@@ -81,9 +81,23 @@ case "$cmd" in
 run)
 	install_missing
 	build build
+	# install mentor (binary, themes, sample data) where the shell finds it:
+	# /usr/local as root, else ~/.local (PREFIX overrides)
+	if [ "$(id -u)" -eq 0 ]; then prefix=${PREFIX:-/usr/local}; else prefix=${PREFIX:-$HOME/.local}; fi
+	if [ "$(meson introspect build --buildoptions 2>/dev/null |
+		python3 -c 'import json, sys
+print(next(o["value"] for o in json.load(sys.stdin) if o["name"] == "prefix"))' 2>/dev/null)" != "$prefix" ]; then
+		meson configure build -Dprefix="$prefix" >&2
+	fi
+	meson install -C build --quiet >&2
+	echo "setup: mentor installed as $prefix/bin/mentor (data in $prefix/share/mentor)" >&2
+	case ":$PATH:" in
+	*":$prefix/bin:"*) ;;
+	*) echo "setup: add $prefix/bin to PATH to run 'mentor' from anywhere" >&2 ;;
+	esac
 	db=${MENTOR_DB:-mentor.db}
-	./build/src/mentor --db "$db" init
-	exec ./build/src/mentor --db "$db"
+	"$prefix/bin/mentor" --db "$db" init
+	exec "$prefix/bin/mentor" --db "$db"
 	;;
 test)
 	install_missing

@@ -389,7 +389,7 @@ int cli_explain(struct cli *c, int argc, char **argv)
 	o.cfg = &cfg;
 	o.db_path = c->db_path;
 	char err[MENTOR_ERR_LEN];
-	struct store *st = cli_open_store(c);
+	struct store *st = cli_open_existing(c);
 	if (!st) {
 		config_release(&cfg);
 		return CLI_ERR;
@@ -542,7 +542,7 @@ int cli_explanations(struct cli *c, int argc, char **argv)
 	if (f.status && strcmp(f.status, "pending") && strcmp(f.status, "accepted") &&
 	    strcmp(f.status, "rejected") && strcmp(f.status, "flagged"))
 		return cli_error(c, CLI_USAGE, "explanations: unknown status '%s'", f.status);
-	struct store *st = cli_open_store(c);
+	struct store *st = cli_open_existing(c);
 	if (!st)
 		return CLI_ERR;
 	char err[MENTOR_ERR_LEN];
@@ -644,7 +644,7 @@ int cli_calls(struct cli *c, int argc, char **argv)
 			return cli_error(c, CLI_USAGE, "calls: unexpected argument '%s'", argv[i]);
 		}
 	}
-	struct store *st = cli_open_store(c);
+	struct store *st = cli_open_existing(c);
 	if (!st)
 		return CLI_ERR;
 	char err[MENTOR_ERR_LEN];
@@ -797,7 +797,7 @@ int cli_review(struct cli *c, int argc, char **argv)
 		const char *u = getenv("USER");
 		reviewer = u && *u ? u : "operator";
 	}
-	struct store *st = cli_open_store(c);
+	struct store *st = cli_open_existing(c);
 	if (!st) {
 		free(edited);
 		return CLI_ERR;

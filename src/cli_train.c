@@ -638,7 +638,7 @@ int cli_runs(struct cli *c, int argc, char **argv)
 						       "--help'", argv[i]);
 	}
 	char err[MENTOR_ERR_LEN];
-	struct store *st = cli_open_store(c);
+	struct store *st = cli_open_existing(c);
 	if (!st)
 		return CLI_ERR;
 	int status = CLI_OK;

@@ -41,6 +41,10 @@ void cli_print_json(FILE *f, const struct cJSON *v);
 void cli_json_text(FILE *f, const char *json);
 /* Open the workspace (creating it) or print the error; NULL on failure. */
 struct store *cli_open_store(struct cli *c);
+/* The same for commands that only read or change what a workspace holds:
+ * a missing file is an error ("run 'mentor init' first"), never a new empty
+ * workspace made by a typo in --db. */
+struct store *cli_open_existing(struct cli *c);
 /* --init-from REF for a new run's configuration: a run of the workspace (id
  * or name), else a GGUF file or Hugging Face folder, imported first as
  * 'mentor import-model' would. Sets cfg's init_from, shape and vocabulary;
@@ -49,10 +53,12 @@ struct train_config;
 int cli_init_from(struct cli *c, struct store *st, const char *ref, struct train_config *cfg);
 /* 1 if argv has --help or -h. */
 int cli_wants_help(int argc, char **argv);
-/* Location of bundled data (sample_datasets/, themes/, prompts/):
- * $MENTOR_DATA_DIR if set, else the source tree the binary was built from.
- * Borrowed string. */
-const char *cli_data_dir(void);
+/* Location of bundled data (sample_datasets/, themes/), written into buf
+ * (n bytes; PATH_MAX + 32 is enough) and returned: $MENTOR_DATA_DIR if set;
+ * else, for an installed binary, BINDIR/../share/mentor (what `meson
+ * install` put there, wherever the prefix now is); else the source tree the
+ * binary was built from; else the configured prefix's share/mentor. */
+const char *cli_data_dir(char *buf, size_t n);
 /* Write s as a JSON string literal (quoted, escaped as cli_print_json does)
  * to f; NULL writes null. */
 void cli_json_str(FILE *f, const char *s);
