@@ -35,7 +35,24 @@ enum {
 	GGUF_T_F64,
 	GGUF_T_COUNT
 };
-enum { GGML_F32 = 0, GGML_F16 = 1 };
+enum { GGML_F32 = 0, GGML_F16 = 1, GGML_BF16 = 30 };
+
+/* ggml's tensor type names by id (ggml.h's enum ggml_type), for messages
+ * about the ones mentor cannot read; missing ids are ones ggml retired. */
+static const char *ggml_type_name(uint32_t type)
+{
+	static const char *const names[] = {
+	    [0] = "F32",     [1] = "F16",      [2] = "Q4_0",   [3] = "Q4_1",    [6] = "Q5_0",
+	    [7] = "Q5_1",    [8] = "Q8_0",     [9] = "Q8_1",   [10] = "Q2_K",   [11] = "Q3_K",
+	    [12] = "Q4_K",   [13] = "Q5_K",    [14] = "Q6_K",  [15] = "Q8_K",   [16] = "IQ2_XXS",
+	    [17] = "IQ2_XS", [18] = "IQ3_XXS", [19] = "IQ1_S", [20] = "IQ4_NL", [21] = "IQ3_S",
+	    [22] = "IQ2_S",  [23] = "IQ4_XS",  [24] = "I8",    [25] = "I16",    [26] = "I32",
+	    [27] = "I64",    [28] = "F64",     [29] = "IQ1_M", [30] = "BF16",   [34] = "TQ1_0",
+	    [35] = "TQ2_0",  [39] = "MXFP4",   [40] = "NVFP4", [41] = "Q1_0",
+	};
+	return type < sizeof names / sizeof names[0] ? names[type] : NULL;
+}
+
 /* llama.cpp's token types */
 enum { TOKTYPE_NORMAL = 1, TOKTYPE_CONTROL = 3 };
 
@@ -1632,16 +1649,23 @@ int modelio_read_gguf(const char *path, struct modelio_model *out, char *err)
 			t->dims[d] = ne[nd - 1 - d];
 		if (rd_u32(&r, &type, t->name) || rd_u64(&r, &t->off, t->name))
 			goto out;
-		if (type == GGML_F32)
+		if (type == GGML_F32) {
 			t->dt = DT_F32;
-		else if (type == GGML_F16)
+		} else if (type == GGML_F16) {
 			t->dt = DT_F16;
-		else if (type == 30)
+		} else if (type == GGML_BF16) {
 			t->dt = DT_BF16;
-		else {
+		} else if (ggml_type_name(type)) {
 			util_err(err,
-			         "cannot read '%s': tensor '%s' has type %u; only F32, F16 and "
-			         "BF16 can be imported",
+			         "cannot read '%s': tensor '%s' has type %s, which mentor cannot "
+			         "import (only F32, F16 and BF16; convert the model again with "
+			         "--outtype f32, f16 or bf16)",
+			         path, t->name, ggml_type_name(type));
+			goto out;
+		} else {
+			util_err(err,
+			         "cannot read '%s': tensor '%s' has unknown type %u (only F32, "
+			         "F16 and BF16 can be imported)",
 			         path, t->name, type);
 			goto out;
 		}

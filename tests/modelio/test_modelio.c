@@ -689,6 +689,44 @@ static void check_hostile_gguf(const char *good)
 	free(p);
 }
 
+/* Tensor types mentor cannot read are refused by name: a quantized
+ * token_embd.weight (as llama.cpp's --outtype q8_0 writes it), a type ggml
+ * knows but mentor does not widen, and an id ggml does not have. */
+static void check_gguf_types(const char *good)
+{
+	size_t n;
+	unsigned char *p = fixture_slurp(good, &n);
+	unsigned char *q = malloc(n);
+	const char *bad = test_path("types.gguf");
+	const char *name = "token_embd.weight";
+	size_t nl = strlen(name), at = 0;
+	/* the tensor info: u64 length, name, u32 n_dims (2), u64 ne[2], u32 type */
+	for (size_t i = 8; i + nl + 24 < n && !at; i++)
+		if (p[i - 8] == nl && !p[i - 7] && !memcmp(p + i, name, nl) && p[i + nl] == 2)
+			at = i + nl + 4 + 16;
+	CHECK(at > 0);
+	static const struct {
+		uint32_t type;
+		const char *msg;
+	} cases[] = {
+	    {8, "tensor 'token_embd.weight' has type Q8_0, which mentor cannot import"},
+	    {12, "has type Q4_K, which"},
+	    {28, "has type F64, which"},
+	    {4, "tensor 'token_embd.weight' has unknown type 4"},
+	    {200, "has unknown type 200 (only F32, F16 and BF16"},
+	};
+	char err[MENTOR_ERR_LEN];
+	for (size_t k = 0; k < sizeof cases / sizeof cases[0] && at; k++) {
+		memcpy(q, p, n);
+		q[at] = (unsigned char)cases[k].type;
+		fixture_write(bad, q, n);
+		CHECK(reads(bad, err) != 0);
+		CHECK_MSG(strstr(err, cases[k].msg) != NULL, "%s", err);
+	}
+	free(q);
+	free(p);
+}
+
 /* Offset of the value of GGUF metadata key (a scalar after its u32 type). */
 static size_t gguf_value_at(const unsigned char *p, size_t n, const char *key)
 {
@@ -1000,9 +1038,13 @@ int main(void)
 	CHECK(back.train_json == NULL);
 	modelio_model_release(&back);
 
+	/* test_path's slots behind gguf and hf are reused from here */
+	char *gguf_kept = util_strdup(gguf);
 	check_hostile_gguf(gguf);
 	check_gguf_claims(gguf);
 	check_hostile_hf(hf);
+	check_gguf_types(gguf_kept);
+	free(gguf_kept);
 
 	free(train_json);
 	model_free(r.m);
