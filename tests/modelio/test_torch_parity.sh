@@ -50,4 +50,24 @@ while read -r name path; do
 	done <"$T/models/prompts.txt"
 done <"$T/models/models.txt"
 "$py" "$SRC/tests/modelio/torch_gpt2.py" check "$T/models" "$T/out" || fail=$((fail + 1))
+
+# fine-tuning from one of them: MT-CoT on arith with the gold rationales
+# starts from its weights and tokenizer, and the loss falls
+first=$(head -1 "$T/models/models.txt" | cut -d' ' -f1)
+if "$BIN" --db "$db" train arith --init-from "$first" --variant mt-cot --source gold \
+	--steps 60 --batch 8 --lr 0.001 --threads 1 --eval-split none --eval-every 0 --json \
+	</dev/null >"$T/ft.out" 2>"$T/ft.err"; then
+	ft=$(sed -n 's/^{"run":\([0-9]*\),.*/\1/p' "$T/ft.out")
+	sqlite3 "$db" "select value from metric where run_id = $ft and name = 'loss' order by step" \
+		>"$T/loss.txt" 2>/dev/null || bad "no loss points for run $ft"
+	"$py" - "$T/loss.txt" <<'PY' || bad "fine-tuning from $first: the loss did not fall"
+import sys
+v = [float(x) for x in open(sys.argv[1]).read().split()]
+first, last = sum(v[:10]) / 10, sum(v[-10:]) / 10
+print("fine-tune loss: first 10 steps %.3f, last 10 %.3f" % (first, last))
+sys.exit(0 if len(v) == 60 and last < 0.8 * first else 1)
+PY
+else
+	bad "train --init-from $first: $(cat "$T/ft.err")"
+fi
 [ "$fail" -eq 0 ]
