@@ -429,6 +429,22 @@ static void check_safetensors(const char *path, struct ref *r)
 
 /* ------------------------------------------------------------ round trip */
 
+/* The same merges (so the same tokens) as the reference's tokenizer. */
+static void check_same_merges(const struct tokenizer *a, const struct tokenizer *b,
+                              const char *what)
+{
+	CHECK_MSG(tokenizer_num_merges(a) == tokenizer_num_merges(b), "%s merges", what);
+	int same = 1;
+	for (int m = 0; m < tokenizer_num_merges(a) && m < tokenizer_num_merges(b); m++) {
+		int32_t l1, r1, l2, r2;
+		same &= !tokenizer_merge(a, m, &l1, &r1) && !tokenizer_merge(b, m, &l2, &r2) &&
+		        l1 == l2 && r1 == r2;
+	}
+	CHECK_MSG(same, "%s merges", what);
+}
+
+/* mm is r's model: same shape, parameters and tokenizer (the very same
+ * image: mentor's pre-tokenizer, every token its own file id). */
 static void check_same(const struct modelio_model *mm, struct ref *r, const char *what)
 {
 	char err[MENTOR_ERR_LEN];
@@ -444,6 +460,33 @@ static void check_same(const struct modelio_model *mm, struct ref *r, const char
 	CHECK_MSG(a.len == b.len && !memcmp(a.data, b.data, a.len), "%s tokenizer", what);
 	buf_release(&a);
 	buf_release(&b);
+	CHECK_INT(tokenizer_pretok(mm->tok), TOKENIZER_PRETOK_MENTOR);
+	CHECK(tokenizer_file_ids_identity(mm->tok));
+}
+
+/* mm is r's model read from a foreign layout whose file ids are f_of[our
+ * id]: the same parameters and merges, GPT-2's pre-tokenizer, and the
+ * file's ids both ways. */
+static void check_same_foreign(const struct modelio_model *mm, struct ref *r, const int *f_of,
+                               const char *what)
+{
+	CHECK_MSG(mm->n_params == r->ck.n_params, "%s", what);
+	CHECK_MSG(!memcmp(&mm->mcfg, &r->ck.mcfg, sizeof mm->mcfg), "%s config", what);
+	if (mm->n_params == r->ck.n_params)
+		CHECK_MSG(!memcmp(mm->params, r->ck.params, mm->n_params * 4), "%s params", what);
+	check_same_merges(mm->tok, r->tok, what);
+	CHECK_INT(tokenizer_pretok(mm->tok), TOKENIZER_PRETOK_GPT2);
+	CHECK(!tokenizer_file_ids_identity(mm->tok));
+	int V = tokenizer_vocab_size(mm->tok), ok = 1;
+	for (int32_t id = 0; id < V; id++) {
+		int32_t f = tokenizer_file_id(mm->tok, id);
+		ok &= f == f_of[id] && tokenizer_from_file_id(mm->tok, f) == id;
+	}
+	CHECK_MSG(ok, "%s file ids", what);
+	CHECK_INT(tokenizer_file_id(mm->tok, V), -1);
+	CHECK_INT(tokenizer_file_id(mm->tok, -1), -1);
+	CHECK_INT(tokenizer_from_file_id(mm->tok, V), -1);
+	CHECK_INT(tokenizer_from_file_id(mm->tok, -5), -1);
 }
 
 static void check_layout(struct ref *r)
@@ -463,15 +506,22 @@ static void check_layout(struct ref *r)
  * (the embedding rows with them), no mentor metadata, no "transformer."
  * prefix, a causal-mask buffer and an explicit lm_head. Import must give
  * back the very same model. */
+/* The foreign layout's file id of our token id: (id * 7 + 3) mod V (V is
+ * not a multiple of 7). A heap array of V ids. */
+static int *foreign_ids(int V)
+{
+	int *f_of = malloc((size_t)V * sizeof *f_of);
+	for (int i = 0; i < V; i++)
+		f_of[i] = (int)(((long)i * 7 + 3) % V);
+	return f_of;
+}
+
 static void make_foreign(const char *src_dir, const char *dst_dir, struct ref *r)
 {
 	char p1[600], p2[600];
 	mkdir(dst_dir, 0755);
 	int V = r->ck.mcfg.vocab_size, C = r->ck.mcfg.n_embd, T = r->ck.mcfg.max_seq_len;
-	/* permutation: file id = (our id * 7 + 3) mod V (V is not a multiple of 7) */
-	int *f_of = malloc((size_t)V * sizeof *f_of);
-	for (int i = 0; i < V; i++)
-		f_of[i] = (int)(((long)i * 7 + 3) % V);
+	int *f_of = foreign_ids(V);
 	/* config.json without "mentor" */
 	snprintf(p1, sizeof p1, "%s/config.json", src_dir);
 	size_t n;
@@ -924,6 +974,122 @@ static void check_hostile_hf(const char *good_dir)
 	free(p);
 }
 
+/* Rewrite the exported GGUF file at src as llama.cpp's converter would
+ * lay out a foreign vocabulary, in place (every size stays): the tokens,
+ * their types and the embedding rows (and the output copy) moved to file
+ * id f_of[id], the special ids renumbered, and mentor's own keys renamed
+ * so that nothing says mentor wrote it. */
+static void make_foreign_gguf(const char *src, const char *dst, const int *f_of, int V)
+{
+	size_t n;
+	unsigned char *p = fixture_slurp(src, &n);
+	struct gfile f;
+	if (gfile_parse(p, n, &f))
+		TEST_SETUP_FAIL("cannot parse %s", src);
+	const struct gkv_t *toks = gkv(&f, "tokenizer.ggml.tokens");
+	const struct gkv_t *types = gkv(&f, "tokenizer.ggml.token_type");
+	if (!toks || !types || toks->an != (uint64_t)V || types->an != (uint64_t)V)
+		TEST_SETUP_FAIL("no vocabulary in %s", src);
+	/* the strings after the array's element type and count */
+	size_t at = gguf_value_at(p, n, "tokenizer.ggml.tokens") + 12;
+	const char **by_file = calloc((size_t)V, sizeof *by_file);
+	for (int i = 0; i < V; i++)
+		by_file[f_of[i]] = toks->strs[i];
+	for (int i = 0; i < V; i++) {
+		uint64_t len = strlen(by_file[i]);
+		for (int b = 0; b < 8; b++)
+			p[at + (size_t)b] = (unsigned char)(len >> (8 * b));
+		memcpy(p + at + 8, by_file[i], (size_t)len);
+		at += 8 + (size_t)len;
+	}
+	at = gguf_value_at(p, n, "tokenizer.ggml.token_type") + 12;
+	for (int i = 0; i < V; i++) {
+		uint32_t t = (uint32_t)types->ints[i];
+		for (int b = 0; b < 4; b++)
+			p[at + (size_t)f_of[i] * 4 + (size_t)b] = (unsigned char)(t >> (8 * b));
+	}
+	const char *ids[] = {"tokenizer.ggml.bos_token_id", "tokenizer.ggml.eos_token_id",
+	                     "tokenizer.ggml.padding_token_id"};
+	for (int k = 0; k < 3; k++) {
+		at = gguf_value_at(p, n, ids[k]);
+		uint32_t v = (uint32_t)p[at] | (uint32_t)p[at + 1] << 8;
+		for (int b = 0; b < 4; b++)
+			p[at + (size_t)b] = (unsigned char)((uint32_t)f_of[v] >> (8 * b));
+	}
+	const char *keys[] = {"mentor.format_version", "mentor.tokenizer.pre",
+	                      "mentor.tokenizer.merge_ids", "mentor.train_config"};
+	for (int k = 0; k < 4; k++) {
+		at = gguf_value_at(p, n, keys[k]);
+		if (at)
+			p[at - 4 - strlen(keys[k])] = 'x';
+	}
+	const char *rows[] = {"token_embd.weight", "output.weight"};
+	for (int k = 0; k < 2; k++) {
+		const struct gt *t = gtensor(&f, rows[k]);
+		if (!t)
+			TEST_SETUP_FAIL("no %s in %s", rows[k], src);
+		size_t row = (size_t)t->ne[0] * 4, base = f.data_start + (size_t)t->off;
+		unsigned char *copy = malloc((size_t)V * row);
+		memcpy(copy, p + base, (size_t)V * row);
+		for (int i = 0; i < V; i++)
+			memcpy(p + base + (size_t)f_of[i] * row, copy + (size_t)i * row, row);
+		free(copy);
+	}
+	fixture_write(dst, p, n);
+	free(by_file);
+	gfile_free(&f);
+	free(p);
+}
+
+/* A model with GPT-2's pre-tokenizer leaves through both writers and comes
+ * back with it, numbered as the files number it (mentor's layout). */
+static void check_gpt2_export(const struct modelio_model *mm, struct ref *r)
+{
+	char err[MENTOR_ERR_LEN];
+	/* own buffers: test_path's eight slots hold main's paths */
+	char g[600], h[600];
+	snprintf(g, sizeof g, "%s/gpt2pre.gguf", test_tmpdir());
+	snprintf(h, sizeof h, "%s/gpt2pre-hf", test_tmpdir());
+	CHECK_MSG(modelio_write_gguf(mm, g, err) == 0, "%s", err);
+	CHECK_MSG(modelio_write_hf(mm, h, err) == 0, "%s", err);
+	const char *srcs[2] = {g, h};
+	for (int i = 0; i < 2; i++) {
+		struct modelio_model back;
+		CHECK_MSG(modelio_read(srcs[i], &back, err) == 0, "%s: %s", srcs[i], err);
+		check_same_merges(back.tok, r->tok, srcs[i]);
+		CHECK_INT(tokenizer_pretok(back.tok), TOKENIZER_PRETOK_GPT2);
+		CHECK(tokenizer_file_ids_identity(back.tok));
+		CHECK(!back.foreign);
+		CHECK(back.n_params == mm->n_params &&
+		      !memcmp(back.params, mm->params, mm->n_params * 4));
+		modelio_model_release(&back);
+	}
+	/* the folder's tokenizer.json says GPT-2's ByteLevel split */
+	char path[700];
+	snprintf(path, sizeof path, "%s/tokenizer.json", h);
+	size_t n;
+	unsigned char *tj = fixture_slurp(path, &n);
+	cJSON *j = cJSON_ParseWithLength((const char *)tj, n);
+	const cJSON *pre = cJSON_GetObjectItem(j, "pre_tokenizer");
+	CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItem(pre, "type")), "ByteLevel");
+	CHECK(cJSON_IsTrue(cJSON_GetObjectItem(pre, "use_regex")));
+	cJSON_Delete(j);
+	free(tj);
+	/* a pre-tokenizer this mentor does not know is refused */
+	snprintf(path, sizeof path, "%s/config.json", h);
+	unsigned char *cj = fixture_slurp(path, &n);
+	char *at = strstr((char *)cj, "\"pretokenizer\": \"gpt2\"");
+	CHECK(at != NULL);
+	if (at) {
+		memcpy(at + strlen("\"pretokenizer\": \""), "gpt9", 4);
+		fixture_write(path, cj, n);
+		struct modelio_model back;
+		CHECK(modelio_read(h, &back, err) != 0);
+		CHECK_MSG(strstr(err, "unknown pre-tokenizer") != NULL, "%s", err);
+	}
+	free(cj);
+}
+
 int main(void)
 {
 	char err[MENTOR_ERR_LEN];
@@ -994,11 +1160,23 @@ int main(void)
 	const char *foreign = test_path("foreign-hf");
 	make_foreign(hf, foreign, &r);
 	CHECK_MSG(modelio_read(foreign, &back, err) == 0, "%s", err);
-	check_same(&back, &r, "foreign");
+	int *f_of = foreign_ids(mc.vocab_size);
+	check_same_foreign(&back, &r, f_of, "foreign");
 	CHECK(back.foreign);
 	CHECK_INT(back.new_rows, 0);
 	CHECK(back.train_json == NULL);
+	check_gpt2_export(&back, &r);
 	modelio_model_release(&back);
+	/* the same foreign numbering in a GGUF file */
+	char fgguf[600];
+	snprintf(fgguf, sizeof fgguf, "%s/foreign.gguf", test_tmpdir());
+	make_foreign_gguf(gguf, fgguf, f_of, mc.vocab_size);
+	CHECK_MSG(modelio_read(fgguf, &back, err) == 0, "%s", err);
+	check_same_foreign(&back, &r, f_of, "foreign gguf");
+	CHECK(back.foreign);
+	CHECK_INT(back.new_rows, 0);
+	modelio_model_release(&back);
+	free(f_of);
 
 	check_hostile_gguf(gguf);
 	check_gguf_claims(gguf);
