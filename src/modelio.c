@@ -2413,6 +2413,85 @@ int modelio_read(const char *path, struct modelio_model *out, char *err)
 	return util_err(err, "cannot read '%s': neither a GGUF file nor a safetensors model", path);
 }
 
+/* The vocabulary of path (a GGUF file, or a folder) as a tokenizer. */
+static int tok_only(const char *path, int gguf, struct tokenizer **out, char *err)
+{
+	struct vocab_in voc;
+	memset(&voc, 0, sizeof voc);
+	struct gkv *kv = NULL;
+	uint64_t n_kv = 0, n_t = 0;
+	cJSON *cfg = NULL;
+	struct buf which, p;
+	buf_init(&which);
+	buf_init(&p);
+	int64_t *perm = NULL;
+	int identity, ret = MENTOR_ERR;
+	char sub[MENTOR_ERR_LEN];
+	if (gguf) {
+		struct rd r;
+		if (rd_open(&r, path, err))
+			goto out;
+		int rc = gguf_meta(&r, &kv, &n_kv, &n_t);
+		rd_close(&r);
+		if (rc || gguf_vocab(kv, (size_t)n_kv, &voc, path, err))
+			goto out;
+		if (buf_puts(&which, path))
+			util_oom();
+	} else {
+		if (buf_printf(&p, "%s/config.json", path))
+			util_oom();
+		if (file_exists(p.data) && !(cfg = read_json(p.data, MODELIO_MAX_JSON, err)))
+			goto out;
+		if (hf_dir_vocab(path, cfg, &voc, &which, err))
+			goto out;
+	}
+	if (vocab_build(&voc, out, &perm, &identity, sub)) {
+		util_err(err, "cannot read '%s': %s", which.data, sub);
+		goto out;
+	}
+	ret = 0;
+out:
+	if (gguf) { /* the strings belong to kv */
+		voc.tok = voc.merges = NULL;
+		voc.n_tok = voc.n_merges = 0;
+	}
+	vocab_release(&voc);
+	gkv_free(kv, (size_t)n_kv);
+	cJSON_Delete(cfg);
+	free(perm);
+	buf_release(&which);
+	buf_release(&p);
+	return ret;
+}
+
+int modelio_read_tokenizer(const char *path, struct tokenizer **out, char *err)
+{
+	*out = NULL;
+	struct stat sb;
+	if (stat(path, &sb) != 0)
+		return util_err(err, "cannot read '%s': %s", path, strerror(errno));
+	if (S_ISDIR(sb.st_mode))
+		return tok_only(path, 0, out, err);
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return util_err(err, "cannot read '%s': %s", path, strerror(errno));
+	char magic[4] = {0};
+	size_t n = fread(magic, 1, 4, f);
+	fclose(f);
+	if (n == 4 && !memcmp(magic, GGUF_MAGIC, 4))
+		return tok_only(path, 1, out, err);
+	/* any other file: the folder it is in */
+	const char *slash = strrchr(path, '/');
+	char *dir = slash ? util_strndup(path, (size_t)(slash - path)) : util_strdup(".");
+	if (!*dir) { /* "/file" */
+		free(dir);
+		dir = util_strdup("/");
+	}
+	int rc = tok_only(dir, 0, out, err);
+	free(dir);
+	return rc;
+}
+
 /* ------------------------------------------------------------ registering */
 
 int modelio_register(struct store *st, const char *db_path, const struct modelio_model *mm,

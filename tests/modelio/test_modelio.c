@@ -1090,6 +1090,193 @@ static void check_gpt2_export(const struct modelio_model *mm, struct ref *r)
 	free(cj);
 }
 
+/* ------------------------------------------------------------ vocabulary files */
+
+/* The same tokens and merges, pre-tokenizer and numbering as want. */
+static void check_same_tok(const struct tokenizer *got, const struct tokenizer *want,
+                           const char *what)
+{
+	CHECK_MSG(tokenizer_vocab_size(got) == tokenizer_vocab_size(want), "%s", what);
+	check_same_merges(got, want, what);
+	CHECK_MSG(tokenizer_pretok(got) == tokenizer_pretok(want), "%s pre-tokenizer", what);
+	int ok = 1;
+	for (int32_t id = 0; id < tokenizer_vocab_size(want); id++)
+		ok &= tokenizer_file_id(got, id) == tokenizer_file_id(want, id);
+	CHECK_MSG(ok, "%s file ids", what);
+}
+
+static void write_str(const char *dir, const char *name, const char *s, size_t n)
+{
+	char p[700];
+	snprintf(p, sizeof p, "%s/%s", dir, name);
+	fixture_write(p, s, n);
+}
+
+/* tok_path's reading of dir fails with a message holding want. */
+static void check_tok_fails(const char *dir, const char *want)
+{
+	char err[MENTOR_ERR_LEN];
+	struct tokenizer *t = NULL;
+	CHECK_INT(modelio_read_tokenizer(dir, &t, err), MENTOR_ERR);
+	CHECK(t == NULL);
+	CHECK_MSG(strstr(err, want) != NULL, "want '%s': %s", want, err);
+}
+
+/* modelio_read_tokenizer: the vocabulary alone from every layout, the pair
+ * files (vocab.json + merges.txt, encoder.json + vocab.bpe) made here from
+ * the exported tokenizer.json, and their hostile variants. */
+static void check_vocab_files(const char *gguf, const char *fgguf, const char *hf,
+                              struct ref *r, const int *f_of)
+{
+	char err[MENTOR_ERR_LEN], dir[600], p[700], cmd[1500];
+	struct tokenizer *t = NULL;
+	CHECK_MSG(modelio_read_tokenizer(gguf, &t, err) == 0, "%s", err);
+	if (t)
+		check_same_tok(t, r->tok, "gguf vocabulary");
+	tokenizer_free(t);
+	CHECK_MSG(modelio_read_tokenizer(hf, &t, err) == 0, "%s", err);
+	if (t)
+		check_same_tok(t, r->tok, "hf vocabulary");
+	tokenizer_free(t);
+	snprintf(p, sizeof p, "%s/model.safetensors", hf);
+	CHECK_MSG(modelio_read_tokenizer(p, &t, err) == 0, "%s", err);
+	tokenizer_free(t);
+	CHECK_MSG(modelio_read_tokenizer(fgguf, &t, err) == 0, "%s", err);
+	if (t) {
+		CHECK_INT(tokenizer_pretok(t), TOKENIZER_PRETOK_GPT2);
+		int ok = 1;
+		for (int32_t id = 0; id < tokenizer_vocab_size(t); id++)
+			ok &= tokenizer_file_id(t, id) == f_of[id];
+		CHECK(ok);
+	}
+	tokenizer_free(t);
+
+	/* the pair files from tokenizer.json */
+	snprintf(dir, sizeof dir, "%s/pairs", test_tmpdir());
+	mkdir(dir, 0755);
+	snprintf(p, sizeof p, "%s/tokenizer.json", hf);
+	size_t n;
+	unsigned char *tj = fixture_slurp(p, &n);
+	cJSON *j = cJSON_ParseWithLength((const char *)tj, n);
+	free(tj);
+	cJSON *model = cJSON_GetObjectItem(j, "model");
+	char *vocab = cJSON_PrintUnformatted(cJSON_GetObjectItem(model, "vocab"));
+	struct buf merges;
+	buf_init(&merges);
+	buf_puts(&merges, "#version: 0.2\n");
+	const cJSON *e;
+	cJSON_ArrayForEach(e, cJSON_GetObjectItem(model, "merges"))
+		buf_printf(&merges, "%s\n", e->valuestring);
+	cJSON_Delete(j);
+	write_str(dir, "vocab.json", vocab, strlen(vocab));
+	write_str(dir, "merges.txt", merges.data, merges.len);
+	/* no config.json: a foreign folder, GPT-2's pre-tokenizer, the same
+	 * numbering (every token, the specials too, is where mentor has it) */
+	CHECK_MSG(modelio_read_tokenizer(dir, &t, err) == 0, "%s", err);
+	if (t) {
+		check_same_merges(t, r->tok, "vocab.json");
+		CHECK_INT(tokenizer_pretok(t), TOKENIZER_PRETOK_GPT2);
+		CHECK(tokenizer_file_ids_identity(t));
+	}
+	tokenizer_free(t);
+	snprintf(p, sizeof p, "%s/vocab.json", dir);
+	CHECK_MSG(modelio_read_tokenizer(p, &t, err) == 0, "%s", err);
+	tokenizer_free(t);
+	/* with mentor's config.json: mentor's pre-tokenizer and merge list */
+	snprintf(cmd, sizeof cmd, "cp '%s/config.json' '%s/'", hf, dir);
+	if (system(cmd) != 0)
+		TEST_SETUP_FAIL("%s", cmd);
+	CHECK_MSG(modelio_read_tokenizer(dir, &t, err) == 0, "%s", err);
+	if (t)
+		check_same_tok(t, r->tok, "vocab.json + config.json");
+	tokenizer_free(t);
+	/* the whole model from such a folder: model.safetensors beside them */
+	snprintf(cmd, sizeof cmd, "cp '%s/model.safetensors' '%s/'", hf, dir);
+	if (system(cmd) != 0)
+		TEST_SETUP_FAIL("%s", cmd);
+	struct modelio_model mm;
+	CHECK_MSG(modelio_read(dir, &mm, err) == 0, "%s", err);
+	check_same(&mm, r, "vocab.json model");
+	modelio_model_release(&mm);
+	snprintf(p, sizeof p, "%s/config.json", dir);
+	unlink(p);
+	snprintf(p, sizeof p, "%s/model.safetensors", dir);
+	unlink(p);
+	/* OpenAI's names for the pair; CR LF line ends, no final newline */
+	snprintf(dir, sizeof dir, "%s/openai", test_tmpdir());
+	mkdir(dir, 0755);
+	write_str(dir, "encoder.json", vocab, strlen(vocab));
+	struct buf crlf;
+	buf_init(&crlf);
+	for (size_t i = 0; i < merges.len; i++)
+		if (merges.data[i] != '\n')
+			buf_putc(&crlf, merges.data[i]);
+		else if (i + 1 < merges.len)
+			buf_puts(&crlf, "\r\n");
+	write_str(dir, "vocab.bpe", crlf.data, crlf.len);
+	buf_release(&crlf);
+	CHECK_MSG(modelio_read_tokenizer(dir, &t, err) == 0, "%s", err);
+	if (t)
+		check_same_merges(t, r->tok, "encoder.json");
+	tokenizer_free(t);
+
+	/* hostile pair files */
+	snprintf(dir, sizeof dir, "%s/badpairs", test_tmpdir());
+	mkdir(dir, 0755);
+	check_tok_fails(dir, "no tokenizer.json, vocab.json + merges.txt");
+	write_str(dir, "vocab.json", vocab, strlen(vocab));
+	check_tok_fails(dir, "no tokenizer.json"); /* merges.txt missing */
+	write_str(dir, "merges.txt", "a b c\n", 6);
+	check_tok_fails(dir, "two tokens");
+	write_str(dir, "merges.txt", "a\0b\n", 4);
+	check_tok_fails(dir, "NUL");
+	write_str(dir, "merges.txt", "#version: 0.2\nzz qq\n", 20);
+	check_tok_fails(dir, "merge 0 refers");
+	write_str(dir, "merges.txt", "\n\n", 2);
+	check_tok_fails(dir, "two tokens");
+	struct buf many;
+	buf_init(&many);
+	for (int i = 0; i < TOKENIZER_MAX_VOCAB + 5; i++)
+		buf_puts(&many, "a b\n");
+	write_str(dir, "merges.txt", many.data, many.len);
+	check_tok_fails(dir, "too many");
+	buf_release(&many);
+	write_str(dir, "merges.txt", merges.data, merges.len);
+	write_str(dir, "vocab.json", "[1, 2]", 6);
+	check_tok_fails(dir, "not a JSON object");
+	write_str(dir, "vocab.json", "{\"a\": 1", 8);
+	check_tok_fails(dir, "invalid JSON");
+	write_str(dir, "vocab.json", "{\"a\": 1.5}", 10);
+	check_tok_fails(dir, "vocabulary id");
+	write_str(dir, "vocab.json", "{\"a\": 0, \"b\": 0}", 16);
+	check_tok_fails(dir, "used twice");
+	write_str(dir, "vocab.json", "{\"a\": 9999999}", 14);
+	check_tok_fails(dir, "vocabulary id");
+	write_str(dir, "vocab.json", "{}", 2);
+	check_tok_fails(dir, "no token for byte");
+	/* a config.json that is not JSON, or names an unknown pre-tokenizer */
+	write_str(dir, "vocab.json", vocab, strlen(vocab));
+	write_str(dir, "config.json", "{", 1);
+	check_tok_fails(dir, "invalid JSON");
+	const char *c2 = "{\"mentor\": {\"pretokenizer\": 7}}";
+	write_str(dir, "config.json", c2, strlen(c2));
+	check_tok_fails(dir, "unknown pre-tokenizer");
+	snprintf(p, sizeof p, "%s/no-such-model", test_tmpdir());
+	check_tok_fails(p, "no-such-model");
+	/* a GGUF file cut short in its metadata */
+	unsigned char *g = fixture_slurp(gguf, &n);
+	snprintf(p, sizeof p, "%s/cut.gguf", test_tmpdir());
+	int all = 1;
+	for (size_t cut = 4; cut < 4096 && cut < n; cut += 97) {
+		fixture_write(p, g, cut);
+		all &= modelio_read_tokenizer(p, &t, err) == MENTOR_ERR && t == NULL;
+	}
+	CHECK(all);
+	free(g);
+	buf_release(&merges);
+	free(vocab);
+}
+
 int main(void)
 {
 	char err[MENTOR_ERR_LEN];
@@ -1176,6 +1363,7 @@ int main(void)
 	CHECK(back.foreign);
 	CHECK_INT(back.new_rows, 0);
 	modelio_model_release(&back);
+	check_vocab_files(gguf, fgguf, hf, &r, f_of);
 	free(f_of);
 
 	check_hostile_gguf(gguf);
