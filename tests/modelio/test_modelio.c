@@ -5,6 +5,7 @@
 #include <cjson/cJSON.h>
 
 #include "mentor/modelio.h"
+#include "mentor/store.h"
 #include "modelio_fixture.h"
 
 #include <sys/resource.h>
@@ -1041,6 +1042,34 @@ static void make_foreign_gguf(const char *src, const char *dst, const int *f_of,
 	free(p);
 }
 
+/* A foreign model registered as a run: its checkpoint's tokenizer keeps
+ * GPT-2's pre-tokenizer and the file's ids. */
+static void check_registered(const struct modelio_model *mm, const int *f_of)
+{
+	char err[MENTOR_ERR_LEN], db[600];
+	snprintf(db, sizeof db, "%s/reg.db", test_tmpdir());
+	struct store *st = store_open(db, err);
+	if (!st)
+		TEST_SETUP_FAIL("%s", err);
+	int64_t id;
+	CHECK_MSG(modelio_register(st, db, mm, NULL, "gpt2ish", "foreign-hf", &id, err) == 0,
+	          "%s", err);
+	struct store_run run;
+	CHECK_INT(store_run_find(st, "gpt2ish", &run, err), 0);
+	struct tokenizer *t = NULL;
+	CHECK_MSG(train_ckpt_load_tokenizer(run.checkpoint, &t, err) == 0, "%s", err);
+	if (t) {
+		CHECK_INT(tokenizer_pretok(t), TOKENIZER_PRETOK_GPT2);
+		int ok = 1;
+		for (int32_t i = 0; i < tokenizer_vocab_size(t); i++)
+			ok &= tokenizer_file_id(t, i) == f_of[i];
+		CHECK(ok);
+		tokenizer_free(t);
+	}
+	store_run_release(&run);
+	store_close(st);
+}
+
 /* A model with GPT-2's pre-tokenizer leaves through both writers and comes
  * back with it, numbered as the files number it (mentor's layout). */
 static void check_gpt2_export(const struct modelio_model *mm, struct ref *r)
@@ -1353,6 +1382,7 @@ int main(void)
 	CHECK_INT(back.new_rows, 0);
 	CHECK(back.train_json == NULL);
 	check_gpt2_export(&back, &r);
+	check_registered(&back, f_of);
 	modelio_model_release(&back);
 	/* the same foreign numbering in a GGUF file */
 	char fgguf[600];
