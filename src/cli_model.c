@@ -188,8 +188,9 @@ int cli_import_model(struct cli *c, int argc, char **argv)
 
 /* ------------------------------------------------------------ tokenize */
 
-/* Largest text 'mentor tokenize MODEL -' reads from standard input. */
-#define TOKENIZE_MAX_STDIN ((size_t)256 << 20)
+/* Largest text 'mentor tokenize MODEL -' reads from standard input (a
+ * single GPT-2 piece that long takes some 36 bytes a byte to encode). */
+#define TOKENIZE_MAX_STDIN ((size_t)64 << 20)
 
 static void tokenize_usage(FILE *f)
 {

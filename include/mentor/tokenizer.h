@@ -137,8 +137,9 @@ const char *tokenizer_token(const struct tokenizer *t, int32_t id, size_t *len);
 
 /* Append the ids of text[0..len) to out: the text cut into pieces by the
  * tokenizer's pre-tokenizer, then merges applied by rank inside each piece.
- * Never produces a special token. Returns 0, or MENTOR_ENOMEM with err
- * filled. */
+ * Never produces a special token. A piece longer than 64 bytes (GPT-2's
+ * are not capped) takes about 36 bytes of scratch memory per byte while it
+ * is encoded. Returns 0, or MENTOR_ENOMEM with err filled. */
 int tokenizer_encode(const struct tokenizer *t, const char *text, size_t len,
 		     struct tokenizer_ids *out, char *err);
 
