@@ -139,10 +139,16 @@ void cli_json_str(FILE *f, const char *s)
 		fputs("null", f);
 		return;
 	}
+	cli_json_strn(f, s, strlen(s));
+}
+
+void cli_json_strn(FILE *f, const char *s, size_t n)
+{
 	struct buf b;
 	buf_init(&b);
 	int rc = buf_putc(&b, '"');
-	for (const unsigned char *p = (const unsigned char *)s; *p && !rc; p++) {
+	const unsigned char *p = (const unsigned char *)s;
+	for (size_t i = 0; i < n && !rc; i++, p++) {
 		switch (*p) {
 		case '"': rc = buf_puts(&b, "\\\""); break;
 		case '\\': rc = buf_puts(&b, "\\\\"); break;

@@ -62,6 +62,9 @@ const char *cli_data_dir(char *buf, size_t n);
 /* Write s as a JSON string literal (quoted, escaped as cli_print_json does)
  * to f; NULL writes null. */
 void cli_json_str(FILE *f, const char *s);
+/* The same for the n bytes at s (NUL bytes included, as \u0000; a byte
+ * that is not UTF-8 as \ufffd). */
+void cli_json_strn(FILE *f, const char *s, size_t n);
 /* Install SIGTERM/SIGINT handlers that set a flag instead of ending the
  * process, and return that flag (for train_opts.stop and the like). */
 volatile sig_atomic_t *cli_stop_flag(void);
@@ -114,6 +117,7 @@ int cli_report(struct cli *c, int argc, char **argv);
 int cli_export(struct cli *c, int argc, char **argv);
 int cli_export_model(struct cli *c, int argc, char **argv);
 int cli_import_model(struct cli *c, int argc, char **argv);
+int cli_tokenize(struct cli *c, int argc, char **argv);
 int cli_serve(struct cli *c, int argc, char **argv);
 int cli_run_external(struct cli *c, int argc, char **argv);
 int cli_experiment(struct cli *c, int argc, char **argv);

@@ -249,6 +249,98 @@ static void check_logits(const char *ckpt)
 	tokenizer_free(t);
 }
 
+/* The ids tok gives text, space-separated, with a newline. */
+static char *ids_line(const struct tokenizer *tok, const char *text)
+{
+	char err[MENTOR_ERR_LEN];
+	struct tokenizer_ids ids;
+	tokenizer_ids_init(&ids);
+	if (tokenizer_encode(tok, text, strlen(text), &ids, err))
+		TEST_SETUP_FAIL("%s", err);
+	struct buf b;
+	buf_init(&b);
+	for (size_t i = 0; i < ids.n; i++)
+		buf_printf(&b, "%s%d", i ? " " : "", (int)tokenizer_file_id(tok, ids.ids[i]));
+	buf_putc(&b, '\n');
+	tokenizer_ids_release(&ids);
+	return buf_detach(&b, NULL);
+}
+
+/* 'mentor tokenize' on the runs imported above and on model files: the
+ * ids the model's tokenizer gives, by run name, id or path, --json too;
+ * usage and file errors. (GPT-2's ids: test_gpt2_tokenizer.) */
+static void check_tokenize(void)
+{
+	char err[MENTOR_ERR_LEN], args[2048], *out;
+	const char *q = "What is 3 + 4? りんごが3個。";
+	struct tokenizer *tok;
+	if (modelio_read_tokenizer(test_path("orig.gguf"), &tok, err))
+		TEST_SETUP_FAIL("%s", err);
+	CHECK_INT(tokenizer_pretok(tok), TOKENIZER_PRETOK_MENTOR);
+	char *want = ids_line(tok, q);
+	snprintf(args, sizeof args, "tokenize first '%s'", q);
+	CHECK_INT(run(args, &out), 0);
+	CHECK_STR(out, want);
+	free(out);
+	snprintf(args, sizeof args, "tokenize 2 '%s'", q);
+	CHECK_INT(run(args, &out), 0);
+	CHECK_STR(out, want);
+	free(out);
+	snprintf(args, sizeof args, "tokenize '%s' '%s'", test_path("orig.gguf"), q);
+	CHECK_INT(run(args, &out), 0);
+	CHECK_STR(out, want);
+	free(out);
+	snprintf(args, sizeof args, "tokenize '%s' '%s'", test_path("x-hf"), q);
+	CHECK_INT(run(args, &out), 0);
+	CHECK_STR(out, want);
+	free(out);
+	/* --json, after the arguments or before, and from standard input */
+	snprintf(args, sizeof args, "tokenize first 'ab 12' --json");
+	CHECK_INT(run(args, &out), 0);
+	char *ab = ids_line(tok, "ab 12");
+	CHECK_MSG(strncmp(out, "{\"ids\":[", 8) == 0 && strstr(out, "\"tokens\":[") &&
+	              strstr(out, "\" 1\",\"2\"]}") != NULL,
+	          "%s", out); /* mentor's: one digit each */
+	free(out);
+	snprintf(args, sizeof args, "tokenize --json first -- --not-an-option");
+	CHECK_INT(run(args, &out), 0);
+	CHECK(strstr(out, "\"tokens\":[") != NULL);
+	free(out);
+	char cmd[3000];
+	snprintf(cmd, sizeof cmd, "printf 'ab 12' | '%s' --db '%s' tokenize first - 2>&1", bin, db);
+	int st;
+	out = run_popen(cmd, &st);
+	CHECK_INT(st, 0);
+	CHECK_STR(out, ab);
+	free(out);
+	free(ab);
+	/* errors */
+	CHECK_INT(run("tokenize", &out), 2);
+	CHECK(strstr(out, "give a model and a text") != NULL);
+	free(out);
+	CHECK_INT(run("tokenize first", NULL), 2);
+	CHECK_INT(run("tokenize first a b", NULL), 2);
+	CHECK_INT(run("tokenize first a --frob", &out), 2);
+	CHECK(strstr(out, "unknown option '--frob'") != NULL);
+	free(out);
+	CHECK_INT(run("tokenize nosuchrun hello", &out), 2);
+	CHECK(strstr(out, "no run or model file 'nosuchrun'") != NULL);
+	free(out);
+	snprintf(args, sizeof args, "tokenize '%s' hello", test_path("junk.gguf"));
+	CHECK_INT(run(args, &out), 1);
+	CHECK(strstr(out, "junk.gguf") != NULL);
+	free(out);
+	snprintf(args, sizeof args, "tokenize '%s' hello", test_tmpdir());
+	CHECK_INT(run(args, &out), 1);
+	CHECK(strstr(out, "no tokenizer.json") != NULL);
+	free(out);
+	CHECK_INT(run("tokenize --help", &out), 0);
+	CHECK(strstr(out, "usage: mentor tokenize") != NULL);
+	free(out);
+	free(want);
+	tokenizer_free(tok);
+}
+
 int main(void)
 {
 	bin = getenv("MENTOR_BIN");
@@ -365,5 +457,6 @@ int main(void)
 	CHECK_INT(run("import-model --help", NULL), 0);
 	CHECK_INT(run("serve --help", NULL), 0);
 	CHECK_INT(run("run-external --help", NULL), 0);
+	check_tokenize();
 	return test_done();
 }
