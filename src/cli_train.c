@@ -895,10 +895,46 @@ static char *dataset_answer_type(struct store *st, int64_t dataset_id)
 
 /* The id printed for token id of t. The run's ids for now; where a model
  * file's vocabulary is ordered differently, its own id will be shown. */
-static int32_t shown_id(const struct tokenizer *t, int32_t id)
+/* The ids predict --logits prints: the model file's own numbering (GPT-2's
+ * ids for an imported GPT-2; mentor's ids for its own models), with the
+ * tokens the file does not have (mentor's added specials) numbered after the
+ * file's last id, in mentor's order. shown[id] for each model id; order[k]
+ * the model id shown as k (-1 for a file id mentor has no token for). */
+struct shown_ids {
+	int32_t *shown, *order;
+	int32_t n; /* ids shown: file tokens + added ones */
+};
+
+static void shown_ids_build(const struct tokenizer *t, int V, struct shown_ids *m)
 {
-	(void)t;
-	return id;
+	int32_t top = -1;
+	for (int32_t i = 0; i < V; i++) {
+		int32_t f = tokenizer_file_id(t, i);
+		if (f > top)
+			top = f;
+	}
+	m->shown = malloc((size_t)V * sizeof *m->shown);
+	int32_t extra = 0;
+	for (int32_t i = 0; i < V; i++)
+		extra += tokenizer_file_id(t, i) < 0;
+	m->n = top + 1 + extra;
+	m->order = malloc((size_t)(m->n > 0 ? m->n : 1) * sizeof *m->order);
+	if (!m->shown || !m->order)
+		util_oom();
+	for (int32_t k = 0; k < m->n; k++)
+		m->order[k] = -1;
+	int32_t next = top + 1;
+	for (int32_t i = 0; i < V; i++) {
+		int32_t f = tokenizer_file_id(t, i);
+		m->shown[i] = f >= 0 ? f : next++;
+		m->order[m->shown[i]] = i;
+	}
+}
+
+static void shown_ids_release(struct shown_ids *m)
+{
+	free(m->shown);
+	free(m->order);
 }
 
 /* The token as the exported vocabularies spell it: specials as their text,
@@ -962,28 +998,37 @@ static void print_logits(struct cli *c, const struct tokenizer *t, const struct 
 	FILE *f = c->out;
 	struct buf sp;
 	buf_init(&sp);
-	size_t n = o->top > 0 && o->top < V ? (size_t)o->top : (size_t)V;
+	struct shown_ids sh;
+	shown_ids_build(t, V, &sh);
+	size_t n = o->top > 0 && o->top < V ? (size_t)o->top : (size_t)sh.n;
 	struct ranked *r = malloc((size_t)V * sizeof *r);
 	if (!r)
 		util_oom();
-	for (int32_t i = 0; i < V; i++)
-		r[i] = (struct ranked){i, logits[i]};
+	/* every model id once: ranked by logit, or in the shown numbering */
+	size_t nr = 0;
+	for (int32_t k = 0; k < sh.n; k++)
+		if (sh.order[k] >= 0)
+			r[nr++] = (struct ranked){sh.order[k], logits[sh.order[k]]};
 	if (o->top > 0)
-		qsort(r, (size_t)V, sizeof *r, cmp_ranked);
+		qsort(r, nr, sizeof *r, cmp_ranked);
 	if (o->json) {
 		fputs("{\"ids\":[", f);
 		for (size_t i = 0; i < ids->n; i++)
-			fprintf(f, "%s%d", i ? "," : "", (int)shown_id(t, ids->ids[i]));
+			fprintf(f, "%s%d", i ? "," : "", (int)sh.shown[ids->ids[i]]);
 		fprintf(f, "],\"dropped\":%zu,\"logits\":[", dropped);
 		for (size_t i = 0; i < n; i++) {
 			if (i)
 				fputc(',', f);
 			if (o->top == 0) {
-				json_logit(f, r[i].logit);
+				/* in the file's order; null where mentor has no token */
+				if (sh.order[i] < 0)
+					fputs("null", f);
+				else
+					json_logit(f, logits[sh.order[i]]);
 				continue;
 			}
 			token_spelling(t, r[i].id, &sp);
-			fprintf(f, "{\"id\":%d,\"token\":", (int)shown_id(t, r[i].id));
+			fprintf(f, "{\"id\":%d,\"token\":", (int)sh.shown[r[i].id]);
 			cli_json_str(f, sp.data ? sp.data : "");
 			fputs(",\"logit\":", f);
 			json_logit(f, r[i].logit);
@@ -997,7 +1042,7 @@ static void print_logits(struct cli *c, const struct tokenizer *t, const struct 
 		fprintf(f, " (the first %zu cut to fit the context)", dropped);
 	fputs(":", f);
 	for (size_t i = 0; i < ids->n; i++)
-		fprintf(f, " %d", (int)shown_id(t, ids->ids[i]));
+		fprintf(f, " %d", (int)sh.shown[ids->ids[i]]);
 	fputc('\n', f);
 	if (o->top > 0)
 		fprintf(f, "next-token logits, top %zu of %d:\n%6s %7s %12s  %s\n", n, V, "rank",
@@ -1005,10 +1050,12 @@ static void print_logits(struct cli *c, const struct tokenizer *t, const struct 
 	else
 		fprintf(f, "next-token logits, all %d in id order:\n%7s %12s  %s\n", V, "id",
 			"logit", "token");
+	if (o->top == 0)
+		n = nr;
 	for (size_t i = 0; i < n; i++) {
 		if (o->top > 0)
 			fprintf(f, "%6zu ", i + 1);
-		fprintf(f, "%7d %12.6f  ", (int)shown_id(t, r[i].id), (double)r[i].logit);
+		fprintf(f, "%7d %12.6f  ", (int)sh.shown[r[i].id], (double)r[i].logit);
 		/* the token's bytes, quoted: '"' and '\\' escaped as in C, anything
 		 * unsafe for a terminal as a visible escape */
 		size_t len;
@@ -1025,6 +1072,7 @@ static void print_logits(struct cli *c, const struct tokenizer *t, const struct 
 	}
 out:
 	free(r);
+	shown_ids_release(&sh);
 	buf_release(&sp);
 }
 

@@ -503,11 +503,37 @@ def write(outdir):
             ref[hname] = t.t().contiguous() if transpose else t
         models.append((name, path))
         refs[name] = ref
-    cases = {"vocab_size": len(vocab), "rtol": RTOL, "prompts": prompts, "logits": {}}
+    # The same model with its vocabulary in GPT-2's own order (the byte
+    # tokens as GPT-2's encoder.json lists them: the printable bytes first,
+    # then the others), rows permuted to match: mentor maps it onto its
+    # layout, and must report the file's ids and the logits in the file's
+    # order.
+    printable = [b for b in range(256) if ord(BYTE_CHAR[b]) == b]
+    order = printable + [b for b in range(256) if b not in printable]
+    vocab2 = [BYTE_CHAR[b] for b in order] + [a + b for a, b in merges] + [EOT]
+    ids2 = {t: i for i, t in enumerate(vocab2)}
+    perm = torch.tensor([ids[t] for t in vocab2])  # file-2 id -> id in vocab
+    w2 = dict(w)
+    w2["wte.weight"] = w["wte.weight"][perm].clone()
+    prompt_ids = {}
+    for name, dt in (("hf-gpt2order-f32", torch.float32), ("hf-gpt2order-f16", torch.float16)):
+        path = os.path.join(outdir, name)
+        write_hf(path, w2, vocab2, merges, dt, "transformer.", False, False, False)
+        models.append((name, path))
+        refs[name] = {k: v.to(dt).to(torch.float32) for k, v in w2.items()}
+        prompt_ids[name] = [bpe_encode(p, ranks, ids2) for p in PROMPTS]
+    path = os.path.join(outdir, "gguf-gpt2order-f32.gguf")
+    write_gguf(path, gguf_tensors(w2, torch.float32, True), vocab2, merges, torch.float32)
+    models.append(("gguf-gpt2order-f32", path))
+    refs["gguf-gpt2order-f32"] = refs["hf-gpt2order-f32"]
+    prompt_ids["gguf-gpt2order-f32"] = prompt_ids["hf-gpt2order-f32"]
+    assert prompt_ids["hf-gpt2order-f32"] != [p["ids"] for p in prompts]
+    cases = {"vocab_size": len(vocab), "rtol": RTOL, "prompts": prompts, "logits": {},
+             "prompt_ids": prompt_ids}
     with torch.no_grad():
         for name, ref in refs.items():
-            cases["logits"][name] = [gpt2_next_logits(ref, p["ids"]).tolist()
-                                     for p in prompts]
+            pid = prompt_ids.get(name, [p["ids"] for p in prompts])
+            cases["logits"][name] = [gpt2_next_logits(ref, i).tolist() for i in pid]
     with open(os.path.join(outdir, "cases.json"), "w") as f:
         json.dump(cases, f)
     with open(os.path.join(outdir, "models.txt"), "w") as f:
@@ -537,7 +563,8 @@ def check(outdir, got_dir):
                 print("FAIL %s prompt %d: no output (%s)" % (name, k, e))
                 bad += 1
                 continue
-            ids = cases["prompts"][k]["ids"]
+            ids = cases.get("prompt_ids", {}).get(name, [p["ids"] for p in
+                                                          cases["prompts"]])[k]
             if got.get("ids") != ids or got.get("dropped") != 0:
                 print("FAIL %s prompt %d: ids %s, want %s" % (name, k, got.get("ids"), ids))
                 bad += 1
