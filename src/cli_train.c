@@ -1076,6 +1076,27 @@ out:
 	buf_release(&sp);
 }
 
+/* The model of run ref (id or name) for predict, and its dataset (may be
+ * NULL): 0, MENTOR_ENOTFOUND for an unknown run, or MENTOR_ERR. */
+static int run_model(struct store *st, const char *ref, struct eval_model **em,
+		     int64_t *dataset_id, char *err)
+{
+	struct store_run r;
+	int rc = store_run_find(st, ref, &r, err);
+	if (rc)
+		return rc;
+	if (dataset_id)
+		*dataset_id = r.dataset_id;
+	struct buf path;
+	buf_init(&path);
+	rc = train_run_ckpt_find(st, &r, &path, err);
+	if (!rc)
+		rc = eval_model_load(path.data, em, err);
+	buf_release(&path);
+	store_run_release(&r);
+	return rc ? MENTOR_ERR : 0;
+}
+
 /* predict --logits: load the run, build the prompt, one forward. */
 static int predict_logits(struct cli *c, const char *ref, const char *text,
 			  const struct logits_opts *o)
@@ -1088,21 +1109,9 @@ static int predict_logits(struct cli *c, const char *ref, const char *text,
 	struct eval_model *em = NULL;
 	struct tokenizer_ids ids;
 	tokenizer_ids_init(&ids);
-	struct store_run r;
-	int rc = store_run_find(st, ref, &r, err);
+	int rc = run_model(st, ref, &em, NULL, err);
 	if (rc) {
 		status = cli_error(c, rc == MENTOR_ENOTFOUND ? CLI_USAGE : CLI_ERR, "%s", err);
-		goto out;
-	}
-	struct buf path;
-	buf_init(&path);
-	rc = train_run_ckpt_find(st, &r, &path, err);
-	if (!rc)
-		rc = eval_model_load(path.data, &em, err);
-	buf_release(&path);
-	store_run_release(&r);
-	if (rc) {
-		status = cli_error(c, CLI_ERR, "%s", err);
 		goto out;
 	}
 	size_t dropped;
@@ -1225,24 +1234,13 @@ int cli_predict(struct cli *c, int argc, char **argv)
 	int status = CLI_ERR;
 	struct eval_model *em = NULL;
 	char *dtype = NULL;
-	struct store_run r;
-	int rc = store_run_find(st, ref, &r, err);
+	int64_t dataset_id;
+	int rc = run_model(st, ref, &em, &dataset_id, err);
 	if (rc) {
 		status = cli_error(c, rc == MENTOR_ENOTFOUND ? CLI_USAGE : CLI_ERR, "%s", err);
 		goto out;
 	}
-	struct buf path;
-	buf_init(&path);
-	rc = train_run_ckpt_find(st, &r, &path, err);
-	if (!rc)
-		rc = eval_model_load(path.data, &em, err);
-	buf_release(&path);
-	dtype = type ? util_strdup(type) : dataset_answer_type(st, r.dataset_id);
-	store_run_release(&r);
-	if (rc) {
-		status = cli_error(c, CLI_ERR, "%s", err);
-		goto out;
-	}
+	dtype = type ? util_strdup(type) : dataset_answer_type(st, dataset_id);
 	struct eval_answer ans;
 	if (eval_answer_question(em, prompt.data ? prompt.data : "", dtype, &ans, err)) {
 		status = cli_error(c, CLI_ERR, "%s", err);

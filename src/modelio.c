@@ -2447,21 +2447,38 @@ out:
 	return ret;
 }
 
-int modelio_read(const char *path, struct modelio_model *out, char *err)
+/* What path is: a folder, a GGUF file (by its magic), another file; or -1
+ * with err when it cannot be read. */
+enum { KIND_DIR, KIND_GGUF, KIND_FILE };
+static int file_kind(const char *path, char *err)
 {
 	struct stat sb;
-	modelio_model_init(out);
-	if (stat(path, &sb) != 0)
-		return util_err(err, "cannot read '%s': %s", path, strerror(errno));
+	if (stat(path, &sb) != 0) {
+		util_err(err, "cannot read '%s': %s", path, strerror(errno));
+		return -1;
+	}
 	if (S_ISDIR(sb.st_mode))
-		return modelio_read_hf(path, out, err);
+		return KIND_DIR;
 	FILE *f = fopen(path, "rb");
-	if (!f)
-		return util_err(err, "cannot read '%s': %s", path, strerror(errno));
+	if (!f) {
+		util_err(err, "cannot read '%s': %s", path, strerror(errno));
+		return -1;
+	}
 	char magic[4] = {0};
 	size_t n = fread(magic, 1, 4, f);
 	fclose(f);
-	if (n == 4 && !memcmp(magic, GGUF_MAGIC, 4))
+	return n == 4 && !memcmp(magic, GGUF_MAGIC, 4) ? KIND_GGUF : KIND_FILE;
+}
+
+int modelio_read(const char *path, struct modelio_model *out, char *err)
+{
+	modelio_model_init(out);
+	int kind = file_kind(path, err);
+	if (kind < 0)
+		return MENTOR_ERR;
+	if (kind == KIND_DIR)
+		return modelio_read_hf(path, out, err);
+	if (kind == KIND_GGUF)
 		return modelio_read_gguf(path, out, err);
 	size_t len = strlen(path);
 	if (len >= 12 && !strcmp(path + len - 12, ".safetensors"))
@@ -2523,18 +2540,12 @@ out:
 int modelio_read_tokenizer(const char *path, struct tokenizer **out, char *err)
 {
 	*out = NULL;
-	struct stat sb;
-	if (stat(path, &sb) != 0)
-		return util_err(err, "cannot read '%s': %s", path, strerror(errno));
-	if (S_ISDIR(sb.st_mode))
+	int kind = file_kind(path, err);
+	if (kind < 0)
+		return MENTOR_ERR;
+	if (kind == KIND_DIR)
 		return tok_only(path, 0, out, err);
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return util_err(err, "cannot read '%s': %s", path, strerror(errno));
-	char magic[4] = {0};
-	size_t n = fread(magic, 1, 4, f);
-	fclose(f);
-	if (n == 4 && !memcmp(magic, GGUF_MAGIC, 4))
+	if (kind == KIND_GGUF)
 		return tok_only(path, 1, out, err);
 	/* any other file: the folder it is in */
 	const char *slash = strrchr(path, '/');
