@@ -137,7 +137,8 @@ const char *teacher_job_model(const struct teacher_job *j);
  * all). *ids is a heap array (caller frees). */
 int teacher_select_items(struct store *st, int64_t dataset_id, const char *split, size_t limit,
 			 int64_t **ids, size_t *n, char *err);
-/* The same for any item filter (the Items screen's current list). */
+/* The same for any item filter (without a regex search: the Items screen's
+ * list, its search included, is store_item_select's). */
 int teacher_select_filter(struct store *st, const struct store_item_filter *f, size_t limit,
 			  int64_t **ids, size_t *n, char *err);
 
@@ -204,9 +205,10 @@ typedef int (*teacher_estimate_poll_fn)(void *user, size_t done, size_t total);
  * skips it, or its steps with the prompts and cache keys the job would use,
  * answered from the call log, by a call of the same job, or by a new call.
  * Opens o->db_path (never creates it) and only reads. No API key needed. It
- * reads every item (about 0.4 ms per item and mode here), so a user
- * interface runs it off its own thread: poll (may be NULL) is called after
- * each item and may stop it (MENTOR_ERR, "estimate cancelled"). */
+ * reads every item and builds its prompts (about a second for 2,700 items in
+ * three modes), so a user interface runs it off its own thread: poll (may be
+ * NULL) is called after each item and may stop it (MENTOR_ERR, "estimate
+ * cancelled"). */
 int teacher_estimate(const struct teacher_opts *o, const int64_t *item_ids, size_t n,
 		     teacher_estimate_poll_fn poll, void *user, struct teacher_estimate *est,
 		     char *err);
