@@ -1068,7 +1068,7 @@ static void items_filter(struct review *r, struct ifilter *fi)
 	if (q)
 		snprintf(fi->search, sizeof fi->search, "%s", q);
 	/* a substring search goes into the SQL filter; a regex needs the
-	 * selection (item_selection) */
+	 * selection (regex_selection) */
 	if (fi->search[0] && !store_search_is_regex(fi->search))
 		fi->f.search = fi->search;
 	free(q);
@@ -1079,12 +1079,12 @@ static void items_filter(struct review *r, struct ifilter *fi)
  * stay the same, and while no explanation changed when the filter looks at
  * explanations. NULL with the error shown. */
 static const struct store_item_selection *regex_selection(struct review *r,
-							  const struct ifilter *fi, int fresh)
+							  const struct ifilter *fi)
 {
 	char key[1024];
 	snprintf(key, sizeof key, "%lld\x1f%s\x1f%s", (long long)fi->f.dataset_id, fi->filters,
 		 fi->search);
-	if (!fresh && r->sel_valid && !strcmp(key, r->sel_key))
+	if (r->sel_valid && !strcmp(key, r->sel_key))
 		return &r->sel;
 	store_item_selection_release(&r->sel);
 	r->sel_valid = 0;
@@ -1141,7 +1141,7 @@ static int64_t next_unreviewed(struct review *r, int64_t after)
 	struct ifilter fi;
 	items_filter(r, &fi);
 	if (store_search_is_regex(fi.search)) {
-		const struct store_item_selection *sel = regex_selection(r, &fi, 0);
+		const struct store_item_selection *sel = regex_selection(r, &fi);
 		if (!sel || !sel->n)
 			return 0;
 		size_t start = after_index(sel->ids, sel->n, after);
@@ -1190,7 +1190,7 @@ static int64_t neighbour(struct review *r, int dir)
 	struct ifilter fi;
 	items_filter(r, &fi);
 	if (store_search_is_regex(fi.search)) {
-		const struct store_item_selection *sel = regex_selection(r, &fi, 0);
+		const struct store_item_selection *sel = regex_selection(r, &fi);
 		if (!sel)
 			return 0;
 		size_t i = after_index(sel->ids, sel->n, r->item_id);
@@ -1536,7 +1536,8 @@ static void est_finish(struct review *r)
 	int cancelled = r->sh.est_cancel;
 	r->sh.est_finished = r->sh.est_cancel = 0;
 	pthread_mutex_unlock(&r->sh.mu);
-	if (e->rc) {
+	if (e->rc || cancelled) {
+		/* a cancel that came as the estimate ended still cancels */
 		if (cancelled)
 			tui_app_error(r->app, "batch not started: estimate cancelled, no call made");
 		else
@@ -1989,7 +1990,7 @@ static void update_progress(struct review *r)
 	struct store_review_progress p;
 	char err[MENTOR_ERR_LEN];
 	if (store_search_is_regex(fi.search)) {
-		const struct store_item_selection *sel = regex_selection(r, &fi, 0);
+		const struct store_item_selection *sel = regex_selection(r, &fi);
 		if (!sel || store_item_review_progress_ids(r->st, sel->ids, sel->n,
 							   tui_review_mode(r->focus), &p, err))
 			return;
