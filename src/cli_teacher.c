@@ -52,7 +52,7 @@ static const char explain_usage[] =
 	"usage: mentor explain DATASET [--mode cot|rp|crop|all] [--provider P] [--model M]\n"
 	"                      [--split S] [--limit N] [--concurrency N] [--rpm N] [--force]\n"
 	"                      [--offline-rates LIST] [--k K] [--seed S] [--stream]\n"
-	"                      [--config FILE]\n"
+	"                      [--config FILE] [--dry-run]\n"
 	"       mentor explain DATASET --print-prompts [--mode M] [--limit N] [--split S]\n"
 	"       mentor explain DATASET --mode M [--provider P] [--model M] [--split S] [--limit N]\n"
 	"                      [--force] --batch-export FILE\n"
@@ -82,6 +82,9 @@ static const char explain_usage[] =
 	"  --cot-wrong-rate R, --cot-bad-step-rate R, --rp-leak-rate R\n"
 	"                     one rate each; --error-rate R is --cot-wrong-rate R\n"
 	"  --k K              demonstrations per prompt (default 4)\n"
+	"  --dry-run          print what the run would do and cost (tasks, calls to\n"
+	"                     make, calls served from the cache, tokens, cost) and\n"
+	"                     stop: nothing is asked, nothing is written\n"
 	"  --print-prompts    print the prompts that would be sent, call nothing;\n"
 	"                     without DATASET, the templates in effect\n"
 	"  --write-prompts    write the built-in templates to the prompts directory\n"
@@ -275,6 +278,52 @@ static int run_batch(struct cli *c, const struct teacher_opts *o, int64_t datase
 	return CLI_OK;
 }
 
+/* Items from which a dry run shows its progress on a terminal. */
+#define ESTIMATE_SHOW_FROM 2000
+
+/* Ctrl-C stops an estimate; a terminal sees how far it got. */
+static int estimate_poll(void *user, size_t done, size_t total)
+{
+	struct cli *c = user;
+	if (c->err_tty && total >= ESTIMATE_SHOW_FROM && (done % 500 == 0 || done == total)) {
+		fprintf(c->errf, "\r\033[Kestimating: %zu/%zu items", done, total);
+		fflush(c->errf);
+	}
+	return interrupted != 0;
+}
+
+/* --dry-run: the estimate of the job (teacher_estimate), nothing asked. */
+static int dry_run(struct cli *c, const struct teacher_opts *o, const char *dataset,
+		   const char *split, long limit, const int64_t *ids, size_t n)
+{
+	char err[MENTOR_ERR_LEN];
+	struct teacher_estimate e;
+	struct sigaction sa, old_int, old_term;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_interrupt;
+	sigemptyset(&sa.sa_mask);
+	interrupted = 0;
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+	int rc = teacher_estimate(o, ids, n, estimate_poll, c, &e, err);
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+	if (c->err_tty && n >= ESTIMATE_SHOW_FROM)
+		fputs("\r\033[K", c->errf);
+	if (rc)
+		return cli_error(c, rc == MENTOR_EUSAGE ? CLI_USAGE : CLI_ERR, "%s", err);
+	cli_printf(c->out, "dry run of explain %s (split %s", dataset, split ? split : "any");
+	if (limit > 0)
+		cli_printf(c->out, ", limit %ld", limit);
+	cli_printf(c->out, "): nothing is asked, nothing is written\n");
+	struct buf b;
+	buf_init(&b);
+	teacher_estimate_lines(&e, &b);
+	util_term_put(c->out, b.data ? b.data : "", UTIL_PUT_LINES, NULL, 0);
+	buf_release(&b);
+	return CLI_OK;
+}
+
 /* The offline rate an option sets ("--rp-leak-rate" -> "rp_leak") or NULL;
  * *m and *v as cli_opt_value's. */
 static const char *rate_option(int argc, char **argv, int *i, const char **v, int *m)
@@ -300,7 +349,7 @@ int cli_explain(struct cli *c, int argc, char **argv)
 	const char *dataset = NULL, *mode = "cot", *split = NULL, *cfg_path = NULL;
 	const char *prompts_dir = NULL, *batch_exp = NULL, *batch_imp = NULL;
 	long limit = 0;
-	int print = 0, write = 0, overwrite = 0;
+	int print = 0, write = 0, overwrite = 0, dry = 0;
 	char rerr[MENTOR_ERR_LEN];
 	for (int i = 1; i < argc; i++) {
 		const char *v = NULL, *rate;
@@ -354,6 +403,8 @@ int cli_explain(struct cli *c, int argc, char **argv)
 			o.stream = 1;
 		} else if (!strcmp(argv[i], "--print-prompts")) {
 			print = 1;
+		} else if (!strcmp(argv[i], "--dry-run")) {
+			dry = 1;
 		} else if (!strcmp(argv[i], "--write-prompts")) {
 			write = 1;
 		} else if (!strcmp(argv[i], "--overwrite")) {
@@ -414,6 +465,10 @@ int cli_explain(struct cli *c, int argc, char **argv)
 	}
 	store_close(st);
 	st = NULL;
+	if (dry) {
+		rc = dry_run(c, &o, dataset, split, limit, ids, n);
+		goto out_ids;
+	}
 	if (batch_exp || batch_imp) {
 		rc = run_batch(c, &o, dataset_id, ids, n, batch_imp, batch_exp);
 		goto out_ids;

@@ -78,6 +78,7 @@ void config_init(struct config *cfg)
 	cfg->k = 4;
 	cfg->seed = 1;
 	cfg->stream = 0;
+	cfg->confirm_calls = CONFIG_DEFAULT_CONFIRM_CALLS;
 
 	struct config_provider *p = provider_add(cfg, "offline");
 	p->type = util_strdup(CONFIG_TYPE_OFFLINE);
@@ -146,7 +147,7 @@ static int parse_num(const char *v, double lo, double hi, double *out)
 
 /* SEC_OTHER: a section another module reads from the same file ([keys],
  * [ui]); its lines are skipped here. */
-enum section { SEC_NONE, SEC_DEFAULTS, SEC_PROVIDER, SEC_ALIAS, SEC_OTHER };
+enum section { SEC_NONE, SEC_DEFAULTS, SEC_PROVIDER, SEC_ALIAS, SEC_REVIEW, SEC_OTHER };
 
 struct parse_state {
 	struct config *cfg;
@@ -296,6 +297,19 @@ static int set_alias(struct parse_state *ps, const char *k, const char *v, char 
 	return 0;
 }
 
+/* [review]: the workbench's Review screen. */
+static int set_review(struct parse_state *ps, const char *k, const char *v, char *err)
+{
+	double d;
+	if (!strcmp(k, "confirm_calls")) {
+		if (parse_num(v, 0, 1e9, &d) || d != (double)(int64_t)d)
+			return PERR(ps, err, "'confirm_calls' must be an integer from 0 to 1e9");
+		ps->cfg->confirm_calls = (int64_t)d;
+		return 0;
+	}
+	return PERR(ps, err, "unknown key '%s' in [review]", k);
+}
+
 static int section(struct parse_state *ps, char *s, char *err)
 {
 	size_t n = strlen(s);
@@ -319,6 +333,10 @@ static int section(struct parse_state *ps, char *s, char *err)
 	ps->alias = NULL;
 	if (!strcmp(s, "defaults") && !*name) {
 		ps->sec = SEC_DEFAULTS;
+		return 0;
+	}
+	if (!strcmp(s, "review") && !*name) {
+		ps->sec = SEC_REVIEW;
 		return 0;
 	}
 	if ((!strcmp(s, "keys") || !strcmp(s, "ui")) && !*name) {
@@ -354,7 +372,8 @@ static int section(struct parse_state *ps, char *s, char *err)
 		ps->sec = SEC_ALIAS;
 		return 0;
 	}
-	return PERR(ps, err, "unknown section (use [defaults], [provider NAME] or [alias NAME])");
+	return PERR(ps, err, "unknown section (use [defaults], [provider NAME], [alias NAME] or "
+		    "[review])");
 }
 
 static int line(struct parse_state *ps, char *s, char *err)
@@ -393,6 +412,7 @@ static int line(struct parse_state *ps, char *s, char *err)
 	case SEC_DEFAULTS: return set_default(ps, k, v, err);
 	case SEC_PROVIDER: return set_provider(ps, k, v, err);
 	case SEC_ALIAS: return set_alias(ps, k, v, err);
+	case SEC_REVIEW: return set_review(ps, k, v, err);
 	default: return PERR(ps, err, "key '%s' outside a section", k);
 	}
 }

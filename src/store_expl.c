@@ -118,6 +118,35 @@ int store_call_get(struct store *st, int64_t id, struct store_call *c, char *err
 
 static void release_call(void *c) { store_call_release(c); }
 
+int store_call_usage(struct store *st, const char *provider, const char *model,
+		     struct store_call_usage *u, char *err)
+{
+	memset(u, 0, sizeof *u);
+	sqlite3_stmt *s;
+	if (store_prepare(st, "SELECT count(*), coalesce(sum(tokens_out), 0),"
+			      " coalesce(sum(tokens_estimated = 0), 0),"
+			      " coalesce(sum(CASE WHEN tokens_estimated = 0 THEN tokens_in END), 0),"
+			      " coalesce(sum(CASE WHEN tokens_estimated = 0 THEN"
+			      " length(CAST(request_json AS BLOB)) END), 0)"
+			      " FROM llm_call WHERE status = 'ok' AND provider = ?1 AND model = ?2",
+			  &s, err))
+		return MENTOR_ERR;
+	store_bind_text(s, 1, provider);
+	store_bind_text(s, 2, model);
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		u->calls = sqlite3_column_int64(s, 0);
+		u->tokens_out = sqlite3_column_int64(s, 1);
+		u->measured = sqlite3_column_int64(s, 2);
+		u->measured_in = sqlite3_column_int64(s, 3);
+		u->measured_bytes = sqlite3_column_int64(s, 4);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW)
+		return store_fail(st, err, "cannot read the usage of past calls");
+	return 0;
+}
+
 int store_call_list(struct store *st, struct store_call **out, size_t *n, char *err)
 {
 	sqlite3_stmt *s;
@@ -373,6 +402,29 @@ int store_expl_find_by_call(struct store *st, int64_t item_id, const char *mode,
 	store_bind_text(s, 3, path);
 	sqlite3_bind_int64(s, 4, call_id);
 	return find_id(st, s, id, err);
+}
+
+int store_expl_cot_record(struct store *st, const char *provider, const char *model,
+			  int64_t *calls, int64_t *wrong, char *err)
+{
+	*calls = *wrong = 0;
+	sqlite3_stmt *s;
+	if (store_prepare(st, "SELECT count(DISTINCT call_id),"
+			      " count(DISTINCT CASE WHEN coalesce(correct, 0) != 1 THEN call_id END)"
+			      " FROM explanation WHERE provider = ?1 AND model = ?2 AND path = 'cot'"
+			      " AND mode IN ('cot', 'crop') AND call_id > 0", &s, err))
+		return MENTOR_ERR;
+	store_bind_text(s, 1, provider);
+	store_bind_text(s, 2, model);
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*calls = sqlite3_column_int64(s, 0);
+		*wrong = sqlite3_column_int64(s, 1);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW)
+		return store_fail(st, err, "cannot read the COTE record");
+	return 0;
 }
 
 /* ------------------------------------------------------------ decisions */

@@ -2,6 +2,10 @@
  * connection so that a bulk import is one prepared statement stepped per
  * record; item listings page by id (keyset) so that the Items screen stays
  * fast at any depth of a large dataset. */
+#ifndef _POSIX_C_SOURCE
+#define _POSIX_C_SOURCE 200809L /* regcomp */
+#endif
+#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -624,4 +628,142 @@ int store_item_index(struct store *st, const struct store_item_filter *f, int64_
 	if (rc != SQLITE_ROW)
 		return store_fail(st, err, "cannot locate item");
 	return 0;
+}
+
+/* ------------------------------------------------- the operator's selection */
+
+#define SELECT_PAGE 1000
+
+int store_search_is_regex(const char *search)
+{
+	return search && !strncmp(search, "re:", 3);
+}
+
+void store_item_selection_release(struct store_item_selection *sel)
+{
+	if (!sel)
+		return;
+	free(sel->ids);
+	memset(sel, 0, sizeof *sel);
+}
+
+static void sel_push(struct store_item_selection *sel, size_t *cap, int64_t id)
+{
+	if (sel->n == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 256, bytes;
+		if (util_mul_size(ncap, sizeof *sel->ids, &bytes))
+			util_oom();
+		int64_t *v = realloc(sel->ids, bytes);
+		if (!v)
+			util_oom();
+		sel->ids = v;
+		*cap = ncap;
+	}
+	sel->ids[sel->n++] = id;
+}
+
+int store_item_select(struct store *st, const struct store_item_filter *fp, const char *search,
+		      size_t scan_max, struct store_item_selection *sel, char *err)
+{
+	memset(sel, 0, sizeof *sel);
+	struct store_item_filter f = *fp;
+	f.search = NULL;
+	regex_t re;
+	sel->regex = store_search_is_regex(search);
+	if (sel->regex) {
+		int rc = regcomp(&re, search + 3, REG_EXTENDED | REG_ICASE | REG_NOSUB);
+		if (rc) {
+			char msg[256];
+			regerror(rc, &re, msg, sizeof msg);
+			util_err(err, "bad regular expression '%.100s': %s", search + 3, msg);
+			return MENTOR_EUSAGE;
+		}
+	} else if (search && *search) {
+		f.search = search;
+	}
+	if (!scan_max)
+		scan_max = STORE_SEARCH_SCAN_MAX;
+	size_t cap = 0;
+	int64_t after = 0;
+	int ret = 0;
+	for (;;) {
+		struct store_item *rows;
+		size_t n;
+		/* offset 0 with after_id 0 is the first page; later pages use the keyset */
+		int rc = store_item_page(st, &f, 0, after, SELECT_PAGE, &rows, &n, err);
+		if (rc) {
+			ret = rc;
+			break;
+		}
+		for (size_t i = 0; i < n; i++) {
+			if (!sel->regex ||
+			    (rows[i].question && regexec(&re, rows[i].question, 0, NULL, 0) == 0))
+				sel_push(sel, &cap, rows[i].id);
+			after = rows[i].id;
+			store_item_release(&rows[i]);
+		}
+		free(rows);
+		if (sel->regex)
+			sel->scanned += (int64_t)n;
+		if (n < SELECT_PAGE)
+			break;
+		if (sel->regex && (size_t)sel->scanned >= scan_max) {
+			sel->capped = 1;
+			break;
+		}
+	}
+	if (sel->regex)
+		regfree(&re);
+	if (ret) {
+		free(sel->ids);
+		sel->ids = NULL;
+		sel->n = 0;
+	}
+	return ret;
+}
+
+int store_item_review_progress_ids(struct store *st, const int64_t *ids, size_t n,
+				   const char *mode, struct store_review_progress *p, char *err)
+{
+	memset(p, 0, sizeof *p);
+	if (!mode || (strcmp(mode, "cot") && strcmp(mode, "rp") && strcmp(mode, "crop"))) {
+		util_err(err, "unknown mode '%s': use cot, rp or crop", mode ? mode : "");
+		return MENTOR_EUSAGE;
+	}
+	/* The same "shown explanation" as store_item_review_progress, one item
+	 * at a time. */
+	sqlite3_stmt *s;
+	if (store_prepare(st,
+			  "SELECT EXISTS(SELECT 1 FROM item WHERE id = ?1),"
+			  " (SELECT e.status FROM explanation e WHERE e.item_id = ?1 AND e.mode = ?2"
+			  " AND NOT EXISTS (SELECT 1 FROM explanation x WHERE x.attempt_of = e.id"
+			  " AND x.attempt_of > 0) ORDER BY e.id DESC LIMIT 1)",
+			  &s, err))
+		return MENTOR_ERR;
+	store_bind_text(s, 2, mode);
+	int ret = 0;
+	for (size_t i = 0; i < n; i++) {
+		sqlite3_bind_int64(s, 1, ids[i]);
+		if (sqlite3_step(s) != SQLITE_ROW) {
+			ret = store_fail(st, err, "cannot count review progress");
+			break;
+		}
+		if (sqlite3_column_int(s, 0)) {
+			const char *stt = (const char *)sqlite3_column_text(s, 1);
+			p->items++;
+			if (!stt)
+				p->none++;
+			else if (!strcmp(stt, "accepted"))
+				p->accepted++;
+			else if (!strcmp(stt, "rejected"))
+				p->rejected++;
+			else if (!strcmp(stt, "flagged"))
+				p->flagged++;
+			else if (!strcmp(stt, "pending"))
+				p->pending++;
+		}
+		sqlite3_reset(s);
+	}
+	sqlite3_finalize(s);
+	return ret;
 }

@@ -513,21 +513,21 @@ static void req_free(struct req *r)
 
 /* ----------------------------------------------------------------- steps */
 
-static char *offline_request(struct teacher_job *j, const struct store_item *it, int pmode,
-			     const char *prompt)
+char *teacher_offline_body(const char *model, int pmode, const struct config_offline_rates *rates,
+			   uint64_t seed, const struct store_item *it, const char *prompt)
 {
 	cJSON *q = cJSON_CreateObject();
-	cJSON_AddStringToObject(q, "model", j->model);
+	cJSON_AddStringToObject(q, "model", model);
 	cJSON_AddStringToObject(q, "mode", prompt_mode_name(pmode));
 	/* Only the rates that can change this prompt's text, so that changing
 	 * the COTE rates does not invalidate the RP calls. */
 	if (pmode == PROMPT_COT) {
-		cJSON_AddNumberToObject(q, "cot_wrong_rate", j->rates.cot_wrong);
-		cJSON_AddNumberToObject(q, "cot_bad_step_rate", j->rates.cot_bad_step);
+		cJSON_AddNumberToObject(q, "cot_wrong_rate", rates->cot_wrong);
+		cJSON_AddNumberToObject(q, "cot_bad_step_rate", rates->cot_bad_step);
 	} else {
-		cJSON_AddNumberToObject(q, "rp_leak_rate", j->rates.rp_leak);
+		cJSON_AddNumberToObject(q, "rp_leak_rate", rates->rp_leak);
 	}
-	cJSON_AddNumberToObject(q, "seed", (double)j->seed);
+	cJSON_AddNumberToObject(q, "seed", (double)seed);
 	char th[65];
 	const char *tr = it->trace_json ? it->trace_json : "";
 	util_sha256_hex(tr, strlen(tr), th);
@@ -538,6 +538,12 @@ static char *offline_request(struct teacher_job *j, const struct store_item *it,
 	if (!s)
 		util_oom();
 	return s;
+}
+
+static char *offline_request(struct teacher_job *j, const struct store_item *it, int pmode,
+			     const char *prompt)
+{
+	return teacher_offline_body(j->model, pmode, &j->rates, j->seed, it, prompt);
 }
 
 void teacher_cache_key(const char *type, const char *base_url, const char *model,

@@ -44,6 +44,10 @@ char *teacher_redact(const char *key, const char *text);
 void teacher_redact_bytes(const char *key, char *s);
 size_t teacher_redact_live(const char *key, char *text, size_t len);
 
+/* The request body the offline teacher logs for a prompt (heap, caller
+ * frees); its cache key is teacher_cache_key of it, as for a remote body. */
+char *teacher_offline_body(const char *model, int pmode, const struct config_offline_rates *rates,
+			   uint64_t seed, const struct store_item *it, const char *prompt);
 /* The cache key of a request: provider type, base URL, model and the plain
  * (non-streaming) request body. out: 65 bytes. */
 void teacher_cache_key(const char *type, const char *base_url, const char *model,

@@ -7,7 +7,6 @@
 #ifndef _XOPEN_SOURCE
 #define _XOPEN_SOURCE 700
 #endif
-#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +16,6 @@
 #include "mentor/store.h"
 #include "tui_int.h"
 
-#define REGEX_SCAN_MAX 200000 /* rows a regex search scans at most */
 #define CACHE_MAX 600
 #define SUM_UNKNOWN (-2) /* summary not computed yet */
 
@@ -79,8 +77,7 @@ struct items {
 	int ds_idx; /* -1: all datasets */
 	int split, review, mode, correct, leaked;
 	char search[512];
-	regex_t re;
-	int re_on;
+	int re_on;    /* the search is a regular expression (store_item_select) */
 	int64_t *ids; /* regex results (item ids), when re_on */
 	size_t n_ids;
 	int re_capped;
@@ -547,6 +544,9 @@ static void clamp(struct items *s)
 		s->top = 0;
 }
 
+/* The regex search: the same selection Review's batch runs
+ * (store_item_select). A pattern that does not compile is reported and the
+ * search dropped. */
 static void run_regex(struct items *s, struct tui_app *app)
 {
 	free(s->ids);
@@ -555,40 +555,19 @@ static void run_regex(struct items *s, struct tui_app *app)
 	s->re_capped = 0;
 	struct store_item_filter f;
 	make_filter(s, &f, 0);
-	size_t cap = 0, scanned = 0;
-	int64_t after = 0;
+	struct store_item_selection sel;
 	char err[MENTOR_ERR_LEN];
-	for (;;) {
-		struct store_item *rows;
-		size_t n;
-		if (store_item_page(s->st, &f, 0, after > 0 ? after : 0, 1000, &rows, &n, err)) {
-			tui_app_error(app, "cannot search: %s", err);
-			break;
-		}
-		/* offset 0 with after_id 0 is the first page; later pages use the keyset */
-		for (size_t i = 0; i < n; i++) {
-			if (rows[i].question && regexec(&s->re, rows[i].question, 0, NULL, 0) == 0) {
-				if (s->n_ids == cap) {
-					cap = cap ? cap * 2 : 256;
-					int64_t *v = realloc(s->ids, cap * sizeof *v);
-					if (!v)
-						util_oom();
-					s->ids = v;
-				}
-				s->ids[s->n_ids++] = rows[i].id;
-			}
-			after = rows[i].id;
-			store_item_release(&rows[i]);
-		}
-		free(rows);
-		scanned += n;
-		if (n < 1000)
-			break;
-		if (scanned >= REGEX_SCAN_MAX) {
-			s->re_capped = 1;
-			break;
-		}
+	int rc = store_item_select(s->st, &f, s->search, 0, &sel, err);
+	if (rc == MENTOR_EUSAGE) {
+		tui_app_error(app, "%s", err);
+		s->search[0] = '\0';
+		s->re_on = 0;
+	} else if (rc) {
+		tui_app_error(app, "cannot search: %s", err);
 	}
+	s->ids = sel.ids;
+	s->n_ids = sel.n;
+	s->re_capped = sel.capped;
 	s->count = (int64_t)s->n_ids;
 }
 
@@ -598,25 +577,11 @@ static void refresh(struct items *s, struct tui_app *app, int64_t keep_id)
 {
 	cache_clear(s);
 	expl_clear(s);
-	if (s->re_on) {
-		regfree(&s->re);
-		s->re_on = 0;
-	}
 	char err[MENTOR_ERR_LEN];
-	if (!strncmp(s->search, "re:", 3)) {
-		int rc = regcomp(&s->re, s->search + 3, REG_EXTENDED | REG_ICASE | REG_NOSUB);
-		if (rc) {
-			char msg[256];
-			regerror(rc, &s->re, msg, sizeof msg);
-			tui_app_error(app, "bad regular expression '%.100s': %s", s->search + 3, msg);
-			s->search[0] = '\0';
-		} else {
-			s->re_on = 1;
-		}
-	}
-	if (s->re_on) {
+	s->re_on = store_search_is_regex(s->search);
+	if (s->re_on)
 		run_regex(s, app);
-	} else {
+	if (!s->re_on) {
 		struct store_item_filter f;
 		make_filter(s, &f, 1);
 		if (store_item_count(s->st, &f, &s->count, err)) {
@@ -642,6 +607,17 @@ static void refresh(struct items *s, struct tui_app *app, int64_t keep_id)
 	s->detail_top = 0;
 	clamp(s);
 	s->settings_dirty = 1;
+}
+
+static void save_settings(struct items *s, struct tui_app *app);
+
+/* A new dataset, filter or search: refresh, and save it at once (not at the
+ * next idle moment), since Review's navigation and batch read it from the
+ * settings and the next key may already be theirs. */
+static void refilter(struct items *s, struct tui_app *app, int64_t keep_id)
+{
+	refresh(s, app, keep_id);
+	save_settings(s, app);
 }
 
 /* Id of the selected item (0 if none); loads its page when needed, e.g.
@@ -791,8 +767,6 @@ static void items_destroy(void *state)
 		return;
 	cache_clear(s);
 	expl_clear(s);
-	if (s->re_on)
-		regfree(&s->re);
 	free(s->ids);
 	for (size_t i = 0; i < s->n_ds; i++)
 		store_dataset_release(&s->ds[i]);
@@ -920,33 +894,33 @@ static int items_action(void *state, struct tui_app *app, int action)
 	case ACT_DS_PREV: {
 		int n = (int)s->n_ds + 1; /* the datasets and "all" (-1) */
 		s->ds_idx = cycle(s->ds_idx + 1, n, action == ACT_DS_NEXT ? 1 : -1) - 1;
-		refresh(s, app, 0);
+		refilter(s, app, 0);
 		break;
 	}
 	case ACT_SPLIT:
 		s->split = cycle(s->split, NVALS(split_vals), 1);
-		refresh(s, app, keep);
+		refilter(s, app, keep);
 		break;
 	case ACT_REVIEW:
 		s->review = cycle(s->review, NVALS(review_vals), 1);
-		refresh(s, app, keep);
+		refilter(s, app, keep);
 		break;
 	case ACT_MODE:
 		s->mode = cycle(s->mode, NVALS(mode_vals), 1);
-		refresh(s, app, keep);
+		refilter(s, app, keep);
 		break;
 	case ACT_CORRECT:
 		s->correct = cycle(s->correct, NVALS(correct_vals), 1);
-		refresh(s, app, keep);
+		refilter(s, app, keep);
 		break;
 	case ACT_LEAKED:
 		s->leaked = cycle(s->leaked, NVALS(leaked_vals), 1);
-		refresh(s, app, keep);
+		refilter(s, app, keep);
 		break;
 	case ACT_CLEAR:
 		s->split = s->review = s->mode = s->correct = s->leaked = 0;
 		s->search[0] = '\0';
-		refresh(s, app, keep);
+		refilter(s, app, keep);
 		break;
 	case ACT_SEARCH:
 		s->editing = 1;
@@ -965,7 +939,7 @@ static int items_event(void *state, struct tui_app *app, const struct tui_event 
 		if (ev->key == TUI_KEY_ENTER) {
 			s->editing = 0;
 			snprintf(s->search, sizeof s->search, "%s", s->input.text);
-			refresh(s, app, selected_id(s, app));
+			refilter(s, app, selected_id(s, app));
 		} else if (ev->key == TUI_KEY_ESC) {
 			s->editing = 0;
 		} else {
@@ -1016,10 +990,11 @@ static void items_status(void *state, struct tui_app *app, struct tui_line *hint
 	};
 	tui_app_hints(app, hints, shown, sizeof shown / sizeof shown[0]);
 	if (s->count)
-		buf_printf(counts, "item %lld/%lld%s", (long long)s->sel + 1, (long long)s->count,
-			   s->re_capped ? " (regex scanned 200000)" : "");
+		buf_printf(counts, "item %lld/%lld", (long long)s->sel + 1, (long long)s->count);
 	else
 		buf_printf(counts, "no items");
+	if (s->re_capped)
+		buf_printf(counts, " (regex scanned %d)", STORE_SEARCH_SCAN_MAX);
 }
 
 /* Back on this screen: explanations may have been reviewed or generated
@@ -1030,11 +1005,8 @@ static int items_message(void *state, struct tui_app *app, int msg, int64_t arg)
 	struct items *s = state;
 	if (msg != TUI_MSG_SHOWN)
 		return 0;
-	if (s->re_on) {
-		cache_clear(s);
-		expl_clear(s);
-		return TUI_REDRAW;
-	}
+	/* A regex search is run again too: its list is the selection Review's
+	 * batch would run now (review and result filters follow decisions). */
 	int64_t keep = selected_id(s, app);
 	int64_t offset = s->sel - s->top;
 	int detail_top = s->detail_top;

@@ -2,8 +2,10 @@
  * CROP candidates side by side (stacked on narrow terminals); generate them
  * with the teacher (text streams in through worker wake-ups), accept,
  * reject, flag, edit in $EDITOR, undo, skip to the next unreviewed item of
- * the Items screen's filter, and batch-generate that filter with a progress
- * bar. Every decision is committed when it is made. */
+ * the Items screen's list (its filter and search, a regex too), and
+ * batch-generate that list: its scope and estimate stated first (asked
+ * about above [review] confirm_calls), then a progress bar. Every decision
+ * is committed when it is made. */
 #ifndef _XOPEN_SOURCE
 #define _XOPEN_SOURCE 700
 #endif
@@ -449,6 +451,47 @@ void tui_review_bar_lines(const struct tui_review_batch *b, int width, int utf8,
 		tui_line_put(l, TUI_ROLE_DIM, "  (c: cancel)");
 }
 
+/* Wrap each line of text (lines separated by '\n') to width. */
+static void wrap_lines(struct tui_lines *out, const char *text, int width, int indent, int role,
+		       int utf8)
+{
+	const char *p = text;
+	while (p && *p) {
+		const char *nl = strchr(p, '\n');
+		size_t n = nl ? (size_t)(nl - p) : strlen(p);
+		if (n)
+			tui_wrap(out, p, n, width, indent, role, 0, utf8);
+		p = nl ? nl + 1 : NULL;
+	}
+}
+
+void tui_review_scope_lines(const struct tui_review_scope *s, int width, int utf8,
+			    struct tui_lines *out)
+{
+	if (!s || width < 1)
+		return;
+	if (s->asking) {
+		struct tui_line *l = tui_lines_add(out);
+		tui_line_put(l, TUI_ROLE_TITLE, "Batch generation, before any call:");
+		if (s->summary)
+			wrap_lines(out, s->summary, width, 1, TUI_ROLE_TITLE, utf8);
+		if (s->head)
+			wrap_lines(out, s->head, width, 1, TUI_ROLE_MATCH, utf8);
+		if (s->detail)
+			wrap_lines(out, s->detail, width, 1, TUI_ROLE_NORMAL, utf8);
+		char q[256];
+		snprintf(q, sizeof q, "Up to %lld calls, more than [review] confirm_calls = %lld. "
+			 "Start? y: start  n, Esc: cancel (nothing is asked)",
+			 (long long)s->max_calls, (long long)s->threshold);
+		wrap_lines(out, q, width, 0, TUI_ROLE_ERROR, utf8);
+		return;
+	}
+	if (s->summary)
+		wrap_lines(out, s->summary, width, 0, TUI_ROLE_NORMAL, utf8);
+	if (s->head)
+		wrap_lines(out, s->head, width, 0, TUI_ROLE_DIM, utf8);
+}
+
 void tui_review_diff_pane(const struct tui_review_view *v, int width, struct tui_lines *out)
 {
 	struct tui_line *l = tui_lines_add(out);
@@ -485,7 +528,22 @@ void tui_review_layout(const struct tui_review_view *v, struct tui_rect body,
 	if (body.h < 4)
 		bar_h = 0;
 	r->bar = (struct tui_rect){body.x, body.y + body.h - bar_h, body.w, bar_h};
-	int avail = body.h - bar_h;
+	/* the scope above the bar: all of it while asking, else at most 3 rows */
+	int scope_h = 0;
+	if (v->scope && body.h >= 4) {
+		struct tui_lines sl;
+		tui_lines_init(&sl);
+		tui_review_scope_lines(v->scope, body.w, v->utf8, &sl);
+		scope_h = (int)sl.n;
+		tui_lines_release(&sl);
+		int cap = v->scope->asking ? body.h - bar_h : 3;
+		if (scope_h > cap)
+			scope_h = cap;
+		if (scope_h < 0)
+			scope_h = 0;
+	}
+	r->scope = (struct tui_rect){body.x, r->bar.y - scope_h, body.w, scope_h};
+	int avail = body.h - bar_h - scope_h;
 	struct tui_lines ls;
 	tui_lines_init(&ls);
 	size_t cap = (size_t)(avail / 3 > 3 ? avail / 3 : 3);
@@ -609,6 +667,14 @@ void tui_review_render(const struct tui_review_view *v, struct tui_canvas *cv, s
 						       TUI_ROLE_BORDER, g->vline);
 		}
 	}
+	if (r.scope.h > 0) {
+		tui_lines_init(&ls);
+		tui_review_scope_lines(v->scope, r.scope.w, v->utf8, &ls);
+		/* asking: the question (the last lines) must show */
+		size_t first = v->scope->asking && ls.n > (size_t)r.scope.h ? ls.n - (size_t)r.scope.h : 0;
+		tui_canvas_lines(cv, r.scope, &ls, first, TUI_ROLE_NORMAL);
+		tui_lines_release(&ls);
+	}
 	if (r.bar.h > 0) {
 		tui_lines_init(&ls);
 		tui_review_bar_lines(v->batch, r.bar.w, v->utf8, &ls);
@@ -665,8 +731,8 @@ static const struct tui_action_def actions[] = {
 	{ACT_DIFF, "diff", "d", "word diff of the focused candidate and the next one"},
 	{ACT_DIFF_PAIR, "diff_pair", "D", "diff the next pair (COTE->RP, RP->CROP, CROP->COTE)"},
 	{ACT_ATTEMPT, "crop_attempt", "o", "CROP: show the kept COTE attempt / the final text"},
-	{ACT_BATCH, "batch", "B", "generate what is missing for every item of the Items filter"},
-	{ACT_CANCEL, "cancel", "c, Esc", "cancel the running generation or batch"},
+	{ACT_BATCH, "batch", "B", "generate what the Items list lacks (scope and cost first)"},
+	{ACT_CANCEL, "cancel", "c, Esc", "cancel the running generation, batch or estimate"},
 	{ACT_DOWN, "scroll_down", "j, Down, J", "scroll the focused text down"},
 	{ACT_UP, "scroll_up", "k, Up, K", "scroll the focused text up"},
 	{ACT_PGDN, "page_down", "PgDn, C-f", "scroll the focused text a page down"},
@@ -682,10 +748,14 @@ struct shared {
 	int gen[TUI_REVIEW_NMODES];
 	char note[TUI_REVIEW_NMODES][200];
 	int job_done, batch_done;
+	size_t est_items;                  /* items the batch's estimate has read */
+	int est_cancel, est_finished;
 	int64_t watch_item;                /* the item on screen */
 	int touched;                       /* a result for it was stored */
 	int wake_pending;
 };
+
+struct est_job;
 
 struct decision {
 	int64_t expl_id;
@@ -721,6 +791,19 @@ struct review {
 	struct teacher_job *job, *batch;
 	struct tui_review_batch bar;
 	struct shared sh;
+	/* the batch's scope (B): stated above its bar; while confirm is set the
+	 * y/n question is open and pend_ids are the items it would run */
+	struct tui_review_scope scope;
+	int scope_on;
+	struct est_job *est;               /* the estimate running, or NULL */
+	struct buf scope_head, scope_summary, scope_detail;
+	int confirm;
+	int64_t *pend_ids;
+	size_t n_pend;
+	/* the Items selection when its search is a regex (regex_selection) */
+	struct store_item_selection sel;
+	char sel_key[1024];
+	int sel_valid, sel_dynamic;
 	struct buf live_copy[TUI_REVIEW_NMODES];
 	char note_copy[TUI_REVIEW_NMODES][200];
 	/* session */
@@ -834,6 +917,8 @@ static void expl_clear(struct review *r)
 static void load_expl(struct review *r)
 {
 	r->progress_dirty = 1;
+	if (r->sel_dynamic)
+		r->sel_valid = 0;
 	expl_clear(r);
 	if (!r->have_item)
 		return;
@@ -901,9 +986,11 @@ static int open_item(struct review *r, int64_t id)
 /* ------------------------------------------------ the Items screen's filter */
 
 struct ifilter {
-	struct store_item_filter f;
+	struct store_item_filter f;   /* without the search */
 	char split[16], review[16], mode[16];
-	char search[512];
+	char search[512];             /* as typed: a substring or re:PATTERN */
+	char dataset[128];            /* its name, or "all datasets" */
+	char filters[256];            /* "split:any review:any ..." as Items shows it */
 };
 
 static const char *word_of(const char *v, const char *const *allowed)
@@ -914,12 +1001,14 @@ static const char *word_of(const char *v, const char *const *allowed)
 	return NULL;
 }
 
-/* The filter Items saved in the settings (dataset, split, review, mode,
- * result, leaked, substring search; a regex search is not applied). */
+/* The filter Items saved in the settings: dataset, split, review, mode,
+ * result, leaked, and the search as typed (a substring, or re:PATTERN;
+ * store_item_select applies either as the Items screen does). */
 static void items_filter(struct review *r, struct ifilter *fi)
 {
 	memset(fi, 0, sizeof *fi);
 	store_item_filter_init(&fi->f);
+	snprintf(fi->dataset, sizeof fi->dataset, "all datasets");
 	char err[MENTOR_ERR_LEN];
 	char *ds = store_setting_get(r->st, "tui.items.dataset");
 	if (!ds) {
@@ -927,8 +1016,10 @@ static void items_filter(struct review *r, struct ifilter *fi)
 		struct store_dataset *list = NULL;
 		size_t n = 0;
 		if (store_dataset_list(r->st, &list, &n, err) == 0) {
-			if (n)
+			if (n) {
 				fi->f.dataset_id = list[0].id;
+				snprintf(fi->dataset, sizeof fi->dataset, "%s", list[0].name);
+			}
 			for (size_t i = 0; i < n; i++)
 				store_dataset_release(&list[i]);
 			free(list);
@@ -937,6 +1028,7 @@ static void items_filter(struct review *r, struct ifilter *fi)
 		struct store_dataset d;
 		if (store_dataset_get(r->st, ds, &d, err) == 0) {
 			fi->f.dataset_id = d.id;
+			snprintf(fi->dataset, sizeof fi->dataset, "%s", d.name);
 			store_dataset_release(&d);
 		}
 	}
@@ -945,6 +1037,8 @@ static void items_filter(struct review *r, struct ifilter *fi)
 	static const char *const reviews[] = {"pending", "accepted", "rejected", "flagged", "none", NULL};
 	static const char *const modes[] = {"cot", "rp", "crop", NULL};
 	char *f = store_setting_get(r->st, "tui.items.filter");
+	snprintf(fi->filters, sizeof fi->filters, "%s",
+		 f ? f : "split:any review:any mode:any result:any leaked:any");
 	if (f) {
 		char *save = NULL;
 		for (char *w = strtok_r(f, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
@@ -971,11 +1065,53 @@ static void items_filter(struct review *r, struct ifilter *fi)
 		free(f);
 	}
 	char *q = store_setting_get(r->st, "tui.items.search");
-	if (q && q[0] && strncmp(q, "re:", 3)) {
+	if (q)
 		snprintf(fi->search, sizeof fi->search, "%s", q);
+	/* a substring search goes into the SQL filter; a regex needs the
+	 * selection (regex_selection) */
+	if (fi->search[0] && !store_search_is_regex(fi->search))
 		fi->f.search = fi->search;
-	}
 	free(q);
+}
+
+/* The items of the Items filter whose search is a regular expression, as
+ * the Items screen lists them (store_item_select). Kept while the settings
+ * stay the same, and while no explanation changed when the filter looks at
+ * explanations. NULL with the error shown. */
+static const struct store_item_selection *regex_selection(struct review *r,
+							  const struct ifilter *fi)
+{
+	char key[1024];
+	snprintf(key, sizeof key, "%lld\x1f%s\x1f%s", (long long)fi->f.dataset_id, fi->filters,
+		 fi->search);
+	if (r->sel_valid && !strcmp(key, r->sel_key))
+		return &r->sel;
+	store_item_selection_release(&r->sel);
+	r->sel_valid = 0;
+	char err[MENTOR_ERR_LEN];
+	if (store_item_select(r->st, &fi->f, fi->search, 0, &r->sel, err)) {
+		store_item_selection_release(&r->sel);
+		tui_app_error(r->app, "cannot select the items: %s", err);
+		return NULL;
+	}
+	snprintf(r->sel_key, sizeof r->sel_key, "%s", key);
+	r->sel_valid = 1;
+	r->sel_dynamic = fi->f.review || fi->f.mode || fi->f.correct >= 0 || fi->f.leaked >= 0;
+	return &r->sel;
+}
+
+/* First index of ids[0..n) (ascending) holding an id greater than id. */
+static size_t after_index(const int64_t *ids, size_t n, int64_t id)
+{
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (ids[mid] <= id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
 }
 
 /* 1 when the item has no explanation yet or a shown candidate is pending. */
@@ -1004,6 +1140,18 @@ static int64_t next_unreviewed(struct review *r, int64_t after)
 {
 	struct ifilter fi;
 	items_filter(r, &fi);
+	if (store_search_is_regex(fi.search)) {
+		const struct store_item_selection *sel = regex_selection(r, &fi);
+		if (!sel || !sel->n)
+			return 0;
+		size_t start = after_index(sel->ids, sel->n, after);
+		for (size_t k = 0; k < sel->n && k < SCAN_MAX; k++) {
+			int64_t id = sel->ids[(start + k) % sel->n];
+			if (id != after && unreviewed(r, id))
+				return id;
+		}
+		return 0;
+	}
 	char err[MENTOR_ERR_LEN];
 	size_t scanned = 0;
 	for (int pass = 0; pass < 2; pass++) {
@@ -1041,6 +1189,18 @@ static int64_t neighbour(struct review *r, int dir)
 {
 	struct ifilter fi;
 	items_filter(r, &fi);
+	if (store_search_is_regex(fi.search)) {
+		const struct store_item_selection *sel = regex_selection(r, &fi);
+		if (!sel)
+			return 0;
+		size_t i = after_index(sel->ids, sel->n, r->item_id);
+		if (dir > 0)
+			return i < sel->n ? sel->ids[i] : 0;
+		/* the last id below the open one */
+		while (i > 0 && sel->ids[i - 1] >= r->item_id)
+			i--;
+		return i > 0 ? sel->ids[i - 1] : 0;
+	}
 	char err[MENTOR_ERR_LEN];
 	struct store_item *rows = NULL;
 	size_t n = 0;
@@ -1263,6 +1423,161 @@ static void generate(struct review *r, unsigned modes)
 	}
 }
 
+/* Forget the batch's scope and any open question. */
+static void scope_clear(struct review *r)
+{
+	r->confirm = 0;
+	r->scope_on = 0;
+	free(r->pend_ids);
+	r->pend_ids = NULL;
+	r->n_pend = 0;
+	buf_reset(&r->scope_head);
+	buf_reset(&r->scope_summary);
+	buf_reset(&r->scope_detail);
+}
+
+static void batch_opts(struct review *r, struct teacher_opts *o)
+{
+	teacher_opts_init(o);
+	o->db_path = store_path(r->st);
+	o->cfg = &r->cfg;
+	o->modes = TEACHER_ALL;
+}
+
+/* Start the batch over r->pend_ids (the scope stays on screen). */
+static void batch_run(struct review *r)
+{
+	struct teacher_opts o;
+	batch_opts(r, &o);
+	struct teacher_callbacks cb = {0};
+	cb.user = r;
+	cb.on_result = batch_result;
+	cb.on_done = batch_done_cb;
+	pthread_mutex_lock(&r->sh.mu);
+	r->sh.batch_done = 0;
+	pthread_mutex_unlock(&r->sh.mu);
+	char err[MENTOR_ERR_LEN];
+	r->confirm = 0;
+	r->batch = teacher_start(&o, r->pend_ids, r->n_pend, &cb, err);
+	size_t n = r->n_pend;
+	free(r->pend_ids);
+	r->pend_ids = NULL;
+	r->n_pend = 0;
+	if (!r->batch) {
+		tui_app_error(r->app, "cannot start the batch: %s", err);
+		scope_clear(r);
+		return;
+	}
+	memset(&r->bar, 0, sizeof r->bar);
+	r->bar.on = 1;
+	r->bar.running = 1;
+	r->bar.total = (int64_t)n * 3;
+	tui_app_error(r->app, "batch started: %s", r->scope_summary.data ? r->scope_summary.data : "");
+}
+
+/* ------------------------------------------------- the batch's estimate */
+
+/* teacher_estimate reads every item: it runs on a thread of its own (with
+ * its own workspace connection) while the screen goes on. */
+struct est_job {
+	pthread_t th;
+	struct review *r;
+	struct teacher_opts o;
+	char *db_path;
+	int64_t *ids;
+	size_t n;
+	struct teacher_estimate est;
+	int rc;
+	char err[MENTOR_ERR_LEN];
+};
+
+static int est_poll(void *user, size_t done, size_t total)
+{
+	struct est_job *e = user;
+	struct review *r = e->r;
+	pthread_mutex_lock(&r->sh.mu);
+	r->sh.est_items = done;
+	int stop = r->sh.est_cancel;
+	pthread_mutex_unlock(&r->sh.mu);
+	if (done % 200 == 0 && done < total)
+		post_wake(r);
+	return stop;
+}
+
+static void *est_main(void *arg)
+{
+	struct est_job *e = arg;
+	e->rc = teacher_estimate(&e->o, e->ids, e->n, est_poll, e, &e->est, e->err);
+	pthread_mutex_lock(&e->r->sh.mu);
+	e->r->sh.est_finished = 1;
+	pthread_mutex_unlock(&e->r->sh.mu);
+	post_wake(e->r);
+	return NULL;
+}
+
+static void est_free(struct est_job *e)
+{
+	free(e->ids);
+	free(e->db_path);
+	free(e);
+}
+
+/* The estimate is over (waits for its thread): state the scope, then ask
+ * when the batch may make more than [review] confirm_calls calls, else start
+ * it. */
+static void est_finish(struct review *r)
+{
+	struct est_job *e = r->est;
+	if (!e)
+		return;
+	pthread_join(e->th, NULL);
+	r->est = NULL;
+	pthread_mutex_lock(&r->sh.mu);
+	int cancelled = r->sh.est_cancel;
+	r->sh.est_finished = r->sh.est_cancel = 0;
+	pthread_mutex_unlock(&r->sh.mu);
+	if (e->rc || cancelled) {
+		/* a cancel that came as the estimate ended still cancels */
+		if (cancelled)
+			tui_app_error(r->app, "batch not started: estimate cancelled, no call made");
+		else
+			tui_app_error(r->app, "cannot estimate the batch: %s", e->err);
+		scope_clear(r);
+		est_free(e);
+		return;
+	}
+	buf_reset(&r->scope_summary);
+	teacher_estimate_summary(&e->est, &r->scope_summary);
+	teacher_estimate_lines(&e->est, &r->scope_detail);
+	r->pend_ids = e->ids;
+	r->n_pend = e->n;
+	e->ids = NULL;
+	r->scope.max_calls = teacher_estimate_max_calls(&e->est);
+	r->scope.threshold = r->cfg.confirm_calls;
+	est_free(e);
+	if (r->scope.max_calls > r->cfg.confirm_calls) {
+		r->confirm = 1;
+		return;
+	}
+	batch_run(r);
+}
+
+/* Stop a running estimate and forget it (the screen goes away). */
+static void est_stop(struct review *r)
+{
+	if (!r->est)
+		return;
+	pthread_mutex_lock(&r->sh.mu);
+	r->sh.est_cancel = 1;
+	pthread_mutex_unlock(&r->sh.mu);
+	pthread_join(r->est->th, NULL);
+	est_free(r->est);
+	r->est = NULL;
+}
+
+/* B: the items of the Items filter exactly as the Items screen lists them
+ * (its search too, a regex included); then the estimate of generating every
+ * missing explanation for them (est_finish goes on). */
 static void batch_start(struct review *r)
 {
 	if (r->cfg_err[0]) {
@@ -1273,42 +1588,66 @@ static void batch_start(struct review *r)
 		tui_app_error(r->app, "a batch is running (c: cancel)");
 		return;
 	}
+	if (r->est) {
+		tui_app_error(r->app, "the batch is being estimated (c: cancel)");
+		return;
+	}
 	struct ifilter fi;
 	items_filter(r, &fi);
-	int64_t *ids = NULL;
-	size_t n = 0;
+	struct store_item_selection sel;
 	char err[MENTOR_ERR_LEN];
-	if (teacher_select_filter(r->st, &fi.f, 0, &ids, &n, err)) {
+	if (store_item_select(r->st, &fi.f, fi.search, 0, &sel, err)) {
+		store_item_selection_release(&sel);
 		tui_app_error(r->app, "cannot select the items: %s", err);
 		return;
 	}
-	if (!n) {
-		free(ids);
+	if (!sel.n) {
+		store_item_selection_release(&sel);
 		tui_app_error(r->app, "no items in the Items filter");
 		return;
 	}
-	struct teacher_opts o;
-	teacher_opts_init(&o);
-	o.db_path = store_path(r->st);
-	o.cfg = &r->cfg;
-	o.modes = TEACHER_ALL;
-	struct teacher_callbacks cb = {0};
-	cb.user = r;
-	cb.on_result = batch_result;
-	cb.on_done = batch_done_cb;
+	scope_clear(r);
+	if (!r->bar.running)
+		memset(&r->bar, 0, sizeof r->bar);
+	buf_printf(&r->scope_head, "%s  %s", fi.dataset, fi.filters);
+	if (fi.search[0])
+		buf_printf(&r->scope_head, "  search /%s", fi.search);
+	if (sel.capped)
+		buf_printf(&r->scope_head, " (regex scanned %d rows)", STORE_SEARCH_SCAN_MAX);
+	struct est_job *e = calloc(1, sizeof *e);
+	if (!e)
+		util_oom();
+	e->r = r;
+	batch_opts(r, &e->o);
+	e->db_path = util_strdup(store_path(r->st));
+	e->o.db_path = e->db_path;
+	e->ids = sel.ids;
+	e->n = sel.n;
+	sel.ids = NULL;
+	store_item_selection_release(&sel);
 	pthread_mutex_lock(&r->sh.mu);
-	r->sh.batch_done = 0;
+	r->sh.est_items = 0;
+	r->sh.est_cancel = r->sh.est_finished = 0;
 	pthread_mutex_unlock(&r->sh.mu);
-	r->batch = teacher_start(&o, ids, n, &cb, err);
-	free(ids);
-	if (!r->batch) {
-		tui_app_error(r->app, "cannot start the batch: %s", err);
+	if (pthread_create(&e->th, NULL, est_main, e)) {
+		est_free(e);
+		scope_clear(r);
+		tui_app_error(r->app, "cannot estimate the batch: no thread");
 		return;
 	}
-	memset(&r->bar, 0, sizeof r->bar);
-	r->bar.on = 1;
-	r->bar.running = 1;
-	r->bar.total = (int64_t)n * 3;
+	r->est = e;
+	r->scope_on = 1;
+}
+
+/* The answer to the y/n question of a batch. */
+static void batch_answer(struct review *r, int key)
+{
+	if (key == 'y' || key == 'Y') {
+		batch_run(r);
+		return;
+	}
+	scope_clear(r);
+	tui_app_error(r->app, "batch not started: no call made");
 }
 
 static void bar_update(struct review *r)
@@ -1330,6 +1669,13 @@ static void bar_update(struct review *r)
 
 static void cancel(struct review *r)
 {
+	if (r->est) {
+		pthread_mutex_lock(&r->sh.mu);
+		r->sh.est_cancel = 1;
+		pthread_mutex_unlock(&r->sh.mu);
+		tui_app_error(r->app, "cancelling the estimate: no call is made");
+		return;
+	}
 	if (!r->job && !r->batch) {
 		tui_app_error(r->app, "nothing is running");
 		return;
@@ -1349,8 +1695,11 @@ static void drain(struct review *r)
 	pthread_mutex_lock(&r->sh.mu);
 	r->sh.wake_pending = 0;
 	int job_done = r->sh.job_done, batch_done = r->sh.batch_done, touched = r->sh.touched;
+	int est_done = r->sh.est_finished;
 	r->sh.job_done = r->sh.batch_done = r->sh.touched = 0;
 	pthread_mutex_unlock(&r->sh.mu);
+	if (est_done)
+		est_finish(r);
 	if (job_done && r->job) {
 		teacher_free(r->job);
 		r->job = NULL;
@@ -1569,6 +1918,9 @@ static int review_create(struct tui_app *app, void **state, char *err)
 	r->st = tui_app_store(app);
 	r->body = (struct tui_rect){0, 1, TUI_MIN_W, TUI_MIN_H - 2};
 	pthread_mutex_init(&r->sh.mu, NULL);
+	buf_init(&r->scope_head);
+	buf_init(&r->scope_summary);
+	buf_init(&r->scope_detail);
 	for (int k = 0; k < TUI_REVIEW_NMODES; k++) {
 		buf_init(&r->sh.live[k]);
 		buf_init(&r->live_copy[k]);
@@ -1603,8 +1955,14 @@ static void review_destroy(void *state)
 	struct review *r = state;
 	if (!r)
 		return;
+	est_stop(r);
 	teacher_free(r->job);
 	teacher_free(r->batch);
+	scope_clear(r);
+	buf_release(&r->scope_head);
+	buf_release(&r->scope_summary);
+	buf_release(&r->scope_detail);
+	store_item_selection_release(&r->sel);
 	expl_clear(r);
 	if (r->have_item)
 		store_item_release(&r->item);
@@ -1631,8 +1989,14 @@ static void update_progress(struct review *r)
 	items_filter(r, &fi);
 	struct store_review_progress p;
 	char err[MENTOR_ERR_LEN];
-	if (store_item_review_progress(r->st, &fi.f, tui_review_mode(r->focus), &p, err))
+	if (store_search_is_regex(fi.search)) {
+		const struct store_item_selection *sel = regex_selection(r, &fi);
+		if (!sel || store_item_review_progress_ids(r->st, sel->ids, sel->n,
+							   tui_review_mode(r->focus), &p, err))
+			return;
+	} else if (store_item_review_progress(r->st, &fi.f, tui_review_mode(r->focus), &p, err)) {
 		return;
+	}
 	snprintf(r->progress, sizeof r->progress,
 		 "%s: %lld acc %lld rej %lld flag %lld pend %lld none, of %lld items",
 		 tui_review_label(r->focus), (long long)p.accepted, (long long)p.rejected,
@@ -1657,6 +2021,21 @@ static void fill_view(struct review *r, struct tui_app *app, struct tui_review_v
 	v->diff_top = r->diff_top;
 	bar_update(r);
 	v->batch = &r->bar;
+	if (r->scope_on && r->est) {
+		pthread_mutex_lock(&r->sh.mu);
+		size_t done = r->sh.est_items;
+		pthread_mutex_unlock(&r->sh.mu);
+		buf_reset(&r->scope_summary);
+		buf_printf(&r->scope_summary, "estimating the batch before any call: %zu of %zu items "
+			   "read (c, Esc: cancel)", done, r->est->n);
+	}
+	if (r->scope_on) {
+		r->scope.head = r->scope_head.data;
+		r->scope.summary = r->scope_summary.data;
+		r->scope.detail = r->scope_detail.data;
+		r->scope.asking = r->confirm;
+		v->scope = &r->scope;
+	}
 	pthread_mutex_lock(&r->sh.mu);
 	int mine = r->sh.job_item == r->item_id && r->item_id;
 	for (int k = 0; k < TUI_REVIEW_NMODES; k++) {
@@ -1792,8 +2171,14 @@ static int review_event(void *state, struct tui_app *app, const struct tui_event
 			struct tui_rect body)
 {
 	struct review *r = state;
+	if (ev->type == TUI_EV_KEY && r->confirm) {
+		batch_answer(r, ev->key);
+		return TUI_HANDLED | TUI_REDRAW;
+	}
 	if (ev->type == TUI_EV_WAKE) {
 		if (ev->code == REVIEW_WAKE_SYNC) {
+			/* the estimate first: it may start the batch */
+			est_finish(r);
 			if (r->job)
 				teacher_wait(r->job, SYNC_WAIT_MS);
 			if (r->batch)
@@ -1836,7 +2221,7 @@ static void review_idle(void *state, struct tui_app *app)
 {
 	struct review *r = state;
 	pthread_mutex_lock(&r->sh.mu);
-	int news = r->sh.job_done || r->sh.batch_done || r->sh.touched;
+	int news = r->sh.job_done || r->sh.batch_done || r->sh.touched || r->sh.est_finished;
 	pthread_mutex_unlock(&r->sh.mu);
 	if (news)
 		drain(r);
@@ -1863,6 +2248,14 @@ static void review_status(void *state, struct tui_app *app, struct tui_line *hin
 			  struct buf *counts)
 {
 	struct review *r = state;
+	if (r->confirm) {
+		tui_line_put(hints, TUI_ROLE_KEY, "y");
+		tui_line_put(hints, TUI_ROLE_STATUS, " start the batch  ");
+		tui_line_put(hints, TUI_ROLE_KEY, "n, Esc");
+		tui_line_put(hints, TUI_ROLE_STATUS, " cancel: no call  ");
+		buf_printf(counts, "up to %lld calls", (long long)r->scope.max_calls);
+		return;
+	}
 	static const struct tui_hint shown[] = {
 		{ACT_ACCEPT, "accept"}, {ACT_REJECT, "reject"}, {ACT_SKIP, "skip"},
 	};

@@ -46,6 +46,16 @@ struct tui_review_batch {
 	double cost, elapsed_s;
 };
 
+/* What a batch (B) runs, stated before and while it runs. */
+struct tui_review_scope {
+	const char *head;     /* dataset, filters and search of the items */
+	const char *summary;  /* one line: items, tasks, calls, cached, skipped, tokens, cost */
+	const char *detail;   /* the estimate's lines (teacher_estimate_lines) */
+	int asking;           /* the y/n question is open */
+	int64_t max_calls;    /* calls it may make */
+	int64_t threshold;    /* [review] confirm_calls */
+};
+
 /* Everything the Review screen shows. */
 struct tui_review_view {
 	const struct store_item *item;    /* NULL: nothing open */
@@ -57,6 +67,7 @@ struct tui_review_view {
 	int diff_a, diff_b;
 	int diff_top;
 	const struct tui_review_batch *batch; /* may be NULL */
+	const struct tui_review_scope *scope; /* the batch's scope, or NULL */
 	const char *progress;             /* the focused mode over the Items filter, or NULL */
 	int utf8;
 };
@@ -65,7 +76,7 @@ struct tui_review_view {
  * focused one gets the room the others do not need). */
 struct tui_review_rects {
 	int stacked;
-	struct tui_rect item, sep, cand[TUI_REVIEW_NMODES], diff, bar;
+	struct tui_rect item, sep, cand[TUI_REVIEW_NMODES], diff, scope, bar;
 };
 void tui_review_layout(const struct tui_review_view *v, struct tui_rect body,
 		       struct tui_review_rects *r);
@@ -87,6 +98,11 @@ void tui_review_cand_text(const struct tui_review_view *v, int k, int width,
 /* The progress bar line(s) of a batch. */
 void tui_review_bar_lines(const struct tui_review_batch *b, int width, int utf8,
 			  struct tui_lines *out);
+/* The scope of a batch above its bar: while asking, the whole estimate and
+ * the question ("y: start, n or Esc: cancel"); else the head and the
+ * summary, wrapped to width. */
+void tui_review_scope_lines(const struct tui_review_scope *s, int width, int utf8,
+			    struct tui_lines *out);
 /* The diff pane of v (title and diff lines). */
 void tui_review_diff_pane(const struct tui_review_view *v, int width, struct tui_lines *out);
 /* Compose the whole Review body into the canvas. */

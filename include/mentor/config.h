@@ -30,6 +30,9 @@
 #define CONFIG_DEFAULT_COT_BAD_STEP_RATE 0.1
 #define CONFIG_DEFAULT_RP_LEAK_RATE 0.1
 #define CONFIG_ANTHROPIC_VERSION "2023-06-01"
+/* [review] confirm_calls: the workbench's batch (B) asks y/n first when it
+ * may make more calls than this. */
+#define CONFIG_DEFAULT_CONFIRM_CALLS 20
 
 /* The offline teacher's mistake rates, each a probability from 0 to 1, or
  * negative for "not set here" (the next layer decides). A COTE explanation
@@ -80,6 +83,8 @@ struct config {
 	int k;                   /* demonstrations per prompt */
 	uint64_t seed;           /* demonstration and offline seed */
 	int stream;              /* 1: stream responses (SSE) */
+	/* [review] */
+	int64_t confirm_calls;   /* batch: ask y/n above this many calls (default 20) */
 };
 
 /* Built-in providers and defaults (no file). Environment: OPENAI_BASE_URL,

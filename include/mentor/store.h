@@ -157,6 +157,36 @@ int store_item_review_progress(struct store *st, const struct store_item_filter 
 int store_item_index(struct store *st, const struct store_item_filter *f, int64_t id,
 		     int64_t *index, char *err);
 
+/* The operator's selection: the items a filter and a search text give, as
+ * the Items screen lists them and as the Review screen's batch (B) runs
+ * them. The search text is what the operator typed: "" or NULL for none,
+ * "re:PATTERN" for a POSIX extended regular expression (case-insensitive)
+ * matched against the question, anything else a case-insensitive (ASCII)
+ * substring of the question (in SQL; f->search is ignored in both cases).
+ * A regular expression is applied in C to the items that pass the other
+ * conditions of f, read page by page in id order, and at most scan_max of
+ * them are read (then capped is set). */
+#define STORE_SEARCH_SCAN_MAX 200000
+struct store_item_selection {
+	int64_t *ids;    /* item ids in id order (heap; store_item_selection_release) */
+	size_t n;
+	int regex;       /* the search was a regular expression */
+	int capped;      /* the regex scan stopped after scan_max rows */
+	int64_t scanned; /* rows the regex scan read */
+};
+/* 1 when search is a regular-expression search ("re:..."). */
+int store_search_is_regex(const char *search);
+/* Fill *sel (zeroed first; release it even on error). scan_max 0 means
+ * STORE_SEARCH_SCAN_MAX. A pattern that does not compile is MENTOR_EUSAGE
+ * with "bad regular expression 'PATTERN': why". */
+int store_item_select(struct store *st, const struct store_item_filter *f, const char *search,
+		      size_t scan_max, struct store_item_selection *sel, char *err);
+void store_item_selection_release(struct store_item_selection *sel);
+/* store_item_review_progress over a list of item ids (an operator's
+ * selection) instead of a filter. */
+int store_item_review_progress_ids(struct store *st, const int64_t *ids, size_t n,
+				   const char *mode, struct store_review_progress *p, char *err);
+
 /* ------------------------------------------------- LLM calls (store_expl.c) */
 
 struct store_call {
@@ -191,6 +221,18 @@ struct store_call_totals {
 int store_call_totals(struct store *st, struct store_call_totals *t, char *err);
 /* Largest call id so far (0 when none): calls logged later have larger ids. */
 int64_t store_call_max_id(struct store *st);
+/* What the successful calls of one provider/model used so far, for cost
+ * estimates: all of them, and those whose token usage the provider reported
+ * (tokens_estimated = 0) with the bytes of their request bodies. */
+struct store_call_usage {
+	int64_t calls;          /* successful calls */
+	int64_t tokens_out;     /* their output tokens, summed */
+	int64_t measured;       /* of them, calls with reported usage */
+	int64_t measured_in;    /* their input tokens, summed */
+	int64_t measured_bytes; /* their request bodies, in bytes, summed */
+};
+int store_call_usage(struct store *st, const char *provider, const char *model,
+		     struct store_call_usage *u, char *err);
 
 /* ---------------------------------------------- explanations (store_expl.c) */
 
@@ -250,6 +292,12 @@ int store_expl_find_final(struct store *st, int64_t item_id, const char *mode,
  * call_id (used to keep one CROP COTE attempt per call on reruns). */
 int store_expl_find_by_call(struct store *st, int64_t item_id, const char *mode,
 			    const char *path, int64_t call_id, int64_t *id, char *err);
+/* How often COTE went wrong for a provider/model: *calls distinct calls
+ * behind COTE-prompted explanations (mode cot, or crop with path cot) and
+ * *wrong of them whose answer was not the gold one (wrong or unparsable),
+ * i.e. where CROP needs its RP fallback. */
+int store_expl_cot_record(struct store *st, const char *provider, const char *model,
+			  int64_t *calls, int64_t *wrong, char *err);
 
 /* A demonstration for few-shot prompts: an item of a dataset with a gold
  * rationale or an accepted explanation (edited text preferred). */

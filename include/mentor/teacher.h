@@ -137,7 +137,8 @@ const char *teacher_job_model(const struct teacher_job *j);
  * all). *ids is a heap array (caller frees). */
 int teacher_select_items(struct store *st, int64_t dataset_id, const char *split, size_t limit,
 			 int64_t **ids, size_t *n, char *err);
-/* The same for any item filter (the Items screen's current list). */
+/* The same for any item filter (without a regex search: the Items screen's
+ * list, its search included, is store_item_select's). */
 int teacher_select_filter(struct store *st, const struct store_item_filter *f, size_t limit,
 			  int64_t **ids, size_t *n, char *err);
 
@@ -146,6 +147,79 @@ int teacher_select_filter(struct store *st, const struct store_item_filter *f, s
  * PROMPT_RP. Appends to out. */
 int teacher_build_prompt(struct store *st, const struct teacher_opts *o, int64_t item_id,
 			 int pmode, struct buf *out, char *err);
+
+/* ---------------------------------------------------------------------------
+ * Estimates (src/teacher_estimate.c): what a job of teacher_start would do,
+ * computed before it runs, with no network and nothing written. */
+
+/* Output tokens per call assumed when the provider/model has no past call
+ * (capped at the config's max_tokens). */
+#define TEACHER_EST_OUT_DEFAULT 200
+
+struct teacher_estimate {
+	char provider[CONFIG_MAX_NAME + 1];
+	char model[256];
+	unsigned modes;         /* TEACHER_* mask */
+	int offline;            /* the offline teacher: every figure is exact */
+	int force;
+	int64_t items;
+	int64_t tasks;          /* items x modes */
+	int64_t skipped;        /* finished already: the job skips them (0 with force) */
+	int64_t failing;        /* tasks that fail before any call (no prompt, no item) */
+	int64_t calls;          /* calls that will be made */
+	int64_t cached;         /* steps answered without a call, as the job counts them: */
+	int64_t cached_log;     /*   by the call log (the rest by a call made earlier in
+	                         *   the same job: CROP's COTE is COTE's call) */
+	/* CROP asks RP only where COTE's answer is wrong or unparsable. */
+	int64_t fallback_known; /* RP steps known to be needed (COTE's answer is in the
+	                         * log, or the offline teacher's); in calls or cached */
+	int64_t fallback_open;  /* COTE answers not known before their call: up to one
+	                         * more call each, not in calls */
+	double fallback_rate;   /* expected share of them: the share of this model's past
+	                         * COTE calls that were wrong, 1 without any */
+	int64_t fallback_basis; /* past COTE calls behind the rate */
+	double fallback_expected; /* fallback_open x fallback_rate */
+	/* Tokens and cost: of the calls, plus the expected open fallbacks; the
+	 * _max figures count every open fallback. */
+	int64_t tokens_in, tokens_out;
+	int64_t tokens_in_max, tokens_out_max;
+	double cost, cost_max;  /* USD, from the provider's price_in/price_out */
+	double price_in, price_out;
+	/* The estimators. Input: in_per_byte x the request body's bytes, the
+	 * ratio of this model's past calls whose usage the provider reported
+	 * (in_basis of them), else bytes/4 of the prompt (what the job logs when
+	 * a server reports no usage). Output: out_per_call, the mean of this
+	 * model's past successful calls (out_basis), else TEACHER_EST_OUT_DEFAULT.
+	 * The offline teacher's texts are written in advance: exact. */
+	int64_t in_basis;
+	double in_per_byte;
+	int64_t out_basis;
+	double out_per_call;
+};
+
+/* Called between items of an estimate with the items done so far; a
+ * non-zero return stops it. */
+typedef int (*teacher_estimate_poll_fn)(void *user, size_t done, size_t total);
+
+/* Estimate teacher_start(o, item_ids, n): for each task, skipped as a rerun
+ * skips it, or its steps with the prompts and cache keys the job would use,
+ * answered from the call log, by a call of the same job, or by a new call.
+ * Opens o->db_path (never creates it) and only reads. No API key needed. It
+ * reads every item and builds its prompts (about a second for 2,700 items in
+ * three modes), so a user interface runs it off its own thread: poll (may be
+ * NULL) is called after each item and may stop it (MENTOR_ERR, "estimate
+ * cancelled"). */
+int teacher_estimate(const struct teacher_opts *o, const int64_t *item_ids, size_t n,
+		     teacher_estimate_poll_fn poll, void *user, struct teacher_estimate *est,
+		     char *err);
+/* The most calls the job may make: calls + fallback_open. */
+int64_t teacher_estimate_max_calls(const struct teacher_estimate *est);
+/* The estimate as text lines (teacher and modes, tasks, calls, CROP, tokens,
+ * cost, each saying where its figure comes from), appended to out. */
+void teacher_estimate_lines(const struct teacher_estimate *est, struct buf *out);
+/* One line: "2 items, 6 tasks: 4 calls, 2 cached, 0 skipped; ~650 tokens in,
+ * ~90 out; ~$0", appended to out. */
+void teacher_estimate_summary(const struct teacher_estimate *est, struct buf *out);
 
 /* ---------------------------------------------------------------------------
  * Pieces exposed for tests. */

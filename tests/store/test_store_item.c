@@ -1,7 +1,9 @@
 /* test_store_item: datasets and items in a real workspace file: upsert and
  * change detection, counts per split, deletion cascades, pruning that keeps
  * explained items, and the item filter (split, search, review status, mode,
- * correctness, leakage) with offset and keyset paging. */
+ * correctness, leakage) with offset and keyset paging; the operator's
+ * selection (filter plus a substring or re: search, the scan cap) and its
+ * review progress; the usage of past calls and COTE's record for estimates. */
 #include <sqlite3.h>
 
 #include "mentor/store.h"
@@ -493,6 +495,148 @@ static void test_paging_cost(void)
 	store_close(st);
 }
 
+/* store_item_select: the Items screen's list and Review's batch. */
+static void test_selection(void)
+{
+	char err[MENTOR_ERR_LEN];
+	struct store *st = open_db("select.db");
+	int64_t ds, ds2;
+	CHECK_INT(store_dataset_upsert(st, "d", "d.jsonl", "generic", NULL, &ds, err), 0);
+	CHECK_INT(store_dataset_upsert(st, "e", "e.jsonl", "generic", NULL, &ds2, err), 0);
+	enum { N = 2500 };
+	static int64_t ids[N];
+	CHECK_INT(store_begin(st, err), 0);
+	for (int i = 0; i < N; i++) {
+		char ext[16], q[96];
+		snprintf(ext, sizeof ext, "%d", i);
+		snprintf(q, sizeof q, "%s has %d eggs.%s", i % 5 == 0 ? "Ann" : "bob", i,
+			 i == 17 || i == 2017 ? " Dora gives her 1." : "");
+		CHECK_INT(put(st, ds, i % 3 == 2 ? "test" : "train", ext, q, "a", NULL, &ids[i]), 0);
+	}
+	CHECK_INT(put(st, ds2, "train", "0", "Ann has 3 eggs. Dora gives her 1.", "a", NULL, NULL), 0);
+	CHECK_INT(store_commit(st, err), 0);
+
+	CHECK(store_search_is_regex("re:x"));
+	CHECK(!store_search_is_regex("rex"));
+	CHECK(!store_search_is_regex(NULL));
+
+	struct store_item_filter f;
+	store_item_filter_init(&f);
+	f.dataset_id = ds;
+	struct store_item_selection sel;
+	/* a regex, case-insensitive, over the dataset only: two items */
+	CHECK_INT(store_item_select(st, &f, "re:dora gives (her|him) [0-9]", 0, &sel, err), 0);
+	CHECK_INT(sel.n, 2);
+	CHECK(sel.regex);
+	CHECK(!sel.capped);
+	CHECK_INT(sel.scanned, N);
+	if (sel.n == 2) {
+		CHECK_INT(sel.ids[0], ids[17]);
+		CHECK_INT(sel.ids[1], ids[2017]);
+	}
+	store_item_selection_release(&sel);
+	CHECK(sel.ids == NULL && sel.n == 0);
+	/* with the other filters: only the train item 2017 */
+	f.split = "train";
+	CHECK_INT(store_item_select(st, &f, "re:DORA", 0, &sel, err), 0);
+	CHECK_INT(sel.n, 1);
+	if (sel.n == 1)
+		CHECK_INT(sel.ids[0], ids[2017]);
+	CHECK_INT(sel.scanned, N - (N + 1) / 3);
+	store_item_selection_release(&sel);
+	f.split = NULL;
+	/* f.search is ignored: the search argument is the search */
+	f.search = "nothing matches this";
+	CHECK_INT(store_item_select(st, &f, "re:^ann has", 0, &sel, err), 0);
+	CHECK_INT(sel.n, N / 5);
+	store_item_selection_release(&sel);
+	/* a substring search is the SQL one, and agrees with store_item_count */
+	CHECK_INT(store_item_select(st, &f, "DORA gives", 0, &sel, err), 0);
+	CHECK_INT(sel.n, 2);
+	CHECK(!sel.regex);
+	store_item_selection_release(&sel);
+	f.search = NULL;
+	/* no search: the whole filter, every id in order */
+	CHECK_INT(store_item_select(st, &f, "", 0, &sel, err), 0);
+	CHECK_INT(sel.n, N);
+	int ordered = 1;
+	for (size_t i = 1; i < sel.n; i++)
+		ordered &= sel.ids[i] > sel.ids[i - 1];
+	CHECK(ordered);
+	store_item_selection_release(&sel);
+	/* the scan cap: 1000 rows read, the second match is past them */
+	CHECK_INT(store_item_select(st, &f, "re:dora", 1000, &sel, err), 0);
+	CHECK_INT(sel.n, 1);
+	CHECK(sel.capped);
+	CHECK_INT(sel.scanned, 1000);
+	store_item_selection_release(&sel);
+	/* all datasets */
+	f.dataset_id = 0;
+	CHECK_INT(store_item_select(st, &f, "re:dora", 0, &sel, err), 0);
+	CHECK_INT(sel.n, 3);
+	store_item_selection_release(&sel);
+	/* a pattern that does not compile */
+	CHECK_INT(store_item_select(st, &f, "re:(unclosed", 0, &sel, err), MENTOR_EUSAGE);
+	CHECK(strstr(err, "bad regular expression '(unclosed'") != NULL);
+	CHECK_INT(sel.n, 0);
+	store_item_selection_release(&sel);
+
+	/* review progress over a list of ids: the newest shown one per mode,
+	 * CROP's kept COTE attempt left out */
+	char sql[1024];
+	snprintf(sql, sizeof sql,
+		 "INSERT INTO explanation(id, item_id, mode, path, provider, model, text, correct, "
+		 "status, created_at) VALUES"
+		 "(1, %lld, 'cot', 'cot', 'p', 'm', 't', 1, 'accepted', 1),"
+		 "(2, %lld, 'cot', 'cot', 'p', 'm', 't', 0, 'rejected', 1),"
+		 "(3, %lld, 'crop', 'cot', 'p', 'm', 't', 0, 'pending', 1)",
+		 (long long)ids[17], (long long)ids[2017], (long long)ids[2017]);
+	exec(st, sql);
+	snprintf(sql, sizeof sql,
+		 "INSERT INTO explanation(id, item_id, mode, path, provider, model, text, correct, "
+		 "status, attempt_of, created_at) VALUES"
+		 "(4, %lld, 'crop', 'rp', 'p', 'm', 't', 1, 'flagged', 3, 1)", (long long)ids[2017]);
+	exec(st, sql);
+	int64_t two[3] = {ids[17], ids[2017], 999999};
+	struct store_review_progress p;
+	CHECK_INT(store_item_review_progress_ids(st, two, 3, "cot", &p, err), 0);
+	CHECK_INT(p.items, 2); /* 999999 is no item */
+	CHECK_INT(p.accepted, 1);
+	CHECK_INT(p.rejected, 1);
+	CHECK_INT(p.none, 0);
+	CHECK_INT(store_item_review_progress_ids(st, two, 2, "crop", &p, err), 0);
+	CHECK_INT(p.flagged, 1);
+	CHECK_INT(p.pending, 0);
+	CHECK_INT(p.none, 1);
+	CHECK_INT(store_item_review_progress_ids(st, two, 2, "nope", &p, err), MENTOR_EUSAGE);
+
+	/* COTE's record for CROP estimates: distinct calls, wrong ones */
+	exec(st, "INSERT INTO llm_call(id, cache_key, provider, model, request_json, response_text, "
+		 "status, tokens_in, tokens_out, tokens_estimated, created_at) VALUES"
+		 "(1, 'k1', 'p', 'm', '0123456789', 'r', 'ok', 5, 30, 0, 1),"
+		 "(2, 'k2', 'p', 'm', '01234567890123456789', 'r', 'ok', 9, 50, 0, 1),"
+		 "(3, 'k3', 'p', 'm', '0123', 'r', 'ok', 1, 10, 1, 1),"
+		 "(4, 'k4', 'p', 'm', '0123', 'r', 'error', 1, 0, 1, 1),"
+		 "(5, 'k5', 'q', 'm', '0123', 'r', 'ok', 1, 99, 0, 1)");
+	exec(st, "UPDATE explanation SET call_id = id WHERE id <= 3");
+	int64_t calls, wrong;
+	CHECK_INT(store_expl_cot_record(st, "p", "m", &calls, &wrong, err), 0);
+	CHECK_INT(calls, 3);
+	CHECK_INT(wrong, 2);
+	CHECK_INT(store_expl_cot_record(st, "p", "other", &calls, &wrong, err), 0);
+	CHECK_INT(calls, 0);
+	struct store_call_usage u;
+	CHECK_INT(store_call_usage(st, "p", "m", &u, err), 0);
+	CHECK_INT(u.calls, 3);
+	CHECK_INT(u.tokens_out, 90);
+	CHECK_INT(u.measured, 2);
+	CHECK_INT(u.measured_in, 14);
+	CHECK_INT(u.measured_bytes, 30);
+	CHECK_INT(store_call_usage(st, "nobody", "m", &u, err), 0);
+	CHECK_INT(u.calls, 0);
+	store_close(st);
+}
+
 int main(void)
 {
 	test_datasets();
@@ -500,5 +644,6 @@ int main(void)
 	test_prune();
 	test_filters();
 	test_paging_cost();
+	test_selection();
 	return test_done();
 }

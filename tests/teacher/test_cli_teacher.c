@@ -2,8 +2,9 @@
  * explain (offline, all modes), explanations --json, calls --json, review
  * and undo, usage errors, prompt templates written and edited, a batch
  * killed with SIGKILL and resumed without paying twice (fakellm /stats), a
- * batch stopped with SIGINT keeping what finished, and the key never in the
- * workspace file. */
+ * batch stopped with SIGINT keeping what finished, the key never in the
+ * workspace file, and --dry-run: the estimate of a run that asks nothing and
+ * leaves the workspace file byte for byte as it was. */
 #include <cjson/cJSON.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -285,6 +286,66 @@ static void test_offline_cli(void)
 	CHECK(out_has("rp-mc.txt (built-in default)"));
 }
 
+/* sha256 of the workspace file's bytes. */
+static void db_hash(char out[65])
+{
+	char err[MENTOR_ERR_LEN];
+	size_t len = 0;
+	char *bytes = util_read_file(db, (size_t)1 << 30, &len, err);
+	if (!bytes)
+		TEST_SETUP_FAIL("%s", err);
+	util_sha256_hex(bytes, len, out);
+	free(bytes);
+}
+
+/* --dry-run: the estimate, the same figures as the run that follows, and
+ * nothing asked or written. */
+static void test_dry_run(void)
+{
+	make_dataset("dry", 8, "", 1);
+	char h0[65], h1[65];
+	db_hash(h0);
+	int64_t calls0 = q1("SELECT count(*) FROM llm_call");
+	const char *a1[] = {"explain", "dry", "--mode", "all", "--dry-run", NULL};
+	CHECK_INT(run(a1), 0);
+	CHECK(out_has("dry run of explain dry (split any): nothing is asked, nothing is written"));
+	CHECK(out_has("teacher offline/scripted-teacher, modes COTE RP CROP: 8 items, 24 tasks, "
+		      "0 finished already (skipped)"));
+	CHECK(out_has("calls: 16 to make, "));
+	CHECK(out_has("tokens: ~"));
+	CHECK(out_has("cost: ~$0; the offline teacher costs nothing"));
+	db_hash(h1);
+	CHECK_STR(h1, h0);
+	CHECK_INT(q1("SELECT count(*) FROM llm_call"), calls0);
+	/* the figures are those of the run (the offline teacher's are exact) */
+	char *dry = run_slurp(out_path);
+	long tin = -1, tout = -1;
+	const char *t = strstr(dry, "tokens: ~");
+	if (t)
+		sscanf(t, "tokens: ~%ld in", &tin);
+	const char *o = t ? strstr(t, "), ~") : NULL;
+	if (o)
+		sscanf(o, "), ~%ld out", &tout);
+	free(dry);
+	const char *a2[] = {"explain", "dry", "--mode", "all", NULL};
+	CHECK_INT(run(a2), 0);
+	char want[160];
+	snprintf(want, sizeof want, "tokens %ld in / %ld out", tin, tout);
+	CHECK_MSG(out_has(want), "want '%s'", want);
+	CHECK_INT(q1("SELECT count(*) FROM llm_call") - calls0, 16);
+	/* a rerun would skip everything */
+	const char *a3[] = {"explain", "dry", "--mode", "crop", "--limit", "3", "--dry-run", NULL};
+	CHECK_INT(run(a3), 0);
+	CHECK(out_has("(split any, limit 3)"));
+	CHECK(out_has("3 items, 3 tasks, 3 finished already (skipped)"));
+	CHECK(out_has("calls: 0 to make"));
+	const char *a4[] = {"explain", "dry", "--dry-run", "--mode", "nope", NULL};
+	CHECK_INT(run(a4), 2);
+	const char *a5[] = {"explain", "--help", NULL};
+	CHECK_INT(run(a5), 0);
+	CHECK(out_has("--dry-run"));
+}
+
 static void test_kill_resume(struct fakellm *srv)
 {
 	make_dataset("slow", 8, "[[fake:delay=300]]", 0);
@@ -360,6 +421,7 @@ int main(void)
 	/* No config file: the offline teacher. */
 	test_offline_cli();
 	test_offline_rates_cli();
+	test_dry_run();
 
 	const char *exe = fakellm_path();
 	if (!exe) {

@@ -51,6 +51,7 @@ static void test_builtin(void)
 	CHECK_STR(cfg.provider, "offline");
 	CHECK_INT(cfg.concurrency, 8);
 	CHECK_INT(cfg.k, 4);
+	CHECK_INT(cfg.confirm_calls, CONFIG_DEFAULT_CONFIRM_CALLS);
 	const struct config_provider *p;
 	const char *model;
 	CHECK_INT(config_resolve(&cfg, NULL, NULL, &p, &model, err), 0);
@@ -154,6 +155,10 @@ static void test_malformed(void)
 		"[provider x]\ntype = openai\nbase_url = http://a b\n",
 		"[provider x]\ntype = openai\nprice_in = -1\n",
 		"[alias a]\ncolour = red\n",
+		"[review]\nconfirm_calls = -1\n",
+		"[review]\nconfirm_calls = 2.5\n",
+		"[review]\nconfirm = 3\n",                  /* unknown key */
+		"[review x]\nconfirm_calls = 3\n",          /* no name allowed */
 		"[defaults]\nk = 1\x01\n",                   /* control character */
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
@@ -276,6 +281,15 @@ static void test_foreign_sections(void)
 	char err[MENTOR_ERR_LEN];
 	CHECK_INT(parse(&cfg, text, sizeof text - 1, err), 0);
 	CHECK_INT(cfg.concurrency, 3);
+	config_release(&cfg);
+	/* [review]: the batch's confirmation threshold */
+	static const char review[] = "[review]\nconfirm_calls = 0\n[defaults]\nk = 1\n";
+	CHECK_INT(parse(&cfg, review, sizeof review - 1, err), 0);
+	CHECK_INT(cfg.confirm_calls, 0);
+	config_release(&cfg);
+	static const char review2[] = "[review]\nconfirm_calls = 500\n";
+	CHECK_INT(parse(&cfg, review2, sizeof review2 - 1, err), 0);
+	CHECK_INT(cfg.confirm_calls, 500);
 	config_release(&cfg);
 	static const char bad[] = "[keys]\nnot a line\n";
 	CHECK(parse(&cfg, bad, sizeof bad - 1, err) != 0);

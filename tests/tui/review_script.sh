@@ -4,7 +4,9 @@
 # sanitizers too: open an item from Items, generate all three modes with the
 # offline teacher, accept, reject, undo, edit through a scripted $EDITOR,
 # skip to the next unreviewed item, the diff, resizes, batch generation over
-# the Items filter (finished and cancelled), reopening on the same item, and
+# the Items filter (its scope stated, asked for above [review] confirm_calls,
+# finished and cancelled; a re: search listing two items is exactly what B
+# runs), reopening on the same item, and
 # the decisions left in the workspace (sqlite3). "wake 2002" makes a script
 # wait for the running generation.
 set -u
@@ -29,7 +31,7 @@ bad() {
 has() { if grep -qF -- "$2" "$T/out"; then ok; else bad "$1: '$2' not on the screen"; fi; }
 lacks() { if grep -qF -- "$2" "$T/out"; then bad "$1: '$2' on the screen"; else ok; fi; }
 eq() { if [ "$2" = "$3" ]; then ok; else bad "$1: got '$2', want '$3'"; fi; }
-q() { sqlite3 "$T/ws.db" "$1"; }
+q() { sqlite3 "${DB:-$T/ws.db}" "$1"; }
 
 # run NAME SCRIPT [ARGS...]: on the same workspace, one process per call
 run() {
@@ -37,7 +39,7 @@ run() {
 	script=$2
 	shift 2
 	printf '%s\n' "$script" > "$T/script"
-	"$BIN" --db "$T/ws.db" tui --script "$T/script" --dump "$@" > "$T/out" 2> "$T/err"
+	"$BIN" --db "${DB:-$T/ws.db}" tui --script "$T/script" --dump "$@" > "$T/out" 2> "$T/err"
 	rc=$?
 	eq "$name: exit status" "$rc" 0
 }
@@ -158,21 +160,102 @@ run narrow "resize 80 24"
 has narrow "Ann has 8 balloons."
 
 # ----------------------------------------------------- batch generation
+# B states its scope first; 12 items may need 24 calls, more than the
+# default [review] confirm_calls (20): it asks, y starts
 run batch "key 1 /
 type Dora has 1
 key Enter
 key 2 B
 wake 2002"
-has batch "done"
-has batch "36/36 tasks"
+has batch "12 items, 36 tasks:"
+has batch "search /Dora has 1"
+has batch "Start? y: start"
+run batch_yes "key 2 B
+wake 2002
+key y
+wake 2002"
+has batch_yes "done"
+has batch_yes "36/36 tasks"
 eq batch_items "$(q "select count(distinct item_id) from explanation e join item i on i.id = e.item_id
 	where i.question like '%Dora has 1%' and e.mode = 'rp'")" 12
-run batch_cancel "key 1 x
+# the estimate of 2700 items is cancelled, then the batch itself
+calls0=$(q "select count(*) from llm_call")
+run batch_cancel_estimate "key 1 x
 key 2 B c
+wake 2002"
+has batch_cancel_estimate "batch not started: "
+eq batch_cancel_estimate_calls "$(q "select count(*) from llm_call")" "$calls0"
+run batch_cancel "key 2 B
+wake 2002
+key y c
 wake 2002"
 has batch_cancel "cancelled"
 n=$(q "select count(*) from explanation where mode = 'rp'")
 [ "$n" -lt 2700 ] && ok || bad "batch_cancel: $n rp explanations, the batch was not cancelled"
+
+# --------------- B runs exactly the Items list, a regex search included
+# (a fresh copy of the workspace; the threshold lowered to ask for 4 calls)
+cp "$T/base.db" "$T/re.db"
+mkdir -p "$T/cfg/mentor"
+printf '[review]\nconfirm_calls = 3\n' > "$T/cfg/mentor/config"
+DB=$T/re.db
+ids=$(q "select group_concat(id) from (select id from item where question like 'Ann has 8 balloons%'
+	or question like 'Ann has 8 cards%' order by id)")
+calls0=$(q "select count(*) from llm_call")
+run re_list "key 1 / C-u
+type re:^ann has 8 (balloons|cards)
+key Enter"
+has re_list "item 1/2"
+run re_ask "key 2 B
+wake 2002" --size 120x40
+has re_ask "2 items, 6 tasks: 4 calls, 2 cached, 0 skipped"
+has re_ask "search /re:^ann has 8 (balloons|cards)"
+has re_ask "Up to 4 calls, more than [review] confirm_calls = 3."
+has re_ask "calls: 4 to make, 2 served from the cache"
+has re_ask "y start the batch"
+run re_no "key 2 B
+wake 2002
+key n"
+has re_no "batch not started: no call made"
+lacks re_no "Start?"
+eq re_no_calls "$(q "select count(*) from llm_call")" "$calls0"
+eq re_no_expl "$(q "select count(*) from explanation")" 0
+run re_esc "key 2 B
+wake 2002
+key Esc"
+has re_esc "batch not started: no call made"
+eq re_esc_expl "$(q "select count(*) from explanation")" 0
+run re_yes "key 2 B
+wake 2002
+key y
+wake 2002"
+has re_yes "done"
+has re_yes "6/6 tasks"
+has re_yes "2 items, 6 tasks"
+eq re_yes_items "$(q "select group_concat(item_id) from (select distinct item_id from explanation
+	order by item_id)")" "$ids"
+eq re_yes_modes "$(q "select count(distinct item_id || mode) from explanation")" 6
+eq re_yes_calls "$(q "select count(*) from llm_call")" $((calls0 + 4))
+# below the threshold B starts at once and still states its scope
+rm -f "$T/cfg/mentor/config"
+run re_again "key 2 B
+wake 2002" --size 120x40
+lacks re_again "Start?"
+has re_again "2 items, 6 tasks: 0 calls, 0 cached, 6 skipped"
+has re_again "search /re:^ann has 8 (balloons|cards)"
+has re_again "6/6 tasks  0 errors  6 skipped"
+# ] and [ and the progress line follow the regex list too
+id1=${ids%,*}
+id2=${ids#*,}
+run re_nav "key 1 g Enter
+key ]"
+has re_nav "Item $id2  arith"
+has re_nav "of 2 items"
+run re_nav_back "key ["
+has re_nav_back "Item $id1  arith"
+run re_nav_end "key ["
+has re_nav_end "no previous item in the Items filter"
+unset DB
 
 # ------------------------------------------------ the decisions are kept
 eq final "$(q "select e.item_id || e.mode || ':' || e.status from explanation e where e.status != 'pending'

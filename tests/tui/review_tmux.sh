@@ -3,10 +3,14 @@
 # made by `mentor init`. Session 1 (offline teacher): open item 1 from Items,
 # generate the three modes, accept, reject, undo, reject again, edit through
 # a scripted $EDITOR, the diff, resize to three columns and back, quit.
-# Session 2 (a slow provider: the fakellm server on 127.0.0.1): reopens on
+# Session 2: a re: search lists two items in Items; B states its scope (2
+# items, 6 tasks, 4 calls), asks above [review] confirm_calls, n cancels with
+# nothing written, y generates exactly those two items.
+# Session 3 (a slow provider: the fakellm server on 127.0.0.1): reopens on
 # the same item, skips to the next unreviewed one, streams a generation in,
-# batch-generates the Items filter and cancels it, accepts, then SIGKILL.
-# Session 3 reopens on that item with the decision kept. The workspace then
+# batch-generates the whole dataset after its priced estimate and y, cancels
+# it, accepts, then SIGKILL.
+# Session 4 reopens on that item with the decision kept. The workspace then
 # holds exactly the decisions made. Argument: the fakellm program.
 set -u
 FAKELLM=${1:?usage: review_tmux.sh FAKELLM}
@@ -89,7 +93,42 @@ eq decisions1 "$(q "select action || ':' || undone from decision order by id")" 
 eq statuses1 "$(q "select mode || ':' || status from explanation where item_id = 1 order by id")" \
 	"cot:accepted rp:rejected crop:pending "
 
-# ------------------------------------ session 2: a slow streaming provider
+# -------------- session 2: B runs exactly the Items list of a re: search
+# The threshold is lowered so that the 4 calls of 2 items ask first.
+printf '[review]\nconfirm_calls = 3\n' > "$T/cfg/mentor/config"
+ids=$(sqlite3 "$T/ws.db" "select group_concat(id) from (select id from item where
+	question like 'Ann has 8 balloons%' or question like 'Ann has 8 cards%' order by id)")
+calls0=$(sqlite3 "$T/ws.db" "select count(*) from llm_call")
+start
+wait_for re_reopen "Item 1  arith train"
+tm send-keys -t "$S" 1
+wait_for re_items "Dataset arith"
+tm send-keys -t "$S" / C-u
+tm send-keys -t "$S" -l 're:^ann has 8 (balloons|cards)'
+tm send-keys -t "$S" Enter
+wait_for re_list "item 1/2"
+tm send-keys -t "$S" 2 B
+wait_for re_scope "2 items, 6 tasks: 4 calls, 2 cached, 0 skipped"
+wait_for re_search "search /re:^ann has 8 (balloons|cards)"
+wait_for re_ask "Up to 4 calls, more than [review] confirm_calls = 3."
+tm send-keys -t "$S" n
+wait_for re_no "batch not started: no call made"
+wait_gone re_no_gone "Start?"
+eq re_no_calls "$(q "select count(*) from llm_call")" "$calls0 "
+eq re_no_expl "$(q "select count(*) from explanation where item_id in ($ids)")" "0 "
+tm send-keys -t "$S" B
+wait_for re_ask2 "Start? y: start"
+tm send-keys -t "$S" y
+wait_for re_done "6/6 tasks"
+wait_for re_done_state "done"
+tm send-keys -t "$S" q
+wait_for re_quit "EXIT=0"
+eq re_items "$(q "select group_concat(item_id) from (select distinct item_id from explanation
+	where provider = 'offline' and item_id != 1 order by item_id)")" "$ids "
+eq re_modes "$(q "select count(distinct item_id || mode) from explanation where item_id in ($ids)")" "6 "
+eq re_calls "$(q "select count(*) from llm_call")" "$((calls0 + 4)) "
+
+# ------------------------------------ session 3: a slow streaming provider
 "$FAKELLM" --port 0 --port-file "$T/port" --max-seconds 120 --latency-ms 300 \
 	--behaviour chunk-delay=100 > /dev/null 2>&1 &
 FPID=$!
@@ -111,7 +150,14 @@ tm send-keys -t "$S" g
 wait_for stream "streaming (cot prompt)"
 wait_for streamed "slow/fake-model"
 wait_for streamed_state "COTE  [P] pending"
+# the whole dataset: B asks (priced calls, above the default threshold)
+tm send-keys -t "$S" 1 x 2
+wait_for all_items "Item 2  arith train"
 tm send-keys -t "$S" B
+wait_for batch_ask "Start? y: start"
+wait_for batch_price "at \$1 in / \$2 out per million tokens (USD)"
+wait_for batch_scope "2700 items, 8100 tasks:"
+tm send-keys -t "$S" y
 wait_for batch "(c: cancel)"
 wait_for batch_cost "tasks"
 tm send-keys -t "$S" c
@@ -122,7 +168,7 @@ pid=$(mentor_pid)
 [ -n "$pid" ] && kill -KILL "$pid"
 wait_for killed "EXIT=137"
 
-# --------------------------------------- session 3: nothing decided is lost
+# --------------------------------------- session 4: nothing decided is lost
 start
 wait_for reopen2 "Item 2  arith train"
 wait_for reopen2_state "COTE  [A] accepted"

@@ -3,7 +3,8 @@
  * Japanese wrapping by display width, escaping of control characters in
  * explanation text, the correct/wrong and review-state markers (UTF-8 and
  * ASCII), CROP with its kept COTE attempt, live streaming text, the batch
- * progress bar, the choice of shown explanations, and the word diff. */
+ * progress bar and its scope (stated, and asked about above the threshold),
+ * the choice of shown explanations, and the word diff. */
 #include <locale.h>
 
 #include "mentor/store.h"
@@ -478,6 +479,82 @@ static void test_bar(void)
 	CHECK(r.cand[2].y + r.cand[2].h <= 22);
 }
 
+/* The batch's scope: asked about (whole estimate, question last) or stated
+ * above the bar while it runs. */
+static void test_scope(void)
+{
+	struct tui_review_scope sc = {0};
+	sc.head = "arith  split:any review:any mode:any result:any leaked:any  search /re:^ann";
+	sc.summary = "2 items, 6 tasks: 4 calls, 2 cached, 0 skipped; ~1335 tokens in, ~96 out; ~$0";
+	sc.detail = "teacher offline/scripted-teacher, modes COTE RP CROP: 2 items, 6 tasks\n"
+		    "calls: 4 to make, 2 served from the cache\ncost: ~$0\n";
+	sc.max_calls = 4;
+	sc.threshold = 3;
+	sc.asking = 1;
+	struct tui_lines ls;
+	tui_lines_init(&ls);
+	tui_review_scope_lines(&sc, 60, 1, &ls);
+	CHECK(ls.n >= 6);
+	char *first = tui_line_plain(&ls.v[0]), *last = tui_line_plain(&ls.v[ls.n - 1]);
+	CHECK(strstr(first, "Batch generation, before any call") != NULL);
+	CHECK(strstr(last, "cancel") != NULL);
+	free(first);
+	free(last);
+	struct buf all;
+	buf_init(&all);
+	for (size_t i = 0; i < ls.n; i++) {
+		char *p = tui_line_plain(&ls.v[i]);
+		CHECK(ls.v[i].width <= 60);
+		buf_puts(&all, p);
+		buf_puts(&all, "\n");
+		free(p);
+	}
+	CHECK(strstr(all.data, "Up to 4 calls, more than [review] confirm_calls = 3") != NULL);
+	CHECK(strstr(all.data, "2 items, 6 tasks") != NULL);
+	CHECK(strstr(all.data, "calls: 4 to make") != NULL);
+	CHECK(strstr(all.data, "search /re:^ann") != NULL);
+	buf_release(&all);
+	tui_lines_release(&ls);
+	/* running: the summary and the head */
+	sc.asking = 0;
+	tui_lines_init(&ls);
+	tui_review_scope_lines(&sc, 200, 1, &ls);
+	CHECK_INT(ls.n, 2);
+	char *p = tui_line_plain(&ls.v[0]);
+	CHECK(strstr(p, "2 items, 6 tasks") == p);
+	free(p);
+	tui_lines_release(&ls);
+
+	/* the layout: the scope sits above the bar, the candidates above it;
+	 * while asking it may take the whole body, the question on screen */
+	make_item("q");
+	struct tui_review_view v;
+	make_view(&v, 1);
+	struct tui_review_batch b = {0};
+	b.on = 1;
+	v.batch = &b;
+	v.scope = &sc;
+	struct tui_review_rects r;
+	tui_review_layout(&v, (struct tui_rect){0, 1, 80, 22}, &r);
+	CHECK_INT(r.bar.y, 22);
+	CHECK_INT(r.scope.h, 2);
+	CHECK_INT(r.scope.y, 20);
+	CHECK(r.cand[2].y + r.cand[2].h <= 20);
+	sc.asking = 1;
+	struct tui_canvas cv = {0};
+	char *dump = render(&v, 80, 12, &cv);
+	CHECK(strstr(dump, "Start? y: start") != NULL);
+	free(dump);
+	tui_canvas_release(&cv);
+	memset(&cv, 0, sizeof cv);
+	dump = render(&v, 80, 24, &cv);
+	CHECK(strstr(dump, "Batch generation, before any call") != NULL);
+	CHECK(strstr(dump, "Start? y: start") != NULL);
+	free(dump);
+	tui_canvas_release(&cv);
+	tui_review_scope_lines(NULL, 80, 1, &ls); /* nothing, no crash */
+}
+
 static char *diff_plain(const char *a, const char *b, int width, int *capped, size_t *nlines)
 {
 	struct tui_diff d;
@@ -744,6 +821,7 @@ int main(void)
 	test_markers();
 	test_crop_attempt();
 	test_bar();
+	test_scope();
 	test_diff();
 	test_diff_pane();
 	test_hostile();
