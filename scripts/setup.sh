@@ -14,6 +14,10 @@ cd "$here"
 PACKAGES="gcc meson ninja-build pkg-config python3 libncurses-dev libcurl4-openssl-dev
 libcjson-dev libsqlite3-dev libopenblas-openmp-dev sqlite3 tmux python3-numpy"
 
+# PyTorch for /usr/bin/python3: the reference trainer (scripts/mentor_torch_train.py)
+# and its test
+PACKAGES="$PACKAGES python3-torch"
+
 install_missing() {
 	missing=""
 	for p in $PACKAGES; do
