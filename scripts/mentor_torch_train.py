@@ -14,6 +14,7 @@ Needs only PyTorch (Debian 12: python3-torch, for /usr/bin/python3): the GPT-2,
 the safetensors reader and writer and mentor's batch sampler are written here.
 """
 import argparse
+import contextlib
 import datetime
 import json
 import math
@@ -21,6 +22,7 @@ import os
 import shutil
 import socket
 import struct
+import subprocess
 import sys
 import time
 
@@ -361,7 +363,8 @@ def load_export(path, m):
                     not all(isinstance(i, int) and 0 <= i < m["vocab"] for i in ids) or \
                     not isinstance(np_, int) or not 1 <= np_ < len(ids):
                 raise Fail("%s:%d: bad \"ids\" or \"n_prompt\" (ids must be 2..%d tokens below "
-                           "%d, with a target after n_prompt)" % (path, lineno, m["ctx"], m["vocab"]))
+                           "%d, with a target after n_prompt)"
+                           % (path, lineno, m["ctx"], m["vocab"]))
             meta = rec.get("metadata") if isinstance(rec.get("metadata"), dict) else {}
             split = meta.get("split") or "train"
             dataset = dataset or meta.get("dataset")
@@ -468,8 +471,9 @@ def build_model(torch, m):
 
 def decayed(name):
     """AdamW decays matrices and embeddings only (model_tensor_info)."""
+    matrix = ".c_attn." in name or ".c_proj." in name or ".c_fc." in name
     return name.endswith("wte.weight") or name.endswith("wpe.weight") or \
-        (name.endswith(".weight") and (".c_attn." in name or ".c_proj." in name or ".c_fc." in name))
+        (name.endswith(".weight") and matrix)
 
 
 def init_special_rows(torch, state, m, seed):
@@ -488,7 +492,8 @@ def init_special_rows(torch, state, m, seed):
         row = []
         for c in range(C):
             u1, u2 = r.unit(), r.unit()
-            z = math.sqrt(-2.0 * math.log(u1 if u1 > 0 else 1e-300)) * math.cos(6.283185307179586 * u2)
+            z = math.sqrt(-2.0 * math.log(u1 if u1 > 0 else 1e-300)) * \
+                math.cos(6.283185307179586 * u2)  # Box-Muller
             row.append(float(mean[c]) + 0.02 * z)
         wte[first + k] = torch.tensor(row, dtype=torch.float64).to(torch.float32)
     return len(zero)
@@ -501,7 +506,7 @@ def reinit_state(torch, state, m, seed):
     g = torch.Generator().manual_seed(seed)
     resid = 0.02 / math.sqrt(2.0 * m["layers"])
     for name, t in state.items():
-        if name.endswith("ln_1.weight") or name.endswith("ln_2.weight") or name.endswith("ln_f.weight"):
+        if name.endswith(("ln_1.weight", "ln_2.weight", "ln_f.weight")):
             t.fill_(1.0)
         elif name.endswith(".bias"):
             t.zero_()
@@ -531,7 +536,8 @@ def batch_tensors(torch, seqs, pad, device):
         n = len(ids)
         real += n - 1
         inp.append(ids[:-1] + [pad] * (T - (n - 1)))
-        tgt.append([ids[t + 1] if t + 1 >= np_ else -1 for t in range(n - 1)] + [-1] * (T - (n - 1)))
+        tgt.append([ids[t + 1] if t + 1 >= np_ else -1 for t in range(n - 1)] +
+                   [-1] * (T - (n - 1)))
     return (torch.tensor(inp, dtype=torch.long, device=device),
             torch.tensor(tgt, dtype=torch.long, device=device), real)
 
@@ -622,10 +628,9 @@ def train(torch, dist, rank, world, device, backend, args, m, data, job):
         picks_e = [tr["exp"][rng.below(len(tr["exp"]))] for _ in range(n_exp_g)]
         la, lb = share(n_ans_g, world, rank)
         ea, eb = share(n_exp_g, world, rank)
-        mine = [("ans", picks_a[la:lb]), ("exp", picks_e[ea:eb])]
         mbs = []
         counts = torch.zeros(2, dtype=torch.float64, device=device)
-        for k, (task, seqs) in enumerate(mine):
+        for k, seqs in enumerate((picks_a[la:lb], picks_e[ea:eb])):
             if seqs:
                 inp, tgt, real = batch_tensors(torch, seqs, pad, device)
                 counts[k] = float((tgt >= 0).sum())
@@ -648,13 +653,11 @@ def train(torch, dist, rank, world, device, backend, args, m, data, job):
                     sums[k] += float(nll_sum(torch, model, inp, tgt))
                 continue
             # every rank runs the same tasks in the same order
-            ctx = net.no_sync() if world > 1 and k != with_grad[-1] else _Null()
+            ctx = net.no_sync() if world > 1 and k != with_grad[-1] else contextlib.nullcontext()
             with ctx:
                 s = nll_sum(torch, net, inp, tgt)
                 (s * (w[k] * world / float(counts[k]))).backward()
             sums[k] += float(s.detach())
-        if not with_grad and world > 1:
-            raise Fail("rank %d has no sequence to train on" % rank)
         if args.grad_clip > 0:
             torch.nn.utils.clip_grad_norm_(model.parameters(), args.grad_clip)
         opt.step()
@@ -694,14 +697,6 @@ def train(torch, dist, rank, world, device, backend, args, m, data, job):
         if out:
             out.close()
         write_output(torch, model, m, args, job)
-
-
-class _Null:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
 
 
 def val_loss(torch, model, dev, args, alpha, multi, pad, device):
@@ -762,6 +757,38 @@ def write_output(torch, model, m, args, job):
 
 
 # ------------------------------------------------------------ entry
+
+# OpenBLAS cores that mean it did not recognise the CPU (model_blas_info)
+GENERIC_CORES = {"prescott", "nehalem", "core2", "penryn", "dunnington", "atom", "katmai",
+                 "coppermine", "northwood", "banias", "unknown"}
+BLAS_CORE_PROBE = ("import ctypes\n"
+                   "lib = ctypes.CDLL('libblas.so.3')\n"
+                   "lib.openblas_get_corename.restype = ctypes.c_char_p\n"
+                   "print(lib.openblas_get_corename().decode())\n")
+
+
+def better_blas_core():
+    """mentor's model_blas_better_core for the OpenBLAS that Debian's PyTorch
+    calls: when it fell back to generic kernels (a virtual machine that
+    reports a generic CPU), the core this CPU's instruction set allows; else
+    None. Asked in a child process, since OpenBLAS reads OPENBLAS_CORETYPE
+    once, when it is loaded."""
+    if os.environ.get("OPENBLAS_CORETYPE") or not sys.platform.startswith("linux"):
+        return None
+    try:
+        r = subprocess.run([sys.executable, "-c", BLAS_CORE_PROBE], capture_output=True,
+                           text=True, timeout=60)
+        if r.returncode or r.stdout.strip().lower() not in GENERIC_CORES:
+            return None
+        with open("/proc/cpuinfo") as f:
+            flags = next((line.split() for line in f if line.startswith("flags")), [])
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if "avx512_bf16" in flags:
+        return "Cooperlake"
+    if "avx512f" in flags:
+        return "SkylakeX"
+    return "Haswell" if "avx2" in flags else None
 
 
 def env_default(name, fallback=None):
@@ -896,6 +923,9 @@ def free_port():
 
 def main(argv=None):
     args = parse_args(argv)
+    core = better_blas_core()
+    if core:  # before PyTorch loads OpenBLAS; the workers inherit it
+        os.environ["OPENBLAS_CORETYPE"] = core
     try:
         import torch  # noqa: F401
         import torch.distributed

@@ -100,8 +100,11 @@ LC_ALL=C grep -q "$(printf '\342[\240-\243]')" "$T/screen" && ok ||
 	{ bad "no braille curve"; show "$T/screen"; }
 
 # import-model reads the output back; predict answers with it
-if m import-model "$rundir/model" --dataset ds --name torch-imported >"$T/imp.out" 2>&1; then ok; else
-	bad "import-model"; show "$T/imp.out"; fi
+if m import-model "$rundir/model" --dataset ds --name torch-imported >"$T/imp.out" 2>&1; then
+	ok
+else
+	bad "import-model"; show "$T/imp.out"
+fi
 if m predict torch-imported "Max has 4 eggs. Zoe takes 3. How many eggs does Max have now?" \
 	>"$T/pred.out" 2>&1 && grep -q '^answer: ' "$T/pred.out"; then ok; else
 	bad "predict on the imported run"; show "$T/pred.out"; fi
@@ -127,7 +130,8 @@ head -1 "$T/check"
 
 # ------------------------------------------------------------ by hand, 1 process
 m export-model start --format safetensors --out "$T/start-hf" >/dev/null 2>&1 || exit 99
-m export ds --format mt --status all --tokenizer start --out "$T/mt.jsonl" >/dev/null 2>&1 || exit 99
+m export ds --format mt --status all --tokenizer start --out "$T/mt.jsonl" >/dev/null 2>&1 ||
+	exit 99
 if "$PY" "$TRAINER" --data "$T/mt.jsonl" --init "$T/start-hf" --out "$T/one" \
 	--metrics "$T/one.jsonl" --alpha 0.3 --threads 1 $common >"$T/one.out" 2>&1; then ok; else
 	bad "1-process run"; show "$T/one.out"; fi
@@ -144,8 +148,10 @@ if tail -1 "$T/check" | grep -qx ok; then ok; else bad "1-process first step"; s
 # ids of another tokenizer are refused with a message
 m train ds --preset tiny --vocab 290 --steps 1 --val-every 0 --eval-every 0 --eval-split none \
 	--name other >/dev/null 2>&1 || exit 99
-m export ds --format mt --status all --tokenizer other --out "$T/other.jsonl" >/dev/null 2>&1 || exit 99
-"$PY" "$TRAINER" --data "$T/other.jsonl" --init "$T/start-hf" --out "$T/x" --steps 1 >"$T/o.out" 2>&1
+m export ds --format mt --status all --tokenizer other --out "$T/other.jsonl" >/dev/null 2>&1 ||
+	exit 99
+"$PY" "$TRAINER" --data "$T/other.jsonl" --init "$T/start-hf" --out "$T/x" --steps 1 \
+	>"$T/o.out" 2>&1
 rc=$?
 [ "$rc" -eq 1 ] && grep -q "another tokenizer" "$T/o.out" && ok ||
 	{ bad "another tokenizer: exit $rc"; show "$T/o.out"; }
@@ -155,7 +161,8 @@ m export ds --format mt --status all --out "$T/noids.jsonl" >/dev/null 2>&1 || e
 [ $? -eq 1 ] && grep -q "no token ids" "$T/o.out" && ! grep -q Traceback "$T/o.out" && ok ||
 	{ bad "export without ids"; show "$T/o.out"; }
 "$PY" "$TRAINER" --data "$T/mt.jsonl" --init "$T/nowhere" --out "$T/x" >"$T/o.out" 2>&1
-[ $? -eq 1 ] && grep -q "not a folder" "$T/o.out" && ok || { bad "missing folder"; show "$T/o.out"; }
+[ $? -eq 1 ] && grep -q "not a folder" "$T/o.out" && ok ||
+	{ bad "missing folder"; show "$T/o.out"; }
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
