@@ -11,12 +11,14 @@ set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
 
+# python3-torch (about 143 MB of packages, 610 MB installed) gives the test
+# suite PyTorch's logits for imported GPT-2 checkpoints (modelio/torch_parity)
+# and runs the reference trainer, scripts/mentor_torch_train.py, with
+# /usr/bin/python3 (modelio/torch_trainer); python3-jinja2 renders the
+# exported chat template as transformers does.
 PACKAGES="gcc meson ninja-build pkg-config python3 libncurses-dev libcurl4-openssl-dev
-libcjson-dev libsqlite3-dev libopenblas-openmp-dev sqlite3 tmux python3-numpy"
-
-# PyTorch for /usr/bin/python3: the reference trainer (scripts/mentor_torch_train.py)
-# and its test
-PACKAGES="$PACKAGES python3-torch"
+libcjson-dev libsqlite3-dev libopenblas-openmp-dev sqlite3 tmux python3-numpy python3-jinja2
+python3-torch"
 
 install_missing() {
 	missing=""
@@ -85,9 +87,23 @@ case "$cmd" in
 run)
 	install_missing
 	build build
+	# install mentor (binary, themes, sample data) where the shell finds it:
+	# /usr/local as root, else ~/.local (PREFIX overrides)
+	if [ "$(id -u)" -eq 0 ]; then prefix=${PREFIX:-/usr/local}; else prefix=${PREFIX:-$HOME/.local}; fi
+	if [ "$(meson introspect build --buildoptions 2>/dev/null |
+		python3 -c 'import json, sys
+print(next(o["value"] for o in json.load(sys.stdin) if o["name"] == "prefix"))' 2>/dev/null)" != "$prefix" ]; then
+		meson configure build -Dprefix="$prefix" >&2
+	fi
+	meson install -C build --quiet >&2
+	echo "setup: mentor installed as $prefix/bin/mentor (data in $prefix/share/mentor)" >&2
+	case ":$PATH:" in
+	*":$prefix/bin:"*) ;;
+	*) echo "setup: add $prefix/bin to PATH to run 'mentor' from anywhere" >&2 ;;
+	esac
 	db=${MENTOR_DB:-mentor.db}
-	./build/src/mentor --db "$db" init
-	exec ./build/src/mentor --db "$db"
+	"$prefix/bin/mentor" --db "$db" init
+	exec "$prefix/bin/mentor" --db "$db"
 	;;
 test)
 	install_missing

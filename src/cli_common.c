@@ -2,6 +2,8 @@
  * the workspace, locating bundled data, JSON string output, option values,
  * dataset lookup. */
 #include <limits.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,6 +78,15 @@ struct store *cli_open_store(struct cli *c)
 	return st;
 }
 
+struct store *cli_open_existing(struct cli *c)
+{
+	char err[MENTOR_ERR_LEN];
+	struct store *st = store_open_existing(c->db_path, err);
+	if (!st)
+		cli_error(c, CLI_ERR, "%s", err);
+	return st;
+}
+
 int cli_wants_help(int argc, char **argv)
 {
 	for (int i = 1; i < argc; i++) {
@@ -87,10 +98,39 @@ int cli_wants_help(int argc, char **argv)
 	return 0;
 }
 
-const char *cli_data_dir(void)
+static int has_samples(const char *dir)
+{
+	char p[PATH_MAX + 32];
+	struct stat sb;
+	snprintf(p, sizeof p, "%s/sample_datasets", dir);
+	return stat(p, &sb) == 0 && S_ISDIR(sb.st_mode);
+}
+
+/* An installed binary's data: BINDIR/../share/mentor. 1 when it is there. */
+static int installed_data(char *buf, size_t n)
+{
+	char exe[PATH_MAX];
+	ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	if (len <= 0)
+		return 0;
+	exe[len] = '\0';
+	char *slash = strrchr(exe, '/');
+	if (!slash)
+		return 0;
+	*slash = '\0';
+	snprintf(buf, n, "%s/../share/mentor", exe);
+	return has_samples(buf);
+}
+
+const char *cli_data_dir(char *buf, size_t n)
 {
 	const char *d = getenv("MENTOR_DATA_DIR");
-	return d && *d ? d : MENTOR_SOURCE_DIR;
+	if (d && *d)
+		snprintf(buf, n, "%s", d);
+	else if (!installed_data(buf, n))
+		snprintf(buf, n, "%s", has_samples(MENTOR_SOURCE_DIR) ? MENTOR_SOURCE_DIR
+								 : MENTOR_INSTALL_DATA_DIR);
+	return buf;
 }
 
 void cli_json_str(FILE *f, const char *s)
@@ -99,10 +139,16 @@ void cli_json_str(FILE *f, const char *s)
 		fputs("null", f);
 		return;
 	}
+	cli_json_strn(f, s, strlen(s));
+}
+
+void cli_json_strn(FILE *f, const char *s, size_t n)
+{
 	struct buf b;
 	buf_init(&b);
 	int rc = buf_putc(&b, '"');
-	for (const unsigned char *p = (const unsigned char *)s; *p && !rc; p++) {
+	const unsigned char *p = (const unsigned char *)s;
+	for (size_t i = 0; i < n && !rc; i++, p++) {
 		switch (*p) {
 		case '"': rc = buf_puts(&b, "\\\""); break;
 		case '\\': rc = buf_puts(&b, "\\\\"); break;

@@ -195,7 +195,7 @@ int cli_datasets(struct cli *c, int argc, char **argv)
 		else
 			return cli_error(c, CLI_USAGE, "datasets: unexpected argument '%s'", argv[i]);
 	}
-	struct store *st = cli_open_store(c);
+	struct store *st = cli_open_existing(c);
 	if (!st)
 		return CLI_ERR;
 	char err[MENTOR_ERR_LEN];
@@ -332,7 +332,7 @@ int cli_items(struct cli *c, int argc, char **argv)
 	}
 	if (!name)
 		return cli_error(c, CLI_USAGE, "items: missing DATASET (see 'mentor datasets')");
-	struct store *st = cli_open_store(c);
+	struct store *st = cli_open_existing(c);
 	if (!st)
 		return CLI_ERR;
 	char err[MENTOR_ERR_LEN];
@@ -548,7 +548,7 @@ int cli_show(struct cli *c, int argc, char **argv)
 		return cli_error(c, CLI_USAGE, "show: missing ITEM id (see 'mentor items')");
 	if (util_parse_long(ref, 1, LONG_MAX, &id))
 		return cli_error(c, CLI_USAGE, "show: ITEM must be a numeric item id, not '%s'", ref);
-	struct store *st = cli_open_store(c);
+	struct store *st = cli_open_existing(c);
 	if (!st)
 		return CLI_ERR;
 	char err[MENTOR_ERR_LEN];

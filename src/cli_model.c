@@ -1,11 +1,13 @@
-/* cli_model: trained models out and in (export-model, import-model), the
- * OpenAI-compatible server (serve) and runs of external trainers
- * (run-external). */
+/* cli_model: trained models out and in (export-model, import-model), their
+ * tokenizers (tokenize), the OpenAI-compatible server (serve) and runs of
+ * external trainers (run-external). */
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "mentor/cli.h"
 #include "mentor/export.h"
@@ -115,10 +117,12 @@ static void import_model_usage(FILE *f)
 	fputs("usage: mentor import-model PATH [--dataset NAME] [--name NAME]\n\n"
 	      "Read a GPT-2 model and register it as a finished run, so that predict,\n"
 	      "eval, serve and export-model work on it. PATH is a GGUF file, a Hugging\n"
-	      "Face folder (config.json, tokenizer.json, model.safetensors; tensor names\n"
-	      "with or without 'transformer.') or its model.safetensors file.\n"
+	      "Face folder (config.json, model.safetensors, and tokenizer.json or\n"
+	      "vocab.json + merges.txt; tensor names with or without 'transformer.') or\n"
+	      "its model.safetensors file.\n"
 	      "Models exported by mentor come back bit for bit. Other GPT-2 checkpoints\n"
-	      "get mentor's special tokens as new zero embedding rows.\n"
+	      "keep their tokenizer (GPT-2's pre-tokenizer, their token ids: see 'mentor\n"
+	      "tokenize') and get mentor's special tokens as new zero embedding rows.\n"
 	      "  --dataset NAME  the dataset the run belongs to (default: 'imported',\n"
 	      "                  created empty)\n"
 	      "  --name NAME     run name (default: imported-ID)\n",
@@ -215,6 +219,176 @@ int cli_init_from(struct cli *c, struct store *st, const char *ref, struct train
 	if (!rc)
 		rc = train_config_check(cfg, err);
 	return rc ? cli_error(c, rc == MENTOR_EUSAGE ? CLI_USAGE : CLI_ERR, "%s", err) : CLI_OK;
+}
+
+/* ------------------------------------------------------------ tokenize */
+
+/* Largest text 'mentor tokenize MODEL -' reads from standard input (a
+ * single GPT-2 piece that long takes some 36 bytes a byte to encode). */
+#define TOKENIZE_MAX_STDIN ((size_t)64 << 20)
+
+static void tokenize_usage(FILE *f)
+{
+	fputs("usage: mentor tokenize MODEL TEXT [--json]\n\n"
+	      "Print the token ids of TEXT on one line, numbered as the model's own file\n"
+	      "numbers its tokens (GPT-2's ids for a GPT-2 model), so that they compare\n"
+	      "with other tools'. MODEL is a run (id or name) or a model path (a path\n"
+	      "that exists is a path):\n"
+	      "  a GGUF file                 only its metadata is read\n"
+	      "  a Hugging Face folder       tokenizer.json, or vocab.json + merges.txt,\n"
+	      "                              or OpenAI's encoder.json + vocab.bpe\n"
+	      "Foreign vocabularies are cut with GPT-2's pre-tokenizer, mentor's own with\n"
+	      "mentor's. TEXT '-' reads standard input, every byte as it is (no newline\n"
+	      "is stripped; bytes that are not UTF-8 are tokenized too). Text never\n"
+	      "becomes a special token: '<|endoftext|>' is seven ordinary tokens.\n\n"
+	      "  --json   one line {\"ids\": [...], \"tokens\": [...]}: each token as text\n"
+	      "           (bytes that are not UTF-8 as U+FFFD, control and invisible\n"
+	      "           characters as \\u escapes)\n",
+	      f);
+}
+
+/* The tokenizer of ref: a model file or folder when the path exists, else a
+ * run of the workspace. NULL after printing the error (*status set). */
+static struct tokenizer *tokenize_load(struct cli *c, const char *ref, int *status)
+{
+	char err[MENTOR_ERR_LEN];
+	struct tokenizer *t = NULL;
+	struct stat sb;
+	*status = CLI_ERR;
+	if (stat(ref, &sb) == 0) {
+		if (modelio_read_tokenizer(ref, &t, err))
+			cli_error(c, CLI_ERR, "%s", err);
+		return t;
+	}
+	if (errno != ENOENT) {
+		cli_error(c, CLI_ERR, "cannot read '%s': %s", ref, strerror(errno));
+		return NULL;
+	}
+	struct stat db;
+	if (stat(c->db_path, &db) != 0) {
+		*status = cli_error(c, CLI_USAGE,
+		                    "no model file '%s' (and no workspace '%s' for a run of that "
+		                    "name)",
+		                    ref, c->db_path);
+		return NULL;
+	}
+	struct store *st = store_open_existing(c->db_path, err);
+	if (!st) {
+		cli_error(c, CLI_ERR, "%s", err);
+		return NULL;
+	}
+	struct store_run r;
+	int rc = store_run_find(st, ref, &r, err);
+	if (rc) {
+		if (rc == MENTOR_ENOTFOUND)
+			*status = cli_error(c, CLI_USAGE, "no run or model file '%s'", ref);
+		else
+			cli_error(c, CLI_ERR, "%s", err);
+		store_close(st);
+		return NULL;
+	}
+	struct buf path;
+	buf_init(&path);
+	rc = train_run_ckpt_find(st, &r, &path, err);
+	if (!rc)
+		rc = train_ckpt_load_tokenizer(path.data, &t, err);
+	if (rc)
+		cli_error(c, CLI_ERR, "%s", err);
+	buf_release(&path);
+	store_run_release(&r);
+	store_close(st);
+	return t;
+}
+
+int cli_tokenize(struct cli *c, int argc, char **argv)
+{
+	if (cli_wants_help(argc, argv)) {
+		tokenize_usage(c->out);
+		return CLI_OK;
+	}
+	const char *ref = NULL, *text = NULL;
+	int json = 0, dash = 0;
+	for (int i = 1; i < argc; i++) {
+		if (!dash && !strcmp(argv[i], "--json")) {
+			json = 1;
+		} else if (!dash && !strcmp(argv[i], "--")) {
+			dash = 1;
+		} else if (!dash && argv[i][0] == '-' && argv[i][1]) {
+			return cli_error(c, CLI_USAGE,
+			                 "unknown option '%s'; see 'mentor tokenize --help'",
+			                 argv[i]);
+		} else if (!ref) {
+			ref = argv[i];
+		} else if (!text) {
+			text = argv[i];
+		} else {
+			return cli_error(c, CLI_USAGE, "unexpected argument '%s'", argv[i]);
+		}
+	}
+	if (!ref || !text)
+		return cli_error(c, CLI_USAGE,
+		                 "give a model and a text; see 'mentor tokenize --help'");
+	struct buf in;
+	buf_init(&in);
+	const char *s = text;
+	size_t len = strlen(text);
+	if (!strcmp(text, "-")) {
+		in.limit = TOKENIZE_MAX_STDIN;
+		char chunk[65536];
+		size_t n;
+		while ((n = fread(chunk, 1, sizeof chunk, stdin)) > 0)
+			if (buf_append(&in, chunk, n)) {
+				buf_release(&in);
+				return cli_error(c, CLI_ERR,
+				                 "cannot read standard input: more than %zu bytes",
+				                 TOKENIZE_MAX_STDIN);
+			}
+		if (ferror(stdin)) {
+			buf_release(&in);
+			return cli_error(c, CLI_ERR, "cannot read standard input: %s",
+			                 strerror(errno));
+		}
+		s = in.data ? in.data : "";
+		len = in.len;
+	}
+	int status;
+	struct tokenizer *t = tokenize_load(c, ref, &status);
+	if (!t) {
+		buf_release(&in);
+		return status;
+	}
+	char err[MENTOR_ERR_LEN];
+	struct tokenizer_ids ids;
+	tokenizer_ids_init(&ids);
+	status = CLI_OK;
+	if (tokenizer_encode(t, s, len, &ids, err)) {
+		status = cli_error(c, CLI_ERR, "%s", err);
+		goto out;
+	}
+	/* ordinary tokens (bytes and merges) always have a file id */
+	if (json) {
+		fputs("{\"ids\":[", c->out);
+		for (size_t i = 0; i < ids.n; i++)
+			fprintf(c->out, "%s%ld", i ? "," : "", (long)tokenizer_file_id(t, ids.ids[i]));
+		fputs("],\"tokens\":[", c->out);
+		for (size_t i = 0; i < ids.n; i++) {
+			size_t tl;
+			const char *tok = tokenizer_token(t, ids.ids[i], &tl);
+			if (i)
+				fputc(',', c->out);
+			cli_json_strn(c->out, tok, tl);
+		}
+		fputs("]}\n", c->out);
+	} else {
+		for (size_t i = 0; i < ids.n; i++)
+			fprintf(c->out, "%s%ld", i ? " " : "", (long)tokenizer_file_id(t, ids.ids[i]));
+		fputc('\n', c->out);
+	}
+out:
+	tokenizer_ids_release(&ids);
+	tokenizer_free(t);
+	buf_release(&in);
+	return status;
 }
 
 /* ------------------------------------------------------------ signals */

@@ -4,6 +4,7 @@
  * there yet. */
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -284,7 +285,8 @@ int cli_init(struct cli *c, int argc, char **argv)
 				 argv[1]);
 	struct buf dir;
 	buf_init(&dir);
-	if (buf_printf(&dir, "%s/sample_datasets", cli_data_dir())) {
+	char dd[PATH_MAX + 32];
+	if (buf_printf(&dir, "%s/sample_datasets", cli_data_dir(dd, sizeof dd))) {
 		buf_release(&dir);
 		return cli_error(c, CLI_ERR, "out of memory");
 	}

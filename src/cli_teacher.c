@@ -389,7 +389,7 @@ int cli_explain(struct cli *c, int argc, char **argv)
 	o.cfg = &cfg;
 	o.db_path = c->db_path;
 	char err[MENTOR_ERR_LEN];
-	struct store *st = cli_open_store(c);
+	struct store *st = cli_open_existing(c);
 	if (!st) {
 		config_release(&cfg);
 		return CLI_ERR;
@@ -542,7 +542,7 @@ int cli_explanations(struct cli *c, int argc, char **argv)
 	if (f.status && strcmp(f.status, "pending") && strcmp(f.status, "accepted") &&
 	    strcmp(f.status, "rejected") && strcmp(f.status, "flagged"))
 		return cli_error(c, CLI_USAGE, "explanations: unknown status '%s'", f.status);
-	struct store *st = cli_open_store(c);
+	struct store *st = cli_open_existing(c);
 	if (!st)
 		return CLI_ERR;
 	char err[MENTOR_ERR_LEN];
@@ -644,7 +644,7 @@ int cli_calls(struct cli *c, int argc, char **argv)
 			return cli_error(c, CLI_USAGE, "calls: unexpected argument '%s'", argv[i]);
 		}
 	}
-	struct store *st = cli_open_store(c);
+	struct store *st = cli_open_existing(c);
 	if (!st)
 		return CLI_ERR;
 	char err[MENTOR_ERR_LEN];
@@ -720,9 +720,12 @@ int cli_calls(struct cli *c, int argc, char **argv)
 
 static const char review_usage[] =
 	"usage: mentor review EXPLANATION_ID --accept|--reject|--flag|--pending|--undo\n"
-	"                     [--reviewer NAME]\n\n"
+	"                     [--reviewer NAME]\n"
+	"       mentor review EXPLANATION_ID --edit FILE|- [--reviewer NAME]\n\n"
 	"Record a review decision (kept in an audit trail with the previous status);\n"
 	"--undo restores the state before the latest decision on that explanation.\n"
+	"--edit replaces the text with FILE's (- reads stdin) and judges it again:\n"
+	"its answer, whether that is right and whether it restates the hint.\n"
 	"Wrong (COTE) and leaked (RP) explanations are used for training only once\n"
 	"accepted here.\n";
 
@@ -732,11 +735,18 @@ int cli_review(struct cli *c, int argc, char **argv)
 		fputs(review_usage, c->out);
 		return CLI_OK;
 	}
-	const char *action = NULL, *id_s = NULL, *reviewer = NULL;
+	const char *action = NULL, *id_s = NULL, *reviewer = NULL, *edit_file = NULL;
 	for (int i = 1; i < argc; i++) {
 		const char *v;
 		int m;
-		if (!strcmp(argv[i], "--accept") || !strcmp(argv[i], "--reject") ||
+		if ((m = cli_opt_value(argc, argv, &i, "--edit", &v)) != 0) {
+			if (m < 0)
+				return cli_error(c, CLI_USAGE, "review: '--edit' needs a file (or -)");
+			if (action)
+				return cli_error(c, CLI_USAGE, "review: one action at a time");
+			action = "edit";
+			edit_file = v;
+		} else if (!strcmp(argv[i], "--accept") || !strcmp(argv[i], "--reject") ||
 		    !strcmp(argv[i], "--flag") || !strcmp(argv[i], "--pending") ||
 		    !strcmp(argv[i], "--undo")) {
 			if (action)
@@ -758,25 +768,58 @@ int cli_review(struct cli *c, int argc, char **argv)
 	if (!id_s || util_parse_long(id_s, 1, LONG_MAX, &id))
 		return cli_error(c, CLI_USAGE, "review: missing or bad EXPLANATION_ID (see 'mentor explanations')");
 	if (!action)
-		return cli_error(c, CLI_USAGE, "review: give --accept, --reject, --flag, --pending or --undo");
+		return cli_error(c, CLI_USAGE, "review: give --accept, --reject, --flag, --pending, "
+					       "--edit or --undo");
+	char *edited = NULL;
+	if (edit_file) {
+		char rerr[MENTOR_ERR_LEN];
+		size_t len = 0;
+		edited = util_read_file(strcmp(edit_file, "-") ? edit_file : "/dev/stdin",
+					TEACHER_MAX_TEXT, &len, rerr);
+		if (!edited)
+			return cli_error(c, CLI_ERR, "review: %s", rerr);
+		if (strlen(edited) != len) {
+			free(edited);
+			return cli_error(c, CLI_ERR, "review: the edited text has a NUL byte");
+		}
+		/* white space around the text is not part of it (as in the workbench) */
+		size_t a = strspn(edited, " \t\r\n"), n = strlen(edited);
+		while (n > a && strchr(" \t\r\n", edited[n - 1]))
+			n--;
+		memmove(edited, edited + a, n - a);
+		edited[n - a] = '\0';
+		if (!*edited) {
+			free(edited);
+			return cli_error(c, CLI_USAGE, "review: the edited text is empty: nothing saved");
+		}
+	}
 	if (!reviewer) {
 		const char *u = getenv("USER");
 		reviewer = u && *u ? u : "operator";
 	}
-	struct store *st = cli_open_store(c);
-	if (!st)
+	struct store *st = cli_open_existing(c);
+	if (!st) {
+		free(edited);
 		return CLI_ERR;
+	}
 	char err[MENTOR_ERR_LEN];
 	struct store_expl e;
 	int rc = store_expl_get(st, id, &e, err);
 	if (rc) {
+		free(edited);
 		store_close(st);
 		return cli_error(c, CLI_ERR, "%s", err);
 	}
 	char *before = util_strdup(e.status);
+	int before_correct = e.correct;
 	store_expl_release(&e);
 	int was_edit = 0, same = 0;
-	if (!strcmp(action, "undo")) {
+	if (edited) {
+		rc = teacher_edit(st, id, edited, reviewer, err);
+		same = rc == 1;
+		rc = rc == 1 ? 0 : rc;
+		free(edited);
+	} else if (!strcmp(action, "undo")) {
 		int64_t which;
 		rc = store_decision_undo(st, id, &which, &was_edit, err);
 	} else {
@@ -791,8 +834,17 @@ int cli_review(struct cli *c, int argc, char **argv)
 		store_close(st);
 		return cli_error(c, rc == MENTOR_EUSAGE ? CLI_USAGE : CLI_ERR, "explanation %ld: %s", id, err);
 	}
-	if (same)
+	if (same && edit_file)
+		cli_printf(c->out, "explanation %ld: the text is that already; nothing recorded\n", id);
+	else if (same)
 		cli_printf(c->out, "explanation %ld: %s already; nothing recorded\n", id, e.status);
+	else if (edit_file)
+		cli_printf(c->out, "explanation %ld: edited (%s); answer %s, %s%s%s\n", id, e.status,
+			   e.parsed_answer ? e.parsed_answer : "(none)",
+			   e.correct == 1 ? "correct" : e.correct == 0 ? "wrong" : "not judged",
+			   e.correct != before_correct && before_correct >= 0 && e.correct >= 0
+				   ? (e.correct ? " (was wrong)" : " (was correct)") : "",
+			   e.leaked == 1 ? ", restates the hint" : "");
 	else if (was_edit)
 		cli_printf(c->out, "explanation %ld: edit undone, text restored (%s)\n", id, e.status);
 	else

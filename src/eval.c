@@ -187,6 +187,75 @@ int eval_model_load(const char *ckpt_path, struct eval_model **out, char *err)
 	return 0;
 }
 
+const struct tokenizer *eval_model_tokenizer(const struct eval_model *em)
+{
+	return em->t;
+}
+
+int eval_model_vocab_size(const struct eval_model *em)
+{
+	return model_get_config(em->m)->vocab_size;
+}
+
+int eval_prompt_ids(const struct eval_model *em, int task, const char *text, size_t len,
+		    struct tokenizer_ids *out, size_t *dropped, char *err)
+{
+	if (dropped)
+		*dropped = 0;
+	if (task != EVAL_PROMPT_RAW && task != TRAIN_TASK_ANS && task != TRAIN_TASK_EXP) {
+		util_err(err, "unknown prompt task %d", task);
+		return MENTOR_EUSAGE;
+	}
+	const struct tokenizer *t = em->t;
+	size_t n_ctx = (size_t)model_get_config(em->m)->max_seq_len;
+	struct tokenizer_ids q;
+	tokenizer_ids_init(&q);
+	int rc = tokenizer_encode(t, text, len, &q, err);
+	if (rc) {
+		tokenizer_ids_release(&q);
+		return rc;
+	}
+	size_t wrap = task == EVAL_PROMPT_RAW ? 0 : 2; /* PREFIX and SEP */
+	if (wrap == 0 && q.n == 0) {
+		tokenizer_ids_release(&q);
+		util_err(err, "the prompt is empty: it encodes to no token");
+		return MENTOR_EUSAGE;
+	}
+	/* keep the end of the text, next to where the model goes on */
+	size_t room = n_ctx > wrap ? n_ctx - wrap : 0;
+	size_t skip = q.n > room ? q.n - room : 0;
+	if (dropped)
+		*dropped = skip;
+	int prefix = task == TRAIN_TASK_ANS ? TOKENIZER_ANS : TOKENIZER_EXP;
+	if (wrap)
+		rc = tokenizer_ids_push(out, tokenizer_special(t, prefix));
+	for (size_t i = skip; i < q.n && !rc; i++)
+		rc = tokenizer_ids_push(out, q.ids[i]);
+	if (wrap && !rc)
+		rc = tokenizer_ids_push(out, tokenizer_special(t, TOKENIZER_SEP));
+	tokenizer_ids_release(&q);
+	if (rc)
+		util_err(err, "out of memory");
+	return rc;
+}
+
+int eval_next_logits(struct eval_model *em, const int32_t *ids, size_t n, const float **logits,
+		     char *err)
+{
+	const struct model_config *c = model_get_config(em->m);
+	*logits = NULL;
+	if (n < 1 || n > (size_t)c->max_seq_len) {
+		util_err(err, "cannot run the model on %zu tokens: the context holds 1..%d", n,
+			 c->max_seq_len);
+		return MENTOR_EUSAGE;
+	}
+	int rc = model_forward(em->m, ids, NULL, NULL, 1, (int)n, NULL, err);
+	if (rc)
+		return rc;
+	*logits = model_logits(em->m) + (n - 1) * (size_t)c->vocab_size;
+	return 0;
+}
+
 void eval_answer_release(struct eval_answer *a)
 {
 	if (!a)

@@ -309,30 +309,28 @@ static int add_meta(cJSON *rec, const struct export_opts *o, const struct store_
 
 /* ------------------------------------------------------------- token ids */
 
-static uint32_t get_le32(const char *p)
+/* u32 little-endian, for the fingerprint's bytes */
+static void put_le32(unsigned char *p, uint32_t v)
 {
-	const unsigned char *u = (const unsigned char *)p;
-	return (uint32_t)u[0] | (uint32_t)u[1] << 8 | (uint32_t)u[2] << 16 | (uint32_t)u[3] << 24;
+	for (int i = 0; i < 4; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
 }
 
 int export_tokenizer_fingerprint(const struct tokenizer *t, char out[17], char *err)
 {
-	/* the merges are read from the saved image: magic, version, vocabulary,
-	 * merges, specials (u32 each), then the pairs */
-	struct buf img;
-	buf_init(&img);
-	if (tokenizer_save(t, &img, err))
-		return MENTOR_ERR;
-	size_t nm = (size_t)tokenizer_num_merges(t);
-	if (img.len < 20 + 8 * nm || memcmp(img.data, "MTOK", 4) ||
-	    get_le32(img.data + 8) != (uint32_t)tokenizer_vocab_size(t) ||
-	    get_le32(img.data + 12) != (uint32_t)nm) {
-		buf_release(&img);
-		return util_err(err, "cannot read the tokenizer's merges: unexpected image layout");
+	int nm = tokenizer_num_merges(t);
+	unsigned char b[8];
+	put_le32(b, (uint32_t)tokenizer_vocab_size(t));
+	put_le32(b + 4, (uint32_t)nm);
+	uint64_t h = util_fnv1a(b, 8, 0);
+	for (int r = 0; r < nm; r++) {
+		int32_t left, right;
+		if (tokenizer_merge(t, r, &left, &right))
+			return util_err(err, "cannot read the tokenizer's merge %d", r);
+		put_le32(b, (uint32_t)left);
+		put_le32(b + 4, (uint32_t)right);
+		h = util_fnv1a(b, 8, h);
 	}
-	uint64_t h = util_fnv1a(img.data + 8, 8, 0);
-	h = util_fnv1a(img.data + 20, 8 * nm, h);
-	buf_release(&img);
 	snprintf(out, 17, "%016llx", (unsigned long long)h);
 	return 0;
 }

@@ -33,6 +33,7 @@ static const struct command commands[] = {
 	{"runs", cli_runs, "list training runs"},
 	{"eval", cli_eval, "evaluate a run on a split"},
 	{"predict", cli_predict, "ask a trained model a question"},
+	{"tokenize", cli_tokenize, "token ids of a text under a run's or a model file's tokenizer"},
 	{"stop", cli_stop, "stop a running training run"},
 	{"report", cli_report, "write a self-contained HTML report of runs"},
 	{"export", cli_export, "export training data (chat, alpaca, mt JSONL)"},

@@ -35,7 +35,24 @@ enum {
 	GGUF_T_F64,
 	GGUF_T_COUNT
 };
-enum { GGML_F32 = 0, GGML_F16 = 1 };
+enum { GGML_F32 = 0, GGML_F16 = 1, GGML_BF16 = 30 };
+
+/* ggml's tensor type names by id (ggml.h's enum ggml_type), for messages
+ * about the ones mentor cannot read; missing ids are ones ggml retired. */
+static const char *ggml_type_name(uint32_t type)
+{
+	static const char *const names[] = {
+	    [0] = "F32",     [1] = "F16",      [2] = "Q4_0",   [3] = "Q4_1",    [6] = "Q5_0",
+	    [7] = "Q5_1",    [8] = "Q8_0",     [9] = "Q8_1",   [10] = "Q2_K",   [11] = "Q3_K",
+	    [12] = "Q4_K",   [13] = "Q5_K",    [14] = "Q6_K",  [15] = "Q8_K",   [16] = "IQ2_XXS",
+	    [17] = "IQ2_XS", [18] = "IQ3_XXS", [19] = "IQ1_S", [20] = "IQ4_NL", [21] = "IQ3_S",
+	    [22] = "IQ2_S",  [23] = "IQ4_XS",  [24] = "I8",    [25] = "I16",    [26] = "I32",
+	    [27] = "I64",    [28] = "F64",     [29] = "IQ1_M", [30] = "BF16",   [34] = "TQ1_0",
+	    [35] = "TQ2_0",  [39] = "MXFP4",   [40] = "NVFP4", [41] = "Q1_0",
+	};
+	return type < sizeof names / sizeof names[0] ? names[type] : NULL;
+}
+
 /* llama.cpp's token types */
 enum { TOKTYPE_NORMAL = 1, TOKTYPE_CONTROL = 3 };
 
@@ -149,67 +166,32 @@ static void put_le32(unsigned char *p, uint32_t v)
 		p[i] = (unsigned char)(v >> (8 * i));
 }
 
-/* The merge pairs of t (n_merges x 2 ids), read from its saved image (the
- * tokenizer's documented "MTOK" layout: 20-byte header, then u32 pairs). */
+/* The merge pairs of t (n_merges x 2 ids; caller frees). */
 static int tok_merge_pairs(const struct tokenizer *t, int32_t **pairs, char *err)
 {
-	struct buf img;
-	buf_init(&img);
-	*pairs = NULL;
-	if (tokenizer_save(t, &img, err))
-		return MENTOR_ERR;
 	size_t nm = (size_t)tokenizer_num_merges(t);
-	if (img.len < 20 + nm * 8 + 8 || memcmp(img.data, "MTOK", 4)) {
-		buf_release(&img);
-		return util_err(err, "cannot read the tokenizer's merges: unexpected image layout");
-	}
 	int32_t *p = malloc((nm ? nm : 1) * 2 * sizeof *p);
 	if (!p)
 		util_oom();
-	for (size_t r = 0; r < nm; r++) {
-		p[2 * r] = (int32_t)le32((unsigned char *)img.data + 20 + 8 * r);
-		p[2 * r + 1] = (int32_t)le32((unsigned char *)img.data + 24 + 8 * r);
-	}
-	buf_release(&img);
+	for (size_t r = 0; r < nm; r++)
+		if (tokenizer_merge(t, (int)r, &p[2 * r], &p[2 * r + 1])) {
+			free(p);
+			return util_err(err, "cannot read the tokenizer's merge %zu", r);
+		}
 	*pairs = p;
 	return 0;
 }
 
-/* Build a tokenizer from merge pairs through its saved-image loader, which
- * validates every pair. */
-static int tok_from_pairs(const int32_t *pairs, size_t nm, struct tokenizer **out, char *err)
+/* Build a tokenizer from merge pairs (validated by tokenizer_build). */
+static int tok_from_pairs(const int32_t *pairs, size_t nm, int pretok, const int32_t *file_ids,
+                          struct tokenizer **out, char *err)
 {
 	size_t vocab = 256 + nm + TOKENIZER_N_SPECIAL;
 	if (vocab > TOKENIZER_MAX_VOCAB || vocab > MODEL_MAX_VOCAB)
 		return util_err(err, "vocabulary of %zu tokens is larger than %d", vocab,
 		                TOKENIZER_MAX_VOCAB);
-	struct buf img;
-	buf_init(&img);
-	unsigned char h[20];
-	memcpy(h, "MTOK", 4);
-	put_le32(h + 4, TOKENIZER_IMAGE_VERSION);
-	put_le32(h + 8, (uint32_t)vocab);
-	put_le32(h + 12, (uint32_t)nm);
-	put_le32(h + 16, TOKENIZER_N_SPECIAL);
-	int bad = buf_append(&img, h, 20);
-	for (size_t r = 0; r < nm && !bad; r++) {
-		unsigned char m[8];
-		put_le32(m, (uint32_t)pairs[2 * r]);
-		put_le32(m + 4, (uint32_t)pairs[2 * r + 1]);
-		bad = buf_append(&img, m, 8);
-	}
-	uint64_t fh = util_fnv1a(img.data, img.len, 0);
-	unsigned char tail[8];
-	put_le32(tail, (uint32_t)fh);
-	put_le32(tail + 4, (uint32_t)(fh >> 32));
-	if (bad || buf_append(&img, tail, 8)) {
-		buf_release(&img);
-		return util_err(err, "out of memory");
-	}
 	char sub[MENTOR_ERR_LEN];
-	int rc = tokenizer_load(img.data, img.len, NULL, out, sub);
-	buf_release(&img);
-	if (rc)
+	if (tokenizer_build(pairs, nm, pretok, file_ids, out, sub))
 		return util_err(err, "invalid tokenizer merges: %s", sub);
 	return 0;
 }
@@ -445,6 +427,31 @@ static int kv_bool(struct buf *b, const char *key, int v)
 	return g_key(b, key, GGUF_T_BOOL) || buf_append(b, &c, 1);
 }
 
+int modelio_chat_template(const struct tokenizer *t, struct buf *out)
+{
+	size_t na, ns;
+	const char *ans = tokenizer_token(t, tokenizer_special(t, TOKENIZER_ANS), &na);
+	const char *sep = tokenizer_token(t, tokenizer_special(t, TOKENIZER_SEP), &ns);
+	if (!ans || !sep)
+		return -1;
+	/* the last user message's text (a string, or its text parts joined) */
+	return buf_puts(out, "{%- set ns = namespace(q='') -%}"
+			     "{%- for m in messages -%}"
+			     "{%- if m['role'] == 'user' -%}"
+			     "{%- if m['content'] is string -%}"
+			     "{%- set ns.q = m['content'] -%}"
+			     "{%- else -%}"
+			     "{%- set ns.q = '' -%}"
+			     "{%- for p in m['content'] -%}"
+			     "{%- if p['type'] == 'text' -%}{%- set ns.q = ns.q + p['text'] -%}"
+			     "{%- endif -%}"
+			     "{%- endfor -%}"
+			     "{%- endif -%}"
+			     "{%- endif -%}"
+			     "{%- endfor -%}") ||
+	       buf_append(out, ans, na) || buf_puts(out, "{{ ns.q }}") || buf_append(out, sep, ns);
+}
+
 int modelio_write_gguf(const struct modelio_model *mm, const char *path, char *err)
 {
 	const struct model_config *cfg = &mm->mcfg;
@@ -516,9 +523,14 @@ int modelio_write_gguf(const struct modelio_model *mm, const char *path, char *e
 	    n_kv++;
 	bad |= kv_bool(&kv, "tokenizer.ggml.add_bos_token", 0), n_kv++;
 	bad |= kv_bool(&kv, "tokenizer.ggml.add_eos_token", 0), n_kv++;
+	buf_reset(&s);
+	bad |= modelio_chat_template(t, &s) || kv_str(&kv, "tokenizer.chat_template", s.data),
+	    n_kv++;
 	/* mentor's own: the exact merge pairs (token strings may repeat) and the
 	 * run's configuration, so that an import gives back the same run */
 	bad |= kv_u32(&kv, "mentor.format_version", 1), n_kv++;
+	bad |= kv_str(&kv, "mentor.tokenizer.pre", tokenizer_pretok_name(tokenizer_pretok(t))),
+	    n_kv++;
 	bad |= g_key(&kv, "mentor.tokenizer.merge_ids", GGUF_T_ARRAY) || g_u32(&kv, GGUF_T_I32) ||
 	       g_u64(&kv, 2 * (uint64_t)nm);
 	n_kv++;
@@ -614,7 +626,10 @@ static int hf_config(const struct modelio_model *mm, struct buf *b)
 	char err[MENTOR_ERR_LEN];
 	if (tok_merge_pairs(t, &pairs, err))
 		return -1;
-	bad |= buf_puts(b, "  \"mentor\": {\n    \"format_version\": 1,\n    \"train_config\": ");
+	bad |= buf_printf(b,
+	                  "  \"mentor\": {\n    \"format_version\": 1,\n"
+	                  "    \"pretokenizer\": \"%s\",\n    \"train_config\": ",
+	                  tokenizer_pretok_name(tokenizer_pretok(t)));
 	bad |= mm->train_json ? buf_puts(b, mm->train_json) : buf_puts(b, "null");
 	bad |= buf_puts(b, ",\n    \"merge_ids\": [");
 	int nm = tokenizer_num_merges(t);
@@ -651,13 +666,19 @@ static int hf_tokenizer(const struct modelio_model *mm, struct buf *b)
 		                "\"normalized\": false, \"special\": true}");
 		first = 0;
 	}
-	bad |= buf_puts(b, "\n  ],\n  \"normalizer\": null,\n"
-	                   "  \"pre_tokenizer\": {\"type\": \"Sequence\", \"pretokenizers\": [\n"
-	                   "    {\"type\": \"Split\", \"pattern\": {\"Regex\": \"" HF_PRETOK_REGEX
-	                   "\"}, \"behavior\": \"Isolated\", \"invert\": false},\n"
-	                   "    {\"type\": \"ByteLevel\", \"add_prefix_space\": false, "
-	                   "\"trim_offsets\": true, \"use_regex\": false}]},\n"
-	                   "  \"post_processor\": null,\n"
+	bad |= buf_puts(b, "\n  ],\n  \"normalizer\": null,\n");
+	if (tokenizer_pretok(t) == TOKENIZER_PRETOK_GPT2) /* ByteLevel's regex is GPT-2's */
+		bad |= buf_puts(b, "  \"pre_tokenizer\": {\"type\": \"ByteLevel\", "
+		                   "\"add_prefix_space\": false, \"trim_offsets\": true, "
+		                   "\"use_regex\": true},\n");
+	else
+		bad |= buf_puts(b, "  \"pre_tokenizer\": {\"type\": \"Sequence\", "
+		                   "\"pretokenizers\": [\n"
+		                   "    {\"type\": \"Split\", \"pattern\": {\"Regex\": \"" HF_PRETOK_REGEX
+		                   "\"}, \"behavior\": \"Isolated\", \"invert\": false},\n"
+		                   "    {\"type\": \"ByteLevel\", \"add_prefix_space\": false, "
+		                   "\"trim_offsets\": true, \"use_regex\": false}]},\n");
+	bad |= buf_puts(b, "  \"post_processor\": null,\n"
 	                   "  \"decoder\": {\"type\": \"ByteLevel\", \"add_prefix_space\": false, "
 	                   "\"trim_offsets\": true, \"use_regex\": false},\n"
 	                   "  \"model\": {\n    \"type\": \"BPE\",\n    \"dropout\": null,\n"
@@ -712,7 +733,11 @@ static int hf_tokenizer_config(const struct modelio_model *mm, struct buf *b)
 	int kinds[] = {TOKENIZER_ANS, TOKENIZER_EXP, TOKENIZER_SEP};
 	for (int i = 0; i < 3; i++)
 		bad |= buf_puts(b, i ? ", " : "") || special_json(b, t, kinds[i]);
-	bad |= buf_puts(b, "]\n}\n");
+	struct buf tpl;
+	buf_init(&tpl);
+	bad |= modelio_chat_template(t, &tpl) || buf_puts(b, "],\n  \"chat_template\": ") ||
+	       json_str(b, tpl.data, tpl.len) || buf_puts(b, "\n}\n");
+	buf_release(&tpl);
 	return bad;
 }
 
@@ -817,6 +842,7 @@ struct vocab_in {
 	int32_t *merge_ids; /* mentor's exact pairs (2 per merge) or NULL */
 	size_t n_merge_ids;
 	int64_t eos; /* file's eos id, -1 unknown */
+	int pretok;  /* enum tokenizer_pretok the tokenizer gets */
 };
 
 static void vocab_release(struct vocab_in *v)
@@ -878,9 +904,10 @@ static void smap_release(struct smap *m)
 	free(m->val);
 }
 
-/* Turn v into a mentor tokenizer and perm (our id -> file id, -1 for a row
- * that the file does not have). *identity is 1 when perm maps every id to
- * itself and the sizes agree (a mentor export). */
+/* Turn v into a mentor tokenizer with v->pretok and perm (our id -> file id,
+ * -1 for a row that the file does not have), which the tokenizer keeps as
+ * its file ids. *identity is 1 when perm maps every id to itself and the
+ * sizes agree (a mentor export). */
 static int vocab_build(const struct vocab_in *v, struct tokenizer **tok, int64_t **perm,
                        int *identity, char *err)
 {
@@ -892,6 +919,7 @@ static int vocab_build(const struct vocab_in *v, struct tokenizer **tok, int64_t
 	buf_init(&s);
 	int32_t *pairs = NULL;
 	int32_t *ours = NULL;
+	int32_t *file_ids = NULL;
 	struct smap map = {0};
 	if (v->merge_ids) {
 		if (v->n_merge_ids % 2 ||
@@ -900,7 +928,7 @@ static int vocab_build(const struct vocab_in *v, struct tokenizer **tok, int64_t
 			                "mentor merge list of %zu ids does not fit a vocabulary "
 			                "of %zu tokens",
 			                v->n_merge_ids, v->n_tok);
-		if (tok_from_pairs(v->merge_ids, v->n_merge_ids / 2, tok, err))
+		if (tok_from_pairs(v->merge_ids, v->n_merge_ids / 2, v->pretok, NULL, tok, err))
 			return MENTOR_ERR;
 		for (size_t id = 0; id < v->n_tok; id++) {
 			buf_reset(&s);
@@ -976,20 +1004,36 @@ static int vocab_build(const struct vocab_in *v, struct tokenizer **tok, int64_t
 		ours[f] = (int32_t)(256 + r);
 		(*perm)[256 + r] = f;
 	}
-	if (tok_from_pairs(pairs, nm, tok, err))
-		goto fail;
-	int ident = v->n_tok == V;
+	/* the specials' file ids: their text in the file, or its eos for <|eos|> */
 	for (int k = 0; k < TOKENIZER_N_SPECIAL; k++) {
-		int32_t id = tokenizer_special(*tok, k);
-		size_t len;
-		const char *txt = tokenizer_token(*tok, id, &len);
-		int64_t f = smap_get(&map, txt, len);
+		const char *txt = tokenizer_special_text(k);
+		int64_t f = smap_get(&map, txt, strlen(txt));
 		if (f < 0 && k == TOKENIZER_EOS)
 			f = v->eos;
-		(*perm)[id] = f >= 0 && ours[f] < 0 ? f : -1;
+		(*perm)[256 + nm + (size_t)k] = f >= 0 && ours[f] < 0 ? f : -1;
 	}
+	int ident = v->n_tok == V;
 	for (size_t id = 0; id < V && ident; id++)
 		ident = (*perm)[id] == (int64_t)id;
+	/* file ids: perm, but a file token two specials share is the first's */
+	file_ids = malloc(V * sizeof *file_ids);
+	if (!file_ids)
+		util_oom();
+	for (size_t id = 0; id < V; id++) {
+		int64_t f = (*perm)[id];
+		if (f > TOKENIZER_MAX_FILE_ID) {
+			util_err(err, "token id %lld is larger than %d", (long long)f,
+			         TOKENIZER_MAX_FILE_ID);
+			goto fail;
+		}
+		if (f >= 0 && ours[f] >= 0 && ours[f] != (int32_t)id)
+			f = -1;
+		else if (f >= 0)
+			ours[f] = (int32_t)id;
+		file_ids[id] = (int32_t)f;
+	}
+	if (tok_from_pairs(pairs, nm, v->pretok, file_ids, tok, err))
+		goto fail;
 	*identity = ident;
 	ret = 0;
 	goto out;
@@ -1001,6 +1045,7 @@ fail:
 out:
 	free(pairs);
 	free(ours);
+	free(file_ids);
 	smap_release(&map);
 	buf_release(&s);
 	return ret;
@@ -1498,6 +1543,112 @@ static int g_dim(struct rd *r, const struct gkv *kv, size_t n, const char *key, 
 	return 0;
 }
 
+/* Read a GGUF file's header and metadata from r (at its start): *kv gets
+ * *n_kv entries (freed with gkv_free(*kv, *n_kv) also on failure), *n_t the
+ * tensor count the header claims; r is left at the tensor infos. */
+static int gguf_meta(struct rd *r, struct gkv **kv, uint64_t *n_kv, uint64_t *n_t)
+{
+	const char *path = r->path;
+	char *err = r->err;
+	char magic[4];
+	uint32_t version;
+	*kv = NULL;
+	*n_kv = *n_t = 0;
+	if (rd_get(r, magic, 4, "the header"))
+		return MENTOR_ERR;
+	if (memcmp(magic, GGUF_MAGIC, 4))
+		return util_err(err, "cannot read '%s': not a GGUF file (bad magic)", path);
+	if (rd_u32(r, &version, "the header"))
+		return MENTOR_ERR;
+	if (version < 2 || version > 3)
+		return util_err(err, "cannot read '%s': GGUF version %u is not supported (2 or 3)",
+		                path, version);
+	uint64_t nkv, nt;
+	if (rd_u64(r, &nt, "the header") || rd_u64(r, &nkv, "the header"))
+		return MENTOR_ERR;
+	/* a metadata entry takes at least 12 bytes, a tensor entry 24 */
+	if (nkv > (r->size - r->pos) / 12 || nt > (r->size - r->pos) / 24)
+		return util_err(err,
+		                "cannot read '%s': the header claims %llu metadata entries and "
+		                "%llu tensors but only %llu bytes remain",
+		                path, (unsigned long long)nkv, (unsigned long long)nt,
+		                (unsigned long long)(r->size - r->pos));
+	if (nkv > MODELIO_MAX_GGUF_KV || nt > MODELIO_MAX_GGUF_TENSORS)
+		return util_err(err,
+		                "cannot read '%s': %llu metadata entries and %llu tensors "
+		                "(corrupt or too many)",
+		                path, (unsigned long long)nkv, (unsigned long long)nt);
+	*n_t = nt;
+	*kv = calloc(nkv ? nkv : 1, sizeof **kv);
+	if (!*kv)
+		util_oom();
+	struct gkv *k = *kv;
+	for (uint64_t i = 0; i < nkv; i++) {
+		*n_kv = i + 1;
+		if (g_rdstr(r, &k[i].key, 65535, "a metadata key") ||
+		    rd_u32(r, &k[i].type, k[i].key) || g_value(r, &k[i]))
+			return MENTOR_ERR;
+		if (gkv_find(k, (size_t)i, k[i].key))
+			return util_err(err, "cannot read '%s': metadata '%s' appears twice", path,
+			                k[i].key);
+	}
+	return 0;
+}
+
+/* The vocabulary of a GGUF file's metadata into voc, whose token and merge
+ * strings stay kv's (voc->tok and voc->merges must be cleared before
+ * vocab_release). Mentor's own files (a mentor.* key) keep the pre-tokenizer
+ * they name, mentor's when none; other files get GPT-2's. */
+static int gguf_vocab(const struct gkv *kv, size_t n_kv, struct vocab_in *voc,
+                      const char *path, char *err)
+{
+	const struct gkv *ktok = gkv_find(kv, n_kv, "tokenizer.ggml.tokens");
+	const struct gkv *kmer = gkv_find(kv, n_kv, "tokenizer.ggml.merges");
+	const struct gkv *kmodel = gkv_find(kv, n_kv, "tokenizer.ggml.model");
+	if (!ktok || !ktok->astr || !kmer || !kmer->astr ||
+	    (kmodel && (!kmodel->s || strcmp(kmodel->s, "gpt2"))))
+		return util_err(err,
+		                "cannot read '%s': no byte-level BPE vocabulary "
+		                "(tokenizer.ggml.model gpt2 with tokens and merges)",
+		                path);
+	voc->tok = ktok->astr;
+	voc->n_tok = (size_t)ktok->an;
+	voc->merges = kmer->astr;
+	voc->n_merges = (size_t)kmer->an;
+	voc->eos = -1;
+	const struct gkv *keos = gkv_find(kv, n_kv, "tokenizer.ggml.eos_token_id");
+	if (gkv_is_int(keos) && keos->i >= 0 && (uint64_t)keos->i < voc->n_tok)
+		voc->eos = keos->i;
+	const struct gkv *kids = gkv_find(kv, n_kv, "mentor.tokenizer.merge_ids");
+	if (kids && kids->aint) {
+		voc->n_merge_ids = (size_t)kids->an;
+		voc->merge_ids =
+		    malloc((voc->n_merge_ids ? voc->n_merge_ids : 1) * sizeof(int32_t));
+		if (!voc->merge_ids)
+			util_oom();
+		for (size_t i = 0; i < voc->n_merge_ids; i++) {
+			if (kids->aint[i] < 0 || kids->aint[i] > INT32_MAX)
+				return util_err(err, "cannot read '%s': corrupt mentor merge list",
+				                path);
+			voc->merge_ids[i] = (int32_t)kids->aint[i];
+		}
+	}
+	voc->pretok = TOKENIZER_PRETOK_GPT2;
+	for (size_t i = 0; i < n_kv; i++)
+		if (!strncmp(kv[i].key, "mentor.", 7))
+			voc->pretok = TOKENIZER_PRETOK_MENTOR;
+	const struct gkv *kpre = gkv_find(kv, n_kv, "mentor.tokenizer.pre");
+	if (kpre) {
+		voc->pretok = kpre->type == GGUF_T_STRING ? tokenizer_pretok_parse(kpre->s) : -1;
+		if (voc->pretok < 0)
+			return util_err(err,
+			                "cannot read '%s': unknown pre-tokenizer in "
+			                "mentor.tokenizer.pre (a newer mentor wrote it?)",
+			                path);
+	}
+	return 0;
+}
+
 int modelio_read_gguf(const char *path, struct modelio_model *out, char *err)
 {
 	modelio_model_init(out);
@@ -1511,56 +1662,11 @@ int modelio_read_gguf(const char *path, struct modelio_model *out, char *err)
 	memset(&voc, 0, sizeof voc);
 	int64_t *perm = NULL;
 	int ret = MENTOR_ERR;
-	char magic[4];
-	uint32_t version;
-	if (rd_get(&r, magic, 4, "the header"))
+	if (gguf_meta(&r, &kv, &n_kv, &n_t))
 		goto out;
-	if (memcmp(magic, GGUF_MAGIC, 4)) {
-		util_err(err, "cannot read '%s': not a GGUF file (bad magic)", path);
-		goto out;
-	}
-	if (rd_u32(&r, &version, "the header"))
-		goto out;
-	if (version < 2 || version > 3) {
-		util_err(err, "cannot read '%s': GGUF version %u is not supported (2 or 3)", path,
-		         version);
-		goto out;
-	}
-	if (rd_u64(&r, &n_t, "the header") || rd_u64(&r, &n_kv, "the header"))
-		goto out;
-	/* a metadata entry takes at least 12 bytes, a tensor entry 24 */
-	if (n_kv > (r.size - r.pos) / 12 || n_t > (r.size - r.pos) / 24) {
-		util_err(err,
-		         "cannot read '%s': the header claims %llu metadata entries and %llu "
-		         "tensors but only %llu bytes remain",
-		         path, (unsigned long long)n_kv, (unsigned long long)n_t,
-		         (unsigned long long)(r.size - r.pos));
-		goto out;
-	}
-	if (n_kv > MODELIO_MAX_GGUF_KV || n_t > MODELIO_MAX_GGUF_TENSORS) {
-		util_err(err,
-		         "cannot read '%s': %llu metadata entries and %llu tensors (corrupt "
-		         "or too many)",
-		         path, (unsigned long long)n_kv, (unsigned long long)n_t);
-		goto out;
-	}
-	kv = calloc(n_kv ? n_kv : 1, sizeof *kv);
 	ft = calloc(n_t ? n_t : 1, sizeof *ft);
-	if (!kv || !ft)
+	if (!ft)
 		util_oom();
-	for (uint64_t i = 0; i < n_kv; i++) {
-		if (g_rdstr(&r, &kv[i].key, 65535, "a metadata key") ||
-		    rd_u32(&r, &kv[i].type, kv[i].key) || g_value(&r, &kv[i])) {
-			n_kv = i + 1;
-			goto out;
-		}
-		if (gkv_find(kv, (size_t)i, kv[i].key)) {
-			util_err(err, "cannot read '%s': metadata '%s' appears twice", path,
-			         kv[i].key);
-			n_kv = i + 1;
-			goto out;
-		}
-	}
 	uint64_t align = MODELIO_GGUF_ALIGNMENT;
 	const struct gkv *ka = gkv_find(kv, (size_t)n_kv, "general.alignment");
 	if (ka) {
@@ -1600,16 +1706,23 @@ int modelio_read_gguf(const char *path, struct modelio_model *out, char *err)
 			t->dims[d] = ne[nd - 1 - d];
 		if (rd_u32(&r, &type, t->name) || rd_u64(&r, &t->off, t->name))
 			goto out;
-		if (type == GGML_F32)
+		if (type == GGML_F32) {
 			t->dt = DT_F32;
-		else if (type == GGML_F16)
+		} else if (type == GGML_F16) {
 			t->dt = DT_F16;
-		else if (type == 30)
+		} else if (type == GGML_BF16) {
 			t->dt = DT_BF16;
-		else {
+		} else if (ggml_type_name(type)) {
 			util_err(err,
-			         "cannot read '%s': tensor '%s' has type %u; only F32, F16 and "
-			         "BF16 can be imported",
+			         "cannot read '%s': tensor '%s' has type %s, which mentor cannot "
+			         "import (only F32, F16 and BF16; convert the model again with "
+			         "--outtype f32, f16 or bf16)",
+			         path, t->name, ggml_type_name(type));
+			goto out;
+		} else {
+			util_err(err,
+			         "cannot read '%s': tensor '%s' has unknown type %u (only F32, "
+			         "F16 and BF16 can be imported)",
 			         path, t->name, type);
 			goto out;
 		}
@@ -1675,39 +1788,8 @@ int modelio_read_gguf(const char *path, struct modelio_model *out, char *err)
 		         path, keps->f);
 		goto out;
 	}
-	const struct gkv *ktok = gkv_find(kv, (size_t)n_kv, "tokenizer.ggml.tokens");
-	const struct gkv *kmer = gkv_find(kv, (size_t)n_kv, "tokenizer.ggml.merges");
-	const struct gkv *kmodel = gkv_find(kv, (size_t)n_kv, "tokenizer.ggml.model");
-	if (!ktok || !ktok->astr || !kmer || !kmer->astr ||
-	    (kmodel && (!kmodel->s || strcmp(kmodel->s, "gpt2")))) {
-		util_err(err,
-		         "cannot read '%s': no byte-level BPE vocabulary (tokenizer.ggml.model "
-		         "gpt2 with tokens and merges)",
-		         path);
+	if (gguf_vocab(kv, (size_t)n_kv, &voc, path, err))
 		goto out;
-	}
-	voc.tok = ktok->astr;
-	voc.n_tok = (size_t)ktok->an;
-	voc.merges = kmer->astr;
-	voc.n_merges = (size_t)kmer->an;
-	voc.eos = -1;
-	const struct gkv *keos = gkv_find(kv, (size_t)n_kv, "tokenizer.ggml.eos_token_id");
-	if (gkv_is_int(keos) && keos->i >= 0 && (uint64_t)keos->i < voc.n_tok)
-		voc.eos = keos->i;
-	const struct gkv *kids = gkv_find(kv, (size_t)n_kv, "mentor.tokenizer.merge_ids");
-	if (kids && kids->aint) {
-		voc.n_merge_ids = (size_t)kids->an;
-		voc.merge_ids = malloc((voc.n_merge_ids ? voc.n_merge_ids : 1) * sizeof(int32_t));
-		if (!voc.merge_ids)
-			util_oom();
-		for (size_t i = 0; i < voc.n_merge_ids; i++) {
-			if (kids->aint[i] < 0 || kids->aint[i] > INT32_MAX) {
-				util_err(err, "cannot read '%s': corrupt mentor merge list", path);
-				goto out;
-			}
-			voc.merge_ids[i] = (int32_t)kids->aint[i];
-		}
-	}
 	char sub[MENTOR_ERR_LEN];
 	int identity;
 	if (vocab_build(&voc, &out->tok, &perm, &identity, sub)) {
@@ -1792,20 +1874,11 @@ static int hf_cfg_int(const cJSON *cfg, const char *key, const char *alt, int *o
 	return 0;
 }
 
-/* Vocabulary of a tokenizer.json (model BPE, vocab object, merges as "a b"
- * strings or [a, b] pairs, added tokens). */
-static int hf_vocab(const cJSON *tj, struct vocab_in *v, const char *path, char *err)
+/* Tokens by id from a vocabulary object ({"token": id, ...}) and added
+ * tokens ([{"id": N, "content": "..."}, ...], may be NULL) into v->tok. */
+static int vocab_tokens(const cJSON *vocab, const cJSON *added, struct vocab_in *v,
+                        const char *path, char *err)
 {
-	const cJSON *model = cJSON_GetObjectItemCaseSensitive(tj, "model");
-	const cJSON *type = cJSON_GetObjectItemCaseSensitive(model, "type");
-	const cJSON *vocab = cJSON_GetObjectItemCaseSensitive(model, "vocab");
-	const cJSON *merges = cJSON_GetObjectItemCaseSensitive(model, "merges");
-	if (!cJSON_IsObject(model) ||
-	    (type && (!cJSON_IsString(type) || strcmp(type->valuestring, "BPE"))) ||
-	    !cJSON_IsObject(vocab) || !cJSON_IsArray(merges))
-		return util_err(err, "cannot read '%s': not a BPE tokenizer with vocab and merges",
-		                path);
-	const cJSON *added = cJSON_GetObjectItemCaseSensitive(tj, "added_tokens");
 	int64_t max_id = -1;
 	const cJSON *e;
 	cJSON_ArrayForEach(e, vocab)
@@ -1851,6 +1924,13 @@ static int hf_vocab(const cJSON *tj, struct vocab_in *v, const char *path, char 
 		if (!v->tok[id])
 			v->tok[id] = util_strdup(c);
 	}
+	return 0;
+}
+
+/* Merges from a JSON array of "a b" strings or [a, b] pairs into v. */
+static int vocab_merges_json(const cJSON *merges, struct vocab_in *v, const char *path,
+                             char *err)
+{
 	int n_m = cJSON_GetArraySize(merges);
 	if (n_m > TOKENIZER_MAX_VOCAB)
 		return util_err(err, "cannot read '%s': %d merges is too many", path, n_m);
@@ -1859,6 +1939,7 @@ static int hf_vocab(const cJSON *tj, struct vocab_in *v, const char *path, char 
 		util_oom();
 	v->n_merges = (size_t)n_m;
 	size_t k = 0;
+	const cJSON *e;
 	cJSON_ArrayForEach(e, merges)
 	{
 		if (cJSON_IsString(e)) {
@@ -1878,6 +1959,189 @@ static int hf_vocab(const cJSON *tj, struct vocab_in *v, const char *path, char 
 		}
 	}
 	return 0;
+}
+
+/* Merges from a merges.txt (OpenAI's vocab.bpe): an optional "#version"
+ * first line, then one "a b" merge a line (a final newline, and CR before
+ * it, allowed). vocab_build checks each line's shape. */
+static int vocab_merges_txt(const char *txt, size_t len, struct vocab_in *v, const char *path,
+                            char *err)
+{
+	if (memchr(txt, 0, len))
+		return util_err(err, "cannot read '%s': NUL byte in the merges", path);
+	size_t lines = 0;
+	for (size_t i = 0; i < len; i++)
+		lines += txt[i] == '\n';
+	if (lines > TOKENIZER_MAX_VOCAB + 1)
+		return util_err(err, "cannot read '%s': %zu merges is too many", path, lines);
+	v->merges = calloc(lines + 1, sizeof *v->merges);
+	if (!v->merges)
+		util_oom();
+	size_t i = 0, line = 0;
+	while (i < len) {
+		const char *nl = memchr(txt + i, '\n', len - i);
+		size_t end = nl ? (size_t)(nl - txt) : len, n = end - i;
+		if (n && txt[i + n - 1] == '\r')
+			n--;
+		if (!(line == 0 && n >= 8 && !memcmp(txt + i, "#version", 8)))
+			v->merges[v->n_merges++] = util_strndup(txt + i, n);
+		line++;
+		i = end + 1;
+	}
+	return 0;
+}
+
+/* Vocabulary of a tokenizer.json (model BPE, vocab object, merges as "a b"
+ * strings or [a, b] pairs, added tokens). */
+static int hf_vocab(const cJSON *tj, struct vocab_in *v, const char *path, char *err)
+{
+	const cJSON *model = cJSON_GetObjectItemCaseSensitive(tj, "model");
+	const cJSON *type = cJSON_GetObjectItemCaseSensitive(model, "type");
+	const cJSON *vocab = cJSON_GetObjectItemCaseSensitive(model, "vocab");
+	const cJSON *merges = cJSON_GetObjectItemCaseSensitive(model, "merges");
+	if (!cJSON_IsObject(model) ||
+	    (type && (!cJSON_IsString(type) || strcmp(type->valuestring, "BPE"))) ||
+	    !cJSON_IsObject(vocab) || !cJSON_IsArray(merges))
+		return util_err(err, "cannot read '%s': not a BPE tokenizer with vocab and merges",
+		                path);
+	const cJSON *added = cJSON_GetObjectItemCaseSensitive(tj, "added_tokens");
+	if (vocab_tokens(vocab, added, v, path, err))
+		return MENTOR_ERR;
+	return vocab_merges_json(merges, v, path, err);
+}
+
+/* Vocabulary of the pair vocab.json (token -> id) + merges.txt, also named
+ * encoder.json + vocab.bpe as OpenAI ships them. */
+static int pair_vocab(const char *vpath, const char *mpath, struct vocab_in *v, char *err)
+{
+	cJSON *vj = read_json(vpath, MODELIO_MAX_JSON, err);
+	if (!vj)
+		return MENTOR_ERR;
+	int rc = MENTOR_ERR;
+	if (!cJSON_IsObject(vj)) {
+		util_err(err, "cannot read '%s': not a JSON object of token ids", vpath);
+		goto out;
+	}
+	if (vocab_tokens(vj, NULL, v, vpath, err))
+		goto out;
+	size_t len;
+	char *txt = util_read_file(mpath, MODELIO_MAX_JSON, &len, err);
+	if (!txt)
+		goto out;
+	rc = vocab_merges_txt(txt, len, v, mpath, err);
+	free(txt);
+out:
+	cJSON_Delete(vj);
+	return rc;
+}
+
+static int file_exists(const char *path)
+{
+	struct stat sb;
+	return stat(path, &sb) == 0;
+}
+
+/* The vocabulary of a Hugging Face folder: tokenizer.json, else vocab.json
+ * + merges.txt, else encoder.json + vocab.bpe. cfg (config.json's, may be
+ * NULL) gives the eos id (else "<|endoftext|>"'s) and, in its "mentor"
+ * object, mentor's merge list and pre-tokenizer; folders without that
+ * object get GPT-2's pre-tokenizer. which gets the vocabulary file's path
+ * for messages. Holes in the ids become tokens nothing refers to. */
+static int hf_dir_vocab(const char *dir, const cJSON *cfg, struct vocab_in *v,
+                        struct buf *which, char *err)
+{
+	struct buf p2;
+	buf_init(&p2);
+	int ret = MENTOR_ERR;
+	cJSON *tj = NULL;
+	buf_reset(which);
+	if (buf_printf(which, "%s/tokenizer.json", dir))
+		util_oom();
+	if (file_exists(which->data)) {
+		if (!(tj = read_json(which->data, MODELIO_MAX_JSON, err)) ||
+		    hf_vocab(tj, v, which->data, err))
+			goto out;
+	} else {
+		static const char *const pairs[2][2] = {{"vocab.json", "merges.txt"},
+		                                        {"encoder.json", "vocab.bpe"}};
+		int k = 0;
+		for (; k < 2; k++) {
+			buf_reset(which);
+			buf_reset(&p2);
+			if (buf_printf(which, "%s/%s", dir, pairs[k][0]) ||
+			    buf_printf(&p2, "%s/%s", dir, pairs[k][1]))
+				util_oom();
+			if (file_exists(which->data) && file_exists(p2.data))
+				break;
+		}
+		if (k == 2) {
+			buf_reset(which);
+			if (buf_printf(which, "%s/tokenizer.json", dir))
+				util_oom();
+			util_err(err,
+			         "cannot read '%s': no tokenizer.json, vocab.json + merges.txt "
+			         "or encoder.json + vocab.bpe",
+			         dir);
+			goto out;
+		}
+		if (pair_vocab(which->data, p2.data, v, err))
+			goto out;
+	}
+	int64_t iv;
+	v->eos = -1;
+	if (!json_int(cJSON_GetObjectItemCaseSensitive(cfg, "eos_token_id"), 0,
+	              (double)v->n_tok - 1, &iv))
+		v->eos = iv;
+	for (size_t i = 0; i < v->n_tok && v->eos < 0; i++)
+		if (v->tok[i] && !strcmp(v->tok[i], "<|endoftext|>"))
+			v->eos = (int64_t)i;
+	const cJSON *men = cJSON_GetObjectItemCaseSensitive(cfg, "mentor");
+	const cJSON *ids = cJSON_GetObjectItemCaseSensitive(men, "merge_ids");
+	const cJSON *pre = cJSON_GetObjectItemCaseSensitive(men, "pretokenizer");
+	v->pretok = men ? TOKENIZER_PRETOK_MENTOR : TOKENIZER_PRETOK_GPT2;
+	if (pre && (v->pretok = tokenizer_pretok_parse(cJSON_GetStringValue(pre))) < 0) {
+		util_err(err,
+		         "cannot read '%s/config.json': unknown pre-tokenizer (a newer mentor "
+		         "wrote it?)",
+		         dir);
+		goto out;
+	}
+	if (cJSON_IsArray(ids)) {
+		v->n_merge_ids = (size_t)cJSON_GetArraySize(ids);
+		v->merge_ids = malloc((v->n_merge_ids ? v->n_merge_ids : 1) * sizeof(int32_t));
+		if (!v->merge_ids)
+			util_oom();
+		size_t k = 0;
+		const cJSON *e;
+		cJSON_ArrayForEach(e, ids)
+		{
+			if (json_int(e, 0, INT32_MAX, &iv)) {
+				util_err(err,
+				         "cannot read '%s/config.json': corrupt mentor merge list",
+				         dir);
+				goto out;
+			}
+			v->merge_ids[k++] = (int32_t)iv;
+		}
+	}
+	for (size_t i = 0; i < v->n_tok; i++)
+		if (!v->tok[i] && !v->merge_ids) {
+			/* a hole in the ids: give it a name nothing refers to */
+			struct buf b;
+			buf_init(&b);
+			buf_printf(&b, "\x01unused-%zu", i);
+			v->tok[i] = buf_detach(&b, NULL);
+		}
+	for (size_t i = 0; i < v->n_tok; i++)
+		if (!v->tok[i]) {
+			util_err(err, "cannot read '%s': token id %zu is missing", which->data, i);
+			goto out;
+		}
+	ret = 0;
+out:
+	cJSON_Delete(tj);
+	buf_release(&p2);
+	return ret;
 }
 
 static int st_dtype(const char *s)
@@ -2045,7 +2309,7 @@ int modelio_read_hf(const char *path, struct modelio_model *out, char *err)
 	buf_init(&p);
 	struct rd r;
 	memset(&r, 0, sizeof r);
-	cJSON *cfg = NULL, *tj = NULL;
+	cJSON *cfg = NULL;
 	struct ftensor *ft = NULL;
 	size_t n_ft = 0;
 	struct vocab_in voc;
@@ -2105,57 +2369,16 @@ int modelio_read_hf(const char *path, struct modelio_model *out, char *err)
 		util_err(err, "cannot read '%s': untied output heads are not supported", p.data);
 		goto out;
 	}
-	buf_reset(&p);
-	buf_printf(&p, "%s/tokenizer.json", dir.data);
-	if (!(tj = read_json(p.data, MODELIO_MAX_JSON, err)))
+	if (hf_dir_vocab(dir.data, cfg, &voc, &p, err))
 		goto out;
-	if (hf_vocab(tj, &voc, p.data, err))
-		goto out;
-	voc.eos = -1;
-	if (!json_int(cJSON_GetObjectItemCaseSensitive(cfg, "eos_token_id"), 0,
-	              (double)voc.n_tok - 1, &iv))
-		voc.eos = iv;
-	const cJSON *men = cJSON_GetObjectItemCaseSensitive(cfg, "mentor");
-	const cJSON *ids = cJSON_GetObjectItemCaseSensitive(men, "merge_ids");
-	if (cJSON_IsArray(ids)) {
-		voc.n_merge_ids = (size_t)cJSON_GetArraySize(ids);
-		voc.merge_ids = malloc((voc.n_merge_ids ? voc.n_merge_ids : 1) * sizeof(int32_t));
-		if (!voc.merge_ids)
-			util_oom();
-		size_t k = 0;
-		const cJSON *e;
-		cJSON_ArrayForEach(e, ids)
-		{
-			if (json_int(e, 0, INT32_MAX, &iv)) {
-				util_err(err,
-				         "cannot read '%s/config.json': corrupt mentor merge list",
-				         dir.data);
-				goto out;
-			}
-			voc.merge_ids[k++] = (int32_t)iv;
-		}
-	}
-	const cJSON *tc = cJSON_GetObjectItemCaseSensitive(men, "train_config");
+	const cJSON *tc = cJSON_GetObjectItemCaseSensitive(
+	    cJSON_GetObjectItemCaseSensitive(cfg, "mentor"), "train_config");
 	if (cJSON_IsObject(tc))
 		out->train_json = cJSON_PrintUnformatted(tc);
-	for (size_t i = 0; i < voc.n_tok; i++)
-		if (!voc.tok[i] && !voc.merge_ids) {
-			/* a hole in the ids: give it a name nothing refers to */
-			struct buf b;
-			buf_init(&b);
-			buf_printf(&b, "\x01unused-%zu", i);
-			voc.tok[i] = buf_detach(&b, NULL);
-		}
-	for (size_t i = 0; i < voc.n_tok; i++)
-		if (!voc.tok[i]) {
-			util_err(err, "cannot read '%s/tokenizer.json': token id %zu is missing",
-			         dir.data, i);
-			goto out;
-		}
 	char sub[MENTOR_ERR_LEN];
 	int identity;
 	if (vocab_build(&voc, &out->tok, &perm, &identity, sub)) {
-		util_err(err, "cannot read '%s/tokenizer.json': %s", dir.data, sub);
+		util_err(err, "cannot read '%s': %s", p.data, sub);
 		goto out;
 	}
 	out->foreign = !identity;
@@ -2216,7 +2439,6 @@ out:
 	ftensors_free(ft, n_ft);
 	rd_close(&r);
 	cJSON_Delete(cfg);
-	cJSON_Delete(tj);
 	buf_release(&dir);
 	buf_release(&file);
 	buf_release(&p);
@@ -2225,26 +2447,116 @@ out:
 	return ret;
 }
 
-int modelio_read(const char *path, struct modelio_model *out, char *err)
+/* What path is: a folder, a GGUF file (by its magic), another file; or -1
+ * with err when it cannot be read. */
+enum { KIND_DIR, KIND_GGUF, KIND_FILE };
+static int file_kind(const char *path, char *err)
 {
 	struct stat sb;
-	modelio_model_init(out);
-	if (stat(path, &sb) != 0)
-		return util_err(err, "cannot read '%s': %s", path, strerror(errno));
+	if (stat(path, &sb) != 0) {
+		util_err(err, "cannot read '%s': %s", path, strerror(errno));
+		return -1;
+	}
 	if (S_ISDIR(sb.st_mode))
-		return modelio_read_hf(path, out, err);
+		return KIND_DIR;
 	FILE *f = fopen(path, "rb");
-	if (!f)
-		return util_err(err, "cannot read '%s': %s", path, strerror(errno));
+	if (!f) {
+		util_err(err, "cannot read '%s': %s", path, strerror(errno));
+		return -1;
+	}
 	char magic[4] = {0};
 	size_t n = fread(magic, 1, 4, f);
 	fclose(f);
-	if (n == 4 && !memcmp(magic, GGUF_MAGIC, 4))
+	return n == 4 && !memcmp(magic, GGUF_MAGIC, 4) ? KIND_GGUF : KIND_FILE;
+}
+
+int modelio_read(const char *path, struct modelio_model *out, char *err)
+{
+	modelio_model_init(out);
+	int kind = file_kind(path, err);
+	if (kind < 0)
+		return MENTOR_ERR;
+	if (kind == KIND_DIR)
+		return modelio_read_hf(path, out, err);
+	if (kind == KIND_GGUF)
 		return modelio_read_gguf(path, out, err);
 	size_t len = strlen(path);
 	if (len >= 12 && !strcmp(path + len - 12, ".safetensors"))
 		return modelio_read_hf(path, out, err);
 	return util_err(err, "cannot read '%s': neither a GGUF file nor a safetensors model", path);
+}
+
+/* The vocabulary of path (a GGUF file, or a folder) as a tokenizer. */
+static int tok_only(const char *path, int gguf, struct tokenizer **out, char *err)
+{
+	struct vocab_in voc;
+	memset(&voc, 0, sizeof voc);
+	struct gkv *kv = NULL;
+	uint64_t n_kv = 0, n_t = 0;
+	cJSON *cfg = NULL;
+	struct buf which, p;
+	buf_init(&which);
+	buf_init(&p);
+	int64_t *perm = NULL;
+	int identity, ret = MENTOR_ERR;
+	char sub[MENTOR_ERR_LEN];
+	if (gguf) {
+		struct rd r;
+		if (rd_open(&r, path, err))
+			goto out;
+		int rc = gguf_meta(&r, &kv, &n_kv, &n_t);
+		rd_close(&r);
+		if (rc || gguf_vocab(kv, (size_t)n_kv, &voc, path, err))
+			goto out;
+		if (buf_puts(&which, path))
+			util_oom();
+	} else {
+		if (buf_printf(&p, "%s/config.json", path))
+			util_oom();
+		if (file_exists(p.data) && !(cfg = read_json(p.data, MODELIO_MAX_JSON, err)))
+			goto out;
+		if (hf_dir_vocab(path, cfg, &voc, &which, err))
+			goto out;
+	}
+	if (vocab_build(&voc, out, &perm, &identity, sub)) {
+		util_err(err, "cannot read '%s': %s", which.data, sub);
+		goto out;
+	}
+	ret = 0;
+out:
+	if (gguf) { /* the strings belong to kv */
+		voc.tok = voc.merges = NULL;
+		voc.n_tok = voc.n_merges = 0;
+	}
+	vocab_release(&voc);
+	gkv_free(kv, (size_t)n_kv);
+	cJSON_Delete(cfg);
+	free(perm);
+	buf_release(&which);
+	buf_release(&p);
+	return ret;
+}
+
+int modelio_read_tokenizer(const char *path, struct tokenizer **out, char *err)
+{
+	*out = NULL;
+	int kind = file_kind(path, err);
+	if (kind < 0)
+		return MENTOR_ERR;
+	if (kind == KIND_DIR)
+		return tok_only(path, 0, out, err);
+	if (kind == KIND_GGUF)
+		return tok_only(path, 1, out, err);
+	/* any other file: the folder it is in */
+	const char *slash = strrchr(path, '/');
+	char *dir = slash ? util_strndup(path, (size_t)(slash - path)) : util_strdup(".");
+	if (!*dir) { /* "/file" */
+		free(dir);
+		dir = util_strdup("/");
+	}
+	int rc = tok_only(dir, 0, out, err);
+	free(dir);
+	return rc;
 }
 
 /* ------------------------------------------------------------ registering */
@@ -2270,15 +2582,25 @@ int modelio_register(struct store *st, const char *db_path, const struct modelio
 	}
 	struct train_config cfg;
 	char sub[MENTOR_ERR_LEN];
-	if (!mm->train_json || train_config_from_json(mm->train_json, &cfg, sub))
-		train_config_defaults(&cfg);
-	snprintf(cfg.dataset, sizeof cfg.dataset, "%s", dsname);
-	snprintf(cfg.preset, sizeof cfg.preset, "custom");
-	cfg.n_layer = mm->mcfg.n_layer;
-	cfg.n_embd = mm->mcfg.n_embd;
-	cfg.n_head = mm->mcfg.n_head;
-	cfg.n_ctx = mm->mcfg.max_seq_len;
-	cfg.vocab = mm->mcfg.vocab_size;
+	/* A model mentor wrote keeps the configuration it was trained with
+	 * (dataset, preset, requested vocabulary), so that exporting it again
+	 * gives the same file; anything else gets one that describes it. */
+	int own = mm->train_json && !mm->foreign &&
+	          !train_config_from_json(mm->train_json, &cfg, sub) &&
+	          cfg.n_layer == mm->mcfg.n_layer && cfg.n_embd == mm->mcfg.n_embd &&
+	          cfg.n_head == mm->mcfg.n_head && cfg.n_ctx == mm->mcfg.max_seq_len &&
+	          cfg.vocab >= mm->mcfg.vocab_size;
+	if (!own) {
+		if (!mm->train_json || train_config_from_json(mm->train_json, &cfg, sub))
+			train_config_defaults(&cfg);
+		snprintf(cfg.dataset, sizeof cfg.dataset, "%s", dsname);
+		snprintf(cfg.preset, sizeof cfg.preset, "custom");
+		cfg.n_layer = mm->mcfg.n_layer;
+		cfg.n_embd = mm->mcfg.n_embd;
+		cfg.n_head = mm->mcfg.n_head;
+		cfg.n_ctx = mm->mcfg.max_seq_len;
+		cfg.vocab = mm->mcfg.vocab_size;
+	}
 	char *cj = train_config_to_json(&cfg);
 	cJSON *o = cJSON_Parse(cj);
 	free(cj);

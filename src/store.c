@@ -139,6 +139,16 @@ static const char *const migrations[] = {
 	"ALTER TABLE run ADD COLUMN experiment_id INTEGER"
 	"  REFERENCES experiment(id) ON DELETE SET NULL;"
 	"CREATE INDEX run_by_experiment ON run(experiment_id, id);",
+
+	/* 4 -> 5: an edit re-judges the text; its decision keeps the text it
+	 * set and the verdict before it (parsed answer, correct, leaked), so
+	 * that an undo restores both; CROP attempts found by the explanation
+	 * that kept them (review progress) */
+	"ALTER TABLE decision ADD COLUMN text TEXT;"
+	"ALTER TABLE decision ADD COLUMN prev_parsed TEXT;"
+	"ALTER TABLE decision ADD COLUMN prev_correct INTEGER;"
+	"ALTER TABLE decision ADD COLUMN prev_leaked INTEGER;"
+	"CREATE INDEX explanation_by_attempt ON explanation(attempt_of) WHERE attempt_of > 0;",
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == STORE_SCHEMA_VERSION,

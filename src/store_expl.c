@@ -395,13 +395,20 @@ static const char *action_status(const char *action, const char **verb)
 	return NULL;
 }
 
+/* The verdict an explanation has now (heap copy of parsed). */
+struct verdict_now {
+	char *parsed;
+	int correct, leaked;
+};
+
 static int add_decision(struct store *st, int64_t expl_id, const char *verb,
-			const char *prev_status, const char *prev_text, const char *reviewer,
-			char *err)
+			const char *prev_status, const char *prev_text, const char *text,
+			const struct verdict_now *prev, const char *reviewer, char *err)
 {
 	sqlite3_stmt *s;
 	if (store_prepare(st, "INSERT INTO decision(explanation_id, action, prev_status,"
-			      " prev_text, reviewer, at) VALUES(?1,?2,?3,?4,?5,?6)", &s, err))
+			      " prev_text, reviewer, at, text, prev_parsed, prev_correct,"
+			      " prev_leaked) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)", &s, err))
 		return MENTOR_ERR;
 	sqlite3_bind_int64(s, 1, expl_id);
 	store_bind_text(s, 2, verb);
@@ -409,7 +416,33 @@ static int add_decision(struct store *st, int64_t expl_id, const char *verb,
 	store_bind_text(s, 4, prev_text);
 	store_bind_text(s, 5, reviewer);
 	sqlite3_bind_int64(s, 6, util_unix_time());
+	store_bind_text(s, 7, text);
+	if (prev) {
+		store_bind_text(s, 8, prev->parsed);
+		sqlite3_bind_int(s, 9, prev->correct);
+		sqlite3_bind_int(s, 10, prev->leaked);
+	}
 	return store_exec_stmt(st, s, err, "cannot record decision");
+}
+
+static int expl_verdict(struct store *st, int64_t id, struct verdict_now *v, char *err)
+{
+	sqlite3_stmt *s;
+	v->parsed = NULL;
+	if (store_prepare(st, "SELECT parsed_answer, correct, leaked FROM explanation WHERE id = ?1",
+			  &s, err))
+		return MENTOR_ERR;
+	sqlite3_bind_int64(s, 1, id);
+	int rc = sqlite3_step(s), ret = 0;
+	if (rc == SQLITE_ROW) {
+		v->parsed = store_col_text(s, 0);
+		v->correct = sqlite3_column_int(s, 1);
+		v->leaked = sqlite3_column_int(s, 2);
+	} else {
+		ret = store_fail(st, err, "cannot read explanation");
+	}
+	sqlite3_finalize(s);
+	return ret;
 }
 
 /* Read status and edited text of one explanation (heap copies). */
@@ -440,11 +473,12 @@ static int expl_state(struct store *st, int64_t id, char **status, char **text, 
  * is recorded and 1 is returned. */
 static int set_decided(struct store *st, int64_t expl_id, const char *verb,
 		       const char *update_sql, const char *value, int is_status,
-		       const char *reviewer, char *err)
+		       const struct store_verdict *v, const char *reviewer, char *err)
 {
 	if (store_begin(st, err))
 		return MENTOR_ERR;
 	char *prev = NULL, *prev_text = NULL;
+	struct verdict_now before = {NULL, -1, 0};
 	int ret = expl_state(st, expl_id, &prev, &prev_text, err);
 	if (ret)
 		goto out_rollback;
@@ -453,7 +487,10 @@ static int set_decided(struct store *st, int64_t expl_id, const char *verb,
 		ret = 1;
 		goto out_rollback;
 	}
-	ret = add_decision(st, expl_id, verb, prev, prev_text, reviewer, err);
+	if (!is_status && (ret = expl_verdict(st, expl_id, &before, err)))
+		goto out_rollback;
+	ret = add_decision(st, expl_id, verb, prev, prev_text, is_status ? NULL : value,
+			   is_status ? NULL : &before, reviewer, err);
 	if (ret)
 		goto out_rollback;
 	sqlite3_stmt *s;
@@ -467,12 +504,27 @@ static int set_decided(struct store *st, int64_t expl_id, const char *verb,
 	ret = store_exec_stmt(st, s, err, "cannot update explanation");
 	if (ret)
 		goto out_rollback;
+	if (v) {
+		ret = store_prepare(st, "UPDATE explanation SET parsed_answer = ?2, correct = ?3,"
+					" leaked = ?4 WHERE id = ?1", &s, err);
+		if (ret)
+			goto out_rollback;
+		sqlite3_bind_int64(s, 1, expl_id);
+		store_bind_text(s, 2, v->parsed);
+		sqlite3_bind_int(s, 3, v->correct);
+		sqlite3_bind_int(s, 4, v->leaked);
+		ret = store_exec_stmt(st, s, err, "cannot update explanation");
+		if (ret)
+			goto out_rollback;
+	}
 	free(prev);
 	free(prev_text);
+	free(before.parsed);
 	return store_commit(st, err);
 out_rollback:
 	free(prev);
 	free(prev_text);
+	free(before.parsed);
 	store_rollback(st);
 	return ret;
 }
@@ -488,14 +540,15 @@ int store_expl_decide(struct store *st, int64_t expl_id, const char *action,
 		return MENTOR_EUSAGE;
 	}
 	return set_decided(st, expl_id, verb, "UPDATE explanation SET status = ?2, reviewer = ?3,"
-			   " decided_at = ?4 WHERE id = ?1", status, 1, reviewer, err);
+			   " decided_at = ?4 WHERE id = ?1", status, 1, NULL, reviewer, err);
 }
 
-int store_expl_edit(struct store *st, int64_t expl_id, const char *text, const char *reviewer,
-		    char *err)
+int store_expl_edit(struct store *st, int64_t expl_id, const char *text,
+		    const struct store_verdict *v, const char *reviewer, char *err)
 {
 	return set_decided(st, expl_id, "edit", "UPDATE explanation SET edited_text = ?2,"
-			   " reviewer = ?3, decided_at = ?4 WHERE id = ?1", text, 0, reviewer, err);
+			   " reviewer = ?3, decided_at = ?4 WHERE id = ?1", text, 0, v, reviewer,
+			   err);
 }
 
 int store_decision_undo(struct store *st, int64_t expl_id, int64_t *undone_expl, int *was_edit,
@@ -504,7 +557,8 @@ int store_decision_undo(struct store *st, int64_t expl_id, int64_t *undone_expl,
 	if (store_begin(st, err))
 		return MENTOR_ERR;
 	sqlite3_stmt *s;
-	int ret = store_prepare(st, "SELECT id, explanation_id, action, prev_status, prev_text"
+	int ret = store_prepare(st, "SELECT id, explanation_id, action, prev_status, prev_text,"
+				    " prev_parsed, prev_correct, prev_leaked, prev_correct IS NOT NULL"
 				    " FROM decision WHERE undone = 0 AND (?1 = 0 OR"
 				    " explanation_id = ?1) ORDER BY id DESC LIMIT 1", &s, err);
 	if (ret)
@@ -526,6 +580,9 @@ int store_decision_undo(struct store *st, int64_t expl_id, int64_t *undone_expl,
 	char *action = store_col_text(s, 2);
 	char *prev_status = store_col_text(s, 3);
 	char *prev_text = store_col_text(s, 4);
+	char *prev_parsed = store_col_text(s, 5);
+	int prev_correct = sqlite3_column_int(s, 6), prev_leaked = sqlite3_column_int(s, 7);
+	int has_verdict = sqlite3_column_int(s, 8);
 	sqlite3_finalize(s);
 	int is_edit = action && !strcmp(action, "edit");
 	if (was_edit)
@@ -540,9 +597,22 @@ int store_decision_undo(struct store *st, int64_t expl_id, int64_t *undone_expl,
 			store_bind_text(s, 3, prev_text);
 		ret = store_exec_stmt(st, s, err, "cannot restore explanation");
 	}
+	/* an edit made before the verdict was kept (schema 4) leaves it as is */
+	if (!ret && is_edit && has_verdict) {
+		ret = store_prepare(st, "UPDATE explanation SET parsed_answer = ?2, correct = ?3,"
+					" leaked = ?4 WHERE id = ?1", &s, err);
+		if (!ret) {
+			sqlite3_bind_int64(s, 1, eid);
+			store_bind_text(s, 2, prev_parsed);
+			sqlite3_bind_int(s, 3, prev_correct);
+			sqlite3_bind_int(s, 4, prev_leaked);
+			ret = store_exec_stmt(st, s, err, "cannot restore explanation");
+		}
+	}
 	free(action);
 	free(prev_status);
 	free(prev_text);
+	free(prev_parsed);
 	if (ret)
 		goto out_rollback;
 	ret = store_prepare(st, "UPDATE decision SET undone = 1 WHERE id = ?1", &s, err);

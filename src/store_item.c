@@ -496,6 +496,42 @@ int store_item_count(struct store *st, const struct store_item_filter *f, int64_
 	return 0;
 }
 
+int store_item_review_progress(struct store *st, const struct store_item_filter *f,
+			       const char *mode, struct store_review_progress *p, char *err)
+{
+	memset(p, 0, sizeof *p);
+	if (!mode || (strcmp(mode, "cot") && strcmp(mode, "rp") && strcmp(mode, "crop"))) {
+		util_err(err, "unknown mode '%s': use cot, rp or crop", mode ? mode : "");
+		return MENTOR_EUSAGE;
+	}
+	sqlite3_stmt *s;
+	int rc = prepare_filtered(st, f,
+				  "SELECT count(*), coalesce(sum(st = 'accepted'), 0),"
+				  " coalesce(sum(st = 'rejected'), 0), coalesce(sum(st = 'flagged'), 0),"
+				  " coalesce(sum(st = 'pending'), 0), coalesce(sum(st IS NULL), 0)"
+				  " FROM (SELECT (SELECT e.status FROM explanation e"
+				  " WHERE e.item_id = i.id AND e.mode = :pmode AND NOT EXISTS"
+				  " (SELECT 1 FROM explanation x WHERE x.attempt_of = e.id AND"
+				  " x.attempt_of > 0) ORDER BY e.id DESC LIMIT 1) AS st FROM item i",
+				  ")", &s, err);
+	if (rc)
+		return rc;
+	bind_name_text(s, ":pmode", mode);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		p->items = sqlite3_column_int64(s, 0);
+		p->accepted = sqlite3_column_int64(s, 1);
+		p->rejected = sqlite3_column_int64(s, 2);
+		p->flagged = sqlite3_column_int64(s, 3);
+		p->pending = sqlite3_column_int64(s, 4);
+		p->none = sqlite3_column_int64(s, 5);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW)
+		return store_fail(st, err, "cannot count review progress");
+	return 0;
+}
+
 int store_item_page(struct store *st, const struct store_item_filter *f, int64_t offset,
 		    int64_t after_id, int limit, struct store_item **out, size_t *n, char *err)
 {

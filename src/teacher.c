@@ -317,6 +317,31 @@ void teacher_judge(const struct store_item *it, int pmode, const char *text, cha
 				     : 0;
 }
 
+int teacher_edit(struct store *st, int64_t expl_id, const char *text, const char *reviewer,
+		 char *err)
+{
+	struct store_expl e;
+	int rc = store_expl_get(st, expl_id, &e, err);
+	if (rc)
+		return rc;
+	struct store_item it;
+	rc = store_item_get(st, e.item_id, &it, err);
+	if (rc) {
+		store_expl_release(&e);
+		return rc;
+	}
+	char *parsed;
+	int correct, leaked;
+	int pmode = e.path && !strcmp(e.path, "rp") ? PROMPT_RP : PROMPT_COT;
+	teacher_judge(&it, pmode, text, &parsed, &correct, &leaked);
+	struct store_verdict v = {parsed, correct, leaked};
+	rc = store_expl_edit(st, expl_id, text, &v, reviewer, err);
+	free(parsed);
+	store_item_release(&it);
+	store_expl_release(&e);
+	return rc;
+}
+
 /* A step produced text (from the network, the cache or the offline teacher):
  * parse, judge, store, and for CROP maybe go on with RP. Returns 1 if a
  * request was submitted. */

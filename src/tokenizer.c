@@ -1,12 +1,16 @@
 /* tokenizer: byte-level BPE (see include/mentor/tokenizer.h). Training counts
  * the pairs of each distinct pre-token once, weighted by its frequency, and
  * updates the counts incrementally after each merge (a lazy max-heap picks the
- * next pair); encoding applies merges by rank within each pre-token. */
+ * next pair); encoding applies merges by rank within each pre-token, by
+ * rescanning a short piece and with a min-heap of ranked pairs for a long one.
+ * Two pre-tokenizers: mentor's and GPT-2's regex, written out by hand. */
 #include "mentor/tokenizer.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "mentor/unicode.h"
 
 #define TOK_MAGIC "MTOK"
 #define TOK_VERSION TOKENIZER_IMAGE_VERSION
@@ -123,6 +127,9 @@ struct tokenizer {
 	size_t *tok_off;   /* vocab + 1 offsets into tok_bytes */
 	char *tok_bytes;
 	struct pmap rank;  /* pair -> merge rank */
+	int pretok;        /* enum tokenizer_pretok */
+	int32_t *file_ids; /* vocab entries (-1: not in the file), or NULL: identity */
+	struct pmap from_file; /* file id -> id, when file_ids */
 };
 
 void tokenizer_ids_init(struct tokenizer_ids *a)
@@ -163,6 +170,8 @@ void tokenizer_free(struct tokenizer *t)
 	free(t->tok_off);
 	free(t->tok_bytes);
 	pmap_release(&t->rank);
+	free(t->file_ids);
+	pmap_release(&t->from_file);
 	free(t);
 }
 
@@ -232,17 +241,149 @@ static int tok_finish(struct tokenizer *t, char *err)
 	}
 	t->tok_off[t->vocab] = off;
 	free(len);
+	if (t->file_ids) {
+		for (int i = 0; i < t->vocab; i++) {
+			int32_t f = t->file_ids[i], *slot;
+			if (f < 0)
+				continue;
+			int rc = pmap_insert(&t->from_file, (uint64_t)f, i, &slot);
+			if (rc < 0)
+				return util_err(err, "cannot build tokenizer: out of memory");
+			if (rc == 0)
+				return util_err(err, "invalid tokenizer: tokens %d and %d have the "
+						     "same file id %ld", (int)*slot, i, (long)f);
+		}
+	}
+	return 0;
+}
+
+/* Keep file_ids (vocab entries, or NULL) in t: NULL when they are the
+ * identity, else a copy after checking their range. */
+static int tok_set_file_ids(struct tokenizer *t, const int32_t *file_ids, char *err)
+{
+	int vocab = 256 + t->n_merges + TOKENIZER_N_SPECIAL, ident = 1;
+	if (!file_ids)
+		return 0;
+	for (int i = 0; i < vocab; i++) {
+		if (file_ids[i] < -1 || file_ids[i] > TOKENIZER_MAX_FILE_ID)
+			return util_err(err, "invalid tokenizer: file id %ld of token %d is out "
+					     "of range -1..%d", (long)file_ids[i], i,
+					TOKENIZER_MAX_FILE_ID);
+		ident &= file_ids[i] == i;
+	}
+	if (ident)
+		return 0;
+	t->file_ids = malloc((size_t)vocab * sizeof *t->file_ids);
+	if (!t->file_ids)
+		return util_err(err, "cannot build tokenizer: out of memory");
+	memcpy(t->file_ids, file_ids, (size_t)vocab * sizeof *t->file_ids);
+	return 0;
+}
+
+int tokenizer_build(const int32_t *pairs, size_t n_merges, int pretok,
+		    const int32_t *file_ids, struct tokenizer **out, char *err)
+{
+	*out = NULL;
+	if (n_merges > (size_t)TOKENIZER_MAX_VOCAB - 256 - TOKENIZER_N_SPECIAL) {
+		util_err(err, "cannot build tokenizer: %zu merges make more than %d tokens",
+			 n_merges, TOKENIZER_MAX_VOCAB);
+		return MENTOR_EUSAGE;
+	}
+	if (pretok < 0 || pretok >= TOKENIZER_N_PRETOK) {
+		util_err(err, "cannot build tokenizer: unknown pre-tokenizer %d", pretok);
+		return MENTOR_EUSAGE;
+	}
+	if (n_merges && !pairs) {
+		util_err(err, "cannot build tokenizer: no merges given");
+		return MENTOR_EUSAGE;
+	}
+	struct tokenizer *t = calloc(1, sizeof *t);
+	if (!t)
+		return util_err(err, "cannot build tokenizer: out of memory");
+	t->n_merges = (int)n_merges;
+	t->pretok = pretok;
+	t->merges = malloc((n_merges + 1) * sizeof *t->merges);
+	if (!t->merges) {
+		tokenizer_free(t);
+		return util_err(err, "cannot build tokenizer: out of memory");
+	}
+	for (size_t r = 0; r < n_merges; r++) {
+		t->merges[r][0] = pairs[2 * r];
+		t->merges[r][1] = pairs[2 * r + 1];
+	}
+	if (tok_set_file_ids(t, file_ids, err) || tok_finish(t, err)) {
+		tokenizer_free(t);
+		return MENTOR_ERR;
+	}
+	*out = t;
 	return 0;
 }
 
 int tokenizer_vocab_size(const struct tokenizer *t) { return t->vocab; }
 int tokenizer_num_merges(const struct tokenizer *t) { return t->n_merges; }
+int tokenizer_pretok(const struct tokenizer *t) { return t->pretok; }
+
+int tokenizer_merge(const struct tokenizer *t, int r, int32_t *left, int32_t *right)
+{
+	if (r < 0 || r >= t->n_merges)
+		return MENTOR_EUSAGE;
+	*left = t->merges[r][0];
+	*right = t->merges[r][1];
+	return 0;
+}
+
+int32_t tokenizer_file_id(const struct tokenizer *t, int32_t id)
+{
+	if (id < 0 || id >= t->vocab)
+		return -1;
+	return t->file_ids ? t->file_ids[id] : id;
+}
+
+int32_t tokenizer_from_file_id(const struct tokenizer *t, int32_t file_id)
+{
+	if (file_id < 0)
+		return -1;
+	if (!t->file_ids)
+		return file_id < t->vocab ? file_id : -1;
+	const int32_t *id = pmap_find(&t->from_file, (uint64_t)file_id);
+	return id ? *id : -1;
+}
+
+int tokenizer_file_ids_identity(const struct tokenizer *t)
+{
+	return t->file_ids == NULL;
+}
+
+const char *tokenizer_pretok_name(int kind)
+{
+	switch (kind) {
+	case TOKENIZER_PRETOK_MENTOR:
+		return "mentor";
+	case TOKENIZER_PRETOK_GPT2:
+		return "gpt2";
+	default:
+		return NULL;
+	}
+}
+
+int tokenizer_pretok_parse(const char *name)
+{
+	for (int k = 0; name && k < TOKENIZER_N_PRETOK; k++)
+		if (!strcmp(name, tokenizer_pretok_name(k)))
+			return k;
+	return -1;
+}
 
 int32_t tokenizer_special(const struct tokenizer *t, int kind)
 {
 	if (kind < 0 || kind >= TOKENIZER_N_SPECIAL)
 		return -1;
 	return 256 + t->n_merges + kind;
+}
+
+const char *tokenizer_special_text(int kind)
+{
+	return kind >= 0 && kind < TOKENIZER_N_SPECIAL ? special_text[kind] : NULL;
 }
 
 int tokenizer_is_special(const struct tokenizer *t, int32_t id)
@@ -338,6 +479,68 @@ body:
 		j += (size_t)kk;
 	}
 	return j;
+}
+
+/* GPT-2's regex, alternative by alternative, leftmost first:
+ *   's|'t|'re|'ve|'m|'ll|'d          a contraction (lower case only)
+ *   | ?\p{L}+| ?\p{N}+              an optional U+0020 and a run of letters
+ *   | ?[^\s\p{L}\p{N}]+              (or numbers, or other characters)
+ *   |\s+(?!\S)                       a run of white space up to the end of the
+ *                                    text, or but its last character (which
+ *                                    precedes a non-space) when that leaves one
+ *   |\s+                             the run otherwise (one character then)
+ * Bad UTF-8 bytes are single characters of the "other" class
+ * (unicode_char_class). No backtracking is needed: each alternative either
+ * takes the longest run of one class or fails at its first character. */
+static size_t gpt2_next_piece(const unsigned char *s, size_t n)
+{
+	if (s[0] == '\'' && n >= 2) {
+		unsigned c = s[1];
+		if (c == 's' || c == 't' || c == 'm' || c == 'd')
+			return 2;
+		if (n >= 3 && ((c == 'r' && s[2] == 'e') || (c == 'v' && s[2] == 'e') ||
+			       (c == 'l' && s[2] == 'l')))
+			return 3;
+	}
+	size_t i = 0;
+	int cls, k = unicode_char_class(s, n, &cls);
+	if (s[0] == ' ' && n > 1) {
+		int cls2, k2 = unicode_char_class(s + 1, n - 1, &cls2);
+		if (cls2 != UNICODE_SPACE) {
+			/* " ?" takes the space; the run's class is the next character's */
+			i = 1;
+			cls = cls2;
+			k = k2;
+		}
+	}
+	if (i == 0 && cls == UNICODE_SPACE) {
+		size_t j = 0, last = 0;
+		while (j < n) {
+			int c, kk = unicode_char_class(s + j, n - j, &c);
+			if (c != UNICODE_SPACE)
+				break;
+			last = j;
+			j += (size_t)kk;
+		}
+		if (j < n && last > 0)
+			return last; /* \s+(?!\S) backs off one character */
+		return j;            /* to the end, or \s+ of one character */
+	}
+	size_t j = i + (size_t)k;
+	while (j < n) {
+		int c, kk = unicode_char_class(s + j, n - j, &c);
+		if (c != cls)
+			break;
+		j += (size_t)kk;
+	}
+	return j;
+}
+
+size_t tokenizer_pretok_next(int kind, const char *text, size_t len)
+{
+	if (kind == TOKENIZER_PRETOK_GPT2)
+		return gpt2_next_piece((const unsigned char *)text, len);
+	return next_piece((const unsigned char *)text, len);
 }
 
 /* ---- training ---- */
@@ -715,6 +918,118 @@ int tokenizer_encode_spelled(const struct tokenizer *t, const char *text, size_t
 	return 0;
 }
 
+/* One entry of the long-piece heap: the pair starting at node pos, whose
+ * merge has rank rank when it is still current. */
+struct bpe_ent {
+	int32_t rank;
+	int32_t pos;
+};
+
+static int bpe_before(const struct bpe_ent *x, const struct bpe_ent *y)
+{
+	return x->rank != y->rank ? x->rank < y->rank : x->pos < y->pos;
+}
+
+static void bpe_push(struct bpe_ent *h, size_t *n, int32_t rank, int32_t pos)
+{
+	size_t i = (*n)++;
+	h[i].rank = rank;
+	h[i].pos = pos;
+	while (i > 0) {
+		size_t p = (i - 1) / 2;
+		if (!bpe_before(&h[i], &h[p]))
+			break;
+		struct bpe_ent tmp = h[i];
+		h[i] = h[p];
+		h[p] = tmp;
+		i = p;
+	}
+}
+
+static struct bpe_ent bpe_pop(struct bpe_ent *h, size_t *n)
+{
+	struct bpe_ent top = h[0];
+	h[0] = h[--*n];
+	size_t i = 0;
+	for (;;) {
+		size_t l = 2 * i + 1, r = l + 1, m = i;
+		if (l < *n && bpe_before(&h[l], &h[m]))
+			m = l;
+		if (r < *n && bpe_before(&h[r], &h[m]))
+			m = r;
+		if (m == i)
+			break;
+		struct bpe_ent tmp = h[i];
+		h[i] = h[m];
+		h[m] = tmp;
+		i = m;
+	}
+	return top;
+}
+
+/* Push the pair (a, b) at node pos when it has a merge. */
+static void bpe_offer(const struct tokenizer *t, struct bpe_ent *h, size_t *nh, int32_t a,
+		      int32_t b, int32_t pos)
+{
+	const int32_t *r = pmap_find(&t->rank, pair_key(a, b));
+	if (r)
+		bpe_push(h, nh, *r, pos);
+}
+
+/* Merges applied to a piece of any length in O(n log n): the nodes of a
+ * linked list and a heap of their ranked pairs, lowest rank first and, among
+ * equal ranks, leftmost first. That is the order of the rescanning loop
+ * (lowest rank, then every occurrence left to right): the pairs a merge
+ * creates contain its new token, whose own merges all rank later, so each
+ * rank's occurrences are all taken before any later rank's. A popped pair
+ * is stale when its left node died or either side changed. */
+static int encode_long(const struct tokenizer *t, const unsigned char *s, size_t n,
+		       struct tokenizer_ids *out)
+{
+	if (n > (size_t)INT32_MAX / 4)
+		return MENTOR_ENOMEM;
+	int32_t *id = malloc(n * sizeof *id), *next = malloc(n * sizeof *next),
+		*prev = malloc(n * sizeof *prev);
+	/* n - 1 pairs at first, and each merge offers at most two more */
+	struct bpe_ent *h = malloc(3 * n * sizeof *h);
+	int rc = MENTOR_ENOMEM;
+	if (!id || !next || !prev || !h)
+		goto out;
+	size_t nh = 0;
+	for (size_t i = 0; i < n; i++) {
+		id[i] = s[i];
+		prev[i] = (int32_t)i - 1;
+		next[i] = i + 1 < n ? (int32_t)i + 1 : -1;
+	}
+	for (size_t i = 0; i + 1 < n; i++)
+		bpe_offer(t, h, &nh, id[i], id[i + 1], (int32_t)i);
+	while (nh > 0) {
+		struct bpe_ent e = bpe_pop(h, &nh);
+		int32_t p = e.pos, q = next[p];
+		if (id[p] < 0 || q < 0 || id[p] != t->merges[e.rank][0] ||
+		    id[q] != t->merges[e.rank][1])
+			continue;
+		id[p] = 256 + e.rank;
+		id[q] = -1;
+		next[p] = next[q];
+		if (next[q] >= 0)
+			prev[next[q]] = p;
+		if (prev[p] >= 0)
+			bpe_offer(t, h, &nh, id[prev[p]], id[p], prev[p]);
+		if (next[p] >= 0)
+			bpe_offer(t, h, &nh, id[p], id[next[p]], p);
+	}
+	rc = 0;
+	for (int32_t p = 0; p >= 0 && rc == 0; p = next[p])
+		rc = tokenizer_ids_push(out, id[p]);
+out:
+	free(id);
+	free(next);
+	free(prev);
+	free(h);
+	return rc;
+}
+
 int tokenizer_encode(const struct tokenizer *t, const char *text, size_t len,
 		     struct tokenizer_ids *out, char *err)
 {
@@ -722,7 +1037,15 @@ int tokenizer_encode(const struct tokenizer *t, const char *text, size_t len,
 	int32_t ids[TOK_MAX_PIECE];
 	size_t i = 0;
 	while (i < len) {
-		size_t k = next_piece(s + i, len - i);
+		size_t k = t->pretok == TOKENIZER_PRETOK_GPT2 ? gpt2_next_piece(s + i, len - i)
+							      : next_piece(s + i, len - i);
+		if (k > TOK_MAX_PIECE) { /* only GPT-2's pieces are this long */
+			if (encode_long(t, s + i, k, out))
+				return util_err(err, "cannot encode text: out of memory"),
+				       MENTOR_ENOMEM;
+			i += k;
+			continue;
+		}
 		int n = (int)k;
 		for (int j = 0; j < n; j++)
 			ids[j] = s[i + j];
@@ -777,7 +1100,10 @@ int tokenizer_decode(const struct tokenizer *t, const int32_t *ids, size_t n, in
 
 /* ---- serialisation: little-endian u32 fields ----
  * "MTOK" u32 version u32 vocab u32 n_merges u32 n_special
- * n_merges x (u32 left, u32 right), u64 FNV-1a of everything before it. */
+ * version 3 only: u32 pretok, u32 n_file_ids (0: every token's own id, or vocab)
+ * n_merges x (u32 left, u32 right)
+ * version 3 only: n_file_ids x u32 file id (0xffffffff: not in the file)
+ * u64 FNV-1a of everything before it. */
 
 static void put_u32(unsigned char *p, uint32_t v)
 {
@@ -796,12 +1122,14 @@ static uint32_t get_u32(const unsigned char *p)
 int tokenizer_save(const struct tokenizer *t, struct buf *out, char *err)
 {
 	size_t start = out->len;
-	unsigned char hdr[20];
+	unsigned char hdr[28];
 	memcpy(hdr, TOK_MAGIC, 4);
 	put_u32(hdr + 4, TOK_VERSION);
 	put_u32(hdr + 8, (uint32_t)t->vocab);
 	put_u32(hdr + 12, (uint32_t)t->n_merges);
 	put_u32(hdr + 16, TOKENIZER_N_SPECIAL);
+	put_u32(hdr + 20, (uint32_t)t->pretok);
+	put_u32(hdr + 24, t->file_ids ? (uint32_t)t->vocab : 0);
 	if (buf_append(out, hdr, sizeof hdr))
 		goto oom;
 	for (int r = 0; r < t->n_merges; r++) {
@@ -809,6 +1137,12 @@ int tokenizer_save(const struct tokenizer *t, struct buf *out, char *err)
 		put_u32(m, (uint32_t)t->merges[r][0]);
 		put_u32(m + 4, (uint32_t)t->merges[r][1]);
 		if (buf_append(out, m, sizeof m))
+			goto oom;
+	}
+	for (int i = 0; t->file_ids && i < t->vocab; i++) {
+		unsigned char f[4];
+		put_u32(f, (uint32_t)t->file_ids[i]); /* -1 becomes 0xffffffff */
+		if (buf_append(out, f, sizeof f))
 			goto oom;
 	}
 	uint64_t h = util_fnv1a(out->data + start, out->len - start, 0);
@@ -834,7 +1168,7 @@ int tokenizer_load(const void *data, size_t len, size_t *used, struct tokenizer 
 		return util_err(err, "cannot load tokenizer: not a tokenizer image (bad magic)");
 	uint32_t version = get_u32(p + 4), vocab = get_u32(p + 8), nm = get_u32(p + 12),
 		 nsp = get_u32(p + 16);
-	if (version != TOK_VERSION && version != 1)
+	if (version < 1 || version > TOK_VERSION)
 		return util_err(err, "cannot load tokenizer: version %u not supported (this "
 				     "build reads versions 1 to %u; retrain the tokenizer)",
 				version, TOK_VERSION);
@@ -845,7 +1179,24 @@ int tokenizer_load(const void *data, size_t len, size_t *used, struct tokenizer 
 	    nm != vocab - 256 - TOKENIZER_N_SPECIAL)
 		return util_err(err, "cannot load tokenizer: vocabulary size %u with %u merges "
 				     "is invalid", vocab, nm);
-	size_t need = 20 + (size_t)nm * 8 + 8;
+	/* versions 1 and 2: mentor's pre-tokenizer, every token its own file id */
+	size_t hdr = 20;
+	uint32_t pretok = TOKENIZER_PRETOK_MENTOR, nfile = 0;
+	if (version >= 3) {
+		hdr = 28;
+		if (len < hdr)
+			return util_err(err, "cannot load tokenizer: truncated (%zu of %zu bytes)",
+					len, hdr);
+		pretok = get_u32(p + 20);
+		nfile = get_u32(p + 24);
+		if (pretok >= TOKENIZER_N_PRETOK)
+			return util_err(err, "cannot load tokenizer: unknown pre-tokenizer %u "
+					     "(a newer mentor wrote it?)", pretok);
+		if (nfile != 0 && nfile != vocab)
+			return util_err(err, "cannot load tokenizer: %u file ids for a "
+					     "vocabulary of %u", nfile, vocab);
+	}
+	size_t need = hdr + (size_t)nm * 8 + (size_t)nfile * 4 + 8;
 	if (len < need)
 		return util_err(err, "cannot load tokenizer: truncated (%zu of %zu bytes)", len,
 				need);
@@ -858,13 +1209,15 @@ int tokenizer_load(const void *data, size_t len, size_t *used, struct tokenizer 
 	if (!t)
 		return util_err(err, "cannot load tokenizer: out of memory");
 	t->n_merges = (int)nm;
+	t->pretok = (int)pretok;
 	t->merges = malloc(((size_t)nm + 1) * sizeof *t->merges);
 	if (!t->merges) {
 		tokenizer_free(t);
 		return util_err(err, "cannot load tokenizer: out of memory");
 	}
 	for (uint32_t r = 0; r < nm; r++) {
-		uint32_t a = get_u32(p + 20 + (size_t)r * 8), b = get_u32(p + 24 + (size_t)r * 8);
+		uint32_t a = get_u32(p + hdr + (size_t)r * 8),
+			 b = get_u32(p + hdr + 4 + (size_t)r * 8);
 		if (a >= 256 + r || b >= 256 + r) {
 			tokenizer_free(t);
 			return util_err(err, "cannot load tokenizer: merge %u refers to a later "
@@ -874,6 +1227,22 @@ int tokenizer_load(const void *data, size_t len, size_t *used, struct tokenizer 
 		t->merges[r][1] = (int32_t)b;
 	}
 	char e2[MENTOR_ERR_LEN];
+	if (nfile) {
+		int32_t *f = malloc((size_t)nfile * sizeof *f);
+		if (!f) {
+			tokenizer_free(t);
+			return util_err(err, "cannot load tokenizer: out of memory");
+		}
+		const unsigned char *fp = p + hdr + (size_t)nm * 8;
+		for (uint32_t i = 0; i < nfile; i++)
+			f[i] = (int32_t)get_u32(fp + (size_t)i * 4);
+		int rc = tok_set_file_ids(t, f, e2);
+		free(f);
+		if (rc) {
+			tokenizer_free(t);
+			return util_err(err, "cannot load tokenizer: %s", e2);
+		}
+	}
 	if (tok_finish(t, e2)) {
 		tokenizer_free(t);
 		return util_err(err, "cannot load tokenizer: %s", e2);

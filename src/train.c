@@ -1190,31 +1190,46 @@ void train_ckpt_release(struct train_ckpt *c)
 	memset(c, 0, sizeof *c);
 }
 
-int train_ckpt_load(const char *path, int with_moments, struct train_ckpt *c, char *err)
+/* Open a checkpoint for reading: the stream at its start. */
+static int ckr_open(struct ckr *r, const char *path, char *err)
 {
-	memset(c, 0, sizeof *c);
-	FILE *f = fopen(path, "rb");
-	if (!f)
+	memset(r, 0, sizeof *r);
+	r->path = path;
+	r->err = err;
+	r->f = fopen(path, "rb");
+	if (!r->f)
 		return util_err(err, "cannot load checkpoint '%s': %s", path, strerror(errno));
 	struct stat sb;
-	if (fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode)) {
-		fclose(f);
+	if (fstat(fileno(r->f), &sb) != 0 || !S_ISREG(sb.st_mode)) {
+		fclose(r->f);
+		r->f = NULL;
 		return util_err(err, "cannot load checkpoint '%s': not a regular file", path);
 	}
-	struct ckr r = {f, 0, (uint64_t)sb.st_size, path, err};
-	char *json = NULL;
+	r->left = (uint64_t)sb.st_size;
+	return 0;
+}
+
+/* Read a checkpoint's head, magic to tokenizer: *flags, the configuration
+ * JSON (*json, a heap string) and the tokenizer (*tok, owned). Both are
+ * set to what was read so far also on failure; the caller frees them. */
+static int ckpt_read_head(struct ckr *r, uint32_t *flags, char **json, struct tokenizer **tok)
+{
+	const char *path = r->path;
+	char *err = r->err;
 	unsigned char *tokimg = NULL;
 	int ret = MENTOR_ERR;
 	char magic[8];
-	uint32_t version, flags, json_len, tok_len;
-	if (ckr_get(&r, magic, 8, "the header"))
+	uint32_t version, json_len, tok_len;
+	*json = NULL;
+	*tok = NULL;
+	if (ckr_get(r, magic, 8, "the header"))
 		goto out;
 	if (memcmp(magic, TRAIN_CKPT_MAGIC, 8)) {
 		util_err(err, "cannot load checkpoint '%s': not a mentor checkpoint (bad magic)",
 			 path);
 		goto out;
 	}
-	if (ckr_u32(&r, &version, "the header") || ckr_u32(&r, &flags, "the header"))
+	if (ckr_u32(r, &version, "the header") || ckr_u32(r, flags, "the header"))
 		goto out;
 	if (version != TRAIN_CKPT_VERSION && version != 1) {
 		util_err(err,
@@ -1229,35 +1244,30 @@ int train_ckpt_load(const char *path, int with_moments, struct train_ckpt *c, ch
 		memcpy(head, magic, 8);
 		for (int i = 0; i < 4; i++) {
 			head[8 + i] = (unsigned char)(version >> (8 * i));
-			head[12 + i] = (unsigned char)(flags >> (8 * i));
+			head[12 + i] = (unsigned char)(*flags >> (8 * i));
 		}
-		r.h = util_fnv1a(head, sizeof head, UTIL_FNV1A_BASIS_V1);
+		r->h = util_fnv1a(head, sizeof head, UTIL_FNV1A_BASIS_V1);
 	}
-	if (flags > 1) {
-		util_err(err, "cannot load checkpoint '%s': corrupt header (flags %u)", path, flags);
+	if (*flags > 1) {
+		util_err(err, "cannot load checkpoint '%s': corrupt header (flags %u)", path, *flags);
 		goto out;
 	}
-	if (ckr_u32(&r, &json_len, "the configuration"))
+	if (ckr_u32(r, &json_len, "the configuration"))
 		goto out;
-	if (json_len > TRAIN_CKPT_MAX_JSON || json_len > r.left) {
+	if (json_len > TRAIN_CKPT_MAX_JSON || json_len > r->left) {
 		util_err(err, "cannot load checkpoint '%s': corrupt configuration length %u", path,
 			 json_len);
 		goto out;
 	}
-	json = malloc((size_t)json_len + 1);
-	if (!json)
+	*json = malloc((size_t)json_len + 1);
+	if (!*json)
 		util_oom();
-	if (ckr_get(&r, json, json_len, "the configuration"))
+	if (ckr_get(r, *json, json_len, "the configuration"))
 		goto out;
-	json[json_len] = 0;
-	char sub[MENTOR_ERR_LEN];
-	if (train_config_from_json(json, &c->cfg, sub)) {
-		util_err(err, "cannot load checkpoint '%s': %s", path, sub);
+	(*json)[json_len] = 0;
+	if (ckr_u32(r, &tok_len, "the tokenizer"))
 		goto out;
-	}
-	if (ckr_u32(&r, &tok_len, "the tokenizer"))
-		goto out;
-	if (tok_len > TRAIN_CKPT_MAX_TOKENIZER || tok_len > r.left) {
+	if (tok_len > TRAIN_CKPT_MAX_TOKENIZER || tok_len > r->left) {
 		util_err(err, "cannot load checkpoint '%s': corrupt tokenizer length %u", path,
 			 tok_len);
 		goto out;
@@ -1265,15 +1275,57 @@ int train_ckpt_load(const char *path, int with_moments, struct train_ckpt *c, ch
 	tokimg = malloc(tok_len ? tok_len : 1);
 	if (!tokimg)
 		util_oom();
-	if (ckr_get(&r, tokimg, tok_len, "the tokenizer"))
+	if (ckr_get(r, tokimg, tok_len, "the tokenizer"))
 		goto out;
 	size_t used = 0;
-	if (tokenizer_load(tokimg, tok_len, &used, &c->tok, sub)) {
+	char sub[MENTOR_ERR_LEN];
+	if (tokenizer_load(tokimg, tok_len, &used, tok, sub)) {
 		util_err(err, "cannot load checkpoint '%s': %s", path, sub);
 		goto out;
 	}
 	if (used != tok_len) {
 		util_err(err, "cannot load checkpoint '%s': corrupt tokenizer image", path);
+		goto out;
+	}
+	ret = 0;
+out:
+	free(tokimg);
+	return ret;
+}
+
+int train_ckpt_load_tokenizer(const char *path, struct tokenizer **tok, char *err)
+{
+	struct ckr r;
+	*tok = NULL;
+	if (ckr_open(&r, path, err))
+		return MENTOR_ERR;
+	uint32_t flags;
+	char *json;
+	int rc = ckpt_read_head(&r, &flags, &json, tok);
+	free(json);
+	fclose(r.f);
+	if (rc) {
+		tokenizer_free(*tok);
+		*tok = NULL;
+	}
+	return rc;
+}
+
+int train_ckpt_load(const char *path, int with_moments, struct train_ckpt *c, char *err)
+{
+	memset(c, 0, sizeof *c);
+	struct ckr r;
+	if (ckr_open(&r, path, err))
+		return MENTOR_ERR;
+	FILE *f = r.f;
+	char *json = NULL;
+	int ret = MENTOR_ERR;
+	uint32_t flags;
+	char sub[MENTOR_ERR_LEN];
+	if (ckpt_read_head(&r, &flags, &json, &c->tok))
+		goto out;
+	if (train_config_from_json(json, &c->cfg, sub)) {
+		util_err(err, "cannot load checkpoint '%s': %s", path, sub);
 		goto out;
 	}
 	uint32_t shape[5];
@@ -1380,7 +1432,6 @@ int train_ckpt_load(const char *path, int with_moments, struct train_ckpt *c, ch
 	ret = 0;
 out:
 	free(json);
-	free(tokimg);
 	fclose(f);
 	if (ret)
 		train_ckpt_release(c);

@@ -15,6 +15,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -908,7 +909,8 @@ static void load_theme(struct tui_app *app, const struct opts *o)
 		snprintf(user_dir, sizeof user_dir, "%s/mentor/themes", xdg);
 	else if (home && *home)
 		snprintf(user_dir, sizeof user_dir, "%s/.config/mentor/themes", home);
-	snprintf(data_dir, sizeof data_dir, "%s/themes", cli_data_dir());
+	char dd[PATH_MAX + 32];
+	snprintf(data_dir, sizeof data_dir, "%s/themes", cli_data_dir(dd, sizeof dd));
 	const char *dirs[3] = {user_dir[0] ? user_dir : data_dir, data_dir, NULL};
 	char err[MENTOR_ERR_LEN];
 	if (tui_theme_load(&app->theme, name, dirs, err))

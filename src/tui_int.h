@@ -439,7 +439,15 @@ struct tui_item_summary {
 	int n;                      /* explanations, -1 unknown */
 	int accepted, rejected, pending, flagged;
 	int correct, wrong, leaked; /* counts */
+	/* of the explanations whose status the marker shows (accepted, else
+	 * flagged, else pending, else rejected): how many are right, wrong */
+	int shown_right, shown_wrong;
 };
+/* Fill s from an item's n explanations: the counts, and the verdict of
+ * the ones the marker describes, so that "[A]✓" never borrows its ✓ from
+ * another candidate than the accepted one(s). */
+struct store_expl;
+void tui_items_summarize(const struct store_expl *e, size_t n, struct tui_item_summary *s);
 /* Everything the Items screen shows, gathered by tui_items.c from the store
  * (or by a test by hand). Borrowed pointers. rows[i] is list position
  * top + i; sums may be NULL. */

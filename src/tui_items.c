@@ -172,10 +172,12 @@ static void summary_marks(struct tui_line *l, const struct tui_item_summary *s,
 		tui_line_put(l, base == TUI_ROLE_NORMAL ? TUI_ROLE_PENDING : base, g->pending);
 	else
 		tui_line_put(l, base == TUI_ROLE_NORMAL ? TUI_ROLE_REJECTED : base, g->rejected);
-	if (s->correct)
-		tui_line_put(l, base == TUI_ROLE_NORMAL ? TUI_ROLE_CORRECT : base, g->ok);
-	else if (s->wrong)
+	/* the verdict of the explanations the state describes: one wrong
+	 * among them is enough for a cross */
+	if (s->shown_wrong)
 		tui_line_put(l, base == TUI_ROLE_NORMAL ? TUI_ROLE_WRONG : base, g->bad);
+	else if (s->shown_right)
+		tui_line_put(l, base == TUI_ROLE_NORMAL ? TUI_ROLE_CORRECT : base, g->ok);
 	else
 		tui_line_put(l, base, " ");
 }
@@ -405,16 +407,9 @@ static int list_height(const struct items *s)
 	return h < 1 ? 1 : h;
 }
 
-static void summarize(struct store *st, const struct store_item *it, struct tui_item_summary *sum)
+void tui_items_summarize(const struct store_expl *e, size_t n, struct tui_item_summary *sum)
 {
 	memset(sum, 0, sizeof *sum);
-	struct store_expl *e = NULL;
-	size_t n = 0;
-	char err[MENTOR_ERR_LEN];
-	if (store_expl_for_item(st, it->id, &e, &n, err)) {
-		sum->n = -1;
-		return;
-	}
 	sum->n = (int)n;
 	for (size_t i = 0; i < n; i++) {
 		const char *stt = e[i].status ? e[i].status : "";
@@ -425,8 +420,30 @@ static void summarize(struct store *st, const struct store_item *it, struct tui_
 		sum->correct += e[i].correct == 1;
 		sum->wrong += e[i].correct == 0;
 		sum->leaked += e[i].leaked == 1;
-		store_expl_release(&e[i]);
 	}
+	const char *shown = sum->accepted ? "accepted" : sum->flagged ? "flagged"
+					: sum->pending ? "pending" : "rejected";
+	for (size_t i = 0; i < n; i++) {
+		if (!e[i].status || strcmp(e[i].status, shown))
+			continue;
+		sum->shown_right += e[i].correct == 1;
+		sum->shown_wrong += e[i].correct == 0;
+	}
+}
+
+static void summarize(struct store *st, const struct store_item *it, struct tui_item_summary *sum)
+{
+	struct store_expl *e = NULL;
+	size_t n = 0;
+	char err[MENTOR_ERR_LEN];
+	if (store_expl_for_item(st, it->id, &e, &n, err)) {
+		memset(sum, 0, sizeof *sum);
+		sum->n = -1;
+		return;
+	}
+	tui_items_summarize(e, n, sum);
+	for (size_t i = 0; i < n; i++)
+		store_expl_release(&e[i]);
 	free(e);
 }
 

@@ -272,6 +272,11 @@ void tui_review_item_lines(const struct tui_review_view *v, int width, size_t ma
 	tui_line_put(l, TUI_ROLE_TITLE, "Gold answer: ");
 	const char *a = it->answer ? it->answer : "(none)";
 	tui_line_text(l, TUI_ROLE_CORRECT, a, strlen(a), width - l->width, 1, v->utf8);
+	if (v->progress && width - l->width > 8) {
+		tui_line_put(l, TUI_ROLE_NORMAL, "   ");
+		tui_line_text(l, TUI_ROLE_DIM, v->progress, strlen(v->progress), width - l->width, 1,
+			      v->utf8);
+	}
 	while (max_lines && out->n - start > max_lines) {
 		/* never more than asked: drop question lines from the end */
 		size_t tail = 2 + (it->choices_json && *it->choices_json ? 1 : 0);
@@ -331,7 +336,7 @@ void tui_review_cand_head(const struct tui_review_view *v, int k, int width, str
 		flow_put(&f, TUI_ROLE_FLAGGED, "(edited)");
 	if (k == TUI_REVIEW_CROP) {
 		if (e == c->attempt) {
-			flow_put(&f, TUI_ROLE_FLAGGED, "kept COTE attempt (o: back to CROP)");
+			flow_put(&f, TUI_ROLE_FLAGGED, "kept COTE attempt, read-only (o: back to CROP)");
 		} else {
 			const char *p = e->path ? e->path : "?";
 			flow_put(&f, TUI_ROLE_DIM, !strcmp(p, "rp") ? "path rp fallback" : "path cot");
@@ -624,6 +629,7 @@ enum {
 	ACT_FLAG,
 	ACT_ACCEPT_NEXT,
 	ACT_REJECT_NEXT,
+	ACT_KEEP,
 	ACT_SKIP,
 	ACT_NEXT,
 	ACT_PREV,
@@ -650,6 +656,7 @@ static const struct tui_action_def actions[] = {
 	{ACT_FLAG, "flag", "f", "flag the focused explanation for a second look"},
 	{ACT_ACCEPT_NEXT, "accept_next", "A", "accept, then go to the next unreviewed item"},
 	{ACT_REJECT_NEXT, "reject_next", "X", "reject, then go to the next unreviewed item"},
+	{ACT_KEEP, "keep_only", "Y", "accept this one, reject the other pending ones, next item"},
 	{ACT_SKIP, "skip", "Space, n", "next unreviewed item, without deciding"},
 	{ACT_NEXT, "next_item", "]", "next item of the Items filter"},
 	{ACT_PREV, "prev_item", "[", "previous item of the Items filter"},
@@ -705,6 +712,9 @@ struct review {
 	int focus;
 	int top[TUI_REVIEW_NMODES];
 	int show_attempt;
+	/* review progress of the focused mode (update_progress) */
+	char progress[160];
+	int progress_dirty, progress_focus;
 	int diff, diff_a, diff_b, diff_top;
 	struct tui_rect body;
 	/* generation */
@@ -823,6 +833,7 @@ static void expl_clear(struct review *r)
 
 static void load_expl(struct review *r)
 {
+	r->progress_dirty = 1;
 	expl_clear(r);
 	if (!r->have_item)
 		return;
@@ -1105,8 +1116,21 @@ static void go_next_unreviewed(struct review *r)
 		focus_pending(r);
 }
 
+/* The kept COTE attempt of CROP is shown for reference only: CROP trains on
+ * its final text, which the column's decisions are about. 1 (message shown)
+ * when the attempt is on screen. */
+static int attempt_read_only(struct review *r, const char *what)
+{
+	if (!(r->focus == TUI_REVIEW_CROP && r->show_attempt && r->attempt))
+		return 0;
+	tui_app_error(r->app, "COTE attempt is read-only (o: CROP to %s)", what);
+	return 1;
+}
+
 static void decide(struct review *r, const char *action, char kind, int advance)
 {
+	if (attempt_read_only(r, "decide"))
+		return;
 	const struct store_expl *e = focused_expl(r);
 	if (!r->have_item) {
 		tui_app_error(r->app, "no item open: select one in Items (1) and press Enter");
@@ -1416,8 +1440,58 @@ static size_t trimmed_len(const char *s, size_t n)
 	return n;
 }
 
+/* Finish the item in one key: accept the focused candidate, reject every
+ * other shown candidate still pending, then go to the next unreviewed item.
+ * Each decision is its own audit row (u undoes them one by one). */
+static void keep_only(struct review *r)
+{
+	if (attempt_read_only(r, "decide"))
+		return;
+	const struct store_expl *e = focused_expl(r);
+	if (!r->have_item || !e) {
+		tui_app_error(r->app, "%s has no explanation to keep", tui_review_label(r->focus));
+		return;
+	}
+	char err[MENTOR_ERR_LEN];
+	int64_t keep = e->id, item = r->item_id;
+	int64_t others[TUI_REVIEW_NMODES];
+	int n = 0;
+	for (int k = 0; k < TUI_REVIEW_NMODES; k++) {
+		const struct store_expl *o = r->shown[k];
+		if (k != r->focus && o && o->id != keep && o->status && !strcmp(o->status, "pending"))
+			others[n++] = o->id;
+	}
+	int kept = r->focus;
+	int rc = store_expl_decide(r->st, keep, "accept", r->reviewer, err);
+	if (rc < 0) {
+		tui_app_error(r->app, "cannot record the decision: %s", err);
+		return;
+	}
+	if (rc == 0)
+		remember(r, keep, 'a');
+	int rejected = 0;
+	for (int i = 0; i < n; i++) {
+		rc = store_expl_decide(r->st, others[i], "reject", r->reviewer, err);
+		if (rc < 0) {
+			load_expl(r);
+			tui_app_error(r->app, "cannot record the decision: %s", err);
+			return;
+		}
+		if (rc == 0) {
+			remember(r, others[i], 'x');
+			rejected++;
+		}
+	}
+	load_expl(r);
+	go_next_unreviewed(r);
+	tui_app_error(r->app, "item %lld: kept %s, rejected %d other%s", (long long)item,
+		      tui_review_label(kept), rejected, rejected == 1 ? "" : "s");
+}
+
 static void edit(struct review *r)
 {
+	if (attempt_read_only(r, "edit"))
+		return;
 	const struct store_expl *e = focused_expl(r);
 	if (!r->have_item || !e) {
 		tui_app_error(r->app, "nothing to edit: generate an explanation first (g)");
@@ -1475,7 +1549,7 @@ static void edit(struct review *r)
 		tui_app_error(r->app, "the edited text is empty: nothing saved");
 		return;
 	}
-	int rc = store_expl_edit(r->st, id, text, r->reviewer, err);
+	int rc = teacher_edit(r->st, id, text, r->reviewer, err);
 	if (rc < 0)
 		tui_app_error(r->app, "cannot save the edit: %s", err);
 	else if (rc == 0)
@@ -1543,9 +1617,35 @@ static void review_destroy(void *state)
 	free(r);
 }
 
+/* "COTE 12 acc 3 rej 1 flag 40 pend 144 none of 200": the focused mode's
+ * shown explanations over the Items filter, counted again after a change
+ * (load_expl) or when the focus moves. */
+static void update_progress(struct review *r)
+{
+	if (!r->progress_dirty && r->progress_focus == r->focus)
+		return;
+	r->progress_dirty = 0;
+	r->progress_focus = r->focus;
+	r->progress[0] = '\0';
+	struct ifilter fi;
+	items_filter(r, &fi);
+	struct store_review_progress p;
+	char err[MENTOR_ERR_LEN];
+	if (store_item_review_progress(r->st, &fi.f, tui_review_mode(r->focus), &p, err))
+		return;
+	snprintf(r->progress, sizeof r->progress,
+		 "%s: %lld acc %lld rej %lld flag %lld pend %lld none, of %lld items",
+		 tui_review_label(r->focus), (long long)p.accepted, (long long)p.rejected,
+		 (long long)p.flagged, (long long)p.pending, (long long)p.none, (long long)p.items);
+}
+
 static void fill_view(struct review *r, struct tui_app *app, struct tui_review_view *v)
 {
 	memset(v, 0, sizeof *v);
+	if (r->have_item) {
+		update_progress(r);
+		v->progress = r->progress[0] ? r->progress : NULL;
+	}
 	v->utf8 = tui_app_utf8(app);
 	v->item = r->have_item ? &r->item : NULL;
 	v->dataset = r->dataset[0] ? r->dataset : NULL;
@@ -1638,6 +1738,7 @@ static int review_action(void *state, struct tui_app *app, int action)
 	case ACT_FLAG: decide(r, "flag", 'f', 0); break;
 	case ACT_ACCEPT_NEXT: decide(r, "accept", 'a', 1); break;
 	case ACT_REJECT_NEXT: decide(r, "reject", 'x', 1); break;
+	case ACT_KEEP: keep_only(r); break;
 	case ACT_SKIP: go_next_unreviewed(r); break;
 	case ACT_NEXT:
 	case ACT_PREV: {

@@ -57,6 +57,7 @@ struct tui_review_view {
 	int diff_a, diff_b;
 	int diff_top;
 	const struct tui_review_batch *batch; /* may be NULL */
+	const char *progress;             /* the focused mode over the Items filter, or NULL */
 	int utf8;
 };
 

@@ -41,6 +41,10 @@ void cli_print_json(FILE *f, const struct cJSON *v);
 void cli_json_text(FILE *f, const char *json);
 /* Open the workspace (creating it) or print the error; NULL on failure. */
 struct store *cli_open_store(struct cli *c);
+/* The same for commands that only read or change what a workspace holds:
+ * a missing file is an error ("run 'mentor init' first"), never a new empty
+ * workspace made by a typo in --db. */
+struct store *cli_open_existing(struct cli *c);
 /* --init-from REF for a new run's configuration: a run of the workspace (id
  * or name), else a GGUF file or Hugging Face folder, imported first as
  * 'mentor import-model' would. Sets cfg's init_from, shape and vocabulary;
@@ -49,13 +53,18 @@ struct train_config;
 int cli_init_from(struct cli *c, struct store *st, const char *ref, struct train_config *cfg);
 /* 1 if argv has --help or -h. */
 int cli_wants_help(int argc, char **argv);
-/* Location of bundled data (sample_datasets/, themes/, prompts/):
- * $MENTOR_DATA_DIR if set, else the source tree the binary was built from.
- * Borrowed string. */
-const char *cli_data_dir(void);
+/* Location of bundled data (sample_datasets/, themes/), written into buf
+ * (n bytes; PATH_MAX + 32 is enough) and returned: $MENTOR_DATA_DIR if set;
+ * else, for an installed binary, BINDIR/../share/mentor (what `meson
+ * install` put there, wherever the prefix now is); else the source tree the
+ * binary was built from; else the configured prefix's share/mentor. */
+const char *cli_data_dir(char *buf, size_t n);
 /* Write s as a JSON string literal (quoted, escaped as cli_print_json does)
  * to f; NULL writes null. */
 void cli_json_str(FILE *f, const char *s);
+/* The same for the n bytes at s (NUL bytes included, as \u0000; a byte
+ * that is not UTF-8 as \ufffd). */
+void cli_json_strn(FILE *f, const char *s, size_t n);
 /* Install SIGTERM/SIGINT handlers that set a flag instead of ending the
  * process, and return that flag (for train_opts.stop and the like). */
 volatile sig_atomic_t *cli_stop_flag(void);
@@ -108,6 +117,7 @@ int cli_report(struct cli *c, int argc, char **argv);
 int cli_export(struct cli *c, int argc, char **argv);
 int cli_export_model(struct cli *c, int argc, char **argv);
 int cli_import_model(struct cli *c, int argc, char **argv);
+int cli_tokenize(struct cli *c, int argc, char **argv);
 int cli_serve(struct cli *c, int argc, char **argv);
 int cli_run_external(struct cli *c, int argc, char **argv);
 int cli_experiment(struct cli *c, int argc, char **argv);

@@ -2,7 +2,7 @@
  * (the direct answer, the paper's protocol) and of the explanation task, the
  * answer read back from a generated explanation (MT-CoT: after it; MT-Ra: at
  * its start), per-item predictions and accuracy per run, split and inference
- * mode. */
+ * mode; and the next-token logits of a prompt, to compare with other tools. */
 #ifndef MENTOR_EVAL_H
 #define MENTOR_EVAL_H
 
@@ -14,6 +14,7 @@
 struct store;
 struct model;
 struct tokenizer;
+struct tokenizer_ids;
 
 /* Longest direct answer generated, in tokens. */
 #define EVAL_MAX_ANSWER_TOKENS 24
@@ -39,6 +40,30 @@ struct eval_model *eval_model_wrap(struct model *m, const struct tokenizer *t, i
 				   int max_new);
 void eval_model_free(struct eval_model *em);
 int eval_model_variant(const struct eval_model *em);
+
+/* The model's tokenizer (borrowed, valid while em lives) and vocabulary
+ * size (the number of logits). */
+const struct tokenizer *eval_model_tokenizer(const struct eval_model *em);
+int eval_model_vocab_size(const struct eval_model *em);
+
+/* Which prompt eval_prompt_ids builds: the text alone, or the text in the
+ * answer or explanation task's format (PREFIX text SEP, as the run was
+ * trained and as eval_answer_question decodes). */
+enum { EVAL_PROMPT_RAW = -1 }; /* or TRAIN_TASK_ANS, TRAIN_TASK_EXP */
+/* The ids of a prompt, appended to out: text encoded by the run's
+ * tokenizer (no special token ever comes from the text), wrapped for a
+ * task. A prompt longer than the context keeps its last tokens (the task's
+ * PREFIX and SEP stay); *dropped (may be NULL) gets how many were cut.
+ * Returns 0, MENTOR_EUSAGE for an unknown task or a raw prompt that encodes
+ * to no token, or MENTOR_ENOMEM. */
+int eval_prompt_ids(const struct eval_model *em, int task, const char *text, size_t len,
+		    struct tokenizer_ids *out, size_t *dropped, char *err);
+/* The logits of the next token after ids[0..n) (1 <= n <= the context): one
+ * forward over the sequence, the last position's row. *logits gets V floats
+ * (eval_model_vocab_size), borrowed until the next call that runs em's
+ * model. Returns 0 or MENTOR_EUSAGE (n out of range, an id out of range). */
+int eval_next_logits(struct eval_model *em, const int32_t *ids, size_t n, const float **logits,
+		     char *err);
 
 /* What the model says about one question. */
 struct eval_answer {

@@ -38,7 +38,8 @@ struct modelio_model {
 	float *params;         /* owned; n_params floats in model_tensor_info order */
 	size_t n_params;
 	char *train_json; /* owned; the run's train_config JSON, or NULL */
-	int foreign;      /* 1: not written by mentor (vocabulary was remapped) */
+	int foreign;      /* 1: not in mentor's numbering (vocabulary was remapped;
+	                   * tok keeps the file's ids, tokenizer_file_id) */
 	int new_rows;     /* foreign: embedding rows created for mentor's specials */
 };
 void modelio_model_init(struct modelio_model *mm);
@@ -54,6 +55,13 @@ void modelio_tensor_layout(const struct model_config *cfg, int i, size_t *offset
  * nothing is left to release on failure. */
 int modelio_from_ckpt(const char *ckpt_path, struct modelio_model *out, char *err);
 
+/* The chat template exported models carry (GGUF tokenizer.chat_template,
+ * tokenizer_config.json chat_template): Jinja that renders the last user
+ * message the way 'mentor serve' prompts the student, "<|ans|>" question
+ * "<|sep|>", so that other tools' chat endpoints ask what serve asks.
+ * Appends to out; 0, or -1 when out of memory. */
+int modelio_chat_template(const struct tokenizer *t, struct buf *out);
+
 /* Write a GGUF v3 file at path (atomically: PATH.tmp + rename). */
 int modelio_write_gguf(const struct modelio_model *mm, const char *path, char *err);
 /* Write a Hugging Face GPT-2 folder at dir (created if missing; the four
@@ -61,12 +69,29 @@ int modelio_write_gguf(const struct modelio_model *mm, const char *path, char *e
 int modelio_write_hf(const struct modelio_model *mm, const char *dir, char *err);
 
 /* Read a GGUF file, or a Hugging Face folder (or its model.safetensors file;
- * tensor names with or without the "transformer." prefix). The format is
- * told by the file's magic. Truncated, corrupt or hostile files fail with
- * MENTOR_ERR and a message naming the file and what is wrong. */
+ * tensor names with or without the "transformer." prefix; the vocabulary
+ * from tokenizer.json, else vocab.json + merges.txt, else encoder.json +
+ * vocab.bpe). The format is told by the file's magic. A vocabulary mentor
+ * wrote keeps its pre-tokenizer (mentor.tokenizer.pre in GGUF,
+ * "pretokenizer" in config.json's "mentor" object; mentor's when absent);
+ * any other gets GPT-2's, and its tokenizer keeps the file's token ids.
+ * Truncated, corrupt or hostile files fail with MENTOR_ERR and a message
+ * naming the file and what is wrong. */
 int modelio_read(const char *path, struct modelio_model *out, char *err);
 int modelio_read_gguf(const char *path, struct modelio_model *out, char *err);
 int modelio_read_hf(const char *path, struct modelio_model *out, char *err);
+
+/* Read only the vocabulary of a model as a tokenizer (no tensor is read):
+ * a GGUF file, or a Hugging Face folder (any other file path means the
+ * folder it is in) holding tokenizer.json, else vocab.json + merges.txt,
+ * else encoder.json + vocab.bpe (OpenAI's names for that pair), with or
+ * without config.json. As in modelio_read: a vocabulary mentor wrote keeps
+ * its pre-tokenizer and numbering; a foreign one gets GPT-2's
+ * pre-tokenizer and keeps the file's ids (tokenizer_file_id), <|eos|>
+ * taking the file's eos (config.json's eos_token_id, the GGUF eos id, else
+ * its "<|endoftext|>"). On success *out is a new tokenizer (caller frees
+ * with tokenizer_free()); failures name the file and the cause. */
+int modelio_read_tokenizer(const char *path, struct tokenizer **out, char *err);
 
 /* Register mm as a finished run of the workspace: dataset (NULL = a dataset
  * named "imported", created empty when missing), name (NULL = "imported-ID"),

@@ -17,7 +17,7 @@ struct sqlite3;
 struct store;
 
 /* Schema version written by this build (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION 4
+#define STORE_SCHEMA_VERSION 5
 
 /* Where the workspace is when nothing says otherwise. */
 #define STORE_DEFAULT_PATH "mentor.db"
@@ -145,6 +145,14 @@ void store_item_filter_init(struct store_item_filter *f);
 int store_item_count(struct store *st, const struct store_item_filter *f, int64_t *count, char *err);
 int store_item_page(struct store *st, const struct store_item_filter *f, int64_t offset,
 		    int64_t after_id, int limit, struct store_item **out, size_t *n, char *err);
+/* Review progress of one mode over the items matching f: the state of each
+ * item's shown explanation of that mode (the newest one; for crop the final
+ * text, not a kept COTE attempt), or none. */
+struct store_review_progress {
+	int64_t items, accepted, rejected, flagged, pending, none;
+};
+int store_item_review_progress(struct store *st, const struct store_item_filter *f,
+			       const char *mode, struct store_review_progress *p, char *err);
 /* Position (0-based) of item id within the filtered list, or -1. */
 int store_item_index(struct store *st, const struct store_item_filter *f, int64_t id,
 		     int64_t *index, char *err);
@@ -266,12 +274,23 @@ int store_demo_list(struct store *st, int64_t dataset_id, size_t max, struct sto
  * undo never undoes a decision that changed nothing), or an error. */
 int store_expl_decide(struct store *st, int64_t expl_id, const char *action,
 		      const char *reviewer, char *err);
-/* Store an edit of the text (audit row "edit"); 1 (nothing recorded) when
+/* The judgement of an explanation's text: the answer parsed from it (NULL
+ * when none), whether it is the gold answer (1, 0, -1 unknown), and whether
+ * it merely restates the hint (1/0). */
+struct store_verdict {
+	const char *parsed;
+	int correct;
+	int leaked;
+};
+/* Store an edit of the text with the edited text's verdict (v; NULL keeps
+ * the current one) in one transaction: the audit row "edit" keeps the text
+ * before, the text set and the verdict before. 1 (nothing recorded) when
  * the text is the edited text already. */
 int store_expl_edit(struct store *st, int64_t expl_id, const char *text,
-		    const char *reviewer, char *err);
+		    const struct store_verdict *v, const char *reviewer, char *err);
 /* Undo the latest decision not yet undone (any explanation when expl_id is 0):
- * restores the previous status/text, marks the decision undone. Fills
+ * restores the previous status (and for an edit the previous text and its
+ * verdict), marks the decision undone. Fills
  * *undone_expl with the explanation affected and *was_edit with 1 when the
  * decision was an edit (either may be NULL); MENTOR_ENOTFOUND if none. */
 int store_decision_undo(struct store *st, int64_t expl_id, int64_t *undone_expl, int *was_edit,

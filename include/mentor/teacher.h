@@ -252,4 +252,14 @@ int teacher_batch_import(const struct teacher_opts *o, int64_t dataset_id, const
 			 struct teacher_batch_stats *stats, struct teacher_batch_stats *next_stats,
 			 char *err);
 
+/* An operator's edit of explanation expl_id: the new text is judged again
+ * against its item as when the teacher wrote it (the answer parsed from it,
+ * correct against the gold answer, and for RP-prompted text whether it
+ * restates the hint), and stored with that verdict in one transaction
+ * (store_expl_edit). 0, 1 when the text is the edited text already (nothing
+ * recorded), or an error. */
+struct store;
+int teacher_edit(struct store *st, int64_t expl_id, const char *text, const char *reviewer,
+		 char *err);
+
 #endif

@@ -1,7 +1,10 @@
 /* tokenizer: byte-level BPE in the GPT-2 manner. Ids 0..255 are the raw bytes,
  * then the learned merges in the order they were learned, then the special
  * tokens. Any byte string round-trips exactly: decode(encode(s)) == s. Ordinary
- * text never encodes to a special token; specials are added by id. */
+ * text never encodes to a special token; specials are added by id. A
+ * tokenizer cuts text with one of two pre-tokenizers (mentor's own, or
+ * GPT-2's regex for vocabularies imported from GPT-2-family models) and
+ * remembers the ids its tokens have in the file it was imported from. */
 #ifndef MENTOR_TOKENIZER_H
 #define MENTOR_TOKENIZER_H
 
@@ -35,6 +38,32 @@ enum tokenizer_special_kind {
 /* Opaque, immutable once built; may be shared by threads for encode/decode. */
 struct tokenizer;
 
+/* Pre-tokenizers: how text is cut into pieces that merges never cross. */
+enum tokenizer_pretok {
+	/* mentor's (tokenizer_train's): an optional space and a run of letters,
+	 * one digit or a run of other characters; runs of white space; pieces
+	 * cut at 64 bytes */
+	TOKENIZER_PRETOK_MENTOR = 0,
+	/* GPT-2's regex, exactly:
+	 *   's|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+
+	 * with \p{L}, \p{N} the General Categories L* and N* and \s the
+	 * White_Space property (include/mentor/unicode.h; the tables name their
+	 * Unicode version). A byte that does not begin a well-formed UTF-8
+	 * sequence is one character of the last class ([^\s\p{L}\p{N}]) by
+	 * itself, so that any bytes are cut the same way every time. Pieces
+	 * are not capped. */
+	TOKENIZER_PRETOK_GPT2 = 1,
+	TOKENIZER_N_PRETOK
+};
+/* "mentor" or "gpt2"; NULL for an unknown kind. */
+const char *tokenizer_pretok_name(int kind);
+/* The kind named name, or -1. */
+int tokenizer_pretok_parse(const char *name);
+/* Length in bytes (1..len) of the pre-token at the start of text[0..len)
+ * (len > 0) under pre-tokenizer kind (an unknown kind counts as mentor's).
+ * Encoding cuts text into exactly these pieces. */
+size_t tokenizer_pretok_next(int kind, const char *text, size_t len);
+
 /* A growable array of token ids. tokenizer_ids_init/_release; release accepts
  * NULL. Encoding appends, so a sequence can be built piece by piece. */
 struct tokenizer_ids {
@@ -59,20 +88,58 @@ int tokenizer_train(const char *const *texts, const size_t *lens, size_t n,
 		    size_t vocab_size, struct tokenizer **out, char *err);
 void tokenizer_free(struct tokenizer *t);
 
+/* Largest id a token may have in the file a vocabulary came from. */
+#define TOKENIZER_MAX_FILE_ID ((1 << 24) - 1)
+/* Build a tokenizer from its merges: pairs[2r], pairs[2r + 1] are the ids
+ * the r-th merge joins (each below 256 + r), n_merges of them; pretok one of
+ * enum tokenizer_pretok. file_ids, when not NULL, has one entry per token
+ * (256 + n_merges + TOKENIZER_N_SPECIAL): the id the token has in the file
+ * the vocabulary was read from, or -1 when the file lacks it (mentor's added
+ * specials); ids 0..TOKENIZER_MAX_FILE_ID, no two alike. NULL means every
+ * token has its own id in the file (mentor's own vocabularies). A merge
+ * that refers to a later token, repeats another or builds a token longer
+ * than TOKENIZER_MAX_TOKEN_LEN fails with MENTOR_ERR; sizes out of range
+ * with MENTOR_EUSAGE. On success *out is a new tokenizer (caller frees with
+ * tokenizer_free()). */
+int tokenizer_build(const int32_t *pairs, size_t n_merges, int pretok,
+		    const int32_t *file_ids, struct tokenizer **out, char *err);
+
 /* Total vocabulary size (bytes + merges + specials): the model's vocab. */
 int tokenizer_vocab_size(const struct tokenizer *t);
 int tokenizer_num_merges(const struct tokenizer *t);
+/* The two ids merge r (0..tokenizer_num_merges() - 1) joins into token
+ * 256 + r. Returns 0, or MENTOR_EUSAGE for r out of range. */
+int tokenizer_merge(const struct tokenizer *t, int r, int32_t *left, int32_t *right);
+/* The pre-tokenizer (enum tokenizer_pretok): mentor's for trained
+ * tokenizers and for every image older than version 3. */
+int tokenizer_pretok(const struct tokenizer *t);
+/* The id token id has in the file its vocabulary was read from: id itself
+ * for mentor's own vocabularies; for an imported one the file's id (GPT-2's
+ * 50,256 for <|eos|>, its <|endoftext|>), or -1 for a token the file does
+ * not have (mentor's other specials) and for ids out of range. */
+int32_t tokenizer_file_id(const struct tokenizer *t, int32_t id);
+/* The inverse: the token whose file id is file_id, or -1 when none is
+ * (a file token mentor's layout has no place for, or out of range). */
+int32_t tokenizer_from_file_id(const struct tokenizer *t, int32_t file_id);
+/* 1 when every token's file id is its own id. */
+int tokenizer_file_ids_identity(const struct tokenizer *t);
 /* Id of a special token (kind from enum tokenizer_special_kind), or -1 for an
  * unknown kind. */
 int32_t tokenizer_special(const struct tokenizer *t, int kind);
+/* The text of special token kind ("<|eos|>" ...), or NULL for an unknown
+ * kind. Static storage. */
+const char *tokenizer_special_text(int kind);
 /* 1 if id is a special token. */
 int tokenizer_is_special(const struct tokenizer *t, int32_t id);
 /* The bytes of one token (specials give their "<|...|>" text); borrowed, valid
  * while t lives. NULL for an id out of range. */
 const char *tokenizer_token(const struct tokenizer *t, int32_t id, size_t *len);
 
-/* Append the ids of text[0..len) to out. Never produces a special token.
- * Returns 0, or MENTOR_ENOMEM with err filled. */
+/* Append the ids of text[0..len) to out: the text cut into pieces by the
+ * tokenizer's pre-tokenizer, then merges applied by rank inside each piece.
+ * Never produces a special token. A piece longer than 64 bytes (GPT-2's
+ * are not capped) takes about 36 bytes of scratch memory per byte while it
+ * is encoded. Returns 0, or MENTOR_ENOMEM with err filled. */
 int tokenizer_encode(const struct tokenizer *t, const char *text, size_t len,
 		     struct tokenizer_ids *out, char *err);
 
@@ -91,10 +158,12 @@ int tokenizer_decode(const struct tokenizer *t, const int32_t *ids, size_t n,
 		     int flags, struct buf *out, char *err);
 
 /* Serialise: appends a versioned image ("MTOK" magic, version, vocab, merges,
- * checksum) to out, to embed in a checkpoint or write as a file. The
- * checksum is FNV-1a 64 of the bytes before it; version 1 images, hashed from
- * UTIL_FNV1A_BASIS_V1, still load. */
-#define TOKENIZER_IMAGE_VERSION 2u
+ * pre-tokenizer, file ids, checksum) to out, to embed in a checkpoint or
+ * write as a file. The checksum is FNV-1a 64 of the bytes before it.
+ * Images of versions 1 (hashed from UTIL_FNV1A_BASIS_V1) and 2 still load:
+ * they carry neither pre-tokenizer nor file ids, and mean mentor's
+ * pre-tokenizer with every token's own id. */
+#define TOKENIZER_IMAGE_VERSION 3u
 int tokenizer_save(const struct tokenizer *t, struct buf *out, char *err);
 /* Parse an image made by tokenizer_save from data[0..len). *used (may be NULL)
  * gets the bytes consumed, so an image can sit inside a larger file. Truncated,

@@ -257,6 +257,10 @@ int train_ckpt_save(const char *path, const struct train_ckpt *c, char *err);
 #define TRAIN_CKPT_HEADER (-1)
 int train_ckpt_load(const char *path, int with_moments, struct train_ckpt *c, char *err);
 void train_ckpt_release(struct train_ckpt *c);
+/* Read only the tokenizer of a checkpoint (its head; the tokenizer image
+ * carries its own checksum, the file's is not checked). On success *tok is
+ * a new tokenizer (caller frees with tokenizer_free()). */
+int train_ckpt_load_tokenizer(const char *path, struct tokenizer **tok, char *err);
 
 /* ------------------------------------------------------------ runs */
 

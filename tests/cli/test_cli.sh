@@ -39,8 +39,11 @@ done
 
 # MENTOR_DB chooses the workspace; --db wins over it.
 MENTOR_DB="$tmp/env.db" "$bin" init >/dev/null 2>&1 && [ -e "$tmp/env.db" ] && ok || bad "MENTOR_DB ignored"
-MENTOR_DB="$tmp/env.db" "$bin" --db "$tmp/flag.db" datasets >/dev/null 2>&1
+MENTOR_DB="$tmp/env.db" "$bin" --db "$tmp/flag.db" init >/dev/null 2>&1
 [ -e "$tmp/flag.db" ] && ok || bad "--db did not win over MENTOR_DB"
+# a read-only command does not create the workspace it is pointed at
+MENTOR_DB="$tmp/env.db" "$bin" --db "$tmp/typo.db" datasets >/dev/null 2>&1
+[ $? -eq 1 ] && [ ! -e "$tmp/typo.db" ] && ok || bad "datasets created a missing workspace"
 n=$("$bin" --db "$tmp/env.db" datasets --json | grep -o '"name"' | wc -l)
 [ "$n" -ge 5 ] && ok || bad "init loaded $n datasets, want at least 5"
 

@@ -139,6 +139,18 @@ run runsjson 0 runs --json
 clean runsjson "$tmp/runsjson.out"
 rid=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[0]["id"])' "$tmp/runsjson.out")
 
+# tokenize: the tokens of hostile text (any token may hold a control byte or
+# a piece of a bidi override) come out escaped; a hostile run name too
+htext=$(printf 'osc52 ]52;c;cHduZWQ= csi Â rlo â®evil bom ï»¿ end')
+run tokenize 0 tokenize "$rid" "$htext" --json
+clean tokenize "$tmp/tokenize.out" "$tmp/tokenize.err"
+has tokenize "$tmp/tokenize.out" '\u001b'
+run tokenizename 0 tokenize "$rname" "$htext"
+clean tokenizename "$tmp/tokenizename.out" "$tmp/tokenizename.err"
+run tokenizebad 2 tokenize "no$rname" x
+clean tokenizebad "$tmp/tokenizebad.out" "$tmp/tokenizebad.err"
+has tokenizebad "$tmp/tokenizebad.err" 'norun\x1b]0;x\x07\u202e'
+
 # the report page and the export
 run report 0 report "$rid" --out "$tmp/r.html"
 clean report "$tmp/report.out" "$tmp/report.err" "$tmp/r.html"

@@ -6,6 +6,7 @@
 #include <cjson/cJSON.h>
 #include <sqlite3.h>
 
+#include "mentor/store.h"
 #include "mentor/util.h"
 #include "test.h"
 
@@ -109,7 +110,15 @@ static const char *jstrv(const cJSON *o, const char *k)
 
 static void test_import_all(void)
 {
-	/* A fresh workspace: no datasets yet. */
+	/* No workspace yet: a read-only command says so and makes none. */
+	CHECK_INT(run("datasets"), 1);
+	CHECK(strstr(err_text, "run 'mentor init' first") != NULL);
+	CHECK(access(db, F_OK) != 0);
+	/* A fresh (empty) workspace: no datasets yet. */
+	char e[MENTOR_ERR_LEN];
+	struct store *st = store_open(db, e);
+	CHECK_MSG(st != NULL, "%s", e);
+	store_close(st);
 	CHECK_INT(run("datasets"), 0);
 	CHECK(strstr(out_text, "no datasets") != NULL);
 	CHECK_INT(run("datasets --json"), 0);

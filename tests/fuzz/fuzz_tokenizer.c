@@ -1,16 +1,20 @@
 /* fuzz_tokenizer: the byte-level BPE tokenizer (src/tokenizer.c). A small
- * tokenizer is trained once at start. Input: a byte choosing the check, then
- * bytes. Properties: decode(encode(x)) == x and decode(encode_spelled(x)) ==
- * x for any bytes, never a special token from text, ids out of range refused
- * by decode; tokenizer_load on the bytes fails with a message or gives a
- * tokenizer that saves to an image loading to the same merges and that
+ * tokenizer is trained once at start, and a copy of it that cuts text with
+ * GPT-2's pre-tokenizer and numbers its tokens as a foreign file would.
+ * Input: a byte choosing the check, then bytes. Properties, under both
+ * pre-tokenizers: decode(encode(x)) == x and decode(encode_spelled(x)) == x
+ * for any bytes, never a special token from text, the ids of the pieces
+ * tokenizer_pretok_next cuts (never empty, never past the end) are the ids
+ * of the whole; ids out of range refused by decode; tokenizer_load on the
+ * bytes fails with a message or gives a tokenizer that saves to an image
+ * loading to the same merges, pre-tokenizer and file ids, and that
  * round-trips text too. */
 #include <string.h>
 
 #include "fuzz.h"
 #include "mentor/tokenizer.h"
 
-static struct tokenizer *trained;
+static struct tokenizer *trained, *gpt2;
 
 static const char *const corpus[] = {
 	"Natalia sold clips to 48 of her friends in April, and then half as many in May.",
@@ -33,7 +37,45 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		fprintf(stderr, "%s\n", err);
 		abort();
 	}
+	/* the same merges, GPT-2's cutting, file ids reversed, specials but
+	 * <|eos|> absent from the file */
+	int nm = tokenizer_num_merges(trained), V = tokenizer_vocab_size(trained);
+	int32_t *pairs = malloc(((size_t)nm + 1) * 2 * sizeof *pairs);
+	int32_t *fid = malloc((size_t)V * sizeof *fid);
+	if (!pairs || !fid)
+		abort();
+	for (int r = 0; r < nm; r++)
+		tokenizer_merge(trained, r, &pairs[2 * r], &pairs[2 * r + 1]);
+	for (int i = 0; i < V; i++)
+		fid[i] = tokenizer_is_special(trained, i) ? -1 : V - 1 - i;
+	fid[tokenizer_special(trained, TOKENIZER_EOS)] = V + 10;
+	if (tokenizer_build(pairs, (size_t)nm, TOKENIZER_PRETOK_GPT2, fid, &gpt2, err)) {
+		fprintf(stderr, "%s\n", err);
+		abort();
+	}
+	free(pairs);
+	free(fid);
 	return 0;
+}
+
+/* The pieces of text under t's pre-tokenizer: each 1..rest bytes; their
+ * ids, one piece at a time, are the ids of the whole text. */
+static void pieces(const struct tokenizer *t, const char *text, size_t n,
+		   const struct tokenizer_ids *whole)
+{
+	struct tokenizer_ids ids;
+	tokenizer_ids_init(&ids);
+	char err[MENTOR_ERR_LEN];
+	size_t at = 0;
+	while (at < n) {
+		size_t k = tokenizer_pretok_next(tokenizer_pretok(t), text + at, n - at);
+		FUZZ_CHECK(k >= 1 && k <= n - at);
+		FUZZ_CHECK(tokenizer_encode(t, text + at, k, &ids, err) == 0);
+		at += k;
+	}
+	FUZZ_CHECK(ids.n == whole->n);
+	FUZZ_CHECK(!ids.n || !memcmp(ids.ids, whole->ids, ids.n * sizeof *ids.ids));
+	tokenizer_ids_release(&ids);
 }
 
 /* Encode text one way, check the ids and that they decode to text. */
@@ -55,6 +97,14 @@ static void round_trip(const struct tokenizer *t, const char *text, size_t n, in
 	FUZZ_CHECK(out.len == n);
 	FUZZ_CHECK(!n || !memcmp(out.data, text, n));
 	buf_release(&out);
+	if (!spelled) {
+		pieces(t, text, n, &ids);
+		/* ordinary tokens always have a file id, and it maps back */
+		for (size_t i = 0; i < ids.n; i++) {
+			int32_t f = tokenizer_file_id(t, ids.ids[i]);
+			FUZZ_CHECK(f >= 0 && tokenizer_from_file_id(t, f) == ids.ids[i]);
+		}
+	}
 	tokenizer_ids_release(&ids);
 }
 
@@ -100,10 +150,14 @@ static void load(const uint8_t *data, size_t size)
 	FUZZ_CHECK(tokenizer_load(img.data, img.len, NULL, &t2, err) == 0);
 	FUZZ_CHECK(tokenizer_vocab_size(t2) == tokenizer_vocab_size(t));
 	FUZZ_CHECK(tokenizer_num_merges(t2) == tokenizer_num_merges(t));
+	FUZZ_CHECK(tokenizer_pretok(t2) == tokenizer_pretok(t));
 	for (int32_t id = 0; id < tokenizer_vocab_size(t); id++) {
 		size_t l1 = 0, l2 = 0;
 		const char *a = tokenizer_token(t, id, &l1), *b = tokenizer_token(t2, id, &l2);
 		FUZZ_CHECK(a && b && l1 == l2 && !memcmp(a, b, l1));
+		int32_t f = tokenizer_file_id(t, id);
+		FUZZ_CHECK(f == tokenizer_file_id(t2, id));
+		FUZZ_CHECK(f < 0 || tokenizer_from_file_id(t, f) == id);
 	}
 	round_trip(t, corpus[0], strlen(corpus[0]), 0);
 	round_trip(t, (const char *)data, size, 0);
@@ -123,6 +177,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	case 0:
 	case 1:
 		round_trip(trained, copy, size, what);
+		round_trip(gpt2, copy, size, what);
 		break;
 	case 2:
 		decode_ids(trained, data, size);

@@ -1,7 +1,11 @@
 /* tokenizer: training on English and Japanese text, exact round trips of any
- * bytes, special tokens never produced by text, determinism, and save/load
- * meeting truncated, corrupt and hostile images. */
+ * bytes, special tokens never produced by text, determinism, save/load
+ * meeting truncated, corrupt and hostile images, images of older versions
+ * encoding as they always did, GPT-2's pre-tokenizer piece by piece (on
+ * hostile bytes too), file ids, and the long-piece merge path against a
+ * plain one. */
 #include "mentor/tokenizer.h"
+#include "mentor/unicode.h"
 
 #include "test.h"
 
@@ -269,17 +273,23 @@ static void test_save_load(void)
 	CHECK_INT(bad, 0);
 
 	/* hostile images with a valid checksum: forged by recomputing it */
+	CHECK_INT(im[4], 3); /* version 3: merges from offset 28 */
 	struct {
 		size_t off;
 		uint32_t val;
 		const char *msg;
 	} forge[] = {
 		{4, 99, "version"},
+		{4, 0, "version"},
 		{8, 0xffffffffu, "vocabulary size"},
 		{12, 0x7fffffffu, "vocabulary size"},
 		{16, 3, "special"},
-		{20, 0x7fffffffu, "later token"}, /* first merge refers to a huge id */
-		{24, 300, "later token"},         /* first merge refers to itself */
+		{20, 2, "pre-tokenizer"},
+		{20, 0xffffffffu, "pre-tokenizer"},
+		{24, 7, "file ids"},
+		{24, 0xffffffffu, "file ids"},
+		{28, 0x7fffffffu, "later token"}, /* first merge refers to a huge id */
+		{32, 300, "later token"},         /* first merge refers to itself */
 	};
 	for (size_t f = 0; f < sizeof forge / sizeof forge[0]; f++) {
 		memcpy(copy, im, n);
@@ -294,7 +304,7 @@ static void test_save_load(void)
 	/* a repeated merge */
 	if (tokenizer_num_merges(t) >= 2) {
 		memcpy(copy, im, n);
-		memcpy(copy + 28, copy + 20, 8);
+		memcpy(copy + 36, copy + 28, 8);
 		uint64_t h = util_fnv1a(copy, n - 8, 0);
 		for (int i = 0; i < 8; i++)
 			copy[n - 8 + (size_t)i] = (unsigned char)(h >> (8 * i));
@@ -349,6 +359,568 @@ static void test_large_corpus(void)
 	free(lines);
 }
 
+/* ---- images of older versions ---- */
+
+/* tests/model/data/mentor_v2.tok: train(450, 3)'s image as mentor wrote it
+ * before version 3 (commit b7c5b39). Its encodings of these probes were
+ * recorded then: 336 ids with this FNV-1a over their little-endian bytes. */
+static const char *const v2_probes[] = {
+	"Q: Tom has 3 apples and buys 12 more. How many apples does he have?",
+	"答え：3 - 2 = 1。答えは1個です。 The cat sat.",
+	"  indented line\n\nwith blank lines\tand tabs  \n",
+	"Don't stop believing; it's what we'll do, isn't it? IT'S",
+	"numbers: 1234567890 3.14159 -42 1,000,000",
+	"\xff\xfe bad \xe3\x81 bytes \xc0\x80 \xed\xa0\x80 end",
+	"          many spaces     \t\t\n\n\r\n x",
+	"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+	"emoji 😀👍🏽👨‍👩‍👧 flags 🇯🇵 café naïve",
+	"<|eos|> not special",
+};
+#define V2_PROBE_IDS 336
+#define V2_PROBE_FNV 5397936342081585763ULL
+
+/* The probes' ids through t: their count, and FNV-1a over them. */
+static uint64_t probe_hash(const struct tokenizer *t, size_t *n)
+{
+	char err[MENTOR_ERR_LEN];
+	struct tokenizer_ids ids;
+	tokenizer_ids_init(&ids);
+	for (size_t i = 0; i < sizeof v2_probes / sizeof v2_probes[0]; i++)
+		CHECK_INT(tokenizer_encode(t, v2_probes[i], strlen(v2_probes[i]), &ids, err), 0);
+	uint64_t h = 0;
+	for (size_t i = 0; i < ids.n; i++) {
+		unsigned char le[4];
+		for (int b = 0; b < 4; b++)
+			le[b] = (unsigned char)((uint32_t)ids.ids[i] >> (8 * b));
+		h = util_fnv1a(le, 4, h);
+	}
+	*n = ids.n;
+	tokenizer_ids_release(&ids);
+	return h;
+}
+
+static void put32(unsigned char *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+
+/* Recompute the checksum at the end of an image of n bytes (basis h0). */
+static void rehash(unsigned char *im, size_t n, uint64_t h0)
+{
+	uint64_t h = util_fnv1a(im, n - 8, h0);
+	for (int i = 0; i < 8; i++)
+		im[n - 8 + (size_t)i] = (unsigned char)(h >> (8 * i));
+}
+
+static void test_old_images(void)
+{
+	char err[MENTOR_ERR_LEN], path[600];
+	snprintf(path, sizeof path, "%s/tests/model/data/mentor_v2.tok",
+		 getenv("MENTOR_SOURCE_DIR") ? getenv("MENTOR_SOURCE_DIR") : ".");
+	struct tokenizer *v2, *t = train(450, 3), *u;
+	if (tokenizer_load_file(path, &v2, err))
+		TEST_SETUP_FAIL("%s", err);
+	size_t n;
+	/* the old image and today's training encode exactly as before */
+	CHECK(probe_hash(v2, &n) == V2_PROBE_FNV);
+	CHECK_INT(n, V2_PROBE_IDS);
+	CHECK(probe_hash(t, &n) == V2_PROBE_FNV);
+	CHECK_INT(n, V2_PROBE_IDS);
+	CHECK_INT(tokenizer_pretok(v2), TOKENIZER_PRETOK_MENTOR);
+	CHECK(tokenizer_file_ids_identity(v2));
+	CHECK_INT(tokenizer_file_id(v2, 300), 300);
+	CHECK_INT(tokenizer_from_file_id(v2, 300), 300);
+	CHECK_INT(tokenizer_from_file_id(v2, tokenizer_vocab_size(v2)), -1);
+	CHECK_INT(tokenizer_num_merges(v2), tokenizer_num_merges(t));
+	int same = 1;
+	for (int r = 0; r < tokenizer_num_merges(t); r++) {
+		int32_t a, b, c, d;
+		same &= !tokenizer_merge(t, r, &a, &b) && !tokenizer_merge(v2, r, &c, &d) &&
+			a == c && b == d;
+	}
+	CHECK(same);
+	int32_t a, b;
+	CHECK_INT(tokenizer_merge(t, -1, &a, &b), MENTOR_EUSAGE);
+	CHECK_INT(tokenizer_merge(t, tokenizer_num_merges(t), &a, &b), MENTOR_EUSAGE);
+	/* saved again it is a version 3 image that still encodes the same */
+	struct buf img;
+	buf_init(&img);
+	CHECK_INT(tokenizer_save(v2, &img, err), 0);
+	CHECK_INT(img.data[4], 3);
+	CHECK_INT(tokenizer_load(img.data, img.len, NULL, &u, err), 0);
+	CHECK(probe_hash(u, &n) == V2_PROBE_FNV);
+	tokenizer_free(u);
+	buf_release(&img);
+
+	/* version 1: the same layout hashed from the old basis */
+	size_t len;
+	unsigned char *im = (unsigned char *)util_read_file(path, 1 << 20, &len, err);
+	if (!im)
+		TEST_SETUP_FAIL("%s", err);
+	CHECK_INT(im[4], 2);
+	put32(im + 4, 1);
+	rehash(im, len, UTIL_FNV1A_BASIS_V1);
+	CHECK_MSG(tokenizer_load(im, len, NULL, &u, err) == 0, "%s", err);
+	if (u) {
+		CHECK(probe_hash(u, &n) == V2_PROBE_FNV);
+		CHECK_INT(tokenizer_pretok(u), TOKENIZER_PRETOK_MENTOR);
+		tokenizer_free(u);
+	}
+	/* ... and not from the new one; nor version 2 from the old one */
+	rehash(im, len, 0);
+	CHECK_INT(tokenizer_load(im, len, NULL, &u, err), MENTOR_ERR);
+	CHECK(strstr(err, "checksum") != NULL);
+	put32(im + 4, 2);
+	rehash(im, len, UTIL_FNV1A_BASIS_V1);
+	CHECK_INT(tokenizer_load(im, len, NULL, &u, err), MENTOR_ERR);
+	/* every truncation of a version 2 image fails */
+	rehash(im, len, 0);
+	CHECK_INT(tokenizer_load(im, len, NULL, &u, err), 0);
+	tokenizer_free(u);
+	int bad = 0;
+	for (size_t k = 0; k < len; k++)
+		if (tokenizer_load(im, k, NULL, &u, err) != MENTOR_ERR || u)
+			bad++;
+	CHECK_INT(bad, 0);
+	free(im);
+	tokenizer_free(v2);
+	tokenizer_free(t);
+}
+
+/* ---- version 3: pre-tokenizer and file ids ---- */
+
+/* The merges of t as pairs (caller frees). */
+static int32_t *merge_pairs(const struct tokenizer *t)
+{
+	int nm = tokenizer_num_merges(t);
+	int32_t *p = malloc(((size_t)nm + 1) * 2 * sizeof *p);
+	if (!p)
+		TEST_SETUP_FAIL("out of memory");
+	for (int r = 0; r < nm; r++)
+		tokenizer_merge(t, r, &p[2 * r], &p[2 * r + 1]);
+	return p;
+}
+
+/* A GPT-2-style numbering for t's tokens: bytes after the merges, merges
+ * first, <|eos|> last but one, the other specials absent. Caller frees. */
+static int32_t *file_numbering(const struct tokenizer *t)
+{
+	int V = tokenizer_vocab_size(t), nm = tokenizer_num_merges(t);
+	int32_t *f = malloc((size_t)V * sizeof *f);
+	if (!f)
+		TEST_SETUP_FAIL("out of memory");
+	for (int i = 0; i < 256; i++)
+		f[i] = nm + 255 - i;
+	for (int r = 0; r < nm; r++)
+		f[256 + r] = r;
+	for (int k = 0; k < TOKENIZER_N_SPECIAL; k++)
+		f[256 + nm + k] = k == TOKENIZER_EOS ? 1000 : -1;
+	return f;
+}
+
+static void test_image_v3(void)
+{
+	char err[MENTOR_ERR_LEN];
+	struct tokenizer *t = train(450, 3), *g, *u;
+	int nm = tokenizer_num_merges(t), V = tokenizer_vocab_size(t);
+	int32_t *pairs = merge_pairs(t), *f = file_numbering(t);
+	CHECK_INT(tokenizer_build(pairs, (size_t)nm, TOKENIZER_PRETOK_GPT2, f, &g, err), 0);
+	CHECK_INT(tokenizer_pretok(g), TOKENIZER_PRETOK_GPT2);
+	CHECK(!tokenizer_file_ids_identity(g));
+	int ok = 1;
+	for (int32_t id = 0; id < V; id++)
+		ok &= tokenizer_file_id(g, id) == f[id] &&
+		      (f[id] < 0 || tokenizer_from_file_id(g, f[id]) == id);
+	CHECK(ok);
+	CHECK_INT(tokenizer_file_id(g, tokenizer_special(g, TOKENIZER_ANS)), -1);
+	CHECK_INT(tokenizer_from_file_id(g, 999), -1);
+	CHECK_INT(tokenizer_from_file_id(g, -1), -1);
+	CHECK_INT(tokenizer_file_id(g, V), -1);
+	/* the same merges, so the same tokens, whatever the pre-tokenizer */
+	size_t l1, l2;
+	for (int32_t id = 0; id < V; id++) {
+		const char *x = tokenizer_token(t, id, &l1), *y = tokenizer_token(g, id, &l2);
+		ok &= l1 == l2 && !memcmp(x, y, l1);
+	}
+	CHECK(ok);
+	/* an identity table is kept as none; NULL is mentor's numbering */
+	for (int32_t id = 0; id < V; id++)
+		f[id] = id;
+	CHECK_INT(tokenizer_build(pairs, (size_t)nm, TOKENIZER_PRETOK_MENTOR, f, &u, err), 0);
+	CHECK(tokenizer_file_ids_identity(u));
+	size_t n;
+	CHECK(probe_hash(u, &n) == V2_PROBE_FNV);
+	tokenizer_free(u);
+	/* refused: duplicate or out-of-range file ids, bad merges, bad kinds */
+	f[5] = 6;
+	CHECK_INT(tokenizer_build(pairs, (size_t)nm, 0, f, &u, err), MENTOR_ERR);
+	CHECK_MSG(strstr(err, "same file id") != NULL, "%s", err);
+	CHECK(u == NULL);
+	f[5] = TOKENIZER_MAX_FILE_ID + 1;
+	CHECK_INT(tokenizer_build(pairs, (size_t)nm, 0, f, &u, err), MENTOR_ERR);
+	CHECK_MSG(strstr(err, "out of range") != NULL, "%s", err);
+	f[5] = -2;
+	CHECK_INT(tokenizer_build(pairs, (size_t)nm, 0, f, &u, err), MENTOR_ERR);
+	f[5] = 5;
+	CHECK_INT(tokenizer_build(pairs, (size_t)nm, 2, f, &u, err), MENTOR_EUSAGE);
+	CHECK_INT(tokenizer_build(pairs, (size_t)nm, -1, NULL, &u, err), MENTOR_EUSAGE);
+	CHECK_INT(tokenizer_build(NULL, 3, 0, NULL, &u, err), MENTOR_EUSAGE);
+	CHECK_INT(tokenizer_build(pairs, TOKENIZER_MAX_VOCAB, 0, NULL, &u, err), MENTOR_EUSAGE);
+	int32_t selfref[2] = {256, 1};
+	CHECK_INT(tokenizer_build(selfref, 1, 0, NULL, &u, err), MENTOR_ERR);
+	CHECK(strstr(err, "later token") != NULL);
+	int32_t twice[4] = {'a', 'b', 'a', 'b'};
+	CHECK_INT(tokenizer_build(twice, 2, 0, NULL, &u, err), MENTOR_ERR);
+	CHECK(strstr(err, "repeats") != NULL);
+	CHECK_INT(tokenizer_build(NULL, 0, TOKENIZER_PRETOK_GPT2, NULL, &u, err), 0);
+	CHECK_INT(tokenizer_vocab_size(u), TOKENIZER_MIN_VOCAB);
+	tokenizer_free(u);
+
+	/* round trip of the image with both */
+	struct buf img;
+	buf_init(&img);
+	CHECK_INT(tokenizer_save(g, &img, err), 0);
+	CHECK_INT(img.len, 28 + (size_t)nm * 8 + (size_t)V * 4 + 8);
+	size_t used = 0;
+	CHECK_INT(tokenizer_load(img.data, img.len, &used, &u, err), 0);
+	CHECK_INT(used, img.len);
+	CHECK_INT(tokenizer_pretok(u), TOKENIZER_PRETOK_GPT2);
+	ok = 1;
+	for (int32_t id = 0; id < V; id++)
+		ok &= tokenizer_file_id(u, id) == tokenizer_file_id(g, id);
+	CHECK(ok);
+	struct buf again;
+	buf_init(&again);
+	CHECK_INT(tokenizer_save(u, &again, err), 0);
+	CHECK(again.len == img.len && !memcmp(again.data, img.data, img.len));
+	buf_release(&again);
+	tokenizer_free(u);
+	/* every truncation and every flipped byte fails */
+	unsigned char *im = (unsigned char *)img.data, *copy = malloc(img.len);
+	int bad = 0;
+	for (size_t k = 0; k < img.len; k++)
+		if (tokenizer_load(im, k, NULL, &u, err) != MENTOR_ERR || u)
+			bad++;
+	CHECK_INT(bad, 0);
+	for (size_t k = 0; k < img.len; k++) {
+		memcpy(copy, im, img.len);
+		copy[k] ^= 0x21;
+		if (tokenizer_load(copy, img.len, NULL, &u, err) != MENTOR_ERR) {
+			bad++;
+			tokenizer_free(u);
+		}
+	}
+	CHECK_INT(bad, 0);
+	/* forged file ids with a valid checksum */
+	size_t fo = 28 + (size_t)nm * 8;
+	memcpy(copy, im, img.len);
+	memcpy(copy + fo + 4, copy + fo, 4); /* token 1 takes token 0's file id */
+	rehash(copy, img.len, 0);
+	CHECK_INT(tokenizer_load(copy, img.len, NULL, &u, err), MENTOR_ERR);
+	CHECK_MSG(strstr(err, "same file id") != NULL, "%s", err);
+	memcpy(copy, im, img.len);
+	put32(copy + fo, 0x7fffffffu);
+	rehash(copy, img.len, 0);
+	CHECK_INT(tokenizer_load(copy, img.len, NULL, &u, err), MENTOR_ERR);
+	CHECK_MSG(strstr(err, "out of range") != NULL, "%s", err);
+	memcpy(copy, im, img.len);
+	put32(copy + 24, 0); /* no table, but its bytes still there: wrong checksum spot */
+	rehash(copy, img.len, 0);
+	CHECK_INT(tokenizer_load(copy, img.len, NULL, &u, err), MENTOR_ERR);
+	free(copy);
+	buf_release(&img);
+	free(pairs);
+	free(f);
+	tokenizer_free(g);
+	tokenizer_free(t);
+}
+
+/* ---- GPT-2's pre-tokenizer ---- */
+
+/* Text and its pieces' lengths under GPT-2's regex, as Python's `regex`
+ * module cuts it with the same pattern (bad UTF-8 bytes standing in as
+ * private-use characters, the "other" class, by the documented rule). */
+static const struct {
+	const char *text;
+	size_t len;
+	int pieces[16];
+} gpt2_cases[] = {
+	{"Hello world", 11, {5, 6}},
+	{"it's", 4, {2, 2}},
+	{"IT'S", 4, {2, 1, 1}},
+	{"don't we'll they're I've I'm you'd", 34, {3, 2, 3, 3, 5, 3, 2, 3, 2, 2, 4, 2}},
+	{"'s'S''s 's", 10, {2, 1, 1, 2, 1, 2, 1}},
+	{"a  b", 4, {1, 1, 2}},
+	{"a \x09" "b", 4, {1, 1, 1, 1}},
+	{"a\x09 b", 4, {1, 1, 2}},
+	{"end   ", 6, {3, 3}},
+	{"  lead", 6, {1, 5}},
+	{"\x0a\x0ax", 3, {1, 1, 1}},
+	{" \x0a x", 4, {2, 2}},
+	{"x\x0d\x0a\x0d\x0ay", 6, {1, 3, 1, 1}},
+	{"1234567 3.14 1,000", 18, {7, 2, 1, 2, 2, 1, 3}},
+	{" 42abc", 6, {3, 3}},
+	{"abc42 ", 6, {3, 2, 1}},
+	{"!!! \x3f\x3f ...", 10, {3, 3, 4}},
+	{"caf\xc3\xa9 na\xc3\xafve", 12, {5, 7}},
+	{"e\xcc\x81t\xc3\xa9", 6, {1, 2, 3}},
+	{"\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e\xe3\x81\xae\xe3\x83\x86\xe3\x82\xad\xe3\x82\xb9\xe3\x83\x88\xe3\x80\x81\xe3\x81\xa7\xe3\x81\x99\xe3\x80\x82", 36, {24, 3, 6, 3}},
+	{"a\xc2\xa0" "b\xc2\x85" "c\xef\xbb\xbf" "d\xe3\x80\x80" "e", 15, {1, 2, 1, 2, 1, 3, 1, 3, 1}},
+	{"x\xe2\x80\xa8 y", 6, {1, 3, 2}},
+	{"\xd9\xa3\xd9\xa4 \xe2\x85\xab \xc2\xbd", 11, {4, 4, 3}},
+	{"\xf0\x9f\x98\x80\xf0\x9f\x91\x8d\xf0\x9f\x8f\xbd \xf0\x9f\x91\xa8\xe2\x80\x8d\xf0\x9f\x91\xa9\xe2\x80\x8d\xf0\x9f\x91\xa7\xf0\x9f\x87\xaf\xf0\x9f\x87\xb5", 39, {12, 27}},
+	{"a\xff" "b", 3, {1, 1, 1}},
+	{" \xff\xfe!", 4, {4}},
+	{"\xc0\x80" "A", 3, {2, 1}},
+	{"\xed\xa0\x80x", 4, {3, 1}},
+	{"\xe3\x81 a", 4, {2, 2}},
+	{"'\xff", 2, {2}},
+	{"\xf4\x90\x80\x80z", 5, {4, 1}},
+	{"\x00\x01 \x7f", 4, {2, 2}},
+	{"   ", 3, {3}},
+	{" ", 1, {1}},
+	{"'", 1, {1}},
+	{"' s", 3, {1, 2}},
+};
+
+static void test_gpt2_pieces(void)
+{
+	for (size_t c = 0; c < sizeof gpt2_cases / sizeof gpt2_cases[0]; c++) {
+		const char *s = gpt2_cases[c].text;
+		size_t len = gpt2_cases[c].len, at = 0;
+		int k = 0, ok = 1;
+		while (at < len) {
+			size_t p = tokenizer_pretok_next(TOKENIZER_PRETOK_GPT2, s + at, len - at);
+			ok &= p >= 1 && p <= len - at && k < 16 && (size_t)gpt2_cases[c].pieces[k] == p;
+			if (!ok || p == 0)
+				break;
+			at += p;
+			k++;
+		}
+		ok &= k < 16 && gpt2_cases[c].pieces[k] == 0;
+		CHECK_MSG(ok, "case %zu: piece %d", c, k);
+	}
+	CHECK_STR(tokenizer_pretok_name(TOKENIZER_PRETOK_GPT2), "gpt2");
+	CHECK_STR(tokenizer_pretok_name(TOKENIZER_PRETOK_MENTOR), "mentor");
+	CHECK(tokenizer_pretok_name(7) == NULL);
+	CHECK_INT(tokenizer_pretok_parse("gpt2"), TOKENIZER_PRETOK_GPT2);
+	CHECK_INT(tokenizer_pretok_parse("mentor"), TOKENIZER_PRETOK_MENTOR);
+	CHECK_INT(tokenizer_pretok_parse("gpt-2"), -1);
+	CHECK_INT(tokenizer_pretok_parse(NULL), -1);
+	/* mentor's own cuts digits one by one (and is the default kind) */
+	CHECK_INT(tokenizer_pretok_next(TOKENIZER_PRETOK_MENTOR, "123", 3), 1);
+	CHECK_INT(tokenizer_pretok_next(99, "123", 3), 1);
+	CHECK_INT(tokenizer_pretok_next(TOKENIZER_PRETOK_GPT2, "123", 3), 3);
+
+	/* the classes behind it */
+	CHECK_INT(unicode_class('a'), UNICODE_LETTER);
+	CHECK_INT(unicode_class(0xE9), UNICODE_LETTER);     /* é */
+	CHECK_INT(unicode_class(0x3042), UNICODE_LETTER);   /* あ */
+	CHECK_INT(unicode_class(0x6F22), UNICODE_LETTER);   /* 漢 */
+	CHECK_INT(unicode_class(0xD55C), UNICODE_LETTER);   /* 한 */
+	CHECK_INT(unicode_class(0x02B0), UNICODE_LETTER);   /* modifier letter (Lm) */
+	CHECK_INT(unicode_class('7'), UNICODE_NUMBER);
+	CHECK_INT(unicode_class(0x0663), UNICODE_NUMBER);   /* Arabic-Indic three */
+	CHECK_INT(unicode_class(0x216B), UNICODE_NUMBER);   /* roman twelve (Nl) */
+	CHECK_INT(unicode_class(0xBD), UNICODE_NUMBER);     /* ½ (No) */
+	CHECK_INT(unicode_class(0x1D7CE), UNICODE_NUMBER);  /* mathematical bold zero */
+	CHECK_INT(unicode_class(' '), UNICODE_SPACE);
+	CHECK_INT(unicode_class(0x0B), UNICODE_SPACE);
+	CHECK_INT(unicode_class(0x85), UNICODE_SPACE);
+	CHECK_INT(unicode_class(0xA0), UNICODE_SPACE);
+	CHECK_INT(unicode_class(0x2029), UNICODE_SPACE);
+	CHECK_INT(unicode_class(0x3000), UNICODE_SPACE);
+	CHECK_INT(unicode_class(0x1C), UNICODE_OTHER);      /* not White_Space */
+	CHECK_INT(unicode_class(0xFEFF), UNICODE_OTHER);
+	CHECK_INT(unicode_class(0x180E), UNICODE_OTHER);
+	CHECK_INT(unicode_class(0x200D), UNICODE_OTHER);
+	CHECK_INT(unicode_class(0x0301), UNICODE_OTHER);    /* combining acute (Mn) */
+	CHECK_INT(unicode_class(0x1F600), UNICODE_OTHER);
+	CHECK_INT(unicode_class(0xD800), UNICODE_OTHER);
+	CHECK_INT(unicode_class(0x10FFFF), UNICODE_OTHER);
+	CHECK_INT(unicode_class(0x110000), UNICODE_OTHER);
+	CHECK_INT(unicode_class(0xFFFFFFFFu), UNICODE_OTHER);
+	CHECK(unicode_version()[0] >= '1' && unicode_version()[0] <= '9');
+	int cls;
+	CHECK_INT(unicode_char_class((const unsigned char *)"\xef\xbf\xbd", 3, &cls), 3);
+	CHECK_INT(cls, UNICODE_OTHER);
+	CHECK_INT(unicode_char_class((const unsigned char *)"\xc3\xa9", 1, &cls), 1);
+	CHECK_INT(cls, UNICODE_OTHER); /* cut short */
+	CHECK_INT(unicode_char_class((const unsigned char *)"\xc1\x81", 2, &cls), 1);
+	CHECK_INT(cls, UNICODE_OTHER); /* overlong 'A' is not a letter */
+	CHECK_INT(unicode_char_class((const unsigned char *)"\xe0\x80\xa0", 3, &cls), 1);
+	CHECK_INT(cls, UNICODE_OTHER); /* overlong space is not a space */
+}
+
+/* Any bytes: pieces are never empty, cover the text, and never cut a
+ * well-formed UTF-8 character; a long text is cut in linear time. */
+static void test_gpt2_hostile(void)
+{
+	struct rng r;
+	rng_seed(&r, 2024);
+	static const char *const bits[] = {
+		" ", "  ", "\t", "\n", "\r\n", "\xc2\xa0", "\xe3\x80\x80", "\xc2\x85", "'", "'s",
+		"'S", "'ll", "a", "Z", "\xc3\xa9", "\xe6\x97\xa5", "7", "\xd9\xa3", "!", "...",
+		"\xf0\x9f\x98\x80", "\xe2\x80\x8d", "\xef\xb8\x8f", "\xff", "\xc0", "\x80",
+		"\xe3\x81", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\x00", "\xef\xbb\xbf",
+	};
+	char s[400];
+	int ok = 1;
+	for (int k = 0; k < 3000; k++) {
+		size_t n = 0;
+		while (n < sizeof s - 8) {
+			const char *b = bits[rng_below(&r, sizeof bits / sizeof bits[0])];
+			size_t bl = strlen(b) ? strlen(b) : 1; /* "\x00" is one NUL byte */
+			if (rng_below(&r, 12) == 0)
+				break;
+			memcpy(s + n, b, bl);
+			n += bl;
+		}
+		size_t at = 0;
+		while (at < n) {
+			size_t p = tokenizer_pretok_next(TOKENIZER_PRETOK_GPT2, s + at, n - at);
+			ok &= p >= 1 && p <= n - at;
+			if (p == 0 || p > n - at)
+				break;
+			/* the piece ends on a character boundary */
+			size_t q = at;
+			while (q < at + p) {
+				int cls;
+				q += (size_t)unicode_char_class((const unsigned char *)s + q, n - q, &cls);
+			}
+			ok &= q == at + p;
+			at += p;
+		}
+	}
+	CHECK(ok);
+	/* 4 MB of one class each: one piece, found quickly */
+	size_t big = (size_t)4 << 20;
+	char *b = malloc(big);
+	if (!b)
+		TEST_SETUP_FAIL("out of memory");
+	const char fills[] = {' ', 'x', '5', '!', '\xff'};
+	for (size_t f = 0; f < sizeof fills; f++) {
+		memset(b, fills[f], big);
+		double t0 = util_mono();
+		size_t p = tokenizer_pretok_next(TOKENIZER_PRETOK_GPT2, b, big);
+		CHECK_INT(p, big);
+		CHECK_MSG(util_mono() - t0 < 5.0, "fill %zu took %.2f s", f, util_mono() - t0);
+	}
+	/* spaces before a word: the last one joins the word */
+	memset(b, ' ', big);
+	b[big - 1] = 'w';
+	CHECK_INT(tokenizer_pretok_next(TOKENIZER_PRETOK_GPT2, b, big), big - 2);
+	free(b);
+}
+
+/* ---- merges on long pieces ---- */
+
+/* The rescanning rule written plainly: lowest-ranked adjacent pair, every
+ * occurrence left to right, until none has a merge. rank is V x V. */
+static size_t plain_bpe(const int32_t *rank, int V, const unsigned char *s, size_t n,
+			int32_t *ids)
+{
+	for (size_t i = 0; i < n; i++)
+		ids[i] = s[i];
+	for (;;) {
+		int32_t best = -1;
+		for (size_t i = 0; i + 1 < n; i++) {
+			int32_t rk = rank[(size_t)ids[i] * (size_t)V + (size_t)ids[i + 1]];
+			if (rk >= 0 && (best < 0 || rk < best))
+				best = rk;
+		}
+		if (best < 0)
+			return n;
+		size_t o = 0;
+		for (size_t i = 0; i < n; i++) {
+			if (i + 1 < n && rank[(size_t)ids[i] * (size_t)V + (size_t)ids[i + 1]] == best) {
+				ids[o++] = 256 + best;
+				i++;
+			} else {
+				ids[o++] = ids[i];
+			}
+		}
+		n = o;
+	}
+}
+
+static void test_long_pieces(void)
+{
+	char err[MENTOR_ERR_LEN];
+	/* a tokenizer with deep merges over few letters and spaces */
+	const char *texts[8] = {"aaaa aaaa abab abab baba", "aaaaaaaa bbbbbbbb abba",
+				"ab ab ab ab aab aab abb", "        spaces        ",
+				"!!!!!!!! ?!?!?! !?!?", "aaaa aaaa abab abab baba",
+				"aaaaaaaa bbbbbbbb abba", "ab ab ab ab aab aab abb"};
+	size_t lens[8];
+	for (int i = 0; i < 8; i++)
+		lens[i] = strlen(texts[i]);
+	struct tokenizer *m, *t;
+	if (tokenizer_train(texts, lens, 8, 300, &m, err))
+		TEST_SETUP_FAIL("%s", err);
+	int32_t *pairs = merge_pairs(m);
+	int nm = tokenizer_num_merges(m), V = tokenizer_vocab_size(m);
+	if (tokenizer_build(pairs, (size_t)nm, TOKENIZER_PRETOK_GPT2, NULL, &t, err))
+		TEST_SETUP_FAIL("%s", err);
+	int32_t *rank = malloc((size_t)V * (size_t)V * sizeof *rank);
+	for (size_t i = 0; i < (size_t)V * (size_t)V; i++)
+		rank[i] = -1;
+	for (int r = 0; r < nm; r++)
+		rank[(size_t)pairs[2 * r] * (size_t)V + (size_t)pairs[2 * r + 1]] = r;
+	struct rng rg;
+	rng_seed(&rg, 9);
+	enum { MAXN = 3000 };
+	unsigned char s[MAXN];
+	int32_t want[MAXN];
+	int ok = 1;
+	for (int k = 0; k < 200; k++) {
+		/* one piece: a run of one class longer than the short path's 64 bytes */
+		size_t n = 65 + (size_t)rng_below(&rg, MAXN - 65);
+		int kind = (int)rng_below(&rg, 3);
+		for (size_t i = 0; i < n; i++)
+			s[i] = kind == 0 ? "ab"[rng_below(&rg, rng_below(&rg, 4) ? 1 : 2)]
+			       : kind == 1 ? ' '
+					   : "!?"[rng_below(&rg, 2)];
+		if (kind == 1)
+			s[n - 1] = ' '; /* all spaces to the end: one piece */
+		CHECK_INT(tokenizer_pretok_next(TOKENIZER_PRETOK_GPT2, (char *)s, n), n);
+		struct tokenizer_ids ids;
+		tokenizer_ids_init(&ids);
+		CHECK_INT(tokenizer_encode(t, (char *)s, n, &ids, err), 0);
+		size_t wn = plain_bpe(rank, V, s, n, want);
+		ok &= ids.n == wn && !memcmp(ids.ids, want, wn * sizeof *want);
+		tokenizer_ids_release(&ids);
+	}
+	CHECK(ok);
+	/* and encoding a long GPT-2 text is quick: 4 MB of letters and spaces
+	 * (pieces of 4 KB; a quadratic merge loop would take minutes) */
+	size_t big = (size_t)4 << 20;
+	char *b = malloc(big);
+	for (size_t i = 0; i < big; i++)
+		b[i] = i % 4096 == 4095 ? ' ' : "ab"[rng_below(&rg, 2)];
+	struct tokenizer_ids ids;
+	tokenizer_ids_init(&ids);
+	double t0 = util_mono();
+	CHECK_INT(tokenizer_encode(t, b, big, &ids, err), 0);
+	double took = util_mono() - t0;
+#if !defined(__SANITIZE_ADDRESS__) /* the sanitizers make it ten times slower */
+	CHECK_MSG(took < 10.0, "4 MB took %.2f s", took);
+#endif
+	(void)took;
+	struct buf out;
+	buf_init(&out);
+	CHECK_INT(tokenizer_decode(t, ids.ids, ids.n, 0, &out, err), 0);
+	CHECK(out.len == big && !memcmp(out.data, b, big));
+	buf_release(&out);
+	tokenizer_ids_release(&ids);
+	free(b);
+	free(rank);
+	free(pairs);
+	tokenizer_free(t);
+	tokenizer_free(m);
+}
+
 int main(void)
 {
 	test_basic();
@@ -356,5 +928,10 @@ int main(void)
 	test_determinism_and_bounds();
 	test_save_load();
 	test_large_corpus();
+	test_old_images();
+	test_image_v3();
+	test_gpt2_pieces();
+	test_gpt2_hostile();
+	test_long_pieces();
 	return test_done();
 }

@@ -5,6 +5,7 @@
 #include <cjson/cJSON.h>
 
 #include "mentor/modelio.h"
+#include "mentor/store.h"
 #include "modelio_fixture.h"
 
 #include <sys/resource.h>
@@ -429,6 +430,22 @@ static void check_safetensors(const char *path, struct ref *r)
 
 /* ------------------------------------------------------------ round trip */
 
+/* The same merges (so the same tokens) as the reference's tokenizer. */
+static void check_same_merges(const struct tokenizer *a, const struct tokenizer *b,
+                              const char *what)
+{
+	CHECK_MSG(tokenizer_num_merges(a) == tokenizer_num_merges(b), "%s merges", what);
+	int same = 1;
+	for (int m = 0; m < tokenizer_num_merges(a) && m < tokenizer_num_merges(b); m++) {
+		int32_t l1, r1, l2, r2;
+		same &= !tokenizer_merge(a, m, &l1, &r1) && !tokenizer_merge(b, m, &l2, &r2) &&
+		        l1 == l2 && r1 == r2;
+	}
+	CHECK_MSG(same, "%s merges", what);
+}
+
+/* mm is r's model: same shape, parameters and tokenizer (the very same
+ * image: mentor's pre-tokenizer, every token its own file id). */
 static void check_same(const struct modelio_model *mm, struct ref *r, const char *what)
 {
 	char err[MENTOR_ERR_LEN];
@@ -444,6 +461,33 @@ static void check_same(const struct modelio_model *mm, struct ref *r, const char
 	CHECK_MSG(a.len == b.len && !memcmp(a.data, b.data, a.len), "%s tokenizer", what);
 	buf_release(&a);
 	buf_release(&b);
+	CHECK_INT(tokenizer_pretok(mm->tok), TOKENIZER_PRETOK_MENTOR);
+	CHECK(tokenizer_file_ids_identity(mm->tok));
+}
+
+/* mm is r's model read from a foreign layout whose file ids are f_of[our
+ * id]: the same parameters and merges, GPT-2's pre-tokenizer, and the
+ * file's ids both ways. */
+static void check_same_foreign(const struct modelio_model *mm, struct ref *r, const int *f_of,
+                               const char *what)
+{
+	CHECK_MSG(mm->n_params == r->ck.n_params, "%s", what);
+	CHECK_MSG(!memcmp(&mm->mcfg, &r->ck.mcfg, sizeof mm->mcfg), "%s config", what);
+	if (mm->n_params == r->ck.n_params)
+		CHECK_MSG(!memcmp(mm->params, r->ck.params, mm->n_params * 4), "%s params", what);
+	check_same_merges(mm->tok, r->tok, what);
+	CHECK_INT(tokenizer_pretok(mm->tok), TOKENIZER_PRETOK_GPT2);
+	CHECK(!tokenizer_file_ids_identity(mm->tok));
+	int V = tokenizer_vocab_size(mm->tok), ok = 1;
+	for (int32_t id = 0; id < V; id++) {
+		int32_t f = tokenizer_file_id(mm->tok, id);
+		ok &= f == f_of[id] && tokenizer_from_file_id(mm->tok, f) == id;
+	}
+	CHECK_MSG(ok, "%s file ids", what);
+	CHECK_INT(tokenizer_file_id(mm->tok, V), -1);
+	CHECK_INT(tokenizer_file_id(mm->tok, -1), -1);
+	CHECK_INT(tokenizer_from_file_id(mm->tok, V), -1);
+	CHECK_INT(tokenizer_from_file_id(mm->tok, -5), -1);
 }
 
 static void check_layout(struct ref *r)
@@ -463,15 +507,22 @@ static void check_layout(struct ref *r)
  * (the embedding rows with them), no mentor metadata, no "transformer."
  * prefix, a causal-mask buffer and an explicit lm_head. Import must give
  * back the very same model. */
+/* The foreign layout's file id of our token id: (id * 7 + 3) mod V (V is
+ * not a multiple of 7). A heap array of V ids. */
+static int *foreign_ids(int V)
+{
+	int *f_of = malloc((size_t)V * sizeof *f_of);
+	for (int i = 0; i < V; i++)
+		f_of[i] = (int)(((long)i * 7 + 3) % V);
+	return f_of;
+}
+
 static void make_foreign(const char *src_dir, const char *dst_dir, struct ref *r)
 {
 	char p1[600], p2[600];
 	mkdir(dst_dir, 0755);
 	int V = r->ck.mcfg.vocab_size, C = r->ck.mcfg.n_embd, T = r->ck.mcfg.max_seq_len;
-	/* permutation: file id = (our id * 7 + 3) mod V (V is not a multiple of 7) */
-	int *f_of = malloc((size_t)V * sizeof *f_of);
-	for (int i = 0; i < V; i++)
-		f_of[i] = (int)(((long)i * 7 + 3) % V);
+	int *f_of = foreign_ids(V);
 	/* config.json without "mentor" */
 	snprintf(p1, sizeof p1, "%s/config.json", src_dir);
 	size_t n;
@@ -685,6 +736,44 @@ static void check_hostile_gguf(const char *good)
 	CHECK(reads(test_tmpdir(), err) != 0); /* a folder without config.json */
 	CHECK(reads(test_path("nope.gguf"), err) != 0);
 	CHECK_MSG(strstr(err, "nope.gguf") != NULL, "%s", err);
+	free(q);
+	free(p);
+}
+
+/* Tensor types mentor cannot read are refused by name: a quantized
+ * token_embd.weight (as llama.cpp's --outtype q8_0 writes it), a type ggml
+ * knows but mentor does not widen, and an id ggml does not have. */
+static void check_gguf_types(const char *good)
+{
+	size_t n;
+	unsigned char *p = fixture_slurp(good, &n);
+	unsigned char *q = malloc(n);
+	const char *bad = test_path("types.gguf");
+	const char *name = "token_embd.weight";
+	size_t nl = strlen(name), at = 0;
+	/* the tensor info: u64 length, name, u32 n_dims (2), u64 ne[2], u32 type */
+	for (size_t i = 8; i + nl + 24 < n && !at; i++)
+		if (p[i - 8] == nl && !p[i - 7] && !memcmp(p + i, name, nl) && p[i + nl] == 2)
+			at = i + nl + 4 + 16;
+	CHECK(at > 0);
+	static const struct {
+		uint32_t type;
+		const char *msg;
+	} cases[] = {
+	    {8, "tensor 'token_embd.weight' has type Q8_0, which mentor cannot import"},
+	    {12, "has type Q4_K, which"},
+	    {28, "has type F64, which"},
+	    {4, "tensor 'token_embd.weight' has unknown type 4"},
+	    {200, "has unknown type 200 (only F32, F16 and BF16"},
+	};
+	char err[MENTOR_ERR_LEN];
+	for (size_t k = 0; k < sizeof cases / sizeof cases[0] && at; k++) {
+		memcpy(q, p, n);
+		q[at] = (unsigned char)cases[k].type;
+		fixture_write(bad, q, n);
+		CHECK(reads(bad, err) != 0);
+		CHECK_MSG(strstr(err, cases[k].msg) != NULL, "%s", err);
+	}
 	free(q);
 	free(p);
 }
@@ -924,6 +1013,337 @@ static void check_hostile_hf(const char *good_dir)
 	free(p);
 }
 
+/* Rewrite the exported GGUF file at src as llama.cpp's converter would
+ * lay out a foreign vocabulary, in place (every size stays): the tokens,
+ * their types and the embedding rows (and the output copy) moved to file
+ * id f_of[id], the special ids renumbered, and mentor's own keys renamed
+ * so that nothing says mentor wrote it. */
+static void make_foreign_gguf(const char *src, const char *dst, const int *f_of, int V)
+{
+	size_t n;
+	unsigned char *p = fixture_slurp(src, &n);
+	struct gfile f;
+	if (gfile_parse(p, n, &f))
+		TEST_SETUP_FAIL("cannot parse %s", src);
+	const struct gkv_t *toks = gkv(&f, "tokenizer.ggml.tokens");
+	const struct gkv_t *types = gkv(&f, "tokenizer.ggml.token_type");
+	if (!toks || !types || toks->an != (uint64_t)V || types->an != (uint64_t)V)
+		TEST_SETUP_FAIL("no vocabulary in %s", src);
+	/* the strings after the array's element type and count */
+	size_t at = gguf_value_at(p, n, "tokenizer.ggml.tokens") + 12;
+	const char **by_file = calloc((size_t)V, sizeof *by_file);
+	for (int i = 0; i < V; i++)
+		by_file[f_of[i]] = toks->strs[i];
+	for (int i = 0; i < V; i++) {
+		uint64_t len = strlen(by_file[i]);
+		for (int b = 0; b < 8; b++)
+			p[at + (size_t)b] = (unsigned char)(len >> (8 * b));
+		memcpy(p + at + 8, by_file[i], (size_t)len);
+		at += 8 + (size_t)len;
+	}
+	at = gguf_value_at(p, n, "tokenizer.ggml.token_type") + 12;
+	for (int i = 0; i < V; i++) {
+		uint32_t t = (uint32_t)types->ints[i];
+		for (int b = 0; b < 4; b++)
+			p[at + (size_t)f_of[i] * 4 + (size_t)b] = (unsigned char)(t >> (8 * b));
+	}
+	const char *ids[] = {"tokenizer.ggml.bos_token_id", "tokenizer.ggml.eos_token_id",
+	                     "tokenizer.ggml.padding_token_id"};
+	for (int k = 0; k < 3; k++) {
+		at = gguf_value_at(p, n, ids[k]);
+		uint32_t v = (uint32_t)p[at] | (uint32_t)p[at + 1] << 8;
+		for (int b = 0; b < 4; b++)
+			p[at + (size_t)b] = (unsigned char)((uint32_t)f_of[v] >> (8 * b));
+	}
+	const char *keys[] = {"mentor.format_version", "mentor.tokenizer.pre",
+	                      "mentor.tokenizer.merge_ids", "mentor.train_config"};
+	for (int k = 0; k < 4; k++) {
+		at = gguf_value_at(p, n, keys[k]);
+		if (at)
+			p[at - 4 - strlen(keys[k])] = 'x';
+	}
+	const char *rows[] = {"token_embd.weight", "output.weight"};
+	for (int k = 0; k < 2; k++) {
+		const struct gt *t = gtensor(&f, rows[k]);
+		if (!t)
+			TEST_SETUP_FAIL("no %s in %s", rows[k], src);
+		size_t row = (size_t)t->ne[0] * 4, base = f.data_start + (size_t)t->off;
+		unsigned char *copy = malloc((size_t)V * row);
+		memcpy(copy, p + base, (size_t)V * row);
+		for (int i = 0; i < V; i++)
+			memcpy(p + base + (size_t)f_of[i] * row, copy + (size_t)i * row, row);
+		free(copy);
+	}
+	fixture_write(dst, p, n);
+	free(by_file);
+	gfile_free(&f);
+	free(p);
+}
+
+/* A foreign model registered as a run: its checkpoint's tokenizer keeps
+ * GPT-2's pre-tokenizer and the file's ids. */
+static void check_registered(const struct modelio_model *mm, const int *f_of)
+{
+	char err[MENTOR_ERR_LEN], db[600];
+	snprintf(db, sizeof db, "%s/reg.db", test_tmpdir());
+	struct store *st = store_open(db, err);
+	if (!st)
+		TEST_SETUP_FAIL("%s", err);
+	int64_t id;
+	CHECK_MSG(modelio_register(st, db, mm, NULL, "gpt2ish", "foreign-hf", &id, err) == 0,
+	          "%s", err);
+	struct store_run run;
+	CHECK_INT(store_run_find(st, "gpt2ish", &run, err), 0);
+	struct tokenizer *t = NULL;
+	CHECK_MSG(train_ckpt_load_tokenizer(run.checkpoint, &t, err) == 0, "%s", err);
+	if (t) {
+		CHECK_INT(tokenizer_pretok(t), TOKENIZER_PRETOK_GPT2);
+		int ok = 1;
+		for (int32_t i = 0; i < tokenizer_vocab_size(t); i++)
+			ok &= tokenizer_file_id(t, i) == f_of[i];
+		CHECK(ok);
+		tokenizer_free(t);
+	}
+	store_run_release(&run);
+	store_close(st);
+}
+
+/* A model with GPT-2's pre-tokenizer leaves through both writers and comes
+ * back with it, numbered as the files number it (mentor's layout). */
+static void check_gpt2_export(const struct modelio_model *mm, struct ref *r)
+{
+	char err[MENTOR_ERR_LEN];
+	/* own buffers: test_path's eight slots hold main's paths */
+	char g[600], h[600];
+	snprintf(g, sizeof g, "%s/gpt2pre.gguf", test_tmpdir());
+	snprintf(h, sizeof h, "%s/gpt2pre-hf", test_tmpdir());
+	CHECK_MSG(modelio_write_gguf(mm, g, err) == 0, "%s", err);
+	CHECK_MSG(modelio_write_hf(mm, h, err) == 0, "%s", err);
+	const char *srcs[2] = {g, h};
+	for (int i = 0; i < 2; i++) {
+		struct modelio_model back;
+		CHECK_MSG(modelio_read(srcs[i], &back, err) == 0, "%s: %s", srcs[i], err);
+		check_same_merges(back.tok, r->tok, srcs[i]);
+		CHECK_INT(tokenizer_pretok(back.tok), TOKENIZER_PRETOK_GPT2);
+		CHECK(tokenizer_file_ids_identity(back.tok));
+		CHECK(!back.foreign);
+		CHECK(back.n_params == mm->n_params &&
+		      !memcmp(back.params, mm->params, mm->n_params * 4));
+		modelio_model_release(&back);
+	}
+	/* the folder's tokenizer.json says GPT-2's ByteLevel split */
+	char path[700];
+	snprintf(path, sizeof path, "%s/tokenizer.json", h);
+	size_t n;
+	unsigned char *tj = fixture_slurp(path, &n);
+	cJSON *j = cJSON_ParseWithLength((const char *)tj, n);
+	const cJSON *pre = cJSON_GetObjectItem(j, "pre_tokenizer");
+	CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItem(pre, "type")), "ByteLevel");
+	CHECK(cJSON_IsTrue(cJSON_GetObjectItem(pre, "use_regex")));
+	cJSON_Delete(j);
+	free(tj);
+	/* a pre-tokenizer this mentor does not know is refused */
+	snprintf(path, sizeof path, "%s/config.json", h);
+	unsigned char *cj = fixture_slurp(path, &n);
+	char *at = strstr((char *)cj, "\"pretokenizer\": \"gpt2\"");
+	CHECK(at != NULL);
+	if (at) {
+		memcpy(at + strlen("\"pretokenizer\": \""), "gpt9", 4);
+		fixture_write(path, cj, n);
+		struct modelio_model back;
+		CHECK(modelio_read(h, &back, err) != 0);
+		CHECK_MSG(strstr(err, "unknown pre-tokenizer") != NULL, "%s", err);
+	}
+	free(cj);
+}
+
+/* ------------------------------------------------------------ vocabulary files */
+
+/* The same tokens and merges, pre-tokenizer and numbering as want. */
+static void check_same_tok(const struct tokenizer *got, const struct tokenizer *want,
+                           const char *what)
+{
+	CHECK_MSG(tokenizer_vocab_size(got) == tokenizer_vocab_size(want), "%s", what);
+	check_same_merges(got, want, what);
+	CHECK_MSG(tokenizer_pretok(got) == tokenizer_pretok(want), "%s pre-tokenizer", what);
+	int ok = 1;
+	for (int32_t id = 0; id < tokenizer_vocab_size(want); id++)
+		ok &= tokenizer_file_id(got, id) == tokenizer_file_id(want, id);
+	CHECK_MSG(ok, "%s file ids", what);
+}
+
+static void write_str(const char *dir, const char *name, const char *s, size_t n)
+{
+	char p[700];
+	snprintf(p, sizeof p, "%s/%s", dir, name);
+	fixture_write(p, s, n);
+}
+
+/* tok_path's reading of dir fails with a message holding want. */
+static void check_tok_fails(const char *dir, const char *want)
+{
+	char err[MENTOR_ERR_LEN];
+	struct tokenizer *t = NULL;
+	CHECK_INT(modelio_read_tokenizer(dir, &t, err), MENTOR_ERR);
+	CHECK(t == NULL);
+	CHECK_MSG(strstr(err, want) != NULL, "want '%s': %s", want, err);
+}
+
+/* modelio_read_tokenizer: the vocabulary alone from every layout, the pair
+ * files (vocab.json + merges.txt, encoder.json + vocab.bpe) made here from
+ * the exported tokenizer.json, and their hostile variants. */
+static void check_vocab_files(const char *gguf, const char *fgguf, const char *hf,
+                              struct ref *r, const int *f_of)
+{
+	char err[MENTOR_ERR_LEN], dir[600], p[700], cmd[1500];
+	struct tokenizer *t = NULL;
+	CHECK_MSG(modelio_read_tokenizer(gguf, &t, err) == 0, "%s", err);
+	if (t)
+		check_same_tok(t, r->tok, "gguf vocabulary");
+	tokenizer_free(t);
+	CHECK_MSG(modelio_read_tokenizer(hf, &t, err) == 0, "%s", err);
+	if (t)
+		check_same_tok(t, r->tok, "hf vocabulary");
+	tokenizer_free(t);
+	snprintf(p, sizeof p, "%s/model.safetensors", hf);
+	CHECK_MSG(modelio_read_tokenizer(p, &t, err) == 0, "%s", err);
+	tokenizer_free(t);
+	CHECK_MSG(modelio_read_tokenizer(fgguf, &t, err) == 0, "%s", err);
+	if (t) {
+		CHECK_INT(tokenizer_pretok(t), TOKENIZER_PRETOK_GPT2);
+		int ok = 1;
+		for (int32_t id = 0; id < tokenizer_vocab_size(t); id++)
+			ok &= tokenizer_file_id(t, id) == f_of[id];
+		CHECK(ok);
+	}
+	tokenizer_free(t);
+
+	/* the pair files from tokenizer.json */
+	snprintf(dir, sizeof dir, "%s/pairs", test_tmpdir());
+	mkdir(dir, 0755);
+	snprintf(p, sizeof p, "%s/tokenizer.json", hf);
+	size_t n;
+	unsigned char *tj = fixture_slurp(p, &n);
+	cJSON *j = cJSON_ParseWithLength((const char *)tj, n);
+	free(tj);
+	cJSON *model = cJSON_GetObjectItem(j, "model");
+	char *vocab = cJSON_PrintUnformatted(cJSON_GetObjectItem(model, "vocab"));
+	struct buf merges;
+	buf_init(&merges);
+	buf_puts(&merges, "#version: 0.2\n");
+	const cJSON *e;
+	cJSON_ArrayForEach(e, cJSON_GetObjectItem(model, "merges"))
+		buf_printf(&merges, "%s\n", e->valuestring);
+	cJSON_Delete(j);
+	write_str(dir, "vocab.json", vocab, strlen(vocab));
+	write_str(dir, "merges.txt", merges.data, merges.len);
+	/* no config.json: a foreign folder, GPT-2's pre-tokenizer, the same
+	 * numbering (every token, the specials too, is where mentor has it) */
+	CHECK_MSG(modelio_read_tokenizer(dir, &t, err) == 0, "%s", err);
+	if (t) {
+		check_same_merges(t, r->tok, "vocab.json");
+		CHECK_INT(tokenizer_pretok(t), TOKENIZER_PRETOK_GPT2);
+		CHECK(tokenizer_file_ids_identity(t));
+	}
+	tokenizer_free(t);
+	snprintf(p, sizeof p, "%s/vocab.json", dir);
+	CHECK_MSG(modelio_read_tokenizer(p, &t, err) == 0, "%s", err);
+	tokenizer_free(t);
+	/* with mentor's config.json: mentor's pre-tokenizer and merge list */
+	snprintf(cmd, sizeof cmd, "cp '%s/config.json' '%s/'", hf, dir);
+	if (system(cmd) != 0)
+		TEST_SETUP_FAIL("%s", cmd);
+	CHECK_MSG(modelio_read_tokenizer(dir, &t, err) == 0, "%s", err);
+	if (t)
+		check_same_tok(t, r->tok, "vocab.json + config.json");
+	tokenizer_free(t);
+	/* the whole model from such a folder: model.safetensors beside them */
+	snprintf(cmd, sizeof cmd, "cp '%s/model.safetensors' '%s/'", hf, dir);
+	if (system(cmd) != 0)
+		TEST_SETUP_FAIL("%s", cmd);
+	struct modelio_model mm;
+	CHECK_MSG(modelio_read(dir, &mm, err) == 0, "%s", err);
+	check_same(&mm, r, "vocab.json model");
+	modelio_model_release(&mm);
+	snprintf(p, sizeof p, "%s/config.json", dir);
+	unlink(p);
+	snprintf(p, sizeof p, "%s/model.safetensors", dir);
+	unlink(p);
+	/* OpenAI's names for the pair; CR LF line ends, no final newline */
+	snprintf(dir, sizeof dir, "%s/openai", test_tmpdir());
+	mkdir(dir, 0755);
+	write_str(dir, "encoder.json", vocab, strlen(vocab));
+	struct buf crlf;
+	buf_init(&crlf);
+	for (size_t i = 0; i < merges.len; i++)
+		if (merges.data[i] != '\n')
+			buf_putc(&crlf, merges.data[i]);
+		else if (i + 1 < merges.len)
+			buf_puts(&crlf, "\r\n");
+	write_str(dir, "vocab.bpe", crlf.data, crlf.len);
+	buf_release(&crlf);
+	CHECK_MSG(modelio_read_tokenizer(dir, &t, err) == 0, "%s", err);
+	if (t)
+		check_same_merges(t, r->tok, "encoder.json");
+	tokenizer_free(t);
+
+	/* hostile pair files */
+	snprintf(dir, sizeof dir, "%s/badpairs", test_tmpdir());
+	mkdir(dir, 0755);
+	check_tok_fails(dir, "no tokenizer.json, vocab.json + merges.txt");
+	write_str(dir, "vocab.json", vocab, strlen(vocab));
+	check_tok_fails(dir, "no tokenizer.json"); /* merges.txt missing */
+	write_str(dir, "merges.txt", "a b c\n", 6);
+	check_tok_fails(dir, "two tokens");
+	write_str(dir, "merges.txt", "a\0b\n", 4);
+	check_tok_fails(dir, "NUL");
+	write_str(dir, "merges.txt", "#version: 0.2\nzz qq\n", 20);
+	check_tok_fails(dir, "merge 0 refers");
+	write_str(dir, "merges.txt", "\n\n", 2);
+	check_tok_fails(dir, "two tokens");
+	struct buf many;
+	buf_init(&many);
+	for (int i = 0; i < TOKENIZER_MAX_VOCAB + 5; i++)
+		buf_puts(&many, "a b\n");
+	write_str(dir, "merges.txt", many.data, many.len);
+	check_tok_fails(dir, "too many");
+	buf_release(&many);
+	write_str(dir, "merges.txt", merges.data, merges.len);
+	write_str(dir, "vocab.json", "[1, 2]", 6);
+	check_tok_fails(dir, "not a JSON object");
+	write_str(dir, "vocab.json", "{\"a\": 1", 8);
+	check_tok_fails(dir, "invalid JSON");
+	write_str(dir, "vocab.json", "{\"a\": 1.5}", 10);
+	check_tok_fails(dir, "vocabulary id");
+	write_str(dir, "vocab.json", "{\"a\": 0, \"b\": 0}", 16);
+	check_tok_fails(dir, "used twice");
+	write_str(dir, "vocab.json", "{\"a\": 9999999}", 14);
+	check_tok_fails(dir, "vocabulary id");
+	write_str(dir, "vocab.json", "{}", 2);
+	check_tok_fails(dir, "no token for byte");
+	/* a config.json that is not JSON, or names an unknown pre-tokenizer */
+	write_str(dir, "vocab.json", vocab, strlen(vocab));
+	write_str(dir, "config.json", "{", 1);
+	check_tok_fails(dir, "invalid JSON");
+	const char *c2 = "{\"mentor\": {\"pretokenizer\": 7}}";
+	write_str(dir, "config.json", c2, strlen(c2));
+	check_tok_fails(dir, "unknown pre-tokenizer");
+	snprintf(p, sizeof p, "%s/no-such-model", test_tmpdir());
+	check_tok_fails(p, "no-such-model");
+	/* a GGUF file cut short in its metadata */
+	unsigned char *g = fixture_slurp(gguf, &n);
+	snprintf(p, sizeof p, "%s/cut.gguf", test_tmpdir());
+	int all = 1;
+	for (size_t cut = 4; cut < 4096 && cut < n; cut += 97) {
+		fixture_write(p, g, cut);
+		all &= modelio_read_tokenizer(p, &t, err) == MENTOR_ERR && t == NULL;
+	}
+	CHECK(all);
+	free(g);
+	buf_release(&merges);
+	free(vocab);
+}
+
 int main(void)
 {
 	char err[MENTOR_ERR_LEN];
@@ -994,15 +1414,33 @@ int main(void)
 	const char *foreign = test_path("foreign-hf");
 	make_foreign(hf, foreign, &r);
 	CHECK_MSG(modelio_read(foreign, &back, err) == 0, "%s", err);
-	check_same(&back, &r, "foreign");
+	int *f_of = foreign_ids(mc.vocab_size);
+	check_same_foreign(&back, &r, f_of, "foreign");
 	CHECK(back.foreign);
 	CHECK_INT(back.new_rows, 0);
 	CHECK(back.train_json == NULL);
+	check_gpt2_export(&back, &r);
+	check_registered(&back, f_of);
 	modelio_model_release(&back);
+	/* the same foreign numbering in a GGUF file */
+	char fgguf[600];
+	snprintf(fgguf, sizeof fgguf, "%s/foreign.gguf", test_tmpdir());
+	make_foreign_gguf(gguf, fgguf, f_of, mc.vocab_size);
+	CHECK_MSG(modelio_read(fgguf, &back, err) == 0, "%s", err);
+	check_same_foreign(&back, &r, f_of, "foreign gguf");
+	CHECK(back.foreign);
+	CHECK_INT(back.new_rows, 0);
+	modelio_model_release(&back);
+	check_vocab_files(gguf, fgguf, hf, &r, f_of);
+	free(f_of);
 
+	/* test_path's slots behind gguf and hf are reused from here */
+	char *gguf_kept = util_strdup(gguf);
 	check_hostile_gguf(gguf);
 	check_gguf_claims(gguf);
 	check_hostile_hf(hf);
+	check_gguf_types(gguf_kept);
+	free(gguf_kept);
 
 	free(train_json);
 	model_free(r.m);

@@ -8,7 +8,8 @@
 # configuration trained in-process by mentor draws the same batches, so every
 # loss point must agree (|difference| < 1e-4; about 3e-7 is typical); so must
 # the first step of a 1-process run started by hand from `mentor export-model`
-# and `mentor export --tokenizer`. Exits 77 without a Python that has PyTorch.
+# and `mentor export --tokenizer`, and 3 steps from a foreign GPT-2 whose
+# special rows start at zero. Exits 77 without a Python that has PyTorch.
 set -u
 BIN=${MENTOR_BIN:?MENTOR_BIN not set}
 SRC=${MENTOR_SOURCE_DIR:?MENTOR_SOURCE_DIR not set}
@@ -113,20 +114,25 @@ if m predict torch-imported "Max has 4 eggs. Zoe takes 3. How many eggs does Max
 m train ds --init-from start --variant mt-cot --source cot --alpha 0.3 $common --threads 1 \
 	--eval-every 0 --eval-split none --name inproc >"$T/inproc.out" 2>&1 ||
 	{ bad "in-process run"; show "$T/inproc.out"; }
-PYCODE='
+# every loss point of run A against run B: parity A B POINTS
+PARITY='
+a_run, b_run, want = sys.argv[3], sys.argv[4], int(sys.argv[5])
 worst, n = 0.0, 0
 for name in ("loss", "loss_ans", "loss_exp", "val_loss"):
-    a, b = points("inproc", name), points("torch-ddp", name)
-    if sorted(a) != sorted(b) or not a:
+    a, b = points(a_run, name), points(b_run, name)
+    if sorted(a) != sorted(b):
         print("steps of %s differ: %s %s" % (name, sorted(a), sorted(b))); worst = 1e9
     for s in a:
         if s in b:
             worst, n = max(worst, abs(a[s] - b[s])), n + 1
-print("%d points, max |mentor - torch| = %.3g" % (n, worst))
-print("ok" if worst < 1e-4 and n == 62 else "too far")'
-py_db >"$T/check" 2>&1
-if tail -1 "$T/check" | grep -qx ok; then ok; else bad "parity"; show "$T/check"; fi
-head -1 "$T/check"
+print("%s against %s: %d points, max |mentor - torch| = %.3g" % (b_run, a_run, n, worst))
+print("ok" if worst < 1e-4 and n == want else "too far")'
+parity() {
+	PYCODE=$PARITY py_db "$@" >"$T/check" 2>&1
+	if tail -1 "$T/check" | grep -qx ok; then ok; else bad "parity $*"; show "$T/check"; fi
+	head -1 "$T/check"
+}
+parity inproc torch-ddp 62
 
 # ------------------------------------------------------------ by hand, 1 process
 m export-model start --format safetensors --out "$T/start-hf" >/dev/null 2>&1 || exit 99
@@ -144,6 +150,23 @@ bad = ["%s %.6f" % (k, first[k]) for k in ("loss", "loss_ans", "loss_exp")
 print(" ".join(bad) if bad else "ok")'
 py_db "$T/one.jsonl" >"$T/check" 2>&1
 if tail -1 "$T/check" | grep -qx ok; then ok; else bad "1-process first step"; show "$T/check"; fi
+
+# ------------------------------------------------------------ a foreign GPT-2
+# tests/modelio/torch_gpt2.py's checkpoint in transformers' layout (GPT-2's
+# pre-tokenizer, a vocabulary of its own): the import adds mentor's special
+# rows as zeros, which both trainers fill from the same seeded generator
+"$PY" "$SRC/tests/modelio/torch_gpt2.py" write "$T/gpt2" >/dev/null 2>&1 || exit 99
+m import-model "$T/gpt2/hf-f32" --name gpt2ish >/dev/null 2>&1 || exit 99
+short="--steps 3 --batch 8 --lr 1e-3 --seed 5 --val-every 0"
+m train ds --init-from gpt2ish --variant mt-cot --source cot --alpha 0.3 $short --threads 1 \
+	--eval-every 0 --eval-split none --name gpt2-inproc >"$T/g.out" 2>&1 ||
+	{ bad "in-process run from the foreign GPT-2"; show "$T/g.out"; }
+if m run-external ds --status all --variant mt-cot --alpha 0.3 --init-from gpt2ish \
+	--name gpt2-torch --quiet -- "$PY" "$TRAINER" --nproc 2 --threads 1 $short >"$T/g.out" 2>&1
+then ok; else bad "run-external from the foreign GPT-2"; show "$T/g.out"; fi
+grep -q "7 special rows set" "$(sed -n 's/.*files in \(.*\)$/\1/p' "$T/g.out")/log.txt" && ok ||
+	bad "the special rows were not set"
+parity gpt2-inproc gpt2-torch 9
 
 # ids of another tokenizer are refused with a message
 m train ds --preset tiny --vocab 290 --steps 1 --val-every 0 --eval-every 0 --eval-split none \

@@ -64,7 +64,7 @@ static inline int64_t fx_expl(struct store *st, int64_t item, const char *mode, 
 		TEST_SETUP_FAIL("explanation: %s", err);
 	if (action && store_expl_decide(st, e.id, action, "tester", err))
 		TEST_SETUP_FAIL("decide: %s", err);
-	if (edit && store_expl_edit(st, e.id, edit, "tester", err))
+	if (edit && store_expl_edit(st, e.id, edit, NULL, "tester", err))
 		TEST_SETUP_FAIL("edit: %s", err);
 	return e.id;
 }

@@ -385,6 +385,33 @@ static void test_filters(void)
 	f.review = "accepted";
 	CHECK_INT(store_item_index(st, &f, ids[2], &idx, err), 0);
 	CHECK_INT(idx, 1);
+	/* Review progress of a mode: the newest explanation of each item, a
+	 * CROP's kept attempt not counted as its state */
+	struct store_review_progress pr;
+	store_item_filter_init(&f);
+	f.dataset_id = ds;
+	CHECK_INT(store_item_review_progress(st, &f, "cot", &pr, err), 0);
+	CHECK_INT(pr.items, N);
+	CHECK_INT(pr.accepted, 2);
+	CHECK_INT(pr.none, N - 2);
+	CHECK_INT(pr.rejected + pr.flagged + pr.pending, 0);
+	CHECK_INT(store_item_review_progress(st, &f, "rp", &pr, err), 0);
+	CHECK_INT(pr.rejected, 1);
+	/* item 3's CROP: the pending attempt kept by an accepted RP-path text */
+	snprintf(sql, sizeof sql,
+		 "INSERT INTO explanation(item_id, mode, path, provider, model, text, correct, "
+		 "leaked, status, created_at, attempt_of) SELECT %lld, 'crop', 'rp', 'p', 'm', 't',"
+		 " 1, 0, 'accepted', 2, id FROM explanation WHERE item_id = %lld AND mode = 'crop'",
+		 (long long)ids[3], (long long)ids[3]);
+	exec(st, sql);
+	CHECK_INT(store_item_review_progress(st, &f, "crop", &pr, err), 0);
+	CHECK_INT(pr.accepted, 1);
+	CHECK_INT(pr.pending, 0);
+	CHECK_INT(pr.none, N - 1);
+	f.split = "test";
+	CHECK_INT(store_item_review_progress(st, &f, "crop", &pr, err), 0);
+	CHECK_INT(pr.items, N / 10);
+	CHECK_INT(store_item_review_progress(st, &f, "sideways", &pr, err), MENTOR_EUSAGE);
 	store_close(st);
 }
 

@@ -224,6 +224,34 @@ static void test_offline_cli(void)
 	CHECK_INT(run(r4), 2);
 	const char *r5[] = {"review", "999999", "--flag", NULL};
 	CHECK_INT(run(r5), 1);
+	/* --edit FILE: the text is judged again; undo restores text and verdict */
+	const char *rc1[] = {"review", id, "--edit", NULL};
+	CHECK_INT(run(rc1), 2);
+	char ef[700];
+	snprintf(ef, sizeof ef, "%s/edit.txt", xdg);
+	const char *etxt = "\n  I counted wrong. So the answer is 123456.\n\n";
+	test_write_file(ef, etxt, strlen(etxt));
+	const char *re1[] = {"review", id, "--edit", ef, "--reviewer", "kim", NULL};
+	CHECK_INT(run(re1), 0);
+	CHECK(out_has("edited (pending); answer 123456, wrong (was correct)"));
+	char qs[160];
+	snprintf(qs, sizeof qs, "SELECT correct FROM explanation WHERE id=%s", id);
+	CHECK_INT(q1(qs), 0);
+	snprintf(qs, sizeof qs, "SELECT count(*) FROM explanation WHERE id=%s AND edited_text="
+		 "'I counted wrong. So the answer is 123456.'", id);
+	CHECK_INT(q1(qs), 1);
+	CHECK_INT(run(re1), 0);
+	CHECK(out_has("the text is that already; nothing recorded"));
+	CHECK_INT(run(r2), 0);
+	CHECK(out_has("edit undone, text restored"));
+	snprintf(qs, sizeof qs, "SELECT correct FROM explanation WHERE id=%s", id);
+	CHECK_INT(q1(qs), 1);
+	test_write_file(ef, " \n", 2);
+	CHECK_INT(run(re1), 2);
+	const char *re2[] = {"review", id, "--edit", "/nonexistent/x.txt", NULL};
+	CHECK_INT(run(re2), 1);
+	const char *re3[] = {"review", id, "--edit", ef, "--accept", NULL};
+	CHECK_INT(run(re3), 2);
 	const char *u1[] = {"explain", "off", "--mode", "sideways", NULL};
 	CHECK_INT(run(u1), 2);
 	const char *u2[] = {"explain", "nosuch", NULL};

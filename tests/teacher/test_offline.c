@@ -280,7 +280,7 @@ static void test_end_to_end(void)
 	CHECK_STR(e.reviewer, "ann");
 	store_expl_release(&e);
 	CHECK_INT(store_expl_decide(st, eid, "flag", "ann", err), 0);
-	CHECK_INT(store_expl_edit(st, eid, "edited text", "ann", err), 0);
+	CHECK_INT(store_expl_edit(st, eid, "edited text", NULL, "ann", err), 0);
 	CHECK_INT(store_expl_decide(st, eid, "bogus", "ann", err), MENTOR_EUSAGE);
 	CHECK_INT(count(st, "SELECT count(*) FROM decision"), 3);
 	int64_t which = 0;
@@ -303,8 +303,8 @@ static void test_end_to_end(void)
 	int64_t n_dec = count(st, "SELECT count(*) FROM decision");
 	CHECK_INT(store_expl_decide(st, eid, "accept", "ann", err), 1);
 	CHECK_INT(count(st, "SELECT count(*) FROM decision"), n_dec);
-	CHECK_INT(store_expl_edit(st, eid, "new words", "ann", err), 0);
-	CHECK_INT(store_expl_edit(st, eid, "new words", "ann", err), 1);
+	CHECK_INT(store_expl_edit(st, eid, "new words", NULL, "ann", err), 0);
+	CHECK_INT(store_expl_edit(st, eid, "new words", NULL, "ann", err), 1);
 	int was_edit = -1;
 	CHECK_INT(store_decision_undo(st, eid, &which, &was_edit, err), 0);
 	CHECK_INT(was_edit, 1);
@@ -315,6 +315,69 @@ static void test_end_to_end(void)
 	CHECK(e.edited_text == NULL);
 	store_expl_release(&e);
 	CHECK_INT(store_expl_get(st, 999999, &e, err), MENTOR_ENOTFOUND);
+
+	/* An edit is judged again (answer, right or wrong, and for RP the
+	 * leak); its decision keeps the text it set and the verdict before; an
+	 * undo restores both. */
+	int64_t gid = count(st, "SELECT min(id) FROM explanation WHERE mode='cot' AND correct=1");
+	struct store_expl g0;
+	struct store_item git;
+	CHECK_INT(store_expl_get(st, gid, &g0, err), 0);
+	CHECK_INT(store_item_get(st, g0.item_id, &git, err), 0);
+	char wrong_txt[256], right_txt[256];
+	snprintf(wrong_txt, sizeof wrong_txt, "Counting again. So the answer is %s1.", git.answer);
+	snprintf(right_txt, sizeof right_txt, "Counting once more. So the answer is %s.", git.answer);
+	CHECK_INT(teacher_edit(st, gid, wrong_txt, "ann", err), 0);
+	CHECK_INT(store_expl_get(st, gid, &e, err), 0);
+	CHECK_INT(e.correct, 0);
+	CHECK(e.parsed_answer && strcmp(e.parsed_answer, g0.parsed_answer) != 0);
+	CHECK_STR(e.edited_text, wrong_txt);
+	CHECK_STR(e.text, g0.text); /* the teacher's text stays */
+	CHECK(!store_expl_trainable(&e));
+	store_expl_release(&e);
+	char q[256];
+	snprintf(q, sizeof q, "SELECT count(*) FROM decision WHERE explanation_id=%lld AND "
+		 "action='edit' AND text IS NOT NULL AND prev_correct=1 AND undone=0",
+		 (long long)gid);
+	CHECK_INT(count(st, q), 1);
+	CHECK_INT(teacher_edit(st, gid, right_txt, "ann", err), 0);
+	CHECK_INT(store_expl_get(st, gid, &e, err), 0);
+	CHECK_INT(e.correct, 1);
+	store_expl_release(&e);
+	CHECK_INT(teacher_edit(st, gid, right_txt, "ann", err), 1);
+	CHECK_INT(store_decision_undo(st, gid, &which, &was_edit, err), 0);
+	CHECK_INT(was_edit, 1);
+	CHECK_INT(store_expl_get(st, gid, &e, err), 0);
+	CHECK_INT(e.correct, 0);
+	CHECK_STR(e.edited_text, wrong_txt);
+	store_expl_release(&e);
+	CHECK_INT(store_decision_undo(st, gid, &which, &was_edit, err), 0);
+	CHECK_INT(store_expl_get(st, gid, &e, err), 0);
+	CHECK_INT(e.correct, 1);
+	CHECK_STR(e.parsed_answer, g0.parsed_answer);
+	CHECK(e.edited_text == NULL);
+	store_expl_release(&e);
+	/* an RP text edited into one that leans on the hint is marked leaked */
+	int64_t rid = count(st, "SELECT min(id) FROM explanation WHERE path='rp' AND leaked=0");
+	char leak_txt[256];
+	snprintf(leak_txt, sizeof leak_txt, "%s because it is the correct answer.", git.answer);
+	CHECK(rid > 0);
+	CHECK_INT(teacher_edit(st, rid, leak_txt, "ann", err), 0);
+	CHECK_INT(store_expl_get(st, rid, &e, err), 0);
+	CHECK_INT(e.leaked, 1);
+	store_expl_release(&e);
+	CHECK_INT(store_decision_undo(st, rid, &which, NULL, err), 0);
+	CHECK_INT(store_expl_get(st, rid, &e, err), 0);
+	CHECK_INT(e.leaked, 0);
+	store_expl_release(&e);
+	/* the same text on a COTE explanation is not judged for a leak */
+	CHECK_INT(teacher_edit(st, gid, leak_txt, "ann", err), 0);
+	CHECK_INT(store_expl_get(st, gid, &e, err), 0);
+	CHECK_INT(e.leaked, 0);
+	store_expl_release(&e);
+	CHECK_INT(store_decision_undo(st, gid, &which, NULL, err), 0);
+	store_item_release(&git);
+	store_expl_release(&g0);
 
 	/* An accepted explanation makes its item a demonstration candidate. */
 	struct store_demo *demos;

@@ -88,9 +88,17 @@ static void test_checksum_versions(const char *path)
 	CHECK_INT(get_u32(f + 8), 2);
 	CHECK(get_u64(f + n - 8) == fnv(f, n - 8, basis));
 	size_t tok = 20 + get_u32(f + 16) + 4, tl = get_u32(f + 20 + get_u32(f + 16));
-	CHECK_INT(get_u32(f + tok + 4), 2);
+	CHECK_INT(get_u32(f + tok + 4), 3);
 	CHECK(get_u64(f + tok + tl - 8) == fnv(f + tok, tl - 8, basis));
-	/* the same file as the first format wrote it */
+	/* mentor's own tokenizer: mentor's pre-tokenizer, no file id table */
+	CHECK_INT(get_u32(f + tok + 20), 0);
+	CHECK_INT(get_u32(f + tok + 24), 0);
+	/* the same file as the first format wrote it: its tokenizer image
+	 * without version 3's two fields */
+	memmove(f + tok + 20, f + tok + 28, n - (tok + 28));
+	n -= 8;
+	tl -= 8;
+	put_u32(f + 20 + get_u32(f + 16), (uint32_t)tl);
 	put_u32(f + 8, 1);
 	put_u32(f + tok + 4, 1);
 	put_u64(f + tok + tl - 8, fnv(f + tok, tl - 8, old_basis));
@@ -184,6 +192,43 @@ int main(void)
 	train_ckpt_release(&d);
 
 	test_checksum_versions(path);
+
+	/* the tokenizer alone, from the head of the file */
+	struct tokenizer *t2 = NULL;
+	CHECK_INT(train_ckpt_load_tokenizer(path, &t2, err), 0);
+	if (t2) {
+		tokenizer_ids_init(&a);
+		tokenizer_ids_init(&b);
+		tokenizer_encode(tok, text, len, &a, err);
+		tokenizer_encode(t2, text, len, &b, err);
+		CHECK(a.n == b.n && !memcmp(a.ids, b.ids, a.n * sizeof *a.ids));
+		tokenizer_ids_release(&a);
+		tokenizer_ids_release(&b);
+		tokenizer_free(t2);
+	}
+	{
+		size_t fn;
+		unsigned char *fb = slurp(path, &fn);
+		size_t tok_at = 20 + get_u32(fb + 16) + 4, tok_len = get_u32(fb + tok_at - 4);
+		const char *cut = test_path("head.bin");
+		/* cut inside the tokenizer: refused; after it: the tensors are not read */
+		test_write_file(cut, fb, tok_at + tok_len - 1);
+		CHECK_INT(train_ckpt_load_tokenizer(cut, &t2, err), MENTOR_ERR);
+		CHECK_MSG(t2 == NULL && strstr(err, "tokenizer length") != NULL, "%s", err);
+		test_write_file(cut, fb, tok_at + tok_len);
+		CHECK_INT(train_ckpt_load_tokenizer(cut, &t2, err), 0);
+		tokenizer_free(t2);
+		fb[tok_at + 30] ^= 1; /* the image's own checksum catches it */
+		test_write_file(cut, fb, fn);
+		CHECK_INT(train_ckpt_load_tokenizer(cut, &t2, err), MENTOR_ERR);
+		CHECK(t2 == NULL && strstr(err, "checksum") != NULL);
+		fb[0] = 'X';
+		test_write_file(cut, fb, fn);
+		CHECK_INT(train_ckpt_load_tokenizer(cut, &t2, err), MENTOR_ERR);
+		CHECK(strstr(err, "magic") != NULL);
+		CHECK_INT(train_ckpt_load_tokenizer(test_path("none.bin"), &t2, err), MENTOR_ERR);
+		free(fb);
+	}
 
 	/* without moments: parameters only, still verified */
 	CHECK_INT(train_ckpt_load(path, 0, &d, err), 0);

@@ -153,6 +153,15 @@ for r in json.load(sys.stdin):
 }
 [ "$(cfg "$ft" init_from)" = "$rid" ] || fail "init_from not in run $ft's configuration"
 [ "$(cfg "$ft" lr)" = "0.0001" ] || fail "fine-tuning lr not the default: $(cfg "$ft" lr)"
+# a fine-tuned run is a run like any other: eval, predict, export, import
+expect 0 eval "$ft" --split dev
+has "direct" out
+expect 0 export-model "$ft" --format hf --out "$dir/ft-hf"
+expect 0 import-model "$dir/ft-hf" --name ft-back --dataset toy
+expect 0 predict "$ft" "What is 2 + 3?" --json
+cp "$dir/out" "$dir/p1"
+expect 0 predict ft-back "What is 2 + 3?" --json
+cmp -s "$dir/p1" "$dir/out" || fail "the re-imported fine-tuned run answers differently: $(cat "$dir/p1") vs $(cat "$dir/out")"
 expect 0 export-model "$rid" --format hf --out "$dir/start-hf"
 expect 0 train toy --init-from "$dir/start-hf" --steps 3 --batch 4 --threads 1 --eval-split none \
 	--lr 0.001 --json

@@ -91,10 +91,26 @@ eq edited "$(q "select edited_text from explanation where item_id = 1 and mode =
 eq edit_audit "$(q "select count(*) from decision where action = 'edit'")" 1
 ls "$T"/mentor-expl-* > /dev/null 2>&1 && bad "edit: the temporary file was left behind" || ok
 
+# an edit is judged again: a wrong answer shows at once; undo brings back
+# the text before and its verdict
+printf '#!/bin/sh\nprintf "Edited: Max has 4 - 3 + 3 - 3 + 1 + 4 = 7 eggs.\\n" > "$1"\n' \
+	> "$T/editor-wrong.sh"
+chmod +x "$T/editor-wrong.sh"
+EDITOR="$T/editor-wrong.sh" run edit_wrong "key Right
+key e"
+has edit_wrong "✗ wrong  answer 7"
+eq edit_wrong_db "$(q "select correct || ':' || parsed_answer from explanation where item_id = 1 and mode = 'crop'")" \
+	"0:7"
+run edit_wrong_undo "key u"
+has edit_wrong_undo "undone: the edit of CROP of item 1"
+has edit_wrong_undo "✓ correct  answer 6"
+eq edit_undo_db "$(q "select correct || ':' || parsed_answer || ':' || edited_text from explanation
+	where item_id = 1 and mode = 'crop'")" "1:6:Edited: Max has 4 - 3 + 3 - 3 + 1 + 4 = 6 eggs."
+
 EDITOR="$T/no-such-editor" run edit_missing "key Right Right
 key e"
 has edit_missing "cannot run the editor"
-eq edit_missing_audit "$(q "select count(*) from decision where action = 'edit'")" 1
+eq edit_missing_audit "$(q "select count(*) from decision where action = 'edit'")" 2
 
 # an editor that exits with an error saves nothing
 printf '#!/bin/sh\nprintf "junk" > "$1"\nexit 1\n' > "$T/fail.sh"
@@ -162,7 +178,7 @@ n=$(q "select count(*) from explanation where mode = 'rp'")
 eq final "$(q "select e.item_id || e.mode || ':' || e.status from explanation e where e.status != 'pending'
 	order by e.id" | tr '\n' ' ')" "1cot:accepted "
 eq final_decisions "$(q "select action || ':' || undone from decision order by id" | tr '\n' ' ')" \
-	"accept:0 reject:1 edit:0 accept:1 "
+	"accept:0 reject:1 edit:0 edit:1 accept:1 "
 
 # ---------------------------------------------- keys remapped in the config
 mkdir -p "$T/cfg/mentor"
@@ -202,6 +218,49 @@ has ten_undo "Item 2  arith"
 has ten_undo "undone: COTE of item 2 is pending again"
 eq ten_restored "$(q "select count(*) from explanation where status = 'accepted'")" "$acc0"
 eq ten_undone "$(q "select count(*) from decision where undone = 1")" $((und0 + 10))
+
+# ------------------------------- progress, and one key to finish an item
+run progress "key 2"
+has progress "COTE: "
+has progress " pend "
+has progress " none, of 2700 items"
+run keep "key 2
+key Space
+key G
+wake 2002
+key Y"
+kid=$(sed -n 's/.*item \([0-9]*\): kept COTE, rejected 2 others.*/\1/p' "$T/out" | head -1)
+if [ -z "$kid" ]; then
+	bad "keep: no 'kept COTE, rejected 2 others' message"
+else
+	ok
+	eq keep_db "$(q "select e.mode || ':' || e.status from explanation e where e.item_id = $kid and
+		not exists (select 1 from explanation x where x.attempt_of = e.id) order by e.id" |
+		tr '\n' ' ')" "cot:accepted rp:rejected crop:rejected "
+fi
+
+# ---------------------------------- CROP's kept COTE attempt is read-only
+"$BIN" --db "$T/ws.db" explain arith --mode crop --limit 20 > /dev/null 2>&1 ||
+	bad "explain crop failed"
+aid=$(q "select item_id from explanation where mode = 'crop' and attempt_of > 0 order by id limit 1")
+if [ -z "$aid" ]; then
+	bad "no CROP attempt among the first 20 items"
+else
+	q "insert or replace into setting(key, value) values('tui.review.item', '$aid')"
+	run attempt "key 2
+key o
+key a"
+	has attempt "kept COTE attempt, read-only"
+	has attempt "COTE attempt is read-only (o: CROP to decide)"
+	eq attempt_db "$(q "select path || ':' || status from explanation where item_id = $aid and
+		mode = 'crop' order by id" | tr '\n' ' ')" "cot:pending rp:pending "
+	run attempt_back "key 2
+key o
+key o
+key a"
+	eq attempt_back_db "$(q "select path || ':' || status from explanation where item_id = $aid and
+		mode = 'crop' order by id" | tr '\n' ' ')" "cot:pending rp:accepted "
+fi
 
 # ------------------------------------------------------- ASCII terminal
 LC_ALL=C run ascii "key 2"

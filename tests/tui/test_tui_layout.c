@@ -29,6 +29,8 @@ static void make_rows(void)
 		sums[i].rejected = i == 5;
 		sums[i].correct = i == 1;
 		sums[i].wrong = i == 5;
+		sums[i].shown_right = i == 1;
+		sums[i].shown_wrong = i == 5;
 	}
 	rows[2].question = "りんごが3個あります。2個食べると、残りは何個ですか？りんごが3個あります。";
 	rows[3].question = "Escape \x1b[2J\x1b[31mred\x07 and \xc2\x9b C1";
@@ -301,6 +303,41 @@ static void test_frame(void)
 	tui_canvas_release(&cv);
 }
 
+/* The Items marker's verdict is that of the explanations whose state it
+ * shows, never another candidate's. */
+static void test_marker_verdict(void)
+{
+	struct store_expl e[3];
+	memset(e, 0, sizeof e);
+	struct tui_item_summary s;
+	/* accepted and wrong, beside a right pending one: [A] with a cross */
+	e[0].status = "accepted", e[0].correct = 0;
+	e[1].status = "pending", e[1].correct = 1;
+	tui_items_summarize(e, 2, &s);
+	CHECK_INT(s.accepted, 1);
+	CHECK_INT(s.shown_right, 0);
+	CHECK_INT(s.shown_wrong, 1);
+	CHECK_INT(s.correct, 1); /* the item's totals stay as they were */
+	/* pending right, rejected wrong: [P] with a tick */
+	e[0].status = "rejected";
+	tui_items_summarize(e, 2, &s);
+	CHECK_INT(s.shown_right, 1);
+	CHECK_INT(s.shown_wrong, 0);
+	/* two accepted, one of them wrong: the cross wins */
+	e[0].status = "accepted", e[1].status = "accepted";
+	e[2].status = "flagged", e[2].correct = 1;
+	tui_items_summarize(e, 3, &s);
+	CHECK_INT(s.shown_right, 1);
+	CHECK_INT(s.shown_wrong, 1);
+	/* flagged (no accepted one) describes the flagged one; not judged: no mark */
+	e[0].status = "rejected", e[1].status = "pending", e[2].correct = -1;
+	tui_items_summarize(e, 3, &s);
+	CHECK_INT(s.flagged, 1);
+	CHECK_INT(s.shown_right + s.shown_wrong, 0);
+	tui_items_summarize(e, 0, &s);
+	CHECK_INT(s.n, 0);
+}
+
 int main(void)
 {
 	if (!setlocale(LC_ALL, "C.UTF-8") || !tui_locale_utf8())
@@ -309,5 +346,6 @@ int main(void)
 	test_80x24();
 	test_200x60();
 	test_frame();
+	test_marker_verdict();
 	return test_done();
 }

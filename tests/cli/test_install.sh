@@ -1,0 +1,50 @@
+#!/bin/sh
+# test_install: `meson install` into a staging directory gives a mentor that
+# works on its own: it finds its themes and sample data in BINDIR/../share
+# (proved by removing one sample file from the installed copy only), and a
+# read-only command never creates a workspace for a mistyped --db.
+# Environment: MENTOR_BUILD_DIR (the meson build directory), MENTOR_BIN.
+set -u
+build=${MENTOR_BUILD_DIR:?MENTOR_BUILD_DIR not set}
+bin=${MENTOR_BIN:?MENTOR_BIN not set}
+command -v meson > /dev/null 2>&1 || { echo "skip: meson not on PATH"; exit 77; }
+T=$(mktemp -d "${TMPDIR:-/tmp}/mentor-install-XXXXXX") || exit 99
+trap 'rm -rf "$T"' EXIT
+fails=0
+fail() {
+	echo "FAIL: $*" >&2
+	fails=$((fails + 1))
+}
+unset MENTOR_DATA_DIR
+
+meson install -C "$build" --destdir "$T/stage" --no-rebuild --quiet > "$T/install.log" 2>&1 ||
+	{ cat "$T/install.log"; exit 99; }
+inst=$(find "$T/stage" -path '*/bin/mentor' -type f | head -1)
+[ -x "$inst" ] || { echo "no installed binary under $T/stage"; exit 99; }
+share=$(dirname "$inst")/../share/mentor
+[ -d "$share/themes" ] || fail "themes not installed beside the binary ($share)"
+[ -f "$share/sample_datasets/arith.jsonl" ] || fail "sample data not installed ($share)"
+
+# the installed copy is the one read: without coin.jsonl there, init loads
+# one dataset fewer than the build's own binary does
+rm -f "$share/sample_datasets/coin.jsonl"
+(cd "$T" && "$inst" --db inst.db init > inst.out 2>&1) || fail "installed init: $(cat "$T/inst.out")"
+(cd "$T" && "$bin" --db build.db init > build.out 2>&1) || fail "build init: $(cat "$T/build.out")"
+"$inst" --db "$T/inst.db" datasets > "$T/inst.ds" 2>&1
+"$bin" --db "$T/build.db" datasets > "$T/build.ds" 2>&1
+grep -q '^coin ' "$T/build.ds" || fail "the build's binary did not load coin: $(cat "$T/build.ds")"
+grep -q '^coin ' "$T/inst.ds" && fail "the installed binary read the source tree's samples"
+grep -q '^arith ' "$T/inst.ds" || fail "the installed binary loaded no samples: $(cat "$T/inst.ds")"
+
+# read-only commands on a mistyped workspace: an error, and no file made
+for c in datasets "items arith" "show 1" "explanations arith" calls runs; do
+	# shellcheck disable=SC2086
+	"$inst" --db "$T/typo.db" $c > "$T/out" 2> "$T/err"
+	rc=$?
+	[ "$rc" = 1 ] || fail "mentor $c on a missing workspace exited $rc"
+	grep -q "run 'mentor init' first" "$T/err" || fail "mentor $c: $(cat "$T/err")"
+	[ ! -e "$T/typo.db" ] || { fail "mentor $c created typo.db"; rm -f "$T/typo.db"; }
+done
+
+[ $fails -eq 0 ] || exit 1
+echo ok
