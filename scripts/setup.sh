@@ -12,8 +12,10 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
 
 # python3-torch (about 143 MB of packages, 610 MB installed) gives the test
-# suite PyTorch's logits for imported GPT-2 checkpoints (modelio/torch_parity);
-# python3-jinja2 renders the exported chat template as transformers does.
+# suite PyTorch's logits for imported GPT-2 checkpoints (modelio/torch_parity)
+# and runs the reference trainer, scripts/mentor_torch_train.py, with
+# /usr/bin/python3 (modelio/torch_trainer); python3-jinja2 renders the
+# exported chat template as transformers does.
 PACKAGES="gcc meson ninja-build pkg-config python3 libncurses-dev libcurl4-openssl-dev
 libcjson-dev libsqlite3-dev libopenblas-openmp-dev sqlite3 tmux python3-numpy python3-jinja2
 python3-torch"

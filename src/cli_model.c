@@ -578,10 +578,20 @@ static void run_external_usage(FILE *f)
 	      "Metrics appear live in the workbench and 'mentor runs'. Its output goes to\n"
 	      "<db>.runs/ID/log.txt. 'mentor stop ID' or Ctrl-C sends SIGTERM. The run\n"
 	      "ends done (exit 0), failed or stopped.\n\n"
-	      "  --export F   chat (default), alpaca or mt\n"
-	      "  --status S   explanations exported: accepted (default) or all\n"
-	      "  --name N     run name (default external-ID)\n"
-	      "  --quiet      do not print metric points as they arrive\n",
+	      "  --export F      chat (default), alpaca or mt\n"
+	      "  --status S      explanations exported: accepted (default) or all\n"
+	      "  --name N        run name (default external-ID)\n"
+	      "  --variant V     baseline, mt-re, mt-ra or mt-cot: recorded as the run's,\n"
+	      "                  shapes the mt export's targets; MENTOR_VARIANT\n"
+	      "  --alpha A       answer-task weight of a multi-task variant, 0..1 (default\n"
+	      "                  0.3, as 'mentor train'); MENTOR_ALPHA\n"
+	      "  --init-from RUN the model the trainer starts from (a run with a checkpoint,\n"
+	      "                  e.g. imported): the mt export (implied) carries its token\n"
+	      "                  ids and MENTOR_INIT names a Hugging Face folder of it\n"
+	      "  --quiet         do not print metric points as they arrive\n\n"
+	      "The reference PyTorch trainer (DistributedDataParallel) reads all of these:\n"
+	      "  mentor run-external DATASET --variant mt-cot --init-from RUN -- \\\n"
+	      "      python3 scripts/mentor_torch_train.py --nproc 2 --steps 500\n",
 	      f);
 }
 
@@ -623,14 +633,16 @@ int cli_run_external(struct cli *c, int argc, char **argv)
 	struct ext_cli ec = {c, 0, -1};
 	const char *cmd = NULL;
 	char **split = NULL;
-	int dash = -1;
+	int dash = -1, format_given = 0;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--")) {
 			dash = i;
 			break;
 		}
 		if (!strcmp(argv[i], "--cmd") || !strcmp(argv[i], "--export") ||
-		    !strcmp(argv[i], "--status") || !strcmp(argv[i], "--name")) {
+		    !strcmp(argv[i], "--status") || !strcmp(argv[i], "--name") ||
+		    !strcmp(argv[i], "--variant") || !strcmp(argv[i], "--alpha") ||
+		    !strcmp(argv[i], "--init-from")) {
 			if (i + 1 >= argc)
 				return cli_error(c, CLI_USAGE, "option '%s' needs a value",
 				                 argv[i]);
@@ -639,7 +651,21 @@ int cli_run_external(struct cli *c, int argc, char **argv)
 				cmd = v;
 			} else if (!strcmp(argv[i], "--name")) {
 				o.name = v;
+			} else if (!strcmp(argv[i], "--init-from")) {
+				o.init_from = v;
+			} else if (!strcmp(argv[i], "--variant")) {
+				if (train_variant_parse(v) < 0)
+					return cli_error(c, CLI_USAGE,
+					                 "unknown variant '%s': expected "
+					                 "baseline, mt-re, mt-ra or mt-cot",
+					                 v);
+				o.variant = v;
+			} else if (!strcmp(argv[i], "--alpha")) {
+				if (util_parse_double(v, &o.alpha) || !(o.alpha >= 0 && o.alpha <= 1))
+					return cli_error(c, CLI_USAGE,
+					                 "invalid --alpha '%s': a number 0..1", v);
 			} else if (!strcmp(argv[i], "--export")) {
+				format_given = 1;
 				if (export_format_parse(v, &o.format))
 					return cli_error(c, CLI_USAGE,
 					                 "unknown export format '%s': "
@@ -669,6 +695,12 @@ int cli_run_external(struct cli *c, int argc, char **argv)
 		return cli_error(c, CLI_USAGE, "give a dataset; see 'mentor run-external --help'");
 	if ((dash >= 0) == (cmd != NULL))
 		return cli_error(c, CLI_USAGE, "give the command either with --cmd or after '--'");
+	if (o.init_from && !format_given)
+		o.format = EXPORT_MT;
+	if (o.init_from && o.format != EXPORT_MT)
+		return cli_error(c, CLI_USAGE, "--init-from needs --export mt (its token ids)");
+	if (o.alpha >= 0 && (!o.variant || !strcmp(o.variant, "baseline")))
+		return cli_error(c, CLI_USAGE, "--alpha needs a multi-task --variant");
 	char err[MENTOR_ERR_LEN];
 	if (cmd) {
 		if (extrun_split(cmd, &split, err))

@@ -7,6 +7,7 @@
 
 #include "mentor/cli.h"
 #include "mentor/export.h"
+#include "mentor/tokenizer.h"
 #include "mentor/report.h"
 #include "mentor/store.h"
 
@@ -173,6 +174,10 @@ static const char export_usage[] =
 	"  --variant V         mt target: mt-cot (default), mt-ra or mt-re\n"
 	"  --system TEXT       system prompt (chat) / instruction (alpaca)\n"
 	"  --no-metadata       leave the \"metadata\" object out (OpenAI uploads)\n"
+	"  --tokenizer RUN     mt: add each record's token ids as 'mentor train' encodes\n"
+	"                      it with the tokenizer of RUN (id or name, e.g. an imported\n"
+	"                      model): \"ids\", \"n_prompt\", \"tokenizer\"; for trainers\n"
+	"                      that start from RUN (scripts/mentor_torch_train.py)\n"
 	"  --out FILE          where to write (atomically); '-' for standard output\n";
 
 int cli_export(struct cli *c, int argc, char **argv)
@@ -183,7 +188,7 @@ int cli_export(struct cli *c, int argc, char **argv)
 	}
 	struct export_opts o;
 	export_opts_init(&o);
-	const char *format = NULL, *status = NULL, *out = NULL, *variant = NULL;
+	const char *format = NULL, *status = NULL, *out = NULL, *variant = NULL, *tok_run = NULL;
 	for (int i = 1; i < argc; i++) {
 		int r;
 		if (!strcmp(argv[i], "--include-rejected")) {
@@ -200,6 +205,7 @@ int cli_export(struct cli *c, int argc, char **argv)
 		    (r = cli_opt_value(argc, argv, &i, "--split", &o.split)) ||
 		    (r = cli_opt_value(argc, argv, &i, "--variant", &variant)) ||
 		    (r = cli_opt_value(argc, argv, &i, "--system", &o.system)) ||
+		    (r = cli_opt_value(argc, argv, &i, "--tokenizer", &tok_run)) ||
 		    (r = cli_opt_value(argc, argv, &i, "--out", &out)) ||
 		    (r = cli_opt_value(argc, argv, &i, "-o", &out))) {
 			if (r < 0)
@@ -239,6 +245,8 @@ int cli_export(struct cli *c, int argc, char **argv)
 			return cli_error(c, CLI_USAGE, "--variant applies to --format mt only");
 		o.variant = variant;
 	}
+	if (tok_run && o.format != EXPORT_MT)
+		return cli_error(c, CLI_USAGE, "--tokenizer applies to --format mt only");
 
 	char err[MENTOR_ERR_LEN];
 	struct store *st = store_open_existing(c->db_path, err);
@@ -247,7 +255,17 @@ int cli_export(struct cli *c, int argc, char **argv)
 	struct export_stats stats;
 	struct buf data;
 	buf_init(&data);
+	struct tokenizer *tok = NULL;
 	int code = CLI_ERR;
+	if (tok_run) {
+		int rc = export_run_tokenizer(st, tok_run, &tok, &o.n_ctx, NULL, err);
+		if (rc) {
+			code = cli_error(c, rc == MENTOR_EUSAGE ? CLI_USAGE : CLI_ERR, "--tokenizer: %s",
+					 err);
+			goto out;
+		}
+		o.tok = tok;
+	}
 	if (export_build(st, &o, &data, &stats, err)) {
 		cli_error(c, CLI_ERR, "%s", err);
 		goto out;
@@ -269,8 +287,12 @@ int cli_export(struct cli *c, int argc, char **argv)
 	if (stats.test_items > 0 && !o.split)
 		cli_printf(c->errf, "mentor: note: %lld items of the test split are included; "
 			"export training data with --split train\n", (long long)stats.test_items);
+	if (stats.truncated > 0)
+		cli_printf(c->errf, "mentor: note: %lld sequences were cut to the context of %d "
+			"tokens\n", (long long)stats.truncated, o.n_ctx);
 	code = CLI_OK;
 out:
+	tokenizer_free(tok);
 	buf_release(&data);
 	store_close(st);
 	return code;

@@ -9,6 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mentor/tokenizer.h"
+#include "mentor/train.h"
+
 static const char *const modes[] = {STORE_MODE_COT, STORE_MODE_RP, STORE_MODE_CROP};
 #define N_MODES 3
 
@@ -304,9 +307,113 @@ static int add_meta(cJSON *rec, const struct export_opts *o, const struct store_
 	return bad;
 }
 
-static int record_expl(struct buf *out, const struct export_opts *o,
+/* ------------------------------------------------------------- token ids */
+
+/* u32 little-endian, for the fingerprint's bytes */
+static void put_le32(unsigned char *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+
+int export_tokenizer_fingerprint(const struct tokenizer *t, char out[17], char *err)
+{
+	int nm = tokenizer_num_merges(t);
+	unsigned char b[8];
+	put_le32(b, (uint32_t)tokenizer_vocab_size(t));
+	put_le32(b + 4, (uint32_t)nm);
+	uint64_t h = util_fnv1a(b, 8, 0);
+	for (int r = 0; r < nm; r++) {
+		int32_t left, right;
+		if (tokenizer_merge(t, r, &left, &right))
+			return util_err(err, "cannot read the tokenizer's merge %d", r);
+		put_le32(b, (uint32_t)left);
+		put_le32(b + 4, (uint32_t)right);
+		h = util_fnv1a(b, 8, h);
+	}
+	snprintf(out, 17, "%016llx", (unsigned long long)h);
+	return 0;
+}
+
+int export_run_tokenizer(struct store *st, const char *ref, struct tokenizer **tok, int *n_ctx,
+			 int64_t *run_id, char *err)
+{
+	*tok = NULL;
+	struct store_run r;
+	int rc = store_run_find(st, ref, &r, err);
+	if (rc == MENTOR_ENOTFOUND)
+		return util_err(err, "no run '%s'; see 'mentor runs'", ref), MENTOR_EUSAGE;
+	if (rc)
+		return MENTOR_ERR;
+	struct buf path;
+	buf_init(&path);
+	char sub[MENTOR_ERR_LEN];
+	rc = train_run_ckpt_find(st, &r, &path, sub);
+	if (rc) {
+		util_err(err, "run %lld has no model to take the tokenizer from: %s",
+			 (long long)r.id, sub);
+		goto out;
+	}
+	struct train_ckpt ck;
+	memset(&ck, 0, sizeof ck);
+	rc = train_ckpt_load(path.data, TRAIN_CKPT_HEADER, &ck, err);
+	if (!rc) {
+		*tok = ck.tok;
+		ck.tok = NULL;
+		*n_ctx = ck.mcfg.max_seq_len;
+		if (run_id)
+			*run_id = r.id;
+	}
+	train_ckpt_release(&ck);
+out:
+	buf_release(&path);
+	store_run_release(&r);
+	return rc;
+}
+
+/* Add "ids", "n_prompt", "tokenizer" (fp) and "truncated" to an mt record
+ * when the export has a tokenizer. 0, MENTOR_ENOMEM (*bad set instead for
+ * cJSON failures) or MENTOR_ERR with err. */
+static int add_ids(cJSON *rec, const struct export_opts *o, const char *fp, int task,
+		   const char *prompt, const char *target, const struct store_item *it,
+		   struct export_stats *stats, int *bad, char *err)
+{
+	if (!o->tok)
+		return 0;
+	struct train_example ex;
+	int truncated = 0;
+	const char *spell = train_spelled_answer(it->answer_type, it->answer);
+	if (train_encode_spelled(o->tok, task, prompt, target, spell, o->n_ctx, &ex, &truncated,
+				 err))
+		return MENTOR_ERR;
+	size_t np = 0;
+	while (np < ex.n && !ex.target[np])
+		np++;
+	int *ids = malloc((ex.n ? ex.n : 1) * sizeof *ids);
+	if (!ids)
+		util_oom();
+	for (size_t i = 0; i < ex.n; i++)
+		ids[i] = (int)ex.tok[i];
+	cJSON *arr = cJSON_CreateIntArray(ids, (int)ex.n);
+	free(ids);
+	if (!arr || !cJSON_AddItemToObject(rec, "ids", arr)) {
+		cJSON_Delete(arr);
+		*bad = 1;
+	}
+	add_num(rec, "n_prompt", (double)np, bad);
+	add_str(rec, "tokenizer", fp, bad);
+	if (truncated) {
+		stats->truncated++;
+		if (!cJSON_AddTrueToObject(rec, "truncated"))
+			*bad = 1;
+	}
+	train_example_release(&ex);
+	return 0;
+}
+
+static int record_expl(struct buf *out, const struct export_opts *o, const char *fp,
 		       const struct store_dataset *ds, const struct store_item *it,
-		       const struct store_expl *e, struct export_stats *stats)
+		       const struct store_expl *e, struct export_stats *stats, char *err)
 {
 	const char *text = e->edited_text ? e->edited_text : e->text;
 	const char *sys = o->system ? o->system : EXPORT_DEFAULT_SYSTEM;
@@ -357,6 +464,12 @@ static int record_expl(struct buf *out, const struct export_opts *o,
 		add_str(rec, "variant", o->variant ? o->variant : "mt-cot", &bad);
 		add_str(rec, "input", qs, &bad);
 		add_str(rec, "target", ts, &bad);
+		if (add_ids(rec, o, fp, TRAIN_TASK_EXP, qs, ts, it, stats, &bad, err)) {
+			cJSON_Delete(rec);
+			buf_release(&q);
+			buf_release(&t);
+			return MENTOR_ERR;
+		}
 		bad |= add_meta(rec, o, ds, it, e, "exp");
 	}
 	buf_release(&q);
@@ -366,9 +479,9 @@ static int record_expl(struct buf *out, const struct export_opts *o,
 	return emit(out, rec, bad, stats);
 }
 
-static int record_ans(struct buf *out, const struct export_opts *o,
+static int record_ans(struct buf *out, const struct export_opts *o, const char *fp,
 		      const struct store_dataset *ds, const struct store_item *it,
-		      struct export_stats *stats)
+		      struct export_stats *stats, char *err)
 {
 	struct buf q;
 	buf_init(&q);
@@ -382,6 +495,12 @@ static int record_ans(struct buf *out, const struct export_opts *o,
 	add_str(rec, "prefix", "[ANS]", &bad);
 	add_str(rec, "input", q.data ? q.data : "", &bad);
 	add_str(rec, "target", it->answer ? it->answer : "", &bad);
+	if (add_ids(rec, o, fp, TRAIN_TASK_ANS, q.data ? q.data : "",
+		    it->answer ? it->answer : "", it, stats, &bad, err)) {
+		cJSON_Delete(rec);
+		buf_release(&q);
+		return MENTOR_ERR;
+	}
 	bad |= add_meta(rec, o, ds, it, NULL, "ans");
 	buf_release(&q);
 	return emit(out, rec, bad, stats);
@@ -419,8 +538,9 @@ static void count_status(struct seen *sn, const char *s)
 }
 
 static int export_item(struct store *st, struct buf *out, const struct export_opts *o,
-		       const struct store_dataset *ds, const struct store_item *it,
-		       struct export_stats *stats, struct seen *sn, char *err)
+		       const char *fp, const struct store_dataset *ds,
+		       const struct store_item *it, struct export_stats *stats, struct seen *sn,
+		       char *err)
 {
 	struct store_expl *ex = NULL;
 	size_t ne = 0;
@@ -459,15 +579,20 @@ static int export_item(struct store *st, struct buf *out, const struct export_op
 			stats->test_items++;
 		stats->explanations += used;
 		if (o->format == EXPORT_MT)
-			rc = record_ans(out, o, ds, it, stats);
+			rc = record_ans(out, o, fp, ds, it, stats, err);
 		for (int m = 0; m < N_MODES && !rc; m++)
 			if (pick[m] >= 0)
-				rc = record_expl(out, o, ds, it, &ex[pick[m]], stats);
+				rc = record_expl(out, o, fp, ds, it, &ex[pick[m]], stats, err);
 		if (rc == MENTOR_EUSAGE)
 			util_err(err, "unknown variant '%s' (use mt-cot, mt-ra or mt-re)",
 				 o->variant);
-		else if (rc)
+		else if (rc == MENTOR_ENOMEM)
 			util_err(err, "cannot export dataset '%s': out of memory", ds->name);
+		else if (rc) {
+			char sub[MENTOR_ERR_LEN];
+			snprintf(sub, sizeof sub, "%s", err);
+			util_err(err, "cannot encode item %lld: %s", (long long)it->id, sub);
+		}
 	}
 	for (size_t j = 0; j < ne; j++)
 		store_expl_release(&ex[j]);
@@ -491,6 +616,16 @@ int export_build(struct store *st, const struct export_opts *o, struct buf *out,
 		return util_err(err, "unknown variant '%s' (use mt-cot, mt-ra or mt-re)", o->variant);
 	if (o->mode && strcmp(o->mode, "cot") && strcmp(o->mode, "rp") && strcmp(o->mode, "crop"))
 		return util_err(err, "unknown mode '%s' (use cot, rp or crop)", o->mode);
+	char fp[17] = "";
+	if (o->tok) {
+		if (o->format != EXPORT_MT)
+			return util_err(err, "token ids are exported with the mt format only");
+		if (o->n_ctx < 4 || o->n_ctx > MODEL_MAX_CTX)
+			return util_err(err, "invalid context %d for token ids: 4..%d", o->n_ctx,
+					MODEL_MAX_CTX);
+		if (export_tokenizer_fingerprint(o->tok, fp, err))
+			return MENTOR_ERR;
+	}
 	struct store_dataset ds;
 	memset(&ds, 0, sizeof ds);
 	int rc = store_dataset_get(st, o->dataset, &ds, err);
@@ -517,7 +652,7 @@ int export_build(struct store *st, const struct export_opts *o, struct buf *out,
 		}
 		for (size_t i = 0; i < n && !rc; i++) {
 			stats->items++;
-			rc = export_item(st, out, o, &ds, &items[i], stats, &sn, err);
+			rc = export_item(st, out, o, fp, &ds, &items[i], stats, &sn, err);
 		}
 		if (n)
 			after = items[n - 1].id;

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "mentor/export.h"
+#include "mentor/modelio.h"
 #include "mentor/store.h"
 #include "mentor/train.h"
 
@@ -26,6 +27,7 @@ void extrun_opts_init(struct extrun_opts *o)
 	memset(o, 0, sizeof *o);
 	o->format = EXPORT_CHAT;
 	o->status = EXPORT_STATUS_ACCEPTED;
+	o->alpha = -1;
 }
 
 /* ------------------------------------------------------------ command line */
@@ -359,6 +361,16 @@ int extrun_run(const char *db_path, const struct extrun_opts *o, struct extrun_r
 	res->exit_code = -1;
 	if (!o->dataset || !o->argv || !o->argv[0])
 		return util_err(err, "give a dataset and a command"), MENTOR_EUSAGE;
+	int variant = TRAIN_BASELINE;
+	if (o->variant && (variant = train_variant_parse(o->variant)) < 0)
+		return util_err(err, "unknown variant '%s' (use baseline, mt-re, mt-ra or mt-cot)",
+		                o->variant),
+		       MENTOR_EUSAGE;
+	if (o->alpha > 1)
+		return util_err(err, "invalid alpha %g: must be 0..1", o->alpha), MENTOR_EUSAGE;
+	if (o->init_from && o->format != EXPORT_MT)
+		return util_err(err, "starting from a model needs the mt export (its token ids)"),
+		       MENTOR_EUSAGE;
 	struct store *st = store_open_existing(db_path, err);
 	if (!st)
 		return MENTOR_ERR;
@@ -370,6 +382,38 @@ int extrun_run(const char *db_path, const struct extrun_opts *o, struct extrun_r
 		store_close(st);
 		return rc;
 	}
+	/* the model to start from: found now, read once the run exists */
+	struct buf init_ckpt;
+	buf_init(&init_ckpt);
+	int64_t init_id = 0;
+	if (o->init_from) {
+		struct store_run ir;
+		rc = store_run_find(st, o->init_from, &ir, err);
+		if (rc == 0) {
+			init_id = ir.id;
+			char sub[MENTOR_ERR_LEN];
+			rc = train_run_ckpt_find(st, &ir, &init_ckpt, sub);
+			if (rc)
+				util_err(err, "cannot start from run %lld: %s", (long long)ir.id,
+				         sub);
+			store_run_release(&ir);
+		} else if (rc == MENTOR_ENOTFOUND) {
+			util_err(err, "no run '%s' to start from; see 'mentor runs'", o->init_from);
+			rc = MENTOR_EUSAGE;
+		}
+		if (rc) {
+			store_dataset_release(&d);
+			buf_release(&init_ckpt);
+			store_close(st);
+			return rc;
+		}
+	}
+	double alpha = variant == TRAIN_BASELINE ? 1.0 : o->alpha;
+	if (alpha < 0) {
+		struct train_config dc;
+		train_config_defaults(&dc);
+		alpha = dc.alpha;
+	}
 	/* the run row */
 	cJSON *cfg = cJSON_CreateObject();
 	cJSON_AddStringToObject(cfg, "dataset", o->dataset);
@@ -379,22 +423,31 @@ int extrun_run(const char *db_path, const struct extrun_opts *o, struct extrun_r
 	cJSON_AddStringToObject(cfg, "export", format_name(o->format));
 	cJSON_AddStringToObject(cfg, "status_filter",
 	                        o->status == EXPORT_STATUS_ALL ? "all" : "accepted");
+	if (o->variant) {
+		cJSON_AddStringToObject(cfg, "variant", train_variant_name(variant));
+		cJSON_AddNumberToObject(cfg, "alpha", alpha);
+	}
+	if (init_id)
+		cJSON_AddNumberToObject(cfg, "init_from", (double)init_id);
 	struct store_run r;
 	memset(&r, 0, sizeof r);
 	r.dataset_id = d.id;
 	store_dataset_release(&d);
 	r.name = util_strdup(o->name ? o->name : "");
-	r.variant = util_strdup("baseline");
-	r.alpha = 1.0;
+	r.variant = util_strdup(train_variant_name(variant));
+	r.alpha = alpha;
 	r.source = util_strdup("accepted");
 	r.kind = util_strdup("external");
 	r.config_json = cJSON_PrintUnformatted(cfg);
 	r.status = util_strdup("queued");
-	struct buf dir, exp, met, logp;
+	struct buf dir, exp, met, logp, initp;
 	buf_init(&dir);
 	buf_init(&exp);
 	buf_init(&met);
 	buf_init(&logp);
+	buf_init(&initp);
+	struct modelio_model mm;
+	modelio_model_init(&mm);
 	struct tail tl = {-1, 0, {0}, 0};
 	buf_init(&tl.pending);
 	tl.pending.limit = EXTRUN_MAX_LINE + 1;
@@ -433,6 +486,25 @@ int extrun_run(const char *db_path, const struct extrun_opts *o, struct extrun_r
 	eo.dataset = o->dataset;
 	eo.format = o->format;
 	eo.status = o->status;
+	if (o->format == EXPORT_MT && variant != TRAIN_BASELINE)
+		eo.variant = train_variant_name(variant);
+	if (init_id) {
+		/* the model as a Hugging Face folder, and the ids of its tokenizer */
+		buf_printf(&initp, "%s/init", dir.data);
+		char sub[MENTOR_ERR_LEN];
+		if (modelio_from_ckpt(init_ckpt.data, &mm, sub) ||
+		    modelio_write_hf(&mm, initp.data, sub)) {
+			util_err(err, "cannot start from run %lld: %s", (long long)init_id, sub);
+			goto out;
+		}
+		cJSON_AddStringToObject(cfg, "init_path", initp.data);
+		free(r.config_json);
+		r.config_json = cJSON_PrintUnformatted(cfg);
+		if (store_run_update(st, &r, err))
+			goto out;
+		eo.tok = mm.tok;
+		eo.n_ctx = mm.mcfg.max_seq_len;
+	}
 	struct export_stats es;
 	if (export_write(st, &eo, exp.data, &es, err))
 		goto out;
@@ -442,9 +514,13 @@ int extrun_run(const char *db_path, const struct extrun_opts *o, struct extrun_r
 		util_err(err, "cannot create '%s': %s", met.data, strerror(errno));
 		goto out;
 	}
-	char idtxt[32];
+	char idtxt[32], alphatxt[32];
 	snprintf(idtxt, sizeof idtxt, "%lld", (long long)r.id);
-	const char *env[][2] = {
+	/* the shortest text that reads back as the same double */
+	snprintf(alphatxt, sizeof alphatxt, "%.15g", alpha);
+	if (strtod(alphatxt, NULL) != alpha)
+		snprintf(alphatxt, sizeof alphatxt, "%.17g", alpha);
+	const char *env[9][2] = {
 	    {"MENTOR_EXPORT", exp.data},
 	    {"MENTOR_METRICS", met.data},
 	    {"MENTOR_RUN_ID", idtxt},
@@ -452,6 +528,18 @@ int extrun_run(const char *db_path, const struct extrun_opts *o, struct extrun_r
 	    {"MENTOR_EXPORT_FORMAT", format_name(o->format)},
 	    {NULL, NULL},
 	};
+	int ne = 5;
+	if (init_id) {
+		env[ne][0] = "MENTOR_INIT";
+		env[ne++][1] = initp.data;
+	}
+	if (o->variant) {
+		env[ne][0] = "MENTOR_VARIANT";
+		env[ne++][1] = train_variant_name(variant);
+		env[ne][0] = "MENTOR_ALPHA";
+		env[ne++][1] = alphatxt;
+	}
+	env[ne][0] = env[ne][1] = NULL;
 	pid_t pid = 0;
 	if (spawn(o->argv, logp.data, env, &pid, err)) {
 		char e2[MENTOR_ERR_LEN];
@@ -533,6 +621,9 @@ out:
 	buf_release(&exp);
 	buf_release(&met);
 	buf_release(&logp);
+	buf_release(&initp);
+	buf_release(&init_ckpt);
+	modelio_model_release(&mm);
 	store_close(st);
 	return ret;
 }

@@ -46,6 +46,18 @@ struct extrun_opts {
 	int format;                  /* EXPORT_CHAT (default) | EXPORT_ALPACA | EXPORT_MT */
 	int status;                  /* EXPORT_STATUS_ACCEPTED (default) | _ALL */
 	const char *name;            /* run name; NULL = "external-ID" */
+	/* A run (id or name) with a checkpoint that the trainer starts from: the
+	 * export (mt only) carries its token ids (export_opts.tok) and
+	 * <dir>/init/ holds its model as a Hugging Face folder (MENTOR_INIT).
+	 * NULL = none. */
+	const char *init_from;
+	/* baseline | mt-re | mt-ra | mt-cot: recorded as the run's variant,
+	 * shapes the mt export's explanation target, MENTOR_VARIANT. NULL = not
+	 * said (the run is recorded as baseline, no variable). */
+	const char *variant;
+	double alpha; /* with a multi-task variant: the answer-task weight
+		       * recorded and passed as MENTOR_ALPHA; < 0 = the
+		       * trainer's default (train_config_defaults) */
 	char *const *argv;           /* the command, NULL-terminated; borrowed */
 	volatile sig_atomic_t *stop; /* set to stop: SIGTERM to the command; may be NULL */
 	int poll_ms;                 /* metrics file polling interval; 0 = 100 */
@@ -71,12 +83,15 @@ struct extrun_result {
 /* Create the run (kind 'external') in the workspace at db_path, export the
  * data to <db>.runs/<id>/train.jsonl, start the command (own process group,
  * stdin /dev/null, output to <db>.runs/<id>/log.txt) with MENTOR_EXPORT,
- * MENTOR_METRICS (<db>.runs/<id>/metrics.jsonl), MENTOR_RUN_ID and
- * MENTOR_RUN_DIR set, record its pid, tail the metrics file into the metric
+ * MENTOR_METRICS (<db>.runs/<id>/metrics.jsonl), MENTOR_RUN_ID,
+ * MENTOR_RUN_DIR, MENTOR_EXPORT_FORMAT and, when given, MENTOR_INIT
+ * (<db>.runs/<id>/init), MENTOR_VARIANT and MENTOR_ALPHA set, record its
+ * pid, tail the metrics file into the metric
  * table until it exits, and record the outcome: done (exit 0), failed (other
  * exit, or killed), stopped (SIGTERM/SIGINT, as `mentor stop` sends, or
  * *o->stop). Returns 0 when the run was carried out whatever its outcome
- * (see res), or an error (no such dataset, nothing to export, cannot
+ * (see res), or an error (no such dataset or init_from run, an unknown
+ * variant, init_from without the mt format, nothing to export, cannot
  * start the command: then the run is failed or not created). */
 int extrun_run(const char *db_path, const struct extrun_opts *o, struct extrun_result *res,
                char *err);

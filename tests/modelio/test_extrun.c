@@ -3,7 +3,8 @@
  * trainers through `mentor run-external`: metrics recorded (hostile lines
  * skipped and counted), visible while the run goes on, exit status recorded
  * (done, failed), `mentor stop` ends a run as stopped, and a command that
- * cannot start leaves a failed run with a clear error. */
+ * cannot start leaves a failed run with a clear error; --variant, --alpha
+ * and --init-from reach the run, the command and the export. */
 #include <signal.h>
 #include <fcntl.h>
 #include <time.h>
@@ -301,6 +302,91 @@ static void check_stop(void)
 	store_close(st);
 }
 
+/* --variant, --alpha and --init-from: recorded on the run, passed to the
+ * command, the export carries the starting model's token ids and the model
+ * waits as a Hugging Face folder; usage errors leave no run. */
+static void check_init_from(void)
+{
+	char cmd[4096];
+	snprintf(cmd, sizeof cmd,
+	         "'%s' --db '%s' train ds --preset tiny --vocab 300 --steps 2 --batch 4 "
+	         "--eval-split none --name start > /dev/null 2>&1",
+	         bin, db);
+	CHECK_INT(run_cmd(cmd), 0);
+	snprintf(cmd, sizeof cmd,
+	         "'%s' --db '%s' run-external ds --status all --variant mt-ra --alpha 0.25 "
+	         "--init-from start --quiet -- /bin/sh '%s/tests/modelio/env_trainer.sh' > '%s' 2>&1",
+	         bin, db, srcdir, test_path("init.out"));
+	CHECK_INT(run_cmd(cmd), 0);
+	struct store *st = open_db();
+	struct store_run r, start;
+	char err[MENTOR_ERR_LEN];
+	int64_t id = last_run(st, &r);
+	CHECK(store_run_find(st, "start", &start, err) == 0);
+	CHECK_STR(r.kind, "external");
+	CHECK_STR(r.status, "done");
+	CHECK_STR(r.variant, "mt-ra");
+	CHECK_NEAR(r.alpha, 0.25, 0);
+	cJSON *cfg = cJSON_Parse(r.config_json);
+	CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItem(cfg, "export")), "mt");
+	CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItem(cfg, "variant")), "mt-ra");
+	CHECK_INT(cJSON_GetNumberValue(cJSON_GetObjectItem(cfg, "init_from")), start.id);
+	cJSON_Delete(cfg);
+	char path[1024];
+	snprintf(path, sizeof path, "%s.runs/%lld/log.txt", db, (long long)id);
+	size_t len;
+	char *log = (char *)fixture_slurp(path, &len);
+	CHECK(strstr(log, "variant=mt-ra alpha=0.25 format=mt") != NULL);
+	CHECK(strstr(log, "init has config.json\ninit has model.safetensors\ninit has "
+	                  "tokenizer.json") != NULL);
+	free(log);
+	/* every record has ids; the explanation targets are MT-Ra's */
+	snprintf(path, sizeof path, "%s.runs/%lld/train.jsonl", db, (long long)id);
+	char *data = (char *)fixture_slurp(path, &len);
+	int recs = 0, with_ids = 0, ra = 0;
+	for (char *line = data; line && *line;) {
+		char *nl = strchr(line, '\n');
+		if (nl)
+			*nl = 0;
+		cJSON *rec = cJSON_Parse(line);
+		recs++;
+		with_ids += cJSON_IsArray(cJSON_GetObjectItem(rec, "ids")) &&
+		            cJSON_IsString(cJSON_GetObjectItem(rec, "tokenizer"));
+		const char *v = cJSON_GetStringValue(cJSON_GetObjectItem(rec, "variant"));
+		ra += v && !strcmp(v, "mt-ra");
+		cJSON_Delete(rec);
+		line = nl ? nl + 1 : NULL;
+	}
+	free(data);
+	CHECK(recs == 12 && with_ids == recs && ra == 6);
+	store_run_release(&r);
+	store_run_release(&start);
+	/* a variable is left out when its option is */
+	snprintf(cmd, sizeof cmd,
+	         "'%s' --db '%s' run-external ds --status all --quiet -- /bin/sh "
+	         "'%s/tests/modelio/env_trainer.sh' > /dev/null 2>&1",
+	         bin, db, srcdir);
+	CHECK_INT(run_cmd(cmd), 0);
+	id = last_run(st, &r);
+	CHECK_STR(r.variant, "baseline");
+	snprintf(path, sizeof path, "%s.runs/%lld/log.txt", db, (long long)id);
+	log = (char *)fixture_slurp(path, &len);
+	CHECK(strstr(log, "variant=unset alpha=unset format=chat\ninit=unset") != NULL);
+	free(log);
+	store_run_release(&r);
+	/* usage errors create no run */
+	const char *bad[] = {"--init-from nope", "--init-from start --export chat",
+	                     "--alpha 0.5", "--variant mt-x", "--variant mt-cot --alpha 2"};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		snprintf(cmd, sizeof cmd, "'%s' --db '%s' run-external ds %s -- true 2>/dev/null",
+		         bin, db, bad[i]);
+		CHECK_MSG(run_cmd(cmd) == 2, "%s", bad[i]);
+	}
+	CHECK_INT(last_run(st, &r), id);
+	store_run_release(&r);
+	store_close(st);
+}
+
 int main(void)
 {
 	check_split();
@@ -320,5 +406,6 @@ int main(void)
 	check_good_run();
 	check_failed_run();
 	check_stop();
+	check_init_from();
 	return test_done();
 }

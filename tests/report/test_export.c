@@ -1,11 +1,15 @@
 /* test_export: every export format read back record by record with cJSON
  * and compared with the fixture: fields, types and values, the status, mode
  * and split filters, the choice of one explanation per item and mode, the
- * edited text, hostile and Japanese text, no secrets, and the errors. */
+ * edited text, hostile and Japanese text, no secrets, and the errors; the
+ * mt format's token ids against train_encode, cut to a short context, and
+ * the tokenizer fingerprint. */
 #include <cjson/cJSON.h>
 
 #include "fixture.h"
 #include "mentor/export.h"
+#include "mentor/tokenizer.h"
+#include "mentor/train.h"
 
 /* Build an export; returns the parsed records (a JSON array) or NULL when
  * the build failed (*rc says how). Checks the JSONL framing on the way. */
@@ -236,6 +240,107 @@ static void test_mt(struct store *st, const struct fixture *fx)
 	CHECK(arr == NULL && rc == MENTOR_ERR && strstr(err, "mt-xyz"));
 }
 
+/* The mt format with a tokenizer: every record's ids are the ones
+ * train_encode gives for its input and target, n_prompt points past SEP, the
+ * fingerprint is the documented hash, a short context cuts and says so. */
+static void test_mt_ids(struct store *st)
+{
+	const char *texts[] = {"What is 1+1? 1 plus 1 is 2. So the answer is 2.",
+			       "What is 2*4? 2 times 4 is 8. Therefore, the answer is 8.",
+			       "Which is a prime? Answer choices: (A) 4 (B) 5 (C) 6"};
+	size_t lens[3];
+	for (int i = 0; i < 3; i++)
+		lens[i] = strlen(texts[i]);
+	char err[MENTOR_ERR_LEN] = "";
+	struct tokenizer *tok = NULL, *bare = NULL;
+	CHECK(tokenizer_train(texts, lens, 3, 300, &tok, err) == 0);
+	CHECK(tokenizer_train(texts, lens, 3, TOKENIZER_MIN_VOCAB, &bare, err) == 0);
+	if (!tok || !bare) {
+		tokenizer_free(tok);
+		tokenizer_free(bare);
+		return;
+	}
+	/* the fingerprint of a tokenizer without merges: FNV-1a 64 of
+	 * u32 264, u32 0 */
+	CHECK_INT(tokenizer_num_merges(bare), 0);
+	const unsigned char hdr[8] = {TOKENIZER_MIN_VOCAB & 0xff, TOKENIZER_MIN_VOCAB >> 8, 0, 0,
+				      0, 0, 0, 0};
+	char want[17], fp[17], fp_bare[17];
+	snprintf(want, sizeof want, "%016llx", (unsigned long long)util_fnv1a(hdr, 8, 0));
+	CHECK(export_tokenizer_fingerprint(bare, fp_bare, err) == 0);
+	CHECK_STR(fp_bare, want);
+	CHECK(export_tokenizer_fingerprint(tok, fp, err) == 0);
+	CHECK(strlen(fp) == 16 && strcmp(fp, fp_bare) != 0);
+
+	struct export_opts o;
+	export_opts_init(&o);
+	o.dataset = "arith";
+	o.format = EXPORT_MT;
+	o.tok = tok;
+	o.n_ctx = 512;
+	struct export_stats stats;
+	int rc;
+	cJSON *arr = run_export(st, &o, &rc, &stats, err);
+	CHECK_INT(rc, 0);
+	CHECK_INT(stats.truncated, 0);
+	int n = arr ? cJSON_GetArraySize(arr) : 0;
+	CHECK_INT(n, 10);
+	for (int i = 0; i < n; i++) {
+		const cJSON *rec = cJSON_GetArrayItem(arr, i);
+		int exp = !strcmp(str_of(rec, "task"), "exp");
+		CHECK_INT(count_keys(rec), exp ? 9 : 8);
+		CHECK_STR(str_of(rec, "tokenizer"), fp);
+		const cJSON *ids = cJSON_GetObjectItemCaseSensitive(rec, "ids");
+		const cJSON *np = cJSON_GetObjectItemCaseSensitive(rec, "n_prompt");
+		CHECK(cJSON_IsArray(ids) && cJSON_IsNumber(np));
+		struct train_example ex;
+		int tr = 0;
+		CHECK(train_encode(tok, exp ? TRAIN_TASK_EXP : TRAIN_TASK_ANS, str_of(rec, "input"),
+				   str_of(rec, "target"), 512, &ex, &tr, err) == 0);
+		CHECK_INT(cJSON_GetArraySize(ids), (int64_t)ex.n);
+		for (size_t k = 0; k < ex.n && k < (size_t)cJSON_GetArraySize(ids); k++)
+			CHECK_INT(cJSON_GetArrayItem(ids, (int)k)->valueint, ex.tok[k]);
+		int first = 0;
+		while ((size_t)first < ex.n && !ex.target[first])
+			first++;
+		CHECK_INT(np->valueint, first);
+		CHECK_INT(cJSON_GetArrayItem(ids, 0)->valueint,
+			  tokenizer_special(tok, exp ? TOKENIZER_EXP : TOKENIZER_ANS));
+		CHECK_INT(cJSON_GetArrayItem(ids, first - 1)->valueint,
+			  tokenizer_special(tok, TOKENIZER_SEP));
+		CHECK_INT(cJSON_GetArrayItem(ids, (int)ex.n - 1)->valueint,
+			  tokenizer_special(tok, TOKENIZER_EOS));
+		CHECK(cJSON_GetObjectItemCaseSensitive(rec, "truncated") == NULL);
+		train_example_release(&ex);
+	}
+	cJSON_Delete(arr);
+
+	/* a context of 12 tokens cuts the longer sequences and says so */
+	o.n_ctx = 12;
+	arr = run_export(st, &o, &rc, &stats, err);
+	CHECK_INT(rc, 0);
+	CHECK(stats.truncated > 0);
+	int cut = 0;
+	for (int i = 0; arr && i < cJSON_GetArraySize(arr); i++) {
+		const cJSON *rec = cJSON_GetArrayItem(arr, i);
+		CHECK(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(rec, "ids")) <= 12);
+		cut += cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(rec, "truncated"));
+	}
+	CHECK_INT(cut, stats.truncated);
+	cJSON_Delete(arr);
+
+	/* only with mt, only with a usable context */
+	o.n_ctx = 3;
+	CHECK(run_export(st, &o, &rc, NULL, err) == NULL && rc == MENTOR_ERR);
+	CHECK(strstr(err, "context") != NULL);
+	o.n_ctx = 512;
+	o.format = EXPORT_CHAT;
+	CHECK(run_export(st, &o, &rc, NULL, err) == NULL && rc == MENTOR_ERR);
+	CHECK(strstr(err, "mt format") != NULL);
+	tokenizer_free(tok);
+	tokenizer_free(bare);
+}
+
 /* "ext:mode:status" of every record, joined by spaces. */
 static void summary(const cJSON *arr, char *out, size_t n)
 {
@@ -427,6 +532,7 @@ int main(void)
 	test_chat(st, &fx);
 	test_alpaca(st, &fx);
 	test_mt(st, &fx);
+	test_mt_ids(st);
 	test_filters(st, &fx);
 	test_choice_and_edge(st);
 	test_errors_and_write(st);

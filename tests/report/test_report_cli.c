@@ -239,6 +239,13 @@ static void test_export_cmd(void)
 	CHECK_INT(mentor("export arith --split valid --out x", NULL), 2);
 	CHECK_INT(mentor("export arith", NULL), 2);
 	CHECK_INT(mentor("export --out x", NULL), 2);
+	/* token ids: mt only, from a run with a model */
+	CHECK_INT(mentor("export arith --tokenizer base --out x", NULL), 2);
+	check_one_line_error("--format mt only");
+	CHECK_INT(mentor("export arith --format mt --tokenizer nosuch --out x", NULL), 2);
+	check_one_line_error("no run 'nosuch'");
+	CHECK_INT(mentor("export arith --format mt --tokenizer base --out x", NULL), 2);
+	check_one_line_error("has no model");
 	CHECK(!exists("x") && !exists("x.html"));
 }
 
