@@ -1,9 +1,12 @@
 /* model_bench: training throughput, model FLOPs utilisation against this
  * machine's measured sgemm peak, KV-cache decoding speed, peak memory of
  * training at the base preset, and tokenizer training speed.
- * Usage: model_bench [--preset small] [--batch 16] [--ctx 128] [--vocab 512]
- *        [--threads 2] [--steps 5] [--windows 5] [--warmup 3] [--no-rss]
- *        [--corpus FILE] */
+ * Usage: model_bench [--preset small|gpt2] [--layers L --width C --heads NH]
+ *        [--batch 16] [--ctx 128] [--vocab 512] [--threads 2] [--steps 5]
+ *        [--windows 5] [--warmup 3] [--decode-tokens N] [--no-rss]
+ *        [--corpus FILE]
+ * --preset gpt2 is GPT-2 small's shape (12 layers, width 768, 12 heads,
+ * context 1024, vocabulary 50,257 unless --vocab says otherwise). */
 #include "mentor/model.h"
 #include "mentor/tokenizer.h"
 
@@ -134,8 +137,8 @@ static int arg_int(int argc, char **argv, int *i, long lo, long hi)
 int main(int argc, char **argv)
 {
 	const char *preset = "small", *corpus = NULL;
-	int B = 16, T = 128, V = 512, threads = 2, steps = 5, windows = 5, warmup = 3;
-	int do_rss = 1, rss_batch = 16;
+	int B = 16, T = -1, V = -1, threads = 2, steps = 5, windows = 5, warmup = 3;
+	int do_rss = 1, rss_batch = 16, L = 0, C = 0, NH = 0, dec_tokens = -1;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--preset") && i + 1 < argc)
 			preset = argv[++i];
@@ -145,6 +148,12 @@ int main(int argc, char **argv)
 			T = arg_int(argc, argv, &i, 1, MODEL_MAX_CTX);
 		else if (!strcmp(argv[i], "--vocab"))
 			V = arg_int(argc, argv, &i, 1, MODEL_MAX_VOCAB);
+		else if (!strcmp(argv[i], "--layers"))
+			L = arg_int(argc, argv, &i, 1, MODEL_MAX_LAYERS);
+		else if (!strcmp(argv[i], "--width"))
+			C = arg_int(argc, argv, &i, 1, MODEL_MAX_EMBD);
+		else if (!strcmp(argv[i], "--heads"))
+			NH = arg_int(argc, argv, &i, 1, MODEL_MAX_HEADS);
 		else if (!strcmp(argv[i], "--threads"))
 			threads = arg_int(argc, argv, &i, 1, 256);
 		else if (!strcmp(argv[i], "--steps"))
@@ -153,6 +162,8 @@ int main(int argc, char **argv)
 			windows = arg_int(argc, argv, &i, 1, 15);
 		else if (!strcmp(argv[i], "--warmup"))
 			warmup = arg_int(argc, argv, &i, 0, 100000);
+		else if (!strcmp(argv[i], "--decode-tokens"))
+			dec_tokens = arg_int(argc, argv, &i, 0, MODEL_MAX_CTX + 1);
 		else if (!strcmp(argv[i], "--rss-batch"))
 			rss_batch = arg_int(argc, argv, &i, 1, 4096);
 		else if (!strcmp(argv[i], "--no-rss"))
@@ -160,9 +171,10 @@ int main(int argc, char **argv)
 		else if (!strcmp(argv[i], "--corpus") && i + 1 < argc)
 			corpus = argv[++i];
 		else {
-			fprintf(stderr, "usage: model_bench [--preset P] [--batch B] [--ctx T] "
-					"[--vocab V] [--threads N] [--steps S] [--windows W] "
-					"[--warmup S] [--rss-batch B] [--no-rss] [--corpus FILE]\n");
+			fprintf(stderr, "usage: model_bench [--preset P|gpt2] [--layers L] [--width C] "
+					"[--heads NH] [--batch B] [--ctx T] [--vocab V] [--threads N] "
+					"[--steps S] [--windows W] [--warmup S] [--decode-tokens N] "
+					"[--rss-batch B] [--no-rss] [--corpus FILE]\n");
 			return 2;
 		}
 	}
@@ -180,21 +192,32 @@ int main(int argc, char **argv)
 	printf("sgemm peak (1536^3, median of 5): %.1f GFLOP/s\n", peak);
 
 	struct model_config cfg;
-	if (model_config_preset(preset, V, &cfg, err))
+	if (!strcmp(preset, "gpt2")) {
+		/* GPT-2 small (124M): not a product preset, only measured here */
+		cfg = (struct model_config){.vocab_size = V > 0 ? V : 50257, .max_seq_len = 1024,
+					    .n_layer = 12, .n_head = 12, .n_embd = 768};
+	} else if (model_config_preset(preset, V > 0 ? V : 512, &cfg, err)) {
 		die("preset", err);
+	}
+	V = cfg.vocab_size;
+	if (T < 0)
+		T = strcmp(preset, "gpt2") ? 128 : 1024;
+	cfg.n_layer = L ? L : cfg.n_layer;
+	cfg.n_embd = C ? C : cfg.n_embd;
+	cfg.n_head = NH ? NH : cfg.n_head;
 	cfg.max_seq_len = T > cfg.max_seq_len ? T : cfg.max_seq_len;
 	struct model *m;
 	if (model_new(&cfg, 1, &m, err))
 		die("model", err);
-	size_t L = (size_t)cfg.n_layer, C = (size_t)cfg.n_embd;
+	size_t Ls = (size_t)cfg.n_layer, Cs = (size_t)cfg.n_embd;
 	/* FLOPs per trained token: 6 per weight that takes part in a matmul
 	 * (12*L*C^2 in the blocks, V*C in the tied head: 2 forward, 4 backward),
 	 * plus causal attention, 6*L*C*(T+1) (QK^T and AV, 2*C*(T+1)/2 each on
 	 * average forward, twice that backward). */
-	double nmat = 12.0 * L * C * C + (double)V * C;
-	double flops_tok = 6.0 * nmat + 6.0 * L * C * (T + 1.0);
+	double nmat = 12.0 * Ls * Cs * Cs + (double)V * Cs;
+	double flops_tok = 6.0 * nmat + 6.0 * Ls * Cs * (T + 1.0);
 	printf("model: preset %s, L=%zu C=%zu NH=%d T=%d V=%d, %zu parameters; batch %d x %d\n",
-	       preset, L, C, cfg.n_head, T, V, model_num_params(m), B, T);
+	       preset, Ls, Cs, cfg.n_head, T, V, model_num_params(m), B, T);
 	printf("FLOPs per token: %.2f M (6 x %.2f M matmul weights + attention)\n", flops_tok / 1e6,
 	       nmat / 1e6);
 
@@ -207,47 +230,79 @@ int main(int argc, char **argv)
 	fill_batch(&r, in, tg, B * T, V);
 	for (int s = 0; s < warmup; s++)
 		train_step(m, in, tg, B, T);
-	double tps[15];
+	/* The host's speed drifts (other jobs, a virtual machine's neighbours),
+	 * so the sgemm peak is probed again before every window and after the
+	 * last: each window's MFU is against the mean of the probes around it. */
+	double tps[15], probe[17], wmfu[15];
 	for (int w = 0; w < windows; w++) {
+		probe[w] = sgemm_peak(1536, 3);
 		double t0 = util_mono();
 		for (int s = 0; s < steps; s++)
 			train_step(m, in, tg, B, T);
 		tps[w] = (double)B * T * steps / (util_mono() - t0);
+		printf("window %d: %.1f tokens/s (sgemm probe before: %.1f GFLOP/s)\n", w + 1, tps[w],
+		       probe[w]);
+		fflush(stdout);
 	}
-	double tmin = tps[0], tmax = tps[0];
-	for (int w = 1; w < windows; w++) {
+	probe[windows] = sgemm_peak(1536, 3);
+	probe[windows + 1] = peak; /* the first probe, before the warm-up */
+	double tmin = tps[0], tmax = tps[0], pmin = probe[0], pmax = probe[0];
+	for (int w = 0; w < windows; w++) {
+		wmfu[w] = tps[w] * flops_tok / 1e9 / (0.5 * (probe[w] + probe[w + 1]));
 		tmin = tps[w] < tmin ? tps[w] : tmin;
 		tmax = tps[w] > tmax ? tps[w] : tmax;
 	}
+	for (int w = 1; w <= windows + 1; w++) {
+		pmin = probe[w] < pmin ? probe[w] : pmin;
+		pmax = probe[w] > pmax ? probe[w] : pmax;
+	}
 	double train_tps = median(tps, windows);
 	double achieved = train_tps * flops_tok / 1e9;
+	double mfu = median(wmfu, windows) * 100.0; /* sorts wmfu */
+	double mfu_min = wmfu[0] * 100.0, mfu_max = wmfu[windows - 1] * 100.0;
+	peak = median(probe, windows + 2);
 	printf("training: %.0f tokens/s (median of %d windows x %d steps; min %.0f, max %.0f)\n",
 	       train_tps, windows, steps, tmin, tmax);
-	printf("achieved: %.1f GFLOP/s, MFU %.1f%% of the sgemm peak\n", achieved,
-	       100.0 * achieved / peak);
+	printf("sgemm peak over the run: median %.1f GFLOP/s of %d probes (min %.1f, max %.1f)\n",
+	       peak, windows + 2, pmin, pmax);
+	printf("achieved: %.1f GFLOP/s; MFU %.1f%% (median over windows of each window against "
+	       "its probes; min %.1f%%, max %.1f%%)\n", achieved, mfu, mfu_min, mfu_max);
 
-	/* decoding: a 16-token prompt, then greedy up to the context */
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	double train_rss = (double)ru.ru_maxrss / 1024.0;
+	printf("peak RSS of this process after training: %.0f MiB\n", train_rss);
+
+	/* decoding: a 16-token prompt, then greedy up to the context, or to
+	 * --decode-tokens tokens in all (0: no decoding) */
 	int32_t prompt[16], *out = malloc(sizeof(int32_t) * (size_t)cfg.max_seq_len + 4);
 	if (!out)
 		die("decode", "out of memory");
 	for (int i = 0; i < 16; i++)
-		prompt[i] = in[i];
-	size_t max_new = (size_t)cfg.max_seq_len - 16;
-	double dps[15];
-	for (int w = 0; w < windows; w++) {
-		size_t n;
-		double t0 = util_mono();
-		if (model_generate(m, prompt, 16, -1, max_new, out, &n, NULL, err))
-			die("generate", err);
-		dps[w] = (double)(n + 16) / (util_mono() - t0);
+		prompt[i] = in[i % (B * T)];
+	size_t max_new = cfg.max_seq_len > 16 ? (size_t)cfg.max_seq_len - 16 : 1;
+	if (dec_tokens > 16 && (size_t)dec_tokens - 16 < max_new)
+		max_new = (size_t)dec_tokens - 16;
+	double dps[15], dec_tps = 0.0;
+	if (dec_tokens != 0) {
+		for (int w = 0; w < windows; w++) {
+			size_t n;
+			double t0 = util_mono();
+			if (model_generate(m, prompt, 16, -1, max_new, out, &n, NULL, err))
+				die("generate", err);
+			dps[w] = (double)(n + 16) / (util_mono() - t0);
+		}
+		dec_tps = median(dps, windows);
+		printf("decoding (KV cache, batch 1): %.1f tokens/s (median of %d runs of %zu tokens; "
+		       "min %.1f, max %.1f)\n", dec_tps, windows, max_new + 16, dps[0],
+		       dps[windows - 1]);
 	}
-	printf("decoding (KV cache, batch 1): %.0f tokens/s (median of %d runs of %zu tokens)\n",
-	       median(dps, windows), windows, max_new + 16);
 	if (rss >= 0)
 		printf("peak RSS training base preset (batch %d x 256, vocab 2048): %.0f MiB\n",
 		       rss_batch, rss);
-	printf("RESULT train_tokens_per_s=%.0f mfu_pct=%.1f sgemm_gflops=%.1f decode_tokens_per_s=%.0f\n",
-	       train_tps, 100.0 * achieved / peak, peak, median(dps, windows));
+	printf("RESULT train_tokens_per_s=%.0f mfu_pct=%.1f sgemm_gflops=%.1f decode_tokens_per_s=%.0f "
+	       "train_min=%.0f train_max=%.0f rss_mib=%.0f\n",
+	       train_tps, mfu, peak, dec_tps, tmin, tmax, train_rss);
 
 	if (corpus) {
 		size_t len;

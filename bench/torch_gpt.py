@@ -6,6 +6,7 @@ AdamW and gradient clipping on the CPU, for a tokens/s comparison with
 model_bench. Prints one RESULT line. Needs Debian's python3-torch."""
 import argparse
 import math
+import resource
 import statistics
 import time
 
@@ -13,7 +14,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-PRESETS = {"tiny": (2, 128, 4, 128), "small": (4, 256, 4, 128), "base": (6, 384, 6, 256)}
+PRESETS = {"tiny": (2, 128, 4, 128), "small": (4, 256, 4, 128), "base": (6, 384, 6, 256),
+           "gpt2": (12, 768, 12, 1024)}  # gpt2: GPT-2 small's shape, vocabulary 50,257
 
 
 class Block(nn.Module):
@@ -62,8 +64,11 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--preset", default="small")
     ap.add_argument("--batch", type=int, default=16)
-    ap.add_argument("--ctx", type=int, default=128)
-    ap.add_argument("--vocab", type=int, default=512)
+    ap.add_argument("--ctx", type=int, default=None, help="default 128 (1024 for gpt2)")
+    ap.add_argument("--vocab", type=int, default=None, help="default 512 (50257 for gpt2)")
+    ap.add_argument("--layers", type=int, default=None)
+    ap.add_argument("--width", type=int, default=None)
+    ap.add_argument("--heads", type=int, default=None)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--steps", type=int, default=5)
     ap.add_argument("--windows", type=int, default=5)
@@ -72,7 +77,10 @@ def main():
     torch.set_num_threads(a.threads)
     torch.manual_seed(1)
     L, C, NH, T0 = PRESETS[a.preset]
-    T = a.ctx
+    L, C, NH = a.layers or L, a.width or C, a.heads or NH
+    gpt2 = a.preset == "gpt2"
+    T = a.ctx or (1024 if gpt2 else 128)
+    a.vocab = a.vocab or (50257 if gpt2 else 512)
     model = GPT(a.vocab, max(T, T0), L, C, NH)
     nparams = sum(p.numel() for p in model.parameters())
     decay = [p for n, p in model.named_parameters() if p.dim() >= 2]
@@ -98,11 +106,15 @@ def main():
         for _ in range(a.steps):
             step()
         tps.append(a.batch * T * a.steps / (time.perf_counter() - t0))
-    print(f"torch {torch.__version__}: preset {a.preset}, {nparams} parameters, batch "
-          f"{a.batch} x {T}, threads {a.threads}")
+        print(f"window {len(tps)}: {tps[-1]:.1f} tokens/s", flush=True)
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    print(f"torch {torch.__version__}: preset {a.preset}, L={L} C={C} NH={NH} T={T} "
+          f"V={a.vocab}, {nparams} parameters, batch {a.batch} x {T}, threads {a.threads}")
     print(f"training: {statistics.median(tps):.0f} tokens/s (median of {a.windows} windows x "
           f"{a.steps} steps; min {min(tps):.0f}, max {max(tps):.0f})")
-    print(f"RESULT torch_tokens_per_s={statistics.median(tps):.0f}")
+    print(f"peak RSS of this process after training: {rss:.0f} MiB")
+    print(f"RESULT torch_tokens_per_s={statistics.median(tps):.0f} train_min={min(tps):.0f} "
+          f"train_max={max(tps):.0f} rss_mib={rss:.0f}")
 
 
 if __name__ == "__main__":
