@@ -28,6 +28,25 @@ char *openblas_get_corename(void);
 #define PAR_MIN_WORK 32768
 #define PAR(work) ((size_t)(work) >= PAR_MIN_WORK)
 #define GELU_SCALE 0.7978845608028654f /* sqrt(2/pi) */
+/* Chunk of the element-wise passes over whole buffers (parameters, grads). */
+#define VEC_CHUNK 65536
+
+/* The hot element-wise and attention loops are compiled for AVX-512, AVX2 and
+ * the baseline, chosen once at load time (the build itself targets baseline
+ * x86-64). A loop whose iterations are independent element-wise operations
+ * (no sum across the vector) gives the same bits on every path, since the
+ * build contracts nothing into FMAs (-std=c11 implies -ffp-contract=off);
+ * a vectorised sum depends on the vector width, so the loops that sum stay
+ * where they were compiled before, unless a size gates a new path. */
+#if defined(__x86_64__) && defined(__has_attribute)
+#if __has_attribute(target_clones)
+#define HOT_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#endif
+#endif
+#ifndef HOT_CLONES
+#define HOT_CLONES
+#endif
+
 
 static const char *const tensor_names[MODEL_N_TENSORS] = {
 	"wte", "wpe", "ln1w", "ln1b", "qkvw", "qkvb", "attprojw", "attprojb",
@@ -454,6 +473,25 @@ static void layernorm_forward(float *out, float *mean, float *rstd, const float 
 	}
 }
 
+/* dweight, dbias (nc) += the LayerNorm parameter gradients of nc columns:
+ * dout and inp point at the first column of row 0, rows C apart. Each
+ * column is summed over the rows in order; vectorised across columns only. */
+HOT_CLONES
+static void ln_param_grad_cols(float *dweight, float *dbias, const float *dout,
+			       const float *inp, const float *mean, const float *rstd, int N, int C,
+			       int nc)
+{
+	for (int n = 0; n < N; n++) {
+		const float *x = inp + (size_t)n * C, *d = dout + (size_t)n * C;
+		float mu = mean[n], rs = rstd[n];
+#pragma omp simd
+		for (int i = 0; i < nc; i++) {
+			dweight[i] += (x[i] - mu) * rs * d[i];
+			dbias[i] += d[i];
+		}
+	}
+}
+
 /* dinp (N,C) += and dweight, dbias (C) += from dout (N,C); inp (N,C) is the
  * LayerNorm input, mean and rstd (N) from the forward. */
 static void layernorm_backward(float *dinp, float *dweight, float *dbias, const float *dout,
@@ -483,14 +521,8 @@ static void layernorm_backward(float *dinp, float *dweight, float *dbias, const 
 #pragma omp parallel for if (PAR((size_t)N * C))
 	for (int blk = 0; blk < nblk; blk++) {
 		int i0 = blk * 16, i1 = i0 + 16 < C ? i0 + 16 : C;
-		for (int n = 0; n < N; n++) {
-			const float *x = inp + (size_t)n * C, *d = dout + (size_t)n * C;
-			float mu = mean[n], rs = rstd[n];
-			for (int i = i0; i < i1; i++) {
-				dweight[i] += (x[i] - mu) * rs * d[i];
-				dbias[i] += d[i];
-			}
-		}
+		ln_param_grad_cols(dweight + i0, dbias + i0, dout + i0, inp + i0, mean, rstd, N, C,
+				   i1 - i0);
 	}
 }
 
@@ -524,6 +556,28 @@ void model_matmul_backward_naive(float *dinp, float *dweight, float *dbias,
 	}
 }
 
+/* o (n) += b (n). */
+HOT_CLONES
+static void vec_add(float *o, const float *b, int n)
+{
+#pragma omp simd
+	for (int j = 0; j < n; j++)
+		o[j] += b[j];
+}
+
+/* db (nc) += the column sums of nc columns of d (N rows, ld apart), each
+ * summed over the rows in order; vectorised across columns only. */
+HOT_CLONES
+static void col_sums_add(float *db, const float *d, int N, int ld, int nc)
+{
+	for (int n = 0; n < N; n++) {
+		const float *r = d + (size_t)n * ld;
+#pragma omp simd
+		for (int o = 0; o < nc; o++)
+			db[o] += r[o];
+	}
+}
+
 /* out (N,OC) = inp (N,C) @ weight^T + bias, or += when accumulate (the
  * residual adds). weight is (OC,C), bias (OC) or NULL. */
 static void matmul_forward(float *out, const float *inp, const float *weight,
@@ -534,11 +588,8 @@ static void matmul_forward(float *out, const float *inp, const float *weight,
 		    accumulate ? 1.0f : 0.0f, out, OC);
 	if (bias) {
 #pragma omp parallel for if (PAR((size_t)N * OC))
-		for (int n = 0; n < N; n++) {
-			float *o = out + (size_t)n * OC;
-			for (int j = 0; j < OC; j++)
-				o[j] += bias[j];
-		}
+		for (int n = 0; n < N; n++)
+			vec_add(out + (size_t)n * OC, bias, OC);
 	}
 }
 
@@ -559,11 +610,7 @@ static void matmul_backward(float *dinp, float *dweight, float *dbias, const flo
 #pragma omp parallel for if (PAR((size_t)N * OC))
 		for (int blk = 0; blk < nblk; blk++) {
 			int o0 = blk * 64, o1 = o0 + 64 < OC ? o0 + 64 : OC;
-			for (int n = 0; n < N; n++) {
-				const float *d = dout + (size_t)n * OC;
-				for (int o = o0; o < o1; o++)
-					dbias[o] += d[o];
-			}
+			col_sums_add(dbias + o0, dout + o0, N, OC, o1 - o0);
 		}
 	}
 }
@@ -583,18 +630,6 @@ void model_matmul_backward_blas(float *dinp, float *dweight, float *dbias,
 
 /* Offset of row t in a lower-triangular (T,T) attention matrix. */
 static size_t tri(int t) { return (size_t)t * (size_t)(t + 1) / 2; }
-
-/* The hot element-wise and attention loops are compiled for AVX-512, AVX2 and
- * the baseline, chosen once at load time (the build itself targets baseline
- * x86-64). */
-#if defined(__x86_64__) && defined(__has_attribute)
-#if __has_attribute(target_clones)
-#define HOT_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#endif
-#endif
-#ifndef HOT_CLONES
-#define HOT_CLONES
-#endif
 
 /* exp(x) in a form the compiler can vectorise: rounding by the 1.5 * 2^23
  * trick, range reduction by ln 2 and a degree-6 polynomial (Cephes), about 1
@@ -918,6 +953,57 @@ static void gelu_backward(float *d, const float *inp, size_t N)
 	}
 }
 
+/* x (n) *= s. */
+HOT_CLONES
+static void vec_scale(float *x, float s, size_t n)
+{
+#pragma omp simd
+	for (size_t i = 0; i < n; i++)
+		x[i] *= s;
+}
+
+/* Largest of x (n), n >= 1 (exact in any order). */
+HOT_CLONES
+static float vec_max(const float *x, int n)
+{
+	float mx = -INFINITY;
+#pragma omp simd reduction(max : mx)
+	for (int i = 0; i < n; i++)
+		mx = x[i] > mx ? x[i] : mx;
+	return mx;
+}
+
+/* p (n) = exp(p - mx); returns the sum, as the baseline build's vectors add
+ * it up. */
+static float exp_sum_base(float *p, int n, float mx)
+{
+	float sum = 0.0f;
+#pragma omp simd reduction(+ : sum)
+	for (int i = 0; i < n; i++) {
+		p[i] = vexpf(p[i] - mx);
+		sum += p[i];
+	}
+	return sum;
+}
+
+/* The same in the CPU's widest vectors (a different order of the sum). */
+HOT_CLONES
+static float exp_sum_wide(float *p, int n, float mx)
+{
+	float sum = 0.0f;
+#pragma omp simd reduction(+ : sum)
+	for (int i = 0; i < n; i++) {
+		p[i] = vexpf(p[i] - mx);
+		sum += p[i];
+	}
+	return sum;
+}
+
+/* Vocabularies from this size up (GPT-2's 50,257) sum the softmax in the
+ * widest vectors; below it (the presets' 512) the sum keeps the order the
+ * documented runs were made with. */
+#define SOFTMAX_WIDE_MIN_V 8192
+
 /* probs (N,V): logits in, softmax out; nll (N) = -log p[target] (0 where the
  * target is < 0). */
 static void softmax_xent_forward(float *probs, float *nll, const int32_t *targets, int N,
@@ -926,19 +1012,10 @@ static void softmax_xent_forward(float *probs, float *nll, const int32_t *target
 #pragma omp parallel for if (PAR((size_t)N * V))
 	for (int n = 0; n < N; n++) {
 		float *p = probs + (size_t)n * V;
-		float mx = -INFINITY;
-		for (int i = 0; i < V; i++)
-			if (p[i] > mx)
-				mx = p[i];
-		float sum = 0.0f;
-#pragma omp simd reduction(+ : sum)
-		for (int i = 0; i < V; i++) {
-			p[i] = vexpf(p[i] - mx);
-			sum += p[i];
-		}
+		float mx = vec_max(p, V);
+		float sum = V >= SOFTMAX_WIDE_MIN_V ? exp_sum_wide(p, V, mx) : exp_sum_base(p, V, mx);
 		float inv = 1.0f / sum;
-		for (int i = 0; i < V; i++)
-			p[i] *= inv;
+		vec_scale(p, inv, (size_t)V);
 		if (targets) {
 			int32_t tg = targets[n];
 			nll[n] = tg >= 0 ? -logf(p[tg] > 1e-30f ? p[tg] : 1e-30f) : 0.0f;
@@ -958,8 +1035,7 @@ static void softmax_xent_backward(float *probs, const int32_t *targets, const fl
 			memset(p, 0, (size_t)V * sizeof(float));
 			continue;
 		}
-		for (int i = 0; i < V; i++)
-			p[i] *= wn;
+		vec_scale(p, wn, (size_t)V);
 		p[targets[n]] -= wn;
 	}
 }
@@ -1251,7 +1327,13 @@ int model_backward(struct model *m, char *err)
 
 void model_zero_grad(struct model *m)
 {
-	memset(m->grads, 0, m->num_params * sizeof(float));
+	size_t n = m->num_params;
+	long nch = (long)((n + VEC_CHUNK - 1) / VEC_CHUNK);
+#pragma omp parallel for if (PAR(n))
+	for (long c = 0; c < nch; c++) {
+		size_t i0 = (size_t)c * VEC_CHUNK;
+		memset(m->grads + i0, 0, (n - i0 < VEC_CHUNK ? n - i0 : VEC_CHUNK) * sizeof(float));
+	}
 }
 
 #define NORM_CHUNK 65536
@@ -1278,15 +1360,38 @@ static double grad_sq(const struct model *m)
 
 float model_grad_norm(struct model *m) { return (float)sqrt(grad_sq(m)); }
 
+
+/* AdamW on n parameters p with gradients g and moments mm, vv; bc1, bc2 the
+ * bias corrections, wd the decoupled weight decay. Element-wise only. */
+HOT_CLONES
+static void adamw_chunk(float *p, const float *g, float *mm, float *vv, size_t n,
+			const struct model_adamw *o, float bc1, float bc2, float wd)
+{
+	float b1 = o->beta1, b2 = o->beta2, lr = o->lr, eps = o->eps;
+#pragma omp simd
+	for (size_t i = 0; i < n; i++) {
+		float gi = g[i];
+		float mi = b1 * mm[i] + (1.0f - b1) * gi;
+		float vi = b2 * vv[i] + (1.0f - b2) * gi * gi;
+		mm[i] = mi;
+		vv[i] = vi;
+		float mh = mi / bc1, vh = vi / bc2;
+		p[i] -= lr * (mh / (sqrtf(vh) + eps) + wd * p[i]);
+	}
+}
+
 float model_clip_grad(struct model *m, float max_norm)
 {
 	float norm = model_grad_norm(m);
 	if (max_norm > 0.0f && norm > max_norm && isfinite(norm)) {
 		float s = max_norm / (norm + 1e-6f);
 		size_t n = m->num_params;
+		long nch = (long)((n + VEC_CHUNK - 1) / VEC_CHUNK);
 #pragma omp parallel for if (PAR(n))
-		for (size_t i = 0; i < n; i++)
-			m->grads[i] *= s;
+		for (long c = 0; c < nch; c++) {
+			size_t i0 = (size_t)c * VEC_CHUNK;
+			vec_scale(m->grads + i0, s, n - i0 < VEC_CHUNK ? n - i0 : VEC_CHUNK);
+		}
 	}
 	return norm;
 }
@@ -1310,15 +1415,12 @@ int model_adamw_step(struct model *m, const struct model_adamw *o, char *err)
 		size_t off = m->param_off[t], n = m->param_size[t];
 		float *p = m->params + off, *g = m->grads + off;
 		float *mm = m->adam_m + off, *vv = m->adam_v + off;
+		long nch = (long)((n + VEC_CHUNK - 1) / VEC_CHUNK);
 #pragma omp parallel for if (PAR(n))
-		for (size_t i = 0; i < n; i++) {
-			float gi = g[i];
-			float mi = o->beta1 * mm[i] + (1.0f - o->beta1) * gi;
-			float vi = o->beta2 * vv[i] + (1.0f - o->beta2) * gi * gi;
-			mm[i] = mi;
-			vv[i] = vi;
-			float mh = mi / bc1, vh = vi / bc2;
-			p[i] -= o->lr * (mh / (sqrtf(vh) + o->eps) + wd * p[i]);
+		for (long c = 0; c < nch; c++) {
+			size_t i0 = (size_t)c * VEC_CHUNK;
+			adamw_chunk(p + i0, g + i0, mm + i0, vv + i0,
+				    n - i0 < VEC_CHUNK ? n - i0 : VEC_CHUNK, o, bc1, bc2, wd);
 		}
 	}
 	return 0;
