@@ -2,7 +2,7 @@
  * machine's measured sgemm peak, KV-cache decoding speed, peak memory of
  * training at the base preset, and tokenizer training speed.
  * Usage: model_bench [--preset small|gpt2] [--layers L --width C --heads NH]
- *        [--batch 16] [--ctx 128] [--vocab 512] [--threads 2] [--steps 5]
+ *        [--batch 16] [--accum 1] [--ctx 128] [--vocab 512] [--threads 2] [--steps 5]
  *        [--windows 5] [--warmup 3] [--decode-tokens N] [--no-rss]
  *        [--corpus FILE]
  * --preset gpt2 is GPT-2 small's shape (12 layers, width 768, 12 heads,
@@ -71,15 +71,22 @@ static void fill_batch(struct rng *r, int32_t *in, int32_t *tg, int n, int V)
 	}
 }
 
-static void train_step(struct model *m, const int32_t *in, const int32_t *tg, int B, int T)
+/* One optimizer step over accum micro-batches of B x T (in, tg hold accum
+ * of them): their gradients add up, as train.c's two task micro-batches do. */
+static void train_step(struct model *m, const int32_t *in, const int32_t *tg, int B, int T,
+		       int accum)
 {
 	char err[MENTOR_ERR_LEN];
 	struct model_adamw opt = {.lr = 1e-4f, .beta1 = 0.9f, .beta2 = 0.95f, .eps = 1e-8f,
 				  .weight_decay = 0.1f};
 	float loss;
 	model_zero_grad(m);
-	if (model_forward(m, in, tg, NULL, B, T, &loss, err) || model_backward(m, err))
-		die("train step", err);
+	for (int k = 0; k < accum; k++) {
+		size_t off = (size_t)k * B * T;
+		if (model_forward(m, in + off, tg + off, NULL, B, T, &loss, err) ||
+		    model_backward(m, err))
+			die("train step", err);
+	}
 	model_clip_grad(m, 1.0f);
 	if (model_adamw_step(m, &opt, err))
 		die("adamw", err);
@@ -109,7 +116,7 @@ static double base_rss(int B, int vocab, int threads)
 		rng_seed(&r, 1);
 		fill_batch(&r, in, tg, B * T, vocab);
 		for (int s = 0; s < 2; s++)
-			train_step(m, in, tg, B, T);
+			train_step(m, in, tg, B, T, 1);
 		free(in);
 		free(tg);
 		model_free(m);
@@ -138,7 +145,7 @@ int main(int argc, char **argv)
 {
 	const char *preset = "small", *corpus = NULL;
 	int B = 16, T = -1, V = -1, threads = 2, steps = 5, windows = 5, warmup = 3;
-	int do_rss = 1, rss_batch = 16, L = 0, C = 0, NH = 0, dec_tokens = -1;
+	int do_rss = 1, rss_batch = 16, L = 0, C = 0, NH = 0, dec_tokens = -1, accum = 1;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--preset") && i + 1 < argc)
 			preset = argv[++i];
@@ -154,6 +161,8 @@ int main(int argc, char **argv)
 			C = arg_int(argc, argv, &i, 1, MODEL_MAX_EMBD);
 		else if (!strcmp(argv[i], "--heads"))
 			NH = arg_int(argc, argv, &i, 1, MODEL_MAX_HEADS);
+		else if (!strcmp(argv[i], "--accum"))
+			accum = arg_int(argc, argv, &i, 1, 1024);
 		else if (!strcmp(argv[i], "--threads"))
 			threads = arg_int(argc, argv, &i, 1, 256);
 		else if (!strcmp(argv[i], "--steps"))
@@ -172,7 +181,7 @@ int main(int argc, char **argv)
 			corpus = argv[++i];
 		else {
 			fprintf(stderr, "usage: model_bench [--preset P|gpt2] [--layers L] [--width C] "
-					"[--heads NH] [--batch B] [--ctx T] [--vocab V] [--threads N] "
+					"[--heads NH] [--batch B] [--accum K] [--ctx T] [--vocab V] [--threads N] "
 					"[--steps S] [--windows W] [--warmup S] [--decode-tokens N] "
 					"[--rss-batch B] [--no-rss] [--corpus FILE]\n");
 			return 2;
@@ -221,15 +230,18 @@ int main(int argc, char **argv)
 	printf("FLOPs per token: %.2f M (6 x %.2f M matmul weights + attention)\n", flops_tok / 1e6,
 	       nmat / 1e6);
 
-	int32_t *in = malloc(sizeof(int32_t) * (size_t)B * T);
-	int32_t *tg = malloc(sizeof(int32_t) * (size_t)B * T);
+	int32_t *in = malloc(sizeof(int32_t) * (size_t)accum * B * T);
+	int32_t *tg = malloc(sizeof(int32_t) * (size_t)accum * B * T);
 	if (!in || !tg)
 		die("batch", "out of memory");
 	struct rng r;
 	rng_seed(&r, 7);
-	fill_batch(&r, in, tg, B * T, V);
+	fill_batch(&r, in, tg, accum * B * T, V);
+	if (accum > 1)
+		printf("optimizer steps of %d micro-batches of %d x %d (%d tokens)\n", accum, B, T,
+		       accum * B * T);
 	for (int s = 0; s < warmup; s++)
-		train_step(m, in, tg, B, T);
+		train_step(m, in, tg, B, T, accum);
 	/* The host's speed drifts (other jobs, a virtual machine's neighbours),
 	 * so the sgemm peak is probed again before every window and after the
 	 * last: each window's MFU is against the mean of the probes around it. */
@@ -238,8 +250,8 @@ int main(int argc, char **argv)
 		probe[w] = sgemm_peak(1536, 3);
 		double t0 = util_mono();
 		for (int s = 0; s < steps; s++)
-			train_step(m, in, tg, B, T);
-		tps[w] = (double)B * T * steps / (util_mono() - t0);
+			train_step(m, in, tg, B, T, accum);
+		tps[w] = (double)accum * B * T * steps / (util_mono() - t0);
 		printf("window %d: %.1f tokens/s (sgemm probe before: %.1f GFLOP/s)\n", w + 1, tps[w],
 		       probe[w]);
 		fflush(stdout);

@@ -60,10 +60,25 @@ class GPT(nn.Module):
         return F.cross_entropy(logits.view(-1, logits.size(-1)), targets.view(-1))
 
 
+def sgemm_peak(n=1536, reps=3):
+    """GFLOP/s of an n x n x n float32 matmul through torch (the same OpenBLAS
+    sgemm as mentor's), median of reps: the probe model_bench takes."""
+    a = torch.rand(n, n)
+    b = torch.rand(n, n)
+    a @ b.t()
+    v = []
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        a @ b.t()
+        v.append(2.0 * n ** 3 / (time.perf_counter() - t0) / 1e9)
+    return statistics.median(v)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--preset", default="small")
     ap.add_argument("--batch", type=int, default=16)
+    ap.add_argument("--accum", type=int, default=1, help="micro-batches per optimizer step")
     ap.add_argument("--ctx", type=int, default=None, help="default 128 (1024 for gpt2)")
     ap.add_argument("--vocab", type=int, default=None, help="default 512 (50257 for gpt2)")
     ap.add_argument("--layers", type=int, default=None)
@@ -88,33 +103,48 @@ def main():
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.1},
                              {"params": nodecay, "weight_decay": 0.0}],
                             lr=1e-4, betas=(0.9, 0.95), eps=1e-8)
-    idx = torch.randint(0, a.vocab, (a.batch, T))
-    tgt = torch.randint(0, a.vocab, (a.batch, T))
+    idx = torch.randint(0, a.vocab, (a.accum, a.batch, T))
+    tgt = torch.randint(0, a.vocab, (a.accum, a.batch, T))
 
     def step():
+        # gradients of the micro-batches add up, as in model_bench
         opt.zero_grad(set_to_none=False)
-        loss = model(idx, tgt)
-        loss.backward()
+        for k in range(a.accum):
+            loss = model(idx[k], tgt[k])
+            loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
 
+    # FLOPs per token as model_bench counts them (BENCHMARKS.md)
+    flops_tok = 6.0 * (12.0 * L * C * C + a.vocab * C) + 6.0 * L * C * (T + 1.0)
     for _ in range(a.warmup):
         step()
-    tps = []
+    tps, probe, mfu = [], [], []
     for _ in range(a.windows):
+        probe.append(sgemm_peak())
         t0 = time.perf_counter()
         for _ in range(a.steps):
             step()
-        tps.append(a.batch * T * a.steps / (time.perf_counter() - t0))
-        print(f"window {len(tps)}: {tps[-1]:.1f} tokens/s", flush=True)
+        tps.append(a.accum * a.batch * T * a.steps / (time.perf_counter() - t0))
+        print(f"window {len(tps)}: {tps[-1]:.1f} tokens/s (sgemm probe before: "
+              f"{probe[-1]:.1f} GFLOP/s)", flush=True)
+    probe.append(sgemm_peak())
+    for w in range(a.windows):
+        mfu.append(100.0 * tps[w] * flops_tok / 1e9 / (0.5 * (probe[w] + probe[w + 1])))
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
     print(f"torch {torch.__version__}: preset {a.preset}, L={L} C={C} NH={NH} T={T} "
-          f"V={a.vocab}, {nparams} parameters, batch {a.batch} x {T}, threads {a.threads}")
+          f"V={a.vocab}, {nparams} parameters, batch {a.batch} x {T}"
+          f"{f' x {a.accum} micro-batches' if a.accum > 1 else ''}, threads {a.threads}")
     print(f"training: {statistics.median(tps):.0f} tokens/s (median of {a.windows} windows x "
           f"{a.steps} steps; min {min(tps):.0f}, max {max(tps):.0f})")
+    print(f"sgemm peak over the run: median {statistics.median(probe):.1f} GFLOP/s of "
+          f"{len(probe)} probes (min {min(probe):.1f}, max {max(probe):.1f})")
+    print(f"MFU {statistics.median(mfu):.1f}% (median over windows of each window against its "
+          f"probes; min {min(mfu):.1f}%, max {max(mfu):.1f}%)")
     print(f"peak RSS of this process after training: {rss:.0f} MiB")
     print(f"RESULT torch_tokens_per_s={statistics.median(tps):.0f} train_min={min(tps):.0f} "
-          f"train_max={max(tps):.0f} rss_mib={rss:.0f}")
+          f"train_max={max(tps):.0f} mfu_pct={statistics.median(mfu):.1f} "
+          f"sgemm_gflops={statistics.median(probe):.1f} rss_mib={rss:.0f}")
 
 
 if __name__ == "__main__":
