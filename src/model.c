@@ -1639,14 +1639,22 @@ static void layernorm_vec(float *out, const float *x, const float *w, const floa
 		out[i] = (x[i] - mu) * rs * w[i] + b[i];
 }
 
+/* Matrices of at least this many weights (4 MiB) are multiplied by the
+ * thread team when decoding; smaller ones serially. */
+#define GEMV_PAR_MIN ((size_t)1 << 20)
+
 /* y (OC) = W (OC,C) @ x (C) + b (OC, may be NULL) [+ y when accumulate].
- * A plain serial loop on purpose: one token's matrix-vector products are too
- * small to pay for waking BLAS threads on every call, and decoding stays off
- * the shared thread pool (a training run may be using it). */
+ * A plain loop rather than BLAS: one token's matrix-vector products are too
+ * small to pay for waking BLAS threads on every call. The presets' matrices
+ * are multiplied serially; from GEMV_PAR_MIN weights on (GPT-2 small's MLP
+ * and output head), reading the matrix from memory costs far more than
+ * waking the team, so the rows are split over the threads. Each output is
+ * the same sum on any thread. */
 HOT_CLONES
 static void gemv(float *y, const float *W, const float *x, const float *b, int OC, int C,
 		 int accumulate)
 {
+#pragma omp parallel for if ((size_t)OC * C >= GEMV_PAR_MIN)
 	for (int o = 0; o < OC; o++) {
 		const float *w = W + (size_t)o * C;
 		float s = 0.0f;
