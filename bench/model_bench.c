@@ -4,7 +4,8 @@
  * Usage: model_bench [--preset small|gpt2] [--layers L --width C --heads NH]
  *        [--batch 16] [--accum 1] [--ctx 128] [--vocab 512] [--threads 2] [--steps 5]
  *        [--windows 5] [--warmup 3] [--decode-tokens N] [--no-rss]
- *        [--corpus FILE]
+ *        [--no-train] [--corpus FILE]
+ * --no-train measures decoding only (and the first sgemm probe).
  * --preset gpt2 is GPT-2 small's shape (12 layers, width 768, 12 heads,
  * context 1024, vocabulary 50,257 unless --vocab says otherwise). */
 #include "mentor/model.h"
@@ -146,6 +147,7 @@ int main(int argc, char **argv)
 	const char *preset = "small", *corpus = NULL;
 	int B = 16, T = -1, V = -1, threads = 2, steps = 5, windows = 5, warmup = 3;
 	int do_rss = 1, rss_batch = 16, L = 0, C = 0, NH = 0, dec_tokens = -1, accum = 1;
+	int train = 1;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--preset") && i + 1 < argc)
 			preset = argv[++i];
@@ -177,13 +179,15 @@ int main(int argc, char **argv)
 			rss_batch = arg_int(argc, argv, &i, 1, 4096);
 		else if (!strcmp(argv[i], "--no-rss"))
 			do_rss = 0;
+		else if (!strcmp(argv[i], "--no-train"))
+			train = 0, do_rss = 0;
 		else if (!strcmp(argv[i], "--corpus") && i + 1 < argc)
 			corpus = argv[++i];
 		else {
 			fprintf(stderr, "usage: model_bench [--preset P|gpt2] [--layers L] [--width C] "
 					"[--heads NH] [--batch B] [--accum K] [--ctx T] [--vocab V] [--threads N] "
 					"[--steps S] [--windows W] [--warmup S] [--decode-tokens N] "
-					"[--rss-batch B] [--no-rss] [--corpus FILE]\n");
+					"[--rss-batch B] [--no-rss] [--no-train] [--corpus FILE]\n");
 			return 2;
 		}
 	}
@@ -240,46 +244,50 @@ int main(int argc, char **argv)
 	if (accum > 1)
 		printf("optimizer steps of %d micro-batches of %d x %d (%d tokens)\n", accum, B, T,
 		       accum * B * T);
-	for (int s = 0; s < warmup; s++)
-		train_step(m, in, tg, B, T, accum);
-	/* The host's speed drifts (other jobs, a virtual machine's neighbours),
-	 * so the sgemm peak is probed again before every window and after the
-	 * last: each window's MFU is against the mean of the probes around it. */
-	double tps[15], probe[17], wmfu[15];
-	for (int w = 0; w < windows; w++) {
-		probe[w] = sgemm_peak(1536, 3);
-		double t0 = util_mono();
-		for (int s = 0; s < steps; s++)
+	double train_tps = 0.0, mfu = 0.0, tmin = 0.0, tmax = 0.0;
+	if (train) {
+		for (int s = 0; s < warmup; s++)
 			train_step(m, in, tg, B, T, accum);
-		tps[w] = (double)accum * B * T * steps / (util_mono() - t0);
-		printf("window %d: %.1f tokens/s (sgemm probe before: %.1f GFLOP/s)\n", w + 1, tps[w],
-		       probe[w]);
-		fflush(stdout);
-	}
-	probe[windows] = sgemm_peak(1536, 3);
-	probe[windows + 1] = peak; /* the first probe, before the warm-up */
-	double tmin = tps[0], tmax = tps[0], pmin = probe[0], pmax = probe[0];
-	for (int w = 0; w < windows; w++) {
-		wmfu[w] = tps[w] * flops_tok / 1e9 / (0.5 * (probe[w] + probe[w + 1]));
-		tmin = tps[w] < tmin ? tps[w] : tmin;
-		tmax = tps[w] > tmax ? tps[w] : tmax;
-	}
-	for (int w = 1; w <= windows + 1; w++) {
-		pmin = probe[w] < pmin ? probe[w] : pmin;
-		pmax = probe[w] > pmax ? probe[w] : pmax;
-	}
-	double train_tps = median(tps, windows);
-	double achieved = train_tps * flops_tok / 1e9;
-	double mfu = median(wmfu, windows) * 100.0; /* sorts wmfu */
-	double mfu_min = wmfu[0] * 100.0, mfu_max = wmfu[windows - 1] * 100.0;
-	peak = median(probe, windows + 2);
-	printf("training: %.0f tokens/s (median of %d windows x %d steps; min %.0f, max %.0f)\n",
-	       train_tps, windows, steps, tmin, tmax);
-	printf("sgemm peak over the run: median %.1f GFLOP/s of %d probes (min %.1f, max %.1f)\n",
-	       peak, windows + 2, pmin, pmax);
-	printf("achieved: %.1f GFLOP/s; MFU %.1f%% (median over windows of each window against "
-	       "its probes; min %.1f%%, max %.1f%%)\n", achieved, mfu, mfu_min, mfu_max);
+		/* The host's speed drifts (other jobs, a virtual machine's neighbours),
+		 * so the sgemm peak is probed again before every window and after the
+		 * last: each window's MFU is against the mean of the probes around it. */
+		double tps[15], probe[17], wmfu[15];
+		for (int w = 0; w < windows; w++) {
+			probe[w] = sgemm_peak(1536, 3);
+			double t0 = util_mono();
+			for (int s = 0; s < steps; s++)
+				train_step(m, in, tg, B, T, accum);
+			tps[w] = (double)accum * B * T * steps / (util_mono() - t0);
+			printf("window %d: %.1f tokens/s (sgemm probe before: %.1f GFLOP/s)\n", w + 1, tps[w],
+			       probe[w]);
+			fflush(stdout);
+		}
+		probe[windows] = sgemm_peak(1536, 3);
+		probe[windows + 1] = peak; /* the first probe, before the warm-up */
+		tmin = tps[0], tmax = tps[0];
+		double pmin = probe[0], pmax = probe[0];
+		for (int w = 0; w < windows; w++) {
+			wmfu[w] = tps[w] * flops_tok / 1e9 / (0.5 * (probe[w] + probe[w + 1]));
+			tmin = tps[w] < tmin ? tps[w] : tmin;
+			tmax = tps[w] > tmax ? tps[w] : tmax;
+		}
+		for (int w = 1; w <= windows + 1; w++) {
+			pmin = probe[w] < pmin ? probe[w] : pmin;
+			pmax = probe[w] > pmax ? probe[w] : pmax;
+		}
+		train_tps = median(tps, windows);
+		double achieved = train_tps * flops_tok / 1e9;
+		mfu = median(wmfu, windows) * 100.0; /* sorts wmfu */
+		double mfu_min = wmfu[0] * 100.0, mfu_max = wmfu[windows - 1] * 100.0;
+		peak = median(probe, windows + 2);
+		printf("training: %.0f tokens/s (median of %d windows x %d steps; min %.0f, max %.0f)\n",
+		       train_tps, windows, steps, tmin, tmax);
+		printf("sgemm peak over the run: median %.1f GFLOP/s of %d probes (min %.1f, max %.1f)\n",
+		       peak, windows + 2, pmin, pmax);
+		printf("achieved: %.1f GFLOP/s; MFU %.1f%% (median over windows of each window against "
+		       "its probes; min %.1f%%, max %.1f%%)\n", achieved, mfu, mfu_min, mfu_max);
 
+	}
 	struct rusage ru;
 	getrusage(RUSAGE_SELF, &ru);
 	double train_rss = (double)ru.ru_maxrss / 1024.0;
