@@ -1,6 +1,6 @@
 /* model: GPT-2 forward, backward, AdamW and KV-cache decoding in float32 (see
  * include/mentor/model.h). Every batched matrix product is a cblas_sgemm;
- * single-token decoding uses a serial matrix-vector loop. The other kernels
+ * single-token decoding uses a matrix-vector loop. The other kernels
  * are plain loops parallelised with OpenMP over independent rows or (batch,
  * head) pairs, no two threads adding into the same float, which keeps results
  * deterministic for a given thread count. */
@@ -1639,17 +1639,20 @@ static void layernorm_vec(float *out, const float *x, const float *w, const floa
 		out[i] = (x[i] - mu) * rs * w[i] + b[i];
 }
 
-/* Matrices of at least this many weights (4 MiB) are multiplied by the
+/* Matrices of at least this many weights (2 MiB) are multiplied by the
  * thread team when decoding; smaller ones serially. */
-#define GEMV_PAR_MIN ((size_t)1 << 20)
+#define GEMV_PAR_MIN ((size_t)1 << 19)
+/* From this many weights (GPT-2 small's QKV, MLP and output head; no
+ * preset's matrix) gemv walks four rows at a time. */
+#define GEMV_ROWS4_MIN ((size_t)1 << 20)
 
 /* y (OC) = W (OC,C) @ x (C) + b (OC, may be NULL) [+ y when accumulate].
  * A plain loop rather than BLAS: one token's matrix-vector products are too
- * small to pay for waking BLAS threads on every call. The presets' matrices
- * are multiplied serially; from GEMV_PAR_MIN weights on (GPT-2 small's MLP
- * and output head), reading the matrix from memory costs far more than
- * waking the team, so the rows are split over the threads. Each output is
- * the same sum on any thread. */
+ * small to pay for waking BLAS threads on every call. Small matrices (the
+ * tiny and small presets') are multiplied serially; from GEMV_PAR_MIN
+ * weights on, reading the matrix from memory costs far more than waking the
+ * team, so the rows are split over the threads (each output is the same sum
+ * on any thread). */
 HOT_CLONES
 static void gemv(float *y, const float *W, const float *x, const float *b, int OC, int C,
 		 int accumulate)
@@ -1665,6 +1668,57 @@ static void gemv(float *y, const float *W, const float *x, const float *b, int O
 			s += b[o];
 		y[o] = accumulate ? y[o] + s : s;
 	}
+}
+
+/* The same for large matrices (OC a multiple of 4 or not), four rows per
+ * pass over x: four streams from memory at once and one load of x for four
+ * products. Its sums may group differently from gemv's, hence the size
+ * gate in gemv_any. */
+HOT_CLONES
+static void gemv_rows4(float *y, const float *W, const float *x, const float *b, int OC,
+		       int C, int accumulate)
+{
+	int nq = (OC + 3) / 4;
+#pragma omp parallel for
+	for (int q = 0; q < nq; q++) {
+		int o0 = q * 4, n = OC - o0 < 4 ? OC - o0 : 4;
+		float s[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+		if (n == 4) {
+			const float *w0 = W + (size_t)o0 * C, *w1 = w0 + C, *w2 = w1 + C, *w3 = w2 + C;
+			float s0 = 0.0f, s1 = 0.0f, s2 = 0.0f, s3 = 0.0f;
+#pragma omp simd reduction(+ : s0, s1, s2, s3)
+			for (int i = 0; i < C; i++) {
+				float xi = x[i];
+				s0 += w0[i] * xi;
+				s1 += w1[i] * xi;
+				s2 += w2[i] * xi;
+				s3 += w3[i] * xi;
+			}
+			s[0] = s0, s[1] = s1, s[2] = s2, s[3] = s3;
+		} else {
+			for (int k = 0; k < n; k++) {
+				const float *w = W + (size_t)(o0 + k) * C;
+				float t = 0.0f;
+#pragma omp simd reduction(+ : t)
+				for (int i = 0; i < C; i++)
+					t += w[i] * x[i];
+				s[k] = t;
+			}
+		}
+		for (int k = 0; k < n; k++) {
+			float v = b ? s[k] + b[o0 + k] : s[k];
+			y[o0 + k] = accumulate ? y[o0 + k] + v : v;
+		}
+	}
+}
+
+static void gemv_any(float *y, const float *W, const float *x, const float *b, int OC, int C,
+		     int accumulate)
+{
+	if ((size_t)OC * C >= GEMV_ROWS4_MIN)
+		gemv_rows4(y, W, x, b, OC, C, accumulate);
+	else
+		gemv(y, W, x, b, OC, C, accumulate);
 }
 
 int model_kv_step(struct model *m, int32_t token, const float **logits, char *err)
@@ -1693,7 +1747,7 @@ int model_kv_step(struct model *m, int32_t token, const float **logits, char *er
 		float *kc = KV(m, K_K) + (size_t)l * T * C, *vc = KV(m, K_V) + (size_t)l * T * C;
 		layernorm_vec(ln, x, P(m, MODEL_LN1W) + (size_t)l * C, P(m, MODEL_LN1B) + (size_t)l * C,
 			      C);
-		gemv(qkv, P(m, MODEL_QKVW) + l * 3 * cc, ln, P(m, MODEL_QKVB) + (size_t)l * 3 * C,
+		gemv_any(qkv, P(m, MODEL_QKVW) + l * 3 * cc, ln, P(m, MODEL_QKVB) + (size_t)l * 3 * C,
 		     3 * C, C, 0);
 		memcpy(kc + (size_t)pos * C, qkv + C, (size_t)C * sizeof(float));
 		memcpy(vc + (size_t)pos * C, qkv + 2 * C, (size_t)C * sizeof(float));
@@ -1727,21 +1781,21 @@ int model_kv_step(struct model *m, int32_t token, const float **logits, char *er
 					o[i] += a * v[i];
 			}
 		}
-		gemv(x, P(m, MODEL_ATTPROJW) + l * cc, atty, P(m, MODEL_ATTPROJB) + (size_t)l * C, C,
+		gemv_any(x, P(m, MODEL_ATTPROJW) + l * cc, atty, P(m, MODEL_ATTPROJB) + (size_t)l * C, C,
 		     C, 1);
 		layernorm_vec(ln, x, P(m, MODEL_LN2W) + (size_t)l * C, P(m, MODEL_LN2B) + (size_t)l * C,
 			      C);
-		gemv(h, P(m, MODEL_FCW) + l * 4 * cc, ln, P(m, MODEL_FCB) + (size_t)l * 4 * C, 4 * C, C,
+		gemv_any(h, P(m, MODEL_FCW) + l * 4 * cc, ln, P(m, MODEL_FCB) + (size_t)l * 4 * C, 4 * C, C,
 		     0);
 		for (int i = 0; i < 4 * C; i++)
 			h[i] = gelu(h[i]);
-		gemv(x, P(m, MODEL_FCPROJW) + l * 4 * cc, h, P(m, MODEL_FCPROJB) + (size_t)l * C, C,
+		gemv_any(x, P(m, MODEL_FCPROJW) + l * 4 * cc, h, P(m, MODEL_FCPROJB) + (size_t)l * C, C,
 		     4 * C, 1);
 	}
 	layernorm_vec(ln, x, P(m, MODEL_LNFW), P(m, MODEL_LNFB), C);
 	float *lg = KV(m, K_LOGITS);
 	/* logits (V) = wte (V,C) @ lnf (C) */
-	gemv(lg, P(m, MODEL_WTE), ln, NULL, V, C, 0);
+	gemv_any(lg, P(m, MODEL_WTE), ln, NULL, V, C, 0);
 	m->kv_len++;
 	if (logits)
 		*logits = lg;

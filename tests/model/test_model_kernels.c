@@ -602,6 +602,40 @@ static void test_encoder(void)
 	CHECK_NEAR(dwpe[0], 2.0, 0);
 }
 
+/* ---- decoding's matrix-vector products ---- */
+
+static void test_gemv(void)
+{
+	struct rng r;
+	rng_seed(&r, 8);
+	enum { OC = 23, C = 37 }; /* OC not a multiple of 4: a partial last group */
+	float W[OC * C], x[C], b[OC], y1[OC], y2[OC], y3[OC];
+	/* both from the same starting y: with acc they add into it */
+	fill(&r, W, OC * C, 1.0f);
+	fill(&r, x, C, 1.0f);
+	fill(&r, b, OC, 1.0f);
+	for (int acc = 0; acc < 2; acc++) {
+		for (int bias = 0; bias < 2; bias++) {
+			fill(&r, y1, OC, 1.0f);
+			memcpy(y2, y1, sizeof y1);
+			gemv(y1, W, x, bias ? b : NULL, OC, C, acc);
+			gemv_rows4(y2, W, x, bias ? b : NULL, OC, C, acc);
+			double maxd = 0;
+			for (int o = 0; o < OC; o++)
+				maxd = fmax(maxd, fabs(y1[o] - y2[o]));
+			CHECK_MSG(maxd < 1e-5, "gemv_rows4 vs gemv (acc %d, bias %d) differ by %g", acc,
+				  bias, maxd);
+		}
+	}
+	/* against the naive matmul, written (not added) */
+	gemv_rows4(y2, W, x, b, OC, C, 0);
+	model_matmul_forward_naive(y3, x, W, b, 1, C, OC);
+	double maxd = 0;
+	for (int o = 0; o < OC; o++)
+		maxd = fmax(maxd, fabs(y2[o] - y3[o]));
+	CHECK_MSG(maxd < 1e-5, "gemv_rows4 vs naive differ by %g", maxd);
+}
+
 int main(void)
 {
 	model_set_threads(2);
@@ -613,5 +647,6 @@ int main(void)
 	test_gelu();
 	test_softmax_xent();
 	test_encoder();
+	test_gemv();
 	return test_done();
 }
