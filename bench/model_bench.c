@@ -4,7 +4,7 @@
  * Usage: model_bench [--preset small|gpt2] [--layers L --width C --heads NH]
  *        [--batch 16] [--accum 1] [--ctx 128] [--vocab 512] [--threads 2] [--steps 5]
  *        [--windows 5] [--warmup 3] [--decode-tokens N] [--no-rss]
- *        [--probe-ms 1000] [--no-train] [--corpus FILE]
+ *        [--probe-ms 500] [--no-train] [--corpus FILE]
  * --no-train measures decoding only (and the first sgemm probe); --probe-ms
  * is the length of each sgemm probe (see sgemm_probe).
  * --preset gpt2 is GPT-2 small's shape (12 layers, width 768, 12 heads,
@@ -167,7 +167,7 @@ int main(int argc, char **argv)
 	int B = 16, T = -1, V = -1, threads = 2, steps = 5, windows = 5, warmup = 3;
 	int do_rss = 1, rss_batch = 16, L = 0, C = 0, NH = 0, dec_tokens = -1, accum = 1;
 	int train = 1;
-	double probe_secs = 1.0;
+	double probe_secs = 0.5;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--preset") && i + 1 < argc)
 			preset = argv[++i];
@@ -272,32 +272,39 @@ int main(int argc, char **argv)
 	if (train) {
 		for (int s = 0; s < warmup; s++)
 			train_step(m, in, tg, B, T, accum);
-		/* The host's speed drifts (other jobs, a virtual machine's neighbours),
-		 * so the sgemm peak is probed again before every window and after the
-		 * last: each window's MFU is against the mean sustained rate of the
-		 * probes around it, and strictly against the best call of the run. */
+		/* The host's speed drifts (other jobs, a virtual machine's neighbours)
+		 * within seconds, so the sgemm peak is probed again before every step
+		 * and after the last: a window's MFU is against the mean sustained
+		 * rate of the probes before, between and after its steps (its time
+		 * counts the steps only), and strictly against the run's best call. */
 		double tps[15], probe[17], wmfu[15], wstrict[15];
+		struct probe p = sgemm_probe(1536, probe_secs);
+		best = p.best > best ? p.best : best;
 		for (int w = 0; w < windows; w++) {
-			struct probe p = sgemm_probe(1536, probe_secs);
-			probe[w] = p.sustained;
-			best = p.best > best ? p.best : best;
-			double t0 = util_mono();
-			for (int s = 0; s < steps; s++)
+			double tw = 0.0, psum = p.sustained, pbefore = p.sustained;
+			for (int s = 0; s < steps; s++) {
+				double t0 = util_mono();
 				train_step(m, in, tg, B, T, accum);
-			tps[w] = (double)accum * B * T * steps / (util_mono() - t0);
-			printf("window %d: %.1f tokens/s (sgemm before: sustained %.1f, best %.1f "
-			       "GFLOP/s)\n", w + 1, tps[w], p.sustained, p.best);
+				tw += util_mono() - t0;
+				p = sgemm_probe(1536, probe_secs);
+				best = p.best > best ? p.best : best;
+				psum += p.sustained;
+			}
+			tps[w] = (double)accum * B * T * steps / tw;
+			probe[w] = psum / (steps + 1);
+			wmfu[w] = tps[w] * flops_tok / 1e9 / probe[w];
+			printf("window %d: %.1f tokens/s (sgemm sustained %.1f GFLOP/s before, %.1f "
+			       "after, %.1f mean of %d probes; MFU %.1f%%)\n", w + 1, tps[w], pbefore,
+			       p.sustained, probe[w], steps + 1, 100.0 * wmfu[w]);
 			fflush(stdout);
 		}
-		struct probe pe = sgemm_probe(1536, probe_secs);
-		probe[windows] = pe.sustained;
-		best = pe.best > best ? pe.best : best;
+		probe[windows] = p.sustained;
 		probe[windows + 1] = peak; /* the first probe, before the warm-up */
+		for (int w = 0; w < windows; w++)
+			wstrict[w] = tps[w] * flops_tok / 1e9 / best;
 		tmin = tps[0], tmax = tps[0];
 		double pmin = probe[0], pmax = probe[0];
 		for (int w = 0; w < windows; w++) {
-			wmfu[w] = tps[w] * flops_tok / 1e9 / (0.5 * (probe[w] + probe[w + 1]));
-			wstrict[w] = tps[w] * flops_tok / 1e9 / best;
 			tmin = tps[w] < tmin ? tps[w] : tmin;
 			tmax = tps[w] > tmax ? tps[w] : tmax;
 		}
@@ -313,11 +320,11 @@ int main(int argc, char **argv)
 		peak = median(probe, windows + 2);
 		printf("training: %.0f tokens/s (median of %d windows x %d steps; min %.0f, max "
 		       "%.0f)\n", train_tps, windows, steps, tmin, tmax);
-		printf("sgemm over the run: sustained %.1f GFLOP/s (median of %d probes of %.1f s; "
-		       "min %.1f, max %.1f); best call %.1f GFLOP/s\n", peak, windows + 2,
-		       probe_secs, pmin, pmax, best);
+		printf("sgemm over the run: sustained %.1f GFLOP/s (median of the windows' means "
+		       "and the first probe; min %.1f, max %.1f; probes of %.2f s); best call %.1f "
+		       "GFLOP/s\n", peak, pmin, pmax, probe_secs, best);
 		printf("achieved: %.1f GFLOP/s; MFU %.1f%% of the sustained sgemm rate (median over "
-		       "windows, each against the probes around it; min %.1f%%, max %.1f%%); "
+		       "windows, each against the probes around its steps; min %.1f%%, max %.1f%%); "
 		       "%.1f%% of the best call\n", achieved, mfu, mfu_min, mfu_max, mfu_strict);
 	}
 

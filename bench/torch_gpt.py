@@ -93,7 +93,7 @@ def main():
     ap.add_argument("--steps", type=int, default=5)
     ap.add_argument("--windows", type=int, default=5)
     ap.add_argument("--warmup", type=int, default=3)
-    ap.add_argument("--probe-ms", type=int, default=1000, help="length of each sgemm probe")
+    ap.add_argument("--probe-ms", type=int, default=500, help="length of each sgemm probe")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(1)
@@ -125,22 +125,25 @@ def main():
     flops_tok = 6.0 * (12.0 * L * C * C + a.vocab * C) + 6.0 * L * C * (T + 1.0)
     for _ in range(a.warmup):
         step()
-    tps, probe, mfu, best = [], [], [], 0.0
+    # probes before every step and after the last, as model_bench: a window's
+    # MFU is against the mean sustained rate of the probes around its steps
+    tps, probe, mfu = [], [], []
+    p, best = sgemm_probe(a.probe_ms / 1000.0)
     for _ in range(a.windows):
-        p, b = sgemm_probe(a.probe_ms / 1000.0)
-        probe.append(p)
-        best = max(best, b)
-        t0 = time.perf_counter()
+        tw, psum, pbefore = 0.0, p, p
         for _ in range(a.steps):
+            t0 = time.perf_counter()
             step()
-        tps.append(a.accum * a.batch * T * a.steps / (time.perf_counter() - t0))
-        print(f"window {len(tps)}: {tps[-1]:.1f} tokens/s (sgemm before: sustained {p:.1f}, "
-              f"best {b:.1f} GFLOP/s)", flush=True)
-    p, b = sgemm_probe(a.probe_ms / 1000.0)
-    probe.append(p)
-    best = max(best, b)
-    for w in range(a.windows):
-        mfu.append(100.0 * tps[w] * flops_tok / 1e9 / (0.5 * (probe[w] + probe[w + 1])))
+            tw += time.perf_counter() - t0
+            p, b = sgemm_probe(a.probe_ms / 1000.0)
+            best = max(best, b)
+            psum += p
+        tps.append(a.accum * a.batch * T * a.steps / tw)
+        probe.append(psum / (a.steps + 1))
+        mfu.append(100.0 * tps[-1] * flops_tok / 1e9 / probe[-1])
+        print(f"window {len(tps)}: {tps[-1]:.1f} tokens/s (sgemm sustained {pbefore:.1f} GFLOP/s "
+              f"before, {p:.1f} after, {probe[-1]:.1f} mean of {a.steps + 1} probes; MFU "
+              f"{mfu[-1]:.1f}%)", flush=True)
     strict = 100.0 * statistics.median(tps) * flops_tok / 1e9 / best
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
     print(f"torch {torch.__version__}: preset {a.preset}, L={L} C={C} NH={NH} T={T} "
@@ -148,11 +151,11 @@ def main():
           f"{f' x {a.accum} micro-batches' if a.accum > 1 else ''}, threads {a.threads}")
     print(f"training: {statistics.median(tps):.0f} tokens/s (median of {a.windows} windows x "
           f"{a.steps} steps; min {min(tps):.0f}, max {max(tps):.0f})")
-    print(f"sgemm over the run: sustained {statistics.median(probe):.1f} GFLOP/s (median of "
-          f"{len(probe)} probes of {a.probe_ms / 1000.0:.1f} s; min {min(probe):.1f}, "
-          f"max {max(probe):.1f}); best call {best:.1f} GFLOP/s")
+    print(f"sgemm over the run: sustained {statistics.median(probe):.1f} GFLOP/s (median of the "
+          f"windows' means; min {min(probe):.1f}, max {max(probe):.1f}; probes of "
+          f"{a.probe_ms / 1000.0:.2f} s); best call {best:.1f} GFLOP/s")
     print(f"MFU {statistics.median(mfu):.1f}% of the sustained sgemm rate (median over windows, "
-          f"each against the probes around it; min {min(mfu):.1f}%, max {max(mfu):.1f}%); "
+          f"each against the probes around its steps; min {min(mfu):.1f}%, max {max(mfu):.1f}%); "
           f"{strict:.1f}% of the best call")
     print(f"peak RSS of this process after training: {rss:.0f} MiB")
     print(f"RESULT torch_tokens_per_s={statistics.median(tps):.0f} train_min={min(tps):.0f} "

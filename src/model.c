@@ -31,6 +31,10 @@ char *openblas_get_corename(void);
 /* Query block of the causal attention on sequences longer than it (see
  * "causal attention in query blocks" below). */
 #define ATTN_BLOCK 128
+/* Models of this many parameters and more (GPT-2 small; no preset) run
+ * AdamW with reciprocals and sum the gradient norm in vectors (see
+ * adamw_chunk_recip and grad_sq): the last bits differ from the presets'. */
+#define ADAMW_RECIP_MIN ((size_t)1 << 26)
 /* Chunk of the element-wise passes over whole buffers (parameters, grads). */
 #define VEC_CHUNK 65536
 
@@ -1510,14 +1514,33 @@ void model_zero_grad(struct model *m)
 
 /* Sum of squares of the gradient in fixed chunks of NORM_CHUNK, each summed in
  * order and then added in order: independent of the thread count. */
+/* Sum of squares of g (n) in double, in the widest vectors (the lanes'
+ * partial sums added at the end: another order than the plain loop). */
+HOT_CLONES
+static double sum_sq_wide(const float *g, size_t n)
+{
+	double sq = 0.0;
+#pragma omp simd reduction(+ : sq)
+	for (size_t i = 0; i < n; i++)
+		sq += (double)g[i] * g[i];
+	return sq;
+}
+
 static double grad_sq(const struct model *m)
 {
 	size_t n = m->num_params;
 	long nch = (long)((n + NORM_CHUNK - 1) / NORM_CHUNK);
 	double *part = m->norm_part, total = 0.0;
+	/* large models (no preset) sum each chunk in vectors; the others keep
+	 * the plain loop's order and so their documented results */
+	int wide = n >= ADAMW_RECIP_MIN;
 #pragma omp parallel for if (PAR(n))
 	for (long c = 0; c < nch; c++) {
 		size_t i0 = (size_t)c * NORM_CHUNK, i1 = i0 + NORM_CHUNK < n ? i0 + NORM_CHUNK : n;
+		if (wide) {
+			part[c] = sum_sq_wide(m->grads + i0, i1 - i0);
+			continue;
+		}
 		double sq = 0.0;
 		for (size_t i = i0; i < i1; i++)
 			sq += (double)m->grads[i] * m->grads[i];
@@ -1550,6 +1573,29 @@ static void adamw_chunk(float *p, const float *g, float *mm, float *vv, size_t n
 	}
 }
 
+/* The same update with the bias corrections as reciprocals multiplied in,
+ * ib1 = 1/bc1 and ib2 = 1/bc2: one division and one square root per
+ * parameter instead of three divisions and a root. The divider, not memory,
+ * bounds AdamW over a large model (0.30 s against 0.11 s for the same
+ * traffic without the divisions, GPT-2 small on this machine). The results
+ * differ in the last bits, so only models of ADAMW_RECIP_MIN parameters
+ * and more (no preset) take it. */HOT_CLONES
+static void adamw_chunk_recip(float *p, const float *g, float *mm, float *vv, size_t n,
+			      const struct model_adamw *o, float ib1, float ib2, float wd)
+{
+	float b1 = o->beta1, b2 = o->beta2, lr = o->lr, eps = o->eps;
+#pragma omp simd
+	for (size_t i = 0; i < n; i++) {
+		float gi = g[i];
+		float mi = b1 * mm[i] + (1.0f - b1) * gi;
+		float vi = b2 * vv[i] + (1.0f - b2) * gi * gi;
+		mm[i] = mi;
+		vv[i] = vi;
+		float mh = mi * ib1, vh = vi * ib2;
+		p[i] -= lr * (mh / (sqrtf(vh) + eps) + wd * p[i]);
+	}
+}
+
 float model_clip_grad(struct model *m, float max_norm)
 {
 	float norm = model_grad_norm(m);
@@ -1578,6 +1624,8 @@ int model_adamw_step(struct model *m, const struct model_adamw *o, char *err)
 	m->step++;
 	float bc1 = 1.0f - powf(o->beta1, (float)m->step);
 	float bc2 = 1.0f - powf(o->beta2, (float)m->step);
+	int recip = m->num_params >= ADAMW_RECIP_MIN;
+	float ib1 = 1.0f / bc1, ib2 = 1.0f / bc2;
 	for (int t = 0; t < MODEL_N_TENSORS; t++) {
 		int decay;
 		model_tensor_info(m, t, NULL, NULL, NULL, &decay);
@@ -1588,9 +1636,11 @@ int model_adamw_step(struct model *m, const struct model_adamw *o, char *err)
 		long nch = (long)((n + VEC_CHUNK - 1) / VEC_CHUNK);
 #pragma omp parallel for if (PAR(n))
 		for (long c = 0; c < nch; c++) {
-			size_t i0 = (size_t)c * VEC_CHUNK;
-			adamw_chunk(p + i0, g + i0, mm + i0, vv + i0,
-				    n - i0 < VEC_CHUNK ? n - i0 : VEC_CHUNK, o, bc1, bc2, wd);
+			size_t i0 = (size_t)c * VEC_CHUNK, k = n - i0 < VEC_CHUNK ? n - i0 : VEC_CHUNK;
+			if (recip)
+				adamw_chunk_recip(p + i0, g + i0, mm + i0, vv + i0, k, o, ib1, ib2, wd);
+			else
+				adamw_chunk(p + i0, g + i0, mm + i0, vv + i0, k, o, bc1, bc2, wd);
 		}
 	}
 	return 0;

@@ -636,6 +636,48 @@ static void test_gemv(void)
 	CHECK_MSG(maxd < 1e-5, "gemv_rows4 vs naive differ by %g", maxd);
 }
 
+/* ---- AdamW's reciprocal form and the vector norm (large models) against
+ * the presets' forms ---- */
+
+static void test_adamw_recip(void)
+{
+	struct rng r;
+	rng_seed(&r, 9);
+	enum { N = 1000 };
+	static float p1[N], p2[N], g[N], m1[N], m2[N], v1[N], v2[N];
+	fill(&r, p1, N, 1.0f);
+	fill(&r, g, N, 0.1f);
+	fill(&r, m1, N, 0.01f);
+	for (int i = 0; i < N; i++)
+		v1[i] = 1e-4f * (float)rng_unit(&r);
+	memcpy(p2, p1, sizeof p1);
+	memcpy(m2, m1, sizeof m1);
+	memcpy(v2, v1, sizeof v1);
+	struct model_adamw o = {.lr = 1e-3f, .beta1 = 0.9f, .beta2 = 0.95f, .eps = 1e-8f,
+				.weight_decay = 0.1f};
+	float bc1 = 1.0f - powf(0.9f, 3.0f), bc2 = 1.0f - powf(0.95f, 3.0f);
+	adamw_chunk(p1, g, m1, v1, N, &o, bc1, bc2, 0.1f);
+	adamw_chunk_recip(p2, g, m2, v2, N, &o, 1.0f / bc1, 1.0f / bc2, 0.1f);
+	double maxstep = 0, maxp = 0;
+	for (int i = 0; i < N; i++) {
+		CHECK(m1[i] == m2[i] && v1[i] == v2[i]); /* the moments are the same sums */
+		maxp = fmax(maxp, fabs(p1[i] - p2[i]));
+		maxstep = fmax(maxstep, fabs(p1[i] - p2[i]) / o.lr);
+	}
+	/* the step (about lr) agrees to float rounding of the parameter */
+	CHECK_MSG(maxp < 1e-6, "reciprocal AdamW moves parameters %g apart", maxp);
+	CHECK(maxstep < 1e-3);
+	/* the vectorised sum of squares of the large models' gradient norm */
+	double sq = 0;
+	for (int i = 0; i < N; i++)
+		sq += (double)g[i] * g[i];
+	CHECK_NEAR(sum_sq_wide(g, N), sq, 1e-12 * sq);
+	CHECK_NEAR(sum_sq_wide(g, 7), (double)g[0] * g[0] + (double)g[1] * g[1] +
+				       (double)g[2] * g[2] + (double)g[3] * g[3] +
+				       (double)g[4] * g[4] + (double)g[5] * g[5] + (double)g[6] * g[6],
+		   1e-15);
+}
+
 int main(void)
 {
 	model_set_threads(2);
@@ -648,5 +690,6 @@ int main(void)
 	test_softmax_xent();
 	test_encoder();
 	test_gemv();
+	test_adamw_recip();
 	return test_done();
 }
