@@ -314,6 +314,183 @@ static void test_attention(void)
 	free(bsc);
 }
 
+/* ---- attention in query blocks (the long-sequence path) ----
+ * The same checks at small shapes by passing a small block: against the
+ * loop version (outputs, softmax rows, gradient), causality, and central
+ * differences of <out, R>. */
+
+/* Loss <out, R> of the blocked attention. */
+static double att_blocked_loss(const float *qkv, const float *R, int B, int T, int C, int NH,
+			       int bs, float *att, float *out)
+{
+	attention_forward_blocked(out, att, qkv, B, T, C, NH, bs);
+	return dotd(out, R, (size_t)B * T * C);
+}
+
+static void check_attention_blocked(int B, int T, int C, int NH, int bs)
+{
+	struct rng r;
+	rng_seed(&r, (uint64_t)(T * 131 + bs));
+	size_t nq = (size_t)B * T * 3 * C, no = (size_t)B * T * C;
+	size_t nat = (size_t)B * NH * att_head_size(T, bs), nan_ = (size_t)B * NH * tri(T);
+	float *qkv = malloc(nq * 4), *R = malloc(no * 4), *out = malloc(no * 4);
+	float *outn = malloc(no * 4), *att = malloc(nat * 4), *attn = malloc(nan_ * 4);
+	float *dq = malloc(nq * 4), *dqn = malloc(nq * 4);
+	float *sc = malloc(sizeof(float) * (size_t)omp_get_max_threads() * bs * T);
+	if (!qkv || !R || !out || !outn || !att || !attn || !dq || !dqn || !sc)
+		TEST_SETUP_FAIL("out of memory");
+	fill(&r, qkv, nq, 1.5f);
+	fill(&r, R, no, 1.0f);
+	attention_forward_blocked(out, att, qkv, B, T, C, NH, bs);
+	model_attention_forward_naive(outn, attn, qkv, B, T, C, NH);
+	double maxd = 0;
+	for (size_t i = 0; i < no; i++)
+		maxd = fmax(maxd, fabs(out[i] - outn[i]));
+	/* each block's rows hold the triangle's row, then zeros to the block's end */
+	for (int bh = 0; bh < B * NH; bh++) {
+		const float *P = att + (size_t)bh * att_head_size(T, bs);
+		for (int i0 = 0; i0 < T; i0 += bs) {
+			int rows = T - i0 < bs ? T - i0 : bs, e = i0 + rows;
+			for (int rr = 0; rr < rows; rr++) {
+				int t = i0 + rr;
+				for (int j = 0; j < e; j++) {
+					float want = j <= t ? attn[(size_t)bh * tri(T) + tri(t) + j] : 0.0f;
+					maxd = fmax(maxd, fabs(P[(size_t)rr * e + j] - want));
+				}
+			}
+			P += (size_t)rows * e;
+		}
+	}
+	CHECK_MSG(maxd < 1e-5, "blocked attention forward (T %d, block %d) differs by %g", T, bs,
+		  maxd);
+	/* causality: the last position's key and value do not reach earlier outputs */
+	float *q2 = malloc(nq * 4), *o2 = malloc(no * 4);
+	if (!q2 || !o2)
+		TEST_SETUP_FAIL("out of memory");
+	memcpy(q2, qkv, nq * 4);
+	for (int b = 0; b < B; b++)
+		for (int i = C; i < 3 * C; i++)
+			q2[((size_t)b * T + T - 1) * 3 * C + i] += 1.0f;
+	attention_forward_blocked(o2, att, q2, B, T, C, NH, bs);
+	for (int b = 0; b < B; b++)
+		CHECK(memcmp(out + (size_t)b * T * C, o2 + (size_t)b * T * C,
+			     (size_t)(T - 1) * C * sizeof(float)) == 0);
+	/* backward against the loop version and against finite differences */
+	attention_forward_blocked(out, att, qkv, B, T, C, NH, bs);
+	memset(dq, 0x7f, nq * 4); /* every element must be written */
+	attention_backward_blocked(dq, R, qkv, att, B, T, C, NH, bs, sc);
+	model_attention_backward_naive(dqn, R, qkv, attn, B, T, C, NH);
+	maxd = 0;
+	for (size_t i = 0; i < nq; i++)
+		maxd = fmax(maxd, fabs(dq[i] - dqn[i]));
+	CHECK_MSG(maxd < 1e-5, "blocked attention backward (T %d, block %d) differs by %g", T, bs,
+		  maxd);
+	int bad = 0;
+	for (size_t i = 0; i < nq; i += (nq > 400 ? 7 : 1)) {
+		float keep = qkv[i];
+		qkv[i] = keep + H;
+		double fp = att_blocked_loss(qkv, R, B, T, C, NH, bs, att, o2);
+		qkv[i] = keep - H;
+		double fm = att_blocked_loss(qkv, R, B, T, C, NH, bs, att, o2);
+		qkv[i] = keep;
+		double num = (fp - fm) / (2 * H);
+		if (!near(num, dq[i])) {
+			if (bad++ < 5)
+				fprintf(stderr, "blocked attention (T %d, block %d) dqkv[%zu]: num %g "
+						"ana %g\n", T, bs, i, num, dq[i]);
+		}
+	}
+	CHECK_INT(bad, 0);
+	free(qkv);
+	free(R);
+	free(out);
+	free(outn);
+	free(att);
+	free(attn);
+	free(dq);
+	free(dqn);
+	free(sc);
+	free(q2);
+	free(o2);
+}
+
+static void test_attention_blocked(void)
+{
+	check_attention_blocked(2, 11, 8, 2, 4);  /* a partial last block */
+	check_attention_blocked(2, 8, 8, 2, 4);   /* whole blocks */
+	check_attention_blocked(1, 5, 8, 2, 1);   /* one row per block */
+	check_attention_blocked(2, 6, 8, 2, 16);  /* one block */
+	check_attention_blocked(3, 40, 32, 2, 8); /* parallel over (b, h) */
+	CHECK_INT((int)att_head_size(10, 0), 55);
+	CHECK_INT((int)att_head_size(10, 4), 4 * 4 + 4 * 8 + 2 * 10);
+}
+
+/* The whole model on the blocked path: a test lowers m->attn_block, which
+ * the model otherwise sets to ATTN_BLOCK. Losses and gradients match the
+ * full path's, and central differences of the loss match the gradient. */
+static void test_model_attention_blocked(void)
+{
+	char err[MENTOR_ERR_LEN];
+	struct model_config cfg = {.vocab_size = 13, .max_seq_len = 12, .n_layer = 2,
+				   .n_head = 2, .n_embd = 8};
+	struct model *m;
+	if (model_new(&cfg, 5, &m, err))
+		TEST_SETUP_FAIL("model_new: %s", err);
+	struct rng r;
+	rng_seed(&r, 17);
+	float *p = model_params(m);
+	size_t np = model_num_params(m);
+	for (size_t i = 0; i < np; i++)
+		p[i] += 0.2f * (float)(2.0 * rng_unit(&r) - 1.0);
+	enum { B = 2, T = 11 };
+	int32_t in[B * T], tg[B * T];
+	for (int i = 0; i < B * T; i++) {
+		in[i] = (int32_t)rng_below(&r, 13);
+		tg[i] = (int32_t)rng_below(&r, 13);
+	}
+	float lf, lb;
+	float *gf = malloc(np * sizeof *gf);
+	if (!gf)
+		TEST_SETUP_FAIL("out of memory");
+	CHECK_INT(m->attn_block, ATTN_BLOCK);
+	model_zero_grad(m);
+	CHECK_INT(model_forward(m, in, tg, NULL, B, T, &lf, err), 0);
+	CHECK_INT(m->attn_bs, 0);
+	CHECK_INT(model_backward(m, err), 0);
+	memcpy(gf, model_grads(m), np * sizeof *gf);
+	m->attn_block = 4;
+	model_zero_grad(m);
+	CHECK_INT(model_forward(m, in, tg, NULL, B, T, &lb, err), 0);
+	CHECK_INT(m->attn_bs, 4);
+	CHECK_INT(model_backward(m, err), 0);
+	CHECK_NEAR(lb, lf, 1e-5);
+	const float *g = model_grads(m);
+	double maxd = 0;
+	for (size_t i = 0; i < np; i++)
+		maxd = fmax(maxd, fabs(g[i] - gf[i]));
+	CHECK_MSG(maxd < 1e-5, "blocked vs full model gradient differ by %g", maxd);
+	memcpy(gf, g, np * sizeof *gf);
+	const float h = 5e-3f;
+	int bad = 0;
+	for (size_t i = 0; i < np; i += 3) {
+		float keep = p[i], lp, lm;
+		p[i] = keep + h;
+		model_forward(m, in, tg, NULL, B, T, &lp, err);
+		p[i] = keep - h;
+		model_forward(m, in, tg, NULL, B, T, &lm, err);
+		p[i] = keep;
+		double num = ((double)lp - lm) / (2 * h), ana = gf[i];
+		if (fabs(num - ana) > 2e-3 + 3e-2 * fmax(fabs(num), fabs(ana)) && bad++ < 5)
+			fprintf(stderr, "blocked model param %zu: num %g ana %g\n", i, num, ana);
+	}
+	CHECK_INT(bad, 0);
+	/* a shorter batch goes back to the full path */
+	CHECK_INT(model_forward(m, in, tg, NULL, B, 4, &lf, err), 0);
+	CHECK_INT(m->attn_bs, 0);
+	free(gf);
+	model_free(m);
+}
+
 /* ---- gelu ---- */
 
 static void test_gelu(void)
@@ -373,6 +550,34 @@ static void test_softmax_xent(void)
 	}
 	CHECK_INT(bad, 0);
 	CHECK(ana_loss > 0);
+
+	/* a GPT-2-sized vocabulary takes the wide exp-sum: against double */
+	enum { WN = 3, WV = SOFTMAX_WIDE_MIN_V + 5 };
+	float *wl = malloc(sizeof(float) * WN * WV), *wp = malloc(sizeof(float) * WN * WV);
+	if (!wl || !wp)
+		TEST_SETUP_FAIL("out of memory");
+	fill(&r, wl, (size_t)WN * WV, 8.0f);
+	memcpy(wp, wl, sizeof(float) * WN * WV);
+	int32_t wt[WN] = {0, WV - 1, 4321};
+	float wnll[WN];
+	softmax_xent_forward(wp, wnll, wt, WN, WV);
+	double maxrel = 0;
+	for (int n = 0; n < WN; n++) {
+		const float *x = wl + (size_t)n * WV;
+		double mx = x[0], z = 0;
+		for (int i = 1; i < WV; i++)
+			mx = fmax(mx, x[i]);
+		for (int i = 0; i < WV; i++)
+			z += exp((double)x[i] - mx);
+		for (int i = 0; i < WV; i++) {
+			double want = exp((double)x[i] - mx) / z;
+			maxrel = fmax(maxrel, fabs(wp[(size_t)n * WV + i] - want) / want);
+		}
+		CHECK_NEAR(wnll[n], -(x[wt[n]] - mx - log(z)), 1e-4);
+	}
+	CHECK_MSG(maxrel < 1e-5, "wide softmax off by %g relative", maxrel);
+	free(wl);
+	free(wp);
 }
 
 /* ---- encoder ---- */
@@ -397,14 +602,94 @@ static void test_encoder(void)
 	CHECK_NEAR(dwpe[0], 2.0, 0);
 }
 
+/* ---- decoding's matrix-vector products ---- */
+
+static void test_gemv(void)
+{
+	struct rng r;
+	rng_seed(&r, 8);
+	enum { OC = 23, C = 37 }; /* OC not a multiple of 4: a partial last group */
+	float W[OC * C], x[C], b[OC], y1[OC], y2[OC], y3[OC];
+	/* both from the same starting y: with acc they add into it */
+	fill(&r, W, OC * C, 1.0f);
+	fill(&r, x, C, 1.0f);
+	fill(&r, b, OC, 1.0f);
+	for (int acc = 0; acc < 2; acc++) {
+		for (int bias = 0; bias < 2; bias++) {
+			fill(&r, y1, OC, 1.0f);
+			memcpy(y2, y1, sizeof y1);
+			gemv(y1, W, x, bias ? b : NULL, OC, C, acc);
+			gemv_rows4(y2, W, x, bias ? b : NULL, OC, C, acc);
+			double maxd = 0;
+			for (int o = 0; o < OC; o++)
+				maxd = fmax(maxd, fabs(y1[o] - y2[o]));
+			CHECK_MSG(maxd < 1e-5, "gemv_rows4 vs gemv (acc %d, bias %d) differ by %g", acc,
+				  bias, maxd);
+		}
+	}
+	/* against the naive matmul, written (not added) */
+	gemv_rows4(y2, W, x, b, OC, C, 0);
+	model_matmul_forward_naive(y3, x, W, b, 1, C, OC);
+	double maxd = 0;
+	for (int o = 0; o < OC; o++)
+		maxd = fmax(maxd, fabs(y2[o] - y3[o]));
+	CHECK_MSG(maxd < 1e-5, "gemv_rows4 vs naive differ by %g", maxd);
+}
+
+/* ---- AdamW's reciprocal form and the vector norm (large models) against
+ * the presets' forms ---- */
+
+static void test_adamw_recip(void)
+{
+	struct rng r;
+	rng_seed(&r, 9);
+	enum { N = 1000 };
+	static float p1[N], p2[N], g[N], m1[N], m2[N], v1[N], v2[N];
+	fill(&r, p1, N, 1.0f);
+	fill(&r, g, N, 0.1f);
+	fill(&r, m1, N, 0.01f);
+	for (int i = 0; i < N; i++)
+		v1[i] = 1e-4f * (float)rng_unit(&r);
+	memcpy(p2, p1, sizeof p1);
+	memcpy(m2, m1, sizeof m1);
+	memcpy(v2, v1, sizeof v1);
+	struct model_adamw o = {.lr = 1e-3f, .beta1 = 0.9f, .beta2 = 0.95f, .eps = 1e-8f,
+				.weight_decay = 0.1f};
+	float bc1 = 1.0f - powf(0.9f, 3.0f), bc2 = 1.0f - powf(0.95f, 3.0f);
+	adamw_chunk(p1, g, m1, v1, N, &o, bc1, bc2, 0.1f);
+	adamw_chunk_recip(p2, g, m2, v2, N, &o, 1.0f / bc1, 1.0f / bc2, 0.1f);
+	double maxstep = 0, maxp = 0;
+	for (int i = 0; i < N; i++) {
+		CHECK(m1[i] == m2[i] && v1[i] == v2[i]); /* the moments are the same sums */
+		maxp = fmax(maxp, fabs(p1[i] - p2[i]));
+		maxstep = fmax(maxstep, fabs(p1[i] - p2[i]) / o.lr);
+	}
+	/* the step (about lr) agrees to float rounding of the parameter */
+	CHECK_MSG(maxp < 1e-6, "reciprocal AdamW moves parameters %g apart", maxp);
+	CHECK(maxstep < 1e-3);
+	/* the vectorised sum of squares of the large models' gradient norm */
+	double sq = 0;
+	for (int i = 0; i < N; i++)
+		sq += (double)g[i] * g[i];
+	CHECK_NEAR(sum_sq_wide(g, N), sq, 1e-12 * sq);
+	CHECK_NEAR(sum_sq_wide(g, 7), (double)g[0] * g[0] + (double)g[1] * g[1] +
+				       (double)g[2] * g[2] + (double)g[3] * g[3] +
+				       (double)g[4] * g[4] + (double)g[5] * g[5] + (double)g[6] * g[6],
+		   1e-15);
+}
+
 int main(void)
 {
 	model_set_threads(2);
 	test_matmul();
 	test_layernorm();
 	test_attention();
+	test_attention_blocked();
+	test_model_attention_blocked();
 	test_gelu();
 	test_softmax_xent();
 	test_encoder();
+	test_gemv();
+	test_adamw_recip();
 	return test_done();
 }
