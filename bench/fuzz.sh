@@ -6,6 +6,11 @@
 # and ft: of libFuzzer's last report) and findings. Crashing inputs are kept
 # in build-fuzz/fuzz-findings/HARNESS/; copy each one that shows a bug to
 # tests/fuzz/regress/HARNESS/ with the fix.
+#
+# Each harness runs in a folder of its own, so two invocations with
+# different harnesses can share the build and run side by side, one per
+# core (build first, e.g. `bench/fuzz.sh answer 1`):
+#   bench/fuzz.sh "answer config theme sse" 600 & bench/fuzz.sh "gguf ckpt" 600
 set -eu
 if [ $# -ne 2 ]; then
 	echo "usage: bench/fuzz.sh HARNESS|all SECONDS" >&2
@@ -51,14 +56,16 @@ for h in $list; do
 	: >"$stamp"
 	start=$(date +%s)
 	# -jobs=1: one worker process, whose output libFuzzer writes to
-	# fuzz-0.log in the current directory
-	rm -f "$work/fuzz-0.log"
-	(cd "$work" && "$build/tests/fuzz/fuzz_$h" "$corpus" -max_total_time="$secs" -jobs=1 \
+	# fuzz-0.log in the current directory: the harness's own folder
+	run=$work/$h.run
+	mkdir -p "$run"
+	rm -f "$run/fuzz-0.log"
+	(cd "$run" && "$build/tests/fuzz/fuzz_$h" "$corpus" -max_total_time="$secs" -jobs=1 \
 		-artifact_prefix="$findings/$h/" -print_final_stats=1 -timeout=20 \
 		-rss_limit_mb=2048 >"$log" 2>&1) || true
-	if [ -f "$work/fuzz-0.log" ]; then
-		cat "$work/fuzz-0.log" >>"$log"
-		rm -f "$work/fuzz-0.log"
+	if [ -f "$run/fuzz-0.log" ]; then
+		cat "$run/fuzz-0.log" >>"$log"
+		rm -f "$run/fuzz-0.log"
 	fi
 	took=$(( $(date +%s) - start ))
 	execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | tail -1 | grep -o '[0-9]*$' || true)

@@ -102,8 +102,8 @@ awk -v sh="$shapes" '
 function mm(a, n,   i, lo, hi) { lo = hi = a[1]; for (i = 2; i <= n; i++) { if (a[i] < lo) lo = a[i]; if (a[i] > hi) hi = a[i] }
 	return n ? (lo == hi ? lo : lo "-" hi) : "n/a" }
 { k = $2; r = $3
-  if ($1 == "mentor") { mt[k, r] = $4; mf[k, r] = $7; mb[k, r] = $13; mr[k] = $9; dec[k, ++nd[k]] = $10 }
-  else { tt[k, r] = $4; tf[k, r] = $7; tb[k, r] = $13; tr[k] = $9 }
+  if ($1 == "mentor") { mt[k, r] = $4; mf[k, r] = $7; mb[k, r] = $13; mr[k, ++nmr[k]] = $9; dec[k, ++nd[k]] = $10 }
+  else { tt[k, r] = $4; tf[k, r] = $7; tb[k, r] = $13; tr[k, ++ntr[k]] = $9 }
   pk[k, ++np[k]] = $8; pb[k, np[k]] = $14
   ld[k, ++nl[k]] = $11; ld[k, ++nl[k]] = $12; if ($3 > R) R = $3 }
 END {
@@ -118,7 +118,9 @@ END {
     }
     for (j = 1; j <= np[k]; j++) { PK[j] = pk[k, j]; PBK[j] = pb[k, j] }
     for (j = 1; j <= nd[k]; j++) D[j] = dec[k, j]
+    for (j = 1; j <= nmr[k]; j++) MR[j] = mr[k, j]
+    for (j = 1; j <= ntr[k]; j++) TR[j] = tr[k, j]
     for (j = 1; j <= nl[k]; j++) LD[j] = ld[k, j]
-    printf "| **%s x %s, min-max** | **%s** | %s | **%sx** | **%s%%** / %s%% | %s%% / %s%% | %s / %s | %s / %s | %s | %s |\n", bt[1], bt[2], mm(M, nm), mm(P, nt), mm(Q, nt), mm(MF, nm), mm(MB, nm), mm(PF, nt), mm(PB, nt), mm(PK, np[k]), mm(PBK, np[k]), mr[k], (tr[k] ? tr[k] : "n/a"), mm(D, nd[k]), mm(LD, nl[k])
+    printf "| **%s x %s, min-max** | **%s** | %s | **%sx** | **%s%%** / %s%% | %s%% / %s%% | %s / %s | %s / %s | %s | %s |\n", bt[1], bt[2], mm(M, nm), mm(P, nt), mm(Q, nt), mm(MF, nm), mm(MB, nm), mm(PF, nt), mm(PB, nt), mm(PK, np[k]), mm(PBK, np[k]), mm(MR, nmr[k]), mm(TR, ntr[k]), mm(D, nd[k]), mm(LD, nl[k])
   }
 }' "$res"
