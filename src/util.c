@@ -639,6 +639,10 @@ char *util_normalise_number(const char *s)
 		memcpy(out + k, fp, fl);
 		k += fl;
 	}
+	/* ".5" gains a "0": a result past the input limit would not normalise
+	 * to itself again, so it is refused like such an input */
+	if (k > 64)
+		return NULL;
 	out[k] = 0;
 	return util_strdup(out);
 }

@@ -181,6 +181,22 @@ static void test_number(void)
 	check_number(big, NULL);
 	big[64] = '\0';
 	check_number(big, big);
+	/* 64 characters whose canonical form has 65 ("." gains a leading 0): a
+	 * normalised number always normalises to itself, so it is refused */
+	char frac[65];
+	memset(frac, '1', 64);
+	frac[64] = '\0';
+	frac[0] = '.';
+	check_number(frac, NULL);
+	frac[0] = '-';
+	frac[1] = '.';
+	check_number(frac, NULL);
+	frac[0] = '0';
+	check_number(frac, frac); /* "0.111...": 64 characters, itself */
+	char dollar[65];
+	memcpy(dollar, frac, sizeof dollar);
+	dollar[0] = '$'; /* "$.111...": the "$" goes, a "0" comes */
+	check_number(dollar, frac);
 }
 
 static void test_idset(void)
