@@ -802,10 +802,8 @@ static void test_gpt2_hostile(void)
 	const char fills[] = {' ', 'x', '5', '!', '\xff'};
 	for (size_t f = 0; f < sizeof fills; f++) {
 		memset(b, fills[f], big);
-		double t0 = util_mono();
 		size_t p = tokenizer_pretok_next(TOKENIZER_PRETOK_GPT2, b, big);
-		CHECK_INT(p, big);
-		CHECK_MSG(util_mono() - t0 < 5.0, "fill %zu took %.2f s", f, util_mono() - t0);
+		CHECK_MSG(p == big, "fill %zu: a piece of %zu bytes, want %zu", f, p, big);
 	}
 	/* spaces before a word: the last one joins the word */
 	memset(b, ' ', big);
@@ -893,21 +891,17 @@ static void test_long_pieces(void)
 		tokenizer_ids_release(&ids);
 	}
 	CHECK(ok);
-	/* and encoding a long GPT-2 text is quick: 4 MB of letters and spaces
-	 * (pieces of 4 KB; a quadratic merge loop would take minutes) */
+	/* and a long GPT-2 text: 4 MB of letters and spaces in pieces of 4 KB
+	 * (a quadratic merge loop would take minutes and meet the suite's
+	 * timeout; speed itself is measured by `model_bench --corpus`, not
+	 * asserted here) */
 	size_t big = (size_t)4 << 20;
 	char *b = malloc(big);
 	for (size_t i = 0; i < big; i++)
 		b[i] = i % 4096 == 4095 ? ' ' : "ab"[rng_below(&rg, 2)];
 	struct tokenizer_ids ids;
 	tokenizer_ids_init(&ids);
-	double t0 = util_mono();
 	CHECK_INT(tokenizer_encode(t, b, big, &ids, err), 0);
-	double took = util_mono() - t0;
-#if !defined(__SANITIZE_ADDRESS__) /* the sanitizers make it ten times slower */
-	CHECK_MSG(took < 10.0, "4 MB took %.2f s", took);
-#endif
-	(void)took;
 	struct buf out;
 	buf_init(&out);
 	CHECK_INT(tokenizer_decode(t, ids.ids, ids.n, 0, &out, err), 0);
