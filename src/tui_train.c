@@ -1648,9 +1648,8 @@ static void train_status(void *state, struct tui_app *app, struct tui_line *hint
 		tui_app_hints(app, hints, form_hints, sizeof form_hints / sizeof form_hints[0]);
 	else
 		tui_app_hints(app, hints, run_hints, sizeof run_hints / sizeof run_hints[0]);
-	int running = 0;
-	for (size_t i = 0; i < s->n_runs; i++)
-		running += is_running(&s->runs[i]);
+	int running; /* training, or started and about to */
+	running_id(s, &running);
 	buf_printf(counts, "%zu runs, %d running, %zu queued", s->n_runs, running, s->n_queue);
 }
 

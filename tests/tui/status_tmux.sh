@@ -9,7 +9,8 @@
 # --start-queued` waits for the run training; the next workbench starts it
 # once that run's process is gone. A failed run that never reached a
 # checkpoint is queued to start, not to resume, and the notice saying it
-# waits goes by itself when it starts. Runs are killed as soon as seen.
+# waits goes by itself when it starts; `runs --start-queued` trains what
+# waits (a two-step run). The long runs are killed as soon as seen.
 set -u
 BIN=${MENTOR_BIN:?MENTOR_BIN not set}
 [ -x "$BIN" ] || { echo "setup: no binary at $BIN"; exit 99; }
@@ -21,15 +22,22 @@ run_pid() {
 	"$BIN" --db "$T/ws.db" runs --json 2> /dev/null | tr '{' '\n' |
 		sed -n "s/^\"id\":$1,.*\"pid\":\([0-9]*\),.*/\1/p" | head -n 1
 }
+# kill_run RUN: kill its process and wait until it is gone
 kill_run() {
 	p=$(run_pid "$1")
-	[ -n "$p" ] && [ "$p" -gt 0 ] && kill -9 "$p" 2> /dev/null
+	[ -n "$p" ] && [ "$p" -gt 0 ] || return 0
+	kill -9 "$p" 2> /dev/null
+	k=0
+	while kill -0 "$p" 2> /dev/null && [ $k -lt 100 ]; do
+		sleep 0.1
+		k=$((k + 1))
+	done
 	return 0
 }
 cleanup() {
 	tmux -L "$SOCK" kill-server > /dev/null 2>&1
 	if [ -f "$T/ws.db" ]; then
-		for r in 1 2; do kill_run $r; done
+		for r in 1 2 3; do kill_run $r; done
 	fi
 	rm -rf "$T"
 }
@@ -178,11 +186,33 @@ no_status requeued_not_resumed "resumes"
 kill_run 2
 wait_gone notice_cleared "run 1 queued" 60
 wait_re run1_runs "1 (run |wait) " 30
-kill_run 1
-wait_for none_left "2 runs, 0 running, 0 queued" 60
+# run 3: two steps, no evaluation, queued behind run 1
+keys n k              # Launch
+keys k Right Right    # eval on: none
+wait_for eval_none "eval on  < none >"
+keys k k k k k        # vocab, lr, seed, batch, steps
+set_field 2
+wait_for steps2 "steps    2"
+keys j j j j j j Enter
+wait_for queued3 "run 3 queued: it starts when run 1 ends" || exit 1
 keys q
+wait_for ask3 "Quit? y/n: run 1 keeps training; 1 queued run waits for the next workbench"
+keys y
 wait_for exited2 "EXIT=0"
-no no_question "Quit?"
+# runs --start-queued trains it here once run 1's process is gone, then finds
+# the queue empty
+kill_run 1
+"$BIN" --db "$T/ws.db" runs --start-queued > "$T/sq" 2> "$T/sq.err"
+eq start_queued_trains $? 0
+grep -qE "run 3 .* done at step 2/2" "$T/sq" && pass=$((pass + 1)) ||
+	{ fail=$((fail + 1)); echo "FAIL: runs --start-queued did not train run 3:"; cat "$T/sq" "$T/sq.err"; }
+"$BIN" --db "$T/ws.db" runs --start-queued > "$T/sq" 2>&1
+eq start_queued_empty "$?:$(cat "$T/sq")" "0:no run is queued"
+# with nothing training or waiting, q quits at once
+start
+wait_for train3 "3 runs, 0 running, 0 queued" 60 || exit 1
+keys q
+wait_for exited3 "EXIT=0"
 
 echo "$pass checks, $fail failed"
 [ $fail = 0 ]
