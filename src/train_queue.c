@@ -43,9 +43,16 @@ int train_queue_parse(const char *text, int64_t *ids, size_t *n, char *err)
 			memcpy(tok, p, tl);
 			tok[tl] = '\0';
 		}
-		if (tl >= sizeof tok || util_parse_long(tok, 1, LONG_MAX, &v))
-			return util_err(err, "run queue '%s': '%.*s' is not a run id", TRAIN_QUEUE_KEY,
-					(int)(tl > 30 ? 30 : tl), p);
+		if (tl >= sizeof tok || util_parse_long(tok, 1, LONG_MAX, &v)) {
+			/* the setting may hold anything: it is shown escaped */
+			struct buf b;
+			buf_init(&b);
+			util_term_escape(&b, p, tl > 30 ? 30 : tl, 0);
+			util_err(err, "run queue '%s': '%s' is not a run id", TRAIN_QUEUE_KEY,
+				 b.data ? b.data : "");
+			buf_release(&b);
+			return MENTOR_ERR;
+		}
 		int seen = 0;
 		for (size_t i = 0; i < *n && !seen; i++)
 			seen = ids[i] == (int64_t)v;

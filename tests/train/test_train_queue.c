@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "mentor/store.h"
 #include "mentor/train.h"
@@ -40,6 +41,9 @@ static void test_parse(void)
 		CHECK_MSG(train_queue_parse(bad[i], ids, &n, err) != 0, "'%s'", bad[i]);
 		CHECK_MSG(strstr(err, "is not a run id") != NULL, "'%s': %s", bad[i], err);
 	}
+	/* what the setting holds reaches no terminal raw */
+	CHECK(train_queue_parse("1 \x1b]0;x\x07", ids, &n, err) != 0);
+	CHECK_MSG(!strchr(err, '\x1b') && !strchr(err, '\x07') && strstr(err, "\\x1b"), "%s", err);
 	/* huge: too many ids, too much text */
 	struct buf b;
 	buf_init(&b);
@@ -168,7 +172,7 @@ static void test_store(void)
 	store_run_release(&r);
 	CHECK(child > 0 && child != (int64_t)getpid());
 	for (int i = 0; i < 200 && kill((pid_t)child, 0) == 0; i++)
-		usleep(50 * 1000);
+		nanosleep(&(struct timespec){0, 50 * 1000 * 1000}, NULL);
 	got = 0;
 	CHECK_INT(train_queue_take(st, &got, &busy, err), 0);
 	CHECK(got == r5);
