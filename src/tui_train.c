@@ -324,7 +324,7 @@ void tui_train_start_note(const struct store_run *r, int started, int64_t busy, 
 		snprintf(buf, n, "run %lld %s%s in the background", (long long)r->id, verb, from);
 	else if (busy)
 		snprintf(buf, n, "run %lld queued: it %s%s when run %lld ends", (long long)r->id,
-			 has_checkpoint(r) ? "resumes" : "starts", from, (long long)busy);
+			 verb, from, (long long)busy);
 	else
 		snprintf(buf, n, "run %lld queued: it %s%s next", (long long)r->id, verb, from);
 }
