@@ -543,13 +543,57 @@ out:
 
 static void runs_usage(FILE *f)
 {
-	fputs("usage: mentor runs [--json]\n\n"
+	fputs("usage: mentor runs [--json] [--start-queued]\n\n"
 	      "List training runs: status, progress, last loss and accuracy (direct, and\n"
 	      "explain-then-answer for mt-cot and mt-ra) on the run's evaluation split,\n"
 	      "and where the run generated explanations there, the share of them that\n"
 	      "are sound (every arithmetic step right and the answer following from them;\n"
 	      "--json: \"check\", or null). Runs whose process has vanished are marked\n"
-	      "failed and can be resumed with 'mentor train --resume RUN'.\n", f);
+	      "failed and can be resumed with 'mentor train --resume RUN'.\n\n"
+	      "--start-queued trains the runs the workbench queued (they wait in the\n"
+	      "workspace after it quits), oldest first, one after another in this process,\n"
+	      "printing each one's result; a stop (Ctrl-C) leaves the rest queued. When a\n"
+	      "run trains already, the queue waits for it: nothing starts.\n", f);
+}
+
+/* runs --start-queued: take queued runs one at a time and train them here. */
+static int start_queued(struct cli *c, struct store *st, int json)
+{
+	char err[MENTOR_ERR_LEN];
+	int64_t ids[TRAIN_QUEUE_MAX];
+	size_t n;
+	if (train_queue_list(st, ids, &n, err))
+		return cli_error(c, CLI_ERR, "%s", err);
+	if (!n) {
+		if (!json)
+			cli_printf(c->out, "no run is queued\n");
+		return CLI_OK;
+	}
+	volatile sig_atomic_t *stop = cli_stop_flag();
+	int status = CLI_OK;
+	while (!*stop) {
+		int64_t id, busy;
+		if (train_queue_take(st, &id, &busy, err))
+			return cli_error(c, CLI_ERR, "%s", err);
+		if (!id) {
+			if (busy && !train_queue_list(st, ids, &n, err) && n)
+				status = cli_error(c, CLI_ERR, "run %lld is training: the %zu queued "
+						   "run%s start%s after it ends", (long long)busy, n,
+						   n == 1 ? "" : "s", n == 1 ? "s" : "");
+			break;
+		}
+		struct train_cli tc = {c, json, c->err_tty, 0, 0};
+		struct train_opts o = {stop, train_progress_cb, &tc, 0, 0, 0};
+		int rc = train_run_exec(c->db_path, id, &o, err);
+		if (rc == MENTOR_ECANCEL) {
+			status = cli_error(c, CLI_ERR, "run %lld stopped; the other queued runs wait",
+					   (long long)id);
+		} else if (rc) {
+			status = cli_error(c, rc == MENTOR_EUSAGE ? CLI_USAGE : CLI_ERR, "%s", err);
+		}
+		print_run_result(c, st, id, json);
+	}
+	return status;
 }
 
 static double last_metric(struct store *st, int64_t run_id, const char *name)
@@ -630,10 +674,12 @@ int cli_runs(struct cli *c, int argc, char **argv)
 		runs_usage(c->out);
 		return CLI_OK;
 	}
-	int json = 0;
+	int json = 0, start = 0;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--json"))
 			json = 1;
+		else if (!strcmp(argv[i], "--start-queued"))
+			start = 1;
 		else
 			return cli_error(c, CLI_USAGE, "unexpected argument '%s'; see 'mentor runs "
 						       "--help'", argv[i]);
@@ -645,6 +691,10 @@ int cli_runs(struct cli *c, int argc, char **argv)
 	int status = CLI_OK;
 	struct store_run *runs = NULL;
 	size_t n = 0;
+	if (start) {
+		status = start_queued(c, st, json);
+		goto out;
+	}
 	if (train_run_reap(st, NULL, err) || store_run_list(st, &runs, &n, err)) {
 		status = cli_error(c, CLI_ERR, "%s", err);
 		goto out;

@@ -1720,7 +1720,8 @@ int train_run_spawn(const char *exe, const char *db_path, int64_t run_id, int64_
 	}
 	if (!strcmp(r.status, "done") ||
 	    (!strcmp(r.status, "running") && pid_alive(r.pid)) ||
-	    (!strcmp(r.status, "queued") && r.pid > 0 && pid_alive(r.pid))) {
+	    (!strcmp(r.status, "queued") && r.pid > 0 && r.pid != (int64_t)getpid() &&
+	     pid_alive(r.pid))) {
 		util_err(err, "cannot start run %lld: it is %s", (long long)run_id,
 			 !strcmp(r.status, "done") ? "already done" : "already running");
 		store_run_release(&r);

@@ -66,7 +66,10 @@ struct tui_app {
 	int help;
 	size_t help_top;
 	int mouse_on;
-	char error[MENTOR_ERR_LEN];
+	char error[MENTOR_ERR_LEN]; /* the status bar's message, error or notice */
+	int msg_role;               /* TUI_ROLE_ERROR or TUI_ROLE_NOTICE */
+	int msg_screen;             /* tab number of the screen that set a notice */
+	char quit_ask[MENTOR_ERR_LEN]; /* a quit to confirm (y/n), or "" */
 	int wake_fd[2];
 	int tick_ms;
 	int quit;
@@ -128,12 +131,33 @@ struct store *tui_app_store(struct tui_app *app) { return app->st; }
 const struct tui_glyphs *tui_app_glyphs(struct tui_app *app) { return tui_glyphs_get(app->utf8); }
 int tui_app_utf8(struct tui_app *app) { return app->utf8; }
 
+static void set_msg(struct tui_app *app, int role, const char *fmt, va_list ap)
+{
+	vsnprintf(app->error, sizeof app->error, fmt, ap);
+	app->msg_role = role;
+	app->msg_screen = app->screens[app->active].ops ? app->screens[app->active].ops->number : 0;
+}
+
 void tui_app_error(struct tui_app *app, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(app->error, sizeof app->error, fmt, ap);
+	set_msg(app, TUI_ROLE_ERROR, fmt, ap);
 	va_end(ap);
+}
+
+void tui_app_notice(struct tui_app *app, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	set_msg(app, TUI_ROLE_NOTICE, fmt, ap);
+	va_end(ap);
+}
+
+void tui_app_notice_clear(struct tui_app *app, int number)
+{
+	if (app->msg_role == TUI_ROLE_NOTICE && app->msg_screen == number)
+		app->error[0] = '\0';
 }
 
 static struct slot *slot_by_number(struct tui_app *app, int number)
@@ -251,6 +275,12 @@ static void paint(struct tui_app *app)
 	}
 	attrset(A_NORMAL);
 	buf_release(&run);
+	if (cv->cur_x >= 0 && cv->cur_x < COLS && cv->cur_y < LINES) {
+		move(cv->cur_y, cv->cur_x);
+		curs_set(1);
+	} else {
+		curs_set(0);
+	}
 	wnoutrefresh(stdscr);
 	doupdate();
 }
@@ -261,34 +291,13 @@ static const struct tui_screen_ops *const *ops_list(void) { return screen_table;
 
 static void compose_help(struct tui_app *app)
 {
-	struct tui_canvas *cv = &app->cv;
 	struct slot *s = &app->screens[app->active];
-	int bw = cv->w - 8, bh = cv->h - 4;
-	struct tui_rect box = {4, 2, bw, bh};
-	tui_canvas_fill(cv, box, TUI_ROLE_NORMAL);
-	const struct tui_glyphs *g = tui_glyphs_get(app->utf8);
-	for (int x = box.x; x < box.x + box.w; x++) {
-		tui_canvas_put(cv, x, box.y, 1, TUI_ROLE_BORDER, g->hline);
-		tui_canvas_put(cv, x, box.y + box.h - 1, 1, TUI_ROLE_BORDER, g->hline);
-	}
-	for (int y = box.y; y < box.y + box.h; y++) {
-		tui_canvas_put(cv, box.x, y, 1, TUI_ROLE_BORDER, g->vline);
-		tui_canvas_put(cv, box.x + box.w - 1, y, 1, TUI_ROLE_BORDER, g->vline);
-	}
-	char title[64];
-	snprintf(title, sizeof title, " Help: %s ", s->ops->title);
-	tui_canvas_put(cv, box.x + 2, box.y, box.w - 4, TUI_ROLE_TITLE, title);
 	struct tui_lines ls;
 	tui_lines_init(&ls);
 	tui_help_lines(&ls, s->ops->title, s->ops->actions, s->ops->n_actions, &s->km,
-		       tui_global_actions, tui_n_global_actions, &app->gkm, box.w - 4);
-	size_t rows = (size_t)(box.h - 2);
-	if (ls.n <= rows)
-		app->help_top = 0;
-	else if (app->help_top > ls.n - rows)
-		app->help_top = ls.n - rows;
-	tui_canvas_lines(cv, (struct tui_rect){box.x + 2, box.y + 1, box.w - 4, box.h - 2}, &ls,
-			 app->help_top, TUI_ROLE_NORMAL);
+		       tui_global_actions, tui_n_global_actions, &app->gkm,
+		       tui_help_width(app->cv.w));
+	tui_help_box(&app->cv, s->ops->title, &ls, &app->help_top, app->utf8);
 	tui_lines_release(&ls);
 }
 
@@ -307,7 +316,7 @@ static void compose(struct tui_app *app)
 	if (tui_canvas_init(&app->cv, app->w, app->h))
 		util_oom();
 	if (too_small(app)) {
-		tui_frame_too_small(&app->cv);
+		tui_frame_too_small(&app->cv, app->quit_ask[0] ? app->quit_ask : NULL);
 		return;
 	}
 	struct slot *s = &app->screens[app->active];
@@ -333,7 +342,9 @@ static void compose(struct tui_app *app)
 		int action;
 		const char *label;
 	} global_hints[] = {{TUI_ACT_HELP, " help  "}, {TUI_ACT_QUIT, " quit"}};
-	for (size_t i = 0; i < 2; i++) {
+	/* during text entry (the screen shows a cursor) keys type: only the
+	 * entry's own keys are hints */
+	for (size_t i = 0; i < 2 && app->cv.cur_x < 0; i++) {
 		char keys[64];
 		tui_keymap_keys(&app->gkm, global_hints[i].action, keys, sizeof keys);
 		char *comma = strchr(keys, ',');
@@ -345,7 +356,12 @@ static void compose(struct tui_app *app)
 		tui_line_put(&hints, TUI_ROLE_STATUS, global_hints[i].label);
 	}
 	struct tui_line *sl = tui_lines_add(&ls);
-	tui_frame_status(sl, &hints, counts.data, app->error, app->w, app->utf8);
+	if (app->quit_ask[0]) /* the whole bar: the question must show whole */
+		tui_frame_status(sl, &hints, NULL, app->quit_ask, TUI_ROLE_ERROR, app->w,
+				 app->utf8);
+	else
+		tui_frame_status(sl, &hints, counts.data, app->error, app->msg_role, app->w,
+				 app->utf8);
 	tui_canvas_line(&app->cv, 0, app->h - 1, app->w, &ls.v[1], TUI_ROLE_STATUS);
 	for (size_t i = 0; i < hints.n; i++)
 		free(hints.spans[i].text);
@@ -633,10 +649,29 @@ static int tab_at(int x)
 	return 0;
 }
 
+/* Quit, or first ask when a screen says what quitting leaves behind. */
+static void ask_quit(struct tui_app *app)
+{
+	struct buf q;
+	buf_init(&q);
+	for (size_t i = 0; i < N_SCREENS; i++) {
+		char note[MENTOR_ERR_LEN];
+		const struct tui_screen_ops *o = app->screens[i].ops;
+		if (o->quit_note && o->quit_note(app->screens[i].state, app, note, sizeof note) &&
+		    buf_printf(&q, "%s%s", q.len ? "; " : "", note))
+			util_oom();
+	}
+	if (!q.len)
+		app->quit = 1;
+	else
+		snprintf(app->quit_ask, sizeof app->quit_ask, "Quit? y/n: %s", q.data);
+	buf_release(&q);
+}
+
 static void global_action(struct tui_app *app, int action)
 {
 	switch (action) {
-	case TUI_ACT_QUIT: app->quit = 1; break;
+	case TUI_ACT_QUIT: ask_quit(app); break;
 	case TUI_ACT_HELP:
 		app->help = !app->help;
 		app->help_top = 0;
@@ -647,7 +682,7 @@ static void global_action(struct tui_app *app, int action)
 	case TUI_ACT_SCREEN4: switch_to(app, action - TUI_ACT_SCREEN1 + 1); break;
 	case TUI_ACT_MOUSE:
 		set_mouse(app, !app->mouse_on);
-		tui_app_error(app, "mouse %s", app->mouse_on ? "captured" :
+		tui_app_notice(app, "mouse %s", app->mouse_on ? "captured" :
 			      "released: select text with the terminal; press m again to capture");
 		break;
 	case TUI_ACT_REDRAW: clearok(curscr, TRUE); break;
@@ -676,9 +711,19 @@ static void dispatch(struct tui_app *app, const struct tui_event *ev)
 	}
 	if (ev->type == TUI_EV_KEY)
 		app->error[0] = '\0';
+	if (app->quit_ask[0]) {
+		if (ev->type != TUI_EV_KEY)
+			return;
+		app->quit_ask[0] = '\0';
+		if (ev->key == 'y' || ev->key == 'Y')
+			app->quit = 1;
+		else
+			tui_app_notice(app, "not quitting");
+		return;
+	}
 	if (too_small(app)) {
 		if (ev->type == TUI_EV_KEY && tui_keymap_lookup(&app->gkm, ev->key) == TUI_ACT_QUIT)
-			app->quit = 1;
+			ask_quit(app);
 		return;
 	}
 	if (app->help) {
@@ -688,7 +733,7 @@ static void dispatch(struct tui_app *app, const struct tui_event *ev)
 			else if ((ev->key == TUI_KEY_UP || ev->key == 'k') && app->help_top > 0)
 				app->help_top--;
 			else if (tui_keymap_lookup(&app->gkm, ev->key) == TUI_ACT_QUIT)
-				app->quit = 1;
+				ask_quit(app);
 			else
 				app->help = 0;
 		} else if (ev->type == TUI_EV_MOUSE && ev->button == TUI_MOUSE_CLICK) {

@@ -424,15 +424,15 @@ void tui_frame_tabs(struct tui_line *l, const struct tui_screen_ops *const *scre
 }
 
 void tui_frame_status(struct tui_line *l, const struct tui_line *hints, const char *counts,
-		      const char *error, int width, int utf8)
+		      const char *msg, int msg_role, int width, int utf8)
 {
 	int cw = counts && *counts ? tui_text_width(counts, strlen(counts), utf8) + 1 : 0;
 	if (cw > width / 2)
 		cw = width / 2;
 	int left = width - cw;
 	tui_line_put(l, TUI_ROLE_STATUS, " ");
-	if (error && *error) {
-		tui_line_text(l, TUI_ROLE_ERROR, error, strlen(error), left - 1, 1, utf8);
+	if (msg && *msg) {
+		tui_line_text(l, msg_role, msg, strlen(msg), left - 1, 1, utf8);
 	} else if (hints) {
 		for (size_t i = 0; i < hints->n && l->width < left; i++)
 			tui_line_text(l, hints->spans[i].role, hints->spans[i].text,
@@ -444,23 +444,120 @@ void tui_frame_status(struct tui_line *l, const struct tui_line *hints, const ch
 	tui_line_pad(l, TUI_ROLE_STATUS, width);
 }
 
-void tui_frame_too_small(struct tui_canvas *cv)
+void tui_entry_hints(struct tui_line *hints, const char *label, const char *extra)
+{
+	static const char *const keys[] = {"Enter", "Esc", "Backspace"};
+	const char *const labels[] = {label, "cancel", "delete"};
+	for (size_t i = 0; i < 3; i++) {
+		tui_line_put(hints, TUI_ROLE_KEY, keys[i]);
+		tui_line_put(hints, TUI_ROLE_STATUS, " ");
+		tui_line_put(hints, TUI_ROLE_STATUS, labels[i]);
+		tui_line_put(hints, TUI_ROLE_STATUS, "  ");
+	}
+	if (extra && *extra)
+		tui_line_put(hints, TUI_ROLE_STATUS, extra);
+}
+
+/* Lines of text wrapped to width, each centred on row y.. of the canvas;
+ * returns the next row. */
+static int put_centred(struct tui_canvas *cv, int y, int ymax, const char *text, int role)
+{
+	struct tui_lines ls;
+	tui_lines_init(&ls);
+	tui_wrap(&ls, text, strlen(text), cv->w, 0, role, 0, 0);
+	for (size_t i = 0; i < ls.n && y < ymax; i++, y++) {
+		int x = (cv->w - ls.v[i].width) / 2;
+		tui_canvas_line(cv, x < 0 ? 0 : x, y, ls.v[i].width, &ls.v[i], TUI_ROLE_NORMAL);
+	}
+	tui_lines_release(&ls);
+	return y;
+}
+
+void tui_frame_too_small(struct tui_canvas *cv, const char *question)
 {
 	tui_canvas_fill(cv, (struct tui_rect){0, 0, cv->w, cv->h}, TUI_ROLE_NORMAL);
 	char msg[96];
 	snprintf(msg, sizeof msg, "terminal too small: have %dx%d, need %dx%d", cv->w, cv->h,
 		 TUI_MIN_W, TUI_MIN_H);
 	const char *hint = "enlarge the window, or press q to quit";
-	int y = cv->h / 2 - 1;
+	/* the message and the hint wrapped, centred as a block */
+	struct tui_lines a, b;
+	tui_lines_init(&a);
+	tui_lines_init(&b);
+	tui_wrap(&a, msg, strlen(msg), cv->w, 0, TUI_ROLE_ERROR, 0, 0);
+	tui_wrap(&b, hint, strlen(hint), cv->w, 0, TUI_ROLE_DIM, 0, 0);
+	int rows = (int)(a.n + b.n);
+	int ymax = question && *question ? cv->h - 1 : cv->h;
+	tui_lines_release(&a);
+	tui_lines_release(&b);
+	int y = (ymax - rows) / 2;
 	if (y < 0)
 		y = 0;
-	int mw = (int)strlen(msg), hw = (int)strlen(hint);
-	int x = (cv->w - mw) / 2;
-	tui_canvas_put(cv, x < 0 ? 0 : x, y, cv->w, TUI_ROLE_ERROR, msg);
-	x = (cv->w - hw) / 2;
-	if (y + 1 < cv->h)
-		tui_canvas_put(cv, x < 0 ? 0 : x, y + 1, cv->w, TUI_ROLE_DIM, hint);
+	y = put_centred(cv, y, ymax, msg, TUI_ROLE_ERROR);
+	put_centred(cv, y, ymax, hint, TUI_ROLE_DIM);
+	if (question && *question) {
+		struct tui_line q = {0};
+		tui_line_text(&q, TUI_ROLE_ERROR, question, strlen(question), cv->w, 1, 0);
+		tui_canvas_line(cv, 0, cv->h - 1, cv->w, &q, TUI_ROLE_NORMAL);
+		for (size_t i = 0; i < q.n; i++)
+			free(q.spans[i].text);
+		free(q.spans);
+	}
 }
+
+int tui_help_width(int w) { return w - 12; }
+
+void tui_help_box(struct tui_canvas *cv, const char *title, const struct tui_lines *ls,
+		  size_t *top, int utf8)
+{
+	const struct tui_glyphs *g = tui_glyphs_get(utf8);
+	struct tui_rect box = {4, 2, cv->w - 8, cv->h - 4};
+	if (box.w < 6 || box.h < 3)
+		return;
+	tui_canvas_fill(cv, box, TUI_ROLE_NORMAL);
+	int x1 = box.x + box.w - 1, y1 = box.y + box.h - 1;
+	for (int x = box.x + 1; x < x1; x++) {
+		tui_canvas_put(cv, x, box.y, 1, TUI_ROLE_BORDER, g->hline);
+		tui_canvas_put(cv, x, y1, 1, TUI_ROLE_BORDER, g->hline);
+	}
+	for (int y = box.y + 1; y < y1; y++) {
+		tui_canvas_put(cv, box.x, y, 1, TUI_ROLE_BORDER, g->vline);
+		tui_canvas_put(cv, x1, y, 1, TUI_ROLE_BORDER, g->vline);
+	}
+	tui_canvas_put(cv, box.x, box.y, 1, TUI_ROLE_BORDER, g->corner_tl);
+	tui_canvas_put(cv, x1, box.y, 1, TUI_ROLE_BORDER, g->corner_tr);
+	tui_canvas_put(cv, box.x, y1, 1, TUI_ROLE_BORDER, g->corner_bl);
+	tui_canvas_put(cv, x1, y1, 1, TUI_ROLE_BORDER, g->corner_br);
+	char t[96];
+	snprintf(t, sizeof t, " Help: %s ", title);
+	tui_canvas_put(cv, box.x + 2, box.y, box.w - 4, TUI_ROLE_TITLE, t);
+	size_t rows = (size_t)(box.h - 2);
+	if (ls->n <= rows)
+		*top = 0;
+	else if (*top > ls->n - rows)
+		*top = ls->n - rows;
+	tui_canvas_lines(cv, (struct tui_rect){box.x + 2, box.y + 1, box.w - 4, box.h - 2}, ls,
+			 *top, TUI_ROLE_NORMAL);
+	/* the scroll cue: what is hidden, and the keys that show it */
+	char cue[96];
+	if (*top > 0) {
+		snprintf(cue, sizeof cue, " %s %zu more above: k, Up ", g->more_up, *top);
+		int cw = tui_text_width(cue, strlen(cue), utf8);
+		tui_canvas_put(cv, x1 - 1 - cw, box.y, cw, TUI_ROLE_KEY, cue);
+	}
+	if (ls->n > *top + rows) {
+		snprintf(cue, sizeof cue, " %s %zu more below: j, Down ", g->more_down,
+			 ls->n - *top - rows);
+		int cw = tui_text_width(cue, strlen(cue), utf8);
+		tui_canvas_put(cv, x1 - 1 - cw, y1, cw, TUI_ROLE_KEY, cue);
+	}
+}
+
+/* Columns of a help line: keys, action name, description. */
+#define HELP_KEYS_W 18
+#define HELP_NAME_AT 21
+#define HELP_NAME_W 16
+#define HELP_TEXT_AT 38
 
 static void help_section(struct tui_lines *ls, const char *title,
 			 const struct tui_action_def *defs, size_t n,
@@ -469,18 +566,30 @@ static void help_section(struct tui_lines *ls, const char *title,
 	struct tui_line *l = tui_lines_add(ls);
 	tui_line_put(l, TUI_ROLE_TITLE, title);
 	int utf8 = tui_locale_utf8();
+	int at = HELP_TEXT_AT;
 	for (size_t i = 0; i < n; i++) {
 		char keys[128];
 		tui_keymap_keys(km, defs[i].id, keys, sizeof keys);
 		l = tui_lines_add(ls);
 		tui_line_put(l, TUI_ROLE_NORMAL, "  ");
 		tui_line_text(l, TUI_ROLE_KEY, keys[0] ? keys : "(unbound)",
-			      strlen(keys[0] ? keys : "(unbound)"), 18, 1, utf8);
-		tui_line_pad(l, TUI_ROLE_NORMAL, 21);
-		tui_line_text(l, TUI_ROLE_DIM, defs[i].name, strlen(defs[i].name), 16, 1, utf8);
-		tui_line_pad(l, TUI_ROLE_NORMAL, 38);
-		tui_line_text(l, TUI_ROLE_NORMAL, defs[i].help, strlen(defs[i].help),
-			      width - l->width, 1, utf8);
+			      strlen(keys[0] ? keys : "(unbound)"), HELP_KEYS_W, 1, utf8);
+		tui_line_pad(l, TUI_ROLE_NORMAL, HELP_NAME_AT);
+		tui_line_text(l, TUI_ROLE_DIM, defs[i].name, strlen(defs[i].name), HELP_NAME_W, 1,
+			      utf8);
+		/* the description wrapped in its column, never cut */
+		struct tui_lines d;
+		tui_lines_init(&d);
+		tui_wrap(&d, defs[i].help, strlen(defs[i].help), width - at, 0, TUI_ROLE_NORMAL, 0,
+			 utf8);
+		for (size_t k = 0; k < d.n; k++) {
+			if (k > 0)
+				l = tui_lines_add(ls);
+			tui_line_pad(l, TUI_ROLE_NORMAL, at);
+			for (size_t j = 0; j < d.v[k].n; j++)
+				tui_line_put(l, d.v[k].spans[j].role, d.v[k].spans[j].text);
+		}
+		tui_lines_release(&d);
 	}
 }
 
@@ -495,9 +604,7 @@ void tui_help_lines(struct tui_lines *ls, const char *title, const struct tui_ac
 	tui_lines_add(ls);
 	help_section(ls, "Everywhere", gdefs, gn, gkm, width);
 	tui_lines_add(ls);
-	struct tui_line *l = tui_lines_add(ls);
-	tui_line_put(l, TUI_ROLE_DIM,
-		     "Keys are set in the [keys] section of $XDG_CONFIG_HOME/mentor/config");
-	l = tui_lines_add(ls);
-	tui_line_put(l, TUI_ROLE_DIM, "(action = key, key2). Any key closes this help.");
+	const char *note = "Keys are set in the [keys] section of $XDG_CONFIG_HOME/mentor/config "
+			   "(action = key, key2). j, k scroll; any other key closes this help.";
+	tui_wrap(ls, note, strlen(note), width, 0, TUI_ROLE_DIM, 0, tui_locale_utf8());
 }

@@ -372,7 +372,7 @@ static int ask_collect(struct inspect *s, int wait)
 	if (k->rc)
 		tui_app_error(s->app, "cannot answer: %s", k->err);
 	else
-		tui_app_error(s->app, "run %lld answered", (long long)k->run_id);
+		tui_app_notice(s->app, "run %lld answered", (long long)k->run_id);
 	return 1;
 }
 
@@ -424,7 +424,7 @@ static void ask_start(struct inspect *s, const char *question)
 		return;
 	}
 	k->busy = 1;
-	tui_app_error(s->app, "asking run %lld...", (long long)r->id);
+	tui_app_notice(s->app, "asking run %lld...", (long long)r->id);
 }
 
 /* ------------------------------------------------------------ drawing */
@@ -710,20 +710,10 @@ static void inspect_draw(void *state, struct tui_app *app, struct tui_canvas *cv
 	if (s->editing) {
 		tui_lines_init(&ls);
 		l = tui_lines_add(&ls);
-		tui_line_put(l, TUI_ROLE_TITLE, "Ask: ");
-		int room = body.w - 7;
-		const char *p = s->input.text;
-		while (tui_text_width(p, strlen(p), utf8) > room && *p) {
-			size_t pos = 0;
-			struct tui_glyph gl;
-			tui_glyph_next(p, strlen(p), &pos, utf8, &gl);
-			p += pos;
-		}
-		tui_line_text(l, TUI_ROLE_INPUT, p, strlen(p), room, 0, utf8);
-		tui_line_put(l, TUI_ROLE_SELECTED, " ");
-		tui_line_pad(l, TUI_ROLE_NORMAL, body.w);
+		int cx = tui_entry_line(l, TUI_ROLE_TITLE, "Ask: ", s->input.text, body.w, utf8);
 		struct tui_rect ar = {body.x, body.y + body.h - 1, body.w, 1};
 		tui_canvas_lines(cv, ar, &ls, 0, TUI_ROLE_NORMAL);
+		tui_canvas_cursor(cv, ar.x + cx, ar.y);
 		tui_lines_release(&ls);
 	}
 }
@@ -837,7 +827,7 @@ static void write_report(struct inspect *s)
 	if (report_write(s->st, a, b, path, NULL, err))
 		tui_app_error(s->app, "%s", err);
 	else
-		tui_app_error(s->app, "report written to %s", path);
+		tui_app_notice(s->app, "report written to %s", path);
 }
 
 static int inspect_action(void *state, struct tui_app *app, int action)
@@ -943,10 +933,7 @@ static void inspect_status(void *state, struct tui_app *app, struct tui_line *hi
 {
 	struct inspect *s = state;
 	if (s->editing) {
-		tui_line_put(hints, TUI_ROLE_KEY, "Enter");
-		tui_line_put(hints, TUI_ROLE_STATUS, " ask  ");
-		tui_line_put(hints, TUI_ROLE_KEY, "Esc");
-		tui_line_put(hints, TUI_ROLE_STATUS, " cancel  ");
+		tui_entry_hints(hints, "ask", NULL);
 		return;
 	}
 	static const struct tui_hint shown[] = {{ACT_RUN_NEXT, "run"},   {ACT_VS_NEXT, "compare"},

@@ -42,6 +42,7 @@ enum tui_role {
 	TUI_ROLE_ERROR,
 	TUI_ROLE_MATCH,      /* search matches, filter values */
 	TUI_ROLE_INPUT,      /* the line being edited */
+	TUI_ROLE_NOTICE,     /* success and information messages (not errors) */
 	TUI_ROLE_COUNT
 };
 
@@ -57,6 +58,7 @@ struct tui_glyphs {
 	const char *accepted, *rejected, *pending, *flagged; /* [A] [R] [P] [F] */
 	const char *leaked;
 	const char *more_up, *more_down;
+	const char *corner_tl, *corner_tr, *corner_bl, *corner_br; /* box corners */
 };
 const struct tui_glyphs *tui_glyphs_get(int utf8);
 /* The glyph of a review status ("accepted", "rejected", "flagged", else
@@ -138,6 +140,8 @@ int tui_line_text(struct tui_line *l, int role, const char *s, size_t n, int max
 		  int ellipsis, int utf8);
 /* Pad the line with spaces of role up to width w. */
 void tui_line_pad(struct tui_line *l, int role, int w);
+/* Column of the first span of role in l, or -1 (e.g. an entry's cursor). */
+int tui_line_role_x(const struct tui_line *l, int role);
 /* Plain text of a line (for tests and dumps); caller frees. */
 char *tui_line_plain(const struct tui_line *l);
 
@@ -164,6 +168,12 @@ void tui_input_set(struct tui_input *in, const char *s);
  * Returns 1 if the text changed. */
 int tui_input_key(struct tui_input *in, int key);
 
+/* A text entry on line l: prompt (safe text) in prompt_role, then the end
+ * of text (data, escaped) that fits, then the cursor cell, padded to width.
+ * Returns the cursor's column in the line. */
+int tui_entry_line(struct tui_line *l, int prompt_role, const char *prompt, const char *text,
+		   int width, int utf8);
+
 /* ----------------------------------------------------------- canvas */
 
 /* The off-screen frame: cells of (text, role). Composed by pure code, painted
@@ -178,6 +188,7 @@ struct tui_cell {
 struct tui_canvas {
 	int w, h;
 	struct tui_cell *cells;
+	int cur_x, cur_y; /* where the terminal cursor shows (text entry), -1: hidden */
 };
 struct tui_rect {
 	int x, y, w, h;
@@ -195,6 +206,9 @@ void tui_canvas_line(struct tui_canvas *cv, int x, int y, int w, const struct tu
 /* Draw lines[first..] into rect r (rows past the end filled with fill_role). */
 void tui_canvas_lines(struct tui_canvas *cv, struct tui_rect r, const struct tui_lines *ls,
 		      size_t first, int fill_role);
+/* Show the terminal cursor at (x, y) in this frame (the insertion point of
+ * a text entry); outside the canvas it stays hidden. tui_canvas_init hides it. */
+void tui_canvas_cursor(struct tui_canvas *cv, int x, int y);
 /* Row y as text (trailing spaces trimmed); caller frees. */
 char *tui_canvas_row(const struct tui_canvas *cv, int y);
 /* Role of the cell at (x, y), or -1 outside. */
@@ -399,6 +413,9 @@ struct tui_screen_ops {
 		       struct buf *counts);
 	int (*message)(void *state, struct tui_app *app, int msg, int64_t arg);
 	void (*idle)(void *state, struct tui_app *app);
+	/* What quitting now would leave behind (runs going on, runs waiting),
+	 * written into buf; 1 when the operator should confirm, else 0. */
+	int (*quit_note)(void *state, struct tui_app *app, char *buf, size_t n);
 };
 
 extern const struct tui_screen_ops tui_items_screen;
@@ -410,8 +427,14 @@ extern const struct tui_screen_ops tui_inspect_screen;
 struct store *tui_app_store(struct tui_app *app);
 const struct tui_glyphs *tui_app_glyphs(struct tui_app *app);
 int tui_app_utf8(struct tui_app *app);
-/* Show an error (or notice) in the status bar until the next key. */
+/* Show an error in the status bar until the next key. */
 void tui_app_error(struct tui_app *app, const char *fmt, ...) MENTOR_PRINTF(2, 3);
+/* Show a notice (success, information: TUI_ROLE_NOTICE) in the status bar
+ * until the next key, or until the active screen that set it calls
+ * tui_app_notice_clear because what it describes has changed. */
+void tui_app_notice(struct tui_app *app, const char *fmt, ...) MENTOR_PRINTF(2, 3);
+/* Clear the notice set while screen `number` was active (an error stays). */
+void tui_app_notice_clear(struct tui_app *app, int number);
 /* Switch to the screen with this tab number and send it a message. */
 int tui_app_open(struct tui_app *app, int number, int msg, int64_t arg);
 /* Thread-safe: wake the main loop with a TUI_EV_WAKE event (code, arg),
@@ -481,16 +504,43 @@ void tui_items_detail_lines(const struct tui_items_view *v, int width, struct tu
 /* Compose the whole body of the Items screen into the canvas. */
 void tui_items_render(const struct tui_items_view *v, struct tui_canvas *cv, struct tui_rect body);
 
+/* ------------------------------------------ Train screen (pure parts) */
+
+struct store_run;
+/* The notice after run r was queued: started (now training in the
+ * background) or waiting behind run busy (0: none). "resumes from its
+ * checkpoint at step N" only for a run that has one; else "starts". */
+void tui_train_start_note(const struct store_run *r, int started, int64_t busy, char *buf,
+			  size_t n);
+/* What quitting leaves behind: n_running runs training on (running: the
+ * first one's id) and n_queued runs waiting. Returns 1 with the note in buf
+ * when there is any, else 0 (buf ""). */
+int tui_train_quit_note(int64_t running, int n_running, size_t n_queued, char *buf, size_t n);
+
 /* --------------------------------------------- frame pieces (pure) */
 
 /* Tab bar for the registered screens, active one highlighted. */
 void tui_frame_tabs(struct tui_line *l, const struct tui_screen_ops *const *screens, size_t n,
 		    int active, int width, const char *right, int utf8);
-/* Status bar: hints left, counts, the error (if any) taking the right. */
+/* Status bar: hints left, counts, the message (if any) in msg_role
+ * (TUI_ROLE_ERROR or TUI_ROLE_NOTICE) taking the place of the hints. */
 void tui_frame_status(struct tui_line *l, const struct tui_line *hints, const char *counts,
-		      const char *error, int width, int utf8);
-/* "terminal too small: have WxH, need 80x24" centred on the canvas. */
-void tui_frame_too_small(struct tui_canvas *cv);
+		      const char *msg, int msg_role, int width, int utf8);
+/* The keys of a text entry for the status bar: "Enter LABEL  Esc cancel
+ * Backspace delete" and extra (may be NULL) after them. */
+void tui_entry_hints(struct tui_line *hints, const char *label, const char *extra);
+/* "terminal too small: have WxH, need 80x24" and how to go on, centred on
+ * the canvas and wrapped to its width (down to 20 columns); question (may
+ * be NULL, e.g. a quit to confirm) on the last row. */
+void tui_frame_too_small(struct tui_canvas *cv, const char *question);
+/* The help overlay: a box with corners inset 4 columns and 2 rows, title
+ * on its top border, lines ls from *top (clamped to what can show; *top is
+ * updated), and a scroll cue on the borders when lines are hidden above or
+ * below. */
+void tui_help_box(struct tui_canvas *cv, const char *title, const struct tui_lines *ls,
+		  size_t *top, int utf8);
+/* Width of the help lines' text inside the box drawn on a canvas w wide. */
+int tui_help_width(int w);
 /* Help overlay lines: one per action (keys, name, help) of defs (screen
  * and global), as bound in the key maps. */
 void tui_help_lines(struct tui_lines *ls, const char *title, const struct tui_action_def *sdefs,

@@ -124,22 +124,7 @@ void tui_items_header_lines(const struct tui_items_view *v, int width, struct tu
 {
 	struct tui_line *l = tui_lines_add(out);
 	if (v->editing) {
-		tui_line_put(l, TUI_ROLE_TITLE, "Search: ");
-		const char *in = v->input ? v->input : "";
-		int room = width - l->width - 1;
-		int w = tui_text_width(in, strlen(in), v->utf8);
-		/* Show the end of a long input. */
-		const char *p = in;
-		while (w > room && *p) {
-			size_t pos = 0;
-			struct tui_glyph g;
-			tui_glyph_next(p, strlen(p), &pos, v->utf8, &g);
-			w -= g.width;
-			p += pos;
-		}
-		tui_line_text(l, TUI_ROLE_INPUT, p, strlen(p), room, 0, v->utf8);
-		tui_line_put(l, TUI_ROLE_SELECTED, " ");
-		tui_line_pad(l, TUI_ROLE_NORMAL, width);
+		tui_entry_line(l, TUI_ROLE_TITLE, "Search: ", v->input, width, v->utf8);
 		return;
 	}
 	tui_line_put(l, TUI_ROLE_TITLE, "Dataset ");
@@ -158,7 +143,9 @@ static void summary_marks(struct tui_line *l, const struct tui_item_summary *s,
 			  const struct tui_glyphs *g, int base)
 {
 	if (!s || s->n <= 0) {
-		tui_line_put(l, TUI_ROLE_DIM, s && s->n == 0 ? " -  " : "    ");
+		/* the selection bar stays whole */
+		tui_line_put(l, base == TUI_ROLE_NORMAL ? TUI_ROLE_DIM : base,
+			     s && s->n == 0 ? " -  " : "    ");
 		return;
 	}
 	if (s->accepted)
@@ -334,6 +321,8 @@ void tui_items_render(const struct tui_items_view *v, struct tui_canvas *cv, str
 	tui_lines_init(&ls);
 	tui_items_header_lines(v, hr.w, &ls);
 	tui_canvas_lines(cv, hr, &ls, 0, TUI_ROLE_NORMAL);
+	if (v->editing && ls.n) /* the cursor cell ends the entry */
+		tui_canvas_cursor(cv, hr.x + tui_line_role_x(&ls.v[0], TUI_ROLE_SELECTED), hr.y);
 	tui_lines_release(&ls);
 
 	tui_lines_init(&ls);
@@ -978,10 +967,7 @@ static void items_status(void *state, struct tui_app *app, struct tui_line *hint
 {
 	struct items *s = state;
 	if (s->editing) {
-		tui_line_put(hints, TUI_ROLE_KEY, "Enter");
-		tui_line_put(hints, TUI_ROLE_STATUS, " search  ");
-		tui_line_put(hints, TUI_ROLE_KEY, "Esc");
-		tui_line_put(hints, TUI_ROLE_STATUS, " cancel  re:PATTERN for a regex  ");
+		tui_entry_hints(hints, "search", "re:PATTERN for a regex");
 		return;
 	}
 	static const struct tui_hint shown[] = {

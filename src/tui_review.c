@@ -1366,10 +1366,10 @@ static void undo(struct review *r)
 		r->focus = k;
 	r->show_attempt = k == TUI_REVIEW_CROP && r->attempt && r->attempt->id == eid;
 	if (was_edit)
-		tui_app_error(r->app, "undone: the edit of %s of item %lld; its text is restored",
+		tui_app_notice(r->app, "undone: the edit of %s of item %lld; its text is restored",
 			      k >= 0 ? tui_review_label(k) : "?", (long long)e.item_id);
 	else
-		tui_app_error(r->app, "undone: %s of item %lld is %s again",
+		tui_app_notice(r->app, "undone: %s of item %lld is %s again",
 			      k >= 0 ? tui_review_label(k) : "?", (long long)e.item_id,
 			      e.status ? e.status : "?");
 	store_expl_release(&e);
@@ -1472,7 +1472,7 @@ static void batch_run(struct review *r)
 	r->bar.on = 1;
 	r->bar.running = 1;
 	r->bar.total = (int64_t)n * 3;
-	tui_app_error(r->app, "batch started: %s", r->scope_summary.data ? r->scope_summary.data : "");
+	tui_app_notice(r->app, "batch started: %s", r->scope_summary.data ? r->scope_summary.data : "");
 }
 
 /* ------------------------------------------------- the batch's estimate */
@@ -1673,7 +1673,7 @@ static void cancel(struct review *r)
 		pthread_mutex_lock(&r->sh.mu);
 		r->sh.est_cancel = 1;
 		pthread_mutex_unlock(&r->sh.mu);
-		tui_app_error(r->app, "cancelling the estimate: no call is made");
+		tui_app_notice(r->app, "cancelling the estimate: no call is made");
 		return;
 	}
 	if (!r->job && !r->batch) {
@@ -1686,7 +1686,7 @@ static void cancel(struct review *r)
 		teacher_cancel(r->batch);
 		r->bar.cancelled = 1;
 	}
-	tui_app_error(r->app, "cancelling: what finished is kept");
+	tui_app_notice(r->app, "cancelling: what finished is kept");
 }
 
 /* Take in what the workers did. */
@@ -1713,6 +1713,7 @@ static void drain(struct review *r)
 	bar_update(r);
 	if (batch_done && r->batch) {
 		struct teacher_progress p;
+		tui_app_notice_clear(r->app, tui_review_screen.number);
 		teacher_get_progress(r->batch, &p);
 		if (p.stopped)
 			tui_app_error(r->app, "batch stopped early: %s", p.stop_reason);
@@ -1833,7 +1834,7 @@ static void keep_only(struct review *r)
 	}
 	load_expl(r);
 	go_next_unreviewed(r);
-	tui_app_error(r->app, "item %lld: kept %s, rejected %d other%s", (long long)item,
+	tui_app_notice(r->app, "item %lld: kept %s, rejected %d other%s", (long long)item,
 		      tui_review_label(kept), rejected, rejected == 1 ? "" : "s");
 }
 
@@ -2239,7 +2240,7 @@ static int review_message(void *state, struct tui_app *app, int msg, int64_t arg
 	if (msg == TUI_MSG_OPEN_ITEM && arg > 0 && open_item(r, arg) == 0) {
 		focus_pending(r);
 		r->diff = 0;
-		tui_app_error(app, "item %lld is open", (long long)arg);
+		tui_app_notice(app, "item %lld is open", (long long)arg);
 	}
 	return TUI_HANDLED | TUI_REDRAW;
 }

@@ -19,12 +19,15 @@ static const struct tui_glyphs glyphs_utf8 = {
 	.ellipsis = "\xe2\x80\xa6", .vline = "\xe2\x94\x82", .hline = "\xe2\x94\x80",
 	.accepted = "[A]", .rejected = "[R]", .pending = "[P]", .flagged = "[F]",
 	.leaked = "[L]", .more_up = "\xe2\x96\xb2", .more_down = "\xe2\x96\xbc",
+	.corner_tl = "\xe2\x94\x8c", .corner_tr = "\xe2\x94\x90",
+	.corner_bl = "\xe2\x94\x94", .corner_br = "\xe2\x94\x98",
 };
 static const struct tui_glyphs glyphs_ascii = {
 	.ok = "+", .bad = "x", .unknown = "?",
 	.ellipsis = "...", .vline = "|", .hline = "-",
 	.accepted = "[A]", .rejected = "[R]", .pending = "[P]", .flagged = "[F]",
 	.leaked = "[L]", .more_up = "^", .more_down = "v",
+	.corner_tl = "+", .corner_tr = "+", .corner_bl = "+", .corner_br = "+",
 };
 
 const struct tui_glyphs *tui_glyphs_get(int utf8) { return utf8 ? &glyphs_utf8 : &glyphs_ascii; }
@@ -586,6 +589,39 @@ int tui_input_key(struct tui_input *in, int key)
 	return 1;
 }
 
+int tui_line_role_x(const struct tui_line *l, int role)
+{
+	int x = 0;
+	for (size_t i = 0; i < l->n; i++) {
+		if (l->spans[i].role == role)
+			return x;
+		x += l->spans[i].width;
+	}
+	return -1;
+}
+
+int tui_entry_line(struct tui_line *l, int prompt_role, const char *prompt, const char *text,
+		   int width, int utf8)
+{
+	tui_line_put(l, prompt_role, prompt);
+	int room = width - l->width - 1;
+	const char *p = text ? text : "";
+	int w = tui_text_width(p, strlen(p), utf8);
+	/* the end of a long input shows: that is where typing goes */
+	while (w > room && *p) {
+		size_t pos = 0;
+		struct tui_glyph g;
+		tui_glyph_next(p, strlen(p), &pos, utf8, &g);
+		w -= g.width;
+		p += pos;
+	}
+	tui_line_text(l, TUI_ROLE_INPUT, p, strlen(p), room, 0, utf8);
+	int x = l->width;
+	tui_line_put(l, TUI_ROLE_SELECTED, " ");
+	tui_line_pad(l, TUI_ROLE_NORMAL, width);
+	return x;
+}
+
 /* ------------------------------------------------------------ canvas */
 
 int tui_canvas_init(struct tui_canvas *cv, int w, int h)
@@ -606,8 +642,16 @@ int tui_canvas_init(struct tui_canvas *cv, int w, int h)
 	memset(cv->cells, 0, cells * sizeof *cv->cells);
 	cv->w = w;
 	cv->h = h;
+	cv->cur_x = cv->cur_y = -1;
 	tui_canvas_fill(cv, (struct tui_rect){0, 0, w, h}, TUI_ROLE_NORMAL);
 	return 0;
+}
+
+void tui_canvas_cursor(struct tui_canvas *cv, int x, int y)
+{
+	int in = x >= 0 && y >= 0 && x < cv->w && y < cv->h;
+	cv->cur_x = in ? x : -1;
+	cv->cur_y = in ? y : -1;
 }
 
 void tui_canvas_release(struct tui_canvas *cv)

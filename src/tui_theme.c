@@ -36,6 +36,7 @@ static const char *const role_names[TUI_ROLE_COUNT] = {
 	[TUI_ROLE_ERROR] = "error",
 	[TUI_ROLE_MATCH] = "match",
 	[TUI_ROLE_INPUT] = "input",
+	[TUI_ROLE_NOTICE] = "notice",
 };
 
 const char *tui_role_name(int role)
@@ -79,6 +80,8 @@ void tui_theme_default(struct tui_theme *t)
 		{TUI_ROLE_ERROR, TUI_ATTR_BOLD | TUI_ATTR_REVERSE},
 		{TUI_ROLE_MATCH, TUI_ATTR_BOLD | TUI_ATTR_UNDERLINE},
 		{TUI_ROLE_INPUT, TUI_ATTR_UNDERLINE},
+		/* the status bar's look, not the error's: a notice is no alarm */
+		{TUI_ROLE_NOTICE, TUI_ATTR_REVERSE | TUI_ATTR_UNDERLINE},
 	};
 	for (size_t i = 0; i < sizeof defaults / sizeof defaults[0]; i++)
 		t->role[defaults[i].role].attrs = defaults[i].attrs;

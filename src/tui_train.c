@@ -9,6 +9,7 @@
 #endif
 #include <math.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,8 +26,6 @@
 enum { TRAIN_WAKE_TICK = 3001 };
 
 #define TICK_MS 1000
-#define QUEUE_MAX 64
-#define SPAWN_GRACE 30.0 /* seconds a spawned run may stay 'queued' */
 #define EMA_ALPHA 0.1
 
 enum {
@@ -161,12 +160,17 @@ struct train {
 	/* y/n question */
 	int confirm;
 	int64_t confirm_run;
-	/* queue of runs to start, oldest first */
-	int64_t queue[QUEUE_MAX];
+	/* the workspace's queue of runs to start (train.queue), as last read */
+	int64_t queue[TRAIN_QUEUE_MAX];
 	size_t n_queue;
-	int64_t spawned;
-	double spawned_at;
+	int64_t spawned; /* the run the last run_queue started, 0 if none */
 	double last_reap;
+	/* the run the status bar's notice is about, and the statuses (NOTE_*
+	 * bits) under which what it says stays true */
+	int64_t note_run;
+	unsigned note_ok;
+	/* the form field being edited: its row in the form and cursor column */
+	int edit_row, edit_x;
 	/* the experiment shown instead of the plots (v), its table cached */
 	int64_t exp_id;
 	int exp_view;
@@ -293,6 +297,54 @@ static struct runv *find_run(struct train *s, int64_t id)
 	return NULL;
 }
 
+/* Statuses as bits, for what a notice stays true under. */
+enum { NOTE_QUEUED = 1, NOTE_RUNNING = 2, NOTE_STOPPED = 4, NOTE_DONE = 8, NOTE_FAILED = 16 };
+static unsigned note_bit(const char *status)
+{
+	static const char *const words[] = {"queued", "running", "stopped", "done", "failed"};
+	for (unsigned i = 0; i < 5; i++)
+		if (!strcmp(status, words[i]))
+			return 1u << i;
+	return 0;
+}
+
+static int has_checkpoint(const struct store_run *r)
+{
+	return r->checkpoint && *r->checkpoint && r->step > 0;
+}
+
+void tui_train_start_note(const struct store_run *r, int started, int64_t busy, char *buf,
+			  size_t n)
+{
+	char from[64] = "";
+	if (has_checkpoint(r))
+		snprintf(from, sizeof from, " from its checkpoint at step %lld", (long long)r->step);
+	const char *verb = has_checkpoint(r) ? "resumes" : "starts";
+	if (started)
+		snprintf(buf, n, "run %lld %s%s in the background", (long long)r->id, verb, from);
+	else if (busy)
+		snprintf(buf, n, "run %lld queued: it %s%s when run %lld ends", (long long)r->id,
+			 verb, from, (long long)busy);
+	else
+		snprintf(buf, n, "run %lld queued: it %s%s next", (long long)r->id, verb, from);
+}
+
+int tui_train_quit_note(int64_t running, int n_running, size_t n_queued, char *buf, size_t n)
+{
+	char q[96] = "";
+	if (n_queued)
+		snprintf(q, sizeof q, "%zu queued run%s wait%s for the next workbench", n_queued,
+			 n_queued == 1 ? "" : "s", n_queued == 1 ? "s" : "");
+	if (n_running > 1)
+		snprintf(buf, n, "%d runs keep training%s%s", n_running, q[0] ? "; " : "", q);
+	else if (n_running)
+		snprintf(buf, n, "run %lld keeps training%s%s", (long long)running, q[0] ? "; " : "",
+			 q);
+	else
+		snprintf(buf, n, "%s", q);
+	return n_running > 0 || n_queued > 0;
+}
+
 static void load_datasets(struct train *s)
 {
 	char err[MENTOR_ERR_LEN];
@@ -375,46 +427,42 @@ static void refresh_runs(struct train *s)
 		/* stopped, done or failed: nothing more comes until it runs again */
 		nv[i].final = strcmp(nv[i].r.status, "running") && strcmp(nv[i].r.status, "queued");
 	}
+	if (train_queue_list(s->st, s->queue, &s->n_queue, err)) {
+		s->n_queue = 0;
+		tui_app_error(s->app, "%s", err);
+	}
+	/* a notice about a run goes when the run's state no longer matches it */
+	if (s->note_run) {
+		struct runv *v = find_run(s, s->note_run);
+		if (!v || !(note_bit(v->r.status) & s->note_ok)) {
+			tui_app_notice_clear(s->app, tui_train_screen.number);
+			s->note_run = 0;
+		}
+	}
 }
 
 static int is_running(const struct runv *v) { return !strcmp(v->r.status, "running"); }
 
-/* Start the next queued run when nothing runs. */
+/* Start the next queued run when nothing runs (the queue is the
+ * workspace's: runs queued by an earlier workbench start here too). */
 static void run_queue(struct train *s)
 {
 	char err[MENTOR_ERR_LEN];
 	double now = util_mono();
+	s->spawned = 0;
 	if (now - s->last_reap > 5) {
 		s->last_reap = now;
 		int marked = 0;
 		if (train_run_reap(s->st, &marked, err) == 0 && marked)
 			refresh_runs(s);
 	}
-	for (size_t i = 0; i < s->n_runs; i++)
-		if (is_running(&s->runs[i]))
-			return;
-	if (s->spawned) {
-		struct runv *v = find_run(s, s->spawned);
-		if (v && !strcmp(v->r.status, "queued") && now - s->spawned_at < SPAWN_GRACE)
-			return; /* the child has not claimed it yet */
-		s->spawned = 0;
-	}
-	while (s->n_queue) {
-		int64_t id = s->queue[0];
-		memmove(s->queue, s->queue + 1, (s->n_queue - 1) * sizeof *s->queue);
-		s->n_queue--;
-		struct runv *v = find_run(s, id);
-		if (!v || !strcmp(v->r.status, "done") || is_running(v))
-			continue;
-		int64_t pid;
-		if (train_run_spawn(NULL, s->db_path, id, &pid, err)) {
-			tui_app_error(s->app, "%s", err);
-			continue;
-		}
-		s->spawned = id;
-		s->spawned_at = now;
+	if (!s->n_queue)
 		return;
-	}
+	int64_t id = 0;
+	if (train_queue_start_next(s->st, NULL, &id, NULL, err))
+		tui_app_error(s->app, "%s", err);
+	s->spawned = id;
+	refresh_runs(s);
 }
 
 static int queued_here(const struct train *s, int64_t id)
@@ -425,11 +473,75 @@ static int queued_here(const struct train *s, int64_t id)
 	return 0;
 }
 
-static void enqueue(struct train *s, int64_t id)
+/* Add a run to the workspace's queue; 0, or -1 with the error shown. */
+static int enqueue(struct train *s, int64_t id)
 {
-	if (queued_here(s, id) || s->n_queue >= QUEUE_MAX)
+	char err[MENTOR_ERR_LEN];
+	if (train_queue_add(s->st, id, err)) {
+		tui_app_error(s->app, "%s", err);
+		return -1;
+	}
+	if (!queued_here(s, id) && s->n_queue < TRAIN_QUEUE_MAX)
+		s->queue[s->n_queue++] = id;
+	return 0;
+}
+
+static void dequeue(struct train *s, int64_t id)
+{
+	char err[MENTOR_ERR_LEN];
+	if (train_queue_remove(s->st, id, err))
+		tui_app_error(s->app, "%s", err);
+	for (size_t i = 0; i < s->n_queue; i++)
+		if (s->queue[i] == id) {
+			memmove(s->queue + i, s->queue + i + 1, (s->n_queue - i - 1) * sizeof *s->queue);
+			s->n_queue--;
+			break;
+		}
+}
+
+/* The first running run, 0 if none. */
+static int64_t running_id(const struct train *s, int *n)
+{
+	int64_t id = 0;
+	*n = 0;
+	for (size_t i = 0; i < s->n_runs; i++)
+		if (is_running(&s->runs[i]) ||
+		    (!strcmp(s->runs[i].r.status, "queued") && s->runs[i].r.pid > 0)) {
+			if (!id)
+				id = s->runs[i].r.id;
+			(*n)++;
+		}
+	return id;
+}
+
+/* Show a notice about run id that stays while its status is one of ok. */
+static void note(struct train *s, int64_t id, unsigned ok, const char *fmt, ...)
+	MENTOR_PRINTF(4, 5);
+static void note(struct train *s, int64_t id, unsigned ok, const char *fmt, ...)
+{
+	char b[MENTOR_ERR_LEN];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(b, sizeof b, fmt, ap);
+	va_end(ap);
+	tui_app_notice(s->app, "%s", b);
+	s->note_run = id;
+	s->note_ok = ok;
+}
+
+/* The notice after run r was queued to start: started now (the run the
+ * queue just started) or waiting. */
+static void note_start(struct train *s, int64_t id)
+{
+	const struct runv *v = find_run(s, id);
+	if (!v)
 		return;
-	s->queue[s->n_queue++] = id;
+	int n;
+	int64_t busy = running_id(s, &n);
+	char b[MENTOR_ERR_LEN];
+	tui_train_start_note(&v->r, s->spawned == id, busy == id ? 0 : busy, b, sizeof b);
+	note(s, id, s->spawned == id ? NOTE_QUEUED | NOTE_RUNNING
+				     : note_bit(v->r.status) | NOTE_QUEUED, "%s", b);
 }
 
 /* ------------------------------------------------------------ form */
@@ -750,8 +862,9 @@ static void launch(struct train *s)
 		tui_app_error(s->app, "%s", err);
 		return;
 	}
-	enqueue(s, id);
 	s->form_open = 0;
+	if (enqueue(s, id))
+		return;
 	refresh_runs(s);
 	struct runv *v = find_run(s, id);
 	if (v) {
@@ -759,9 +872,7 @@ static void launch(struct train *s)
 		s->sel = (size_t)(v - s->runs);
 	}
 	run_queue(s);
-	tui_app_error(s->app, "run %lld %s", (long long)id,
-		      s->spawned == id ? "started in the background" : "queued: it starts when the "
-									 "running one ends");
+	note_start(s, id);
 }
 
 /* ------------------------------------------------------------ ticker */
@@ -820,7 +931,7 @@ static void compare(struct train *s)
 	s->exr_at = 0;
 	s->form_open = 0;
 	refresh_runs(s);
-	tui_app_error(s->app, "experiment %lld: %zu runs (%zu variants x %d seeds) started in the "
+	tui_app_notice(s->app, "experiment %lld: %zu runs (%zu variants x %d seeds) started in the "
 		       "background; v: table or plots", (long long)id, spec.n_variants * (size_t)spec.seeds,
 		       spec.n_variants, spec.seeds);
 }
@@ -1142,12 +1253,13 @@ static void form_lines(struct train *s, int w, struct tui_lines *ls)
 						     field_label[k]);
 		if (k == F_LAUNCH)
 			lab[0] = '\0';
-		tui_line_put(l, base == TUI_ROLE_NORMAL ? TUI_ROLE_TITLE : base, lab);
 		if (k == s->field && s->editing) {
-			tui_line_text(l, TUI_ROLE_INPUT, s->input.text, strlen(s->input.text),
-				      w - l->width - 1, 0, utf8);
-			tui_line_put(l, TUI_ROLE_SELECTED, " ");
-		} else {
+			s->edit_row = (int)ls->n - 1;
+			s->edit_x = tui_entry_line(l, base, lab, s->input.text, w, utf8);
+			continue;
+		}
+		tui_line_put(l, base == TUI_ROLE_NORMAL ? TUI_ROLE_TITLE : base, lab);
+		{
 			char v[200];
 			field_value(s, k, v, sizeof v);
 			int cycles = !numeric_field(k) && k != F_LAUNCH;
@@ -1270,6 +1382,8 @@ static void train_draw(void *state, struct tui_app *app, struct tui_canvas *cv,
 	if (s->form_open) {
 		form_lines(s, lw, &ls);
 		tui_canvas_lines(cv, left, &ls, 0, TUI_ROLE_NORMAL);
+		if (s->editing)
+			tui_canvas_cursor(cv, left.x + s->edit_x, left.y + s->edit_row);
 	} else {
 		int lh = (int)s->n_runs + 1;
 		int max_lh = body.h - 12 > 3 ? body.h - 12 : 3;
@@ -1333,20 +1447,48 @@ static void delete_run(struct train *s, int64_t id)
 		rmdir(dir.data);
 	}
 	buf_release(&dir);
-	for (size_t i = 0; i < s->n_queue; i++)
-		if (s->queue[i] == id) {
-			memmove(s->queue + i, s->queue + i + 1, (s->n_queue - i - 1) * sizeof *s->queue);
-			s->n_queue--;
-			break;
-		}
+	dequeue(s, id);
 	refresh_runs(s);
-	tui_app_error(s->app, "run %lld deleted", (long long)id);
+	tui_app_notice(s->app, "run %lld deleted", (long long)id);
+}
+
+/* s on a run: a run still waiting leaves the queue (nothing was written for
+ * it); a run that trains is asked to stop (it writes a checkpoint). */
+static void stop_run(struct train *s, int64_t id)
+{
+	char err[MENTOR_ERR_LEN];
+	struct runv *v = find_run(s, id);
+	int waited = queued_here(s, id);
+	int queued = !strcmp(v->r.status, "queued") && v->r.pid <= 0;
+	int idle = strcmp(v->r.status, "running") && strcmp(v->r.status, "queued");
+	const char *verb = has_checkpoint(&v->r) ? "resumes" : "starts";
+	dequeue(s, id);
+	if (queued || (waited && idle)) {
+		if (queued && train_run_stop(s->st, id, err))
+			tui_app_error(s->app, "%s", err);
+		else
+			note(s, id, NOTE_STOPPED | NOTE_FAILED, "run %lld left the queue; r %s it",
+			     (long long)id, verb);
+		refresh_runs(s);
+		return;
+	}
+	if (train_run_stop(s->st, id, err)) {
+		tui_app_error(s->app, "%s", err);
+		return;
+	}
+	refresh_runs(s);
+	v = find_run(s, id);
+	if (v && !is_running(v))
+		note(s, id, NOTE_STOPPED, "run %lld stopped before it started; r %s it",
+		     (long long)id, verb);
+	else
+		note(s, id, NOTE_RUNNING, "stopping run %lld: it writes a checkpoint; r resumes it",
+		     (long long)id);
 }
 
 static int train_action(void *state, struct tui_app *app, int action)
 {
 	struct train *s = state;
-	char err[MENTOR_ERR_LEN];
 	struct runv *v = s->n_runs ? &s->runs[s->sel] : NULL;
 	if (s->form_open) {
 		switch (action) {
@@ -1393,21 +1535,8 @@ static int train_action(void *state, struct tui_app *app, int action)
 			v->overlay = !v->overlay;
 		break;
 	case ACT_STOP:
-		if (!v)
-			break;
-		for (size_t i = 0; i < s->n_queue; i++)
-			if (s->queue[i] == v->r.id) {
-				memmove(s->queue + i, s->queue + i + 1,
-					(s->n_queue - i - 1) * sizeof *s->queue);
-				s->n_queue--;
-				break;
-			}
-		if (train_run_stop(s->st, v->r.id, err))
-			tui_app_error(app, "%s", err);
-		else
-			tui_app_error(app, "stopping run %lld: it writes a checkpoint; r resumes it",
-				      (long long)v->r.id);
-		refresh_runs(s);
+		if (v)
+			stop_run(s, v->r.id);
 		break;
 	case ACT_RESUME:
 		if (!v)
@@ -1416,11 +1545,17 @@ static int train_action(void *state, struct tui_app *app, int action)
 			tui_app_error(app, "run %lld is %s", (long long)v->r.id, v->r.status);
 			break;
 		}
-		enqueue(s, v->r.id);
-		run_queue(s);
-		tui_app_error(app, "run %lld %s", (long long)v->r.id,
-			      s->spawned == v->r.id ? "resumes from its checkpoint" :
-						      "queued: it resumes when the running one ends");
+		if (!strcmp(v->r.status, "queued") && v->r.pid > 0) {
+			tui_app_notice(app, "run %lld is starting", (long long)v->r.id);
+			break;
+		}
+		{
+			int64_t id = v->r.id;
+			if (enqueue(s, id))
+				break;
+			run_queue(s);
+			note_start(s, id);
+		}
 		break;
 	case ACT_DELETE:
 		if (v) {
@@ -1477,7 +1612,7 @@ static int train_event(void *state, struct tui_app *app, const struct tui_event 
 		if (ev->key == 'y' || ev->key == 'Y')
 			delete_run(s, s->confirm_run);
 		else
-			tui_app_error(app, "run %lld kept", (long long)s->confirm_run);
+			tui_app_notice(app, "run %lld kept", (long long)s->confirm_run);
 		return TUI_HANDLED | TUI_REDRAW;
 	}
 	if (s->form_open && s->editing) {
@@ -1507,14 +1642,25 @@ static void train_status(void *state, struct tui_app *app, struct tui_line *hint
 						    {ACT_COMPARE, "compare"}, {ACT_ZOOM, "zoom"}},
 				     form_hints[] = {{ACT_ENTER, "edit/launch"}, {ACT_RIGHT, "value"},
 						     {ACT_COMPARE, "compare"}};
-	if (s->form_open)
+	if (s->form_open && s->editing)
+		tui_entry_hints(hints, "set", NULL);
+	else if (s->form_open)
 		tui_app_hints(app, hints, form_hints, sizeof form_hints / sizeof form_hints[0]);
 	else
 		tui_app_hints(app, hints, run_hints, sizeof run_hints / sizeof run_hints[0]);
-	int running = 0;
-	for (size_t i = 0; i < s->n_runs; i++)
-		running += is_running(&s->runs[i]);
+	int running; /* training, or started and about to */
+	running_id(s, &running);
 	buf_printf(counts, "%zu runs, %d running, %zu queued", s->n_runs, running, s->n_queue);
+}
+
+static int train_quit_note(void *state, struct tui_app *app, char *buf, size_t n)
+{
+	struct train *s = state;
+	(void)app;
+	refresh_runs(s); /* the state now, not the last tick's */
+	int nr;
+	int64_t id = running_id(s, &nr);
+	return tui_train_quit_note(id, nr, s->n_queue, buf, n);
 }
 
 static int train_create(struct tui_app *app, void **state, char *err)
@@ -1576,4 +1722,5 @@ const struct tui_screen_ops tui_train_screen = {
 	.action = train_action,
 	.event = train_event,
 	.status = train_status,
+	.quit_note = train_quit_note,
 };

@@ -332,4 +332,35 @@ int train_run_stop(struct store *st, int64_t run_id, char *err);
  * *n_marked (may be NULL) counts them. */
 int train_run_reap(struct store *st, int *n_marked, char *err);
 
+/* ------------------------------------------------------------ the queue */
+
+/* Runs waiting to start, oldest first, kept in the workspace's settings
+ * (key TRAIN_QUEUE_KEY: run ids separated by spaces) so that they outlive the
+ * workbench that queued them. One run trains at a time. */
+#define TRAIN_QUEUE_KEY "train.queue"
+#define TRAIN_QUEUE_MAX 256
+/* Parse the queue's text (NULL: empty): ids separated by spaces or commas,
+ * at most TRAIN_QUEUE_MAX of them and 8 KiB of text; a repeated id counts
+ * once. ids has room for TRAIN_QUEUE_MAX. 0, or MENTOR_ERR naming the bad
+ * part (nothing is dropped silently). */
+int train_queue_parse(const char *text, int64_t *ids, size_t *n, char *err);
+/* The queue of st (ids: room for TRAIN_QUEUE_MAX). 0 or MENTOR_ERR. */
+int train_queue_list(struct store *st, int64_t *ids, size_t *n, char *err);
+/* Append run_id (no change when it waits already). MENTOR_EUSAGE for a run
+ * that is done or external, or a full queue; MENTOR_ENOTFOUND. */
+int train_queue_add(struct store *st, int64_t run_id, char *err);
+/* Take run_id out of the queue (no change when it is not there). */
+int train_queue_remove(struct store *st, int64_t run_id, char *err);
+/* When no run trains (runs whose process died are reaped first), take the
+ * oldest queued run that can train out of the queue (runs gone, done or
+ * external leave it too) and claim it for this process (status queued, pid
+ * ours): *run_id, or 0 when the queue is empty or a run trains (*busy, may
+ * be NULL: its id). The caller trains it (train_run_exec) or spawns it. */
+int train_queue_take(struct store *st, int64_t *run_id, int64_t *busy, char *err);
+/* train_queue_take, then train_run_spawn(exe, ...) of the run taken. A run
+ * that cannot be spawned is put back first in the queue, as it was, and the
+ * error returned. */
+int train_queue_start_next(struct store *st, const char *exe, int64_t *run_id, int64_t *busy,
+			   char *err);
+
 #endif

@@ -67,7 +67,7 @@ wait_for batch "batch    8"
 keys j j j j j      # seed, lr, vocab, eval on, Launch
 wait_for launch_sel "[ Launch ]"
 keys Enter
-wait_for started "run 1 started in the background" || exit 1
+wait_for started "run 1 starts in the background" || exit 1
 
 # ------------------------------------------------ run 2: MT-CoT, queued
 keys n

@@ -235,13 +235,14 @@ static void test_frame(void)
 	tui_line_put(&hints, TUI_ROLE_KEY, "/");
 	tui_line_put(&hints, TUI_ROLE_STATUS, " search");
 	l = tui_lines_add(&ls);
-	tui_frame_status(l, &hints, "item 3/100000", NULL, 80, 1);
+	tui_frame_status(l, &hints, "item 3/100000", NULL, TUI_ROLE_ERROR, 80, 1);
 	p = tui_line_plain(l);
 	CHECK(strstr(p, "/ search") && strstr(p, "item 3/100000"));
 	CHECK_INT(l->width, 80);
 	free(p);
 	l = tui_lines_add(&ls);
-	tui_frame_status(l, &hints, "item 3/100000", "cannot open \x1b[2J", 80, 1);
+	tui_frame_status(l, &hints, "item 3/100000", "cannot open \x1b[2J", TUI_ROLE_ERROR,
+			 80, 1);
 	p = tui_line_plain(l);
 	CHECK(strstr(p, "cannot open \\x1b[2J") && !strstr(p, "/ search"));
 	free(p);
@@ -295,10 +296,10 @@ static void test_frame(void)
 
 	struct tui_canvas cv = {0};
 	tui_canvas_init(&cv, 60, 20);
-	tui_frame_too_small(&cv);
+	tui_frame_too_small(&cv, NULL);
 	CHECK(canvas_has(&cv, "terminal too small: have 60x20, need 80x24"));
 	tui_canvas_init(&cv, 10, 3);
-	tui_frame_too_small(&cv);
+	tui_frame_too_small(&cv, NULL);
 	CHECK(canvas_has(&cv, "terminal"));
 	tui_canvas_release(&cv);
 }

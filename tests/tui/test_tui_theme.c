@@ -136,6 +136,21 @@ static void test_load(void)
 		CHECK_MSG(tui_theme_load(&t, shipped[i], dirs, err) == 0, "%s: %s", shipped[i], err);
 		CHECK_STR(t.name, shipped[i]);
 	}
+	/* notices: named by every shipped theme, never the error's look and
+	 * never on red */
+	for (size_t i = 0; i < 4; i++) {
+		char path[1200];
+		snprintf(path, sizeof path, "%s/%s.theme", dir, shipped[i]);
+		size_t len;
+		char *text = util_read_file(path, 1 << 16, &len, err);
+		CHECK_MSG(text && strstr(text, "\nnotice = "), "%s names no notice", shipped[i]);
+		free(text);
+		CHECK_INT(tui_theme_load(&t, shipped[i], dirs, err), 0);
+		const struct tui_style *n = &t.role[TUI_ROLE_NOTICE], *e = &t.role[TUI_ROLE_ERROR];
+		CHECK_MSG(n->fg != e->fg || n->bg != e->bg || n->attrs != e->attrs, "%s", shipped[i]);
+		CHECK_MSG(n->bg != 1 && n->bg != 9 && n->bg != (TUI_COLOR_RGB | 0xff0000), "%s",
+			  shipped[i]);
+	}
 	CHECK_INT(tui_theme_load(&t, "dark", dirs, err), 0);
 	CHECK(t.role[TUI_ROLE_STATUS].bg != TUI_COLOR_DEFAULT);
 	/* the monochrome file has no colour at all, and every state role is
