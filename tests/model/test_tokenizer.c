@@ -563,7 +563,7 @@ static void test_image_v3(void)
 	f[5] = -2;
 	CHECK_INT(tokenizer_build(pairs, (size_t)nm, 0, f, &u, err), MENTOR_ERR);
 	f[5] = 5;
-	CHECK_INT(tokenizer_build(pairs, (size_t)nm, 2, f, &u, err), MENTOR_EUSAGE);
+	CHECK_INT(tokenizer_build(pairs, (size_t)nm, TOKENIZER_N_PRETOK, f, &u, err), MENTOR_EUSAGE);
 	CHECK_INT(tokenizer_build(pairs, (size_t)nm, -1, NULL, &u, err), MENTOR_EUSAGE);
 	CHECK_INT(tokenizer_build(NULL, 3, 0, NULL, &u, err), MENTOR_EUSAGE);
 	CHECK_INT(tokenizer_build(pairs, TOKENIZER_MAX_VOCAB, 0, NULL, &u, err), MENTOR_EUSAGE);
