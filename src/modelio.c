@@ -2037,7 +2037,10 @@ static int vocab_merges_txt(const char *txt, size_t len, struct vocab_in *v, con
 }
 
 /* Qwen2's and Llama 3's Split regexes, exactly as their tokenizer.json
- * files spell them (tokenizer.h says what they match). */
+ * files spell them (tokenizer.h says what they match), and the one mentor
+ * writes for its own pre-tokenizer (hf_tokenizer), which means it. */
+static const char mentor_regex[] =
+	" ?\\p{L}+| ?\\p{N}| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+";
 static const char qwen2_regex[] =
 	"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| "
 	"?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
@@ -2123,13 +2126,15 @@ static int hf_pretok(const cJSON *p, int *pretok, const char *path, char *err)
 				     "'%.40s' is not supported (mentor knows a Split by a regex, "
 				     "Isolated, not inverted, then ByteLevel without its regex)",
 				path, hf_type(split), hf_type(bl));
-	if (!strcmp(re, qwen2_regex))
+	if (!strcmp(re, mentor_regex))
+		*pretok = TOKENIZER_PRETOK_MENTOR;
+	else if (!strcmp(re, qwen2_regex))
 		*pretok = TOKENIZER_PRETOK_QWEN2;
 	else if (!strcmp(re, llama3_regex))
 		*pretok = TOKENIZER_PRETOK_LLAMA3;
 	else
 		return util_err(err, "cannot read '%s': the Split regex '%.60s%s' is not one "
-				     "mentor knows (Qwen2's or Llama 3's)", path, re,
+				     "mentor knows (Qwen2's, Llama 3's or mentor's own)", path, re,
 				strlen(re) > 60 ? "..." : "");
 	return 0;
 }
