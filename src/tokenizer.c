@@ -395,10 +395,10 @@ static int tok_set_added(struct tokenizer *t, const struct tokenizer_added *adde
 	qsort(order, n, sizeof *order, added_cmp);
 	for (size_t i = 1; i < n; i++)
 		if (added_cmp(&order[i - 1], &order[i]) == 0) {
+			size_t a = (size_t)(order[i - 1] - t->added), b = (size_t)(order[i] - t->added);
 			free(order);
 			return util_err(err, "invalid tokenizer: added tokens %zu and %zu have the "
-					     "same text", (size_t)(order[i - 1] - t->added),
-					(size_t)(order[i] - t->added));
+					     "same text", a < b ? a : b, a < b ? b : a);
 		}
 	free(order);
 	t->new_special = calloc((size_t)t->n_new + 1, 1);
