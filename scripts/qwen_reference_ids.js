@@ -33,7 +33,8 @@ const texts = [
 		'published four papers; the third introduced special relativity. "Imagination is ' +
 		'more important than knowledge," he later said.\n\nNatalia sold clips to 48 of her ' +
 		'friends in April, and then she sold half as many clips in May. #### 72\n'],
-	['contractions lower', "I'm sure they'll say it's what we've done, and you'd agree they're right."],
+	['contractions lower',
+		"I'm sure they'll say it's what we've done, and you'd agree they're right."],
 	['contractions upper', "I'M SURE THEY'LL SAY IT'S WHAT WE'VE DONE, YOU'D AGREE THEY'RE RIGHT."],
 	['contractions mixed case', "It'S 'Re 'rE 'vE 'Ll 'lL 'D 'M 'T"],
 	['contraction long s', "it'\u017f here '\u017f"],
@@ -50,7 +51,8 @@ const texts = [
 	['digits and letters', 'abc123def 4x4 v2.0.1 0x1F 1e-9'],
 	['other numbers', 'Roman Ⅻ, superscript x² and ³, fractions ½ ¾, circled ①②, Arabic ٣٤٥'],
 	['code python', 'def f(x):\n    if x > 0:\n        return x * 2\n    return -x\n\nprint(f(21))\n'],
-	['code c', 'int main(void)\n{\n\tfor (int i = 0; i < 10; i++) {\n\t\tprintf("%d\\n", i);\n\t}\n\treturn 0;\n}\n'],
+	['code c', 'int main(void)\n{\n\tfor (int i = 0; i < 10; i++) {\n' +
+		'\t\tprintf("%d\\n", i);\n\t}\n\treturn 0;\n}\n'],
 	['code json', '{"name": "mentor", "ids": [1, 2, 3], "ok": true}'],
 	['whitespace runs', 'a  b   c    d' + S(10) + 'e' + S(33) + 'f'],
 	['trailing spaces', 'end   '],
@@ -126,7 +128,8 @@ out += ' "cases": [\n';
 // a JSON text with U+0000 is cut there by many parsers: such texts go as hex
 const textField = (t) => (t.includes('\0') ? `"hex": ${J(Buffer.from(t, 'utf-8').toString('hex'))}`
 	: `"text": ${J(t)}`);
-out += cases.map((c) => `  {"name": ${J(c.name)},\n   ${textField(c.text)},\n   "ids": ${J(c.ids)}}`)
+out += cases
+	.map((c) => `  {"name": ${J(c.name)},\n   ${textField(c.text)},\n   "ids": ${J(c.ids)}}`)
 	.join(',\n');
 out += '\n ]\n}\n';
 JSON.parse(out);

@@ -200,9 +200,10 @@ const char *tokenizer_token(const struct tokenizer *t, int32_t id, size_t *len);
  * first (at each place the longest one that starts there), the text
  * between them normalised, cut into pieces by the tokenizer's
  * pre-tokenizer, then merges applied by rank inside each piece. Never
- * produces a special token but an added one whose text is in the text. A piece longer than 64 bytes (GPT-2's
- * are not capped) takes about 36 bytes of scratch memory per byte while it
- * is encoded. Returns 0, or MENTOR_ENOMEM with err filled. */
+ * produces a special token but an added one whose text is in the text. A
+ * piece longer than 64 bytes (the regexes' are not capped) takes about 36
+ * bytes of scratch memory per byte while it is encoded. Returns 0, or
+ * MENTOR_ENOMEM with err filled. */
 int tokenizer_encode(const struct tokenizer *t, const char *text, size_t len,
 		     struct tokenizer_ids *out, char *err);
 
