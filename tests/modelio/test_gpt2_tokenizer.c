@@ -412,11 +412,6 @@ int main(void)
 	free(merges);
 
 	check_cli(gpt2);
-	for (size_t c = 0; c < n_cases; c++) {
-		free(cases[c].name);
-		free(cases[c].bytes);
-		free(cases[c].ids);
-	}
-	free(cases);
+	tcase_free(cases, n_cases);
 	return test_done();
 }

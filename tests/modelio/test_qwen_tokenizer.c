@@ -216,5 +216,6 @@ int main(void)
 		tokenizer_free(t);
 	}
 	check_cli(dir);
+	tcase_free(cases, n_cases);
 	return test_done();
 }

@@ -27,7 +27,7 @@ static int tcase_hexval(int c)
 }
 
 /* The cases of the file at path (exits 99 when it is unreadable or
- * malformed); *n gets their number. Never freed: the test ends. */
+ * malformed); *n gets their number. Free with tcase_free(). */
 static struct tcase *tcase_load(const char *path, size_t *n_out)
 {
 	size_t n;
@@ -77,6 +77,17 @@ static struct tcase *tcase_load(const char *path, size_t *n_out)
 	cJSON_Delete(j);
 	*n_out = n_cases;
 	return cases;
+}
+
+static void tcase_free(struct tcase *cases, size_t n)
+{
+	for (size_t c = 0; cases && c < n; c++) {
+		free(cases[c].name);
+		free(cases[c].source);
+		free(cases[c].bytes);
+		free(cases[c].ids);
+	}
+	free(cases);
 }
 
 /* Every case through t, in the file's numbering, and back to its bytes
