@@ -843,6 +843,16 @@ struct vocab_in {
 	size_t n_merge_ids;
 	int64_t eos; /* file's eos id, -1 unknown */
 	int pretok;  /* enum tokenizer_pretok the tokenizer gets */
+	int normalizer; /* enum tokenizer_norm */
+	struct vocab_added *added; /* a tokenizer.json's added tokens, matched in text */
+	size_t n_added;
+};
+
+/* an added token of a tokenizer.json: text owned */
+struct vocab_added {
+	char *text;
+	int64_t id; /* in the file */
+	int special;
 };
 
 static void vocab_release(struct vocab_in *v)
@@ -851,9 +861,12 @@ static void vocab_release(struct vocab_in *v)
 		free(v->tok[i]);
 	for (size_t i = 0; v->merges && i < v->n_merges; i++)
 		free(v->merges[i]);
+	for (size_t i = 0; v->added && i < v->n_added; i++)
+		free(v->added[i].text);
 	free(v->tok);
 	free(v->merges);
 	free(v->merge_ids);
+	free(v->added);
 	memset(v, 0, sizeof *v);
 }
 
@@ -1032,9 +1045,41 @@ static int vocab_build(const struct vocab_in *v, struct tokenizer **tok, int64_t
 			ours[f] = (int32_t)id;
 		file_ids[id] = (int32_t)f;
 	}
-	if (tok_from_pairs(pairs, nm, v->pretok, file_ids, tok, err))
+	/* added tokens: a token the file id already has, or a new one */
+	struct tokenizer_added *added = NULL;
+	size_t n_new = 0;
+	if (v->n_added) {
+		added = calloc(v->n_added, sizeof *added);
+		int32_t *fi = realloc(file_ids, (V + v->n_added) * sizeof *fi);
+		int64_t *pm = realloc(*perm, (V + v->n_added) * sizeof *pm);
+		if (!added || !fi || !pm)
+			util_oom();
+		file_ids = fi;
+		*perm = pm;
+	}
+	for (size_t i = 0; i < v->n_added; i++) {
+		int64_t f = v->added[i].id;
+		added[i].text = v->added[i].text;
+		added[i].len = strlen(v->added[i].text);
+		added[i].special = v->added[i].special;
+		if (f >= 0 && (size_t)f < v->n_tok && ours[f] >= 0) {
+			added[i].id = ours[f];
+			continue;
+		}
+		added[i].id = (int32_t)(V + n_new);
+		file_ids[V + n_new] = (int32_t)f;
+		(*perm)[V + n_new] = f;
+		n_new++;
+	}
+	struct tokenizer_opts o = {v->pretok, v->normalizer, file_ids, added, v->n_added};
+	char sub[MENTOR_ERR_LEN];
+	int brc = tokenizer_build_ext(pairs, nm, &o, tok, sub);
+	free(added);
+	if (brc) {
+		util_err(err, "invalid tokenizer merges: %s", sub);
 		goto fail;
-	*identity = ident;
+	}
+	*identity = ident && !n_new;
 	ret = 0;
 	goto out;
 fail:
@@ -1991,9 +2036,169 @@ static int vocab_merges_txt(const char *txt, size_t len, struct vocab_in *v, con
 	return 0;
 }
 
+/* Qwen2's and Llama 3's Split regexes, exactly as their tokenizer.json
+ * files spell them (tokenizer.h says what they match), and the one mentor
+ * writes for its own pre-tokenizer (hf_tokenizer), which means it. */
+static const char mentor_regex[] =
+	" ?\\p{L}+| ?\\p{N}| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+";
+static const char qwen2_regex[] =
+	"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| "
+	"?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+static const char llama3_regex[] =
+	"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| "
+	"?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+
+/* The "type" of a tokenizer.json component, or "" when it has none. */
+static const char *hf_type(const cJSON *j)
+{
+	const char *t = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, "type"));
+	return t ? t : "";
+}
+
+/* 1 when j's member key is absent, null, or false (or "" when str). */
+static int hf_off(const cJSON *j, const char *key, int str)
+{
+	const cJSON *m = cJSON_GetObjectItemCaseSensitive(j, key);
+	return !m || cJSON_IsNull(m) || cJSON_IsFalse(m) ||
+	       (str && cJSON_IsString(m) && !m->valuestring[0]);
+}
+
+/* A ByteLevel pre-tokenizer with use_regex as wanted and no prefix space. */
+static int hf_byte_level(const cJSON *j, int use_regex)
+{
+	const cJSON *re = cJSON_GetObjectItemCaseSensitive(j, "use_regex");
+	int regex = !re || cJSON_IsTrue(re); /* true unless said otherwise */
+	return !strcmp(hf_type(j), "ByteLevel") && hf_off(j, "add_prefix_space", 0) &&
+	       regex == use_regex;
+}
+
+/* The normalizer of tokenizer.json: null, NFC, or a Sequence of those. */
+static int hf_normalizer(const cJSON *n, int *norm, const char *path, char *err)
+{
+	if (!n || cJSON_IsNull(n))
+		return 0;
+	const char *type = hf_type(n);
+	if (!strcmp(type, "NFC")) {
+		*norm = TOKENIZER_NORM_NFC;
+		return 0;
+	}
+	const cJSON *seq = cJSON_GetObjectItemCaseSensitive(n, "normalizers"), *e;
+	if (!strcmp(type, "Sequence") && cJSON_IsArray(seq)) {
+		cJSON_ArrayForEach(e, seq)
+		{
+			if (cJSON_IsNull(e) || strcmp(hf_type(e), "NFC"))
+				return util_err(err, "cannot read '%s': normalizer '%.40s' in the "
+						     "Sequence is not supported (mentor knows NFC)",
+						path, hf_type(e));
+			*norm = TOKENIZER_NORM_NFC;
+		}
+		return 0;
+	}
+	return util_err(err, "cannot read '%s': normalizer '%.40s' is not supported (mentor "
+			     "knows NFC and a Sequence of it)", path, type);
+}
+
+/* The pre-tokenizer of tokenizer.json: GPT-2's ByteLevel, or a Sequence of a
+ * Split by Qwen2's or Llama 3's regex and a ByteLevel without its own. */
+static int hf_pretok(const cJSON *p, int *pretok, const char *path, char *err)
+{
+	if (hf_byte_level(p, 1)) {
+		*pretok = TOKENIZER_PRETOK_GPT2;
+		return 0;
+	}
+	const cJSON *seq = cJSON_GetObjectItemCaseSensitive(p, "pretokenizers");
+	if (!p || cJSON_IsNull(p))
+		return util_err(err, "cannot read '%s': no pre-tokenizer (mentor knows "
+				     "ByteLevel and a Split + ByteLevel Sequence)", path);
+	if (strcmp(hf_type(p), "Sequence") || !cJSON_IsArray(seq) ||
+	    cJSON_GetArraySize(seq) != 2)
+		return util_err(err, "cannot read '%s': pre-tokenizer '%.40s' is not supported "
+				     "(mentor knows ByteLevel and a Split + ByteLevel Sequence)",
+				path, hf_type(p));
+	const cJSON *split = cJSON_GetArrayItem(seq, 0), *bl = cJSON_GetArrayItem(seq, 1);
+	const cJSON *pat = cJSON_GetObjectItemCaseSensitive(split, "pattern");
+	const char *re = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(pat, "Regex"));
+	const char *beh = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(split,
+										 "behavior"));
+	if (strcmp(hf_type(split), "Split") || !re || !beh || strcmp(beh, "Isolated") ||
+	    !hf_off(split, "invert", 0) || !hf_byte_level(bl, 0))
+		return util_err(err, "cannot read '%s': pre-tokenizer Sequence of '%.40s' and "
+				     "'%.40s' is not supported (mentor knows a Split by a regex, "
+				     "Isolated, not inverted, then ByteLevel without its regex)",
+				path, hf_type(split), hf_type(bl));
+	if (!strcmp(re, mentor_regex))
+		*pretok = TOKENIZER_PRETOK_MENTOR;
+	else if (!strcmp(re, qwen2_regex))
+		*pretok = TOKENIZER_PRETOK_QWEN2;
+	else if (!strcmp(re, llama3_regex))
+		*pretok = TOKENIZER_PRETOK_LLAMA3;
+	else
+		return util_err(err, "cannot read '%s': the Split regex '%.60s%s' is not one "
+				     "mentor knows (Qwen2's, Llama 3's or mentor's own)", path, re,
+				strlen(re) > 60 ? "..." : "");
+	return 0;
+}
+
+/* What a tokenizer.json asks of the text and the model beyond a vocabulary:
+ * the normalizer, pre-tokenizer, decoder, BPE options and added tokens. Any
+ * other component, option or regex is refused by name. */
+static int hf_pipeline(const cJSON *tj, const cJSON *model, struct vocab_in *v,
+		       const char *path, char *err)
+{
+	v->normalizer = TOKENIZER_NORM_NONE;
+	if (hf_normalizer(cJSON_GetObjectItemCaseSensitive(tj, "normalizer"), &v->normalizer,
+			  path, err) ||
+	    hf_pretok(cJSON_GetObjectItemCaseSensitive(tj, "pre_tokenizer"), &v->pretok, path,
+		      err))
+		return MENTOR_ERR;
+	const cJSON *dec = cJSON_GetObjectItemCaseSensitive(tj, "decoder");
+	if (dec && !cJSON_IsNull(dec) && strcmp(hf_type(dec), "ByteLevel"))
+		return util_err(err, "cannot read '%s': decoder '%.40s' is not supported (mentor "
+				     "knows ByteLevel)", path, hf_type(dec));
+	static const char *const off[] = {"dropout", "unk_token", "continuing_subword_prefix",
+					  "end_of_word_suffix", "fuse_unk", "byte_fallback",
+					  "ignore_merges"};
+	for (size_t i = 0; i < sizeof off / sizeof off[0]; i++)
+		if (!hf_off(model, off[i], 1))
+			return util_err(err, "cannot read '%s': the BPE option '%s' is set; mentor "
+					     "supports it only off", path, off[i]);
+	const cJSON *added = cJSON_GetObjectItemCaseSensitive(tj, "added_tokens"), *e;
+	int n = cJSON_GetArraySize(added);
+	if (n > TOKENIZER_MAX_ADDED)
+		return util_err(err, "cannot read '%s': %d added tokens is too many", path, n);
+	v->added = calloc(n > 0 ? (size_t)n : 1, sizeof *v->added);
+	if (!v->added)
+		util_oom();
+	cJSON_ArrayForEach(e, added)
+	{
+		const char *c = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "content"));
+		size_t k = v->n_added;
+		if (!c || !*c || strlen(c) > TOKENIZER_MAX_ADDED_LEN)
+			return util_err(err, "cannot read '%s': added token %zu has no content or "
+					     "one longer than %d bytes", path, k,
+					TOKENIZER_MAX_ADDED_LEN);
+		if (!hf_off(e, "single_word", 0) || !hf_off(e, "lstrip", 0) ||
+		    !hf_off(e, "rstrip", 0))
+			return util_err(err, "cannot read '%s': added token %zu sets single_word, "
+					     "lstrip or rstrip, which mentor does not support",
+					path, k);
+		if (!hf_off(e, "normalized", 0) && v->normalizer != TOKENIZER_NORM_NONE)
+			return util_err(err, "cannot read '%s': added token %zu is matched after "
+					     "normalisation, which mentor does not support", path,
+					k);
+		v->added[k].text = util_strdup(c);
+		v->added[k].id = (int64_t)cJSON_GetObjectItemCaseSensitive(e, "id")->valuedouble;
+		v->added[k].special = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "special"));
+		v->n_added++;
+	}
+	return 0;
+}
+
 /* Vocabulary of a tokenizer.json (model BPE, vocab object, merges as "a b"
- * strings or [a, b] pairs, added tokens). */
-static int hf_vocab(const cJSON *tj, struct vocab_in *v, const char *path, char *err)
+ * strings or [a, b] pairs, added tokens). With pipeline, also what
+ * hf_pipeline reads. */
+static int hf_vocab(const cJSON *tj, struct vocab_in *v, int pipeline, const char *path,
+		    char *err)
 {
 	const cJSON *model = cJSON_GetObjectItemCaseSensitive(tj, "model");
 	const cJSON *type = cJSON_GetObjectItemCaseSensitive(model, "type");
@@ -2005,7 +2210,8 @@ static int hf_vocab(const cJSON *tj, struct vocab_in *v, const char *path, char 
 		return util_err(err, "cannot read '%s': not a BPE tokenizer with vocab and merges",
 		                path);
 	const cJSON *added = cJSON_GetObjectItemCaseSensitive(tj, "added_tokens");
-	if (vocab_tokens(vocab, added, v, path, err))
+	if (vocab_tokens(vocab, added, v, path, err) ||
+	    (pipeline && hf_pipeline(tj, model, v, path, err)))
 		return MENTOR_ERR;
 	return vocab_merges_json(merges, v, path, err);
 }
@@ -2054,12 +2260,16 @@ static int hf_dir_vocab(const char *dir, const cJSON *cfg, struct vocab_in *v,
 	buf_init(&p2);
 	int ret = MENTOR_ERR;
 	cJSON *tj = NULL;
+	/* mentor's own folders say their pre-tokenizer in config.json */
+	const cJSON *men = cJSON_GetObjectItemCaseSensitive(cfg, "mentor");
+	int pipeline = 0;
 	buf_reset(which);
 	if (buf_printf(which, "%s/tokenizer.json", dir))
 		util_oom();
 	if (file_exists(which->data)) {
+		pipeline = !men;
 		if (!(tj = read_json(which->data, MODELIO_MAX_JSON, err)) ||
-		    hf_vocab(tj, v, which->data, err))
+		    hf_vocab(tj, v, pipeline, which->data, err))
 			goto out;
 	} else {
 		static const char *const pairs[2][2] = {{"vocab.json", "merges.txt"},
@@ -2095,10 +2305,10 @@ static int hf_dir_vocab(const char *dir, const cJSON *cfg, struct vocab_in *v,
 	for (size_t i = 0; i < v->n_tok && v->eos < 0; i++)
 		if (v->tok[i] && !strcmp(v->tok[i], "<|endoftext|>"))
 			v->eos = (int64_t)i;
-	const cJSON *men = cJSON_GetObjectItemCaseSensitive(cfg, "mentor");
 	const cJSON *ids = cJSON_GetObjectItemCaseSensitive(men, "merge_ids");
 	const cJSON *pre = cJSON_GetObjectItemCaseSensitive(men, "pretokenizer");
-	v->pretok = men ? TOKENIZER_PRETOK_MENTOR : TOKENIZER_PRETOK_GPT2;
+	if (!pipeline) /* the pipeline of a tokenizer.json says its own */
+		v->pretok = men ? TOKENIZER_PRETOK_MENTOR : TOKENIZER_PRETOK_GPT2;
 	if (pre && (v->pretok = tokenizer_pretok_parse(cJSON_GetStringValue(pre))) < 0) {
 		util_err(err,
 		         "cannot read '%s/config.json': unknown pre-tokenizer (a newer mentor "

@@ -3,7 +3,9 @@
  * updates the counts incrementally after each merge (a lazy max-heap picks the
  * next pair); encoding applies merges by rank within each pre-token, by
  * rescanning a short piece and with a min-heap of ranked pairs for a long one.
- * Two pre-tokenizers: mentor's and GPT-2's regex, written out by hand. */
+ * Four pre-tokenizers: mentor's and the regexes of GPT-2, Qwen2 and Llama 3,
+ * written out by hand. Added tokens are found by a scan that tries them
+ * where the text holds one of their first bytes. */
 #include "mentor/tokenizer.h"
 
 #include <stdio.h>
@@ -11,6 +13,9 @@
 #include <string.h>
 
 #include "mentor/unicode.h"
+
+/* the first index of the tokens after mentor's specials */
+#define TOK_FIRST_NEW(t) (256 + (t)->n_merges + TOKENIZER_N_SPECIAL)
 
 #define TOK_MAGIC "MTOK"
 #define TOK_VERSION TOKENIZER_IMAGE_VERSION
@@ -120,9 +125,17 @@ static uint64_t pair_key(int32_t a, int32_t b)
 
 /* ---- the tokenizer ---- */
 
+/* an added token; text owned */
+struct tok_added {
+	char *text;
+	size_t len;
+	int32_t id;
+	int special;
+};
+
 struct tokenizer {
 	int n_merges;
-	int vocab;         /* 256 + n_merges + TOKENIZER_N_SPECIAL */
+	int vocab;         /* 256 + n_merges + TOKENIZER_N_SPECIAL + n_new */
 	int32_t (*merges)[2]; /* n_merges pairs; merge r makes id 256 + r */
 	size_t *tok_off;   /* vocab + 1 offsets into tok_bytes */
 	char *tok_bytes;
@@ -130,6 +143,12 @@ struct tokenizer {
 	int pretok;        /* enum tokenizer_pretok */
 	int32_t *file_ids; /* vocab entries (-1: not in the file), or NULL: identity */
 	struct pmap from_file; /* file id -> id, when file_ids */
+	int normalizer;    /* enum tokenizer_norm */
+	struct tok_added *added; /* n_added, in the order given */
+	size_t n_added;
+	int n_new;         /* added tokens with ids of their own, after the specials */
+	unsigned char *new_special; /* n_new flags: the new token is special */
+	unsigned char added_first[32]; /* bit set of the added texts' first bytes */
 };
 
 void tokenizer_ids_init(struct tokenizer_ids *a)
@@ -172,15 +191,54 @@ void tokenizer_free(struct tokenizer *t)
 	pmap_release(&t->rank);
 	free(t->file_ids);
 	pmap_release(&t->from_file);
+	for (size_t i = 0; i < t->n_added; i++)
+		free(t->added[i].text);
+	free(t->added);
+	free(t->new_special);
 	free(t);
 }
 
-/* Build the token byte table and the rank map from t->merges. Checks that
- * each merge refers to earlier tokens, is not a duplicate and is not too long. */
+static int tok_layout(struct tokenizer *t, const char *const *text, const size_t *tlen,
+		      char *err);
+
+/* Build the token byte table and the rank map from t->merges and t->added
+ * (see tok_layout). */
 static int tok_finish(struct tokenizer *t, char *err)
 {
 	int nm = t->n_merges;
-	t->vocab = 256 + nm + TOKENIZER_N_SPECIAL;
+	t->vocab = 256 + nm + TOKENIZER_N_SPECIAL + t->n_new;
+	/* the texts of specials and new tokens: mentor's, or an added token's */
+	const char **text = malloc(((size_t)TOKENIZER_N_SPECIAL + (size_t)t->n_new) * sizeof *text);
+	size_t *tlen = malloc(((size_t)TOKENIZER_N_SPECIAL + (size_t)t->n_new) * sizeof *tlen);
+	if (!text || !tlen) {
+		free(text);
+		free(tlen);
+		return util_err(err, "cannot build tokenizer: out of memory");
+	}
+	for (int k = 0; k < TOKENIZER_N_SPECIAL; k++) {
+		text[k] = special_text[k];
+		tlen[k] = strlen(special_text[k]);
+	}
+	for (size_t i = 0; i < t->n_added; i++) {
+		int32_t j = t->added[i].id - (256 + nm);
+		if (j >= 0) {
+			text[j] = t->added[i].text;
+			tlen[j] = t->added[i].len;
+		}
+	}
+	int rc = tok_layout(t, text, tlen, err);
+	free(text);
+	free(tlen);
+	return rc;
+}
+
+/* Lay out the bytes of every token (the specials and new tokens from
+ * text[]/tlen[]) and the rank map; check each merge refers to earlier
+ * tokens, is not a duplicate and is not too long. */
+static int tok_layout(struct tokenizer *t, const char *const *text, const size_t *tlen,
+		      char *err)
+{
+	int nm = t->n_merges;
 	t->tok_off = malloc(((size_t)t->vocab + 1) * sizeof *t->tok_off);
 	size_t total;
 	size_t *len = malloc(((size_t)t->vocab) * sizeof *len);
@@ -216,9 +274,9 @@ static int tok_finish(struct tokenizer *t, char *err)
 			return util_err(err, "invalid tokenizer: merge %d repeats merge %d", r, *slot);
 		}
 	}
-	for (int s = 0; s < TOKENIZER_N_SPECIAL; s++) {
-		len[256 + nm + s] = strlen(special_text[s]);
-		total += len[256 + nm + s];
+	for (int s = 256 + nm; s < t->vocab; s++) {
+		len[s] = tlen[s - 256 - nm];
+		total += len[s];
 	}
 	t->tok_bytes = malloc(total ? total : 1);
 	if (!t->tok_bytes) {
@@ -235,7 +293,7 @@ static int tok_finish(struct tokenizer *t, char *err)
 			memcpy(t->tok_bytes + off, t->tok_bytes + t->tok_off[a], len[a]);
 			memcpy(t->tok_bytes + off + len[a], t->tok_bytes + t->tok_off[b], len[b]);
 		} else {
-			memcpy(t->tok_bytes + off, special_text[i - 256 - nm], len[i]);
+			memcpy(t->tok_bytes + off, text[i - 256 - nm], len[i]);
 		}
 		off += len[i];
 	}
@@ -261,7 +319,7 @@ static int tok_finish(struct tokenizer *t, char *err)
  * identity, else a copy after checking their range. */
 static int tok_set_file_ids(struct tokenizer *t, const int32_t *file_ids, char *err)
 {
-	int vocab = 256 + t->n_merges + TOKENIZER_N_SPECIAL, ident = 1;
+	int vocab = TOK_FIRST_NEW(t) + t->n_new, ident = 1;
 	if (!file_ids)
 		return 0;
 	for (int i = 0; i < vocab; i++) {
@@ -280,28 +338,135 @@ static int tok_set_file_ids(struct tokenizer *t, const int32_t *file_ids, char *
 	return 0;
 }
 
-int tokenizer_build(const int32_t *pairs, size_t n_merges, int pretok,
-		    const int32_t *file_ids, struct tokenizer **out, char *err)
+/* order of added tokens by text, for finding two alike */
+static int added_cmp(const void *x, const void *y)
+{
+	const struct tok_added *a = *(const struct tok_added *const *)x,
+			       *b = *(const struct tok_added *const *)y;
+	if (a->len != b->len)
+		return a->len < b->len ? -1 : 1;
+	return memcmp(a->text, b->text, a->len);
+}
+
+/* Copy the added tokens into t after checking them (ids, lengths, texts
+ * unique); counts t->n_new. */
+static int tok_set_added(struct tokenizer *t, const struct tokenizer_added *added, size_t n,
+			 char *err)
+{
+	if (!n)
+		return 0;
+	int32_t first_new = TOK_FIRST_NEW(t);
+	t->added = calloc(n, sizeof *t->added);
+	const struct tok_added **order = malloc(n * sizeof *order);
+	if (!t->added || !order) {
+		free(order);
+		return util_err(err, "cannot build tokenizer: out of memory");
+	}
+	t->n_added = n;
+	for (size_t i = 0; i < n; i++) {
+		const struct tokenizer_added *a = &added[i];
+		struct tok_added *d = &t->added[i];
+		if (!a->text || a->len < 1 || a->len > TOKENIZER_MAX_ADDED_LEN) {
+			free(order);
+			return util_err(err, "invalid tokenizer: added token %zu is empty or "
+					     "longer than %d bytes", i, TOKENIZER_MAX_ADDED_LEN);
+		}
+		if (a->id < 0 || a->id > first_new + t->n_new) {
+			free(order);
+			return util_err(err, "invalid tokenizer: added token %zu has id %ld, "
+					     "expected below %ld", i, (long)a->id,
+					(long)(first_new + t->n_new + 1));
+		}
+		if (a->id == first_new + t->n_new)
+			t->n_new++;
+		d->text = malloc(a->len);
+		if (!d->text) {
+			free(order);
+			return util_err(err, "cannot build tokenizer: out of memory");
+		}
+		memcpy(d->text, a->text, a->len);
+		d->len = a->len;
+		d->id = a->id;
+		d->special = a->special != 0;
+		order[i] = d;
+		t->added_first[(unsigned char)a->text[0] / 8] |=
+			(unsigned char)(1u << ((unsigned char)a->text[0] % 8));
+	}
+	qsort(order, n, sizeof *order, added_cmp);
+	for (size_t i = 1; i < n; i++)
+		if (added_cmp(&order[i - 1], &order[i]) == 0) {
+			size_t a = (size_t)(order[i - 1] - t->added), b = (size_t)(order[i] - t->added);
+			free(order);
+			return util_err(err, "invalid tokenizer: added tokens %zu and %zu have the "
+					     "same text", a < b ? a : b, a < b ? b : a);
+		}
+	free(order);
+	t->new_special = calloc((size_t)t->n_new + 1, 1);
+	if (!t->new_special)
+		return util_err(err, "cannot build tokenizer: out of memory");
+	for (size_t i = 0; i < n; i++)
+		if (t->added[i].id >= first_new)
+			t->new_special[t->added[i].id - first_new] = (unsigned char)t->added[i].special;
+	return 0;
+}
+
+/* After tok_finish: an added token that names an existing byte or merge
+ * has its bytes; no token is named twice. */
+static int tok_check_added(const struct tokenizer *t, char *err)
+{
+	int32_t first_new = TOK_FIRST_NEW(t);
+	unsigned char *seen = calloc((size_t)first_new, 1);
+	if (!seen)
+		return util_err(err, "cannot build tokenizer: out of memory");
+	for (size_t i = 0; i < t->n_added; i++) {
+		const struct tok_added *a = &t->added[i];
+		size_t len;
+		const char *p = tokenizer_token(t, a->id, &len);
+		if (a->id < first_new - TOKENIZER_N_SPECIAL && (len != a->len ||
+		    memcmp(p, a->text, len))) {
+			free(seen);
+			return util_err(err, "invalid tokenizer: added token %zu is not the text "
+					     "of token %ld", i, (long)a->id);
+		}
+		if (a->id < first_new && seen[a->id]++) {
+			free(seen);
+			return util_err(err, "invalid tokenizer: two added tokens are token %ld",
+					(long)a->id);
+		}
+	}
+	free(seen);
+	return 0;
+}
+
+int tokenizer_build_ext(const int32_t *pairs, size_t n_merges, const struct tokenizer_opts *o,
+			struct tokenizer **out, char *err)
 {
 	*out = NULL;
-	if (n_merges > (size_t)TOKENIZER_MAX_VOCAB - 256 - TOKENIZER_N_SPECIAL) {
-		util_err(err, "cannot build tokenizer: %zu merges make more than %d tokens",
-			 n_merges, TOKENIZER_MAX_VOCAB);
+	if (n_merges > (size_t)TOKENIZER_MAX_VOCAB - 256 - TOKENIZER_N_SPECIAL ||
+	    o->n_added > TOKENIZER_MAX_ADDED ||
+	    n_merges + o->n_added > (size_t)TOKENIZER_MAX_VOCAB - 256 - TOKENIZER_N_SPECIAL) {
+		util_err(err, "cannot build tokenizer: %zu merges and %zu added tokens make more "
+			      "than %d tokens", n_merges, o->n_added, TOKENIZER_MAX_VOCAB);
 		return MENTOR_EUSAGE;
 	}
-	if (pretok < 0 || pretok >= TOKENIZER_N_PRETOK) {
-		util_err(err, "cannot build tokenizer: unknown pre-tokenizer %d", pretok);
+	if (o->pretok < 0 || o->pretok >= TOKENIZER_N_PRETOK) {
+		util_err(err, "cannot build tokenizer: unknown pre-tokenizer %d", o->pretok);
 		return MENTOR_EUSAGE;
 	}
-	if (n_merges && !pairs) {
-		util_err(err, "cannot build tokenizer: no merges given");
+	if (o->normalizer < 0 || o->normalizer >= TOKENIZER_N_NORM) {
+		util_err(err, "cannot build tokenizer: unknown normalizer %d", o->normalizer);
+		return MENTOR_EUSAGE;
+	}
+	if ((n_merges && !pairs) || (o->n_added && !o->added)) {
+		util_err(err, "cannot build tokenizer: no merges or added tokens given");
 		return MENTOR_EUSAGE;
 	}
 	struct tokenizer *t = calloc(1, sizeof *t);
 	if (!t)
 		return util_err(err, "cannot build tokenizer: out of memory");
 	t->n_merges = (int)n_merges;
-	t->pretok = pretok;
+	t->pretok = o->pretok;
+	t->normalizer = o->normalizer;
 	t->merges = malloc((n_merges + 1) * sizeof *t->merges);
 	if (!t->merges) {
 		tokenizer_free(t);
@@ -311,11 +476,34 @@ int tokenizer_build(const int32_t *pairs, size_t n_merges, int pretok,
 		t->merges[r][0] = pairs[2 * r];
 		t->merges[r][1] = pairs[2 * r + 1];
 	}
-	if (tok_set_file_ids(t, file_ids, err) || tok_finish(t, err)) {
+	if (tok_set_added(t, o->added, o->n_added, err) ||
+	    tok_set_file_ids(t, o->file_ids, err) || tok_finish(t, err) ||
+	    tok_check_added(t, err)) {
 		tokenizer_free(t);
 		return MENTOR_ERR;
 	}
 	*out = t;
+	return 0;
+}
+
+int tokenizer_build(const int32_t *pairs, size_t n_merges, int pretok,
+		    const int32_t *file_ids, struct tokenizer **out, char *err)
+{
+	struct tokenizer_opts o = {pretok, TOKENIZER_NORM_NONE, file_ids, NULL, 0};
+	return tokenizer_build_ext(pairs, n_merges, &o, out, err);
+}
+
+int tokenizer_normalizer(const struct tokenizer *t) { return t->normalizer; }
+size_t tokenizer_num_added(const struct tokenizer *t) { return t->n_added; }
+
+int tokenizer_added_get(const struct tokenizer *t, size_t i, struct tokenizer_added *a)
+{
+	if (i >= t->n_added)
+		return MENTOR_EUSAGE;
+	a->text = t->added[i].text;
+	a->len = t->added[i].len;
+	a->id = t->added[i].id;
+	a->special = t->added[i].special;
 	return 0;
 }
 
@@ -361,9 +549,18 @@ const char *tokenizer_pretok_name(int kind)
 		return "mentor";
 	case TOKENIZER_PRETOK_GPT2:
 		return "gpt2";
+	case TOKENIZER_PRETOK_QWEN2:
+		return "qwen2";
+	case TOKENIZER_PRETOK_LLAMA3:
+		return "llama3";
 	default:
 		return NULL;
 	}
+}
+
+const char *tokenizer_norm_name(int kind)
+{
+	return kind == TOKENIZER_NORM_NONE ? "none" : kind == TOKENIZER_NORM_NFC ? "nfc" : NULL;
 }
 
 int tokenizer_pretok_parse(const char *name)
@@ -388,6 +585,8 @@ const char *tokenizer_special_text(int kind)
 
 int tokenizer_is_special(const struct tokenizer *t, int32_t id)
 {
+	if (id >= TOK_FIRST_NEW(t) && id < t->vocab)
+		return t->new_special[id - TOK_FIRST_NEW(t)];
 	return id >= 256 + t->n_merges && id < t->vocab;
 }
 
@@ -536,11 +735,121 @@ static size_t gpt2_next_piece(const unsigned char *s, size_t n)
 	return j;
 }
 
+/* Length of the run of characters of class cls at s[0..n). */
+static size_t class_run(const unsigned char *s, size_t n, int cls)
+{
+	size_t j = 0;
+	while (j < n) {
+		int c, k = unicode_char_class(s + j, n - j, &c);
+		if (c != cls)
+			break;
+		j += (size_t)k;
+	}
+	return j;
+}
+
+/* Length of a contraction's letters at s (after the apostrophe), matched
+ * as (?i:s|t|re|ve|m|ll|d) under Unicode simple case folding, or 0. */
+static size_t contraction(const unsigned char *s, size_t n)
+{
+	unsigned c = n ? s[0] | 0x20 : 0, d = n > 1 ? s[1] | 0x20 : 0;
+	if (n >= 2 && s[0] == 0xC5 && s[1] == 0xBF)
+		return 2; /* U+017F folds to s */
+	if (c == 's' || c == 't' || c == 'm' || c == 'd')
+		return 1;
+	if ((c == 'r' && d == 'e') || (c == 'v' && d == 'e') || (c == 'l' && d == 'l'))
+		return 2;
+	return 0;
+}
+
+static int is_crlf(unsigned char c)
+{
+	return c == '\r' || c == '\n';
+}
+
+/* Qwen2's regex, and Llama 3's with max_digits 3, leftmost alternative
+ * first:
+ *   (?i:'s|'t|'re|'ve|'m|'ll|'d)        a contraction
+ *   |[^\r\n\p{L}\p{N}]?\p{L}+          a run of letters, after one character
+ *                                       of any other class but CR and LF
+ *   |\p{N}{1,max_digits}                digits
+ *   | ?[^\s\p{L}\p{N}]+[\r\n]*          other characters, with the line
+ *                                       breaks that follow them
+ *   |\s*[\r\n]+                         white space to its last line break
+ *   |\s+(?!\S)|\s+                      white space as in GPT-2's
+ * Only \s*[\r\n]+ backtracks: \s* gives back characters until the rest
+ * starts at a line break, so the match ends after the run's last one. */
+static size_t qwen_next_piece(const unsigned char *s, size_t n, int max_digits)
+{
+	if (s[0] == '\'' && n >= 2) {
+		size_t k = contraction(s + 1, n - 1);
+		if (k)
+			return 1 + k;
+	}
+	int c0, c1 = UNICODE_OTHER;
+	size_t k0 = (size_t)unicode_char_class(s, n, &c0), k1 = 0;
+	if (k0 < n)
+		k1 = (size_t)unicode_char_class(s + k0, n - k0, &c1);
+	if (c0 == UNICODE_LETTER)
+		return k0 + class_run(s + k0, n - k0, UNICODE_LETTER);
+	if (c0 != UNICODE_NUMBER && !is_crlf(s[0]) && c1 == UNICODE_LETTER && k0 < n)
+		return k0 + k1 + class_run(s + k0 + k1, n - k0 - k1, UNICODE_LETTER);
+	if (c0 == UNICODE_NUMBER) {
+		size_t j = k0;
+		for (int d = 1; d < max_digits && j < n; d++) {
+			int c, k = unicode_char_class(s + j, n - j, &c);
+			if (c != UNICODE_NUMBER)
+				break;
+			j += (size_t)k;
+		}
+		return j;
+	}
+	size_t i = 0;
+	if (s[0] == ' ' && k0 < n && c1 == UNICODE_OTHER)
+		i = 1, c0 = UNICODE_OTHER, k0 = k1;
+	if (c0 == UNICODE_OTHER) {
+		size_t j = i + k0;
+		j += class_run(s + j, n - j, UNICODE_OTHER);
+		while (j < n && is_crlf(s[j]))
+			j++;
+		return j;
+	}
+	/* white space: up to its last line break, else as GPT-2's */
+	size_t j = 0, last = 0, after_nl = 0;
+	while (j < n) {
+		int c, k = unicode_char_class(s + j, n - j, &c);
+		if (c != UNICODE_SPACE)
+			break;
+		if (is_crlf(s[j]))
+			after_nl = j + 1;
+		last = j;
+		j += (size_t)k;
+	}
+	if (after_nl)
+		return after_nl;
+	if (j < n && last > 0)
+		return last;
+	return j;
+}
+
+/* The piece at s[0..n) under pre-tokenizer kind (mentor's when unknown). */
+static size_t piece_len(int kind, const unsigned char *s, size_t n)
+{
+	switch (kind) {
+	case TOKENIZER_PRETOK_GPT2:
+		return gpt2_next_piece(s, n);
+	case TOKENIZER_PRETOK_QWEN2:
+		return qwen_next_piece(s, n, 1);
+	case TOKENIZER_PRETOK_LLAMA3:
+		return qwen_next_piece(s, n, 3);
+	default:
+		return next_piece(s, n);
+	}
+}
+
 size_t tokenizer_pretok_next(int kind, const char *text, size_t len)
 {
-	if (kind == TOKENIZER_PRETOK_GPT2)
-		return gpt2_next_piece((const unsigned char *)text, len);
-	return next_piece((const unsigned char *)text, len);
+	return piece_len(kind, (const unsigned char *)text, len);
 }
 
 /* ---- training ---- */
@@ -1030,16 +1339,16 @@ out:
 	return rc;
 }
 
-int tokenizer_encode(const struct tokenizer *t, const char *text, size_t len,
-		     struct tokenizer_ids *out, char *err)
+/* Cut text[0..len) into pieces and append each one's merged ids. */
+static int encode_pieces(const struct tokenizer *t, const char *text, size_t len,
+			 struct tokenizer_ids *out, char *err)
 {
 	const unsigned char *s = (const unsigned char *)text;
 	int32_t ids[TOK_MAX_PIECE];
 	size_t i = 0;
 	while (i < len) {
-		size_t k = t->pretok == TOKENIZER_PRETOK_GPT2 ? gpt2_next_piece(s + i, len - i)
-							      : next_piece(s + i, len - i);
-		if (k > TOK_MAX_PIECE) { /* only GPT-2's pieces are this long */
+		size_t k = piece_len(t->pretok, s + i, len - i);
+		if (k > TOK_MAX_PIECE) { /* only the regexes' pieces are this long */
 			if (encode_long(t, s + i, k, out))
 				return util_err(err, "cannot encode text: out of memory"),
 				       MENTOR_ENOMEM;
@@ -1079,6 +1388,61 @@ int tokenizer_encode(const struct tokenizer *t, const char *text, size_t len,
 	return 0;
 }
 
+/* encode_pieces after the tokenizer's normalizer. */
+static int encode_normalized(const struct tokenizer *t, const char *text, size_t len,
+			     struct tokenizer_ids *out, char *err)
+{
+	if (t->normalizer != TOKENIZER_NORM_NFC || unicode_nfc_quick(text, len))
+		return encode_pieces(t, text, len, out, err);
+	struct buf b;
+	buf_init(&b);
+	if (unicode_nfc(text, len, &b)) {
+		buf_release(&b);
+		return util_err(err, "cannot encode text: out of memory"), MENTOR_ENOMEM;
+	}
+	int rc = encode_pieces(t, b.data ? b.data : "", b.len, out, err);
+	buf_release(&b);
+	return rc;
+}
+
+/* The added token whose text is the longest to start at s[0..n), or NULL. */
+static const struct tok_added *added_at(const struct tokenizer *t, const char *s, size_t n)
+{
+	const struct tok_added *best = NULL;
+	for (size_t i = 0; i < t->n_added; i++) {
+		const struct tok_added *a = &t->added[i];
+		if (a->len <= n && (!best || a->len > best->len) && a->text[0] == s[0] &&
+		    !memcmp(a->text, s, a->len))
+			best = a;
+	}
+	return best;
+}
+
+int tokenizer_encode(const struct tokenizer *t, const char *text, size_t len,
+		     struct tokenizer_ids *out, char *err)
+{
+	if (!t->n_added)
+		return encode_normalized(t, text, len, out, err);
+	size_t from = 0, i = 0;
+	while (i < len) {
+		unsigned char c = (unsigned char)text[i];
+		const struct tok_added *a = NULL;
+		if (t->added_first[c / 8] & (1u << (c % 8)))
+			a = added_at(t, text + i, len - i);
+		if (!a) {
+			i++;
+			continue;
+		}
+		if (encode_normalized(t, text + from, i - from, out, err))
+			return MENTOR_ENOMEM;
+		if (tokenizer_ids_push(out, a->id))
+			return util_err(err, "cannot encode text: out of memory"), MENTOR_ENOMEM;
+		i += a->len;
+		from = i;
+	}
+	return encode_normalized(t, text + from, len - from, out, err);
+}
+
 int tokenizer_decode(const struct tokenizer *t, const int32_t *ids, size_t n, int flags,
 		     struct buf *out, char *err)
 {
@@ -1100,9 +1464,11 @@ int tokenizer_decode(const struct tokenizer *t, const int32_t *ids, size_t n, in
 
 /* ---- serialisation: little-endian u32 fields ----
  * "MTOK" u32 version u32 vocab u32 n_merges u32 n_special
- * version 3 only: u32 pretok, u32 n_file_ids (0: every token's own id, or vocab)
+ * versions 3, 4: u32 pretok, u32 n_file_ids (0: every token's own id, or vocab)
+ * version 4: u32 normalizer, u32 n_added
  * n_merges x (u32 left, u32 right)
- * version 3 only: n_file_ids x u32 file id (0xffffffff: not in the file)
+ * versions 3, 4: n_file_ids x u32 file id (0xffffffff: not in the file)
+ * version 4: n_added x (u32 id, u32 flags (1: special), u32 len, len bytes)
  * u64 FNV-1a of everything before it. */
 
 static void put_u32(unsigned char *p, uint32_t v)
@@ -1122,15 +1488,20 @@ static uint32_t get_u32(const unsigned char *p)
 int tokenizer_save(const struct tokenizer *t, struct buf *out, char *err)
 {
 	size_t start = out->len;
-	unsigned char hdr[28];
+	unsigned char hdr[36];
+	/* version 3 holds every tokenizer that needs nothing newer, as before */
+	int v4 = t->n_added || t->normalizer != TOKENIZER_NORM_NONE ||
+		 t->pretok > TOKENIZER_PRETOK_GPT2;
 	memcpy(hdr, TOK_MAGIC, 4);
-	put_u32(hdr + 4, TOK_VERSION);
+	put_u32(hdr + 4, v4 ? 4 : 3);
 	put_u32(hdr + 8, (uint32_t)t->vocab);
 	put_u32(hdr + 12, (uint32_t)t->n_merges);
 	put_u32(hdr + 16, TOKENIZER_N_SPECIAL);
 	put_u32(hdr + 20, (uint32_t)t->pretok);
 	put_u32(hdr + 24, t->file_ids ? (uint32_t)t->vocab : 0);
-	if (buf_append(out, hdr, sizeof hdr))
+	put_u32(hdr + 28, (uint32_t)t->normalizer);
+	put_u32(hdr + 32, (uint32_t)t->n_added);
+	if (buf_append(out, hdr, v4 ? 36 : 28))
 		goto oom;
 	for (int r = 0; r < t->n_merges; r++) {
 		unsigned char m[8];
@@ -1145,6 +1516,15 @@ int tokenizer_save(const struct tokenizer *t, struct buf *out, char *err)
 		if (buf_append(out, f, sizeof f))
 			goto oom;
 	}
+	for (size_t i = 0; i < t->n_added; i++) {
+		unsigned char a[12];
+		put_u32(a, (uint32_t)t->added[i].id);
+		put_u32(a + 4, (uint32_t)t->added[i].special);
+		put_u32(a + 8, (uint32_t)t->added[i].len);
+		if (buf_append(out, a, sizeof a) ||
+		    buf_append(out, t->added[i].text, t->added[i].len))
+			goto oom;
+	}
 	uint64_t h = util_fnv1a(out->data + start, out->len - start, 0);
 	unsigned char tail[8];
 	put_u32(tail, (uint32_t)h);
@@ -1157,6 +1537,48 @@ oom:
 	if (out->data)
 		out->data[start] = '\0';
 	return util_err(err, "cannot save tokenizer: out of memory"), MENTOR_ENOMEM;
+}
+
+/* The added tokens of a version 4 image: n entries at p[0..len); their
+ * byte length in *size. Texts point into p. Caller frees *out. */
+static int load_added(const unsigned char *p, size_t len, uint32_t n,
+		      struct tokenizer_added **out, size_t *size, char *err)
+{
+	*out = NULL;
+	*size = 0;
+	if (!n)
+		return 0;
+	struct tokenizer_added *a = calloc(n, sizeof *a);
+	if (!a)
+		return util_err(err, "cannot load tokenizer: out of memory");
+	size_t off = 0;
+	for (uint32_t i = 0; i < n; i++) {
+		if (len - off < 12) {
+			free(a);
+			return util_err(err, "cannot load tokenizer: truncated in added token %u",
+					i);
+		}
+		uint32_t id = get_u32(p + off), flags = get_u32(p + off + 4),
+			 tl = get_u32(p + off + 8);
+		off += 12;
+		if (flags > 1 || tl < 1 || tl > TOKENIZER_MAX_ADDED_LEN || id > INT32_MAX) {
+			free(a);
+			return util_err(err, "cannot load tokenizer: added token %u is invalid", i);
+		}
+		if (len - off < tl) {
+			free(a);
+			return util_err(err, "cannot load tokenizer: truncated in added token %u",
+					i);
+		}
+		a[i].text = (const char *)p + off;
+		a[i].len = tl;
+		a[i].id = (int32_t)id;
+		a[i].special = (int)flags;
+		off += tl;
+	}
+	*out = a;
+	*size = off;
+	return 0;
 }
 
 int tokenizer_load(const void *data, size_t len, size_t *used, struct tokenizer **out,
@@ -1175,82 +1597,93 @@ int tokenizer_load(const void *data, size_t len, size_t *used, struct tokenizer 
 	if (nsp != TOKENIZER_N_SPECIAL)
 		return util_err(err, "cannot load tokenizer: %u special tokens, expected %d", nsp,
 				TOKENIZER_N_SPECIAL);
+	/* version 4 has added tokens past the specials */
 	if (vocab < TOKENIZER_MIN_VOCAB || vocab > TOKENIZER_MAX_VOCAB ||
-	    nm != vocab - 256 - TOKENIZER_N_SPECIAL)
+	    nm > vocab - 256 - TOKENIZER_N_SPECIAL ||
+	    (version < 4 && nm != vocab - 256 - TOKENIZER_N_SPECIAL))
 		return util_err(err, "cannot load tokenizer: vocabulary size %u with %u merges "
 				     "is invalid", vocab, nm);
 	/* versions 1 and 2: mentor's pre-tokenizer, every token its own file id */
-	size_t hdr = 20;
-	uint32_t pretok = TOKENIZER_PRETOK_MENTOR, nfile = 0;
+	size_t hdr = version >= 4 ? 36 : version == 3 ? 28 : 20;
+	uint32_t pretok = TOKENIZER_PRETOK_MENTOR, nfile = 0, norm = 0, nadd = 0;
+	if (len < hdr)
+		return util_err(err, "cannot load tokenizer: truncated (%zu of %zu bytes)", len,
+				hdr);
 	if (version >= 3) {
-		hdr = 28;
-		if (len < hdr)
-			return util_err(err, "cannot load tokenizer: truncated (%zu of %zu bytes)",
-					len, hdr);
 		pretok = get_u32(p + 20);
 		nfile = get_u32(p + 24);
-		if (pretok >= TOKENIZER_N_PRETOK)
+		if (pretok >= (version >= 4 ? TOKENIZER_N_PRETOK : TOKENIZER_PRETOK_QWEN2))
 			return util_err(err, "cannot load tokenizer: unknown pre-tokenizer %u "
 					     "(a newer mentor wrote it?)", pretok);
 		if (nfile != 0 && nfile != vocab)
 			return util_err(err, "cannot load tokenizer: %u file ids for a "
 					     "vocabulary of %u", nfile, vocab);
 	}
-	size_t need = hdr + (size_t)nm * 8 + (size_t)nfile * 4 + 8;
-	if (len < need)
+	if (version >= 4) {
+		norm = get_u32(p + 28);
+		nadd = get_u32(p + 32);
+		if (norm >= TOKENIZER_N_NORM)
+			return util_err(err, "cannot load tokenizer: unknown normalizer %u "
+					     "(a newer mentor wrote it?)", norm);
+		if (nadd > TOKENIZER_MAX_ADDED || nadd < vocab - 256 - TOKENIZER_N_SPECIAL - nm)
+			return util_err(err, "cannot load tokenizer: %u added tokens for a "
+					     "vocabulary of %u with %u merges", nadd, vocab, nm);
+	}
+	size_t fixed = hdr + (size_t)nm * 8 + (size_t)nfile * 4, added_size;
+	if (len < fixed + 8)
 		return util_err(err, "cannot load tokenizer: truncated (%zu of %zu bytes)", len,
-				need);
+				fixed + 8);
+	struct tokenizer_added *added;
+	if (load_added(p + fixed, len - fixed - 8, nadd, &added, &added_size, err))
+		return MENTOR_ERR;
+	size_t need = fixed + added_size + 8;
 	/* version 1 was hashed from a basis one digit short */
 	uint64_t h = util_fnv1a(p, need - 8, version == 1 ? UTIL_FNV1A_BASIS_V1 : 0);
 	uint64_t stored = (uint64_t)get_u32(p + need - 8) | (uint64_t)get_u32(p + need - 4) << 32;
-	if (h != stored)
+	if (h != stored) {
+		free(added);
 		return util_err(err, "cannot load tokenizer: checksum mismatch (corrupt data)");
-	struct tokenizer *t = calloc(1, sizeof *t);
-	if (!t)
-		return util_err(err, "cannot load tokenizer: out of memory");
-	t->n_merges = (int)nm;
-	t->pretok = (int)pretok;
-	t->merges = malloc(((size_t)nm + 1) * sizeof *t->merges);
-	if (!t->merges) {
-		tokenizer_free(t);
-		return util_err(err, "cannot load tokenizer: out of memory");
+	}
+	int32_t *pairs = malloc(((size_t)nm + 1) * 2 * sizeof *pairs);
+	int32_t *f = malloc(((size_t)nfile + 1) * sizeof *f);
+	char e2[MENTOR_ERR_LEN];
+	int rc = MENTOR_ERR;
+	if (!pairs || !f) {
+		util_err(err, "cannot load tokenizer: out of memory");
+		goto out;
 	}
 	for (uint32_t r = 0; r < nm; r++) {
 		uint32_t a = get_u32(p + hdr + (size_t)r * 8),
 			 b = get_u32(p + hdr + 4 + (size_t)r * 8);
 		if (a >= 256 + r || b >= 256 + r) {
-			tokenizer_free(t);
-			return util_err(err, "cannot load tokenizer: merge %u refers to a later "
-					     "token", r);
+			util_err(err, "cannot load tokenizer: merge %u refers to a later token", r);
+			goto out;
 		}
-		t->merges[r][0] = (int32_t)a;
-		t->merges[r][1] = (int32_t)b;
+		pairs[2 * r] = (int32_t)a;
+		pairs[2 * r + 1] = (int32_t)b;
 	}
-	char e2[MENTOR_ERR_LEN];
-	if (nfile) {
-		int32_t *f = malloc((size_t)nfile * sizeof *f);
-		if (!f) {
-			tokenizer_free(t);
-			return util_err(err, "cannot load tokenizer: out of memory");
-		}
-		const unsigned char *fp = p + hdr + (size_t)nm * 8;
-		for (uint32_t i = 0; i < nfile; i++)
-			f[i] = (int32_t)get_u32(fp + (size_t)i * 4);
-		int rc = tok_set_file_ids(t, f, e2);
-		free(f);
-		if (rc) {
-			tokenizer_free(t);
-			return util_err(err, "cannot load tokenizer: %s", e2);
-		}
+	for (uint32_t i = 0; i < nfile; i++)
+		f[i] = (int32_t)get_u32(p + hdr + (size_t)nm * 8 + (size_t)i * 4);
+	struct tokenizer_opts o = {(int)pretok, (int)norm, nfile ? f : NULL, added, nadd};
+	if (tokenizer_build_ext(pairs, nm, &o, out, e2)) {
+		util_err(err, "cannot load tokenizer: %s", e2);
+		goto out;
 	}
-	if (tok_finish(t, e2)) {
-		tokenizer_free(t);
-		return util_err(err, "cannot load tokenizer: %s", e2);
+	if (tokenizer_vocab_size(*out) != (int)vocab) {
+		tokenizer_free(*out);
+		*out = NULL;
+		util_err(err, "cannot load tokenizer: %u added tokens do not make a vocabulary "
+			      "of %u", nadd, vocab);
+		goto out;
 	}
 	if (used)
 		*used = need;
-	*out = t;
-	return 0;
+	rc = 0;
+out:
+	free(pairs);
+	free(f);
+	free(added);
+	return rc;
 }
 
 int tokenizer_save_file(const struct tokenizer *t, const char *path, char *err)

@@ -12,7 +12,7 @@
 #include "mentor/util.h"
 
 /* Limits checked by model_config_check (anything outside is rejected). */
-#define MODEL_MAX_VOCAB 65536
+#define MODEL_MAX_VOCAB 262144
 #define MODEL_MAX_CTX 4096
 #define MODEL_MAX_LAYERS 64
 #define MODEL_MAX_EMBD 4096

@@ -74,7 +74,9 @@ int modelio_write_hf(const struct modelio_model *mm, const char *dir, char *err)
  * vocab.bpe). The format is told by the file's magic. A vocabulary mentor
  * wrote keeps its pre-tokenizer (mentor.tokenizer.pre in GGUF,
  * "pretokenizer" in config.json's "mentor" object; mentor's when absent);
- * any other gets GPT-2's, and its tokenizer keeps the file's token ids.
+ * a foreign tokenizer.json is run as it says (normalizer, pre-tokenizer,
+ * added tokens; what mentor cannot run exactly is refused by name); any
+ * other gets GPT-2's; each keeps the file's token ids.
  * Truncated, corrupt or hostile files fail with MENTOR_ERR and a message
  * naming the file and what is wrong. */
 int modelio_read(const char *path, struct modelio_model *out, char *err);
@@ -86,8 +88,10 @@ int modelio_read_hf(const char *path, struct modelio_model *out, char *err);
  * folder it is in) holding tokenizer.json, else vocab.json + merges.txt,
  * else encoder.json + vocab.bpe (OpenAI's names for that pair), with or
  * without config.json. As in modelio_read: a vocabulary mentor wrote keeps
- * its pre-tokenizer and numbering; a foreign one gets GPT-2's
- * pre-tokenizer and keeps the file's ids (tokenizer_file_id), <|eos|>
+ * its pre-tokenizer and numbering; a foreign one gets its tokenizer.json's
+ * pipeline or GPT-2's pre-tokenizer and keeps the file's ids
+ * (tokenizer_file_id; added tokens the file's ids have no place for get
+ * new ids after mentor's specials), <|eos|>
  * taking the file's eos (config.json's eos_token_id, the GGUF eos id, else
  * its "<|endoftext|>"). On success *out is a new tokenizer (caller frees
  * with tokenizer_free()); failures name the file and the cause. */

@@ -1,10 +1,14 @@
 /* tokenizer: byte-level BPE in the GPT-2 manner. Ids 0..255 are the raw bytes,
  * then the learned merges in the order they were learned, then the special
- * tokens. Any byte string round-trips exactly: decode(encode(s)) == s. Ordinary
- * text never encodes to a special token; specials are added by id. A
- * tokenizer cuts text with one of two pre-tokenizers (mentor's own, or
- * GPT-2's regex for vocabularies imported from GPT-2-family models) and
- * remembers the ids its tokens have in the file it was imported from. */
+ * tokens, then the added tokens of an imported vocabulary. Any byte string
+ * round-trips exactly: decode(encode(s)) == s (NFC(s) for a tokenizer that
+ * normalises). Ordinary text never encodes to one of mentor's special
+ * tokens; specials are added by id. A tokenizer cuts text with one of four
+ * pre-tokenizers (mentor's own, or GPT-2's, Qwen2's or Llama 3's regex for
+ * vocabularies imported from those families), may normalise text to NFC
+ * first, matches the texts of an imported vocabulary's added tokens (such
+ * as Qwen's "<|im_start|>") before anything else, and remembers the ids its
+ * tokens have in the file it was imported from. */
 #ifndef MENTOR_TOKENIZER_H
 #define MENTOR_TOKENIZER_H
 
@@ -17,7 +21,7 @@
 #define TOKENIZER_DEFAULT_VOCAB 2048
 /* Smallest and largest total vocabulary accepted by training and loading. */
 #define TOKENIZER_MIN_VOCAB (256 + TOKENIZER_N_SPECIAL)
-#define TOKENIZER_MAX_VOCAB 65536
+#define TOKENIZER_MAX_VOCAB 262144
 /* Longest single token in bytes (a merge never builds a longer one). */
 #define TOKENIZER_MAX_TOKEN_LEN 256
 
@@ -53,9 +57,19 @@ enum tokenizer_pretok {
 	 * itself, so that any bytes are cut the same way every time. Pieces
 	 * are not capped. */
 	TOKENIZER_PRETOK_GPT2 = 1,
+	/* Qwen2's (Qwen2, Qwen2.5, Qwen3) Split regex, exactly:
+	 *   (?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}
+	 *   | ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+
+	 * with the classes as for GPT-2's, and the contractions matched as
+	 * Oniguruma (the regex engine of Hugging Face tokenizers) folds case:
+	 * ASCII letters in either case, and U+017F (long s) as an s. Bad bytes
+	 * as for GPT-2's. */
+	TOKENIZER_PRETOK_QWEN2 = 2,
+	/* Llama 3's: Qwen2's with \p{N}{1,3} (runs of up to three digits) */
+	TOKENIZER_PRETOK_LLAMA3 = 3,
 	TOKENIZER_N_PRETOK
 };
-/* "mentor" or "gpt2"; NULL for an unknown kind. */
+/* "mentor", "gpt2", "qwen2" or "llama3"; NULL for an unknown kind. */
 const char *tokenizer_pretok_name(int kind);
 /* The kind named name, or -1. */
 int tokenizer_pretok_parse(const char *name);
@@ -63,6 +77,19 @@ int tokenizer_pretok_parse(const char *name);
  * (len > 0) under pre-tokenizer kind (an unknown kind counts as mentor's).
  * Encoding cuts text into exactly these pieces. */
 size_t tokenizer_pretok_next(int kind, const char *text, size_t len);
+
+/* Normalizers applied to text before it is cut (not to added tokens). */
+enum tokenizer_norm {
+	TOKENIZER_NORM_NONE = 0,
+	TOKENIZER_NORM_NFC = 1, /* unicode_nfc */
+	TOKENIZER_N_NORM
+};
+/* "none" or "nfc"; NULL for an unknown kind. */
+const char *tokenizer_norm_name(int kind);
+
+/* Most added tokens a tokenizer holds, and the longest text of one. */
+#define TOKENIZER_MAX_ADDED 65536
+#define TOKENIZER_MAX_ADDED_LEN 1024
 
 /* A growable array of token ids. tokenizer_ids_init/_release; release accepts
  * NULL. Encoding appends, so a sequence can be built piece by piece. */
@@ -104,6 +131,39 @@ void tokenizer_free(struct tokenizer *t);
 int tokenizer_build(const int32_t *pairs, size_t n_merges, int pretok,
 		    const int32_t *file_ids, struct tokenizer **out, char *err);
 
+/* An added token: a text matched in raw text before anything else. */
+struct tokenizer_added {
+	const char *text; /* len bytes (1..TOKENIZER_MAX_ADDED_LEN), borrowed */
+	size_t len;
+	/* the token the text encodes to: one already there (a byte or merge
+	 * whose bytes are the text, or a special, which then decodes to the
+	 * text: Qwen's "<|endoftext|>" as mentor's <|eos|>), or the next new
+	 * id after the specials and the added tokens before it */
+	int32_t id;
+	int special; /* 1: a special token (tokenizer_is_special) */
+};
+/* What tokenizer_build_ext takes beyond the merges. */
+struct tokenizer_opts {
+	int pretok;     /* enum tokenizer_pretok */
+	int normalizer; /* enum tokenizer_norm */
+	/* as tokenizer_build's, one per token, the new added ones included */
+	const int32_t *file_ids;
+	const struct tokenizer_added *added; /* n_added (0..TOKENIZER_MAX_ADDED) */
+	size_t n_added;
+};
+/* tokenizer_build with a normalizer and added tokens. Texts must differ;
+ * a special or an existing token is the id of one text at most. Bad
+ * options fail with MENTOR_EUSAGE, a bad vocabulary with MENTOR_ERR. On
+ * success *out is a new tokenizer (caller frees with tokenizer_free()). */
+int tokenizer_build_ext(const int32_t *pairs, size_t n_merges, const struct tokenizer_opts *o,
+			struct tokenizer **out, char *err);
+/* The normalizer (enum tokenizer_norm). */
+int tokenizer_normalizer(const struct tokenizer *t);
+/* Number of added tokens; the i-th (0..n-1) in *a (text borrowed, valid
+ * while t lives). Returns 0 or MENTOR_EUSAGE for i out of range. */
+size_t tokenizer_num_added(const struct tokenizer *t);
+int tokenizer_added_get(const struct tokenizer *t, size_t i, struct tokenizer_added *a);
+
 /* Total vocabulary size (bytes + merges + specials): the model's vocab. */
 int tokenizer_vocab_size(const struct tokenizer *t);
 int tokenizer_num_merges(const struct tokenizer *t);
@@ -124,22 +184,26 @@ int32_t tokenizer_from_file_id(const struct tokenizer *t, int32_t file_id);
 /* 1 when every token's file id is its own id. */
 int tokenizer_file_ids_identity(const struct tokenizer *t);
 /* Id of a special token (kind from enum tokenizer_special_kind), or -1 for an
- * unknown kind. */
+ * unknown kind. A tokenizer's added tokens follow mentor's specials. */
 int32_t tokenizer_special(const struct tokenizer *t, int kind);
 /* The text of special token kind ("<|eos|>" ...), or NULL for an unknown
  * kind. Static storage. */
 const char *tokenizer_special_text(int kind);
-/* 1 if id is a special token. */
+/* 1 if id is a special token: one of mentor's, or an added token marked
+ * special (Qwen's "<|im_start|>", not its "<think>"). */
 int tokenizer_is_special(const struct tokenizer *t, int32_t id);
 /* The bytes of one token (specials give their "<|...|>" text); borrowed, valid
  * while t lives. NULL for an id out of range. */
 const char *tokenizer_token(const struct tokenizer *t, int32_t id, size_t *len);
 
-/* Append the ids of text[0..len) to out: the text cut into pieces by the
- * tokenizer's pre-tokenizer, then merges applied by rank inside each piece.
- * Never produces a special token. A piece longer than 64 bytes (GPT-2's
- * are not capped) takes about 36 bytes of scratch memory per byte while it
- * is encoded. Returns 0, or MENTOR_ENOMEM with err filled. */
+/* Append the ids of text[0..len) to out: the added tokens' texts found
+ * first (at each place the longest one that starts there), the text
+ * between them normalised, cut into pieces by the tokenizer's
+ * pre-tokenizer, then merges applied by rank inside each piece. Never
+ * produces a special token but an added one whose text is in the text. A
+ * piece longer than 64 bytes (the regexes' are not capped) takes about 36
+ * bytes of scratch memory per byte while it is encoded. Returns 0, or
+ * MENTOR_ENOMEM with err filled. */
 int tokenizer_encode(const struct tokenizer *t, const char *text, size_t len,
 		     struct tokenizer_ids *out, char *err);
 
@@ -158,12 +222,14 @@ int tokenizer_decode(const struct tokenizer *t, const int32_t *ids, size_t n,
 		     int flags, struct buf *out, char *err);
 
 /* Serialise: appends a versioned image ("MTOK" magic, version, vocab, merges,
- * pre-tokenizer, file ids, checksum) to out, to embed in a checkpoint or
- * write as a file. The checksum is FNV-1a 64 of the bytes before it.
- * Images of versions 1 (hashed from UTIL_FNV1A_BASIS_V1) and 2 still load:
- * they carry neither pre-tokenizer nor file ids, and mean mentor's
- * pre-tokenizer with every token's own id. */
-#define TOKENIZER_IMAGE_VERSION 3u
+ * pre-tokenizer, file ids, normalizer, added tokens, checksum) to out, to
+ * embed in a checkpoint or write as a file. The checksum is FNV-1a 64 of
+ * the bytes before it. A tokenizer that needs nothing of version 4 (no
+ * normalizer, no added token, mentor's or GPT-2's pre-tokenizer) is saved
+ * as version 3, byte for byte as before. Images of versions 1 (hashed from
+ * UTIL_FNV1A_BASIS_V1) and 2 still load: they carry neither pre-tokenizer
+ * nor file ids, and mean mentor's pre-tokenizer with every token's own id. */
+#define TOKENIZER_IMAGE_VERSION 4u
 int tokenizer_save(const struct tokenizer *t, struct buf *out, char *err);
 /* Parse an image made by tokenizer_save from data[0..len). *used (may be NULL)
  * gets the bytes consumed, so an image can sit inside a larger file. Truncated,

@@ -563,7 +563,7 @@ static void test_image_v3(void)
 	f[5] = -2;
 	CHECK_INT(tokenizer_build(pairs, (size_t)nm, 0, f, &u, err), MENTOR_ERR);
 	f[5] = 5;
-	CHECK_INT(tokenizer_build(pairs, (size_t)nm, 2, f, &u, err), MENTOR_EUSAGE);
+	CHECK_INT(tokenizer_build(pairs, (size_t)nm, TOKENIZER_N_PRETOK, f, &u, err), MENTOR_EUSAGE);
 	CHECK_INT(tokenizer_build(pairs, (size_t)nm, -1, NULL, &u, err), MENTOR_EUSAGE);
 	CHECK_INT(tokenizer_build(NULL, 3, 0, NULL, &u, err), MENTOR_EUSAGE);
 	CHECK_INT(tokenizer_build(pairs, TOKENIZER_MAX_VOCAB, 0, NULL, &u, err), MENTOR_EUSAGE);
@@ -915,6 +915,211 @@ static void test_long_pieces(void)
 	tokenizer_free(m);
 }
 
+/* Qwen2's and Llama 3's regex, piece by piece (NUL-separated pieces). */
+static void check_pieces(int kind, const char *text, const char *const *want)
+{
+	size_t len = strlen(text), at = 0;
+	int k = 0;
+	while (at < len) {
+		size_t p = tokenizer_pretok_next(kind, text + at, len - at);
+		int ok = p >= 1 && p <= len - at && want[k] && strlen(want[k]) == p &&
+			 !memcmp(want[k], text + at, p);
+		CHECK_MSG(ok, "%s: '%s' piece %d", tokenizer_pretok_name(kind), text, k);
+		if (!ok)
+			return;
+		at += p;
+		k++;
+	}
+	CHECK_MSG(want[k] == NULL, "%s: '%s' has %d pieces", tokenizer_pretok_name(kind), text, k);
+}
+
+#define PIECES(kind, text, ...) check_pieces(kind, text, (const char *const[]){__VA_ARGS__, NULL})
+
+static void test_qwen_pieces(void)
+{
+	int q = TOKENIZER_PRETOK_QWEN2, l = TOKENIZER_PRETOK_LLAMA3;
+	PIECES(q, "Hello world", "Hello", " world");
+	PIECES(q, "abc123def", "abc", "1", "2", "3", "def");
+	PIECES(l, "abc1234567def", "abc", "123", "456", "7", "def");
+	PIECES(l, "\xef\xbc\x91\xef\xbc\x92\xef\xbc\x93\xef\xbc\x94", /* fullwidth 1234 */
+	       "\xef\xbc\x91\xef\xbc\x92\xef\xbc\x93", "\xef\xbc\x94");
+	/* the contractions fold case, and a long s is an s */
+	PIECES(q, "it's IT'S It'Ll", "it", "'s", " IT", "'S", " It", "'Ll");
+	PIECES(q, "x'\xc5\xbf", "x", "'\xc5\xbf");
+	PIECES(q, "x'q", "x", "'q");
+	/* one character of another class leads a run of letters */
+	PIECES(q, "(hello) \tfoo", "(hello", ")", " ", "\tfoo");
+	PIECES(q, "\t\tfoo", "\t", "\tfoo");
+	PIECES(q, "\xe3\x80\x80\xe6\x97\xa5\xe6\x9c\xac", "\xe3\x80\x80\xe6\x97\xa5\xe6\x9c\xac");
+	/* but not a line break or a digit */
+	PIECES(q, "\nfoo 1x", "\n", "foo", " ", "1", "x");
+	/* other characters take the line breaks after them */
+	PIECES(q, "end.\n\nnext", "end", ".\n\n", "next");
+	PIECES(q, "a ... \r\n", "a", " ...", " \r\n");
+	/* white space up to its last line break */
+	PIECES(q, "x  \n  y", "x", "  \n", " ", " y");
+	PIECES(q, "a\n \n\tb", "a", "\n \n", "\tb");
+	PIECES(q, "a   ", "a", "   ");
+	PIECES(q, "a   1", "a", "  ", " ", "1");
+	/* bytes that are not UTF-8 are other characters */
+	PIECES(q, "\xff\xfe" "abc", "\xff\xfe", "abc");
+	PIECES(q, "\xff" "abc", "\xff" "abc");
+	PIECES(q, " \xff\n", " \xff\n");
+	CHECK_STR(tokenizer_pretok_name(q), "qwen2");
+	CHECK_STR(tokenizer_pretok_name(l), "llama3");
+	CHECK_INT(tokenizer_pretok_parse("qwen2"), q);
+	CHECK_STR(tokenizer_norm_name(TOKENIZER_NORM_NFC), "nfc");
+	CHECK(tokenizer_norm_name(TOKENIZER_N_NORM) == NULL);
+}
+
+/* ---- version 4: normalizer and added tokens ---- */
+
+static void test_added(void)
+{
+	char err[MENTOR_ERR_LEN];
+	struct tokenizer *t = train(450, 3), *u;
+	int nm = tokenizer_num_merges(t), V = tokenizer_vocab_size(t);
+	int32_t *pairs = merge_pairs(t);
+	int32_t eos = tokenizer_special(t, TOKENIZER_EOS);
+	struct tokenizer_added added[] = {
+		{"<|im_start|>", 12, V, 1},
+		{"<|endoftext|>", 13, eos, 1},
+		{"<think>", 7, V + 1, 0},
+		{"<|im", 4, V + 2, 1},
+		{"a", 1, 'a', 0},
+	};
+	struct tokenizer_opts o = {TOKENIZER_PRETOK_QWEN2, TOKENIZER_NORM_NFC, NULL, added, 5};
+	CHECK_MSG(tokenizer_build_ext(pairs, (size_t)nm, &o, &u, err) == 0, "%s", err);
+	if (!u)
+		TEST_SETUP_FAIL("%s", err);
+	CHECK_INT(tokenizer_vocab_size(u), V + 3);
+	CHECK(tokenizer_is_special(u, V) && !tokenizer_is_special(u, V + 1) &&
+	      tokenizer_is_special(u, V + 2) && tokenizer_is_special(u, eos));
+	size_t len;
+	CHECK(!memcmp(tokenizer_token(u, eos, &len), "<|endoftext|>", 13) && len == 13);
+	/* the longest text first, before normalisation; the rest NFC */
+	const char *text = "<|im_start|>e\xcc\x81<|im<|endoftext|><think>";
+	struct tokenizer_ids ids;
+	tokenizer_ids_init(&ids);
+	CHECK_INT(tokenizer_encode(u, text, strlen(text), &ids, err), 0);
+	CHECK(ids.n >= 5 && ids.ids[0] == V && ids.ids[ids.n - 3] == V + 2 &&
+	      ids.ids[ids.n - 2] == eos && ids.ids[ids.n - 1] == V + 1);
+	struct buf out;
+	buf_init(&out);
+	CHECK_INT(tokenizer_decode(u, ids.ids, ids.n, 0, &out, err), 0);
+	CHECK_STR(out.data, "<|im_start|>\xc3\xa9<|im<|endoftext|><think>");
+	buf_reset(&out);
+	CHECK_INT(tokenizer_decode(u, ids.ids, ids.n, TOKENIZER_DECODE_SKIP_SPECIAL, &out, err), 0);
+	CHECK_STR(out.data, "\xc3\xa9<think>");
+	buf_release(&out);
+	tokenizer_ids_release(&ids);
+	struct tokenizer_added a;
+	CHECK_INT(tokenizer_added_get(u, 4, &a), 0);
+	CHECK(a.id == 'a' && a.len == 1 && !a.special);
+	CHECK_INT(tokenizer_added_get(u, 5, &a), MENTOR_EUSAGE);
+
+	/* the image: version 4, every truncation and flipped byte refused */
+	struct buf img;
+	buf_init(&img);
+	CHECK_INT(tokenizer_save(u, &img, err), 0);
+	CHECK_INT(img.data[4], 4);
+	struct tokenizer *w = NULL;
+	CHECK_MSG(tokenizer_load(img.data, img.len, NULL, &w, err) == 0, "%s", err);
+	if (w) {
+		CHECK_INT(tokenizer_vocab_size(w), V + 3);
+		CHECK_INT(tokenizer_normalizer(w), TOKENIZER_NORM_NFC);
+		CHECK_INT(tokenizer_pretok(w), TOKENIZER_PRETOK_QWEN2);
+		CHECK_INT(tokenizer_num_added(w), 5);
+		tokenizer_free(w);
+	}
+	int bad = 0;
+	for (size_t k = 0; k < img.len; k++)
+		if (tokenizer_load(img.data, k, NULL, &w, err) != MENTOR_ERR || w)
+			bad++;
+	CHECK_INT(bad, 0);
+	unsigned char *copy = malloc(img.len);
+	for (size_t k = 0; k < img.len; k++) {
+		memcpy(copy, img.data, img.len);
+		copy[k] ^= 0x21;
+		if (tokenizer_load(copy, img.len, NULL, &w, err) != MENTOR_ERR) {
+			bad++;
+			tokenizer_free(w);
+		}
+	}
+	CHECK_INT(bad, 0);
+	/* forged with a valid checksum */
+	size_t tail = img.len - 8 - 12 - 1; /* the last added token: "a" */
+	struct {
+		size_t off;
+		uint32_t val;
+		const char *msg;
+	} forge[] = {
+		{28, 2, "normalizer"},
+		{32, 0x7fffffffu, "added tokens"},
+		{32, 0, "added tokens"},
+		{8, (uint32_t)V + 9, "added tokens"},
+		{tail, 0xffffffffu, "invalid"},     /* id */
+		{tail, (uint32_t)V + 7, "id"},      /* past the next new id */
+		{tail, 'b', "not the text"},
+		{tail, (uint32_t)eos, "two added tokens"},
+		{tail + 4, 2, "invalid"},           /* flags */
+		{tail + 8, 0, "invalid"},           /* length */
+		{tail + 8, 2, "truncated"},
+		{tail + 8, 0x7fffffffu, "invalid"},
+	};
+	for (size_t f = 0; f < sizeof forge / sizeof forge[0]; f++) {
+		memcpy(copy, img.data, img.len);
+		put32(copy + forge[f].off, forge[f].val);
+		rehash(copy, img.len, 0);
+		CHECK_INT(tokenizer_load(copy, img.len, NULL, &w, err), MENTOR_ERR);
+		CHECK_MSG(strstr(err, forge[f].msg) != NULL, "forge %zu: %s", f, err);
+	}
+	/* version 3 has no place for the newer pre-tokenizers */
+	struct buf v3;
+	buf_init(&v3);
+	CHECK_INT(tokenizer_save(t, &v3, err), 0);
+	CHECK_INT(v3.data[4], 3);
+	put32((unsigned char *)v3.data + 20, TOKENIZER_PRETOK_QWEN2);
+	rehash((unsigned char *)v3.data, v3.len, 0);
+	CHECK_INT(tokenizer_load(v3.data, v3.len, NULL, &w, err), MENTOR_ERR);
+	CHECK(strstr(err, "pre-tokenizer") != NULL);
+	buf_release(&v3);
+	free(copy);
+	buf_release(&img);
+	tokenizer_free(u);
+
+	/* bad added tokens */
+	struct {
+		struct tokenizer_added a[2];
+		size_t n;
+		int rc;
+		const char *msg;
+	} bad_cases[] = {
+		{{{"x", 1, V + 1, 0}}, 1, MENTOR_ERR, "expected below"},
+		{{{"x", 1, -1, 0}}, 1, MENTOR_ERR, "has id"},
+		{{{"", 0, V, 0}}, 1, MENTOR_ERR, "empty"},
+		{{{NULL, 3, V, 0}}, 1, MENTOR_ERR, "empty"},
+		{{{"x", TOKENIZER_MAX_ADDED_LEN + 1, V, 0}}, 1, MENTOR_ERR, "longer"},
+		{{{"<a>", 3, V, 0}, {"<a>", 3, V + 1, 0}}, 2, MENTOR_ERR, "same text"},
+		{{{"<a>", 3, eos, 0}, {"<b>", 3, eos, 0}}, 2, MENTOR_ERR, "two added"},
+		{{{"ab", 2, 'a', 0}}, 1, MENTOR_ERR, "not the text"},
+	};
+	for (size_t c = 0; c < sizeof bad_cases / sizeof bad_cases[0]; c++) {
+		struct tokenizer_opts ob = {0, 0, NULL, bad_cases[c].a, bad_cases[c].n};
+		CHECK_INT(tokenizer_build_ext(pairs, (size_t)nm, &ob, &u, err), bad_cases[c].rc);
+		CHECK_MSG(u == NULL && strstr(err, bad_cases[c].msg), "case %zu: %s", c, err);
+	}
+	struct tokenizer_opts ob = {0, TOKENIZER_N_NORM, NULL, NULL, 0};
+	CHECK_INT(tokenizer_build_ext(pairs, (size_t)nm, &ob, &u, err), MENTOR_EUSAGE);
+	ob.normalizer = 0;
+	ob.n_added = TOKENIZER_MAX_ADDED + 1;
+	CHECK_INT(tokenizer_build_ext(pairs, (size_t)nm, &ob, &u, err), MENTOR_EUSAGE);
+	ob.n_added = 1;
+	CHECK_INT(tokenizer_build_ext(pairs, (size_t)nm, &ob, &u, err), MENTOR_EUSAGE);
+	free(pairs);
+	tokenizer_free(t);
+}
+
 int main(void)
 {
 	test_basic();
@@ -927,5 +1132,7 @@ int main(void)
 	test_gpt2_pieces();
 	test_gpt2_hostile();
 	test_long_pieces();
+	test_qwen_pieces();
+	test_added();
 	return test_done();
 }

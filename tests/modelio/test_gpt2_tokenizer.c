@@ -14,102 +14,23 @@
 #include "mentor/tokenizer.h"
 #include "run.h"
 #include "test.h"
+#include "token_cases.h"
 
 #define GPT2_VOCAB 50257
 #define GPT2_MERGES 50000
 #define GPT2_EOT 50256
 
-struct tcase {
-	char *name;
-	char *bytes;
-	size_t len;
-	int32_t *ids;
-	size_t n_ids;
-	int derived;
-};
-
 static struct tcase *cases;
 static size_t n_cases;
 
-static int hexval(int c)
-{
-	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
 static void load_cases(const char *path)
 {
-	size_t n;
-	char err[MENTOR_ERR_LEN];
-	char *txt = util_read_file(path, (size_t)16 << 20, &n, err);
-	if (!txt)
-		TEST_SETUP_FAIL("%s", err);
-	cJSON *j = cJSON_ParseWithLength(txt, n);
-	free(txt);
-	const cJSON *arr = cJSON_GetObjectItem(j, "cases");
-	if (!cJSON_IsArray(arr))
-		TEST_SETUP_FAIL("%s: no cases", path);
-	n_cases = (size_t)cJSON_GetArraySize(arr);
-	cases = calloc(n_cases, sizeof *cases);
-	size_t k = 0;
-	const cJSON *c;
-	cJSON_ArrayForEach(c, arr)
-	{
-		struct tcase *t = &cases[k++];
-		t->name = strdup(cJSON_GetStringValue(cJSON_GetObjectItem(c, "name")));
-		const char *text = cJSON_GetStringValue(cJSON_GetObjectItem(c, "text"));
-		const char *hex = cJSON_GetStringValue(cJSON_GetObjectItem(c, "hex"));
-		if (text) {
-			t->len = strlen(text);
-			t->bytes = strdup(text);
-		} else if (hex && strlen(hex) % 2 == 0) {
-			t->len = strlen(hex) / 2;
-			t->bytes = malloc(t->len + 1);
-			for (size_t i = 0; i < t->len; i++) {
-				int hi = hexval(hex[2 * i]), lo = hexval(hex[2 * i + 1]);
-				if (hi < 0 || lo < 0)
-					TEST_SETUP_FAIL("case %s: bad hex", t->name);
-				t->bytes[i] = (char)(hi * 16 + lo);
-			}
-		} else {
-			TEST_SETUP_FAIL("case %s: no text", t->name);
-		}
-		const cJSON *ids = cJSON_GetObjectItem(c, "ids"), *e;
-		t->n_ids = (size_t)cJSON_GetArraySize(ids);
-		t->ids = malloc((t->n_ids + 1) * sizeof *t->ids);
-		size_t m = 0;
-		cJSON_ArrayForEach(e, ids) t->ids[m++] = (int32_t)e->valuedouble;
-		t->derived = !strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(c, "source")), "derived");
-	}
-	cJSON_Delete(j);
+	cases = tcase_load(path, &n_cases);
 }
 
-/* Every case through t, in the file's numbering, and back to its bytes. */
 static void check_cases(const struct tokenizer *t, const char *what)
 {
-	char err[MENTOR_ERR_LEN];
-	int bad = 0;
-	for (size_t c = 0; c < n_cases; c++) {
-		struct tokenizer_ids ids;
-		tokenizer_ids_init(&ids);
-		CHECK_INT(tokenizer_encode(t, cases[c].bytes, cases[c].len, &ids, err), 0);
-		int same = ids.n == cases[c].n_ids;
-		size_t at = 0;
-		for (; same && at < ids.n; at++)
-			same = tokenizer_file_id(t, ids.ids[at]) == cases[c].ids[at];
-		if (!same) {
-			bad++;
-			fprintf(stderr, "%s: case '%s': %zu ids, want %zu; first difference at %zu\n",
-				what, cases[c].name, ids.n, cases[c].n_ids, at ? at - 1 : 0);
-		}
-		struct buf out;
-		buf_init(&out);
-		CHECK_INT(tokenizer_decode(t, ids.ids, ids.n, 0, &out, err), 0);
-		CHECK_MSG(out.len == cases[c].len && !memcmp(out.data, cases[c].bytes, out.len),
-			  "%s: case '%s' does not decode to its text", what, cases[c].name);
-		buf_release(&out);
-		tokenizer_ids_release(&ids);
-	}
-	CHECK_MSG(bad == 0, "%s: %d of %zu cases differ from the reference", what, bad, n_cases);
+	tcase_check(t, cases, n_cases, 0, what);
 }
 
 /* GPT-2's bytes_to_unicode order: the printable bytes first, then the rest. */
@@ -406,7 +327,7 @@ int main(void)
 	load_cases(p);
 	int derived = 0;
 	for (size_t c = 0; c < n_cases; c++)
-		derived += cases[c].derived;
+		derived += cases[c].source && !strcmp(cases[c].source, "derived");
 	CHECK(n_cases >= 60);
 	CHECK(derived > 0 && derived < (int)n_cases);
 
@@ -462,7 +383,24 @@ int main(void)
 	snprintf(dir, sizeof dir, "%s/hffast", test_tmpdir());
 	mkdir(dir, 0755);
 	write_tokenizer_json(dir, tok, merges, nm);
+	/* tokenizer.json's added token "<|endoftext|>" is found in text, as
+	 * Hugging Face tokenizers finds it: one id instead of seven */
+	struct tcase *eot = NULL;
+	for (size_t c = 0; c < n_cases; c++)
+		if (!strncmp(cases[c].bytes, "<|endoftext|>", 13))
+			eot = &cases[c];
+	CHECK(eot && eot->n_ids > 7);
+	if (eot) {
+		eot->ids[6] = GPT2_EOT;
+		eot->ids += 6;
+		eot->n_ids -= 6;
+	}
 	check_layout(dir, "tokenizer.json");
+	if (eot) {
+		eot->ids -= 6;
+		eot->n_ids += 6;
+		eot->ids[6] = 29; /* ">" */
+	}
 	snprintf(p, sizeof p, "%s/gpt2-vocab.gguf", test_tmpdir());
 	write_gguf(p, tok, merges, nm);
 	check_layout(p, "gguf");
@@ -474,11 +412,6 @@ int main(void)
 	free(merges);
 
 	check_cli(gpt2);
-	for (size_t c = 0; c < n_cases; c++) {
-		free(cases[c].name);
-		free(cases[c].bytes);
-		free(cases[c].ids);
-	}
-	free(cases);
+	tcase_free(cases, n_cases);
 	return test_done();
 }

@@ -538,11 +538,17 @@ static void make_foreign(const char *src_dir, const char *dst_dir, struct ref *r
 	fixture_write(p2, s, strlen(s));
 	free(s);
 	cJSON_Delete(cfg);
-	/* tokenizer.json with shuffled ids and merges as pairs */
+	/* tokenizer.json with shuffled ids and merges as pairs, saying GPT-2's
+	 * ByteLevel split (a foreign file's own pre-tokenizer is what it says) */
 	snprintf(p1, sizeof p1, "%s/tokenizer.json", src_dir);
 	txt = fixture_slurp(p1, &n);
 	cJSON *tj = cJSON_Parse((char *)txt);
 	free(txt);
+	cJSON *bl = cJSON_CreateObject();
+	cJSON_AddStringToObject(bl, "type", "ByteLevel");
+	cJSON_AddFalseToObject(bl, "add_prefix_space");
+	cJSON_AddTrueToObject(bl, "use_regex");
+	cJSON_ReplaceItemInObject(tj, "pre_tokenizer", bl);
 	cJSON *model = cJSON_GetObjectItem(tj, "model");
 	cJSON *vocab = cJSON_GetObjectItem(model, "vocab"), *e;
 	cJSON_ArrayForEach(e, vocab) cJSON_SetNumberValue(e, f_of[(int)e->valuedouble]);
