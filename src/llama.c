@@ -7,6 +7,7 @@
 #include "mentor/llama.h"
 
 #include <cJSON.h>
+#include <limits.h>
 #include <cblas.h>
 #include <math.h>
 #include <omp.h>
@@ -274,6 +275,34 @@ static void show_value(const char *s, char *out, size_t n)
 	buf_release(&b);
 }
 
+/* The keys read from config.json and from its RoPE object. */
+static const char *const top_keys[] = {
+	"model_type", "vocab_size", "hidden_size", "intermediate_size", "num_hidden_layers",
+	"num_attention_heads", "num_key_value_heads", "head_dim", "max_position_embeddings",
+	"rope_theta", "rms_norm_eps", "tie_word_embeddings", "mlp_bias", "use_sliding_window",
+	"attention_bias", "hidden_act", "rope_scaling", "rope_parameters",
+};
+static const char *const rope_keys[] = {
+	"rope_type", "type", "factor", "low_freq_factor", "high_freq_factor",
+	"original_max_position_embeddings", "rope_theta",
+};
+
+/* Refuse a key of keys (n) that o has twice: Python's json keeps the last
+ * value and cJSON finds the first, so the file would mean two things. */
+static int keys_once(const cJSON *o, const char *const *keys, size_t n, char *err)
+{
+	for (size_t i = 0; i < n; i++) {
+		int seen = 0;
+		for (const cJSON *c = o->child; c; c = c->next)
+			seen += c->string && strcmp(c->string, keys[i]) == 0;
+		if (seen > 1) {
+			util_err(err, "invalid config.json: key '%s' given twice", keys[i]);
+			return MENTOR_EUSAGE;
+		}
+	}
+	return 0;
+}
+
 /* An optional integer key: absent (or null when nullable) leaves *out; a
  * number must be integral and fit an int. */
 static int json_int(const cJSON *o, const char *key, int nullable, int *out, char *err)
@@ -282,7 +311,7 @@ static int json_int(const cJSON *o, const char *key, int nullable, int *out, cha
 	if (!v || (nullable && cJSON_IsNull(v)))
 		return 0;
 	double d = cJSON_IsNumber(v) ? v->valuedouble : NAN;
-	if (!(d == floor(d) && d >= -2147483648.0 && d <= 2147483647.0)) {
+	if (!(d == floor(d) && d >= -2147483647.0 && d <= 2147483647.0)) {
 		util_err(err, "invalid config.json: '%s' must be an integer", key);
 		return MENTOR_EUSAGE;
 	}
@@ -341,7 +370,8 @@ static int parse_rope(const cJSON *root, struct llama_config *c, char *err)
 		util_err(err, "invalid config.json: '%s' must be an object or null", key);
 		return MENTOR_EUSAGE;
 	}
-	if (json_num(rs, "rope_theta", &c->rope_theta, err))
+	if (keys_once(rs, rope_keys, sizeof rope_keys / sizeof rope_keys[0], err) ||
+	    json_num(rs, "rope_theta", &c->rope_theta, err))
 		return MENTOR_EUSAGE;
 	const cJSON *ty = cJSON_GetObjectItemCaseSensitive(rs, "rope_type");
 	if (!ty)
@@ -384,6 +414,8 @@ static int parse_rope(const cJSON *root, struct llama_config *c, char *err)
 	return MENTOR_EUSAGE;
 }
 
+#define UNSET INT_MIN
+
 int llama_config_from_json(const char *text, size_t n, struct llama_config *cfg, char *err)
 {
 	if (!text || n > LLAMA_MAX_CONFIG_BYTES) {
@@ -399,22 +431,26 @@ int llama_config_from_json(const char *text, size_t n, struct llama_config *cfg,
 	int rc = MENTOR_EUSAGE;
 	struct llama_config c;
 	memset(&c, 0, sizeof c);
+	if (keys_once(root, top_keys, sizeof top_keys / sizeof top_keys[0], err))
+		goto out_delete;
 	const cJSON *mt = cJSON_GetObjectItemCaseSensitive(root, "model_type");
 	if (!cJSON_IsString(mt)) {
 		util_err(err, "invalid config.json: no 'model_type' string");
 		goto out_delete;
 	}
-	/* defaults of transformers' LlamaConfig, Qwen2Config, Qwen3Config */
+	/* defaults of transformers' LlamaConfig, Qwen2Config, Qwen3Config;
+	 * UNSET stands for the ones computed from others after reading */
 	if (strcmp(mt->valuestring, "llama") == 0) {
 		c.family = LLAMA_FAMILY_LLAMA;
 		c.vocab_size = 32000, c.hidden_size = 4096, c.intermediate_size = 11008;
 		c.n_layer = 32, c.n_head = 32, c.max_seq_len = 2048;
+		c.n_kv_head = c.head_dim = UNSET;
 	} else if (strcmp(mt->valuestring, "qwen2") == 0 || strcmp(mt->valuestring, "qwen3") == 0) {
 		int q3 = mt->valuestring[4] == '3';
 		c.family = q3 ? LLAMA_FAMILY_QWEN3 : LLAMA_FAMILY_QWEN2;
 		c.vocab_size = 151936, c.hidden_size = 4096, c.intermediate_size = 22016;
 		c.n_layer = 32, c.n_head = 32, c.n_kv_head = 32, c.max_seq_len = 32768;
-		c.head_dim = q3 ? 128 : 0;
+		c.head_dim = q3 ? 128 : UNSET;
 		c.attention_bias = !q3; /* Qwen2's q, k, v always have biases */
 		c.qk_norm = q3;
 	} else {
@@ -447,10 +483,10 @@ int llama_config_from_json(const char *text, size_t n, struct llama_config *cfg,
 	    parse_rope(root, &c, err))
 		goto out_delete;
 	/* a null num_key_value_heads or head_dim means the defaults, as absent */
-	if (c.n_kv_head == 0)
+	if (c.n_kv_head == UNSET)
 		c.n_kv_head = c.n_head;
-	if (c.head_dim == 0 && c.n_head > 0)
-		c.head_dim = c.hidden_size / c.n_head;
+	if (c.head_dim == UNSET)
+		c.head_dim = c.n_head > 0 ? c.hidden_size / c.n_head : 0;
 	const cJSON *act = cJSON_GetObjectItemCaseSensitive(root, "hidden_act");
 	if (act && (!cJSON_IsString(act) || strcmp(act->valuestring, "silu") != 0)) {
 		util_err(err, "unsupported config.json: 'hidden_act' must be \"silu\"");
