@@ -32,6 +32,7 @@ enum {
 	T_VW,   /* (NKV*D, C) */
 	T_VB,   /* (NKV*D) when attention_bias */
 	T_OW,   /* (C, NH*D) */
+	T_OB,   /* (C) when attention_bias, except Qwen2 (its o_proj has none) */
 	T_QN,   /* (D) q_norm when qk_norm */
 	T_KN,   /* (D) k_norm when qk_norm */
 	T_LN2,  /* (C) post_attention_layernorm */
@@ -44,7 +45,8 @@ enum {
 static const char *const layer_names[T_PER_LAYER] = {
 	"input_layernorm.weight", "self_attn.q_proj.weight", "self_attn.q_proj.bias",
 	"self_attn.k_proj.weight", "self_attn.k_proj.bias", "self_attn.v_proj.weight",
-	"self_attn.v_proj.bias", "self_attn.o_proj.weight", "self_attn.q_norm.weight",
+	"self_attn.v_proj.bias", "self_attn.o_proj.weight", "self_attn.o_proj.bias",
+	"self_attn.q_norm.weight",
 	"self_attn.k_norm.weight", "post_attention_layernorm.weight", "mlp.gate_proj.weight",
 	"mlp.up_proj.weight", "mlp.down_proj.weight",
 };
@@ -154,6 +156,7 @@ static int layer_sizes(const struct llama_config *c, size_t *sz)
 	sz[T_VW] = sz[T_KW];
 	sz[T_VB] = sz[T_KB];
 	bad |= mul_sz(C, Q, &sz[T_OW]);
+	sz[T_OB] = c->attention_bias && c->family != LLAMA_FAMILY_QWEN2 ? C : 0;
 	sz[T_QN] = sz[T_KN] = c->qk_norm ? (size_t)c->head_dim : 0;
 	bad |= mul_sz(F, C, &sz[T_GATE]);
 	sz[T_UP] = sz[T_DOWN] = sz[T_GATE];
@@ -794,8 +797,8 @@ static void build_table(struct llama *m)
 	const struct llama_config *c = &m->cfg;
 	int C = c->hidden_size, F = c->intermediate_size, D = c->head_dim;
 	int Q = c->n_head * D, KV = c->n_kv_head * D;
-	const int rows[T_PER_LAYER] = {1, Q, 1, KV, 1, KV, 1, C, 1, 1, 1, F, F, C};
-	const int cols[T_PER_LAYER] = {C, C, Q, C, KV, C, KV, Q, D, D, C, C, C, F};
+	const int rows[T_PER_LAYER] = {1, Q, 1, KV, 1, KV, 1, C, 1, 1, 1, 1, F, F, C};
+	const int cols[T_PER_LAYER] = {C, C, Q, C, KV, C, KV, Q, C, D, D, C, C, C, F};
 	size_t sz[T_PER_LAYER];
 	layer_sizes(c, sz);
 	m->t_embed = add_tensor(m, "model.embed_tokens.weight", (size_t)c->vocab_size * C,
@@ -1101,7 +1104,7 @@ int llama_forward(struct llama *m, const int32_t *inputs, const int32_t *targets
 		llama_attention_forward(atty, att, q, k, v, B, T, NH, NKV, D, m->scratch);
 		/* mid = x + atty @ o_proj^T */
 		memcpy(mid, x, NC * sizeof(float));
-		model_matmul_forward_acc(mid, atty, LP(m, l, T_OW), NULL, N, Q, C, 1);
+		model_matmul_forward_acc(mid, atty, LP(m, l, T_OW), LP(m, l, T_OB), N, Q, C, 1);
 		llama_rmsnorm_forward(ln2, ACT(m, A_LN2_RSTD) + (size_t)l * N, mid, LP(m, l, T_LN2), N,
 				      C, eps);
 		model_matmul_forward_acc(gate, ln2, LP(m, l, T_GATE), NULL, N, C, F, 0);
@@ -1211,8 +1214,8 @@ int llama_backward(struct llama *m, char *err)
 		llama_rmsnorm_backward(dres, LG(m, l, T_LN2), dln, mid, LP(m, l, T_LN2),
 				       ACT(m, A_LN2_RSTD) + (size_t)l * N, N, C);
 		/* attention: mid = x + o_proj(attn(rope(norm(q)), rope(norm(k)), v)) */
-		model_matmul_backward_acc(datty, LG(m, l, T_OW), NULL, dres, atty, LP(m, l, T_OW), N,
-					  Q, C, 0);
+		model_matmul_backward_acc(datty, LG(m, l, T_OW), LG(m, l, T_OB), dres, atty,
+					  LP(m, l, T_OW), N, Q, C, 0);
 		llama_attention_backward(dq, dk, dv, datty, q, k, v, att, B, T, NH, NKV, D,
 					 m->scratch);
 		float *dqp = qk_backward(m, dq, ACT(m, G_QRAW), qk ? ACT(m, A_QRAW) + l * NQ : NULL,
@@ -1391,7 +1394,7 @@ int llama_kv_step(struct llama *m, int32_t token, const float **logits, char *er
 			model_attend_one(atty + (size_t)hh * D, q + (size_t)hh * D, kh, kh + KV,
 					 per_pos, pos + 1, D, scale, att);
 		}
-		model_gemv(x, LP(m, l, T_OW), atty, NULL, C, Q, 1);
+		model_gemv(x, LP(m, l, T_OW), atty, LP(m, l, T_OB), C, Q, 1);
 		llama_rmsnorm_forward(ln, rstd, x, LP(m, l, T_LN2), 1, C, eps);
 		model_gemv(gate, LP(m, l, T_GATE), ln, NULL, F, C, 0);
 		model_gemv(up, LP(m, l, T_UP), ln, NULL, F, C, 0);

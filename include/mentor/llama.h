@@ -54,7 +54,8 @@ struct llama_config {
 	double rope_high_freq_factor; /* llama3: > low_freq_factor */
 	int rope_original_max_pos;    /* llama3: original_max_position_embeddings > 0 */
 	double rms_norm_eps;   /* > 0 and < 1 */
-	int attention_bias;    /* q, k, v projections have biases (o_proj never) */
+	int attention_bias;    /* q, k, v projections have biases, and o_proj too
+				* except in Qwen2 (as transformers builds them) */
 	int qk_norm;           /* per-head RMSNorm of q and k before RoPE */
 	int tie_word_embeddings; /* the head is the embedding */
 };
@@ -97,7 +98,8 @@ void llama_set_adam_step(struct llama *m, int64_t step);
 
 /* Parameter tensors: model.embed_tokens.weight, per layer
  * model.layers.N.{input_layernorm, self_attn.{q,k,v}_proj (weight, bias when
- * attention_bias), self_attn.o_proj, self_attn.{q,k}_norm when qk_norm,
+ * attention_bias), self_attn.o_proj (bias when attention_bias, not in
+ * Qwen2), self_attn.{q,k}_norm when qk_norm,
  * post_attention_layernorm, mlp.{gate,up,down}_proj}, model.norm.weight and
  * lm_head.weight unless tied; shapes as Hugging Face stores them, (out, in)
  * for matrices, rows 1 for vectors. */

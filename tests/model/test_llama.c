@@ -338,7 +338,7 @@ static struct llama_config tiny_llama(void)
 				 .rope_theta = 10000.0, .rope_type = LLAMA_ROPE_LLAMA3,
 				 .rope_factor = 4.0, .rope_low_freq_factor = 1.0,
 				 .rope_high_freq_factor = 4.0, .rope_original_max_pos = 8,
-				 .rms_norm_eps = 1e-5};
+				 .rms_norm_eps = 1e-5, .attention_bias = 1};
 	return c;
 }
 
@@ -484,6 +484,7 @@ static void test_layout(void)
 	struct llama_config a = tiny_llama(), b = tiny_qwen2();
 	m = new_llama(&a, 5);
 	CHECK(llama_tensor_find(m, "lm_head.weight") >= 0);
+	CHECK(llama_tensor_find(m, "model.layers.1.self_attn.o_proj.bias") >= 0);
 	CHECK_INT(llama_tensor_find(m, "model.layers.0.self_attn.q_norm.weight"), -1);
 	llama_free(m);
 	m = new_llama(&b, 5);
