@@ -1331,7 +1331,7 @@ static int kv_grow(struct llama *m, int pos, char *err)
 	if (pos < m->kv_cap)
 		return 0;
 	const struct llama_config *c = &m->cfg;
-	int cap = m->kv_cap ? m->kv_cap : 64;
+	int cap = m->kv_cap ? m->kv_cap : c->max_seq_len < 64 ? c->max_seq_len : 64;
 	while (cap <= pos)
 		cap = cap > c->max_seq_len / 2 ? c->max_seq_len : cap * 2;
 	size_t per = (size_t)c->n_layer * 2 * c->n_kv_head * c->head_dim, n;
