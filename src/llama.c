@@ -22,7 +22,7 @@
 /* Models of this many parameters and more take model.c's reciprocal AdamW. */
 #define ADAMW_RECIP_MIN ((size_t)1 << 26)
 
-/* Per-layer tensors, in buffer order within a layer. */
+/* Per-layer tensors, in buffer order within a layer; F = intermediate_size. */
 enum {
 	T_LN1,  /* (C) input_layernorm */
 	T_QW,   /* (NH*D, C) */
