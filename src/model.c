@@ -638,6 +638,19 @@ void model_matmul_backward_blas(float *dinp, float *dweight, float *dbias,
 	matmul_backward(dinp, dweight, dbias, dout, inp, weight, N, C, OC, 1);
 }
 
+void model_matmul_forward_acc(float *out, const float *inp, const float *weight,
+			      const float *bias, int N, int C, int OC, int accumulate)
+{
+	matmul_forward(out, inp, weight, bias, N, C, OC, accumulate);
+}
+
+void model_matmul_backward_acc(float *dinp, float *dweight, float *dbias, const float *dout,
+			       const float *inp, const float *weight, int N, int C, int OC,
+			       int accumulate)
+{
+	matmul_backward(dinp, dweight, dbias, dout, inp, weight, N, C, OC, accumulate);
+}
+
 /* Offset of row t in a lower-triangular (T,T) attention matrix. */
 static size_t tri(int t) { return (size_t)t * (size_t)(t + 1) / 2; }
 
@@ -1289,6 +1302,65 @@ overflow:
 	return MENTOR_EUSAGE;
 }
 
+int model_check_ids(const int32_t *inputs, const int32_t *targets, const float *weights, int N,
+		    int V, char *err)
+{
+	for (int i = 0; i < N; i++) {
+		if (inputs[i] < 0 || inputs[i] >= V) {
+			util_err(err, "cannot run model: input token %d at position %d out of "
+				      "range 0..%d", (int)inputs[i], i, V - 1);
+			return MENTOR_EUSAGE;
+		}
+		if (targets && targets[i] >= V) {
+			util_err(err, "cannot run model: target token %d at position %d out of "
+				      "range 0..%d", (int)targets[i], i, V - 1);
+			return MENTOR_EUSAGE;
+		}
+		if (weights && !(weights[i] >= 0.0f && weights[i] <= 1e30f)) {
+			util_err(err, "cannot run model: loss weight at position %d is not a "
+				      "finite number >= 0", i);
+			return MENTOR_EUSAGE;
+		}
+	}
+	return 0;
+}
+
+float model_weighted_loss(float *w, float *seq_loss, float *seq_w, const float *nll,
+			  const int32_t *targets, const float *weights, int B, int T)
+{
+	/* sums in double, serially, so the loss does not depend on threads */
+	double wsum = 0.0, lsum = 0.0;
+	for (int b = 0; b < B; b++) {
+		double sl = 0.0, sw = 0.0;
+		for (int t = 0; t < T; t++) {
+			int i = b * T + t;
+			float wi = targets[i] < 0 ? 0.0f : weights ? weights[i] : 1.0f;
+			w[i] = wi;
+			sl += (double)wi * nll[i];
+			sw += wi;
+		}
+		seq_loss[b] = (float)sl;
+		seq_w[b] = (float)sw;
+		lsum += sl;
+		wsum += sw;
+	}
+	float inv = wsum > 0.0 ? (float)(1.0 / wsum) : 0.0f;
+	for (int i = 0; i < B * T; i++)
+		w[i] *= inv;
+	return wsum > 0.0 ? (float)(lsum / wsum) : 0.0f;
+}
+
+void model_softmax_xent(float *probs, float *nll, const int32_t *targets, int N, int V)
+{
+	softmax_xent_forward(probs, nll, targets, N, V);
+}
+
+void model_softmax_xent_backward(float *probs, const int32_t *targets, const float *w, int N,
+				 int V)
+{
+	softmax_xent_backward(probs, targets, w, N, V);
+}
+
 int model_forward(struct model *m, const int32_t *inputs, const int32_t *targets,
 		  const float *weights, int B, int T, float *loss, char *err)
 {
@@ -1309,23 +1381,9 @@ int model_forward(struct model *m, const int32_t *inputs, const int32_t *targets
 	if (rc)
 		return rc;
 	int N = B * T;
-	for (int i = 0; i < N; i++) {
-		if (inputs[i] < 0 || inputs[i] >= V) {
-			util_err(err, "cannot run model: input token %d at position %d out of "
-				      "range 0..%d", (int)inputs[i], i, V - 1);
-			return MENTOR_EUSAGE;
-		}
-		if (targets && targets[i] >= V) {
-			util_err(err, "cannot run model: target token %d at position %d out of "
-				      "range 0..%d", (int)targets[i], i, V - 1);
-			return MENTOR_EUSAGE;
-		}
-		if (weights && !(weights[i] >= 0.0f && weights[i] <= 1e30f)) {
-			util_err(err, "cannot run model: loss weight at position %d is not a "
-				      "finite number >= 0", i);
-			return MENTOR_EUSAGE;
-		}
-	}
+	rc = model_check_ids(inputs, targets, weights, N, V, err);
+	if (rc)
+		return rc;
 	memcpy(m->tokens, inputs, (size_t)N * sizeof *inputs);
 	if (targets)
 		memcpy(m->targets, targets, (size_t)N * sizeof *targets);
@@ -1384,27 +1442,10 @@ int model_forward(struct model *m, const int32_t *inputs, const int32_t *targets
 	}
 	float *nll = ACT(m, A_NLL), *w = ACT(m, A_WEIGHT);
 	softmax_xent_forward(ACT(m, A_PROBS), nll, m->targets, N, V);
-	/* sums in double, serially, so the loss does not depend on threads */
-	double wsum = 0.0, lsum = 0.0;
-	for (int b = 0; b < B; b++) {
-		double sl = 0.0, sw = 0.0;
-		for (int t = 0; t < T; t++) {
-			int i = b * T + t;
-			float wi = m->targets[i] < 0 ? 0.0f : weights ? weights[i] : 1.0f;
-			w[i] = wi;
-			sl += (double)wi * nll[i];
-			sw += wi;
-		}
-		ACT(m, A_SEQLOSS)[b] = (float)sl;
-		ACT(m, A_SEQW)[b] = (float)sw;
-		lsum += sl;
-		wsum += sw;
-	}
-	float inv = wsum > 0.0 ? (float)(1.0 / wsum) : 0.0f;
-	for (int i = 0; i < N; i++)
-		w[i] *= inv;
+	float l = model_weighted_loss(w, ACT(m, A_SEQLOSS), ACT(m, A_SEQW), nll, m->targets,
+				      weights, B, T);
 	if (loss)
-		*loss = wsum > 0.0 ? (float)(lsum / wsum) : 0.0f;
+		*loss = l;
 	m->have_targets = m->have_probs = 1;
 	return 0;
 }
@@ -1612,7 +1653,7 @@ float model_clip_grad(struct model *m, float max_norm)
 	return norm;
 }
 
-int model_adamw_step(struct model *m, const struct model_adamw *o, char *err)
+int model_adamw_check(const struct model_adamw *o, char *err)
 {
 	if (!o || !(o->lr >= 0.0f && o->lr < 1e3f) || !(o->beta1 >= 0.0f && o->beta1 < 1.0f) ||
 	    !(o->beta2 >= 0.0f && o->beta2 < 1.0f) || !(o->eps > 0.0f && o->eps < 1.0f) ||
@@ -1621,27 +1662,40 @@ int model_adamw_step(struct model *m, const struct model_adamw *o, char *err)
 			      "0 < eps < 1, weight_decay >= 0");
 		return MENTOR_EUSAGE;
 	}
-	m->step++;
-	float bc1 = 1.0f - powf(o->beta1, (float)m->step);
-	float bc2 = 1.0f - powf(o->beta2, (float)m->step);
-	int recip = m->num_params >= ADAMW_RECIP_MIN;
+	return 0;
+}
+
+void model_adamw_span(float *p, const float *g, float *mm, float *vv, size_t n,
+		      const struct model_adamw *o, int64_t step, float wd, int recip)
+{
+	float bc1 = 1.0f - powf(o->beta1, (float)step);
+	float bc2 = 1.0f - powf(o->beta2, (float)step);
 	float ib1 = 1.0f / bc1, ib2 = 1.0f / bc2;
+	long nch = (long)((n + VEC_CHUNK - 1) / VEC_CHUNK);
+#pragma omp parallel for if (PAR(n))
+	for (long c = 0; c < nch; c++) {
+		size_t i0 = (size_t)c * VEC_CHUNK, k = n - i0 < VEC_CHUNK ? n - i0 : VEC_CHUNK;
+		if (recip)
+			adamw_chunk_recip(p + i0, g + i0, mm + i0, vv + i0, k, o, ib1, ib2, wd);
+		else
+			adamw_chunk(p + i0, g + i0, mm + i0, vv + i0, k, o, bc1, bc2, wd);
+	}
+}
+
+int model_adamw_step(struct model *m, const struct model_adamw *o, char *err)
+{
+	int rc = model_adamw_check(o, err);
+	if (rc)
+		return rc;
+	m->step++;
+	int recip = m->num_params >= ADAMW_RECIP_MIN;
 	for (int t = 0; t < MODEL_N_TENSORS; t++) {
 		int decay;
 		model_tensor_info(m, t, NULL, NULL, NULL, &decay);
 		float wd = decay ? o->weight_decay : 0.0f;
 		size_t off = m->param_off[t], n = m->param_size[t];
-		float *p = m->params + off, *g = m->grads + off;
-		float *mm = m->adam_m + off, *vv = m->adam_v + off;
-		long nch = (long)((n + VEC_CHUNK - 1) / VEC_CHUNK);
-#pragma omp parallel for if (PAR(n))
-		for (long c = 0; c < nch; c++) {
-			size_t i0 = (size_t)c * VEC_CHUNK, k = n - i0 < VEC_CHUNK ? n - i0 : VEC_CHUNK;
-			if (recip)
-				adamw_chunk_recip(p + i0, g + i0, mm + i0, vv + i0, k, o, ib1, ib2, wd);
-			else
-				adamw_chunk(p + i0, g + i0, mm + i0, vv + i0, k, o, bc1, bc2, wd);
-		}
+		model_adamw_span(m->params + off, m->grads + off, m->adam_m + off, m->adam_v + off, n,
+				 o, m->step, wd, recip);
 	}
 	return 0;
 }
@@ -1771,6 +1825,43 @@ static void gemv_any(float *y, const float *W, const float *x, const float *b, i
 		gemv(y, W, x, b, OC, C, accumulate);
 }
 
+void model_gemv(float *y, const float *W, const float *x, const float *b, int OC, int C,
+		int accumulate)
+{
+	gemv_any(y, W, x, b, OC, C, accumulate);
+}
+
+void model_attend_one(float *o, const float *q, const float *k, const float *v,
+		      size_t stride, int n, int hs, float scale, float *att)
+{
+	float mx = -INFINITY;
+	for (int t2 = 0; t2 < n; t2++) {
+		const float *kk = k + (size_t)t2 * stride;
+		float s = 0.0f;
+#pragma omp simd reduction(+ : s)
+		for (int i = 0; i < hs; i++)
+			s += q[i] * kk[i];
+		att[t2] = s * scale;
+		if (att[t2] > mx)
+			mx = att[t2];
+	}
+	float sum = 0.0f;
+	for (int t2 = 0; t2 < n; t2++) {
+		att[t2] = vexpf(att[t2] - mx);
+		sum += att[t2];
+	}
+	float inv = 1.0f / sum;
+	for (int i = 0; i < hs; i++)
+		o[i] = 0.0f;
+	for (int t2 = 0; t2 < n; t2++) {
+		const float *vv = v + (size_t)t2 * stride;
+		float a = att[t2] * inv;
+#pragma omp simd
+		for (int i = 0; i < hs; i++)
+			o[i] += a * vv[i];
+	}
+}
+
 int model_kv_step(struct model *m, int32_t token, const float **logits, char *err)
 {
 	const struct model_config *c = &m->cfg;
@@ -1801,36 +1892,10 @@ int model_kv_step(struct model *m, int32_t token, const float **logits, char *er
 		     3 * C, C, 0);
 		memcpy(kc + (size_t)pos * C, qkv + C, (size_t)C * sizeof(float));
 		memcpy(vc + (size_t)pos * C, qkv + 2 * C, (size_t)C * sizeof(float));
-		for (int hh = 0; hh < NH; hh++) {
-			const float *q = qkv + (size_t)hh * hs;
-			float mx = -INFINITY;
-			for (int t2 = 0; t2 <= pos; t2++) {
-				const float *k = kc + (size_t)t2 * C + (size_t)hh * hs;
-				float s = 0.0f;
-#pragma omp simd reduction(+ : s)
-				for (int i = 0; i < hs; i++)
-					s += q[i] * k[i];
-				att[t2] = s * scale;
-				if (att[t2] > mx)
-					mx = att[t2];
-			}
-			float sum = 0.0f;
-			for (int t2 = 0; t2 <= pos; t2++) {
-				att[t2] = vexpf(att[t2] - mx);
-				sum += att[t2];
-			}
-			float inv = 1.0f / sum;
-			float *o = atty + (size_t)hh * hs;
-			for (int i = 0; i < hs; i++)
-				o[i] = 0.0f;
-			for (int t2 = 0; t2 <= pos; t2++) {
-				const float *v = vc + (size_t)t2 * C + (size_t)hh * hs;
-				float a = att[t2] * inv;
-#pragma omp simd
-				for (int i = 0; i < hs; i++)
-					o[i] += a * v[i];
-			}
-		}
+		for (int hh = 0; hh < NH; hh++)
+			model_attend_one(atty + (size_t)hh * hs, qkv + (size_t)hh * hs,
+					 kc + (size_t)hh * hs, vc + (size_t)hh * hs, (size_t)C, pos + 1,
+					 hs, scale, att);
 		gemv_any(x, P(m, MODEL_ATTPROJW) + l * cc, atty, P(m, MODEL_ATTPROJB) + (size_t)l * C, C,
 		     C, 1);
 		layernorm_vec(ln, x, P(m, MODEL_LN2W) + (size_t)l * C, P(m, MODEL_LN2B) + (size_t)l * C,
@@ -1861,9 +1926,9 @@ static int32_t argmax(const float *x, int n)
 	return best;
 }
 
-int model_generate(struct model *m, const int32_t *prompt, size_t n_prompt,
-		   int32_t stop_token, size_t max_new, int32_t *out, size_t *n_out,
-		   int *stopped, char *err)
+int model_greedy(void *ctx, model_step_fn step, int V, int max_seq_len,
+		 const int32_t *prompt, size_t n_prompt, int32_t stop_token, size_t max_new,
+		 int32_t *out, size_t *n_out, int *stopped, char *err)
 {
 	*n_out = 0;
 	if (stopped)
@@ -1872,10 +1937,7 @@ int model_generate(struct model *m, const int32_t *prompt, size_t n_prompt,
 		util_err(err, "cannot generate: empty prompt");
 		return MENTOR_EUSAGE;
 	}
-	int rc = model_kv_reset(m, err);
-	if (rc)
-		return rc;
-	size_t keep = (size_t)m->cfg.max_seq_len - 1;
+	size_t keep = (size_t)max_seq_len - 1;
 	if (keep < 1)
 		keep = 1;
 	if (n_prompt > keep) {
@@ -1883,24 +1945,45 @@ int model_generate(struct model *m, const int32_t *prompt, size_t n_prompt,
 		n_prompt = keep;
 	}
 	const float *lg = NULL;
+	int rc;
 	for (size_t i = 0; i < n_prompt; i++) {
-		rc = model_kv_step(m, prompt[i], &lg, err);
+		rc = step(ctx, prompt[i], &lg, err);
 		if (rc)
 			return rc;
 	}
+	size_t fed = n_prompt;
 	while (*n_out < max_new) {
-		int32_t next = argmax(lg, m->cfg.vocab_size);
+		int32_t next = argmax(lg, V);
 		if (next == stop_token) {
 			if (stopped)
 				*stopped = 1;
 			break;
 		}
 		out[(*n_out)++] = next;
-		if (*n_out >= max_new || m->kv_len >= m->cfg.max_seq_len)
+		if (*n_out >= max_new || fed >= (size_t)max_seq_len)
 			break;
-		rc = model_kv_step(m, next, &lg, err);
+		rc = step(ctx, next, &lg, err);
 		if (rc)
 			return rc;
+		fed++;
 	}
 	return 0;
+}
+
+static int kv_step_fn(void *m, int32_t token, const float **logits, char *err)
+{
+	return model_kv_step(m, token, logits, err);
+}
+
+int model_generate(struct model *m, const int32_t *prompt, size_t n_prompt,
+		   int32_t stop_token, size_t max_new, int32_t *out, size_t *n_out,
+		   int *stopped, char *err)
+{
+	int rc = model_kv_reset(m, err);
+	if (rc) {
+		*n_out = 0;
+		return rc;
+	}
+	return model_greedy(m, kv_step_fn, m->cfg.vocab_size, m->cfg.max_seq_len, prompt,
+			    n_prompt, stop_token, max_new, out, n_out, stopped, err);
 }

@@ -201,4 +201,54 @@ void model_matmul_backward_blas(float *dinp, float *dweight, float *dbias,
 				const float *dout, const float *inp, const float *weight,
 				int N, int C, int OC);
 
+/* Shared with the Llama-family module (src/llama.c), the same arithmetic as
+ * the model's own. out (N,OC) = inp (N,C) @ weight^T + bias (OC, may be NULL),
+ * or += when accumulate. */
+void model_matmul_forward_acc(float *out, const float *inp, const float *weight,
+			      const float *bias, int N, int C, int OC, int accumulate);
+/* From dout (N,OC): dinp (N,C) = dout @ weight (+= when accumulate),
+ * dweight (OC,C) += dout^T @ inp, dbias (OC, may be NULL) += column sums. */
+void model_matmul_backward_acc(float *dinp, float *dweight, float *dbias, const float *dout,
+			       const float *inp, const float *weight, int N, int C, int OC,
+			       int accumulate);
+/* y (OC) = W (OC,C) @ x (C) + b (OC, may be NULL) [+ y when accumulate], the
+ * decoding matrix-vector product (parallel from 512K weights). */
+void model_gemv(float *y, const float *W, const float *x, const float *b, int OC, int C,
+		int accumulate);
+/* 0, or MENTOR_EUSAGE with a message for settings model_adamw_step refuses. */
+int model_adamw_check(const struct model_adamw *o, char *err);
+/* One AdamW update of n parameters p from gradients g, moments mm and vv, at
+ * step (the counter after incrementing, >= 1), decoupled decay wd; recip
+ * selects the reciprocal form model_adamw_step uses from 64M parameters. */
+void model_adamw_span(float *p, const float *g, float *mm, float *vv, size_t n,
+		      const struct model_adamw *o, int64_t step, float wd, int recip);
+/* 0, or MENTOR_EUSAGE naming the first input or target id outside 0..V-1
+ * or the first weight that is not a finite number >= 0, of N positions
+ * (targets, weights may be NULL). */
+int model_check_ids(const int32_t *inputs, const int32_t *targets, const float *weights, int N,
+		    int V, char *err);
+/* The weighted loss of model_forward from nll (B,T): w (B,T) gets each
+ * position's weight over the sum of weights, seq_loss and seq_w (B) the
+ * per-sequence sums; returns sum(w * nll) / sum(w), 0 when sum(w) is 0. */
+float model_weighted_loss(float *w, float *seq_loss, float *seq_w, const float *nll,
+			  const int32_t *targets, const float *weights, int B, int T);
+/* probs (N,V): logits in, softmax out; nll (N) = -log p[target] (0 where
+ * the target is < 0; targets may be NULL). The backward turns probs into
+ * (p - onehot(target)) * w (N) in place. */
+void model_softmax_xent(float *probs, float *nll, const int32_t *targets, int N, int V);
+void model_softmax_xent_backward(float *probs, const int32_t *targets, const float *w, int N,
+				 int V);
+/* One query's causal attention over n cached positions: q (hs), keys and
+ * values at k + t * stride and v + t * stride, o (hs) the softmax-weighted
+ * sum of values, att (n) scratch. */
+void model_attend_one(float *o, const float *q, const float *k, const float *v,
+		      size_t stride, int n, int hs, float scale, float *att);
+/* One decoding step of some model: feed token, give the next logits. */
+typedef int (*model_step_fn)(void *ctx, int32_t token, const float **logits, char *err);
+/* model_generate's loop over any model whose cache the caller has just
+ * emptied: the same prompt cut, stop token and context rules. */
+int model_greedy(void *ctx, model_step_fn step, int V, int max_seq_len,
+		 const int32_t *prompt, size_t n_prompt, int32_t stop_token, size_t max_new,
+		 int32_t *out, size_t *n_out, int *stopped, char *err);
+
 #endif
