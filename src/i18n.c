@@ -210,8 +210,9 @@ static const char *const msg_en[I18N_N_MSGS] = {
 			    "protocol. Explain, then answer: the answer read from the explanation "
 			    "the model generates (MT-CoT, MT-Ra), where the run has one. Sound "
 			    "explanations: of the explanations the model generated, those whose "
-			    "arithmetic steps all compute and whose answer follows from them; right "
-			    "answer, wrong reasoning: explanations whose answer is right although a "
+			    "arithmetic steps all compute and whose answer follows from them; "
+			    "right answer, wrong reasoning: explanations whose answer is right "
+			    "although a "
 			    "step is wrong, the answer does not follow or the solution trace is "
 			    "left.",
 	[I18N_R_EXPL_SECTION] = "Explanations of the dataset",
@@ -299,78 +300,78 @@ static const char *const msg_ja[I18N_N_MSGS] = {
 	[I18N_ACT_SCREEN2] = "レビュー画面",
 	[I18N_ACT_SCREEN3] = "学習画面",
 	[I18N_ACT_SCREEN4] = "検査画面",
-	[I18N_ACT_MOUSE] = "マウスの解放/取得 (テキストのコピー用)",
+	[I18N_ACT_MOUSE] = "マウスの解放/取得 (コピー用)",
 	[I18N_ACT_REDRAW] = "画面を再描画",
-	[I18N_ACT_ITEM_UP] = "前の問題 (詳細では上へスクロール)",
-	[I18N_ACT_ITEM_DOWN] = "次の問題 (詳細では下へスクロール)",
+	[I18N_ACT_ITEM_UP] = "前の問題 (詳細ペインでは上へ)",
+	[I18N_ACT_ITEM_DOWN] = "次の問題 (詳細ペインでは下へ)",
 	[I18N_ACT_PAGE_UP] = "1 ページ上へ",
 	[I18N_ACT_PAGE_DOWN] = "1 ページ下へ",
 	[I18N_ACT_FIRST_ITEM] = "最初の問題",
 	[I18N_ACT_LAST_ITEM] = "最後の問題",
 	[I18N_ACT_OPEN_REVIEW] = "問題をレビュー画面で開く",
 	[I18N_ACT_FOCUS_PANE] = "一覧と詳細のフォーカス切り替え",
-	[I18N_ACT_DS_NEXT] = "次のデータセット (または全データセット)",
+	[I18N_ACT_DS_NEXT] = "次のデータセット/全件",
 	[I18N_ACT_DS_PREV] = "前のデータセット",
-	[I18N_ACT_F_SPLIT] = "絞り込み: 分割 (train, dev, test)",
+	[I18N_ACT_F_SPLIT] = "絞り込み: 分割 train/dev/test",
 	[I18N_ACT_F_REVIEW] = "絞り込み: 説明のレビュー状態",
-	[I18N_ACT_F_MODE] = "絞り込み: 説明のモード (cot, rp, crop)",
-	[I18N_ACT_F_CORRECT] = "絞り込み: 正しい/誤った説明がある",
-	[I18N_ACT_F_LEAKED] = "絞り込み: 答えが漏れた説明がある",
+	[I18N_ACT_F_MODE] = "絞り込み: モード (cot/rp/crop)",
+	[I18N_ACT_F_CORRECT] = "絞り込み: 説明の正誤",
+	[I18N_ACT_F_LEAKED] = "絞り込み: 答えが漏れた説明",
 	[I18N_ACT_CLEAR] = "絞り込みと検索を解除",
-	[I18N_ACT_SEARCH] = "問題文を検索 (正規表現は re:パターン)",
+	[I18N_ACT_SEARCH] = "問題文を検索 (re: で正規表現)",
 	[I18N_ACT_DETAIL_DOWN] = "詳細を下へスクロール",
 	[I18N_ACT_DETAIL_UP] = "詳細を上へスクロール",
 	[I18N_ACT_FOCUS_LEFT] = "左の候補にフォーカス",
 	[I18N_ACT_FOCUS_RIGHT] = "右の候補にフォーカス",
-	[I18N_ACT_GENERATE] = "この問題でフォーカス中のモードを生成",
-	[I18N_ACT_GENERATE_ALL] = "この問題で COTE、RP、CROP を生成",
+	[I18N_ACT_GENERATE] = "フォーカス中のモードで生成",
+	[I18N_ACT_GENERATE_ALL] = "COTE、RP、CROP をすべて生成",
 	[I18N_ACT_ACCEPT] = "フォーカス中の説明を採用",
 	[I18N_ACT_REJECT] = "フォーカス中の説明を却下",
-	[I18N_ACT_FLAG] = "フォーカス中の説明に再確認の印を付ける",
+	[I18N_ACT_FLAG] = "フォーカス中の説明を要確認に",
 	[I18N_ACT_ACCEPT_NEXT] = "採用して次の未レビューの問題へ",
 	[I18N_ACT_REJECT_NEXT] = "却下して次の未レビューの問題へ",
-	[I18N_ACT_KEEP] = "これを採用し、他の未判定を却下して次の問題へ",
-	[I18N_ACT_SKIP] = "判定せずに次の未レビューの問題へ",
+	[I18N_ACT_KEEP] = "これだけ採用し残りは却下、次へ",
+	[I18N_ACT_SKIP] = "判定せず次の未レビューへ",
 	[I18N_ACT_NEXT_ITEM] = "問題画面の絞り込みで次の問題",
 	[I18N_ACT_PREV_ITEM] = "問題画面の絞り込みで前の問題",
-	[I18N_ACT_UNDO] = "直前の判定を取り消す (その問題に戻る)",
-	[I18N_ACT_EDIT] = "フォーカス中の説明を $EDITOR で編集",
-	[I18N_ACT_DIFF] = "フォーカス中の候補と次の候補の単語差分",
-	[I18N_ACT_DIFF_PAIR] = "次の組の差分 (COTE->RP、RP->CROP、CROP->COTE)",
-	[I18N_ACT_ATTEMPT] = "CROP: 残した COTE の試行/最終テキストを表示",
-	[I18N_ACT_BATCH] = "問題一覧に足りない説明を生成 (先に範囲と費用を表示)",
-	[I18N_ACT_CANCEL] = "実行中の生成、一括処理、見積もりを取り消す",
-	[I18N_ACT_SCROLL_DOWN] = "フォーカス中のテキストを下へスクロール",
-	[I18N_ACT_SCROLL_UP] = "フォーカス中のテキストを上へスクロール",
-	[I18N_ACT_SCROLL_PGDN] = "フォーカス中のテキストを 1 ページ下へ",
-	[I18N_ACT_SCROLL_PGUP] = "フォーカス中のテキストを 1 ページ上へ",
-	[I18N_ACT_RUN_UP] = "前の実行 (フォームでは前の項目)",
-	[I18N_ACT_RUN_DOWN] = "次の実行 (フォームでは次の項目)",
+	[I18N_ACT_UNDO] = "直前の判定を取り消して戻る",
+	[I18N_ACT_EDIT] = "説明を $EDITOR で編集",
+	[I18N_ACT_DIFF] = "次の候補との単語差分",
+	[I18N_ACT_DIFF_PAIR] = "次の組の差分 (COTE->RP など)",
+	[I18N_ACT_ATTEMPT] = "CROP: COTE の試行/最終版",
+	[I18N_ACT_BATCH] = "足りない説明を一括生成",
+	[I18N_ACT_CANCEL] = "生成・一括・見積もりを中止",
+	[I18N_ACT_SCROLL_DOWN] = "テキストを下へスクロール",
+	[I18N_ACT_SCROLL_UP] = "テキストを上へスクロール",
+	[I18N_ACT_SCROLL_PGDN] = "テキストを 1 ページ下へ",
+	[I18N_ACT_SCROLL_PGUP] = "テキストを 1 ページ上へ",
+	[I18N_ACT_RUN_UP] = "前の実行/フォームの前の項目",
+	[I18N_ACT_RUN_DOWN] = "次の実行/フォームの次の項目",
 	[I18N_ACT_NEW_RUN] = "新しい実行のフォームを開く",
-	[I18N_ACT_FORM_ENTER] = "フォーム: 項目を編集、または開始",
-	[I18N_ACT_OVERLAY] = "選択中の実行をグラフに重ねる/外す",
-	[I18N_ACT_STOP] = "選択中の実行を停止 (チェックポイントは残ります)",
-	[I18N_ACT_RESUME] = "選択中の実行をチェックポイントから再開 (または開始)",
-	[I18N_ACT_DELETE] = "選択中の実行を削除 (y/n で確認)",
+	[I18N_ACT_FORM_ENTER] = "フォーム: 項目を編集か開始",
+	[I18N_ACT_OVERLAY] = "選択中の実行をグラフに重ねる",
+	[I18N_ACT_STOP] = "選択中の実行を停止 (再開可能)",
+	[I18N_ACT_RESUME] = "選択中の実行を再開/開始",
+	[I18N_ACT_DELETE] = "選択中の実行を削除 (y/n 確認)",
 	[I18N_ACT_LOG] = "グラフ: 対数/線形軸",
-	[I18N_ACT_XAXIS] = "グラフ: 横軸をステップ/時間で切り替え",
-	[I18N_ACT_SMOOTH] = "グラフ: 生と平滑化、平滑化のみ、生のみ",
-	[I18N_ACT_ZOOM] = "グラフ: 全パネル/1 系列を全面表示",
-	[I18N_ACT_GLYPHS] = "グラフ: 点字、半ブロック、ASCII",
+	[I18N_ACT_XAXIS] = "グラフ: 横軸をステップ/時間に",
+	[I18N_ACT_SMOOTH] = "グラフ: 生/平滑化/両方",
+	[I18N_ACT_ZOOM] = "グラフ: 全パネル/1 系列を拡大",
+	[I18N_ACT_GLYPHS] = "グラフ: 点字/半ブロック/ASCII",
 	[I18N_ACT_VALUE_PREV] = "フォーム: 前の値",
 	[I18N_ACT_VALUE_NEXT] = "フォーム: 次の値",
-	[I18N_ACT_COMPARE] = "比較: ベースラインと MT 各手法をシード 3 個でバックグラウンド実行",
+	[I18N_ACT_COMPARE] = "全手法をシード 3 個で比較実行",
 	[I18N_ACT_EXPVIEW] = "実験の結果表/グラフの切り替え",
 	[I18N_ACT_PREV_ONLY] = "前の問題",
 	[I18N_ACT_NEXT_ONLY] = "次の問題",
 	[I18N_ACT_RUN_NEXT] = "実行 A: 次の実行",
 	[I18N_ACT_RUN_PREV] = "実行 A: 前の実行",
-	[I18N_ACT_VS_NEXT] = "比較する実行 B: A と同じデータセットの次の実行 (またはなし)",
+	[I18N_ACT_VS_NEXT] = "比較する実行 B: 次の実行/なし",
 	[I18N_ACT_VS_PREV] = "比較する実行 B: 前の実行",
-	[I18N_ACT_FILTER] = "絞り込み: すべて、誤り、正解、改善、悪化",
+	[I18N_ACT_FILTER] = "絞り込み: 全/誤/正/改善/悪化",
 	[I18N_ACT_FILTER_PREV] = "絞り込み: 逆順に切り替え",
 	[I18N_ACT_ASK] = "実行 A に新しい質問をする",
-	[I18N_ACT_REPORT] = "A (と B) の HTML レポートをワークスペースの隣に書き出す",
+	[I18N_ACT_REPORT] = "A (対 B) の HTML レポート保存",
 	[I18N_EXP_DIRECT] = "直接回答",
 	[I18N_EXP_EXPLAIN] = "説明してから回答",
 	[I18N_EXP_BASELINE] = "ベースライン",
@@ -392,7 +393,8 @@ static const char *const msg_ja[I18N_N_MSGS] = {
 			   "信頼区間 %s〜%s、%s)。%s",
 	[I18N_R_TITLE] = "mentor レポート: ",
 	[I18N_R_INTRO] = "データセット %s。大規模モデルの説明で小規模モデルを教えます: "
-			 "答えだけで学習したベースラインと、説明でマルチタスク学習した実行の比較です。",
+			 "答えだけで学習したベースラインと、説明でマルチタスク学習した実行の"
+			 "比較です。",
 	[I18N_R_EXPERIMENT] = "実験 %s",
 	[I18N_R_EVALUATED] = "評価済み %zu / %zu 実行",
 	[I18N_R_FAILED] = " (失敗 %zu)",
@@ -410,7 +412,8 @@ static const char *const msg_ja[I18N_N_MSGS] = {
 	[I18N_R_RANGE] = "%.1f〜%.1f",
 	[I18N_R_EXP_NOTE] = "どの手法も同じ設定とシードで学習しています。正解率の区間: "
 			    "シード間の Student の t 分布 (シード 1 個では Wilson 区間)。差: "
-			    "同じシード、同じ問題での手法とベースラインの正解率の差をシードで平均し、"
+			    "同じシード、同じ問題での手法とベースラインの正解率の差をシードで"
+			    "平均し、"
 			    "問題単位の対応のあるブートストラップ区間 (2000 回) を付けたもの。"
 			    "McNemar の正確検定: 一方だけが正解した問題について、シードをまとめて"
 			    "検定。",
@@ -447,7 +450,8 @@ static const char *const msg_ja[I18N_N_MSGS] = {
 	[I18N_R_PP] = "%+.1f ポイント",
 	[I18N_R_ACC_NOTE] = "直接回答: 回答タスク ([ANS] 接頭辞) による答えで、論文の評価方法です。"
 			    "説明してから回答: モデルが生成した説明から読み取った答え (MT-CoT、"
-			    "MT-Ra の実行のみ)。妥当な説明: モデルが生成した説明のうち、計算の手順が"
+			    "MT-Ra の実行のみ)。妥当な説明: モデルが生成した説明のうち、計算の"
+			    "手順が"
 			    "すべて正しく、答えがそこから導かれるもの。答えは正しいが推論が誤り: "
 			    "答えは正しいものの、手順に誤りがある、答えが手順から導かれない、"
 			    "または解の手順が途中で終わっている説明。",
@@ -584,7 +588,9 @@ void i18n_census_add(struct i18n_census *c, const char *s, size_t n)
 		uint32_t cp;
 		int len = util_utf8_decode(p + i, n - i, &cp);
 		i += (size_t)len;
-		if ((cp >= 0x3041 && cp <= 0x309F) || (cp >= 0x30A0 && cp <= 0x30FF && cp != 0x30FB) ||
+		/* kana without the middle dot U+30FB, which is punctuation */
+		if ((cp >= 0x3041 && cp <= 0x309F) ||
+		    (cp >= 0x30A0 && cp <= 0x30FF && cp != 0x30FB) ||
 		    (cp >= 0x31F0 && cp <= 0x31FF) || (cp >= 0xFF66 && cp <= 0xFF9F))
 			c->kana++;
 		else if ((cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0x3400 && cp <= 0x4DBF) ||

@@ -55,6 +55,7 @@ struct tui_app {
 	struct cli *cli;
 	struct store *st;
 	int utf8;
+	int lang; /* I18N_EN or I18N_JA */
 	struct slot screens[N_SCREENS];
 	size_t active;
 	int saved_screen;
@@ -180,6 +181,10 @@ int tui_app_post(struct tui_app *app, int code, int64_t arg)
 
 void tui_app_set_tick(struct tui_app *app, int ms) { app->tick_ms = ms > 0 ? ms : 0; }
 
+int tui_app_lang(struct tui_app *app) { return app->lang; }
+
+const char *tui_app_text(struct tui_app *app, int msg) { return i18n_get(app->lang, msg); }
+
 const char *tui_app_keys(struct tui_app *app, int action, char *buf, size_t n)
 {
 	if (action >= TUI_ACT_SCREEN)
@@ -200,7 +205,7 @@ void tui_app_hints(struct tui_app *app, struct tui_line *hints, const struct tui
 			continue;
 		tui_line_put(hints, TUI_ROLE_KEY, keys);
 		tui_line_put(hints, TUI_ROLE_STATUS, " ");
-		tui_line_put(hints, TUI_ROLE_STATUS, h[i].label);
+		tui_line_put(hints, TUI_ROLE_STATUS, i18n_text(app->lang, h[i].label));
 		tui_line_put(hints, TUI_ROLE_STATUS, "  ");
 	}
 }
@@ -275,13 +280,14 @@ static void compose_help(struct tui_app *app)
 		tui_canvas_put(cv, box.x, y, 1, TUI_ROLE_BORDER, g->vline);
 		tui_canvas_put(cv, box.x + box.w - 1, y, 1, TUI_ROLE_BORDER, g->vline);
 	}
-	char title[64];
-	snprintf(title, sizeof title, " Help: %s ", s->ops->title);
+	char title[96];
+	snprintf(title, sizeof title, tui_app_text(app, I18N_TUI_HELP_TITLE),
+		 i18n_text(app->lang, s->ops->title));
 	tui_canvas_put(cv, box.x + 2, box.y, box.w - 4, TUI_ROLE_TITLE, title);
 	struct tui_lines ls;
 	tui_lines_init(&ls);
 	tui_help_lines(&ls, s->ops->title, s->ops->actions, s->ops->n_actions, &s->km,
-		       tui_global_actions, tui_n_global_actions, &app->gkm, box.w - 4);
+		       tui_global_actions, tui_n_global_actions, &app->gkm, box.w - 4, app->lang);
 	size_t rows = (size_t)(box.h - 2);
 	if (ls.n <= rows)
 		app->help_top = 0;
@@ -307,7 +313,7 @@ static void compose(struct tui_app *app)
 	if (tui_canvas_init(&app->cv, app->w, app->h))
 		util_oom();
 	if (too_small(app)) {
-		tui_frame_too_small(&app->cv);
+		tui_frame_too_small(&app->cv, app->lang);
 		return;
 	}
 	struct slot *s = &app->screens[app->active];
@@ -316,10 +322,10 @@ static void compose(struct tui_app *app)
 	char right[256];
 	const char *ws = store_path(app->st);
 	const char *base = strrchr(ws, '/');
-	snprintf(right, sizeof right, "%s%s", app->mouse_on ? "" : "[mouse off] ",
-		 base ? base + 1 : ws);
+	snprintf(right, sizeof right, "%s%s",
+		 app->mouse_on ? "" : tui_app_text(app, I18N_TUI_MOUSE_OFF), base ? base + 1 : ws);
 	tui_frame_tabs(tui_lines_add(&ls), ops_list(), N_SCREENS, s->ops->number, app->w, right,
-		       app->utf8);
+		       app->utf8, app->lang);
 	tui_canvas_line(&app->cv, 0, 0, app->w, &ls.v[0], TUI_ROLE_TAB);
 	s->ops->draw(s->state, app, &app->cv, body_rect(app));
 	struct tui_line hints = {0};
@@ -331,8 +337,8 @@ static void compose(struct tui_app *app)
 		s->ops->status(s->state, app, &hints, &counts);
 	static const struct {
 		int action;
-		const char *label;
-	} global_hints[] = {{TUI_ACT_HELP, " help  "}, {TUI_ACT_QUIT, " quit"}};
+		int label;
+	} global_hints[] = {{TUI_ACT_HELP, I18N_TUI_HELP}, {TUI_ACT_QUIT, I18N_TUI_QUIT}};
 	for (size_t i = 0; i < 2; i++) {
 		char keys[64];
 		tui_keymap_keys(&app->gkm, global_hints[i].action, keys, sizeof keys);
@@ -342,7 +348,10 @@ static void compose(struct tui_app *app)
 		if (!keys[0])
 			continue;
 		tui_line_put(&hints, TUI_ROLE_KEY, keys);
-		tui_line_put(&hints, TUI_ROLE_STATUS, global_hints[i].label);
+		tui_line_put(&hints, TUI_ROLE_STATUS, " ");
+		tui_line_put(&hints, TUI_ROLE_STATUS, tui_app_text(app, global_hints[i].label));
+		if (i == 0)
+			tui_line_put(&hints, TUI_ROLE_STATUS, "  ");
 	}
 	struct tui_line *sl = tui_lines_add(&ls);
 	tui_frame_status(sl, &hints, counts.data, app->error, app->w, app->utf8);
@@ -726,7 +735,7 @@ static void dispatch(struct tui_app *app, const struct tui_event *ev)
 		return;
 	}
 	char name[32];
-	tui_app_error(app, "key %s does nothing here; press ? for help",
+	tui_app_error(app, tui_app_text(app, I18N_TUI_KEY_NOTHING),
 		      tui_key_name(ev->key, name, sizeof name));
 }
 
@@ -963,6 +972,7 @@ int cli_tui(struct cli *c, int argc, char **argv)
 	app->cli = c;
 	app->headless = o.headless;
 	app->utf8 = tui_locale_utf8();
+	app->lang = cli_ui_lang(c, NULL, 0);
 	app->mouse_on = 1;
 	app->wake_fd[0] = app->wake_fd[1] = -1;
 	app->saved_screen = -1;

@@ -405,11 +405,12 @@ const char *tui_keymap_keys(const struct tui_keymap *km, int action, char *buf, 
 /* ------------------------------------------------------------ frame lines */
 
 void tui_frame_tabs(struct tui_line *l, const struct tui_screen_ops *const *screens, size_t n,
-		    int active, int width, const char *right, int utf8)
+		    int active, int width, const char *right, int utf8, int lang)
 {
 	for (size_t i = 0; i < n && l->width < width; i++) {
 		char label[64];
-		snprintf(label, sizeof label, " %d %s ", screens[i]->number, screens[i]->title);
+		snprintf(label, sizeof label, " %d %s ", screens[i]->number,
+			 i18n_text(lang, screens[i]->title));
 		int role = screens[i]->number == active ? TUI_ROLE_TAB_ACTIVE : TUI_ROLE_TAB;
 		tui_line_text(l, role, label, strlen(label), width - l->width, 0, utf8);
 		if (l->width < width)
@@ -444,17 +445,19 @@ void tui_frame_status(struct tui_line *l, const struct tui_line *hints, const ch
 	tui_line_pad(l, TUI_ROLE_STATUS, width);
 }
 
-void tui_frame_too_small(struct tui_canvas *cv)
+void tui_frame_too_small(struct tui_canvas *cv, int lang)
 {
 	tui_canvas_fill(cv, (struct tui_rect){0, 0, cv->w, cv->h}, TUI_ROLE_NORMAL);
-	char msg[96];
-	snprintf(msg, sizeof msg, "terminal too small: have %dx%d, need %dx%d", cv->w, cv->h,
-		 TUI_MIN_W, TUI_MIN_H);
-	const char *hint = "enlarge the window, or press q to quit";
+	char msg[128];
+	snprintf(msg, sizeof msg, i18n_get(lang, I18N_TUI_TOO_SMALL), cv->w, cv->h, TUI_MIN_W,
+		 TUI_MIN_H);
+	const char *hint = i18n_get(lang, I18N_TUI_ENLARGE);
 	int y = cv->h / 2 - 1;
 	if (y < 0)
 		y = 0;
-	int mw = (int)strlen(msg), hw = (int)strlen(hint);
+	int utf8 = tui_locale_utf8();
+	int mw = tui_text_width(msg, strlen(msg), utf8);
+	int hw = tui_text_width(hint, strlen(hint), utf8);
 	int x = (cv->w - mw) / 2;
 	tui_canvas_put(cv, x < 0 ? 0 : x, y, cv->w, TUI_ROLE_ERROR, msg);
 	x = (cv->w - hw) / 2;
@@ -464,8 +467,9 @@ void tui_frame_too_small(struct tui_canvas *cv)
 
 static void help_section(struct tui_lines *ls, const char *title,
 			 const struct tui_action_def *defs, size_t n,
-			 const struct tui_keymap *km, int width)
+			 const struct tui_keymap *km, int width, int lang)
 {
+	const char *unbound = i18n_get(lang, I18N_TUI_UNBOUND);
 	struct tui_line *l = tui_lines_add(ls);
 	tui_line_put(l, TUI_ROLE_TITLE, title);
 	int utf8 = tui_locale_utf8();
@@ -474,30 +478,29 @@ static void help_section(struct tui_lines *ls, const char *title,
 		tui_keymap_keys(km, defs[i].id, keys, sizeof keys);
 		l = tui_lines_add(ls);
 		tui_line_put(l, TUI_ROLE_NORMAL, "  ");
-		tui_line_text(l, TUI_ROLE_KEY, keys[0] ? keys : "(unbound)",
-			      strlen(keys[0] ? keys : "(unbound)"), 18, 1, utf8);
+		tui_line_text(l, TUI_ROLE_KEY, keys[0] ? keys : unbound,
+			      strlen(keys[0] ? keys : unbound), 18, 1, utf8);
 		tui_line_pad(l, TUI_ROLE_NORMAL, 21);
 		tui_line_text(l, TUI_ROLE_DIM, defs[i].name, strlen(defs[i].name), 16, 1, utf8);
 		tui_line_pad(l, TUI_ROLE_NORMAL, 38);
-		tui_line_text(l, TUI_ROLE_NORMAL, defs[i].help, strlen(defs[i].help),
-			      width - l->width, 1, utf8);
+		const char *help = i18n_text(lang, defs[i].help);
+		tui_line_text(l, TUI_ROLE_NORMAL, help, strlen(help), width - l->width, 1, utf8);
 	}
 }
 
 void tui_help_lines(struct tui_lines *ls, const char *title, const struct tui_action_def *sdefs,
 		    size_t sn, const struct tui_keymap *skm, const struct tui_action_def *gdefs,
-		    size_t gn, const struct tui_keymap *gkm, int width)
+		    size_t gn, const struct tui_keymap *gkm, int width, int lang)
 {
 	char t[96];
-	snprintf(t, sizeof t, "%s keys", title);
+	snprintf(t, sizeof t, i18n_get(lang, I18N_TUI_KEYS_OF), i18n_text(lang, title));
 	if (sn)
-		help_section(ls, t, sdefs, sn, skm, width);
+		help_section(ls, t, sdefs, sn, skm, width, lang);
 	tui_lines_add(ls);
-	help_section(ls, "Everywhere", gdefs, gn, gkm, width);
+	help_section(ls, i18n_get(lang, I18N_TUI_EVERYWHERE), gdefs, gn, gkm, width, lang);
 	tui_lines_add(ls);
 	struct tui_line *l = tui_lines_add(ls);
-	tui_line_put(l, TUI_ROLE_DIM,
-		     "Keys are set in the [keys] section of $XDG_CONFIG_HOME/mentor/config");
+	tui_line_put(l, TUI_ROLE_DIM, i18n_get(lang, I18N_TUI_HELP_FOOT1));
 	l = tui_lines_add(ls);
-	tui_line_put(l, TUI_ROLE_DIM, "(action = key, key2). Any key closes this help.");
+	tui_line_put(l, TUI_ROLE_DIM, i18n_get(lang, I18N_TUI_HELP_FOOT2));
 }

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mentor/i18n.h"
 #include "mentor/tui.h"
 #include "mentor/util.h"
 
@@ -410,6 +411,10 @@ extern const struct tui_screen_ops tui_inspect_screen;
 struct store *tui_app_store(struct tui_app *app);
 const struct tui_glyphs *tui_app_glyphs(struct tui_app *app);
 int tui_app_utf8(struct tui_app *app);
+/* The UI language (I18N_EN or I18N_JA of mentor/i18n.h) and a catalogue
+ * string in it (static). */
+int tui_app_lang(struct tui_app *app);
+const char *tui_app_text(struct tui_app *app, int msg);
 /* Show an error (or notice) in the status bar until the next key. */
 void tui_app_error(struct tui_app *app, const char *fmt, ...) MENTOR_PRINTF(2, 3);
 /* Switch to the screen with this tab number and send it a message. */
@@ -422,7 +427,8 @@ int tui_app_post(struct tui_app *app, int code, int64_t arg);
 void tui_app_set_tick(struct tui_app *app, int ms);
 /* Keys of an action in the active key maps ("j, Down"), for hints. */
 const char *tui_app_keys(struct tui_app *app, int action, char *buf, size_t n);
-/* One key hint of a screen's status bar: an action and its label. */
+/* One key hint of a screen's status bar: an action and its label (English,
+ * shown translated when the catalogue of mentor/i18n.h holds it). */
 struct tui_hint {
 	int action;
 	const char *label;
@@ -484,18 +490,19 @@ void tui_items_render(const struct tui_items_view *v, struct tui_canvas *cv, str
 /* --------------------------------------------- frame pieces (pure) */
 
 /* Tab bar for the registered screens, active one highlighted. */
+/* Titles in the UI language lang (I18N_EN, I18N_JA of mentor/i18n.h). */
 void tui_frame_tabs(struct tui_line *l, const struct tui_screen_ops *const *screens, size_t n,
-		    int active, int width, const char *right, int utf8);
+		    int active, int width, const char *right, int utf8, int lang);
 /* Status bar: hints left, counts, the error (if any) taking the right. */
 void tui_frame_status(struct tui_line *l, const struct tui_line *hints, const char *counts,
 		      const char *error, int width, int utf8);
 /* "terminal too small: have WxH, need 80x24" centred on the canvas. */
-void tui_frame_too_small(struct tui_canvas *cv);
+void tui_frame_too_small(struct tui_canvas *cv, int lang);
 /* Help overlay lines: one per action (keys, name, help) of defs (screen
- * and global), as bound in the key maps. */
+ * and global), as bound in the key maps; titles and descriptions in lang. */
 void tui_help_lines(struct tui_lines *ls, const char *title, const struct tui_action_def *sdefs,
 		    size_t sn, const struct tui_keymap *skm, const struct tui_action_def *gdefs,
-		    size_t gn, const struct tui_keymap *gkm, int width);
+		    size_t gn, const struct tui_keymap *gkm, int width, int lang);
 /* The global actions (quit, help, screens, mouse, redraw). */
 extern const struct tui_action_def tui_global_actions[];
 extern const size_t tui_n_global_actions;

@@ -17,12 +17,14 @@ static void test_catalogue(void)
 		for (int l = 0; l < I18N_N_LANGS; l++)
 			if (!i18n_has(l, id)) {
 				missing++;
-				fprintf(stderr, "message %d has no %s text\n", id, i18n_lang_code(l));
+				fprintf(stderr, "message %d has no %s text\n", id,
+					i18n_lang_code(l));
 			}
 		const char *en = i18n_get(I18N_EN, id), *ja = i18n_get(I18N_JA, id);
 		if (!i18n_same_format(en, ja)) {
 			formats++;
-			fprintf(stderr, "message %d: conversions differ: \"%s\" / \"%s\"\n", id, en, ja);
+			fprintf(stderr, "message %d: conversions differ: \"%s\" / \"%s\"\n", id, en,
+				ja);
 		}
 		if (i18n_has(I18N_JA, id) && !strcmp(en, ja) && !same_on_purpose(id)) {
 			untranslated++;
@@ -37,7 +39,8 @@ static void test_catalogue(void)
 					ok = 0;
 			if (!ok) {
 				bad_text++;
-				fprintf(stderr, "message %d (%s) is not clean text\n", id, i18n_lang_code(l));
+				fprintf(stderr, "message %d (%s) is not clean text\n", id,
+					i18n_lang_code(l));
 			}
 		}
 	}
@@ -70,7 +73,7 @@ static void test_text_lookup(void)
 {
 	CHECK_STR(i18n_text(I18N_JA, "Review"), "レビュー");
 	CHECK_STR(i18n_text(I18N_JA, "next dataset (or all datasets)"),
-		  "次のデータセット (または全データセット)");
+		  "次のデータセット/全件");
 	CHECK_STR(i18n_text(I18N_EN, "Review"), "Review");
 	/* not in the catalogue: the text itself */
 	const char *odd = "a label nobody translated";
