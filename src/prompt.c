@@ -139,11 +139,18 @@ static int (*file_flags(struct prompt_set *ps, int lang))[PROMPT_N_TYPES]
 	return lang == I18N_JA ? ps->from_file_ja : ps->from_file;
 }
 
-/* The file name of a template: MODE-TYPE.txt, MODE-TYPE.ja.txt. */
-static int template_path(struct buf *p, const char *dir, int lang, int m, int t)
+/* Template slots of a set, numbered across languages, modes and types. */
+#define N_SLOTS (I18N_N_LANGS * PROMPT_N_MODES * PROMPT_N_TYPES)
+
+/* Slot i as language, mode and type, and the path of its file in dir
+ * (MODE-TYPE.txt, MODE-TYPE.ja.txt) into p. 0 or MENTOR_ENOMEM. */
+static int template_path(struct buf *p, const char *dir, int i, int *l, int *m, int *t)
 {
-	return buf_printf(p, "%s/%s-%s%s.txt", dir, mode_names[m], type_names[t],
-			  lang == I18N_JA ? ".ja" : "");
+	*l = i / (PROMPT_N_MODES * PROMPT_N_TYPES);
+	*m = i / PROMPT_N_TYPES % PROMPT_N_MODES;
+	*t = i % PROMPT_N_TYPES;
+	return buf_printf(p, "%s/%s-%s%s.txt", dir, mode_names[*m], type_names[*t],
+			  *l == I18N_JA ? ".ja" : "");
 }
 
 void prompt_set_init(struct prompt_set *ps)
@@ -171,42 +178,41 @@ int prompt_set_load_dir(struct prompt_set *ps, const char *dir, char *err)
 {
 	if (!dir)
 		return 0;
-	for (int l = 0; l < I18N_N_LANGS; l++)
-		for (int m = 0; m < PROMPT_N_MODES; m++)
-			for (int t = 0; t < PROMPT_N_TYPES; t++) {
-				struct buf p;
-				buf_init(&p);
-				if (template_path(&p, dir, l, m, t))
-					return util_err(err, "cannot load prompts: out of memory");
-				struct stat sb;
-				if (stat(p.data, &sb) != 0) {
-					buf_release(&p);
-					continue;
-				}
-				size_t len;
-				char sub[MENTOR_ERR_LEN];
-				char *text = util_read_file(p.data, PROMPT_MAX_TEMPLATE, &len, sub);
-				if (!text) {
-					util_err(err, "cannot load prompt template: %s", sub);
-					buf_release(&p);
-					return MENTOR_ERR;
-				}
-				size_t bad;
-				if (!util_utf8_valid(text, len, 1, &bad)) {
-					util_err(err, "cannot load prompt template '%s': invalid "
-						 "UTF-8 at byte %zu", p.data, bad);
-					free(text);
-					buf_release(&p);
-					return MENTOR_ERR;
-				}
-				/* A trailing newline left by an editor is not part of it. */
-				while (len && (text[len - 1] == '\n' || text[len - 1] == '\r'))
-					text[--len] = '\0';
-				free(slots(ps, l)[m][t]);
-				slots(ps, l)[m][t] = text;
-				file_flags(ps, l)[m][t] = 1;
-				buf_release(&p);
-			}
+	for (int i = 0; i < N_SLOTS; i++) {
+		struct buf p;
+		buf_init(&p);
+		int l, m, t;
+		if (template_path(&p, dir, i, &l, &m, &t))
+			return util_err(err, "cannot load prompts: out of memory");
+		struct stat sb;
+		if (stat(p.data, &sb) != 0) {
+			buf_release(&p);
+			continue;
+		}
+		size_t len;
+		char sub[MENTOR_ERR_LEN];
+		char *text = util_read_file(p.data, PROMPT_MAX_TEMPLATE, &len, sub);
+		if (!text) {
+			util_err(err, "cannot load prompt template: %s", sub);
+			buf_release(&p);
+			return MENTOR_ERR;
+		}
+		size_t bad;
+		if (!util_utf8_valid(text, len, 1, &bad)) {
+			util_err(err, "cannot load prompt template '%s': invalid "
+				 "UTF-8 at byte %zu", p.data, bad);
+			free(text);
+			buf_release(&p);
+			return MENTOR_ERR;
+		}
+		/* A trailing newline left by an editor is not part of the prompt. */
+		while (len && (text[len - 1] == '\n' || text[len - 1] == '\r'))
+			text[--len] = '\0';
+		free(slots(ps, l)[m][t]);
+		slots(ps, l)[m][t] = text;
+		file_flags(ps, l)[m][t] = 1;
+		buf_release(&p);
+	}
 	return 0;
 }
 
@@ -259,30 +265,29 @@ int prompt_write_defaults(const char *dir, int overwrite, int *written, char *er
 		return util_err(err, "cannot write prompts: no directory");
 	if (make_dirs(dir, err))
 		return MENTOR_ERR;
-	for (int l = 0; l < I18N_N_LANGS; l++)
-		for (int m = 0; m < PROMPT_N_MODES; m++)
-			for (int t = 0; t < PROMPT_N_TYPES; t++) {
-				struct buf p;
-				buf_init(&p);
-				if (template_path(&p, dir, l, m, t))
-					return util_err(err, "cannot write prompts: out of memory");
-				struct stat sb;
-				if (!overwrite && stat(p.data, &sb) == 0) {
-					buf_release(&p);
-					continue;
-				}
-				struct buf body;
-				buf_init(&body);
-				buf_puts(&body, defaults[l][m][t]);
-				buf_putc(&body, '\n');
-				int rc = util_write_file_atomic(p.data, body.data, body.len, err);
-				buf_release(&body);
-				buf_release(&p);
-				if (rc)
-					return MENTOR_ERR;
-				if (written)
-					(*written)++;
-			}
+	for (int i = 0; i < N_SLOTS; i++) {
+		struct buf p;
+		buf_init(&p);
+		int l, m, t;
+		if (template_path(&p, dir, i, &l, &m, &t))
+			return util_err(err, "cannot write prompts: out of memory");
+		struct stat sb;
+		if (!overwrite && stat(p.data, &sb) == 0) {
+			buf_release(&p);
+			continue;
+		}
+		struct buf body;
+		buf_init(&body);
+		buf_puts(&body, defaults[l][m][t]);
+		buf_putc(&body, '\n');
+		int rc = util_write_file_atomic(p.data, body.data, body.len, err);
+		buf_release(&body);
+		buf_release(&p);
+		if (rc)
+			return MENTOR_ERR;
+		if (written)
+			(*written)++;
+	}
 	return 0;
 }
 
