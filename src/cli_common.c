@@ -11,6 +11,8 @@
 #include <cjson/cJSON.h>
 
 #include "mentor/cli.h"
+#include "mentor/config.h"
+#include "mentor/i18n.h"
 #include "mentor/store.h"
 
 /* Format, then write to f through util_term_put in layout. */
@@ -281,4 +283,17 @@ int cli_find_dataset(struct store *st, const char *ref, struct store_dataset *d,
 			util_err(err, "no dataset '%s'", ref);
 	}
 	return rc;
+}
+
+int cli_ui_lang(struct cli *c, const char *opt, int warn)
+{
+	struct config cfg;
+	char err[MENTOR_ERR_LEN], w[MENTOR_ERR_LEN];
+	int bad = config_load(&cfg, NULL, w, err);
+	if (bad && warn)
+		cli_printf(c->errf, "mentor: warning: config ignored for the language: %s\n", err);
+	int lang = i18n_lang_pick(opt, bad ? NULL : cfg.ui_lang, getenv("LC_ALL"),
+				  getenv("LC_MESSAGES"), getenv("LANG"));
+	config_release(&cfg);
+	return lang;
 }

@@ -12,7 +12,9 @@
 #include "mentor/check.h"
 #include "mentor/cli.h"
 #include "mentor/dataset.h"
+#include "mentor/i18n.h"
 #include "mentor/store.h"
+#include "mentor/teacher.h"
 #include "mentor/util.h"
 
 /* ------------------------------------------------------------- helpers */
@@ -175,12 +177,54 @@ int cli_import(struct cli *c, int argc, char **argv)
 /* ------------------------------------------------------------ datasets */
 
 static const char datasets_usage[] =
-	"usage: mentor datasets [--json]\n\n"
+	"usage: mentor datasets [--json]\n"
+	"       mentor datasets --lang DATASET [ja|en|auto]\n\n"
 	"List the datasets of the workspace with their format, source and item\n"
 	"counts per split.\n\n"
 	"options:\n"
 	"  --json   print a JSON array of {id, name, format, source,\n"
-	"           counts: {train, dev, test}, total, created_at}\n";
+	"           counts: {train, dev, test}, total, created_at, lang, lang_set}\n"
+	"  --lang   show or set the language of the teacher's prompts for DATASET\n"
+	"           (name or id): ja or en fixes it, auto (the default) detects it\n"
+	"           from the questions (Japanese when kana and kanji make a quarter\n"
+	"           of their letters)\n";
+
+/* mentor datasets --lang DATASET [VALUE]: show, or set and show. */
+static int dataset_lang(struct cli *c, int argc, char **argv, int i)
+{
+	if (i + 1 >= argc)
+		return cli_error(c, CLI_USAGE, "datasets: --lang needs a dataset (name or id)");
+	const char *ref = argv[i + 1], *value = i + 2 < argc ? argv[i + 2] : NULL;
+	if (i + 3 < argc)
+		return cli_error(c, CLI_USAGE, "datasets: unexpected argument '%s'", argv[i + 3]);
+	int l;
+	char err[MENTOR_ERR_LEN];
+	if (value && (!*value || i18n_lang_parse(value, &l, err)))
+		return cli_error(c, CLI_USAGE, "datasets --lang: '%s' is not ja, en or auto",
+				 value);
+	struct store *st = cli_open_existing(c);
+	if (!st)
+		return CLI_ERR;
+	struct store_dataset d;
+	memset(&d, 0, sizeof d);
+	int code = CLI_ERR, set = 0;
+	if (cli_find_dataset(st, ref, &d, err)) {
+		cli_error(c, CLI_ERR, "no dataset '%s'; see 'mentor datasets'", ref);
+		goto out;
+	}
+	if ((value && teacher_dataset_lang_set(st, d.id, value, err)) ||
+	    teacher_dataset_lang(st, d.id, &l, &set, err)) {
+		cli_error(c, CLI_ERR, "%s", err);
+		goto out;
+	}
+	cli_printf(c->out, "%s: prompts in %s (%s)\n", d.name, i18n_lang_code(l),
+		   set ? "set" : "detected from the questions");
+	code = CLI_OK;
+out:
+	store_dataset_release(&d);
+	store_close(st);
+	return code;
+}
 
 int cli_datasets(struct cli *c, int argc, char **argv)
 {
@@ -192,6 +236,8 @@ int cli_datasets(struct cli *c, int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--json"))
 			json = 1;
+		else if (!strcmp(argv[i], "--lang"))
+			return dataset_lang(c, argc, argv, i);
 		else
 			return cli_error(c, CLI_USAGE, "datasets: unexpected argument '%s'", argv[i]);
 	}
@@ -224,6 +270,12 @@ int cli_datasets(struct cli *c, int argc, char **argv)
 			jadd(o, "total", cJSON_CreateNumber((double)(ds[i].n_train + ds[i].n_dev +
 								      ds[i].n_test)));
 			jadd(o, "created_at", cJSON_CreateNumber((double)ds[i].created_at));
+			int l = I18N_EN, set = 0;
+			if (teacher_dataset_lang(st, ds[i].id, &l, &set, err))
+				cli_printf(c->errf, "mentor: warning: dataset %lld: %s\n",
+					(long long)ds[i].id, err);
+			jadd(o, "lang", cli_jstr(i18n_lang_code(l)));
+			jadd(o, "lang_set", cJSON_CreateBool(set));
 			cJSON_AddItemToArray(arr, o);
 		}
 		cli_print_json(c->out, arr);

@@ -7,12 +7,14 @@
 
 #include "mentor/cli.h"
 #include "mentor/export.h"
+#include "mentor/i18n.h"
 #include "mentor/tokenizer.h"
 #include "mentor/report.h"
 #include "mentor/store.h"
 
 static const char report_usage[] =
 	"usage: mentor report [RUN [--vs RUN]] -o FILE.html [--svg FILE.svg] [--examples N]\n"
+	"                     [--lang en|ja|auto]\n"
 	"       mentor report --experiment ID [RUN [--vs RUN]] -o FILE.html [...]\n\n"
 	"Write one self-contained HTML file (inline CSS and SVG, nothing loaded from\n"
 	"outside) about run RUN (id or name): its loss curves, accuracy per inference\n"
@@ -30,7 +32,9 @@ static const char report_usage[] =
 	"  --experiment ID   open with this experiment's table (see 'mentor experiment')\n"
 	"  -o, --out FILE    where to write the HTML (required)\n"
 	"  --svg FILE        also write the loss chart as a standalone SVG\n"
-	"  --examples N      example cards to show (default 40, at most 1000)\n";
+	"  --examples N      example cards to show (default 40, at most 1000)\n"
+	"  --lang en|ja|auto the page's language (default: [ui] lang of the config,\n"
+	"                    else the locale: LC_ALL, LC_MESSAGES, LANG)\n";
 
 /* The runs a report compares when none is named (report_default_pair); a
  * note on stderr says which, and why when it is not a run and its baseline. */
@@ -69,10 +73,11 @@ int cli_report(struct cli *c, int argc, char **argv)
 		return CLI_OK;
 	}
 	const char *run_ref = NULL, *vs_ref = NULL, *out = NULL, *svg = NULL, *ex = NULL;
-	const char *exp_ref = NULL;
+	const char *exp_ref = NULL, *lang_opt = NULL;
 	for (int i = 1; i < argc; i++) {
 		int r;
 		if ((r = cli_opt_value(argc, argv, &i, "--vs", &vs_ref)) ||
+		    (r = cli_opt_value(argc, argv, &i, "--lang", &lang_opt)) ||
 		    (r = cli_opt_value(argc, argv, &i, "--out", &out)) ||
 		    (r = cli_opt_value(argc, argv, &i, "-o", &out)) ||
 		    (r = cli_opt_value(argc, argv, &i, "--svg", &svg)) ||
@@ -105,6 +110,10 @@ int cli_report(struct cli *c, int argc, char **argv)
 				 REPORT_MAX_EXAMPLES, ex);
 
 	char err[MENTOR_ERR_LEN];
+	int lang = -1;
+	if (lang_opt && i18n_lang_parse(lang_opt, &lang, err))
+		return cli_error(c, CLI_USAGE, "--lang: %s", err);
+	lang = cli_ui_lang(c, lang_opt, 1);
 	struct store *st = store_open_existing(c->db_path, err);
 	if (!st)
 		return cli_error(c, CLI_ERR, "%s", err);
@@ -115,7 +124,7 @@ int cli_report(struct cli *c, int argc, char **argv)
 	buf_init(&html);
 	buf_init(&chart);
 	int code = CLI_ERR;
-	struct report_opts o = {0, 0, (size_t)examples, exp_id};
+	struct report_opts o = {0, 0, (size_t)examples, exp_id, lang};
 	if (!run_ref && !exp_ref) {
 		if (default_pair(c, st, &o) != CLI_OK)
 			goto out;

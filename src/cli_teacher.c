@@ -88,6 +88,8 @@ static const char explain_usage[] =
 	"  --print-prompts    print the prompts that would be sent, call nothing;\n"
 	"                     without DATASET, the templates in effect\n"
 	"  --write-prompts    write the built-in templates to the prompts directory\n"
+	"                     (MODE-TYPE.txt, and MODE-TYPE.ja.txt for datasets in\n"
+	"                     Japanese: see 'mentor datasets --lang')\n"
 	"  --batch-export FILE  write the requests still needed as OpenAI Batch API input\n"
 	"                     (JSONL) instead of calling; no API key goes into the file\n"
 	"  --batch-import FILE  read Batch API output into the workspace as if fetched live\n"
@@ -218,13 +220,18 @@ static int print_templates(struct cli *c, const char *dir_flag)
 		free(dir);
 		return cli_error(c, CLI_ERR, "%s", err);
 	}
-	for (int m = 0; m < PROMPT_N_MODES; m++)
-		for (int t = 0; t < PROMPT_N_TYPES; t++) {
-			cli_printf(c->out, "===== %s/%s-%s.txt (%s) =====\n", dir ? dir : "(no directory)",
-				prompt_mode_name(m), prompt_type_name(t),
-				ps.from_file[m][t] ? "from file" : "built-in default");
-			cli_printf(c->out, "%s\n\n", prompt_set_get(&ps, m, prompt_type_name(t)));
-		}
+	for (int l = 0; l < I18N_N_LANGS; l++)
+		for (int m = 0; m < PROMPT_N_MODES; m++)
+			for (int t = 0; t < PROMPT_N_TYPES; t++) {
+				int from = l == I18N_JA ? ps.from_file_ja[m][t]
+							: ps.from_file[m][t];
+				cli_printf(c->out, "===== %s/%s-%s%s.txt (%s) =====\n",
+					   dir ? dir : "(no directory)", prompt_mode_name(m),
+					   prompt_type_name(t), l == I18N_JA ? ".ja" : "",
+					   from ? "from file" : "built-in default");
+				cli_printf(c->out, "%s\n\n",
+					   prompt_set_get_lang(&ps, l, m, prompt_type_name(t)));
+			}
 	prompt_set_release(&ps);
 	free(dir);
 	return CLI_OK;

@@ -3,6 +3,8 @@
  * errors naming the line) and never echoes values, which may be keys. */
 #include "mentor/config.h"
 
+#include "mentor/i18n.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -116,6 +118,7 @@ void config_release(struct config *cfg)
 	free(cfg->path);
 	free(cfg->provider);
 	free(cfg->prompts_dir);
+	free(cfg->ui_lang);
 	memset(cfg, 0, sizeof *cfg);
 }
 
@@ -145,9 +148,10 @@ static int parse_num(const char *v, double lo, double hi, double *out)
 	return 0;
 }
 
-/* SEC_OTHER: a section another module reads from the same file ([keys],
- * [ui]); its lines are skipped here. */
-enum section { SEC_NONE, SEC_DEFAULTS, SEC_PROVIDER, SEC_ALIAS, SEC_REVIEW, SEC_OTHER };
+/* SEC_OTHER: a section another module reads from the same file ([keys]);
+ * its lines are skipped here. [ui] is shared: lang is read here, other keys
+ * are left to the workbench. */
+enum section { SEC_NONE, SEC_DEFAULTS, SEC_PROVIDER, SEC_ALIAS, SEC_REVIEW, SEC_UI, SEC_OTHER };
 
 struct parse_state {
 	struct config *cfg;
@@ -310,6 +314,19 @@ static int set_review(struct parse_state *ps, const char *k, const char *v, char
 	return PERR(ps, err, "unknown key '%s' in [review]", k);
 }
 
+/* [ui]: lang = en | ja | auto; the workbench reads the section's other keys. */
+static int set_ui(struct parse_state *ps, const char *k, const char *v, char *err)
+{
+	if (strcmp(k, "lang"))
+		return 0;
+	int lang;
+	char sub[MENTOR_ERR_LEN];
+	if (!*v || i18n_lang_parse(v, &lang, sub))
+		return PERR(ps, err, "'lang' in [ui] must be en, ja or auto");
+	set_str(&ps->cfg->ui_lang, lang < 0 ? "auto" : i18n_lang_code(lang));
+	return 0;
+}
+
 static int section(struct parse_state *ps, char *s, char *err)
 {
 	size_t n = strlen(s);
@@ -339,7 +356,11 @@ static int section(struct parse_state *ps, char *s, char *err)
 		ps->sec = SEC_REVIEW;
 		return 0;
 	}
-	if ((!strcmp(s, "keys") || !strcmp(s, "ui")) && !*name) {
+	if (!strcmp(s, "ui") && !*name) {
+		ps->sec = SEC_UI;
+		return 0;
+	}
+	if (!strcmp(s, "keys") && !*name) {
 		ps->sec = SEC_OTHER;
 		return 0;
 	}
@@ -413,6 +434,7 @@ static int line(struct parse_state *ps, char *s, char *err)
 	case SEC_PROVIDER: return set_provider(ps, k, v, err);
 	case SEC_ALIAS: return set_alias(ps, k, v, err);
 	case SEC_REVIEW: return set_review(ps, k, v, err);
+	case SEC_UI: return set_ui(ps, k, v, err);
 	default: return PERR(ps, err, "key '%s' outside a section", k);
 	}
 }

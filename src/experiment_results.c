@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "mentor/experiment.h"
+#include "mentor/i18n.h"
 #include "mentor/store.h"
 
 /* Largest experiment configuration read back (written by experiment_plan,
@@ -493,6 +494,12 @@ static void fmt_points(char *out, size_t cap, double frac)
 
 void experiment_verdict(const struct experiment_results *r, char *out, size_t cap)
 {
+	experiment_verdict_lang(r, I18N_EN, out, cap);
+}
+
+void experiment_verdict_lang(const struct experiment_results *r, int lang, char *out,
+			     size_t cap)
+{
 	if (!cap)
 		return;
 	out[0] = 0;
@@ -502,43 +509,40 @@ void experiment_verdict(const struct experiment_results *r, char *out, size_t ca
 		has_base |= base;
 		has_other |= !base;
 	}
-	char partial[96] = "";
+	char partial[160] = "";
 	if (r->n_evaluated < r->n_runs)
-		snprintf(partial, sizeof partial, " Partial: %zu of %zu runs evaluated%s.",
-			 r->n_evaluated, r->n_runs, r->n_failed ? ", some failed" : "");
-	if (!has_base) {
-		snprintf(out, cap, "No baseline in this experiment, so nothing to compare with.%s",
+		snprintf(partial, sizeof partial,
+			 i18n_get(lang, r->n_failed ? I18N_V_PARTIAL_FAILED : I18N_V_PARTIAL),
+			 r->n_evaluated, r->n_runs);
+	if (!has_base || !has_other) {
+		snprintf(out, cap, i18n_get(lang, has_base ? I18N_V_ONLY_BASELINE : I18N_V_NO_BASELINE),
 			 partial);
-		return;
-	}
-	if (!has_other) {
-		snprintf(out, cap, "Only the baseline in this experiment, so nothing to compare it "
-			 "with.%s", partial);
 		return;
 	}
 	if (r->best_vs < 0) {
-		snprintf(out, cap, "No paired results yet: %zu of %zu runs evaluated%s.",
-			 r->n_evaluated, r->n_runs, r->n_failed ? " (some failed)" : "");
+		snprintf(out, cap, i18n_get(lang, r->n_failed ? I18N_V_NO_PAIRED_FAILED
+							       : I18N_V_NO_PAIRED),
+			 r->n_evaluated, r->n_runs);
 		return;
 	}
 	const struct experiment_cell *c = &r->cells[r->best_vs];
-	char who[64], d[16], lo[16], hi[16], seeds[24];
-	snprintf(who, sizeof who, "%s (%s)", experiment_variant_label(c->variant),
-		 experiment_mode_name(c->mode));
+	char who[96], d[16], lo[16], hi[16], seeds[48];
+	snprintf(who, sizeof who, i18n_get(lang, I18N_V_WHO),
+		 lang == I18N_EN ? experiment_variant_label(c->variant)
+				 : i18n_text(lang, experiment_variant_label(c->variant)),
+		 i18n_get(lang, c->mode == EXPERIMENT_EXPLAIN ? I18N_EXP_EXPLAIN : I18N_EXP_DIRECT));
 	fmt_points(lo, sizeof lo, c->diff_lo);
 	fmt_points(hi, sizeof hi, c->diff_hi);
-	snprintf(seeds, sizeof seeds, "%zu seed%s", c->n_paired, c->n_paired == 1 ? "" : "s");
+	snprintf(seeds, sizeof seeds, i18n_get(lang, c->n_paired == 1 ? I18N_V_SEED : I18N_V_SEEDS),
+		 c->n_paired);
 	if (c->diff_lo > 0 || c->diff_hi < 0) {
 		fmt_points(d, sizeof d, fabs(c->diff));
-		snprintf(out, cap, "%s answers %s points %s %s questions than the baseline, "
-			 "95%% CI %s to %s, %s.%s", who, d, c->diff > 0 ? "more" : "fewer",
+		snprintf(out, cap, i18n_get(lang, c->diff > 0 ? I18N_V_MORE : I18N_V_FEWER), who, d,
 			 r->split, lo, hi, seeds, partial);
 	} else {
 		fmt_points(d, sizeof d, c->diff);
-		snprintf(out, cap, "%s: no clear difference from the baseline (%s%s points, 95%% CI "
-			 "%s to %s, %s).%s", who, c->diff > 0 && strcmp(d, "0") ? "+" : "", d, lo,
-			 hi, seeds,
-			 partial);
+		snprintf(out, cap, i18n_get(lang, I18N_V_UNCLEAR), who,
+			 c->diff > 0 && strcmp(d, "0") ? "+" : "", d, lo, hi, seeds, partial);
 	}
 }
 

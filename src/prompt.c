@@ -42,7 +42,14 @@ const char *prompt_type_name(int i) { return i >= 0 && i < PROMPT_N_TYPES ? type
 		"is correct, using the facts of the question; do not just restate the "      \
 		"answer. End with one line \"So the answer is X.\" "
 
-static const char *const defaults[PROMPT_N_MODES][PROMPT_N_TYPES] = {
+#define COT_HEAD_JA "次の問題に答えてください。まず考え方を数文で段階的に説明し、最後を"        \
+		    "「したがって、答えは X です。」の 1 行で終えてください。"
+#define RP_HEAD_JA "問題の正解が与えられています。問題文の事実を使って、それが正しい理由を"  \
+		   "段階的に説明してください。答えを言い換えるだけにはしないでください。"      \
+		   "最後を「したがって、答えは X です。」の 1 行で終えてください。"
+
+static const char *const defaults[I18N_N_LANGS][PROMPT_N_MODES][PROMPT_N_TYPES] = {
+	{
 	{
 		COT_HEAD "where X is the label of one choice, such as (B).\n\n"
 			 "{{demos}}Question: {{question}}\nChoices:\n{{choices}}\nExplanation:",
@@ -64,7 +71,44 @@ static const char *const defaults[PROMPT_N_MODES][PROMPT_N_TYPES] = {
 		RP_HEAD "where X is the given answer.\n\n"
 			"{{demos}}Question: {{question}}\nAnswer: {{answer}}\nExplanation:",
 	},
+	},
+	{
+	{
+		COT_HEAD_JA "X は (B) のような選択肢の記号です。\n\n"
+			    "{{demos}}問題: {{question}}\n選択肢:\n{{choices}}\n説明:",
+		COT_HEAD_JA "X は「はい」か「いいえ」です。\n\n"
+			    "{{demos}}問題: {{question}}\n説明:",
+		COT_HEAD_JA "X は数値です。\n\n"
+			    "{{demos}}問題: {{question}}\n説明:",
+		COT_HEAD_JA "X は短い答えです。\n\n"
+			    "{{demos}}問題: {{question}}\n説明:",
+	},
+	{
+		RP_HEAD_JA "X は与えられた選択肢の記号です。\n\n"
+			   "{{demos}}問題: {{question}}\n選択肢:\n{{choices}}\n答え: {{answer}}\n"
+			   "説明:",
+		RP_HEAD_JA "X は与えられた「はい」か「いいえ」です。\n\n"
+			   "{{demos}}問題: {{question}}\n答え: {{answer}}\n説明:",
+		RP_HEAD_JA "X は与えられた数値です。\n\n"
+			   "{{demos}}問題: {{question}}\n答え: {{answer}}\n説明:",
+		RP_HEAD_JA "X は与えられた答えです。\n\n"
+			   "{{demos}}問題: {{question}}\n答え: {{answer}}\n説明:",
+	},
+	},
 };
+
+/* The words a rendered prompt adds around demonstrations, per language. */
+static const struct {
+	const char *question, *choices, *answer, *explanation, *so, *end, *stated;
+	const char *yes, *no;
+} words[I18N_N_LANGS] = {
+	{"Question: ", "Choices:\n", "Answer: ", "Explanation: ", "So the answer is ", ".",
+	 "answer is", "yes", "no"},
+	{"問題: ", "選択肢:\n", "答え: ", "説明: ", "したがって、答えは ", " です。", "答えは",
+	 "はい", "いいえ"},
+};
+
+static int lang_or_en(int lang) { return lang == I18N_JA ? I18N_JA : I18N_EN; }
 
 static int type_or_text(const char *t)
 {
@@ -74,78 +118,116 @@ static int type_or_text(const char *t)
 
 const char *prompt_default_template(int mode, const char *t)
 {
+	return prompt_default_template_lang(I18N_EN, mode, t);
+}
+
+const char *prompt_default_template_lang(int lang, int mode, const char *t)
+{
 	if (mode < 0 || mode >= PROMPT_N_MODES)
 		mode = 0;
-	return defaults[mode][type_or_text(t)];
+	return defaults[lang_or_en(lang)][mode][type_or_text(t)];
+}
+
+/* The slots of a set for a language. */
+static char *(*slots(struct prompt_set *ps, int lang))[PROMPT_N_TYPES]
+{
+	return lang == I18N_JA ? ps->tmpl_ja : ps->tmpl;
+}
+
+static int (*file_flags(struct prompt_set *ps, int lang))[PROMPT_N_TYPES]
+{
+	return lang == I18N_JA ? ps->from_file_ja : ps->from_file;
+}
+
+/* Template slots of a set, numbered across languages, modes and types. */
+#define N_SLOTS (I18N_N_LANGS * PROMPT_N_MODES * PROMPT_N_TYPES)
+
+/* Slot i as language, mode and type, and the path of its file in dir
+ * (MODE-TYPE.txt, MODE-TYPE.ja.txt) into p. 0 or MENTOR_ENOMEM. */
+static int template_path(struct buf *p, const char *dir, int i, int *l, int *m, int *t)
+{
+	*l = i / (PROMPT_N_MODES * PROMPT_N_TYPES);
+	*m = i / PROMPT_N_TYPES % PROMPT_N_MODES;
+	*t = i % PROMPT_N_TYPES;
+	return buf_printf(p, "%s/%s-%s%s.txt", dir, mode_names[*m], type_names[*t],
+			  *l == I18N_JA ? ".ja" : "");
 }
 
 void prompt_set_init(struct prompt_set *ps)
 {
 	memset(ps, 0, sizeof *ps);
-	for (int m = 0; m < PROMPT_N_MODES; m++)
-		for (int t = 0; t < PROMPT_N_TYPES; t++)
-			ps->tmpl[m][t] = util_strdup(defaults[m][t]);
+	for (int l = 0; l < I18N_N_LANGS; l++)
+		for (int m = 0; m < PROMPT_N_MODES; m++)
+			for (int t = 0; t < PROMPT_N_TYPES; t++)
+				slots(ps, l)[m][t] = util_strdup(defaults[l][m][t]);
 }
 
 void prompt_set_release(struct prompt_set *ps)
 {
 	if (!ps)
 		return;
-	for (int m = 0; m < PROMPT_N_MODES; m++)
-		for (int t = 0; t < PROMPT_N_TYPES; t++) {
-			free(ps->tmpl[m][t]);
-			ps->tmpl[m][t] = NULL;
-		}
+	for (int l = 0; l < I18N_N_LANGS; l++)
+		for (int m = 0; m < PROMPT_N_MODES; m++)
+			for (int t = 0; t < PROMPT_N_TYPES; t++) {
+				free(slots(ps, l)[m][t]);
+				slots(ps, l)[m][t] = NULL;
+			}
 }
 
 int prompt_set_load_dir(struct prompt_set *ps, const char *dir, char *err)
 {
 	if (!dir)
 		return 0;
-	for (int m = 0; m < PROMPT_N_MODES; m++)
-		for (int t = 0; t < PROMPT_N_TYPES; t++) {
-			struct buf p;
-			buf_init(&p);
-			if (buf_printf(&p, "%s/%s-%s.txt", dir, mode_names[m], type_names[t]))
-				return util_err(err, "cannot load prompts: out of memory");
-			struct stat sb;
-			if (stat(p.data, &sb) != 0) {
-				buf_release(&p);
-				continue;
-			}
-			size_t len;
-			char sub[MENTOR_ERR_LEN];
-			char *text = util_read_file(p.data, PROMPT_MAX_TEMPLATE, &len, sub);
-			if (!text) {
-				util_err(err, "cannot load prompt template: %s", sub);
-				buf_release(&p);
-				return MENTOR_ERR;
-			}
-			size_t bad;
-			if (!util_utf8_valid(text, len, 1, &bad)) {
-				util_err(err, "cannot load prompt template '%s': invalid UTF-8 at byte %zu",
-					 p.data, bad);
-				free(text);
-				buf_release(&p);
-				return MENTOR_ERR;
-			}
-			/* A trailing newline left by an editor is not part of the prompt. */
-			while (len && (text[len - 1] == '\n' || text[len - 1] == '\r'))
-				text[--len] = '\0';
-			free(ps->tmpl[m][t]);
-			ps->tmpl[m][t] = text;
-			ps->from_file[m][t] = 1;
+	for (int i = 0; i < N_SLOTS; i++) {
+		struct buf p;
+		buf_init(&p);
+		int l, m, t;
+		if (template_path(&p, dir, i, &l, &m, &t))
+			return util_err(err, "cannot load prompts: out of memory");
+		struct stat sb;
+		if (stat(p.data, &sb) != 0) {
 			buf_release(&p);
+			continue;
 		}
+		size_t len;
+		char sub[MENTOR_ERR_LEN];
+		char *text = util_read_file(p.data, PROMPT_MAX_TEMPLATE, &len, sub);
+		if (!text) {
+			util_err(err, "cannot load prompt template: %s", sub);
+			buf_release(&p);
+			return MENTOR_ERR;
+		}
+		size_t bad;
+		if (!util_utf8_valid(text, len, 1, &bad)) {
+			util_err(err, "cannot load prompt template '%s': invalid "
+				 "UTF-8 at byte %zu", p.data, bad);
+			free(text);
+			buf_release(&p);
+			return MENTOR_ERR;
+		}
+		/* A trailing newline left by an editor is not part of the prompt. */
+		while (len && (text[len - 1] == '\n' || text[len - 1] == '\r'))
+			text[--len] = '\0';
+		free(slots(ps, l)[m][t]);
+		slots(ps, l)[m][t] = text;
+		file_flags(ps, l)[m][t] = 1;
+		buf_release(&p);
+	}
 	return 0;
 }
 
 const char *prompt_set_get(const struct prompt_set *ps, int mode, const char *t)
 {
+	return prompt_set_get_lang(ps, I18N_EN, mode, t);
+}
+
+const char *prompt_set_get_lang(const struct prompt_set *ps, int lang, int mode, const char *t)
+{
 	if (mode < 0 || mode >= PROMPT_N_MODES)
 		mode = 0;
-	const char *s = ps->tmpl[mode][type_or_text(t)];
-	return s ? s : prompt_default_template(mode, t);
+	const char *s = lang == I18N_JA ? ps->tmpl_ja[mode][type_or_text(t)]
+					: ps->tmpl[mode][type_or_text(t)];
+	return s ? s : prompt_default_template_lang(lang, mode, t);
 }
 
 char *prompt_default_dir(void)
@@ -183,29 +265,29 @@ int prompt_write_defaults(const char *dir, int overwrite, int *written, char *er
 		return util_err(err, "cannot write prompts: no directory");
 	if (make_dirs(dir, err))
 		return MENTOR_ERR;
-	for (int m = 0; m < PROMPT_N_MODES; m++)
-		for (int t = 0; t < PROMPT_N_TYPES; t++) {
-			struct buf p;
-			buf_init(&p);
-			if (buf_printf(&p, "%s/%s-%s.txt", dir, mode_names[m], type_names[t]))
-				return util_err(err, "cannot write prompts: out of memory");
-			struct stat sb;
-			if (!overwrite && stat(p.data, &sb) == 0) {
-				buf_release(&p);
-				continue;
-			}
-			struct buf body;
-			buf_init(&body);
-			buf_puts(&body, defaults[m][t]);
-			buf_putc(&body, '\n');
-			int rc = util_write_file_atomic(p.data, body.data, body.len, err);
-			buf_release(&body);
+	for (int i = 0; i < N_SLOTS; i++) {
+		struct buf p;
+		buf_init(&p);
+		int l, m, t;
+		if (template_path(&p, dir, i, &l, &m, &t))
+			return util_err(err, "cannot write prompts: out of memory");
+		struct stat sb;
+		if (!overwrite && stat(p.data, &sb) == 0) {
 			buf_release(&p);
-			if (rc)
-				return MENTOR_ERR;
-			if (written)
-				(*written)++;
+			continue;
 		}
+		struct buf body;
+		buf_init(&body);
+		buf_puts(&body, defaults[l][m][t]);
+		buf_putc(&body, '\n');
+		int rc = util_write_file_atomic(p.data, body.data, body.len, err);
+		buf_release(&body);
+		buf_release(&p);
+		if (rc)
+			return MENTOR_ERR;
+		if (written)
+			(*written)++;
+	}
 	return 0;
 }
 
@@ -291,11 +373,15 @@ static char *choice_text(const char *choices_json, const char *label)
 	return out;
 }
 
-/* The answer as the prompts show it: "(B)" for mc, the gold otherwise. */
-static void put_answer(struct buf *b, const struct prompt_example *e, int with_text)
+/* The answer as the prompts show it: "(B)" for mc, yes/no in the prompt's
+ * language, the gold otherwise. */
+static void put_answer(struct buf *b, const struct prompt_example *e, int with_text, int lang)
 {
 	const char *a = e->answer ? e->answer : "";
-	if (e->answer_type && !strcmp(e->answer_type, "mc")) {
+	if (e->answer_type && !strcmp(e->answer_type, "yesno") &&
+	    (!strcmp(a, "yes") || !strcmp(a, "no"))) {
+		buf_puts(b, a[0] == 'y' ? words[lang].yes : words[lang].no);
+	} else if (e->answer_type && !strcmp(e->answer_type, "mc")) {
 		buf_printf(b, "(%s)", a);
 		if (with_text) {
 			char *t = choice_text(e->choices_json, a);
@@ -308,17 +394,17 @@ static void put_answer(struct buf *b, const struct prompt_example *e, int with_t
 	}
 }
 
-static void put_demo(struct buf *b, int mode, const struct prompt_example *d)
+static void put_demo(struct buf *b, int lang, int mode, const struct prompt_example *d)
 {
-	buf_printf(b, "Question: %s\n", d->question ? d->question : "");
+	buf_printf(b, "%s%s\n", words[lang].question, d->question ? d->question : "");
 	struct buf ch;
 	buf_init(&ch);
 	if (put_choices(&ch, d->choices_json))
-		buf_printf(b, "Choices:\n%s\n", ch.data);
+		buf_printf(b, "%s%s\n", words[lang].choices, ch.data);
 	buf_release(&ch);
 	if (mode == PROMPT_RP) {
-		buf_puts(b, "Answer: ");
-		put_answer(b, d, 1);
+		buf_puts(b, words[lang].answer);
+		put_answer(b, d, 1, lang);
 		buf_putc(b, '\n');
 	}
 	const char *r = d->rationale ? d->rationale : "";
@@ -327,14 +413,15 @@ static void put_demo(struct buf *b, int mode, const struct prompt_example *d)
 	size_t rl = strlen(r);
 	while (rl && (r[rl - 1] == ' ' || r[rl - 1] == '\n'))
 		rl--;
-	buf_puts(b, "Explanation: ");
+	buf_puts(b, words[lang].explanation);
 	buf_append(b, r, rl);
 	/* A rationale that already states its answer is not given a second one. */
 	char *has = prompt_parse_answer(d->rationale, d->answer_type, d->choices_json);
-	if (!has || !strstr(r, "answer is")) {
-		buf_puts(b, "\nSo the answer is ");
-		put_answer(b, d, 0);
-		buf_putc(b, '.');
+	if (!has || (!strstr(r, words[I18N_EN].stated) && !strstr(r, words[I18N_JA].stated))) {
+		buf_putc(b, '\n');
+		buf_puts(b, words[lang].so);
+		put_answer(b, d, 0, lang);
+		buf_puts(b, words[lang].end);
 	}
 	free(has);
 	buf_puts(b, "\n\n");
@@ -343,6 +430,14 @@ static void put_demo(struct buf *b, int mode, const struct prompt_example *d)
 int prompt_render(const char *tmpl, int mode, const struct prompt_example *target,
 		  const struct prompt_example *demos, size_t n_demos, struct buf *out, char *err)
 {
+	return prompt_render_lang(tmpl, I18N_EN, mode, target, demos, n_demos, out, err);
+}
+
+int prompt_render_lang(const char *tmpl, int lang, int mode, const struct prompt_example *target,
+		       const struct prompt_example *demos, size_t n_demos, struct buf *out,
+		       char *err)
+{
+	lang = lang_or_en(lang);
 	struct buf b;
 	buf_init(&b);
 	b.limit = PROMPT_MAX_PROMPT;
@@ -363,13 +458,13 @@ int prompt_render(const char *tmpl, int mode, const struct prompt_example *targe
 		const char *name = open + 2;
 		if (nl == 5 && !memcmp(name, "demos", 5)) {
 			for (size_t i = 0; i < n_demos; i++)
-				put_demo(&b, mode, &demos[i]);
+				put_demo(&b, lang, mode, &demos[i]);
 		} else if (nl == 8 && !memcmp(name, "question", 8)) {
 			buf_puts(&b, target->question ? target->question : "");
 		} else if (nl == 7 && !memcmp(name, "choices", 7)) {
 			put_choices(&b, target->choices_json);
 		} else if (nl == 6 && !memcmp(name, "answer", 6)) {
-			put_answer(&b, target, 1);
+			put_answer(&b, target, 1, lang);
 		} else {
 			buf_append(&b, open, nl + 4);
 		}

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "mentor/experiment.h"
+#include "mentor/i18n.h"
 
 /* ------------------------------------------------------------- escaping */
 
@@ -180,7 +181,9 @@ int report_svg_chart(struct buf *out, const struct report_chart *c,
 		rc |= buf_printf(out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
 				      "fill=\"none\" stroke=\"#999999\"/>\n", x0, y0, x1 - x0, y1 - y0);
 		rc |= buf_printf(out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" "
-				      "fill=\"#777777\">no data</text>\n", (x0 + x1) / 2, (y0 + y1) / 2);
+				      "fill=\"#777777\">", (x0 + x1) / 2, (y0 + y1) / 2);
+		rc |= report_html_escape(out, c && c->no_data ? c->no_data : "no data");
+		rc |= buf_puts(out, "</text>\n");
 		rc |= buf_puts(out, "</svg>\n");
 		return rc ? MENTOR_ENOMEM : 0;
 	}
@@ -520,10 +523,33 @@ static const char page_css[] =
 	".verdict{font-size:1.1em;font-weight:bold}tr.best td{background:#eef7ee}\n"
 	"@media print{.card{break-inside:avoid}}\n";
 
-static int put_pct(struct buf *b, int64_t correct, int64_t n)
+/* The catalogue's text of msg in the report's language. */
+#define T(msg) i18n_get(lang, (msg))
+
+/* s escaped for HTML, as a heap string (caller frees), for a catalogue
+ * format's %s; NULL when out of memory. */
+static char *esc(const char *s)
+{
+	struct buf e;
+	buf_init(&e);
+	if (report_html_escape(&e, s ? s : "") || buf_puts(&e, "")) {
+		buf_release(&e);
+		return NULL;
+	}
+	return e.data;
+}
+
+static int put_na(struct buf *b, int lang)
+{
+	int rc = buf_puts(b, "<span class=\"muted\">");
+	rc |= buf_puts(b, T(I18N_R_NA));
+	return rc | buf_puts(b, "</span>");
+}
+
+static int put_pct(struct buf *b, int64_t correct, int64_t n, int lang)
 {
 	if (n <= 0)
-		return buf_puts(b, "<span class=\"muted\">n/a</span>");
+		return put_na(b, lang);
 	return buf_printf(b, "%.1f%% (%lld/%lld)", 100.0 * (double)correct / (double)n,
 			  (long long)correct, (long long)n);
 }
@@ -537,7 +563,8 @@ static int put_cell(struct buf *b, const char *tag, const char *cls, const char 
 	return rc;
 }
 
-static int put_loss_chart(struct buf *b, const struct side *sd, size_t n_sides, int standalone)
+static int put_loss_chart(struct buf *b, const struct side *sd, size_t n_sides, int standalone,
+			  int lang)
 {
 	struct report_series ser[2 * N_METRICS];
 	double *xs[2 * N_METRICS] = {0}, *ys[2 * N_METRICS] = {0};
@@ -567,9 +594,10 @@ static int put_loss_chart(struct buf *b, const struct side *sd, size_t n_sides, 
 			ns++;
 		}
 	struct report_chart ch = {0};
-	ch.title = "Training loss";
-	ch.x_label = "step";
-	ch.y_label = "loss";
+	ch.title = T(I18N_R_CHART_TITLE);
+	ch.x_label = T(I18N_R_CHART_STEP);
+	ch.y_label = T(I18N_R_CHART_LOSS);
+	ch.no_data = T(I18N_R_NO_DATA);
 	ch.standalone = standalone;
 	rc = report_svg_chart(b, &ch, ser, ns);
 out:
@@ -618,31 +646,48 @@ static const struct eval_check *check_of(const struct side *sd, const char *spli
 }
 
 /* The two check cells of a run and split: "n/a" without explanations. */
-static int put_check(struct buf *b, const struct eval_check *ck)
+static int put_check(struct buf *b, const struct eval_check *ck, int lang)
 {
-	if (!ck || ck->n == 0)
-		return buf_puts(b, "<td class=\"num\"><span class=\"muted\">n/a</span></td>"
-				   "<td class=\"num\"><span class=\"muted\">n/a</span></td>");
-	int rc = buf_puts(b, "<td class=\"num\">");
-	rc |= put_pct(b, ck->n_sound, ck->n);
-	if (ck->n_no_steps)
-		rc |= buf_printf(b, " <span class=\"muted\">%lld without steps</span>",
-				 (long long)ck->n_no_steps);
+	int rc;
+	if (!ck || ck->n == 0) {
+		rc = buf_puts(b, "<td class=\"num\">");
+		rc |= put_na(b, lang);
+		rc |= buf_puts(b, "</td><td class=\"num\">");
+		rc |= put_na(b, lang);
+		return rc | buf_puts(b, "</td>");
+	}
+	rc = buf_puts(b, "<td class=\"num\">");
+	rc |= put_pct(b, ck->n_sound, ck->n, lang);
+	if (ck->n_no_steps) {
+		rc |= buf_puts(b, " <span class=\"muted\">");
+		rc |= buf_printf(b, T(I18N_R_NO_STEPS), (long long)ck->n_no_steps);
+		rc |= buf_puts(b, "</span>");
+	}
 	rc |= buf_printf(b, "</td><td class=\"num\">%lld</td>", (long long)ck->n_right_wrong);
 	return rc;
 }
 
-static int put_accuracy(struct buf *b, const struct side *sd, size_t n_sides)
+/* A table's header row of catalogue labels. */
+static int put_head(struct buf *b, int lang, const int *msgs, size_t n)
+{
+	int rc = buf_puts(b, "<tr>");
+	for (size_t i = 0; i < n; i++)
+		rc |= buf_printf(b, "<th>%s</th>", T(msgs[i]));
+	return rc | buf_puts(b, "</tr>\n");
+}
+
+static int put_accuracy(struct buf *b, const struct side *sd, size_t n_sides, int lang)
 {
 	const char *splits[8];
 	size_t nsp = collect_splits(sd, n_sides, splits, 8);
 	int rc = 0;
 	if (nsp == 0)
-		return buf_puts(b, "<p class=\"muted\">No predictions yet: evaluate the runs with "
-				   "'mentor eval RUN'.</p>\n");
-	rc |= buf_puts(b, "<table class=\"acc\">\n<tr><th>run</th><th>variant</th><th>split</th>"
-			  "<th>items</th><th>direct answer</th><th>explain, then answer</th>"
-			  "<th>sound explanations</th><th>right answer, wrong reasoning</th></tr>\n");
+		return buf_printf(b, "<p class=\"muted\">%s</p>\n", T(I18N_R_NO_PRED));
+	static const int head[] = {I18N_R_H_RUN,    I18N_R_H_VARIANT, I18N_R_H_SPLIT,
+				   I18N_R_H_ITEMS,  I18N_R_H_DIRECT,  I18N_R_H_EXPLAIN,
+				   I18N_R_H_SOUND,  I18N_R_H_RIGHT_WRONG};
+	rc |= buf_puts(b, "<table class=\"acc\">\n");
+	rc |= put_head(b, lang, head, sizeof head / sizeof head[0]);
 	/* the comparison (baseline) first, then the run */
 	for (size_t sp = 0; sp < nsp; sp++) {
 		struct report_acc acc[2];
@@ -655,51 +700,47 @@ static int put_accuracy(struct buf *b, const struct side *sd, size_t n_sides)
 			rc |= put_cell(b, "td", NULL, splits[sp]);
 			rc |= buf_printf(b, "<td class=\"num\">%lld</td><td class=\"num\">",
 					 (long long)acc[k].n);
-			rc |= put_pct(b, acc[k].correct, acc[k].n);
+			rc |= put_pct(b, acc[k].correct, acc[k].n, lang);
 			rc |= buf_puts(b, "</td><td class=\"num\">");
-			rc |= put_pct(b, acc[k].cot_correct, acc[k].cot_n);
+			rc |= put_pct(b, acc[k].cot_correct, acc[k].cot_n, lang);
 			rc |= buf_puts(b, "</td>");
-			rc |= put_check(b, check_of(&sd[k], splits[sp]));
+			rc |= put_check(b, check_of(&sd[k], splits[sp]), lang);
 			rc |= buf_puts(b, "</tr>\n");
 		}
 		if (n_sides == 2 && acc[0].n > 0 && acc[1].n > 0) {
-			rc |= buf_puts(b, "<tr><td colspan=\"3\"><em>change</em> (");
+			rc |= buf_printf(b, "<tr><td colspan=\"3\"><em>%s</em> (", T(I18N_R_CHANGE));
 			rc |= report_html_escape(b, sd[0].label);
 			rc |= buf_puts(b, " \xE2\x88\x92 ");
 			rc |= report_html_escape(b, sd[1].label);
 			rc |= buf_puts(b, ", ");
 			rc |= report_html_escape(b, splits[sp]);
-			rc |= buf_printf(b, ")</td><td></td><td class=\"num\">%+.1f pp</td>",
+			rc |= buf_puts(b, ")</td><td></td><td class=\"num\">");
+			rc |= buf_printf(b, T(I18N_R_PP),
 					 100.0 * (report_ratio(acc[0].correct, acc[0].n) -
 						  report_ratio(acc[1].correct, acc[1].n)));
+			rc |= buf_puts(b, "</td><td class=\"num\">");
 			if (acc[0].cot_n > 0 && acc[1].cot_n > 0)
-				rc |= buf_printf(b, "<td class=\"num\">%+.1f pp</td>",
+				rc |= buf_printf(b, T(I18N_R_PP),
 						 100.0 * (report_ratio(acc[0].cot_correct, acc[0].cot_n) -
 							  report_ratio(acc[1].cot_correct, acc[1].cot_n)));
-			else
-				rc |= buf_puts(b, "<td></td>");
+			rc |= buf_puts(b, "</td>");
 			rc |= buf_puts(b, "<td></td><td></td></tr>\n");
 		}
 	}
-	rc |= buf_puts(b, "</table>\n<p class=\"muted\">Direct answer: the answer task "
-			  "([ANS] prefix), the paper's protocol. Explain, then answer: the answer read "
-			  "from the explanation the model generates (MT-CoT, MT-Ra), where the run has "
-			  "one. Sound explanations: of the explanations the model generated, those whose "
-			  "arithmetic steps all compute and whose answer follows from them; right "
-			  "answer, wrong reasoning: explanations whose answer is right although a step "
-			  "is wrong, the answer does not follow or the solution trace is left.</p>\n");
+	rc |= buf_printf(b, "</table>\n<p class=\"muted\">%s</p>\n", T(I18N_R_ACC_NOTE));
 	return rc;
 }
 
-static int put_expl_counts(struct buf *b, const struct expl_counts *ec)
+static int put_expl_counts(struct buf *b, const struct expl_counts *ec, int lang)
 {
-	int rc = buf_printf(b, "<p>%lld items; %lld with explanations; %lld with an accepted "
-			       "one.</p>\n", (long long)ec->items, (long long)ec->items_with,
-			    (long long)ec->items_accepted);
-	rc |= buf_puts(b, "<table class=\"expl\">\n<tr><th>mode</th>");
-	for (int s = 0; s < 4; s++)
-		rc |= buf_printf(b, "<th>%s</th>", status_names[s]);
-	rc |= buf_puts(b, "<th>total</th><th>teacher answer correct</th></tr>\n");
+	int rc = buf_puts(b, "<p>");
+	rc |= buf_printf(b, T(I18N_R_EXPL_COUNTS), (long long)ec->items,
+			 (long long)ec->items_with, (long long)ec->items_accepted);
+	rc |= buf_puts(b, "</p>\n<table class=\"expl\">\n");
+	static const int head[] = {I18N_R_H_MODE,	I18N_R_ST_PENDING, I18N_R_ST_ACCEPTED,
+				   I18N_R_ST_REJECTED,	I18N_R_ST_FLAGGED, I18N_R_H_TOTAL,
+				   I18N_R_H_TEACHER_OK};
+	rc |= put_head(b, lang, head, sizeof head / sizeof head[0]);
 	int64_t col[5] = {0}, corr = 0;
 	for (int m = 0; m < 3; m++) {
 		int64_t tot = 0;
@@ -714,7 +755,7 @@ static int put_expl_counts(struct buf *b, const struct expl_counts *ec)
 		rc |= buf_printf(b, "<td class=\"num\">%lld</td><td class=\"num\">%lld</td></tr>\n",
 				 (long long)tot, (long long)ec->correct[m]);
 	}
-	rc |= buf_puts(b, "<tr><th>all</th>");
+	rc |= buf_printf(b, "<tr><th>%s</th>", T(I18N_R_ALL));
 	for (int s = 0; s < 5; s++)
 		rc |= buf_printf(b, "<td class=\"num\">%lld</td>", (long long)col[s]);
 	rc |= buf_printf(b, "<td class=\"num\">%lld</td></tr>\n</table>\n", (long long)corr);
@@ -767,7 +808,7 @@ static int put_choices(struct buf *b, const char *choices_json)
 }
 
 static int put_answer_row(struct buf *b, const char *who, const char *label, const char *ans,
-			  int correct)
+			  int correct, int lang)
 {
 	int rc = buf_puts(b, "<tr><th>");
 	rc |= report_html_escape(b, who);
@@ -781,14 +822,14 @@ static int put_answer_row(struct buf *b, const char *who, const char *label, con
 	if (ans && *ans)
 		rc |= report_html_escape(b, ans);
 	else
-		rc |= buf_puts(b, "<span class=\"muted\">(none)</span>");
+		rc |= buf_printf(b, "<span class=\"muted\">%s</span>", T(I18N_R_NONE));
 	if (correct == 1 || correct == 0)
 		rc |= buf_puts(b, correct ? " \xE2\x9C\x93" : " \xE2\x9C\x97");
 	rc |= buf_puts(b, "</td></tr>\n");
 	return rc;
 }
 
-static int put_block(struct buf *b, const char *title, const char *text)
+static int put_block(struct buf *b, const char *title, const char *text, int lang)
 {
 	int rc = buf_puts(b, "<h4>");
 	rc |= report_html_escape(b, title);
@@ -798,13 +839,13 @@ static int put_block(struct buf *b, const char *title, const char *text)
 		rc |= report_html_escape(b, text);
 		rc |= buf_puts(b, "</div>\n");
 	} else {
-		rc |= buf_puts(b, "<p class=\"muted\">(none)</p>\n");
+		rc |= buf_printf(b, "<p class=\"muted\">%s</p>\n", T(I18N_R_NONE));
 	}
 	return rc;
 }
 
 static int put_card(struct store *st, struct buf *b, const struct report_case *cs,
-		    const struct side *sd, size_t n_sides, char *err)
+		    const struct side *sd, size_t n_sides, int lang, char *err)
 {
 	struct store_item it;
 	memset(&it, 0, sizeof it);
@@ -817,11 +858,14 @@ static int put_card(struct store *st, struct buf *b, const struct report_case *c
 		store_item_release(&it);
 		return MENTOR_ERR;
 	}
-	const char *kind = report_case_name(cs->kind);
+	const char *kind = lang == I18N_EN ? report_case_name(cs->kind)
+			   : cs->kind >= 0 && cs->kind < REPORT_CASE_N ? T(I18N_R_CASE_FIXED + cs->kind)
+									 : "?";
 	const char *cls = cs->kind == REPORT_CASE_FIXED ? "fixed" :
 			  cs->kind == REPORT_CASE_BROKEN ? "broken" : "other";
-	int rc = buf_printf(b, "<article class=\"card %s\">\n<h3><span class=\"tag %s\">%s</span>"
-			       "item %lld", cls, cls, kind, (long long)it.id);
+	int rc = buf_printf(b, "<article class=\"card %s\">\n<h3><span class=\"tag %s\">%s</span>",
+			    cls, cls, kind);
+	rc |= buf_printf(b, T(I18N_R_ITEM), (long long)it.id);
 	if (it.ext_id) {
 		rc |= buf_puts(b, " \xC2\xB7 ");
 		rc |= report_html_escape(b, it.ext_id);
@@ -833,32 +877,34 @@ static int put_card(struct store *st, struct buf *b, const struct report_case *c
 	rc |= buf_puts(b, "</div>\n");
 	rc |= put_choices(b, it.choices_json);
 	rc |= buf_puts(b, "<table class=\"answers\">\n");
-	rc |= put_answer_row(b, "gold answer", NULL, it.answer, -1);
+	rc |= put_answer_row(b, T(I18N_R_GOLD), NULL, it.answer, -1, lang);
 	if (n_sides == 2)
-		rc |= put_answer_row(b, "baseline answer", sd[1].label,
-				     cs->vs ? cs->vs->answer : NULL, cs->vs ? cs->vs->correct : -1);
-	rc |= put_answer_row(b, "trained answer", sd[0].label, cs->run->answer, cs->run->correct);
+		rc |= put_answer_row(b, T(I18N_R_BASE_ANSWER), sd[1].label,
+				     cs->vs ? cs->vs->answer : NULL, cs->vs ? cs->vs->correct : -1,
+				     lang);
+	rc |= put_answer_row(b, T(I18N_R_TRAINED_ANSWER), sd[0].label, cs->run->answer,
+			     cs->run->correct, lang);
 	if (cs->run->cot_correct != -1)
-		rc |= put_answer_row(b, "answer read from its explanation", sd[0].label,
-				     cs->run->cot_answer, cs->run->cot_correct);
+		rc |= put_answer_row(b, T(I18N_R_COT_ANSWER), sd[0].label, cs->run->cot_answer,
+				     cs->run->cot_correct, lang);
 	rc |= buf_puts(b, "</table>\n");
-	rc |= put_block(b, "model's explanation", cs->run->cot_text);
+	rc |= put_block(b, T(I18N_R_MODEL_EXPL), cs->run->cot_text, lang);
 	int t = pick_teacher(ex, ne, sd[0].r.source);
 	if (t >= 0) {
 		const struct store_expl *e = &ex[t];
-		char title[320], where[64] = "";
+		char title[320], where[96] = "";
 		/* training reads the train split only */
 		if (!it.split || strcmp(it.split, "train"))
-			snprintf(where, sizeof where, "; not trained on: %.16s item",
-				 it.split ? it.split : "unsplit");
-		snprintf(title, sizeof title, "teacher's explanation (%s, %s/%s, accepted%s%s)",
+			snprintf(where, sizeof where, T(I18N_R_NOT_TRAINED),
+				 it.split ? it.split : T(I18N_R_UNSPLIT));
+		snprintf(title, sizeof title, T(I18N_R_TEACHER_EXPL_OF),
 			 e->mode ? e->mode : "?", e->provider ? e->provider : "?",
-			 e->model ? e->model : "?", e->edited_text ? ", edited" : "", where);
-		rc |= put_block(b, title, e->edited_text ? e->edited_text : e->text);
+			 e->model ? e->model : "?", e->edited_text ? T(I18N_R_EDITED) : "", where);
+		rc |= put_block(b, title, e->edited_text ? e->edited_text : e->text, lang);
 	} else {
-		rc |= put_block(b, "teacher's explanation", NULL);
+		rc |= put_block(b, T(I18N_R_TEACHER_EXPL), NULL, lang);
 	}
-	rc |= put_block(b, "gold rationale", it.gold_rationale);
+	rc |= put_block(b, T(I18N_R_GOLD_RATIONALE), it.gold_rationale, lang);
 	rc |= buf_puts(b, "</article>\n");
 	for (size_t i = 0; i < ne; i++)
 		store_expl_release(&ex[i]);
@@ -868,15 +914,19 @@ static int put_card(struct store *st, struct buf *b, const struct report_case *c
 }
 
 static int put_run_table(struct buf *b, const struct side *sd, size_t n_sides,
-			 const char *dataset)
+			 const char *dataset, int lang)
 {
-	int rc = buf_puts(b, "<table class=\"runs\">\n<tr><th>role</th><th>run</th><th>id</th>"
-			     "<th>variant</th><th>&#945;</th><th>explanations</th><th>status</th>"
-			     "<th>steps</th><th>dataset</th><th>predictions</th></tr>\n");
+	int rc = buf_printf(b, "<table class=\"runs\">\n<tr><th>%s</th><th>%s</th><th>id</th>"
+			       "<th>%s</th><th>&#945;</th><th>%s</th><th>%s</th><th>%s</th>"
+			       "<th>%s</th><th>%s</th></tr>\n",
+			    T(I18N_R_H_ROLE), T(I18N_R_H_RUN), T(I18N_R_H_VARIANT),
+			    T(I18N_R_H_EXPLANATIONS), T(I18N_R_H_STATUS), T(I18N_R_H_STEPS),
+			    T(I18N_R_H_DATASET), T(I18N_R_H_PREDICTIONS));
 	for (size_t o = 0; o < n_sides; o++) {
 		size_t k = n_sides - 1 - o;
 		const struct store_run *r = &sd[k].r;
-		rc |= buf_printf(b, "<tr><td>%s</td>", k == 0 ? "trained" : "baseline");
+		rc |= buf_printf(b, "<tr><td>%s</td>",
+				 T(k == 0 ? I18N_R_ROLE_TRAINED : I18N_R_ROLE_BASELINE));
 		rc |= put_cell(b, "td", NULL, sd[k].label);
 		rc |= buf_printf(b, "<td class=\"num\">%lld</td>", (long long)r->id);
 		rc |= put_cell(b, "td", NULL, r->variant);
@@ -900,53 +950,62 @@ static int put_pct1(struct buf *b, double frac)
 	return isnan(frac) ? buf_puts(b, "&#8211;") : buf_printf(b, "%.1f", 100.0 * frac);
 }
 
-static int put_range(struct buf *b, double lo, double hi)
+static int put_range(struct buf *b, double lo, double hi, int lang)
 {
 	if (isnan(lo) || isnan(hi))
 		return buf_puts(b, "&#8211;");
-	return buf_printf(b, "%.1f to %.1f", 100.0 * lo, 100.0 * hi);
+	return buf_printf(b, T(I18N_R_RANGE), 100.0 * lo, 100.0 * hi);
 }
 
 /* The experiment's table and verdict, the first thing the page shows. */
-static int put_experiment(struct buf *b, const struct experiment_results *r)
+static int put_experiment(struct buf *b, const struct experiment_results *r, int lang)
 {
-	int rc = buf_puts(b, "<section id=\"experiment\">\n<h2>Experiment ");
-	rc |= report_html_escape(b, r->name);
+	char verdict[sizeof r->verdict];
+	experiment_verdict_lang(r, lang, verdict, sizeof verdict);
+	char *name = esc(r->name), *source = esc(r->source), *preset = esc(r->preset);
+	char *split = esc(r->split);
+	int rc = !name || !source || !preset || !split;
+	rc |= buf_puts(b, "<section id=\"experiment\">\n<h2>");
+	rc |= buf_printf(b, T(I18N_R_EXPERIMENT), name ? name : "");
 	rc |= buf_puts(b, "</h2>\n<p class=\"verdict\">");
-	rc |= report_html_escape(b, r->verdict);
-	rc |= buf_printf(b, "</p>\n<p class=\"muted\">%zu of %zu runs evaluated",
-			 r->n_evaluated, r->n_runs);
+	rc |= report_html_escape(b, verdict);
+	rc |= buf_puts(b, "</p>\n<p class=\"muted\">");
+	rc |= buf_printf(b, T(I18N_R_EVALUATED), r->n_evaluated, r->n_runs);
 	if (r->n_failed)
-		rc |= buf_printf(b, " (%zu failed)", r->n_failed);
-	rc |= buf_printf(b, "; %zu seed%s, explanations from ", r->n_seeds,
-			 r->n_seeds == 1 ? "" : "s");
-	rc |= report_html_escape(b, r->source);
-	rc |= buf_puts(b, ", preset ");
-	rc |= report_html_escape(b, r->preset);
-	rc |= buf_printf(b, ", %lld steps per run; accuracy on the ", (long long)r->steps);
-	rc |= report_html_escape(b, r->split);
-	rc |= buf_printf(b, " split (%lld questions).</p>\n", (long long)r->split_items);
-	rc |= buf_puts(b, "<table class=\"experiment\">\n<tr><th>variant</th><th>answer</th>"
-			  "<th>seeds</th><th>accuracy %, mean &#177; sd</th><th>95% CI</th>"
-			  "<th>vs baseline, points</th><th>95% CI</th><th>McNemar p</th>"
-			  "<th>per seed</th></tr>\n");
+		rc |= buf_printf(b, T(I18N_R_FAILED), r->n_failed);
+	rc |= buf_printf(b, T(r->n_seeds == 1 ? I18N_R_SEED_FROM : I18N_R_SEEDS_FROM), r->n_seeds,
+			 source ? source : "");
+	rc |= buf_printf(b, T(I18N_R_PRESET), preset ? preset : "", (long long)r->steps,
+			 split ? split : "", (long long)r->split_items);
+	free(name);
+	free(source);
+	free(preset);
+	free(split);
+	rc |= buf_printf(b, "</p>\n<table class=\"experiment\">\n<tr><th>%s</th><th>%s</th>"
+			    "<th>%s</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th>"
+			    "<th>McNemar p</th><th>%s</th></tr>\n",
+			 T(I18N_R_H_VARIANT), T(I18N_R_H_ANSWER), T(I18N_R_H_SEEDS),
+			 T(I18N_R_H_ACC_MEAN), T(I18N_R_H_CI), T(I18N_R_H_VS_BASE), T(I18N_R_H_CI),
+			 T(I18N_R_H_PER_SEED));
 	for (size_t i = 0; i < r->n_cells; i++) {
 		const struct experiment_cell *c = &r->cells[i];
 		rc |= buf_printf(b, "<tr%s>", (int)i == r->best ? " class=\"best\"" : "");
-		rc |= put_cell(b, "td", NULL, experiment_variant_label(c->variant));
-		rc |= put_cell(b, "td", NULL, experiment_mode_name(c->mode));
+		rc |= put_cell(b, "td", NULL, i18n_text(lang, experiment_variant_label(c->variant)));
+		rc |= put_cell(b, "td", NULL,
+			       lang == I18N_EN ? experiment_mode_name(c->mode)
+			       : T(c->mode == EXPERIMENT_EXPLAIN ? I18N_EXP_EXPLAIN : I18N_EXP_DIRECT));
 		rc |= buf_printf(b, "<td class=\"num\">%zu/%zu</td><td class=\"num\">", c->s.n,
 				 c->n_seeds);
 		rc |= put_pct1(b, c->s.mean);
 		if (c->s.n >= 2)
 			rc |= buf_printf(b, " &#177; %.1f", 100.0 * c->s.sd);
 		rc |= buf_puts(b, "</td><td class=\"num\">");
-		rc |= put_range(b, c->lo, c->hi);
+		rc |= put_range(b, c->lo, c->hi, lang);
 		rc |= buf_puts(b, "</td>");
 		if (c->has_diff && !isnan(c->diff)) {
 			rc |= buf_printf(b, "<td class=\"num\">%+.1f</td><td class=\"num\">",
 					 100.0 * c->diff);
-			rc |= put_range(b, c->diff_lo, c->diff_hi);
+			rc |= put_range(b, c->diff_lo, c->diff_hi, lang);
 			rc |= buf_printf(b, "</td><td class=\"num\">%.3g</td>", c->p_mcnemar);
 		} else {
 			rc |= buf_puts(b, "<td></td><td></td><td></td>");
@@ -958,13 +1017,8 @@ static int put_experiment(struct buf *b, const struct experiment_results *r)
 		}
 		rc |= buf_puts(b, "</td></tr>\n");
 	}
-	rc |= buf_puts(b, "</table>\n<p class=\"muted\">Every variant is trained with the same "
-			  "configuration and seeds. Accuracy interval: Student&#39;s t over seeds (the "
-			  "Wilson interval with one seed). Difference: the variant's accuracy minus "
-			  "the baseline's with the same seed on the same questions, averaged over "
-			  "seeds, with a paired bootstrap interval over questions (2000 resamples); "
-			  "McNemar's exact test on the questions one got right and the other wrong, "
-			  "pooled over seeds.</p>\n</section>\n");
+	rc |= buf_printf(b, "</table>\n<p class=\"muted\">%s</p>\n</section>\n",
+			 T(I18N_R_EXP_NOTE));
 	return rc;
 }
 
@@ -1060,11 +1114,12 @@ int report_build(struct store *st, const struct report_opts *o, struct buf *html
 	}
 
 	struct buf *b = html;
-	int w = 0;
-	w |= buf_puts(b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-			 "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-			 "<meta name=\"generator\" content=\"mentor " MENTOR_VERSION "\">\n<title>");
-	w |= buf_puts(b, "mentor report: ");
+	int w = 0, lang = o->lang;
+	w |= buf_printf(b, "<!DOCTYPE html>\n<html lang=\"%s\">\n<head>\n<meta charset=\"utf-8\">\n"
+			   "<meta name=\"viewport\" content=\"width=device-width, "
+			   "initial-scale=1\">\n<meta name=\"generator\" content=\"mentor "
+			   MENTOR_VERSION "\">\n<title>", i18n_lang_code(lang));
+	w |= buf_puts(b, T(I18N_R_TITLE));
 	w |= report_html_escape(b, sd[0].label);
 	if (n_sides == 2) {
 		w |= buf_puts(b, " vs ");
@@ -1072,59 +1127,59 @@ int report_build(struct store *st, const struct report_opts *o, struct buf *html
 	}
 	w |= buf_puts(b, "</title>\n<style>\n");
 	w |= buf_puts(b, page_css);
-	w |= buf_puts(b, "</style>\n</head>\n<body>\n<h1>mentor report: ");
+	w |= buf_printf(b, "</style>\n</head>\n<body>\n<h1>%s", T(I18N_R_TITLE));
 	w |= report_html_escape(b, sd[0].label);
 	if (n_sides == 2) {
 		w |= buf_puts(b, " <span class=\"muted\">vs</span> ");
 		w |= report_html_escape(b, sd[1].label);
 	}
-	w |= buf_puts(b, "</h1>\n<p class=\"muted\">Dataset ");
-	w |= report_html_escape(b, ds.name);
-	w |= buf_puts(b, ". Explanations from a large model teaching a small one: "
-			 "baseline (answers only) against explanation-trained multi-task runs.</p>\n");
+	w |= buf_puts(b, "</h1>\n<p class=\"muted\">");
+	char *e0 = esc(ds.name), *e1 = esc(sd[0].label), *e2 = esc(sd[1].label);
+	w |= !e0 || !e1 || !e2;
+	w |= buf_printf(b, T(I18N_R_INTRO), e0 ? e0 : "");
+	w |= buf_puts(b, "</p>\n");
 	if (have_ex)
-		w |= put_experiment(b, &ex);
-	w |= buf_puts(b, "<section id=\"runs\">\n<h2>Runs</h2>\n");
-	w |= put_run_table(b, sd, n_sides, ds.name);
-	w |= buf_puts(b, "</section>\n<section id=\"loss\">\n<h2>Loss</h2>\n<figure>\n");
-	w |= put_loss_chart(b, sd, n_sides, 0);
-	w |= buf_puts(b, "<figcaption class=\"muted\">Solid: ");
-	w |= report_html_escape(b, sd[0].label);
-	if (n_sides == 2) {
-		w |= buf_puts(b, "; dashed: ");
-		w |= report_html_escape(b, sd[1].label);
-	}
-	w |= buf_puts(b, ". loss = &#945;&#183;loss_ans + (1&#8722;&#945;)&#183;loss_exp; "
-			 "val_loss on the dev split.</figcaption>\n</figure>\n</section>\n");
-	w |= buf_puts(b, "<section id=\"accuracy\">\n<h2>Accuracy</h2>\n");
-	w |= put_accuracy(b, sd, n_sides);
-	w |= buf_puts(b, "</section>\n<section id=\"explanations\">\n<h2>Explanations of the "
-			 "dataset</h2>\n");
-	w |= put_expl_counts(b, &ec);
-	w |= buf_puts(b, "</section>\n<section id=\"examples\">\n<h2>Examples</h2>\n<p>");
+		w |= put_experiment(b, &ex, lang);
+	w |= buf_printf(b, "<section id=\"runs\">\n<h2>%s</h2>\n", T(I18N_R_RUNS));
+	w |= put_run_table(b, sd, n_sides, ds.name, lang);
+	w |= buf_printf(b, "</section>\n<section id=\"loss\">\n<h2>%s</h2>\n<figure>\n",
+			T(I18N_R_LOSS));
+	w |= put_loss_chart(b, sd, n_sides, 0, lang);
+	w |= buf_puts(b, "<figcaption class=\"muted\">");
+	w |= buf_printf(b, T(I18N_R_SOLID), e1 ? e1 : "");
 	if (n_sides == 2)
-		w |= buf_printf(b, "Compared on the items both runs answered: %lld fixed (wrong in "
-				   "the baseline, right after training with explanations), %lld "
-				   "broken (the reverse), %lld both right, %lld both wrong",
-				(long long)counts[REPORT_CASE_FIXED],
+		w |= buf_printf(b, T(I18N_R_DASHED), e2 ? e2 : "");
+	free(e0);
+	free(e1);
+	free(e2);
+	w |= buf_printf(b, "%s</figcaption>\n</figure>\n</section>\n", T(I18N_R_LOSS_NOTE));
+	w |= buf_printf(b, "<section id=\"accuracy\">\n<h2>%s</h2>\n", T(I18N_R_ACCURACY));
+	w |= put_accuracy(b, sd, n_sides, lang);
+	w |= buf_printf(b, "</section>\n<section id=\"explanations\">\n<h2>%s</h2>\n",
+			T(I18N_R_EXPL_SECTION));
+	w |= put_expl_counts(b, &ec, lang);
+	w |= buf_printf(b, "</section>\n<section id=\"examples\">\n<h2>%s</h2>\n<p>",
+			T(I18N_R_EXAMPLES));
+	if (n_sides == 2)
+		w |= buf_printf(b, T(I18N_R_CMP_COUNTS), (long long)counts[REPORT_CASE_FIXED],
 				(long long)counts[REPORT_CASE_BROKEN],
 				(long long)counts[REPORT_CASE_BOTH_RIGHT],
 				(long long)counts[REPORT_CASE_BOTH_WRONG]);
 	else
-		w |= buf_printf(b, "%lld right, %lld wrong", (long long)counts[REPORT_CASE_RIGHT],
+		w |= buf_printf(b, T(I18N_R_RIGHT_WRONG), (long long)counts[REPORT_CASE_RIGHT],
 				(long long)counts[REPORT_CASE_WRONG]);
 	if (n_sides == 2 && counts[REPORT_CASE_RIGHT] + counts[REPORT_CASE_WRONG] > 0)
-		w |= buf_printf(b, "; %lld answered by %s only",
-				(long long)(counts[REPORT_CASE_RIGHT] + counts[REPORT_CASE_WRONG]),
-				"the trained run");
-	w |= buf_printf(b, ". Showing %zu of %zu, %s first.</p>\n", n_cases, sd[0].n_pred,
-			n_sides == 2 ? "fixed and broken cases" : "wrong answers");
+		w |= buf_printf(b, T(I18N_R_ONLY_TRAINED),
+				(long long)(counts[REPORT_CASE_RIGHT] + counts[REPORT_CASE_WRONG]));
+	w |= buf_printf(b, T(n_sides == 2 ? I18N_R_SHOWING_FB : I18N_R_SHOWING_WRONG), n_cases,
+			sd[0].n_pred);
+	w |= buf_puts(b, "</p>\n");
 	if (w) {
 		rc = util_err(err, "cannot build report: out of memory");
 		goto out;
 	}
 	for (size_t i = 0; i < n_cases; i++) {
-		rc = put_card(st, b, &cases[i], sd, n_sides, err);
+		rc = put_card(st, b, &cases[i], sd, n_sides, lang, err);
 		if (rc) {
 			if (rc == MENTOR_ENOMEM)
 				util_err(err, "cannot build report: out of memory");
@@ -1134,7 +1189,7 @@ int report_build(struct store *st, const struct report_opts *o, struct buf *html
 	}
 	w |= buf_puts(b, "</section>\n</body>\n</html>\n");
 	if (svg)
-		w |= put_loss_chart(svg, sd, n_sides, 1);
+		w |= put_loss_chart(svg, sd, n_sides, 1, lang);
 	if (w)
 		rc = util_err(err, "cannot build report: out of memory");
 out:
@@ -1149,7 +1204,7 @@ out:
 int report_write(struct store *st, int64_t run, int64_t vs_run, const char *html_path,
 		 const char *svg_path, char *err)
 {
-	struct report_opts o = {run, vs_run, 0, 0};
+	struct report_opts o = {run, vs_run, 0, 0, I18N_EN};
 	struct buf html, svg;
 	buf_init(&html);
 	buf_init(&svg);

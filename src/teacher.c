@@ -14,6 +14,7 @@
 #include <cjson/cJSON.h>
 
 #include "mentor/http.h"
+#include "mentor/i18n.h"
 #include "mentor/prompt.h"
 #include "teacher_int.h"
 
@@ -88,6 +89,7 @@ struct demo_pool {
 	struct store_demo *demos;
 	struct prompt_example *ex;
 	size_t n;
+	int lang;        /* the dataset's prompt language (teacher_dataset_lang) */
 };
 
 struct teacher_job {
@@ -181,7 +183,8 @@ static int pool_load(struct store *st, struct demo_pool *p, int64_t dataset_id, 
 	if (p->ex && p->dataset_id == dataset_id)
 		return 0;
 	pool_release(p);
-	if (store_demo_list(st, dataset_id, DEMO_POOL_MAX, &p->demos, &p->n, err))
+	if (teacher_dataset_lang(st, dataset_id, &p->lang, NULL, err) ||
+	    store_demo_list(st, dataset_id, DEMO_POOL_MAX, &p->demos, &p->n, err))
 		return MENTOR_ERR;
 	p->dataset_id = dataset_id;
 	p->ex = calloc(p->n ? p->n : 1, sizeof *p->ex);
@@ -222,8 +225,65 @@ static int build_prompt(struct store *st, const struct prompt_set *ps, struct de
 	free(same);
 	struct prompt_example target = {it->id, it->split, it->question, it->choices_json,
 					it->answer, it->answer_type, NULL};
-	return prompt_render(prompt_set_get(ps, pmode, it->answer_type), pmode, &target, demos, n,
-			     out, err);
+	return prompt_render_lang(prompt_set_get_lang(ps, pool->lang, pmode, it->answer_type),
+				  pool->lang, pmode, &target, demos, n, out, err);
+}
+
+/* ------------------------------------------------------------- language */
+
+/* The workspace setting that overrides a dataset's detected language. */
+static void lang_key(char *key, size_t cap, int64_t dataset_id)
+{
+	snprintf(key, cap, "dataset.%lld.lang", (long long)dataset_id);
+}
+
+int teacher_dataset_lang(struct store *st, int64_t dataset_id, int *lang, int *set, char *err)
+{
+	char key[48];
+	lang_key(key, sizeof key, dataset_id);
+	char *v = store_setting_get(st, key);
+	int l = -1;
+	char sub[MENTOR_ERR_LEN];
+	if (v && i18n_lang_parse(v, &l, sub))
+		l = -1; /* a damaged setting counts as auto */
+	free(v);
+	if (set)
+		*set = l >= 0;
+	if (l >= 0) {
+		*lang = l;
+		return 0;
+	}
+	struct store_item_filter f;
+	store_item_filter_init(&f);
+	f.dataset_id = dataset_id;
+	struct store_item *page;
+	size_t got;
+	if (store_item_page(st, &f, 0, 0, TEACHER_LANG_SAMPLE, &page, &got, err))
+		return MENTOR_ERR;
+	struct i18n_census c = {0, 0, 0};
+	for (size_t i = 0; i < got; i++) {
+		if (page[i].question)
+			i18n_census_add(&c, page[i].question, strlen(page[i].question));
+		store_item_release(&page[i]);
+	}
+	free(page);
+	*lang = i18n_census_lang(&c);
+	return 0;
+}
+
+int teacher_dataset_lang_set(struct store *st, int64_t dataset_id, const char *value,
+			     char *err)
+{
+	int l;
+	char sub[MENTOR_ERR_LEN];
+	if (!value || !*value || i18n_lang_parse(value, &l, sub)) {
+		util_err(err, "bad language for dataset %lld: use ja, en or auto",
+			 (long long)dataset_id);
+		return MENTOR_EUSAGE;
+	}
+	char key[48];
+	lang_key(key, sizeof key, dataset_id);
+	return store_setting_set(st, key, l < 0 ? "auto" : i18n_lang_code(l), err);
 }
 
 /* --------------------------------------------------------------- results */

@@ -55,6 +55,7 @@ struct tui_app {
 	struct cli *cli;
 	struct store *st;
 	int utf8;
+	int lang; /* I18N_EN or I18N_JA */
 	struct slot screens[N_SCREENS];
 	size_t active;
 	int saved_screen;
@@ -204,6 +205,10 @@ int tui_app_post(struct tui_app *app, int code, int64_t arg)
 
 void tui_app_set_tick(struct tui_app *app, int ms) { app->tick_ms = ms > 0 ? ms : 0; }
 
+int tui_app_lang(struct tui_app *app) { return app->lang; }
+
+const char *tui_app_text(struct tui_app *app, int msg) { return i18n_get(app->lang, msg); }
+
 const char *tui_app_keys(struct tui_app *app, int action, char *buf, size_t n)
 {
 	if (action >= TUI_ACT_SCREEN)
@@ -224,7 +229,7 @@ void tui_app_hints(struct tui_app *app, struct tui_line *hints, const struct tui
 			continue;
 		tui_line_put(hints, TUI_ROLE_KEY, keys);
 		tui_line_put(hints, TUI_ROLE_STATUS, " ");
-		tui_line_put(hints, TUI_ROLE_STATUS, h[i].label);
+		tui_line_put(hints, TUI_ROLE_STATUS, i18n_text(app->lang, h[i].label));
 		tui_line_put(hints, TUI_ROLE_STATUS, "  ");
 	}
 }
@@ -296,8 +301,8 @@ static void compose_help(struct tui_app *app)
 	tui_lines_init(&ls);
 	tui_help_lines(&ls, s->ops->title, s->ops->actions, s->ops->n_actions, &s->km,
 		       tui_global_actions, tui_n_global_actions, &app->gkm,
-		       tui_help_width(app->cv.w));
-	tui_help_box(&app->cv, s->ops->title, &ls, &app->help_top, app->utf8);
+		       tui_help_width(app->cv.w), app->lang);
+	tui_help_box(&app->cv, s->ops->title, &ls, &app->help_top, app->utf8, app->lang);
 	tui_lines_release(&ls);
 }
 
@@ -316,7 +321,7 @@ static void compose(struct tui_app *app)
 	if (tui_canvas_init(&app->cv, app->w, app->h))
 		util_oom();
 	if (too_small(app)) {
-		tui_frame_too_small(&app->cv, app->quit_ask[0] ? app->quit_ask : NULL);
+		tui_frame_too_small(&app->cv, app->quit_ask[0] ? app->quit_ask : NULL, app->lang);
 		return;
 	}
 	struct slot *s = &app->screens[app->active];
@@ -325,10 +330,10 @@ static void compose(struct tui_app *app)
 	char right[256];
 	const char *ws = store_path(app->st);
 	const char *base = strrchr(ws, '/');
-	snprintf(right, sizeof right, "%s%s", app->mouse_on ? "" : "[mouse off] ",
-		 base ? base + 1 : ws);
+	snprintf(right, sizeof right, "%s%s",
+		 app->mouse_on ? "" : tui_app_text(app, I18N_TUI_MOUSE_OFF), base ? base + 1 : ws);
 	tui_frame_tabs(tui_lines_add(&ls), ops_list(), N_SCREENS, s->ops->number, app->w, right,
-		       app->utf8);
+		       app->utf8, app->lang);
 	tui_canvas_line(&app->cv, 0, 0, app->w, &ls.v[0], TUI_ROLE_TAB);
 	s->ops->draw(s->state, app, &app->cv, body_rect(app));
 	struct tui_line hints = {0};
@@ -340,8 +345,8 @@ static void compose(struct tui_app *app)
 		s->ops->status(s->state, app, &hints, &counts);
 	static const struct {
 		int action;
-		const char *label;
-	} global_hints[] = {{TUI_ACT_HELP, " help  "}, {TUI_ACT_QUIT, " quit"}};
+		int label;
+	} global_hints[] = {{TUI_ACT_HELP, I18N_TUI_HELP}, {TUI_ACT_QUIT, I18N_TUI_QUIT}};
 	/* during text entry (the screen shows a cursor) keys type: only the
 	 * entry's own keys are hints */
 	for (size_t i = 0; i < 2 && app->cv.cur_x < 0; i++) {
@@ -353,7 +358,10 @@ static void compose(struct tui_app *app)
 		if (!keys[0])
 			continue;
 		tui_line_put(&hints, TUI_ROLE_KEY, keys);
-		tui_line_put(&hints, TUI_ROLE_STATUS, global_hints[i].label);
+		tui_line_put(&hints, TUI_ROLE_STATUS, " ");
+		tui_line_put(&hints, TUI_ROLE_STATUS, tui_app_text(app, global_hints[i].label));
+		if (i == 0)
+			tui_line_put(&hints, TUI_ROLE_STATUS, "  ");
 	}
 	struct tui_line *sl = tui_lines_add(&ls);
 	if (app->quit_ask[0]) /* the whole bar: the question must show whole */
@@ -771,7 +779,7 @@ static void dispatch(struct tui_app *app, const struct tui_event *ev)
 		return;
 	}
 	char name[32];
-	tui_app_error(app, "key %s does nothing here; press ? for help",
+	tui_app_error(app, tui_app_text(app, I18N_TUI_KEY_NOTHING),
 		      tui_key_name(ev->key, name, sizeof name));
 }
 
@@ -1008,6 +1016,7 @@ int cli_tui(struct cli *c, int argc, char **argv)
 	app->cli = c;
 	app->headless = o.headless;
 	app->utf8 = tui_locale_utf8();
+	app->lang = cli_ui_lang(c, NULL, 0);
 	app->mouse_on = 1;
 	app->wake_fd[0] = app->wake_fd[1] = -1;
 	app->saved_screen = -1;

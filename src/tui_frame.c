@@ -405,11 +405,12 @@ const char *tui_keymap_keys(const struct tui_keymap *km, int action, char *buf, 
 /* ------------------------------------------------------------ frame lines */
 
 void tui_frame_tabs(struct tui_line *l, const struct tui_screen_ops *const *screens, size_t n,
-		    int active, int width, const char *right, int utf8)
+		    int active, int width, const char *right, int utf8, int lang)
 {
 	for (size_t i = 0; i < n && l->width < width; i++) {
 		char label[64];
-		snprintf(label, sizeof label, " %d %s ", screens[i]->number, screens[i]->title);
+		snprintf(label, sizeof label, " %d %s ", screens[i]->number,
+			 i18n_text(lang, screens[i]->title));
 		int role = screens[i]->number == active ? TUI_ROLE_TAB_ACTIVE : TUI_ROLE_TAB;
 		tui_line_text(l, role, label, strlen(label), width - l->width, 0, utf8);
 		if (l->width < width)
@@ -464,7 +465,7 @@ static int put_centred(struct tui_canvas *cv, int y, int ymax, const char *text,
 {
 	struct tui_lines ls;
 	tui_lines_init(&ls);
-	tui_wrap(&ls, text, strlen(text), cv->w, 0, role, 0, 0);
+	tui_wrap(&ls, text, strlen(text), cv->w, 0, role, 0, tui_locale_utf8());
 	for (size_t i = 0; i < ls.n && y < ymax; i++, y++) {
 		int x = (cv->w - ls.v[i].width) / 2;
 		tui_canvas_line(cv, x < 0 ? 0 : x, y, ls.v[i].width, &ls.v[i], TUI_ROLE_NORMAL);
@@ -473,19 +474,20 @@ static int put_centred(struct tui_canvas *cv, int y, int ymax, const char *text,
 	return y;
 }
 
-void tui_frame_too_small(struct tui_canvas *cv, const char *question)
+void tui_frame_too_small(struct tui_canvas *cv, const char *question, int lang)
 {
 	tui_canvas_fill(cv, (struct tui_rect){0, 0, cv->w, cv->h}, TUI_ROLE_NORMAL);
-	char msg[96];
-	snprintf(msg, sizeof msg, "terminal too small: have %dx%d, need %dx%d", cv->w, cv->h,
-		 TUI_MIN_W, TUI_MIN_H);
-	const char *hint = "enlarge the window, or press q to quit";
+	char msg[128];
+	snprintf(msg, sizeof msg, i18n_get(lang, I18N_TUI_TOO_SMALL), cv->w, cv->h, TUI_MIN_W,
+		 TUI_MIN_H);
+	const char *hint = i18n_get(lang, I18N_TUI_ENLARGE);
 	/* the message and the hint wrapped, centred as a block */
 	struct tui_lines a, b;
 	tui_lines_init(&a);
 	tui_lines_init(&b);
-	tui_wrap(&a, msg, strlen(msg), cv->w, 0, TUI_ROLE_ERROR, 0, 0);
-	tui_wrap(&b, hint, strlen(hint), cv->w, 0, TUI_ROLE_DIM, 0, 0);
+	int utf8 = tui_locale_utf8();
+	tui_wrap(&a, msg, strlen(msg), cv->w, 0, TUI_ROLE_ERROR, 0, utf8);
+	tui_wrap(&b, hint, strlen(hint), cv->w, 0, TUI_ROLE_DIM, 0, utf8);
 	int rows = (int)(a.n + b.n);
 	int ymax = question && *question ? cv->h - 1 : cv->h;
 	tui_lines_release(&a);
@@ -497,7 +499,7 @@ void tui_frame_too_small(struct tui_canvas *cv, const char *question)
 	put_centred(cv, y, ymax, hint, TUI_ROLE_DIM);
 	if (question && *question) {
 		struct tui_line q = {0};
-		tui_line_text(&q, TUI_ROLE_ERROR, question, strlen(question), cv->w, 1, 0);
+		tui_line_text(&q, TUI_ROLE_ERROR, question, strlen(question), cv->w, 1, utf8);
 		tui_canvas_line(cv, 0, cv->h - 1, cv->w, &q, TUI_ROLE_NORMAL);
 		for (size_t i = 0; i < q.n; i++)
 			free(q.spans[i].text);
@@ -508,7 +510,7 @@ void tui_frame_too_small(struct tui_canvas *cv, const char *question)
 int tui_help_width(int w) { return w - 12; }
 
 void tui_help_box(struct tui_canvas *cv, const char *title, const struct tui_lines *ls,
-		  size_t *top, int utf8)
+		  size_t *top, int utf8, int lang)
 {
 	const struct tui_glyphs *g = tui_glyphs_get(utf8);
 	struct tui_rect box = {4, 2, cv->w - 8, cv->h - 4};
@@ -528,8 +530,8 @@ void tui_help_box(struct tui_canvas *cv, const char *title, const struct tui_lin
 	tui_canvas_put(cv, x1, box.y, 1, TUI_ROLE_BORDER, g->corner_tr);
 	tui_canvas_put(cv, box.x, y1, 1, TUI_ROLE_BORDER, g->corner_bl);
 	tui_canvas_put(cv, x1, y1, 1, TUI_ROLE_BORDER, g->corner_br);
-	char t[96];
-	snprintf(t, sizeof t, " Help: %s ", title);
+	char t[128];
+	snprintf(t, sizeof t, i18n_get(lang, I18N_TUI_HELP_TITLE), i18n_text(lang, title));
 	tui_canvas_put(cv, box.x + 2, box.y, box.w - 4, TUI_ROLE_TITLE, t);
 	size_t rows = (size_t)(box.h - 2);
 	if (ls->n <= rows)
@@ -539,14 +541,14 @@ void tui_help_box(struct tui_canvas *cv, const char *title, const struct tui_lin
 	tui_canvas_lines(cv, (struct tui_rect){box.x + 2, box.y + 1, box.w - 4, box.h - 2}, ls,
 			 *top, TUI_ROLE_NORMAL);
 	/* the scroll cue: what is hidden, and the keys that show it */
-	char cue[96];
+	char cue[128];
 	if (*top > 0) {
-		snprintf(cue, sizeof cue, " %s %zu more above: k, Up ", g->more_up, *top);
+		snprintf(cue, sizeof cue, i18n_get(lang, I18N_TUI_MORE_ABOVE), g->more_up, *top);
 		int cw = tui_text_width(cue, strlen(cue), utf8);
 		tui_canvas_put(cv, x1 - 1 - cw, box.y, cw, TUI_ROLE_KEY, cue);
 	}
 	if (ls->n > *top + rows) {
-		snprintf(cue, sizeof cue, " %s %zu more below: j, Down ", g->more_down,
+		snprintf(cue, sizeof cue, i18n_get(lang, I18N_TUI_MORE_BELOW), g->more_down,
 			 ls->n - *top - rows);
 		int cw = tui_text_width(cue, strlen(cue), utf8);
 		tui_canvas_put(cv, x1 - 1 - cw, y1, cw, TUI_ROLE_KEY, cue);
@@ -561,8 +563,9 @@ void tui_help_box(struct tui_canvas *cv, const char *title, const struct tui_lin
 
 static void help_section(struct tui_lines *ls, const char *title,
 			 const struct tui_action_def *defs, size_t n,
-			 const struct tui_keymap *km, int width)
+			 const struct tui_keymap *km, int width, int lang)
 {
+	const char *unbound = i18n_get(lang, I18N_TUI_UNBOUND);
 	struct tui_line *l = tui_lines_add(ls);
 	tui_line_put(l, TUI_ROLE_TITLE, title);
 	int utf8 = tui_locale_utf8();
@@ -572,16 +575,16 @@ static void help_section(struct tui_lines *ls, const char *title,
 		tui_keymap_keys(km, defs[i].id, keys, sizeof keys);
 		l = tui_lines_add(ls);
 		tui_line_put(l, TUI_ROLE_NORMAL, "  ");
-		tui_line_text(l, TUI_ROLE_KEY, keys[0] ? keys : "(unbound)",
-			      strlen(keys[0] ? keys : "(unbound)"), HELP_KEYS_W, 1, utf8);
+		tui_line_text(l, TUI_ROLE_KEY, keys[0] ? keys : unbound,
+			      strlen(keys[0] ? keys : unbound), HELP_KEYS_W, 1, utf8);
 		tui_line_pad(l, TUI_ROLE_NORMAL, HELP_NAME_AT);
 		tui_line_text(l, TUI_ROLE_DIM, defs[i].name, strlen(defs[i].name), HELP_NAME_W, 1,
 			      utf8);
 		/* the description wrapped in its column, never cut */
 		struct tui_lines d;
 		tui_lines_init(&d);
-		tui_wrap(&d, defs[i].help, strlen(defs[i].help), width - at, 0, TUI_ROLE_NORMAL, 0,
-			 utf8);
+		const char *help = i18n_text(lang, defs[i].help);
+		tui_wrap(&d, help, strlen(help), width - at, 0, TUI_ROLE_NORMAL, 0, utf8);
 		for (size_t k = 0; k < d.n; k++) {
 			if (k > 0)
 				l = tui_lines_add(ls);
@@ -595,16 +598,18 @@ static void help_section(struct tui_lines *ls, const char *title,
 
 void tui_help_lines(struct tui_lines *ls, const char *title, const struct tui_action_def *sdefs,
 		    size_t sn, const struct tui_keymap *skm, const struct tui_action_def *gdefs,
-		    size_t gn, const struct tui_keymap *gkm, int width)
+		    size_t gn, const struct tui_keymap *gkm, int width, int lang)
 {
 	char t[96];
-	snprintf(t, sizeof t, "%s keys", title);
+	snprintf(t, sizeof t, i18n_get(lang, I18N_TUI_KEYS_OF), i18n_text(lang, title));
 	if (sn)
-		help_section(ls, t, sdefs, sn, skm, width);
+		help_section(ls, t, sdefs, sn, skm, width, lang);
 	tui_lines_add(ls);
-	help_section(ls, "Everywhere", gdefs, gn, gkm, width);
+	help_section(ls, i18n_get(lang, I18N_TUI_EVERYWHERE), gdefs, gn, gkm, width, lang);
 	tui_lines_add(ls);
-	const char *note = "Keys are set in the [keys] section of $XDG_CONFIG_HOME/mentor/config "
-			   "(action = key, key2). j, k scroll; any other key closes this help.";
-	tui_wrap(ls, note, strlen(note), width, 0, TUI_ROLE_DIM, 0, tui_locale_utf8());
+	const char *foot[] = {i18n_get(lang, I18N_TUI_HELP_FOOT1),
+			      i18n_get(lang, I18N_TUI_HELP_FOOT2)};
+	for (size_t i = 0; i < 2; i++)
+		tui_wrap(ls, foot[i], strlen(foot[i]), width, 0, TUI_ROLE_DIM, 0,
+			 tui_locale_utf8());
 }

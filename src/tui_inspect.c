@@ -941,9 +941,9 @@ static void inspect_status(void *state, struct tui_app *app, struct tui_line *hi
 						{ACT_REPORT, "report"}};
 	tui_app_hints(app, hints, shown, sizeof shown / sizeof shown[0]);
 	if (s->n_rows)
-		buf_printf(counts, "item %zu/%zu", s->sel + 1, s->n_rows);
+		buf_printf(counts, tui_app_text(app, I18N_TUI_ITEM_OF_Z), s->sel + 1, s->n_rows);
 	else
-		buf_printf(counts, "no items");
+		buf_puts(counts, tui_app_text(app, I18N_TUI_NO_ITEMS));
 }
 
 static int inspect_create(struct tui_app *app, void **state, char *err)

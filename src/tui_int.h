@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mentor/i18n.h"
 #include "mentor/tui.h"
 #include "mentor/util.h"
 
@@ -427,6 +428,10 @@ extern const struct tui_screen_ops tui_inspect_screen;
 struct store *tui_app_store(struct tui_app *app);
 const struct tui_glyphs *tui_app_glyphs(struct tui_app *app);
 int tui_app_utf8(struct tui_app *app);
+/* The UI language (I18N_EN or I18N_JA of mentor/i18n.h) and a catalogue
+ * string in it (static). */
+int tui_app_lang(struct tui_app *app);
+const char *tui_app_text(struct tui_app *app, int msg);
 /* Show an error in the status bar until the next key. */
 void tui_app_error(struct tui_app *app, const char *fmt, ...) MENTOR_PRINTF(2, 3);
 /* Show a notice (success, information: TUI_ROLE_NOTICE) in the status bar
@@ -445,7 +450,8 @@ int tui_app_post(struct tui_app *app, int code, int64_t arg);
 void tui_app_set_tick(struct tui_app *app, int ms);
 /* Keys of an action in the active key maps ("j, Down"), for hints. */
 const char *tui_app_keys(struct tui_app *app, int action, char *buf, size_t n);
-/* One key hint of a screen's status bar: an action and its label. */
+/* One key hint of a screen's status bar: an action and its label (English,
+ * shown translated when the catalogue of mentor/i18n.h holds it). */
 struct tui_hint {
 	int action;
 	const char *label;
@@ -520,8 +526,9 @@ int tui_train_quit_note(int64_t running, int n_running, size_t n_queued, char *b
 /* --------------------------------------------- frame pieces (pure) */
 
 /* Tab bar for the registered screens, active one highlighted. */
+/* Titles in the UI language lang (I18N_EN, I18N_JA of mentor/i18n.h). */
 void tui_frame_tabs(struct tui_line *l, const struct tui_screen_ops *const *screens, size_t n,
-		    int active, int width, const char *right, int utf8);
+		    int active, int width, const char *right, int utf8, int lang);
 /* Status bar: hints left, counts, the message (if any) in msg_role
  * (TUI_ROLE_ERROR or TUI_ROLE_NOTICE) taking the place of the hints. */
 void tui_frame_status(struct tui_line *l, const struct tui_line *hints, const char *counts,
@@ -529,23 +536,23 @@ void tui_frame_status(struct tui_line *l, const struct tui_line *hints, const ch
 /* The keys of a text entry for the status bar: "Enter LABEL  Esc cancel
  * Backspace delete" and extra (may be NULL) after them. */
 void tui_entry_hints(struct tui_line *hints, const char *label, const char *extra);
-/* "terminal too small: have WxH, need 80x24" and how to go on, centred on
- * the canvas and wrapped to its width (down to 20 columns); question (may
- * be NULL, e.g. a quit to confirm) on the last row. */
-void tui_frame_too_small(struct tui_canvas *cv, const char *question);
+/* "terminal too small: have WxH, need 80x24" and how to go on, in the UI
+ * language lang, centred on the canvas and wrapped to its width (down to 20
+ * columns); question (may be NULL, e.g. a quit to confirm) on the last row. */
+void tui_frame_too_small(struct tui_canvas *cv, const char *question, int lang);
 /* The help overlay: a box with corners inset 4 columns and 2 rows, title
- * on its top border, lines ls from *top (clamped to what can show; *top is
- * updated), and a scroll cue on the borders when lines are hidden above or
- * below. */
+ * (the screen's, in lang) on its top border, lines ls from *top (clamped
+ * to what can show; *top is updated), and a scroll cue on the borders when
+ * lines are hidden above or below. */
 void tui_help_box(struct tui_canvas *cv, const char *title, const struct tui_lines *ls,
-		  size_t *top, int utf8);
+		  size_t *top, int utf8, int lang);
 /* Width of the help lines' text inside the box drawn on a canvas w wide. */
 int tui_help_width(int w);
 /* Help overlay lines: one per action (keys, name, help) of defs (screen
- * and global), as bound in the key maps. */
+ * and global), as bound in the key maps; titles and descriptions in lang. */
 void tui_help_lines(struct tui_lines *ls, const char *title, const struct tui_action_def *sdefs,
 		    size_t sn, const struct tui_keymap *skm, const struct tui_action_def *gdefs,
-		    size_t gn, const struct tui_keymap *gkm, int width);
+		    size_t gn, const struct tui_keymap *gkm, int width, int lang);
 /* The global actions (quit, help, screens, mouse, redraw). */
 extern const struct tui_action_def tui_global_actions[];
 extern const size_t tui_n_global_actions;

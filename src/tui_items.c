@@ -976,9 +976,10 @@ static void items_status(void *state, struct tui_app *app, struct tui_line *hint
 	};
 	tui_app_hints(app, hints, shown, sizeof shown / sizeof shown[0]);
 	if (s->count)
-		buf_printf(counts, "item %lld/%lld", (long long)s->sel + 1, (long long)s->count);
+		buf_printf(counts, tui_app_text(app, I18N_TUI_ITEM_OF), (long long)s->sel + 1,
+			   (long long)s->count);
 	else
-		buf_printf(counts, "no items");
+		buf_puts(counts, tui_app_text(app, I18N_TUI_NO_ITEMS));
 	if (s->re_capped)
 		buf_printf(counts, " (regex scanned %d)", STORE_SEARCH_SCAN_MAX);
 }

@@ -39,6 +39,11 @@ void cli_printf(FILE *f, const char *fmt, ...) MENTOR_PRINTF(2, 3);
 void cli_print_json(FILE *f, const struct cJSON *v);
 /* Write JSON text (NULL writes null) with util_json_clean applied. */
 void cli_json_text(FILE *f, const char *json);
+/* The UI language (I18N_EN or I18N_JA of mentor/i18n.h): opt (a --lang
+ * value, may be NULL) when it names one, else [ui] lang of the config file,
+ * else LC_ALL, LC_MESSAGES, LANG. A config file that cannot be read only
+ * earns a warning on stderr when warn is set. */
+int cli_ui_lang(struct cli *c, const char *opt, int warn);
 /* Open the workspace (creating it) or print the error; NULL on failure. */
 struct store *cli_open_store(struct cli *c);
 /* The same for commands that only read or change what a workspace holds:

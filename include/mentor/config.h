@@ -85,6 +85,9 @@ struct config {
 	int stream;              /* 1: stream responses (SSE) */
 	/* [review] */
 	int64_t confirm_calls;   /* batch: ask y/n above this many calls (default 20) */
+	/* [ui] */
+	char *ui_lang;           /* lang: "en", "ja", "auto" or NULL when not set; the
+				  * language itself is i18n_lang_pick's choice */
 };
 
 /* Built-in providers and defaults (no file). Environment: OPENAI_BASE_URL,

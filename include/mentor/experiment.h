@@ -179,6 +179,9 @@ void experiment_results_release(struct experiment_results *r);
  * interval holds zero; says so when results are still missing or partial.
  * Written to out (cap bytes, truncated safely). */
 void experiment_verdict(const struct experiment_results *r, char *out, size_t cap);
+/* The same sentence in a UI language (I18N_EN, I18N_JA of mentor/i18n.h). */
+void experiment_verdict_lang(const struct experiment_results *r, int lang, char *out,
+			     size_t cap);
 /* frac as a percentage with one decimal ("64.0"), or "-" for NAN, written to
  * out (cap bytes); returns out. The CLI's and the Train screen's tables. */
 const char *experiment_pct(char *out, size_t cap, double frac);

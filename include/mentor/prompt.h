@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mentor/i18n.h"
 #include "mentor/util.h"
 
 /* The two prompts: COTE (few-shot chain of thought) and RP (rationalize a
@@ -30,30 +31,39 @@ const char *prompt_mode_name(int mode);
 int prompt_type_index(const char *answer_type);
 const char *prompt_type_name(int index);
 
-/* A set of templates, one per mode and answer type. prompt_set_init fills
- * the built-in defaults; prompt_set_load_dir replaces those for which DIR
- * has a file named MODE-TYPE.txt (e.g. cot-number.txt). */
+/* A set of templates, one per language (English, Japanese: I18N_EN,
+ * I18N_JA), mode and answer type. prompt_set_init fills the built-in
+ * defaults; prompt_set_load_dir replaces those for which DIR has a file
+ * named MODE-TYPE.txt (e.g. cot-number.txt), or MODE-TYPE.ja.txt for
+ * Japanese (cot-number.ja.txt). */
 struct prompt_set {
-	char *tmpl[PROMPT_N_MODES][PROMPT_N_TYPES];
+	char *tmpl[PROMPT_N_MODES][PROMPT_N_TYPES];       /* English */
 	int from_file[PROMPT_N_MODES][PROMPT_N_TYPES];
+	char *tmpl_ja[PROMPT_N_MODES][PROMPT_N_TYPES];    /* Japanese */
+	int from_file_ja[PROMPT_N_MODES][PROMPT_N_TYPES];
 };
 void prompt_set_init(struct prompt_set *ps);
 void prompt_set_release(struct prompt_set *ps);
 /* Missing directory or files are fine (defaults stay). An unreadable, huge
  * or non-UTF-8 file is an error naming it. */
 int prompt_set_load_dir(struct prompt_set *ps, const char *dir, char *err);
-/* Borrowed template for mode and answer type (unknown types use "text"). */
+/* Borrowed template for mode and answer type (unknown types use "text"),
+ * English; _lang for a language (anything but I18N_JA is English). */
 const char *prompt_set_get(const struct prompt_set *ps, int mode, const char *answer_type);
-/* The built-in template (static string). */
+const char *prompt_set_get_lang(const struct prompt_set *ps, int lang, int mode,
+				const char *answer_type);
+/* The built-in template (static string), English or of a language. */
 const char *prompt_default_template(int mode, const char *answer_type);
+const char *prompt_default_template_lang(int lang, int mode, const char *answer_type);
 
 /* The prompts directory: $XDG_CONFIG_HOME/mentor/prompts, else
  * $HOME/.config/mentor/prompts. Heap string (caller frees) or NULL when
  * neither variable is set. */
 char *prompt_default_dir(void);
-/* Write the built-in templates as MODE-TYPE.txt files into dir (created with
- * its parents). Existing files are kept unless overwrite. *written (may be
- * NULL) counts the files written. */
+/* Write the built-in templates as MODE-TYPE.txt (English) and
+ * MODE-TYPE.ja.txt (Japanese) files into dir (created with its parents).
+ * Existing files are kept unless overwrite. *written (may be NULL) counts
+ * the files written. */
 int prompt_write_defaults(const char *dir, int overwrite, int *written, char *err);
 
 /* One question, as a demonstration (with rationale) or as the target.
@@ -82,6 +92,12 @@ size_t prompt_pick_demos(const struct prompt_example *cands, size_t n, int64_t s
  * (capped at PROMPT_MAX_PROMPT). */
 int prompt_render(const char *tmpl, int mode, const struct prompt_example *target,
 		  const struct prompt_example *demos, size_t n_demos, struct buf *out, char *err);
+/* The same with the demonstrations' labels in a language: I18N_JA gives
+ * "問題: ", "選択肢:", "答え: ", "説明: ", the closing line "したがって、答えは
+ * X です。" and yes/no answers as はい/いいえ; anything else is English. */
+int prompt_render_lang(const char *tmpl, int lang, int mode, const struct prompt_example *target,
+		       const struct prompt_example *demos, size_t n_demos, struct buf *out,
+		       char *err);
 
 /* Read the final answer from a generated explanation ("So the answer is
  * (b).", "The answer is $1,200.", "答えは 42 です", "答え：(B)", "Yes"...).

@@ -48,6 +48,7 @@ struct report_chart {
 	const char *y_label; /* may be NULL */
 	int width, height;   /* pixels; 0 = REPORT_CHART_W x REPORT_CHART_H */
 	int standalone;      /* 1: XML declaration and SVG namespace, for a .svg file */
+	const char *no_data; /* shown without data; NULL = "no data" */
 };
 #define REPORT_CHART_W 760
 #define REPORT_CHART_H 360
@@ -151,6 +152,7 @@ struct report_opts {
 	size_t examples;    /* example cards, 0 = REPORT_DEFAULT_EXAMPLES */
 	int64_t experiment; /* experiment whose table opens the page; 0 = the run's own,
 			     * if it belongs to one */
+	int lang;           /* I18N_EN (0) or I18N_JA: labels, verdict, <html lang> */
 };
 
 /* Build the HTML page (and, when svg != NULL, the standalone loss chart)

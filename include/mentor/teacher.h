@@ -133,6 +133,19 @@ void teacher_free(struct teacher_job *j);
 const char *teacher_job_provider(const struct teacher_job *j);
 const char *teacher_job_model(const struct teacher_job *j);
 
+/* The language of a dataset's prompts (I18N_EN or I18N_JA of
+ * mentor/i18n.h): the workspace setting "dataset.ID.lang" when it says ja
+ * or en, else detected from the first TEACHER_LANG_SAMPLE questions
+ * (i18n_census_lang: Japanese when kana and kanji make a quarter of the
+ * letters). *set (may be NULL) is 1 when the setting decided. 0 or
+ * MENTOR_ERR with err. */
+#define TEACHER_LANG_SAMPLE 200
+int teacher_dataset_lang(struct store *st, int64_t dataset_id, int *lang, int *set, char *err);
+/* Store the override: "ja", "en" or "auto" (detect again). MENTOR_EUSAGE
+ * for another value (the value is not echoed). */
+int teacher_dataset_lang_set(struct store *st, int64_t dataset_id, const char *value,
+			     char *err);
+
 /* Items of a dataset in id order, optionally one split, at most limit (0 =
  * all). *ids is a heap array (caller frees). */
 int teacher_select_items(struct store *st, int64_t dataset_id, const char *split, size_t limit,

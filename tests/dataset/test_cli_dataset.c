@@ -467,6 +467,48 @@ static void test_show_check(void)
 	cJSON_Delete(j);
 }
 
+/* The language of a dataset's prompts: detected (a Japanese sample
+ * dataset, an English fixture), set, shown in --json, followed by the
+ * printed prompts, reset with auto; bad uses fail on one line. */
+static void test_dataset_lang(const char *src)
+{
+	char args[2048];
+	snprintf(args, sizeof args, "import '%s/sample_datasets/factory-ja.jsonl' --name kanban",
+		 src);
+	CHECK_MSG(run(args) == 0, "%s", err_text);
+	CHECK_INT(run("datasets --lang kanban"), 0);
+	CHECK_STR(out_text, "kanban: prompts in ja (detected from the questions)\n");
+	CHECK_INT(run("datasets --lang gsm8k_test"), 0);
+	CHECK_STR(out_text, "gsm8k_test: prompts in en (detected from the questions)\n");
+	CHECK_INT(run("explain gsm8k_test --print-prompts --limit 1 --mode cot"), 0);
+	CHECK(strstr(out_text, "Question: ") && !strstr(out_text, "問題: "));
+	CHECK_INT(run("datasets --lang gsm8k_test ja"), 0);
+	CHECK_STR(out_text, "gsm8k_test: prompts in ja (set)\n");
+	CHECK_INT(run("explain gsm8k_test --print-prompts --limit 1 --mode rp"), 0);
+	CHECK(strstr(out_text, "問題の正解が与えられています。") && strstr(out_text, "問題: "));
+	CHECK(!strstr(out_text, "Question: "));
+	CHECK_INT(run("datasets --json"), 0);
+	cJSON *j = cJSON_Parse(out_text);
+	const cJSON *g = dataset_named(j, "gsm8k_test"), *k = dataset_named(j, "kanban");
+	CHECK(g && k);
+	if (g && k) {
+		CHECK_STR(jstrv(g, "lang"), "ja");
+		CHECK(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(g, "lang_set")));
+		CHECK_STR(jstrv(k, "lang"), "ja");
+		CHECK(cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(k, "lang_set")));
+	}
+	cJSON_Delete(j);
+	CHECK_INT(run("datasets --lang gsm8k_test auto"), 0);
+	CHECK_STR(out_text, "gsm8k_test: prompts in en (detected from the questions)\n");
+	check_fail("datasets --lang", 2, "--lang needs a dataset");
+	check_fail("datasets --lang gsm8k_test fr", 2, "'fr' is not ja, en or auto");
+	check_fail("datasets --lang gsm8k_test ja extra", 2, "unexpected argument 'extra'");
+	check_fail("datasets --lang nosuch ja", 1, "no dataset 'nosuch'");
+	/* the refused value changed nothing */
+	CHECK_INT(run("datasets --lang gsm8k_test"), 0);
+	CHECK(strstr(out_text, "prompts in en") != NULL);
+}
+
 int main(void)
 {
 	bin = getenv("MENTOR_BIN");
@@ -487,6 +529,7 @@ int main(void)
 	test_show_explanations();
 	test_escaping();
 	test_show_check();
+	test_dataset_lang(src && *src ? src : MENTOR_SOURCE_DIR);
 	free(out_text);
 	free(err_text);
 	return test_done();

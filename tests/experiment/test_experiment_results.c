@@ -6,6 +6,7 @@
 #include <sqlite3.h>
 
 #include "mentor/experiment.h"
+#include "mentor/i18n.h"
 #include "mentor/store.h"
 #include "test.h"
 
@@ -341,6 +342,37 @@ int main(void)
 	h.cells = &cells[1];
 	experiment_verdict(&h, v, 8);
 	CHECK_INT(strlen(v), 7);
+
+	/* the same verdicts in Japanese */
+	h.cells = cells;
+	h.n_cells = 2;
+	cells[1].diff = -0.052;
+	cells[1].diff_lo = -0.081;
+	cells[1].diff_hi = -0.02;
+	experiment_verdict_lang(&h, I18N_JA, v, sizeof v);
+	CHECK_STR(v, "MT-Re (直接回答) はベースラインより正解が 5.2 ポイント少ない (test 分割、"
+		     "95% 信頼区間 -8.1〜-2、シード 3 個)。");
+	cells[1].diff = 0.004;
+	cells[1].diff_lo = -0.03;
+	cells[1].diff_hi = 0.04;
+	cells[1].mode = EXPERIMENT_EXPLAIN;
+	h.n_evaluated = 5;
+	h.n_failed = 1;
+	experiment_verdict_lang(&h, I18N_JA, v, sizeof v);
+	CHECK_STR(v, "MT-Re (説明してから回答): ベースラインとの明確な差はありません (+0.4 "
+		     "ポイント、95% 信頼区間 -3〜4、シード 3 個)。（途中結果: 評価済み 5 / 6 実行、"
+		     "一部失敗）");
+	experiment_verdict(&h, v, sizeof v);
+	CHECK(strstr(v, " Partial: 5 of 6 runs evaluated, some failed.") != NULL);
+	h.best_vs = -1;
+	experiment_verdict_lang(&h, I18N_JA, v, sizeof v);
+	CHECK_STR(v, "比較できる結果はまだありません (評価済み 5 / 6 実行、一部失敗)。");
+	h.n_cells = 1;
+	experiment_verdict_lang(&h, I18N_JA, v, sizeof v);
+	CHECK(strncmp(v, "この実験にはベースラインしかない", 48) == 0);
+	/* cut on a small buffer, never past it */
+	experiment_verdict_lang(&h, I18N_JA, v, 10);
+	CHECK(strlen(v) <= 9);
 
 	CHECK_INT(experiment_results(st, id + 99, &r, err), MENTOR_ENOTFOUND);
 	/* a damaged plan is an error, not a crash */

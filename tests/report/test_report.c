@@ -7,6 +7,7 @@
 
 #include "fixture.h"
 #include "htmlcheck.h"
+#include "mentor/i18n.h"
 #include "mentor/report.h"
 
 static long pos_of(const char *hay, const char *needle)
@@ -29,7 +30,7 @@ static void test_compare(struct store *st, const struct fixture *fx)
 	struct buf html, svg;
 	buf_init(&html);
 	buf_init(&svg);
-	struct report_opts o = {fx->mt_run, fx->base_run, 0, 0};
+	struct report_opts o = {fx->mt_run, fx->base_run, 0, 0, 0};
 	CHECK_INT(report_build(st, &o, &html, &svg, err), 0);
 	if (!html.data)
 		return;
@@ -138,7 +139,7 @@ static void test_single_and_cap(struct store *st, const struct fixture *fx)
 	char err[MENTOR_ERR_LEN] = "", why[256] = "";
 	struct buf html;
 	buf_init(&html);
-	struct report_opts o = {fx->mt_run, 0, 2, 0};
+	struct report_opts o = {fx->mt_run, 0, 2, 0, 0};
 	CHECK_INT(report_build(st, &o, &html, NULL, err), 0);
 	if (!html.data)
 		return;
@@ -156,7 +157,7 @@ static void test_single_and_cap(struct store *st, const struct fixture *fx)
 
 	/* a run with nothing yet: still a valid page, a "no data" chart */
 	buf_init(&html);
-	struct report_opts idle = {fx->idle_run, 0, 0, 0};
+	struct report_opts idle = {fx->idle_run, 0, 0, 0, 0};
 	CHECK_INT(report_build(st, &idle, &html, NULL, err), 0);
 	if (html.data) {
 		CHECK_MSG(hc_check(html.data, 0, why, sizeof why) == 0, "%s", why);
@@ -176,7 +177,7 @@ static void test_hostile_names(struct store *st, const struct fixture *fx)
 	struct buf html, svg;
 	buf_init(&html);
 	buf_init(&svg);
-	struct report_opts o = {r, fx->base_run, 0, 0};
+	struct report_opts o = {r, fx->base_run, 0, 0, 0};
 	CHECK_INT(report_build(st, &o, &html, &svg, err), 0);
 	if (html.data && svg.data) {
 		CHECK_MSG(hc_check(html.data, 0, why, sizeof why) == 0, "%s", why);
@@ -257,7 +258,7 @@ static void test_experiment(struct store *st, const struct fixture *fx)
 	/* the run's own experiment is found */
 	struct buf html;
 	buf_init(&html);
-	struct report_opts o = {fx->mt_run, fx->base_run, 0, 0};
+	struct report_opts o = {fx->mt_run, fx->base_run, 0, 0, 0};
 	CHECK_INT(report_build(st, &o, &html, NULL, err), 0);
 	const char *h = html.data ? html.data : "";
 	char why[256] = "";
@@ -288,7 +289,7 @@ static void test_experiment(struct store *st, const struct fixture *fx)
 	/* by experiment alone: the best explanation-trained run against the
 	 * baseline of its seed */
 	buf_reset(&html);
-	struct report_opts by_exp = {0, 0, 0, e.id};
+	struct report_opts by_exp = {0, 0, 0, e.id, 0};
 	CHECK_INT(report_build(st, &by_exp, &html, NULL, err), 0);
 	h = html.data ? html.data : "";
 	CHECK(strstr(h, "<title>mentor report: mtcot vs base</title>") != NULL);
@@ -296,12 +297,12 @@ static void test_experiment(struct store *st, const struct fixture *fx)
 
 	/* a run outside the experiment, with the experiment asked for */
 	buf_reset(&html);
-	struct report_opts idle = {fx->idle_run, 0, 0, e.id};
+	struct report_opts idle = {fx->idle_run, 0, 0, e.id, 0};
 	CHECK_INT(report_build(st, &idle, &html, NULL, err), 0);
 	CHECK(html.data && strstr(html.data, "<section id=\"experiment\">") != NULL);
 
 	/* errors: no such experiment, none evaluated, nothing to report */
-	struct report_opts none = {0, 0, 0, e.id + 50};
+	struct report_opts none = {0, 0, 0, e.id + 50, 0};
 	CHECK_INT(report_build(st, &none, &html, NULL, err), MENTOR_ENOTFOUND);
 	struct store_experiment e2;
 	memset(&e2, 0, sizeof e2);
@@ -309,10 +310,10 @@ static void test_experiment(struct store *st, const struct fixture *fx)
 	e2.config_json = "{\"variants\":[\"baseline\"],\"seeds\":[1]}";
 	if (store_experiment_insert(st, &e2, err))
 		TEST_SETUP_FAIL("%s", err);
-	struct report_opts empty = {0, 0, 0, e2.id};
+	struct report_opts empty = {0, 0, 0, e2.id, 0};
 	CHECK_INT(report_build(st, &empty, &html, NULL, err), MENTOR_ENOTFOUND);
 	CHECK(strstr(err, "no evaluated run yet") != NULL);
-	struct report_opts nothing = {0, 0, 0, 0};
+	struct report_opts nothing = {0, 0, 0, 0, 0};
 	CHECK(report_build(st, &nothing, &html, NULL, err) != 0);
 	buf_release(&html);
 }
@@ -327,7 +328,7 @@ static void test_sound(struct store *st, const struct fixture *fx)
 	struct buf html;
 	buf_init(&html);
 	/* mtcot: q3 and q5 sound, q1 a wrong step, q2 and q4 without steps */
-	struct report_opts o = {fx->mt_run, fx->base_run, 0, 0};
+	struct report_opts o = {fx->mt_run, fx->base_run, 0, 0, 0};
 	CHECK_INT(report_build(st, &o, &html, NULL, err), 0);
 	const char *h = html.data ? html.data : "";
 	CHECK(strstr(h, "<th>sound explanations</th><th>right answer, wrong reasoning</th>"));
@@ -363,6 +364,163 @@ static void test_sound(struct store *st, const struct fixture *fx)
 	CHECK(access(np, F_OK) != 0);
 }
 
+/* The text of the markup s: each node between tags, one per line. */
+static char *text_nodes(const char *s)
+{
+	struct buf t;
+	buf_init(&t);
+	int in_tag = 0, in_style = 0;
+	for (const char *p = s; *p; p++) {
+		if (*p == '<') {
+			in_tag = 1;
+			in_style = !strncmp(p, "<style", 6) ? 1 : !strncmp(p, "</style", 7) ? 0 : in_style;
+			buf_putc(&t, '\n');
+		} else if (*p == '>') {
+			in_tag = 0;
+		} else if (!in_tag && !in_style) {
+			buf_putc(&t, *p);
+		}
+	}
+	buf_putc(&t, '\n');
+	return t.data;
+}
+
+/* Characters that may not start a line (kinsoku): closing brackets and
+ * punctuation, prolonged sound mark, small kana, iteration marks. */
+static int no_line_start(const char *p)
+{
+	static const char *const set[] = {
+		"ã", "ã", "ï¼", "ï¼", "ã»",
+		"ï¼", "ï¼", "ï¼", "ï¼", "ã¼",
+		"ï¼", "ã", "ã", "ã", "ã",
+		"ã", "ã", "ã", "ã", "ã",
+		"ã£", "ã", "ã", "ã", "ã",
+		"ã¡", "ã£", "ã¥", "ã§", "ã©",
+		"ã", "ã£", "ã¥", "ã§", "ã",
+		"â¦", "ã", "ã½", NULL};
+	if (*p && strchr(")]},.!?:;%", *p))
+		return 1;
+	for (int i = 0; set[i]; i++)
+		if (!strncmp(p, set[i], strlen(set[i])))
+			return 1;
+	return 0;
+}
+
+/* How many English labels of the catalogue the text nodes t hold: exact
+ * nodes for short labels, substrings for longer text and for the literal
+ * start of formats. */
+static int english_labels(const char *t, int verbose)
+{
+	int english = 0;
+	for (int id = I18N_EXP_DIRECT; id < I18N_N_MSGS; id++) {
+		/* a data value of the fixture that is also a label word: the
+		 * baseline's variant name */
+		if (id == I18N_R_ROLE_BASELINE)
+			continue;
+		const char *en = i18n_get(I18N_EN, id);
+		char lit[256];
+		size_t n = strcspn(en, "%");
+		if (n >= sizeof lit)
+			n = sizeof lit - 1;
+		memcpy(lit, en, n);
+		lit[n] = '\0';
+		while (n && lit[n - 1] == ' ')
+			lit[--n] = '\0';
+		const char *at = lit[0] == ' ' ? lit + 1 : lit;
+		int hit = 0;
+		if (strlen(at) >= 12) {
+			hit = strstr(t, at) != NULL;
+		} else if (*at && !strchr(en, '%')) {
+			char node[300];
+			snprintf(node, sizeof node, "\n%s\n", at);
+			hit = strstr(t, node) != NULL;
+		}
+		if (hit && verbose)
+			fprintf(stderr, "English left in the Japanese report: \"%s\"\n", at);
+		english += hit;
+	}
+	return english;
+}
+
+/* The report in Japanese: <html lang="ja">, the catalogue's Japanese
+ * labels, no English label that has a translation, the experiment's verdict
+ * in Japanese, and no block or line starting with a character kinsoku
+ * forbids there. */
+static void test_japanese(struct store *st, const struct fixture *fx)
+{
+	char err[MENTOR_ERR_LEN] = "";
+	struct buf html, svg;
+	buf_init(&html);
+	buf_init(&svg);
+	struct report_opts o = {fx->mt_run, fx->base_run, 0, 0, I18N_JA};
+	CHECK_INT(report_build(st, &o, &html, &svg, err), 0);
+	const char *h = html.data ? html.data : "";
+	char why[256] = "";
+	CHECK_MSG(hc_check(h, 0, why, sizeof why) == 0, "%s", why);
+	CHECK(strstr(h, "<html lang=\"ja\">") != NULL);
+	CHECK(strstr(h, "line-break:strict") != NULL);
+	CHECK(strstr(h, "<title>mentor レポート: mtcot vs base</title>") != NULL);
+	CHECK(strstr(h, "<h2>実行</h2>") && strstr(h, "<h2>損失</h2>") &&
+	      strstr(h, "<h2>正解率</h2>") && strstr(h, "<h2>データセットの説明</h2>") &&
+	      strstr(h, "<h2>事例</h2>"));
+	CHECK(strstr(h, "<th>妥当な説明</th><th>答えは正しいが推論が誤り</th>") != NULL);
+	CHECK(strstr(h, "+16.7 ポイント") != NULL);
+	CHECK(strstr(h, "<td>説明で学習</td>") && strstr(h, "<td>ベースライン</td>"));
+	CHECK(strstr(h, "<span class=\"tag fixed\">改善</span>問題 ") != NULL);
+	CHECK(strstr(h, "手順なし 2") != NULL);
+	CHECK(strstr(h, "、採用、編集済み、学習に不使用: test の問題)") != NULL);
+	/* the experiment's table and verdict */
+	CHECK(strstr(h, "<h2>実験 &lt;exp&gt;&amp;1</h2>") != NULL);
+	CHECK(strstr(h, "<p class=\"verdict\">MT-CoT (直接回答): ベースラインとの明確な差は"
+		      "ありません (+17 ポイント、95% 信頼区間 -50〜67、シード 1 個)。</p>") != NULL);
+	CHECK(strstr(h, "<tr><td>ベースライン</td><td>直接回答</td>") != NULL);
+	CHECK(strstr(h, "評価済み 2 / 2 実行、シード 1 個、説明の出典 cot、プリセット tiny、"
+		      "1 実行あたり 20 ステップ。正解率は test 分割 (6 問) で計測。") != NULL);
+	/* the data is kept as it is: Japanese questions byte for byte */
+	CHECK(strstr(h, FX_JA_Q) != NULL);
+	/* the chart's labels */
+	CHECK(strstr(h, ">学習損失</text>") && strstr(h, ">ステップ</text>"));
+	CHECK(svg.data && strstr(svg.data, ">学習損失</text>"));
+
+	/* no English label that has a translation */
+	char *t = text_nodes(h);
+	CHECK_INT(english_labels(t, 1), 0);
+	/* kinsoku: no text node (a block start, or after a tag) and no line
+	 * after a <br> begins with a character that may not start a line */
+	int bad = 0;
+	for (const char *p = t; (p = strchr(p, '\n')); p++)
+		if ((unsigned char)p[1] >= 0x80 && no_line_start(p + 1)) {
+			bad++;
+			fprintf(stderr, "line starts with a closing character: %.24s\n", p + 1);
+		}
+	CHECK_INT(bad, 0);
+	for (const char *p = h; (p = strstr(p, "<br>")); p += 4)
+		CHECK(!no_line_start(p + 4));
+	/* the block elements' first characters, checked on the markup itself */
+	static const char *const blocks[] = {"<p>", "<p class=\"muted\">", "<td>", "<th>",
+					     "<h2>", "<h3>", "<h4>", "<li>", "<figcaption class=\"muted\">",
+					     "<p class=\"verdict\">", NULL};
+	for (int k = 0; blocks[k]; k++)
+		for (const char *p = h; (p = strstr(p, blocks[k])); p++)
+			CHECK_MSG(!no_line_start(p + strlen(blocks[k])), "%s%.16s", blocks[k],
+				  p + strlen(blocks[k]));
+	free(t);
+	buf_release(&html);
+	buf_release(&svg);
+
+	/* the default stays English */
+	buf_init(&html);
+	o.lang = I18N_EN;
+	CHECK_INT(report_build(st, &o, &html, NULL, err), 0);
+	CHECK(html.data && strstr(html.data, "<html lang=\"en\">") &&
+	      strstr(html.data, "<h2>Accuracy</h2>") && !strstr(html.data, "正解率"));
+	/* and the English page is full of what the check looks for */
+	t = text_nodes(html.data ? html.data : "");
+	CHECK(english_labels(t, 0) > 30);
+	free(t);
+	buf_release(&html);
+}
+
 int main(void)
 {
 	struct fixture fx;
@@ -372,6 +530,7 @@ int main(void)
 	test_hostile_names(st, &fx);
 	test_write_and_errors(st, &fx);
 	test_experiment(st, &fx);
+	test_japanese(st, &fx);
 	test_sound(st, &fx);
 	store_close(st);
 	return test_done();

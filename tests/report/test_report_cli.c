@@ -121,6 +121,77 @@ static void test_report_cmd(void)
 
 /* `mentor runs`: the share of sound explanations on the evaluation split
  * (mtcot: q3 and q5 of 5), "-" and null for runs without explanations. */
+/* The page's language: --lang, else [ui] lang of the config file, else the
+ * locale variables; a bad --lang is a usage error, a bad config a warning. */
+static void test_report_lang(void)
+{
+	char args[1024], env[1024];
+	/* test_path's result is overwritten by its next call: keep copies */
+	char cfg_dir[512], none[512], dir[1024];
+	snprintf(cfg_dir, sizeof cfg_dir, "%s", test_path("cfg"));
+	snprintf(none, sizeof none, "%s", test_path("nocfg"));
+	snprintf(dir, sizeof dir, "%s/mentor", cfg_dir);
+	mkdir(cfg_dir, 0755);
+	mkdir(dir, 0755);
+	char cfg[1100];
+	snprintf(cfg, sizeof cfg, "%s/config", dir);
+	char err[MENTOR_ERR_LEN];
+	if (util_write_file_atomic(cfg, "[ui]\nlang = ja\n", 15, err))
+		TEST_SETUP_FAIL("%s", err);
+
+	snprintf(args, sizeof args, "report mtcot --vs base --lang ja -o '%s'", test_path("j.html"));
+	snprintf(env, sizeof env, "XDG_CONFIG_HOME='%s'", none);
+	CHECK_INT(mentor(args, env), 0);
+	char *h = slurp("j.html");
+	CHECK(strstr(h, "<html lang=\"ja\">") && strstr(h, "<h2>正解率</h2>"));
+	free(h);
+
+	/* from the config: Japanese although LC_ALL is C.UTF-8 */
+	snprintf(args, sizeof args, "report mtcot --vs base -o '%s'", test_path("c.html"));
+	snprintf(env, sizeof env, "XDG_CONFIG_HOME='%s' LC_ALL=C.UTF-8", cfg_dir);
+	CHECK_INT(mentor(args, env), 0);
+	h = slurp("c.html");
+	CHECK(strstr(h, "<html lang=\"ja\">") != NULL);
+	free(h);
+	/* --lang wins over the config */
+	snprintf(args, sizeof args, "report mtcot --lang en -o '%s'", test_path("e.html"));
+	CHECK_INT(mentor(args, env), 0);
+	h = slurp("e.html");
+	CHECK(strstr(h, "<html lang=\"en\">") != NULL);
+	free(h);
+	/* from the locale when the config says nothing */
+	snprintf(args, sizeof args, "report mtcot -o '%s'", test_path("l.html"));
+	snprintf(env, sizeof env, "XDG_CONFIG_HOME='%s' LC_ALL= LC_MESSAGES= LANG=ja_JP.UTF-8",
+		 none);
+	CHECK_INT(mentor(args, env), 0);
+	h = slurp("l.html");
+	CHECK(strstr(h, "<html lang=\"ja\">") != NULL);
+	free(h);
+	snprintf(env, sizeof env, "XDG_CONFIG_HOME='%s' LC_ALL=C.UTF-8 LANG=ja_JP.UTF-8", none);
+	CHECK_INT(mentor(args, env), 0);
+	h = slurp("l.html");
+	CHECK(strstr(h, "<html lang=\"en\">") != NULL);
+	free(h);
+
+	/* a bad --lang: exit 2, one line, nothing written */
+	snprintf(args, sizeof args, "report mtcot --lang klingon -o '%s'", test_path("k.html"));
+	CHECK_INT(mentor(args, NULL), 2);
+	check_one_line_error("unknown language 'klingon'");
+	CHECK(!exists("k.html"));
+	/* a bad config: a warning, the page in the locale's language */
+	if (util_write_file_atomic(cfg, "[ui]\nlang = klingon\n", 20, err))
+		TEST_SETUP_FAIL("%s", err);
+	snprintf(env, sizeof env, "XDG_CONFIG_HOME='%s' LC_ALL=C.UTF-8", cfg_dir);
+	snprintf(args, sizeof args, "report mtcot -o '%s'", test_path("k.html"));
+	CHECK_INT(mentor(args, env), 0);
+	h = slurp("k.html");
+	CHECK(strstr(h, "<html lang=\"en\">") != NULL);
+	free(h);
+	char *e = slurp("stderr");
+	CHECK_MSG(strstr(e, "warning") && strstr(e, "'lang' in [ui]"), "stderr: %s", e);
+	free(e);
+}
+
 static void test_runs_cmd(void)
 {
 	CHECK_INT(mentor("runs", NULL), 0);
@@ -260,6 +331,7 @@ int main(void)
 	fx_run(st, fx.bare_dataset, "elsewhere", "baseline"); /* run 4, another dataset */
 	store_close(st);
 	test_report_cmd();
+	test_report_lang();
 	test_runs_cmd();
 	test_export_cmd();
 	/* a workspace that does not exist is not created by a report */

@@ -268,7 +268,7 @@ static void test_offline_cli(void)
 	CHECK(out_has("Answer: 7\nExplanation:"));
 	const char *w1[] = {"explain", "--write-prompts", NULL};
 	CHECK_INT(run(w1), 0);
-	CHECK(out_has("wrote 8 templates"));
+	CHECK(out_has("wrote 16 templates"));
 	char tp[700];
 	snprintf(tp, sizeof tp, "%s/mentor/prompts/cot-number.txt", xdg);
 	const char *mine = "EDITED TEMPLATE\n{{demos}}Q: {{question}}\nA:";
@@ -284,6 +284,7 @@ static void test_offline_cli(void)
 	CHECK_INT(run(p3), 0);
 	CHECK(out_has("cot-number.txt (from file) =====\nEDITED TEMPLATE"));
 	CHECK(out_has("rp-mc.txt (built-in default)"));
+	CHECK(out_has("rp-mc.ja.txt (from file) =====\n問題の正解が与えられています。"));
 }
 
 /* sha256 of the workspace file's bytes. */

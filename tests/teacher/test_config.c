@@ -159,6 +159,10 @@ static void test_malformed(void)
 		"[review]\nconfirm_calls = 2.5\n",
 		"[review]\nconfirm = 3\n",                  /* unknown key */
 		"[review x]\nconfirm_calls = 3\n",          /* no name allowed */
+		"[ui]\nlang = fr\n",                        /* unknown language */
+		"[ui]\nlang = ja_JP.UTF-8\n",               /* a locale, not a language */
+		"[ui]\nlang =\n",
+		"[ui x]\nlang = ja\n",
 		"[defaults]\nk = 1\x01\n",                   /* control character */
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
@@ -293,6 +297,28 @@ static void test_foreign_sections(void)
 	config_release(&cfg);
 	static const char bad[] = "[keys]\nnot a line\n";
 	CHECK(parse(&cfg, bad, sizeof bad - 1, err) != 0);
+	config_release(&cfg);
+	/* [ui] lang: the language of the workbench and the report */
+	CHECK_INT(parse(&cfg, text, sizeof text - 1, err), 0);
+	CHECK(cfg.ui_lang == NULL);
+	config_release(&cfg);
+	static const char ja[] = "[ui]\ntheme = dark\nlang = ja\n";
+	CHECK_INT(parse(&cfg, ja, sizeof ja - 1, err), 0);
+	CHECK_STR(cfg.ui_lang, "ja");
+	config_release(&cfg);
+	static const char two[] = "[ui]\nlang = JA\n[ui]\nlang = \"auto\"\n";
+	CHECK_INT(parse(&cfg, two, sizeof two - 1, err), 0);
+	CHECK_STR(cfg.ui_lang, "auto");
+	config_release(&cfg);
+	static const char en[] = "[ui]\nlang = English\n";
+	CHECK_INT(parse(&cfg, en, sizeof en - 1, err), 0);
+	CHECK_STR(cfg.ui_lang, "en");
+	config_release(&cfg);
+	/* the bad value is not echoed (the message names the key) */
+	static const char secret[] = "[ui]\nlang = sk-hidden\n";
+	CHECK(parse(&cfg, secret, sizeof secret - 1, err) != 0);
+	CHECK(strstr(err, "sk-hidden") == NULL);
+	CHECK(strstr(err, "'lang'") != NULL);
 	config_release(&cfg);
 }
 

@@ -541,10 +541,114 @@ static void test_wire(void)
 	buf_release(&b);
 }
 
+/* A dataset's prompt language: detected from its questions (Japanese,
+ * English, mixed), overridden by the workspace setting, a damaged setting
+ * counting as auto; the prompt built for an item follows it. */
+static void test_dataset_lang(void)
+{
+	char err[MENTOR_ERR_LEN];
+	char db[600];
+	snprintf(db, sizeof db, "%s", test_path("lang.db"));
+	struct store *st = store_open(db, err);
+	if (!st)
+		TEST_SETUP_FAIL("%s", err);
+	int64_t ja, en, mixed, empty;
+	if (store_dataset_upsert(st, "ja", "test", "generic", NULL, &ja, err) ||
+	    store_dataset_upsert(st, "en", "test", "generic", NULL, &en, err) ||
+	    store_dataset_upsert(st, "mixed", "test", "generic", NULL, &mixed, err) ||
+	    store_dataset_upsert(st, "empty", "test", "generic", NULL, &empty, err))
+		TEST_SETUP_FAIL("%s", err);
+	int64_t ja_item = 0, en_item = 0;
+	for (int i = 0; i < 6; i++) {
+		char q[160], ext[16], ans[16], rat[160];
+		snprintf(ext, sizeof ext, "q%d", i);
+		snprintf(ans, sizeof ans, "%d", 3 + i);
+		snprintf(q, sizeof q, "りんごが %d 個あります。1 個もらうと何個ですか。", 2 + i);
+		snprintf(rat, sizeof rat, "%d + 1 = %d です。", 2 + i, 3 + i);
+		const char *split = i ? "train" : "test";
+		int64_t id = add_item(st, ja, split, ext, q, ans, "number", NULL, rat, NULL);
+		if (!i)
+			ja_item = id;
+		snprintf(q, sizeof q, "Ann has %d apples and gets 1 more. How many now?", 2 + i);
+		snprintf(rat, sizeof rat, "%d + 1 = %d.", 2 + i, 3 + i);
+		id = add_item(st, en, split, ext, q, ans, "number", NULL, rat, NULL);
+		if (!i)
+			en_item = id;
+		/* mostly Japanese with English names and one English question */
+		snprintf(q, sizeof q, i == 5 ? "What is %d + 1?" : "Python の list に %d 個の要素が"
+			 "あります。1 個足すと何個ですか。", 2 + i);
+		add_item(st, mixed, "train", ext, q, ans, "number", NULL, NULL, NULL);
+	}
+	int lang = -1, set = -1;
+	CHECK_INT(teacher_dataset_lang(st, ja, &lang, &set, err), 0);
+	CHECK_INT(lang, I18N_JA);
+	CHECK_INT(set, 0);
+	CHECK_INT(teacher_dataset_lang(st, en, &lang, NULL, err), 0);
+	CHECK_INT(lang, I18N_EN);
+	CHECK_INT(teacher_dataset_lang(st, mixed, &lang, NULL, err), 0);
+	CHECK_INT(lang, I18N_JA);
+	CHECK_INT(teacher_dataset_lang(st, empty, &lang, NULL, err), 0);
+	CHECK_INT(lang, I18N_EN);
+
+	/* the prompts follow */
+	struct config cfg;
+	config_init(&cfg);
+	struct teacher_opts o;
+	teacher_opts_init(&o);
+	o.cfg = &cfg;
+	o.prompts_dir = test_path("no-prompts");
+	struct buf p;
+	buf_init(&p);
+	CHECK_INT(teacher_build_prompt(st, &o, ja_item, PROMPT_COT, &p, err), 0);
+	CHECK_MSG(p.data && strstr(p.data, "次の問題に答えてください。") &&
+	      strstr(p.data, " です。\nしたがって、答えは ") &&
+	      strstr(p.data, "\n問題: りんごが 2 個あります。1 個もらうと何個ですか。"
+			     "\n説明:"), "%s",
+	      p.data ? p.data : "");
+	buf_reset(&p);
+	CHECK_INT(teacher_build_prompt(st, &o, en_item, PROMPT_RP, &p, err), 0);
+	CHECK(p.data && strstr(p.data, "The correct answer to the question is given.") &&
+	      !strstr(p.data, "問題:"));
+
+	/* override: the English dataset's prompts in Japanese, then back */
+	CHECK_INT(teacher_dataset_lang_set(st, en, "ja", err), 0);
+	CHECK_INT(teacher_dataset_lang(st, en, &lang, &set, err), 0);
+	CHECK_INT(lang, I18N_JA);
+	CHECK_INT(set, 1);
+	buf_reset(&p);
+	CHECK_INT(teacher_build_prompt(st, &o, en_item, PROMPT_RP, &p, err), 0);
+	CHECK(p.data && strstr(p.data, "問題の正解が与えられています。") &&
+	      strstr(p.data, "問題: Ann has 2 apples"));
+	CHECK_INT(teacher_dataset_lang_set(st, ja, "EN", err), 0);
+	CHECK_INT(teacher_dataset_lang(st, ja, &lang, &set, err), 0);
+	CHECK_INT(lang, I18N_EN);
+	CHECK_INT(teacher_dataset_lang_set(st, en, "auto", err), 0);
+	CHECK_INT(teacher_dataset_lang(st, en, &lang, &set, err), 0);
+	CHECK_INT(lang, I18N_EN);
+	CHECK_INT(set, 0);
+	/* bad values are refused and leave the setting alone */
+	CHECK_INT(teacher_dataset_lang_set(st, ja, "fr", err), MENTOR_EUSAGE);
+	CHECK_INT(teacher_dataset_lang_set(st, ja, "", err), MENTOR_EUSAGE);
+	CHECK_INT(teacher_dataset_lang_set(st, ja, NULL, err), MENTOR_EUSAGE);
+	CHECK_INT(teacher_dataset_lang(st, ja, &lang, &set, err), 0);
+	CHECK_INT(lang, I18N_EN);
+	/* a damaged setting (written by hand) counts as auto */
+	char key[48];
+	snprintf(key, sizeof key, "dataset.%lld.lang", (long long)ja);
+	CHECK_INT(store_setting_set(st, key, "\x1b[2J", err), 0);
+	CHECK_INT(teacher_dataset_lang(st, ja, &lang, &set, err), 0);
+	CHECK_INT(lang, I18N_JA);
+	CHECK_INT(set, 0);
+	buf_release(&p);
+	config_release(&cfg);
+	store_close(st);
+}
+
 int main(void)
 {
 	test_offline_direct();
 	test_wire();
 	test_end_to_end();
+	test_dataset_lang();
 	return test_done();
 }

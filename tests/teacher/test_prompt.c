@@ -192,7 +192,7 @@ static void test_templates(void)
 	const char *dir = test_path("prompts/sub");
 	int written = 0;
 	CHECK_INT(prompt_write_defaults(dir, 0, &written, err), 0);
-	CHECK_INT(written, 8);
+	CHECK_INT(written, 16); /* English and Japanese */
 	CHECK_INT(prompt_write_defaults(dir, 0, &written, err), 0);
 	CHECK_INT(written, 0);
 	char p[600];
@@ -270,6 +270,124 @@ static void test_demos(void)
 	CHECK_INT(prompt_pick_demos(c, 0, 1, 4, 1, out), 0);
 }
 
+/* The Japanese templates: the same placeholders as the English ones, chosen
+ * by language, overridable by MODE-TYPE.ja.txt; demonstrations rendered with
+ * Japanese labels and a closing line that parses back to the gold. */
+static void test_japanese(void)
+{
+	char err[MENTOR_ERR_LEN];
+	static const char *const marks[] = {"{{demos}}", "{{question}}", "{{choices}}",
+					    "{{answer}}"};
+	for (int m = 0; m < PROMPT_N_MODES; m++)
+		for (int t = 0; t < PROMPT_N_TYPES; t++) {
+			const char *type = prompt_type_name(t);
+			const char *en = prompt_default_template_lang(I18N_EN, m, type);
+			const char *ja = prompt_default_template_lang(I18N_JA, m, type);
+			CHECK(en == prompt_default_template(m, type));
+			CHECK(strcmp(en, ja) != 0);
+			CHECK(strstr(ja, "問題: {{question}}") &&
+			      strstr(ja, "したがって、答えは X です。"));
+			CHECK(util_utf8_valid(ja, strlen(ja), 1, NULL));
+			for (size_t k = 0; k < 4; k++)
+				CHECK_MSG((strstr(en, marks[k]) != NULL) ==
+					  (strstr(ja, marks[k]) != NULL), "%s-%s %s",
+					  prompt_mode_name(m), type, marks[k]);
+		}
+	/* an unknown language is English */
+	CHECK(prompt_default_template_lang(7, PROMPT_COT, "mc") ==
+	      prompt_default_template(PROMPT_COT, "mc"));
+
+	/* a set: built-ins, then a Japanese file replaces the Japanese slot only */
+	struct prompt_set ps;
+	prompt_set_init(&ps);
+	CHECK_STR(prompt_set_get_lang(&ps, I18N_JA, PROMPT_RP, "number"),
+		  prompt_default_template_lang(I18N_JA, PROMPT_RP, "number"));
+	const char *dir = test_path("prompts-ja");
+	int written = 0;
+	CHECK_INT(prompt_write_defaults(dir, 0, &written, err), 0);
+	CHECK_INT(written, 16);
+	char p[600];
+	snprintf(p, sizeof p, "%s/rp-number.ja.txt", dir);
+	const char *mine = "私のテンプレート {{demos}}問題: {{question}}\n答え: {{answer}}\n";
+	test_write_file(p, mine, strlen(mine));
+	CHECK_INT(prompt_set_load_dir(&ps, dir, err), 0);
+	CHECK_STR(prompt_set_get_lang(&ps, I18N_JA, PROMPT_RP, "number"),
+		  "私のテンプレート {{demos}}問題: {{question}}\n答え: {{answer}}");
+	CHECK(ps.from_file_ja[PROMPT_RP][2]);
+	CHECK_STR(prompt_set_get(&ps, PROMPT_RP, "number"),
+		  prompt_default_template(PROMPT_RP, "number"));
+	/* hostile: a Japanese template with invalid UTF-8 names its file */
+	snprintf(p, sizeof p, "%s/cot-mc.ja.txt", dir);
+	test_write_file(p, "\xe3\x81 切れた", 11);
+	CHECK(prompt_set_load_dir(&ps, dir, err) != 0);
+	CHECK(strstr(err, "cot-mc.ja.txt") != NULL);
+	prompt_set_release(&ps);
+
+	/* rendering: Japanese labels and closing line */
+	struct prompt_example demo = {1, "train", "りんごが 3 個と 4 個。合計は?", NULL, "7",
+				      "number", "3 + 4 = 7 です。"};
+	struct prompt_example yn = {2, "train", "東京は日本の首都ですか?", NULL, "yes", "yesno",
+				    "東京は日本の首都です。"};
+	struct prompt_example mc = {3, "train", "赤い果物はどれ?",
+				    "[{\"label\":\"A\",\"text\":\"バナナ\"},"
+				    "{\"label\":\"B\",\"text\":\"りんご\"}]",
+				    "B", "mc", "りんごは赤い果物です。"};
+	struct prompt_example target = {9, "test", "みかんが 2 個と 5 個。合計は?", NULL, "7",
+					"number", NULL};
+	struct prompt_example demos[3] = {demo, yn, mc};
+	struct buf out;
+	buf_init(&out);
+	CHECK_INT(prompt_render_lang(prompt_default_template_lang(I18N_JA, PROMPT_COT, "number"),
+				     I18N_JA, PROMPT_COT, &target, demos, 3, &out, err), 0);
+	const char *r = out.data ? out.data : "";
+	CHECK(strstr(r, "問題: りんごが 3 個と 4 個。合計は?\n説明: 3 + 4 = 7 です。\n"
+			"したがって、答えは 7 です。\n\n") != NULL);
+	CHECK(strstr(r, "したがって、答えは はい です。") != NULL);
+	CHECK(strstr(r, "選択肢:\n(A) バナナ\n(B) りんご\n") != NULL);
+	CHECK(strstr(r, "したがって、答えは (B) です。") != NULL);
+	CHECK(strstr(r, "問題: みかんが 2 個と 5 個。合計は?\n説明:") != NULL);
+	CHECK(strstr(r, "Question:") == NULL && strstr(r, "So the answer") == NULL);
+	buf_release(&out);
+	/* the closing lines read back as the gold answers */
+	char *a = prompt_parse_answer("3 + 4 = 7 です。\nしたがって、答えは 7 です。", "number",
+				      NULL);
+	CHECK_STR(a, "7");
+	free(a);
+	a = prompt_parse_answer("首都です。\nしたがって、答えは はい です。", "yesno", NULL);
+	CHECK_STR(a, "yes");
+	free(a);
+	a = prompt_parse_answer("赤いのはりんご。\nしたがって、答えは (B) です。", "mc",
+				mc.choices_json);
+	CHECK_STR(a, "B");
+	free(a);
+	/* RP shows the given answer in Japanese (yes/no as はい/いいえ) */
+	buf_init(&out);
+	struct prompt_example no = {4, "test", "富士山は海の中にありますか?", NULL, "no", "yesno",
+				    NULL};
+	CHECK_INT(prompt_render_lang(prompt_default_template_lang(I18N_JA, PROMPT_RP, "yesno"),
+				     I18N_JA, PROMPT_RP, &no, &yn, 1, &out, err), 0);
+	r = out.data ? out.data : "";
+	CHECK(strstr(r, "答え: はい\n") && strstr(r, "答え: いいえ\n説明:"));
+	buf_release(&out);
+	/* English stays as it was */
+	buf_init(&out);
+	CHECK_INT(prompt_render(prompt_default_template(PROMPT_COT, "number"), PROMPT_COT, &target,
+				&demo, 1, &out, err), 0);
+	r = out.data ? out.data : "";
+	CHECK(strstr(r, "Question: りんごが") && strstr(r, "So the answer is 7."));
+	CHECK(strstr(r, "したがって") == NULL);
+	buf_release(&out);
+	/* a rationale that already states its answer (in either language) gets
+	 * no second closing line */
+	struct prompt_example stated = {5, "train", "q", NULL, "7", "number",
+					"3 + 4 = 7。答えは 7 です。"};
+	buf_init(&out);
+	CHECK_INT(prompt_render_lang("{{demos}}", I18N_JA, PROMPT_COT, &target, &stated, 1, &out,
+				     err), 0);
+	CHECK(out.data && !strstr(out.data, "したがって"));
+	buf_release(&out);
+}
+
 int main(void)
 {
 	test_parse();
@@ -277,5 +395,6 @@ int main(void)
 	test_leak();
 	test_templates();
 	test_demos();
+	test_japanese();
 	return test_done();
 }

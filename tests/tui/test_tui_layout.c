@@ -219,7 +219,7 @@ static void test_frame(void)
 	struct tui_lines ls;
 	tui_lines_init(&ls);
 	struct tui_line *l = tui_lines_add(&ls);
-	tui_frame_tabs(l, screens, 2, 2, 80, "ws.db", 1);
+	tui_frame_tabs(l, screens, 2, 2, 80, "ws.db", 1, I18N_EN);
 	char *p = tui_line_plain(l);
 	CHECK(strstr(p, " 1 Items ") && strstr(p, " 2 Review ") && strstr(p, "ws.db"));
 	CHECK_INT(l->width, 80);
@@ -261,7 +261,7 @@ static void test_frame(void)
 	CHECK_INT(tui_keymap_build(&gkm, tui_global_actions, tui_n_global_actions, NULL, 0, err), 0);
 	tui_lines_init(&ls);
 	tui_help_lines(&ls, "Items", tui_items_screen.actions, tui_items_screen.n_actions, &skm,
-		       tui_global_actions, tui_n_global_actions, &gkm, 76);
+		       tui_global_actions, tui_n_global_actions, &gkm, 76, I18N_EN);
 	struct buf all;
 	buf_init(&all);
 	for (size_t i = 0; i < ls.n; i++) {
@@ -296,16 +296,89 @@ static void test_frame(void)
 
 	struct tui_canvas cv = {0};
 	tui_canvas_init(&cv, 60, 20);
-	tui_frame_too_small(&cv, NULL);
+	tui_frame_too_small(&cv, NULL, I18N_EN);
 	CHECK(canvas_has(&cv, "terminal too small: have 60x20, need 80x24"));
 	tui_canvas_init(&cv, 10, 3);
-	tui_frame_too_small(&cv, NULL);
+	tui_frame_too_small(&cv, NULL, I18N_EN);
 	CHECK(canvas_has(&cv, "terminal"));
 	tui_canvas_release(&cv);
 }
 
 /* The Items marker's verdict is that of the explanations whose state it
  * shows, never another candidate's. */
+/* The frame in Japanese: tab titles, every action's description of every
+ * screen translated (a new action without a translation fails here), lines
+ * within the width although Japanese takes two columns a character. */
+static void test_frame_ja(void)
+{
+	const struct tui_screen_ops *screens[] = {&tui_items_screen, &tui_review_screen,
+						  &tui_train_screen, &tui_inspect_screen};
+	struct tui_lines ls;
+	tui_lines_init(&ls);
+	struct tui_line *l = tui_lines_add(&ls);
+	tui_frame_tabs(l, screens, 4, 1, 80, "ws.db", 1, I18N_JA);
+	char *p = tui_line_plain(l);
+	CHECK_MSG(strstr(p, " 1 問題 ") && strstr(p, " 2 レビュー ") && strstr(p, " 3 学習 ") &&
+		  strstr(p, " 4 検査 ") && strstr(p, "ws.db"), "%s", p);
+	CHECK(!strstr(p, "Items") && !strstr(p, "Review"));
+	CHECK_INT(l->width, 80);
+	free(p);
+	tui_lines_release(&ls);
+
+	struct tui_keymap gkm;
+	tui_keymap_init(&gkm);
+	char err[MENTOR_ERR_LEN];
+	CHECK_INT(tui_keymap_build(&gkm, tui_global_actions, tui_n_global_actions, NULL, 0, err),
+		  0);
+	for (size_t k = 0; k < 4; k++) {
+		const struct tui_screen_ops *o = screens[k];
+		for (size_t i = 0; i < o->n_actions; i++)
+			CHECK_MSG(i18n_text(I18N_JA, o->actions[i].help) != o->actions[i].help,
+				  "no Japanese for %s: \"%s\"", o->actions[i].name,
+				  o->actions[i].help);
+		CHECK_MSG(i18n_text(I18N_JA, o->title) != o->title, "title %s", o->title);
+		struct tui_keymap skm;
+		tui_keymap_init(&skm);
+		tui_keymap_build(&skm, o->actions, o->n_actions, NULL, 0, err);
+		tui_lines_init(&ls);
+		tui_help_lines(&ls, o->title, o->actions, o->n_actions, &skm, tui_global_actions,
+			       tui_n_global_actions, &gkm, 72, I18N_JA);
+		struct buf all;
+		buf_init(&all);
+		for (size_t i = 0; i < ls.n; i++) {
+			char *t = tui_line_plain(&ls.v[i]);
+			int tw = tui_text_width(t, strlen(t), 1);
+			CHECK_MSG(ls.v[i].width <= 72 && tw <= 72, "%s", t);
+			buf_puts(&all, t);
+			buf_putc(&all, '\n');
+			free(t);
+		}
+		CHECK(strstr(all.data, "画面のキー") && strstr(all.data, "全画面共通"));
+		CHECK(strstr(all.data, "終了 (位置は保存されます)") != NULL);
+		/* action names and keys stay as they are: the config uses them */
+		CHECK(strstr(all.data, o->actions[0].name) != NULL);
+		/* no English description left */
+		for (size_t i = 0; i < o->n_actions; i++)
+			CHECK_MSG(!strstr(all.data, o->actions[i].help), "%s", o->actions[i].help);
+		CHECK(!strstr(all.data, "Everywhere") && !strstr(all.data, "Keys are set"));
+		buf_release(&all);
+		tui_lines_release(&ls);
+		tui_keymap_release(&skm);
+	}
+	for (size_t i = 0; i < tui_n_global_actions; i++)
+		CHECK(i18n_text(I18N_JA, tui_global_actions[i].help) != tui_global_actions[i].help);
+	tui_keymap_release(&gkm);
+
+	struct tui_canvas cv = {0};
+	tui_canvas_init(&cv, 60, 20);
+	tui_frame_too_small(&cv, NULL, I18N_JA);
+	CHECK(canvas_has(&cv, "端末が小さすぎます: 現在 60x20、必要 80x24"));
+	tui_canvas_init(&cv, 12, 3);
+	tui_frame_too_small(&cv, NULL, I18N_JA);
+	CHECK(canvas_has(&cv, "端末"));
+	tui_canvas_release(&cv);
+}
+
 static void test_marker_verdict(void)
 {
 	struct store_expl e[3];
@@ -347,6 +420,7 @@ int main(void)
 	test_80x24();
 	test_200x60();
 	test_frame();
+	test_frame_ja();
 	test_marker_verdict();
 	return test_done();
 }

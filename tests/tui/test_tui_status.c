@@ -163,7 +163,7 @@ static void test_help(void)
 			tui_lines_init(&ls);
 			tui_help_lines(&ls, screens[s]->title, screens[s]->actions,
 				       screens[s]->n_actions, &skm, tui_global_actions,
-				       tui_n_global_actions, &gkm, w);
+				       tui_n_global_actions, &gkm, w, I18N_EN);
 			struct buf all;
 			buf_init(&all);
 			for (size_t i = 0; i < ls.n; i++) {
@@ -203,7 +203,7 @@ static void test_help(void)
 	struct tui_canvas cv = {0};
 	tui_canvas_init(&cv, 80, 24);
 	size_t top = 0;
-	tui_help_box(&cv, "Items", &ls, &top, 1);
+	tui_help_box(&cv, "Items", &ls, &top, 1, I18N_EN);
 	char *r = tui_canvas_row(&cv, 2);
 	CHECK(strncmp(r + 4, "\xe2\x94\x8c", 3) == 0);
 	CHECK(strstr(r, "Help: Items") != NULL);
@@ -216,7 +216,7 @@ static void test_help(void)
 	CHECK_MSG(strstr(r, "22 more below: j, Down") != NULL, "%s", r);
 	free(r);
 	top = 1000; /* clamped to the last page */
-	tui_help_box(&cv, "Items", &ls, &top, 1);
+	tui_help_box(&cv, "Items", &ls, &top, 1, I18N_EN);
 	CHECK_INT((int)top, 40 - 18);
 	r = tui_canvas_row(&cv, 2);
 	CHECK(strstr(r, "22 more above: k, Up") != NULL);
@@ -228,7 +228,7 @@ static void test_help(void)
 	CHECK(strstr(r, "line 39") != NULL);
 	free(r);
 	/* ASCII corners without UTF-8 */
-	tui_help_box(&cv, "Items", &ls, &top, 0);
+	tui_help_box(&cv, "Items", &ls, &top, 0, I18N_EN);
 	r = tui_canvas_row(&cv, 21);
 	CHECK(r[4] == '+' && strstr(r, "more") == NULL && strchr(r + 5, '+') != NULL);
 	free(r);
@@ -260,14 +260,14 @@ static void test_too_small(void)
 	for (int w = 20; w < 80; w += 3)
 		for (int h = 6; h < 24; h += 5) {
 			tui_canvas_init(&cv, w, h);
-			tui_frame_too_small(&cv, NULL);
+			tui_frame_too_small(&cv, NULL, I18N_EN);
 			char want[96];
 			snprintf(want, sizeof want, "terminal too small: have %dx%d, need 80x24", w, h);
 			char *t = words(&cv);
 			CHECK_MSG(strstr(t, want) && strstr(t, "enlarge the window, or press q to quit"),
 				  "%dx%d: %s", w, h, t);
 			free(t);
-			tui_frame_too_small(&cv, "Quit? y/n");
+			tui_frame_too_small(&cv, "Quit? y/n", I18N_EN);
 			char *last = tui_canvas_row(&cv, h - 1);
 			CHECK_MSG(strstr(last, "Quit? y/n") != NULL, "%dx%d", w, h);
 			free(last);
