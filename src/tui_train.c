@@ -1271,8 +1271,8 @@ static void chart(struct train *s, int k, int w, int h, struct tui_lines *out)
 			if (!tmp[j])
 				util_oom();
 			tui_plot_ema(p->y, p->n, EMA_ALPHA, tmp[j]);
-			ser[ns++] = (struct tui_plot_series){labels[j], x, tmp[j], p->n, role, mark,
-							     tags[j]};
+			ser[ns++] = (struct tui_plot_series){labels[j], x, tmp[j], p->n,
+							     role, mark, tags[j]};
 		}
 	}
 	struct tui_plot_opts o = {0, 0, s->glyphs, s->logy && !is_acc(k), 0, 0, 0,
@@ -1449,7 +1449,7 @@ static int train_action(void *state, struct tui_app *app, int action)
 		if (!v)
 			break;
 		if (!v->overlay && overlaid(s) >= TUI_TRAIN_MAX_OVERLAY) {
-			tui_app_error(app, "%d runs overlaid already: Space on one of them removes it",
+			tui_app_error(app, "%d runs overlaid already: Space on one removes it",
 				      TUI_TRAIN_MAX_OVERLAY);
 			break;
 		}
@@ -1568,8 +1568,8 @@ static void train_status(void *state, struct tui_app *app, struct tui_line *hint
 	struct train *s = state;
 	if (s->confirm) {
 		char q[96];
-		snprintf(q, sizeof q, "delete run #%lld, its metrics, predictions and checkpoint? ",
-			 (long long)s->confirm_run);
+		snprintf(q, sizeof q, "delete run #%lld, its metrics, predictions and "
+			 "checkpoint? ", (long long)s->confirm_run);
 		tui_line_put(hints, TUI_ROLE_ERROR, q);
 		tui_line_put(hints, TUI_ROLE_KEY, "y");
 		tui_line_put(hints, TUI_ROLE_STATUS, " delete  ");
