@@ -1036,13 +1036,11 @@ static void list_lines(struct train *s, int w, int h, struct tui_lines *ls)
 		tui_line_put(l, TUI_ROLE_DIM, " no runs yet: press n");
 		return;
 	}
-	int64_t *ids = malloc(s->n_runs * sizeof *ids);
-	if (!ids)
-		util_oom();
+	int64_t max_id = 0;
 	for (size_t i = 0; i < s->n_runs; i++)
-		ids[i] = s->runs[i].r.id;
-	int idw = tui_train_id_width(ids, s->n_runs);
-	free(ids);
+		if (s->runs[i].r.id > max_id)
+			max_id = s->runs[i].r.id;
+	int idw = tui_train_id_width(&max_id, 1);
 	struct tui_train_window win;
 	tui_train_window(s->n_runs, s->sel, s->top, h - 1, &win);
 	s->top = win.top;
@@ -1568,12 +1566,13 @@ static void train_status(void *state, struct tui_app *app, struct tui_line *hint
 	struct train *s = state;
 	if (s->confirm) {
 		char q[96];
-		snprintf(q, sizeof q, "delete run #%lld, its metrics, predictions and "
-			 "checkpoint? ", (long long)s->confirm_run);
+		/* short enough for 80 columns; any other key than y keeps it */
+		snprintf(q, sizeof q, "delete run #%lld (metrics, predictions, checkpoint)? ",
+			 (long long)s->confirm_run);
 		tui_line_put(hints, TUI_ROLE_ERROR, q);
 		tui_line_put(hints, TUI_ROLE_KEY, "y");
 		tui_line_put(hints, TUI_ROLE_STATUS, " delete  ");
-		tui_line_put(hints, TUI_ROLE_KEY, "n, Esc");
+		tui_line_put(hints, TUI_ROLE_KEY, "n");
 		tui_line_put(hints, TUI_ROLE_STATUS, " keep  ");
 		return;
 	}

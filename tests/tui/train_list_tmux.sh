@@ -50,7 +50,7 @@ wait_for legend_sums "a #4 sums-cot  b #103 extra-103"
 # y/n in the status bar; Esc keeps the run
 keys x
 wait_for ask "delete run #103"
-status ask_in_status "delete run #103, its metrics, predictions and checkpoint? y delete"
+status ask_in_status "delete run #103 (metrics, predictions, checkpoint)? y delete  n keep"
 keys Escape
 wait_for kept "run 103 kept"
 # y deletes it; its neighbour #104 is selected
