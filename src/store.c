@@ -149,6 +149,38 @@ static const char *const migrations[] = {
 	"ALTER TABLE decision ADD COLUMN prev_correct INTEGER;"
 	"ALTER TABLE decision ADD COLUMN prev_leaked INTEGER;"
 	"CREATE INDEX explanation_by_attempt ON explanation(attempt_of) WHERE attempt_of > 0;",
+
+	/* 5 -> 6: a run id is never given again once its run is deleted (the
+	 * operator and the run's folder DB.runs/ID would mistake the new run for
+	 * the old one): the table is rebuilt with AUTOINCREMENT, every row with
+	 * its id, so metrics, predictions and experiments keep their runs */
+	"CREATE TABLE run_v6("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  dataset_id INTEGER NOT NULL REFERENCES dataset(id) ON DELETE CASCADE,"
+	"  variant TEXT NOT NULL CHECK(variant IN ('baseline','mt-re','mt-ra','mt-cot')),"
+	"  alpha REAL NOT NULL,"
+	"  source TEXT NOT NULL,"
+	"  config_json TEXT NOT NULL,"
+	"  status TEXT NOT NULL"
+	"    CHECK(status IN ('queued','running','stopped','done','failed')),"
+	"  error TEXT,"
+	"  started_at INTEGER,"
+	"  ended_at INTEGER,"
+	"  checkpoint TEXT,"
+	"  step INTEGER NOT NULL DEFAULT 0,"
+	"  total_steps INTEGER NOT NULL DEFAULT 0,"
+	"  name TEXT NOT NULL DEFAULT '',"
+	"  kind TEXT NOT NULL DEFAULT 'internal',"
+	"  pid INTEGER NOT NULL DEFAULT 0,"
+	"  experiment_id INTEGER REFERENCES experiment(id) ON DELETE SET NULL);"
+	"INSERT INTO run_v6(id, dataset_id, variant, alpha, source, config_json, status, error,"
+	"  started_at, ended_at, checkpoint, step, total_steps, name, kind, pid, experiment_id)"
+	"  SELECT id, dataset_id, variant, alpha, source, config_json, status, error,"
+	"  started_at, ended_at, checkpoint, step, total_steps, name, kind, pid, experiment_id"
+	"  FROM run;"
+	"DROP TABLE run;"
+	"ALTER TABLE run_v6 RENAME TO run;"
+	"CREATE INDEX run_by_experiment ON run(experiment_id, id);",
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == STORE_SCHEMA_VERSION,
@@ -269,6 +301,23 @@ int store_schema_version(struct store *st)
 	return v;
 }
 
+/* MENTOR_ERR with err naming the first table whose row references a
+ * missing row (PRAGMA foreign_key_check), else 0. */
+static int broken_references(struct store *st, char *err)
+{
+	sqlite3_stmt *s;
+	if (sqlite3_prepare_v2(st->db, "PRAGMA foreign_key_check", -1, &s, NULL) != SQLITE_OK)
+		return util_err(err, "reference check: %s", sqlite3_errmsg(st->db));
+	int rc = 0;
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		const unsigned char *t = sqlite3_column_text(s, 0);
+		rc = util_err(err, "reference check: a row of '%s' references a missing row",
+			      t ? (const char *)t : "?");
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
+
 static int migrate(struct store *st, int target, char *err)
 {
 	int v = store_schema_version(st);
@@ -283,8 +332,16 @@ static int migrate(struct store *st, int target, char *err)
 	if (v >= target)
 		return 0;
 	char sub[MENTOR_ERR_LEN];
-	if (exec_sql(st, "BEGIN IMMEDIATE", sub, "begin"))
+	/* A table rebuilt by a migration is dropped and created again: with
+	 * foreign keys on, the drop would delete the rows that reference it.
+	 * They are off for the migrations (the pragma is ignored inside a
+	 * transaction) and the references are checked before the commit. */
+	if (exec_sql(st, "PRAGMA foreign_keys=OFF", sub, "foreign keys"))
 		return util_err(err, "cannot upgrade workspace '%s': %s", st->path, sub);
+	if (exec_sql(st, "BEGIN IMMEDIATE", sub, "begin")) {
+		sqlite3_exec(st->db, "PRAGMA foreign_keys=ON", NULL, NULL, NULL);
+		return util_err(err, "cannot upgrade workspace '%s': %s", st->path, sub);
+	}
 	/* Re-read inside the write lock: another process may have migrated. */
 	v = store_schema_version(st);
 	for (; v < target; v++) {
@@ -297,11 +354,14 @@ static int migrate(struct store *st, int target, char *err)
 		if (exec_sql(st, pragma, sub, "set version"))
 			goto fail;
 	}
-	if (exec_sql(st, "COMMIT", sub, "commit"))
+	if (broken_references(st, sub) || exec_sql(st, "COMMIT", sub, "commit"))
 		goto fail;
+	if (exec_sql(st, "PRAGMA foreign_keys=ON", sub, "foreign keys"))
+		return util_err(err, "cannot open workspace '%s': %s", st->path, sub);
 	return 0;
 fail:
 	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_exec(st->db, "PRAGMA foreign_keys=ON", NULL, NULL, NULL);
 	return util_err(err, "cannot upgrade workspace '%s': %s", st->path, sub);
 }
 

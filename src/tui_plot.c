@@ -287,6 +287,68 @@ void tui_plot_label(double v, char *buf, size_t n)
 		snprintf(buf, n, "%.3g", v);
 }
 
+/* Width of one legend entry: mark, space, text. */
+static int legend_entry_w(const struct tui_plot_series *s, int tags, int utf8)
+{
+	const char *t = tags && s->tag ? s->tag : s->label;
+	return 2 + tui_text_width(t, strlen(t), utf8);
+}
+
+/* Rows the legend needs in w columns: its entries (series with a label)
+ * one after another, two spaces apart, an entry never split over two rows.
+ * With tags, the tags stand for the labels that have one. */
+static int legend_rows(const struct tui_plot_series *s, size_t n, int w, int tags, int utf8)
+{
+	int rows = 0, x = w;
+	for (size_t k = 0; k < n; k++) {
+		if (!s[k].label)
+			continue;
+		int ew = legend_entry_w(&s[k], tags, utf8);
+		if (x > 1 && x + 2 + ew > w) {
+			rows++;
+			x = 1;
+		} else if (x > 1) {
+			x += 2;
+		}
+		x += ew;
+	}
+	return rows;
+}
+
+/* Append the legend as `rows` lines of w cells; entries that do not fit
+ * in them are left out (the caller sizes rows from legend_rows). */
+static void legend_put(const struct tui_plot_series *s, size_t n, int w, int tags, int rows,
+		       int utf8, struct tui_lines *out)
+{
+	struct tui_line *l = tui_lines_add(out);
+	tui_line_pad(l, TUI_ROLE_NORMAL, 1);
+	int row = 1;
+	for (size_t k = 0; k < n; k++) {
+		if (!s[k].label)
+			continue;
+		int ew = legend_entry_w(&s[k], tags, utf8);
+		if (l->width > 1 && l->width + 2 + ew > w) {
+			if (row == rows)
+				break;
+			tui_line_pad(l, TUI_ROLE_NORMAL, w);
+			l = tui_lines_add(out);
+			tui_line_pad(l, TUI_ROLE_NORMAL, 1);
+			row++;
+		} else if (l->width > 1) {
+			tui_line_put(l, TUI_ROLE_NORMAL, "  ");
+		}
+		char m[3] = {s[k].mark ? s[k].mark : '-', ' ', 0};
+		tui_line_put(l, s[k].role, m);
+		const char *t = tags && s[k].tag ? s[k].tag : s[k].label;
+		tui_line_text(l, s[k].role, t, strlen(t), w - l->width, 1, utf8);
+	}
+	tui_line_pad(l, TUI_ROLE_NORMAL, w);
+	for (; row < rows; row++) {
+		l = tui_lines_add(out);
+		tui_line_pad(l, TUI_ROLE_NORMAL, w);
+	}
+}
+
 int tui_plot_chart(const struct tui_plot_series *s, size_t n, const struct tui_plot_opts *o,
 		   const char *title, int w, int h, int utf8, struct tui_lines *out)
 {
@@ -295,9 +357,17 @@ int tui_plot_chart(const struct tui_plot_series *s, size_t n, const struct tui_p
 	if (h < 5)
 		h = 5;
 	const int lw = 8; /* y labels: 7 columns and the axis */
+	/* the legend: the labels on one row, else the tags on as many rows as
+	 * they take, leaving at least two rows of plot */
+	int tags = legend_rows(s, n, w, 0, utf8) > 1;
+	int lrows = legend_rows(s, n, w, tags, utf8);
+	if (lrows < 1)
+		lrows = 1;
+	if (lrows > h - 5)
+		lrows = h - 5 > 1 ? h - 5 : 1;
 	struct tui_plot_opts po = *o;
 	po.w = w - lw - 2; /* one column of end marks, one of margin */
-	po.h = h - 3;
+	po.h = h - 2 - lrows;
 	if (!utf8 && po.glyphs != TUI_PLOT_ASCII)
 		po.glyphs = TUI_PLOT_ASCII;
 	struct tui_plot p;
@@ -364,21 +434,7 @@ int tui_plot_chart(const struct tui_plot_series *s, size_t n, const struct tui_p
 		tui_line_put(l, TUI_ROLE_DIM, "no data yet");
 	}
 	tui_line_pad(l, TUI_ROLE_NORMAL, w);
-	/* legend */
-	l = tui_lines_add(out);
-	tui_line_pad(l, TUI_ROLE_NORMAL, 1);
-	for (size_t k = 0; k < n; k++) {
-		if (!s[k].label)
-			continue;
-		if (l->width >= w - 4)
-			break;
-		char m[4] = {s[k].mark ? s[k].mark : '-', ' ', 0, 0};
-		tui_line_put(l, s[k].role, m);
-		tui_line_text(l, s[k].role, s[k].label, strlen(s[k].label), w - l->width - 2, 1,
-			      utf8);
-		tui_line_put(l, TUI_ROLE_NORMAL, "  ");
-	}
-	tui_line_pad(l, TUI_ROLE_NORMAL, w);
+	legend_put(s, n, w, tags, lrows, utf8, out);
 	tui_plot_release(&p);
 	return 0;
 }
@@ -410,6 +466,110 @@ void tui_train_duration(double s, char *buf, size_t n)
 		snprintf(buf, n, "%ldm%02lds", t / 60, t % 60);
 	else
 		snprintf(buf, n, "%ldh%02ldm", t / 3600, (t / 60) % 60);
+}
+
+void tui_train_default_overlay(const struct store_run *const *runs, size_t n, size_t sel,
+			       int *overlay)
+{
+	for (size_t i = 0; i < n; i++)
+		overlay[i] = 0;
+	if (sel >= n)
+		return;
+	int64_t ds = runs[sel]->dataset_id;
+	size_t shown = 0;
+	for (size_t i = n; i-- > 0 && shown < TUI_TRAIN_MAX_OVERLAY;) {
+		if (runs[i]->dataset_id != ds)
+			continue;
+		int seen = 0;
+		for (size_t j = i + 1; j < n && !seen; j++)
+			seen = overlay[j] && !strcmp(runs[j]->variant ? runs[j]->variant : "",
+						     runs[i]->variant ? runs[i]->variant : "");
+		if (!seen) {
+			overlay[i] = 1;
+			shown++;
+		}
+	}
+}
+
+size_t tui_train_reselect(const int64_t *ids, size_t n, int64_t sel_id, size_t old_idx)
+{
+	if (!n)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (ids[i] == sel_id)
+			return i;
+	return old_idx < n ? old_idx : n - 1;
+}
+
+void tui_train_window(size_t n, size_t sel, size_t top, int h, struct tui_train_window *w)
+{
+	memset(w, 0, sizeof *w);
+	if (!n || h < 1)
+		return;
+	if (sel >= n)
+		sel = n - 1;
+	size_t rows = (size_t)h;
+	if (n <= rows) {
+		w->shown = n;
+		return;
+	}
+	if (rows < 3) { /* no room for cues: a plain window */
+		if (sel < top)
+			top = sel;
+		if (sel >= top + rows)
+			top = sel + 1 - rows;
+		w->top = top;
+		w->shown = rows;
+		return;
+	}
+	/* runs shown from top when cue rows take the first row (top > 0) and
+	 * the last (the runs do not reach the end) */
+	if (top > n - (rows - 1))
+		top = n - (rows - 1);
+	if (sel < top)
+		top = sel;
+	for (;;) {
+		size_t fit = rows - (top > 0);
+		if (top + fit < n)
+			fit--;
+		if (sel >= top + fit) {
+			top++;
+			continue;
+		}
+		w->top = top;
+		w->shown = fit;
+		w->above = top;
+		w->below = n - top - fit;
+		return;
+	}
+}
+
+int tui_train_id_width(const int64_t *ids, size_t n)
+{
+	int64_t max = 0;
+	for (size_t i = 0; i < n; i++)
+		if (ids[i] > max)
+			max = ids[i];
+	int d = 1;
+	for (; max >= 10; max /= 10)
+		d++;
+	return d;
+}
+
+void tui_train_row_figure(const char *status, int64_t step, int64_t total, double acc,
+			  double acc_expl, const char *split, char *buf, size_t n)
+{
+	if (!n)
+		return;
+	buf[0] = '\0';
+	if (status && !strcmp(status, "done")) {
+		double a = isfinite(acc_expl) && !(acc > acc_expl) ? acc_expl : acc;
+		if (isfinite(a))
+			snprintf(buf, n, "%s %.0f%%", split && *split ? split : "acc", 100 * a);
+		return;
+	}
+	if (total > 0 && step >= 0)
+		snprintf(buf, n, "%d%%", (int)(100 * (step < total ? step : total) / total));
 }
 
 /* ------------------------------------------------------------ inspect */

@@ -25,6 +25,8 @@ struct tui_plot_series {
 	size_t n;
 	int role;          /* role of its cells and legend entry */
 	char mark;         /* one ASCII character marking its last point and legend; 0: none */
+	const char *tag;   /* short legend text used when the labels do not all fit one
+			    * row; NULL: the label */
 };
 
 struct tui_plot_opts {
@@ -68,8 +70,11 @@ char *tui_plot_text(const struct tui_plot *p);
 void tui_plot_ema(const double *y, size_t n, double alpha, double *out);
 
 /* A chart: title row, plot rows with y labels on the left and end marks on
- * the right, an x label row and a legend row, in w x h cells (h >= 5,
- * w >= 20), appended to out as lines. o->w and o->h are ignored (derived
+ * the right, an x label row and the legend, in w x h cells (h >= 5,
+ * w >= 20), appended to out as lines. The legend lists every labelled
+ * series: on one row with the labels when they fit, else with the tags on
+ * as many rows as they take (the plot keeps at least two rows; what does
+ * not fit then is left out). o->w and o->h are ignored (derived
  * from w and h). Returns 0 or MENTOR_ENOMEM. */
 int tui_plot_chart(const struct tui_plot_series *s, size_t n, const struct tui_plot_opts *o,
 		   const char *title, int w, int h, int utf8, struct tui_lines *out);
@@ -89,6 +94,43 @@ struct tui_train_eta {
 void tui_train_eta(int64_t step, int64_t total, double elapsed, struct tui_train_eta *e);
 /* "45s", "12m05s", "3h02m": into buf; "-" for negative or NaN. */
 void tui_train_duration(double seconds, char *buf, size_t n);
+
+/* Runs overlaid in the plots at most (each has a legend entry and a mark). */
+#define TUI_TRAIN_MAX_OVERLAY 8
+
+/* The overlay the Train screen starts with (and keeps while the operator
+ * has not chosen one): of the runs of runs[sel]'s dataset, the newest of
+ * each variant (runs in list order, newest last), so that runs of another
+ * dataset, whose items differ, are never drawn against each other. Sets
+ * overlay[0..n) to 1 or 0; all 0 when sel >= n. */
+void tui_train_default_overlay(const struct store_run *const *runs, size_t n, size_t sel,
+			       int *overlay);
+/* The row to select in a new run list (ids in list order): the run that was
+ * selected (sel_id) if it is still there, else its neighbour: the run now at
+ * its old position old_idx, or the last one when it was the last. 0 for an
+ * empty list. */
+size_t tui_train_reselect(const int64_t *ids, size_t n, int64_t sel_id, size_t old_idx);
+/* Which of n runs a list of h rows shows so that sel is visible, keeping
+ * the previous first row top where it can. When not all fit, a cue row
+ * replaces the first row while runs are hidden above ("↑ 3 more") and the
+ * last while runs are hidden below. */
+struct tui_train_window {
+	size_t top;   /* first run shown */
+	size_t shown; /* runs shown */
+	size_t above; /* runs hidden above (0: no cue row at the top) */
+	size_t below; /* runs hidden below (0: no cue row at the bottom) */
+};
+void tui_train_window(size_t n, size_t sel, size_t top, int h, struct tui_train_window *w);
+/* Columns of the widest run id of the list (its ids in any order), at least 1,
+ * so that the ids line up however many runs there are. */
+int tui_train_id_width(const int64_t *ids, size_t n);
+/* The figure at the right of a run's row: the accuracy of a finished run
+ * on its evaluation split, the better of the direct and the explained
+ * answers ("test 75%", "dev 100%"), its progress while it is not finished
+ * ("40%"), "" for a finished run without an evaluation. acc and acc_expl
+ * are fractions, NaN when unknown. */
+void tui_train_row_figure(const char *status, int64_t step, int64_t total, double acc,
+			  double acc_expl, const char *split, char *buf, size_t n);
 
 /* -------------------------------------------- Inspect screen (pure parts) */
 

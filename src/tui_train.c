@@ -94,6 +94,7 @@ struct runv {
 	int64_t last_lr_step, last_tok_step;
 	double lr, tok_s, t; /* latest values */
 	double acc, acc_expl; /* accuracy on the run's evaluation split, NAN unknown */
+	char acc_split[8];    /* that split */
 	char seen_status[16];
 	int final; /* every metric of a finished run is in */
 };
@@ -148,6 +149,9 @@ struct train {
 	size_t n_runs;
 	size_t sel;
 	size_t top;
+	/* 0 while the overlay follows the selected run's dataset (the default),
+	 * 1 once the operator chose runs with Space */
+	int overlay_chosen;
 	struct store_dataset *ds;
 	size_t n_ds;
 	/* plots */
@@ -282,6 +286,7 @@ static void fetch_metrics(struct train *s, struct runv *v)
 			struct store_metric *m = NULL;
 			size_t n = 0;
 			snprintf(name, sizeof name, j ? "acc_expl_%s" : "acc_%s", cfg.eval_split);
+			snprintf(v->acc_split, sizeof v->acc_split, "%s", cfg.eval_split);
 			if (!store_metric_get(s->st, v->r.id, name, -1, &m, &n, err) && n)
 				*dst[j] = m[n - 1].value;
 			free(m);
@@ -371,6 +376,25 @@ static int known_dataset(const struct train *s, int64_t id)
 	return 0;
 }
 
+/* Until the operator overlays runs with Space, the plots show the newest
+ * run of each variant of the selected run's dataset. */
+static void default_overlay(struct train *s)
+{
+	if (s->overlay_chosen || !s->n_runs)
+		return;
+	const struct store_run **rs = malloc(s->n_runs * sizeof *rs);
+	int *ov = malloc(s->n_runs * sizeof *ov);
+	if (!rs || !ov)
+		util_oom();
+	for (size_t i = 0; i < s->n_runs; i++)
+		rs[i] = &s->runs[i].r;
+	tui_train_default_overlay(rs, s->n_runs, s->sel, ov);
+	for (size_t i = 0; i < s->n_runs; i++)
+		s->runs[i].overlay = ov[i];
+	free(rs);
+	free(ov);
+}
+
 /* Re-read the run table, keeping what is known of runs already seen. */
 static void refresh_runs(struct train *s)
 {
@@ -382,6 +406,7 @@ static void refresh_runs(struct train *s)
 		return;
 	}
 	int64_t sel_id = s->n_runs ? s->runs[s->sel].r.id : 0;
+	size_t old_sel = s->sel;
 	struct runv *nv = calloc(n ? n : 1, sizeof *nv);
 	if (!nv)
 		util_oom();
@@ -414,12 +439,17 @@ static void refresh_runs(struct train *s)
 	free(s->runs);
 	s->runs = nv;
 	s->n_runs = n;
-	s->sel = 0;
+	int64_t *ids = malloc((n ? n : 1) * sizeof *ids);
+	if (!ids)
+		util_oom();
 	for (size_t i = 0; i < n; i++)
-		if (nv[i].r.id == sel_id)
-			s->sel = i;
+		ids[i] = nv[i].r.id;
+	/* a deleted run hands the selection to its neighbour */
+	s->sel = tui_train_reselect(ids, n, sel_id, old_sel);
+	free(ids);
 	if (!sel_id && n)
 		s->sel = n - 1;
+	default_overlay(s);
 	for (size_t i = 0; i < n; i++) {
 		if (nv[i].final)
 			continue;
@@ -851,6 +881,14 @@ static int form_config(struct train *s, struct train_config *out)
 	return 0;
 }
 
+static size_t overlaid(const struct train *s)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < s->n_runs; i++)
+		n += s->runs[i].overlay != 0;
+	return n;
+}
+
 static void launch(struct train *s)
 {
 	char err[MENTOR_ERR_LEN];
@@ -868,8 +906,10 @@ static void launch(struct train *s)
 	refresh_runs(s);
 	struct runv *v = find_run(s, id);
 	if (v) {
-		v->overlay = 1;
 		s->sel = (size_t)(v - s->runs);
+		if (s->overlay_chosen)
+			v->overlay = overlaid(s) < TUI_TRAIN_MAX_OVERLAY;
+		default_overlay(s);
 	}
 	run_queue(s);
 	note_start(s, id);
@@ -1081,6 +1121,20 @@ static const char *ds_name(const struct train *s, int64_t id)
 	return "?";
 }
 
+/* A cue row of the run list: how many runs the list hides above or below. */
+static void list_cue(struct tui_lines *ls, int up, size_t n, int w, int utf8)
+{
+	char b[64];
+	snprintf(b, sizeof b, "  %s %zu more", up ? (utf8 ? "\xe2\x86\x91" : "^") :
+						     (utf8 ? "\xe2\x86\x93" : "v"), n);
+	struct tui_line *l = tui_lines_add(ls);
+	tui_line_put(l, TUI_ROLE_DIM, b);
+	tui_line_pad(l, TUI_ROLE_NORMAL, w);
+}
+
+/* The runs, h rows with the title: overlay mark, id (in a column as wide
+ * as the largest id), status, dataset and name, and at the right the test
+ * accuracy of a finished run or the progress of another. */
 static void list_lines(struct train *s, int w, int h, struct tui_lines *ls)
 {
 	int utf8 = tui_app_utf8(s->app);
@@ -1093,43 +1147,45 @@ static void list_lines(struct train *s, int w, int h, struct tui_lines *ls)
 		tui_line_put(l, TUI_ROLE_DIM, " no runs yet: press n");
 		return;
 	}
-	if (s->sel < s->top)
-		s->top = s->sel;
-	if (h > 1 && s->sel >= s->top + (size_t)(h - 1))
-		s->top = s->sel - (size_t)(h - 2);
-	for (size_t i = s->top; i < s->n_runs && (int)(i - s->top) < h - 1; i++) {
+	int64_t max_id = 0;
+	for (size_t i = 0; i < s->n_runs; i++)
+		if (s->runs[i].r.id > max_id)
+			max_id = s->runs[i].r.id;
+	int idw = tui_train_id_width(&max_id, 1);
+	struct tui_train_window win;
+	tui_train_window(s->n_runs, s->sel, s->top, h - 1, &win);
+	s->top = win.top;
+	if (win.above)
+		list_cue(ls, 1, win.above, w, utf8);
+	for (size_t i = win.top; i < win.top + win.shown; i++) {
 		const struct runv *v = &s->runs[i];
 		int base = i == s->sel ? TUI_ROLE_SELECTED : TUI_ROLE_NORMAL;
 		l = tui_lines_add(ls);
 		tui_line_put(l, base, v->overlay ? (utf8 ? "\xe2\x97\x8f" : "*") : " ");
 		char num[32];
-		snprintf(num, sizeof num, "%lld ", (long long)v->r.id);
+		snprintf(num, sizeof num, "%*lld ", idw, (long long)v->r.id);
 		tui_line_put(l, base, num);
 		tui_line_put(l, base == TUI_ROLE_NORMAL ? status_role(v->r.status) : base,
 			     queued_here(s, v->r.id) && !strcmp(v->r.status, "stopped") ? "wait" :
 			     status_word(&v->r));
 		tui_line_put(l, base, " ");
-		/* right: progress while it trains, test accuracy (better mode) when done */
-		char pct[16] = "";
-		int prole = base;
-		double acc = isfinite(v->acc_expl) && !(v->acc > v->acc_expl) ? v->acc_expl : v->acc;
-		if (!strcmp(v->r.status, "done") && isfinite(acc)) {
-			snprintf(pct, sizeof pct, "%4.0f%%", 100 * acc);
-			if (base == TUI_ROLE_NORMAL)
-				prole = TUI_ROLE_CORRECT;
-		} else if (v->r.total_steps > 0) {
-			snprintf(pct, sizeof pct, "%3d%%", (int)(100 * v->r.step / v->r.total_steps));
-			if (base == TUI_ROLE_NORMAL)
-				prole = TUI_ROLE_DIM;
-		}
+		char fig[32];
+		tui_train_row_figure(v->r.status, v->r.step, v->r.total_steps, v->acc, v->acc_expl,
+				     v->acc_split, fig, sizeof fig);
+		int role = base;
+		if (base == TUI_ROLE_NORMAL)
+			role = !strcmp(v->r.status, "done") ? TUI_ROLE_CORRECT : TUI_ROLE_DIM;
+		int fw = (int)strlen(fig);
 		char label[256];
 		snprintf(label, sizeof label, "%s %s", ds_name(s, v->r.dataset_id),
 			 v->r.name ? v->r.name : "");
-		tui_line_text(l, base, label, strlen(label), w - l->width - 7, 1, utf8);
-		tui_line_pad(l, base, w - (int)strlen(pct));
-		tui_line_put(l, prole, pct);
+		tui_line_text(l, base, label, strlen(label), w - l->width - fw - 1, 1, utf8);
+		tui_line_pad(l, base, w - fw);
+		tui_line_put(l, role, fig);
 		tui_line_pad(l, base, w);
 	}
+	if (win.below)
+		list_cue(ls, 0, win.below, w, utf8);
 }
 
 static void kv(struct tui_lines *ls, const char *k, const char *v, int role, int w, int utf8)
@@ -1299,31 +1355,34 @@ static void form_lines(struct train *s, int w, struct tui_lines *ls)
 /* One chart of series k for the plotted runs, w x h, appended to out. */
 static void chart(struct train *s, int k, int w, int h, struct tui_lines *out)
 {
-	size_t idx[8];
-	size_t nr = plotted(s, idx, 8);
-	struct tui_plot_series ser[16];
-	double *tmp[8] = {0};
+	size_t idx[TUI_TRAIN_MAX_OVERLAY];
+	size_t nr = plotted(s, idx, TUI_TRAIN_MAX_OVERLAY);
+	struct tui_plot_series ser[2 * TUI_TRAIN_MAX_OVERLAY];
+	double *tmp[TUI_TRAIN_MAX_OVERLAY] = {0};
 	size_t ns = 0;
-	char labels[8][64];
+	char labels[TUI_TRAIN_MAX_OVERLAY][64], tags[TUI_TRAIN_MAX_OVERLAY][24];
 	for (size_t j = 0; j < nr; j++) {
 		const struct runv *v = &s->runs[idx[j]];
 		const struct points *p = &v->s[k];
 		const double *x = s->xtime ? p->t : p->step;
 		int role = palette[j % 4];
-		char mark = (char)('1' + j);
+		/* letters, so that a mark is never taken for a run id */
+		char mark = (char)('a' + j);
 		run_label(v, labels[j], sizeof labels[j]);
+		snprintf(tags[j], sizeof tags[j], "#%lld", (long long)v->r.id);
 		int raw = k == S_VAL || is_acc(k) || s->smooth != 1;
 		int ema = k != S_VAL && !is_acc(k) && s->smooth != 2 && p->n;
 		if (raw)
 			ser[ns++] = (struct tui_plot_series){ema ? NULL : labels[j], x, p->y, p->n,
 							     ema ? TUI_ROLE_DIM : role,
-							     ema ? 0 : mark};
+							     ema ? 0 : mark, tags[j]};
 		if (ema) {
 			tmp[j] = malloc(p->n * sizeof(double));
 			if (!tmp[j])
 				util_oom();
 			tui_plot_ema(p->y, p->n, EMA_ALPHA, tmp[j]);
-			ser[ns++] = (struct tui_plot_series){labels[j], x, tmp[j], p->n, role, mark};
+			ser[ns++] = (struct tui_plot_series){labels[j], x, tmp[j], p->n,
+							     role, mark, tags[j]};
 		}
 	}
 	struct tui_plot_opts o = {0, 0, s->glyphs, s->logy && !is_acc(k), 0, 0, 0,
@@ -1409,12 +1468,6 @@ static void train_draw(void *state, struct tui_app *app, struct tui_canvas *cv,
 		tui_lines_release(&ls);
 	} else {
 		draw_plots(s, cv, right);
-	}
-	if (s->confirm && s->n_runs) {
-		char q[128];
-		snprintf(q, sizeof q, " delete run %lld, its metrics, predictions and checkpoint? "
-			 "y/n ", (long long)s->confirm_run);
-		tui_canvas_put(cv, body.x, body.y + body.h - 1, body.w, TUI_ROLE_ERROR, q);
 	}
 }
 
@@ -1522,17 +1575,26 @@ static int train_action(void *state, struct tui_app *app, int action)
 	case ACT_UP:
 		if (s->sel > 0)
 			s->sel--;
+		default_overlay(s);
 		break;
 	case ACT_DOWN:
 		if (s->sel + 1 < s->n_runs)
 			s->sel++;
+		default_overlay(s);
 		break;
 	case ACT_NEW:
 	case ACT_ENTER:
 		break;
 	case ACT_OVERLAY:
-		if (v)
-			v->overlay = !v->overlay;
+		if (!v)
+			break;
+		if (!v->overlay && overlaid(s) >= TUI_TRAIN_MAX_OVERLAY) {
+			tui_app_error(app, "%d runs overlaid already: Space on one removes it",
+				      TUI_TRAIN_MAX_OVERLAY);
+			break;
+		}
+		v->overlay = !v->overlay;
+		s->overlay_chosen = 1;
 		break;
 	case ACT_STOP:
 		if (v)
@@ -1637,6 +1699,18 @@ static void train_status(void *state, struct tui_app *app, struct tui_line *hint
 			 struct buf *counts)
 {
 	struct train *s = state;
+	if (s->confirm) {
+		char q[96];
+		/* short enough for 80 columns; any other key than y keeps it */
+		snprintf(q, sizeof q, "delete run #%lld (metrics, predictions, checkpoint)? ",
+			 (long long)s->confirm_run);
+		tui_line_put(hints, TUI_ROLE_ERROR, q);
+		tui_line_put(hints, TUI_ROLE_KEY, "y");
+		tui_line_put(hints, TUI_ROLE_STATUS, " delete  ");
+		tui_line_put(hints, TUI_ROLE_KEY, "n");
+		tui_line_put(hints, TUI_ROLE_STATUS, " keep  ");
+		return;
+	}
 	static const struct tui_hint run_hints[] = {{ACT_NEW, "new"}, {ACT_OVERLAY, "overlay"},
 						    {ACT_STOP, "stop"}, {ACT_RESUME, "resume"},
 						    {ACT_COMPARE, "compare"}, {ACT_ZOOM, "zoom"}},
@@ -1674,16 +1748,7 @@ static int train_create(struct tui_app *app, void **state, char *err)
 	s->zoom = -1;
 	s->glyphs = tui_app_utf8(app) ? TUI_PLOT_BRAILLE : TUI_PLOT_ASCII;
 	form_defaults(s);
-	refresh_runs(s);
-	/* overlay the newest run of each variant done so far: the typical view */
-	for (size_t i = s->n_runs; i-- > 0;) {
-		int seen = 0;
-		for (size_t j = i + 1; j < s->n_runs; j++)
-			seen |= !strcmp(s->runs[j].r.variant, s->runs[i].r.variant) &&
-				s->runs[j].overlay;
-		if (!seen && s->n_runs - i <= 4)
-			s->runs[i].overlay = 1;
-	}
+	refresh_runs(s); /* and the default overlay */
 	atomic_init(&s->stop, 0);
 	if (pthread_create(&s->th, NULL, ticker, s) == 0)
 		s->th_on = 1;

@@ -17,7 +17,7 @@ struct sqlite3;
 struct store;
 
 /* Schema version written by this build (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION 5
+#define STORE_SCHEMA_VERSION 6
 
 /* Where the workspace is when nothing says otherwise. */
 #define STORE_DEFAULT_PATH "mentor.db"

@@ -113,6 +113,28 @@ static void test_migrations(void)
 					       "'gold', '{}', 'done');",
 					       NULL, NULL, NULL),
 				  SQLITE_OK);
+		} else if (from == 5) {
+			/* runs with metrics, a prediction and an experiment: the
+			 * rebuild of the run table keeps every row and reference */
+			CHECK_INT(sqlite3_exec(store_db(st),
+					       "INSERT INTO dataset(name, source, format, created_at) "
+					       "VALUES('v5', 'f.jsonl', 'generic', 1);"
+					       "INSERT INTO item(dataset_id, split, ext_id, question, "
+					       "answer, answer_type) VALUES(1, 'test', 'q1', 'q?', 'a', "
+					       "'text');"
+					       "INSERT INTO experiment(dataset_id, config_json, created_at) "
+					       "VALUES(1, '{}', 1);"
+					       "INSERT INTO run(dataset_id, name, variant, alpha, source, "
+					       "config_json, status) VALUES(1, 'r1', 'baseline', 1, 'gold', "
+					       "'{}', 'done'), (1, 'r2', 'mt-cot', 0.5, 'gold', '{}', "
+					       "'done'), (1, 'r3', 'mt-cot', 0.5, 'gold', '{}', 'stopped');"
+					       "UPDATE run SET experiment_id = 1 WHERE id = 2;"
+					       "INSERT INTO metric VALUES(1, 'loss', 1, 0, 2.5), "
+					       "(3, 'loss', 1, 0, 2.0), (3, 'loss', 2, 0, 1.5);"
+					       "INSERT INTO prediction(run_id, item_id, split, answer, "
+					       "correct) VALUES(3, 1, 'test', 'a', 1);",
+					       NULL, NULL, NULL),
+				  SQLITE_OK);
 		} else if (from == 1) {
 			CHECK_INT(table_exists(st, "setting"), 0);
 			CHECK_INT(column_exists(st, "run", "name"), 0);
@@ -144,6 +166,24 @@ static void test_migrations(void)
 					     "experiment_id IS NULL"), 1);
 			CHECK_INT(count_rows(st, "SELECT count(*) FROM experiment"), 0);
 		}
+		if (from == 5) {
+			CHECK_INT(count_rows(st, "SELECT count(*) FROM run"), 3);
+			CHECK_INT(count_rows(st, "SELECT count(*) FROM run WHERE id = 2 AND "
+					     "name = 'r2' AND experiment_id = 1"), 1);
+			CHECK_INT(count_rows(st, "SELECT count(*) FROM metric"), 3);
+			CHECK_INT(count_rows(st, "SELECT count(*) FROM prediction"), 1);
+			CHECK_INT(count_rows(st, "PRAGMA foreign_keys"), 1);
+			/* deleting the newest run: its rows go, its id is not given again */
+			CHECK_INT(store_run_delete(st, 3, err), 0);
+			CHECK_INT(count_rows(st, "SELECT count(*) FROM metric"), 1);
+			CHECK_INT(count_rows(st, "SELECT count(*) FROM prediction"), 0);
+			CHECK_INT(sqlite3_exec(store_db(st),
+					       "INSERT INTO run(dataset_id, name, variant, alpha, source, "
+					       "config_json, status) VALUES(1, 'r4', 'baseline', 1, 'gold', "
+					       "'{}', 'queued')", NULL, NULL, NULL),
+				  SQLITE_OK);
+			CHECK_INT(count_rows(st, "SELECT max(id) FROM run"), 4);
+		}
 		if (from == 1) {
 			struct store_dataset d;
 			CHECK_INT(store_dataset_get(st, "old", &d, err), 0);
@@ -157,6 +197,43 @@ static void test_migrations(void)
 	CHECK(st == NULL);
 	st = store_open_at_version(test_path("bad.db"), -1, err);
 	CHECK(st == NULL);
+}
+
+/* A deleted run's id is never given to a new run, even the newest's, and
+ * even after the workspace is closed and opened again. */
+static void test_run_ids_not_reused(void)
+{
+	char err[MENTOR_ERR_LEN];
+	const char *path = test_path("ids.db");
+	struct store *st = store_open(path, err);
+	if (!st)
+		TEST_SETUP_FAIL("%s", err);
+	int64_t ds;
+	if (store_dataset_upsert(st, "toy", "x", "generic", "h", &ds, err))
+		TEST_SETUP_FAIL("%s", err);
+	int64_t ids[4];
+	for (int i = 0; i < 4; i++) {
+		struct store_run r;
+		memset(&r, 0, sizeof r);
+		r.dataset_id = ds;
+		r.name = "r";
+		CHECK_INT(store_run_insert(st, &r, err), 0);
+		ids[i] = r.id;
+		if (i == 2) {
+			/* the newest run goes; the workspace is reopened */
+			CHECK_INT(store_run_delete(st, r.id, err), 0);
+			store_close(st);
+			st = store_open(path, err);
+			if (!st)
+				TEST_SETUP_FAIL("%s", err);
+		}
+	}
+	CHECK_INT(ids[0], 1);
+	CHECK_INT(ids[1], 2);
+	CHECK_INT(ids[2], 3);
+	CHECK_INT(ids[3], 4);
+	CHECK_INT(count_rows(st, "SELECT count(*) FROM run"), 3);
+	store_close(st);
 }
 
 static void test_newer_refused(void)
@@ -297,6 +374,7 @@ int main(void)
 	test_fresh();
 	test_open_existing_missing();
 	test_migrations();
+	test_run_ids_not_reused();
 	test_newer_refused();
 	test_not_a_database();
 	test_transactions();

@@ -24,6 +24,12 @@ has_re() {
 	if grep -qE -- "$3" "$T/$2"; then pass=$((pass + 1)); else
 		fail=$((fail + 1)); echo "FAIL: $1: /$3/ not in $2"; sed 's/^/  | /' "$T/$2"; fi
 }
+# last CHECK FILE TEXT: the last row (the status bar) holds TEXT
+last() {
+	if tail -n 1 "$T/$2" | grep -qF -- "$3"; then pass=$((pass + 1)); else
+		fail=$((fail + 1)); echo "FAIL: $1: '$3' not in the last row of $2"
+		sed 's/^/  | /' "$T/$2"; fi
+}
 hasnt() {
 	if ! grep -qF -- "$3" "$T/$2"; then pass=$((pass + 1)); else
 		fail=$((fail + 1)); echo "FAIL: $1: '$3' in $2"; sed 's/^/  | /' "$T/$2"; fi

@@ -13,7 +13,7 @@
 static char *render(const double *x, const double *y, size_t n, int w, int h, int glyphs,
 		    int logy)
 {
-	struct tui_plot_series s = {"s", x, y, n, TUI_ROLE_NORMAL, '1'};
+	struct tui_plot_series s = {"s", x, y, n, TUI_ROLE_NORMAL, '1', NULL};
 	struct tui_plot_opts o = {w, h, glyphs, logy, 0, 0, 0, 0};
 	struct tui_plot p;
 	CHECK_INT(tui_plot_render(&p, &s, 1, &o), 0);
@@ -73,7 +73,7 @@ static void test_scales(void)
 	const double y1[] = {42};
 	CHECK_PLOT(NULL, y1, 1, 1, 1, TUI_PLOT_BRAILLE, 0, "⠠");
 	/* fixed ranges clip what falls outside: from (0,2) up and out */
-	struct tui_plot_series s = {NULL, x4, y, 4, 0, 0};
+	struct tui_plot_series s = {NULL, x4, y, 4, 0, 0, NULL};
 	struct tui_plot_opts o = {2, 1, TUI_PLOT_BRAILLE, 0, 0, 3, 0, 3};
 	struct tui_plot p;
 	CHECK_INT(tui_plot_render(&p, &s, 1, &o), 0);
@@ -109,7 +109,7 @@ static void test_empty_and_many(void)
 	CHECK_PLOT(NULL, bad, 3, 2, 1, TUI_PLOT_BRAILLE, 0, "  ");
 	const double neg[] = {-1, 0, -5};
 	CHECK_PLOT(NULL, neg, 3, 2, 1, TUI_PLOT_BRAILLE, 1, "  ");
-	struct tui_plot_series s = {NULL, NULL, bad, 3, 0, 0};
+	struct tui_plot_series s = {NULL, NULL, bad, 3, 0, 0, NULL};
 	struct tui_plot_opts o = {2, 1, TUI_PLOT_BRAILLE, 0, 0, 0, 0, 0};
 	struct tui_plot p;
 	CHECK_INT(tui_plot_render(&p, &s, 1, &o), 0);
@@ -118,7 +118,8 @@ static void test_empty_and_many(void)
 
 	/* two series: the later one owns the cells it shares */
 	const double xs[] = {0, 3}, lo[] = {0, 0}, hi[] = {3, 3};
-	struct tui_plot_series two[2] = {{"lo", xs, lo, 2, 1, '1'}, {"hi", xs, hi, 2, 2, '2'}};
+	struct tui_plot_series two[2] = {{"lo", xs, lo, 2, 1, '1', NULL},
+					 {"hi", xs, hi, 2, 2, '2', NULL}};
 	o = (struct tui_plot_opts){2, 1, TUI_PLOT_BRAILLE, 0, 0, 0, 0, 0};
 	CHECK_INT(tui_plot_render(&p, two, 2, &o), 0);
 	char *t = tui_plot_text(&p);
@@ -130,7 +131,7 @@ static void test_empty_and_many(void)
 
 	/* magnitudes whose range overflows a double: no dot lands outside */
 	const double huge[] = {-1e308, 1e308, -1e308};
-	struct tui_plot_series hs = {NULL, NULL, huge, 3, 0, 0};
+	struct tui_plot_series hs = {NULL, NULL, huge, 3, 0, 0, NULL};
 	o = (struct tui_plot_opts){2, 1, TUI_PLOT_BRAILLE, 0, 0, 0, 0, 0};
 	CHECK_INT(tui_plot_render(&p, &hs, 1, &o), 0);
 	tui_plot_release(&p);
@@ -201,8 +202,8 @@ static char *lines_text(const struct tui_lines *ls)
 static void test_chart(void)
 {
 	const double x[] = {0, 50, 100}, a[] = {3, 2, 1}, b[] = {3, 1.5, 0.5};
-	struct tui_plot_series s[2] = {{"baseline", x, a, 3, TUI_ROLE_MATCH, '1'},
-				       {"mt-cot 日本", x, b, 3, TUI_ROLE_ACCEPTED, '2'}};
+	struct tui_plot_series s[2] = {{"baseline", x, a, 3, TUI_ROLE_MATCH, '1', NULL},
+				       {"mt-cot 日本", x, b, 3, TUI_ROLE_ACCEPTED, '2', NULL}};
 	struct tui_plot_opts o = {0, 0, TUI_PLOT_BRAILLE, 0, 0, 0, 0, 0};
 	struct tui_lines ls;
 	tui_lines_init(&ls);
@@ -247,7 +248,7 @@ static void test_chart(void)
 	tui_lines_release(&ls);
 
 	/* no data: says so; tiny sizes are widened */
-	struct tui_plot_series e = {"empty", NULL, NULL, 0, 0, 0};
+	struct tui_plot_series e = {"empty", NULL, NULL, 0, 0, 0, NULL};
 	tui_lines_init(&ls);
 	CHECK_INT(tui_plot_chart(&e, 1, &o, "val_loss", 3, 1, 1, &ls), 0);
 	CHECK_INT((int)ls.n, 5);
@@ -263,6 +264,181 @@ static void test_chart(void)
 	CHECK_STR(lab, "0.0456");
 	tui_plot_label(NAN, lab, sizeof lab);
 	CHECK_STR(lab, "nan");
+}
+
+/* Legends: every labelled series listed, the labels on one row when they
+ * fit, else the tags over several rows; the plot keeps at least two rows. */
+static void test_legend(void)
+{
+	const double x[] = {0, 1}, y[] = {2, 1};
+	struct tui_plot_opts o = {0, 0, TUI_PLOT_BRAILLE, 0, 0, 0, 0, 0};
+	struct tui_plot_series s[8];
+	char labels[8][32], tags[8][16];
+	static const int64_t ids[8] = {1, 3, 9, 10, 11, 99, 100, 104};
+	for (int i = 0; i < 8; i++) {
+		snprintf(tags[i], sizeof tags[i], "#%lld", (long long)ids[i]);
+		snprintf(labels[i], sizeof labels[i], "#%lld mt-cot-%lld", (long long)ids[i],
+			 (long long)ids[i]);
+		s[i] = (struct tui_plot_series){labels[i], x, y, 2, TUI_ROLE_MATCH, (char)('a' + i),
+						tags[i]};
+	}
+	/* two fit one row of 40 with their labels */
+	struct tui_lines ls;
+	tui_lines_init(&ls);
+	CHECK_INT(tui_plot_chart(s, 2, &o, "loss", 40, 10, 1, &ls), 0);
+	CHECK_INT((int)ls.n, 10);
+	char *t = tui_line_plain(&ls.v[9]);
+	CHECK_STR(t, " a #1 mt-cot-1  b #3 mt-cot-3           ");
+	free(t);
+	tui_lines_release(&ls);
+	/* eight do not: their tags, every one, on as many rows as they take */
+	tui_lines_init(&ls);
+	CHECK_INT(tui_plot_chart(s, 8, &o, "loss", 30, 12, 1, &ls), 0);
+	CHECK_INT((int)ls.n, 12);
+	char *all = lines_text(&ls);
+	for (int i = 0; i < 8; i++) {
+		char want[24];
+		snprintf(want, sizeof want, "%c %s", 'a' + i, tags[i]);
+		CHECK_MSG(strstr(all, want) != NULL, "legend lacks '%s':\n%s", want, all);
+	}
+	CHECK(strstr(all, "mt-cot") == NULL);
+	free(all);
+	t = tui_line_plain(&ls.v[10]);
+	CHECK_STR(t, " a #1  b #3  c #9  d #10      ");
+	free(t);
+	t = tui_line_plain(&ls.v[11]);
+	CHECK_STR(t, " e #11  f #99  g #100  h #104 ");
+	free(t);
+	for (size_t i = 0; i < ls.n; i++)
+		CHECK_INT(ls.v[i].width, 30);
+	tui_lines_release(&ls);
+	/* a short chart keeps its plot rows: the legend gives way */
+	tui_lines_init(&ls);
+	CHECK_INT(tui_plot_chart(s, 8, &o, "loss", 20, 6, 1, &ls), 0);
+	CHECK_INT((int)ls.n, 6);
+	t = tui_line_plain(&ls.v[5]);
+	CHECK(strncmp(t, " a #1", 5) == 0);
+	free(t);
+	tui_lines_release(&ls);
+	/* raw series under their average have no label: no entry */
+	struct tui_plot_series two[2] = {{NULL, x, y, 2, TUI_ROLE_DIM, 0, NULL}, s[0]};
+	tui_lines_init(&ls);
+	CHECK_INT(tui_plot_chart(two, 2, &o, "loss", 40, 8, 1, &ls), 0);
+	t = tui_line_plain(&ls.v[7]);
+	CHECK_STR(t, " a #1 mt-cot-1                          ");
+	free(t);
+	tui_lines_release(&ls);
+}
+
+static const struct store_run *const *run_ptrs(struct store_run *r, size_t n)
+{
+	static const struct store_run *p[16];
+	for (size_t i = 0; i < n && i < 16; i++)
+		p[i] = &r[i];
+	return p;
+}
+
+/* The Train screen's list: default overlay, selection after a delete, the
+ * window with its cues, the id column, the figure at the right. */
+static void test_train_list(void)
+{
+	struct store_run r[7];
+	memset(r, 0, sizeof r);
+	static const int64_t ds[7] = {1, 1, 2, 1, 2, 2, 1};
+	static const char *const var[7] = {"baseline", "mt-cot", "mt-cot", "mt-cot",
+					   "baseline", "mt-cot", "mt-re"};
+	for (int i = 0; i < 7; i++) {
+		r[i].id = i + 1;
+		r[i].dataset_id = ds[i];
+		r[i].variant = (char *)var[i];
+	}
+	int ov[7];
+	/* selected #7 (dataset 1): the newest of each variant of dataset 1 only */
+	tui_train_default_overlay(run_ptrs(r, 7), 7, 6, ov);
+	static const int want1[7] = {1, 0, 0, 1, 0, 0, 1};
+	for (int i = 0; i < 7; i++)
+		CHECK_MSG(ov[i] == want1[i], "overlay of #%d: %d", i + 1, ov[i]);
+	/* selected #3 (dataset 2): #5 baseline and #6 mt-cot */
+	tui_train_default_overlay(run_ptrs(r, 7), 7, 2, ov);
+	static const int want2[7] = {0, 0, 0, 0, 1, 1, 0};
+	for (int i = 0; i < 7; i++)
+		CHECK_MSG(ov[i] == want2[i], "overlay of #%d: %d", i + 1, ov[i]);
+	tui_train_default_overlay(run_ptrs(r, 7), 7, 7, ov);
+	for (int i = 0; i < 7; i++)
+		CHECK_INT(ov[i], 0);
+
+	/* reselect: the same run, else the neighbour */
+	const int64_t after[4] = {1, 2, 4, 5}; /* #3 deleted */
+	CHECK_INT((int)tui_train_reselect(after, 4, 4, 3), 2);
+	CHECK_INT((int)tui_train_reselect(after, 4, 3, 2), 2); /* #3 gone: #4 */
+	CHECK_INT((int)tui_train_reselect(after, 4, 6, 4), 3); /* the last gone: #5 */
+	CHECK_INT((int)tui_train_reselect(after, 0, 6, 4), 0);
+	CHECK_INT((int)tui_train_reselect(after, 4, 9, 99), 3);
+
+	/* window: all fit, no cue */
+	struct tui_train_window w;
+	tui_train_window(5, 4, 0, 5, &w);
+	CHECK_INT((int)w.top, 0);
+	CHECK_INT((int)w.shown, 5);
+	CHECK_INT((int)(w.above + w.below), 0);
+	/* 20 runs in 6 rows, first selected: 5 runs and "15 more" below */
+	tui_train_window(20, 0, 0, 6, &w);
+	CHECK_INT((int)w.top, 0);
+	CHECK_INT((int)w.shown, 5);
+	CHECK_INT((int)w.above, 0);
+	CHECK_INT((int)w.below, 15);
+	/* the 6th selected: cues both ends, the run on the last run row */
+	tui_train_window(20, 5, 0, 6, &w);
+	CHECK_INT((int)w.above, 2);
+	CHECK_INT((int)w.top, 2);
+	CHECK_INT((int)w.shown, 4);
+	CHECK_INT((int)(w.top + w.shown - 1), 5);
+	CHECK_INT((int)w.below, 14);
+	/* the last selected: a cue above, none below */
+	tui_train_window(20, 19, 2, 6, &w);
+	CHECK_INT((int)w.top, 15);
+	CHECK_INT((int)w.shown, 5);
+	CHECK_INT((int)w.above, 15);
+	CHECK_INT((int)w.below, 0);
+	/* moving up inside the window keeps it; past its top scrolls */
+	tui_train_window(20, 16, 15, 6, &w);
+	CHECK_INT((int)w.top, 15);
+	tui_train_window(20, 14, 15, 6, &w);
+	CHECK_INT((int)w.top, 14);
+	CHECK_INT((int)w.above, 14);
+	/* every selection is shown, whatever the window before */
+	for (size_t sel = 0; sel < 20; sel++)
+		for (size_t top = 0; top < 25; top += 3)
+			for (int h = 1; h < 9; h++) {
+				tui_train_window(20, sel, top, h, &w);
+				CHECK(sel >= w.top && sel < w.top + w.shown);
+				CHECK((int)(w.shown + (w.above > 0) + (w.below > 0)) <= h);
+				if (h >= 3) /* else no room for cue rows */
+					CHECK_INT((int)(w.above + w.shown + w.below), 20);
+			}
+	tui_train_window(0, 0, 0, 6, &w);
+	CHECK_INT((int)w.shown, 0);
+
+	/* id column */
+	const int64_t ids[3] = {7, 104, 12};
+	CHECK_INT(tui_train_id_width(ids, 3), 3);
+	CHECK_INT(tui_train_id_width(ids, 1), 1);
+	CHECK_INT(tui_train_id_width(ids, 0), 1);
+
+	/* figures */
+	char b[32];
+	tui_train_row_figure("done", 200, 200, 0.5, 0.75, "test", b, sizeof b);
+	CHECK_STR(b, "test 75%");
+	tui_train_row_figure("done", 200, 200, 1.0, NAN, "dev", b, sizeof b);
+	CHECK_STR(b, "dev 100%");
+	tui_train_row_figure("done", 200, 200, NAN, NAN, "test", b, sizeof b);
+	CHECK_STR(b, "");
+	tui_train_row_figure("stopped", 80, 200, NAN, NAN, "test", b, sizeof b);
+	CHECK_STR(b, "40%");
+	tui_train_row_figure("running", 0, 0, NAN, NAN, "test", b, sizeof b);
+	CHECK_STR(b, "");
+	tui_train_row_figure("running", 250, 200, NAN, NAN, "test", b, sizeof b);
+	CHECK_STR(b, "100%");
 }
 
 static void test_eta(void)
@@ -396,6 +572,8 @@ int main(void)
 	test_empty_and_many();
 	test_ema();
 	test_chart();
+	test_legend();
+	test_train_list();
 	test_eta();
 	test_inspect();
 	return test_done();

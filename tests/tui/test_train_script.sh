@@ -25,7 +25,8 @@ has list_done train "1 done coin baseline-1"
 has stats train "Run #3 mt-cot-3"
 has step train "80 / 200"
 has panels train "validation loss"
-has legend train "1 #1 baseline-1  2 #3 mt-cot"
+# legend marks are letters, the entries name the runs by id
+has legend train "a #1 baseline-1  b #3 mt-cot"
 has braille train "$(printf '\342\241')"   # U+2840..U+287F
 has status train "3 runs, 0 running, 0 queued"
 run train_zoom 100x30 "key 3" "key z" "key l" "key t" "key g"
@@ -76,14 +77,55 @@ has overlay overlay "#1 baseline-1"
 run del_no 100x30 "key 3" "key x" "key n"
 has kept del_no "run 3 kept"
 run del_ask 100x30 "key 3" "key x"
-has ask del_ask "delete run 3"
+# the question sits in the status bar (the last row), not over the screen
+last ask del_ask "delete run #3 (metrics, predictions, checkpoint)? y delete  n keep"
+run del_ask80 80x24 "key 3" "key x"
+last ask80 del_ask80 "delete run #3 (metrics, predictions, checkpoint)? y delete  n keep"
 run del_yes 100x30 "key 3" "key x" "key y"
 has deleted del_yes "run 3 deleted"
 has two del_yes "2 runs, 0 running"
+# the last run deleted: the one before it is selected; a middle one: the next
+has del_last_sel del_yes "Run #2 mt-cot-2"
+"$MKWS" "$T/del.db" || exit 99
+DB="$T/del.db" run del_mid 100x30 "key 3" "key k" "key x" "key y"
+has del_mid del_mid "run 2 deleted"
+has del_mid_sel del_mid "Run #3 mt-cot-3"
 run stop_done 100x30 "key 3" "key s"
 has stop_refused del_yes "2 runs"
 run resume_done 100x30 "key 3" "key r"
 has resume_refused resume_done "run 2 is done"
+
+# 104 runs of two datasets ("many"): ids in one column past 9 and 99, the
+# list scrolled to the newest with a cue, each run's dataset and test
+# accuracy, the overlay of the selected run's dataset only
+"$MKWS" "$T/many.db" many || exit 99
+DB="$T/many.db" run many 100x30 "key 3"
+has many_cue many "↑ 90 more"
+has many_99 many "  99 stop sums extra-99         0%"
+has many_100 many " 100 done coin extra-100 "
+has many_104 many "●104 done coin extra-104"
+has many_legend many "a #1  b #104"
+hasnt many_other many "#103"
+# up to the sums runs: accuracy shown, both cues, the overlay follows
+DB="$T/many.db" run many_up 100x30 "key 3" "key $(printf 'k %.0s' $(seq 100))"
+has many_up_cue many_up "↑ 3 more"
+has many_down_cue many_up "↓ 88 more"
+has many_acc many_up "●  4 done sums sums-cot   test 75%"
+has many_9 many_up "   9 stop sums extra-9          0%"
+has many_10 many_up "  10 done coin extra-10 "
+DB="$T/many.db" run many_first 100x30 "key 3" "key $(printf 'k %.0s' $(seq 103))"
+has many_first many_first "●  1 done coin baseline-1"
+has many_first_cue many_first "↓ 90 more"
+hasnt many_first_up many_first "↑"
+DB="$T/many.db" run many_sums 100x30 "key 3" "key $(printf 'k %.0s' $(seq 99))"
+has many_sel_sums many_sums "Run #5 sums-far"
+has many_sums_legend many_sums "a #4 sums-cot  b #103 extra-103"
+LC_ALL=C DB="$T/many.db" run many_c 80x24 "key 3" "key k"
+has many_c_cue many_c "  ^ 96 more"
+has many_c_sel many_c "*103 stop sums extra-103    0%"
+# the newest run is on screen: no cue below
+if [ "$(grep -cE '^  [v^] [0-9]+ more' "$T/many_c")" = 1 ]; then pass=$((pass + 1)); else
+	fail=$((fail + 1)); echo "FAIL: many_c_down: not one cue"; sed 's/^/  | /' "$T/many_c"; fi
 
 # ------------------------------------------------------------ Inspect
 run insp 160x30 "key 4"

@@ -10,8 +10,12 @@
  * checkpoint that does not exist), #5 baseline "sums-far" (done, small,
  * seed 2) and #6 baseline "sums-base" (done, tiny, seed 1, the newest run);
  * #4's explanations: s1 (train) right answer after a wrong step, s2 (train)
- * and s4 (test) sound, s5 (test) without steps: 2 of 4 sound, 1 right-wrong.
- * usage: train_mkws DB [sums] */
+ * and s4 (test) sound, s5 (test) without steps: 2 of 4 sound, 1 right-wrong;
+ * test accuracy 75% for #4 and 0% for #5 and #6.
+ * With "many", the sums runs and then #7..#104 without metrics: even ids
+ * mt-cot "extra-N" of coin (done), odd ids baseline "extra-N" of sums
+ * (stopped at step 0), for the Train list past runs 9 and 99.
+ * usage: train_mkws DB [sums|many] */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -130,6 +134,12 @@ static void add_sums(struct store *st)
 				  "/nonexistent/mentor-test/ckpt.bin");
 	int64_t far = add_run_cfg(st, ds, "sums-far", "baseline", "done", 200, small2, NULL);
 	int64_t base = add_run_cfg(st, ds, "sums-base", "baseline", "done", 200, tiny1, NULL);
+	/* the evaluation at the end of each run, on the test split */
+	if (store_metric_add(st, cot, 200, 10, "acc_test", 0.75, err) ||
+	    store_metric_add(st, cot, 200, 10, "acc_expl_test", 0.75, err) ||
+	    store_metric_add(st, far, 200, 10, "acc_test", 0, err) ||
+	    store_metric_add(st, base, 200, 10, "acc_test", 0, err))
+		die("metric", err);
 	sums_pred(st, cot, s1, "train", "7", 1, "3 + 4 = 8. So the answer is 7.", "7", 1);
 	sums_pred(st, cot, s2, "train", "4", 1, "2 + 2 = 4. So the answer is 4.", "4", 1);
 	sums_pred(st, cot, s4, "test", "11", 1, "5 + 6 = 11. So the answer is 11.", "11", 1);
@@ -144,8 +154,9 @@ static void add_sums(struct store *st)
 
 int main(int argc, char **argv)
 {
-	if (argc != 2 && !(argc == 3 && !strcmp(argv[2], "sums")))
-		die("usage", "train_mkws DB [sums]");
+	int many = argc == 3 && !strcmp(argv[2], "many");
+	if (argc != 2 && !(argc == 3 && (!strcmp(argv[2], "sums") || many)))
+		die("usage", "train_mkws DB [sums|many]");
 	char err[MENTOR_ERR_LEN];
 	struct store *st = store_open(argv[1], err);
 	if (!st)
@@ -203,6 +214,14 @@ int main(int argc, char **argv)
 	}
 	if (argc == 3)
 		add_sums(st);
+	for (int id = 7; many && id <= 104; id++) {
+		char name[32];
+		snprintf(name, sizeof name, "extra-%d", id);
+		if (id % 2 == 0)
+			add_run(st, ds, name, "mt-cot", "done", 0);
+		else
+			add_run(st, ds + 1, name, "baseline", "stopped", 0);
+	}
 	if (store_commit(st, err))
 		die("commit", err);
 	store_close(st);
