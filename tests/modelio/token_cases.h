@@ -65,6 +65,7 @@ static struct tcase *tcase_load(const char *path, size_t *n_out)
 					TEST_SETUP_FAIL("case %s: bad hex", t->name);
 				t->bytes[i] = (char)(hi * 16 + lo);
 			}
+			t->bytes[t->len] = '\0';
 		} else {
 			TEST_SETUP_FAIL("case %s: no text", t->name);
 		}

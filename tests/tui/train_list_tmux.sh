@@ -81,6 +81,8 @@ keys j Enter
 # is what shows the id was not given twice
 wait_for new_sel "Run #105 baseline" || exit 1
 wait_re new_row "●105 (wait|run |done) coin baseline"
+# quitting while a run trains or waits asks first: quit once it is done
+wait_re new_done "●105 done coin baseline"
 keys q
 wait_for quit "EXIT=0"
 
