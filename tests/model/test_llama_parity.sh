@@ -8,18 +8,7 @@
 set -u
 PROG=${1:?usage: test_llama_parity.sh PROGRAM}
 SRC=${MENTOR_SOURCE_DIR:?MENTOR_SOURCE_DIR not set}
-# python3 on PATH may be another Python (pyenv) than Debian's, which has torch
-py=""
-for cand in /usr/bin/python3 python3; do
-	if "$cand" -c 'import torch' >/dev/null 2>&1; then
-		py=$cand
-		break
-	fi
-done
-if [ -z "$py" ]; then
-	echo "SKIP: no python3 with torch (apt-get install python3-torch)"
-	exit 77
-fi
+. "$SRC/tests/torch_py.sh"
 T=$(mktemp -d "${TMPDIR:-/tmp}/mentor-llama-XXXXXX") || exit 99
 trap 'rm -rf "$T"' EXIT
 "$py" "$SRC/tests/model/llama_ref.py" write "$T" >"$T/list" || exit 99

@@ -256,24 +256,8 @@ static void check_cli(const char *gpt2_dir)
 	char in[600], cmd[2400];
 	snprintf(in, sizeof in, "%s/case.bin", test_tmpdir());
 	int bad = 0;
-	for (size_t c = 0; c < n_cases; c++) {
-		test_write_file(in, cases[c].bytes, cases[c].len);
-		snprintf(cmd, sizeof cmd, "'%s' --db '%s/none.db' tokenize '%s' - < '%s'", bin,
-			 test_tmpdir(), gpt2_dir, in);
-		int st;
-		char *out = run_popen(cmd, &st);
-		struct buf want;
-		buf_init(&want);
-		for (size_t i = 0; i < cases[c].n_ids; i++)
-			buf_printf(&want, "%s%d", i ? " " : "", (int)cases[c].ids[i]);
-		buf_putc(&want, '\n');
-		if (st != 0 || strcmp(out, want.data)) {
-			bad++;
-			fprintf(stderr, "cli: case '%s': status %d\n", cases[c].name, st);
-		}
-		buf_release(&want);
-		free(out);
-	}
+	for (size_t c = 0; c < n_cases; c++)
+		bad += tcase_cli_differs(bin, gpt2_dir, in, &cases[c]);
 	CHECK_MSG(bad == 0, "cli: %d cases differ", bad);
 	/* as an argument, and the JSON form */
 	snprintf(cmd, sizeof cmd, "'%s' tokenize '%s' \"Hello world, it's\"", bin, gpt2_dir);

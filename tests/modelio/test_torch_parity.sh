@@ -10,18 +10,7 @@
 set -u
 BIN=${MENTOR_BIN:?MENTOR_BIN not set}
 SRC=${MENTOR_SOURCE_DIR:?MENTOR_SOURCE_DIR not set}
-# python3 on PATH may be another Python (pyenv) than Debian's, which has torch
-py=""
-for cand in /usr/bin/python3 python3; do
-	if "$cand" -c 'import torch' >/dev/null 2>&1; then
-		py=$cand
-		break
-	fi
-done
-if [ -z "$py" ]; then
-	echo "SKIP: no python3 with torch (apt-get install python3-torch)"
-	exit 77
-fi
+. "$SRC/tests/torch_py.sh"
 T=$(mktemp -d "${TMPDIR:-/tmp}/mentor-torch-XXXXXX") || exit 99
 trap 'rm -rf "$T"' EXIT
 export HOME="$T" XDG_CONFIG_HOME="$T/cfg" LC_ALL=C.UTF-8

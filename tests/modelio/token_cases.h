@@ -10,6 +10,7 @@
 #include "mentor/tokenizer.h"
 #include "mentor/unicode.h"
 #include "mentor/util.h"
+#include "run.h"
 #include "test.h"
 
 struct tcase {
@@ -93,6 +94,31 @@ static void tcase_free(struct tcase *cases, size_t n)
 
 /* Every case through t, in the file's numbering, and back to its bytes
  * (their NFC when nfc). */
+/* Runs `mentor tokenize MODEL -` on case c's bytes (written to the file in)
+ * and compares the ids printed with the case's; prints why and returns 1
+ * when they differ, 0 when they match. */
+static int tcase_cli_differs(const char *bin, const char *model, const char *in,
+			     const struct tcase *c)
+{
+	char cmd[2400];
+	test_write_file(in, c->bytes, c->len);
+	snprintf(cmd, sizeof cmd, "'%s' --db '%s/none.db' tokenize '%s' - < '%s'", bin,
+		 test_tmpdir(), model, in);
+	int st;
+	char *out = run_popen(cmd, &st);
+	struct buf want;
+	buf_init(&want);
+	for (size_t i = 0; i < c->n_ids; i++)
+		buf_printf(&want, "%s%d", i ? " " : "", (int)c->ids[i]);
+	buf_putc(&want, '\n');
+	int differs = st != 0 || strcmp(out, want.data) != 0;
+	if (differs)
+		fprintf(stderr, "cli: case '%s': status %d\n", c->name, st);
+	buf_release(&want);
+	free(out);
+	return differs;
+}
+
 static void tcase_check(const struct tokenizer *t, const struct tcase *cases, size_t n_cases,
 			int nfc, const char *what)
 {
