@@ -23,7 +23,6 @@
 
 #include <curses.h>
 
-#include "mentor/cli.h"
 #include "mentor/store.h"
 #include "tui_int.h"
 
@@ -52,7 +51,7 @@ struct wake_msg {
 };
 
 struct tui_app {
-	struct cli *cli;
+	FILE *out; /* where --dump and --bench print */
 	struct store *st;
 	int utf8;
 	int lang; /* I18N_EN or I18N_JA */
@@ -805,96 +804,7 @@ static void frame(struct tui_app *app)
 
 /* --------------------------------------------------------------- set up */
 
-struct opts {
-	const char *theme;
-	const char *script;
-	long frames;
-	long bench;
-	int w, h;
-	int dump;
-	int headless;
-};
-
-static int parse_size(const char *s, int *w, int *h)
-{
-	const char *x = strchr(s, 'x');
-	if (!x)
-		return -1;
-	char a[16];
-	size_t n = (size_t)(x - s);
-	if (n == 0 || n >= sizeof a)
-		return -1;
-	memcpy(a, s, n);
-	a[n] = '\0';
-	long lw, lh;
-	if (util_parse_long(a, 1, 1000, &lw) || util_parse_long(x + 1, 1, 1000, &lh))
-		return -1;
-	*w = (int)lw;
-	*h = (int)lh;
-	return 0;
-}
-
-static void usage(FILE *f)
-{
-	fputs("usage: mentor [--db PATH] tui [OPTIONS]\n\n"
-	      "Open the full-screen workbench on the workspace.\n\n"
-	      "options:\n"
-	      "  --theme NAME   theme (dark, light, high-contrast, monochrome; default\n"
-	      "                 $MENTOR_THEME or dark); NO_COLOR forces monochrome\n"
-	      "  --script FILE  headless: run the keys of FILE, then exit\n"
-	      "                 (lines: key NAME..., type TEXT, resize W H, click X Y,\n"
-	      "                 wheel up|down X Y, wake CODE [ARG], tick, # comment)\n"
-	      "  --frames N     headless: draw N frames, then exit\n"
-	      "  --size WxH     headless terminal size (default 80x24)\n"
-	      "  --dump         headless: print the last frame as text\n"
-	      "  --bench N      headless: time the first frame and N keypress redraws\n", f);
-}
-
-static int parse_opts(struct cli *c, int argc, char **argv, struct opts *o)
-{
-	memset(o, 0, sizeof *o);
-	o->w = TUI_MIN_W;
-	o->h = TUI_MIN_H;
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-		if (!strcmp(a, "--dump")) {
-			o->dump = 1;
-			continue;
-		}
-		if (!strcmp(a, "--theme") || !strcmp(a, "--script") || !strcmp(a, "--frames") ||
-		    !strcmp(a, "--size") || !strcmp(a, "--bench")) {
-			if (!v)
-				return cli_error(c, CLI_USAGE, "option '%s' needs a value", a);
-			i++;
-			if (!strcmp(a, "--theme")) {
-				o->theme = v;
-			} else if (!strcmp(a, "--script")) {
-				o->script = v;
-				o->headless = 1;
-			} else if (!strcmp(a, "--frames")) {
-				if (util_parse_long(v, 1, 1000000, &o->frames))
-					return cli_error(c, CLI_USAGE, "--frames: '%s' is not a count "
-							 "1..1000000", v);
-				o->headless = 1;
-			} else if (!strcmp(a, "--bench")) {
-				if (util_parse_long(v, 1, 1000000, &o->bench))
-					return cli_error(c, CLI_USAGE, "--bench: '%s' is not a count "
-							 "1..1000000", v);
-				o->headless = 1;
-			} else if (parse_size(v, &o->w, &o->h)) {
-				return cli_error(c, CLI_USAGE, "--size: '%s' is not WxH", v);
-			}
-			continue;
-		}
-		return cli_error(c, CLI_USAGE, "tui: unknown option '%s'; see 'mentor tui --help'", a);
-	}
-	if (o->dump && !o->headless)
-		o->frames = 1, o->headless = 1;
-	return CLI_OK;
-}
-
-static int start_curses(struct tui_app *app, const struct opts *o, char *err)
+static int start_curses(struct tui_app *app, const struct tui_opts *o, char *err)
 {
 	if (app->headless) {
 		app->null_out = fopen("/dev/null", "w");
@@ -952,7 +862,7 @@ static void stop_curses(struct tui_app *app)
 	app->null_out = app->null_in = NULL;
 }
 
-static void load_theme(struct tui_app *app, const struct opts *o)
+static void load_theme(struct tui_app *app, const struct tui_opts *o)
 {
 	int mono;
 	const char *name = tui_theme_pick(o->theme, getenv("MENTOR_THEME"), getenv("NO_COLOR"), &mono);
@@ -962,8 +872,7 @@ static void load_theme(struct tui_app *app, const struct opts *o)
 		snprintf(user_dir, sizeof user_dir, "%s/mentor/themes", xdg);
 	else if (home && *home)
 		snprintf(user_dir, sizeof user_dir, "%s/.config/mentor/themes", home);
-	char dd[PATH_MAX + 32];
-	snprintf(data_dir, sizeof data_dir, "%s/themes", cli_data_dir(dd, sizeof dd));
+	snprintf(data_dir, sizeof data_dir, "%s/themes", o->data_dir ? o->data_dir : ".");
 	const char *dirs[3] = {user_dir[0] ? user_dir : data_dir, data_dir, NULL};
 	char err[MENTOR_ERR_LEN];
 	if (tui_theme_load(&app->theme, name, dirs, err))
@@ -993,47 +902,37 @@ static void print_bench(struct tui_app *app, double first_ms, double *samples, l
 	}
 	struct rusage ru;
 	getrusage(RUSAGE_SELF, &ru);
-	fprintf(app->cli->out, "first_frame_ms %.2f\nkeypresses %ld\nredraw_mean_ms %.3f\n"
+	fprintf(app->out, "first_frame_ms %.2f\nkeypresses %ld\nredraw_mean_ms %.3f\n"
 		"redraw_p99_ms %.3f\nmaxrss_kb %ld\n", first_ms, n, sum / (double)n,
 		samples[k < 0 ? 0 : k], ru.ru_maxrss);
 }
 
-int cli_tui(struct cli *c, int argc, char **argv)
+int tui_run(const struct tui_opts *opts, char *err)
 {
 	double t0 = util_mono();
-	if (cli_wants_help(argc, argv)) {
-		usage(c->out);
-		return CLI_OK;
-	}
-	struct opts o;
-	int rc = parse_opts(c, argc, argv, &o);
-	if (rc != CLI_OK)
-		return rc;
+	const struct tui_opts o = *opts;
 	setlocale(LC_ALL, "");
 	struct tui_app *app = calloc(1, sizeof *app);
 	if (!app)
 		util_oom();
-	app->cli = c;
+	app->out = o.out ? o.out : stdout;
 	app->headless = o.headless;
 	app->utf8 = tui_locale_utf8();
-	app->lang = cli_ui_lang(c, NULL, 0);
+	app->lang = o.lang;
 	app->mouse_on = 1;
 	app->wake_fd[0] = app->wake_fd[1] = -1;
 	app->saved_screen = -1;
-	char err[MENTOR_ERR_LEN];
-	rc = CLI_ERR;
+	int rc = MENTOR_ERR;
 
 	if (o.script && !(app->script = fopen(o.script, "r"))) {
-		cli_error(c, CLI_ERR, "cannot open script '%s': %s", o.script, strerror(errno));
+		util_err(err, "cannot open script '%s': %s", o.script, strerror(errno));
 		goto out_free;
 	}
-	app->st = store_open(c->db_path, err);
-	if (!app->st) {
-		cli_error(c, CLI_ERR, "%s", err);
+	app->st = store_open(o.db_path, err);
+	if (!app->st)
 		goto out_free;
-	}
 	if (pipe(app->wake_fd)) {
-		cli_error(c, CLI_ERR, "cannot create the wake pipe: %s", strerror(errno));
+		util_err(err, "cannot create the wake pipe: %s", strerror(errno));
 		goto out_store;
 	}
 	for (int i = 0; i < 2; i++) {
@@ -1072,17 +971,16 @@ int cli_tui(struct cli *c, int argc, char **argv)
 	free(cfg);
 
 	install_restore();
-	if (start_curses(app, &o, err)) {
-		cli_error(c, CLI_ERR, "%s", err);
+	if (start_curses(app, &o, err))
 		goto out_curses;
-	}
 	load_theme(app, &o);
 
 	for (size_t i = 0; i < N_SCREENS; i++) {
 		err[0] = '\0';
 		if (screen_table[i]->create && screen_table[i]->create(app, &app->screens[i].state, err)) {
-			stop_curses(app);
-			cli_error(c, CLI_ERR, "cannot open the %s screen: %s", screen_table[i]->title, err);
+			char why[MENTOR_ERR_LEN];
+			snprintf(why, sizeof why, "%s", err);
+			util_err(err, "cannot open the %s screen: %s", screen_table[i]->title, why);
 			goto out_screens;
 		}
 	}
@@ -1121,25 +1019,23 @@ int cli_tui(struct cli *c, int argc, char **argv)
 		stop_curses(app);
 		print_bench(app, first_ms, samples, o.bench);
 		if (dump)
-			fputs(dump, c->out);
+			fputs(dump, app->out);
 		free(dump);
 		free(samples);
-		rc = CLI_OK;
+		rc = 0;
 		goto out_screens;
 	}
 
 	int dirty = 1;
 	long frames = 0;
-	rc = CLI_OK;
+	rc = 0;
 	while (!app->quit) {
 		struct tui_event ev;
 		int got;
 		if (app->headless) {
 			got = read_script(app, &ev, err);
 			if (got < 0) {
-				stop_curses(app);
-				cli_error(c, CLI_ERR, "%s", err);
-				rc = CLI_ERR;
+				rc = MENTOR_ERR;
 				goto out_screens;
 			}
 		} else {
@@ -1171,7 +1067,7 @@ int cli_tui(struct cli *c, int argc, char **argv)
 		char *dump = o.dump ? tui_canvas_dump(&app->cv) : NULL;
 		stop_curses(app);
 		if (dump)
-			fputs(dump, c->out);
+			fputs(dump, app->out);
 		free(dump);
 	}
 
