@@ -774,6 +774,10 @@ static void handle_done(struct http_client *c, struct req *r, CURLcode rc)
 		body_excerpt(r, ex, sizeof ex);
 		snprintf(why, sizeof why, "HTTP %ld%s%s", code, ex[0] ? ": " : "", ex);
 		retry = http_status_retryable(code);
+		if (retry && c->o.retry_ok &&
+		    !c->o.retry_ok(c->o.retry_user, code, r->resp.data ? r->resp.data : "",
+				   r->resp.data ? r->resp.len : 0))
+			retry = 0;
 	} else {
 		snprintf(why, sizeof why, "%s", r->curl_err[0] ? r->curl_err : curl_easy_strerror(rc));
 		retry = curl_code_retryable(rc);

@@ -448,14 +448,16 @@ static int finish_step(struct teacher_job *j, struct task *t, int pmode, char *t
 		t->attempt_id = id;
 		t->stage = 1;
 		free(parsed);
-		if (is_cancelled(j)) {
+		/* a cancelled or stopping job sends no new request, not even the
+		 * second half of a task it has begun (the attempt is kept) */
+		if (is_cancelled(j) || j->stopping) {
 			struct teacher_result c = {0};
 			c.item_id = it->id;
 			c.mode = mode_str[t->mode];
 			c.path = "rp";
 			c.attempt_id = id;
 			c.correct = -1;
-			c.error = "cancelled";
+			c.error = j->stopping ? "the job stopped before rationalization" : "cancelled";
 			emit_result(j, &c);
 			task_over(t);
 			return 0;
@@ -754,6 +756,24 @@ static int has_word_ci(const char *s, const char *w)
 	return 0;
 }
 
+/* A response that says the account's quota or credit is spent: 402, or a
+ * 429 whose body speaks of quota, billing or credit (OpenAI's
+ * insufficient_quota). No wait fixes it. */
+static int quota_spent(long code, const char *body)
+{
+	return code == 402 || (code == 429 && (has_word_ci(body, "quota") ||
+					       has_word_ci(body, "billing") ||
+					       has_word_ci(body, "credit")));
+}
+
+/* http_opts.retry_ok: a spent quota is not retried, so the stop rule sees
+ * it at the first answer rather than after every retry's backoff. */
+static int retry_ok(void *user, long code, const char *body, size_t len)
+{
+	(void)user, (void)len;
+	return !quota_spent(code, body);
+}
+
 /* Stop the job early: no task is started any more (those in flight finish).
  * what says what happened, hint what to do. */
 static void stop_job(struct teacher_job *j, const char *what, const char *hint)
@@ -793,8 +813,7 @@ static void call_failed(struct teacher_job *j, long code, const char *body, cons
 		stop_job(j, what, hint);
 		return;
 	}
-	if (code == 402 || (code == 429 && (has_word_ci(body, "quota") || has_word_ci(body, "billing") ||
-					   has_word_ci(body, "credit")))) {
+	if (quota_spent(code, body)) {
 		snprintf(what, sizeof what,
 			 "the provider says the account's quota or credit is used up (HTTP %ld%s%.160s)",
 			 code, detail[0] ? ": " : "", detail);
@@ -1171,6 +1190,7 @@ struct teacher_job *teacher_start(const struct teacher_opts *o, const int64_t *i
 			ho.connect_timeout_ms = ho.total_timeout_ms;
 		ho.max_retries = o->retries >= 0 ? o->retries : cfg->retries;
 		ho.jitter_seed = j->seed;
+		ho.retry_ok = retry_ok;
 		ho.max_body = RESPONSE_MAX;
 		char sub[MENTOR_ERR_LEN];
 		j->http = http_client_new(&ho, sub);

@@ -45,6 +45,13 @@ struct http_opts {
 	size_t max_body;          /* response body cap; beyond it the request fails */
 	size_t max_event;         /* SSE line/event cap */
 	const char *user_agent;   /* copied; NULL = "mentor/<version>" */
+	/* Asked (on the worker thread) before a failed attempt whose status
+	 * allows a retry (http_status_retryable) is retried, with that status
+	 * and the attempt's body (body[len] is NUL); return 0 to fail the
+	 * request now instead, e.g. for a 429 that says the account's quota is
+	 * spent, which no wait will fix. NULL: the status alone decides. */
+	int (*retry_ok)(void *user, long code, const char *body, size_t len);
+	void *retry_user;
 };
 
 /* Fill o with the defaults above. */

@@ -54,7 +54,18 @@ static int64_t dataset(const char *name)
 
 /* n items "Q-OK1 <name> item i <marker i>" of dataset name; ids (may be
  * NULL) gets their ids. markers: one for all, or NULL-terminated cycle. */
+static void items_q(const char *name, int n, const char *const *markers, int64_t *ids,
+		    const char *head);
+
 static void items(const char *name, int n, const char *const *markers, int64_t *ids)
+{
+	items_q(name, n, markers, ids, "Q-OK1 ");
+}
+
+/* The same with head (what the fake server's replies key on) before each
+ * question: "" gets its default reply, whose answer (42) is wrong. */
+static void items_q(const char *name, int n, const char *const *markers, int64_t *ids,
+		    const char *head)
 {
 	int64_t ds = dataset(name);
 	char err[MENTOR_ERR_LEN];
@@ -66,7 +77,8 @@ static void items(const char *name, int n, const char *const *markers, int64_t *
 		nm++;
 	for (int i = 0; i < n; i++) {
 		char q[300], ext[64];
-		snprintf(q, sizeof q, "Q-OK1 %s item %d: 7 plus 5? %s", name, i, markers[(size_t)i % nm]);
+		snprintf(q, sizeof q, "%s%s item %d: 7 plus 5? %s", head, name, i,
+			 markers[(size_t)i % nm]);
 		snprintf(ext, sizeof ext, "%s-%d", name, i);
 		struct store_item it = {0};
 		it.dataset_id = ds;
@@ -110,9 +122,10 @@ static void cb_result(void *u, const struct teacher_result *r)
 	pthread_mutex_unlock(&s->mu);
 }
 
-/* Run a job over ids with provider fake; returns its progress. */
-static struct teacher_progress job(const int64_t *ids, size_t n, int stream, int conc,
-				   struct seen *s)
+/* Run a job over ids with provider fake, retries retries per request;
+ * returns its progress. */
+static struct teacher_progress job_r(const int64_t *ids, size_t n, int stream, int conc,
+				     int retries, unsigned modes, struct seen *s)
 {
 	char err[MENTOR_ERR_LEN];
 	struct teacher_opts o;
@@ -122,7 +135,9 @@ static struct teacher_progress job(const int64_t *ids, size_t n, int stream, int
 	o.provider = "fake";
 	o.stream = stream;
 	o.concurrency = conc;
-	o.retries = 0;
+	o.retries = retries;
+	if (modes)
+		o.modes = modes;
 	o.prompts_dir = "/nonexistent/mentor-prompts";
 	struct teacher_callbacks cb = {s, cb_text, cb_result, NULL};
 	struct teacher_job *j = teacher_start(&o, ids, n, &cb, err);
@@ -133,6 +148,12 @@ static struct teacher_progress job(const int64_t *ids, size_t n, int stream, int
 	teacher_get_progress(j, &p);
 	teacher_free(j);
 	return p;
+}
+
+static struct teacher_progress job(const int64_t *ids, size_t n, int stream, int conc,
+				   struct seen *s)
+{
+	return job_r(ids, n, stream, conc, 0, 0, s);
 }
 
 static struct seen *seen_new(void)
@@ -427,6 +448,30 @@ static void test_stop_rule(void)
 	p = job(ids, 6, 0, 1, s);
 	CHECK_INT(llm_requests() - before, 6);
 	CHECK(!p.stopped && !p.stop_reason[0]);
+	/* a spent quota is not retried, however many retries are allowed: one
+	 * request, and the job stops */
+	items("quota_retry", 6, mq, ids);
+	before = llm_requests();
+	p = job_r(ids, 6, 0, 1, 3, 0, s);
+	CHECK_INT(llm_requests() - before, 1);
+	CHECK(p.stopped && strstr(p.stop_reason, "quota"));
+	/* while a plain rate limit is retried (then answered) */
+	const char *m429once[] = {"[[fake:429-once]]", NULL};
+	items("rate_retry", 1, m429once, ids);
+	before = llm_requests();
+	p = job_r(ids, 1, 0, 1, 1, 0, s);
+	CHECK_INT(llm_requests() - before, 2);
+	CHECK(!p.stopped);
+	/* CROP: an answer that comes back wrong after the job stopped is kept
+	 * as the COTE attempt but does not go on to RP. Item 0's COTE (slow,
+	 * answered 42 where the gold is 12) is in flight when item 1's 401
+	 * stops the job. */
+	const char *mcrop[] = {"no-ok [[fake:delay=800]]", "[[fake:status=401]]", NULL};
+	items_q("crop_stop", 2, mcrop, ids, "");
+	before = llm_requests();
+	p = job_r(ids, 2, 0, 2, 0, TEACHER_CROP, s);
+	CHECK_INT(llm_requests() - before, 2);
+	CHECK(p.stopped && strstr(p.stop_reason, "HTTP 401"));
 	seen_free(s);
 }
 
