@@ -20,7 +20,7 @@ what=$1
 secs=$2
 src=$(cd "$(dirname "$0")/.." && pwd)
 build=${FUZZ_BUILD_DIR:-$src/build-fuzz}
-all="answer config theme sse tokenizer tui_text dataset gguf safetensors ckpt batch serve"
+all="answer config theme sse tokenizer tokjson tui_text dataset gguf safetensors ckpt batch serve"
 if [ "$what" = all ]; then
 	list=$all
 else
