@@ -122,8 +122,11 @@ char *eval_parse_expl_answer(int variant, const char *text, const char *answer_t
 		return prompt_parse_answer(text, answer_type, NULL);
 	}
 	if (variant == TRAIN_MT_RA) {
+		/* the answer ends at the first join, English or Japanese */
 		const char *join = &TRAIN_RA_JOIN[1]; /* "because " */
-		const char *p = find_ci(text, join, 0);
+		const char *p = find_ci(text, join, 0), *ja = strstr(text, "。理由");
+		if (ja && (!p || ja < p))
+			p = ja;
 		size_t n = p ? (size_t)(p - text) : strlen(text);
 		const char *e = memchr(text, '\n', n);
 		if (e)

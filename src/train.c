@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "mentor/eval.h"
+#include "mentor/i18n.h"
 #include "mentor/store.h"
 #include "mentor/tokenizer.h"
 
@@ -445,6 +446,59 @@ static int ends_with_answer(const char *expl, const char *answer)
 	return n >= tn && !strncasecmp(expl + n - tn, tail, tn);
 }
 
+/* First place of needle (k > 0 bytes) in s[0..n), or NULL. */
+static const char *find_bytes(const char *s, size_t n, const char *needle, size_t k)
+{
+	for (size_t i = 0; k <= n && i <= n - k; i++)
+		if (!memcmp(s + i, needle, k))
+			return s + i;
+	return NULL;
+}
+
+/* 1 if the last sentence of expl (n bytes) says "答えは" and holds answer. */
+static int ends_with_answer_ja(const char *expl, size_t n, const char *answer)
+{
+	static const char stop[] = "。", says[] = "答えは";
+	size_t from = 0;
+	/* the last sentence: after the last 。 that is not the text's end */
+	size_t end = n >= 3 && !memcmp(expl + n - 3, stop, 3) ? n - 3 : n;
+	for (size_t i = 0; i + 3 <= end; i++)
+		if (!memcmp(expl + i, stop, 3))
+			from = i + 3;
+	const char *s = find_bytes(expl + from, end - from, says, sizeof says - 1);
+	return s && *answer &&
+	       find_bytes(s, (size_t)(expl + end - s), answer, strlen(answer)) != NULL;
+}
+
+int train_exp_target_lang(int variant, int lang, const char *expl, const char *answer,
+			  struct buf *out)
+{
+	if (lang != I18N_JA || (variant != TRAIN_MT_RA && variant != TRAIN_MT_COT))
+		return train_exp_target(variant, expl, answer, out);
+	size_t en = rtrim_len(expl);
+	while (en && isspace((unsigned char)*expl)) {
+		expl++;
+		en--;
+	}
+	if (variant == TRAIN_MT_RA)
+		return buf_puts(out, answer) || buf_puts(out, TRAIN_RA_JOIN_JA) ||
+		       buf_append(out, expl, en) ? MENTOR_ENOMEM : 0;
+	if (buf_append(out, expl, en))
+		return MENTOR_ENOMEM;
+	if (ends_with_answer_ja(expl, en, answer))
+		return 0;
+	static const char *const ends[] = {"。", "！", "？", ".", "!", "?"};
+	int ended = 0;
+	for (size_t i = 0; i < sizeof ends / sizeof *ends; i++) {
+		size_t k = strlen(ends[i]);
+		ended |= en >= k && !memcmp(expl + en - k, ends[i], k);
+	}
+	if (en && !ended && buf_puts(out, "。"))
+		return MENTOR_ENOMEM;
+	return buf_puts(out, TRAIN_COT_JOIN_JA) || buf_puts(out, answer) ||
+	       buf_puts(out, TRAIN_COT_END_JA) ? MENTOR_ENOMEM : 0;
+}
+
 int train_exp_target(int variant, const char *expl, const char *answer, struct buf *out)
 {
 	size_t en = rtrim_len(expl);
@@ -691,7 +745,8 @@ int train_tokenizer_fit(const struct train_corpus *c, int variant, int vocab,
 		for (size_t k = 0; k < t->n_expl; k++) {
 			struct buf b;
 			buf_init(&b);
-			if (train_exp_target(variant, t->expl[k], t->answer, &b)) {
+			if (train_exp_target_lang(variant, i18n_detect(t->prompt, strlen(t->prompt)),
+						  t->expl[k], t->answer, &b)) {
 				buf_release(&b);
 				util_err(err, "out of memory");
 				goto out;
@@ -869,9 +924,10 @@ int train_set_build(const struct train_corpus *c, int variant, const struct toke
 		h = example_hash(ex, h);
 		if (variant == TRAIN_BASELINE)
 			continue;
+		int lang = i18n_detect(tx->prompt, strlen(tx->prompt));
 		for (size_t k = 0; k < tx->n_expl; k++) {
 			buf_reset(&b);
-			if (train_exp_target(variant, tx->expl[k], tx->answer, &b)) {
+			if (train_exp_target_lang(variant, lang, tx->expl[k], tx->answer, &b)) {
 				util_err(err, "out of memory");
 				goto fail;
 			}

@@ -46,9 +46,15 @@ const char *train_source_name(int source);
 int train_variant_parse(const char *s);
 int train_source_parse(const char *s);
 
-/* Words joining answer and explanation in the explanation task's target. */
+/* Words joining answer and explanation in the explanation task's target;
+ * for a Japanese item (its question, as i18n_detect sees it), the _JA ones:
+ * MT-Ra "12。理由: ...", MT-CoT "...。したがって、答えは 12 です。", the
+ * sentence the teacher's Japanese prompts ask for. */
 #define TRAIN_RA_JOIN " because "
 #define TRAIN_COT_JOIN " So the answer is "
+#define TRAIN_RA_JOIN_JA "。理由: "
+#define TRAIN_COT_JOIN_JA "したがって、答えは "
+#define TRAIN_COT_END_JA " です。"
 
 /* ------------------------------------------------------------ configuration */
 
@@ -133,6 +139,11 @@ int train_question_text(const char *question, const char *choices_json, struct b
  * explanation TRAIN_COT_JOIN answer "." (not repeated when the explanation
  * already ends with "the answer is <answer>"). Appends to out. */
 int train_exp_target(int variant, const char *expl, const char *answer, struct buf *out);
+/* The same in a language (I18N_JA: the _JA joins, and "。" ends a sentence
+ * before the answer's; anything else: English, as train_exp_target). The
+ * trainer takes the language of each item's question. */
+int train_exp_target_lang(int variant, int lang, const char *expl, const char *answer,
+			  struct buf *out);
 
 /* One item's texts from the workspace: prompt, gold answer, and the
  * explanation texts of a source (none, one, or several for 'accepted'). */

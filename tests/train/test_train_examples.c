@@ -10,6 +10,7 @@
 #include "mentor/train.h"
 #include <sqlite3.h>
 
+#include "mentor/i18n.h"
 #include "test.h"
 #include "train_fixture.h"
 
@@ -146,6 +147,44 @@ static void test_targets(void)
 	struct buf b;
 	buf_init(&b);
 	CHECK_INT(train_exp_target(TRAIN_BASELINE, "x", "5", &b), MENTOR_EUSAGE);
+	buf_release(&b);
+}
+
+static void check_target_ja(int variant, const char *expl, const char *answer, const char *want)
+{
+	struct buf b;
+	buf_init(&b);
+	CHECK_INT(train_exp_target_lang(variant, I18N_JA, expl, answer, &b), 0);
+	CHECK_STR(b.data ? b.data : "", want);
+	buf_release(&b);
+}
+
+/* Japanese items: the sentence the Japanese teacher prompts ask for */
+static void test_targets_ja(void)
+{
+	check_target_ja(TRAIN_MT_COT, "10 ÷ 500 = 0.02 なので、不良率は2%です。", "2",
+			"10 ÷ 500 = 0.02 なので、不良率は2%です。したがって、答えは 2 です。");
+	check_target_ja(TRAIN_MT_COT, " 合計は12本 \n", "12",
+			"合計は12本。したがって、答えは 12 です。");
+	/* already stated in the last sentence: not repeated */
+	check_target_ja(TRAIN_MT_COT, "8 + 4 = 12。したがって、答えは 12 です。", "12",
+			"8 + 4 = 12。したがって、答えは 12 です。");
+	/* stated in an earlier sentence only, or another answer: appended */
+	check_target_ja(TRAIN_MT_COT, "答えは 12 です。でも確認します。", "12",
+			"答えは 12 です。でも確認します。したがって、答えは 12 です。");
+	check_target_ja(TRAIN_MT_COT, "答えは 13 です。", "12",
+			"答えは 13 です。したがって、答えは 12 です。");
+	check_target_ja(TRAIN_MT_COT, "", "12", "したがって、答えは 12 です。");
+	check_target_ja(TRAIN_MT_COT, "Is it 12?", "12", "Is it 12?したがって、答えは 12 です。");
+	check_target_ja(TRAIN_MT_RA, "8 と 4 を足します。", "12", "12。理由: 8 と 4 を足します。");
+	check_target_ja(TRAIN_MT_RE, " 8 と 4 を足します。 ", "12", "8 と 4 を足します。");
+	/* English in, English out, whatever the other argument */
+	struct buf b;
+	buf_init(&b);
+	CHECK_INT(train_exp_target_lang(TRAIN_MT_COT, I18N_EN, "2 + 3 = 5", "5", &b), 0);
+	CHECK_STR(b.data, "2 + 3 = 5. So the answer is 5.");
+	buf_reset(&b);
+	CHECK_INT(train_exp_target_lang(TRAIN_BASELINE, I18N_JA, "x", "5", &b), MENTOR_EUSAGE);
 	buf_release(&b);
 }
 
@@ -646,6 +685,10 @@ static void test_parsing(void)
 	check_parse(TRAIN_MT_RA, "5 because 2 + 3 = 5.", "number", "5");
 	check_parse(TRAIN_MT_RA, "yes because birds fly", "yesno", "yes");
 	check_parse(TRAIN_MT_RE, "5 because", "number", NULL);
+	/* the Japanese forms the trainer writes come back */
+	check_parse(TRAIN_MT_COT, "不良率は2%です。したがって、答えは 2 です。", "number", "2");
+	check_parse(TRAIN_MT_RA, "12。理由: 8 と 4 を足します。", "number", "12");
+	check_parse(TRAIN_MT_RA, "はい。理由: 鳥は飛ぶ", "yesno", "yes");
 	check_parse(TRAIN_BASELINE, "5", "number", NULL);
 	check_norm("number", " 7 ", "7");
 	check_norm("number", "7 apples.", "7");
@@ -662,6 +705,7 @@ int main(void)
 	struct tokenizer *t = byte_tokenizer();
 	test_encode(t);
 	test_targets();
+	test_targets_ja();
 	test_question_text();
 	test_sources(t);
 	test_batches(t);
