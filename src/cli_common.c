@@ -187,16 +187,26 @@ static void on_stop_signal(int sig)
 	stop_requested = 1;
 }
 
-volatile sig_atomic_t *cli_stop_flag(void)
+volatile sig_atomic_t *cli_stop_catch(struct cli_stop_saved *saved)
 {
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_stop_signal;
 	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
+	sa.sa_flags = 0; /* no SA_RESTART */
+	stop_requested = 0;
+	sigaction(SIGINT, &sa, saved ? &saved->old_int : NULL);
+	sigaction(SIGTERM, &sa, saved ? &saved->old_term : NULL);
 	return &stop_requested;
 }
+
+void cli_stop_release(const struct cli_stop_saved *saved)
+{
+	sigaction(SIGINT, &saved->old_int, NULL);
+	sigaction(SIGTERM, &saved->old_term, NULL);
+}
+
+volatile sig_atomic_t *cli_stop_flag(void) { return cli_stop_catch(NULL); }
 
 void cli_put_escaped(FILE *f, const char *s)
 {

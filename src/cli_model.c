@@ -397,25 +397,12 @@ out:
 
 /* ------------------------------------------------------------ signals */
 
-/* Set by SIGINT/SIGTERM while serve or run-external runs. */
-static volatile sig_atomic_t stop_flag;
-
-static void on_stop_signal(int sig)
+/* serve and run-external: SIGINT/SIGTERM set the stop flag (a blocking
+ * poll returns at once), and a closed peer is an error, not a signal. */
+static volatile sig_atomic_t *catch_stop_signals(void)
 {
-	(void)sig;
-	stop_flag = 1;
-}
-
-static void catch_stop_signals(void)
-{
-	struct sigaction sa;
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_stop_signal;
-	sigemptyset(&sa.sa_mask);
-	sa.sa_flags = 0; /* no SA_RESTART: a blocking poll returns at once */
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	return cli_stop_flag();
 }
 
 /* ------------------------------------------------------------ serve */
@@ -550,9 +537,7 @@ int cli_serve(struct cli *c, int argc, char **argv)
 		        "reach this address can use the model and its CPU; set %s to require "
 		        "a key\n",
 		        o.host, SERVE_KEY_ENV);
-	stop_flag = 0;
-	catch_stop_signals();
-	o.stop = &stop_flag;
+	o.stop = catch_stop_signals();
 	o.on_listen = serve_listening;
 	o.on_request = serve_logged;
 	o.u = &sc;
@@ -715,9 +700,7 @@ int cli_run_external(struct cli *c, int argc, char **argv)
 			return cli_error(c, CLI_USAGE, "give a command after '--'");
 		o.argv = argv + dash + 1;
 	}
-	stop_flag = 0;
-	catch_stop_signals();
-	o.stop = &stop_flag;
+	o.stop = catch_stop_signals();
 	o.on_start = ext_started;
 	o.on_point = ext_point;
 	o.u = &ec;

@@ -16,13 +16,6 @@
 
 /* Set by SIGINT/SIGTERM while `explain` runs; the only way a signal handler
  * can talk to the loop. */
-static volatile sig_atomic_t interrupted;
-
-static void on_interrupt(int sig)
-{
-	(void)sig;
-	interrupted = 1;
-}
 
 /* cli_find_dataset with a hint towards the list of datasets. */
 static int find_dataset(struct store *st, const char *ref, struct store_dataset *d, char *err)
@@ -288,15 +281,22 @@ static int run_batch(struct cli *c, const struct teacher_opts *o, int64_t datase
 /* Items from which a dry run shows its progress on a terminal. */
 #define ESTIMATE_SHOW_FROM 2000
 
+/* What estimate_poll sees: the terminal, and the flag Ctrl-C sets. */
+struct estimate_ui {
+	struct cli *c;
+	volatile sig_atomic_t *stop;
+};
+
 /* Ctrl-C stops an estimate; a terminal sees how far it got. */
 static int estimate_poll(void *user, size_t done, size_t total)
 {
-	struct cli *c = user;
+	struct estimate_ui *ui = user;
+	struct cli *c = ui->c;
 	if (c->err_tty && total >= ESTIMATE_SHOW_FROM && (done % 500 == 0 || done == total)) {
 		fprintf(c->errf, "\r\033[Kestimating: %zu/%zu items", done, total);
 		fflush(c->errf);
 	}
-	return interrupted != 0;
+	return *ui->stop != 0;
 }
 
 /* --dry-run: the estimate of the job (teacher_estimate), nothing asked. */
@@ -305,16 +305,10 @@ static int dry_run(struct cli *c, const struct teacher_opts *o, const char *data
 {
 	char err[MENTOR_ERR_LEN];
 	struct teacher_estimate e;
-	struct sigaction sa, old_int, old_term;
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_interrupt;
-	sigemptyset(&sa.sa_mask);
-	interrupted = 0;
-	sigaction(SIGINT, &sa, &old_int);
-	sigaction(SIGTERM, &sa, &old_term);
-	int rc = teacher_estimate(o, ids, n, estimate_poll, c, &e, err);
-	sigaction(SIGINT, &old_int, NULL);
-	sigaction(SIGTERM, &old_term, NULL);
+	struct cli_stop_saved saved;
+	struct estimate_ui ui = {c, cli_stop_catch(&saved)};
+	int rc = teacher_estimate(o, ids, n, estimate_poll, &ui, &e, err);
+	cli_stop_release(&saved);
 	if (c->err_tty && n >= ESTIMATE_SHOW_FROM)
 		fputs("\r\033[K", c->errf);
 	if (rc)
@@ -485,17 +479,11 @@ int cli_explain(struct cli *c, int argc, char **argv)
 	struct teacher_callbacks cb = {0};
 	cb.user = &ui;
 	cb.on_result = on_result;
-	struct sigaction sa, old_int, old_term;
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_interrupt;
-	sigemptyset(&sa.sa_mask);
-	interrupted = 0;
-	sigaction(SIGINT, &sa, &old_int);
-	sigaction(SIGTERM, &sa, &old_term);
+	struct cli_stop_saved saved;
+	volatile sig_atomic_t *interrupted = cli_stop_catch(&saved);
 	struct teacher_job *j = teacher_start(&o, ids, n, &cb, err);
 	if (!j) {
-		sigaction(SIGINT, &old_int, NULL);
-		sigaction(SIGTERM, &old_term, NULL);
+		cli_stop_release(&saved);
 		rc = cli_error(c, CLI_USAGE, "%s", err);
 		goto out_ids;
 	}
@@ -505,7 +493,7 @@ int cli_explain(struct cli *c, int argc, char **argv)
 	struct teacher_progress p;
 	for (;;) {
 		int fin = teacher_wait(j, 200) == MENTOR_OK;
-		if (interrupted && !cancelled) {
+		if (*interrupted && !cancelled) {
 			cancelled = 1;
 			teacher_cancel(j);
 			if (c->err_tty)
@@ -535,8 +523,7 @@ int cli_explain(struct cli *c, int argc, char **argv)
 		(long long)p.errors, (long long)p.cached, (long long)p.tokens_in,
 		(long long)p.tokens_out, p.cost, p.cancelled ? " (interrupted)" : "");
 	teacher_free(j);
-	sigaction(SIGINT, &old_int, NULL);
-	sigaction(SIGTERM, &old_term, NULL);
+	cli_stop_release(&saved);
 	if (p.cancelled)
 		rc = cli_error(c, CLI_ERR, "explain interrupted; run it again to resume");
 	else if (p.stopped)

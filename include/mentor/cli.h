@@ -70,8 +70,17 @@ void cli_json_str(FILE *f, const char *s);
 /* The same for the n bytes at s (NUL bytes included, as \u0000; a byte
  * that is not UTF-8 as \ufffd). */
 void cli_json_strn(FILE *f, const char *s, size_t n);
-/* Install SIGTERM/SIGINT handlers that set a flag instead of ending the
- * process, and return that flag (for train_opts.stop and the like). */
+/* The one stop signal handler of the commands. cli_stop_catch clears the
+ * stop flag and makes SIGINT and SIGTERM set it instead of ending the
+ * process (without SA_RESTART, so a blocking call returns at once); when
+ * saved is not NULL the handlers it replaced are kept there for
+ * cli_stop_release to put back. Returns the flag (for train_opts.stop and
+ * the like). cli_stop_flag() is cli_stop_catch(NULL). */
+struct cli_stop_saved {
+	struct sigaction old_int, old_term;
+};
+volatile sig_atomic_t *cli_stop_catch(struct cli_stop_saved *saved);
+void cli_stop_release(const struct cli_stop_saved *saved);
 volatile sig_atomic_t *cli_stop_flag(void);
 /* Write s (NULL: nothing) to f with newline, tab and other control
  * characters made visible (\n, \t, \x1b), so that text from a model or a
