@@ -518,7 +518,7 @@ int cli_train(struct cli *c, int argc, char **argv)
 	volatile sig_atomic_t *stop = cli_stop_flag();
 	struct train_cli tc = {c, a.json, c->err_tty, 0, 0};
 	struct train_opts o = {stop, train_progress_cb, &tc, (int)a.threads, 0,
-			       a.spawned};
+			       a.spawned, eval_train_hooks()};
 	/* with a redirected stderr, progress lines every 5% are enough */
 	rc = train_run_exec(c->db_path, run_id, &o, err);
 	if (rc == MENTOR_ECANCEL) {
@@ -583,7 +583,7 @@ static int start_queued(struct cli *c, struct store *st, int json)
 			break;
 		}
 		struct train_cli tc = {c, json, c->err_tty, 0, 0};
-		struct train_opts o = {stop, train_progress_cb, &tc, 0, 0, 0};
+		struct train_opts o = {stop, train_progress_cb, &tc, 0, 0, 0, eval_train_hooks()};
 		int rc = train_run_exec(c->db_path, id, &o, err);
 		if (rc == MENTOR_ECANCEL) {
 			status = cli_error(c, CLI_ERR, "run %lld stopped; the other queued runs wait",

@@ -535,3 +535,37 @@ int eval_check_run(struct store *st, int64_t run_id, const char *split, struct e
 		out->sound_share = (double)out->n_sound / (double)out->n;
 	return rc;
 }
+
+/* ------------------------------------------------------------ training */
+
+static int hook_dev(struct model *m, const struct tokenizer *t, int variant, int max_new,
+		    const struct train_corpus *dev, size_t n, double *acc, double *acc_expl,
+		    char *err)
+{
+	struct eval_model *em = eval_model_wrap(m, t, variant, max_new);
+	struct eval_result res;
+	int rc = eval_corpus(em, dev, n, &res, err);
+	eval_model_free(em);
+	if (rc)
+		return rc;
+	*acc = res.acc;
+	*acc_expl = res.expl_acc;
+	return 0;
+}
+
+static int hook_final(struct store *st, int64_t run_id, struct model *m,
+		      const struct tokenizer *t, int variant, int max_new, const char *split,
+		      int (*progress)(void *u, int64_t done, int64_t todo), void *u, char *err)
+{
+	struct eval_model *em = eval_model_wrap(m, t, variant, max_new);
+	struct eval_result res;
+	int rc = eval_items(st, run_id, em, split, progress, u, &res, err);
+	eval_model_free(em);
+	return rc;
+}
+
+const struct train_eval_hooks *eval_train_hooks(void)
+{
+	static const struct train_eval_hooks hooks = {hook_dev, hook_final};
+	return &hooks;
+}

@@ -379,6 +379,7 @@ static int exec_one(const char *db_path, struct store *st, struct exec_ctx *x, c
 	to.progress = on_train;
 	to.u = x;
 	to.threads = x->o ? x->o->threads : 0;
+	to.eval = eval_train_hooks();
 	rc = train_run_exec(db_path, x->p.run_id, &to, err);
 	/* a stop during the final evaluation leaves a done run: it is
 	 * evaluated again when the experiment resumes */

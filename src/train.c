@@ -23,7 +23,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "mentor/eval.h"
 #include "mentor/i18n.h"
 #include "mentor/store.h"
 #include "mentor/tokenizer.h"
@@ -2308,28 +2307,16 @@ static void trainer_release(struct trainer *tr)
  * answers, nothing stored but the two metrics. */
 static int dev_accuracy(struct trainer *tr, struct train_progress *p, char *err)
 {
-	struct eval_model *em = eval_model_wrap(tr->model, tr->tok, tr->cfg.variant,
-						tr->cfg.max_new);
-	struct eval_result res;
-	int rc = eval_corpus(em, &tr->devq, (size_t)tr->cfg.eval_items, &res, err);
-	eval_model_free(em);
-	if (rc)
-		return rc;
-	p->dev_acc = res.acc;
-	p->dev_acc_expl = res.expl_acc;
-	return 0;
+	return tr->o->eval->dev(tr->model, tr->tok, tr->cfg.variant, tr->cfg.max_new, &tr->devq,
+				(size_t)tr->cfg.eval_items, &p->dev_acc, &p->dev_acc_expl, err);
 }
 
 /* Evaluate at the end of training; failures are recorded, not fatal. */
 static void final_eval(struct trainer *tr, char *msg, size_t cap)
 {
-	struct eval_model *em = eval_model_wrap(tr->model, tr->tok, tr->cfg.variant,
-						tr->cfg.max_new);
-	struct eval_result res;
 	char err[MENTOR_ERR_LEN];
-	int rc = eval_items(tr->st, tr->run_id, em, tr->cfg.eval_split, eval_progress_cb, tr, &res,
-			    err);
-	eval_model_free(em);
+	int rc = tr->o->eval->final(tr->st, tr->run_id, tr->model, tr->tok, tr->cfg.variant,
+				    tr->cfg.max_new, tr->cfg.eval_split, eval_progress_cb, tr, err);
 	if (rc == MENTOR_ECANCEL)
 		snprintf(msg, cap, "evaluation interrupted; run 'mentor eval %lld'",
 			 (long long)tr->run_id);
@@ -2377,7 +2364,7 @@ int train_run_exec(const char *db_path, int64_t run_id, const struct train_opts 
 			if (failed)
 				goto fail;
 		}
-		if (tr.eval_every > 0 && tr.devq.n &&
+		if (tr.eval_every > 0 && tr.devq.n && o && o->eval &&
 		    (tr.step % tr.eval_every == 0 || tr.step == tr.total) &&
 		    dev_accuracy(&tr, &p, err))
 			goto fail;
@@ -2408,7 +2395,7 @@ int train_run_exec(const char *db_path, int64_t run_id, const struct train_opts 
 										   : MENTOR_ECANCEL;
 		goto out;
 	}
-	if (tr.cfg.eval_at_end && !(o && o->no_eval))
+	if (tr.cfg.eval_at_end && o && o->eval && !o->no_eval)
 		final_eval(&tr, msg, sizeof msg);
 	if (store_run_set_status(tr.st, run_id, "done", msg[0] ? msg : NULL, 0, err))
 		goto out;

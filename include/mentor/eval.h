@@ -105,6 +105,11 @@ int eval_items(struct store *st, int64_t run_id, struct eval_model *em, const ch
 int eval_run(struct store *st, int64_t run_id, const char *split, eval_progress_fn progress,
 	     void *u, struct eval_result *res, char *err);
 
+/* The evaluation a training run does while and after it trains (dev
+ * accuracy with eval_corpus, the final evaluation with eval_items), for
+ * train_opts.eval. A static table. */
+const struct train_eval_hooks *eval_train_hooks(void);
+
 /* How the explanations a run generated hold up (check_explanation of each
  * prediction's cot_text against its item's question and trace, with the
  * answer read from it). */

@@ -307,6 +307,24 @@ enum { TRAIN_PHASE_PREPARE = 0, TRAIN_PHASE_STEP, TRAIN_PHASE_EVAL };
  * connections. Return non-zero to stop the run as if stopped by a signal. */
 typedef int (*train_progress_fn)(void *u, const struct train_progress *p);
 
+/* How a run is evaluated while and after it trains. Evaluation sits above
+ * training (it loads checkpoints and reads the store's items), so the caller
+ * of train_run_exec hands its functions in: eval_train_hooks() (eval.h). */
+struct train_eval_hooks {
+	/* Answer the first n questions of dev with the weights of m as they
+	 * are, storing nothing: the accuracy of the direct answers, and of the
+	 * answers read from explanations (NAN when the variant has none). */
+	int (*dev)(struct model *m, const struct tokenizer *t, int variant, int max_new,
+		   const struct train_corpus *dev, size_t n, double *acc, double *acc_expl,
+		   char *err);
+	/* Evaluate run_id on split with the weights of m, storing predictions
+	 * and metrics, calling progress after each item (non-zero stops it).
+	 * 0, MENTOR_ECANCEL when stopped, or an error. */
+	int (*final)(struct store *st, int64_t run_id, struct model *m, const struct tokenizer *t,
+		     int variant, int max_new, const char *split,
+		     int (*progress)(void *u, int64_t done, int64_t todo), void *u, char *err);
+};
+
 struct train_opts {
 	volatile sig_atomic_t *stop; /* set asynchronously (signal) to stop; may be NULL */
 	train_progress_fn progress;  /* may be NULL */
@@ -315,6 +333,8 @@ struct train_opts {
 	int no_eval;                 /* 1: skip the evaluation at the end */
 	int only_queued;             /* 1: refuse a run that is not queued (a spawned
 				      * process whose run was stopped before it began) */
+	const struct train_eval_hooks *eval; /* NULL: no dev accuracy, no evaluation
+					      * at the end */
 };
 
 /* Run (or resume, when the run's checkpoint exists) run_id of the workspace

@@ -9,6 +9,7 @@
 #include "mentor/modelio.h"
 #include "mentor/store.h"
 #include "mentor/tokenizer.h"
+#include "mentor/eval.h"
 #include "mentor/train.h"
 #include "test.h"
 #include "train_fixture.h"
@@ -71,7 +72,7 @@ static int on_progress(void *u, const struct train_progress *p)
 static int exec_run(int64_t id, int64_t stop_at)
 {
 	struct watch w = {stop_at};
-	struct train_opts o = {.progress = on_progress, .u = &w};
+	struct train_opts o = {.progress = on_progress, .u = &w, .eval = eval_train_hooks()};
 	return train_run_exec(db, id, &o, err);
 }
 

@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 
 #include "mentor/store.h"
+#include "mentor/eval.h"
 #include "mentor/train.h"
 #include "test.h"
 #include "train_fixture.h"
@@ -116,7 +117,7 @@ static int on_progress(void *u, const struct train_progress *p)
 
 static int exec_run(int64_t id, struct watch *w)
 {
-	struct train_opts o = {.progress = on_progress, .u = w};
+	struct train_opts o = {.progress = on_progress, .u = w, .eval = eval_train_hooks()};
 	w->run_id = id;
 	return train_run_exec(db, id, &o, err);
 }
