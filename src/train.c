@@ -130,6 +130,7 @@ void train_config_set_llama(struct train_config *c, const struct llama_config *l
 {
 	c->arch = STUDENT_LLAMA;
 	c->llama = *l;
+	c->llama.vocab_size = c->vocab; /* the tokenizer decides it when the run starts */
 	c->n_layer = l->n_layer;
 	c->n_embd = l->hidden_size;
 	c->n_head = l->n_head;
@@ -1701,6 +1702,7 @@ int train_config_init_from(struct store *st, const char *ref, struct train_confi
 		if (ctx > LLAMA_MAX_TRAIN_T)
 			ctx = LLAMA_MAX_TRAIN_T;
 		cfg->n_ctx = ctx;
+		cfg->vocab = tokenizer_vocab_size(ck.tok);
 		train_config_set_llama(cfg, &ck.lcfg);
 	} else {
 		cfg->arch = STUDENT_GPT2;

@@ -99,8 +99,8 @@ void train_config_defaults(struct train_config *c);
  * llama presets: student_llama_preset). MENTOR_EUSAGE when unknown. */
 int train_config_preset(struct train_config *c, const char *preset, char *err);
 /* Make c a Llama-family run of shape l (from a Hugging Face config.json, or
- * a preset): arch, llama, and layers, width, heads from it; the context
- * becomes min(c->n_ctx, l->max_seq_len). */
+ * a preset): arch, llama (with c->vocab as its vocabulary), and layers,
+ * width, heads from it; the context becomes min(c->n_ctx, l->max_seq_len). */
 void train_config_set_llama(struct train_config *c, const struct llama_config *l);
 /* The student shape of c with vocabulary vocab (the tokenizer's). */
 void train_config_student(const struct train_config *c, int vocab, struct student_config *out);
