@@ -1,7 +1,7 @@
 #!/bin/sh
 # test_cli_llama: a Llama-family student through the mentor binary ($1 or
 # $MENTOR_BIN): train --arch llama, the run named llama in runs and runs
-# --json, eval, predict, stop and resume, --init-from a llama run,
+# --json, eval, predict, stop and resume, --init-from a llama run, experiment,
 # --model-config with a Hugging Face config.json, export refused, and usage
 # errors for bad architectures and configs.
 set -u
@@ -131,6 +131,16 @@ expect 0 runs --json
 grep -o '"name":"ft".*' "$dir/out" | grep -q '"arch":"llama"' || fail "init-from run is not llama"
 expect 0 predict ft "What is 1 + 1?"
 has "^answer: " out
+
+# an experiment of llama students
+expect 2 experiment toy --arch bert --seeds 1
+has "unknown architecture 'bert'" err
+expect 2 experiment toy --arch llama --init-from ll --seeds 1
+has "cannot be combined with --init-from" err
+expect 0 experiment toy --arch llama --seeds 1 --variants baseline,mt-cot --source gold \
+	--steps 3 --batch 4 --threads 1
+expect 0 runs
+[ "$(grep -c "exp1 .* llama " "$dir/out")" = 2 ] || fail "experiment runs: $(cat "$dir/out")"
 
 [ $fails -eq 0 ] || exit 1
 echo ok
