@@ -1543,6 +1543,16 @@ int train_ckpt_load(const char *path, int with_moments, struct train_ckpt *c, ch
 			 tokenizer_vocab_size(c->tok));
 		goto out;
 	}
+	if (c->arch == STUDENT_LLAMA) {
+		/* the shape a resumed run rebuilds from its configuration */
+		struct student_config js;
+		train_config_student(&c->cfg, c->lcfg.vocab_size, &js);
+		if (!student_config_same(&js, &sc)) {
+			util_err(err, "cannot load checkpoint '%s': its configuration and its model "
+				      "shape differ", path);
+			goto out;
+		}
+	}
 	uint64_t np, step, total, rs, dh, el;
 	if (ckr_u64(&r, &np, "the state") || ckr_u64(&r, &step, "the state") ||
 	    ckr_u64(&r, &total, "the state") || ckr_u64(&r, &rs, "the state") ||

@@ -113,8 +113,8 @@ int train_config_from_json(const char *json, struct train_config *c, char *err);
 
 /* Start cfg's model from run ref (id or name; a finished or stopped run with
  * a checkpoint, e.g. one made by 'mentor import-model'): sets init_from and
- * takes the run's shape, context and vocabulary, which the new run cannot
- * change. MENTOR_EUSAGE for an unknown run or one without a checkpoint,
+ * takes the run's architecture, shape, context and vocabulary, which the new
+ * run cannot change. MENTOR_EUSAGE for an unknown run or one without a checkpoint,
  * MENTOR_ERR for an unreadable checkpoint. */
 int train_config_init_from(struct store *st, const char *ref, struct train_config *cfg,
 			   char *err);
