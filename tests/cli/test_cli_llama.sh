@@ -1,9 +1,9 @@
 #!/bin/sh
 # test_cli_llama: a Llama-family student through the mentor binary ($1 or
 # $MENTOR_BIN): train --arch llama, the run named llama in runs and runs
-# --json, eval, predict, stop and resume, --init-from a llama run, experiment,
-# --model-config with a Hugging Face config.json, export refused, and usage
-# errors for bad architectures and configs.
+# --json, eval, predict, serve, stop and resume, --init-from a llama run,
+# experiment, --model-config with a Hugging Face config.json, export
+# refused, and usage errors for bad architectures and configs.
 set -u
 bin=${1:-${MENTOR_BIN:?MENTOR_BIN not set}}
 dir=$(mktemp -d "${TMPDIR:-/tmp}/mentor-cli-llama-XXXXXX") || exit 99
@@ -83,6 +83,26 @@ expect 1 export-model ll --out "$dir/ll.gguf"
 one_line_err
 has "llama-family student" err
 [ -e "$dir/ll.gguf" ] && fail "a llama run was exported"
+
+# served: the answer predict gives, over HTTP (with curl, when there is one)
+if command -v curl >/dev/null 2>&1; then
+	"$bin" --db "$db" serve ll --port 0 >"$dir/serve.out" 2>"$dir/serve.err" &
+	spid=$!
+	n=0
+	while [ $n -lt 300 ] && ! grep -q "listening on" "$dir/serve.out"; do
+		sleep 0.1
+		n=$((n + 1))
+	done
+	port=$(sed -n 's|.*listening on http://127.0.0.1:\([0-9]*\).*|\1|p' "$dir/serve.out")
+	curl -s -m 60 "http://127.0.0.1:$port/v1/completions" -d '{"prompt":"What is 2 + 3?"}' \
+		>"$dir/http" || fail "serve: no answer: $(cat "$dir/serve.err")"
+	kill "$spid"
+	wait "$spid"
+	grep -q '"object":"text_completion"' "$dir/http" || fail "serve: $(cat "$dir/http")"
+	grep -q '"mentor":{"answer":' "$dir/http" || fail "serve: $(cat "$dir/http")"
+else
+	echo "note: no curl; 'mentor serve' of a llama run not tried" >&2
+fi
 
 # a run from a Hugging Face config.json: Qwen2's biases, the tokenizer's vocabulary
 expect 0 train toy --model-config "$dir/qwen2.json" --vocab 300 --batch 8 --threads 1 \
