@@ -159,11 +159,12 @@ static int parse_args(struct cli *c, int argc, char **argv, struct exp_args *a,
 	if (arch) {
 		int k = student_arch_parse(arch);
 		if (k < 0)
-			return cli_error(c, CLI_USAGE, "unknown architecture '%s': expected gpt2 or "
-					 "llama", arch);
+			return cli_error(c, CLI_USAGE, "unknown architecture '%s': expected "
+					 "gpt2 or llama", arch);
 		if (k == STUDENT_LLAMA) {
 			struct llama_config lc;
-			student_llama_shape(b->n_layer, b->n_embd, b->n_head, b->n_ctx, b->vocab, &lc);
+			student_llama_shape(b->n_layer, b->n_embd, b->n_head, b->n_ctx, b->vocab,
+					    &lc);
 			train_config_set_llama(b, &lc);
 		}
 	}

@@ -315,8 +315,8 @@ static int parse_train_args(struct cli *c, int argc, char **argv, struct train_c
 			if (!(v = opt_value(c, argc, argv, &i, &bad)))
 				return CLI_USAGE;
 			if ((arch = student_arch_parse(v)) < 0)
-				return cli_error(c, CLI_USAGE, "unknown architecture '%s': expected "
-							       "gpt2 or llama", v);
+				return cli_error(c, CLI_USAGE, "unknown architecture '%s': "
+							       "expected gpt2 or llama", v);
 			a->shape_opt = a->shape_opt ? a->shape_opt : o;
 		} else if (!strcmp(o, "--model-config")) {
 			if (!(model_config = opt_value(c, argc, argv, &i, &bad)))
@@ -835,8 +835,8 @@ int cli_runs(struct cli *c, int argc, char **argv)
 			cli_printf(c->out, "%*s ", (int)(12 - strlen(db)), "");
 			cli_printf(c->out, "%-5s %-8s %-8s %-8s %-13s %-8s %-7s %-7s %s\n",
 				   student_arch_name(cfg.arch), r->variant,
-				   baseline || !r->source ? "-" : r->source, r->status, step, ls, as,
-				   as2, snd);
+				   baseline || !r->source ? "-" : r->source, r->status, step, ls,
+				   as, as2, snd);
 		}
 		free(dname);
 	}

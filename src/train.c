@@ -146,7 +146,8 @@ void train_config_student(const struct train_config *c, int vocab, struct studen
 		out->llama = c->llama;
 		out->llama.vocab_size = vocab;
 	} else {
-		out->gpt2 = (struct model_config){vocab, c->n_ctx, c->n_layer, c->n_head, c->n_embd};
+		out->gpt2 =
+			(struct model_config){vocab, c->n_ctx, c->n_layer, c->n_head, c->n_embd};
 	}
 }
 
@@ -1484,8 +1485,9 @@ static int ckpt_read_shape(struct ckr *r, uint32_t version, struct train_ckpt *c
 			if (ckr_u32(r, &v, "the model shape"))
 				return MENTOR_ERR;
 			if (v > INT_MAX)
-				return util_err(r->err, "cannot load checkpoint '%s': corrupt model "
-							"shape ('%s')", r->path, llama_ints[i].name);
+				return util_err(r->err, "cannot load checkpoint '%s': corrupt "
+							"model shape ('%s')",
+						r->path, llama_ints[i].name);
 			*llama_int(&c->lcfg, i) = (int)v;
 		}
 		for (size_t i = 0; i < N_LLAMA_REALS; i++)
@@ -1548,8 +1550,8 @@ int train_ckpt_load(const char *path, int with_moments, struct train_ckpt *c, ch
 		struct student_config js;
 		train_config_student(&c->cfg, c->lcfg.vocab_size, &js);
 		if (!student_config_same(&js, &sc)) {
-			util_err(err, "cannot load checkpoint '%s': its configuration and its model "
-				      "shape differ", path);
+			util_err(err, "cannot load checkpoint '%s': its configuration and its "
+				      "model shape differ", path);
 			goto out;
 		}
 	}
@@ -2052,7 +2054,8 @@ static double val_loss(struct trainer *tr, char *err, int *failed)
 				*failed = 1;
 				return NAN;
 			}
-			const float *sl = student_seq_loss(tr->model), *sw = student_seq_weight(tr->model);
+			const float *sl = student_seq_loss(tr->model);
+			const float *sw = student_seq_weight(tr->model);
 			for (size_t j = 0; j < k; j++) {
 				sum[task] += sl[j];
 				wsum[task] += sw[j];
@@ -2078,8 +2081,8 @@ static double probe_step_time(struct trainer *tr, char *err)
 		double t0 = util_mono();
 		if (train_batch_sample(&tr->train, tr->cfg.variant, tr->cfg.alpha, &r, tr->cfg.batch,
 				       &tr->batch, err) ||
-		    student_forward(tr->model, tr->batch.inputs, tr->batch.targets, tr->batch.weights,
-				  tr->batch.B, tr->batch.T, NULL, err) ||
+		    student_forward(tr->model, tr->batch.inputs, tr->batch.targets,
+				    tr->batch.weights, tr->batch.B, tr->batch.T, NULL, err) ||
 		    student_backward(tr->model, err))
 			return -1;
 		if (i > 0)

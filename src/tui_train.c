@@ -727,7 +727,8 @@ static void field_value(const struct train *s, int k, char *b, size_t n)
 	case F_SOURCE: snprintf(b, n, "%s", train_source_name(f->source)); break;
 	case F_START: start_value(s, b, n); break;
 	case F_PRESET:
-		snprintf(b, n, "%s%s", f->arch == STUDENT_LLAMA ? "llama " : "", presets[f->preset]);
+		snprintf(b, n, "%s%s", f->arch == STUDENT_LLAMA ? "llama " : "",
+			 presets[f->preset]);
 		break;
 	case F_LAYERS: snprintf(b, n, "%ld", f->layers); break;
 	case F_WIDTH: snprintf(b, n, "%ld", f->width); break;

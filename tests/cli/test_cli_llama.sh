@@ -25,7 +25,9 @@ expect() {
 }
 
 has() { grep -q -- "$1" "$dir/$2" || fail "'$1' not in $2: $(cat "$dir/$2")"; }
-one_line_err() { [ "$(wc -l <"$dir/err")" -eq 1 ] || fail "stderr is not one line: $(cat "$dir/err")"; }
+one_line_err() {
+	[ "$(wc -l <"$dir/err")" -eq 1 ] || fail "stderr is not one line: $(cat "$dir/err")"
+}
 run_id() { sed -n 's/^{"run":\([0-9]*\),.*/\1/p' "$dir/out"; }
 
 i=0
@@ -114,7 +116,8 @@ grep -o '"name":"qw".*' "$dir/out" | grep -q '"llama":{"family":1,"vocab_size":3
 
 # stopped wherever a stop lands (queued, between checkpoints, or after the
 # end) and resumed: the final loss of an uninterrupted run
-expect 0 train toy --arch llama $tiny --steps 12 --ckpt-every 4 --eval-split none --name whole --json
+expect 0 train toy --arch llama $tiny --steps 12 --ckpt-every 4 --eval-split none \
+	--name whole --json
 "$bin" --db "$db" train toy --arch llama $tiny --steps 12 --ckpt-every 4 --eval-split none \
 	--name part --detach >/dev/null 2>&1 || fail "detach failed"
 "$bin" --db "$db" stop part >/dev/null 2>&1

@@ -284,7 +284,8 @@ int main(int argc, char **argv)
 	CHECK_INT(fixture_exec(db, part, 21, err), MENTOR_ECANCEL);
 	CHECK_INT(fixture_exec(db, part, 0, err), 0);
 	size_t nw, np;
-	double *lw = fixture_metric(db, whole, "loss", &nw), *lp = fixture_metric(db, part, "loss", &np);
+	double *lw = fixture_metric(db, whole, "loss", &nw);
+	double *lp = fixture_metric(db, part, "loss", &np);
 	int same = nw == 30 && np == 30;
 	for (size_t i = 0; same && i < nw; i++)
 		same = lw[i] == lp[i];
@@ -321,8 +322,8 @@ int main(int argc, char **argv)
 	double *li = fixture_metric(db, init, "loss", &n);
 	CHECK_INT(n, 5);
 	if (n == 5)
-		CHECK_MSG(li[0] < loss[0] * 0.6, "first loss from the trained model %.3f, fresh %.3f",
-			  li[0], loss[0]);
+		CHECK_MSG(li[0] < loss[0] * 0.6,
+			  "first loss from the trained model %.3f, fresh %.3f", li[0], loss[0]);
 	free(li);
 	struct buf ip;
 	buf_init(&ip);
