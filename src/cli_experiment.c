@@ -35,6 +35,7 @@ static const char experiment_usage[] =
 	"                   half of the train items)\n"
 	"  --steps N        optimizer steps per run    (defaults: as 'mentor train')\n"
 	"  --preset P       tiny | small | base\n"
+	"  --arch A         gpt2 | llama: the students' architecture (default gpt2)\n"
 	"  --alpha A        weight of the answer task, 0..1\n"
 	"  --lr X           peak learning rate\n"
 	"  --batch N        sequences per step\n"
@@ -72,7 +73,7 @@ static int parse_args(struct cli *c, int argc, char **argv, struct exp_args *a,
 {
 	memset(a, 0, sizeof *a);
 	const char *source = NULL, *steps = NULL, *preset = NULL, *alpha = NULL, *lr = NULL;
-	const char *batch = NULL, *seeds = NULL, *threads = NULL;
+	const char *batch = NULL, *seeds = NULL, *threads = NULL, *arch = NULL;
 	for (int i = 1; i < argc; i++) {
 		const char *o = argv[i];
 		int r;
@@ -97,6 +98,7 @@ static int parse_args(struct cli *c, int argc, char **argv, struct exp_args *a,
 		    (r = cli_opt_value(argc, argv, &i, "--source", &source)) ||
 		    (r = cli_opt_value(argc, argv, &i, "--steps", &steps)) ||
 		    (r = cli_opt_value(argc, argv, &i, "--preset", &preset)) ||
+		    (r = cli_opt_value(argc, argv, &i, "--arch", &arch)) ||
 		    (r = cli_opt_value(argc, argv, &i, "--alpha", &alpha)) ||
 		    (r = cli_opt_value(argc, argv, &i, "--lr", &lr)) ||
 		    (r = cli_opt_value(argc, argv, &i, "--batch", &batch)) ||
@@ -122,10 +124,11 @@ static int parse_args(struct cli *c, int argc, char **argv, struct exp_args *a,
 	if (modes > 1)
 		return cli_error(c, CLI_USAGE, "give one of DATASET, --show, --resume or --list");
 	int plan_opt = a->variants || seeds || source || steps || preset || alpha || lr || batch ||
-		       a->init_from || a->plan_only;
-	if (a->init_from && preset)
-		return cli_error(c, CLI_USAGE, "'--preset' cannot be combined with --init-from: the "
-				 "model's shape and tokenizer come from the model it starts from");
+		       a->init_from || a->plan_only || arch;
+	if (a->init_from && (preset || arch))
+		return cli_error(c, CLI_USAGE, "'%s' cannot be combined with --init-from: the "
+				 "model's shape and tokenizer come from the model it starts from",
+				 preset ? "--preset" : "--arch");
 	a->lr_given = lr != NULL;
 	if (!a->dataset && plan_opt)
 		return cli_error(c, CLI_USAGE, "the plan options apply to a new experiment "
@@ -153,6 +156,18 @@ static int parse_args(struct cli *c, int argc, char **argv, struct exp_args *a,
 		s->auto_source = 0;
 	if (preset && train_config_preset(b, preset, err))
 		return cli_error(c, CLI_USAGE, "%s", err);
+	if (arch) {
+		int k = student_arch_parse(arch);
+		if (k < 0)
+			return cli_error(c, CLI_USAGE, "unknown architecture '%s': expected "
+					 "gpt2 or llama", arch);
+		if (k == STUDENT_LLAMA) {
+			struct llama_config lc;
+			student_llama_shape(b->n_layer, b->n_embd, b->n_head, b->n_ctx, b->vocab,
+					    &lc);
+			train_config_set_llama(b, &lc);
+		}
+	}
 	if (steps) {
 		if (cli_opt_long(c, "--steps", steps, 1, 100000000, &l))
 			return CLI_USAGE;

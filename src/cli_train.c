@@ -36,7 +36,7 @@ static void train_usage(FILE *f)
 {
 	fputs("usage: mentor train DATASET [--variant V] [options]\n"
 	      "       mentor train --resume RUN [--threads N] [--detach] [--json]\n\n"
-	      "Train a small GPT student on DATASET's train split, then evaluate it on the\n"
+	      "Train a small student on DATASET's train split, then evaluate it on the\n"
 	      "test split. Runs in this process (Ctrl-C stops it with a checkpoint) or in\n"
 	      "the background with --detach.\n\n"
 	      "options:\n"
@@ -46,6 +46,11 @@ static void train_usage(FILE *f)
 	      "  --preset P      tiny | small | base (default tiny)\n"
 	      "  --layers N --width N --heads N --context N   model shape (override the preset)\n"
 	      "  --vocab N       tokenizer vocabulary (default 512)\n"
+	      "  --arch A        gpt2 | llama: GPT-2, or a Llama-family decoder (RMSNorm,\n"
+	      "                  RoPE, SwiGLU, grouped-query attention) of the preset's\n"
+	      "                  depth, width and heads (default gpt2)\n"
+	      "  --model-config F  a Hugging Face config.json (llama, qwen2, qwen3) giving\n"
+	      "                  the Llama-family shape; the vocabulary is the tokenizer's\n"
 	      "  --init-from M   start from a trained or imported model: a run (id or\n"
 	      "                  name) or a GGUF file / Hugging Face GPT-2 folder, which\n"
 	      "                  is imported first; its shape and tokenizer are kept, and\n"
@@ -210,12 +215,47 @@ struct train_args {
 	const char *first_cfg_opt; /* first option that sets the configuration */
 };
 
+/* The Llama-family shape of a run: from a Hugging Face config.json (which
+ * neither a preset nor --layers, --width, --heads may contradict), else from
+ * the depth, width, heads and context the preset and options gave. */
+static int llama_shape_args(struct cli *c, struct train_config *cfg, const char *model_config,
+			    int arch, const char *preset, int shape_given)
+{
+	char err[MENTOR_ERR_LEN];
+	struct llama_config l;
+	if (!model_config) {
+		student_llama_shape(cfg->n_layer, cfg->n_embd, cfg->n_head, cfg->n_ctx, cfg->vocab,
+				    &l);
+		train_config_set_llama(cfg, &l);
+		return CLI_OK;
+	}
+	if (arch == STUDENT_GPT2)
+		return cli_error(c, CLI_USAGE, "--model-config gives a Llama-family shape; it "
+					       "cannot be combined with '--arch gpt2'");
+	if (preset || shape_given)
+		return cli_error(c, CLI_USAGE, "'%s' cannot be combined with --model-config, which "
+					       "gives the model's shape",
+				 preset ? "--preset" : "--layers/--width/--heads");
+	size_t n = 0;
+	char *text = util_read_file(model_config, LLAMA_MAX_CONFIG_BYTES, &n, err);
+	if (!text)
+		return cli_error(c, CLI_USAGE, "cannot read model config: %s", err);
+	int rc = llama_config_from_json(text, n, &l, err);
+	free(text);
+	if (rc)
+		return cli_error(c, CLI_USAGE, "invalid model config '%s': %s", model_config, err);
+	train_config_set_llama(cfg, &l);
+	snprintf(cfg->preset, sizeof cfg->preset, "custom");
+	return CLI_OK;
+}
+
 static int parse_train_args(struct cli *c, int argc, char **argv, struct train_config *cfg,
 			    struct train_args *a)
 {
 	memset(a, 0, sizeof *a);
-	const char *preset = NULL;
+	const char *preset = NULL, *model_config = NULL;
 	long layers = 0, width = 0, heads = 0, context = 0;
+	int arch = -1;
 	int bad = 0;
 	for (int i = 1; i < argc; i++) {
 		const char *o = argv[i];
@@ -271,6 +311,17 @@ static int parse_train_args(struct cli *c, int argc, char **argv, struct train_c
 		} else if (!strcmp(o, "--init-from")) {
 			if (!(a->init_from = opt_value(c, argc, argv, &i, &bad)))
 				return CLI_USAGE;
+		} else if (!strcmp(o, "--arch")) {
+			if (!(v = opt_value(c, argc, argv, &i, &bad)))
+				return CLI_USAGE;
+			if ((arch = student_arch_parse(v)) < 0)
+				return cli_error(c, CLI_USAGE, "unknown architecture '%s': "
+							       "expected gpt2 or llama", v);
+			a->shape_opt = a->shape_opt ? a->shape_opt : o;
+		} else if (!strcmp(o, "--model-config")) {
+			if (!(model_config = opt_value(c, argc, argv, &i, &bad)))
+				return CLI_USAGE;
+			a->shape_opt = a->shape_opt ? a->shape_opt : o;
 		} else if (!strcmp(o, "--preset")) {
 			if (!(preset = opt_value(c, argc, argv, &i, &bad)))
 				return CLI_USAGE;
@@ -386,6 +437,12 @@ static int parse_train_args(struct cli *c, int argc, char **argv, struct train_c
 		if (context)
 			cfg->n_ctx = (int)context;
 		snprintf(cfg->preset, sizeof cfg->preset, "custom");
+	}
+	if (model_config || arch == STUDENT_LLAMA) {
+		int rc = llama_shape_args(c, cfg, model_config, arch, preset,
+					  layers || width || heads);
+		if (rc)
+			return rc;
 	}
 	if (a->dataset)
 		snprintf(cfg->dataset, sizeof cfg->dataset, "%s", a->dataset);
@@ -702,9 +759,9 @@ int cli_runs(struct cli *c, int argc, char **argv)
 	if (json)
 		fputc('[', c->out);
 	else
-		cli_printf(c->out, "%-4s %-16s %-12s %-8s %-8s %-8s %-13s %-8s %-7s %-7s %s\n", "ID",
-			   "NAME", "DATASET", "VARIANT", "SOURCE", "STATUS", "STEP", "LOSS", "ACC",
-			   "ACC-EXP", "SOUND");
+		cli_printf(c->out, "%-4s %-16s %-12s %-5s %-8s %-8s %-8s %-13s %-8s %-7s %-7s %s\n",
+			   "ID", "NAME", "DATASET", "ARCH", "VARIANT", "SOURCE", "STATUS", "STEP",
+			   "LOSS", "ACC", "ACC-EXP", "SOUND");
 	for (size_t i = 0; i < n; i++) {
 		struct store_run *r = &runs[i];
 		struct store_dataset d;
@@ -740,7 +797,8 @@ int cli_runs(struct cli *c, int argc, char **argv)
 			cli_json_str(c->out, dname);
 			cli_printf(c->out, ",\"variant\":\"%s\",\"source\":", r->variant);
 			cli_json_str(c->out, baseline ? NULL : r->source);
-			cli_printf(c->out, ",\"alpha\":%g,\"kind\":", r->alpha);
+			cli_printf(c->out, ",\"alpha\":%g,\"arch\":\"%s\",\"kind\":", r->alpha,
+				   student_arch_name(cfg.arch));
 			cli_json_str(c->out, r->kind);
 			cli_printf(c->out, ",\"status\":\"%s\",\"pid\":%lld,\"step\":%lld,"
 					"\"total_steps\":%lld,\"started_at\":%lld,\"ended_at\":%lld",
@@ -775,9 +833,10 @@ int cli_runs(struct cli *c, int argc, char **argv)
 			cli_printf(c->out, "%*s ", (int)(16 - strlen(nb)), "");
 			util_term_put(c->out, db, UTIL_PUT_ESC, NULL, 0);
 			cli_printf(c->out, "%*s ", (int)(12 - strlen(db)), "");
-			cli_printf(c->out, "%-8s %-8s %-8s %-13s %-8s %-7s %-7s %s\n", r->variant,
-				   baseline || !r->source ? "-" : r->source,
-				   r->status, step, ls, as, as2, snd);
+			cli_printf(c->out, "%-5s %-8s %-8s %-8s %-13s %-8s %-7s %-7s %s\n",
+				   student_arch_name(cfg.arch), r->variant,
+				   baseline || !r->source ? "-" : r->source, r->status, step, ls,
+				   as, as2, snd);
 		}
 		free(dname);
 	}

@@ -12,13 +12,14 @@
 
 #include "mentor/check.h"
 #include "mentor/model.h"
+#include "mentor/student.h"
 #include "mentor/prompt.h"
 #include "mentor/store.h"
 #include "mentor/tokenizer.h"
 #include "mentor/train.h"
 
 struct eval_model {
-	struct model *m;
+	struct student *m;
 	const struct tokenizer *t;
 	struct tokenizer *owned_tok; /* set when loaded from a checkpoint */
 	int owned_model;
@@ -141,7 +142,7 @@ char *eval_parse_expl_answer(int variant, const char *text, const char *answer_t
 
 /* ------------------------------------------------------------ models */
 
-struct eval_model *eval_model_wrap(struct model *m, const struct tokenizer *t, int variant,
+struct eval_model *eval_model_wrap(struct student *m, const struct tokenizer *t, int variant,
 				   int max_new)
 {
 	struct eval_model *em = calloc(1, sizeof *em);
@@ -159,7 +160,7 @@ void eval_model_free(struct eval_model *em)
 	if (!em)
 		return;
 	if (em->owned_model)
-		model_free(em->m);
+		student_free(em->m);
 	tokenizer_free(em->owned_tok);
 	free(em);
 }
@@ -172,14 +173,13 @@ int eval_model_load(const char *ckpt_path, struct eval_model **out, char *err)
 	*out = NULL;
 	if (train_ckpt_load(ckpt_path, 0, &ck, err))
 		return MENTOR_ERR;
-	struct model *m = NULL;
+	struct student *m = NULL;
 	char sub[MENTOR_ERR_LEN];
-	if (model_new(&ck.mcfg, ck.cfg.seed, &m, sub)) {
+	if (train_ckpt_student(&ck, &m, sub)) {
 		util_err(err, "cannot load checkpoint '%s': %s", ckpt_path, sub);
 		train_ckpt_release(&ck);
 		return MENTOR_ERR;
 	}
-	memcpy(model_params(m), ck.params, ck.n_params * sizeof(float));
 	struct eval_model *em = eval_model_wrap(m, ck.tok, ck.cfg.variant, ck.cfg.max_new);
 	em->owned_model = 1;
 	em->owned_tok = ck.tok;
@@ -197,7 +197,7 @@ const struct tokenizer *eval_model_tokenizer(const struct eval_model *em)
 
 int eval_model_vocab_size(const struct eval_model *em)
 {
-	return model_get_config(em->m)->vocab_size;
+	return student_config_vocab_size(student_get_config(em->m));
 }
 
 int eval_prompt_ids(const struct eval_model *em, int task, const char *text, size_t len,
@@ -210,7 +210,7 @@ int eval_prompt_ids(const struct eval_model *em, int task, const char *text, siz
 		return MENTOR_EUSAGE;
 	}
 	const struct tokenizer *t = em->t;
-	size_t n_ctx = (size_t)model_get_config(em->m)->max_seq_len;
+	size_t n_ctx = (size_t)student_config_max_seq_len(student_get_config(em->m));
 	struct tokenizer_ids q;
 	tokenizer_ids_init(&q);
 	int rc = tokenizer_encode(t, text, len, &q, err);
@@ -245,17 +245,18 @@ int eval_prompt_ids(const struct eval_model *em, int task, const char *text, siz
 int eval_next_logits(struct eval_model *em, const int32_t *ids, size_t n, const float **logits,
 		     char *err)
 {
-	const struct model_config *c = model_get_config(em->m);
+	const struct student_config *c = student_get_config(em->m);
+	int max_seq_len = student_config_max_seq_len(c);
 	*logits = NULL;
-	if (n < 1 || n > (size_t)c->max_seq_len) {
+	if (n < 1 || n > (size_t)max_seq_len) {
 		util_err(err, "cannot run the model on %zu tokens: the context holds 1..%d", n,
-			 c->max_seq_len);
+			 max_seq_len);
 		return MENTOR_EUSAGE;
 	}
-	int rc = model_forward(em->m, ids, NULL, NULL, 1, (int)n, NULL, err);
+	int rc = student_forward(em->m, ids, NULL, NULL, 1, (int)n, NULL, err);
 	if (rc)
 		return rc;
-	*logits = model_logits(em->m) + (n - 1) * (size_t)c->vocab_size;
+	*logits = student_logits(em->m) + (n - 1) * (size_t)student_config_vocab_size(c);
 	return 0;
 }
 
@@ -276,7 +277,7 @@ static int generate(struct eval_model *em, int task, const char *prompt, size_t 
 		    char **text, char *err)
 {
 	const struct tokenizer *t = em->t;
-	int n_ctx = model_get_config(em->m)->max_seq_len;
+	int n_ctx = student_config_max_seq_len(student_get_config(em->m));
 	struct tokenizer_ids q;
 	tokenizer_ids_init(&q);
 	int32_t *seq = NULL, *out = NULL;
@@ -302,7 +303,7 @@ static int generate(struct eval_model *em, int task, const char *prompt, size_t 
 		seq[k++] = q.ids[i];
 	seq[k++] = tokenizer_special(t, TOKENIZER_SEP);
 	size_t n_out = 0;
-	if (model_generate(em->m, seq, n, tokenizer_special(t, TOKENIZER_EOS), room, out, &n_out,
+	if (student_generate(em->m, seq, n, tokenizer_special(t, TOKENIZER_EOS), room, out, &n_out,
 			   NULL, err))
 		goto out;
 	struct buf b;
@@ -331,7 +332,7 @@ int eval_answer_question(struct eval_model *em, const char *prompt, const char *
 	out->answer = eval_normalise(answer_type, out->raw);
 	if (em->variant == TRAIN_BASELINE)
 		return 0;
-	int n_ctx = model_get_config(em->m)->max_seq_len;
+	int n_ctx = student_config_max_seq_len(student_get_config(em->m));
 	size_t room = em->max_new > 0 ? (size_t)em->max_new : (size_t)n_ctx;
 	if (generate(em, TRAIN_TASK_EXP, prompt, room, &out->expl, err)) {
 		eval_answer_release(out);
@@ -538,7 +539,7 @@ int eval_check_run(struct store *st, int64_t run_id, const char *split, struct e
 
 /* ------------------------------------------------------------ training */
 
-static int hook_dev(struct model *m, const struct tokenizer *t, int variant, int max_new,
+static int hook_dev(struct student *m, const struct tokenizer *t, int variant, int max_new,
 		    const struct train_corpus *dev, size_t n, double *acc, double *acc_expl,
 		    char *err)
 {
@@ -553,7 +554,7 @@ static int hook_dev(struct model *m, const struct tokenizer *t, int variant, int
 	return 0;
 }
 
-static int hook_final(struct store *st, int64_t run_id, struct model *m,
+static int hook_final(struct store *st, int64_t run_id, struct student *m,
 		      const struct tokenizer *t, int variant, int max_new, const char *split,
 		      int (*progress)(void *u, int64_t done, int64_t todo), void *u, char *err)
 {

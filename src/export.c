@@ -360,7 +360,7 @@ int export_run_tokenizer(struct store *st, const char *ref, struct tokenizer **t
 	if (!rc) {
 		*tok = ck.tok;
 		ck.tok = NULL;
-		*n_ctx = ck.mcfg.max_seq_len;
+		*n_ctx = ck.arch == STUDENT_GPT2 ? ck.mcfg.max_seq_len : ck.cfg.n_ctx;
 		if (run_id)
 			*run_id = r.id;
 	}

@@ -202,6 +202,13 @@ int modelio_from_ckpt(const char *ckpt_path, struct modelio_model *out, char *er
 	modelio_model_init(out);
 	if (train_ckpt_load(ckpt_path, 0, &ck, err))
 		return MENTOR_ERR;
+	if (ck.arch != STUDENT_GPT2) {
+		util_err(err, "cannot read '%s' as a GPT-2 model: it holds a %s-family student, "
+			      "which cannot be exported yet",
+			 ckpt_path, student_arch_name(ck.arch));
+		train_ckpt_release(&ck);
+		return MENTOR_EUSAGE;
+	}
 	out->mcfg = ck.mcfg;
 	out->tok = ck.tok;
 	ck.tok = NULL;

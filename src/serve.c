@@ -92,7 +92,7 @@ struct lingering {
 
 /* What the server holds while it runs. */
 struct server {
-	struct model *m;
+	struct student *m;
 	struct tokenizer *tok;
 	struct eval_model *em;
 	char *answer_type;
@@ -1186,12 +1186,11 @@ static int server_load(struct server *s, const char *db_path, const char *ref, c
 	if (rc)
 		return MENTOR_ERR;
 	char sub[MENTOR_ERR_LEN];
-	if (model_new(&ck.mcfg, ck.cfg.seed, &s->m, sub)) {
+	if (train_ckpt_student(&ck, &s->m, sub)) {
 		util_err(err, "cannot load the model: %s", sub);
 		train_ckpt_release(&ck);
 		return MENTOR_ERR;
 	}
-	memcpy(model_params(s->m), ck.params, ck.n_params * sizeof(float));
 	s->tok = ck.tok;
 	ck.tok = NULL;
 	s->em = eval_model_wrap(s->m, s->tok, ck.cfg.variant, ck.cfg.max_new);
@@ -1206,7 +1205,7 @@ static void server_release(struct server *s)
 	pthread_mutex_destroy(&s->lock);
 	pthread_cond_destroy(&s->idle);
 	eval_model_free(s->em);
-	model_free(s->m);
+	student_free(s->m);
 	tokenizer_free(s->tok);
 	free(s->answer_type);
 	free(s->model_name);

@@ -11,9 +11,12 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <float.h>
+#include <limits.h>
 #include <math.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -123,6 +126,71 @@ int train_config_preset(struct train_config *c, const char *preset, char *err)
 	return 0;
 }
 
+void train_config_set_llama(struct train_config *c, const struct llama_config *l)
+{
+	c->arch = STUDENT_LLAMA;
+	c->llama = *l;
+	c->llama.vocab_size = c->vocab; /* the tokenizer decides it when the run starts */
+	c->n_layer = l->n_layer;
+	c->n_embd = l->hidden_size;
+	c->n_head = l->n_head;
+	if (c->n_ctx > l->max_seq_len)
+		c->n_ctx = l->max_seq_len;
+}
+
+void train_config_student(const struct train_config *c, int vocab, struct student_config *out)
+{
+	memset(out, 0, sizeof *out);
+	out->arch = c->arch;
+	if (c->arch == STUDENT_LLAMA) {
+		out->llama = c->llama;
+		out->llama.vocab_size = vocab;
+	} else {
+		out->gpt2 =
+			(struct model_config){vocab, c->n_ctx, c->n_layer, c->n_head, c->n_embd};
+	}
+}
+
+/* The llama_config fields a run's configuration and checkpoint record, in
+ * the order of the checkpoint (train.h): integers, then reals. */
+static const struct {
+	const char *name;
+	size_t off;
+} llama_ints[] = {
+	{"family", offsetof(struct llama_config, family)},
+	{"vocab_size", offsetof(struct llama_config, vocab_size)},
+	{"hidden_size", offsetof(struct llama_config, hidden_size)},
+	{"intermediate_size", offsetof(struct llama_config, intermediate_size)},
+	{"n_layer", offsetof(struct llama_config, n_layer)},
+	{"n_head", offsetof(struct llama_config, n_head)},
+	{"n_kv_head", offsetof(struct llama_config, n_kv_head)},
+	{"head_dim", offsetof(struct llama_config, head_dim)},
+	{"max_seq_len", offsetof(struct llama_config, max_seq_len)},
+	{"rope_type", offsetof(struct llama_config, rope_type)},
+	{"rope_original_max_pos", offsetof(struct llama_config, rope_original_max_pos)},
+	{"attention_bias", offsetof(struct llama_config, attention_bias)},
+	{"qk_norm", offsetof(struct llama_config, qk_norm)},
+	{"tie_word_embeddings", offsetof(struct llama_config, tie_word_embeddings)},
+}, llama_reals[] = {
+	{"rope_theta", offsetof(struct llama_config, rope_theta)},
+	{"rope_factor", offsetof(struct llama_config, rope_factor)},
+	{"rope_low_freq_factor", offsetof(struct llama_config, rope_low_freq_factor)},
+	{"rope_high_freq_factor", offsetof(struct llama_config, rope_high_freq_factor)},
+	{"rms_norm_eps", offsetof(struct llama_config, rms_norm_eps)},
+};
+#define N_LLAMA_INTS (sizeof llama_ints / sizeof llama_ints[0])
+#define N_LLAMA_REALS (sizeof llama_reals / sizeof llama_reals[0])
+
+static int *llama_int(struct llama_config *l, size_t i)
+{
+	return (int *)((char *)l + llama_ints[i].off);
+}
+
+static double *llama_real(struct llama_config *l, size_t i)
+{
+	return (double *)((char *)l + llama_reals[i].off);
+}
+
 int train_config_check(const struct train_config *c, char *err)
 {
 	if (!c->dataset[0])
@@ -136,10 +204,15 @@ int train_config_check(const struct train_config *c, char *err)
 	if (c->vocab < TOKENIZER_MIN_VOCAB || c->vocab > TOKENIZER_MAX_VOCAB)
 		return usage_err(err, "invalid '--vocab' %d: must be %d..%d", c->vocab,
 				 TOKENIZER_MIN_VOCAB, TOKENIZER_MAX_VOCAB);
-	struct model_config mc = {c->vocab, c->n_ctx, c->n_layer, c->n_head, c->n_embd};
+	struct student_config sc;
+	train_config_student(c, c->vocab, &sc);
 	char sub[MENTOR_ERR_LEN];
-	if (model_config_check(&mc, sub))
+	if (student_config_check(&sc, sub))
 		return usage_err(err, "invalid model shape: %s", sub);
+	if (c->arch == STUDENT_LLAMA &&
+	    (c->n_ctx > c->llama.max_seq_len || c->n_ctx > LLAMA_MAX_TRAIN_T))
+		return usage_err(err, "invalid '--context' %d: at most %d (the model's context) "
+				      "and %d", c->n_ctx, c->llama.max_seq_len, LLAMA_MAX_TRAIN_T);
 	if (c->n_ctx < 8)
 		return usage_err(err, "invalid '--context' %d: at least 8", c->n_ctx);
 	if (c->steps < 0 || c->steps > 100000000)
@@ -209,6 +282,18 @@ char *train_config_to_json(const struct train_config *c)
 	cJSON_AddNumberToObject(o, "max_new", c->max_new);
 	if (c->init_from > 0)
 		cJSON_AddNumberToObject(o, "init_from", (double)c->init_from);
+	if (c->arch != STUDENT_GPT2) {
+		/* GPT-2 runs keep the configuration they always had */
+		cJSON_AddStringToObject(o, "arch", student_arch_name(c->arch));
+		cJSON *l = cJSON_AddObjectToObject(o, "llama");
+		if (!l)
+			util_oom();
+		struct llama_config lc = c->llama;
+		for (size_t i = 0; i < N_LLAMA_INTS; i++)
+			cJSON_AddNumberToObject(l, llama_ints[i].name, *llama_int(&lc, i));
+		for (size_t i = 0; i < N_LLAMA_REALS; i++)
+			cJSON_AddNumberToObject(l, llama_reals[i].name, *llama_real(&lc, i));
+	}
 	char *s = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);
 	if (!s)
@@ -261,6 +346,23 @@ static int json_str(const cJSON *o, const char *key, char *out, size_t cap, char
 	return 0;
 }
 
+/* The "llama" object of a run's configuration into l: every field, a
+ * number (integers within int). */
+static int json_llama(const cJSON *o, struct llama_config *l, char *err)
+{
+	const cJSON *lo = cJSON_GetObjectItemCaseSensitive(o, "llama");
+	if (!cJSON_IsObject(lo))
+		return util_err(err, "invalid run configuration: 'llama' is not an object");
+	memset(l, 0, sizeof *l);
+	for (size_t i = 0; i < N_LLAMA_INTS; i++)
+		if (json_int(lo, llama_ints[i].name, INT_MIN, INT_MAX, llama_int(l, i), err))
+			return MENTOR_ERR;
+	for (size_t i = 0; i < N_LLAMA_REALS; i++)
+		if (json_num(lo, llama_reals[i].name, -DBL_MAX, DBL_MAX, llama_real(l, i), err))
+			return MENTOR_ERR;
+	return 0;
+}
+
 int train_config_from_json(const char *json, struct train_config *c, char *err)
 {
 	train_config_defaults(c);
@@ -299,6 +401,16 @@ int train_config_from_json(const char *json, struct train_config *c, char *err)
 		}
 		c->seed = v;
 	}
+	name[0] = 0;
+	if (json_str(o, "arch", name, sizeof name, err))
+		goto out;
+	if (name[0] && (c->arch = student_arch_parse(name)) < 0) {
+		util_err(err, "invalid run configuration: unknown architecture '%s'", name);
+		goto out;
+	}
+	if (c->arch == STUDENT_LLAMA && json_llama(o, &c->llama, err))
+		goto out;
+	int big = c->arch == STUDENT_LLAMA; /* the Llama family's wider limits */
 	int eval_at_end = c->eval_at_end;
 	const cJSON *b = cJSON_GetObjectItemCaseSensitive(o, "eval_at_end");
 	if (b)
@@ -306,10 +418,10 @@ int train_config_from_json(const char *json, struct train_config *c, char *err)
 	c->eval_at_end = eval_at_end;
 	if (json_num(o, "alpha", 0, 1, &c->alpha, err) ||
 	    json_str(o, "preset", c->preset, sizeof c->preset, err) ||
-	    json_int(o, "layers", 1, MODEL_MAX_LAYERS, &c->n_layer, err) ||
-	    json_int(o, "width", 1, MODEL_MAX_EMBD, &c->n_embd, err) ||
-	    json_int(o, "heads", 1, MODEL_MAX_HEADS, &c->n_head, err) ||
-	    json_int(o, "context", 1, MODEL_MAX_CTX, &c->n_ctx, err) ||
+	    json_int(o, "layers", 1, big ? LLAMA_MAX_LAYERS : MODEL_MAX_LAYERS, &c->n_layer, err) ||
+	    json_int(o, "width", 1, big ? LLAMA_MAX_HIDDEN : MODEL_MAX_EMBD, &c->n_embd, err) ||
+	    json_int(o, "heads", 1, big ? LLAMA_MAX_HEADS : MODEL_MAX_HEADS, &c->n_head, err) ||
+	    json_int(o, "context", 1, big ? LLAMA_MAX_TRAIN_T : MODEL_MAX_CTX, &c->n_ctx, err) ||
 	    json_int(o, "vocab", 1, TOKENIZER_MAX_VOCAB, &c->vocab, err) ||
 	    json_i64(o, "steps", 0, 1e8, &c->steps, err) ||
 	    json_num(o, "minutes", 0, 1e5, &c->minutes, err) ||
@@ -1148,11 +1260,20 @@ int train_ckpt_save(const char *path, const struct train_ckpt *c, char *err)
 	ckw_put(&w, json, strlen(json));
 	ckw_u32(&w, (uint32_t)tokimg.len);
 	ckw_put(&w, tokimg.data, tokimg.len);
-	ckw_u32(&w, (uint32_t)c->mcfg.vocab_size);
-	ckw_u32(&w, (uint32_t)c->mcfg.max_seq_len);
-	ckw_u32(&w, (uint32_t)c->mcfg.n_layer);
-	ckw_u32(&w, (uint32_t)c->mcfg.n_head);
-	ckw_u32(&w, (uint32_t)c->mcfg.n_embd);
+	ckw_u32(&w, (uint32_t)c->arch);
+	if (c->arch == STUDENT_LLAMA) {
+		struct llama_config l = c->lcfg;
+		for (size_t i = 0; i < N_LLAMA_INTS; i++)
+			ckw_u32(&w, (uint32_t)*llama_int(&l, i));
+		for (size_t i = 0; i < N_LLAMA_REALS; i++)
+			ckw_f64(&w, *llama_real(&l, i));
+	} else {
+		ckw_u32(&w, (uint32_t)c->mcfg.vocab_size);
+		ckw_u32(&w, (uint32_t)c->mcfg.max_seq_len);
+		ckw_u32(&w, (uint32_t)c->mcfg.n_layer);
+		ckw_u32(&w, (uint32_t)c->mcfg.n_head);
+		ckw_u32(&w, (uint32_t)c->mcfg.n_embd);
+	}
 	ckw_u64(&w, c->n_params);
 	ckw_u64(&w, (uint64_t)c->step);
 	ckw_u64(&w, (uint64_t)c->total_steps);
@@ -1267,14 +1388,15 @@ static int ckr_open(struct ckr *r, const char *path, char *err)
 /* Read a checkpoint's head, magic to tokenizer: *flags, the configuration
  * JSON (*json, a heap string) and the tokenizer (*tok, owned). Both are
  * set to what was read so far also on failure; the caller frees them. */
-static int ckpt_read_head(struct ckr *r, uint32_t *flags, char **json, struct tokenizer **tok)
+static int ckpt_read_head(struct ckr *r, uint32_t *version, uint32_t *flags, char **json,
+			  struct tokenizer **tok)
 {
 	const char *path = r->path;
 	char *err = r->err;
 	unsigned char *tokimg = NULL;
 	int ret = MENTOR_ERR;
 	char magic[8];
-	uint32_t version, json_len, tok_len;
+	uint32_t json_len, tok_len;
 	*json = NULL;
 	*tok = NULL;
 	if (ckr_get(r, magic, 8, "the header"))
@@ -1284,21 +1406,21 @@ static int ckpt_read_head(struct ckr *r, uint32_t *flags, char **json, struct to
 			 path);
 		goto out;
 	}
-	if (ckr_u32(r, &version, "the header") || ckr_u32(r, flags, "the header"))
+	if (ckr_u32(r, version, "the header") || ckr_u32(r, flags, "the header"))
 		goto out;
-	if (version != TRAIN_CKPT_VERSION && version != 1) {
+	if (*version < 1 || *version > TRAIN_CKPT_VERSION) {
 		util_err(err,
 			 "cannot load checkpoint '%s': format version %u, this mentor reads "
 			 "versions 1 to %u; use the mentor that wrote it or train again",
-			 path, version, TRAIN_CKPT_VERSION);
+			 path, *version, TRAIN_CKPT_VERSION);
 		goto out;
 	}
-	if (version == 1) {
+	if (*version == 1) {
 		/* version 1 was hashed from a basis one digit short: again */
 		unsigned char head[16];
 		memcpy(head, magic, 8);
 		for (int i = 0; i < 4; i++) {
-			head[8 + i] = (unsigned char)(version >> (8 * i));
+			head[8 + i] = (unsigned char)(*version >> (8 * i));
 			head[12 + i] = (unsigned char)(*flags >> (8 * i));
 		}
 		r->h = util_fnv1a(head, sizeof head, UTIL_FNV1A_BASIS_V1);
@@ -1354,9 +1476,9 @@ int train_ckpt_load_tokenizer(const char *path, struct tokenizer **tok, char *er
 	*tok = NULL;
 	if (ckr_open(&r, path, err))
 		return MENTOR_ERR;
-	uint32_t flags;
+	uint32_t version, flags;
 	char *json;
-	int rc = ckpt_read_head(&r, &flags, &json, tok);
+	int rc = ckpt_read_head(&r, &version, &flags, &json, tok);
 	free(json);
 	fclose(r.f);
 	if (rc) {
@@ -1364,6 +1486,81 @@ int train_ckpt_load_tokenizer(const char *path, struct tokenizer **tok, char *er
 		*tok = NULL;
 	}
 	return rc;
+}
+
+void train_ckpt_student_config(const struct train_ckpt *c, struct student_config *out)
+{
+	memset(out, 0, sizeof *out);
+	out->arch = c->arch;
+	out->gpt2 = c->mcfg;
+	out->llama = c->lcfg;
+}
+
+int train_ckpt_student(const struct train_ckpt *c, struct student **out, char *err)
+{
+	struct student_config sc;
+	train_ckpt_student_config(c, &sc);
+	*out = NULL;
+	int rc = student_new(&sc, c->cfg.seed, out, err);
+	if (rc)
+		return rc;
+	if (!c->params || c->n_params != student_num_params(*out)) {
+		student_free(*out);
+		*out = NULL;
+		return util_err(err, "checkpoint holds no parameters of the model's shape");
+	}
+	memcpy(student_params(*out), c->params, c->n_params * sizeof(float));
+	return 0;
+}
+
+static int ckr_f64(struct ckr *r, double *d, const char *what)
+{
+	uint64_t v;
+	if (ckr_u64(r, &v, what))
+		return MENTOR_ERR;
+	memcpy(d, &v, 8);
+	return 0;
+}
+
+/* The architecture and shape after the tokenizer into c: version 3 names
+ * the architecture; earlier versions hold a GPT-2. The values are checked
+ * by the caller (student_config_check). */
+static int ckpt_read_shape(struct ckr *r, uint32_t version, struct train_ckpt *c)
+{
+	uint32_t arch = STUDENT_GPT2;
+	if (version >= 3 && ckr_u32(r, &arch, "the architecture"))
+		return MENTOR_ERR;
+	if (arch >= STUDENT_N_ARCHS)
+		return util_err(r->err, "cannot load checkpoint '%s': unknown architecture %u "
+					"(written by a newer mentor?)", r->path, arch);
+	c->arch = (int)arch;
+	uint32_t v;
+	if (arch == STUDENT_LLAMA) {
+		for (size_t i = 0; i < N_LLAMA_INTS; i++) {
+			if (ckr_u32(r, &v, "the model shape"))
+				return MENTOR_ERR;
+			if (v > INT_MAX)
+				return util_err(r->err, "cannot load checkpoint '%s': corrupt "
+							"model shape ('%s')",
+						r->path, llama_ints[i].name);
+			*llama_int(&c->lcfg, i) = (int)v;
+		}
+		for (size_t i = 0; i < N_LLAMA_REALS; i++)
+			if (ckr_f64(r, llama_real(&c->lcfg, i), "the model shape"))
+				return MENTOR_ERR;
+		return 0;
+	}
+	int *f[5] = {&c->mcfg.vocab_size, &c->mcfg.max_seq_len, &c->mcfg.n_layer,
+		     &c->mcfg.n_head, &c->mcfg.n_embd};
+	for (int i = 0; i < 5; i++) {
+		if (ckr_u32(r, &v, "the model shape"))
+			return MENTOR_ERR;
+		if (v > 1u << 30)
+			return util_err(r->err, "cannot load checkpoint '%s': corrupt model shape",
+					r->path);
+		*f[i] = (int)v;
+	}
+	return 0;
 }
 
 int train_ckpt_load(const char *path, int with_moments, struct train_ckpt *c, char *err)
@@ -1375,45 +1572,52 @@ int train_ckpt_load(const char *path, int with_moments, struct train_ckpt *c, ch
 	FILE *f = r.f;
 	char *json = NULL;
 	int ret = MENTOR_ERR;
-	uint32_t flags;
+	uint32_t version, flags;
 	char sub[MENTOR_ERR_LEN];
-	if (ckpt_read_head(&r, &flags, &json, &c->tok))
+	if (ckpt_read_head(&r, &version, &flags, &json, &c->tok))
 		goto out;
 	if (train_config_from_json(json, &c->cfg, sub)) {
 		util_err(err, "cannot load checkpoint '%s': %s", path, sub);
 		goto out;
 	}
-	uint32_t shape[5];
-	for (int i = 0; i < 5; i++)
-		if (ckr_u32(&r, &shape[i], "the model shape"))
-			goto out;
-	for (int i = 0; i < 5; i++)
-		if (shape[i] > 1u << 30) {
-			util_err(err, "cannot load checkpoint '%s': corrupt model shape", path);
-			goto out;
-		}
-	c->mcfg.vocab_size = (int)shape[0];
-	c->mcfg.max_seq_len = (int)shape[1];
-	c->mcfg.n_layer = (int)shape[2];
-	c->mcfg.n_head = (int)shape[3];
-	c->mcfg.n_embd = (int)shape[4];
-	if (model_config_check(&c->mcfg, sub)) {
+	if (ckpt_read_shape(&r, version, c))
+		goto out;
+	if (c->cfg.arch != c->arch) {
+		util_err(err, "cannot load checkpoint '%s': its configuration names architecture "
+			      "'%s', its model is '%s'", path, student_arch_name(c->cfg.arch),
+			 student_arch_name(c->arch));
+		goto out;
+	}
+	struct student_config sc;
+	train_ckpt_student_config(c, &sc);
+	if (student_config_check(&sc, sub)) {
 		util_err(err, "cannot load checkpoint '%s': corrupt model shape: %s", path, sub);
 		goto out;
 	}
-	if (c->mcfg.vocab_size != tokenizer_vocab_size(c->tok)) {
+	if (student_config_vocab_size(&sc) != tokenizer_vocab_size(c->tok)) {
 		util_err(err, "cannot load checkpoint '%s': model vocabulary %d does not match its "
-			      "tokenizer (%d)", path, c->mcfg.vocab_size, tokenizer_vocab_size(c->tok));
+			      "tokenizer (%d)", path, student_config_vocab_size(&sc),
+			 tokenizer_vocab_size(c->tok));
 		goto out;
+	}
+	if (c->arch == STUDENT_LLAMA) {
+		/* the shape a resumed run rebuilds from its configuration */
+		struct student_config js;
+		train_config_student(&c->cfg, c->lcfg.vocab_size, &js);
+		if (!student_config_same(&js, &sc)) {
+			util_err(err, "cannot load checkpoint '%s': its configuration and its "
+				      "model shape differ", path);
+			goto out;
+		}
 	}
 	uint64_t np, step, total, rs, dh, el;
 	if (ckr_u64(&r, &np, "the state") || ckr_u64(&r, &step, "the state") ||
 	    ckr_u64(&r, &total, "the state") || ckr_u64(&r, &rs, "the state") ||
 	    ckr_u64(&r, &dh, "the state") || ckr_u64(&r, &el, "the state"))
 		goto out;
-	if (np != model_config_num_params(&c->mcfg)) {
+	if (np != student_config_num_params(&sc)) {
 		util_err(err, "cannot load checkpoint '%s': %llu parameters, the model shape needs "
-			      "%zu", path, (unsigned long long)np, model_config_num_params(&c->mcfg));
+			      "%zu", path, (unsigned long long)np, student_config_num_params(&sc));
 		goto out;
 	}
 	if (step > (uint64_t)INT64_MAX || total > (uint64_t)INT64_MAX || step > total) {
@@ -1557,11 +1761,24 @@ int train_config_init_from(struct store *st, const char *ref, struct train_confi
 	if (train_ckpt_load(path.data, TRAIN_CKPT_HEADER, &ck, err))
 		goto out;
 	cfg->init_from = r.id;
-	cfg->n_layer = ck.mcfg.n_layer;
-	cfg->n_embd = ck.mcfg.n_embd;
-	cfg->n_head = ck.mcfg.n_head;
-	cfg->n_ctx = ck.mcfg.max_seq_len;
-	cfg->vocab = ck.mcfg.vocab_size;
+	if (ck.arch == STUDENT_LLAMA) {
+		/* the training context it had, within the new run's limits */
+		int ctx = ck.cfg.n_ctx;
+		if (ctx > ck.lcfg.max_seq_len)
+			ctx = ck.lcfg.max_seq_len;
+		if (ctx > LLAMA_MAX_TRAIN_T)
+			ctx = LLAMA_MAX_TRAIN_T;
+		cfg->n_ctx = ctx;
+		cfg->vocab = tokenizer_vocab_size(ck.tok);
+		train_config_set_llama(cfg, &ck.lcfg);
+	} else {
+		cfg->arch = STUDENT_GPT2;
+		cfg->n_layer = ck.mcfg.n_layer;
+		cfg->n_embd = ck.mcfg.n_embd;
+		cfg->n_head = ck.mcfg.n_head;
+		cfg->n_ctx = ck.mcfg.max_seq_len;
+	}
+	cfg->vocab = tokenizer_vocab_size(ck.tok);
 	snprintf(cfg->preset, sizeof cfg->preset, "%s", ck.cfg.preset[0] ? ck.cfg.preset : "custom");
 	ret = 0;
 out:
@@ -1577,12 +1794,14 @@ out:
  * markers sit among the embeddings the model knows and differ from each
  * other. Rows that are not all zero are left alone. Returns the number of
  * rows set. */
-static int init_special_rows(struct model *m, const struct tokenizer *tok, uint64_t seed)
+static int init_special_rows(struct student *m, const struct tokenizer *tok, uint64_t seed)
 {
-	const struct model_config *mc = model_get_config(m);
-	size_t C = (size_t)mc->n_embd, V = (size_t)mc->vocab_size, off;
-	model_tensor_info(m, MODEL_WTE, NULL, &off, NULL, NULL);
-	float *wte = model_params(m) + off;
+	int width;
+	int emb = student_embedding(m, &width);
+	size_t C = (size_t)width, off;
+	size_t V = (size_t)student_config_vocab_size(student_get_config(m));
+	student_tensor_info(m, emb, NULL, &off, NULL, NULL);
+	float *wte = student_params(m) + off;
 	int zero[TOKENIZER_N_SPECIAL] = {0}, n_zero = 0;
 	for (int k = 0; k < TOKENIZER_N_SPECIAL; k++) {
 		int32_t id = tokenizer_special(tok, k);
@@ -1826,7 +2045,7 @@ struct trainer {
 	struct train_config cfg;
 	const struct train_opts *o;
 	struct tokenizer *tok;
-	struct model *model;
+	struct student *model;
 	struct train_set train, dev;
 	struct train_batch batch, batch2; /* answer and explanation micro-batches */
 	struct rng rng;
@@ -1846,12 +2065,15 @@ static int save_checkpoint(struct trainer *tr, char *err)
 	struct train_ckpt c;
 	memset(&c, 0, sizeof c);
 	c.cfg = tr->cfg;
-	c.mcfg = *model_get_config(tr->model);
+	const struct student_config *sc = student_get_config(tr->model);
+	c.arch = sc->arch;
+	c.mcfg = sc->gpt2;
+	c.lcfg = sc->llama;
 	c.tok = tr->tok;
-	c.params = model_params(tr->model);
-	c.m = model_adam_m(tr->model);
-	c.v = model_adam_v(tr->model);
-	c.n_params = model_num_params(tr->model);
+	c.params = student_params(tr->model);
+	c.m = student_adam_m(tr->model);
+	c.v = student_adam_v(tr->model);
+	c.n_params = student_num_params(tr->model);
 	c.step = tr->step;
 	c.total_steps = tr->total;
 	c.rng_state = tr->rng.s;
@@ -1882,12 +2104,13 @@ static double val_loss(struct trainer *tr, char *err, int *failed)
 			for (size_t j = 0; j < k; j++)
 				pick[j] = &sets[task][i + j];
 			if (batch_fill(&tr->batch, pick, (int)k, pad_id(&tr->train), 1.0, 0.0, err) ||
-			    model_forward(tr->model, tr->batch.inputs, tr->batch.targets, NULL,
+			    student_forward(tr->model, tr->batch.inputs, tr->batch.targets, NULL,
 					  tr->batch.B, tr->batch.T, NULL, err)) {
 				*failed = 1;
 				return NAN;
 			}
-			const float *sl = model_seq_loss(tr->model), *sw = model_seq_weight(tr->model);
+			const float *sl = student_seq_loss(tr->model);
+			const float *sw = student_seq_weight(tr->model);
 			for (size_t j = 0; j < k; j++) {
 				sum[task] += sl[j];
 				wsum[task] += sw[j];
@@ -1913,14 +2136,14 @@ static double probe_step_time(struct trainer *tr, char *err)
 		double t0 = util_mono();
 		if (train_batch_sample(&tr->train, tr->cfg.variant, tr->cfg.alpha, &r, tr->cfg.batch,
 				       &tr->batch, err) ||
-		    model_forward(tr->model, tr->batch.inputs, tr->batch.targets, tr->batch.weights,
-				  tr->batch.B, tr->batch.T, NULL, err) ||
-		    model_backward(tr->model, err))
+		    student_forward(tr->model, tr->batch.inputs, tr->batch.targets,
+				    tr->batch.weights, tr->batch.B, tr->batch.T, NULL, err) ||
+		    student_backward(tr->model, err))
 			return -1;
 		if (i > 0)
 			t += util_mono() - t0;
 	}
-	model_zero_grad(tr->model);
+	student_zero_grad(tr->model);
 	return t / 2;
 }
 
@@ -1944,9 +2167,9 @@ static int micro_batch(struct trainer *tr, struct train_batch *b,
 		       double *sum, int64_t *count, char *err)
 {
 	if (batch_fill(b, pick, n, pad_id(&tr->train), 1.0, 1.0, err) ||
-	    model_forward(tr->model, b->inputs, b->targets, b->weights, b->B, b->T, loss, err))
+	    student_forward(tr->model, b->inputs, b->targets, b->weights, b->B, b->T, loss, err))
 		return MENTOR_ERR;
-	const float *nll = model_token_nll(tr->model);
+	const float *nll = student_token_nll(tr->model);
 	size_t cells = (size_t)b->B * (size_t)b->T;
 	for (size_t i = 0; nll && i < cells; i++) {
 		if (b->targets[i] < 0)
@@ -1954,13 +2177,13 @@ static int micro_batch(struct trainer *tr, struct train_batch *b,
 		*sum += nll[i];
 		(*count)++;
 	}
-	return grad ? model_backward(tr->model, err) : 0;
+	return grad ? student_backward(tr->model, err) : 0;
 }
 
-static void scale_grads(struct model *m, float k)
+static void scale_grads(struct student *m, float k)
 {
-	float *g = model_grads(m);
-	size_t n = model_num_params(m);
+	float *g = student_grads(m);
+	size_t n = student_num_params(m);
 	for (size_t i = 0; i < n; i++)
 		g[i] *= k;
 }
@@ -1982,7 +2205,7 @@ static int train_step(struct trainer *tr, struct train_progress *p, char *err)
 	const struct train_example *pick[4096];
 	int n_ans = pick_examples(&tr->train, multi, &tr->rng, B, pick);
 	int n_exp = B - n_ans;
-	model_zero_grad(tr->model);
+	student_zero_grad(tr->model);
 	double s[2] = {0, 0};
 	int64_t c[2] = {0, 0};
 	float la = 0, le = 0, loss;
@@ -2014,10 +2237,10 @@ static int train_step(struct trainer *tr, struct train_progress *p, char *err)
 		loss = (float)(alpha * la + (1.0 - alpha) * le);
 	}
 	if (tr->cfg.grad_clip > 0)
-		model_clip_grad(tr->model, (float)tr->cfg.grad_clip);
+		student_clip_grad(tr->model, (float)tr->cfg.grad_clip);
 	struct model_adamw opt = {(float)lr, (float)tr->cfg.beta1, (float)tr->cfg.beta2,
 				  (float)tr->cfg.eps, (float)tr->cfg.weight_decay};
-	if (model_adamw_step(tr->model, &opt, err))
+	if (student_adamw_step(tr->model, &opt, err))
 		return MENTOR_ERR;
 	if (!isfinite(loss))
 		return util_err(err, "loss is not finite at step %lld; lower '--lr'",
@@ -2205,9 +2428,10 @@ static int prepare(struct trainer *tr, const struct store_run *r, char *err)
 		buf_release(&p);
 		if (rc)
 			goto out;
-		if (init.mcfg.n_layer != cfg->n_layer || init.mcfg.n_embd != cfg->n_embd ||
-		    init.mcfg.n_head != cfg->n_head || init.mcfg.max_seq_len != cfg->n_ctx ||
-		    init.mcfg.vocab_size != cfg->vocab) {
+		struct student_config want, have;
+		train_config_student(cfg, cfg->vocab, &want);
+		train_ckpt_student_config(&init, &have);
+		if (!student_config_same(&want, &have)) {
 			util_err(err, "cannot start from run %lld: its model changed shape since this "
 				      "run was created", (long long)cfg->init_from);
 			goto out;
@@ -2229,27 +2453,27 @@ static int prepare(struct trainer *tr, const struct store_run *r, char *err)
 			 (long long)tr->run_id);
 		goto out;
 	}
-	struct model_config mc = {tokenizer_vocab_size(tr->tok), cfg->n_ctx, cfg->n_layer,
-				  cfg->n_head, cfg->n_embd};
-	if (model_new(&mc, cfg->seed, &tr->model, sub)) {
+	struct student_config sc;
+	train_config_student(cfg, tokenizer_vocab_size(tr->tok), &sc);
+	if (student_new(&sc, cfg->seed, &tr->model, sub)) {
 		util_err(err, "cannot build the model: %s", sub);
 		goto out;
 	}
 	if (!resume && init.params) {
-		memcpy(model_params(tr->model), init.params, init.n_params * sizeof(float));
+		memcpy(student_params(tr->model), init.params, init.n_params * sizeof(float));
 		init_special_rows(tr->model, tr->tok, cfg->seed);
 	}
 	if (resume) {
-		if (ck.n_params != model_num_params(tr->model)) {
+		if (ck.n_params != student_num_params(tr->model)) {
 			util_err(err, "cannot resume run %lld: checkpoint does not match the model",
 				 (long long)tr->run_id);
 			goto out;
 		}
 		size_t bytes = ck.n_params * sizeof(float);
-		memcpy(model_params(tr->model), ck.params, bytes);
-		memcpy(model_adam_m(tr->model), ck.m, bytes);
-		memcpy(model_adam_v(tr->model), ck.v, bytes);
-		model_set_adam_step(tr->model, ck.step);
+		memcpy(student_params(tr->model), ck.params, bytes);
+		memcpy(student_adam_m(tr->model), ck.m, bytes);
+		memcpy(student_adam_v(tr->model), ck.v, bytes);
+		student_set_adam_step(tr->model, ck.step);
 		tr->step = ck.step;
 		tr->total = ck.total_steps;
 		tr->rng.s = ck.rng_state;
@@ -2293,7 +2517,7 @@ out:
 
 static void trainer_release(struct trainer *tr)
 {
-	model_free(tr->model);
+	student_free(tr->model);
 	tokenizer_free(tr->tok);
 	train_set_release(&tr->train);
 	train_set_release(&tr->dev);

@@ -131,6 +131,7 @@ static const char *const evals[] = {"test", "dev", "none"};
 struct form {
 	int ds;
 	int variant, source, preset, budget, eval;
+	int arch; /* enum student_arch, chosen with the preset ("llama tiny") */
 	double alpha, minutes, lr;
 	long layers, width, heads, context, steps, batch, seed, vocab;
 	int64_t start; /* run the model starts from (--init-from); 0: a fresh model */
@@ -673,7 +674,8 @@ static void start_value(const struct train *s, char *b, size_t n)
 	if (train_config_from_json(v->r.config_json, &c, err))
 		snprintf(b, n, "%s", v->r.name);
 	else
-		snprintf(b, n, "%s (%dx%d, %d tok)", v->r.name, c.n_layer, c.n_embd, c.vocab);
+		snprintf(b, n, "%s (%s%dx%d, %d tok)", v->r.name,
+			 c.arch == STUDENT_LLAMA ? "llama " : "", c.n_layer, c.n_embd, c.vocab);
 }
 
 /* Fields the form does not show: alpha and source for a baseline; the
@@ -724,7 +726,10 @@ static void field_value(const struct train *s, int k, char *b, size_t n)
 	case F_ALPHA: snprintf(b, n, "%.2f", f->alpha); break;
 	case F_SOURCE: snprintf(b, n, "%s", train_source_name(f->source)); break;
 	case F_START: start_value(s, b, n); break;
-	case F_PRESET: snprintf(b, n, "%s", presets[f->preset]); break;
+	case F_PRESET:
+		snprintf(b, n, "%s%s", f->arch == STUDENT_LLAMA ? "llama " : "",
+			 presets[f->preset]);
+		break;
 	case F_LAYERS: snprintf(b, n, "%ld", f->layers); break;
 	case F_WIDTH: snprintf(b, n, "%ld", f->width); break;
 	case F_HEADS: snprintf(b, n, "%ld", f->heads); break;
@@ -764,10 +769,14 @@ static void form_step(struct train *s, int d)
 	case F_VARIANT: f->variant = cyc(f->variant, TRAIN_N_VARIANTS, d); break;
 	case F_SOURCE: f->source = cyc(f->source, TRAIN_N_SOURCES, d); break;
 	case F_START: start_step(s, d); break;
-	case F_PRESET:
-		f->preset = cyc(f->preset, 4, d);
+	case F_PRESET: {
+		/* the four presets of GPT-2, then the same four of the Llama family */
+		int k = cyc(f->arch * 4 + f->preset, 4 * STUDENT_N_ARCHS, d);
+		f->arch = k / 4;
+		f->preset = k % 4;
 		form_sync_preset(f);
 		break;
+	}
 	case F_BUDGET: f->budget = cyc(f->budget, 2, d); break;
 	case F_EVAL: f->eval = cyc(f->eval, 3, d); break;
 	case F_ALPHA:
@@ -854,6 +863,11 @@ static int form_config(struct train *s, struct train_config *out)
 	c.seed = (uint64_t)f->seed;
 	c.lr = f->lr;
 	c.vocab = (int)f->vocab;
+	if (f->arch == STUDENT_LLAMA && !f->start) {
+		struct llama_config l;
+		student_llama_shape(c.n_layer, c.n_embd, c.n_head, c.n_ctx, c.vocab, &l);
+		train_config_set_llama(&c, &l);
+	}
 	if (f->eval == 2)
 		c.eval_at_end = 0;
 	else

@@ -12,7 +12,7 @@
 #include "mentor/util.h"
 
 struct store;
-struct model;
+struct student;
 struct tokenizer;
 struct tokenizer_ids;
 
@@ -36,7 +36,7 @@ struct eval_model;
 int eval_model_load(const char *ckpt_path, struct eval_model **out, char *err);
 /* Wrap a model and tokenizer that stay owned by the caller (borrowed until
  * eval_model_free, which then frees only the wrapper). */
-struct eval_model *eval_model_wrap(struct model *m, const struct tokenizer *t, int variant,
+struct eval_model *eval_model_wrap(struct student *m, const struct tokenizer *t, int variant,
 				   int max_new);
 void eval_model_free(struct eval_model *em);
 int eval_model_variant(const struct eval_model *em);

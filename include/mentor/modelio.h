@@ -52,7 +52,8 @@ void modelio_tensor_layout(const struct model_config *cfg, int i, size_t *offset
 /* Read a mentor checkpoint (train_ckpt_load, without optimizer moments).
  * Every function that fills a struct modelio_model starts by initialising
  * it; the caller releases it with modelio_model_release() on success, and
- * nothing is left to release on failure. */
+ * nothing is left to release on failure. A checkpoint of a Llama-family
+ * student is refused (MENTOR_EUSAGE). */
 int modelio_from_ckpt(const char *ckpt_path, struct modelio_model *out, char *err);
 
 /* The chat template exported models carry (GGUF tokenizer.chat_template,

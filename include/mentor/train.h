@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "mentor/model.h"
+#include "mentor/student.h"
 #include "mentor/util.h"
 
 struct store;
@@ -88,6 +89,11 @@ struct train_config {
 	int max_new;                  /* longest generated explanation, in tokens */
 	int64_t init_from;            /* run whose weights and tokenizer the model
 				       * starts from (0: a fresh model) */
+	int arch;                     /* enum student_arch */
+	struct llama_config llama;    /* the shape when arch is STUDENT_LLAMA; its
+				       * vocab_size is the tokenizer's, and n_layer,
+				       * n_embd, n_head mirror it; n_ctx (the training
+				       * context) is at most its max_seq_len */
 };
 
 /* Defaults: baseline, source accepted, alpha 0.3, preset tiny, vocab 512,
@@ -95,9 +101,15 @@ struct train_config {
  * 0.9/0.95, eps 1e-8, clip 1.0, seed 1, 2 threads, checkpoint every 200,
  * val every 100 on 64 items, eval on test at the end. */
 void train_config_defaults(struct train_config *c);
-/* Set the model shape from a preset (tiny, small, base). MENTOR_EUSAGE when
- * unknown. */
+/* Set the model shape from a preset (tiny, small, base) of c->arch (the
+ * llama presets: student_llama_preset). MENTOR_EUSAGE when unknown. */
 int train_config_preset(struct train_config *c, const char *preset, char *err);
+/* Make c a Llama-family run of shape l (from a Hugging Face config.json, or
+ * a preset): arch, llama (with c->vocab as its vocabulary), and layers,
+ * width, heads from it; the context becomes min(c->n_ctx, l->max_seq_len). */
+void train_config_set_llama(struct train_config *c, const struct llama_config *l);
+/* The student shape of c with vocabulary vocab (the tokenizer's). */
+void train_config_student(const struct train_config *c, int vocab, struct student_config *out);
 /* Check every field; MENTOR_EUSAGE with a message naming the option. */
 int train_config_check(const struct train_config *c, char *err);
 /* JSON object with every field (heap string, caller frees), and back.
@@ -107,8 +119,8 @@ int train_config_from_json(const char *json, struct train_config *c, char *err);
 
 /* Start cfg's model from run ref (id or name; a finished or stopped run with
  * a checkpoint, e.g. one made by 'mentor import-model'): sets init_from and
- * takes the run's shape, context and vocabulary, which the new run cannot
- * change. MENTOR_EUSAGE for an unknown run or one without a checkpoint,
+ * takes the run's architecture, shape, context and vocabulary, which the new
+ * run cannot change. MENTOR_EUSAGE for an unknown run or one without a checkpoint,
  * MENTOR_ERR for an unreadable checkpoint. */
 int train_config_init_from(struct store *st, const char *ref, struct train_config *cfg,
 			   char *err);
@@ -236,7 +248,7 @@ int train_batch_sample(const struct train_set *s, int variant, double alpha, str
 /* ------------------------------------------------------------ checkpoints */
 
 #define TRAIN_CKPT_MAGIC "MENTORCK" /* 8 bytes at offset 0 */
-#define TRAIN_CKPT_VERSION 2u
+#define TRAIN_CKPT_VERSION 3u
 /* Limits when reading (anything larger is refused as corrupt). */
 #define TRAIN_CKPT_MAX_JSON (1u << 20)
 #define TRAIN_CKPT_MAX_TOKENIZER (64u << 20)
@@ -244,7 +256,9 @@ int train_batch_sample(const struct train_set *s, int variant, double alpha, str
 /* Everything a run needs to go on where it stopped. */
 struct train_ckpt {
 	struct train_config cfg;
+	int arch;              /* enum student_arch: which of mcfg, lcfg holds the shape */
 	struct model_config mcfg;
+	struct llama_config lcfg;
 	struct tokenizer *tok; /* owned when loaded; borrowed when saving */
 	float *params, *m, *v; /* n_params floats each; m/v NULL when not loaded */
 	size_t n_params;
@@ -256,10 +270,16 @@ struct train_ckpt {
 };
 /* Write atomically (PATH.tmp, fsync, rename). Layout, little-endian:
  * magic[8] version:u32 flags:u32 json_len:u32 json tok_len:u32 tok
- * model:i32[5] n_params:u64 step:i64 total:i64 rng:u64 data_hash:u64
+ * arch:u32 shape n_params:u64 step:i64 total:i64 rng:u64 data_hash:u64
  * elapsed:f64 params:f32[n] m:f32[n] v:f32[n] fnv1a64:u64 (of all before).
- * Version 2 hashes from the FNV-1a 64 offset basis; version 1 files, hashed
- * from UTIL_FNV1A_BASIS_V1, still load. */
+ * shape is, for arch 0 (GPT-2), model:i32[5] (vocab, context, layers, heads,
+ * width); for arch 1 (Llama family), llama:i32[14] (family, vocab_size,
+ * hidden_size, intermediate_size, n_layer, n_head, n_kv_head, head_dim,
+ * max_seq_len, rope_type, rope_original_max_pos, attention_bias, qk_norm,
+ * tie_word_embeddings) then f64[5] (rope_theta, rope_factor,
+ * rope_low_freq_factor, rope_high_freq_factor, rms_norm_eps).
+ * Version 2 has no arch field (GPT-2, model:i32[5]) and loads as GPT-2;
+ * version 1 is version 2 hashed from UTIL_FNV1A_BASIS_V1 and loads too. */
 int train_ckpt_save(const char *path, const struct train_ckpt *c, char *err);
 /* Read and verify a checkpoint (exact size, checksum, shapes). with_moments
  * 0 skips m and v (evaluation); TRAIN_CKPT_HEADER reads only the
@@ -268,6 +288,11 @@ int train_ckpt_save(const char *path, const struct train_ckpt *c, char *err);
 #define TRAIN_CKPT_HEADER (-1)
 int train_ckpt_load(const char *path, int with_moments, struct train_ckpt *c, char *err);
 void train_ckpt_release(struct train_ckpt *c);
+/* The student shape a loaded checkpoint holds. */
+void train_ckpt_student_config(const struct train_ckpt *c, struct student_config *out);
+/* A student of c's shape holding c's parameters (c loaded with params). On
+ * success *out is a new student (caller frees with student_free()). */
+int train_ckpt_student(const struct train_ckpt *c, struct student **out, char *err);
 /* Read only the tokenizer of a checkpoint (its head; the tokenizer image
  * carries its own checksum, the file's is not checked). On success *tok is
  * a new tokenizer (caller frees with tokenizer_free()). */
@@ -314,13 +339,13 @@ struct train_eval_hooks {
 	/* Answer the first n questions of dev with the weights of m as they
 	 * are, storing nothing: the accuracy of the direct answers, and of the
 	 * answers read from explanations (NAN when the variant has none). */
-	int (*dev)(struct model *m, const struct tokenizer *t, int variant, int max_new,
+	int (*dev)(struct student *m, const struct tokenizer *t, int variant, int max_new,
 		   const struct train_corpus *dev, size_t n, double *acc, double *acc_expl,
 		   char *err);
 	/* Evaluate run_id on split with the weights of m, storing predictions
 	 * and metrics, calling progress after each item (non-zero stops it).
 	 * 0, MENTOR_ECANCEL when stopped, or an error. */
-	int (*final)(struct store *st, int64_t run_id, struct model *m, const struct tokenizer *t,
+	int (*final)(struct store *st, int64_t run_id, struct student *m, const struct tokenizer *t,
 		     int variant, int max_new, const char *split,
 		     int (*progress)(void *u, int64_t done, int64_t todo), void *u, char *err);
 };

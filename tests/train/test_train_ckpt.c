@@ -3,6 +3,7 @@
  * absurd sizes, flipped bytes, garbage) fail with a clear message. */
 #include <dirent.h>
 #include <fcntl.h>
+#include <math.h>
 
 #include "mentor/eval.h"
 #include "mentor/model.h"
@@ -85,7 +86,7 @@ static void test_checksum_versions(const char *path)
 	const uint64_t basis = 14695981039346656037ULL, old_basis = 1469598103934665603ULL;
 	size_t n;
 	unsigned char *f = slurp(path, &n);
-	CHECK_INT(get_u32(f + 8), 2);
+	CHECK_INT(get_u32(f + 8), TRAIN_CKPT_VERSION);
 	CHECK(get_u64(f + n - 8) == fnv(f, n - 8, basis));
 	size_t tok = 20 + get_u32(f + 16) + 4, tl = get_u32(f + 20 + get_u32(f + 16));
 	CHECK_INT(get_u32(f + tok + 4), 3);
@@ -99,6 +100,11 @@ static void test_checksum_versions(const char *path)
 	n -= 8;
 	tl -= 8;
 	put_u32(f + 20 + get_u32(f + 16), (uint32_t)tl);
+	/* and without version 3's architecture field (GPT-2) after it */
+	size_t arch = tok + tl;
+	CHECK_INT(get_u32(f + arch), STUDENT_GPT2);
+	memmove(f + arch, f + arch + 4, n - (arch + 4));
+	n -= 4;
 	put_u32(f + 8, 1);
 	put_u32(f + tok + 4, 1);
 	put_u64(f + tok + tl - 8, fnv(f + tok, tl - 8, old_basis));
@@ -114,6 +120,59 @@ static void test_checksum_versions(const char *path)
 	test_write_file(v1, f, n);
 	CHECK(train_ckpt_load(v1, 1, &d, err) != 0 && strstr(err, "checksum") != NULL);
 	free(f);
+}
+
+/* A checkpoint of format version 2 (before the architecture field), made
+ * by an earlier mentor (tests/train/ckpt_v2_gpt2.txt), loads as GPT-2,
+ * answers, and keeps its parameters when written again as version 3. */
+static void test_v2_fixture(void)
+{
+	const char *path = MENTOR_SOURCE_DIR "/tests/train/ckpt_v2_gpt2.bin";
+	size_t n;
+	unsigned char *f = slurp(path, &n);
+	CHECK_INT(get_u32(f + 8), 2);
+	free(f);
+	struct train_ckpt c;
+	if (train_ckpt_load(path, 1, &c, err) != 0) {
+		CHECK_MSG(0, "%s", err);
+		return;
+	}
+	CHECK_INT(c.arch, STUDENT_GPT2);
+	CHECK_INT(c.cfg.arch, STUDENT_GPT2);
+	CHECK_INT(c.mcfg.vocab_size, 264);
+	CHECK_INT(c.mcfg.max_seq_len, 32);
+	CHECK_INT(c.mcfg.n_layer, 1);
+	CHECK_INT(c.mcfg.n_head, 2);
+	CHECK_INT(c.mcfg.n_embd, 16);
+	CHECK_INT(c.step, 3);
+	CHECK_INT(c.total_steps, 3);
+	CHECK(c.n_params == model_config_num_params(&c.mcfg));
+	CHECK(c.m != NULL && c.v != NULL);
+	struct student *s = NULL;
+	CHECK_INT(train_ckpt_student(&c, &s, err), 0);
+	if (s) {
+		CHECK_INT(student_arch(s), STUDENT_GPT2);
+		int32_t ids[4] = {1, 2, 3, 4};
+		float loss = -1;
+		CHECK_INT(student_forward(s, ids, ids + 1, NULL, 1, 3, &loss, err), 0);
+		CHECK(isfinite(loss) && loss > 0);
+		student_free(s);
+	}
+	const char *again = test_path("v2-again.bin");
+	CHECK_INT(train_ckpt_save(again, &c, err), 0);
+	struct train_ckpt d;
+	CHECK_INT(train_ckpt_load(again, 1, &d, err), 0);
+	if (d.params) {
+		f = slurp(again, &n);
+		CHECK_INT(get_u32(f + 8), TRAIN_CKPT_VERSION);
+		free(f);
+		CHECK_INT(d.arch, STUDENT_GPT2);
+		CHECK(d.n_params == c.n_params);
+		CHECK(memcmp(d.params, c.params, c.n_params * sizeof(float)) == 0);
+		CHECK(memcmp(d.v, c.v, c.n_params * sizeof(float)) == 0);
+		train_ckpt_release(&d);
+	}
+	train_ckpt_release(&c);
 }
 
 int main(void)
@@ -192,6 +251,7 @@ int main(void)
 	train_ckpt_release(&d);
 
 	test_checksum_versions(path);
+	test_v2_fixture();
 
 	/* the tokenizer alone, from the head of the file */
 	struct tokenizer *t2 = NULL;
@@ -300,7 +360,17 @@ int main(void)
 	bad[tl_off + 4] ^= 0xff; /* the tokenizer's own magic */
 	EXPECT_FAIL(bad, n, NULL);
 
-	size_t shape_off = tl_off + 4 + tl;
+	size_t arch_off = tl_off + 4 + tl, shape_off = arch_off + 4;
+	CHECK_INT(get_u32(good + arch_off), STUDENT_GPT2);
+	memcpy(bad, good, n);
+	put_u32(bad + arch_off, STUDENT_N_ARCHS);
+	EXPECT_FAIL(bad, n, "unknown architecture 2");
+	memcpy(bad, good, n);
+	put_u32(bad + arch_off, 0xffffffffu);
+	EXPECT_FAIL(bad, n, "unknown architecture");
+	memcpy(bad, good, n);
+	put_u32(bad + arch_off, STUDENT_LLAMA); /* the configuration says GPT-2 */
+	EXPECT_FAIL(bad, n, NULL);
 	CHECK_INT(get_u32(good + shape_off), mc.vocab_size);
 	memcpy(bad, good, n);
 	put_u32(bad + shape_off + 8, 1u << 29); /* layers */

@@ -19,26 +19,7 @@ static const char *db;
 
 static void tiny_config(struct train_config *c, int variant, int64_t steps)
 {
-	train_config_defaults(c);
-	snprintf(c->dataset, sizeof c->dataset, "toy");
-	c->variant = variant;
-	c->source = TRAIN_SRC_GOLD;
-	snprintf(c->preset, sizeof c->preset, "custom");
-	c->n_layer = 2;
-	c->n_embd = 32;
-	c->n_head = 2;
-	c->n_ctx = 48;
-	c->vocab = 300;
-	c->steps = steps;
-	c->batch = 8;
-	c->lr = 3e-3;
-	c->warmup = 10;
-	c->threads = 1;
-	c->ckpt_every = 10;
-	c->val_every = 0;
-	c->eval_every = 0;
-	c->eval_at_end = 0;
-	c->max_new = 24;
+	fixture_tiny_config(c, variant, steps);
 }
 
 static struct store *open_db(void)
@@ -49,55 +30,13 @@ static struct store *open_db(void)
 	return st;
 }
 
-static int64_t new_run(const struct train_config *c)
-{
-	struct store *st = open_db();
-	int64_t id;
-	if (train_run_create(st, c, NULL, &id, err))
-		TEST_SETUP_FAIL("%s", err);
-	store_close(st);
-	return id;
-}
+static int64_t new_run(const struct train_config *c) { return fixture_new_run(db, c); }
 
-struct watch {
-	int64_t stop_at;
-};
-
-static int on_progress(void *u, const struct train_progress *p)
-{
-	struct watch *w = u;
-	return p->phase == TRAIN_PHASE_STEP && w->stop_at && p->step == w->stop_at;
-}
-
-static int exec_run(int64_t id, int64_t stop_at)
-{
-	struct watch w = {stop_at};
-	struct train_opts o = {.progress = on_progress, .u = &w, .eval = eval_train_hooks()};
-	return train_run_exec(db, id, &o, err);
-}
+static int exec_run(int64_t id, int64_t stop_at) { return fixture_exec(db, id, stop_at, err); }
 
 static double *losses(int64_t run, const char *name, size_t *n)
 {
-	struct store *st = open_db();
-	struct store_metric *m = NULL;
-	if (store_metric_get(st, run, name, 0, &m, n, err))
-		TEST_SETUP_FAIL("%s", err);
-	store_close(st);
-	double *v = malloc((*n ? *n : 1) * sizeof *v);
-	if (!v)
-		TEST_SETUP_FAIL("out of memory");
-	for (size_t i = 0; i < *n; i++)
-		v[i] = m[i].value;
-	free(m);
-	return v;
-}
-
-static double mean(const double *v, size_t from, size_t to)
-{
-	double s = 0;
-	for (size_t i = from; i < to; i++)
-		s += v[i];
-	return s / (double)(to - from);
+	return fixture_metric(db, run, name, n);
 }
 
 static void load_ckpt(int64_t run, struct train_ckpt *ck)
@@ -208,8 +147,8 @@ int main(int argc, char **argv)
 	/* the answers were learnt before: the first step shows it */
 	CHECK_MSG(la[0] < 0.5 * lf[0], "first answer loss %.3f from the pretrained model, "
 		  "%.3f from scratch", la[0], lf[0]);
-	CHECK_MSG(mean(lt, 30, 40) < 0.8 * mean(lt, 0, 10), "loss did not fall: %.3f -> %.3f",
-		  mean(lt, 0, 10), mean(lt, 30, 40));
+	double l0 = fixture_mean(lt, 0, 10), l1 = fixture_mean(lt, 30, 40);
+	CHECK_MSG(l1 < 0.8 * l0, "loss did not fall: %.3f -> %.3f", l0, l1);
 	struct train_ckpt ack;
 	load_ckpt(a, &ack);
 	CHECK(same_tokenizer(ack.tok, pck.tok));

@@ -18,25 +18,12 @@ static const char *db;
 
 static void tiny_config(struct train_config *c, int64_t steps)
 {
-	train_config_defaults(c);
-	snprintf(c->dataset, sizeof c->dataset, "toy");
-	c->variant = TRAIN_MT_COT;
-	c->source = TRAIN_SRC_GOLD;
-	snprintf(c->preset, sizeof c->preset, "custom");
-	c->n_layer = 2;
-	c->n_embd = 32;
-	c->n_head = 2;
-	c->n_ctx = 48;
-	c->vocab = 300;
-	c->steps = steps;
-	c->batch = 8;
-	c->lr = 3e-3;
-	c->warmup = 10;
-	c->threads = 1;
+	fixture_tiny_config(c, TRAIN_MT_COT, steps);
 	c->ckpt_every = 40;
 	c->val_every = 20;
 	c->val_items = 16;
-	c->max_new = 24;
+	c->eval_every = -1;
+	c->eval_at_end = 1;
 }
 
 static int64_t new_run(const struct train_config *c)

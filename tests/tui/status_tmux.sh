@@ -165,7 +165,7 @@ keys y
 wait_for exited "EXIT=0" || exit 1
 
 "$BIN" --db "$T/ws.db" runs > "$T/runs" 2>&1
-if grep -qE '^2 +[^ ]+ +[^ ]+ +[^ ]+ +[^ ]+ +queued' "$T/runs"; then pass=$((pass + 1)); else
+if grep -qE '^2 +[^ ]+ +[^ ]+ +[^ ]+ +[^ ]+ +[^ ]+ +queued' "$T/runs"; then pass=$((pass + 1)); else
 	fail=$((fail + 1)); echo "FAIL: run 2 is not queued after quitting"; cat "$T/runs"; fi
 "$BIN" --db "$T/ws.db" runs --start-queued > "$T/sq" 2>&1
 eq start_queued_waits $? 1

@@ -56,6 +56,13 @@ run form_edit 100x30 "key 3" "key n" "key j" "key Right" "key j" "key j" "key j"
 has base form_edit "variant  baseline"
 has base_count form_edit "examples: 10 answers"
 has custom form_edit "preset   custom"
+# past GPT-2's four presets, the same four of the Llama family
+run form_llama 100x30 "key 3" "key n" "key j" "key j" "key j" "key j" "key j" "key Right" \
+	"key Right" "key Right" "key Right"
+has llama_preset form_llama "preset   < llama tiny >"
+has llama_width form_llama "width    128"
+run form_llama_back 100x30 "key 3" "key n" "key j" "key j" "key j" "key j" "key j" "key Left"
+has llama_custom form_llama_back "preset   < llama custom >"
 has layers form_edit "layers   3"
 has bad_number form_edit "width: 'abc' is not a whole number in range"
 # start from a finished run: its shape, no preset or vocabulary to set
