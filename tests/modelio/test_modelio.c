@@ -271,7 +271,8 @@ static void check_gguf(const char *path, struct ref *r)
 			} else {
 				for (size_t i = 0; i < len; i++) {
 					byte_text((unsigned char)b[i], c);
-					strncat(want, c, sizeof want - strlen(want) - 1);
+					size_t wl = strlen(want);
+					snprintf(want + wl, sizeof want - wl, "%s", c);
 				}
 			}
 			tok_ok &= !strcmp(toks->strs[id], want);
