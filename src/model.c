@@ -306,9 +306,10 @@ int model_new(const struct model_config *cfg, uint64_t seed, struct model **out,
 	m->adam_v = falloc(m->num_params);
 	m->norm_part = malloc((m->num_params / 65536 + 1) * sizeof *m->norm_part);
 	if (!m->params || !m->grads || !m->adam_m || !m->adam_v || !m->norm_part) {
+		util_err(err, "cannot create model: out of memory for %zu parameters",
+			 m->num_params);
 		model_free(m);
-		return util_err(err, "cannot create model: out of memory for %zu parameters",
-				m->num_params);
+		return MENTOR_ERR;
 	}
 	size_t nb = m->num_params * sizeof(float);
 	memset(m->grads, 0, nb);
