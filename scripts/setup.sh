@@ -23,8 +23,8 @@ cd "$here"
 PACKAGES="gcc meson ninja-build pkg-config python3 libncurses-dev libcurl4-openssl-dev
 libcjson-dev libsqlite3-dev libopenblas-openmp-dev sqlite3 tmux python3-numpy python3-jinja2
 python3-torch"
-# ci also compiles with clang
-CI_PACKAGES="clang libomp-dev"
+# ci also compiles with clang (and checks the layout once the lint does)
+CI_PACKAGES="clang libomp-dev clang-format"
 
 install_missing() {
 	missing=""
