@@ -5,6 +5,10 @@
 #   scripts/setup.sh test  install what is missing, build, run the whole test
 #                          suite plainly and under AddressSanitizer and
 #                          UndefinedBehaviorSanitizer; ends with "N passed, N failed"
+#   scripts/setup.sh ci    what .ci/run runs: the test command's two suites with
+#                          -Dwerror=true, a -Werror build with clang (compiled,
+#                          not run) and the suite once more on a release build
+#                          (-Dbuildtype=release); the last line counts all three
 # Needs root or sudo only when packages are missing (Debian 12 apt-get).
 set -eu
 
@@ -19,6 +23,8 @@ cd "$here"
 PACKAGES="gcc meson ninja-build pkg-config python3 libncurses-dev libcurl4-openssl-dev
 libcjson-dev libsqlite3-dev libopenblas-openmp-dev sqlite3 tmux python3-numpy python3-jinja2
 python3-torch"
+# ci also compiles with clang (and checks the layout once the lint does)
+CI_PACKAGES="clang libomp-dev clang-format"
 
 install_missing() {
 	missing=""
@@ -50,6 +56,8 @@ build() {
 			cat "$dir.setup.log" >&2
 			exit 1
 		}
+	elif [ -n "${reconfigure:-}" ] && [ $# -gt 0 ]; then
+		meson configure "$dir" "$@" >&2 || exit 1
 	fi
 	ninja -C "$dir" >&2
 }
@@ -82,6 +90,26 @@ print(p, f, s)
 PY
 }
 
+passed=0 failed=0 skipped=0
+# Run one suite (run_suite's arguments) and add its counts to the totals.
+tally() {
+	run_suite "$@" >/tmp/mentor-suite.$$ || true
+	set -- $(cat /tmp/mentor-suite.$$)
+	rm -f /tmp/mentor-suite.$$
+	passed=$((passed + $1)) failed=$((failed + $2)) skipped=$((skipped + $3))
+}
+
+# The plain and the sanitized builds and suites; arguments: meson options for both.
+plain_and_sanitized() {
+	build build "$@"
+	tally build --num-processes 2
+	build build-san -Db_sanitize=address,undefined -Db_lundef=false "$@"
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1 \
+	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	MENTOR_SANITIZED=1 \
+		tally build-san --num-processes 2 --timeout-multiplier 4
+}
+
 cmd=${1:-}
 case "$cmd" in
 run)
@@ -107,24 +135,30 @@ print(next(o["value"] for o in json.load(sys.stdin) if o["name"] == "prefix"))' 
 	;;
 test)
 	install_missing
-	build build
-	set -- $(run_suite build --num-processes 2)
-	passed=$1 failed=$2 skipped=$3
-	build build-san -Db_sanitize=address,undefined -Db_lundef=false
-	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1 \
-	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-	MENTOR_SANITIZED=1 \
-		run_suite build-san --num-processes 2 --timeout-multiplier 4 >/tmp/mentor-san.$$ ||
-		true
-	set -- $(cat /tmp/mentor-san.$$)
-	rm -f /tmp/mentor-san.$$
-	passed=$((passed + $1)) failed=$((failed + $2)) skipped=$((skipped + $3))
+	plain_and_sanitized
 	echo "plain and sanitized suites" >&2
 	echo "$passed passed, $failed failed, $skipped skipped"
 	[ "$failed" -eq 0 ]
 	;;
+ci)
+	PACKAGES="$PACKAGES $CI_PACKAGES"
+	install_missing
+	# a build directory kept from an earlier run gets the options too
+	reconfigure=1
+	plain_and_sanitized -Dwerror=true
+	# clang: every warning of its own is an error too; compiled, not run
+	if ! (CC=clang && export CC && build build-clang -Dwerror=true); then
+		echo "ci: the clang build failed" >&2
+		failed=$((failed + 1))
+	fi
+	build build-release -Dbuildtype=release -Dwerror=true
+	tally build-release --num-processes 2
+	echo "plain, sanitized and release suites; clang build" >&2
+	echo "$passed passed, $failed failed, $skipped skipped"
+	[ "$failed" -eq 0 ]
+	;;
 *)
-	echo "usage: scripts/setup.sh run|test" >&2
+	echo "usage: scripts/setup.sh run|test|ci" >&2
 	exit 2
 	;;
 esac

@@ -276,6 +276,7 @@ static int tell(struct exec_ctx *x, const struct train_progress *tp)
 	x->p.train = tp;
 	if (x->o && x->o->progress && x->o->progress(x->o->u, &x->p))
 		x->stopped = 1;
+	x->p.train = NULL; /* tp lives only as long as this call */
 	return stop_asked(x);
 }
 

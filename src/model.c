@@ -54,6 +54,16 @@ char *openblas_get_corename(void);
 #define HOT_CLONES
 #endif
 
+/* A float max reduction (exact in any order): gcc vectorises `x > mx ? x : mx`
+ * under omp simd; clang cannot without -ffinite-math-only and warns that the
+ * vectorisation asked for did not happen (-Wpass-failed), so it is not asked. */
+#define OMP_PRAGMA(x) _Pragma(#x)
+#if defined(__clang__)
+#define SIMD_MAX_REDUCTION(v)
+#else
+#define SIMD_MAX_REDUCTION(v) OMP_PRAGMA(omp simd reduction(max : v))
+#endif
+
 
 static const char *const tensor_names[MODEL_N_TENSORS] = {
 	"wte", "wpe", "ln1w", "ln1b", "qkvw", "qkvb", "attprojw", "attprojb",
@@ -296,9 +306,10 @@ int model_new(const struct model_config *cfg, uint64_t seed, struct model **out,
 	m->adam_v = falloc(m->num_params);
 	m->norm_part = malloc((m->num_params / 65536 + 1) * sizeof *m->norm_part);
 	if (!m->params || !m->grads || !m->adam_m || !m->adam_v || !m->norm_part) {
+		util_err(err, "cannot create model: out of memory for %zu parameters",
+			 m->num_params);
 		model_free(m);
-		return util_err(err, "cannot create model: out of memory for %zu parameters",
-				m->num_params);
+		return MENTOR_ERR;
 	}
 	size_t nb = m->num_params * sizeof(float);
 	memset(m->grads, 0, nb);
@@ -958,7 +969,7 @@ static void causal_softmax_block(float *P, int rows, int e, int t0)
 		float *row = P + (size_t)r * e;
 		int n = t0 + r + 1;
 		float mx = -INFINITY;
-#pragma omp simd reduction(max : mx)
+		SIMD_MAX_REDUCTION(mx)
 		for (int j = 0; j < n; j++)
 			mx = row[j] > mx ? row[j] : mx;
 		float sum = 0.0f;
@@ -1144,7 +1155,7 @@ HOT_CLONES
 static float vec_max(const float *x, int n)
 {
 	float mx = -INFINITY;
-#pragma omp simd reduction(max : mx)
+	SIMD_MAX_REDUCTION(mx)
 	for (int i = 0; i < n; i++)
 		mx = x[i] > mx ? x[i] : mx;
 	return mx;

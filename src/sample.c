@@ -229,7 +229,8 @@ static int arith_make(struct gen *g, struct rng *r)
 		ks[i] = 1 + (int)pick(r, (size_t)hi);
 		vals[i + 1] = arith_apply(ops[i], cur, ks[i]);
 	}
-	size_t who[ARITH_MAX_OPS + 1];
+	/* pick_distinct fills who[0..n]; zeroed since gcc -O3 cannot tell */
+	size_t who[ARITH_MAX_OPS + 1] = {0};
 	pick_distinct(r, N_PEOPLE, (size_t)n + 1, who);
 	const struct person *p = &people[who[0]];
 	const char *obj = arith_objects[pick(r, sizeof arith_objects / sizeof arith_objects[0])];

@@ -311,8 +311,8 @@ static const char *const leak_templates[] = {
 	"We are told the answer is %A. So the answer is %A.",
 	"%A is the answer we were given, so it must be correct. So the answer is %A.",
 	"Looking at the question (%Q), the expected answer is %A, which fits. So the answer is %A.",
-	"The question starts with \"%Q\" and the provided answer is %A, so %A is right. "
-	"So the answer is %A.",
+	("The question starts with \"%Q\" and the provided answer is %A, so %A is right. "
+	 "So the answer is %A."),
 };
 
 /* Most bytes of the question quoted by a leak. */

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mentor/banned.h"
 #include "mentor/unicode.h"
 
 /* first..last (inclusive) are all of class cls */

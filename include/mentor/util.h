@@ -203,4 +203,7 @@ uint64_t rng_below(struct rng *r, uint64_t n);
 /* Uniform float in [0, 1). */
 double rng_unit(struct rng *r);
 
+/* Last, so that every file that includes util.h cannot call the banned functions. */
+#include "mentor/banned.h"
+
 #endif

@@ -109,7 +109,9 @@ static void batch_seeds(void)
 	buf_init(&good);
 	buf_init(&mixed);
 	int k = 0;
-	for (char *line = strtok(reqs, "\n"); line; line = strtok(NULL, "\n"), k++) {
+	char *save = NULL;
+	for (char *line = strtok_r(reqs, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save), k++) {
 		answer_line(&good, line, k, 200, replies[k % 7]);
 		answer_line(&mixed, line, k, k % 3 == 1 ? 429 : 200, replies[(k + 3) % 7]);
 	}

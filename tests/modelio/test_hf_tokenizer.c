@@ -364,8 +364,8 @@ static void check_truncated(void)
 	free(s);
 	static const char *const broken[] = {"", "null", "[]", "{}", "{\"model\": 5}",
 					     "{\"model\": {\"type\": \"BPE\"}}", "\xff\xfe{",
-					     "{\"model\": {\"type\": \"BPE\", \"vocab\": {}, "
-					     "\"merges\": []}, \"added_tokens\": 7}"};
+					     ("{\"model\": {\"type\": \"BPE\", \"vocab\": {}, "
+					      "\"merges\": []}, \"added_tokens\": 7}")};
 	for (size_t i = 0; i < sizeof broken / sizeof broken[0]; i++) {
 		struct tokenizer *t = NULL;
 		test_write_file(file, broken[i], strlen(broken[i]));

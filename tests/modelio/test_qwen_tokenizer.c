@@ -64,7 +64,7 @@ static void check_shape(const struct tokenizer *t)
 static void check_bad_bytes(const struct tokenizer *t)
 {
 	static const char *const texts[] = {
-		"\xff", "a\xff" "b", "\xc3(", "\xe3\x81", "caf\xc3", "\xf0\x9f\x98",
+		"\xff", ("a\xff" "b"), "\xc3(", "\xe3\x81", "caf\xc3", "\xf0\x9f\x98",
 		"\xed\xa0\x80 surrogate", "\xc0\xaf overlong", "\x80\x80\x80\x80 \xfe\xff",
 		"<|im_start|>\xff<|im_end|>", "\xe6\x97\xa5\xff\xe6\x9c\xac", "'\xff 's\xff",
 		"e\xcc\x81\xff\xcc\x81", "  \xff\n\xff\r\n \xff",

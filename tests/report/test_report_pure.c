@@ -133,7 +133,7 @@ static void test_chart(void)
 		{"run <a>", x, y, 5, 0, 0},
 		{"日本語の系列", x2, y2, 2, 1, 1},
 	};
-	struct report_chart c = {"Loss & \"more\"", "step", "loss", 0, 0, 0};
+	struct report_chart c = {.title = "Loss & \"more\"", .x_label = "step", .y_label = "loss"};
 	struct buf b;
 	buf_init(&b);
 	CHECK_INT(report_svg_chart(&b, &c, s, 2), 0);

@@ -267,7 +267,9 @@ static int check_letters(const cJSON *rec, const char *answer, const char *distr
 	CHECK(turns >= 5 && turns <= 7);
 	char *w[16];
 	int nwords = 0;
-	for (char *tok = strtok(list, ", "); tok && nwords < 16; tok = strtok(NULL, ", "))
+	char *save = NULL;
+	for (char *tok = strtok_r(list, ", ", &save); tok && nwords < 16;
+	     tok = strtok_r(NULL, ", ", &save))
 		w[nwords++] = tok;
 	CHECK_INT(nwords, turns + 1 + 2);
 	for (int i = 0; i < nwords; i++)
