@@ -67,10 +67,39 @@ int modelio_kv_f32(struct buf *b, const char *key, float v)
 	return modelio_g_key(b, key, GGUF_T_F32) || modelio_g_u32(b, u);
 }
 
+int modelio_kv_f64(struct buf *b, const char *key, double v)
+{
+	uint64_t u;
+	memcpy(&u, &v, 8);
+	return modelio_g_key(b, key, GGUF_T_F64) || modelio_g_u64(b, u);
+}
+
 int modelio_kv_bool(struct buf *b, const char *key, int v)
 {
 	unsigned char c = v ? 1 : 0;
 	return modelio_g_key(b, key, GGUF_T_BOOL) || buf_append(b, &c, 1);
+}
+
+int modelio_gguf_info(struct buf *h, const char *name, int vector, uint64_t rows,
+		      uint64_t cols, uint64_t *data_off)
+{
+	int bad = modelio_g_str(h, name, strlen(name));
+	if (vector)
+		bad |= modelio_g_u32(h, 1) || modelio_g_u64(h, cols);
+	else /* ne[0] is the fastest-varying dimension: columns */
+		bad |= modelio_g_u32(h, 2) || modelio_g_u64(h, cols) || modelio_g_u64(h, rows);
+	bad |= modelio_g_u32(h, GGML_F32) || modelio_g_u64(h, *data_off);
+	*data_off += (rows * cols * 4 + MODELIO_GGUF_ALIGNMENT - 1) / MODELIO_GGUF_ALIGNMENT *
+		     MODELIO_GGUF_ALIGNMENT;
+	return bad;
+}
+
+int modelio_gguf_pad(FILE *f, uint64_t bytes)
+{
+	static const char zeros[MODELIO_GGUF_ALIGNMENT];
+	size_t pad = (MODELIO_GGUF_ALIGNMENT - bytes % MODELIO_GGUF_ALIGNMENT) %
+		     MODELIO_GGUF_ALIGNMENT;
+	return pad && fwrite(zeros, 1, pad, f) != pad ? -1 : 0;
 }
 
 /* ------------------------------------------------------------ reading */

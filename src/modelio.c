@@ -412,19 +412,9 @@ int modelio_write_gguf(const struct modelio_model *mm, const char *path, char *e
 	       modelio_g_u64(&h, nt) || modelio_g_u64(&h, n_kv) || buf_append(&h, kv.data, kv.len);
 	buf_release(&kv);
 	uint64_t data_off = 0;
-	for (size_t i = 0; i < nt && !bad; i++) {
-		const struct xtensor *x = &tt[i];
-		bad |= modelio_g_str(&h, x->name, strlen(x->name));
-		if (x->vector)
-			bad |= modelio_g_u32(&h, 1) || modelio_g_u64(&h, x->cols);
-		else /* ne[0] is the fastest-varying dimension: columns */
-			bad |= modelio_g_u32(&h, 2) || modelio_g_u64(&h, x->cols) ||
-			       modelio_g_u64(&h, x->rows);
-		bad |= modelio_g_u32(&h, GGML_F32) || modelio_g_u64(&h, data_off);
-		uint64_t bytes = (uint64_t)x->rows * x->cols * 4;
-		data_off += (bytes + MODELIO_GGUF_ALIGNMENT - 1) / MODELIO_GGUF_ALIGNMENT *
-		            MODELIO_GGUF_ALIGNMENT;
-	}
+	for (size_t i = 0; i < nt && !bad; i++)
+		bad |= modelio_gguf_info(&h, tt[i].name, tt[i].vector, tt[i].rows, tt[i].cols,
+					 &data_off);
 	while (!bad && h.len % MODELIO_GGUF_ALIGNMENT)
 		bad |= buf_putc(&h, 0);
 	if (bad) {
@@ -435,15 +425,9 @@ int modelio_write_gguf(const struct modelio_model *mm, const char *path, char *e
 	if (modelio_out_open(&o, path, err))
 		goto out;
 	int ok = fwrite(h.data, 1, h.len, o.f) == h.len;
-	static const char zeros[MODELIO_GGUF_ALIGNMENT];
-	for (size_t i = 0; i < nt && ok; i++) {
-		size_t bytes = tt[i].rows * tt[i].cols * 4;
-		ok = !write_tensor(o.f, mm->params, &tt[i]);
-		size_t pad = (MODELIO_GGUF_ALIGNMENT - bytes % MODELIO_GGUF_ALIGNMENT) %
-		             MODELIO_GGUF_ALIGNMENT;
-		if (ok && pad)
-			ok = fwrite(zeros, 1, pad, o.f) == pad;
-	}
+	for (size_t i = 0; i < nt && ok; i++)
+		ok = !write_tensor(o.f, mm->params, &tt[i]) &&
+		     !modelio_gguf_pad(o.f, (uint64_t)tt[i].rows * tt[i].cols * 4);
 	if (modelio_out_close(&o, ok, err))
 		goto out;
 	ret = 0;
@@ -1420,6 +1404,15 @@ static const char qwen2_regex[] =
 static const char llama3_regex[] =
 	"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| "
 	"?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+
+const char *modelio_pretok_regex(int pretok)
+{
+	if (pretok == TOKENIZER_PRETOK_MENTOR)
+		return mentor_regex;
+	if (pretok == TOKENIZER_PRETOK_QWEN2)
+		return qwen2_regex;
+	return pretok == TOKENIZER_PRETOK_LLAMA3 ? llama3_regex : NULL;
+}
 
 /* The "type" of a tokenizer.json component, or "" when it has none. */
 static const char *hf_type(const cJSON *j)

@@ -109,7 +109,15 @@ int modelio_g_key(struct buf *b, const char *key, uint32_t type);
 int modelio_kv_u32(struct buf *b, const char *key, uint32_t v);
 int modelio_kv_str(struct buf *b, const char *key, const char *v);
 int modelio_kv_f32(struct buf *b, const char *key, float v);
+int modelio_kv_f64(struct buf *b, const char *key, double v);
 int modelio_kv_bool(struct buf *b, const char *key, int v);
+
+/* Append the info of an F32 tensor (rows, cols), or of a vector of cols
+ * floats, at *data_off, which advances past its aligned data. */
+int modelio_gguf_info(struct buf *h, const char *name, int vector, uint64_t rows,
+		      uint64_t cols, uint64_t *data_off);
+/* Write the zeros that align the end of a tensor of bytes bytes: 0 or -1. */
+int modelio_gguf_pad(FILE *f, uint64_t bytes);
 
 /* One metadata entry read from a file. */
 struct modelio_gkv {
@@ -164,6 +172,10 @@ int modelio_file_exists(const char *path);
 /* The vocabulary string of token id: specials as their text, the others in
  * the byte-level alphabet. Appends to out. */
 int modelio_token_string(const struct tokenizer *t, int32_t id, struct buf *out);
+/* The Split regex of a tokenizer.json for pre-tokenizer kind, as Qwen2's
+ * and Llama 3's files spell it (mentor's own for mentor's); NULL for GPT-2's
+ * (its ByteLevel step has it). Static storage. */
+const char *modelio_pretok_regex(int pretok);
 /* The merge pairs of t (n_merges x 2 ids; caller frees). */
 int modelio_tok_merge_pairs(const struct tokenizer *t, int32_t **pairs, char *err);
 
