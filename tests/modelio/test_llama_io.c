@@ -273,8 +273,9 @@ static cJSON *st_head(const char *dir, unsigned char **d, uint64_t *hl)
 }
 
 /* Write a safetensors file at path holding the tensors named in names (n)
- * taken from the model.safetensors of folder src; extra_name (may be NULL)
- * adds a tensor of one float. */
+ * taken from the model.safetensors of folder src ("new=old" copies old
+ * under the name new); extra_name (may be NULL) adds a tensor of one
+ * float. */
 static void st_subset(const char *src, const char *path, const char *const *names, int n,
 		      const char *extra_name)
 {
@@ -285,7 +286,12 @@ static void st_subset(const char *src, const char *path, const char *const *name
 	struct buf data;
 	buf_init(&data);
 	for (int i = 0; i < n; i++) {
-		cJSON *e = cJSON_GetObjectItemCaseSensitive(h, names[i]);
+		char name[160];
+		snprintf(name, sizeof name, "%s", names[i]);
+		char *eq = strchr(name, '=');
+		if (eq)
+			*eq = 0;
+		cJSON *e = cJSON_GetObjectItemCaseSensitive(h, eq ? eq + 1 : name);
 		if (!e)
 			TEST_SETUP_FAIL("no tensor %s", names[i]);
 		cJSON *offs = cJSON_GetObjectItemCaseSensitive(e, "data_offsets");
@@ -296,7 +302,7 @@ static void st_subset(const char *src, const char *path, const char *const *name
 		cJSON_AddItemToArray(no, cJSON_CreateNumber((double)data.len));
 		cJSON_AddItemToArray(no, cJSON_CreateNumber((double)(data.len + en - b)));
 		cJSON_ReplaceItemInObject(ne, "data_offsets", no);
-		cJSON_AddItemToObject(out, names[i], ne);
+		cJSON_AddItemToObject(out, name, ne);
 		buf_append(&data, d + 8 + hl + b, en - b);
 	}
 	if (extra_name) {
@@ -593,6 +599,19 @@ static void test_hf_hostile(const char *dir)
 	const char *np[65];
 	for (int i = 0; i < n; i++)
 		np[i] = names[i];
+	np[n] = "lm_head.weight=model.embed_tokens.weight";
+	st_subset(dir, sp, np, n + 1, NULL);
+	struct modelio_llama a, b;
+	char err[MENTOR_ERR_LEN];
+	CHECK_MSG(!modelio_llama_read(dir, &a, err), "%s", err);
+	CHECK_MSG(!modelio_llama_read(d2, &b, err), "tied head repeated: %s", err);
+	if (a.params && b.params)
+		check_same(&a, &b, "tied head repeated");
+	modelio_llama_release(&a);
+	modelio_llama_release(&b);
+	np[n] = "lm_head.weight=model.norm.weight";
+	st_subset(dir, sp, np, n + 1, NULL);
+	refused(d2, "lm_head.weight differs from the token embedding", "tied head of a norm");
 	st_subset(dir, sp, np, n, "lm_head.weight");
 	refused(d2, "lm_head.weight differs from the token embedding", "tied head differs");
 	truncations(ss, sp, d2, "safetensors");
