@@ -466,6 +466,37 @@ static void check_rotary_layout(const char *gguf, const struct modelio_llama *mm
 	free(p);
 }
 
+/* A GGUF of Llama 3 as llama.cpp's converter leaves it, without mentor's
+ * keys: the scaling comes back from rope_freqs.weight and the context
+ * keys, the floats from their F32 values. */
+static void test_foreign_llama3(const char *g, const struct modelio_llama *mm)
+{
+	size_t n;
+	unsigned char *p = slurp(g, &n);
+	int renamed = 0;
+	for (long at; (at = find(p, n, "mentor.", 7)) >= 0; renamed++)
+		memcpy(p + at, "mentoX.", 7);
+	CHECK(renamed >= 8);
+	char t[700];
+	snprintf(t, sizeof t, "%s.foreign", g);
+	spit(t, p, n);
+	free(p);
+	struct modelio_llama b;
+	char err[MENTOR_ERR_LEN];
+	CHECK_MSG(!modelio_llama_read(t, &b, err), "foreign llama3: %s", err);
+	if (!b.params)
+		return;
+	const struct llama_config *c = &b.cfg;
+	CHECK(c->rope_type == LLAMA_ROPE_LLAMA3 && c->rope_factor == 8.0 &&
+	      c->rope_low_freq_factor == 1.0 && c->rope_high_freq_factor == 4.0 &&
+	      c->rope_original_max_pos == 16);
+	CHECK(c->rms_norm_eps == (double)(float)1e-5 && c->rope_theta == 500000.0);
+	CHECK(!memcmp(b.params, mm->params, mm->n_params * sizeof(float)));
+	/* the pre-tokenizer from tokenizer.ggml.pre alone */
+	CHECK_INT(tokenizer_pretok(b.tok), TOKENIZER_PRETOK_LLAMA3);
+	modelio_llama_release(&b);
+}
+
 /* Every prefix of the file at path (every byte in the first 4 KiB, then
  * a stride), written at t, makes reading at makes_read (t itself, or its
  * folder) fail. */
@@ -674,6 +705,7 @@ int main(void)
 		modelio_llama_release(&back);
 		if (which == F_LLAMA3) {
 			check_rotary_layout(g, &mm);
+			test_foreign_llama3(g, &mm);
 			test_shards(h, &mm);
 		}
 		if (which == F_QWEN2) {
