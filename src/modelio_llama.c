@@ -1034,6 +1034,9 @@ int modelio_llama_write_gguf(const struct modelio_llama *mm, const char *path, c
 	int32_t eos = tokenizer_file_id(t, tokenizer_special(t, TOKENIZER_EOS));
 	if (eos >= 0)
 		bad |= modelio_kv_u32(&kv, "tokenizer.ggml.eos_token_id", (uint32_t)eos), n_kv++;
+	/* mentor's prompts carry no begin- or end-of-text token */
+	bad |= modelio_kv_bool(&kv, "tokenizer.ggml.add_bos_token", 0), n_kv++;
+	bad |= modelio_kv_bool(&kv, "tokenizer.ggml.add_eos_token", 0), n_kv++;
 	/* tensor infos */
 	size_t n_tensors = nt + (c->rope_type == LLAMA_ROPE_LLAMA3);
 	bad |= buf_append(&h, GGUF_MAGIC, 4) || modelio_g_u32(&h, GGUF_VERSION) ||
