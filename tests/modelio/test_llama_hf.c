@@ -1,6 +1,6 @@
 /* test_llama_hf DIR: one folder written by llama_hf_fixture.py (PyTorch,
- * random weights in F32, F16 or BF16, maybe sharded) read by
- * modelio_llama_read; mentor's llama module on its ids must give the
+ * random weights in F32, F16 or BF16, maybe sharded, or a model.gguf in
+ * llama.cpp's converter layout) read by modelio_llama_read; mentor's llama module on its ids must give the
  * logits plain torch computed from the same weights to 1e-4 relative
  * (|a - b| <= 1e-4 * max(1, |b|)). Run by test_llama_hf.sh. */
 #include "mentor/llama.h"
@@ -15,7 +15,11 @@ int main(int argc, char **argv)
 	const char *dir = argv[1];
 	char err[MENTOR_ERR_LEN], path[1024];
 	struct modelio_llama mm;
-	if (modelio_llama_read(dir, &mm, err)) {
+	/* a GGUF folder holds model.gguf and what the test compares with */
+	snprintf(path, sizeof path, "%s/model.gguf", dir);
+	if (access(path, R_OK) != 0)
+		snprintf(path, sizeof path, "%s", dir);
+	if (modelio_llama_read(path, &mm, err)) {
 		fprintf(stderr, "%s\n", err);
 		CHECK_MSG(0, "%s: not read", dir);
 		return test_done();
