@@ -1,7 +1,8 @@
 /* test_llama_hf DIR: one folder written by llama_hf_fixture.py (PyTorch,
  * random weights in F32, F16 or BF16, maybe sharded, or a model.gguf in
- * llama.cpp's converter layout) read by modelio_llama_read; mentor's llama module on its ids must give the
- * logits plain torch computed from the same weights to 1e-4 relative
+ * llama.cpp's converter layout) read by modelio_llama_read; mentor's llama
+ * module on its ids must give the logits plain torch computed from the
+ * same weights to 1e-4 relative
  * (|a - b| <= 1e-4 * max(1, |b|)). Run by test_llama_hf.sh. */
 #include "mentor/llama.h"
 #include "mentor/modelio.h"
