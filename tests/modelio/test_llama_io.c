@@ -524,6 +524,7 @@ static void truncations(const char *path, const char *t, const char *read_at,
 /* GGUF files of a written one with one field changed. */
 static void test_gguf_hostile(const char *g, const struct modelio_llama *mm)
 {
+	char err[MENTOR_ERR_LEN];
 	char t[700];
 	snprintf(t, sizeof t, "%s.bad", g);
 	patched(g, t, "qwen2", "qwen9");
@@ -546,7 +547,6 @@ static void test_gguf_hostile(const char *g, const struct modelio_llama *mm)
 	memcpy(v, "qwen2", 5);
 	spit(t, p, n);
 	struct modelio_llama ok;
-	char err[MENTOR_ERR_LEN];
 	CHECK_MSG(!modelio_llama_read(t, &ok, err), "qwen2 without mentor's key: %s", err);
 	if (ok.tok) {
 		CHECK_INT(tokenizer_pretok(ok.tok), TOKENIZER_PRETOK_QWEN2);
@@ -593,6 +593,31 @@ static void test_gguf_hostile(const char *g, const struct modelio_llama *mm)
 	refused(t, "claims", "huge token count");
 	memcpy(cnt, sv, 8);
 	/* the embedding one row short of the vocabulary */
+	long te = find(p, n, "token_embd.weight", 17);
+	unsigned char *rows = p + te + 17 + 4 + 8; /* ne[1]: the rows */
+	CHECK(rows[0] == V_ROWS % 256 && rows[1] == V_ROWS / 256);
+	rows[0]--;
+	spit(t, p, n);
+	refused(t, "300 tokens for an embedding of 299 rows", "embedding a row short");
+	rows[0]++;
+	/* no RMSNorm epsilon */
+	long ek = find(p, n, "qwen2.attention.layer_norm_rms_epsilon", 38);
+	CHECK(ek > 0);
+	p[ek + 37] = '_';
+	spit(t, p, n);
+	refused(t, "'qwen2.attention.layer_norm_rms_epsilon' is missing", "no epsilon");
+	p[ek + 37] = 'n';
+	/* values and keys of different widths */
+	long vk = find(p, n, "qwen2.attention.value_length", 28);
+	CHECK(vk > 0);
+	p[vk + 28 + 4]++;
+	spit(t, p, n);
+	refused(t, "value_length 9 differs from key_length 8", "value_length");
+	p[vk + 28 + 4]--;
+	spit(t, p, n);
+	struct modelio_llama same;
+	CHECK_MSG(!modelio_llama_read(t, &same, err), "restored file: %s", err);
+	modelio_llama_release(&same);
 	free(p);
 	(void)mm;
 }
