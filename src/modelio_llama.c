@@ -872,7 +872,7 @@ static int token_type(const struct tokenizer *t, const int32_t *aix, int32_t id)
 	return tokenizer_is_special(t, id) ? TT_CONTROL : TT_NORMAL;
 }
 
-/* The merges as "a b" strings, appended by emit. */
+/* Merge r of pairs as its "a b" string into s (reset first). */
 static int merge_text(const struct tokenizer *t, const int32_t *pairs, int r, struct buf *s)
 {
 	buf_reset(s);
