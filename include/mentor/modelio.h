@@ -131,16 +131,18 @@ void modelio_llama_release(struct modelio_llama *mm);
  * general.architecture llama, qwen2 or qwen3 with llama.cpp's keys and
  * tensor names (llama's q and k rows are put back from the converter's
  * rotary order), tokenizer.ggml.* of model gpt2 with pre qwen2, llama-bpe
- * or gpt-2 (SmolLM2's smollm is refused by name). Tensors F32, F16 or BF16 (converted exactly to float32); every
- * tensor the configuration implies must be there with its shape, and any
- * other is refused by name (a tied head may repeat the embedding). Other
- * architectures, types and pre-tokenizers are refused by name. Starts by
- * initialising out; the caller releases it on success, nothing is left on
- * failure (MENTOR_ERR or MENTOR_EUSAGE with a message naming the file). */
+ * or gpt-2 (SmolLM2's smollm is refused by name). Tensors F32, F16 or
+ * BF16 (converted exactly to float32; NaN and infinities kept as they
+ * are); every tensor the configuration implies must be there with its
+ * shape, and any other is refused by name (a tied head may repeat the
+ * embedding). Other architectures, types and pre-tokenizers are refused by
+ * name. Starts by initialising out; the caller releases it on success,
+ * nothing is left on failure (MENTOR_ERR with a message naming the file). */
 int modelio_llama_read(const char *path, struct modelio_llama *out, char *err);
 /* Write a Hugging Face folder at dir (created if missing): config.json with
  * the keys transformers reads for the family, model.safetensors (F32),
- * tokenizer.json and tokenizer_config.json; each file replaced atomically. */
+ * tokenizer.json and tokenizer_config.json; each file replaced atomically,
+ * and a model.safetensors.index.json left there removed. */
 int modelio_llama_write_hf(const struct modelio_llama *mm, const char *dir, char *err);
 /* Write a GGUF v3 file (F32) for llama.cpp's architecture of the family,
  * atomically (PATH.tmp + rename); llama's q and k rows in the converter's
