@@ -1464,8 +1464,9 @@ static int hf_normalizer(const cJSON *n, int *norm, const char *path, char *err)
 			     "knows NFC and a Sequence of it)", path, type);
 }
 
-/* The pre-tokenizer of tokenizer.json: GPT-2's ByteLevel, or a Sequence of a
- * Split by Qwen2's or Llama 3's regex and a ByteLevel without its own. */
+/* The pre-tokenizer of tokenizer.json: GPT-2's ByteLevel, a Sequence of a
+ * Split by Qwen2's or Llama 3's regex and a ByteLevel without its own, or
+ * SmolLM2's Sequence of Digits (each alone) and GPT-2's ByteLevel. */
 static int hf_pretok(const cJSON *p, int *pretok, const char *path, char *err)
 {
 	if (hf_byte_level(p, 1)) {
@@ -1482,6 +1483,11 @@ static int hf_pretok(const cJSON *p, int *pretok, const char *path, char *err)
 				     "(mentor knows ByteLevel and a Split + ByteLevel Sequence)",
 				path, hf_type(p));
 	const cJSON *split = cJSON_GetArrayItem(seq, 0), *bl = cJSON_GetArrayItem(seq, 1);
+	const cJSON *dg = cJSON_GetObjectItemCaseSensitive(split, "individual_digits");
+	if (!strcmp(hf_type(split), "Digits") && cJSON_IsTrue(dg) && hf_byte_level(bl, 1)) {
+		*pretok = TOKENIZER_PRETOK_SMOLLM; /* SmolLM2's */
+		return 0;
+	}
 	const cJSON *pat = cJSON_GetObjectItemCaseSensitive(split, "pattern");
 	const char *re = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(pat, "Regex"));
 	const char *beh = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(split,

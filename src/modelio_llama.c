@@ -678,12 +678,10 @@ static int gguf_tok(const struct modelio_gkv *kv, size_t n, int V, const char *p
 	} else if (!strcmp(pre, "gpt-2") || !strcmp(pre, "default")) {
 		v.pretok = TOKENIZER_PRETOK_GPT2;
 	} else if (!strcmp(pre, "smollm")) {
-		return util_err(err, "cannot read '%s': pre-tokenizer 'smollm' (each digit cut "
-				     "alone before GPT-2's regex) is not one mentor runs exactly",
-				path);
+		v.pretok = TOKENIZER_PRETOK_SMOLLM;
 	} else {
 		return util_err(err, "cannot read '%s': pre-tokenizer '%.40s' is not supported "
-				     "(qwen2, llama-bpe, gpt-2)", path, pre);
+				     "(qwen2, llama-bpe, smollm, gpt-2)", path, pre);
 	}
 	const struct modelio_gkv *kmp = modelio_gkv_find(kv, n, "mentor.tokenizer.pre");
 	const struct modelio_gkv *kmn = modelio_gkv_find(kv, n, "mentor.tokenizer.normalizer");
@@ -1003,6 +1001,7 @@ int modelio_llama_write_gguf(const struct modelio_llama *mm, const char *path, c
 	int pt = tokenizer_pretok(t);
 	const char *pre = pt == TOKENIZER_PRETOK_QWEN2    ? "qwen2"
 			  : pt == TOKENIZER_PRETOK_LLAMA3 ? "llama-bpe"
+			  : pt == TOKENIZER_PRETOK_SMOLLM ? "smollm"
 							  : "gpt-2";
 	bad |= modelio_kv_str(&kv, "tokenizer.ggml.model", "gpt2"), n_kv++;
 	bad |= modelio_kv_str(&kv, "tokenizer.ggml.pre", pre), n_kv++;
@@ -1171,7 +1170,13 @@ static int hf_tokenizer(const struct modelio_llama *mm, struct buf *b)
 			  tokenizer_normalizer(t) == TOKENIZER_NORM_NFC ? "{\"type\": \"NFC\"}"
 									: "null");
 	const char *re = modelio_pretok_regex(tokenizer_pretok(t));
-	if (!re) {
+	if (tokenizer_pretok(t) == TOKENIZER_PRETOK_SMOLLM) {
+		bad |= buf_puts(b, "  \"pre_tokenizer\": {\"type\": \"Sequence\", "
+				   "\"pretokenizers\": [\n    {\"type\": \"Digits\", "
+				   "\"individual_digits\": true},\n    {\"type\": \"ByteLevel\", "
+				   "\"add_prefix_space\": false, \"trim_offsets\": true, "
+				   "\"use_regex\": true}]},\n");
+	} else if (!re) {
 		bad |= buf_puts(b, "  \"pre_tokenizer\": {\"type\": \"ByteLevel\", "
 				   "\"add_prefix_space\": false, \"trim_offsets\": true, "
 				   "\"use_regex\": true},\n");

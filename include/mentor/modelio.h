@@ -126,16 +126,14 @@ void modelio_llama_release(struct modelio_llama *mm);
  * magic) of a Llama-family model. Folders: config.json of model_type llama,
  * qwen2 or qwen3 (llama_config_from_json), model.safetensors or the shards
  * that model.safetensors.index.json names (file names only, in the
- * folder), tokenizer.json (as modelio_read_tokenizer, which does not yet
- * run SmolLM2's own pre-tokenizer: digits cut one by one). GGUF:
+ * folder), tokenizer.json (as modelio_read_tokenizer). GGUF:
  * general.architecture llama, qwen2 or qwen3 with llama.cpp's keys and
  * tensor names (llama's q and k rows are put back from the converter's
- * rotary order), tokenizer.ggml.* of model gpt2 with pre qwen2, llama-bpe
- * or gpt-2 (SmolLM2's smollm is refused by name). Tensors F32, F16 or
- * BF16 (converted exactly to float32; NaN and infinities kept as they
- * are); every tensor the configuration implies must be there with its
- * shape, and any other is refused by name (a tied head may repeat the
- * embedding). Other architectures, types and pre-tokenizers are refused by
+ * rotary order), tokenizer.ggml.* of model gpt2 with pre qwen2, llama-bpe,
+ * smollm or gpt-2. Tensors F32, F16 or BF16 (converted exactly to float32;
+ * NaN and infinities kept as they are); every tensor the configuration
+ * implies must be there with its shape, and any other is refused by name
+ * (a tied head may repeat the embedding). Other architectures, types and pre-tokenizers are refused by
  * name. Starts by initialising out; the caller releases it on success,
  * nothing is left on failure (MENTOR_ERR with a message naming the file). */
 int modelio_llama_read(const char *path, struct modelio_llama *out, char *err);

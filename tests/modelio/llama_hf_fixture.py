@@ -68,6 +68,9 @@ def tokenizer_json(pretok):
                   "use_regex": pretok == "gpt2"}
     if pretok == "gpt2":
         pre = byte_level
+    elif pretok == "smollm":  # SmolLM2's: each digit alone, then GPT-2's regex
+        pre = {"type": "Sequence", "pretokenizers": [
+            {"type": "Digits", "individual_digits": True}, dict(byte_level, use_regex=True)]}
     else:
         pre = {"type": "Sequence", "pretokenizers": [
             {"type": "Split", "pattern": {"Regex": QWEN2_RE if pretok == "qwen2" else LLAMA3_RE},
@@ -225,7 +228,7 @@ def write_gguf(path, cfg, P, dtype, pre):
         toks.append(inv.get(i, "[PAD%d]" % i))
     kv.append(gguf_kv("tokenizer.ggml.model", "str", "gpt2"))
     kv.append(gguf_kv("tokenizer.ggml.pre", "str",
-                      {"qwen2": "qwen2", "llama3": "llama-bpe", "gpt2": "gpt-2"}[pre]))
+                      {"qwen2": "qwen2", "llama3": "llama-bpe", "smollm": "smollm"}[pre]))
     kv.append(gguf_kv("tokenizer.ggml.tokens", "str[]", toks))
     kv.append(gguf_kv("tokenizer.ggml.token_type", "i32[]", types))
     kv.append(gguf_kv("tokenizer.ggml.merges", "str[]", tj["model"]["merges"]))
@@ -253,7 +256,7 @@ def write(root):
     for name, base in llama_ref.MODELS.items():
         cfg = dict(base, vocab_size=VOCAB)
         pretok = "qwen2" if cfg["model_type"] != "llama" else (
-            "gpt2" if name == "smollm2" else "llama3")
+            "smollm" if name == "smollm2" else "llama3")
         P = {}
         for pname, shape in llama_ref.shapes(cfg):
             if pname.endswith("norm.weight"):

@@ -1,14 +1,14 @@
 /* test_llama_io: Llama-family models (Llama with Llama 3 RoPE and its own
- * head, a GPT-2-cut SmolLM2-like Llama, Qwen2 with biases and a tied head,
- * Qwen3 with q/k norms, head_dim apart from hidden/heads and linear RoPE)
- * with a Qwen-like vocabulary whose file ids differ from mentor's, written
- * as GGUF and as Hugging Face folders and read back: the configuration,
- * every parameter bit for bit (NaN and infinities included), the token ids
- * of a text and the logits. llama's q/k rows in the GGUF are checked
- * against llama.cpp's converter layout. Then hostile input: truncation
- * everywhere, wrong dtypes, types, shapes and names, unknown model types,
- * architectures and pre-tokenizers, huge counts, shard indexes that name
- * missing files or paths outside the folder. */
+ * head, SmolLM2 with its digit-by-digit pre-tokenizer, Qwen2 with biases
+ * and a tied head, Qwen3 with q/k norms, head_dim apart from hidden/heads
+ * and linear RoPE) with a Qwen-like vocabulary whose file ids differ from
+ * mentor's, written as GGUF and as Hugging Face folders and read back: the
+ * configuration, every parameter bit for bit (NaN and infinities
+ * included), the token ids of a text and the logits. llama's q/k rows in
+ * the GGUF are checked against llama.cpp's converter layout. Then hostile
+ * input: truncation everywhere, wrong dtypes, types, shapes and names,
+ * unknown model types, architectures and pre-tokenizers, huge counts,
+ * shard indexes that name missing files or paths outside the folder. */
 #include <cjson/cJSON.h>
 
 #include "mentor/llama.h"
@@ -80,7 +80,7 @@ static void make_model(int which, struct modelio_llama *mm)
 	case F_SMOL:
 		c.n_head = 3, c.n_kv_head = 1, c.hidden_size = 48, c.head_dim = 16;
 		c.tie_word_embeddings = 1, c.rope_theta = 100000;
-		pretok = TOKENIZER_PRETOK_GPT2;
+		pretok = TOKENIZER_PRETOK_SMOLLM;
 		break;
 	case F_QWEN2:
 		c.family = LLAMA_FAMILY_QWEN2;
