@@ -133,9 +133,10 @@ void modelio_llama_release(struct modelio_llama *mm);
  * smollm or gpt-2. Tensors F32, F16 or BF16 (converted exactly to float32;
  * NaN and infinities kept as they are); every tensor the configuration
  * implies must be there with its shape, and any other is refused by name
- * (a tied head may repeat the embedding). Other architectures, types and pre-tokenizers are refused by
- * name. Starts by initialising out; the caller releases it on success,
- * nothing is left on failure (MENTOR_ERR with a message naming the file). */
+ * (a tied head may repeat the embedding). Other architectures, types and
+ * pre-tokenizers are refused by name. Starts by initialising out; the
+ * caller releases it on success, nothing is left on failure (MENTOR_ERR
+ * with a message naming the file). */
 int modelio_llama_read(const char *path, struct modelio_llama *out, char *err);
 /* Write a Hugging Face folder at dir (created if missing): config.json with
  * the keys transformers reads for the family, model.safetensors (F32),
