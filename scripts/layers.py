@@ -8,12 +8,14 @@ eval (layer 7)"); 2 when a file or header belongs to no module of the map.
 The map is LAYERS below: a module's files are src/MODULE.c, src/MODULE_*.c,
 src/MODULE_*.h and include/mentor/MODULE.h (the longest module name that
 prefixes the file's name wins, so tui_text.c is tui's). Modules on one line
-share a layer and must not include each other either."""
+share a layer and must not include each other either. ALIASES names the
+module of a file whose name does not start with it."""
 import os
 import re
 import sys
 
 LAYERS = [
+    "banned",
     "util",
     "unicode i18n stats",
     "store tokenizer model chat http answer sample config check",
@@ -30,6 +32,10 @@ LAYERS = [
     "main",
 ]
 
+# Files whose name is not their module's: the GGUF and safetensors
+# containers are parts of modelio (src/modelio_int.h).
+ALIASES = {"gguf": "modelio", "safetensors": "modelio"}
+
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
 
 
@@ -43,6 +49,8 @@ def layer_of():
 
 def module(name, rank):
     """The module a file (basename without extension) belongs to."""
+    if name in ALIASES:
+        return ALIASES[name]
     best = None
     for m in rank:
         if name == m or name.startswith(m + "_"):

@@ -16,42 +16,7 @@
 #include "mentor/store.h"
 #include "mentor/tokenizer.h"
 #include "mentor/train.h"
-
-#define GGUF_MAGIC "GGUF"
-#define GGUF_VERSION 3u
-enum {
-	GGUF_T_U8 = 0,
-	GGUF_T_I8,
-	GGUF_T_U16,
-	GGUF_T_I16,
-	GGUF_T_U32,
-	GGUF_T_I32,
-	GGUF_T_F32,
-	GGUF_T_BOOL,
-	GGUF_T_STRING,
-	GGUF_T_ARRAY,
-	GGUF_T_U64,
-	GGUF_T_I64,
-	GGUF_T_F64,
-	GGUF_T_COUNT
-};
-enum { GGML_F32 = 0, GGML_F16 = 1, GGML_BF16 = 30 };
-
-/* ggml's tensor type names by id (ggml.h's enum ggml_type), for messages
- * about the ones mentor cannot read; missing ids are ones ggml retired. */
-static const char *ggml_type_name(uint32_t type)
-{
-	static const char *const names[] = {
-	    [0] = "F32",     [1] = "F16",      [2] = "Q4_0",   [3] = "Q4_1",    [6] = "Q5_0",
-	    [7] = "Q5_1",    [8] = "Q8_0",     [9] = "Q8_1",   [10] = "Q2_K",   [11] = "Q3_K",
-	    [12] = "Q4_K",   [13] = "Q5_K",    [14] = "Q6_K",  [15] = "Q8_K",   [16] = "IQ2_XXS",
-	    [17] = "IQ2_XS", [18] = "IQ3_XXS", [19] = "IQ1_S", [20] = "IQ4_NL", [21] = "IQ3_S",
-	    [22] = "IQ2_S",  [23] = "IQ4_XS",  [24] = "I8",    [25] = "I16",    [26] = "I32",
-	    [27] = "I64",    [28] = "F64",     [29] = "IQ1_M", [30] = "BF16",   [34] = "TQ1_0",
-	    [35] = "TQ2_0",  [39] = "MXFP4",   [40] = "NVFP4", [41] = "Q1_0",
-	};
-	return type < sizeof names / sizeof names[0] ? names[type] : NULL;
-}
+#include "modelio_int.h"
 
 /* llama.cpp's token types */
 enum { TOKTYPE_NORMAL = 1, TOKTYPE_CONTROL = 3 };
@@ -138,7 +103,7 @@ void modelio_byte_char(unsigned b, char out[3])
 
 /* The vocabulary string of token id: specials as their text, the others in
  * the byte-level alphabet. Appends to out. */
-static int token_string(const struct tokenizer *t, int32_t id, struct buf *out)
+int modelio_token_string(const struct tokenizer *t, int32_t id, struct buf *out)
 {
 	size_t len;
 	const char *p = tokenizer_token(t, id, &len);
@@ -155,19 +120,8 @@ static int token_string(const struct tokenizer *t, int32_t id, struct buf *out)
 	return 0;
 }
 
-static uint32_t le32(const unsigned char *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static void put_le32(unsigned char *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (unsigned char)(v >> (8 * i));
-}
-
 /* The merge pairs of t (n_merges x 2 ids; caller frees). */
-static int tok_merge_pairs(const struct tokenizer *t, int32_t **pairs, char *err)
+int modelio_tok_merge_pairs(const struct tokenizer *t, int32_t **pairs, char *err)
 {
 	size_t nm = (size_t)tokenizer_num_merges(t);
 	int32_t *p = malloc((nm ? nm : 1) * 2 * sizeof *p);
@@ -222,7 +176,7 @@ int modelio_from_ckpt(const char *ckpt_path, struct modelio_model *out, char *er
 
 /* ------------------------------------------------------------ JSON text */
 
-static int json_str(struct buf *b, const char *s, size_t n)
+int modelio_json_str(struct buf *b, const char *s, size_t n)
 {
 	int bad = buf_putc(b, '"');
 	for (size_t i = 0; i < n && !bad; i++) {
@@ -240,7 +194,7 @@ static int json_str(struct buf *b, const char *s, size_t n)
 
 static int json_cstr(struct buf *b, const char *s)
 {
-	return json_str(b, s, strlen(s));
+	return modelio_json_str(b, s, strlen(s));
 }
 
 /* ------------------------------------------------------------ tensor table */
@@ -342,97 +296,7 @@ static int write_tensor(FILE *f, const float *params, const struct xtensor *x)
 	return ret;
 }
 
-/* ------------------------------------------------------------ files */
-
-struct outfile {
-	FILE *f;
-	struct buf tmp;
-	const char *path;
-};
-
-static int out_open(struct outfile *o, const char *path, char *err)
-{
-	buf_init(&o->tmp);
-	o->path = path;
-	if (buf_printf(&o->tmp, "%s.tmp.%ld", path, (long)getpid()))
-		return util_err(err, "out of memory");
-	o->f = fopen(o->tmp.data, "wb");
-	if (!o->f) {
-		int e = errno;
-		buf_release(&o->tmp);
-		return util_err(err, "cannot write '%s': %s", path, strerror(e));
-	}
-	return 0;
-}
-
-/* Close, fsync and rename into place (ok != 0), or remove the temporary. */
-static int out_close(struct outfile *o, int ok, char *err)
-{
-	int ret = 0;
-	if (ok && (fflush(o->f) != 0 || fsync(fileno(o->f)) != 0))
-		ok = 0, ret = util_err(err, "cannot write '%s': %s", o->path, strerror(errno));
-	if (fclose(o->f) != 0 && ok)
-		ok = 0, ret = util_err(err, "cannot write '%s': %s", o->path, strerror(errno));
-	if (ok && rename(o->tmp.data, o->path) != 0)
-		ok = 0, ret = util_err(err, "cannot write '%s': %s", o->path, strerror(errno));
-	if (!ok) {
-		unlink(o->tmp.data);
-		if (!ret)
-			ret = util_err(err, "cannot write '%s': %s", o->path, strerror(errno));
-	}
-	buf_release(&o->tmp);
-	return ret;
-}
-
 /* ------------------------------------------------------------ GGUF writer */
-
-static int g_u32(struct buf *b, uint32_t v)
-{
-	unsigned char p[4];
-	put_le32(p, v);
-	return buf_append(b, p, 4);
-}
-
-static int g_u64(struct buf *b, uint64_t v)
-{
-	unsigned char p[8];
-	for (int i = 0; i < 8; i++)
-		p[i] = (unsigned char)(v >> (8 * i));
-	return buf_append(b, p, 8);
-}
-
-static int g_str(struct buf *b, const char *s, size_t n)
-{
-	return g_u64(b, n) || buf_append(b, s, n);
-}
-
-static int g_key(struct buf *b, const char *key, uint32_t type)
-{
-	return g_str(b, key, strlen(key)) || g_u32(b, type);
-}
-
-static int kv_u32(struct buf *b, const char *key, uint32_t v)
-{
-	return g_key(b, key, GGUF_T_U32) || g_u32(b, v);
-}
-
-static int kv_str(struct buf *b, const char *key, const char *v)
-{
-	return g_key(b, key, GGUF_T_STRING) || g_str(b, v, strlen(v));
-}
-
-static int kv_f32(struct buf *b, const char *key, float v)
-{
-	uint32_t u;
-	memcpy(&u, &v, 4);
-	return g_key(b, key, GGUF_T_F32) || g_u32(b, u);
-}
-
-static int kv_bool(struct buf *b, const char *key, int v)
-{
-	unsigned char c = v ? 1 : 0;
-	return g_key(b, key, GGUF_T_BOOL) || buf_append(b, &c, 1);
-}
 
 int modelio_chat_template(const struct tokenizer *t, struct buf *out)
 {
@@ -477,7 +341,7 @@ int modelio_write_gguf(const struct modelio_model *mm, const char *path, char *e
 	if (!tt)
 		util_oom();
 	int ret = MENTOR_ERR;
-	if (tok_merge_pairs(t, &pairs, err))
+	if (modelio_tok_merge_pairs(t, &pairs, err))
 		goto out;
 	size_t nt = tensor_table(cfg, MODELIO_GGUF, tt);
 	uint64_t n_kv = 0;
@@ -485,103 +349,93 @@ int modelio_write_gguf(const struct modelio_model *mm, const char *path, char *e
 	buf_init(&kv);
 	int bad = 0;
 	/* general */
-	bad |= kv_str(&kv, "general.architecture", "gpt2"), n_kv++;
-	bad |= kv_str(&kv, "general.name", "mentor student"), n_kv++;
-	bad |= kv_u32(&kv, "general.file_type", 0), n_kv++; /* all F32 */
-	bad |= kv_u32(&kv, "general.alignment", MODELIO_GGUF_ALIGNMENT), n_kv++;
+	bad |= modelio_kv_str(&kv, "general.architecture", "gpt2"), n_kv++;
+	bad |= modelio_kv_str(&kv, "general.name", "mentor student"), n_kv++;
+	bad |= modelio_kv_u32(&kv, "general.file_type", 0), n_kv++; /* all F32 */
+	bad |= modelio_kv_u32(&kv, "general.alignment", MODELIO_GGUF_ALIGNMENT), n_kv++;
 	/* hyperparameters */
-	bad |= kv_u32(&kv, "gpt2.context_length", (uint32_t)cfg->max_seq_len), n_kv++;
-	bad |= kv_u32(&kv, "gpt2.embedding_length", (uint32_t)cfg->n_embd), n_kv++;
-	bad |= kv_u32(&kv, "gpt2.feed_forward_length", 4u * (uint32_t)cfg->n_embd), n_kv++;
-	bad |= kv_u32(&kv, "gpt2.block_count", (uint32_t)cfg->n_layer), n_kv++;
-	bad |= kv_u32(&kv, "gpt2.attention.head_count", (uint32_t)cfg->n_head), n_kv++;
-	bad |= kv_f32(&kv, "gpt2.attention.layer_norm_epsilon", LN_EPS), n_kv++;
+	bad |= modelio_kv_u32(&kv, "gpt2.context_length", (uint32_t)cfg->max_seq_len), n_kv++;
+	bad |= modelio_kv_u32(&kv, "gpt2.embedding_length", (uint32_t)cfg->n_embd), n_kv++;
+	bad |= modelio_kv_u32(&kv, "gpt2.feed_forward_length", 4u * (uint32_t)cfg->n_embd), n_kv++;
+	bad |= modelio_kv_u32(&kv, "gpt2.block_count", (uint32_t)cfg->n_layer), n_kv++;
+	bad |= modelio_kv_u32(&kv, "gpt2.attention.head_count", (uint32_t)cfg->n_head), n_kv++;
+	bad |= modelio_kv_f32(&kv, "gpt2.attention.layer_norm_epsilon", LN_EPS), n_kv++;
 	/* tokenizer */
-	bad |= kv_str(&kv, "tokenizer.ggml.model", "gpt2"), n_kv++;
-	bad |= kv_str(&kv, "tokenizer.ggml.pre", "gpt-2"), n_kv++;
-	bad |= g_key(&kv, "tokenizer.ggml.tokens", GGUF_T_ARRAY) || g_u32(&kv, GGUF_T_STRING) ||
-	       g_u64(&kv, (uint64_t)V);
+	bad |= modelio_kv_str(&kv, "tokenizer.ggml.model", "gpt2"), n_kv++;
+	bad |= modelio_kv_str(&kv, "tokenizer.ggml.pre", "gpt-2"), n_kv++;
+	bad |= modelio_g_key(&kv, "tokenizer.ggml.tokens", GGUF_T_ARRAY) ||
+	       modelio_g_u32(&kv, GGUF_T_STRING) || modelio_g_u64(&kv, (uint64_t)V);
 	n_kv++;
 	for (int32_t id = 0; id < V && !bad; id++) {
 		buf_reset(&s);
-		bad |= token_string(t, id, &s) || g_str(&kv, s.data ? s.data : "", s.len);
+		bad |= modelio_token_string(t, id, &s) ||
+		       modelio_g_str(&kv, s.data ? s.data : "", s.len);
 	}
-	bad |= g_key(&kv, "tokenizer.ggml.token_type", GGUF_T_ARRAY) || g_u32(&kv, GGUF_T_I32) ||
-	       g_u64(&kv, (uint64_t)V);
+	bad |= modelio_g_key(&kv, "tokenizer.ggml.token_type", GGUF_T_ARRAY) ||
+	       modelio_g_u32(&kv, GGUF_T_I32) || modelio_g_u64(&kv, (uint64_t)V);
 	n_kv++;
 	for (int32_t id = 0; id < V && !bad; id++)
-		bad |= g_u32(&kv, tokenizer_is_special(t, id) ? TOKTYPE_CONTROL : TOKTYPE_NORMAL);
-	bad |= g_key(&kv, "tokenizer.ggml.merges", GGUF_T_ARRAY) || g_u32(&kv, GGUF_T_STRING) ||
-	       g_u64(&kv, (uint64_t)nm);
+		bad |= modelio_g_u32(&kv, tokenizer_is_special(t, id) ? TOKTYPE_CONTROL
+		                                                      : TOKTYPE_NORMAL);
+	bad |= modelio_g_key(&kv, "tokenizer.ggml.merges", GGUF_T_ARRAY) ||
+	       modelio_g_u32(&kv, GGUF_T_STRING) || modelio_g_u64(&kv, (uint64_t)nm);
 	n_kv++;
 	for (int r = 0; r < nm && !bad; r++) {
 		buf_reset(&s);
-		bad |= token_string(t, pairs[2 * r], &s) || buf_putc(&s, ' ') ||
-		       token_string(t, pairs[2 * r + 1], &s) || g_str(&kv, s.data, s.len);
+		bad |= modelio_token_string(t, pairs[2 * r], &s) || buf_putc(&s, ' ') ||
+		       modelio_token_string(t, pairs[2 * r + 1], &s) ||
+		       modelio_g_str(&kv, s.data, s.len);
 	}
-	bad |= kv_u32(&kv, "tokenizer.ggml.bos_token_id",
+	bad |= modelio_kv_u32(&kv, "tokenizer.ggml.bos_token_id",
 	              (uint32_t)tokenizer_special(t, TOKENIZER_BOS)),
 	    n_kv++;
-	bad |= kv_u32(&kv, "tokenizer.ggml.eos_token_id",
+	bad |= modelio_kv_u32(&kv, "tokenizer.ggml.eos_token_id",
 	              (uint32_t)tokenizer_special(t, TOKENIZER_EOS)),
 	    n_kv++;
-	bad |= kv_u32(&kv, "tokenizer.ggml.padding_token_id",
+	bad |= modelio_kv_u32(&kv, "tokenizer.ggml.padding_token_id",
 	              (uint32_t)tokenizer_special(t, TOKENIZER_PAD)),
 	    n_kv++;
-	bad |= kv_bool(&kv, "tokenizer.ggml.add_bos_token", 0), n_kv++;
-	bad |= kv_bool(&kv, "tokenizer.ggml.add_eos_token", 0), n_kv++;
+	bad |= modelio_kv_bool(&kv, "tokenizer.ggml.add_bos_token", 0), n_kv++;
+	bad |= modelio_kv_bool(&kv, "tokenizer.ggml.add_eos_token", 0), n_kv++;
 	buf_reset(&s);
-	bad |= modelio_chat_template(t, &s) || kv_str(&kv, "tokenizer.chat_template", s.data),
+	bad |=
+	    modelio_chat_template(t, &s) || modelio_kv_str(&kv, "tokenizer.chat_template", s.data),
 	    n_kv++;
 	/* mentor's own: the exact merge pairs (token strings may repeat) and the
 	 * run's configuration, so that an import gives back the same run */
-	bad |= kv_u32(&kv, "mentor.format_version", 1), n_kv++;
-	bad |= kv_str(&kv, "mentor.tokenizer.pre", tokenizer_pretok_name(tokenizer_pretok(t))),
+	bad |= modelio_kv_u32(&kv, "mentor.format_version", 1), n_kv++;
+	bad |=
+	    modelio_kv_str(&kv, "mentor.tokenizer.pre", tokenizer_pretok_name(tokenizer_pretok(t))),
 	    n_kv++;
-	bad |= g_key(&kv, "mentor.tokenizer.merge_ids", GGUF_T_ARRAY) || g_u32(&kv, GGUF_T_I32) ||
-	       g_u64(&kv, 2 * (uint64_t)nm);
+	bad |= modelio_g_key(&kv, "mentor.tokenizer.merge_ids", GGUF_T_ARRAY) ||
+	       modelio_g_u32(&kv, GGUF_T_I32) || modelio_g_u64(&kv, 2 * (uint64_t)nm);
 	n_kv++;
 	for (int r = 0; r < 2 * nm && !bad; r++)
-		bad |= g_u32(&kv, (uint32_t)pairs[r]);
+		bad |= modelio_g_u32(&kv, (uint32_t)pairs[r]);
 	if (mm->train_json)
-		bad |= kv_str(&kv, "mentor.train_config", mm->train_json), n_kv++;
+		bad |= modelio_kv_str(&kv, "mentor.train_config", mm->train_json), n_kv++;
 	/* header, tensor infos */
-	bad |= buf_append(&h, GGUF_MAGIC, 4) || g_u32(&h, GGUF_VERSION) || g_u64(&h, nt) ||
-	       g_u64(&h, n_kv) || buf_append(&h, kv.data, kv.len);
+	bad |= buf_append(&h, GGUF_MAGIC, 4) || modelio_g_u32(&h, GGUF_VERSION) ||
+	       modelio_g_u64(&h, nt) || modelio_g_u64(&h, n_kv) || buf_append(&h, kv.data, kv.len);
 	buf_release(&kv);
 	uint64_t data_off = 0;
-	for (size_t i = 0; i < nt && !bad; i++) {
-		const struct xtensor *x = &tt[i];
-		bad |= g_str(&h, x->name, strlen(x->name));
-		if (x->vector)
-			bad |= g_u32(&h, 1) || g_u64(&h, x->cols);
-		else /* ne[0] is the fastest-varying dimension: columns */
-			bad |= g_u32(&h, 2) || g_u64(&h, x->cols) || g_u64(&h, x->rows);
-		bad |= g_u32(&h, GGML_F32) || g_u64(&h, data_off);
-		uint64_t bytes = (uint64_t)x->rows * x->cols * 4;
-		data_off += (bytes + MODELIO_GGUF_ALIGNMENT - 1) / MODELIO_GGUF_ALIGNMENT *
-		            MODELIO_GGUF_ALIGNMENT;
-	}
+	for (size_t i = 0; i < nt && !bad; i++)
+		bad |= modelio_gguf_info(&h, tt[i].name, tt[i].vector, tt[i].rows, tt[i].cols,
+					 &data_off);
 	while (!bad && h.len % MODELIO_GGUF_ALIGNMENT)
 		bad |= buf_putc(&h, 0);
 	if (bad) {
 		util_err(err, "cannot export '%s': out of memory", path);
 		goto out;
 	}
-	struct outfile o;
-	if (out_open(&o, path, err))
+	struct modelio_outfile o;
+	if (modelio_out_open(&o, path, err))
 		goto out;
 	int ok = fwrite(h.data, 1, h.len, o.f) == h.len;
-	static const char zeros[MODELIO_GGUF_ALIGNMENT];
-	for (size_t i = 0; i < nt && ok; i++) {
-		size_t bytes = tt[i].rows * tt[i].cols * 4;
-		ok = !write_tensor(o.f, mm->params, &tt[i]);
-		size_t pad = (MODELIO_GGUF_ALIGNMENT - bytes % MODELIO_GGUF_ALIGNMENT) %
-		             MODELIO_GGUF_ALIGNMENT;
-		if (ok && pad)
-			ok = fwrite(zeros, 1, pad, o.f) == pad;
-	}
-	if (out_close(&o, ok, err))
+	for (size_t i = 0; i < nt && ok; i++)
+		ok = !write_tensor(o.f, mm->params, &tt[i]) &&
+		     !modelio_gguf_pad(o.f, (uint64_t)tt[i].rows * tt[i].cols * 4);
+	if (modelio_out_close(&o, ok, err))
 		goto out;
 	ret = 0;
 out:
@@ -631,7 +485,7 @@ static int hf_config(const struct modelio_model *mm, struct buf *b)
 	    (int)tokenizer_special(t, TOKENIZER_EOS), (int)tokenizer_special(t, TOKENIZER_PAD));
 	int32_t *pairs = NULL;
 	char err[MENTOR_ERR_LEN];
-	if (tok_merge_pairs(t, &pairs, err))
+	if (modelio_tok_merge_pairs(t, &pairs, err))
 		return -1;
 	bad |= buf_printf(b,
 	                  "  \"mentor\": {\n    \"format_version\": 1,\n"
@@ -667,7 +521,7 @@ static int hf_tokenizer(const struct modelio_model *mm, struct buf *b)
 		const char *p = tokenizer_token(t, id, &len);
 		bad |=
 		    buf_printf(b, "%s\n    {\"id\": %d, \"content\": ", first ? "" : ",", (int)id);
-		bad |= json_str(b, p, len);
+		bad |= modelio_json_str(b, p, len);
 		bad |=
 		    buf_puts(b, ", \"single_word\": false, \"lstrip\": false, \"rstrip\": false, "
 		                "\"normalized\": false, \"special\": true}");
@@ -679,12 +533,13 @@ static int hf_tokenizer(const struct modelio_model *mm, struct buf *b)
 		                   "\"add_prefix_space\": false, \"trim_offsets\": true, "
 		                   "\"use_regex\": true},\n");
 	else
-		bad |= buf_puts(b, "  \"pre_tokenizer\": {\"type\": \"Sequence\", "
-		                   "\"pretokenizers\": [\n"
-		                   "    {\"type\": \"Split\", \"pattern\": {\"Regex\": \"" HF_PRETOK_REGEX
-		                   "\"}, \"behavior\": \"Isolated\", \"invert\": false},\n"
-		                   "    {\"type\": \"ByteLevel\", \"add_prefix_space\": false, "
-		                   "\"trim_offsets\": true, \"use_regex\": false}]},\n");
+		bad |= buf_puts(
+		    b, "  \"pre_tokenizer\": {\"type\": \"Sequence\", "
+		       "\"pretokenizers\": [\n"
+		       "    {\"type\": \"Split\", \"pattern\": {\"Regex\": \"" HF_PRETOK_REGEX
+		       "\"}, \"behavior\": \"Isolated\", \"invert\": false},\n"
+		       "    {\"type\": \"ByteLevel\", \"add_prefix_space\": false, "
+		       "\"trim_offsets\": true, \"use_regex\": false}]},\n");
 	bad |= buf_puts(b, "  \"post_processor\": null,\n"
 	                   "  \"decoder\": {\"type\": \"ByteLevel\", \"add_prefix_space\": false, "
 	                   "\"trim_offsets\": true, \"use_regex\": false},\n"
@@ -694,20 +549,21 @@ static int hf_tokenizer(const struct modelio_model *mm, struct buf *b)
 	                   "    \"byte_fallback\": false,\n    \"vocab\": {");
 	for (int32_t id = 0; id < V && !bad; id++) {
 		buf_reset(&s);
-		bad |= token_string(t, id, &s);
-		bad |= buf_puts(b, id ? ",\n      " : "\n      ") || json_str(b, s.data, s.len) ||
-		       buf_printf(b, ": %d", (int)id);
+		bad |= modelio_token_string(t, id, &s);
+		bad |= buf_puts(b, id ? ",\n      " : "\n      ") ||
+		       modelio_json_str(b, s.data, s.len) || buf_printf(b, ": %d", (int)id);
 	}
 	bad |= buf_puts(b, "\n    },\n    \"merges\": [");
 	int32_t *pairs = NULL;
 	char err[MENTOR_ERR_LEN];
-	if (!bad && tok_merge_pairs(t, &pairs, err))
+	if (!bad && modelio_tok_merge_pairs(t, &pairs, err))
 		bad = 1;
 	for (int r = 0; r < nm && !bad; r++) {
 		buf_reset(&s);
-		bad |= token_string(t, pairs[2 * r], &s) || buf_putc(&s, ' ') ||
-		       token_string(t, pairs[2 * r + 1], &s);
-		bad |= buf_puts(b, r ? ",\n      " : "\n      ") || json_str(b, s.data, s.len);
+		bad |= modelio_token_string(t, pairs[2 * r], &s) || buf_putc(&s, ' ') ||
+		       modelio_token_string(t, pairs[2 * r + 1], &s);
+		bad |=
+		    buf_puts(b, r ? ",\n      " : "\n      ") || modelio_json_str(b, s.data, s.len);
 	}
 	bad |= buf_puts(b, "\n    ]\n  }\n}\n");
 	free(pairs);
@@ -720,7 +576,7 @@ static int special_json(struct buf *b, const struct tokenizer *t, int kind)
 {
 	size_t len;
 	const char *p = tokenizer_token(t, tokenizer_special(t, kind), &len);
-	return json_str(b, p, len);
+	return modelio_json_str(b, p, len);
 }
 
 static int hf_tokenizer_config(const struct modelio_model *mm, struct buf *b)
@@ -743,7 +599,7 @@ static int hf_tokenizer_config(const struct modelio_model *mm, struct buf *b)
 	struct buf tpl;
 	buf_init(&tpl);
 	bad |= modelio_chat_template(t, &tpl) || buf_puts(b, "],\n  \"chat_template\": ") ||
-	       json_str(b, tpl.data, tpl.len) || buf_puts(b, "\n}\n");
+	       modelio_json_str(b, tpl.data, tpl.len) || buf_puts(b, "\n}\n");
 	buf_release(&tpl);
 	return bad;
 }
@@ -807,8 +663,8 @@ int modelio_write_hf(const struct modelio_model *mm, const char *dir, char *err)
 		util_err(err, "out of memory");
 		goto out;
 	}
-	struct outfile o;
-	if (out_open(&o, p.data, err))
+	struct modelio_outfile o;
+	if (modelio_out_open(&o, p.data, err))
 		goto out;
 	unsigned char len8[8];
 	for (int i = 0; i < 8; i++)
@@ -816,7 +672,7 @@ int modelio_write_hf(const struct modelio_model *mm, const char *dir, char *err)
 	int ok = fwrite(len8, 1, 8, o.f) == 8 && fwrite(h.data, 1, h.len, o.f) == h.len;
 	for (size_t i = 0; i < nt && ok; i++)
 		ok = !write_tensor(o.f, mm->params, &tt[i]);
-	if (out_close(&o, ok, err))
+	if (modelio_out_close(&o, ok, err))
 		goto out;
 	if (write_generated(dir, "config.json", hf_config, mm, &txt, err) ||
 	    write_generated(dir, "tokenizer.json", hf_tokenizer, mm, &txt, err) ||
@@ -840,29 +696,7 @@ out:
 
 /* ------------------------------------------------------------ vocabulary in */
 
-/* A vocabulary read from a file, before it becomes a mentor tokenizer. */
-struct vocab_in {
-	char **tok; /* token strings by file id */
-	size_t n_tok;
-	char **merges; /* "A B" */
-	size_t n_merges;
-	int32_t *merge_ids; /* mentor's exact pairs (2 per merge) or NULL */
-	size_t n_merge_ids;
-	int64_t eos; /* file's eos id, -1 unknown */
-	int pretok;  /* enum tokenizer_pretok the tokenizer gets */
-	int normalizer; /* enum tokenizer_norm */
-	struct vocab_added *added; /* a tokenizer.json's added tokens, matched in text */
-	size_t n_added;
-};
-
-/* an added token of a tokenizer.json: text owned */
-struct vocab_added {
-	char *text;
-	int64_t id; /* in the file */
-	int special;
-};
-
-static void vocab_release(struct vocab_in *v)
+void modelio_vocab_release(struct modelio_vocab *v)
 {
 	for (size_t i = 0; v->tok && i < v->n_tok; i++)
 		free(v->tok[i]);
@@ -928,7 +762,7 @@ static void smap_release(struct smap *m)
  * -1 for a row that the file does not have), which the tokenizer keeps as
  * its file ids. *identity is 1 when perm maps every id to itself and the
  * sizes agree (a mentor export). */
-static int vocab_build(const struct vocab_in *v, struct tokenizer **tok, int64_t **perm,
+int modelio_vocab_build(const struct modelio_vocab *v, struct tokenizer **tok, int64_t **perm,
                        int *identity, char *err)
 {
 	*tok = NULL;
@@ -952,7 +786,7 @@ static int vocab_build(const struct vocab_in *v, struct tokenizer **tok, int64_t
 			return MENTOR_ERR;
 		for (size_t id = 0; id < v->n_tok; id++) {
 			buf_reset(&s);
-			if (token_string(*tok, (int32_t)id, &s) ||
+			if (modelio_token_string(*tok, (int32_t)id, &s) ||
 			    strcmp(s.data ? s.data : "", v->tok[id])) {
 				util_err(err, "token %zu does not match the mentor merge list", id);
 				goto fail;
@@ -1103,168 +937,24 @@ out:
 	return ret;
 }
 
-/* ------------------------------------------------------------ reading */
-
-struct rd {
-	FILE *f;
-	uint64_t pos, size;
-	const char *path;
-	char *err;
-};
-
-static int rd_open(struct rd *r, const char *path, char *err)
-{
-	memset(r, 0, sizeof *r);
-	r->path = path;
-	r->err = err;
-	r->f = fopen(path, "rb");
-	if (!r->f)
-		return util_err(err, "cannot read '%s': %s", path, strerror(errno));
-	struct stat sb;
-	if (fstat(fileno(r->f), &sb) != 0 || !S_ISREG(sb.st_mode)) {
-		fclose(r->f);
-		r->f = NULL;
-		return util_err(err, "cannot read '%s': not a regular file", path);
-	}
-	r->size = (uint64_t)sb.st_size;
-	return 0;
-}
-
-static int rd_get(struct rd *r, void *p, uint64_t n, const char *what)
-{
-	if (n > r->size - r->pos)
-		return util_err(r->err, "cannot read '%s': truncated in %s (offset %llu)", r->path,
-		                what, (unsigned long long)r->pos);
-	if (n && fread(p, 1, (size_t)n, r->f) != n)
-		return util_err(r->err, "cannot read '%s': %s", r->path, strerror(errno));
-	r->pos += n;
-	return 0;
-}
-
-static int rd_u32(struct rd *r, uint32_t *v, const char *what)
-{
-	unsigned char p[4];
-	if (rd_get(r, p, 4, what))
-		return MENTOR_ERR;
-	*v = le32(p);
-	return 0;
-}
-
-static int rd_u64(struct rd *r, uint64_t *v, const char *what)
-{
-	unsigned char p[8];
-	if (rd_get(r, p, 8, what))
-		return MENTOR_ERR;
-	*v = (uint64_t)le32(p) | (uint64_t)le32(p + 4) << 32;
-	return 0;
-}
-
-static void rd_close(struct rd *r)
-{
-	if (r->f)
-		fclose(r->f);
-	r->f = NULL;
-}
-
-static float half_to_float(uint16_t h)
-{
-	uint32_t sign = (uint32_t)(h >> 15) << 31, e = (h >> 10) & 0x1F, m = h & 0x3FF, u;
-	if (e == 0) {
-		float f = ldexpf((float)m, -24);
-		return sign ? -f : f;
-	}
-	if (e == 31)
-		u = sign | 0x7F800000u | (m << 13);
-	else
-		u = sign | ((e - 15 + 127) << 23) | (m << 13);
-	float f;
-	memcpy(&f, &u, 4);
-	return f;
-}
-
-enum { DT_F32 = 0, DT_F16, DT_BF16 };
-
-static size_t dt_size(int dt)
-{
-	return dt == DT_F32 ? 4 : 2;
-}
-
-/* Read n values of type dt at absolute offset off into dst as floats. */
-static int rd_floats(struct rd *r, uint64_t off, size_t n, int dt, float *dst, const char *what)
-{
-	uint64_t bytes = (uint64_t)n * dt_size(dt);
-	if (off > r->size || bytes > r->size - off)
-		return util_err(r->err, "cannot read '%s': tensor '%s' lies outside the file",
-		                r->path, what);
-	if (fseeko(r->f, (off_t)off, SEEK_SET) != 0)
-		return util_err(r->err, "cannot read '%s': %s", r->path, strerror(errno));
-	r->pos = off;
-	if (dt == DT_F32)
-		return rd_get(r, dst, bytes, what);
-	unsigned char chunk[4096];
-	size_t done = 0;
-	while (done < n) {
-		size_t k = n - done < sizeof chunk / 2 ? n - done : sizeof chunk / 2;
-		if (rd_get(r, chunk, k * 2, what))
-			return MENTOR_ERR;
-		for (size_t i = 0; i < k; i++) {
-			uint16_t h = (uint16_t)(chunk[2 * i] | chunk[2 * i + 1] << 8);
-			if (dt == DT_F16) {
-				dst[done + i] = half_to_float(h);
-			} else {
-				uint32_t u = (uint32_t)h << 16;
-				memcpy(&dst[done + i], &u, 4);
-			}
-		}
-		done += k;
-	}
-	return 0;
-}
-
-/* One tensor found in a file. */
-struct ftensor {
-	char *name;
-	int n_dims;
-	uint64_t dims[4]; /* in mentor's row-major order: dims[0] slowest */
-	int dt;
-	uint64_t off; /* absolute file offset */
-	uint64_t len; /* bytes */
-	int used;
-};
-
-static void ftensors_free(struct ftensor *t, size_t n)
-{
-	for (size_t i = 0; t && i < n; i++)
-		free(t[i].name);
-	free(t);
-}
-
-static struct ftensor *ftensor_find(struct ftensor *t, size_t n, const char *name)
-{
-	for (size_t i = 0; i < n; i++)
-		if (!strcmp(t[i].name, name))
-			return &t[i];
-	return NULL;
-}
-
 /* Fill mm->params (already sized for mm->mcfg) from the tensors of a file.
  * names: GGUF or HF names of tensor_table; perm maps our vocabulary rows to
  * the file's (file_vocab rows). HF tensors are transposed back. */
 /* The file's tensor for x (of the table of cfg), its shape checked against
  * the configuration: 0 with *out set (NULL for an output head left out, tied
  * to the token embedding), or MENTOR_ERR naming the tensor. */
-static int tensor_match(struct rd *r, struct ftensor *ft, size_t nft, int format,
+static int tensor_match(struct modelio_rd *r, struct modelio_ftensor *ft, size_t nft, int format,
                         const struct model_config *cfg, const struct xtensor *x,
-                        size_t file_vocab, struct ftensor **out)
+                        size_t file_vocab, struct modelio_ftensor **out)
 {
 	const char *nm = x->name;
 	size_t C = (size_t)cfg->n_embd;
 	int is_wte =
 	    x->src == 0 && x->rows == (size_t)cfg->vocab_size && x->cols == C &&
 	    (strstr(nm, "wte") || strstr(nm, "token_embd") || !strcmp(nm, "output.weight"));
-	struct ftensor *f = ftensor_find(ft, nft, nm);
+	struct modelio_ftensor *f = modelio_ftensor_find(ft, nft, nm);
 	if (!f && format == MODELIO_HF && !strncmp(nm, "transformer.", 12))
-		f = ftensor_find(ft, nft, nm + 12);
+		f = modelio_ftensor_find(ft, nft, nm + 12);
 	*out = f;
 	if (!f) {
 		if (!strcmp(nm, "output.weight"))
@@ -1296,7 +986,7 @@ static int tensor_match(struct rd *r, struct ftensor *ft, size_t nft, int format
  * was checked to lie inside the file): run before the parameters are
  * allocated, so that a header cannot make the reader allocate what the
  * file does not hold. */
-static int check_tensors(struct rd *r, struct ftensor *ft, size_t nft, int format,
+static int check_tensors(struct modelio_rd *r, struct modelio_ftensor *ft, size_t nft, int format,
                          const struct model_config *cfg, size_t file_vocab)
 {
 	char sub[MENTOR_ERR_LEN];
@@ -1309,14 +999,14 @@ static int check_tensors(struct rd *r, struct ftensor *ft, size_t nft, int forma
 	size_t nt = tensor_table(cfg, format, tt);
 	int ret = 0;
 	for (size_t i = 0; i < nt && !ret; i++) {
-		struct ftensor *f;
+		struct modelio_ftensor *f;
 		ret = tensor_match(r, ft, nft, format, cfg, &tt[i], file_vocab, &f);
 	}
 	free(tt);
 	return ret;
 }
 
-static int fill_params(struct rd *r, struct ftensor *ft, size_t nft, int format,
+static int fill_params(struct modelio_rd *r, struct modelio_ftensor *ft, size_t nft, int format,
                        struct modelio_model *mm, const int64_t *perm, size_t file_vocab)
 {
 	const struct model_config *cfg = &mm->mcfg;
@@ -1334,7 +1024,7 @@ static int fill_params(struct rd *r, struct ftensor *ft, size_t nft, int format,
 		    x->src == 0 && x->rows == (size_t)cfg->vocab_size && x->cols == C &&
 		    (strstr(nm, "wte") || strstr(nm, "token_embd") || !strcmp(nm, "output.weight"));
 		int is_out = !strcmp(nm, "output.weight");
-		struct ftensor *f;
+		struct modelio_ftensor *f;
 		if (tensor_match(r, ft, nft, format, cfg, x, file_vocab, &f))
 			goto out;
 		if (!f)
@@ -1348,7 +1038,7 @@ static int fill_params(struct rd *r, struct ftensor *ft, size_t nft, int format,
 			util_err(r->err, "cannot read '%s': out of memory", r->path);
 			goto out;
 		}
-		if (rd_floats(r, f->off, n, f->dt, tmp, nm))
+		if (modelio_rd_floats(r, f->off, n, f->dt, tmp, nm))
 			goto out;
 		float *dst = mm->params + x->src;
 		if (is_out) {
@@ -1406,257 +1096,16 @@ static int alloc_params(struct modelio_model *mm, const char *path, char *err)
 
 /* ------------------------------------------------------------ GGUF reader */
 
-struct gkv {
-	char *key;
-	uint32_t type;
-	int64_t i;      /* integer and bool scalars */
-	double f;       /* float scalars */
-	char *s;        /* string */
-	uint32_t atype; /* arrays */
-	uint64_t an;
-	char **astr;   /* string arrays */
-	int64_t *aint; /* integer arrays */
-};
-
-static void gkv_free(struct gkv *kv, size_t n)
-{
-	for (size_t i = 0; kv && i < n; i++) {
-		free(kv[i].key);
-		free(kv[i].s);
-		for (uint64_t k = 0; kv[i].astr && k < kv[i].an; k++)
-			free(kv[i].astr[k]);
-		free(kv[i].astr);
-		free(kv[i].aint);
-	}
-	free(kv);
-}
-
-static int g_rdstr(struct rd *r, char **out, uint64_t cap, const char *what)
-{
-	uint64_t n;
-	*out = NULL;
-	if (rd_u64(r, &n, what))
-		return MENTOR_ERR;
-	if (n > r->size - r->pos)
-		return util_err(r->err,
-		                "cannot read '%s': %s claims a string of %llu bytes but only "
-		                "%llu bytes remain",
-		                r->path, what, (unsigned long long)n,
-		                (unsigned long long)(r->size - r->pos));
-	if (n > cap)
-		return util_err(r->err, "cannot read '%s': %s has a string of %llu bytes (at most "
-		                "%llu)", r->path, what, (unsigned long long)n,
-		                (unsigned long long)cap);
-	char *s = malloc((size_t)n + 1);
-	if (!s)
-		util_oom();
-	if (rd_get(r, s, n, what)) {
-		free(s);
-		return MENTOR_ERR;
-	}
-	s[n] = 0;
-	if (memchr(s, 0, (size_t)n)) {
-		free(s);
-		return util_err(r->err, "cannot read '%s': %s has a string with a NUL byte",
-		                r->path, what);
-	}
-	*out = s;
-	return 0;
-}
-
-static const unsigned g_scalar_size[GGUF_T_COUNT] = {1, 1, 2, 2, 4, 4, 4, 1, 0, 0, 8, 8, 8};
-
-/* Read one scalar of type t into kv (i or f). */
-static int g_scalar(struct rd *r, uint32_t t, int64_t *iv, double *fv, const char *what)
-{
-	unsigned char p[8];
-	unsigned n = g_scalar_size[t];
-	if (rd_get(r, p, n, what))
-		return MENTOR_ERR;
-	uint64_t u = 0;
-	for (unsigned k = 0; k < n; k++)
-		u |= (uint64_t)p[k] << (8 * k);
-	switch (t) {
-	case GGUF_T_I8:
-		*iv = (int8_t)u;
-		break;
-	case GGUF_T_I16:
-		*iv = (int16_t)u;
-		break;
-	case GGUF_T_I32:
-		*iv = (int32_t)u;
-		break;
-	case GGUF_T_I64:
-		*iv = (int64_t)u;
-		break;
-	case GGUF_T_BOOL:
-		if (u > 1)
-			return util_err(r->err, "cannot read '%s': %s has a bool of value %u",
-			                r->path, what, (unsigned)u);
-		*iv = (int64_t)u;
-		break;
-	case GGUF_T_F32: {
-		uint32_t w = (uint32_t)u;
-		float f;
-		memcpy(&f, &w, 4);
-		*fv = f;
-		break;
-	}
-	case GGUF_T_F64:
-		memcpy(fv, &u, 8);
-		break;
-	default:
-		*iv = u > INT64_MAX ? -1 : (int64_t)u;
-		break;
-	}
-	return 0;
-}
-
-static int g_value(struct rd *r, struct gkv *kv)
-{
-	const char *what = kv->key;
-	if (kv->type >= GGUF_T_COUNT)
-		return util_err(r->err, "cannot read '%s': metadata '%s' has unknown type %u",
-		                r->path, what, kv->type);
-	if (kv->type == GGUF_T_STRING)
-		return g_rdstr(r, &kv->s, MODELIO_MAX_GGUF_STRING, what);
-	if (kv->type != GGUF_T_ARRAY)
-		return g_scalar(r, kv->type, &kv->i, &kv->f, what);
-	if (rd_u32(r, &kv->atype, what) || rd_u64(r, &kv->an, what))
-		return MENTOR_ERR;
-	if (kv->atype >= GGUF_T_COUNT || kv->atype == GGUF_T_ARRAY)
-		return util_err(r->err,
-		                "cannot read '%s': metadata '%s' is an array of type %u "
-		                "(unsupported)",
-		                r->path, what, kv->atype);
-	uint64_t min_each = kv->atype == GGUF_T_STRING ? 8 : g_scalar_size[kv->atype];
-	if (kv->an > (r->size - r->pos) / min_each)
-		return util_err(r->err,
-		                "cannot read '%s': metadata array '%s' claims %llu elements but "
-		                "only %llu bytes remain",
-		                r->path, what, (unsigned long long)kv->an,
-		                (unsigned long long)(r->size - r->pos));
-	if (kv->an > MODELIO_MAX_GGUF_ARRAY)
-		return util_err(r->err,
-		                "cannot read '%s': metadata array '%s' has %llu elements (at "
-		                "most %u)",
-		                r->path, what, (unsigned long long)kv->an, MODELIO_MAX_GGUF_ARRAY);
-	uint64_t n = kv->an;
-	if (kv->atype == GGUF_T_STRING) {
-		kv->astr = calloc(n ? n : 1, sizeof *kv->astr);
-		if (!kv->astr)
-			util_oom();
-		for (uint64_t k = 0; k < n; k++)
-			if (g_rdstr(r, &kv->astr[k], MODELIO_MAX_GGUF_STRING, what))
-				return MENTOR_ERR;
-		return 0;
-	}
-	int is_int = kv->atype != GGUF_T_F32 && kv->atype != GGUF_T_F64;
-	if (is_int) {
-		kv->aint = malloc((n ? n : 1) * sizeof *kv->aint);
-		if (!kv->aint)
-			util_oom();
-	}
-	for (uint64_t k = 0; k < n; k++) {
-		int64_t iv = 0;
-		double fv = 0;
-		if (g_scalar(r, kv->atype, &iv, &fv, what))
-			return MENTOR_ERR;
-		if (is_int)
-			kv->aint[k] = iv;
-	}
-	return 0;
-}
-
-static const struct gkv *gkv_find(const struct gkv *kv, size_t n, const char *key)
-{
-	for (size_t i = 0; i < n; i++)
-		if (!strcmp(kv[i].key, key))
-			return &kv[i];
-	return NULL;
-}
-
-static int gkv_is_int(const struct gkv *k)
-{
-	return k && k->type != GGUF_T_F32 && k->type != GGUF_T_F64 && k->type != GGUF_T_STRING &&
-	       k->type != GGUF_T_ARRAY && k->type != GGUF_T_BOOL;
-}
-
-/* A positive integer hyperparameter. */
-static int g_dim(struct rd *r, const struct gkv *kv, size_t n, const char *key, int *out)
-{
-	const struct gkv *k = gkv_find(kv, n, key);
-	if (!k)
-		return util_err(r->err, "cannot read '%s': metadata '%s' is missing", r->path, key);
-	if (!gkv_is_int(k) || k->i <= 0 || k->i > 1 << 30)
-		return util_err(r->err, "cannot read '%s': metadata '%s' is not a positive integer",
-		                r->path, key);
-	*out = (int)k->i;
-	return 0;
-}
-
-/* Read a GGUF file's header and metadata from r (at its start): *kv gets
- * *n_kv entries (freed with gkv_free(*kv, *n_kv) also on failure), *n_t the
- * tensor count the header claims; r is left at the tensor infos. */
-static int gguf_meta(struct rd *r, struct gkv **kv, uint64_t *n_kv, uint64_t *n_t)
-{
-	const char *path = r->path;
-	char *err = r->err;
-	char magic[4];
-	uint32_t version;
-	*kv = NULL;
-	*n_kv = *n_t = 0;
-	if (rd_get(r, magic, 4, "the header"))
-		return MENTOR_ERR;
-	if (memcmp(magic, GGUF_MAGIC, 4))
-		return util_err(err, "cannot read '%s': not a GGUF file (bad magic)", path);
-	if (rd_u32(r, &version, "the header"))
-		return MENTOR_ERR;
-	if (version < 2 || version > 3)
-		return util_err(err, "cannot read '%s': GGUF version %u is not supported (2 or 3)",
-		                path, version);
-	uint64_t nkv, nt;
-	if (rd_u64(r, &nt, "the header") || rd_u64(r, &nkv, "the header"))
-		return MENTOR_ERR;
-	/* a metadata entry takes at least 12 bytes, a tensor entry 24 */
-	if (nkv > (r->size - r->pos) / 12 || nt > (r->size - r->pos) / 24)
-		return util_err(err,
-		                "cannot read '%s': the header claims %llu metadata entries and "
-		                "%llu tensors but only %llu bytes remain",
-		                path, (unsigned long long)nkv, (unsigned long long)nt,
-		                (unsigned long long)(r->size - r->pos));
-	if (nkv > MODELIO_MAX_GGUF_KV || nt > MODELIO_MAX_GGUF_TENSORS)
-		return util_err(err,
-		                "cannot read '%s': %llu metadata entries and %llu tensors "
-		                "(corrupt or too many)",
-		                path, (unsigned long long)nkv, (unsigned long long)nt);
-	*n_t = nt;
-	*kv = calloc(nkv ? nkv : 1, sizeof **kv);
-	if (!*kv)
-		util_oom();
-	struct gkv *k = *kv;
-	for (uint64_t i = 0; i < nkv; i++) {
-		*n_kv = i + 1;
-		if (g_rdstr(r, &k[i].key, 65535, "a metadata key") ||
-		    rd_u32(r, &k[i].type, k[i].key) || g_value(r, &k[i]))
-			return MENTOR_ERR;
-		if (gkv_find(k, (size_t)i, k[i].key))
-			return util_err(err, "cannot read '%s': metadata '%s' appears twice", path,
-			                k[i].key);
-	}
-	return 0;
-}
-
 /* The vocabulary of a GGUF file's metadata into voc, whose token and merge
  * strings stay kv's (voc->tok and voc->merges must be cleared before
- * vocab_release). Mentor's own files (a mentor.* key) keep the pre-tokenizer
+ * modelio_vocab_release). Mentor's own files (a mentor.* key) keep the pre-tokenizer
  * they name, mentor's when none; other files get GPT-2's. */
-static int gguf_vocab(const struct gkv *kv, size_t n_kv, struct vocab_in *voc,
+static int gguf_vocab(const struct modelio_gkv *kv, size_t n_kv, struct modelio_vocab *voc,
                       const char *path, char *err)
 {
-	const struct gkv *ktok = gkv_find(kv, n_kv, "tokenizer.ggml.tokens");
-	const struct gkv *kmer = gkv_find(kv, n_kv, "tokenizer.ggml.merges");
-	const struct gkv *kmodel = gkv_find(kv, n_kv, "tokenizer.ggml.model");
+	const struct modelio_gkv *ktok = modelio_gkv_find(kv, n_kv, "tokenizer.ggml.tokens");
+	const struct modelio_gkv *kmer = modelio_gkv_find(kv, n_kv, "tokenizer.ggml.merges");
+	const struct modelio_gkv *kmodel = modelio_gkv_find(kv, n_kv, "tokenizer.ggml.model");
 	if (!ktok || !ktok->astr || !kmer || !kmer->astr ||
 	    (kmodel && (!kmodel->s || strcmp(kmodel->s, "gpt2"))))
 		return util_err(err,
@@ -1668,10 +1117,10 @@ static int gguf_vocab(const struct gkv *kv, size_t n_kv, struct vocab_in *voc,
 	voc->merges = kmer->astr;
 	voc->n_merges = (size_t)kmer->an;
 	voc->eos = -1;
-	const struct gkv *keos = gkv_find(kv, n_kv, "tokenizer.ggml.eos_token_id");
-	if (gkv_is_int(keos) && keos->i >= 0 && (uint64_t)keos->i < voc->n_tok)
+	const struct modelio_gkv *keos = modelio_gkv_find(kv, n_kv, "tokenizer.ggml.eos_token_id");
+	if (modelio_gkv_is_int(keos) && keos->i >= 0 && (uint64_t)keos->i < voc->n_tok)
 		voc->eos = keos->i;
-	const struct gkv *kids = gkv_find(kv, n_kv, "mentor.tokenizer.merge_ids");
+	const struct modelio_gkv *kids = modelio_gkv_find(kv, n_kv, "mentor.tokenizer.merge_ids");
 	if (kids && kids->aint) {
 		voc->n_merge_ids = (size_t)kids->an;
 		voc->merge_ids =
@@ -1689,7 +1138,7 @@ static int gguf_vocab(const struct gkv *kv, size_t n_kv, struct vocab_in *voc,
 	for (size_t i = 0; i < n_kv; i++)
 		if (!strncmp(kv[i].key, "mentor.", 7))
 			voc->pretok = TOKENIZER_PRETOK_MENTOR;
-	const struct gkv *kpre = gkv_find(kv, n_kv, "mentor.tokenizer.pre");
+	const struct modelio_gkv *kpre = modelio_gkv_find(kv, n_kv, "mentor.tokenizer.pre");
 	if (kpre) {
 		voc->pretok = kpre->type == GGUF_T_STRING ? tokenizer_pretok_parse(kpre->s) : -1;
 		if (voc->pretok < 0)
@@ -1704,133 +1153,41 @@ static int gguf_vocab(const struct gkv *kv, size_t n_kv, struct vocab_in *voc,
 int modelio_read_gguf(const char *path, struct modelio_model *out, char *err)
 {
 	modelio_model_init(out);
-	struct rd r;
-	if (rd_open(&r, path, err))
+	struct modelio_rd r;
+	if (modelio_rd_open(&r, path, err))
 		return MENTOR_ERR;
-	struct gkv *kv = NULL;
-	struct ftensor *ft = NULL;
+	struct modelio_gkv *kv = NULL;
+	struct modelio_ftensor *ft = NULL;
 	uint64_t n_kv = 0, n_t = 0;
-	struct vocab_in voc;
+	struct modelio_vocab voc;
 	memset(&voc, 0, sizeof voc);
 	int64_t *perm = NULL;
 	int ret = MENTOR_ERR;
-	if (gguf_meta(&r, &kv, &n_kv, &n_t))
+	if (modelio_gguf_meta(&r, &kv, &n_kv, &n_t))
 		goto out;
-	ft = calloc(n_t ? n_t : 1, sizeof *ft);
-	if (!ft)
-		util_oom();
-	uint64_t align = MODELIO_GGUF_ALIGNMENT;
-	const struct gkv *ka = gkv_find(kv, (size_t)n_kv, "general.alignment");
-	if (ka) {
-		if (!gkv_is_int(ka) || ka->i < 1 || ka->i > 65536 || (ka->i & (ka->i - 1))) {
-			util_err(err, "cannot read '%s': invalid general.alignment", path);
-			goto out;
-		}
-		align = (uint64_t)ka->i;
-	}
-	for (uint64_t i = 0; i < n_t; i++) {
-		struct ftensor *t = &ft[i];
-		uint32_t nd, type;
-		if (g_rdstr(&r, &t->name, 256, "a tensor name")) {
-			n_t = i + 1;
-			goto out;
-		}
-		if (rd_u32(&r, &nd, t->name))
-			goto out;
-		if (nd < 1 || nd > 4) {
-			util_err(err, "cannot read '%s': tensor '%s' has %u dimensions", path,
-			         t->name, nd);
-			goto out;
-		}
-		t->n_dims = (int)nd;
-		uint64_t ne[4], count = 1;
-		for (uint32_t d = 0; d < nd; d++) {
-			if (rd_u64(&r, &ne[d], t->name))
-				goto out;
-			if (ne[d] == 0 || ne[d] > (1u << 31) || count > (UINT64_MAX >> 1) / ne[d]) {
-				util_err(err, "cannot read '%s': tensor '%s' has an invalid shape",
-				         path, t->name);
-				goto out;
-			}
-			count *= ne[d];
-		}
-		for (uint32_t d = 0; d < nd; d++) /* ggml's ne[0] is the fastest */
-			t->dims[d] = ne[nd - 1 - d];
-		if (rd_u32(&r, &type, t->name) || rd_u64(&r, &t->off, t->name))
-			goto out;
-		if (type == GGML_F32) {
-			t->dt = DT_F32;
-		} else if (type == GGML_F16) {
-			t->dt = DT_F16;
-		} else if (type == GGML_BF16) {
-			t->dt = DT_BF16;
-		} else if (ggml_type_name(type)) {
-			util_err(err,
-			         "cannot read '%s': tensor '%s' has type %s, which mentor cannot "
-			         "import (only F32, F16 and BF16; convert the model again with "
-			         "--outtype f32, f16 or bf16)",
-			         path, t->name, ggml_type_name(type));
-			goto out;
-		} else {
-			util_err(err,
-			         "cannot read '%s': tensor '%s' has unknown type %u (only F32, "
-			         "F16 and BF16 can be imported)",
-			         path, t->name, type);
-			goto out;
-		}
-		if (t->off % align) {
-			util_err(err, "cannot read '%s': tensor '%s' is not aligned", path,
-			         t->name);
-			goto out;
-		}
-		if (ftensor_find(ft, (size_t)i, t->name)) {
-			util_err(err, "cannot read '%s': tensor '%s' appears twice", path, t->name);
-			goto out;
-		}
-		if (count > r.size / dt_size(t->dt)) {
-			util_err(err, "cannot read '%s': tensor '%s' is larger than the file", path,
-			         t->name);
-			goto out;
-		}
-	}
-	uint64_t data_start = (r.pos + align - 1) / align * align;
-	if (data_start > r.size) {
-		util_err(err, "cannot read '%s': truncated before the tensor data", path);
+	if (modelio_gguf_tensors(&r, kv, (size_t)n_kv, n_t, &ft))
 		goto out;
-	}
-	for (uint64_t i = 0; i < n_t; i++) {
-		uint64_t count = 1;
-		for (int d = 0; d < ft[i].n_dims; d++)
-			count *= ft[i].dims[d];
-		uint64_t bytes = count * dt_size(ft[i].dt);
-		if (ft[i].off > r.size - data_start || bytes > r.size - data_start - ft[i].off) {
-			util_err(err,
-			         "cannot read '%s': truncated: tensor '%s' ends past the end of "
-			         "the file",
-			         path, ft[i].name);
-			goto out;
-		}
-		ft[i].off += data_start;
-	}
 	/* hyperparameters */
-	const struct gkv *arch = gkv_find(kv, (size_t)n_kv, "general.architecture");
+	const struct modelio_gkv *arch = modelio_gkv_find(kv, (size_t)n_kv, "general.architecture");
 	if (!arch || arch->type != GGUF_T_STRING || strcmp(arch->s, "gpt2")) {
 		util_err(err, "cannot read '%s': architecture '%s' is not gpt2", path,
 		         arch && arch->s ? arch->s : "(none)");
 		goto out;
 	}
 	int C, L, NH, T;
-	if (g_dim(&r, kv, (size_t)n_kv, "gpt2.embedding_length", &C) ||
-	    g_dim(&r, kv, (size_t)n_kv, "gpt2.block_count", &L) ||
-	    g_dim(&r, kv, (size_t)n_kv, "gpt2.attention.head_count", &NH) ||
-	    g_dim(&r, kv, (size_t)n_kv, "gpt2.context_length", &T))
+	if (modelio_gguf_dim(&r, kv, (size_t)n_kv, "gpt2.embedding_length", &C) ||
+	    modelio_gguf_dim(&r, kv, (size_t)n_kv, "gpt2.block_count", &L) ||
+	    modelio_gguf_dim(&r, kv, (size_t)n_kv, "gpt2.attention.head_count", &NH) ||
+	    modelio_gguf_dim(&r, kv, (size_t)n_kv, "gpt2.context_length", &T))
 		goto out;
-	const struct gkv *kff = gkv_find(kv, (size_t)n_kv, "gpt2.feed_forward_length");
-	if (kff && (!gkv_is_int(kff) || kff->i != 4 * (int64_t)C)) {
+	const struct modelio_gkv *kff =
+	    modelio_gkv_find(kv, (size_t)n_kv, "gpt2.feed_forward_length");
+	if (kff && (!modelio_gkv_is_int(kff) || kff->i != 4 * (int64_t)C)) {
 		util_err(err, "cannot read '%s': feed_forward_length must be 4 x %d", path, C);
 		goto out;
 	}
-	const struct gkv *keps = gkv_find(kv, (size_t)n_kv, "gpt2.attention.layer_norm_epsilon");
+	const struct modelio_gkv *keps =
+	    modelio_gkv_find(kv, (size_t)n_kv, "gpt2.attention.layer_norm_epsilon");
 	if (keps && (keps->type != GGUF_T_F32 && keps->type != GGUF_T_F64)) {
 		util_err(err, "cannot read '%s': layer_norm_epsilon is not a float", path);
 		goto out;
@@ -1844,7 +1201,7 @@ int modelio_read_gguf(const char *path, struct modelio_model *out, char *err)
 		goto out;
 	char sub[MENTOR_ERR_LEN];
 	int identity;
-	if (vocab_build(&voc, &out->tok, &perm, &identity, sub)) {
+	if (modelio_vocab_build(&voc, &out->tok, &perm, &identity, sub)) {
 		util_err(err, "cannot read '%s': %s", path, sub);
 		goto out;
 	}
@@ -1866,7 +1223,7 @@ int modelio_read_gguf(const char *path, struct modelio_model *out, char *err)
 		}
 	for (int v = 0; v < out->mcfg.vocab_size; v++)
 		out->new_rows += perm[v] < 0;
-	const struct gkv *kcfg = gkv_find(kv, (size_t)n_kv, "mentor.train_config");
+	const struct modelio_gkv *kcfg = modelio_gkv_find(kv, (size_t)n_kv, "mentor.train_config");
 	if (kcfg && kcfg->s)
 		out->train_json = util_strdup(kcfg->s);
 	ret = 0;
@@ -1875,11 +1232,11 @@ out:
 	voc.tok = NULL;
 	voc.merges = NULL;
 	voc.n_tok = voc.n_merges = 0;
-	vocab_release(&voc);
+	modelio_vocab_release(&voc);
 	free(perm);
-	gkv_free(kv, (size_t)n_kv);
-	ftensors_free(ft, (size_t)n_t);
-	rd_close(&r);
+	modelio_gkv_free(kv, (size_t)n_kv);
+	modelio_ftensors_free(ft, (size_t)n_t);
+	modelio_rd_close(&r);
 	if (ret)
 		modelio_model_release(out);
 	return ret;
@@ -1888,7 +1245,7 @@ out:
 /* ------------------------------------------------------------ HF reader */
 
 /* A JSON number that is a whole number in [lo, hi]. */
-static int json_int(const cJSON *j, double lo, double hi, int64_t *out)
+int modelio_json_int(const cJSON *j, double lo, double hi, int64_t *out)
 {
 	if (!cJSON_IsNumber(j))
 		return -1;
@@ -1899,7 +1256,7 @@ static int json_int(const cJSON *j, double lo, double hi, int64_t *out)
 	return 0;
 }
 
-static cJSON *read_json(const char *path, size_t max, char *err)
+cJSON *modelio_read_json(const char *path, size_t max, char *err)
 {
 	size_t len;
 	char *txt = util_read_file(path, max, &len, err);
@@ -1919,7 +1276,7 @@ static int hf_cfg_int(const cJSON *cfg, const char *key, const char *alt, int *o
 	if (!j && alt)
 		j = cJSON_GetObjectItemCaseSensitive(cfg, alt);
 	int64_t v;
-	if (!j || json_int(j, 1, 1 << 30, &v))
+	if (!j || modelio_json_int(j, 1, 1 << 30, &v))
 		return util_err(err, "cannot read '%s': '%s' is missing or not a positive integer",
 		                path, key);
 	*out = (int)v;
@@ -1928,7 +1285,7 @@ static int hf_cfg_int(const cJSON *cfg, const char *key, const char *alt, int *o
 
 /* Tokens by id from a vocabulary object ({"token": id, ...}) and added
  * tokens ([{"id": N, "content": "..."}, ...], may be NULL) into v->tok. */
-static int vocab_tokens(const cJSON *vocab, const cJSON *added, struct vocab_in *v,
+static int vocab_tokens(const cJSON *vocab, const cJSON *added, struct modelio_vocab *v,
                         const char *path, char *err)
 {
 	int64_t max_id = -1;
@@ -1936,7 +1293,7 @@ static int vocab_tokens(const cJSON *vocab, const cJSON *added, struct vocab_in 
 	cJSON_ArrayForEach(e, vocab)
 	{
 		int64_t id;
-		if (json_int(e, 0, TOKENIZER_MAX_VOCAB * 4.0, &id))
+		if (modelio_json_int(e, 0, TOKENIZER_MAX_VOCAB * 4.0, &id))
 			return util_err(err, "cannot read '%s': vocabulary id of '%s' is invalid",
 			                path, e->string);
 		if (id > max_id)
@@ -1945,7 +1302,7 @@ static int vocab_tokens(const cJSON *vocab, const cJSON *added, struct vocab_in 
 	cJSON_ArrayForEach(e, added)
 	{
 		int64_t id;
-		if (json_int(cJSON_GetObjectItemCaseSensitive(e, "id"), 0,
+		if (modelio_json_int(cJSON_GetObjectItemCaseSensitive(e, "id"), 0,
 		             TOKENIZER_MAX_VOCAB * 4.0, &id) ||
 		    !cJSON_IsString(cJSON_GetObjectItemCaseSensitive(e, "content")))
 			return util_err(err, "cannot read '%s': invalid added token", path);
@@ -1980,7 +1337,7 @@ static int vocab_tokens(const cJSON *vocab, const cJSON *added, struct vocab_in 
 }
 
 /* Merges from a JSON array of "a b" strings or [a, b] pairs into v. */
-static int vocab_merges_json(const cJSON *merges, struct vocab_in *v, const char *path,
+static int vocab_merges_json(const cJSON *merges, struct modelio_vocab *v, const char *path,
                              char *err)
 {
 	int n_m = cJSON_GetArraySize(merges);
@@ -2015,8 +1372,8 @@ static int vocab_merges_json(const cJSON *merges, struct vocab_in *v, const char
 
 /* Merges from a merges.txt (OpenAI's vocab.bpe): an optional "#version"
  * first line, then one "a b" merge a line (a final newline, and CR before
- * it, allowed). vocab_build checks each line's shape. */
-static int vocab_merges_txt(const char *txt, size_t len, struct vocab_in *v, const char *path,
+ * it, allowed). modelio_vocab_build checks each line's shape. */
+static int vocab_merges_txt(const char *txt, size_t len, struct modelio_vocab *v, const char *path,
                             char *err)
 {
 	if (memchr(txt, 0, len))
@@ -2054,6 +1411,15 @@ static const char qwen2_regex[] =
 static const char llama3_regex[] =
 	"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| "
 	"?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+
+const char *modelio_pretok_regex(int pretok)
+{
+	if (pretok == TOKENIZER_PRETOK_MENTOR)
+		return mentor_regex;
+	if (pretok == TOKENIZER_PRETOK_QWEN2)
+		return qwen2_regex;
+	return pretok == TOKENIZER_PRETOK_LLAMA3 ? llama3_regex : NULL;
+}
 
 /* The "type" of a tokenizer.json component, or "" when it has none. */
 static const char *hf_type(const cJSON *j)
@@ -2105,8 +1471,9 @@ static int hf_normalizer(const cJSON *n, int *norm, const char *path, char *err)
 			     "knows NFC and a Sequence of it)", path, type);
 }
 
-/* The pre-tokenizer of tokenizer.json: GPT-2's ByteLevel, or a Sequence of a
- * Split by Qwen2's or Llama 3's regex and a ByteLevel without its own. */
+/* The pre-tokenizer of tokenizer.json: GPT-2's ByteLevel, a Sequence of a
+ * Split by Qwen2's or Llama 3's regex and a ByteLevel without its own, or
+ * SmolLM2's Sequence of Digits (each alone) and GPT-2's ByteLevel. */
 static int hf_pretok(const cJSON *p, int *pretok, const char *path, char *err)
 {
 	if (hf_byte_level(p, 1)) {
@@ -2123,6 +1490,11 @@ static int hf_pretok(const cJSON *p, int *pretok, const char *path, char *err)
 				     "(mentor knows ByteLevel and a Split + ByteLevel Sequence)",
 				path, hf_type(p));
 	const cJSON *split = cJSON_GetArrayItem(seq, 0), *bl = cJSON_GetArrayItem(seq, 1);
+	const cJSON *dg = cJSON_GetObjectItemCaseSensitive(split, "individual_digits");
+	if (!strcmp(hf_type(split), "Digits") && cJSON_IsTrue(dg) && hf_byte_level(bl, 1)) {
+		*pretok = TOKENIZER_PRETOK_SMOLLM; /* SmolLM2's */
+		return 0;
+	}
 	const cJSON *pat = cJSON_GetObjectItemCaseSensitive(split, "pattern");
 	const char *re = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(pat, "Regex"));
 	const char *beh = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(split,
@@ -2149,7 +1521,7 @@ static int hf_pretok(const cJSON *p, int *pretok, const char *path, char *err)
 /* What a tokenizer.json asks of the text and the model beyond a vocabulary:
  * the normalizer, pre-tokenizer, decoder, BPE options and added tokens. Any
  * other component, option or regex is refused by name. */
-static int hf_pipeline(const cJSON *tj, const cJSON *model, struct vocab_in *v,
+static int hf_pipeline(const cJSON *tj, const cJSON *model, struct modelio_vocab *v,
 		       const char *path, char *err)
 {
 	v->normalizer = TOKENIZER_NORM_NONE;
@@ -2178,7 +1550,8 @@ static int hf_pipeline(const cJSON *tj, const cJSON *model, struct vocab_in *v,
 		util_oom();
 	cJSON_ArrayForEach(e, added)
 	{
-		const char *c = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "content"));
+		const char *c =
+		    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "content"));
 		size_t k = v->n_added;
 		if (!c || !*c || strlen(c) > TOKENIZER_MAX_ADDED_LEN)
 			return util_err(err, "cannot read '%s': added token %zu has no content or "
@@ -2204,7 +1577,7 @@ static int hf_pipeline(const cJSON *tj, const cJSON *model, struct vocab_in *v,
 /* Vocabulary of a tokenizer.json (model BPE, vocab object, merges as "a b"
  * strings or [a, b] pairs, added tokens). With pipeline, also what
  * hf_pipeline reads. */
-static int hf_vocab(const cJSON *tj, struct vocab_in *v, int pipeline, const char *path,
+static int hf_vocab(const cJSON *tj, struct modelio_vocab *v, int pipeline, const char *path,
 		    char *err)
 {
 	const cJSON *model = cJSON_GetObjectItemCaseSensitive(tj, "model");
@@ -2225,9 +1598,9 @@ static int hf_vocab(const cJSON *tj, struct vocab_in *v, int pipeline, const cha
 
 /* Vocabulary of the pair vocab.json (token -> id) + merges.txt, also named
  * encoder.json + vocab.bpe as OpenAI ships them. */
-static int pair_vocab(const char *vpath, const char *mpath, struct vocab_in *v, char *err)
+static int pair_vocab(const char *vpath, const char *mpath, struct modelio_vocab *v, char *err)
 {
-	cJSON *vj = read_json(vpath, MODELIO_MAX_JSON, err);
+	cJSON *vj = modelio_read_json(vpath, MODELIO_MAX_JSON, err);
 	if (!vj)
 		return MENTOR_ERR;
 	int rc = MENTOR_ERR;
@@ -2248,7 +1621,7 @@ out:
 	return rc;
 }
 
-static int file_exists(const char *path)
+int modelio_file_exists(const char *path)
 {
 	struct stat sb;
 	return stat(path, &sb) == 0;
@@ -2260,7 +1633,7 @@ static int file_exists(const char *path)
  * object, mentor's merge list and pre-tokenizer; folders without that
  * object get GPT-2's pre-tokenizer. which gets the vocabulary file's path
  * for messages. Holes in the ids become tokens nothing refers to. */
-static int hf_dir_vocab(const char *dir, const cJSON *cfg, struct vocab_in *v,
+int modelio_hf_dir_vocab(const char *dir, const cJSON *cfg, struct modelio_vocab *v,
                         struct buf *which, char *err)
 {
 	struct buf p2;
@@ -2273,9 +1646,9 @@ static int hf_dir_vocab(const char *dir, const cJSON *cfg, struct vocab_in *v,
 	buf_reset(which);
 	if (buf_printf(which, "%s/tokenizer.json", dir))
 		util_oom();
-	if (file_exists(which->data)) {
+	if (modelio_file_exists(which->data)) {
 		pipeline = !men;
-		if (!(tj = read_json(which->data, MODELIO_MAX_JSON, err)) ||
+		if (!(tj = modelio_read_json(which->data, MODELIO_MAX_JSON, err)) ||
 		    hf_vocab(tj, v, pipeline, which->data, err))
 			goto out;
 	} else {
@@ -2288,7 +1661,7 @@ static int hf_dir_vocab(const char *dir, const cJSON *cfg, struct vocab_in *v,
 			if (buf_printf(which, "%s/%s", dir, pairs[k][0]) ||
 			    buf_printf(&p2, "%s/%s", dir, pairs[k][1]))
 				util_oom();
-			if (file_exists(which->data) && file_exists(p2.data))
+			if (modelio_file_exists(which->data) && modelio_file_exists(p2.data))
 				break;
 		}
 		if (k == 2) {
@@ -2306,7 +1679,7 @@ static int hf_dir_vocab(const char *dir, const cJSON *cfg, struct vocab_in *v,
 	}
 	int64_t iv;
 	v->eos = -1;
-	if (!json_int(cJSON_GetObjectItemCaseSensitive(cfg, "eos_token_id"), 0,
+	if (!modelio_json_int(cJSON_GetObjectItemCaseSensitive(cfg, "eos_token_id"), 0,
 	              (double)v->n_tok - 1, &iv))
 		v->eos = iv;
 	for (size_t i = 0; i < v->n_tok && v->eos < 0; i++)
@@ -2332,7 +1705,7 @@ static int hf_dir_vocab(const char *dir, const cJSON *cfg, struct vocab_in *v,
 		const cJSON *e;
 		cJSON_ArrayForEach(e, ids)
 		{
-			if (json_int(e, 0, INT32_MAX, &iv)) {
+			if (modelio_json_int(e, 0, INT32_MAX, &iv)) {
 				util_err(err,
 				         "cannot read '%s/config.json': corrupt mentor merge list",
 				         dir);
@@ -2361,154 +1734,6 @@ out:
 	return ret;
 }
 
-static int st_dtype(const char *s)
-{
-	if (!strcmp(s, "F32"))
-		return DT_F32;
-	if (!strcmp(s, "F16"))
-		return DT_F16;
-	if (!strcmp(s, "BF16"))
-		return DT_BF16;
-	return -1;
-}
-
-static int cmp_ft_off(const void *a, const void *b)
-{
-	const struct ftensor *x = a, *y = b;
-	return x->off < y->off ? -1 : x->off > y->off;
-}
-
-/* Parse a safetensors file's header into tensors (absolute offsets). */
-static int st_header(struct rd *r, struct ftensor **out, size_t *n_out)
-{
-	*out = NULL;
-	*n_out = 0;
-	uint64_t hlen;
-	if (rd_u64(r, &hlen, "the header length"))
-		return MENTOR_ERR;
-	if (hlen < 2 || hlen > MODELIO_MAX_ST_HEADER || hlen > r->size - 8)
-		return util_err(r->err,
-		                "cannot read '%s': header length %llu is invalid (file of "
-		                "%llu bytes)",
-		                r->path, (unsigned long long)hlen, (unsigned long long)r->size);
-	char *h = malloc((size_t)hlen + 1);
-	if (!h)
-		return util_err(r->err, "cannot read '%s': out of memory", r->path);
-	if (rd_get(r, h, hlen, "the header")) {
-		free(h);
-		return MENTOR_ERR;
-	}
-	h[hlen] = 0;
-	cJSON *j = cJSON_ParseWithLength(h, (size_t)hlen);
-	free(h);
-	if (!cJSON_IsObject(j)) {
-		cJSON_Delete(j);
-		return util_err(r->err, "cannot read '%s': the header is not a JSON object",
-		                r->path);
-	}
-	uint64_t data_len = r->size - 8 - hlen;
-	size_t cap = (size_t)cJSON_GetArraySize(j);
-	struct ftensor *ft = calloc(cap ? cap : 1, sizeof *ft);
-	if (!ft)
-		util_oom();
-	size_t n = 0;
-	const cJSON *e;
-	int ret = MENTOR_ERR;
-	cJSON_ArrayForEach(e, j)
-	{
-		if (!strcmp(e->string, "__metadata__"))
-			continue;
-		const cJSON *dt = cJSON_GetObjectItemCaseSensitive(e, "dtype");
-		const cJSON *shape = cJSON_GetObjectItemCaseSensitive(e, "shape");
-		const cJSON *offs = cJSON_GetObjectItemCaseSensitive(e, "data_offsets");
-		struct ftensor *t = &ft[n];
-		t->name = util_strdup(e->string);
-		n++;
-		if (!cJSON_IsString(dt) || (t->dt = st_dtype(dt->valuestring)) < 0) {
-			util_err(r->err,
-			         "cannot read '%s': tensor '%s' has an unsupported dtype "
-			         "(F32, F16 or BF16)",
-			         r->path, t->name);
-			goto out;
-		}
-		int nd = cJSON_GetArraySize(shape);
-		if (!cJSON_IsArray(shape) || nd > 4) {
-			util_err(r->err, "cannot read '%s': tensor '%s' has an invalid shape",
-			         r->path, t->name);
-			goto out;
-		}
-		t->n_dims = nd;
-		uint64_t count = 1;
-		for (int d = 0; d < nd; d++) {
-			int64_t v;
-			if (json_int(cJSON_GetArrayItem(shape, d), 0, (double)(1u << 31), &v) ||
-			    (v && count > UINT64_MAX / 8 / (uint64_t)v)) {
-				util_err(r->err,
-				         "cannot read '%s': tensor '%s' has an invalid shape",
-				         r->path, t->name);
-				goto out;
-			}
-			t->dims[d] = (uint64_t)v;
-			count *= (uint64_t)v;
-		}
-		int64_t b, en;
-		if (!cJSON_IsArray(offs) || cJSON_GetArraySize(offs) != 2 ||
-		    json_int(cJSON_GetArrayItem(offs, 0), 0, 9007199254740992.0, &b) ||
-		    json_int(cJSON_GetArrayItem(offs, 1), 0, 9007199254740992.0, &en) || en < b ||
-		    (uint64_t)en > data_len) {
-			util_err(r->err,
-			         "cannot read '%s': tensor '%s' has data_offsets outside the "
-			         "data (%llu bytes)",
-			         r->path, t->name, (unsigned long long)data_len);
-			goto out;
-		}
-		if ((uint64_t)(en - b) != count * dt_size(t->dt)) {
-			util_err(r->err,
-			         "cannot read '%s': tensor '%s' has %lld bytes for its shape "
-			         "of %llu values",
-			         r->path, t->name, (long long)(en - b), (unsigned long long)count);
-			goto out;
-		}
-		t->off = (uint64_t)b;
-		t->len = (uint64_t)(en - b);
-	}
-	qsort(ft, n, sizeof *ft, cmp_ft_off);
-	uint64_t at = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (ft[i].off != at) {
-			util_err(r->err,
-			         "cannot read '%s': tensor data %s at byte %llu (tensor '%s')",
-			         r->path, ft[i].off < at ? "overlaps" : "has a hole",
-			         (unsigned long long)at, ft[i].name);
-			goto out;
-		}
-		at += ft[i].len;
-		ft[i].off += 8 + hlen;
-	}
-	if (at != data_len) {
-		util_err(r->err, "cannot read '%s': %llu bytes after the last tensor", r->path,
-		         (unsigned long long)(data_len - at));
-		goto out;
-	}
-	for (size_t i = 0; i + 1 < n; i++)
-		for (size_t k = i + 1; k < n; k++)
-			if (!strcmp(ft[i].name, ft[k].name)) {
-				util_err(r->err, "cannot read '%s': tensor '%s' appears twice",
-				         r->path, ft[i].name);
-				goto out;
-			}
-	ret = 0;
-out:
-	cJSON_Delete(j);
-	if (ret) {
-		ftensors_free(ft, n);
-		return ret;
-	}
-	*out = ft;
-	*n_out = n;
-	return 0;
-}
-
 /* Tensors we may find that carry nothing: causal masks of old checkpoints. */
 static int hf_ignored(const char *name)
 {
@@ -2524,12 +1749,12 @@ int modelio_read_hf(const char *path, struct modelio_model *out, char *err)
 	buf_init(&dir);
 	buf_init(&file);
 	buf_init(&p);
-	struct rd r;
+	struct modelio_rd r;
 	memset(&r, 0, sizeof r);
 	cJSON *cfg = NULL;
-	struct ftensor *ft = NULL;
+	struct modelio_ftensor *ft = NULL;
 	size_t n_ft = 0;
-	struct vocab_in voc;
+	struct modelio_vocab voc;
 	memset(&voc, 0, sizeof voc);
 	int64_t *perm = NULL;
 	int ret = MENTOR_ERR;
@@ -2550,7 +1775,7 @@ int modelio_read_hf(const char *path, struct modelio_model *out, char *err)
 		buf_puts(&file, path);
 	}
 	buf_printf(&p, "%s/config.json", dir.data);
-	if (!(cfg = read_json(p.data, MODELIO_MAX_JSON, err)))
+	if (!(cfg = modelio_read_json(p.data, MODELIO_MAX_JSON, err)))
 		goto out;
 	int C, L, NH, T;
 	if (hf_cfg_int(cfg, "n_embd", "hidden_size", &C, p.data, err) ||
@@ -2574,7 +1799,8 @@ int modelio_read_hf(const char *path, struct modelio_model *out, char *err)
 		goto out;
 	}
 	int64_t iv;
-	if (inner && !cJSON_IsNull(inner) && (json_int(inner, 1, 1 << 30, &iv) || iv != 4 * C)) {
+	if (inner && !cJSON_IsNull(inner) &&
+	    (modelio_json_int(inner, 1, 1 << 30, &iv) || iv != 4 * C)) {
 		util_err(err, "cannot read '%s': n_inner must be 4 x n_embd", p.data);
 		goto out;
 	}
@@ -2586,7 +1812,7 @@ int modelio_read_hf(const char *path, struct modelio_model *out, char *err)
 		util_err(err, "cannot read '%s': untied output heads are not supported", p.data);
 		goto out;
 	}
-	if (hf_dir_vocab(dir.data, cfg, &voc, &p, err))
+	if (modelio_hf_dir_vocab(dir.data, cfg, &voc, &p, err))
 		goto out;
 	const cJSON *tc = cJSON_GetObjectItemCaseSensitive(
 	    cJSON_GetObjectItemCaseSensitive(cfg, "mentor"), "train_config");
@@ -2594,7 +1820,7 @@ int modelio_read_hf(const char *path, struct modelio_model *out, char *err)
 		out->train_json = cJSON_PrintUnformatted(tc);
 	char sub[MENTOR_ERR_LEN];
 	int identity;
-	if (vocab_build(&voc, &out->tok, &perm, &identity, sub)) {
+	if (modelio_vocab_build(&voc, &out->tok, &perm, &identity, sub)) {
 		util_err(err, "cannot read '%s': %s", p.data, sub);
 		goto out;
 	}
@@ -2604,12 +1830,12 @@ int modelio_read_hf(const char *path, struct modelio_model *out, char *err)
 	out->mcfg.n_layer = L;
 	out->mcfg.n_head = NH;
 	out->mcfg.n_embd = C;
-	if (rd_open(&r, file.data, err) || st_header(&r, &ft, &n_ft))
+	if (modelio_rd_open(&r, file.data, err) || modelio_st_header(&r, &ft, &n_ft))
 		goto out;
 	/* the file's vocabulary rows: the embedding's first dimension */
-	struct ftensor *wte = ftensor_find(ft, n_ft, "transformer.wte.weight");
+	struct modelio_ftensor *wte = modelio_ftensor_find(ft, n_ft, "transformer.wte.weight");
 	if (!wte)
-		wte = ftensor_find(ft, n_ft, "wte.weight");
+		wte = modelio_ftensor_find(ft, n_ft, "wte.weight");
 	if (!wte || wte->n_dims != 2 || wte->dims[0] < voc.n_tok) {
 		util_err(err, "cannot read '%s': no token embedding for %zu tokens", file.data,
 		         voc.n_tok);
@@ -2630,8 +1856,8 @@ int modelio_read_hf(const char *path, struct modelio_model *out, char *err)
 				util_oom();
 			int same = ft[i].n_dims == 2 && ft[i].dims[0] == wte->dims[0] &&
 			           ft[i].dims[1] == (uint64_t)C &&
-			           !rd_floats(&r, ft[i].off, n, ft[i].dt, a, ft[i].name) &&
-			           !rd_floats(&r, wte->off, n, wte->dt, b, wte->name) &&
+			           !modelio_rd_floats(&r, ft[i].off, n, ft[i].dt, a, ft[i].name) &&
+			           !modelio_rd_floats(&r, wte->off, n, wte->dt, b, wte->name) &&
 			           !memcmp(a, b, n * sizeof *a);
 			free(a);
 			free(b);
@@ -2651,10 +1877,10 @@ int modelio_read_hf(const char *path, struct modelio_model *out, char *err)
 		out->new_rows += perm[v] < 0;
 	ret = 0;
 out:
-	vocab_release(&voc);
+	modelio_vocab_release(&voc);
 	free(perm);
-	ftensors_free(ft, n_ft);
-	rd_close(&r);
+	modelio_ftensors_free(ft, n_ft);
+	modelio_rd_close(&r);
 	cJSON_Delete(cfg);
 	buf_release(&dir);
 	buf_release(&file);
@@ -2706,9 +1932,9 @@ int modelio_read(const char *path, struct modelio_model *out, char *err)
 /* The vocabulary of path (a GGUF file, or a folder) as a tokenizer. */
 static int tok_only(const char *path, int gguf, struct tokenizer **out, char *err)
 {
-	struct vocab_in voc;
+	struct modelio_vocab voc;
 	memset(&voc, 0, sizeof voc);
-	struct gkv *kv = NULL;
+	struct modelio_gkv *kv = NULL;
 	uint64_t n_kv = 0, n_t = 0;
 	cJSON *cfg = NULL;
 	struct buf which, p;
@@ -2718,11 +1944,11 @@ static int tok_only(const char *path, int gguf, struct tokenizer **out, char *er
 	int identity, ret = MENTOR_ERR;
 	char sub[MENTOR_ERR_LEN];
 	if (gguf) {
-		struct rd r;
-		if (rd_open(&r, path, err))
+		struct modelio_rd r;
+		if (modelio_rd_open(&r, path, err))
 			goto out;
-		int rc = gguf_meta(&r, &kv, &n_kv, &n_t);
-		rd_close(&r);
+		int rc = modelio_gguf_meta(&r, &kv, &n_kv, &n_t);
+		modelio_rd_close(&r);
 		if (rc || gguf_vocab(kv, (size_t)n_kv, &voc, path, err))
 			goto out;
 		if (buf_puts(&which, path))
@@ -2730,12 +1956,13 @@ static int tok_only(const char *path, int gguf, struct tokenizer **out, char *er
 	} else {
 		if (buf_printf(&p, "%s/config.json", path))
 			util_oom();
-		if (file_exists(p.data) && !(cfg = read_json(p.data, MODELIO_MAX_JSON, err)))
+		if (modelio_file_exists(p.data) &&
+		    !(cfg = modelio_read_json(p.data, MODELIO_MAX_JSON, err)))
 			goto out;
-		if (hf_dir_vocab(path, cfg, &voc, &which, err))
+		if (modelio_hf_dir_vocab(path, cfg, &voc, &which, err))
 			goto out;
 	}
-	if (vocab_build(&voc, out, &perm, &identity, sub)) {
+	if (modelio_vocab_build(&voc, out, &perm, &identity, sub)) {
 		util_err(err, "cannot read '%s': %s", which.data, sub);
 		goto out;
 	}
@@ -2745,8 +1972,8 @@ out:
 		voc.tok = voc.merges = NULL;
 		voc.n_tok = voc.n_merges = 0;
 	}
-	vocab_release(&voc);
-	gkv_free(kv, (size_t)n_kv);
+	modelio_vocab_release(&voc);
+	modelio_gkv_free(kv, (size_t)n_kv);
 	cJSON_Delete(cfg);
 	free(perm);
 	buf_release(&which);

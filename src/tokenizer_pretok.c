@@ -19,6 +19,8 @@ const char *tokenizer_pretok_name(int kind)
 		return "qwen2";
 	case TOKENIZER_PRETOK_LLAMA3:
 		return "llama3";
+	case TOKENIZER_PRETOK_SMOLLM:
+		return "smollm";
 	default:
 		return NULL;
 	}
@@ -265,6 +267,25 @@ static size_t qwen_next_piece(const unsigned char *s, size_t n, int max_digits)
 	return j;
 }
 
+/* SmolLM2's: a \p{N} character alone, else GPT-2's piece of the text
+ * before the next one (the regex sees that text's end as the end). GPT-2's
+ * piece p of the whole text looked at its own characters, then at most a
+ * run of white space and one character more: a number among those cuts
+ * the text there, and one past them cannot change p. Linear overall. */
+static size_t smollm_next_piece(const unsigned char *s, size_t n)
+{
+	size_t p = gpt2_next_piece(s, n), i = 0;
+	while (i < n) {
+		int cls, k = unicode_char_class(s + i, n - i, &cls);
+		if (cls == UNICODE_NUMBER)
+			return i ? gpt2_next_piece(s, i) : (size_t)k;
+		if (i >= p && cls != UNICODE_SPACE)
+			break;
+		i += (size_t)k;
+	}
+	return p;
+}
+
 /* The piece at s[0..n) under pre-tokenizer kind (mentor's when unknown). */
 static size_t piece_len(int kind, const unsigned char *s, size_t n)
 {
@@ -275,6 +296,8 @@ static size_t piece_len(int kind, const unsigned char *s, size_t n)
 		return qwen_next_piece(s, n, 1);
 	case TOKENIZER_PRETOK_LLAMA3:
 		return qwen_next_piece(s, n, 3);
+	case TOKENIZER_PRETOK_SMOLLM:
+		return smollm_next_piece(s, n);
 	default:
 		return next_piece(s, n);
 	}

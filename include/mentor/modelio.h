@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mentor/llama.h"
 #include "mentor/model.h"
 #include "mentor/util.h"
 
@@ -105,6 +106,49 @@ int modelio_read_tokenizer(const char *path, struct tokenizer **out, char *err);
 int modelio_register(struct store *st, const char *db_path, const struct modelio_model *mm,
                      const char *dataset, const char *name, const char *source, int64_t *run_id,
                      char *err);
+
+/* ------------------------------------------------------------ Llama family */
+
+/* A Llama-family model (Llama, SmolLM2, Qwen2, Qwen3) in memory. Its
+ * embedding and head rows are the token ids of the file it came from:
+ * tokenizer_file_id(tok, id) is the row of the tokenizer's token id (-1 for
+ * mentor's specials that the file lacks). */
+struct modelio_llama {
+	struct llama_config cfg;
+	struct tokenizer *tok; /* owned */
+	float *params;         /* owned; n_params floats in llama_tensor_info order */
+	size_t n_params;
+};
+void modelio_llama_init(struct modelio_llama *mm);
+/* Frees what mm owns and clears it; accepts NULL. */
+void modelio_llama_release(struct modelio_llama *mm);
+
+/* Read a Hugging Face folder (or a file in it) or a GGUF file (told by its
+ * magic) of a Llama-family model. Folders: config.json of model_type llama,
+ * qwen2 or qwen3 (llama_config_from_json), model.safetensors or the shards
+ * that model.safetensors.index.json names (file names only, in the
+ * folder), tokenizer.json (as modelio_read_tokenizer). GGUF:
+ * general.architecture llama, qwen2 or qwen3 with llama.cpp's keys and
+ * tensor names (llama's q and k rows are put back from the converter's
+ * rotary order), tokenizer.ggml.* of model gpt2 with pre qwen2, llama-bpe,
+ * smollm or gpt-2. Tensors F32, F16 or BF16 (converted exactly to float32;
+ * NaN and infinities kept as they are); every tensor the configuration
+ * implies must be there with its shape, and any other is refused by name
+ * (a tied head may repeat the embedding). Other architectures, types and
+ * pre-tokenizers are refused by name. Starts by initialising out; the
+ * caller releases it on success, nothing is left on failure (MENTOR_ERR
+ * with a message naming the file). */
+int modelio_llama_read(const char *path, struct modelio_llama *out, char *err);
+/* Write a Hugging Face folder at dir (created if missing): config.json with
+ * the keys transformers reads for the family, model.safetensors (F32),
+ * tokenizer.json and tokenizer_config.json; each file replaced atomically,
+ * and a model.safetensors.index.json left there removed. */
+int modelio_llama_write_hf(const struct modelio_llama *mm, const char *dir, char *err);
+/* Write a GGUF v3 file (F32) for llama.cpp's architecture of the family,
+ * atomically (PATH.tmp + rename); llama's q and k rows in the converter's
+ * rotary order, Llama 3 RoPE scaling as rope_freqs.weight, and mentor.*
+ * keys that keep float hyperparameters exact for modelio_llama_read. */
+int modelio_llama_write_gguf(const struct modelio_llama *mm, const char *path, char *err);
 
 /* GPT-2's byte-to-unicode table: the UTF-8 text (1-2 bytes + NUL) of byte b
  * as it appears in GPT-2 vocabularies. */

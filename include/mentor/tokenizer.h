@@ -67,9 +67,13 @@ enum tokenizer_pretok {
 	TOKENIZER_PRETOK_QWEN2 = 2,
 	/* Llama 3's: Qwen2's with \p{N}{1,3} (runs of up to three digits) */
 	TOKENIZER_PRETOK_LLAMA3 = 3,
+	/* SmolLM2's: Hugging Face's Digits (individual_digits) then GPT-2's
+	 * regex: every \p{N} character is a piece by itself, and the text
+	 * between them is cut by GPT-2's regex as if it ended there */
+	TOKENIZER_PRETOK_SMOLLM = 4,
 	TOKENIZER_N_PRETOK
 };
-/* "mentor", "gpt2", "qwen2" or "llama3"; NULL for an unknown kind. */
+/* "mentor", "gpt2", "qwen2", "llama3" or "smollm"; NULL for an unknown kind. */
 const char *tokenizer_pretok_name(int kind);
 /* The kind named name, or -1. */
 int tokenizer_pretok_parse(const char *name);

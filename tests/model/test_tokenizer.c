@@ -974,6 +974,41 @@ static void test_qwen_pieces(void)
 
 /* ---- version 4: normalizer and added tokens ---- */
 
+/* SmolLM2's: every number character alone (Hugging Face's Digits with
+ * individual_digits), GPT-2's regex between them with the text's end where
+ * the next number starts (so a run of spaces before a digit is one piece). */
+static void test_smollm_pieces(void)
+{
+	int sm = TOKENIZER_PRETOK_SMOLLM;
+	CHECK_STR(tokenizer_pretok_name(sm), "smollm");
+	CHECK_INT(tokenizer_pretok_parse("smollm"), sm);
+	PIECES(sm, "abc 123 def", "abc", " ", "1", "2", "3", " def");
+	PIECES(sm, "it's 2024!", "it", "'s", " ", "2", "0", "2", "4", "!");
+	PIECES(sm, "a  1", "a", "  ", "1");
+	PIECES(sm, "a  b", "a", " ", " b");
+	PIECES(sm, "x\xef\xbc\x91\xef\xbc\x92 \xe2\x85\xa0", /* fullwidth 12, roman I */
+	       "x", "\xef\xbc\x91", "\xef\xbc\x92", " ", "\xe2\x85\xa0");
+	PIECES(sm, "v1.2-rc", "v", "1", ".", "2", "-", "rc");
+	PIECES(sm, "\n\n7", "\n\n", "7");
+	PIECES(sm, "\xff" "9", "\xff", "9");
+	/* long text without numbers: GPT-2's pieces, found in linear time */
+	size_t n = (size_t)1 << 20;
+	char *big = malloc(n + 1);
+	for (size_t i = 0; i < n; i++)
+		big[i] = i % 7 == 6 ? ' ' : 'a';
+	big[n] = 0;
+	size_t at = 0, pieces = 0;
+	int same = 1;
+	while (at < n) {
+		size_t p = tokenizer_pretok_next(sm, big + at, n - at);
+		same &= p == tokenizer_pretok_next(TOKENIZER_PRETOK_GPT2, big + at, n - at);
+		at += p;
+		pieces++;
+	}
+	CHECK(same && pieces > n / 8);
+	free(big);
+}
+
 static void test_added(void)
 {
 	char err[MENTOR_ERR_LEN];
@@ -1133,6 +1168,7 @@ int main(void)
 	test_gpt2_hostile();
 	test_long_pieces();
 	test_qwen_pieces();
+	test_smollm_pieces();
 	test_added();
 	return test_done();
 }
