@@ -173,8 +173,9 @@ int cli_import_model(struct cli *c, int argc, char **argv)
 	if (modelio_register(st, c->db_path, &mm, dataset, name, path, &id, err)) {
 		status = cli_error(c, CLI_ERR, "%s", err);
 	} else {
-		cli_printf(c->out, "imported %s as run %lld (%zu parameters, %d tokens)\n", path,
-		        (long long)id, mm.n_params, mm.mcfg.vocab_size);
+		cli_printf(c->out, "imported %s as run %lld (%s, %zu parameters, %d tokens)\n", path,
+		        (long long)id, mm.arch == STUDENT_LLAMA ? "llama family" : "gpt2",
+		        mm.n_params, tokenizer_vocab_size(mm.tok));
 		if (mm.foreign)
 			cli_printf(c->out,
 			        "note: foreign vocabulary mapped to mentor's; %d new "

@@ -1916,6 +1916,8 @@ static int file_kind(const char *path, char *err)
 int modelio_read(const char *path, struct modelio_model *out, char *err)
 {
 	modelio_model_init(out);
+	if (modelio_is_llama(path))
+		return modelio_llama_to_model(path, out, err);
 	int kind = file_kind(path, err);
 	if (kind < 0)
 		return MENTOR_ERR;
@@ -2029,7 +2031,7 @@ int modelio_register(struct store *st, const char *db_path, const struct modelio
 	/* A model mentor wrote keeps the configuration it was trained with
 	 * (dataset, preset, requested vocabulary), so that exporting it again
 	 * gives the same file; anything else gets one that describes it. */
-	int own = mm->train_json && !mm->foreign &&
+	int own = mm->arch == STUDENT_GPT2 && mm->train_json && !mm->foreign &&
 	          !train_config_from_json(mm->train_json, &cfg, sub) &&
 	          cfg.n_layer == mm->mcfg.n_layer && cfg.n_embd == mm->mcfg.n_embd &&
 	          cfg.n_head == mm->mcfg.n_head && cfg.n_ctx == mm->mcfg.max_seq_len &&
@@ -2039,11 +2041,17 @@ int modelio_register(struct store *st, const char *db_path, const struct modelio
 			train_config_defaults(&cfg);
 		snprintf(cfg.dataset, sizeof cfg.dataset, "%s", dsname);
 		snprintf(cfg.preset, sizeof cfg.preset, "custom");
-		cfg.n_layer = mm->mcfg.n_layer;
-		cfg.n_embd = mm->mcfg.n_embd;
-		cfg.n_head = mm->mcfg.n_head;
-		cfg.n_ctx = mm->mcfg.max_seq_len;
-		cfg.vocab = mm->mcfg.vocab_size;
+		if (mm->arch == STUDENT_LLAMA) {
+			cfg.vocab = mm->lcfg.vocab_size;
+			cfg.n_ctx = mm->lcfg.max_seq_len;
+			train_config_set_llama(&cfg, &mm->lcfg);
+		} else {
+			cfg.n_layer = mm->mcfg.n_layer;
+			cfg.n_embd = mm->mcfg.n_embd;
+			cfg.n_head = mm->mcfg.n_head;
+			cfg.n_ctx = mm->mcfg.max_seq_len;
+			cfg.vocab = mm->mcfg.vocab_size;
+		}
 	}
 	char *cj = train_config_to_json(&cfg);
 	cJSON *o = cJSON_Parse(cj);
@@ -2093,7 +2101,9 @@ int modelio_register(struct store *st, const char *db_path, const struct modelio
 	struct train_ckpt ck;
 	memset(&ck, 0, sizeof ck);
 	ck.cfg = cfg;
+	ck.arch = mm->arch;
 	ck.mcfg = mm->mcfg;
+	ck.lcfg = mm->lcfg;
 	ck.tok = mm->tok;
 	ck.params = mm->params;
 	ck.n_params = mm->n_params;

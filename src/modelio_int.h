@@ -212,4 +212,7 @@ int modelio_vocab_build(const struct modelio_vocab *v, struct tokenizer **tok, i
 int modelio_hf_dir_vocab(const char *dir, const cJSON *cfg, struct modelio_vocab *v,
 			 struct buf *which, char *err);
 
+/* modelio_read of a Llama-family model (see modelio_is_llama). */
+int modelio_llama_to_model(const char *path, struct modelio_model *out, char *err);
+
 #endif

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "mentor/modelio.h"
+#include "mentor/student.h"
 #include "mentor/tokenizer.h"
 #include "modelio_int.h"
 
@@ -1328,4 +1329,128 @@ out:
 	buf_release(&h);
 	buf_release(&p);
 	return ret;
+}
+
+/* ------------------------------------------------------------ as a student */
+
+static int llama_model_type(const char *s)
+{
+	return s && (!strcmp(s, "llama") || !strcmp(s, "qwen2") || !strcmp(s, "qwen3"));
+}
+
+int modelio_is_llama(const char *path)
+{
+	struct stat sb;
+	if (!path || stat(path, &sb) != 0)
+		return 0;
+	char err[MENTOR_ERR_LEN];
+	if (!S_ISDIR(sb.st_mode)) {
+		char magic[4] = {0};
+		FILE *f = fopen(path, "rb");
+		if (!f)
+			return 0;
+		size_t got = fread(magic, 1, 4, f);
+		fclose(f);
+		if (got == 4 && !memcmp(magic, GGUF_MAGIC, 4)) {
+			struct modelio_rd r;
+			struct modelio_gkv *kv = NULL;
+			uint64_t n_kv = 0, n_t = 0;
+			int yes = 0;
+			if (modelio_rd_open(&r, path, err))
+				return 0;
+			if (!modelio_gguf_meta(&r, &kv, &n_kv, &n_t)) {
+				const struct modelio_gkv *a =
+					modelio_gkv_find(kv, (size_t)n_kv, "general.architecture");
+				yes = a && a->s && llama_model_type(a->s);
+			}
+			modelio_gkv_free(kv, (size_t)n_kv);
+			modelio_rd_close(&r);
+			return yes;
+		}
+	}
+	struct buf p;
+	buf_init(&p);
+	if (S_ISDIR(sb.st_mode)) {
+		buf_printf(&p, "%s/config.json", path);
+	} else {
+		const char *slash = strrchr(path, '/');
+		if (slash)
+			buf_printf(&p, "%.*s/config.json", (int)(slash - path), path);
+		else
+			buf_puts(&p, "config.json");
+	}
+	cJSON *cfg = p.data ? modelio_read_json(p.data, MODELIO_MAX_JSON, err) : NULL;
+	buf_release(&p);
+	const cJSON *mt = cfg ? cJSON_GetObjectItemCaseSensitive(cfg, "model_type") : NULL;
+	int yes = cJSON_IsString(mt) && llama_model_type(mt->valuestring);
+	cJSON_Delete(cfg);
+	return yes;
+}
+
+/* Copy the rows of a (V_file, C) table into a (V, C) one in the tokenizer's
+ * numbering: row v is the file's row tokenizer_file_id(v), zero when the
+ * file has none. Returns the number of zero rows. */
+static int renumber_rows(const struct tokenizer *t, const float *src, int v_file, float *dst,
+			 int V, size_t C)
+{
+	int zero = 0;
+	for (int v = 0; v < V; v++) {
+		int32_t f = tokenizer_file_id(t, v);
+		if (f >= 0 && f < v_file) {
+			memcpy(dst + (size_t)v * C, src + (size_t)f * C, C * sizeof(float));
+		} else {
+			memset(dst + (size_t)v * C, 0, C * sizeof(float));
+			zero++;
+		}
+	}
+	return zero;
+}
+
+int modelio_llama_to_model(const char *path, struct modelio_model *out, char *err)
+{
+	modelio_model_init(out);
+	struct modelio_llama ml;
+	if (modelio_llama_read(path, &ml, err))
+		return MENTOR_ERR;
+	const struct llama_config *fc = &ml.cfg;
+	int V = tokenizer_vocab_size(ml.tok), Vf = fc->vocab_size;
+	size_t C = (size_t)fc->hidden_size;
+	struct llama_config lc = *fc;
+	lc.vocab_size = V;
+	char sub[MENTOR_ERR_LEN];
+	if (llama_config_check(&lc, sub)) {
+		util_err(err, "cannot read '%s' as a student: %s", path, sub);
+		modelio_llama_release(&ml);
+		return MENTOR_ERR;
+	}
+	size_t n = llama_config_num_params(&lc), heads = fc->tie_word_embeddings ? 1 : 2;
+	size_t mid = ml.n_params - heads * (size_t)Vf * C;
+	if (n != mid + heads * (size_t)V * C) {
+		util_err(err, "cannot read '%s' as a student: %zu parameters do not fit the "
+			      "layout", path, ml.n_params);
+		modelio_llama_release(&ml);
+		return MENTOR_ERR;
+	}
+	float *p = malloc(n * sizeof *p);
+	if (!p) {
+		util_err(err, "cannot read '%s': out of memory for %zu parameters", path, n);
+		modelio_llama_release(&ml);
+		return MENTOR_ENOMEM;
+	}
+	/* the embedding comes first and a separate head last (llama.h) */
+	int zero = renumber_rows(ml.tok, ml.params, Vf, p, V, C);
+	memcpy(p + (size_t)V * C, ml.params + (size_t)Vf * C, mid * sizeof(float));
+	if (heads == 2)
+		renumber_rows(ml.tok, ml.params + (size_t)Vf * C + mid, Vf,
+			      p + (size_t)V * C + mid, V, C);
+	out->arch = STUDENT_LLAMA;
+	out->lcfg = lc;
+	out->tok = ml.tok;
+	ml.tok = NULL;
+	out->params = p;
+	out->n_params = n;
+	out->foreign = 1;
+	out->new_rows = zero;
+	modelio_llama_release(&ml);
+	return 0;
 }

@@ -34,6 +34,8 @@ int modelio_format_parse(const char *s, int *format);
 
 /* A model in memory, the same for every format. */
 struct modelio_model {
+	int arch;                  /* enum student_arch: which of mcfg, lcfg holds the shape */
+	struct llama_config lcfg;  /* the shape of a Llama-family model */
 	struct model_config mcfg;
 	struct tokenizer *tok; /* owned */
 	float *params;         /* owned; n_params floats in model_tensor_info order */
@@ -82,6 +84,14 @@ int modelio_write_hf(const struct modelio_model *mm, const char *dir, char *err)
  * Truncated, corrupt or hostile files fail with MENTOR_ERR and a message
  * naming the file and what is wrong. */
 int modelio_read(const char *path, struct modelio_model *out, char *err);
+/* 1 when path is a Llama-family model modelio_llama_read would take (a
+ * folder, or a file in one, whose config.json names model_type llama, qwen2
+ * or qwen3; a GGUF file of architecture llama, qwen2 or qwen3), else 0.
+ * modelio_read reads such a model as arch STUDENT_LLAMA, foreign: its
+ * embedding (and a separate head) renumbered to the tokenizer's ids, with
+ * zero rows for mentor's special tokens the file lacks (new_rows) and the
+ * file's rows no token of the tokenizer names (padding) left out. */
+int modelio_is_llama(const char *path);
 int modelio_read_gguf(const char *path, struct modelio_model *out, char *err);
 int modelio_read_hf(const char *path, struct modelio_model *out, char *err);
 
