@@ -7,7 +7,7 @@ run-external --init-from RUN` hands over), with mentor's loss (alpha * answer
 task + (1 - alpha) * explanation task, token means), batches, schedule and
 optimizer, on one process or many (DistributedDataParallel: gloo on CPU, nccl
 on GPUs). Metrics go to $MENTOR_METRICS as JSON lines, the model to a Hugging
-Face folder that `mentor import-model` reads. See README.md, "The reference
+Face folder that `mentor import-model` reads. See docs/serving.md, "The reference
 PyTorch trainer".
 
 Needs only PyTorch (Debian 12: python3-torch, for /usr/bin/python3): the GPT-2,
@@ -87,7 +87,7 @@ def fnv1a(data, h=FNV_BASIS):
 
 
 def tokenizer_fingerprint(vocab, merge_ids):
-    """What `mentor export --tokenizer` writes as "tokenizer" (README)."""
+    """What `mentor export --tokenizer` writes as "tokenizer" (docs/formats.md)."""
     h = fnv1a(struct.pack("<II", vocab, len(merge_ids) // 2))
     return "%016x" % fnv1a(struct.pack("<%dI" % len(merge_ids), *merge_ids), h)
 

@@ -19,10 +19,11 @@ cd "$here"
 # suite PyTorch's logits for imported GPT-2 checkpoints (modelio/torch_parity)
 # and runs the reference trainer, scripts/mentor_torch_train.py, with
 # /usr/bin/python3 (modelio/torch_trainer); python3-jinja2 renders the
-# exported chat template as transformers does.
+# exported chat template as transformers does; groff-base renders the man
+# page in the test that checks it (docs_man).
 PACKAGES="gcc meson ninja-build pkg-config python3 libncurses-dev libcurl4-openssl-dev
-libcjson-dev libsqlite3-dev libopenblas-openmp-dev sqlite3 tmux python3-numpy python3-jinja2
-python3-torch"
+libcjson-dev libsqlite3-dev libopenblas-openmp-dev sqlite3 tmux groff-base python3-numpy
+python3-jinja2 python3-torch"
 # ci also compiles with clang (and checks the layout once the lint does)
 CI_PACKAGES="clang libomp-dev clang-format"
 

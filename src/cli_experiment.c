@@ -40,7 +40,7 @@ static const char experiment_usage[] =
 	"  --lr X           peak learning rate\n"
 	"  --batch N        sequences per step\n"
 	"  --init-from M    every run starts from model M (a run, a GGUF file or a\n"
-	"                   Hugging Face GPT-2 folder), as 'mentor train --init-from'\n"
+	"                   Hugging Face folder), as 'mentor train --init-from'\n"
 	"  --threads N      compute threads\n"
 	"  --plan-only      create the experiment and its queued runs, print its id\n"
 	"  --resume ID      run what is left of experiment ID\n"

@@ -41,6 +41,7 @@ static const struct command commands[] = {
 	{"import-model", cli_import_model, "import a GGUF or Hugging Face GPT-2 model as a run"},
 	{"serve", cli_serve, "serve a run over an OpenAI-compatible HTTP API"},
 	{"run-external", cli_run_external, "run an external trainer on exported data"},
+	{"help", cli_help, "show a page of the manual; alone, list the pages"},
 };
 
 static void usage(FILE *f)
@@ -55,7 +56,8 @@ static void usage(FILE *f)
 	fputs("\nglobal options:\n"
 	      "  --db PATH     workspace file (overrides $MENTOR_DB)\n"
 	      "  --version     print the version\n"
-	      "  -h, --help    this help; `mentor COMMAND --help` for a command\n\n"
+	      "  -h, --help    this help; `mentor COMMAND --help` for a command,\n"
+	      "                `mentor help` for the pages of the manual\n\n"
 	      "exit status: 0 success, 1 runtime error, 2 usage error\n", f);
 }
 
@@ -117,9 +119,5 @@ int main(int argc, char **argv)
 			return rc;
 		}
 	free(cargv);
-	if (!strcmp(argv[i], "help")) {
-		usage(stdout);
-		return CLI_OK;
-	}
 	return cli_error(&c, CLI_USAGE, "unknown command '%s'; see 'mentor --help'", argv[i]);
 }

@@ -135,6 +135,10 @@ int cli_tokenize(struct cli *c, int argc, char **argv);
 int cli_serve(struct cli *c, int argc, char **argv);
 int cli_run_external(struct cli *c, int argc, char **argv);
 int cli_experiment(struct cli *c, int argc, char **argv);
+/* `mentor help [TOPIC]`: docs/TOPIC.md of the data directory
+ * (cli_data_dir), through $PAGER when stdout is a terminal; alone, the list
+ * of topics (src/cli_help.c). */
+int cli_help(struct cli *c, int argc, char **argv);
 /* The full-screen workbench (src/tui_app.c); also what `mentor` alone runs. */
 int cli_tui(struct cli *c, int argc, char **argv);
 

@@ -1,6 +1,6 @@
 /* config: the user's configuration file, $XDG_CONFIG_HOME/mentor/config
  * (else ~/.config/mentor/config): providers, model aliases, prices and the
- * teacher's defaults, in a small INI-like format (see the README). Without a
+ * teacher's defaults, in a small INI-like format (docs/teacher.md). Without a
  * file the built-in providers (offline, openai, anthropic) and defaults apply
  * and the offline teacher is the default, so everything works offline. */
 #ifndef MENTOR_CONFIG_H

@@ -108,7 +108,7 @@ struct http_request {
 	http_done_fn on_done;     /* may be NULL */
 };
 
-/* Retry policy, in short (details in the README):
+/* Retry policy, in short (details in docs/teacher.md):
  * - retried: HTTP 429, 5xx, and network errors (connection refused or reset,
  *   timeouts, partial transfers, empty replies, DNS failure);
  * - not retried: other 4xx, bad URLs, TLS verification failures, the body cap;

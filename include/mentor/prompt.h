@@ -115,7 +115,7 @@ char *prompt_normalise_answer(const char *answer_type, const char *s);
  * insensitively), 0 otherwise or if either is NULL. */
 int prompt_answers_equal(const char *answer_type, const char *a, const char *b);
 
-/* The leak heuristic (documented in the README): 1 if an explanation given
+/* The leak heuristic (documented in docs/teacher.md): 1 if an explanation given
  * the gold answer merely restates it. Flags (1) circular phrases anywhere
  * ("because it is the answer", "答えだから") and phrases treating the answer
  * as handed over ("the provided answer", "the expected answer", "the answer

@@ -1,8 +1,9 @@
 #!/bin/sh
 # test_install: `meson install` into a staging directory gives a mentor that
-# works on its own: it finds its themes and sample data in BINDIR/../share
-# (proved by removing one sample file from the installed copy only), and a
-# read-only command never creates a workspace for a mistyped --db.
+# works on its own: it finds its themes, sample data and manual in
+# BINDIR/../share (proved by changing the installed copy only), the man page
+# is installed, and a read-only command never creates a workspace for a
+# mistyped --db.
 # Environment: MENTOR_BUILD_DIR (the meson build directory), MENTOR_BIN.
 set -u
 build=${MENTOR_BUILD_DIR:?MENTOR_BUILD_DIR not set}
@@ -35,6 +36,15 @@ rm -f "$share/sample_datasets/coin.jsonl"
 grep -q '^coin ' "$T/build.ds" || fail "the build's binary did not load coin: $(cat "$T/build.ds")"
 grep -q '^coin ' "$T/inst.ds" && fail "the installed binary read the source tree's samples"
 grep -q '^arith ' "$T/inst.ds" || fail "the installed binary loaded no samples: $(cat "$T/inst.ds")"
+
+# the manual: its pages beside the data, read from there by `mentor help`,
+# and the man page where man finds it
+[ -f "$share/docs/cli.md" ] || fail "the manual's pages not installed ($share/docs)"
+[ -e "$share/docs/mentor.1" ] && fail "the man page installed among the pages"
+[ -n "$(find "$T/stage" -path '*/share/man/man1/mentor.1' -type f)" ] || fail "no man page installed"
+echo 'the installed page' >> "$share/docs/cli.md"
+"$inst" help cli > "$T/help.out" 2>&1 || fail "installed help cli: $(cat "$T/help.out")"
+[ "$(tail -n 1 "$T/help.out")" = 'the installed page' ] || fail "help did not read the installed page"
 
 # read-only commands on a mistyped workspace: an error, and no file made
 for c in datasets "items arith" "show 1" "explanations arith" calls runs; do
