@@ -17,32 +17,17 @@ import time
 import torch
 import torch.nn.functional as F
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests",
-                                "model"))
+here = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(here, "..", "tests", "model"))
+sys.path.insert(0, here)
 import llama_ref  # noqa: E402
+from torch_gpt import sgemm_probe  # noqa: E402  (as bench/sgemm_probe.h measures)
 
 # SmolLM2-135M's config.json keys (llama_bench's default shape)
 SMOLLM2_135M = {"model_type": "llama", "vocab_size": 49152, "hidden_size": 576,
                 "intermediate_size": 1536, "num_hidden_layers": 30, "num_attention_heads": 9,
                 "num_key_value_heads": 3, "head_dim": 64, "max_position_embeddings": 8192,
                 "rope_theta": 100000.0, "rms_norm_eps": 1e-5, "tie_word_embeddings": True}
-
-
-def sgemm_probe(secs, n=1536):
-    """n x n x n float32 products back to back for at least secs seconds (at
-    least 5 calls): (sustained GFLOP/s, best call's GFLOP/s), as
-    bench/sgemm_probe.h measures them."""
-    a, b = torch.rand(n, n), torch.rand(n, n)
-    a @ b.t()
-    calls, total, best = 0, 0.0, 0.0
-    while calls < 5 or total < secs:
-        t0 = time.perf_counter()
-        a @ b.t()
-        dt = time.perf_counter() - t0
-        total += dt
-        calls += 1
-        best = max(best, 2.0 * n ** 3 / dt / 1e9)
-    return 2.0 * n ** 3 * calls / total / 1e9, best
 
 
 def main():
