@@ -17,13 +17,8 @@
 # OMP_WAIT_POLICY are passed on to both programs.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-bin=${1:-}
-if [ -z "$bin" ]; then
-	for d in "$here"/../build*/bench; do
-		[ -x "$d/llama_bench" ] && bin="$d/llama_bench" && break
-	done
-fi
-[ -x "$bin" ] || { echo "llama_135m: llama_bench not found (ninja -C BUILD bench/llama_bench)" >&2; exit 2; }
+name=llama_135m
+. "$here/llama_env.sh"
 shapes=${SHAPES:-"4x256 1x1024"}
 rounds=${ROUNDS:-3}
 steps=${STEPS:-3}
@@ -31,7 +26,6 @@ warmup=${WARMUP:-1}
 threads=${THREADS:-2}
 layers=${LAYERS:-30}
 probe=${PROBE_MS:-1000}
-py=/usr/bin/python3
 torch=${TORCH:-1}
 if [ "$torch" = 1 ] && ! "$py" -c 'import torch' 2>/dev/null; then
 	echo "llama_135m: python3-torch missing (apt-get install -y python3-torch); mentor only" >&2

@@ -668,11 +668,11 @@ void llama_swiglu_backward(float *dgate, float *dup, const float *dh, const floa
 
 static size_t tri(int t) { return (size_t)t * (size_t)(t + 1) / 2; }
 
-/* Causal softmax of S (T,T) rows in place: row t keeps columns 0..t (the
- * rest 0), copied also to the triangle ab. */
-static void causal_softmax(float *S, float *ab, int T)
+/* Causal softmax of rows t0..t1-1 of S (T,T) in place: row t keeps columns
+ * 0..t (the rest 0), copied also to the triangle ab. */
+static void causal_softmax(float *S, float *ab, int T, int t0, int t1)
 {
-	for (int t = 0; t < T; t++) {
+	for (int t = t0; t < t1; t++) {
 		float *row = S + (size_t)t * T, mx = -INFINITY, sum = 0.0f;
 		for (int j = 0; j <= t; j++)
 			mx = row[j] > mx ? row[j] : mx;
@@ -687,6 +687,11 @@ static void causal_softmax(float *S, float *ab, int T)
 			row[j] = 0.0f;
 	}
 }
+
+/* The attention's products go by blocks of ATT_BLK query rows, each over
+ * the keys up to its last row: the masked part above the diagonal is
+ * computed only within the diagonal blocks. */
+#define ATT_BLK 64
 
 void llama_attention_forward(float *out, float *att, const float *q, const float *k,
 			     const float *v, int B, int T, int NH, int NKV, int D, float *scratch)
@@ -703,13 +708,18 @@ void llama_attention_forward(float *out, float *att, const float *q, const float
 		for (int g = 0; g < G; g++) {
 			int h = kh * G + g;
 			const float *qb = q + (size_t)b * T * ldq + (size_t)h * D;
-			/* S (T,T) = q (T,D) @ k^T (D,T) * scale */
-			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T, T, D, scale, qb, ldq,
-				    kb, ldk, 0.0f, S, T);
-			causal_softmax(S, att + ((size_t)b * NH + h) * TT, T);
-			/* out (T,D) = P (T,T) @ v (T,D) */
-			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, T, D, T, 1.0f, S, T, vb,
-				    ldk, 0.0f, out + (size_t)b * T * ldq + (size_t)h * D, ldq);
+			float *ob = out + (size_t)b * T * ldq + (size_t)h * D;
+			for (int r0 = 0; r0 < T; r0 += ATT_BLK) {
+				int r1 = r0 + ATT_BLK < T ? r0 + ATT_BLK : T, m = r1 - r0;
+				float *Sr = S + (size_t)r0 * T;
+				/* S[r0:r1, 0:r1] = q[r0:r1] (m,D) @ k[0:r1]^T (D,r1) * scale */
+				cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, r1, D, scale,
+					    qb + (size_t)r0 * ldq, ldq, kb, ldk, 0.0f, Sr, T);
+				causal_softmax(S, att + ((size_t)b * NH + h) * TT, T, r0, r1);
+				/* out[r0:r1] (m,D) = P[r0:r1, 0:r1] (m,r1) @ v[0:r1] (r1,D) */
+				cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, D, r1, 1.0f, Sr,
+					    T, vb, ldk, 0.0f, ob + (size_t)r0 * ldq, ldq);
+			}
 		}
 	}
 }
@@ -734,33 +744,45 @@ void llama_attention_backward(float *dq, float *dk, float *dv, const float *dout
 			const float *ab = att + ((size_t)b * NH + h) * TT;
 			const float *qb = q + (size_t)b * T * ldq + (size_t)h * D;
 			const float *d = dout + (size_t)b * T * ldq + (size_t)h * D;
+			float *dqb = dq + (size_t)b * T * ldq + (size_t)h * D;
 			float beta = g ? 1.0f : 0.0f; /* the group's first head writes dk, dv */
 			for (int t = 0; t < T; t++) {
 				memcpy(P + (size_t)t * T, ab + tri(t), (size_t)(t + 1) * sizeof(float));
 				memset(P + (size_t)t * T + t + 1, 0, (size_t)(T - t - 1) * sizeof(float));
 			}
-			/* dv (T,D) += P^T (T,T) @ dout (T,D) */
-			cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, T, D, T, 1.0f, P, T, d, ldq,
-				    beta, dvb, ldk);
-			/* dP (T,T) = dout (T,D) @ v^T (D,T) */
-			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T, T, D, 1.0f, d, ldq, vb,
-				    ldk, 0.0f, dS, T);
-			for (int t = 0; t < T; t++) {
-				float *row = dS + (size_t)t * T, dot = 0.0f;
-				const float *a = ab + tri(t);
-				for (int j = 0; j <= t; j++)
-					dot += a[j] * row[j];
-				for (int j = 0; j <= t; j++)
-					row[j] = a[j] * (row[j] - dot) * scale;
-				for (int j = t + 1; j < T; j++)
-					row[j] = 0.0f;
+			for (int r0 = 0; r0 < T; r0 += ATT_BLK) {
+				int r1 = r0 + ATT_BLK < T ? r0 + ATT_BLK : T, m = r1 - r0;
+				float *dSr = dS + (size_t)r0 * T;
+				/* keys r0..r1 are seen by queries r0..T only:
+				 * dv[r0:r1] (m,D) += P[r0:T, r0:r1]^T (m,T-r0) @ dout[r0:T] (T-r0,D) */
+				cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, m, D, T - r0, 1.0f,
+					    P + (size_t)r0 * T + r0, T, d + (size_t)r0 * ldq, ldq, beta,
+					    dvb + (size_t)r0 * ldk, ldk);
+				/* dP[r0:r1, 0:r1] = dout[r0:r1] (m,D) @ v[0:r1]^T (D,r1) */
+				cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, r1, D, 1.0f,
+					    d + (size_t)r0 * ldq, ldq, vb, ldk, 0.0f, dSr, T);
+				for (int t = r0; t < r1; t++) {
+					float *row = dS + (size_t)t * T, dot = 0.0f;
+					const float *a = ab + tri(t);
+					for (int j = 0; j <= t; j++)
+						dot += a[j] * row[j];
+					for (int j = 0; j <= t; j++)
+						row[j] = a[j] * (row[j] - dot) * scale;
+					for (int j = t + 1; j < T; j++)
+						row[j] = 0.0f;
+				}
+				/* dq[r0:r1] (m,D) = dS[r0:r1, 0:r1] (m,r1) @ k[0:r1] (r1,D) */
+				cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, D, r1, 1.0f, dSr,
+					    T, kb, ldk, 0.0f, dqb + (size_t)r0 * ldq, ldq);
 			}
-			/* dq (T,D) = dS (T,T) @ k (T,D) */
-			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, T, D, T, 1.0f, dS, T, kb,
-				    ldk, 0.0f, dq + (size_t)b * T * ldq + (size_t)h * D, ldq);
-			/* dk (T,D) += dS^T (T,T) @ q (T,D) */
-			cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, T, D, T, 1.0f, dS, T, qb,
-				    ldq, beta, dkb, ldk);
+			/* dk[c0:c1] (m,D) += dS[c0:T, c0:c1]^T (m,T-c0) @ q[c0:T] (T-c0,D), once
+			 * every row of dS is done */
+			for (int c0 = 0; c0 < T; c0 += ATT_BLK) {
+				int m = c0 + ATT_BLK < T ? ATT_BLK : T - c0;
+				cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, m, D, T - c0, 1.0f,
+					    dS + (size_t)c0 * T + c0, T, qb + (size_t)c0 * ldq, ldq, beta,
+					    dkb + (size_t)c0 * ldk, ldk);
+			}
 		}
 	}
 }
