@@ -15,20 +15,14 @@
 # STEPS (2), THREADS (2), LAYERS (the config's 24; fewer for a quick try).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-bin=${1:-}
-if [ -z "$bin" ]; then
-	for d in "$here"/../build*/bench; do
-		[ -x "$d/llama_bench" ] && bin="$d/llama_bench" && break
-	done
-fi
-[ -x "$bin" ] || { echo "llama_mem: llama_bench not found (ninja -C BUILD bench/llama_bench)" >&2; exit 2; }
+name=llama_mem
+. "$here/llama_env.sh"
 shapes=${SHAPES:-"1x256 4x256 1x1024"}
 modes=${MODES:-"plain ckpt freeze ckpt+freeze"}
 tmodes=${TORCH_MODES-"plain"}
 steps=${STEPS:-2}
 threads=${THREADS:-2}
 layers=${LAYERS:-}
-py=/usr/bin/python3
 if [ -n "$tmodes" ] && ! "$py" -c 'import torch' 2>/dev/null; then
 	echo "llama_mem: python3-torch missing (apt-get install -y python3-torch); mentor only" >&2
 	tmodes=""

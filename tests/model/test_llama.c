@@ -2,7 +2,9 @@
  * alone (RMSNorm, RoPE, q/k norm with RoPE, SwiGLU, grouped-query attention)
  * and of whole tiny Llama, Qwen2 and Qwen3 models, attention against plain
  * loops, KV-cache decoding against the full forward, causality,
- * determinism, AdamW and a tiny model learning a toy pattern. */
+ * determinism, AdamW, a tiny model learning a toy pattern, gradient
+ * checkpointing and frozen embedding/head against the plain path bit for
+ * bit, and half batches adding up to the whole batch's gradient. */
 #include "mentor/llama.h"
 
 #include <omp.h>
