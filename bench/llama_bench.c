@@ -4,15 +4,18 @@
  * heads, MLP 1536, vocabulary 49,152, tied head).
  * Usage: llama_bench [--config config.json] [--layers L] [--batch 4] [--ctx 256]
  *        [--steps 2] [--warmup 1] [--threads 2] [--probe-ms 500]
- *        [--decode-tokens 64]
+ *        [--decode-tokens 64] [--checkpointing] [--freeze-embeddings]
  * Each timed step is followed by an sgemm probe (sgemm_probe.h); the MFU is
  * the steps' useful FLOPs over their time, against the mean sustained rate of
- * the probes around them. */
+ * the probes around them. --probe-ms 0 takes no probe (no MFU). After the
+ * steps it prints the model's memory by use (llama_mem_info) and the peak
+ * RSS of the process. */
 #include "mentor/llama.h"
 
 #include "sgemm_probe.h"
 
 #include <string.h>
+#include <sys/resource.h>
 
 static void die(const char *what, const char *err)
 {
@@ -49,6 +52,7 @@ int main(int argc, char **argv)
 {
 	const char *config = NULL;
 	int B = 4, T = 256, L = 0, threads = 2, steps = 2, warmup = 1, dec_tokens = 64;
+	int ckpt = 0, freeze = 0;
 	double probe_secs = 0.5;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--config") && i + 1 < argc)
@@ -69,10 +73,15 @@ int main(int argc, char **argv)
 			probe_secs = arg_int(argc, argv, &i, 0, 60000) / 1000.0;
 		else if (!strcmp(argv[i], "--decode-tokens"))
 			dec_tokens = arg_int(argc, argv, &i, 0, 100000);
+		else if (!strcmp(argv[i], "--checkpointing"))
+			ckpt = 1;
+		else if (!strcmp(argv[i], "--freeze-embeddings"))
+			freeze = LLAMA_FREEZE_EMBED | LLAMA_FREEZE_HEAD;
 		else {
 			fprintf(stderr, "usage: llama_bench [--config config.json] [--layers L] "
 					"[--batch B] [--ctx T] [--steps S] [--warmup S] [--threads N] "
-					"[--probe-ms MS] [--decode-tokens N]\n");
+					"[--probe-ms MS] [--decode-tokens N] [--checkpointing] "
+					"[--freeze-embeddings]\n");
 			return 2;
 		}
 	}
@@ -103,6 +112,9 @@ int main(int argc, char **argv)
 	struct llama *m;
 	if (llama_new(&cfg, 1, &m, err))
 		die("model", err);
+	llama_set_checkpointing(m, ckpt);
+	if (llama_set_frozen(m, freeze, err))
+		die("freeze", err);
 	double C = cfg.hidden_size, F = cfg.intermediate_size, V = cfg.vocab_size;
 	double Q = (double)cfg.n_head * cfg.head_dim, KV = (double)cfg.n_kv_head * cfg.head_dim;
 	/* FLOPs per trained token: 6 per weight in a matmul (q, k, v, o, the
@@ -112,9 +124,12 @@ int main(int argc, char **argv)
 	 * which counts as waste */
 	double nmat = cfg.n_layer * (2 * C * Q + 2 * C * KV + 3 * C * F) + V * C;
 	double flops_tok = 6.0 * nmat + 6.0 * cfg.n_layer * Q * (T + 1.0);
-	printf("model: L=%d C=%d F=%d NH=%d NKV=%d D=%d V=%d, %zu parameters; batch %d x %d\n",
-	       cfg.n_layer, cfg.hidden_size, cfg.intermediate_size, cfg.n_head, cfg.n_kv_head,
-	       cfg.head_dim, cfg.vocab_size, llama_num_params(m), B, T);
+	if (freeze) /* the head's weight gradient is not computed */
+		flops_tok -= 2.0 * V * C;
+	printf("model: L=%d C=%d F=%d NH=%d NKV=%d D=%d V=%d, %zu parameters; batch %d x %d; "
+	       "checkpointing %s; embedding and head %s\n", cfg.n_layer, cfg.hidden_size,
+	       cfg.intermediate_size, cfg.n_head, cfg.n_kv_head, cfg.head_dim, cfg.vocab_size,
+	       llama_num_params(m), B, T, ckpt ? "on" : "off", freeze ? "frozen" : "trained");
 	printf("FLOPs per token: %.1f M (6 x %.1f M matmul weights + attention)\n",
 	       flops_tok / 1e6, nmat / 1e6);
 
@@ -130,26 +145,47 @@ int main(int argc, char **argv)
 	}
 	for (int s = 0; s < warmup; s++)
 		train_step(m, in, tg, B, T);
-	struct probe p = sgemm_probe(1536, probe_secs);
+	int probing = probe_secs > 0;
+	struct probe p = {0};
+	if (probing) {
+		p = sgemm_probe(1536, probe_secs);
+		printf("sgemm (1536^3) before: sustained %.1f GFLOP/s, best %.1f\n", p.sustained,
+		       p.best);
+	}
 	double psum = p.sustained, best = p.best, tsum = 0.0;
-	printf("sgemm (1536^3) before: sustained %.1f GFLOP/s, best %.1f\n", p.sustained, p.best);
 	for (int s = 0; s < steps; s++) {
 		double t0 = util_mono();
 		train_step(m, in, tg, B, T);
 		double dt = util_mono() - t0;
 		tsum += dt;
-		p = sgemm_probe(1536, probe_secs);
-		psum += p.sustained;
-		best = p.best > best ? p.best : best;
-		printf("step %d: %.2f s, %.0f tokens/s; sgemm after: sustained %.1f GFLOP/s\n", s + 1,
-		       dt, (double)N / dt, p.sustained);
+		printf("step %d: %.2f s, %.0f tokens/s", s + 1, dt, (double)N / dt);
+		if (probing) {
+			p = sgemm_probe(1536, probe_secs);
+			psum += p.sustained;
+			best = p.best > best ? p.best : best;
+			printf("; sgemm after: sustained %.1f GFLOP/s", p.sustained);
+		}
+		printf("\n");
 		fflush(stdout);
 	}
 	double tps = (double)N * steps / tsum, achieved = tps * flops_tok / 1e9;
-	double peak = psum / (steps + 1);
-	printf("training: %.0f tokens/s; %.1f GFLOP/s; MFU %.1f%% of the sustained sgemm rate "
-	       "(%.1f GFLOP/s, mean of %d probes), %.1f%% of the best call (%.1f)\n", tps,
-	       achieved, 100.0 * achieved / peak, peak, steps + 1, 100.0 * achieved / best, best);
+	double peak = psum / (steps + 1), mfu = probing ? 100.0 * achieved / peak : 0.0;
+	if (probing)
+		printf("training: %.0f tokens/s; %.1f GFLOP/s; MFU %.1f%% of the sustained sgemm "
+		       "rate (%.1f GFLOP/s, mean of %d probes), %.1f%% of the best call (%.1f)\n",
+		       tps, achieved, mfu, peak, steps + 1, 100.0 * achieved / best, best);
+	else
+		printf("training: %.0f tokens/s; %.1f GFLOP/s (no sgemm probe)\n", tps, achieved);
+
+	struct llama_mem mem;
+	struct rusage ru;
+	llama_mem_info(m, &mem);
+	getrusage(RUSAGE_SELF, &ru);
+	double mib = 1024.0 * 1024.0, rss = ru.ru_maxrss / 1024.0;
+	printf("memory (MiB): parameters %.0f, gradients %.0f, AdamW moments %.0f, activations "
+	       "%.0f, backward scratch %.0f, attention scratch %.0f; total %.0f; peak RSS %.0f\n",
+	       mem.params / mib, mem.grads / mib, mem.moments / mib, mem.activations / mib,
+	       mem.backward_scratch / mib, mem.attention_scratch / mib, mem.total / mib, rss);
 
 	double dec_tps = 0.0;
 	if (dec_tokens > 0) {
@@ -168,7 +204,12 @@ int main(int argc, char **argv)
 		free(out);
 	}
 	printf("RESULT train_tokens_per_s=%.0f mfu_pct=%.1f sgemm_gflops=%.1f "
-	       "decode_tokens_per_s=%.1f\n", tps, 100.0 * achieved / peak, peak, dec_tps);
+	       "decode_tokens_per_s=%.1f rss_mib=%.0f params_mib=%.0f grads_mib=%.0f "
+	       "moments_mib=%.0f acts_mib=%.0f scratch_mib=%.0f sgemm_best=%.1f "
+	       "mfu_best_pct=%.1f\n", tps, mfu, peak, dec_tps, rss, mem.params / mib,
+	       mem.grads / mib, mem.moments / mib, mem.activations / mib,
+	       (mem.backward_scratch + mem.attention_scratch) / mib, best,
+	       probing ? 100.0 * achieved / best : 0.0);
 	free(in);
 	free(tg);
 	llama_free(m);

@@ -56,6 +56,7 @@ struct tensor {
 	size_t off, size;
 	int rows, cols;
 	int decay;
+	int frozen; /* no gradient, no AdamW update (llama_set_frozen) */
 };
 
 /* Forward activations, carved from one buffer; L-prefixed ones per layer.
@@ -128,6 +129,12 @@ struct llama {
 	size_t scratch_cap;
 	int B, T;
 	int have_targets, have_probs, have_forward;
+	int ckpt;   /* gradient checkpointing: one block's activations kept */
+	int frozen; /* LLAMA_FREEZE_* flags */
+	/* the trained parameters are one span (only the embedding, first, and
+	 * the head, last, can freeze): [train_lo, train_hi) */
+	size_t train_lo, train_hi;
+	size_t acts_fwd; /* floats of acts before the backward scratch */
 
 	float *kvs; /* decoding scratch carved by kv_off */
 	size_t kv_off[K_N];
@@ -661,11 +668,11 @@ void llama_swiglu_backward(float *dgate, float *dup, const float *dh, const floa
 
 static size_t tri(int t) { return (size_t)t * (size_t)(t + 1) / 2; }
 
-/* Causal softmax of S (T,T) rows in place: row t keeps columns 0..t (the
- * rest 0), copied also to the triangle ab. */
-static void causal_softmax(float *S, float *ab, int T)
+/* Causal softmax of rows t0..t1-1 of S (T,T) in place: row t keeps columns
+ * 0..t (the rest 0), copied also to the triangle ab. */
+static void causal_softmax(float *S, float *ab, int T, int t0, int t1)
 {
-	for (int t = 0; t < T; t++) {
+	for (int t = t0; t < t1; t++) {
 		float *row = S + (size_t)t * T, mx = -INFINITY, sum = 0.0f;
 		for (int j = 0; j <= t; j++)
 			mx = row[j] > mx ? row[j] : mx;
@@ -680,6 +687,11 @@ static void causal_softmax(float *S, float *ab, int T)
 			row[j] = 0.0f;
 	}
 }
+
+/* The attention's products go by blocks of ATT_BLK query rows, each over
+ * the keys up to its last row: the masked part above the diagonal is
+ * computed only within the diagonal blocks. */
+#define ATT_BLK 64
 
 void llama_attention_forward(float *out, float *att, const float *q, const float *k,
 			     const float *v, int B, int T, int NH, int NKV, int D, float *scratch)
@@ -696,13 +708,18 @@ void llama_attention_forward(float *out, float *att, const float *q, const float
 		for (int g = 0; g < G; g++) {
 			int h = kh * G + g;
 			const float *qb = q + (size_t)b * T * ldq + (size_t)h * D;
-			/* S (T,T) = q (T,D) @ k^T (D,T) * scale */
-			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T, T, D, scale, qb, ldq,
-				    kb, ldk, 0.0f, S, T);
-			causal_softmax(S, att + ((size_t)b * NH + h) * TT, T);
-			/* out (T,D) = P (T,T) @ v (T,D) */
-			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, T, D, T, 1.0f, S, T, vb,
-				    ldk, 0.0f, out + (size_t)b * T * ldq + (size_t)h * D, ldq);
+			float *ob = out + (size_t)b * T * ldq + (size_t)h * D;
+			for (int r0 = 0; r0 < T; r0 += ATT_BLK) {
+				int r1 = r0 + ATT_BLK < T ? r0 + ATT_BLK : T, m = r1 - r0;
+				float *Sr = S + (size_t)r0 * T;
+				/* S[r0:r1, 0:r1] = q[r0:r1] (m,D) @ k[0:r1]^T (D,r1) * scale */
+				cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, r1, D, scale,
+					    qb + (size_t)r0 * ldq, ldq, kb, ldk, 0.0f, Sr, T);
+				causal_softmax(S, att + ((size_t)b * NH + h) * TT, T, r0, r1);
+				/* out[r0:r1] (m,D) = P[r0:r1, 0:r1] (m,r1) @ v[0:r1] (r1,D) */
+				cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, D, r1, 1.0f, Sr,
+					    T, vb, ldk, 0.0f, ob + (size_t)r0 * ldq, ldq);
+			}
 		}
 	}
 }
@@ -727,33 +744,45 @@ void llama_attention_backward(float *dq, float *dk, float *dv, const float *dout
 			const float *ab = att + ((size_t)b * NH + h) * TT;
 			const float *qb = q + (size_t)b * T * ldq + (size_t)h * D;
 			const float *d = dout + (size_t)b * T * ldq + (size_t)h * D;
+			float *dqb = dq + (size_t)b * T * ldq + (size_t)h * D;
 			float beta = g ? 1.0f : 0.0f; /* the group's first head writes dk, dv */
 			for (int t = 0; t < T; t++) {
 				memcpy(P + (size_t)t * T, ab + tri(t), (size_t)(t + 1) * sizeof(float));
 				memset(P + (size_t)t * T + t + 1, 0, (size_t)(T - t - 1) * sizeof(float));
 			}
-			/* dv (T,D) += P^T (T,T) @ dout (T,D) */
-			cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, T, D, T, 1.0f, P, T, d, ldq,
-				    beta, dvb, ldk);
-			/* dP (T,T) = dout (T,D) @ v^T (D,T) */
-			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T, T, D, 1.0f, d, ldq, vb,
-				    ldk, 0.0f, dS, T);
-			for (int t = 0; t < T; t++) {
-				float *row = dS + (size_t)t * T, dot = 0.0f;
-				const float *a = ab + tri(t);
-				for (int j = 0; j <= t; j++)
-					dot += a[j] * row[j];
-				for (int j = 0; j <= t; j++)
-					row[j] = a[j] * (row[j] - dot) * scale;
-				for (int j = t + 1; j < T; j++)
-					row[j] = 0.0f;
+			for (int r0 = 0; r0 < T; r0 += ATT_BLK) {
+				int r1 = r0 + ATT_BLK < T ? r0 + ATT_BLK : T, m = r1 - r0;
+				float *dSr = dS + (size_t)r0 * T;
+				/* keys r0..r1 are seen by queries r0..T only:
+				 * dv[r0:r1] (m,D) += P[r0:T, r0:r1]^T (m,T-r0) @ dout[r0:T] (T-r0,D) */
+				cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, m, D, T - r0, 1.0f,
+					    P + (size_t)r0 * T + r0, T, d + (size_t)r0 * ldq, ldq, beta,
+					    dvb + (size_t)r0 * ldk, ldk);
+				/* dP[r0:r1, 0:r1] = dout[r0:r1] (m,D) @ v[0:r1]^T (D,r1) */
+				cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, r1, D, 1.0f,
+					    d + (size_t)r0 * ldq, ldq, vb, ldk, 0.0f, dSr, T);
+				for (int t = r0; t < r1; t++) {
+					float *row = dS + (size_t)t * T, dot = 0.0f;
+					const float *a = ab + tri(t);
+					for (int j = 0; j <= t; j++)
+						dot += a[j] * row[j];
+					for (int j = 0; j <= t; j++)
+						row[j] = a[j] * (row[j] - dot) * scale;
+					for (int j = t + 1; j < T; j++)
+						row[j] = 0.0f;
+				}
+				/* dq[r0:r1] (m,D) = dS[r0:r1, 0:r1] (m,r1) @ k[0:r1] (r1,D) */
+				cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, D, r1, 1.0f, dSr,
+					    T, kb, ldk, 0.0f, dqb + (size_t)r0 * ldq, ldq);
 			}
-			/* dq (T,D) = dS (T,T) @ k (T,D) */
-			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, T, D, T, 1.0f, dS, T, kb,
-				    ldk, 0.0f, dq + (size_t)b * T * ldq + (size_t)h * D, ldq);
-			/* dk (T,D) += dS^T (T,T) @ q (T,D) */
-			cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, T, D, T, 1.0f, dS, T, qb,
-				    ldq, beta, dkb, ldk);
+			/* dk[c0:c1] (m,D) += dS[c0:T, c0:c1]^T (m,T-c0) @ q[c0:T] (T-c0,D), once
+			 * every row of dS is done */
+			for (int c0 = 0; c0 < T; c0 += ATT_BLK) {
+				int m = c0 + ATT_BLK < T ? ATT_BLK : T - c0;
+				cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, m, D, T - c0, 1.0f,
+					    dS + (size_t)c0 * T + c0, T, qb + (size_t)c0 * ldq, ldq, beta,
+					    dkb + (size_t)c0 * ldk, ldk);
+			}
 		}
 	}
 }
@@ -767,6 +796,14 @@ static float *falloc(size_t n)
 		return NULL;
 	bytes = (bytes + 63) & ~(size_t)63;
 	return aligned_alloc(64, bytes);
+}
+
+/* n zero floats. calloc hands out fresh pages of a large block without
+ * writing them, so the parts never written (the gradient and moments of
+ * frozen tensors) take no memory. */
+static float *fzalloc(size_t n)
+{
+	return calloc(n ? n : 1, sizeof(float));
 }
 
 static float randn(struct rng *r)
@@ -843,18 +880,15 @@ int llama_new(const struct llama_config *cfg, uint64_t seed, struct llama **out,
 	build_table(m);
 	rope_inv_freq(cfg, m->inv_freq);
 	m->params = falloc(m->num_params);
-	m->grads = falloc(m->num_params);
-	m->adam_m = falloc(m->num_params);
-	m->adam_v = falloc(m->num_params);
+	m->grads = fzalloc(m->num_params);
+	m->adam_m = fzalloc(m->num_params);
+	m->adam_v = fzalloc(m->num_params);
+	m->train_hi = m->num_params;
 	if (!m->params || !m->grads || !m->adam_m || !m->adam_v) {
 		size_t np = m->num_params;
 		llama_free(m);
 		return util_err(err, "cannot create model: out of memory for %zu parameters", np);
 	}
-	size_t nb = m->num_params * sizeof(float);
-	memset(m->grads, 0, nb);
-	memset(m->adam_m, 0, nb);
-	memset(m->adam_v, 0, nb);
 	struct rng r;
 	rng_seed(&r, seed);
 	for (int i = 0; i < m->n_tensors; i++) {
@@ -943,31 +977,33 @@ static float *lw(struct llama *m, float *base, int l, int k)
 #define LP(m, l, k) lw(m, (m)->params, l, k)
 #define LG(m, l, k) lw(m, (m)->grads, l, k)
 
-static int ensure_acts(struct llama *m, int B, int T, char *err)
+/* Sizes in floats of the activations of a B x T batch (sz, A_N of them, each
+ * rounded up to 16 floats) and their offsets; the per-layer ones hold one
+ * layer when ckpt. Returns the total, or 0 on overflow. */
+static size_t act_layout(const struct llama_config *c, int B, int T, int ckpt, size_t *off)
 {
-	const struct llama_config *c = &m->cfg;
 	size_t N = (size_t)B * T, L = (size_t)c->n_layer, C = (size_t)c->hidden_size;
 	size_t F = (size_t)c->intermediate_size, V = (size_t)c->vocab_size;
 	size_t NH = (size_t)c->n_head, NKV = (size_t)c->n_kv_head, D = (size_t)c->head_dim;
-	size_t Q = NH * D, KV = NKV * D, qk = c->qk_norm ? 1 : 0;
+	size_t Q = NH * D, KV = NKV * D, qk = c->qk_norm ? 1 : 0, LK = ckpt ? 1 : L;
 	size_t sz[A_N], total, nc, ni, natt;
 	int bad = 0;
 	bad |= mul_sz(N, C, &nc) | mul_sz(N, F, &ni);
 	bad |= mul_sz(nc, L + 1, &sz[A_RES]);
-	bad |= mul_sz(nc, L, &sz[A_MID]);
+	bad |= mul_sz(nc, LK, &sz[A_MID]);
 	sz[A_LN1] = sz[A_LN2] = sz[A_MID];
-	sz[A_LN1_RSTD] = sz[A_LN2_RSTD] = N * L;
-	bad |= mul_sz(N * L, Q, &sz[A_Q]);
-	bad |= mul_sz(N * L, KV, &sz[A_K]);
+	sz[A_LN1_RSTD] = sz[A_LN2_RSTD] = N * LK;
+	bad |= mul_sz(N * LK, Q, &sz[A_Q]);
+	bad |= mul_sz(N * LK, KV, &sz[A_K]);
 	sz[A_V] = sz[A_K];
 	sz[A_ATTY] = sz[A_Q];
 	sz[A_QRAW] = qk * sz[A_Q];
 	sz[A_KRAW] = qk * sz[A_K];
-	sz[A_QRSTD] = qk * N * L * NH;
-	sz[A_KRSTD] = qk * N * L * NKV;
-	bad |= mul_sz((size_t)B * NH * L, tri(T), &natt);
+	sz[A_QRSTD] = qk * N * LK * NH;
+	sz[A_KRSTD] = qk * N * LK * NKV;
+	bad |= mul_sz((size_t)B * NH * LK, tri(T), &natt);
 	sz[A_ATT] = natt;
-	bad |= mul_sz(ni, L, &sz[A_GATE]);
+	bad |= mul_sz(ni, LK, &sz[A_GATE]);
 	sz[A_UP] = sz[A_H] = sz[A_GATE];
 	sz[A_LNF] = nc;
 	sz[A_LNF_RSTD] = sz[A_NLL] = sz[A_WEIGHT] = N;
@@ -978,20 +1014,32 @@ static int ensure_acts(struct llama *m, int B, int T, char *err)
 	sz[G_Q] = sz[G_QRAW] = sz[G_ATTY] = N * Q;
 	sz[G_K] = sz[G_V] = sz[G_KRAW] = N * KV;
 	sz[G_GATE] = sz[G_UP] = sz[G_H] = ni;
-	size_t off = 0;
+	total = 0;
 	for (int i = 0; i < A_N && !bad; i++) {
-		m->act_off[i] = off;
+		off[i] = total;
 		bad |= util_add_size(sz[i], 15, &sz[i]);
-		bad |= util_add_size(off, sz[i] & ~(size_t)15, &off);
+		bad |= util_add_size(total, sz[i] & ~(size_t)15, &total);
 	}
-	total = off;
-	size_t nth = (size_t)omp_get_max_threads(); /* T <= LLAMA_MAX_TRAIN_T: no overflow */
-	if (bad || total > ((size_t)1 << 40))
+	return bad || total > ((size_t)1 << 40) ? 0 : total;
+}
+
+/* Floats of attention scratch for T: 2 (T,T) matrices per OpenMP thread
+ * (T <= LLAMA_MAX_TRAIN_T: no overflow). */
+static size_t att_scratch(int T)
+{
+	return (size_t)omp_get_max_threads() * 2 * (size_t)T * (size_t)T;
+}
+
+static int ensure_acts(struct llama *m, int B, int T, char *err)
+{
+	size_t N = (size_t)B * T, total = act_layout(&m->cfg, B, T, m->ckpt, m->act_off);
+	if (!total)
 		goto overflow;
 	if (total > m->acts_cap) {
 		free(m->acts);
 		m->acts = falloc(total);
 		m->acts_cap = m->acts ? total : 0;
+		m->acts_fwd = m->act_off[G_RES];
 		if (!m->acts)
 			return util_err(err, "cannot run model: out of memory for activations "
 					     "(%zu floats, batch %d x %d)", total, B, T);
@@ -1006,7 +1054,7 @@ static int ensure_acts(struct llama *m, int B, int T, char *err)
 			return util_err(err, "cannot run model: out of memory for a batch of %d x %d",
 					B, T);
 	}
-	size_t nsc = nth * 2 * (size_t)T * (size_t)T;
+	size_t nsc = att_scratch(T);
 	if (nsc > m->scratch_cap) {
 		free(m->scratch);
 		m->scratch = falloc(nsc);
@@ -1055,6 +1103,71 @@ static void qk_forward(struct llama *m, float *out, float *raw, float *rstd, con
 	llama_rope_forward(out, ACT(m, A_COS), ACT(m, A_SIN), m->B, m->T, H, D);
 }
 
+/* One block's activations: layer l's own, or the one set kept under
+ * checkpointing. */
+struct blk {
+	float *mid, *ln1, *ln1_rstd, *qraw, *qrstd, *kraw, *krstd, *q, *k, *v, *att, *atty;
+	float *ln2, *ln2_rstd, *gate, *up, *h;
+};
+
+static void blk_acts(struct llama *m, int l, struct blk *a)
+{
+	const struct llama_config *c = &m->cfg;
+	size_t s = m->ckpt ? 0 : (size_t)l, N = (size_t)m->B * m->T, C = (size_t)c->hidden_size;
+	size_t Q = (size_t)c->n_head * c->head_dim, KV = (size_t)c->n_kv_head * c->head_dim;
+	size_t F = (size_t)c->intermediate_size;
+	int qk = c->qk_norm;
+	a->mid = ACT(m, A_MID) + s * N * C;
+	a->ln1 = ACT(m, A_LN1) + s * N * C;
+	a->ln2 = ACT(m, A_LN2) + s * N * C;
+	a->ln1_rstd = ACT(m, A_LN1_RSTD) + s * N;
+	a->ln2_rstd = ACT(m, A_LN2_RSTD) + s * N;
+	a->qraw = qk ? ACT(m, A_QRAW) + s * N * Q : NULL;
+	a->kraw = qk ? ACT(m, A_KRAW) + s * N * KV : NULL;
+	a->qrstd = qk ? ACT(m, A_QRSTD) + s * N * c->n_head : NULL;
+	a->krstd = qk ? ACT(m, A_KRSTD) + s * N * c->n_kv_head : NULL;
+	a->q = ACT(m, A_Q) + s * N * Q;
+	a->atty = ACT(m, A_ATTY) + s * N * Q;
+	a->k = ACT(m, A_K) + s * N * KV;
+	a->v = ACT(m, A_V) + s * N * KV;
+	a->att = ACT(m, A_ATT) + s * (size_t)m->B * c->n_head * tri(m->T);
+	a->gate = ACT(m, A_GATE) + s * N * F;
+	a->up = ACT(m, A_UP) + s * N * F;
+	a->h = ACT(m, A_H) + s * N * F;
+}
+
+/* Block l from its input x (N,C) into its activations; next (N,C) gets its
+ * output unless NULL (the backward's recomputation needs none). */
+static void block_forward(struct llama *m, int l, const float *x, float *next)
+{
+	const struct llama_config *c = &m->cfg;
+	int C = c->hidden_size, F = c->intermediate_size, NH = c->n_head, NKV = c->n_kv_head;
+	int D = c->head_dim, N = m->B * m->T, Q = NH * D, KV = NKV * D;
+	float eps = (float)c->rms_norm_eps;
+	size_t NC = (size_t)N * C;
+	struct blk a;
+	blk_acts(m, l, &a);
+	llama_rmsnorm_forward(a.ln1, a.ln1_rstd, x, LP(m, l, T_LN1), N, C, eps);
+	qk_forward(m, a.q, a.qraw, a.qrstd, a.ln1, LP(m, l, T_QW), LP(m, l, T_QB), LP(m, l, T_QN),
+		   NH, N);
+	qk_forward(m, a.k, a.kraw, a.krstd, a.ln1, LP(m, l, T_KW), LP(m, l, T_KB), LP(m, l, T_KN),
+		   NKV, N);
+	model_matmul_forward_acc(a.v, a.ln1, LP(m, l, T_VW), LP(m, l, T_VB), N, C, KV, 0);
+	llama_attention_forward(a.atty, a.att, a.q, a.k, a.v, m->B, m->T, NH, NKV, D, m->scratch);
+	/* mid = x + atty @ o_proj^T */
+	memcpy(a.mid, x, NC * sizeof(float));
+	model_matmul_forward_acc(a.mid, a.atty, LP(m, l, T_OW), LP(m, l, T_OB), N, Q, C, 1);
+	llama_rmsnorm_forward(a.ln2, a.ln2_rstd, a.mid, LP(m, l, T_LN2), N, C, eps);
+	model_matmul_forward_acc(a.gate, a.ln2, LP(m, l, T_GATE), NULL, N, C, F, 0);
+	model_matmul_forward_acc(a.up, a.ln2, LP(m, l, T_UP), NULL, N, C, F, 0);
+	llama_swiglu_forward(a.h, a.gate, a.up, (size_t)N * F);
+	if (!next)
+		return;
+	/* next = mid + h @ down^T */
+	memcpy(next, a.mid, NC * sizeof(float));
+	model_matmul_forward_acc(next, a.h, LP(m, l, T_DOWN), NULL, N, F, C, 1);
+}
+
 int llama_forward(struct llama *m, const int32_t *inputs, const int32_t *targets,
 		  const float *weights, int B, int T, float *loss, char *err)
 {
@@ -1065,11 +1178,9 @@ int llama_forward(struct llama *m, const int32_t *inputs, const int32_t *targets
 		rc = ensure_acts(m, B, T, err);
 	if (rc)
 		return rc;
-	int V = c->vocab_size, L = c->n_layer, C = c->hidden_size, F = c->intermediate_size;
-	int NH = c->n_head, NKV = c->n_kv_head, D = c->head_dim, N = B * T;
-	int Q = NH * D, KV = NKV * D;
+	int V = c->vocab_size, L = c->n_layer, C = c->hidden_size, D = c->head_dim, N = B * T;
 	float eps = (float)c->rms_norm_eps;
-	size_t NC = (size_t)N * C, NQ = (size_t)N * Q, NK = (size_t)N * KV, NI = (size_t)N * F;
+	size_t NC = (size_t)N * C;
 	memcpy(m->tokens, inputs, (size_t)N * sizeof *inputs);
 	if (targets)
 		memcpy(m->targets, targets, (size_t)N * sizeof *targets);
@@ -1082,39 +1193,8 @@ int llama_forward(struct llama *m, const int32_t *inputs, const int32_t *targets
 #pragma omp parallel for if (PAR(NC))
 	for (int n = 0; n < N; n++)
 		memcpy(res + (size_t)n * C, emb + (size_t)m->tokens[n] * C, (size_t)C * sizeof(float));
-	int qk = c->qk_norm;
-	for (int l = 0; l < L; l++) {
-		float *x = res + l * NC, *mid = ACT(m, A_MID) + l * NC;
-		float *ln1 = ACT(m, A_LN1) + l * NC, *ln2 = ACT(m, A_LN2) + l * NC;
-		float *q = ACT(m, A_Q) + l * NQ, *k = ACT(m, A_K) + l * NK, *v = ACT(m, A_V) + l * NK;
-		float *atty = ACT(m, A_ATTY) + l * NQ;
-		float *att = ACT(m, A_ATT) + (size_t)l * B * NH * tri(T);
-		float *gate = ACT(m, A_GATE) + l * NI, *up = ACT(m, A_UP) + l * NI;
-		float *h = ACT(m, A_H) + l * NI;
-
-		llama_rmsnorm_forward(ln1, ACT(m, A_LN1_RSTD) + (size_t)l * N, x, LP(m, l, T_LN1), N,
-				      C, eps);
-		qk_forward(m, q, qk ? ACT(m, A_QRAW) + l * NQ : NULL,
-			   qk ? ACT(m, A_QRSTD) + (size_t)l * N * NH : NULL, ln1, LP(m, l, T_QW),
-			   LP(m, l, T_QB), LP(m, l, T_QN), NH, N);
-		qk_forward(m, k, qk ? ACT(m, A_KRAW) + l * NK : NULL,
-			   qk ? ACT(m, A_KRSTD) + (size_t)l * N * NKV : NULL, ln1, LP(m, l, T_KW),
-			   LP(m, l, T_KB), LP(m, l, T_KN), NKV, N);
-		model_matmul_forward_acc(v, ln1, LP(m, l, T_VW), LP(m, l, T_VB), N, C, KV, 0);
-		llama_attention_forward(atty, att, q, k, v, B, T, NH, NKV, D, m->scratch);
-		/* mid = x + atty @ o_proj^T */
-		memcpy(mid, x, NC * sizeof(float));
-		model_matmul_forward_acc(mid, atty, LP(m, l, T_OW), LP(m, l, T_OB), N, Q, C, 1);
-		llama_rmsnorm_forward(ln2, ACT(m, A_LN2_RSTD) + (size_t)l * N, mid, LP(m, l, T_LN2), N,
-				      C, eps);
-		model_matmul_forward_acc(gate, ln2, LP(m, l, T_GATE), NULL, N, C, F, 0);
-		model_matmul_forward_acc(up, ln2, LP(m, l, T_UP), NULL, N, C, F, 0);
-		llama_swiglu_forward(h, gate, up, NI);
-		/* res[l+1] = mid + h @ down^T */
-		float *next = res + (l + 1) * NC;
-		memcpy(next, mid, NC * sizeof(float));
-		model_matmul_forward_acc(next, h, LP(m, l, T_DOWN), NULL, N, F, C, 1);
-	}
+	for (int l = 0; l < L; l++)
+		block_forward(m, l, res + l * NC, res + (l + 1) * NC);
 	llama_rmsnorm_forward(ACT(m, A_LNF), ACT(m, A_LNF_RSTD), res + L * NC, PT(m, m->t_norm), N,
 			      C, eps);
 	/* logits (N,V) = lnf (N,C) @ head^T (C,V) */
@@ -1180,8 +1260,8 @@ int llama_backward(struct llama *m, char *err)
 	const struct llama_config *c = &m->cfg;
 	int V = c->vocab_size, L = c->n_layer, C = c->hidden_size, F = c->intermediate_size;
 	int NH = c->n_head, NKV = c->n_kv_head, D = c->head_dim, B = m->B, T = m->T, N = B * T;
-	int Q = NH * D, KV = NKV * D, qk = c->qk_norm;
-	size_t NC = (size_t)N * C, NQ = (size_t)N * Q, NK = (size_t)N * KV, NI = (size_t)N * F;
+	int Q = NH * D, KV = NKV * D;
+	size_t NC = (size_t)N * C;
 	float *dres = ACT(m, G_RES), *dln = ACT(m, G_LN), *dq = ACT(m, G_Q), *dk = ACT(m, G_K);
 	float *dv = ACT(m, G_V), *datty = ACT(m, G_ATTY), *dgate = ACT(m, G_GATE);
 	float *dup = ACT(m, G_UP), *dh = ACT(m, G_H), *res = ACT(m, A_RES);
@@ -1189,57 +1269,60 @@ int llama_backward(struct llama *m, char *err)
 	/* dlogits = (p - onehot) * w, in place of the probabilities */
 	float *dlogits = ACT(m, A_PROBS);
 	model_softmax_xent_backward(dlogits, m->targets, ACT(m, A_WEIGHT), N, V);
-	/* dlnf (N,C) = dlogits @ head; dhead (V,C) += dlogits^T @ lnf */
-	model_matmul_backward_acc(dln, GT(m, m->t_head), NULL, dlogits, ACT(m, A_LNF),
-				  PT(m, m->t_head), N, C, V, 0);
+	/* dlnf (N,C) = dlogits @ head; dhead (V,C) += dlogits^T @ lnf unless frozen */
+	if (m->tensors[m->t_head].frozen)
+		/* dlnf (N,C) = dlogits (N,V) @ head (V,C), as the product below makes it */
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, N, C, V, 1.0f, dlogits, V,
+			    PT(m, m->t_head), C, 0.0f, dln, C);
+	else
+		model_matmul_backward_acc(dln, GT(m, m->t_head), NULL, dlogits, ACT(m, A_LNF),
+					  PT(m, m->t_head), N, C, V, 0);
 	memset(dres, 0, NC * sizeof(float));
 	llama_rmsnorm_backward(dres, GT(m, m->t_norm), dln, res + L * NC, PT(m, m->t_norm),
 			       ACT(m, A_LNF_RSTD), N, C);
 	for (int l = L - 1; l >= 0; l--) {
-		const float *x = res + l * NC, *mid = ACT(m, A_MID) + l * NC;
-		const float *ln1 = ACT(m, A_LN1) + l * NC, *ln2 = ACT(m, A_LN2) + l * NC;
-		const float *q = ACT(m, A_Q) + l * NQ, *k = ACT(m, A_K) + l * NK;
-		const float *v = ACT(m, A_V) + l * NK, *atty = ACT(m, A_ATTY) + l * NQ;
-		const float *att = ACT(m, A_ATT) + (size_t)l * B * NH * tri(T);
-		const float *gate = ACT(m, A_GATE) + l * NI, *up = ACT(m, A_UP) + l * NI;
-		const float *h = ACT(m, A_H) + l * NI;
+		const float *x = res + l * NC;
+		struct blk a;
+		if (m->ckpt)
+			block_forward(m, l, x, NULL);
+		blk_acts(m, l, &a);
 		/* MLP: res[l+1] = mid + down(silu(gate(ln2)) * up(ln2)) */
-		model_matmul_backward_acc(dh, LG(m, l, T_DOWN), NULL, dres, h, LP(m, l, T_DOWN), N, F,
-					  C, 0);
-		llama_swiglu_backward(dgate, dup, dh, gate, up, NI);
-		model_matmul_backward_acc(dln, LG(m, l, T_GATE), NULL, dgate, ln2, LP(m, l, T_GATE), N,
-					  C, F, 0);
-		model_matmul_backward_acc(dln, LG(m, l, T_UP), NULL, dup, ln2, LP(m, l, T_UP), N, C,
-					  F, 1);
-		llama_rmsnorm_backward(dres, LG(m, l, T_LN2), dln, mid, LP(m, l, T_LN2),
-				       ACT(m, A_LN2_RSTD) + (size_t)l * N, N, C);
+		model_matmul_backward_acc(dh, LG(m, l, T_DOWN), NULL, dres, a.h, LP(m, l, T_DOWN), N,
+					  F, C, 0);
+		llama_swiglu_backward(dgate, dup, dh, a.gate, a.up, (size_t)N * F);
+		model_matmul_backward_acc(dln, LG(m, l, T_GATE), NULL, dgate, a.ln2,
+					  LP(m, l, T_GATE), N, C, F, 0);
+		model_matmul_backward_acc(dln, LG(m, l, T_UP), NULL, dup, a.ln2, LP(m, l, T_UP), N,
+					  C, F, 1);
+		llama_rmsnorm_backward(dres, LG(m, l, T_LN2), dln, a.mid, LP(m, l, T_LN2),
+				       a.ln2_rstd, N, C);
 		/* attention: mid = x + o_proj(attn(rope(norm(q)), rope(norm(k)), v)) */
-		model_matmul_backward_acc(datty, LG(m, l, T_OW), LG(m, l, T_OB), dres, atty,
+		model_matmul_backward_acc(datty, LG(m, l, T_OW), LG(m, l, T_OB), dres, a.atty,
 					  LP(m, l, T_OW), N, Q, C, 0);
-		llama_attention_backward(dq, dk, dv, datty, q, k, v, att, B, T, NH, NKV, D,
+		llama_attention_backward(dq, dk, dv, datty, a.q, a.k, a.v, a.att, B, T, NH, NKV, D,
 					 m->scratch);
-		float *dqp = qk_backward(m, dq, ACT(m, G_QRAW), qk ? ACT(m, A_QRAW) + l * NQ : NULL,
-					 qk ? ACT(m, A_QRSTD) + (size_t)l * N * NH : NULL,
-					 LP(m, l, T_QN), LG(m, l, T_QN), NH, N);
-		float *dkp = qk_backward(m, dk, ACT(m, G_KRAW), qk ? ACT(m, A_KRAW) + l * NK : NULL,
-					 qk ? ACT(m, A_KRSTD) + (size_t)l * N * NKV : NULL,
-					 LP(m, l, T_KN), LG(m, l, T_KN), NKV, N);
-		model_matmul_backward_acc(dln, LG(m, l, T_QW), LG(m, l, T_QB), dqp, ln1,
+		float *dqp = qk_backward(m, dq, ACT(m, G_QRAW), a.qraw, a.qrstd, LP(m, l, T_QN),
+					 LG(m, l, T_QN), NH, N);
+		float *dkp = qk_backward(m, dk, ACT(m, G_KRAW), a.kraw, a.krstd, LP(m, l, T_KN),
+					 LG(m, l, T_KN), NKV, N);
+		model_matmul_backward_acc(dln, LG(m, l, T_QW), LG(m, l, T_QB), dqp, a.ln1,
 					  LP(m, l, T_QW), N, C, Q, 0);
-		model_matmul_backward_acc(dln, LG(m, l, T_KW), LG(m, l, T_KB), dkp, ln1,
+		model_matmul_backward_acc(dln, LG(m, l, T_KW), LG(m, l, T_KB), dkp, a.ln1,
 					  LP(m, l, T_KW), N, C, KV, 1);
-		model_matmul_backward_acc(dln, LG(m, l, T_VW), LG(m, l, T_VB), dv, ln1,
+		model_matmul_backward_acc(dln, LG(m, l, T_VW), LG(m, l, T_VB), dv, a.ln1,
 					  LP(m, l, T_VW), N, C, KV, 1);
-		llama_rmsnorm_backward(dres, LG(m, l, T_LN1), dln, x, LP(m, l, T_LN1),
-				       ACT(m, A_LN1_RSTD) + (size_t)l * N, N, C);
+		llama_rmsnorm_backward(dres, LG(m, l, T_LN1), dln, x, LP(m, l, T_LN1), a.ln1_rstd,
+				       N, C);
 	}
 	/* embedding: serial over rows (a token may repeat; fixed sum order) */
-	float *demb = GT(m, m->t_embed);
-	for (int n = 0; n < N; n++) {
-		float *we = demb + (size_t)m->tokens[n] * C;
-		const float *d = dres + (size_t)n * C;
-		for (int i = 0; i < C; i++)
-			we[i] += d[i];
+	if (!m->tensors[m->t_embed].frozen) {
+		float *demb = GT(m, m->t_embed);
+		for (int n = 0; n < N; n++) {
+			float *we = demb + (size_t)m->tokens[n] * C;
+			const float *d = dres + (size_t)n * C;
+			for (int i = 0; i < C; i++)
+				we[i] += d[i];
+		}
 	}
 	m->have_probs = 0;
 	m->have_forward = 0;
@@ -1248,12 +1331,14 @@ int llama_backward(struct llama *m, char *err)
 
 void llama_zero_grad(struct llama *m)
 {
-	memset(m->grads, 0, m->num_params * sizeof(float));
+	memset(m->grads + m->train_lo, 0, (m->train_hi - m->train_lo) * sizeof(float));
 }
 
+/* The sums below run over the trained span only: a frozen gradient is 0. */
 float llama_grad_norm(struct llama *m)
 {
-	size_t n = m->num_params;
+	const float *g = m->grads + m->train_lo;
+	size_t n = m->train_hi - m->train_lo;
 	long nch = (long)((n + VEC_CHUNK - 1) / VEC_CHUNK);
 	double total = 0.0;
 	/* each chunk summed in order, the chunks added in order */
@@ -1262,7 +1347,7 @@ float llama_grad_norm(struct llama *m)
 		size_t i0 = (size_t)ch * VEC_CHUNK, i1 = i0 + VEC_CHUNK < n ? i0 + VEC_CHUNK : n;
 		double sq = 0.0;
 		for (size_t i = i0; i < i1; i++)
-			sq += (double)m->grads[i] * m->grads[i];
+			sq += (double)g[i] * g[i];
 #pragma omp ordered
 		total += sq;
 	}
@@ -1273,11 +1358,11 @@ float llama_clip_grad(struct llama *m, float max_norm)
 {
 	float norm = llama_grad_norm(m);
 	if (max_norm > 0.0f && norm > max_norm && isfinite(norm)) {
-		float s = max_norm / (norm + 1e-6f);
-		size_t n = m->num_params;
+		float s = max_norm / (norm + 1e-6f), *g = m->grads + m->train_lo;
+		size_t n = m->train_hi - m->train_lo;
 #pragma omp parallel for if (PAR(n))
 		for (size_t i = 0; i < n; i++)
-			m->grads[i] *= s;
+			g[i] *= s;
 	}
 	return norm;
 }
@@ -1291,11 +1376,95 @@ int llama_adamw_step(struct llama *m, const struct model_adamw *o, char *err)
 	int recip = m->num_params >= ADAMW_RECIP_MIN;
 	for (int i = 0; i < m->n_tensors; i++) {
 		const struct tensor *t = &m->tensors[i];
+		if (t->frozen)
+			continue;
 		model_adamw_span(m->params + t->off, m->grads + t->off, m->adam_m + t->off,
 				 m->adam_v + t->off, t->size, o, m->step,
 				 t->decay ? o->weight_decay : 0.0f, recip);
 	}
 	return 0;
+}
+
+void llama_set_checkpointing(struct llama *m, int on)
+{
+	on = on != 0;
+	if (on == m->ckpt)
+		return;
+	m->ckpt = on;
+	/* the layout changes: the next forward allocates what it needs */
+	free(m->acts);
+	m->acts = NULL;
+	m->acts_cap = m->acts_fwd = 0;
+	m->have_forward = m->have_targets = m->have_probs = 0;
+}
+
+int llama_checkpointing(const struct llama *m) { return m->ckpt; }
+
+int llama_set_frozen(struct llama *m, int flags, char *err)
+{
+	if (flags & ~(LLAMA_FREEZE_EMBED | LLAMA_FREEZE_HEAD)) {
+		util_err(err, "cannot freeze tensors: unknown flags 0x%x", (unsigned)flags);
+		return MENTOR_EUSAGE;
+	}
+	int head = m->t_head;
+	m->frozen = flags;
+	for (int i = 0; i < m->n_tensors; i++)
+		m->tensors[i].frozen = 0;
+	if (flags & LLAMA_FREEZE_EMBED)
+		m->tensors[m->t_embed].frozen = 1;
+	if (flags & LLAMA_FREEZE_HEAD)
+		m->tensors[head].frozen = 1;
+	/* the embedding is the first tensor and the head the last: the others
+	 * are one span */
+	const struct tensor *e = &m->tensors[m->t_embed], *h = &m->tensors[head];
+	m->train_lo = e->frozen ? e->off + e->size : 0;
+	m->train_hi = h->frozen && head != m->t_embed ? h->off : m->num_params;
+	/* a frozen gradient reads 0; only floats written before are written */
+	for (int i = 0; i < m->n_tensors; i++) {
+		const struct tensor *t = &m->tensors[i];
+		for (size_t j = 0; t->frozen && j < t->size; j++)
+			if (m->grads[t->off + j] != 0.0f)
+				m->grads[t->off + j] = 0.0f;
+	}
+	return 0;
+}
+
+int llama_frozen(const struct llama *m) { return m->frozen; }
+
+int llama_tensor_frozen(const struct llama *m, int i)
+{
+	return i >= 0 && i < m->n_tensors && m->tensors[i].frozen;
+}
+
+size_t llama_mem_activations(const struct llama_config *cfg, int B, int T, int checkpointing)
+{
+	size_t off[A_N], total;
+	if (llama_config_check(cfg, NULL) || B < 1 || T < 1 || T > LLAMA_MAX_TRAIN_T ||
+	    (size_t)B * T > LLAMA_MAX_BATCH_TOKENS)
+		return 0;
+	total = act_layout(cfg, B, T, checkpointing != 0, off);
+	if (!total)
+		return 0;
+	return (total + att_scratch(T)) * sizeof(float) + (size_t)B * T * 2 * sizeof(int32_t);
+}
+
+void llama_mem_info(const struct llama *m, struct llama_mem *out)
+{
+	const struct llama_config *c = &m->cfg;
+	size_t f = sizeof(float), trained = (m->train_hi - m->train_lo) * f;
+	memset(out, 0, sizeof *out);
+	out->params = m->num_params * f;
+	out->grads = trained;
+	out->moments = 2 * trained;
+	out->activations = m->acts_fwd * f + m->tok_cap * 2 * sizeof(int32_t);
+	out->backward_scratch = (m->acts_cap - m->acts_fwd) * f;
+	out->attention_scratch = m->scratch_cap * f;
+	if (m->kvs) {
+		size_t kv = (size_t)m->kv_cap * c->n_layer * 2 * c->n_kv_head * c->head_dim;
+		out->decoding = (m->kv_off[K_N - 1] + (size_t)c->vocab_size + kv + m->kv_cap) * f;
+	}
+	out->total = out->params + out->grads + out->moments + out->activations +
+		     out->backward_scratch + out->attention_scratch + out->decoding;
 }
 
 /* ---- decoding with a KV cache ---- */

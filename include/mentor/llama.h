@@ -136,6 +136,45 @@ float llama_clip_grad(struct llama *m, float max_norm);
  * Returns 0, or MENTOR_EUSAGE for bad hyperparameters. */
 int llama_adamw_step(struct llama *m, const struct model_adamw *opt, char *err);
 
+/* Gradient checkpointing: with on != 0 the forward keeps only each block's
+ * input (L+1 rows of (B,T,C)) and one block's activations, and the backward
+ * computes each block again from its input before going back through it:
+ * about one more forward's work for activations about L times smaller.
+ * Gradients are bit-identical to the plain path's. Switching drops the
+ * activation buffer (a backward then needs a new forward). */
+void llama_set_checkpointing(struct llama *m, int on);
+int llama_checkpointing(const struct llama *m);
+
+/* Frozen tensors (flags of LLAMA_FREEZE_*): the backward computes no
+ * gradient for them, llama_zero_grad, the gradient norm, clipping and AdamW
+ * leave their gradient, moments and values alone, so their share of
+ * llama_grads(), llama_adam_m() and llama_adam_v() is never written (and,
+ * being allocated zero, takes no memory until unfrozen). A tied head is the
+ * embedding: either flag freezes it. Every other gradient is bit-identical
+ * to the unfrozen model's. Freezing zeroes the frozen gradients; returns 0,
+ * or MENTOR_EUSAGE for unknown flags. */
+#define LLAMA_FREEZE_EMBED 1 /* model.embed_tokens.weight */
+#define LLAMA_FREEZE_HEAD 2  /* lm_head.weight (the embedding when tied) */
+int llama_set_frozen(struct llama *m, int flags, char *err);
+int llama_frozen(const struct llama *m);
+/* Whether tensor i is frozen (0 for i out of range). */
+int llama_tensor_frozen(const struct llama *m, int i);
+
+/* Bytes held by m, by use: the parameters, the gradients and AdamW moments
+ * of the trained (not frozen) tensors, the activations kept for the backward
+ * (sized to the largest B x T run since the last switch of checkpointing),
+ * the backward's one-layer scratch and the attention scratch, and the
+ * decoding cache. */
+struct llama_mem {
+	size_t params, grads, moments;
+	size_t activations, backward_scratch, attention_scratch, decoding;
+	size_t total;
+};
+void llama_mem_info(const struct llama *m, struct llama_mem *out);
+/* What a forward and backward of B x T would hold in activations and both
+ * scratches (bytes) with checkpointing on or off; 0 when B x T is invalid. */
+size_t llama_mem_activations(const struct llama_config *cfg, int B, int T, int checkpointing);
+
 /* KV-cache decoding, batch 1, as model_kv_reset / model_kv_step /
  * model_kv_len / model_generate. The cache grows as tokens come, up to
  * max_seq_len positions. */

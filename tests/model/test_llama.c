@@ -2,7 +2,9 @@
  * alone (RMSNorm, RoPE, q/k norm with RoPE, SwiGLU, grouped-query attention)
  * and of whole tiny Llama, Qwen2 and Qwen3 models, attention against plain
  * loops, KV-cache decoding against the full forward, causality,
- * determinism, AdamW and a tiny model learning a toy pattern. */
+ * determinism, AdamW, a tiny model learning a toy pattern, gradient
+ * checkpointing and frozen embedding/head against the plain path bit for
+ * bit, and half batches adding up to the whole batch's gradient. */
 #include "mentor/llama.h"
 
 #include <omp.h>
@@ -252,7 +254,7 @@ static void att_naive(double *out, const float *q, const float *k, const float *
 			for (int t = 0; t < T; t++) {
 				int kh = h / (NH / NKV);
 				const float *qq = q + ((size_t)(b * T + t) * NH + h) * D;
-				double s[64], mx = -1e300, sum = 0;
+				double s[160], mx = -1e300, sum = 0; /* T <= 160 */
 				for (int u = 0; u <= t; u++) {
 					const float *kk = k + ((size_t)(b * T + u) * NKV + kh) * D;
 					s[u] = 0;
@@ -273,49 +275,49 @@ static void att_naive(double *out, const float *q, const float *k, const float *
 			}
 }
 
-static void test_attention(void)
+/* Attention of one shape against the plain loops, and its backward against
+ * central differences. */
+static void attention_case(int B, int T, int NH, int NKV, int D, uint64_t seed,
+			   const char *what)
 {
-	enum { B = 2, T = 5, NH = 4, NKV = 2, D = 4 };
-	enum { NQ = B * T * NH * D, NK = B * T * NKV * D };
+	size_t nq = (size_t)B * T * NH * D, nk = (size_t)B * T * NKV * D;
 	struct rng r;
-	rng_seed(&r, 4);
-	float q[NQ], k[NK], v[NK], out[NQ], R[NQ], dq[NQ], dk[NK], dv[NK];
+	rng_seed(&r, seed);
+	float *q = xalloc(nq), *k = xalloc(nk), *v = xalloc(nk), *out = xalloc(nq);
+	float *R = xalloc(nq), *dq = xalloc(nq), *dk = xalloc(nk), *dv = xalloc(nk);
 	float *att = xalloc((size_t)B * NH * T * (T + 1) / 2);
 	float *scratch = xalloc((size_t)omp_get_max_threads() * 2 * T * T);
-	fill(q, NQ, &r, -1.5f, 1.5f);
-	fill(k, NK, &r, -1.5f, 1.5f);
-	fill(v, NK, &r, -1, 1);
-	fill(R, NQ, &r, -1, 1);
+	double *ref = calloc(nq, sizeof *ref);
+	if (!ref)
+		TEST_SETUP_FAIL("out of memory");
+	fill(q, nq, &r, -1.5f, 1.5f);
+	fill(k, nk, &r, -1.5f, 1.5f);
+	fill(v, nk, &r, -1, 1);
+	fill(R, nq, &r, -1, 1);
 	struct att_ctx c = {B, T, NH, NKV, D, att, scratch};
-	struct layer L = {att_fwd, {q, k, v}, {NQ, NK, NK}, out, NQ, &c};
+	struct layer L = {att_fwd, {q, k, v}, {nq, nk, nk}, out, nq, &c};
 	L.fwd(&L);
-	double ref[NQ], maxd = 0;
 	att_naive(ref, q, k, v, B, T, NH, NKV, D);
-	for (int i = 0; i < NQ; i++)
+	double maxd = 0;
+	for (size_t i = 0; i < nq; i++)
 		maxd = fmax(maxd, fabs(ref[i] - out[i]));
-	CHECK_MSG(maxd < 1e-5, "attention differs from the plain loops by %g", maxd);
-	/* dk, dv gather from both query heads of their group */
+	CHECK_MSG(maxd < 1e-5, "%s differs from the plain loops by %g", what, maxd);
+	/* dk, dv gather from every query head of their group */
 	llama_attention_backward(dq, dk, dv, R, q, k, v, att, B, T, NH, NKV, D, scratch);
 	float *g[3] = {dq, dk, dv};
-	CHECK_INT(grad_check(&L, g, R, "gqa attention"), 0);
-	/* multi-head (NKV == NH) and multi-query (NKV == 1) too */
-	for (int nkv = 1; nkv <= NH; nkv *= 4) {
-		struct att_ctx c2 = {B, T, NH, nkv, D, att, scratch};
-		size_t nk = (size_t)B * T * nkv * D;
-		struct layer L2 = {att_fwd, {q, k, v}, {NQ, nk, nk}, out, NQ, &c2};
-		float *dk2 = xalloc((size_t)B * T * NH * D), *dv2 = xalloc((size_t)B * T * NH * D);
-		float *k2 = xalloc((size_t)B * T * NH * D), *v2 = xalloc((size_t)B * T * NH * D);
-		fill(k2, nk, &r, -1.5f, 1.5f);
-		fill(v2, nk, &r, -1, 1);
-		L2.in[1] = k2, L2.in[2] = v2;
-		L2.fwd(&L2);
-		llama_attention_backward(dq, dk2, dv2, R, q, k2, v2, att, B, T, NH, nkv, D, scratch);
-		float *g2[3] = {dq, dk2, dv2};
-		CHECK_INT(grad_check(&L2, g2, R, nkv == 1 ? "mqa attention" : "mha attention"), 0);
-		free(dk2), free(dv2), free(k2), free(v2);
-	}
-	free(att);
-	free(scratch);
+	CHECK_INT(grad_check(&L, g, R, what), 0);
+	free(q), free(k), free(v), free(out), free(R), free(dq), free(dk), free(dv);
+	free(att), free(scratch), free(ref);
+}
+
+static void test_attention(void)
+{
+	attention_case(2, 5, 4, 2, 4, 4, "gqa attention");
+	/* multi-query (NKV == 1) and multi-head (NKV == NH) too */
+	attention_case(2, 5, 4, 1, 4, 5, "mqa attention");
+	attention_case(2, 5, 4, 4, 4, 6, "mha attention");
+	/* T spanning several blocks of query rows, the last one short */
+	attention_case(1, 150, 2, 1, 4, 14, "blocked attention");
 }
 
 /* ---- whole models ---- */
@@ -594,15 +596,22 @@ static void test_kv_decode(void)
 	kv_decode(&c, "qwen3");
 }
 
-/* Large enough that every OpenMP loop and the attention go parallel. */
-static void run_once(float *loss, float **grads, size_t *np)
+/* Large enough that every OpenMP loop and the attention go parallel (B 4
+ * and T 64). */
+static struct llama_config wide_qwen3(void)
 {
-	char err[MENTOR_ERR_LEN];
 	struct llama_config c = {.family = LLAMA_FAMILY_QWEN3, .vocab_size = 512,
 				 .hidden_size = 128, .intermediate_size = 256, .n_layer = 2,
 				 .n_head = 4, .n_kv_head = 2, .head_dim = 48, .max_seq_len = 64,
 				 .rope_theta = 10000.0, .rms_norm_eps = 1e-6, .qk_norm = 1,
 				 .attention_bias = 1};
+	return c;
+}
+
+static void run_once(float *loss, float **grads, size_t *np)
+{
+	char err[MENTOR_ERR_LEN];
+	struct llama_config c = wide_qwen3();
 	struct llama *m = new_llama(&c, 21);
 	enum { B = 4, T = 64 };
 	int32_t *in = malloc(B * T * sizeof *in), *tg = malloc(B * T * sizeof *tg);
@@ -754,6 +763,279 @@ static void test_training(void)
 	llama_free(m);
 }
 
+/* A batch of B x T for cfg: ids from seed, some targets ignored, weights
+ * 0..2 (caller frees the three arrays). */
+static void make_batch(const struct llama_config *cfg, int B, int T, uint64_t seed,
+		       int32_t **in, int32_t **tg, float **w)
+{
+	size_t N = (size_t)B * T;
+	*in = malloc(N * sizeof **in);
+	*tg = malloc(N * sizeof **tg);
+	*w = xalloc(N);
+	if (!*in || !*tg)
+		TEST_SETUP_FAIL("out of memory");
+	struct rng r;
+	rng_seed(&r, seed);
+	for (size_t i = 0; i < N; i++) {
+		(*in)[i] = (int32_t)rng_below(&r, (uint64_t)cfg->vocab_size);
+		(*tg)[i] = i % 7 == 3 ? -1 : (int32_t)rng_below(&r, (uint64_t)cfg->vocab_size);
+		(*w)[i] = (float)rng_below(&r, 3);
+	}
+}
+
+/* Loss, logits and gradient of one forward and backward from zero
+ * gradients (caller frees *grads and *logits). */
+static void loss_and_grads(struct llama *m, const int32_t *in, const int32_t *tg,
+			   const float *w, int B, int T, float *loss, float **grads,
+			   float **logits)
+{
+	char err[MENTOR_ERR_LEN];
+	size_t np = llama_num_params(m), nl = (size_t)B * T * llama_get_config(m)->vocab_size;
+	llama_zero_grad(m);
+	if (llama_forward(m, in, tg, w, B, T, loss, err))
+		TEST_SETUP_FAIL("forward: %s", err);
+	*logits = xalloc(nl);
+	memcpy(*logits, llama_logits(m), nl * sizeof(float)); /* probabilities */
+	if (llama_backward(m, err))
+		TEST_SETUP_FAIL("backward: %s", err);
+	*grads = xalloc(np);
+	memcpy(*grads, llama_grads(m), np * sizeof(float));
+}
+
+/* Checkpointing gives the plain path's loss, probabilities and gradients
+ * bit for bit, from smaller activations. */
+static void checkpointed(const struct llama_config *cfg, int B, int T, const char *what)
+{
+	char err[MENTOR_ERR_LEN];
+	struct llama *a = new_llama(cfg, 31), *b = new_llama(cfg, 31);
+	perturb(a, 8, 0.2f);
+	perturb(b, 8, 0.2f);
+	int32_t *in, *tg;
+	float *w, la, lb, *ga, *gb, *pa, *pb;
+	make_batch(cfg, B, T, 4, &in, &tg, &w);
+	llama_set_checkpointing(b, 1);
+	CHECK_INT(llama_checkpointing(b), 1);
+	loss_and_grads(a, in, tg, w, B, T, &la, &ga, &pa);
+	loss_and_grads(b, in, tg, w, B, T, &lb, &gb, &pb);
+	size_t np = llama_num_params(a), nl = (size_t)B * T * cfg->vocab_size;
+	CHECK_MSG(la == lb, "%s: checkpointed loss %.9g, plain %.9g", what, lb, la);
+	CHECK_MSG(memcmp(pa, pb, nl * sizeof(float)) == 0, "%s: probabilities differ", what);
+	size_t diff = 0;
+	for (size_t i = 0; i < np; i++)
+		diff += memcmp(&ga[i], &gb[i], sizeof(float)) != 0;
+	CHECK_MSG(diff == 0, "%s: %zu of %zu checkpointed gradients differ", what, diff, np);
+	struct llama_mem ma, mb;
+	llama_mem_info(a, &ma);
+	llama_mem_info(b, &mb);
+	CHECK_MSG(mb.activations < ma.activations, "%s: activations %zu vs %zu", what,
+		  mb.activations, ma.activations);
+	CHECK_INT(mb.backward_scratch, ma.backward_scratch);
+	size_t pred = llama_mem_activations(cfg, B, T, 1);
+	CHECK_INT(pred, mb.activations + mb.backward_scratch + mb.attention_scratch);
+	CHECK_INT(llama_mem_activations(cfg, B, T, 0),
+		  ma.activations + ma.backward_scratch + ma.attention_scratch);
+	/* switching drops the activations: no backward of the earlier forward */
+	CHECK_INT(llama_forward(b, in, tg, w, B, T, &lb, err), 0);
+	llama_set_checkpointing(b, 0);
+	CHECK_INT(llama_backward(b, err), MENTOR_EUSAGE);
+	llama_mem_info(b, &mb);
+	CHECK_INT(mb.backward_scratch, 0);
+	CHECK_INT(mb.activations, (size_t)B * T * 2 * sizeof(int32_t)); /* the ids */
+	free(in), free(tg), free(w), free(ga), free(gb), free(pa), free(pb);
+	llama_free(a);
+	llama_free(b);
+}
+
+static void test_checkpointing(void)
+{
+	struct llama_config a = tiny_llama(), b = tiny_qwen2(), c = tiny_qwen3();
+	struct llama_config d = wide_qwen3();
+	a.n_layer = b.n_layer = c.n_layer = 3;
+	checkpointed(&a, 2, 7, "llama");
+	checkpointed(&b, 3, 8, "qwen2");
+	checkpointed(&c, 2, 6, "qwen3");
+	checkpointed(&d, 4, 64, "qwen3, parallel kernels");
+	CHECK_INT(llama_mem_activations(&d, 0, 4, 1), 0);
+	CHECK_INT(llama_mem_activations(&d, 4, LLAMA_MAX_TRAIN_T + 1, 1), 0);
+	/* a bigger batch grows the buffer to its size, a smaller one keeps it */
+	char err[MENTOR_ERR_LEN];
+	struct llama *m = new_llama(&d, 2);
+	int32_t *in, *tg;
+	float *w;
+	struct llama_mem mi;
+	make_batch(&d, 4, 64, 5, &in, &tg, &w);
+	CHECK_INT(llama_forward(m, in, tg, w, 1, 32, NULL, err), 0);
+	llama_mem_info(m, &mi);
+	size_t small = mi.activations + mi.backward_scratch + mi.attention_scratch;
+	CHECK_INT(small, llama_mem_activations(&d, 1, 32, 0));
+	CHECK_INT(llama_forward(m, in, tg, w, 4, 64, NULL, err), 0);
+	CHECK_INT(llama_forward(m, in, tg, w, 2, 16, NULL, err), 0);
+	llama_mem_info(m, &mi);
+	CHECK_INT(mi.activations + mi.backward_scratch + mi.attention_scratch,
+		  llama_mem_activations(&d, 4, 64, 0));
+	CHECK_INT(mi.total, mi.params + mi.grads + mi.moments + mi.activations +
+				    mi.backward_scratch + mi.attention_scratch);
+	CHECK_INT(mi.grads, llama_num_params(m) * sizeof(float));
+	free(in), free(tg), free(w);
+	llama_free(m);
+}
+
+/* Frozen embedding and head: no gradient, no update, no moments; the other
+ * gradients are the unfrozen model's bit for bit, and so are their updates. */
+static void frozen(const struct llama_config *cfg, int flags, const char *what)
+{
+	char err[MENTOR_ERR_LEN];
+	enum { B = 2, T = 6 };
+	struct llama *a = new_llama(cfg, 12), *b = new_llama(cfg, 12);
+	int32_t *in, *tg;
+	float *w, la, lb, *ga, *gb, *pa, *pb;
+	make_batch(cfg, B, T, 6, &in, &tg, &w);
+	/* a gradient left from before freezing is cleared */
+	loss_and_grads(b, in, tg, w, B, T, &lb, &gb, &pb);
+	free(gb), free(pb);
+	CHECK_INT(llama_set_frozen(b, flags, err), 0);
+	CHECK_INT(llama_frozen(b), flags);
+	size_t np = llama_num_params(a);
+	float *before = xalloc(np);
+	memcpy(before, llama_params(b), np * sizeof(float));
+	loss_and_grads(a, in, tg, w, B, T, &la, &ga, &pa);
+	loss_and_grads(b, in, tg, w, B, T, &lb, &gb, &pb);
+	CHECK(la == lb);
+	struct model_adamw opt = {.lr = 1e-2f, .beta1 = 0.9f, .beta2 = 0.99f, .eps = 1e-8f,
+				  .weight_decay = 0.1f};
+	CHECK_INT(llama_adamw_step(a, &opt, err), 0);
+	CHECK_INT(llama_adamw_step(b, &opt, err), 0);
+	int n_frozen = 0, t_head = llama_tensor_find(a, "lm_head.weight");
+	if (t_head < 0)
+		t_head = 0;
+	for (int t = 0; t < llama_num_tensors(a); t++) {
+		const char *name;
+		size_t off, size;
+		llama_tensor_info(a, t, &name, &off, &size, NULL, NULL, NULL);
+		int want = ((flags & LLAMA_FREEZE_EMBED) && t == 0) ||
+			   ((flags & LLAMA_FREEZE_HEAD) && t == t_head);
+		CHECK_MSG(llama_tensor_frozen(b, t) == want, "%s: %s frozen %d", what, name,
+			  llama_tensor_frozen(b, t));
+		n_frozen += want;
+		const float *pa1 = llama_params(a) + off, *pb1 = llama_params(b) + off;
+		if (!want) {
+			CHECK_MSG(memcmp(ga + off, gb + off, size * sizeof(float)) == 0,
+				  "%s: gradient of %s differs when frozen", what, name);
+			CHECK_MSG(memcmp(pa1, pb1, size * sizeof(float)) == 0,
+				  "%s: update of %s differs when frozen", what, name);
+			continue;
+		}
+		int moved = 0, nonzero = 0;
+		for (size_t i = 0; i < size; i++) {
+			moved += pb1[i] != before[off + i];
+			nonzero += gb[off + i] != 0.0f || llama_grads(b)[off + i] != 0.0f ||
+				   llama_adam_m(b)[off + i] != 0.0f ||
+				   llama_adam_v(b)[off + i] != 0.0f;
+		}
+		CHECK_MSG(moved == 0 && nonzero == 0, "%s: frozen %s moved %d, nonzero %d", what,
+			  name, moved, nonzero);
+		CHECK_MSG(memcmp(pa1, pb1, size * sizeof(float)) != 0, "%s: %s never trained", what,
+			  name);
+	}
+	CHECK_MSG(n_frozen == 1 + (flags == 3 && t_head != 0), "%s: %d frozen", what, n_frozen);
+	/* the norm and clipping see the trained gradients only */
+	double sq = 0;
+	for (size_t i = 0; i < np; i++)
+		sq += (double)gb[i] * gb[i];
+	CHECK_NEAR(llama_grad_norm(b), sqrt(sq), 1e-5 * sqrt(sq));
+	struct llama_mem ma, mb;
+	llama_mem_info(a, &ma);
+	llama_mem_info(b, &mb);
+	CHECK(mb.grads < ma.grads && mb.moments == 2 * mb.grads && mb.params == ma.params);
+	/* unfreezing trains them again */
+	CHECK_INT(llama_set_frozen(b, 0, err), 0);
+	CHECK(llama_tensor_frozen(b, 0) == 0 && llama_tensor_frozen(b, -1) == 0);
+	llama_zero_grad(b);
+	CHECK_INT(llama_forward(b, in, tg, w, B, T, &lb, err), 0);
+	CHECK_INT(llama_backward(b, err), 0);
+	double g0 = 0;
+	for (size_t i = 0; i < (size_t)cfg->vocab_size * cfg->hidden_size; i++)
+		g0 += fabs(llama_grads(b)[i]);
+	CHECK(g0 > 0);
+	CHECK_INT(llama_set_frozen(b, 4, err), MENTOR_EUSAGE);
+	CHECK(strstr(err, "unknown flags") != NULL);
+	free(in), free(tg), free(w), free(ga), free(gb), free(pa), free(pb), free(before);
+	llama_free(a);
+	llama_free(b);
+}
+
+static void test_frozen(void)
+{
+	struct llama_config a = tiny_llama(), b = tiny_qwen2(), c = tiny_qwen3();
+	frozen(&a, LLAMA_FREEZE_EMBED | LLAMA_FREEZE_HEAD, "llama, both");
+	frozen(&a, LLAMA_FREEZE_EMBED, "llama, embedding");
+	frozen(&a, LLAMA_FREEZE_HEAD, "llama, head");
+	frozen(&b, LLAMA_FREEZE_HEAD, "qwen2, tied head");
+	frozen(&c, LLAMA_FREEZE_EMBED | LLAMA_FREEZE_HEAD, "qwen3, tied");
+}
+
+/* The backward adds: two half batches, each gradient weighted by its share
+ * of the loss weights, make the whole batch's gradient. */
+static void half_batches(const struct llama_config *cfg, int B, int T, const char *what)
+{
+	char err[MENTOR_ERR_LEN];
+	struct llama *m = new_llama(cfg, 40);
+	perturb(m, 41, 0.2f);
+	int32_t *in, *tg;
+	float *w, loss, la, lb, *g, *p;
+	make_batch(cfg, B, T, 42, &in, &tg, &w);
+	loss_and_grads(m, in, tg, w, B, T, &loss, &g, &p);
+	int h = B / 2;
+	size_t nh = (size_t)h * T, np = llama_num_params(m);
+	double wa = 0, wb = 0;
+	for (size_t i = 0; i < (size_t)B * T; i++)
+		*(i < nh ? &wa : &wb) += tg[i] < 0 ? 0.0 : w[i];
+	if (!(wa > 0 && wb > 0))
+		TEST_SETUP_FAIL("a half batch without weight");
+	/* grads = (wa * g_a + wb * g_b) / (wa + wb), added by the backward */
+	float *gr = llama_grads(m);
+	llama_zero_grad(m);
+	CHECK_INT(llama_forward(m, in, tg, w, h, T, &la, err), 0);
+	CHECK_INT(llama_backward(m, err), 0);
+	for (size_t i = 0; i < np; i++)
+		gr[i] = (float)(gr[i] * (wa / wb));
+	CHECK_INT(llama_forward(m, in + nh, tg + nh, w + nh, B - h, T, &lb, err), 0);
+	CHECK_INT(llama_backward(m, err), 0);
+	for (size_t i = 0; i < np; i++)
+		gr[i] = (float)(gr[i] * (wb / (wa + wb)));
+	CHECK_NEAR((wa * la + wb * lb) / (wa + wb), loss, 1e-6 * fabs(loss));
+	/* Each gradient is a sum over the B*T positions (and the attention's
+	 * keys) of float products; adding the halves apart reorders that sum,
+	 * and the rescaling rounds twice. Each reordering moves a sum by at
+	 * most about n * 2^-24 of the sum of its terms' magnitudes; with n
+	 * below 300 here that is under 2e-5 of the largest magnitude in the
+	 * tensor. Allow 1e-4 of each tensor's largest gradient. */
+	for (int t = 0; t < llama_num_tensors(m); t++) {
+		const char *name;
+		size_t off, size;
+		llama_tensor_info(m, t, &name, &off, &size, NULL, NULL, NULL);
+		double big = 0, maxd = 0;
+		for (size_t i = off; i < off + size; i++) {
+			big = fmax(big, fabs(g[i]));
+			maxd = fmax(maxd, fabs(gr[i] - g[i]));
+		}
+		CHECK_MSG(big > 0 && maxd <= 1e-4 * big, "%s: %s: halves differ by %g of %g", what,
+			  name, maxd, big);
+	}
+	free(in), free(tg), free(w), free(g), free(p);
+	llama_free(m);
+}
+
+static void test_half_batches(void)
+{
+	struct llama_config a = tiny_llama(), b = tiny_qwen2(), c = tiny_qwen3();
+	struct llama_config d = wide_qwen3();
+	half_batches(&a, 4, 8, "llama");
+	half_batches(&b, 2, 8, "qwen2");
+	half_batches(&c, 6, 5, "qwen3");
+	half_batches(&d, 4, 64, "qwen3, parallel kernels");
+}
+
 int main(void)
 {
 	model_set_threads(2);
@@ -769,5 +1051,8 @@ int main(void)
 	test_determinism();
 	test_optimizer();
 	test_training();
+	test_checkpointing();
+	test_frozen();
+	test_half_batches();
 	return test_done();
 }
