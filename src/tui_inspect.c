@@ -824,7 +824,7 @@ static void write_report(struct inspect *s)
 			 (long long)b);
 	else
 		snprintf(path, sizeof path, "%s.report-%lld.html", s->db_path, (long long)a);
-	if (report_write(s->st, a, b, path, NULL, err))
+	if (report_write(s->st, a, b, tui_app_lang(s->app), path, NULL, err))
 		tui_app_error(s->app, "%s", err);
 	else
 		tui_app_notice(s->app, "report written to %s", path);
