@@ -71,6 +71,7 @@ struct tui_app {
 	int msg_role;               /* TUI_ROLE_ERROR or TUI_ROLE_NOTICE */
 	int msg_screen;             /* tab number of the screen that set a notice */
 	char quit_ask[MENTOR_ERR_LEN]; /* a quit to confirm (y/n), or "" */
+	char keys_bad[4096]; /* the config's bad [keys] lines, one a line (atop the help), or "" */
 	int wake_fd[2];
 	int tick_ms;
 	int quit;
@@ -299,6 +300,12 @@ static void compose_help(struct tui_app *app)
 	struct slot *s = &app->screens[app->active];
 	struct tui_lines ls;
 	tui_lines_init(&ls);
+	/* the status bar shows the start of this; the help all of it */
+	if (app->keys_bad[0]) {
+		tui_wrap(&ls, app->keys_bad, strlen(app->keys_bad), tui_help_width(app->cv.w), 0,
+			 TUI_ROLE_ERROR, 0, app->utf8);
+		tui_lines_add(&ls);
+	}
 	tui_help_lines(&ls, s->ops->title, s->ops->actions, s->ops->n_actions, &s->km,
 		       tui_global_actions, tui_n_global_actions, &app->gkm,
 		       tui_help_width(app->cv.w), app->lang);
@@ -1064,9 +1071,9 @@ int cli_tui(struct cli *c, int argc, char **argv)
 	}
 	/* every bad line at once, named against all the maps; quit is never
 	 * left without a key */
-	char keys_msg[MENTOR_ERR_LEN];
-	if (tui_keys_check(cfg, cfg_len, sets, set_n, N_SCREENS + 1, keys_msg, sizeof keys_msg))
-		tui_app_error(app, "%s", keys_msg);
+	if (tui_keys_check(cfg, cfg_len, sets, set_n, N_SCREENS + 1, app->keys_bad,
+			   sizeof app->keys_bad))
+		tui_app_error(app, "%s", app->keys_bad);
 	else if (strstr(quit_err, "quit has no key left"))
 		tui_app_error(app, "%s", quit_err);
 	free(cfg);

@@ -352,7 +352,7 @@ static void check_line(void *u, size_t lineno, char *name, char *val, const char
 		tui_keymap_release(&probe);
 	}
 	if (what[0]) {
-		if (buf_printf(&x->b, "%sline %zu: %s", x->nbad ? "; " : "", lineno, what))
+		if (buf_printf(&x->b, "%sline %zu: %s", x->nbad ? ";\n" : "", lineno, what))
 			util_oom();
 		x->nbad++;
 	}
@@ -367,7 +367,7 @@ int tui_keys_check(const char *config, size_t config_len,
 	keys_lines(config, config_len, check_line, &x);
 	if (msg_len) {
 		if (x.nbad)
-			snprintf(msg, msg_len, "config [keys], %d bad line%s (the others apply): %s",
+			snprintf(msg, msg_len, "config [keys], %d bad line%s (the others apply):\n%s",
 				 x.nbad, x.nbad == 1 ? "" : "s", x.b.data);
 		else
 			msg[0] = '\0';

@@ -343,9 +343,10 @@ int tui_keymap_build(struct tui_keymap *km, const struct tui_action_def *defs, s
 		     const char *config, size_t config_len, char *err);
 /* Every bad line of the [keys] section of config, checked against the
  * actions of all key maps (sets[0..n_sets), set_n entries each): a name no
- * map knows, a bad key name, a missing '='. Fills msg with one line that
- * lists them all ("config [keys], 2 bad lines (the others apply): line 3:
- * ...; line 5: ...") or "" and returns their number. */
+ * map knows, a bad key name, a missing '='. Fills msg with a text that
+ * lists them all, one a line ("config [keys], 2 bad lines (the others
+ * apply):\nline 3: ...;\nline 5: ...": one line in a status bar, where
+ * newlines are spaces) or "" and returns their number. */
 int tui_keys_check(const char *config, size_t config_len,
 		   const struct tui_action_def *const *sets, const size_t *set_n, size_t n_sets,
 		   char *msg, size_t msg_len);
