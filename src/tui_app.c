@@ -135,7 +135,8 @@ int tui_app_utf8(struct tui_app *app) { return app->utf8; }
 
 static void set_msg(struct tui_app *app, int role, const char *fmt, va_list ap)
 {
-	vsnprintf(app->error, sizeof app->error, fmt, ap);
+	/* the catalogue's formats keep the English conversions */
+	vsnprintf(app->error, sizeof app->error, i18n_text(app->lang, fmt), ap);
 	app->msg_role = role;
 	app->msg_screen = app->screens[app->active].ops ? app->screens[app->active].ops->number : 0;
 }
@@ -210,6 +211,8 @@ int tui_app_lang(struct tui_app *app) { return app->lang; }
 
 const char *tui_app_text(struct tui_app *app, int msg) { return i18n_get(app->lang, msg); }
 
+const char *tui_tr(struct tui_app *app, const char *en) { return i18n_text(app->lang, en); }
+
 const char *tui_app_keys(struct tui_app *app, int action, char *buf, size_t n)
 {
 	if (action >= TUI_ACT_SCREEN)
@@ -230,7 +233,7 @@ void tui_app_hints(struct tui_app *app, struct tui_line *hints, const struct tui
 			continue;
 		tui_line_put(hints, TUI_ROLE_KEY, keys);
 		tui_line_put(hints, TUI_ROLE_STATUS, " ");
-		tui_line_put(hints, TUI_ROLE_STATUS, i18n_text(app->lang, h[i].label));
+		tui_line_put(hints, TUI_ROLE_STATUS, tui_tr(app, h[i].label));
 		tui_line_put(hints, TUI_ROLE_STATUS, "  ");
 	}
 }
@@ -679,7 +682,8 @@ static void ask_quit(struct tui_app *app)
 	if (!q.len)
 		app->quit = 1;
 	else
-		snprintf(app->quit_ask, sizeof app->quit_ask, "Quit? y/n: %s", q.data);
+		snprintf(app->quit_ask, sizeof app->quit_ask, tui_tr(app, "Quit? y/n: %s"),
+			 q.data);
 	buf_release(&q);
 }
 
@@ -697,8 +701,9 @@ static void global_action(struct tui_app *app, int action)
 	case TUI_ACT_SCREEN4: switch_to(app, action - TUI_ACT_SCREEN1 + 1); break;
 	case TUI_ACT_MOUSE:
 		set_mouse(app, !app->mouse_on);
-		tui_app_notice(app, "mouse %s", app->mouse_on ? "captured" :
-			      "released: select text with the terminal; press m again to capture");
+		tui_app_notice(app, app->mouse_on ? "mouse captured"
+						  : "mouse released: select text with the terminal; "
+						    "press m again to capture");
 		break;
 	case TUI_ACT_REDRAW: clearok(curscr, TRUE); break;
 	default: break;

@@ -445,18 +445,18 @@ void tui_frame_status(struct tui_line *l, const struct tui_line *hints, const ch
 	tui_line_pad(l, TUI_ROLE_STATUS, width);
 }
 
-void tui_entry_hints(struct tui_line *hints, const char *label, const char *extra)
+void tui_entry_hints(struct tui_line *hints, const char *label, const char *extra, int lang)
 {
 	static const char *const keys[] = {"Enter", "Esc", "Backspace"};
-	const char *const labels[] = {label, "cancel", "delete"};
+	const char *const labels[] = {label, i18n_text(lang, "cancel"), i18n_text(lang, "delete")};
 	for (size_t i = 0; i < 3; i++) {
 		tui_line_put(hints, TUI_ROLE_KEY, keys[i]);
 		tui_line_put(hints, TUI_ROLE_STATUS, " ");
-		tui_line_put(hints, TUI_ROLE_STATUS, labels[i]);
+		tui_line_put(hints, TUI_ROLE_STATUS, i18n_text(lang, labels[i]));
 		tui_line_put(hints, TUI_ROLE_STATUS, "  ");
 	}
 	if (extra && *extra)
-		tui_line_put(hints, TUI_ROLE_STATUS, extra);
+		tui_line_put(hints, TUI_ROLE_STATUS, i18n_text(lang, extra));
 }
 
 /* Lines of text wrapped to width, each centred on row y.. of the canvas;

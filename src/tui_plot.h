@@ -165,6 +165,7 @@ struct tui_inspect_sum {
 	 * how many, how many sound, right answers from wrong reasoning */
 	int64_t chk_n, chk_sound, chk_right_wrong;
 	int64_t vs_chk_n, vs_chk_sound, vs_chk_right_wrong;
+	int lang; /* the words' language, I18N_EN (0) or I18N_JA; set by the caller */
 };
 void tui_inspect_summary(const struct store_pred *a, size_t na, const struct store_pred *b,
 			 size_t nb, struct tui_inspect_sum *s);
