@@ -554,7 +554,7 @@ static const struct {
 	{" (regex scanned %d)",
 	 " (正規表現は %d 行まで走査)"},
 	{"any",
-	 "全部"},
+	 "全"},
 	{"split:%s review:%s mode:%s result:%s leaked:%s",
 	 "分割:%s 状態:%s モード:%s 結果:%s 漏洩:%s"},
 	{"none",

@@ -435,9 +435,12 @@ void tui_frame_status(struct tui_line *l, const struct tui_line *hints, const ch
 	if (msg && *msg) {
 		tui_line_text(l, msg_role, msg, strlen(msg), left - 1, 1, utf8);
 	} else if (hints) {
+		/* a hint cut short ends them: no key after half a word */
 		for (size_t i = 0; i < hints->n && l->width < left; i++)
-			tui_line_text(l, hints->spans[i].role, hints->spans[i].text,
-				      strlen(hints->spans[i].text), left - l->width, 0, utf8);
+			if (tui_line_text(l, hints->spans[i].role, hints->spans[i].text,
+					  strlen(hints->spans[i].text), left - l->width, 0, utf8) <
+			    hints->spans[i].width)
+				break;
 	}
 	tui_line_pad(l, TUI_ROLE_STATUS, left);
 	if (cw)

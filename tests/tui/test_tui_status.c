@@ -52,6 +52,28 @@ static void test_entry(void)
 	free(p);
 	line_free(&h);
 
+	/* the words in Japanese */
+	struct tui_line j = {0};
+	tui_entry_hints(&j, "search", "re:PATTERN for a regex", I18N_JA);
+	p = tui_line_plain(&j);
+	CHECK(strstr(p, "Enter 検索") && strstr(p, "Esc 取消") && strstr(p, "Backspace 削除") &&
+	      strstr(p, "re:パターン"));
+	free(p);
+	line_free(&j);
+	/* a hint cut at a wide character ends the hints: no key after it */
+	struct tui_line hs = {0}, bar = {0};
+	tui_line_put(&hs, TUI_ROLE_KEY, "z");
+	tui_line_put(&hs, TUI_ROLE_STATUS, " 拡大  ");
+	tui_line_put(&hs, TUI_ROLE_KEY, "?");
+	tui_line_put(&hs, TUI_ROLE_STATUS, " ヘルプ");
+	tui_frame_status(&bar, &hs, NULL, NULL, TUI_ROLE_ERROR, 6, 1);
+	p = tui_line_plain(&bar);
+	CHECK_STR(p, " z 拡 ");
+	CHECK_INT(bar.width, 6);
+	free(p);
+	line_free(&hs);
+	line_free(&bar);
+
 	/* the cursor follows the text; a long text shows its end */
 	struct tui_line l = {0};
 	CHECK_INT(tui_entry_line(&l, TUI_ROLE_TITLE, "Ask: ", "東京 abc", 40, 1), 5 + 8);
@@ -299,6 +321,9 @@ static void test_train_notes(void)
 	CHECK_STR(b, "run 3 resumes from its checkpoint at step 40 in the background");
 	tui_train_start_note(&r, 0, 12, I18N_EN, b, sizeof b);
 	CHECK_STR(b, "run 3 queued: it resumes from its checkpoint at step 40 when run 12 ends");
+	tui_train_start_note(&r, 0, 12, I18N_JA, b, sizeof b);
+	CHECK_STR(b, "実行 3 は待機中: ステップ 40 のチェックポイントから、"
+		     "実行 12 の終了後に再開します");
 
 	CHECK_INT(tui_train_quit_note(0, 0, 0, I18N_EN, b, sizeof b), 0);
 	CHECK_STR(b, "");
@@ -308,6 +333,8 @@ static void test_train_notes(void)
 	CHECK_STR(b, "1 queued run waits for the next workbench");
 	CHECK_INT(tui_train_quit_note(1234, 2, 256, I18N_EN, b, sizeof b), 1);
 	CHECK_STR(b, "2 runs keep training; 256 queued runs wait for the next workbench");
+	CHECK_INT(tui_train_quit_note(1234, 2, 256, I18N_JA, b, sizeof b), 1);
+	CHECK_STR(b, "実行 2 件は学習を続けます; 待機中の実行 256 件は次回の起動時に開始");
 	/* the question fits an 80-column status bar whole */
 	char q[300];
 	tui_train_quit_note(1234, 1, 256, I18N_EN, b, sizeof b);
