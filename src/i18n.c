@@ -1079,6 +1079,23 @@ static const struct {
 	 "  検索 /%s"},
 	{" (regex scanned %d rows)",
 	 " (正規表現は %d 行まで走査)"},
+	{" (log)",
+	 " (対数)"},
+	{"no data yet",
+	 "データはまだありません"},
+	{" Experiment #%lld  ",
+	 " 実験 #%lld  "},
+	{" %s: %zu of %zu runs evaluated%s; source %s, preset %s, %lld steps, %zu seeds; %s "
+	 "split, %lld questions",
+	 " %s: 評価済み %zu / %zu "
+	 "実行%s。説明の出典 %s、規模 %s、%lld "
+	 "ステップ、シード %zu 個。%s 分割、%lld 問"},
+	{" (some failed)",
+	 " (一部失敗)"},
+	{" Verdict: %s",
+	 " 結論: %s"},
+	{" v: plots  c: another experiment  (runs appear on the left)",
+	 " v: グラフ  c: 別の実験  (実行は左に表示)"},
 };
 #define N_PHRASES (sizeof phrases / sizeof phrases[0])
 

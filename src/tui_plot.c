@@ -377,7 +377,7 @@ int tui_plot_chart(const struct tui_plot_series *s, size_t n, const struct tui_p
 	struct tui_line *l = tui_lines_add(out);
 	tui_line_text(l, TUI_ROLE_TITLE, title, strlen(title), w - 6, 1, utf8);
 	if (o->logy)
-		tui_line_put(l, TUI_ROLE_DIM, " (log)");
+		tui_line_put(l, TUI_ROLE_DIM, i18n_text(o->lang, " (log)"));
 	tui_line_pad(l, TUI_ROLE_NORMAL, w);
 	/* row of the last point of each series, for the end marks */
 	int marks_row[16];
@@ -432,7 +432,7 @@ int tui_plot_chart(const struct tui_plot_series *s, size_t n, const struct tui_p
 		tui_line_pad(l, TUI_ROLE_NORMAL, l->width + (room > 1 ? room : 1));
 		tui_line_put(l, TUI_ROLE_DIM, b);
 	} else {
-		tui_line_put(l, TUI_ROLE_DIM, "no data yet");
+		tui_line_put(l, TUI_ROLE_DIM, i18n_text(o->lang, "no data yet"));
 	}
 	tui_line_pad(l, TUI_ROLE_NORMAL, w);
 	legend_put(s, n, w, tags, lrows, utf8, out);

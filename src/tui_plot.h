@@ -35,6 +35,7 @@ struct tui_plot_opts {
 	int logy;       /* 1: log10 scale of y */
 	/* Ranges used when lo < hi; otherwise found from the finite points. */
 	double xmin, xmax, ymin, ymax;
+	int lang;       /* the words' language (I18N_EN, 0, or I18N_JA) */
 };
 
 struct tui_plot_cell {

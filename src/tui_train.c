@@ -1031,13 +1031,16 @@ static void experiment_lines(struct train *s, int w, struct tui_lines *ls)
 	const struct experiment_results *r = &s->exr;
 	char b[640], a1[16], a2[16], a3[16], a4[16], a5[16];
 	struct tui_line *l = tui_lines_add(ls);
-	snprintf(b, sizeof b, " Experiment #%lld  ", (long long)r->id);
+	int lang = tui_app_lang(s->app);
+	snprintf(b, sizeof b, i18n_text(lang, " Experiment #%lld  "), (long long)r->id);
 	tui_line_put(l, TUI_ROLE_TITLE, b);
 	tui_line_text(l, TUI_ROLE_MATCH, r->dataset, strlen(r->dataset), w - l->width, 1, utf8);
 	tui_line_pad(l, TUI_ROLE_NORMAL, w);
-	snprintf(b, sizeof b, " %s: %zu of %zu runs evaluated%s; source %s, preset %s, %lld steps, "
-		 "%zu seeds; %s split, %lld questions", r->status, r->n_evaluated, r->n_runs,
-		 r->n_failed ? " (some failed)" : "", r->source, r->preset, (long long)r->steps,
+	snprintf(b, sizeof b,
+		 i18n_text(lang, " %s: %zu of %zu runs evaluated%s; source %s, preset %s, %lld "
+				 "steps, %zu seeds; %s split, %lld questions"),
+		 i18n_text(lang, r->status), r->n_evaluated, r->n_runs,
+		 r->n_failed ? i18n_text(lang, " (some failed)") : "", r->source, r->preset, (long long)r->steps,
 		 r->n_seeds, r->split, (long long)r->split_items);
 	tui_wrap(ls, b, strlen(b), w, 1, TUI_ROLE_DIM, 3, utf8);
 	l = tui_lines_add(ls);
@@ -1070,12 +1073,15 @@ static void experiment_lines(struct train *s, int w, struct tui_lines *ls)
 	}
 	l = tui_lines_add(ls);
 	tui_line_pad(l, TUI_ROLE_NORMAL, w);
-	snprintf(b, sizeof b, " Verdict: %s", r->verdict);
+	char verdict[512];
+	experiment_verdict_lang(r, lang, verdict, sizeof verdict);
+	snprintf(b, sizeof b, i18n_text(lang, " Verdict: %s"), verdict);
 	tui_wrap(ls, b, strlen(b), w, 1, TUI_ROLE_MATCH, 0, utf8);
 	l = tui_lines_add(ls);
 	tui_line_pad(l, TUI_ROLE_NORMAL, w);
 	l = tui_lines_add(ls);
-	tui_line_put(l, TUI_ROLE_DIM, " v: plots  c: another experiment  (runs appear on the left)");
+	tui_line_put(l, TUI_ROLE_DIM,
+		     i18n_text(lang, " v: plots  c: another experiment  (runs appear on the left)"));
 	tui_line_pad(l, TUI_ROLE_NORMAL, w);
 }
 
@@ -1431,7 +1437,7 @@ static void chart(struct train *s, int k, int w, int h, struct tui_lines *out)
 		}
 	}
 	struct tui_plot_opts o = {0, 0, s->glyphs, s->logy && !is_acc(k), 0, 0, 0,
-				  is_acc(k) ? 100 : 0};
+				  is_acc(k) ? 100 : 0, tui_app_lang(s->app)};
 	char title[96];
 	snprintf(title, sizeof title, " %s%s", tui_tr(s->app, series_title[k]),
 		 s->xtime ? tui_tr(s->app, " by time (s)") : "");
