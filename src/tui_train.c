@@ -1040,8 +1040,8 @@ static void experiment_lines(struct train *s, int w, struct tui_lines *ls)
 		 i18n_text(lang, " %s: %zu of %zu runs evaluated%s; source %s, preset %s, %lld "
 				 "steps, %zu seeds; %s split, %lld questions"),
 		 i18n_text(lang, r->status), r->n_evaluated, r->n_runs,
-		 r->n_failed ? i18n_text(lang, " (some failed)") : "", r->source, r->preset, (long long)r->steps,
-		 r->n_seeds, r->split, (long long)r->split_items);
+		 r->n_failed ? i18n_text(lang, " (some failed)") : "", r->source, r->preset,
+		 (long long)r->steps, r->n_seeds, r->split, (long long)r->split_items);
 	tui_wrap(ls, b, strlen(b), w, 1, TUI_ROLE_DIM, 3, utf8);
 	l = tui_lines_add(ls);
 	tui_line_pad(l, TUI_ROLE_NORMAL, w);
@@ -1081,7 +1081,8 @@ static void experiment_lines(struct train *s, int w, struct tui_lines *ls)
 	tui_line_pad(l, TUI_ROLE_NORMAL, w);
 	l = tui_lines_add(ls);
 	tui_line_put(l, TUI_ROLE_DIM,
-		     i18n_text(lang, " v: plots  c: another experiment  (runs appear on the left)"));
+		     i18n_text(lang,
+			       " v: plots  c: another experiment  (runs appear on the left)"));
 	tui_line_pad(l, TUI_ROLE_NORMAL, w);
 }
 
