@@ -1096,6 +1096,20 @@ static const struct {
 	 " 結論: %s"},
 	{" v: plots  c: another experiment  (runs appear on the left)",
 	 " v: グラフ  c: 別の実験  (実行は左に表示)"},
+	{"missing '='",
+	 "'=' がありません"},
+	{"unknown action '%.40s'",
+	 "不明な動作 '%.40s'"},
+	{"unknown key '%s'",
+	 "不明なキー '%s'"},
+	{"line %zu: %s",
+	 "%zu 行目: %s"},
+	{"config [keys], %d bad line (the others apply):",
+	 "設定 [keys] の誤った行 %d 件 "
+	 "(ほかの行は有効):"},
+	{"config [keys], %d bad lines (the others apply):",
+	 "設定 [keys] の誤った行 %d 件 "
+	 "(ほかの行は有効):"},
 };
 #define N_PHRASES (sizeof phrases / sizeof phrases[0])
 

@@ -1076,7 +1076,7 @@ int cli_tui(struct cli *c, int argc, char **argv)
 	}
 	/* every bad line at once, named against all the maps; quit is never
 	 * left without a key */
-	if (tui_keys_check(cfg, cfg_len, sets, set_n, N_SCREENS + 1, app->keys_bad,
+	if (tui_keys_check(cfg, cfg_len, sets, set_n, N_SCREENS + 1, app->lang, app->keys_bad,
 			   sizeof app->keys_bad))
 		tui_app_error(app, "%s", app->keys_bad);
 	else if (strstr(quit_err, "quit has no key left"))

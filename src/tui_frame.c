@@ -327,6 +327,7 @@ struct check_ctx {
 	const struct tui_action_def *const *sets;
 	const size_t *set_n;
 	size_t n_sets;
+	int lang;
 	int nbad;
 	struct buf b;
 };
@@ -336,7 +337,7 @@ static void check_line(void *u, size_t lineno, char *name, char *val, const char
 	struct check_ctx *x = u;
 	char what[160] = "";
 	if (problem) {
-		snprintf(what, sizeof what, "%s", problem);
+		snprintf(what, sizeof what, "%s", i18n_text(x->lang, problem));
 	} else {
 		int known = 0;
 		for (size_t k = 0; k < x->n_sets && !known; k++)
@@ -346,13 +347,15 @@ static void check_line(void *u, size_t lineno, char *name, char *val, const char
 		tui_keymap_init(&probe);
 		char bad[64];
 		if (!known)
-			snprintf(what, sizeof what, "unknown action '%.40s'", name);
+			snprintf(what, sizeof what, i18n_text(x->lang, "unknown action '%.40s'"),
+				 name);
 		else if (bind_list(&probe, val, 0, bad, sizeof bad))
-			snprintf(what, sizeof what, "unknown key '%s'", bad);
+			snprintf(what, sizeof what, i18n_text(x->lang, "unknown key '%s'"), bad);
 		tui_keymap_release(&probe);
 	}
 	if (what[0]) {
-		if (buf_printf(&x->b, "%sline %zu: %s", x->nbad ? ";\n" : "", lineno, what))
+		if (buf_puts(&x->b, x->nbad ? ";\n" : "") ||
+		    buf_printf(&x->b, i18n_text(x->lang, "line %zu: %s"), lineno, what))
 			util_oom();
 		x->nbad++;
 	}
@@ -360,15 +363,18 @@ static void check_line(void *u, size_t lineno, char *name, char *val, const char
 
 int tui_keys_check(const char *config, size_t config_len,
 		   const struct tui_action_def *const *sets, const size_t *set_n, size_t n_sets,
-		   char *msg, size_t msg_len)
+		   int lang, char *msg, size_t msg_len)
 {
-	struct check_ctx x = {sets, set_n, n_sets, 0, {0}};
+	struct check_ctx x = {sets, set_n, n_sets, lang, 0, {0}};
 	buf_init(&x.b);
 	keys_lines(config, config_len, check_line, &x);
 	if (msg_len) {
+		char head[160];
+		const char *one = "config [keys], %d bad line (the others apply):",
+			   *many = "config [keys], %d bad lines (the others apply):";
+		snprintf(head, sizeof head, i18n_text(lang, x.nbad == 1 ? one : many), x.nbad);
 		if (x.nbad)
-			snprintf(msg, msg_len, "config [keys], %d bad line%s (the others apply):\n%s",
-				 x.nbad, x.nbad == 1 ? "" : "s", x.b.data);
+			snprintf(msg, msg_len, "%s\n%s", head, x.b.data);
 		else
 			msg[0] = '\0';
 	}

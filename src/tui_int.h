@@ -346,10 +346,10 @@ int tui_keymap_build(struct tui_keymap *km, const struct tui_action_def *defs, s
  * map knows, a bad key name, a missing '='. Fills msg with a text that
  * lists them all, one a line ("config [keys], 2 bad lines (the others
  * apply):\nline 3: ...;\nline 5: ...": one line in a status bar, where
- * newlines are spaces) or "" and returns their number. */
+ * newlines are spaces), in language lang, or "" and returns their number. */
 int tui_keys_check(const char *config, size_t config_len,
 		   const struct tui_action_def *const *sets, const size_t *set_n, size_t n_sets,
-		   char *msg, size_t msg_len);
+		   int lang, char *msg, size_t msg_len);
 /* Action bound to key, or TUI_ACT_NONE. */
 int tui_keymap_lookup(const struct tui_keymap *km, int key);
 /* "j, Down": the keys of an action, into buf; returns buf ("" if none). */
