@@ -6,8 +6,9 @@
 # verdicts, progress and counts, Train's run list and form, Inspect's
 # headers and its messages are Japanese and the English they replace is
 # gone; and no line of the wrapped Japanese text (Items' detail pane,
-# Review's item and candidate panes, at 80 and 104 columns, over several
-# items) starts with closing punctuation or ends with an opening bracket.
+# Review's item and candidate panes, stacked at 80 and 104 columns and side
+# by side at 120 and 131, over several items) starts with closing
+# punctuation or ends with an opening bracket.
 set -u
 BIN=${MENTOR_BIN:?MENTOR_BIN not set}
 [ -x "$BIN" ] || { echo "setup: no binary at $BIN"; exit 99; }
@@ -143,6 +144,19 @@ for k in 3 2 1; do
 	tm send-keys -t "$S" '['
 	wait_for "review_wide_$k" "問題 $((id + k))  factory-ja"
 	kinsoku "review_wide_$k"
+done
+# three candidate columns side by side, about 38 and 42 columns each
+tm resize-window -t "$S" -x 120 -y 30
+for k in 2 3 4 5; do
+	tm send-keys -t "$S" ']'
+	wait_for "review_cols_$k" "問題 $((id + k))  factory-ja"
+	kinsoku "review_cols_$k"
+done
+tm resize-window -t "$S" -x 131 -y 30
+for k in 4 3 2 1; do
+	tm send-keys -t "$S" '['
+	wait_for "review_cols131_$k" "問題 $((id + k))  factory-ja"
+	kinsoku "review_cols131_$k"
 done
 tm send-keys -t "$S" 1
 wait_for items_wide " 1 問題 "
