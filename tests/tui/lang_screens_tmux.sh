@@ -130,34 +130,27 @@ tm send-keys -t "$S" a
 wait_for review_counts "レビュー 1 件: 採用 1 却下 0"
 screen
 lacks review_counts "reviewed" "acc "
-for k in 1 2 3 4 5; do
-	tm send-keys -t "$S" ']'
-	wait_for "review_next_$k" "問題 $((id + k))  factory-ja"
-	kinsoku "review_next_$k"
-done
-# wider: the panes wrap at other places
+# walk NAME KEY K...: KEY moves Review to the item id + K, for each K, and
+# the screen keeps the line-breaking rules there
+walk() {
+	name=$1
+	key=$2
+	shift 2
+	for k in "$@"; do
+		tm send-keys -t "$S" "$key"
+		wait_for "${name}_$k" "問題 $((id + k))  factory-ja"
+		kinsoku "${name}_$k"
+	done
+}
+walk review_next ']' 1 2 3 4 5
+# wider, stacked: the panes wrap at other places
 tm resize-window -t "$S" -x 104 -y 30
-tm send-keys -t "$S" '['
-wait_for review_wide "問題 $((id + 4))  factory-ja"
-kinsoku review_wide_1
-for k in 3 2 1; do
-	tm send-keys -t "$S" '['
-	wait_for "review_wide_$k" "問題 $((id + k))  factory-ja"
-	kinsoku "review_wide_$k"
-done
+walk review_wide '[' 4 3 2 1
 # three candidate columns side by side, about 38 and 42 columns each
 tm resize-window -t "$S" -x 120 -y 30
-for k in 2 3 4 5; do
-	tm send-keys -t "$S" ']'
-	wait_for "review_cols_$k" "問題 $((id + k))  factory-ja"
-	kinsoku "review_cols_$k"
-done
+walk review_cols ']' 2 3 4 5
 tm resize-window -t "$S" -x 131 -y 30
-for k in 4 3 2 1; do
-	tm send-keys -t "$S" '['
-	wait_for "review_cols131_$k" "問題 $((id + k))  factory-ja"
-	kinsoku "review_cols131_$k"
-done
+walk review_cols131 '[' 4 3 2 1
 tm send-keys -t "$S" 1
 wait_for items_wide " 1 問題 "
 for k in 2 3 4; do
