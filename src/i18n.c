@@ -504,10 +504,12 @@ static const char *const *const tables[I18N_N_LANGS] = {msg_en, msg_ja};
 static const struct {
 	const char *en, *ja;
 } phrases[] = {
+	/* text entries */
 	{"cancel",
 	 "取消"},
 	{"delete",
 	 "削除"},
+	/* Items */
 	{"Search: ",
 	 "検索: "},
 	{"Dataset ",
@@ -553,6 +555,7 @@ static const struct {
 	 "re:パターン で正規表現"},
 	{" (regex scanned %d)",
 	 " (正規表現は %d 行まで走査)"},
+	/* Items: the filter line */
 	{"any",
 	 "全"},
 	{"split:%s review:%s mode:%s result:%s leaked:%s",
@@ -563,6 +566,7 @@ static const struct {
 	 "正解"},
 	{"yes",
 	 "あり"},
+	/* Review: panes, chips, batch, scope */
 	{" correct",
 	 " 正解"},
 	{" wrong",
@@ -645,6 +649,7 @@ static const struct {
 	{"estimating the batch before any call: %zu of %zu items read (c, Esc: cancel)",
 	 "呼び出し前に一括生成を見積もり中: %zu / "
 	 "%zu 問を読み込み済み (c, Esc: 中止)"},
+	/* Train: notices, form, run list, plots */
 	{"run %lld resumes from its checkpoint at step %lld in the background",
 	 "実行 %lld をステップ %lld "
 	 "のチェックポイントからバックグラウンドで再"
@@ -826,6 +831,7 @@ static const struct {
 	 "設定"},
 	{"%zu runs, %d running, %zu queued",
 	 "実行 %zu 件、実行中 %d、待機 %zu"},
+	/* Inspect */
 	{" A:dir A:expl B:dir  item",
 	 " A直接 A説明 B直接   問題"},
 	{" A:dir A:expl  item",
@@ -938,6 +944,7 @@ static const struct {
 	{"%s needs a run to compare: press c",
 	 "%s には比較する実行が必要です: c "
 	 "を押してください"},
+	/* the frame */
 	{"screen %d is not available yet",
 	 "画面 %d はまだありません"},
 	{"Quit? y/n: %s",
@@ -950,6 +957,7 @@ static const struct {
 	 "でまた取得します"},
 	{"not quitting",
 	 "終了しません"},
+	/* Review: messages and status bar */
 	{"cannot load the explanations: %s",
 	 "説明を読み込めません: %s"},
 	{"cannot open item %lld: %s",
@@ -1064,6 +1072,7 @@ static const struct {
 	{"already explained by this teacher: not asked again",
 	 "この教師の説明はすでにあります: "
 	 "再度は問い合わせません"},
+	/* the config, Train's experiment table and plots, the [keys] check */
 	{"cannot read the config: %s",
 	 "設定ファイルを読めません: %s"},
 	{"experiment %lld: %zu runs (%zu variants x %d seeds) started in the background; v: "
