@@ -1201,10 +1201,10 @@ out:
 	return rc;
 }
 
-int report_write(struct store *st, int64_t run, int64_t vs_run, const char *html_path,
+int report_write(struct store *st, int64_t run, int64_t vs_run, int lang, const char *html_path,
 		 const char *svg_path, char *err)
 {
-	struct report_opts o = {run, vs_run, 0, 0, I18N_EN};
+	struct report_opts o = {run, vs_run, 0, 0, lang == I18N_JA ? I18N_JA : I18N_EN};
 	struct buf html, svg;
 	buf_init(&html);
 	buf_init(&svg);

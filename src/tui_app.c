@@ -70,6 +70,7 @@ struct tui_app {
 	int msg_role;               /* TUI_ROLE_ERROR or TUI_ROLE_NOTICE */
 	int msg_screen;             /* tab number of the screen that set a notice */
 	char quit_ask[MENTOR_ERR_LEN]; /* a quit to confirm (y/n), or "" */
+	char keys_bad[4096]; /* the config's bad [keys] lines, one a line (atop the help), or "" */
 	int wake_fd[2];
 	int tick_ms;
 	int quit;
@@ -133,7 +134,8 @@ int tui_app_utf8(struct tui_app *app) { return app->utf8; }
 
 static void set_msg(struct tui_app *app, int role, const char *fmt, va_list ap)
 {
-	vsnprintf(app->error, sizeof app->error, fmt, ap);
+	/* the catalogue's formats keep the English conversions */
+	vsnprintf(app->error, sizeof app->error, i18n_text(app->lang, fmt), ap);
 	app->msg_role = role;
 	app->msg_screen = app->screens[app->active].ops ? app->screens[app->active].ops->number : 0;
 }
@@ -208,6 +210,8 @@ int tui_app_lang(struct tui_app *app) { return app->lang; }
 
 const char *tui_app_text(struct tui_app *app, int msg) { return i18n_get(app->lang, msg); }
 
+const char *tui_tr(struct tui_app *app, const char *en) { return i18n_text(app->lang, en); }
+
 const char *tui_app_keys(struct tui_app *app, int action, char *buf, size_t n)
 {
 	if (action >= TUI_ACT_SCREEN)
@@ -228,7 +232,7 @@ void tui_app_hints(struct tui_app *app, struct tui_line *hints, const struct tui
 			continue;
 		tui_line_put(hints, TUI_ROLE_KEY, keys);
 		tui_line_put(hints, TUI_ROLE_STATUS, " ");
-		tui_line_put(hints, TUI_ROLE_STATUS, i18n_text(app->lang, h[i].label));
+		tui_line_put(hints, TUI_ROLE_STATUS, tui_tr(app, h[i].label));
 		tui_line_put(hints, TUI_ROLE_STATUS, "  ");
 	}
 }
@@ -298,6 +302,12 @@ static void compose_help(struct tui_app *app)
 	struct slot *s = &app->screens[app->active];
 	struct tui_lines ls;
 	tui_lines_init(&ls);
+	/* the status bar shows the start of this; the help all of it */
+	if (app->keys_bad[0]) {
+		tui_wrap(&ls, app->keys_bad, strlen(app->keys_bad), tui_help_width(app->cv.w), 0,
+			 TUI_ROLE_ERROR, 0, app->utf8);
+		tui_lines_add(&ls);
+	}
 	tui_help_lines(&ls, s->ops->title, s->ops->actions, s->ops->n_actions, &s->km,
 		       tui_global_actions, tui_n_global_actions, &app->gkm,
 		       tui_help_width(app->cv.w), app->lang);
@@ -671,7 +681,8 @@ static void ask_quit(struct tui_app *app)
 	if (!q.len)
 		app->quit = 1;
 	else
-		snprintf(app->quit_ask, sizeof app->quit_ask, "Quit? y/n: %s", q.data);
+		snprintf(app->quit_ask, sizeof app->quit_ask, tui_tr(app, "Quit? y/n: %s"),
+			 q.data);
 	buf_release(&q);
 }
 
@@ -689,8 +700,9 @@ static void global_action(struct tui_app *app, int action)
 	case TUI_ACT_SCREEN4: switch_to(app, action - TUI_ACT_SCREEN1 + 1); break;
 	case TUI_ACT_MOUSE:
 		set_mouse(app, !app->mouse_on);
-		tui_app_notice(app, "mouse %s", app->mouse_on ? "captured" :
-			      "released: select text with the terminal; press m again to capture");
+		tui_app_notice(app, app->mouse_on ? "mouse captured"
+						  : "mouse released: select text with the terminal; "
+						    "press m again to capture");
 		break;
 	case TUI_ACT_REDRAW: clearok(curscr, TRUE); break;
 	default: break;
@@ -963,9 +975,9 @@ int tui_run(const struct tui_opts *opts, char *err)
 	}
 	/* every bad line at once, named against all the maps; quit is never
 	 * left without a key */
-	char keys_msg[MENTOR_ERR_LEN];
-	if (tui_keys_check(cfg, cfg_len, sets, set_n, N_SCREENS + 1, keys_msg, sizeof keys_msg))
-		tui_app_error(app, "%s", keys_msg);
+	if (tui_keys_check(cfg, cfg_len, sets, set_n, N_SCREENS + 1, app->lang, app->keys_bad,
+			   sizeof app->keys_bad))
+		tui_app_error(app, "%s", app->keys_bad);
 	else if (strstr(quit_err, "quit has no key left"))
 		tui_app_error(app, "%s", quit_err);
 	free(cfg);

@@ -327,6 +327,7 @@ struct check_ctx {
 	const struct tui_action_def *const *sets;
 	const size_t *set_n;
 	size_t n_sets;
+	int lang;
 	int nbad;
 	struct buf b;
 };
@@ -336,7 +337,7 @@ static void check_line(void *u, size_t lineno, char *name, char *val, const char
 	struct check_ctx *x = u;
 	char what[160] = "";
 	if (problem) {
-		snprintf(what, sizeof what, "%s", problem);
+		snprintf(what, sizeof what, "%s", i18n_text(x->lang, problem));
 	} else {
 		int known = 0;
 		for (size_t k = 0; k < x->n_sets && !known; k++)
@@ -346,13 +347,15 @@ static void check_line(void *u, size_t lineno, char *name, char *val, const char
 		tui_keymap_init(&probe);
 		char bad[64];
 		if (!known)
-			snprintf(what, sizeof what, "unknown action '%.40s'", name);
+			snprintf(what, sizeof what, i18n_text(x->lang, "unknown action '%.40s'"),
+				 name);
 		else if (bind_list(&probe, val, 0, bad, sizeof bad))
-			snprintf(what, sizeof what, "unknown key '%s'", bad);
+			snprintf(what, sizeof what, i18n_text(x->lang, "unknown key '%s'"), bad);
 		tui_keymap_release(&probe);
 	}
 	if (what[0]) {
-		if (buf_printf(&x->b, "%sline %zu: %s", x->nbad ? "; " : "", lineno, what))
+		if (buf_puts(&x->b, x->nbad ? ";\n" : "") ||
+		    buf_printf(&x->b, i18n_text(x->lang, "line %zu: %s"), lineno, what))
 			util_oom();
 		x->nbad++;
 	}
@@ -360,15 +363,18 @@ static void check_line(void *u, size_t lineno, char *name, char *val, const char
 
 int tui_keys_check(const char *config, size_t config_len,
 		   const struct tui_action_def *const *sets, const size_t *set_n, size_t n_sets,
-		   char *msg, size_t msg_len)
+		   int lang, char *msg, size_t msg_len)
 {
-	struct check_ctx x = {sets, set_n, n_sets, 0, {0}};
+	struct check_ctx x = {sets, set_n, n_sets, lang, 0, {0}};
 	buf_init(&x.b);
 	keys_lines(config, config_len, check_line, &x);
 	if (msg_len) {
+		char head[160];
+		const char *one = "config [keys], %d bad line (the others apply):",
+			   *many = "config [keys], %d bad lines (the others apply):";
+		snprintf(head, sizeof head, i18n_text(lang, x.nbad == 1 ? one : many), x.nbad);
 		if (x.nbad)
-			snprintf(msg, msg_len, "config [keys], %d bad line%s (the others apply): %s",
-				 x.nbad, x.nbad == 1 ? "" : "s", x.b.data);
+			snprintf(msg, msg_len, "%s\n%s", head, x.b.data);
 		else
 			msg[0] = '\0';
 	}
@@ -435,9 +441,12 @@ void tui_frame_status(struct tui_line *l, const struct tui_line *hints, const ch
 	if (msg && *msg) {
 		tui_line_text(l, msg_role, msg, strlen(msg), left - 1, 1, utf8);
 	} else if (hints) {
+		/* a hint cut short ends them: no key after half a word */
 		for (size_t i = 0; i < hints->n && l->width < left; i++)
-			tui_line_text(l, hints->spans[i].role, hints->spans[i].text,
-				      strlen(hints->spans[i].text), left - l->width, 0, utf8);
+			if (tui_line_text(l, hints->spans[i].role, hints->spans[i].text,
+					  strlen(hints->spans[i].text), left - l->width, 0, utf8) <
+			    hints->spans[i].width)
+				break;
 	}
 	tui_line_pad(l, TUI_ROLE_STATUS, left);
 	if (cw)
@@ -445,18 +454,18 @@ void tui_frame_status(struct tui_line *l, const struct tui_line *hints, const ch
 	tui_line_pad(l, TUI_ROLE_STATUS, width);
 }
 
-void tui_entry_hints(struct tui_line *hints, const char *label, const char *extra)
+void tui_entry_hints(struct tui_line *hints, const char *label, const char *extra, int lang)
 {
 	static const char *const keys[] = {"Enter", "Esc", "Backspace"};
-	const char *const labels[] = {label, "cancel", "delete"};
+	const char *const labels[] = {label, i18n_text(lang, "cancel"), i18n_text(lang, "delete")};
 	for (size_t i = 0; i < 3; i++) {
 		tui_line_put(hints, TUI_ROLE_KEY, keys[i]);
 		tui_line_put(hints, TUI_ROLE_STATUS, " ");
-		tui_line_put(hints, TUI_ROLE_STATUS, labels[i]);
+		tui_line_put(hints, TUI_ROLE_STATUS, i18n_text(lang, labels[i]));
 		tui_line_put(hints, TUI_ROLE_STATUS, "  ");
 	}
 	if (extra && *extra)
-		tui_line_put(hints, TUI_ROLE_STATUS, extra);
+		tui_line_put(hints, TUI_ROLE_STATUS, i18n_text(lang, extra));
 }
 
 /* Lines of text wrapped to width, each centred on row y.. of the canvas;

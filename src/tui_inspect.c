@@ -363,7 +363,8 @@ static int ask_collect(struct inspect *s, int wait)
 	k->prompt = NULL;
 	if (s->a < 0 || s->runs[s->a].id != k->run_id) {
 		k->shown = 0;
-		tui_app_error(s->app, "run %lld answered after run A changed: answer not shown",
+		tui_app_error(s->app, "run %lld answered after run "
+						"A changed: answer not shown",
 			      (long long)k->run_id);
 		return 1;
 	}
@@ -372,7 +373,8 @@ static int ask_collect(struct inspect *s, int wait)
 	if (k->rc)
 		tui_app_error(s->app, "cannot answer: %s", k->err);
 	else
-		tui_app_notice(s->app, "run %lld answered", (long long)k->run_id);
+		tui_app_notice(s->app, "run %lld answered",
+			       (long long)k->run_id);
 	return 1;
 }
 
@@ -446,16 +448,19 @@ static void mark(struct tui_line *l, const struct tui_glyphs *g, int v, int base
 
 static void list_lines(struct inspect *s, int w, int h, struct tui_lines *ls)
 {
-	int utf8 = tui_app_utf8(s->app);
+	int utf8 = tui_app_utf8(s->app), lang = tui_app_lang(s->app);
 	const struct tui_glyphs *g = tui_app_glyphs(s->app);
 	struct tui_line *l = tui_lines_add(ls);
-	tui_line_put(l, TUI_ROLE_TITLE, s->b >= 0 ? " A:dir A:expl B:dir  item" :
-						    " A:dir A:expl  item");
+	/* the marks sit at columns 3, 8 and 13: the headers keep above them */
+	tui_line_put(l, TUI_ROLE_TITLE, s->b >= 0 ? i18n_text(lang, " A:dir A:expl B:dir  item")
+						  : i18n_text(lang, " A:dir A:expl  item"));
 	tui_line_pad(l, TUI_ROLE_NORMAL, w);
 	if (!s->n_rows) {
 		l = tui_lines_add(ls);
-		tui_line_put(l, TUI_ROLE_DIM, s->npa ? " no item passes the filter" :
-				 " no predictions: the run has not been evaluated");
+		tui_line_put(l, TUI_ROLE_DIM,
+			     s->npa ? i18n_text(lang, " no item passes the filter")
+				    : i18n_text(lang,
+						" no predictions: the run has not been evaluated"));
 		return;
 	}
 	if (s->sel < s->top)
@@ -501,32 +506,33 @@ static void wrap_or(struct tui_lines *ls, const char *t, const char *none, int w
 	}
 }
 
-static void answer_line(struct tui_lines *ls, const char *what, const char *ans, int correct,
-			const struct tui_glyphs *g, int w, int utf8)
+/* what: English, shown in lang (as is every word of the line). */
+static void answer_line(struct tui_lines *ls, int lang, const char *what, const char *ans,
+			int correct, const struct tui_glyphs *g, int w, int utf8)
 {
 	struct tui_line *l = tui_lines_add(ls);
 	tui_line_put(l, TUI_ROLE_NORMAL, "  ");
-	tui_line_put(l, TUI_ROLE_DIM, what);
-	const char *a = ans && *ans ? ans : "(none)";
+	tui_line_put(l, TUI_ROLE_DIM, i18n_text(lang, what));
+	const char *a = ans && *ans ? ans : i18n_text(lang, "(none)");
 	tui_line_text(l, TUI_ROLE_NORMAL, a, strlen(a), w / 2, 1, utf8);
 	tui_line_put(l, TUI_ROLE_NORMAL, "  ");
 	if (correct >= 0) {
 		tui_line_put(l, correct ? TUI_ROLE_CORRECT : TUI_ROLE_WRONG, correct ? g->ok : g->bad);
 		tui_line_put(l, correct ? TUI_ROLE_CORRECT : TUI_ROLE_WRONG,
-			     correct ? " right" : " wrong");
+			     i18n_text(lang, correct ? " right" : " wrong"));
 	}
 }
 
 static void ask_lines(struct inspect *s, int w, struct tui_lines *ls)
 {
-	int utf8 = tui_app_utf8(s->app);
+	int utf8 = tui_app_utf8(s->app), lang = tui_app_lang(s->app);
 	struct ask *k = &s->ask;
 	char t[96];
-	snprintf(t, sizeof t, " You asked run #%lld", (long long)k->run_id);
+	snprintf(t, sizeof t, i18n_text(lang, " You asked run #%lld"), (long long)k->run_id);
 	section(ls, t, w);
 	wrap_or(ls, k->question, "", w, utf8);
 	if (k->busy) {
-		section(ls, "  (thinking...)", w);
+		section(ls, i18n_text(lang, "  (thinking...)"), w);
 		return;
 	}
 	if (k->rc) {
@@ -534,13 +540,14 @@ static void ask_lines(struct inspect *s, int w, struct tui_lines *ls)
 		return;
 	}
 	const struct tui_glyphs *g = tui_app_glyphs(s->app);
-	answer_line(ls, "answer: ", k->ans.answer ? k->ans.answer : k->ans.raw, -1, g, w, utf8);
+	answer_line(ls, lang, "answer: ", k->ans.answer ? k->ans.answer : k->ans.raw, -1, g, w,
+		    utf8);
 	if (k->ans.expl) {
-		section(ls, "  explanation:", w);
+		section(ls, i18n_text(lang, "  explanation:"), w);
 		wrap_or(ls, k->ans.expl, "", w, utf8);
 		if (k->ans.expl_answer)
-			answer_line(ls, "answer from the explanation: ", k->ans.expl_answer, -1, g,
-				    w, utf8);
+			answer_line(ls, lang, "answer from the explanation: ", k->ans.expl_answer,
+				    -1, g, w, utf8);
 	}
 	section(ls, "", w);
 }
@@ -549,9 +556,9 @@ static void ask_lines(struct inspect *s, int w, struct tui_lines *ls)
  * one-line summary. */
 static void expl_lines(struct inspect *s, const char *text, int w, struct tui_lines *ls)
 {
-	int utf8 = tui_app_utf8(s->app);
+	int utf8 = tui_app_utf8(s->app), lang = tui_app_lang(s->app);
 	if (!text || !*text || !s->have_chk) {
-		wrap_or(ls, text, "(none)", w, utf8);
+		wrap_or(ls, text, i18n_text(lang, "(none)"), w, utf8);
 		return;
 	}
 	const struct check_result *cr = &s->chk;
@@ -566,7 +573,7 @@ static void expl_lines(struct inspect *s, const char *text, int w, struct tui_li
 	int role = check_verdict_sound(cr->verdict) ? TUI_ROLE_CORRECT
 		 : cr->verdict == CHECK_NO_STEPS ? TUI_ROLE_DIM : TUI_ROLE_WRONG;
 	struct tui_line *l = tui_lines_add(ls);
-	tui_line_put(l, TUI_ROLE_DIM, "  check ");
+	tui_line_put(l, TUI_ROLE_DIM, i18n_text(lang, "  check "));
 	tui_line_text(l, role, sum, strlen(sum), w - l->width, 1, utf8);
 }
 
@@ -574,30 +581,33 @@ static void expl_lines(struct inspect *s, const char *text, int w, struct tui_li
  * trained on. */
 static void teacher_lines(struct inspect *s, int w, struct tui_lines *ls)
 {
-	int utf8 = tui_app_utf8(s->app);
+	int utf8 = tui_app_utf8(s->app), lang = tui_app_lang(s->app);
 	const struct store_run *ra = &s->runs[s->a];
-	char t[160];
+	char t[200];
 	if (!s->item.split || strcmp(s->item.split, "train")) {
-		section(ls, "  teacher explanation:", w);
-		snprintf(t, sizeof t, "(run #%lld did not train on this item: not in the train split)",
-			 (long long)ra->id);
+		section(ls, i18n_text(lang, "  teacher explanation:"), w);
+		snprintf(t, sizeof t,
+			 i18n_text(lang, "(run #%lld did not train on this item: not in the train "
+					 "split)"), (long long)ra->id);
 		wrap_or(ls, NULL, t, w, utf8);
 		return;
 	}
 	if (!strcmp(ra->variant, "baseline")) {
-		section(ls, "  teacher explanation trained on:", w);
-		wrap_or(ls, NULL, "(none: a baseline trains on answers only)", w, utf8);
+		section(ls, i18n_text(lang, "  teacher explanation trained on:"), w);
+		wrap_or(ls, NULL, i18n_text(lang, "(none: a baseline trains on answers only)"), w,
+			utf8);
 		return;
 	}
-	snprintf(t, sizeof t, "  teacher explanation trained on (%s):",
+	snprintf(t, sizeof t, i18n_text(lang, "  teacher explanation trained on (%s):"),
 		 ra->source ? ra->source : "?");
 	section(ls, t, w);
-	wrap_or(ls, s->teacher, "(none for this item: trained on its answer only)", w, utf8);
+	wrap_or(ls, s->teacher, i18n_text(lang, "(none for this item: trained on its answer only)"),
+		w, utf8);
 }
 
 static void detail_lines(struct inspect *s, int w, struct tui_lines *ls)
 {
-	int utf8 = tui_app_utf8(s->app);
+	int utf8 = tui_app_utf8(s->app), lang = tui_app_lang(s->app);
 	const struct tui_glyphs *g = tui_app_glyphs(s->app);
 	if ((s->ask.shown || s->ask.busy) && s->a >= 0 && s->runs[s->a].id == s->ask.run_id)
 		ask_lines(s, w, ls);
@@ -606,19 +616,20 @@ static void detail_lines(struct inspect *s, int w, struct tui_lines *ls)
 	const struct tui_inspect_row *r = &s->rows[s->sel];
 	const struct store_item *it = &s->item;
 	char t[160];
-	snprintf(t, sizeof t, " Item %lld (%s)", (long long)it->id, it->split ? it->split : "");
+	snprintf(t, sizeof t, i18n_text(lang, " Item %lld (%s)"), (long long)it->id,
+		 it->split ? it->split : "");
 	section(ls, t, w);
 	wrap_or(ls, it->question, "", w, utf8);
-	answer_line(ls, "gold answer: ", it->answer, -1, g, w, utf8);
+	answer_line(ls, lang, "gold answer: ", it->answer, -1, g, w, utf8);
 	char lab[96];
 	run_label(&s->runs[s->a], lab, sizeof lab);
 	snprintf(t, sizeof t, " A %s", lab);
 	section(ls, t, w);
-	answer_line(ls, "direct: ", r->a->answer, r->a->correct == 1, g, w, utf8);
+	answer_line(ls, lang, "direct: ", r->a->answer, r->a->correct == 1, g, w, utf8);
 	if (r->a->cot_correct >= 0 || r->a->cot_text) {
-		answer_line(ls, "explain-then-answer: ", r->a->cot_answer,
+		answer_line(ls, lang, "explain-then-answer: ", r->a->cot_answer,
 			    r->a->cot_correct < 0 ? -1 : r->a->cot_correct == 1, g, w, utf8);
-		section(ls, "  generated explanation:", w);
+		section(ls, i18n_text(lang, "  generated explanation:"), w);
 		expl_lines(s, r->a->cot_text, w, ls);
 	}
 	teacher_lines(s, w, ls);
@@ -627,26 +638,28 @@ static void detail_lines(struct inspect *s, int w, struct tui_lines *ls)
 		snprintf(t, sizeof t, " B %s", lab);
 		section(ls, t, w);
 		if (r->b) {
-			answer_line(ls, "direct: ", r->b->answer, r->b->correct == 1, g, w, utf8);
+			answer_line(ls, lang, "direct: ", r->b->answer, r->b->correct == 1, g, w,
+				    utf8);
 			if (r->b->cot_correct >= 0 || r->b->cot_text) {
-				answer_line(ls, "explain-then-answer: ", r->b->cot_answer,
+				answer_line(ls, lang, "explain-then-answer: ", r->b->cot_answer,
 					    r->b->cot_correct < 0 ? -1 : r->b->cot_correct == 1, g,
 					    w, utf8);
-				wrap_or(ls, r->b->cot_text, "(none)", w, utf8);
+				wrap_or(ls, r->b->cot_text, i18n_text(lang, "(none)"), w, utf8);
 			}
 		} else {
-			wrap_or(ls, NULL, "(no prediction for this item)", w, utf8);
+			wrap_or(ls, NULL, i18n_text(lang, "(no prediction for this item)"), w,
+				utf8);
 		}
 	}
-	section(ls, " Gold rationale", w);
-	wrap_or(ls, it->gold_rationale, "(none)", w, utf8);
+	section(ls, i18n_text(lang, " Gold rationale"), w);
+	wrap_or(ls, it->gold_rationale, i18n_text(lang, "(none)"), w, utf8);
 }
 
 static void inspect_draw(void *state, struct tui_app *app, struct tui_canvas *cv,
 			 struct tui_rect body)
 {
 	struct inspect *s = state;
-	int utf8 = tui_app_utf8(app);
+	int utf8 = tui_app_utf8(app), lang = tui_app_lang(app);
 	tui_canvas_fill(cv, body, TUI_ROLE_NORMAL);
 	load_detail(s);
 	struct tui_lines ls;
@@ -654,6 +667,7 @@ static void inspect_draw(void *state, struct tui_app *app, struct tui_canvas *cv
 	/* summary bar */
 	struct tui_inspect_sum sum;
 	tui_inspect_summary(s->pa, s->npa, s->b >= 0 ? s->pb : NULL, s->npb, &sum);
+	sum.lang = lang;
 	sum.chk_n = s->ck_a.n;
 	sum.chk_sound = s->ck_a.n_sound;
 	sum.chk_right_wrong = s->ck_a.n_right_wrong;
@@ -662,7 +676,8 @@ static void inspect_draw(void *state, struct tui_app *app, struct tui_canvas *cv
 		sum.vs_chk_sound = s->ck_b.n_sound;
 		sum.vs_chk_right_wrong = s->ck_b.n_right_wrong;
 	}
-	char la[96] = "(no run)", lb[96] = "";
+	char la[96], lb[96] = "";
+	snprintf(la, sizeof la, "%s", i18n_text(lang, "(no run)"));
 	if (s->a >= 0)
 		run_label(&s->runs[s->a], la, sizeof la);
 	if (s->b >= 0)
@@ -670,17 +685,17 @@ static void inspect_draw(void *state, struct tui_app *app, struct tui_canvas *cv
 	struct tui_line *l = tui_lines_add(&ls);
 	int compact = tui_inspect_summary_line(&sum, la, s->b >= 0 ? lb : NULL, body.w, utf8, l);
 	l = tui_lines_add(&ls);
-	tui_line_put(l, TUI_ROLE_DIM, "filter ");
-	tui_line_put(l, TUI_ROLE_MATCH, tui_inspect_filter_name(s->filter));
+	tui_line_put(l, TUI_ROLE_DIM, i18n_text(lang, "filter "));
+	tui_line_put(l, TUI_ROLE_MATCH, i18n_text(lang, tui_inspect_filter_name(s->filter)));
 	char t[96];
-	snprintf(t, sizeof t, "  %zu of %zu items", s->n_rows, s->npa);
+	snprintf(t, sizeof t, i18n_text(lang, "  %zu of %zu items"), s->n_rows, s->npa);
 	tui_line_put(l, TUI_ROLE_NORMAL, t);
 	if (s->b < 0) {
-		tui_line_put(l, TUI_ROLE_DIM, "  (c: compare with another run)");
+		tui_line_put(l, TUI_ROLE_DIM, i18n_text(lang, "  (c: compare with another run)"));
 	} else if (compact) {
-		snprintf(t, sizeof t, "  fixed %lld", (long long)sum.fixed);
+		snprintf(t, sizeof t, i18n_text(lang, "  fixed %lld"), (long long)sum.fixed);
 		tui_line_put(l, TUI_ROLE_CORRECT, t);
-		snprintf(t, sizeof t, " broken %lld", (long long)sum.broken);
+		snprintf(t, sizeof t, i18n_text(lang, " broken %lld"), (long long)sum.broken);
 		tui_line_put(l, TUI_ROLE_WRONG, t);
 	}
 	tui_line_pad(l, TUI_ROLE_NORMAL, body.w);
@@ -710,7 +725,8 @@ static void inspect_draw(void *state, struct tui_app *app, struct tui_canvas *cv
 	if (s->editing) {
 		tui_lines_init(&ls);
 		l = tui_lines_add(&ls);
-		int cx = tui_entry_line(l, TUI_ROLE_TITLE, "Ask: ", s->input.text, body.w, utf8);
+		int cx = tui_entry_line(l, TUI_ROLE_TITLE, i18n_text(lang, "Ask: "), s->input.text,
+					body.w, utf8);
 		struct tui_rect ar = {body.x, body.y + body.h - 1, body.w, 1};
 		tui_canvas_lines(cv, ar, &ls, 0, TUI_ROLE_NORMAL);
 		tui_canvas_cursor(cv, ar.x + cx, ar.y);
@@ -763,9 +779,10 @@ static void refuse(struct inspect *s, int i, const char *what)
 	char da[64], db[64];
 	ds_name(s, &s->runs[s->a], da, sizeof da);
 	ds_name(s, &s->runs[i], db, sizeof db);
-	tui_app_error(s->app, "cannot compare run #%lld (%s) with run A #%lld (%s): other "
-		      "dataset; %s", (long long)s->runs[i].id, db, (long long)s->runs[s->a].id, da,
-		      what);
+	tui_app_error(s->app,
+		      "cannot compare run #%lld (%s) with run A #%lld (%s): other dataset; %s",
+		      (long long)s->runs[i].id, db, (long long)s->runs[s->a].id, da,
+		      tui_tr(s->app, what));
 }
 
 /* After A changed: a B of another dataset gives way to the closest baseline
@@ -783,9 +800,10 @@ static void keep_b_comparable(struct inspect *s)
 	s->b = report_pick_baseline(s->runs, s->n_runs, (size_t)s->a);
 	char what[96];
 	if (s->b >= 0)
-		snprintf(what, sizeof what, "B is now baseline #%lld", (long long)s->runs[s->b].id);
+		snprintf(what, sizeof what, tui_tr(s->app, "B is now baseline #%lld"),
+			 (long long)s->runs[s->b].id);
 	else
-		snprintf(what, sizeof what, "no comparison");
+		snprintf(what, sizeof what, "%s", tui_tr(s->app, "no comparison"));
 	refuse(s, old, what);
 }
 
@@ -824,7 +842,7 @@ static void write_report(struct inspect *s)
 			 (long long)b);
 	else
 		snprintf(path, sizeof path, "%s.report-%lld.html", s->db_path, (long long)a);
-	if (report_write(s->st, a, b, path, NULL, err))
+	if (report_write(s->st, a, b, tui_app_lang(s->app), path, NULL, err))
 		tui_app_error(s->app, "%s", err);
 	else
 		tui_app_notice(s->app, "report written to %s", path);
@@ -861,8 +879,9 @@ static int inspect_action(void *state, struct tui_app *app, int action)
 			     TUI_INSPECT_N_FILTERS) % TUI_INSPECT_N_FILTERS;
 		refilter(s);
 		if ((s->filter == TUI_INSPECT_FIXED || s->filter == TUI_INSPECT_BROKEN) && s->b < 0)
-			tui_app_error(app, "%s needs a run to compare: press c",
-				      tui_inspect_filter_name(s->filter));
+			tui_app_error(app, "%s needs a run to compare: "
+									"press c",
+				      tui_tr(app, tui_inspect_filter_name(s->filter)));
 		break;
 	case ACT_ASK:
 		s->editing = 1;
@@ -933,7 +952,7 @@ static void inspect_status(void *state, struct tui_app *app, struct tui_line *hi
 {
 	struct inspect *s = state;
 	if (s->editing) {
-		tui_entry_hints(hints, "ask", NULL);
+		tui_entry_hints(hints, "ask", NULL, tui_app_lang(app));
 		return;
 	}
 	static const struct tui_hint shown[] = {{ACT_RUN_NEXT, "run"},   {ACT_VS_NEXT, "compare"},

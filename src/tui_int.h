@@ -343,12 +343,13 @@ int tui_keymap_build(struct tui_keymap *km, const struct tui_action_def *defs, s
 		     const char *config, size_t config_len, char *err);
 /* Every bad line of the [keys] section of config, checked against the
  * actions of all key maps (sets[0..n_sets), set_n entries each): a name no
- * map knows, a bad key name, a missing '='. Fills msg with one line that
- * lists them all ("config [keys], 2 bad lines (the others apply): line 3:
- * ...; line 5: ...") or "" and returns their number. */
+ * map knows, a bad key name, a missing '='. Fills msg with a text that
+ * lists them all, one a line ("config [keys], 2 bad lines (the others
+ * apply):\nline 3: ...;\nline 5: ...": one line in a status bar, where
+ * newlines are spaces), in language lang, or "" and returns their number. */
 int tui_keys_check(const char *config, size_t config_len,
 		   const struct tui_action_def *const *sets, const size_t *set_n, size_t n_sets,
-		   char *msg, size_t msg_len);
+		   int lang, char *msg, size_t msg_len);
 /* Action bound to key, or TUI_ACT_NONE. */
 int tui_keymap_lookup(const struct tui_keymap *km, int key);
 /* "j, Down": the keys of an action, into buf; returns buf ("" if none). */
@@ -432,7 +433,11 @@ int tui_app_utf8(struct tui_app *app);
  * string in it (static). */
 int tui_app_lang(struct tui_app *app);
 const char *tui_app_text(struct tui_app *app, int msg);
-/* Show an error in the status bar until the next key. */
+/* en (English, static) in the UI language: i18n_text of the app's language. */
+const char *tui_tr(struct tui_app *app, const char *en);
+/* Show an error in the status bar until the next key. Both this and
+ * tui_app_notice show fmt in the UI language when the catalogue has it
+ * (i18n_text; the translation keeps its conversions). */
 void tui_app_error(struct tui_app *app, const char *fmt, ...) MENTOR_PRINTF(2, 3);
 /* Show a notice (success, information: TUI_ROLE_NOTICE) in the status bar
  * until the next key, or until the active screen that set it calls
@@ -498,6 +503,7 @@ struct tui_items_view {
 	int focus;                /* 0 list, 1 detail */
 	int detail_top;           /* first detail line shown */
 	int utf8;
+	int lang;                 /* labels' language: I18N_EN (0) or I18N_JA */
 };
 /* Split of the body (w x h) into header row, list and detail panes. */
 void tui_items_layout(struct tui_rect body, struct tui_rect *header, struct tui_rect *list,
@@ -513,15 +519,17 @@ void tui_items_render(const struct tui_items_view *v, struct tui_canvas *cv, str
 /* ------------------------------------------ Train screen (pure parts) */
 
 struct store_run;
-/* The notice after run r was queued: started (now training in the
- * background) or waiting behind run busy (0: none). "resumes from its
- * checkpoint at step N" only for a run that has one; else "starts". */
-void tui_train_start_note(const struct store_run *r, int started, int64_t busy, char *buf,
-			  size_t n);
-/* What quitting leaves behind: n_running runs training on (running: the
- * first one's id) and n_queued runs waiting. Returns 1 with the note in buf
- * when there is any, else 0 (buf ""). */
-int tui_train_quit_note(int64_t running, int n_running, size_t n_queued, char *buf, size_t n);
+/* The notice after run r was queued, in language lang: started (now
+ * training in the background) or waiting behind run busy (0: none).
+ * "resumes from its checkpoint at step N" only for a run that has one;
+ * else "starts". */
+void tui_train_start_note(const struct store_run *r, int started, int64_t busy, int lang,
+			  char *buf, size_t n);
+/* What quitting leaves behind, in language lang: n_running runs training on
+ * (running: the first one's id) and n_queued runs waiting. Returns 1 with
+ * the note in buf when there is any, else 0 (buf ""). */
+int tui_train_quit_note(int64_t running, int n_running, size_t n_queued, int lang, char *buf,
+			size_t n);
 
 /* --------------------------------------------- frame pieces (pure) */
 
@@ -534,8 +542,9 @@ void tui_frame_tabs(struct tui_line *l, const struct tui_screen_ops *const *scre
 void tui_frame_status(struct tui_line *l, const struct tui_line *hints, const char *counts,
 		      const char *msg, int msg_role, int width, int utf8);
 /* The keys of a text entry for the status bar: "Enter LABEL  Esc cancel
- * Backspace delete" and extra (may be NULL) after them. */
-void tui_entry_hints(struct tui_line *hints, const char *label, const char *extra);
+ * Backspace delete" and extra (may be NULL) after them; label, extra and
+ * the words in language lang. */
+void tui_entry_hints(struct tui_line *hints, const char *label, const char *extra, int lang);
 /* "terminal too small: have WxH, need 80x24" and how to go on, in the UI
  * language lang, centred on the canvas and wrapped to its width (down to 20
  * columns); question (may be NULL, e.g. a quit to confirm) on the last row. */

@@ -124,10 +124,11 @@ void tui_items_header_lines(const struct tui_items_view *v, int width, struct tu
 {
 	struct tui_line *l = tui_lines_add(out);
 	if (v->editing) {
-		tui_entry_line(l, TUI_ROLE_TITLE, "Search: ", v->input, width, v->utf8);
+		tui_entry_line(l, TUI_ROLE_TITLE, i18n_text(v->lang, "Search: "), v->input, width,
+			       v->utf8);
 		return;
 	}
-	tui_line_put(l, TUI_ROLE_TITLE, "Dataset ");
+	tui_line_put(l, TUI_ROLE_TITLE, i18n_text(v->lang, "Dataset "));
 	tui_line_text(l, TUI_ROLE_MATCH, v->dataset, strlen(v->dataset), width / 3, 1, v->utf8);
 	if (v->search && *v->search) {
 		tui_line_put(l, TUI_ROLE_NORMAL, "  /");
@@ -172,11 +173,13 @@ void tui_items_list_lines(const struct tui_items_view *v, int width, int height,
 	const struct tui_glyphs *g = tui_glyphs_get(v->utf8);
 	if (v->count == 0) {
 		struct tui_line *l = tui_lines_add(out);
-		tui_line_put(l, TUI_ROLE_DIM, " no items");
+		tui_line_put(l, TUI_ROLE_DIM, i18n_text(v->lang, " no items"));
 		l = tui_lines_add(out);
-		tui_line_put(l, TUI_ROLE_DIM, v->filtered || (v->search && *v->search)
-					      ? " (filters or the search hide them: x clears)"
-					      : " (import a dataset: mentor import)");
+		tui_line_put(l, TUI_ROLE_DIM,
+			     v->filtered || (v->search && *v->search)
+				     ? i18n_text(v->lang,
+						 " (filters or the search hide them: x clears)")
+				     : i18n_text(v->lang, " (import a dataset: mentor import)"));
 		return;
 	}
 	for (int i = 0; i < height; i++) {
@@ -242,12 +245,13 @@ void tui_items_detail_lines(const struct tui_items_view *v, int width, struct tu
 	const struct tui_glyphs *g = tui_glyphs_get(v->utf8);
 	const struct store_item *it = v->detail;
 	if (!it) {
-		tui_line_put(tui_lines_add(out), TUI_ROLE_DIM, "no item selected");
+		tui_line_put(tui_lines_add(out), TUI_ROLE_DIM,
+			     i18n_text(v->lang, "no item selected"));
 		return;
 	}
 	struct tui_line *l = tui_lines_add(out);
 	char head[160];
-	snprintf(head, sizeof head, "Item %lld", (long long)it->id);
+	snprintf(head, sizeof head, i18n_text(v->lang, "Item %lld"), (long long)it->id);
 	tui_line_put(l, TUI_ROLE_TITLE, head);
 	snprintf(head, sizeof head, "  %s  %s  ", it->split ? it->split : "",
 		 it->answer_type ? it->answer_type : "");
@@ -255,32 +259,33 @@ void tui_items_detail_lines(const struct tui_items_view *v, int width, struct tu
 	if (it->ext_id)
 		tui_line_text(l, TUI_ROLE_DIM, it->ext_id, strlen(it->ext_id), width - l->width, 1,
 			      v->utf8);
-	detail_heading(out, "Question");
+	detail_heading(out, i18n_text(v->lang, "Question"));
 	const char *q = it->question ? it->question : "";
 	tui_wrap(out, q, strlen(q), width, 2, TUI_ROLE_NORMAL, 0, v->utf8);
 	if (it->choices_json && *it->choices_json) {
-		detail_heading(out, "Choices");
+		detail_heading(out, i18n_text(v->lang, "Choices"));
 		detail_choices(out, it->choices_json, width, v->utf8);
 	}
 	tui_lines_add(out);
 	l = tui_lines_add(out);
-	tui_line_put(l, TUI_ROLE_TITLE, "Gold answer: ");
+	tui_line_put(l, TUI_ROLE_TITLE, i18n_text(v->lang, "Gold answer: "));
 	const char *a = it->answer ? it->answer : "";
 	tui_line_text(l, TUI_ROLE_CORRECT, a, strlen(a), width - l->width, 1, v->utf8);
 	if (it->gold_rationale && *it->gold_rationale) {
-		detail_heading(out, "Gold rationale");
+		detail_heading(out, i18n_text(v->lang, "Gold rationale"));
 		tui_wrap(out, it->gold_rationale, strlen(it->gold_rationale), width, 2,
 			 TUI_ROLE_NORMAL, 0, v->utf8);
 	}
 	char t[64];
-	snprintf(t, sizeof t, "Explanations (%zu)", v->n_expl);
-	detail_heading(out, v->expl_note ? "Explanations" : t);
+	snprintf(t, sizeof t, i18n_text(v->lang, "Explanations (%zu)"), v->n_expl);
+	detail_heading(out, v->expl_note ? i18n_text(v->lang, "Explanations") : t);
 	if (v->expl_note) {
 		tui_wrap(out, v->expl_note, strlen(v->expl_note), width, 2, TUI_ROLE_DIM, 0, v->utf8);
 		return;
 	}
 	if (!v->n_expl) {
-		const char *none = "none yet: press Enter to open the item in Review";
+		const char *none =
+			i18n_text(v->lang, "none yet: press Enter to open the item in Review");
 		tui_wrap(out, none, strlen(none), width, 2, TUI_ROLE_DIM, 0, v->utf8);
 		return;
 	}
@@ -299,10 +304,12 @@ void tui_items_detail_lines(const struct tui_items_view *v, int width, struct tu
 		else
 			tui_line_put(l, TUI_ROLE_DIM, g->unknown);
 		char info[256];
-		snprintf(info, sizeof info, " %s%s%s  %s  answer %s", e->mode ? e->mode : "?",
+		snprintf(info, sizeof info, i18n_text(v->lang, " %s%s%s  %s  answer %s"),
+			 e->mode ? e->mode : "?",
 			 e->path && e->mode && strcmp(e->path, e->mode) ? "/" : "",
 			 e->path && e->mode && strcmp(e->path, e->mode) ? e->path : "",
-			 e->model ? e->model : "", e->parsed_answer ? e->parsed_answer : "(none)");
+			 e->model ? e->model : "",
+			 e->parsed_answer ? e->parsed_answer : i18n_text(v->lang, "(none)"));
 		tui_line_text(l, TUI_ROLE_TITLE, info, strlen(info), width - l->width - 5, 1, v->utf8);
 		if (e->leaked == 1) {
 			tui_line_put(l, TUI_ROLE_NORMAL, " ");
@@ -618,7 +625,7 @@ static int64_t selected_id(struct items *s, struct tui_app *app)
 	return it ? it->id : 0;
 }
 
-static void load_expl(struct items *s, int64_t id)
+static void load_expl(struct items *s, int64_t id, int lang)
 {
 	if (s->expl_item == id)
 		return;
@@ -628,7 +635,8 @@ static void load_expl(struct items *s, int64_t id)
 		return;
 	char err[MENTOR_ERR_LEN];
 	if (store_expl_for_item(s->st, id, &s->expl, &s->n_expl, err)) {
-		snprintf(s->expl_note, sizeof s->expl_note, "explanations not available: %.400s", err);
+		snprintf(s->expl_note, sizeof s->expl_note,
+			 i18n_text(lang, "explanations not available: %.400s"), err);
 		s->expl = NULL;
 		s->n_expl = 0;
 	}
@@ -653,6 +661,19 @@ static void filter_text(const struct items *s, char *buf, size_t n)
 		 s->split ? split_vals[s->split] : "any", s->review ? review_vals[s->review] : "any",
 		 s->mode ? mode_vals[s->mode] : "any", s->correct ? correct_vals[s->correct] : "any",
 		 s->leaked ? leaked_vals[1] : "any");
+}
+
+/* The filters as the header shows them, in the UI language (the saved
+ * form, filter_text, stays English). */
+static void filter_label(const struct items *s, int lang, char *buf, size_t n)
+{
+	const char *any = i18n_text(lang, "any");
+	snprintf(buf, n, i18n_text(lang, "split:%s review:%s mode:%s result:%s leaked:%s"),
+		 s->split ? split_vals[s->split] : any,
+		 s->review ? i18n_text(lang, review_vals[s->review]) : any,
+		 s->mode ? mode_vals[s->mode] : any,
+		 s->correct ? i18n_text(lang, correct_vals[s->correct]) : any,
+		 s->leaked ? i18n_text(lang, leaked_vals[1]) : any);
 }
 
 static void restore_settings(struct items *s)
@@ -776,13 +797,14 @@ static void fill_view(struct items *s, struct tui_app *app, struct tui_items_vie
 	ensure_rows(s, app);
 	ensure_summaries(s);
 	const struct store_item *cur = row_at(s, s->sel);
-	load_expl(s, cur ? cur->id : 0);
+	load_expl(s, cur ? cur->id : 0, tui_app_lang(app));
 	if (s->ds_idx >= 0 && (size_t)s->ds_idx < s->n_ds)
 		snprintf(dsbuf, dsn, "%s (%d/%zu)", s->ds[s->ds_idx].name, s->ds_idx + 1, s->n_ds);
 	else
-		snprintf(dsbuf, dsn, "all datasets (%zu)", s->n_ds);
-	filter_text(s, fbuf, fn);
+		snprintf(dsbuf, dsn, tui_tr(app, "all datasets (%zu)"), s->n_ds);
+	filter_label(s, tui_app_lang(app), fbuf, fn);
 	memset(v, 0, sizeof *v);
+	v->lang = tui_app_lang(app);
 	v->dataset = dsbuf;
 	v->filters = fbuf;
 	v->search = s->search;
@@ -967,7 +989,7 @@ static void items_status(void *state, struct tui_app *app, struct tui_line *hint
 {
 	struct items *s = state;
 	if (s->editing) {
-		tui_entry_hints(hints, "search", "re:PATTERN for a regex");
+		tui_entry_hints(hints, "search", "re:PATTERN for a regex", tui_app_lang(app));
 		return;
 	}
 	static const struct tui_hint shown[] = {
@@ -981,7 +1003,8 @@ static void items_status(void *state, struct tui_app *app, struct tui_line *hint
 	else
 		buf_puts(counts, tui_app_text(app, I18N_TUI_NO_ITEMS));
 	if (s->re_capped)
-		buf_printf(counts, " (regex scanned %d)", STORE_SEARCH_SCAN_MAX);
+		buf_printf(counts, tui_tr(app, " (regex scanned %d)"),
+			   STORE_SEARCH_SCAN_MAX);
 }
 
 /* Back on this screen: explanations may have been reviewed or generated

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mentor/i18n.h"
 #include "mentor/store.h"
 #include "tui_plot.h"
 
@@ -376,7 +377,7 @@ int tui_plot_chart(const struct tui_plot_series *s, size_t n, const struct tui_p
 	struct tui_line *l = tui_lines_add(out);
 	tui_line_text(l, TUI_ROLE_TITLE, title, strlen(title), w - 6, 1, utf8);
 	if (o->logy)
-		tui_line_put(l, TUI_ROLE_DIM, " (log)");
+		tui_line_put(l, TUI_ROLE_DIM, i18n_text(o->lang, " (log)"));
 	tui_line_pad(l, TUI_ROLE_NORMAL, w);
 	/* row of the last point of each series, for the end marks */
 	int marks_row[16];
@@ -431,7 +432,7 @@ int tui_plot_chart(const struct tui_plot_series *s, size_t n, const struct tui_p
 		tui_line_pad(l, TUI_ROLE_NORMAL, l->width + (room > 1 ? room : 1));
 		tui_line_put(l, TUI_ROLE_DIM, b);
 	} else {
-		tui_line_put(l, TUI_ROLE_DIM, "no data yet");
+		tui_line_put(l, TUI_ROLE_DIM, i18n_text(o->lang, "no data yet"));
 	}
 	tui_line_pad(l, TUI_ROLE_NORMAL, w);
 	legend_put(s, n, w, tags, lrows, utf8, out);
@@ -693,13 +694,14 @@ static void put_acc(struct tui_line *l, const char *what, int64_t k, int64_t n, 
 /* The sound share of a run's explanations and its right answers from wrong
  * reasoning; nothing when it has no checked explanation. */
 static void put_check(struct tui_line *l, int64_t n, int64_t sound, int64_t right_wrong,
-		      int compact)
+		      int compact, int lang)
 {
 	if (n <= 0)
 		return;
-	put_acc(l, "sound", sound, n, !compact);
+	put_acc(l, i18n_text(lang, "sound"), sound, n, !compact);
 	char t[48];
-	snprintf(t, sizeof t, " %s %lld", compact ? "rw" : "right-wrong", (long long)right_wrong);
+	snprintf(t, sizeof t, " %s %lld", i18n_text(lang, compact ? "rw" : "right-wrong"),
+		 (long long)right_wrong);
 	tui_line_put(l, right_wrong ? TUI_ROLE_WRONG : TUI_ROLE_NORMAL, t);
 }
 
@@ -708,30 +710,31 @@ static void put_check(struct tui_line *l, int64_t n, int64_t sound, int64_t righ
 static void summary_put(const struct tui_inspect_sum *s, const char *a_label,
 			const char *b_label, int compact, int utf8, struct tui_line *l)
 {
-	const char *dir = compact ? "dir" : "direct";
+	const char *dir = i18n_text(s->lang, compact ? "dir" : "direct");
+	const char *expl = i18n_text(s->lang, "expl");
 	int lw = compact ? 14 : 24;
 	const char *sep = utf8 ? " \xe2\x94\x82 " : " | ";
 	tui_line_put(l, TUI_ROLE_TITLE, "A ");
 	tui_line_text(l, TUI_ROLE_MATCH, a_label, strlen(a_label), lw, 1, utf8);
 	put_acc(l, dir, s->correct, s->n, !compact);
 	if (s->cot_n)
-		put_acc(l, "expl", s->cot_correct, s->cot_n, !compact);
-	put_check(l, s->chk_n, s->chk_sound, s->chk_right_wrong, compact);
+		put_acc(l, expl, s->cot_correct, s->cot_n, !compact);
+	put_check(l, s->chk_n, s->chk_sound, s->chk_right_wrong, compact, s->lang);
 	if (b_label) {
 		tui_line_put(l, TUI_ROLE_BORDER, sep);
 		tui_line_put(l, TUI_ROLE_TITLE, "B ");
 		tui_line_text(l, TUI_ROLE_MATCH, b_label, strlen(b_label), lw, 1, utf8);
 		put_acc(l, dir, s->vs_correct, s->vs_n, !compact);
 		if (s->vs_cot_n)
-			put_acc(l, "expl", s->vs_cot_correct, s->vs_cot_n, !compact);
-		put_check(l, s->vs_chk_n, s->vs_chk_sound, s->vs_chk_right_wrong, compact);
+			put_acc(l, expl, s->vs_cot_correct, s->vs_cot_n, !compact);
+		put_check(l, s->vs_chk_n, s->vs_chk_sound, s->vs_chk_right_wrong, compact, s->lang);
 		if (compact)
 			return;
 		tui_line_put(l, TUI_ROLE_BORDER, sep);
 		char t[64];
-		snprintf(t, sizeof t, "fixed %lld", (long long)s->fixed);
+		snprintf(t, sizeof t, i18n_text(s->lang, "fixed %lld"), (long long)s->fixed);
 		tui_line_put(l, TUI_ROLE_CORRECT, t);
-		snprintf(t, sizeof t, " broken %lld", (long long)s->broken);
+		snprintf(t, sizeof t, i18n_text(s->lang, " broken %lld"), (long long)s->broken);
 		tui_line_put(l, TUI_ROLE_WRONG, t);
 	}
 }

@@ -35,6 +35,7 @@ struct tui_plot_opts {
 	int logy;       /* 1: log10 scale of y */
 	/* Ranges used when lo < hi; otherwise found from the finite points. */
 	double xmin, xmax, ymin, ymax;
+	int lang;       /* the words' language (I18N_EN, 0, or I18N_JA) */
 };
 
 struct tui_plot_cell {
@@ -165,6 +166,7 @@ struct tui_inspect_sum {
 	 * how many, how many sound, right answers from wrong reasoning */
 	int64_t chk_n, chk_sound, chk_right_wrong;
 	int64_t vs_chk_n, vs_chk_sound, vs_chk_right_wrong;
+	int lang; /* the words' language, I18N_EN (0) or I18N_JA; set by the caller */
 };
 void tui_inspect_summary(const struct store_pred *a, size_t na, const struct store_pred *b,
 			 size_t nb, struct tui_inspect_sum *s);

@@ -173,7 +173,7 @@ static void flow_data(struct flow *f, int lrole, const char *label, int drole, c
 	flow_add(f, &c);
 }
 
-static void chip_state(struct flow *f, const struct tui_glyphs *g, const char *status)
+static void chip_state(struct flow *f, const struct tui_glyphs *g, const char *status, int lang)
 {
 	int role;
 	const char *word;
@@ -181,22 +181,22 @@ static void chip_state(struct flow *f, const struct tui_glyphs *g, const char *s
 	struct tui_line c = {0};
 	tui_line_put(&c, role, gl);
 	tui_line_put(&c, role, " ");
-	tui_line_put(&c, role, word);
+	tui_line_put(&c, role, i18n_text(lang, word));
 	flow_add(f, &c);
 }
 
-static void chip_correct(struct flow *f, const struct tui_glyphs *g, int correct)
+static void chip_correct(struct flow *f, const struct tui_glyphs *g, int correct, int lang)
 {
 	struct tui_line c = {0};
 	if (correct == 1) {
 		tui_line_put(&c, TUI_ROLE_CORRECT, g->ok);
-		tui_line_put(&c, TUI_ROLE_CORRECT, " correct");
+		tui_line_put(&c, TUI_ROLE_CORRECT, i18n_text(lang, " correct"));
 	} else if (correct == 0) {
 		tui_line_put(&c, TUI_ROLE_WRONG, g->bad);
-		tui_line_put(&c, TUI_ROLE_WRONG, " wrong");
+		tui_line_put(&c, TUI_ROLE_WRONG, i18n_text(lang, " wrong"));
 	} else {
 		tui_line_put(&c, TUI_ROLE_DIM, g->unknown);
-		tui_line_put(&c, TUI_ROLE_DIM, " not judged");
+		tui_line_put(&c, TUI_ROLE_DIM, i18n_text(lang, " not judged"));
 	}
 	flow_add(f, &c);
 }
@@ -235,15 +235,16 @@ void tui_review_item_lines(const struct tui_review_view *v, int width, size_t ma
 		width = 1;
 	if (!it) {
 		tui_line_put(tui_lines_add(out), TUI_ROLE_TITLE,
-			     "Review: select an item in Items and press Enter");
+			     i18n_text(v->lang, "Review: select an item in Items and press Enter"));
 		tui_line_put(tui_lines_add(out), TUI_ROLE_DIM,
-			     "or press Space for the next unreviewed item of the Items filter");
+			     i18n_text(v->lang, "or press Space for the next unreviewed item "
+						"of the Items filter"));
 		return;
 	}
 	size_t start = out->n;
 	struct tui_line *l = tui_lines_add(out);
 	char head[96];
-	snprintf(head, sizeof head, "Item %lld", (long long)it->id);
+	snprintf(head, sizeof head, i18n_text(v->lang, "Item %lld"), (long long)it->id);
 	tui_line_put(l, TUI_ROLE_TITLE, head);
 	struct buf b;
 	buf_init(&b);
@@ -271,8 +272,8 @@ void tui_review_item_lines(const struct tui_review_view *v, int width, size_t ma
 		buf_release(&b);
 	}
 	l = tui_lines_add(out);
-	tui_line_put(l, TUI_ROLE_TITLE, "Gold answer: ");
-	const char *a = it->answer ? it->answer : "(none)";
+	tui_line_put(l, TUI_ROLE_TITLE, i18n_text(v->lang, "Gold answer: "));
+	const char *a = it->answer ? it->answer : i18n_text(v->lang, "(none)");
 	tui_line_text(l, TUI_ROLE_CORRECT, a, strlen(a), width - l->width, 1, v->utf8);
 	if (v->progress && width - l->width > 8) {
 		tui_line_put(l, TUI_ROLE_NORMAL, "   ");
@@ -317,46 +318,51 @@ void tui_review_cand_head(const struct tui_review_view *v, int k, int width, str
 		e = c->attempt;
 	if (!e) {
 		if (c->generating)
-			flow_put(&f, TUI_ROLE_PENDING, "generating...");
+			flow_put(&f, TUI_ROLE_PENDING, i18n_text(v->lang, "generating..."));
 		else
-			flow_put(&f, TUI_ROLE_DIM, "no explanation yet");
+			flow_put(&f, TUI_ROLE_DIM, i18n_text(v->lang, "no explanation yet"));
 		if (c->note)
 			flow_data(&f, TUI_ROLE_ERROR, "", TUI_ROLE_ERROR, c->note, width - 4, v->utf8);
 		return;
 	}
-	chip_state(&f, g, e->status);
-	chip_correct(&f, g, e->correct);
-	flow_data(&f, TUI_ROLE_DIM, "answer ", TUI_ROLE_NORMAL,
-		  e->parsed_answer ? e->parsed_answer : "(none)", 24, v->utf8);
+	chip_state(&f, g, e->status, v->lang);
+	chip_correct(&f, g, e->correct, v->lang);
+	flow_data(&f, TUI_ROLE_DIM, i18n_text(v->lang, "answer "), TUI_ROLE_NORMAL,
+		  e->parsed_answer ? e->parsed_answer : i18n_text(v->lang, "(none)"), 24, v->utf8);
 	if (e->leaked == 1) {
 		struct tui_line ch = {0};
 		tui_line_put(&ch, TUI_ROLE_LEAKED, g->leaked);
-		tui_line_put(&ch, TUI_ROLE_LEAKED, " leaked");
+		tui_line_put(&ch, TUI_ROLE_LEAKED, i18n_text(v->lang, " leaked"));
 		flow_add(&f, &ch);
 	}
 	if (e->edited_text)
-		flow_put(&f, TUI_ROLE_FLAGGED, "(edited)");
+		flow_put(&f, TUI_ROLE_FLAGGED, i18n_text(v->lang, "(edited)"));
 	if (k == TUI_REVIEW_CROP) {
 		if (e == c->attempt) {
-			flow_put(&f, TUI_ROLE_FLAGGED, "kept COTE attempt, read-only (o: back to CROP)");
+			flow_put(&f, TUI_ROLE_FLAGGED,
+				 i18n_text(v->lang,
+					   "kept COTE attempt, read-only (o: back to CROP)"));
 		} else {
 			const char *p = e->path ? e->path : "?";
-			flow_put(&f, TUI_ROLE_DIM, !strcmp(p, "rp") ? "path rp fallback" : "path cot");
+			flow_put(&f, TUI_ROLE_DIM,
+				 i18n_text(v->lang,
+					   !strcmp(p, "rp") ? "path rp fallback" : "path cot"));
 			if (c->attempt) {
 				struct tui_line ch = {0};
-				tui_line_put(&ch, TUI_ROLE_DIM, "COTE attempt ");
+				tui_line_put(&ch, TUI_ROLE_DIM,
+					     i18n_text(v->lang, "COTE attempt "));
 				tui_line_put(&ch, c->attempt->correct == 1 ? TUI_ROLE_CORRECT : TUI_ROLE_WRONG,
 					     c->attempt->correct == 1 ? g->ok : g->bad);
 				tui_line_put(&ch, TUI_ROLE_DIM, " ");
 				const char *pa = c->attempt->parsed_answer ? c->attempt->parsed_answer
-									   : "(none)";
+						 : i18n_text(v->lang, "(none)");
 				tui_line_text(&ch, TUI_ROLE_DIM, pa, strlen(pa), 16, 1, v->utf8);
-				tui_line_put(&ch, TUI_ROLE_DIM, " (o: show)");
+				tui_line_put(&ch, TUI_ROLE_DIM, i18n_text(v->lang, " (o: show)"));
 				flow_add(&f, &ch);
 			}
 		}
 	} else {
-		snprintf(t, sizeof t, "path %s", e->path ? e->path : "?");
+		snprintf(t, sizeof t, i18n_text(v->lang, "path %s"), e->path ? e->path : "?");
 		flow_put(&f, TUI_ROLE_DIM, t);
 	}
 	if (c->check && !(c->generating && c->live && *c->live)) {
@@ -366,7 +372,8 @@ void tui_review_cand_head(const struct tui_review_view *v, int k, int width, str
 		check_summary(cr, s, strlen(s), sum, sizeof sum);
 		int role = check_verdict_sound(cr->verdict) ? TUI_ROLE_CORRECT
 			 : cr->verdict == CHECK_NO_STEPS ? TUI_ROLE_DIM : TUI_ROLE_WRONG;
-		flow_data(&f, TUI_ROLE_DIM, "check ", role, sum, width - 8, v->utf8);
+		flow_data(&f, TUI_ROLE_DIM, i18n_text(v->lang, "check "), role, sum, width - 8,
+			  v->utf8);
 	}
 	struct buf b;
 	buf_init(&b);
@@ -382,7 +389,7 @@ void tui_review_cand_head(const struct tui_review_view *v, int k, int width, str
 	flow_put(&f, TUI_ROLE_DIM, t);
 	flow_put(&f, TUI_ROLE_DIM, cost);
 	if (c->generating)
-		flow_put(&f, TUI_ROLE_PENDING, "generating...");
+		flow_put(&f, TUI_ROLE_PENDING, i18n_text(v->lang, "generating..."));
 	if (c->note)
 		flow_data(&f, TUI_ROLE_ERROR, "", TUI_ROLE_ERROR, c->note, width - 4, v->utf8);
 }
@@ -395,7 +402,8 @@ void tui_review_cand_text(const struct tui_review_view *v, int k, int width, str
 	if (c->generating && c->live && *c->live) {
 		tui_wrap(out, c->live, strlen(c->live), width, 0, TUI_ROLE_NORMAL, 0, v->utf8);
 		char t[64];
-		snprintf(t, sizeof t, "... streaming (%s prompt)", c->live_path ? c->live_path : "?");
+		snprintf(t, sizeof t, i18n_text(v->lang, "... streaming (%s prompt)"),
+			 c->live_path ? c->live_path : "?");
 		tui_line_put(tui_lines_add(out), TUI_ROLE_PENDING, t);
 		return;
 	}
@@ -403,8 +411,10 @@ void tui_review_cand_text(const struct tui_review_view *v, int k, int width, str
 	if (k == TUI_REVIEW_CROP && v->show_attempt && c->attempt)
 		e = c->attempt;
 	if (!e) {
-		const char *m = c->generating ? "waiting for the teacher..."
-					      : "press g to generate this mode, G for all three";
+		const char *m = c->generating
+				? i18n_text(v->lang, "waiting for the teacher...")
+				: i18n_text(v->lang,
+					    "press g to generate this mode, G for all three");
 		tui_wrap(out, m, strlen(m), width, 0, TUI_ROLE_DIM, 0, v->utf8);
 		return;
 	}
@@ -423,15 +433,17 @@ void tui_review_bar_lines(const struct tui_review_batch *b, int width, int utf8,
 	struct tui_line *l = tui_lines_add(out);
 	if (!b || !b->on)
 		return;
-	const char *state = b->running ? (b->cancelled ? "cancelling" : "batch")
-				       : b->cancelled ? "cancelled" : "done";
+	const char *state = i18n_text(b->lang, b->running ? (b->cancelled ? "cancelling" : "batch")
+							  : b->cancelled ? "cancelled" : "done");
 	char head[32];
 	snprintf(head, sizeof head, "%-10s ", state);
 	tui_line_put(l, b->cancelled ? TUI_ROLE_FLAGGED : TUI_ROLE_TITLE, head);
 	char cost[32], tail[192];
 	fmt_cost(cost, sizeof cost, b->cost);
 	snprintf(tail, sizeof tail,
-		 " %lld/%lld tasks  %lld errors  %lld skipped  tok %lld/%lld  %s  %.0f s",
+		 i18n_text(b->lang,
+			   " %lld/%lld tasks  %lld errors  %lld skipped  tok %lld/%lld  %s  "
+			   "%.0f s"),
 		 (long long)b->done, (long long)b->total, (long long)b->errors,
 		 (long long)b->skipped, (long long)b->tokens_in, (long long)b->tokens_out, cost,
 		 b->elapsed_s);
@@ -448,7 +460,7 @@ void tui_review_bar_lines(const struct tui_review_batch *b, int width, int utf8,
 			     i < fill ? (utf8 ? "\xe2\x96\x88" : "#") : (utf8 ? "\xe2\x96\x91" : "."));
 	tui_line_put(l, TUI_ROLE_NORMAL, tail);
 	if (b->running && !b->cancelled)
-		tui_line_put(l, TUI_ROLE_DIM, "  (c: cancel)");
+		tui_line_put(l, TUI_ROLE_DIM, i18n_text(b->lang, "  (c: cancel)"));
 }
 
 /* Wrap each line of text (lines separated by '\n') to width. */
@@ -472,7 +484,8 @@ void tui_review_scope_lines(const struct tui_review_scope *s, int width, int utf
 		return;
 	if (s->asking) {
 		struct tui_line *l = tui_lines_add(out);
-		tui_line_put(l, TUI_ROLE_TITLE, "Batch generation, before any call:");
+		tui_line_put(l, TUI_ROLE_TITLE,
+			     i18n_text(s->lang, "Batch generation, before any call:"));
 		if (s->summary)
 			wrap_lines(out, s->summary, width, 1, TUI_ROLE_TITLE, utf8);
 		if (s->head)
@@ -480,8 +493,10 @@ void tui_review_scope_lines(const struct tui_review_scope *s, int width, int utf
 		if (s->detail)
 			wrap_lines(out, s->detail, width, 1, TUI_ROLE_NORMAL, utf8);
 		char q[256];
-		snprintf(q, sizeof q, "Up to %lld calls, more than [review] confirm_calls = %lld. "
-			 "Start? y: start  n, Esc: cancel (nothing is asked)",
+		snprintf(q, sizeof q,
+			 i18n_text(s->lang, "Up to %lld calls, more than [review] "
+					    "confirm_calls = %lld. Start? y: start  n, Esc: "
+					    "cancel (nothing is asked)"),
 			 (long long)s->max_calls, (long long)s->threshold);
 		wrap_lines(out, q, width, 0, TUI_ROLE_ERROR, utf8);
 		return;
@@ -496,16 +511,18 @@ void tui_review_diff_pane(const struct tui_review_view *v, int width, struct tui
 {
 	struct tui_line *l = tui_lines_add(out);
 	char t[160];
-	snprintf(t, sizeof t, "Diff %s -> %s", tui_review_label(v->diff_a), tui_review_label(v->diff_b));
+	snprintf(t, sizeof t, i18n_text(v->lang, "Diff %s -> %s"), tui_review_label(v->diff_a),
+		 tui_review_label(v->diff_b));
 	tui_line_put(l, TUI_ROLE_TITLE, t);
 	tui_line_put(l, TUI_ROLE_DIM, "   ");
-	tui_line_put(l, TUI_ROLE_REJECTED, "[-removed-]");
+	tui_line_put(l, TUI_ROLE_REJECTED, i18n_text(v->lang, "[-removed-]"));
 	tui_line_put(l, TUI_ROLE_DIM, " ");
-	tui_line_put(l, TUI_ROLE_ACCEPTED, "{+added+}");
-	tui_line_put(l, TUI_ROLE_DIM, "   d: close  D: next pair");
+	tui_line_put(l, TUI_ROLE_ACCEPTED, i18n_text(v->lang, "{+added+}"));
+	tui_line_put(l, TUI_ROLE_DIM, i18n_text(v->lang, "   d: close  D: next pair"));
 	const struct store_expl *a = v->cand[v->diff_a].e, *b = v->cand[v->diff_b].e;
 	if (!a || !b) {
-		snprintf(t, sizeof t, "%s has no explanation yet", tui_review_label(!a ? v->diff_a : v->diff_b));
+		snprintf(t, sizeof t, i18n_text(v->lang, "%s has no explanation yet"),
+			 tui_review_label(!a ? v->diff_a : v->diff_b));
 		tui_line_put(tui_lines_add(out), TUI_ROLE_DIM, t);
 		return;
 	}
@@ -516,7 +533,8 @@ void tui_review_diff_pane(const struct tui_review_view *v, int width, struct tui
 	tui_diff_lines(&d, width, v->utf8, out);
 	if (d.capped)
 		tui_line_put(tui_lines_add(out), TUI_ROLE_DIM,
-			     "(long texts: the differing middle is shown whole)");
+			     i18n_text(v->lang,
+				       "(long texts: the differing middle is shown whole)"));
 	tui_diff_release(&d);
 }
 
@@ -858,10 +876,12 @@ static void job_result(void *user, const struct teacher_result *res)
 	if (k >= 0 && res->item_id == r->sh.job_item) {
 		r->sh.gen[k] = 0;
 		if (res->error)
-			snprintf(r->sh.note[k], sizeof r->sh.note[k], "error: %s", res->error);
+			snprintf(r->sh.note[k], sizeof r->sh.note[k], tui_tr(r->app, "error: %s"),
+				 res->error);
 		else if (res->skipped)
-			snprintf(r->sh.note[k], sizeof r->sh.note[k],
-				 "already explained by this teacher: not asked again");
+			snprintf(r->sh.note[k], sizeof r->sh.note[k], "%s",
+				 tui_tr(r->app, "already explained by this teacher: not asked "
+						"again"));
 	}
 	if (res->item_id == r->sh.watch_item)
 		r->sh.touched = 1;
@@ -1008,7 +1028,7 @@ static void items_filter(struct review *r, struct ifilter *fi)
 {
 	memset(fi, 0, sizeof *fi);
 	store_item_filter_init(&fi->f);
-	snprintf(fi->dataset, sizeof fi->dataset, "all datasets");
+	snprintf(fi->dataset, sizeof fi->dataset, "%s", tui_tr(r->app, "all datasets"));
 	char err[MENTOR_ERR_LEN];
 	char *ds = store_setting_get(r->st, "tui.items.dataset");
 	if (!ds) {
@@ -1283,7 +1303,7 @@ static int attempt_read_only(struct review *r, const char *what)
 {
 	if (!(r->focus == TUI_REVIEW_CROP && r->show_attempt && r->attempt))
 		return 0;
-	tui_app_error(r->app, "COTE attempt is read-only (o: CROP to %s)", what);
+	tui_app_error(r->app, "COTE attempt is read-only (o: CROP to %s)", tui_tr(r->app, what));
 	return 1;
 }
 
@@ -1310,7 +1330,8 @@ static void decide(struct review *r, const char *action, char kind, int advance)
 	}
 	if (rc == 1) {
 		tui_app_error(r->app, "%s is %s already: nothing recorded",
-			      tui_review_label(r->focus), e->status ? e->status : "?");
+			      tui_review_label(r->focus),
+			      tui_tr(r->app, e->status ? e->status : "?"));
 		return;
 	}
 	remember(r, id, kind);
@@ -1371,7 +1392,7 @@ static void undo(struct review *r)
 	else
 		tui_app_notice(r->app, "undone: %s of item %lld is %s again",
 			      k >= 0 ? tui_review_label(k) : "?", (long long)e.item_id,
-			      e.status ? e.status : "?");
+			      tui_tr(r->app, e.status ? e.status : "?"));
 	store_expl_release(&e);
 }
 
@@ -1611,9 +1632,10 @@ static void batch_start(struct review *r)
 		memset(&r->bar, 0, sizeof r->bar);
 	buf_printf(&r->scope_head, "%s  %s", fi.dataset, fi.filters);
 	if (fi.search[0])
-		buf_printf(&r->scope_head, "  search /%s", fi.search);
+		buf_printf(&r->scope_head, tui_tr(r->app, "  search /%s"), fi.search);
 	if (sel.capped)
-		buf_printf(&r->scope_head, " (regex scanned %d rows)", STORE_SEARCH_SCAN_MAX);
+		buf_printf(&r->scope_head, tui_tr(r->app, " (regex scanned %d rows)"),
+			   STORE_SEARCH_SCAN_MAX);
 	struct est_job *e = calloc(1, sizeof *e);
 	if (!e)
 		util_oom();
@@ -1834,8 +1856,10 @@ static void keep_only(struct review *r)
 	}
 	load_expl(r);
 	go_next_unreviewed(r);
-	tui_app_notice(r->app, "item %lld: kept %s, rejected %d other%s", (long long)item,
-		      tui_review_label(kept), rejected, rejected == 1 ? "" : "s");
+	tui_app_notice(r->app,
+		       rejected == 1 ? "item %lld: kept %s, rejected %d other"
+				     : "item %lld: kept %s, rejected %d others",
+		       (long long)item, tui_review_label(kept), rejected);
 }
 
 static void edit(struct review *r)
@@ -1999,7 +2023,8 @@ static void update_progress(struct review *r)
 		return;
 	}
 	snprintf(r->progress, sizeof r->progress,
-		 "%s: %lld acc %lld rej %lld flag %lld pend %lld none, of %lld items",
+		 i18n_text(tui_app_lang(r->app),
+			   "%s: %lld acc %lld rej %lld flag %lld pend %lld none, of %lld items"),
 		 tui_review_label(r->focus), (long long)p.accepted, (long long)p.rejected,
 		 (long long)p.flagged, (long long)p.pending, (long long)p.none, (long long)p.items);
 }
@@ -2012,6 +2037,7 @@ static void fill_view(struct review *r, struct tui_app *app, struct tui_review_v
 		v->progress = r->progress[0] ? r->progress : NULL;
 	}
 	v->utf8 = tui_app_utf8(app);
+	v->lang = tui_app_lang(app);
 	v->item = r->have_item ? &r->item : NULL;
 	v->dataset = r->dataset[0] ? r->dataset : NULL;
 	v->focus = r->focus;
@@ -2021,20 +2047,24 @@ static void fill_view(struct review *r, struct tui_app *app, struct tui_review_v
 	v->diff_b = r->diff_b;
 	v->diff_top = r->diff_top;
 	bar_update(r);
+	r->bar.lang = v->lang;
 	v->batch = &r->bar;
 	if (r->scope_on && r->est) {
 		pthread_mutex_lock(&r->sh.mu);
 		size_t done = r->sh.est_items;
 		pthread_mutex_unlock(&r->sh.mu);
 		buf_reset(&r->scope_summary);
-		buf_printf(&r->scope_summary, "estimating the batch before any call: %zu of %zu items "
-			   "read (c, Esc: cancel)", done, r->est->n);
+		buf_printf(&r->scope_summary,
+			   i18n_text(v->lang, "estimating the batch before any call: %zu of %zu "
+					      "items read (c, Esc: cancel)"),
+			   done, r->est->n);
 	}
 	if (r->scope_on) {
 		r->scope.head = r->scope_head.data;
 		r->scope.summary = r->scope_summary.data;
 		r->scope.detail = r->scope_detail.data;
 		r->scope.asking = r->confirm;
+		r->scope.lang = v->lang;
 		v->scope = &r->scope;
 	}
 	pthread_mutex_lock(&r->sh.mu);
@@ -2130,8 +2160,8 @@ static int review_action(void *state, struct tui_app *app, int action)
 		if (id)
 			open_item(r, id);
 		else
-			tui_app_error(r->app, "no %s item in the Items filter",
-				      action == ACT_NEXT ? "next" : "previous");
+			tui_app_error(r->app, action == ACT_NEXT ? "no next item in the Items filter"
+								 : "no previous item in the Items filter");
 		break;
 	}
 	case ACT_UNDO: undo(r); break;
@@ -2251,10 +2281,10 @@ static void review_status(void *state, struct tui_app *app, struct tui_line *hin
 	struct review *r = state;
 	if (r->confirm) {
 		tui_line_put(hints, TUI_ROLE_KEY, "y");
-		tui_line_put(hints, TUI_ROLE_STATUS, " start the batch  ");
+		tui_line_put(hints, TUI_ROLE_STATUS, tui_tr(app, " start the batch  "));
 		tui_line_put(hints, TUI_ROLE_KEY, "n, Esc");
-		tui_line_put(hints, TUI_ROLE_STATUS, " cancel: no call  ");
-		buf_printf(counts, "up to %lld calls", (long long)r->scope.max_calls);
+		tui_line_put(hints, TUI_ROLE_STATUS, tui_tr(app, " cancel: no call  "));
+		buf_printf(counts, tui_tr(app, "up to %lld calls"), (long long)r->scope.max_calls);
 		return;
 	}
 	static const struct tui_hint shown[] = {
@@ -2266,10 +2296,12 @@ static void review_status(void *state, struct tui_app *app, struct tui_line *hin
 	if (secs < 60)
 		secs = 60;
 	if (r->reviewed > 0 && r->t0 > 0)
-		buf_printf(counts, "%d reviewed: %d acc %d rej %.0f/h", r->reviewed, r->accepted,
+		buf_printf(counts, tui_tr(app, "%d reviewed: %d acc %d rej %.0f/h"), r->reviewed,
+			   r->accepted,
 			   r->rejected, r->reviewed * 3600.0 / secs);
 	else
-		buf_printf(counts, "%d reviewed: %d acc %d rej --/h", r->reviewed, r->accepted,
+		buf_printf(counts, tui_tr(app, "%d reviewed: %d acc %d rej --/h"), r->reviewed,
+			   r->accepted,
 			   r->rejected);
 }
 

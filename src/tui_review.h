@@ -44,6 +44,7 @@ struct tui_review_batch {
 	int64_t total, done, errors, skipped;
 	int64_t tokens_in, tokens_out;
 	double cost, elapsed_s;
+	int lang;      /* labels' language: I18N_EN (0) or I18N_JA */
 };
 
 /* What a batch (B) runs, stated before and while it runs. */
@@ -54,6 +55,7 @@ struct tui_review_scope {
 	int asking;           /* the y/n question is open */
 	int64_t max_calls;    /* calls it may make */
 	int64_t threshold;    /* [review] confirm_calls */
+	int lang;             /* labels' language: I18N_EN (0) or I18N_JA */
 };
 
 /* Everything the Review screen shows. */
@@ -70,6 +72,7 @@ struct tui_review_view {
 	const struct tui_review_scope *scope; /* the batch's scope, or NULL */
 	const char *progress;             /* the focused mode over the Items filter, or NULL */
 	int utf8;
+	int lang;                         /* labels' language: I18N_EN (0) or I18N_JA */
 };
 
 /* Where the panes go. stacked: candidates one above the other (the

@@ -319,33 +319,47 @@ static int has_checkpoint(const struct store_run *r)
 	return r->checkpoint && *r->checkpoint && r->step > 0;
 }
 
-void tui_train_start_note(const struct store_run *r, int started, int64_t busy, char *buf,
-			  size_t n)
+void tui_train_start_note(const struct store_run *r, int started, int64_t busy, int lang,
+			  char *buf, size_t n)
 {
-	char from[64] = "";
-	if (has_checkpoint(r))
-		snprintf(from, sizeof from, " from its checkpoint at step %lld", (long long)r->step);
-	const char *verb = has_checkpoint(r) ? "resumes" : "starts";
-	if (started)
-		snprintf(buf, n, "run %lld %s%s in the background", (long long)r->id, verb, from);
+	long long id = r->id, step = r->step, after = busy;
+	if (has_checkpoint(r) && started)
+		snprintf(buf, n,
+			 i18n_text(lang, "run %lld resumes from its checkpoint at step %lld in "
+					 "the background"), id, step);
+	else if (has_checkpoint(r) && busy)
+		snprintf(buf, n,
+			 i18n_text(lang, "run %lld queued: it resumes from its checkpoint at "
+					 "step %lld when run %lld ends"), id, step, after);
+	else if (has_checkpoint(r))
+		snprintf(buf, n,
+			 i18n_text(lang, "run %lld queued: it resumes from its checkpoint at "
+					 "step %lld next"), id, step);
+	else if (started)
+		snprintf(buf, n, i18n_text(lang, "run %lld starts in the background"), id);
 	else if (busy)
-		snprintf(buf, n, "run %lld queued: it %s%s when run %lld ends", (long long)r->id,
-			 verb, from, (long long)busy);
+		snprintf(buf, n, i18n_text(lang, "run %lld queued: it starts when run %lld ends"),
+			 id, after);
 	else
-		snprintf(buf, n, "run %lld queued: it %s%s next", (long long)r->id, verb, from);
+		snprintf(buf, n, i18n_text(lang, "run %lld queued: it starts next"), id);
 }
 
-int tui_train_quit_note(int64_t running, int n_running, size_t n_queued, char *buf, size_t n)
+int tui_train_quit_note(int64_t running, int n_running, size_t n_queued, int lang, char *buf,
+			size_t n)
 {
-	char q[96] = "";
+	char q[160] = "";
 	if (n_queued)
-		snprintf(q, sizeof q, "%zu queued run%s wait%s for the next workbench", n_queued,
-			 n_queued == 1 ? "" : "s", n_queued == 1 ? "s" : "");
+		snprintf(q, sizeof q,
+			 i18n_text(lang, n_queued == 1
+						 ? "%zu queued run waits for the next workbench"
+						 : "%zu queued runs wait for the next workbench"),
+			 n_queued);
 	if (n_running > 1)
-		snprintf(buf, n, "%d runs keep training%s%s", n_running, q[0] ? "; " : "", q);
+		snprintf(buf, n, i18n_text(lang, "%d runs keep training%s%s"), n_running,
+			 q[0] ? "; " : "", q);
 	else if (n_running)
-		snprintf(buf, n, "run %lld keeps training%s%s", (long long)running, q[0] ? "; " : "",
-			 q);
+		snprintf(buf, n, i18n_text(lang, "run %lld keeps training%s%s"), (long long)running,
+			 q[0] ? "; " : "", q);
 	else
 		snprintf(buf, n, "%s", q);
 	return n_running > 0 || n_queued > 0;
@@ -570,7 +584,8 @@ static void note_start(struct train *s, int64_t id)
 	int n;
 	int64_t busy = running_id(s, &n);
 	char b[MENTOR_ERR_LEN];
-	tui_train_start_note(&v->r, s->spawned == id, busy == id ? 0 : busy, b, sizeof b);
+	tui_train_start_note(&v->r, s->spawned == id, busy == id ? 0 : busy, tui_app_lang(s->app),
+			     b, sizeof b);
 	note(s, id, s->spawned == id ? NOTE_QUEUED | NOTE_RUNNING
 				     : note_bit(v->r.status) | NOTE_QUEUED, "%s", b);
 }
@@ -666,7 +681,7 @@ static void start_value(const struct train *s, char *b, size_t n)
 {
 	const struct runv *v = s->f.start ? find_run_c(s, s->f.start) : NULL;
 	if (!v) {
-		snprintf(b, n, "fresh model");
+		snprintf(b, n, "%s", tui_tr(s->app, "fresh model"));
 		return;
 	}
 	struct train_config c;
@@ -720,7 +735,9 @@ static void field_value(const struct train *s, int k, char *b, size_t n)
 	const struct form *f = &s->f;
 	switch (k) {
 	case F_DATASET:
-		snprintf(b, n, "%s", s->n_ds ? s->ds[f->ds].name : "(none: mentor init)");
+		snprintf(b, n, "%s",
+			 s->n_ds ? s->ds[f->ds].name : i18n_text(tui_app_lang(s->app),
+								 "(none: mentor init)"));
 		break;
 	case F_VARIANT: snprintf(b, n, "%s", train_variant_name(f->variant)); break;
 	case F_ALPHA: snprintf(b, n, "%.2f", f->alpha); break;
@@ -746,7 +763,7 @@ static void field_value(const struct train *s, int k, char *b, size_t n)
 	case F_LR: snprintf(b, n, "%g", f->lr); break;
 	case F_VOCAB: snprintf(b, n, "%ld", f->vocab); break;
 	case F_EVAL: snprintf(b, n, "%s", evals[f->eval]); break;
-	default: snprintf(b, n, "[ Launch ]"); break;
+	default: snprintf(b, n, "%s", tui_tr(s->app, "[ Launch ]")); break;
 	}
 }
 
@@ -802,8 +819,8 @@ static int form_apply(struct train *s)
 		double hi = s->field == F_ALPHA ? 1 : s->field == F_LR ? 9.99 : 100000;
 		if (util_parse_double(t, &d) || !(d >= 0) || d > hi ||
 		    (s->field == F_LR && !(d > 0))) {
-			tui_app_error(s->app, "%s: '%.40s' is not a number in range", field_label[s->field],
-				      t);
+			tui_app_error(s->app, "%s: '%.40s' is not a number in range",
+				      tui_tr(s->app, field_label[s->field]), t);
 			return -1;
 		}
 		if (s->field == F_ALPHA)
@@ -817,7 +834,8 @@ static int form_apply(struct train *s)
 	long hi = s->field == F_SEED ? 2147483647L : 100000000L;
 	if (util_parse_long(t, s->field == F_SEED ? 0 : 1, hi, &v)) {
 		tui_app_error(s->app, "%s: '%.40s' is not a whole number in range",
-			      s->field == F_AMOUNT ? "steps" : field_label[s->field], t);
+			      i18n_text(tui_app_lang(s->app),
+					s->field == F_AMOUNT ? "steps" : field_label[s->field]), t);
 		return -1;
 	}
 	switch (s->field) {
@@ -1027,14 +1045,17 @@ static void experiment_lines(struct train *s, int w, struct tui_lines *ls)
 	const struct experiment_results *r = &s->exr;
 	char b[640], a1[16], a2[16], a3[16], a4[16], a5[16];
 	struct tui_line *l = tui_lines_add(ls);
-	snprintf(b, sizeof b, " Experiment #%lld  ", (long long)r->id);
+	int lang = tui_app_lang(s->app);
+	snprintf(b, sizeof b, i18n_text(lang, " Experiment #%lld  "), (long long)r->id);
 	tui_line_put(l, TUI_ROLE_TITLE, b);
 	tui_line_text(l, TUI_ROLE_MATCH, r->dataset, strlen(r->dataset), w - l->width, 1, utf8);
 	tui_line_pad(l, TUI_ROLE_NORMAL, w);
-	snprintf(b, sizeof b, " %s: %zu of %zu runs evaluated%s; source %s, preset %s, %lld steps, "
-		 "%zu seeds; %s split, %lld questions", r->status, r->n_evaluated, r->n_runs,
-		 r->n_failed ? " (some failed)" : "", r->source, r->preset, (long long)r->steps,
-		 r->n_seeds, r->split, (long long)r->split_items);
+	snprintf(b, sizeof b,
+		 i18n_text(lang, " %s: %zu of %zu runs evaluated%s; source %s, preset %s, %lld "
+				 "steps, %zu seeds; %s split, %lld questions"),
+		 i18n_text(lang, r->status), r->n_evaluated, r->n_runs,
+		 r->n_failed ? i18n_text(lang, " (some failed)") : "", r->source, r->preset,
+		 (long long)r->steps, r->n_seeds, r->split, (long long)r->split_items);
 	tui_wrap(ls, b, strlen(b), w, 1, TUI_ROLE_DIM, 3, utf8);
 	l = tui_lines_add(ls);
 	tui_line_pad(l, TUI_ROLE_NORMAL, w);
@@ -1066,12 +1087,16 @@ static void experiment_lines(struct train *s, int w, struct tui_lines *ls)
 	}
 	l = tui_lines_add(ls);
 	tui_line_pad(l, TUI_ROLE_NORMAL, w);
-	snprintf(b, sizeof b, " Verdict: %s", r->verdict);
+	char verdict[512];
+	experiment_verdict_lang(r, lang, verdict, sizeof verdict);
+	snprintf(b, sizeof b, i18n_text(lang, " Verdict: %s"), verdict);
 	tui_wrap(ls, b, strlen(b), w, 1, TUI_ROLE_MATCH, 0, utf8);
 	l = tui_lines_add(ls);
 	tui_line_pad(l, TUI_ROLE_NORMAL, w);
 	l = tui_lines_add(ls);
-	tui_line_put(l, TUI_ROLE_DIM, " v: plots  c: another experiment  (runs appear on the left)");
+	tui_line_put(l, TUI_ROLE_DIM,
+		     i18n_text(lang,
+			       " v: plots  c: another experiment  (runs appear on the left)"));
 	tui_line_pad(l, TUI_ROLE_NORMAL, w);
 }
 
@@ -1083,9 +1108,15 @@ static int evaluating(const struct store_run *r)
 	return !strcmp(r->status, "running") && r->total_steps > 0 && r->step >= r->total_steps;
 }
 
-static const char *status_word(const struct store_run *r)
+/* Four columns in every language. */
+static const char *status_word(const struct store_run *r, int lang)
 {
 	const char *st = r->status;
+	if (lang == I18N_JA) {
+		static const char *const ja[] = {"評価", "実行", "待機", "停止", "完了", "失敗"};
+		return ja[evaluating(r) ? 0 : !strcmp(st, "running") ? 1 : !strcmp(st, "queued") ? 2
+			  : !strcmp(st, "stopped") ? 3 : !strcmp(st, "done") ? 4 : 5];
+	}
 	if (evaluating(r))
 		return "eval";
 	if (!strcmp(st, "running"))
@@ -1136,10 +1167,10 @@ static const char *ds_name(const struct train *s, int64_t id)
 }
 
 /* A cue row of the run list: how many runs the list hides above or below. */
-static void list_cue(struct tui_lines *ls, int up, size_t n, int w, int utf8)
+static void list_cue(struct tui_lines *ls, int up, size_t n, int w, int utf8, int lang)
 {
 	char b[64];
-	snprintf(b, sizeof b, "  %s %zu more", up ? (utf8 ? "\xe2\x86\x91" : "^") :
+	snprintf(b, sizeof b, i18n_text(lang, "  %s %zu more"), up ? (utf8 ? "\xe2\x86\x91" : "^") :
 						     (utf8 ? "\xe2\x86\x93" : "v"), n);
 	struct tui_line *l = tui_lines_add(ls);
 	tui_line_put(l, TUI_ROLE_DIM, b);
@@ -1153,12 +1184,12 @@ static void list_lines(struct train *s, int w, int h, struct tui_lines *ls)
 {
 	int utf8 = tui_app_utf8(s->app);
 	struct tui_line *l = tui_lines_add(ls);
-	tui_line_put(l, TUI_ROLE_TITLE, " Runs");
-	tui_line_put(l, TUI_ROLE_DIM, "  (Space: overlay)");
+	tui_line_put(l, TUI_ROLE_TITLE, tui_tr(s->app, " Runs"));
+	tui_line_put(l, TUI_ROLE_DIM, tui_tr(s->app, "  (Space: overlay)"));
 	tui_line_pad(l, TUI_ROLE_NORMAL, w);
 	if (!s->n_runs) {
 		l = tui_lines_add(ls);
-		tui_line_put(l, TUI_ROLE_DIM, " no runs yet: press n");
+		tui_line_put(l, TUI_ROLE_DIM, tui_tr(s->app, " no runs yet: press n"));
 		return;
 	}
 	int64_t max_id = 0;
@@ -1170,7 +1201,7 @@ static void list_lines(struct train *s, int w, int h, struct tui_lines *ls)
 	tui_train_window(s->n_runs, s->sel, s->top, h - 1, &win);
 	s->top = win.top;
 	if (win.above)
-		list_cue(ls, 1, win.above, w, utf8);
+		list_cue(ls, 1, win.above, w, utf8, tui_app_lang(s->app));
 	for (size_t i = win.top; i < win.top + win.shown; i++) {
 		const struct runv *v = &s->runs[i];
 		int base = i == s->sel ? TUI_ROLE_SELECTED : TUI_ROLE_NORMAL;
@@ -1180,8 +1211,9 @@ static void list_lines(struct train *s, int w, int h, struct tui_lines *ls)
 		snprintf(num, sizeof num, "%*lld ", idw, (long long)v->r.id);
 		tui_line_put(l, base, num);
 		tui_line_put(l, base == TUI_ROLE_NORMAL ? status_role(v->r.status) : base,
-			     queued_here(s, v->r.id) && !strcmp(v->r.status, "stopped") ? "wait" :
-			     status_word(&v->r));
+			     queued_here(s, v->r.id) && !strcmp(v->r.status, "stopped")
+				     ? (tui_app_lang(s->app) == I18N_JA ? "待機" : "wait")
+				     : status_word(&v->r, tui_app_lang(s->app)));
 		tui_line_put(l, base, " ");
 		char fig[32];
 		tui_train_row_figure(v->r.status, v->r.step, v->r.total_steps, v->acc, v->acc_expl,
@@ -1199,14 +1231,27 @@ static void list_lines(struct train *s, int w, int h, struct tui_lines *ls)
 		tui_line_pad(l, base, w);
 	}
 	if (win.below)
-		list_cue(ls, 0, win.below, w, utf8);
+		list_cue(ls, 0, win.below, w, utf8, tui_app_lang(s->app));
 }
 
-static void kv(struct tui_lines *ls, const char *k, const char *v, int role, int w, int utf8)
+/* " label" padded to ten columns of the terminal (a wide character is two). */
+static void pad_label(char *b, size_t n, const char *label, int utf8)
+{
+	int w = 1 + tui_text_width(label, strlen(label), utf8);
+	int len = snprintf(b, n, " %s", label);
+	while (len > 0 && (size_t)len + 1 < n && w < 10) {
+		b[len++] = ' ';
+		b[len] = '\0';
+		w++;
+	}
+}
+
+static void kv(struct tui_lines *ls, int lang, const char *k, const char *v, int role, int w,
+	       int utf8)
 {
 	struct tui_line *l = tui_lines_add(ls);
-	char key[24];
-	snprintf(key, sizeof key, " %-9s", k);
+	char key[64];
+	pad_label(key, sizeof key, i18n_text(lang, k), utf8);
 	tui_line_put(l, TUI_ROLE_TITLE, key);
 	tui_line_text(l, role, v, strlen(v), w - l->width, 1, utf8);
 	tui_line_pad(l, TUI_ROLE_NORMAL, w);
@@ -1214,37 +1259,38 @@ static void kv(struct tui_lines *ls, const char *k, const char *v, int role, int
 
 static void stats_lines(struct train *s, int w, struct tui_lines *ls)
 {
-	int utf8 = tui_app_utf8(s->app);
+	int utf8 = tui_app_utf8(s->app), lang = tui_app_lang(s->app);
 	if (!s->n_runs)
 		return;
 	const struct runv *v = &s->runs[s->sel];
 	char b[256], c[64];
 	run_label(v, b, sizeof b);
 	struct tui_line *l = tui_lines_add(ls);
-	tui_line_put(l, TUI_ROLE_TITLE, " Run ");
+	tui_line_put(l, TUI_ROLE_TITLE, i18n_text(lang, " Run "));
 	tui_line_text(l, TUI_ROLE_MATCH, b, strlen(b), w - 6, 1, utf8);
 	tui_line_pad(l, TUI_ROLE_NORMAL, w);
-	snprintf(b, sizeof b, "%s%s", evaluating(&v->r) ? "evaluating" : v->r.status,
-		 queued_here(s, v->r.id) ? " (queued here)" : "");
-	kv(ls, "status", b, status_role(v->r.status), w, utf8);
-	kv(ls, "dataset", ds_name(s, v->r.dataset_id), TUI_ROLE_NORMAL, w, utf8);
+	snprintf(b, sizeof b, "%s%s",
+		 i18n_text(lang, evaluating(&v->r) ? "evaluating" : v->r.status),
+		 queued_here(s, v->r.id) ? i18n_text(lang, " (queued here)") : "");
+	kv(ls, lang, "status", b, status_role(v->r.status), w, utf8);
+	kv(ls, lang, "dataset", ds_name(s, v->r.dataset_id), TUI_ROLE_NORMAL, w, utf8);
 	if (!strcmp(v->r.variant, "baseline")) /* answers only: no source, no alpha */
 		snprintf(b, sizeof b, "%s", v->r.variant);
 	else
 		snprintf(b, sizeof b, "%s a=%.2f %s", v->r.variant, v->r.alpha, v->r.source);
-	kv(ls, "variant", b, TUI_ROLE_NORMAL, w, utf8);
+	kv(ls, lang, "variant", b, TUI_ROLE_NORMAL, w, utf8);
 	if (v->r.total_steps > 0)
 		snprintf(b, sizeof b, "%lld / %lld", (long long)v->r.step,
 			 (long long)v->r.total_steps);
 	else
 		snprintf(b, sizeof b, "%lld", (long long)v->r.step);
-	kv(ls, "step", b, TUI_ROLE_NORMAL, w, utf8);
+	kv(ls, lang, "step", b, TUI_ROLE_NORMAL, w, utf8);
 	if (isfinite(v->tok_s)) {
 		snprintf(b, sizeof b, "%.0f", v->tok_s);
-		kv(ls, "tokens/s", b, TUI_ROLE_NORMAL, w, utf8);
+		kv(ls, lang, "tokens/s", b, TUI_ROLE_NORMAL, w, utf8);
 	}
 	tui_train_duration(v->t, b, sizeof b);
-	kv(ls, "elapsed", b, TUI_ROLE_NORMAL, w, utf8);
+	kv(ls, lang, "elapsed", b, TUI_ROLE_NORMAL, w, utf8);
 	struct tui_train_eta e;
 	tui_train_eta(v->r.step, v->r.total_steps, v->t, &e);
 	if (is_running(v) && e.known) {
@@ -1254,16 +1300,17 @@ static void stats_lines(struct train *s, int w, struct tui_lines *ls)
 		localtime_r(&fin, &tm);
 		char hm[16];
 		strftime(hm, sizeof hm, "%H:%M:%S", &tm);
-		snprintf(b, sizeof b, "%s (at %s)", c, hm);
-		kv(ls, "ETA", b, TUI_ROLE_NORMAL, w, utf8);
+		snprintf(b, sizeof b, i18n_text(lang, "%s (at %s)"), c, hm);
+		kv(ls, lang, "ETA", b, TUI_ROLE_NORMAL, w, utf8);
 	} else if (is_running(v)) {
-		kv(ls, "ETA", "(estimating)", TUI_ROLE_DIM, w, utf8);
+		kv(ls, lang, "ETA", i18n_text(lang, "(estimating)"), TUI_ROLE_DIM, w, utf8);
 	}
 	if (isfinite(v->lr)) {
 		snprintf(b, sizeof b, "%.2e", v->lr);
-		kv(ls, "lr", b, TUI_ROLE_NORMAL, w, utf8);
+		kv(ls, lang, "lr", b, TUI_ROLE_NORMAL, w, utf8);
 	}
-	const char *ck = v->r.checkpoint && *v->r.checkpoint ? v->r.checkpoint : "(none yet)";
+	const char *ck = v->r.checkpoint && *v->r.checkpoint ? v->r.checkpoint
+							     : i18n_text(lang, "(none yet)");
 	/* the end of the path says most: keep the tail that fits */
 	int room = w - 12;
 	while (room > 4 && tui_text_width(ck, strlen(ck), utf8) > room) {
@@ -1281,46 +1328,49 @@ static void stats_lines(struct train *s, int w, struct tui_lines *ls)
 				ck++;
 		}
 		snprintf(b, sizeof b, "%s%s", ell, ck);
-		kv(ls, "ckpt", b, TUI_ROLE_NORMAL, w, utf8);
+		kv(ls, lang, "ckpt", b, TUI_ROLE_NORMAL, w, utf8);
 	} else {
-		kv(ls, "ckpt", ck, TUI_ROLE_NORMAL, w, utf8);
+		kv(ls, lang, "ckpt", ck, TUI_ROLE_NORMAL, w, utf8);
 	}
 	if (v->s[S_LOSS].n) {
 		snprintf(b, sizeof b, "%.4f", v->s[S_LOSS].y[v->s[S_LOSS].n - 1]);
-		kv(ls, "loss", b, TUI_ROLE_NORMAL, w, utf8);
+		kv(ls, lang, "loss", b, TUI_ROLE_NORMAL, w, utf8);
 	}
 	if (v->s[S_DEV].n) {
 		int n = snprintf(b, sizeof b, "%.0f%%", v->s[S_DEV].y[v->s[S_DEV].n - 1]);
 		if (v->s[S_DEVX].n && n > 0)
-			snprintf(b + n, sizeof b - (size_t)n, ", explained %.0f%%",
+			snprintf(b + n, sizeof b - (size_t)n, i18n_text(lang, ", explained %.0f%%"),
 				 v->s[S_DEVX].y[v->s[S_DEVX].n - 1]);
-		kv(ls, "dev acc", b, TUI_ROLE_NORMAL, w, utf8);
+		kv(ls, lang, "dev acc", b, TUI_ROLE_NORMAL, w, utf8);
 	}
 	if (isfinite(v->acc)) {
 		int n = snprintf(b, sizeof b, "%.1f%%", 100 * v->acc);
 		if (isfinite(v->acc_expl) && n > 0)
-			snprintf(b + n, sizeof b - (size_t)n, ", explained %.1f%%", 100 * v->acc_expl);
-		kv(ls, "test acc", b, TUI_ROLE_CORRECT, w, utf8);
+			snprintf(b + n, sizeof b - (size_t)n, i18n_text(lang, ", explained %.1f%%"),
+				 100 * v->acc_expl);
+		kv(ls, lang, "test acc", b, TUI_ROLE_CORRECT, w, utf8);
 	}
 	if (v->r.error && *v->r.error)
-		kv(ls, "error", v->r.error, TUI_ROLE_ERROR, w, utf8);
+		kv(ls, lang, "error", v->r.error, TUI_ROLE_ERROR, w, utf8);
 }
 
 static void form_lines(struct train *s, int w, struct tui_lines *ls)
 {
-	int utf8 = tui_app_utf8(s->app);
+	int utf8 = tui_app_utf8(s->app), lang = tui_app_lang(s->app);
 	struct tui_line *l = tui_lines_add(ls);
-	tui_line_put(l, TUI_ROLE_TITLE, " New run");
-	tui_line_put(l, TUI_ROLE_DIM, "  (Esc: close)");
+	tui_line_put(l, TUI_ROLE_TITLE, i18n_text(lang, " New run"));
+	tui_line_put(l, TUI_ROLE_DIM, i18n_text(lang, "  (Esc: close)"));
 	tui_line_pad(l, TUI_ROLE_NORMAL, w);
 	for (int k = 0; k < N_FIELDS; k++) {
 		if (field_hidden(s, k))
 			continue;
 		l = tui_lines_add(ls);
 		int base = k == s->field ? TUI_ROLE_SELECTED : TUI_ROLE_NORMAL;
-		char lab[24];
-		snprintf(lab, sizeof lab, " %-9s", k == F_AMOUNT && s->f.budget ? "minutes" :
-						     field_label[k]);
+		char lab[64];
+		pad_label(lab, sizeof lab,
+			  i18n_text(lang,
+				    k == F_AMOUNT && s->f.budget ? "minutes" : field_label[k]),
+			  utf8);
 		if (k == F_LAUNCH)
 			lab[0] = '\0';
 		if (k == s->field && s->editing) {
@@ -1351,14 +1401,16 @@ static void form_lines(struct train *s, int w, struct tui_lines *ls)
 		return;
 	}
 	if (f->variant == TRAIN_BASELINE)
-		snprintf(b, sizeof b, " examples: %ld answers", f->n_items);
+		snprintf(b, sizeof b, i18n_text(lang, " examples: %ld answers"), f->n_items);
 	else
-		snprintf(b, sizeof b, " examples: %ld ans + %ld expl", f->n_items, f->n_expl);
+		snprintf(b, sizeof b, i18n_text(lang, " examples: %ld ans + %ld expl"), f->n_items,
+			 f->n_expl);
 	l = tui_lines_add(ls);
 	tui_line_put(l, TUI_ROLE_MATCH, b);
 	tui_line_pad(l, TUI_ROLE_NORMAL, w);
 	if (f->variant != TRAIN_BASELINE) {
-		snprintf(b, sizeof b, " %ld/%ld items with %s expl.", f->n_with, f->n_items,
+		snprintf(b, sizeof b, i18n_text(lang, " %ld/%ld items with %s expl."), f->n_with,
+			 f->n_items,
 			 train_source_name(f->source));
 		l = tui_lines_add(ls);
 		tui_line_put(l, f->n_with ? TUI_ROLE_DIM : TUI_ROLE_ERROR, b);
@@ -1400,9 +1452,10 @@ static void chart(struct train *s, int k, int w, int h, struct tui_lines *out)
 		}
 	}
 	struct tui_plot_opts o = {0, 0, s->glyphs, s->logy && !is_acc(k), 0, 0, 0,
-				  is_acc(k) ? 100 : 0};
+				  is_acc(k) ? 100 : 0, tui_app_lang(s->app)};
 	char title[96];
-	snprintf(title, sizeof title, " %s%s", series_title[k], s->xtime ? " by time (s)" : "");
+	snprintf(title, sizeof title, " %s%s", tui_tr(s->app, series_title[k]),
+		 s->xtime ? tui_tr(s->app, " by time (s)") : "");
 	if (tui_plot_chart(ser, ns, &o, title, w, h, tui_app_utf8(s->app), out))
 		util_oom();
 	for (size_t j = 0; j < nr; j++)
@@ -1528,14 +1581,16 @@ static void stop_run(struct train *s, int64_t id)
 	int waited = queued_here(s, id);
 	int queued = !strcmp(v->r.status, "queued") && v->r.pid <= 0;
 	int idle = strcmp(v->r.status, "running") && strcmp(v->r.status, "queued");
-	const char *verb = has_checkpoint(&v->r) ? "resumes" : "starts";
+	int ck = has_checkpoint(&v->r), lang = tui_app_lang(s->app);
 	dequeue(s, id);
 	if (queued || (waited && idle)) {
 		if (queued && train_run_stop(s->st, id, err))
 			tui_app_error(s->app, "%s", err);
 		else
-			note(s, id, NOTE_STOPPED | NOTE_FAILED, "run %lld left the queue; r %s it",
-			     (long long)id, verb);
+			note(s, id, NOTE_STOPPED | NOTE_FAILED,
+			     i18n_text(lang, ck ? "run %lld left the queue; r resumes it"
+						: "run %lld left the queue; r starts it"),
+			     (long long)id);
 		refresh_runs(s);
 		return;
 	}
@@ -1546,10 +1601,13 @@ static void stop_run(struct train *s, int64_t id)
 	refresh_runs(s);
 	v = find_run(s, id);
 	if (v && !is_running(v))
-		note(s, id, NOTE_STOPPED, "run %lld stopped before it started; r %s it",
-		     (long long)id, verb);
+		note(s, id, NOTE_STOPPED,
+		     i18n_text(lang, ck ? "run %lld stopped before it started; r resumes it"
+					: "run %lld stopped before it started; r starts it"),
+		     (long long)id);
 	else
-		note(s, id, NOTE_RUNNING, "stopping run %lld: it writes a checkpoint; r resumes it",
+		note(s, id, NOTE_RUNNING,
+		     i18n_text(lang, "stopping run %lld: it writes a checkpoint; r resumes it"),
 		     (long long)id);
 }
 
@@ -1603,7 +1661,8 @@ static int train_action(void *state, struct tui_app *app, int action)
 		if (!v)
 			break;
 		if (!v->overlay && overlaid(s) >= TUI_TRAIN_MAX_OVERLAY) {
-			tui_app_error(app, "%d runs overlaid already: Space on one removes it",
+			tui_app_error(app, "%d runs overlaid already: "
+									"Space on one removes it",
 				      TUI_TRAIN_MAX_OVERLAY);
 			break;
 		}
@@ -1618,11 +1677,13 @@ static int train_action(void *state, struct tui_app *app, int action)
 		if (!v)
 			break;
 		if (!strcmp(v->r.status, "done") || is_running(v)) {
-			tui_app_error(app, "run %lld is %s", (long long)v->r.id, v->r.status);
+			tui_app_error(app, "run %lld is %s",
+				      (long long)v->r.id, tui_tr(app, v->r.status));
 			break;
 		}
 		if (!strcmp(v->r.status, "queued") && v->r.pid > 0) {
-			tui_app_notice(app, "run %lld is starting", (long long)v->r.id);
+			tui_app_notice(app, "run %lld is starting",
+				       (long long)v->r.id);
 			break;
 		}
 		{
@@ -1688,7 +1749,8 @@ static int train_event(void *state, struct tui_app *app, const struct tui_event 
 		if (ev->key == 'y' || ev->key == 'Y')
 			delete_run(s, s->confirm_run);
 		else
-			tui_app_notice(app, "run %lld kept", (long long)s->confirm_run);
+			tui_app_notice(app, "run %lld kept",
+				       (long long)s->confirm_run);
 		return TUI_HANDLED | TUI_REDRAW;
 	}
 	if (s->form_open && s->editing) {
@@ -1716,13 +1778,15 @@ static void train_status(void *state, struct tui_app *app, struct tui_line *hint
 	if (s->confirm) {
 		char q[96];
 		/* short enough for 80 columns; any other key than y keeps it */
-		snprintf(q, sizeof q, "delete run #%lld (metrics, predictions, checkpoint)? ",
+		snprintf(q, sizeof q,
+			 i18n_text(tui_app_lang(app),
+				   "delete run #%lld (metrics, predictions, checkpoint)? "),
 			 (long long)s->confirm_run);
 		tui_line_put(hints, TUI_ROLE_ERROR, q);
 		tui_line_put(hints, TUI_ROLE_KEY, "y");
-		tui_line_put(hints, TUI_ROLE_STATUS, " delete  ");
+		tui_line_put(hints, TUI_ROLE_STATUS, tui_tr(app, " delete  "));
 		tui_line_put(hints, TUI_ROLE_KEY, "n");
-		tui_line_put(hints, TUI_ROLE_STATUS, " keep  ");
+		tui_line_put(hints, TUI_ROLE_STATUS, tui_tr(app, " keep  "));
 		return;
 	}
 	static const struct tui_hint run_hints[] = {{ACT_NEW, "new"}, {ACT_OVERLAY, "overlay"},
@@ -1731,24 +1795,24 @@ static void train_status(void *state, struct tui_app *app, struct tui_line *hint
 				     form_hints[] = {{ACT_ENTER, "edit/launch"}, {ACT_RIGHT, "value"},
 						     {ACT_COMPARE, "compare"}};
 	if (s->form_open && s->editing)
-		tui_entry_hints(hints, "set", NULL);
+		tui_entry_hints(hints, "set", NULL, tui_app_lang(app));
 	else if (s->form_open)
 		tui_app_hints(app, hints, form_hints, sizeof form_hints / sizeof form_hints[0]);
 	else
 		tui_app_hints(app, hints, run_hints, sizeof run_hints / sizeof run_hints[0]);
 	int running; /* training, or started and about to */
 	running_id(s, &running);
-	buf_printf(counts, "%zu runs, %d running, %zu queued", s->n_runs, running, s->n_queue);
+	buf_printf(counts, tui_tr(app, "%zu runs, %d running, %zu queued"),
+		   s->n_runs, running, s->n_queue);
 }
 
 static int train_quit_note(void *state, struct tui_app *app, char *buf, size_t n)
 {
 	struct train *s = state;
-	(void)app;
 	refresh_runs(s); /* the state now, not the last tick's */
 	int nr;
 	int64_t id = running_id(s, &nr);
-	return tui_train_quit_note(id, nr, s->n_queue, buf, n);
+	return tui_train_quit_note(id, nr, s->n_queue, tui_app_lang(app), buf, n);
 }
 
 static int train_create(struct tui_app *app, void **state, char *err)

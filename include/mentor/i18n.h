@@ -250,10 +250,17 @@ const char *i18n_get(int lang, int msg);
 /* 1 when lang's table holds msg (a translation, or the English text). */
 int i18n_has(int lang, int msg);
 /* The translation of a catalogue's English text into lang: the first id
- * whose English text is en, in lang; en itself when the catalogue does not
- * hold it (or lang is English). Static or en. For tables of English text
- * defined elsewhere (key map descriptions, hint labels). */
+ * whose English text is en, in lang, else the phrase (below) whose English
+ * is en, in lang; en itself when the catalogue does not hold it (or lang is
+ * English). Static or en. For tables of English text defined elsewhere (key
+ * map descriptions, hint labels) and the screens' own words. */
 const char *i18n_text(int lang, const char *en);
+/* The screens' phrases: a second catalogue, keyed by the English text
+ * itself (labels, column headers, verdicts and messages of the workbench's
+ * screens), that i18n_text also looks in. i18n_phrase_count() entries;
+ * i18n_phrase(i, lang) is entry i in lang (static; "" out of range). */
+size_t i18n_phrase_count(void);
+const char *i18n_phrase(size_t i, int lang);
 /* "en" | "ja" (static). */
 const char *i18n_lang_code(int lang);
 /* Parse a language setting: "en", "ja" (also "english", "japanese", "日本語",

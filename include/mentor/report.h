@@ -166,10 +166,11 @@ struct report_opts {
 int report_build(struct store *st, const struct report_opts *o, struct buf *html,
 		 struct buf *svg, char *err);
 
-/* Write the report of run (compared with vs_run, 0 = none) to html_path and,
- * when svg_path != NULL, the loss chart to svg_path; both atomically.
- * Returns 0, MENTOR_ENOTFOUND or MENTOR_ERR with err filled. */
-int report_write(struct store *st, int64_t run, int64_t vs_run, const char *html_path,
+/* Write the report of run (compared with vs_run, 0 = none) in language
+ * lang (as report_opts.lang) to html_path and, when svg_path != NULL, the
+ * loss chart to svg_path; both atomically. Returns 0, MENTOR_ENOTFOUND,
+ * MENTOR_EUSAGE or MENTOR_ERR with err filled. */
+int report_write(struct store *st, int64_t run, int64_t vs_run, int lang, const char *html_path,
 		 const char *svg_path, char *err);
 
 #endif

@@ -10,6 +10,16 @@
 /* Messages whose Japanese is the English text on purpose. */
 static int same_on_purpose(int id) { return id == I18N_V_WHO; }
 
+/* UTF-8 without control characters (the strings reach terminals). */
+static int clean_text(const char *s)
+{
+	int ok = util_utf8_valid(s, strlen(s), 1, NULL);
+	for (const char *p = s; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			ok = 0;
+	return ok;
+}
+
 static void test_catalogue(void)
 {
 	int missing = 0, formats = 0, untranslated = 0, bad_text = 0;
@@ -30,14 +40,8 @@ static void test_catalogue(void)
 			untranslated++;
 			fprintf(stderr, "message %d is not translated: \"%s\"\n", id, en);
 		}
-		/* UTF-8 without control characters (the strings reach terminals) */
 		for (int l = 0; l < I18N_N_LANGS; l++) {
-			const char *s = i18n_get(l, id);
-			int ok = util_utf8_valid(s, strlen(s), 1, NULL);
-			for (const char *p = s; *p; p++)
-				if ((unsigned char)*p < 0x20 || *p == 0x7f)
-					ok = 0;
-			if (!ok) {
+			if (!clean_text(i18n_get(l, id))) {
 				bad_text++;
 				fprintf(stderr, "message %d (%s) is not clean text\n", id,
 					i18n_lang_code(l));
@@ -67,6 +71,55 @@ static void test_catalogue(void)
 	CHECK_STR(i18n_get(I18N_JA, I18N_TUI_ITEMS), "問題");
 	CHECK(!i18n_has(2, I18N_TUI_ITEMS));
 	CHECK(!i18n_has(I18N_JA, -3));
+}
+
+/* The screens' phrases: every one has its Japanese, with the English
+ * conversions, in clean text; one English text is one phrase and is not a
+ * message of the id table as well (its translation would be shadowed). */
+static void test_phrases(void)
+{
+	size_t n = i18n_phrase_count();
+	CHECK(n >= 200);
+	int missing = 0, formats = 0, same = 0, dup = 0, shadowed = 0, bad_text = 0;
+	for (size_t i = 0; i < n; i++) {
+		const char *en = i18n_phrase(i, I18N_EN), *ja = i18n_phrase(i, I18N_JA);
+		if (!*en || !*ja) {
+			missing++;
+			fprintf(stderr, "phrase %zu (\"%s\") has no Japanese\n", i, en);
+		}
+		if (!i18n_same_format(en, ja)) {
+			formats++;
+			fprintf(stderr, "phrase \"%s\": conversions differ: \"%s\"\n", en, ja);
+		}
+		if (!strcmp(en, ja)) {
+			same++;
+			fprintf(stderr, "phrase \"%s\" is not translated\n", en);
+		}
+		for (size_t j = i + 1; j < n; j++)
+			if (!strcmp(en, i18n_phrase(j, I18N_EN))) {
+				dup++;
+				fprintf(stderr, "phrase \"%s\" twice\n", en);
+			}
+		for (int id = 0; id < I18N_N_MSGS; id++)
+			if (!strcmp(en, i18n_get(I18N_EN, id))) {
+				shadowed++;
+				fprintf(stderr, "phrase \"%s\" is message %d too\n", en, id);
+			}
+		for (int l = 0; l < I18N_N_LANGS; l++)
+			bad_text += !clean_text(i18n_phrase(i, l));
+		/* the lookup finds it, in both directions of use */
+		CHECK(!strcmp(i18n_text(I18N_JA, en), ja));
+		CHECK(i18n_text(I18N_EN, en) == en);
+	}
+	CHECK_INT(missing, 0);
+	CHECK_INT(formats, 0);
+	CHECK_INT(same, 0);
+	CHECK_INT(dup, 0);
+	CHECK_INT(shadowed, 0);
+	CHECK_INT(bad_text, 0);
+	CHECK_STR(i18n_phrase(n, I18N_JA), "");
+	CHECK_STR(i18n_text(I18N_JA, "Gold answer: "), "正解: ");
+	CHECK_STR(i18n_text(I18N_JA, "run %lld deleted"), "実行 %lld を削除しました");
 }
 
 static void test_text_lookup(void)
@@ -190,6 +243,7 @@ int main(void)
 {
 	test_catalogue();
 	test_text_lookup();
+	test_phrases();
 	test_formats();
 	test_pick();
 	test_detect();

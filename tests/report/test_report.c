@@ -196,7 +196,7 @@ static void test_write_and_errors(struct store *st, const struct fixture *fx)
 {
 	char err[MENTOR_ERR_LEN] = "";
 	const char *hp = test_path("r.html"), *sp = test_path("r.svg");
-	CHECK_INT(report_write(st, fx->mt_run, fx->base_run, hp, sp, err), 0);
+	CHECK_INT(report_write(st, fx->mt_run, fx->base_run, I18N_EN, hp, sp, err), 0);
 	size_t n = 0;
 	char *h = util_read_file(hp, 1 << 24, &n, err);
 	CHECK(h != NULL && n > 1000);
@@ -207,8 +207,28 @@ static void test_write_and_errors(struct store *st, const struct fixture *fx)
 		CHECK_MSG(hc_check(h, 0, why, sizeof why) == 0, "%s", why);
 	if (s)
 		CHECK_MSG(hc_check(s, 1, why, sizeof why) == 0, "%s", why);
+	if (h) {
+		CHECK(strstr(h, "<html lang=\"en\">") != NULL);
+		CHECK(strstr(h, i18n_get(I18N_JA, I18N_R_ACCURACY)) == NULL);
+	}
 	free(h);
 	free(s);
+	/* in Japanese: the page's language, its labels; an unknown language is
+	 * English */
+	const char *jp = test_path("r-ja.html");
+	CHECK_INT(report_write(st, fx->mt_run, fx->base_run, I18N_JA, jp, NULL, err), 0);
+	h = util_read_file(jp, 1 << 24, &n, err);
+	CHECK(h != NULL);
+	if (h) {
+		CHECK(strstr(h, "<html lang=\"ja\">") != NULL);
+		CHECK(strstr(h, i18n_get(I18N_JA, I18N_R_ACCURACY)) != NULL);
+		CHECK(strstr(h, i18n_get(I18N_JA, I18N_R_EXAMPLES)) != NULL);
+	}
+	free(h);
+	CHECK_INT(report_write(st, fx->mt_run, 0, 7, jp, NULL, err), 0);
+	h = util_read_file(jp, 1 << 24, &n, err);
+	CHECK(h != NULL && strstr(h, "<html lang=\"en\">") != NULL);
+	free(h);
 	/* no temporary file left beside them */
 	char tmp[600];
 	snprintf(tmp, sizeof tmp, "%s.tmp.%ld", hp, (long)getpid());
@@ -216,14 +236,15 @@ static void test_write_and_errors(struct store *st, const struct fixture *fx)
 
 	/* unknown runs: ENOTFOUND, a message naming the run, no file */
 	const char *np = test_path("none.html");
-	CHECK_INT(report_write(st, 9999, 0, np, NULL, err), MENTOR_ENOTFOUND);
+	CHECK_INT(report_write(st, 9999, 0, I18N_EN, np, NULL, err), MENTOR_ENOTFOUND);
 	CHECK(strstr(err, "9999") != NULL);
 	CHECK(access(np, F_OK) != 0);
-	CHECK_INT(report_write(st, fx->mt_run, 8888, np, NULL, err), MENTOR_ENOTFOUND);
+	CHECK_INT(report_write(st, fx->mt_run, 8888, I18N_EN, np, NULL, err), MENTOR_ENOTFOUND);
 	CHECK(strstr(err, "8888") != NULL);
 	CHECK(access(np, F_OK) != 0);
 	/* an unwritable destination is an error, not a crash */
-	CHECK_INT(report_write(st, fx->mt_run, 0, "/nonexistent-dir/x.html", NULL, err), MENTOR_ERR);
+	CHECK_INT(report_write(st, fx->mt_run, 0, I18N_EN, "/nonexistent-dir/x.html", NULL, err),
+		  MENTOR_ERR);
 	CHECK(strstr(err, "/nonexistent-dir/x.html") != NULL);
 }
 
@@ -360,7 +381,7 @@ static void test_sound(struct store *st, const struct fixture *fx)
 	CHECK(strstr(err, "different datasets") != NULL);
 	buf_release(&html);
 	const char *np = test_path("cross.html");
-	CHECK_INT(report_write(st, fx->idle_run, other, np, NULL, err), MENTOR_EUSAGE);
+	CHECK_INT(report_write(st, fx->idle_run, other, I18N_EN, np, NULL, err), MENTOR_EUSAGE);
 	CHECK(access(np, F_OK) != 0);
 }
 

@@ -70,6 +70,17 @@ run report 120x30 "key 4" "key w"
 has report report "report written to $T/ws.db.report-4-vs-6.html"
 if grep -qF "1 without steps" "$T/ws.db.report-4-vs-6.html"; then pass=$((pass + 1)); else
 	fail=$((fail + 1)); echo "FAIL: report lacks the sound share"; fi
+has report_en ws.db.report-4-vs-6.html '<html lang="en">'
+# in the UI language: [ui] lang = ja writes the page in Japanese
+mkdir -p "$T/cfg/mentor"
+printf '[ui]\nlang = ja\n' > "$T/cfg/mentor/config"
+rm -f "$T/ws.db.report-4-vs-6.html"
+run report_ja 120x30 "key 4" "key w"
+has report_ja_notice report_ja "$T/ws.db.report-4-vs-6.html"
+has report_ja_lang ws.db.report-4-vs-6.html '<html lang="ja">'
+has report_ja_label ws.db.report-4-vs-6.html "正解率"
+hasnt report_ja_english ws.db.report-4-vs-6.html ">Accuracy<"
+rm -f "$T/cfg/mentor/config"
 
 # no finished explanation-trained run: the newest finished run alone, said so
 if command -v sqlite3 > /dev/null 2>&1; then

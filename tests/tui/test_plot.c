@@ -14,7 +14,7 @@ static char *render(const double *x, const double *y, size_t n, int w, int h, in
 		    int logy)
 {
 	struct tui_plot_series s = {"s", x, y, n, TUI_ROLE_NORMAL, '1', NULL};
-	struct tui_plot_opts o = {w, h, glyphs, logy, 0, 0, 0, 0};
+	struct tui_plot_opts o = {w, h, glyphs, logy, 0, 0, 0, 0, 0};
 	struct tui_plot p;
 	CHECK_INT(tui_plot_render(&p, &s, 1, &o), 0);
 	char *t = tui_plot_text(&p);
@@ -74,7 +74,7 @@ static void test_scales(void)
 	CHECK_PLOT(NULL, y1, 1, 1, 1, TUI_PLOT_BRAILLE, 0, "⠠");
 	/* fixed ranges clip what falls outside: from (0,2) up and out */
 	struct tui_plot_series s = {NULL, x4, y, 4, 0, 0, NULL};
-	struct tui_plot_opts o = {2, 1, TUI_PLOT_BRAILLE, 0, 0, 3, 0, 3};
+	struct tui_plot_opts o = {2, 1, TUI_PLOT_BRAILLE, 0, 0, 3, 0, 3, 0};
 	struct tui_plot p;
 	CHECK_INT(tui_plot_render(&p, &s, 1, &o), 0);
 	CHECK_NEAR(p.ymax, 3, 1e-12);
@@ -110,7 +110,7 @@ static void test_empty_and_many(void)
 	const double neg[] = {-1, 0, -5};
 	CHECK_PLOT(NULL, neg, 3, 2, 1, TUI_PLOT_BRAILLE, 1, "  ");
 	struct tui_plot_series s = {NULL, NULL, bad, 3, 0, 0, NULL};
-	struct tui_plot_opts o = {2, 1, TUI_PLOT_BRAILLE, 0, 0, 0, 0, 0};
+	struct tui_plot_opts o = {2, 1, TUI_PLOT_BRAILLE, 0, 0, 0, 0, 0, 0};
 	struct tui_plot p;
 	CHECK_INT(tui_plot_render(&p, &s, 1, &o), 0);
 	CHECK_INT(p.has_data, 0);
@@ -120,7 +120,7 @@ static void test_empty_and_many(void)
 	const double xs[] = {0, 3}, lo[] = {0, 0}, hi[] = {3, 3};
 	struct tui_plot_series two[2] = {{"lo", xs, lo, 2, 1, '1', NULL},
 					 {"hi", xs, hi, 2, 2, '2', NULL}};
-	o = (struct tui_plot_opts){2, 1, TUI_PLOT_BRAILLE, 0, 0, 0, 0, 0};
+	o = (struct tui_plot_opts){2, 1, TUI_PLOT_BRAILLE, 0, 0, 0, 0, 0, 0};
 	CHECK_INT(tui_plot_render(&p, two, 2, &o), 0);
 	char *t = tui_plot_text(&p);
 	CHECK_STR(t, "⣉⣉"); /* row 3 (0xC0) and row 0 (0x09) */
@@ -132,7 +132,7 @@ static void test_empty_and_many(void)
 	/* magnitudes whose range overflows a double: no dot lands outside */
 	const double huge[] = {-1e308, 1e308, -1e308};
 	struct tui_plot_series hs = {NULL, NULL, huge, 3, 0, 0, NULL};
-	o = (struct tui_plot_opts){2, 1, TUI_PLOT_BRAILLE, 0, 0, 0, 0, 0};
+	o = (struct tui_plot_opts){2, 1, TUI_PLOT_BRAILLE, 0, 0, 0, 0, 0, 0};
 	CHECK_INT(tui_plot_render(&p, &hs, 1, &o), 0);
 	tui_plot_release(&p);
 	struct tui_lines hl;
@@ -204,7 +204,7 @@ static void test_chart(void)
 	const double x[] = {0, 50, 100}, a[] = {3, 2, 1}, b[] = {3, 1.5, 0.5};
 	struct tui_plot_series s[2] = {{"baseline", x, a, 3, TUI_ROLE_MATCH, '1', NULL},
 				       {"mt-cot 日本", x, b, 3, TUI_ROLE_ACCEPTED, '2', NULL}};
-	struct tui_plot_opts o = {0, 0, TUI_PLOT_BRAILLE, 0, 0, 0, 0, 0};
+	struct tui_plot_opts o = {0, 0, TUI_PLOT_BRAILLE, 0, 0, 0, 0, 0, 0};
 	struct tui_lines ls;
 	tui_lines_init(&ls);
 	CHECK_INT(tui_plot_chart(s, 2, &o, "loss", 40, 10, 1, &ls), 0);
@@ -271,7 +271,7 @@ static void test_chart(void)
 static void test_legend(void)
 {
 	const double x[] = {0, 1}, y[] = {2, 1};
-	struct tui_plot_opts o = {0, 0, TUI_PLOT_BRAILLE, 0, 0, 0, 0, 0};
+	struct tui_plot_opts o = {0, 0, TUI_PLOT_BRAILLE, 0, 0, 0, 0, 0, 0};
 	struct tui_plot_series s[8];
 	char labels[8][32], tags[8][16];
 	static const int64_t ids[8] = {1, 3, 9, 10, 11, 99, 100, 104};

@@ -162,13 +162,20 @@ static void test_global(void)
 	const size_t set_n[] = {tui_n_global_actions, ND};
 	const char *many = "[keys]\nquit = Qx\nqiut = q\nnoequals\ndown = n\nsearch = F99\n";
 	char msg[MENTOR_ERR_LEN];
-	CHECK_INT(tui_keys_check(many, strlen(many), sets, set_n, 2, msg, sizeof msg), 4);
+	CHECK_INT(tui_keys_check(many, strlen(many), sets, set_n, 2, I18N_EN, msg, sizeof msg), 4);
 	CHECK(strstr(msg, "4 bad lines") && strstr(msg, "line 2: unknown key 'Qx'") &&
 	      strstr(msg, "line 3: unknown action 'qiut'") && strstr(msg, "line 4: missing '='") &&
 	      strstr(msg, "line 6: unknown key 'F99'") && !strstr(msg, "line 5"));
-	CHECK_INT(tui_keys_check(moved, strlen(moved), sets, set_n, 2, msg, sizeof msg), 0);
+	/* in Japanese: the same lines, the same numbers */
+	CHECK_INT(tui_keys_check(many, strlen(many), sets, set_n, 2, I18N_JA, msg, sizeof msg), 4);
+	CHECK(strstr(msg, "設定 [keys] の誤った行 4 件"));
+	CHECK(strstr(msg, "2 行目: 不明なキー 'Qx'") && strstr(msg, "3 行目: 不明な動作 'qiut'"));
+	CHECK(strstr(msg, "4 行目: '=' がありません") && strstr(msg, "6 行目: 不明なキー 'F99'"));
+	CHECK(!strstr(msg, "5 行目") && !strstr(msg, "line"));
+	CHECK_INT(tui_keys_check(moved, strlen(moved), sets, set_n, 2, I18N_EN, msg, sizeof msg),
+		  0);
 	CHECK_STR(msg, "");
-	CHECK_INT(tui_keys_check(NULL, 0, sets, set_n, 2, msg, sizeof msg), 0);
+	CHECK_INT(tui_keys_check(NULL, 0, sets, set_n, 2, I18N_EN, msg, sizeof msg), 0);
 	CHECK_INT(tui_keymap_lookup(&km, '?'), TUI_ACT_HELP);
 	CHECK_INT(tui_keymap_lookup(&km, '1'), TUI_ACT_SCREEN1);
 	CHECK_INT(tui_keymap_lookup(&km, 'm'), TUI_ACT_MOUSE);

@@ -44,13 +44,35 @@ static void test_notice(void)
 static void test_entry(void)
 {
 	struct tui_line h = {0};
-	tui_entry_hints(&h, "search", "re:PATTERN for a regex");
+	tui_entry_hints(&h, "search", "re:PATTERN for a regex", I18N_EN);
 	char *p = tui_line_plain(&h);
 	CHECK(strstr(p, "Enter search") && strstr(p, "Esc cancel") &&
 	      strstr(p, "Backspace delete") && strstr(p, "re:PATTERN"));
 	CHECK(!strstr(p, "quit") && !strstr(p, "help"));
 	free(p);
 	line_free(&h);
+
+	/* the words in Japanese */
+	struct tui_line j = {0};
+	tui_entry_hints(&j, "search", "re:PATTERN for a regex", I18N_JA);
+	p = tui_line_plain(&j);
+	CHECK(strstr(p, "Enter 検索") && strstr(p, "Esc 取消") && strstr(p, "Backspace 削除") &&
+	      strstr(p, "re:パターン"));
+	free(p);
+	line_free(&j);
+	/* a hint cut at a wide character ends the hints: no key after it */
+	struct tui_line hs = {0}, bar = {0};
+	tui_line_put(&hs, TUI_ROLE_KEY, "z");
+	tui_line_put(&hs, TUI_ROLE_STATUS, " 拡大  ");
+	tui_line_put(&hs, TUI_ROLE_KEY, "?");
+	tui_line_put(&hs, TUI_ROLE_STATUS, " ヘルプ");
+	tui_frame_status(&bar, &hs, NULL, NULL, TUI_ROLE_ERROR, 6, 1);
+	p = tui_line_plain(&bar);
+	CHECK_STR(p, " z 拡 ");
+	CHECK_INT(bar.width, 6);
+	free(p);
+	line_free(&hs);
+	line_free(&bar);
 
 	/* the cursor follows the text; a long text shows its end */
 	struct tui_line l = {0};
@@ -285,32 +307,37 @@ static void test_train_notes(void)
 	r.id = 3;
 	r.status = "queued";
 	char b[256];
-	tui_train_start_note(&r, 1, 0, b, sizeof b);
+	tui_train_start_note(&r, 1, 0, I18N_EN, b, sizeof b);
 	CHECK_STR(b, "run 3 starts in the background");
-	tui_train_start_note(&r, 0, 2, b, sizeof b);
+	tui_train_start_note(&r, 0, 2, I18N_EN, b, sizeof b);
 	CHECK_STR(b, "run 3 queued: it starts when run 2 ends");
 	/* a recorded path without a step reached: nothing to resume from */
 	r.checkpoint = "/tmp/x.runs/3/ckpt.bin";
 	r.status = "stopped";
-	tui_train_start_note(&r, 1, 0, b, sizeof b);
+	tui_train_start_note(&r, 1, 0, I18N_EN, b, sizeof b);
 	CHECK(!strstr(b, "checkpoint") && strstr(b, "starts"));
 	r.step = 40;
-	tui_train_start_note(&r, 1, 0, b, sizeof b);
+	tui_train_start_note(&r, 1, 0, I18N_EN, b, sizeof b);
 	CHECK_STR(b, "run 3 resumes from its checkpoint at step 40 in the background");
-	tui_train_start_note(&r, 0, 12, b, sizeof b);
+	tui_train_start_note(&r, 0, 12, I18N_EN, b, sizeof b);
 	CHECK_STR(b, "run 3 queued: it resumes from its checkpoint at step 40 when run 12 ends");
+	tui_train_start_note(&r, 0, 12, I18N_JA, b, sizeof b);
+	CHECK_STR(b, "実行 3 は待機中: ステップ 40 のチェックポイントから、"
+		     "実行 12 の終了後に再開します");
 
-	CHECK_INT(tui_train_quit_note(0, 0, 0, b, sizeof b), 0);
+	CHECK_INT(tui_train_quit_note(0, 0, 0, I18N_EN, b, sizeof b), 0);
 	CHECK_STR(b, "");
-	CHECK_INT(tui_train_quit_note(7, 1, 0, b, sizeof b), 1);
+	CHECK_INT(tui_train_quit_note(7, 1, 0, I18N_EN, b, sizeof b), 1);
 	CHECK_STR(b, "run 7 keeps training");
-	CHECK_INT(tui_train_quit_note(0, 0, 1, b, sizeof b), 1);
+	CHECK_INT(tui_train_quit_note(0, 0, 1, I18N_EN, b, sizeof b), 1);
 	CHECK_STR(b, "1 queued run waits for the next workbench");
-	CHECK_INT(tui_train_quit_note(1234, 2, 256, b, sizeof b), 1);
+	CHECK_INT(tui_train_quit_note(1234, 2, 256, I18N_EN, b, sizeof b), 1);
 	CHECK_STR(b, "2 runs keep training; 256 queued runs wait for the next workbench");
+	CHECK_INT(tui_train_quit_note(1234, 2, 256, I18N_JA, b, sizeof b), 1);
+	CHECK_STR(b, "実行 2 件は学習を続けます; 待機中の実行 256 件は次回の起動時に開始");
 	/* the question fits an 80-column status bar whole */
 	char q[300];
-	tui_train_quit_note(1234, 1, 256, b, sizeof b);
+	tui_train_quit_note(1234, 1, 256, I18N_EN, b, sizeof b);
 	snprintf(q, sizeof q, "Quit? y/n: %s", b);
 	CHECK_MSG(strlen(q) <= 79, "%zu: %s", strlen(q), q);
 }
