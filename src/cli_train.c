@@ -50,7 +50,10 @@ static void train_usage(FILE *f)
 	      "                  RoPE, SwiGLU, grouped-query attention) of the preset's\n"
 	      "                  depth, width and heads (default gpt2)\n"
 	      "  --model-config F  a Hugging Face config.json (llama, qwen2, qwen3) giving\n"
-	      "                  the Llama-family shape; the vocabulary is the tokenizer's\n"
+	      "                  the Llama-family shape; the vocabulary is the tokenizer's\n"	      "  --checkpointing  llama: keep each block's input and recompute the block in\n"
+	      "                  the backward (same gradients, far less activation memory)\n"
+	      "  --freeze-embeddings  llama: train neither the embedding nor the head (no\n"
+	      "                  gradient or AdamW state for them)\n"
 	      "  --init-from M   start from a trained or imported model: a run (id or\n"
 	      "                  name) or a GGUF file / Hugging Face folder (GPT-2, Llama,\n"
 	      "                  SmolLM2, Qwen2, Qwen3), which\n"
@@ -212,6 +215,7 @@ struct train_args {
 	const char *dataset, *resume, *name, *init_from;
 	const char *shape_opt; /* first option that sets the shape or vocabulary */
 	int detach, json, spawned, lr_given;
+	int checkpointing, freeze_embed; /* applied after the shape is known */
 	long threads;
 	const char *first_cfg_opt; /* first option that sets the configuration */
 };
@@ -271,6 +275,12 @@ static int parse_train_args(struct cli *c, int argc, char **argv, struct train_c
 			is_cfg = 0;
 		} else if (!strcmp(o, "--detach")) {
 			a->detach = 1;
+			is_cfg = 0;
+		} else if (!strcmp(o, "--checkpointing")) {
+			a->checkpointing = 1;
+			is_cfg = 0;
+		} else if (!strcmp(o, "--freeze-embeddings")) {
+			a->freeze_embed = 1;
 			is_cfg = 0;
 		} else if (!strcmp(o, "--json")) {
 			a->json = 1;
@@ -465,6 +475,9 @@ int cli_train(struct cli *c, int argc, char **argv)
 	if (!a.resume && !a.dataset)
 		return cli_error(c, CLI_USAGE, "no dataset given; see 'mentor train --help'");
 	char err[MENTOR_ERR_LEN];
+	if (a.resume && (a.checkpointing || a.freeze_embed))
+		return cli_error(c, CLI_USAGE, "--checkpointing and --freeze-embeddings are set when "
+				 "a run starts; a resumed run keeps its own");
 	if (a.init_from && a.resume)
 		return cli_error(c, CLI_USAGE, "--init-from starts a new run; a resumed run goes on "
 					       "from its own checkpoint");
@@ -538,6 +551,8 @@ int cli_train(struct cli *c, int argc, char **argv)
 		}
 		if (a.init_from && !a.lr_given)
 			cfg.lr = TRAIN_FINETUNE_LR;
+		cfg.checkpointing = a.checkpointing;
+		cfg.freeze_embed = a.freeze_embed;
 		rc = train_run_create(st, &cfg, a.name, &run_id, err);
 		if (rc) {
 			status = cli_error(c, rc == MENTOR_EUSAGE ? CLI_USAGE : CLI_ERR, "%s", err);

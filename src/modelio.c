@@ -2042,8 +2042,11 @@ int modelio_register(struct store *st, const char *db_path, const struct modelio
 		snprintf(cfg.dataset, sizeof cfg.dataset, "%s", dsname);
 		snprintf(cfg.preset, sizeof cfg.preset, "custom");
 		if (mm->arch == STUDENT_LLAMA) {
+			/* the training context: the model's, up to the trainer's limit
+			 * (Qwen3 knows 40,960 positions) */
 			cfg.vocab = mm->lcfg.vocab_size;
-			cfg.n_ctx = mm->lcfg.max_seq_len;
+			cfg.n_ctx = mm->lcfg.max_seq_len < LLAMA_MAX_TRAIN_T ? mm->lcfg.max_seq_len
+									     : LLAMA_MAX_TRAIN_T;
 			train_config_set_llama(&cfg, &mm->lcfg);
 		} else {
 			cfg.n_layer = mm->mcfg.n_layer;

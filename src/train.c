@@ -195,6 +195,9 @@ int train_config_check(const struct train_config *c, char *err)
 {
 	if (!c->dataset[0])
 		return usage_err(err, "no dataset given");
+	if ((c->checkpointing || c->freeze_embed) && c->arch != STUDENT_LLAMA)
+		return usage_err(err, "--checkpointing and --freeze-embeddings are for llama-family "
+				      "students (--arch llama, or --init-from one)");
 	if (c->variant < 0 || c->variant >= TRAIN_N_VARIANTS)
 		return usage_err(err, "unknown variant: expected baseline, mt-re, mt-ra or mt-cot");
 	if (c->source < 0 || c->source >= TRAIN_N_SOURCES)
@@ -285,6 +288,10 @@ char *train_config_to_json(const struct train_config *c)
 	if (c->arch != STUDENT_GPT2) {
 		/* GPT-2 runs keep the configuration they always had */
 		cJSON_AddStringToObject(o, "arch", student_arch_name(c->arch));
+		if (c->checkpointing)
+			cJSON_AddTrueToObject(o, "checkpointing");
+		if (c->freeze_embed)
+			cJSON_AddTrueToObject(o, "freeze_embeddings");
 		cJSON *l = cJSON_AddObjectToObject(o, "llama");
 		if (!l)
 			util_oom();
@@ -410,6 +417,8 @@ int train_config_from_json(const char *json, struct train_config *c, char *err)
 	}
 	if (c->arch == STUDENT_LLAMA && json_llama(o, &c->llama, err))
 		goto out;
+	c->checkpointing = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "checkpointing"));
+	c->freeze_embed = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "freeze_embeddings"));
 	int big = c->arch == STUDENT_LLAMA; /* the Llama family's wider limits */
 	int eval_at_end = c->eval_at_end;
 	const cJSON *b = cJSON_GetObjectItemCaseSensitive(o, "eval_at_end");
@@ -2458,6 +2467,15 @@ static int prepare(struct trainer *tr, const struct store_run *r, char *err)
 	if (student_new(&sc, cfg->seed, &tr->model, sub)) {
 		util_err(err, "cannot build the model: %s", sub);
 		goto out;
+	}
+	struct llama *lm = student_llama(tr->model);
+	if (lm) {
+		llama_set_checkpointing(lm, cfg->checkpointing);
+		if (cfg->freeze_embed &&
+		    llama_set_frozen(lm, LLAMA_FREEZE_EMBED | LLAMA_FREEZE_HEAD, sub)) {
+			util_err(err, "cannot freeze the embedding: %s", sub);
+			goto out;
+		}
 	}
 	if (!resume && init.params) {
 		memcpy(student_params(tr->model), init.params, init.n_params * sizeof(float));

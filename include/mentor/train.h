@@ -90,6 +90,10 @@ struct train_config {
 	int64_t init_from;            /* run whose weights and tokenizer the model
 				       * starts from (0: a fresh model) */
 	int arch;                     /* enum student_arch */
+	int checkpointing;            /* llama: recompute each block in the backward
+				       * (llama_set_checkpointing) */
+	int freeze_embed;             /* llama: train neither the embedding nor the
+				       * head (llama_set_frozen) */
 	struct llama_config llama;    /* the shape when arch is STUDENT_LLAMA; its
 				       * vocab_size is the tokenizer's, and n_layer,
 				       * n_embd, n_head mirror it; n_ctx (the training

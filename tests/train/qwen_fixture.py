@@ -2,7 +2,8 @@
 
 `qwen_fixture.py DIR TOKENIZER_DIR` writes DIR/config.json (model_type
 qwen3: 2 layers, hidden 64, 4 query heads on 2 key/value heads of size 16,
-MLP 128, the head tied to the embedding, Qwen3's 151,936 embedding rows),
+MLP 128, the head tied to the embedding, Qwen3's 151,936 embedding rows and
+40,960 positions),
 DIR/model.safetensors (BF16, random weights drawn as transformers
 initialises them: normal(0, 0.02), norms 1) and copies tokenizer.json and
 tokenizer_config.json from TOKENIZER_DIR (../shared/tokenizers/qwen3). The
@@ -25,7 +26,7 @@ CONFIG = {
     "architectures": ["Qwen3ForCausalLM"], "model_type": "qwen3", "vocab_size": 151936,
     "hidden_size": 64, "intermediate_size": 128, "num_hidden_layers": 2,
     "num_attention_heads": 4, "num_key_value_heads": 2, "head_dim": 16,
-    "max_position_embeddings": 512, "rope_theta": 1000000.0, "rms_norm_eps": 1e-6,
+    "max_position_embeddings": 40960, "rope_theta": 1000000.0, "rms_norm_eps": 1e-6,
     "hidden_act": "silu", "attention_bias": False, "tie_word_embeddings": True,
     "bos_token_id": 151643, "eos_token_id": 151643, "torch_dtype": "bfloat16",
 }

@@ -62,6 +62,27 @@ sys.exit(1 if bad else 0)
 PY
 M runs --json >"$T/runs.json" || exit 1
 grep -q '"status":"done"' "$T/runs.json" || bad "the fine-tuned run is not done"
+
+# the memory options: checkpointing gives the same losses to the bit (steps
+# 1-3 share the warm-up's learning rates whatever the run's length); a
+# frozen embedding and head give the same first loss, then others; a GPT-2
+# run refuses both
+steps3() { sed -n 's/^step \([123]\)\/[0-9]* loss \([^ ]*\) (ans \([^ ]*\) exp \([^)]*\)).*/\1 \2 \3 \4/p' "$1"; }
+M train factory-ja --variant mt-cot --source gold --init-from 1 --steps 3 --batch 4 \
+	--lr 3e-3 --warmup 2 --eval-split none --val-every 0 --eval-every 0 --checkpointing \
+	>/dev/null 2>"$T/ckpt.err" || { cat "$T/ckpt.err"; exit 1; }
+[ "$(steps3 "$T/ckpt.err")" = "$(steps3 "$T/train.err")" ] ||
+	bad "checkpointing changed the losses: $(steps3 "$T/ckpt.err") against $(steps3 "$T/train.err")"
+M train factory-ja --variant mt-cot --source gold --init-from 1 --steps 3 --batch 4 \
+	--lr 3e-3 --warmup 2 --eval-split none --val-every 0 --eval-every 0 --checkpointing \
+	--freeze-embeddings >/dev/null 2>"$T/frozen.err" || { cat "$T/frozen.err"; exit 1; }
+f1=$(steps3 "$T/frozen.err" | sed -n 1p) t1=$(steps3 "$T/train.err" | sed -n 1p)
+f2=$(steps3 "$T/frozen.err" | sed -n 2p) t2=$(steps3 "$T/train.err" | sed -n 2p)
+[ -n "$f1" ] && [ "$f1" = "$t1" ] || bad "frozen run's first step '$f1', not '$t1'"
+[ -n "$f2" ] && [ "$f2" != "$t2" ] || bad "frozen run's second step '$f2' equals the unfrozen '$t2'"
+M runs --json | grep -q '"freeze_embeddings":true' || bad "the frozen run's config does not say so"
+M train factory-ja --steps 3 --checkpointing >/dev/null 2>"$T/gpt2.err"
+[ $? -eq 2 ] && grep -q "llama-family" "$T/gpt2.err" || bad "a GPT-2 run took --checkpointing"
 M eval 2 --split test >"$T/eval.out" 2>&1 || bad "eval failed: $(cat "$T/eval.out")"
 grep -q "(0/8)\|([0-9]/8)" "$T/eval.out" || bad "eval did not answer the 8 test items: $(cat "$T/eval.out")"
 M report 2 -o "$T/r.html" --lang ja >/dev/null 2>&1 || bad "report failed"
