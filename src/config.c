@@ -411,6 +411,10 @@ static int line(struct parse_state *ps, char *s, char *err)
 			return PERR(ps, err, "control character in line");
 	if (*s == '[')
 		return section(ps, s, err);
+	/* [keys] belongs to the workbench, which names each bad line of it; a
+	 * line there must not make the rest of the file unreadable */
+	if (ps->sec == SEC_OTHER)
+		return 0;
 	char *eq = strchr(s, '=');
 	if (!eq)
 		return PERR(ps, err, "expected 'key = value'");

@@ -89,20 +89,21 @@ tm send-keys -t "$S" q
 wait_for quit "EXIT=0"
 wait_for restored "BEFORE-TUI"
 
-# the same in Japanese; without the line lacking '=', which makes the
-# config module refuse the whole file, [ui] lang included
+# the same in Japanese, the line lacking '=' included: it is the
+# workbench's to name and leaves the rest of the file, [ui] lang too, read
 cat > "$T/cfg/mentor/config" <<'CFG'
 [ui]
 lang = ja
 [keys]
 quit = NoSuchKey
 frobnicate = x
+this line has no equals sign
 mouse = M
 help = F99
 CFG
-open ja " 1 問題 " "設定 [keys] の誤った行 3 件 (ほかの行は有効): 4 行目" "ヘルプ: 問題"
+open ja " 1 問題 " "設定 [keys] の誤った行 4 件 (ほかの行は有効): 4 行目" "ヘルプ: 問題"
 rows ja_help "4 行目: 不明なキー 'NoSuchKey'" "5 行目: 不明な動作 'frobnicate'" \
-	"7 行目: 不明なキー 'F99'"
+	"6 行目:" "8 行目: 不明なキー 'F99'"
 tm send-keys -t "$S" Escape
 wait_gone ja_help_closed "ヘルプ: 問題"
 tm send-keys -t "$S" q
