@@ -1,6 +1,6 @@
 /* cli_dataset: the commands over datasets and items: import, datasets,
  * items and show. Text output escapes every control character of the data;
- * --json output has stable documented fields (see the README). */
+ * --json output has stable documented fields (see docs/formats.md and docs/cli.md). */
 #include <limits.h>
 #include <math.h>
 #include <stdint.h>

@@ -216,7 +216,7 @@ static void init_usage(FILE *f)
 	fputs("usage: mentor [--db PATH] init\n\n"
 	      "Create the workspace (default ./mentor.db, or $MENTOR_DB) and import every\n"
 	      "bundled dataset of sample_datasets/ that it does not hold yet, named after\n"
-	      "its file: arith, coin, count, letters (generated), commonsense, strategy\n"
+	      "its file: arith, coin, dial, letters (generated), commonsense, strategy\n"
 	      "(hand-written English) and factory-ja (hand-written Japanese). Datasets\n"
 	      "already present are left as they are, so running it again is harmless.\n\n"
 	      "The bundled files are looked up in $MENTOR_DATA_DIR/sample_datasets/, else\n"
