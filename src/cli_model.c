@@ -26,10 +26,13 @@ static void export_model_usage(FILE *f)
 	      "Write the checkpoint of a run (id or name) for other tools:\n"
 	      "  gguf         one GGUF v3 file (llama.cpp, llama-server, Ollama);\n"
 	      "               default PATH: RUN.gguf\n"
-	      "  safetensors  a Hugging Face GPT-2 folder (config.json, model.safetensors,\n"
+	      "  safetensors  a Hugging Face folder (config.json, model.safetensors,\n"
 	      "               tokenizer.json, tokenizer_config.json) for transformers;\n"
 	      "               default PATH: RUN-hf/\n"
-	      "Tensors are float32; 'mentor import-model PATH' reads either back exactly.\n",
+	      "A GPT-2 run is written as GPT-2, a llama-family run as its family (llama,\n"
+	      "qwen2, qwen3) in its vocabulary's own ids, mentor's task markers after the\n"
+	      "last. Tensors are float32; 'mentor import-model PATH' reads either back\n"
+	      "exactly.\n",
 	      f);
 }
 
@@ -98,9 +101,11 @@ int cli_export_model(struct cli *c, int argc, char **argv)
 	if (rc) {
 		cli_error(c, CLI_ERR, "%s", err);
 	} else {
+		int llama = mm.arch == STUDENT_LLAMA;
 		cli_printf(c->out, "wrote %s (%s, %zu parameters, %d tokens, %d layers, width %d)\n",
 		        path.data, fmt == MODELIO_GGUF ? "gguf" : "hugging face", mm.n_params,
-		        mm.mcfg.vocab_size, mm.mcfg.n_layer, mm.mcfg.n_embd);
+		        tokenizer_vocab_size(mm.tok), llama ? mm.lcfg.n_layer : mm.mcfg.n_layer,
+		        llama ? mm.lcfg.hidden_size : mm.mcfg.n_embd);
 		status = CLI_OK;
 	}
 	modelio_model_release(&mm);
@@ -115,11 +120,12 @@ out:
 static void import_model_usage(FILE *f)
 {
 	fputs("usage: mentor import-model PATH [--dataset NAME] [--name NAME]\n\n"
-	      "Read a GPT-2 model and register it as a finished run, so that predict,\n"
-	      "eval, serve and export-model work on it. PATH is a GGUF file, a Hugging\n"
-	      "Face folder (config.json, model.safetensors, and tokenizer.json or\n"
-	      "vocab.json + merges.txt; tensor names with or without 'transformer.') or\n"
-	      "its model.safetensors file.\n"
+	      "Read a GPT-2 or Llama-family (Llama, SmolLM2, Qwen2, Qwen3) model and\n"
+	      "register it as a finished run, so that predict, eval, serve and\n"
+	      "export-model work on it. PATH is a GGUF file, a Hugging Face folder\n"
+	      "(config.json, model.safetensors or its shards, and tokenizer.json or\n"
+	      "vocab.json + merges.txt; GPT-2 tensor names with or without\n"
+	      "'transformer.') or its model.safetensors file.\n"
 	      "Models exported by mentor come back bit for bit. Other GPT-2 checkpoints\n"
 	      "keep their tokenizer (GPT-2's pre-tokenizer, their token ids: see 'mentor\n"
 	      "tokenize') and get mentor's special tokens as new zero embedding rows.\n"
@@ -176,7 +182,7 @@ int cli_import_model(struct cli *c, int argc, char **argv)
 		cli_printf(c->out, "imported %s as run %lld (%s, %zu parameters, %d tokens)\n", path,
 		        (long long)id, mm.arch == STUDENT_LLAMA ? "llama family" : "gpt2",
 		        mm.n_params, tokenizer_vocab_size(mm.tok));
-		if (mm.foreign)
+		if (mm.foreign && mm.new_rows)
 			cli_printf(c->out,
 			        "note: foreign vocabulary mapped to mentor's; %d new "
 			        "embedding rows (special tokens) start at zero: fine-tune "

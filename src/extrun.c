@@ -493,6 +493,9 @@ int extrun_run(const char *db_path, const struct extrun_opts *o, struct extrun_r
 		buf_printf(&initp, "%s/init", dir.data);
 		char sub[MENTOR_ERR_LEN];
 		if (modelio_from_ckpt(init_ckpt.data, &mm, sub) ||
+		    (mm.arch != STUDENT_GPT2 &&
+		     util_err(sub, "external trainers take GPT-2 students; run %lld is of the "
+				   "llama family", (long long)init_id)) ||
 		    modelio_write_hf(&mm, initp.data, sub)) {
 			util_err(err, "cannot start from run %lld: %s", (long long)init_id, sub);
 			goto out;

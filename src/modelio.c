@@ -156,13 +156,9 @@ int modelio_from_ckpt(const char *ckpt_path, struct modelio_model *out, char *er
 	modelio_model_init(out);
 	if (train_ckpt_load(ckpt_path, 0, &ck, err))
 		return MENTOR_ERR;
-	if (ck.arch != STUDENT_GPT2) {
-		util_err(err, "cannot read '%s' as a GPT-2 model: it holds a %s-family student, "
-			      "which cannot be exported yet",
-			 ckpt_path, student_arch_name(ck.arch));
-		train_ckpt_release(&ck);
-		return MENTOR_EUSAGE;
-	}
+	out->arch = ck.arch;
+	out->lcfg = ck.lcfg;
+	out->foreign = ck.arch == STUDENT_LLAMA;
 	out->mcfg = ck.mcfg;
 	out->tok = ck.tok;
 	ck.tok = NULL;
@@ -325,6 +321,8 @@ int modelio_chat_template(const struct tokenizer *t, struct buf *out)
 
 int modelio_write_gguf(const struct modelio_model *mm, const char *path, char *err)
 {
+	if (mm->arch == STUDENT_LLAMA)
+		return modelio_llama_model_write(mm, path, MODELIO_GGUF, err);
 	const struct model_config *cfg = &mm->mcfg;
 	const struct tokenizer *t = mm->tok;
 	int V = cfg->vocab_size, nm = tokenizer_num_merges(t);
@@ -620,6 +618,8 @@ static int write_generated(const char *dir, const char *name,
 
 int modelio_write_hf(const struct modelio_model *mm, const char *dir, char *err)
 {
+	if (mm->arch == STUDENT_LLAMA)
+		return modelio_llama_model_write(mm, dir, MODELIO_HF, err);
 	const struct model_config *cfg = &mm->mcfg;
 	if (tokenizer_vocab_size(mm->tok) != cfg->vocab_size)
 		return util_err(err,

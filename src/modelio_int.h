@@ -214,5 +214,11 @@ int modelio_hf_dir_vocab(const char *dir, const cJSON *cfg, struct modelio_vocab
 
 /* modelio_read of a Llama-family model (see modelio_is_llama). */
 int modelio_llama_to_model(const char *path, struct modelio_model *out, char *err);
+/* modelio_write_gguf / modelio_write_hf of a Llama-family student (arch
+ * STUDENT_LLAMA): back to the file numbering of its tokenizer, mentor's
+ * special tokens the file lacked given ids after the file's last, then
+ * modelio_llama_write_gguf or _hf (format MODELIO_GGUF or MODELIO_HF). */
+int modelio_llama_model_write(const struct modelio_model *mm, const char *path, int format,
+			      char *err);
 
 #endif

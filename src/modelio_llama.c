@@ -1156,10 +1156,17 @@ static int hf_tokenizer(const struct modelio_llama *mm, struct buf *b)
 			   "  \"padding\": null,\n  \"added_tokens\": [");
 	int first = 1;
 	for (int f = 0; f < V && !bad; f++) {
-		if (rows[f] < 0 || aix[rows[f]] < 0)
-			continue;
 		struct tokenizer_added a;
-		tokenizer_added_get(t, (size_t)aix[rows[f]], &a);
+		if (rows[f] >= 0 && aix[rows[f]] < 0 && tokenizer_is_special(t, rows[f])) {
+			/* one of mentor's task markers: matched whole, as the file's
+			 * own specials are */
+			a.text = tokenizer_token(t, rows[f], &a.len);
+			a.special = 1;
+		} else if (rows[f] < 0 || aix[rows[f]] < 0) {
+			continue;
+		} else {
+			tokenizer_added_get(t, (size_t)aix[rows[f]], &a);
+		}
 		bad |= buf_printf(b, "%s\n    {\"id\": %d, \"content\": ", first ? "" : ",", f) ||
 		       modelio_json_str(b, a.text, a.len) ||
 		       buf_printf(b, ", \"single_word\": false, \"lstrip\": false, "
@@ -1453,4 +1460,78 @@ int modelio_llama_to_model(const char *path, struct modelio_model *out, char *er
 	out->new_rows = zero;
 	modelio_llama_release(&ml);
 	return 0;
+}
+
+/* The tokenizer of a student as a file would number it: every token keeps
+ * its file id, and those without one (mentor's task markers) get the ids
+ * after the largest. On success *out is a new tokenizer and *n_rows the
+ * rows its file numbering needs. */
+static int file_numbered(const struct tokenizer *t, struct tokenizer **out, int *n_rows,
+			 char *err)
+{
+	int V = tokenizer_vocab_size(t), nm = tokenizer_num_merges(t);
+	int32_t *fid = malloc((size_t)V * sizeof *fid), *pairs = NULL, next = 0;
+	size_t na = tokenizer_num_added(t);
+	struct tokenizer_added *added = calloc(na ? na : 1, sizeof *added);
+	if (!fid || !added)
+		util_oom();
+	for (int v = 0; v < V; v++) {
+		fid[v] = tokenizer_file_id(t, v);
+		if (fid[v] >= next)
+			next = fid[v] + 1;
+	}
+	for (int v = 0; v < V; v++)
+		if (fid[v] < 0)
+			fid[v] = next++;
+	for (size_t i = 0; i < na; i++)
+		tokenizer_added_get(t, i, &added[i]);
+	struct tokenizer_opts o = {.pretok = tokenizer_pretok(t),
+				   .normalizer = tokenizer_normalizer(t),
+				   .file_ids = fid, .added = added, .n_added = na};
+	int rc = modelio_tok_merge_pairs(t, &pairs, err);
+	if (!rc && next - 1 > TOKENIZER_MAX_FILE_ID)
+		rc = util_err(err, "the vocabulary needs file ids past %d", TOKENIZER_MAX_FILE_ID);
+	if (!rc && tokenizer_build_ext(pairs, (size_t)nm, &o, out, err))
+		rc = MENTOR_ERR;
+	*n_rows = (int)next;
+	free(pairs);
+	free(fid);
+	free(added);
+	return rc ? MENTOR_ERR : 0;
+}
+
+int modelio_llama_model_write(const struct modelio_model *mm, const char *path, int format,
+			      char *err)
+{
+	struct modelio_llama ml;
+	modelio_llama_init(&ml);
+	int V = tokenizer_vocab_size(mm->tok), Vf;
+	size_t C = (size_t)mm->lcfg.hidden_size, heads = mm->lcfg.tie_word_embeddings ? 1 : 2;
+	if (mm->lcfg.vocab_size != V || mm->n_params < heads * (size_t)V * C)
+		return util_err(err, "cannot export: the model has %d rows for %d tokens",
+				mm->lcfg.vocab_size, V);
+	if (file_numbered(mm->tok, &ml.tok, &Vf, err))
+		return MENTOR_ERR;
+	size_t mid = mm->n_params - heads * (size_t)V * C;
+	ml.cfg = mm->lcfg;
+	ml.cfg.vocab_size = Vf;
+	ml.n_params = mid + heads * (size_t)Vf * C;
+	ml.params = calloc(ml.n_params, sizeof *ml.params);
+	if (!ml.params) {
+		modelio_llama_release(&ml);
+		return util_err(err, "cannot export: out of memory for %zu parameters", ml.n_params);
+	}
+	/* row file_id(v) is the student's row v; rows no token names stay zero */
+	for (size_t h = 0; h < heads; h++) {
+		const float *src = mm->params + (h ? (size_t)V * C + mid : 0);
+		float *dst = ml.params + (h ? (size_t)Vf * C + mid : 0);
+		for (int v = 0; v < V; v++)
+			memcpy(dst + (size_t)tokenizer_file_id(ml.tok, v) * C, src + (size_t)v * C,
+			       C * sizeof(float));
+	}
+	memcpy(ml.params + (size_t)Vf * C, mm->params + (size_t)V * C, mid * sizeof(float));
+	int rc = format == MODELIO_GGUF ? modelio_llama_write_gguf(&ml, path, err)
+					: modelio_llama_write_hf(&ml, path, err);
+	modelio_llama_release(&ml);
+	return rc;
 }

@@ -2,8 +2,9 @@
 # test_cli_llama: a Llama-family student through the mentor binary ($1 or
 # $MENTOR_BIN): train --arch llama, the run named llama in runs and runs
 # --json, eval, predict, serve, stop and resume, --init-from a llama run,
-# experiment, --model-config with a Hugging Face config.json, export
-# refused, and usage errors for bad architectures and configs.
+# experiment, --model-config with a Hugging Face config.json, export to GGUF
+# and Hugging Face and import again (the same logits), and usage errors for
+# bad architectures and configs.
 set -u
 bin=${1:-${MENTOR_BIN:?MENTOR_BIN not set}}
 dir=$(mktemp -d "${TMPDIR:-/tmp}/mentor-cli-llama-XXXXXX") || exit 99
@@ -81,10 +82,20 @@ has "^answer: " out
 has "^explanation: " out
 expect 0 predict ll "What is 2 + 3?" --json
 has '"explanation":' out
-expect 1 export-model ll --out "$dir/ll.gguf"
-one_line_err
-has "llama-family student" err
-[ -e "$dir/ll.gguf" ] && fail "a llama run was exported"
+# exported (GGUF and Hugging Face) and imported again: the same next-token
+# logits as the run itself
+expect 0 export-model ll --out "$dir/ll.gguf"
+has "^wrote .*ll.gguf (gguf" out
+expect 0 export-model ll --format safetensors --out "$dir/ll-hf"
+has '"model_type": "llama"' ll-hf/config.json
+has '"<|ans|>"' ll-hf/tokenizer.json
+expect 0 predict ll "What is 2 + 3?" --logits --top 3
+cp "$dir/out" "$dir/logits.ll"
+for f in ll.gguf ll-hf; do
+	expect 0 import-model "$dir/$f" --name "re-$f"
+	expect 0 predict "re-$f" "What is 2 + 3?" --logits --top 3
+	cmp -s "$dir/out" "$dir/logits.ll" || fail "re-imported $f: $(cat "$dir/out")"
+done
 
 # served: the answer predict gives, over HTTP (with curl, when there is one)
 if command -v curl >/dev/null 2>&1; then

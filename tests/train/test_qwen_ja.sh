@@ -9,7 +9,10 @@
 #   - the loss falls, for the answers and for the explanations (the mean of
 #     the last three steps at least 1.5 nats under the first three);
 #   - eval answers every test item; the Japanese report holds the factory
-#     questions whole (no U+FFFD) in a page marked lang="ja".
+#     questions whole (no U+FFFD) in a page marked lang="ja";
+#   - --checkpointing and --freeze-embeddings behave as documented;
+#   - the fine-tuned run exports to Hugging Face and GGUF in Qwen's
+#     numbering and imports again with the same logits.
 # Skipped (77) without ../shared or a python3 with torch.
 set -u
 SRC=${MENTOR_SOURCE_DIR:?MENTOR_SOURCE_DIR not set}
@@ -92,5 +95,20 @@ q=$(grep -c "不良品" "$T/r.html")
 if grep -q "$(printf '\357\277\275')" "$T/r.html"; then
 	bad "the report holds U+FFFD (a broken character)"
 fi
+# the fine-tuned student exported (Hugging Face, GGUF) in Qwen's numbering,
+# mentor's task markers after Qwen's last id, and imported again: the same
+# next-token logits
+q="検査で3本が不良でした。"
+M predict 2 "$q" --logits --top 3 --task exp >"$T/l2" 2>&1 || bad "predict --logits failed"
+M export-model 2 --format safetensors --out "$T/hf" >/dev/null 2>&1 || bad "HF export failed"
+M export-model 2 --format gguf --out "$T/m.gguf" >/dev/null 2>&1 || bad "GGUF export failed"
+grep -q '"id": 151669, "content": "<|ans|>"' "$T/hf/tokenizer.json" ||
+	bad "the exported tokenizer lacks <|ans|> at 151669"
+grep -q '"vocab_size": 151676' "$T/hf/config.json" || bad "exported vocab_size: $(grep vocab "$T/hf/config.json")"
+for f in hf m.gguf; do
+	M import-model "$T/$f" --name "re-$f" >/dev/null 2>&1 || { bad "re-import of $f"; continue; }
+	M predict "re-$f" "$q" --logits --top 3 --task exp >"$T/l-$f" 2>&1
+	cmp -s "$T/l2" "$T/l-$f" || bad "re-imported $f gives other logits: $(cat "$T/l-$f")"
+done
 [ "$fail" -eq 0 ] && echo "ok: imported, fine-tuned, evaluated and reported in Japanese"
 exit "$fail"
