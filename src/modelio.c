@@ -1777,7 +1777,7 @@ int modelio_read_hf(const char *path, struct modelio_model *out, char *err)
 	buf_printf(&p, "%s/config.json", dir.data);
 	if (!(cfg = modelio_read_json(p.data, MODELIO_MAX_JSON, err)))
 		goto out;
-	int C, L, NH, T;
+	int C = 0, L = 0, NH = 0, T = 0; /* set by hf_cfg_int before any use */
 	if (hf_cfg_int(cfg, "n_embd", "hidden_size", &C, p.data, err) ||
 	    hf_cfg_int(cfg, "n_layer", "num_hidden_layers", &L, p.data, err) ||
 	    hf_cfg_int(cfg, "n_head", "num_attention_heads", &NH, p.data, err) ||

@@ -262,7 +262,7 @@ static void copy_folder(const char *src, const char *dst)
  * cJSON_Delete); *d the whole file (caller frees), *hl the header length. */
 static cJSON *st_head(const char *dir, unsigned char **d, uint64_t *hl)
 {
-	char p[600];
+	char p[700];
 	snprintf(p, sizeof p, "%s/model.safetensors", dir);
 	size_t len;
 	*d = slurp(p, &len);
@@ -413,7 +413,7 @@ static void test_shards(const char *src, const struct modelio_llama *orig)
 		refused(dir, "not a file name in the folder", bad[k]);
 	}
 	/* the index puts a tensor in the wrong shard; leaves one out */
-	const char *s3[64];
+	const char *s3[64] = {0};
 	for (int i = 0; i < n; i++)
 		s3[i] = sh[i == 0 ? n - 1 : i];
 	write_index(dir, np, s3, n);
