@@ -53,11 +53,7 @@ const char *chat_end_of_turn(int kind)
 
 static const char *memfind(const char *hay, size_t n, const char *needle)
 {
-	size_t k = strlen(needle);
-	for (size_t i = 0; k <= n && i <= n - k; i++)
-		if (hay[i] == needle[0] && !memcmp(hay + i, needle, k))
-			return hay + i;
-	return NULL;
+	return util_memfind(hay, n, needle, strlen(needle));
 }
 
 /* Whether [s, e) lies inside one string literal: no unescaped quote, no
@@ -217,12 +213,12 @@ static ptrdiff_t find(struct span v, const char *needle, int last)
 {
 	size_t k = strlen(needle);
 	ptrdiff_t at = -1;
-	for (size_t i = 0; k <= v.n && i <= v.n - k; i++)
-		if (!memcmp(v.s + i, needle, k)) {
-			at = (ptrdiff_t)i;
-			if (!last)
-				break;
-		}
+	for (const char *p = v.s; (p = util_memfind(p, (size_t)(v.s + v.n - p), needle, k));
+	     p++) {
+		at = p - v.s;
+		if (!last)
+			break;
+	}
 	return at;
 }
 

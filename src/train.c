@@ -566,15 +566,6 @@ static int ends_with_answer(const char *expl, const char *answer)
 	return n >= tn && !strncasecmp(expl + n - tn, tail, tn);
 }
 
-/* First place of needle (k > 0 bytes) in s[0..n), or NULL. */
-static const char *find_bytes(const char *s, size_t n, const char *needle, size_t k)
-{
-	for (size_t i = 0; k <= n && i <= n - k; i++)
-		if (!memcmp(s + i, needle, k))
-			return s + i;
-	return NULL;
-}
-
 /* 1 if the last sentence of expl (n bytes) says "答えは" and holds answer. */
 static int ends_with_answer_ja(const char *expl, size_t n, const char *answer)
 {
@@ -585,9 +576,9 @@ static int ends_with_answer_ja(const char *expl, size_t n, const char *answer)
 	for (size_t i = 0; i + 3 <= end; i++)
 		if (!memcmp(expl + i, stop, 3))
 			from = i + 3;
-	const char *s = find_bytes(expl + from, end - from, says, sizeof says - 1);
+	const char *s = util_memfind(expl + from, end - from, says, sizeof says - 1);
 	return s && *answer &&
-	       find_bytes(s, (size_t)(expl + end - s), answer, strlen(answer)) != NULL;
+	       util_memfind(s, (size_t)(expl + end - s), answer, strlen(answer)) != NULL;
 }
 
 int train_exp_target_lang(int variant, int lang, const char *expl, const char *answer,

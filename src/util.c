@@ -157,6 +157,14 @@ int util_add_size(size_t a, size_t b, size_t *out)
 	return 0;
 }
 
+const char *util_memfind(const char *hay, size_t n, const char *needle, size_t k)
+{
+	for (size_t i = 0; k && k <= n && i <= n - k; i++)
+		if (hay[i] == needle[0] && !memcmp(hay + i, needle, k))
+			return hay + i;
+	return NULL;
+}
+
 int util_utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
 {
 	unsigned c = s[0];

@@ -63,6 +63,9 @@ int util_utf8_valid(const char *s, size_t n, int forbid_nul, size_t *bad_off);
 /* Decode one code point at s (n bytes left). Returns its byte length (1..4)
  * and stores the code point, or returns 1 and stores 0xFFFD for a bad byte. */
 int util_utf8_decode(const unsigned char *s, size_t n, uint32_t *cp);
+/* The first place of needle (k > 0 bytes) in hay[0..n), or NULL (memmem,
+ * which C11 and POSIX lack). */
+const char *util_memfind(const char *hay, size_t n, const char *needle, size_t k);
 
 /* Terminal safety: the one rule for every text that leaves mentor for a
  * terminal (CLI output, error messages, the workbench) or an HTML page.
