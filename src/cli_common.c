@@ -89,6 +89,47 @@ struct store *cli_open_existing(struct cli *c)
 	return st;
 }
 
+int cli_parse(struct cli *c, const struct cli_command *cmd, int argc, char **argv,
+	      struct cli_args *a)
+{
+	char err[MENTOR_ERR_LEN];
+	if (cli_opt_parse(cmd, argc, argv, a, err)) {
+		if (cli_wants_help(argc, argv)) { /* --help wins over a wrong option */
+			cli_opt_help(c->out, cmd);
+			a->exit = CLI_OK;
+		} else {
+			a->exit = cli_error(c, CLI_USAGE, "%s", err);
+		}
+		return 1;
+	}
+	if (a->help) {
+		cli_opt_help(c->out, cmd);
+		a->exit = CLI_OK;
+		return 1;
+	}
+	if (c->parse_only) {
+		cli_opt_dump(c->out, a);
+		a->exit = CLI_OK;
+		return 1;
+	}
+	return 0;
+}
+
+void cli_opt_dump(FILE *f, const struct cli_args *a)
+{
+	fputs("{\"command\":", f);
+	cli_json_str(f, a->cmd->name);
+	fputs(",\"args\":[", f);
+	for (int i = 0; i < a->n; i++) {
+		fputs(i ? ",[" : "[", f);
+		cli_json_str(f, a->args[i].opt ? a->args[i].opt->name : NULL);
+		fputc(',', f);
+		cli_json_str(f, a->args[i].value);
+		fputc(']', f);
+	}
+	fprintf(f, "],\"dashdash\":%d}\n", a->dashdash);
+}
+
 int cli_wants_help(int argc, char **argv)
 {
 	for (int i = 1; i < argc; i++) {

@@ -702,3 +702,27 @@ int cli_show(struct cli *c, int argc, char **argv)
 	store_close(st);
 	return CLI_OK;
 }
+
+const struct cli_command cli_cmd_import = {
+	.name = "import",
+	.fn = cli_import,
+	.summary = "import a dataset file (JSONL, JSON, CSV)",
+};
+
+const struct cli_command cli_cmd_datasets = {
+	.name = "datasets",
+	.fn = cli_datasets,
+	.summary = "list datasets with counts per split",
+};
+
+const struct cli_command cli_cmd_items = {
+	.name = "items",
+	.fn = cli_items,
+	.summary = "list the items of a dataset",
+};
+
+const struct cli_command cli_cmd_show = {
+	.name = "show",
+	.fn = cli_show,
+	.summary = "show one item with its explanations",
+};

@@ -596,3 +596,9 @@ out:
 	store_close(st);
 	return status;
 }
+
+const struct cli_command cli_cmd_experiment = {
+	.name = "experiment",
+	.fn = cli_experiment,
+	.summary = "baseline vs multi-task over seeds, with intervals",
+};

@@ -37,14 +37,54 @@ static const struct help_topic help_topics[] = {
 
 #define HELP_N_TOPICS (sizeof help_topics / sizeof help_topics[0])
 
-static void help_usage(FILE *f)
+static const struct cli_option help_opts[] = {
+	{"--man", NULL, NULL,
+	 "print the man page's COMMANDS section, made from the commands' option tables "
+	 "(scripts/gen_man.sh puts it into docs/mentor.1)",
+	 NULL},
+	{0},
+};
+
+const struct cli_command cli_cmd_help = {
+	.name = "help",
+	.fn = cli_help,
+	.summary = "show a page of the manual; alone, list the pages",
+	.usage = "mentor help [TOPIC]\nmentor help --man",
+	.about = "Show a page of the manual (docs/TOPIC.md): through $PAGER on a\n"
+		 "terminal, else printed. Without TOPIC, list the topics.\n"
+		 "`mentor COMMAND --help` gives a command's options; `man mentor`\n"
+		 "all of them.",
+	.opts = help_opts,
+};
+
+static const struct cli_option completion_opts[] = {{0}};
+
+const struct cli_command cli_cmd_completion = {
+	.name = "completion",
+	.fn = cli_completion,
+	.summary = "print a completion script for bash or zsh",
+	.usage = "mentor completion bash|zsh",
+	.about = "Print a completion script for the shell, made from the commands' option\n"
+		 "tables: every command, every option and the values some of them take.\n"
+		 "For bash: source <(mentor completion bash), or save it as\n"
+		 "~/.local/share/bash-completion/completions/mentor. For zsh: save it as\n"
+		 "_mentor in a directory of $fpath. `meson install` installs both.",
+	.opts = completion_opts,
+};
+
+int cli_completion(struct cli *c, int argc, char **argv)
 {
-	fputs("usage: mentor help [TOPIC]\n\n"
-	      "Show a page of the manual (docs/TOPIC.md): through $PAGER on a\n"
-	      "terminal, else printed. Without TOPIC, list the topics.\n"
-	      "`mentor COMMAND --help` gives a command's options; `man mentor`\n"
-	      "all of them.\n",
-	      f);
+	struct cli_args a;
+	if (cli_parse(c, &cli_cmd_completion, argc, argv, &a))
+		return a.exit;
+	if (cli_npos(&a) != 1)
+		return cli_error(c, CLI_USAGE, "completion takes one shell: bash or zsh");
+	size_t n;
+	const struct cli_command *const *cmds = cli_commands(&n);
+	if (cli_opt_completion(c->out, cli_pos(&a, 0), cmds, n))
+		return cli_error(c, CLI_USAGE, "no completion for shell '%s': bash or zsh",
+				 cli_pos(&a, 0));
+	return CLI_OK;
 }
 
 static void help_list(FILE *f)
@@ -106,19 +146,24 @@ static int help_page(const char *pager, const char *text)
 
 int cli_help(struct cli *c, int argc, char **argv)
 {
-	if (cli_wants_help(argc, argv)) {
-		help_usage(c->out);
+	struct cli_args a;
+	if (cli_parse(c, &cli_cmd_help, argc, argv, &a))
+		return a.exit;
+	if (cli_arg(&a, "--man")) {
+		size_t n;
+		const struct cli_command *const *cmds = cli_commands(&n);
+		cli_opt_roff(c->out, cmds, n);
 		return CLI_OK;
 	}
-	if (argc == 1) {
+	if (cli_npos(&a) == 0) {
 		help_list(c->out);
 		return CLI_OK;
 	}
-	if (argc > 2) {
-		help_usage(c->errf);
-		return cli_error(c, CLI_USAGE, "help takes one topic, not %d", argc - 1);
+	if (cli_npos(&a) > 1) {
+		cli_opt_help(c->errf, &cli_cmd_help);
+		return cli_error(c, CLI_USAGE, "help takes one topic, not %d", cli_npos(&a));
 	}
-	const char *topic = argv[1];
+	const char *topic = cli_pos(&a, 0);
 	const struct help_topic *t = NULL;
 	for (size_t i = 0; i < HELP_N_TOPICS; i++)
 		if (!strcmp(topic, help_topics[i].name))

@@ -730,3 +730,33 @@ int cli_run_external(struct cli *c, int argc, char **argv)
 	return cli_error(c, CLI_ERR, "the command was %s (signal %d)",
 	                 !strcmp(res.status, "stopped") ? "stopped" : "killed", res.term_signal);
 }
+
+const struct cli_command cli_cmd_tokenize = {
+	.name = "tokenize",
+	.fn = cli_tokenize,
+	.summary = "token ids of a text under a run's or a model file's tokenizer",
+};
+
+const struct cli_command cli_cmd_export_model = {
+	.name = "export-model",
+	.fn = cli_export_model,
+	.summary = "export a trained model (GGUF, Hugging Face)",
+};
+
+const struct cli_command cli_cmd_import_model = {
+	.name = "import-model",
+	.fn = cli_import_model,
+	.summary = "import a GGUF or Hugging Face GPT-2 model as a run",
+};
+
+const struct cli_command cli_cmd_serve = {
+	.name = "serve",
+	.fn = cli_serve,
+	.summary = "serve a run over an OpenAI-compatible HTTP API",
+};
+
+const struct cli_command cli_cmd_run_external = {
+	.name = "run-external",
+	.fn = cli_run_external,
+	.summary = "run an external trainer on exported data",
+};

@@ -306,3 +306,15 @@ out:
 	store_close(st);
 	return code;
 }
+
+const struct cli_command cli_cmd_report = {
+	.name = "report",
+	.fn = cli_report,
+	.summary = "write a self-contained HTML report of runs",
+};
+
+const struct cli_command cli_cmd_export = {
+	.name = "export",
+	.fn = cli_export,
+	.summary = "export training data (chat, alpaca, mt JSONL)",
+};

@@ -359,3 +359,15 @@ int cli_init(struct cli *c, int argc, char **argv)
 	buf_release(&dir);
 	return status;
 }
+
+const struct cli_command cli_cmd_init = {
+	.name = "init",
+	.fn = cli_init,
+	.summary = "create the workspace and load the bundled sample datasets",
+};
+
+const struct cli_command cli_cmd_sample = {
+	.name = "sample",
+	.fn = cli_sample,
+	.summary = "generate a synthetic task dataset",
+};

@@ -903,3 +903,27 @@ int cli_review(struct cli *c, int argc, char **argv)
 	store_close(st);
 	return CLI_OK;
 }
+
+const struct cli_command cli_cmd_explain = {
+	.name = "explain",
+	.fn = cli_explain,
+	.summary = "ask the teacher for explanations (cot, rp, crop)",
+};
+
+const struct cli_command cli_cmd_explanations = {
+	.name = "explanations",
+	.fn = cli_explanations,
+	.summary = "list explanations of a dataset",
+};
+
+const struct cli_command cli_cmd_calls = {
+	.name = "calls",
+	.fn = cli_calls,
+	.summary = "list LLM calls with token and cost totals",
+};
+
+const struct cli_command cli_cmd_review = {
+	.name = "review",
+	.fn = cli_review,
+	.summary = "accept, reject or flag an explanation",
+};

@@ -1480,3 +1480,33 @@ out:
 	store_close(st);
 	return status;
 }
+
+const struct cli_command cli_cmd_train = {
+	.name = "train",
+	.fn = cli_train,
+	.summary = "train a small model (baseline, mt-re, mt-ra, mt-cot)",
+};
+
+const struct cli_command cli_cmd_runs = {
+	.name = "runs",
+	.fn = cli_runs,
+	.summary = "list training runs",
+};
+
+const struct cli_command cli_cmd_eval = {
+	.name = "eval",
+	.fn = cli_eval,
+	.summary = "evaluate a run on a split",
+};
+
+const struct cli_command cli_cmd_predict = {
+	.name = "predict",
+	.fn = cli_predict,
+	.summary = "ask a trained model a question",
+};
+
+const struct cli_command cli_cmd_stop = {
+	.name = "stop",
+	.fn = cli_stop,
+	.summary = "stop a running training run",
+};

@@ -26,60 +26,60 @@ static int parse_size(const char *s, int *w, int *h)
 	return 0;
 }
 
-static void usage(FILE *f)
-{
-	fputs("usage: mentor [--db PATH] tui [OPTIONS]\n\n"
-	      "Open the full-screen workbench on the workspace.\n\n"
-	      "options:\n"
-	      "  --theme NAME   theme (dark, light, high-contrast, monochrome; default\n"
-	      "                 $MENTOR_THEME or dark); NO_COLOR forces monochrome\n"
-	      "  --script FILE  headless: run the keys of FILE, then exit\n"
-	      "                 (lines: key NAME..., type TEXT, resize W H, click X Y,\n"
-	      "                 wheel up|down X Y, wake CODE [ARG], tick, # comment)\n"
-	      "  --frames N     headless: draw N frames, then exit\n"
-	      "  --size WxH     headless terminal size (default 80x24)\n"
-	      "  --dump         headless: print the last frame as text\n"
-	      "  --bench N      headless: time the first frame and N keypress redraws\n", f);
-}
+static const struct cli_option tui_opts[] = {
+	{"--theme", NULL, "NAME",
+	 "theme (dark, light, high-contrast, monochrome; default $MENTOR_THEME or dark); "
+	 "NO_COLOR forces monochrome",
+	 "dark light high-contrast monochrome"},
+	{"--script", NULL, "FILE",
+	 "headless: run the keys of FILE, then exit (lines: key NAME..., type TEXT, resize W H, "
+	 "click X Y, wheel up|down X Y, wake CODE [ARG], tick, # comment)",
+	 NULL},
+	{"--frames", NULL, "N", "headless: draw N frames, then exit", NULL},
+	{"--size", NULL, "WxH", "headless terminal size (default 80x24)", NULL},
+	{"--dump", NULL, NULL, "headless: print the last frame as text", NULL},
+	{"--bench", NULL, "N", "headless: time the first frame and N keypress redraws", NULL},
+	{0},
+};
 
-static int parse_opts(struct cli *c, int argc, char **argv, struct tui_opts *o)
+const struct cli_command cli_cmd_tui = {
+	.name = "tui",
+	.fn = cli_tui,
+	.summary = "open the full-screen workbench (the default)",
+	.usage = "mentor [--db PATH] tui [OPTIONS]",
+	.about = "Open the full-screen workbench on the workspace.",
+	.opts = tui_opts,
+};
+
+static int parse_opts(struct cli *c, const struct cli_args *a, struct tui_opts *o)
 {
 	memset(o, 0, sizeof *o);
 	o->w = TUI_MIN_W;
 	o->h = TUI_MIN_H;
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-		if (!strcmp(a, "--dump")) {
+	if (cli_npos(a))
+		return cli_error(c, CLI_USAGE, "tui takes no arguments, not '%s'", cli_pos(a, 0));
+	for (int i = 0; i < a->n; i++) {
+		const char *name = a->args[i].opt->name, *v = a->args[i].value;
+		if (!strcmp(name, "--dump")) {
 			o->dump = 1;
-			continue;
+		} else if (!strcmp(name, "--theme")) {
+			o->theme = v;
+		} else if (!strcmp(name, "--script")) {
+			o->script = v;
+			o->headless = 1;
+		} else if (!strcmp(name, "--frames")) {
+			if (util_parse_long(v, 1, 1000000, &o->frames))
+				return cli_error(c, CLI_USAGE, "--frames: '%s' is not a count "
+						 "1..1000000", v);
+			o->headless = 1;
+		} else if (!strcmp(name, "--bench")) {
+			if (util_parse_long(v, 1, 1000000, &o->bench))
+				return cli_error(c, CLI_USAGE, "--bench: '%s' is not a count "
+						 "1..1000000", v);
+			o->headless = 1;
+		} else if (parse_size(v, &o->w, &o->h)) {
+			return cli_error(c, CLI_USAGE, "--size: '%s' is not WxH", v);
 		}
-		if (!strcmp(a, "--theme") || !strcmp(a, "--script") || !strcmp(a, "--frames") ||
-		    !strcmp(a, "--size") || !strcmp(a, "--bench")) {
-			if (!v)
-				return cli_error(c, CLI_USAGE, "option '%s' needs a value", a);
-			i++;
-			if (!strcmp(a, "--theme")) {
-				o->theme = v;
-			} else if (!strcmp(a, "--script")) {
-				o->script = v;
-				o->headless = 1;
-			} else if (!strcmp(a, "--frames")) {
-				if (util_parse_long(v, 1, 1000000, &o->frames))
-					return cli_error(c, CLI_USAGE, "--frames: '%s' is not a count "
-							 "1..1000000", v);
-				o->headless = 1;
-			} else if (!strcmp(a, "--bench")) {
-				if (util_parse_long(v, 1, 1000000, &o->bench))
-					return cli_error(c, CLI_USAGE, "--bench: '%s' is not a count "
-							 "1..1000000", v);
-				o->headless = 1;
-			} else if (parse_size(v, &o->w, &o->h)) {
-				return cli_error(c, CLI_USAGE, "--size: '%s' is not WxH", v);
-			}
-			continue;
-		}
-		return cli_error(c, CLI_USAGE, "tui: unknown option '%s'; see 'mentor tui --help'", a);
 	}
 	if (o->dump && !o->headless)
 		o->frames = 1, o->headless = 1;
@@ -88,12 +88,11 @@ static int parse_opts(struct cli *c, int argc, char **argv, struct tui_opts *o)
 
 int cli_tui(struct cli *c, int argc, char **argv)
 {
-	if (cli_wants_help(argc, argv)) {
-		usage(c->out);
-		return CLI_OK;
-	}
+	struct cli_args a;
+	if (cli_parse(c, &cli_cmd_tui, argc, argv, &a))
+		return a.exit;
 	struct tui_opts o;
-	int rc = parse_opts(c, argc, argv, &o);
+	int rc = parse_opts(c, &a, &o);
 	if (rc != CLI_OK)
 		return rc;
 	char dd[PATH_MAX + 32], err[MENTOR_ERR_LEN] = "";

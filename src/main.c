@@ -10,39 +10,42 @@
 #include "mentor/model.h"
 #include "mentor/store.h"
 
-struct command {
-	const char *name;
-	int (*fn)(struct cli *, int, char **);
-	const char *summary;
+static const struct cli_command *const commands[] = {
+	&cli_cmd_tui,
+	&cli_cmd_init,
+	&cli_cmd_import,
+	&cli_cmd_datasets,
+	&cli_cmd_items,
+	&cli_cmd_show,
+	&cli_cmd_sample,
+	&cli_cmd_explain,
+	&cli_cmd_explanations,
+	&cli_cmd_calls,
+	&cli_cmd_review,
+	&cli_cmd_train,
+	&cli_cmd_experiment,
+	&cli_cmd_runs,
+	&cli_cmd_eval,
+	&cli_cmd_predict,
+	&cli_cmd_tokenize,
+	&cli_cmd_stop,
+	&cli_cmd_report,
+	&cli_cmd_export,
+	&cli_cmd_export_model,
+	&cli_cmd_import_model,
+	&cli_cmd_serve,
+	&cli_cmd_run_external,
+	&cli_cmd_help,
+	&cli_cmd_completion,
 };
 
-static const struct command commands[] = {
-	{"tui", cli_tui, "open the full-screen workbench (the default)"},
-	{"init", cli_init, "create the workspace and load the bundled sample datasets"},
-	{"import", cli_import, "import a dataset file (JSONL, JSON, CSV)"},
-	{"datasets", cli_datasets, "list datasets with counts per split"},
-	{"items", cli_items, "list the items of a dataset"},
-	{"show", cli_show, "show one item with its explanations"},
-	{"sample", cli_sample, "generate a synthetic task dataset"},
-	{"explain", cli_explain, "ask the teacher for explanations (cot, rp, crop)"},
-	{"explanations", cli_explanations, "list explanations of a dataset"},
-	{"calls", cli_calls, "list LLM calls with token and cost totals"},
-	{"review", cli_review, "accept, reject or flag an explanation"},
-	{"train", cli_train, "train a small model (baseline, mt-re, mt-ra, mt-cot)"},
-	{"experiment", cli_experiment, "baseline vs multi-task over seeds, with intervals"},
-	{"runs", cli_runs, "list training runs"},
-	{"eval", cli_eval, "evaluate a run on a split"},
-	{"predict", cli_predict, "ask a trained model a question"},
-	{"tokenize", cli_tokenize, "token ids of a text under a run's or a model file's tokenizer"},
-	{"stop", cli_stop, "stop a running training run"},
-	{"report", cli_report, "write a self-contained HTML report of runs"},
-	{"export", cli_export, "export training data (chat, alpaca, mt JSONL)"},
-	{"export-model", cli_export_model, "export a trained model (GGUF, Hugging Face)"},
-	{"import-model", cli_import_model, "import a GGUF or Hugging Face GPT-2 model as a run"},
-	{"serve", cli_serve, "serve a run over an OpenAI-compatible HTTP API"},
-	{"run-external", cli_run_external, "run an external trainer on exported data"},
-	{"help", cli_help, "show a page of the manual; alone, list the pages"},
-};
+#define N_COMMANDS (sizeof commands / sizeof commands[0])
+
+const struct cli_command *const *cli_commands(size_t *n)
+{
+	*n = N_COMMANDS;
+	return commands;
+}
 
 static void usage(FILE *f)
 {
@@ -51,11 +54,12 @@ static void usage(FILE *f)
 	      "explanations written by large ones. With no command, opens the\n"
 	      "workbench on the workspace (default ./mentor.db, or $MENTOR_DB).\n\n"
 	      "commands:\n", f);
-	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-		fprintf(f, "  %-13s %s\n", commands[i].name, commands[i].summary);
+	for (size_t i = 0; i < N_COMMANDS; i++)
+		fprintf(f, "  %-13s %s\n", commands[i]->name, commands[i]->summary);
 	fputs("\nglobal options:\n"
 	      "  --db PATH     workspace file (overrides $MENTOR_DB)\n"
 	      "  --version     print the version\n"
+	      "  --parse-only  print how the command reads its line (JSON), do nothing\n"
 	      "  -h, --help    this help; `mentor COMMAND --help` for a command,\n"
 	      "                `mentor help` for the pages of the manual\n\n"
 	      "exit status: 0 success, 1 runtime error, 2 usage error\n", f);
@@ -93,6 +97,8 @@ int main(int argc, char **argv)
 		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			usage(stdout);
 			return CLI_OK;
+		} else if (!strcmp(argv[i], "--parse-only")) {
+			c.parse_only = 1;
 		} else if (!strcmp(argv[i], "--version")) {
 			printf("mentor %s\n", MENTOR_VERSION);
 			return CLI_OK;
@@ -112,9 +118,9 @@ int main(int argc, char **argv)
 	char **cargv = cli_split_options(argc - i, argv + i, &cargc);
 	if (!cargv)
 		return cli_error(&c, CLI_ERR, "out of memory");
-	for (size_t k = 0; k < sizeof commands / sizeof commands[0]; k++)
-		if (!strcmp(cargv[0], commands[k].name)) {
-			int rc = commands[k].fn(&c, cargc, cargv);
+	for (size_t k = 0; k < N_COMMANDS; k++)
+		if (!strcmp(cargv[0], commands[k]->name)) {
+			int rc = commands[k]->fn(&c, cargc, cargv);
 			free(cargv);
 			return rc;
 		}

@@ -25,6 +25,7 @@ struct cli {
 	FILE *errf;          /* stderr */
 	int err_tty;         /* stderr is a terminal (progress bars) */
 	int out_tty;
+	int parse_only;      /* --parse-only: commands print how they read their line */
 };
 
 /* Print "mentor: MSG" on one line to stderr; returns code. The message goes
@@ -111,6 +112,100 @@ struct cJSON *cli_jstr(const char *s);
  * Release d with store_dataset_release. */
 int cli_find_dataset(struct store *st, const char *ref, struct store_dataset *d, char *err);
 
+/* ---- the option table (src/cli_opt.c) ----
+ * Every command declares its options once, in a `struct cli_command`; the
+ * parser, `--help`, the shell completions and the man page's COMMANDS
+ * section are all made from it. */
+
+/* One option. A flag has arg NULL. help is one paragraph (wrapped when
+ * printed); NULL means the option shares the help of the next one, and the
+ * two are listed on one line ("--layers N, --width N"). values, when set, are
+ * the words the value may be, space-separated, for completion. */
+struct cli_option {
+	const char *name;   /* "--steps" */
+	const char *alias;  /* a short form, "-o", or NULL */
+	const char *arg;    /* "N", "FILE", ...; NULL for a flag */
+	const char *help;
+	const char *values;
+};
+
+/* One command. usage holds its forms, one per line, each starting with
+ * "mentor " (a line starting with a space continues the form above); about
+ * and more are paragraphs of text shown as written (lines under 80 columns,
+ * a blank line between paragraphs), about before the options and more after.
+ * opts ends with an entry whose name is NULL. */
+struct cli_command {
+	const char *name;
+	int (*fn)(struct cli *c, int argc, char **argv);
+	const char *summary; /* one line in `mentor --help` */
+	const char *usage;
+	const char *about;
+	const struct cli_option *opts;
+	const char *more;
+};
+
+/* A command line read against a table. args[] holds options and positional
+ * arguments in the order given (opt NULL for a positional one); value is
+ * the option's value ("--opt VALUE" or "--opt=VALUE"), NULL for a flag.
+ * Everything after a bare "--" is positional, and dashdash is the index in
+ * args[] of the first such argument (n when none followed; -1 without "--").
+ * Values are borrowed from argv. */
+#define CLI_MAX_ARGS 512
+struct cli_arg {
+	const struct cli_option *opt;
+	const char *value;
+};
+struct cli_args {
+	const struct cli_command *cmd;
+	struct cli_arg args[CLI_MAX_ARGS];
+	int n;
+	int dashdash;
+	int help; /* --help or -h was given (before any "--") */
+	int exit; /* cli_parse: the exit code when it returns nonzero */
+};
+
+/* Read argv[1..argc) (argv[0] is the command's name) against cmd's table:
+ * 0 with *a filled, or MENTOR_EUSAGE with the reason in err (an unknown
+ * option, a flag given a value, a value missing, too many arguments). An
+ * argument is an option when it starts with "--" or is "-" and a letter;
+ * "-" alone and "-5" are positional. Needs no terminal and no workspace. */
+int cli_opt_parse(const struct cli_command *cmd, int argc, char **argv, struct cli_args *a,
+		  char *err);
+/* cli_opt_parse for a command: 0 when the command should go on; else
+ * nonzero with a->exit the exit code: after --help (printed to c->out) or
+ * with c->parse_only set (the parsed line printed as JSON) CLI_OK, and
+ * CLI_USAGE after printing a usage error. */
+int cli_parse(struct cli *c, const struct cli_command *cmd, int argc, char **argv,
+	      struct cli_args *a);
+/* The last value given for option name ("--steps"), "" for a flag that was
+ * given, NULL when it was not. */
+const char *cli_arg(const struct cli_args *a, const char *name);
+/* The i-th positional argument (from 0), or NULL; cli_npos counts them. */
+const char *cli_pos(const struct cli_args *a, int i);
+int cli_npos(const struct cli_args *a);
+/* Write cmd's --help: usage, about, the options, more. */
+void cli_opt_help(FILE *f, const struct cli_command *cmd);
+/* Write the parsed line as one line of JSON: {"command":..., "args":
+ * [["--opt","value"], ["--flag",null], [null,"positional"], ...],
+ * "dashdash": N}. */
+void cli_opt_dump(FILE *f, const struct cli_args *a);
+/* The table of commands, in the order of `mentor --help`; *n set. */
+const struct cli_command *const *cli_commands(size_t *n);
+/* The commands' section of the man page, in roff. */
+void cli_opt_roff(FILE *f, const struct cli_command *const *cmds, size_t n);
+/* A completion script for shell "bash" or "zsh": 0, or MENTOR_EUSAGE for
+ * another shell. */
+int cli_opt_completion(FILE *f, const char *shell, const struct cli_command *const *cmds,
+		       size_t n);
+
+/* The commands' tables, each beside its command in src/cli_<area>.c. */
+extern const struct cli_command cli_cmd_tui, cli_cmd_init, cli_cmd_import, cli_cmd_datasets,
+	cli_cmd_items, cli_cmd_show, cli_cmd_sample, cli_cmd_explain, cli_cmd_explanations,
+	cli_cmd_calls, cli_cmd_review, cli_cmd_train, cli_cmd_experiment, cli_cmd_runs, cli_cmd_eval,
+	cli_cmd_predict, cli_cmd_tokenize, cli_cmd_stop, cli_cmd_report, cli_cmd_export,
+	cli_cmd_export_model, cli_cmd_import_model, cli_cmd_serve, cli_cmd_run_external, cli_cmd_help,
+	cli_cmd_completion;
+
 /* Commands (one line each in `mentor --help`). */
 int cli_import(struct cli *c, int argc, char **argv);
 int cli_datasets(struct cli *c, int argc, char **argv);
@@ -139,6 +234,8 @@ int cli_experiment(struct cli *c, int argc, char **argv);
  * (cli_data_dir), through $PAGER when stdout is a terminal; alone, the list
  * of topics (src/cli_help.c). */
 int cli_help(struct cli *c, int argc, char **argv);
+/* `mentor completion bash|zsh` (src/cli_help.c). */
+int cli_completion(struct cli *c, int argc, char **argv);
 /* The full-screen workbench (src/tui_app.c); also what `mentor` alone runs. */
 int cli_tui(struct cli *c, int argc, char **argv);
 
