@@ -256,25 +256,6 @@ void cli_put_escaped(FILE *f, const char *s)
 	util_term_put(f, s ? s : "", UTIL_PUT_ESC, NULL, 0);
 }
 
-char **cli_split_options(int argc, char **argv, int *out_argc)
-{
-	char **v = calloc((size_t)(2 * argc + 1), sizeof *v);
-	if (!v)
-		return NULL;
-	int n = 0, end = 0;
-	for (int i = 0; i < argc; i++) {
-		char *eq = !end && !strncmp(argv[i], "--", 2) ? strchr(argv[i], '=') : NULL;
-		end |= !strcmp(argv[i], "--");
-		v[n++] = argv[i];
-		if (eq) { /* "--name=value" as "--name" "value", cut in place */
-			*eq = '\0';
-			v[n++] = eq + 1;
-		}
-	}
-	*out_argc = n;
-	return v;
-}
-
 int cli_opt_value(int argc, char **argv, int *i, const char *opt, const char **val)
 {
 	size_t n = strlen(opt);

@@ -273,12 +273,14 @@ static void roff_text(FILE *f, const char *s, size_t n)
 	}
 }
 
-/* One line of text as a roff input line (a leading '.' or '\'' guarded). */
-static void roff_line(FILE *f, const char *s, size_t n)
+/* One line of text as a roff input line (a leading '.' or '\'' guarded),
+ * then tail. */
+static void roff_line(FILE *f, const char *s, size_t n, const char *tail)
 {
 	if (n && (*s == '.' || *s == '\''))
 		fputs("\\&", f);
 	roff_text(f, s, n);
+	fputs(tail, f);
 	fputc('\n', f);
 }
 
@@ -307,7 +309,7 @@ static void roff_paragraphs(FILE *f, const char *s)
 				if (!pre)
 					while (n && *p == ' ')
 						p++, n--;
-				roff_line(f, p, n);
+				roff_line(f, p, n, "");
 				p += n;
 				if (p < s + plen && *p == '\n')
 					p++;
@@ -352,7 +354,7 @@ void cli_opt_roff(FILE *f, const struct cli_command *const *cmds, size_t ncmd)
 			fputs(".nf\n", f);
 			while (*u) {
 				n = strcspn(u, "\n");
-				roff_line(f, u, n);
+				roff_line(f, u, n, "");
 				u += n + (u[n] == '\n');
 			}
 			fputs(".fi\n.PP\n", f);
@@ -366,15 +368,21 @@ void cli_opt_roff(FILE *f, const struct cli_command *const *cmds, size_t ncmd)
 				roff_option(f, ++o);
 			}
 			fputc('\n', f);
+			/* as a sentence: a capital first letter and a full stop */
 			const char *h = o->help ? o->help : "";
+			if (*h >= 'a' && *h <= 'z') {
+				fputc(*h - 'a' + 'A', f);
+				h++;
+			}
 			while (*h) {
 				n = strcspn(h, "\n");
 				size_t lead = 0;
 				while (lead < n && h[lead] == ' ')
 					lead++;
-				if (h != o->help)
+				if (h != o->help && h[-1] == '\n')
 					fputs(".br\n", f);
-				roff_line(f, h + lead, n - lead);
+				int stop = !h[n] && n && (isalnum((unsigned char)h[n - 1]) || h[n - 1] == ')');
+				roff_line(f, h + lead, n - lead, stop ? "." : "");
 				h += n + (h[n] == '\n');
 			}
 		}

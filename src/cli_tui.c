@@ -46,7 +46,7 @@ const struct cli_command cli_cmd_tui = {
 	.name = "tui",
 	.fn = cli_tui,
 	.summary = "open the full-screen workbench (the default)",
-	.usage = "mentor [--db PATH] tui [OPTIONS]",
+	.usage = "mentor tui [OPTIONS]",
 	.about = "Open the full-screen workbench on the workspace.",
 	.opts = tui_opts,
 };

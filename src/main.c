@@ -103,7 +103,8 @@ int main(int argc, char **argv)
 			printf("mentor %s\n", MENTOR_VERSION);
 			return CLI_OK;
 		} else {
-			fprintf(stderr, "mentor: unknown option '%s'\n", argv[i]);
+			cli_error(&c, CLI_USAGE, "unknown option '%.*s'", (int)strcspn(argv[i], "="),
+				  argv[i]);
 			usage(stderr);
 			return CLI_USAGE;
 		}
@@ -114,16 +115,8 @@ int main(int argc, char **argv)
 		char *tui_argv[] = {"tui", NULL};
 		return cli_tui(&c, 1, tui_argv);
 	}
-	int cargc;
-	char **cargv = cli_split_options(argc - i, argv + i, &cargc);
-	if (!cargv)
-		return cli_error(&c, CLI_ERR, "out of memory");
 	for (size_t k = 0; k < N_COMMANDS; k++)
-		if (!strcmp(cargv[0], commands[k]->name)) {
-			int rc = commands[k]->fn(&c, cargc, cargv);
-			free(cargv);
-			return rc;
-		}
-	free(cargv);
+		if (!strcmp(argv[i], commands[k]->name))
+			return commands[k]->fn(&c, argc - i, argv + i);
 	return cli_error(&c, CLI_USAGE, "unknown command '%s'; see 'mentor --help'", argv[i]);
 }

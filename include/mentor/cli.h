@@ -87,11 +87,6 @@ volatile sig_atomic_t *cli_stop_flag(void);
  * characters made visible (\n, \t, \x1b), so that text from a model or a
  * dataset cannot drive the terminal. */
 void cli_put_escaped(FILE *f, const char *s);
-/* argv[0..argc) with every "--name=value" before a bare "--" split into
- * "--name" "value" (the '=' is overwritten in argv), so that every command
- * takes both forms. NULL-terminated, *out_argc entries, the strings
- * borrowed from argv; free() the array. NULL when out of memory. */
-char **cli_split_options(int argc, char **argv, int *out_argc);
 /* Option value at argv[*i], given as "OPT VALUE" or "OPT=VALUE": 1 with *val
  * set (borrowed from argv; *i advanced past a separate value), 0 when
  * argv[*i] is another option, -1 when the value is missing. */

@@ -2,8 +2,8 @@
 # test_install: `meson install` into a staging directory gives a mentor that
 # works on its own: it finds its themes, sample data and manual in
 # BINDIR/../share (proved by changing the installed copy only), the man page
-# is installed, and a read-only command never creates a workspace for a
-# mistyped --db.
+# and the bash and zsh completions are installed, and a read-only command
+# never creates a workspace for a mistyped --db.
 # Environment: MENTOR_BUILD_DIR (the meson build directory), MENTOR_BIN.
 set -u
 build=${MENTOR_BUILD_DIR:?MENTOR_BUILD_DIR not set}
@@ -42,6 +42,12 @@ grep -q '^arith ' "$T/inst.ds" || fail "the installed binary loaded no samples: 
 [ -f "$share/docs/cli.md" ] || fail "the manual's pages not installed ($share/docs)"
 [ -e "$share/docs/mentor.1" ] && fail "the man page installed among the pages"
 [ -n "$(find "$T/stage" -path '*/share/man/man1/mentor.1' -type f)" ] || fail "no man page installed"
+# shell completion where bash-completion and zsh look, made from the tables
+bc=$(find "$T/stage" -path '*/share/bash-completion/completions/mentor' -type f)
+[ -n "$bc" ] && grep -q 'complete -F _mentor mentor' "$bc" || fail "no bash completion installed"
+zc=$(find "$T/stage" -path '*/share/zsh/vendor-completions/_mentor' -type f)
+[ -n "$zc" ] && head -n 1 "$zc" | grep -qx '#compdef mentor' || fail "no zsh completion installed"
+[ -n "$(find "$T/stage" -name meson.build)" ] && fail "a meson.build was installed"
 echo 'the installed page' >> "$share/docs/cli.md"
 "$inst" help cli > "$T/help.out" 2>&1 || fail "installed help cli: $(cat "$T/help.out")"
 [ "$(tail -n 1 "$T/help.out")" = 'the installed page' ] || fail "help did not read the installed page"
