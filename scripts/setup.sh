@@ -20,10 +20,11 @@ cd "$here"
 # and runs the reference trainer, scripts/mentor_torch_train.py, with
 # /usr/bin/python3 (modelio/torch_trainer); python3-jinja2 renders the
 # exported chat template as transformers does; groff-base renders the man
-# page in the test that checks it (docs_man).
+# page in the test that checks it (docs_man); zsh runs the zsh completion
+# script in its test (cli_completion).
 PACKAGES="gcc meson ninja-build pkg-config python3 libncurses-dev libcurl4-openssl-dev
 libcjson-dev libsqlite3-dev libopenblas-openmp-dev sqlite3 tmux groff-base python3-numpy
-python3-jinja2 python3-torch"
+python3-jinja2 python3-torch zsh"
 # ci also compiles with clang (and checks the layout once the lint does)
 CI_PACKAGES="clang libomp-dev clang-format"
 
