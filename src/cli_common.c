@@ -124,7 +124,9 @@ void cli_opt_dump(FILE *f, const struct cli_args *a)
 		fputs(i ? ",[" : "[", f);
 		cli_json_str(f, a->args[i].opt ? a->args[i].opt->name : NULL);
 		fputc(',', f);
-		cli_json_str(f, a->args[i].value);
+		const struct cli_option *o = a->args[i].opt;
+		int secret = o && o->arg && !strcmp(o->arg, "KEY");
+		cli_json_str(f, secret ? "(secret)" : a->args[i].value);
 		fputc(']', f);
 	}
 	fprintf(f, "],\"dashdash\":%d}\n", a->dashdash);

@@ -115,7 +115,8 @@ int cli_find_dataset(struct store *st, const char *ref, struct store_dataset *d,
 /* One option. A flag has arg NULL. help is one paragraph (wrapped when
  * printed); NULL means the option shares the help of the next one, and the
  * two are listed on one line ("--layers N, --width N"). values, when set, are
- * the words the value may be, space-separated, for completion. */
+ * the words the value may be, space-separated, for completion. An option
+ * whose arg is "KEY" holds a secret: --parse-only does not print it. */
 struct cli_option {
 	const char *name;   /* "--steps" */
 	const char *alias;  /* a short form, "-o", or NULL */
@@ -137,6 +138,9 @@ struct cli_command {
 	const char *about;
 	const struct cli_option *opts;
 	const char *more;
+	/* options read but shown nowhere (not in --help, the man page or
+	 * completion): what mentor passes to itself; ends like opts, may be NULL */
+	const struct cli_option *hidden;
 };
 
 /* A command line read against a table. args[] holds options and positional
@@ -182,7 +186,7 @@ int cli_npos(const struct cli_args *a);
 void cli_opt_help(FILE *f, const struct cli_command *cmd);
 /* Write the parsed line as one line of JSON: {"command":..., "args":
  * [["--opt","value"], ["--flag",null], [null,"positional"], ...],
- * "dashdash": N}. */
+ * "dashdash": N}; the value of a KEY option as "(secret)". */
 void cli_opt_dump(FILE *f, const struct cli_args *a);
 /* The table of commands, in the order of `mentor --help`; *n set. */
 const struct cli_command *const *cli_commands(size_t *n);
