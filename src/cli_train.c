@@ -270,9 +270,10 @@ static int llama_shape_args(struct cli *c, struct train_config *cfg, const char 
 	return CLI_OK;
 }
 
-/* The options of train that set no configuration value (those a resumed run
- * may be given): 1 when o is one of them (applied to a), 0 when it is not,
- * CLI_USAGE + 1 after printing an error. */
+/* The options of train's parsers below return CLI_OK when they took option
+ * o, CLI_USAGE after printing an error in its value, and -1 when o is none
+ * of theirs. train_run_opt: the options that set no configuration value
+ * (those a resumed run may be given). */
 static int train_run_opt(struct cli *c, const char *o, const char *v, struct train_config *cfg,
 			 struct train_args *a)
 {
@@ -293,22 +294,23 @@ static int train_run_opt(struct cli *c, const char *o, const char *v, struct tra
 		a->name = v;
 	} else if (!strcmp(o, "--threads")) {
 		if (cli_opt_long(c, o, v, 1, 256, &a->threads))
-			return CLI_USAGE + 1;
+			return CLI_USAGE;
 		cfg->threads = (int)a->threads;
 	} else {
-		return 0;
+		return -1;
 	}
-	return 1;
+	return CLI_OK;
 }
 
-/* The option o of the model's shape: 0 with it noted in sh, else
- * CLI_USAGE after printing an error; 1 when o sets no shape. */
+/* The model's shape as the options gave it, applied once all are read: a
+ * preset first, then the sizes given. */
 struct train_shape {
 	const char *preset, *model_config;
 	long layers, width, heads, context;
 	int arch;
 };
 
+/* The options of the model's shape, noted in sh (--vocab into cfg). */
 static int train_shape_opt(struct cli *c, const char *o, const char *v, struct train_config *cfg,
 			   struct train_shape *sh)
 {
@@ -338,14 +340,12 @@ static int train_shape_opt(struct cli *c, const char *o, const char *v, struct t
 			return CLI_USAGE;
 		cfg->vocab = (int)l;
 	} else {
-		return 1;
+		return -1;
 	}
-	return 0;
+	return CLI_OK;
 }
 
-/* The option o of the training schedule and evaluation into cfg (the
- * options train_run_opt and train_shape_opt leave): 0, or CLI_USAGE after
- * printing an error. */
+/* The options of the training schedule and evaluation, into cfg. */
 static int train_cfg_opt(struct cli *c, const char *o, const char *v, struct train_config *cfg,
 			 struct train_args *a)
 {
@@ -417,8 +417,10 @@ static int train_cfg_opt(struct cli *c, const char *o, const char *v, struct tra
 			return cli_error(c, CLI_USAGE, "invalid split '%s': expected test, "
 						       "dev, train or none", v);
 		}
+	} else {
+		return -1;
 	}
-	return 0;
+	return CLI_OK;
 }
 
 /* train's line (read by cli_parse) into cfg and a. */
@@ -437,17 +439,18 @@ static int parse_train_args(struct cli *c, const struct cli_args *ca, struct tra
 		}
 		const char *o = ca->args[i].opt->name;
 		int rc = train_run_opt(c, o, v, cfg, a);
-		if (rc > 1)
-			return CLI_USAGE;
-		if (rc == 1)
+		if (rc >= 0) {
+			if (rc)
+				return rc;
 			continue;
+		}
 		rc = train_shape_opt(c, o, v, cfg, &sh);
-		if (rc == 0 && !a->shape_opt)
+		if (rc == CLI_OK && !a->shape_opt)
 			a->shape_opt = o;
-		if (rc == 1)
+		if (rc < 0)
 			rc = train_cfg_opt(c, o, v, cfg, a);
 		if (rc)
-			return rc;
+			return rc < 0 ? cli_error(c, CLI_USAGE, "option '%s' is not read", o) : rc;
 		if (!a->first_cfg_opt)
 			a->first_cfg_opt = o;
 	}
