@@ -19,67 +19,83 @@
 #include "mentor/tokenizer.h"
 #include "mentor/train.h"
 
-static const char *opt_value(struct cli *c, int argc, char **argv, int *i, int *bad)
-{
-	const char *name = argv[*i];
-	if (*i + 1 >= argc) {
-		cli_error(c, CLI_USAGE, "option '%s' needs a value", name);
-		*bad = 1;
-		return NULL;
-	}
-	return argv[++*i];
-}
-
 /* ------------------------------------------------------------ train */
 
-static void train_usage(FILE *f)
-{
-	fputs("usage: mentor train DATASET [--variant V] [options]\n"
-	      "       mentor train --resume RUN [--threads N] [--detach] [--json]\n\n"
-	      "Train a small student on DATASET's train split, then evaluate it on the\n"
-	      "test split. Runs in this process (Ctrl-C stops it with a checkpoint) or in\n"
-	      "the background with --detach.\n\n"
-	      "options:\n"
-	      "  --variant V     baseline | mt-re | mt-ra | mt-cot (default baseline)\n"
-	      "  --alpha A       weight of the answer task, 0..1 (default 0.3)\n"
-	      "  --source S      explanations: accepted | cot | rp | crop | gold (default accepted)\n"
-	      "  --preset P      tiny | small | base (default tiny)\n"
-	      "  --layers N --width N --heads N --context N   model shape (override the preset)\n"
-	      "  --vocab N       tokenizer vocabulary (default 512)\n"
-	      "  --arch A        gpt2 | llama: GPT-2, or a Llama-family decoder (RMSNorm,\n"
-	      "                  RoPE, SwiGLU, grouped-query attention) of the preset's\n"
-	      "                  depth, width and heads (default gpt2)\n"
-	      "  --model-config F  a Hugging Face config.json (llama, qwen2, qwen3) giving\n"
-	      "                  the Llama-family shape; the vocabulary is the tokenizer's\n"	      "  --checkpointing  llama: keep each block's input and recompute the block in\n"
-	      "                  the backward (same gradients, far less activation memory)\n"
-	      "  --freeze-embeddings  llama: train neither the embedding nor the head (no\n"
-	      "                  gradient or AdamW state for them)\n"
-	      "  --init-from M   start from a trained or imported model: a run (id or\n"
-	      "                  name) or a GGUF file / Hugging Face folder (GPT-2, Llama,\n"
-	      "                  SmolLM2, Qwen2, Qwen3), which\n"
-	      "                  is imported first; its shape and tokenizer are kept, and\n"
-	      "                  the learning rate defaults to 0.0001\n"
-	      "  --steps N       optimizer steps (default 1500)\n"
-	      "  --minutes M     train for about M minutes instead of a step count\n"
-	      "  --batch B       sequences per step (default 16)\n"
-	      "  --lr LR         peak learning rate (default 0.003)\n"
-	      "  --warmup N      warmup steps (default min(100, steps/10))\n"
-	      "  --seed S        random seed (default 1)\n"
-	      "  --threads N     compute threads (default 2); losses are reproducible for a\n"
-	      "                  given seed and thread count\n"
-	      "  --ckpt-every N  checkpoint every N steps (default 200)\n"
-	      "  --val-every N   dev loss every N steps, 0 = never (default 100)\n"
-	      "  --eval-every N  dev accuracy every N steps, 0 = never, auto = 8 points\n"
-	      "                  over the run (default auto)\n"
-	      "  --eval-items N  dev items answered for the dev accuracy (default 50)\n"
-	      "  --eval-split S  split evaluated at the end: test | dev | train | none\n"
-	      "  --name NAME     label of the run\n"
-	      "  --resume RUN    go on with RUN (id or name) from its last checkpoint\n"
-	      "  --detach        run in the background; follow with 'mentor runs'\n"
-	      "  --json          print the result as JSON\n\n"
-	      "The checkpoint is <workspace>.runs/RUN/ckpt.bin. Exit status: 0 done,\n"
-	      "1 failed or stopped, 2 usage error.\n", f);
-}
+static const struct cli_option train_opts[] = {
+	{"--variant", NULL, "V", "baseline | mt-re | mt-ra | mt-cot (default baseline)",
+	 "baseline mt-re mt-ra mt-cot"},
+	{"--alpha", NULL, "A", "weight of the answer task, 0..1 (default 0.3)", NULL},
+	{"--source", NULL, "S",
+	 "explanations: accepted | cot | rp | crop | gold (default accepted)",
+	 "accepted cot rp crop gold"},
+	{"--preset", NULL, "P", "tiny | small | base (default tiny)", "tiny small base"},
+	{"--layers", NULL, "N", NULL, NULL},
+	{"--width", NULL, "N", NULL, NULL},
+	{"--heads", NULL, "N", NULL, NULL},
+	{"--context", NULL, "N", "model shape (override the preset)", NULL},
+	{"--vocab", NULL, "N", "tokenizer vocabulary (default 512)", NULL},
+	{"--arch", NULL, "A",
+	 "gpt2 | llama: GPT-2, or a Llama-family decoder (RMSNorm, RoPE, SwiGLU, grouped-query "
+	 "attention) of the preset's depth, width and heads (default gpt2)",
+	 "gpt2 llama"},
+	{"--model-config", NULL, "F",
+	 "a Hugging Face config.json (model_type llama, qwen2 or qwen3) giving the Llama-family "
+	 "shape; the vocabulary is the tokenizer's",
+	 NULL},
+	{"--checkpointing", NULL, NULL,
+	 "llama: keep each block's input and recompute the block in the backward (the same "
+	 "gradients, far less activation memory)",
+	 NULL},
+	{"--freeze-embeddings", NULL, NULL,
+	 "llama: train neither the embedding nor the head (no gradient or AdamW state for them)",
+	 NULL},
+	{"--init-from", NULL, "M",
+	 "start from a trained or imported model: a run (id or name) or a GGUF file / Hugging "
+	 "Face folder (GPT-2, Llama, SmolLM2, Qwen2, Qwen3), which is imported first; its shape "
+	 "and tokenizer are kept, and the learning rate defaults to 0.0001",
+	 NULL},
+	{"--steps", NULL, "N", "optimizer steps (default 1500)", NULL},
+	{"--minutes", NULL, "M", "train for about M minutes instead of a step count", NULL},
+	{"--batch", NULL, "B", "sequences per step (default 16)", NULL},
+	{"--lr", NULL, "LR", "peak learning rate (default 0.003)", NULL},
+	{"--warmup", NULL, "N", "warmup steps (default min(100, steps/10))", NULL},
+	{"--seed", NULL, "S", "random seed (default 1)", NULL},
+	{"--threads", NULL, "N",
+	 "compute threads (default 2); losses are reproducible for a given seed and thread count",
+	 NULL},
+	{"--ckpt-every", NULL, "N", "checkpoint every N steps (default 200)", NULL},
+	{"--val-every", NULL, "N", "dev loss every N steps, 0 = never (default 100)", NULL},
+	{"--eval-every", NULL, "N",
+	 "dev accuracy every N steps, 0 = never, auto = 8 points over the run (default auto)",
+	 NULL},
+	{"--eval-items", NULL, "N", "dev items answered for the dev accuracy (default 50)", NULL},
+	{"--eval-split", NULL, "S",
+	 "split evaluated at the end: test | dev | train | none (default test)",
+	 "test dev train none"},
+	{"--name", NULL, "NAME", "label of the run", NULL},
+	{"--resume", NULL, "RUN", "go on with RUN (id or name) from its last checkpoint", NULL},
+	{"--detach", NULL, NULL, "run in the background; follow with 'mentor runs'", NULL},
+	{"--json", NULL, NULL, "print the result as JSON", NULL},
+	{"--spawned", NULL, NULL,
+	 "set by mentor itself on the process a detached run starts: claim the queued run only",
+	 NULL},
+	{0},
+};
+
+const struct cli_command cli_cmd_train = {
+	.name = "train",
+	.fn = cli_train,
+	.summary = "train a small model (baseline, mt-re, mt-ra, mt-cot)",
+	.usage = "mentor train DATASET [--variant V] [OPTIONS]\n"
+		 "mentor train --resume RUN [--threads N] [--detach] [--json]",
+	.about = "Train a small student (GPT-2, or a Llama-family decoder) on DATASET's train\n"
+		 "split, then evaluate it on the test split. Runs in this process (Ctrl-C\n"
+		 "stops it with a checkpoint) or in the background with --detach.",
+	.opts = train_opts,
+	.more = "The checkpoint is <workspace>.runs/RUN/ckpt.bin. With --resume only\n"
+		"--threads, --detach and --json may differ from the run's own options.\n\n"
+		"Exit status: 0 done, 1 failed or stopped, 2 usage error.",
+};
 
 struct train_cli {
 	struct cli *c;
@@ -254,204 +270,207 @@ static int llama_shape_args(struct cli *c, struct train_config *cfg, const char 
 	return CLI_OK;
 }
 
-static int parse_train_args(struct cli *c, int argc, char **argv, struct train_config *cfg,
+/* The options of train's parsers below return CLI_OK when they took option
+ * o, CLI_USAGE after printing an error in its value, and -1 when o is none
+ * of theirs. train_run_opt: the options that set no configuration value
+ * (those a resumed run may be given). */
+static int train_run_opt(struct cli *c, const char *o, const char *v, struct train_config *cfg,
+			 struct train_args *a)
+{
+	if (!strcmp(o, "--detach")) {
+		a->detach = 1;
+	} else if (!strcmp(o, "--checkpointing")) {
+		a->checkpointing = 1;
+	} else if (!strcmp(o, "--freeze-embeddings")) {
+		a->freeze_embed = 1;
+	} else if (!strcmp(o, "--json")) {
+		a->json = 1;
+	} else if (!strcmp(o, "--spawned")) {
+		/* started by train_run_spawn: claims a queued run only */
+		a->spawned = 1;
+	} else if (!strcmp(o, "--resume")) {
+		a->resume = v;
+	} else if (!strcmp(o, "--name")) {
+		a->name = v;
+	} else if (!strcmp(o, "--threads")) {
+		if (cli_opt_long(c, o, v, 1, 256, &a->threads))
+			return CLI_USAGE;
+		cfg->threads = (int)a->threads;
+	} else {
+		return -1;
+	}
+	return CLI_OK;
+}
+
+/* The model's shape as the options gave it, applied once all are read: a
+ * preset first, then the sizes given. */
+struct train_shape {
+	const char *preset, *model_config;
+	long layers, width, heads, context;
+	int arch;
+};
+
+/* The options of the model's shape, noted in sh (--vocab into cfg). */
+static int train_shape_opt(struct cli *c, const char *o, const char *v, struct train_config *cfg,
+			   struct train_shape *sh)
+{
+	long l;
+	if (!strcmp(o, "--arch")) {
+		if ((sh->arch = student_arch_parse(v)) < 0)
+			return cli_error(c, CLI_USAGE, "unknown architecture '%s': "
+						       "expected gpt2 or llama", v);
+	} else if (!strcmp(o, "--model-config")) {
+		sh->model_config = v;
+	} else if (!strcmp(o, "--preset")) {
+		sh->preset = v;
+	} else if (!strcmp(o, "--layers") || !strcmp(o, "--width") || !strcmp(o, "--heads") ||
+		   !strcmp(o, "--context")) {
+		if (cli_opt_long(c, o, v, 1, MODEL_MAX_CTX, &l))
+			return CLI_USAGE;
+		if (o[2] == 'l')
+			sh->layers = l;
+		else if (o[2] == 'w')
+			sh->width = l;
+		else if (o[2] == 'h')
+			sh->heads = l;
+		else
+			sh->context = l;
+	} else if (!strcmp(o, "--vocab")) {
+		if (cli_opt_long(c, o, v, TOKENIZER_MIN_VOCAB, TOKENIZER_MAX_VOCAB, &l))
+			return CLI_USAGE;
+		cfg->vocab = (int)l;
+	} else {
+		return -1;
+	}
+	return CLI_OK;
+}
+
+/* The options of the training schedule and evaluation, into cfg. */
+static int train_cfg_opt(struct cli *c, const char *o, const char *v, struct train_config *cfg,
+			 struct train_args *a)
+{
+	long l;
+	double d;
+	if (!strcmp(o, "--variant")) {
+		if ((cfg->variant = train_variant_parse(v)) < 0)
+			return cli_error(c, CLI_USAGE, "unknown variant '%s': expected "
+						       "baseline, mt-re, mt-ra or mt-cot", v);
+	} else if (!strcmp(o, "--source")) {
+		if ((cfg->source = train_source_parse(v)) < 0)
+			return cli_error(c, CLI_USAGE, "unknown source '%s': expected "
+						       "accepted, cot, rp, crop or gold", v);
+	} else if (!strcmp(o, "--alpha")) {
+		return cli_opt_double(c, o, v, 0, 1, &cfg->alpha);
+	} else if (!strcmp(o, "--init-from")) {
+		a->init_from = v;
+	} else if (!strcmp(o, "--steps")) {
+		if (cli_opt_long(c, o, v, 1, 100000000, &l))
+			return CLI_USAGE;
+		cfg->steps = l;
+		cfg->minutes = 0;
+	} else if (!strcmp(o, "--minutes")) {
+		if (cli_opt_double(c, o, v, 0.01, 100000, &d))
+			return CLI_USAGE;
+		cfg->minutes = d;
+		cfg->steps = 0;
+	} else if (!strcmp(o, "--batch")) {
+		if (cli_opt_long(c, o, v, 1, 4096, &l))
+			return CLI_USAGE;
+		cfg->batch = (int)l;
+	} else if (!strcmp(o, "--lr")) {
+		if (cli_opt_double(c, o, v, 1e-9, 9.99, &cfg->lr))
+			return CLI_USAGE;
+		a->lr_given = 1;
+	} else if (!strcmp(o, "--warmup")) {
+		if (cli_opt_long(c, o, v, 0, 100000000, &l))
+			return CLI_USAGE;
+		cfg->warmup = l;
+	} else if (!strcmp(o, "--seed")) {
+		if (cli_opt_long(c, o, v, 0, 2147483647L, &l))
+			return CLI_USAGE;
+		cfg->seed = (uint64_t)l;
+	} else if (!strcmp(o, "--ckpt-every")) {
+		if (cli_opt_long(c, o, v, 1, 100000000, &l))
+			return CLI_USAGE;
+		cfg->ckpt_every = l;
+	} else if (!strcmp(o, "--val-every")) {
+		if (cli_opt_long(c, o, v, 0, 100000000, &l))
+			return CLI_USAGE;
+		cfg->val_every = l;
+	} else if (!strcmp(o, "--eval-every")) {
+		if (!strcmp(v, "auto"))
+			l = -1;
+		else if (cli_opt_long(c, o, v, 0, 100000000, &l))
+			return CLI_USAGE;
+		cfg->eval_every = l;
+	} else if (!strcmp(o, "--eval-items")) {
+		if (cli_opt_long(c, o, v, 0, 1000000, &l))
+			return CLI_USAGE;
+		cfg->eval_items = (int)l;
+	} else if (!strcmp(o, "--eval-split")) {
+		if (!strcmp(v, "none")) {
+			cfg->eval_at_end = 0;
+		} else if (!strcmp(v, "test") || !strcmp(v, "dev") || !strcmp(v, "train")) {
+			cfg->eval_at_end = 1;
+			snprintf(cfg->eval_split, sizeof cfg->eval_split, "%s", v);
+		} else {
+			return cli_error(c, CLI_USAGE, "invalid split '%s': expected test, "
+						       "dev, train or none", v);
+		}
+	} else {
+		return -1;
+	}
+	return CLI_OK;
+}
+
+/* train's line (read by cli_parse) into cfg and a. */
+static int parse_train_args(struct cli *c, const struct cli_args *ca, struct train_config *cfg,
 			    struct train_args *a)
 {
 	memset(a, 0, sizeof *a);
-	const char *preset = NULL, *model_config = NULL;
-	long layers = 0, width = 0, heads = 0, context = 0;
-	int arch = -1;
-	int bad = 0;
-	for (int i = 1; i < argc; i++) {
-		const char *o = argv[i];
-		const char *v;
-		long l;
-		double d;
-		int is_cfg = 1;
-		if (o[0] != '-') {
+	struct train_shape sh = {.arch = -1};
+	for (int i = 0; i < ca->n; i++) {
+		const char *v = ca->args[i].value;
+		if (!ca->args[i].opt) {
 			if (a->dataset)
-				return cli_error(c, CLI_USAGE, "unexpected argument '%s'", o);
-			a->dataset = o;
-			is_cfg = 0;
-		} else if (!strcmp(o, "--detach")) {
-			a->detach = 1;
-			is_cfg = 0;
-		} else if (!strcmp(o, "--checkpointing")) {
-			a->checkpointing = 1;
-			is_cfg = 0;
-		} else if (!strcmp(o, "--freeze-embeddings")) {
-			a->freeze_embed = 1;
-			is_cfg = 0;
-		} else if (!strcmp(o, "--json")) {
-			a->json = 1;
-			is_cfg = 0;
-		} else if (!strcmp(o, "--spawned")) {
-			/* internal: started by train_run_spawn, claims a queued run only */
-			a->spawned = 1;
-			is_cfg = 0;
-		} else if (!strcmp(o, "--resume")) {
-			if (!(a->resume = opt_value(c, argc, argv, &i, &bad)))
-				return CLI_USAGE;
-			is_cfg = 0;
-		} else if (!strcmp(o, "--threads")) {
-			if (!(v = opt_value(c, argc, argv, &i, &bad)) ||
-			    cli_opt_long(c, o, v, 1, 256, &a->threads))
-				return CLI_USAGE;
-			cfg->threads = (int)a->threads;
-			is_cfg = 0;
-		} else if (!strcmp(o, "--name")) {
-			if (!(a->name = opt_value(c, argc, argv, &i, &bad)))
-				return CLI_USAGE;
-			is_cfg = 0;
-		} else if (!strcmp(o, "--variant")) {
-			if (!(v = opt_value(c, argc, argv, &i, &bad)))
-				return CLI_USAGE;
-			if ((cfg->variant = train_variant_parse(v)) < 0)
-				return cli_error(c, CLI_USAGE, "unknown variant '%s': expected "
-							       "baseline, mt-re, mt-ra or mt-cot", v);
-		} else if (!strcmp(o, "--source")) {
-			if (!(v = opt_value(c, argc, argv, &i, &bad)))
-				return CLI_USAGE;
-			if ((cfg->source = train_source_parse(v)) < 0)
-				return cli_error(c, CLI_USAGE, "unknown source '%s': expected "
-							       "accepted, cot, rp, crop or gold", v);
-		} else if (!strcmp(o, "--alpha")) {
-			if (!(v = opt_value(c, argc, argv, &i, &bad)) ||
-			    cli_opt_double(c, o, v, 0, 1, &cfg->alpha))
-				return CLI_USAGE;
-		} else if (!strcmp(o, "--init-from")) {
-			if (!(a->init_from = opt_value(c, argc, argv, &i, &bad)))
-				return CLI_USAGE;
-		} else if (!strcmp(o, "--arch")) {
-			if (!(v = opt_value(c, argc, argv, &i, &bad)))
-				return CLI_USAGE;
-			if ((arch = student_arch_parse(v)) < 0)
-				return cli_error(c, CLI_USAGE, "unknown architecture '%s': "
-							       "expected gpt2 or llama", v);
-			a->shape_opt = a->shape_opt ? a->shape_opt : o;
-		} else if (!strcmp(o, "--model-config")) {
-			if (!(model_config = opt_value(c, argc, argv, &i, &bad)))
-				return CLI_USAGE;
-			a->shape_opt = a->shape_opt ? a->shape_opt : o;
-		} else if (!strcmp(o, "--preset")) {
-			if (!(preset = opt_value(c, argc, argv, &i, &bad)))
-				return CLI_USAGE;
-			a->shape_opt = a->shape_opt ? a->shape_opt : o;
-		} else if (!strcmp(o, "--layers") || !strcmp(o, "--width") || !strcmp(o, "--heads") ||
-			   !strcmp(o, "--context")) {
-			if (!(v = opt_value(c, argc, argv, &i, &bad)) ||
-			    cli_opt_long(c, o, v, 1, MODEL_MAX_CTX, &l))
-				return CLI_USAGE;
-			a->shape_opt = a->shape_opt ? a->shape_opt : o;
-			if (o[2] == 'l')
-				layers = l;
-			else if (o[2] == 'w')
-				width = l;
-			else if (o[2] == 'h')
-				heads = l;
-			else
-				context = l;
-		} else if (!strcmp(o, "--vocab")) {
-			if (!(v = opt_value(c, argc, argv, &i, &bad)) ||
-			    cli_opt_long(c, o, v, TOKENIZER_MIN_VOCAB, TOKENIZER_MAX_VOCAB, &l))
-				return CLI_USAGE;
-			cfg->vocab = (int)l;
-			a->shape_opt = a->shape_opt ? a->shape_opt : o;
-		} else if (!strcmp(o, "--steps")) {
-			if (!(v = opt_value(c, argc, argv, &i, &bad)) ||
-			    cli_opt_long(c, o, v, 1, 100000000, &l))
-				return CLI_USAGE;
-			cfg->steps = l;
-			cfg->minutes = 0;
-		} else if (!strcmp(o, "--minutes")) {
-			if (!(v = opt_value(c, argc, argv, &i, &bad)) ||
-			    cli_opt_double(c, o, v, 0.01, 100000, &d))
-				return CLI_USAGE;
-			cfg->minutes = d;
-			cfg->steps = 0;
-		} else if (!strcmp(o, "--batch")) {
-			if (!(v = opt_value(c, argc, argv, &i, &bad)) ||
-			    cli_opt_long(c, o, v, 1, 4096, &l))
-				return CLI_USAGE;
-			cfg->batch = (int)l;
-		} else if (!strcmp(o, "--lr")) {
-			if (!(v = opt_value(c, argc, argv, &i, &bad)) ||
-			    cli_opt_double(c, o, v, 1e-9, 9.99, &cfg->lr))
-				return CLI_USAGE;
-			a->lr_given = 1;
-		} else if (!strcmp(o, "--warmup")) {
-			if (!(v = opt_value(c, argc, argv, &i, &bad)) ||
-			    cli_opt_long(c, o, v, 0, 100000000, &l))
-				return CLI_USAGE;
-			cfg->warmup = l;
-		} else if (!strcmp(o, "--seed")) {
-			if (!(v = opt_value(c, argc, argv, &i, &bad)) ||
-			    cli_opt_long(c, o, v, 0, 2147483647L, &l))
-				return CLI_USAGE;
-			cfg->seed = (uint64_t)l;
-		} else if (!strcmp(o, "--ckpt-every")) {
-			if (!(v = opt_value(c, argc, argv, &i, &bad)) ||
-			    cli_opt_long(c, o, v, 1, 100000000, &l))
-				return CLI_USAGE;
-			cfg->ckpt_every = l;
-		} else if (!strcmp(o, "--val-every")) {
-			if (!(v = opt_value(c, argc, argv, &i, &bad)) ||
-			    cli_opt_long(c, o, v, 0, 100000000, &l))
-				return CLI_USAGE;
-			cfg->val_every = l;
-		} else if (!strcmp(o, "--eval-every")) {
-			if (!(v = opt_value(c, argc, argv, &i, &bad)))
-				return CLI_USAGE;
-			if (!strcmp(v, "auto")) {
-				cfg->eval_every = -1;
-			} else {
-				if (cli_opt_long(c, o, v, 0, 100000000, &l))
-					return CLI_USAGE;
-				cfg->eval_every = l;
-			}
-		} else if (!strcmp(o, "--eval-items")) {
-			if (!(v = opt_value(c, argc, argv, &i, &bad)) ||
-			    cli_opt_long(c, o, v, 0, 1000000, &l))
-				return CLI_USAGE;
-			cfg->eval_items = (int)l;
-		} else if (!strcmp(o, "--eval-split")) {
-			if (!(v = opt_value(c, argc, argv, &i, &bad)))
-				return CLI_USAGE;
-			if (!strcmp(v, "none")) {
-				cfg->eval_at_end = 0;
-			} else if (!strcmp(v, "test") || !strcmp(v, "dev") || !strcmp(v, "train")) {
-				cfg->eval_at_end = 1;
-				snprintf(cfg->eval_split, sizeof cfg->eval_split, "%s", v);
-			} else {
-				return cli_error(c, CLI_USAGE, "invalid split '%s': expected test, "
-							       "dev, train or none", v);
-			}
-		} else {
-			return cli_error(c, CLI_USAGE, "unknown option '%s'; see 'mentor train --help'",
-					 o);
+				return cli_error(c, CLI_USAGE, "unexpected argument '%s'", v);
+			a->dataset = v;
+			continue;
 		}
-		if (is_cfg && o[0] == '-' && !a->first_cfg_opt)
+		const char *o = ca->args[i].opt->name;
+		int rc = train_run_opt(c, o, v, cfg, a);
+		if (rc >= 0) {
+			if (rc)
+				return rc;
+			continue;
+		}
+		rc = train_shape_opt(c, o, v, cfg, &sh);
+		if (rc == CLI_OK && !a->shape_opt)
+			a->shape_opt = o;
+		if (rc < 0)
+			rc = train_cfg_opt(c, o, v, cfg, a);
+		if (rc)
+			return rc < 0 ? cli_error(c, CLI_USAGE, "option '%s' is not read", o) : rc;
+		if (!a->first_cfg_opt)
 			a->first_cfg_opt = o;
 	}
-	if (bad)
-		return CLI_USAGE;
 	char err[MENTOR_ERR_LEN];
-	if (preset && train_config_preset(cfg, preset, err))
+	if (sh.preset && train_config_preset(cfg, sh.preset, err))
 		return cli_error(c, CLI_USAGE, "%s", err);
-	if (layers || width || heads || context) {
-		if (layers)
-			cfg->n_layer = (int)layers;
-		if (width)
-			cfg->n_embd = (int)width;
-		if (heads)
-			cfg->n_head = (int)heads;
-		if (context)
-			cfg->n_ctx = (int)context;
+	if (sh.layers || sh.width || sh.heads || sh.context) {
+		if (sh.layers)
+			cfg->n_layer = (int)sh.layers;
+		if (sh.width)
+			cfg->n_embd = (int)sh.width;
+		if (sh.heads)
+			cfg->n_head = (int)sh.heads;
+		if (sh.context)
+			cfg->n_ctx = (int)sh.context;
 		snprintf(cfg->preset, sizeof cfg->preset, "custom");
 	}
-	if (model_config || arch == STUDENT_LLAMA) {
-		int rc = llama_shape_args(c, cfg, model_config, arch, preset,
-					  layers || width || heads);
+	if (sh.model_config || sh.arch == STUDENT_LLAMA) {
+		int rc = llama_shape_args(c, cfg, sh.model_config, sh.arch, sh.preset,
+					  sh.layers || sh.width || sh.heads);
 		if (rc)
 			return rc;
 	}
@@ -462,14 +481,13 @@ static int parse_train_args(struct cli *c, int argc, char **argv, struct train_c
 
 int cli_train(struct cli *c, int argc, char **argv)
 {
-	if (cli_wants_help(argc, argv)) {
-		train_usage(c->out);
-		return CLI_OK;
-	}
+	struct cli_args ca;
+	if (cli_parse(c, &cli_cmd_train, argc, argv, &ca))
+		return ca.exit;
 	struct train_config cfg;
 	train_config_defaults(&cfg);
 	struct train_args a;
-	int rc = parse_train_args(c, argc, argv, &cfg, &a);
+	int rc = parse_train_args(c, &ca, &cfg, &a);
 	if (rc)
 		return rc;
 	if (!a.resume && !a.dataset)
@@ -526,7 +544,7 @@ int cli_train(struct cli *c, int argc, char **argv)
 		if (a.first_cfg_opt && !train_config_from_json(r.config_json, &base, err)) {
 			struct train_args a2;
 			re = base;
-			parse_train_args(c, argc, argv, &re, &a2);
+			parse_train_args(c, &ca, &re, &a2);
 			memcpy(re.dataset, base.dataset, sizeof re.dataset);
 			re.threads = base.threads;
 			if (memcmp(&re, &base, sizeof re)) {
@@ -614,20 +632,33 @@ out:
 
 /* ------------------------------------------------------------ runs */
 
-static void runs_usage(FILE *f)
-{
-	fputs("usage: mentor runs [--json] [--start-queued]\n\n"
-	      "List training runs: status, progress, last loss and accuracy (direct, and\n"
-	      "explain-then-answer for mt-cot and mt-ra) on the run's evaluation split,\n"
-	      "and where the run generated explanations there, the share of them that\n"
-	      "are sound (every arithmetic step right and the answer following from them;\n"
-	      "--json: \"check\", or null). Runs whose process has vanished are marked\n"
-	      "failed and can be resumed with 'mentor train --resume RUN'.\n\n"
-	      "--start-queued trains the runs the workbench queued (they wait in the\n"
-	      "workspace after it quits), oldest first, one after another in this process,\n"
-	      "printing each one's result; a stop (Ctrl-C) leaves the rest queued. When a\n"
-	      "run trains already, the queue waits for it: nothing starts.\n", f);
-}
+static const struct cli_option runs_opts[] = {
+	{"--json", NULL, NULL,
+	 "print JSON: one object per run with its configuration, and \"check\" the checked "
+	 "explanations (or null)",
+	 NULL},
+	{"--start-queued", NULL, NULL,
+	 "train the runs the workbench queued (they wait in the workspace after it quits), oldest "
+	 "first, one after another in this process, printing each one's result; a stop (Ctrl-C) "
+	 "leaves the rest queued. When a run trains already, the queue waits for it: nothing "
+	 "starts.",
+	 NULL},
+	{0},
+};
+
+const struct cli_command cli_cmd_runs = {
+	.name = "runs",
+	.fn = cli_runs,
+	.summary = "list training runs",
+	.usage = "mentor runs [--json] [--start-queued]",
+	.about = "List training runs: status, progress, last loss and accuracy (direct, and\n"
+		 "explain-then-answer for mt-cot and mt-ra) on the run's evaluation split,\n"
+		 "and where the run generated explanations there, the share of them that\n"
+		 "are sound (every arithmetic step right and the answer following from them).\n"
+		 "Runs whose process has vanished are marked failed and can be resumed with\n"
+		 "'mentor train --resume RUN'.",
+	.opts = runs_opts,
+};
 
 /* runs --start-queued: take queued runs one at a time and train them here. */
 static int start_queued(struct cli *c, struct store *st, int json)
@@ -743,20 +774,13 @@ static void print_run_config(FILE *f, const char *config_json, int baseline)
 
 int cli_runs(struct cli *c, int argc, char **argv)
 {
-	if (cli_wants_help(argc, argv)) {
-		runs_usage(c->out);
-		return CLI_OK;
-	}
-	int json = 0, start = 0;
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--json"))
-			json = 1;
-		else if (!strcmp(argv[i], "--start-queued"))
-			start = 1;
-		else
-			return cli_error(c, CLI_USAGE, "unexpected argument '%s'; see 'mentor runs "
-						       "--help'", argv[i]);
-	}
+	struct cli_args ca;
+	if (cli_parse(c, &cli_cmd_runs, argc, argv, &ca))
+		return ca.exit;
+	if (cli_npos(&ca))
+		return cli_error(c, CLI_USAGE, "unexpected argument '%s'; see 'mentor runs "
+					       "--help'", cli_pos(&ca, 0));
+	int json = cli_arg(&ca, "--json") != NULL, start = cli_arg(&ca, "--start-queued") != NULL;
 	char err[MENTOR_ERR_LEN];
 	struct store *st = cli_open_existing(c);
 	if (!st)
@@ -868,17 +892,27 @@ out:
 
 /* ------------------------------------------------------------ eval */
 
-static void eval_usage(FILE *f)
-{
-	fputs("usage: mentor eval RUN [--split S] [--json]\n\n"
-	      "Evaluate RUN (id or name) from its latest checkpoint on a split (default\n"
-	      "test): the direct answer of the answer task and, for mt-cot and mt-ra, the\n"
-	      "answer read from the generated explanation. Predictions are stored per item.\n"
-	      "Generated explanations are then checked (arithmetic steps, the answer\n"
-	      "following from them, the solution trace): the share that holds up and the\n"
-	      "right answers reached by wrong reasoning (--json: \"check\", or null).\n",
-	      f);
-}
+static const struct cli_option eval_opts[] = {
+	{"--split", NULL, "S", "the split: train | dev | test (default test)", "train dev test"},
+	{"--json", NULL, NULL,
+	 "print JSON: counts and accuracies, and \"check\" the checked explanations (or null)",
+	 NULL},
+	{0},
+};
+
+const struct cli_command cli_cmd_eval = {
+	.name = "eval",
+	.fn = cli_eval,
+	.summary = "evaluate a run on a split",
+	.usage = "mentor eval RUN [--split S] [--json]",
+	.about = "Evaluate RUN (id or name) from its latest checkpoint on a split (default\n"
+		 "test): the direct answer of the answer task and, for mt-cot and mt-ra, the\n"
+		 "answer read from the generated explanation. Predictions are stored per item.\n"
+		 "Generated explanations are then checked (arithmetic steps, the answer\n"
+		 "following from them, the solution trace): the share that holds up and the\n"
+		 "right answers reached by wrong reasoning.",
+	.opts = eval_opts,
+};
 
 static int eval_progress_tty(void *u, int64_t done, int64_t todo)
 {
@@ -895,29 +929,27 @@ static int eval_progress_tty(void *u, int64_t done, int64_t todo)
 
 int cli_eval(struct cli *c, int argc, char **argv)
 {
-	if (cli_wants_help(argc, argv)) {
-		eval_usage(c->out);
-		return CLI_OK;
-	}
-	const char *ref = NULL, *split = "test";
+	struct cli_args ca;
+	if (cli_parse(c, &cli_cmd_eval, argc, argv, &ca))
+		return ca.exit;
+	const char *ref = cli_pos(&ca, 0), *split = "test";
 	int json = 0;
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--json")) {
+	for (int i = 0; i < ca.n; i++) {
+		const char *v = ca.args[i].value;
+		if (!ca.args[i].opt)
+			continue;
+		if (!strcmp(ca.args[i].opt->name, "--json")) {
 			json = 1;
-		} else if (!strcmp(argv[i], "--split")) {
-			if (i + 1 >= argc)
-				return cli_error(c, CLI_USAGE, "option '--split' needs a value");
-			split = argv[++i];
-			if (strcmp(split, "train") && strcmp(split, "dev") && strcmp(split, "test"))
-				return cli_error(c, CLI_USAGE, "invalid split '%s': expected train, dev "
-							       "or test", split);
-		} else if (argv[i][0] == '-' || ref) {
-			return cli_error(c, CLI_USAGE, "unexpected argument '%s'; see 'mentor eval "
-						       "--help'", argv[i]);
-		} else {
-			ref = argv[i];
+			continue;
 		}
+		split = v;
+		if (strcmp(v, "train") && strcmp(v, "dev") && strcmp(v, "test"))
+			return cli_error(c, CLI_USAGE, "invalid split '%s': expected train, dev "
+						       "or test", v);
 	}
+	if (cli_npos(&ca) > 1)
+		return cli_error(c, CLI_USAGE, "unexpected argument '%s'; see 'mentor eval "
+					       "--help'", cli_pos(&ca, 1));
 	if (!ref)
 		return cli_error(c, CLI_USAGE, "no run given; see 'mentor eval --help'");
 	char err[MENTOR_ERR_LEN];
@@ -974,31 +1006,46 @@ int cli_eval(struct cli *c, int argc, char **argv)
 
 /* ------------------------------------------------------------ predict */
 
-static void predict_usage(FILE *f)
-{
-	fputs("usage: mentor predict RUN QUESTION [--choices JSON] [--type T] [--json]\n"
-	      "       mentor predict RUN TEXT --logits [--top K | --all] [--task ans|exp]\n"
-	      "                      [--choices JSON] [--json]\n\n"
-	      "Ask a trained run a question: prints its direct answer and, for the\n"
-	      "multi-task variants, its explanation (and the answer read from it).\n"
-	      "  --choices JSON  multiple-choice options: [{\"label\":\"A\",\"text\":\"...\"}]\n"
-	      "  --type T        answer type: number | yesno | mc | text (default: the\n"
-	      "                  dataset's)\n\n"
-	      "With --logits, prints the model's scores for the token after TEXT instead:\n"
-	      "TEXT exactly as given, encoded by the run's tokenizer, no prefix or\n"
-	      "separator added (the prompt other tools see for the same text); a prompt\n"
-	      "longer than the context keeps its last tokens.\n"
-	      "  --top K         the K highest logits, highest first (default 10)\n"
-	      "  --all           every logit, in token id order\n"
-	      "  --task T        ans | exp: wrap TEXT as the run was trained,\n"
-	      "                  <|ans|>TEXT<|sep|> or <|exp|>TEXT<|sep|> (--choices adds\n"
-	      "                  the answer choices to TEXT, as for a question)\n"
-	      "  --json          {\"ids\":[prompt ids],\"dropped\":N,\"logits\":[{\"id\":..,\n"
-	      "                  \"token\":\"..\",\"logit\":..},...]}; with --all \"logits\" is\n"
-	      "                  the plain list of every logit in id order\n"
-	      "Token ids are the run's own; \"token\" is spelled as in the exported\n"
-	      "vocabularies (GPT-2's byte alphabet: a space is \"\u0120\", U+0120).\n", f);
-}
+static const struct cli_option predict_opts[] = {
+	{"--choices", NULL, "JSON", "multiple-choice options: [{\"label\":\"A\",\"text\":\"...\"}]",
+	 NULL},
+	{"--type", NULL, "T", "answer type: number | yesno | mc | text (default: the dataset's)",
+	 "number yesno mc text"},
+	{"--logits", NULL, NULL,
+	 "print the model's scores for the token after TEXT instead: TEXT exactly as given, "
+	 "encoded by the run's tokenizer, no prefix or separator added (the prompt other tools "
+	 "see for the same text); a prompt longer than the context keeps its last tokens",
+	 NULL},
+	{"--top", NULL, "K", "with --logits: the K highest logits, highest first (default 10)",
+	 NULL},
+	{"--all", NULL, NULL, "with --logits: every logit, in token id order", NULL},
+	{"--task", NULL, "T",
+	 "with --logits: ans | exp: wrap TEXT as the run was trained, <|ans|>TEXT<|sep|> or "
+	 "<|exp|>TEXT<|sep|> (--choices adds the answer choices to TEXT, as for a question)",
+	 "ans exp"},
+	{"--json", NULL, NULL,
+	 "print JSON: \"answer\", \"raw\", \"explanation\" and \"explanation_answer\"; with "
+	 "--logits {\"ids\": [prompt ids], \"dropped\": N, \"logits\": [{\"id\": .., \"token\": "
+	 "\"..\", \"logit\": ..}, ...]}, and with --all \"logits\" is the plain list of every "
+	 "logit in id order",
+	 NULL},
+	{0},
+};
+
+const struct cli_command cli_cmd_predict = {
+	.name = "predict",
+	.fn = cli_predict,
+	.summary = "ask a trained model a question",
+	.usage = "mentor predict RUN QUESTION [--choices JSON] [--type T] [--json]\n"
+		 "mentor predict RUN TEXT --logits [--top K | --all] [--task ans|exp]\n"
+		 "   [--choices JSON] [--json]",
+	.about = "Ask a trained run (id or name) a question: prints its direct answer and,\n"
+		 "for the multi-task variants, its explanation (and the answer read from it).\n"
+		 "A QUESTION that starts with '-' goes after '--'.",
+	.opts = predict_opts,
+	.more = "Token ids are the run's own; \"token\" is spelled as in the exported\n"
+		"vocabularies (GPT-2's byte alphabet: a space is \"\u0120\", U+0120).",
+};
 
 /* The answer type most items of the dataset have (the first item's). */
 static char *dataset_answer_type(struct store *st, int64_t dataset_id)
@@ -1260,47 +1307,16 @@ out:
 
 int cli_predict(struct cli *c, int argc, char **argv)
 {
-	if (cli_wants_help(argc, argv)) {
-		predict_usage(c->out);
-		return CLI_OK;
-	}
-	const char *ref = NULL, *question = NULL, *choices = NULL, *type = NULL;
-	const char *top = NULL, *task = NULL;
-	int json = 0, logits = 0, all = 0;
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--json")) {
-			json = 1;
-		} else if (!strcmp(argv[i], "--logits")) {
-			logits = 1;
-		} else if (!strcmp(argv[i], "--all")) {
-			all = 1;
-		} else if (!strcmp(argv[i], "--choices") || !strcmp(argv[i], "--type") ||
-			   !strcmp(argv[i], "--top") || !strcmp(argv[i], "--task")) {
-			if (i + 1 >= argc)
-				return cli_error(c, CLI_USAGE, "option '%s' needs a value", argv[i]);
-			const char *opt = argv[i], *v = argv[++i];
-			if (!strcmp(opt, "--choices"))
-				choices = v;
-			else if (!strcmp(opt, "--type"))
-				type = v;
-			else if (!strcmp(opt, "--top"))
-				top = v;
-			else
-				task = v;
-		} else if (!strcmp(argv[i], "--")) {
-			if (i + 1 < argc && !question && ref)
-				question = argv[++i];
-		} else if (argv[i][0] == '-' && argv[i][1]) {
-			return cli_error(c, CLI_USAGE, "unknown option '%s'; see 'mentor predict "
-						       "--help'", argv[i]);
-		} else if (!ref) {
-			ref = argv[i];
-		} else if (!question) {
-			question = argv[i];
-		} else {
-			return cli_error(c, CLI_USAGE, "unexpected argument '%s'", argv[i]);
-		}
-	}
+	struct cli_args ca;
+	if (cli_parse(c, &cli_cmd_predict, argc, argv, &ca))
+		return ca.exit;
+	const char *ref = cli_pos(&ca, 0), *question = cli_pos(&ca, 1);
+	const char *choices = cli_arg(&ca, "--choices"), *type = cli_arg(&ca, "--type");
+	const char *top = cli_arg(&ca, "--top"), *task = cli_arg(&ca, "--task");
+	int json = cli_arg(&ca, "--json") != NULL, logits = cli_arg(&ca, "--logits") != NULL;
+	int all = cli_arg(&ca, "--all") != NULL;
+	if (cli_npos(&ca) > 2)
+		return cli_error(c, CLI_USAGE, "unexpected argument '%s'", cli_pos(&ca, 2));
 	if (!ref || !question)
 		return cli_error(c, CLI_USAGE, "give a run and a question; see 'mentor predict "
 					       "--help'");
@@ -1410,30 +1426,31 @@ out:
 
 /* ------------------------------------------------------------ stop */
 
-static void stop_usage(FILE *f)
-{
-	fputs("usage: mentor stop RUN [--wait]\n\n"
-	      "Stop a training run (id or name): it writes a checkpoint and can be resumed\n"
-	      "with 'mentor train --resume RUN'. --wait returns once it has stopped.\n", f);
-}
+static const struct cli_option stop_opts[] = {
+	{"--wait", NULL, NULL, "return once the run has stopped", NULL},
+	{0},
+};
+
+const struct cli_command cli_cmd_stop = {
+	.name = "stop",
+	.fn = cli_stop,
+	.summary = "stop a running training run",
+	.usage = "mentor stop RUN [--wait]",
+	.about = "Stop a training run (id or name): it writes a checkpoint and can be resumed\n"
+		 "with 'mentor train --resume RUN'.",
+	.opts = stop_opts,
+};
 
 int cli_stop(struct cli *c, int argc, char **argv)
 {
-	if (cli_wants_help(argc, argv)) {
-		stop_usage(c->out);
-		return CLI_OK;
-	}
-	const char *ref = NULL;
-	int wait = 0;
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--wait"))
-			wait = 1;
-		else if (argv[i][0] == '-' || ref)
-			return cli_error(c, CLI_USAGE, "unexpected argument '%s'; see 'mentor stop "
-						       "--help'", argv[i]);
-		else
-			ref = argv[i];
-	}
+	struct cli_args ca;
+	if (cli_parse(c, &cli_cmd_stop, argc, argv, &ca))
+		return ca.exit;
+	const char *ref = cli_pos(&ca, 0);
+	int wait = cli_arg(&ca, "--wait") != NULL;
+	if (cli_npos(&ca) > 1)
+		return cli_error(c, CLI_USAGE, "unexpected argument '%s'; see 'mentor stop "
+					       "--help'", cli_pos(&ca, 1));
 	if (!ref)
 		return cli_error(c, CLI_USAGE, "no run given; see 'mentor stop --help'");
 	char err[MENTOR_ERR_LEN];
@@ -1480,33 +1497,3 @@ out:
 	store_close(st);
 	return status;
 }
-
-const struct cli_command cli_cmd_train = {
-	.name = "train",
-	.fn = cli_train,
-	.summary = "train a small model (baseline, mt-re, mt-ra, mt-cot)",
-};
-
-const struct cli_command cli_cmd_runs = {
-	.name = "runs",
-	.fn = cli_runs,
-	.summary = "list training runs",
-};
-
-const struct cli_command cli_cmd_eval = {
-	.name = "eval",
-	.fn = cli_eval,
-	.summary = "evaluate a run on a split",
-};
-
-const struct cli_command cli_cmd_predict = {
-	.name = "predict",
-	.fn = cli_predict,
-	.summary = "ask a trained model a question",
-};
-
-const struct cli_command cli_cmd_stop = {
-	.name = "stop",
-	.fn = cli_stop,
-	.summary = "stop a running training run",
-};
