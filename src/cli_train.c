@@ -76,9 +76,12 @@ static const struct cli_option train_opts[] = {
 	{"--resume", NULL, "RUN", "go on with RUN (id or name) from its last checkpoint", NULL},
 	{"--detach", NULL, NULL, "run in the background; follow with 'mentor runs'", NULL},
 	{"--json", NULL, NULL, "print the result as JSON", NULL},
-	{"--spawned", NULL, NULL,
-	 "set by mentor itself on the process a detached run starts: claim the queued run only",
-	 NULL},
+	{0},
+};
+
+/* what mentor passes to the process a detached run starts */
+static const struct cli_option train_hidden[] = {
+	{"--spawned", NULL, NULL, "claim the queued run only", NULL},
 	{0},
 };
 
@@ -92,6 +95,7 @@ const struct cli_command cli_cmd_train = {
 		 "split, then evaluate it on the test split. Runs in this process (Ctrl-C\n"
 		 "stops it with a checkpoint) or in the background with --detach.",
 	.opts = train_opts,
+	.hidden = train_hidden,
 	.more = "The checkpoint is <workspace>.runs/RUN/ckpt.bin. With --resume only\n"
 		"--threads, --detach and --json may differ from the run's own options.\n\n"
 		"Exit status: 0 done, 1 failed or stopped, 2 usage error.",
