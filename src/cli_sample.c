@@ -110,11 +110,11 @@ int cli_sample(struct cli *c, int argc, char **argv)
 		return cli_error(c, CLI_USAGE, "unexpected argument '%s'", cli_pos(&a, 1));
 	const char *task = cli_pos(&a, 0);
 	if (!task)
-		return cli_error(c, CLI_USAGE, "which task? one of arith, coin, letters, count "
+		return cli_error(c, CLI_USAGE, "which task? one of arith, coin, letters, dial "
 				 "(see 'mentor sample --help')");
 	if (!sample_task_info(task))
 		return cli_error(c, CLI_USAGE, "unknown task '%s': try arith, coin, letters or "
-				 "count", task);
+				 "dial", task);
 	if (split && splits)
 		return cli_error(c, CLI_USAGE, "options '--split' and '--splits' exclude each other");
 	if (splits && n >= 0)

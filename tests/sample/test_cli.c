@@ -124,6 +124,16 @@ static void test_usage_errors(void)
 		free(out);
 		free(err);
 	}
+	/* a missing or unknown task: the message names the tasks there are */
+	static const char *const no_task[] = {"sample", "sample nope"};
+	for (size_t i = 0; i < 2; i++) {
+		char *err = NULL;
+		CHECK_INT(run_mentor(no_task[i], NULL, &err), 2);
+		CHECK_MSG(err && strstr(err, "arith") && strstr(err, "coin") &&
+				  strstr(err, "letters") && strstr(err, "dial") && !strstr(err, "count"),
+			  "'mentor %s': stderr '%s'", no_task[i], err ? err : "");
+		free(err);
+	}
 	char *err = NULL;
 	CHECK_INT(run_mentor("sample arith --n 2 --out /nonexistent-dir/x.jsonl", NULL, &err), 1);
 	CHECK(err && strstr(err, "cannot write '/nonexistent-dir/x.jsonl'"));
