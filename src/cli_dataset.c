@@ -59,8 +59,7 @@ const struct cli_command cli_cmd_import = {
 	.name = "import",
 	.fn = cli_import,
 	.summary = "import a dataset file (JSONL, JSON, CSV)",
-	.usage = "mentor import FILE [--name NAME] [--format FORMAT] [--split SPLIT]\n"
-		 "              [--skip-bad] [--json]",
+	.usage = "mentor import FILE [OPTIONS]",
 	.about = "Import a dataset file (JSON Lines, JSON array or CSV with a header row)\n"
 		 "into the workspace. The layout is detected from the first record.",
 	.opts = import_opts,
@@ -326,8 +325,7 @@ const struct cli_command cli_cmd_items = {
 	.name = "items",
 	.fn = cli_items,
 	.summary = "list the items of a dataset",
-	.usage = "mentor items DATASET [--split SPLIT] [--search TEXT] [--review STATUS]\n"
-		 "             [--mode MODE] [--limit N] [--offset N] [--json]",
+	.usage = "mentor items DATASET [OPTIONS]",
 	.about = "List the items of a dataset (by name or id) in id order.",
 	.opts = items_opts,
 };

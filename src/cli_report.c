@@ -30,9 +30,8 @@ const struct cli_command cli_cmd_report = {
 	.name = "report",
 	.fn = cli_report,
 	.summary = "write a self-contained HTML report of runs",
-	.usage = "mentor report [RUN [--vs RUN]] -o FILE.html [--svg FILE.svg]\n"
-		 "              [--examples N] [--lang en|ja|auto]\n"
-		 "mentor report --experiment ID [RUN [--vs RUN]] -o FILE.html [...]",
+	.usage = "mentor report [RUN [--vs RUN]] -o FILE.html [OPTIONS]\n"
+		 "mentor report --experiment ID [RUN [--vs RUN]] -o FILE.html [OPTIONS]",
 	.about = "Write one self-contained HTML file (inline CSS and SVG, nothing loaded from\n"
 		 "outside) about run RUN (id or name): its loss curves, accuracy per inference\n"
 		 "mode, the dataset's explanations per mode and review status, and example\n"

@@ -37,8 +37,7 @@ const struct cli_command cli_cmd_sample = {
 	.name = "sample",
 	.fn = cli_sample,
 	.summary = "generate a synthetic task dataset",
-	.usage = "mentor sample TASK [--n N] [--seed S] [--split train|dev|test |\n"
-		 "                     --splits TRAIN/DEV/TEST] [--out FILE | --import NAME]\n"
+	.usage = "mentor sample TASK [OPTIONS]\n"
 		 "mentor sample --list",
 	.about = "Generate a synthetic reasoning task as JSON lines in the generic import\n"
 		 "layout (id, question, answer, answer_type, rationale, split, trace).\n"
@@ -59,6 +58,7 @@ const struct cli_command cli_cmd_sample = {
 		"`mentor sample arith` reproduces sample_datasets/arith.jsonl.\n"
 		"\n"
 		"examples:\n"
+		"\n"
 		"  mentor sample arith --splits 2000/200/500 --out arith.jsonl\n"
 		"  mentor sample coin --n 50 --seed 7 --split test\n"
 		"  mentor sample letters --import letters-big --splits 5000/200/500",
@@ -220,6 +220,7 @@ const struct cli_command cli_cmd_init = {
 		 "from.",
 	.opts = init_opts,
 	.more = "example:\n"
+		"\n"
 		"  mentor --db work.db init && mentor --db work.db",
 };
 
