@@ -110,16 +110,9 @@ const struct cli_command cli_cmd_explain = {
 	.name = "explain",
 	.fn = cli_explain,
 	.summary = "ask the teacher for explanations (cot, rp, crop)",
-	.usage = "mentor explain DATASET [--mode cot|rp|crop|all] [--provider P]\n"
-		 "               [--model MODEL] [--split S] [--limit N] [--concurrency N]\n"
-		 "               [--rpm N] [--force] [--offline-rates LIST] [--k K]\n"
-		 "               [--seed S] [--stream] [--config FILE] [--dry-run]\n"
-		 "mentor explain DATASET --print-prompts [--mode MODE] [--limit N]\n"
-		 "               [--split S]\n"
-		 "mentor explain DATASET --mode MODE [--provider P] [--model MODEL]\n"
-		 "               [--split S] [--limit N] [--force] --batch-export FILE\n"
-		 "mentor explain DATASET [--provider P] [--model MODEL] --batch-import FILE\n"
-		 "               [--batch-export NEXT]\n"
+	.usage = "mentor explain DATASET [OPTIONS]\n"
+		 "mentor explain DATASET --mode MODE --batch-export FILE [OPTIONS]\n"
+		 "mentor explain DATASET --batch-import FILE [--batch-export NEXT] [...]\n"
 		 "mentor explain --print-prompts [--prompts-dir DIR]\n"
 		 "mentor explain --write-prompts [--prompts-dir DIR] [--overwrite]",
 	.about = "Ask the teacher for explanations of a dataset's items. Items that already\n"
@@ -379,6 +372,89 @@ static const char *rate_option(const char *name)
 	return NULL;
 }
 
+/* What `mentor explain` was asked, beside the teacher's options. */
+struct explain_line {
+	const char *dataset, *mode, *split, *cfg_path, *batch_exp, *batch_imp;
+	long limit;
+	int print, write, overwrite, dry;
+};
+
+/* Read the parsed line into *l and *o (set up by teacher_opts_init): CLI_OK
+ * or a usage error, reported. In order: a single rate overrides
+ * --offline-rates given before it. */
+static int explain_read(struct cli *c, const struct cli_args *a, struct explain_line *l,
+			struct teacher_opts *o)
+{
+	char rerr[MENTOR_ERR_LEN];
+	memset(l, 0, sizeof *l);
+	l->mode = "cot";
+	for (int i = 0; i < a->n; i++) {
+		const char *name = a->args[i].opt ? a->args[i].opt->name : NULL;
+		const char *v = a->args[i].value, *rate;
+		long lv = 0;
+		if (!name) {
+			if (l->dataset)
+				return cli_error(c, CLI_USAGE, "explain: one DATASET at a time");
+			l->dataset = v;
+		} else if (!strcmp(name, "--mode")) {
+			l->mode = v;
+		} else if (!strcmp(name, "--provider")) {
+			o->provider = v;
+		} else if (!strcmp(name, "--model")) {
+			o->model = v;
+		} else if (!strcmp(name, "--split")) {
+			l->split = v;
+		} else if (!strcmp(name, "--config")) {
+			l->cfg_path = v;
+		} else if (!strcmp(name, "--prompts-dir")) {
+			o->prompts_dir = v;
+		} else if (!strcmp(name, "--batch-export")) {
+			l->batch_exp = v;
+		} else if (!strcmp(name, "--batch-import")) {
+			l->batch_imp = v;
+		} else if (!strcmp(name, "--limit")) {
+			if (util_parse_long(v, 1, LONG_MAX, &l->limit))
+				return cli_error(c, CLI_USAGE,
+						 "explain: '--limit' needs a positive number");
+		} else if (!strcmp(name, "--concurrency")) {
+			if (util_parse_long(v, 1, 256, &lv))
+				return cli_error(c, CLI_USAGE, "explain: '--concurrency' needs 1 to 256");
+			o->concurrency = (int)lv;
+		} else if (!strcmp(name, "--rpm")) {
+			if (util_parse_long(v, 0, 1000000, &lv))
+				return cli_error(c, CLI_USAGE, "explain: '--rpm' needs 0 to 1000000");
+			o->rpm = (int)lv;
+		} else if (!strcmp(name, "--k")) {
+			if (util_parse_long(v, 0, 64, &lv))
+				return cli_error(c, CLI_USAGE, "explain: '--k' needs 0 to 64");
+			o->k = (int)lv;
+		} else if (!strcmp(name, "--seed")) {
+			if (util_parse_long(v, 0, LONG_MAX, &lv))
+				return cli_error(c, CLI_USAGE, "explain: '--seed' needs a number");
+			o->seed = lv;
+		} else if (!strcmp(name, "--offline-rates")) {
+			if (config_offline_rates_parse(v, &o->offline, rerr))
+				return cli_error(c, CLI_USAGE, "explain: '--offline-rates': %s", rerr);
+		} else if ((rate = rate_option(name)) != NULL) {
+			if (config_offline_rates_set(&o->offline, rate, v, rerr))
+				return cli_error(c, CLI_USAGE, "explain: %s", rerr);
+		} else if (!strcmp(name, "--force")) {
+			o->force = 1;
+		} else if (!strcmp(name, "--stream")) {
+			o->stream = 1;
+		} else if (!strcmp(name, "--print-prompts")) {
+			l->print = 1;
+		} else if (!strcmp(name, "--dry-run")) {
+			l->dry = 1;
+		} else if (!strcmp(name, "--write-prompts")) {
+			l->write = 1;
+		} else if (!strcmp(name, "--overwrite")) {
+			l->overwrite = 1;
+		}
+	}
+	return CLI_OK;
+}
+
 int cli_explain(struct cli *c, int argc, char **argv)
 {
 	struct cli_args a;
@@ -386,90 +462,27 @@ int cli_explain(struct cli *c, int argc, char **argv)
 		return a.exit;
 	struct teacher_opts o;
 	teacher_opts_init(&o);
-	const char *dataset = NULL, *mode = "cot", *split = NULL, *cfg_path = NULL;
-	const char *prompts_dir = NULL, *batch_exp = NULL, *batch_imp = NULL;
-	long limit = 0;
-	int print = 0, write = 0, overwrite = 0, dry = 0;
-	char rerr[MENTOR_ERR_LEN];
-	/* in order: a single rate overrides --offline-rates given before it */
-	for (int i = 0; i < a.n; i++) {
-		const char *name = a.args[i].opt ? a.args[i].opt->name : NULL;
-		const char *v = a.args[i].value, *rate;
-		long lv = 0;
-		if (!name) {
-			if (dataset)
-				return cli_error(c, CLI_USAGE, "explain: one DATASET at a time");
-			dataset = v;
-		} else if (!strcmp(name, "--mode")) {
-			mode = v;
-		} else if (!strcmp(name, "--provider")) {
-			o.provider = v;
-		} else if (!strcmp(name, "--model")) {
-			o.model = v;
-		} else if (!strcmp(name, "--split")) {
-			split = v;
-		} else if (!strcmp(name, "--config")) {
-			cfg_path = v;
-		} else if (!strcmp(name, "--prompts-dir")) {
-			prompts_dir = v;
-		} else if (!strcmp(name, "--batch-export")) {
-			batch_exp = v;
-		} else if (!strcmp(name, "--batch-import")) {
-			batch_imp = v;
-		} else if (!strcmp(name, "--limit")) {
-			if (util_parse_long(v, 1, LONG_MAX, &limit))
-				return cli_error(c, CLI_USAGE, "explain: '--limit' needs a positive number");
-		} else if (!strcmp(name, "--concurrency")) {
-			if (util_parse_long(v, 1, 256, &lv))
-				return cli_error(c, CLI_USAGE, "explain: '--concurrency' needs 1 to 256");
-			o.concurrency = (int)lv;
-		} else if (!strcmp(name, "--rpm")) {
-			if (util_parse_long(v, 0, 1000000, &lv))
-				return cli_error(c, CLI_USAGE, "explain: '--rpm' needs 0 to 1000000");
-			o.rpm = (int)lv;
-		} else if (!strcmp(name, "--k")) {
-			if (util_parse_long(v, 0, 64, &lv))
-				return cli_error(c, CLI_USAGE, "explain: '--k' needs 0 to 64");
-			o.k = (int)lv;
-		} else if (!strcmp(name, "--seed")) {
-			if (util_parse_long(v, 0, LONG_MAX, &lv))
-				return cli_error(c, CLI_USAGE, "explain: '--seed' needs a number");
-			o.seed = lv;
-		} else if (!strcmp(name, "--offline-rates")) {
-			if (config_offline_rates_parse(v, &o.offline, rerr))
-				return cli_error(c, CLI_USAGE, "explain: '--offline-rates': %s", rerr);
-		} else if ((rate = rate_option(name)) != NULL) {
-			if (config_offline_rates_set(&o.offline, rate, v, rerr))
-				return cli_error(c, CLI_USAGE, "explain: %s", rerr);
-		} else if (!strcmp(name, "--force")) {
-			o.force = 1;
-		} else if (!strcmp(name, "--stream")) {
-			o.stream = 1;
-		} else if (!strcmp(name, "--print-prompts")) {
-			print = 1;
-		} else if (!strcmp(name, "--dry-run")) {
-			dry = 1;
-		} else if (!strcmp(name, "--write-prompts")) {
-			write = 1;
-		} else if (!strcmp(name, "--overwrite")) {
-			overwrite = 1;
-		}
-	}
-	if (write)
-		return write_prompts(c, prompts_dir, overwrite);
-	if (print && !dataset)
-		return print_templates(c, prompts_dir);
-	if (!dataset)
+	struct explain_line l;
+	int rc = explain_read(c, &a, &l, &o);
+	if (rc != CLI_OK)
+		return rc;
+	if (l.write)
+		return write_prompts(c, o.prompts_dir, l.overwrite);
+	if (l.print && !l.dataset)
+		return print_templates(c, o.prompts_dir);
+	if (!l.dataset)
 		return cli_error(c, CLI_USAGE, "explain: missing DATASET (see 'mentor explain --help')");
-	o.modes = teacher_mode_mask(mode);
+	o.modes = teacher_mode_mask(l.mode);
 	if (!o.modes)
-		return cli_error(c, CLI_USAGE, "explain: unknown mode '%s': use cot, rp, crop or all", mode);
-	if (split && strcmp(split, "train") && strcmp(split, "dev") && strcmp(split, "test"))
-		return cli_error(c, CLI_USAGE, "explain: unknown split '%s': use train, dev or test", split);
-	o.prompts_dir = prompts_dir;
+		return cli_error(c, CLI_USAGE,
+				 "explain: unknown mode '%s': use cot, rp, crop or all", l.mode);
+	if (l.split && strcmp(l.split, "train") && strcmp(l.split, "dev") &&
+	    strcmp(l.split, "test"))
+		return cli_error(c, CLI_USAGE,
+				 "explain: unknown split '%s': use train, dev or test", l.split);
 
 	struct config cfg;
-	int rc = load_config(c, cfg_path, &cfg);
+	rc = load_config(c, l.cfg_path, &cfg);
 	if (rc)
 		return rc;
 	o.cfg = &cfg;
@@ -483,29 +496,29 @@ int cli_explain(struct cli *c, int argc, char **argv)
 	struct store_dataset d;
 	int64_t *ids = NULL;
 	size_t n = 0;
-	if ((rc = find_dataset(st, dataset, &d, err)) != 0) {
+	if ((rc = find_dataset(st, l.dataset, &d, err)) != 0) {
 		rc = cli_error(c, CLI_ERR, "%s", err);
 		goto out_store;
 	}
 	int64_t dataset_id = d.id;
-	rc = teacher_select_items(st, d.id, split, (size_t)limit, &ids, &n, err);
+	rc = teacher_select_items(st, d.id, l.split, (size_t)l.limit, &ids, &n, err);
 	store_dataset_release(&d);
 	if (rc) {
 		rc = cli_error(c, CLI_ERR, "%s", err);
 		goto out_store;
 	}
-	if (print) {
+	if (l.print) {
 		rc = print_prompts(c, st, &o, ids, n);
 		goto out_ids;
 	}
 	store_close(st);
 	st = NULL;
-	if (dry) {
-		rc = dry_run(c, &o, dataset, split, limit, ids, n);
+	if (l.dry) {
+		rc = dry_run(c, &o, l.dataset, l.split, l.limit, ids, n);
 		goto out_ids;
 	}
-	if (batch_exp || batch_imp) {
-		rc = run_batch(c, &o, dataset_id, ids, n, batch_imp, batch_exp);
+	if (l.batch_exp || l.batch_imp) {
+		rc = run_batch(c, &o, dataset_id, ids, n, l.batch_imp, l.batch_exp);
 		goto out_ids;
 	}
 
@@ -552,7 +565,8 @@ int cli_explain(struct cli *c, int argc, char **argv)
 	cli_printf(c->out,
 		"%s %s with %s/%s: %lld tasks, %lld explained, %lld skipped, %lld errors, "
 		"%lld cached; tokens %lld in / %lld out; cost $%.4f%s\n",
-		dataset, mode, teacher_job_provider(j), teacher_job_model(j), (long long)p.total,
+		l.dataset, l.mode, teacher_job_provider(j), teacher_job_model(j),
+		(long long)p.total,
 		(long long)(p.done - p.errors - p.skipped), (long long)p.skipped,
 		(long long)p.errors, (long long)p.cached, (long long)p.tokens_in,
 		(long long)p.tokens_out, p.cost, p.cancelled ? " (interrupted)" : "");
@@ -595,8 +609,7 @@ const struct cli_command cli_cmd_explanations = {
 	.name = "explanations",
 	.fn = cli_explanations,
 	.summary = "list explanations of a dataset",
-	.usage = "mentor explanations DATASET [--mode cot|rp|crop] [--status S]\n"
-		 "                    [--limit N] [--json]",
+	.usage = "mentor explanations DATASET [OPTIONS]",
 	.about = "List the explanations of a dataset: id, item, mode, path (which prompt\n"
 		 "produced it), review status, correct (yes/no/-), leaked, parsed answer,\n"
 		 "text.",
@@ -834,12 +847,12 @@ const struct cli_command cli_cmd_review = {
 	.name = "review",
 	.fn = cli_review,
 	.summary = "accept, reject or flag an explanation",
-	.usage = "mentor review EXPLANATION_ID --accept|--reject|--flag|--pending|--undo\n"
-		 "              [--reviewer NAME]\n"
+	.usage = "mentor review EXPLANATION_ID DECISION [--reviewer NAME]\n"
 		 "mentor review EXPLANATION_ID --edit FILE|- [--reviewer NAME]",
-	.about = "Record a review decision (kept in an audit trail with the previous\n"
-		 "status). Wrong (COTE) and leaked (RP) explanations are used for training\n"
-		 "only once accepted here.",
+	.about = "Record a review decision, DECISION being --accept, --reject, --flag,\n"
+		 "--pending or --undo (kept in an audit trail with the previous status).\n"
+		 "Wrong (COTE) and leaked (RP) explanations are used for training only once\n"
+		 "accepted here.",
 	.opts = review_opts,
 };
 
