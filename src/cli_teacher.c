@@ -14,9 +14,6 @@
 #include "mentor/store.h"
 #include "mentor/teacher.h"
 
-/* Set by SIGINT/SIGTERM while `explain` runs; the only way a signal handler
- * can talk to the loop. */
-
 /* cli_find_dataset with a hint towards the list of datasets. */
 static int find_dataset(struct store *st, const char *ref, struct store_dataset *d, char *err)
 {
