@@ -323,6 +323,21 @@ static void roff_paragraphs(FILE *f, const char *s)
 		fputs(".fi\n", f);
 }
 
+/* 1 if text starts with one of the words of values ("chat alpaca mt"): a
+ * value is written as it is typed, never capitalised. */
+static int starts_with_value(const char *text, const char *values)
+{
+	size_t n = strcspn(text, " ,;:|)");
+	for (const char *v = values; v && *v;) {
+		size_t m = strcspn(v, " ");
+		if (m == n && !strncmp(v, text, n))
+			return 1;
+		v += m;
+		v += strspn(v, " ");
+	}
+	return 0;
+}
+
 static void roff_option(FILE *f, const struct cli_option *o)
 {
 	if (o->alias) {
@@ -370,7 +385,7 @@ void cli_opt_roff(FILE *f, const struct cli_command *const *cmds, size_t ncmd)
 			fputc('\n', f);
 			/* as a sentence: a capital first letter and a full stop */
 			const char *h = o->help ? o->help : "";
-			if (*h >= 'a' && *h <= 'z') {
+			if (*h >= 'a' && *h <= 'z' && !starts_with_value(h, o->values)) {
 				fputc(*h - 'a' + 'A', f);
 				h++;
 			}

@@ -207,7 +207,7 @@ const struct cli_command cli_cmd_init = {
 	.name = "init",
 	.fn = cli_init,
 	.summary = "create the workspace and load the bundled sample datasets",
-	.usage = "mentor [--db PATH] init",
+	.usage = "mentor init",
 	.about = "Create the workspace (--db PATH, else $MENTOR_DB, else ./mentor.db) and\n"
 		 "import every bundled dataset of sample_datasets/ that it does not hold\n"
 		 "yet, named after its file: arith, coin, dial, letters (generated),\n"
