@@ -57,8 +57,6 @@ struct store *cli_open_existing(struct cli *c);
  * CLI_OK, or the exit code after printing the error. */
 struct train_config;
 int cli_init_from(struct cli *c, struct store *st, const char *ref, struct train_config *cfg);
-/* 1 if argv has --help or -h. */
-int cli_wants_help(int argc, char **argv);
 /* Location of bundled data (sample_datasets/, themes/), written into buf
  * (n bytes; PATH_MAX + 32 is enough) and returned: $MENTOR_DATA_DIR if set;
  * else, for an installed binary, BINDIR/../share/mentor (what `meson
@@ -87,10 +85,6 @@ volatile sig_atomic_t *cli_stop_flag(void);
  * characters made visible (\n, \t, \x1b), so that text from a model or a
  * dataset cannot drive the terminal. */
 void cli_put_escaped(FILE *f, const char *s);
-/* Option value at argv[*i], given as "OPT VALUE" or "OPT=VALUE": 1 with *val
- * set (borrowed from argv; *i advanced past a separate value), 0 when
- * argv[*i] is another option, -1 when the value is missing. */
-int cli_opt_value(int argc, char **argv, int *i, const char *opt, const char **val);
 /* Parse option name's value v as a whole number in lo..hi (or a number in
  * lo..hi): 0 with *out set, else CLI_USAGE after printing "invalid value
  * 'V' for 'NAME': expected LO..HI". */
