@@ -1,9 +1,6 @@
 /* train_config: the names of the variants and sources, a run's configuration
  * (defaults, presets, checks, its JSON in the runs table) and the learning-rate
  * schedule (see include/mentor/train.h). */
-#ifndef _XOPEN_SOURCE
-#define _XOPEN_SOURCE 700
-#endif
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <float.h>
