@@ -1,6 +1,7 @@
 /* cli_train: the training commands: train (in this process or detached),
- * runs, eval and stop (predict is in cli_predict.c). Training itself lives in the train module;
- * these parse options, show progress and print results. */
+ * runs, eval and stop (predict is in cli_predict.c). Training itself lives
+ * in the train module; these parse options, show progress and print
+ * results. */
 #include <errno.h>
 #include <math.h>
 #include <signal.h>
