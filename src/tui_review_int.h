@@ -102,10 +102,9 @@ struct review {
 /* The filter the Items screen saved (tui_review_items_filter). */
 struct ifilter {
 	struct store_item_filter f;   /* without the search */
-	char split[16], review[16], mode[16];
 	char search[512];             /* as typed: a substring or re:PATTERN */
 	char dataset[128];            /* its name, or "all datasets" */
-	char filters[256];            /* "split:any review:any ..." as Items shows it */
+	char filters[STORE_FILTER_TEXT_MAX]; /* "split:any review:any ...", its text form */
 };
 
 /* teacher_estimate reads every item: it runs on a thread of its own (with

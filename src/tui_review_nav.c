@@ -8,15 +8,6 @@
 
 #include "tui_review_int.h"
 
-
-static const char *word_of(const char *v, const char *const *allowed)
-{
-	for (size_t i = 0; allowed[i]; i++)
-		if (!strcmp(v, allowed[i]))
-			return allowed[i];
-	return NULL;
-}
-
 /* The filter Items saved in the settings: dataset, split, review, mode,
  * result, leaked, and the search as typed (a substring, or re:PATTERN;
  * store_item_select applies either as the Items screen does). */
@@ -49,37 +40,12 @@ void tui_review_items_filter(struct review *r, struct ifilter *fi)
 		}
 	}
 	free(ds);
-	static const char *const splits[] = {"train", "dev", "test", NULL};
-	static const char *const reviews[] = {"pending", "accepted", "rejected", "flagged", "none", NULL};
-	static const char *const modes[] = {"cot", "rp", "crop", NULL};
+	/* the one reader of the text Items saves; a word it cannot read stays
+	 * at any, as it does on the Items screen */
 	char *f = store_setting_get(r->st, "tui.items.filter");
-	snprintf(fi->filters, sizeof fi->filters, "%s",
-		 f ? f : "split:any review:any mode:any result:any leaked:any");
-	if (f) {
-		char *save = NULL;
-		for (char *w = strtok_r(f, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
-			char *c = strchr(w, ':');
-			if (!c)
-				continue;
-			*c++ = '\0';
-			const char *v;
-			if (!strcmp(w, "split") && (v = word_of(c, splits))) {
-				snprintf(fi->split, sizeof fi->split, "%s", v);
-				fi->f.split = fi->split;
-			} else if (!strcmp(w, "review") && (v = word_of(c, reviews))) {
-				snprintf(fi->review, sizeof fi->review, "%s", v);
-				fi->f.review = fi->review;
-			} else if (!strcmp(w, "mode") && (v = word_of(c, modes))) {
-				snprintf(fi->mode, sizeof fi->mode, "%s", v);
-				fi->f.mode = fi->mode;
-			} else if (!strcmp(w, "result")) {
-				fi->f.correct = !strcmp(c, "correct") ? 1 : !strcmp(c, "wrong") ? 0 : -1;
-			} else if (!strcmp(w, "leaked")) {
-				fi->f.leaked = !strcmp(c, "yes") ? 1 : -1;
-			}
-		}
-		free(f);
-	}
+	store_item_filter_parse(&fi->f, f, err);
+	store_item_filter_format(&fi->f, fi->filters, sizeof fi->filters);
+	free(f);
 	char *q = store_setting_get(r->st, "tui.items.search");
 	if (q)
 		snprintf(fi->search, sizeof fi->search, "%s", q);
