@@ -1,6 +1,7 @@
 /* llama: the Llama-family decoder (Llama, SmolLM2, Qwen2, Qwen3) in float32 (see
- * include/mentor/llama.h). Batched products are cblas_sgemm through model.c's
- * matmul helpers, decoding uses model.c's matrix-vector loop; the other
+ * include/mentor/llama.h). Batched products are cblas_sgemm through the model
+ * module's matmul helpers, decoding uses its matrix-vector loop (model_gen.c)
+ * and its allocation and parallelism settings (model_int.h); the other
  * kernels are plain loops parallelised with OpenMP over independent rows or
  * (batch, key/value head) pairs, no two threads adding into the same float, so
  * results are deterministic for a given thread count. */
@@ -15,12 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Go parallel only when a loop touches enough floats to pay for the team. */
-#define PAR(work) ((size_t)(work) >= 32768)
-/* Chunk of the passes over whole parameter buffers. */
-#define VEC_CHUNK 65536
-/* Models of this many parameters and more take model.c's reciprocal AdamW. */
-#define ADAMW_RECIP_MIN ((size_t)1 << 26)
+#include "model_int.h"
 
 /* Per-layer tensors, in buffer order within a layer; F = intermediate_size. */
 enum {
@@ -666,8 +662,6 @@ void llama_swiglu_backward(float *dgate, float *dup, const float *dh, const floa
 	}
 }
 
-static size_t tri(int t) { return (size_t)t * (size_t)(t + 1) / 2; }
-
 /* Causal softmax of rows t0..t1-1 of S (T,T) in place: row t keeps columns
  * 0..t (the rest 0), copied also to the triangle ab. */
 static void causal_softmax(float *S, float *ab, int T, int t0, int t1)
@@ -789,15 +783,6 @@ void llama_attention_backward(float *dq, float *dk, float *dv, const float *dout
 
 /* ---- lifecycle ---- */
 
-static float *falloc(size_t n)
-{
-	size_t bytes;
-	if (util_mul_size(n ? n : 1, sizeof(float), &bytes))
-		return NULL;
-	bytes = (bytes + 63) & ~(size_t)63;
-	return aligned_alloc(64, bytes);
-}
-
 /* n zero floats. calloc hands out fresh pages of a large block without
  * writing them, so the parts never written (the gradient and moments of
  * frozen tensors) take no memory. */
@@ -806,13 +791,6 @@ static float *fzalloc(size_t n)
 	return calloc(n ? n : 1, sizeof(float));
 }
 
-static float randn(struct rng *r)
-{
-	double u1 = rng_unit(r), u2 = rng_unit(r);
-	if (u1 < 1e-300)
-		u1 = 1e-300;
-	return (float)(sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2));
-}
 
 static int add_tensor(struct llama *m, const char *name, size_t size, int rows, int cols,
 		      int decay)
