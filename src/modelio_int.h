@@ -1,7 +1,9 @@
 /* modelio_int.h: what modelio's sources share and nothing else uses: the
  * checked file reader and atomic writer (modelio_file.c), the GGUF container
- * (gguf.c), the safetensors header (safetensors.c) and the vocabulary
- * readers of modelio.c that the Llama-family import builds on. */
+ * (gguf.c), the safetensors header (safetensors.c), the GPT-2 tensor table
+ * of modelio.c that the GGUF (modelio_gguf.c) and Hugging Face (modelio_hf.c)
+ * files share, and the vocabulary readers (modelio_vocab.c) that the
+ * Llama-family import builds on. */
 #ifndef MENTOR_MODELIO_INT_H
 #define MENTOR_MODELIO_INT_H
 
@@ -207,10 +209,46 @@ void modelio_vocab_release(struct modelio_vocab *v);
  * *identity is 1 when perm maps every id to itself and the sizes agree. */
 int modelio_vocab_build(const struct modelio_vocab *v, struct tokenizer **tok, int64_t **perm,
 			int *identity, char *err);
-/* The vocabulary of a Hugging Face folder (see modelio.c); which gets the
+/* The vocabulary of a Hugging Face folder (see modelio_vocab.c); which gets the
  * vocabulary file's path. */
 int modelio_hf_dir_vocab(const char *dir, const cJSON *cfg, struct modelio_vocab *v,
 			 struct buf *which, char *err);
+
+/* ------------------------------------------------------------ GPT-2 tensors
+ * modelio.c: the table both formats write and read, and its reading. */
+
+/* One exported tensor: where it sits in the parameter buffer and how. */
+struct modelio_xtensor {
+	char name[64];
+	size_t src;        /* offset in floats */
+	size_t rows, cols; /* mentor's row-major shape (rows = 1 for vectors) */
+	int vector;
+	int transpose; /* write as (cols, rows) */
+};
+
+/* The tensors of a model of cfg in file order for format (MODELIO_GGUF:
+ * llama.cpp's names; MODELIO_HF: transformers'); t has room for
+ * modelio_table_cap(cfg) entries. Returns the count. */
+size_t modelio_tensor_table(const struct model_config *cfg, int format,
+			    struct modelio_xtensor *t);
+size_t modelio_table_cap(const struct model_config *cfg);
+/* Write the floats of x (transposed when asked) to f: 0 or -1. */
+int modelio_write_tensor(FILE *f, const float *params, const struct modelio_xtensor *x);
+/* Every tensor cfg needs is in ft with its shape: run before allocating. */
+int modelio_check_tensors(struct modelio_rd *r, struct modelio_ftensor *ft, size_t nft,
+			  int format, const struct model_config *cfg, size_t file_vocab);
+/* Fill mm->params from ft; perm maps our vocabulary rows to the file's
+ * (file_vocab rows). */
+int modelio_fill_params(struct modelio_rd *r, struct modelio_ftensor *ft, size_t nft,
+			int format, struct modelio_model *mm, const int64_t *perm,
+			size_t file_vocab);
+/* Allocate mm->params for mm->mcfg after checking the shape (freed by
+ * modelio_model_release). */
+int modelio_alloc_params(struct modelio_model *mm, const char *path, char *err);
+/* The vocabulary of a GGUF file's metadata into voc (modelio_gguf.c); its
+ * token and merge strings stay kv's. */
+int modelio_gguf_vocab(const struct modelio_gkv *kv, size_t n_kv, struct modelio_vocab *voc,
+		       const char *path, char *err);
 
 /* modelio_read of a Llama-family model (see modelio_is_llama). */
 int modelio_llama_to_model(const char *path, struct modelio_model *out, char *err);

@@ -1,7 +1,10 @@
 /* Layer-by-layer checks of the model kernels: the BLAS matmuls against the
  * naive loops, and every backward kernel against central finite differences of
- * its forward. This file includes src/model.c to reach the static kernels. */
+ * its forward. This file includes the model's sources to reach their static
+ * kernels. */
 #include "../../src/model.c"
+#include "../../src/model_gen.c"
+#include "../../src/model_kernels.c"
 
 #include "test.h"
 
@@ -143,7 +146,7 @@ static double ln_loss(const float *x, const float *w, const float *b, const floa
 		      int C)
 {
 	float out[6 * 10], mean[6], rstd[6];
-	layernorm_forward(out, mean, rstd, x, w, b, N, C);
+	model_layernorm_forward(out, mean, rstd, x, w, b, N, C);
 	return dotd(out, R, (size_t)N * C);
 }
 
@@ -158,9 +161,9 @@ static void test_layernorm(void)
 	fill(&r, w, C, 1.0f);
 	fill(&r, b, C, 1.0f);
 	fill(&r, R, N * C, 1.0f);
-	layernorm_forward(out, mean, rstd, x, w, b, N, C);
+	model_layernorm_forward(out, mean, rstd, x, w, b, N, C);
 	/* the output rows have mean b-ish: check normalisation with w=1, b=0 */
-	layernorm_backward(dx, dw, db, R, x, w, mean, rstd, N, C);
+	model_layernorm_backward(dx, dw, db, R, x, w, mean, rstd, N, C);
 	int bad = 0;
 	float *vars[3] = {x, w, b}, *grads[3] = {dx, dw, db};
 	int sizes[3] = {N * C, C, C};
@@ -184,7 +187,7 @@ static void test_layernorm(void)
 	/* plain normalisation: unit weight, zero bias gives mean 0, variance 1 */
 	for (int i = 0; i < C; i++)
 		w[i] = 1.0f, b[i] = 0.0f;
-	layernorm_forward(out, mean, rstd, x, w, b, N, C);
+	model_layernorm_forward(out, mean, rstd, x, w, b, N, C);
 	double s = 0, s2 = 0;
 	for (int i = 0; i < C; i++)
 		s += out[i], s2 += (double)out[i] * out[i];
@@ -210,7 +213,7 @@ static double att_loss(const float *qkv, const float *R, int blas)
 	float out[AB * AT * AC], att[AB * ANH * AT * (AT + 1) / 2];
 	if (blas) {
 		float *sc = att_scratch();
-		attention_forward(out, att, qkv, AB, AT, AC, ANH, sc);
+		model_attention_forward(out, att, qkv, AB, AT, AC, ANH, sc);
 		free(sc);
 	} else {
 		model_attention_forward_naive(out, att, qkv, AB, AT, AC, ANH);
@@ -228,7 +231,7 @@ static void test_attention(void)
 	float *sc = att_scratch();
 	fill(&r, qkv, sizeof qkv / 4, 1.5f);
 	fill(&r, R, sizeof R / 4, 1.0f);
-	attention_forward(out, att, qkv, AB, AT, AC, ANH, sc);
+	model_attention_forward(out, att, qkv, AB, AT, AC, ANH, sc);
 	model_attention_forward_naive(outn, attn, qkv, AB, AT, AC, ANH);
 	double maxd = 0;
 	for (size_t i = 0; i < sizeof out / 4; i++)
@@ -250,12 +253,12 @@ static void test_attention(void)
 	memcpy(qkv2, qkv, sizeof qkv);
 	for (int i = AC; i < 3 * AC; i++)
 		qkv2[(AT - 1) * 3 * AC + i] += 1.0f;
-	attention_forward(out2, att2, qkv2, AB, AT, AC, ANH, sc);
+	model_attention_forward(out2, att2, qkv2, AB, AT, AC, ANH, sc);
 	CHECK(memcmp(out, out2, (size_t)(AT - 1) * AC * sizeof(float)) == 0);
 	model_attention_forward_naive(out2, att2, qkv2, AB, AT, AC, ANH);
 	CHECK(memcmp(outn, out2, (size_t)(AT - 1) * AC * sizeof(float)) == 0);
 
-	attention_backward(dqkv, R, qkv, att, AB, AT, AC, ANH, sc);
+	model_attention_backward(dqkv, R, qkv, att, AB, AT, AC, ANH, sc);
 	model_attention_backward_naive(dqkvn, R, qkv, attn, AB, AT, AC, ANH);
 	maxd = 0;
 	for (size_t i = 0; i < sizeof dqkv / 4; i++)
@@ -292,13 +295,13 @@ static void test_attention(void)
 	if (!bq || !bo1 || !bo2 || !ba1 || !ba2 || !bd1 || !bd2 || !bsc)
 		TEST_SETUP_FAIL("out of memory");
 	fill(&r, bq, nq, 2.0f);
-	attention_forward(bo1, ba1, bq, LB, LT, LC, LNH, bsc);
+	model_attention_forward(bo1, ba1, bq, LB, LT, LC, LNH, bsc);
 	model_attention_forward_naive(bo2, ba2, bq, LB, LT, LC, LNH);
 	maxd = 0;
 	for (size_t i = 0; i < no; i++)
 		maxd = fmax(maxd, fabs(bo1[i] - bo2[i]));
 	CHECK_MSG(maxd < 1e-4, "large attention forward differs by %g", maxd);
-	attention_backward(bd1, bo1, bq, ba1, LB, LT, LC, LNH, bsc);
+	model_attention_backward(bd1, bo1, bq, ba1, LB, LT, LC, LNH, bsc);
 	model_attention_backward_naive(bd2, bo1, bq, ba2, LB, LT, LC, LNH);
 	maxd = 0;
 	for (size_t i = 0; i < nq; i++)
@@ -323,7 +326,7 @@ static void test_attention(void)
 static double att_blocked_loss(const float *qkv, const float *R, int B, int T, int C, int NH,
 			       int bs, float *att, float *out)
 {
-	attention_forward_blocked(out, att, qkv, B, T, C, NH, bs);
+	model_attention_forward_blocked(out, att, qkv, B, T, C, NH, bs);
 	return dotd(out, R, (size_t)B * T * C);
 }
 
@@ -332,7 +335,7 @@ static void check_attention_blocked(int B, int T, int C, int NH, int bs)
 	struct rng r;
 	rng_seed(&r, (uint64_t)(T * 131 + bs));
 	size_t nq = (size_t)B * T * 3 * C, no = (size_t)B * T * C;
-	size_t nat = (size_t)B * NH * att_head_size(T, bs), nan_ = (size_t)B * NH * tri(T);
+	size_t nat = (size_t)B * NH * model_att_head_size(T, bs), nan_ = (size_t)B * NH * tri(T);
 	float *qkv = malloc(nq * 4), *R = malloc(no * 4), *out = malloc(no * 4);
 	float *outn = malloc(no * 4), *att = malloc(nat * 4), *attn = malloc(nan_ * 4);
 	float *dq = malloc(nq * 4), *dqn = malloc(nq * 4);
@@ -341,14 +344,14 @@ static void check_attention_blocked(int B, int T, int C, int NH, int bs)
 		TEST_SETUP_FAIL("out of memory");
 	fill(&r, qkv, nq, 1.5f);
 	fill(&r, R, no, 1.0f);
-	attention_forward_blocked(out, att, qkv, B, T, C, NH, bs);
+	model_attention_forward_blocked(out, att, qkv, B, T, C, NH, bs);
 	model_attention_forward_naive(outn, attn, qkv, B, T, C, NH);
 	double maxd = 0;
 	for (size_t i = 0; i < no; i++)
 		maxd = fmax(maxd, fabs(out[i] - outn[i]));
 	/* each block's rows hold the triangle's row, then zeros to the block's end */
 	for (int bh = 0; bh < B * NH; bh++) {
-		const float *P = att + (size_t)bh * att_head_size(T, bs);
+		const float *P = att + (size_t)bh * model_att_head_size(T, bs);
 		for (int i0 = 0; i0 < T; i0 += bs) {
 			int rows = T - i0 < bs ? T - i0 : bs, e = i0 + rows;
 			for (int rr = 0; rr < rows; rr++) {
@@ -371,14 +374,14 @@ static void check_attention_blocked(int B, int T, int C, int NH, int bs)
 	for (int b = 0; b < B; b++)
 		for (int i = C; i < 3 * C; i++)
 			q2[((size_t)b * T + T - 1) * 3 * C + i] += 1.0f;
-	attention_forward_blocked(o2, att, q2, B, T, C, NH, bs);
+	model_attention_forward_blocked(o2, att, q2, B, T, C, NH, bs);
 	for (int b = 0; b < B; b++)
 		CHECK(memcmp(out + (size_t)b * T * C, o2 + (size_t)b * T * C,
 			     (size_t)(T - 1) * C * sizeof(float)) == 0);
 	/* backward against the loop version and against finite differences */
-	attention_forward_blocked(out, att, qkv, B, T, C, NH, bs);
+	model_attention_forward_blocked(out, att, qkv, B, T, C, NH, bs);
 	memset(dq, 0x7f, nq * 4); /* every element must be written */
-	attention_backward_blocked(dq, R, qkv, att, B, T, C, NH, bs, sc);
+	model_attention_backward_blocked(dq, R, qkv, att, B, T, C, NH, bs, sc);
 	model_attention_backward_naive(dqn, R, qkv, attn, B, T, C, NH);
 	maxd = 0;
 	for (size_t i = 0; i < nq; i++)
@@ -421,8 +424,8 @@ static void test_attention_blocked(void)
 	check_attention_blocked(1, 5, 8, 2, 1);   /* one row per block */
 	check_attention_blocked(2, 6, 8, 2, 16);  /* one block */
 	check_attention_blocked(3, 40, 32, 2, 8); /* parallel over (b, h) */
-	CHECK_INT((int)att_head_size(10, 0), 55);
-	CHECK_INT((int)att_head_size(10, 4), 4 * 4 + 4 * 8 + 2 * 10);
+	CHECK_INT((int)model_att_head_size(10, 0), 55);
+	CHECK_INT((int)model_att_head_size(10, 4), 4 * 4 + 4 * 8 + 2 * 10);
 }
 
 /* The whole model on the blocked path: a test lowers m->attn_block, which
@@ -498,13 +501,13 @@ static void test_gelu(void)
 	float x[41], y[41], d[41];
 	for (int i = 0; i < 41; i++)
 		x[i] = -5.0f + 0.25f * (float)i;
-	gelu_forward(y, x, 41);
+	model_gelu_forward(y, x, 41);
 	CHECK_NEAR(y[20], 0.0, 1e-7);            /* gelu(0) = 0 */
 	CHECK_NEAR(y[40], 5.0, 1e-4);            /* ~identity for large x */
 	CHECK_NEAR(y[24], 0.8411920071, 1e-5);   /* gelu(1), tanh form */
 	for (int i = 0; i < 41; i++)
 		d[i] = 1.0f;
-	gelu_backward(d, x, 41);
+	model_gelu_backward(d, x, 41);
 	int bad = 0;
 	for (int i = 0; i < 41; i++) {
 		double num = ((double)gelu(x[i] + 1e-2f) - gelu(x[i] - 1e-2f)) / 2e-2;
@@ -592,11 +595,11 @@ static void test_encoder(void)
 		wte[i] = (float)i;
 	for (int i = 0; i < T * C; i++)
 		wpe[i] = 100.0f * (float)i;
-	encoder_forward(out, inp, wte, wpe, B, T, C);
+	model_encoder_forward(out, inp, wte, wpe, B, T, C);
 	CHECK_NEAR(out[(1 * T + 2) * C + 3], wte[2 * C + 3] + wpe[2 * C + 3], 0);
 	for (int i = 0; i < B * T * C; i++)
 		dout[i] = 1.0f;
-	encoder_backward(dwte, dwpe, dout, inp, B, T, C);
+	model_encoder_backward(dwte, dwpe, dout, inp, B, T, C);
 	CHECK_NEAR(dwte[1 * C], 3.0, 0); /* token 1 appears three times */
 	CHECK_NEAR(dwte[3 * C], 0.0, 0);
 	CHECK_NEAR(dwpe[0], 2.0, 0);
