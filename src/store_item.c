@@ -374,11 +374,9 @@ static int filter_sql(const struct store_item_filter *f, struct buf *b, char *er
 	if (f->split && strcmp(f->split, "train") && strcmp(f->split, "dev") &&
 	    strcmp(f->split, "test"))
 		return util_err(err, "unknown split '%s': use train, dev or test", f->split);
-	if (f->review && strcmp(f->review, "pending") && strcmp(f->review, "accepted") &&
-	    strcmp(f->review, "rejected") && strcmp(f->review, "flagged") &&
-	    strcmp(f->review, "none"))
+	if (f->review && store_review_parse(f->review) < 0 && strcmp(f->review, "none"))
 		return util_err(err, "unknown review status '%s'", f->review);
-	if (f->mode && strcmp(f->mode, "cot") && strcmp(f->mode, "rp") && strcmp(f->mode, "crop"))
+	if (f->mode && store_mode_parse(f->mode) < 0)
 		return util_err(err, "unknown mode '%s': use cot, rp or crop", f->mode);
 	int rc = buf_puts(b, " WHERE 1");
 	if (f->dataset_id > 0)
@@ -504,7 +502,7 @@ int store_item_review_progress(struct store *st, const struct store_item_filter 
 			       const char *mode, struct store_review_progress *p, char *err)
 {
 	memset(p, 0, sizeof *p);
-	if (!mode || (strcmp(mode, "cot") && strcmp(mode, "rp") && strcmp(mode, "crop"))) {
+	if (store_mode_parse(mode) < 0) {
 		util_err(err, "unknown mode '%s': use cot, rp or crop", mode ? mode : "");
 		return MENTOR_EUSAGE;
 	}
@@ -726,7 +724,7 @@ int store_item_review_progress_ids(struct store *st, const int64_t *ids, size_t 
 				   const char *mode, struct store_review_progress *p, char *err)
 {
 	memset(p, 0, sizeof *p);
-	if (!mode || (strcmp(mode, "cot") && strcmp(mode, "rp") && strcmp(mode, "crop"))) {
+	if (store_mode_parse(mode) < 0) {
 		util_err(err, "unknown mode '%s': use cot, rp or crop", mode ? mode : "");
 		return MENTOR_EUSAGE;
 	}
@@ -751,16 +749,12 @@ int store_item_review_progress_ids(struct store *st, const int64_t *ids, size_t 
 		if (sqlite3_column_int(s, 0)) {
 			const char *stt = (const char *)sqlite3_column_text(s, 1);
 			p->items++;
-			if (!stt)
-				p->none++;
-			else if (!strcmp(stt, "accepted"))
-				p->accepted++;
-			else if (!strcmp(stt, "rejected"))
-				p->rejected++;
-			else if (!strcmp(stt, "flagged"))
-				p->flagged++;
-			else if (!strcmp(stt, "pending"))
-				p->pending++;
+			int r = store_review_parse(stt);
+			p->none += !stt;
+			p->accepted += r == STORE_REVIEW_ACCEPTED;
+			p->rejected += r == STORE_REVIEW_REJECTED;
+			p->flagged += r == STORE_REVIEW_FLAGGED;
+			p->pending += r == STORE_REVIEW_PENDING;
 		}
 		sqlite3_reset(s);
 	}
