@@ -1,9 +1,10 @@
 /* store_names: the one table of words for each enum of store.h (modes,
  * review states, run states, call outcomes). These are the strings the
  * schema's CHECK constraints allow; the rest of the code compares enums. */
-#include "mentor/store.h"
-
 #include <string.h>
+
+#include "mentor/store.h"
+#include "mentor/util.h"
 
 static const char *const mode_names[STORE_N_MODES] = {
 	[STORE_COT] = "cot",
