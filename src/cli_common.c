@@ -89,12 +89,24 @@ struct store *cli_open_existing(struct cli *c)
 	return st;
 }
 
+/* 1 if argv has --help or -h before any "--". */
+static int wants_help(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--"))
+			break;
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+			return 1;
+	}
+	return 0;
+}
+
 int cli_parse(struct cli *c, const struct cli_command *cmd, int argc, char **argv,
 	      struct cli_args *a)
 {
 	char err[MENTOR_ERR_LEN];
 	if (cli_opt_parse(cmd, argc, argv, a, err)) {
-		if (cli_wants_help(argc, argv)) { /* --help wins over a wrong option */
+		if (wants_help(argc, argv)) { /* --help wins over a wrong option */
 			cli_opt_help(c->out, cmd);
 			a->exit = CLI_OK;
 		} else {
@@ -124,21 +136,12 @@ void cli_opt_dump(FILE *f, const struct cli_args *a)
 		fputs(i ? ",[" : "[", f);
 		cli_json_str(f, a->args[i].opt ? a->args[i].opt->name : NULL);
 		fputc(',', f);
-		cli_json_str(f, a->args[i].value);
+		const struct cli_option *o = a->args[i].opt;
+		int secret = o && o->arg && !strcmp(o->arg, "KEY");
+		cli_json_str(f, secret ? "(secret)" : a->args[i].value);
 		fputc(']', f);
 	}
 	fprintf(f, "],\"dashdash\":%d}\n", a->dashdash);
-}
-
-int cli_wants_help(int argc, char **argv)
-{
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--"))
-			break;
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
-			return 1;
-	}
-	return 0;
 }
 
 static int has_samples(const char *dir)
@@ -254,24 +257,6 @@ void cli_put_escaped(FILE *f, const char *s)
 	/* the one terminal rule (util_term_put): C0, C1, DEL, bidi and invisible
 	 * format characters shown as escapes */
 	util_term_put(f, s ? s : "", UTIL_PUT_ESC, NULL, 0);
-}
-
-int cli_opt_value(int argc, char **argv, int *i, const char *opt, const char **val)
-{
-	size_t n = strlen(opt);
-	const char *a = argv[*i];
-	if (strncmp(a, opt, n))
-		return 0;
-	if (a[n] == '=') {
-		*val = a + n + 1;
-		return 1;
-	}
-	if (a[n])
-		return 0;
-	if (*i + 1 >= argc)
-		return -1;
-	*val = argv[++*i];
-	return 1;
 }
 
 int cli_opt_long(struct cli *c, const char *name, const char *v, long lo, long hi, long *out)

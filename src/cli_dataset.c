@@ -35,26 +35,39 @@ static cJSON *jparsed(const char *s)
 
 /* -------------------------------------------------------------- import */
 
-static const char import_usage[] =
-	"usage: mentor import FILE [--name NAME] [--format FORMAT] [--split SPLIT]\n"
-	"                     [--skip-bad] [--json]\n\n"
-	"Import a dataset file (JSON Lines, JSON array or CSV with a header row)\n"
-	"into the workspace. The layout is detected from the first record.\n\n"
-	"options:\n"
-	"  --name NAME      dataset name (default: the file name without\n"
-	"                   extension; for a split file such as gsm8k/test.jsonl\n"
-	"                   the folder, gsm8k, so train and test share a dataset)\n"
-	"  --format FORMAT  auto|gsm8k|csqa|strategyqa|obqa|aqua|svamp|generic\n"
-	"                   (default auto)\n"
-	"  --split SPLIT    train|dev|test for records without a split\n"
-	"                   (default: from the file name, else train)\n"
-	"  --skip-bad       import the good records, report each bad one on\n"
-	"                   stderr (default: any bad record aborts the import)\n"
-	"  --json           print the result as a JSON object\n\n"
-	"Re-importing the same file is idempotent: identical bytes do nothing,\n"
-	"changed records are updated by id (records without one are known by\n"
-	"SPLIT:LINE), and items of the file's splits that are gone from it are\n"
-	"deleted unless they have explanations.\n";
+static const struct cli_option import_opts[] = {
+	{"--name", NULL, "NAME",
+	 "dataset name (default: the file name without extension; for a split file such as "
+	 "gsm8k/test.jsonl the folder, gsm8k, so train and test share a dataset)",
+	 NULL},
+	{"--format", NULL, "FORMAT",
+	 "auto, gsm8k, csqa, strategyqa, obqa, aqua, svamp or generic (default auto)",
+	 "auto gsm8k csqa strategyqa obqa aqua svamp generic"},
+	{"--split", NULL, "SPLIT",
+	 "train, dev or test for records without a split (default: from the file name, else "
+	 "train)",
+	 "train dev test"},
+	{"--skip-bad", NULL, NULL,
+	 "import the good records, report each bad one on standard error (default: any bad "
+	 "record aborts the import)",
+	 NULL},
+	{"--json", NULL, NULL, "print the result as a JSON object", NULL},
+	{0},
+};
+
+const struct cli_command cli_cmd_import = {
+	.name = "import",
+	.fn = cli_import,
+	.summary = "import a dataset file (JSONL, JSON, CSV)",
+	.usage = "mentor import FILE [OPTIONS]",
+	.about = "Import a dataset file (JSON Lines, JSON array or CSV with a header row)\n"
+		 "into the workspace. The layout is detected from the first record.",
+	.opts = import_opts,
+	.more = "Re-importing the same file is idempotent: identical bytes do nothing,\n"
+		"changed records are updated by id (records without one are known by\n"
+		"SPLIT:LINE), and items of the file's splits that are gone from it are\n"
+		"deleted unless they have explanations.",
+};
 
 struct skip_ctx {
 	struct cli *c;
@@ -70,40 +83,18 @@ static void on_skip(void *u, const char *msg)
 
 int cli_import(struct cli *c, int argc, char **argv)
 {
-	if (cli_wants_help(argc, argv)) {
-		fputs(import_usage, c->out);
-		return CLI_OK;
-	}
+	struct cli_args a;
+	if (cli_parse(c, &cli_cmd_import, argc, argv, &a))
+		return a.exit;
+	if (cli_npos(&a) > 1)
+		return cli_error(c, CLI_USAGE, "import: one FILE at a time");
+	const char *file = cli_pos(&a, 0);
 	struct dataset_import_opts o = {0};
-	const char *file = NULL;
-	int json = 0;
-	for (int i = 1; i < argc; i++) {
-		const char *v;
-		int r;
-		if ((r = cli_opt_value(argc, argv, &i, "--name", &v))) {
-			if (r < 0)
-				return cli_error(c, CLI_USAGE, "option '--name' needs a value");
-			o.name = v;
-		} else if ((r = cli_opt_value(argc, argv, &i, "--format", &v))) {
-			if (r < 0)
-				return cli_error(c, CLI_USAGE, "option '--format' needs a value");
-			o.format = v;
-		} else if ((r = cli_opt_value(argc, argv, &i, "--split", &v))) {
-			if (r < 0)
-				return cli_error(c, CLI_USAGE, "option '--split' needs a value");
-			o.split = v;
-		} else if (!strcmp(argv[i], "--skip-bad")) {
-			o.skip_bad = 1;
-		} else if (!strcmp(argv[i], "--json")) {
-			json = 1;
-		} else if (argv[i][0] == '-' && argv[i][1]) {
-			return cli_error(c, CLI_USAGE, "import: unknown option '%s'", argv[i]);
-		} else if (file) {
-			return cli_error(c, CLI_USAGE, "import: one FILE at a time");
-		} else {
-			file = argv[i];
-		}
-	}
+	o.name = cli_arg(&a, "--name");
+	o.format = cli_arg(&a, "--format");
+	o.split = cli_arg(&a, "--split");
+	o.skip_bad = cli_arg(&a, "--skip-bad") != NULL;
+	int json = cli_arg(&a, "--json") != NULL;
 	if (!file)
 		return cli_error(c, CLI_USAGE, "import: missing FILE (see 'mentor import --help')");
 	if (o.format && !dataset_format_valid(o.format))
@@ -176,27 +167,37 @@ int cli_import(struct cli *c, int argc, char **argv)
 
 /* ------------------------------------------------------------ datasets */
 
-static const char datasets_usage[] =
-	"usage: mentor datasets [--json]\n"
-	"       mentor datasets --lang DATASET [ja|en|auto]\n\n"
-	"List the datasets of the workspace with their format, source and item\n"
-	"counts per split.\n\n"
-	"options:\n"
-	"  --json   print a JSON array of {id, name, format, source,\n"
-	"           counts: {train, dev, test}, total, created_at, lang, lang_set}\n"
-	"  --lang   show or set the language of the teacher's prompts for DATASET\n"
-	"           (name or id): ja or en fixes it, auto (the default) detects it\n"
-	"           from the questions (Japanese when kana and kanji make a quarter\n"
-	"           of their letters)\n";
+static const struct cli_option datasets_opts[] = {
+	{"--json", NULL, NULL,
+	 "print a JSON array of {id, name, format, source, counts: {train, dev, test}, total, "
+	 "created_at, lang, lang_set}",
+	 NULL},
+	{"--lang", NULL, "DATASET",
+	 "show or set the language of the teacher's prompts for DATASET (name or id): ja or en "
+	 "fixes it, auto (the default) detects it from the questions (Japanese when kana and "
+	 "kanji make a quarter of their letters)",
+	 NULL},
+	{0},
+};
+
+const struct cli_command cli_cmd_datasets = {
+	.name = "datasets",
+	.fn = cli_datasets,
+	.summary = "list datasets with counts per split",
+	.usage = "mentor datasets [--json]\n"
+		 "mentor datasets --lang DATASET [ja|en|auto]",
+	.about = "List the datasets of the workspace with their format, source and item\n"
+		 "counts per split.",
+	.opts = datasets_opts,
+};
 
 /* mentor datasets --lang DATASET [VALUE]: show, or set and show. */
-static int dataset_lang(struct cli *c, int argc, char **argv, int i)
+static int dataset_lang(struct cli *c, const struct cli_args *a)
 {
-	if (i + 1 >= argc)
-		return cli_error(c, CLI_USAGE, "datasets: --lang needs a dataset (name or id)");
-	const char *ref = argv[i + 1], *value = i + 2 < argc ? argv[i + 2] : NULL;
-	if (i + 3 < argc)
-		return cli_error(c, CLI_USAGE, "datasets: unexpected argument '%s'", argv[i + 3]);
+	const char *ref = cli_arg(a, "--lang"), *value = cli_pos(a, 0);
+	if (cli_npos(a) > 1)
+		return cli_error(c, CLI_USAGE, "datasets: unexpected argument '%s'",
+				 cli_pos(a, 1));
 	int l;
 	char err[MENTOR_ERR_LEN];
 	if (value && (!*value || i18n_lang_parse(value, &l, err)))
@@ -228,19 +229,15 @@ out:
 
 int cli_datasets(struct cli *c, int argc, char **argv)
 {
-	if (cli_wants_help(argc, argv)) {
-		fputs(datasets_usage, c->out);
-		return CLI_OK;
-	}
-	int json = 0;
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--json"))
-			json = 1;
-		else if (!strcmp(argv[i], "--lang"))
-			return dataset_lang(c, argc, argv, i);
-		else
-			return cli_error(c, CLI_USAGE, "datasets: unexpected argument '%s'", argv[i]);
-	}
+	struct cli_args a;
+	if (cli_parse(c, &cli_cmd_datasets, argc, argv, &a))
+		return a.exit;
+	if (cli_arg(&a, "--lang"))
+		return dataset_lang(c, &a);
+	if (cli_npos(&a))
+		return cli_error(c, CLI_USAGE, "datasets: unexpected argument '%s'",
+				 cli_pos(&a, 0));
+	int json = cli_arg(&a, "--json") != NULL;
 	struct store *st = cli_open_existing(c);
 	if (!st)
 		return CLI_ERR;
@@ -305,21 +302,33 @@ int cli_datasets(struct cli *c, int argc, char **argv)
 
 /* --------------------------------------------------------------- items */
 
-static const char items_usage[] =
-	"usage: mentor items DATASET [--split SPLIT] [--search TEXT] [--review STATUS]\n"
-	"                    [--mode MODE] [--limit N] [--offset N] [--json]\n\n"
-	"List the items of a dataset (by name or id) in id order.\n\n"
-	"options:\n"
-	"  --split SPLIT    train, dev or test\n"
-	"  --search TEXT    only questions containing TEXT (ASCII case-insensitive)\n"
-	"  --review STATUS  only items with an explanation of this status:\n"
-	"                   pending, accepted, rejected, flagged; or none (no\n"
-	"                   explanation at all)\n"
-	"  --mode MODE      only items with an explanation of this mode: cot, rp, crop\n"
-	"  --limit N        at most N items (default 20; 0 = all)\n"
-	"  --offset N       skip the first N matching items\n"
-	"  --json           print a JSON array of {id, split, question, choices,\n"
-	"                   answer, answer_type, rationale, ext_id}\n";
+static const struct cli_option items_opts[] = {
+	{"--split", NULL, "SPLIT", "train, dev or test", "train dev test"},
+	{"--search", NULL, "TEXT", "only questions containing TEXT (ASCII case-insensitive)",
+	 NULL},
+	{"--review", NULL, "STATUS",
+	 "only items with an explanation of this status: pending, accepted, rejected, flagged; "
+	 "or none (no explanation at all)",
+	 "pending accepted rejected flagged none"},
+	{"--mode", NULL, "MODE", "only items with an explanation of this mode: cot, rp, crop",
+	 "cot rp crop"},
+	{"--limit", NULL, "N", "at most N items (default 20; 0 = all)", NULL},
+	{"--offset", NULL, "N", "skip the first N matching items", NULL},
+	{"--json", NULL, NULL,
+	 "print a JSON array of {id, split, question, choices, answer, answer_type, rationale, "
+	 "ext_id}",
+	 NULL},
+	{0},
+};
+
+const struct cli_command cli_cmd_items = {
+	.name = "items",
+	.fn = cli_items,
+	.summary = "list the items of a dataset",
+	.usage = "mentor items DATASET [OPTIONS]",
+	.about = "List the items of a dataset (by name or id) in id order.",
+	.opts = items_opts,
+};
 
 static cJSON *item_json(const struct store_item *it)
 {
@@ -339,49 +348,22 @@ static cJSON *item_json(const struct store_item *it)
 
 int cli_items(struct cli *c, int argc, char **argv)
 {
-	if (cli_wants_help(argc, argv)) {
-		fputs(items_usage, c->out);
-		return CLI_OK;
-	}
-	const char *name = NULL, *split = NULL, *search = NULL, *review = NULL, *mode = NULL, *v;
+	struct cli_args a;
+	if (cli_parse(c, &cli_cmd_items, argc, argv, &a))
+		return a.exit;
+	const char *split = NULL, *v;
 	long limit = 20, offset = 0;
-	int json = 0;
-	for (int i = 1; i < argc; i++) {
-		int r;
-		if ((r = cli_opt_value(argc, argv, &i, "--split", &v))) {
-			if (r < 0)
-				return cli_error(c, CLI_USAGE, "option '--split' needs a value");
-			split = dataset_split_canonical(v);
-			if (!split)
-				return cli_error(c, CLI_USAGE, "unknown split '%s': use train, dev or test", v);
-		} else if ((r = cli_opt_value(argc, argv, &i, "--search", &v))) {
-			if (r < 0)
-				return cli_error(c, CLI_USAGE, "option '--search' needs a value");
-			search = v;
-		} else if ((r = cli_opt_value(argc, argv, &i, "--review", &v))) {
-			if (r < 0)
-				return cli_error(c, CLI_USAGE, "option '--review' needs a value");
-			review = v;
-		} else if ((r = cli_opt_value(argc, argv, &i, "--mode", &v))) {
-			if (r < 0)
-				return cli_error(c, CLI_USAGE, "option '--mode' needs a value");
-			mode = v;
-		} else if ((r = cli_opt_value(argc, argv, &i, "--limit", &v))) {
-			if (r < 0 || util_parse_long(v, 0, 1000000000L, &limit))
-				return cli_error(c, CLI_USAGE, "option '--limit' needs a number >= 0");
-		} else if ((r = cli_opt_value(argc, argv, &i, "--offset", &v))) {
-			if (r < 0 || util_parse_long(v, 0, 1000000000000L, &offset))
-				return cli_error(c, CLI_USAGE, "option '--offset' needs a number >= 0");
-		} else if (!strcmp(argv[i], "--json")) {
-			json = 1;
-		} else if (argv[i][0] == '-' && argv[i][1]) {
-			return cli_error(c, CLI_USAGE, "items: unknown option '%s'", argv[i]);
-		} else if (name) {
-			return cli_error(c, CLI_USAGE, "items: one DATASET at a time");
-		} else {
-			name = argv[i];
-		}
-	}
+	if ((v = cli_arg(&a, "--split")) && !(split = dataset_split_canonical(v)))
+		return cli_error(c, CLI_USAGE, "unknown split '%s': use train, dev or test", v);
+	if ((v = cli_arg(&a, "--limit")) && util_parse_long(v, 0, 1000000000L, &limit))
+		return cli_error(c, CLI_USAGE, "option '--limit' needs a number >= 0");
+	if ((v = cli_arg(&a, "--offset")) && util_parse_long(v, 0, 1000000000000L, &offset))
+		return cli_error(c, CLI_USAGE, "option '--offset' needs a number >= 0");
+	if (cli_npos(&a) > 1)
+		return cli_error(c, CLI_USAGE, "items: one DATASET at a time");
+	const char *name = cli_pos(&a, 0), *search = cli_arg(&a, "--search");
+	const char *review = cli_arg(&a, "--review"), *mode = cli_arg(&a, "--mode");
+	int json = cli_arg(&a, "--json") != NULL;
 	if (!name)
 		return cli_error(c, CLI_USAGE, "items: missing DATASET (see 'mentor datasets')");
 	struct store *st = cli_open_existing(c);
@@ -469,20 +451,29 @@ int cli_items(struct cli *c, int argc, char **argv)
 
 /* ---------------------------------------------------------------- show */
 
-static const char show_usage[] =
-	"usage: mentor show ITEM [--json]\n\n"
-	"Show one item (by its numeric id, as 'mentor items' lists it): question,\n"
-	"choices, gold answer and type, gold rationale, and its explanations.\n\n"
-	"options:\n"
-	"  --json   print a JSON object {id, dataset, split, ext_id, question,\n"
-	"           choices, answer, answer_type, rationale, meta, trace,\n"
-	"           explanations: [{id, mode, path, provider, model, text,\n"
-	"           edited_text, parsed_answer, correct, leaked, status, check}]}\n"
-	"           where check is {verdict, summary, steps, valid, wrong,\n"
-	"           answer_follows, first_wrong, unsupported, trace}\n\n"
-	"Under each explanation a check line says whether its arithmetic steps\n"
-	"compute, whether the answer follows from them and how far it agrees\n"
-	"with the item's solution trace.\n";
+static const struct cli_option show_opts[] = {
+	{"--json", NULL, NULL,
+	 "print a JSON object {id, dataset, split, ext_id, question, choices, answer, "
+	 "answer_type, rationale, meta, trace, explanations: [{id, mode, path, provider, model, "
+	 "text, edited_text, parsed_answer, correct, leaked, status, check}]} where check is "
+	 "{verdict, summary, steps, valid, wrong, answer_follows, first_wrong, unsupported, "
+	 "trace}",
+	 NULL},
+	{0},
+};
+
+const struct cli_command cli_cmd_show = {
+	.name = "show",
+	.fn = cli_show,
+	.summary = "show one item with its explanations",
+	.usage = "mentor show ITEM [--json]",
+	.about = "Show one item (by its numeric id, as 'mentor items' lists it): question,\n"
+		 "choices, gold answer and type, gold rationale, and its explanations.",
+	.opts = show_opts,
+	.more = "Under each explanation a check line says whether its arithmetic steps\n"
+		"compute, whether the answer follows from them and how far it agrees\n"
+		"with the item's solution trace.",
+};
 
 /* The check of an explanation's shown text (the edit when there is one). */
 static void expl_check(const struct store_item *it, const struct store_expl *e,
@@ -579,22 +570,13 @@ static void show_block(FILE *f, const char *title, const char *text)
 
 int cli_show(struct cli *c, int argc, char **argv)
 {
-	if (cli_wants_help(argc, argv)) {
-		fputs(show_usage, c->out);
-		return CLI_OK;
-	}
-	const char *ref = NULL;
-	int json = 0;
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--json"))
-			json = 1;
-		else if (argv[i][0] == '-' && argv[i][1])
-			return cli_error(c, CLI_USAGE, "show: unknown option '%s'", argv[i]);
-		else if (ref)
-			return cli_error(c, CLI_USAGE, "show: one ITEM at a time");
-		else
-			ref = argv[i];
-	}
+	struct cli_args a;
+	if (cli_parse(c, &cli_cmd_show, argc, argv, &a))
+		return a.exit;
+	if (cli_npos(&a) > 1)
+		return cli_error(c, CLI_USAGE, "show: one ITEM at a time");
+	const char *ref = cli_pos(&a, 0);
+	int json = cli_arg(&a, "--json") != NULL;
 	long id;
 	if (!ref)
 		return cli_error(c, CLI_USAGE, "show: missing ITEM id (see 'mentor items')");
@@ -702,27 +684,3 @@ int cli_show(struct cli *c, int argc, char **argv)
 	store_close(st);
 	return CLI_OK;
 }
-
-const struct cli_command cli_cmd_import = {
-	.name = "import",
-	.fn = cli_import,
-	.summary = "import a dataset file (JSONL, JSON, CSV)",
-};
-
-const struct cli_command cli_cmd_datasets = {
-	.name = "datasets",
-	.fn = cli_datasets,
-	.summary = "list datasets with counts per split",
-};
-
-const struct cli_command cli_cmd_items = {
-	.name = "items",
-	.fn = cli_items,
-	.summary = "list the items of a dataset",
-};
-
-const struct cli_command cli_cmd_show = {
-	.name = "show",
-	.fn = cli_show,
-	.summary = "show one item with its explanations",
-};

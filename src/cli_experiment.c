@@ -13,43 +13,57 @@
 #include "mentor/store.h"
 #include "mentor/train.h"
 
-static const char experiment_usage[] =
-	"usage: mentor experiment DATASET [--variants LIST] [--seeds N] [--source S]\n"
-	"                         [--steps N] [--preset P] [--alpha A] [--lr X] [--batch N]\n"
-	"                         [--init-from M] [--threads N] [--plan-only] [--json]\n"
-	"       mentor experiment --resume ID [--threads N] [--json]\n"
-	"       mentor experiment --show ID [--json]\n"
-	"       mentor experiment --list [--json]\n\n"
-	"Train the baseline and the multi-task variants on DATASET with the same\n"
-	"configuration and seeds, one run after another, evaluate each on the test\n"
-	"split, and print a table: accuracy per variant and inference mode (mean and\n"
-	"sd over seeds, 95% interval), the difference to the baseline of the same\n"
-	"seed on the same questions (paired bootstrap 95% interval, McNemar p), and\n"
-	"a verdict in plain words. Ctrl-C stops the current run with a checkpoint;\n"
-	"--resume goes on where it stopped.\n\n"
-	"options:\n"
-	"  --variants LIST  comma-separated: baseline,mt-re,mt-ra,mt-cot (default all)\n"
-	"  --seeds N        runs per variant, seeds 1..N (default 3)\n"
-	"  --source S       explanations: accepted | cot | rp | crop | gold (default:\n"
-	"                   accepted, else crop, else gold: the first that covers\n"
-	"                   half of the train items)\n"
-	"  --steps N        optimizer steps per run    (defaults: as 'mentor train')\n"
-	"  --preset P       tiny | small | base\n"
-	"  --arch A         gpt2 | llama: the students' architecture (default gpt2)\n"
-	"  --alpha A        weight of the answer task, 0..1\n"
-	"  --lr X           peak learning rate\n"
-	"  --batch N        sequences per step\n"
-	"  --init-from M    every run starts from model M (a run, a GGUF file or a\n"
-	"                   Hugging Face folder), as 'mentor train --init-from'\n"
-	"  --threads N      compute threads\n"
-	"  --plan-only      create the experiment and its queued runs, print its id\n"
-	"  --resume ID      run what is left of experiment ID\n"
-	"  --detach         with --resume or a new plan: run in the background\n"
-	"  --show ID        print the (possibly partial) table of experiment ID\n"
-	"  --list           list experiments\n"
-	"  --json           print JSON instead of text\n\n"
-	"Options take 'OPT VALUE' or 'OPT=VALUE'. Exit status: 0 done, 1 failed or\n"
-	"stopped, 2 usage error.\n";
+static const struct cli_option experiment_opts[] = {
+	{"--variants", NULL, "LIST", "comma-separated: baseline,mt-re,mt-ra,mt-cot (default all)",
+	 NULL},
+	{"--seeds", NULL, "N", "runs per variant, seeds 1..N (default 3)", NULL},
+	{"--source", NULL, "S",
+	 "explanations: accepted | cot | rp | crop | gold (default: accepted, else crop, else "
+	 "gold: the first that covers half of the train items)",
+	 "accepted cot rp crop gold"},
+	{"--steps", NULL, "N", "optimizer steps per run (default as for 'mentor train')", NULL},
+	{"--preset", NULL, "P", "tiny | small | base (default as for 'mentor train')",
+	 "tiny small base"},
+	{"--arch", NULL, "A", "gpt2 | llama: the students' architecture (default gpt2)",
+	 "gpt2 llama"},
+	{"--alpha", NULL, "A", "weight of the answer task, 0..1 (default as for 'mentor train')",
+	 NULL},
+	{"--lr", NULL, "X", "peak learning rate (default as for 'mentor train')", NULL},
+	{"--batch", NULL, "N", "sequences per step (default as for 'mentor train')", NULL},
+	{"--init-from", NULL, "M",
+	 "every run starts from model M (a run, a GGUF file or a Hugging Face folder), as "
+	 "'mentor train --init-from'",
+	 NULL},
+	{"--threads", NULL, "N", "compute threads", NULL},
+	{"--plan-only", NULL, NULL, "create the experiment and its queued runs, print its id", NULL},
+	{"--resume", NULL, "ID", "run what is left of experiment ID", NULL},
+	{"--detach", NULL, NULL, "with --resume or a new plan: run in the background", NULL},
+	{"--show", NULL, "ID", "print the (possibly partial) table of experiment ID", NULL},
+	{"--list", NULL, NULL, "list experiments", NULL},
+	{"--json", NULL, NULL, "print JSON instead of text", NULL},
+	{0},
+};
+
+const struct cli_command cli_cmd_experiment = {
+	.name = "experiment",
+	.fn = cli_experiment,
+	.summary = "baseline vs multi-task over seeds, with intervals",
+	.usage = "mentor experiment DATASET [--variants LIST] [--seeds N] [--source S]\n"
+		 "   [--steps N] [--preset P] [--alpha A] [--lr X] [--batch N]\n"
+		 "   [--init-from M] [--threads N] [--plan-only] [--json]\n"
+		 "mentor experiment --resume ID [--threads N] [--detach] [--json]\n"
+		 "mentor experiment --show ID [--json]\n"
+		 "mentor experiment --list [--json]",
+	.about = "Train the baseline and the multi-task variants on DATASET with the same\n"
+		 "configuration and seeds, one run after another, evaluate each on the test\n"
+		 "split, and print a table: accuracy per variant and inference mode (mean and\n"
+		 "sd over seeds, 95% interval), the difference to the baseline of the same\n"
+		 "seed on the same questions (paired bootstrap 95% interval, McNemar p), and\n"
+		 "a verdict in plain words. Ctrl-C stops the current run with a checkpoint;\n"
+		 "--resume goes on where it stopped.",
+	.opts = experiment_opts,
+	.more = "Exit status: 0 done, 1 failed or stopped, 2 usage error.",
+};
 
 struct exp_args {
 	const char *dataset, *variants, *show, *resume, *init_from;
@@ -67,57 +81,28 @@ static int parse_id(struct cli *c, const char *opt, const char *v, int64_t *id)
 	return 0;
 }
 
-/* Options into a and the base configuration of s. */
-static int parse_args(struct cli *c, int argc, char **argv, struct exp_args *a,
+/* The line read by cli_parse into a and the base configuration of s. */
+static int parse_args(struct cli *c, const struct cli_args *ca, struct exp_args *a,
 		      struct experiment_spec *s)
 {
 	memset(a, 0, sizeof *a);
-	const char *source = NULL, *steps = NULL, *preset = NULL, *alpha = NULL, *lr = NULL;
-	const char *batch = NULL, *seeds = NULL, *threads = NULL, *arch = NULL;
-	for (int i = 1; i < argc; i++) {
-		const char *o = argv[i];
-		int r;
-		if (!strcmp(o, "--list")) {
-			a->list = 1;
-			continue;
-		}
-		if (!strcmp(o, "--plan-only")) {
-			a->plan_only = 1;
-			continue;
-		}
-		if (!strcmp(o, "--json")) {
-			a->json = 1;
-			continue;
-		}
-		if (!strcmp(o, "--detach")) {
-			a->detach = 1;
-			continue;
-		}
-		if ((r = cli_opt_value(argc, argv, &i, "--variants", &a->variants)) ||
-		    (r = cli_opt_value(argc, argv, &i, "--seeds", &seeds)) ||
-		    (r = cli_opt_value(argc, argv, &i, "--source", &source)) ||
-		    (r = cli_opt_value(argc, argv, &i, "--steps", &steps)) ||
-		    (r = cli_opt_value(argc, argv, &i, "--preset", &preset)) ||
-		    (r = cli_opt_value(argc, argv, &i, "--arch", &arch)) ||
-		    (r = cli_opt_value(argc, argv, &i, "--alpha", &alpha)) ||
-		    (r = cli_opt_value(argc, argv, &i, "--lr", &lr)) ||
-		    (r = cli_opt_value(argc, argv, &i, "--batch", &batch)) ||
-		    (r = cli_opt_value(argc, argv, &i, "--init-from", &a->init_from)) ||
-		    (r = cli_opt_value(argc, argv, &i, "--threads", &threads)) ||
-		    (r = cli_opt_value(argc, argv, &i, "--show", &a->show)) ||
-		    (r = cli_opt_value(argc, argv, &i, "--resume", &a->resume))) {
-			if (r < 0)
-				return cli_error(c, CLI_USAGE, "option '%s' needs a value", o);
-			continue;
-		}
-		if (o[0] == '-' && o[1])
-			return cli_error(c, CLI_USAGE, "unknown option '%s'; see 'mentor experiment "
-					 "--help'", o);
-		if (a->dataset)
-			return cli_error(c, CLI_USAGE, "one dataset only (got '%s' and '%s')",
-					 a->dataset, o);
-		a->dataset = o;
-	}
+	if (cli_npos(ca) > 1)
+		return cli_error(c, CLI_USAGE, "one dataset only (got '%s' and '%s')",
+				 cli_pos(ca, 0), cli_pos(ca, 1));
+	a->dataset = cli_pos(ca, 0);
+	a->list = cli_arg(ca, "--list") != NULL;
+	a->plan_only = cli_arg(ca, "--plan-only") != NULL;
+	a->json = cli_arg(ca, "--json") != NULL;
+	a->detach = cli_arg(ca, "--detach") != NULL;
+	a->variants = cli_arg(ca, "--variants");
+	a->init_from = cli_arg(ca, "--init-from");
+	a->show = cli_arg(ca, "--show");
+	a->resume = cli_arg(ca, "--resume");
+	const char *source = cli_arg(ca, "--source"), *steps = cli_arg(ca, "--steps");
+	const char *preset = cli_arg(ca, "--preset"), *alpha = cli_arg(ca, "--alpha");
+	const char *lr = cli_arg(ca, "--lr"), *batch = cli_arg(ca, "--batch");
+	const char *seeds = cli_arg(ca, "--seeds"), *threads = cli_arg(ca, "--threads");
+	const char *arch = cli_arg(ca, "--arch");
 	int modes = !!a->dataset + !!a->show + !!a->resume + a->list;
 	if (modes == 0)
 		return cli_error(c, CLI_USAGE, "no dataset given; see 'mentor experiment --help'");
@@ -518,14 +503,13 @@ static int run(struct cli *c, struct store *st, int64_t id, const struct exp_arg
 
 int cli_experiment(struct cli *c, int argc, char **argv)
 {
-	if (cli_wants_help(argc, argv)) {
-		fputs(experiment_usage, c->out);
-		return CLI_OK;
-	}
+	struct cli_args ca;
+	if (cli_parse(c, &cli_cmd_experiment, argc, argv, &ca))
+		return ca.exit;
 	struct experiment_spec spec;
 	experiment_spec_init(&spec);
 	struct exp_args a;
-	int rc = parse_args(c, argc, argv, &a, &spec);
+	int rc = parse_args(c, &ca, &a, &spec);
 	if (rc)
 		return rc;
 	int64_t id = 0;
@@ -596,9 +580,3 @@ out:
 	store_close(st);
 	return status;
 }
-
-const struct cli_command cli_cmd_experiment = {
-	.name = "experiment",
-	.fn = cli_experiment,
-	.summary = "baseline vs multi-task over seeds, with intervals",
-};

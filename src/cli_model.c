@@ -20,49 +20,37 @@
 
 /* ------------------------------------------------------------ export-model */
 
-static void export_model_usage(FILE *f)
-{
-	fputs("usage: mentor export-model RUN [--format gguf|safetensors] [--out PATH]\n\n"
-	      "Write the checkpoint of a run (id or name) for other tools:\n"
-	      "  gguf         one GGUF v3 file (llama.cpp, llama-server, Ollama);\n"
-	      "               default PATH: RUN.gguf\n"
-	      "  safetensors  a Hugging Face folder (config.json, model.safetensors,\n"
-	      "               tokenizer.json, tokenizer_config.json) for transformers;\n"
-	      "               default PATH: RUN-hf/\n"
-	      "A GPT-2 run is written as GPT-2, a llama-family run as its family (llama,\n"
-	      "qwen2, qwen3) in its vocabulary's own ids, mentor's task markers after the\n"
-	      "last. Tensors are float32; 'mentor import-model PATH' reads either back\n"
-	      "exactly.\n",
-	      f);
-}
+static const struct cli_option export_model_opts[] = {
+	{"--format", NULL, "F",
+	 "gguf (the default): one GGUF v3 file (llama.cpp, llama-server, Ollama), default PATH "
+	 "RUN.gguf;\nsafetensors: a Hugging Face folder (config.json, model.safetensors, "
+	 "tokenizer.json, tokenizer_config.json) for transformers, default PATH RUN-hf/",
+	 "gguf safetensors"},
+	{"--out", NULL, "PATH", "where to write", NULL},
+	{0},
+};
+
+const struct cli_command cli_cmd_export_model = {
+	.name = "export-model",
+	.fn = cli_export_model,
+	.summary = "export a trained model (GGUF, Hugging Face)",
+	.usage = "mentor export-model RUN [--format gguf|safetensors] [--out PATH]",
+	.about = "Write the checkpoint of a run (id or name) for other tools. A GPT-2 run is\n"
+		 "written as GPT-2, a llama-family run as its family (llama, qwen2, qwen3)\n"
+		 "in its vocabulary's own ids, mentor's task markers after the last. Tensors\n"
+		 "are float32; 'mentor import-model PATH' reads either format back exactly.",
+	.opts = export_model_opts,
+};
 
 int cli_export_model(struct cli *c, int argc, char **argv)
 {
-	if (cli_wants_help(argc, argv)) {
-		export_model_usage(c->out);
-		return CLI_OK;
-	}
-	const char *ref = NULL, *out = NULL, *fmt_name = "gguf";
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--format") || !strcmp(argv[i], "--out")) {
-			if (i + 1 >= argc)
-				return cli_error(c, CLI_USAGE, "option '%s' needs a value",
-				                 argv[i]);
-			if (argv[i][2] == 'f')
-				fmt_name = argv[++i];
-			else
-				out = argv[++i];
-		} else if (argv[i][0] == '-' && argv[i][1]) {
-			return cli_error(c, CLI_USAGE,
-			                 "unknown option '%s'; see 'mentor export-model "
-			                 "--help'",
-			                 argv[i]);
-		} else if (!ref) {
-			ref = argv[i];
-		} else {
-			return cli_error(c, CLI_USAGE, "unexpected argument '%s'", argv[i]);
-		}
-	}
+	struct cli_args a;
+	if (cli_parse(c, &cli_cmd_export_model, argc, argv, &a))
+		return a.exit;
+	const char *ref = cli_pos(&a, 0), *out = cli_arg(&a, "--out");
+	const char *fmt_name = cli_arg(&a, "--format") ? cli_arg(&a, "--format") : "gguf";
+	if (cli_npos(&a) > 1)
+		return cli_error(c, CLI_USAGE, "unexpected argument '%s'", cli_pos(&a, 1));
 	if (!ref)
 		return cli_error(c, CLI_USAGE, "give a run; see 'mentor export-model --help'");
 	int fmt;
@@ -117,51 +105,39 @@ out:
 
 /* ------------------------------------------------------------ import-model */
 
-static void import_model_usage(FILE *f)
-{
-	fputs("usage: mentor import-model PATH [--dataset NAME] [--name NAME]\n\n"
-	      "Read a GPT-2 or Llama-family (Llama, SmolLM2, Qwen2, Qwen3) model and\n"
-	      "register it as a finished run, so that predict, eval, serve and\n"
-	      "export-model work on it. PATH is a GGUF file, a Hugging Face folder\n"
-	      "(config.json, model.safetensors or its shards, and tokenizer.json or\n"
-	      "vocab.json + merges.txt; GPT-2 tensor names with or without\n"
-	      "'transformer.') or its model.safetensors file.\n"
-	      "Models exported by mentor come back bit for bit. Other GPT-2 checkpoints\n"
-	      "keep their tokenizer (GPT-2's pre-tokenizer, their token ids: see 'mentor\n"
-	      "tokenize') and get mentor's special tokens as new zero embedding rows.\n"
-	      "  --dataset NAME  the dataset the run belongs to (default: 'imported',\n"
-	      "                  created empty)\n"
-	      "  --name NAME     run name (default: imported-ID)\n",
-	      f);
-}
+static const struct cli_option import_model_opts[] = {
+	{"--dataset", NULL, "NAME",
+	 "the dataset the run belongs to (default: 'imported', created empty)", NULL},
+	{"--name", NULL, "NAME", "run name (default: imported-ID)", NULL},
+	{0},
+};
+
+const struct cli_command cli_cmd_import_model = {
+	.name = "import-model",
+	.fn = cli_import_model,
+	.summary = "import a GGUF or Hugging Face GPT-2 model as a run",
+	.usage = "mentor import-model PATH [--dataset NAME] [--name NAME]",
+	.about = "Read a GPT-2 or Llama-family (Llama, SmolLM2, Qwen2, Qwen3) model and\n"
+		 "register it as a finished run, so that predict, eval, serve and\n"
+		 "export-model work on it. PATH is a GGUF file, a Hugging Face folder\n"
+		 "(config.json, model.safetensors or its shards, and tokenizer.json or\n"
+		 "vocab.json + merges.txt; GPT-2 tensor names with or without\n"
+		 "'transformer.') or its model.safetensors file.\n\n"
+		 "Models exported by mentor come back bit for bit. Other GPT-2 checkpoints\n"
+		 "keep their tokenizer (GPT-2's pre-tokenizer, their token ids: see 'mentor\n"
+		 "tokenize') and get mentor's special tokens as new zero embedding rows.",
+	.opts = import_model_opts,
+};
 
 int cli_import_model(struct cli *c, int argc, char **argv)
 {
-	if (cli_wants_help(argc, argv)) {
-		import_model_usage(c->out);
-		return CLI_OK;
-	}
-	const char *path = NULL, *dataset = NULL, *name = NULL;
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--dataset") || !strcmp(argv[i], "--name")) {
-			if (i + 1 >= argc)
-				return cli_error(c, CLI_USAGE, "option '%s' needs a value",
-				                 argv[i]);
-			if (argv[i][2] == 'd')
-				dataset = argv[++i];
-			else
-				name = argv[++i];
-		} else if (argv[i][0] == '-' && argv[i][1]) {
-			return cli_error(c, CLI_USAGE,
-			                 "unknown option '%s'; see 'mentor import-model "
-			                 "--help'",
-			                 argv[i]);
-		} else if (!path) {
-			path = argv[i];
-		} else {
-			return cli_error(c, CLI_USAGE, "unexpected argument '%s'", argv[i]);
-		}
-	}
+	struct cli_args a;
+	if (cli_parse(c, &cli_cmd_import_model, argc, argv, &a))
+		return a.exit;
+	const char *path = cli_pos(&a, 0), *dataset = cli_arg(&a, "--dataset");
+	const char *name = cli_arg(&a, "--name");
+	if (cli_npos(&a) > 1)
+		return cli_error(c, CLI_USAGE, "unexpected argument '%s'", cli_pos(&a, 1));
 	if (!path)
 		return cli_error(c, CLI_USAGE,
 		                 "give a model path; see 'mentor import-model --help'");
@@ -234,29 +210,37 @@ int cli_init_from(struct cli *c, struct store *st, const char *ref, struct train
  * single GPT-2 piece that long takes some 36 bytes a byte to encode). */
 #define TOKENIZE_MAX_STDIN ((size_t)64 << 20)
 
-static void tokenize_usage(FILE *f)
-{
-	fputs("usage: mentor tokenize MODEL TEXT [--json]\n\n"
-	      "Print the token ids of TEXT on one line, numbered as the model's own file\n"
-	      "numbers its tokens (GPT-2's ids for a GPT-2 model), so that they compare\n"
-	      "with other tools'. MODEL is a run (id or name) or a model path (a path\n"
-	      "that exists is a path):\n"
-	      "  a GGUF file                 only its metadata is read\n"
-	      "  a Hugging Face folder       tokenizer.json, or vocab.json + merges.txt,\n"
-	      "  or a file in it             or OpenAI's encoder.json + vocab.bpe\n"
-	      "A tokenizer.json is run as its file says (NFC, GPT-2's ByteLevel or\n"
-	      "Qwen2's or Llama 3's Split regex, added tokens such as '<|im_start|>'\n"
-	      "found in the text first); what mentor cannot run exactly is refused by\n"
-	      "name. The pair files are cut with GPT-2's pre-tokenizer, mentor's own\n"
-	      "vocabularies with mentor's. TEXT '-' reads standard input, every byte as\n"
-	      "it is (no newline is stripped; bytes that are not UTF-8 are tokenized\n"
-	      "too). Other text never becomes a special token: without a tokenizer.json\n"
-	      "'<|endoftext|>' is seven ordinary tokens.\n\n"
-	      "  --json   one line {\"ids\": [...], \"tokens\": [...]}: each token as text\n"
-	      "           (bytes that are not UTF-8 as U+FFFD, control and invisible\n"
-	      "           characters as \\u escapes)\n",
-	      f);
-}
+static const struct cli_option tokenize_opts[] = {
+	{"--json", NULL, NULL,
+	 "one line {\"ids\": [...], \"tokens\": [...]}: each token as text (bytes that are not "
+	 "UTF-8 as U+FFFD, control and invisible characters as \\u escapes)",
+	 NULL},
+	{0},
+};
+
+const struct cli_command cli_cmd_tokenize = {
+	.name = "tokenize",
+	.fn = cli_tokenize,
+	.summary = "token ids of a text under a run's or a model file's tokenizer",
+	.usage = "mentor tokenize MODEL TEXT [--json]",
+	.about = "Print the token ids of TEXT on one line, numbered as the model's own file\n"
+		 "numbers its tokens (GPT-2's ids for a GPT-2 model), so that they compare\n"
+		 "with other tools'. MODEL is a run (id or name) or a model path (a path\n"
+		 "that exists is a path):\n"
+		 "  a GGUF file                 only its metadata is read\n"
+		 "  a Hugging Face folder       tokenizer.json, or vocab.json + merges.txt,\n"
+		 "  or a file in it             or OpenAI's encoder.json + vocab.bpe\n\n"
+		 "A tokenizer.json is run as its file says (NFC, GPT-2's ByteLevel or\n"
+		 "Qwen2's or Llama 3's Split regex, added tokens such as '<|im_start|>'\n"
+		 "found in the text first); what mentor cannot run exactly is refused by\n"
+		 "name. The pair files are cut with GPT-2's pre-tokenizer, mentor's own\n"
+		 "vocabularies with mentor's. TEXT '-' reads standard input, every byte as\n"
+		 "it is (no newline is stripped; bytes that are not UTF-8 are tokenized\n"
+		 "too); after '--' a TEXT may start with '-'. Other text never becomes a\n"
+		 "special token: without a tokenizer.json '<|endoftext|>' is seven ordinary\n"
+		 "tokens.",
+	.opts = tokenize_opts,
+};
 
 /* The tokenizer of ref: a model file or folder when the path exists, else a
  * run of the workspace. NULL after printing the error (*status set). */
@@ -313,29 +297,13 @@ static struct tokenizer *tokenize_load(struct cli *c, const char *ref, int *stat
 
 int cli_tokenize(struct cli *c, int argc, char **argv)
 {
-	if (cli_wants_help(argc, argv)) {
-		tokenize_usage(c->out);
-		return CLI_OK;
-	}
-	const char *ref = NULL, *text = NULL;
-	int json = 0, dash = 0;
-	for (int i = 1; i < argc; i++) {
-		if (!dash && !strcmp(argv[i], "--json")) {
-			json = 1;
-		} else if (!dash && !strcmp(argv[i], "--")) {
-			dash = 1;
-		} else if (!dash && argv[i][0] == '-' && argv[i][1]) {
-			return cli_error(c, CLI_USAGE,
-			                 "unknown option '%s'; see 'mentor tokenize --help'",
-			                 argv[i]);
-		} else if (!ref) {
-			ref = argv[i];
-		} else if (!text) {
-			text = argv[i];
-		} else {
-			return cli_error(c, CLI_USAGE, "unexpected argument '%s'", argv[i]);
-		}
-	}
+	struct cli_args a;
+	if (cli_parse(c, &cli_cmd_tokenize, argc, argv, &a))
+		return a.exit;
+	const char *ref = cli_pos(&a, 0), *text = cli_pos(&a, 1);
+	int json = cli_arg(&a, "--json") != NULL;
+	if (cli_npos(&a) > 2)
+		return cli_error(c, CLI_USAGE, "unexpected argument '%s'", cli_pos(&a, 2));
 	if (!ref || !text)
 		return cli_error(c, CLI_USAGE,
 		                 "give a model and a text; see 'mentor tokenize --help'");
@@ -414,33 +382,44 @@ static volatile sig_atomic_t *catch_stop_signals(void)
 
 /* ------------------------------------------------------------ serve */
 
-static void serve_usage(FILE *f)
-{
-	fputs("usage: mentor serve RUN [--port P] [--host ADDR] [--api-key KEY] [options]\n\n"
-	      "Serve a run (id or name) over an OpenAI-compatible HTTP API until Ctrl-C\n"
-	      "or SIGTERM:\n"
-	      "  POST /v1/chat/completions  the last user message is the question\n"
-	      "  POST /v1/completions       \"prompt\" is the question\n"
-	      "  GET  /v1/models, /health\n"
-	      "\"stream\": true gives server-sent events ending with 'data: [DONE]'.\n"
-	      "The answer is the one 'mentor predict RUN QUESTION' gives; the response's\n"
-	      "\"mentor\" object carries predict --json's fields (explanation too).\n"
-	      "A request's \"mentor\": {\"choices\": [...], \"type\": \"mc\"} acts as predict's\n"
-	      "--choices and --type.\n\n"
-	      "  --port P             port (default 8080; 0 picks a free one)\n"
-	      "  --host ADDR          numeric IPv4 address to listen on (default 127.0.0.1)\n"
-	      "  --api-key KEY        require 'Authorization: Bearer KEY' on every endpoint\n"
-	      "                       but /health (default: $" SERVE_KEY_ENV ", which other\n"
-	      "                       users cannot read in the process list)\n"
-	      "  --insecure-no-auth   allow a non-loopback --host without a key\n"
-	      "  --header-timeout S   seconds for a whole request head (default 5); a body\n"
-	      "                       gets as long plus 1 s per 64 KiB\n"
-	      "  --idle-timeout S     seconds a keep-alive connection may wait (default 5)\n"
-	      "  --max-conns N        connections held at once (default 128); past them\n"
-	      "                       clients get 503 with Retry-After, /health still answers\n"
-	      "  --quiet              no line per request on stderr\n",
-	      f);
-}
+static const struct cli_option serve_opts[] = {
+	{"--port", NULL, "P", "port (default 8080; 0 picks a free one)", NULL},
+	{"--host", NULL, "ADDR", "numeric IPv4 address to listen on (default 127.0.0.1)", NULL},
+	{"--api-key", NULL, "KEY",
+	 "require 'Authorization: Bearer KEY' on every endpoint but /health (default: "
+	 "$" SERVE_KEY_ENV ", which other users cannot read in the process list)",
+	 NULL},
+	{"--insecure-no-auth", NULL, NULL, "allow a non-loopback --host without a key", NULL},
+	{"--header-timeout", NULL, "S",
+	 "seconds for a whole request head (default 5); a body gets as long plus 1 s per 64 KiB",
+	 NULL},
+	{"--idle-timeout", NULL, "S", "seconds a keep-alive connection may wait (default 5)",
+	 NULL},
+	{"--max-conns", NULL, "N",
+	 "connections held at once (default 128); past them clients get 503 with Retry-After, "
+	 "/health still answers",
+	 NULL},
+	{"--quiet", NULL, NULL, "no line per request on stderr", NULL},
+	{0},
+};
+
+const struct cli_command cli_cmd_serve = {
+	.name = "serve",
+	.fn = cli_serve,
+	.summary = "serve a run over an OpenAI-compatible HTTP API",
+	.usage = "mentor serve RUN [--port P] [--host ADDR] [--api-key KEY] [OPTIONS]",
+	.about = "Serve a run (id or name) over an OpenAI-compatible HTTP API until Ctrl-C\n"
+		 "or SIGTERM:\n"
+		 "  POST /v1/chat/completions  the last user message is the question\n"
+		 "  POST /v1/completions       \"prompt\" is the question\n"
+		 "  GET  /v1/models, /health\n"
+		 "\"stream\": true gives server-sent events ending with 'data: [DONE]'.\n\n"
+		 "The answer is the one 'mentor predict RUN QUESTION' gives; the response's\n"
+		 "\"mentor\" object carries predict --json's fields (explanation too).\n"
+		 "A request's \"mentor\": {\"choices\": [...], \"type\": \"mc\"} acts as predict's\n"
+		 "--choices and --type.",
+	.opts = serve_opts,
+};
 
 struct serve_cli {
 	struct cli *c;
@@ -470,65 +449,60 @@ static void serve_logged(void *u, const char *method, const char *path, int stat
 	}
 }
 
+/* One option of serve into o and sc: CLI_OK, or CLI_USAGE after printing
+ * the error. */
+static int serve_opt(struct cli *c, const char *name, const char *v, struct serve_opts *o,
+		     struct serve_cli *sc)
+{
+	long n;
+	double sec;
+	if (!strcmp(name, "--host")) {
+		o->host = v;
+	} else if (!strcmp(name, "--port")) {
+		if (util_parse_long(v, 0, 65535, &n))
+			return cli_error(c, CLI_USAGE, "invalid port '%s': 0..65535", v);
+		o->port = (int)n;
+	} else if (!strcmp(name, "--header-timeout") || !strcmp(name, "--idle-timeout")) {
+		if (util_parse_double(v, &sec) || !(sec >= 0.01 && sec <= 3600))
+			return cli_error(c, CLI_USAGE, "invalid %s '%s': seconds, 0.01..3600", name,
+					 v);
+		*(name[2] == 'h' ? &o->header_timeout_ms : &o->idle_timeout_ms) =
+			(int)(sec * 1000 + 0.5);
+	} else if (!strcmp(name, "--max-conns")) {
+		if (util_parse_long(v, 1, 1000, &n))
+			return cli_error(c, CLI_USAGE, "--max-conns needs a count 1..1000");
+		o->max_conns = (int)n;
+	} else if (!strcmp(name, "--api-key")) {
+		if (!*v)
+			return cli_error(c, CLI_USAGE, "--api-key needs a non-empty key");
+		o->api_key = v;
+	} else if (!strcmp(name, "--insecure-no-auth")) {
+		o->insecure_no_auth = 1;
+	} else if (!strcmp(name, "--quiet")) {
+		sc->quiet = 1;
+	}
+	return CLI_OK;
+}
+
 int cli_serve(struct cli *c, int argc, char **argv)
 {
-	if (cli_wants_help(argc, argv)) {
-		serve_usage(c->out);
-		return CLI_OK;
-	}
+	struct cli_args a;
+	if (cli_parse(c, &cli_cmd_serve, argc, argv, &a))
+		return a.exit;
 	struct serve_opts o;
 	serve_opts_init(&o);
 	struct serve_cli sc = {c, 0};
-	const char *ref = NULL;
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--port") || !strcmp(argv[i], "--host")) {
-			if (i + 1 >= argc)
-				return cli_error(c, CLI_USAGE, "option '%s' needs a value",
-				                 argv[i]);
-			if (argv[i][2] == 'h') {
-				o.host = argv[++i];
-			} else {
-				long port;
-				if (util_parse_long(argv[++i], 0, 65535, &port))
-					return cli_error(c, CLI_USAGE,
-					                 "invalid port '%s': 0..65535", argv[i]);
-				o.port = (int)port;
-			}
-		} else if (!strcmp(argv[i], "--header-timeout") ||
-		           !strcmp(argv[i], "--idle-timeout")) {
-			double sec;
-			if (i + 1 >= argc)
-				return cli_error(c, CLI_USAGE, "option '%s' needs a value",
-				                 argv[i]);
-			if (util_parse_double(argv[i + 1], &sec) || !(sec >= 0.01 && sec <= 3600))
-				return cli_error(c, CLI_USAGE,
-				                 "invalid %s '%s': seconds, 0.01..3600", argv[i],
-				                 argv[i + 1]);
-			*(argv[i][2] == 'h' ? &o.header_timeout_ms : &o.idle_timeout_ms) =
-			    (int)(sec * 1000 + 0.5);
-			i++;
-		} else if (!strcmp(argv[i], "--max-conns")) {
-			long n;
-			if (i + 1 >= argc || util_parse_long(argv[i + 1], 1, 1000, &n))
-				return cli_error(c, CLI_USAGE, "--max-conns needs a count 1..1000");
-			o.max_conns = (int)n;
-			i++;
-		} else if (!strcmp(argv[i], "--api-key")) {
-			if (i + 1 >= argc || !*argv[i + 1])
-				return cli_error(c, CLI_USAGE, "--api-key needs a non-empty key");
-			o.api_key = argv[++i];
-		} else if (!strcmp(argv[i], "--insecure-no-auth")) {
-			o.insecure_no_auth = 1;
-		} else if (!strcmp(argv[i], "--quiet")) {
-			sc.quiet = 1;
-		} else if (argv[i][0] == '-' && argv[i][1]) {
-			return cli_error(c, CLI_USAGE,
-			                 "unknown option '%s'; see 'mentor serve --help'", argv[i]);
-		} else if (!ref) {
-			ref = argv[i];
-		} else {
-			return cli_error(c, CLI_USAGE, "unexpected argument '%s'", argv[i]);
+	const char *ref = cli_pos(&a, 0);
+	for (int i = 0, npos = 0; i < a.n; i++) {
+		const char *v = a.args[i].value;
+		if (!a.args[i].opt) {
+			if (npos++)
+				return cli_error(c, CLI_USAGE, "unexpected argument '%s'", v);
+			continue;
 		}
+		int rc = serve_opt(c, a.args[i].opt->name, v, &o, &sc);
+		if (rc)
+			return rc;
 	}
 	if (!ref)
 		return cli_error(c, CLI_USAGE, "give a run; see 'mentor serve --help'");
@@ -559,37 +533,53 @@ int cli_serve(struct cli *c, int argc, char **argv)
 
 /* ------------------------------------------------------------ run-external */
 
-static void run_external_usage(FILE *f)
-{
-	fputs("usage: mentor run-external DATASET --cmd \"COMMAND ...\" [options]\n"
-	      "       mentor run-external DATASET [options] -- COMMAND [ARGS...]\n\n"
-	      "Run an external trainer as a run of kind 'external': the dataset's\n"
-	      "training data is exported to <db>.runs/ID/train.jsonl and the command\n"
-	      "runs (no shell: --cmd is split on spaces, with '...' and \"...\" quoting)\n"
-	      "with these variables set:\n"
-	      "  MENTOR_EXPORT   the exported JSONL file\n"
-	      "  MENTOR_METRICS  a file to append JSON lines to, e.g.\n"
-	      "                  {\"step\": 10, \"loss\": 2.3, \"val_loss\": 2.5, \"lr\": 0.001}\n"
-	      "  MENTOR_RUN_ID, MENTOR_RUN_DIR, MENTOR_EXPORT_FORMAT\n"
-	      "Metrics appear live in the workbench and 'mentor runs'. Its output goes to\n"
-	      "<db>.runs/ID/log.txt. 'mentor stop ID' or Ctrl-C sends SIGTERM. The run\n"
-	      "ends done (exit 0), failed or stopped.\n\n"
-	      "  --export F      chat (default), alpaca or mt\n"
-	      "  --status S      explanations exported: accepted (default) or all\n"
-	      "  --name N        run name (default external-ID)\n"
-	      "  --variant V     baseline, mt-re, mt-ra or mt-cot: recorded as the run's,\n"
-	      "                  shapes the mt export's targets; MENTOR_VARIANT\n"
-	      "  --alpha A       answer-task weight of a multi-task variant, 0..1 (default\n"
-	      "                  0.3, as 'mentor train'); MENTOR_ALPHA\n"
-	      "  --init-from RUN the model the trainer starts from (a run with a checkpoint,\n"
-	      "                  e.g. imported): the mt export (implied) carries its token\n"
-	      "                  ids and MENTOR_INIT names a Hugging Face folder of it\n"
-	      "  --quiet         do not print metric points as they arrive\n\n"
-	      "The reference PyTorch trainer (DistributedDataParallel) reads all of these:\n"
-	      "  mentor run-external DATASET --variant mt-cot --init-from RUN -- \\\n"
-	      "      python3 scripts/mentor_torch_train.py --nproc 2 --steps 500\n",
-	      f);
-}
+static const struct cli_option run_external_opts[] = {
+	{"--cmd", NULL, "COMMAND",
+	 "the command, run without a shell: split on spaces, with '...' and \"...\" quoting",
+	 NULL},
+	{"--export", NULL, "F", "chat (default), alpaca or mt", "chat alpaca mt"},
+	{"--status", NULL, "S", "explanations exported: accepted (default) or all",
+	 "accepted all"},
+	{"--name", NULL, "N", "run name (default external-ID)", NULL},
+	{"--variant", NULL, "V",
+	 "baseline, mt-re, mt-ra or mt-cot: recorded as the run's, shapes the mt export's "
+	 "targets; MENTOR_VARIANT",
+	 "baseline mt-re mt-ra mt-cot"},
+	{"--alpha", NULL, "A",
+	 "answer-task weight of a multi-task variant, 0..1 (default 0.3, as 'mentor train'); "
+	 "MENTOR_ALPHA",
+	 NULL},
+	{"--init-from", NULL, "RUN",
+	 "the model the trainer starts from (a run with a checkpoint, e.g. imported): the mt "
+	 "export (implied) carries its token ids and MENTOR_INIT names a Hugging Face folder of "
+	 "it",
+	 NULL},
+	{"--quiet", NULL, NULL, "do not print metric points as they arrive", NULL},
+	{0},
+};
+
+const struct cli_command cli_cmd_run_external = {
+	.name = "run-external",
+	.fn = cli_run_external,
+	.summary = "run an external trainer on exported data",
+	.usage = "mentor run-external DATASET --cmd \"COMMAND ...\" [OPTIONS]\n"
+		 "mentor run-external DATASET [OPTIONS] -- COMMAND [ARGS...]",
+	.about = "Run an external trainer as a run of kind 'external': the dataset's\n"
+		 "training data is exported to <db>.runs/ID/train.jsonl and the command\n"
+		 "runs (no shell: --cmd is split on spaces, with '...' and \"...\" quoting)\n"
+		 "with these variables set:\n"
+		 "  MENTOR_EXPORT   the exported JSONL file\n"
+		 "  MENTOR_METRICS  a file to append JSON lines to, e.g.\n"
+		 "                  {\"step\": 10, \"loss\": 2.3, \"val_loss\": 2.5, \"lr\": 0.001}\n"
+		 "  MENTOR_RUN_ID, MENTOR_RUN_DIR, MENTOR_EXPORT_FORMAT\n\n"
+		 "Metrics appear live in the workbench and 'mentor runs'. Its output goes to\n"
+		 "<db>.runs/ID/log.txt. 'mentor stop ID' or Ctrl-C sends SIGTERM. The run\n"
+		 "ends done (exit 0), failed or stopped.",
+	.opts = run_external_opts,
+	.more = "The reference PyTorch trainer (DistributedDataParallel) reads all of these:\n"
+		"  mentor run-external DATASET --variant mt-cot --init-from RUN -- \\\n"
+		"      python3 scripts/mentor_torch_train.py --nproc 2 --steps 500",
+};
 
 struct ext_cli {
 	struct cli *c;
@@ -618,78 +608,65 @@ static void ext_point(void *u, int64_t step, const char *name, double value)
 	fflush(ec->c->out);
 }
 
+/* run-external's --variant, --alpha and --status into o: 0, or CLI_USAGE
+ * after printing the error. */
+static int ext_opt(struct cli *c, const char *name, const char *v, struct extrun_opts *o)
+{
+	if (!strcmp(name, "--variant")) {
+		if (train_variant_parse(v) < 0)
+			return cli_error(c, CLI_USAGE, "unknown variant '%s': expected baseline, "
+					 "mt-re, mt-ra or mt-cot", v);
+		o->variant = v;
+	} else if (!strcmp(name, "--alpha")) {
+		if (util_parse_double(v, &o->alpha) || !(o->alpha >= 0 && o->alpha <= 1))
+			return cli_error(c, CLI_USAGE, "invalid --alpha '%s': a number 0..1", v);
+	} else if (!strcmp(name, "--status") && export_status_parse(v, &o->status)) {
+		return cli_error(c, CLI_USAGE, "unknown status '%s': expected accepted or all", v);
+	}
+	return 0;
+}
+
 int cli_run_external(struct cli *c, int argc, char **argv)
 {
-	if (cli_wants_help(argc, argv)) {
-		run_external_usage(c->out);
-		return CLI_OK;
-	}
+	struct cli_args a;
+	if (cli_parse(c, &cli_cmd_run_external, argc, argv, &a))
+		return a.exit;
 	struct extrun_opts o;
 	extrun_opts_init(&o);
 	struct ext_cli ec = {c, 0, -1};
 	const char *cmd = NULL;
 	char **split = NULL;
-	int dash = -1, format_given = 0;
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--")) {
-			dash = i;
-			break;
+	int format_given = 0;
+	int nopts = a.dashdash >= 0 ? a.dashdash : a.n; /* args[] before "--" */
+	for (int i = 0; i < nopts; i++) {
+		const char *v = a.args[i].value;
+		if (!a.args[i].opt) {
+			if (o.dataset)
+				return cli_error(c, CLI_USAGE, "unexpected argument '%s'", v);
+			o.dataset = v;
+			continue;
 		}
-		if (!strcmp(argv[i], "--cmd") || !strcmp(argv[i], "--export") ||
-		    !strcmp(argv[i], "--status") || !strcmp(argv[i], "--name") ||
-		    !strcmp(argv[i], "--variant") || !strcmp(argv[i], "--alpha") ||
-		    !strcmp(argv[i], "--init-from")) {
-			if (i + 1 >= argc)
-				return cli_error(c, CLI_USAGE, "option '%s' needs a value",
-				                 argv[i]);
-			const char *v = argv[i + 1];
-			if (!strcmp(argv[i], "--cmd")) {
-				cmd = v;
-			} else if (!strcmp(argv[i], "--name")) {
-				o.name = v;
-			} else if (!strcmp(argv[i], "--init-from")) {
-				o.init_from = v;
-			} else if (!strcmp(argv[i], "--variant")) {
-				if (train_variant_parse(v) < 0)
-					return cli_error(c, CLI_USAGE,
-					                 "unknown variant '%s': expected "
-					                 "baseline, mt-re, mt-ra or mt-cot",
-					                 v);
-				o.variant = v;
-			} else if (!strcmp(argv[i], "--alpha")) {
-				if (util_parse_double(v, &o.alpha) || !(o.alpha >= 0 && o.alpha <= 1))
-					return cli_error(c, CLI_USAGE,
-					                 "invalid --alpha '%s': a number 0..1", v);
-			} else if (!strcmp(argv[i], "--export")) {
-				format_given = 1;
-				if (export_format_parse(v, &o.format))
-					return cli_error(c, CLI_USAGE,
-					                 "unknown export format '%s': "
-					                 "expected chat, alpaca or mt",
-					                 v);
-			} else if (export_status_parse(v, &o.status)) {
-				return cli_error(c, CLI_USAGE,
-				                 "unknown status '%s': expected "
-				                 "accepted or all",
-				                 v);
-			}
-			i++;
-		} else if (!strcmp(argv[i], "--quiet")) {
+		const char *name = a.args[i].opt->name;
+		if (!strcmp(name, "--cmd")) {
+			cmd = v;
+		} else if (!strcmp(name, "--name")) {
+			o.name = v;
+		} else if (!strcmp(name, "--init-from")) {
+			o.init_from = v;
+		} else if (!strcmp(name, "--quiet")) {
 			ec.quiet = 1;
-		} else if (argv[i][0] == '-' && argv[i][1]) {
-			return cli_error(c, CLI_USAGE,
-			                 "unknown option '%s'; see 'mentor run-external "
-			                 "--help'",
-			                 argv[i]);
-		} else if (!o.dataset) {
-			o.dataset = argv[i];
-		} else {
-			return cli_error(c, CLI_USAGE, "unexpected argument '%s'", argv[i]);
+		} else if (!strcmp(name, "--export")) {
+			format_given = 1;
+			if (export_format_parse(v, &o.format))
+				return cli_error(c, CLI_USAGE, "unknown export format '%s': expected "
+						 "chat, alpaca or mt", v);
+		} else if (ext_opt(c, name, v, &o)) {
+			return CLI_USAGE;
 		}
 	}
 	if (!o.dataset)
 		return cli_error(c, CLI_USAGE, "give a dataset; see 'mentor run-external --help'");
-	if ((dash >= 0) == (cmd != NULL))
+	if ((a.dashdash >= 0) == (cmd != NULL))
 		return cli_error(c, CLI_USAGE, "give the command either with --cmd or after '--'");
 	if (o.init_from && !format_given)
 		o.format = EXPORT_MT;
@@ -703,9 +680,11 @@ int cli_run_external(struct cli *c, int argc, char **argv)
 			return cli_error(c, CLI_USAGE, "%s", err);
 		o.argv = split;
 	} else {
-		if (dash + 1 >= argc)
+		if (a.dashdash == a.n)
 			return cli_error(c, CLI_USAGE, "give a command after '--'");
-		o.argv = argv + dash + 1;
+		/* everything after "--" is the command: argv's last entries, as
+		 * given, and argv[argc] is NULL */
+		o.argv = argv + argc - (a.n - a.dashdash);
 	}
 	o.stop = catch_stop_signals();
 	o.on_start = ext_started;
@@ -730,33 +709,3 @@ int cli_run_external(struct cli *c, int argc, char **argv)
 	return cli_error(c, CLI_ERR, "the command was %s (signal %d)",
 	                 !strcmp(res.status, "stopped") ? "stopped" : "killed", res.term_signal);
 }
-
-const struct cli_command cli_cmd_tokenize = {
-	.name = "tokenize",
-	.fn = cli_tokenize,
-	.summary = "token ids of a text under a run's or a model file's tokenizer",
-};
-
-const struct cli_command cli_cmd_export_model = {
-	.name = "export-model",
-	.fn = cli_export_model,
-	.summary = "export a trained model (GGUF, Hugging Face)",
-};
-
-const struct cli_command cli_cmd_import_model = {
-	.name = "import-model",
-	.fn = cli_import_model,
-	.summary = "import a GGUF or Hugging Face GPT-2 model as a run",
-};
-
-const struct cli_command cli_cmd_serve = {
-	.name = "serve",
-	.fn = cli_serve,
-	.summary = "serve a run over an OpenAI-compatible HTTP API",
-};
-
-const struct cli_command cli_cmd_run_external = {
-	.name = "run-external",
-	.fn = cli_run_external,
-	.summary = "run an external trainer on exported data",
-};

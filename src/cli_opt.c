@@ -22,16 +22,22 @@ static int is_option(const char *s)
 	return s[1] == '-' || isalpha((unsigned char)s[1]);
 }
 
-static const struct cli_option *find_option(const struct cli_command *cmd, const char *s,
-					    size_t n)
+static const struct cli_option *find_in(const struct cli_option *o, const char *s, size_t n)
 {
-	for (const struct cli_option *o = cmd->opts; o && o->name; o++) {
+	for (; o && o->name; o++) {
 		if (strlen(o->name) == n && !strncmp(o->name, s, n))
 			return o;
 		if (o->alias && strlen(o->alias) == n && !strncmp(o->alias, s, n))
 			return o;
 	}
 	return NULL;
+}
+
+static const struct cli_option *find_option(const struct cli_command *cmd, const char *s,
+					    size_t n)
+{
+	const struct cli_option *o = find_in(cmd->opts, s, n);
+	return o ? o : find_in(cmd->hidden, s, n);
 }
 
 static int push(struct cli_args *a, const struct cli_option *o, const char *v, char *err)
@@ -284,43 +290,52 @@ static void roff_line(FILE *f, const char *s, size_t n, const char *tail)
 	fputc('\n', f);
 }
 
-/* Paragraphs of text: filled, a blank line as .PP; a paragraph whose lines
- * are indented is kept as written (.nf). */
+/* Paragraphs of text: filled, a blank line between paragraphs as .PP;
+ * indented lines (lists, examples) kept as written (.nf). */
 static void roff_paragraphs(FILE *f, const char *s)
 {
 	if (!s)
 		return;
-	int para = 0;
+	int nf = 0, blank = 0, any = 0;
 	while (*s) {
-		/* one paragraph: up to a blank line */
-		const char *end = strstr(s, "\n\n");
-		size_t plen = end ? (size_t)(end - s) : strlen(s);
-		if (plen) {
-			if (para++)
-				fputs(".PP\n", f);
+		size_t n = strcspn(s, "\n");
+		if (n == 0) {
+			blank = 1;
+		} else {
 			int pre = s[0] == ' ';
-			if (pre)
-				fputs(".nf\n", f);
-			const char *p = s;
-			while (p < s + plen) {
-				size_t n = strcspn(p, "\n");
-				if (p + n > s + plen)
-					n = (size_t)(s + plen - p);
-				if (!pre)
-					while (n && *p == ' ')
-						p++, n--;
-				roff_line(f, p, n, "");
-				p += n;
-				if (p < s + plen && *p == '\n')
-					p++;
-			}
-			if (pre)
+			if (nf && (!pre || blank)) {
 				fputs(".fi\n", f);
+				nf = 0;
+			}
+			if (blank && any)
+				fputs(".PP\n", f);
+			if (pre && !nf) {
+				fputs(".nf\n", f);
+				nf = 1;
+			}
+			roff_line(f, s, n, "");
+			blank = 0;
+			any = 1;
 		}
-		s += plen;
-		while (*s == '\n')
-			s++;
+		s += n + (s[n] == '\n');
 	}
+	if (nf)
+		fputs(".fi\n", f);
+}
+
+/* 1 if text starts with one of the words of values ("chat alpaca mt"): a
+ * value is written as it is typed, never capitalised. */
+static int starts_with_value(const char *text, const char *values)
+{
+	size_t n = strcspn(text, " ,;:|)");
+	for (const char *v = values; v && *v;) {
+		size_t m = strcspn(v, " ");
+		if (m == n && !strncmp(v, text, n))
+			return 1;
+		v += m;
+		v += strspn(v, " ");
+	}
+	return 0;
 }
 
 static void roff_option(FILE *f, const struct cli_option *o)
@@ -370,7 +385,7 @@ void cli_opt_roff(FILE *f, const struct cli_command *const *cmds, size_t ncmd)
 			fputc('\n', f);
 			/* as a sentence: a capital first letter and a full stop */
 			const char *h = o->help ? o->help : "";
-			if (*h >= 'a' && *h <= 'z') {
+			if (*h >= 'a' && *h <= 'z' && !starts_with_value(h, o->values)) {
 				fputc(*h - 'a' + 'A', f);
 				h++;
 			}

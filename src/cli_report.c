@@ -12,29 +12,39 @@
 #include "mentor/report.h"
 #include "mentor/store.h"
 
-static const char report_usage[] =
-	"usage: mentor report [RUN [--vs RUN]] -o FILE.html [--svg FILE.svg] [--examples N]\n"
-	"                     [--lang en|ja|auto]\n"
-	"       mentor report --experiment ID [RUN [--vs RUN]] -o FILE.html [...]\n\n"
-	"Write one self-contained HTML file (inline CSS and SVG, nothing loaded from\n"
-	"outside) about run RUN (id or name): its loss curves, accuracy per inference\n"
-	"mode, the dataset's explanations per mode and review status, and example\n"
-	"cards. With --vs (usually the baseline), the two runs are compared and the\n"
-	"cards show fixed cases (wrong in the baseline, right in RUN) and broken ones\n"
-	"(the reverse) first. Runs of different datasets are not compared. Without\n"
-	"RUN, the newest finished explanation-trained run is compared with the\n"
-	"finished baseline of its dataset closest in settings (shape, steps, seed).\n"
-	"When RUN belongs to an experiment (or with --experiment), the page opens\n"
-	"with the experiment's table and verdict; with --experiment alone, RUN is\n"
-	"its best explanation-trained run and --vs the baseline of the same seed.\n\n"
-	"options:\n"
-	"  --vs RUN          the run to compare with\n"
-	"  --experiment ID   open with this experiment's table (see 'mentor experiment')\n"
-	"  -o, --out FILE    where to write the HTML (required)\n"
-	"  --svg FILE        also write the loss chart as a standalone SVG\n"
-	"  --examples N      example cards to show (default 40, at most 1000)\n"
-	"  --lang en|ja|auto the page's language (default: [ui] lang of the config,\n"
-	"                    else the locale: LC_ALL, LC_MESSAGES, LANG)\n";
+static const struct cli_option report_opts[] = {
+	{"--vs", NULL, "RUN", "the run to compare with (usually the baseline)", NULL},
+	{"--experiment", NULL, "ID",
+	 "open with this experiment's table and verdict (see 'mentor experiment')", NULL},
+	{"--out", "-o", "FILE", "where to write the HTML (required)", NULL},
+	{"--svg", NULL, "FILE", "also write the loss chart as a standalone SVG", NULL},
+	{"--examples", NULL, "N", "example cards to show (default 40, at most 1000)", NULL},
+	{"--lang", NULL, "LANG",
+	 "the page's language: en, ja or auto (default: [ui] lang of the config, else the "
+	 "locale: LC_ALL, LC_MESSAGES, LANG)",
+	 "en ja auto"},
+	{0},
+};
+
+const struct cli_command cli_cmd_report = {
+	.name = "report",
+	.fn = cli_report,
+	.summary = "write a self-contained HTML report of runs",
+	.usage = "mentor report [RUN [--vs RUN]] -o FILE.html [OPTIONS]\n"
+		 "mentor report --experiment ID [RUN [--vs RUN]] -o FILE.html [OPTIONS]",
+	.about = "Write one self-contained HTML file (inline CSS and SVG, nothing loaded from\n"
+		 "outside) about run RUN (id or name): its loss curves, accuracy per inference\n"
+		 "mode, the dataset's explanations per mode and review status, and example\n"
+		 "cards. With --vs (usually the baseline), the two runs are compared and the\n"
+		 "cards show fixed cases (wrong in the baseline, right in RUN) and broken ones\n"
+		 "(the reverse) first. Runs of different datasets are not compared. Without\n"
+		 "RUN, the newest finished explanation-trained run is compared with the\n"
+		 "finished baseline of its dataset closest in settings (shape, steps, seed).\n"
+		 "When RUN belongs to an experiment (or with --experiment), the page opens\n"
+		 "with the experiment's table and verdict; with --experiment alone, RUN is\n"
+		 "its best explanation-trained run and --vs the baseline of the same seed.",
+	.opts = report_opts,
+};
 
 /* The runs a report compares when none is named (report_default_pair); a
  * note on stderr says which, and why when it is not a run and its baseline. */
@@ -68,33 +78,17 @@ static int default_pair(struct cli *c, struct store *st, struct report_opts *o)
 
 int cli_report(struct cli *c, int argc, char **argv)
 {
-	if (cli_wants_help(argc, argv)) {
-		fputs(report_usage, c->out);
-		return CLI_OK;
-	}
-	const char *run_ref = NULL, *vs_ref = NULL, *out = NULL, *svg = NULL, *ex = NULL;
-	const char *exp_ref = NULL, *lang_opt = NULL;
-	for (int i = 1; i < argc; i++) {
-		int r;
-		if ((r = cli_opt_value(argc, argv, &i, "--vs", &vs_ref)) ||
-		    (r = cli_opt_value(argc, argv, &i, "--lang", &lang_opt)) ||
-		    (r = cli_opt_value(argc, argv, &i, "--out", &out)) ||
-		    (r = cli_opt_value(argc, argv, &i, "-o", &out)) ||
-		    (r = cli_opt_value(argc, argv, &i, "--svg", &svg)) ||
-		    (r = cli_opt_value(argc, argv, &i, "--examples", &ex)) ||
-		    (r = cli_opt_value(argc, argv, &i, "--experiment", &exp_ref))) {
-			if (r < 0)
-				return cli_error(c, CLI_USAGE, "option '%s' needs a value", argv[i]);
-			continue;
-		}
-		if (argv[i][0] == '-' && argv[i][1])
-			return cli_error(c, CLI_USAGE, "unknown option '%s'; see 'mentor report "
-				       "--help'", argv[i]);
-		if (run_ref)
-			return cli_error(c, CLI_USAGE, "one run only (got '%s' and '%s'); compare "
-				       "with --vs", run_ref, argv[i]);
-		run_ref = argv[i];
-	}
+	struct cli_args a;
+	if (cli_parse(c, &cli_cmd_report, argc, argv, &a))
+		return a.exit;
+	if (cli_npos(&a) > 1)
+		return cli_error(c, CLI_USAGE,
+				 "one run only (got '%s' and '%s'); compare with --vs", cli_pos(&a, 0),
+				 cli_pos(&a, 1));
+	const char *run_ref = cli_pos(&a, 0), *vs_ref = cli_arg(&a, "--vs");
+	const char *out = cli_arg(&a, "--out"), *svg = cli_arg(&a, "--svg");
+	const char *ex = cli_arg(&a, "--examples"), *exp_ref = cli_arg(&a, "--experiment");
+	const char *lang_opt = cli_arg(&a, "--lang");
 	if (!run_ref && vs_ref)
 		return cli_error(c, CLI_USAGE, "--vs needs a run to compare; see 'mentor report "
 				 "--help'");
@@ -163,72 +157,63 @@ out:
 	return code;
 }
 
-static const char export_usage[] =
-	"usage: mentor export DATASET [--format chat|alpaca|mt] --out FILE [options]\n\n"
-	"Write the dataset's explanations as JSON Lines training data, one explanation\n"
-	"per item and mode (accepted first, then the newest; the reviewer's edit when\n"
-	"there is one).\n\n"
-	"formats:\n"
-	"  chat     {\"messages\":[system,user,assistant],\"metadata\":{...}}: OpenAI\n"
-	"           fine-tuning (with --no-metadata), TRL SFTTrainer, axolotl chat_template\n"
-	"  alpaca   {\"instruction\",\"input\",\"output\",\"metadata\"}\n"
-	"  mt       the paper's multi-task layout: per item one [ANS] record and one\n"
-	"           [EXP] record per explanation, target shaped by --variant\n\n"
-	"options:\n"
-	"  --format F          chat (default), alpaca or mt\n"
-	"  --status S          accepted (default) or all (pending, accepted, flagged)\n"
-	"  --include-rejected  with --status all, rejected explanations too\n"
-	"  --mode M            only explanations of mode cot, rp or crop\n"
-	"  --split S           only items of split train, dev or test\n"
-	"  --variant V         mt target: mt-cot (default), mt-ra or mt-re\n"
-	"  --system TEXT       system prompt (chat) / instruction (alpaca)\n"
-	"  --no-metadata       leave the \"metadata\" object out (OpenAI uploads)\n"
-	"  --tokenizer RUN     mt: add each record's token ids as 'mentor train' encodes\n"
-	"                      it with the tokenizer of RUN (id or name, e.g. an imported\n"
-	"                      model): \"ids\", \"n_prompt\", \"tokenizer\"; for trainers\n"
-	"                      that start from RUN (scripts/mentor_torch_train.py)\n"
-	"  --out FILE          where to write (atomically); '-' for standard output\n";
+static const struct cli_option export_opts[] = {
+	{"--format", NULL, "F", "chat (default), alpaca or mt", "chat alpaca mt"},
+	{"--status", NULL, "S", "accepted (default) or all (pending, accepted, flagged)",
+	 "accepted all"},
+	{"--include-rejected", NULL, NULL, "with --status all, rejected explanations too", NULL},
+	{"--mode", NULL, "M", "only explanations of mode cot, rp or crop", "cot rp crop"},
+	{"--split", NULL, "S", "only items of split train, dev or test", "train dev test"},
+	{"--variant", NULL, "V", "mt target: mt-cot (default), mt-ra or mt-re",
+	 "mt-cot mt-ra mt-re"},
+	{"--system", NULL, "TEXT", "system prompt (chat) or instruction (alpaca)", NULL},
+	{"--no-metadata", NULL, NULL, "leave the \"metadata\" object out (OpenAI uploads)", NULL},
+	{"--tokenizer", NULL, "RUN",
+	 "mt: add each record's token ids as 'mentor train' encodes it with the tokenizer of RUN "
+	 "(id or name, e.g. an imported model): \"ids\", \"n_prompt\", \"tokenizer\"; for "
+	 "trainers that start from RUN (scripts/mentor_torch_train.py)",
+	 NULL},
+	{"--out", "-o", "FILE", "where to write (atomically); '-' for standard output", NULL},
+	{0},
+};
+
+const struct cli_command cli_cmd_export = {
+	.name = "export",
+	.fn = cli_export,
+	.summary = "export training data (chat, alpaca, mt JSONL)",
+	.usage = "mentor export DATASET [--format chat|alpaca|mt] --out FILE [OPTIONS]",
+	.about = "Write the dataset's explanations as JSON Lines training data, one\n"
+		 "explanation per item and mode (accepted first, then the newest; the\n"
+		 "reviewer's edit when there is one). The formats:\n"
+		 "\n"
+		 "  chat     {\"messages\":[system,user,assistant],\"metadata\":{...}}: OpenAI\n"
+		 "           fine-tuning (with --no-metadata), TRL SFTTrainer, axolotl\n"
+		 "           chat_template\n"
+		 "  alpaca   {\"instruction\",\"input\",\"output\",\"metadata\"}\n"
+		 "  mt       the paper's multi-task layout: per item one [ANS] record and one\n"
+		 "           [EXP] record per explanation, target shaped by --variant",
+	.opts = export_opts,
+};
 
 int cli_export(struct cli *c, int argc, char **argv)
 {
-	if (cli_wants_help(argc, argv)) {
-		fputs(export_usage, c->out);
-		return CLI_OK;
-	}
+	struct cli_args a;
+	if (cli_parse(c, &cli_cmd_export, argc, argv, &a))
+		return a.exit;
+	if (cli_npos(&a) > 1)
+		return cli_error(c, CLI_USAGE, "one dataset only (got '%s' and '%s')",
+				 cli_pos(&a, 0), cli_pos(&a, 1));
 	struct export_opts o;
 	export_opts_init(&o);
-	const char *format = NULL, *status = NULL, *out = NULL, *variant = NULL, *tok_run = NULL;
-	for (int i = 1; i < argc; i++) {
-		int r;
-		if (!strcmp(argv[i], "--include-rejected")) {
-			o.include_rejected = 1;
-			continue;
-		}
-		if (!strcmp(argv[i], "--no-metadata")) {
-			o.metadata = 0;
-			continue;
-		}
-		if ((r = cli_opt_value(argc, argv, &i, "--format", &format)) ||
-		    (r = cli_opt_value(argc, argv, &i, "--status", &status)) ||
-		    (r = cli_opt_value(argc, argv, &i, "--mode", &o.mode)) ||
-		    (r = cli_opt_value(argc, argv, &i, "--split", &o.split)) ||
-		    (r = cli_opt_value(argc, argv, &i, "--variant", &variant)) ||
-		    (r = cli_opt_value(argc, argv, &i, "--system", &o.system)) ||
-		    (r = cli_opt_value(argc, argv, &i, "--tokenizer", &tok_run)) ||
-		    (r = cli_opt_value(argc, argv, &i, "--out", &out)) ||
-		    (r = cli_opt_value(argc, argv, &i, "-o", &out))) {
-			if (r < 0)
-				return cli_error(c, CLI_USAGE, "option '%s' needs a value", argv[i]);
-			continue;
-		}
-		if (argv[i][0] == '-' && argv[i][1])
-			return cli_error(c, CLI_USAGE, "unknown option '%s'; see 'mentor export "
-				       "--help'", argv[i]);
-		if (o.dataset)
-			return cli_error(c, CLI_USAGE, "one dataset only (got '%s' and '%s')",
-					 o.dataset, argv[i]);
-		o.dataset = argv[i];
-	}
+	o.dataset = cli_pos(&a, 0);
+	o.mode = cli_arg(&a, "--mode");
+	o.split = cli_arg(&a, "--split");
+	o.system = cli_arg(&a, "--system");
+	o.include_rejected = cli_arg(&a, "--include-rejected") != NULL;
+	o.metadata = !cli_arg(&a, "--no-metadata");
+	const char *format = cli_arg(&a, "--format"), *status = cli_arg(&a, "--status");
+	const char *out = cli_arg(&a, "--out"), *variant = cli_arg(&a, "--variant");
+	const char *tok_run = cli_arg(&a, "--tokenizer");
 	if (!o.dataset)
 		return cli_error(c, CLI_USAGE, "no dataset given; see 'mentor export --help'");
 	if (!out || !*out)
@@ -306,15 +291,3 @@ out:
 	store_close(st);
 	return code;
 }
-
-const struct cli_command cli_cmd_report = {
-	.name = "report",
-	.fn = cli_report,
-	.summary = "write a self-contained HTML report of runs",
-};
-
-const struct cli_command cli_cmd_export = {
-	.name = "export",
-	.fn = cli_export,
-	.summary = "export training data (chat, alpaca, mt JSONL)",
-};

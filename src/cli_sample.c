@@ -14,117 +14,107 @@
 #include "mentor/sample.h"
 #include "mentor/store.h"
 
-static void sample_usage(FILE *f)
-{
-	fputs("usage: mentor sample TASK [--n N] [--seed S] [--split train|dev|test |\n"
-	      "                            --splits TRAIN/DEV/TEST] [--out FILE | --import NAME]\n"
-	      "       mentor sample --list\n\n"
-	      "Generate a synthetic reasoning task as JSON lines in the generic import\n"
-	      "layout (id, question, answer, answer_type, rationale, split, trace).\n"
-	      "The same task, seed and sizes always give the same bytes.\n\n"
-	      "tasks:\n", f);
-	for (const char *const *t = sample_tasks(); *t; t++) {
-		const struct sample_task_info *ti = sample_task_info(*t);
-		fprintf(f, "  %-8s %s (%s; shipped %zu/%zu/%zu)\n", ti->name, ti->summary,
-			ti->answer_type, ti->n_train, ti->n_dev, ti->n_test);
-	}
-	fprintf(f, "\noptions:\n"
-		"  --n N            number of items (of --split, else all train)\n"
-		"  --seed S         seed (default %d, the seed of sample_datasets/)\n"
-		"  --split NAME     generate only this split (size: --n, else the shipped one)\n"
-		"  --splits A/B/C   train/dev/test sizes, e.g. 2000/200/500\n"
-		"  --out FILE       write to FILE instead of standard output\n"
-		"  --import NAME    import into the workspace as dataset NAME\n"
-		"  --list           list the tasks\n\n"
-		"With neither --n nor --splits, the task's shipped sizes are used, so\n"
-		"`mentor sample arith` reproduces sample_datasets/arith.jsonl.\n\n"
+/* The default seed as text, for the help. */
+#define SAMPLE_STR_(x) #x
+#define SAMPLE_STR(x) SAMPLE_STR_(x)
+
+static const struct cli_option sample_opts[] = {
+	{"--n", NULL, "N", "number of items (of --split, else all train)", NULL},
+	{"--seed", NULL, "S",
+	 "seed (default " SAMPLE_STR(SAMPLE_DEFAULT_SEED) ", the seed of sample_datasets/)", NULL},
+	{"--split", NULL, "NAME", "generate only this split (size: --n, else the shipped one)",
+	 "train dev test"},
+	{"--splits", NULL, "A/B/C", "train/dev/test sizes, e.g. 2000/200/500", NULL},
+	{"--out", NULL, "FILE", "write to FILE instead of standard output", NULL},
+	{"--import", NULL, "NAME", "import into the workspace as dataset NAME", NULL},
+	{"--list", NULL, NULL, "list the tasks", NULL},
+	{0},
+};
+
+/* about lists the tasks of sample_tasks() (tests/cli checks that it names
+ * each). */
+const struct cli_command cli_cmd_sample = {
+	.name = "sample",
+	.fn = cli_sample,
+	.summary = "generate a synthetic task dataset",
+	.usage = "mentor sample TASK [OPTIONS]\n"
+		 "mentor sample --list",
+	.about = "Generate a synthetic reasoning task as JSON lines in the generic import\n"
+		 "layout (id, question, answer, answer_type, rationale, split, trace).\n"
+		 "The same task, seed and sizes always give the same bytes.\n"
+		 "\n"
+		 "TASK is one of:\n"
+		 "\n"
+		 "  arith    how many things one has after 3 to 5 people give or take\n"
+		 "           some (number; shipped 2000/200/500)\n"
+		 "  coin     is the coin still heads up after 8 to 10 people flip it or\n"
+		 "           not (yesno; shipped 2000/200/500)\n"
+		 "  letters  follow a word chain by last letters for 5 to 7 turns (text;\n"
+		 "           shipped 2000/200/500)\n"
+		 "  dial     where a dial of three colours points after 6 to 8 people turn\n"
+		 "           it or not (text; shipped 2000/200/500)",
+	.opts = sample_opts,
+	.more = "With neither --n nor --splits, the task's shipped sizes are used, so\n"
+		"`mentor sample arith` reproduces sample_datasets/arith.jsonl.\n"
+		"\n"
 		"examples:\n"
+		"\n"
 		"  mentor sample arith --splits 2000/200/500 --out arith.jsonl\n"
 		"  mentor sample coin --n 50 --seed 7 --split test\n"
-		"  mentor sample letters --import letters-big --splits 5000/200/500\n",
-		SAMPLE_DEFAULT_SEED);
-}
-
-static int need_value(struct cli *c, int argc, char **argv, int i)
-{
-	if (i + 1 >= argc) {
-		cli_error(c, CLI_USAGE, "option '%s' needs a value", argv[i]);
-		return -1;
-	}
-	return 0;
-}
+		"  mentor sample letters --import letters-big --splits 5000/200/500",
+};
 
 int cli_sample(struct cli *c, int argc, char **argv)
 {
-	const char *task = NULL, *split = NULL, *splits = NULL, *out_path = NULL;
-	const char *import_name = NULL;
+	const char *split = NULL, *splits = NULL, *out_path = NULL, *import_name = NULL;
 	long n = -1;
 	uint64_t seed = SAMPLE_DEFAULT_SEED;
 	char err[MENTOR_ERR_LEN];
-
-	if (cli_wants_help(argc, argv)) {
-		sample_usage(c->out);
-		return CLI_OK;
-	}
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		if (!strcmp(a, "--list")) {
+	struct cli_args a;
+	if (cli_parse(c, &cli_cmd_sample, argc, argv, &a))
+		return a.exit;
+	for (int i = 0; i < a.n; i++) {
+		const char *name = a.args[i].opt ? a.args[i].opt->name : "", *v = a.args[i].value;
+		if (!strcmp(name, "--list")) {
 			for (const char *const *t = sample_tasks(); *t; t++)
 				cli_printf(c->out, "%-8s %s\n", *t, sample_task_info(*t)->summary);
 			return CLI_OK;
-		} else if (!strcmp(a, "--n")) {
-			if (need_value(c, argc, argv, i))
-				return CLI_USAGE;
-			if (util_parse_long(argv[++i], 1, SAMPLE_MAX_ITEMS, &n))
+		} else if (!strcmp(name, "--n")) {
+			if (util_parse_long(v, 1, SAMPLE_MAX_ITEMS, &n))
 				return cli_error(c, CLI_USAGE, "invalid --n '%s': expected 1..%d",
-						 argv[i], SAMPLE_MAX_ITEMS);
-		} else if (!strcmp(a, "--seed")) {
-			if (need_value(c, argc, argv, i))
-				return CLI_USAGE;
-			const char *s = argv[++i];
+						 v, SAMPLE_MAX_ITEMS);
+		} else if (!strcmp(name, "--seed")) {
 			char *end = NULL;
 			errno = 0;
-			unsigned long long v = strtoull(s, &end, 10);
-			if (!*s || *s == '-' || *end || errno)
+			unsigned long long sv = strtoull(v, &end, 10);
+			if (!*v || *v == '-' || *end || errno)
 				return cli_error(c, CLI_USAGE, "invalid --seed '%s': expected a "
-						 "non-negative integer", s);
-			seed = (uint64_t)v;
-		} else if (!strcmp(a, "--split")) {
-			if (need_value(c, argc, argv, i))
-				return CLI_USAGE;
-			split = argv[++i];
+						 "non-negative integer", v);
+			seed = (uint64_t)sv;
+		} else if (!strcmp(name, "--split")) {
+			split = v;
 			if (strcmp(split, "train") && strcmp(split, "dev") && strcmp(split, "test"))
 				return cli_error(c, CLI_USAGE, "invalid --split '%s': expected "
 						 "train, dev or test", split);
-		} else if (!strcmp(a, "--splits")) {
-			if (need_value(c, argc, argv, i))
-				return CLI_USAGE;
-			splits = argv[++i];
-		} else if (!strcmp(a, "--out")) {
-			if (need_value(c, argc, argv, i))
-				return CLI_USAGE;
-			out_path = argv[++i];
-		} else if (!strcmp(a, "--import")) {
-			if (need_value(c, argc, argv, i))
-				return CLI_USAGE;
-			import_name = argv[++i];
+		} else if (!strcmp(name, "--splits")) {
+			splits = v;
+		} else if (!strcmp(name, "--out")) {
+			out_path = v;
+		} else if (!strcmp(name, "--import")) {
+			import_name = v;
 			if (!*import_name)
 				return cli_error(c, CLI_USAGE, "option '--import' needs a dataset name");
-		} else if (a[0] == '-' && a[1]) {
-			return cli_error(c, CLI_USAGE, "unknown option '%s'; see 'mentor sample "
-					 "--help'", a);
-		} else if (!task) {
-			task = a;
-		} else {
-			return cli_error(c, CLI_USAGE, "unexpected argument '%s'", a);
 		}
 	}
+	if (cli_npos(&a) > 1)
+		return cli_error(c, CLI_USAGE, "unexpected argument '%s'", cli_pos(&a, 1));
+	const char *task = cli_pos(&a, 0);
 	if (!task)
-		return cli_error(c, CLI_USAGE, "which task? one of arith, coin, letters, count "
+		return cli_error(c, CLI_USAGE, "which task? one of arith, coin, letters, dial "
 				 "(see 'mentor sample --help')");
 	if (!sample_task_info(task))
 		return cli_error(c, CLI_USAGE, "unknown task '%s': try arith, coin, letters or "
-				 "count", task);
+				 "dial", task);
 	if (split && splits)
 		return cli_error(c, CLI_USAGE, "options '--split' and '--splits' exclude each other");
 	if (splits && n >= 0)
@@ -211,19 +201,28 @@ int cli_sample(struct cli *c, int argc, char **argv)
 
 /* ------------------------------------------------------------------- init */
 
-static void init_usage(FILE *f)
-{
-	fputs("usage: mentor [--db PATH] init\n\n"
-	      "Create the workspace (default ./mentor.db, or $MENTOR_DB) and import every\n"
-	      "bundled dataset of sample_datasets/ that it does not hold yet, named after\n"
-	      "its file: arith, coin, dial, letters (generated), commonsense, strategy\n"
-	      "(hand-written English) and factory-ja (hand-written Japanese). Datasets\n"
-	      "already present are left as they are, so running it again is harmless.\n\n"
-	      "The bundled files are looked up in $MENTOR_DATA_DIR/sample_datasets/, else\n"
-	      "in the source tree mentor was built from.\n\n"
-	      "example:\n"
-	      "  mentor --db work.db init && mentor --db work.db\n", f);
-}
+static const struct cli_option init_opts[] = {{0}};
+
+const struct cli_command cli_cmd_init = {
+	.name = "init",
+	.fn = cli_init,
+	.summary = "create the workspace and load the bundled sample datasets",
+	.usage = "mentor init",
+	.about = "Create the workspace (--db PATH, else $MENTOR_DB, else ./mentor.db) and\n"
+		 "import every bundled dataset of sample_datasets/ that it does not hold\n"
+		 "yet, named after its file: arith, coin, dial, letters (generated),\n"
+		 "commonsense, strategy (hand-written English) and factory-ja (hand-written\n"
+		 "Japanese). Datasets already present are left as they are, so running it\n"
+		 "again is harmless.\n"
+		 "\n"
+		 "The bundled files are looked up in $MENTOR_DATA_DIR/sample_datasets/, else\n"
+		 "in the installed share/mentor, else in the source tree mentor was built\n"
+		 "from.",
+	.opts = init_opts,
+	.more = "example:\n"
+		"\n"
+		"  mentor --db work.db init && mentor --db work.db",
+};
 
 static int cmp_str(const void *a, const void *b)
 {
@@ -276,13 +275,12 @@ static int list_jsonl(const char *dir, char ***out, size_t *n, char *err)
 int cli_init(struct cli *c, int argc, char **argv)
 {
 	char err[MENTOR_ERR_LEN];
-	if (cli_wants_help(argc, argv)) {
-		init_usage(c->out);
-		return CLI_OK;
-	}
-	if (argc > 1)
+	struct cli_args a;
+	if (cli_parse(c, &cli_cmd_init, argc, argv, &a))
+		return a.exit;
+	if (cli_npos(&a))
 		return cli_error(c, CLI_USAGE, "unexpected argument '%s'; see 'mentor init --help'",
-				 argv[1]);
+				 cli_pos(&a, 0));
 	struct buf dir;
 	buf_init(&dir);
 	char dd[PATH_MAX + 32];
@@ -359,15 +357,3 @@ int cli_init(struct cli *c, int argc, char **argv)
 	buf_release(&dir);
 	return status;
 }
-
-const struct cli_command cli_cmd_init = {
-	.name = "init",
-	.fn = cli_init,
-	.summary = "create the workspace and load the bundled sample datasets",
-};
-
-const struct cli_command cli_cmd_sample = {
-	.name = "sample",
-	.fn = cli_sample,
-	.summary = "generate a synthetic task dataset",
-};

@@ -14,9 +14,6 @@
 #include "mentor/store.h"
 #include "mentor/teacher.h"
 
-/* Set by SIGINT/SIGTERM while `explain` runs; the only way a signal handler
- * can talk to the loop. */
-
 /* cli_find_dataset with a hint towards the list of datasets. */
 static int find_dataset(struct store *st, const char *ref, struct store_dataset *d, char *err)
 {
@@ -41,54 +38,87 @@ static int load_config(struct cli *c, const char *path, struct config *cfg)
 
 /* --------------------------------------------------------------- explain */
 
-static const char explain_usage[] =
-	"usage: mentor explain DATASET [--mode cot|rp|crop|all] [--provider P] [--model M]\n"
-	"                      [--split S] [--limit N] [--concurrency N] [--rpm N] [--force]\n"
-	"                      [--offline-rates LIST] [--k K] [--seed S] [--stream]\n"
-	"                      [--config FILE] [--dry-run]\n"
-	"       mentor explain DATASET --print-prompts [--mode M] [--limit N] [--split S]\n"
-	"       mentor explain DATASET --mode M [--provider P] [--model M] [--split S] [--limit N]\n"
-	"                      [--force] --batch-export FILE\n"
-	"       mentor explain DATASET [--provider P] [--model M] --batch-import FILE\n"
-	"                      [--batch-export NEXT]\n"
-	"       mentor explain --print-prompts [--prompts-dir DIR]\n"
-	"       mentor explain --write-prompts [--prompts-dir DIR] [--overwrite]\n\n"
-	"Ask the teacher for explanations of a dataset's items. Modes: cot (few-shot\n"
-	"chain of thought, judged against the gold answer), rp (rationalize the given\n"
-	"gold answer; leaks are flagged), crop (cot, then rp where cot is wrong or\n"
-	"unparsable). Items that already have an explanation of the mode from this\n"
-	"provider/model are skipped, and identical requests are answered from the\n"
-	"call log, unless --force. Ctrl-C stops; finished items are kept.\n"
-	"Without a config file the offline scripted teacher is used.\n\n"
-	"  --provider P       provider or alias from the config (openai, anthropic, offline...)\n"
-	"  --model M          model (or alias) instead of the provider's default\n"
-	"  --concurrency N    requests in flight (default from config, 8)\n"
-	"  --rpm N            at most N requests per minute (0 = no limit)\n"
-	"  --offline-rates LIST  offline teacher's mistake rates (0 to 1), e.g.\n"
-	"                     cot_wrong=0.2,cot_bad_step=0.1,rp_leak=0.1 (the defaults):\n"
-	"                     cot_wrong     cot ends in a wrong answer\n"
-	"                     cot_bad_step  cot has one wrong middle step, right answer\n"
-	"                     rp_leak       rp restates the given answer (flagged leaked)\n"
-	"                     (cot_wrong + cot_bad_step <= 1, else the config's rate is\n"
-	"                     lowered); unnamed ones come from the config's\n"
-	"                     [provider offline] section, else [defaults]\n"
-	"  --cot-wrong-rate R, --cot-bad-step-rate R, --rp-leak-rate R\n"
-	"                     one rate each; --error-rate R is --cot-wrong-rate R\n"
-	"  --k K              demonstrations per prompt (default 4)\n"
-	"  --dry-run          print what the run would do and cost (tasks, calls to\n"
-	"                     make, calls served from the cache, tokens, cost) and\n"
-	"                     stop: nothing is asked, nothing is written\n"
-	"  --print-prompts    print the prompts that would be sent, call nothing;\n"
-	"                     without DATASET, the templates in effect\n"
-	"  --write-prompts    write the built-in templates to the prompts directory\n"
-	"                     (MODE-TYPE.txt, and MODE-TYPE.ja.txt for datasets in\n"
-	"                     Japanese: see 'mentor datasets --lang')\n"
-	"  --batch-export FILE  write the requests still needed as OpenAI Batch API input\n"
-	"                     (JSONL) instead of calling; no API key goes into the file\n"
-	"  --batch-import FILE  read Batch API output into the workspace as if fetched live\n"
-	"                     (same provider/model/settings as the export); with\n"
-	"                     --batch-export NEXT, then write the follow-up requests\n"
-	"                     (CROP's rp fallbacks, retries of failed lines)\n";
+static const struct cli_option explain_opts[] = {
+	{"--mode", NULL, "MODE",
+	 "cot (few-shot chain of thought, judged against the gold answer), rp (rationalize the "
+	 "given gold answer; leaks are flagged), crop (cot, then rp where cot is wrong or "
+	 "unparsable) or all (default cot)",
+	 "cot rp crop all"},
+	{"--provider", NULL, "P",
+	 "provider or alias from the config (openai, anthropic, offline...)", NULL},
+	{"--model", NULL, "MODEL", "model (or alias) instead of the provider's default", NULL},
+	{"--split", NULL, "S", "only items of this split: train, dev or test", "train dev test"},
+	{"--limit", NULL, "N", "at most N items", NULL},
+	{"--concurrency", NULL, "N", "requests in flight, 1 to 256 (default from the config, 8)",
+	 NULL},
+	{"--rpm", NULL, "N", "at most N requests per minute (0 = no limit)", NULL},
+	{"--force", NULL, NULL,
+	 "ask again for items that have an explanation, and bypass the call cache", NULL},
+	{"--offline-rates", NULL, "LIST",
+	 "the offline teacher's mistake rates (0 to 1), e.g. "
+	 "cot_wrong=0.2,cot_bad_step=0.1,rp_leak=0.1 (the defaults):\n"
+	 "cot_wrong: cot ends in a wrong answer\n"
+	 "cot_bad_step: cot has one wrong middle step, right answer\n"
+	 "rp_leak: rp restates the given answer (flagged leaked)\n"
+	 "(cot_wrong + cot_bad_step <= 1, else the config's rate is lowered); unnamed ones come "
+	 "from the config's [provider offline] section, else [defaults]",
+	 NULL},
+	{"--cot-wrong-rate", NULL, "R", NULL, NULL},
+	{"--cot-bad-step-rate", NULL, "R", NULL, NULL},
+	{"--rp-leak-rate", NULL, "R",
+	 "one rate each, as in --offline-rates; a later option overrides an earlier one", NULL},
+	{"--error-rate", NULL, "R", "the same as --cot-wrong-rate R", NULL},
+	{"--k", NULL, "K", "demonstrations per prompt, 0 to 64 (default 4)", NULL},
+	{"--seed", NULL, "S", "seed of the demonstrations' choice and the offline teacher", NULL},
+	{"--stream", NULL, NULL, "stream the responses", NULL},
+	{"--config", NULL, "FILE", "configuration file instead of $XDG_CONFIG_HOME/mentor/config",
+	 NULL},
+	{"--dry-run", NULL, NULL,
+	 "print what the run would do and cost (tasks, calls to make, calls served from the "
+	 "cache, tokens, cost) and stop: nothing is asked, nothing is written",
+	 NULL},
+	{"--print-prompts", NULL, NULL,
+	 "print the prompts that would be sent and call nothing; without DATASET, the templates "
+	 "in effect",
+	 NULL},
+	{"--write-prompts", NULL, NULL,
+	 "write the built-in templates to the prompts directory (MODE-TYPE.txt, and "
+	 "MODE-TYPE.ja.txt for datasets in Japanese: see 'mentor datasets --lang')",
+	 NULL},
+	{"--prompts-dir", NULL, "DIR",
+	 "the prompts directory instead of $XDG_CONFIG_HOME/mentor/prompts (for a run with a "
+	 "DATASET, instead of the config's prompts_dir when it sets one); --print-prompts and "
+	 "--write-prompts use it too",
+	 NULL},
+	{"--overwrite", NULL, NULL, "let --write-prompts replace existing files", NULL},
+	{"--batch-export", NULL, "FILE",
+	 "write the requests still needed as OpenAI Batch API input (JSONL) instead of calling; "
+	 "no API key goes into the file",
+	 NULL},
+	{"--batch-import", NULL, "FILE",
+	 "read Batch API output into the workspace as if fetched live (same provider, model and "
+	 "settings as the export); with --batch-export NEXT, then write the follow-up requests "
+	 "(CROP's rp fallbacks, retries of failed lines)",
+	 NULL},
+	{0},
+};
+
+const struct cli_command cli_cmd_explain = {
+	.name = "explain",
+	.fn = cli_explain,
+	.summary = "ask the teacher for explanations (cot, rp, crop)",
+	.usage = "mentor explain DATASET [OPTIONS]\n"
+		 "mentor explain DATASET --mode MODE --batch-export FILE [OPTIONS]\n"
+		 "mentor explain DATASET --batch-import FILE [--batch-export NEXT] [...]\n"
+		 "mentor explain --print-prompts [--prompts-dir DIR]\n"
+		 "mentor explain --write-prompts [--prompts-dir DIR] [--overwrite]",
+	.about = "Ask the teacher for explanations of a dataset's items. Items that already\n"
+		 "have an explanation of the mode from this provider/model are skipped, and\n"
+		 "identical requests are answered from the call log, unless --force.\n"
+		 "Ctrl-C stops; finished items are kept. Without a config file the offline\n"
+		 "scripted teacher is used.",
+	.opts = explain_opts,
+};
 
 /* Item errors printed as they come; the rest are counted. */
 #define EXPLAIN_ERRORS_SHOWN 20
@@ -325,117 +355,131 @@ static int dry_run(struct cli *c, const struct teacher_opts *o, const char *data
 	return CLI_OK;
 }
 
-/* The offline rate an option sets ("--rp-leak-rate" -> "rp_leak") or NULL;
- * *m and *v as cli_opt_value's. */
-static const char *rate_option(int argc, char **argv, int *i, const char **v, int *m)
+/* The offline rate option name sets ("--rp-leak-rate" -> "rp_leak"), or
+ * NULL for another option. */
+static const char *rate_option(const char *name)
 {
 	static const char *const opts[][2] = {
 		{"--cot-wrong-rate", "cot_wrong"}, {"--error-rate", "cot_wrong"},
 		{"--cot-bad-step-rate", "cot_bad_step"}, {"--rp-leak-rate", "rp_leak"},
 	};
 	for (size_t k = 0; k < sizeof opts / sizeof opts[0]; k++)
-		if ((*m = cli_opt_value(argc, argv, i, opts[k][0], v)) != 0)
+		if (!strcmp(name, opts[k][0]))
 			return opts[k][1];
 	return NULL;
 }
 
+/* What `mentor explain` was asked, beside the teacher's options. */
+struct explain_line {
+	const char *dataset, *mode, *split, *cfg_path, *batch_exp, *batch_imp;
+	long limit;
+	int print, write, overwrite, dry;
+};
+
+/* Read the parsed line into *l and *o (set up by teacher_opts_init): CLI_OK
+ * or a usage error, reported. In order: a single rate overrides
+ * --offline-rates given before it. */
+static int explain_read(struct cli *c, const struct cli_args *a, struct explain_line *l,
+			struct teacher_opts *o)
+{
+	char rerr[MENTOR_ERR_LEN];
+	memset(l, 0, sizeof *l);
+	l->mode = "cot";
+	for (int i = 0; i < a->n; i++) {
+		const char *name = a->args[i].opt ? a->args[i].opt->name : NULL;
+		const char *v = a->args[i].value, *rate;
+		long lv = 0;
+		if (!name) {
+			if (l->dataset)
+				return cli_error(c, CLI_USAGE, "explain: one DATASET at a time");
+			l->dataset = v;
+		} else if (!strcmp(name, "--mode")) {
+			l->mode = v;
+		} else if (!strcmp(name, "--provider")) {
+			o->provider = v;
+		} else if (!strcmp(name, "--model")) {
+			o->model = v;
+		} else if (!strcmp(name, "--split")) {
+			l->split = v;
+		} else if (!strcmp(name, "--config")) {
+			l->cfg_path = v;
+		} else if (!strcmp(name, "--prompts-dir")) {
+			o->prompts_dir = v;
+		} else if (!strcmp(name, "--batch-export")) {
+			l->batch_exp = v;
+		} else if (!strcmp(name, "--batch-import")) {
+			l->batch_imp = v;
+		} else if (!strcmp(name, "--limit")) {
+			if (util_parse_long(v, 1, LONG_MAX, &l->limit))
+				return cli_error(c, CLI_USAGE,
+						 "explain: '--limit' needs a positive number");
+		} else if (!strcmp(name, "--concurrency")) {
+			if (util_parse_long(v, 1, 256, &lv))
+				return cli_error(c, CLI_USAGE, "explain: '--concurrency' needs 1 to 256");
+			o->concurrency = (int)lv;
+		} else if (!strcmp(name, "--rpm")) {
+			if (util_parse_long(v, 0, 1000000, &lv))
+				return cli_error(c, CLI_USAGE, "explain: '--rpm' needs 0 to 1000000");
+			o->rpm = (int)lv;
+		} else if (!strcmp(name, "--k")) {
+			if (util_parse_long(v, 0, 64, &lv))
+				return cli_error(c, CLI_USAGE, "explain: '--k' needs 0 to 64");
+			o->k = (int)lv;
+		} else if (!strcmp(name, "--seed")) {
+			if (util_parse_long(v, 0, LONG_MAX, &lv))
+				return cli_error(c, CLI_USAGE, "explain: '--seed' needs a number");
+			o->seed = lv;
+		} else if (!strcmp(name, "--offline-rates")) {
+			if (config_offline_rates_parse(v, &o->offline, rerr))
+				return cli_error(c, CLI_USAGE, "explain: '--offline-rates': %s", rerr);
+		} else if ((rate = rate_option(name)) != NULL) {
+			if (config_offline_rates_set(&o->offline, rate, v, rerr))
+				return cli_error(c, CLI_USAGE, "explain: %s", rerr);
+		} else if (!strcmp(name, "--force")) {
+			o->force = 1;
+		} else if (!strcmp(name, "--stream")) {
+			o->stream = 1;
+		} else if (!strcmp(name, "--print-prompts")) {
+			l->print = 1;
+		} else if (!strcmp(name, "--dry-run")) {
+			l->dry = 1;
+		} else if (!strcmp(name, "--write-prompts")) {
+			l->write = 1;
+		} else if (!strcmp(name, "--overwrite")) {
+			l->overwrite = 1;
+		}
+	}
+	return CLI_OK;
+}
+
 int cli_explain(struct cli *c, int argc, char **argv)
 {
-	if (cli_wants_help(argc, argv)) {
-		fputs(explain_usage, c->out);
-		return CLI_OK;
-	}
+	struct cli_args a;
+	if (cli_parse(c, &cli_cmd_explain, argc, argv, &a))
+		return a.exit;
 	struct teacher_opts o;
 	teacher_opts_init(&o);
-	const char *dataset = NULL, *mode = "cot", *split = NULL, *cfg_path = NULL;
-	const char *prompts_dir = NULL, *batch_exp = NULL, *batch_imp = NULL;
-	long limit = 0;
-	int print = 0, write = 0, overwrite = 0, dry = 0;
-	char rerr[MENTOR_ERR_LEN];
-	for (int i = 1; i < argc; i++) {
-		const char *v = NULL, *rate;
-		int m;
-		long lv = 0;
-#define OPT(name) ((m = cli_opt_value(argc, argv, &i, name, &v)) != 0)
-		if (OPT("--mode")) {
-			mode = v;
-		} else if (OPT("--provider")) {
-			o.provider = v;
-		} else if (OPT("--model")) {
-			o.model = v;
-		} else if (OPT("--split")) {
-			split = v;
-		} else if (OPT("--config")) {
-			cfg_path = v;
-		} else if (OPT("--prompts-dir")) {
-			prompts_dir = v;
-		} else if (OPT("--batch-export")) {
-			batch_exp = v;
-		} else if (OPT("--batch-import")) {
-			batch_imp = v;
-		} else if (OPT("--limit")) {
-			if (m > 0 && util_parse_long(v, 1, LONG_MAX, &limit))
-				return cli_error(c, CLI_USAGE, "explain: '--limit' needs a positive number");
-		} else if (OPT("--concurrency")) {
-			if (m > 0 && util_parse_long(v, 1, 256, &lv))
-				return cli_error(c, CLI_USAGE, "explain: '--concurrency' needs 1 to 256");
-			o.concurrency = (int)lv;
-		} else if (OPT("--rpm")) {
-			if (m > 0 && util_parse_long(v, 0, 1000000, &lv))
-				return cli_error(c, CLI_USAGE, "explain: '--rpm' needs 0 to 1000000");
-			o.rpm = (int)lv;
-		} else if (OPT("--k")) {
-			if (m > 0 && util_parse_long(v, 0, 64, &lv))
-				return cli_error(c, CLI_USAGE, "explain: '--k' needs 0 to 64");
-			o.k = (int)lv;
-		} else if (OPT("--seed")) {
-			if (m > 0 && util_parse_long(v, 0, LONG_MAX, &lv))
-				return cli_error(c, CLI_USAGE, "explain: '--seed' needs a number");
-			o.seed = lv;
-		} else if (OPT("--offline-rates")) {
-			if (m > 0 && config_offline_rates_parse(v, &o.offline, rerr))
-				return cli_error(c, CLI_USAGE, "explain: '--offline-rates': %s", rerr);
-		} else if ((rate = rate_option(argc, argv, &i, &v, &m)) != NULL) {
-			if (m > 0 && config_offline_rates_set(&o.offline, rate, v, rerr))
-				return cli_error(c, CLI_USAGE, "explain: %s", rerr);
-		} else if (!strcmp(argv[i], "--force")) {
-			o.force = 1;
-		} else if (!strcmp(argv[i], "--stream")) {
-			o.stream = 1;
-		} else if (!strcmp(argv[i], "--print-prompts")) {
-			print = 1;
-		} else if (!strcmp(argv[i], "--dry-run")) {
-			dry = 1;
-		} else if (!strcmp(argv[i], "--write-prompts")) {
-			write = 1;
-		} else if (!strcmp(argv[i], "--overwrite")) {
-			overwrite = 1;
-		} else if (argv[i][0] == '-') {
-			return cli_error(c, CLI_USAGE, "explain: unknown option '%s'", argv[i]);
-		} else if (!dataset) {
-			dataset = argv[i];
-		} else {
-			return cli_error(c, CLI_USAGE, "explain: one DATASET at a time");
-		}
-		if (m < 0)
-			return cli_error(c, CLI_USAGE, "explain: option '%s' needs a value", argv[i]);
-#undef OPT
-	}
-	if (write)
-		return write_prompts(c, prompts_dir, overwrite);
-	if (print && !dataset)
-		return print_templates(c, prompts_dir);
-	if (!dataset)
+	struct explain_line l;
+	int rc = explain_read(c, &a, &l, &o);
+	if (rc != CLI_OK)
+		return rc;
+	if (l.write)
+		return write_prompts(c, o.prompts_dir, l.overwrite);
+	if (l.print && !l.dataset)
+		return print_templates(c, o.prompts_dir);
+	if (!l.dataset)
 		return cli_error(c, CLI_USAGE, "explain: missing DATASET (see 'mentor explain --help')");
-	o.modes = teacher_mode_mask(mode);
+	o.modes = teacher_mode_mask(l.mode);
 	if (!o.modes)
-		return cli_error(c, CLI_USAGE, "explain: unknown mode '%s': use cot, rp, crop or all", mode);
-	if (split && strcmp(split, "train") && strcmp(split, "dev") && strcmp(split, "test"))
-		return cli_error(c, CLI_USAGE, "explain: unknown split '%s': use train, dev or test", split);
-	o.prompts_dir = prompts_dir;
+		return cli_error(c, CLI_USAGE,
+				 "explain: unknown mode '%s': use cot, rp, crop or all", l.mode);
+	if (l.split && strcmp(l.split, "train") && strcmp(l.split, "dev") &&
+	    strcmp(l.split, "test"))
+		return cli_error(c, CLI_USAGE,
+				 "explain: unknown split '%s': use train, dev or test", l.split);
 
 	struct config cfg;
-	int rc = load_config(c, cfg_path, &cfg);
+	rc = load_config(c, l.cfg_path, &cfg);
 	if (rc)
 		return rc;
 	o.cfg = &cfg;
@@ -449,29 +493,29 @@ int cli_explain(struct cli *c, int argc, char **argv)
 	struct store_dataset d;
 	int64_t *ids = NULL;
 	size_t n = 0;
-	if ((rc = find_dataset(st, dataset, &d, err)) != 0) {
+	if ((rc = find_dataset(st, l.dataset, &d, err)) != 0) {
 		rc = cli_error(c, CLI_ERR, "%s", err);
 		goto out_store;
 	}
 	int64_t dataset_id = d.id;
-	rc = teacher_select_items(st, d.id, split, (size_t)limit, &ids, &n, err);
+	rc = teacher_select_items(st, d.id, l.split, (size_t)l.limit, &ids, &n, err);
 	store_dataset_release(&d);
 	if (rc) {
 		rc = cli_error(c, CLI_ERR, "%s", err);
 		goto out_store;
 	}
-	if (print) {
+	if (l.print) {
 		rc = print_prompts(c, st, &o, ids, n);
 		goto out_ids;
 	}
 	store_close(st);
 	st = NULL;
-	if (dry) {
-		rc = dry_run(c, &o, dataset, split, limit, ids, n);
+	if (l.dry) {
+		rc = dry_run(c, &o, l.dataset, l.split, l.limit, ids, n);
 		goto out_ids;
 	}
-	if (batch_exp || batch_imp) {
-		rc = run_batch(c, &o, dataset_id, ids, n, batch_imp, batch_exp);
+	if (l.batch_exp || l.batch_imp) {
+		rc = run_batch(c, &o, dataset_id, ids, n, l.batch_imp, l.batch_exp);
 		goto out_ids;
 	}
 
@@ -518,7 +562,8 @@ int cli_explain(struct cli *c, int argc, char **argv)
 	cli_printf(c->out,
 		"%s %s with %s/%s: %lld tasks, %lld explained, %lld skipped, %lld errors, "
 		"%lld cached; tokens %lld in / %lld out; cost $%.4f%s\n",
-		dataset, mode, teacher_job_provider(j), teacher_job_model(j), (long long)p.total,
+		l.dataset, l.mode, teacher_job_provider(j), teacher_job_model(j),
+		(long long)p.total,
 		(long long)(p.done - p.errors - p.skipped), (long long)p.skipped,
 		(long long)p.errors, (long long)p.cached, (long long)p.tokens_in,
 		(long long)p.tokens_out, p.cost, p.cancelled ? " (interrupted)" : "");
@@ -543,47 +588,51 @@ out_store:
 
 /* ---------------------------------------------------------- explanations */
 
-static const char expls_usage[] =
-	"usage: mentor explanations DATASET [--mode cot|rp|crop] [--status S] [--limit N] [--json]\n\n"
-	"List the explanations of a dataset: id, item, mode, path (which prompt\n"
-	"produced it), review status, correct (1/0/-), leaked, parsed answer, text.\n"
-	"Status: pending, accepted, rejected, flagged.\n";
+static const struct cli_option expls_opts[] = {
+	{"--mode", NULL, "MODE", "only explanations of this mode: cot, rp or crop", "cot rp crop"},
+	{"--status", NULL, "S",
+	 "only explanations of this review status: pending, accepted, rejected or flagged",
+	 "pending accepted rejected flagged"},
+	{"--limit", NULL, "N", "at most N explanations", NULL},
+	{"--json", NULL, NULL,
+	 "print a JSON array of {id, item_id, mode, path, provider, model, call_id, attempt_of, "
+	 "text, edited_text, parsed_answer, correct, leaked, status, reviewer, tokens_in, "
+	 "tokens_out, cost, created_at}",
+	 NULL},
+	{0},
+};
+
+const struct cli_command cli_cmd_explanations = {
+	.name = "explanations",
+	.fn = cli_explanations,
+	.summary = "list explanations of a dataset",
+	.usage = "mentor explanations DATASET [OPTIONS]",
+	.about = "List the explanations of a dataset: id, item, mode, path (which prompt\n"
+		 "produced it), review status, correct (yes/no/-), leaked, parsed answer,\n"
+		 "text.",
+	.opts = expls_opts,
+};
 
 int cli_explanations(struct cli *c, int argc, char **argv)
 {
-	if (cli_wants_help(argc, argv)) {
-		fputs(expls_usage, c->out);
-		return CLI_OK;
-	}
-	const char *dataset = NULL;
+	struct cli_args a;
+	if (cli_parse(c, &cli_cmd_explanations, argc, argv, &a))
+		return a.exit;
 	struct store_expl_filter f = {0};
-	int json = 0;
-	for (int i = 1; i < argc; i++) {
-		const char *v = NULL;
-		int m;
-		long lv = 0;
-		if ((m = cli_opt_value(argc, argv, &i, "--mode", &v)) != 0) {
-			f.mode = v;
-		} else if ((m = cli_opt_value(argc, argv, &i, "--status", &v)) != 0) {
-			f.status = v;
-		} else if ((m = cli_opt_value(argc, argv, &i, "--limit", &v)) != 0) {
-			if (m > 0 && util_parse_long(v, 1, INT_MAX, &lv))
-				return cli_error(c, CLI_USAGE, "explanations: '--limit' needs a positive number");
-			f.limit = (int)lv;
-		} else if (!strcmp(argv[i], "--json")) {
-			json = 1;
-			m = 0;
-		} else if (argv[i][0] == '-') {
-			return cli_error(c, CLI_USAGE, "explanations: unknown option '%s'", argv[i]);
-		} else if (!dataset) {
-			dataset = argv[i];
-			m = 0;
-		} else {
-			return cli_error(c, CLI_USAGE, "explanations: one DATASET at a time");
-		}
-		if (m < 0)
-			return cli_error(c, CLI_USAGE, "explanations: option '%s' needs a value", argv[i]);
+	const char *v;
+	long lv = 0;
+	if ((v = cli_arg(&a, "--limit"))) {
+		if (util_parse_long(v, 1, INT_MAX, &lv))
+			return cli_error(c, CLI_USAGE,
+					 "explanations: '--limit' needs a positive number");
+		f.limit = (int)lv;
 	}
+	if (cli_npos(&a) > 1)
+		return cli_error(c, CLI_USAGE, "explanations: one DATASET at a time");
+	const char *dataset = cli_pos(&a, 0);
+	f.mode = cli_arg(&a, "--mode");
+	f.status = cli_arg(&a, "--status");
+	int json = cli_arg(&a, "--json") != NULL;
 	if (!dataset)
 		return cli_error(c, CLI_USAGE, "explanations: missing DATASET");
 	if (f.mode && !teacher_mode_mask(f.mode))
@@ -668,31 +717,38 @@ int cli_explanations(struct cli *c, int argc, char **argv)
 
 /* ----------------------------------------------------------------- calls */
 
-static const char calls_usage[] =
-	"usage: mentor calls [--json] [--limit N]\n\n"
-	"List the logged LLM calls (newest last) with totals of tokens and cost.\n"
-	"Requests are stored without headers: no API key is ever logged.\n";
+static const struct cli_option calls_opts[] = {
+	{"--json", NULL, NULL,
+	 "print a JSON object {calls: [{id, provider, model, status, http_code, error, "
+	 "tokens_in, tokens_out, tokens_estimated, latency_ms, cost, cache_key, request_json, "
+	 "response_text, created_at}], totals: {calls, ok, errors, tokens_in, tokens_out, cost}}",
+	 NULL},
+	{"--limit", NULL, "N", "only the newest N calls (the totals still count all)", NULL},
+	{0},
+};
+
+const struct cli_command cli_cmd_calls = {
+	.name = "calls",
+	.fn = cli_calls,
+	.summary = "list LLM calls with token and cost totals",
+	.usage = "mentor calls [--json] [--limit N]",
+	.about = "List the logged LLM calls (newest last) with totals of tokens and cost.\n"
+		 "Requests are stored without headers: no API key is ever logged.",
+	.opts = calls_opts,
+};
 
 int cli_calls(struct cli *c, int argc, char **argv)
 {
-	if (cli_wants_help(argc, argv)) {
-		fputs(calls_usage, c->out);
-		return CLI_OK;
-	}
-	int json = 0;
+	struct cli_args a;
+	if (cli_parse(c, &cli_cmd_calls, argc, argv, &a))
+		return a.exit;
+	if (cli_npos(&a))
+		return cli_error(c, CLI_USAGE, "calls: unexpected argument '%s'", cli_pos(&a, 0));
+	int json = cli_arg(&a, "--json") != NULL;
 	long limit = 0;
-	for (int i = 1; i < argc; i++) {
-		const char *v;
-		int m;
-		if (!strcmp(argv[i], "--json")) {
-			json = 1;
-		} else if ((m = cli_opt_value(argc, argv, &i, "--limit", &v)) != 0) {
-			if (m < 0 || util_parse_long(v, 1, LONG_MAX, &limit))
-				return cli_error(c, CLI_USAGE, "calls: '--limit' needs a positive number");
-		} else {
-			return cli_error(c, CLI_USAGE, "calls: unexpected argument '%s'", argv[i]);
-		}
-	}
+	const char *v = cli_arg(&a, "--limit");
+	if (v && util_parse_long(v, 1, LONG_MAX, &limit))
+		return cli_error(c, CLI_USAGE, "calls: '--limit' needs a positive number");
 	struct store *st = cli_open_existing(c);
 	if (!st)
 		return CLI_ERR;
@@ -767,50 +823,58 @@ int cli_calls(struct cli *c, int argc, char **argv)
 
 /* ---------------------------------------------------------------- review */
 
-static const char review_usage[] =
-	"usage: mentor review EXPLANATION_ID --accept|--reject|--flag|--pending|--undo\n"
-	"                     [--reviewer NAME]\n"
-	"       mentor review EXPLANATION_ID --edit FILE|- [--reviewer NAME]\n\n"
-	"Record a review decision (kept in an audit trail with the previous status);\n"
-	"--undo restores the state before the latest decision on that explanation.\n"
-	"--edit replaces the text with FILE's (- reads stdin) and judges it again:\n"
-	"its answer, whether that is right and whether it restates the hint.\n"
-	"Wrong (COTE) and leaked (RP) explanations are used for training only once\n"
-	"accepted here.\n";
+static const struct cli_option review_opts[] = {
+	{"--accept", NULL, NULL, NULL, NULL},
+	{"--reject", NULL, NULL, NULL, NULL},
+	{"--flag", NULL, NULL, NULL, NULL},
+	{"--pending", NULL, NULL, "set the review status", NULL},
+	{"--undo", NULL, NULL,
+	 "restore the state before the latest decision on that explanation (after an edit, the "
+	 "text before it)",
+	 NULL},
+	{"--edit", NULL, "FILE",
+	 "replace the text with FILE's (- reads standard input) and judge it again: its answer, "
+	 "whether that is right and whether it restates the hint",
+	 NULL},
+	{"--reviewer", NULL, "NAME", "who decided (default $USER, else operator)", NULL},
+	{0},
+};
+
+const struct cli_command cli_cmd_review = {
+	.name = "review",
+	.fn = cli_review,
+	.summary = "accept, reject or flag an explanation",
+	.usage = "mentor review EXPLANATION_ID DECISION [--reviewer NAME]\n"
+		 "mentor review EXPLANATION_ID --edit FILE|- [--reviewer NAME]",
+	.about = "Record a review decision, DECISION being --accept, --reject, --flag,\n"
+		 "--pending or --undo (kept in an audit trail with the previous status).\n"
+		 "Wrong (COTE) and leaked (RP) explanations are used for training only once\n"
+		 "accepted here.",
+	.opts = review_opts,
+};
 
 int cli_review(struct cli *c, int argc, char **argv)
 {
-	if (cli_wants_help(argc, argv)) {
-		fputs(review_usage, c->out);
-		return CLI_OK;
-	}
+	struct cli_args a;
+	if (cli_parse(c, &cli_cmd_review, argc, argv, &a))
+		return a.exit;
 	const char *action = NULL, *id_s = NULL, *reviewer = NULL, *edit_file = NULL;
-	for (int i = 1; i < argc; i++) {
-		const char *v;
-		int m;
-		if ((m = cli_opt_value(argc, argv, &i, "--edit", &v)) != 0) {
-			if (m < 0)
-				return cli_error(c, CLI_USAGE, "review: '--edit' needs a file (or -)");
-			if (action)
-				return cli_error(c, CLI_USAGE, "review: one action at a time");
-			action = "edit";
-			edit_file = v;
-		} else if (!strcmp(argv[i], "--accept") || !strcmp(argv[i], "--reject") ||
-		    !strcmp(argv[i], "--flag") || !strcmp(argv[i], "--pending") ||
-		    !strcmp(argv[i], "--undo")) {
-			if (action)
-				return cli_error(c, CLI_USAGE, "review: one action at a time");
-			action = argv[i] + 2;
-		} else if ((m = cli_opt_value(argc, argv, &i, "--reviewer", &v)) != 0) {
-			if (m < 0)
-				return cli_error(c, CLI_USAGE, "review: '--reviewer' needs a name");
+	for (int i = 0; i < a.n; i++) {
+		const char *name = a.args[i].opt ? a.args[i].opt->name : NULL;
+		const char *v = a.args[i].value;
+		if (!name) {
+			if (id_s)
+				return cli_error(c, CLI_USAGE,
+						 "review: one EXPLANATION_ID at a time");
+			id_s = v;
+		} else if (!strcmp(name, "--reviewer")) {
 			reviewer = v;
-		} else if (argv[i][0] == '-') {
-			return cli_error(c, CLI_USAGE, "review: unknown option '%s'", argv[i]);
-		} else if (!id_s) {
-			id_s = argv[i];
 		} else {
-			return cli_error(c, CLI_USAGE, "review: one EXPLANATION_ID at a time");
+			if (action)
+				return cli_error(c, CLI_USAGE, "review: one action at a time");
+			action = name + 2;
+			if (!strcmp(name, "--edit"))
+				edit_file = v;
 		}
 	}
 	long id;
@@ -832,11 +896,11 @@ int cli_review(struct cli *c, int argc, char **argv)
 			return cli_error(c, CLI_ERR, "review: the edited text has a NUL byte");
 		}
 		/* white space around the text is not part of it (as in the workbench) */
-		size_t a = strspn(edited, " \t\r\n"), n = strlen(edited);
-		while (n > a && strchr(" \t\r\n", edited[n - 1]))
+		size_t lead = strspn(edited, " \t\r\n"), n = strlen(edited);
+		while (n > lead && strchr(" \t\r\n", edited[n - 1]))
 			n--;
-		memmove(edited, edited + a, n - a);
-		edited[n - a] = '\0';
+		memmove(edited, edited + lead, n - lead);
+		edited[n - lead] = '\0';
 		if (!*edited) {
 			free(edited);
 			return cli_error(c, CLI_USAGE, "review: the edited text is empty: nothing saved");
@@ -903,27 +967,3 @@ int cli_review(struct cli *c, int argc, char **argv)
 	store_close(st);
 	return CLI_OK;
 }
-
-const struct cli_command cli_cmd_explain = {
-	.name = "explain",
-	.fn = cli_explain,
-	.summary = "ask the teacher for explanations (cot, rp, crop)",
-};
-
-const struct cli_command cli_cmd_explanations = {
-	.name = "explanations",
-	.fn = cli_explanations,
-	.summary = "list explanations of a dataset",
-};
-
-const struct cli_command cli_cmd_calls = {
-	.name = "calls",
-	.fn = cli_calls,
-	.summary = "list LLM calls with token and cost totals",
-};
-
-const struct cli_command cli_cmd_review = {
-	.name = "review",
-	.fn = cli_review,
-	.summary = "accept, reject or flag an explanation",
-};

@@ -1,6 +1,7 @@
 /* cli_train: the training commands: train (in this process or detached),
- * runs, eval, predict and stop. Training itself lives in the train module;
- * these parse options, show progress and print results. */
+ * runs, eval and stop (predict is in cli_predict.c). Training itself lives
+ * in the train module; these parse options, show progress and print
+ * results. */
 #include <errno.h>
 #include <math.h>
 #include <signal.h>
@@ -19,67 +20,87 @@
 #include "mentor/tokenizer.h"
 #include "mentor/train.h"
 
-static const char *opt_value(struct cli *c, int argc, char **argv, int *i, int *bad)
-{
-	const char *name = argv[*i];
-	if (*i + 1 >= argc) {
-		cli_error(c, CLI_USAGE, "option '%s' needs a value", name);
-		*bad = 1;
-		return NULL;
-	}
-	return argv[++*i];
-}
-
 /* ------------------------------------------------------------ train */
 
-static void train_usage(FILE *f)
-{
-	fputs("usage: mentor train DATASET [--variant V] [options]\n"
-	      "       mentor train --resume RUN [--threads N] [--detach] [--json]\n\n"
-	      "Train a small student on DATASET's train split, then evaluate it on the\n"
-	      "test split. Runs in this process (Ctrl-C stops it with a checkpoint) or in\n"
-	      "the background with --detach.\n\n"
-	      "options:\n"
-	      "  --variant V     baseline | mt-re | mt-ra | mt-cot (default baseline)\n"
-	      "  --alpha A       weight of the answer task, 0..1 (default 0.3)\n"
-	      "  --source S      explanations: accepted | cot | rp | crop | gold (default accepted)\n"
-	      "  --preset P      tiny | small | base (default tiny)\n"
-	      "  --layers N --width N --heads N --context N   model shape (override the preset)\n"
-	      "  --vocab N       tokenizer vocabulary (default 512)\n"
-	      "  --arch A        gpt2 | llama: GPT-2, or a Llama-family decoder (RMSNorm,\n"
-	      "                  RoPE, SwiGLU, grouped-query attention) of the preset's\n"
-	      "                  depth, width and heads (default gpt2)\n"
-	      "  --model-config F  a Hugging Face config.json (llama, qwen2, qwen3) giving\n"
-	      "                  the Llama-family shape; the vocabulary is the tokenizer's\n"	      "  --checkpointing  llama: keep each block's input and recompute the block in\n"
-	      "                  the backward (same gradients, far less activation memory)\n"
-	      "  --freeze-embeddings  llama: train neither the embedding nor the head (no\n"
-	      "                  gradient or AdamW state for them)\n"
-	      "  --init-from M   start from a trained or imported model: a run (id or\n"
-	      "                  name) or a GGUF file / Hugging Face folder (GPT-2, Llama,\n"
-	      "                  SmolLM2, Qwen2, Qwen3), which\n"
-	      "                  is imported first; its shape and tokenizer are kept, and\n"
-	      "                  the learning rate defaults to 0.0001\n"
-	      "  --steps N       optimizer steps (default 1500)\n"
-	      "  --minutes M     train for about M minutes instead of a step count\n"
-	      "  --batch B       sequences per step (default 16)\n"
-	      "  --lr LR         peak learning rate (default 0.003)\n"
-	      "  --warmup N      warmup steps (default min(100, steps/10))\n"
-	      "  --seed S        random seed (default 1)\n"
-	      "  --threads N     compute threads (default 2); losses are reproducible for a\n"
-	      "                  given seed and thread count\n"
-	      "  --ckpt-every N  checkpoint every N steps (default 200)\n"
-	      "  --val-every N   dev loss every N steps, 0 = never (default 100)\n"
-	      "  --eval-every N  dev accuracy every N steps, 0 = never, auto = 8 points\n"
-	      "                  over the run (default auto)\n"
-	      "  --eval-items N  dev items answered for the dev accuracy (default 50)\n"
-	      "  --eval-split S  split evaluated at the end: test | dev | train | none\n"
-	      "  --name NAME     label of the run\n"
-	      "  --resume RUN    go on with RUN (id or name) from its last checkpoint\n"
-	      "  --detach        run in the background; follow with 'mentor runs'\n"
-	      "  --json          print the result as JSON\n\n"
-	      "The checkpoint is <workspace>.runs/RUN/ckpt.bin. Exit status: 0 done,\n"
-	      "1 failed or stopped, 2 usage error.\n", f);
-}
+static const struct cli_option train_opts[] = {
+	{"--variant", NULL, "V", "baseline | mt-re | mt-ra | mt-cot (default baseline)",
+	 "baseline mt-re mt-ra mt-cot"},
+	{"--alpha", NULL, "A", "weight of the answer task, 0..1 (default 0.3)", NULL},
+	{"--source", NULL, "S",
+	 "explanations: accepted | cot | rp | crop | gold (default accepted)",
+	 "accepted cot rp crop gold"},
+	{"--preset", NULL, "P", "tiny | small | base (default tiny)", "tiny small base"},
+	{"--layers", NULL, "N", NULL, NULL},
+	{"--width", NULL, "N", NULL, NULL},
+	{"--heads", NULL, "N", NULL, NULL},
+	{"--context", NULL, "N", "model shape (override the preset)", NULL},
+	{"--vocab", NULL, "N", "tokenizer vocabulary (default 512)", NULL},
+	{"--arch", NULL, "A",
+	 "gpt2 | llama: GPT-2, or a Llama-family decoder (RMSNorm, RoPE, SwiGLU, grouped-query "
+	 "attention) of the preset's depth, width and heads (default gpt2)",
+	 "gpt2 llama"},
+	{"--model-config", NULL, "F",
+	 "a Hugging Face config.json (model_type llama, qwen2 or qwen3) giving the Llama-family "
+	 "shape; the vocabulary is the tokenizer's",
+	 NULL},
+	{"--checkpointing", NULL, NULL,
+	 "llama: keep each block's input and recompute the block in the backward (the same "
+	 "gradients, far less activation memory)",
+	 NULL},
+	{"--freeze-embeddings", NULL, NULL,
+	 "llama: train neither the embedding nor the head (no gradient or AdamW state for them)",
+	 NULL},
+	{"--init-from", NULL, "M",
+	 "start from a trained or imported model: a run (id or name) or a GGUF file / Hugging "
+	 "Face folder (GPT-2, Llama, SmolLM2, Qwen2, Qwen3), which is imported first; its shape "
+	 "and tokenizer are kept, and the learning rate defaults to 0.0001",
+	 NULL},
+	{"--steps", NULL, "N", "optimizer steps (default 1500)", NULL},
+	{"--minutes", NULL, "M", "train for about M minutes instead of a step count", NULL},
+	{"--batch", NULL, "B", "sequences per step (default 16)", NULL},
+	{"--lr", NULL, "LR", "peak learning rate (default 0.003)", NULL},
+	{"--warmup", NULL, "N", "warmup steps (default min(100, steps/10))", NULL},
+	{"--seed", NULL, "S", "random seed (default 1)", NULL},
+	{"--threads", NULL, "N",
+	 "compute threads (default 2); losses are reproducible for a given seed and thread count",
+	 NULL},
+	{"--ckpt-every", NULL, "N", "checkpoint every N steps (default 200)", NULL},
+	{"--val-every", NULL, "N", "dev loss every N steps, 0 = never (default 100)", NULL},
+	{"--eval-every", NULL, "N",
+	 "dev accuracy every N steps, 0 = never, auto = 8 points over the run (default auto)",
+	 NULL},
+	{"--eval-items", NULL, "N", "dev items answered for the dev accuracy (default 50)", NULL},
+	{"--eval-split", NULL, "S",
+	 "split evaluated at the end: test | dev | train | none (default test)",
+	 "test dev train none"},
+	{"--name", NULL, "NAME", "label of the run", NULL},
+	{"--resume", NULL, "RUN", "go on with RUN (id or name) from its last checkpoint", NULL},
+	{"--detach", NULL, NULL, "run in the background; follow with 'mentor runs'", NULL},
+	{"--json", NULL, NULL, "print the result as JSON", NULL},
+	{0},
+};
+
+/* what mentor passes to the process a detached run starts */
+static const struct cli_option train_hidden[] = {
+	{"--spawned", NULL, NULL, "claim the queued run only", NULL},
+	{0},
+};
+
+const struct cli_command cli_cmd_train = {
+	.name = "train",
+	.fn = cli_train,
+	.summary = "train a small model (baseline, mt-re, mt-ra, mt-cot)",
+	.usage = "mentor train DATASET [--variant V] [OPTIONS]\n"
+		 "mentor train --resume RUN [--threads N] [--detach] [--json]",
+	.about = "Train a small student (GPT-2, or a Llama-family decoder) on DATASET's train\n"
+		 "split, then evaluate it on the test split. Runs in this process (Ctrl-C\n"
+		 "stops it with a checkpoint) or in the background with --detach.",
+	.opts = train_opts,
+	.hidden = train_hidden,
+	.more = "The checkpoint is <workspace>.runs/RUN/ckpt.bin. With --resume only\n"
+		"--threads, --detach and --json may differ from the run's own options.\n\n"
+		"Exit status: 0 done, 1 failed or stopped, 2 usage error.",
+};
 
 struct train_cli {
 	struct cli *c;
@@ -254,204 +275,207 @@ static int llama_shape_args(struct cli *c, struct train_config *cfg, const char 
 	return CLI_OK;
 }
 
-static int parse_train_args(struct cli *c, int argc, char **argv, struct train_config *cfg,
+/* The options of train's parsers below return CLI_OK when they took option
+ * o, CLI_USAGE after printing an error in its value, and -1 when o is none
+ * of theirs. train_run_opt: the options that set no configuration value
+ * (those a resumed run may be given). */
+static int train_run_opt(struct cli *c, const char *o, const char *v, struct train_config *cfg,
+			 struct train_args *a)
+{
+	if (!strcmp(o, "--detach")) {
+		a->detach = 1;
+	} else if (!strcmp(o, "--checkpointing")) {
+		a->checkpointing = 1;
+	} else if (!strcmp(o, "--freeze-embeddings")) {
+		a->freeze_embed = 1;
+	} else if (!strcmp(o, "--json")) {
+		a->json = 1;
+	} else if (!strcmp(o, "--spawned")) {
+		/* started by train_run_spawn: claims a queued run only */
+		a->spawned = 1;
+	} else if (!strcmp(o, "--resume")) {
+		a->resume = v;
+	} else if (!strcmp(o, "--name")) {
+		a->name = v;
+	} else if (!strcmp(o, "--threads")) {
+		if (cli_opt_long(c, o, v, 1, 256, &a->threads))
+			return CLI_USAGE;
+		cfg->threads = (int)a->threads;
+	} else {
+		return -1;
+	}
+	return CLI_OK;
+}
+
+/* The model's shape as the options gave it, applied once all are read: a
+ * preset first, then the sizes given. */
+struct train_shape {
+	const char *preset, *model_config;
+	long layers, width, heads, context;
+	int arch;
+};
+
+/* The options of the model's shape, noted in sh (--vocab into cfg). */
+static int train_shape_opt(struct cli *c, const char *o, const char *v, struct train_config *cfg,
+			   struct train_shape *sh)
+{
+	long l;
+	if (!strcmp(o, "--arch")) {
+		if ((sh->arch = student_arch_parse(v)) < 0)
+			return cli_error(c, CLI_USAGE, "unknown architecture '%s': "
+						       "expected gpt2 or llama", v);
+	} else if (!strcmp(o, "--model-config")) {
+		sh->model_config = v;
+	} else if (!strcmp(o, "--preset")) {
+		sh->preset = v;
+	} else if (!strcmp(o, "--layers") || !strcmp(o, "--width") || !strcmp(o, "--heads") ||
+		   !strcmp(o, "--context")) {
+		if (cli_opt_long(c, o, v, 1, MODEL_MAX_CTX, &l))
+			return CLI_USAGE;
+		if (o[2] == 'l')
+			sh->layers = l;
+		else if (o[2] == 'w')
+			sh->width = l;
+		else if (o[2] == 'h')
+			sh->heads = l;
+		else
+			sh->context = l;
+	} else if (!strcmp(o, "--vocab")) {
+		if (cli_opt_long(c, o, v, TOKENIZER_MIN_VOCAB, TOKENIZER_MAX_VOCAB, &l))
+			return CLI_USAGE;
+		cfg->vocab = (int)l;
+	} else {
+		return -1;
+	}
+	return CLI_OK;
+}
+
+/* The options of the training schedule and evaluation, into cfg. */
+static int train_cfg_opt(struct cli *c, const char *o, const char *v, struct train_config *cfg,
+			 struct train_args *a)
+{
+	long l;
+	double d;
+	if (!strcmp(o, "--variant")) {
+		if ((cfg->variant = train_variant_parse(v)) < 0)
+			return cli_error(c, CLI_USAGE, "unknown variant '%s': expected "
+						       "baseline, mt-re, mt-ra or mt-cot", v);
+	} else if (!strcmp(o, "--source")) {
+		if ((cfg->source = train_source_parse(v)) < 0)
+			return cli_error(c, CLI_USAGE, "unknown source '%s': expected "
+						       "accepted, cot, rp, crop or gold", v);
+	} else if (!strcmp(o, "--alpha")) {
+		return cli_opt_double(c, o, v, 0, 1, &cfg->alpha);
+	} else if (!strcmp(o, "--init-from")) {
+		a->init_from = v;
+	} else if (!strcmp(o, "--steps")) {
+		if (cli_opt_long(c, o, v, 1, 100000000, &l))
+			return CLI_USAGE;
+		cfg->steps = l;
+		cfg->minutes = 0;
+	} else if (!strcmp(o, "--minutes")) {
+		if (cli_opt_double(c, o, v, 0.01, 100000, &d))
+			return CLI_USAGE;
+		cfg->minutes = d;
+		cfg->steps = 0;
+	} else if (!strcmp(o, "--batch")) {
+		if (cli_opt_long(c, o, v, 1, 4096, &l))
+			return CLI_USAGE;
+		cfg->batch = (int)l;
+	} else if (!strcmp(o, "--lr")) {
+		if (cli_opt_double(c, o, v, 1e-9, 9.99, &cfg->lr))
+			return CLI_USAGE;
+		a->lr_given = 1;
+	} else if (!strcmp(o, "--warmup")) {
+		if (cli_opt_long(c, o, v, 0, 100000000, &l))
+			return CLI_USAGE;
+		cfg->warmup = l;
+	} else if (!strcmp(o, "--seed")) {
+		if (cli_opt_long(c, o, v, 0, 2147483647L, &l))
+			return CLI_USAGE;
+		cfg->seed = (uint64_t)l;
+	} else if (!strcmp(o, "--ckpt-every")) {
+		if (cli_opt_long(c, o, v, 1, 100000000, &l))
+			return CLI_USAGE;
+		cfg->ckpt_every = l;
+	} else if (!strcmp(o, "--val-every")) {
+		if (cli_opt_long(c, o, v, 0, 100000000, &l))
+			return CLI_USAGE;
+		cfg->val_every = l;
+	} else if (!strcmp(o, "--eval-every")) {
+		if (!strcmp(v, "auto"))
+			l = -1;
+		else if (cli_opt_long(c, o, v, 0, 100000000, &l))
+			return CLI_USAGE;
+		cfg->eval_every = l;
+	} else if (!strcmp(o, "--eval-items")) {
+		if (cli_opt_long(c, o, v, 0, 1000000, &l))
+			return CLI_USAGE;
+		cfg->eval_items = (int)l;
+	} else if (!strcmp(o, "--eval-split")) {
+		if (!strcmp(v, "none")) {
+			cfg->eval_at_end = 0;
+		} else if (!strcmp(v, "test") || !strcmp(v, "dev") || !strcmp(v, "train")) {
+			cfg->eval_at_end = 1;
+			snprintf(cfg->eval_split, sizeof cfg->eval_split, "%s", v);
+		} else {
+			return cli_error(c, CLI_USAGE, "invalid split '%s': expected test, "
+						       "dev, train or none", v);
+		}
+	} else {
+		return -1;
+	}
+	return CLI_OK;
+}
+
+/* train's line (read by cli_parse) into cfg and a. */
+static int parse_train_args(struct cli *c, const struct cli_args *ca, struct train_config *cfg,
 			    struct train_args *a)
 {
 	memset(a, 0, sizeof *a);
-	const char *preset = NULL, *model_config = NULL;
-	long layers = 0, width = 0, heads = 0, context = 0;
-	int arch = -1;
-	int bad = 0;
-	for (int i = 1; i < argc; i++) {
-		const char *o = argv[i];
-		const char *v;
-		long l;
-		double d;
-		int is_cfg = 1;
-		if (o[0] != '-') {
+	struct train_shape sh = {.arch = -1};
+	for (int i = 0; i < ca->n; i++) {
+		const char *v = ca->args[i].value;
+		if (!ca->args[i].opt) {
 			if (a->dataset)
-				return cli_error(c, CLI_USAGE, "unexpected argument '%s'", o);
-			a->dataset = o;
-			is_cfg = 0;
-		} else if (!strcmp(o, "--detach")) {
-			a->detach = 1;
-			is_cfg = 0;
-		} else if (!strcmp(o, "--checkpointing")) {
-			a->checkpointing = 1;
-			is_cfg = 0;
-		} else if (!strcmp(o, "--freeze-embeddings")) {
-			a->freeze_embed = 1;
-			is_cfg = 0;
-		} else if (!strcmp(o, "--json")) {
-			a->json = 1;
-			is_cfg = 0;
-		} else if (!strcmp(o, "--spawned")) {
-			/* internal: started by train_run_spawn, claims a queued run only */
-			a->spawned = 1;
-			is_cfg = 0;
-		} else if (!strcmp(o, "--resume")) {
-			if (!(a->resume = opt_value(c, argc, argv, &i, &bad)))
-				return CLI_USAGE;
-			is_cfg = 0;
-		} else if (!strcmp(o, "--threads")) {
-			if (!(v = opt_value(c, argc, argv, &i, &bad)) ||
-			    cli_opt_long(c, o, v, 1, 256, &a->threads))
-				return CLI_USAGE;
-			cfg->threads = (int)a->threads;
-			is_cfg = 0;
-		} else if (!strcmp(o, "--name")) {
-			if (!(a->name = opt_value(c, argc, argv, &i, &bad)))
-				return CLI_USAGE;
-			is_cfg = 0;
-		} else if (!strcmp(o, "--variant")) {
-			if (!(v = opt_value(c, argc, argv, &i, &bad)))
-				return CLI_USAGE;
-			if ((cfg->variant = train_variant_parse(v)) < 0)
-				return cli_error(c, CLI_USAGE, "unknown variant '%s': expected "
-							       "baseline, mt-re, mt-ra or mt-cot", v);
-		} else if (!strcmp(o, "--source")) {
-			if (!(v = opt_value(c, argc, argv, &i, &bad)))
-				return CLI_USAGE;
-			if ((cfg->source = train_source_parse(v)) < 0)
-				return cli_error(c, CLI_USAGE, "unknown source '%s': expected "
-							       "accepted, cot, rp, crop or gold", v);
-		} else if (!strcmp(o, "--alpha")) {
-			if (!(v = opt_value(c, argc, argv, &i, &bad)) ||
-			    cli_opt_double(c, o, v, 0, 1, &cfg->alpha))
-				return CLI_USAGE;
-		} else if (!strcmp(o, "--init-from")) {
-			if (!(a->init_from = opt_value(c, argc, argv, &i, &bad)))
-				return CLI_USAGE;
-		} else if (!strcmp(o, "--arch")) {
-			if (!(v = opt_value(c, argc, argv, &i, &bad)))
-				return CLI_USAGE;
-			if ((arch = student_arch_parse(v)) < 0)
-				return cli_error(c, CLI_USAGE, "unknown architecture '%s': "
-							       "expected gpt2 or llama", v);
-			a->shape_opt = a->shape_opt ? a->shape_opt : o;
-		} else if (!strcmp(o, "--model-config")) {
-			if (!(model_config = opt_value(c, argc, argv, &i, &bad)))
-				return CLI_USAGE;
-			a->shape_opt = a->shape_opt ? a->shape_opt : o;
-		} else if (!strcmp(o, "--preset")) {
-			if (!(preset = opt_value(c, argc, argv, &i, &bad)))
-				return CLI_USAGE;
-			a->shape_opt = a->shape_opt ? a->shape_opt : o;
-		} else if (!strcmp(o, "--layers") || !strcmp(o, "--width") || !strcmp(o, "--heads") ||
-			   !strcmp(o, "--context")) {
-			if (!(v = opt_value(c, argc, argv, &i, &bad)) ||
-			    cli_opt_long(c, o, v, 1, MODEL_MAX_CTX, &l))
-				return CLI_USAGE;
-			a->shape_opt = a->shape_opt ? a->shape_opt : o;
-			if (o[2] == 'l')
-				layers = l;
-			else if (o[2] == 'w')
-				width = l;
-			else if (o[2] == 'h')
-				heads = l;
-			else
-				context = l;
-		} else if (!strcmp(o, "--vocab")) {
-			if (!(v = opt_value(c, argc, argv, &i, &bad)) ||
-			    cli_opt_long(c, o, v, TOKENIZER_MIN_VOCAB, TOKENIZER_MAX_VOCAB, &l))
-				return CLI_USAGE;
-			cfg->vocab = (int)l;
-			a->shape_opt = a->shape_opt ? a->shape_opt : o;
-		} else if (!strcmp(o, "--steps")) {
-			if (!(v = opt_value(c, argc, argv, &i, &bad)) ||
-			    cli_opt_long(c, o, v, 1, 100000000, &l))
-				return CLI_USAGE;
-			cfg->steps = l;
-			cfg->minutes = 0;
-		} else if (!strcmp(o, "--minutes")) {
-			if (!(v = opt_value(c, argc, argv, &i, &bad)) ||
-			    cli_opt_double(c, o, v, 0.01, 100000, &d))
-				return CLI_USAGE;
-			cfg->minutes = d;
-			cfg->steps = 0;
-		} else if (!strcmp(o, "--batch")) {
-			if (!(v = opt_value(c, argc, argv, &i, &bad)) ||
-			    cli_opt_long(c, o, v, 1, 4096, &l))
-				return CLI_USAGE;
-			cfg->batch = (int)l;
-		} else if (!strcmp(o, "--lr")) {
-			if (!(v = opt_value(c, argc, argv, &i, &bad)) ||
-			    cli_opt_double(c, o, v, 1e-9, 9.99, &cfg->lr))
-				return CLI_USAGE;
-			a->lr_given = 1;
-		} else if (!strcmp(o, "--warmup")) {
-			if (!(v = opt_value(c, argc, argv, &i, &bad)) ||
-			    cli_opt_long(c, o, v, 0, 100000000, &l))
-				return CLI_USAGE;
-			cfg->warmup = l;
-		} else if (!strcmp(o, "--seed")) {
-			if (!(v = opt_value(c, argc, argv, &i, &bad)) ||
-			    cli_opt_long(c, o, v, 0, 2147483647L, &l))
-				return CLI_USAGE;
-			cfg->seed = (uint64_t)l;
-		} else if (!strcmp(o, "--ckpt-every")) {
-			if (!(v = opt_value(c, argc, argv, &i, &bad)) ||
-			    cli_opt_long(c, o, v, 1, 100000000, &l))
-				return CLI_USAGE;
-			cfg->ckpt_every = l;
-		} else if (!strcmp(o, "--val-every")) {
-			if (!(v = opt_value(c, argc, argv, &i, &bad)) ||
-			    cli_opt_long(c, o, v, 0, 100000000, &l))
-				return CLI_USAGE;
-			cfg->val_every = l;
-		} else if (!strcmp(o, "--eval-every")) {
-			if (!(v = opt_value(c, argc, argv, &i, &bad)))
-				return CLI_USAGE;
-			if (!strcmp(v, "auto")) {
-				cfg->eval_every = -1;
-			} else {
-				if (cli_opt_long(c, o, v, 0, 100000000, &l))
-					return CLI_USAGE;
-				cfg->eval_every = l;
-			}
-		} else if (!strcmp(o, "--eval-items")) {
-			if (!(v = opt_value(c, argc, argv, &i, &bad)) ||
-			    cli_opt_long(c, o, v, 0, 1000000, &l))
-				return CLI_USAGE;
-			cfg->eval_items = (int)l;
-		} else if (!strcmp(o, "--eval-split")) {
-			if (!(v = opt_value(c, argc, argv, &i, &bad)))
-				return CLI_USAGE;
-			if (!strcmp(v, "none")) {
-				cfg->eval_at_end = 0;
-			} else if (!strcmp(v, "test") || !strcmp(v, "dev") || !strcmp(v, "train")) {
-				cfg->eval_at_end = 1;
-				snprintf(cfg->eval_split, sizeof cfg->eval_split, "%s", v);
-			} else {
-				return cli_error(c, CLI_USAGE, "invalid split '%s': expected test, "
-							       "dev, train or none", v);
-			}
-		} else {
-			return cli_error(c, CLI_USAGE, "unknown option '%s'; see 'mentor train --help'",
-					 o);
+				return cli_error(c, CLI_USAGE, "unexpected argument '%s'", v);
+			a->dataset = v;
+			continue;
 		}
-		if (is_cfg && o[0] == '-' && !a->first_cfg_opt)
+		const char *o = ca->args[i].opt->name;
+		int rc = train_run_opt(c, o, v, cfg, a);
+		if (rc >= 0) {
+			if (rc)
+				return rc;
+			continue;
+		}
+		rc = train_shape_opt(c, o, v, cfg, &sh);
+		if (rc == CLI_OK && !a->shape_opt)
+			a->shape_opt = o;
+		if (rc < 0)
+			rc = train_cfg_opt(c, o, v, cfg, a);
+		if (rc)
+			return rc < 0 ? cli_error(c, CLI_USAGE, "option '%s' is not read", o) : rc;
+		if (!a->first_cfg_opt)
 			a->first_cfg_opt = o;
 	}
-	if (bad)
-		return CLI_USAGE;
 	char err[MENTOR_ERR_LEN];
-	if (preset && train_config_preset(cfg, preset, err))
+	if (sh.preset && train_config_preset(cfg, sh.preset, err))
 		return cli_error(c, CLI_USAGE, "%s", err);
-	if (layers || width || heads || context) {
-		if (layers)
-			cfg->n_layer = (int)layers;
-		if (width)
-			cfg->n_embd = (int)width;
-		if (heads)
-			cfg->n_head = (int)heads;
-		if (context)
-			cfg->n_ctx = (int)context;
+	if (sh.layers || sh.width || sh.heads || sh.context) {
+		if (sh.layers)
+			cfg->n_layer = (int)sh.layers;
+		if (sh.width)
+			cfg->n_embd = (int)sh.width;
+		if (sh.heads)
+			cfg->n_head = (int)sh.heads;
+		if (sh.context)
+			cfg->n_ctx = (int)sh.context;
 		snprintf(cfg->preset, sizeof cfg->preset, "custom");
 	}
-	if (model_config || arch == STUDENT_LLAMA) {
-		int rc = llama_shape_args(c, cfg, model_config, arch, preset,
-					  layers || width || heads);
+	if (sh.model_config || sh.arch == STUDENT_LLAMA) {
+		int rc = llama_shape_args(c, cfg, sh.model_config, sh.arch, sh.preset,
+					  sh.layers || sh.width || sh.heads);
 		if (rc)
 			return rc;
 	}
@@ -462,14 +486,13 @@ static int parse_train_args(struct cli *c, int argc, char **argv, struct train_c
 
 int cli_train(struct cli *c, int argc, char **argv)
 {
-	if (cli_wants_help(argc, argv)) {
-		train_usage(c->out);
-		return CLI_OK;
-	}
+	struct cli_args ca;
+	if (cli_parse(c, &cli_cmd_train, argc, argv, &ca))
+		return ca.exit;
 	struct train_config cfg;
 	train_config_defaults(&cfg);
 	struct train_args a;
-	int rc = parse_train_args(c, argc, argv, &cfg, &a);
+	int rc = parse_train_args(c, &ca, &cfg, &a);
 	if (rc)
 		return rc;
 	if (!a.resume && !a.dataset)
@@ -526,7 +549,7 @@ int cli_train(struct cli *c, int argc, char **argv)
 		if (a.first_cfg_opt && !train_config_from_json(r.config_json, &base, err)) {
 			struct train_args a2;
 			re = base;
-			parse_train_args(c, argc, argv, &re, &a2);
+			parse_train_args(c, &ca, &re, &a2);
 			memcpy(re.dataset, base.dataset, sizeof re.dataset);
 			re.threads = base.threads;
 			if (memcmp(&re, &base, sizeof re)) {
@@ -614,20 +637,33 @@ out:
 
 /* ------------------------------------------------------------ runs */
 
-static void runs_usage(FILE *f)
-{
-	fputs("usage: mentor runs [--json] [--start-queued]\n\n"
-	      "List training runs: status, progress, last loss and accuracy (direct, and\n"
-	      "explain-then-answer for mt-cot and mt-ra) on the run's evaluation split,\n"
-	      "and where the run generated explanations there, the share of them that\n"
-	      "are sound (every arithmetic step right and the answer following from them;\n"
-	      "--json: \"check\", or null). Runs whose process has vanished are marked\n"
-	      "failed and can be resumed with 'mentor train --resume RUN'.\n\n"
-	      "--start-queued trains the runs the workbench queued (they wait in the\n"
-	      "workspace after it quits), oldest first, one after another in this process,\n"
-	      "printing each one's result; a stop (Ctrl-C) leaves the rest queued. When a\n"
-	      "run trains already, the queue waits for it: nothing starts.\n", f);
-}
+static const struct cli_option runs_opts[] = {
+	{"--json", NULL, NULL,
+	 "print JSON: one object per run with its configuration, and \"check\" the checked "
+	 "explanations (or null)",
+	 NULL},
+	{"--start-queued", NULL, NULL,
+	 "train the runs the workbench queued (they wait in the workspace after it quits), oldest "
+	 "first, one after another in this process, printing each one's result; a stop (Ctrl-C) "
+	 "leaves the rest queued. When a run trains already, the queue waits for it: nothing "
+	 "starts.",
+	 NULL},
+	{0},
+};
+
+const struct cli_command cli_cmd_runs = {
+	.name = "runs",
+	.fn = cli_runs,
+	.summary = "list training runs",
+	.usage = "mentor runs [--json] [--start-queued]",
+	.about = "List training runs: status, progress, last loss and accuracy (direct, and\n"
+		 "explain-then-answer for mt-cot and mt-ra) on the run's evaluation split,\n"
+		 "and where the run generated explanations there, the share of them that\n"
+		 "are sound (every arithmetic step right and the answer following from them).\n"
+		 "Runs whose process has vanished are marked failed and can be resumed with\n"
+		 "'mentor train --resume RUN'.",
+	.opts = runs_opts,
+};
 
 /* runs --start-queued: take queued runs one at a time and train them here. */
 static int start_queued(struct cli *c, struct store *st, int json)
@@ -743,20 +779,13 @@ static void print_run_config(FILE *f, const char *config_json, int baseline)
 
 int cli_runs(struct cli *c, int argc, char **argv)
 {
-	if (cli_wants_help(argc, argv)) {
-		runs_usage(c->out);
-		return CLI_OK;
-	}
-	int json = 0, start = 0;
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--json"))
-			json = 1;
-		else if (!strcmp(argv[i], "--start-queued"))
-			start = 1;
-		else
-			return cli_error(c, CLI_USAGE, "unexpected argument '%s'; see 'mentor runs "
-						       "--help'", argv[i]);
-	}
+	struct cli_args ca;
+	if (cli_parse(c, &cli_cmd_runs, argc, argv, &ca))
+		return ca.exit;
+	if (cli_npos(&ca))
+		return cli_error(c, CLI_USAGE, "unexpected argument '%s'; see 'mentor runs "
+					       "--help'", cli_pos(&ca, 0));
+	int json = cli_arg(&ca, "--json") != NULL, start = cli_arg(&ca, "--start-queued") != NULL;
 	char err[MENTOR_ERR_LEN];
 	struct store *st = cli_open_existing(c);
 	if (!st)
@@ -868,17 +897,27 @@ out:
 
 /* ------------------------------------------------------------ eval */
 
-static void eval_usage(FILE *f)
-{
-	fputs("usage: mentor eval RUN [--split S] [--json]\n\n"
-	      "Evaluate RUN (id or name) from its latest checkpoint on a split (default\n"
-	      "test): the direct answer of the answer task and, for mt-cot and mt-ra, the\n"
-	      "answer read from the generated explanation. Predictions are stored per item.\n"
-	      "Generated explanations are then checked (arithmetic steps, the answer\n"
-	      "following from them, the solution trace): the share that holds up and the\n"
-	      "right answers reached by wrong reasoning (--json: \"check\", or null).\n",
-	      f);
-}
+static const struct cli_option eval_opts[] = {
+	{"--split", NULL, "S", "the split: train | dev | test (default test)", "train dev test"},
+	{"--json", NULL, NULL,
+	 "print JSON: counts and accuracies, and \"check\" the checked explanations (or null)",
+	 NULL},
+	{0},
+};
+
+const struct cli_command cli_cmd_eval = {
+	.name = "eval",
+	.fn = cli_eval,
+	.summary = "evaluate a run on a split",
+	.usage = "mentor eval RUN [--split S] [--json]",
+	.about = "Evaluate RUN (id or name) from its latest checkpoint on a split (default\n"
+		 "test): the direct answer of the answer task and, for mt-cot and mt-ra, the\n"
+		 "answer read from the generated explanation. Predictions are stored per item.\n"
+		 "Generated explanations are then checked (arithmetic steps, the answer\n"
+		 "following from them, the solution trace): the share that holds up and the\n"
+		 "right answers reached by wrong reasoning.",
+	.opts = eval_opts,
+};
 
 static int eval_progress_tty(void *u, int64_t done, int64_t todo)
 {
@@ -895,29 +934,27 @@ static int eval_progress_tty(void *u, int64_t done, int64_t todo)
 
 int cli_eval(struct cli *c, int argc, char **argv)
 {
-	if (cli_wants_help(argc, argv)) {
-		eval_usage(c->out);
-		return CLI_OK;
-	}
-	const char *ref = NULL, *split = "test";
+	struct cli_args ca;
+	if (cli_parse(c, &cli_cmd_eval, argc, argv, &ca))
+		return ca.exit;
+	const char *ref = cli_pos(&ca, 0), *split = "test";
 	int json = 0;
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--json")) {
+	for (int i = 0; i < ca.n; i++) {
+		const char *v = ca.args[i].value;
+		if (!ca.args[i].opt)
+			continue;
+		if (!strcmp(ca.args[i].opt->name, "--json")) {
 			json = 1;
-		} else if (!strcmp(argv[i], "--split")) {
-			if (i + 1 >= argc)
-				return cli_error(c, CLI_USAGE, "option '--split' needs a value");
-			split = argv[++i];
-			if (strcmp(split, "train") && strcmp(split, "dev") && strcmp(split, "test"))
-				return cli_error(c, CLI_USAGE, "invalid split '%s': expected train, dev "
-							       "or test", split);
-		} else if (argv[i][0] == '-' || ref) {
-			return cli_error(c, CLI_USAGE, "unexpected argument '%s'; see 'mentor eval "
-						       "--help'", argv[i]);
-		} else {
-			ref = argv[i];
+			continue;
 		}
+		split = v;
+		if (strcmp(v, "train") && strcmp(v, "dev") && strcmp(v, "test"))
+			return cli_error(c, CLI_USAGE, "invalid split '%s': expected train, dev "
+						       "or test", v);
 	}
+	if (cli_npos(&ca) > 1)
+		return cli_error(c, CLI_USAGE, "unexpected argument '%s'; see 'mentor eval "
+					       "--help'", cli_pos(&ca, 1));
 	if (!ref)
 		return cli_error(c, CLI_USAGE, "no run given; see 'mentor eval --help'");
 	char err[MENTOR_ERR_LEN];
@@ -972,468 +1009,33 @@ int cli_eval(struct cli *c, int argc, char **argv)
 	return status;
 }
 
-/* ------------------------------------------------------------ predict */
-
-static void predict_usage(FILE *f)
-{
-	fputs("usage: mentor predict RUN QUESTION [--choices JSON] [--type T] [--json]\n"
-	      "       mentor predict RUN TEXT --logits [--top K | --all] [--task ans|exp]\n"
-	      "                      [--choices JSON] [--json]\n\n"
-	      "Ask a trained run a question: prints its direct answer and, for the\n"
-	      "multi-task variants, its explanation (and the answer read from it).\n"
-	      "  --choices JSON  multiple-choice options: [{\"label\":\"A\",\"text\":\"...\"}]\n"
-	      "  --type T        answer type: number | yesno | mc | text (default: the\n"
-	      "                  dataset's)\n\n"
-	      "With --logits, prints the model's scores for the token after TEXT instead:\n"
-	      "TEXT exactly as given, encoded by the run's tokenizer, no prefix or\n"
-	      "separator added (the prompt other tools see for the same text); a prompt\n"
-	      "longer than the context keeps its last tokens.\n"
-	      "  --top K         the K highest logits, highest first (default 10)\n"
-	      "  --all           every logit, in token id order\n"
-	      "  --task T        ans | exp: wrap TEXT as the run was trained,\n"
-	      "                  <|ans|>TEXT<|sep|> or <|exp|>TEXT<|sep|> (--choices adds\n"
-	      "                  the answer choices to TEXT, as for a question)\n"
-	      "  --json          {\"ids\":[prompt ids],\"dropped\":N,\"logits\":[{\"id\":..,\n"
-	      "                  \"token\":\"..\",\"logit\":..},...]}; with --all \"logits\" is\n"
-	      "                  the plain list of every logit in id order\n"
-	      "Token ids are the run's own; \"token\" is spelled as in the exported\n"
-	      "vocabularies (GPT-2's byte alphabet: a space is \"\u0120\", U+0120).\n", f);
-}
-
-/* The answer type most items of the dataset have (the first item's). */
-static char *dataset_answer_type(struct store *st, int64_t dataset_id)
-{
-	struct store_item_filter f;
-	store_item_filter_init(&f);
-	f.dataset_id = dataset_id;
-	struct store_item *items = NULL;
-	size_t n = 0;
-	char err[MENTOR_ERR_LEN];
-	char *type = NULL;
-	if (!store_item_page(st, &f, 0, 0, 1, &items, &n, err) && n)
-		type = util_strdup(items[0].answer_type);
-	for (size_t i = 0; i < n; i++)
-		store_item_release(&items[i]);
-	free(items);
-	return type ? type : util_strdup(STORE_ANS_TEXT);
-}
-
-/* The id printed for token id of t. The run's ids for now; where a model
- * file's vocabulary is ordered differently, its own id will be shown. */
-/* The ids predict --logits prints: the model file's own numbering (GPT-2's
- * ids for an imported GPT-2; mentor's ids for its own models), with the
- * tokens the file does not have (mentor's added specials) numbered after the
- * file's last id, in mentor's order. shown[id] for each model id; order[k]
- * the model id shown as k (-1 for a file id mentor has no token for). */
-struct shown_ids {
-	int32_t *shown, *order;
-	int32_t n; /* ids shown: file tokens + added ones */
-};
-
-static void shown_ids_build(const struct tokenizer *t, int V, struct shown_ids *m)
-{
-	int32_t top = -1;
-	for (int32_t i = 0; i < V; i++) {
-		int32_t f = tokenizer_file_id(t, i);
-		if (f > top)
-			top = f;
-	}
-	m->shown = malloc((size_t)V * sizeof *m->shown);
-	int32_t extra = 0;
-	for (int32_t i = 0; i < V; i++)
-		extra += tokenizer_file_id(t, i) < 0;
-	m->n = top + 1 + extra;
-	m->order = malloc((size_t)(m->n > 0 ? m->n : 1) * sizeof *m->order);
-	if (!m->shown || !m->order)
-		util_oom();
-	for (int32_t k = 0; k < m->n; k++)
-		m->order[k] = -1;
-	int32_t next = top + 1;
-	for (int32_t i = 0; i < V; i++) {
-		int32_t f = tokenizer_file_id(t, i);
-		m->shown[i] = f >= 0 ? f : next++;
-		m->order[m->shown[i]] = i;
-	}
-}
-
-static void shown_ids_release(struct shown_ids *m)
-{
-	free(m->shown);
-	free(m->order);
-}
-
-/* The token as the exported vocabularies spell it: specials as their text,
- * the others in GPT-2's byte-to-unicode alphabet (always valid UTF-8). */
-static void token_spelling(const struct tokenizer *t, int32_t id, struct buf *out)
-{
-	size_t len;
-	const char *p = tokenizer_token(t, id, &len);
-	buf_reset(out);
-	if (!p)
-		return;
-	if (tokenizer_is_special(t, id)) {
-		if (buf_append(out, p, len))
-			util_oom();
-		return;
-	}
-	for (size_t i = 0; i < len; i++) {
-		char c[3];
-		modelio_byte_char((unsigned char)p[i], c);
-		if (buf_puts(out, c))
-			util_oom();
-	}
-}
-
-static void json_logit(FILE *f, float v)
-{
-	/* %.9g gives the float back exactly; JSON has no NaN or infinity */
-	if (isfinite(v))
-		fprintf(f, "%.9g", (double)v);
-	else
-		fputs("null", f);
-}
-
-struct ranked {
-	int32_t id;
-	float logit;
-};
-
-/* Highest logit first, NaN last, then the smaller id. */
-static int cmp_ranked(const void *a, const void *b)
-{
-	const struct ranked *x = a, *y = b;
-	int xn = isnan(x->logit), yn = isnan(y->logit);
-	if (xn != yn)
-		return xn - yn;
-	if (!xn && x->logit != y->logit)
-		return x->logit > y->logit ? -1 : 1;
-	return (x->id > y->id) - (x->id < y->id);
-}
-
-/* What predict --logits prints. top 0 means every logit in id order. */
-struct logits_opts {
-	int task; /* EVAL_PROMPT_RAW, TRAIN_TASK_ANS or TRAIN_TASK_EXP */
-	long top;
-	int json;
-};
-
-static void print_logits(struct cli *c, const struct tokenizer *t, const struct tokenizer_ids *ids,
-			 size_t dropped, const float *logits, int V, const struct logits_opts *o)
-{
-	FILE *f = c->out;
-	struct buf sp;
-	buf_init(&sp);
-	struct shown_ids sh;
-	shown_ids_build(t, V, &sh);
-	size_t n = o->top > 0 && o->top < V ? (size_t)o->top : (size_t)sh.n;
-	struct ranked *r = malloc((size_t)V * sizeof *r);
-	if (!r)
-		util_oom();
-	/* every model id once: ranked by logit, or in the shown numbering */
-	size_t nr = 0;
-	for (int32_t k = 0; k < sh.n; k++)
-		if (sh.order[k] >= 0)
-			r[nr++] = (struct ranked){sh.order[k], logits[sh.order[k]]};
-	if (o->top > 0)
-		qsort(r, nr, sizeof *r, cmp_ranked);
-	if (o->json) {
-		fputs("{\"ids\":[", f);
-		for (size_t i = 0; i < ids->n; i++)
-			fprintf(f, "%s%d", i ? "," : "", (int)sh.shown[ids->ids[i]]);
-		fprintf(f, "],\"dropped\":%zu,\"logits\":[", dropped);
-		for (size_t i = 0; i < n; i++) {
-			if (i)
-				fputc(',', f);
-			if (o->top == 0) {
-				/* in the file's order; null where mentor has no token */
-				if (sh.order[i] < 0)
-					fputs("null", f);
-				else
-					json_logit(f, logits[sh.order[i]]);
-				continue;
-			}
-			token_spelling(t, r[i].id, &sp);
-			fprintf(f, "{\"id\":%d,\"token\":", (int)sh.shown[r[i].id]);
-			cli_json_str(f, sp.data ? sp.data : "");
-			fputs(",\"logit\":", f);
-			json_logit(f, r[i].logit);
-			fputc('}', f);
-		}
-		fputs("]}\n", f);
-		goto out;
-	}
-	fprintf(f, "prompt: %zu token%s", ids->n, ids->n == 1 ? "" : "s");
-	if (dropped)
-		fprintf(f, " (the first %zu cut to fit the context)", dropped);
-	fputs(":", f);
-	for (size_t i = 0; i < ids->n; i++)
-		fprintf(f, " %d", (int)sh.shown[ids->ids[i]]);
-	fputc('\n', f);
-	if (o->top > 0)
-		fprintf(f, "next-token logits, top %zu of %d:\n%6s %7s %12s  %s\n", n, V, "rank",
-			"id", "logit", "token");
-	else
-		fprintf(f, "next-token logits, all %d in id order:\n%7s %12s  %s\n", V, "id",
-			"logit", "token");
-	if (o->top == 0)
-		n = nr;
-	for (size_t i = 0; i < n; i++) {
-		if (o->top > 0)
-			fprintf(f, "%6zu ", i + 1);
-		fprintf(f, "%7d %12.6f  ", (int)sh.shown[r[i].id], (double)r[i].logit);
-		/* the token's bytes, quoted: '"' and '\\' escaped as in C, anything
-		 * unsafe for a terminal as a visible escape */
-		size_t len;
-		const char *p = tokenizer_token(t, r[i].id, &len);
-		buf_reset(&sp);
-		for (size_t k = 0; p && k < len; k++)
-			if (p[k] ? ((p[k] == '"' || p[k] == '\\') && buf_putc(&sp, '\\')) ||
-				       buf_putc(&sp, p[k])
-				 : buf_puts(&sp, "\\x00"))
-				util_oom();
-		fputc('"', f);
-		util_term_put(f, sp.data ? sp.data : "", UTIL_PUT_ESC, NULL, 0);
-		fputs("\"\n", f);
-	}
-out:
-	free(r);
-	shown_ids_release(&sh);
-	buf_release(&sp);
-}
-
-/* The model of run ref (id or name) for predict, and its dataset (may be
- * NULL): 0, MENTOR_ENOTFOUND for an unknown run, or MENTOR_ERR. */
-static int run_model(struct store *st, const char *ref, struct eval_model **em,
-		     int64_t *dataset_id, char *err)
-{
-	struct store_run r;
-	int rc = store_run_find(st, ref, &r, err);
-	if (rc)
-		return rc;
-	if (dataset_id)
-		*dataset_id = r.dataset_id;
-	struct buf path;
-	buf_init(&path);
-	rc = train_run_ckpt_find(st, &r, &path, err);
-	if (!rc)
-		rc = eval_model_load(path.data, em, err);
-	buf_release(&path);
-	store_run_release(&r);
-	return rc ? MENTOR_ERR : 0;
-}
-
-/* predict --logits: load the run, build the prompt, one forward. */
-static int predict_logits(struct cli *c, const char *ref, const char *text,
-			  const struct logits_opts *o)
-{
-	char err[MENTOR_ERR_LEN];
-	struct store *st = store_open_existing(c->db_path, err);
-	if (!st)
-		return cli_error(c, CLI_ERR, "%s", err);
-	int status = CLI_ERR;
-	struct eval_model *em = NULL;
-	struct tokenizer_ids ids;
-	tokenizer_ids_init(&ids);
-	int rc = run_model(st, ref, &em, NULL, err);
-	if (rc) {
-		status = cli_error(c, rc == MENTOR_ENOTFOUND ? CLI_USAGE : CLI_ERR, "%s", err);
-		goto out;
-	}
-	size_t dropped;
-	const float *logits;
-	rc = eval_prompt_ids(em, o->task, text, strlen(text), &ids, &dropped, err);
-	if (!rc)
-		rc = eval_next_logits(em, ids.ids, ids.n, &logits, err);
-	if (rc) {
-		status = cli_error(c, rc == MENTOR_EUSAGE ? CLI_USAGE : CLI_ERR, "%s", err);
-		goto out;
-	}
-	print_logits(c, eval_model_tokenizer(em), &ids, dropped, logits,
-		     eval_model_vocab_size(em), o);
-	status = CLI_OK;
-out:
-	tokenizer_ids_release(&ids);
-	eval_model_free(em);
-	store_close(st);
-	return status;
-}
-
-int cli_predict(struct cli *c, int argc, char **argv)
-{
-	if (cli_wants_help(argc, argv)) {
-		predict_usage(c->out);
-		return CLI_OK;
-	}
-	const char *ref = NULL, *question = NULL, *choices = NULL, *type = NULL;
-	const char *top = NULL, *task = NULL;
-	int json = 0, logits = 0, all = 0;
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--json")) {
-			json = 1;
-		} else if (!strcmp(argv[i], "--logits")) {
-			logits = 1;
-		} else if (!strcmp(argv[i], "--all")) {
-			all = 1;
-		} else if (!strcmp(argv[i], "--choices") || !strcmp(argv[i], "--type") ||
-			   !strcmp(argv[i], "--top") || !strcmp(argv[i], "--task")) {
-			if (i + 1 >= argc)
-				return cli_error(c, CLI_USAGE, "option '%s' needs a value", argv[i]);
-			const char *opt = argv[i], *v = argv[++i];
-			if (!strcmp(opt, "--choices"))
-				choices = v;
-			else if (!strcmp(opt, "--type"))
-				type = v;
-			else if (!strcmp(opt, "--top"))
-				top = v;
-			else
-				task = v;
-		} else if (!strcmp(argv[i], "--")) {
-			if (i + 1 < argc && !question && ref)
-				question = argv[++i];
-		} else if (argv[i][0] == '-' && argv[i][1]) {
-			return cli_error(c, CLI_USAGE, "unknown option '%s'; see 'mentor predict "
-						       "--help'", argv[i]);
-		} else if (!ref) {
-			ref = argv[i];
-		} else if (!question) {
-			question = argv[i];
-		} else {
-			return cli_error(c, CLI_USAGE, "unexpected argument '%s'", argv[i]);
-		}
-	}
-	if (!ref || !question)
-		return cli_error(c, CLI_USAGE, "give a run and a question; see 'mentor predict "
-					       "--help'");
-	if (!logits && (top || all || task))
-		return cli_error(c, CLI_USAGE, "'%s' goes with --logits; see 'mentor predict "
-					       "--help'", top ? "--top" : all ? "--all" : "--task");
-	if (logits) {
-		struct logits_opts o = {EVAL_PROMPT_RAW, 10, json};
-		if (type)
-			return cli_error(c, CLI_USAGE, "'--type' does not go with --logits");
-		if (top && all)
-			return cli_error(c, CLI_USAGE, "give either --top or --all, not both");
-		if (top && cli_opt_long(c, "--top", top, 1, MODEL_MAX_VOCAB, &o.top))
-			return CLI_USAGE;
-		if (all)
-			o.top = 0;
-		if (task && !strcmp(task, "ans"))
-			o.task = TRAIN_TASK_ANS;
-		else if (task && !strcmp(task, "exp"))
-			o.task = TRAIN_TASK_EXP;
-		else if (task)
-			return cli_error(c, CLI_USAGE, "invalid task '%s': expected ans or exp",
-					 task);
-		if (choices && !task)
-			return cli_error(c, CLI_USAGE, "'--choices' needs --task: the raw prompt "
-						       "is TEXT as given");
-		if (!task)
-			return predict_logits(c, ref, question, &o);
-		char err[MENTOR_ERR_LEN];
-		struct buf q;
-		buf_init(&q);
-		if (train_question_text(question, choices, &q, err)) {
-			buf_release(&q);
-			return cli_error(c, CLI_USAGE, "%s", err);
-		}
-		int rc = predict_logits(c, ref, q.data ? q.data : "", &o);
-		buf_release(&q);
-		return rc;
-	}
-	if (type && strcmp(type, STORE_ANS_NUMBER) && strcmp(type, STORE_ANS_YESNO) &&
-	    strcmp(type, STORE_ANS_MC) && strcmp(type, STORE_ANS_TEXT))
-		return cli_error(c, CLI_USAGE, "invalid type '%s': expected number, yesno, mc or "
-					       "text", type);
-	char err[MENTOR_ERR_LEN];
-	struct buf prompt;
-	buf_init(&prompt);
-	if (train_question_text(question, choices, &prompt, err)) {
-		buf_release(&prompt);
-		return cli_error(c, CLI_USAGE, "%s", err);
-	}
-	struct store *st = store_open_existing(c->db_path, err);
-	if (!st) {
-		buf_release(&prompt);
-		return cli_error(c, CLI_ERR, "%s", err);
-	}
-	int status = CLI_ERR;
-	struct eval_model *em = NULL;
-	char *dtype = NULL;
-	int64_t dataset_id;
-	int rc = run_model(st, ref, &em, &dataset_id, err);
-	if (rc) {
-		status = cli_error(c, rc == MENTOR_ENOTFOUND ? CLI_USAGE : CLI_ERR, "%s", err);
-		goto out;
-	}
-	dtype = type ? util_strdup(type) : dataset_answer_type(st, dataset_id);
-	struct eval_answer ans;
-	if (eval_answer_question(em, prompt.data ? prompt.data : "", dtype, &ans, err)) {
-		status = cli_error(c, CLI_ERR, "%s", err);
-		goto out;
-	}
-	if (json) {
-		fputs("{\"answer\":", c->out);
-		cli_json_str(c->out, ans.answer);
-		fputs(",\"raw\":", c->out);
-		cli_json_str(c->out, ans.raw);
-		fputs(",\"explanation\":", c->out);
-		cli_json_str(c->out, ans.expl);
-		fputs(",\"explanation_answer\":", c->out);
-		cli_json_str(c->out, ans.expl_answer);
-		fputs("}\n", c->out);
-	} else {
-		fputs("answer: ", c->out);
-		util_term_put(c->out, ans.answer ? ans.answer : ans.raw, UTIL_PUT_ESC, NULL, 0);
-		fputc('\n', c->out);
-		if (ans.expl) {
-			fputs("explanation: ", c->out);
-			util_term_put(c->out, ans.expl, UTIL_PUT_ESC, NULL, 0);
-			fputc('\n', c->out);
-		}
-		if (ans.expl_answer || eval_model_variant(em) == TRAIN_MT_COT ||
-		    eval_model_variant(em) == TRAIN_MT_RA) {
-			fputs("answer from the explanation: ", c->out);
-			util_term_put(c->out, ans.expl_answer ? ans.expl_answer : "(none)",
-				      UTIL_PUT_ESC, NULL, 0);
-			fputc('\n', c->out);
-		}
-	}
-	eval_answer_release(&ans);
-	status = CLI_OK;
-out:
-	free(dtype);
-	eval_model_free(em);
-	buf_release(&prompt);
-	store_close(st);
-	return status;
-}
-
 /* ------------------------------------------------------------ stop */
 
-static void stop_usage(FILE *f)
-{
-	fputs("usage: mentor stop RUN [--wait]\n\n"
-	      "Stop a training run (id or name): it writes a checkpoint and can be resumed\n"
-	      "with 'mentor train --resume RUN'. --wait returns once it has stopped.\n", f);
-}
+static const struct cli_option stop_opts[] = {
+	{"--wait", NULL, NULL, "return once the run has stopped", NULL},
+	{0},
+};
+
+const struct cli_command cli_cmd_stop = {
+	.name = "stop",
+	.fn = cli_stop,
+	.summary = "stop a running training run",
+	.usage = "mentor stop RUN [--wait]",
+	.about = "Stop a training run (id or name): it writes a checkpoint and can be resumed\n"
+		 "with 'mentor train --resume RUN'.",
+	.opts = stop_opts,
+};
 
 int cli_stop(struct cli *c, int argc, char **argv)
 {
-	if (cli_wants_help(argc, argv)) {
-		stop_usage(c->out);
-		return CLI_OK;
-	}
-	const char *ref = NULL;
-	int wait = 0;
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--wait"))
-			wait = 1;
-		else if (argv[i][0] == '-' || ref)
-			return cli_error(c, CLI_USAGE, "unexpected argument '%s'; see 'mentor stop "
-						       "--help'", argv[i]);
-		else
-			ref = argv[i];
-	}
+	struct cli_args ca;
+	if (cli_parse(c, &cli_cmd_stop, argc, argv, &ca))
+		return ca.exit;
+	const char *ref = cli_pos(&ca, 0);
+	int wait = cli_arg(&ca, "--wait") != NULL;
+	if (cli_npos(&ca) > 1)
+		return cli_error(c, CLI_USAGE, "unexpected argument '%s'; see 'mentor stop "
+					       "--help'", cli_pos(&ca, 1));
 	if (!ref)
 		return cli_error(c, CLI_USAGE, "no run given; see 'mentor stop --help'");
 	char err[MENTOR_ERR_LEN];
@@ -1480,33 +1082,3 @@ out:
 	store_close(st);
 	return status;
 }
-
-const struct cli_command cli_cmd_train = {
-	.name = "train",
-	.fn = cli_train,
-	.summary = "train a small model (baseline, mt-re, mt-ra, mt-cot)",
-};
-
-const struct cli_command cli_cmd_runs = {
-	.name = "runs",
-	.fn = cli_runs,
-	.summary = "list training runs",
-};
-
-const struct cli_command cli_cmd_eval = {
-	.name = "eval",
-	.fn = cli_eval,
-	.summary = "evaluate a run on a split",
-};
-
-const struct cli_command cli_cmd_predict = {
-	.name = "predict",
-	.fn = cli_predict,
-	.summary = "ask a trained model a question",
-};
-
-const struct cli_command cli_cmd_stop = {
-	.name = "stop",
-	.fn = cli_stop,
-	.summary = "stop a running training run",
-};

@@ -367,6 +367,122 @@ void store_item_filter_init(struct store_item_filter *f)
 	f->leaked = -1;
 }
 
+/* The values each condition of the text form takes ("any" aside), NULL
+ * ended; result's are correct (1) and wrong (0), leaked's yes (1). Review
+ * and mode take the names of their enums (filter_state). */
+static const char *const filter_splits[] = {"train", "dev", "test", NULL};
+static const char *const filter_results[] = {"wrong", "correct", NULL};
+static const char *const filter_leaked[] = {"yes", NULL};
+
+#define FILTER_TEXT_READ (64 * 1024)
+
+void store_item_filter_format(const struct store_item_filter *f, char *buf, size_t n)
+{
+	if (!n)
+		return;
+	snprintf(buf, n, "split:%s review:%s mode:%s result:%s leaked:%s",
+		 f->split ? f->split : "any", f->review ? f->review : "any",
+		 f->mode ? f->mode : "any",
+		 f->correct == 1 ? "correct" : f->correct == 0 ? "wrong" : "any",
+		 f->leaked == 1 ? "yes" : "any");
+}
+
+/* The entry of set equal to v[0..n), or -1. */
+static int filter_word(const char *const *set, const char *v, size_t n)
+{
+	for (int i = 0; set[i]; i++)
+		if (strlen(set[i]) == n && !memcmp(set[i], v, n))
+			return i;
+	return -1;
+}
+
+/* A review state (review != 0; also "none", as STORE_N_REVIEWS) or a mode
+ * of the text form, v[0..n): its enum and in *word its static name, or -1. */
+static int filter_state(int review, const char *v, size_t n, const char **word)
+{
+	char w[16];
+	int i = -1;
+	*word = NULL;
+	if (n < sizeof w) {
+		memcpy(w, v, n);
+		w[n] = '\0';
+		i = review ? store_review_parse(w) : store_mode_parse(w);
+	}
+	if (i >= 0) {
+		*word = review ? store_review_name((enum store_review)i)
+			       : store_mode_name((enum store_mode)i);
+	} else if (review && n == 4 && !memcmp(v, "none", 4)) {
+		*word = "none";
+		i = STORE_N_REVIEWS;
+	}
+	return i;
+}
+
+int store_item_filter_parse(struct store_item_filter *f, const char *text, char *err)
+{
+	static const struct {
+		const char *key;
+		const char *const *set;
+	} keys[] = {{"split", filter_splits}, {"review", NULL}, {"mode", NULL},
+		    {"result", filter_results}, {"leaked", filter_leaked}};
+	int rc = 0;
+	if (!text)
+		text = "";
+	size_t len = strnlen(text, FILTER_TEXT_READ + 1);
+	if (len > FILTER_TEXT_READ) {
+		rc = MENTOR_EUSAGE;
+		util_err(err, "filter text too long: only its first %d bytes are read",
+			 FILTER_TEXT_READ);
+		len = FILTER_TEXT_READ;
+	}
+	for (size_t i = 0; i < len;) {
+		if (text[i] == ' ') {
+			i++;
+			continue;
+		}
+		size_t start = i;
+		while (i < len && text[i] != ' ')
+			i++;
+		const char *w = text + start, *colon = memchr(w, ':', i - start);
+		size_t wn = i - start;
+		int k = -1;
+		for (size_t j = 0; colon && j < sizeof keys / sizeof keys[0]; j++)
+			if (strlen(keys[j].key) == (size_t)(colon - w) &&
+			    !memcmp(keys[j].key, w, (size_t)(colon - w)))
+				k = (int)j;
+		const char *v = colon ? colon + 1 : w + wn;
+		size_t vn = (size_t)(w + wn - v);
+		const char *s = NULL;
+		int idx = -1;
+		if (k >= 0 && keys[k].set)
+			idx = filter_word(keys[k].set, v, vn);
+		else if (k >= 0)
+			idx = filter_state(k == 1, v, vn, &s);
+		int any = vn == 3 && !memcmp(v, "any", 3);
+		if (k < 0 || (idx < 0 && !any)) {
+			if (!rc) {
+				rc = MENTOR_EUSAGE;
+				util_err(err, "bad filter word '%.*s': %s", (int)(wn > 60 ? 60 : wn), w,
+					 !colon ? "no key:value"
+					 : k < 0 ? "unknown key (split, review, mode, result, leaked)"
+						 : "unknown value");
+			}
+			if (k < 0)
+				continue;
+		}
+		if (keys[k].set)
+			s = idx < 0 ? NULL : keys[k].set[idx];
+		switch (k) {
+		case 0: f->split = s; break;
+		case 1: f->review = s; break;
+		case 2: f->mode = s; break;
+		case 3: f->correct = idx < 0 ? -1 : idx; break;
+		default: f->leaked = idx < 0 ? -1 : 1; break;
+		}
+	}
+	return rc;
+}
+
 /* Append the WHERE clause of f (without ordering) to b, numbering the
  * parameters as bind_filter expects. */
 static int filter_sql(const struct store_item_filter *f, struct buf *b, char *err)

@@ -675,20 +675,21 @@ static void load_expl(struct items *s, int64_t id, int lang)
 static const char *K_DS = "tui.items.dataset", *K_ITEM = "tui.items.item",
 		  *K_FILTER = "tui.items.filter", *K_SEARCH = "tui.items.search";
 
+/* Index of v in vals[1..n), 0 (any) for NULL or another value. */
 static int val_index(const char *const *vals, int n, const char *v)
 {
-	for (int i = 1; i < n; i++)
+	for (int i = 1; i < n && v; i++)
 		if (!strcmp(vals[i], v))
 			return i;
 	return 0;
 }
 
+/* The filters as saved: the store's text form, which Review reads too. */
 static void filter_text(const struct items *s, char *buf, size_t n)
 {
-	snprintf(buf, n, "split:%s review:%s mode:%s result:%s leaked:%s",
-		 s->split ? split_vals[s->split] : "any", s->review ? review_val(s->review) : "any",
-		 s->mode ? mode_val(s->mode) : "any", s->correct ? correct_vals[s->correct] : "any",
-		 s->leaked ? leaked_vals[1] : "any");
+	struct store_item_filter f;
+	make_filter(s, &f, 0);
+	store_item_filter_format(&f, buf, n);
 }
 
 /* The filters as the header shows them, in the UI language (the saved
@@ -717,23 +718,16 @@ static void restore_settings(struct items *s)
 	}
 	char *f = store_setting_get(s->st, K_FILTER);
 	if (f) {
-		char *save = NULL;
-		for (char *w = strtok_r(f, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
-			char *c = strchr(w, ':');
-			if (!c)
-				continue;
-			*c++ = '\0';
-			if (!strcmp(w, "split"))
-				s->split = val_index(split_vals, NVALS(split_vals), c);
-			else if (!strcmp(w, "review"))
-				s->review = review_val_parse(c);
-			else if (!strcmp(w, "mode"))
-				s->mode = store_mode_parse(c) + 1; /* unknown: 0, any */
-			else if (!strcmp(w, "result"))
-				s->correct = val_index(correct_vals, NVALS(correct_vals), c);
-			else if (!strcmp(w, "leaked"))
-				s->leaked = val_index(leaked_vals, NVALS(leaked_vals), c);
-		}
+		/* a word the store cannot read stays at any */
+		struct store_item_filter flt;
+		char err[MENTOR_ERR_LEN];
+		store_item_filter_init(&flt);
+		store_item_filter_parse(&flt, f, err);
+		s->split = val_index(split_vals, NVALS(split_vals), flt.split);
+		s->review = review_val_parse(flt.review);
+		s->mode = store_mode_parse(flt.mode) + 1; /* unknown: 0, any */
+		s->correct = flt.correct == 1 ? 1 : flt.correct == 0 ? 2 : 0;
+		s->leaked = flt.leaked == 1;
 		free(f);
 	}
 	char *q = store_setting_get(s->st, K_SEARCH);

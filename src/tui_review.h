@@ -1,8 +1,9 @@
-/* tui_review.h: private to tui_review.c and tui_diff.c. The pure parts of the
- * Review screen: the view it draws (an item and its COTE, RP and CROP
- * candidates), the layout (three columns, or stacked below 120 columns), the
- * lines of every pane, and the word-level diff between two candidates. Tests
- * call them without a terminal. */
+/* tui_review.h: private to the Review screen's files (tui_review*.c) and
+ * tui_diff.c. The pure parts of the Review screen (tui_review_view.c): the
+ * view it draws (an item and its COTE, RP and CROP candidates), the layout
+ * (three columns, or stacked below 120 columns), the lines of every pane,
+ * and the word-level diff between two candidates (tui_diff.c). Tests call
+ * them without a terminal. */
 #ifndef MENTOR_TUI_REVIEW_H
 #define MENTOR_TUI_REVIEW_H
 

@@ -57,8 +57,6 @@ struct store *cli_open_existing(struct cli *c);
  * CLI_OK, or the exit code after printing the error. */
 struct train_config;
 int cli_init_from(struct cli *c, struct store *st, const char *ref, struct train_config *cfg);
-/* 1 if argv has --help or -h. */
-int cli_wants_help(int argc, char **argv);
 /* Location of bundled data (sample_datasets/, themes/), written into buf
  * (n bytes; PATH_MAX + 32 is enough) and returned: $MENTOR_DATA_DIR if set;
  * else, for an installed binary, BINDIR/../share/mentor (what `meson
@@ -87,10 +85,6 @@ volatile sig_atomic_t *cli_stop_flag(void);
  * characters made visible (\n, \t, \x1b), so that text from a model or a
  * dataset cannot drive the terminal. */
 void cli_put_escaped(FILE *f, const char *s);
-/* Option value at argv[*i], given as "OPT VALUE" or "OPT=VALUE": 1 with *val
- * set (borrowed from argv; *i advanced past a separate value), 0 when
- * argv[*i] is another option, -1 when the value is missing. */
-int cli_opt_value(int argc, char **argv, int *i, const char *opt, const char **val);
 /* Parse option name's value v as a whole number in lo..hi (or a number in
  * lo..hi): 0 with *out set, else CLI_USAGE after printing "invalid value
  * 'V' for 'NAME': expected LO..HI". */
@@ -115,7 +109,8 @@ int cli_find_dataset(struct store *st, const char *ref, struct store_dataset *d,
 /* One option. A flag has arg NULL. help is one paragraph (wrapped when
  * printed); NULL means the option shares the help of the next one, and the
  * two are listed on one line ("--layers N, --width N"). values, when set, are
- * the words the value may be, space-separated, for completion. */
+ * the words the value may be, space-separated, for completion. An option
+ * whose arg is "KEY" holds a secret: --parse-only does not print it. */
 struct cli_option {
 	const char *name;   /* "--steps" */
 	const char *alias;  /* a short form, "-o", or NULL */
@@ -137,6 +132,9 @@ struct cli_command {
 	const char *about;
 	const struct cli_option *opts;
 	const char *more;
+	/* options read but shown nowhere (not in --help, the man page or
+	 * completion): what mentor passes to itself; ends like opts, may be NULL */
+	const struct cli_option *hidden;
 };
 
 /* A command line read against a table. args[] holds options and positional
@@ -182,7 +180,7 @@ int cli_npos(const struct cli_args *a);
 void cli_opt_help(FILE *f, const struct cli_command *cmd);
 /* Write the parsed line as one line of JSON: {"command":..., "args":
  * [["--opt","value"], ["--flag",null], [null,"positional"], ...],
- * "dashdash": N}. */
+ * "dashdash": N}; the value of a KEY option as "(secret)". */
 void cli_opt_dump(FILE *f, const struct cli_args *a);
 /* The table of commands, in the order of `mentor --help`; *n set. */
 const struct cli_command *const *cli_commands(size_t *n);

@@ -180,6 +180,23 @@ struct store_item_filter {
 	int leaked;           /* -1 any, 1 has a leaked explanation */
 };
 void store_item_filter_init(struct store_item_filter *f);
+/* The text form of f's split, review, mode, correct and leaked conditions,
+ * as the Items screen saves it in the workspace settings and the Review
+ * screen reads it back: "split:train review:pending mode:cot result:correct
+ * leaked:yes", one word per condition, "any" for none. The dataset and the
+ * search are not part of it. */
+#define STORE_FILTER_TEXT_MAX 128 /* the longest text format writes, with its NUL */
+/* Write the text form of f into buf (n bytes; cut to fit, always ended). */
+void store_item_filter_format(const struct store_item_filter *f, char *buf, size_t n);
+/* Read a text form into f's five conditions (dataset_id and search are
+ * left as they are). Words are separated by spaces; "key:any" and a key
+ * left out mean no condition, a later word overrides an earlier one. The
+ * strings set in f are constants (valid for ever; text is not kept). A word
+ * without a colon, an unknown key or a value outside its key's set leaves
+ * that condition at any and makes the result MENTOR_EUSAGE with err naming
+ * the first such word (the others are still read); else 0. NULL reads as
+ * "". Reads at most the first 64 KiB (the rest is an error too). */
+int store_item_filter_parse(struct store_item_filter *f, const char *text, char *err);
 
 /* Count and page through items matching f, ordered by id. Paging is keyset
  * based when after_id > 0 (fast at any depth), else by offset.

@@ -26,6 +26,11 @@ static const struct cli_option opts[] = {
 	{0},
 };
 
+static const struct cli_option hidden[] = {
+	{"--spawned", NULL, NULL, "what the command passes to itself", NULL},
+	{0},
+};
+
 static const struct cli_command cmd = {
 	.name = "fake",
 	.fn = fake_cmd,
@@ -34,7 +39,8 @@ static const struct cli_command cmd = {
 	.about = "Do nothing, -o with - signs.\n.A line starting with a dot.\n\n"
 		 "  indented: kept as written\n  second line",
 	.opts = opts,
-	.more = "Exit status: 0.",
+	.more = "Exit status: 0.\nendpoints:\n  GET /a\n  POST /b\nafter the list.",
+	.hidden = hidden,
 };
 
 /* parse a NULL-terminated list of arguments (argv[0] is the command) */
@@ -105,6 +111,11 @@ static void test_forms(void)
 	CHECK_INT(parse(&a, err, "fake", "--", NULL), 0);
 	CHECK_INT(a.dashdash, 0);
 	CHECK_INT(a.n, 0);
+
+	/* a hidden option is read like any other */
+	CHECK_INT(parse(&a, err, "fake", "--spawned", NULL), 0);
+	CHECK_STR(cli_arg(&a, "--spawned"), "");
+	CHECK_INT(parse(&a, err, "fake", "--spawned=1", NULL), MENTOR_EUSAGE);
 
 	/* --help and -h are noted, not errors; after "--" they are arguments */
 	CHECK_INT(parse(&a, err, "fake", "--steps", "3", "-h", NULL), 0);
@@ -200,6 +211,7 @@ static void test_help(void)
 	CHECK(strstr(h, "\n  --layers N, --width N\n") != NULL);
 	CHECK(strstr(h, "\n  --a-very-long-option-name VALUE\n                  help on") != NULL);
 	CHECK(strstr(h, "\nExit status: 0.\n") != NULL);
+	CHECK(strstr(h, "spawned") == NULL);
 	/* no line over 79 columns */
 	for (const char *p = h; *p;) {
 		size_t n = strcspn(p, "\n");
@@ -219,6 +231,8 @@ static void test_roff(void)
 	      NULL);
 	CHECK(strstr(r, "\\fB\\-\\-layers\\fR \\fIN\\fR, \\fB\\-\\-width\\fR \\fIN\\fR\n") != NULL);
 	CHECK(strstr(r, "\n-") == NULL); /* every hyphen escaped */
+	CHECK(strstr(r, "endpoints:\n.nf\n  GET /a\n  POST /b\n.fi\nafter the list.\n") != NULL);
+	CHECK(strstr(r, "spawned") == NULL);
 }
 
 static void test_completion(void)
@@ -230,7 +244,9 @@ static void test_completion(void)
 	CHECK(strstr(b, "--variant) COMPREPLY=($(compgen -W \"baseline mt-re mt-ra mt-cot\"") !=
 	      NULL);
 	CHECK(strstr(b, "--out|-o) COMPREPLY=($(compgen -f") != NULL);
+	CHECK(strstr(b, "spawned") == NULL);
 	const char *z = capture(write_zsh);
+	CHECK(strstr(z, "spawned") == NULL);
 	CHECK(!strncmp(z, "#compdef mentor\n", 16));
 	CHECK(strstr(z, "'--variant=[baseline | mt-re | mt-ra | mt-cot]:V:(baseline mt-re mt-ra "
 			"mt-cot)'") != NULL);

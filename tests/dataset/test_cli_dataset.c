@@ -500,7 +500,7 @@ static void test_dataset_lang(const char *src)
 	cJSON_Delete(j);
 	CHECK_INT(run("datasets --lang gsm8k_test auto"), 0);
 	CHECK_STR(out_text, "gsm8k_test: prompts in en (detected from the questions)\n");
-	check_fail("datasets --lang", 2, "--lang needs a dataset");
+	check_fail("datasets --lang", 2, "option '--lang' needs a value (DATASET)");
 	check_fail("datasets --lang gsm8k_test fr", 2, "'fr' is not ja, en or auto");
 	check_fail("datasets --lang gsm8k_test ja extra", 2, "unexpected argument 'extra'");
 	check_fail("datasets --lang nosuch ja", 1, "no dataset 'nosuch'");

@@ -51,7 +51,16 @@ expect 2 experiment --show x
 expect 2 experiment --resume 1 --steps 5
 has "apply to a new experiment" err
 expect 2 experiment toy --bogus
-has "unknown option '--bogus'" err
+has "unknown option '--bogus' for 'experiment'; see 'mentor experiment --help'" err
+expect 2 experiment toy other
+has "one dataset only (got 'toy' and 'other')" err
+expect 2 experiment toy --arch=gpt3
+has "unknown architecture 'gpt3'" err
+# the last of an option given twice counts
+expect 2 experiment toy --seeds 2 --seeds=0
+has "invalid value '0' for '--seeds'" err
+expect 0 --parse-only experiment toy --seeds=2 --list
+has '^{"command":"experiment","args":\[\[null,"toy"\],\["--seeds","2"\],\["--list",null\]\],"dashdash":-1}$' out
 expect 2 experiment toy --preset huge
 expect 2 experiment toy --seeds
 has "needs a value" err

@@ -1,4 +1,4 @@
-/* fuzz_ckpt: the training checkpoint reader (train_ckpt_load in src/train.c,
+/* fuzz_ckpt: the training checkpoint reader (train_ckpt_load in src/train_ckpt.c,
  * and modelio_from_ckpt on top of it). Input: a checkpoint file. Property: it
  * is refused with a message, or read whole: shape valid, parameter count
  * matching it, moments present when asked for, tokenizer within the

@@ -6,13 +6,17 @@
 #include "test.h"
 
 #include <ctype.h>
+#include <dirent.h>
 
 #include "mentor/i18n.h"
 #include "mentor/util.h"
 
-static const char *const files[] = {"tui_app.c",    "tui_frame.c",  "tui_items.c",
-				    "tui_review.c", "tui_train.c",  "tui_inspect.c",
-				    "tui_plot.c"};
+/* Files the scan must see among src/tui_*.c (a screen split into files of
+ * its own is read whole by the pattern). */
+static const char *const expected[] = {"tui_app.c",    "tui_frame.c", "tui_items.c",
+				       "tui_review.c", "tui_train.c", "tui_inspect.c",
+				       "tui_plot.c"};
+#define MAX_FILES 256
 /* The calls, and which arguments (bit i: argument i) hold the text. */
 static const struct {
 	const char *name;
@@ -159,15 +163,37 @@ int main(void)
 		fprintf(stderr, "MENTOR_SOURCE_DIR not set\n");
 		return 99;
 	}
-	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
-		char path[4096], err[MENTOR_ERR_LEN];
-		snprintf(path, sizeof path, "%s/src/%s", dir, files[i]);
+	char srcdir[4096];
+	snprintf(srcdir, sizeof srcdir, "%s/src", dir);
+	DIR *d = opendir(srcdir);
+	if (!d) {
+		fprintf(stderr, "cannot open '%s'\n", srcdir);
+		return 99;
+	}
+	char *files[MAX_FILES];
+	size_t nfiles = 0;
+	for (struct dirent *de; (de = readdir(d)) && nfiles < MAX_FILES;) {
+		size_t len = strlen(de->d_name);
+		if (!strncmp(de->d_name, "tui_", 4) && len > 6 && !strcmp(de->d_name + len - 2, ".c"))
+			files[nfiles++] = util_strdup(de->d_name);
+	}
+	closedir(d);
+	for (size_t k = 0; k < sizeof expected / sizeof expected[0]; k++) {
+		int seen = 0;
+		for (size_t i = 0; i < nfiles; i++)
+			seen |= !strcmp(files[i], expected[k]);
+		CHECK_MSG(seen, "src/%s not found", expected[k]);
+	}
+	for (size_t i = 0; i < nfiles; i++) {
+		char path[sizeof srcdir + 256], err[MENTOR_ERR_LEN];
+		snprintf(path, sizeof path, "%s/%s", srcdir, files[i]);
 		size_t n = 0;
 		char *src = util_read_file(path, 1 << 24, &n, err);
 		CHECK_MSG(src != NULL, "%s", err);
 		if (src)
 			scan(files[i], src);
 		free(src);
+		free(files[i]);
 	}
 	/* the scan sees the calls (a broken scanner finds nothing to check) */
 	CHECK_MSG(checked >= 200, "%d texts checked", checked);

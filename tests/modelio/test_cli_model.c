@@ -234,6 +234,8 @@ static void check_logits(const char *ckpt)
 	    {"predict first 'x' --logits --top", "needs a value"},
 	    {"predict nosuchrun 'x' --logits", "nosuchrun"},
 	    {"predict first 'x' --type bogus", "invalid type 'bogus'"},
+	    {"predict first 'x' --logits --bogus", "unknown option '--bogus' for 'predict'"},
+	    {"predict first 'x' extra", "unexpected argument 'extra'"},
 	};
 	for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
 		CHECK_INT(run(bad[k].args, &out), 2);
@@ -319,7 +321,9 @@ static void check_tokenize(void)
 	CHECK(strstr(out, "give a model and a text") != NULL);
 	free(out);
 	CHECK_INT(run("tokenize first", NULL), 2);
-	CHECK_INT(run("tokenize first a b", NULL), 2);
+	CHECK_INT(run("tokenize first a b", &out), 2);
+	CHECK(strstr(out, "unexpected argument 'b'") != NULL);
+	free(out);
 	CHECK_INT(run("tokenize first a --frob", &out), 2);
 	CHECK(strstr(out, "unknown option '--frob'") != NULL);
 	free(out);
@@ -339,6 +343,35 @@ static void check_tokenize(void)
 	free(out);
 	free(want);
 	tokenizer_free(tok);
+}
+
+/* The value checks and argument counts of export-model, import-model and
+ * serve (all before any file or port is touched). */
+static void check_usage(void)
+{
+	static const struct {
+		const char *args, *msg;
+	} bad[] = {
+	    {"export-model first --format=zip", "unknown format 'zip': expected gguf or safetensors"},
+	    {"export-model first second", "unexpected argument 'second'"},
+	    {"export-model", "give a run"},
+	    {"export-model first --out", "option '--out' needs a value"},
+	    {"import-model a b", "unexpected argument 'b'"},
+	    {"import-model --name x", "give a model path"},
+	    {"import-model a --frob", "unknown option '--frob' for 'import-model'"},
+	    {"serve first --port=70000", "invalid port '70000': 0..65535"},
+	    {"serve first --idle-timeout 0", "invalid --idle-timeout '0': seconds, 0.01..3600"},
+	    {"serve first --max-conns 0", "--max-conns needs a count 1..1000"},
+	    {"serve first --api-key ''", "--api-key needs a non-empty key"},
+	    {"serve first second", "unexpected argument 'second'"},
+	    {"serve", "give a run"},
+	};
+	for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+		char *out;
+		CHECK_INT(run(bad[k].args, &out), 2);
+		CHECK_MSG(strstr(out, bad[k].msg) != NULL, "%s: %s", bad[k].args, out);
+		free(out);
+	}
 }
 
 int main(void)
@@ -458,5 +491,6 @@ int main(void)
 	CHECK_INT(run("serve --help", NULL), 0);
 	CHECK_INT(run("run-external --help", NULL), 0);
 	check_tokenize();
+	check_usage();
 	return test_done();
 }

@@ -387,6 +387,46 @@ static void check_init_from(void)
 	store_close(st);
 }
 
+/* Everything after "--" is the trainer's, as given: options of mentor's
+ * own, --help and --name=value included. */
+static void check_command_args(void)
+{
+	char cmd[4096];
+	snprintf(cmd, sizeof cmd,
+	         "'%s' --db '%s' run-external ds --status=all --quiet -- /bin/sh "
+	         "'%s/tests/modelio/fake_trainer.sh' --help --name=x --quiet -- -h > /dev/null 2>&1",
+	         bin, db, srcdir);
+	CHECK_INT(run_cmd(cmd), 0);
+	struct store *st = open_db();
+	struct store_run r;
+	int64_t id = last_run(st, &r);
+	CHECK_STR(r.status, "done");
+	CHECK(r.name && strncmp(r.name, "external-", 9) == 0);
+	char path[1024];
+	snprintf(path, sizeof path, "%s.runs/%lld/log.txt", db, (long long)id);
+	size_t len;
+	char *log = (char *)fixture_slurp(path, &len);
+	CHECK(strstr(log, "args: --help --name=x --quiet -- -h\n") != NULL);
+	free(log);
+	store_run_release(&r);
+	/* a second dataset before "--", or nothing after it */
+	snprintf(cmd, sizeof cmd, "'%s' --db '%s' run-external ds ds2 -- true 2> '%s'", bin, db,
+	         test_path("args.err"));
+	CHECK_INT(run_cmd(cmd), 2);
+	char *e = (char *)fixture_slurp(test_path("args.err"), &len);
+	CHECK(strstr(e, "unexpected argument 'ds2'") != NULL);
+	free(e);
+	snprintf(cmd, sizeof cmd, "'%s' --db '%s' run-external ds -- 2> '%s'", bin, db,
+	         test_path("args.err"));
+	CHECK_INT(run_cmd(cmd), 2);
+	e = (char *)fixture_slurp(test_path("args.err"), &len);
+	CHECK(strstr(e, "give a command after '--'") != NULL);
+	free(e);
+	CHECK_INT(last_run(st, &r), id);
+	store_run_release(&r);
+	store_close(st);
+}
+
 int main(void)
 {
 	check_split();
@@ -404,6 +444,7 @@ int main(void)
 	if (run_cmd(cmd) != 0)
 		TEST_SETUP_FAIL("%s", cmd);
 	check_good_run();
+	check_command_args();
 	check_failed_run();
 	check_stop();
 	check_init_from();

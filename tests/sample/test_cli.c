@@ -72,6 +72,21 @@ static void test_sizes_and_splits(void)
 	free(out);
 	CHECK_INT(run_mentor("sample --help", &out, NULL), 0);
 	CHECK(out && strstr(out, "--splits") && strstr(out, "--import"));
+	/* the help's list of tasks names every task that --list names */
+	char *list = NULL;
+	CHECK_INT(run_mentor("sample --list", &list, NULL), 0);
+	int n_tasks = 0;
+	for (const char *l = list; out && l && *l; n_tasks++) {
+		char want[64];
+		size_t w = strcspn(l, " \n");
+		snprintf(want, sizeof want, "\n  %.*s ", (int)(w < 40 ? w : 40), l);
+		CHECK_MSG(strstr(out, want) != NULL, "sample --help lacks the task '%.*s'", (int)w,
+			  l);
+		l += strcspn(l, "\n");
+		l += *l == '\n';
+	}
+	CHECK(n_tasks >= 4);
+	free(list);
 	free(out);
 	CHECK_INT(run_mentor("init --help", &out, NULL), 0);
 	CHECK(out && strstr(out, "sample_datasets"));
@@ -107,6 +122,16 @@ static void test_usage_errors(void)
 		CHECK_MSG(err && !strncmp(err, "mentor: ", 8) && count_lines(err) == 1,
 			  "'mentor %s': stderr '%s'", bad[i], err ? err : "");
 		free(out);
+		free(err);
+	}
+	/* a missing or unknown task: the message names the tasks there are */
+	static const char *const no_task[] = {"sample", "sample nope"};
+	for (size_t i = 0; i < 2; i++) {
+		char *err = NULL;
+		CHECK_INT(run_mentor(no_task[i], NULL, &err), 2);
+		CHECK_MSG(err && strstr(err, "arith") && strstr(err, "coin") &&
+				  strstr(err, "letters") && strstr(err, "dial") && !strstr(err, "count"),
+			  "'mentor %s': stderr '%s'", no_task[i], err ? err : "");
 		free(err);
 	}
 	char *err = NULL;

@@ -109,11 +109,13 @@ static void test_offline_rates_cli(void)
 	CHECK(out_has("cot_wrong=0.2,cot_bad_step=0.1,rp_leak=0.1"));
 	CHECK(out_has("--rp-leak-rate R"));
 
-	const char *a1[] = {"explain", "rates", "--mode", "rp", "--rp-leak-rate=1", NULL};
+	/* The rates options apply in order: the last one given for a rate wins. */
+	const char *a1[] = {"explain", "rates", "--mode", "rp", "--offline-rates", "rp_leak=0",
+			    "--rp-leak-rate=1", NULL};
 	CHECK_INT(run(a1), 0);
 	CHECK_INT(rates_count("rp", "e.leaked = 1 AND e.correct = 1"), 40);
-	const char *a2[] = {"explain", "rates", "--mode", "cot", "--offline-rates",
-			    "cot_wrong=0, cot_bad_step=0", NULL};
+	const char *a2[] = {"explain", "rates", "--mode", "cot", "--cot-wrong-rate", "1",
+			    "--offline-rates", "cot_wrong=0, cot_bad_step=0", NULL};
 	CHECK_INT(run(a2), 0);
 	CHECK_INT(rates_count("cot", "e.correct = 1"), 40);
 	/* CROP: every COTE wrong, RP not leaking: all 40 fall back to clean RP. */

@@ -69,6 +69,44 @@ expect 2 predict 1
 expect 2 stop
 expect 2 runs extra
 
+# the option tables: both forms of a value, values checked as before, an
+# unknown option named with its command, the lines read as given
+expect 2 train toy --bogus=1
+has "unknown option '--bogus' for 'train'; see 'mentor train --help'" err
+one_line_err
+expect 2 train toy --steps
+has "option '--steps' needs a value" err
+expect 2 train toy --steps=0
+has "invalid value '0' for '--steps': expected 1..100000000" err
+expect 2 train toy --eval-split=all
+has "invalid split 'all': expected test, dev, train or none" err
+expect 2 train toy other
+has "unexpected argument 'other'" err
+expect 2 eval 1 --split=none
+has "invalid split 'none': expected train, dev or test" err
+expect 2 eval 1 2
+has "unexpected argument '2'" err
+expect 2 predict 1 Q extra
+has "unexpected argument 'extra'" err
+expect 2 predict 1 Q --top 3
+has "'--top' goes with --logits" err
+for c in runs eval predict stop; do
+	expect 2 $c --nope
+	has "unknown option '--nope' for '$c'" err
+done
+expect 0 --parse-only train toy --steps=3 --layers 2 --detach
+has '^{"command":"train","args":\[\[null,"toy"\],\["--steps","3"\],\["--layers","2"\],\["--detach",null\]\],"dashdash":-1}$' out
+cp "$dir/out" "$dir/eq"
+expect 0 --parse-only train toy --steps 3 --layers=2 --detach
+cmp -s "$dir/out" "$dir/eq" || fail "--opt=VALUE and --opt VALUE read differently"
+expect 0 --parse-only predict 1 -- --logits
+has '\[null,"--logits"\]' out
+expect 0 --parse-only eval 1 --split=dev --json
+has '\["--split","dev"\],\["--json",null\]' out
+expect 0 train --help
+has "--layers N, --width N, --heads N, --context N" out
+has "Exit status: 0 done" out
+
 # a multi-task run on accepted explanations needs some
 expect 1 train toy --variant mt-cot $tiny --steps 3
 one_line_err
