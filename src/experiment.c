@@ -212,7 +212,7 @@ int experiment_plan(struct store *st, const struct experiment_spec *spec, int64_
 	memset(&e, 0, sizeof e);
 	e.dataset_id = dataset_id;
 	e.config_json = plan_json(s);
-	e.status = "queued";
+	e.status = (char *)store_run_status_name(STORE_RUN_QUEUED);
 	if (store_begin(st, err)) {
 		free(e.config_json);
 		return MENTOR_ERR;
@@ -255,6 +255,12 @@ static int pid_alive(int64_t pid)
 	if (pid <= 0 || pid > INT32_MAX)
 		return 0;
 	return kill((pid_t)pid, 0) == 0 || errno == EPERM;
+}
+
+static int set_status(struct store *st, int64_t exp_id, enum store_run_status status, int64_t pid,
+		      char *err)
+{
+	return store_experiment_set_status(st, exp_id, store_run_status_name(status), pid, err);
 }
 
 /* The run in progress, as the callbacks see it. */
@@ -305,7 +311,7 @@ static int claim(struct store *st, int64_t exp_id, char *err)
 	if (rc)
 		goto fail;
 	int mine = e.pid == (int64_t)getpid();
-	if (!mine && !strcmp(e.status, "running") && pid_alive(e.pid)) {
+	if (!mine && store_run_status_parse(e.status) == STORE_RUN_RUNNING && pid_alive(e.pid)) {
 		util_err(err, "experiment %lld is already running (pid %lld)", (long long)exp_id,
 			 (long long)e.pid);
 		rc = MENTOR_EUSAGE;
@@ -314,7 +320,7 @@ static int claim(struct store *st, int64_t exp_id, char *err)
 	}
 	store_experiment_release(&e);
 	rc = MENTOR_ERR;
-	if (store_experiment_set_status(st, exp_id, "running", (int64_t)getpid(), err))
+	if (set_status(st, exp_id, STORE_RUN_RUNNING, (int64_t)getpid(), err))
 		goto fail;
 	return store_commit(st, err) ? MENTOR_ERR : 0;
 fail:
@@ -357,7 +363,7 @@ static int exec_one(const char *db_path, struct store *st, struct exec_ctx *x, c
 		store_run_release(&r);
 		return MENTOR_ERR;
 	}
-	if (!strcmp(r.status, "done")) {
+	if (store_run_status_parse(r.status) == STORE_RUN_DONE) {
 		int bad;
 		int again = needs_eval(st, &r, &c, err, &bad);
 		store_run_release(&r);
@@ -369,8 +375,9 @@ static int exec_one(const char *db_path, struct store *st, struct exec_ctx *x, c
 		}
 		struct eval_result res;
 		rc = eval_run(st, x->p.run_id, c.eval_split, on_eval, x, &res, err);
+		const char *done = store_run_status_name(STORE_RUN_DONE);
 		if (rc == 0) /* the note about an interrupted evaluation no longer holds */
-			rc = store_run_set_status(st, x->p.run_id, "done", NULL, 0, err);
+			rc = store_run_set_status(st, x->p.run_id, done, NULL, 0, err);
 		return rc;
 	}
 	store_run_release(&r);
@@ -434,9 +441,13 @@ int experiment_exec(const char *db_path, int64_t exp_id, const struct experiment
 					 (unsigned long long)x.p.seed, sub);
 		}
 	}
-	const char *status = ret == MENTOR_ECANCEL ? "stopped" : failed ? "failed" : "done";
+	enum store_run_status status = STORE_RUN_DONE;
+	if (ret == MENTOR_ECANCEL)
+		status = STORE_RUN_STOPPED;
+	else if (failed)
+		status = STORE_RUN_FAILED;
 	char sub[MENTOR_ERR_LEN];
-	if (store_experiment_set_status(st, exp_id, status, 0, sub) && ret == 0)
+	if (set_status(st, exp_id, status, 0, sub) && ret == 0)
 		ret = util_err(err, "%s", sub);
 	else if (ret == MENTOR_ECANCEL)
 		util_err(err, "experiment %lld stopped; resume with 'mentor experiment --resume "
@@ -468,9 +479,10 @@ int experiment_spawn(const char *exe, const char *db_path, int64_t exp_id, int64
 		ret = rc;
 		goto out;
 	}
-	int busy = (!strcmp(e.status, "running") || !strcmp(e.status, "queued")) &&
-		   e.pid > 0 && pid_alive(e.pid);
-	if (!strcmp(e.status, "done") || busy) {
+	int status = store_run_status_parse(e.status);
+	int busy = (status == STORE_RUN_RUNNING || status == STORE_RUN_QUEUED) && e.pid > 0 &&
+		   pid_alive(e.pid);
+	if (status == STORE_RUN_DONE || busy) {
 		util_err(err, "cannot start experiment %lld: it is %s", (long long)exp_id,
 			 busy ? "already running" : "already done");
 		store_experiment_release(&e);
@@ -479,7 +491,7 @@ int experiment_spawn(const char *exe, const char *db_path, int64_t exp_id, int64
 		goto out;
 	}
 	store_experiment_release(&e);
-	if (store_experiment_set_status(st, exp_id, "queued", 0, err) || store_commit(st, err)) {
+	if (set_status(st, exp_id, STORE_RUN_QUEUED, 0, err) || store_commit(st, err)) {
 		store_rollback(st);
 		goto out;
 	}
@@ -521,7 +533,7 @@ int experiment_stop(struct store *st, int64_t exp_id, char *err)
 	if (rc)
 		return rc;
 	int ret = 0;
-	if (!strcmp(e.status, "done")) {
+	if (store_run_status_parse(e.status) == STORE_RUN_DONE) {
 		util_err(err, "experiment %lld is already done", (long long)exp_id);
 		ret = MENTOR_EUSAGE;
 	} else if (e.pid > 0 && e.pid != (int64_t)getpid() && pid_alive(e.pid)) {
@@ -531,7 +543,7 @@ int experiment_stop(struct store *st, int64_t exp_id, char *err)
 			ret = util_err(err, "cannot stop experiment %lld: process %lld: %s",
 				       (long long)exp_id, (long long)e.pid, strerror(errno));
 	} else {
-		ret = store_experiment_set_status(st, exp_id, "stopped", 0, err);
+		ret = set_status(st, exp_id, STORE_RUN_STOPPED, 0, err);
 	}
 	store_experiment_release(&e);
 	return ret;

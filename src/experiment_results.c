@@ -378,13 +378,14 @@ static int load_runs(struct store *st, const struct store_experiment *e, const s
 			for (size_t k = 0; k < pl->n_seeds; k++)
 				if (pl->seed[k] == seed)
 					ss = k;
-		r->n_done += !strcmp(run.status, "done");
-		r->n_failed += !strcmp(run.status, "failed");
+		int status = store_run_status_parse(run.status);
+		r->n_done += status == STORE_RUN_DONE;
+		r->n_failed += status == STORE_RUN_FAILED;
 		if (vs < pl->n_variants && ss < pl->n_seeds) {
 			size_t slot = vs * pl->n_seeds + ss;
 			ids[slot] = run.id;
 			int64_t cnt = 0;
-			if (!strcmp(run.status, "done") && r->split_items > 0 &&
+			if (status == STORE_RUN_DONE && r->split_items > 0 &&
 			    (ret = store_pred_count(st, run.id, r->split, &cnt, err)) == 0 &&
 			    cnt >= r->split_items) {
 				outcome_release(&out[slot]);

@@ -12,9 +12,6 @@
 #include "mentor/tokenizer.h"
 #include "mentor/train.h"
 
-static const char *const modes[] = {STORE_MODE_COT, STORE_MODE_RP, STORE_MODE_CROP};
-#define N_MODES 3
-
 void export_opts_init(struct export_opts *o)
 {
 	memset(o, 0, sizeof *o);
@@ -43,7 +40,7 @@ int export_status_parse(const char *s, int *status)
 {
 	if (!s)
 		return -1;
-	if (!strcmp(s, "accepted"))
+	if (store_review_parse(s) == STORE_REVIEW_ACCEPTED)
 		*status = EXPORT_STATUS_ACCEPTED;
 	else if (!strcmp(s, "all"))
 		*status = EXPORT_STATUS_ALL;
@@ -506,71 +503,57 @@ static int record_ans(struct buf *out, const struct export_opts *o, const char *
 	return emit(out, rec, bad, stats);
 }
 
-static int status_passes(const struct export_opts *o, const char *status)
+/* Whether an explanation of this review state (enum store_review, -1
+ * unknown) goes into the export. */
+static int status_passes(const struct export_opts *o, int status)
 {
-	if (!status)
+	switch (status) {
+	case STORE_REVIEW_ACCEPTED:
+		return 1;
+	case STORE_REVIEW_REJECTED:
+		return o->status == EXPORT_STATUS_ALL && o->include_rejected;
+	case STORE_REVIEW_PENDING:
+	case STORE_REVIEW_FLAGGED:
+		return o->status == EXPORT_STATUS_ALL;
+	default:
 		return 0;
-	if (o->status == EXPORT_STATUS_ACCEPTED)
-		return !strcmp(status, "accepted");
-	if (!strcmp(status, "rejected"))
-		return o->include_rejected;
-	return !strcmp(status, "accepted") || !strcmp(status, "pending") ||
-	       !strcmp(status, "flagged");
-}
-
-/* Status counts of what was left out, for the "nothing to export" message. */
-struct seen {
-	int64_t pending, accepted, rejected, flagged;
-};
-
-static void count_status(struct seen *sn, const char *s)
-{
-	if (!s)
-		return;
-	if (!strcmp(s, "pending"))
-		sn->pending++;
-	else if (!strcmp(s, "accepted"))
-		sn->accepted++;
-	else if (!strcmp(s, "rejected"))
-		sn->rejected++;
-	else if (!strcmp(s, "flagged"))
-		sn->flagged++;
+	}
 }
 
 static int export_item(struct store *st, struct buf *out, const struct export_opts *o,
 		       const char *fp, const struct store_dataset *ds,
-		       const struct store_item *it, struct export_stats *stats, struct seen *sn,
-		       char *err)
+		       const struct store_item *it, struct export_stats *stats,
+		       int64_t seen[STORE_N_REVIEWS], char *err)
 {
 	struct store_expl *ex = NULL;
 	size_t ne = 0;
 	if (store_expl_for_item(st, it->id, &ex, &ne, err))
 		return MENTOR_ERR;
-	int pick[N_MODES] = {-1, -1, -1};
+	int want = store_mode_parse(o->mode);
+	int pick[STORE_N_MODES];
+	for (int m = 0; m < STORE_N_MODES; m++)
+		pick[m] = -1;
 	for (size_t j = 0; j < ne; j++) {
-		count_status(sn, ex[j].status);
-		if (o->mode && (!ex[j].mode || strcmp(ex[j].mode, o->mode)))
-			continue;
-		if (!status_passes(o, ex[j].status))
+		int status = store_review_parse(ex[j].status), m = store_mode_parse(ex[j].mode);
+		if (status >= 0)
+			seen[status]++;
+		if (m < 0 || (o->mode && m != want) || !status_passes(o, status))
 			continue;
 		/* a CROP COTE attempt that RP replaced is not training data unless
 		 * the reviewer accepted it */
 		int superseded = 0;
 		for (size_t k = 0; k < ne && !superseded; k++)
 			superseded = k != j && ex[k].attempt_of == ex[j].id;
-		if (superseded && strcmp(ex[j].status, "accepted"))
+		if (superseded && status != STORE_REVIEW_ACCEPTED)
 			continue;
-		for (int m = 0; m < N_MODES; m++) {
-			if (!ex[j].mode || strcmp(ex[j].mode, modes[m]))
-				continue;
-			/* accepted beats anything else; otherwise the newest (listed first) */
-			if (pick[m] < 0 || (strcmp(ex[pick[m]].status, "accepted") &&
-					    !strcmp(ex[j].status, "accepted")))
-				pick[m] = (int)j;
-		}
+		/* accepted beats anything else; otherwise the newest (listed first);
+		 * what is picked passed status_passes, so its state is known */
+		int held = pick[m] < 0 ? -1 : store_review_parse(ex[pick[m]].status);
+		if (held < 0 || (status == STORE_REVIEW_ACCEPTED && held != STORE_REVIEW_ACCEPTED))
+			pick[m] = (int)j;
 	}
 	int rc = 0, used = 0;
-	for (int m = 0; m < N_MODES && !rc; m++)
+	for (int m = 0; m < STORE_N_MODES && !rc; m++)
 		used += pick[m] >= 0;
 	stats->skipped += (int64_t)ne - used;
 	if (used) {
@@ -580,7 +563,7 @@ static int export_item(struct store *st, struct buf *out, const struct export_op
 		stats->explanations += used;
 		if (o->format == EXPORT_MT)
 			rc = record_ans(out, o, fp, ds, it, stats, err);
-		for (int m = 0; m < N_MODES && !rc; m++)
+		for (int m = 0; m < STORE_N_MODES && !rc; m++)
 			if (pick[m] >= 0)
 				rc = record_expl(out, o, fp, ds, it, &ex[pick[m]], stats, err);
 		if (rc == MENTOR_EUSAGE)
@@ -614,7 +597,7 @@ int export_build(struct store *st, const struct export_opts *o, struct buf *out,
 	if (o->variant && strcmp(o->variant, "mt-cot") && strcmp(o->variant, "mt-ra") &&
 	    strcmp(o->variant, "mt-re"))
 		return util_err(err, "unknown variant '%s' (use mt-cot, mt-ra or mt-re)", o->variant);
-	if (o->mode && strcmp(o->mode, "cot") && strcmp(o->mode, "rp") && strcmp(o->mode, "crop"))
+	if (o->mode && store_mode_parse(o->mode) < 0)
 		return util_err(err, "unknown mode '%s' (use cot, rp or crop)", o->mode);
 	char fp[17] = "";
 	if (o->tok) {
@@ -641,7 +624,8 @@ int export_build(struct store *st, const struct export_opts *o, struct buf *out,
 	store_item_filter_init(&f);
 	f.dataset_id = ds.id;
 	f.split = o->split;
-	struct seen sn = {0};
+	/* review states of what was read, for the "nothing to export" message */
+	int64_t seen[STORE_N_REVIEWS] = {0};
 	int64_t after = 0;
 	for (;;) {
 		struct store_item *items = NULL;
@@ -652,7 +636,7 @@ int export_build(struct store *st, const struct export_opts *o, struct buf *out,
 		}
 		for (size_t i = 0; i < n && !rc; i++) {
 			stats->items++;
-			rc = export_item(st, out, o, fp, &ds, &items[i], stats, &sn, err);
+			rc = export_item(st, out, o, fp, &ds, &items[i], stats, seen, err);
 		}
 		if (n)
 			after = items[n - 1].id;
@@ -669,7 +653,9 @@ int export_build(struct store *st, const struct export_opts *o, struct buf *out,
 		else
 			rc = util_err(err, "nothing to export: dataset '%s' has no items", ds.name);
 	} else if (!rc && stats->records == 0) {
-		int64_t total = sn.pending + sn.accepted + sn.rejected + sn.flagged;
+		int64_t total = 0;
+		for (int r = 0; r < STORE_N_REVIEWS; r++)
+			total += seen[r];
 		if (total == 0)
 			rc = util_err(err, "nothing to export: dataset '%s' has no explanations yet; "
 				      "generate some with 'mentor explain'", ds.name);
@@ -677,8 +663,10 @@ int export_build(struct store *st, const struct export_opts *o, struct buf *out,
 			rc = util_err(err, "nothing to export: no explanation of dataset '%s' passes "
 				      "the filters (%lld pending, %lld accepted, %lld flagged, %lld "
 				      "rejected%s%s); review with 'mentor review' or use --status all",
-				      ds.name, (long long)sn.pending, (long long)sn.accepted,
-				      (long long)sn.flagged, (long long)sn.rejected,
+				      ds.name, (long long)seen[STORE_REVIEW_PENDING],
+				      (long long)seen[STORE_REVIEW_ACCEPTED],
+				      (long long)seen[STORE_REVIEW_FLAGGED],
+				      (long long)seen[STORE_REVIEW_REJECTED],
 				      o->mode ? "; mode " : "", o->mode ? o->mode : "");
 	}
 	store_dataset_release(&ds);

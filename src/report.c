@@ -387,8 +387,13 @@ int report_cases(const struct store_pred *run, size_t n_run, const struct store_
 static const char *const metric_names[] = {"loss", "loss_ans", "loss_exp", "val_loss"};
 #define N_METRICS (sizeof metric_names / sizeof metric_names[0])
 
-static const char *const mode_names[] = {STORE_MODE_COT, STORE_MODE_RP, STORE_MODE_CROP};
-static const char *const status_names[] = {"pending", "accepted", "rejected", "flagged"};
+/* The column head of each review state. */
+static const int review_heads[STORE_N_REVIEWS] = {
+	[STORE_REVIEW_PENDING] = I18N_R_ST_PENDING,
+	[STORE_REVIEW_ACCEPTED] = I18N_R_ST_ACCEPTED,
+	[STORE_REVIEW_REJECTED] = I18N_R_ST_REJECTED,
+	[STORE_REVIEW_FLAGGED] = I18N_R_ST_FLAGGED,
+};
 
 /* One run as the report sees it. */
 struct side {
@@ -436,20 +441,12 @@ static int side_load(struct store *st, int64_t id, struct side *sd, char *err)
 }
 
 struct expl_counts {
-	int64_t n[3][4];     /* [mode][status] */
-	int64_t correct[3];  /* teacher's answer matched gold */
+	int64_t n[STORE_N_MODES][STORE_N_REVIEWS]; /* [mode][review state] */
+	int64_t correct[STORE_N_MODES];            /* teacher's answer matched gold */
 	int64_t items;
 	int64_t items_with;  /* items with at least one explanation */
 	int64_t items_accepted;
 };
-
-static int index_of(const char *s, const char *const *names, int n)
-{
-	for (int i = 0; s && i < n; i++)
-		if (!strcmp(s, names[i]))
-			return i;
-	return -1;
-}
 
 static int count_explanations(struct store *st, int64_t dataset_id, struct expl_counts *ec,
 			      char *err)
@@ -472,13 +469,13 @@ static int count_explanations(struct store *st, int64_t dataset_id, struct expl_
 			rc = store_expl_for_item(st, items[i].id, &ex, &ne, err);
 			int any_acc = 0;
 			for (size_t j = 0; j < ne; j++) {
-				int m = index_of(ex[j].mode, mode_names, 3);
-				int s = index_of(ex[j].status, status_names, 4);
+				int m = store_mode_parse(ex[j].mode);
+				int s = store_review_parse(ex[j].status);
 				if (m >= 0 && s >= 0)
 					ec->n[m][s]++;
 				if (m >= 0 && ex[j].correct == 1)
 					ec->correct[m]++;
-				if (s == 1)
+				if (s == STORE_REVIEW_ACCEPTED)
 					any_acc = 1;
 				store_expl_release(&ex[j]);
 			}
@@ -737,26 +734,29 @@ static int put_expl_counts(struct buf *b, const struct expl_counts *ec, int lang
 	rc |= buf_printf(b, T(I18N_R_EXPL_COUNTS), (long long)ec->items,
 			 (long long)ec->items_with, (long long)ec->items_accepted);
 	rc |= buf_puts(b, "</p>\n<table class=\"expl\">\n");
-	static const int head[] = {I18N_R_H_MODE,	I18N_R_ST_PENDING, I18N_R_ST_ACCEPTED,
-				   I18N_R_ST_REJECTED,	I18N_R_ST_FLAGGED, I18N_R_H_TOTAL,
-				   I18N_R_H_TEACHER_OK};
-	rc |= put_head(b, lang, head, sizeof head / sizeof head[0]);
-	int64_t col[5] = {0}, corr = 0;
-	for (int m = 0; m < 3; m++) {
+	int head[STORE_N_REVIEWS + 3], nh = 0;
+	head[nh++] = I18N_R_H_MODE;
+	for (int s = 0; s < STORE_N_REVIEWS; s++)
+		head[nh++] = review_heads[s];
+	head[nh++] = I18N_R_H_TOTAL;
+	head[nh++] = I18N_R_H_TEACHER_OK;
+	rc |= put_head(b, lang, head, (size_t)nh);
+	int64_t col[STORE_N_REVIEWS + 1] = {0}, corr = 0; /* per state, then the total */
+	for (int m = 0; m < STORE_N_MODES; m++) {
 		int64_t tot = 0;
-		rc |= buf_printf(b, "<tr><td>%s</td>", mode_names[m]);
-		for (int s = 0; s < 4; s++) {
+		rc |= buf_printf(b, "<tr><td>%s</td>", store_mode_name((enum store_mode)m));
+		for (int s = 0; s < STORE_N_REVIEWS; s++) {
 			rc |= buf_printf(b, "<td class=\"num\">%lld</td>", (long long)ec->n[m][s]);
 			tot += ec->n[m][s];
 			col[s] += ec->n[m][s];
 		}
-		col[4] += tot;
+		col[STORE_N_REVIEWS] += tot;
 		corr += ec->correct[m];
 		rc |= buf_printf(b, "<td class=\"num\">%lld</td><td class=\"num\">%lld</td></tr>\n",
 				 (long long)tot, (long long)ec->correct[m]);
 	}
 	rc |= buf_printf(b, "<tr><th>%s</th>", T(I18N_R_ALL));
-	for (int s = 0; s < 5; s++)
+	for (int s = 0; s <= STORE_N_REVIEWS; s++)
 		rc |= buf_printf(b, "<td class=\"num\">%lld</td>", (long long)col[s]);
 	rc |= buf_printf(b, "<td class=\"num\">%lld</td></tr>\n</table>\n", (long long)corr);
 	return rc;
@@ -766,11 +766,11 @@ static int put_expl_counts(struct buf *b, const struct expl_counts *ec, int lang
  * mode when it names one, newest first. Index into ex or -1. */
 static int pick_teacher(const struct store_expl *ex, size_t n, const char *source)
 {
-	int any = -1;
+	int any = -1, mode = store_mode_parse(source);
 	for (size_t i = 0; i < n; i++) {
-		if (!ex[i].status || strcmp(ex[i].status, "accepted"))
+		if (store_review_parse(ex[i].status) != STORE_REVIEW_ACCEPTED)
 			continue;
-		if (source && ex[i].mode && !strcmp(ex[i].mode, source))
+		if (mode >= 0 && store_mode_parse(ex[i].mode) == mode)
 			return (int)i;
 		if (any < 0)
 			any = (int)i;

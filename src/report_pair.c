@@ -12,7 +12,7 @@
 
 static int is_done(const struct store_run *r)
 {
-	return r->status && !strcmp(r->status, "done");
+	return store_run_status_parse(r->status) == STORE_RUN_DONE;
 }
 
 static int is_baseline(const struct store_run *r)

@@ -27,7 +27,7 @@ int store_experiment_insert(struct store *st, struct store_experiment *e, char *
 	sqlite3_bind_int64(s, 1, e->dataset_id);
 	store_bind_text(s, 2, e->name ? e->name : "");
 	store_bind_text(s, 3, e->config_json ? e->config_json : "{}");
-	store_bind_text(s, 4, e->status ? e->status : "queued");
+	store_bind_text(s, 4, e->status ? e->status : store_run_status_name(STORE_RUN_QUEUED));
 	sqlite3_bind_int64(s, 5, e->pid);
 	sqlite3_bind_int64(s, 6, e->created_at);
 	if (store_exec_stmt(st, s, err, "cannot insert experiment"))

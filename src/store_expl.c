@@ -38,7 +38,7 @@ int store_call_insert(struct store *st, struct store_call *c, char *err)
 	store_bind_text(s, 3, c->model ? c->model : "");
 	store_bind_text(s, 4, c->request_json ? c->request_json : "{}");
 	store_bind_text(s, 5, c->response_text);
-	store_bind_text(s, 6, c->status ? c->status : "error");
+	store_bind_text(s, 6, c->status ? c->status : store_call_status_name(STORE_CALL_ERROR));
 	sqlite3_bind_int(s, 7, c->http_code);
 	store_bind_text(s, 8, c->error);
 	sqlite3_bind_int64(s, 9, c->tokens_in);
@@ -219,11 +219,14 @@ int store_expl_trainable(const struct store_expl *e)
 {
 	if (!e || !e->status)
 		return 0;
-	if (!strcmp(e->status, "accepted"))
+	switch (store_review_parse(e->status)) {
+	case STORE_REVIEW_ACCEPTED:
 		return 1;
-	if (!strcmp(e->status, "rejected"))
+	case STORE_REVIEW_REJECTED:
 		return 0;
-	return e->correct != 0 && !e->leaked;
+	default:
+		return e->correct != 0 && !e->leaked;
+	}
 }
 
 int store_expl_insert(struct store *st, struct store_expl *e, char *err)
@@ -239,7 +242,8 @@ int store_expl_insert(struct store *st, struct store_expl *e, char *err)
 		e->created_at = util_unix_time();
 	sqlite3_bind_int64(s, 1, e->item_id);
 	store_bind_text(s, 2, e->mode ? e->mode : "");
-	store_bind_text(s, 3, e->path ? e->path : (e->mode && !strcmp(e->mode, "rp") ? "rp" : "cot"));
+	enum store_mode path = store_mode_parse(e->mode) == STORE_RP ? STORE_RP : STORE_COT;
+	store_bind_text(s, 3, e->path ? e->path : store_mode_name(path));
 	store_bind_text(s, 4, e->provider ? e->provider : "");
 	store_bind_text(s, 5, e->model ? e->model : "");
 	if (e->call_id > 0)
@@ -251,7 +255,7 @@ int store_expl_insert(struct store *st, struct store_expl *e, char *err)
 	if (e->correct >= 0)
 		sqlite3_bind_int(s, 10, e->correct ? 1 : 0);
 	sqlite3_bind_int(s, 11, e->leaked ? 1 : 0);
-	store_bind_text(s, 12, e->status ? e->status : "pending");
+	store_bind_text(s, 12, e->status ? e->status : store_review_name(STORE_REVIEW_PENDING));
 	store_bind_text(s, 13, e->reviewer);
 	if (e->decided_at)
 		sqlite3_bind_int64(s, 14, e->decided_at);
@@ -430,21 +434,23 @@ int store_expl_cot_record(struct store *st, const char *provider, const char *mo
 /* ------------------------------------------------------------ decisions */
 
 /* The status an action leads to, or NULL for an unknown action. Both the
- * verb and the status name are accepted. */
+ * verb (the decision row's action) and the status name are accepted. */
 static const char *action_status(const char *action, const char **verb)
 {
-	static const char *const map[][3] = {
-		{"accept", "accepted", "accept"}, {"accepted", "accepted", "accept"},
-		{"reject", "rejected", "reject"}, {"rejected", "rejected", "reject"},
-		{"flag", "flagged", "flag"},      {"flagged", "flagged", "flag"},
-		{"pending", "pending", "pending"},
+	static const char *const verbs[STORE_N_REVIEWS] = {
+		[STORE_REVIEW_PENDING] = "pending",
+		[STORE_REVIEW_ACCEPTED] = "accept",
+		[STORE_REVIEW_REJECTED] = "reject",
+		[STORE_REVIEW_FLAGGED] = "flag",
 	};
-	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
-		if (action && !strcmp(action, map[i][0])) {
-			*verb = map[i][2];
-			return map[i][1];
-		}
-	return NULL;
+	int r = store_review_parse(action);
+	for (int i = 0; r < 0 && action && i < STORE_N_REVIEWS; i++)
+		if (!strcmp(action, verbs[i]))
+			r = i;
+	if (r < 0)
+		return NULL;
+	*verb = verbs[r];
+	return store_review_name((enum store_review)r);
 }
 
 /* The verdict an explanation has now (heap copy of parsed). */
@@ -644,7 +650,8 @@ int store_decision_undo(struct store *st, int64_t expl_id, int64_t *undone_expl,
 					: "UPDATE explanation SET status = ?2 WHERE id = ?1", &s, err);
 	if (!ret) {
 		sqlite3_bind_int64(s, 1, eid);
-		store_bind_text(s, 2, prev_status ? prev_status : "pending");
+		store_bind_text(s, 2, prev_status ? prev_status
+						  : store_review_name(STORE_REVIEW_PENDING));
 		if (is_edit)
 			store_bind_text(s, 3, prev_text);
 		ret = store_exec_stmt(st, s, err, "cannot restore explanation");

@@ -368,11 +368,9 @@ void store_item_filter_init(struct store_item_filter *f)
 }
 
 /* The values each condition of the text form takes ("any" aside), NULL
- * ended; result's are correct (1) and wrong (0), leaked's yes (1). */
+ * ended; result's are correct (1) and wrong (0), leaked's yes (1). Review
+ * and mode take the names of their enums (filter_state). */
 static const char *const filter_splits[] = {"train", "dev", "test", NULL};
-static const char *const filter_reviews[] = {"pending", "accepted", "rejected", "flagged",
-					     "none", NULL};
-static const char *const filter_modes[] = {"cot", "rp", "crop", NULL};
 static const char *const filter_results[] = {"wrong", "correct", NULL};
 static const char *const filter_leaked[] = {"yes", NULL};
 
@@ -398,14 +396,35 @@ static int filter_word(const char *const *set, const char *v, size_t n)
 	return -1;
 }
 
+/* A review state (review != 0; also "none", as STORE_N_REVIEWS) or a mode
+ * of the text form, v[0..n): its enum and in *word its static name, or -1. */
+static int filter_state(int review, const char *v, size_t n, const char **word)
+{
+	char w[16];
+	int i = -1;
+	*word = NULL;
+	if (n < sizeof w) {
+		memcpy(w, v, n);
+		w[n] = '\0';
+		i = review ? store_review_parse(w) : store_mode_parse(w);
+	}
+	if (i >= 0) {
+		*word = review ? store_review_name((enum store_review)i)
+			       : store_mode_name((enum store_mode)i);
+	} else if (review && n == 4 && !memcmp(v, "none", 4)) {
+		*word = "none";
+		i = STORE_N_REVIEWS;
+	}
+	return i;
+}
+
 int store_item_filter_parse(struct store_item_filter *f, const char *text, char *err)
 {
 	static const struct {
 		const char *key;
 		const char *const *set;
-	} keys[] = {{"split", filter_splits},   {"review", filter_reviews},
-		    {"mode", filter_modes},     {"result", filter_results},
-		    {"leaked", filter_leaked}};
+	} keys[] = {{"split", filter_splits}, {"review", NULL}, {"mode", NULL},
+		    {"result", filter_results}, {"leaked", filter_leaked}};
 	int rc = 0;
 	if (!text)
 		text = "";
@@ -433,7 +452,12 @@ int store_item_filter_parse(struct store_item_filter *f, const char *text, char 
 				k = (int)j;
 		const char *v = colon ? colon + 1 : w + wn;
 		size_t vn = (size_t)(w + wn - v);
-		int idx = k < 0 ? -1 : filter_word(keys[k].set, v, vn);
+		const char *s = NULL;
+		int idx = -1;
+		if (k >= 0 && keys[k].set)
+			idx = filter_word(keys[k].set, v, vn);
+		else if (k >= 0)
+			idx = filter_state(k == 1, v, vn, &s);
 		int any = vn == 3 && !memcmp(v, "any", 3);
 		if (k < 0 || (idx < 0 && !any)) {
 			if (!rc) {
@@ -446,7 +470,8 @@ int store_item_filter_parse(struct store_item_filter *f, const char *text, char 
 			if (k < 0)
 				continue;
 		}
-		const char *s = idx < 0 ? NULL : keys[k].set[idx];
+		if (keys[k].set)
+			s = idx < 0 ? NULL : keys[k].set[idx];
 		switch (k) {
 		case 0: f->split = s; break;
 		case 1: f->review = s; break;
@@ -465,11 +490,9 @@ static int filter_sql(const struct store_item_filter *f, struct buf *b, char *er
 	if (f->split && strcmp(f->split, "train") && strcmp(f->split, "dev") &&
 	    strcmp(f->split, "test"))
 		return util_err(err, "unknown split '%s': use train, dev or test", f->split);
-	if (f->review && strcmp(f->review, "pending") && strcmp(f->review, "accepted") &&
-	    strcmp(f->review, "rejected") && strcmp(f->review, "flagged") &&
-	    strcmp(f->review, "none"))
+	if (f->review && store_review_parse(f->review) < 0 && strcmp(f->review, "none"))
 		return util_err(err, "unknown review status '%s'", f->review);
-	if (f->mode && strcmp(f->mode, "cot") && strcmp(f->mode, "rp") && strcmp(f->mode, "crop"))
+	if (f->mode && store_mode_parse(f->mode) < 0)
 		return util_err(err, "unknown mode '%s': use cot, rp or crop", f->mode);
 	int rc = buf_puts(b, " WHERE 1");
 	if (f->dataset_id > 0)
@@ -595,7 +618,7 @@ int store_item_review_progress(struct store *st, const struct store_item_filter 
 			       const char *mode, struct store_review_progress *p, char *err)
 {
 	memset(p, 0, sizeof *p);
-	if (!mode || (strcmp(mode, "cot") && strcmp(mode, "rp") && strcmp(mode, "crop"))) {
+	if (store_mode_parse(mode) < 0) {
 		util_err(err, "unknown mode '%s': use cot, rp or crop", mode ? mode : "");
 		return MENTOR_EUSAGE;
 	}
@@ -817,7 +840,7 @@ int store_item_review_progress_ids(struct store *st, const int64_t *ids, size_t 
 				   const char *mode, struct store_review_progress *p, char *err)
 {
 	memset(p, 0, sizeof *p);
-	if (!mode || (strcmp(mode, "cot") && strcmp(mode, "rp") && strcmp(mode, "crop"))) {
+	if (store_mode_parse(mode) < 0) {
 		util_err(err, "unknown mode '%s': use cot, rp or crop", mode ? mode : "");
 		return MENTOR_EUSAGE;
 	}
@@ -842,16 +865,12 @@ int store_item_review_progress_ids(struct store *st, const int64_t *ids, size_t 
 		if (sqlite3_column_int(s, 0)) {
 			const char *stt = (const char *)sqlite3_column_text(s, 1);
 			p->items++;
-			if (!stt)
-				p->none++;
-			else if (!strcmp(stt, "accepted"))
-				p->accepted++;
-			else if (!strcmp(stt, "rejected"))
-				p->rejected++;
-			else if (!strcmp(stt, "flagged"))
-				p->flagged++;
-			else if (!strcmp(stt, "pending"))
-				p->pending++;
+			int r = store_review_parse(stt);
+			p->none += !stt;
+			p->accepted += r == STORE_REVIEW_ACCEPTED;
+			p->rejected += r == STORE_REVIEW_REJECTED;
+			p->flagged += r == STORE_REVIEW_FLAGGED;
+			p->pending += r == STORE_REVIEW_PENDING;
 		}
 		sqlite3_reset(s);
 	}

@@ -33,7 +33,7 @@ static void bind_run(sqlite3_stmt *s, const struct store_run *r)
 	store_bind_text(s, 5, or_default(r->source, "accepted"));
 	store_bind_text(s, 6, or_default(r->kind, "internal"));
 	store_bind_text(s, 7, or_default(r->config_json, "{}"));
-	store_bind_text(s, 8, or_default(r->status, "queued"));
+	store_bind_text(s, 8, or_default(r->status, store_run_status_name(STORE_RUN_QUEUED)));
 	store_bind_text(s, 9, r->error);
 	sqlite3_bind_int64(s, 10, r->pid);
 	if (r->started_at)

@@ -24,20 +24,14 @@
  * end a job early (as a refused key or a spent quota does at once). */
 #define SAME_FAILURES_STOP 5
 
-enum { MODE_COT = 0, MODE_RP = 1, MODE_CROP = 2 };
-static const char *const mode_str[3] = {"cot", "rp", "crop"};
-
 unsigned teacher_mode_mask(const char *name)
 {
-	if (!name)
-		return 0;
-	if (!strcmp(name, "cot") || !strcmp(name, "cote"))
+	int m = store_mode_parse(name);
+	if (m >= 0)
+		return 1u << m;
+	if (name && !strcmp(name, "cote"))
 		return TEACHER_COT;
-	if (!strcmp(name, "rp"))
-		return TEACHER_RP;
-	if (!strcmp(name, "crop"))
-		return TEACHER_CROP;
-	if (!strcmp(name, "all"))
+	if (name && !strcmp(name, "all"))
 		return TEACHER_ALL;
 	return 0;
 }
@@ -57,7 +51,7 @@ void teacher_opts_init(struct teacher_opts *o)
 
 struct task {
 	int64_t item_id;
-	int mode;
+	enum store_mode mode;
 	int active;      /* a request is in flight */
 	int stage;       /* crop: 0 COTE, 1 RP */
 	int loaded;
@@ -309,7 +303,7 @@ static void task_error(struct teacher_job *j, struct task *t, int pmode, const c
 	teacher_redact_bytes(j->key, msg);
 	struct teacher_result r = {0};
 	r.item_id = t->item_id;
-	r.mode = mode_str[t->mode];
+	r.mode = store_mode_name(t->mode);
 	r.path = prompt_mode_name(pmode);
 	r.correct = -1;
 	r.error = msg;
@@ -321,7 +315,7 @@ static void task_error(struct teacher_job *j, struct task *t, int pmode, const c
 /* Log one call; returns its id (0 when logging failed: the error goes to the
  * result so that nothing fails silently). */
 static int64_t log_call(struct teacher_job *j, const char *key, const char *request,
-			const char *response, const char *status, long http_code,
+			const char *response, enum store_call_status status, long http_code,
 			const char *error, int64_t tin, int64_t tout, int estimated,
 			double latency_ms, double cost, char *err)
 {
@@ -336,7 +330,7 @@ static int64_t log_call(struct teacher_job *j, const char *key, const char *requ
 	c.model = j->model;
 	c.request_json = req;
 	c.response_text = resp;
-	c.status = (char *)status;
+	c.status = (char *)store_call_status_name(status);
 	c.http_code = (int)http_code;
 	c.error = msg;
 	c.tokens_in = tin;
@@ -392,7 +386,7 @@ int teacher_edit(struct store *st, int64_t expl_id, const char *text, const char
 	}
 	char *parsed;
 	int correct, leaked;
-	int pmode = e.path && !strcmp(e.path, "rp") ? PROMPT_RP : PROMPT_COT;
+	int pmode = store_mode_parse(e.path) == STORE_RP ? PROMPT_RP : PROMPT_COT;
 	teacher_judge(&it, pmode, text, &parsed, &correct, &leaked);
 	struct store_verdict v = {parsed, correct, leaked};
 	rc = store_expl_edit(st, expl_id, text, &v, reviewer, err);
@@ -420,7 +414,7 @@ static int finish_step(struct teacher_job *j, struct task *t, int pmode, char *t
 	teacher_judge(it, pmode, text, &parsed, &correct, &leaked);
 	struct store_expl e = {0};
 	e.item_id = it->id;
-	e.mode = (char *)mode_str[t->mode];
+	e.mode = (char *)store_mode_name(t->mode);
 	e.path = (char *)prompt_mode_name(pmode);
 	e.provider = j->prov_name;
 	e.model = j->model;
@@ -432,10 +426,11 @@ static int finish_step(struct teacher_job *j, struct task *t, int pmode, char *t
 	char err[MENTOR_ERR_LEN];
 	int rc = 0;
 	int64_t attempt = 0;
-	if (t->mode == MODE_CROP && t->stage == 0 && correct != 1) {
+	if (t->mode == STORE_CROP && t->stage == 0 && correct != 1) {
 		/* Keep the COTE attempt (once per call), then rationalize. */
 		int64_t id;
-		int f = store_expl_find_by_call(j->st, it->id, "crop", "cot", call_id, &id, err);
+		int f = store_expl_find_by_call(j->st, it->id, store_mode_name(STORE_CROP),
+						store_mode_name(STORE_COT), call_id, &id, err);
 		if (f == MENTOR_ENOTFOUND)
 			rc = store_expl_insert(j->st, &e, err), id = e.id;
 		else if (f)
@@ -453,18 +448,19 @@ static int finish_step(struct teacher_job *j, struct task *t, int pmode, char *t
 		if (is_cancelled(j) || j->stopping) {
 			struct teacher_result c = {0};
 			c.item_id = it->id;
-			c.mode = mode_str[t->mode];
-			c.path = "rp";
+			c.mode = store_mode_name(t->mode);
+			c.path = store_mode_name(STORE_RP);
 			c.attempt_id = id;
 			c.correct = -1;
-			c.error = j->stopping ? "the job stopped before rationalization" : "cancelled";
+			c.error = j->stopping ? "the job stopped before rationalization"
+					      : store_call_status_name(STORE_CALL_CANCELLED);
 			emit_result(j, &c);
 			task_over(t);
 			return 0;
 		}
 		return start_step(j, t, PROMPT_RP);
 	}
-	if (t->mode == MODE_CROP && t->stage == 1)
+	if (t->mode == STORE_CROP && t->stage == 1)
 		attempt = e.attempt_of = t->attempt_id;
 	rc = store_expl_insert(j->st, &e, err);
 	if (rc) {
@@ -474,7 +470,7 @@ static int finish_step(struct teacher_job *j, struct task *t, int pmode, char *t
 	}
 	struct teacher_result r = {0};
 	r.item_id = it->id;
-	r.mode = mode_str[t->mode];
+	r.mode = store_mode_name(t->mode);
 	r.path = prompt_mode_name(pmode);
 	r.expl_id = e.id;
 	r.attempt_id = attempt;
@@ -520,7 +516,8 @@ static char *response_text(struct teacher_job *j, const char *resp, int64_t *tin
 static void emit_text(struct teacher_job *j, struct task *t, int pmode, const char *s, size_t n)
 {
 	if (j->cb.on_text && n)
-		j->cb.on_text(j->cb.user, t->item_id, mode_str[t->mode], prompt_mode_name(pmode), s, n);
+		j->cb.on_text(j->cb.user, t->item_id, store_mode_name(t->mode),
+			      prompt_mode_name(pmode), s, n);
 }
 
 /* ------------------------------------------------------------ transport */
@@ -690,8 +687,8 @@ static int start_step(struct teacher_job *j, struct task *t, int pmode)
 		char *rs = cJSON_PrintUnformatted(resp);
 		cJSON_Delete(resp);
 		char lerr[MENTOR_ERR_LEN];
-		int64_t cid = log_call(j, key, key_body, rs, rc ? "error" : "ok", 0, rc ? err : NULL,
-				       tin, rc ? 0 : tout, 1, ms, 0, lerr);
+		int64_t cid = log_call(j, key, key_body, rs, rc ? STORE_CALL_ERROR : STORE_CALL_OK,
+				       0, rc ? err : NULL, tin, rc ? 0 : tout, 1, ms, 0, lerr);
 		free(rs);
 		free(key_body);
 		buf_release(&prompt);
@@ -857,21 +854,22 @@ static int handle_done(struct teacher_job *j, struct req *r)
 	int64_t tin = (int64_t)(r->prompt_len + 3) / 4;
 	if (r->cancelled) {
 		if (r->attempts > 0)
-			log_call(j, r->key, r->body, r->resp, "cancelled", r->http_code, "cancelled",
+			log_call(j, r->key, r->body, r->resp, STORE_CALL_CANCELLED, r->http_code,
+				 store_call_status_name(STORE_CALL_CANCELLED),
 				 tin, 0, 1, r->latency_ms, 0, lerr);
 		struct teacher_result res = {0};
 		res.item_id = t->item_id;
-		res.mode = mode_str[t->mode];
+		res.mode = store_mode_name(t->mode);
 		res.path = prompt_mode_name(r->pmode);
 		res.correct = -1;
-		res.error = "cancelled";
+		res.error = store_call_status_name(STORE_CALL_CANCELLED);
 		emit_result(j, &res);
 		task_over(t);
 		return 0;
 	}
 	if (!r->ok) {
-		log_call(j, r->key, r->body, r->resp, "error", r->http_code, r->error, tin, 0, 1,
-			 r->latency_ms, 0, lerr);
+		log_call(j, r->key, r->body, r->resp, STORE_CALL_ERROR, r->http_code, r->error,
+			 tin, 0, 1, r->latency_ms, 0, lerr);
 		prog_add(j, 0, 0, 0, 0, 1, 0, 0, 0);
 		snprintf(err, sizeof err, "%s", r->error[0] ? r->error : "request failed");
 		call_failed(j, r->http_code, r->resp, err);
@@ -882,8 +880,8 @@ static int handle_done(struct teacher_job *j, struct req *r)
 	char *text = response_text(j, r->resp, &pin, &pout, err);
 	if (!text) {
 		/* The raw body stays in the log: nothing is lost. */
-		log_call(j, r->key, r->body, r->resp, "error", r->http_code, err, tin, 0, 1,
-			 r->latency_ms, 0, lerr);
+		log_call(j, r->key, r->body, r->resp, STORE_CALL_ERROR, r->http_code, err,
+			 tin, 0, 1, r->latency_ms, 0, lerr);
 		prog_add(j, 0, 0, 0, 0, 1, 0, 0, 0);
 		call_failed(j, r->http_code, NULL, err);
 		task_error(j, t, r->pmode, err);
@@ -896,8 +894,8 @@ static int handle_done(struct teacher_job *j, struct req *r)
 	if (pout < 0)
 		pout = (int64_t)(strlen(text) + 3) / 4;
 	double cost = cost_of(j, pin, pout);
-	int64_t cid = log_call(j, r->key, r->body, r->resp, "ok", r->http_code, NULL, pin, pout,
-			       estimated, r->latency_ms, cost, lerr);
+	int64_t cid = log_call(j, r->key, r->body, r->resp, STORE_CALL_OK, r->http_code, NULL,
+			       pin, pout, estimated, r->latency_ms, cost, lerr);
 	prog_add(j, 0, 0, 0, 0, 1, pin, pout, cost);
 	int rc = 0;
 	if (!cid)
@@ -913,12 +911,12 @@ static int start_task(struct teacher_job *j, struct task *t)
 	char err[MENTOR_ERR_LEN];
 	if (!j->force) {
 		int64_t id;
-		int f = store_expl_find_final(j->st, t->item_id, mode_str[t->mode], j->prov_name,
-					      j->model, &id, err);
+		int f = store_expl_find_final(j->st, t->item_id, store_mode_name(t->mode),
+					      j->prov_name, j->model, &id, err);
 		if (f == 0) {
 			struct teacher_result r = {0};
 			r.item_id = t->item_id;
-			r.mode = mode_str[t->mode];
+			r.mode = store_mode_name(t->mode);
 			r.expl_id = id;
 			r.correct = -1;
 			r.skipped = 1;
@@ -938,7 +936,7 @@ static int start_task(struct teacher_job *j, struct task *t)
 		}
 		t->loaded = 1;
 	}
-	return start_step(j, t, t->mode == MODE_RP ? PROMPT_RP : PROMPT_COT);
+	return start_step(j, t, t->mode == STORE_RP ? PROMPT_RP : PROMPT_COT);
 }
 
 /* A CROP task waits for the COTE and RP tasks of its item in this job, so
@@ -946,7 +944,7 @@ static int start_task(struct teacher_job *j, struct task *t)
 static int blocked(const struct teacher_job *j, size_t i)
 {
 	const struct task *t = &j->tasks[i];
-	if (t->mode != MODE_CROP)
+	if (t->mode != STORE_CROP)
 		return 0;
 	for (size_t b = i; b > 0 && i - b < 2; b--)
 		if (j->tasks[b - 1].item_id == t->item_id && j->tasks[b - 1].active)
@@ -1145,7 +1143,7 @@ struct teacher_job *teacher_start(const struct teacher_opts *o, const int64_t *i
 		util_oom();
 	size_t ti = 0;
 	for (size_t i = 0; i < n; i++)
-		for (int m = 0; m < 3; m++)
+		for (int m = 0; m < STORE_N_MODES; m++)
 			if (modes & (1u << m)) {
 				j->tasks[ti].item_id = item_ids[i];
 				j->tasks[ti].mode = m;

@@ -22,9 +22,6 @@
 #define MAX_CUSTOM_ID 64
 #define SHOW_MAX 80
 
-enum { M_COT = 0, M_RP = 1, M_CROP = 2 };
-static const char *const mode_names[3] = {"cot", "rp", "crop"};
-
 /* Everything resolved once per export or import. */
 struct bctx {
 	struct store *st;
@@ -50,14 +47,6 @@ struct line_resp {
 	int consumed;          /* the step used it */
 	int64_t call_id;       /* the call it was logged as */
 };
-
-static int mode_index(const char *s)
-{
-	for (int m = 0; m < 3; m++)
-		if (!strcmp(s, mode_names[m]))
-			return m;
-	return -1;
-}
 
 /* ------------------------------------------------------------- context */
 
@@ -128,7 +117,7 @@ static void custom_id(char *out, size_t n, int64_t dataset_id, int64_t item_id, 
 		      int pmode, const char *key)
 {
 	snprintf(out, n, "mentor:d%lld:i%lld:%s:%s:%.*s", (long long)dataset_id,
-		 (long long)item_id, mode_names[mode], prompt_mode_name(pmode), KEY_HEX, key);
+		 (long long)item_id, store_mode_name(mode), prompt_mode_name(pmode), KEY_HEX, key);
 }
 
 /* --------------------------------------------------------------- steps */
@@ -149,7 +138,7 @@ static int store_step(struct bctx *c, const struct store_item *it, int mode, int
 	teacher_judge(it, pmode, text, &parsed, &correct, &leaked);
 	struct store_expl e = {0};
 	e.item_id = it->id;
-	e.mode = (char *)mode_names[mode];
+	e.mode = (char *)store_mode_name(mode);
 	e.path = (char *)prompt_mode_name(pmode);
 	e.provider = c->p->name;
 	e.model = (char *)c->model;
@@ -159,9 +148,10 @@ static int store_step(struct bctx *c, const struct store_item *it, int mode, int
 	e.correct = correct;
 	e.leaked = leaked;
 	int rc = 0;
-	if (mode == M_CROP && pmode == PROMPT_COT && correct != 1) {
+	if (mode == STORE_CROP && pmode == PROMPT_COT && correct != 1) {
 		int64_t id;
-		int f = store_expl_find_by_call(c->st, it->id, "crop", "cot", call_id, &id, err);
+		int f = store_expl_find_by_call(c->st, it->id, store_mode_name(STORE_CROP),
+						store_mode_name(STORE_COT), call_id, &id, err);
 		if (f == MENTOR_ENOTFOUND) {
 			rc = store_expl_insert(c->st, &e, err);
 			id = e.id;
@@ -174,7 +164,7 @@ static int store_step(struct bctx *c, const struct store_item *it, int mode, int
 		*attempt = id;
 		return 1;
 	}
-	if (mode == M_CROP && pmode == PROMPT_RP)
+	if (mode == STORE_CROP && pmode == PROMPT_RP)
 		e.attempt_of = *attempt;
 	rc = store_expl_insert(c->st, &e, err);
 	free(parsed);
@@ -210,7 +200,7 @@ static int64_t log_line(struct bctx *c, struct line_resp *lr, const char *key, c
 	k.model = (char *)c->model;
 	k.request_json = req;
 	k.response_text = resp;
-	k.status = ok ? "ok" : "error";
+	k.status = (char *)store_call_status_name(ok ? STORE_CALL_OK : STORE_CALL_ERROR);
 	k.http_code = (int)lr->http_code;
 	k.error = msg;
 	int64_t est_in = (int64_t)(prompt_len + 3) / 4;
@@ -265,14 +255,14 @@ static int advance(struct bctx *c, const struct store_item *it, int mode, struct
 {
 	if (!c->force) {
 		int64_t id;
-		int f = store_expl_find_final(c->st, it->id, mode_names[mode], c->p->name, c->model,
-					      &id, err);
+		int f = store_expl_find_final(c->st, it->id, store_mode_name(mode), c->p->name,
+					      c->model, &id, err);
 		if (f == 0)
 			return ADV_SKIPPED;
 		if (f != MENTOR_ENOTFOUND)
 			return MENTOR_ERR;
 	}
-	int pmode = mode == M_RP ? PROMPT_RP : PROMPT_COT;
+	int pmode = mode == STORE_RP ? PROMPT_RP : PROMPT_COT;
 	int64_t attempt = 0;
 	for (;;) {
 		char *body = NULL, key[65];
@@ -400,7 +390,7 @@ static int export_tasks(struct bctx *c, const struct task_ref *t, size_t n, cons
 			char sub[MENTOR_ERR_LEN];
 			snprintf(sub, sizeof sub, "%s", err);
 			util_err(err, "cannot export item %lld (%s): %s", (long long)it.id,
-				 mode_names[t[i].mode], sub);
+				 store_mode_name(t[i].mode), sub);
 			rc = MENTOR_ERR;
 		} else if (store_commit(c->st, err)) {
 			rc = MENTOR_ERR;
@@ -444,7 +434,7 @@ int teacher_batch_export(const struct teacher_opts *o, const int64_t *item_ids, 
 		util_oom();
 	size_t ti = 0;
 	for (size_t i = 0; i < n; i++)
-		for (int m = 0; m < 3; m++)
+		for (int m = 0; m < STORE_N_MODES; m++)
 			if (modes & (1u << m))
 				t[ti++] = (struct task_ref){item_ids[i], m};
 	rc = export_tasks(&c, t, ti, path, err);
@@ -569,15 +559,17 @@ static int parse_custom_id(const char *id, int64_t *ds, int64_t *item, int *mode
 		return -1;
 	*ds = a;
 	*item = b;
-	*mode = mode_index(f[3]);
-	*pmode = !strcmp(f[4], "cot") ? PROMPT_COT : !strcmp(f[4], "rp") ? PROMPT_RP : -1;
+	*mode = store_mode_parse(f[3]);
+	int path = store_mode_parse(f[4]);
+	*pmode = path == STORE_COT ? PROMPT_COT : path == STORE_RP ? PROMPT_RP : -1;
 	if (*mode < 0 || *pmode < 0 || strlen(f[5]) != KEY_HEX)
 		return -1;
 	for (int i = 0; i < KEY_HEX; i++)
 		if (!((f[5][i] >= '0' && f[5][i] <= '9') || (f[5][i] >= 'a' && f[5][i] <= 'f')))
 			return -1;
 	/* The path must be one the mode can take. */
-	if ((*mode == M_COT && *pmode != PROMPT_COT) || (*mode == M_RP && *pmode != PROMPT_RP))
+	if ((*mode == STORE_COT && *pmode != PROMPT_COT) ||
+	    (*mode == STORE_RP && *pmode != PROMPT_RP))
 		return -1;
 	memcpy(hex, f[5], KEY_HEX + 1);
 	return 0;

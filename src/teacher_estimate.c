@@ -14,9 +14,6 @@
 #include "mentor/prompt.h"
 #include "teacher_int.h"
 
-enum { M_COT = 0, M_RP = 1, M_CROP = 2 };
-static const char *const mode_names[3] = {"cot", "rp", "crop"};
-
 /* What a COTE answer is known to be before the call. */
 enum { V_UNKNOWN, V_CORRECT, V_WRONG, V_DECLINED };
 
@@ -181,14 +178,14 @@ static int estimate_item(struct ectx *c, int64_t item_id, unsigned modes, char *
 	int loaded = 0, rc = 0;
 	struct step st[2];
 	memset(st, 0, sizeof st);
-	for (int m = 0; m < 3 && !rc; m++) {
+	for (int m = 0; m < STORE_N_MODES && !rc; m++) {
 		if (!(modes & (1u << m)))
 			continue;
 		e->tasks++;
 		if (!c->force) {
 			int64_t id;
-			int f = store_expl_find_final(c->st, item_id, mode_names[m], c->p->name, c->model,
-						      &id, err);
+			int f = store_expl_find_final(c->st, item_id, store_mode_name(m),
+						      c->p->name, c->model, &id, err);
 			if (f == 0) {
 				e->skipped++;
 				continue;
@@ -210,7 +207,7 @@ static int estimate_item(struct ectx *c, int64_t item_id, unsigned modes, char *
 			}
 			loaded = 1;
 		}
-		int pm = m == M_RP ? PROMPT_RP : PROMPT_COT;
+		int pm = m == STORE_RP ? PROMPT_RP : PROMPT_COT;
 		if ((rc = build_step(c, &it, pm, &st[pm], err)) != 0)
 			break;
 		if (st[pm].failed) {
@@ -218,7 +215,7 @@ static int estimate_item(struct ectx *c, int64_t item_id, unsigned modes, char *
 			continue;
 		}
 		run_step(c, &st[pm]);
-		if (m != M_CROP)
+		if (m != STORE_CROP)
 			continue;
 		/* CROP: RP only where COTE is wrong or unparsable. */
 		int v = st[PROMPT_COT].verdict;
@@ -362,9 +359,10 @@ static void put_cost(struct buf *out, double cost)
 static void put_modes(struct buf *out, unsigned modes)
 {
 	const char *sep = "";
-	for (int m = 0; m < 3; m++)
+	for (int m = 0; m < STORE_N_MODES; m++)
 		if (modes & (1u << m)) {
-			buf_printf(out, "%s%s", sep, m == M_COT ? "COTE" : m == M_RP ? "RP" : "CROP");
+			buf_printf(out, "%s%s", sep,
+				   m == STORE_COT ? "COTE" : m == STORE_RP ? "RP" : "CROP");
 			sep = " ";
 		}
 }

@@ -102,9 +102,10 @@ int train_queue_add(struct store *st, int64_t run_id, char *err)
 	if (rc)
 		goto fail;
 	rc = MENTOR_EUSAGE;
-	if (!strcmp(r.status, "done") || strcmp(r.kind, "internal")) {
+	if (store_run_status_parse(r.status) == STORE_RUN_DONE || strcmp(r.kind, "internal")) {
 		util_err(err, "run %lld cannot be queued: it is %s", (long long)run_id,
-			 strcmp(r.kind, "internal") ? "an external run" : "done");
+			 strcmp(r.kind, "internal") ? "an external run"
+						    : store_run_status_name(STORE_RUN_DONE));
 		store_run_release(&r);
 		goto fail;
 	}
@@ -160,7 +161,8 @@ int train_queue_remove(struct store *st, int64_t run_id, char *err)
  * training. */
 static int holds(const struct store_run *r)
 {
-	return !strcmp(r->status, "running") || (!strcmp(r->status, "queued") && r->pid > 0);
+	int status = store_run_status_parse(r->status);
+	return status == STORE_RUN_RUNNING || (status == STORE_RUN_QUEUED && r->pid > 0);
 }
 
 /* train_queue_take, recording the taken run's status and error before the
@@ -200,7 +202,8 @@ static int take(struct store *st, int64_t *run_id, int64_t *busy, char *prev, si
 			if (runs[i].id == ids[k])
 				r = &runs[i];
 		/* gone, done or not ours to train: it leaves the queue */
-		if (r && strcmp(r->status, "done") && !strcmp(r->kind, "internal")) {
+		if (r && store_run_status_parse(r->status) != STORE_RUN_DONE &&
+		    !strcmp(r->kind, "internal")) {
 			*run_id = r->id;
 			snprintf(prev, prev_n, "%s", r->status);
 			*prev_err = r->error ? strdup(r->error) : NULL;
@@ -211,7 +214,8 @@ static int take(struct store *st, int64_t *run_id, int64_t *busy, char *prev, si
 	n -= k;
 	/* claimed by this process until it trains it or hands it on */
 	if (queue_write(st, ids, n, err) ||
-	    (*run_id && store_run_set_status(st, *run_id, "queued", NULL, (int64_t)getpid(), err)) ||
+	    (*run_id && store_run_set_status(st, *run_id, store_run_status_name(STORE_RUN_QUEUED),
+					     NULL, (int64_t)getpid(), err)) ||
 	    store_commit(st, err)) {
 		*run_id = 0;
 		free(*prev_err);

@@ -248,10 +248,12 @@ static void load_runs(struct inspect *s, int pick)
 static const char *teacher_for(const struct store_expl *e, size_t n, const char *source)
 {
 	const struct store_expl *best = NULL;
-	int accepted = !strcmp(source, "accepted");
+	int accepted = train_source_parse(source) == TRAIN_SRC_ACCEPTED;
+	int mode = store_mode_parse(source);
 	for (size_t i = 0; i < n; i++) {
-		if (accepted ? !e[i].status || strcmp(e[i].status, "accepted")
-			     : !e[i].mode || strcmp(e[i].mode, source) || !store_expl_trainable(&e[i]))
+		if (accepted ? store_review_parse(e[i].status) != STORE_REVIEW_ACCEPTED
+			     : mode < 0 || store_mode_parse(e[i].mode) != mode ||
+				       !store_expl_trainable(&e[i]))
 			continue;
 		if (!best || (accepted ? e[i].id < best->id : e[i].id > best->id))
 			best = &e[i];

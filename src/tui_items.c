@@ -64,11 +64,34 @@ static const struct tui_action_def actions[] = {
 };
 
 static const char *const split_vals[] = {NULL, "train", "dev", "test"};
-static const char *const review_vals[] = {NULL, "pending", "accepted", "rejected", "flagged", "none"};
-static const char *const mode_vals[] = {NULL, "cot", "rp", "crop"};
+/* The review filter: 0 any, 1 + enum store_review, then items with none. */
+#define N_REVIEW_VALS (STORE_N_REVIEWS + 2)
+/* The mode filter: 0 any, 1 + enum store_mode. */
+#define N_MODE_VALS (STORE_N_MODES + 1)
 static const char *const correct_vals[] = {NULL, "correct", "wrong"};
 static const char *const leaked_vals[] = {NULL, "yes"};
 #define NVALS(a) ((int)(sizeof a / sizeof a[0]))
+
+/* The word of a review filter value (NULL for any). */
+static const char *review_val(int k)
+{
+	if (k <= 0)
+		return NULL;
+	return k <= STORE_N_REVIEWS ? store_review_name((enum store_review)(k - 1)) : "none";
+}
+
+static int review_val_parse(const char *v)
+{
+	int r = store_review_parse(v);
+	if (r >= 0)
+		return r + 1;
+	return v && !strcmp(v, "none") ? N_REVIEW_VALS - 1 : 0;
+}
+
+static const char *mode_val(int k)
+{
+	return k > 0 ? store_mode_name((enum store_mode)(k - 1)) : NULL;
+}
 
 struct items {
 	struct store *st;
@@ -386,8 +409,8 @@ static void make_filter(const struct items *s, struct store_item_filter *f, int 
 	store_item_filter_init(f);
 	f->dataset_id = s->ds_idx >= 0 && (size_t)s->ds_idx < s->n_ds ? s->ds[s->ds_idx].id : 0;
 	f->split = split_vals[s->split];
-	f->review = review_vals[s->review];
-	f->mode = mode_vals[s->mode];
+	f->review = review_val(s->review);
+	f->mode = mode_val(s->mode);
 	f->correct = s->correct == 1 ? 1 : s->correct == 2 ? 0 : -1;
 	f->leaked = s->leaked ? 1 : -1;
 	if (with_search && s->search[0] && !s->re_on)
@@ -405,19 +428,24 @@ void tui_items_summarize(const struct store_expl *e, size_t n, struct tui_item_s
 	memset(sum, 0, sizeof *sum);
 	sum->n = (int)n;
 	for (size_t i = 0; i < n; i++) {
-		const char *stt = e[i].status ? e[i].status : "";
-		sum->accepted += !strcmp(stt, "accepted");
-		sum->rejected += !strcmp(stt, "rejected");
-		sum->flagged += !strcmp(stt, "flagged");
-		sum->pending += !strcmp(stt, "pending");
+		int r = store_review_parse(e[i].status);
+		sum->accepted += r == STORE_REVIEW_ACCEPTED;
+		sum->rejected += r == STORE_REVIEW_REJECTED;
+		sum->flagged += r == STORE_REVIEW_FLAGGED;
+		sum->pending += r == STORE_REVIEW_PENDING;
 		sum->correct += e[i].correct == 1;
 		sum->wrong += e[i].correct == 0;
 		sum->leaked += e[i].leaked == 1;
 	}
-	const char *shown = sum->accepted ? "accepted" : sum->flagged ? "flagged"
-					: sum->pending ? "pending" : "rejected";
+	int shown = STORE_REVIEW_REJECTED;
+	if (sum->accepted)
+		shown = STORE_REVIEW_ACCEPTED;
+	else if (sum->flagged)
+		shown = STORE_REVIEW_FLAGGED;
+	else if (sum->pending)
+		shown = STORE_REVIEW_PENDING;
 	for (size_t i = 0; i < n; i++) {
-		if (!e[i].status || strcmp(e[i].status, shown))
+		if (store_review_parse(e[i].status) != shown)
 			continue;
 		sum->shown_right += e[i].correct == 1;
 		sum->shown_wrong += e[i].correct == 0;
@@ -671,8 +699,8 @@ static void filter_label(const struct items *s, int lang, char *buf, size_t n)
 	const char *any = i18n_text(lang, "any");
 	snprintf(buf, n, i18n_text(lang, "split:%s review:%s mode:%s result:%s leaked:%s"),
 		 s->split ? split_vals[s->split] : any,
-		 s->review ? i18n_text(lang, review_vals[s->review]) : any,
-		 s->mode ? mode_vals[s->mode] : any,
+		 s->review ? i18n_text(lang, review_val(s->review)) : any,
+		 s->mode ? mode_val(s->mode) : any,
 		 s->correct ? i18n_text(lang, correct_vals[s->correct]) : any,
 		 s->leaked ? i18n_text(lang, leaked_vals[1]) : any);
 }
@@ -696,8 +724,8 @@ static void restore_settings(struct items *s)
 		store_item_filter_init(&flt);
 		store_item_filter_parse(&flt, f, err);
 		s->split = val_index(split_vals, NVALS(split_vals), flt.split);
-		s->review = val_index(review_vals, NVALS(review_vals), flt.review);
-		s->mode = val_index(mode_vals, NVALS(mode_vals), flt.mode);
+		s->review = review_val_parse(flt.review);
+		s->mode = store_mode_parse(flt.mode) + 1; /* unknown: 0, any */
 		s->correct = flt.correct == 1 ? 1 : flt.correct == 0 ? 2 : 0;
 		s->leaked = flt.leaked == 1;
 		free(f);
@@ -907,11 +935,11 @@ static int items_action(void *state, struct tui_app *app, int action)
 		refilter(s, app, keep);
 		break;
 	case ACT_REVIEW:
-		s->review = cycle(s->review, NVALS(review_vals), 1);
+		s->review = cycle(s->review, N_REVIEW_VALS, 1);
 		refilter(s, app, keep);
 		break;
 	case ACT_MODE:
-		s->mode = cycle(s->mode, NVALS(mode_vals), 1);
+		s->mode = cycle(s->mode, N_MODE_VALS, 1);
 		refilter(s, app, keep);
 		break;
 	case ACT_CORRECT:

@@ -563,7 +563,7 @@ void tui_train_row_figure(const char *status, int64_t step, int64_t total, doubl
 	if (!n)
 		return;
 	buf[0] = '\0';
-	if (status && !strcmp(status, "done")) {
+	if (store_run_status_parse(status) == STORE_RUN_DONE) {
 		double a = isfinite(acc_expl) && !(acc > acc_expl) ? acc_expl : acc;
 		if (isfinite(a))
 			snprintf(buf, n, "%s %.0f%%", split && *split ? split : "acc", 100 * a);

@@ -6,7 +6,8 @@
  * Sources: src/store.c (open, schema, migrations, transactions, settings),
  * src/store_item.c (datasets, items), src/store_expl.c (llm calls,
  * explanations, decisions), src/store_run.c (runs, metrics, predictions),
- * src/store_experiment.c (experiments and the runs they group). */
+ * src/store_experiment.c (experiments and the runs they group),
+ * src/store_names.c (the names of modes and states). */
 #ifndef MENTOR_STORE_H
 #define MENTOR_STORE_H
 
@@ -54,6 +55,47 @@ void store_rollback(struct store *st);
  * store_setting_get returns a heap copy (caller frees) or NULL if unset. */
 int store_setting_set(struct store *st, const char *key, const char *value, char *err);
 char *store_setting_get(struct store *st, const char *key);
+
+/* ----------------------------------------------- state names (store_names.c) */
+
+/* The words the workspace stores for explanation modes, review states, run
+ * (and experiment) states and LLM call outcomes, one enum and one name table
+ * each. Callers parse a stored string once and compare the enum; lists of all
+ * of them iterate 0 .. STORE_N_*. The database keeps the text. *_name returns
+ * a static string ("?" out of range); *_parse returns the enum or -1 for an
+ * unknown, empty or NULL string (case-sensitive, no surrounding blanks).
+ * A mode is also the `path` of an explanation, which is only cot or rp. */
+enum store_mode { STORE_COT, STORE_RP, STORE_CROP, STORE_N_MODES };
+enum store_review {
+	STORE_REVIEW_PENDING,
+	STORE_REVIEW_ACCEPTED,
+	STORE_REVIEW_REJECTED,
+	STORE_REVIEW_FLAGGED,
+	STORE_N_REVIEWS
+};
+enum store_run_status {
+	STORE_RUN_QUEUED,
+	STORE_RUN_RUNNING,
+	STORE_RUN_STOPPED,
+	STORE_RUN_DONE,
+	STORE_RUN_FAILED,
+	STORE_N_RUN_STATUSES
+};
+enum store_call_status {
+	STORE_CALL_OK,
+	STORE_CALL_ERROR,
+	STORE_CALL_CANCELLED,
+	STORE_N_CALL_STATUSES
+};
+
+const char *store_mode_name(enum store_mode mode);
+int store_mode_parse(const char *s);
+const char *store_review_name(enum store_review review);
+int store_review_parse(const char *s);
+const char *store_run_status_name(enum store_run_status status);
+int store_run_status_parse(const char *s);
+const char *store_call_status_name(enum store_call_status status);
+int store_call_status_parse(const char *s);
 
 /* ---------------------------------------------------------------- datasets */
 
@@ -253,6 +295,8 @@ int store_call_usage(struct store *st, const char *provider, const char *model,
 
 /* ---------------------------------------------- explanations (store_expl.c) */
 
+/* The mode names as literals, for src/train_data.c until it names modes through
+ * enum store_mode (store_mode_name); nothing else uses them. */
 #define STORE_MODE_COT "cot"
 #define STORE_MODE_RP "rp"
 #define STORE_MODE_CROP "crop"

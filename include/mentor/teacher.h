@@ -28,10 +28,10 @@
 #include "mentor/store.h"
 #include "mentor/util.h"
 
-/* Modes, as a mask for teacher_start. */
-#define TEACHER_COT 1u
-#define TEACHER_RP 2u
-#define TEACHER_CROP 4u
+/* Modes, as a mask for teacher_start: bit m is enum store_mode m. */
+#define TEACHER_COT (1u << STORE_COT)
+#define TEACHER_RP (1u << STORE_RP)
+#define TEACHER_CROP (1u << STORE_CROP)
 #define TEACHER_ALL (TEACHER_COT | TEACHER_RP | TEACHER_CROP)
 
 /* Longest explanation text accepted from a provider. */

@@ -2,8 +2,8 @@
  * made here (items with traces, a test item, one it must decline): all three
  * modes, CROP falling back to RP with both attempts kept, calls logged and
  * reused, reruns skipping finished items, --force, review decisions and undo,
- * demonstrations from accepted explanations, and the response readers on
- * malformed input. */
+ * demonstrations from accepted explanations, the response readers on
+ * malformed input, and the --mode words. */
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdlib.h>
@@ -644,8 +644,31 @@ static void test_dataset_lang(void)
 	store_close(st);
 }
 
+/* --mode words to the mask teacher_start takes: each store mode its own bit,
+ * "cote" for cot, "all"; anything else none. */
+static void test_mode_mask(void)
+{
+	unsigned seen = 0;
+	for (int m = 0; m < STORE_N_MODES; m++) {
+		unsigned bit = teacher_mode_mask(store_mode_name((enum store_mode)m));
+		CHECK_MSG(bit && !(bit & (bit - 1)) && !(bit & seen), "mode %d: mask %u", m, bit);
+		seen |= bit;
+	}
+	CHECK_INT(seen, TEACHER_ALL);
+	CHECK_INT(teacher_mode_mask("cot"), TEACHER_COT);
+	CHECK_INT(teacher_mode_mask("cote"), TEACHER_COT);
+	CHECK_INT(teacher_mode_mask("rp"), TEACHER_RP);
+	CHECK_INT(teacher_mode_mask("crop"), TEACHER_CROP);
+	CHECK_INT(teacher_mode_mask("all"), TEACHER_ALL);
+	static const char *const bad[] = {"", "COT", "cot ", "al", "allx", "none", "\x1b[0m"};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		CHECK_MSG(teacher_mode_mask(bad[i]) == 0, "'%s' gives a mask", bad[i]);
+	CHECK_INT(teacher_mode_mask(NULL), 0);
+}
+
 int main(void)
 {
+	test_mode_mask();
 	test_offline_direct();
 	test_wire();
 	test_end_to_end();
