@@ -702,10 +702,11 @@ int cli_run_external(struct cli *c, int argc, char **argv)
 	if (res.skipped)
 		cli_printf(c->out, ", %lld lines skipped", (long long)res.skipped);
 	fputc('\n', c->out);
-	if (!strcmp(res.status, "done"))
+	if (store_run_status_parse(res.status) == STORE_RUN_DONE)
 		return CLI_OK;
 	if (res.exit_code > 0)
 		return cli_error(c, CLI_ERR, "the command exited with status %d", res.exit_code);
+	int stopped = store_run_status_parse(res.status) == STORE_RUN_STOPPED;
 	return cli_error(c, CLI_ERR, "the command was %s (signal %d)",
-	                 !strcmp(res.status, "stopped") ? "stopped" : "killed", res.term_signal);
+	                 stopped ? "stopped" : "killed", res.term_signal);
 }

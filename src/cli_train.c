@@ -561,7 +561,7 @@ int cli_train(struct cli *c, int argc, char **argv)
 				goto out;
 			}
 		}
-		int done = !strcmp(r.status, "done");
+		int done = store_run_status_parse(r.status) == STORE_RUN_DONE;
 		store_run_release(&r);
 		if (done) {
 			status = cli_error(c, CLI_USAGE, "run %lld is already done", (long long)run_id);
@@ -1061,7 +1061,8 @@ int cli_stop(struct cli *c, int argc, char **argv)
 		for (int i = 0; i < 6000; i++) {
 			if (store_run_get(st, id, &r, err))
 				break;
-			int running = !strcmp(r.status, "running") || !strcmp(r.status, "queued");
+			int s = store_run_status_parse(r.status);
+			int running = s == STORE_RUN_RUNNING || s == STORE_RUN_QUEUED;
 			store_run_release(&r);
 			if (!running)
 				break;
@@ -1070,7 +1071,8 @@ int cli_stop(struct cli *c, int argc, char **argv)
 		}
 	}
 	if (store_run_get(st, id, &r, err) == 0) {
-		if (pid > 0 && (!strcmp(r.status, "running") || !strcmp(r.status, "queued")))
+		int s = store_run_status_parse(r.status);
+		if (pid > 0 && (s == STORE_RUN_RUNNING || s == STORE_RUN_QUEUED))
 			cli_printf(c->out, "stopping run %lld (pid %lld)\n", (long long)id,
 				(long long)pid);
 		else

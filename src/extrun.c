@@ -422,7 +422,9 @@ int extrun_run(const char *db_path, const struct extrun_opts *o, struct extrun_r
 		cJSON_AddItemToArray(cmd, cJSON_CreateString(o->argv[i]));
 	cJSON_AddStringToObject(cfg, "export", format_name(o->format));
 	cJSON_AddStringToObject(cfg, "status_filter",
-	                        o->status == EXPORT_STATUS_ALL ? "all" : "accepted");
+	                        o->status == EXPORT_STATUS_ALL
+	                                ? "all"
+	                                : store_review_name(STORE_REVIEW_ACCEPTED));
 	if (o->variant) {
 		cJSON_AddStringToObject(cfg, "variant", train_variant_name(variant));
 		cJSON_AddNumberToObject(cfg, "alpha", alpha);
@@ -436,10 +438,10 @@ int extrun_run(const char *db_path, const struct extrun_opts *o, struct extrun_r
 	r.name = util_strdup(o->name ? o->name : "");
 	r.variant = util_strdup(train_variant_name(variant));
 	r.alpha = alpha;
-	r.source = util_strdup("accepted");
+	r.source = util_strdup(train_source_name(TRAIN_SRC_ACCEPTED));
 	r.kind = util_strdup("external");
 	r.config_json = cJSON_PrintUnformatted(cfg);
-	r.status = util_strdup("queued");
+	r.status = util_strdup(store_run_status_name(STORE_RUN_QUEUED));
 	struct buf dir, exp, met, logp, initp;
 	buf_init(&dir);
 	buf_init(&exp);
@@ -546,11 +548,13 @@ int extrun_run(const char *db_path, const struct extrun_opts *o, struct extrun_r
 	pid_t pid = 0;
 	if (spawn(o->argv, logp.data, env, &pid, err)) {
 		char e2[MENTOR_ERR_LEN];
-		store_run_set_status(st, r.id, "failed", err, 0, e2);
+		store_run_set_status(st, r.id, store_run_status_name(STORE_RUN_FAILED), err, 0,
+		                     e2);
 		created = 0; /* keep the failed run as a record */
 		goto out;
 	}
-	store_run_set_status(st, r.id, "running", NULL, (int64_t)pid, err);
+	store_run_set_status(st, r.id, store_run_status_name(STORE_RUN_RUNNING), NULL,
+	                     (int64_t)pid, err);
 	if (o->on_start)
 		o->on_start(o->u, r.id, (int64_t)pid, dir.data);
 	double t0 = util_mono(), term_at = 0;
@@ -572,27 +576,29 @@ int extrun_run(const char *db_path, const struct extrun_opts *o, struct extrun_r
 		}
 		sleep_ms(poll_ms);
 	}
-	const char *status;
+	enum store_run_status status;
 	struct buf msg;
 	buf_init(&msg);
 	if (WIFEXITED(wstatus)) {
 		res->exit_code = WEXITSTATUS(wstatus);
-		status = res->exit_code == 0 ? "done" : stop_sent ? "stopped" : "failed";
+		status = res->exit_code == 0 ? STORE_RUN_DONE
+		         : stop_sent         ? STORE_RUN_STOPPED
+		                             : STORE_RUN_FAILED;
 		if (res->exit_code)
 			buf_printf(&msg, "command exited with status %d", res->exit_code);
 	} else if (WIFSIGNALED(wstatus)) {
 		res->term_signal = WTERMSIG(wstatus);
 		int asked = stop_sent || res->term_signal == SIGTERM || res->term_signal == SIGINT;
-		status = asked ? "stopped" : "failed";
+		status = asked ? STORE_RUN_STOPPED : STORE_RUN_FAILED;
 		buf_printf(&msg, "command ended by signal %d", res->term_signal);
 	} else {
-		status = "failed";
+		status = STORE_RUN_FAILED;
 		buf_puts(&msg, "command ended");
 	}
 	if (res->skipped)
 		buf_printf(&msg, "%s%lld metrics lines skipped", msg.len ? "; " : "",
 		           (long long)res->skipped);
-	snprintf(res->status, sizeof res->status, "%s", status);
+	snprintf(res->status, sizeof res->status, "%s", store_run_status_name(status));
 	cJSON_AddNumberToObject(cfg, "metrics_lines", (double)res->lines);
 	cJSON_AddNumberToObject(cfg, "metrics_skipped", (double)res->skipped);
 	struct store_run cur;
@@ -602,7 +608,8 @@ int extrun_run(const char *db_path, const struct extrun_opts *o, struct extrun_r
 		store_run_update(st, &cur, err);
 		store_run_release(&cur);
 	}
-	rc = store_run_set_status(st, r.id, status, msg.len ? msg.data : NULL, 0, err);
+	rc = store_run_set_status(st, r.id, store_run_status_name(status),
+	                          msg.len ? msg.data : NULL, 0, err);
 	buf_release(&msg);
 	created = 0;
 	if (rc)

@@ -628,7 +628,7 @@ int modelio_register(struct store *st, const char *db_path, const struct modelio
 	r.kind = util_strdup("internal");
 	r.config_json = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);
-	r.status = util_strdup("done");
+	r.status = util_strdup(store_run_status_name(STORE_RUN_DONE));
 	r.started_at = r.ended_at = util_unix_time();
 	struct buf path;
 	buf_init(&path);

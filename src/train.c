@@ -292,7 +292,7 @@ static int claim(struct store *st, int64_t run_id, int only_queued, struct store
 	if (rc)
 		goto fail;
 	rc = MENTOR_EUSAGE;
-	if (!strcmp(r->status, "done")) {
+	if (store_run_status_parse(r->status) == STORE_RUN_DONE) {
 		util_err(err, "run %lld is already done", (long long)run_id);
 		goto fail;
 	}
@@ -300,12 +300,12 @@ static int claim(struct store *st, int64_t run_id, int only_queued, struct store
 		util_err(err, "run %lld is an external run and cannot be trained", (long long)run_id);
 		goto fail;
 	}
-	if (only_queued && strcmp(r->status, "queued")) {
+	if (only_queued && store_run_status_parse(r->status) != STORE_RUN_QUEUED) {
 		util_err(err, "run %lld was %s before it started", (long long)run_id, r->status);
 		goto fail;
 	}
-	if (!strcmp(r->status, "running") && r->pid != (int64_t)getpid() &&
-	    train_pid_alive(r->pid)) {
+	if (store_run_status_parse(r->status) == STORE_RUN_RUNNING &&
+	    r->pid != (int64_t)getpid() && train_pid_alive(r->pid)) {
 		util_err(err, "run %lld is already running (pid %lld)", (long long)run_id,
 			 (long long)r->pid);
 		goto fail;
@@ -316,7 +316,8 @@ static int claim(struct store *st, int64_t run_id, int only_queued, struct store
 		util_err(err, "run %lld: %s", (long long)run_id, sub);
 		goto fail;
 	}
-	if (store_run_set_status(st, run_id, "running", NULL, (int64_t)getpid(), err))
+	if (store_run_set_status(st, run_id, store_run_status_name(STORE_RUN_RUNNING), NULL,
+				 (int64_t)getpid(), err))
 		goto fail;
 	if (store_commit(st, err))
 		return MENTOR_ERR;
@@ -661,20 +662,24 @@ int train_run_exec(const char *db_path, int64_t run_id, const struct train_opts 
 		if (save_checkpoint(&tr, err))
 			goto fail;
 	if (stopped && tr.step < tr.total) {
-		ret = store_run_set_status(tr.st, run_id, "stopped", NULL, 0, err) ? MENTOR_ERR
-										   : MENTOR_ECANCEL;
+		ret = store_run_set_status(tr.st, run_id, store_run_status_name(STORE_RUN_STOPPED),
+					   NULL, 0, err)
+			      ? MENTOR_ERR
+			      : MENTOR_ECANCEL;
 		goto out;
 	}
 	if (tr.cfg.eval_at_end && o && o->eval && !o->no_eval)
 		final_eval(&tr, msg, sizeof msg);
-	if (store_run_set_status(tr.st, run_id, "done", msg[0] ? msg : NULL, 0, err))
+	if (store_run_set_status(tr.st, run_id, store_run_status_name(STORE_RUN_DONE),
+				 msg[0] ? msg : NULL, 0, err))
 		goto out;
 	ret = 0;
 	goto out;
 fail:
 	{
 		char sub[MENTOR_ERR_LEN];
-		store_run_set_status(tr.st, run_id, "failed", err, 0, sub);
+		store_run_set_status(tr.st, run_id, store_run_status_name(STORE_RUN_FAILED), err,
+				     0, sub);
 	}
 out:
 	store_run_release(&r);

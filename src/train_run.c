@@ -144,7 +144,7 @@ int train_run_create(struct store *st, const struct train_config *cfg, const cha
 	r.source = util_strdup(train_source_name(cfg->source));
 	r.kind = util_strdup("internal");
 	r.config_json = train_config_to_json(cfg);
-	r.status = util_strdup("queued");
+	r.status = util_strdup(store_run_status_name(STORE_RUN_QUEUED));
 	r.total_steps = cfg->steps;
 	int ret = MENTOR_ERR;
 	if (store_begin(st, err))
@@ -190,8 +190,9 @@ int train_run_reap(struct store *st, int *n_marked, char *err)
 	int ret = 0;
 	for (size_t i = 0; i < n && !ret; i++) {
 		struct store_run *r = &runs[i];
-		int running = r->status && !strcmp(r->status, "running");
-		int spawned = r->status && !strcmp(r->status, "queued") && r->pid > 0;
+		int s = store_run_status_parse(r->status);
+		int running = s == STORE_RUN_RUNNING;
+		int spawned = s == STORE_RUN_QUEUED && r->pid > 0;
 		if ((!running && !spawned) || r->pid == (int64_t)getpid() ||
 		    train_pid_alive(r->pid))
 			continue;
@@ -199,7 +200,8 @@ int train_run_reap(struct store *st, int *n_marked, char *err)
 		snprintf(msg, sizeof msg,
 			 "process %lld ended without finishing; resume with 'mentor train --resume "
 			 "%lld'", (long long)r->pid, (long long)r->id);
-		ret = store_run_set_status(st, r->id, "failed", msg, 0, err);
+		ret = store_run_set_status(st, r->id, store_run_status_name(STORE_RUN_FAILED), msg,
+					   0, err);
 		if (!ret && n_marked)
 			(*n_marked)++;
 	}
@@ -216,12 +218,13 @@ int train_run_stop(struct store *st, int64_t run_id, char *err)
 	if (rc)
 		return rc;
 	int ret = 0;
-	if (!strcmp(r.status, "queued")) {
+	if (store_run_status_parse(r.status) == STORE_RUN_QUEUED) {
 		/* not started yet: it refuses to start once it sees this */
-		ret = store_run_set_status(st, run_id, "stopped", NULL, 0, err);
+		ret = store_run_set_status(st, run_id, store_run_status_name(STORE_RUN_STOPPED),
+					   NULL, 0, err);
 		if (r.pid > 0 && r.pid <= INT32_MAX)
 			kill((pid_t)r.pid, SIGTERM);
-	} else if (!strcmp(r.status, "running")) {
+	} else if (store_run_status_parse(r.status) == STORE_RUN_RUNNING) {
 		if (r.pid > 0 && r.pid <= INT32_MAX && kill((pid_t)r.pid, SIGTERM) == 0)
 			goto out;
 		if (r.pid > 0 && errno == EPERM) {
@@ -230,7 +233,7 @@ int train_run_stop(struct store *st, int64_t run_id, char *err)
 			goto out;
 		}
 		/* the process is gone: record it as stopped, resumable */
-		ret = store_run_set_status(st, run_id, "stopped",
+		ret = store_run_set_status(st, run_id, store_run_status_name(STORE_RUN_STOPPED),
 					   "stopped after its process had ended", 0, err);
 	} else {
 		util_err(err, "run %lld is not running (status %s)", (long long)run_id, r.status);
@@ -258,18 +261,20 @@ int train_run_spawn(const char *exe, const char *db_path, int64_t run_id, int64_
 		store_rollback(st);
 		goto out;
 	}
-	if (!strcmp(r.status, "done") ||
-	    (!strcmp(r.status, "running") && train_pid_alive(r.pid)) ||
-	    (!strcmp(r.status, "queued") && r.pid > 0 && r.pid != (int64_t)getpid() &&
+	int s = store_run_status_parse(r.status);
+	if (s == STORE_RUN_DONE || (s == STORE_RUN_RUNNING && train_pid_alive(r.pid)) ||
+	    (s == STORE_RUN_QUEUED && r.pid > 0 && r.pid != (int64_t)getpid() &&
 	     train_pid_alive(r.pid))) {
 		util_err(err, "cannot start run %lld: it is %s", (long long)run_id,
-			 !strcmp(r.status, "done") ? "already done" : "already running");
+			 s == STORE_RUN_DONE ? "already done" : "already running");
 		store_run_release(&r);
 		store_rollback(st);
 		goto out;
 	}
 	store_run_release(&r);
-	if (store_run_set_status(st, run_id, "queued", NULL, 0, err) || store_commit(st, err)) {
+	if (store_run_set_status(st, run_id, store_run_status_name(STORE_RUN_QUEUED), NULL, 0,
+				 err) ||
+	    store_commit(st, err)) {
 		store_rollback(st);
 		goto out;
 	}
