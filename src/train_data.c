@@ -228,7 +228,8 @@ static int item_explanations(struct store *st, const struct store_item *it, int 
 			const struct store_expl *next = NULL;
 			for (size_t i = 0; i < n; i++) {
 				const struct store_expl *e = &ex[i];
-				if (!e->status || strcmp(e->status, "accepted") || e->id <= last)
+				if (store_review_parse(e->status) != STORE_REVIEW_ACCEPTED ||
+				    e->id <= last)
 					continue;
 				if (!next || e->id < next->id)
 					next = e;
@@ -239,9 +240,9 @@ static int item_explanations(struct store *st, const struct store_item *it, int 
 			last = next->id;
 		}
 	} else {
-		const char *mode = source == TRAIN_SRC_COT ? STORE_MODE_COT
-				   : source == TRAIN_SRC_RP ? STORE_MODE_RP
-							     : STORE_MODE_CROP;
+		const char *mode = store_mode_name(source == TRAIN_SRC_COT ? STORE_COT
+						   : source == TRAIN_SRC_RP ? STORE_RP
+									     : STORE_CROP);
 		/* The newest trainable one of that mode, reviewed or not (for crop,
 		 * the explanation kept last). Trainable leaves out what the method
 		 * distrusts unless the operator accepted it: a COTE explanation

@@ -295,12 +295,6 @@ int store_call_usage(struct store *st, const char *provider, const char *model,
 
 /* ---------------------------------------------- explanations (store_expl.c) */
 
-/* The mode names as literals, for src/train_data.c until it names modes through
- * enum store_mode (store_mode_name); nothing else uses them. */
-#define STORE_MODE_COT "cot"
-#define STORE_MODE_RP "rp"
-#define STORE_MODE_CROP "crop"
-
 struct store_expl {
 	int64_t id;
 	int64_t item_id;
