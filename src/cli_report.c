@@ -225,7 +225,7 @@ int cli_export(struct cli *c, int argc, char **argv)
 		return cli_error(c, CLI_USAGE, "unknown status '%s' (use accepted or all)", status);
 	if (o.include_rejected && o.status != EXPORT_STATUS_ALL)
 		return cli_error(c, CLI_USAGE, "--include-rejected needs --status all");
-	if (o.mode && strcmp(o.mode, "cot") && strcmp(o.mode, "rp") && strcmp(o.mode, "crop"))
+	if (o.mode && store_mode_parse(o.mode) < 0)
 		return cli_error(c, CLI_USAGE, "unknown mode '%s' (use cot, rp or crop)", o.mode);
 	if (o.split && strcmp(o.split, "train") && strcmp(o.split, "dev") &&
 	    strcmp(o.split, "test"))

@@ -132,7 +132,7 @@ struct explain_ui {
 static void on_result(void *user, const struct teacher_result *r)
 {
 	struct explain_ui *ui = user;
-	if (!r->error || !strcmp(r->error, "cancelled"))
+	if (!r->error || store_call_status_parse(r->error) == STORE_CALL_CANCELLED)
 		return;
 	if (ui->errors_shown >= EXPLAIN_ERRORS_SHOWN) {
 		ui->errors_hidden++;
@@ -384,7 +384,7 @@ static int explain_read(struct cli *c, const struct cli_args *a, struct explain_
 {
 	char rerr[MENTOR_ERR_LEN];
 	memset(l, 0, sizeof *l);
-	l->mode = "cot";
+	l->mode = store_mode_name(STORE_COT);
 	for (int i = 0; i < a->n; i++) {
 		const char *name = a->args[i].opt ? a->args[i].opt->name : NULL;
 		const char *v = a->args[i].value, *rate;
@@ -637,8 +637,7 @@ int cli_explanations(struct cli *c, int argc, char **argv)
 		return cli_error(c, CLI_USAGE, "explanations: missing DATASET");
 	if (f.mode && !teacher_mode_mask(f.mode))
 		return cli_error(c, CLI_USAGE, "explanations: unknown mode '%s'", f.mode);
-	if (f.status && strcmp(f.status, "pending") && strcmp(f.status, "accepted") &&
-	    strcmp(f.status, "rejected") && strcmp(f.status, "flagged"))
+	if (f.status && store_review_parse(f.status) < 0)
 		return cli_error(c, CLI_USAGE, "explanations: unknown status '%s'", f.status);
 	struct store *st = cli_open_existing(c);
 	if (!st)
