@@ -164,7 +164,8 @@ void tui_review_focus_pending(struct review *r)
 {
 	r->focus = 0;
 	for (int k = 0; k < TUI_REVIEW_NMODES; k++)
-		if (r->shown[k] && r->shown[k]->status && !strcmp(r->shown[k]->status, "pending")) {
+		if (r->shown[k] &&
+		    store_review_parse(r->shown[k]->status) == STORE_REVIEW_PENDING) {
 			r->focus = k;
 			break;
 		}
@@ -320,7 +321,8 @@ static void fill_view(struct review *r, struct tui_app *app, struct tui_review_v
 			if (r->sh.live[k].len &&
 			    buf_append(&r->live_copy[k], r->sh.live[k].data, r->sh.live[k].len))
 				util_oom();
-			c->live_path = r->sh.live_path[k][0] == 'r' ? "rp" : "cot";
+			c->live_path = store_mode_name(r->sh.live_path[k][0] == 'r' ? STORE_RP
+										      : STORE_COT);
 		}
 		memcpy(r->note_copy[k], r->sh.note[k], sizeof r->note_copy[k]);
 		if (r->item_id && (mine || r->sh.job_item == 0) && r->note_copy[k][0])

@@ -11,10 +11,16 @@
 #include <stdint.h>
 
 #include "mentor/check.h"
+#include "mentor/store.h"
 #include "tui_int.h"
 
-/* The three candidate columns, in display order. */
-enum { TUI_REVIEW_COT, TUI_REVIEW_RP, TUI_REVIEW_CROP, TUI_REVIEW_NMODES };
+/* The three candidate columns, in display order: the store's modes. */
+enum {
+	TUI_REVIEW_COT = STORE_COT,
+	TUI_REVIEW_RP = STORE_RP,
+	TUI_REVIEW_CROP = STORE_CROP,
+	TUI_REVIEW_NMODES = STORE_N_MODES
+};
 
 /* Below this width the candidates are stacked instead of side by side. */
 #define TUI_REVIEW_WIDE 120

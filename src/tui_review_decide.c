@@ -91,7 +91,8 @@ void tui_review_decide(struct review *r, const char *action, char kind, int adva
 	/* Move on to the next pending candidate to the right, if any: focus
 	 * goes forward, never back. */
 	for (int k = r->focus + 1; k < TUI_REVIEW_NMODES; k++)
-		if (r->shown[k] && r->shown[k]->status && !strcmp(r->shown[k]->status, "pending")) {
+		if (r->shown[k] &&
+		    store_review_parse(r->shown[k]->status) == STORE_REVIEW_PENDING) {
 			r->focus = k;
 			break;
 		}
@@ -226,7 +227,8 @@ void tui_review_keep_only(struct review *r)
 	int n = 0;
 	for (int k = 0; k < TUI_REVIEW_NMODES; k++) {
 		const struct store_expl *o = r->shown[k];
-		if (k != r->focus && o && o->id != keep && o->status && !strcmp(o->status, "pending"))
+		if (k != r->focus && o && o->id != keep &&
+		    store_review_parse(o->status) == STORE_REVIEW_PENDING)
 			others[n++] = o->id;
 	}
 	int kept = r->focus;

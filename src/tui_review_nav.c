@@ -108,7 +108,7 @@ static int unreviewed(struct review *r, int64_t id)
 	tui_review_pick(v, n, shown, &att);
 	int res = n == 0;
 	for (int k = 0; k < TUI_REVIEW_NMODES; k++)
-		if (shown[k] && shown[k]->status && !strcmp(shown[k]->status, "pending"))
+		if (shown[k] && store_review_parse(shown[k]->status) == STORE_REVIEW_PENDING)
 			res = 1;
 	for (size_t i = 0; i < n; i++)
 		store_expl_release(&v[i]);

@@ -16,12 +16,11 @@
 #include "mentor/store.h"
 #include "tui_review.h"
 
-static const char *const mode_names[] = {"cot", "rp", "crop"};
 static const char *const mode_labels[] = {"COTE", "RP", "CROP"};
 
 const char *tui_review_mode(int k)
 {
-	return k >= 0 && k < TUI_REVIEW_NMODES ? mode_names[k] : NULL;
+	return k >= 0 && k < TUI_REVIEW_NMODES ? store_mode_name((enum store_mode)k) : NULL;
 }
 
 const char *tui_review_label(int k)
@@ -31,10 +30,7 @@ const char *tui_review_label(int k)
 
 int tui_review_mode_index(const char *mode)
 {
-	for (int k = 0; mode && k < TUI_REVIEW_NMODES; k++)
-		if (!strcmp(mode, mode_names[k]))
-			return k;
-	return -1;
+	return store_mode_parse(mode);
 }
 
 const char *tui_review_text(const struct store_expl *e)
@@ -58,7 +54,7 @@ void tui_review_check(const struct store_item *item, const struct store_expl *e,
 static int is_attempt(const struct store_expl *v, size_t n, const struct store_expl *e)
 {
 	for (size_t i = 0; i < n; i++)
-		if (v[i].attempt_of == e->id && v[i].mode && !strcmp(v[i].mode, "crop"))
+		if (v[i].attempt_of == e->id && store_mode_parse(v[i].mode) == STORE_CROP)
 			return 1;
 	return 0;
 }
@@ -324,7 +320,8 @@ void tui_review_cand_head(const struct tui_review_view *v, int k, int width, str
 			const char *p = e->path ? e->path : "?";
 			flow_put(&f, TUI_ROLE_DIM,
 				 i18n_text(v->lang,
-					   !strcmp(p, "rp") ? "path rp fallback" : "path cot"));
+					   store_mode_parse(p) == STORE_RP ? "path rp fallback"
+									   : "path cot"));
 			if (c->attempt) {
 				struct tui_line ch = {0};
 				tui_line_put(&ch, TUI_ROLE_DIM,

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <wchar.h>
 
+#include "mentor/store.h"
 #include "tui_int.h"
 
 static const struct tui_glyphs glyphs_utf8 = {
@@ -35,16 +36,22 @@ const struct tui_glyphs *tui_glyphs_get(int utf8) { return utf8 ? &glyphs_utf8 :
 const char *tui_status_glyph(const struct tui_glyphs *g, const char *status, int *role,
 			     const char **word)
 {
-	static const char *const words[] = {"accepted", "rejected", "flagged", "pending"};
-	const char *const gl[] = {g->accepted, g->rejected, g->flagged, g->pending};
-	static const int roles[] = {TUI_ROLE_ACCEPTED, TUI_ROLE_REJECTED, TUI_ROLE_FLAGGED,
-				    TUI_ROLE_PENDING};
-	size_t i = 0;
-	while (i < 3 && !(status && !strcmp(status, words[i])))
-		i++;
+	const char *const gl[STORE_N_REVIEWS] = {
+		[STORE_REVIEW_PENDING] = g->pending, [STORE_REVIEW_ACCEPTED] = g->accepted,
+		[STORE_REVIEW_REJECTED] = g->rejected, [STORE_REVIEW_FLAGGED] = g->flagged,
+	};
+	static const int roles[STORE_N_REVIEWS] = {
+		[STORE_REVIEW_PENDING] = TUI_ROLE_PENDING,
+		[STORE_REVIEW_ACCEPTED] = TUI_ROLE_ACCEPTED,
+		[STORE_REVIEW_REJECTED] = TUI_ROLE_REJECTED,
+		[STORE_REVIEW_FLAGGED] = TUI_ROLE_FLAGGED,
+	};
+	int i = store_review_parse(status);
+	if (i < 0)
+		i = STORE_REVIEW_PENDING; /* an unknown status reads as pending */
 	*role = roles[i];
 	if (word)
-		*word = words[i];
+		*word = store_review_name((enum store_review)i);
 	return gl[i];
 }
 

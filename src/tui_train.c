@@ -157,7 +157,7 @@ static void fetch_metrics(struct train *s, struct runv *v)
 	/* the evaluation at the end (only a finished run has one): its split is in
 	 * the run's configuration, parsed here once per run, not on every tick */
 	struct train_config cfg;
-	if (!strcmp(v->r.status, "done") && v->r.config_json &&
+	if (store_run_status_parse(v->r.status) == STORE_RUN_DONE && v->r.config_json &&
 	    !train_config_from_json(v->r.config_json, &cfg, err) && cfg.eval_at_end) {
 		char name[32];
 		double *dst[2] = {&v->acc, &v->acc_expl};
@@ -183,11 +183,8 @@ struct runv *tui_train_find_run(struct train *s, int64_t id)
 
 static unsigned note_bit(const char *status)
 {
-	static const char *const words[] = {"queued", "running", "stopped", "done", "failed"};
-	for (unsigned i = 0; i < 5; i++)
-		if (!strcmp(status, words[i]))
-			return 1u << i;
-	return 0;
+	int i = store_run_status_parse(status);
+	return i < 0 ? 0 : 1u << i;
 }
 
 static int has_checkpoint(const struct store_run *r)
@@ -313,7 +310,7 @@ void tui_train_refresh_runs(struct train *s)
 		nv[i].r = rs[i];
 		/* a resumed run rewrites the points after its checkpoint */
 		if (nv[i].seen_status[0] && strcmp(nv[i].seen_status, rs[i].status)) {
-			if (!strcmp(rs[i].status, "running"))
+			if (store_run_status_parse(rs[i].status) == STORE_RUN_RUNNING)
 				runv_reset_metrics(&nv[i]);
 			nv[i].final = 0;
 		}
@@ -346,7 +343,8 @@ void tui_train_refresh_runs(struct train *s)
 			continue;
 		fetch_metrics(s, &nv[i]);
 		/* stopped, done or failed: nothing more comes until it runs again */
-		nv[i].final = strcmp(nv[i].r.status, "running") && strcmp(nv[i].r.status, "queued");
+		int st = store_run_status_parse(nv[i].r.status);
+		nv[i].final = st != STORE_RUN_RUNNING && st != STORE_RUN_QUEUED;
 	}
 	if (train_queue_list(s->st, s->queue, &s->n_queue, err)) {
 		s->n_queue = 0;
@@ -425,7 +423,8 @@ static int64_t running_id(const struct train *s, int *n)
 	*n = 0;
 	for (size_t i = 0; i < s->n_runs; i++)
 		if (is_running(&s->runs[i]) ||
-		    (!strcmp(s->runs[i].r.status, "queued") && s->runs[i].r.pid > 0)) {
+		    (store_run_status_parse(s->runs[i].r.status) == STORE_RUN_QUEUED &&
+		     s->runs[i].r.pid > 0)) {
 			if (!id)
 				id = s->runs[i].r.id;
 			(*n)++;
@@ -520,8 +519,9 @@ static void stop_run(struct train *s, int64_t id)
 	char err[MENTOR_ERR_LEN];
 	struct runv *v = tui_train_find_run(s, id);
 	int waited = tui_train_queued_here(s, id);
-	int queued = !strcmp(v->r.status, "queued") && v->r.pid <= 0;
-	int idle = strcmp(v->r.status, "running") && strcmp(v->r.status, "queued");
+	int st = store_run_status_parse(v->r.status);
+	int queued = st == STORE_RUN_QUEUED && v->r.pid <= 0;
+	int idle = st != STORE_RUN_RUNNING && st != STORE_RUN_QUEUED;
 	int ck = has_checkpoint(&v->r), lang = tui_app_lang(s->app);
 	dequeue(s, id);
 	if (queued || (waited && idle)) {
@@ -617,12 +617,12 @@ static int train_action(void *state, struct tui_app *app, int action)
 	case ACT_RESUME:
 		if (!v)
 			break;
-		if (!strcmp(v->r.status, "done") || is_running(v)) {
+		if (store_run_status_parse(v->r.status) == STORE_RUN_DONE || is_running(v)) {
 			tui_app_error(app, "run %lld is %s",
 				      (long long)v->r.id, tui_tr(app, v->r.status));
 			break;
 		}
-		if (!strcmp(v->r.status, "queued") && v->r.pid > 0) {
+		if (store_run_status_parse(v->r.status) == STORE_RUN_QUEUED && v->r.pid > 0) {
 			tui_app_notice(app, "run %lld is starting",
 				       (long long)v->r.id);
 			break;

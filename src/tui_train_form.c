@@ -94,7 +94,8 @@ void tui_train_form_count(struct train *s)
  * imported), which have a checkpoint. */
 static int start_candidate(const struct runv *v)
 {
-	return !strcmp(v->r.status, "done") && !strcmp(v->r.kind, "internal");
+	return store_run_status_parse(v->r.status) == STORE_RUN_DONE &&
+	       !strcmp(v->r.kind, "internal");
 }
 
 static const struct runv *find_run_c(const struct train *s, int64_t id)

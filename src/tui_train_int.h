@@ -132,7 +132,13 @@ struct train {
 
 
 /* Statuses as bits, for what a notice stays true under. */
-enum { NOTE_QUEUED = 1, NOTE_RUNNING = 2, NOTE_STOPPED = 4, NOTE_DONE = 8, NOTE_FAILED = 16 };
+enum {
+	NOTE_QUEUED = 1 << STORE_RUN_QUEUED,
+	NOTE_RUNNING = 1 << STORE_RUN_RUNNING,
+	NOTE_STOPPED = 1 << STORE_RUN_STOPPED,
+	NOTE_DONE = 1 << STORE_RUN_DONE,
+	NOTE_FAILED = 1 << STORE_RUN_FAILED
+};
 
 static inline int is_running(const struct runv *v) { return !strcmp(v->r.status, "running"); }
 /* v stepped by d through 0..n-1, wrapping around. */

@@ -26,40 +26,42 @@ static const int palette[4] = {TUI_ROLE_MATCH, TUI_ROLE_ACCEPTED, TUI_ROLE_PENDI
 /* A running run past its last step is evaluating the test split. */
 static int evaluating(const struct store_run *r)
 {
-	return !strcmp(r->status, "running") && r->total_steps > 0 && r->step >= r->total_steps;
+	return store_run_status_parse(r->status) == STORE_RUN_RUNNING && r->total_steps > 0 &&
+	       r->step >= r->total_steps;
 }
 
 /* Four columns in every language. */
 static const char *status_word(const struct store_run *r, int lang)
 {
-	const char *st = r->status;
-	if (lang == I18N_JA) {
-		static const char *const ja[] = {"評価", "実行", "待機", "停止", "完了", "失敗"};
-		return ja[evaluating(r) ? 0 : !strcmp(st, "running") ? 1 : !strcmp(st, "queued") ? 2
-			  : !strcmp(st, "stopped") ? 3 : !strcmp(st, "done") ? 4 : 5];
-	}
-	if (evaluating(r))
-		return "eval";
-	if (!strcmp(st, "running"))
-		return "run ";
-	if (!strcmp(st, "queued"))
-		return "wait";
-	if (!strcmp(st, "stopped"))
-		return "stop";
-	if (!strcmp(st, "done"))
-		return "done";
-	return "FAIL";
+	/* by enum store_run_status; the slot past the last is "evaluating" */
+	static const char *const en[STORE_N_RUN_STATUSES + 1] = {
+		[STORE_RUN_QUEUED] = "wait", [STORE_RUN_RUNNING] = "run ",
+		[STORE_RUN_STOPPED] = "stop", [STORE_RUN_DONE] = "done",
+		[STORE_RUN_FAILED] = "FAIL", [STORE_N_RUN_STATUSES] = "eval",
+	};
+	static const char *const ja[STORE_N_RUN_STATUSES + 1] = {
+		[STORE_RUN_QUEUED] = "待機", [STORE_RUN_RUNNING] = "実行",
+		[STORE_RUN_STOPPED] = "停止", [STORE_RUN_DONE] = "完了",
+		[STORE_RUN_FAILED] = "失敗", [STORE_N_RUN_STATUSES] = "評価",
+	};
+	int st = evaluating(r) ? STORE_N_RUN_STATUSES : store_run_status_parse(r->status);
+	if (st < 0)
+		st = STORE_RUN_FAILED;
+	return (lang == I18N_JA ? ja : en)[st];
 }
 
 static int status_role(const char *st)
 {
-	if (!strcmp(st, "running"))
+	switch (store_run_status_parse(st)) {
+	case STORE_RUN_RUNNING:
 		return TUI_ROLE_PENDING;
-	if (!strcmp(st, "done"))
+	case STORE_RUN_DONE:
 		return TUI_ROLE_CORRECT;
-	if (!strcmp(st, "failed"))
+	case STORE_RUN_FAILED:
 		return TUI_ROLE_WRONG;
-	return TUI_ROLE_DIM;
+	default:
+		return TUI_ROLE_DIM;
+	}
 }
 
 /* Runs shown in the plots: the overlaid ones, else the selected one. */
@@ -131,8 +133,9 @@ static void list_lines(struct train *s, int w, int h, struct tui_lines *ls)
 		char num[32];
 		snprintf(num, sizeof num, "%*lld ", idw, (long long)v->r.id);
 		tui_line_put(l, base, num);
+		int stopped = store_run_status_parse(v->r.status) == STORE_RUN_STOPPED;
 		tui_line_put(l, base == TUI_ROLE_NORMAL ? status_role(v->r.status) : base,
-			     tui_train_queued_here(s, v->r.id) && !strcmp(v->r.status, "stopped")
+			     tui_train_queued_here(s, v->r.id) && stopped
 				     ? (tui_app_lang(s->app) == I18N_JA ? "待機" : "wait")
 				     : status_word(&v->r, tui_app_lang(s->app)));
 		tui_line_put(l, base, " ");
@@ -141,7 +144,9 @@ static void list_lines(struct train *s, int w, int h, struct tui_lines *ls)
 				     v->acc_split, fig, sizeof fig);
 		int role = base;
 		if (base == TUI_ROLE_NORMAL)
-			role = !strcmp(v->r.status, "done") ? TUI_ROLE_CORRECT : TUI_ROLE_DIM;
+			role = store_run_status_parse(v->r.status) == STORE_RUN_DONE
+				       ? TUI_ROLE_CORRECT
+				       : TUI_ROLE_DIM;
 		int fw = (int)strlen(fig);
 		char label[256];
 		snprintf(label, sizeof label, "%s %s", tui_train_ds_name(s, v->r.dataset_id),
