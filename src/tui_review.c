@@ -321,8 +321,8 @@ static void fill_view(struct review *r, struct tui_app *app, struct tui_review_v
 			if (r->sh.live[k].len &&
 			    buf_append(&r->live_copy[k], r->sh.live[k].data, r->sh.live[k].len))
 				util_oom();
-			c->live_path = store_mode_name(r->sh.live_path[k][0] == 'r' ? STORE_RP
-										      : STORE_COT);
+			int rp = store_mode_parse(r->sh.live_path[k]) == STORE_RP;
+			c->live_path = store_mode_name(rp ? STORE_RP : STORE_COT);
 		}
 		memcpy(r->note_copy[k], r->sh.note[k], sizeof r->note_copy[k]);
 		if (r->item_id && (mine || r->sh.job_item == 0) && r->note_copy[k][0])
