@@ -393,6 +393,36 @@ static void test_joiners(void)
 	}
 }
 
+/* Each review word gets its own glyph, role and word back; anything else,
+ * NULL included, reads as pending. */
+static void test_status_glyph(void)
+{
+	const struct tui_glyphs *g = tui_glyphs_get(0);
+	static const struct {
+		const char *status, *word, *glyph;
+		int role;
+	} cases[] = {
+		{"accepted", "accepted", "[A]", TUI_ROLE_ACCEPTED},
+		{"rejected", "rejected", "[R]", TUI_ROLE_REJECTED},
+		{"flagged", "flagged", "[F]", TUI_ROLE_FLAGGED},
+		{"pending", "pending", "[P]", TUI_ROLE_PENDING},
+		{"Accepted", "pending", "[P]", TUI_ROLE_PENDING},
+		{"accepte", "pending", "[P]", TUI_ROLE_PENDING},
+		{"", "pending", "[P]", TUI_ROLE_PENDING},
+		{NULL, "pending", "[P]", TUI_ROLE_PENDING},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		int role = -1;
+		const char *word = NULL;
+		CHECK_STR(tui_status_glyph(g, cases[i].status, &role, &word), cases[i].glyph);
+		CHECK_INT(role, cases[i].role);
+		CHECK_STR(word, cases[i].word);
+	}
+	int role = -1;
+	CHECK_STR(tui_status_glyph(g, "flagged", &role, NULL), "[F]");
+	CHECK_INT(role, TUI_ROLE_FLAGGED);
+}
+
 int main(void)
 {
 	if (!setlocale(LC_ALL, "C.UTF-8") || !tui_locale_utf8())
@@ -405,6 +435,7 @@ int main(void)
 	test_canvas();
 	test_hostile();
 	test_joiners();
+	test_status_glyph();
 	CHECK(strcmp(tui_glyphs_get(1)->ok, tui_glyphs_get(0)->ok) != 0);
 	CHECK_STR(tui_glyphs_get(0)->ok, "+");
 	return test_done();
