@@ -38,8 +38,8 @@ static double cpu_seconds(void)
 {
 	struct rusage ru;
 	getrusage(RUSAGE_SELF, &ru);
-	return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
-	       (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+	return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
+	       ru.ru_stime.tv_usec / 1e6;
 }
 
 static long arg(int argc, char **argv, int i, long def, long lo, long hi)
@@ -97,7 +97,8 @@ int main(int argc, char **argv)
 		char body[256];
 		snprintf(body, sizeof body,
 			 "{\"model\":\"fake-small\",\"messages\":[{\"role\":\"user\","
-			 "\"content\":\"question %ld: what is 6*7?\"}]}", i);
+			 "\"content\":\"question %ld: what is 6*7?\"}]}",
+			 i);
 		struct http_request rq;
 		memset(&rq, 0, sizeof rq);
 		rq.url = url;

@@ -37,7 +37,10 @@ static int arg_int(int argc, char **argv, int *i, long lo, long hi)
 static void train_step(struct llama *m, const int32_t *in, const int32_t *tg, int B, int T)
 {
 	char err[MENTOR_ERR_LEN];
-	struct model_adamw opt = {.lr = 1e-4f, .beta1 = 0.9f, .beta2 = 0.95f, .eps = 1e-8f,
+	struct model_adamw opt = {.lr = 1e-4f,
+				  .beta1 = 0.9f,
+				  .beta2 = 0.95f,
+				  .eps = 1e-8f,
 				  .weight_decay = 0.1f};
 	float loss;
 	llama_zero_grad(m);
@@ -78,19 +81,27 @@ int main(int argc, char **argv)
 		else if (!strcmp(argv[i], "--freeze-embeddings"))
 			freeze = LLAMA_FREEZE_EMBED | LLAMA_FREEZE_HEAD;
 		else {
-			fprintf(stderr, "usage: llama_bench [--config config.json] [--layers L] "
-					"[--batch B] [--ctx T] [--steps S] [--warmup S] [--threads N] "
-					"[--probe-ms MS] [--decode-tokens N] [--checkpointing] "
-					"[--freeze-embeddings]\n");
+			fprintf(stderr,
+				"usage: llama_bench [--config config.json] [--layers L] "
+				"[--batch B] [--ctx T] [--steps S] [--warmup S] [--threads N] "
+				"[--probe-ms MS] [--decode-tokens N] [--checkpointing] "
+				"[--freeze-embeddings]\n");
 			return 2;
 		}
 	}
 	char err[MENTOR_ERR_LEN];
-	struct llama_config cfg = {.family = LLAMA_FAMILY_LLAMA, .vocab_size = 49152,
-				   .hidden_size = 576, .intermediate_size = 1536, .n_layer = 30,
-				   .n_head = 9, .n_kv_head = 3, .head_dim = 64,
-				   .max_seq_len = 8192, .rope_theta = 100000.0,
-				   .rms_norm_eps = 1e-5, .tie_word_embeddings = 1};
+	struct llama_config cfg = {.family = LLAMA_FAMILY_LLAMA,
+				   .vocab_size = 49152,
+				   .hidden_size = 576,
+				   .intermediate_size = 1536,
+				   .n_layer = 30,
+				   .n_head = 9,
+				   .n_kv_head = 3,
+				   .head_dim = 64,
+				   .max_seq_len = 8192,
+				   .rope_theta = 100000.0,
+				   .rms_norm_eps = 1e-5,
+				   .tie_word_embeddings = 1};
 	if (config) {
 		size_t len;
 		char *text = util_read_file(config, LLAMA_MAX_CONFIG_BYTES, &len, err);
@@ -108,7 +119,8 @@ int main(int argc, char **argv)
 	printf("blas: %s\n", info);
 	if (generic)
 		printf("warning: OpenBLAS uses a generic core here; set OPENBLAS_CORETYPE=%s for "
-		       "real figures\n", model_blas_better_core() ? model_blas_better_core() : "...");
+		       "real figures\n",
+		       model_blas_better_core() ? model_blas_better_core() : "...");
 	struct llama *m;
 	if (llama_new(&cfg, 1, &m, err))
 		die("model", err);
@@ -127,11 +139,12 @@ int main(int argc, char **argv)
 	if (freeze) /* the head's weight gradient is not computed */
 		flops_tok -= 2.0 * V * C;
 	printf("model: L=%d C=%d F=%d NH=%d NKV=%d D=%d V=%d, %zu parameters; batch %d x %d; "
-	       "checkpointing %s; embedding and head %s\n", cfg.n_layer, cfg.hidden_size,
-	       cfg.intermediate_size, cfg.n_head, cfg.n_kv_head, cfg.head_dim, cfg.vocab_size,
-	       llama_num_params(m), B, T, ckpt ? "on" : "off", freeze ? "frozen" : "trained");
-	printf("FLOPs per token: %.1f M (6 x %.1f M matmul weights + attention)\n",
-	       flops_tok / 1e6, nmat / 1e6);
+	       "checkpointing %s; embedding and head %s\n",
+	       cfg.n_layer, cfg.hidden_size, cfg.intermediate_size, cfg.n_head, cfg.n_kv_head,
+	       cfg.head_dim, cfg.vocab_size, llama_num_params(m), B, T, ckpt ? "on" : "off",
+	       freeze ? "frozen" : "trained");
+	printf("FLOPs per token: %.1f M (6 x %.1f M matmul weights + attention)\n", flops_tok / 1e6,
+	       nmat / 1e6);
 
 	size_t N = (size_t)B * T;
 	int32_t *in = malloc(N * sizeof *in), *tg = malloc(N * sizeof *tg);
@@ -206,9 +219,9 @@ int main(int argc, char **argv)
 	printf("RESULT train_tokens_per_s=%.0f mfu_pct=%.1f sgemm_gflops=%.1f "
 	       "decode_tokens_per_s=%.1f rss_mib=%.0f params_mib=%.0f grads_mib=%.0f "
 	       "moments_mib=%.0f acts_mib=%.0f scratch_mib=%.0f sgemm_best=%.1f "
-	       "mfu_best_pct=%.1f\n", tps, mfu, peak, dec_tps, rss, mem.params / mib,
-	       mem.grads / mib, mem.moments / mib, mem.activations / mib,
-	       (mem.backward_scratch + mem.attention_scratch) / mib, best,
+	       "mfu_best_pct=%.1f\n",
+	       tps, mfu, peak, dec_tps, rss, mem.params / mib, mem.grads / mib, mem.moments / mib,
+	       mem.activations / mib, (mem.backward_scratch + mem.attention_scratch) / mib, best,
 	       probing ? 100.0 * achieved / best : 0.0);
 	free(in);
 	free(tg);

@@ -42,7 +42,10 @@ static void train_step(struct model *m, const int32_t *in, const int32_t *tg, in
 		       int accum)
 {
 	char err[MENTOR_ERR_LEN];
-	struct model_adamw opt = {.lr = 1e-4f, .beta1 = 0.9f, .beta2 = 0.95f, .eps = 1e-8f,
+	struct model_adamw opt = {.lr = 1e-4f,
+				  .beta1 = 0.9f,
+				  .beta2 = 0.95f,
+				  .eps = 1e-8f,
 				  .weight_decay = 0.1f};
 	float loss;
 	model_zero_grad(m);
@@ -151,10 +154,11 @@ int main(int argc, char **argv)
 		else if (!strcmp(argv[i], "--corpus") && i + 1 < argc)
 			corpus = argv[++i];
 		else {
-			fprintf(stderr, "usage: model_bench [--preset P|gpt2] [--layers L] [--width C] "
-					"[--heads NH] [--batch B] [--accum K] [--ctx T] [--vocab V] [--threads N] "
-					"[--steps S] [--windows W] [--warmup S] [--decode-tokens N] "
-					"[--probe-ms MS] [--rss-batch B] [--no-rss] [--no-train] [--corpus FILE]\n");
+			fprintf(stderr,
+				"usage: model_bench [--preset P|gpt2] [--layers L] [--width C] "
+				"[--heads NH] [--batch B] [--accum K] [--ctx T] [--vocab V] [--threads N] "
+				"[--steps S] [--windows W] [--warmup S] [--decode-tokens N] "
+				"[--probe-ms MS] [--rss-batch B] [--no-rss] [--no-train] [--corpus FILE]\n");
 			return 2;
 		}
 	}
@@ -176,8 +180,11 @@ int main(int argc, char **argv)
 	struct model_config cfg;
 	if (!strcmp(preset, "gpt2")) {
 		/* GPT-2 small (124M): not a product preset, only measured here */
-		cfg = (struct model_config){.vocab_size = V > 0 ? V : 50257, .max_seq_len = 1024,
-					    .n_layer = 12, .n_head = 12, .n_embd = 768};
+		cfg = (struct model_config){.vocab_size = V > 0 ? V : 50257,
+					    .max_seq_len = 1024,
+					    .n_layer = 12,
+					    .n_head = 12,
+					    .n_embd = 768};
 	} else if (model_config_preset(preset, V > 0 ? V : 512, &cfg, err)) {
 		die("preset", err);
 	}
@@ -239,8 +246,9 @@ int main(int argc, char **argv)
 			probe[w] = psum / (steps + 1);
 			wmfu[w] = tps[w] * flops_tok / 1e9 / probe[w];
 			printf("window %d: %.1f tokens/s (sgemm sustained %.1f GFLOP/s before, %.1f "
-			       "after, %.1f mean of %d probes; MFU %.1f%%)\n", w + 1, tps[w], pbefore,
-			       p.sustained, probe[w], steps + 1, 100.0 * wmfu[w]);
+			       "after, %.1f mean of %d probes; MFU %.1f%%)\n",
+			       w + 1, tps[w], pbefore, p.sustained, probe[w], steps + 1,
+			       100.0 * wmfu[w]);
 			fflush(stdout);
 		}
 		probe[windows] = p.sustained;
@@ -264,13 +272,16 @@ int main(int argc, char **argv)
 		mfu_strict = median(wstrict, windows) * 100.0;
 		peak = median(probe, windows + 2);
 		printf("training: %.0f tokens/s (median of %d windows x %d steps; min %.0f, max "
-		       "%.0f)\n", train_tps, windows, steps, tmin, tmax);
+		       "%.0f)\n",
+		       train_tps, windows, steps, tmin, tmax);
 		printf("sgemm over the run: sustained %.1f GFLOP/s (median of the windows' means "
 		       "and the first probe; min %.1f, max %.1f; probes of %.2f s); best call %.1f "
-		       "GFLOP/s\n", peak, pmin, pmax, probe_secs, best);
+		       "GFLOP/s\n",
+		       peak, pmin, pmax, probe_secs, best);
 		printf("achieved: %.1f GFLOP/s; MFU %.1f%% of the sustained sgemm rate (median over "
 		       "windows, each against the probes around its steps; min %.1f%%, max %.1f%%); "
-		       "%.1f%% of the best call\n", achieved, mfu, mfu_min, mfu_max, mfu_strict);
+		       "%.1f%% of the best call\n",
+		       achieved, mfu, mfu_min, mfu_max, mfu_strict);
 	}
 
 	struct rusage ru;
@@ -299,8 +310,8 @@ int main(int argc, char **argv)
 		}
 		dec_tps = median(dps, windows);
 		printf("decoding (KV cache, batch 1): %.1f tokens/s (median of %d runs of %zu tokens; "
-		       "min %.1f, max %.1f)\n", dec_tps, windows, max_new + 16, dps[0],
-		       dps[windows - 1]);
+		       "min %.1f, max %.1f)\n",
+		       dec_tps, windows, max_new + 16, dps[0], dps[windows - 1]);
 	}
 	if (rss >= 0)
 		printf("peak RSS training base preset (batch %d x 256, vocab 2048): %.0f MiB\n",
@@ -329,8 +340,9 @@ int main(int argc, char **argv)
 			die("encode", err);
 		double t2 = util_mono();
 		printf("tokenizer: trained on %.1f MB to vocab %d in %.2f s; encodes %.1f MB/s "
-		       "(%.2f bytes/token)\n", len / 1e6, tokenizer_vocab_size(tok), t1 - t0,
-		       len / 1e6 / (t2 - t1), (double)len / (double)ids.n);
+		       "(%.2f bytes/token)\n",
+		       len / 1e6, tokenizer_vocab_size(tok), t1 - t0, len / 1e6 / (t2 - t1),
+		       (double)len / (double)ids.n);
 		tokenizer_ids_release(&ids);
 		tokenizer_free(tok);
 		free(text);

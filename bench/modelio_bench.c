@@ -20,7 +20,7 @@ int main(int argc, char **argv)
 	const char *dir = argc > 1 ? argv[1] : getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
 	char err[MENTOR_ERR_LEN];
 	const char *texts[] = {"What is 3 + 4? 3 + 4 = 7. So the answer is 7.",
-	                       "The quick brown fox jumps over the lazy dog."};
+			       "The quick brown fox jumps over the lazy dog."};
 	size_t lens[] = {strlen(texts[0]), strlen(texts[1])};
 	struct modelio_model mm;
 	modelio_model_init(&mm);
@@ -47,10 +47,10 @@ int main(int argc, char **argv)
 		int write, format;
 		const char *path;
 	} steps[] = {
-	    {"gguf export", 1, MODELIO_GGUF, gguf},
-	    {"gguf import", 0, MODELIO_GGUF, gguf},
-	    {"safetensors export", 1, MODELIO_HF, hf},
-	    {"safetensors import", 0, MODELIO_HF, hf},
+		{"gguf export", 1, MODELIO_GGUF, gguf},
+		{"gguf import", 0, MODELIO_GGUF, gguf},
+		{"safetensors export", 1, MODELIO_HF, hf},
+		{"safetensors import", 0, MODELIO_HF, hf},
 	};
 	int exact = 1;
 	for (size_t s = 0; s < sizeof steps / sizeof steps[0]; s++) {
@@ -60,7 +60,7 @@ int main(int argc, char **argv)
 		modelio_model_init(&back);
 		if (steps[s].write)
 			rc = steps[s].format == MODELIO_GGUF ? modelio_write_gguf(&mm, gguf, err)
-			                                     : modelio_write_hf(&mm, hf, err);
+							     : modelio_write_hf(&mm, hf, err);
 		else
 			rc = modelio_read(steps[s].path, &back, err);
 		double dt = util_mono() - t0;
@@ -70,7 +70,7 @@ int main(int argc, char **argv)
 		}
 		if (!steps[s].write)
 			exact &= back.n_params == mm.n_params &&
-			         !memcmp(back.params, mm.params, mm.n_params * sizeof(float));
+				 !memcmp(back.params, mm.params, mm.n_params * sizeof(float));
 		modelio_model_release(&back);
 		printf("%-20s %6.2f s  %7.0f MB/s\n", steps[s].what, dt, mb(mm.n_params) / dt);
 	}

@@ -184,9 +184,9 @@ static void run_phase(int n_slow, int clients, int requests, int health, struct 
 	char chat_req[512];
 	const char *body = "{\"messages\":[{\"role\":\"user\",\"content\":\"What is 12 + 30?\"}]}";
 	snprintf(chat_req, sizeof chat_req,
-	         "POST /v1/chat/completions HTTP/1.1\r\nConnection: close\r\n"
-	         "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s",
-	         strlen(body), body);
+		 "POST /v1/chat/completions HTTP/1.1\r\nConnection: close\r\n"
+		 "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s",
+		 strlen(body), body);
 	struct slow sl;
 	sl.n = n_slow;
 	atomic_init(&sl.stop, 0);
@@ -242,8 +242,8 @@ static void run_phase(int n_slow, int clients, int requests, int health, struct 
 	free(all);
 	printf("  health p50 %6.2f p95 %6.2f max %7.2f ms (%d ok, %d failed)   "
 	       "chat p50 %6.2f p95 %6.2f max %7.2f ms (%d ok, %d failed)",
-	       f->v[0][0], f->v[0][1], f->v[0][2], f->ok[0], f->failed[0], f->v[1][0],
-	       f->v[1][1], f->v[1][2], f->ok[1], f->failed[1]);
+	       f->v[0][0], f->v[0][1], f->v[0][2], f->ok[0], f->failed[0], f->v[1][0], f->v[1][1],
+	       f->v[1][2], f->ok[1], f->failed[1]);
 	if (n_slow)
 		printf("   slow: %d connections, %d cut off", atomic_load(&sl.connected),
 		       atomic_load(&sl.cut));
@@ -254,7 +254,7 @@ static void run_phase(int n_slow, int clients, int requests, int health, struct 
 /* Start `mentor --db DB serve RUN --port 0 --quiet [--header-timeout S]`;
  * its pid, and port set. */
 static pid_t start_server(const char *mentor, const char *db, const char *run,
-                          const char *header_timeout)
+			  const char *header_timeout)
 {
 	int p[2];
 	if (pipe(p) != 0)
@@ -297,8 +297,8 @@ int main(int argc, char **argv)
 {
 	if (argc < 4) {
 		fprintf(stderr, "usage: serve_load MENTOR DB RUN [--rounds R] [--slow N] "
-		                "[--clients C] [--requests K] [--health H] "
-		                "[--header-timeout S]\n");
+				"[--clients C] [--requests K] [--health H] "
+				"[--header-timeout S]\n");
 		return 2;
 	}
 	int rounds = 3, n_slow = 64, clients = 2, requests = 15, health = 60;

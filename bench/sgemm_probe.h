@@ -52,8 +52,8 @@ static struct probe sgemm_probe(int n, double secs)
 	while (p.calls < 512 && (p.calls < 5 || total < secs)) {
 		double t0 = util_mono();
 		/* c (n,n) = a (n,n) @ b^T (n,n) */
-		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, n, n, 1.0f, a, n, b, n, 0.0f,
-			    c, n);
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, n, n, 1.0f, a, n, b, n,
+			    0.0f, c, n);
 		double dt = util_mono() - t0;
 		total += dt;
 		v[p.calls] = flops / dt / 1e9;

@@ -8,11 +8,8 @@
 #include <string.h>
 
 static const char *const kind_names[CHAT_N_KINDS] = {
-	[CHAT_NONE] = "none",
-	[CHAT_CHATML] = "chatml",
-	[CHAT_QWEN3] = "qwen3",
-	[CHAT_LLAMA3] = "llama3",
-	[CHAT_LLAMA31] = "llama3.1",
+	[CHAT_NONE] = "none",     [CHAT_CHATML] = "chatml",    [CHAT_QWEN3] = "qwen3",
+	[CHAT_LLAMA3] = "llama3", [CHAT_LLAMA31] = "llama3.1",
 };
 
 const char *chat_kind_name(int kind)
@@ -39,13 +36,10 @@ const char *chat_end_of_turn(int kind)
 {
 	switch (kind) {
 	case CHAT_CHATML:
-	case CHAT_QWEN3:
-		return "<|im_end|>";
+	case CHAT_QWEN3: return "<|im_end|>";
 	case CHAT_LLAMA3:
-	case CHAT_LLAMA31:
-		return "<|eot_id|>";
-	default:
-		return NULL;
+	case CHAT_LLAMA31: return "<|eot_id|>";
+	default: return NULL;
 	}
 }
 
@@ -116,7 +110,8 @@ int chat_detect(const char *tpl, size_t n, struct chat_format *f, char *err)
 	chat_format_init(f, CHAT_NONE);
 	if (!tpl || n > CHAT_MAX_TEMPLATE)
 		return util_err(err, "chat template of %zu bytes is over the limit of %zu", n,
-				CHAT_MAX_TEMPLATE), MENTOR_EUSAGE;
+				CHAT_MAX_TEMPLATE),
+		       MENTOR_EUSAGE;
 	if (memfind(tpl, n, "<|start_header_id|>") && memfind(tpl, n, "<|eot_id|>")) {
 		f->kind = memfind(tpl, n, "Cutting Knowledge Date") ? CHAT_LLAMA31 : CHAT_LLAMA3;
 		return 0;
@@ -129,13 +124,18 @@ int chat_detect(const char *tpl, size_t n, struct chat_format *f, char *err)
 		f->kind = CHAT_CHATML;
 		if (chatml_default_system(tpl, n, f->system, sizeof(f->system))) {
 			f->kind = CHAT_NONE;
-			return util_err(err, "the chat template's default system message is longer "
-					     "than %d bytes", CHAT_MAX_SYSTEM), MENTOR_EUSAGE;
+			return util_err(err,
+					"the chat template's default system message is longer "
+					"than %d bytes",
+					CHAT_MAX_SYSTEM),
+			       MENTOR_EUSAGE;
 		}
 		return 0;
 	}
-	return util_err(err, "unknown chat template (known: ChatML as in Qwen2, Qwen2.5 and SmolLM2; "
-			     "Qwen3; Llama 3; Llama 3.1 to 3.3)"), MENTOR_EUSAGE;
+	return util_err(err,
+			"unknown chat template (known: ChatML as in Qwen2, Qwen2.5 and SmolLM2; "
+			"Qwen3; Llama 3; Llama 3.1 to 3.3)"),
+	       MENTOR_EUSAGE;
 }
 
 /* ---- Python string operations ---- */
@@ -144,7 +144,8 @@ int chat_detect(const char *tpl, size_t n, struct chat_format *f, char *err)
  * Python's str.isspace() has it, else 0. */
 static size_t py_space(const unsigned char *s, size_t n)
 {
-	if (n >= 1 && (s[0] == ' ' || (s[0] >= 0x09 && s[0] <= 0x0d) || (s[0] >= 0x1c && s[0] <= 0x1f)))
+	if (n >= 1 &&
+	    (s[0] == ' ' || (s[0] >= 0x09 && s[0] <= 0x0d) || (s[0] >= 0x1c && s[0] <= 0x1f)))
 		return 1;
 	if (n >= 2 && s[0] == 0xc2 && (s[1] == 0x85 || s[1] == 0xa0))
 		return 2;
@@ -165,7 +166,10 @@ struct span {
 	size_t n;
 };
 
-static struct span sp(const char *s) { return (struct span){s, strlen(s)}; }
+static struct span sp(const char *s)
+{
+	return (struct span){s, strlen(s)};
+}
 
 /* Jinja's trim: str.strip() with no argument. */
 static struct span py_strip(struct span v)
@@ -213,8 +217,7 @@ static ptrdiff_t find(struct span v, const char *needle, int last)
 {
 	size_t k = strlen(needle);
 	ptrdiff_t at = -1;
-	for (const char *p = v.s; (p = util_memfind(p, (size_t)(v.s + v.n - p), needle, k));
-	     p++) {
+	for (const char *p = v.s; (p = util_memfind(p, (size_t)(v.s + v.n - p), needle, k)); p++) {
 		at = p - v.s;
 		if (!last)
 			break;
@@ -236,12 +239,15 @@ static int ends_with(struct span v, const char *p)
 
 /* ---- renderers ---- */
 
-static int put(struct buf *b, struct span v) { return buf_append(b, v.s, v.n); }
+static int put(struct buf *b, struct span v)
+{
+	return buf_append(b, v.s, v.n);
+}
 
 static int chatml_turn(struct buf *b, const char *role, struct span text)
 {
-	return buf_puts(b, "<|im_start|>") || buf_puts(b, role) || buf_putc(b, '\n') || put(b, text) ||
-	       buf_puts(b, "<|im_end|>\n");
+	return buf_puts(b, "<|im_start|>") || buf_puts(b, role) || buf_putc(b, '\n') ||
+	       put(b, text) || buf_puts(b, "<|im_end|>\n");
 }
 
 static int render_chatml(const struct chat_format *f, const struct chat_msg *m, size_t n,
@@ -301,7 +307,8 @@ static int render_qwen3(const struct chat_msg *m, size_t n, const struct chat_op
 		}
 		bad |= buf_puts(b, "<|im_start|>assistant\n");
 		if (i > last_query && (i == n - 1 || reasoning.n)) {
-			bad |= buf_puts(b, "<think>\n") || put(b, lstrip_nl(rstrip_nl(reasoning))) ||
+			bad |= buf_puts(b, "<think>\n") ||
+			       put(b, lstrip_nl(rstrip_nl(reasoning))) ||
 			       buf_puts(b, "\n</think>\n\n") || put(b, lstrip_nl(content));
 		} else {
 			bad |= put(b, content);
@@ -357,8 +364,11 @@ int chat_render(const struct chat_format *f, const struct chat_msg *msgs, size_t
 	for (size_t i = 0; i < n; i++) {
 		const char *r = msgs[i].role;
 		if (!r || (strcmp(r, "system") && strcmp(r, "user") && strcmp(r, "assistant")))
-			return util_err(err, "chat message %zu has role '%s': only system, user and "
-					     "assistant are rendered", i, r ? r : "(none)"), MENTOR_EUSAGE;
+			return util_err(err,
+					"chat message %zu has role '%s': only system, user and "
+					"assistant are rendered",
+					i, r ? r : "(none)"),
+			       MENTOR_EUSAGE;
 		if (!msgs[i].content)
 			return util_err(err, "chat message %zu has no content", i), MENTOR_EUSAGE;
 	}
@@ -370,18 +380,11 @@ int chat_render(const struct chat_format *f, const struct chat_msg *msgs, size_t
 			if (!strcmp(msgs[i].role, "user"))
 				bad |= buf_puts(out, msgs[i].content);
 		break;
-	case CHAT_CHATML:
-		bad = render_chatml(f, msgs, n, o, out);
-		break;
-	case CHAT_QWEN3:
-		bad = render_qwen3(msgs, n, o, out);
-		break;
+	case CHAT_CHATML: bad = render_chatml(f, msgs, n, o, out); break;
+	case CHAT_QWEN3: bad = render_qwen3(msgs, n, o, out); break;
 	case CHAT_LLAMA3:
-	case CHAT_LLAMA31:
-		bad = render_llama3(f, msgs, n, o, out);
-		break;
-	default:
-		return util_err(err, "unknown chat template kind %d", f->kind), MENTOR_EUSAGE;
+	case CHAT_LLAMA31: bad = render_llama3(f, msgs, n, o, out); break;
+	default: return util_err(err, "unknown chat template kind %d", f->kind), MENTOR_EUSAGE;
 	}
 	return bad ? (util_err(err, "out of memory rendering a chat"), MENTOR_ENOMEM) : 0;
 }

@@ -24,8 +24,20 @@
 
 /* ------------------------------------------------------------ characters */
 
-enum cls { C_SPACE, C_DIGIT, C_OP, C_EQ, C_LP, C_RP, C_DOT, C_COMMA, C_CUR, C_PCT,
-	   C_LETTER, C_PUNCT };
+enum cls {
+	C_SPACE,
+	C_DIGIT,
+	C_OP,
+	C_EQ,
+	C_LP,
+	C_RP,
+	C_DOT,
+	C_COMMA,
+	C_CUR,
+	C_PCT,
+	C_LETTER,
+	C_PUNCT
+};
 
 /* Class of a code point; *aux gets the digit value or the canonical
  * operator ('+', '-', '*', '/'). */
@@ -43,37 +55,48 @@ static int classify(uint32_t c, int *aux)
 	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
 		return C_LETTER;
 	switch (c) {
-	case ' ': case '\t': case '\n': case '\r': case '\f': case '\v':
-	case 0xA0: case 0x3000:
-		return C_SPACE;
-	case '+': case 0xFF0B:
-		*aux = '+';
-		return C_OP;
-	case '-': case 0x2212: case 0x2013: case 0xFF0D:
-		*aux = '-';
-		return C_OP;
-	case '*': case 0xD7: case 0xB7: case 0x22C5: case 0x2217: case 0xFF0A:
-		*aux = '*';
-		return C_OP;
-	case '/': case 0xF7: case 0x2215: case 0xFF0F:
-		*aux = '/';
-		return C_OP;
-	case '=': case 0xFF1D: case 0x2248:
-		return C_EQ;
-	case '(': case 0xFF08:
-		return C_LP;
-	case ')': case 0xFF09:
-		return C_RP;
-	case '.': case 0xFF0E:
-		return C_DOT;
-	case ',':
-		return C_COMMA;
-	case '$': case 0xA3: case 0xA5: case 0x20AC: case 0xFFE5:
-		return C_CUR;
-	case '%': case 0xFF05:
-		return C_PCT;
-	default:
-		break;
+	case ' ':
+	case '\t':
+	case '\n':
+	case '\r':
+	case '\f':
+	case '\v':
+	case 0xA0:
+	case 0x3000: return C_SPACE;
+	case '+':
+	case 0xFF0B: *aux = '+'; return C_OP;
+	case '-':
+	case 0x2212:
+	case 0x2013:
+	case 0xFF0D: *aux = '-'; return C_OP;
+	case '*':
+	case 0xD7:
+	case 0xB7:
+	case 0x22C5:
+	case 0x2217:
+	case 0xFF0A: *aux = '*'; return C_OP;
+	case '/':
+	case 0xF7:
+	case 0x2215:
+	case 0xFF0F: *aux = '/'; return C_OP;
+	case '=':
+	case 0xFF1D:
+	case 0x2248: return C_EQ;
+	case '(':
+	case 0xFF08: return C_LP;
+	case ')':
+	case 0xFF09: return C_RP;
+	case '.':
+	case 0xFF0E: return C_DOT;
+	case ',': return C_COMMA;
+	case '$':
+	case 0xA3:
+	case 0xA5:
+	case 0x20AC:
+	case 0xFFE5: return C_CUR;
+	case '%':
+	case 0xFF05: return C_PCT;
+	default: break;
 	}
 	if (c < 0xC0 || c == 0xFFFD || (c >= 0x2000 && c <= 0x2BFF) ||
 	    (c >= 0x3000 && c <= 0x303F) || (c >= 0xFE30 && c <= 0xFE4F) ||
@@ -113,13 +136,13 @@ enum kind { K_NUM, K_OP, K_EQ, K_LP, K_RP, K_BRK };
 
 struct tok {
 	size_t start, end;
-	double value;       /* K_NUM */
-	int decimals;       /* K_NUM: digits written after the point */
-	unsigned char kind; /* enum kind */
-	unsigned char op;   /* K_OP: '+', '-', '*', '/' */
-	unsigned char pct;  /* K_NUM followed by a percent sign */
+	double value;        /* K_NUM */
+	int decimals;        /* K_NUM: digits written after the point */
+	unsigned char kind;  /* enum kind */
+	unsigned char op;    /* K_OP: '+', '-', '*', '/' */
+	unsigned char pct;   /* K_NUM followed by a percent sign */
 	unsigned char tight; /* K_OP: the next token starts right after it */
-	unsigned char unit; /* K_NUM: a word after it was read as its unit */
+	unsigned char unit;  /* K_NUM: a word after it was read as its unit */
 };
 
 struct toks {
@@ -300,10 +323,10 @@ static int tokenise(const char *s, size_t n, struct toks *t)
 struct eval {
 	const struct tok *t;
 	size_t pos, end;
-	int pct;      /* read percentages as hundredths */
-	int binop;    /* a binary operator was seen */
+	int pct;   /* read percentages as hundredths */
+	int binop; /* a binary operator was seen */
 	int div0;
-	int huge;     /* a number or a partial result beyond MAX_EXACT */
+	int huge; /* a number or a partial result beyond MAX_EXACT */
 	int depth;
 };
 
@@ -314,8 +337,8 @@ static int parse_atom(struct eval *e, double *v)
 	if (e->pos >= e->end)
 		return -1;
 	const struct tok *k = &e->t[e->pos];
-	if (k->kind == K_OP && (k->op == '-' || k->op == '+') && k->tight &&
-	    e->pos + 1 < e->end && e->t[e->pos + 1].kind != K_OP) {
+	if (k->kind == K_OP && (k->op == '-' || k->op == '+') && k->tight && e->pos + 1 < e->end &&
+	    e->t[e->pos + 1].kind != K_OP) {
 		e->pos++;
 		if (parse_atom(e, v))
 			return -1;
@@ -386,8 +409,7 @@ static int parse_sum(struct eval *e, double *v)
 }
 
 /* Evaluate t[a..b) as one whole expression. 0 and *e filled, or -1. */
-static int eval_range(const struct tok *t, size_t a, size_t b, int pct, struct eval *e,
-		      double *v)
+static int eval_range(const struct tok *t, size_t a, size_t b, int pct, struct eval *e, double *v)
 {
 	memset(e, 0, sizeof *e);
 	e->t = t;
@@ -497,14 +519,14 @@ static const struct {
 	const char *w;
 	double v;
 } number_words[] = {
-	{"one", 1}, {"two", 2}, {"three", 3}, {"four", 4}, {"five", 5}, {"six", 6},
-	{"seven", 7}, {"eight", 8}, {"nine", 9}, {"ten", 10}, {"eleven", 11},
-	{"twelve", 12}, {"thirteen", 13}, {"fourteen", 14}, {"fifteen", 15},
-	{"sixteen", 16}, {"seventeen", 17}, {"eighteen", 18}, {"nineteen", 19},
-	{"twenty", 20}, {"thirty", 30}, {"forty", 40}, {"fifty", 50}, {"sixty", 60},
-	{"seventy", 70}, {"eighty", 80}, {"ninety", 90}, {"hundred", 100},
-	{"thousand", 1000}, {"dozen", 12}, {"twice", 2}, {"double", 2}, {"triple", 3},
-	{"thrice", 3}, {"half", 2}, {"quarter", 4}, {"quadruple", 4},
+	{"one", 1},      {"two", 2},        {"three", 3},     {"four", 4},        {"five", 5},
+	{"six", 6},      {"seven", 7},      {"eight", 8},     {"nine", 9},        {"ten", 10},
+	{"eleven", 11},  {"twelve", 12},    {"thirteen", 13}, {"fourteen", 14},   {"fifteen", 15},
+	{"sixteen", 16}, {"seventeen", 17}, {"eighteen", 18}, {"nineteen", 19},   {"twenty", 20},
+	{"thirty", 30},  {"forty", 40},     {"fifty", 50},    {"sixty", 60},      {"seventy", 70},
+	{"eighty", 80},  {"ninety", 90},    {"hundred", 100}, {"thousand", 1000}, {"dozen", 12},
+	{"twice", 2},    {"double", 2},     {"triple", 3},    {"thrice", 3},      {"half", 2},
+	{"quarter", 4},  {"quadruple", 4},
 };
 
 static int word_eq(const char *w, size_t n, const char *lit)
@@ -660,7 +682,8 @@ static int add_step(struct checker *c, const struct check_step *s)
 static void window(const struct toks *t, size_t e, size_t *lo, size_t *hi)
 {
 	size_t a = e;
-	while (a > 0 && e - a < EXPR_WINDOW && t->v[a - 1].kind != K_BRK && t->v[a - 1].kind != K_EQ)
+	while (a > 0 && e - a < EXPR_WINDOW && t->v[a - 1].kind != K_BRK &&
+	       t->v[a - 1].kind != K_EQ)
 		a--;
 	size_t b = e + 1;
 	while (b < t->n && b - e - 1 < EXPR_WINDOW && t->v[b].kind != K_BRK && t->v[b].kind != K_EQ)
@@ -954,7 +977,8 @@ static int check_trace(const struct check_input *in, struct check_result *res)
 	size_t pos = 0, idx = 0, missing = 0;
 	const cJSON *s;
 	tr->first_diverging = -1;
-	cJSON_ArrayForEach(s, steps) {
+	cJSON_ArrayForEach(s, steps)
+	{
 		if (rc)
 			break;
 		if (!cJSON_IsString(s))
@@ -1006,8 +1030,9 @@ static int check_trace(const struct check_input *in, struct check_result *res)
 /* ------------------------------------------------------------------- api */
 
 static const char *const verdict_names[CHECK_VERDICT_COUNT] = {
-	"no-steps", "valid", "wrong-step", "answer-does-not-follow", "trace-diverges",
-	"unsupported-numbers",
+	"no-steps",       "valid",
+	"wrong-step",     "answer-does-not-follow",
+	"trace-diverges", "unsupported-numbers",
 };
 
 const char *check_verdict_name(int verdict)
@@ -1048,7 +1073,7 @@ static int decide(const struct check_result *r)
 		return CHECK_UNSUPPORTED_NUMBERS;
 	/* without arithmetic, a trace followed step by step is what holds up */
 	return r->n_steps || (tr->present && tr->matched == tr->n_steps) ? CHECK_VALID
-									  : CHECK_NO_STEPS;
+									 : CHECK_NO_STEPS;
 }
 
 int check_explanation(const struct check_input *in, struct check_result *res, char *err)
@@ -1160,7 +1185,8 @@ char *check_summary(const struct check_result *r, const char *text, size_t len, 
 		if (isnan(r->bad.expected))
 			buf_puts(&b, " (division by zero)");
 		else
-			buf_printf(&b, " (is %s)", check_format_value(r->bad.expected, 4, v, sizeof v));
+			buf_printf(&b, " (is %s)",
+				   check_format_value(r->bad.expected, 4, v, sizeof v));
 		if (r->n_wrong > 1)
 			buf_printf(&b, ", %zu wrong in all", r->n_wrong);
 	} else if (r->n_steps) {

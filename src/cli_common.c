@@ -174,8 +174,9 @@ const char *cli_data_dir(char *buf, size_t n)
 	if (d && *d)
 		snprintf(buf, n, "%s", d);
 	else if (!installed_data(buf, n))
-		snprintf(buf, n, "%s", has_samples(MENTOR_SOURCE_DIR) ? MENTOR_SOURCE_DIR
-								 : MENTOR_INSTALL_DATA_DIR);
+		snprintf(buf, n, "%s",
+			 has_samples(MENTOR_SOURCE_DIR) ? MENTOR_SOURCE_DIR
+							: MENTOR_INSTALL_DATA_DIR);
 	return buf;
 }
 
@@ -250,7 +251,10 @@ void cli_stop_release(const struct cli_stop_saved *saved)
 	sigaction(SIGTERM, &saved->old_term, NULL);
 }
 
-volatile sig_atomic_t *cli_stop_flag(void) { return cli_stop_catch(NULL); }
+volatile sig_atomic_t *cli_stop_flag(void)
+{
+	return cli_stop_catch(NULL);
+}
 
 void cli_put_escaped(FILE *f, const char *s)
 {

@@ -98,9 +98,11 @@ int cli_import(struct cli *c, int argc, char **argv)
 	if (!file)
 		return cli_error(c, CLI_USAGE, "import: missing FILE (see 'mentor import --help')");
 	if (o.format && !dataset_format_valid(o.format))
-		return cli_error(c, CLI_USAGE, "unknown format '%s': use %s", o.format, DATASET_FORMATS);
+		return cli_error(c, CLI_USAGE, "unknown format '%s': use %s", o.format,
+				 DATASET_FORMATS);
 	if (o.split && !dataset_split_canonical(o.split))
-		return cli_error(c, CLI_USAGE, "unknown split '%s': use train, dev or test", o.split);
+		return cli_error(c, CLI_USAGE, "unknown split '%s': use train, dev or test",
+				 o.split);
 	struct store *st = cli_open_store(c);
 	if (!st)
 		return CLI_ERR;
@@ -150,15 +152,15 @@ int cli_import(struct cli *c, int argc, char **argv)
 	} else {
 		cli_printf(c->out, "imported %zu items into '", res.n_items);
 		util_term_put(c->out, d.name, UTIL_PUT_CELL, NULL, 0);
-		cli_printf(c->out, "' (%s) in %.2f s: %zu new, %zu updated", d.format, dt, res.n_new,
-			res.n_updated);
+		cli_printf(c->out, "' (%s) in %.2f s: %zu new, %zu updated", d.format, dt,
+			   res.n_new, res.n_updated);
 		if (res.n_deleted || res.n_kept)
 			cli_printf(c->out, ", %zu deleted, %zu kept (they have explanations)",
-				res.n_deleted, res.n_kept);
+				   res.n_deleted, res.n_kept);
 		if (res.n_skipped)
 			cli_printf(c->out, ", %zu bad records skipped", res.n_skipped);
 		cli_printf(c->out, "\n  train %lld, dev %lld, test %lld\n", (long long)d.n_train,
-			(long long)d.n_dev, (long long)d.n_test);
+			   (long long)d.n_dev, (long long)d.n_test);
 	}
 	store_dataset_release(&d);
 	store_close(st);
@@ -196,8 +198,7 @@ static int dataset_lang(struct cli *c, const struct cli_args *a)
 {
 	const char *ref = cli_arg(a, "--lang"), *value = cli_pos(a, 0);
 	if (cli_npos(a) > 1)
-		return cli_error(c, CLI_USAGE, "datasets: unexpected argument '%s'",
-				 cli_pos(a, 1));
+		return cli_error(c, CLI_USAGE, "datasets: unexpected argument '%s'", cli_pos(a, 1));
 	int l;
 	char err[MENTOR_ERR_LEN];
 	if (value && (!*value || i18n_lang_parse(value, &l, err)))
@@ -264,13 +265,14 @@ int cli_datasets(struct cli *c, int argc, char **argv)
 			jadd(counts, "dev", cJSON_CreateNumber((double)ds[i].n_dev));
 			jadd(counts, "test", cJSON_CreateNumber((double)ds[i].n_test));
 			jadd(o, "counts", counts);
-			jadd(o, "total", cJSON_CreateNumber((double)(ds[i].n_train + ds[i].n_dev +
-								      ds[i].n_test)));
+			jadd(o, "total",
+			     cJSON_CreateNumber(
+				     (double)(ds[i].n_train + ds[i].n_dev + ds[i].n_test)));
 			jadd(o, "created_at", cJSON_CreateNumber((double)ds[i].created_at));
 			int l = I18N_EN, set = 0;
 			if (teacher_dataset_lang(st, ds[i].id, &l, &set, err))
 				cli_printf(c->errf, "mentor: warning: dataset %lld: %s\n",
-					(long long)ds[i].id, err);
+					   (long long)ds[i].id, err);
 			jadd(o, "lang", cli_jstr(i18n_lang_code(l)));
 			jadd(o, "lang_set", cJSON_CreateBool(set));
 			cJSON_AddItemToArray(arr, o);
@@ -281,14 +283,15 @@ int cli_datasets(struct cli *c, int argc, char **argv)
 	} else if (n == 0) {
 		fputs("no datasets; add one with 'mentor import FILE' or 'mentor init'\n", c->out);
 	} else {
-		cli_printf(c->out, "%-24s %-10s %7s %7s %7s %7s  %s\n", "NAME", "FORMAT", "TRAIN", "DEV",
-			"TEST", "TOTAL", "SOURCE");
+		cli_printf(c->out, "%-24s %-10s %7s %7s %7s %7s  %s\n", "NAME", "FORMAT", "TRAIN",
+			   "DEV", "TEST", "TOTAL", "SOURCE");
 		for (size_t i = 0; i < n; i++) {
 			int w = util_term_put(c->out, ds[i].name, UTIL_PUT_CELL, NULL, 24);
 			cli_pad(c->out, 25 - w);
 			cli_printf(c->out, "%-10s %7lld %7lld %7lld %7lld  ", ds[i].format,
-				(long long)ds[i].n_train, (long long)ds[i].n_dev, (long long)ds[i].n_test,
-				(long long)(ds[i].n_train + ds[i].n_dev + ds[i].n_test));
+				   (long long)ds[i].n_train, (long long)ds[i].n_dev,
+				   (long long)ds[i].n_test,
+				   (long long)(ds[i].n_train + ds[i].n_dev + ds[i].n_test));
 			util_term_put(c->out, ds[i].source, UTIL_PUT_CELL, NULL, 0);
 			fputc('\n', c->out);
 		}
@@ -304,8 +307,7 @@ int cli_datasets(struct cli *c, int argc, char **argv)
 
 static const struct cli_option items_opts[] = {
 	{"--split", NULL, "SPLIT", "train, dev or test", "train dev test"},
-	{"--search", NULL, "TEXT", "only questions containing TEXT (ASCII case-insensitive)",
-	 NULL},
+	{"--search", NULL, "TEXT", "only questions containing TEXT (ASCII case-insensitive)", NULL},
 	{"--review", NULL, "STATUS",
 	 "only items with an explanation of this status: pending, accepted, rejected, flagged; "
 	 "or none (no explanation at all)",
@@ -442,7 +444,8 @@ int cli_items(struct cli *c, int argc, char **argv)
 			cli_printf(c->out, "(no items match)\n");
 		else if (shown < total)
 			cli_printf(c->out, "(items %lld-%lld of %lld; see --offset and --limit)\n",
-				(long long)offset + 1, (long long)(offset + shown), (long long)total);
+				   (long long)offset + 1, (long long)(offset + shown),
+				   (long long)total);
 	}
 	store_dataset_release(&d);
 	store_close(st);
@@ -499,8 +502,8 @@ static cJSON *check_json(const struct check_result *r, const char *text)
 	jadd(o, "steps", cJSON_CreateNumber((double)r->n_steps));
 	jadd(o, "valid", cJSON_CreateNumber((double)r->n_valid));
 	jadd(o, "wrong", cJSON_CreateNumber((double)r->n_wrong));
-	jadd(o, "answer_follows", r->answer_follows < 0 ? cJSON_CreateNull()
-						       : cJSON_CreateBool(r->answer_follows));
+	jadd(o, "answer_follows",
+	     r->answer_follows < 0 ? cJSON_CreateNull() : cJSON_CreateBool(r->answer_follows));
 	if (r->first_bad >= 0) {
 		cJSON *b = cJSON_CreateObject();
 		if (!b)
@@ -511,8 +514,9 @@ static cJSON *check_json(const struct check_result *r, const char *text)
 		char *t = util_strndup(text + r->bad.start, r->bad.end - r->bad.start);
 		jadd(b, "text", cli_jstr(t));
 		free(t);
-		jadd(b, "expected", isnan(r->bad.expected) ? cJSON_CreateNull()
-							   : cJSON_CreateNumber(r->bad.expected));
+		jadd(b, "expected",
+		     isnan(r->bad.expected) ? cJSON_CreateNull()
+					    : cJSON_CreateNumber(r->bad.expected));
 		jadd(o, "first_wrong", b);
 	} else {
 		jadd(o, "first_wrong", cJSON_CreateNull());
@@ -529,8 +533,10 @@ static cJSON *check_json(const struct check_result *r, const char *text)
 			util_oom();
 		jadd(t, "steps", cJSON_CreateNumber((double)r->trace.n_steps));
 		jadd(t, "matched", cJSON_CreateNumber((double)r->trace.matched));
-		jadd(t, "first_diverging", r->trace.first_diverging < 0 ? cJSON_CreateNull()
-			: cJSON_CreateNumber((double)r->trace.first_diverging + 1));
+		jadd(t, "first_diverging",
+		     r->trace.first_diverging < 0
+			     ? cJSON_CreateNull()
+			     : cJSON_CreateNumber((double)r->trace.first_diverging + 1));
 		jadd(o, "trace", t);
 	} else {
 		jadd(o, "trace", cJSON_CreateNull());
@@ -581,7 +587,8 @@ int cli_show(struct cli *c, int argc, char **argv)
 	if (!ref)
 		return cli_error(c, CLI_USAGE, "show: missing ITEM id (see 'mentor items')");
 	if (util_parse_long(ref, 1, LONG_MAX, &id))
-		return cli_error(c, CLI_USAGE, "show: ITEM must be a numeric item id, not '%s'", ref);
+		return cli_error(c, CLI_USAGE, "show: ITEM must be a numeric item id, not '%s'",
+				 ref);
 	struct store *st = cli_open_existing(c);
 	if (!st)
 		return CLI_ERR;
@@ -626,15 +633,16 @@ int cli_show(struct cli *c, int argc, char **argv)
 		if (cJSON_IsArray(ch)) {
 			fputs("choices:\n", c->out);
 			const cJSON *e;
-			cJSON_ArrayForEach(e, ch) {
+			cJSON_ArrayForEach(e, ch)
+			{
 				const cJSON *l = cJSON_GetObjectItemCaseSensitive(e, "label");
 				const cJSON *t = cJSON_GetObjectItemCaseSensitive(e, "text");
 				fputs("  ", c->out);
 				util_term_put(c->out, cJSON_IsString(l) ? l->valuestring : "?",
-						UTIL_PUT_CELL, NULL, 0);
+					      UTIL_PUT_CELL, NULL, 0);
 				fputs(") ", c->out);
 				util_term_put(c->out, cJSON_IsString(t) ? t->valuestring : "",
-						UTIL_PUT_CELL, NULL, 0);
+					      UTIL_PUT_CELL, NULL, 0);
 				fputc('\n', c->out);
 			}
 		}
@@ -651,16 +659,18 @@ int cli_show(struct cli *c, int argc, char **argv)
 			for (size_t i = 0; i < nex; i++) {
 				const struct store_expl *e = &ex[i];
 				cli_printf(c->out, "  #%lld %s (via %s) ", (long long)e->id,
-					e->mode ? e->mode : "?", e->path ? e->path : "?");
+					   e->mode ? e->mode : "?", e->path ? e->path : "?");
 				util_term_put(c->out, e->provider, UTIL_PUT_CELL, NULL, 0);
 				fputc('/', c->out);
 				util_term_put(c->out, e->model, UTIL_PUT_CELL, NULL, 0);
 				cli_printf(c->out, "  %s  answer ", e->status ? e->status : "?");
 				util_term_put(c->out, e->parsed_answer ? e->parsed_answer : "-",
-						UTIL_PUT_CELL, NULL, 0);
+					      UTIL_PUT_CELL, NULL, 0);
 				cli_printf(c->out, "  %s%s\n    ",
-					e->correct == 1 ? "correct" : e->correct == 0 ? "wrong" : "unknown",
-					e->leaked ? "  leaked" : "");
+					   e->correct == 1   ? "correct"
+					   : e->correct == 0 ? "wrong"
+							     : "unknown",
+					   e->leaked ? "  leaked" : "");
 				const char *t = e->edited_text ? e->edited_text : e->text;
 				util_term_put(c->out, t, UTIL_PUT_LINES, "    ", 0);
 				struct check_result r;
@@ -668,7 +678,8 @@ int cli_show(struct cli *c, int argc, char **argv)
 				expl_check(&it, e, &r);
 				fputs("\n    check: ", c->out);
 				util_term_put(c->out,
-					      check_summary(&r, t, t ? strlen(t) : 0, sum, sizeof sum),
+					      check_summary(&r, t, t ? strlen(t) : 0, sum,
+							    sizeof sum),
 					      UTIL_PUT_ESC, NULL, 0);
 				fputc('\n', c->out);
 				check_result_release(&r);

@@ -35,7 +35,8 @@ static const struct cli_option experiment_opts[] = {
 	 "'mentor train --init-from'",
 	 NULL},
 	{"--threads", NULL, "N", "compute threads", NULL},
-	{"--plan-only", NULL, NULL, "create the experiment and its queued runs, print its id", NULL},
+	{"--plan-only", NULL, NULL, "create the experiment and its queued runs, print its id",
+	 NULL},
 	{"--resume", NULL, "ID", "run what is left of experiment ID", NULL},
 	{"--detach", NULL, NULL, "with --resume or a new plan: run in the background", NULL},
 	{"--show", NULL, "ID", "print the (possibly partial) table of experiment ID", NULL},
@@ -75,8 +76,10 @@ static int parse_id(struct cli *c, const char *opt, const char *v, int64_t *id)
 {
 	long l;
 	if (util_parse_long(v, 1, 2147483647L, &l))
-		return cli_error(c, CLI_USAGE, "invalid value '%s' for '%s': expected an "
-				 "experiment id", v, opt);
+		return cli_error(c, CLI_USAGE,
+				 "invalid value '%s' for '%s': expected an "
+				 "experiment id",
+				 v, opt);
 	*id = l;
 	return 0;
 }
@@ -111,15 +114,18 @@ static int parse_args(struct cli *c, const struct cli_args *ca, struct exp_args 
 	int plan_opt = a->variants || seeds || source || steps || preset || alpha || lr || batch ||
 		       a->init_from || a->plan_only || arch;
 	if (a->init_from && (preset || arch))
-		return cli_error(c, CLI_USAGE, "'%s' cannot be combined with --init-from: the "
+		return cli_error(c, CLI_USAGE,
+				 "'%s' cannot be combined with --init-from: the "
 				 "model's shape and tokenizer come from the model it starts from",
 				 preset ? "--preset" : "--arch");
 	a->lr_given = lr != NULL;
 	if (!a->dataset && plan_opt)
-		return cli_error(c, CLI_USAGE, "the plan options apply to a new experiment "
+		return cli_error(c, CLI_USAGE,
+				 "the plan options apply to a new experiment "
 				 "(mentor experiment DATASET ...)");
 	if ((a->show || a->list) && (threads || a->detach))
-		return cli_error(c, CLI_USAGE, "--threads and --detach apply to running an "
+		return cli_error(c, CLI_USAGE,
+				 "--threads and --detach apply to running an "
 				 "experiment");
 	if (a->plan_only && a->detach)
 		return cli_error(c, CLI_USAGE, "--plan-only and --detach exclude each other");
@@ -135,8 +141,10 @@ static int parse_args(struct cli *c, const struct cli_args *ca, struct exp_args 
 		s->seeds = (int)a->seeds;
 	}
 	if (source && (b->source = train_source_parse(source)) < 0)
-		return cli_error(c, CLI_USAGE, "unknown source '%s': expected accepted, cot, rp, "
-				 "crop or gold", source);
+		return cli_error(c, CLI_USAGE,
+				 "unknown source '%s': expected accepted, cot, rp, "
+				 "crop or gold",
+				 source);
 	if (source)
 		s->auto_source = 0;
 	if (preset && train_config_preset(b, preset, err))
@@ -144,8 +152,10 @@ static int parse_args(struct cli *c, const struct cli_args *ca, struct exp_args 
 	if (arch) {
 		int k = student_arch_parse(arch);
 		if (k < 0)
-			return cli_error(c, CLI_USAGE, "unknown architecture '%s': expected "
-					 "gpt2 or llama", arch);
+			return cli_error(c, CLI_USAGE,
+					 "unknown architecture '%s': expected "
+					 "gpt2 or llama",
+					 arch);
 		if (k == STUDENT_LLAMA) {
 			struct llama_config lc;
 			student_llama_shape(b->n_layer, b->n_embd, b->n_head, b->n_ctx, b->vocab,
@@ -191,7 +201,7 @@ static int parse_args(struct cli *c, const struct cli_args *ca, struct exp_args 
 
 struct exp_cli {
 	struct cli *c;
-	int64_t every;      /* step line every N steps */
+	int64_t every; /* step line every N steps */
 	double last_print;
 };
 
@@ -278,7 +288,8 @@ static void print_table(struct cli *c, const struct experiment_results *r)
 		const struct experiment_cell *x = &r->cells[i];
 		char acc[40], seeds[16];
 		if (x->s.n >= 2)
-			snprintf(acc, sizeof acc, "%.1f \xC2\xB1 %.1f", 100 * x->s.mean, 100 * x->s.sd);
+			snprintf(acc, sizeof acc, "%.1f \xC2\xB1 %.1f", 100 * x->s.mean,
+				 100 * x->s.sd);
 		else
 			experiment_pct(acc, sizeof acc, x->s.mean);
 		snprintf(seeds, sizeof seeds, "%zu/%zu", x->s.n, x->n_seeds);
@@ -288,8 +299,8 @@ static void print_table(struct cli *c, const struct experiment_results *r)
 		if (x->has_diff && !isnan(x->diff)) {
 			char d[16];
 			snprintf(d, sizeof d, "%+.1f", 100 * x->diff);
-			fprintf(f, "%8s %14s %9.3g  ", d, range(b, sizeof b, x->diff_lo, x->diff_hi),
-				x->p_mcnemar);
+			fprintf(f, "%8s %14s %9.3g  ", d,
+				range(b, sizeof b, x->diff_lo, x->diff_hi), x->p_mcnemar);
 		} else {
 			fprintf(f, "%8s %14s %9s  ", "-", "-", "-");
 		}
@@ -299,7 +310,8 @@ static void print_table(struct cli *c, const struct experiment_results *r)
 	}
 	if (r->best >= 0)
 		fprintf(f, "\nbest: %s (%s), %.1f%% mean accuracy\n", r->cells[r->best].variant,
-			experiment_mode_name(r->cells[r->best].mode), 100 * r->cells[r->best].s.mean);
+			experiment_mode_name(r->cells[r->best].mode),
+			100 * r->cells[r->best].s.mean);
 	else
 		fputc('\n', f);
 	fprintf(f, "verdict: %s\n", r->verdict);
@@ -369,8 +381,9 @@ static cJSON *results_json(const struct experiment_results *r)
 				util_oom();
 			cJSON_AddItemToArray(per, e);
 			jadd(e, "seed", cJSON_CreateNumber((double)x->seed[s]));
-			jadd(e, "run", x->run_id[s] ? cJSON_CreateNumber((double)x->run_id[s])
-						     : cJSON_CreateNull());
+			jadd(e, "run",
+			     x->run_id[s] ? cJSON_CreateNumber((double)x->run_id[s])
+					  : cJSON_CreateNull());
 			jadd(e, "accuracy", jnum(x->acc[s]));
 			jadd(e, "items", cJSON_CreateNumber((double)x->n_items[s]));
 		}
@@ -464,7 +477,8 @@ static int list(struct cli *c, struct store *st, int json)
 			cli_put_escaped(c->out, e[i].name);
 			fprintf(c->out, "  %-8s", e[i].status);
 			if (ok) {
-				fprintf(c->out, "  %zu/%zu runs evaluated  ", r.n_evaluated, r.n_runs);
+				fprintf(c->out, "  %zu/%zu runs evaluated  ", r.n_evaluated,
+					r.n_runs);
 				cli_put_escaped(c->out, r.dataset);
 				fprintf(c->out, "\n      %s\n", r.verdict);
 			} else {
@@ -489,8 +503,7 @@ static int list(struct cli *c, struct store *st, int json)
 static int run(struct cli *c, struct store *st, int64_t id, const struct exp_args *a)
 {
 	struct exp_cli ec = {c, 1, 0};
-	struct experiment_opts o = {cli_stop_flag(), on_progress, &ec,
-				    (int)a->threads};
+	struct experiment_opts o = {cli_stop_flag(), on_progress, &ec, (int)a->threads};
 	char err[MENTOR_ERR_LEN];
 	int rc = experiment_exec(c->db_path, id, &o, err);
 	if (rc == MENTOR_EUSAGE)
@@ -535,40 +548,43 @@ int cli_experiment(struct cli *c, int argc, char **argv)
 				spec.base.lr = TRAIN_FINETUNE_LR;
 			rc = experiment_plan(st, &spec, &id, err);
 			if (rc) {
-				status = cli_error(c, rc == MENTOR_EUSAGE ? CLI_USAGE : CLI_ERR, "%s",
-						   err);
+				status = cli_error(c, rc == MENTOR_EUSAGE ? CLI_USAGE : CLI_ERR,
+						   "%s", err);
 				goto out;
 			}
 			if (a.plan_only) {
 				if (a.json)
 					fprintf(c->out, "{\"experiment\":%lld,\"runs\":%zu}\n",
-						(long long)id, spec.n_variants * (size_t)spec.seeds);
+						(long long)id,
+						spec.n_variants * (size_t)spec.seeds);
 				else
 					fprintf(c->out, "%lld\n", (long long)id);
 				status = CLI_OK;
 				goto out;
 			}
 			if (!a.json)
-				fprintf(c->errf, "experiment %lld: %zu runs (%zu variant%s x %d seed%s), "
-					"%lld steps each, preset %s\n", (long long)id,
-					spec.n_variants * (size_t)spec.seeds, spec.n_variants,
-					spec.n_variants == 1 ? "" : "s", spec.seeds,
-					spec.seeds == 1 ? "" : "s", (long long)spec.base.steps,
-					spec.base.preset);
+				fprintf(c->errf,
+					"experiment %lld: %zu runs (%zu variant%s x %d seed%s), "
+					"%lld steps each, preset %s\n",
+					(long long)id, spec.n_variants * (size_t)spec.seeds,
+					spec.n_variants, spec.n_variants == 1 ? "" : "s",
+					spec.seeds, spec.seeds == 1 ? "" : "s",
+					(long long)spec.base.steps, spec.base.preset);
 		}
 		if (a.detach) {
 			int64_t pid;
 			rc = experiment_spawn(NULL, c->db_path, id, &pid, err);
 			if (rc) {
-				status = cli_error(c, rc == MENTOR_EUSAGE ? CLI_USAGE : CLI_ERR, "%s",
-						   err);
+				status = cli_error(c, rc == MENTOR_EUSAGE ? CLI_USAGE : CLI_ERR,
+						   "%s", err);
 				goto out;
 			}
 			if (a.json)
-				fprintf(c->out, "{\"experiment\":%lld,\"pid\":%lld}\n", (long long)id,
-					(long long)pid);
+				fprintf(c->out, "{\"experiment\":%lld,\"pid\":%lld}\n",
+					(long long)id, (long long)pid);
 			else
-				fprintf(c->out, "experiment %lld started in the background (pid %lld); "
+				fprintf(c->out,
+					"experiment %lld started in the background (pid %lld); "
 					"follow with 'mentor experiment --show %lld'\n",
 					(long long)id, (long long)pid, (long long)id);
 			status = CLI_OK;

@@ -56,7 +56,7 @@ int cli_export_model(struct cli *c, int argc, char **argv)
 	int fmt;
 	if (modelio_format_parse(fmt_name, &fmt))
 		return cli_error(c, CLI_USAGE, "unknown format '%s': expected gguf or safetensors",
-		                 fmt_name);
+				 fmt_name);
 	char err[MENTOR_ERR_LEN];
 	struct store *st = store_open_existing(c->db_path, err);
 	if (!st)
@@ -77,7 +77,7 @@ int cli_export_model(struct cli *c, int argc, char **argv)
 		buf_puts(&path, out);
 	else
 		buf_printf(&path, "%s%s", r.name && *r.name ? r.name : "model",
-		           fmt == MODELIO_GGUF ? ".gguf" : "-hf");
+			   fmt == MODELIO_GGUF ? ".gguf" : "-hf");
 	struct modelio_model mm;
 	int status = CLI_ERR;
 	if (modelio_from_ckpt(r.checkpoint, &mm, err)) {
@@ -85,15 +85,16 @@ int cli_export_model(struct cli *c, int argc, char **argv)
 		goto out;
 	}
 	rc = fmt == MODELIO_GGUF ? modelio_write_gguf(&mm, path.data, err)
-	                         : modelio_write_hf(&mm, path.data, err);
+				 : modelio_write_hf(&mm, path.data, err);
 	if (rc) {
 		cli_error(c, CLI_ERR, "%s", err);
 	} else {
 		int llama = mm.arch == STUDENT_LLAMA;
-		cli_printf(c->out, "wrote %s (%s, %zu parameters, %d tokens, %d layers, width %d)\n",
-		        path.data, fmt == MODELIO_GGUF ? "gguf" : "hugging face", mm.n_params,
-		        tokenizer_vocab_size(mm.tok), llama ? mm.lcfg.n_layer : mm.mcfg.n_layer,
-		        llama ? mm.lcfg.hidden_size : mm.mcfg.n_embd);
+		cli_printf(c->out,
+			   "wrote %s (%s, %zu parameters, %d tokens, %d layers, width %d)\n",
+			   path.data, fmt == MODELIO_GGUF ? "gguf" : "hugging face", mm.n_params,
+			   tokenizer_vocab_size(mm.tok), llama ? mm.lcfg.n_layer : mm.mcfg.n_layer,
+			   llama ? mm.lcfg.hidden_size : mm.mcfg.n_embd);
 		status = CLI_OK;
 	}
 	modelio_model_release(&mm);
@@ -140,7 +141,7 @@ int cli_import_model(struct cli *c, int argc, char **argv)
 		return cli_error(c, CLI_USAGE, "unexpected argument '%s'", cli_pos(&a, 1));
 	if (!path)
 		return cli_error(c, CLI_USAGE,
-		                 "give a model path; see 'mentor import-model --help'");
+				 "give a model path; see 'mentor import-model --help'");
 	char err[MENTOR_ERR_LEN];
 	struct modelio_model mm;
 	if (modelio_read(path, &mm, err))
@@ -155,15 +156,15 @@ int cli_import_model(struct cli *c, int argc, char **argv)
 	if (modelio_register(st, c->db_path, &mm, dataset, name, path, &id, err)) {
 		status = cli_error(c, CLI_ERR, "%s", err);
 	} else {
-		cli_printf(c->out, "imported %s as run %lld (%s, %zu parameters, %d tokens)\n", path,
-		        (long long)id, mm.arch == STUDENT_LLAMA ? "llama family" : "gpt2",
-		        mm.n_params, tokenizer_vocab_size(mm.tok));
+		cli_printf(c->out, "imported %s as run %lld (%s, %zu parameters, %d tokens)\n",
+			   path, (long long)id, mm.arch == STUDENT_LLAMA ? "llama family" : "gpt2",
+			   mm.n_params, tokenizer_vocab_size(mm.tok));
 		if (mm.foreign && mm.new_rows)
 			cli_printf(c->out,
-			        "note: foreign vocabulary mapped to mentor's; %d new "
-			        "embedding rows (special tokens) start at zero: fine-tune "
-			        "before use (mentor train DATASET --init-from %lld)\n",
-			        mm.new_rows, (long long)id);
+				   "note: foreign vocabulary mapped to mentor's; %d new "
+				   "embedding rows (special tokens) start at zero: fine-tune "
+				   "before use (mentor train DATASET --init-from %lld)\n",
+				   mm.new_rows, (long long)id);
 	}
 	store_close(st);
 	modelio_model_release(&mm);
@@ -188,8 +189,10 @@ int cli_init_from(struct cli *c, struct store *st, const char *ref, struct train
 		modelio_model_release(&mm);
 		if (rc)
 			return cli_error(c, CLI_ERR, "%s", err);
-		cli_printf(c->errf, "mentor: imported %s as run %lld; later runs can start from it "
-				    "with --init-from %lld\n", ref, (long long)id, (long long)id);
+		cli_printf(c->errf,
+			   "mentor: imported %s as run %lld; later runs can start from it "
+			   "with --init-from %lld\n",
+			   ref, (long long)id, (long long)id);
 		snprintf(ids, sizeof ids, "%lld", (long long)id);
 		ref = ids;
 	} else if (rc == MENTOR_ENOTFOUND) {
@@ -262,9 +265,9 @@ static struct tokenizer *tokenize_load(struct cli *c, const char *ref, int *stat
 	struct stat db;
 	if (stat(c->db_path, &db) != 0) {
 		*status = cli_error(c, CLI_USAGE,
-		                    "no model file '%s' (and no workspace '%s' for a run of that "
-		                    "name)",
-		                    ref, c->db_path);
+				    "no model file '%s' (and no workspace '%s' for a run of that "
+				    "name)",
+				    ref, c->db_path);
 		return NULL;
 	}
 	struct store *st = store_open_existing(c->db_path, err);
@@ -306,7 +309,7 @@ int cli_tokenize(struct cli *c, int argc, char **argv)
 		return cli_error(c, CLI_USAGE, "unexpected argument '%s'", cli_pos(&a, 2));
 	if (!ref || !text)
 		return cli_error(c, CLI_USAGE,
-		                 "give a model and a text; see 'mentor tokenize --help'");
+				 "give a model and a text; see 'mentor tokenize --help'");
 	struct buf in;
 	buf_init(&in);
 	const char *s = text;
@@ -319,13 +322,13 @@ int cli_tokenize(struct cli *c, int argc, char **argv)
 			if (buf_append(&in, chunk, n)) {
 				buf_release(&in);
 				return cli_error(c, CLI_ERR,
-				                 "cannot read standard input: more than %zu bytes",
-				                 TOKENIZE_MAX_STDIN);
+						 "cannot read standard input: more than %zu bytes",
+						 TOKENIZE_MAX_STDIN);
 			}
 		if (ferror(stdin)) {
 			buf_release(&in);
 			return cli_error(c, CLI_ERR, "cannot read standard input: %s",
-			                 strerror(errno));
+					 strerror(errno));
 		}
 		s = in.data ? in.data : "";
 		len = in.len;
@@ -348,7 +351,8 @@ int cli_tokenize(struct cli *c, int argc, char **argv)
 	if (json) {
 		fputs("{\"ids\":[", c->out);
 		for (size_t i = 0; i < ids.n; i++)
-			fprintf(c->out, "%s%ld", i ? "," : "", (long)tokenizer_file_id(t, ids.ids[i]));
+			fprintf(c->out, "%s%ld", i ? "," : "",
+				(long)tokenizer_file_id(t, ids.ids[i]));
 		fputs("],\"tokens\":[", c->out);
 		for (size_t i = 0; i < ids.n; i++) {
 			size_t tl;
@@ -360,7 +364,8 @@ int cli_tokenize(struct cli *c, int argc, char **argv)
 		fputs("]}\n", c->out);
 	} else {
 		for (size_t i = 0; i < ids.n; i++)
-			fprintf(c->out, "%s%ld", i ? " " : "", (long)tokenizer_file_id(t, ids.ids[i]));
+			fprintf(c->out, "%s%ld", i ? " " : "",
+				(long)tokenizer_file_id(t, ids.ids[i]));
 		fputc('\n', c->out);
 	}
 out:
@@ -393,8 +398,7 @@ static const struct cli_option serve_opts[] = {
 	{"--header-timeout", NULL, "S",
 	 "seconds for a whole request head (default 5); a body gets as long plus 1 s per 64 KiB",
 	 NULL},
-	{"--idle-timeout", NULL, "S", "seconds a keep-alive connection may wait (default 5)",
-	 NULL},
+	{"--idle-timeout", NULL, "S", "seconds a keep-alive connection may wait (default 5)", NULL},
 	{"--max-conns", NULL, "N",
 	 "connections held at once (default 128); past them clients get 503 with Retry-After, "
 	 "/health still answers",
@@ -408,16 +412,17 @@ const struct cli_command cli_cmd_serve = {
 	.fn = cli_serve,
 	.summary = "serve a run over an OpenAI-compatible HTTP API",
 	.usage = "mentor serve RUN [--port P] [--host ADDR] [--api-key KEY] [OPTIONS]",
-	.about = "Serve a run (id or name) over an OpenAI-compatible HTTP API until Ctrl-C\n"
-		 "or SIGTERM:\n"
-		 "  POST /v1/chat/completions  the last user message is the question\n"
-		 "  POST /v1/completions       \"prompt\" is the question\n"
-		 "  GET  /v1/models, /health\n"
-		 "\"stream\": true gives server-sent events ending with 'data: [DONE]'.\n\n"
-		 "The answer is the one 'mentor predict RUN QUESTION' gives; the response's\n"
-		 "\"mentor\" object carries predict --json's fields (explanation too).\n"
-		 "A request's \"mentor\": {\"choices\": [...], \"type\": \"mc\"} acts as predict's\n"
-		 "--choices and --type.",
+	.about =
+		"Serve a run (id or name) over an OpenAI-compatible HTTP API until Ctrl-C\n"
+		"or SIGTERM:\n"
+		"  POST /v1/chat/completions  the last user message is the question\n"
+		"  POST /v1/completions       \"prompt\" is the question\n"
+		"  GET  /v1/models, /health\n"
+		"\"stream\": true gives server-sent events ending with 'data: [DONE]'.\n\n"
+		"The answer is the one 'mentor predict RUN QUESTION' gives; the response's\n"
+		"\"mentor\" object carries predict --json's fields (explanation too).\n"
+		"A request's \"mentor\": {\"choices\": [...], \"type\": \"mc\"} acts as predict's\n"
+		"--choices and --type.",
 	.opts = serve_opts,
 };
 
@@ -466,8 +471,8 @@ static int serve_opt(struct cli *c, const char *name, const char *v, struct serv
 		if (util_parse_double(v, &sec) || !(sec >= 0.01 && sec <= 3600))
 			return cli_error(c, CLI_USAGE, "invalid %s '%s': seconds, 0.01..3600", name,
 					 v);
-		*(name[2] == 'h' ? &o->header_timeout_ms : &o->idle_timeout_ms) =
-			(int)(sec * 1000 + 0.5);
+		*(name[2] == 'h' ? &o->header_timeout_ms
+				 : &o->idle_timeout_ms) = (int)(sec * 1000 + 0.5);
 	} else if (!strcmp(name, "--max-conns")) {
 		if (util_parse_long(v, 1, 1000, &n))
 			return cli_error(c, CLI_USAGE, "--max-conns needs a count 1..1000");
@@ -514,10 +519,10 @@ int cli_serve(struct cli *c, int argc, char **argv)
 	/* (a valid numeric address only: the text goes to the terminal) */
 	if (serve_host_is_loopback(o.host) == 0 && !o.api_key && o.insecure_no_auth)
 		fprintf(c->errf,
-		        "mentor: WARNING: serving on %s WITHOUT AUTHENTICATION: anyone who can "
-		        "reach this address can use the model and its CPU; set %s to require "
-		        "a key\n",
-		        o.host, SERVE_KEY_ENV);
+			"mentor: WARNING: serving on %s WITHOUT AUTHENTICATION: anyone who can "
+			"reach this address can use the model and its CPU; set %s to require "
+			"a key\n",
+			o.host, SERVE_KEY_ENV);
 	o.stop = catch_stop_signals();
 	o.on_listen = serve_listening;
 	o.on_request = serve_logged;
@@ -525,8 +530,10 @@ int cli_serve(struct cli *c, int argc, char **argv)
 	char err[MENTOR_ERR_LEN];
 	int rc = serve_run(c->db_path, ref, &o, err);
 	if (rc)
-		return cli_error(c, rc == MENTOR_ENOTFOUND || rc == MENTOR_EUSAGE ? CLI_USAGE : CLI_ERR,
-		                 "%s", err);
+		return cli_error(c,
+				 rc == MENTOR_ENOTFOUND || rc == MENTOR_EUSAGE ? CLI_USAGE
+									       : CLI_ERR,
+				 "%s", err);
 	fprintf(c->errf, "mentor: server stopped\n");
 	return CLI_OK;
 }
@@ -535,11 +542,9 @@ int cli_serve(struct cli *c, int argc, char **argv)
 
 static const struct cli_option run_external_opts[] = {
 	{"--cmd", NULL, "COMMAND",
-	 "the command, run without a shell: split on spaces, with '...' and \"...\" quoting",
-	 NULL},
+	 "the command, run without a shell: split on spaces, with '...' and \"...\" quoting", NULL},
 	{"--export", NULL, "F", "chat (default), alpaca or mt", "chat alpaca mt"},
-	{"--status", NULL, "S", "explanations exported: accepted (default) or all",
-	 "accepted all"},
+	{"--status", NULL, "S", "explanations exported: accepted (default) or all", "accepted all"},
 	{"--name", NULL, "N", "run name (default external-ID)", NULL},
 	{"--variant", NULL, "V",
 	 "baseline, mt-re, mt-ra or mt-cot: recorded as the run's, shapes the mt export's "
@@ -564,17 +569,18 @@ const struct cli_command cli_cmd_run_external = {
 	.summary = "run an external trainer on exported data",
 	.usage = "mentor run-external DATASET --cmd \"COMMAND ...\" [OPTIONS]\n"
 		 "mentor run-external DATASET [OPTIONS] -- COMMAND [ARGS...]",
-	.about = "Run an external trainer as a run of kind 'external': the dataset's\n"
-		 "training data is exported to <db>.runs/ID/train.jsonl and the command\n"
-		 "runs (no shell: --cmd is split on spaces, with '...' and \"...\" quoting)\n"
-		 "with these variables set:\n"
-		 "  MENTOR_EXPORT   the exported JSONL file\n"
-		 "  MENTOR_METRICS  a file to append JSON lines to, e.g.\n"
-		 "                  {\"step\": 10, \"loss\": 2.3, \"val_loss\": 2.5, \"lr\": 0.001}\n"
-		 "  MENTOR_RUN_ID, MENTOR_RUN_DIR, MENTOR_EXPORT_FORMAT\n\n"
-		 "Metrics appear live in the workbench and 'mentor runs'. Its output goes to\n"
-		 "<db>.runs/ID/log.txt. 'mentor stop ID' or Ctrl-C sends SIGTERM. The run\n"
-		 "ends done (exit 0), failed or stopped.",
+	.about =
+		"Run an external trainer as a run of kind 'external': the dataset's\n"
+		"training data is exported to <db>.runs/ID/train.jsonl and the command\n"
+		"runs (no shell: --cmd is split on spaces, with '...' and \"...\" quoting)\n"
+		"with these variables set:\n"
+		"  MENTOR_EXPORT   the exported JSONL file\n"
+		"  MENTOR_METRICS  a file to append JSON lines to, e.g.\n"
+		"                  {\"step\": 10, \"loss\": 2.3, \"val_loss\": 2.5, \"lr\": 0.001}\n"
+		"  MENTOR_RUN_ID, MENTOR_RUN_DIR, MENTOR_EXPORT_FORMAT\n\n"
+		"Metrics appear live in the workbench and 'mentor runs'. Its output goes to\n"
+		"<db>.runs/ID/log.txt. 'mentor stop ID' or Ctrl-C sends SIGTERM. The run\n"
+		"ends done (exit 0), failed or stopped.",
 	.opts = run_external_opts,
 	.more = "The reference PyTorch trainer (DistributedDataParallel) reads all of these:\n"
 		"  mentor run-external DATASET --variant mt-cot --init-from RUN -- \\\n"
@@ -591,7 +597,7 @@ static void ext_started(void *u, int64_t run_id, int64_t pid, const char *dir)
 {
 	struct ext_cli *ec = u;
 	cli_printf(ec->c->out, "run %lld started: pid %lld, files in %s\n", (long long)run_id,
-	        (long long)pid, dir);
+		   (long long)pid, dir);
 	fflush(ec->c->out);
 }
 
@@ -601,7 +607,8 @@ static void ext_point(void *u, int64_t step, const char *name, double value)
 	if (ec->quiet)
 		return;
 	if (step != ec->last_step) {
-		cli_printf(ec->c->out, "%sstep %lld", ec->last_step >= 0 ? "\n" : "", (long long)step);
+		cli_printf(ec->c->out, "%sstep %lld", ec->last_step >= 0 ? "\n" : "",
+			   (long long)step);
 		ec->last_step = step;
 	}
 	cli_printf(ec->c->out, " %s=%.6g", name, value);
@@ -614,8 +621,10 @@ static int ext_opt(struct cli *c, const char *name, const char *v, struct extrun
 {
 	if (!strcmp(name, "--variant")) {
 		if (train_variant_parse(v) < 0)
-			return cli_error(c, CLI_USAGE, "unknown variant '%s': expected baseline, "
-					 "mt-re, mt-ra or mt-cot", v);
+			return cli_error(c, CLI_USAGE,
+					 "unknown variant '%s': expected baseline, "
+					 "mt-re, mt-ra or mt-cot",
+					 v);
 		o->variant = v;
 	} else if (!strcmp(name, "--alpha")) {
 		if (util_parse_double(v, &o->alpha) || !(o->alpha >= 0 && o->alpha <= 1))
@@ -658,8 +667,10 @@ int cli_run_external(struct cli *c, int argc, char **argv)
 		} else if (!strcmp(name, "--export")) {
 			format_given = 1;
 			if (export_format_parse(v, &o.format))
-				return cli_error(c, CLI_USAGE, "unknown export format '%s': expected "
-						 "chat, alpaca or mt", v);
+				return cli_error(c, CLI_USAGE,
+						 "unknown export format '%s': expected "
+						 "chat, alpaca or mt",
+						 v);
 		} else if (ext_opt(c, name, v, &o)) {
 			return CLI_USAGE;
 		}
@@ -698,7 +709,7 @@ int cli_run_external(struct cli *c, int argc, char **argv)
 	if (rc)
 		return cli_error(c, rc == MENTOR_EUSAGE ? CLI_USAGE : CLI_ERR, "%s", err);
 	cli_printf(c->out, "run %lld %s: %lld metric points from %lld lines", (long long)res.run_id,
-	        res.status, (long long)res.points, (long long)res.lines);
+		   res.status, (long long)res.points, (long long)res.lines);
 	if (res.skipped)
 		cli_printf(c->out, ", %lld lines skipped", (long long)res.skipped);
 	fputc('\n', c->out);
@@ -708,5 +719,5 @@ int cli_run_external(struct cli *c, int argc, char **argv)
 		return cli_error(c, CLI_ERR, "the command exited with status %d", res.exit_code);
 	int stopped = store_run_status_parse(res.status) == STORE_RUN_STOPPED;
 	return cli_error(c, CLI_ERR, "the command was %s (signal %d)",
-	                 stopped ? "stopped" : "killed", res.term_signal);
+			 stopped ? "stopped" : "killed", res.term_signal);
 }

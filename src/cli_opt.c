@@ -33,8 +33,7 @@ static const struct cli_option *find_in(const struct cli_option *o, const char *
 	return NULL;
 }
 
-static const struct cli_option *find_option(const struct cli_command *cmd, const char *s,
-					    size_t n)
+static const struct cli_option *find_option(const struct cli_command *cmd, const char *s, size_t n)
 {
 	const struct cli_option *o = find_in(cmd->opts, s, n);
 	return o ? o : find_in(cmd->hidden, s, n);
@@ -396,7 +395,8 @@ void cli_opt_roff(FILE *f, const struct cli_command *const *cmds, size_t ncmd)
 					lead++;
 				if (h != o->help && h[-1] == '\n')
 					fputs(".br\n", f);
-				int stop = !h[n] && n && (isalnum((unsigned char)h[n - 1]) || h[n - 1] == ')');
+				int stop = !h[n] && n &&
+					   (isalnum((unsigned char)h[n - 1]) || h[n - 1] == ')');
 				roff_line(f, h + lead, n - lead, stop ? "." : "");
 				h += n + (h[n] == '\n');
 			}
@@ -481,7 +481,8 @@ static void zsh_desc(FILE *f, const char *s, size_t max)
 {
 	size_t n = 0;
 	for (; s && s[n] && n < max; n++) {
-		if (s[n] == '\n' || (s[n] == ';') || (s[n] == '.' && (s[n + 1] == ' ' || !s[n + 1])))
+		if (s[n] == '\n' || (s[n] == ';') ||
+		    (s[n] == '.' && (s[n + 1] == ' ' || !s[n + 1])))
 			break;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -562,8 +563,7 @@ static void completion_zsh(FILE *f, const struct cli_command *const *cmds, size_
 	fputs("\t\tesac\n\t\t;;\n\tesac\n}\n_mentor \"$@\"\n", f);
 }
 
-int cli_opt_completion(FILE *f, const char *shell, const struct cli_command *const *cmds,
-		       size_t n)
+int cli_opt_completion(FILE *f, const char *shell, const struct cli_command *const *cmds, size_t n)
 {
 	if (!strcmp(shell, "bash"))
 		completion_bash(f, cmds, n);

@@ -245,7 +245,7 @@ static void print_logits(struct cli *c, const struct tokenizer *t, const struct 
 		buf_reset(&sp);
 		for (size_t k = 0; p && k < len; k++)
 			if (p[k] ? ((p[k] == '"' || p[k] == '\\') && buf_putc(&sp, '\\')) ||
-				       buf_putc(&sp, p[k])
+					    buf_putc(&sp, p[k])
 				 : buf_puts(&sp, "\\x00"))
 				util_oom();
 		fputc('"', f);
@@ -260,8 +260,8 @@ out:
 
 /* The model of run ref (id or name) for predict, and its dataset (may be
  * NULL): 0, MENTOR_ENOTFOUND for an unknown run, or MENTOR_ERR. */
-static int run_model(struct store *st, const char *ref, struct eval_model **em,
-		     int64_t *dataset_id, char *err)
+static int run_model(struct store *st, const char *ref, struct eval_model **em, int64_t *dataset_id,
+		     char *err)
 {
 	struct store_run r;
 	int rc = store_run_find(st, ref, &r, err);
@@ -305,8 +305,8 @@ static int predict_logits(struct cli *c, const char *ref, const char *text,
 		status = cli_error(c, rc == MENTOR_EUSAGE ? CLI_USAGE : CLI_ERR, "%s", err);
 		goto out;
 	}
-	print_logits(c, eval_model_tokenizer(em), &ids, dropped, logits,
-		     eval_model_vocab_size(em), o);
+	print_logits(c, eval_model_tokenizer(em), &ids, dropped, logits, eval_model_vocab_size(em),
+		     o);
 	status = CLI_OK;
 out:
 	tokenizer_ids_release(&ids);
@@ -328,11 +328,16 @@ int cli_predict(struct cli *c, int argc, char **argv)
 	if (cli_npos(&ca) > 2)
 		return cli_error(c, CLI_USAGE, "unexpected argument '%s'", cli_pos(&ca, 2));
 	if (!ref || !question)
-		return cli_error(c, CLI_USAGE, "give a run and a question; see 'mentor predict "
-					       "--help'");
+		return cli_error(c, CLI_USAGE,
+				 "give a run and a question; see 'mentor predict "
+				 "--help'");
 	if (!logits && (top || all || task))
-		return cli_error(c, CLI_USAGE, "'%s' goes with --logits; see 'mentor predict "
-					       "--help'", top ? "--top" : all ? "--all" : "--task");
+		return cli_error(c, CLI_USAGE,
+				 "'%s' goes with --logits; see 'mentor predict "
+				 "--help'",
+				 top   ? "--top"
+				 : all ? "--all"
+				       : "--task");
 	if (logits) {
 		struct logits_opts o = {EVAL_PROMPT_RAW, 10, json};
 		if (type)
@@ -351,8 +356,9 @@ int cli_predict(struct cli *c, int argc, char **argv)
 			return cli_error(c, CLI_USAGE, "invalid task '%s': expected ans or exp",
 					 task);
 		if (choices && !task)
-			return cli_error(c, CLI_USAGE, "'--choices' needs --task: the raw prompt "
-						       "is TEXT as given");
+			return cli_error(c, CLI_USAGE,
+					 "'--choices' needs --task: the raw prompt "
+					 "is TEXT as given");
 		if (!task)
 			return predict_logits(c, ref, question, &o);
 		char err[MENTOR_ERR_LEN];
@@ -368,8 +374,10 @@ int cli_predict(struct cli *c, int argc, char **argv)
 	}
 	if (type && strcmp(type, STORE_ANS_NUMBER) && strcmp(type, STORE_ANS_YESNO) &&
 	    strcmp(type, STORE_ANS_MC) && strcmp(type, STORE_ANS_TEXT))
-		return cli_error(c, CLI_USAGE, "invalid type '%s': expected number, yesno, mc or "
-					       "text", type);
+		return cli_error(c, CLI_USAGE,
+				 "invalid type '%s': expected number, yesno, mc or "
+				 "text",
+				 type);
 	char err[MENTOR_ERR_LEN];
 	struct buf prompt;
 	buf_init(&prompt);
@@ -433,4 +441,3 @@ out:
 	store_close(st);
 	return status;
 }
-

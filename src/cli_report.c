@@ -83,14 +83,15 @@ int cli_report(struct cli *c, int argc, char **argv)
 		return a.exit;
 	if (cli_npos(&a) > 1)
 		return cli_error(c, CLI_USAGE,
-				 "one run only (got '%s' and '%s'); compare with --vs", cli_pos(&a, 0),
-				 cli_pos(&a, 1));
+				 "one run only (got '%s' and '%s'); compare with --vs",
+				 cli_pos(&a, 0), cli_pos(&a, 1));
 	const char *run_ref = cli_pos(&a, 0), *vs_ref = cli_arg(&a, "--vs");
 	const char *out = cli_arg(&a, "--out"), *svg = cli_arg(&a, "--svg");
 	const char *ex = cli_arg(&a, "--examples"), *exp_ref = cli_arg(&a, "--experiment");
 	const char *lang_opt = cli_arg(&a, "--lang");
 	if (!run_ref && vs_ref)
-		return cli_error(c, CLI_USAGE, "--vs needs a run to compare; see 'mentor report "
+		return cli_error(c, CLI_USAGE,
+				 "--vs needs a run to compare; see 'mentor report "
 				 "--help'");
 	long exp_id = 0;
 	if (exp_ref && util_parse_long(exp_ref, 1, 2147483647L, &exp_id))
@@ -217,7 +218,8 @@ int cli_export(struct cli *c, int argc, char **argv)
 	if (!o.dataset)
 		return cli_error(c, CLI_USAGE, "no dataset given; see 'mentor export --help'");
 	if (!out || !*out)
-		return cli_error(c, CLI_USAGE, "no output file given (--out FILE, or - for stdout)");
+		return cli_error(c, CLI_USAGE,
+				 "no output file given (--out FILE, or - for stdout)");
 	if (format && export_format_parse(format, &o.format))
 		return cli_error(c, CLI_USAGE, "unknown format '%s' (use chat, alpaca or mt)",
 				 format);
@@ -232,9 +234,12 @@ int cli_export(struct cli *c, int argc, char **argv)
 		return cli_error(c, CLI_USAGE, "unknown split '%s' (use train, dev or test)",
 				 o.split);
 	if (variant) {
-		if (strcmp(variant, "mt-cot") && strcmp(variant, "mt-ra") && strcmp(variant, "mt-re"))
-			return cli_error(c, CLI_USAGE, "unknown variant '%s' (use mt-cot, mt-ra or "
-					 "mt-re)", variant);
+		if (strcmp(variant, "mt-cot") && strcmp(variant, "mt-ra") &&
+		    strcmp(variant, "mt-re"))
+			return cli_error(c, CLI_USAGE,
+					 "unknown variant '%s' (use mt-cot, mt-ra or "
+					 "mt-re)",
+					 variant);
 		if (o.format != EXPORT_MT)
 			return cli_error(c, CLI_USAGE, "--variant applies to --format mt only");
 		o.variant = variant;
@@ -254,8 +259,8 @@ int cli_export(struct cli *c, int argc, char **argv)
 	if (tok_run) {
 		int rc = export_run_tokenizer(st, tok_run, &tok, &o.n_ctx, NULL, err);
 		if (rc) {
-			code = cli_error(c, rc == MENTOR_EUSAGE ? CLI_USAGE : CLI_ERR, "--tokenizer: %s",
-					 err);
+			code = cli_error(c, rc == MENTOR_EUSAGE ? CLI_USAGE : CLI_ERR,
+					 "--tokenizer: %s", err);
 			goto out;
 		}
 		o.tok = tok;
@@ -276,14 +281,18 @@ int cli_export(struct cli *c, int argc, char **argv)
 		goto out;
 	}
 	cli_printf(info, "exported %lld records (%lld explanations of %lld items) to %s\n",
-		(long long)stats.records, (long long)stats.explanations,
-		(long long)stats.items_used, out);
+		   (long long)stats.records, (long long)stats.explanations,
+		   (long long)stats.items_used, out);
 	if (stats.test_items > 0 && !o.split)
-		cli_printf(c->errf, "mentor: note: %lld items of the test split are included; "
-			"export training data with --split train\n", (long long)stats.test_items);
+		cli_printf(c->errf,
+			   "mentor: note: %lld items of the test split are included; "
+			   "export training data with --split train\n",
+			   (long long)stats.test_items);
 	if (stats.truncated > 0)
-		cli_printf(c->errf, "mentor: note: %lld sequences were cut to the context of %d "
-			"tokens\n", (long long)stats.truncated, o.n_ctx);
+		cli_printf(c->errf,
+			   "mentor: note: %lld sequences were cut to the context of %d "
+			   "tokens\n",
+			   (long long)stats.truncated, o.n_ctx);
 	code = CLI_OK;
 out:
 	tokenizer_free(tok);

@@ -88,14 +88,18 @@ int cli_sample(struct cli *c, int argc, char **argv)
 			errno = 0;
 			unsigned long long sv = strtoull(v, &end, 10);
 			if (!*v || *v == '-' || *end || errno)
-				return cli_error(c, CLI_USAGE, "invalid --seed '%s': expected a "
-						 "non-negative integer", v);
+				return cli_error(c, CLI_USAGE,
+						 "invalid --seed '%s': expected a "
+						 "non-negative integer",
+						 v);
 			seed = (uint64_t)sv;
 		} else if (!strcmp(name, "--split")) {
 			split = v;
 			if (strcmp(split, "train") && strcmp(split, "dev") && strcmp(split, "test"))
-				return cli_error(c, CLI_USAGE, "invalid --split '%s': expected "
-						 "train, dev or test", split);
+				return cli_error(c, CLI_USAGE,
+						 "invalid --split '%s': expected "
+						 "train, dev or test",
+						 split);
 		} else if (!strcmp(name, "--splits")) {
 			splits = v;
 		} else if (!strcmp(name, "--out")) {
@@ -103,20 +107,25 @@ int cli_sample(struct cli *c, int argc, char **argv)
 		} else if (!strcmp(name, "--import")) {
 			import_name = v;
 			if (!*import_name)
-				return cli_error(c, CLI_USAGE, "option '--import' needs a dataset name");
+				return cli_error(c, CLI_USAGE,
+						 "option '--import' needs a dataset name");
 		}
 	}
 	if (cli_npos(&a) > 1)
 		return cli_error(c, CLI_USAGE, "unexpected argument '%s'", cli_pos(&a, 1));
 	const char *task = cli_pos(&a, 0);
 	if (!task)
-		return cli_error(c, CLI_USAGE, "which task? one of arith, coin, letters, dial "
+		return cli_error(c, CLI_USAGE,
+				 "which task? one of arith, coin, letters, dial "
 				 "(see 'mentor sample --help')");
 	if (!sample_task_info(task))
-		return cli_error(c, CLI_USAGE, "unknown task '%s': try arith, coin, letters or "
-				 "dial", task);
+		return cli_error(c, CLI_USAGE,
+				 "unknown task '%s': try arith, coin, letters or "
+				 "dial",
+				 task);
 	if (split && splits)
-		return cli_error(c, CLI_USAGE, "options '--split' and '--splits' exclude each other");
+		return cli_error(c, CLI_USAGE,
+				 "options '--split' and '--splits' exclude each other");
 	if (splits && n >= 0)
 		return cli_error(c, CLI_USAGE, "options '--n' and '--splits' exclude each other");
 	if (out_path && import_name)
@@ -128,7 +137,8 @@ int cli_sample(struct cli *c, int argc, char **argv)
 			return cli_error(c, CLI_USAGE, "%s", err);
 	} else if (split) {
 		size_t size = !strcmp(split, "train") ? plan.n_train
-			      : !strcmp(split, "dev") ? plan.n_dev : plan.n_test;
+			      : !strcmp(split, "dev") ? plan.n_dev
+						      : plan.n_test;
 		if (n >= 0)
 			size = (size_t)n;
 		plan.n_train = !strcmp(split, "train") ? size : 0;
@@ -175,7 +185,7 @@ int cli_sample(struct cli *c, int argc, char **argv)
 			cli_printf(c->out, "%s: unchanged (%zu items)\n", import_name, res.n_items);
 		else
 			cli_printf(c->out, "%s: imported %zu items (%s, seed %llu)\n", import_name,
-				res.n_items, task, (unsigned long long)seed);
+				   res.n_items, task, (unsigned long long)seed);
 		return CLI_OK;
 	}
 
@@ -183,7 +193,8 @@ int cli_sample(struct cli *c, int argc, char **argv)
 	if (out_path) {
 		out = fopen(out_path, "wb");
 		if (!out)
-			return cli_error(c, CLI_ERR, "cannot write '%s': %s", out_path, strerror(errno));
+			return cli_error(c, CLI_ERR, "cannot write '%s': %s", out_path,
+					 strerror(errno));
 	}
 	int rc = sample_write(task, seed, &plan, out, err);
 	int close_failed = out_path ? fclose(out) != 0 : fflush(out) != 0;
@@ -237,7 +248,8 @@ static int list_jsonl(const char *dir, char ***out, size_t *n, char *err)
 	*n = 0;
 	DIR *d = opendir(dir);
 	if (!d)
-		return util_err(err, "cannot read bundled datasets in '%s': %s", dir, strerror(errno));
+		return util_err(err, "cannot read bundled datasets in '%s': %s", dir,
+				strerror(errno));
 	char **names = NULL;
 	size_t count = 0, cap = 0;
 	int rc = 0;
@@ -316,7 +328,7 @@ int cli_init(struct cli *c, int argc, char **argv)
 		int rc = store_dataset_get(st, name, &d, err);
 		if (rc == 0) {
 			cli_printf(c->out, "%-12s already present (%lld items)\n", name,
-				(long long)(d.n_train + d.n_dev + d.n_test));
+				   (long long)(d.n_train + d.n_dev + d.n_test));
 			store_dataset_release(&d);
 			n_present++;
 			continue;
@@ -347,9 +359,11 @@ int cli_init(struct cli *c, int argc, char **argv)
 		n_imported++;
 	}
 	if (status == CLI_OK)
-		cli_printf(c->out, "workspace '%s' ready: %zu datasets imported, %zu already present; "
-			"open it with `mentor%s%s`\n", store_path(st), n_imported, n_present,
-			c->db_flag ? " --db " : "", c->db_flag ? c->db_flag : "");
+		cli_printf(c->out,
+			   "workspace '%s' ready: %zu datasets imported, %zu already present; "
+			   "open it with `mentor%s%s`\n",
+			   store_path(st), n_imported, n_present, c->db_flag ? " --db " : "",
+			   c->db_flag ? c->db_flag : "");
 	store_close(st);
 	for (size_t i = 0; i < n_files; i++)
 		free(files[i]);

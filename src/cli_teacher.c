@@ -170,7 +170,8 @@ static void show_progress(struct cli *c, const struct teacher_progress *p, int f
 	flockfile(f);
 	if (c->err_tty) {
 		int width = 24;
-		int fill = p->total ? (int)((double)width * (double)p->done / (double)p->total) : width;
+		int fill = p->total ? (int)((double)width * (double)p->done / (double)p->total)
+				    : width;
 		fputs("\r\033[K[", f);
 		for (int i = 0; i < width; i++)
 			fputc(i < fill ? '#' : '-', f);
@@ -179,8 +180,9 @@ static void show_progress(struct cli *c, const struct teacher_progress *p, int f
 		if (final)
 			fputc('\n', f);
 	} else {
-		fprintf(f, "explain: %lld/%lld done, %lld errors, %lld cached, %s tokens, $%.4f, "
-			   "%.1f/s, ETA %s\n",
+		fprintf(f,
+			"explain: %lld/%lld done, %lld errors, %lld cached, %s tokens, $%.4f, "
+			"%.1f/s, ETA %s\n",
 			(long long)p->done, (long long)p->total, (long long)p->errors,
 			(long long)p->cached, tok, p->cost, rate, eta);
 	}
@@ -205,7 +207,7 @@ static int print_prompts(struct cli *c, struct store *st, const struct teacher_o
 				return cli_error(c, CLI_ERR, "%s", err);
 			}
 			cli_printf(c->out, "===== item %lld, %s prompt =====\n", (long long)ids[i],
-				prompt_mode_name(pm));
+				   prompt_mode_name(pm));
 			util_term_put(c->out, b.data ? b.data : "", UTIL_PUT_LINES, NULL, 0);
 			fputs("\n\n", c->out);
 			buf_release(&b);
@@ -218,15 +220,16 @@ static int write_prompts(struct cli *c, const char *dir, int overwrite)
 	char err[MENTOR_ERR_LEN];
 	char *d = dir ? util_strdup(dir) : prompt_default_dir();
 	if (!d)
-		return cli_error(c, CLI_ERR, "cannot find the prompts directory: set XDG_CONFIG_HOME "
-					     "or HOME, or give --prompts-dir");
+		return cli_error(c, CLI_ERR,
+				 "cannot find the prompts directory: set XDG_CONFIG_HOME "
+				 "or HOME, or give --prompts-dir");
 	int written = 0;
 	if (prompt_write_defaults(d, overwrite, &written, err)) {
 		free(d);
 		return cli_error(c, CLI_ERR, "%s", err);
 	}
 	cli_printf(c->out, "wrote %d template%s to %s (existing files %s)\n", written,
-		written == 1 ? "" : "s", d, overwrite ? "replaced" : "kept");
+		   written == 1 ? "" : "s", d, overwrite ? "replaced" : "kept");
 	free(d);
 	return CLI_OK;
 }
@@ -269,12 +272,14 @@ static void on_batch_line(void *user, const char *file, long line, const char *r
 	fputc('\n', c->errf);
 }
 
-static void batch_export_summary(struct cli *c, const char *path, const struct teacher_batch_stats *s)
+static void batch_export_summary(struct cli *c, const char *path,
+				 const struct teacher_batch_stats *s)
 {
-	cli_printf(c->out, "wrote %lld request%s to %s (%lld tasks, %lld skipped as already explained, "
-			"%lld steps answered from the call log, %lld explanations stored)\n",
-		(long long)s->written, s->written == 1 ? "" : "s", path, (long long)s->tasks,
-		(long long)s->skipped, (long long)s->cached, (long long)s->explained);
+	cli_printf(c->out,
+		   "wrote %lld request%s to %s (%lld tasks, %lld skipped as already explained, "
+		   "%lld steps answered from the call log, %lld explanations stored)\n",
+		   (long long)s->written, s->written == 1 ? "" : "s", path, (long long)s->tasks,
+		   (long long)s->skipped, (long long)s->cached, (long long)s->explained);
 }
 
 /* --batch-export / --batch-import (teacher_batch_*). */
@@ -290,21 +295,24 @@ static int run_batch(struct cli *c, const struct teacher_opts *o, int64_t datase
 		batch_export_summary(c, exp, &s);
 		return CLI_OK;
 	}
-	if ((rc = teacher_batch_import(o, dataset_id, imp, exp, on_batch_line, c, &s, &ns, err)) != 0)
+	if ((rc = teacher_batch_import(o, dataset_id, imp, exp, on_batch_line, c, &s, &ns, err)) !=
+	    0)
 		return cli_error(c, rc == MENTOR_EUSAGE ? CLI_USAGE : CLI_ERR, "%s", err);
-	cli_printf(c->out, "imported %lld of %lld lines from %s: %lld explanations, %lld failed calls, "
-			"%lld refused, %lld already imported, %lld already explained, %lld crop items "
-			"waiting for rp; tokens %lld in / %lld out; cost $%.4f\n",
-		(long long)s.imported, (long long)s.lines, imp, (long long)s.explained,
-		(long long)s.failed, (long long)s.rejected, (long long)s.repeated,
-		(long long)s.skipped, (long long)s.waiting, (long long)s.tokens_in,
-		(long long)s.tokens_out, s.cost);
+	cli_printf(c->out,
+		   "imported %lld of %lld lines from %s: %lld explanations, %lld failed calls, "
+		   "%lld refused, %lld already imported, %lld already explained, %lld crop items "
+		   "waiting for rp; tokens %lld in / %lld out; cost $%.4f\n",
+		   (long long)s.imported, (long long)s.lines, imp, (long long)s.explained,
+		   (long long)s.failed, (long long)s.rejected, (long long)s.repeated,
+		   (long long)s.skipped, (long long)s.waiting, (long long)s.tokens_in,
+		   (long long)s.tokens_out, s.cost);
 	if (exp)
 		batch_export_summary(c, exp, &ns);
 	if (s.rejected || s.failed)
-		return cli_error(c, CLI_ERR, "%lld of %lld lines were not usable (see above); the "
-					     "others were stored", (long long)(s.rejected + s.failed),
-				 (long long)s.lines);
+		return cli_error(c, CLI_ERR,
+				 "%lld of %lld lines were not usable (see above); the "
+				 "others were stored",
+				 (long long)(s.rejected + s.failed), (long long)s.lines);
 	return CLI_OK;
 }
 
@@ -360,8 +368,10 @@ static int dry_run(struct cli *c, const struct teacher_opts *o, const char *data
 static const char *rate_option(const char *name)
 {
 	static const char *const opts[][2] = {
-		{"--cot-wrong-rate", "cot_wrong"}, {"--error-rate", "cot_wrong"},
-		{"--cot-bad-step-rate", "cot_bad_step"}, {"--rp-leak-rate", "rp_leak"},
+		{"--cot-wrong-rate", "cot_wrong"},
+		{"--error-rate", "cot_wrong"},
+		{"--cot-bad-step-rate", "cot_bad_step"},
+		{"--rp-leak-rate", "rp_leak"},
 	};
 	for (size_t k = 0; k < sizeof opts / sizeof opts[0]; k++)
 		if (!strcmp(name, opts[k][0]))
@@ -415,11 +425,13 @@ static int explain_read(struct cli *c, const struct cli_args *a, struct explain_
 						 "explain: '--limit' needs a positive number");
 		} else if (!strcmp(name, "--concurrency")) {
 			if (util_parse_long(v, 1, 256, &lv))
-				return cli_error(c, CLI_USAGE, "explain: '--concurrency' needs 1 to 256");
+				return cli_error(c, CLI_USAGE,
+						 "explain: '--concurrency' needs 1 to 256");
 			o->concurrency = (int)lv;
 		} else if (!strcmp(name, "--rpm")) {
 			if (util_parse_long(v, 0, 1000000, &lv))
-				return cli_error(c, CLI_USAGE, "explain: '--rpm' needs 0 to 1000000");
+				return cli_error(c, CLI_USAGE,
+						 "explain: '--rpm' needs 0 to 1000000");
 			o->rpm = (int)lv;
 		} else if (!strcmp(name, "--k")) {
 			if (util_parse_long(v, 0, 64, &lv))
@@ -431,7 +443,8 @@ static int explain_read(struct cli *c, const struct cli_args *a, struct explain_
 			o->seed = lv;
 		} else if (!strcmp(name, "--offline-rates")) {
 			if (config_offline_rates_parse(v, &o->offline, rerr))
-				return cli_error(c, CLI_USAGE, "explain: '--offline-rates': %s", rerr);
+				return cli_error(c, CLI_USAGE, "explain: '--offline-rates': %s",
+						 rerr);
 		} else if ((rate = rate_option(name)) != NULL) {
 			if (config_offline_rates_set(&o->offline, rate, v, rerr))
 				return cli_error(c, CLI_USAGE, "explain: %s", rerr);
@@ -468,7 +481,8 @@ int cli_explain(struct cli *c, int argc, char **argv)
 	if (l.print && !l.dataset)
 		return print_templates(c, o.prompts_dir);
 	if (!l.dataset)
-		return cli_error(c, CLI_USAGE, "explain: missing DATASET (see 'mentor explain --help')");
+		return cli_error(c, CLI_USAGE,
+				 "explain: missing DATASET (see 'mentor explain --help')");
 	o.modes = teacher_mode_mask(l.mode);
 	if (!o.modes)
 		return cli_error(c, CLI_USAGE,
@@ -560,13 +574,13 @@ int cli_explain(struct cli *c, int argc, char **argv)
 		fprintf(c->errf, "mentor: ... and %lld more error%s\n", (long long)ui.errors_hidden,
 			ui.errors_hidden == 1 ? "" : "s");
 	cli_printf(c->out,
-		"%s %s with %s/%s: %lld tasks, %lld explained, %lld skipped, %lld errors, "
-		"%lld cached; tokens %lld in / %lld out; cost $%.4f%s\n",
-		l.dataset, l.mode, teacher_job_provider(j), teacher_job_model(j),
-		(long long)p.total,
-		(long long)(p.done - p.errors - p.skipped), (long long)p.skipped,
-		(long long)p.errors, (long long)p.cached, (long long)p.tokens_in,
-		(long long)p.tokens_out, p.cost, p.cancelled ? " (interrupted)" : "");
+		   "%s %s with %s/%s: %lld tasks, %lld explained, %lld skipped, %lld errors, "
+		   "%lld cached; tokens %lld in / %lld out; cost $%.4f%s\n",
+		   l.dataset, l.mode, teacher_job_provider(j), teacher_job_model(j),
+		   (long long)p.total, (long long)(p.done - p.errors - p.skipped),
+		   (long long)p.skipped, (long long)p.errors, (long long)p.cached,
+		   (long long)p.tokens_in, (long long)p.tokens_out, p.cost,
+		   p.cancelled ? " (interrupted)" : "");
 	teacher_free(j);
 	cli_stop_release(&saved);
 	if (p.cancelled)
@@ -692,17 +706,20 @@ int cli_explanations(struct cli *c, int argc, char **argv)
 		fputc('\n', c->out);
 		cJSON_Delete(arr);
 	} else {
-		cli_printf(c->out, "%-6s %-6s %-5s %-4s %-9s %-3s %-4s %-8s %s\n", "ID", "ITEM", "MODE",
-			"PATH", "STATUS", "OK", "LEAK", "ANSWER", "TEXT");
+		cli_printf(c->out, "%-6s %-6s %-5s %-4s %-9s %-3s %-4s %-8s %s\n", "ID", "ITEM",
+			   "MODE", "PATH", "STATUS", "OK", "LEAK", "ANSWER", "TEXT");
 		for (size_t i = 0; i < n; i++) {
-			cli_printf(c->out, "%-6lld %-6lld %-5s %-4s %-9s %-3s %-4s ", (long long)e[i].id,
-				(long long)e[i].item_id, e[i].mode, e[i].path, e[i].status,
-				e[i].correct < 0 ? "-" : e[i].correct ? "yes" : "no",
-				e[i].leaked ? "yes" : "no");
-			cli_pad(c->out, 9 - util_term_put(c->out, e[i].parsed_answer,
-					UTIL_PUT_CELL, NULL, 8));
+			cli_printf(c->out, "%-6lld %-6lld %-5s %-4s %-9s %-3s %-4s ",
+				   (long long)e[i].id, (long long)e[i].item_id, e[i].mode,
+				   e[i].path, e[i].status,
+				   e[i].correct < 0 ? "-"
+				   : e[i].correct   ? "yes"
+						    : "no",
+				   e[i].leaked ? "yes" : "no");
+			cli_pad(c->out, 9 - util_term_put(c->out, e[i].parsed_answer, UTIL_PUT_CELL,
+							  NULL, 8));
 			util_term_put(c->out, e[i].edited_text ? e[i].edited_text : e[i].text,
-					UTIL_PUT_CELL, NULL, 70);
+				      UTIL_PUT_CELL, NULL, 70);
 			fputc('\n', c->out);
 		}
 		cli_printf(c->out, "%zu explanation%s\n", n, n == 1 ? "" : "s");
@@ -793,25 +810,28 @@ int cli_calls(struct cli *c, int argc, char **argv)
 		fputc('\n', c->out);
 		cJSON_Delete(root);
 	} else {
-		cli_printf(c->out, "%-6s %-10s %-22s %-9s %-4s %8s %8s %7s %9s %s\n", "ID", "PROVIDER",
-			"MODEL", "STATUS", "HTTP", "TOK_IN", "TOK_OUT", "MS", "COST", "ERROR");
+		cli_printf(c->out, "%-6s %-10s %-22s %-9s %-4s %8s %8s %7s %9s %s\n", "ID",
+			   "PROVIDER", "MODEL", "STATUS", "HTTP", "TOK_IN", "TOK_OUT", "MS", "COST",
+			   "ERROR");
 		for (size_t i = first; i < n; i++) {
 			const struct store_call *k = &calls[i];
 			cli_printf(c->out, "%-6lld ", (long long)k->id);
-			cli_pad(c->out, 11 - util_term_put(c->out, k->provider,
-					UTIL_PUT_CELL, NULL, 10));
-			cli_pad(c->out, 22 - util_term_put(c->out, k->model,
-					UTIL_PUT_CELL, NULL, 22));
-			cli_printf(c->out, " %-9s %-4d %7lld%s %8lld %7lld %9.5f ", k->status, k->http_code,
-				(long long)k->tokens_in, k->tokens_estimated ? "~" : " ",
-				(long long)k->tokens_out, (long long)k->latency_ms, k->cost);
+			cli_pad(c->out,
+				11 - util_term_put(c->out, k->provider, UTIL_PUT_CELL, NULL, 10));
+			cli_pad(c->out,
+				22 - util_term_put(c->out, k->model, UTIL_PUT_CELL, NULL, 22));
+			cli_printf(c->out, " %-9s %-4d %7lld%s %8lld %7lld %9.5f ", k->status,
+				   k->http_code, (long long)k->tokens_in,
+				   k->tokens_estimated ? "~" : " ", (long long)k->tokens_out,
+				   (long long)k->latency_ms, k->cost);
 			util_term_put(c->out, k->error, UTIL_PUT_CELL, NULL, 60);
 			fputc('\n', c->out);
 		}
-		cli_printf(c->out, "total: %lld calls (%lld ok, %lld failed), tokens %lld in / %lld out, "
-				"cost $%.4f\n",
-			(long long)t.calls, (long long)t.ok, (long long)t.errors,
-			(long long)t.tokens_in, (long long)t.tokens_out, t.cost);
+		cli_printf(c->out,
+			   "total: %lld calls (%lld ok, %lld failed), tokens %lld in / %lld out, "
+			   "cost $%.4f\n",
+			   (long long)t.calls, (long long)t.ok, (long long)t.errors,
+			   (long long)t.tokens_in, (long long)t.tokens_out, t.cost);
 	}
 	for (size_t i = 0; i < n; i++)
 		store_call_release(&calls[i]);
@@ -878,10 +898,13 @@ int cli_review(struct cli *c, int argc, char **argv)
 	}
 	long id;
 	if (!id_s || util_parse_long(id_s, 1, LONG_MAX, &id))
-		return cli_error(c, CLI_USAGE, "review: missing or bad EXPLANATION_ID (see 'mentor explanations')");
+		return cli_error(
+			c, CLI_USAGE,
+			"review: missing or bad EXPLANATION_ID (see 'mentor explanations')");
 	if (!action)
-		return cli_error(c, CLI_USAGE, "review: give --accept, --reject, --flag, --pending, "
-					       "--edit or --undo");
+		return cli_error(c, CLI_USAGE,
+				 "review: give --accept, --reject, --flag, --pending, "
+				 "--edit or --undo");
 	char *edited = NULL;
 	if (edit_file) {
 		char rerr[MENTOR_ERR_LEN];
@@ -902,7 +925,8 @@ int cli_review(struct cli *c, int argc, char **argv)
 		edited[n - lead] = '\0';
 		if (!*edited) {
 			free(edited);
-			return cli_error(c, CLI_USAGE, "review: the edited text is empty: nothing saved");
+			return cli_error(c, CLI_USAGE,
+					 "review: the edited text is empty: nothing saved");
 		}
 	}
 	if (!reviewer) {
@@ -944,21 +968,27 @@ int cli_review(struct cli *c, int argc, char **argv)
 	if (rc) {
 		free(before);
 		store_close(st);
-		return cli_error(c, rc == MENTOR_EUSAGE ? CLI_USAGE : CLI_ERR, "explanation %ld: %s", id, err);
+		return cli_error(c, rc == MENTOR_EUSAGE ? CLI_USAGE : CLI_ERR,
+				 "explanation %ld: %s", id, err);
 	}
 	if (same && edit_file)
-		cli_printf(c->out, "explanation %ld: the text is that already; nothing recorded\n", id);
+		cli_printf(c->out, "explanation %ld: the text is that already; nothing recorded\n",
+			   id);
 	else if (same)
 		cli_printf(c->out, "explanation %ld: %s already; nothing recorded\n", id, e.status);
 	else if (edit_file)
-		cli_printf(c->out, "explanation %ld: edited (%s); answer %s, %s%s%s\n", id, e.status,
-			   e.parsed_answer ? e.parsed_answer : "(none)",
-			   e.correct == 1 ? "correct" : e.correct == 0 ? "wrong" : "not judged",
+		cli_printf(c->out, "explanation %ld: edited (%s); answer %s, %s%s%s\n", id,
+			   e.status, e.parsed_answer ? e.parsed_answer : "(none)",
+			   e.correct == 1   ? "correct"
+			   : e.correct == 0 ? "wrong"
+					    : "not judged",
 			   e.correct != before_correct && before_correct >= 0 && e.correct >= 0
-				   ? (e.correct ? " (was wrong)" : " (was correct)") : "",
+				   ? (e.correct ? " (was wrong)" : " (was correct)")
+				   : "",
 			   e.leaked == 1 ? ", restates the hint" : "");
 	else if (was_edit)
-		cli_printf(c->out, "explanation %ld: edit undone, text restored (%s)\n", id, e.status);
+		cli_printf(c->out, "explanation %ld: edit undone, text restored (%s)\n", id,
+			   e.status);
 	else
 		cli_printf(c->out, "explanation %ld: %s (was %s)\n", id, e.status, before);
 	free(before);

@@ -187,7 +187,7 @@ static void print_run_result(struct cli *c, struct store *st, int64_t run_id, in
 		cli_printf(c->out, "{\"run\":%lld,\"name\":", (long long)r.id);
 		cli_json_str(c->out, r.name);
 		cli_printf(c->out, ",\"status\":\"%s\",\"step\":%lld,\"total_steps\":%lld",
-			r.status, (long long)r.step, (long long)r.total_steps);
+			   r.status, (long long)r.step, (long long)r.total_steps);
 		fputs(",\"checkpoint\":", c->out);
 		cli_json_str(c->out, r.checkpoint);
 		fputs(",\"error\":", c->out);
@@ -212,7 +212,7 @@ static void print_run_result(struct cli *c, struct store *st, int64_t run_id, in
 		fputs("}\n", c->out);
 	} else {
 		cli_printf(c->out, "run %lld (%s) %s at step %lld/%lld", (long long)r.id, r.name,
-			r.status, (long long)r.step, (long long)r.total_steps);
+			   r.status, (long long)r.step, (long long)r.total_steps);
 		if (!isnan(loss))
 			cli_printf(c->out, ", loss %.4f", loss);
 		if (!isnan(secs))
@@ -256,11 +256,13 @@ static int llama_shape_args(struct cli *c, struct train_config *cfg, const char 
 		return CLI_OK;
 	}
 	if (arch == STUDENT_GPT2)
-		return cli_error(c, CLI_USAGE, "--model-config gives a Llama-family shape; it "
-					       "cannot be combined with '--arch gpt2'");
+		return cli_error(c, CLI_USAGE,
+				 "--model-config gives a Llama-family shape; it "
+				 "cannot be combined with '--arch gpt2'");
 	if (preset || shape_given)
-		return cli_error(c, CLI_USAGE, "'%s' cannot be combined with --model-config, which "
-					       "gives the model's shape",
+		return cli_error(c, CLI_USAGE,
+				 "'%s' cannot be combined with --model-config, which "
+				 "gives the model's shape",
 				 preset ? "--preset" : "--layers/--width/--heads");
 	size_t n = 0;
 	char *text = util_read_file(model_config, LLAMA_MAX_CONFIG_BYTES, &n, err);
@@ -322,8 +324,10 @@ static int train_shape_opt(struct cli *c, const char *o, const char *v, struct t
 	long l;
 	if (!strcmp(o, "--arch")) {
 		if ((sh->arch = student_arch_parse(v)) < 0)
-			return cli_error(c, CLI_USAGE, "unknown architecture '%s': "
-						       "expected gpt2 or llama", v);
+			return cli_error(c, CLI_USAGE,
+					 "unknown architecture '%s': "
+					 "expected gpt2 or llama",
+					 v);
 	} else if (!strcmp(o, "--model-config")) {
 		sh->model_config = v;
 	} else if (!strcmp(o, "--preset")) {
@@ -358,12 +362,16 @@ static int train_cfg_opt(struct cli *c, const char *o, const char *v, struct tra
 	double d;
 	if (!strcmp(o, "--variant")) {
 		if ((cfg->variant = train_variant_parse(v)) < 0)
-			return cli_error(c, CLI_USAGE, "unknown variant '%s': expected "
-						       "baseline, mt-re, mt-ra or mt-cot", v);
+			return cli_error(c, CLI_USAGE,
+					 "unknown variant '%s': expected "
+					 "baseline, mt-re, mt-ra or mt-cot",
+					 v);
 	} else if (!strcmp(o, "--source")) {
 		if ((cfg->source = train_source_parse(v)) < 0)
-			return cli_error(c, CLI_USAGE, "unknown source '%s': expected "
-						       "accepted, cot, rp, crop or gold", v);
+			return cli_error(c, CLI_USAGE,
+					 "unknown source '%s': expected "
+					 "accepted, cot, rp, crop or gold",
+					 v);
 	} else if (!strcmp(o, "--alpha")) {
 		return cli_opt_double(c, o, v, 0, 1, &cfg->alpha);
 	} else if (!strcmp(o, "--init-from")) {
@@ -419,8 +427,10 @@ static int train_cfg_opt(struct cli *c, const char *o, const char *v, struct tra
 			cfg->eval_at_end = 1;
 			snprintf(cfg->eval_split, sizeof cfg->eval_split, "%s", v);
 		} else {
-			return cli_error(c, CLI_USAGE, "invalid split '%s': expected test, "
-						       "dev, train or none", v);
+			return cli_error(c, CLI_USAGE,
+					 "invalid split '%s': expected test, "
+					 "dev, train or none",
+					 v);
 		}
 	} else {
 		return -1;
@@ -499,14 +509,17 @@ int cli_train(struct cli *c, int argc, char **argv)
 		return cli_error(c, CLI_USAGE, "no dataset given; see 'mentor train --help'");
 	char err[MENTOR_ERR_LEN];
 	if (a.resume && (a.checkpointing || a.freeze_embed))
-		return cli_error(c, CLI_USAGE, "--checkpointing and --freeze-embeddings are set when "
+		return cli_error(c, CLI_USAGE,
+				 "--checkpointing and --freeze-embeddings are set when "
 				 "a run starts; a resumed run keeps its own");
 	if (a.init_from && a.resume)
-		return cli_error(c, CLI_USAGE, "--init-from starts a new run; a resumed run goes on "
-					       "from its own checkpoint");
+		return cli_error(c, CLI_USAGE,
+				 "--init-from starts a new run; a resumed run goes on "
+				 "from its own checkpoint");
 	if (a.init_from && a.shape_opt)
-		return cli_error(c, CLI_USAGE, "'%s' cannot be combined with --init-from: the model's "
-					       "shape and tokenizer come from the model it starts from",
+		return cli_error(c, CLI_USAGE,
+				 "'%s' cannot be combined with --init-from: the model's "
+				 "shape and tokenizer come from the model it starts from",
 				 a.shape_opt);
 	if (!a.resume) {
 		if (strlen(a.dataset) >= sizeof cfg.dataset)
@@ -554,17 +567,20 @@ int cli_train(struct cli *c, int argc, char **argv)
 			re.threads = base.threads;
 			if (memcmp(&re, &base, sizeof re)) {
 				store_run_release(&r);
-				status = cli_error(c, CLI_USAGE,
-						   "options differ from run %lld's configuration (see "
-						   "'mentor runs --json'); with --resume only --threads, "
-						   "--detach and --json may change", (long long)run_id);
+				status = cli_error(
+					c, CLI_USAGE,
+					"options differ from run %lld's configuration (see "
+					"'mentor runs --json'); with --resume only --threads, "
+					"--detach and --json may change",
+					(long long)run_id);
 				goto out;
 			}
 		}
 		int done = store_run_status_parse(r.status) == STORE_RUN_DONE;
 		store_run_release(&r);
 		if (done) {
-			status = cli_error(c, CLI_USAGE, "run %lld is already done", (long long)run_id);
+			status = cli_error(c, CLI_USAGE, "run %lld is already done",
+					   (long long)run_id);
 			goto out;
 		}
 	} else {
@@ -590,9 +606,10 @@ int cli_train(struct cli *c, int argc, char **argv)
 		}
 		if (a.json)
 			cli_printf(c->out, "{\"run\":%lld,\"pid\":%lld}\n", (long long)run_id,
-				(long long)pid);
+				   (long long)pid);
 		else
-			cli_printf(c->out,
+			cli_printf(
+				c->out,
 				"run %lld started in the background (pid %lld); follow with 'mentor "
 				"runs', stop with 'mentor stop %lld'\n",
 				(long long)run_id, (long long)pid, (long long)run_id);
@@ -613,7 +630,7 @@ int cli_train(struct cli *c, int argc, char **argv)
 	}
 	volatile sig_atomic_t *stop = cli_stop_flag();
 	struct train_cli tc = {c, a.json, c->err_tty, 0, 0};
-	struct train_opts o = {stop, train_progress_cb, &tc, (int)a.threads, 0,
+	struct train_opts o = {stop,      train_progress_cb, &tc, (int)a.threads, 0,
 			       a.spawned, eval_train_hooks()};
 	/* with a redirected stderr, progress lines every 5% are enough */
 	rc = train_run_exec(c->db_path, run_id, &o, err);
@@ -686,16 +703,19 @@ static int start_queued(struct cli *c, struct store *st, int json)
 			return cli_error(c, CLI_ERR, "%s", err);
 		if (!id) {
 			if (busy && !train_queue_list(st, ids, &n, err) && n)
-				status = cli_error(c, CLI_ERR, "run %lld is training: the %zu queued "
-						   "run%s start%s after it ends", (long long)busy, n,
-						   n == 1 ? "" : "s", n == 1 ? "s" : "");
+				status = cli_error(c, CLI_ERR,
+						   "run %lld is training: the %zu queued "
+						   "run%s start%s after it ends",
+						   (long long)busy, n, n == 1 ? "" : "s",
+						   n == 1 ? "s" : "");
 			break;
 		}
 		struct train_cli tc = {c, json, c->err_tty, 0, 0};
 		struct train_opts o = {stop, train_progress_cb, &tc, 0, 0, 0, eval_train_hooks()};
 		int rc = train_run_exec(c->db_path, id, &o, err);
 		if (rc == MENTOR_ECANCEL) {
-			status = cli_error(c, CLI_ERR, "run %lld stopped; the other queued runs wait",
+			status = cli_error(c, CLI_ERR,
+					   "run %lld stopped; the other queued runs wait",
 					   (long long)id);
 		} else if (rc) {
 			status = cli_error(c, rc == MENTOR_EUSAGE ? CLI_USAGE : CLI_ERR, "%s", err);
@@ -733,9 +753,11 @@ static void json_check(FILE *f, const struct eval_check *ck)
 		fputs(",\"check\":null", f);
 		return;
 	}
-	fprintf(f, ",\"check\":{\"explanations\":%lld,\"sound\":%lld,\"no_steps\":%lld,"
-		"\"right_answer_wrong_reasoning\":%lld", (long long)ck->n, (long long)ck->n_sound,
-		(long long)ck->n_no_steps, (long long)ck->n_right_wrong);
+	fprintf(f,
+		",\"check\":{\"explanations\":%lld,\"sound\":%lld,\"no_steps\":%lld,"
+		"\"right_answer_wrong_reasoning\":%lld",
+		(long long)ck->n, (long long)ck->n_sound, (long long)ck->n_no_steps,
+		(long long)ck->n_right_wrong);
 	json_num_or_null(f, "sound_share", ck->sound_share);
 	fputc('}', f);
 }
@@ -783,8 +805,10 @@ int cli_runs(struct cli *c, int argc, char **argv)
 	if (cli_parse(c, &cli_cmd_runs, argc, argv, &ca))
 		return ca.exit;
 	if (cli_npos(&ca))
-		return cli_error(c, CLI_USAGE, "unexpected argument '%s'; see 'mentor runs "
-					       "--help'", cli_pos(&ca, 0));
+		return cli_error(c, CLI_USAGE,
+				 "unexpected argument '%s'; see 'mentor runs "
+				 "--help'",
+				 cli_pos(&ca, 0));
 	int json = cli_arg(&ca, "--json") != NULL, start = cli_arg(&ca, "--start-queued") != NULL;
 	char err[MENTOR_ERR_LEN];
 	struct store *st = cli_open_existing(c);
@@ -836,7 +860,8 @@ int cli_runs(struct cli *c, int argc, char **argv)
 			goto out;
 		}
 		if (json) {
-			cli_printf(c->out, "%s{\"id\":%lld,\"name\":", i ? "," : "", (long long)r->id);
+			cli_printf(c->out, "%s{\"id\":%lld,\"name\":", i ? "," : "",
+				   (long long)r->id);
 			cli_json_str(c->out, r->name);
 			fputs(",\"dataset\":", c->out);
 			cli_json_str(c->out, dname);
@@ -845,11 +870,12 @@ int cli_runs(struct cli *c, int argc, char **argv)
 			cli_printf(c->out, ",\"alpha\":%g,\"arch\":\"%s\",\"kind\":", r->alpha,
 				   student_arch_name(cfg.arch));
 			cli_json_str(c->out, r->kind);
-			cli_printf(c->out, ",\"status\":\"%s\",\"pid\":%lld,\"step\":%lld,"
-					"\"total_steps\":%lld,\"started_at\":%lld,\"ended_at\":%lld",
-				r->status, (long long)r->pid, (long long)r->step,
-				(long long)r->total_steps, (long long)r->started_at,
-				(long long)r->ended_at);
+			cli_printf(c->out,
+				   ",\"status\":\"%s\",\"pid\":%lld,\"step\":%lld,"
+				   "\"total_steps\":%lld,\"started_at\":%lld,\"ended_at\":%lld",
+				   r->status, (long long)r->pid, (long long)r->step,
+				   (long long)r->total_steps, (long long)r->started_at,
+				   (long long)r->ended_at);
 			fputs(",\"checkpoint\":", c->out);
 			cli_json_str(c->out, r->checkpoint);
 			fputs(",\"error\":", c->out);
@@ -949,12 +975,16 @@ int cli_eval(struct cli *c, int argc, char **argv)
 		}
 		split = v;
 		if (strcmp(v, "train") && strcmp(v, "dev") && strcmp(v, "test"))
-			return cli_error(c, CLI_USAGE, "invalid split '%s': expected train, dev "
-						       "or test", v);
+			return cli_error(c, CLI_USAGE,
+					 "invalid split '%s': expected train, dev "
+					 "or test",
+					 v);
 	}
 	if (cli_npos(&ca) > 1)
-		return cli_error(c, CLI_USAGE, "unexpected argument '%s'; see 'mentor eval "
-					       "--help'", cli_pos(&ca, 1));
+		return cli_error(c, CLI_USAGE,
+				 "unexpected argument '%s'; see 'mentor eval "
+				 "--help'",
+				 cli_pos(&ca, 1));
 	if (!ref)
 		return cli_error(c, CLI_USAGE, "no run given; see 'mentor eval --help'");
 	char err[MENTOR_ERR_LEN];
@@ -980,7 +1010,7 @@ int cli_eval(struct cli *c, int argc, char **argv)
 		status = cli_error(c, rc == MENTOR_EUSAGE ? CLI_USAGE : CLI_ERR, "%s", err);
 	} else if (json) {
 		cli_printf(c->out, "{\"run\":%lld,\"split\":\"%s\",\"n\":%lld,\"correct\":%lld",
-			(long long)id, split, (long long)res.n, (long long)res.n_correct);
+			   (long long)id, split, (long long)res.n, (long long)res.n_correct);
 		json_check(c->out, &ck);
 		json_num_or_null(c->out, "accuracy", res.acc);
 		if (res.has_expl_answer) {
@@ -993,14 +1023,16 @@ int cli_eval(struct cli *c, int argc, char **argv)
 	} else if (res.n == 0) {
 		cli_printf(c->out, "run %lld: no items in split '%s'\n", (long long)id, split);
 	} else {
-		cli_printf(c->out, "run %lld on %s: direct %.1f%% (%lld/%lld)", (long long)id, split,
-			100 * res.acc, (long long)res.n_correct, (long long)res.n);
+		cli_printf(c->out, "run %lld on %s: direct %.1f%% (%lld/%lld)", (long long)id,
+			   split, 100 * res.acc, (long long)res.n_correct, (long long)res.n);
 		if (res.has_expl_answer)
-			cli_printf(c->out, ", explain-then-answer %.1f%% (%lld/%lld)", 100 * res.expl_acc,
-				(long long)res.n_expl_correct, (long long)res.n);
+			cli_printf(c->out, ", explain-then-answer %.1f%% (%lld/%lld)",
+				   100 * res.expl_acc, (long long)res.n_expl_correct,
+				   (long long)res.n);
 		fputc('\n', c->out);
 		if (ck.n)
-			fprintf(c->out, "explanations checked: %.1f%% sound (%lld/%lld), %lld without "
+			fprintf(c->out,
+				"explanations checked: %.1f%% sound (%lld/%lld), %lld without "
 				"steps, %lld right answers from wrong reasoning\n",
 				100 * ck.sound_share, (long long)ck.n_sound, (long long)ck.n,
 				(long long)ck.n_no_steps, (long long)ck.n_right_wrong);
@@ -1034,8 +1066,10 @@ int cli_stop(struct cli *c, int argc, char **argv)
 	const char *ref = cli_pos(&ca, 0);
 	int wait = cli_arg(&ca, "--wait") != NULL;
 	if (cli_npos(&ca) > 1)
-		return cli_error(c, CLI_USAGE, "unexpected argument '%s'; see 'mentor stop "
-					       "--help'", cli_pos(&ca, 1));
+		return cli_error(c, CLI_USAGE,
+				 "unexpected argument '%s'; see 'mentor stop "
+				 "--help'",
+				 cli_pos(&ca, 1));
 	if (!ref)
 		return cli_error(c, CLI_USAGE, "no run given; see 'mentor stop --help'");
 	char err[MENTOR_ERR_LEN];
@@ -1074,10 +1108,10 @@ int cli_stop(struct cli *c, int argc, char **argv)
 		int s = store_run_status_parse(r.status);
 		if (pid > 0 && (s == STORE_RUN_RUNNING || s == STORE_RUN_QUEUED))
 			cli_printf(c->out, "stopping run %lld (pid %lld)\n", (long long)id,
-				(long long)pid);
+				   (long long)pid);
 		else
 			cli_printf(c->out, "run %lld %s at step %lld\n", (long long)id, r.status,
-				(long long)r.step);
+				   (long long)r.step);
 		store_run_release(&r);
 	}
 out:

@@ -69,13 +69,17 @@ static int parse_opts(struct cli *c, const struct cli_args *a, struct tui_opts *
 			o->headless = 1;
 		} else if (!strcmp(name, "--frames")) {
 			if (util_parse_long(v, 1, 1000000, &o->frames))
-				return cli_error(c, CLI_USAGE, "--frames: '%s' is not a count "
-						 "1..1000000", v);
+				return cli_error(c, CLI_USAGE,
+						 "--frames: '%s' is not a count "
+						 "1..1000000",
+						 v);
 			o->headless = 1;
 		} else if (!strcmp(name, "--bench")) {
 			if (util_parse_long(v, 1, 1000000, &o->bench))
-				return cli_error(c, CLI_USAGE, "--bench: '%s' is not a count "
-						 "1..1000000", v);
+				return cli_error(c, CLI_USAGE,
+						 "--bench: '%s' is not a count "
+						 "1..1000000",
+						 v);
 			o->headless = 1;
 		} else if (parse_size(v, &o->w, &o->h)) {
 			return cli_error(c, CLI_USAGE, "--size: '%s' is not WxH", v);

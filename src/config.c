@@ -208,16 +208,21 @@ static int set_default(struct parse_state *ps, const char *k, const char *v, cha
 		double lo, hi;
 		int integer;
 	} nums[] = {
-		{"concurrency", 1, 256, 1},     {"rpm", 0, 1e6, 1},
-		{"timeout", 0.1, 86400, 0},     {"connect_timeout", 0.1, 3600, 0},
-		{"retries", 0, 20, 1},          {"max_tokens", 1, 1e6, 1},
-		{"temperature", 0, 2, 0},       {"k", 0, 64, 1},
+		{"concurrency", 1, 256, 1},
+		{"rpm", 0, 1e6, 1},
+		{"timeout", 0.1, 86400, 0},
+		{"connect_timeout", 0.1, 3600, 0},
+		{"retries", 0, 20, 1},
+		{"max_tokens", 1, 1e6, 1},
+		{"temperature", 0, 2, 0},
+		{"k", 0, 64, 1},
 		{"seed", 0, 9007199254740992.0, 1},
 	};
 	for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++) {
 		if (strcmp(k, nums[i].key))
 			continue;
-		if (parse_num(v, nums[i].lo, nums[i].hi, &d) || (nums[i].integer && d != (double)(int64_t)d))
+		if (parse_num(v, nums[i].lo, nums[i].hi, &d) ||
+		    (nums[i].integer && d != (double)(int64_t)d))
 			return PERR(ps, err, "'%s' must be a%s number from %g to %g", k,
 				    nums[i].integer ? "n integer" : "", nums[i].lo, nums[i].hi);
 		switch (i) {
@@ -275,7 +280,8 @@ static int set_provider(struct parse_state *ps, const char *k, const char *v, ch
 		set_str(&p->anthropic_version, v);
 	} else if (!strcmp(k, "price_in") || !strcmp(k, "price_out")) {
 		if (parse_num(v, 0, 1e6, &d))
-			return PERR(ps, err, "'%s' must be a price per million tokens (0 to 1e6)", k);
+			return PERR(ps, err, "'%s' must be a price per million tokens (0 to 1e6)",
+				    k);
 		if (k[6] == 'i')
 			p->price_in = d;
 		else
@@ -366,11 +372,13 @@ static int section(struct parse_state *ps, char *s, char *err)
 	}
 	if (!strcmp(s, "provider") || !strcmp(s, "alias")) {
 		if (!valid_name(name, nl))
-			return PERR(ps, err, "[%s] needs a name of letters, digits, '_', '-', '.'", s);
+			return PERR(ps, err, "[%s] needs a name of letters, digits, '_', '-', '.'",
+				    s);
 		if (s[0] == 'p') {
 			ps->prov = provider_add(ps->cfg, name);
 			if (!ps->prov)
-				return PERR(ps, err, "too many providers (at most %d)", CONFIG_MAX_PROVIDERS);
+				return PERR(ps, err, "too many providers (at most %d)",
+					    CONFIG_MAX_PROVIDERS);
 			ps->sec = SEC_PROVIDER;
 			return 0;
 		}
@@ -393,7 +401,8 @@ static int section(struct parse_state *ps, char *s, char *err)
 		ps->sec = SEC_ALIAS;
 		return 0;
 	}
-	return PERR(ps, err, "unknown section (use [defaults], [provider NAME], [alias NAME] or "
+	return PERR(ps, err,
+		    "unknown section (use [defaults], [provider NAME], [alias NAME] or "
 		    "[review])");
 }
 
@@ -443,8 +452,8 @@ static int line(struct parse_state *ps, char *s, char *err)
 	}
 }
 
-int config_parse(struct config *cfg, const char *text, size_t len, const char *origin,
-		 int *has_key, char *err)
+int config_parse(struct config *cfg, const char *text, size_t len, const char *origin, int *has_key,
+		 char *err)
 {
 	struct parse_state ps = {.cfg = cfg, .origin = origin ? origin : "config", .line = 0};
 	if (has_key)
@@ -493,12 +502,15 @@ int config_parse(struct config *cfg, const char *text, size_t len, const char *o
 	for (size_t p = 0; p < cfg->n_providers; p++) {
 		const struct config_provider *pr = &cfg->providers[p];
 		if (!pr->type)
-			return util_err(err, "%s: [provider %s] has no 'type'", ps.origin, pr->name);
+			return util_err(err, "%s: [provider %s] has no 'type'", ps.origin,
+					pr->name);
 		int has_rates = pr->offline.cot_wrong >= 0 || pr->offline.cot_bad_step >= 0 ||
 				pr->offline.rp_leak >= 0;
 		if (has_rates && strcmp(pr->type, CONFIG_TYPE_OFFLINE))
-			return util_err(err, "%s: [provider %s] sets offline teacher rates but its "
-					"type is %s, not offline", ps.origin, pr->name, pr->type);
+			return util_err(err,
+					"%s: [provider %s] sets offline teacher rates but its "
+					"type is %s, not offline",
+					ps.origin, pr->name, pr->type);
 		if (config_offline_rates_resolve(cfg, pr, NULL, &r, sub))
 			return util_err(err, "%s: [provider %s]: %s", ps.origin, pr->name, sub);
 	}
@@ -538,10 +550,11 @@ int config_load(struct config *cfg, const char *path, char *warn, char *err)
 		set_str(&cfg->path, path);
 		struct stat sb;
 		if (has_key && warn && stat(path, &sb) == 0 && (sb.st_mode & 077))
-			snprintf(warn, MENTOR_ERR_LEN,
-				 "config file '%s' contains an API key and is readable by group or "
-				 "others; run 'chmod 600 %s' or move the key to an environment variable",
-				 path, path);
+			snprintf(
+				warn, MENTOR_ERR_LEN,
+				"config file '%s' contains an API key and is readable by group or "
+				"others; run 'chmod 600 %s' or move the key to an environment variable",
+				path, path);
 	}
 	free(def);
 	return rc;
@@ -582,7 +595,8 @@ int config_resolve(const struct config *cfg, const char *name, const char *model
 		m = model;
 	const struct config_provider *p = config_provider_get(cfg, pname);
 	if (!p) {
-		util_err(err, "unknown provider '%s': define it with [provider %s] in the config file",
+		util_err(err,
+			 "unknown provider '%s': define it with [provider %s] in the config file",
 			 pname ? pname : "", pname ? pname : "NAME");
 		return MENTOR_EUSAGE;
 	}
@@ -611,9 +625,9 @@ static double *rate_field(struct config_offline_rates *r, const char *name, size
 		const char *name;
 		int field;
 	} names[] = {
-		{"cot_wrong", 0},         {"cot_wrong_rate", 0}, {"error_rate", 0},
-		{"cot_bad_step", 1},      {"cot_bad_step_rate", 1},
-		{"rp_leak", 2},           {"rp_leak_rate", 2},
+		{"cot_wrong", 0},    {"cot_wrong_rate", 0},    {"error_rate", 0},
+		{"cot_bad_step", 1}, {"cot_bad_step_rate", 1}, {"rp_leak", 2},
+		{"rp_leak_rate", 2},
 	};
 	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
 		if (strlen(names[i].name) == n && !strncmp(names[i].name, name, n))
@@ -623,8 +637,8 @@ static double *rate_field(struct config_offline_rates *r, const char *name, size
 	return NULL;
 }
 
-static int rate_set(struct config_offline_rates *r, const char *name, size_t n,
-		    const char *value, char *err)
+static int rate_set(struct config_offline_rates *r, const char *name, size_t n, const char *value,
+		    char *err)
 {
 	double *f = rate_field(r, name, n);
 	if (!f)
@@ -638,13 +652,15 @@ static int rate_set(struct config_offline_rates *r, const char *name, size_t n,
 	return 0;
 }
 
-int config_offline_rates_set(struct config_offline_rates *r, const char *name,
-			     const char *value, char *err)
+int config_offline_rates_set(struct config_offline_rates *r, const char *name, const char *value,
+			     char *err)
 {
 	int rc = rate_set(r, name, strlen(name), value, err);
 	if (rc == MENTOR_ENOTFOUND)
-		util_err(err, "unknown offline teacher rate '%.*s' (use cot_wrong, cot_bad_step "
-			 "or rp_leak)", CONFIG_MAX_NAME, name);
+		util_err(err,
+			 "unknown offline teacher rate '%.*s' (use cot_wrong, cot_bad_step "
+			 "or rp_leak)",
+			 CONFIG_MAX_NAME, name);
 	return rc;
 }
 
@@ -660,7 +676,7 @@ static int rates_item(const char *s, size_t n, struct config_offline_rates *tmp,
 		return util_err(err, "empty item in the list of offline teacher rates");
 	if (!eq)
 		return util_err(err, "expected NAME=RATE in the list of offline teacher rates "
-			       "(e.g. cot_wrong=0.2,cot_bad_step=0.1,rp_leak=0.1)");
+				     "(e.g. cot_wrong=0.2,cot_bad_step=0.1,rp_leak=0.1)");
 	size_t nl = (size_t)(eq - item);
 	while (nl && (item[nl - 1] == ' ' || item[nl - 1] == '\t'))
 		nl--;
@@ -670,8 +686,10 @@ static int rates_item(const char *s, size_t n, struct config_offline_rates *tmp,
 		v++;
 	double *sf = rate_field(seen, item, nl);
 	if (!sf)
-		return util_err(err, "unknown offline teacher rate '%.*s' (use cot_wrong, "
-			       "cot_bad_step or rp_leak)", shown, item);
+		return util_err(err,
+				"unknown offline teacher rate '%.*s' (use cot_wrong, "
+				"cot_bad_step or rp_leak)",
+				shown, item);
 	if (*sf >= 0)
 		return util_err(err, "offline teacher rate '%.*s' given twice", shown, item);
 	*sf = 1;
@@ -686,7 +704,8 @@ int config_offline_rates_parse(const char *text, struct config_offline_rates *r,
 		return MENTOR_EUSAGE;
 	}
 	if (len > CONFIG_MAX_LINE) {
-		util_err(err, "list of offline teacher rates longer than %d bytes", CONFIG_MAX_LINE);
+		util_err(err, "list of offline teacher rates longer than %d bytes",
+			 CONFIG_MAX_LINE);
 		return MENTOR_EUSAGE;
 	}
 	struct config_offline_rates tmp = *r, seen;
@@ -713,7 +732,8 @@ int config_offline_rates_resolve(const struct config *cfg, const struct config_p
 				 const struct config_offline_rates *over,
 				 struct config_offline_rates *out, char *err)
 {
-	const struct config_offline_rates *layers[3] = {over, p ? &p->offline : NULL, &cfg->offline};
+	const struct config_offline_rates *layers[3] = {over, p ? &p->offline : NULL,
+							&cfg->offline};
 	double *dst[3] = {&out->cot_wrong, &out->cot_bad_step, &out->rp_leak};
 	int from[3] = {3, 3, 3}; /* the layer each rate came from */
 	for (int f = 0; f < 3; f++) {
@@ -721,8 +741,9 @@ int config_offline_rates_resolve(const struct config *cfg, const struct config_p
 		for (int l = 0; l < 3; l++) {
 			if (!layers[l])
 				continue;
-			double v = f == 0 ? layers[l]->cot_wrong
-				   : f == 1 ? layers[l]->cot_bad_step : layers[l]->rp_leak;
+			double v = f == 0   ? layers[l]->cot_wrong
+				   : f == 1 ? layers[l]->cot_bad_step
+					    : layers[l]->rp_leak;
 			if (v >= 0) {
 				*dst[f] = v > 1 ? 1 : v;
 				from[f] = l;
@@ -734,7 +755,8 @@ int config_offline_rates_resolve(const struct config *cfg, const struct config_p
 	if (out->cot_wrong + out->cot_bad_step <= 1 + 1e-9)
 		return 0;
 	if (from[0] == from[1]) {
-		util_err(err, "cot_wrong_rate + cot_bad_step_rate is %g; a cot explanation goes "
+		util_err(err,
+			 "cot_wrong_rate + cot_bad_step_rate is %g; a cot explanation goes "
 			 "wrong in one way at most, so the sum must not exceed 1",
 			 out->cot_wrong + out->cot_bad_step);
 		return MENTOR_EUSAGE;

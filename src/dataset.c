@@ -31,12 +31,12 @@ struct reader {
 	FILE *f;
 	const char *mem;
 	size_t mem_len, mem_off;
-	unsigned char *own;      /* CHUNK bytes when reading a file */
+	unsigned char *own; /* CHUNK bytes when reading a file */
 	const unsigned char *data;
 	size_t pos, len;
 	int eof, io_err;
-	struct buf hashes;       /* hex SHA-256 of each block */
-	long line;               /* line of the next byte, 1-based */
+	struct buf hashes; /* hex SHA-256 of each block */
+	long line;         /* line of the next byte, 1-based */
 };
 
 static void rd_init(struct reader *r, FILE *f, const char *mem, size_t mem_len)
@@ -134,8 +134,7 @@ static void rd_drain(struct reader *r)
 }
 
 /* The content hash: the block hashes and the options that shape the result. */
-static void import_hash(const struct reader *r, const struct dataset_import_opts *o,
-			char out[65])
+static void import_hash(const struct reader *r, const struct dataset_import_opts *o, char out[65])
 {
 	struct buf b;
 	buf_init(&b);
@@ -156,7 +155,7 @@ struct import {
 	const char *label;
 	const struct dataset_import_opts *o;
 	char format[16];
-	int detect;              /* format still to be detected */
+	int detect; /* format still to be detected */
 	const char *file_split;
 	int64_t dataset_id;
 	struct util_idset ids; /* ext ids seen, with their line */
@@ -166,9 +165,9 @@ struct import {
 	void (*on_skip)(void *u, const char *msg);
 	void *u;
 	char *err;
-	int fatal;               /* a store error: stop at once */
-	long elem;               /* 1-based element of a JSON array, else 0 */
-	int splits_seen;         /* bit i: an item of split_names[i] was imported */
+	int fatal;       /* a store error: stop at once */
+	long elem;       /* 1-based element of a JSON array, else 0 */
+	int splits_seen; /* bit i: an item of split_names[i] was imported */
 };
 
 /* A bad record: skipped (0) with skip_bad, else the import fails. */
@@ -182,7 +181,8 @@ static int bad(struct import *im, long line, const char *fmt, ...)
 	va_end(ap);
 	char msg[MENTOR_ERR_LEN];
 	if (im->elem > 0)
-		snprintf(msg, sizeof msg, "%s:%ld: element %ld: %s", im->label, line, im->elem, reason);
+		snprintf(msg, sizeof msg, "%s:%ld: element %ld: %s", im->label, line, im->elem,
+			 reason);
 	else
 		snprintf(msg, sizeof msg, "%s:%ld: %s", im->label, line, reason);
 	if (im->o->skip_bad) {
@@ -218,7 +218,7 @@ static int import_object(struct import *im, const cJSON *o, long line, int csv)
 	if (dataset_normalise_rec(o, im->format, csv, &it, reason))
 		return bad(im, line, "%s", reason);
 	if (!it.split)
-		it.split = util_strdup(im->o->split    ? dataset_split_canonical(im->o->split)
+		it.split = util_strdup(im->o->split     ? dataset_split_canonical(im->o->split)
 				       : im->file_split ? im->file_split
 							: "train");
 	/* Without an id: "SPLIT:N" with N the line number, or the element
@@ -260,7 +260,8 @@ static int import_object(struct import *im, const cJSON *o, long line, int csv)
 			nk = realloc(im->keep, bytes);
 		if (!nk) {
 			store_item_release(&it);
-			return fatal(im, "%s: out of memory after %zu records", im->label, im->n_keep);
+			return fatal(im, "%s: out of memory after %zu records", im->label,
+				     im->n_keep);
 		}
 		im->keep = nk;
 		im->cap_keep = ncap;
@@ -319,7 +320,8 @@ static int import_json(struct import *im, const char *s, size_t n, long line, in
 {
 	size_t off;
 	if (memchr(s, 0, n))
-		return bad(im, line, "NUL byte in record at byte %zu", (size_t)((const char *)memchr(s, 0, n) - s) + 1);
+		return bad(im, line, "NUL byte in record at byte %zu",
+			   (size_t)((const char *)memchr(s, 0, n) - s) + 1);
 	if (!util_utf8_valid(s, n, 1, &off))
 		return bad(im, line, "invalid UTF-8 at byte %zu", off + 1);
 	/* \u0000 would cut a string short inside the parser. */
@@ -327,7 +329,8 @@ static int import_json(struct import *im, const char *s, size_t n, long line, in
 		if (s[i] != '\\')
 			continue;
 		if (s[i + 1] == 'u' && i + 6 <= n && !memcmp(s + i + 2, "0000", 4))
-			return bad(im, line, "NUL character (\\u0000) in a string at byte %zu", i + 1);
+			return bad(im, line, "NUL character (\\u0000) in a string at byte %zu",
+				   i + 1);
 		i++;
 	}
 	const char *end = NULL;
@@ -444,8 +447,8 @@ static int read_array(struct import *im, struct reader *r)
 			break;
 		}
 		while (!done && (c = rd_peek(r)) >= 0) {
-			if (!js.in_str && js.depth == 0 && (c == ',' || c == ']' || dataset_is_ws(c)) &&
-			    el.len)
+			if (!js.in_str && js.depth == 0 &&
+			    (c == ',' || c == ']' || dataset_is_ws(c)) && el.len)
 				break;
 			rd_getc(r);
 			done = json_scan(&js, c);
@@ -483,8 +486,9 @@ static int read_array(struct import *im, struct reader *r)
 			break;
 		if (c != ',') {
 			im->elem = 0;
-			ret = bad(im, r->line, c < 0 ? "JSON array is truncated: missing ']'"
-						     : "expected ',' or ']' between array elements");
+			ret = bad(im, r->line,
+				  c < 0 ? "JSON array is truncated: missing ']'"
+					: "expected ',' or ']' between array elements");
 			if (!ret)
 				ret = 1;
 			break;
@@ -611,7 +615,10 @@ static int csv_next(struct reader *r, struct csv_rec *cr, const char **why)
 	return 1;
 }
 
-static int csv_blank(const struct csv_rec *cr) { return cr->n == 1 && cr->data.len == 0; }
+static int csv_blank(const struct csv_rec *cr)
+{
+	return cr->n == 1 && cr->data.len == 0;
+}
 
 static int read_csv(struct import *im, struct reader *r)
 {
@@ -633,14 +640,16 @@ static int read_csv(struct import *im, struct reader *r)
 	}
 	if (rc < 0 || hdr.too_long || hdr.too_many) {
 		ret = fatal(im, "%s:%ld: bad CSV header: %s", im->label, ln,
-			    why ? why : hdr.too_long ? "longer than the record limit"
-						     : "too many columns");
+			    why            ? why
+			    : hdr.too_long ? "longer than the record limit"
+					   : "too many columns");
 		goto out;
 	}
 	for (size_t i = 0; i < hdr.n; i++) {
 		const char *h = hdr.data.data + hdr.starts[i];
 		if (!*h) {
-			ret = fatal(im, "%s:%ld: bad CSV header: column %zu has no name", im->label, ln, i + 1);
+			ret = fatal(im, "%s:%ld: bad CSV header: column %zu has no name", im->label,
+				    ln, i + 1);
 			goto out;
 		}
 		if (!util_utf8_valid(h, strlen(h), 1, NULL)) {
@@ -696,7 +705,9 @@ static int read_csv(struct import *im, struct reader *r)
 					util_oom();
 				for (size_t i = 0; i < cr.n; i++) {
 					const char *v = cr.data.data + cr.starts[i];
-					if (!cJSON_AddStringToObject(o, hdr.data.data + hdr.starts[i], v))
+					if (!cJSON_AddStringToObject(o,
+								     hdr.data.data + hdr.starts[i],
+								     v))
 						util_oom();
 				}
 				ret = import_object(im, o, ln, 1);
@@ -891,8 +902,8 @@ out:
 }
 
 int dataset_import_file(struct store *st, const char *path, const struct dataset_import_opts *o,
-			struct dataset_import_result *res, void (*on_skip)(void *u, const char *msg),
-			void *u, char *err)
+			struct dataset_import_result *res,
+			void (*on_skip)(void *u, const char *msg), void *u, char *err)
 {
 	struct dataset_import_opts none = {0};
 	if (res)

@@ -86,7 +86,8 @@ const char *dataset_split_from_path(const char *path)
 	const char *r = dataset_split_canonical(stem);
 	if (!r) {
 		/* "gsm8k_test", "train-v2", "csqa.dev": a split word as one part. */
-		static const char *const words[] = {"train", "dev", "test", "validation", "valid", "val"};
+		static const char *const words[] = {"train",      "dev",   "test",
+						    "validation", "valid", "val"};
 		for (char *tok = stem; *tok && !r;) {
 			size_t n = strcspn(tok, "_-. ");
 			for (size_t i = 0; i < sizeof words / sizeof words[0] && !r; i++)
@@ -129,8 +130,8 @@ char *dataset_default_name(const char *path)
 
 int dataset_format_valid(const char *fmt)
 {
-	static const char *const f[] = {"auto", "gsm8k", "csqa", "strategyqa", "obqa",
-					"aqua", "svamp", "generic"};
+	static const char *const f[] = {"auto", "gsm8k", "csqa",  "strategyqa",
+					"obqa", "aqua",  "svamp", "generic"};
 	if (!fmt)
 		return 0;
 	for (size_t i = 0; i < sizeof f / sizeof f[0]; i++)
@@ -141,7 +142,10 @@ int dataset_format_valid(const char *fmt)
 
 /* ------------------------------------------------------------ detection */
 
-static const cJSON *field(const cJSON *o, const char *k) { return cJSON_GetObjectItemCaseSensitive(o, k); }
+static const cJSON *field(const cJSON *o, const char *k)
+{
+	return cJSON_GetObjectItemCaseSensitive(o, k);
+}
 
 const char *dataset_detect(const cJSON *rec)
 {
@@ -153,8 +157,8 @@ const char *dataset_detect(const cJSON *rec)
 	if (field(rec, "options") && field(rec, "correct"))
 		return "aqua";
 	if (cJSON_IsObject(q) && field(q, "stem")) {
-		if (field(rec, "fact1") || (!field(q, "question_concept") &&
-					    cJSON_GetArraySize(field(q, "choices")) == 4))
+		if (field(rec, "fact1") ||
+		    (!field(q, "question_concept") && cJSON_GetArraySize(field(q, "choices")) == 4))
 			return "obqa";
 		return "csqa";
 	}
@@ -178,10 +182,10 @@ const char *dataset_detect(const cJSON *rec)
 /* The record being normalised: which keys were used (the rest is meta). */
 struct rec {
 	const cJSON *o;
-	int csv;             /* values are CSV cells: strings that may hold JSON */
+	int csv; /* values are CSV cells: strings that may hold JSON */
 	const char *used[24];
 	size_t n_used;
-	char *reason;        /* err buffer */
+	char *reason; /* err buffer */
 };
 
 static void use(struct rec *r, const char *k)
@@ -190,7 +194,10 @@ static void use(struct rec *r, const char *k)
 		r->used[r->n_used++] = k;
 }
 
-static int missing(struct rec *r, const char *k) { return util_err(r->reason, "missing field '%s'", k); }
+static int missing(struct rec *r, const char *k)
+{
+	return util_err(r->reason, "missing field '%s'", k);
+}
 
 const char *dataset_json_type(const cJSON *v)
 {
@@ -314,12 +321,15 @@ static int add_choice(cJSON *arr, const char *label, const char *text, char *rea
 		return util_err(reason, "more than %d choices", MAX_CHOICES);
 	char *l = answer_label(label);
 	if (!l)
-		return util_err(reason, "bad choice label '%.40s': a label is 1 to %d letters or "
-				"digits without spaces or punctuation (brackets, '*' and '`' around "
-				"it are dropped), so that a parsed answer can name it",
-				label, ANSWER_MAX_LABEL);
+		return util_err(
+			reason,
+			"bad choice label '%.40s': a label is 1 to %d letters or "
+			"digits without spaces or punctuation (brackets, '*' and '`' around "
+			"it are dropped), so that a parsed answer can name it",
+			label, ANSWER_MAX_LABEL);
 	const cJSON *c;
-	cJSON_ArrayForEach(c, arr) {
+	cJSON_ArrayForEach(c, arr)
+	{
 		if (!strcmp(cJSON_GetObjectItemCaseSensitive(c, "label")->valuestring, l)) {
 			util_err(reason, "duplicate choice label '%s'", l);
 			free(l);
@@ -346,10 +356,13 @@ static cJSON *choices_from(const cJSON *v, const char *k, char *reason)
 	if (cJSON_IsArray(v)) {
 		int i = 0;
 		const cJSON *c;
-		cJSON_ArrayForEach(c, v) {
+		cJSON_ArrayForEach(c, v)
+		{
 			if (cJSON_IsString(c) || cJSON_IsNumber(c)) {
 				if (i >= 26) {
-					util_err(reason, "field '%s' has more than 26 unlabelled choices", k);
+					util_err(reason,
+						 "field '%s' has more than 26 unlabelled choices",
+						 k);
 					goto fail;
 				}
 				char lab[2] = {(char)('A' + i), 0};
@@ -361,14 +374,17 @@ static cJSON *choices_from(const cJSON *v, const char *k, char *reason)
 			} else if (cJSON_IsObject(c)) {
 				const cJSON *l = field(c, "label"), *t = field(c, "text");
 				if (!cJSON_IsString(l) || !cJSON_IsString(t)) {
-					util_err(reason, "choice %d of '%s' needs string 'label' and 'text'",
-						 i + 1, k);
+					util_err(
+						reason,
+						"choice %d of '%s' needs string 'label' and 'text'",
+						i + 1, k);
 					goto fail;
 				}
 				if (add_choice(arr, l->valuestring, t->valuestring, reason))
 					goto fail;
 			} else {
-				util_err(reason, "choice %d of '%s' must be a string or {label, text}",
+				util_err(reason,
+					 "choice %d of '%s' must be a string or {label, text}",
 					 i + 1, k);
 				goto fail;
 			}
@@ -378,13 +394,15 @@ static cJSON *choices_from(const cJSON *v, const char *k, char *reason)
 		const cJSON *ls = field(v, "label"), *ts = field(v, "text");
 		if (!cJSON_IsArray(ls) || !cJSON_IsArray(ts) ||
 		    cJSON_GetArraySize(ls) != cJSON_GetArraySize(ts)) {
-			util_err(reason, "field '%s' needs arrays 'label' and 'text' of equal length", k);
+			util_err(reason,
+				 "field '%s' needs arrays 'label' and 'text' of equal length", k);
 			goto fail;
 		}
 		const cJSON *l = ls->child, *t = ts->child;
 		for (; l && t; l = l->next, t = t->next) {
 			if (!cJSON_IsString(l) || !cJSON_IsString(t)) {
-				util_err(reason, "field '%s' has a label or text that is not a string", k);
+				util_err(reason,
+					 "field '%s' has a label or text that is not a string", k);
 				goto fail;
 			}
 			if (add_choice(arr, l->valuestring, t->valuestring, reason))
@@ -480,7 +498,8 @@ static cJSON *choices_aqua(struct rec *r, const char *k)
 		util_oom();
 	const cJSON *c;
 	int i = 0;
-	cJSON_ArrayForEach(c, v) {
+	cJSON_ArrayForEach(c, v)
+	{
 		i++;
 		if (!cJSON_IsString(c)) {
 			util_err(r->reason, "option %d of '%s' must be a string", i, k);
@@ -491,7 +510,8 @@ static cJSON *choices_aqua(struct rec *r, const char *k)
 		/* the label before ')' (checked by add_choice), with room for
 		 * full-width letters and markdown marks */
 		if (!close || close == s || close - s > 4 * ANSWER_MAX_LABEL) {
-			util_err(r->reason, "option %d of '%s' is not like 'A)text': '%.40s'", i, k, s);
+			util_err(r->reason, "option %d of '%s' is not like 'A)text': '%.40s'", i, k,
+				 s);
 			goto fail;
 		}
 		char *lab = util_strndup(s, (size_t)(close - s));
@@ -519,14 +539,16 @@ static char *mc_answer(const cJSON *choices, const char *a, const char *k, char 
 	char *l = answer_label(a);
 	const cJSON *c;
 	if (l) {
-		cJSON_ArrayForEach(c, choices) {
+		cJSON_ArrayForEach(c, choices)
+		{
 			if (!strcmp(field(c, "label")->valuestring, l))
 				return l;
 		}
 		free(l);
 	}
 	char *t = trim_dup(a, strlen(a));
-	cJSON_ArrayForEach(c, choices) {
+	cJSON_ArrayForEach(c, choices)
+	{
 		if (!strcmp(field(c, "text")->valuestring, t)) {
 			free(t);
 			return util_strdup(field(c, "label")->valuestring);
@@ -535,8 +557,10 @@ static char *mc_answer(const cJSON *choices, const char *a, const char *k, char 
 	free(t);
 	struct buf labels;
 	buf_init(&labels);
-	cJSON_ArrayForEach(c, choices) {
-		if (buf_printf(&labels, "%s%s", labels.len ? ", " : "", field(c, "label")->valuestring))
+	cJSON_ArrayForEach(c, choices)
+	{
+		if (buf_printf(&labels, "%s%s", labels.len ? ", " : "",
+			       field(c, "label")->valuestring))
 			util_oom();
 	}
 	util_err(reason, "field '%s' ('%.40s') is not one of the choices %s", k, a,
@@ -652,7 +676,8 @@ static int norm_arc(struct rec *r, struct store_item *it, cJSON *meta, int obqa)
 			return util_err(r->reason, "missing field 'question.choices'");
 		choices = choices_from(ch, "question.choices", r->reason);
 		const cJSON *c;
-		cJSON_ArrayForEach(c, q) {
+		cJSON_ArrayForEach(c, q)
+		{
 			if (strcmp(c->string, "stem") && strcmp(c->string, "choices") &&
 			    !field(meta, c->string) && !field(r->o, c->string))
 				cJSON_AddItemToObject(meta, c->string, cJSON_Duplicate(c, 1));
@@ -716,7 +741,8 @@ static int norm_strategyqa(struct rec *r, struct store_item *it)
 		struct buf b;
 		buf_init(&b);
 		const cJSON *c;
-		cJSON_ArrayForEach(c, f) {
+		cJSON_ArrayForEach(c, f)
+		{
 			if (!cJSON_IsString(c)) {
 				buf_release(&b);
 				cJSON_Delete(parsed);
@@ -816,7 +842,8 @@ static int norm_generic(struct rec *r, struct store_item *it)
 		type = NULL;
 	if (type && strcmp(type, STORE_ANS_MC) && strcmp(type, STORE_ANS_YESNO) &&
 	    strcmp(type, STORE_ANS_NUMBER) && strcmp(type, STORE_ANS_TEXT)) {
-		util_err(r->reason, "field 'answer_type' must be mc, yesno, number or text, not '%.40s'",
+		util_err(r->reason,
+			 "field 'answer_type' must be mc, yesno, number or text, not '%.40s'",
 			 type);
 		goto fail;
 	}
@@ -857,7 +884,8 @@ static int norm_generic(struct rec *r, struct store_item *it)
 	} else {
 		it->answer = dataset_normalise_answer(type, raw);
 		if (!it->answer)
-			util_err(r->reason, "field 'answer' is not a valid %s answer: '%.40s'", type, raw);
+			util_err(r->reason, "field 'answer' is not a valid %s answer: '%.40s'",
+				 type, raw);
 	}
 	free(raw);
 	if (!it->answer)
@@ -936,7 +964,9 @@ int dataset_normalise_rec(const cJSON *o, const char *format, int csv, struct st
 		if (!rc && *s) {
 			const char *c = dataset_split_canonical(s);
 			if (!c)
-				rc = util_err(reason, "field 'split' must be train, dev or test, not '%.40s'", s);
+				rc = util_err(
+					reason,
+					"field 'split' must be train, dev or test, not '%.40s'", s);
 			else
 				it->split = util_strdup(c);
 		}
@@ -949,11 +979,13 @@ int dataset_normalise_rec(const cJSON *o, const char *format, int csv, struct st
 	}
 	/* Everything not used above is kept as meta. */
 	const cJSON *c;
-	cJSON_ArrayForEach(c, o) {
+	cJSON_ArrayForEach(c, o)
+	{
 		int used = 0;
 		for (size_t i = 0; i < r.n_used && !used; i++)
 			used = !strcmp(r.used[i], c->string);
-		if (!used && !(csv && cJSON_IsString(c) && !*c->valuestring) && !field(meta, c->string))
+		if (!used && !(csv && cJSON_IsString(c) && !*c->valuestring) &&
+		    !field(meta, c->string))
 			cJSON_AddItemToObject(meta, c->string, cJSON_Duplicate(c, 1));
 	}
 	if (meta->child)
@@ -976,4 +1008,3 @@ int dataset_normalise(const cJSON *rec, const char *format, struct store_item *i
 {
 	return dataset_normalise_rec(rec, format, 0, it, err);
 }
-

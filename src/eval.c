@@ -165,7 +165,10 @@ void eval_model_free(struct eval_model *em)
 	free(em);
 }
 
-int eval_model_variant(const struct eval_model *em) { return em->variant; }
+int eval_model_variant(const struct eval_model *em)
+{
+	return em->variant;
+}
 
 int eval_model_load(const char *ckpt_path, struct eval_model **out, char *err)
 {
@@ -273,8 +276,8 @@ void eval_answer_release(struct eval_answer *a)
 
 /* Generate the target of one task for prompt: PREFIX prompt SEP, the start
  * of the prompt cut so that `room` tokens fit after it. */
-static int generate(struct eval_model *em, int task, const char *prompt, size_t room,
-		    char **text, char *err)
+static int generate(struct eval_model *em, int task, const char *prompt, size_t room, char **text,
+		    char *err)
 {
 	const struct tokenizer *t = em->t;
 	int n_ctx = student_config_max_seq_len(student_get_config(em->m));
@@ -304,7 +307,7 @@ static int generate(struct eval_model *em, int task, const char *prompt, size_t 
 	seq[k++] = tokenizer_special(t, TOKENIZER_SEP);
 	size_t n_out = 0;
 	if (student_generate(em->m, seq, n, tokenizer_special(t, TOKENIZER_EOS), room, out, &n_out,
-			   NULL, err))
+			     NULL, err))
 		goto out;
 	struct buf b;
 	buf_init(&b);
@@ -379,7 +382,8 @@ int eval_corpus(struct eval_model *em, const struct train_corpus *c, size_t n,
 		res->n++;
 		res->n_correct += same_answer(tx->answer_type, a.answer, tx->answer);
 		if (res->has_expl_answer)
-			res->n_expl_correct += same_answer(tx->answer_type, a.expl_answer, tx->answer);
+			res->n_expl_correct += same_answer(tx->answer_type, a.expl_answer,
+							   tx->answer);
 		eval_answer_release(&a);
 	}
 	result_finish(res);

@@ -66,16 +66,20 @@ int experiment_spec_variants(struct experiment_spec *s, const char *list, char *
 		size_t len = comma ? (size_t)(comma - p) : strlen(p);
 		char name[32];
 		if (len == 0 || len >= sizeof name) {
-			util_err(err, "invalid variant list '%.100s': expected names such as "
-				      "baseline,mt-cot separated by commas", list ? list : "");
+			util_err(err,
+				 "invalid variant list '%.100s': expected names such as "
+				 "baseline,mt-cot separated by commas",
+				 list ? list : "");
 			return MENTOR_EUSAGE;
 		}
 		memcpy(name, p, len);
 		name[len] = 0;
 		int v = train_variant_parse(name);
 		if (v < 0) {
-			util_err(err, "unknown variant '%s': expected baseline, mt-re, mt-ra or "
-				      "mt-cot", name);
+			util_err(err,
+				 "unknown variant '%s': expected baseline, mt-re, mt-ra or "
+				 "mt-cot",
+				 name);
 			return MENTOR_EUSAGE;
 		}
 		for (size_t i = 0; i < n; i++)
@@ -144,8 +148,10 @@ static int check_data(struct store *st, const struct experiment_spec *s, int64_t
 		rc = MENTOR_EUSAGE;
 	} else if (multi && c.n_expl == 0) {
 		if (s->base.source == TRAIN_SRC_ACCEPTED)
-			util_err(err, "no accepted explanations in dataset '%s': review some, or use "
-				      "'--source gold' or a teacher mode", s->base.dataset);
+			util_err(err,
+				 "no accepted explanations in dataset '%s': review some, or use "
+				 "'--source gold' or a teacher mode",
+				 s->base.dataset);
 		else
 			util_err(err, "no explanations from source '%s' in dataset '%s'",
 				 train_source_name(s->base.source), s->base.dataset);
@@ -201,8 +207,7 @@ int experiment_plan(struct store *st, const struct experiment_spec *spec, int64_
 		return MENTOR_ERR;
 	int64_t dataset_id = d.id;
 	store_dataset_release(&d);
-	if (spec->auto_source &&
-	    experiment_pick_source(st, dataset_id, &picked.base.source, err))
+	if (spec->auto_source && experiment_pick_source(st, dataset_id, &picked.base.source, err))
 		return MENTOR_ERR;
 	rc = check_data(st, s, dataset_id, err);
 	if (rc)
@@ -286,7 +291,10 @@ static int tell(struct exec_ctx *x, const struct train_progress *tp)
 	return stop_asked(x);
 }
 
-static int on_train(void *u, const struct train_progress *tp) { return tell(u, tp); }
+static int on_train(void *u, const struct train_progress *tp)
+{
+	return tell(u, tp);
+}
 
 static int on_eval(void *u, int64_t done, int64_t todo)
 {
@@ -343,8 +351,9 @@ static int needs_eval(struct store *st, const struct store_run *r, const struct 
 		*bad = 1;
 		return 0;
 	}
-	int64_t want = !strcmp(c->eval_split, "train") ? d.n_train :
-		       !strcmp(c->eval_split, "dev") ? d.n_dev : d.n_test;
+	int64_t want = !strcmp(c->eval_split, "train") ? d.n_train
+		       : !strcmp(c->eval_split, "dev") ? d.n_dev
+						       : d.n_test;
 	store_dataset_release(&d);
 	return have < want;
 }
@@ -396,8 +405,7 @@ static int exec_one(const char *db_path, struct store *st, struct exec_ctx *x, c
 	return rc;
 }
 
-int experiment_exec(const char *db_path, int64_t exp_id, const struct experiment_opts *o,
-		    char *err)
+int experiment_exec(const char *db_path, int64_t exp_id, const struct experiment_opts *o, char *err)
 {
 	struct store *st = store_open_existing(db_path, err);
 	if (!st)
@@ -450,8 +458,10 @@ int experiment_exec(const char *db_path, int64_t exp_id, const struct experiment
 	if (set_status(st, exp_id, status, 0, sub) && ret == 0)
 		ret = util_err(err, "%s", sub);
 	else if (ret == MENTOR_ECANCEL)
-		util_err(err, "experiment %lld stopped; resume with 'mentor experiment --resume "
-			      "%lld'", (long long)exp_id, (long long)exp_id);
+		util_err(err,
+			 "experiment %lld stopped; resume with 'mentor experiment --resume "
+			 "%lld'",
+			 (long long)exp_id, (long long)exp_id);
 	else if (failed)
 		ret = util_err(err, "%zu of %zu runs of experiment %lld failed; first: %s", failed,
 			       n, (long long)exp_id, first);
@@ -461,8 +471,7 @@ out:
 	return ret;
 }
 
-int experiment_spawn(const char *exe, const char *db_path, int64_t exp_id, int64_t *pid,
-		     char *err)
+int experiment_spawn(const char *exe, const char *db_path, int64_t exp_id, int64_t *pid, char *err)
 {
 	struct store *st = store_open_existing(db_path, err);
 	if (!st)

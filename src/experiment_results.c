@@ -159,7 +159,8 @@ static int parse_plan(const struct store_experiment *e, struct plan *pl,
 	}
 	int ret = 0;
 	const cJSON *it;
-	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(o, "variants")) {
+	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(o, "variants"))
+	{
 		int v = cJSON_IsString(it) ? variant_index(it->valuestring) : -1;
 		int dup = 0;
 		for (size_t i = 0; i < pl->n_variants; i++)
@@ -170,7 +171,8 @@ static int parse_plan(const struct store_experiment *e, struct plan *pl,
 		}
 		pl->variant[pl->n_variants++] = v;
 	}
-	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(o, "seeds")) {
+	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(o, "seeds"))
+	{
 		int ok;
 		uint64_t s = json_seed(it, &ok);
 		if (!ok || pl->n_seeds >= EXPERIMENT_MAX_SEEDS) {
@@ -180,7 +182,8 @@ static int parse_plan(const struct store_experiment *e, struct plan *pl,
 		pl->seed[pl->n_seeds++] = s;
 	}
 	if (pl->n_variants == 0 || pl->n_seeds == 0) {
-		ret = util_err(err, "experiment %lld: no variants or seeds planned", (long long)e->id);
+		ret = util_err(err, "experiment %lld: no variants or seeds planned",
+			       (long long)e->id);
 		goto out;
 	}
 	const cJSON *base = cJSON_GetObjectItemCaseSensitive(o, "base");
@@ -191,7 +194,8 @@ static int parse_plan(const struct store_experiment *e, struct plan *pl,
 	snprintf(r->preset, sizeof r->preset, "%s", preset ? preset : "?");
 	const cJSON *steps = cJSON_GetObjectItemCaseSensitive(base, "steps");
 	r->steps = cJSON_IsNumber(steps) && steps->valuedouble >= 0 && steps->valuedouble < 1e15
-			   ? (int64_t)steps->valuedouble : 0;
+			   ? (int64_t)steps->valuedouble
+			   : 0;
 out:
 	cJSON_Delete(o);
 	return ret;
@@ -400,8 +404,7 @@ static int load_runs(struct store *st, const struct store_experiment *e, const s
 	return ret;
 }
 
-int experiment_results(struct store *st, int64_t exp_id, struct experiment_results *r,
-		       char *err)
+int experiment_results(struct store *st, int64_t exp_id, struct experiment_results *r, char *err)
 {
 	memset(r, 0, sizeof *r);
 	r->best = r->best_vs = -1;
@@ -423,8 +426,9 @@ int experiment_results(struct store *st, int64_t exp_id, struct experiment_resul
 	if (store_dataset_get_id(st, e.dataset_id, &d, err))
 		goto out;
 	r->dataset = util_strdup(d.name);
-	r->split_items = !strcmp(r->split, "train") ? d.n_train :
-			 !strcmp(r->split, "dev") ? d.n_dev : d.n_test;
+	r->split_items = !strcmp(r->split, "train") ? d.n_train
+			 : !strcmp(r->split, "dev") ? d.n_dev
+						    : d.n_test;
 	r->n_seeds = pl.n_seeds;
 	size_t slots = pl.n_variants * pl.n_seeds;
 	out = calloc(slots, sizeof *out);
@@ -498,8 +502,7 @@ void experiment_verdict(const struct experiment_results *r, char *out, size_t ca
 	experiment_verdict_lang(r, I18N_EN, out, cap);
 }
 
-void experiment_verdict_lang(const struct experiment_results *r, int lang, char *out,
-			     size_t cap)
+void experiment_verdict_lang(const struct experiment_results *r, int lang, char *out, size_t cap)
 {
 	if (!cap)
 		return;
@@ -516,13 +519,14 @@ void experiment_verdict_lang(const struct experiment_results *r, int lang, char 
 			 i18n_get(lang, r->n_failed ? I18N_V_PARTIAL_FAILED : I18N_V_PARTIAL),
 			 r->n_evaluated, r->n_runs);
 	if (!has_base || !has_other) {
-		snprintf(out, cap, i18n_get(lang, has_base ? I18N_V_ONLY_BASELINE : I18N_V_NO_BASELINE),
+		snprintf(out, cap,
+			 i18n_get(lang, has_base ? I18N_V_ONLY_BASELINE : I18N_V_NO_BASELINE),
 			 partial);
 		return;
 	}
 	if (r->best_vs < 0) {
-		snprintf(out, cap, i18n_get(lang, r->n_failed ? I18N_V_NO_PAIRED_FAILED
-							       : I18N_V_NO_PAIRED),
+		snprintf(out, cap,
+			 i18n_get(lang, r->n_failed ? I18N_V_NO_PAIRED_FAILED : I18N_V_NO_PAIRED),
 			 r->n_evaluated, r->n_runs);
 		return;
 	}
@@ -531,7 +535,8 @@ void experiment_verdict_lang(const struct experiment_results *r, int lang, char 
 	snprintf(who, sizeof who, i18n_get(lang, I18N_V_WHO),
 		 lang == I18N_EN ? experiment_variant_label(c->variant)
 				 : i18n_text(lang, experiment_variant_label(c->variant)),
-		 i18n_get(lang, c->mode == EXPERIMENT_EXPLAIN ? I18N_EXP_EXPLAIN : I18N_EXP_DIRECT));
+		 i18n_get(lang,
+			  c->mode == EXPERIMENT_EXPLAIN ? I18N_EXP_EXPLAIN : I18N_EXP_DIRECT));
 	fmt_points(lo, sizeof lo, c->diff_lo);
 	fmt_points(hi, sizeof hi, c->diff_hi);
 	snprintf(seeds, sizeof seeds, i18n_get(lang, c->n_paired == 1 ? I18N_V_SEED : I18N_V_SEEDS),

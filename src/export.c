@@ -83,7 +83,8 @@ int export_question_text(struct buf *b, const char *question, const char *choice
 	if (cJSON_IsArray(arr) && cJSON_GetArraySize(arr) > 0) {
 		rc |= buf_puts(b, "\nAnswer choices:");
 		const cJSON *it;
-		cJSON_ArrayForEach(it, arr) {
+		cJSON_ArrayForEach(it, arr)
+		{
 			const cJSON *lab = cJSON_GetObjectItemCaseSensitive(it, "label");
 			const cJSON *txt = cJSON_GetObjectItemCaseSensitive(it, "text");
 			if (cJSON_IsString(lab)) {
@@ -492,8 +493,8 @@ static int record_ans(struct buf *out, const struct export_opts *o, const char *
 	add_str(rec, "prefix", "[ANS]", &bad);
 	add_str(rec, "input", q.data ? q.data : "", &bad);
 	add_str(rec, "target", it->answer ? it->answer : "", &bad);
-	if (add_ids(rec, o, fp, TRAIN_TASK_ANS, q.data ? q.data : "",
-		    it->answer ? it->answer : "", it, stats, &bad, err)) {
+	if (add_ids(rec, o, fp, TRAIN_TASK_ANS, q.data ? q.data : "", it->answer ? it->answer : "",
+		    it, stats, &bad, err)) {
 		cJSON_Delete(rec);
 		buf_release(&q);
 		return MENTOR_ERR;
@@ -508,22 +509,17 @@ static int record_ans(struct buf *out, const struct export_opts *o, const char *
 static int status_passes(const struct export_opts *o, int status)
 {
 	switch (status) {
-	case STORE_REVIEW_ACCEPTED:
-		return 1;
-	case STORE_REVIEW_REJECTED:
-		return o->status == EXPORT_STATUS_ALL && o->include_rejected;
+	case STORE_REVIEW_ACCEPTED: return 1;
+	case STORE_REVIEW_REJECTED: return o->status == EXPORT_STATUS_ALL && o->include_rejected;
 	case STORE_REVIEW_PENDING:
-	case STORE_REVIEW_FLAGGED:
-		return o->status == EXPORT_STATUS_ALL;
-	default:
-		return 0;
+	case STORE_REVIEW_FLAGGED: return o->status == EXPORT_STATUS_ALL;
+	default: return 0;
 	}
 }
 
 static int export_item(struct store *st, struct buf *out, const struct export_opts *o,
-		       const char *fp, const struct store_dataset *ds,
-		       const struct store_item *it, struct export_stats *stats,
-		       int64_t seen[STORE_N_REVIEWS], char *err)
+		       const char *fp, const struct store_dataset *ds, const struct store_item *it,
+		       struct export_stats *stats, int64_t seen[STORE_N_REVIEWS], char *err)
 {
 	struct store_expl *ex = NULL;
 	size_t ne = 0;
@@ -596,7 +592,8 @@ int export_build(struct store *st, const struct export_opts *o, struct buf *out,
 		return util_err(err, "unknown export format %d", o->format);
 	if (o->variant && strcmp(o->variant, "mt-cot") && strcmp(o->variant, "mt-ra") &&
 	    strcmp(o->variant, "mt-re"))
-		return util_err(err, "unknown variant '%s' (use mt-cot, mt-ra or mt-re)", o->variant);
+		return util_err(err, "unknown variant '%s' (use mt-cot, mt-ra or mt-re)",
+				o->variant);
 	if (o->mode && store_mode_parse(o->mode) < 0)
 		return util_err(err, "unknown mode '%s' (use cot, rp or crop)", o->mode);
 	char fp[17] = "";
@@ -648,7 +645,8 @@ int export_build(struct store *st, const struct export_opts *o, struct buf *out,
 	}
 	if (!rc && stats->items == 0) {
 		if (o->split)
-			rc = util_err(err, "nothing to export: dataset '%s' has no items in split '%s'",
+			rc = util_err(err,
+				      "nothing to export: dataset '%s' has no items in split '%s'",
 				      ds.name, o->split);
 		else
 			rc = util_err(err, "nothing to export: dataset '%s' has no items", ds.name);
@@ -657,17 +655,21 @@ int export_build(struct store *st, const struct export_opts *o, struct buf *out,
 		for (int r = 0; r < STORE_N_REVIEWS; r++)
 			total += seen[r];
 		if (total == 0)
-			rc = util_err(err, "nothing to export: dataset '%s' has no explanations yet; "
-				      "generate some with 'mentor explain'", ds.name);
+			rc = util_err(err,
+				      "nothing to export: dataset '%s' has no explanations yet; "
+				      "generate some with 'mentor explain'",
+				      ds.name);
 		else
-			rc = util_err(err, "nothing to export: no explanation of dataset '%s' passes "
-				      "the filters (%lld pending, %lld accepted, %lld flagged, %lld "
-				      "rejected%s%s); review with 'mentor review' or use --status all",
-				      ds.name, (long long)seen[STORE_REVIEW_PENDING],
-				      (long long)seen[STORE_REVIEW_ACCEPTED],
-				      (long long)seen[STORE_REVIEW_FLAGGED],
-				      (long long)seen[STORE_REVIEW_REJECTED],
-				      o->mode ? "; mode " : "", o->mode ? o->mode : "");
+			rc = util_err(
+				err,
+				"nothing to export: no explanation of dataset '%s' passes "
+				"the filters (%lld pending, %lld accepted, %lld flagged, %lld "
+				"rejected%s%s); review with 'mentor review' or use --status all",
+				ds.name, (long long)seen[STORE_REVIEW_PENDING],
+				(long long)seen[STORE_REVIEW_ACCEPTED],
+				(long long)seen[STORE_REVIEW_FLAGGED],
+				(long long)seen[STORE_REVIEW_REJECTED], o->mode ? "; mode " : "",
+				o->mode ? o->mode : "");
 	}
 	store_dataset_release(&ds);
 	return rc;

@@ -86,7 +86,7 @@ int extrun_split(const char *cmd, char ***out, char *err)
 				buf_release(&cur);
 				extrun_argv_free(argv);
 				util_err(err, "invalid command: more than %d arguments",
-				         EXTRUN_MAX_ARGS);
+					 EXTRUN_MAX_ARGS);
 				return MENTOR_EUSAGE;
 			}
 			argv[n++] = cur.data ? util_strndup(cur.data, cur.len) : util_strdup("");
@@ -124,7 +124,7 @@ static int name_ok(const char *s)
 }
 
 int extrun_parse_line(const char *line, size_t len, int64_t *step, double *t, int64_t *total,
-                      struct extrun_point *pts, int max)
+		      struct extrun_point *pts, int max)
 {
 	*t = -1;
 	*total = -1;
@@ -180,7 +180,7 @@ struct tail {
 };
 
 static void tail_line(struct store *st, const struct extrun_opts *o, struct extrun_result *res,
-                      double t0, const char *line, size_t len)
+		      double t0, const char *line, size_t len)
 {
 	while (len && (line[len - 1] == '\r' || line[len - 1] == ' '))
 		len--;
@@ -222,7 +222,7 @@ static void tail_line(struct store *st, const struct extrun_opts *o, struct extr
 /* Read what was appended to the metrics file; at_end: a last line without
  * its newline counts too. */
 static void tail_poll(struct tail *tl, struct store *st, const struct extrun_opts *o,
-                      struct extrun_result *res, double t0, int at_end)
+		      struct extrun_result *res, double t0, int at_end)
 {
 	char chunk[16384];
 	char err[MENTOR_ERR_LEN];
@@ -257,7 +257,7 @@ static void tail_poll(struct tail *tl, struct store *st, const struct extrun_opt
 				if (tl->pending.len) {
 					buf_append(&tl->pending, p, n);
 					tail_line(st, o, res, t0, tl->pending.data,
-					          tl->pending.len);
+						  tl->pending.len);
 					buf_reset(&tl->pending);
 				} else {
 					tail_line(st, o, res, t0, p, n);
@@ -293,7 +293,7 @@ static const char *format_name(int f)
 /* Start argv with the environment set; the child reports an exec failure's
  * errno through a close-on-exec pipe. */
 static int spawn(char *const *argv, const char *log_path, const char *env[][2], pid_t *pid,
-                 char *err)
+		 char *err)
 {
 	int pfd[2];
 	if (pipe(pfd) != 0)
@@ -355,7 +355,7 @@ static void sleep_ms(int ms)
 }
 
 int extrun_run(const char *db_path, const struct extrun_opts *o, struct extrun_result *res,
-               char *err)
+	       char *err)
 {
 	memset(res, 0, sizeof *res);
 	res->exit_code = -1;
@@ -364,7 +364,7 @@ int extrun_run(const char *db_path, const struct extrun_opts *o, struct extrun_r
 	int variant = TRAIN_BASELINE;
 	if (o->variant && (variant = train_variant_parse(o->variant)) < 0)
 		return util_err(err, "unknown variant '%s' (use baseline, mt-re, mt-ra or mt-cot)",
-		                o->variant),
+				o->variant),
 		       MENTOR_EUSAGE;
 	if (o->alpha > 1)
 		return util_err(err, "invalid alpha %g: must be 0..1", o->alpha), MENTOR_EUSAGE;
@@ -395,7 +395,7 @@ int extrun_run(const char *db_path, const struct extrun_opts *o, struct extrun_r
 			rc = train_run_ckpt_find(st, &ir, &init_ckpt, sub);
 			if (rc)
 				util_err(err, "cannot start from run %lld: %s", (long long)ir.id,
-				         sub);
+					 sub);
 			store_run_release(&ir);
 		} else if (rc == MENTOR_ENOTFOUND) {
 			util_err(err, "no run '%s' to start from; see 'mentor runs'", o->init_from);
@@ -422,9 +422,9 @@ int extrun_run(const char *db_path, const struct extrun_opts *o, struct extrun_r
 		cJSON_AddItemToArray(cmd, cJSON_CreateString(o->argv[i]));
 	cJSON_AddStringToObject(cfg, "export", format_name(o->format));
 	cJSON_AddStringToObject(cfg, "status_filter",
-	                        o->status == EXPORT_STATUS_ALL
-	                                ? "all"
-	                                : store_review_name(STORE_REVIEW_ACCEPTED));
+				o->status == EXPORT_STATUS_ALL
+					? "all"
+					: store_review_name(STORE_REVIEW_ACCEPTED));
 	if (o->variant) {
 		cJSON_AddStringToObject(cfg, "variant", train_variant_name(variant));
 		cJSON_AddNumberToObject(cfg, "alpha", alpha);
@@ -496,8 +496,10 @@ int extrun_run(const char *db_path, const struct extrun_opts *o, struct extrun_r
 		char sub[MENTOR_ERR_LEN];
 		if (modelio_from_ckpt(init_ckpt.data, &mm, sub) ||
 		    (mm.arch != STUDENT_GPT2 &&
-		     util_err(sub, "external trainers take GPT-2 students; run %lld is of the "
-				   "llama family", (long long)init_id)) ||
+		     util_err(sub,
+			      "external trainers take GPT-2 students; run %lld is of the "
+			      "llama family",
+			      (long long)init_id)) ||
 		    modelio_write_hf(&mm, initp.data, sub)) {
 			util_err(err, "cannot start from run %lld: %s", (long long)init_id, sub);
 			goto out;
@@ -526,12 +528,12 @@ int extrun_run(const char *db_path, const struct extrun_opts *o, struct extrun_r
 	if (strtod(alphatxt, NULL) != alpha)
 		snprintf(alphatxt, sizeof alphatxt, "%.17g", alpha);
 	const char *env[9][2] = {
-	    {"MENTOR_EXPORT", exp.data},
-	    {"MENTOR_METRICS", met.data},
-	    {"MENTOR_RUN_ID", idtxt},
-	    {"MENTOR_RUN_DIR", dir.data},
-	    {"MENTOR_EXPORT_FORMAT", format_name(o->format)},
-	    {NULL, NULL},
+		{"MENTOR_EXPORT", exp.data},
+		{"MENTOR_METRICS", met.data},
+		{"MENTOR_RUN_ID", idtxt},
+		{"MENTOR_RUN_DIR", dir.data},
+		{"MENTOR_EXPORT_FORMAT", format_name(o->format)},
+		{NULL, NULL},
 	};
 	int ne = 5;
 	if (init_id) {
@@ -548,13 +550,12 @@ int extrun_run(const char *db_path, const struct extrun_opts *o, struct extrun_r
 	pid_t pid = 0;
 	if (spawn(o->argv, logp.data, env, &pid, err)) {
 		char e2[MENTOR_ERR_LEN];
-		store_run_set_status(st, r.id, store_run_status_name(STORE_RUN_FAILED), err, 0,
-		                     e2);
+		store_run_set_status(st, r.id, store_run_status_name(STORE_RUN_FAILED), err, 0, e2);
 		created = 0; /* keep the failed run as a record */
 		goto out;
 	}
-	store_run_set_status(st, r.id, store_run_status_name(STORE_RUN_RUNNING), NULL,
-	                     (int64_t)pid, err);
+	store_run_set_status(st, r.id, store_run_status_name(STORE_RUN_RUNNING), NULL, (int64_t)pid,
+			     err);
 	if (o->on_start)
 		o->on_start(o->u, r.id, (int64_t)pid, dir.data);
 	double t0 = util_mono(), term_at = 0;
@@ -582,8 +583,8 @@ int extrun_run(const char *db_path, const struct extrun_opts *o, struct extrun_r
 	if (WIFEXITED(wstatus)) {
 		res->exit_code = WEXITSTATUS(wstatus);
 		status = res->exit_code == 0 ? STORE_RUN_DONE
-		         : stop_sent         ? STORE_RUN_STOPPED
-		                             : STORE_RUN_FAILED;
+			 : stop_sent         ? STORE_RUN_STOPPED
+					     : STORE_RUN_FAILED;
 		if (res->exit_code)
 			buf_printf(&msg, "command exited with status %d", res->exit_code);
 	} else if (WIFSIGNALED(wstatus)) {
@@ -597,7 +598,7 @@ int extrun_run(const char *db_path, const struct extrun_opts *o, struct extrun_r
 	}
 	if (res->skipped)
 		buf_printf(&msg, "%s%lld metrics lines skipped", msg.len ? "; " : "",
-		           (long long)res->skipped);
+			   (long long)res->skipped);
 	snprintf(res->status, sizeof res->status, "%s", store_run_status_name(status));
 	cJSON_AddNumberToObject(cfg, "metrics_lines", (double)res->lines);
 	cJSON_AddNumberToObject(cfg, "metrics_skipped", (double)res->skipped);
@@ -609,7 +610,7 @@ int extrun_run(const char *db_path, const struct extrun_opts *o, struct extrun_r
 		store_run_release(&cur);
 	}
 	rc = store_run_set_status(st, r.id, store_run_status_name(status),
-	                          msg.len ? msg.data : NULL, 0, err);
+				  msg.len ? msg.data : NULL, 0, err);
 	buf_release(&msg);
 	created = 0;
 	if (rc)

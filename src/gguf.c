@@ -12,13 +12,15 @@
 const char *modelio_ggml_type_name(uint32_t type)
 {
 	static const char *const names[] = {
-	    [0] = "F32",     [1] = "F16",      [2] = "Q4_0",   [3] = "Q4_1",    [6] = "Q5_0",
-	    [7] = "Q5_1",    [8] = "Q8_0",     [9] = "Q8_1",   [10] = "Q2_K",   [11] = "Q3_K",
-	    [12] = "Q4_K",   [13] = "Q5_K",    [14] = "Q6_K",  [15] = "Q8_K",   [16] = "IQ2_XXS",
-	    [17] = "IQ2_XS", [18] = "IQ3_XXS", [19] = "IQ1_S", [20] = "IQ4_NL", [21] = "IQ3_S",
-	    [22] = "IQ2_S",  [23] = "IQ4_XS",  [24] = "I8",    [25] = "I16",    [26] = "I32",
-	    [27] = "I64",    [28] = "F64",     [29] = "IQ1_M", [30] = "BF16",   [34] = "TQ1_0",
-	    [35] = "TQ2_0",  [39] = "MXFP4",   [40] = "NVFP4", [41] = "Q1_0",
+		[0] = "F32",      [1] = "F16",     [2] = "Q4_0",     [3] = "Q4_1",
+		[6] = "Q5_0",     [7] = "Q5_1",    [8] = "Q8_0",     [9] = "Q8_1",
+		[10] = "Q2_K",    [11] = "Q3_K",   [12] = "Q4_K",    [13] = "Q5_K",
+		[14] = "Q6_K",    [15] = "Q8_K",   [16] = "IQ2_XXS", [17] = "IQ2_XS",
+		[18] = "IQ3_XXS", [19] = "IQ1_S",  [20] = "IQ4_NL",  [21] = "IQ3_S",
+		[22] = "IQ2_S",   [23] = "IQ4_XS", [24] = "I8",      [25] = "I16",
+		[26] = "I32",     [27] = "I64",    [28] = "F64",     [29] = "IQ1_M",
+		[30] = "BF16",    [34] = "TQ1_0",  [35] = "TQ2_0",   [39] = "MXFP4",
+		[40] = "NVFP4",   [41] = "Q1_0",
 	};
 	return type < sizeof names / sizeof names[0] ? names[type] : NULL;
 }
@@ -80,8 +82,8 @@ int modelio_kv_bool(struct buf *b, const char *key, int v)
 	return modelio_g_key(b, key, GGUF_T_BOOL) || buf_append(b, &c, 1);
 }
 
-int modelio_gguf_info(struct buf *h, const char *name, int vector, uint64_t rows,
-		      uint64_t cols, uint64_t *data_off)
+int modelio_gguf_info(struct buf *h, const char *name, int vector, uint64_t rows, uint64_t cols,
+		      uint64_t *data_off)
 {
 	int bad = modelio_g_str(h, name, strlen(name));
 	if (vector)
@@ -125,14 +127,15 @@ static int g_rdstr(struct modelio_rd *r, char **out, uint64_t cap, const char *w
 		return MENTOR_ERR;
 	if (n > r->size - r->pos)
 		return util_err(r->err,
-		                "cannot read '%s': %s claims a string of %llu bytes but only "
-		                "%llu bytes remain",
-		                r->path, what, (unsigned long long)n,
-		                (unsigned long long)(r->size - r->pos));
+				"cannot read '%s': %s claims a string of %llu bytes but only "
+				"%llu bytes remain",
+				r->path, what, (unsigned long long)n,
+				(unsigned long long)(r->size - r->pos));
 	if (n > cap)
-		return util_err(r->err, "cannot read '%s': %s has a string of %llu bytes (at most "
-		                "%llu)", r->path, what, (unsigned long long)n,
-		                (unsigned long long)cap);
+		return util_err(r->err,
+				"cannot read '%s': %s has a string of %llu bytes (at most "
+				"%llu)",
+				r->path, what, (unsigned long long)n, (unsigned long long)cap);
 	char *s = malloc((size_t)n + 1);
 	if (!s)
 		util_oom();
@@ -144,7 +147,7 @@ static int g_rdstr(struct modelio_rd *r, char **out, uint64_t cap, const char *w
 	if (memchr(s, 0, (size_t)n)) {
 		free(s);
 		return util_err(r->err, "cannot read '%s': %s has a string with a NUL byte",
-		                r->path, what);
+				r->path, what);
 	}
 	*out = s;
 	return 0;
@@ -163,22 +166,14 @@ static int g_scalar(struct modelio_rd *r, uint32_t t, int64_t *iv, double *fv, c
 	for (unsigned k = 0; k < n; k++)
 		u |= (uint64_t)p[k] << (8 * k);
 	switch (t) {
-	case GGUF_T_I8:
-		*iv = (int8_t)u;
-		break;
-	case GGUF_T_I16:
-		*iv = (int16_t)u;
-		break;
-	case GGUF_T_I32:
-		*iv = (int32_t)u;
-		break;
-	case GGUF_T_I64:
-		*iv = (int64_t)u;
-		break;
+	case GGUF_T_I8: *iv = (int8_t)u; break;
+	case GGUF_T_I16: *iv = (int16_t)u; break;
+	case GGUF_T_I32: *iv = (int32_t)u; break;
+	case GGUF_T_I64: *iv = (int64_t)u; break;
 	case GGUF_T_BOOL:
 		if (u > 1)
 			return util_err(r->err, "cannot read '%s': %s has a bool of value %u",
-			                r->path, what, (unsigned)u);
+					r->path, what, (unsigned)u);
 		*iv = (int64_t)u;
 		break;
 	case GGUF_T_F32: {
@@ -188,12 +183,8 @@ static int g_scalar(struct modelio_rd *r, uint32_t t, int64_t *iv, double *fv, c
 		*fv = f;
 		break;
 	}
-	case GGUF_T_F64:
-		memcpy(fv, &u, 8);
-		break;
-	default:
-		*iv = u > INT64_MAX ? -1 : (int64_t)u;
-		break;
+	case GGUF_T_F64: memcpy(fv, &u, 8); break;
+	default: *iv = u > INT64_MAX ? -1 : (int64_t)u; break;
 	}
 	return 0;
 }
@@ -203,7 +194,7 @@ static int g_value(struct modelio_rd *r, struct modelio_gkv *kv)
 	const char *what = kv->key;
 	if (kv->type >= GGUF_T_COUNT)
 		return util_err(r->err, "cannot read '%s': metadata '%s' has unknown type %u",
-		                r->path, what, kv->type);
+				r->path, what, kv->type);
 	if (kv->type == GGUF_T_STRING)
 		return g_rdstr(r, &kv->s, MODELIO_MAX_GGUF_STRING, what);
 	if (kv->type != GGUF_T_ARRAY)
@@ -212,21 +203,21 @@ static int g_value(struct modelio_rd *r, struct modelio_gkv *kv)
 		return MENTOR_ERR;
 	if (kv->atype >= GGUF_T_COUNT || kv->atype == GGUF_T_ARRAY)
 		return util_err(r->err,
-		                "cannot read '%s': metadata '%s' is an array of type %u "
-		                "(unsupported)",
-		                r->path, what, kv->atype);
+				"cannot read '%s': metadata '%s' is an array of type %u "
+				"(unsupported)",
+				r->path, what, kv->atype);
 	uint64_t min_each = kv->atype == GGUF_T_STRING ? 8 : g_scalar_size[kv->atype];
 	if (kv->an > (r->size - r->pos) / min_each)
 		return util_err(r->err,
-		                "cannot read '%s': metadata array '%s' claims %llu elements but "
-		                "only %llu bytes remain",
-		                r->path, what, (unsigned long long)kv->an,
-		                (unsigned long long)(r->size - r->pos));
+				"cannot read '%s': metadata array '%s' claims %llu elements but "
+				"only %llu bytes remain",
+				r->path, what, (unsigned long long)kv->an,
+				(unsigned long long)(r->size - r->pos));
 	if (kv->an > MODELIO_MAX_GGUF_ARRAY)
 		return util_err(r->err,
-		                "cannot read '%s': metadata array '%s' has %llu elements (at "
-		                "most %u)",
-		                r->path, what, (unsigned long long)kv->an, MODELIO_MAX_GGUF_ARRAY);
+				"cannot read '%s': metadata array '%s' has %llu elements (at "
+				"most %u)",
+				r->path, what, (unsigned long long)kv->an, MODELIO_MAX_GGUF_ARRAY);
 	uint64_t n = kv->an;
 	if (kv->atype == GGUF_T_STRING) {
 		kv->astr = calloc(n ? n : 1, sizeof *kv->astr);
@@ -270,14 +261,14 @@ int modelio_gkv_is_int(const struct modelio_gkv *k)
 
 /* A positive integer hyperparameter. */
 int modelio_gguf_dim(struct modelio_rd *r, const struct modelio_gkv *kv, size_t n, const char *key,
-                     int *out)
+		     int *out)
 {
 	const struct modelio_gkv *k = modelio_gkv_find(kv, n, key);
 	if (!k)
 		return util_err(r->err, "cannot read '%s': metadata '%s' is missing", r->path, key);
 	if (!modelio_gkv_is_int(k) || k->i <= 0 || k->i > 1 << 30)
 		return util_err(r->err, "cannot read '%s': metadata '%s' is not a positive integer",
-		                r->path, key);
+				r->path, key);
 	*out = (int)k->i;
 	return 0;
 }
@@ -301,22 +292,22 @@ int modelio_gguf_meta(struct modelio_rd *r, struct modelio_gkv **kv, uint64_t *n
 		return MENTOR_ERR;
 	if (version < 2 || version > 3)
 		return util_err(err, "cannot read '%s': GGUF version %u is not supported (2 or 3)",
-		                path, version);
+				path, version);
 	uint64_t nkv, nt;
 	if (modelio_rd_u64(r, &nt, "the header") || modelio_rd_u64(r, &nkv, "the header"))
 		return MENTOR_ERR;
 	/* a metadata entry takes at least 12 bytes, a tensor entry 24 */
 	if (nkv > (r->size - r->pos) / 12 || nt > (r->size - r->pos) / 24)
 		return util_err(err,
-		                "cannot read '%s': the header claims %llu metadata entries and "
-		                "%llu tensors but only %llu bytes remain",
-		                path, (unsigned long long)nkv, (unsigned long long)nt,
-		                (unsigned long long)(r->size - r->pos));
+				"cannot read '%s': the header claims %llu metadata entries and "
+				"%llu tensors but only %llu bytes remain",
+				path, (unsigned long long)nkv, (unsigned long long)nt,
+				(unsigned long long)(r->size - r->pos));
 	if (nkv > MODELIO_MAX_GGUF_KV || nt > MODELIO_MAX_GGUF_TENSORS)
 		return util_err(err,
-		                "cannot read '%s': %llu metadata entries and %llu tensors "
-		                "(corrupt or too many)",
-		                path, (unsigned long long)nkv, (unsigned long long)nt);
+				"cannot read '%s': %llu metadata entries and %llu tensors "
+				"(corrupt or too many)",
+				path, (unsigned long long)nkv, (unsigned long long)nt);
 	*n_t = nt;
 	*kv = calloc(nkv ? nkv : 1, sizeof **kv);
 	if (!*kv)
@@ -329,7 +320,7 @@ int modelio_gguf_meta(struct modelio_rd *r, struct modelio_gkv **kv, uint64_t *n
 			return MENTOR_ERR;
 		if (modelio_gkv_find(k, (size_t)i, k[i].key))
 			return util_err(err, "cannot read '%s': metadata '%s' appears twice", path,
-			                k[i].key);
+					k[i].key);
 	}
 	return 0;
 }
@@ -337,7 +328,7 @@ int modelio_gguf_meta(struct modelio_rd *r, struct modelio_gkv **kv, uint64_t *n
 /* The tensor infos that follow the metadata (r is left after them), each
  * checked to lie inside the file, offsets made absolute. */
 int modelio_gguf_tensors(struct modelio_rd *r, const struct modelio_gkv *kv, size_t n_kv,
-                         uint64_t n_t, struct modelio_ftensor **out)
+			 uint64_t n_t, struct modelio_ftensor **out)
 {
 	const char *path = r->path;
 	char *err = r->err;
@@ -365,7 +356,7 @@ int modelio_gguf_tensors(struct modelio_rd *r, const struct modelio_gkv *kv, siz
 			goto fail;
 		if (nd < 1 || nd > 4) {
 			util_err(err, "cannot read '%s': tensor '%s' has %u dimensions", path,
-			         t->name, nd);
+				 t->name, nd);
 			goto fail;
 		}
 		t->n_dims = (int)nd;
@@ -375,7 +366,7 @@ int modelio_gguf_tensors(struct modelio_rd *r, const struct modelio_gkv *kv, siz
 				goto fail;
 			if (ne[d] == 0 || ne[d] > (1u << 31) || count > (UINT64_MAX >> 1) / ne[d]) {
 				util_err(err, "cannot read '%s': tensor '%s' has an invalid shape",
-				         path, t->name);
+					 path, t->name);
 				goto fail;
 			}
 			count *= ne[d];
@@ -392,21 +383,21 @@ int modelio_gguf_tensors(struct modelio_rd *r, const struct modelio_gkv *kv, siz
 			t->dt = MODELIO_DT_BF16;
 		} else if (modelio_ggml_type_name(type)) {
 			util_err(err,
-			         "cannot read '%s': tensor '%s' has type %s, which mentor cannot "
-			         "import (only F32, F16 and BF16; convert the model again with "
-			         "--outtype f32, f16 or bf16)",
-			         path, t->name, modelio_ggml_type_name(type));
+				 "cannot read '%s': tensor '%s' has type %s, which mentor cannot "
+				 "import (only F32, F16 and BF16; convert the model again with "
+				 "--outtype f32, f16 or bf16)",
+				 path, t->name, modelio_ggml_type_name(type));
 			goto fail;
 		} else {
 			util_err(err,
-			         "cannot read '%s': tensor '%s' has unknown type %u (only F32, "
-			         "F16 and BF16 can be imported)",
-			         path, t->name, type);
+				 "cannot read '%s': tensor '%s' has unknown type %u (only F32, "
+				 "F16 and BF16 can be imported)",
+				 path, t->name, type);
 			goto fail;
 		}
 		if (t->off % align) {
 			util_err(err, "cannot read '%s': tensor '%s' is not aligned", path,
-			         t->name);
+				 t->name);
 			goto fail;
 		}
 		if (modelio_ftensor_find(ft, (size_t)i, t->name)) {
@@ -415,7 +406,7 @@ int modelio_gguf_tensors(struct modelio_rd *r, const struct modelio_gkv *kv, siz
 		}
 		if (count > r->size / modelio_dt_size(t->dt)) {
 			util_err(err, "cannot read '%s': tensor '%s' is larger than the file", path,
-			         t->name);
+				 t->name);
 			goto fail;
 		}
 	}
@@ -431,9 +422,9 @@ int modelio_gguf_tensors(struct modelio_rd *r, const struct modelio_gkv *kv, siz
 		uint64_t bytes = count * modelio_dt_size(ft[i].dt);
 		if (ft[i].off > r->size - data_start || bytes > r->size - data_start - ft[i].off) {
 			util_err(err,
-			         "cannot read '%s': truncated: tensor '%s' ends past the end of "
-			         "the file",
-			         path, ft[i].name);
+				 "cannot read '%s': truncated: tensor '%s' ends past the end of "
+				 "the file",
+				 path, ft[i].name);
 			goto fail;
 		}
 		ft[i].off += data_start;

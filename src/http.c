@@ -173,7 +173,10 @@ int http_sse_finish(struct http_sse *p, char *err)
 
 /* ------------------------------------------------------- Retry-After */
 
-int http_status_retryable(long code) { return code == 429 || (code >= 500 && code <= 599); }
+int http_status_retryable(long code)
+{
+	return code == 429 || (code >= 500 && code <= 599);
+}
 
 static int month_index(const char *m)
 {
@@ -201,8 +204,8 @@ static int parse_http_date(const char *v, int64_t *out)
 	char wd[16], mon[8], tz[8];
 	int d, y, hh, mm, ss, mi;
 	/* IMF-fixdate: Sun, 06 Nov 1994 08:49:37 GMT */
-	if (sscanf(v, "%15[A-Za-z], %d %7[A-Za-z] %d %d:%d:%d %7s", wd, &d, mon, &y, &hh, &mm,
-		   &ss, tz) == 8) {
+	if (sscanf(v, "%15[A-Za-z], %d %7[A-Za-z] %d %d:%d:%d %7s", wd, &d, mon, &y, &hh, &mm, &ss,
+		   tz) == 8) {
 	} else if (sscanf(v, "%15[A-Za-z], %d-%7[A-Za-z]-%d %d:%d:%d %7s", wd, &d, mon, &y, &hh,
 			  &mm, &ss, tz) == 8) {
 		/* RFC 850: Sunday, 06-Nov-94 08:49:37 GMT */
@@ -469,7 +472,10 @@ static int header_has(const struct curl_slist *h, const char *name)
 	return 0;
 }
 
-static void client_wake(struct http_client *c) { curl_multi_wakeup(c->multi); }
+static void client_wake(struct http_client *c)
+{
+	curl_multi_wakeup(c->multi);
+}
 
 /* --- worker list helpers (worker thread only) --- */
 
@@ -693,10 +699,8 @@ static int curl_code_retryable(CURLcode rc)
 	case CURLE_RECV_ERROR:
 	case CURLE_HTTP2:
 	case CURLE_HTTP2_STREAM:
-	case CURLE_SSL_CONNECT_ERROR:
-		return 1;
-	default:
-		return 0;
+	case CURLE_SSL_CONNECT_ERROR: return 1;
+	default: return 0;
 	}
 }
 
@@ -762,7 +766,8 @@ static void handle_done(struct http_client *c, struct req *r, CURLcode rc)
 					return;
 				}
 				if (r->sse.stopped) {
-					finish(c, r, 0, 1, "request to '%s' stopped by the event handler",
+					finish(c, r, 0, 1,
+					       "request to '%s' stopped by the event handler",
 					       r->url_shown);
 					return;
 				}
@@ -779,7 +784,8 @@ static void handle_done(struct http_client *c, struct req *r, CURLcode rc)
 				   r->resp.data ? r->resp.len : 0))
 			retry = 0;
 	} else {
-		snprintf(why, sizeof why, "%s", r->curl_err[0] ? r->curl_err : curl_easy_strerror(rc));
+		snprintf(why, sizeof why, "%s",
+			 r->curl_err[0] ? r->curl_err : curl_easy_strerror(rc));
 		retry = curl_code_retryable(rc);
 	}
 	if (retry && r->events > 0) {
@@ -1069,7 +1075,8 @@ static int submit(struct http_client *c, const struct http_request *req, uint64_
 		return util_err(err, "cannot submit request: no URL"), MENTOR_EUSAGE;
 	if (strncmp(req->url, "http://", 7) != 0 && strncmp(req->url, "https://", 8) != 0) {
 		char *shown = url_for_messages(req->url);
-		util_err(err, "cannot submit request to '%s': only http:// and https:// URLs", shown);
+		util_err(err, "cannot submit request to '%s': only http:// and https:// URLs",
+			 shown);
 		free(shown);
 		return MENTOR_EUSAGE;
 	}
@@ -1103,8 +1110,10 @@ static int submit(struct http_client *c, const struct http_request *req, uint64_
 		if (!h)
 			continue;
 		if (!strchr(h, ':') || strpbrk(h, "\r\n")) {
-			util_err(err, "cannot submit request to '%s': header %zu is not a "
-				      "'Name: value' line", r->url_shown, i);
+			util_err(err,
+				 "cannot submit request to '%s': header %zu is not a "
+				 "'Name: value' line",
+				 r->url_shown, i);
 			req_free(r);
 			return MENTOR_EUSAGE;
 		}
@@ -1116,7 +1125,8 @@ static int submit(struct http_client *c, const struct http_request *req, uint64_
 			goto out_nomem;
 	}
 	if (r->method == HTTP_POST && !header_has(r->headers, "Content-Type")) {
-		struct curl_slist *nh = curl_slist_append(r->headers, "Content-Type: application/json");
+		struct curl_slist *nh = curl_slist_append(r->headers,
+							  "Content-Type: application/json");
 		if (!nh)
 			goto out_nomem;
 		r->headers = nh;

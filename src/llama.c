@@ -39,12 +39,11 @@ enum {
 };
 
 static const char *const layer_names[T_PER_LAYER] = {
-	"input_layernorm.weight", "self_attn.q_proj.weight", "self_attn.q_proj.bias",
-	"self_attn.k_proj.weight", "self_attn.k_proj.bias", "self_attn.v_proj.weight",
-	"self_attn.v_proj.bias", "self_attn.o_proj.weight", "self_attn.o_proj.bias",
-	"self_attn.q_norm.weight",
-	"self_attn.k_norm.weight", "post_attention_layernorm.weight", "mlp.gate_proj.weight",
-	"mlp.up_proj.weight", "mlp.down_proj.weight",
+	"input_layernorm.weight",  "self_attn.q_proj.weight", "self_attn.q_proj.bias",
+	"self_attn.k_proj.weight", "self_attn.k_proj.bias",   "self_attn.v_proj.weight",
+	"self_attn.v_proj.bias",   "self_attn.o_proj.weight", "self_attn.o_proj.bias",
+	"self_attn.q_norm.weight", "self_attn.k_norm.weight", "post_attention_layernorm.weight",
+	"mlp.gate_proj.weight",    "mlp.up_proj.weight",      "mlp.down_proj.weight",
 };
 
 struct tensor {
@@ -86,30 +85,28 @@ enum {
 	A_COS,      /* (T,D/2) */
 	A_SIN,      /* (T,D/2) */
 	/* backward scratch, one layer's worth */
-	G_RES,      /* (N,C) */
-	G_LN,       /* (N,C) */
-	G_Q,        /* (N,Q) */
-	G_K,        /* (N,KV) */
-	G_V,        /* (N,KV) */
-	G_QRAW,     /* (N,Q) */
-	G_KRAW,     /* (N,KV) */
-	G_ATTY,     /* (N,Q) */
-	G_GATE,     /* (N,F) */
-	G_UP,       /* (N,F) */
-	G_H,        /* (N,F) */
+	G_RES,  /* (N,C) */
+	G_LN,   /* (N,C) */
+	G_Q,    /* (N,Q) */
+	G_K,    /* (N,KV) */
+	G_V,    /* (N,KV) */
+	G_QRAW, /* (N,Q) */
+	G_KRAW, /* (N,KV) */
+	G_ATTY, /* (N,Q) */
+	G_GATE, /* (N,F) */
+	G_UP,   /* (N,F) */
+	G_H,    /* (N,F) */
 	A_N
 };
 
 /* Single-token decoding scratch. */
-enum {
-	K_X, K_LN, K_Q, K_K, K_ATTY, K_GATE, K_UP, K_COS, K_SIN, K_LOGITS, K_N
-};
+enum { K_X, K_LN, K_Q, K_K, K_ATTY, K_GATE, K_UP, K_COS, K_SIN, K_LOGITS, K_N };
 
 struct llama {
 	struct llama_config cfg;
 	int n_tensors;
 	struct tensor *tensors;
-	int *layer_t;  /* (L, T_PER_LAYER) tensor index or -1 */
+	int *layer_t;                /* (L, T_PER_LAYER) tensor index or -1 */
 	int t_embed, t_norm, t_head; /* t_head is t_embed when tied */
 	size_t num_params;
 	float *params, *grads, *adam_m, *adam_v;
@@ -141,7 +138,10 @@ struct llama {
 
 /* ---- config ---- */
 
-static int mul_sz(size_t a, size_t b, size_t *out) { return util_mul_size(a, b, out); }
+static int mul_sz(size_t a, size_t b, size_t *out)
+{
+	return util_mul_size(a, b, out);
+}
 
 /* Sizes of the tensors of cfg into t (T_PER_LAYER per layer plus embed,
  * norm, head; absent ones 0). -1 on overflow. */
@@ -213,8 +213,10 @@ int llama_config_check(const struct llama_config *c, char *err)
 		return MENTOR_EUSAGE;
 	}
 	if (c->n_head % c->n_kv_head) {
-		util_err(err, "invalid llama config: 'num_key_value_heads' %d does not divide "
-			      "'num_attention_heads' %d", c->n_kv_head, c->n_head);
+		util_err(err,
+			 "invalid llama config: 'num_key_value_heads' %d does not divide "
+			 "'num_attention_heads' %d",
+			 c->n_kv_head, c->n_head);
 		return MENTOR_EUSAGE;
 	}
 	if (c->head_dim % 2) {
@@ -236,9 +238,12 @@ int llama_config_check(const struct llama_config *c, char *err)
 		util_err(err, "invalid llama config: unknown rope type %d", c->rope_type);
 		return MENTOR_EUSAGE;
 	}
-	if (c->rope_type != LLAMA_ROPE_DEFAULT && !(c->rope_factor >= 1.0 && c->rope_factor < 1e6)) {
-		util_err(err, "invalid llama config: rope_scaling 'factor' %g must be >= 1 and "
-			      "finite", c->rope_factor);
+	if (c->rope_type != LLAMA_ROPE_DEFAULT &&
+	    !(c->rope_factor >= 1.0 && c->rope_factor < 1e6)) {
+		util_err(err,
+			 "invalid llama config: rope_scaling 'factor' %g must be >= 1 and "
+			 "finite",
+			 c->rope_factor);
 		return MENTOR_EUSAGE;
 	}
 	if (c->rope_type == LLAMA_ROPE_LLAMA3 &&
@@ -246,9 +251,11 @@ int llama_config_check(const struct llama_config *c, char *err)
 	     !(c->rope_high_freq_factor > c->rope_low_freq_factor &&
 	       c->rope_high_freq_factor < 1e6) ||
 	     c->rope_original_max_pos < 1 || c->rope_original_max_pos > LLAMA_MAX_CTX)) {
-		util_err(err, "invalid llama config: llama3 rope_scaling needs 0 < "
-			      "'low_freq_factor' < 'high_freq_factor' and "
-			      "'original_max_position_embeddings' in 1..%d", LLAMA_MAX_CTX);
+		util_err(err,
+			 "invalid llama config: llama3 rope_scaling needs 0 < "
+			 "'low_freq_factor' < 'high_freq_factor' and "
+			 "'original_max_position_embeddings' in 1..%d",
+			 LLAMA_MAX_CTX);
 		return MENTOR_EUSAGE;
 	}
 	size_t total;
@@ -280,7 +287,8 @@ static void rope_inv_freq(const struct llama_config *c, float *inv)
 		if (c->rope_type == LLAMA_ROPE_LINEAR) {
 			f /= factor;
 		} else if (c->rope_type == LLAMA_ROPE_LLAMA3) {
-			float lo = (float)c->rope_low_freq_factor, hi = (float)c->rope_high_freq_factor;
+			float lo = (float)c->rope_low_freq_factor,
+			      hi = (float)c->rope_high_freq_factor;
 			float old = (float)c->rope_original_max_pos;
 			float lo_wl = old / lo, hi_wl = old / hi;
 			float wl = 2.0f * 3.14159265358979f / f;
@@ -316,8 +324,8 @@ void llama_rope_tables(const struct llama_config *cfg, float *cs, float *sn, int
 
 /* ---- kernels ---- */
 
-void llama_rmsnorm_forward(float *out, float *rstd, const float *inp, const float *weight,
-			   int N, int C, float eps)
+void llama_rmsnorm_forward(float *out, float *rstd, const float *inp, const float *weight, int N,
+			   int C, float eps)
 {
 #pragma omp parallel for if (PAR((size_t)N * C))
 	for (int n = 0; n < N; n++) {
@@ -388,13 +396,15 @@ void llama_rope_forward(float *x, const float *cs, const float *sn, int B, int T
 	rope_apply(x, cs, sn, B, T, H, D, 1.0f);
 }
 
-void llama_rope_backward(float *dx, const float *cs, const float *sn, int B, int T, int H,
-			 int D)
+void llama_rope_backward(float *dx, const float *cs, const float *sn, int B, int T, int H, int D)
 {
 	rope_apply(dx, cs, sn, B, T, H, D, -1.0f);
 }
 
-static inline float sigmoid(float x) { return 1.0f / (1.0f + expf(-x)); }
+static inline float sigmoid(float x)
+{
+	return 1.0f / (1.0f + expf(-x));
+}
 
 void llama_swiglu_forward(float *h, const float *gate, const float *up, size_t N)
 {
@@ -439,8 +449,8 @@ static void causal_softmax(float *S, float *ab, int T, int t0, int t1)
  * computed only within the diagonal blocks. */
 #define ATT_BLK 64
 
-void llama_attention_forward(float *out, float *att, const float *q, const float *k,
-			     const float *v, int B, int T, int NH, int NKV, int D, float *scratch)
+void llama_attention_forward(float *out, float *att, const float *q, const float *k, const float *v,
+			     int B, int T, int NH, int NKV, int D, float *scratch)
 {
 	int G = NH / NKV, ldq = NH * D, ldk = NKV * D;
 	float scale = 1.0f / sqrtf((float)D);
@@ -459,20 +469,21 @@ void llama_attention_forward(float *out, float *att, const float *q, const float
 				int r1 = r0 + ATT_BLK < T ? r0 + ATT_BLK : T, m = r1 - r0;
 				float *Sr = S + (size_t)r0 * T;
 				/* S[r0:r1, 0:r1] = q[r0:r1] (m,D) @ k[0:r1]^T (D,r1) * scale */
-				cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, r1, D, scale,
-					    qb + (size_t)r0 * ldq, ldq, kb, ldk, 0.0f, Sr, T);
+				cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, r1, D,
+					    scale, qb + (size_t)r0 * ldq, ldq, kb, ldk, 0.0f, Sr,
+					    T);
 				causal_softmax(S, att + ((size_t)b * NH + h) * TT, T, r0, r1);
 				/* out[r0:r1] (m,D) = P[r0:r1, 0:r1] (m,r1) @ v[0:r1] (r1,D) */
-				cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, D, r1, 1.0f, Sr,
-					    T, vb, ldk, 0.0f, ob + (size_t)r0 * ldq, ldq);
+				cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, D, r1,
+					    1.0f, Sr, T, vb, ldk, 0.0f, ob + (size_t)r0 * ldq, ldq);
 			}
 		}
 	}
 }
 
-void llama_attention_backward(float *dq, float *dk, float *dv, const float *dout,
-			      const float *q, const float *k, const float *v, const float *att,
-			      int B, int T, int NH, int NKV, int D, float *scratch)
+void llama_attention_backward(float *dq, float *dk, float *dv, const float *dout, const float *q,
+			      const float *k, const float *v, const float *att, int B, int T,
+			      int NH, int NKV, int D, float *scratch)
 {
 	int G = NH / NKV, ldq = NH * D, ldk = NKV * D;
 	float scale = 1.0f / sqrtf((float)D);
@@ -480,7 +491,8 @@ void llama_attention_backward(float *dq, float *dk, float *dv, const float *dout
 #pragma omp parallel for if (PAR((size_t)B * T * T * ldq))
 	for (int bk = 0; bk < B * NKV; bk++) {
 		int b = bk / NKV, kh = bk % NKV;
-		float *P = scratch + (size_t)omp_get_thread_num() * 2 * T * T, *dS = P + (size_t)T * T;
+		float *P = scratch + (size_t)omp_get_thread_num() * 2 * T * T,
+		      *dS = P + (size_t)T * T;
 		const float *kb = k + (size_t)b * T * ldk + (size_t)kh * D;
 		const float *vb = v + (size_t)b * T * ldk + (size_t)kh * D;
 		float *dkb = dk + (size_t)b * T * ldk + (size_t)kh * D;
@@ -493,17 +505,19 @@ void llama_attention_backward(float *dq, float *dk, float *dv, const float *dout
 			float *dqb = dq + (size_t)b * T * ldq + (size_t)h * D;
 			float beta = g ? 1.0f : 0.0f; /* the group's first head writes dk, dv */
 			for (int t = 0; t < T; t++) {
-				memcpy(P + (size_t)t * T, ab + tri(t), (size_t)(t + 1) * sizeof(float));
-				memset(P + (size_t)t * T + t + 1, 0, (size_t)(T - t - 1) * sizeof(float));
+				memcpy(P + (size_t)t * T, ab + tri(t),
+				       (size_t)(t + 1) * sizeof(float));
+				memset(P + (size_t)t * T + t + 1, 0,
+				       (size_t)(T - t - 1) * sizeof(float));
 			}
 			for (int r0 = 0; r0 < T; r0 += ATT_BLK) {
 				int r1 = r0 + ATT_BLK < T ? r0 + ATT_BLK : T, m = r1 - r0;
 				float *dSr = dS + (size_t)r0 * T;
 				/* keys r0..r1 are seen by queries r0..T only:
 				 * dv[r0:r1] (m,D) += P[r0:T, r0:r1]^T (m,T-r0) @ dout[r0:T] (T-r0,D) */
-				cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, m, D, T - r0, 1.0f,
-					    P + (size_t)r0 * T + r0, T, d + (size_t)r0 * ldq, ldq, beta,
-					    dvb + (size_t)r0 * ldk, ldk);
+				cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, m, D, T - r0,
+					    1.0f, P + (size_t)r0 * T + r0, T, d + (size_t)r0 * ldq,
+					    ldq, beta, dvb + (size_t)r0 * ldk, ldk);
 				/* dP[r0:r1, 0:r1] = dout[r0:r1] (m,D) @ v[0:r1]^T (D,r1) */
 				cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, r1, D, 1.0f,
 					    d + (size_t)r0 * ldq, ldq, vb, ldk, 0.0f, dSr, T);
@@ -518,15 +532,17 @@ void llama_attention_backward(float *dq, float *dk, float *dv, const float *dout
 						row[j] = 0.0f;
 				}
 				/* dq[r0:r1] (m,D) = dS[r0:r1, 0:r1] (m,r1) @ k[0:r1] (r1,D) */
-				cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, D, r1, 1.0f, dSr,
-					    T, kb, ldk, 0.0f, dqb + (size_t)r0 * ldq, ldq);
+				cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, D, r1,
+					    1.0f, dSr, T, kb, ldk, 0.0f, dqb + (size_t)r0 * ldq,
+					    ldq);
 			}
 			/* dk[c0:c1] (m,D) += dS[c0:T, c0:c1]^T (m,T-c0) @ q[c0:T] (T-c0,D), once
 			 * every row of dS is done */
 			for (int c0 = 0; c0 < T; c0 += ATT_BLK) {
 				int m = c0 + ATT_BLK < T ? ATT_BLK : T - c0;
-				cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, m, D, T - c0, 1.0f,
-					    dS + (size_t)c0 * T + c0, T, qb + (size_t)c0 * ldq, ldq, beta,
+				cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, m, D, T - c0,
+					    1.0f, dS + (size_t)c0 * T + c0, T,
+					    qb + (size_t)c0 * ldq, ldq, beta,
 					    dkb + (size_t)c0 * ldk, ldk);
 			}
 		}
@@ -544,8 +560,7 @@ static float *fzalloc(size_t n)
 }
 
 
-static int add_tensor(struct llama *m, const char *name, size_t size, int rows, int cols,
-		      int decay)
+static int add_tensor(struct llama *m, const char *name, size_t size, int rows, int cols, int decay)
 {
 	struct tensor *t = &m->tensors[m->n_tensors];
 	snprintf(t->name, sizeof t->name, "%s", name);
@@ -578,8 +593,8 @@ static void build_table(struct llama *m)
 			char name[72];
 			snprintf(name, sizeof name, "model.layers.%d.%s", l, layer_names[i]);
 			int mat = rows[i] > 1;
-			m->layer_t[l * T_PER_LAYER + i] = add_tensor(m, name, sz[i], rows[i], cols[i],
-								     mat);
+			m->layer_t[l * T_PER_LAYER + i] = add_tensor(m, name, sz[i], rows[i],
+								     cols[i], mat);
 		}
 	}
 	m->t_norm = add_tensor(m, "model.norm.weight", (size_t)C, 1, C, 0);
@@ -654,18 +669,45 @@ void llama_free(struct llama *m)
 	free(m);
 }
 
-const struct llama_config *llama_get_config(const struct llama *m) { return &m->cfg; }
-size_t llama_num_params(const struct llama *m) { return m->num_params; }
-float *llama_params(struct llama *m) { return m->params; }
-float *llama_grads(struct llama *m) { return m->grads; }
-float *llama_adam_m(struct llama *m) { return m->adam_m; }
-float *llama_adam_v(struct llama *m) { return m->adam_v; }
-int64_t llama_adam_step(const struct llama *m) { return m->step; }
-void llama_set_adam_step(struct llama *m, int64_t step) { m->step = step < 0 ? 0 : step; }
-int llama_num_tensors(const struct llama *m) { return m->n_tensors; }
+const struct llama_config *llama_get_config(const struct llama *m)
+{
+	return &m->cfg;
+}
+size_t llama_num_params(const struct llama *m)
+{
+	return m->num_params;
+}
+float *llama_params(struct llama *m)
+{
+	return m->params;
+}
+float *llama_grads(struct llama *m)
+{
+	return m->grads;
+}
+float *llama_adam_m(struct llama *m)
+{
+	return m->adam_m;
+}
+float *llama_adam_v(struct llama *m)
+{
+	return m->adam_v;
+}
+int64_t llama_adam_step(const struct llama *m)
+{
+	return m->step;
+}
+void llama_set_adam_step(struct llama *m, int64_t step)
+{
+	m->step = step < 0 ? 0 : step;
+}
+int llama_num_tensors(const struct llama *m)
+{
+	return m->n_tensors;
+}
 
-int llama_tensor_info(const struct llama *m, int i, const char **name, size_t *offset,
-		      size_t *size, int *rows, int *cols, int *decay)
+int llama_tensor_info(const struct llama *m, int i, const char **name, size_t *offset, size_t *size,
+		      int *rows, int *cols, int *decay)
 {
 	if (i < 0 || i >= m->n_tensors)
 		return MENTOR_EUSAGE;
@@ -771,8 +813,10 @@ static int ensure_acts(struct llama *m, int B, int T, char *err)
 		m->acts_cap = m->acts ? total : 0;
 		m->acts_fwd = m->act_off[G_RES];
 		if (!m->acts)
-			return util_err(err, "cannot run model: out of memory for activations "
-					     "(%zu floats, batch %d x %d)", total, B, T);
+			return util_err(err,
+					"cannot run model: out of memory for activations "
+					"(%zu floats, batch %d x %d)",
+					total, B, T);
 	}
 	if (N > m->tok_cap) {
 		free(m->tokens);
@@ -781,8 +825,9 @@ static int ensure_acts(struct llama *m, int B, int T, char *err)
 		m->targets = malloc(N * sizeof *m->targets);
 		m->tok_cap = m->tokens && m->targets ? N : 0;
 		if (!m->tok_cap)
-			return util_err(err, "cannot run model: out of memory for a batch of %d x %d",
-					B, T);
+			return util_err(err,
+					"cannot run model: out of memory for a batch of %d x %d", B,
+					T);
 	}
 	size_t nsc = att_scratch(T);
 	if (nsc > m->scratch_cap) {
@@ -790,7 +835,8 @@ static int ensure_acts(struct llama *m, int B, int T, char *err)
 		m->scratch = falloc(nsc);
 		m->scratch_cap = m->scratch ? nsc : 0;
 		if (!m->scratch)
-			return util_err(err, "cannot run model: out of memory for attention scratch");
+			return util_err(err,
+					"cannot run model: out of memory for attention scratch");
 	}
 	m->B = B;
 	m->T = T;
@@ -808,8 +854,10 @@ static int check_batch(struct llama *m, const int32_t *inputs, const int32_t *ta
 	if (maxT > LLAMA_MAX_TRAIN_T)
 		maxT = LLAMA_MAX_TRAIN_T;
 	if (B < 1 || T < 1 || T > maxT || !inputs) {
-		util_err(err, "cannot run model: batch %d x %d invalid (need B >= 1 and "
-			      "1 <= T <= %d)", B, T, maxT);
+		util_err(err,
+			 "cannot run model: batch %d x %d invalid (need B >= 1 and "
+			 "1 <= T <= %d)",
+			 B, T, maxT);
 		return MENTOR_EUSAGE;
 	}
 	if ((size_t)B * (size_t)T > LLAMA_MAX_BATCH_TOKENS) {
@@ -922,7 +970,8 @@ int llama_forward(struct llama *m, const int32_t *inputs, const int32_t *targets
 	const float *emb = PT(m, m->t_embed);
 #pragma omp parallel for if (PAR(NC))
 	for (int n = 0; n < N; n++)
-		memcpy(res + (size_t)n * C, emb + (size_t)m->tokens[n] * C, (size_t)C * sizeof(float));
+		memcpy(res + (size_t)n * C, emb + (size_t)m->tokens[n] * C,
+		       (size_t)C * sizeof(float));
 	for (int l = 0; l < L; l++)
 		block_forward(m, l, res + l * NC, res + (l + 1) * NC);
 	llama_rmsnorm_forward(ACT(m, A_LNF), ACT(m, A_LNF_RSTD), res + L * NC, PT(m, m->t_norm), N,
@@ -1017,8 +1066,8 @@ int llama_backward(struct llama *m, char *err)
 			block_forward(m, l, x, NULL);
 		blk_acts(m, l, &a);
 		/* MLP: res[l+1] = mid + down(silu(gate(ln2)) * up(ln2)) */
-		model_matmul_backward_acc(dh, LG(m, l, T_DOWN), NULL, dres, a.h, LP(m, l, T_DOWN), N,
-					  F, C, 0);
+		model_matmul_backward_acc(dh, LG(m, l, T_DOWN), NULL, dres, a.h, LP(m, l, T_DOWN),
+					  N, F, C, 0);
 		llama_swiglu_backward(dgate, dup, dh, a.gate, a.up, (size_t)N * F);
 		model_matmul_backward_acc(dln, LG(m, l, T_GATE), NULL, dgate, a.ln2,
 					  LP(m, l, T_GATE), N, C, F, 0);
@@ -1128,7 +1177,10 @@ void llama_set_checkpointing(struct llama *m, int on)
 	m->have_forward = m->have_targets = m->have_probs = 0;
 }
 
-int llama_checkpointing(const struct llama *m) { return m->ckpt; }
+int llama_checkpointing(const struct llama *m)
+{
+	return m->ckpt;
+}
 
 int llama_set_frozen(struct llama *m, int flags, char *err)
 {
@@ -1159,7 +1211,10 @@ int llama_set_frozen(struct llama *m, int flags, char *err)
 	return 0;
 }
 
-int llama_frozen(const struct llama *m) { return m->frozen; }
+int llama_frozen(const struct llama *m)
+{
+	return m->frozen;
+}
 
 int llama_tensor_frozen(const struct llama *m, int i)
 {
@@ -1207,8 +1262,16 @@ int llama_kv_reset(struct llama *m, char *err)
 	if (!m->kvs) {
 		size_t C = (size_t)c->hidden_size, Q = (size_t)c->n_head * c->head_dim;
 		size_t KV = (size_t)c->n_kv_head * c->head_dim, F = (size_t)c->intermediate_size;
-		size_t sz[K_N] = {C, C, Q, KV, Q, F, F, (size_t)c->head_dim / 2,
-				  (size_t)c->head_dim / 2, (size_t)c->vocab_size};
+		size_t sz[K_N] = {C,
+				  C,
+				  Q,
+				  KV,
+				  Q,
+				  F,
+				  F,
+				  (size_t)c->head_dim / 2,
+				  (size_t)c->head_dim / 2,
+				  (size_t)c->vocab_size};
 		size_t off = 0;
 		for (int i = 0; i < K_N; i++) {
 			m->kv_off[i] = off;
@@ -1222,7 +1285,10 @@ int llama_kv_reset(struct llama *m, char *err)
 	return 0;
 }
 
-int llama_kv_len(const struct llama *m) { return m->kv_len; }
+int llama_kv_len(const struct llama *m)
+{
+	return m->kv_len;
+}
 
 /* Room in the cache for position pos: doubles the capacity up to max_seq_len. */
 static int kv_grow(struct llama *m, int pos, char *err)
@@ -1315,15 +1381,14 @@ static int kv_step_fn(void *m, int32_t token, const float **logits, char *err)
 	return llama_kv_step(m, token, logits, err);
 }
 
-int llama_generate(struct llama *m, const int32_t *prompt, size_t n_prompt,
-		   int32_t stop_token, size_t max_new, int32_t *out, size_t *n_out,
-		   int *stopped, char *err)
+int llama_generate(struct llama *m, const int32_t *prompt, size_t n_prompt, int32_t stop_token,
+		   size_t max_new, int32_t *out, size_t *n_out, int *stopped, char *err)
 {
 	int rc = llama_kv_reset(m, err);
 	if (rc) {
 		*n_out = 0;
 		return rc;
 	}
-	return model_greedy(m, kv_step_fn, m->cfg.vocab_size, m->cfg.max_seq_len, prompt,
-			    n_prompt, stop_token, max_new, out, n_out, stopped, err);
+	return model_greedy(m, kv_step_fn, m->cfg.vocab_size, m->cfg.max_seq_len, prompt, n_prompt,
+			    stop_token, max_new, out, n_out, stopped, err);
 }

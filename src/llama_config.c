@@ -27,14 +27,30 @@ static void show_value(const char *s, char *out, size_t n)
 
 /* The keys read from config.json and from its RoPE object. */
 static const char *const top_keys[] = {
-	"model_type", "vocab_size", "hidden_size", "intermediate_size", "num_hidden_layers",
-	"num_attention_heads", "num_key_value_heads", "head_dim", "max_position_embeddings",
-	"rope_theta", "rms_norm_eps", "tie_word_embeddings", "mlp_bias", "use_sliding_window",
-	"attention_bias", "hidden_act", "rope_scaling", "rope_parameters",
+	"model_type",
+	"vocab_size",
+	"hidden_size",
+	"intermediate_size",
+	"num_hidden_layers",
+	"num_attention_heads",
+	"num_key_value_heads",
+	"head_dim",
+	"max_position_embeddings",
+	"rope_theta",
+	"rms_norm_eps",
+	"tie_word_embeddings",
+	"mlp_bias",
+	"use_sliding_window",
+	"attention_bias",
+	"hidden_act",
+	"rope_scaling",
+	"rope_parameters",
 };
 static const char *const rope_keys[] = {
-	"rope_type", "type", "factor", "low_freq_factor", "high_freq_factor",
-	"original_max_position_embeddings", "rope_theta",
+	"rope_type",        "type",
+	"factor",           "low_freq_factor",
+	"high_freq_factor", "original_max_position_embeddings",
+	"rope_theta",
 };
 
 /* Refuse a key of keys (n) that o has twice: Python's json keeps the last
@@ -149,9 +165,11 @@ static int parse_rope(const cJSON *root, struct llama_config *c, char *err)
 		    rope_num(rs, "original_max_position_embeddings", &orig, err))
 			return MENTOR_EUSAGE;
 		if (!(orig == floor(orig) && orig >= 1.0 && orig <= LLAMA_MAX_CTX)) {
-			util_err(err, "invalid config.json: rope_scaling "
-				      "'original_max_position_embeddings' must be an integer "
-				      "in 1..%d", LLAMA_MAX_CTX);
+			util_err(err,
+				 "invalid config.json: rope_scaling "
+				 "'original_max_position_embeddings' must be an integer "
+				 "in 1..%d",
+				 LLAMA_MAX_CTX);
 			return MENTOR_EUSAGE;
 		}
 		c->rope_original_max_pos = (int)orig;
@@ -159,8 +177,10 @@ static int parse_rope(const cJSON *root, struct llama_config *c, char *err)
 	}
 	char shown[200];
 	show_value(ty->valuestring, shown, sizeof shown);
-	util_err(err, "unsupported rope scaling type '%s': mentor computes default, linear "
-		      "and llama3", shown);
+	util_err(err,
+		 "unsupported rope scaling type '%s': mentor computes default, linear "
+		 "and llama3",
+		 shown);
 	return MENTOR_EUSAGE;
 }
 

@@ -11,32 +11,13 @@
 #include "mentor/store.h"
 
 static const struct cli_command *const commands[] = {
-	&cli_cmd_tui,
-	&cli_cmd_init,
-	&cli_cmd_import,
-	&cli_cmd_datasets,
-	&cli_cmd_items,
-	&cli_cmd_show,
-	&cli_cmd_sample,
-	&cli_cmd_explain,
-	&cli_cmd_explanations,
-	&cli_cmd_calls,
-	&cli_cmd_review,
-	&cli_cmd_train,
-	&cli_cmd_experiment,
-	&cli_cmd_runs,
-	&cli_cmd_eval,
-	&cli_cmd_predict,
-	&cli_cmd_tokenize,
-	&cli_cmd_stop,
-	&cli_cmd_report,
-	&cli_cmd_export,
-	&cli_cmd_export_model,
-	&cli_cmd_import_model,
-	&cli_cmd_serve,
-	&cli_cmd_run_external,
-	&cli_cmd_help,
-	&cli_cmd_completion,
+	&cli_cmd_tui,          &cli_cmd_init,         &cli_cmd_import, &cli_cmd_datasets,
+	&cli_cmd_items,        &cli_cmd_show,         &cli_cmd_sample, &cli_cmd_explain,
+	&cli_cmd_explanations, &cli_cmd_calls,        &cli_cmd_review, &cli_cmd_train,
+	&cli_cmd_experiment,   &cli_cmd_runs,         &cli_cmd_eval,   &cli_cmd_predict,
+	&cli_cmd_tokenize,     &cli_cmd_stop,         &cli_cmd_report, &cli_cmd_export,
+	&cli_cmd_export_model, &cli_cmd_import_model, &cli_cmd_serve,  &cli_cmd_run_external,
+	&cli_cmd_help,         &cli_cmd_completion,
 };
 
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
@@ -53,7 +34,8 @@ static void usage(FILE *f)
 	      "A terminal workbench for teaching small models to reason with\n"
 	      "explanations written by large ones. With no command, opens the\n"
 	      "workbench on the workspace (default ./mentor.db, or $MENTOR_DB).\n\n"
-	      "commands:\n", f);
+	      "commands:\n",
+	      f);
 	for (size_t i = 0; i < N_COMMANDS; i++)
 		fprintf(f, "  %-13s %s\n", commands[i]->name, commands[i]->summary);
 	fputs("\nglobal options:\n"
@@ -62,7 +44,8 @@ static void usage(FILE *f)
 	      "  --parse-only  print how the command reads its line (JSON), do nothing\n"
 	      "  -h, --help    this help; `mentor COMMAND --help` for a command,\n"
 	      "                `mentor help` for the pages of the manual\n\n"
-	      "exit status: 0 success, 1 runtime error, 2 usage error\n", f);
+	      "exit status: 0 success, 1 runtime error, 2 usage error\n",
+	      f);
 }
 
 int main(int argc, char **argv)
@@ -103,8 +86,8 @@ int main(int argc, char **argv)
 			printf("mentor %s\n", MENTOR_VERSION);
 			return CLI_OK;
 		} else {
-			cli_error(&c, CLI_USAGE, "unknown option '%.*s'", (int)strcspn(argv[i], "="),
-				  argv[i]);
+			cli_error(&c, CLI_USAGE, "unknown option '%.*s'",
+				  (int)strcspn(argv[i], "="), argv[i]);
 			usage(stderr);
 			return CLI_USAGE;
 		}

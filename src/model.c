@@ -24,8 +24,8 @@ char *openblas_get_config(void);
 char *openblas_get_corename(void);
 
 static const char *const tensor_names[MODEL_N_TENSORS] = {
-	"wte", "wpe", "ln1w", "ln1b", "qkvw", "qkvb", "attprojw", "attprojb",
-	"ln2w", "ln2b", "fcw", "fcb", "fcprojw", "fcprojb", "lnfw", "lnfb",
+	"wte",  "wpe",  "ln1w", "ln1b", "qkvw",    "qkvb",    "attprojw", "attprojb",
+	"ln2w", "ln2b", "fcw",  "fcb",  "fcprojw", "fcprojb", "lnfw",     "lnfb",
 };
 
 /* Forward activations, carved from one buffer; L-prefixed ones per layer. */
@@ -53,11 +53,11 @@ enum {
 	A_SEQLOSS,  /* (B) */
 	A_SEQW,     /* (B) */
 	/* backward scratch, one layer's worth, reused down the stack */
-	G_RES,      /* (BT,C) gradient of the residual stream */
-	G_LN,       /* (BT,C) gradient of a LayerNorm output */
-	G_QKV,      /* (BT,3C) */
-	G_ATTY,     /* (BT,C) */
-	G_FCH,      /* (BT,4C) */
+	G_RES,  /* (BT,C) gradient of the residual stream */
+	G_LN,   /* (BT,C) gradient of a LayerNorm output */
+	G_QKV,  /* (BT,3C) */
+	G_ATTY, /* (BT,C) */
+	G_FCH,  /* (BT,4C) */
 	A_N
 };
 
@@ -93,11 +93,11 @@ struct model {
 	int32_t *tokens;  /* (BT) inputs of the last forward */
 	int32_t *targets; /* (BT) targets of the last forward, -1 ignored */
 	size_t tok_cap;
-	float *scratch;  /* attention: 2*T*T floats per thread */
+	float *scratch; /* attention: 2*T*T floats per thread */
 	size_t scratch_cap;
 	int B, T;
-	int attn_bs;     /* query block of the last forward's attention, 0 full */
-	int attn_block;  /* longest T on the full attention path (ATTN_BLOCK) */
+	int attn_bs;      /* query block of the last forward's attention, 0 full */
+	int attn_block;   /* longest T on the full attention path (ATTN_BLOCK) */
 	int have_targets; /* losses of the last forward are readable */
 	int have_probs;   /* ... and its probabilities await a backward */
 	int have_forward;
@@ -199,8 +199,7 @@ size_t model_config_num_params(const struct model_config *cfg)
 	return total;
 }
 
-int model_config_preset(const char *name, int vocab_size, struct model_config *cfg,
-			char *err)
+int model_config_preset(const char *name, int vocab_size, struct model_config *cfg, char *err)
 {
 	static const struct {
 		const char *name;
@@ -264,23 +263,14 @@ int model_new(const struct model_config *cfg, uint64_t seed, struct model **out,
 		switch (i) {
 		case MODEL_WTE:
 		case MODEL_QKVW:
-		case MODEL_FCW:
-			std = 0.02f;
-			break;
-		case MODEL_WPE:
-			std = 0.01f;
-			break;
+		case MODEL_FCW: std = 0.02f; break;
+		case MODEL_WPE: std = 0.01f; break;
 		case MODEL_ATTPROJW:
-		case MODEL_FCPROJW:
-			std = resid_std;
-			break;
+		case MODEL_FCPROJW: std = resid_std; break;
 		case MODEL_LN1W:
 		case MODEL_LN2W:
-		case MODEL_LNFW:
-			fill = 1.0f;
-			break;
-		default:
-			break;
+		case MODEL_LNFW: fill = 1.0f; break;
+		default: break;
 		}
 		for (size_t j = 0; j < n; j++)
 			p[j] = std > 0.0f ? std * randn(&r) : fill;
@@ -306,17 +296,41 @@ void model_free(struct model *m)
 	free(m);
 }
 
-const struct model_config *model_get_config(const struct model *m) { return &m->cfg; }
-size_t model_num_params(const struct model *m) { return m->num_params; }
-float *model_params(struct model *m) { return m->params; }
-float *model_grads(struct model *m) { return m->grads; }
-float *model_adam_m(struct model *m) { return m->adam_m; }
-float *model_adam_v(struct model *m) { return m->adam_v; }
-int64_t model_adam_step(const struct model *m) { return m->step; }
-void model_set_adam_step(struct model *m, int64_t step) { m->step = step < 0 ? 0 : step; }
+const struct model_config *model_get_config(const struct model *m)
+{
+	return &m->cfg;
+}
+size_t model_num_params(const struct model *m)
+{
+	return m->num_params;
+}
+float *model_params(struct model *m)
+{
+	return m->params;
+}
+float *model_grads(struct model *m)
+{
+	return m->grads;
+}
+float *model_adam_m(struct model *m)
+{
+	return m->adam_m;
+}
+float *model_adam_v(struct model *m)
+{
+	return m->adam_v;
+}
+int64_t model_adam_step(const struct model *m)
+{
+	return m->step;
+}
+void model_set_adam_step(struct model *m, int64_t step)
+{
+	m->step = step < 0 ? 0 : step;
+}
 
-int model_tensor_info(const struct model *m, int i, const char **name, size_t *offset,
-		      size_t *size, int *decay)
+int model_tensor_info(const struct model *m, int i, const char **name, size_t *offset, size_t *size,
+		      int *decay)
 {
 	if (i < 0 || i >= MODEL_N_TENSORS)
 		return MENTOR_EUSAGE;
@@ -345,10 +359,13 @@ int model_blas_info(char *out, size_t n)
 	const char *core = openblas_get_corename();
 	int par = openblas_get_parallel();
 	snprintf(out, n, "%s; core %s, %s, %d threads", openblas_get_config(), core,
-		 par == 2 ? "OpenMP" : par == 1 ? "pthreads" : "sequential", omp_get_max_threads());
-	static const char *const generic[] = {"Prescott", "Nehalem", "Core2", "Penryn",
-					      "Dunnington", "Atom", "Katmai", "Coppermine",
-					      "Northwood", "Banias", "Unknown"};
+		 par == 2   ? "OpenMP"
+		 : par == 1 ? "pthreads"
+			    : "sequential",
+		 omp_get_max_threads());
+	static const char *const generic[] = {"Prescott",   "Nehalem", "Core2",  "Penryn",
+					      "Dunnington", "Atom",    "Katmai", "Coppermine",
+					      "Northwood",  "Banias",  "Unknown"};
 	for (size_t i = 0; i < sizeof generic / sizeof generic[0]; i++)
 		if (strcasecmp(core, generic[i]) == 0)
 			return 1;
@@ -438,8 +455,10 @@ static int ensure_acts(struct model *m, int B, int T, char *err)
 		m->acts = falloc(total);
 		m->acts_cap = m->acts ? total : 0;
 		if (!m->acts)
-			return util_err(err, "cannot run model: out of memory for activations "
-					     "(%zu floats, batch %d x %d)", total, B, T);
+			return util_err(err,
+					"cannot run model: out of memory for activations "
+					"(%zu floats, batch %d x %d)",
+					total, B, T);
 	}
 	if (BT > m->tok_cap) {
 		free(m->tokens);
@@ -448,8 +467,9 @@ static int ensure_acts(struct model *m, int B, int T, char *err)
 		m->targets = malloc(BT * sizeof *m->targets);
 		m->tok_cap = m->tokens && m->targets ? BT : 0;
 		if (!m->tok_cap)
-			return util_err(err, "cannot run model: out of memory for a batch of %d x %d",
-					B, T);
+			return util_err(err,
+					"cannot run model: out of memory for a batch of %d x %d", B,
+					T);
 	}
 	/* attention scratch per thread: 2 (T,T) matrices, or a block's (bs,T) */
 	size_t nsc;
@@ -460,7 +480,8 @@ static int ensure_acts(struct model *m, int B, int T, char *err)
 		m->scratch = falloc(nsc);
 		m->scratch_cap = m->scratch ? nsc : 0;
 		if (!m->scratch)
-			return util_err(err, "cannot run model: out of memory for attention scratch");
+			return util_err(err,
+					"cannot run model: out of memory for attention scratch");
 	}
 	m->B = B;
 	m->T = T;
@@ -476,18 +497,24 @@ int model_check_ids(const int32_t *inputs, const int32_t *targets, const float *
 {
 	for (int i = 0; i < N; i++) {
 		if (inputs[i] < 0 || inputs[i] >= V) {
-			util_err(err, "cannot run model: input token %d at position %d out of "
-				      "range 0..%d", (int)inputs[i], i, V - 1);
+			util_err(err,
+				 "cannot run model: input token %d at position %d out of "
+				 "range 0..%d",
+				 (int)inputs[i], i, V - 1);
 			return MENTOR_EUSAGE;
 		}
 		if (targets && targets[i] >= V) {
-			util_err(err, "cannot run model: target token %d at position %d out of "
-				      "range 0..%d", (int)targets[i], i, V - 1);
+			util_err(err,
+				 "cannot run model: target token %d at position %d out of "
+				 "range 0..%d",
+				 (int)targets[i], i, V - 1);
 			return MENTOR_EUSAGE;
 		}
 		if (weights && !(weights[i] >= 0.0f && weights[i] <= 1e30f)) {
-			util_err(err, "cannot run model: loss weight at position %d is not a "
-				      "finite number >= 0", i);
+			util_err(err,
+				 "cannot run model: loss weight at position %d is not a "
+				 "finite number >= 0",
+				 i);
 			return MENTOR_EUSAGE;
 		}
 	}
@@ -526,8 +553,10 @@ int model_forward(struct model *m, const int32_t *inputs, const int32_t *targets
 	int V = c->vocab_size, L = c->n_layer, C = c->n_embd, NH = c->n_head;
 	m->have_forward = m->have_targets = m->have_probs = 0;
 	if (B < 1 || T < 1 || T > c->max_seq_len || !inputs) {
-		util_err(err, "cannot run model: batch %d x %d invalid (need B >= 1 and "
-			      "1 <= T <= %d)", B, T, c->max_seq_len);
+		util_err(err,
+			 "cannot run model: batch %d x %d invalid (need B >= 1 and "
+			 "1 <= T <= %d)",
+			 B, T, c->max_seq_len);
 		return MENTOR_EUSAGE;
 	}
 	if ((size_t)B * (size_t)T > MODEL_MAX_BATCH_TOKENS) {
@@ -754,7 +783,10 @@ static double grad_sq(const struct model *m)
 	return total;
 }
 
-float model_grad_norm(struct model *m) { return (float)sqrt(grad_sq(m)); }
+float model_grad_norm(struct model *m)
+{
+	return (float)sqrt(grad_sq(m));
+}
 
 /* AdamW on n parameters p with gradients g and moments mm, vv; bc1, bc2 the
  * bias corrections, wd the decoupled weight decay. Element-wise only. */
@@ -781,7 +813,8 @@ static void adamw_chunk(float *p, const float *g, float *mm, float *vv, size_t n
  * bounds AdamW over a large model (0.30 s against 0.11 s for the same
  * traffic without the divisions, GPT-2 small on this machine). The results
  * differ in the last bits, so only models of ADAMW_RECIP_MIN parameters
- * and more (no preset) take it. */HOT_CLONES
+ * and more (no preset) take it. */
+HOT_CLONES
 static void adamw_chunk_recip(float *p, const float *g, float *mm, float *vv, size_t n,
 			      const struct model_adamw *o, float ib1, float ib2, float wd)
 {
@@ -855,8 +888,8 @@ int model_adamw_step(struct model *m, const struct model_adamw *o, char *err)
 		model_tensor_info(m, t, NULL, NULL, NULL, &decay);
 		float wd = decay ? o->weight_decay : 0.0f;
 		size_t off = m->param_off[t], n = m->param_size[t];
-		model_adamw_span(m->params + off, m->grads + off, m->adam_m + off, m->adam_v + off, n,
-				 o, m->step, wd, recip);
+		model_adamw_span(m->params + off, m->grads + off, m->adam_m + off, m->adam_v + off,
+				 n, o, m->step, wd, recip);
 	}
 	return 0;
 }
@@ -887,7 +920,10 @@ int model_kv_reset(struct model *m, char *err)
 	return 0;
 }
 
-int model_kv_len(const struct model *m) { return m->kv_len; }
+int model_kv_len(const struct model *m)
+{
+	return m->kv_len;
+}
 
 /* out (C) = LayerNorm(x (C)) * w + b; the same arithmetic as one row of
  * layernorm_forward, without a parallel region for a single row. */
@@ -922,26 +958,27 @@ int model_kv_step(struct model *m, int32_t token, const float **logits, char *er
 	size_t cc = (size_t)C * C, T = (size_t)c->max_seq_len;
 	float *x = KV(m, K_X), *ln = KV(m, K_LN), *qkv = KV(m, K_QKV), *atty = KV(m, K_ATTY);
 	float *h = KV(m, K_H), *att = KV(m, K_ATT);
-	const float *we = P(m, MODEL_WTE) + (size_t)token * C, *pe = P(m, MODEL_WPE) + (size_t)pos * C;
+	const float *we = P(m, MODEL_WTE) + (size_t)token * C,
+		    *pe = P(m, MODEL_WPE) + (size_t)pos * C;
 	for (int i = 0; i < C; i++)
 		x[i] = we[i] + pe[i];
 	float scale = 1.0f / sqrtf((float)hs);
 	for (int l = 0; l < L; l++) {
 		float *kc = KV(m, K_K) + (size_t)l * T * C, *vc = KV(m, K_V) + (size_t)l * T * C;
-		layernorm_vec(ln, x, P(m, MODEL_LN1W) + (size_t)l * C, P(m, MODEL_LN1B) + (size_t)l * C,
-			      C);
+		layernorm_vec(ln, x, P(m, MODEL_LN1W) + (size_t)l * C,
+			      P(m, MODEL_LN1B) + (size_t)l * C, C);
 		model_gemv(qkv, P(m, MODEL_QKVW) + l * 3 * cc, ln,
 			   P(m, MODEL_QKVB) + (size_t)l * 3 * C, 3 * C, C, 0);
 		memcpy(kc + (size_t)pos * C, qkv + C, (size_t)C * sizeof(float));
 		memcpy(vc + (size_t)pos * C, qkv + 2 * C, (size_t)C * sizeof(float));
 		for (int hh = 0; hh < NH; hh++)
 			model_attend_one(atty + (size_t)hh * hs, qkv + (size_t)hh * hs,
-					 kc + (size_t)hh * hs, vc + (size_t)hh * hs, (size_t)C, pos + 1,
-					 hs, scale, att);
+					 kc + (size_t)hh * hs, vc + (size_t)hh * hs, (size_t)C,
+					 pos + 1, hs, scale, att);
 		model_gemv(x, P(m, MODEL_ATTPROJW) + l * cc, atty,
 			   P(m, MODEL_ATTPROJB) + (size_t)l * C, C, C, 1);
-		layernorm_vec(ln, x, P(m, MODEL_LN2W) + (size_t)l * C, P(m, MODEL_LN2B) + (size_t)l * C,
-			      C);
+		layernorm_vec(ln, x, P(m, MODEL_LN2W) + (size_t)l * C,
+			      P(m, MODEL_LN2B) + (size_t)l * C, C);
 		model_gemv(h, P(m, MODEL_FCW) + l * 4 * cc, ln, P(m, MODEL_FCB) + (size_t)l * 4 * C,
 			   4 * C, C, 0);
 		for (int i = 0; i < 4 * C; i++)
@@ -964,15 +1001,14 @@ static int kv_step_fn(void *m, int32_t token, const float **logits, char *err)
 	return model_kv_step(m, token, logits, err);
 }
 
-int model_generate(struct model *m, const int32_t *prompt, size_t n_prompt,
-		   int32_t stop_token, size_t max_new, int32_t *out, size_t *n_out,
-		   int *stopped, char *err)
+int model_generate(struct model *m, const int32_t *prompt, size_t n_prompt, int32_t stop_token,
+		   size_t max_new, int32_t *out, size_t *n_out, int *stopped, char *err)
 {
 	int rc = model_kv_reset(m, err);
 	if (rc) {
 		*n_out = 0;
 		return rc;
 	}
-	return model_greedy(m, kv_step_fn, m->cfg.vocab_size, m->cfg.max_seq_len, prompt,
-			    n_prompt, stop_token, max_new, out, n_out, stopped, err);
+	return model_greedy(m, kv_step_fn, m->cfg.vocab_size, m->cfg.max_seq_len, prompt, n_prompt,
+			    stop_token, max_new, out, n_out, stopped, err);
 }

@@ -45,8 +45,8 @@ static void gemv(float *y, const float *W, const float *x, const float *b, int O
  * products. Its sums may group differently from gemv's, hence the size
  * gate in gemv_any. */
 HOT_CLONES
-static void gemv_rows4(float *y, const float *W, const float *x, const float *b, int OC,
-		       int C, int accumulate)
+static void gemv_rows4(float *y, const float *W, const float *x, const float *b, int OC, int C,
+		       int accumulate)
 {
 	int nq = (OC + 3) / 4;
 #pragma omp parallel for
@@ -54,7 +54,8 @@ static void gemv_rows4(float *y, const float *W, const float *x, const float *b,
 		int o0 = q * 4, n = OC - o0 < 4 ? OC - o0 : 4;
 		float s[4] = {0.0f, 0.0f, 0.0f, 0.0f};
 		if (n == 4) {
-			const float *w0 = W + (size_t)o0 * C, *w1 = w0 + C, *w2 = w1 + C, *w3 = w2 + C;
+			const float *w0 = W + (size_t)o0 * C, *w1 = w0 + C, *w2 = w1 + C,
+				    *w3 = w2 + C;
 			float s0 = 0.0f, s1 = 0.0f, s2 = 0.0f, s3 = 0.0f;
 #pragma omp simd reduction(+ : s0, s1, s2, s3)
 			for (int i = 0; i < C; i++) {
@@ -97,8 +98,8 @@ void model_gemv(float *y, const float *W, const float *x, const float *b, int OC
 	gemv_any(y, W, x, b, OC, C, accumulate);
 }
 
-void model_attend_one(float *o, const float *q, const float *k, const float *v,
-		      size_t stride, int n, int hs, float scale, float *att)
+void model_attend_one(float *o, const float *q, const float *k, const float *v, size_t stride,
+		      int n, int hs, float scale, float *att)
 {
 	float mx = -INFINITY;
 	for (int t2 = 0; t2 < n; t2++) {
@@ -137,9 +138,9 @@ static int32_t argmax(const float *x, int n)
 	return best;
 }
 
-int model_greedy(void *ctx, model_step_fn step, int V, int max_seq_len,
-		 const int32_t *prompt, size_t n_prompt, int32_t stop_token, size_t max_new,
-		 int32_t *out, size_t *n_out, int *stopped, char *err)
+int model_greedy(void *ctx, model_step_fn step, int V, int max_seq_len, const int32_t *prompt,
+		 size_t n_prompt, int32_t stop_token, size_t max_new, int32_t *out, size_t *n_out,
+		 int *stopped, char *err)
 {
 	*n_out = 0;
 	if (stopped)

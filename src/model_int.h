@@ -82,7 +82,10 @@ static inline float randn(struct rng *r)
 }
 
 /* Offset of row t in a lower-triangular (T,T) attention matrix. */
-static inline size_t tri(int t) { return (size_t)t * (size_t)(t + 1) / 2; }
+static inline size_t tri(int t)
+{
+	return (size_t)t * (size_t)(t + 1) / 2;
+}
 
 /* exp(x) in a form the compiler can vectorise: rounding by the 1.5 * 2^23
  * trick, range reduction by ln 2 and a degree-6 polynomial (Cephes), about 1
@@ -128,7 +131,8 @@ static inline float gelu_grad(float x)
 {
 	float u = GELU_SCALE * (x + 0.044715f * x * x * x);
 	float th = fast_tanh(u), sech2 = 1.0f - th * th;
-	return 0.5f * (1.0f + th) + 0.5f * x * sech2 * GELU_SCALE * (1.0f + 3.0f * 0.044715f * x * x);
+	return 0.5f * (1.0f + th) +
+	       0.5f * x * sech2 * GELU_SCALE * (1.0f + 3.0f * 0.044715f * x * x);
 }
 
 /* ------------------------------------------------------------ kernels
@@ -139,8 +143,8 @@ static inline float gelu_grad(float x)
 void model_encoder_forward(float *out, const int32_t *inp, const float *wte, const float *wpe,
 			   int B, int T, int C);
 /* dwte (V,C), dwpe (maxT,C) += from dout (B,T,C). */
-void model_encoder_backward(float *dwte, float *dwpe, const float *dout, const int32_t *inp,
-			    int B, int T, int C);
+void model_encoder_backward(float *dwte, float *dwpe, const float *dout, const int32_t *inp, int B,
+			    int T, int C);
 /* out (N,C) = LayerNorm(inp (N,C)) * weight (C) + bias (C); mean, rstd (N). */
 void model_layernorm_forward(float *out, float *mean, float *rstd, const float *inp,
 			     const float *weight, const float *bias, int N, int C);
@@ -151,14 +155,14 @@ void model_layernorm_backward(float *dinp, float *dweight, float *dbias, const f
 /* Causal self-attention, one sgemm per product and (b, h): qkv (B,T,3C) in,
  * out (B,T,C), att (B,NH,T(T+1)/2) the softmax rows; scratch holds 2*T*T
  * floats per thread. */
-void model_attention_forward(float *out, float *att, const float *qkv, int B, int T, int C,
-			     int NH, float *scratch);
+void model_attention_forward(float *out, float *att, const float *qkv, int B, int T, int C, int NH,
+			     float *scratch);
 /* Backward of model_attention_forward: dqkv (B,T,3C) written from dout (B,T,C). */
-void model_attention_backward(float *dqkv, const float *dout, const float *qkv,
-			      const float *att, int B, int T, int C, int NH, float *scratch);
+void model_attention_backward(float *dqkv, const float *dout, const float *qkv, const float *att,
+			      int B, int T, int C, int NH, float *scratch);
 /* The same in query blocks of bs rows (bs >= 1); att (B,NH,model_att_head_size(T,bs)). */
-void model_attention_forward_blocked(float *out, float *att, const float *qkv, int B, int T,
-				     int C, int NH, int bs);
+void model_attention_forward_blocked(float *out, float *att, const float *qkv, int B, int T, int C,
+				     int NH, int bs);
 void model_attention_backward_blocked(float *dqkv, const float *dout, const float *qkv,
 				      const float *att, int B, int T, int C, int NH, int bs,
 				      float *scratch);

@@ -69,9 +69,8 @@ void model_layernorm_forward(float *out, float *mean, float *rstd, const float *
  * dout and inp point at the first column of row 0, rows C apart. Each
  * column is summed over the rows in order; vectorised across columns only. */
 HOT_CLONES
-static void ln_param_grad_cols(float *dweight, float *dbias, const float *dout,
-			       const float *inp, const float *mean, const float *rstd, int N, int C,
-			       int nc)
+static void ln_param_grad_cols(float *dweight, float *dbias, const float *dout, const float *inp,
+			       const float *mean, const float *rstd, int N, int C, int nc)
 {
 	for (int n = 0; n < N; n++) {
 		const float *x = inp + (size_t)n * C, *d = dout + (size_t)n * C;
@@ -131,9 +130,8 @@ void model_matmul_forward_naive(float *out, const float *inp, const float *weigh
 	}
 }
 
-void model_matmul_backward_naive(float *dinp, float *dweight, float *dbias,
-				 const float *dout, const float *inp, const float *weight,
-				 int N, int C, int OC)
+void model_matmul_backward_naive(float *dinp, float *dweight, float *dbias, const float *dout,
+				 const float *inp, const float *weight, int N, int C, int OC)
 {
 	for (int n = 0; n < N; n++) {
 		for (int o = 0; o < OC; o++) {
@@ -172,8 +170,8 @@ static void col_sums_add(float *db, const float *d, int N, int ld, int nc)
 
 /* out (N,OC) = inp (N,C) @ weight^T + bias, or += when accumulate (the
  * residual adds). weight is (OC,C), bias (OC) or NULL. */
-static void matmul_forward(float *out, const float *inp, const float *weight,
-			   const float *bias, int N, int C, int OC, int accumulate)
+static void matmul_forward(float *out, const float *inp, const float *weight, const float *bias,
+			   int N, int C, int OC, int accumulate)
 {
 	/* out (N,OC) = inp (N,C) @ weight^T (C,OC) [+ out] */
 	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, N, OC, C, 1.0f, inp, C, weight, C,
@@ -192,11 +190,11 @@ static void matmul_backward(float *dinp, float *dweight, float *dbias, const flo
 			    int accumulate)
 {
 	/* dinp (N,C) = dout (N,OC) @ weight (OC,C) [+ dinp] */
-	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, N, C, OC, 1.0f, dout, OC, weight,
-		    C, accumulate ? 1.0f : 0.0f, dinp, C);
+	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, N, C, OC, 1.0f, dout, OC, weight, C,
+		    accumulate ? 1.0f : 0.0f, dinp, C);
 	/* dweight (OC,C) += dout^T (OC,N) @ inp (N,C) */
-	cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, OC, C, N, 1.0f, dout, OC, inp, C,
-		    1.0f, dweight, C);
+	cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, OC, C, N, 1.0f, dout, OC, inp, C, 1.0f,
+		    dweight, C);
 	if (dbias) {
 		int nblk = (OC + 63) / 64;
 #pragma omp parallel for if (PAR((size_t)N * OC))
@@ -207,21 +205,20 @@ static void matmul_backward(float *dinp, float *dweight, float *dbias, const flo
 	}
 }
 
-void model_matmul_forward_blas(float *out, const float *inp, const float *weight,
-			       const float *bias, int N, int C, int OC)
+void model_matmul_forward_blas(float *out, const float *inp, const float *weight, const float *bias,
+			       int N, int C, int OC)
 {
 	matmul_forward(out, inp, weight, bias, N, C, OC, 0);
 }
 
-void model_matmul_backward_blas(float *dinp, float *dweight, float *dbias,
-				const float *dout, const float *inp, const float *weight,
-				int N, int C, int OC)
+void model_matmul_backward_blas(float *dinp, float *dweight, float *dbias, const float *dout,
+				const float *inp, const float *weight, int N, int C, int OC)
 {
 	matmul_backward(dinp, dweight, dbias, dout, inp, weight, N, C, OC, 1);
 }
 
-void model_matmul_forward_acc(float *out, const float *inp, const float *weight,
-			      const float *bias, int N, int C, int OC, int accumulate)
+void model_matmul_forward_acc(float *out, const float *inp, const float *weight, const float *bias,
+			      int N, int C, int OC, int accumulate)
 {
 	matmul_forward(out, inp, weight, bias, N, C, OC, accumulate);
 }
@@ -236,8 +233,7 @@ void model_matmul_backward_acc(float *dinp, float *dweight, float *dbias, const 
 /* One (b, h) of causal self-attention: q, k, v rows of the head at base
  * (T,3C), output rows at out (T,C), softmax rows into ab (T(T+1)/2). */
 HOT_CLONES
-static void attn_head_forward(float *out, float *ab, const float *base, int T, int C, int h,
-			      int hs)
+static void attn_head_forward(float *out, float *ab, const float *base, int T, int C, int h, int hs)
 {
 	float scale = 1.0f / sqrtf((float)hs);
 	size_t C3 = (size_t)C * 3;
@@ -281,8 +277,8 @@ static void attn_head_forward(float *out, float *ab, const float *base, int T, i
  * below). qkv (B,T,3C) holds q, k, v per position; out (B,T,C) is the
  * per-head weighted sum of values; att (B,NH,T(T+1)/2) keeps the softmax rows
  * for the backward. Parallel over (b, h). */
-void model_attention_forward_naive(float *out, float *att, const float *qkv, int B, int T,
-				   int C, int NH)
+void model_attention_forward_naive(float *out, float *att, const float *qkv, int B, int T, int C,
+				   int NH)
 {
 	int hs = C / NH;
 	size_t C3 = (size_t)C * 3, TT = tri(T);
@@ -297,8 +293,8 @@ void model_attention_forward_naive(float *out, float *att, const float *qkv, int
 /* Backward of one (b, h): from dout rows (T,C), writes the head's slices of
  * dbase (T,3C) using base (T,3C) and the softmax rows ab. */
 HOT_CLONES
-static void attn_head_backward(float *dbase, const float *dout, const float *base,
-			       const float *ab, int T, int C, int h, int hs)
+static void attn_head_backward(float *dbase, const float *dout, const float *base, const float *ab,
+			       int T, int C, int h, int hs)
 {
 	float datt[MODEL_MAX_CTX];
 	float scale = 1.0f / sqrtf((float)hs);
@@ -440,7 +436,8 @@ void model_attention_backward(float *dqkv, const float *dout, const float *qkv, 
 #pragma omp parallel for if (PAR((size_t)B * T * T * C))
 	for (int bh = 0; bh < B * NH; bh++) {
 		int b = bh / NH, h = bh % NH;
-		float *P = scratch + (size_t)omp_get_thread_num() * 2 * T * T, *dS = P + (size_t)T * T;
+		float *P = scratch + (size_t)omp_get_thread_num() * 2 * T * T,
+		      *dS = P + (size_t)T * T;
 		const float *ab = att + (size_t)bh * TT;
 		for (int t = 0; t < T; t++) {
 			memcpy(P + (size_t)t * T, ab + tri(t), (size_t)(t + 1) * sizeof(float));
@@ -452,11 +449,11 @@ void model_attention_backward(float *dqkv, const float *dout, const float *qkv, 
 		float *dq = dqkv + (size_t)b * T * C3 + (size_t)h * hs;
 		float *dk = dq + C, *dv = dq + 2 * (size_t)C;
 		/* dv (T,hs) = P^T (T,T) @ dout (T,hs) */
-		cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, T, hs, T, 1.0f, P, T, d, C, 0.0f,
-			    dv, (int)C3);
+		cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, T, hs, T, 1.0f, P, T, d, C,
+			    0.0f, dv, (int)C3);
 		/* dP (T,T) = dout (T,hs) @ v^T (hs,T) */
-		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T, T, hs, 1.0f, d, C, v, (int)C3,
-			    0.0f, dS, T);
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T, T, hs, 1.0f, d, C, v,
+			    (int)C3, 0.0f, dS, T);
 		causal_softmax_rows_backward(dS, ab, T, scale);
 		/* dq (T,hs) = dS (T,T) @ k (T,hs) */
 		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, T, hs, T, 1.0f, dS, T, k,
@@ -565,8 +562,9 @@ void model_attention_forward_blocked(float *out, float *att, const float *qkv, i
 				    q + (size_t)i0 * C3, (int)C3, k, (int)C3, 0.0f, P, e);
 			causal_softmax_block(P, rows, e, i0);
 			/* out[i0:e] (rows,hs) = P (rows,e) @ v[0:e] (e,hs) */
-			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, hs, e, 1.0f, P, e, v,
-				    (int)C3, 0.0f, out + ((size_t)b * T + i0) * C + (size_t)h * hs, C);
+			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, hs, e, 1.0f, P,
+				    e, v, (int)C3, 0.0f,
+				    out + ((size_t)b * T + i0) * C + (size_t)h * hs, C);
 			P += (size_t)rows * e;
 		}
 	}
@@ -599,18 +597,18 @@ void model_attention_backward_blocked(float *dqkv, const float *dout, const floa
 			float beta = i0 == last ? 0.0f : 1.0f;
 			P -= (size_t)rows * e;
 			/* dv[0:e] (e,hs) += P^T (e,rows) @ dout[i0:e] (rows,hs) */
-			cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, e, hs, rows, 1.0f, P, e,
-				    d + (size_t)i0 * C, C, beta, dv, (int)C3);
+			cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, e, hs, rows, 1.0f, P,
+				    e, d + (size_t)i0 * C, C, beta, dv, (int)C3);
 			/* dP (rows,e) = dout[i0:e] (rows,hs) @ v[0:e]^T (hs,e) */
 			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, e, hs, 1.0f,
 				    d + (size_t)i0 * C, C, v, (int)C3, 0.0f, dP, e);
 			causal_softmax_block_backward(dP, P, rows, e, i0, scale);
 			/* dq[i0:e] (rows,hs) = dS (rows,e) @ k[0:e] (e,hs) */
-			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, hs, e, 1.0f, dP, e,
-				    k, (int)C3, 0.0f, dq + (size_t)i0 * C3, (int)C3);
+			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, hs, e, 1.0f,
+				    dP, e, k, (int)C3, 0.0f, dq + (size_t)i0 * C3, (int)C3);
 			/* dk[0:e] (e,hs) += dS^T (e,rows) @ q[i0:e] (rows,hs) */
-			cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, e, hs, rows, 1.0f, dP, e,
-				    q + (size_t)i0 * C3, (int)C3, beta, dk, (int)C3);
+			cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, e, hs, rows, 1.0f, dP,
+				    e, q + (size_t)i0 * C3, (int)C3, beta, dk, (int)C3);
 		}
 	}
 }
@@ -709,14 +707,14 @@ static float exp_sum_wide(float *p, int n, float mx)
 
 /* probs (N,V): logits in, softmax out; nll (N) = -log p[target] (0 where the
  * target is < 0). */
-static void softmax_xent_forward(float *probs, float *nll, const int32_t *targets, int N,
-				 int V)
+static void softmax_xent_forward(float *probs, float *nll, const int32_t *targets, int N, int V)
 {
 #pragma omp parallel for if (PAR((size_t)N * V))
 	for (int n = 0; n < N; n++) {
 		float *p = probs + (size_t)n * V;
 		float mx = vec_max(p, V);
-		float sum = V >= SOFTMAX_WIDE_MIN_V ? exp_sum_wide(p, V, mx) : exp_sum_base(p, V, mx);
+		float sum = V >= SOFTMAX_WIDE_MIN_V ? exp_sum_wide(p, V, mx)
+						    : exp_sum_base(p, V, mx);
 		float inv = 1.0f / sum;
 		model_vec_scale(p, inv, (size_t)V);
 		if (targets) {
@@ -748,8 +746,7 @@ void model_softmax_xent(float *probs, float *nll, const int32_t *targets, int N,
 	softmax_xent_forward(probs, nll, targets, N, V);
 }
 
-void model_softmax_xent_backward(float *probs, const int32_t *targets, const float *w, int N,
-				 int V)
+void model_softmax_xent_backward(float *probs, const int32_t *targets, const float *w, int N, int V)
 {
 	softmax_xent_backward(probs, targets, w, N, V);
 }

@@ -56,8 +56,8 @@ void modelio_tensor_layout(const struct model_config *cfg, int i, size_t *offset
 	size_t V = (size_t)cfg->vocab_size, T = (size_t)cfg->max_seq_len;
 	size_t L = (size_t)cfg->n_layer, C = (size_t)cfg->n_embd;
 	size_t sizes[MODEL_N_TENSORS] = {
-	    V * C, T * C, L * C,         L * C,     L * 3 * C * C, L * 3 * C, L * C * C, L * C,
-	    L * C, L * C, L * 4 * C * C, L * 4 * C, L * C * 4 * C, L * C,     C,         C,
+		V * C, T * C, L * C,         L * C,     L * 3 * C * C, L * 3 * C, L * C * C, L * C,
+		L * C, L * C, L * 4 * C * C, L * 4 * C, L * C * 4 * C, L * C,     C,         C,
 	};
 	size_t off = 0;
 	for (int k = 0; k < i && k < MODEL_N_TENSORS; k++)
@@ -230,18 +230,18 @@ size_t modelio_tensor_table(const struct model_config *cfg, int format, struct m
 			size_t rows, cols;
 			int vec;
 		} per[] = {
-		    {"attn_norm.weight", "ln_1.weight", MODEL_LN1W, 1, C, 1},
-		    {"attn_norm.bias", "ln_1.bias", MODEL_LN1B, 1, C, 1},
-		    {"attn_qkv.weight", "attn.c_attn.weight", MODEL_QKVW, 3 * C, C, 0},
-		    {"attn_qkv.bias", "attn.c_attn.bias", MODEL_QKVB, 1, 3 * C, 1},
-		    {"attn_output.weight", "attn.c_proj.weight", MODEL_ATTPROJW, C, C, 0},
-		    {"attn_output.bias", "attn.c_proj.bias", MODEL_ATTPROJB, 1, C, 1},
-		    {"ffn_norm.weight", "ln_2.weight", MODEL_LN2W, 1, C, 1},
-		    {"ffn_norm.bias", "ln_2.bias", MODEL_LN2B, 1, C, 1},
-		    {"ffn_up.weight", "mlp.c_fc.weight", MODEL_FCW, 4 * C, C, 0},
-		    {"ffn_up.bias", "mlp.c_fc.bias", MODEL_FCB, 1, 4 * C, 1},
-		    {"ffn_down.weight", "mlp.c_proj.weight", MODEL_FCPROJW, C, 4 * C, 0},
-		    {"ffn_down.bias", "mlp.c_proj.bias", MODEL_FCPROJB, 1, C, 1},
+			{"attn_norm.weight", "ln_1.weight", MODEL_LN1W, 1, C, 1},
+			{"attn_norm.bias", "ln_1.bias", MODEL_LN1B, 1, C, 1},
+			{"attn_qkv.weight", "attn.c_attn.weight", MODEL_QKVW, 3 * C, C, 0},
+			{"attn_qkv.bias", "attn.c_attn.bias", MODEL_QKVB, 1, 3 * C, 1},
+			{"attn_output.weight", "attn.c_proj.weight", MODEL_ATTPROJW, C, C, 0},
+			{"attn_output.bias", "attn.c_proj.bias", MODEL_ATTPROJB, 1, C, 1},
+			{"ffn_norm.weight", "ln_2.weight", MODEL_LN2W, 1, C, 1},
+			{"ffn_norm.bias", "ln_2.bias", MODEL_LN2B, 1, C, 1},
+			{"ffn_up.weight", "mlp.c_fc.weight", MODEL_FCW, 4 * C, C, 0},
+			{"ffn_up.bias", "mlp.c_fc.bias", MODEL_FCB, 1, 4 * C, 1},
+			{"ffn_down.weight", "mlp.c_proj.weight", MODEL_FCPROJW, C, 4 * C, 0},
+			{"ffn_down.bias", "mlp.c_proj.bias", MODEL_FCPROJB, 1, C, 1},
 		};
 		for (size_t k = 0; k < sizeof per / sizeof per[0]; k++) {
 			if (g)
@@ -294,14 +294,14 @@ int modelio_write_tensor(FILE *f, const float *params, const struct modelio_xten
  * the configuration: 0 with *out set (NULL for an output head left out, tied
  * to the token embedding), or MENTOR_ERR naming the tensor. */
 static int tensor_match(struct modelio_rd *r, struct modelio_ftensor *ft, size_t nft, int format,
-                        const struct model_config *cfg, const struct modelio_xtensor *x,
-                        size_t file_vocab, struct modelio_ftensor **out)
+			const struct model_config *cfg, const struct modelio_xtensor *x,
+			size_t file_vocab, struct modelio_ftensor **out)
 {
 	const char *nm = x->name;
 	size_t C = (size_t)cfg->n_embd;
-	int is_wte =
-	    x->src == 0 && x->rows == (size_t)cfg->vocab_size && x->cols == C &&
-	    (strstr(nm, "wte") || strstr(nm, "token_embd") || !strcmp(nm, "output.weight"));
+	int is_wte = x->src == 0 && x->rows == (size_t)cfg->vocab_size && x->cols == C &&
+		     (strstr(nm, "wte") || strstr(nm, "token_embd") ||
+		      !strcmp(nm, "output.weight"));
 	struct modelio_ftensor *f = modelio_ftensor_find(ft, nft, nm);
 	if (!f && format == MODELIO_HF && !strncmp(nm, "transformer.", 12))
 		f = modelio_ftensor_find(ft, nft, nm + 12);
@@ -326,9 +326,9 @@ static int tensor_match(struct modelio_rd *r, struct modelio_ftensor *ft, size_t
 	if (f->n_dims != want_dims || f->dims[0] != want[0] ||
 	    (want_dims == 2 && f->dims[1] != want[1]))
 		return util_err(r->err,
-		                "cannot read '%s': tensor '%s' has the wrong shape for the "
-		                "configuration",
-		                r->path, nm);
+				"cannot read '%s': tensor '%s' has the wrong shape for the "
+				"configuration",
+				r->path, nm);
 	return 0;
 }
 
@@ -342,7 +342,7 @@ int modelio_check_tensors(struct modelio_rd *r, struct modelio_ftensor *ft, size
 	char sub[MENTOR_ERR_LEN];
 	if (model_config_check(cfg, sub))
 		return util_err(r->err, "cannot read '%s': unsupported model shape: %s", r->path,
-		                sub);
+				sub);
 	struct modelio_xtensor *tt = calloc(modelio_table_cap(cfg), sizeof *tt);
 	if (!tt)
 		util_oom();
@@ -370,9 +370,9 @@ int modelio_fill_params(struct modelio_rd *r, struct modelio_ftensor *ft, size_t
 	for (size_t i = 0; i < nt; i++) {
 		struct modelio_xtensor *x = &tt[i];
 		const char *nm = x->name;
-		int is_wte =
-		    x->src == 0 && x->rows == (size_t)cfg->vocab_size && x->cols == C &&
-		    (strstr(nm, "wte") || strstr(nm, "token_embd") || !strcmp(nm, "output.weight"));
+		int is_wte = x->src == 0 && x->rows == (size_t)cfg->vocab_size && x->cols == C &&
+			     (strstr(nm, "wte") || strstr(nm, "token_embd") ||
+			      !strcmp(nm, "output.weight"));
 		int is_out = !strcmp(nm, "output.weight");
 		struct modelio_ftensor *f;
 		if (tensor_match(r, ft, nft, format, cfg, x, file_vocab, &f))
@@ -397,11 +397,11 @@ int modelio_fill_params(struct modelio_rd *r, struct modelio_ftensor *ft, size_t
 				if (perm[v] < 0)
 					continue;
 				if (memcmp(dst + v * C, tmp + (size_t)perm[v] * C,
-				           C * sizeof *tmp)) {
+					   C * sizeof *tmp)) {
 					util_err(r->err,
-					         "cannot read '%s': the output head differs from "
-					         "the token embedding (mentor's model ties them)",
-					         r->path);
+						 "cannot read '%s': the output head differs from "
+						 "the token embedding (mentor's model ties them)",
+						 r->path);
 					goto out;
 				}
 			}
@@ -562,8 +562,8 @@ int modelio_read_tokenizer(const char *path, struct tokenizer **out, char *err)
 /* ------------------------------------------------------------ registering */
 
 int modelio_register(struct store *st, const char *db_path, const struct modelio_model *mm,
-                     const char *dataset, const char *name, const char *source, int64_t *run_id,
-                     char *err)
+		     const char *dataset, const char *name, const char *source, int64_t *run_id,
+		     char *err)
 {
 	const char *dsname = dataset ? dataset : "imported";
 	struct store_dataset d;
@@ -586,10 +586,10 @@ int modelio_register(struct store *st, const char *db_path, const struct modelio
 	 * (dataset, preset, requested vocabulary), so that exporting it again
 	 * gives the same file; anything else gets one that describes it. */
 	int own = mm->arch == STUDENT_GPT2 && mm->train_json && !mm->foreign &&
-	          !train_config_from_json(mm->train_json, &cfg, sub) &&
-	          cfg.n_layer == mm->mcfg.n_layer && cfg.n_embd == mm->mcfg.n_embd &&
-	          cfg.n_head == mm->mcfg.n_head && cfg.n_ctx == mm->mcfg.max_seq_len &&
-	          cfg.vocab >= mm->mcfg.vocab_size;
+		  !train_config_from_json(mm->train_json, &cfg, sub) &&
+		  cfg.n_layer == mm->mcfg.n_layer && cfg.n_embd == mm->mcfg.n_embd &&
+		  cfg.n_head == mm->mcfg.n_head && cfg.n_ctx == mm->mcfg.max_seq_len &&
+		  cfg.vocab >= mm->mcfg.vocab_size;
 	if (!own) {
 		if (!mm->train_json || train_config_from_json(mm->train_json, &cfg, sub))
 			train_config_defaults(&cfg);

@@ -66,7 +66,7 @@ int modelio_rd_get(struct modelio_rd *r, void *p, uint64_t n, const char *what)
 {
 	if (n > r->size - r->pos)
 		return util_err(r->err, "cannot read '%s': truncated in %s (offset %llu)", r->path,
-		                what, (unsigned long long)r->pos);
+				what, (unsigned long long)r->pos);
 	if (n && fread(p, 1, (size_t)n, r->f) != n)
 		return util_err(r->err, "cannot read '%s': %s", r->path, strerror(errno));
 	r->pos += n;
@@ -121,12 +121,12 @@ size_t modelio_dt_size(int dt)
 
 /* Read n values of type dt at absolute offset off into dst as floats. */
 int modelio_rd_floats(struct modelio_rd *r, uint64_t off, size_t n, int dt, float *dst,
-                      const char *what)
+		      const char *what)
 {
 	uint64_t bytes = (uint64_t)n * modelio_dt_size(dt);
 	if (off > r->size || bytes > r->size - off)
 		return util_err(r->err, "cannot read '%s': tensor '%s' lies outside the file",
-		                r->path, what);
+				r->path, what);
 	if (fseeko(r->f, (off_t)off, SEEK_SET) != 0)
 		return util_err(r->err, "cannot read '%s': %s", r->path, strerror(errno));
 	r->pos = off;

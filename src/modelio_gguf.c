@@ -54,9 +54,9 @@ int modelio_write_gguf(const struct modelio_model *mm, const char *path, char *e
 	int V = cfg->vocab_size, nm = tokenizer_num_merges(t);
 	if (tokenizer_vocab_size(t) != V)
 		return util_err(err,
-		                "cannot export: model vocabulary %d does not match its "
-		                "tokenizer (%d)",
-		                V, tokenizer_vocab_size(t));
+				"cannot export: model vocabulary %d does not match its "
+				"tokenizer (%d)",
+				V, tokenizer_vocab_size(t));
 	struct buf h, s;
 	buf_init(&h);
 	buf_init(&s);
@@ -100,7 +100,7 @@ int modelio_write_gguf(const struct modelio_model *mm, const char *path, char *e
 	n_kv++;
 	for (int32_t id = 0; id < V && !bad; id++)
 		bad |= modelio_g_u32(&kv, tokenizer_is_special(t, id) ? TOKTYPE_CONTROL
-		                                                      : TOKTYPE_NORMAL);
+								      : TOKTYPE_NORMAL);
 	bad |= modelio_g_key(&kv, "tokenizer.ggml.merges", GGUF_T_ARRAY) ||
 	       modelio_g_u32(&kv, GGUF_T_STRING) || modelio_g_u64(&kv, (uint64_t)nm);
 	n_kv++;
@@ -111,26 +111,26 @@ int modelio_write_gguf(const struct modelio_model *mm, const char *path, char *e
 		       modelio_g_str(&kv, s.data, s.len);
 	}
 	bad |= modelio_kv_u32(&kv, "tokenizer.ggml.bos_token_id",
-	              (uint32_t)tokenizer_special(t, TOKENIZER_BOS)),
-	    n_kv++;
+			      (uint32_t)tokenizer_special(t, TOKENIZER_BOS)),
+		n_kv++;
 	bad |= modelio_kv_u32(&kv, "tokenizer.ggml.eos_token_id",
-	              (uint32_t)tokenizer_special(t, TOKENIZER_EOS)),
-	    n_kv++;
+			      (uint32_t)tokenizer_special(t, TOKENIZER_EOS)),
+		n_kv++;
 	bad |= modelio_kv_u32(&kv, "tokenizer.ggml.padding_token_id",
-	              (uint32_t)tokenizer_special(t, TOKENIZER_PAD)),
-	    n_kv++;
+			      (uint32_t)tokenizer_special(t, TOKENIZER_PAD)),
+		n_kv++;
 	bad |= modelio_kv_bool(&kv, "tokenizer.ggml.add_bos_token", 0), n_kv++;
 	bad |= modelio_kv_bool(&kv, "tokenizer.ggml.add_eos_token", 0), n_kv++;
 	buf_reset(&s);
-	bad |=
-	    modelio_chat_template(t, &s) || modelio_kv_str(&kv, "tokenizer.chat_template", s.data),
-	    n_kv++;
+	bad |= modelio_chat_template(t, &s) ||
+	       modelio_kv_str(&kv, "tokenizer.chat_template", s.data),
+		n_kv++;
 	/* mentor's own: the exact merge pairs (token strings may repeat) and the
 	 * run's configuration, so that an import gives back the same run */
 	bad |= modelio_kv_u32(&kv, "mentor.format_version", 1), n_kv++;
-	bad |=
-	    modelio_kv_str(&kv, "mentor.tokenizer.pre", tokenizer_pretok_name(tokenizer_pretok(t))),
-	    n_kv++;
+	bad |= modelio_kv_str(&kv, "mentor.tokenizer.pre",
+			      tokenizer_pretok_name(tokenizer_pretok(t))),
+		n_kv++;
 	bad |= modelio_g_key(&kv, "mentor.tokenizer.merge_ids", GGUF_T_ARRAY) ||
 	       modelio_g_u32(&kv, GGUF_T_I32) || modelio_g_u64(&kv, 2 * (uint64_t)nm);
 	n_kv++;
@@ -185,9 +185,9 @@ int modelio_gguf_vocab(const struct modelio_gkv *kv, size_t n_kv, struct modelio
 	if (!ktok || !ktok->astr || !kmer || !kmer->astr ||
 	    (kmodel && (!kmodel->s || strcmp(kmodel->s, "gpt2"))))
 		return util_err(err,
-		                "cannot read '%s': no byte-level BPE vocabulary "
-		                "(tokenizer.ggml.model gpt2 with tokens and merges)",
-		                path);
+				"cannot read '%s': no byte-level BPE vocabulary "
+				"(tokenizer.ggml.model gpt2 with tokens and merges)",
+				path);
 	voc->tok = ktok->astr;
 	voc->n_tok = (size_t)ktok->an;
 	voc->merges = kmer->astr;
@@ -199,14 +199,14 @@ int modelio_gguf_vocab(const struct modelio_gkv *kv, size_t n_kv, struct modelio
 	const struct modelio_gkv *kids = modelio_gkv_find(kv, n_kv, "mentor.tokenizer.merge_ids");
 	if (kids && kids->aint) {
 		voc->n_merge_ids = (size_t)kids->an;
-		voc->merge_ids =
-		    malloc((voc->n_merge_ids ? voc->n_merge_ids : 1) * sizeof(int32_t));
+		voc->merge_ids = malloc((voc->n_merge_ids ? voc->n_merge_ids : 1) *
+					sizeof(int32_t));
 		if (!voc->merge_ids)
 			util_oom();
 		for (size_t i = 0; i < voc->n_merge_ids; i++) {
 			if (kids->aint[i] < 0 || kids->aint[i] > INT32_MAX)
 				return util_err(err, "cannot read '%s': corrupt mentor merge list",
-				                path);
+						path);
 			voc->merge_ids[i] = (int32_t)kids->aint[i];
 		}
 	}
@@ -219,9 +219,9 @@ int modelio_gguf_vocab(const struct modelio_gkv *kv, size_t n_kv, struct modelio
 		voc->pretok = kpre->type == GGUF_T_STRING ? tokenizer_pretok_parse(kpre->s) : -1;
 		if (voc->pretok < 0)
 			return util_err(err,
-			                "cannot read '%s': unknown pre-tokenizer in "
-			                "mentor.tokenizer.pre (a newer mentor wrote it?)",
-			                path);
+					"cannot read '%s': unknown pre-tokenizer in "
+					"mentor.tokenizer.pre (a newer mentor wrote it?)",
+					path);
 	}
 	return 0;
 }
@@ -247,7 +247,7 @@ int modelio_read_gguf(const char *path, struct modelio_model *out, char *err)
 	const struct modelio_gkv *arch = modelio_gkv_find(kv, (size_t)n_kv, "general.architecture");
 	if (!arch || arch->type != GGUF_T_STRING || strcmp(arch->s, "gpt2")) {
 		util_err(err, "cannot read '%s': architecture '%s' is not gpt2", path,
-		         arch && arch->s ? arch->s : "(none)");
+			 arch && arch->s ? arch->s : "(none)");
 		goto out;
 	}
 	int C, L, NH, T;
@@ -256,21 +256,21 @@ int modelio_read_gguf(const char *path, struct modelio_model *out, char *err)
 	    modelio_gguf_dim(&r, kv, (size_t)n_kv, "gpt2.attention.head_count", &NH) ||
 	    modelio_gguf_dim(&r, kv, (size_t)n_kv, "gpt2.context_length", &T))
 		goto out;
-	const struct modelio_gkv *kff =
-	    modelio_gkv_find(kv, (size_t)n_kv, "gpt2.feed_forward_length");
+	const struct modelio_gkv *kff = modelio_gkv_find(kv, (size_t)n_kv,
+							 "gpt2.feed_forward_length");
 	if (kff && (!modelio_gkv_is_int(kff) || kff->i != 4 * (int64_t)C)) {
 		util_err(err, "cannot read '%s': feed_forward_length must be 4 x %d", path, C);
 		goto out;
 	}
-	const struct modelio_gkv *keps =
-	    modelio_gkv_find(kv, (size_t)n_kv, "gpt2.attention.layer_norm_epsilon");
+	const struct modelio_gkv *keps = modelio_gkv_find(kv, (size_t)n_kv,
+							  "gpt2.attention.layer_norm_epsilon");
 	if (keps && (keps->type != GGUF_T_F32 && keps->type != GGUF_T_F64)) {
 		util_err(err, "cannot read '%s': layer_norm_epsilon is not a float", path);
 		goto out;
 	}
 	if (keps && fabs(keps->f - 1e-5) > 1e-9) {
 		util_err(err, "cannot read '%s': layer norm epsilon %g; mentor's model uses 1e-5",
-		         path, keps->f);
+			 path, keps->f);
 		goto out;
 	}
 	if (modelio_gguf_vocab(kv, (size_t)n_kv, &voc, path, err))

@@ -40,31 +40,31 @@ static int hf_config(const struct modelio_model *mm, struct buf *b)
 	const struct model_config *c = &mm->mcfg;
 	const struct tokenizer *t = mm->tok;
 	int bad = buf_printf(
-	    b,
-	    "{\n  \"architectures\": [\"GPT2LMHeadModel\"],\n"
-	    "  \"model_type\": \"gpt2\",\n"
-	    "  \"vocab_size\": %d,\n  \"n_positions\": %d,\n  \"n_ctx\": %d,\n"
-	    "  \"n_embd\": %d,\n  \"n_layer\": %d,\n  \"n_head\": %d,\n"
-	    "  \"n_inner\": %d,\n"
-	    "  \"activation_function\": \"gelu_new\",\n"
-	    "  \"layer_norm_epsilon\": 1e-05,\n"
-	    "  \"resid_pdrop\": 0.0,\n  \"embd_pdrop\": 0.0,\n  \"attn_pdrop\": 0.0,\n"
-	    "  \"initializer_range\": 0.02,\n  \"scale_attn_weights\": true,\n"
-	    "  \"use_cache\": true,\n  \"tie_word_embeddings\": true,\n"
-	    "  \"torch_dtype\": \"float32\",\n"
-	    "  \"bos_token_id\": %d,\n  \"eos_token_id\": %d,\n"
-	    "  \"pad_token_id\": %d,\n",
-	    c->vocab_size, c->max_seq_len, c->max_seq_len, c->n_embd, c->n_layer, c->n_head,
-	    4 * c->n_embd, (int)tokenizer_special(t, TOKENIZER_BOS),
-	    (int)tokenizer_special(t, TOKENIZER_EOS), (int)tokenizer_special(t, TOKENIZER_PAD));
+		b,
+		"{\n  \"architectures\": [\"GPT2LMHeadModel\"],\n"
+		"  \"model_type\": \"gpt2\",\n"
+		"  \"vocab_size\": %d,\n  \"n_positions\": %d,\n  \"n_ctx\": %d,\n"
+		"  \"n_embd\": %d,\n  \"n_layer\": %d,\n  \"n_head\": %d,\n"
+		"  \"n_inner\": %d,\n"
+		"  \"activation_function\": \"gelu_new\",\n"
+		"  \"layer_norm_epsilon\": 1e-05,\n"
+		"  \"resid_pdrop\": 0.0,\n  \"embd_pdrop\": 0.0,\n  \"attn_pdrop\": 0.0,\n"
+		"  \"initializer_range\": 0.02,\n  \"scale_attn_weights\": true,\n"
+		"  \"use_cache\": true,\n  \"tie_word_embeddings\": true,\n"
+		"  \"torch_dtype\": \"float32\",\n"
+		"  \"bos_token_id\": %d,\n  \"eos_token_id\": %d,\n"
+		"  \"pad_token_id\": %d,\n",
+		c->vocab_size, c->max_seq_len, c->max_seq_len, c->n_embd, c->n_layer, c->n_head,
+		4 * c->n_embd, (int)tokenizer_special(t, TOKENIZER_BOS),
+		(int)tokenizer_special(t, TOKENIZER_EOS), (int)tokenizer_special(t, TOKENIZER_PAD));
 	int32_t *pairs = NULL;
 	char err[MENTOR_ERR_LEN];
 	if (modelio_tok_merge_pairs(t, &pairs, err))
 		return -1;
 	bad |= buf_printf(b,
-	                  "  \"mentor\": {\n    \"format_version\": 1,\n"
-	                  "    \"pretokenizer\": \"%s\",\n    \"train_config\": ",
-	                  tokenizer_pretok_name(tokenizer_pretok(t)));
+			  "  \"mentor\": {\n    \"format_version\": 1,\n"
+			  "    \"pretokenizer\": \"%s\",\n    \"train_config\": ",
+			  tokenizer_pretok_name(tokenizer_pretok(t)));
 	bad |= mm->train_json ? buf_puts(b, mm->train_json) : buf_puts(b, "null");
 	bad |= buf_puts(b, ",\n    \"merge_ids\": [");
 	int nm = tokenizer_num_merges(t);
@@ -86,41 +86,41 @@ static int hf_tokenizer(const struct modelio_model *mm, struct buf *b)
 	struct buf s;
 	buf_init(&s);
 	int bad = buf_puts(b, "{\n  \"version\": \"1.0\",\n  \"truncation\": null,\n"
-	                      "  \"padding\": null,\n  \"added_tokens\": [");
+			      "  \"padding\": null,\n  \"added_tokens\": [");
 	int first = 1;
 	for (int32_t id = 0; id < V && !bad; id++) {
 		if (!tokenizer_is_special(t, id))
 			continue;
 		size_t len;
 		const char *p = tokenizer_token(t, id, &len);
-		bad |=
-		    buf_printf(b, "%s\n    {\"id\": %d, \"content\": ", first ? "" : ",", (int)id);
+		bad |= buf_printf(b, "%s\n    {\"id\": %d, \"content\": ", first ? "" : ",",
+				  (int)id);
 		bad |= modelio_json_str(b, p, len);
-		bad |=
-		    buf_puts(b, ", \"single_word\": false, \"lstrip\": false, \"rstrip\": false, "
-		                "\"normalized\": false, \"special\": true}");
+		bad |= buf_puts(b,
+				", \"single_word\": false, \"lstrip\": false, \"rstrip\": false, "
+				"\"normalized\": false, \"special\": true}");
 		first = 0;
 	}
 	bad |= buf_puts(b, "\n  ],\n  \"normalizer\": null,\n");
 	if (tokenizer_pretok(t) == TOKENIZER_PRETOK_GPT2) /* ByteLevel's regex is GPT-2's */
 		bad |= buf_puts(b, "  \"pre_tokenizer\": {\"type\": \"ByteLevel\", "
-		                   "\"add_prefix_space\": false, \"trim_offsets\": true, "
-		                   "\"use_regex\": true},\n");
+				   "\"add_prefix_space\": false, \"trim_offsets\": true, "
+				   "\"use_regex\": true},\n");
 	else
 		bad |= buf_puts(
-		    b, "  \"pre_tokenizer\": {\"type\": \"Sequence\", "
-		       "\"pretokenizers\": [\n"
-		       "    {\"type\": \"Split\", \"pattern\": {\"Regex\": \"" HF_PRETOK_REGEX
-		       "\"}, \"behavior\": \"Isolated\", \"invert\": false},\n"
-		       "    {\"type\": \"ByteLevel\", \"add_prefix_space\": false, "
-		       "\"trim_offsets\": true, \"use_regex\": false}]},\n");
+			b, "  \"pre_tokenizer\": {\"type\": \"Sequence\", "
+			   "\"pretokenizers\": [\n"
+			   "    {\"type\": \"Split\", \"pattern\": {\"Regex\": \"" HF_PRETOK_REGEX
+			   "\"}, \"behavior\": \"Isolated\", \"invert\": false},\n"
+			   "    {\"type\": \"ByteLevel\", \"add_prefix_space\": false, "
+			   "\"trim_offsets\": true, \"use_regex\": false}]},\n");
 	bad |= buf_puts(b, "  \"post_processor\": null,\n"
-	                   "  \"decoder\": {\"type\": \"ByteLevel\", \"add_prefix_space\": false, "
-	                   "\"trim_offsets\": true, \"use_regex\": false},\n"
-	                   "  \"model\": {\n    \"type\": \"BPE\",\n    \"dropout\": null,\n"
-	                   "    \"unk_token\": null,\n    \"continuing_subword_prefix\": null,\n"
-	                   "    \"end_of_word_suffix\": null,\n    \"fuse_unk\": false,\n"
-	                   "    \"byte_fallback\": false,\n    \"vocab\": {");
+			   "  \"decoder\": {\"type\": \"ByteLevel\", \"add_prefix_space\": false, "
+			   "\"trim_offsets\": true, \"use_regex\": false},\n"
+			   "  \"model\": {\n    \"type\": \"BPE\",\n    \"dropout\": null,\n"
+			   "    \"unk_token\": null,\n    \"continuing_subword_prefix\": null,\n"
+			   "    \"end_of_word_suffix\": null,\n    \"fuse_unk\": false,\n"
+			   "    \"byte_fallback\": false,\n    \"vocab\": {");
 	for (int32_t id = 0; id < V && !bad; id++) {
 		buf_reset(&s);
 		bad |= modelio_token_string(t, id, &s);
@@ -136,8 +136,8 @@ static int hf_tokenizer(const struct modelio_model *mm, struct buf *b)
 		buf_reset(&s);
 		bad |= modelio_token_string(t, pairs[2 * r], &s) || buf_putc(&s, ' ') ||
 		       modelio_token_string(t, pairs[2 * r + 1], &s);
-		bad |=
-		    buf_puts(b, r ? ",\n      " : "\n      ") || modelio_json_str(b, s.data, s.len);
+		bad |= buf_puts(b, r ? ",\n      " : "\n      ") ||
+		       modelio_json_str(b, s.data, s.len);
 	}
 	bad |= buf_puts(b, "\n    ]\n  }\n}\n");
 	free(pairs);
@@ -157,16 +157,16 @@ static int hf_tokenizer_config(const struct modelio_model *mm, struct buf *b)
 {
 	const struct tokenizer *t = mm->tok;
 	int bad = buf_puts(b, "{\n  \"tokenizer_class\": \"PreTrainedTokenizerFast\",\n"
-	                      "  \"bos_token\": ");
+			      "  \"bos_token\": ");
 	bad |= special_json(b, t, TOKENIZER_BOS) || buf_puts(b, ",\n  \"eos_token\": ") ||
 	       special_json(b, t, TOKENIZER_EOS) || buf_puts(b, ",\n  \"pad_token\": ") ||
 	       special_json(b, t, TOKENIZER_PAD);
 	bad |= buf_printf(b,
-	                  ",\n  \"unk_token\": null,\n  \"model_max_length\": %d,\n"
-	                  "  \"add_bos_token\": false,\n  \"add_prefix_space\": false,\n"
-	                  "  \"clean_up_tokenization_spaces\": false,\n"
-	                  "  \"additional_special_tokens\": [",
-	                  mm->mcfg.max_seq_len);
+			  ",\n  \"unk_token\": null,\n  \"model_max_length\": %d,\n"
+			  "  \"add_bos_token\": false,\n  \"add_prefix_space\": false,\n"
+			  "  \"clean_up_tokenization_spaces\": false,\n"
+			  "  \"additional_special_tokens\": [",
+			  mm->mcfg.max_seq_len);
 	int kinds[] = {TOKENIZER_ANS, TOKENIZER_EXP, TOKENIZER_SEP};
 	for (int i = 0; i < 3; i++)
 		bad |= buf_puts(b, i ? ", " : "") || special_json(b, t, kinds[i]);
@@ -199,9 +199,9 @@ int modelio_write_hf(const struct modelio_model *mm, const char *dir, char *err)
 	const struct model_config *cfg = &mm->mcfg;
 	if (tokenizer_vocab_size(mm->tok) != cfg->vocab_size)
 		return util_err(err,
-		                "cannot export: model vocabulary %d does not match its "
-		                "tokenizer (%d)",
-		                cfg->vocab_size, tokenizer_vocab_size(mm->tok));
+				"cannot export: model vocabulary %d does not match its "
+				"tokenizer (%d)",
+				cfg->vocab_size, tokenizer_vocab_size(mm->tok));
 	if (mkdir(dir, 0755) != 0 && errno != EEXIST)
 		return util_err(err, "cannot create '%s': %s", dir, strerror(errno));
 	struct modelio_xtensor *tt = calloc(modelio_table_cap(cfg), sizeof *tt);
@@ -224,12 +224,12 @@ int modelio_write_hf(const struct modelio_model *mm, const char *dir, char *err)
 			bad |= buf_printf(&h, ":{\"dtype\":\"F32\",\"shape\":[%zu]", x->cols);
 		else if (x->transpose)
 			bad |= buf_printf(&h, ":{\"dtype\":\"F32\",\"shape\":[%zu,%zu]", x->cols,
-			                  x->rows);
+					  x->rows);
 		else
 			bad |= buf_printf(&h, ":{\"dtype\":\"F32\",\"shape\":[%zu,%zu]", x->rows,
-			                  x->cols);
+					  x->cols);
 		bad |= buf_printf(&h, ",\"data_offsets\":[%llu,%llu]}", (unsigned long long)off,
-		                  (unsigned long long)(off + bytes));
+				  (unsigned long long)(off + bytes));
 		off += bytes;
 	}
 	bad |= buf_putc(&h, '}');
@@ -254,11 +254,12 @@ int modelio_write_hf(const struct modelio_model *mm, const char *dir, char *err)
 	    write_generated(dir, "tokenizer.json", hf_tokenizer, mm, &txt, err) ||
 	    write_generated(dir, "tokenizer_config.json", hf_tokenizer_config, mm, &txt, err))
 		goto out;
-	bad =
-	    buf_puts(&txt, "{\n  \"bos_token\": ") || special_json(&txt, mm->tok, TOKENIZER_BOS) ||
-	    buf_puts(&txt, ",\n  \"eos_token\": ") || special_json(&txt, mm->tok, TOKENIZER_EOS) ||
-	    buf_puts(&txt, ",\n  \"pad_token\": ") || special_json(&txt, mm->tok, TOKENIZER_PAD) ||
-	    buf_puts(&txt, "\n}\n");
+	bad = buf_puts(&txt, "{\n  \"bos_token\": ") ||
+	      special_json(&txt, mm->tok, TOKENIZER_BOS) ||
+	      buf_puts(&txt, ",\n  \"eos_token\": ") ||
+	      special_json(&txt, mm->tok, TOKENIZER_EOS) ||
+	      buf_puts(&txt, ",\n  \"pad_token\": ") ||
+	      special_json(&txt, mm->tok, TOKENIZER_PAD) || buf_puts(&txt, "\n}\n");
 	if (bad || write_text_file(dir, "special_tokens_map.json", &txt, err))
 		goto out;
 	ret = 0;
@@ -273,7 +274,7 @@ out:
 /* ------------------------------------------------------------ HF reader */
 
 static int hf_cfg_int(const cJSON *cfg, const char *key, const char *alt, int *out,
-                      const char *path, char *err)
+		      const char *path, char *err)
 {
 	const cJSON *j = cJSON_GetObjectItemCaseSensitive(cfg, key);
 	if (!j && alt)
@@ -281,7 +282,7 @@ static int hf_cfg_int(const cJSON *cfg, const char *key, const char *alt, int *o
 	int64_t v;
 	if (!j || modelio_json_int(j, 1, 1 << 30, &v))
 		return util_err(err, "cannot read '%s': '%s' is missing or not a positive integer",
-		                path, key);
+				path, key);
 	*out = (int)v;
 	return 0;
 }
@@ -345,9 +346,9 @@ int modelio_read_hf(const char *path, struct modelio_model *out, char *err)
 		goto out;
 	}
 	if (act && (!cJSON_IsString(act) || (strcmp(act->valuestring, "gelu_new") &&
-	                                     strcmp(act->valuestring, "gelu_pytorch_tanh")))) {
+					     strcmp(act->valuestring, "gelu_pytorch_tanh")))) {
 		util_err(err, "cannot read '%s': activation '%s' (mentor's model uses gelu_new)",
-		         p.data, cJSON_IsString(act) ? act->valuestring : "?");
+			 p.data, cJSON_IsString(act) ? act->valuestring : "?");
 		goto out;
 	}
 	int64_t iv;
@@ -366,8 +367,9 @@ int modelio_read_hf(const char *path, struct modelio_model *out, char *err)
 	}
 	if (modelio_hf_dir_vocab(dir.data, cfg, &voc, &p, err))
 		goto out;
-	const cJSON *tc = cJSON_GetObjectItemCaseSensitive(
-	    cJSON_GetObjectItemCaseSensitive(cfg, "mentor"), "train_config");
+	const cJSON *tc =
+		cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(cfg, "mentor"),
+						 "train_config");
 	if (cJSON_IsObject(tc))
 		out->train_json = cJSON_PrintUnformatted(tc);
 	char sub[MENTOR_ERR_LEN];
@@ -390,7 +392,7 @@ int modelio_read_hf(const char *path, struct modelio_model *out, char *err)
 		wte = modelio_ftensor_find(ft, n_ft, "wte.weight");
 	if (!wte || wte->n_dims != 2 || wte->dims[0] < voc.n_tok) {
 		util_err(err, "cannot read '%s': no token embedding for %zu tokens", file.data,
-		         voc.n_tok);
+			 voc.n_tok);
 		goto out;
 	}
 	if (modelio_check_tensors(&r, ft, n_ft, MODELIO_HF, &out->mcfg, (size_t)wte->dims[0]) ||
@@ -407,17 +409,17 @@ int modelio_read_hf(const char *path, struct modelio_model *out, char *err)
 			if (!a || !b)
 				util_oom();
 			int same = ft[i].n_dims == 2 && ft[i].dims[0] == wte->dims[0] &&
-			           ft[i].dims[1] == (uint64_t)C &&
-			           !modelio_rd_floats(&r, ft[i].off, n, ft[i].dt, a, ft[i].name) &&
-			           !modelio_rd_floats(&r, wte->off, n, wte->dt, b, wte->name) &&
-			           !memcmp(a, b, n * sizeof *a);
+				   ft[i].dims[1] == (uint64_t)C &&
+				   !modelio_rd_floats(&r, ft[i].off, n, ft[i].dt, a, ft[i].name) &&
+				   !modelio_rd_floats(&r, wte->off, n, wte->dt, b, wte->name) &&
+				   !memcmp(a, b, n * sizeof *a);
 			free(a);
 			free(b);
 			if (!same) {
 				util_err(err,
-				         "cannot read '%s': lm_head.weight differs from the token "
-				         "embedding (mentor's model ties them)",
-				         file.data);
+					 "cannot read '%s': lm_head.weight differs from the token "
+					 "embedding (mentor's model ties them)",
+					 file.data);
 				goto out;
 			}
 			continue;

@@ -73,8 +73,7 @@ struct modelio_ftensor {
 };
 /* Frees names and the array; accepts NULL. */
 void modelio_ftensors_free(struct modelio_ftensor *t, size_t n);
-struct modelio_ftensor *modelio_ftensor_find(struct modelio_ftensor *t, size_t n,
-					     const char *name);
+struct modelio_ftensor *modelio_ftensor_find(struct modelio_ftensor *t, size_t n, const char *name);
 
 /* ------------------------------------------------------------ GGUF */
 
@@ -116,8 +115,8 @@ int modelio_kv_bool(struct buf *b, const char *key, int v);
 
 /* Append the info of an F32 tensor (rows, cols), or of a vector of cols
  * floats, at *data_off, which advances past its aligned data. */
-int modelio_gguf_info(struct buf *h, const char *name, int vector, uint64_t rows,
-		      uint64_t cols, uint64_t *data_off);
+int modelio_gguf_info(struct buf *h, const char *name, int vector, uint64_t rows, uint64_t cols,
+		      uint64_t *data_off);
 /* Write the zeros that align the end of a tensor of bytes bytes: 0 or -1. */
 int modelio_gguf_pad(FILE *f, uint64_t bytes);
 
@@ -135,18 +134,16 @@ struct modelio_gkv {
 };
 void modelio_gkv_free(struct modelio_gkv *kv, size_t n);
 /* The entry called key, or NULL. */
-const struct modelio_gkv *modelio_gkv_find(const struct modelio_gkv *kv, size_t n,
-					   const char *key);
+const struct modelio_gkv *modelio_gkv_find(const struct modelio_gkv *kv, size_t n, const char *key);
 /* 1 for an integer scalar (not bool). */
 int modelio_gkv_is_int(const struct modelio_gkv *k);
 /* A positive integer hyperparameter key (at most 2^30) into *out. */
-int modelio_gguf_dim(struct modelio_rd *r, const struct modelio_gkv *kv, size_t n,
-		     const char *key, int *out);
+int modelio_gguf_dim(struct modelio_rd *r, const struct modelio_gkv *kv, size_t n, const char *key,
+		     int *out);
 /* Read a GGUF file's header and metadata from r (at its start): *kv gets
  * *n_kv entries (freed with modelio_gkv_free(*kv, *n_kv) also on failure),
  * *n_t the tensor count the header claims; r is left at the tensor infos. */
-int modelio_gguf_meta(struct modelio_rd *r, struct modelio_gkv **kv, uint64_t *n_kv,
-		      uint64_t *n_t);
+int modelio_gguf_meta(struct modelio_rd *r, struct modelio_gkv **kv, uint64_t *n_kv, uint64_t *n_t);
 /* The n_t tensor infos after the metadata (F32, F16 or BF16; others refused
  * by name), each checked to lie in the file, offsets made absolute. On
  * success *out has n_t entries (caller frees with modelio_ftensors_free). */
@@ -189,9 +186,9 @@ struct modelio_vocab {
 	size_t n_merges;
 	int32_t *merge_ids; /* mentor's exact pairs (2 per merge) or NULL */
 	size_t n_merge_ids;
-	int64_t eos; /* file's eos id, -1 unknown */
-	int pretok;  /* enum tokenizer_pretok the tokenizer gets */
-	int normalizer; /* enum tokenizer_norm */
+	int64_t eos;                       /* file's eos id, -1 unknown */
+	int pretok;                        /* enum tokenizer_pretok the tokenizer gets */
+	int normalizer;                    /* enum tokenizer_norm */
 	struct modelio_vocab_added *added; /* added tokens, matched in text */
 	size_t n_added;
 };
@@ -229,19 +226,17 @@ struct modelio_xtensor {
 /* The tensors of a model of cfg in file order for format (MODELIO_GGUF:
  * llama.cpp's names; MODELIO_HF: transformers'); t has room for
  * modelio_table_cap(cfg) entries. Returns the count. */
-size_t modelio_tensor_table(const struct model_config *cfg, int format,
-			    struct modelio_xtensor *t);
+size_t modelio_tensor_table(const struct model_config *cfg, int format, struct modelio_xtensor *t);
 size_t modelio_table_cap(const struct model_config *cfg);
 /* Write the floats of x (transposed when asked) to f: 0 or -1. */
 int modelio_write_tensor(FILE *f, const float *params, const struct modelio_xtensor *x);
 /* Every tensor cfg needs is in ft with its shape: run before allocating. */
-int modelio_check_tensors(struct modelio_rd *r, struct modelio_ftensor *ft, size_t nft,
-			  int format, const struct model_config *cfg, size_t file_vocab);
+int modelio_check_tensors(struct modelio_rd *r, struct modelio_ftensor *ft, size_t nft, int format,
+			  const struct model_config *cfg, size_t file_vocab);
 /* Fill mm->params from ft; perm maps our vocabulary rows to the file's
  * (file_vocab rows). */
-int modelio_fill_params(struct modelio_rd *r, struct modelio_ftensor *ft, size_t nft,
-			int format, struct modelio_model *mm, const int64_t *perm,
-			size_t file_vocab);
+int modelio_fill_params(struct modelio_rd *r, struct modelio_ftensor *ft, size_t nft, int format,
+			struct modelio_model *mm, const int64_t *perm, size_t file_vocab);
 /* Allocate mm->params for mm->mcfg after checking the shape (freed by
  * modelio_model_release). */
 int modelio_alloc_params(struct modelio_model *mm, const char *path, char *err);

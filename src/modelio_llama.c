@@ -137,8 +137,7 @@ static void rotary_rows(float *dst, const float *src, int heads, int rows, int c
 
 /* The rows of the model's vocabulary: for each file id below V the token
  * of t (-1: none), and the checks that every token of t fits. */
-static int file_rows(const struct modelio_llama *mm, int32_t **rows, const char *what,
-		     char *err)
+static int file_rows(const struct modelio_llama *mm, int32_t **rows, const char *what, char *err)
 {
 	int V = mm->cfg.vocab_size, TV = tokenizer_vocab_size(mm->tok);
 	int32_t *r = malloc((size_t)V * sizeof *r);
@@ -152,8 +151,10 @@ static int file_rows(const struct modelio_llama *mm, int32_t **rows, const char 
 			continue;
 		if (f >= V) {
 			free(r);
-			return util_err(err, "%s: token %d has id %d in the file, past the "
-					     "model's %d rows", what, (int)id, (int)f, V);
+			return util_err(err,
+					"%s: token %d has id %d in the file, past the "
+					"model's %d rows",
+					what, (int)id, (int)f, V);
 		}
 		r[f] = id;
 	}
@@ -170,7 +171,7 @@ struct tfiles {
 		struct modelio_rd r;
 		struct modelio_ftensor *ft;
 		size_t n;
-	} *f;
+	} * f;
 	size_t n;
 };
 
@@ -220,8 +221,10 @@ static int tmatch(struct tfiles *tf, const struct ltensor *x, int gguf, const ch
 			: f->n_dims == 2 && f->dims[0] == (uint64_t)x->rows &&
 				  f->dims[1] == (uint64_t)x->cols;
 	if (!ok)
-		return util_err(err, "cannot read '%s': tensor '%s' has the wrong shape for the "
-				     "configuration (want %d x %d)", src, nm, x->rows, x->cols);
+		return util_err(err,
+				"cannot read '%s': tensor '%s' has the wrong shape for the "
+				"configuration (want %d x %d)",
+				src, nm, x->rows, x->cols);
 	return 0;
 }
 
@@ -243,8 +246,8 @@ static int read_params(struct tfiles *tf, int gguf, const char *src, struct mode
 	/* a tied head may be repeated, transformers' old inv_freq buffers and
 	 * llama.cpp's rope_freqs carry nothing */
 	if (total > nt + 2 + (size_t)out->cfg.n_layer) {
-		util_err(err, "cannot read '%s': %zu tensors where the configuration has %zu",
-			 src, total, nt);
+		util_err(err, "cannot read '%s': %zu tensors where the configuration has %zu", src,
+			 total, nt);
 		goto out;
 	}
 	for (size_t i = 0; i < nt; i++)
@@ -285,8 +288,8 @@ static int read_params(struct tfiles *tf, int gguf, const char *src, struct mode
 	for (size_t s = 0; s < tf->n; s++)
 		for (size_t i = 0; i < tf->f[s].n; i++) {
 			struct modelio_ftensor *u = &tf->f[s].ft[i];
-			if (u->used || ignorable(u->name) || (gguf && !strcmp(u->name,
-									  "rope_freqs.weight")))
+			if (u->used || ignorable(u->name) ||
+			    (gguf && !strcmp(u->name, "rope_freqs.weight")))
 				continue;
 			if (strcmp(u->name, head) || !out->cfg.tie_word_embeddings) {
 				util_err(err, "cannot read '%s': unexpected tensor '%s'", src,
@@ -304,9 +307,10 @@ static int read_params(struct tfiles *tf, int gguf, const char *src, struct mode
 			    u->dims[1] != (uint64_t)out->cfg.hidden_size ||
 			    modelio_rd_floats(&tf->f[s].r, u->off, emb, u->dt, tmp, u->name) ||
 			    memcmp(tmp, out->params, emb * sizeof *tmp)) {
-				util_err(err, "cannot read '%s': %s differs from the token "
-					      "embedding, but the configuration ties them", src,
-					 head);
+				util_err(err,
+					 "cannot read '%s': %s differs from the token "
+					 "embedding, but the configuration ties them",
+					 src, head);
 				goto out;
 			}
 		}
@@ -357,8 +361,8 @@ static int hf_shards(const char *dir, const char *ipath, struct tfiles *tf, char
 	buf_init(&p);
 	const cJSON *wm = cJSON_GetObjectItemCaseSensitive(ix, "weight_map"), *e;
 	if (!cJSON_IsObject(wm) || cJSON_GetArraySize(wm) > MODELIO_MAX_GGUF_TENSORS) {
-		util_err(err, "cannot read '%s': no weight_map object of at most %d tensors",
-			 ipath, MODELIO_MAX_GGUF_TENSORS);
+		util_err(err, "cannot read '%s': no weight_map object of at most %d tensors", ipath,
+			 MODELIO_MAX_GGUF_TENSORS);
 		goto out;
 	}
 	size_t n_map = 0;
@@ -367,9 +371,10 @@ static int hf_shards(const char *dir, const char *ipath, struct tfiles *tf, char
 		n_map++;
 		const char *sh = cJSON_GetStringValue(e);
 		if (!sh || !shard_name_ok(sh)) {
-			util_err(err, "cannot read '%s': tensor '%.80s' names the shard '%.80s', "
-				      "which is not a file name in the folder", ipath, e->string,
-				 sh ? sh : "(not a string)");
+			util_err(err,
+				 "cannot read '%s': tensor '%.80s' names the shard '%.80s', "
+				 "which is not a file name in the folder",
+				 ipath, e->string, sh ? sh : "(not a string)");
 			goto out;
 		}
 		int known = 0;
@@ -391,19 +396,23 @@ static int hf_shards(const char *dir, const char *ipath, struct tfiles *tf, char
 	for (size_t s = 0; s < tf->n; s++)
 		for (size_t i = 0; i < tf->f[s].n; i++) {
 			const char *nm = tf->f[s].ft[i].name;
-			const char *want =
-			    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(wm, nm));
+			const char *want = cJSON_GetStringValue(
+				cJSON_GetObjectItemCaseSensitive(wm, nm));
 			if (!want || strcmp(want, strrchr(tf->f[s].path, '/') + 1)) {
-				util_err(err, "cannot read '%s': tensor '%s' is in '%s', but the "
-					      "index puts it %s%s", ipath, nm, tf->f[s].path,
-					 want ? "in " : "nowhere", want ? want : "");
+				util_err(err,
+					 "cannot read '%s': tensor '%s' is in '%s', but the "
+					 "index puts it %s%s",
+					 ipath, nm, tf->f[s].path, want ? "in " : "nowhere",
+					 want ? want : "");
 				goto out;
 			}
 			total++;
 		}
 	if (total != n_map) {
-		util_err(err, "cannot read '%s': the index names %zu tensors, the shards hold "
-			      "%zu", ipath, n_map, total);
+		util_err(err,
+			 "cannot read '%s': the index names %zu tensors, the shards hold "
+			 "%zu",
+			 ipath, n_map, total);
 		goto out;
 	}
 	ret = 0;
@@ -472,8 +481,8 @@ static int g_float(const struct modelio_gkv *kv, size_t n, const char *key, cons
 	if (!k)
 		return 0;
 	if ((k->type != GGUF_T_F32 && k->type != GGUF_T_F64) || !isfinite(k->f))
-		return util_err(err, "cannot read '%s': metadata '%s' is not a finite float",
-				path, key);
+		return util_err(err, "cannot read '%s': metadata '%s' is not a finite float", path,
+				key);
 	*out = k->f;
 	return 0;
 }
@@ -505,8 +514,10 @@ static int gguf_config(struct modelio_rd *r, const struct modelio_gkv *kv, size_
 	else if (!strcmp(arch->s, "qwen3"))
 		c->family = LLAMA_FAMILY_QWEN3;
 	else
-		return util_err(err, "cannot read '%s': architecture '%.64s' is not llama, qwen2 "
-				     "or qwen3", path, arch->s);
+		return util_err(err,
+				"cannot read '%s': architecture '%.64s' is not llama, qwen2 "
+				"or qwen3",
+				path, arch->s);
 	const char *a = arch->s;
 	char key[96];
 #define DIM(name_, dst_)                                                                           \
@@ -529,8 +540,10 @@ static int gguf_config(struct modelio_rd *r, const struct modelio_gkv *kv, size_
 	if (modelio_gkv_find(kv, n, key) && DIM("attention.value_length", &vlen))
 		return MENTOR_ERR;
 	if (vlen != c->head_dim)
-		return util_err(err, "cannot read '%s': value_length %d differs from key_length "
-				     "%d", path, vlen, c->head_dim);
+		return util_err(err,
+				"cannot read '%s': value_length %d differs from key_length "
+				"%d",
+				path, vlen, c->head_dim);
 #undef DIM
 	c->rope_theta = 10000.0;
 	c->rope_factor = 1.0;
@@ -547,11 +560,11 @@ static int gguf_config(struct modelio_rd *r, const struct modelio_gkv *kv, size_
 	exact_copy(kv, n, "mentor.rms_norm_eps", &c->rms_norm_eps);
 	snprintf(key, sizeof key, "%s.rope.scaling.type", a);
 	const struct modelio_gkv *st = modelio_gkv_find(kv, n, key);
-	if (st && (st->type != GGUF_T_STRING ||
-		   (strcmp(st->s, "none") && strcmp(st->s, "linear"))))
-		return util_err(err, "cannot read '%s': rope scaling '%.40s' is not supported "
-				     "(none, linear, or Llama 3's as rope_freqs.weight)", path,
-				st->type == GGUF_T_STRING ? st->s : "?");
+	if (st && (st->type != GGUF_T_STRING || (strcmp(st->s, "none") && strcmp(st->s, "linear"))))
+		return util_err(err,
+				"cannot read '%s': rope scaling '%.40s' is not supported "
+				"(none, linear, or Llama 3's as rope_freqs.weight)",
+				path, st->type == GGUF_T_STRING ? st->s : "?");
 	if (st && !strcmp(st->s, "linear")) {
 		c->rope_type = LLAMA_ROPE_LINEAR;
 		snprintf(key, sizeof key, "%s.rope.scaling.factor", a);
@@ -608,10 +621,8 @@ static int gguf_llama3(struct modelio_rd *r, const struct modelio_gkv *kv, size_
 	if (modelio_gkv_is_int(ko) && ko->i > 0 && ko->i <= LLAMA_MAX_CTX)
 		orig = (double)ko->i;
 	if (g_float(kv, n, "mentor.rope_factor", r->path, &c->rope_factor, err) ||
-	    g_float(kv, n, "mentor.rope_low_freq_factor", r->path, &c->rope_low_freq_factor,
-		    err) ||
-	    g_float(kv, n, "mentor.rope_high_freq_factor", r->path, &c->rope_high_freq_factor,
-		    err))
+	    g_float(kv, n, "mentor.rope_low_freq_factor", r->path, &c->rope_low_freq_factor, err) ||
+	    g_float(kv, n, "mentor.rope_high_freq_factor", r->path, &c->rope_high_freq_factor, err))
 		goto out;
 	ko = modelio_gkv_find(kv, n, "mentor.rope_original_max_pos");
 	if (modelio_gkv_is_int(ko) && ko->i > 0 && ko->i <= LLAMA_MAX_CTX)
@@ -632,11 +643,13 @@ static int gguf_llama3(struct modelio_rd *r, const struct modelio_gkv *kv, size_
 			want = 1 / ((1 - sm) / c->rope_factor + sm);
 		}
 		if (!(fabs(fac[i] - want) <= 1e-4 * want)) {
-			util_err(err, "cannot read '%s': rope_freqs.weight[%d] is %g, not the %g "
-				      "of Llama 3's scaling (factor %g, low %g, high %g, "
-				      "original context %d)", r->path, i, (double)fac[i], want,
-				 c->rope_factor, c->rope_low_freq_factor,
-				 c->rope_high_freq_factor, c->rope_original_max_pos);
+			util_err(err,
+				 "cannot read '%s': rope_freqs.weight[%d] is %g, not the %g "
+				 "of Llama 3's scaling (factor %g, low %g, high %g, "
+				 "original context %d)",
+				 r->path, i, (double)fac[i], want, c->rope_factor,
+				 c->rope_low_freq_factor, c->rope_high_freq_factor,
+				 c->rope_original_max_pos);
 			goto out;
 		}
 	}
@@ -657,16 +670,20 @@ static int gguf_tok(const struct modelio_gkv *kv, size_t n, int V, const char *p
 	const struct modelio_gkv *ky = modelio_gkv_find(kv, n, "tokenizer.ggml.token_type");
 	const struct modelio_gkv *kmod = modelio_gkv_find(kv, n, "tokenizer.ggml.model");
 	const struct modelio_gkv *kpre = modelio_gkv_find(kv, n, "tokenizer.ggml.pre");
-	if (!kmod || kmod->type != GGUF_T_STRING || strcmp(kmod->s, "gpt2") || !kt ||
-	    !kt->astr || !km || !km->astr)
-		return util_err(err, "cannot read '%s': no byte-level BPE vocabulary "
-				     "(tokenizer.ggml.model gpt2 with tokens and merges)", path);
+	if (!kmod || kmod->type != GGUF_T_STRING || strcmp(kmod->s, "gpt2") || !kt || !kt->astr ||
+	    !km || !km->astr)
+		return util_err(err,
+				"cannot read '%s': no byte-level BPE vocabulary "
+				"(tokenizer.ggml.model gpt2 with tokens and merges)",
+				path);
 	if (kt->an != (uint64_t)V)
 		return util_err(err, "cannot read '%s': %llu tokens for an embedding of %d rows",
 				path, (unsigned long long)kt->an, V);
 	if (ky && (!ky->aint || ky->an != kt->an))
-		return util_err(err, "cannot read '%s': tokenizer.ggml.token_type is not one "
-				     "integer per token", path);
+		return util_err(err,
+				"cannot read '%s': tokenizer.ggml.token_type is not one "
+				"integer per token",
+				path);
 	struct modelio_vocab v;
 	memset(&v, 0, sizeof v);
 	v.eos = -1;
@@ -681,13 +698,14 @@ static int gguf_tok(const struct modelio_gkv *kv, size_t n, int V, const char *p
 	} else if (!strcmp(pre, "smollm")) {
 		v.pretok = TOKENIZER_PRETOK_SMOLLM;
 	} else {
-		return util_err(err, "cannot read '%s': pre-tokenizer '%.40s' is not supported "
-				     "(qwen2, llama-bpe, smollm, gpt-2)", path, pre);
+		return util_err(err,
+				"cannot read '%s': pre-tokenizer '%.40s' is not supported "
+				"(qwen2, llama-bpe, smollm, gpt-2)",
+				path, pre);
 	}
 	const struct modelio_gkv *kmp = modelio_gkv_find(kv, n, "mentor.tokenizer.pre");
 	const struct modelio_gkv *kmn = modelio_gkv_find(kv, n, "mentor.tokenizer.normalizer");
-	if (kmp && (kmp->type != GGUF_T_STRING ||
-		    (v.pretok = tokenizer_pretok_parse(kmp->s)) < 0))
+	if (kmp && (kmp->type != GGUF_T_STRING || (v.pretok = tokenizer_pretok_parse(kmp->s)) < 0))
 		return util_err(err, "cannot read '%s': unknown mentor.tokenizer.pre", path);
 	if (kmn) {
 		if (kmn->type == GGUF_T_STRING && !strcmp(kmn->s, "nfc"))
@@ -695,8 +713,10 @@ static int gguf_tok(const struct modelio_gkv *kv, size_t n, int V, const char *p
 		else if (kmn->type == GGUF_T_STRING && !strcmp(kmn->s, "none"))
 			v.normalizer = TOKENIZER_NORM_NONE;
 		else
-			return util_err(err, "cannot read '%s': unknown "
-					     "mentor.tokenizer.normalizer", path);
+			return util_err(err,
+					"cannot read '%s': unknown "
+					"mentor.tokenizer.normalizer",
+					path);
 	}
 	const struct modelio_gkv *keos = modelio_gkv_find(kv, n, "tokenizer.ggml.eos_token_id");
 	if (modelio_gkv_is_int(keos) && keos->i >= 0 && keos->i < V)
@@ -719,9 +739,10 @@ static int gguf_tok(const struct modelio_gkv *kv, size_t n, int V, const char *p
 			continue;
 		size_t l = strlen(kt->astr[id]);
 		if (!l || l > TOKENIZER_MAX_ADDED_LEN || v.n_added >= TOKENIZER_MAX_ADDED) {
-			util_err(err, "cannot read '%s': token %d is empty, longer than %d bytes "
-				      "or one added token too many", path, id,
-				 TOKENIZER_MAX_ADDED_LEN);
+			util_err(err,
+				 "cannot read '%s': token %d is empty, longer than %d bytes "
+				 "or one added token too many",
+				 path, id, TOKENIZER_MAX_ADDED_LEN);
 			goto out;
 		}
 		v.added[v.n_added].text = kt->astr[id];
@@ -825,8 +846,9 @@ int modelio_llama_read(const char *path, struct modelio_llama *out, char *err)
 
 static const char *family_name(int family)
 {
-	return family == LLAMA_FAMILY_QWEN2 ? "qwen2" : family == LLAMA_FAMILY_QWEN3 ? "qwen3"
-										     : "llama";
+	return family == LLAMA_FAMILY_QWEN2   ? "qwen2"
+	       : family == LLAMA_FAMILY_QWEN3 ? "qwen3"
+					      : "llama";
 }
 
 /* For each token id of t: the index of the added token that is it, or -1.
@@ -977,8 +999,8 @@ int modelio_llama_write_gguf(const struct modelio_llama *mm, const char *path, c
 	       KF32("attention.layer_norm_rms_epsilon", c->rms_norm_eps);
 	if (c->rope_type == LLAMA_ROPE_LINEAR) {
 		snprintf(key, sizeof key, "%s.rope.scaling.type", a);
-		bad |= modelio_kv_str(&kv, key, "linear") || KF32("rope.scaling.factor",
-								   c->rope_factor);
+		bad |= modelio_kv_str(&kv, key, "linear") ||
+		       KF32("rope.scaling.factor", c->rope_factor);
 		n_kv++;
 	}
 	if (c->rope_type == LLAMA_ROPE_LLAMA3) {
@@ -1009,7 +1031,7 @@ int modelio_llama_write_gguf(const struct modelio_llama *mm, const char *path, c
 	bad |= modelio_kv_str(&kv, "mentor.tokenizer.pre", tokenizer_pretok_name(pt)), n_kv++;
 	bad |= modelio_kv_str(&kv, "mentor.tokenizer.normalizer",
 			      tokenizer_norm_name(tokenizer_normalizer(t))),
-	    n_kv++;
+		n_kv++;
 	bad |= modelio_g_key(&kv, "tokenizer.ggml.tokens", GGUF_T_ARRAY) ||
 	       modelio_g_u32(&kv, GGUF_T_STRING) || modelio_g_u64(&kv, (uint64_t)V);
 	n_kv++;
@@ -1122,15 +1144,18 @@ static int hf_config(const struct modelio_llama *mm, struct buf *b)
 	else
 		bad |= buf_puts(b, "  \"use_sliding_window\": false,\n");
 	if (c->rope_type == LLAMA_ROPE_LINEAR)
-		bad |= buf_printf(b, "  \"rope_scaling\": {\"rope_type\": \"linear\", "
-				     "\"factor\": %.17g},\n", c->rope_factor);
+		bad |= buf_printf(b,
+				  "  \"rope_scaling\": {\"rope_type\": \"linear\", "
+				  "\"factor\": %.17g},\n",
+				  c->rope_factor);
 	else if (c->rope_type == LLAMA_ROPE_LLAMA3)
-		bad |= buf_printf(b, "  \"rope_scaling\": {\"rope_type\": \"llama3\", "
-				     "\"factor\": %.17g, \"low_freq_factor\": %.17g, "
-				     "\"high_freq_factor\": %.17g, "
-				     "\"original_max_position_embeddings\": %d},\n",
-				  c->rope_factor, c->rope_low_freq_factor,
-				  c->rope_high_freq_factor, c->rope_original_max_pos);
+		bad |= buf_printf(b,
+				  "  \"rope_scaling\": {\"rope_type\": \"llama3\", "
+				  "\"factor\": %.17g, \"low_freq_factor\": %.17g, "
+				  "\"high_freq_factor\": %.17g, "
+				  "\"original_max_position_embeddings\": %d},\n",
+				  c->rope_factor, c->rope_low_freq_factor, c->rope_high_freq_factor,
+				  c->rope_original_max_pos);
 	else
 		bad |= buf_puts(b, "  \"rope_scaling\": null,\n");
 	int32_t eos = tokenizer_file_id(mm->tok, tokenizer_special(mm->tok, TOKENIZER_EOS));
@@ -1150,8 +1175,8 @@ static int hf_tokenizer(const struct modelio_llama *mm, struct buf *b)
 	char err[MENTOR_ERR_LEN];
 	struct buf s;
 	buf_init(&s);
-	int bad =
-	    file_rows(mm, &rows, "cannot export", err) || modelio_tok_merge_pairs(t, &pairs, err);
+	int bad = file_rows(mm, &rows, "cannot export", err) ||
+		  modelio_tok_merge_pairs(t, &pairs, err);
 	bad |= buf_puts(b, "{\n  \"version\": \"1.0\",\n  \"truncation\": null,\n"
 			   "  \"padding\": null,\n  \"added_tokens\": [");
 	int first = 1;
@@ -1169,8 +1194,9 @@ static int hf_tokenizer(const struct modelio_llama *mm, struct buf *b)
 		}
 		bad |= buf_printf(b, "%s\n    {\"id\": %d, \"content\": ", first ? "" : ",", f) ||
 		       modelio_json_str(b, a.text, a.len) ||
-		       buf_printf(b, ", \"single_word\": false, \"lstrip\": false, "
-				     "\"rstrip\": false, \"normalized\": false, \"special\": %s}",
+		       buf_printf(b,
+				  ", \"single_word\": false, \"lstrip\": false, "
+				  "\"rstrip\": false, \"normalized\": false, \"special\": %s}",
 				  a.special ? "true" : "false");
 		first = 0;
 	}
@@ -1230,10 +1256,11 @@ static int hf_tokenizer(const struct modelio_llama *mm, struct buf *b)
 static int hf_tokenizer_config(const struct modelio_llama *mm, struct buf *b)
 {
 	const struct tokenizer *t = mm->tok;
-	int bad = buf_printf(b, "{\n  \"tokenizer_class\": \"PreTrainedTokenizerFast\",\n"
-				"  \"model_max_length\": %d,\n  \"add_bos_token\": false,\n"
-				"  \"add_prefix_space\": false,\n"
-				"  \"clean_up_tokenization_spaces\": false,\n",
+	int bad = buf_printf(b,
+			     "{\n  \"tokenizer_class\": \"PreTrainedTokenizerFast\",\n"
+			     "  \"model_max_length\": %d,\n  \"add_bos_token\": false,\n"
+			     "  \"add_prefix_space\": false,\n"
+			     "  \"clean_up_tokenization_spaces\": false,\n",
 			     mm->cfg.max_seq_len);
 	int32_t eos = tokenizer_special(t, TOKENIZER_EOS);
 	if (tokenizer_file_id(t, eos) >= 0) {

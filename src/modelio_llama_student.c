@@ -73,8 +73,8 @@ int modelio_is_llama(const char *path)
 /* Copy the rows of a (V_file, C) table into a (V, C) one in the tokenizer's
  * numbering: row v is the file's row tokenizer_file_id(v), zero when the
  * file has none. Returns the number of zero rows. */
-static int renumber_rows(const struct tokenizer *t, const float *src, int v_file, float *dst,
-			 int V, size_t C)
+static int renumber_rows(const struct tokenizer *t, const float *src, int v_file, float *dst, int V,
+			 size_t C)
 {
 	int zero = 0;
 	for (int v = 0; v < V; v++) {
@@ -109,8 +109,10 @@ int modelio_llama_to_model(const char *path, struct modelio_model *out, char *er
 	size_t n = llama_config_num_params(&lc), heads = fc->tie_word_embeddings ? 1 : 2;
 	size_t mid = ml.n_params - heads * (size_t)Vf * C;
 	if (n != mid + heads * (size_t)V * C) {
-		util_err(err, "cannot read '%s' as a student: %zu parameters do not fit the "
-			      "layout", path, ml.n_params);
+		util_err(err,
+			 "cannot read '%s' as a student: %zu parameters do not fit the "
+			 "layout",
+			 path, ml.n_params);
 		modelio_llama_release(&ml);
 		return MENTOR_ERR;
 	}
@@ -124,8 +126,8 @@ int modelio_llama_to_model(const char *path, struct modelio_model *out, char *er
 	int zero = renumber_rows(ml.tok, ml.params, Vf, p, V, C);
 	memcpy(p + (size_t)V * C, ml.params + (size_t)Vf * C, mid * sizeof(float));
 	if (heads == 2)
-		renumber_rows(ml.tok, ml.params + (size_t)Vf * C + mid, Vf,
-			      p + (size_t)V * C + mid, V, C);
+		renumber_rows(ml.tok, ml.params + (size_t)Vf * C + mid, Vf, p + (size_t)V * C + mid,
+			      V, C);
 	out->arch = STUDENT_LLAMA;
 	out->lcfg = lc;
 	out->tok = ml.tok;
@@ -142,8 +144,7 @@ int modelio_llama_to_model(const char *path, struct modelio_model *out, char *er
  * its file id, and those without one (mentor's task markers) get the ids
  * after the largest. On success *out is a new tokenizer and *n_rows the
  * rows its file numbering needs. */
-static int file_numbered(const struct tokenizer *t, struct tokenizer **out, int *n_rows,
-			 char *err)
+static int file_numbered(const struct tokenizer *t, struct tokenizer **out, int *n_rows, char *err)
 {
 	int V = tokenizer_vocab_size(t), nm = tokenizer_num_merges(t);
 	int32_t *fid = malloc((size_t)V * sizeof *fid), *pairs = NULL, next = 0;
@@ -163,7 +164,9 @@ static int file_numbered(const struct tokenizer *t, struct tokenizer **out, int 
 		tokenizer_added_get(t, i, &added[i]);
 	struct tokenizer_opts o = {.pretok = tokenizer_pretok(t),
 				   .normalizer = tokenizer_normalizer(t),
-				   .file_ids = fid, .added = added, .n_added = na};
+				   .file_ids = fid,
+				   .added = added,
+				   .n_added = na};
 	int rc = modelio_tok_merge_pairs(t, &pairs, err);
 	if (!rc && next - 1 > TOKENIZER_MAX_FILE_ID)
 		rc = util_err(err, "the vocabulary needs file ids past %d", TOKENIZER_MAX_FILE_ID);
@@ -195,7 +198,8 @@ int modelio_llama_model_write(const struct modelio_model *mm, const char *path, 
 	ml.params = calloc(ml.n_params, sizeof *ml.params);
 	if (!ml.params) {
 		modelio_llama_release(&ml);
-		return util_err(err, "cannot export: out of memory for %zu parameters", ml.n_params);
+		return util_err(err, "cannot export: out of memory for %zu parameters",
+				ml.n_params);
 	}
 	/* row file_id(v) is the student's row v; rows no token names stay zero */
 	for (size_t h = 0; h < heads; h++) {

@@ -17,12 +17,12 @@
 
 /* Build a tokenizer from merge pairs (validated by tokenizer_build). */
 static int tok_from_pairs(const int32_t *pairs, size_t nm, int pretok, const int32_t *file_ids,
-                          struct tokenizer **out, char *err)
+			  struct tokenizer **out, char *err)
 {
 	size_t vocab = 256 + nm + TOKENIZER_N_SPECIAL;
 	if (vocab > TOKENIZER_MAX_VOCAB || vocab > MODEL_MAX_VOCAB)
 		return util_err(err, "vocabulary of %zu tokens is larger than %d", vocab,
-		                TOKENIZER_MAX_VOCAB);
+				TOKENIZER_MAX_VOCAB);
 	char sub[MENTOR_ERR_LEN];
 	if (tokenizer_build(pairs, nm, pretok, file_ids, out, sub))
 		return util_err(err, "invalid tokenizer merges: %s", sub);
@@ -96,7 +96,7 @@ static void smap_release(struct smap *m)
  * its file ids. *identity is 1 when perm maps every id to itself and the
  * sizes agree (a mentor export). */
 int modelio_vocab_build(const struct modelio_vocab *v, struct tokenizer **tok, int64_t **perm,
-                       int *identity, char *err)
+			int *identity, char *err)
 {
 	*tok = NULL;
 	*perm = NULL;
@@ -112,9 +112,9 @@ int modelio_vocab_build(const struct modelio_vocab *v, struct tokenizer **tok, i
 		if (v->n_merge_ids % 2 ||
 		    v->n_merge_ids / 2 + 256 + TOKENIZER_N_SPECIAL != v->n_tok)
 			return util_err(err,
-			                "mentor merge list of %zu ids does not fit a vocabulary "
-			                "of %zu tokens",
-			                v->n_merge_ids, v->n_tok);
+					"mentor merge list of %zu ids does not fit a vocabulary "
+					"of %zu tokens",
+					v->n_merge_ids, v->n_tok);
 		if (tok_from_pairs(v->merge_ids, v->n_merge_ids / 2, v->pretok, NULL, tok, err))
 			return MENTOR_ERR;
 		for (size_t id = 0; id < v->n_tok; id++) {
@@ -138,7 +138,7 @@ int modelio_vocab_build(const struct modelio_vocab *v, struct tokenizer **tok, i
 	if (256 + nm + TOKENIZER_N_SPECIAL > TOKENIZER_MAX_VOCAB ||
 	    256 + nm + TOKENIZER_N_SPECIAL > MODEL_MAX_VOCAB) {
 		util_err(err, "vocabulary with %zu merges is larger than %d tokens", nm,
-		         TOKENIZER_MAX_VOCAB);
+			 TOKENIZER_MAX_VOCAB);
 		goto fail;
 	}
 	size_t V = 256 + nm + TOKENIZER_N_SPECIAL;
@@ -177,9 +177,9 @@ int modelio_vocab_build(const struct modelio_vocab *v, struct tokenizer **tok, i
 		int64_t f = smap_get(&map, s.data, s.len);
 		if (a < 0 || bb < 0 || f < 0 || ours[a] < 0 || ours[bb] < 0) {
 			util_err(err,
-			         "merge %zu refers to a token the vocabulary lacks or that is "
-			         "not built yet",
-			         r);
+				 "merge %zu refers to a token the vocabulary lacks or that is "
+				 "not built yet",
+				 r);
 			goto fail;
 		}
 		if (ours[f] >= 0) {
@@ -210,7 +210,7 @@ int modelio_vocab_build(const struct modelio_vocab *v, struct tokenizer **tok, i
 		int64_t f = (*perm)[id];
 		if (f > TOKENIZER_MAX_FILE_ID) {
 			util_err(err, "token id %lld is larger than %d", (long long)f,
-			         TOKENIZER_MAX_FILE_ID);
+				 TOKENIZER_MAX_FILE_ID);
 			goto fail;
 		}
 		if (f >= 0 && ours[f] >= 0 && ours[f] != (int32_t)id)
@@ -273,7 +273,7 @@ out:
 /* Tokens by id from a vocabulary object ({"token": id, ...}) and added
  * tokens ([{"id": N, "content": "..."}, ...], may be NULL) into v->tok. */
 static int vocab_tokens(const cJSON *vocab, const cJSON *added, struct modelio_vocab *v,
-                        const char *path, char *err)
+			const char *path, char *err)
 {
 	int64_t max_id = -1;
 	const cJSON *e;
@@ -282,7 +282,7 @@ static int vocab_tokens(const cJSON *vocab, const cJSON *added, struct modelio_v
 		int64_t id;
 		if (modelio_json_int(e, 0, TOKENIZER_MAX_VOCAB * 4.0, &id))
 			return util_err(err, "cannot read '%s': vocabulary id of '%s' is invalid",
-			                path, e->string);
+					path, e->string);
 		if (id > max_id)
 			max_id = id;
 	}
@@ -290,7 +290,7 @@ static int vocab_tokens(const cJSON *vocab, const cJSON *added, struct modelio_v
 	{
 		int64_t id;
 		if (modelio_json_int(cJSON_GetObjectItemCaseSensitive(e, "id"), 0,
-		             TOKENIZER_MAX_VOCAB * 4.0, &id) ||
+				     TOKENIZER_MAX_VOCAB * 4.0, &id) ||
 		    !cJSON_IsString(cJSON_GetObjectItemCaseSensitive(e, "content")))
 			return util_err(err, "cannot read '%s': invalid added token", path);
 		if (id > max_id)
@@ -305,7 +305,7 @@ static int vocab_tokens(const cJSON *vocab, const cJSON *added, struct modelio_v
 		size_t id = (size_t)e->valuedouble;
 		if (v->tok[id])
 			return util_err(err, "cannot read '%s': vocabulary id %zu is used twice",
-			                path, id);
+					path, id);
 		v->tok[id] = util_strdup(e->string);
 	}
 	cJSON_ArrayForEach(e, added)
@@ -314,9 +314,9 @@ static int vocab_tokens(const cJSON *vocab, const cJSON *added, struct modelio_v
 		const char *c = cJSON_GetObjectItemCaseSensitive(e, "content")->valuestring;
 		if (v->tok[id] && strcmp(v->tok[id], c))
 			return util_err(err,
-			                "cannot read '%s': added token %zu differs from the "
-			                "vocabulary",
-			                path, id);
+					"cannot read '%s': added token %zu differs from the "
+					"vocabulary",
+					path, id);
 		if (!v->tok[id])
 			v->tok[id] = util_strdup(c);
 	}
@@ -325,7 +325,7 @@ static int vocab_tokens(const cJSON *vocab, const cJSON *added, struct modelio_v
 
 /* Merges from a JSON array of "a b" strings or [a, b] pairs into v. */
 static int vocab_merges_json(const cJSON *merges, struct modelio_vocab *v, const char *path,
-                             char *err)
+			     char *err)
 {
 	int n_m = cJSON_GetArraySize(merges);
 	if (n_m > TOKENIZER_MAX_VOCAB)
@@ -341,17 +341,18 @@ static int vocab_merges_json(const cJSON *merges, struct modelio_vocab *v, const
 		if (cJSON_IsString(e)) {
 			v->merges[k++] = util_strdup(e->valuestring);
 		} else if (cJSON_IsArray(e) && cJSON_GetArraySize(e) == 2 &&
-		           cJSON_IsString(cJSON_GetArrayItem(e, 0)) &&
-		           cJSON_IsString(cJSON_GetArrayItem(e, 1))) {
+			   cJSON_IsString(cJSON_GetArrayItem(e, 0)) &&
+			   cJSON_IsString(cJSON_GetArrayItem(e, 1))) {
 			struct buf b;
 			buf_init(&b);
 			if (buf_printf(&b, "%s %s", cJSON_GetArrayItem(e, 0)->valuestring,
-			               cJSON_GetArrayItem(e, 1)->valuestring))
+				       cJSON_GetArrayItem(e, 1)->valuestring))
 				util_oom();
 			v->merges[k++] = buf_detach(&b, NULL);
 		} else {
-			return util_err(
-			    err, "cannot read '%s': merge %zu is not a string or a pair", path, k);
+			return util_err(err,
+					"cannot read '%s': merge %zu is not a string or a pair",
+					path, k);
 		}
 	}
 	return 0;
@@ -361,7 +362,7 @@ static int vocab_merges_json(const cJSON *merges, struct modelio_vocab *v, const
  * first line, then one "a b" merge a line (a final newline, and CR before
  * it, allowed). modelio_vocab_build checks each line's shape. */
 static int vocab_merges_txt(const char *txt, size_t len, struct modelio_vocab *v, const char *path,
-                            char *err)
+			    char *err)
 {
 	if (memchr(txt, 0, len))
 		return util_err(err, "cannot read '%s': NUL byte in the merges", path);
@@ -390,8 +391,7 @@ static int vocab_merges_txt(const char *txt, size_t len, struct modelio_vocab *v
 /* Qwen2's and Llama 3's Split regexes, exactly as their tokenizer.json
  * files spell them (tokenizer.h says what they match), and the one mentor
  * writes for its own pre-tokenizer (hf_tokenizer in modelio_hf.c), which means it. */
-static const char mentor_regex[] =
-	" ?\\p{L}+| ?\\p{N}| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+";
+static const char mentor_regex[] = " ?\\p{L}+| ?\\p{N}| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+";
 static const char qwen2_regex[] =
 	"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| "
 	"?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
@@ -447,15 +447,18 @@ static int hf_normalizer(const cJSON *n, int *norm, const char *path, char *err)
 		cJSON_ArrayForEach(e, seq)
 		{
 			if (cJSON_IsNull(e) || strcmp(hf_type(e), "NFC"))
-				return util_err(err, "cannot read '%s': normalizer '%.40s' in the "
-						     "Sequence is not supported (mentor knows NFC)",
+				return util_err(err,
+						"cannot read '%s': normalizer '%.40s' in the "
+						"Sequence is not supported (mentor knows NFC)",
 						path, hf_type(e));
 			*norm = TOKENIZER_NORM_NFC;
 		}
 		return 0;
 	}
-	return util_err(err, "cannot read '%s': normalizer '%.40s' is not supported (mentor "
-			     "knows NFC and a Sequence of it)", path, type);
+	return util_err(err,
+			"cannot read '%s': normalizer '%.40s' is not supported (mentor "
+			"knows NFC and a Sequence of it)",
+			path, type);
 }
 
 /* The pre-tokenizer of tokenizer.json: GPT-2's ByteLevel, a Sequence of a
@@ -469,12 +472,14 @@ static int hf_pretok(const cJSON *p, int *pretok, const char *path, char *err)
 	}
 	const cJSON *seq = cJSON_GetObjectItemCaseSensitive(p, "pretokenizers");
 	if (!p || cJSON_IsNull(p))
-		return util_err(err, "cannot read '%s': no pre-tokenizer (mentor knows "
-				     "ByteLevel and a Split + ByteLevel Sequence)", path);
-	if (strcmp(hf_type(p), "Sequence") || !cJSON_IsArray(seq) ||
-	    cJSON_GetArraySize(seq) != 2)
-		return util_err(err, "cannot read '%s': pre-tokenizer '%.40s' is not supported "
-				     "(mentor knows ByteLevel and a Split + ByteLevel Sequence)",
+		return util_err(err,
+				"cannot read '%s': no pre-tokenizer (mentor knows "
+				"ByteLevel and a Split + ByteLevel Sequence)",
+				path);
+	if (strcmp(hf_type(p), "Sequence") || !cJSON_IsArray(seq) || cJSON_GetArraySize(seq) != 2)
+		return util_err(err,
+				"cannot read '%s': pre-tokenizer '%.40s' is not supported "
+				"(mentor knows ByteLevel and a Split + ByteLevel Sequence)",
 				path, hf_type(p));
 	const cJSON *split = cJSON_GetArrayItem(seq, 0), *bl = cJSON_GetArrayItem(seq, 1);
 	const cJSON *dg = cJSON_GetObjectItemCaseSensitive(split, "individual_digits");
@@ -484,13 +489,13 @@ static int hf_pretok(const cJSON *p, int *pretok, const char *path, char *err)
 	}
 	const cJSON *pat = cJSON_GetObjectItemCaseSensitive(split, "pattern");
 	const char *re = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(pat, "Regex"));
-	const char *beh = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(split,
-										 "behavior"));
+	const char *beh = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(split, "behavior"));
 	if (strcmp(hf_type(split), "Split") || !re || !beh || strcmp(beh, "Isolated") ||
 	    !hf_off(split, "invert", 0) || !hf_byte_level(bl, 0))
-		return util_err(err, "cannot read '%s': pre-tokenizer Sequence of '%.40s' and "
-				     "'%.40s' is not supported (mentor knows a Split by a regex, "
-				     "Isolated, not inverted, then ByteLevel without its regex)",
+		return util_err(err,
+				"cannot read '%s': pre-tokenizer Sequence of '%.40s' and "
+				"'%.40s' is not supported (mentor knows a Split by a regex, "
+				"Isolated, not inverted, then ByteLevel without its regex)",
 				path, hf_type(split), hf_type(bl));
 	if (!strcmp(re, mentor_regex))
 		*pretok = TOKENIZER_PRETOK_MENTOR;
@@ -499,9 +504,10 @@ static int hf_pretok(const cJSON *p, int *pretok, const char *path, char *err)
 	else if (!strcmp(re, llama3_regex))
 		*pretok = TOKENIZER_PRETOK_LLAMA3;
 	else
-		return util_err(err, "cannot read '%s': the Split regex '%.60s%s' is not one "
-				     "mentor knows (Qwen2's, Llama 3's or mentor's own)", path, re,
-				strlen(re) > 60 ? "..." : "");
+		return util_err(err,
+				"cannot read '%s': the Split regex '%.60s%s' is not one "
+				"mentor knows (Qwen2's, Llama 3's or mentor's own)",
+				path, re, strlen(re) > 60 ? "..." : "");
 	return 0;
 }
 
@@ -512,22 +518,29 @@ static int hf_pipeline(const cJSON *tj, const cJSON *model, struct modelio_vocab
 		       const char *path, char *err)
 {
 	v->normalizer = TOKENIZER_NORM_NONE;
-	if (hf_normalizer(cJSON_GetObjectItemCaseSensitive(tj, "normalizer"), &v->normalizer,
-			  path, err) ||
-	    hf_pretok(cJSON_GetObjectItemCaseSensitive(tj, "pre_tokenizer"), &v->pretok, path,
-		      err))
+	if (hf_normalizer(cJSON_GetObjectItemCaseSensitive(tj, "normalizer"), &v->normalizer, path,
+			  err) ||
+	    hf_pretok(cJSON_GetObjectItemCaseSensitive(tj, "pre_tokenizer"), &v->pretok, path, err))
 		return MENTOR_ERR;
 	const cJSON *dec = cJSON_GetObjectItemCaseSensitive(tj, "decoder");
 	if (dec && !cJSON_IsNull(dec) && strcmp(hf_type(dec), "ByteLevel"))
-		return util_err(err, "cannot read '%s': decoder '%.40s' is not supported (mentor "
-				     "knows ByteLevel)", path, hf_type(dec));
-	static const char *const off[] = {"dropout", "unk_token", "continuing_subword_prefix",
-					  "end_of_word_suffix", "fuse_unk", "byte_fallback",
+		return util_err(err,
+				"cannot read '%s': decoder '%.40s' is not supported (mentor "
+				"knows ByteLevel)",
+				path, hf_type(dec));
+	static const char *const off[] = {"dropout",
+					  "unk_token",
+					  "continuing_subword_prefix",
+					  "end_of_word_suffix",
+					  "fuse_unk",
+					  "byte_fallback",
 					  "ignore_merges"};
 	for (size_t i = 0; i < sizeof off / sizeof off[0]; i++)
 		if (!hf_off(model, off[i], 1))
-			return util_err(err, "cannot read '%s': the BPE option '%s' is set; mentor "
-					     "supports it only off", path, off[i]);
+			return util_err(err,
+					"cannot read '%s': the BPE option '%s' is set; mentor "
+					"supports it only off",
+					path, off[i]);
 	const cJSON *added = cJSON_GetObjectItemCaseSensitive(tj, "added_tokens"), *e;
 	int n = cJSON_GetArraySize(added);
 	if (n > TOKENIZER_MAX_ADDED)
@@ -537,22 +550,25 @@ static int hf_pipeline(const cJSON *tj, const cJSON *model, struct modelio_vocab
 		util_oom();
 	cJSON_ArrayForEach(e, added)
 	{
-		const char *c =
-		    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "content"));
+		const char *c = cJSON_GetStringValue(
+			cJSON_GetObjectItemCaseSensitive(e, "content"));
 		size_t k = v->n_added;
 		if (!c || !*c || strlen(c) > TOKENIZER_MAX_ADDED_LEN)
-			return util_err(err, "cannot read '%s': added token %zu has no content or "
-					     "one longer than %d bytes", path, k,
-					TOKENIZER_MAX_ADDED_LEN);
+			return util_err(err,
+					"cannot read '%s': added token %zu has no content or "
+					"one longer than %d bytes",
+					path, k, TOKENIZER_MAX_ADDED_LEN);
 		if (!hf_off(e, "single_word", 0) || !hf_off(e, "lstrip", 0) ||
 		    !hf_off(e, "rstrip", 0))
-			return util_err(err, "cannot read '%s': added token %zu sets single_word, "
-					     "lstrip or rstrip, which mentor does not support",
+			return util_err(err,
+					"cannot read '%s': added token %zu sets single_word, "
+					"lstrip or rstrip, which mentor does not support",
 					path, k);
 		if (!hf_off(e, "normalized", 0) && v->normalizer != TOKENIZER_NORM_NONE)
-			return util_err(err, "cannot read '%s': added token %zu is matched after "
-					     "normalisation, which mentor does not support", path,
-					k);
+			return util_err(err,
+					"cannot read '%s': added token %zu is matched after "
+					"normalisation, which mentor does not support",
+					path, k);
 		v->added[k].text = util_strdup(c);
 		v->added[k].id = (int64_t)cJSON_GetObjectItemCaseSensitive(e, "id")->valuedouble;
 		v->added[k].special = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "special"));
@@ -575,7 +591,7 @@ static int hf_vocab(const cJSON *tj, struct modelio_vocab *v, int pipeline, cons
 	    (type && (!cJSON_IsString(type) || strcmp(type->valuestring, "BPE"))) ||
 	    !cJSON_IsObject(vocab) || !cJSON_IsArray(merges))
 		return util_err(err, "cannot read '%s': not a BPE tokenizer with vocab and merges",
-		                path);
+				path);
 	const cJSON *added = cJSON_GetObjectItemCaseSensitive(tj, "added_tokens");
 	if (vocab_tokens(vocab, added, v, path, err) ||
 	    (pipeline && hf_pipeline(tj, model, v, path, err)))
@@ -621,7 +637,7 @@ int modelio_file_exists(const char *path)
  * object get GPT-2's pre-tokenizer. which gets the vocabulary file's path
  * for messages. Holes in the ids become tokens nothing refers to. */
 int modelio_hf_dir_vocab(const char *dir, const cJSON *cfg, struct modelio_vocab *v,
-                        struct buf *which, char *err)
+			 struct buf *which, char *err)
 {
 	struct buf p2;
 	buf_init(&p2);
@@ -640,7 +656,7 @@ int modelio_hf_dir_vocab(const char *dir, const cJSON *cfg, struct modelio_vocab
 			goto out;
 	} else {
 		static const char *const pairs[2][2] = {{"vocab.json", "merges.txt"},
-		                                        {"encoder.json", "vocab.bpe"}};
+							{"encoder.json", "vocab.bpe"}};
 		int k = 0;
 		for (; k < 2; k++) {
 			buf_reset(which);
@@ -656,9 +672,9 @@ int modelio_hf_dir_vocab(const char *dir, const cJSON *cfg, struct modelio_vocab
 			if (buf_printf(which, "%s/tokenizer.json", dir))
 				util_oom();
 			util_err(err,
-			         "cannot read '%s': no tokenizer.json, vocab.json + merges.txt "
-			         "or encoder.json + vocab.bpe",
-			         dir);
+				 "cannot read '%s': no tokenizer.json, vocab.json + merges.txt "
+				 "or encoder.json + vocab.bpe",
+				 dir);
 			goto out;
 		}
 		if (pair_vocab(which->data, p2.data, v, err))
@@ -667,7 +683,7 @@ int modelio_hf_dir_vocab(const char *dir, const cJSON *cfg, struct modelio_vocab
 	int64_t iv;
 	v->eos = -1;
 	if (!modelio_json_int(cJSON_GetObjectItemCaseSensitive(cfg, "eos_token_id"), 0,
-	              (double)v->n_tok - 1, &iv))
+			      (double)v->n_tok - 1, &iv))
 		v->eos = iv;
 	for (size_t i = 0; i < v->n_tok && v->eos < 0; i++)
 		if (v->tok[i] && !strcmp(v->tok[i], "<|endoftext|>"))
@@ -678,9 +694,9 @@ int modelio_hf_dir_vocab(const char *dir, const cJSON *cfg, struct modelio_vocab
 		v->pretok = men ? TOKENIZER_PRETOK_MENTOR : TOKENIZER_PRETOK_GPT2;
 	if (pre && (v->pretok = tokenizer_pretok_parse(cJSON_GetStringValue(pre))) < 0) {
 		util_err(err,
-		         "cannot read '%s/config.json': unknown pre-tokenizer (a newer mentor "
-		         "wrote it?)",
-		         dir);
+			 "cannot read '%s/config.json': unknown pre-tokenizer (a newer mentor "
+			 "wrote it?)",
+			 dir);
 		goto out;
 	}
 	if (cJSON_IsArray(ids)) {
@@ -694,8 +710,8 @@ int modelio_hf_dir_vocab(const char *dir, const cJSON *cfg, struct modelio_vocab
 		{
 			if (modelio_json_int(e, 0, INT32_MAX, &iv)) {
 				util_err(err,
-				         "cannot read '%s/config.json': corrupt mentor merge list",
-				         dir);
+					 "cannot read '%s/config.json': corrupt mentor merge list",
+					 dir);
 				goto out;
 			}
 			v->merge_ids[k++] = (int32_t)iv;

@@ -32,68 +32,78 @@ int prompt_type_index(const char *t)
 	return -1;
 }
 
-const char *prompt_type_name(int i) { return i >= 0 && i < PROMPT_N_TYPES ? type_names[i] : "text"; }
+const char *prompt_type_name(int i)
+{
+	return i >= 0 && i < PROMPT_N_TYPES ? type_names[i] : "text";
+}
 
 /* ------------------------------------------------------------ templates */
 
-#define COT_HEAD "Answer the question. First explain your reasoning step by step in a few "  \
-		 "sentences, then end with one line \"So the answer is X.\" "
-#define RP_HEAD "The correct answer to the question is given. Explain step by step why it "  \
-		"is correct, using the facts of the question; do not just restate the "      \
-		"answer. End with one line \"So the answer is X.\" "
+#define COT_HEAD                                                                                   \
+	"Answer the question. First explain your reasoning step by step in a few "                 \
+	"sentences, then end with one line \"So the answer is X.\" "
+#define RP_HEAD                                                                                    \
+	"The correct answer to the question is given. Explain step by step why it "                \
+	"is correct, using the facts of the question; do not just restate the "                    \
+	"answer. End with one line \"So the answer is X.\" "
 
-#define COT_HEAD_JA "次の問題に答えてください。まず考え方を数文で段階的に説明し、最後を"        \
-		    "「したがって、答えは X です。」の 1 行で終えてください。"
-#define RP_HEAD_JA "問題の正解が与えられています。問題文の事実を使って、それが正しい理由を"  \
-		   "段階的に説明してください。答えを言い換えるだけにはしないでください。"      \
-		   "最後を「したがって、答えは X です。」の 1 行で終えてください。"
+#define COT_HEAD_JA                                                                                           \
+	"次の問題に答えてください。まず考え方を数文で段階的に説明し、最後を" \
+	"「したがって、答えは X です。」の 1 行で終えてください。"
+#define RP_HEAD_JA                                                                                                  \
+	"問題の正解が与えられています。問題文の事実を使って、それが正しい理由を" \
+	"段階的に説明してください。答えを言い換えるだけにはしないでください。"    \
+	"最後を「したがって、答えは X です。」の 1 行で終えてください。"
 
 static const char *const defaults[I18N_N_LANGS][PROMPT_N_MODES][PROMPT_N_TYPES] = {
 	{
-	{
-		COT_HEAD "where X is the label of one choice, such as (B).\n\n"
-			 "{{demos}}Question: {{question}}\nChoices:\n{{choices}}\nExplanation:",
-		COT_HEAD "where X is yes or no.\n\n"
-			 "{{demos}}Question: {{question}}\nExplanation:",
-		COT_HEAD "where X is a number.\n\n"
-			 "{{demos}}Question: {{question}}\nExplanation:",
-		COT_HEAD "where X is a short answer.\n\n"
-			 "{{demos}}Question: {{question}}\nExplanation:",
-	},
-	{
-		RP_HEAD "where X is the label of the given choice.\n\n"
+		{
+			COT_HEAD
+			"where X is the label of one choice, such as (B).\n\n"
+			"{{demos}}Question: {{question}}\nChoices:\n{{choices}}\nExplanation:",
+			COT_HEAD "where X is yes or no.\n\n"
+				 "{{demos}}Question: {{question}}\nExplanation:",
+			COT_HEAD "where X is a number.\n\n"
+				 "{{demos}}Question: {{question}}\nExplanation:",
+			COT_HEAD "where X is a short answer.\n\n"
+				 "{{demos}}Question: {{question}}\nExplanation:",
+		},
+		{
+			RP_HEAD
+			"where X is the label of the given choice.\n\n"
 			"{{demos}}Question: {{question}}\nChoices:\n{{choices}}\nAnswer: {{answer}}\n"
 			"Explanation:",
-		RP_HEAD "where X is the given yes or no.\n\n"
-			"{{demos}}Question: {{question}}\nAnswer: {{answer}}\nExplanation:",
-		RP_HEAD "where X is the given number.\n\n"
-			"{{demos}}Question: {{question}}\nAnswer: {{answer}}\nExplanation:",
-		RP_HEAD "where X is the given answer.\n\n"
-			"{{demos}}Question: {{question}}\nAnswer: {{answer}}\nExplanation:",
-	},
-	},
-	{
-	{
-		COT_HEAD_JA "X は (B) のような選択肢の記号です。\n\n"
-			    "{{demos}}問題: {{question}}\n選択肢:\n{{choices}}\n説明:",
-		COT_HEAD_JA "X は「はい」か「いいえ」です。\n\n"
-			    "{{demos}}問題: {{question}}\n説明:",
-		COT_HEAD_JA "X は数値です。\n\n"
-			    "{{demos}}問題: {{question}}\n説明:",
-		COT_HEAD_JA "X は短い答えです。\n\n"
-			    "{{demos}}問題: {{question}}\n説明:",
+			RP_HEAD "where X is the given yes or no.\n\n"
+				"{{demos}}Question: {{question}}\nAnswer: {{answer}}\nExplanation:",
+			RP_HEAD "where X is the given number.\n\n"
+				"{{demos}}Question: {{question}}\nAnswer: {{answer}}\nExplanation:",
+			RP_HEAD "where X is the given answer.\n\n"
+				"{{demos}}Question: {{question}}\nAnswer: {{answer}}\nExplanation:",
+		},
 	},
 	{
-		RP_HEAD_JA "X は与えられた選択肢の記号です。\n\n"
-			   "{{demos}}問題: {{question}}\n選択肢:\n{{choices}}\n答え: {{answer}}\n"
-			   "説明:",
-		RP_HEAD_JA "X は与えられた「はい」か「いいえ」です。\n\n"
-			   "{{demos}}問題: {{question}}\n答え: {{answer}}\n説明:",
-		RP_HEAD_JA "X は与えられた数値です。\n\n"
-			   "{{demos}}問題: {{question}}\n答え: {{answer}}\n説明:",
-		RP_HEAD_JA "X は与えられた答えです。\n\n"
-			   "{{demos}}問題: {{question}}\n答え: {{answer}}\n説明:",
-	},
+		{
+			COT_HEAD_JA "X は (B) のような選択肢の記号です。\n\n"
+				    "{{demos}}問題: {{question}}\n選択肢:\n{{choices}}\n説明:",
+			COT_HEAD_JA "X は「はい」か「いいえ」です。\n\n"
+				    "{{demos}}問題: {{question}}\n説明:",
+			COT_HEAD_JA "X は数値です。\n\n"
+				    "{{demos}}問題: {{question}}\n説明:",
+			COT_HEAD_JA "X は短い答えです。\n\n"
+				    "{{demos}}問題: {{question}}\n説明:",
+		},
+		{
+			RP_HEAD_JA
+			"X は与えられた選択肢の記号です。\n\n"
+			"{{demos}}問題: {{question}}\n選択肢:\n{{choices}}\n答え: {{answer}}\n"
+			"説明:",
+			RP_HEAD_JA "X は与えられた「はい」か「いいえ」です。\n\n"
+				   "{{demos}}問題: {{question}}\n答え: {{answer}}\n説明:",
+			RP_HEAD_JA "X は与えられた数値です。\n\n"
+				   "{{demos}}問題: {{question}}\n答え: {{answer}}\n説明:",
+			RP_HEAD_JA "X は与えられた答えです。\n\n"
+				   "{{demos}}問題: {{question}}\n答え: {{answer}}\n説明:",
+		},
 	},
 };
 
@@ -108,7 +118,10 @@ static const struct {
 	 "はい", "いいえ"},
 };
 
-static int lang_or_en(int lang) { return lang == I18N_JA ? I18N_JA : I18N_EN; }
+static int lang_or_en(int lang)
+{
+	return lang == I18N_JA ? I18N_JA : I18N_EN;
+}
 
 static int type_or_text(const char *t)
 {
@@ -199,8 +212,10 @@ int prompt_set_load_dir(struct prompt_set *ps, const char *dir, char *err)
 		}
 		size_t bad;
 		if (!util_utf8_valid(text, len, 1, &bad)) {
-			util_err(err, "cannot load prompt template '%s': invalid "
-				 "UTF-8 at byte %zu", p.data, bad);
+			util_err(err,
+				 "cannot load prompt template '%s': invalid "
+				 "UTF-8 at byte %zu",
+				 p.data, bad);
 			free(text);
 			buf_release(&p);
 			return MENTOR_ERR;
@@ -293,8 +308,8 @@ int prompt_write_defaults(const char *dir, int overwrite, int *written, char *er
 
 /* --------------------------------------------------------- demonstrations */
 
-size_t prompt_pick_demos(const struct prompt_example *cands, size_t n, int64_t self_id,
-			 size_t k, uint64_t seed, size_t *out)
+size_t prompt_pick_demos(const struct prompt_example *cands, size_t n, int64_t self_id, size_t k,
+			 uint64_t seed, size_t *out)
 {
 	if (!n || !k)
 		return 0;
@@ -339,8 +354,10 @@ static int put_choices(struct buf *b, const char *choices_json)
 		const cJSON *c;
 		cJSON_ArrayForEach(c, arr)
 		{
-			const char *label = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "label"));
-			const char *text = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "text"));
+			const char *label = cJSON_GetStringValue(
+				cJSON_GetObjectItemCaseSensitive(c, "label"));
+			const char *text = cJSON_GetStringValue(
+				cJSON_GetObjectItemCaseSensitive(c, "text"));
 			if (!label)
 				continue;
 			buf_printf(b, "%s(%s) %s", n ? "\n" : "", label, text ? text : "");
@@ -362,8 +379,10 @@ static char *choice_text(const char *choices_json, const char *label)
 	if (cJSON_IsArray(arr))
 		cJSON_ArrayForEach(c, arr)
 		{
-			const char *l = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "label"));
-			const char *t = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "text"));
+			const char *l = cJSON_GetStringValue(
+				cJSON_GetObjectItemCaseSensitive(c, "label"));
+			const char *t = cJSON_GetStringValue(
+				cJSON_GetObjectItemCaseSensitive(c, "text"));
 			if (l && t && !strcasecmp(l, label)) {
 				out = util_strdup(t);
 				break;
@@ -472,7 +491,8 @@ int prompt_render_lang(const char *tmpl, int lang, int mode, const struct prompt
 	}
 	if (!b.data || b.len >= PROMPT_MAX_PROMPT) {
 		buf_release(&b);
-		return util_err(err, "cannot build prompt: longer than %zu bytes", PROMPT_MAX_PROMPT);
+		return util_err(err, "cannot build prompt: longer than %zu bytes",
+				PROMPT_MAX_PROMPT);
 	}
 	int rc = buf_append(out, b.data, b.len);
 	buf_release(&b);
@@ -491,8 +511,8 @@ static int ieq_prefix(const char *s, const char *pre)
 
 /* Markers after which the answer follows; the latest one in the text wins. */
 static const char *const markers[] = {
-	"answer is", "answer:", "answer -", "answer would be", "answer will be",
-	"答えは", "答え:", "答:", "正解は", "正解:", "解答は", "解答:",
+	"answer is", "answer:", "answer -", "answer would be", "answer will be", "答えは",
+	"答え:",     "答:",     "正解は",   "正解:",           "解答は",         "解答:",
 };
 
 /* Start of the text after the last marker, or NULL. */
@@ -637,8 +657,8 @@ static char **labels_of(const char *choices_json, size_t *n)
 	if (v)
 		cJSON_ArrayForEach(c, arr)
 		{
-			char *l = answer_label(cJSON_GetStringValue(
-				cJSON_GetObjectItemCaseSensitive(c, "label")));
+			char *l = answer_label(
+				cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "label")));
 			if (l)
 				v[(*n)++] = l;
 		}
@@ -689,8 +709,9 @@ static char *parse_mc(const char *seg, const char *choices_json)
 		int known = 0;
 		for (size_t i = 0; i < nl && !known; i++)
 			known = !strcmp(labels[i], tok);
-		if (whole && (labels ? known : n == 1 && isalpha((unsigned char)*tok) &&
-			      !((unsigned char)*tok & 0x80)))
+		if (whole && (labels ? known
+				     : n == 1 && isalpha((unsigned char)*tok) &&
+					       !((unsigned char)*tok & 0x80)))
 			out = tok;
 		else
 			free(tok);
@@ -707,8 +728,10 @@ static char *parse_mc(const char *seg, const char *choices_json)
 		if (cJSON_IsArray(arr))
 			cJSON_ArrayForEach(c, arr)
 			{
-				const char *lab = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "label"));
-				const char *t = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "text"));
+				const char *lab = cJSON_GetStringValue(
+					cJSON_GetObjectItemCaseSensitive(c, "label"));
+				const char *t = cJSON_GetStringValue(
+					cJSON_GetObjectItemCaseSensitive(c, "text"));
 				if (lab && t && *t && strlen(t) == sl && !strncasecmp(seg, t, sl)) {
 					out = answer_label(lab);
 					break;
@@ -784,38 +807,66 @@ int prompt_answers_equal(const char *type, const char *a, const char *b)
 /* ------------------------------------------------------------------ leak */
 
 static const char *const circular[] = {
-	"because it is the answer", "because it's the answer", "because it is the correct answer",
-	"because it's the correct answer", "because that is the answer",
-	"because that is the correct answer", "because it is correct", "because it's correct",
-	"since it is the answer", "since it is the correct answer", "as it is the answer",
-	"as it is the correct answer", "because the answer says so", "because it is given",
-	"because we are told", "as given", "as stated in the answer", "答えだから", "正解だから",
-	"答えなので", "正解なので", "答えであるため", "正解であるため",
+	"because it is the answer",
+	"because it's the answer",
+	"because it is the correct answer",
+	"because it's the correct answer",
+	"because that is the answer",
+	"because that is the correct answer",
+	"because it is correct",
+	"because it's correct",
+	"since it is the answer",
+	"since it is the correct answer",
+	"as it is the answer",
+	"as it is the correct answer",
+	"because the answer says so",
+	"because it is given",
+	"because we are told",
+	"as given",
+	"as stated in the answer",
+	"答えだから",
+	"正解だから",
+	"答えなので",
+	"正解なので",
+	"答えであるため",
+	"正解であるため",
 };
 
 /* Phrases that treat the answer as handed over, wherever they stand: an RP
  * text that speaks of "the provided answer" restates the hint however much
  * of the question it also repeats. */
 static const char *const handed_over[] = {
-	"the given answer", "the provided answer", "the answer provided", "the expected answer",
-	"the answer is given", "the answer we were given", "the answer we are given",
-	"the answer we were told", "we are told the answer", "we were told the answer",
-	"the hint says", "as the hint", "与えられた答え", "与えられた正解",
+	"the given answer",        "the provided answer",     "the answer provided",
+	"the expected answer",     "the answer is given",     "the answer we were given",
+	"the answer we are given", "the answer we were told", "we are told the answer",
+	"we were told the answer", "the hint says",           "as the hint",
+	"与えられた答え",          "与えられた正解",
 };
 
 static const char *const openings[] = {
-	"since the answer is", "because the answer is", "given that the answer is",
-	"given the answer", "as the answer is", "the answer is given", "we are told",
-	"we know the answer is", "we are given that the answer", "knowing the answer",
-	"the given answer", "答えが", "正解が",
+	"since the answer is",
+	"because the answer is",
+	"given that the answer is",
+	"given the answer",
+	"as the answer is",
+	"the answer is given",
+	"we are told",
+	"we know the answer is",
+	"we are given that the answer",
+	"knowing the answer",
+	"the given answer",
+	"答えが",
+	"正解が",
 };
 
 static const char *const stop[] = {
-	"the", "a", "an", "is", "are", "was", "be", "so", "because", "since", "therefore",
-	"thus", "hence", "answer", "correct", "right", "option", "choice", "it", "its", "it's",
-	"that", "this", "of", "to", "as", "we", "know", "which", "and", "or", "given", "yes",
-	"no", "true", "false", "final", "must", "should", "therefore", "clearly", "obviously",
-	"explanation", "reason", "in", "on", "by", "for", "with", "label", "letter",
+	"the",     "a",         "an",          "is",     "are",   "was",    "be",      "so",
+	"because", "since",     "therefore",   "thus",   "hence", "answer", "correct", "right",
+	"option",  "choice",    "it",          "its",    "it's",  "that",   "this",    "of",
+	"to",      "as",        "we",          "know",   "which", "and",    "or",      "given",
+	"yes",     "no",        "true",        "false",  "final", "must",   "should",  "therefore",
+	"clearly", "obviously", "explanation", "reason", "in",    "on",     "by",      "for",
+	"with",    "label",     "letter",
 };
 
 static int is_stop(const char *w, size_t n)
@@ -894,15 +945,18 @@ int prompt_leaked(const char *text, const char *gold, const char *type, const ch
 				uint32_t cp;
 				int k = util_utf8_decode(p + i, n - i, &cp);
 				/* CJK ideographs, kana and hangul carry content; punctuation does not. */
-				if ((cp >= 0x3040 && cp <= 0x30FF) || (cp >= 0x4E00 && cp <= 0x9FFF) ||
-				    (cp >= 0xAC00 && cp <= 0xD7AF) || (cp >= 0x3400 && cp <= 0x4DBF))
+				if ((cp >= 0x3040 && cp <= 0x30FF) ||
+				    (cp >= 0x4E00 && cp <= 0x9FFF) ||
+				    (cp >= 0xAC00 && cp <= 0xD7AF) ||
+				    (cp >= 0x3400 && cp <= 0x4DBF))
 					cjk++;
 				else if (cp == 0xD7 || cp == 0xF7)
 					content++; /* x and / signs: a computation */
 				i += (size_t)k;
 			} else {
 				/* Arithmetic is reasoning: each operator counts. */
-				if (strchr("+*/=", p[i]) || (p[i] == '-' && i > 0 && p[i - 1] == ' '))
+				if (strchr("+*/=", p[i]) ||
+				    (p[i] == '-' && i > 0 && p[i - 1] == ' '))
 					content++;
 				i++;
 			}

@@ -100,7 +100,8 @@ static const char *const palette[] = {
 };
 #define PALETTE_N (sizeof palette / sizeof palette[0])
 
-#define FONT_STACK "'Noto Sans CJK JP', 'Noto Sans JP', 'Hiragino Sans', 'Yu Gothic', " \
+#define FONT_STACK                                                                                 \
+	"'Noto Sans CJK JP', 'Noto Sans JP', 'Hiragino Sans', 'Yu Gothic', "                       \
 	"Meiryo, 'DejaVu Sans', sans-serif"
 
 /* Tick label: as many decimals as the step needs, no "-0". */
@@ -132,8 +133,8 @@ static int put_short(struct buf *b, const char *s, size_t max)
 	return i < n ? buf_puts(b, "\xE2\x80\xA6") : 0;
 }
 
-int report_svg_chart(struct buf *out, const struct report_chart *c,
-		     const struct report_series *s, size_t n_series)
+int report_svg_chart(struct buf *out, const struct report_chart *c, const struct report_series *s,
+		     size_t n_series)
 {
 	int w = c && c->width > 0 ? c->width : REPORT_CHART_W;
 	int h = c && c->height > 0 ? c->height : REPORT_CHART_H;
@@ -162,26 +163,35 @@ int report_svg_chart(struct buf *out, const struct report_chart *c,
 				    "<svg xmlns=\"http://www.w3.org/2000/svg\" ");
 	else
 		rc |= buf_puts(out, "<svg ");
-	rc |= buf_printf(out, "width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" role=\"img\" "
-			      "font-family=\"" FONT_STACK "\" font-size=\"12\">\n", w, h, w, h);
+	rc |= buf_printf(out,
+			 "width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" role=\"img\" "
+			 "font-family=\"" FONT_STACK "\" font-size=\"12\">\n",
+			 w, h, w, h);
 	if (c && c->title) {
 		rc |= buf_puts(out, "<title>");
 		rc |= report_html_escape(out, c->title);
 		rc |= buf_puts(out, "</title>\n");
 	}
-	rc |= buf_printf(out, "<rect x=\"0\" y=\"0\" width=\"%d\" height=\"%d\" fill=\"#ffffff\"/>\n",
-			 w, h);
+	rc |= buf_printf(out,
+			 "<rect x=\"0\" y=\"0\" width=\"%d\" height=\"%d\" fill=\"#ffffff\"/>\n", w,
+			 h);
 	if (c && c->title) {
-		rc |= buf_printf(out, "<text x=\"%.1f\" y=\"20\" font-size=\"14\" "
-				      "font-weight=\"bold\" fill=\"#222222\">", x0);
+		rc |= buf_printf(out,
+				 "<text x=\"%.1f\" y=\"20\" font-size=\"14\" "
+				 "font-weight=\"bold\" fill=\"#222222\">",
+				 x0);
 		rc |= report_html_escape(out, c->title);
 		rc |= buf_puts(out, "</text>\n");
 	}
 	if (points == 0) {
-		rc |= buf_printf(out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
-				      "fill=\"none\" stroke=\"#999999\"/>\n", x0, y0, x1 - x0, y1 - y0);
-		rc |= buf_printf(out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" "
-				      "fill=\"#777777\">", (x0 + x1) / 2, (y0 + y1) / 2);
+		rc |= buf_printf(out,
+				 "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
+				 "fill=\"none\" stroke=\"#999999\"/>\n",
+				 x0, y0, x1 - x0, y1 - y0);
+		rc |= buf_printf(out,
+				 "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" "
+				 "fill=\"#777777\">",
+				 (x0 + x1) / 2, (y0 + y1) / 2);
 		rc |= report_html_escape(out, c && c->no_data ? c->no_data : "no data");
 		rc |= buf_puts(out, "</text>\n");
 		rc |= buf_puts(out, "</svg>\n");
@@ -191,13 +201,13 @@ int report_svg_chart(struct buf *out, const struct report_chart *c,
 	int xn = report_ticks(xmin, xmax, 8, &xf, &xs);
 	int yn = report_ticks(ymin, ymax, 6, &yf, &ys);
 	double xa = xf, xb = xf + (xn - 1) * xs, ya = yf, yb = yf + (yn - 1) * ys;
-#define PX(v) (x0 + ((v) - xa) / (xb - xa) * (x1 - x0))
-#define PY(v) (y1 - ((v) - ya) / (yb - ya) * (y1 - y0))
+#define PX(v) (x0 + ((v)-xa) / (xb - xa) * (x1 - x0))
+#define PY(v) (y1 - ((v)-ya) / (yb - ya) * (y1 - y0))
 	/* grid and tick labels */
 	rc |= buf_puts(out, "<g stroke=\"#e4e4e4\" stroke-width=\"1\">\n");
 	for (int i = 0; i < yn; i++)
-		rc |= buf_printf(out, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>\n", x0,
-				 PY(yf + i * ys), x1, PY(yf + i * ys));
+		rc |= buf_printf(out, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>\n",
+				 x0, PY(yf + i * ys), x1, PY(yf + i * ys));
 	for (int i = 0; i < xn; i++)
 		rc |= buf_printf(out, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>\n",
 				 PX(xf + i * xs), y0, PX(xf + i * xs), y1);
@@ -215,17 +225,24 @@ int report_svg_chart(struct buf *out, const struct report_chart *c,
 		rc |= buf_puts(out, "</text>\n");
 	}
 	rc |= buf_puts(out, "</g>\n");
-	rc |= buf_printf(out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
-			      "fill=\"none\" stroke=\"#888888\"/>\n", x0, y0, x1 - x0, y1 - y0);
+	rc |= buf_printf(out,
+			 "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
+			 "fill=\"none\" stroke=\"#888888\"/>\n",
+			 x0, y0, x1 - x0, y1 - y0);
 	if (c && c->x_label) {
-		rc |= buf_printf(out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" "
-				      "fill=\"#222222\">", (x0 + x1) / 2, y1 + 36);
+		rc |= buf_printf(out,
+				 "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" "
+				 "fill=\"#222222\">",
+				 (x0 + x1) / 2, y1 + 36);
 		rc |= report_html_escape(out, c->x_label);
 		rc |= buf_puts(out, "</text>\n");
 	}
 	if (c && c->y_label) {
-		rc |= buf_printf(out, "<text x=\"14\" y=\"%.1f\" text-anchor=\"middle\" fill=\"#222222\" "
-				      "transform=\"rotate(-90 14 %.1f)\">", (y0 + y1) / 2, (y0 + y1) / 2);
+		rc |= buf_printf(
+			out,
+			"<text x=\"14\" y=\"%.1f\" text-anchor=\"middle\" fill=\"#222222\" "
+			"transform=\"rotate(-90 14 %.1f)\">",
+			(y0 + y1) / 2, (y0 + y1) / 2);
 		rc |= report_html_escape(out, c->y_label);
 		rc |= buf_puts(out, "</text>\n");
 	}
@@ -239,9 +256,10 @@ int report_svg_chart(struct buf *out, const struct report_chart *c,
 				shown++;
 		if (shown == 0)
 			continue;
-		rc |= buf_printf(out, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"1.8\"%s "
-				      "points=\"", col,
-				 s[k].dashed ? " stroke-dasharray=\"6 4\"" : "");
+		rc |= buf_printf(out,
+				 "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"1.8\"%s "
+				 "points=\"",
+				 col, s[k].dashed ? " stroke-dasharray=\"6 4\"" : "");
 		int first = 1;
 		for (size_t i = 0; i < s[k].n; i++) {
 			if (!isfinite(s[k].x[i]) || !isfinite(s[k].y[i]))
@@ -253,7 +271,8 @@ int report_svg_chart(struct buf *out, const struct report_chart *c,
 		}
 		rc |= buf_puts(out, "\"/>\n");
 		if (shown == 1) /* a lone point draws no line */
-			rc |= buf_printf(out, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"%s\"/>\n",
+			rc |= buf_printf(out,
+					 "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"%s\"/>\n",
 					 lx, ly, col);
 	}
 	/* legend */
@@ -261,8 +280,9 @@ int report_svg_chart(struct buf *out, const struct report_chart *c,
 	double gx = x1 + 14, gy = y0 + 8;
 	for (size_t k = 0; k < n_series && gy < h - 8; k++) {
 		const char *col = palette[(size_t)(s[k].color < 0 ? 0 : s[k].color) % PALETTE_N];
-		rc |= buf_printf(out, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
-				      "stroke=\"%s\" stroke-width=\"2.5\"%s/>\n",
+		rc |= buf_printf(out,
+				 "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
+				 "stroke=\"%s\" stroke-width=\"2.5\"%s/>\n",
 				 gx, gy, gx + 24, gy, col,
 				 s[k].dashed ? " stroke-dasharray=\"6 4\"" : "");
 		rc |= buf_printf(out, "<text x=\"%.1f\" y=\"%.1f\">", gx + 30, gy + 4);
@@ -354,8 +374,8 @@ int report_cases(const struct store_pred *run, size_t n_run, const struct store_
 		const struct store_pred *r = &run[i], *v = NULL;
 		if (n_vs) {
 			const struct store_pred *key = r;
-			const struct store_pred **hit =
-				bsearch(&key, idx, n_vs, sizeof *idx, cmp_pred_ptr);
+			const struct store_pred **hit = bsearch(&key, idx, n_vs, sizeof *idx,
+								cmp_pred_ptr);
 			v = hit ? *hit : NULL;
 		}
 		int ok = r->correct == 1;
@@ -432,7 +452,8 @@ static int side_load(struct store *st, int64_t id, struct side *sd, char *err)
 	if (store_pred_list(st, id, &sd->pred, &sd->n_pred, err))
 		return MENTOR_ERR;
 	for (size_t k = 0; k < N_METRICS; k++)
-		if (store_metric_get(st, id, metric_names[k], INT64_MIN, &sd->m[k], &sd->nm[k], err))
+		if (store_metric_get(st, id, metric_names[k], INT64_MIN, &sd->m[k], &sd->nm[k],
+				     err))
 			return MENTOR_ERR;
 	for (int k = 0; k < 3; k++)
 		if (eval_check_run(st, id, check_splits[k], &sd->ck[k], err))
@@ -444,7 +465,7 @@ struct expl_counts {
 	int64_t n[STORE_N_MODES][STORE_N_REVIEWS]; /* [mode][review state] */
 	int64_t correct[STORE_N_MODES];            /* teacher's answer matched gold */
 	int64_t items;
-	int64_t items_with;  /* items with at least one explanation */
+	int64_t items_with; /* items with at least one explanation */
 	int64_t items_accepted;
 };
 
@@ -586,7 +607,8 @@ static int put_loss_chart(struct buf *b, const struct side *sd, size_t n_sides, 
 			}
 			xs[ns] = x;
 			ys[ns] = y;
-			snprintf(names[ns], sizeof names[ns], "%s %s", sd[k].label, metric_names[j]);
+			snprintf(names[ns], sizeof names[ns], "%s %s", sd[k].label,
+				 metric_names[j]);
 			ser[ns] = (struct report_series){names[ns], x, y, n, (int)j, k > 0};
 			ns++;
 		}
@@ -607,7 +629,11 @@ out:
 
 static int split_rank(const char *s)
 {
-	return !s ? 9 : !strcmp(s, "test") ? 0 : !strcmp(s, "dev") ? 1 : !strcmp(s, "train") ? 2 : 3;
+	return !s                    ? 9
+	       : !strcmp(s, "test")  ? 0
+	       : !strcmp(s, "dev")   ? 1
+	       : !strcmp(s, "train") ? 2
+				     : 3;
 }
 
 /* Distinct splits of the predictions, test first. */
@@ -680,9 +706,9 @@ static int put_accuracy(struct buf *b, const struct side *sd, size_t n_sides, in
 	int rc = 0;
 	if (nsp == 0)
 		return buf_printf(b, "<p class=\"muted\">%s</p>\n", T(I18N_R_NO_PRED));
-	static const int head[] = {I18N_R_H_RUN,    I18N_R_H_VARIANT, I18N_R_H_SPLIT,
-				   I18N_R_H_ITEMS,  I18N_R_H_DIRECT,  I18N_R_H_EXPLAIN,
-				   I18N_R_H_SOUND,  I18N_R_H_RIGHT_WRONG};
+	static const int head[] = {I18N_R_H_RUN,   I18N_R_H_VARIANT,    I18N_R_H_SPLIT,
+				   I18N_R_H_ITEMS, I18N_R_H_DIRECT,     I18N_R_H_EXPLAIN,
+				   I18N_R_H_SOUND, I18N_R_H_RIGHT_WRONG};
 	rc |= buf_puts(b, "<table class=\"acc\">\n");
 	rc |= put_head(b, lang, head, sizeof head / sizeof head[0]);
 	/* the comparison (baseline) first, then the run */
@@ -705,7 +731,8 @@ static int put_accuracy(struct buf *b, const struct side *sd, size_t n_sides, in
 			rc |= buf_puts(b, "</tr>\n");
 		}
 		if (n_sides == 2 && acc[0].n > 0 && acc[1].n > 0) {
-			rc |= buf_printf(b, "<tr><td colspan=\"3\"><em>%s</em> (", T(I18N_R_CHANGE));
+			rc |= buf_printf(b, "<tr><td colspan=\"3\"><em>%s</em> (",
+					 T(I18N_R_CHANGE));
 			rc |= report_html_escape(b, sd[0].label);
 			rc |= buf_puts(b, " \xE2\x88\x92 ");
 			rc |= report_html_escape(b, sd[1].label);
@@ -718,8 +745,10 @@ static int put_accuracy(struct buf *b, const struct side *sd, size_t n_sides, in
 			rc |= buf_puts(b, "</td><td class=\"num\">");
 			if (acc[0].cot_n > 0 && acc[1].cot_n > 0)
 				rc |= buf_printf(b, T(I18N_R_PP),
-						 100.0 * (report_ratio(acc[0].cot_correct, acc[0].cot_n) -
-							  report_ratio(acc[1].cot_correct, acc[1].cot_n)));
+						 100.0 * (report_ratio(acc[0].cot_correct,
+								       acc[0].cot_n) -
+							  report_ratio(acc[1].cot_correct,
+								       acc[1].cot_n)));
 			rc |= buf_puts(b, "</td>");
 			rc |= buf_puts(b, "<td></td><td></td></tr>\n");
 		}
@@ -731,8 +760,8 @@ static int put_accuracy(struct buf *b, const struct side *sd, size_t n_sides, in
 static int put_expl_counts(struct buf *b, const struct expl_counts *ec, int lang)
 {
 	int rc = buf_puts(b, "<p>");
-	rc |= buf_printf(b, T(I18N_R_EXPL_COUNTS), (long long)ec->items,
-			 (long long)ec->items_with, (long long)ec->items_accepted);
+	rc |= buf_printf(b, T(I18N_R_EXPL_COUNTS), (long long)ec->items, (long long)ec->items_with,
+			 (long long)ec->items_accepted);
 	rc |= buf_puts(b, "</p>\n<table class=\"expl\">\n");
 	int head[STORE_N_REVIEWS + 3], nh = 0;
 	head[nh++] = I18N_R_H_MODE;
@@ -789,7 +818,8 @@ static int put_choices(struct buf *b, const char *choices_json)
 	}
 	int rc = buf_puts(b, "<ul class=\"choices\">");
 	const cJSON *it;
-	cJSON_ArrayForEach(it, arr) {
+	cJSON_ArrayForEach(it, arr)
+	{
 		const cJSON *lab = cJSON_GetObjectItemCaseSensitive(it, "label");
 		const cJSON *txt = cJSON_GetObjectItemCaseSensitive(it, "text");
 		rc |= buf_puts(b, "<li>");
@@ -817,8 +847,10 @@ static int put_answer_row(struct buf *b, const char *who, const char *label, con
 		rc |= report_html_escape(b, label);
 		rc |= buf_puts(b, ")</span>");
 	}
-	rc |= buf_printf(b, "</th><td class=\"%s\">", correct == 1 ? "right" : correct == 0 ?
-			 "wrong" : "gold");
+	rc |= buf_printf(b, "</th><td class=\"%s\">",
+			 correct == 1   ? "right"
+			 : correct == 0 ? "wrong"
+					: "gold");
 	if (ans && *ans)
 		rc |= report_html_escape(b, ans);
 	else
@@ -859,10 +891,12 @@ static int put_card(struct store *st, struct buf *b, const struct report_case *c
 		return MENTOR_ERR;
 	}
 	const char *kind = lang == I18N_EN ? report_case_name(cs->kind)
-			   : cs->kind >= 0 && cs->kind < REPORT_CASE_N ? T(I18N_R_CASE_FIXED + cs->kind)
-									 : "?";
-	const char *cls = cs->kind == REPORT_CASE_FIXED ? "fixed" :
-			  cs->kind == REPORT_CASE_BROKEN ? "broken" : "other";
+			   : cs->kind >= 0 && cs->kind < REPORT_CASE_N
+				   ? T(I18N_R_CASE_FIXED + cs->kind)
+				   : "?";
+	const char *cls = cs->kind == REPORT_CASE_FIXED    ? "fixed"
+			  : cs->kind == REPORT_CASE_BROKEN ? "broken"
+							   : "other";
 	int rc = buf_printf(b, "<article class=\"card %s\">\n<h3><span class=\"tag %s\">%s</span>",
 			    cls, cls, kind);
 	rc |= buf_printf(b, T(I18N_R_ITEM), (long long)it.id);
@@ -897,9 +931,9 @@ static int put_card(struct store *st, struct buf *b, const struct report_case *c
 		if (!it.split || strcmp(it.split, "train"))
 			snprintf(where, sizeof where, T(I18N_R_NOT_TRAINED),
 				 it.split ? it.split : T(I18N_R_UNSPLIT));
-		snprintf(title, sizeof title, T(I18N_R_TEACHER_EXPL_OF),
-			 e->mode ? e->mode : "?", e->provider ? e->provider : "?",
-			 e->model ? e->model : "?", e->edited_text ? T(I18N_R_EDITED) : "", where);
+		snprintf(title, sizeof title, T(I18N_R_TEACHER_EXPL_OF), e->mode ? e->mode : "?",
+			 e->provider ? e->provider : "?", e->model ? e->model : "?",
+			 e->edited_text ? T(I18N_R_EDITED) : "", where);
 		rc |= put_block(b, title, e->edited_text ? e->edited_text : e->text, lang);
 	} else {
 		rc |= put_block(b, T(I18N_R_TEACHER_EXPL), NULL, lang);
@@ -913,12 +947,13 @@ static int put_card(struct store *st, struct buf *b, const struct report_case *c
 	return rc ? MENTOR_ENOMEM : 0;
 }
 
-static int put_run_table(struct buf *b, const struct side *sd, size_t n_sides,
-			 const char *dataset, int lang)
+static int put_run_table(struct buf *b, const struct side *sd, size_t n_sides, const char *dataset,
+			 int lang)
 {
-	int rc = buf_printf(b, "<table class=\"runs\">\n<tr><th>%s</th><th>%s</th><th>id</th>"
-			       "<th>%s</th><th>&#945;</th><th>%s</th><th>%s</th><th>%s</th>"
-			       "<th>%s</th><th>%s</th></tr>\n",
+	int rc = buf_printf(b,
+			    "<table class=\"runs\">\n<tr><th>%s</th><th>%s</th><th>id</th>"
+			    "<th>%s</th><th>&#945;</th><th>%s</th><th>%s</th><th>%s</th>"
+			    "<th>%s</th><th>%s</th></tr>\n",
 			    T(I18N_R_H_ROLE), T(I18N_R_H_RUN), T(I18N_R_H_VARIANT),
 			    T(I18N_R_H_EXPLANATIONS), T(I18N_R_H_STATUS), T(I18N_R_H_STEPS),
 			    T(I18N_R_H_DATASET), T(I18N_R_H_PREDICTIONS));
@@ -981,19 +1016,23 @@ static int put_experiment(struct buf *b, const struct experiment_results *r, int
 	free(source);
 	free(preset);
 	free(split);
-	rc |= buf_printf(b, "</p>\n<table class=\"experiment\">\n<tr><th>%s</th><th>%s</th>"
-			    "<th>%s</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th>"
-			    "<th>McNemar p</th><th>%s</th></tr>\n",
+	rc |= buf_printf(b,
+			 "</p>\n<table class=\"experiment\">\n<tr><th>%s</th><th>%s</th>"
+			 "<th>%s</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th>"
+			 "<th>McNemar p</th><th>%s</th></tr>\n",
 			 T(I18N_R_H_VARIANT), T(I18N_R_H_ANSWER), T(I18N_R_H_SEEDS),
 			 T(I18N_R_H_ACC_MEAN), T(I18N_R_H_CI), T(I18N_R_H_VS_BASE), T(I18N_R_H_CI),
 			 T(I18N_R_H_PER_SEED));
 	for (size_t i = 0; i < r->n_cells; i++) {
 		const struct experiment_cell *c = &r->cells[i];
 		rc |= buf_printf(b, "<tr%s>", (int)i == r->best ? " class=\"best\"" : "");
-		rc |= put_cell(b, "td", NULL, i18n_text(lang, experiment_variant_label(c->variant)));
 		rc |= put_cell(b, "td", NULL,
-			       lang == I18N_EN ? experiment_mode_name(c->mode)
-			       : T(c->mode == EXPERIMENT_EXPLAIN ? I18N_EXP_EXPLAIN : I18N_EXP_DIRECT));
+			       i18n_text(lang, experiment_variant_label(c->variant)));
+		rc |= put_cell(b, "td", NULL,
+			       lang == I18N_EN
+				       ? experiment_mode_name(c->mode)
+				       : T(c->mode == EXPERIMENT_EXPLAIN ? I18N_EXP_EXPLAIN
+									 : I18N_EXP_DIRECT));
 		rc |= buf_printf(b, "<td class=\"num\">%zu/%zu</td><td class=\"num\">", c->s.n,
 				 c->n_seeds);
 		rc |= put_pct1(b, c->s.mean);
@@ -1050,8 +1089,8 @@ static int pick_runs(const struct experiment_results *r, int64_t *run, int64_t *
 	return MENTOR_ENOTFOUND;
 }
 
-int report_build(struct store *st, const struct report_opts *o, struct buf *html,
-		 struct buf *svg, char *err)
+int report_build(struct store *st, const struct report_opts *o, struct buf *html, struct buf *svg,
+		 char *err)
 {
 	struct side sd[2];
 	size_t n_sides = o->vs_run ? 2 : 1;
@@ -1115,10 +1154,13 @@ int report_build(struct store *st, const struct report_opts *o, struct buf *html
 
 	struct buf *b = html;
 	int w = 0, lang = o->lang;
-	w |= buf_printf(b, "<!DOCTYPE html>\n<html lang=\"%s\">\n<head>\n<meta charset=\"utf-8\">\n"
-			   "<meta name=\"viewport\" content=\"width=device-width, "
-			   "initial-scale=1\">\n<meta name=\"generator\" content=\"mentor "
-			   MENTOR_VERSION "\">\n<title>", i18n_lang_code(lang));
+	w |= buf_printf(
+		b,
+		"<!DOCTYPE html>\n<html lang=\"%s\">\n<head>\n<meta charset=\"utf-8\">\n"
+		"<meta name=\"viewport\" content=\"width=device-width, "
+		"initial-scale=1\">\n<meta name=\"generator\" content=\"mentor " MENTOR_VERSION
+		"\">\n<title>",
+		i18n_lang_code(lang));
 	w |= buf_puts(b, T(I18N_R_TITLE));
 	w |= report_html_escape(b, sd[0].label);
 	if (n_sides == 2) {

@@ -107,16 +107,20 @@ void report_default_pair(const struct store_run *runs, size_t n, struct report_p
 		out->b = report_pick_baseline(runs, n, (size_t)out->a);
 		if (out->b < 0) {
 			out->why = REPORT_PAIR_NO_BASELINE;
-			snprintf(out->note, sizeof out->note, "no finished baseline run of run #%lld's "
-				 "dataset to compare with: showing it alone", (long long)a->id);
+			snprintf(out->note, sizeof out->note,
+				 "no finished baseline run of run #%lld's "
+				 "dataset to compare with: showing it alone",
+				 (long long)a->id);
 		}
 		return;
 	}
 	out->a = newest(runs, n, 1, 0);
 	if (out->a >= 0) {
 		out->why = REPORT_PAIR_NO_TRAINED;
-		snprintf(out->note, sizeof out->note, "no finished explanation-trained run: showing "
-			 "run #%lld (%s) alone", (long long)runs[out->a].id,
+		snprintf(out->note, sizeof out->note,
+			 "no finished explanation-trained run: showing "
+			 "run #%lld (%s) alone",
+			 (long long)runs[out->a].id,
 			 runs[out->a].variant ? runs[out->a].variant : "?");
 		return;
 	}
@@ -130,8 +134,10 @@ int report_pair_check(const struct store_run *a, const struct store_run *b, char
 {
 	if (a->dataset_id == b->dataset_id)
 		return 0;
-	util_err(err, "cannot compare run #%lld with run #%lld: they are on different datasets "
-		 "(%lld and %lld), so their items differ", (long long)a->id, (long long)b->id,
-		 (long long)a->dataset_id, (long long)b->dataset_id);
+	util_err(err,
+		 "cannot compare run #%lld with run #%lld: they are on different datasets "
+		 "(%lld and %lld), so their items differ",
+		 (long long)a->id, (long long)b->id, (long long)a->dataset_id,
+		 (long long)b->dataset_id);
 	return MENTOR_EUSAGE;
 }

@@ -35,9 +35,9 @@ int modelio_st_header(struct modelio_rd *r, struct modelio_ftensor **out, size_t
 		return MENTOR_ERR;
 	if (hlen < 2 || hlen > MODELIO_MAX_ST_HEADER || hlen > r->size - 8)
 		return util_err(r->err,
-		                "cannot read '%s': header length %llu is invalid (file of "
-		                "%llu bytes)",
-		                r->path, (unsigned long long)hlen, (unsigned long long)r->size);
+				"cannot read '%s': header length %llu is invalid (file of "
+				"%llu bytes)",
+				r->path, (unsigned long long)hlen, (unsigned long long)r->size);
 	char *h = malloc((size_t)hlen + 1);
 	if (!h)
 		return util_err(r->err, "cannot read '%s': out of memory", r->path);
@@ -51,7 +51,7 @@ int modelio_st_header(struct modelio_rd *r, struct modelio_ftensor **out, size_t
 	if (!cJSON_IsObject(j)) {
 		cJSON_Delete(j);
 		return util_err(r->err, "cannot read '%s': the header is not a JSON object",
-		                r->path);
+				r->path);
 	}
 	uint64_t data_len = r->size - 8 - hlen;
 	size_t cap = (size_t)cJSON_GetArraySize(j);
@@ -73,15 +73,15 @@ int modelio_st_header(struct modelio_rd *r, struct modelio_ftensor **out, size_t
 		n++;
 		if (!cJSON_IsString(dt) || (t->dt = st_dtype(dt->valuestring)) < 0) {
 			util_err(r->err,
-			         "cannot read '%s': tensor '%s' has an unsupported dtype "
-			         "(F32, F16 or BF16)",
-			         r->path, t->name);
+				 "cannot read '%s': tensor '%s' has an unsupported dtype "
+				 "(F32, F16 or BF16)",
+				 r->path, t->name);
 			goto out;
 		}
 		int nd = cJSON_GetArraySize(shape);
 		if (!cJSON_IsArray(shape) || nd > 4) {
 			util_err(r->err, "cannot read '%s': tensor '%s' has an invalid shape",
-			         r->path, t->name);
+				 r->path, t->name);
 			goto out;
 		}
 		t->n_dims = nd;
@@ -89,11 +89,11 @@ int modelio_st_header(struct modelio_rd *r, struct modelio_ftensor **out, size_t
 		for (int d = 0; d < nd; d++) {
 			int64_t v;
 			if (modelio_json_int(cJSON_GetArrayItem(shape, d), 0, (double)(1u << 31),
-			                     &v) ||
+					     &v) ||
 			    (v && count > UINT64_MAX / 8 / (uint64_t)v)) {
 				util_err(r->err,
-				         "cannot read '%s': tensor '%s' has an invalid shape",
-				         r->path, t->name);
+					 "cannot read '%s': tensor '%s' has an invalid shape",
+					 r->path, t->name);
 				goto out;
 			}
 			t->dims[d] = (uint64_t)v;
@@ -105,16 +105,16 @@ int modelio_st_header(struct modelio_rd *r, struct modelio_ftensor **out, size_t
 		    modelio_json_int(cJSON_GetArrayItem(offs, 1), 0, 9007199254740992.0, &en) ||
 		    en < b || (uint64_t)en > data_len) {
 			util_err(r->err,
-			         "cannot read '%s': tensor '%s' has data_offsets outside the "
-			         "data (%llu bytes)",
-			         r->path, t->name, (unsigned long long)data_len);
+				 "cannot read '%s': tensor '%s' has data_offsets outside the "
+				 "data (%llu bytes)",
+				 r->path, t->name, (unsigned long long)data_len);
 			goto out;
 		}
 		if ((uint64_t)(en - b) != count * modelio_dt_size(t->dt)) {
 			util_err(r->err,
-			         "cannot read '%s': tensor '%s' has %lld bytes for its shape "
-			         "of %llu values",
-			         r->path, t->name, (long long)(en - b), (unsigned long long)count);
+				 "cannot read '%s': tensor '%s' has %lld bytes for its shape "
+				 "of %llu values",
+				 r->path, t->name, (long long)(en - b), (unsigned long long)count);
 			goto out;
 		}
 		t->off = (uint64_t)b;
@@ -125,9 +125,9 @@ int modelio_st_header(struct modelio_rd *r, struct modelio_ftensor **out, size_t
 	for (size_t i = 0; i < n; i++) {
 		if (ft[i].off != at) {
 			util_err(r->err,
-			         "cannot read '%s': tensor data %s at byte %llu (tensor '%s')",
-			         r->path, ft[i].off < at ? "overlaps" : "has a hole",
-			         (unsigned long long)at, ft[i].name);
+				 "cannot read '%s': tensor data %s at byte %llu (tensor '%s')",
+				 r->path, ft[i].off < at ? "overlaps" : "has a hole",
+				 (unsigned long long)at, ft[i].name);
 			goto out;
 		}
 		at += ft[i].len;
@@ -135,14 +135,14 @@ int modelio_st_header(struct modelio_rd *r, struct modelio_ftensor **out, size_t
 	}
 	if (at != data_len) {
 		util_err(r->err, "cannot read '%s': %llu bytes after the last tensor", r->path,
-		         (unsigned long long)(data_len - at));
+			 (unsigned long long)(data_len - at));
 		goto out;
 	}
 	for (size_t i = 0; i + 1 < n; i++)
 		for (size_t k = i + 1; k < n; k++)
 			if (!strcmp(ft[i].name, ft[k].name)) {
 				util_err(r->err, "cannot read '%s': tensor '%s' appears twice",
-				         r->path, ft[i].name);
+					 r->path, ft[i].name);
 				goto out;
 			}
 	ret = 0;

@@ -14,13 +14,19 @@
 static const char *const task_names[] = {"arith", "coin", "letters", "dial", NULL};
 
 static const struct sample_task_info task_table[] = {
-	{"arith", "number", "how many things one has after 3 to 5 people give or take some", 2000, 200, 500},
-	{"coin", "yesno", "is the coin still heads up after 8 to 10 people flip it or not", 2000, 200, 500},
+	{"arith", "number", "how many things one has after 3 to 5 people give or take some", 2000,
+	 200, 500},
+	{"coin", "yesno", "is the coin still heads up after 8 to 10 people flip it or not", 2000,
+	 200, 500},
 	{"letters", "text", "follow a word chain by last letters for 5 to 7 turns", 2000, 200, 500},
-	{"dial", "text", "where a dial of three colours points after 6 to 8 people turn it or not", 2000, 200, 500},
+	{"dial", "text", "where a dial of three colours points after 6 to 8 people turn it or not",
+	 2000, 200, 500},
 };
 
-const char *const *sample_tasks(void) { return task_names; }
+const char *const *sample_tasks(void)
+{
+	return task_names;
+}
 
 const struct sample_task_info *sample_task_info(const char *task)
 {
@@ -46,7 +52,10 @@ struct sample_split_plan sample_default_plan(const char *task)
 
 /* ------------------------------------------------------------------- items */
 
-void sample_item_init(struct sample_item *it) { memset(it, 0, sizeof *it); }
+void sample_item_init(struct sample_item *it)
+{
+	memset(it, 0, sizeof *it);
+}
 
 void sample_item_release(struct sample_item *it)
 {
@@ -141,7 +150,10 @@ static void gen_step(struct gen *g, int wrong, const char *fmt, ...)
 	arr[(*n)++] = s;
 }
 
-static size_t pick(struct rng *r, size_t n) { return (size_t)rng_below(r, n); }
+static size_t pick(struct rng *r, size_t n)
+{
+	return (size_t)rng_below(r, n);
+}
 
 struct person {
 	const char *name;
@@ -149,13 +161,12 @@ struct person {
 };
 
 static const struct person people[] = {
-	{"Ann", 1},   {"Beth", 1},  {"Cara", 1}, {"Dora", 1}, {"Emma", 1},  {"Fay", 1},
-	{"Gina", 1},  {"Hana", 1},  {"Iris", 1}, {"Jane", 1}, {"Kate", 1},  {"Lily", 1},
-	{"Mia", 1},   {"Nora", 1},  {"Olga", 1}, {"Pam", 1},  {"Rosa", 1},  {"Sara", 1},
-	{"Tina", 1},  {"Vera", 1},  {"Wendy", 1}, {"Zoe", 1}, {"Adam", 0},  {"Ben", 0},
-	{"Carl", 0},  {"Dan", 0},   {"Eric", 0}, {"Fred", 0}, {"Gus", 0},   {"Hugo", 0},
-	{"Ivan", 0},  {"Jack", 0},  {"Ken", 0},  {"Leo", 0},  {"Max", 0},   {"Ned", 0},
-	{"Omar", 0},  {"Paul", 0},  {"Ray", 0},  {"Sam", 0},  {"Tom", 0},   {"Will", 0},
+	{"Ann", 1},  {"Beth", 1}, {"Cara", 1}, {"Dora", 1}, {"Emma", 1}, {"Fay", 1},  {"Gina", 1},
+	{"Hana", 1}, {"Iris", 1}, {"Jane", 1}, {"Kate", 1}, {"Lily", 1}, {"Mia", 1},  {"Nora", 1},
+	{"Olga", 1}, {"Pam", 1},  {"Rosa", 1}, {"Sara", 1}, {"Tina", 1}, {"Vera", 1}, {"Wendy", 1},
+	{"Zoe", 1},  {"Adam", 0}, {"Ben", 0},  {"Carl", 0}, {"Dan", 0},  {"Eric", 0}, {"Fred", 0},
+	{"Gus", 0},  {"Hugo", 0}, {"Ivan", 0}, {"Jack", 0}, {"Ken", 0},  {"Leo", 0},  {"Max", 0},
+	{"Ned", 0},  {"Omar", 0}, {"Paul", 0}, {"Ray", 0},  {"Sam", 0},  {"Tom", 0},  {"Will", 0},
 };
 #define N_PEOPLE (sizeof people / sizeof people[0])
 
@@ -225,7 +236,8 @@ static int arith_make(struct gen *g, struct rng *r)
 		int cur = vals[i];
 		int can_add = cur + 1 <= ARITH_MAX - 5, can_sub = cur >= 2;
 		ops[i] = can_add && (!can_sub || pick(r, 2)) ? OP_ADD : OP_SUB;
-		int hi = ops[i] == OP_ADD ? ARITH_MAX_K : (cur - 1 < ARITH_MAX_K ? cur - 1 : ARITH_MAX_K);
+		int hi = ops[i] == OP_ADD ? ARITH_MAX_K
+					  : (cur - 1 < ARITH_MAX_K ? cur - 1 : ARITH_MAX_K);
 		ks[i] = 1 + (int)pick(r, (size_t)hi);
 		vals[i + 1] = arith_apply(ops[i], cur, ks[i]);
 	}
@@ -270,7 +282,8 @@ static int arith_make(struct gen *g, struct rng *r)
 	int wv = vals[0];
 	for (int i = 0; i < n; i++) {
 		const char *o = people[who[i + 1]].name;
-		gen_step(g, 0, "%s: %d %c %d = %d.", o, vals[i], op_sym[ops[i]], ks[i], vals[i + 1]);
+		gen_step(g, 0, "%s: %d %c %d = %d.", o, vals[i], op_sym[ops[i]], ks[i],
+			 vals[i + 1]);
 		int op = i == w.step ? w.op : ops[i];
 		int nv = i == w.step ? w.value : arith_apply(ops[i], wv, ks[i]);
 		gen_step(g, 1, "%s: %d %c %d = %d.", o, wv, op_sym[op], ks[i], nv);
@@ -337,16 +350,19 @@ static void coin_make(struct gen *g, struct rng *r)
 #define LETTERS_WORDS (LETTERS_MAX_TURNS + 1 + LETTERS_EXTRA)
 
 static const char *const chain_words[] = {
-	"apple", "arm", "ant", "bell", "bird", "boat", "cake", "cat", "cup", "desk", "dog",
-	"drum", "egg", "ear", "eagle", "fish", "fork", "frog", "goat", "gift", "grape", "hat",
-	"hen", "horse", "ink", "iron", "kite", "king", "lamp", "leaf", "lion", "map", "milk",
-	"moon", "nest", "net", "nut", "owl", "orange", "pen", "pig", "pot", "rat", "rose",
-	"road", "sun", "ship", "star", "tree", "tent", "tiger", "van", "vest", "wolf", "web",
-	"yak", "yarn",
+	"apple", "arm",  "ant",  "bell",  "bird",  "boat", "cake", "cat",  "cup",    "desk",
+	"dog",   "drum", "egg",  "ear",   "eagle", "fish", "fork", "frog", "goat",   "gift",
+	"grape", "hat",  "hen",  "horse", "ink",   "iron", "kite", "king", "lamp",   "leaf",
+	"lion",  "map",  "milk", "moon",  "nest",  "net",  "nut",  "owl",  "orange", "pen",
+	"pig",   "pot",  "rat",  "rose",  "road",  "sun",  "ship", "star", "tree",   "tent",
+	"tiger", "van",  "vest", "wolf",  "web",   "yak",  "yarn",
 };
 #define N_CHAIN_WORDS (sizeof chain_words / sizeof chain_words[0])
 
-static char last_char(const char *w) { return w[strlen(w) - 1]; }
+static char last_char(const char *w)
+{
+	return w[strlen(w) - 1];
+}
 
 /* A word that begins with c, or NULL. */
 static const char *chain_next(struct rng *r, char c)
@@ -420,8 +436,10 @@ static int letters_make(struct gen *g, struct rng *r)
 			g->oom = 1;
 	gen_say(g, "Words: %s.", list.data ? list.data : "");
 	buf_release(&list);
-	gen_say(g, "Start with %s and take %zu turns: each word starts with the last letter of "
-		   "the one before.", path[0], turns);
+	gen_say(g,
+		"Start with %s and take %zu turns: each word starts with the last letter of "
+		"the one before.",
+		path[0], turns);
 	gen_say(g, "Which word is last?");
 
 	/* the mistake: one turn too few, a miscount of the turns */
@@ -625,15 +643,16 @@ int sample_plan_parse(const char *text, struct sample_split_plan *plan, char *er
 		const char *end = strchr(p, '/');
 		size_t len = end ? (size_t)(end - p) : strlen(p);
 		if ((i < 2) != (end != NULL) || parse_size(p, len, &v[i])) {
-			util_err(err, "invalid split sizes '%s': expected TRAIN/DEV/TEST, "
-				 "e.g. 2000/200/500", text ? text : "");
+			util_err(err,
+				 "invalid split sizes '%s': expected TRAIN/DEV/TEST, "
+				 "e.g. 2000/200/500",
+				 text ? text : "");
 			return MENTOR_EUSAGE;
 		}
 		p = end ? end + 1 : p + len;
 	}
 	if ((uint64_t)v[0] + v[1] + v[2] > SAMPLE_MAX_ITEMS) {
-		util_err(err, "invalid split sizes '%s': at most %d items", text,
-			 SAMPLE_MAX_ITEMS);
+		util_err(err, "invalid split sizes '%s': at most %d items", text, SAMPLE_MAX_ITEMS);
 		return MENTOR_EUSAGE;
 	}
 	plan->n_train = v[0];
@@ -757,8 +776,8 @@ static int write_one(void *u, const struct sample_item *it)
 	return 0;
 }
 
-int sample_write(const char *task, uint64_t seed, const struct sample_split_plan *plan,
-		 FILE *out, char *err)
+int sample_write(const char *task, uint64_t seed, const struct sample_split_plan *plan, FILE *out,
+		 char *err)
 {
 	struct write_ctx w;
 	w.out = out;

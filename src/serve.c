@@ -76,10 +76,10 @@ struct conn {
 	size_t scan;     /* no head terminator in in[0..scan) */
 	size_t head_len; /* head bytes with the blank line */
 	struct serve_req r;
-	int keep;        /* keep the connection after this response */
-	struct buf out;  /* response bytes; out_off of them written */
+	int keep;       /* keep the connection after this response */
+	struct buf out; /* response bytes; out_off of them written */
 	size_t out_off;
-	int code;        /* status of the response in out (0: none) */
+	int code;          /* status of the response in out (0: none) */
 	struct conn *next; /* on the answered list */
 	struct server *s;
 };
@@ -106,9 +106,9 @@ struct server {
 	pthread_mutex_t model_lock; /* one answer at a time */
 	pthread_mutex_t lock;       /* busy, answered */
 	pthread_cond_t idle;
-	int busy;               /* answering threads running */
-	struct conn *answered;  /* given back by answering threads */
-	int wake[2];            /* a byte on wake[1] when a connection comes back */
+	int busy;              /* answering threads running */
+	struct conn *answered; /* given back by answering threads */
+	int wake[2];           /* a byte on wake[1] when a connection comes back */
 	/* the loop's alone */
 	struct conn **conns;
 	size_t n_conns, n_reserve; /* n_reserve of n_conns are reserve ones */
@@ -122,45 +122,32 @@ struct server {
 static const char *status_text(int code)
 {
 	switch (code) {
-	case 200:
-		return "OK";
-	case 400:
-		return "Bad Request";
-	case 401:
-		return "Unauthorized";
-	case 404:
-		return "Not Found";
-	case 405:
-		return "Method Not Allowed";
-	case 408:
-		return "Request Timeout";
-	case 411:
-		return "Length Required";
-	case 413:
-		return "Payload Too Large";
-	case 431:
-		return "Request Header Fields Too Large";
-	case 500:
-		return "Internal Server Error";
-	case 501:
-		return "Not Implemented";
-	case 503:
-		return "Service Unavailable";
-	default:
-		return "Error";
+	case 200: return "OK";
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 408: return "Request Timeout";
+	case 411: return "Length Required";
+	case 413: return "Payload Too Large";
+	case 431: return "Request Header Fields Too Large";
+	case 500: return "Internal Server Error";
+	case 501: return "Not Implemented";
+	case 503: return "Service Unavailable";
+	default: return "Error";
 	}
 }
 
 /* Append a whole response to c->out; its status becomes c->code. */
 static void reply(struct conn *c, int code, const char *type, const char *body, size_t n,
-                  const char *extra)
+		  const char *extra)
 {
 	c->code = code;
 	if (buf_printf(&c->out,
-	               "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
-	               "Connection: %s\r\n%s\r\n",
-	               code, status_text(code), type, n, c->keep ? "keep-alive" : "close",
-	               extra ? extra : "") ||
+		       "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
+		       "Connection: %s\r\n%s\r\n",
+		       code, status_text(code), type, n, c->keep ? "keep-alive" : "close",
+		       extra ? extra : "") ||
 	    buf_append(&c->out, body, n))
 		util_oom();
 }
@@ -177,7 +164,7 @@ static void reply_json(struct conn *c, int code, cJSON *o, const char *extra)
 /* An OpenAI-style error body; the connection closes after it (the rest of
  * the request may be unread). */
 static void reply_error(struct conn *c, int code, const char *type, const char *msg,
-                        const char *extra)
+			const char *extra)
 {
 	cJSON *o = cJSON_CreateObject(), *e = cJSON_AddObjectToObject(o, "error");
 	cJSON_AddStringToObject(e, "message", msg);
@@ -226,9 +213,8 @@ int serve_parse_head(const char *h, size_t n, struct serve_req *r)
 	char *sp1 = strchr(line, ' ');
 	char *sp2 = sp1 ? strchr(sp1 + 1, ' ') : NULL;
 	if (!sp1 || !sp2 || sp1 == line || sp2 == sp1 + 1 ||
-	    (size_t)(sp1 - line) >= sizeof r->method ||
-	    (size_t)(sp2 - sp1 - 1) >= sizeof r->path || strncmp(sp2 + 1, "HTTP/1.", 7) ||
-	    sp2[8] < '0' || sp2[8] > '9' || sp2[9])
+	    (size_t)(sp1 - line) >= sizeof r->method || (size_t)(sp2 - sp1 - 1) >= sizeof r->path ||
+	    strncmp(sp2 + 1, "HTTP/1.", 7) || sp2[8] < '0' || sp2[8] > '9' || sp2[9])
 		return 400;
 	r->minor = sp2[8] - '0';
 	memcpy(r->method, line, (size_t)(sp1 - line));
@@ -413,13 +399,13 @@ static size_t piece_len(const char *s)
 /* The events of a streamed answer, all into c->out (the answer is whole
  * before the first is sent). No Content-Length: the close ends the body. */
 static void stream_answer(struct conn *c, struct server *s, int chat, const char *id,
-                          const char *text, const struct eval_answer *a, int n_prompt,
-                          int n_completion)
+			  const char *text, const struct eval_answer *a, int n_prompt,
+			  int n_completion)
 {
 	c->keep = 0;
 	c->code = 200;
 	if (buf_puts(&c->out, "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
-	                      "Cache-Control: no-cache\r\nConnection: close\r\n\r\n"))
+			      "Cache-Control: no-cache\r\nConnection: close\r\n\r\n"))
 		util_oom();
 	if (chat) {
 		cJSON *o = chunk_base(s, 1, id);
@@ -442,7 +428,7 @@ static void stream_answer(struct conn *c, struct server *s, int chat, const char
 		cJSON_AddNumberToObject(c0, "index", 0);
 		if (chat)
 			cJSON_AddStringToObject(cJSON_AddObjectToObject(c0, "delta"), "content",
-			                        piece);
+						piece);
 		else
 			cJSON_AddStringToObject(c0, "text", piece);
 		cJSON_AddNullToObject(c0, "finish_reason");
@@ -466,14 +452,12 @@ static void stream_answer(struct conn *c, struct server *s, int chat, const char
 }
 
 /* POST /v1/completions (chat 0) and /v1/chat/completions (chat 1). */
-static int handle_completion(struct conn *c, struct server *s, int chat,
-                             const struct serve_req *r)
+static int handle_completion(struct conn *c, struct server *s, int chat, const struct serve_req *r)
 {
 	cJSON *body = cJSON_ParseWithLength(r->body ? r->body : "", r->body_len);
 	if (!cJSON_IsObject(body)) {
 		cJSON_Delete(body);
-		reply_error(c, 400, "invalid_request_error", "the body is not a JSON object",
-		              NULL);
+		reply_error(c, 400, "invalid_request_error", "the body is not a JSON object", NULL);
 		return 400;
 	}
 	char *question = NULL;
@@ -482,15 +466,15 @@ static int handle_completion(struct conn *c, struct server *s, int chat,
 		if (!cJSON_IsArray(msgs)) {
 			cJSON_Delete(body);
 			reply_error(c, 400, "invalid_request_error",
-			              "'messages' must be an array of messages", NULL);
+				    "'messages' must be an array of messages", NULL);
 			return 400;
 		}
 		cJSON_ArrayForEach(m, msgs)
 		{
 			const cJSON *role = cJSON_GetObjectItemCaseSensitive(m, "role");
 			if (cJSON_IsString(role) && !strcmp(role->valuestring, "user")) {
-				char *t =
-				    content_text(cJSON_GetObjectItemCaseSensitive(m, "content"));
+				char *t = content_text(
+					cJSON_GetObjectItemCaseSensitive(m, "content"));
 				if (t) {
 					free(question);
 					question = t;
@@ -500,7 +484,7 @@ static int handle_completion(struct conn *c, struct server *s, int chat,
 		if (!question) {
 			cJSON_Delete(body);
 			reply_error(c, 400, "invalid_request_error",
-			              "'messages' has no user message with text content", NULL);
+				    "'messages' has no user message with text content", NULL);
 			return 400;
 		}
 	} else {
@@ -510,8 +494,7 @@ static int handle_completion(struct conn *c, struct server *s, int chat,
 		if (!cJSON_IsString(p)) {
 			cJSON_Delete(body);
 			reply_error(c, 400, "invalid_request_error",
-			              "'prompt' must be a string (or an array of one string)",
-			              NULL);
+				    "'prompt' must be a string (or an array of one string)", NULL);
 			return 400;
 		}
 		question = util_strdup(p->valuestring);
@@ -522,7 +505,7 @@ static int handle_completion(struct conn *c, struct server *s, int chat,
 		free(question);
 		cJSON_Delete(body);
 		reply_error(c, 400, "invalid_request_error", "'stream' must be true or false",
-		              NULL);
+			    NULL);
 		return 400;
 	}
 	/* predict's --choices and --type: "mentor": {"choices": [...], "type": "mc"} */
@@ -539,9 +522,9 @@ static int handle_completion(struct conn *c, struct server *s, int chat,
 		else if (ch && !cJSON_IsArray(ch) && !cJSON_IsString(ch))
 			bad = "'mentor.choices' must be an array of {label, text}";
 		else if (ty && (!cJSON_IsString(ty) || (strcmp(ty->valuestring, STORE_ANS_NUMBER) &&
-		                                        strcmp(ty->valuestring, STORE_ANS_YESNO) &&
-		                                        strcmp(ty->valuestring, STORE_ANS_MC) &&
-		                                        strcmp(ty->valuestring, STORE_ANS_TEXT))))
+							strcmp(ty->valuestring, STORE_ANS_YESNO) &&
+							strcmp(ty->valuestring, STORE_ANS_MC) &&
+							strcmp(ty->valuestring, STORE_ANS_TEXT))))
 			bad = "'mentor.type' must be number, yesno, mc or text";
 		if (bad) {
 			free(question);
@@ -587,7 +570,7 @@ static int handle_completion(struct conn *c, struct server *s, int chat,
 	int n_completion = count_tokens(s->tok, a.raw) + count_tokens(s->tok, a.expl);
 	char id[48];
 	snprintf(id, sizeof id, "%s-%lld-%lld", chat ? "chatcmpl" : "cmpl", (long long)s->created,
-	         (long long)req_no);
+		 (long long)req_no);
 	if (stream) {
 		stream_answer(c, s, chat, id, text, &a, n_prompt, n_completion);
 		free(text);
@@ -715,7 +698,7 @@ static int conn_flush(struct conn *c, int *progress)
 {
 	while (c->out_off < c->out.len) {
 		ssize_t k = send(c->fd, c->out.data + c->out_off, c->out.len - c->out_off,
-		                 MSG_NOSIGNAL | MSG_DONTWAIT);
+				 MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (k < 0 && errno == EINTR)
 			continue;
 		if (k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
@@ -794,7 +777,7 @@ static void conn_dispatch(struct server *s, struct conn *c, double now)
 		pthread_mutex_unlock(&s->lock);
 	}
 	reply_error(c, 503, "server_error", "every answering slot is busy; retry shortly",
-	            "Retry-After: 1\r\n");
+		    "Retry-After: 1\r\n");
 	conn_send(s, c, now);
 }
 
@@ -824,7 +807,7 @@ static void conn_route(struct server *s, struct conn *c, size_t hl, double now)
 	/* HTTP/1.1 keeps the connection unless told otherwise, 1.0 only when
 	 * asked; a body we would not read ends it too */
 	c->keep = !r->conn_close && (r->minor >= 1 || r->conn_keep) && !c->reserve &&
-	          (want_post || (!r->chunked && !r->content_length));
+		  (want_post || (!r->chunked && !r->content_length));
 	if (c->reserve && !is_health) {
 		char extra[48];
 		snprintf(extra, sizeof extra, "Retry-After: %d\r\n", retry_after(s));
@@ -834,9 +817,10 @@ static void conn_route(struct server *s, struct conn *c, size_t hl, double now)
 	const char *key = s->o->api_key;
 	if (!is_health && key && *key && !serve_auth_ok(r, key)) {
 		reply_error(c, 401, "invalid_request_error",
-		            r->has_auth ? "invalid API key" : "an API key is required: send "
-		                                               "'Authorization: Bearer KEY'",
-		            "WWW-Authenticate: Bearer\r\n");
+			    r->has_auth ? "invalid API key"
+					: "an API key is required: send "
+					  "'Authorization: Bearer KEY'",
+			    "WWW-Authenticate: Bearer\r\n");
 		goto send;
 	}
 	if (!is_chat && !is_cmpl && !is_models && !is_health) {
@@ -845,7 +829,7 @@ static void conn_route(struct server *s, struct conn *c, size_t hl, double now)
 	}
 	if (strcmp(r->method, want_post ? "POST" : "GET")) {
 		reply_error(c, 405, "invalid_request_error", "method not allowed",
-		            want_post ? "Allow: POST\r\n" : "Allow: GET\r\n");
+			    want_post ? "Allow: POST\r\n" : "Allow: GET\r\n");
 		goto send;
 	}
 	c->head_len = hl + 4;
@@ -859,7 +843,7 @@ static void conn_route(struct server *s, struct conn *c, size_t hl, double now)
 	}
 	if (r->chunked) {
 		reply_error(c, 411, "invalid_request_error",
-		            "chunked request bodies are not supported: send Content-Length", NULL);
+			    "chunked request bodies are not supported: send Content-Length", NULL);
 		goto send;
 	}
 	if (!r->has_length) {
@@ -918,8 +902,8 @@ static void conn_advance(struct server *s, struct conn *c, double now)
 static void conn_incomplete(struct server *s, struct conn *c, double now, int late)
 {
 	static const char *const why[2][2] = {
-	    {"incomplete request head", "incomplete request body"},
-	    {"request head not complete in time", "request body not complete in time"},
+		{"incomplete request head", "incomplete request body"},
+		{"request head not complete in time", "request body not complete in time"},
 	};
 	reply_error(c, 408, "invalid_request_error", why[late][c->state == CONN_BODY], NULL);
 	conn_send(s, c, now);
@@ -1225,25 +1209,25 @@ static void server_release(struct server *s)
 /* The address to listen on, refused when it reaches beyond this machine
  * without a key (unless the caller insists). */
 static int check_address(const struct serve_opts *o, const char *host, struct sockaddr_in *addr,
-                         char *err)
+			 char *err)
 {
 	memset(addr, 0, sizeof *addr);
 	addr->sin_family = AF_INET;
 	addr->sin_port = htons((uint16_t)o->port);
 	if (o->port < 0 || o->port > 65535 || inet_pton(AF_INET, host, &addr->sin_addr) != 1) {
 		util_err(err,
-		         "invalid address '%s:%d': give a numeric IPv4 address and a port "
-		         "0..65535",
-		         host, o->port);
+			 "invalid address '%s:%d': give a numeric IPv4 address and a port "
+			 "0..65535",
+			 host, o->port);
 		return MENTOR_EUSAGE;
 	}
 	if (serve_host_is_loopback(host) != 1 && !(o->api_key && *o->api_key) &&
 	    !o->insecure_no_auth) {
 		util_err(err,
-		         "refusing to serve on '%s' without an API key: anyone who can reach it "
-		         "could use the model; set one (" SERVE_KEY_ENV " or --api-key), or "
-		         "give --insecure-no-auth to allow it",
-		         host);
+			 "refusing to serve on '%s' without an API key: anyone who can reach it "
+			 "could use the model; set one (" SERVE_KEY_ENV " or --api-key), or "
+			 "give --insecure-no-auth to allow it",
+			 host);
 		return MENTOR_EUSAGE;
 	}
 	return 0;
@@ -1261,7 +1245,7 @@ int serve_run(const char *db_path, const char *run_ref, const struct serve_opts 
 	s.o = o;
 	s.created = util_unix_time();
 	s.header_s = (o->header_timeout_ms > 0 ? o->header_timeout_ms : SERVE_HEADER_TIMEOUT_MS) /
-	             1000.0;
+		     1000.0;
 	s.idle_s = (o->idle_timeout_ms > 0 ? o->idle_timeout_ms : SERVE_IDLE_TIMEOUT_MS) / 1000.0;
 	s.max_body = o->max_body ? o->max_body : SERVE_MAX_BODY;
 	s.max_conns = o->max_conns > 0 ? (size_t)o->max_conns : SERVE_MAX_CONNS;
@@ -1291,8 +1275,7 @@ int serve_run(const char *db_path, const char *run_ref, const struct serve_opts 
 	lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	int one = 1;
 	if (lfd < 0 || setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
-	    bind(lfd, (struct sockaddr *)&addr, sizeof addr) != 0 ||
-	    listen(lfd, SOMAXCONN) != 0) {
+	    bind(lfd, (struct sockaddr *)&addr, sizeof addr) != 0 || listen(lfd, SOMAXCONN) != 0) {
 		util_err(err, "cannot listen on %s:%d: %s", host, o->port, strerror(errno));
 		goto out;
 	}

@@ -11,18 +11,18 @@
 /* One parsed request. */
 struct serve_req {
 	char method[16];
-	char path[256];       /* without its query string */
-	int minor;            /* HTTP/1.minor */
-	int conn_close;       /* Connection: close */
-	int conn_keep;        /* Connection: keep-alive */
+	char path[256]; /* without its query string */
+	int minor;      /* HTTP/1.minor */
+	int conn_close; /* Connection: close */
+	int conn_keep;  /* Connection: keep-alive */
 	size_t content_length;
 	int has_length;
 	int chunked;
 	int expect_continue;
-	char auth[AUTH_MAX];  /* the Authorization value */
+	char auth[AUTH_MAX]; /* the Authorization value */
 	int has_auth;
-	int auth_bad;         /* two of them, or one too long: never matches */
-	const char *body;     /* into the connection's input; body_len bytes */
+	int auth_bad;     /* two of them, or one too long: never matches */
+	const char *body; /* into the connection's input; body_len bytes */
 	size_t body_len;
 };
 

@@ -116,8 +116,10 @@ int stats_paired_bootstrap(const uint8_t *a, const uint8_t *b, size_t n_seeds, s
 	if (resamples < 1 || resamples > STATS_BOOTSTRAP_MAX_RESAMPLES ||
 	    n_items > STATS_BOOTSTRAP_MAX_ITEMS || util_mul_size(n_seeds, n_items, &cells) ||
 	    cells > STATS_BOOTSTRAP_MAX_ITEMS) {
-		util_err(err, "cannot bootstrap %zu seeds x %zu items with %d resamples: out of "
-			      "range", n_seeds, n_items, resamples);
+		util_err(err,
+			 "cannot bootstrap %zu seeds x %zu items with %d resamples: out of "
+			 "range",
+			 n_seeds, n_items, resamples);
 		return MENTOR_EUSAGE;
 	}
 	/* the statistic is linear in the items: d[i] is item i's difference

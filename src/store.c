@@ -405,10 +405,12 @@ struct store *store_open_existing(const char *path, char *err)
 {
 	struct stat sb;
 	if (stat(path, &sb) != 0) {
-		util_err(err, "cannot open workspace '%s': no such file; run 'mentor init' first", path);
+		util_err(err, "cannot open workspace '%s': no such file; run 'mentor init' first",
+			 path);
 		return NULL;
 	}
-	return open_flags(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, STORE_SCHEMA_VERSION, err);
+	return open_flags(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, STORE_SCHEMA_VERSION,
+			  err);
 }
 
 struct store *store_open_at_version(const char *path, int version, char *err)
@@ -433,9 +435,15 @@ void store_close(struct store *st)
 	free(st);
 }
 
-struct sqlite3 *store_db(struct store *st) { return st->db; }
+struct sqlite3 *store_db(struct store *st)
+{
+	return st->db;
+}
 
-const char *store_path(const struct store *st) { return st->path; }
+const char *store_path(const struct store *st)
+{
+	return st->path;
+}
 
 int store_begin(struct store *st, char *err)
 {
@@ -480,8 +488,10 @@ void store_rollback(struct store *st)
 int store_setting_set(struct store *st, const char *key, const char *value, char *err)
 {
 	sqlite3_stmt *s;
-	if (store_prepare(st, "INSERT INTO setting(key, value) VALUES(?1, ?2) "
-			      "ON CONFLICT(key) DO UPDATE SET value = excluded.value", &s, err))
+	if (store_prepare(st,
+			  "INSERT INTO setting(key, value) VALUES(?1, ?2) "
+			  "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+			  &s, err))
 		return MENTOR_ERR;
 	store_bind_text(s, 1, key);
 	store_bind_text(s, 2, value ? value : "");

@@ -20,8 +20,10 @@ void store_experiment_release(struct store_experiment *e)
 int store_experiment_insert(struct store *st, struct store_experiment *e, char *err)
 {
 	sqlite3_stmt *s;
-	if (store_prepare(st, "INSERT INTO experiment(dataset_id, name, config_json, status, pid,"
-			      " created_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6)", &s, err))
+	if (store_prepare(st,
+			  "INSERT INTO experiment(dataset_id, name, config_json, status, pid,"
+			  " created_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
+			  &s, err))
 		return MENTOR_ERR;
 	e->created_at = util_unix_time();
 	sqlite3_bind_int64(s, 1, e->dataset_id);
@@ -50,7 +52,10 @@ static void read_experiment(sqlite3_stmt *s, void *p)
 	e->created_at = sqlite3_column_int64(s, 6);
 }
 
-static void release_experiment(void *p) { store_experiment_release(p); }
+static void release_experiment(void *p)
+{
+	store_experiment_release(p);
+}
 
 int store_experiment_get(struct store *st, int64_t id, struct store_experiment *e, char *err)
 {
@@ -73,8 +78,7 @@ int store_experiment_get(struct store *st, int64_t id, struct store_experiment *
 	return ret;
 }
 
-int store_experiment_list(struct store *st, struct store_experiment **out, size_t *n,
-			  char *err)
+int store_experiment_list(struct store *st, struct store_experiment **out, size_t *n, char *err)
 {
 	sqlite3_stmt *s;
 	*out = NULL;
@@ -86,8 +90,7 @@ int store_experiment_list(struct store *st, struct store_experiment **out, size_
 }
 
 /* Run an UPDATE of one row by id (?1); MENTOR_ENOTFOUND when none changed. */
-static int update_one(struct store *st, sqlite3_stmt *s, const char *what, int64_t id,
-		      char *err)
+static int update_one(struct store *st, sqlite3_stmt *s, const char *what, int64_t id, char *err)
 {
 	if (store_exec_stmt(st, s, err, what))
 		return MENTOR_ERR;
@@ -163,12 +166,17 @@ int store_run_experiment(struct store *st, int64_t run_id, int64_t *exp_id, char
 	return ret;
 }
 
-static void read_id(sqlite3_stmt *s, void *p) { *(int64_t *)p = sqlite3_column_int64(s, 0); }
+static void read_id(sqlite3_stmt *s, void *p)
+{
+	*(int64_t *)p = sqlite3_column_int64(s, 0);
+}
 
-static void release_nothing(void *p) { (void)p; }
+static void release_nothing(void *p)
+{
+	(void)p;
+}
 
-int store_experiment_run_ids(struct store *st, int64_t exp_id, int64_t **ids, size_t *n,
-			     char *err)
+int store_experiment_run_ids(struct store *st, int64_t exp_id, int64_t **ids, size_t *n, char *err)
 {
 	sqlite3_stmt *s;
 	*ids = NULL;
@@ -180,8 +188,7 @@ int store_experiment_run_ids(struct store *st, int64_t exp_id, int64_t **ids, si
 			  "cannot list the runs of an experiment", (void **)ids, n, err);
 }
 
-int store_pred_count(struct store *st, int64_t run_id, const char *split, int64_t *n,
-		     char *err)
+int store_pred_count(struct store *st, int64_t run_id, const char *split, int64_t *n, char *err)
 {
 	sqlite3_stmt *s;
 	*n = 0;

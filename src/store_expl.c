@@ -26,10 +26,12 @@ void store_call_release(struct store_call *c)
 int store_call_insert(struct store *st, struct store_call *c, char *err)
 {
 	sqlite3_stmt *s;
-	if (store_prepare(st, "INSERT INTO llm_call(cache_key, provider, model, request_json,"
-			      " response_text, status, http_code, error, tokens_in, tokens_out,"
-			      " tokens_estimated, latency_ms, cost, created_at)"
-			      " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14)", &s, err))
+	if (store_prepare(st,
+			  "INSERT INTO llm_call(cache_key, provider, model, request_json,"
+			  " response_text, status, http_code, error, tokens_in, tokens_out,"
+			  " tokens_estimated, latency_ms, cost, created_at)"
+			  " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14)",
+			  &s, err))
 		return MENTOR_ERR;
 	if (!c->created_at)
 		c->created_at = util_unix_time();
@@ -53,9 +55,9 @@ int store_call_insert(struct store *st, struct store_call *c, char *err)
 	return 0;
 }
 
-#define CALL_COLS                                                                     \
-	"id, cache_key, provider, model, request_json, response_text, status,"        \
-	" http_code, error, tokens_in, tokens_out, tokens_estimated, latency_ms, cost," \
+#define CALL_COLS                                                                                  \
+	"id, cache_key, provider, model, request_json, response_text, status,"                     \
+	" http_code, error, tokens_in, tokens_out, tokens_estimated, latency_ms, cost,"            \
 	" created_at"
 
 static void read_call(sqlite3_stmt *s, void *out)
@@ -100,8 +102,10 @@ static int call_one(struct store *st, sqlite3_stmt *s, struct store_call *c, cha
 int store_call_find(struct store *st, const char *cache_key, struct store_call *c, char *err)
 {
 	sqlite3_stmt *s;
-	if (store_prepare(st, "SELECT " CALL_COLS " FROM llm_call WHERE cache_key = ?1"
-			      " AND status = 'ok' ORDER BY id DESC LIMIT 1", &s, err))
+	if (store_prepare(st,
+			  "SELECT " CALL_COLS " FROM llm_call WHERE cache_key = ?1"
+			  " AND status = 'ok' ORDER BY id DESC LIMIT 1",
+			  &s, err))
 		return MENTOR_ERR;
 	store_bind_text(s, 1, cache_key);
 	return call_one(st, s, c, err, "cannot look up cached call");
@@ -116,19 +120,23 @@ int store_call_get(struct store *st, int64_t id, struct store_call *c, char *err
 	return call_one(st, s, c, err, "cannot read llm call");
 }
 
-static void release_call(void *c) { store_call_release(c); }
+static void release_call(void *c)
+{
+	store_call_release(c);
+}
 
 int store_call_usage(struct store *st, const char *provider, const char *model,
 		     struct store_call_usage *u, char *err)
 {
 	memset(u, 0, sizeof *u);
 	sqlite3_stmt *s;
-	if (store_prepare(st, "SELECT count(*), coalesce(sum(tokens_out), 0),"
-			      " coalesce(sum(tokens_estimated = 0), 0),"
-			      " coalesce(sum(CASE WHEN tokens_estimated = 0 THEN tokens_in END), 0),"
-			      " coalesce(sum(CASE WHEN tokens_estimated = 0 THEN"
-			      " length(CAST(request_json AS BLOB)) END), 0)"
-			      " FROM llm_call WHERE status = 'ok' AND provider = ?1 AND model = ?2",
+	if (store_prepare(st,
+			  "SELECT count(*), coalesce(sum(tokens_out), 0),"
+			  " coalesce(sum(tokens_estimated = 0), 0),"
+			  " coalesce(sum(CASE WHEN tokens_estimated = 0 THEN tokens_in END), 0),"
+			  " coalesce(sum(CASE WHEN tokens_estimated = 0 THEN"
+			  " length(CAST(request_json AS BLOB)) END), 0)"
+			  " FROM llm_call WHERE status = 'ok' AND provider = ?1 AND model = ?2",
 			  &s, err))
 		return MENTOR_ERR;
 	store_bind_text(s, 1, provider);
@@ -165,9 +173,10 @@ int store_call_totals(struct store *st, struct store_call_totals *t, char *err)
 {
 	sqlite3_stmt *s;
 	memset(t, 0, sizeof *t);
-	if (store_prepare(st, "SELECT count(*), coalesce(sum(status = 'ok'), 0),"
-			      " coalesce(sum(status != 'ok'), 0), coalesce(sum(tokens_in), 0),"
-			      " coalesce(sum(tokens_out), 0), coalesce(sum(cost), 0) FROM llm_call",
+	if (store_prepare(st,
+			  "SELECT count(*), coalesce(sum(status = 'ok'), 0),"
+			  " coalesce(sum(status != 'ok'), 0), coalesce(sum(tokens_in), 0),"
+			  " coalesce(sum(tokens_out), 0), coalesce(sum(cost), 0) FROM llm_call",
 			  &s, err))
 		return MENTOR_ERR;
 	int ret = 0;
@@ -220,22 +229,20 @@ int store_expl_trainable(const struct store_expl *e)
 	if (!e || !e->status)
 		return 0;
 	switch (store_review_parse(e->status)) {
-	case STORE_REVIEW_ACCEPTED:
-		return 1;
-	case STORE_REVIEW_REJECTED:
-		return 0;
-	default:
-		return e->correct != 0 && !e->leaked;
+	case STORE_REVIEW_ACCEPTED: return 1;
+	case STORE_REVIEW_REJECTED: return 0;
+	default: return e->correct != 0 && !e->leaked;
 	}
 }
 
 int store_expl_insert(struct store *st, struct store_expl *e, char *err)
 {
 	sqlite3_stmt *s;
-	if (store_prepare(st, "INSERT INTO explanation(item_id, mode, path, provider, model,"
-			      " call_id, attempt_of, text, parsed_answer, correct, leaked, status,"
-			      " reviewer, decided_at, edited_text, created_at)"
-			      " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16)",
+	if (store_prepare(st,
+			  "INSERT INTO explanation(item_id, mode, path, provider, model,"
+			  " call_id, attempt_of, text, parsed_answer, correct, leaked, status,"
+			  " reviewer, decided_at, edited_text, created_at)"
+			  " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16)",
 			  &s, err))
 		return MENTOR_ERR;
 	if (!e->created_at)
@@ -267,11 +274,11 @@ int store_expl_insert(struct store *st, struct store_expl *e, char *err)
 	return 0;
 }
 
-#define EXPL_COLS                                                                        \
-	"e.id, e.item_id, e.mode, e.path, e.provider, e.model, coalesce(e.call_id, 0),"  \
-	" coalesce(e.attempt_of, 0), e.text, e.parsed_answer, coalesce(e.correct, -1),"  \
-	" e.leaked, e.status, e.reviewer, coalesce(e.decided_at, 0), e.edited_text,"     \
-	" coalesce(c.tokens_in, 0), coalesce(c.tokens_out, 0), coalesce(c.latency_ms, 0)," \
+#define EXPL_COLS                                                                                  \
+	"e.id, e.item_id, e.mode, e.path, e.provider, e.model, coalesce(e.call_id, 0),"            \
+	" coalesce(e.attempt_of, 0), e.text, e.parsed_answer, coalesce(e.correct, -1),"            \
+	" e.leaked, e.status, e.reviewer, coalesce(e.decided_at, 0), e.edited_text,"               \
+	" coalesce(c.tokens_in, 0), coalesce(c.tokens_out, 0), coalesce(c.latency_ms, 0),"         \
 	" coalesce(c.cost, 0), e.created_at"
 #define EXPL_FROM " FROM explanation e LEFT JOIN llm_call c ON c.id = e.call_id"
 
@@ -321,14 +328,17 @@ int store_expl_get(struct store *st, int64_t id, struct store_expl *e, char *err
 	return ret;
 }
 
-static void release_expl(void *e) { store_expl_release(e); }
+static void release_expl(void *e)
+{
+	store_expl_release(e);
+}
 
 static int expl_rows(struct store *st, sqlite3_stmt *s, struct store_expl **out, size_t *n,
 		     char *err)
 {
 	void *arr;
-	int rc = store_rows(st, s, sizeof **out, read_expl, release_expl, "cannot list explanations",
-			    &arr, n, err);
+	int rc = store_rows(st, s, sizeof **out, read_expl, release_expl,
+			    "cannot list explanations", &arr, n, err);
 	*out = arr;
 	return rc;
 }
@@ -339,9 +349,11 @@ int store_expl_for_item(struct store *st, int64_t item_id, struct store_expl **o
 	sqlite3_stmt *s;
 	*out = NULL;
 	*n = 0;
-	if (store_prepare(st, "SELECT " EXPL_COLS EXPL_FROM " WHERE e.item_id = ?1"
-			      " ORDER BY CASE e.mode WHEN 'cot' THEN 0 WHEN 'rp' THEN 1 ELSE 2 END,"
-			      " e.id DESC", &s, err))
+	if (store_prepare(st,
+			  "SELECT " EXPL_COLS EXPL_FROM " WHERE e.item_id = ?1"
+			  " ORDER BY CASE e.mode WHEN 'cot' THEN 0 WHEN 'rp' THEN 1 ELSE 2 END,"
+			  " e.id DESC",
+			  &s, err))
 		return MENTOR_ERR;
 	sqlite3_bind_int64(s, 1, item_id);
 	return expl_rows(st, s, out, n, err);
@@ -353,10 +365,12 @@ int store_expl_list(struct store *st, const struct store_expl_filter *f, struct 
 	sqlite3_stmt *s;
 	*out = NULL;
 	*n = 0;
-	if (store_prepare(st, "SELECT " EXPL_COLS EXPL_FROM " JOIN item i ON i.id = e.item_id"
-			      " WHERE (?1 = 0 OR i.dataset_id = ?1) AND (?2 IS NULL OR e.mode = ?2)"
-			      " AND (?3 IS NULL OR e.status = ?3) ORDER BY e.item_id, e.id"
-			      " LIMIT ?4", &s, err))
+	if (store_prepare(st,
+			  "SELECT " EXPL_COLS EXPL_FROM " JOIN item i ON i.id = e.item_id"
+			  " WHERE (?1 = 0 OR i.dataset_id = ?1) AND (?2 IS NULL OR e.mode = ?2)"
+			  " AND (?3 IS NULL OR e.status = ?3) ORDER BY e.item_id, e.id"
+			  " LIMIT ?4",
+			  &s, err))
 		return MENTOR_ERR;
 	sqlite3_bind_int64(s, 1, f ? f->dataset_id : 0);
 	store_bind_text(s, 2, f ? f->mode : NULL);
@@ -378,14 +392,16 @@ static int find_id(struct store *st, sqlite3_stmt *s, int64_t *id, char *err)
 	return ret;
 }
 
-int store_expl_find_final(struct store *st, int64_t item_id, const char *mode,
-			  const char *provider, const char *model, int64_t *id, char *err)
+int store_expl_find_final(struct store *st, int64_t item_id, const char *mode, const char *provider,
+			  const char *model, int64_t *id, char *err)
 {
 	sqlite3_stmt *s;
-	if (store_prepare(st, "SELECT id FROM explanation WHERE item_id = ?1 AND mode = ?2"
-			      " AND provider = ?3 AND model = ?4"
-			      " AND (mode != 'crop' OR path = 'rp' OR correct = 1)"
-			      " ORDER BY id DESC LIMIT 1", &s, err))
+	if (store_prepare(st,
+			  "SELECT id FROM explanation WHERE item_id = ?1 AND mode = ?2"
+			  " AND provider = ?3 AND model = ?4"
+			  " AND (mode != 'crop' OR path = 'rp' OR correct = 1)"
+			  " ORDER BY id DESC LIMIT 1",
+			  &s, err))
 		return MENTOR_ERR;
 	sqlite3_bind_int64(s, 1, item_id);
 	store_bind_text(s, 2, mode);
@@ -394,12 +410,14 @@ int store_expl_find_final(struct store *st, int64_t item_id, const char *mode,
 	return find_id(st, s, id, err);
 }
 
-int store_expl_find_by_call(struct store *st, int64_t item_id, const char *mode,
-			    const char *path, int64_t call_id, int64_t *id, char *err)
+int store_expl_find_by_call(struct store *st, int64_t item_id, const char *mode, const char *path,
+			    int64_t call_id, int64_t *id, char *err)
 {
 	sqlite3_stmt *s;
-	if (store_prepare(st, "SELECT id FROM explanation WHERE item_id = ?1 AND mode = ?2"
-			      " AND path = ?3 AND call_id = ?4 ORDER BY id DESC LIMIT 1", &s, err))
+	if (store_prepare(st,
+			  "SELECT id FROM explanation WHERE item_id = ?1 AND mode = ?2"
+			  " AND path = ?3 AND call_id = ?4 ORDER BY id DESC LIMIT 1",
+			  &s, err))
 		return MENTOR_ERR;
 	sqlite3_bind_int64(s, 1, item_id);
 	store_bind_text(s, 2, mode);
@@ -408,15 +426,17 @@ int store_expl_find_by_call(struct store *st, int64_t item_id, const char *mode,
 	return find_id(st, s, id, err);
 }
 
-int store_expl_cot_record(struct store *st, const char *provider, const char *model,
-			  int64_t *calls, int64_t *wrong, char *err)
+int store_expl_cot_record(struct store *st, const char *provider, const char *model, int64_t *calls,
+			  int64_t *wrong, char *err)
 {
 	*calls = *wrong = 0;
 	sqlite3_stmt *s;
-	if (store_prepare(st, "SELECT count(DISTINCT call_id),"
-			      " count(DISTINCT CASE WHEN coalesce(correct, 0) != 1 THEN call_id END)"
-			      " FROM explanation WHERE provider = ?1 AND model = ?2 AND path = 'cot'"
-			      " AND mode IN ('cot', 'crop') AND call_id > 0", &s, err))
+	if (store_prepare(st,
+			  "SELECT count(DISTINCT call_id),"
+			  " count(DISTINCT CASE WHEN coalesce(correct, 0) != 1 THEN call_id END)"
+			  " FROM explanation WHERE provider = ?1 AND model = ?2 AND path = 'cot'"
+			  " AND mode IN ('cot', 'crop') AND call_id > 0",
+			  &s, err))
 		return MENTOR_ERR;
 	store_bind_text(s, 1, provider);
 	store_bind_text(s, 2, model);
@@ -464,9 +484,11 @@ static int add_decision(struct store *st, int64_t expl_id, const char *verb,
 			const struct verdict_now *prev, const char *reviewer, char *err)
 {
 	sqlite3_stmt *s;
-	if (store_prepare(st, "INSERT INTO decision(explanation_id, action, prev_status,"
-			      " prev_text, reviewer, at, text, prev_parsed, prev_correct,"
-			      " prev_leaked) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)", &s, err))
+	if (store_prepare(st,
+			  "INSERT INTO decision(explanation_id, action, prev_status,"
+			  " prev_text, reviewer, at, text, prev_parsed, prev_correct,"
+			  " prev_leaked) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)",
+			  &s, err))
 		return MENTOR_ERR;
 	sqlite3_bind_int64(s, 1, expl_id);
 	store_bind_text(s, 2, verb);
@@ -487,7 +509,8 @@ static int expl_verdict(struct store *st, int64_t id, struct verdict_now *v, cha
 {
 	sqlite3_stmt *s;
 	v->parsed = NULL;
-	if (store_prepare(st, "SELECT parsed_answer, correct, leaked FROM explanation WHERE id = ?1",
+	if (store_prepare(st,
+			  "SELECT parsed_answer, correct, leaked FROM explanation WHERE id = ?1",
 			  &s, err))
 		return MENTOR_ERR;
 	sqlite3_bind_int64(s, 1, id);
@@ -529,9 +552,9 @@ static int expl_state(struct store *st, int64_t id, char **status, char **text, 
  * run update_sql (?1 the explanation, ?2 value, ?3 the reviewer, ?4 now).
  * When value is already the status (is_status) or the edited text, nothing
  * is recorded and 1 is returned. */
-static int set_decided(struct store *st, int64_t expl_id, const char *verb,
-		       const char *update_sql, const char *value, int is_status,
-		       const struct store_verdict *v, const char *reviewer, char *err)
+static int set_decided(struct store *st, int64_t expl_id, const char *verb, const char *update_sql,
+		       const char *value, int is_status, const struct store_verdict *v,
+		       const char *reviewer, char *err)
 {
 	if (store_begin(st, err))
 		return MENTOR_ERR;
@@ -563,8 +586,10 @@ static int set_decided(struct store *st, int64_t expl_id, const char *verb,
 	if (ret)
 		goto out_rollback;
 	if (v) {
-		ret = store_prepare(st, "UPDATE explanation SET parsed_answer = ?2, correct = ?3,"
-					" leaked = ?4 WHERE id = ?1", &s, err);
+		ret = store_prepare(st,
+				    "UPDATE explanation SET parsed_answer = ?2, correct = ?3,"
+				    " leaked = ?4 WHERE id = ?1",
+				    &s, err);
 		if (ret)
 			goto out_rollback;
 		sqlite3_bind_int64(s, 1, expl_id);
@@ -587,8 +612,8 @@ out_rollback:
 	return ret;
 }
 
-int store_expl_decide(struct store *st, int64_t expl_id, const char *action,
-		      const char *reviewer, char *err)
+int store_expl_decide(struct store *st, int64_t expl_id, const char *action, const char *reviewer,
+		      char *err)
 {
 	const char *verb = NULL;
 	const char *status = action_status(action, &verb);
@@ -597,16 +622,19 @@ int store_expl_decide(struct store *st, int64_t expl_id, const char *action,
 			 action ? action : "");
 		return MENTOR_EUSAGE;
 	}
-	return set_decided(st, expl_id, verb, "UPDATE explanation SET status = ?2, reviewer = ?3,"
-			   " decided_at = ?4 WHERE id = ?1", status, 1, NULL, reviewer, err);
+	return set_decided(st, expl_id, verb,
+			   "UPDATE explanation SET status = ?2, reviewer = ?3,"
+			   " decided_at = ?4 WHERE id = ?1",
+			   status, 1, NULL, reviewer, err);
 }
 
 int store_expl_edit(struct store *st, int64_t expl_id, const char *text,
 		    const struct store_verdict *v, const char *reviewer, char *err)
 {
-	return set_decided(st, expl_id, "edit", "UPDATE explanation SET edited_text = ?2,"
-			   " reviewer = ?3, decided_at = ?4 WHERE id = ?1", text, 0, v, reviewer,
-			   err);
+	return set_decided(st, expl_id, "edit",
+			   "UPDATE explanation SET edited_text = ?2,"
+			   " reviewer = ?3, decided_at = ?4 WHERE id = ?1",
+			   text, 0, v, reviewer, err);
 }
 
 int store_decision_undo(struct store *st, int64_t expl_id, int64_t *undone_expl, int *was_edit,
@@ -615,10 +643,12 @@ int store_decision_undo(struct store *st, int64_t expl_id, int64_t *undone_expl,
 	if (store_begin(st, err))
 		return MENTOR_ERR;
 	sqlite3_stmt *s;
-	int ret = store_prepare(st, "SELECT id, explanation_id, action, prev_status, prev_text,"
-				    " prev_parsed, prev_correct, prev_leaked, prev_correct IS NOT NULL"
-				    " FROM decision WHERE undone = 0 AND (?1 = 0 OR"
-				    " explanation_id = ?1) ORDER BY id DESC LIMIT 1", &s, err);
+	int ret = store_prepare(st,
+				"SELECT id, explanation_id, action, prev_status, prev_text,"
+				" prev_parsed, prev_correct, prev_leaked, prev_correct IS NOT NULL"
+				" FROM decision WHERE undone = 0 AND (?1 = 0 OR"
+				" explanation_id = ?1) ORDER BY id DESC LIMIT 1",
+				&s, err);
 	if (ret)
 		goto out_rollback;
 	sqlite3_bind_int64(s, 1, expl_id);
@@ -645,21 +675,26 @@ int store_decision_undo(struct store *st, int64_t expl_id, int64_t *undone_expl,
 	int is_edit = action && !strcmp(action, "edit");
 	if (was_edit)
 		*was_edit = is_edit;
-	ret = store_prepare(st, is_edit ? "UPDATE explanation SET status = ?2, edited_text = ?3"
-					  " WHERE id = ?1"
-					: "UPDATE explanation SET status = ?2 WHERE id = ?1", &s, err);
+	ret = store_prepare(st,
+			    is_edit ? "UPDATE explanation SET status = ?2, edited_text = ?3"
+				      " WHERE id = ?1"
+				    : "UPDATE explanation SET status = ?2 WHERE id = ?1",
+			    &s, err);
 	if (!ret) {
 		sqlite3_bind_int64(s, 1, eid);
-		store_bind_text(s, 2, prev_status ? prev_status
-						  : store_review_name(STORE_REVIEW_PENDING));
+		store_bind_text(s, 2,
+				prev_status ? prev_status
+					    : store_review_name(STORE_REVIEW_PENDING));
 		if (is_edit)
 			store_bind_text(s, 3, prev_text);
 		ret = store_exec_stmt(st, s, err, "cannot restore explanation");
 	}
 	/* an edit made before the verdict was kept (schema 4) leaves it as is */
 	if (!ret && is_edit && has_verdict) {
-		ret = store_prepare(st, "UPDATE explanation SET parsed_answer = ?2, correct = ?3,"
-					" leaked = ?4 WHERE id = ?1", &s, err);
+		ret = store_prepare(st,
+				    "UPDATE explanation SET parsed_answer = ?2, correct = ?3,"
+				    " leaked = ?4 WHERE id = ?1",
+				    &s, err);
 		if (!ret) {
 			sqlite3_bind_int64(s, 1, eid);
 			store_bind_text(s, 2, prev_parsed);
@@ -716,7 +751,10 @@ static void read_demo(sqlite3_stmt *s, void *out)
 	d->rationale = store_col_text(s, 6);
 }
 
-static void release_demo(void *d) { store_demo_release(d); }
+static void release_demo(void *d)
+{
+	store_demo_release(d);
+}
 
 int store_demo_list(struct store *st, int64_t dataset_id, size_t max, struct store_demo **out,
 		    size_t *n, char *err)
@@ -726,15 +764,17 @@ int store_demo_list(struct store *st, int64_t dataset_id, size_t max, struct sto
 	*n = 0;
 	/* An accepted explanation (its edit if any) is preferred to the gold
 	 * rationale: the operator chose it. */
-	if (store_prepare(st, "SELECT i.id, i.split, i.question, i.choices_json, i.answer,"
-			      " i.answer_type, coalesce((SELECT coalesce(e.edited_text, e.text)"
-			      "  FROM explanation e WHERE e.item_id = i.id AND e.status = 'accepted'"
-			      "  ORDER BY e.id DESC LIMIT 1), i.gold_rationale)"
-			      " FROM item i WHERE i.dataset_id = ?1 AND i.split != 'test'"
-			      " AND ((i.gold_rationale IS NOT NULL AND i.gold_rationale != '')"
-			      "  OR EXISTS (SELECT 1 FROM explanation e WHERE e.item_id = i.id"
-			      "   AND e.status = 'accepted'))"
-			      " ORDER BY i.id LIMIT ?2", &s, err))
+	if (store_prepare(st,
+			  "SELECT i.id, i.split, i.question, i.choices_json, i.answer,"
+			  " i.answer_type, coalesce((SELECT coalesce(e.edited_text, e.text)"
+			  "  FROM explanation e WHERE e.item_id = i.id AND e.status = 'accepted'"
+			  "  ORDER BY e.id DESC LIMIT 1), i.gold_rationale)"
+			  " FROM item i WHERE i.dataset_id = ?1 AND i.split != 'test'"
+			  " AND ((i.gold_rationale IS NOT NULL AND i.gold_rationale != '')"
+			  "  OR EXISTS (SELECT 1 FROM explanation e WHERE e.item_id = i.id"
+			  "   AND e.status = 'accepted'))"
+			  " ORDER BY i.id LIMIT ?2",
+			  &s, err))
 		return MENTOR_ERR;
 	sqlite3_bind_int64(s, 1, dataset_id);
 	sqlite3_bind_int64(s, 2, max ? (int64_t)max : -1);

@@ -9,18 +9,13 @@
 #include "mentor/util.h"
 
 /* Slots of statements prepared once per connection (store_stmt_cached). */
-enum {
-	STORE_STMT_ITEM_PUT,
-	STORE_STMT_ITEM_ID,
-	STORE_STMT_ITEM_GET,
-	STORE_STMT_N
-};
+enum { STORE_STMT_ITEM_PUT, STORE_STMT_ITEM_ID, STORE_STMT_ITEM_GET, STORE_STMT_N };
 
 struct store {
 	sqlite3 *db;
 	char *path;
-	int tx_depth;   /* nesting of store_begin */
-	int tx_failed;  /* a nested rollback happened */
+	int tx_depth;                     /* nesting of store_begin */
+	int tx_failed;                    /* a nested rollback happened */
 	sqlite3_stmt *stmt[STORE_STMT_N]; /* cached statements, finalized by store_close */
 };
 

@@ -43,10 +43,10 @@ void store_dataset_release(struct store_dataset *d)
 	memset(d, 0, sizeof *d);
 }
 
-#define DATASET_COLS                                                                  \
-	"d.id, d.name, d.source, d.format, d.source_hash, d.created_at,"              \
-	" (SELECT count(*) FROM item WHERE dataset_id = d.id AND split = 'train'),"   \
-	" (SELECT count(*) FROM item WHERE dataset_id = d.id AND split = 'dev'),"     \
+#define DATASET_COLS                                                                               \
+	"d.id, d.name, d.source, d.format, d.source_hash, d.created_at,"                           \
+	" (SELECT count(*) FROM item WHERE dataset_id = d.id AND split = 'train'),"                \
+	" (SELECT count(*) FROM item WHERE dataset_id = d.id AND split = 'dev'),"                  \
 	" (SELECT count(*) FROM item WHERE dataset_id = d.id AND split = 'test')"
 
 static void dataset_from_row(sqlite3_stmt *s, void *out)
@@ -64,8 +64,8 @@ static void dataset_from_row(sqlite3_stmt *s, void *out)
 }
 
 /* Step a one-row lookup: 0 with d filled, MENTOR_ENOTFOUND, or MENTOR_ERR. */
-static int dataset_one(struct store *st, sqlite3_stmt *s, struct store_dataset *d,
-		       const char *what, char *err)
+static int dataset_one(struct store *st, sqlite3_stmt *s, struct store_dataset *d, const char *what,
+		       char *err)
 {
 	memset(d, 0, sizeof *d);
 	int rc = sqlite3_step(s);
@@ -107,7 +107,10 @@ int store_dataset_get_id(struct store *st, int64_t id, struct store_dataset *d, 
 	return dataset_one(st, s, d, what, err);
 }
 
-static void release_dataset(void *d) { store_dataset_release(d); }
+static void release_dataset(void *d)
+{
+	store_dataset_release(d);
+}
 
 int store_dataset_list(struct store *st, struct store_dataset **out, size_t *n, char *err)
 {
@@ -123,8 +126,8 @@ int store_dataset_list(struct store *st, struct store_dataset **out, size_t *n, 
 	return rc;
 }
 
-int store_dataset_upsert(struct store *st, const char *name, const char *source,
-			 const char *format, const char *source_hash, int64_t *id, char *err)
+int store_dataset_upsert(struct store *st, const char *name, const char *source, const char *format,
+			 const char *source_hash, int64_t *id, char *err)
 {
 	sqlite3_stmt *s;
 	if (store_prepare(st,
@@ -181,8 +184,8 @@ void store_item_release(struct store_item *it)
 	memset(it, 0, sizeof *it);
 }
 
-#define ITEM_COLS                                                                     \
-	"i.id, i.dataset_id, i.split, i.ext_id, i.question, i.choices_json, i.answer,"  \
+#define ITEM_COLS                                                                                  \
+	"i.id, i.dataset_id, i.split, i.ext_id, i.question, i.choices_json, i.answer,"             \
 	" i.answer_type, i.gold_rationale, i.trace_json, i.meta_json"
 
 static void item_from_row(sqlite3_stmt *s, struct store_item *it)
@@ -222,13 +225,15 @@ int store_item_put(struct store *st, struct store_item *it, int *what, char *err
 {
 	sqlite3_stmt *s;
 	if (!it->split || !it->ext_id || !it->question || !it->answer || !it->answer_type)
-		return util_err(err, "cannot save item: split, id, question, answer and type are required");
+		return util_err(
+			err, "cannot save item: split, id, question, answer and type are required");
 	if (store_stmt_cached(st, STORE_STMT_ITEM_PUT, item_put_sql, &s, err))
 		return MENTOR_ERR;
 	sqlite3_bind_int64(s, 1, it->dataset_id);
 	/* Bound without copying: the strings outlive the step below. */
-	const char *vals[9] = {it->split, it->ext_id, it->question, it->choices_json, it->answer,
-			       it->answer_type, it->gold_rationale, it->trace_json, it->meta_json};
+	const char *vals[9] = {it->split,          it->ext_id,     it->question,
+			       it->choices_json,   it->answer,     it->answer_type,
+			       it->gold_rationale, it->trace_json, it->meta_json};
 	for (int i = 0; i < 9; i++) {
 		if (vals[i])
 			sqlite3_bind_text(s, i + 2, vals[i], -1, SQLITE_STATIC);
@@ -383,7 +388,9 @@ void store_item_filter_format(const struct store_item_filter *f, char *buf, size
 	snprintf(buf, n, "split:%s review:%s mode:%s result:%s leaked:%s",
 		 f->split ? f->split : "any", f->review ? f->review : "any",
 		 f->mode ? f->mode : "any",
-		 f->correct == 1 ? "correct" : f->correct == 0 ? "wrong" : "any",
+		 f->correct == 1   ? "correct"
+		 : f->correct == 0 ? "wrong"
+				   : "any",
 		 f->leaked == 1 ? "yes" : "any");
 }
 
@@ -423,8 +430,11 @@ int store_item_filter_parse(struct store_item_filter *f, const char *text, char 
 	static const struct {
 		const char *key;
 		const char *const *set;
-	} keys[] = {{"split", filter_splits}, {"review", NULL}, {"mode", NULL},
-		    {"result", filter_results}, {"leaked", filter_leaked}};
+	} keys[] = {{"split", filter_splits},
+		    {"review", NULL},
+		    {"mode", NULL},
+		    {"result", filter_results},
+		    {"leaked", filter_leaked}};
 	int rc = 0;
 	if (!text)
 		text = "";
@@ -462,10 +472,12 @@ int store_item_filter_parse(struct store_item_filter *f, const char *text, char 
 		if (k < 0 || (idx < 0 && !any)) {
 			if (!rc) {
 				rc = MENTOR_EUSAGE;
-				util_err(err, "bad filter word '%.*s': %s", (int)(wn > 60 ? 60 : wn), w,
-					 !colon ? "no key:value"
-					 : k < 0 ? "unknown key (split, review, mode, result, leaked)"
-						 : "unknown value");
+				util_err(
+					err, "bad filter word '%.*s': %s", (int)(wn > 60 ? 60 : wn),
+					w,
+					!colon  ? "no key:value"
+					: k < 0 ? "unknown key (split, review, mode, result, leaked)"
+						: "unknown value");
 			}
 			if (k < 0)
 				continue;
@@ -514,8 +526,9 @@ static int filter_sql(const struct store_item_filter *f, struct buf *b, char *er
 	if (f->review && !none)
 		rc |= buf_puts(&e, " AND e.status = :review");
 	if (e.len || none)
-		rc |= buf_printf(b, " AND %sEXISTS(SELECT 1 FROM explanation e WHERE e.item_id = i.id%s)",
-				 none ? "NOT " : "", e.data ? e.data : "");
+		rc |= buf_printf(
+			b, " AND %sEXISTS(SELECT 1 FROM explanation e WHERE e.item_id = i.id%s)",
+			none ? "NOT " : "", e.data ? e.data : "");
 	buf_release(&e);
 	if (rc)
 		return util_err(err, "out of memory building item query");
@@ -623,15 +636,16 @@ int store_item_review_progress(struct store *st, const struct store_item_filter 
 		return MENTOR_EUSAGE;
 	}
 	sqlite3_stmt *s;
-	int rc = prepare_filtered(st, f,
-				  "SELECT count(*), coalesce(sum(st = 'accepted'), 0),"
-				  " coalesce(sum(st = 'rejected'), 0), coalesce(sum(st = 'flagged'), 0),"
-				  " coalesce(sum(st = 'pending'), 0), coalesce(sum(st IS NULL), 0)"
-				  " FROM (SELECT (SELECT e.status FROM explanation e"
-				  " WHERE e.item_id = i.id AND e.mode = :pmode AND NOT EXISTS"
-				  " (SELECT 1 FROM explanation x WHERE x.attempt_of = e.id AND"
-				  " x.attempt_of > 0) ORDER BY e.id DESC LIMIT 1) AS st FROM item i",
-				  ")", &s, err);
+	int rc = prepare_filtered(
+		st, f,
+		"SELECT count(*), coalesce(sum(st = 'accepted'), 0),"
+		" coalesce(sum(st = 'rejected'), 0), coalesce(sum(st = 'flagged'), 0),"
+		" coalesce(sum(st = 'pending'), 0), coalesce(sum(st IS NULL), 0)"
+		" FROM (SELECT (SELECT e.status FROM explanation e"
+		" WHERE e.item_id = i.id AND e.mode = :pmode AND NOT EXISTS"
+		" (SELECT 1 FROM explanation x WHERE x.attempt_of = e.id AND"
+		" x.attempt_of > 0) ORDER BY e.id DESC LIMIT 1) AS st FROM item i",
+		")", &s, err);
 	if (rc)
 		return rc;
 	bind_name_text(s, ":pmode", mode);
@@ -836,8 +850,8 @@ int store_item_select(struct store *st, const struct store_item_filter *fp, cons
 	return ret;
 }
 
-int store_item_review_progress_ids(struct store *st, const int64_t *ids, size_t n,
-				   const char *mode, struct store_review_progress *p, char *err)
+int store_item_review_progress_ids(struct store *st, const int64_t *ids, size_t n, const char *mode,
+				   struct store_review_progress *p, char *err)
 {
 	memset(p, 0, sizeof *p);
 	if (store_mode_parse(mode) < 0) {
@@ -847,12 +861,13 @@ int store_item_review_progress_ids(struct store *st, const int64_t *ids, size_t 
 	/* The same "shown explanation" as store_item_review_progress, one item
 	 * at a time. */
 	sqlite3_stmt *s;
-	if (store_prepare(st,
-			  "SELECT EXISTS(SELECT 1 FROM item WHERE id = ?1),"
-			  " (SELECT e.status FROM explanation e WHERE e.item_id = ?1 AND e.mode = ?2"
-			  " AND NOT EXISTS (SELECT 1 FROM explanation x WHERE x.attempt_of = e.id"
-			  " AND x.attempt_of > 0) ORDER BY e.id DESC LIMIT 1)",
-			  &s, err))
+	if (store_prepare(
+		    st,
+		    "SELECT EXISTS(SELECT 1 FROM item WHERE id = ?1),"
+		    " (SELECT e.status FROM explanation e WHERE e.item_id = ?1 AND e.mode = ?2"
+		    " AND NOT EXISTS (SELECT 1 FROM explanation x WHERE x.attempt_of = e.id"
+		    " AND x.attempt_of > 0) ORDER BY e.id DESC LIMIT 1)",
+		    &s, err))
 		return MENTOR_ERR;
 	store_bind_text(s, 2, mode);
 	int ret = 0;

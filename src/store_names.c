@@ -20,10 +20,8 @@ static const char *const review_names[STORE_N_REVIEWS] = {
 };
 
 static const char *const run_status_names[STORE_N_RUN_STATUSES] = {
-	[STORE_RUN_QUEUED] = "queued",
-	[STORE_RUN_RUNNING] = "running",
-	[STORE_RUN_STOPPED] = "stopped",
-	[STORE_RUN_DONE] = "done",
+	[STORE_RUN_QUEUED] = "queued",   [STORE_RUN_RUNNING] = "running",
+	[STORE_RUN_STOPPED] = "stopped", [STORE_RUN_DONE] = "done",
 	[STORE_RUN_FAILED] = "failed",
 };
 

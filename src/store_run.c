@@ -22,7 +22,10 @@ void store_run_release(struct store_run *r)
 	memset(r, 0, sizeof *r);
 }
 
-static const char *or_default(const char *s, const char *def) { return s ? s : def; }
+static const char *or_default(const char *s, const char *def)
+{
+	return s ? s : def;
+}
 
 /* Parameters ?2..?15 of the insert and the update: every column but the key. */
 static void bind_run(sqlite3_stmt *s, const struct store_run *r)
@@ -48,10 +51,12 @@ static void bind_run(sqlite3_stmt *s, const struct store_run *r)
 int store_run_insert(struct store *st, struct store_run *r, char *err)
 {
 	sqlite3_stmt *s;
-	if (store_prepare(st, "INSERT INTO run(dataset_id, name, variant, alpha, source, kind,"
-			      " config_json, status, error, pid, started_at, ended_at, checkpoint,"
-			      " step, total_steps) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,"
-			      "?13,?14,?15)", &s, err))
+	if (store_prepare(st,
+			  "INSERT INTO run(dataset_id, name, variant, alpha, source, kind,"
+			  " config_json, status, error, pid, started_at, ended_at, checkpoint,"
+			  " step, total_steps) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,"
+			  "?13,?14,?15)",
+			  &s, err))
 		return MENTOR_ERR;
 	sqlite3_bind_int64(s, 1, r->dataset_id);
 	bind_run(s, r);
@@ -64,10 +69,12 @@ int store_run_insert(struct store *st, struct store_run *r, char *err)
 int store_run_update(struct store *st, const struct store_run *r, char *err)
 {
 	sqlite3_stmt *s;
-	if (store_prepare(st, "UPDATE run SET name=?2, variant=?3, alpha=?4, source=?5, kind=?6,"
-			      " config_json=?7, status=?8, error=?9, pid=?10, started_at=?11,"
-			      " ended_at=?12, checkpoint=?13, step=?14, total_steps=?15"
-			      " WHERE id=?1", &s, err))
+	if (store_prepare(st,
+			  "UPDATE run SET name=?2, variant=?3, alpha=?4, source=?5, kind=?6,"
+			  " config_json=?7, status=?8, error=?9, pid=?10, started_at=?11,"
+			  " ended_at=?12, checkpoint=?13, step=?14, total_steps=?15"
+			  " WHERE id=?1",
+			  &s, err))
 		return MENTOR_ERR;
 	sqlite3_bind_int64(s, 1, r->id);
 	bind_run(s, r);
@@ -82,8 +89,10 @@ int store_run_set_progress(struct store *st, int64_t id, int64_t step, const cha
 			   char *err)
 {
 	sqlite3_stmt *s;
-	if (store_prepare(st, "UPDATE run SET step=?2, checkpoint=COALESCE(?3, checkpoint)"
-			      " WHERE id=?1", &s, err))
+	if (store_prepare(st,
+			  "UPDATE run SET step=?2, checkpoint=COALESCE(?3, checkpoint)"
+			  " WHERE id=?1",
+			  &s, err))
 		return MENTOR_ERR;
 	sqlite3_bind_int64(s, 1, id);
 	sqlite3_bind_int64(s, 2, step);
@@ -105,12 +114,14 @@ int store_run_set_status(struct store *st, int64_t id, const char *status, const
 			 int64_t pid, char *err)
 {
 	sqlite3_stmt *s;
-	if (store_prepare(st, "UPDATE run SET status=?2, error=?3, pid=?4,"
-			      " started_at=CASE WHEN ?2='running' THEN COALESCE(started_at,"
-			      "  strftime('%s','now')) ELSE started_at END,"
-			      " ended_at=CASE WHEN ?2 IN ('stopped','done','failed')"
-			      "  THEN strftime('%s','now') WHEN ?2='running' THEN NULL"
-			      "  ELSE ended_at END WHERE id=?1", &s, err))
+	if (store_prepare(st,
+			  "UPDATE run SET status=?2, error=?3, pid=?4,"
+			  " started_at=CASE WHEN ?2='running' THEN COALESCE(started_at,"
+			  "  strftime('%s','now')) ELSE started_at END,"
+			  " ended_at=CASE WHEN ?2 IN ('stopped','done','failed')"
+			  "  THEN strftime('%s','now') WHEN ?2='running' THEN NULL"
+			  "  ELSE ended_at END WHERE id=?1",
+			  &s, err))
 		return MENTOR_ERR;
 	sqlite3_bind_int64(s, 1, id);
 	store_bind_text(s, 2, status);
@@ -123,8 +134,8 @@ int store_run_set_status(struct store *st, int64_t id, const char *status, const
 	return 0;
 }
 
-#define RUN_COLS                                                                          \
-	"id, dataset_id, name, variant, alpha, source, kind, config_json, status, error,"  \
+#define RUN_COLS                                                                                   \
+	"id, dataset_id, name, variant, alpha, source, kind, config_json, status, error,"          \
 	" pid, COALESCE(started_at, 0), COALESCE(ended_at, 0), checkpoint, step, total_steps"
 
 static void read_run(sqlite3_stmt *s, struct store_run *r)
@@ -241,12 +252,14 @@ int store_run_delete(struct store *st, int64_t id, char *err)
 	return store_exec_stmt(st, s, err, "cannot delete run");
 }
 
-int store_metric_add(struct store *st, int64_t run_id, int64_t step, double t,
-		     const char *name, double value, char *err)
+int store_metric_add(struct store *st, int64_t run_id, int64_t step, double t, const char *name,
+		     double value, char *err)
 {
 	sqlite3_stmt *s;
-	if (store_prepare(st, "INSERT OR REPLACE INTO metric(run_id, name, step, t, value)"
-			      " VALUES(?1,?2,?3,?4,?5)", &s, err))
+	if (store_prepare(st,
+			  "INSERT OR REPLACE INTO metric(run_id, name, step, t, value)"
+			  " VALUES(?1,?2,?3,?4,?5)",
+			  &s, err))
 		return MENTOR_ERR;
 	sqlite3_bind_int64(s, 1, run_id);
 	store_bind_text(s, 2, name);
@@ -272,8 +285,10 @@ int store_metric_get(struct store *st, int64_t run_id, const char *name, int64_t
 	sqlite3_stmt *s;
 	*out = NULL;
 	*n = 0;
-	if (store_prepare(st, "SELECT step, t, value FROM metric WHERE run_id=?1 AND name=?2"
-			      " AND step>?3 ORDER BY step", &s, err))
+	if (store_prepare(st,
+			  "SELECT step, t, value FROM metric WHERE run_id=?1 AND name=?2"
+			  " AND step>?3 ORDER BY step",
+			  &s, err))
 		return MENTOR_ERR;
 	sqlite3_bind_int64(s, 1, run_id);
 	store_bind_text(s, 2, name);
@@ -319,9 +334,11 @@ void store_pred_release(struct store_pred *p)
 int store_pred_put(struct store *st, const struct store_pred *p, char *err)
 {
 	sqlite3_stmt *s;
-	if (store_prepare(st, "INSERT OR REPLACE INTO prediction(run_id, item_id, split, answer,"
-			      " correct, cot_text, cot_answer, cot_correct)"
-			      " VALUES(?1,?2,?3,?4,?5,?6,?7,?8)", &s, err))
+	if (store_prepare(st,
+			  "INSERT OR REPLACE INTO prediction(run_id, item_id, split, answer,"
+			  " correct, cot_text, cot_answer, cot_correct)"
+			  " VALUES(?1,?2,?3,?4,?5,?6,?7,?8)",
+			  &s, err))
 		return MENTOR_ERR;
 	sqlite3_bind_int64(s, 1, p->run_id);
 	sqlite3_bind_int64(s, 2, p->item_id);
@@ -334,15 +351,16 @@ int store_pred_put(struct store *st, const struct store_pred *p, char *err)
 	return store_exec_stmt(st, s, err, "cannot store prediction");
 }
 
-int store_pred_list(struct store *st, int64_t run_id, struct store_pred **out, size_t *n,
-		    char *err)
+int store_pred_list(struct store *st, int64_t run_id, struct store_pred **out, size_t *n, char *err)
 {
 	sqlite3_stmt *s;
 	*out = NULL;
 	*n = 0;
-	if (store_prepare(st, "SELECT run_id, item_id, split, answer, correct, cot_text,"
-			      " cot_answer, cot_correct FROM prediction WHERE run_id=?1"
-			      " ORDER BY item_id", &s, err))
+	if (store_prepare(st,
+			  "SELECT run_id, item_id, split, answer, correct, cot_text,"
+			  " cot_answer, cot_correct FROM prediction WHERE run_id=?1"
+			  " ORDER BY item_id",
+			  &s, err))
 		return MENTOR_ERR;
 	sqlite3_bind_int64(s, 1, run_id);
 	struct store_pred *a = NULL;

@@ -113,8 +113,8 @@ int student_llama_preset(const char *name, int vocab_size, struct llama_config *
 /* ---- the table ---- */
 
 struct student_ops {
-	int (*forward)(void *m, const int32_t *inputs, const int32_t *targets,
-		       const float *weights, int B, int T, float *loss, char *err);
+	int (*forward)(void *m, const int32_t *inputs, const int32_t *targets, const float *weights,
+		       int B, int T, float *loss, char *err);
 	int (*backward)(void *m, char *err);
 	void (*zero_grad)(void *m);
 	float (*grad_norm)(void *m);
@@ -128,8 +128,8 @@ struct student_ops {
 	int64_t (*adam_step)(const void *m);
 	void (*set_adam_step)(void *m, int64_t step);
 	int (*num_tensors)(const void *m);
-	int (*tensor_info)(const void *m, int i, const char **name, size_t *offset,
-			   size_t *size, int *decay);
+	int (*tensor_info)(const void *m, int i, const char **name, size_t *offset, size_t *size,
+			   int *decay);
 	const float *(*logits)(const void *m);
 	const float *(*token_nll)(const void *m);
 	const float *(*seq_loss)(const void *m);
@@ -144,59 +144,107 @@ struct student_ops {
 
 /* The adapters of the calls both APIs spell alike, for prefix P (model or
  * llama) and handle type T. */
-#define STUDENT_ADAPTERS(P, T)                                                                 \
-	static int P##_a_forward(void *m, const int32_t *in, const int32_t *tg,               \
-				 const float *w, int B, int Tn, float *loss, char *err)        \
-	{                                                                                      \
-		return P##_forward((T *)m, in, tg, w, B, Tn, loss, err);                        \
-	}                                                                                      \
-	static int P##_a_backward(void *m, char *err) { return P##_backward((T *)m, err); }    \
-	static void P##_a_zero_grad(void *m) { P##_zero_grad((T *)m); }                       \
-	static float P##_a_grad_norm(void *m) { return P##_grad_norm((T *)m); }                \
-	static float P##_a_clip_grad(void *m, float x) { return P##_clip_grad((T *)m, x); }    \
-	static int P##_a_adamw_step(void *m, const struct model_adamw *o, char *err)           \
-	{                                                                                      \
-		return P##_adamw_step((T *)m, o, err);                                          \
-	}                                                                                      \
-	static size_t P##_a_num_params(const void *m) { return P##_num_params((const T *)m); } \
-	static float *P##_a_params(void *m) { return P##_params((T *)m); }                     \
-	static float *P##_a_grads(void *m) { return P##_grads((T *)m); }                       \
-	static float *P##_a_adam_m(void *m) { return P##_adam_m((T *)m); }                     \
-	static float *P##_a_adam_v(void *m) { return P##_adam_v((T *)m); }                     \
-	static int64_t P##_a_adam_step(const void *m) { return P##_adam_step((const T *)m); }  \
-	static void P##_a_set_adam_step(void *m, int64_t s) { P##_set_adam_step((T *)m, s); }  \
-	static const float *P##_a_logits(const void *m) { return P##_logits((const T *)m); }   \
-	static const float *P##_a_token_nll(const void *m)                                     \
-	{                                                                                      \
-		return P##_token_nll((const T *)m);                                             \
-	}                                                                                      \
-	static const float *P##_a_seq_loss(const void *m) { return P##_seq_loss((const T *)m); } \
-	static const float *P##_a_seq_weight(const void *m)                                    \
-	{                                                                                      \
-		return P##_seq_weight((const T *)m);                                            \
-	}                                                                                      \
-	static int P##_a_kv_reset(void *m, char *err) { return P##_kv_reset((T *)m, err); }    \
-	static int P##_a_kv_step(void *m, int32_t t, const float **l, char *err)               \
-	{                                                                                      \
-		return P##_kv_step((T *)m, t, l, err);                                          \
-	}                                                                                      \
-	static int P##_a_kv_len(const void *m) { return P##_kv_len((const T *)m); }            \
-	static int P##_a_generate(void *m, const int32_t *p, size_t np, int32_t stop,          \
-				  size_t max_new, int32_t *out, size_t *n_out, int *stopped,   \
-				  char *err)                                                   \
-	{                                                                                      \
-		return P##_generate((T *)m, p, np, stop, max_new, out, n_out, stopped, err);    \
-	}                                                                                      \
-	static void P##_a_free(void *m) { P##_free((T *)m); }
+#define STUDENT_ADAPTERS(P, T)                                                                     \
+	static int P##_a_forward(void *m, const int32_t *in, const int32_t *tg, const float *w,    \
+				 int B, int Tn, float *loss, char *err)                            \
+	{                                                                                          \
+		return P##_forward((T *)m, in, tg, w, B, Tn, loss, err);                           \
+	}                                                                                          \
+	static int P##_a_backward(void *m, char *err)                                              \
+	{                                                                                          \
+		return P##_backward((T *)m, err);                                                  \
+	}                                                                                          \
+	static void P##_a_zero_grad(void *m)                                                       \
+	{                                                                                          \
+		P##_zero_grad((T *)m);                                                             \
+	}                                                                                          \
+	static float P##_a_grad_norm(void *m)                                                      \
+	{                                                                                          \
+		return P##_grad_norm((T *)m);                                                      \
+	}                                                                                          \
+	static float P##_a_clip_grad(void *m, float x)                                             \
+	{                                                                                          \
+		return P##_clip_grad((T *)m, x);                                                   \
+	}                                                                                          \
+	static int P##_a_adamw_step(void *m, const struct model_adamw *o, char *err)               \
+	{                                                                                          \
+		return P##_adamw_step((T *)m, o, err);                                             \
+	}                                                                                          \
+	static size_t P##_a_num_params(const void *m)                                              \
+	{                                                                                          \
+		return P##_num_params((const T *)m);                                               \
+	}                                                                                          \
+	static float *P##_a_params(void *m)                                                        \
+	{                                                                                          \
+		return P##_params((T *)m);                                                         \
+	}                                                                                          \
+	static float *P##_a_grads(void *m)                                                         \
+	{                                                                                          \
+		return P##_grads((T *)m);                                                          \
+	}                                                                                          \
+	static float *P##_a_adam_m(void *m)                                                        \
+	{                                                                                          \
+		return P##_adam_m((T *)m);                                                         \
+	}                                                                                          \
+	static float *P##_a_adam_v(void *m)                                                        \
+	{                                                                                          \
+		return P##_adam_v((T *)m);                                                         \
+	}                                                                                          \
+	static int64_t P##_a_adam_step(const void *m)                                              \
+	{                                                                                          \
+		return P##_adam_step((const T *)m);                                                \
+	}                                                                                          \
+	static void P##_a_set_adam_step(void *m, int64_t s)                                        \
+	{                                                                                          \
+		P##_set_adam_step((T *)m, s);                                                      \
+	}                                                                                          \
+	static const float *P##_a_logits(const void *m)                                            \
+	{                                                                                          \
+		return P##_logits((const T *)m);                                                   \
+	}                                                                                          \
+	static const float *P##_a_token_nll(const void *m)                                         \
+	{                                                                                          \
+		return P##_token_nll((const T *)m);                                                \
+	}                                                                                          \
+	static const float *P##_a_seq_loss(const void *m)                                          \
+	{                                                                                          \
+		return P##_seq_loss((const T *)m);                                                 \
+	}                                                                                          \
+	static const float *P##_a_seq_weight(const void *m)                                        \
+	{                                                                                          \
+		return P##_seq_weight((const T *)m);                                               \
+	}                                                                                          \
+	static int P##_a_kv_reset(void *m, char *err)                                              \
+	{                                                                                          \
+		return P##_kv_reset((T *)m, err);                                                  \
+	}                                                                                          \
+	static int P##_a_kv_step(void *m, int32_t t, const float **l, char *err)                   \
+	{                                                                                          \
+		return P##_kv_step((T *)m, t, l, err);                                             \
+	}                                                                                          \
+	static int P##_a_kv_len(const void *m)                                                     \
+	{                                                                                          \
+		return P##_kv_len((const T *)m);                                                   \
+	}                                                                                          \
+	static int P##_a_generate(void *m, const int32_t *p, size_t np, int32_t stop,              \
+				  size_t max_new, int32_t *out, size_t *n_out, int *stopped,       \
+				  char *err)                                                       \
+	{                                                                                          \
+		return P##_generate((T *)m, p, np, stop, max_new, out, n_out, stopped, err);       \
+	}                                                                                          \
+	static void P##_a_free(void *m)                                                            \
+	{                                                                                          \
+		P##_free((T *)m);                                                                  \
+	}
 
-#define STUDENT_OPS(P)                                                                         \
-	{                                                                                      \
-		P##_a_forward, P##_a_backward, P##_a_zero_grad, P##_a_grad_norm,               \
-		    P##_a_clip_grad, P##_a_adamw_step, P##_a_num_params, P##_a_params,         \
-		    P##_a_grads, P##_a_adam_m, P##_a_adam_v, P##_a_adam_step,                  \
-		    P##_a_set_adam_step, P##_a_num_tensors, P##_a_tensor_info, P##_a_logits,   \
-		    P##_a_token_nll, P##_a_seq_loss, P##_a_seq_weight, P##_a_kv_reset,         \
-		    P##_a_kv_step, P##_a_kv_len, P##_a_generate, P##_a_free                    \
+#define STUDENT_OPS(P)                                                                             \
+	{                                                                                          \
+		P##_a_forward, P##_a_backward, P##_a_zero_grad, P##_a_grad_norm, P##_a_clip_grad,  \
+			P##_a_adamw_step, P##_a_num_params, P##_a_params, P##_a_grads,             \
+			P##_a_adam_m, P##_a_adam_v, P##_a_adam_step, P##_a_set_adam_step,          \
+			P##_a_num_tensors, P##_a_tensor_info, P##_a_logits, P##_a_token_nll,       \
+			P##_a_seq_loss, P##_a_seq_weight, P##_a_kv_reset, P##_a_kv_step,           \
+			P##_a_kv_len, P##_a_generate, P##_a_free                                   \
 	}
 
 STUDENT_ADAPTERS(model, struct model)
@@ -214,13 +262,15 @@ static int model_a_tensor_info(const void *m, int i, const char **name, size_t *
 	return model_tensor_info((const struct model *)m, i, name, offset, size, decay);
 }
 
-static int llama_a_num_tensors(const void *m) { return llama_num_tensors((const struct llama *)m); }
+static int llama_a_num_tensors(const void *m)
+{
+	return llama_num_tensors((const struct llama *)m);
+}
 
 static int llama_a_tensor_info(const void *m, int i, const char **name, size_t *offset,
 			       size_t *size, int *decay)
 {
-	return llama_tensor_info((const struct llama *)m, i, name, offset, size, NULL, NULL,
-				 decay);
+	return llama_tensor_info((const struct llama *)m, i, name, offset, size, NULL, NULL, decay);
 }
 
 static const struct student_ops ops_table[STUDENT_N_ARCHS] = {
@@ -251,12 +301,17 @@ static struct student *wrap(int arch, void *m)
 	return s;
 }
 
-struct student *student_from_gpt2(struct model *m) { return wrap(STUDENT_GPT2, m); }
+struct student *student_from_gpt2(struct model *m)
+{
+	return wrap(STUDENT_GPT2, m);
+}
 
-struct student *student_from_llama(struct llama *m) { return wrap(STUDENT_LLAMA, m); }
+struct student *student_from_llama(struct llama *m)
+{
+	return wrap(STUDENT_LLAMA, m);
+}
 
-int student_new(const struct student_config *cfg, uint64_t seed, struct student **out,
-		char *err)
+int student_new(const struct student_config *cfg, uint64_t seed, struct student **out, char *err)
 {
 	*out = NULL;
 	if (cfg->arch == STUDENT_GPT2) {
@@ -286,9 +341,15 @@ void student_free(struct student *s)
 	free(s);
 }
 
-const struct student_config *student_get_config(const struct student *s) { return &s->cfg; }
+const struct student_config *student_get_config(const struct student *s)
+{
+	return &s->cfg;
+}
 
-int student_arch(const struct student *s) { return s->cfg.arch; }
+int student_arch(const struct student *s)
+{
+	return s->cfg.arch;
+}
 
 struct model *student_gpt2(struct student *s)
 {
@@ -308,11 +369,20 @@ int student_forward(struct student *s, const int32_t *inputs, const int32_t *tar
 	return s->ops->forward(s->m, inputs, targets, weights, B, T, loss, err);
 }
 
-int student_backward(struct student *s, char *err) { return s->ops->backward(s->m, err); }
+int student_backward(struct student *s, char *err)
+{
+	return s->ops->backward(s->m, err);
+}
 
-void student_zero_grad(struct student *s) { s->ops->zero_grad(s->m); }
+void student_zero_grad(struct student *s)
+{
+	s->ops->zero_grad(s->m);
+}
 
-float student_grad_norm(struct student *s) { return s->ops->grad_norm(s->m); }
+float student_grad_norm(struct student *s)
+{
+	return s->ops->grad_norm(s->m);
+}
 
 float student_clip_grad(struct student *s, float max_norm)
 {
@@ -324,24 +394,45 @@ int student_adamw_step(struct student *s, const struct model_adamw *opt, char *e
 	return s->ops->adamw_step(s->m, opt, err);
 }
 
-size_t student_num_params(const struct student *s) { return s->ops->num_params(s->m); }
+size_t student_num_params(const struct student *s)
+{
+	return s->ops->num_params(s->m);
+}
 
-float *student_params(struct student *s) { return s->ops->params(s->m); }
+float *student_params(struct student *s)
+{
+	return s->ops->params(s->m);
+}
 
-float *student_grads(struct student *s) { return s->ops->grads(s->m); }
+float *student_grads(struct student *s)
+{
+	return s->ops->grads(s->m);
+}
 
-float *student_adam_m(struct student *s) { return s->ops->adam_m(s->m); }
+float *student_adam_m(struct student *s)
+{
+	return s->ops->adam_m(s->m);
+}
 
-float *student_adam_v(struct student *s) { return s->ops->adam_v(s->m); }
+float *student_adam_v(struct student *s)
+{
+	return s->ops->adam_v(s->m);
+}
 
-int64_t student_adam_step(const struct student *s) { return s->ops->adam_step(s->m); }
+int64_t student_adam_step(const struct student *s)
+{
+	return s->ops->adam_step(s->m);
+}
 
 void student_set_adam_step(struct student *s, int64_t step)
 {
 	s->ops->set_adam_step(s->m, step);
 }
 
-int student_num_tensors(const struct student *s) { return s->ops->num_tensors(s->m); }
+int student_num_tensors(const struct student *s)
+{
+	return s->ops->num_tensors(s->m);
+}
 
 int student_tensor_info(const struct student *s, int i, const char **name, size_t *offset,
 			size_t *size, int *decay)
@@ -369,27 +460,44 @@ int student_embedding(const struct student *s, int *width)
 	return 0;
 }
 
-const float *student_logits(const struct student *s) { return s->ops->logits(s->m); }
+const float *student_logits(const struct student *s)
+{
+	return s->ops->logits(s->m);
+}
 
-const float *student_token_nll(const struct student *s) { return s->ops->token_nll(s->m); }
+const float *student_token_nll(const struct student *s)
+{
+	return s->ops->token_nll(s->m);
+}
 
-const float *student_seq_loss(const struct student *s) { return s->ops->seq_loss(s->m); }
+const float *student_seq_loss(const struct student *s)
+{
+	return s->ops->seq_loss(s->m);
+}
 
-const float *student_seq_weight(const struct student *s) { return s->ops->seq_weight(s->m); }
+const float *student_seq_weight(const struct student *s)
+{
+	return s->ops->seq_weight(s->m);
+}
 
-int student_kv_reset(struct student *s, char *err) { return s->ops->kv_reset(s->m, err); }
+int student_kv_reset(struct student *s, char *err)
+{
+	return s->ops->kv_reset(s->m, err);
+}
 
 int student_kv_step(struct student *s, int32_t token, const float **logits, char *err)
 {
 	return s->ops->kv_step(s->m, token, logits, err);
 }
 
-int student_kv_len(const struct student *s) { return s->ops->kv_len(s->m); }
-
-int student_generate(struct student *s, const int32_t *prompt, size_t n_prompt,
-		     int32_t stop_token, size_t max_new, int32_t *out, size_t *n_out,
-		     int *stopped, char *err)
+int student_kv_len(const struct student *s)
 {
-	return s->ops->generate(s->m, prompt, n_prompt, stop_token, max_new, out, n_out,
-				stopped, err);
+	return s->ops->kv_len(s->m);
+}
+
+int student_generate(struct student *s, const int32_t *prompt, size_t n_prompt, int32_t stop_token,
+		     size_t max_new, int32_t *out, size_t *n_out, int *stopped, char *err)
+{
+	return s->ops->generate(s->m, prompt, n_prompt, stop_token, max_new, out, n_out, stopped,
+				err);
 }

@@ -52,8 +52,8 @@ void teacher_opts_init(struct teacher_opts *o)
 struct task {
 	int64_t item_id;
 	enum store_mode mode;
-	int active;      /* a request is in flight */
-	int stage;       /* crop: 0 COTE, 1 RP */
+	int active; /* a request is in flight */
+	int stage;  /* crop: 0 COTE, 1 RP */
 	int loaded;
 	struct store_item item;
 	int64_t attempt_id;
@@ -67,7 +67,7 @@ struct req {
 	char key[65];
 	size_t prompt_len;
 	struct teacher_stream live; /* transport thread only, until on_done */
-	size_t shown;    /* bytes of live.text handed to on_text */
+	size_t shown;               /* bytes of live.text handed to on_text */
 	/* filled by on_done */
 	int ok, cancelled, attempts;
 	long http_code;
@@ -83,7 +83,7 @@ struct demo_pool {
 	struct store_demo *demos;
 	struct prompt_example *ex;
 	size_t n;
-	int lang;        /* the dataset's prompt language (teacher_dataset_lang) */
+	int lang; /* the dataset's prompt language (teacher_dataset_lang) */
 };
 
 struct teacher_job {
@@ -91,8 +91,8 @@ struct teacher_job {
 	char *db_path, *prov_name, *type, *base_url, *model, *prompts_dir, *anth_version;
 	double price_in, price_out;
 	char *url;
-	char *key;       /* the API key, only to scrub it from what is stored */
-	char *key_env;   /* where the key comes from, for messages */
+	char *key;     /* the API key, only to scrub it from what is stored */
+	char *key_env; /* where the key comes from, for messages */
 	char *headers[3];
 	size_t n_headers;
 	int offline, conc, stream, k, max_tokens, force;
@@ -122,15 +122,15 @@ struct teacher_job {
 	int stopping;
 	char stop_what[MENTOR_ERR_LEN / 2]; /* what happened */
 	char stop_hint[MENTOR_ERR_LEN / 4]; /* what to do */
-	size_t started;  /* tasks started */
+	size_t started;                     /* tasks started */
 	char last_fail[MENTOR_ERR_LEN];
 	int same_fails;
 };
 
 /* ------------------------------------------------------------- progress */
 
-static void prog_add(struct teacher_job *j, int done, int error, int skipped, int cached,
-		     int calls, int64_t tin, int64_t tout, double cost)
+static void prog_add(struct teacher_job *j, int done, int error, int skipped, int cached, int calls,
+		     int64_t tin, int64_t tout, double cost)
 {
 	pthread_mutex_lock(&j->mu);
 	j->prog.done += done;
@@ -186,8 +186,9 @@ static int pool_load(struct store *st, struct demo_pool *p, int64_t dataset_id, 
 		util_oom();
 	for (size_t i = 0; i < p->n; i++) {
 		const struct store_demo *d = &p->demos[i];
-		p->ex[i] = (struct prompt_example){d->item_id, d->split, d->question, d->choices_json,
-						   d->answer, d->answer_type, d->rationale};
+		p->ex[i] = (struct prompt_example){d->item_id,      d->split,  d->question,
+						   d->choices_json, d->answer, d->answer_type,
+						   d->rationale};
 	}
 	return 0;
 }
@@ -217,7 +218,7 @@ static int build_prompt(struct store *st, const struct prompt_set *ps, struct de
 	for (size_t i = 0; i < n; i++)
 		demos[i] = src[idx[i]];
 	free(same);
-	struct prompt_example target = {it->id, it->split, it->question, it->choices_json,
+	struct prompt_example target = {it->id,     it->split,       it->question, it->choices_json,
 					it->answer, it->answer_type, NULL};
 	return prompt_render_lang(prompt_set_get_lang(ps, pool->lang, pmode, it->answer_type),
 				  pool->lang, pmode, &target, demos, n, out, err);
@@ -265,8 +266,7 @@ int teacher_dataset_lang(struct store *st, int64_t dataset_id, int *lang, int *s
 	return 0;
 }
 
-int teacher_dataset_lang_set(struct store *st, int64_t dataset_id, const char *value,
-			     char *err)
+int teacher_dataset_lang_set(struct store *st, int64_t dataset_id, const char *value, char *err)
 {
 	int l;
 	char sub[MENTOR_ERR_LEN];
@@ -366,9 +366,12 @@ void teacher_judge(const struct store_item *it, int pmode, const char *text, cha
 		   int *correct, int *leaked)
 {
 	*parsed = prompt_parse_answer(text, it->answer_type, it->choices_json);
-	*correct = !it->answer ? -1 : *parsed && prompt_answers_equal(it->answer_type, *parsed, it->answer);
-	*leaked = pmode == PROMPT_RP ? prompt_leaked(text, it->answer, it->answer_type, it->choices_json)
-				     : 0;
+	*correct = !it->answer
+			   ? -1
+			   : *parsed && prompt_answers_equal(it->answer_type, *parsed, it->answer);
+	*leaked = pmode == PROMPT_RP
+			  ? prompt_leaked(text, it->answer, it->answer_type, it->choices_json)
+			  : 0;
 }
 
 int teacher_edit(struct store *st, int64_t expl_id, const char *text, const char *reviewer,
@@ -605,8 +608,8 @@ static char *offline_request(struct teacher_job *j, const struct store_item *it,
 	return teacher_offline_body(j->model, pmode, &j->rates, j->seed, it, prompt);
 }
 
-void teacher_cache_key(const char *type, const char *base_url, const char *model,
-		       const char *body, char out[65])
+void teacher_cache_key(const char *type, const char *base_url, const char *model, const char *body,
+		       char out[65])
 {
 	struct buf b;
 	buf_init(&b);
@@ -635,8 +638,8 @@ static int start_step(struct teacher_job *j, struct task *t, int pmode)
 		return 0;
 	}
 	char *key_body = j->offline ? offline_request(j, it, pmode, prompt.data)
-				    : teacher_wire_body(j->type, j->model, prompt.data, j->max_tokens,
-							j->temperature, 0);
+				    : teacher_wire_body(j->type, j->model, prompt.data,
+							j->max_tokens, j->temperature, 0);
 	char key[65];
 	cache_key(j, key_body, key);
 
@@ -668,7 +671,8 @@ static int start_step(struct teacher_job *j, struct task *t, int pmode)
 		buf_init(&out);
 		double t0 = util_mono();
 		int mistake = TEACHER_OFFLINE_NONE;
-		int rc = teacher_offline_explain(it, pmode, &j->rates, j->seed, &out, &mistake, err);
+		int rc = teacher_offline_explain(it, pmode, &j->rates, j->seed, &out, &mistake,
+						 err);
 		double ms = (util_mono() - t0) * 1000;
 		int64_t tin = (int64_t)(prompt.len + 3) / 4, tout = (int64_t)(out.len + 3) / 4;
 		cJSON *resp = cJSON_CreateObject();
@@ -682,7 +686,8 @@ static int start_step(struct teacher_job *j, struct task *t, int pmode)
 		} else {
 			cJSON_AddStringToObject(resp, "text", out.data ? out.data : "");
 			/* Said openly: the scripted teacher errs on purpose. */
-			cJSON_AddStringToObject(resp, "mistake", teacher_offline_mistake_name(mistake));
+			cJSON_AddStringToObject(resp, "mistake",
+						teacher_offline_mistake_name(mistake));
 		}
 		char *rs = cJSON_PrintUnformatted(resp);
 		cJSON_Delete(resp);
@@ -758,9 +763,9 @@ static int has_word_ci(const char *s, const char *w)
  * insufficient_quota). No wait fixes it. */
 static int quota_spent(long code, const char *body)
 {
-	return code == 402 || (code == 429 && (has_word_ci(body, "quota") ||
-					       has_word_ci(body, "billing") ||
-					       has_word_ci(body, "credit")));
+	return code == 402 ||
+	       (code == 429 && (has_word_ci(body, "quota") || has_word_ci(body, "billing") ||
+				has_word_ci(body, "credit")));
 }
 
 /* http_opts.retry_ok: a spent quota is not retried, so the stop rule sees
@@ -803,19 +808,22 @@ static void call_failed(struct teacher_job *j, long code, const char *body, cons
 	}
 	const char *env = j->key_env ? j->key_env : "the provider's api_key_env variable";
 	if (code == 401 || code == 403) {
-		snprintf(what, sizeof what, "the provider refused the API key (HTTP %ld%s%.160s)", code,
-			 detail[0] ? ": " : "", detail);
+		snprintf(what, sizeof what, "the provider refused the API key (HTTP %ld%s%.160s)",
+			 code, detail[0] ? ": " : "", detail);
 		snprintf(hint, sizeof hint, "%s %s for provider '%s', then run again",
 			 j->key ? "check the key in" : "set", env, j->prov_name);
 		stop_job(j, what, hint);
 		return;
 	}
 	if (quota_spent(code, body)) {
-		snprintf(what, sizeof what,
-			 "the provider says the account's quota or credit is used up (HTTP %ld%s%.160s)",
-			 code, detail[0] ? ": " : "", detail);
-		snprintf(hint, sizeof hint, "check the plan and billing of the account of provider "
-			 "'%s', then run again", j->prov_name);
+		snprintf(
+			what, sizeof what,
+			"the provider says the account's quota or credit is used up (HTTP %ld%s%.160s)",
+			code, detail[0] ? ": " : "", detail);
+		snprintf(hint, sizeof hint,
+			 "check the plan and billing of the account of provider "
+			 "'%s', then run again",
+			 j->prov_name);
 		stop_job(j, what, hint);
 		return;
 	}
@@ -847,7 +855,8 @@ static int handle_done(struct teacher_job *j, struct req *r)
 	if (r->live.text.len > r->shown) {
 		/* the stream's last bytes, held back while they could be a key */
 		teacher_redact_bytes(j->key, r->live.text.data);
-		emit_text(j, t, r->pmode, r->live.text.data + r->shown, r->live.text.len - r->shown);
+		emit_text(j, t, r->pmode, r->live.text.data + r->shown,
+			  r->live.text.len - r->shown);
 		r->shown = r->live.text.len;
 	}
 	char err[MENTOR_ERR_LEN], lerr[MENTOR_ERR_LEN];
@@ -855,8 +864,8 @@ static int handle_done(struct teacher_job *j, struct req *r)
 	if (r->cancelled) {
 		if (r->attempts > 0)
 			log_call(j, r->key, r->body, r->resp, STORE_CALL_CANCELLED, r->http_code,
-				 store_call_status_name(STORE_CALL_CANCELLED),
-				 tin, 0, 1, r->latency_ms, 0, lerr);
+				 store_call_status_name(STORE_CALL_CANCELLED), tin, 0, 1,
+				 r->latency_ms, 0, lerr);
 		struct teacher_result res = {0};
 		res.item_id = t->item_id;
 		res.mode = store_mode_name(t->mode);
@@ -868,8 +877,8 @@ static int handle_done(struct teacher_job *j, struct req *r)
 		return 0;
 	}
 	if (!r->ok) {
-		log_call(j, r->key, r->body, r->resp, STORE_CALL_ERROR, r->http_code, r->error,
-			 tin, 0, 1, r->latency_ms, 0, lerr);
+		log_call(j, r->key, r->body, r->resp, STORE_CALL_ERROR, r->http_code, r->error, tin,
+			 0, 1, r->latency_ms, 0, lerr);
 		prog_add(j, 0, 0, 0, 0, 1, 0, 0, 0);
 		snprintf(err, sizeof err, "%s", r->error[0] ? r->error : "request failed");
 		call_failed(j, r->http_code, r->resp, err);
@@ -880,8 +889,8 @@ static int handle_done(struct teacher_job *j, struct req *r)
 	char *text = response_text(j, r->resp, &pin, &pout, err);
 	if (!text) {
 		/* The raw body stays in the log: nothing is lost. */
-		log_call(j, r->key, r->body, r->resp, STORE_CALL_ERROR, r->http_code, err,
-			 tin, 0, 1, r->latency_ms, 0, lerr);
+		log_call(j, r->key, r->body, r->resp, STORE_CALL_ERROR, r->http_code, err, tin, 0,
+			 1, r->latency_ms, 0, lerr);
 		prog_add(j, 0, 0, 0, 0, 1, 0, 0, 0);
 		call_failed(j, r->http_code, NULL, err);
 		task_error(j, t, r->pmode, err);
@@ -894,8 +903,8 @@ static int handle_done(struct teacher_job *j, struct req *r)
 	if (pout < 0)
 		pout = (int64_t)(strlen(text) + 3) / 4;
 	double cost = cost_of(j, pin, pout);
-	int64_t cid = log_call(j, r->key, r->body, r->resp, STORE_CALL_OK, r->http_code, NULL,
-			       pin, pout, estimated, r->latency_ms, cost, lerr);
+	int64_t cid = log_call(j, r->key, r->body, r->resp, STORE_CALL_OK, r->http_code, NULL, pin,
+			       pout, estimated, r->latency_ms, cost, lerr);
 	prog_add(j, 0, 0, 0, 0, 1, pin, pout, cost);
 	int rc = 0;
 	if (!cid)
@@ -1075,8 +1084,8 @@ static int is_default_endpoint(const char *type, const char *base)
 	return strstr(base, "://api.openai.com") != NULL;
 }
 
-struct teacher_job *teacher_start(const struct teacher_opts *o, const int64_t *item_ids,
-				  size_t n, const struct teacher_callbacks *cb, char *err)
+struct teacher_job *teacher_start(const struct teacher_opts *o, const int64_t *item_ids, size_t n,
+				  const struct teacher_callbacks *cb, char *err)
 {
 	if (!o || !o->cfg || !o->db_path) {
 		util_err(err, "cannot start teacher: no configuration or workspace");
@@ -1131,10 +1140,11 @@ struct teacher_job *teacher_start(const struct teacher_opts *o, const int64_t *i
 		j->cb = *cb;
 
 	/* Tasks: per item COTE, RP, then CROP. */
-	size_t per = (size_t)!!(modes & TEACHER_COT) + !!(modes & TEACHER_RP) + !!(modes & TEACHER_CROP);
+	size_t per = (size_t) !!(modes & TEACHER_COT) + !!(modes & TEACHER_RP) +
+		     !!(modes & TEACHER_CROP);
 	size_t bytes;
-	if (util_mul_size(n, per, &j->n_tasks) || util_mul_size(j->n_tasks ? j->n_tasks : 1,
-								 sizeof *j->tasks, &bytes)) {
+	if (util_mul_size(n, per, &j->n_tasks) ||
+	    util_mul_size(j->n_tasks ? j->n_tasks : 1, sizeof *j->tasks, &bytes)) {
 		util_err(err, "cannot start teacher: too many items");
 		goto fail;
 	}
@@ -1155,7 +1165,8 @@ struct teacher_job *teacher_start(const struct teacher_opts *o, const int64_t *i
 		const char *key = config_api_key(p);
 		if (!key && is_default_endpoint(p->type, p->base_url)) {
 			util_err(err, "no API key for provider '%s': set %s in the environment",
-				 p->name, p->api_key_env ? p->api_key_env : "its api_key_env variable");
+				 p->name,
+				 p->api_key_env ? p->api_key_env : "its api_key_env variable");
 			goto fail;
 		}
 		j->url = teacher_wire_url(p);
@@ -1250,8 +1261,14 @@ void teacher_free(struct teacher_job *j)
 	job_free(j);
 }
 
-const char *teacher_job_provider(const struct teacher_job *j) { return j->prov_name; }
-const char *teacher_job_model(const struct teacher_job *j) { return j->model; }
+const char *teacher_job_provider(const struct teacher_job *j)
+{
+	return j->prov_name;
+}
+const char *teacher_job_model(const struct teacher_job *j)
+{
+	return j->model;
+}
 
 /* ------------------------------------------------------------- helpers */
 
@@ -1303,13 +1320,13 @@ int teacher_select_filter(struct store *st, const struct store_item_filter *fp, 
 	return 0;
 }
 
-int teacher_build_prompt(struct store *st, const struct teacher_opts *o, int64_t item_id,
-			 int pmode, struct buf *out, char *err)
+int teacher_build_prompt(struct store *st, const struct teacher_opts *o, int64_t item_id, int pmode,
+			 struct buf *out, char *err)
 {
 	const struct config *cfg = o->cfg;
 	struct prompt_set ps;
 	prompt_set_init(&ps);
-	char *dir = o->prompts_dir ? util_strdup(o->prompts_dir)
+	char *dir = o->prompts_dir            ? util_strdup(o->prompts_dir)
 		    : cfg && cfg->prompts_dir ? util_strdup(cfg->prompts_dir)
 					      : prompt_default_dir();
 	int rc = prompt_set_load_dir(&ps, dir, err);
@@ -1320,7 +1337,9 @@ int teacher_build_prompt(struct store *st, const struct teacher_opts *o, int64_t
 		rc = store_item_get(st, item_id, &it, err);
 	if (!rc) {
 		int k = o->k >= 0 ? o->k : cfg ? cfg->k : PROMPT_DEFAULT_K;
-		uint64_t seed = o->seed >= 0 ? (uint64_t)o->seed : cfg ? cfg->seed : PROMPT_DEFAULT_SEED;
+		uint64_t seed = o->seed >= 0 ? (uint64_t)o->seed
+				: cfg        ? cfg->seed
+					     : PROMPT_DEFAULT_SEED;
 		rc = build_prompt(st, &ps, &pool, k, seed, &it, pmode, out, err);
 	}
 	pool_release(&pool);

@@ -26,26 +26,26 @@
 struct bctx {
 	struct store *st;
 	const struct config_provider *p;
-	const char *model;     /* borrowed from the config or the options */
-	const char *key;       /* API key, only to scrub it; may be NULL */
+	const char *model; /* borrowed from the config or the options */
+	const char *key;   /* API key, only to scrub it; may be NULL */
 	struct teacher_prompter *pr;
 	int max_tokens;
 	double temperature;
 	int force;
-	int64_t min_call_id;   /* calls above this one were made by this run */
+	int64_t min_call_id; /* calls above this one were made by this run */
 	struct teacher_batch_stats *stats;
-	struct buf *out;       /* export: the lines being written, else NULL */
+	struct buf *out; /* export: the lines being written, else NULL */
 };
 
 /* A response read from an output line, for one step of one task. */
 struct line_resp {
 	int pmode;
-	int ok;                /* usable 200 response */
+	int ok; /* usable 200 response */
 	long http_code;
-	char *body;            /* response body (JSON text), heap or NULL */
+	char *body; /* response body (JSON text), heap or NULL */
 	char error[MENTOR_ERR_LEN];
-	int consumed;          /* the step used it */
-	int64_t call_id;       /* the call it was logged as */
+	int consumed;    /* the step used it */
+	int64_t call_id; /* the call it was logged as */
 };
 
 /* ------------------------------------------------------------- context */
@@ -68,16 +68,18 @@ static int ctx_open(struct bctx *c, const struct teacher_opts *o, struct teacher
 	if (config_resolve(cfg, o->provider, o->model, &c->p, &c->model, err))
 		return MENTOR_EUSAGE;
 	if (strcmp(c->p->type, CONFIG_TYPE_OPENAI))
-		return util_err(err, "cannot use batch files with provider '%s': it is of type '%s' "
-				     "(the Batch API format needs an OpenAI-compatible provider)",
-				c->p->name, c->p->type), MENTOR_EUSAGE;
+		return util_err(err,
+				"cannot use batch files with provider '%s': it is of type '%s' "
+				"(the Batch API format needs an OpenAI-compatible provider)",
+				c->p->name, c->p->type),
+		       MENTOR_EUSAGE;
 	c->key = config_api_key(c->p);
 	c->max_tokens = cfg->max_tokens;
 	c->temperature = cfg->temperature;
 	c->force = o->force;
 	int k = o->k >= 0 ? o->k : cfg->k;
 	uint64_t seed = o->seed >= 0 ? (uint64_t)o->seed : cfg->seed;
-	char *dir = o->prompts_dir ? util_strdup(o->prompts_dir)
+	char *dir = o->prompts_dir     ? util_strdup(o->prompts_dir)
 		    : cfg->prompts_dir ? util_strdup(cfg->prompts_dir)
 				       : prompt_default_dir();
 	c->pr = teacher_prompter_new(dir, k, seed, err);
@@ -113,11 +115,11 @@ static int step_request(struct bctx *c, const struct store_item *it, int pmode, 
 	return 0;
 }
 
-static void custom_id(char *out, size_t n, int64_t dataset_id, int64_t item_id, int mode,
-		      int pmode, const char *key)
+static void custom_id(char *out, size_t n, int64_t dataset_id, int64_t item_id, int mode, int pmode,
+		      const char *key)
 {
-	snprintf(out, n, "mentor:d%lld:i%lld:%s:%s:%.*s", (long long)dataset_id,
-		 (long long)item_id, store_mode_name(mode), prompt_mode_name(pmode), KEY_HEX, key);
+	snprintf(out, n, "mentor:d%lld:i%lld:%s:%s:%.*s", (long long)dataset_id, (long long)item_id,
+		 store_mode_name(mode), prompt_mode_name(pmode), KEY_HEX, key);
 }
 
 /* --------------------------------------------------------------- steps */
@@ -186,8 +188,8 @@ static int64_t log_line(struct bctx *c, struct line_resp *lr, const char *key, c
 	int64_t tin = -1, tout = -1;
 	char perr[MENTOR_ERR_LEN] = "";
 	int ok = lr->ok;
-	if (ok && teacher_parse_response(c->p->type, lr->body, strlen(lr->body), &b, &tin, &tout,
-					 perr)) {
+	if (ok &&
+	    teacher_parse_response(c->p->type, lr->body, strlen(lr->body), &b, &tin, &tout, perr)) {
 		ok = 0;
 		snprintf(lr->error, sizeof lr->error, "%s", perr);
 	}
@@ -208,7 +210,9 @@ static int64_t log_line(struct bctx *c, struct line_resp *lr, const char *key, c
 		k.tokens_estimated = tin < 0 || tout < 0;
 		k.tokens_in = tin < 0 ? est_in : tin;
 		k.tokens_out = tout < 0 ? (int64_t)(b.len + 3) / 4 : tout;
-		k.cost = ((double)k.tokens_in * c->p->price_in + (double)k.tokens_out * c->p->price_out) / 1e6;
+		k.cost = ((double)k.tokens_in * c->p->price_in +
+			  (double)k.tokens_out * c->p->price_out) /
+			 1e6;
 	} else {
 		k.tokens_estimated = 1;
 		k.tokens_in = est_in;
@@ -279,8 +283,8 @@ static int advance(struct bctx *c, const struct store_item *it, int mode, struct
 			buf_init(&b);
 			char perr[MENTOR_ERR_LEN];
 			if (!teacher_parse_response(c->p->type, k.response_text,
-						    k.response_text ? strlen(k.response_text) : 0, &b,
-						    &tin, &tout, perr)) {
+						    k.response_text ? strlen(k.response_text) : 0,
+						    &b, &tin, &tout, perr)) {
 				text = buf_detach(&b, NULL);
 				if (!text)
 					text = util_strdup("");
@@ -423,9 +427,11 @@ int teacher_batch_export(const struct teacher_opts *o, const int64_t *item_ids, 
 	int rc = ctx_open(&c, o, stats, err);
 	if (rc)
 		return rc;
-	size_t per = (size_t)!!(modes & TEACHER_COT) + !!(modes & TEACHER_RP) + !!(modes & TEACHER_CROP);
+	size_t per = (size_t) !!(modes & TEACHER_COT) + !!(modes & TEACHER_RP) +
+		     !!(modes & TEACHER_CROP);
 	size_t cnt, bytes;
-	if (util_mul_size(n, per, &cnt) || util_mul_size(cnt ? cnt : 1, sizeof(struct task_ref), &bytes)) {
+	if (util_mul_size(n, per, &cnt) ||
+	    util_mul_size(cnt ? cnt : 1, sizeof(struct task_ref), &bytes)) {
 		ctx_close(&c);
 		return util_err(err, "cannot export batch: too many items");
 	}
@@ -584,7 +590,8 @@ static void line_marker(char out[96], const char *line, size_t len)
 }
 
 /* One output line (len bytes, NUL-terminated). */
-static void import_line(struct importer *im, long no, const char *line, size_t len, int at_eof_no_nl)
+static void import_line(struct importer *im, long no, const char *line, size_t len,
+			int at_eof_no_nl)
 {
 	struct bctx *c = &im->c;
 	char err[MENTOR_ERR_LEN], shown[SHOW_MAX * 6 + 16];
@@ -613,14 +620,16 @@ static void import_line(struct importer *im, long no, const char *line, size_t l
 		goto out;
 	}
 	if (ds != im->dataset_id) {
-		reject(im, no, "custom_id '%s' is for another dataset (id %lld)", shown, (long long)ds);
+		reject(im, no, "custom_id '%s' is for another dataset (id %lld)", shown,
+		       (long long)ds);
 		goto out;
 	}
 	long first = util_idset_add(&im->seen, cid, no);
 	if (first < 0)
 		util_oom();
 	if (first) {
-		reject(im, no, "duplicate custom_id '%s' (first on line %ld); ignored", shown, first);
+		reject(im, no, "duplicate custom_id '%s' (first on line %ld); ignored", shown,
+		       first);
 		goto out;
 	}
 	struct store_item it;
@@ -639,8 +648,10 @@ static void import_line(struct importer *im, long no, const char *line, size_t l
 	}
 	free(body);
 	if (strncmp(key, hex, KEY_HEX)) {
-		reject(im, no, "request of '%s' differs from the one exported (another provider, model, "
-			       "template, k, seed or demonstrations?)", shown);
+		reject(im, no,
+		       "request of '%s' differs from the one exported (another provider, model, "
+		       "template, k, seed or demonstrations?)",
+		       shown);
 		goto out_item;
 	}
 	add_task(im, item_id, mode);
@@ -653,8 +664,10 @@ static void import_line(struct importer *im, long no, const char *line, size_t l
 	const cJSON *sc = cJSON_GetObjectItemCaseSensitive(resp, "status_code");
 	const cJSON *rb = cJSON_GetObjectItemCaseSensitive(resp, "body");
 	if (je && !cJSON_IsNull(je)) {
-		const char *code = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(je, "code"));
-		const char *msg = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(je, "message"));
+		const char *code = cJSON_GetStringValue(
+			cJSON_GetObjectItemCaseSensitive(je, "code"));
+		const char *msg = cJSON_GetStringValue(
+			cJSON_GetObjectItemCaseSensitive(je, "message"));
 		char a[160], b[160];
 		show(a, sizeof a, code ? code : "error");
 		show(b, sizeof b, msg ? msg : "no message");
@@ -664,12 +677,16 @@ static void import_line(struct importer *im, long no, const char *line, size_t l
 		snprintf(lr.error, sizeof lr.error, "no response.status_code");
 		lr.body = cJSON_PrintUnformatted(j);
 	} else {
-		lr.http_code = sc->valuedouble >= 0 && sc->valuedouble < 1000 ? (long)sc->valuedouble : 0;
-		lr.body = rb ? (cJSON_IsString(rb) ? util_strdup(rb->valuestring) : cJSON_PrintUnformatted(rb))
+		lr.http_code = sc->valuedouble >= 0 && sc->valuedouble < 1000
+				       ? (long)sc->valuedouble
+				       : 0;
+		lr.body = rb ? (cJSON_IsString(rb) ? util_strdup(rb->valuestring)
+						   : cJSON_PrintUnformatted(rb))
 			     : util_strdup("");
 		if (lr.http_code != 200) {
 			const cJSON *be = cJSON_GetObjectItemCaseSensitive(rb, "error");
-			const char *msg = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(be, "message"));
+			const char *msg = cJSON_GetStringValue(
+				cJSON_GetObjectItemCaseSensitive(be, "message"));
 			char b[160];
 			show(b, sizeof b, msg ? msg : "no message");
 			snprintf(lr.error, sizeof lr.error, "http %ld: %s", lr.http_code, b);
@@ -726,8 +743,10 @@ static void import_line(struct importer *im, long no, const char *line, size_t l
 			c->stats->waiting++;
 	} else if (r == ADV_WAITING) {
 		/* The line answers a later step than the task has reached. */
-		reject(im, no, "'%s' answers the rp step, but item %lld has no cot result yet: import "
-			       "the first batch first", shown, (long long)item_id);
+		reject(im, no,
+		       "'%s' answers the rp step, but item %lld has no cot result yet: import "
+		       "the first batch first",
+		       shown, (long long)item_id);
 	} else if (c->stats) {
 		c->stats->imported++;
 	}
@@ -806,7 +825,8 @@ int teacher_batch_import(const struct teacher_opts *o, int64_t dataset_id, const
 		no++;
 		if (huge) {
 			stats->lines++;
-			reject(&im, no, "line longer than %zu bytes; skipped", TEACHER_BATCH_MAX_LINE);
+			reject(&im, no, "line longer than %zu bytes; skipped",
+			       TEACHER_BATCH_MAX_LINE);
 			continue;
 		}
 		size_t len = line.len;

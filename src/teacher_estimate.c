@@ -36,12 +36,12 @@ struct ectx {
 /* One prompt (PROMPT_COT or PROMPT_RP) of the item being estimated. */
 struct step {
 	int built;
-	int failed;       /* the prompt could not be built: the task fails at once */
+	int failed; /* the prompt could not be built: the task fails at once */
 	size_t prompt_len, body_len;
 	char key[65];
-	int in_log;       /* the call log answers it */
-	int planned;      /* a call of this job makes it (earlier task of the item) */
-	int verdict;      /* COTE: V_* */
+	int in_log;  /* the call log answers it */
+	int planned; /* a call of this job makes it (earlier task of the item) */
+	int verdict; /* COTE: V_* */
 	int64_t tin, tout;
 };
 
@@ -110,8 +110,8 @@ static int build_step(struct ectx *c, const struct store_item *it, int pmode, st
 			int ok = 0;
 			if (c->offline) {
 				cJSON *r = k.response_text ? cJSON_Parse(k.response_text) : NULL;
-				const char *t =
-					cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r, "text"));
+				const char *t = cJSON_GetStringValue(
+					cJSON_GetObjectItemCaseSensitive(r, "text"));
 				if (t) {
 					buf_puts(&b, t);
 					ok = 1;
@@ -121,7 +121,9 @@ static int build_step(struct ectx *c, const struct store_item *it, int pmode, st
 				int64_t a, o;
 				char perr2[MENTOR_ERR_LEN];
 				ok = !teacher_parse_response(c->p->type, k.response_text,
-							     k.response_text ? strlen(k.response_text) : 0,
+							     k.response_text
+								     ? strlen(k.response_text)
+								     : 0,
 							     &b, &a, &o, perr2);
 			}
 			if (ok) {
@@ -257,7 +259,8 @@ int teacher_estimate(const struct teacher_opts *o, const int64_t *item_ids, size
 	const struct config *cfg = o->cfg;
 	unsigned modes = o->modes & TEACHER_ALL;
 	if (!modes)
-		return util_err(err, "cannot estimate: no mode (use cot, rp or crop)"), MENTOR_EUSAGE;
+		return util_err(err, "cannot estimate: no mode (use cot, rp or crop)"),
+		       MENTOR_EUSAGE;
 	struct ectx c;
 	memset(&c, 0, sizeof c);
 	c.e = e;
@@ -283,7 +286,7 @@ int teacher_estimate(const struct teacher_opts *o, const int64_t *item_ids, size
 	e->price_in = c.p->price_in;
 	e->price_out = c.p->price_out;
 
-	char *dir = o->prompts_dir ? util_strdup(o->prompts_dir)
+	char *dir = o->prompts_dir     ? util_strdup(o->prompts_dir)
 		    : cfg->prompts_dir ? util_strdup(cfg->prompts_dir)
 				       : prompt_default_dir();
 	c.pr = teacher_prompter_new(dir, k, c.seed, err);
@@ -362,7 +365,9 @@ static void put_modes(struct buf *out, unsigned modes)
 	for (int m = 0; m < STORE_N_MODES; m++)
 		if (modes & (1u << m)) {
 			buf_printf(out, "%s%s", sep,
-				   m == STORE_COT ? "COTE" : m == STORE_RP ? "RP" : "CROP");
+				   m == STORE_COT  ? "COTE"
+				   : m == STORE_RP ? "RP"
+						   : "CROP");
 			sep = " ";
 		}
 }
@@ -386,9 +391,11 @@ void teacher_estimate_lines(const struct teacher_estimate *e, struct buf *out)
 	put_modes(out, e->modes);
 	buf_printf(out, ": %lld item%s, %lld tasks, %lld finished already (skipped)%s\n",
 		   (long long)e->items, e->items == 1 ? "" : "s", (long long)e->tasks,
-		   (long long)e->skipped, e->force ? " (--force: none skipped, the log not used)" : "");
-	buf_printf(out, "calls: %lld to make, %lld served from the cache (%lld from the call log, "
-			"%lld reused within the job)",
+		   (long long)e->skipped,
+		   e->force ? " (--force: none skipped, the log not used)" : "");
+	buf_printf(out,
+		   "calls: %lld to make, %lld served from the cache (%lld from the call log, "
+		   "%lld reused within the job)",
 		   (long long)e->calls, (long long)e->cached, (long long)e->cached_log,
 		   (long long)(e->cached - e->cached_log));
 	if (e->failing)
@@ -399,15 +406,17 @@ void teacher_estimate_lines(const struct teacher_estimate *e, struct buf *out)
 		buf_printf(out, "CROP: %lld RP fallback%s known to be needed, counted above",
 			   (long long)e->fallback_known, e->fallback_known == 1 ? "" : "s");
 		if (e->fallback_open && e->fallback_basis)
-			buf_printf(out, "; %lld COTE answer%s not known yet: up to %lld more call%s, "
-					"~%.1f expected (%.0f%% of %lld past COTE calls were wrong)",
+			buf_printf(out,
+				   "; %lld COTE answer%s not known yet: up to %lld more call%s, "
+				   "~%.1f expected (%.0f%% of %lld past COTE calls were wrong)",
 				   (long long)e->fallback_open, e->fallback_open == 1 ? "" : "s",
 				   (long long)e->fallback_open, e->fallback_open == 1 ? "" : "s",
 				   e->fallback_expected, 100.0 * e->fallback_rate,
 				   (long long)e->fallback_basis);
 		else if (e->fallback_open)
-			buf_printf(out, "; %lld COTE answer%s not known yet: up to %lld more call%s, "
-					"all counted (no past COTE calls of this model)",
+			buf_printf(out,
+				   "; %lld COTE answer%s not known yet: up to %lld more call%s, "
+				   "all counted (no past COTE calls of this model)",
 				   (long long)e->fallback_open, e->fallback_open == 1 ? "" : "s",
 				   (long long)e->fallback_open, e->fallback_open == 1 ? "" : "s");
 		else if (e->offline)
@@ -420,8 +429,8 @@ void teacher_estimate_lines(const struct teacher_estimate *e, struct buf *out)
 	if (e->offline)
 		buf_puts(out, "bytes/4 of the prompts, as logged");
 	else if (e->in_basis)
-		buf_printf(out, "%.3f tokens per request byte, from %lld past calls", e->in_per_byte,
-			   (long long)e->in_basis);
+		buf_printf(out, "%.3f tokens per request byte, from %lld past calls",
+			   e->in_per_byte, (long long)e->in_basis);
 	else
 		buf_puts(out, "bytes/4 of the prompts");
 	buf_printf(out, "), ~%lld out (", (long long)e->tokens_out);
@@ -443,7 +452,8 @@ void teacher_estimate_lines(const struct teacher_estimate *e, struct buf *out)
 	if (e->offline)
 		buf_puts(out, "; the offline teacher costs nothing\n");
 	else if (e->price_in <= 0 && e->price_out <= 0)
-		buf_printf(out, "; no prices for provider '%s' (price_in, price_out in the config)\n",
+		buf_printf(out,
+			   "; no prices for provider '%s' (price_in, price_out in the config)\n",
 			   e->provider);
 	else
 		buf_printf(out, " at $%g in / $%g out per million tokens (USD)\n", e->price_in,

@@ -18,8 +18,8 @@ struct teacher_stream {
 	int anthropic;
 	struct buf text;
 	int64_t tokens_in, tokens_out;
-	int finished;      /* finish_reason / message_stop seen */
-	int choices;       /* events carrying a choice (or a content delta) */
+	int finished; /* finish_reason / message_stop seen */
+	int choices;  /* events carrying a choice (or a content delta) */
 	int failed;
 	char err[MENTOR_ERR_LEN];
 };
@@ -27,8 +27,7 @@ void teacher_stream_init(struct teacher_stream *s, const char *type);
 void teacher_stream_release(struct teacher_stream *s);
 /* Handle one SSE event; the new text (if any) is text.data + old length.
  * Returns 0 or -1 when the stream is broken (s->err says why). */
-int teacher_stream_event(struct teacher_stream *s, const char *event, const char *data,
-			 size_t len);
+int teacher_stream_event(struct teacher_stream *s, const char *event, const char *data, size_t len);
 
 /* Redaction of the API key (key NULL or shorter than 4 bytes: nothing is
  * masked). Every text that is stored or shown goes through one of these.
@@ -50,8 +49,8 @@ char *teacher_offline_body(const char *model, int pmode, const struct config_off
 			   uint64_t seed, const struct store_item *it, const char *prompt);
 /* The cache key of a request: provider type, base URL, model and the plain
  * (non-streaming) request body. out: 65 bytes. */
-void teacher_cache_key(const char *type, const char *base_url, const char *model,
-		       const char *body, char out[65]);
+void teacher_cache_key(const char *type, const char *base_url, const char *model, const char *body,
+		       char out[65]);
 /* Trim spaces, tabs, CR and LF around s in place; returns the first kept
  * character (inside s). */
 char *teacher_trim(char *s);

@@ -34,8 +34,10 @@ static char *mc_wrong_label(const struct store_item *it, const char *distractor)
 	if (distractor && cJSON_IsArray(arr))
 		cJSON_ArrayForEach(c, arr)
 		{
-			const char *l = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "label"));
-			const char *t = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "text"));
+			const char *l = cJSON_GetStringValue(
+				cJSON_GetObjectItemCaseSensitive(c, "label"));
+			const char *t = cJSON_GetStringValue(
+				cJSON_GetObjectItemCaseSensitive(c, "text"));
 			if (l && (!strcasecmp(l, distractor) || (t && !strcmp(t, distractor)))) {
 				out = prompt_normalise_answer(STORE_ANS_MC, l);
 				break;
@@ -44,7 +46,8 @@ static char *mc_wrong_label(const struct store_item *it, const char *distractor)
 	if (!out && cJSON_IsArray(arr))
 		cJSON_ArrayForEach(c, arr)
 		{
-			const char *l = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "label"));
+			const char *l = cJSON_GetStringValue(
+				cJSON_GetObjectItemCaseSensitive(c, "label"));
 			char *n = l ? prompt_normalise_answer(STORE_ANS_MC, l) : NULL;
 			if (n && it->answer && strcmp(n, it->answer)) {
 				out = n;
@@ -112,8 +115,8 @@ const char *teacher_offline_mistake_name(int mistake)
 /* Pairs of state words a step may state; the first of a pair found in a
  * step flips to the other. */
 static const char *const state_pairs[][2] = {
-	{"heads", "tails"}, {"odd", "even"}, {"open", "closed"}, {"true", "false"}, {"yes", "no"},
-	{"red", "green"}, {"blue", "red"},
+	{"heads", "tails"}, {"odd", "even"},  {"open", "closed"}, {"true", "false"},
+	{"yes", "no"},      {"red", "green"}, {"blue", "red"},
 };
 
 enum alt_kind { ALT_NONE, ALT_NUMBER, ALT_STATE, ALT_LETTER };
@@ -167,7 +170,8 @@ static int find_state(const char *s, struct alt *a)
 			const char *word = state_pairs[p][w];
 			size_t wl = strlen(word);
 			for (size_t i = 0; i + wl <= n; i++) {
-				if (strncasecmp(s + i, word, wl) || (i > 0 && is_word_byte((unsigned char)s[i - 1])) ||
+				if (strncasecmp(s + i, word, wl) ||
+				    (i > 0 && is_word_byte((unsigned char)s[i - 1])) ||
 				    is_word_byte((unsigned char)s[i + wl]))
 					continue;
 				if (!found || i > a->at) {
@@ -223,8 +227,7 @@ static int find_lone_letter(const char *s, struct alt *a)
 static int find_alteration(const char *s, struct alt *a)
 {
 	memset(a, 0, sizeof *a);
-	return find_number(s, a) || find_state(s, a) || find_letter(s, a) ||
-	       find_lone_letter(s, a);
+	return find_number(s, a) || find_state(s, a) || find_letter(s, a) || find_lone_letter(s, a);
 }
 
 /* s with the alteration a made (a number moved by 1 to 3, never below 0;
@@ -349,7 +352,8 @@ static void put_gist(struct buf *out, const char *q)
 
 static void put_leak(struct buf *out, const struct store_item *it, struct rng *r)
 {
-	const char *t = leak_templates[rng_below(r, sizeof leak_templates / sizeof leak_templates[0])];
+	const char
+		*t = leak_templates[rng_below(r, sizeof leak_templates / sizeof leak_templates[0])];
 	const char *q = it->question && *it->question ? it->question : "this question";
 	for (; *t; t++) {
 		if (t[0] == '%' && t[1] == 'A') {
@@ -389,7 +393,8 @@ int teacher_offline_explain(const struct store_item *it, int pmode,
 				it->question ? strlen(it->question) : 0, UTIL_FNV1A_BASIS_V1);
 	h = util_fnv1a(it->answer, strlen(it->answer), h);
 	struct rng r;
-	rng_seed(&r, h ^ (seed * 0x9E3779B97F4A7C15ULL) ^ (pmode == PROMPT_COT ? 0 : 0x5250ULL << 48));
+	rng_seed(&r,
+		 h ^ (seed * 0x9E3779B97F4A7C15ULL) ^ (pmode == PROMPT_COT ? 0 : 0x5250ULL << 48));
 	double u = rng_unit(&r);
 	int wrong = pmode == PROMPT_COT && u < rates->cot_wrong;
 	int bad_step = pmode == PROMPT_COT && !wrong && u < rates->cot_wrong + rates->cot_bad_step;
@@ -399,7 +404,8 @@ int teacher_offline_explain(const struct store_item *it, int pmode,
 	buf_init(&text);
 	char *wrong_ans = NULL;
 	if (wrong) {
-		const char *d = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(trace, "distractor"));
+		const char *d = cJSON_GetStringValue(
+			cJSON_GetObjectItemCaseSensitive(trace, "distractor"));
 		if (it->answer_type && !strcmp(it->answer_type, STORE_ANS_MC))
 			wrong_ans = mc_wrong_label(it, d);
 		else if (d)
@@ -443,9 +449,10 @@ int teacher_offline_explain(const struct store_item *it, int pmode,
 		}
 	}
 	if (mistake)
-		*mistake = wrong ? TEACHER_OFFLINE_COT_WRONG
+		*mistake = wrong      ? TEACHER_OFFLINE_COT_WRONG
 			   : bad_step ? TEACHER_OFFLINE_BAD_STEP
-			   : leak ? TEACHER_OFFLINE_RP_LEAK : TEACHER_OFFLINE_NONE;
+			   : leak     ? TEACHER_OFFLINE_RP_LEAK
+				      : TEACHER_OFFLINE_NONE;
 	free(wrong_ans);
 	cJSON_Delete(trace);
 	int rc = buf_append(out, text.data, text.len);

@@ -11,7 +11,10 @@
 #include "mentor/http.h"
 #include "teacher_int.h"
 
-static int is_anthropic(const char *type) { return type && !strcmp(type, CONFIG_TYPE_ANTHROPIC); }
+static int is_anthropic(const char *type)
+{
+	return type && !strcmp(type, CONFIG_TYPE_ANTHROPIC);
+}
 
 char *teacher_wire_body(const char *type, const char *model, const char *prompt, int max_tokens,
 			double temperature, int stream)
@@ -67,7 +70,8 @@ static const char *error_message(const cJSON *j)
 	if (cJSON_IsString(e))
 		return e->valuestring;
 	if (cJSON_IsObject(e)) {
-		const char *m = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "message"));
+		const char *m = cJSON_GetStringValue(
+			cJSON_GetObjectItemCaseSensitive(e, "message"));
 		return m ? m : "error without a message";
 	}
 	return NULL;
@@ -127,7 +131,8 @@ static int parse_plain(const char *type, const char *body, size_t len, struct bu
 		int parts = 0;
 		cJSON_ArrayForEach(part, content)
 		{
-			const char *t = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(part, "text"));
+			const char *t = cJSON_GetStringValue(
+				cJSON_GetObjectItemCaseSensitive(part, "text"));
 			if (t) {
 				if ((rc = put_text(out, t, err)) != 0)
 					goto out;
@@ -141,9 +146,11 @@ static int parse_plain(const char *type, const char *body, size_t len, struct bu
 		*tin = num_field(usage, "input_tokens");
 		*tout = num_field(usage, "output_tokens");
 	} else {
-		const cJSON *c0 = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(j, "choices"), 0);
+		const cJSON *c0 = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(j, "choices"),
+						     0);
 		const cJSON *msg = cJSON_GetObjectItemCaseSensitive(c0, "message");
-		const char *t = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(msg, "content"));
+		const char *t = cJSON_GetStringValue(
+			cJSON_GetObjectItemCaseSensitive(msg, "content"));
 		if (!t) {
 			rc = util_err(err, "malformed response: no 'choices[0].message.content'");
 			goto out;
@@ -180,8 +187,7 @@ static int stream_fail(struct teacher_stream *s, const char *fmt, const char *ar
 	return -1;
 }
 
-int teacher_stream_event(struct teacher_stream *s, const char *event, const char *data,
-			 size_t len)
+int teacher_stream_event(struct teacher_stream *s, const char *event, const char *data, size_t len)
 {
 	if (s->failed)
 		return -1;
@@ -202,23 +208,27 @@ int teacher_stream_event(struct teacher_stream *s, const char *event, const char
 		goto out;
 	}
 	if (s->anthropic) {
-		const char *type = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, "type"));
+		const char *type = cJSON_GetStringValue(
+			cJSON_GetObjectItemCaseSensitive(j, "type"));
 		if (!type)
 			goto out;
 		if (!strcmp(type, "message_start")) {
 			const cJSON *msg = cJSON_GetObjectItemCaseSensitive(j, "message");
-			int64_t v = num_field(cJSON_GetObjectItemCaseSensitive(msg, "usage"), "input_tokens");
+			int64_t v = num_field(cJSON_GetObjectItemCaseSensitive(msg, "usage"),
+					      "input_tokens");
 			if (v >= 0)
 				s->tokens_in = v;
 		} else if (!strcmp(type, "content_block_delta")) {
 			s->choices++;
 			const cJSON *d = cJSON_GetObjectItemCaseSensitive(j, "delta");
-			const char *t = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(d, "text"));
+			const char *t = cJSON_GetStringValue(
+				cJSON_GetObjectItemCaseSensitive(d, "text"));
 			char e[MENTOR_ERR_LEN];
 			if (t && put_text(&s->text, t, e))
 				rc = stream_fail(s, "%s", e);
 		} else if (!strcmp(type, "message_delta")) {
-			int64_t v = num_field(cJSON_GetObjectItemCaseSensitive(j, "usage"), "output_tokens");
+			int64_t v = num_field(cJSON_GetObjectItemCaseSensitive(j, "usage"),
+					      "output_tokens");
 			if (v >= 0)
 				s->tokens_out = v;
 		} else if (!strcmp(type, "message_stop")) {
@@ -227,17 +237,20 @@ int teacher_stream_event(struct teacher_stream *s, const char *event, const char
 	} else {
 		const cJSON *usage = cJSON_GetObjectItemCaseSensitive(j, "usage");
 		if (cJSON_IsObject(usage)) {
-			int64_t a = num_field(usage, "prompt_tokens"), b = num_field(usage, "completion_tokens");
+			int64_t a = num_field(usage, "prompt_tokens"),
+				b = num_field(usage, "completion_tokens");
 			if (a >= 0)
 				s->tokens_in = a;
 			if (b >= 0)
 				s->tokens_out = b;
 		}
-		const cJSON *c0 = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(j, "choices"), 0);
+		const cJSON *c0 = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(j, "choices"),
+						     0);
 		if (c0) {
 			s->choices++;
 			const cJSON *d = cJSON_GetObjectItemCaseSensitive(c0, "delta");
-			const char *t = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(d, "content"));
+			const char *t = cJSON_GetStringValue(
+				cJSON_GetObjectItemCaseSensitive(d, "content"));
 			char e[MENTOR_ERR_LEN];
 			if (t && put_text(&s->text, t, e))
 				rc = stream_fail(s, "%s", e);
@@ -324,7 +337,10 @@ int teacher_parse_response(const char *type, const char *body, size_t len, struc
 /* Keys shorter than this are not scrubbed (they would mask ordinary text). */
 #define REDACT_MIN_KEY 4
 
-static int redact_key_ok(const char *key) { return key && strlen(key) >= REDACT_MIN_KEY; }
+static int redact_key_ok(const char *key)
+{
+	return key && strlen(key) >= REDACT_MIN_KEY;
+}
 
 void teacher_redact_bytes(const char *key, char *s)
 {
@@ -365,8 +381,8 @@ static void *grow(void *v, size_t n, size_t *cap, size_t size)
 
 /* One string value of a document: the field it belongs to and its place. */
 struct rfield {
-	char *path;    /* event name and JSON path, e.g. "message/choices/0/delta/content" */
-	size_t order;  /* document order */
+	char *path;   /* event name and JSON path, e.g. "message/choices/0/delta/content" */
+	size_t order; /* document order */
 	cJSON *node;
 };
 
@@ -450,7 +466,7 @@ static void rwalk_release(struct rwalk *w)
 
 struct revent {
 	char *event;
-	char *data;   /* the raw data when it is not JSON */
+	char *data; /* the raw data when it is not JSON */
 	cJSON *json;
 };
 
@@ -502,7 +518,8 @@ static char *redact_stream(const char *key, const char *text)
 				/* multi-line data goes out as one data: line per line */
 				for (const char *q = data; q;) {
 					const char *nl = strchr(q, '\n');
-					buf_printf(&b, "data: %.*s\n", (int)(nl ? nl - q : (long)strlen(q)), q);
+					buf_printf(&b, "data: %.*s\n",
+						   (int)(nl ? nl - q : (long)strlen(q)), q);
 					q = nl ? nl + 1 : NULL;
 				}
 				buf_puts(&b, "\n");

@@ -32,7 +32,7 @@ static const char *const special_text[TOKENIZER_N_SPECIAL] = {
 struct pmap {
 	uint64_t *keys; /* key + 1; 0 marks an empty slot */
 	int32_t *vals;
-	size_t cap;     /* power of two */
+	size_t cap; /* power of two */
 	size_t n;
 };
 
@@ -134,19 +134,19 @@ struct tok_added {
 
 struct tokenizer {
 	int n_merges;
-	int vocab;         /* 256 + n_merges + TOKENIZER_N_SPECIAL + n_new */
+	int vocab;            /* 256 + n_merges + TOKENIZER_N_SPECIAL + n_new */
 	int32_t (*merges)[2]; /* n_merges pairs; merge r makes id 256 + r */
-	size_t *tok_off;   /* vocab + 1 offsets into tok_bytes */
+	size_t *tok_off;      /* vocab + 1 offsets into tok_bytes */
 	char *tok_bytes;
-	struct pmap rank;  /* pair -> merge rank */
-	int pretok;        /* enum tokenizer_pretok */
-	int32_t *file_ids; /* vocab entries (-1: not in the file), or NULL: identity */
-	struct pmap from_file; /* file id -> id, when file_ids */
-	int normalizer;    /* enum tokenizer_norm */
+	struct pmap rank;        /* pair -> merge rank */
+	int pretok;              /* enum tokenizer_pretok */
+	int32_t *file_ids;       /* vocab entries (-1: not in the file), or NULL: identity */
+	struct pmap from_file;   /* file id -> id, when file_ids */
+	int normalizer;          /* enum tokenizer_norm */
 	struct tok_added *added; /* n_added, in the order given */
 	size_t n_added;
-	int n_new;         /* added tokens with ids of their own, after the specials */
-	unsigned char *new_special; /* n_new flags: the new token is special */
+	int n_new;                     /* added tokens with ids of their own, after the specials */
+	unsigned char *new_special;    /* n_new flags: the new token is special */
 	unsigned char added_first[32]; /* bit set of the added texts' first bytes */
 };
 
@@ -197,8 +197,7 @@ void tokenizer_free(struct tokenizer *t)
 	free(t);
 }
 
-static int tok_layout(struct tokenizer *t, const char *const *text, const size_t *tlen,
-		      char *err);
+static int tok_layout(struct tokenizer *t, const char *const *text, const size_t *tlen, char *err);
 
 /* Build the token byte table and the rank map from t->merges and t->added
  * (see tok_layout). */
@@ -234,8 +233,7 @@ static int tok_finish(struct tokenizer *t, char *err)
 /* Lay out the bytes of every token (the specials and new tokens from
  * text[]/tlen[]) and the rank map; check each merge refers to earlier
  * tokens, is not a duplicate and is not too long. */
-static int tok_layout(struct tokenizer *t, const char *const *text, const size_t *tlen,
-		      char *err)
+static int tok_layout(struct tokenizer *t, const char *const *text, const size_t *tlen, char *err)
 {
 	int nm = t->n_merges;
 	t->tok_off = malloc(((size_t)t->vocab + 1) * sizeof *t->tok_off);
@@ -253,13 +251,14 @@ static int tok_layout(struct tokenizer *t, const char *const *text, const size_t
 		int id = 256 + r;
 		if (a < 0 || b < 0 || a >= id || b >= id) {
 			free(len);
-			return util_err(err, "invalid tokenizer: merge %d refers to a later token", r);
+			return util_err(err, "invalid tokenizer: merge %d refers to a later token",
+					r);
 		}
 		len[id] = len[a] + len[b];
 		if (len[id] > TOKENIZER_MAX_TOKEN_LEN) {
 			free(len);
-			return util_err(err, "invalid tokenizer: merge %d is longer than %d bytes", r,
-					TOKENIZER_MAX_TOKEN_LEN);
+			return util_err(err, "invalid tokenizer: merge %d is longer than %d bytes",
+					r, TOKENIZER_MAX_TOKEN_LEN);
 		}
 		total += len[id];
 		int32_t *slot;
@@ -270,7 +269,8 @@ static int tok_layout(struct tokenizer *t, const char *const *text, const size_t
 		}
 		if (rc == 0) {
 			free(len);
-			return util_err(err, "invalid tokenizer: merge %d repeats merge %d", r, *slot);
+			return util_err(err, "invalid tokenizer: merge %d repeats merge %d", r,
+					*slot);
 		}
 	}
 	for (int s = 256 + nm; s < t->vocab; s++) {
@@ -307,8 +307,10 @@ static int tok_layout(struct tokenizer *t, const char *const *text, const size_t
 			if (rc < 0)
 				return util_err(err, "cannot build tokenizer: out of memory");
 			if (rc == 0)
-				return util_err(err, "invalid tokenizer: tokens %d and %d have the "
-						     "same file id %ld", (int)*slot, i, (long)f);
+				return util_err(err,
+						"invalid tokenizer: tokens %d and %d have the "
+						"same file id %ld",
+						(int)*slot, i, (long)f);
 		}
 	}
 	return 0;
@@ -323,9 +325,10 @@ static int tok_set_file_ids(struct tokenizer *t, const int32_t *file_ids, char *
 		return 0;
 	for (int i = 0; i < vocab; i++) {
 		if (file_ids[i] < -1 || file_ids[i] > TOKENIZER_MAX_FILE_ID)
-			return util_err(err, "invalid tokenizer: file id %ld of token %d is out "
-					     "of range -1..%d", (long)file_ids[i], i,
-					TOKENIZER_MAX_FILE_ID);
+			return util_err(err,
+					"invalid tokenizer: file id %ld of token %d is out "
+					"of range -1..%d",
+					(long)file_ids[i], i, TOKENIZER_MAX_FILE_ID);
 		ident &= file_ids[i] == i;
 	}
 	if (ident)
@@ -367,14 +370,17 @@ static int tok_set_added(struct tokenizer *t, const struct tokenizer_added *adde
 		struct tok_added *d = &t->added[i];
 		if (!a->text || a->len < 1 || a->len > TOKENIZER_MAX_ADDED_LEN) {
 			free(order);
-			return util_err(err, "invalid tokenizer: added token %zu is empty or "
-					     "longer than %d bytes", i, TOKENIZER_MAX_ADDED_LEN);
+			return util_err(err,
+					"invalid tokenizer: added token %zu is empty or "
+					"longer than %d bytes",
+					i, TOKENIZER_MAX_ADDED_LEN);
 		}
 		if (a->id < 0 || a->id > first_new + t->n_new) {
 			free(order);
-			return util_err(err, "invalid tokenizer: added token %zu has id %ld, "
-					     "expected below %ld", i, (long)a->id,
-					(long)(first_new + t->n_new + 1));
+			return util_err(err,
+					"invalid tokenizer: added token %zu has id %ld, "
+					"expected below %ld",
+					i, (long)a->id, (long)(first_new + t->n_new + 1));
 		}
 		if (a->id == first_new + t->n_new)
 			t->n_new++;
@@ -394,10 +400,13 @@ static int tok_set_added(struct tokenizer *t, const struct tokenizer_added *adde
 	qsort(order, n, sizeof *order, added_cmp);
 	for (size_t i = 1; i < n; i++)
 		if (added_cmp(&order[i - 1], &order[i]) == 0) {
-			size_t a = (size_t)(order[i - 1] - t->added), b = (size_t)(order[i] - t->added);
+			size_t a = (size_t)(order[i - 1] - t->added),
+			       b = (size_t)(order[i] - t->added);
 			free(order);
-			return util_err(err, "invalid tokenizer: added tokens %zu and %zu have the "
-					     "same text", a < b ? a : b, a < b ? b : a);
+			return util_err(err,
+					"invalid tokenizer: added tokens %zu and %zu have the "
+					"same text",
+					a < b ? a : b, a < b ? b : a);
 		}
 	free(order);
 	t->new_special = calloc((size_t)t->n_new + 1, 1);
@@ -405,7 +414,8 @@ static int tok_set_added(struct tokenizer *t, const struct tokenizer_added *adde
 		return util_err(err, "cannot build tokenizer: out of memory");
 	for (size_t i = 0; i < n; i++)
 		if (t->added[i].id >= first_new)
-			t->new_special[t->added[i].id - first_new] = (unsigned char)t->added[i].special;
+			t->new_special[t->added[i].id - first_new] = (unsigned char)t->added[i]
+									     .special;
 	return 0;
 }
 
@@ -421,11 +431,13 @@ static int tok_check_added(const struct tokenizer *t, char *err)
 		const struct tok_added *a = &t->added[i];
 		size_t len;
 		const char *p = tokenizer_token(t, a->id, &len);
-		if (a->id < first_new - TOKENIZER_N_SPECIAL && (len != a->len ||
-		    memcmp(p, a->text, len))) {
+		if (a->id < first_new - TOKENIZER_N_SPECIAL &&
+		    (len != a->len || memcmp(p, a->text, len))) {
 			free(seen);
-			return util_err(err, "invalid tokenizer: added token %zu is not the text "
-					     "of token %ld", i, (long)a->id);
+			return util_err(err,
+					"invalid tokenizer: added token %zu is not the text "
+					"of token %ld",
+					i, (long)a->id);
 		}
 		if (a->id < first_new && seen[a->id]++) {
 			free(seen);
@@ -444,8 +456,10 @@ int tokenizer_build_ext(const int32_t *pairs, size_t n_merges, const struct toke
 	if (n_merges > (size_t)TOKENIZER_MAX_VOCAB - 256 - TOKENIZER_N_SPECIAL ||
 	    o->n_added > TOKENIZER_MAX_ADDED ||
 	    n_merges + o->n_added > (size_t)TOKENIZER_MAX_VOCAB - 256 - TOKENIZER_N_SPECIAL) {
-		util_err(err, "cannot build tokenizer: %zu merges and %zu added tokens make more "
-			      "than %d tokens", n_merges, o->n_added, TOKENIZER_MAX_VOCAB);
+		util_err(err,
+			 "cannot build tokenizer: %zu merges and %zu added tokens make more "
+			 "than %d tokens",
+			 n_merges, o->n_added, TOKENIZER_MAX_VOCAB);
 		return MENTOR_EUSAGE;
 	}
 	if (o->pretok < 0 || o->pretok >= TOKENIZER_N_PRETOK) {
@@ -475,9 +489,8 @@ int tokenizer_build_ext(const int32_t *pairs, size_t n_merges, const struct toke
 		t->merges[r][0] = pairs[2 * r];
 		t->merges[r][1] = pairs[2 * r + 1];
 	}
-	if (tok_set_added(t, o->added, o->n_added, err) ||
-	    tok_set_file_ids(t, o->file_ids, err) || tok_finish(t, err) ||
-	    tok_check_added(t, err)) {
+	if (tok_set_added(t, o->added, o->n_added, err) || tok_set_file_ids(t, o->file_ids, err) ||
+	    tok_finish(t, err) || tok_check_added(t, err)) {
 		tokenizer_free(t);
 		return MENTOR_ERR;
 	}
@@ -485,15 +498,21 @@ int tokenizer_build_ext(const int32_t *pairs, size_t n_merges, const struct toke
 	return 0;
 }
 
-int tokenizer_build(const int32_t *pairs, size_t n_merges, int pretok,
-		    const int32_t *file_ids, struct tokenizer **out, char *err)
+int tokenizer_build(const int32_t *pairs, size_t n_merges, int pretok, const int32_t *file_ids,
+		    struct tokenizer **out, char *err)
 {
 	struct tokenizer_opts o = {pretok, TOKENIZER_NORM_NONE, file_ids, NULL, 0};
 	return tokenizer_build_ext(pairs, n_merges, &o, out, err);
 }
 
-int tokenizer_normalizer(const struct tokenizer *t) { return t->normalizer; }
-size_t tokenizer_num_added(const struct tokenizer *t) { return t->n_added; }
+int tokenizer_normalizer(const struct tokenizer *t)
+{
+	return t->normalizer;
+}
+size_t tokenizer_num_added(const struct tokenizer *t)
+{
+	return t->n_added;
+}
 
 int tokenizer_added_get(const struct tokenizer *t, size_t i, struct tokenizer_added *a)
 {
@@ -506,9 +525,18 @@ int tokenizer_added_get(const struct tokenizer *t, size_t i, struct tokenizer_ad
 	return 0;
 }
 
-int tokenizer_vocab_size(const struct tokenizer *t) { return t->vocab; }
-int tokenizer_num_merges(const struct tokenizer *t) { return t->n_merges; }
-int tokenizer_pretok(const struct tokenizer *t) { return t->pretok; }
+int tokenizer_vocab_size(const struct tokenizer *t)
+{
+	return t->vocab;
+}
+int tokenizer_num_merges(const struct tokenizer *t)
+{
+	return t->n_merges;
+}
+int tokenizer_pretok(const struct tokenizer *t)
+{
+	return t->pretok;
+}
 
 int tokenizer_merge(const struct tokenizer *t, int r, int32_t *left, int32_t *right)
 {
@@ -611,8 +639,7 @@ struct trainer {
 };
 
 /* Heap order: larger count first, then smaller (a, b). */
-static int heap_before(const struct trainer *tr, const struct heap_ent *x,
-		       const struct heap_ent *y)
+static int heap_before(const struct trainer *tr, const struct heap_ent *x, const struct heap_ent *y)
 {
 	if (x->count != y->count)
 		return x->count > y->count;
@@ -735,8 +762,8 @@ static void trainer_release(struct trainer *tr)
 }
 
 /* Count distinct pre-tokens of the corpus into tr->words. */
-static int collect_words(struct trainer *tr, const char *const *texts, const size_t *lens,
-			 size_t n, char *err)
+static int collect_words(struct trainer *tr, const char *const *texts, const size_t *lens, size_t n,
+			 char *err)
 {
 	struct pmap seen = {0};
 	size_t capw = 0;
@@ -747,8 +774,8 @@ static int collect_words(struct trainer *tr, const char *const *texts, const siz
 		if (!s && len)
 			return util_err(err, "cannot train tokenizer: text %zu is NULL", t);
 		while (i < len) {
-			size_t k = tokenizer_pretok_next(TOKENIZER_PRETOK_MENTOR, (const char *)s + i,
-							 len - i);
+			size_t k = tokenizer_pretok_next(TOKENIZER_PRETOK_MENTOR,
+							 (const char *)s + i, len - i);
 			if (k < 2) { /* a single byte has no pair */
 				i += k;
 				continue;
@@ -760,7 +787,8 @@ static int collect_words(struct trainer *tr, const char *const *texts, const siz
 				if (!slot) {
 					if (tr->nwords == capw) {
 						size_t nc = capw ? capw * 2 : 4096;
-						struct word *nw = realloc(tr->words, nc * sizeof *nw);
+						struct word *nw = realloc(tr->words,
+									  nc * sizeof *nw);
 						if (!nw) {
 							rc = MENTOR_ENOMEM;
 							break;
@@ -809,8 +837,8 @@ static int collect_words(struct trainer *tr, const char *const *texts, const siz
 	return 0;
 }
 
-int tokenizer_train(const char *const *texts, const size_t *lens, size_t n,
-		    size_t vocab_size, struct tokenizer **out, char *err)
+int tokenizer_train(const char *const *texts, const size_t *lens, size_t n, size_t vocab_size,
+		    struct tokenizer **out, char *err)
 {
 	*out = NULL;
 	if (vocab_size == 0)
@@ -1084,7 +1112,8 @@ static int encode_pieces(const struct tokenizer *t, const char *text, size_t len
 		while (n >= 2) {
 			int32_t best = -1;
 			for (int j = 0; j + 1 < n; j++) {
-				const int32_t *r = pmap_find(&t->rank, pair_key(ids[j], ids[j + 1]));
+				const int32_t *r = pmap_find(&t->rank,
+							     pair_key(ids[j], ids[j + 1]));
 				if (r && (best < 0 || *r < best))
 					best = *r;
 			}
@@ -1204,8 +1233,7 @@ static void put_u32(unsigned char *p, uint32_t v)
 
 static uint32_t get_u32(const unsigned char *p)
 {
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
 int tokenizer_save(const struct tokenizer *t, struct buf *out, char *err)
@@ -1264,8 +1292,8 @@ oom:
 
 /* The added tokens of a version 4 image: n entries at p[0..len); their
  * byte length in *size. Texts point into p. Caller frees *out. */
-static int load_added(const unsigned char *p, size_t len, uint32_t n,
-		      struct tokenizer_added **out, size_t *size, char *err)
+static int load_added(const unsigned char *p, size_t len, uint32_t n, struct tokenizer_added **out,
+		      size_t *size, char *err)
 {
 	*out = NULL;
 	*size = 0;
@@ -1304,8 +1332,7 @@ static int load_added(const unsigned char *p, size_t len, uint32_t n,
 	return 0;
 }
 
-int tokenizer_load(const void *data, size_t len, size_t *used, struct tokenizer **out,
-		   char *err)
+int tokenizer_load(const void *data, size_t len, size_t *used, struct tokenizer **out, char *err)
 {
 	const unsigned char *p = data;
 	*out = NULL;
@@ -1314,8 +1341,9 @@ int tokenizer_load(const void *data, size_t len, size_t *used, struct tokenizer 
 	uint32_t version = get_u32(p + 4), vocab = get_u32(p + 8), nm = get_u32(p + 12),
 		 nsp = get_u32(p + 16);
 	if (version < 1 || version > TOK_VERSION)
-		return util_err(err, "cannot load tokenizer: version %u not supported (this "
-				     "build reads versions 1 to %u; retrain the tokenizer)",
+		return util_err(err,
+				"cannot load tokenizer: version %u not supported (this "
+				"build reads versions 1 to %u; retrain the tokenizer)",
 				version, TOK_VERSION);
 	if (nsp != TOKENIZER_N_SPECIAL)
 		return util_err(err, "cannot load tokenizer: %u special tokens, expected %d", nsp,
@@ -1324,8 +1352,10 @@ int tokenizer_load(const void *data, size_t len, size_t *used, struct tokenizer 
 	if (vocab < TOKENIZER_MIN_VOCAB || vocab > TOKENIZER_MAX_VOCAB ||
 	    nm > vocab - 256 - TOKENIZER_N_SPECIAL ||
 	    (version < 4 && nm != vocab - 256 - TOKENIZER_N_SPECIAL))
-		return util_err(err, "cannot load tokenizer: vocabulary size %u with %u merges "
-				     "is invalid", vocab, nm);
+		return util_err(err,
+				"cannot load tokenizer: vocabulary size %u with %u merges "
+				"is invalid",
+				vocab, nm);
 	/* versions 1 and 2: mentor's pre-tokenizer, every token its own file id */
 	size_t hdr = version >= 4 ? 36 : version == 3 ? 28 : 20;
 	uint32_t pretok = TOKENIZER_PRETOK_MENTOR, nfile = 0, norm = 0, nadd = 0;
@@ -1336,21 +1366,29 @@ int tokenizer_load(const void *data, size_t len, size_t *used, struct tokenizer 
 		pretok = get_u32(p + 20);
 		nfile = get_u32(p + 24);
 		if (pretok >= (version >= 4 ? TOKENIZER_N_PRETOK : TOKENIZER_PRETOK_QWEN2))
-			return util_err(err, "cannot load tokenizer: unknown pre-tokenizer %u "
-					     "(a newer mentor wrote it?)", pretok);
+			return util_err(err,
+					"cannot load tokenizer: unknown pre-tokenizer %u "
+					"(a newer mentor wrote it?)",
+					pretok);
 		if (nfile != 0 && nfile != vocab)
-			return util_err(err, "cannot load tokenizer: %u file ids for a "
-					     "vocabulary of %u", nfile, vocab);
+			return util_err(err,
+					"cannot load tokenizer: %u file ids for a "
+					"vocabulary of %u",
+					nfile, vocab);
 	}
 	if (version >= 4) {
 		norm = get_u32(p + 28);
 		nadd = get_u32(p + 32);
 		if (norm >= TOKENIZER_N_NORM)
-			return util_err(err, "cannot load tokenizer: unknown normalizer %u "
-					     "(a newer mentor wrote it?)", norm);
+			return util_err(err,
+					"cannot load tokenizer: unknown normalizer %u "
+					"(a newer mentor wrote it?)",
+					norm);
 		if (nadd > TOKENIZER_MAX_ADDED || nadd < vocab - 256 - TOKENIZER_N_SPECIAL - nm)
-			return util_err(err, "cannot load tokenizer: %u added tokens for a "
-					     "vocabulary of %u with %u merges", nadd, vocab, nm);
+			return util_err(err,
+					"cannot load tokenizer: %u added tokens for a "
+					"vocabulary of %u with %u merges",
+					nadd, vocab, nm);
 	}
 	size_t fixed = hdr + (size_t)nm * 8 + (size_t)nfile * 4, added_size;
 	if (len < fixed + 8)
@@ -1395,8 +1433,10 @@ int tokenizer_load(const void *data, size_t len, size_t *used, struct tokenizer 
 	if (tokenizer_vocab_size(*out) != (int)vocab) {
 		tokenizer_free(*out);
 		*out = NULL;
-		util_err(err, "cannot load tokenizer: %u added tokens do not make a vocabulary "
-			      "of %u", nadd, vocab);
+		util_err(err,
+			 "cannot load tokenizer: %u added tokens do not make a vocabulary "
+			 "of %u",
+			 nadd, vocab);
 		goto out;
 	}
 	if (used)

@@ -11,18 +11,12 @@
 const char *tokenizer_pretok_name(int kind)
 {
 	switch (kind) {
-	case TOKENIZER_PRETOK_MENTOR:
-		return "mentor";
-	case TOKENIZER_PRETOK_GPT2:
-		return "gpt2";
-	case TOKENIZER_PRETOK_QWEN2:
-		return "qwen2";
-	case TOKENIZER_PRETOK_LLAMA3:
-		return "llama3";
-	case TOKENIZER_PRETOK_SMOLLM:
-		return "smollm";
-	default:
-		return NULL;
+	case TOKENIZER_PRETOK_MENTOR: return "mentor";
+	case TOKENIZER_PRETOK_GPT2: return "gpt2";
+	case TOKENIZER_PRETOK_QWEN2: return "qwen2";
+	case TOKENIZER_PRETOK_LLAMA3: return "llama3";
+	case TOKENIZER_PRETOK_SMOLLM: return "smollm";
+	default: return NULL;
 	}
 }
 
@@ -290,16 +284,11 @@ static size_t smollm_next_piece(const unsigned char *s, size_t n)
 static size_t piece_len(int kind, const unsigned char *s, size_t n)
 {
 	switch (kind) {
-	case TOKENIZER_PRETOK_GPT2:
-		return gpt2_next_piece(s, n);
-	case TOKENIZER_PRETOK_QWEN2:
-		return qwen_next_piece(s, n, 1);
-	case TOKENIZER_PRETOK_LLAMA3:
-		return qwen_next_piece(s, n, 3);
-	case TOKENIZER_PRETOK_SMOLLM:
-		return smollm_next_piece(s, n);
-	default:
-		return next_piece(s, n);
+	case TOKENIZER_PRETOK_GPT2: return gpt2_next_piece(s, n);
+	case TOKENIZER_PRETOK_QWEN2: return qwen_next_piece(s, n, 1);
+	case TOKENIZER_PRETOK_LLAMA3: return qwen_next_piece(s, n, 3);
+	case TOKENIZER_PRETOK_SMOLLM: return smollm_next_piece(s, n);
+	default: return next_piece(s, n);
 	}
 }
 

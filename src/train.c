@@ -39,7 +39,10 @@ struct trainer {
 	int64_t eval_every;       /* 0: never */
 };
 
-static double now_elapsed(const struct trainer *tr) { return tr->elapsed0 + util_mono() - tr->t0; }
+static double now_elapsed(const struct trainer *tr)
+{
+	return tr->elapsed0 + util_mono() - tr->t0;
+}
 
 static int save_checkpoint(struct trainer *tr, char *err)
 {
@@ -87,7 +90,7 @@ static double val_loss(struct trainer *tr, char *err, int *failed)
 			if (train_batch_fill(&tr->batch, pick, (int)k, train_pad_id(&tr->train),
 					     1.0, 0.0, err) ||
 			    student_forward(tr->model, tr->batch.inputs, tr->batch.targets, NULL,
-					  tr->batch.B, tr->batch.T, NULL, err)) {
+					    tr->batch.B, tr->batch.T, NULL, err)) {
 				*failed = 1;
 				return NAN;
 			}
@@ -116,8 +119,8 @@ static double probe_step_time(struct trainer *tr, char *err)
 	double t = 0;
 	for (int i = 0; i < 3; i++) {
 		double t0 = util_mono();
-		if (train_batch_sample(&tr->train, tr->cfg.variant, tr->cfg.alpha, &r, tr->cfg.batch,
-				       &tr->batch, err) ||
+		if (train_batch_sample(&tr->train, tr->cfg.variant, tr->cfg.alpha, &r,
+				       tr->cfg.batch, &tr->batch, err) ||
 		    student_forward(tr->model, tr->batch.inputs, tr->batch.targets,
 				    tr->batch.weights, tr->batch.B, tr->batch.T, NULL, err) ||
 		    student_backward(tr->model, err))
@@ -197,7 +200,8 @@ static int train_step(struct trainer *tr, struct train_progress *p, char *err)
 			return MENTOR_ERR;
 		tokens += tr->batch.n_tokens;
 		if (n_exp) { /* alpha 1: the explanation task is only measured */
-			if (micro_batch(tr, &tr->batch2, pick + n_ans, n_exp, 0, &le, &s[1], &c[1], err))
+			if (micro_batch(tr, &tr->batch2, pick + n_ans, n_exp, 0, &le, &s[1], &c[1],
+					err))
 				return MENTOR_ERR;
 			tokens += tr->batch2.n_tokens;
 		}
@@ -247,9 +251,10 @@ static int write_metrics(struct trainer *tr, const struct train_progress *p, cha
 	struct {
 		const char *name;
 		double v;
-	} m[] = {{"loss", p->loss},	  {"loss_ans", p->loss_ans}, {"loss_exp", p->loss_exp},
-		 {"lr", p->lr},		  {"tok_s", p->tok_s},	     {"val_loss", p->val_loss},
-		 {"dev_acc", p->dev_acc}, {"dev_acc_expl", p->dev_acc_expl}};
+	} m[] = {{"loss", p->loss},         {"loss_ans", p->loss_ans},
+		 {"loss_exp", p->loss_exp}, {"lr", p->lr},
+		 {"tok_s", p->tok_s},       {"val_loss", p->val_loss},
+		 {"dev_acc", p->dev_acc},   {"dev_acc_expl", p->dev_acc_expl}};
 	if (store_begin(tr->st, err))
 		return MENTOR_ERR;
 	for (size_t i = 0; i < sizeof m / sizeof m[0]; i++) {
@@ -297,15 +302,16 @@ static int claim(struct store *st, int64_t run_id, int only_queued, struct store
 		goto fail;
 	}
 	if (!strcmp(r->kind, "external")) {
-		util_err(err, "run %lld is an external run and cannot be trained", (long long)run_id);
+		util_err(err, "run %lld is an external run and cannot be trained",
+			 (long long)run_id);
 		goto fail;
 	}
 	if (only_queued && store_run_status_parse(r->status) != STORE_RUN_QUEUED) {
 		util_err(err, "run %lld was %s before it started", (long long)run_id, r->status);
 		goto fail;
 	}
-	if (store_run_status_parse(r->status) == STORE_RUN_RUNNING &&
-	    r->pid != (int64_t)getpid() && train_pid_alive(r->pid)) {
+	if (store_run_status_parse(r->status) == STORE_RUN_RUNNING && r->pid != (int64_t)getpid() &&
+	    train_pid_alive(r->pid)) {
 		util_err(err, "run %lld is already running (pid %lld)", (long long)run_id,
 			 (long long)r->pid);
 		goto fail;
@@ -374,7 +380,8 @@ static int init_special_rows(struct student *m, const struct tokenizer *tok, uin
 		for (size_t c = 0; c < C; c++) {
 			/* Box-Muller */
 			double u1 = rng_unit(&r), u2 = rng_unit(&r);
-			double z = sqrt(-2.0 * log(u1 > 0 ? u1 : 1e-300)) * cos(6.283185307179586 * u2);
+			double z = sqrt(-2.0 * log(u1 > 0 ? u1 : 1e-300)) *
+				   cos(6.283185307179586 * u2);
 			row[c] = (float)((n ? mean[c] / (double)n : 0.0) + 0.02 * z);
 		}
 	}
@@ -434,8 +441,10 @@ static int prepare(struct trainer *tr, const struct store_run *r, char *err)
 	}
 	if (cfg->variant != TRAIN_BASELINE && corpus.n_expl == 0) {
 		if (cfg->source == TRAIN_SRC_ACCEPTED)
-			util_err(err, "no accepted explanations in dataset '%s': review some, or use "
-				      "'--source gold' or a teacher mode", d.name);
+			util_err(err,
+				 "no accepted explanations in dataset '%s': review some, or use "
+				 "'--source gold' or a teacher mode",
+				 d.name);
 		else
 			util_err(err, "no explanations from source '%s' in dataset '%s'",
 				 train_source_name(cfg->source), d.name);
@@ -450,7 +459,8 @@ static int prepare(struct trainer *tr, const struct store_run *r, char *err)
 		/* the starting run's weights and tokenizer */
 		struct store_run src;
 		if (store_run_get(tr->st, cfg->init_from, &src, sub)) {
-			util_err(err, "cannot start from run %lld: %s", (long long)cfg->init_from, sub);
+			util_err(err, "cannot start from run %lld: %s", (long long)cfg->init_from,
+				 sub);
 			goto out;
 		}
 		struct buf p;
@@ -458,7 +468,8 @@ static int prepare(struct trainer *tr, const struct store_run *r, char *err)
 		rc = train_run_ckpt_find(tr->st, &src, &p, sub);
 		store_run_release(&src);
 		if (rc) {
-			util_err(err, "cannot start from run %lld: %s", (long long)cfg->init_from, sub);
+			util_err(err, "cannot start from run %lld: %s", (long long)cfg->init_from,
+				 sub);
 			buf_release(&p);
 			goto out;
 		}
@@ -470,8 +481,10 @@ static int prepare(struct trainer *tr, const struct store_run *r, char *err)
 		train_config_student(cfg, cfg->vocab, &want);
 		train_ckpt_student_config(&init, &have);
 		if (!student_config_same(&want, &have)) {
-			util_err(err, "cannot start from run %lld: its model changed shape since this "
-				      "run was created", (long long)cfg->init_from);
+			util_err(err,
+				 "cannot start from run %lld: its model changed shape since this "
+				 "run was created",
+				 (long long)cfg->init_from);
 			goto out;
 		}
 		tr->tok = init.tok;
@@ -486,8 +499,9 @@ static int prepare(struct trainer *tr, const struct store_run *r, char *err)
 	tr->devq = dev; /* the first eval_items of it are answered while training */
 	train_corpus_init(&dev);
 	if (resume && ck.data_hash != tr->data_hash) {
-		util_err(err, "cannot resume run %lld: its training data changed since the "
-			      "checkpoint (items or explanations edited); start a new run",
+		util_err(err,
+			 "cannot resume run %lld: its training data changed since the "
+			 "checkpoint (items or explanations edited); start a new run",
 			 (long long)tr->run_id);
 		goto out;
 	}
@@ -628,8 +642,8 @@ int train_run_exec(const char *db_path, int64_t run_id, const struct train_opts 
 	while (!stopped && tr.step < tr.total) {
 		if (train_step(&tr, &p, err))
 			goto fail;
-		if (tr.cfg.val_every > 0 && (tr.step % tr.cfg.val_every == 0 || tr.step == tr.total) &&
-		    tr.dev.n_ans) {
+		if (tr.cfg.val_every > 0 &&
+		    (tr.step % tr.cfg.val_every == 0 || tr.step == tr.total) && tr.dev.n_ans) {
 			int failed;
 			p.val_loss = val_loss(&tr, err, &failed);
 			if (failed)
@@ -675,12 +689,10 @@ int train_run_exec(const char *db_path, int64_t run_id, const struct train_opts 
 		goto out;
 	ret = 0;
 	goto out;
-fail:
-	{
-		char sub[MENTOR_ERR_LEN];
-		store_run_set_status(tr.st, run_id, store_run_status_name(STORE_RUN_FAILED), err,
-				     0, sub);
-	}
+fail : {
+	char sub[MENTOR_ERR_LEN];
+	store_run_set_status(tr.st, run_id, store_run_status_name(STORE_RUN_FAILED), err, 0, sub);
+}
 out:
 	store_run_release(&r);
 	trainer_release(&tr);

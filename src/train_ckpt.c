@@ -261,7 +261,8 @@ static int ckpt_read_head(struct ckr *r, uint32_t *version, uint32_t *flags, cha
 		r->h = util_fnv1a(head, sizeof head, UTIL_FNV1A_BASIS_V1);
 	}
 	if (*flags > 1) {
-		util_err(err, "cannot load checkpoint '%s': corrupt header (flags %u)", path, *flags);
+		util_err(err, "cannot load checkpoint '%s': corrupt header (flags %u)", path,
+			 *flags);
 		goto out;
 	}
 	if (ckr_u32(r, &json_len, "the configuration"))
@@ -366,8 +367,10 @@ static int ckpt_read_shape(struct ckr *r, uint32_t version, struct train_ckpt *c
 	if (version >= 3 && ckr_u32(r, &arch, "the architecture"))
 		return MENTOR_ERR;
 	if (arch >= STUDENT_N_ARCHS)
-		return util_err(r->err, "cannot load checkpoint '%s': unknown architecture %u "
-					"(written by a newer mentor?)", r->path, arch);
+		return util_err(r->err,
+				"cannot load checkpoint '%s': unknown architecture %u "
+				"(written by a newer mentor?)",
+				r->path, arch);
 	c->arch = (int)arch;
 	uint32_t v;
 	if (arch == STUDENT_LLAMA) {
@@ -375,8 +378,9 @@ static int ckpt_read_shape(struct ckr *r, uint32_t version, struct train_ckpt *c
 			if (ckr_u32(r, &v, "the model shape"))
 				return MENTOR_ERR;
 			if (v > INT_MAX)
-				return util_err(r->err, "cannot load checkpoint '%s': corrupt "
-							"model shape ('%s')",
+				return util_err(r->err,
+						"cannot load checkpoint '%s': corrupt "
+						"model shape ('%s')",
 						r->path, train_llama_ints[i].name);
 			*train_llama_int(&c->lcfg, i) = (int)v;
 		}
@@ -385,8 +389,8 @@ static int ckpt_read_shape(struct ckr *r, uint32_t version, struct train_ckpt *c
 				return MENTOR_ERR;
 		return 0;
 	}
-	int *f[5] = {&c->mcfg.vocab_size, &c->mcfg.max_seq_len, &c->mcfg.n_layer,
-		     &c->mcfg.n_head, &c->mcfg.n_embd};
+	int *f[5] = {&c->mcfg.vocab_size, &c->mcfg.max_seq_len, &c->mcfg.n_layer, &c->mcfg.n_head,
+		     &c->mcfg.n_embd};
 	for (int i = 0; i < 5; i++) {
 		if (ckr_u32(r, &v, "the model shape"))
 			return MENTOR_ERR;
@@ -418,9 +422,10 @@ int train_ckpt_load(const char *path, int with_moments, struct train_ckpt *c, ch
 	if (ckpt_read_shape(&r, version, c))
 		goto out;
 	if (c->cfg.arch != c->arch) {
-		util_err(err, "cannot load checkpoint '%s': its configuration names architecture "
-			      "'%s', its model is '%s'", path, student_arch_name(c->cfg.arch),
-			 student_arch_name(c->arch));
+		util_err(err,
+			 "cannot load checkpoint '%s': its configuration names architecture "
+			 "'%s', its model is '%s'",
+			 path, student_arch_name(c->cfg.arch), student_arch_name(c->arch));
 		goto out;
 	}
 	struct student_config sc;
@@ -430,9 +435,10 @@ int train_ckpt_load(const char *path, int with_moments, struct train_ckpt *c, ch
 		goto out;
 	}
 	if (student_config_vocab_size(&sc) != tokenizer_vocab_size(c->tok)) {
-		util_err(err, "cannot load checkpoint '%s': model vocabulary %d does not match its "
-			      "tokenizer (%d)", path, student_config_vocab_size(&sc),
-			 tokenizer_vocab_size(c->tok));
+		util_err(err,
+			 "cannot load checkpoint '%s': model vocabulary %d does not match its "
+			 "tokenizer (%d)",
+			 path, student_config_vocab_size(&sc), tokenizer_vocab_size(c->tok));
 		goto out;
 	}
 	if (c->arch == STUDENT_LLAMA) {
@@ -440,8 +446,10 @@ int train_ckpt_load(const char *path, int with_moments, struct train_ckpt *c, ch
 		struct student_config js;
 		train_config_student(&c->cfg, c->lcfg.vocab_size, &js);
 		if (!student_config_same(&js, &sc)) {
-			util_err(err, "cannot load checkpoint '%s': its configuration and its "
-				      "model shape differ", path);
+			util_err(err,
+				 "cannot load checkpoint '%s': its configuration and its "
+				 "model shape differ",
+				 path);
 			goto out;
 		}
 	}
@@ -451,8 +459,10 @@ int train_ckpt_load(const char *path, int with_moments, struct train_ckpt *c, ch
 	    ckr_u64(&r, &dh, "the state") || ckr_u64(&r, &el, "the state"))
 		goto out;
 	if (np != student_config_num_params(&sc)) {
-		util_err(err, "cannot load checkpoint '%s': %llu parameters, the model shape needs "
-			      "%zu", path, (unsigned long long)np, student_config_num_params(&sc));
+		util_err(err,
+			 "cannot load checkpoint '%s': %llu parameters, the model shape needs "
+			 "%zu",
+			 path, (unsigned long long)np, student_config_num_params(&sc));
 		goto out;
 	}
 	if (step > (uint64_t)INT64_MAX || total > (uint64_t)INT64_MAX || step > total) {
@@ -473,7 +483,8 @@ int train_ckpt_load(const char *path, int with_moments, struct train_ckpt *c, ch
 	/* the rest of the file must be exactly the tensors and the checksum */
 	uint64_t want = (uint64_t)bytes * (flags ? 3u : 1u) + 8u;
 	if (r.left != want) {
-		util_err(err, "cannot load checkpoint '%s': %s (%llu bytes of tensors, expected %llu)",
+		util_err(err,
+			 "cannot load checkpoint '%s': %s (%llu bytes of tensors, expected %llu)",
 			 path, r.left < want ? "truncated" : "trailing bytes",
 			 (unsigned long long)r.left, (unsigned long long)want);
 		goto out;
@@ -519,7 +530,8 @@ int train_ckpt_load(const char *path, int with_moments, struct train_ckpt *c, ch
 	if (ckr_u64(&r, &stored, "the checksum"))
 		goto out;
 	if (stored != h) {
-		util_err(err, "cannot load checkpoint '%s': checksum mismatch (the file is corrupt)",
+		util_err(err,
+			 "cannot load checkpoint '%s': checksum mismatch (the file is corrupt)",
 			 path);
 		goto out;
 	}

@@ -15,10 +15,8 @@
 #include "mentor/tokenizer.h"
 #include "train_int.h"
 
-static const char *const variant_names[TRAIN_N_VARIANTS] = {"baseline", "mt-re", "mt-ra",
-							      "mt-cot"};
-static const char *const source_names[TRAIN_N_SOURCES] = {"accepted", "cot", "rp", "crop",
-							     "gold"};
+static const char *const variant_names[TRAIN_N_VARIANTS] = {"baseline", "mt-re", "mt-ra", "mt-cot"};
+static const char *const source_names[TRAIN_N_SOURCES] = {"accepted", "cot", "rp", "crop", "gold"};
 
 const char *train_variant_name(int variant)
 {
@@ -131,8 +129,8 @@ void train_config_student(const struct train_config *c, int vocab, struct studen
 		out->llama = c->llama;
 		out->llama.vocab_size = vocab;
 	} else {
-		out->gpt2 =
-			(struct model_config){vocab, c->n_ctx, c->n_layer, c->n_head, c->n_embd};
+		out->gpt2 = (struct model_config){vocab, c->n_ctx, c->n_layer, c->n_head,
+						  c->n_embd};
 	}
 }
 
@@ -168,8 +166,9 @@ int train_config_check(const struct train_config *c, char *err)
 	if (!c->dataset[0])
 		return usage_err(err, "no dataset given");
 	if ((c->checkpointing || c->freeze_embed) && c->arch != STUDENT_LLAMA)
-		return usage_err(err, "--checkpointing and --freeze-embeddings are for llama-family "
-				      "students (--arch llama, or --init-from one)");
+		return usage_err(err,
+				 "--checkpointing and --freeze-embeddings are for llama-family "
+				 "students (--arch llama, or --init-from one)");
 	if (c->variant < 0 || c->variant >= TRAIN_N_VARIANTS)
 		return usage_err(err, "unknown variant: expected baseline, mt-re, mt-ra or mt-cot");
 	if (c->source < 0 || c->source >= TRAIN_N_SOURCES)
@@ -186,8 +185,10 @@ int train_config_check(const struct train_config *c, char *err)
 		return usage_err(err, "invalid model shape: %s", sub);
 	if (c->arch == STUDENT_LLAMA &&
 	    (c->n_ctx > c->llama.max_seq_len || c->n_ctx > LLAMA_MAX_TRAIN_T))
-		return usage_err(err, "invalid '--context' %d: at most %d (the model's context) "
-				      "and %d", c->n_ctx, c->llama.max_seq_len, LLAMA_MAX_TRAIN_T);
+		return usage_err(err,
+				 "invalid '--context' %d: at most %d (the model's context) "
+				 "and %d",
+				 c->n_ctx, c->llama.max_seq_len, LLAMA_MAX_TRAIN_T);
 	if (c->n_ctx < 8)
 		return usage_err(err, "invalid '--context' %d: at least 8", c->n_ctx);
 	if (c->steps < 0 || c->steps > 100000000)
@@ -199,9 +200,8 @@ int train_config_check(const struct train_config *c, char *err)
 	if (!(c->lr > 0 && c->lr < 10))
 		return usage_err(err, "invalid '--lr': must be > 0 and < 10");
 	if (!(c->min_lr_frac >= 0 && c->min_lr_frac <= 1) || !(c->weight_decay >= 0) ||
-	    !(c->beta1 >= 0 && c->beta1 < 1) || !(c->beta2 >= 0 && c->beta2 < 1) ||
-	    !(c->eps > 0) || !(c->grad_clip >= 0) || !isfinite(c->weight_decay) ||
-	    !isfinite(c->grad_clip))
+	    !(c->beta1 >= 0 && c->beta1 < 1) || !(c->beta2 >= 0 && c->beta2 < 1) || !(c->eps > 0) ||
+	    !(c->grad_clip >= 0) || !isfinite(c->weight_decay) || !isfinite(c->grad_clip))
 		return usage_err(err, "invalid optimizer settings");
 	if (c->warmup < -1)
 		return usage_err(err, "invalid warmup: must be >= 0");
@@ -285,8 +285,7 @@ char *train_config_to_json(const struct train_config *c)
 	return copy;
 }
 
-static int json_num(const cJSON *o, const char *key, double lo, double hi, double *out,
-		    char *err)
+static int json_num(const cJSON *o, const char *key, double lo, double hi, double *out, char *err)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
 	if (!v)
@@ -306,8 +305,7 @@ static int json_int(const cJSON *o, const char *key, double lo, double hi, int *
 	return 0;
 }
 
-static int json_i64(const cJSON *o, const char *key, double lo, double hi, int64_t *out,
-		    char *err)
+static int json_i64(const cJSON *o, const char *key, double lo, double hi, int64_t *out, char *err)
 {
 	double d = (double)*out;
 	if (json_num(o, key, lo, hi, &d, err))
@@ -416,8 +414,7 @@ int train_config_from_json(const char *json, struct train_config *c, char *err)
 	    json_i64(o, "warmup", -1, 1e8, &c->warmup, err) ||
 	    json_num(o, "weight_decay", 0, 1e3, &c->weight_decay, err) ||
 	    json_num(o, "beta1", 0, 1, &c->beta1, err) ||
-	    json_num(o, "beta2", 0, 1, &c->beta2, err) ||
-	    json_num(o, "eps", 0, 1, &c->eps, err) ||
+	    json_num(o, "beta2", 0, 1, &c->beta2, err) || json_num(o, "eps", 0, 1, &c->eps, err) ||
 	    json_num(o, "grad_clip", 0, 1e6, &c->grad_clip, err) ||
 	    json_int(o, "threads", 1, 256, &c->threads, err) ||
 	    json_i64(o, "ckpt_every", 1, 1e9, &c->ckpt_every, err) ||

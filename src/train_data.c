@@ -18,8 +18,7 @@
 
 /* ------------------------------------------------------------ texts */
 
-int train_question_text(const char *question, const char *choices_json, struct buf *out,
-			char *err)
+int train_question_text(const char *question, const char *choices_json, struct buf *out, char *err)
 {
 	if (buf_puts(out, question ? question : ""))
 		return util_err(err, "out of memory");
@@ -107,7 +106,9 @@ int train_exp_target_lang(int variant, int lang, const char *expl, const char *a
 	}
 	if (variant == TRAIN_MT_RA)
 		return buf_puts(out, answer) || buf_puts(out, TRAIN_RA_JOIN_JA) ||
-		       buf_append(out, expl, en) ? MENTOR_ENOMEM : 0;
+				       buf_append(out, expl, en)
+			       ? MENTOR_ENOMEM
+			       : 0;
 	if (buf_append(out, expl, en))
 		return MENTOR_ENOMEM;
 	if (ends_with_answer_ja(expl, en, answer))
@@ -121,7 +122,9 @@ int train_exp_target_lang(int variant, int lang, const char *expl, const char *a
 	if (en && !ended && buf_puts(out, "。"))
 		return MENTOR_ENOMEM;
 	return buf_puts(out, TRAIN_COT_JOIN_JA) || buf_puts(out, answer) ||
-	       buf_puts(out, TRAIN_COT_END_JA) ? MENTOR_ENOMEM : 0;
+			       buf_puts(out, TRAIN_COT_END_JA)
+		       ? MENTOR_ENOMEM
+		       : 0;
 }
 
 int train_exp_target(int variant, const char *expl, const char *answer, struct buf *out)
@@ -132,8 +135,7 @@ int train_exp_target(int variant, const char *expl, const char *answer, struct b
 		en--;
 	}
 	switch (variant) {
-	case TRAIN_MT_RE:
-		return buf_append(out, expl, en);
+	case TRAIN_MT_RE: return buf_append(out, expl, en);
 	case TRAIN_MT_RA:
 		if (buf_puts(out, answer) || buf_puts(out, TRAIN_RA_JOIN))
 			return MENTOR_ENOMEM;
@@ -150,18 +152,20 @@ int train_exp_target(int variant, const char *expl, const char *answer, struct b
 				  !memcmp(expl + en - 3, "\xef\xbc\x9f", 3))) &&
 		    buf_putc(out, '.'))
 			return MENTOR_ENOMEM;
-		if (buf_puts(out, en ? TRAIN_COT_JOIN : &TRAIN_COT_JOIN[1]) || buf_puts(out, answer) ||
-		    buf_putc(out, '.'))
+		if (buf_puts(out, en ? TRAIN_COT_JOIN : &TRAIN_COT_JOIN[1]) ||
+		    buf_puts(out, answer) || buf_putc(out, '.'))
 			return MENTOR_ENOMEM;
 		return 0;
-	default:
-		return MENTOR_EUSAGE;
+	default: return MENTOR_EUSAGE;
 	}
 }
 
 /* ------------------------------------------------------------ corpus */
 
-void train_corpus_init(struct train_corpus *c) { memset(c, 0, sizeof *c); }
+void train_corpus_init(struct train_corpus *c)
+{
+	memset(c, 0, sizeof *c);
+}
 
 static void text_release(struct train_text *t)
 {
@@ -240,9 +244,9 @@ static int item_explanations(struct store *st, const struct store_item *it, int 
 			last = next->id;
 		}
 	} else {
-		const char *mode = store_mode_name(source == TRAIN_SRC_COT ? STORE_COT
+		const char *mode = store_mode_name(source == TRAIN_SRC_COT  ? STORE_COT
 						   : source == TRAIN_SRC_RP ? STORE_RP
-									     : STORE_CROP);
+									    : STORE_CROP);
 		/* The newest trainable one of that mode, reviewed or not (for crop,
 		 * the explanation kept last). Trainable leaves out what the method
 		 * distrusts unless the operator accepted it: a COTE explanation
@@ -371,7 +375,8 @@ int train_tokenizer_fit(const struct train_corpus *c, int variant, int vocab,
 		for (size_t k = 0; k < t->n_expl; k++) {
 			struct buf b;
 			buf_init(&b);
-			if (train_exp_target_lang(variant, i18n_detect(t->prompt, strlen(t->prompt)),
+			if (train_exp_target_lang(variant,
+						  i18n_detect(t->prompt, strlen(t->prompt)),
 						  t->expl[k], t->answer, &b)) {
 				buf_release(&b);
 				util_err(err, "out of memory");
@@ -419,7 +424,10 @@ const char *train_spelled_answer(const char *answer_type, const char *answer)
 	return answer;
 }
 
-static int word_char(unsigned char c) { return isalnum(c) || c >= 0x80; }
+static int word_char(unsigned char c)
+{
+	return isalnum(c) || c >= 0x80;
+}
 
 /* Encode target into out, spelling the whole-word occurrences of spell. */
 static int encode_target(const struct tokenizer *t, const char *target, const char *spell,
@@ -450,8 +458,8 @@ int train_encode(const struct tokenizer *t, int task, const char *prompt, const 
 }
 
 int train_encode_spelled(const struct tokenizer *t, int task, const char *prompt,
-			 const char *target, const char *spell, int n_ctx,
-			 struct train_example *ex, int *truncated, char *err)
+			 const char *target, const char *spell, int n_ctx, struct train_example *ex,
+			 int *truncated, char *err)
 {
 	memset(ex, 0, sizeof *ex);
 	if (truncated)
@@ -500,7 +508,10 @@ out:
 	return ret;
 }
 
-void train_set_init(struct train_set *s) { memset(s, 0, sizeof *s); }
+void train_set_init(struct train_set *s)
+{
+	memset(s, 0, sizeof *s);
+}
 
 void train_set_release(struct train_set *s)
 {
@@ -522,8 +533,8 @@ static uint64_t example_hash(const struct train_example *ex, uint64_t h)
 	return util_fnv1a(ex->target, ex->n, h);
 }
 
-int train_set_build(const struct train_corpus *c, int variant, const struct tokenizer *t,
-		    int n_ctx, struct train_set *out, char *err)
+int train_set_build(const struct train_corpus *c, int variant, const struct tokenizer *t, int n_ctx,
+		    struct train_set *out, char *err)
 {
 	train_set_init(out);
 	size_t n_exp = variant == TRAIN_BASELINE ? 0 : c->n_expl;
@@ -541,8 +552,8 @@ int train_set_build(const struct train_corpus *c, int variant, const struct toke
 		int trunc;
 		struct train_example *ex = &out->ans[out->n_ans];
 		const char *spell = train_spelled_answer(tx->answer_type, tx->answer);
-		if (train_encode_spelled(t, TRAIN_TASK_ANS, tx->prompt, tx->answer, spell, n_ctx, ex,
-					 &trunc, err))
+		if (train_encode_spelled(t, TRAIN_TASK_ANS, tx->prompt, tx->answer, spell, n_ctx,
+					 ex, &trunc, err))
 			goto fail;
 		ex->item_id = tx->item_id;
 		out->n_ans++;
@@ -558,8 +569,9 @@ int train_set_build(const struct train_corpus *c, int variant, const struct toke
 				goto fail;
 			}
 			ex = &out->exp[out->n_exp];
-			if (train_encode_spelled(t, TRAIN_TASK_EXP, tx->prompt, b.data ? b.data : "",
-						 spell, n_ctx, ex, &trunc, err))
+			if (train_encode_spelled(t, TRAIN_TASK_EXP, tx->prompt,
+						 b.data ? b.data : "", spell, n_ctx, ex, &trunc,
+						 err))
 				goto fail;
 			ex->item_id = tx->item_id;
 			out->n_exp++;
@@ -578,7 +590,10 @@ fail:
 
 /* ------------------------------------------------------------ batches */
 
-void train_batch_init(struct train_batch *b) { memset(b, 0, sizeof *b); }
+void train_batch_init(struct train_batch *b)
+{
+	memset(b, 0, sizeof *b);
+}
 
 void train_batch_release(struct train_batch *b)
 {
@@ -668,8 +683,8 @@ int train_pick_examples(const struct train_set *s, int multi, struct rng *r, int
 	return n_ans;
 }
 
-int train_batch_sample(const struct train_set *s, int variant, double alpha, struct rng *r,
-		       int B, struct train_batch *out, char *err)
+int train_batch_sample(const struct train_set *s, int variant, double alpha, struct rng *r, int B,
+		       struct train_batch *out, char *err)
 {
 	if (B < 1 || B > 4096)
 		return util_err(err, "invalid batch size %d", B);

@@ -35,8 +35,7 @@ int train_file_exists(const char *path)
 	return path && stat(path, &sb) == 0 && S_ISREG(sb.st_mode);
 }
 
-int train_run_ckpt_find(struct store *st, const struct store_run *r, struct buf *out,
-			char *err)
+int train_run_ckpt_find(struct store *st, const struct store_run *r, struct buf *out, char *err)
 {
 	buf_reset(out);
 	if (r->checkpoint && *r->checkpoint && train_file_exists(r->checkpoint))
@@ -53,8 +52,7 @@ int train_run_ckpt_find(struct store *st, const struct store_run *r, struct buf 
 	return util_err(err, "cannot load checkpoint '%s': %s", r->checkpoint, strerror(ENOENT));
 }
 
-int train_config_init_from(struct store *st, const char *ref, struct train_config *cfg,
-			   char *err)
+int train_config_init_from(struct store *st, const char *ref, struct train_config *cfg, char *err)
 {
 	struct store_run r;
 	int rc = store_run_find(st, ref, &r, err);
@@ -66,8 +64,10 @@ int train_config_init_from(struct store *st, const char *ref, struct train_confi
 	memset(&ck, 0, sizeof ck);
 	int ret = MENTOR_EUSAGE;
 	if (!strcmp(r.kind, "external")) {
-		util_err(err, "run %lld is an external run: import its model with 'mentor "
-			      "import-model' and start from that", (long long)r.id);
+		util_err(err,
+			 "run %lld is an external run: import its model with 'mentor "
+			 "import-model' and start from that",
+			 (long long)r.id);
 		goto out;
 	}
 	char sub[MENTOR_ERR_LEN];
@@ -99,7 +99,8 @@ int train_config_init_from(struct store *st, const char *ref, struct train_confi
 		cfg->n_ctx = ck.mcfg.max_seq_len;
 	}
 	cfg->vocab = tokenizer_vocab_size(ck.tok);
-	snprintf(cfg->preset, sizeof cfg->preset, "%s", ck.cfg.preset[0] ? ck.cfg.preset : "custom");
+	snprintf(cfg->preset, sizeof cfg->preset, "%s",
+		 ck.cfg.preset[0] ? ck.cfg.preset : "custom");
 	ret = 0;
 out:
 	train_ckpt_release(&ck);
@@ -199,7 +200,8 @@ int train_run_reap(struct store *st, int *n_marked, char *err)
 		char msg[200];
 		snprintf(msg, sizeof msg,
 			 "process %lld ended without finishing; resume with 'mentor train --resume "
-			 "%lld'", (long long)r->pid, (long long)r->id);
+			 "%lld'",
+			 (long long)r->pid, (long long)r->id);
 		ret = store_run_set_status(st, r->id, store_run_status_name(STORE_RUN_FAILED), msg,
 					   0, err);
 		if (!ret && n_marked)
@@ -244,8 +246,7 @@ out:
 	return ret;
 }
 
-int train_run_spawn(const char *exe, const char *db_path, int64_t run_id, int64_t *pid,
-		    char *err)
+int train_run_spawn(const char *exe, const char *db_path, int64_t run_id, int64_t *pid, char *err)
 {
 	struct buf dir;
 	buf_init(&dir);
@@ -286,8 +287,8 @@ int train_run_spawn(const char *exe, const char *db_path, int64_t run_id, int64_
 	}
 	char idbuf[24];
 	snprintf(idbuf, sizeof idbuf, "%lld", (long long)run_id);
-	char *argv[] = {"mentor", "--db", (char *)db_path, "train", "--resume", idbuf,
-			"--spawned", NULL};
+	char *argv[] = {"mentor",   "--db", (char *)db_path, "train",
+			"--resume", idbuf,  "--spawned",     NULL};
 	/* idle compute threads sleep instead of spinning: on a shared machine
 	 * spinning threads slow a run down many times over */
 	static const char *const env[] = {"OMP_WAIT_POLICY=passive", NULL};

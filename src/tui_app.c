@@ -66,9 +66,9 @@ struct tui_app {
 	int help;
 	size_t help_top;
 	int mouse_on;
-	char error[MENTOR_ERR_LEN]; /* the status bar's message, error or notice */
-	int msg_role;               /* TUI_ROLE_ERROR or TUI_ROLE_NOTICE */
-	int msg_screen;             /* tab number of the screen that set a notice */
+	char error[MENTOR_ERR_LEN];    /* the status bar's message, error or notice */
+	int msg_role;                  /* TUI_ROLE_ERROR or TUI_ROLE_NOTICE */
+	int msg_screen;                /* tab number of the screen that set a notice */
 	char quit_ask[MENTOR_ERR_LEN]; /* a quit to confirm (y/n), or "" */
 	char keys_bad[4096]; /* the config's bad [keys] lines, one a line (atop the help), or "" */
 	int wake_fd[2];
@@ -128,9 +128,18 @@ static void install_restore(void)
 
 /* ------------------------------------------------------------ screen API */
 
-struct store *tui_app_store(struct tui_app *app) { return app->st; }
-const struct tui_glyphs *tui_app_glyphs(struct tui_app *app) { return tui_glyphs_get(app->utf8); }
-int tui_app_utf8(struct tui_app *app) { return app->utf8; }
+struct store *tui_app_store(struct tui_app *app)
+{
+	return app->st;
+}
+const struct tui_glyphs *tui_app_glyphs(struct tui_app *app)
+{
+	return tui_glyphs_get(app->utf8);
+}
+int tui_app_utf8(struct tui_app *app)
+{
+	return app->utf8;
+}
 
 static void set_msg(struct tui_app *app, int role, const char *fmt, va_list ap)
 {
@@ -204,13 +213,25 @@ int tui_app_post(struct tui_app *app, int code, int64_t arg)
 	return w == (ssize_t)sizeof m ? 0 : -1;
 }
 
-void tui_app_set_tick(struct tui_app *app, int ms) { app->tick_ms = ms > 0 ? ms : 0; }
+void tui_app_set_tick(struct tui_app *app, int ms)
+{
+	app->tick_ms = ms > 0 ? ms : 0;
+}
 
-int tui_app_lang(struct tui_app *app) { return app->lang; }
+int tui_app_lang(struct tui_app *app)
+{
+	return app->lang;
+}
 
-const char *tui_app_text(struct tui_app *app, int msg) { return i18n_get(app->lang, msg); }
+const char *tui_app_text(struct tui_app *app, int msg)
+{
+	return i18n_get(app->lang, msg);
+}
 
-const char *tui_tr(struct tui_app *app, const char *en) { return i18n_text(app->lang, en); }
+const char *tui_tr(struct tui_app *app, const char *en)
+{
+	return i18n_text(app->lang, en);
+}
 
 const char *tui_app_keys(struct tui_app *app, int action, char *buf, size_t n)
 {
@@ -219,8 +240,7 @@ const char *tui_app_keys(struct tui_app *app, int action, char *buf, size_t n)
 	return tui_keymap_keys(&app->gkm, action, buf, n);
 }
 
-void tui_app_hints(struct tui_app *app, struct tui_line *hints, const struct tui_hint *h,
-		   size_t n)
+void tui_app_hints(struct tui_app *app, struct tui_line *hints, const struct tui_hint *h, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		char keys[64];
@@ -269,7 +289,8 @@ static void paint(struct tui_app *app)
 			int x0 = x;
 			buf_reset(&run);
 			while (x < cv->w && x < COLS) {
-				const struct tui_cell *c = &cv->cells[(size_t)y * (size_t)cv->w + (size_t)x];
+				const struct tui_cell
+					*c = &cv->cells[(size_t)y * (size_t)cv->w + (size_t)x];
 				if (c->role != role && c->width != 0)
 					break;
 				if (c->width && buf_puts(&run, c->ch))
@@ -295,7 +316,10 @@ static void paint(struct tui_app *app)
 
 /* ------------------------------------------------------------- compose */
 
-static const struct tui_screen_ops *const *ops_list(void) { return screen_table; }
+static const struct tui_screen_ops *const *ops_list(void)
+{
+	return screen_table;
+}
 
 static void compose_help(struct tui_app *app)
 {
@@ -429,7 +453,8 @@ static void set_mouse(struct tui_app *app, int on)
 {
 	app->mouse_on = on;
 	if (on)
-		mousemask(BUTTON1_PRESSED | BUTTON1_CLICKED | BUTTON4_PRESSED | BUTTON5_PRESSED, NULL);
+		mousemask(BUTTON1_PRESSED | BUTTON1_CLICKED | BUTTON4_PRESSED | BUTTON5_PRESSED,
+			  NULL);
 	else
 		mousemask(0, NULL);
 }
@@ -517,7 +542,8 @@ static int script_line(struct tui_app *app, char *line, char *err)
 	struct tui_event ev;
 	memset(&ev, 0, sizeof ev);
 	if (!strcmp(cmd, "key")) {
-		for (char *k = strtok_r(NULL, " \t\r\n", &save); k; k = strtok_r(NULL, " \t\r\n", &save)) {
+		for (char *k = strtok_r(NULL, " \t\r\n", &save); k;
+		     k = strtok_r(NULL, " \t\r\n", &save)) {
 			int key;
 			if (tui_key_parse(k, &key))
 				return util_err(err, "script line %zu: unknown key '%.40s'",
@@ -555,7 +581,8 @@ static int script_line(struct tui_app *app, char *line, char *err)
 	long x, y;
 	if (!strcmp(cmd, "resize")) {
 		if (!a || !b || util_parse_long(a, 1, 1000, &x) || util_parse_long(b, 1, 1000, &y))
-			return util_err(err, "script line %zu: resize W H (1..1000)", app->script_line);
+			return util_err(err, "script line %zu: resize W H (1..1000)",
+					app->script_line);
 		ev.type = TUI_EV_RESIZE;
 		ev.x = (int)x;
 		ev.y = (int)y;
@@ -575,7 +602,8 @@ static int script_line(struct tui_app *app, char *line, char *err)
 	if (!strcmp(cmd, "wheel")) {
 		if (!a || !b || !c || (strcmp(a, "up") && strcmp(a, "down")) ||
 		    util_parse_long(b, 0, 999, &x) || util_parse_long(c, 0, 999, &y))
-			return util_err(err, "script line %zu: wheel up|down X Y", app->script_line);
+			return util_err(err, "script line %zu: wheel up|down X Y",
+					app->script_line);
 		ev.type = TUI_EV_MOUSE;
 		ev.button = strcmp(a, "up") ? TUI_MOUSE_WHEEL_DOWN : TUI_MOUSE_WHEEL_UP;
 		ev.x = (int)x;
@@ -592,8 +620,10 @@ static int script_line(struct tui_app *app, char *line, char *err)
 		tui_app_post(app, (int)code, arg);
 		return 0;
 	}
-	return util_err(err, "script line %zu: unknown command '%.40s' (key, type, resize, click, "
-			"wheel, wake, tick)", app->script_line, cmd);
+	return util_err(err,
+			"script line %zu: unknown command '%.40s' (key, type, resize, click, "
+			"wheel, wake, tick)",
+			app->script_line, cmd);
 }
 
 /* Headless: the next event from the wake pipe or the script. */
@@ -681,8 +711,7 @@ static void ask_quit(struct tui_app *app)
 	if (!q.len)
 		app->quit = 1;
 	else
-		snprintf(app->quit_ask, sizeof app->quit_ask, tui_tr(app, "Quit? y/n: %s"),
-			 q.data);
+		snprintf(app->quit_ask, sizeof app->quit_ask, tui_tr(app, "Quit? y/n: %s"), q.data);
 	buf_release(&q);
 }
 
@@ -700,9 +729,10 @@ static void global_action(struct tui_app *app, int action)
 	case TUI_ACT_SCREEN4: switch_to(app, action - TUI_ACT_SCREEN1 + 1); break;
 	case TUI_ACT_MOUSE:
 		set_mouse(app, !app->mouse_on);
-		tui_app_notice(app, app->mouse_on ? "mouse captured"
-						  : "mouse released: select text with the terminal; "
-						    "press m again to capture");
+		tui_app_notice(app, app->mouse_on
+					    ? "mouse captured"
+					    : "mouse released: select text with the terminal; "
+					      "press m again to capture");
 		break;
 	case TUI_ACT_REDRAW: clearok(curscr, TRUE); break;
 	default: break;
@@ -824,13 +854,16 @@ static int start_curses(struct tui_app *app, const struct tui_opts *o, char *err
 		if (!app->null_out || !app->null_in)
 			return util_err(err, "cannot open /dev/null");
 		const char *term = getenv("TERM");
-		const char *tries[] = {term && *term && strcmp(term, "dumb") ? term : "xterm-256color",
+		const char *tries[] = {term && *term && strcmp(term, "dumb") ? term
+									     : "xterm-256color",
 				       "xterm-256color", "xterm", "vt100"};
 		for (size_t i = 0; i < 4 && !app->scr; i++)
 			app->scr = newterm(tries[i], app->null_out, app->null_in);
 		if (!app->scr)
-			return util_err(err, "cannot start the headless screen: no terminal description "
-					"for '%s'", tries[0]);
+			return util_err(err,
+					"cannot start the headless screen: no terminal description "
+					"for '%s'",
+					tries[0]);
 		set_term(app->scr);
 		resizeterm(o->h, o->w);
 		app->w = o->w;
@@ -838,7 +871,7 @@ static int start_curses(struct tui_app *app, const struct tui_opts *o, char *err
 	} else {
 		if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
 			return util_err(err, "the workbench needs a terminal; for scripts use "
-					"'mentor tui --script FILE --dump'");
+					     "'mentor tui --script FILE --dump'");
 		app->scr = newterm(NULL, stdout, stdin);
 		if (!app->scr)
 			return util_err(err, "cannot start the terminal: unknown TERM '%s'",
@@ -877,7 +910,8 @@ static void stop_curses(struct tui_app *app)
 static void load_theme(struct tui_app *app, const struct tui_opts *o)
 {
 	int mono;
-	const char *name = tui_theme_pick(o->theme, getenv("MENTOR_THEME"), getenv("NO_COLOR"), &mono);
+	const char *name = tui_theme_pick(o->theme, getenv("MENTOR_THEME"), getenv("NO_COLOR"),
+					  &mono);
 	char user_dir[4096] = "", data_dir[4096];
 	const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
 	if (xdg && *xdg)
@@ -914,9 +948,10 @@ static void print_bench(struct tui_app *app, double first_ms, double *samples, l
 	}
 	struct rusage ru;
 	getrusage(RUSAGE_SELF, &ru);
-	fprintf(app->out, "first_frame_ms %.2f\nkeypresses %ld\nredraw_mean_ms %.3f\n"
-		"redraw_p99_ms %.3f\nmaxrss_kb %ld\n", first_ms, n, sum / (double)n,
-		samples[k < 0 ? 0 : k], ru.ru_maxrss);
+	fprintf(app->out,
+		"first_frame_ms %.2f\nkeypresses %ld\nredraw_mean_ms %.3f\n"
+		"redraw_p99_ms %.3f\nmaxrss_kb %ld\n",
+		first_ms, n, sum / (double)n, samples[k < 0 ? 0 : k], ru.ru_maxrss);
 }
 
 int tui_run(const struct tui_opts *opts, char *err)
@@ -989,7 +1024,8 @@ int tui_run(const struct tui_opts *opts, char *err)
 
 	for (size_t i = 0; i < N_SCREENS; i++) {
 		err[0] = '\0';
-		if (screen_table[i]->create && screen_table[i]->create(app, &app->screens[i].state, err)) {
+		if (screen_table[i]->create &&
+		    screen_table[i]->create(app, &app->screens[i].state, err)) {
 			char why[MENTOR_ERR_LEN];
 			snprintf(why, sizeof why, "%s", err);
 			util_err(err, "cannot open the %s screen: %s", screen_table[i]->title, why);
@@ -1019,8 +1055,9 @@ int tui_run(const struct tui_opts *opts, char *err)
 			util_oom();
 		static const int pattern[] = {'j', 'j', 'j', TUI_KEY_PGDN, 'j', 'k', 'j', 'j'};
 		for (long i = 0; i < o.bench; i++) {
-			struct tui_event ev = {.type = TUI_EV_KEY,
-					       .key = pattern[i % (long)(sizeof pattern / sizeof pattern[0])]};
+			struct tui_event ev =
+				{.type = TUI_EV_KEY,
+				 .key = pattern[i % (long)(sizeof pattern / sizeof pattern[0])]};
 			double t1 = util_mono();
 			dispatch(app, &ev);
 			idle(app);

@@ -79,7 +79,10 @@ static int same(const struct word *a, const struct word *b)
 	return a->n == b->n && !memcmp(a->s, b->s, a->n);
 }
 
-void tui_diff_init(struct tui_diff *d) { memset(d, 0, sizeof *d); }
+void tui_diff_init(struct tui_diff *d)
+{
+	memset(d, 0, sizeof *d);
+}
 
 void tui_diff_release(struct tui_diff *d)
 {
@@ -176,8 +179,9 @@ void tui_diff_words(struct tui_diff *d, const char *a, size_t na, const char *b,
 
 static int op_role(int op)
 {
-	return op == TUI_DIFF_DEL ? TUI_ROLE_REJECTED : op == TUI_DIFF_INS ? TUI_ROLE_ACCEPTED
-									: TUI_ROLE_NORMAL;
+	return op == TUI_DIFF_DEL   ? TUI_ROLE_REJECTED
+	       : op == TUI_DIFF_INS ? TUI_ROLE_ACCEPTED
+				    : TUI_ROLE_NORMAL;
 }
 
 void tui_diff_lines(const struct tui_diff *d, int width, int utf8, struct tui_lines *out)

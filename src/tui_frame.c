@@ -28,14 +28,31 @@ static const struct {
 	const char *name;
 	int key;
 } key_names[] = {
-	{"Up", TUI_KEY_UP}, {"Down", TUI_KEY_DOWN}, {"Left", TUI_KEY_LEFT},
-	{"Right", TUI_KEY_RIGHT}, {"PgUp", TUI_KEY_PGUP}, {"PageUp", TUI_KEY_PGUP},
-	{"PgDn", TUI_KEY_PGDN}, {"PageDown", TUI_KEY_PGDN}, {"Home", TUI_KEY_HOME},
-	{"End", TUI_KEY_END}, {"Insert", TUI_KEY_INSERT}, {"Delete", TUI_KEY_DELETE},
-	{"Del", TUI_KEY_DELETE}, {"Backspace", TUI_KEY_BACKSPACE}, {"BS", TUI_KEY_BACKSPACE},
-	{"Enter", TUI_KEY_ENTER}, {"Return", TUI_KEY_ENTER}, {"Tab", TUI_KEY_TAB},
-	{"BTab", TUI_KEY_BTAB}, {"S-Tab", TUI_KEY_BTAB}, {"Esc", TUI_KEY_ESC},
-	{"Escape", TUI_KEY_ESC}, {"Space", ' '}, {"Comma", ','}, {"Hash", '#'},
+	{"Up", TUI_KEY_UP},
+	{"Down", TUI_KEY_DOWN},
+	{"Left", TUI_KEY_LEFT},
+	{"Right", TUI_KEY_RIGHT},
+	{"PgUp", TUI_KEY_PGUP},
+	{"PageUp", TUI_KEY_PGUP},
+	{"PgDn", TUI_KEY_PGDN},
+	{"PageDown", TUI_KEY_PGDN},
+	{"Home", TUI_KEY_HOME},
+	{"End", TUI_KEY_END},
+	{"Insert", TUI_KEY_INSERT},
+	{"Delete", TUI_KEY_DELETE},
+	{"Del", TUI_KEY_DELETE},
+	{"Backspace", TUI_KEY_BACKSPACE},
+	{"BS", TUI_KEY_BACKSPACE},
+	{"Enter", TUI_KEY_ENTER},
+	{"Return", TUI_KEY_ENTER},
+	{"Tab", TUI_KEY_TAB},
+	{"BTab", TUI_KEY_BTAB},
+	{"S-Tab", TUI_KEY_BTAB},
+	{"Esc", TUI_KEY_ESC},
+	{"Escape", TUI_KEY_ESC},
+	{"Space", ' '},
+	{"Comma", ','},
+	{"Hash", '#'},
 };
 
 int tui_key_parse(const char *name, int *key)
@@ -50,7 +67,8 @@ int tui_key_parse(const char *name, int *key)
 			*key = key_names[i].key;
 			return 0;
 		}
-	if ((name[0] == 'F' || name[0] == 'f') && n >= 2 && n <= 3 && isdigit((unsigned char)name[1])) {
+	if ((name[0] == 'F' || name[0] == 'f') && n >= 2 && n <= 3 &&
+	    isdigit((unsigned char)name[1])) {
 		long f;
 		if (util_parse_long(name + 1, 1, 12, &f))
 			return -1;
@@ -76,7 +94,8 @@ int tui_key_parse(const char *name, int *key)
 	}
 	uint32_t cp;
 	int len = util_utf8_decode((const unsigned char *)name, n, &cp);
-	if ((size_t)len != n || cp == 0xfffd || cp < 0x21 || cp == 0x7f || (cp >= 0x80 && cp < 0xa0))
+	if ((size_t)len != n || cp == 0xfffd || cp < 0x21 || cp == 0x7f ||
+	    (cp >= 0x80 && cp < 0xa0))
 		return -1;
 	*key = (int)cp;
 	return 0;
@@ -131,7 +150,10 @@ const char *tui_key_name(int key, char *buf, size_t n)
 
 /* ------------------------------------------------------------ key maps */
 
-void tui_keymap_init(struct tui_keymap *km) { memset(km, 0, sizeof *km); }
+void tui_keymap_init(struct tui_keymap *km)
+{
+	memset(km, 0, sizeof *km);
+}
 
 void tui_keymap_release(struct tui_keymap *km)
 {
@@ -221,8 +243,7 @@ static char *trim(char *s)
 /* Call fn for every line of the [keys] section of config that is not blank
  * or a comment: with the action name and its value, or with problem set
  * (name and val NULL) for a line too long, with a NUL byte or without '='. */
-typedef void (*keys_line_fn)(void *u, size_t lineno, char *name, char *val,
-			     const char *problem);
+typedef void (*keys_line_fn)(void *u, size_t lineno, char *name, char *val, const char *problem);
 
 static void keys_lines(const char *config, size_t config_len, keys_line_fn fn, void *u)
 {
@@ -313,11 +334,13 @@ int tui_keymap_build(struct tui_keymap *km, const struct tui_action_def *defs, s
 	/* never without a way out: quit unbound gets its default keys back */
 	for (size_t i = 0; i < n; i++) {
 		char keys[8];
-		if (defs[i].id != TUI_ACT_QUIT || tui_keymap_keys(km, TUI_ACT_QUIT, keys, sizeof keys)[0])
+		if (defs[i].id != TUI_ACT_QUIT ||
+		    tui_keymap_keys(km, TUI_ACT_QUIT, keys, sizeof keys)[0])
 			continue;
 		bind_list(km, defs[i].keys, TUI_ACT_QUIT, bad, sizeof bad);
 		if (!x.nbad && err)
-			util_err(err, "config [keys]: quit has no key left; it keeps '%s'", defs[i].keys);
+			util_err(err, "config [keys]: quit has no key left; it keeps '%s'",
+				 defs[i].keys);
 		x.nbad++;
 	}
 	return x.nbad;
@@ -361,9 +384,8 @@ static void check_line(void *u, size_t lineno, char *name, char *val, const char
 	}
 }
 
-int tui_keys_check(const char *config, size_t config_len,
-		   const struct tui_action_def *const *sets, const size_t *set_n, size_t n_sets,
-		   int lang, char *msg, size_t msg_len)
+int tui_keys_check(const char *config, size_t config_len, const struct tui_action_def *const *sets,
+		   const size_t *set_n, size_t n_sets, int lang, char *msg, size_t msg_len)
 {
 	struct check_ctx x = {sets, set_n, n_sets, lang, 0, {0}};
 	buf_init(&x.b);
@@ -444,8 +466,8 @@ void tui_frame_status(struct tui_line *l, const struct tui_line *hints, const ch
 		/* a hint cut short ends them: no key after half a word */
 		for (size_t i = 0; i < hints->n && l->width < left; i++)
 			if (tui_line_text(l, hints->spans[i].role, hints->spans[i].text,
-					  strlen(hints->spans[i].text), left - l->width, 0, utf8) <
-			    hints->spans[i].width)
+					  strlen(hints->spans[i].text), left - l->width, 0,
+					  utf8) < hints->spans[i].width)
 				break;
 	}
 	tui_line_pad(l, TUI_ROLE_STATUS, left);
@@ -516,10 +538,13 @@ void tui_frame_too_small(struct tui_canvas *cv, const char *question, int lang)
 	}
 }
 
-int tui_help_width(int w) { return w - 12; }
+int tui_help_width(int w)
+{
+	return w - 12;
+}
 
-void tui_help_box(struct tui_canvas *cv, const char *title, const struct tui_lines *ls,
-		  size_t *top, int utf8, int lang)
+void tui_help_box(struct tui_canvas *cv, const char *title, const struct tui_lines *ls, size_t *top,
+		  int utf8, int lang)
 {
 	const struct tui_glyphs *g = tui_glyphs_get(utf8);
 	struct tui_rect box = {4, 2, cv->w - 8, cv->h - 4};
@@ -570,9 +595,8 @@ void tui_help_box(struct tui_canvas *cv, const char *title, const struct tui_lin
 #define HELP_NAME_W 16
 #define HELP_TEXT_AT 38
 
-static void help_section(struct tui_lines *ls, const char *title,
-			 const struct tui_action_def *defs, size_t n,
-			 const struct tui_keymap *km, int width, int lang)
+static void help_section(struct tui_lines *ls, const char *title, const struct tui_action_def *defs,
+			 size_t n, const struct tui_keymap *km, int width, int lang)
 {
 	const char *unbound = i18n_get(lang, I18N_TUI_UNBOUND);
 	struct tui_line *l = tui_lines_add(ls);

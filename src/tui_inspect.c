@@ -65,7 +65,7 @@ struct ask {
 	pthread_mutex_t mu;
 	pthread_t th;
 	struct tui_app *app;
-	int busy;             /* main thread: a worker exists and is not joined */
+	int busy; /* main thread: a worker exists and is not joined */
 	char ckpt[4200];
 	char type[16];
 	char *prompt;
@@ -85,14 +85,14 @@ struct inspect {
 	char db_path[4096];
 	struct store_run *runs;
 	size_t n_runs;
-	int a, b; /* indexes into runs; b -1 = no comparison */
+	int a, b;   /* indexes into runs; b -1 = no comparison */
 	int chosen; /* the operator picked A or B: no more automatic choice */
 	char a_sig[64], b_sig[64];
 	struct store_pred *pa, *pb;
 	size_t npa, npb;
 	struct eval_check ck_a, ck_b; /* their explanations checked (every split) */
 	char pick_note[256];          /* the last note of the automatic choice */
-	char **question; /* per prediction of A, loaded when shown */
+	char **question;              /* per prediction of A, loaded when shown */
 	struct tui_inspect_row *rows;
 	size_t n_rows;
 	int filter;
@@ -101,10 +101,10 @@ struct inspect {
 	int64_t item_id; /* detail loaded for */
 	struct store_item item;
 	int have_item;
-	char *teacher;    /* teacher explanation A trained on for the item, or NULL */
+	char *teacher;           /* teacher explanation A trained on for the item, or NULL */
 	struct check_result chk; /* A's explanation of the item checked */
 	int have_chk;
-	int seen;   /* the screen has been shown */
+	int seen; /* the screen has been shown */
 	int editing;
 	struct tui_input input;
 	struct ask ask;
@@ -365,8 +365,9 @@ static int ask_collect(struct inspect *s, int wait)
 	k->prompt = NULL;
 	if (s->a < 0 || s->runs[s->a].id != k->run_id) {
 		k->shown = 0;
-		tui_app_error(s->app, "run %lld answered after run "
-						"A changed: answer not shown",
+		tui_app_error(s->app,
+			      "run %lld answered after run "
+			      "A changed: answer not shown",
 			      (long long)k->run_id);
 		return 1;
 	}
@@ -375,8 +376,7 @@ static int ask_collect(struct inspect *s, int wait)
 	if (k->rc)
 		tui_app_error(s->app, "cannot answer: %s", k->err);
 	else
-		tui_app_notice(s->app, "run %lld answered",
-			       (long long)k->run_id);
+		tui_app_notice(s->app, "run %lld answered", (long long)k->run_id);
 	return 1;
 }
 
@@ -413,7 +413,8 @@ static void ask_start(struct inspect *s, const char *question)
 	if (!s->have_item && s->npa) {
 		struct store_item it;
 		if (store_item_get(s->st, s->pa[0].item_id, &it, err) == 0) {
-			snprintf(k->type, sizeof k->type, "%s", it.answer_type ? it.answer_type : "text");
+			snprintf(k->type, sizeof k->type, "%s",
+				 it.answer_type ? it.answer_type : "text");
 			store_item_release(&it);
 		}
 	}
@@ -454,8 +455,9 @@ static void list_lines(struct inspect *s, int w, int h, struct tui_lines *ls)
 	const struct tui_glyphs *g = tui_app_glyphs(s->app);
 	struct tui_line *l = tui_lines_add(ls);
 	/* the marks sit at columns 3, 8 and 13: the headers keep above them */
-	tui_line_put(l, TUI_ROLE_TITLE, s->b >= 0 ? i18n_text(lang, " A:dir A:expl B:dir  item")
-						  : i18n_text(lang, " A:dir A:expl  item"));
+	tui_line_put(l, TUI_ROLE_TITLE,
+		     s->b >= 0 ? i18n_text(lang, " A:dir A:expl B:dir  item")
+			       : i18n_text(lang, " A:dir A:expl  item"));
 	tui_line_pad(l, TUI_ROLE_NORMAL, w);
 	if (!s->n_rows) {
 		l = tui_lines_add(ls);
@@ -519,7 +521,8 @@ static void answer_line(struct tui_lines *ls, int lang, const char *what, const 
 	tui_line_text(l, TUI_ROLE_NORMAL, a, strlen(a), w / 2, 1, utf8);
 	tui_line_put(l, TUI_ROLE_NORMAL, "  ");
 	if (correct >= 0) {
-		tui_line_put(l, correct ? TUI_ROLE_CORRECT : TUI_ROLE_WRONG, correct ? g->ok : g->bad);
+		tui_line_put(l, correct ? TUI_ROLE_CORRECT : TUI_ROLE_WRONG,
+			     correct ? g->ok : g->bad);
 		tui_line_put(l, correct ? TUI_ROLE_CORRECT : TUI_ROLE_WRONG,
 			     i18n_text(lang, correct ? " right" : " wrong"));
 	}
@@ -573,7 +576,8 @@ static void expl_lines(struct inspect *s, const char *text, int w, struct tui_li
 	char sum[512];
 	check_summary(cr, text, n, sum, sizeof sum);
 	int role = check_verdict_sound(cr->verdict) ? TUI_ROLE_CORRECT
-		 : cr->verdict == CHECK_NO_STEPS ? TUI_ROLE_DIM : TUI_ROLE_WRONG;
+		   : cr->verdict == CHECK_NO_STEPS  ? TUI_ROLE_DIM
+						    : TUI_ROLE_WRONG;
 	struct tui_line *l = tui_lines_add(ls);
 	tui_line_put(l, TUI_ROLE_DIM, i18n_text(lang, "  check "));
 	tui_line_text(l, role, sum, strlen(sum), w - l->width, 1, utf8);
@@ -590,7 +594,8 @@ static void teacher_lines(struct inspect *s, int w, struct tui_lines *ls)
 		section(ls, i18n_text(lang, "  teacher explanation:"), w);
 		snprintf(t, sizeof t,
 			 i18n_text(lang, "(run #%lld did not train on this item: not in the train "
-					 "split)"), (long long)ra->id);
+					 "split)"),
+			 (long long)ra->id);
 		wrap_or(ls, NULL, t, w, utf8);
 		return;
 	}
@@ -713,7 +718,8 @@ static void inspect_draw(void *state, struct tui_app *app, struct tui_canvas *cv
 	struct tui_rect dr = {body.x + lw + 1, body.y + 2, body.w - lw - 1, body.h - 2 - ask_row};
 	s->list_h = lr.h;
 	for (int y = 0; y < lr.h; y++)
-		tui_canvas_put(cv, body.x + lw, lr.y + y, 1, TUI_ROLE_BORDER, tui_app_glyphs(app)->vline);
+		tui_canvas_put(cv, body.x + lw, lr.y + y, 1, TUI_ROLE_BORDER,
+			       tui_app_glyphs(app)->vline);
 	tui_lines_init(&ls);
 	list_lines(s, lr.w, lr.h, &ls);
 	tui_canvas_lines(cv, lr, &ls, 0, TUI_ROLE_NORMAL);
@@ -878,11 +884,13 @@ static int inspect_action(void *state, struct tui_app *app, int action)
 	case ACT_FILTER:
 	case ACT_FILTER_PREV:
 		s->filter = ((s->filter + (action == ACT_FILTER ? 1 : -1)) % TUI_INSPECT_N_FILTERS +
-			     TUI_INSPECT_N_FILTERS) % TUI_INSPECT_N_FILTERS;
+			     TUI_INSPECT_N_FILTERS) %
+			    TUI_INSPECT_N_FILTERS;
 		refilter(s);
 		if ((s->filter == TUI_INSPECT_FIXED || s->filter == TUI_INSPECT_BROKEN) && s->b < 0)
-			tui_app_error(app, "%s needs a run to compare: "
-									"press c",
+			tui_app_error(app,
+				      "%s needs a run to compare: "
+				      "press c",
 				      tui_tr(app, tui_inspect_filter_name(s->filter)));
 		break;
 	case ACT_ASK:
@@ -957,8 +965,10 @@ static void inspect_status(void *state, struct tui_app *app, struct tui_line *hi
 		tui_entry_hints(hints, "ask", NULL, tui_app_lang(app));
 		return;
 	}
-	static const struct tui_hint shown[] = {{ACT_RUN_NEXT, "run"},   {ACT_VS_NEXT, "compare"},
-						{ACT_FILTER, "filter"},  {ACT_ASK, "ask"},
+	static const struct tui_hint shown[] = {{ACT_RUN_NEXT, "run"},
+						{ACT_VS_NEXT, "compare"},
+						{ACT_FILTER, "filter"},
+						{ACT_ASK, "ask"},
 						{ACT_REPORT, "report"}};
 	tui_app_hints(app, hints, shown, sizeof shown / sizeof shown[0]);
 	if (s->n_rows)

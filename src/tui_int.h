@@ -23,14 +23,14 @@ struct store_expl;
  * maps each role to colours and attributes. */
 enum tui_role {
 	TUI_ROLE_NORMAL,
-	TUI_ROLE_TITLE,      /* pane titles, labels */
-	TUI_ROLE_TAB,        /* inactive tab */
+	TUI_ROLE_TITLE, /* pane titles, labels */
+	TUI_ROLE_TAB,   /* inactive tab */
 	TUI_ROLE_TAB_ACTIVE,
-	TUI_ROLE_STATUS,     /* status bar */
-	TUI_ROLE_KEY,        /* key names in hints and help */
-	TUI_ROLE_SELECTED,   /* selected row of the focused pane */
-	TUI_ROLE_CURSOR,     /* selected row of an unfocused pane */
-	TUI_ROLE_DIM,        /* secondary information */
+	TUI_ROLE_STATUS,   /* status bar */
+	TUI_ROLE_KEY,      /* key names in hints and help */
+	TUI_ROLE_SELECTED, /* selected row of the focused pane */
+	TUI_ROLE_CURSOR,   /* selected row of an unfocused pane */
+	TUI_ROLE_DIM,      /* secondary information */
 	TUI_ROLE_BORDER,
 	TUI_ROLE_ACCEPTED,
 	TUI_ROLE_REJECTED,
@@ -39,11 +39,11 @@ enum tui_role {
 	TUI_ROLE_CORRECT,
 	TUI_ROLE_WRONG,
 	TUI_ROLE_LEAKED,
-	TUI_ROLE_ESCAPED,    /* visible escapes of control characters from data */
+	TUI_ROLE_ESCAPED, /* visible escapes of control characters from data */
 	TUI_ROLE_ERROR,
-	TUI_ROLE_MATCH,      /* search matches, filter values */
-	TUI_ROLE_INPUT,      /* the line being edited */
-	TUI_ROLE_NOTICE,     /* success and information messages (not errors) */
+	TUI_ROLE_MATCH,  /* search matches, filter values */
+	TUI_ROLE_INPUT,  /* the line being edited */
+	TUI_ROLE_NOTICE, /* success and information messages (not errors) */
 	TUI_ROLE_COUNT
 };
 
@@ -54,7 +54,7 @@ int tui_role_lookup(const char *name);
 /* Glyphs that mark state, so that state is never shown by colour alone.
  * tui_glyphs_get(1) gives UTF-8 glyphs, tui_glyphs_get(0) ASCII ones. */
 struct tui_glyphs {
-	const char *ok, *bad, *unknown;    /* correct / wrong / not known */
+	const char *ok, *bad, *unknown; /* correct / wrong / not known */
 	const char *ellipsis, *vline, *hline;
 	const char *accepted, *rejected, *pending, *flagged; /* [A] [R] [P] [F] */
 	const char *leaked;
@@ -77,14 +77,14 @@ int tui_locale_utf8(void);
  * the terminal raw (control characters, ESC, C1, invalid UTF-8, bidi
  * controls). `rep` is what is drawn; esc says it is an escape. */
 struct tui_glyph {
-	size_t off, len;   /* bytes of the source */
-	int width;         /* display columns of rep */
-	int esc;           /* 1: rep is an escape such as \e or \x9b */
-	int newline;       /* 1: a '\n' in the source */
-	int space;         /* 1: a break opportunity after it (space) */
-	int wide;          /* 1: double width (CJK): break allowed around it */
-	int kinsoku;       /* TUI_KIN_* bits: where a line may not break */
-	char rep[24];      /* NUL-terminated text to draw (at most 20 bytes) */
+	size_t off, len; /* bytes of the source */
+	int width;       /* display columns of rep */
+	int esc;         /* 1: rep is an escape such as \e or \x9b */
+	int newline;     /* 1: a '\n' in the source */
+	int space;       /* 1: a break opportunity after it (space) */
+	int wide;        /* 1: double width (CJK): break allowed around it */
+	int kinsoku;     /* TUI_KIN_* bits: where a line may not break */
+	char rep[24];    /* NUL-terminated text to draw (at most 20 bytes) */
 };
 /* Line-breaking rules for Japanese (kinsoku shori): a line does not start
  * with a closing bracket, a stop, a comma, a small kana or the long vowel
@@ -113,7 +113,7 @@ int tui_text_escape(const char *s, size_t n, int utf8, struct buf *out);
 
 /* A run of text of one role, already safe to draw (escaped). */
 struct tui_span {
-	char *text;  /* owned */
+	char *text; /* owned */
 	int width;
 	int role;
 };
@@ -137,8 +137,8 @@ void tui_line_put(struct tui_line *l, int role, const char *text);
 /* Append data text s[0..n), escaped, at most maxw columns (the rest is cut
  * and an ellipsis marks it when ellipsis is set); newlines become spaces.
  * Escapes get TUI_ROLE_ESCAPED. Returns the width added. */
-int tui_line_text(struct tui_line *l, int role, const char *s, size_t n, int maxw,
-		  int ellipsis, int utf8);
+int tui_line_text(struct tui_line *l, int role, const char *s, size_t n, int maxw, int ellipsis,
+		  int utf8);
 /* Pad the line with spaces of role up to width w. */
 void tui_line_pad(struct tui_line *l, int role, int w);
 /* Column of the first span of role in l, or -1 (e.g. an entry's cursor). */
@@ -151,13 +151,12 @@ char *tui_line_plain(const struct tui_line *l);
  * longer than the width. indent columns of spaces start every line. At most
  * max_lines lines are added (0 = no limit); the last one then ends in an
  * ellipsis if text remained. Returns the number of lines added. */
-size_t tui_wrap(struct tui_lines *ls, const char *s, size_t n, int width, int indent,
-		int role, size_t max_lines, int utf8);
+size_t tui_wrap(struct tui_lines *ls, const char *s, size_t n, int width, int indent, int role,
+		size_t max_lines, int utf8);
 /* tui_wrap that draws the source bytes s[mark_a..mark_b) in mark_role (a
  * wrong step of an explanation); escapes keep TUI_ROLE_ESCAPED. */
-size_t tui_wrap_mark(struct tui_lines *ls, const char *s, size_t n, int width, int indent,
-		     int role, size_t max_lines, int utf8, size_t mark_a, size_t mark_b,
-		     int mark_role);
+size_t tui_wrap_mark(struct tui_lines *ls, const char *s, size_t n, int width, int indent, int role,
+		     size_t max_lines, int utf8, size_t mark_a, size_t mark_b, int mark_role);
 
 /* A one-line text editor (search prompts). Codepoints in, UTF-8 out. */
 struct tui_input {
@@ -229,8 +228,8 @@ enum {
 	TUI_ATTR_ITALIC = 16,
 };
 struct tui_style {
-	int fg, bg;      /* TUI_COLOR_DEFAULT, 0..255, or TUI_COLOR_RGB | rgb */
-	unsigned attrs;  /* TUI_ATTR_* */
+	int fg, bg;     /* TUI_COLOR_DEFAULT, 0..255, or TUI_COLOR_RGB | rgb */
+	unsigned attrs; /* TUI_ATTR_* */
 };
 struct tui_theme {
 	char name[64];
@@ -268,10 +267,21 @@ void tui_theme_apply(const struct tui_theme *t, int mono, int truecolor, unsigne
  * and these for the rest. */
 enum {
 	TUI_KEY_BASE = 0x110000,
-	TUI_KEY_UP, TUI_KEY_DOWN, TUI_KEY_LEFT, TUI_KEY_RIGHT,
-	TUI_KEY_PGUP, TUI_KEY_PGDN, TUI_KEY_HOME, TUI_KEY_END,
-	TUI_KEY_INSERT, TUI_KEY_DELETE, TUI_KEY_BACKSPACE,
-	TUI_KEY_ENTER, TUI_KEY_TAB, TUI_KEY_BTAB, TUI_KEY_ESC,
+	TUI_KEY_UP,
+	TUI_KEY_DOWN,
+	TUI_KEY_LEFT,
+	TUI_KEY_RIGHT,
+	TUI_KEY_PGUP,
+	TUI_KEY_PGDN,
+	TUI_KEY_HOME,
+	TUI_KEY_END,
+	TUI_KEY_INSERT,
+	TUI_KEY_DELETE,
+	TUI_KEY_BACKSPACE,
+	TUI_KEY_ENTER,
+	TUI_KEY_TAB,
+	TUI_KEY_BTAB,
+	TUI_KEY_ESC,
 	TUI_KEY_F0, /* F1..F12 follow */
 	TUI_KEY_LAST = TUI_KEY_F0 + 13,
 };
@@ -286,17 +296,17 @@ enum tui_ev_type {
 	TUI_EV_KEY,
 	TUI_EV_RESIZE,
 	TUI_EV_MOUSE,
-	TUI_EV_WAKE,  /* posted by a worker thread through tui_app_post */
-	TUI_EV_TICK,  /* the timer of tui_app_set_tick expired */
+	TUI_EV_WAKE, /* posted by a worker thread through tui_app_post */
+	TUI_EV_TICK, /* the timer of tui_app_set_tick expired */
 };
 enum { TUI_MOUSE_CLICK = 1, TUI_MOUSE_WHEEL_UP, TUI_MOUSE_WHEEL_DOWN };
 struct tui_event {
 	int type;
-	int key;        /* TUI_EV_KEY */
-	int x, y;       /* TUI_EV_MOUSE: cell; TUI_EV_RESIZE: new width, height */
-	int button;     /* TUI_MOUSE_* */
-	int code;       /* TUI_EV_WAKE: what happened */
-	int64_t arg;    /* TUI_EV_WAKE: payload */
+	int key;     /* TUI_EV_KEY */
+	int x, y;    /* TUI_EV_MOUSE: cell; TUI_EV_RESIZE: new width, height */
+	int button;  /* TUI_MOUSE_* */
+	int code;    /* TUI_EV_WAKE: what happened */
+	int64_t arg; /* TUI_EV_WAKE: payload */
 };
 
 /* An action: what a key does. Global actions have ids below
@@ -317,7 +327,7 @@ enum {
 	TUI_ACT_SCREEN2,
 	TUI_ACT_SCREEN3,
 	TUI_ACT_SCREEN4,
-	TUI_ACT_MOUSE,   /* capture / release the mouse */
+	TUI_ACT_MOUSE, /* capture / release the mouse */
 	TUI_ACT_REDRAW,
 	TUI_ACT_SCREEN = 100,
 };
@@ -347,9 +357,8 @@ int tui_keymap_build(struct tui_keymap *km, const struct tui_action_def *defs, s
  * lists them all, one a line ("config [keys], 2 bad lines (the others
  * apply):\nline 3: ...;\nline 5: ...": one line in a status bar, where
  * newlines are spaces), in language lang, or "" and returns their number. */
-int tui_keys_check(const char *config, size_t config_len,
-		   const struct tui_action_def *const *sets, const size_t *set_n, size_t n_sets,
-		   int lang, char *msg, size_t msg_len);
+int tui_keys_check(const char *config, size_t config_len, const struct tui_action_def *const *sets,
+		   const size_t *set_n, size_t n_sets, int lang, char *msg, size_t msg_len);
 /* Action bound to key, or TUI_ACT_NONE. */
 int tui_keymap_lookup(const struct tui_keymap *km, int key);
 /* "j, Down": the keys of an action, into buf; returns buf ("" if none). */
@@ -400,8 +409,8 @@ enum {
 };
 
 struct tui_screen_ops {
-	int number;          /* tab number 1..9 */
-	const char *title;   /* "Items" */
+	int number;        /* tab number 1..9 */
+	const char *title; /* "Items" */
 	const struct tui_action_def *actions;
 	size_t n_actions;
 	int (*create)(struct tui_app *app, void **state, char *err);
@@ -463,14 +472,13 @@ struct tui_hint {
 };
 /* Append "KEY label  " to hints for each of the n hints whose action has a
  * key bound (its first key only). */
-void tui_app_hints(struct tui_app *app, struct tui_line *hints, const struct tui_hint *h,
-		   size_t n);
+void tui_app_hints(struct tui_app *app, struct tui_line *hints, const struct tui_hint *h, size_t n);
 
 /* ------------------------------------------ Items screen (pure parts) */
 
 /* What the explanations of one item look like in the list. */
 struct tui_item_summary {
-	int n;                      /* explanations, -1 unknown */
+	int n; /* explanations, -1 unknown */
 	int accepted, rejected, pending, flagged;
 	int correct, wrong, leaked; /* counts */
 	/* of the explanations whose status the marker shows (accepted, else
@@ -486,12 +494,12 @@ void tui_items_summarize(const struct store_expl *e, size_t n, struct tui_item_s
  * (or by a test by hand). Borrowed pointers. rows[i] is list position
  * top + i; sums may be NULL. */
 struct tui_items_view {
-	const char *dataset;      /* "gsm8k (1/3)" or "all datasets" */
-	const char *filters;      /* "split:train review:any ..." */
-	const char *search;       /* applied search, or "" */
-	int filtered;             /* a filter or search is active */
-	int editing;              /* the search prompt is open */
-	const char *input;        /* its text */
+	const char *dataset; /* "gsm8k (1/3)" or "all datasets" */
+	const char *filters; /* "split:train review:any ..." */
+	const char *search;  /* applied search, or "" */
+	int filtered;        /* a filter or search is active */
+	int editing;         /* the search prompt is open */
+	const char *input;   /* its text */
 	int64_t count, sel, top;
 	const struct store_item *rows;
 	const struct tui_item_summary *sums;
@@ -499,11 +507,11 @@ struct tui_items_view {
 	const struct store_item *detail; /* selected item or NULL */
 	const struct store_expl *expl;
 	size_t n_expl;
-	const char *expl_note;    /* shown instead of explanations, or NULL */
-	int focus;                /* 0 list, 1 detail */
-	int detail_top;           /* first detail line shown */
+	const char *expl_note; /* shown instead of explanations, or NULL */
+	int focus;             /* 0 list, 1 detail */
+	int detail_top;        /* first detail line shown */
 	int utf8;
-	int lang;                 /* labels' language: I18N_EN (0) or I18N_JA */
+	int lang; /* labels' language: I18N_EN (0) or I18N_JA */
 };
 /* Split of the body (w x h) into header row, list and detail panes. */
 void tui_items_layout(struct tui_rect body, struct tui_rect *header, struct tui_rect *list,
@@ -523,8 +531,8 @@ struct store_run;
  * training in the background) or waiting behind run busy (0: none).
  * "resumes from its checkpoint at step N" only for a run that has one;
  * else "starts". */
-void tui_train_start_note(const struct store_run *r, int started, int64_t busy, int lang,
-			  char *buf, size_t n);
+void tui_train_start_note(const struct store_run *r, int started, int64_t busy, int lang, char *buf,
+			  size_t n);
 /* What quitting leaves behind, in language lang: n_running runs training on
  * (running: the first one's id) and n_queued runs waiting. Returns 1 with
  * the note in buf when there is any, else 0 (buf ""). */
@@ -553,8 +561,8 @@ void tui_frame_too_small(struct tui_canvas *cv, const char *question, int lang);
  * (the screen's, in lang) on its top border, lines ls from *top (clamped
  * to what can show; *top is updated), and a scroll cue on the borders when
  * lines are hidden above or below. */
-void tui_help_box(struct tui_canvas *cv, const char *title, const struct tui_lines *ls,
-		  size_t *top, int utf8, int lang);
+void tui_help_box(struct tui_canvas *cv, const char *title, const struct tui_lines *ls, size_t *top,
+		  int utf8, int lang);
 /* Width of the help lines' text inside the box drawn on a canvas w wide. */
 int tui_help_width(int w);
 /* Help overlay lines: one per action (keys, name, help) of defs (screen

@@ -155,7 +155,8 @@ void tui_items_header_lines(const struct tui_items_view *v, int width, struct tu
 	tui_line_text(l, TUI_ROLE_MATCH, v->dataset, strlen(v->dataset), width / 3, 1, v->utf8);
 	if (v->search && *v->search) {
 		tui_line_put(l, TUI_ROLE_NORMAL, "  /");
-		tui_line_text(l, TUI_ROLE_MATCH, v->search, strlen(v->search), width / 3, 1, v->utf8);
+		tui_line_text(l, TUI_ROLE_MATCH, v->search, strlen(v->search), width / 3, 1,
+			      v->utf8);
 	}
 	tui_line_put(l, TUI_ROLE_NORMAL, "  ");
 	tui_line_text(l, TUI_ROLE_NORMAL, v->filters, strlen(v->filters), width - l->width, 1,
@@ -220,8 +221,8 @@ void tui_items_list_lines(const struct tui_items_view *v, int width, int height,
 		int base = selected ? (v->focus == 0 ? TUI_ROLE_SELECTED : TUI_ROLE_CURSOR)
 				    : TUI_ROLE_NORMAL;
 		char head[48];
-		snprintf(head, sizeof head, "%c%6lld %-5.5s ", selected ? '>' : ' ', (long long)it->id,
-			 it->split ? it->split : "");
+		snprintf(head, sizeof head, "%c%6lld %-5.5s ", selected ? '>' : ' ',
+			 (long long)it->id, it->split ? it->split : "");
 		tui_line_put(l, base == TUI_ROLE_NORMAL ? TUI_ROLE_DIM : base, head);
 		summary_marks(l, v->sums ? &v->sums[k] : NULL, g, base);
 		tui_line_put(l, base, " ");
@@ -255,7 +256,8 @@ static void detail_choices(struct tui_lines *out, const char *json, int width, i
 		buf_init(&b);
 		if (buf_printf(&b, "%s. %s", cJSON_IsString(label) ? label->valuestring : "?",
 			       cJSON_IsString(text) ? text->valuestring
-						    : cJSON_IsString(c) ? c->valuestring : ""))
+			       : cJSON_IsString(c)  ? c->valuestring
+						    : ""))
 			util_oom();
 		tui_wrap(out, b.data, b.len, width, 2, TUI_ROLE_NORMAL, 0, utf8);
 		buf_release(&b);
@@ -303,12 +305,13 @@ void tui_items_detail_lines(const struct tui_items_view *v, int width, struct tu
 	snprintf(t, sizeof t, i18n_text(v->lang, "Explanations (%zu)"), v->n_expl);
 	detail_heading(out, v->expl_note ? i18n_text(v->lang, "Explanations") : t);
 	if (v->expl_note) {
-		tui_wrap(out, v->expl_note, strlen(v->expl_note), width, 2, TUI_ROLE_DIM, 0, v->utf8);
+		tui_wrap(out, v->expl_note, strlen(v->expl_note), width, 2, TUI_ROLE_DIM, 0,
+			 v->utf8);
 		return;
 	}
 	if (!v->n_expl) {
-		const char *none =
-			i18n_text(v->lang, "none yet: press Enter to open the item in Review");
+		const char *none = i18n_text(v->lang,
+					     "none yet: press Enter to open the item in Review");
 		tui_wrap(out, none, strlen(none), width, 2, TUI_ROLE_DIM, 0, v->utf8);
 		return;
 	}
@@ -333,7 +336,8 @@ void tui_items_detail_lines(const struct tui_items_view *v, int width, struct tu
 			 e->path && e->mode && strcmp(e->path, e->mode) ? e->path : "",
 			 e->model ? e->model : "",
 			 e->parsed_answer ? e->parsed_answer : i18n_text(v->lang, "(none)"));
-		tui_line_text(l, TUI_ROLE_TITLE, info, strlen(info), width - l->width - 5, 1, v->utf8);
+		tui_line_text(l, TUI_ROLE_TITLE, info, strlen(info), width - l->width - 5, 1,
+			      v->utf8);
 		if (e->leaked == 1) {
 			tui_line_put(l, TUI_ROLE_NORMAL, " ");
 			tui_line_put(l, TUI_ROLE_LEAKED, g->leaked);
@@ -746,7 +750,8 @@ static void save_settings(struct items *s, struct tui_app *app)
 	const char *ds = s->ds_idx >= 0 && (size_t)s->ds_idx < s->n_ds ? s->ds[s->ds_idx].name : "";
 	if (store_begin(s->st, err))
 		goto fail;
-	if (store_setting_set(s->st, K_DS, ds, err) || store_setting_set(s->st, K_FILTER, fbuf, err) ||
+	if (store_setting_set(s->st, K_DS, ds, err) ||
+	    store_setting_set(s->st, K_FILTER, fbuf, err) ||
 	    store_setting_set(s->st, K_SEARCH, s->search, err) ||
 	    (id && store_setting_set(s->st, K_ITEM, idbuf, err))) {
 		store_rollback(s->st);
@@ -813,8 +818,8 @@ static void items_resize(void *state, struct tui_app *app, struct tui_rect body)
 	clamp(s);
 }
 
-static void fill_view(struct items *s, struct tui_app *app, struct tui_items_view *v,
-		      char *dsbuf, size_t dsn, char *fbuf, size_t fn)
+static void fill_view(struct items *s, struct tui_app *app, struct tui_items_view *v, char *dsbuf,
+		      size_t dsn, char *fbuf, size_t fn)
 {
 	ensure_rows(s, app);
 	ensure_summaries(s);
@@ -851,7 +856,8 @@ static void fill_view(struct items *s, struct tui_app *app, struct tui_items_vie
 	v->utf8 = tui_app_utf8(app);
 }
 
-static void items_draw(void *state, struct tui_app *app, struct tui_canvas *cv, struct tui_rect body)
+static void items_draw(void *state, struct tui_app *app, struct tui_canvas *cv,
+		       struct tui_rect body)
 {
 	struct items *s = state;
 	s->body = body;
@@ -879,7 +885,10 @@ static void detail_scroll(struct items *s, int delta)
 		s->detail_top = 10000;
 }
 
-static int cycle(int v, int n, int dir) { return ((v + dir) % n + n) % n; }
+static int cycle(int v, int n, int dir)
+{
+	return ((v + dir) % n + n) % n;
+}
 
 static int items_action(void *state, struct tui_app *app, int action)
 {
@@ -985,7 +994,8 @@ static int items_event(void *state, struct tui_app *app, const struct tui_event 
 	struct tui_rect hr, lr, dr;
 	tui_items_layout(body, &hr, &lr, &dr);
 	int in_list = ev->x >= lr.x && ev->x < lr.x + lr.w && ev->y >= lr.y && ev->y < lr.y + lr.h;
-	int in_detail = ev->x >= dr.x && ev->x < dr.x + dr.w && ev->y >= dr.y && ev->y < dr.y + dr.h;
+	int in_detail = ev->x >= dr.x && ev->x < dr.x + dr.w && ev->y >= dr.y &&
+			ev->y < dr.y + dr.h;
 	if (ev->button == TUI_MOUSE_CLICK) {
 		if (in_list) {
 			s->focus = 0;
@@ -1007,7 +1017,8 @@ static int items_event(void *state, struct tui_app *app, const struct tui_event 
 	return TUI_HANDLED | TUI_REDRAW;
 }
 
-static void items_status(void *state, struct tui_app *app, struct tui_line *hints, struct buf *counts)
+static void items_status(void *state, struct tui_app *app, struct tui_line *hints,
+			 struct buf *counts)
 {
 	struct items *s = state;
 	if (s->editing) {
@@ -1015,7 +1026,7 @@ static void items_status(void *state, struct tui_app *app, struct tui_line *hint
 		return;
 	}
 	static const struct tui_hint shown[] = {
-		{ACT_SEARCH, "search"}, {ACT_SPLIT, "split"}, {ACT_REVIEW, "review"},
+		{ACT_SEARCH, "search"},   {ACT_SPLIT, "split"}, {ACT_REVIEW, "review"},
 		{ACT_DS_NEXT, "dataset"}, {ACT_OPEN, "open"},
 	};
 	tui_app_hints(app, hints, shown, sizeof shown / sizeof shown[0]);
@@ -1025,8 +1036,7 @@ static void items_status(void *state, struct tui_app *app, struct tui_line *hint
 	else
 		buf_puts(counts, tui_app_text(app, I18N_TUI_NO_ITEMS));
 	if (s->re_capped)
-		buf_printf(counts, tui_tr(app, " (regex scanned %d)"),
-			   STORE_SEARCH_SCAN_MAX);
+		buf_printf(counts, tui_tr(app, " (regex scanned %d)"), STORE_SEARCH_SCAN_MAX);
 }
 
 /* Back on this screen: explanations may have been reviewed or generated

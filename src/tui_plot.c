@@ -67,9 +67,15 @@ static void draw_line(struct canvas_bits *cb, int x0, int y0, int x1, int y1, in
 	}
 }
 
-static int usable(double y, int logy) { return isfinite(y) && (!logy || y > 0); }
+static int usable(double y, int logy)
+{
+	return isfinite(y) && (!logy || y > 0);
+}
 
-static double yval(double y, int logy) { return logy ? log10(y) : y; }
+static double yval(double y, int logy)
+{
+	return logy ? log10(y) : y;
+}
 
 static double xval(const struct tui_plot_series *s, size_t i)
 {
@@ -144,7 +150,8 @@ static void draw_series(struct canvas_bits *cb, const struct tui_plot *p,
 				gap = 1;
 			} else {
 				double fx = (x - p->xmin) / (p->xmax - p->xmin) * (DW - 1);
-				double fy = (p->ymax - yval(y, p->logy)) / (p->ymax - p->ymin) * (DH - 1);
+				double fy = (p->ymax - yval(y, p->logy)) / (p->ymax - p->ymin) *
+					    (DH - 1);
 				if (!isfinite(fx) || !isfinite(fy) || fx < -1e6 || fx > 1e6 ||
 				    fy < -1e6 || fy > 1e6) {
 					gap = 1; /* far outside a fixed range: clipped */
@@ -407,8 +414,10 @@ int tui_plot_chart(const struct tui_plot_series *s, size_t n, const struct tui_p
 		tui_line_put(l, TUI_ROLE_DIM, cell);
 		tui_line_put(l, TUI_ROLE_BORDER, axis);
 		for (int x = 0; x < po.w; x++) {
-			const struct tui_plot_cell *c = &p.cells[(size_t)y * (size_t)po.w + (size_t)x];
-			tui_line_put(l, c->series >= 0 ? s[c->series].role : TUI_ROLE_NORMAL, c->ch);
+			const struct tui_plot_cell
+				*c = &p.cells[(size_t)y * (size_t)po.w + (size_t)x];
+			tui_line_put(l, c->series >= 0 ? s[c->series].role : TUI_ROLE_NORMAL,
+				     c->ch);
 		}
 		char m[2] = " ";
 		int role = TUI_ROLE_NORMAL;
@@ -610,8 +619,8 @@ static int keep_row(const struct store_pred *a, const struct store_pred *b, int 
 	}
 }
 
-int tui_inspect_rows(const struct store_pred *a, size_t na, const struct store_pred *b,
-		     size_t nb, int filter, struct tui_inspect_row **out, size_t *n)
+int tui_inspect_rows(const struct store_pred *a, size_t na, const struct store_pred *b, size_t nb,
+		     int filter, struct tui_inspect_row **out, size_t *n)
 {
 	*out = NULL;
 	*n = 0;
@@ -630,7 +639,8 @@ int tui_inspect_rows(const struct store_pred *a, size_t na, const struct store_p
 		const struct store_pred *pa = va[i];
 		while (j < nb && vb[j]->item_id < pa->item_id)
 			j++;
-		const struct store_pred *pb = j < nb && vb[j]->item_id == pa->item_id ? vb[j] : NULL;
+		const struct store_pred *pb = j < nb && vb[j]->item_id == pa->item_id ? vb[j]
+										      : NULL;
 		/* a duplicate item in a (one per split) pairs with the same b */
 		if (keep_row(pa, pb, filter))
 			r[k++] = (struct tui_inspect_row){pa->item_id, pa, pb};
@@ -707,8 +717,8 @@ static void put_check(struct tui_line *l, int64_t n, int64_t sound, int64_t righ
 
 /* One rendering of the summary; compact drops the counts and shortens the
  * words and labels. */
-static void summary_put(const struct tui_inspect_sum *s, const char *a_label,
-			const char *b_label, int compact, int utf8, struct tui_line *l)
+static void summary_put(const struct tui_inspect_sum *s, const char *a_label, const char *b_label,
+			int compact, int utf8, struct tui_line *l)
 {
 	const char *dir = i18n_text(s->lang, compact ? "dir" : "direct");
 	const char *expl = i18n_text(s->lang, "expl");

@@ -23,24 +23,24 @@ struct tui_plot_series {
 	const double *x;   /* n abscissas, increasing; NULL: 0, 1, 2, ... */
 	const double *y;   /* n ordinates; NaN, inf (and <= 0 on a log scale) leave a gap */
 	size_t n;
-	int role;          /* role of its cells and legend entry */
-	char mark;         /* one ASCII character marking its last point and legend; 0: none */
-	const char *tag;   /* short legend text used when the labels do not all fit one
+	int role;        /* role of its cells and legend entry */
+	char mark;       /* one ASCII character marking its last point and legend; 0: none */
+	const char *tag; /* short legend text used when the labels do not all fit one
 			    * row; NULL: the label */
 };
 
 struct tui_plot_opts {
-	int w, h;       /* plot area in cells */
-	int glyphs;     /* TUI_PLOT_* */
-	int logy;       /* 1: log10 scale of y */
+	int w, h;   /* plot area in cells */
+	int glyphs; /* TUI_PLOT_* */
+	int logy;   /* 1: log10 scale of y */
 	/* Ranges used when lo < hi; otherwise found from the finite points. */
 	double xmin, xmax, ymin, ymax;
-	int lang;       /* the words' language (I18N_EN, 0, or I18N_JA) */
+	int lang; /* the words' language (I18N_EN, 0, or I18N_JA) */
 };
 
 struct tui_plot_cell {
-	char ch[4];  /* UTF-8 of the cell (one character) */
-	int series;  /* index of the series drawn last in the cell, -1 empty */
+	char ch[4]; /* UTF-8 of the cell (one character) */
+	int series; /* index of the series drawn last in the cell, -1 empty */
 };
 
 struct tui_plot {
@@ -49,7 +49,7 @@ struct tui_plot {
 	double xmin, xmax;           /* ranges used */
 	double ymin, ymax;           /* in log10 units when logy */
 	int logy;
-	int has_data;                /* 0: no finite point at all */
+	int has_data; /* 0: no finite point at all */
 };
 
 /* Draw the series into p (w x h cells): consecutive finite points joined by
@@ -88,9 +88,9 @@ void tui_plot_label(double v, char *buf, size_t n);
  * done so far, shown only once the estimate means something (5% of the
  * steps or 20 steps). */
 struct tui_train_eta {
-	int known;      /* 0: too early to say */
-	double eta;     /* seconds left */
-	double rate;    /* steps per second */
+	int known;   /* 0: too early to say */
+	double eta;  /* seconds left */
+	double rate; /* steps per second */
 };
 void tui_train_eta(int64_t step, int64_t total, double elapsed, struct tui_train_eta *e);
 /* "45s", "12m05s", "3h02m": into buf; "-" for negative or NaN. */
@@ -137,7 +137,7 @@ void tui_train_row_figure(const char *status, int64_t step, int64_t total, doubl
 
 enum {
 	TUI_INSPECT_ALL = 0,
-	TUI_INSPECT_WRONG,  /* direct answer wrong in the run */
+	TUI_INSPECT_WRONG, /* direct answer wrong in the run */
 	TUI_INSPECT_RIGHT,
 	TUI_INSPECT_FIXED,  /* wrong in the compared run, right in this one */
 	TUI_INSPECT_BROKEN, /* right in the compared run, wrong in this one */
@@ -154,14 +154,14 @@ struct tui_inspect_row {
 /* Pair a's predictions with b's by item id (either array in any order) and
  * keep the rows passing filter, in item order. *out: heap array, caller
  * frees with free(). 0 or MENTOR_ENOMEM. */
-int tui_inspect_rows(const struct store_pred *a, size_t na, const struct store_pred *b,
-		     size_t nb, int filter, struct tui_inspect_row **out, size_t *n);
+int tui_inspect_rows(const struct store_pred *a, size_t na, const struct store_pred *b, size_t nb,
+		     int filter, struct tui_inspect_row **out, size_t *n);
 
 struct tui_inspect_sum {
 	int64_t n, correct;         /* direct answers of the run */
 	int64_t cot_n, cot_correct; /* explain-then-answer (cot_correct >= 0) */
 	int64_t vs_n, vs_correct, vs_cot_n, vs_cot_correct; /* of the compared run */
-	int64_t fixed, broken;      /* items both runs predicted */
+	int64_t fixed, broken;                              /* items both runs predicted */
 	/* generated explanations checked (eval_check_run), set by the caller:
 	 * how many, how many sound, right answers from wrong reasoning */
 	int64_t chk_n, chk_sound, chk_right_wrong;

@@ -398,8 +398,9 @@ static int review_action(void *state, struct tui_app *app, int action)
 		if (id)
 			tui_review_open_item(r, id);
 		else
-			tui_app_error(r->app, action == ACT_NEXT ? "no next item in the Items filter"
-								 : "no previous item in the Items filter");
+			tui_app_error(r->app, action == ACT_NEXT
+						      ? "no next item in the Items filter"
+						      : "no previous item in the Items filter");
 		break;
 	}
 	case ACT_UNDO: tui_review_undo(r); break;
@@ -526,7 +527,9 @@ static void review_status(void *state, struct tui_app *app, struct tui_line *hin
 		return;
 	}
 	static const struct tui_hint shown[] = {
-		{ACT_ACCEPT, "accept"}, {ACT_REJECT, "reject"}, {ACT_SKIP, "skip"},
+		{ACT_ACCEPT, "accept"},
+		{ACT_REJECT, "reject"},
+		{ACT_SKIP, "skip"},
 	};
 	tui_app_hints(app, hints, shown, sizeof shown / sizeof shown[0]);
 	/* The rate counts from the first decision, over at least a minute. */
@@ -535,12 +538,10 @@ static void review_status(void *state, struct tui_app *app, struct tui_line *hin
 		secs = 60;
 	if (r->reviewed > 0 && r->t0 > 0)
 		buf_printf(counts, tui_tr(app, "%d reviewed: %d acc %d rej %.0f/h"), r->reviewed,
-			   r->accepted,
-			   r->rejected, r->reviewed * 3600.0 / secs);
+			   r->accepted, r->rejected, r->reviewed * 3600.0 / secs);
 	else
 		buf_printf(counts, tui_tr(app, "%d reviewed: %d acc %d rej --/h"), r->reviewed,
-			   r->accepted,
-			   r->rejected);
+			   r->accepted, r->rejected);
 }
 
 const struct tui_screen_ops tui_review_screen = {
@@ -558,4 +559,3 @@ const struct tui_screen_ops tui_review_screen = {
 	.message = review_message,
 	.idle = review_idle,
 };
-

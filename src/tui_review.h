@@ -45,41 +45,41 @@ struct tui_review_cand {
 
 /* The batch generation's progress bar. */
 struct tui_review_batch {
-	int on;        /* 0: no bar */
+	int on; /* 0: no bar */
 	int running;
 	int cancelled;
 	int64_t total, done, errors, skipped;
 	int64_t tokens_in, tokens_out;
 	double cost, elapsed_s;
-	int lang;      /* labels' language: I18N_EN (0) or I18N_JA */
+	int lang; /* labels' language: I18N_EN (0) or I18N_JA */
 };
 
 /* What a batch (B) runs, stated before and while it runs. */
 struct tui_review_scope {
-	const char *head;     /* dataset, filters and search of the items */
-	const char *summary;  /* one line: items, tasks, calls, cached, skipped, tokens, cost */
-	const char *detail;   /* the estimate's lines (teacher_estimate_lines) */
-	int asking;           /* the y/n question is open */
-	int64_t max_calls;    /* calls it may make */
-	int64_t threshold;    /* [review] confirm_calls */
-	int lang;             /* labels' language: I18N_EN (0) or I18N_JA */
+	const char *head;    /* dataset, filters and search of the items */
+	const char *summary; /* one line: items, tasks, calls, cached, skipped, tokens, cost */
+	const char *detail;  /* the estimate's lines (teacher_estimate_lines) */
+	int asking;          /* the y/n question is open */
+	int64_t max_calls;   /* calls it may make */
+	int64_t threshold;   /* [review] confirm_calls */
+	int lang;            /* labels' language: I18N_EN (0) or I18N_JA */
 };
 
 /* Everything the Review screen shows. */
 struct tui_review_view {
-	const struct store_item *item;    /* NULL: nothing open */
-	const char *dataset;              /* dataset name or NULL */
+	const struct store_item *item; /* NULL: nothing open */
+	const char *dataset;           /* dataset name or NULL */
 	struct tui_review_cand cand[TUI_REVIEW_NMODES];
-	int focus;                        /* focused column */
-	int show_attempt;                 /* CROP shows its kept COTE attempt */
-	int diff;                         /* 1: show the word diff of diff_a -> diff_b */
+	int focus;        /* focused column */
+	int show_attempt; /* CROP shows its kept COTE attempt */
+	int diff;         /* 1: show the word diff of diff_a -> diff_b */
 	int diff_a, diff_b;
 	int diff_top;
 	const struct tui_review_batch *batch; /* may be NULL */
 	const struct tui_review_scope *scope; /* the batch's scope, or NULL */
-	const char *progress;             /* the focused mode over the Items filter, or NULL */
+	const char *progress;                 /* the focused mode over the Items filter, or NULL */
 	int utf8;
-	int lang;                         /* labels' language: I18N_EN (0) or I18N_JA */
+	int lang; /* labels' language: I18N_EN (0) or I18N_JA */
 };
 
 /* Where the panes go. stacked: candidates one above the other (the
@@ -98,13 +98,11 @@ void tui_review_item_lines(const struct tui_review_view *v, int width, size_t ma
 /* Head of candidate k: mode, review state, correctness (glyph and word),
  * parsed answer, leak flag, edited mark, path, the check summary,
  * provider/model, tokens, latency, cost; for CROP the kept COTE attempt. */
-void tui_review_cand_head(const struct tui_review_view *v, int k, int width,
-			  struct tui_lines *out);
+void tui_review_cand_head(const struct tui_review_view *v, int k, int width, struct tui_lines *out);
 /* Text of candidate k (edited text when present, the live text while it
  * streams in), escaped and wrapped; the first wrong arithmetic step its
  * check found is drawn in TUI_ROLE_WRONG. */
-void tui_review_cand_text(const struct tui_review_view *v, int k, int width,
-			  struct tui_lines *out);
+void tui_review_cand_text(const struct tui_review_view *v, int k, int width, struct tui_lines *out);
 /* The progress bar line(s) of a batch. */
 void tui_review_bar_lines(const struct tui_review_batch *b, int width, int utf8,
 			  struct tui_lines *out);
@@ -137,15 +135,15 @@ void tui_review_check(const struct store_item *item, const struct store_expl *e,
 
 enum { TUI_DIFF_SAME, TUI_DIFF_DEL, TUI_DIFF_INS };
 struct tui_diff_op {
-	int op;            /* TUI_DIFF_* */
-	const char *s;     /* the word: points into a or b */
+	int op;        /* TUI_DIFF_* */
+	const char *s; /* the word: points into a or b */
 	size_t n;
-	int gap;           /* white space came before it in its text */
+	int gap; /* white space came before it in its text */
 };
 struct tui_diff {
 	struct tui_diff_op *v;
 	size_t n, cap;
-	int capped;        /* the texts were too long for a full LCS */
+	int capped; /* the texts were too long for a full LCS */
 };
 void tui_diff_init(struct tui_diff *d);
 void tui_diff_release(struct tui_diff *d);

@@ -137,11 +137,11 @@ void tui_review_undo(struct review *r)
 	r->show_attempt = k == TUI_REVIEW_CROP && r->attempt && r->attempt->id == eid;
 	if (was_edit)
 		tui_app_notice(r->app, "undone: the edit of %s of item %lld; its text is restored",
-			      k >= 0 ? tui_review_label(k) : "?", (long long)e.item_id);
+			       k >= 0 ? tui_review_label(k) : "?", (long long)e.item_id);
 	else
 		tui_app_notice(r->app, "undone: %s of item %lld is %s again",
-			      k >= 0 ? tui_review_label(k) : "?", (long long)e.item_id,
-			      tui_tr(r->app, e.status ? e.status : "?"));
+			       k >= 0 ? tui_review_label(k) : "?", (long long)e.item_id,
+			       tui_tr(r->app, e.status ? e.status : "?"));
 	store_expl_release(&e);
 }
 
@@ -192,7 +192,8 @@ static int run_editor(const char *path, char *err)
 			rc = util_err(err, "cannot run the editor '%s' (set $EDITOR)", argv[0]);
 		else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
 			rc = util_err(err, "the editor failed (status %d): nothing saved",
-				      WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+				      WIFEXITED(status) ? WEXITSTATUS(status)
+							: 128 + WTERMSIG(status));
 	}
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGQUIT, &old_quit, NULL);
@@ -204,7 +205,8 @@ static int run_editor(const char *path, char *err)
 
 static size_t trimmed_len(const char *s, size_t n)
 {
-	while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == '\r' || s[n - 1] == ' ' || s[n - 1] == '\t'))
+	while (n > 0 &&
+	       (s[n - 1] == '\n' || s[n - 1] == '\r' || s[n - 1] == ' ' || s[n - 1] == '\t'))
 		n--;
 	return n;
 }
@@ -272,7 +274,8 @@ void tui_review_edit(struct review *r)
 	char err[MENTOR_ERR_LEN];
 	const char *tmpdir = getenv("TMPDIR");
 	char path[4096];
-	snprintf(path, sizeof path, "%s/mentor-expl-XXXXXX.txt", tmpdir && *tmpdir ? tmpdir : "/tmp");
+	snprintf(path, sizeof path, "%s/mentor-expl-XXXXXX.txt",
+		 tmpdir && *tmpdir ? tmpdir : "/tmp");
 	int fd = mkstemps(path, 4);
 	if (fd < 0) {
 		tui_app_error(r->app, "cannot create a file for the editor: %s", strerror(errno));

@@ -37,9 +37,11 @@ static void job_text(void *user, int64_t item_id, const char *mode, const char *
 	if (item_id == r->sh.job_item) {
 		if (strcmp(r->sh.live_path[k], path ? path : "")) {
 			buf_reset(&r->sh.live[k]);
-			snprintf(r->sh.live_path[k], sizeof r->sh.live_path[k], "%s", path ? path : "");
+			snprintf(r->sh.live_path[k], sizeof r->sh.live_path[k], "%s",
+				 path ? path : "");
 		}
-		if (r->sh.live[k].len + len <= TEACHER_MAX_TEXT && buf_append(&r->sh.live[k], delta, len))
+		if (r->sh.live[k].len + len <= TEACHER_MAX_TEXT &&
+		    buf_append(&r->sh.live[k], delta, len))
 			util_oom();
 	}
 	pthread_mutex_unlock(&r->sh.mu);
@@ -196,7 +198,8 @@ static void batch_run(struct review *r)
 	r->bar.on = 1;
 	r->bar.running = 1;
 	r->bar.total = (int64_t)n * 3;
-	tui_app_notice(r->app, "batch started: %s", r->scope_summary.data ? r->scope_summary.data : "");
+	tui_app_notice(r->app, "batch started: %s",
+		       r->scope_summary.data ? r->scope_summary.data : "");
 }
 
 /* ------------------------------------------------- the batch's estimate */
@@ -249,7 +252,8 @@ void tui_review_est_finish(struct review *r)
 	if (e->rc || cancelled) {
 		/* a cancel that came as the estimate ended still cancels */
 		if (cancelled)
-			tui_app_error(r->app, "batch not started: estimate cancelled, no call made");
+			tui_app_error(r->app,
+				      "batch not started: estimate cancelled, no call made");
 		else
 			tui_app_error(r->app, "cannot estimate the batch: %s", e->err);
 		tui_review_scope_clear(r);

@@ -21,23 +21,23 @@ enum {
 };
 
 #define SYNC_WAIT_MS 60000
-#define SCAN_MAX 50000   /* items a search for the next unreviewed one reads */
-#define UNDO_KEEP 64     /* session decisions remembered for the counters */
+#define SCAN_MAX 50000 /* items a search for the next unreviewed one reads */
+#define UNDO_KEEP 64   /* session decisions remembered for the counters */
 #define EDITOR_ARGS 16
 
 /* What worker callbacks write, under mu. */
 struct shared {
 	pthread_mutex_t mu;
-	int64_t job_item;                  /* item of the single-item job */
+	int64_t job_item; /* item of the single-item job */
 	struct buf live[TUI_REVIEW_NMODES];
 	char live_path[TUI_REVIEW_NMODES][8];
 	int gen[TUI_REVIEW_NMODES];
 	char note[TUI_REVIEW_NMODES][200];
 	int job_done, batch_done;
-	size_t est_items;                  /* items the batch's estimate has read */
+	size_t est_items; /* items the batch's estimate has read */
 	int est_cancel, est_finished;
-	int64_t watch_item;                /* the item on screen */
-	int touched;                       /* a result for it was stored */
+	int64_t watch_item; /* the item on screen */
+	int touched;        /* a result for it was stored */
 	int wake_pending;
 };
 
@@ -81,7 +81,7 @@ struct review {
 	 * y/n question is open and pend_ids are the items it would run */
 	struct tui_review_scope scope;
 	int scope_on;
-	struct est_job *est;               /* the estimate running, or NULL */
+	struct est_job *est; /* the estimate running, or NULL */
 	struct buf scope_head, scope_summary, scope_detail;
 	int confirm;
 	int64_t *pend_ids;
@@ -101,9 +101,9 @@ struct review {
 
 /* The filter the Items screen saved (tui_review_items_filter). */
 struct ifilter {
-	struct store_item_filter f;   /* without the search */
-	char search[512];             /* as typed: a substring or re:PATTERN */
-	char dataset[128];            /* its name, or "all datasets" */
+	struct store_item_filter f;          /* without the search */
+	char search[512];                    /* as typed: a substring or re:PATTERN */
+	char dataset[128];                   /* its name, or "all datasets" */
 	char filters[STORE_FILTER_TEXT_MAX]; /* "split:any review:any ...", its text form */
 };
 
@@ -137,7 +137,7 @@ void tui_review_items_filter(struct review *r, struct ifilter *fi);
 /* The items of fi when its search is a regex; borrowed, kept in r (NULL
  * with the error shown). */
 const struct store_item_selection *tui_review_regex_selection(struct review *r,
-							       const struct ifilter *fi);
+							      const struct ifilter *fi);
 /* The item after (dir 1) or before (dir -1) the open one in the filter, 0
  * if none. */
 int64_t tui_review_neighbour(struct review *r, int dir);

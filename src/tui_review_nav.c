@@ -147,8 +147,8 @@ static int64_t next_unreviewed(struct review *r, int64_t after)
 			}
 			int64_t found = 0;
 			for (size_t i = 0; i < n; i++) {
-				if (!found && (pass == 0 || rows[i].id < after) && rows[i].id != after &&
-				    unreviewed(r, rows[i].id))
+				if (!found && (pass == 0 || rows[i].id < after) &&
+				    rows[i].id != after && unreviewed(r, rows[i].id))
 					found = rows[i].id;
 				cur = rows[i].id;
 				store_item_release(&rows[i]);
@@ -221,4 +221,3 @@ void tui_review_go_next_unreviewed(struct review *r)
 	if (tui_review_open_item(r, id) == 0)
 		tui_review_focus_pending(r);
 }
-

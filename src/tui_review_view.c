@@ -98,7 +98,7 @@ static void line_free(struct tui_line *l)
 /* Chips of information flowed into lines of a width. */
 struct flow {
 	struct tui_lines *out;
-	size_t line;  /* index of the current line in out */
+	size_t line; /* index of the current line in out */
 	int width, indent;
 };
 
@@ -190,9 +190,12 @@ static void choices_text(const char *json, struct buf *out)
 	int any = 0;
 	cJSON_ArrayForEach(c, root)
 	{
-		const char *label = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "label"));
-		const char *text = cJSON_IsString(c) ? c->valuestring
-				   : cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "text"));
+		const char *label = cJSON_GetStringValue(
+			cJSON_GetObjectItemCaseSensitive(c, "label"));
+		const char *text = cJSON_IsString(c)
+					   ? c->valuestring
+					   : cJSON_GetStringValue(
+						     cJSON_GetObjectItemCaseSensitive(c, "text"));
 		if (buf_printf(out, "%s%s%s%s", any ? "   " : "", label ? label : "",
 			       label ? ". " : "", text ? text : ""))
 			util_oom();
@@ -242,7 +245,8 @@ void tui_review_item_lines(const struct tui_review_view *v, int width, size_t ma
 		choices_text(it->choices_json, &b);
 		l = tui_lines_add(out);
 		tui_line_pad(l, TUI_ROLE_NORMAL, 2);
-		tui_line_text(l, TUI_ROLE_NORMAL, b.data ? b.data : "", b.len, width - 2, 1, v->utf8);
+		tui_line_text(l, TUI_ROLE_NORMAL, b.data ? b.data : "", b.len, width - 2, 1,
+			      v->utf8);
 		buf_release(&b);
 	}
 	l = tui_lines_add(out);
@@ -251,8 +255,8 @@ void tui_review_item_lines(const struct tui_review_view *v, int width, size_t ma
 	tui_line_text(l, TUI_ROLE_CORRECT, a, strlen(a), width - l->width, 1, v->utf8);
 	if (v->progress && width - l->width > 8) {
 		tui_line_put(l, TUI_ROLE_NORMAL, "   ");
-		tui_line_text(l, TUI_ROLE_DIM, v->progress, strlen(v->progress), width - l->width, 1,
-			      v->utf8);
+		tui_line_text(l, TUI_ROLE_DIM, v->progress, strlen(v->progress), width - l->width,
+			      1, v->utf8);
 	}
 	while (max_lines && out->n - start > max_lines) {
 		/* never more than asked: drop question lines from the end */
@@ -296,7 +300,8 @@ void tui_review_cand_head(const struct tui_review_view *v, int k, int width, str
 		else
 			flow_put(&f, TUI_ROLE_DIM, i18n_text(v->lang, "no explanation yet"));
 		if (c->note)
-			flow_data(&f, TUI_ROLE_ERROR, "", TUI_ROLE_ERROR, c->note, width - 4, v->utf8);
+			flow_data(&f, TUI_ROLE_ERROR, "", TUI_ROLE_ERROR, c->note, width - 4,
+				  v->utf8);
 		return;
 	}
 	chip_state(&f, g, e->status, v->lang);
@@ -319,18 +324,21 @@ void tui_review_cand_head(const struct tui_review_view *v, int k, int width, str
 		} else {
 			const char *p = e->path ? e->path : "?";
 			flow_put(&f, TUI_ROLE_DIM,
-				 i18n_text(v->lang,
-					   store_mode_parse(p) == STORE_RP ? "path rp fallback"
-									   : "path cot"));
+				 i18n_text(v->lang, store_mode_parse(p) == STORE_RP
+							    ? "path rp fallback"
+							    : "path cot"));
 			if (c->attempt) {
 				struct tui_line ch = {0};
 				tui_line_put(&ch, TUI_ROLE_DIM,
 					     i18n_text(v->lang, "COTE attempt "));
-				tui_line_put(&ch, c->attempt->correct == 1 ? TUI_ROLE_CORRECT : TUI_ROLE_WRONG,
+				tui_line_put(&ch,
+					     c->attempt->correct == 1 ? TUI_ROLE_CORRECT
+								      : TUI_ROLE_WRONG,
 					     c->attempt->correct == 1 ? g->ok : g->bad);
 				tui_line_put(&ch, TUI_ROLE_DIM, " ");
-				const char *pa = c->attempt->parsed_answer ? c->attempt->parsed_answer
-						 : i18n_text(v->lang, "(none)");
+				const char *pa = c->attempt->parsed_answer
+							 ? c->attempt->parsed_answer
+							 : i18n_text(v->lang, "(none)");
 				tui_line_text(&ch, TUI_ROLE_DIM, pa, strlen(pa), 16, 1, v->utf8);
 				tui_line_put(&ch, TUI_ROLE_DIM, i18n_text(v->lang, " (o: show)"));
 				flow_add(&f, &ch);
@@ -346,7 +354,8 @@ void tui_review_cand_head(const struct tui_review_view *v, int k, int width, str
 		char sum[512];
 		check_summary(cr, s, strlen(s), sum, sizeof sum);
 		int role = check_verdict_sound(cr->verdict) ? TUI_ROLE_CORRECT
-			 : cr->verdict == CHECK_NO_STEPS ? TUI_ROLE_DIM : TUI_ROLE_WRONG;
+			   : cr->verdict == CHECK_NO_STEPS  ? TUI_ROLE_DIM
+							    : TUI_ROLE_WRONG;
 		flow_data(&f, TUI_ROLE_DIM, i18n_text(v->lang, "check "), role, sum, width - 8,
 			  v->utf8);
 	}
@@ -386,10 +395,10 @@ void tui_review_cand_text(const struct tui_review_view *v, int k, int width, str
 	if (k == TUI_REVIEW_CROP && v->show_attempt && c->attempt)
 		e = c->attempt;
 	if (!e) {
-		const char *m = c->generating
-				? i18n_text(v->lang, "waiting for the teacher...")
-				: i18n_text(v->lang,
-					    "press g to generate this mode, G for all three");
+		const char *m =
+			c->generating ? i18n_text(v->lang, "waiting for the teacher...")
+				      : i18n_text(v->lang,
+						  "press g to generate this mode, G for all three");
 		tui_wrap(out, m, strlen(m), width, 0, TUI_ROLE_DIM, 0, v->utf8);
 		return;
 	}
@@ -409,7 +418,8 @@ void tui_review_bar_lines(const struct tui_review_batch *b, int width, int utf8,
 	if (!b || !b->on)
 		return;
 	const char *state = i18n_text(b->lang, b->running ? (b->cancelled ? "cancelling" : "batch")
-							  : b->cancelled ? "cancelled" : "done");
+					       : b->cancelled ? "cancelled"
+							      : "done");
 	char head[32];
 	snprintf(head, sizeof head, "%-10s ", state);
 	tui_line_put(l, b->cancelled ? TUI_ROLE_FLAGGED : TUI_ROLE_TITLE, head);
@@ -432,7 +442,8 @@ void tui_review_bar_lines(const struct tui_review_batch *b, int width, int utf8,
 		fill = bw;
 	for (int i = 0; i < bw; i++)
 		tui_line_put(l, i < fill ? TUI_ROLE_MATCH : TUI_ROLE_DIM,
-			     i < fill ? (utf8 ? "\xe2\x96\x88" : "#") : (utf8 ? "\xe2\x96\x91" : "."));
+			     i < fill ? (utf8 ? "\xe2\x96\x88" : "#")
+				      : (utf8 ? "\xe2\x96\x91" : "."));
 	tui_line_put(l, TUI_ROLE_NORMAL, tail);
 	if (b->running && !b->cancelled)
 		tui_line_put(l, TUI_ROLE_DIM, i18n_text(b->lang, "  (c: cancel)"));
@@ -586,7 +597,10 @@ void tui_review_layout(const struct tui_review_view *v, struct tui_rect body,
 	int gap = total + TUI_REVIEW_NMODES - 1 <= rest.h;
 	int y = rest.y;
 	for (int k = 0; k < TUI_REVIEW_NMODES; k++) {
-		int h = total <= rest.h ? need[k] : k == v->focus ? big : need[k] < small ? need[k] : small;
+		int h = total <= rest.h   ? need[k]
+			: k == v->focus   ? big
+			: need[k] < small ? need[k]
+					  : small;
 		if (y + h > rest.y + rest.h)
 			h = rest.y + rest.h - y;
 		if (h < 0)
@@ -664,7 +678,9 @@ void tui_review_render(const struct tui_review_view *v, struct tui_canvas *cv, s
 		tui_lines_init(&ls);
 		tui_review_scope_lines(v->scope, r.scope.w, v->utf8, &ls);
 		/* asking: the question (the last lines) must show */
-		size_t first = v->scope->asking && ls.n > (size_t)r.scope.h ? ls.n - (size_t)r.scope.h : 0;
+		size_t first = v->scope->asking && ls.n > (size_t)r.scope.h
+				       ? ls.n - (size_t)r.scope.h
+				       : 0;
 		tui_canvas_lines(cv, r.scope, &ls, first, TUI_ROLE_NORMAL);
 		tui_lines_release(&ls);
 	}

@@ -16,29 +16,57 @@
 #include "tui_int.h"
 
 static const struct tui_glyphs glyphs_utf8 = {
-	.ok = "\xe2\x9c\x93", .bad = "\xe2\x9c\x97", .unknown = "?",
-	.ellipsis = "\xe2\x80\xa6", .vline = "\xe2\x94\x82", .hline = "\xe2\x94\x80",
-	.accepted = "[A]", .rejected = "[R]", .pending = "[P]", .flagged = "[F]",
-	.leaked = "[L]", .more_up = "\xe2\x96\xb2", .more_down = "\xe2\x96\xbc",
-	.corner_tl = "\xe2\x94\x8c", .corner_tr = "\xe2\x94\x90",
-	.corner_bl = "\xe2\x94\x94", .corner_br = "\xe2\x94\x98",
+	.ok = "\xe2\x9c\x93",
+	.bad = "\xe2\x9c\x97",
+	.unknown = "?",
+	.ellipsis = "\xe2\x80\xa6",
+	.vline = "\xe2\x94\x82",
+	.hline = "\xe2\x94\x80",
+	.accepted = "[A]",
+	.rejected = "[R]",
+	.pending = "[P]",
+	.flagged = "[F]",
+	.leaked = "[L]",
+	.more_up = "\xe2\x96\xb2",
+	.more_down = "\xe2\x96\xbc",
+	.corner_tl = "\xe2\x94\x8c",
+	.corner_tr = "\xe2\x94\x90",
+	.corner_bl = "\xe2\x94\x94",
+	.corner_br = "\xe2\x94\x98",
 };
 static const struct tui_glyphs glyphs_ascii = {
-	.ok = "+", .bad = "x", .unknown = "?",
-	.ellipsis = "...", .vline = "|", .hline = "-",
-	.accepted = "[A]", .rejected = "[R]", .pending = "[P]", .flagged = "[F]",
-	.leaked = "[L]", .more_up = "^", .more_down = "v",
-	.corner_tl = "+", .corner_tr = "+", .corner_bl = "+", .corner_br = "+",
+	.ok = "+",
+	.bad = "x",
+	.unknown = "?",
+	.ellipsis = "...",
+	.vline = "|",
+	.hline = "-",
+	.accepted = "[A]",
+	.rejected = "[R]",
+	.pending = "[P]",
+	.flagged = "[F]",
+	.leaked = "[L]",
+	.more_up = "^",
+	.more_down = "v",
+	.corner_tl = "+",
+	.corner_tr = "+",
+	.corner_bl = "+",
+	.corner_br = "+",
 };
 
-const struct tui_glyphs *tui_glyphs_get(int utf8) { return utf8 ? &glyphs_utf8 : &glyphs_ascii; }
+const struct tui_glyphs *tui_glyphs_get(int utf8)
+{
+	return utf8 ? &glyphs_utf8 : &glyphs_ascii;
+}
 
 const char *tui_status_glyph(const struct tui_glyphs *g, const char *status, int *role,
 			     const char **word)
 {
 	const char *const gl[STORE_N_REVIEWS] = {
-		[STORE_REVIEW_PENDING] = g->pending, [STORE_REVIEW_ACCEPTED] = g->accepted,
-		[STORE_REVIEW_REJECTED] = g->rejected, [STORE_REVIEW_FLAGGED] = g->flagged,
+		[STORE_REVIEW_PENDING] = g->pending,
+		[STORE_REVIEW_ACCEPTED] = g->accepted,
+		[STORE_REVIEW_REJECTED] = g->rejected,
+		[STORE_REVIEW_FLAGGED] = g->flagged,
 	};
 	static const int roles[STORE_N_REVIEWS] = {
 		[STORE_REVIEW_PENDING] = TUI_ROLE_PENDING,
@@ -76,7 +104,10 @@ static void esc_cp(char rep[16], uint32_t cp)
 }
 
 /* Width of a safe code point as the terminal draws it (-1: unprintable). */
-static int cp_cols(uint32_t cp) { return cp < 0x80 ? 1 : wcwidth((wchar_t)cp); }
+static int cp_cols(uint32_t cp)
+{
+	return cp < 0x80 ? 1 : wcwidth((wchar_t)cp);
+}
 
 int tui_glyph_next(const char *s, size_t n, size_t *pos, int utf8, struct tui_glyph *g)
 {
@@ -159,7 +190,10 @@ int tui_text_escape(const char *s, size_t n, int utf8, struct buf *out)
 
 /* ------------------------------------------------------------- lines */
 
-void tui_lines_init(struct tui_lines *ls) { memset(ls, 0, sizeof *ls); }
+void tui_lines_init(struct tui_lines *ls)
+{
+	memset(ls, 0, sizeof *ls);
+}
 
 static void line_release(struct tui_line *l)
 {
@@ -232,7 +266,8 @@ static void line_append(struct tui_line *l, int role, const char *text, size_t n
 
 void tui_line_put(struct tui_line *l, int role, const char *text)
 {
-	line_append(l, role, text, strlen(text), tui_text_width(text, strlen(text), tui_locale_utf8()));
+	line_append(l, role, text, strlen(text),
+		    tui_text_width(text, strlen(text), tui_locale_utf8()));
 }
 
 static void line_glyph(struct tui_line *l, int role, const struct tui_glyph *g)
@@ -240,8 +275,8 @@ static void line_glyph(struct tui_line *l, int role, const struct tui_glyph *g)
 	line_append(l, g->esc ? TUI_ROLE_ESCAPED : role, g->rep, strlen(g->rep), g->width);
 }
 
-int tui_line_text(struct tui_line *l, int role, const char *s, size_t n, int maxw,
-		  int ellipsis, int utf8)
+int tui_line_text(struct tui_line *l, int role, const char *s, size_t n, int maxw, int ellipsis,
+		  int utf8)
 {
 	if (!s || maxw <= 0)
 		return 0;
@@ -302,8 +337,8 @@ int tui_kinsoku(uint32_t c)
 {
 	if (c < 0x80)
 		return c && strchr(")]},.!?:;%", (int)c) ? TUI_KIN_NO_START
-		       : c && strchr("([{", (int)c)     ? TUI_KIN_NO_END
-							: 0;
+		       : c && strchr("([{", (int)c)      ? TUI_KIN_NO_END
+							 : 0;
 	/* every other entry lies in General Punctuation or the CJK blocks:
 	 * most characters are decided here, on the wrap's hot path */
 	if (c < 0x2018 || (c > 0x2026 && c < 0x3001) || (c > 0x30FE && c < 0xFF01) || c > 0xFF5D)
@@ -311,18 +346,17 @@ int tui_kinsoku(uint32_t c)
 	/* closing brackets and quotes, stops and commas, ー, …, iteration
 	 * marks, small hiragana and katakana */
 	static const uint32_t no_start[] = {
-		0x2019, 0x201D, 0x2025, 0x2026, 0x3001, 0x3002, 0x3005, 0x3009, 0x300B,
-		0x300D, 0x300F, 0x3011, 0x3015, 0x3017, 0x3019, 0x301F, 0x3041, 0x3043,
-		0x3045, 0x3047, 0x3049, 0x3063, 0x3083, 0x3085, 0x3087, 0x308E, 0x3095,
-		0x3096, 0x309D, 0x309E, 0x30A1, 0x30A3, 0x30A5, 0x30A7, 0x30A9, 0x30C3,
-		0x30E3, 0x30E5, 0x30E7, 0x30EE, 0x30F5, 0x30F6, 0x30FB, 0x30FC, 0x30FD,
-		0x30FE, 0xFF01, 0xFF09, 0xFF0C, 0xFF0E, 0xFF1A, 0xFF1B, 0xFF1F, 0xFF3D,
-		0xFF5D,
+		0x2019, 0x201D, 0x2025, 0x2026, 0x3001, 0x3002, 0x3005, 0x3009, 0x300B, 0x300D,
+		0x300F, 0x3011, 0x3015, 0x3017, 0x3019, 0x301F, 0x3041, 0x3043, 0x3045, 0x3047,
+		0x3049, 0x3063, 0x3083, 0x3085, 0x3087, 0x308E, 0x3095, 0x3096, 0x309D, 0x309E,
+		0x30A1, 0x30A3, 0x30A5, 0x30A7, 0x30A9, 0x30C3, 0x30E3, 0x30E5, 0x30E7, 0x30EE,
+		0x30F5, 0x30F6, 0x30FB, 0x30FC, 0x30FD, 0x30FE, 0xFF01, 0xFF09, 0xFF0C, 0xFF0E,
+		0xFF1A, 0xFF1B, 0xFF1F, 0xFF3D, 0xFF5D,
 	};
 	/* opening brackets and quotes */
 	static const uint32_t no_end[] = {
-		0x2018, 0x201C, 0x3008, 0x300A, 0x300C, 0x300E, 0x3010, 0x3014,
-		0x3016, 0x3018, 0x301D, 0xFF08, 0xFF3B, 0xFF5B,
+		0x2018, 0x201C, 0x3008, 0x300A, 0x300C, 0x300E, 0x3010,
+		0x3014, 0x3016, 0x3018, 0x301D, 0xFF08, 0xFF3B, 0xFF5B,
 	};
 	for (size_t i = 0; i < sizeof no_start / sizeof no_start[0]; i++)
 		if (c == no_start[i])
@@ -382,7 +416,8 @@ static void wrap_emit(struct wrap *w, size_t k, int more)
 		tui_line_pad(l, w->role, w->indent);
 	for (size_t i = 0; i < k; i++) {
 		const struct tui_glyph *g = &w->cur[i];
-		line_glyph(l, g->off >= w->mark_a && g->off < w->mark_b ? w->mark_role : w->role, g);
+		line_glyph(l, g->off >= w->mark_a && g->off < w->mark_b ? w->mark_role : w->role,
+			   g);
 	}
 	if (last && avail >= ew)
 		line_append(l, TUI_ROLE_DIM, ell, strlen(ell), ew);
@@ -405,20 +440,25 @@ static void wrap_shift(struct wrap *w, size_t k)
 		w->curw += w->cur[i].width;
 }
 
-size_t tui_wrap(struct tui_lines *ls, const char *s, size_t n, int width, int indent,
-		int role, size_t max_lines, int utf8)
+size_t tui_wrap(struct tui_lines *ls, const char *s, size_t n, int width, int indent, int role,
+		size_t max_lines, int utf8)
 {
 	return tui_wrap_mark(ls, s, n, width, indent, role, max_lines, utf8, 0, 0, role);
 }
 
-size_t tui_wrap_mark(struct tui_lines *ls, const char *s, size_t n, int width, int indent,
-		     int role, size_t max_lines, int utf8, size_t mark_a, size_t mark_b,
-		     int mark_role)
+size_t tui_wrap_mark(struct tui_lines *ls, const char *s, size_t n, int width, int indent, int role,
+		     size_t max_lines, int utf8, size_t mark_a, size_t mark_b, int mark_role)
 {
 	if (!s || width - indent < 1)
 		return 0;
-	struct wrap w = {.ls = ls, .width = width, .indent = indent, .role = role,
-			 .utf8 = utf8, .max_lines = max_lines, .mark_a = mark_a, .mark_b = mark_b,
+	struct wrap w = {.ls = ls,
+			 .width = width,
+			 .indent = indent,
+			 .role = role,
+			 .utf8 = utf8,
+			 .max_lines = max_lines,
+			 .mark_a = mark_a,
+			 .mark_b = mark_b,
 			 .mark_role = mark_role};
 	int avail = width - indent;
 	size_t pos = 0;
@@ -491,7 +531,8 @@ size_t tui_wrap_mark(struct tui_lines *ls, const char *s, size_t n, int width, i
 				util_term_char(s + g.off, n - g.off, 0, &cp, rep, &e);
 				esc_cp(rep, cp);
 			} else {
-				size_t k = strlen(g.rep) < sizeof rep ? strlen(g.rep) : sizeof rep - 1;
+				size_t k = strlen(g.rep) < sizeof rep ? strlen(g.rep)
+								      : sizeof rep - 1;
 				memcpy(rep, g.rep, k);
 				rep[k] = '\0';
 			}
@@ -775,7 +816,8 @@ void tui_canvas_line(struct tui_canvas *cv, int x, int y, int w, const struct tu
 {
 	int used = 0;
 	for (size_t i = 0; l && i < l->n && used < w; i++)
-		used += tui_canvas_put(cv, x + used, y, w - used, l->spans[i].role, l->spans[i].text);
+		used += tui_canvas_put(cv, x + used, y, w - used, l->spans[i].role,
+				       l->spans[i].text);
 	if (used < w)
 		tui_canvas_fill(cv, (struct tui_rect){x + used, y, w - used, 1}, fill_role);
 }
@@ -785,7 +827,8 @@ void tui_canvas_lines(struct tui_canvas *cv, struct tui_rect r, const struct tui
 {
 	for (int i = 0; i < r.h; i++) {
 		size_t k = first + (size_t)i;
-		tui_canvas_line(cv, r.x, r.y + i, r.w, ls && k < ls->n ? &ls->v[k] : NULL, fill_role);
+		tui_canvas_line(cv, r.x, r.y + i, r.w, ls && k < ls->n ? &ls->v[k] : NULL,
+				fill_role);
 	}
 }
 
@@ -797,7 +840,8 @@ char *tui_canvas_row(const struct tui_canvas *cv, int y)
 		util_oom();
 	if (y >= 0 && y < cv->h) {
 		for (int x = 0; x < cv->w; x++) {
-			const struct tui_cell *c = &cv->cells[(size_t)y * (size_t)cv->w + (size_t)x];
+			const struct tui_cell
+				*c = &cv->cells[(size_t)y * (size_t)cv->w + (size_t)x];
 			if (c->width && buf_puts(&b, c->ch))
 				util_oom();
 		}

@@ -15,28 +15,17 @@
 #define THEME_MAX_LINE 1024
 
 static const char *const role_names[TUI_ROLE_COUNT] = {
-	[TUI_ROLE_NORMAL] = "normal",
-	[TUI_ROLE_TITLE] = "title",
-	[TUI_ROLE_TAB] = "tab",
-	[TUI_ROLE_TAB_ACTIVE] = "tab_active",
-	[TUI_ROLE_STATUS] = "status",
-	[TUI_ROLE_KEY] = "key",
-	[TUI_ROLE_SELECTED] = "selected",
-	[TUI_ROLE_CURSOR] = "cursor",
-	[TUI_ROLE_DIM] = "dim",
-	[TUI_ROLE_BORDER] = "border",
-	[TUI_ROLE_ACCEPTED] = "accepted",
-	[TUI_ROLE_REJECTED] = "rejected",
-	[TUI_ROLE_PENDING] = "pending",
-	[TUI_ROLE_FLAGGED] = "flagged",
-	[TUI_ROLE_CORRECT] = "correct",
-	[TUI_ROLE_WRONG] = "wrong",
-	[TUI_ROLE_LEAKED] = "leaked",
-	[TUI_ROLE_ESCAPED] = "escaped",
-	[TUI_ROLE_ERROR] = "error",
-	[TUI_ROLE_MATCH] = "match",
-	[TUI_ROLE_INPUT] = "input",
-	[TUI_ROLE_NOTICE] = "notice",
+	[TUI_ROLE_NORMAL] = "normal",     [TUI_ROLE_TITLE] = "title",
+	[TUI_ROLE_TAB] = "tab",           [TUI_ROLE_TAB_ACTIVE] = "tab_active",
+	[TUI_ROLE_STATUS] = "status",     [TUI_ROLE_KEY] = "key",
+	[TUI_ROLE_SELECTED] = "selected", [TUI_ROLE_CURSOR] = "cursor",
+	[TUI_ROLE_DIM] = "dim",           [TUI_ROLE_BORDER] = "border",
+	[TUI_ROLE_ACCEPTED] = "accepted", [TUI_ROLE_REJECTED] = "rejected",
+	[TUI_ROLE_PENDING] = "pending",   [TUI_ROLE_FLAGGED] = "flagged",
+	[TUI_ROLE_CORRECT] = "correct",   [TUI_ROLE_WRONG] = "wrong",
+	[TUI_ROLE_LEAKED] = "leaked",     [TUI_ROLE_ESCAPED] = "escaped",
+	[TUI_ROLE_ERROR] = "error",       [TUI_ROLE_MATCH] = "match",
+	[TUI_ROLE_INPUT] = "input",       [TUI_ROLE_NOTICE] = "notice",
 };
 
 const char *tui_role_name(int role)
@@ -98,9 +87,10 @@ void tui_theme_monochrome(struct tui_theme *t)
 /* ------------------------------------------------------------ colours */
 
 static const char *const color_names[16] = {
-	"black", "red", "green", "yellow", "blue", "magenta", "cyan", "white",
-	"bright-black", "bright-red", "bright-green", "bright-yellow",
-	"bright-blue", "bright-magenta", "bright-cyan", "bright-white",
+	"black",        "red",           "green",       "yellow",         "blue",
+	"magenta",      "cyan",          "white",       "bright-black",   "bright-red",
+	"bright-green", "bright-yellow", "bright-blue", "bright-magenta", "bright-cyan",
+	"bright-white",
 };
 
 /* xterm's default RGB of the 16 ANSI colours. */
@@ -137,8 +127,9 @@ int tui_color_parse(const char *s, int *color)
 		for (int i = 1; i < 7; i++) {
 			if (!isxdigit((unsigned char)s[i]))
 				return -1;
-			int d = isdigit((unsigned char)s[i]) ? s[i] - '0'
-							     : tolower((unsigned char)s[i]) - 'a' + 10;
+			int d = isdigit((unsigned char)s[i])
+					? s[i] - '0'
+					: tolower((unsigned char)s[i]) - 'a' + 10;
 			v = v << 4 | (uint32_t)d;
 		}
 		*color = (int)(TUI_COLOR_RGB | v);
@@ -167,7 +158,8 @@ int tui_color_parse(const char *s, int *color)
 			return 0;
 		}
 		/* "brightred" too */
-		if (i >= 8 && !strncmp(norm, "bright", 6) && !strcmp(norm + 6, color_names[i] + 7)) {
+		if (i >= 8 && !strncmp(norm, "bright", 6) &&
+		    !strcmp(norm + 6, color_names[i] + 7)) {
 			*color = i;
 			return 0;
 		}
@@ -222,9 +214,9 @@ static int parse_attr(const char *w, unsigned *attrs)
 		const char *name;
 		unsigned bit;
 	} names[] = {
-		{"bold", TUI_ATTR_BOLD}, {"underline", TUI_ATTR_UNDERLINE},
+		{"bold", TUI_ATTR_BOLD},       {"underline", TUI_ATTR_UNDERLINE},
 		{"reverse", TUI_ATTR_REVERSE}, {"dim", TUI_ATTR_DIM},
-		{"italic", TUI_ATTR_ITALIC}, {"normal", 0},
+		{"italic", TUI_ATTR_ITALIC},   {"normal", 0},
 	};
 	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
 		if (!strcmp(w, names[i].name)) {
@@ -329,7 +321,8 @@ int tui_theme_parse(struct tui_theme *t, const char *text, size_t n, char *err)
 					int role = tui_role_lookup(key);
 					struct tui_style st;
 					if (role < 0)
-						snprintf(what, sizeof what, "unknown role '%.40s'", key);
+						snprintf(what, sizeof what, "unknown role '%.40s'",
+							 key);
 					else if (!parse_style(val, &st, what, sizeof what))
 						t->role[role] = st;
 				}
@@ -360,8 +353,10 @@ int tui_theme_load(struct tui_theme *t, const char *name, const char *const *dir
 {
 	tui_theme_default(t);
 	if (!name_ok(name))
-		return util_err(err, "cannot load theme '%.64s': a theme name is letters, digits, "
-				"'-' and '_'", name);
+		return util_err(err,
+				"cannot load theme '%.64s': a theme name is letters, digits, "
+				"'-' and '_'",
+				name);
 	for (size_t i = 0; dirs && dirs[i]; i++) {
 		char path[4096];
 		snprintf(path, sizeof path, "%s/%s.theme", dirs[i], name);
@@ -380,8 +375,8 @@ int tui_theme_load(struct tui_theme *t, const char *name, const char *const *dir
 	}
 	if (!strcmp(name, "monochrome"))
 		return 0;
-	return util_err(err, "cannot load theme '%s': no %s.theme in the theme directories",
-			name, name);
+	return util_err(err, "cannot load theme '%s': no %s.theme in the theme directories", name,
+			name);
 }
 
 const char *tui_theme_pick(const char *opt, const char *env_theme, const char *no_color, int *mono)
@@ -423,14 +418,17 @@ void tui_theme_apply(const struct tui_theme *t, int mono, int truecolor, unsigne
 		if (!mono && (s->fg != TUI_COLOR_DEFAULT || s->bg != TUI_COLOR_DEFAULT)) {
 			int c[2] = {s->fg, s->bg};
 			for (int k = 0; k < 2; k++) {
-				if (c[k] >= 0 && (c[k] & TUI_COLOR_RGB) && can_rgb && palette_slot > 16) {
+				if (c[k] >= 0 && (c[k] & TUI_COLOR_RGB) && can_rgb &&
+				    palette_slot > 16) {
 					int rgb = c[k] & 0xffffff;
-					init_color((short)palette_slot, (short)((rgb >> 16) * 1000 / 255),
+					init_color((short)palette_slot,
+						   (short)((rgb >> 16) * 1000 / 255),
 						   (short)(((rgb >> 8) & 0xff) * 1000 / 255),
 						   (short)((rgb & 0xff) * 1000 / 255));
 					c[k] = palette_slot--;
 				} else {
-					c[k] = tui_color_nearest(c[k], ncolors > 256 ? 256 : ncolors);
+					c[k] = tui_color_nearest(c[k],
+								 ncolors > 256 ? 256 : ncolors);
 				}
 			}
 			if (init_pair((short)(i + 1), (short)c[0], (short)c[1]) == OK)

@@ -192,22 +192,25 @@ static int has_checkpoint(const struct store_run *r)
 	return r->checkpoint && *r->checkpoint && r->step > 0;
 }
 
-void tui_train_start_note(const struct store_run *r, int started, int64_t busy, int lang,
-			  char *buf, size_t n)
+void tui_train_start_note(const struct store_run *r, int started, int64_t busy, int lang, char *buf,
+			  size_t n)
 {
 	long long id = r->id, step = r->step, after = busy;
 	if (has_checkpoint(r) && started)
 		snprintf(buf, n,
 			 i18n_text(lang, "run %lld resumes from its checkpoint at step %lld in "
-					 "the background"), id, step);
+					 "the background"),
+			 id, step);
 	else if (has_checkpoint(r) && busy)
 		snprintf(buf, n,
 			 i18n_text(lang, "run %lld queued: it resumes from its checkpoint at "
-					 "step %lld when run %lld ends"), id, step, after);
+					 "step %lld when run %lld ends"),
+			 id, step, after);
 	else if (has_checkpoint(r))
 		snprintf(buf, n,
 			 i18n_text(lang, "run %lld queued: it resumes from its checkpoint at "
-					 "step %lld next"), id, step);
+					 "step %lld next"),
+			 id, step);
 	else if (started)
 		snprintf(buf, n, i18n_text(lang, "run %lld starts in the background"), id);
 	else if (busy)
@@ -410,7 +413,8 @@ static void dequeue(struct train *s, int64_t id)
 		tui_app_error(s->app, "%s", err);
 	for (size_t i = 0; i < s->n_queue; i++)
 		if (s->queue[i] == id) {
-			memmove(s->queue + i, s->queue + i + 1, (s->n_queue - i - 1) * sizeof *s->queue);
+			memmove(s->queue + i, s->queue + i + 1,
+				(s->n_queue - i - 1) * sizeof *s->queue);
 			s->n_queue--;
 			break;
 		}
@@ -459,8 +463,9 @@ void tui_train_note_start(struct train *s, int64_t id)
 	char b[MENTOR_ERR_LEN];
 	tui_train_start_note(&v->r, s->spawned == id, busy == id ? 0 : busy, tui_app_lang(s->app),
 			     b, sizeof b);
-	note(s, id, s->spawned == id ? NOTE_QUEUED | NOTE_RUNNING
-				     : note_bit(v->r.status) | NOTE_QUEUED, "%s", b);
+	note(s, id,
+	     s->spawned == id ? NOTE_QUEUED | NOTE_RUNNING : note_bit(v->r.status) | NOTE_QUEUED,
+	     "%s", b);
 }
 
 /* ------------------------------------------------------------ ticker */
@@ -596,14 +601,14 @@ static int train_action(void *state, struct tui_app *app, int action)
 		tui_train_overlay_default(s);
 		break;
 	case ACT_NEW:
-	case ACT_ENTER:
-		break;
+	case ACT_ENTER: break;
 	case ACT_OVERLAY:
 		if (!v)
 			break;
 		if (!v->overlay && tui_train_overlaid(s) >= TUI_TRAIN_MAX_OVERLAY) {
-			tui_app_error(app, "%d runs overlaid already: "
-									"Space on one removes it",
+			tui_app_error(app,
+				      "%d runs overlaid already: "
+				      "Space on one removes it",
 				      TUI_TRAIN_MAX_OVERLAY);
 			break;
 		}
@@ -618,13 +623,12 @@ static int train_action(void *state, struct tui_app *app, int action)
 		if (!v)
 			break;
 		if (store_run_status_parse(v->r.status) == STORE_RUN_DONE || is_running(v)) {
-			tui_app_error(app, "run %lld is %s",
-				      (long long)v->r.id, tui_tr(app, v->r.status));
+			tui_app_error(app, "run %lld is %s", (long long)v->r.id,
+				      tui_tr(app, v->r.status));
 			break;
 		}
 		if (store_run_status_parse(v->r.status) == STORE_RUN_QUEUED && v->r.pid > 0) {
-			tui_app_notice(app, "run %lld is starting",
-				       (long long)v->r.id);
+			tui_app_notice(app, "run %lld is starting", (long long)v->r.id);
 			break;
 		}
 		{
@@ -690,8 +694,7 @@ static int train_event(void *state, struct tui_app *app, const struct tui_event 
 		if (ev->key == 'y' || ev->key == 'Y')
 			delete_run(s, s->confirm_run);
 		else
-			tui_app_notice(app, "run %lld kept",
-				       (long long)s->confirm_run);
+			tui_app_notice(app, "run %lld kept", (long long)s->confirm_run);
 		return TUI_HANDLED | TUI_REDRAW;
 	}
 	if (s->form_open && s->editing) {
@@ -730,10 +733,14 @@ static void train_status(void *state, struct tui_app *app, struct tui_line *hint
 		tui_line_put(hints, TUI_ROLE_STATUS, tui_tr(app, " keep  "));
 		return;
 	}
-	static const struct tui_hint run_hints[] = {{ACT_NEW, "new"}, {ACT_OVERLAY, "overlay"},
-						    {ACT_STOP, "stop"}, {ACT_RESUME, "resume"},
-						    {ACT_COMPARE, "compare"}, {ACT_ZOOM, "zoom"}},
-				     form_hints[] = {{ACT_ENTER, "edit/launch"}, {ACT_RIGHT, "value"},
+	static const struct tui_hint run_hints[] = {{ACT_NEW, "new"},
+						    {ACT_OVERLAY, "overlay"},
+						    {ACT_STOP, "stop"},
+						    {ACT_RESUME, "resume"},
+						    {ACT_COMPARE, "compare"},
+						    {ACT_ZOOM, "zoom"}},
+				     form_hints[] = {{ACT_ENTER, "edit/launch"},
+						     {ACT_RIGHT, "value"},
 						     {ACT_COMPARE, "compare"}};
 	if (s->form_open && s->editing)
 		tui_entry_hints(hints, "set", NULL, tui_app_lang(app));
@@ -743,8 +750,8 @@ static void train_status(void *state, struct tui_app *app, struct tui_line *hint
 		tui_app_hints(app, hints, run_hints, sizeof run_hints / sizeof run_hints[0]);
 	int running; /* training, or started and about to */
 	running_id(s, &running);
-	buf_printf(counts, tui_tr(app, "%zu runs, %d running, %zu queued"),
-		   s->n_runs, running, s->n_queue);
+	buf_printf(counts, tui_tr(app, "%zu runs, %d running, %zu queued"), s->n_runs, running,
+		   s->n_queue);
 }
 
 static int train_quit_note(void *state, struct tui_app *app, char *buf, size_t n)
@@ -808,4 +815,3 @@ const struct tui_screen_ops tui_train_screen = {
 	.status = train_status,
 	.quit_note = train_quit_note,
 };
-

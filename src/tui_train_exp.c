@@ -32,11 +32,13 @@ void tui_train_compare(struct train *s)
 	} else {
 		if (!s->n_ds)
 			tui_train_load_datasets(s);
-		const char *ds = s->n_runs ? tui_train_ds_name(s, s->runs[s->sel].r.dataset_id) : NULL;
+		const char *ds = s->n_runs ? tui_train_ds_name(s, s->runs[s->sel].r.dataset_id)
+					   : NULL;
 		if (!ds || !strcmp(ds, "?"))
 			ds = s->n_ds ? s->ds[s->f.ds].name : NULL;
 		if (!ds) {
-			tui_app_error(s->app, "no dataset: import one first (mentor init, mentor import)");
+			tui_app_error(s->app,
+				      "no dataset: import one first (mentor init, mentor import)");
 			return;
 		}
 		snprintf(spec.base.dataset, sizeof spec.base.dataset, "%s", ds);
@@ -52,9 +54,11 @@ void tui_train_compare(struct train *s)
 	s->exr_at = 0;
 	s->form_open = 0;
 	tui_train_refresh_runs(s);
-	tui_app_notice(s->app, "experiment %lld: %zu runs (%zu variants x %d seeds) started in the "
-		       "background; v: table or plots", (long long)id, spec.n_variants * (size_t)spec.seeds,
-		       spec.n_variants, spec.seeds);
+	tui_app_notice(s->app,
+		       "experiment %lld: %zu runs (%zu variants x %d seeds) started in the "
+		       "background; v: table or plots",
+		       (long long)id, spec.n_variants * (size_t)spec.seeds, spec.n_variants,
+		       spec.seeds);
 }
 
 /* The newest experiment of the workspace, 0 when there is none. */
@@ -121,7 +125,8 @@ void tui_train_experiment_lines(struct train *s, int w, struct tui_lines *ls)
 				 experiment_pct(a2, sizeof a2, x->hi));
 		if (x->has_diff && !isnan(x->diff)) {
 			snprintf(d, sizeof d, "%+.1f", 100 * x->diff);
-			snprintf(dci, sizeof dci, "%s..%s", experiment_pct(a3, sizeof a3, x->diff_lo),
+			snprintf(dci, sizeof dci, "%s..%s",
+				 experiment_pct(a3, sizeof a3, x->diff_lo),
 				 experiment_pct(a4, sizeof a4, x->diff_hi));
 			snprintf(p, sizeof p, "%.2g", x->p_mcnemar);
 		}
@@ -148,4 +153,3 @@ void tui_train_experiment_lines(struct train *s, int w, struct tui_lines *ls)
 			       " v: plots  c: another experiment  (runs appear on the left)"));
 	tui_line_pad(l, TUI_ROLE_NORMAL, w);
 }
-

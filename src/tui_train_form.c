@@ -13,9 +13,11 @@
 
 #include "tui_train_int.h"
 
-static const char *const field_label[N_FIELDS] = {
-	"dataset", "variant", "alpha", "source", "start", "preset", "layers", "width", "heads",
-	"context", "budget", "steps", "batch", "seed", "lr", "vocab", "eval on", ""};
+static const char *const field_label[N_FIELDS] = {"dataset", "variant", "alpha",  "source",
+						  "start",   "preset",  "layers", "width",
+						  "heads",   "context", "budget", "steps",
+						  "batch",   "seed",    "lr",     "vocab",
+						  "eval on", ""};
 static const char *const presets[] = {"tiny", "small", "base", "custom"};
 static const char *const budgets[] = {"steps", "minutes"};
 static const char *const evals[] = {"test", "dev", "none"};
@@ -166,8 +168,8 @@ void tui_train_field_value(const struct train *s, int k, char *b, size_t n)
 	switch (k) {
 	case F_DATASET:
 		snprintf(b, n, "%s",
-			 s->n_ds ? s->ds[f->ds].name : i18n_text(tui_app_lang(s->app),
-								 "(none: mentor init)"));
+			 s->n_ds ? s->ds[f->ds].name
+				 : i18n_text(tui_app_lang(s->app), "(none: mentor init)"));
 		break;
 	case F_VARIANT: snprintf(b, n, "%s", train_variant_name(f->variant)); break;
 	case F_ALPHA: snprintf(b, n, "%.2f", f->alpha); break;
@@ -199,8 +201,8 @@ void tui_train_field_value(const struct train *s, int k, char *b, size_t n)
 
 int tui_train_numeric_field(int k)
 {
-	return k == F_ALPHA || (k >= F_LAYERS && k <= F_CONTEXT) || k == F_AMOUNT ||
-	       k == F_BATCH || k == F_SEED || k == F_LR || k == F_VOCAB;
+	return k == F_ALPHA || (k >= F_LAYERS && k <= F_CONTEXT) || k == F_AMOUNT || k == F_BATCH ||
+	       k == F_SEED || k == F_LR || k == F_VOCAB;
 }
 
 void tui_train_form_step(struct train *s, int d)
@@ -263,7 +265,8 @@ int tui_train_form_apply(struct train *s)
 	if (util_parse_long(t, s->field == F_SEED ? 0 : 1, hi, &v)) {
 		tui_app_error(s->app, "%s: '%.40s' is not a whole number in range",
 			      i18n_text(tui_app_lang(s->app),
-					s->field == F_AMOUNT ? "steps" : field_label[s->field]), t);
+					s->field == F_AMOUNT ? "steps" : field_label[s->field]),
+			      t);
 		return -1;
 	}
 	switch (s->field) {
@@ -389,9 +392,9 @@ void tui_train_form_lines(struct train *s, int w, struct tui_lines *ls)
 		int base = k == s->field ? TUI_ROLE_SELECTED : TUI_ROLE_NORMAL;
 		char lab[64];
 		tui_train_pad_label(lab, sizeof lab,
-			  i18n_text(lang,
-				    k == F_AMOUNT && s->f.budget ? "minutes" : field_label[k]),
-			  utf8);
+				    i18n_text(lang, k == F_AMOUNT && s->f.budget ? "minutes"
+										 : field_label[k]),
+				    utf8);
 		if (k == F_LAUNCH)
 			lab[0] = '\0';
 		if (k == s->field && s->editing) {
@@ -431,11 +434,9 @@ void tui_train_form_lines(struct train *s, int w, struct tui_lines *ls)
 	tui_line_pad(l, TUI_ROLE_NORMAL, w);
 	if (f->variant != TRAIN_BASELINE) {
 		snprintf(b, sizeof b, i18n_text(lang, " %ld/%ld items with %s expl."), f->n_with,
-			 f->n_items,
-			 train_source_name(f->source));
+			 f->n_items, train_source_name(f->source));
 		l = tui_lines_add(ls);
 		tui_line_put(l, f->n_with ? TUI_ROLE_DIM : TUI_ROLE_ERROR, b);
 		tui_line_pad(l, TUI_ROLE_NORMAL, w);
 	}
 }
-

@@ -26,7 +26,10 @@ enum { TRAIN_WAKE_TICK = 3001 };
 /* The plotted series, as the metrics table names them. */
 enum { S_LOSS, S_VAL, S_ANS, S_EXP, S_DEV, S_DEVX, N_SERIES };
 /* Accuracy series: raw points (a handful per run), shown in percent. */
-static inline int is_acc(int k) { return k == S_DEV || k == S_DEVX; }
+static inline int is_acc(int k)
+{
+	return k == S_DEV || k == S_DEVX;
+}
 
 struct points {
 	double *step, *t, *y;
@@ -39,7 +42,7 @@ struct runv {
 	int overlay;
 	struct points s[N_SERIES];
 	int64_t last_lr_step, last_tok_step;
-	double lr, tok_s, t; /* latest values */
+	double lr, tok_s, t;  /* latest values */
 	double acc, acc_expl; /* accuracy on the run's evaluation split, NAN unknown */
 	char acc_split[8];    /* that split */
 	char seen_status[16];
@@ -140,9 +143,15 @@ enum {
 	NOTE_FAILED = 1 << STORE_RUN_FAILED
 };
 
-static inline int is_running(const struct runv *v) { return !strcmp(v->r.status, "running"); }
+static inline int is_running(const struct runv *v)
+{
+	return !strcmp(v->r.status, "running");
+}
 /* v stepped by d through 0..n-1, wrapping around. */
-static inline int cyc(int v, int n, int d) { return ((v + d) % n + n) % n; }
+static inline int cyc(int v, int n, int d)
+{
+	return ((v + d) % n + n) % n;
+}
 
 /* ------------------------------------------------- runs and queue (tui_train.c) */
 
@@ -197,8 +206,7 @@ const char *tui_train_ds_name(const struct train *s, int64_t id);
 void tui_train_pad_label(char *b, size_t n, const char *label, int utf8);
 /* The screen's draw operation: the list or form on the left, the plots or
  * the experiment on the right. */
-void tui_train_draw(void *state, struct tui_app *app, struct tui_canvas *cv,
-		    struct tui_rect body);
+void tui_train_draw(void *state, struct tui_app *app, struct tui_canvas *cv, struct tui_rect body);
 
 /* --------------------------------------------- experiments (tui_train_exp.c) */
 

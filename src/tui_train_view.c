@@ -14,9 +14,12 @@
 
 #include "tui_train_int.h"
 
-static const char *const series_title[N_SERIES] = {
-	"train loss",	     "validation loss",	      "answer-task loss",
-	"explanation-task loss", "dev accuracy % (direct)", "dev accuracy % (explained)"};
+static const char *const series_title[N_SERIES] = {"train loss",
+						   "validation loss",
+						   "answer-task loss",
+						   "explanation-task loss",
+						   "dev accuracy % (direct)",
+						   "dev accuracy % (explained)"};
 static const int palette[4] = {TUI_ROLE_MATCH, TUI_ROLE_ACCEPTED, TUI_ROLE_PENDING,
 			       TUI_ROLE_FLAGGED};
 
@@ -35,14 +38,14 @@ static const char *status_word(const struct store_run *r, int lang)
 {
 	/* by enum store_run_status; the slot past the last is "evaluating" */
 	static const char *const en[STORE_N_RUN_STATUSES + 1] = {
-		[STORE_RUN_QUEUED] = "wait", [STORE_RUN_RUNNING] = "run ",
+		[STORE_RUN_QUEUED] = "wait",  [STORE_RUN_RUNNING] = "run ",
 		[STORE_RUN_STOPPED] = "stop", [STORE_RUN_DONE] = "done",
-		[STORE_RUN_FAILED] = "FAIL", [STORE_N_RUN_STATUSES] = "eval",
+		[STORE_RUN_FAILED] = "FAIL",  [STORE_N_RUN_STATUSES] = "eval",
 	};
 	static const char *const ja[STORE_N_RUN_STATUSES + 1] = {
-		[STORE_RUN_QUEUED] = "待機", [STORE_RUN_RUNNING] = "実行",
+		[STORE_RUN_QUEUED] = "待機",  [STORE_RUN_RUNNING] = "実行",
 		[STORE_RUN_STOPPED] = "停止", [STORE_RUN_DONE] = "完了",
-		[STORE_RUN_FAILED] = "失敗", [STORE_N_RUN_STATUSES] = "評価",
+		[STORE_RUN_FAILED] = "失敗",  [STORE_N_RUN_STATUSES] = "評価",
 	};
 	int st = evaluating(r) ? STORE_N_RUN_STATUSES : store_run_status_parse(r->status);
 	if (st < 0)
@@ -53,14 +56,10 @@ static const char *status_word(const struct store_run *r, int lang)
 static int status_role(const char *st)
 {
 	switch (store_run_status_parse(st)) {
-	case STORE_RUN_RUNNING:
-		return TUI_ROLE_PENDING;
-	case STORE_RUN_DONE:
-		return TUI_ROLE_CORRECT;
-	case STORE_RUN_FAILED:
-		return TUI_ROLE_WRONG;
-	default:
-		return TUI_ROLE_DIM;
+	case STORE_RUN_RUNNING: return TUI_ROLE_PENDING;
+	case STORE_RUN_DONE: return TUI_ROLE_CORRECT;
+	case STORE_RUN_FAILED: return TUI_ROLE_WRONG;
+	default: return TUI_ROLE_DIM;
 	}
 }
 
@@ -93,8 +92,8 @@ const char *tui_train_ds_name(const struct train *s, int64_t id)
 static void list_cue(struct tui_lines *ls, int up, size_t n, int w, int utf8, int lang)
 {
 	char b[64];
-	snprintf(b, sizeof b, i18n_text(lang, "  %s %zu more"), up ? (utf8 ? "\xe2\x86\x91" : "^") :
-						     (utf8 ? "\xe2\x86\x93" : "v"), n);
+	snprintf(b, sizeof b, i18n_text(lang, "  %s %zu more"),
+		 up ? (utf8 ? "\xe2\x86\x91" : "^") : (utf8 ? "\xe2\x86\x93" : "v"), n);
 	struct tui_line *l = tui_lines_add(ls);
 	tui_line_put(l, TUI_ROLE_DIM, b);
 	tui_line_pad(l, TUI_ROLE_NORMAL, w);
@@ -301,20 +300,24 @@ static void chart(struct train *s, int k, int w, int h, struct tui_lines *out)
 		int raw = k == S_VAL || is_acc(k) || s->smooth != 1;
 		int ema = k != S_VAL && !is_acc(k) && s->smooth != 2 && p->n;
 		if (raw)
-			ser[ns++] = (struct tui_plot_series){ema ? NULL : labels[j], x, p->y, p->n,
+			ser[ns++] = (struct tui_plot_series){ema ? NULL : labels[j],
+							     x,
+							     p->y,
+							     p->n,
 							     ema ? TUI_ROLE_DIM : role,
-							     ema ? 0 : mark, tags[j]};
+							     ema ? 0 : mark,
+							     tags[j]};
 		if (ema) {
 			tmp[j] = malloc(p->n * sizeof(double));
 			if (!tmp[j])
 				util_oom();
 			tui_plot_ema(p->y, p->n, EMA_ALPHA, tmp[j]);
-			ser[ns++] = (struct tui_plot_series){labels[j], x, tmp[j], p->n,
-							     role, mark, tags[j]};
+			ser[ns++] = (struct tui_plot_series){labels[j], x,    tmp[j], p->n,
+							     role,      mark, tags[j]};
 		}
 	}
-	struct tui_plot_opts o = {0, 0, s->glyphs, s->logy && !is_acc(k), 0, 0, 0,
-				  is_acc(k) ? 100 : 0, tui_app_lang(s->app)};
+	struct tui_plot_opts o = {0, 0, s->glyphs,           s->logy && !is_acc(k), 0,
+				  0, 0, is_acc(k) ? 100 : 0, tui_app_lang(s->app)};
 	char title[96];
 	snprintf(title, sizeof title, " %s%s", tui_tr(s->app, series_title[k]),
 		 s->xtime ? tui_tr(s->app, " by time (s)") : "");
@@ -350,8 +353,7 @@ static void draw_plots(struct train *s, struct tui_canvas *cv, struct tui_rect r
 	}
 }
 
-void tui_train_draw(void *state, struct tui_app *app, struct tui_canvas *cv,
-		    struct tui_rect body)
+void tui_train_draw(void *state, struct tui_app *app, struct tui_canvas *cv, struct tui_rect body)
 {
 	struct train *s = state;
 	(void)app;
@@ -399,4 +401,3 @@ void tui_train_draw(void *state, struct tui_app *app, struct tui_canvas *cv,
 		draw_plots(s, cv, right);
 	}
 }
-

@@ -36,7 +36,10 @@ int util_err(char *err, const char *fmt, ...)
 
 static void (*oom_hook)(void);
 
-void util_set_oom_hook(void (*hook)(void)) { oom_hook = hook; }
+void util_set_oom_hook(void (*hook)(void))
+{
+	oom_hook = hook;
+}
 
 _Noreturn void util_oom(void)
 {
@@ -74,7 +77,8 @@ static int buf_grow(struct buf *b, size_t extra)
 {
 	size_t limit = b->limit ? b->limit : SIZE_MAX / 2;
 	size_t need;
-	if (util_add_size(b->len, extra, &need) || util_add_size(need, 1, &need) || need > limit + 1)
+	if (util_add_size(b->len, extra, &need) || util_add_size(need, 1, &need) ||
+	    need > limit + 1)
 		return MENTOR_ENOMEM;
 	if (need <= b->cap)
 		return 0;
@@ -100,7 +104,10 @@ int buf_append(struct buf *b, const void *p, size_t n)
 	return 0;
 }
 
-int buf_puts(struct buf *b, const char *s) { return buf_append(b, s, strlen(s)); }
+int buf_puts(struct buf *b, const char *s)
+{
+	return buf_append(b, s, strlen(s));
+}
 
 int buf_putc(struct buf *b, int c)
 {
@@ -241,8 +248,7 @@ int util_term_unsafe(uint32_t cp)
 	       (cp >= 0xe0000 && cp <= 0xe007f);
 }
 
-int util_term_char(const char *s, size_t n, unsigned flags, uint32_t *cp, char rep[16],
-		   int *esc)
+int util_term_char(const char *s, size_t n, unsigned flags, uint32_t *cp, char rep[16], int *esc)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	int len = util_utf8_decode(p, n, cp);
@@ -311,11 +317,11 @@ int util_term_width(uint32_t cp)
 }
 
 /* Columns of the character at s as util_term_put draws it. */
-static int term_cols(const char *s, size_t n, int layout, size_t *len, uint32_t *cp,
-		     char rep[16], int *esc)
+static int term_cols(const char *s, size_t n, int layout, size_t *len, uint32_t *cp, char rep[16],
+		     int *esc)
 {
 	*len = (size_t)util_term_char(s, n,
-			layout == UTIL_PUT_LINES ? UTIL_TERM_NL | UTIL_TERM_TAB : 0,
+				      layout == UTIL_PUT_LINES ? UTIL_TERM_NL | UTIL_TERM_TAB : 0,
 				      cp, rep, esc);
 	if (layout == UTIL_PUT_CELL && (*cp == '\n' || *cp == '\t' || *cp == '\r'))
 		return 1;
@@ -385,7 +391,7 @@ int util_json_clean(struct buf *out, const char *json, size_t n)
 			if (cp > 0xffff) {
 				uint32_t v = cp - 0x10000;
 				rc |= buf_printf(out, "\\u%04x\\u%04x",
-						(unsigned)(0xd800 + (v >> 10)),
+						 (unsigned)(0xd800 + (v >> 10)),
 						 (unsigned)(0xdc00 + (v & 0x3ff)));
 			} else {
 				rc |= buf_printf(out, "\\u%04x", (unsigned)cp);
@@ -507,7 +513,10 @@ int util_tmp_cleanup(const char *dir, const char *base)
 	return removed;
 }
 
-int64_t util_unix_time(void) { return (int64_t)time(NULL); }
+int64_t util_unix_time(void)
+{
+	return (int64_t)time(NULL);
+}
 
 double util_mono(void)
 {
@@ -545,8 +554,14 @@ void util_free_secret(char *s)
 	free(s);
 }
 
-static int is_space(char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
-static int is_digit(char c) { return c >= '0' && c <= '9'; }
+static int is_space(char c)
+{
+	return c == ' ' || (c >= '\t' && c <= '\r');
+}
+static int is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
 
 char *util_normalise_number(const char *s)
 {
@@ -570,8 +585,7 @@ char *util_normalise_number(const char *s)
 	for (; i < n; i++) {
 		char c = t[i];
 		/* Thousands separators only between digits. */
-		if (c == ',' && i > 0 && is_digit(t[i - 1]) && i + 1 < n &&
-		    is_digit(t[i + 1]))
+		if (c == ',' && i > 0 && is_digit(t[i - 1]) && i + 1 < n && is_digit(t[i + 1]))
 			continue;
 		clean[k++] = c;
 	}
@@ -678,7 +692,8 @@ long util_idset_add(struct util_idset *s, const char *key, long line)
 		for (size_t i = 0; i < s->cap; i++) {
 			if (!s->keys[i])
 				continue;
-			size_t h = (size_t)util_fnv1a(s->keys[i], strlen(s->keys[i]), 0) & (ncap - 1);
+			size_t h = (size_t)util_fnv1a(s->keys[i], strlen(s->keys[i]), 0) &
+				   (ncap - 1);
 			while (nk[h])
 				h = (h + 1) & (ncap - 1);
 			nk[h] = s->keys[i];
@@ -785,14 +800,16 @@ uint64_t util_fnv1a(const void *p, size_t n, uint64_t h)
 
 /* SHA-256 after FIPS 180-4; used for cache keys and dataset content hashes. */
 static const uint32_t sha_k[64] = {
-	0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
-	0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
-	0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
-	0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
-	0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
-	0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
-	0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-	0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
+	0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4,
+	0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe,
+	0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f,
+	0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7,
+	0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc,
+	0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b,
+	0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116,
+	0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+	0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7,
+	0xc67178f2,
 };
 
 #define ROR(x, n) (((x) >> (n)) | ((x) << (32 - (n))))
@@ -810,7 +827,8 @@ static void sha_block(uint32_t h[8], const unsigned char *p)
 	}
 	uint32_t a = h[0], b = h[1], c = h[2], d = h[3], e = h[4], f = h[5], g = h[6], hh = h[7];
 	for (int i = 0; i < 64; i++) {
-		uint32_t t1 = hh + (ROR(e, 6) ^ ROR(e, 11) ^ ROR(e, 25)) + ((e & f) ^ (~e & g)) + sha_k[i] + w[i];
+		uint32_t t1 = hh + (ROR(e, 6) ^ ROR(e, 11) ^ ROR(e, 25)) + ((e & f) ^ (~e & g)) +
+			      sha_k[i] + w[i];
 		uint32_t t2 = (ROR(a, 2) ^ ROR(a, 13) ^ ROR(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
 		hh = g, g = f, f = e, e = d + t1, d = c, c = b, b = a, a = t1 + t2;
 	}
@@ -878,7 +896,10 @@ uint64_t rng_below(struct rng *r, uint64_t n)
 	return x % n;
 }
 
-double rng_unit(struct rng *r) { return (double)(rng_next(r) >> 11) * (1.0 / 9007199254740992.0); }
+double rng_unit(struct rng *r)
+{
+	return (double)(rng_next(r) >> 11) * (1.0 / 9007199254740992.0);
+}
 
 /* Set "NAME=VALUE" unless NAME is set already (in a forked child only). */
 static void put_env_default(const char *pair)

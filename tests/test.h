@@ -16,79 +16,77 @@
 static int test_failures;
 static int test_checks;
 
-#define CHECK(cond)                                                                  \
-	do {                                                                         \
-		test_checks++;                                                       \
-		if (!(cond)) {                                                       \
-			test_failures++;                                             \
-			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__,      \
-				__LINE__, #cond);                                    \
-		}                                                                    \
+#define CHECK(cond)                                                                                \
+	do {                                                                                       \
+		test_checks++;                                                                     \
+		if (!(cond)) {                                                                     \
+			test_failures++;                                                           \
+			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);   \
+		}                                                                                  \
 	} while (0)
 
-#define CHECK_MSG(cond, ...)                                                         \
-	do {                                                                         \
-		test_checks++;                                                       \
-		if (!(cond)) {                                                       \
-			test_failures++;                                             \
-			fprintf(stderr, "%s:%d: check failed: %s: ", __FILE__,       \
-				__LINE__, #cond);                                    \
-			fprintf(stderr, __VA_ARGS__);                                \
-			fputc('\n', stderr);                                         \
-		}                                                                    \
+#define CHECK_MSG(cond, ...)                                                                       \
+	do {                                                                                       \
+		test_checks++;                                                                     \
+		if (!(cond)) {                                                                     \
+			test_failures++;                                                           \
+			fprintf(stderr, "%s:%d: check failed: %s: ", __FILE__, __LINE__, #cond);   \
+			fprintf(stderr, __VA_ARGS__);                                              \
+			fputc('\n', stderr);                                                       \
+		}                                                                                  \
 	} while (0)
 
-#define CHECK_INT(a, b)                                                              \
-	do {                                                                         \
-		long long test_a_ = (long long)(a), test_b_ = (long long)(b);       \
-		test_checks++;                                                       \
-		if (test_a_ != test_b_) {                                            \
-			test_failures++;                                             \
-			fprintf(stderr, "%s:%d: %s == %s failed: %lld != %lld\n",    \
-				__FILE__, __LINE__, #a, #b, test_a_, test_b_);       \
-		}                                                                    \
+#define CHECK_INT(a, b)                                                                            \
+	do {                                                                                       \
+		long long test_a_ = (long long)(a), test_b_ = (long long)(b);                      \
+		test_checks++;                                                                     \
+		if (test_a_ != test_b_) {                                                          \
+			test_failures++;                                                           \
+			fprintf(stderr, "%s:%d: %s == %s failed: %lld != %lld\n", __FILE__,        \
+				__LINE__, #a, #b, test_a_, test_b_);                               \
+		}                                                                                  \
 	} while (0)
 
-#define CHECK_STR(a, b)                                                              \
-	do {                                                                         \
-		const char *test_a_ = (a), *test_b_ = (b);                           \
-		test_checks++;                                                       \
-		if (!test_a_ || !test_b_ || strcmp(test_a_, test_b_)) {              \
-			test_failures++;                                             \
-			fprintf(stderr, "%s:%d: %s == %s failed:\n  got  \"%s\"\n"   \
-				"  want \"%s\"\n", __FILE__, __LINE__, #a, #b,        \
-				test_a_ ? test_a_ : "(null)",                        \
-				test_b_ ? test_b_ : "(null)");                       \
-		}                                                                    \
+#define CHECK_STR(a, b)                                                                            \
+	do {                                                                                       \
+		const char *test_a_ = (a), *test_b_ = (b);                                         \
+		test_checks++;                                                                     \
+		if (!test_a_ || !test_b_ || strcmp(test_a_, test_b_)) {                            \
+			test_failures++;                                                           \
+			fprintf(stderr,                                                            \
+				"%s:%d: %s == %s failed:\n  got  \"%s\"\n"                         \
+				"  want \"%s\"\n",                                                 \
+				__FILE__, __LINE__, #a, #b, test_a_ ? test_a_ : "(null)",          \
+				test_b_ ? test_b_ : "(null)");                                     \
+		}                                                                                  \
 	} while (0)
 
-#define CHECK_NEAR(a, b, tol)                                                        \
-	do {                                                                         \
-		double test_a_ = (a), test_b_ = (b);                                 \
-		test_checks++;                                                       \
-		if (!(fabs(test_a_ - test_b_) <= (tol))) {                           \
-			test_failures++;                                             \
-			fprintf(stderr, "%s:%d: |%s - %s| <= %g failed: %g vs %g\n", \
-				__FILE__, __LINE__, #a, #b, (double)(tol), test_a_,  \
-				test_b_);                                            \
-		}                                                                    \
+#define CHECK_NEAR(a, b, tol)                                                                      \
+	do {                                                                                       \
+		double test_a_ = (a), test_b_ = (b);                                               \
+		test_checks++;                                                                     \
+		if (!(fabs(test_a_ - test_b_) <= (tol))) {                                         \
+			test_failures++;                                                           \
+			fprintf(stderr, "%s:%d: |%s - %s| <= %g failed: %g vs %g\n", __FILE__,     \
+				__LINE__, #a, #b, (double)(tol), test_a_, test_b_);                \
+		}                                                                                  \
 	} while (0)
 
 /* Stop the test with a setup error (exit 99). */
-#define TEST_SETUP_FAIL(...)                                                         \
-	do {                                                                         \
-		fprintf(stderr, "%s:%d: setup failed: ", __FILE__, __LINE__);        \
-		fprintf(stderr, __VA_ARGS__);                                        \
-		fputc('\n', stderr);                                                 \
-		exit(99);                                                            \
+#define TEST_SETUP_FAIL(...)                                                                       \
+	do {                                                                                       \
+		fprintf(stderr, "%s:%d: setup failed: ", __FILE__, __LINE__);                      \
+		fprintf(stderr, __VA_ARGS__);                                                      \
+		fputc('\n', stderr);                                                               \
+		exit(99);                                                                          \
 	} while (0)
 
-#define TEST_SKIP(...)                                                               \
-	do {                                                                         \
-		fprintf(stderr, "skip: ");                                           \
-		fprintf(stderr, __VA_ARGS__);                                        \
-		fputc('\n', stderr);                                                 \
-		exit(77);                                                            \
+#define TEST_SKIP(...)                                                                             \
+	do {                                                                                       \
+		fprintf(stderr, "skip: ");                                                         \
+		fprintf(stderr, __VA_ARGS__);                                                      \
+		fputc('\n', stderr);                                                               \
+		exit(77);                                                                          \
 	} while (0)
 
 static inline int test_done(void)

@@ -41,9 +41,9 @@ enum chat_kind {
 #define CHAT_MAX_TEMPLATE ((size_t)1 << 20)
 
 struct chat_format {
-	int kind;                          /* enum chat_kind */
-	char system[CHAT_MAX_SYSTEM];      /* chatml: default system message, "" = none */
-	char date[32];                     /* llama3.1: "Today Date", e.g. "26 Jul 2024" */
+	int kind;                     /* enum chat_kind */
+	char system[CHAT_MAX_SYSTEM]; /* chatml: default system message, "" = none */
+	char date[32];                /* llama3.1: "Today Date", e.g. "26 Jul 2024" */
 };
 
 /* Name of a kind ("none", "chatml", "qwen3", "llama3", "llama3.1"), or "?" */

@@ -25,13 +25,13 @@
  * trace step should be), then unsupported numbers; otherwise valid (steps
  * found) or no steps. */
 enum check_verdict {
-	CHECK_NO_STEPS = 0,            /* no arithmetic step written, no trace followed */
-	CHECK_VALID,                   /* every step right, answer follows (or none given);
+	CHECK_NO_STEPS = 0,           /* no arithmetic step written, no trace followed */
+	CHECK_VALID,                  /* every step right, answer follows (or none given);
 					* without arithmetic: every trace step followed */
-	CHECK_WRONG_STEP,              /* at least one step computes to another value */
-	CHECK_ANSWER_DOES_NOT_FOLLOW,  /* the stated answer is not the last result */
-	CHECK_TRACE_DIVERGES,          /* follows the solution trace, then departs */
-	CHECK_UNSUPPORTED_NUMBERS,     /* right steps on numbers from nowhere */
+	CHECK_WRONG_STEP,             /* at least one step computes to another value */
+	CHECK_ANSWER_DOES_NOT_FOLLOW, /* the stated answer is not the last result */
+	CHECK_TRACE_DIVERGES,         /* follows the solution trace, then departs */
+	CHECK_UNSUPPORTED_NUMBERS,    /* right steps on numbers from nowhere */
 	CHECK_VERDICT_COUNT
 };
 /* Short lowercase name ("no-steps", "valid", "wrong-step", ...); "?" when
@@ -42,21 +42,21 @@ const char *check_verdict_name(int verdict);
 int check_verdict_sound(int verdict);
 
 enum check_step_status {
-	CHECK_STEP_VALID = 0,      /* computes to the written result */
-	CHECK_STEP_WRONG,          /* computes to `expected` (NAN: division by zero) */
-	CHECK_STEP_UNSUPPORTED,    /* computes right, uses a number from nowhere */
-	CHECK_STEP_UNCHECKED,      /* numbers too large to check exactly */
+	CHECK_STEP_VALID = 0,   /* computes to the written result */
+	CHECK_STEP_WRONG,       /* computes to `expected` (NAN: division by zero) */
+	CHECK_STEP_UNSUPPORTED, /* computes right, uses a number from nowhere */
+	CHECK_STEP_UNCHECKED,   /* numbers too large to check exactly */
 };
 
 /* One step "lhs = rhs" where lhs has an operator. Spans are byte offsets into
  * the checked text, [start, end). */
 struct check_step {
-	size_t start, end;  /* the whole step, first operand to result */
-	size_t rhs_start;   /* where the right-hand side begins */
-	int status;         /* CHECK_STEP_* */
-	double written;     /* value of the right-hand side as written */
-	int decimals;       /* digits after the point written there (15: an expression) */
-	double expected;    /* value of the left-hand side */
+	size_t start, end; /* the whole step, first operand to result */
+	size_t rhs_start;  /* where the right-hand side begins */
+	int status;        /* CHECK_STEP_* */
+	double written;    /* value of the right-hand side as written */
+	int decimals;      /* digits after the point written there (15: an expression) */
+	double expected;   /* value of the left-hand side */
 };
 
 /* A number used as an operand that the question does not give. */
@@ -77,21 +77,21 @@ struct check_trace {
 };
 
 struct check_result {
-	int verdict;              /* enum check_verdict */
-	size_t n_steps;           /* steps found */
-	size_t n_valid;           /* of them computing right (valid or unsupported) */
+	int verdict;    /* enum check_verdict */
+	size_t n_steps; /* steps found */
+	size_t n_valid; /* of them computing right (valid or unsupported) */
 	size_t n_wrong;
 	size_t n_unchecked;
 	struct check_step *steps; /* the first CHECK_MAX_STORED, in text order */
 	size_t n_stored;
-	long first_bad;           /* ordinal (0-based) of the first wrong step, -1 if none */
-	struct check_step bad;    /* that step (valid only when first_bad >= 0) */
+	long first_bad;        /* ordinal (0-based) of the first wrong step, -1 if none */
+	struct check_step bad; /* that step (valid only when first_bad >= 0) */
 	struct check_number *unsupported; /* the first CHECK_MAX_STORED */
 	size_t n_unsupported, n_unsupported_stored;
-	int answer_follows;       /* 1, 0, or -1 (nothing to compare it with) */
-	int has_final;            /* 1 when final_value holds what the answer meets */
-	double final_value;       /* last step's result, else last number stated */
-	int final_decimals;       /* digits after the point it was written with */
+	int answer_follows; /* 1, 0, or -1 (nothing to compare it with) */
+	int has_final;      /* 1 when final_value holds what the answer meets */
+	double final_value; /* last step's result, else last number stated */
+	int final_decimals; /* digits after the point it was written with */
 	struct check_trace trace;
 };
 

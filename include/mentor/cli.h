@@ -25,7 +25,7 @@ struct cli {
 	FILE *errf;          /* stderr */
 	int err_tty;         /* stderr is a terminal (progress bars) */
 	int out_tty;
-	int parse_only;      /* --parse-only: commands print how they read their line */
+	int parse_only; /* --parse-only: commands print how they read their line */
 };
 
 /* Print "mentor: MSG" on one line to stderr; returns code. The message goes
@@ -112,9 +112,9 @@ int cli_find_dataset(struct store *st, const char *ref, struct store_dataset *d,
  * the words the value may be, space-separated, for completion. An option
  * whose arg is "KEY" holds a secret: --parse-only does not print it. */
 struct cli_option {
-	const char *name;   /* "--steps" */
-	const char *alias;  /* a short form, "-o", or NULL */
-	const char *arg;    /* "N", "FILE", ...; NULL for a flag */
+	const char *name;  /* "--steps" */
+	const char *alias; /* a short form, "-o", or NULL */
+	const char *arg;   /* "N", "FILE", ...; NULL for a flag */
 	const char *help;
 	const char *values;
 };
@@ -188,16 +188,15 @@ const struct cli_command *const *cli_commands(size_t *n);
 void cli_opt_roff(FILE *f, const struct cli_command *const *cmds, size_t n);
 /* A completion script for shell "bash" or "zsh": 0, or MENTOR_EUSAGE for
  * another shell. */
-int cli_opt_completion(FILE *f, const char *shell, const struct cli_command *const *cmds,
-		       size_t n);
+int cli_opt_completion(FILE *f, const char *shell, const struct cli_command *const *cmds, size_t n);
 
 /* The commands' tables, each beside its command in src/cli_<area>.c. */
 extern const struct cli_command cli_cmd_tui, cli_cmd_init, cli_cmd_import, cli_cmd_datasets,
 	cli_cmd_items, cli_cmd_show, cli_cmd_sample, cli_cmd_explain, cli_cmd_explanations,
-	cli_cmd_calls, cli_cmd_review, cli_cmd_train, cli_cmd_experiment, cli_cmd_runs, cli_cmd_eval,
-	cli_cmd_predict, cli_cmd_tokenize, cli_cmd_stop, cli_cmd_report, cli_cmd_export,
-	cli_cmd_export_model, cli_cmd_import_model, cli_cmd_serve, cli_cmd_run_external, cli_cmd_help,
-	cli_cmd_completion;
+	cli_cmd_calls, cli_cmd_review, cli_cmd_train, cli_cmd_experiment, cli_cmd_runs,
+	cli_cmd_eval, cli_cmd_predict, cli_cmd_tokenize, cli_cmd_stop, cli_cmd_report,
+	cli_cmd_export, cli_cmd_export_model, cli_cmd_import_model, cli_cmd_serve,
+	cli_cmd_run_external, cli_cmd_help, cli_cmd_completion;
 
 /* Commands (one line each in `mentor --help`). */
 int cli_import(struct cli *c, int argc, char **argv);

@@ -51,8 +51,8 @@ struct config_provider {
 	char *api_key;     /* key written in the file (discouraged), or NULL */
 	char *model;       /* default model */
 	char *anthropic_version;
-	double price_in;   /* price per million input tokens (USD), 0 = unknown */
-	double price_out;  /* per million output tokens */
+	double price_in;                     /* price per million input tokens (USD), 0 = unknown */
+	double price_out;                    /* per million output tokens */
 	struct config_offline_rates offline; /* type offline: rates of its section, or
 	                                      * negative (then [defaults]) */
 };
@@ -68,25 +68,25 @@ struct config {
 	size_t n_providers;
 	struct config_alias *aliases;
 	size_t n_aliases;
-	char *path;              /* the file read, or NULL */
+	char *path; /* the file read, or NULL */
 	/* [defaults] */
-	char *provider;          /* default provider (or alias) name */
-	char *prompts_dir;       /* NULL = $XDG_CONFIG_HOME/mentor/prompts */
-	int concurrency;         /* parallel requests, default 8 */
-	int rpm;                 /* requests per minute, 0 = no limit */
-	double timeout_s;        /* per request attempt */
+	char *provider;    /* default provider (or alias) name */
+	char *prompts_dir; /* NULL = $XDG_CONFIG_HOME/mentor/prompts */
+	int concurrency;   /* parallel requests, default 8 */
+	int rpm;           /* requests per minute, 0 = no limit */
+	double timeout_s;  /* per request attempt */
 	double connect_timeout_s;
 	int retries;
 	int max_tokens;
 	double temperature;
 	struct config_offline_rates offline; /* [defaults] offline teacher rates (all set) */
-	int k;                   /* demonstrations per prompt */
-	uint64_t seed;           /* demonstration and offline seed */
-	int stream;              /* 1: stream responses (SSE) */
+	int k;                               /* demonstrations per prompt */
+	uint64_t seed;                       /* demonstration and offline seed */
+	int stream;                          /* 1: stream responses (SSE) */
 	/* [review] */
-	int64_t confirm_calls;   /* batch: ask y/n above this many calls (default 20) */
+	int64_t confirm_calls; /* batch: ask y/n above this many calls (default 20) */
 	/* [ui] */
-	char *ui_lang;           /* lang: "en", "ja", "auto" or NULL when not set; the
+	char *ui_lang; /* lang: "en", "ja", "auto" or NULL when not set; the
 				  * language itself is i18n_lang_pick's choice */
 };
 
@@ -108,8 +108,8 @@ int config_load(struct config *cfg, const char *path, char *warn, char *err);
 /* Parse text (len bytes) into cfg, which config_init prepared; `origin`
  * names it in messages ("FILE:LINE: ..."). Values (keys!) never appear in
  * messages. *has_key (may be NULL) says whether the text held an api_key. */
-int config_parse(struct config *cfg, const char *text, size_t len, const char *origin,
-		 int *has_key, char *err);
+int config_parse(struct config *cfg, const char *text, size_t len, const char *origin, int *has_key,
+		 char *err);
 
 /* Provider by name (borrowed) or NULL. */
 const struct config_provider *config_provider_get(const struct config *cfg, const char *name);
@@ -128,8 +128,8 @@ void config_offline_rates_unset(struct config_offline_rates *r);
  * without a "_rate" suffix; error_rate is cot_wrong) from the text value.
  * Returns 0, MENTOR_ENOTFOUND for an unknown name, MENTOR_EUSAGE when value
  * is not a number from 0 to 1 (err says which; the value is not echoed). */
-int config_offline_rates_set(struct config_offline_rates *r, const char *name,
-			     const char *value, char *err);
+int config_offline_rates_set(struct config_offline_rates *r, const char *name, const char *value,
+			     char *err);
 /* Parse a comma-separated list "cot_wrong=0.2,cot_bad_step=0.1,rp_leak=0.1"
  * (names as for config_offline_rates_set; spaces around items allowed; at
  * most CONFIG_MAX_LINE bytes). Rates not named are left as they were. On

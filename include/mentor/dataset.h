@@ -57,8 +57,8 @@ struct dataset_import_result {
  * record; u is passed through. res may be NULL.
  * Returns 0, MENTOR_EUSAGE (bad options) or MENTOR_ERR. */
 int dataset_import_file(struct store *st, const char *path, const struct dataset_import_opts *o,
-			struct dataset_import_result *res, void (*on_skip)(void *u, const char *msg),
-			void *u, char *err);
+			struct dataset_import_result *res,
+			void (*on_skip)(void *u, const char *msg), void *u, char *err);
 
 /* The same, from bytes in memory; `label` stands for the file name in
  * messages, in the dataset's source and for the default name and split.

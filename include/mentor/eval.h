@@ -79,9 +79,9 @@ int eval_answer_question(struct eval_model *em, const char *prompt, const char *
 
 struct eval_result {
 	char split[8];
-	int64_t n;            /* items evaluated */
-	int64_t n_correct;    /* direct answers right */
-	int has_expl_answer;  /* 1 for MT-CoT and MT-Ra */
+	int64_t n;           /* items evaluated */
+	int64_t n_correct;   /* direct answers right */
+	int has_expl_answer; /* 1 for MT-CoT and MT-Ra */
 	int64_t n_expl_correct;
 	double acc, expl_acc; /* in [0,1]; expl_acc NAN when not applicable */
 };

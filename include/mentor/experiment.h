@@ -36,9 +36,9 @@ struct store;
 struct experiment_spec {
 	int variants[TRAIN_N_VARIANTS]; /* enum train_variant, each at most once */
 	size_t n_variants;
-	int seeds;                      /* runs per variant, seeds 1..seeds */
-	struct train_config base;       /* dataset, source, preset, steps... */
-	int auto_source;                /* 1 (the default): the plan picks the source
+	int seeds;                /* runs per variant, seeds 1..seeds */
+	struct train_config base; /* dataset, source, preset, steps... */
+	int auto_source;          /* 1 (the default): the plan picks the source
 					 * the dataset has most explanations from:
 					 * accepted, else crop, else gold (see
 					 * experiment_pick_source); 0: base.source */
@@ -58,17 +58,16 @@ int experiment_spec_variants(struct experiment_spec *s, const char *list, char *
  * variants need explanations from the base's source in the train split:
  * without any, MENTOR_EUSAGE with a hint. *exp_id is set. All or nothing:
  * one transaction. */
-int experiment_plan(struct store *st, const struct experiment_spec *s, int64_t *exp_id,
-		    char *err);
+int experiment_plan(struct store *st, const struct experiment_spec *s, int64_t *exp_id, char *err);
 
 /* ------------------------------------------------------------ execution */
 
 /* Where an experiment is, for progress lines. */
 struct experiment_progress {
 	int64_t experiment_id;
-	size_t k, n;                        /* run k (1-based) of n */
+	size_t k, n; /* run k (1-based) of n */
 	int64_t run_id;
-	const char *variant;                /* borrowed, "mt-cot" */
+	const char *variant; /* borrowed, "mt-cot" */
 	uint64_t seed;
 	const struct train_progress *train; /* the run's own progress (its phase says
 					     * prepare, step or eval); NULL when the
@@ -81,7 +80,7 @@ struct experiment_opts {
 	volatile sig_atomic_t *stop;     /* set asynchronously to stop; may be NULL */
 	experiment_progress_fn progress; /* may be NULL */
 	void *u;
-	int threads;                     /* > 0 overrides the runs' thread count */
+	int threads; /* > 0 overrides the runs' thread count */
 };
 
 /* Run the experiment's runs that are not finished, in order, in the calling
@@ -99,8 +98,7 @@ int experiment_exec(const char *db_path, int64_t exp_id, const struct experiment
  * /proc/self/exe), output appended to <db>.runs/experiment-<ID>.log. The
  * experiment is marked queued with the process id before this returns.
  * MENTOR_EUSAGE when it is already done or running. */
-int experiment_spawn(const char *exe, const char *db_path, int64_t exp_id, int64_t *pid,
-		     char *err);
+int experiment_spawn(const char *exe, const char *db_path, int64_t exp_id, int64_t *pid, char *err);
 
 /* Ask the process executing the experiment to stop (SIGTERM: its current
  * run writes a checkpoint and the experiment is marked stopped); an
@@ -122,14 +120,14 @@ const char *experiment_variant_label(const char *variant);
 /* One row of the table: a variant in one inference mode. Fractions in
  * [0, 1]; NAN where there is nothing to compute. */
 struct experiment_cell {
-	const char *variant;  /* static: baseline | mt-re | mt-ra | mt-cot */
-	int mode;             /* EXPERIMENT_DIRECT | EXPERIMENT_EXPLAIN */
-	size_t n_seeds;       /* length of the arrays (the planned seeds) */
-	uint64_t *seed;       /* [n_seeds] */
-	int64_t *run_id;      /* [n_seeds] 0 when the plan has no such run */
-	double *acc;          /* [n_seeds] accuracy; NAN until the run is done and
+	const char *variant;    /* static: baseline | mt-re | mt-ra | mt-cot */
+	int mode;               /* EXPERIMENT_DIRECT | EXPERIMENT_EXPLAIN */
+	size_t n_seeds;         /* length of the arrays (the planned seeds) */
+	uint64_t *seed;         /* [n_seeds] */
+	int64_t *run_id;        /* [n_seeds] 0 when the plan has no such run */
+	double *acc;            /* [n_seeds] accuracy; NAN until the run is done and
 			       * evaluated on every item of the split */
-	int64_t *n_items;     /* [n_seeds] items of that accuracy */
+	int64_t *n_items;       /* [n_seeds] items of that accuracy */
 	struct stats_summary s; /* over the seeds with an accuracy */
 	/* the 95% interval of the table: t over seeds (two or more; clamped to
 	 * [0, 1]), else the Wilson interval of the one seed's proportion;
@@ -139,9 +137,9 @@ struct experiment_cell {
 	/* against the baseline's direct answers of the same seed, on the items
 	 * every paired run answered (not for the baseline's own row) */
 	int has_diff;
-	size_t n_paired;      /* seeds with both results */
-	int64_t paired_items; /* items in the comparison */
-	double diff;          /* mean accuracy difference over the paired seeds */
+	size_t n_paired;         /* seeds with both results */
+	int64_t paired_items;    /* items in the comparison */
+	double diff;             /* mean accuracy difference over the paired seeds */
 	double diff_lo, diff_hi; /* paired bootstrap 95% interval */
 	int64_t better, worse;   /* discordant pairs pooled over seeds: right here and
 				  * wrong in the baseline, and the reverse */
@@ -154,7 +152,7 @@ struct experiment_results {
 	char *status;
 	char *dataset;
 	char *source;
-	char split[8];      /* the split evaluated (test unless configured) */
+	char split[8];       /* the split evaluated (test unless configured) */
 	int64_t split_items; /* items in that split now */
 	int64_t steps;
 	char preset[16];
@@ -162,15 +160,14 @@ struct experiment_results {
 	size_t n_seeds;
 	struct experiment_cell *cells;
 	size_t n_cells;
-	int best;           /* cell with the highest mean accuracy, -1 none */
-	int best_vs;        /* non-baseline cell with the largest difference, -1 none */
-	char verdict[512];  /* experiment_verdict's sentence */
+	int best;          /* cell with the highest mean accuracy, -1 none */
+	int best_vs;       /* non-baseline cell with the largest difference, -1 none */
+	char verdict[512]; /* experiment_verdict's sentence */
 };
 /* Compute the table of experiment exp_id from the workspace (partial
  * results are fine: runs not yet evaluated leave NAN). Fills r (release
  * with experiment_results_release). 0, MENTOR_ENOTFOUND or MENTOR_ERR. */
-int experiment_results(struct store *st, int64_t exp_id, struct experiment_results *r,
-		       char *err);
+int experiment_results(struct store *st, int64_t exp_id, struct experiment_results *r, char *err);
 void experiment_results_release(struct experiment_results *r);
 
 /* The one-sentence verdict on r: the best explanation-trained variant and
@@ -180,8 +177,7 @@ void experiment_results_release(struct experiment_results *r);
  * Written to out (cap bytes, truncated safely). */
 void experiment_verdict(const struct experiment_results *r, char *out, size_t cap);
 /* The same sentence in a UI language (I18N_EN, I18N_JA of mentor/i18n.h). */
-void experiment_verdict_lang(const struct experiment_results *r, int lang, char *out,
-			     size_t cap);
+void experiment_verdict_lang(const struct experiment_results *r, int lang, char *out, size_t cap);
 /* frac as a percentage with one decimal ("64.0"), or "-" for NAN, written to
  * out (cap bytes); returns out. The CLI's and the Train screen's tables. */
 const char *experiment_pct(char *out, size_t cap, double frac);

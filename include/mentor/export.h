@@ -28,8 +28,8 @@ enum {
 };
 
 /* The system prompt (chat) and instruction (alpaca) unless one is given. */
-#define EXPORT_DEFAULT_SYSTEM \
-	"Answer the question. Explain your reasoning first, then end with " \
+#define EXPORT_DEFAULT_SYSTEM                                                                      \
+	"Answer the question. Explain your reasoning first, then end with "                        \
 	"\"So the answer is X.\""
 
 /* Largest export built in memory (bytes). */

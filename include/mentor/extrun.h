@@ -39,13 +39,13 @@ struct extrun_point {
  * are ignored. Returns the number of points (1..max), or -1 when the line is
  * to be skipped: not JSON, no valid step, no finite numeric field, too long. */
 int extrun_parse_line(const char *line, size_t len, int64_t *step, double *t, int64_t *total,
-                      struct extrun_point *pts, int max);
+		      struct extrun_point *pts, int max);
 
 struct extrun_opts {
-	const char *dataset;         /* required */
-	int format;                  /* EXPORT_CHAT (default) | EXPORT_ALPACA | EXPORT_MT */
-	int status;                  /* EXPORT_STATUS_ACCEPTED (default) | _ALL */
-	const char *name;            /* run name; NULL = "external-ID" */
+	const char *dataset; /* required */
+	int format;          /* EXPORT_CHAT (default) | EXPORT_ALPACA | EXPORT_MT */
+	int status;          /* EXPORT_STATUS_ACCEPTED (default) | _ALL */
+	const char *name;    /* run name; NULL = "external-ID" */
 	/* A run (id or name) with a checkpoint that the trainer starts from: the
 	 * export (mt only) carries its token ids (export_opts.tok) and
 	 * <dir>/init/ holds its model as a Hugging Face folder (MENTOR_INIT).
@@ -55,7 +55,7 @@ struct extrun_opts {
 	 * shapes the mt export's explanation target, MENTOR_VARIANT. NULL = not
 	 * said (the run is recorded as baseline, no variable). */
 	const char *variant;
-	double alpha; /* with a multi-task variant: the answer-task weight
+	double alpha;                /* with a multi-task variant: the answer-task weight
 		       * recorded and passed as MENTOR_ALPHA; < 0 = the
 		       * trainer's default (train_config_defaults) */
 	char *const *argv;           /* the command, NULL-terminated; borrowed */
@@ -94,6 +94,6 @@ struct extrun_result {
  * variant, init_from without the mt format, nothing to export, cannot
  * start the command: then the run is failed or not created). */
 int extrun_run(const char *db_path, const struct extrun_opts *o, struct extrun_result *res,
-               char *err);
+	       char *err);
 
 #endif

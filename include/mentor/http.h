@@ -30,21 +30,21 @@ enum http_method { HTTP_POST = 0, HTTP_GET = 1 };
 
 /* Client options. Fill with http_opts_init(), then change what you need. */
 struct http_opts {
-	int concurrency;          /* transfers in flight at once (1..256) */
-	int rpm;                  /* requests (attempts) started per minute, 0 = no limit */
-	int rpm_burst;            /* token bucket size, default 1 (smooth pacing) */
-	long connect_timeout_ms;  /* per attempt */
-	long total_timeout_ms;    /* whole attempt, streams included; ends every hang */
-	long stall_timeout_ms;    /* end an attempt that receives nothing for this long
+	int concurrency;         /* transfers in flight at once (1..256) */
+	int rpm;                 /* requests (attempts) started per minute, 0 = no limit */
+	int rpm_burst;           /* token bucket size, default 1 (smooth pacing) */
+	long connect_timeout_ms; /* per attempt */
+	long total_timeout_ms;   /* whole attempt, streams included; ends every hang */
+	long stall_timeout_ms;   /* end an attempt that receives nothing for this long
 	                           * (as a timeout: retried), 0 = off (default) */
-	int max_retries;          /* retries after the first attempt (0 = none), default 4 */
-	long backoff_base_ms;     /* delay before retry n: min(max, base*2^(n-1)) with */
-	long backoff_max_ms;      /* "equal jitter" (half fixed, half random) */
-	long retry_after_max_ms;  /* a Retry-After longer than this fails the request */
-	uint64_t jitter_seed;     /* seed of the jitter PRNG (deterministic) */
-	size_t max_body;          /* response body cap; beyond it the request fails */
-	size_t max_event;         /* SSE line/event cap */
-	const char *user_agent;   /* copied; NULL = "mentor/<version>" */
+	int max_retries;         /* retries after the first attempt (0 = none), default 4 */
+	long backoff_base_ms;    /* delay before retry n: min(max, base*2^(n-1)) with */
+	long backoff_max_ms;     /* "equal jitter" (half fixed, half random) */
+	long retry_after_max_ms; /* a Retry-After longer than this fails the request */
+	uint64_t jitter_seed;    /* seed of the jitter PRNG (deterministic) */
+	size_t max_body;         /* response body cap; beyond it the request fails */
+	size_t max_event;        /* SSE line/event cap */
+	const char *user_agent;  /* copied; NULL = "mentor/<version>" */
 	/* Asked (on the worker thread) before a failed attempt whose status
 	 * allows a retry (http_status_retryable) is retried, with that status
 	 * and the attempt's body (body[len] is NUL); return 0 to fail the
@@ -67,22 +67,22 @@ typedef int (*http_event_fn)(void *user, const char *event, const char *data, si
 
 /* Outcome of one request. */
 struct http_result {
-	uint64_t id;              /* as returned by http_submit() */
-	int ok;                   /* 1: transfer complete and HTTP 2xx (and stream not stopped) */
-	long http_code;           /* last attempt's status, 0 if none was received */
-	char *body;               /* last attempt's full body (for streams the raw SSE
+	uint64_t id;    /* as returned by http_submit() */
+	int ok;         /* 1: transfer complete and HTTP 2xx (and stream not stopped) */
+	long http_code; /* last attempt's status, 0 if none was received */
+	char *body;     /* last attempt's full body (for streams the raw SSE
 	                           * text), NUL-terminated, never NULL in on_done */
 	size_t body_len;
 	char error[MENTOR_ERR_LEN]; /* "" when ok; else what failed, with curl's text.
 	                           * Never contains header values or URL queries. */
-	double latency_ms;        /* from submission to completion (queue, retries incl.) */
-	int attempts;             /* attempts started (0 if cancelled while queued) */
-	int cancelled;            /* http_cancel/_all, client_free, or on_event stop */
-	int retry_after_seen;     /* a Retry-After header was received (any attempt) */
-	double retry_after_s;     /* the last one, in seconds (-1 if none) */
-	size_t events;            /* SSE events delivered to on_event */
-	int stream_done;          /* a `data: [DONE]` event was seen */
-	int partial;              /* stream failed after events were delivered */
+	double latency_ms;          /* from submission to completion (queue, retries incl.) */
+	int attempts;               /* attempts started (0 if cancelled while queued) */
+	int cancelled;              /* http_cancel/_all, client_free, or on_event stop */
+	int retry_after_seen;       /* a Retry-After header was received (any attempt) */
+	double retry_after_s;       /* the last one, in seconds (-1 if none) */
+	size_t events;              /* SSE events delivered to on_event */
+	int stream_done;            /* a `data: [DONE]` event was seen */
+	int partial;                /* stream failed after events were delivered */
 };
 
 /* Called once per submitted request on the worker thread when it is finished
@@ -92,20 +92,20 @@ struct http_result {
 typedef void (*http_done_fn)(void *user, const struct http_result *r);
 
 struct http_request {
-	const char *url;          /* http:// or https:// (copied) */
-	int method;               /* HTTP_POST or HTTP_GET */
-	const char *body;         /* request body (copied), NULL = empty */
-	size_t body_len;          /* 0 = strlen(body) */
+	const char *url;            /* http:// or https:// (copied) */
+	int method;                 /* HTTP_POST or HTTP_GET */
+	const char *body;           /* request body (copied), NULL = empty */
+	size_t body_len;            /* 0 = strlen(body) */
 	const char *const *headers; /* "Name: value" lines (copied); may carry secrets,
 	                           * which this module never puts in messages. A
 	                           * Content-Type: application/json is added for a
 	                           * POST unless one is given. */
 	size_t n_headers;
-	int stream;               /* 1: parse a 2xx response as SSE, call on_event */
-	long timeout_ms;          /* per attempt total timeout; 0 = client default */
-	void *user;               /* passed to the callbacks */
-	http_event_fn on_event;   /* may be NULL */
-	http_done_fn on_done;     /* may be NULL */
+	int stream;             /* 1: parse a 2xx response as SSE, call on_event */
+	long timeout_ms;        /* per attempt total timeout; 0 = client default */
+	void *user;             /* passed to the callbacks */
+	http_event_fn on_event; /* may be NULL */
+	http_done_fn on_done;   /* may be NULL */
 };
 
 /* Retry policy, in short (details in docs/teacher.md):
@@ -131,8 +131,7 @@ void http_client_free(struct http_client *c);
  * stores its id (never 0) in *id (id may be NULL), and on_done will be called
  * exactly once. On failure (bad request, client closing) returns an error with
  * err filled and no callback is called. */
-int http_submit(struct http_client *c, const struct http_request *req, uint64_t *id,
-		char *err);
+int http_submit(struct http_client *c, const struct http_request *req, uint64_t *id, char *err);
 
 /* Cancel one request: a queued or waiting one completes with cancelled = 1, a
  * running transfer is aborted promptly. Returns MENTOR_OK, or MENTOR_ENOTFOUND
@@ -154,8 +153,8 @@ int http_wait_idle(struct http_client *c, long timeout_ms);
  * MENTOR_ECANCEL) with err = out->error; out is filled in every case once the
  * request was submitted (out->body may be NULL if submission failed). Not
  * from a callback. */
-int http_fetch(struct http_client *c, const struct http_request *req,
-	       struct http_result *out, char *err);
+int http_fetch(struct http_client *c, const struct http_request *req, struct http_result *out,
+	       char *err);
 /* Free out->body; NULL is fine. */
 void http_result_release(struct http_result *r);
 
@@ -176,7 +175,7 @@ int http_parse_retry_after(const char *value, int64_t now, double *secs);
  * reports failures that way) is dispatched at once as an event named "error"
  * whose data is the line's value.  Lines or event data longer than max_event fail. */
 struct http_sse {
-	struct buf line;          /* private state */
+	struct buf line; /* private state */
 	struct buf data;
 	struct buf event;
 	int have_data;
@@ -186,9 +185,9 @@ struct http_sse {
 	size_t max_event;
 	http_event_fn fn;
 	void *user;
-	size_t events;            /* events delivered */
-	int done;                 /* a [DONE] data was seen (not delivered) */
-	int stopped;              /* fn returned nonzero: further input ignored */
+	size_t events; /* events delivered */
+	int done;      /* a [DONE] data was seen (not delivered) */
+	int stopped;   /* fn returned nonzero: further input ignored */
 };
 
 /* max_event 0 = HTTP_DEFAULT_MAX_EVENT. */

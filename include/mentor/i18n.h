@@ -21,20 +21,20 @@ enum i18n_msg {
 	I18N_TUI_INSPECT,
 	I18N_TUI_HELP,
 	I18N_TUI_QUIT,
-	I18N_TUI_HELP_TITLE,    /* " Help: %s " */
-	I18N_TUI_KEYS_OF,       /* "%s keys" */
+	I18N_TUI_HELP_TITLE, /* " Help: %s " */
+	I18N_TUI_KEYS_OF,    /* "%s keys" */
 	I18N_TUI_EVERYWHERE,
 	I18N_TUI_UNBOUND,
 	I18N_TUI_HELP_FOOT1,
 	I18N_TUI_HELP_FOOT2,
-	I18N_TUI_MORE_ABOVE,    /* " %s %zu more above: k, Up " (glyph, count) */
-	I18N_TUI_MORE_BELOW,    /* " %s %zu more below: j, Down " */
+	I18N_TUI_MORE_ABOVE, /* " %s %zu more above: k, Up " (glyph, count) */
+	I18N_TUI_MORE_BELOW, /* " %s %zu more below: j, Down " */
 	I18N_TUI_MOUSE_OFF,
-	I18N_TUI_KEY_NOTHING,   /* "key %s does nothing here; ..." */
-	I18N_TUI_TOO_SMALL,     /* "terminal too small: have %dx%d, need %dx%d" */
+	I18N_TUI_KEY_NOTHING, /* "key %s does nothing here; ..." */
+	I18N_TUI_TOO_SMALL,   /* "terminal too small: have %dx%d, need %dx%d" */
 	I18N_TUI_ENLARGE,
-	I18N_TUI_ITEM_OF,       /* "item %lld/%lld" */
-	I18N_TUI_ITEM_OF_Z,     /* "item %zu/%zu" */
+	I18N_TUI_ITEM_OF,   /* "item %lld/%lld" */
+	I18N_TUI_ITEM_OF_Z, /* "item %zu/%zu" */
 	I18N_TUI_NO_ITEMS,
 	/* status-bar hints */
 	I18N_HINT_SEARCH,
@@ -144,27 +144,27 @@ enum i18n_msg {
 	I18N_EXP_DIRECT,
 	I18N_EXP_EXPLAIN,
 	I18N_EXP_BASELINE,
-	I18N_V_PARTIAL,         /* " Partial: %zu of %zu runs evaluated." */
+	I18N_V_PARTIAL, /* " Partial: %zu of %zu runs evaluated." */
 	I18N_V_PARTIAL_FAILED,
-	I18N_V_NO_BASELINE,     /* "...%s" (the partial note) */
+	I18N_V_NO_BASELINE, /* "...%s" (the partial note) */
 	I18N_V_ONLY_BASELINE,
-	I18N_V_NO_PAIRED,       /* "%zu of %zu" */
+	I18N_V_NO_PAIRED, /* "%zu of %zu" */
 	I18N_V_NO_PAIRED_FAILED,
-	I18N_V_WHO,             /* "%s (%s)": variant, answer mode */
-	I18N_V_SEED,            /* "%zu seed" */
+	I18N_V_WHO,  /* "%s (%s)": variant, answer mode */
+	I18N_V_SEED, /* "%zu seed" */
 	I18N_V_SEEDS,
-	I18N_V_MORE,            /* who, points, split, lo, hi, seeds, partial */
+	I18N_V_MORE, /* who, points, split, lo, hi, seeds, partial */
 	I18N_V_FEWER,
-	I18N_V_UNCLEAR,         /* who, sign, points, lo, hi, seeds, partial */
+	I18N_V_UNCLEAR, /* who, sign, points, lo, hi, seeds, partial */
 	/* the HTML report */
-	I18N_R_TITLE,           /* "mentor report: " */
-	I18N_R_INTRO,           /* "Dataset %s. ..." (escaped name) */
-	I18N_R_EXPERIMENT,      /* "Experiment %s" */
-	I18N_R_EVALUATED,       /* "%zu of %zu runs evaluated" */
-	I18N_R_FAILED,          /* " (%zu failed)" */
-	I18N_R_SEED_FROM,       /* "; %zu seed, explanations from %s" */
+	I18N_R_TITLE,      /* "mentor report: " */
+	I18N_R_INTRO,      /* "Dataset %s. ..." (escaped name) */
+	I18N_R_EXPERIMENT, /* "Experiment %s" */
+	I18N_R_EVALUATED,  /* "%zu of %zu runs evaluated" */
+	I18N_R_FAILED,     /* " (%zu failed)" */
+	I18N_R_SEED_FROM,  /* "; %zu seed, explanations from %s" */
 	I18N_R_SEEDS_FROM,
-	I18N_R_PRESET,          /* ", preset %s, %lld steps per run; accuracy on the %s split
+	I18N_R_PRESET, /* ", preset %s, %lld steps per run; accuracy on the %s split
 				 * (%lld questions)." */
 	I18N_R_H_VARIANT,
 	I18N_R_H_ANSWER,
@@ -173,7 +173,7 @@ enum i18n_msg {
 	I18N_R_H_CI,
 	I18N_R_H_VS_BASE,
 	I18N_R_H_PER_SEED,
-	I18N_R_RANGE,           /* "%.1f to %.1f" */
+	I18N_R_RANGE, /* "%.1f to %.1f" */
 	I18N_R_EXP_NOTE,
 	I18N_R_RUNS,
 	I18N_R_H_ROLE,
@@ -190,8 +190,8 @@ enum i18n_msg {
 	I18N_R_CHART_STEP,
 	I18N_R_CHART_LOSS,
 	I18N_R_NO_DATA,
-	I18N_R_SOLID,           /* "Solid: %s" */
-	I18N_R_DASHED,          /* "; dashed: %s" */
+	I18N_R_SOLID,  /* "Solid: %s" */
+	I18N_R_DASHED, /* "; dashed: %s" */
 	I18N_R_LOSS_NOTE,
 	I18N_R_ACCURACY,
 	I18N_R_NO_PRED,
@@ -202,12 +202,12 @@ enum i18n_msg {
 	I18N_R_H_SOUND,
 	I18N_R_H_RIGHT_WRONG,
 	I18N_R_NA,
-	I18N_R_NO_STEPS,        /* "%lld without steps" */
+	I18N_R_NO_STEPS, /* "%lld without steps" */
 	I18N_R_CHANGE,
-	I18N_R_PP,              /* "%+.1f pp" */
+	I18N_R_PP, /* "%+.1f pp" */
 	I18N_R_ACC_NOTE,
 	I18N_R_EXPL_SECTION,
-	I18N_R_EXPL_COUNTS,     /* "%lld items; %lld with ...; %lld with ..." */
+	I18N_R_EXPL_COUNTS, /* "%lld items; %lld with ...; %lld with ..." */
 	I18N_R_H_MODE,
 	I18N_R_ST_PENDING,
 	I18N_R_ST_ACCEPTED,
@@ -217,10 +217,10 @@ enum i18n_msg {
 	I18N_R_H_TEACHER_OK,
 	I18N_R_ALL,
 	I18N_R_EXAMPLES,
-	I18N_R_CMP_COUNTS,      /* "%lld fixed ... %lld broken ... %lld ... %lld" */
-	I18N_R_RIGHT_WRONG,     /* "%lld right, %lld wrong" */
-	I18N_R_ONLY_TRAINED,    /* "; %lld answered by the trained run only" */
-	I18N_R_SHOWING_FB,      /* ". Showing %zu of %zu, fixed and broken cases first." */
+	I18N_R_CMP_COUNTS,   /* "%lld fixed ... %lld broken ... %lld ... %lld" */
+	I18N_R_RIGHT_WRONG,  /* "%lld right, %lld wrong" */
+	I18N_R_ONLY_TRAINED, /* "; %lld answered by the trained run only" */
+	I18N_R_SHOWING_FB,   /* ". Showing %zu of %zu, fixed and broken cases first." */
 	I18N_R_SHOWING_WRONG,
 	I18N_R_CASE_FIXED,
 	I18N_R_CASE_BROKEN,
@@ -228,7 +228,7 @@ enum i18n_msg {
 	I18N_R_CASE_BOTH_RIGHT,
 	I18N_R_CASE_WRONG,
 	I18N_R_CASE_RIGHT,
-	I18N_R_ITEM,            /* "item %lld" */
+	I18N_R_ITEM, /* "item %lld" */
 	I18N_R_GOLD,
 	I18N_R_BASE_ANSWER,
 	I18N_R_TRAINED_ANSWER,
@@ -238,7 +238,7 @@ enum i18n_msg {
 	I18N_R_TEACHER_EXPL,
 	I18N_R_TEACHER_EXPL_OF, /* "teacher's explanation (%s, %s/%s, accepted%s%s)" */
 	I18N_R_EDITED,
-	I18N_R_NOT_TRAINED,     /* "; not trained on: %.16s item" */
+	I18N_R_NOT_TRAINED, /* "; not trained on: %.16s item" */
 	I18N_R_UNSPLIT,
 	I18N_R_GOLD_RATIONALE,
 	I18N_N_MSGS
@@ -275,14 +275,14 @@ int i18n_lang_of_locale(const char *name);
  * the locale variables in POSIX order (the first set and non-empty of
  * lc_all, lc_messages, lang). Values are assumed valid (parsed before);
  * anything unparsable counts as unset. */
-int i18n_lang_pick(const char *opt, const char *cfg, const char *lc_all,
-		   const char *lc_messages, const char *lang);
+int i18n_lang_pick(const char *opt, const char *cfg, const char *lc_all, const char *lc_messages,
+		   const char *lang);
 
 /* Language detection: letters counted over any number of texts. */
 struct i18n_census {
-	size_t kana;   /* hiragana, katakana (full and half width) */
-	size_t kanji;  /* CJK ideographs */
-	size_t latin;  /* ASCII and full-width Latin letters */
+	size_t kana;  /* hiragana, katakana (full and half width) */
+	size_t kanji; /* CJK ideographs */
+	size_t latin; /* ASCII and full-width Latin letters */
 };
 /* Count the letters of s (n bytes, UTF-8; invalid bytes are skipped). */
 void i18n_census_add(struct i18n_census *c, const char *s, size_t n);

@@ -38,26 +38,26 @@ enum llama_rope_type {
 };
 
 struct llama_config {
-	int family;            /* enum llama_family (names the model_type) */
-	int vocab_size;        /* V */
-	int hidden_size;       /* C */
-	int intermediate_size; /* I: MLP width */
-	int n_layer;           /* L */
-	int n_head;            /* NH query heads */
-	int n_kv_head;         /* NKV key/value heads; divides n_head */
-	int head_dim;          /* D: may differ from C / NH; even (RoPE pairs) */
-	int max_seq_len;       /* max_position_embeddings */
-	double rope_theta;     /* base of the rotary frequencies, > 1 */
-	int rope_type;         /* enum llama_rope_type */
-	double rope_factor;    /* linear and llama3: >= 1 */
+	int family;                   /* enum llama_family (names the model_type) */
+	int vocab_size;               /* V */
+	int hidden_size;              /* C */
+	int intermediate_size;        /* I: MLP width */
+	int n_layer;                  /* L */
+	int n_head;                   /* NH query heads */
+	int n_kv_head;                /* NKV key/value heads; divides n_head */
+	int head_dim;                 /* D: may differ from C / NH; even (RoPE pairs) */
+	int max_seq_len;              /* max_position_embeddings */
+	double rope_theta;            /* base of the rotary frequencies, > 1 */
+	int rope_type;                /* enum llama_rope_type */
+	double rope_factor;           /* linear and llama3: >= 1 */
 	double rope_low_freq_factor;  /* llama3: > 0 */
 	double rope_high_freq_factor; /* llama3: > low_freq_factor */
 	int rope_original_max_pos;    /* llama3: original_max_position_embeddings > 0 */
-	double rms_norm_eps;   /* > 0 and < 1 */
-	int attention_bias;    /* q, k, v projections have biases, and o_proj too
+	double rms_norm_eps;          /* > 0 and < 1 */
+	int attention_bias;           /* q, k, v projections have biases, and o_proj too
 				* except in Qwen2 (as transformers builds them) */
-	int qk_norm;           /* per-head RMSNorm of q and k before RoPE */
-	int tie_word_embeddings; /* the head is the embedding */
+	int qk_norm;                  /* per-head RMSNorm of q and k before RoPE */
+	int tie_word_embeddings;      /* the head is the embedding */
 };
 
 /* Validate every field (ranges above, heads dividing, even head_dim, finite
@@ -107,8 +107,8 @@ int llama_num_tensors(const struct llama *m);
 /* Name (borrowed, lives as long as m), offset and size in floats, shape
  * (rows, cols), and whether AdamW decays it (matrices and the embedding).
  * Returns 0, or MENTOR_EUSAGE for i out of range. Out pointers may be NULL. */
-int llama_tensor_info(const struct llama *m, int i, const char **name, size_t *offset,
-		      size_t *size, int *rows, int *cols, int *decay);
+int llama_tensor_info(const struct llama *m, int i, const char **name, size_t *offset, size_t *size,
+		      int *rows, int *cols, int *decay);
 /* Index of the tensor called name, or -1. */
 int llama_tensor_find(const struct llama *m, const char *name);
 
@@ -181,23 +181,20 @@ size_t llama_mem_activations(const struct llama_config *cfg, int B, int T, int c
 int llama_kv_reset(struct llama *m, char *err);
 int llama_kv_step(struct llama *m, int32_t token, const float **logits, char *err);
 int llama_kv_len(const struct llama *m);
-int llama_generate(struct llama *m, const int32_t *prompt, size_t n_prompt,
-		   int32_t stop_token, size_t max_new, int32_t *out, size_t *n_out,
-		   int *stopped, char *err);
+int llama_generate(struct llama *m, const int32_t *prompt, size_t n_prompt, int32_t stop_token,
+		   size_t max_new, int32_t *out, size_t *n_out, int *stopped, char *err);
 
 /* Layer kernels, exported for the gradient checks. N rows.
  * RMSNorm: out (N,C) = inp * rstd * weight, rstd (N) = 1/sqrt(mean(inp^2)+eps).
  * Backward adds into dinp (N,C) and dweight (C). */
-void llama_rmsnorm_forward(float *out, float *rstd, const float *inp, const float *weight,
-			   int N, int C, float eps);
+void llama_rmsnorm_forward(float *out, float *rstd, const float *inp, const float *weight, int N,
+			   int C, float eps);
 void llama_rmsnorm_backward(float *dinp, float *dweight, const float *dout, const float *inp,
 			    const float *weight, const float *rstd, int N, int C);
 /* RoPE in place on x (B,T,H,D) at positions 0..T-1 with tables cos, sin
  * (T, D/2); the backward applies the inverse rotation to dx in place. */
-void llama_rope_forward(float *x, const float *cos, const float *sin, int B, int T, int H,
-			int D);
-void llama_rope_backward(float *dx, const float *cos, const float *sin, int B, int T, int H,
-			 int D);
+void llama_rope_forward(float *x, const float *cos, const float *sin, int B, int T, int H, int D);
+void llama_rope_backward(float *dx, const float *cos, const float *sin, int B, int T, int H, int D);
 /* The rotary tables of cfg for positions 0..T-1: cos, sin (T, D/2). */
 void llama_rope_tables(const struct llama_config *cfg, float *cos, float *sin, int T);
 /* SwiGLU: h (N) = silu(gate) * up; the backward writes dgate, dup (N) from dh. */
@@ -208,10 +205,10 @@ void llama_swiglu_backward(float *dgate, float *dup, const float *dh, const floa
  * (B,T,NH,D), att (B,NH,T(T+1)/2) the softmax rows; query head h reads
  * key/value head h / (NH/NKV). scratch holds 2*T*T floats per OpenMP thread.
  * The backward writes dq, dk, dv from dout. */
-void llama_attention_forward(float *out, float *att, const float *q, const float *k,
-			     const float *v, int B, int T, int NH, int NKV, int D, float *scratch);
-void llama_attention_backward(float *dq, float *dk, float *dv, const float *dout,
-			      const float *q, const float *k, const float *v, const float *att,
-			      int B, int T, int NH, int NKV, int D, float *scratch);
+void llama_attention_forward(float *out, float *att, const float *q, const float *k, const float *v,
+			     int B, int T, int NH, int NKV, int D, float *scratch);
+void llama_attention_backward(float *dq, float *dk, float *dv, const float *dout, const float *q,
+			      const float *k, const float *v, const float *att, int B, int T,
+			      int NH, int NKV, int D, float *scratch);
 
 #endif

@@ -23,7 +23,7 @@
 #define MODEL_MAX_PARAMS ((size_t)1 << 30)
 
 struct model_config {
-	int vocab_size; /* V: tokens, including specials */
+	int vocab_size;  /* V: tokens, including specials */
 	int max_seq_len; /* maxT: context length */
 	int n_layer;     /* L */
 	int n_head;      /* NH; n_embd % n_head == 0 */
@@ -33,8 +33,7 @@ struct model_config {
 /* Fill cfg from a preset name: "tiny" (2 layers, width 128, 4 heads, ctx 128),
  * "small" (4, 256, 4, ctx 128), "base" (6, 384, 6, ctx 256), with the given
  * vocabulary. Returns 0, or MENTOR_EUSAGE for an unknown name. */
-int model_config_preset(const char *name, int vocab_size, struct model_config *cfg,
-			char *err);
+int model_config_preset(const char *name, int vocab_size, struct model_config *cfg, char *err);
 /* Validate every field (positive, within the limits above, heads divide width,
  * sizes do not overflow). Returns 0 or MENTOR_EUSAGE with a message. */
 int model_config_check(const struct model_config *cfg, char *err);
@@ -48,8 +47,7 @@ struct model;
  * 0.02), residual projections scaled by 1/sqrt(2L), LayerNorm weight 1, biases
  * 0. Activations are allocated by the first forward. On success *out is a new
  * model (caller frees with model_free()). */
-int model_new(const struct model_config *cfg, uint64_t seed, struct model **out,
-	      char *err);
+int model_new(const struct model_config *cfg, uint64_t seed, struct model **out, char *err);
 void model_free(struct model *m);
 const struct model_config *model_get_config(const struct model *m);
 
@@ -68,29 +66,29 @@ void model_set_adam_step(struct model *m, int64_t step);
 
 /* Parameter tensors, in buffer order. */
 enum {
-	MODEL_WTE = 0, /* (V, C) token embedding, also the output head */
-	MODEL_WPE,     /* (maxT, C) */
-	MODEL_LN1W,    /* (L, C) */
-	MODEL_LN1B,    /* (L, C) */
-	MODEL_QKVW,    /* (L, 3C, C) */
-	MODEL_QKVB,    /* (L, 3C) */
+	MODEL_WTE = 0,  /* (V, C) token embedding, also the output head */
+	MODEL_WPE,      /* (maxT, C) */
+	MODEL_LN1W,     /* (L, C) */
+	MODEL_LN1B,     /* (L, C) */
+	MODEL_QKVW,     /* (L, 3C, C) */
+	MODEL_QKVB,     /* (L, 3C) */
 	MODEL_ATTPROJW, /* (L, C, C) */
 	MODEL_ATTPROJB, /* (L, C) */
-	MODEL_LN2W,    /* (L, C) */
-	MODEL_LN2B,    /* (L, C) */
-	MODEL_FCW,     /* (L, 4C, C) */
-	MODEL_FCB,     /* (L, 4C) */
-	MODEL_FCPROJW, /* (L, C, 4C) */
-	MODEL_FCPROJB, /* (L, C) */
-	MODEL_LNFW,    /* (C) */
-	MODEL_LNFB,    /* (C) */
+	MODEL_LN2W,     /* (L, C) */
+	MODEL_LN2B,     /* (L, C) */
+	MODEL_FCW,      /* (L, 4C, C) */
+	MODEL_FCB,      /* (L, 4C) */
+	MODEL_FCPROJW,  /* (L, C, 4C) */
+	MODEL_FCPROJB,  /* (L, C) */
+	MODEL_LNFW,     /* (C) */
+	MODEL_LNFB,     /* (C) */
 	MODEL_N_TENSORS
 };
 /* Name (static string), offset and size (in floats) of tensor i, and whether
  * AdamW decays it (matrices and embeddings yes; LayerNorm and biases no).
  * Returns 0, or MENTOR_EUSAGE for i out of range. Any out pointer may be NULL. */
-int model_tensor_info(const struct model *m, int i, const char **name, size_t *offset,
-		      size_t *size, int *decay);
+int model_tensor_info(const struct model *m, int i, const char **name, size_t *offset, size_t *size,
+		      int *decay);
 
 /* Forward pass over a batch. inputs and targets are (B,T) token ids with
  * 1 <= T <= max_seq_len; targets may be NULL (logits only, no loss). A target
@@ -155,9 +153,8 @@ int model_kv_len(const struct model *m);
  * at most max_seq_len + 1 - kept prompt tokens come out). out has room for
  * max_new ids; *n_out gets the count. *stopped (may be NULL) is 1 when
  * stop_token ended it. n_prompt must be >= 1. */
-int model_generate(struct model *m, const int32_t *prompt, size_t n_prompt,
-		   int32_t stop_token, size_t max_new, int32_t *out, size_t *n_out,
-		   int *stopped, char *err);
+int model_generate(struct model *m, const int32_t *prompt, size_t n_prompt, int32_t stop_token,
+		   size_t max_new, int32_t *out, size_t *n_out, int *stopped, char *err);
 
 /* Set the thread count of both OpenMP kernels and OpenBLAS (n >= 1); results
  * are deterministic for a given count. Process-wide, like OMP_NUM_THREADS. */
@@ -184,28 +181,26 @@ const char *model_blas_better_core(void);
  * dweight (OC,C) and dbias (OC, may be NULL) from dout (N,OC). */
 void model_matmul_forward_naive(float *out, const float *inp, const float *weight,
 				const float *bias, int N, int C, int OC);
-void model_matmul_backward_naive(float *dinp, float *dweight, float *dbias,
-				 const float *dout, const float *inp, const float *weight,
-				 int N, int C, int OC);
+void model_matmul_backward_naive(float *dinp, float *dweight, float *dbias, const float *dout,
+				 const float *inp, const float *weight, int N, int C, int OC);
 /* Causal self-attention with plain loops: qkv (B,T,3C) with q, k, v of each
  * position; out (B,T,C); att (B,NH,T(T+1)/2) the softmax rows (lower
  * triangle). The backward writes dqkv (B,T,3C) from dout (B,T,C). The model
  * itself runs the sgemm version; tests compare the two. */
-void model_attention_forward_naive(float *out, float *att, const float *qkv, int B, int T,
-				   int C, int NH);
+void model_attention_forward_naive(float *out, float *att, const float *qkv, int B, int T, int C,
+				   int NH);
 void model_attention_backward_naive(float *dqkv, const float *dout, const float *qkv,
 				    const float *att, int B, int T, int C, int NH);
-void model_matmul_forward_blas(float *out, const float *inp, const float *weight,
-			       const float *bias, int N, int C, int OC);
-void model_matmul_backward_blas(float *dinp, float *dweight, float *dbias,
-				const float *dout, const float *inp, const float *weight,
-				int N, int C, int OC);
+void model_matmul_forward_blas(float *out, const float *inp, const float *weight, const float *bias,
+			       int N, int C, int OC);
+void model_matmul_backward_blas(float *dinp, float *dweight, float *dbias, const float *dout,
+				const float *inp, const float *weight, int N, int C, int OC);
 
 /* Shared with the Llama-family module (src/llama.c), the same arithmetic as
  * the model's own. out (N,OC) = inp (N,C) @ weight^T + bias (OC, may be NULL),
  * or += when accumulate. */
-void model_matmul_forward_acc(float *out, const float *inp, const float *weight,
-			      const float *bias, int N, int C, int OC, int accumulate);
+void model_matmul_forward_acc(float *out, const float *inp, const float *weight, const float *bias,
+			      int N, int C, int OC, int accumulate);
 /* From dout (N,OC): dinp (N,C) = dout @ weight (+= when accumulate),
  * dweight (OC,C) += dout^T @ inp, dbias (OC, may be NULL) += column sums. */
 void model_matmul_backward_acc(float *dinp, float *dweight, float *dbias, const float *dout,
@@ -241,14 +236,14 @@ void model_softmax_xent_backward(float *probs, const int32_t *targets, const flo
 /* One query's causal attention over n cached positions: q (hs), keys and
  * values at k + t * stride and v + t * stride, o (hs) the softmax-weighted
  * sum of values, att (n) scratch. */
-void model_attend_one(float *o, const float *q, const float *k, const float *v,
-		      size_t stride, int n, int hs, float scale, float *att);
+void model_attend_one(float *o, const float *q, const float *k, const float *v, size_t stride,
+		      int n, int hs, float scale, float *att);
 /* One decoding step of some model: feed token, give the next logits. */
 typedef int (*model_step_fn)(void *ctx, int32_t token, const float **logits, char *err);
 /* model_generate's loop over any model whose cache the caller has just
  * emptied: the same prompt cut, stop token and context rules. */
-int model_greedy(void *ctx, model_step_fn step, int V, int max_seq_len,
-		 const int32_t *prompt, size_t n_prompt, int32_t stop_token, size_t max_new,
-		 int32_t *out, size_t *n_out, int *stopped, char *err);
+int model_greedy(void *ctx, model_step_fn step, int V, int max_seq_len, const int32_t *prompt,
+		 size_t n_prompt, int32_t stop_token, size_t max_new, int32_t *out, size_t *n_out,
+		 int *stopped, char *err);
 
 #endif

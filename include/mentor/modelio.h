@@ -34,8 +34,8 @@ int modelio_format_parse(const char *s, int *format);
 
 /* A model in memory, the same for every format. */
 struct modelio_model {
-	int arch;                  /* enum student_arch: which of mcfg, lcfg holds the shape */
-	struct llama_config lcfg;  /* the shape of a Llama-family model */
+	int arch;                 /* enum student_arch: which of mcfg, lcfg holds the shape */
+	struct llama_config lcfg; /* the shape of a Llama-family model */
 	struct model_config mcfg;
 	struct tokenizer *tok; /* owned */
 	float *params;         /* owned; n_params floats in model_tensor_info order */
@@ -114,8 +114,8 @@ int modelio_read_tokenizer(const char *path, struct tokenizer **out, char *err);
  * its checkpoint written at <db>.runs/<id>/ckpt.bin so that predict, eval and
  * serve work on it. config_json gets "imported_from": source. *run_id set. */
 int modelio_register(struct store *st, const char *db_path, const struct modelio_model *mm,
-                     const char *dataset, const char *name, const char *source, int64_t *run_id,
-                     char *err);
+		     const char *dataset, const char *name, const char *source, int64_t *run_id,
+		     char *err);
 
 /* ------------------------------------------------------------ Llama family */
 

@@ -37,9 +37,9 @@ const char *prompt_type_name(int index);
  * named MODE-TYPE.txt (e.g. cot-number.txt), or MODE-TYPE.ja.txt for
  * Japanese (cot-number.ja.txt). */
 struct prompt_set {
-	char *tmpl[PROMPT_N_MODES][PROMPT_N_TYPES];       /* English */
+	char *tmpl[PROMPT_N_MODES][PROMPT_N_TYPES]; /* English */
 	int from_file[PROMPT_N_MODES][PROMPT_N_TYPES];
-	char *tmpl_ja[PROMPT_N_MODES][PROMPT_N_TYPES];    /* Japanese */
+	char *tmpl_ja[PROMPT_N_MODES][PROMPT_N_TYPES]; /* Japanese */
 	int from_file_ja[PROMPT_N_MODES][PROMPT_N_TYPES];
 };
 void prompt_set_init(struct prompt_set *ps);
@@ -73,17 +73,17 @@ struct prompt_example {
 	const char *split;
 	const char *question;
 	const char *choices_json;
-	const char *answer;      /* normalised gold */
+	const char *answer; /* normalised gold */
 	const char *answer_type;
-	const char *rationale;   /* demonstrations only */
+	const char *rationale; /* demonstrations only */
 };
 
 /* Choose demonstrations: shuffle the candidates with the seed (the same
  * order for every target, as a fixed few-shot set), then take the first k
  * that are neither the target (self_id) nor in the test split. Writes up to
  * k indices into out (which has room for k) and returns how many. */
-size_t prompt_pick_demos(const struct prompt_example *cands, size_t n, int64_t self_id,
-			 size_t k, uint64_t seed, size_t *out);
+size_t prompt_pick_demos(const struct prompt_example *cands, size_t n, int64_t self_id, size_t k,
+			 uint64_t seed, size_t *out);
 
 /* Render a template: {{demos}} becomes the demonstrations formatted for the
  * mode, {{question}}, {{choices}} (one "(A) text" line per choice) and

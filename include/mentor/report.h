@@ -34,12 +34,12 @@ int report_html_escape_n(struct buf *out, const char *s, size_t n);
 /* One line of a chart. Arrays are borrowed. Points whose x or y is not
  * finite are skipped. */
 struct report_series {
-	const char *name;  /* legend label, escaped on output */
+	const char *name; /* legend label, escaped on output */
 	const double *x;
 	const double *y;
 	size_t n;
-	int color;         /* palette index (taken modulo the palette size) */
-	int dashed;        /* draw dashed (the comparison run) */
+	int color;  /* palette index (taken modulo the palette size) */
+	int dashed; /* draw dashed (the comparison run) */
 };
 
 struct report_chart {
@@ -66,8 +66,8 @@ int report_ticks(double lo, double hi, int max_ticks, double *first, double *ste
 /* Append one <svg> element drawing the series as polylines over shared,
  * ticked axes, with a legend. With no finite point at all, the chart says
  * "no data". Returns 0 or MENTOR_ENOMEM. */
-int report_svg_chart(struct buf *out, const struct report_chart *c,
-		     const struct report_series *s, size_t n_series);
+int report_svg_chart(struct buf *out, const struct report_chart *c, const struct report_series *s,
+		     size_t n_series);
 
 /* ---------------------------------------------------------------- accuracy */
 
@@ -86,12 +86,12 @@ double report_ratio(int64_t correct, int64_t n);
 /* How one item fared in the run compared with the comparison run (direct
  * answers). Without a comparison, RIGHT/WRONG only. */
 enum {
-	REPORT_CASE_FIXED = 0,  /* wrong in the comparison run, right in the run */
-	REPORT_CASE_BROKEN,     /* right in the comparison run, wrong in the run */
+	REPORT_CASE_FIXED = 0, /* wrong in the comparison run, right in the run */
+	REPORT_CASE_BROKEN,    /* right in the comparison run, wrong in the run */
 	REPORT_CASE_BOTH_WRONG,
 	REPORT_CASE_BOTH_RIGHT,
-	REPORT_CASE_WRONG,      /* no comparison prediction: wrong */
-	REPORT_CASE_RIGHT,      /* no comparison prediction: right */
+	REPORT_CASE_WRONG, /* no comparison prediction: wrong */
+	REPORT_CASE_RIGHT, /* no comparison prediction: right */
 	REPORT_CASE_N
 };
 /* Short label of a case kind ("fixed", "broken", ...). Static string. */
@@ -163,8 +163,8 @@ struct report_opts {
  * MENTOR_ENOTFOUND when a run or the experiment does not exist, or the
  * experiment has no evaluated run yet (err says which); MENTOR_EUSAGE when
  * the two runs are of different datasets (report_pair_check). */
-int report_build(struct store *st, const struct report_opts *o, struct buf *html,
-		 struct buf *svg, char *err);
+int report_build(struct store *st, const struct report_opts *o, struct buf *html, struct buf *svg,
+		 char *err);
 
 /* Write the report of run (compared with vs_run, 0 = none) in language
  * lang (as report_opts.lang) to html_path and, when svg_path != NULL, the

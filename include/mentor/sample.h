@@ -36,13 +36,13 @@ const struct sample_task_info *sample_task_info(const char *task);
 /* One generated item. Strings are owned by the item (release frees them)
  * except answer_type, split and task, which point to static storage. */
 struct sample_item {
-	char *id;                /* "arith-train-00012"; NULL from sample_item_make */
-	const char *split;       /* train | dev | test; NULL from sample_item_make */
+	char *id;          /* "arith-train-00012"; NULL from sample_item_make */
+	const char *split; /* train | dev | test; NULL from sample_item_make */
 	const char *task;
 	const char *answer_type;
 	char *question;
-	char *answer;            /* normalised: "9", "yes", "tree" */
-	char *steps[SAMPLE_MAX_STEPS];       /* gold steps; rationale = steps joined by " " */
+	char *answer;                  /* normalised: "9", "yes", "tree" */
+	char *steps[SAMPLE_MAX_STEPS]; /* gold steps; rationale = steps joined by " " */
 	size_t n_steps;
 	char *distractor;                    /* plausible wrong answer, != answer */
 	char *wrong_steps[SAMPLE_MAX_STEPS]; /* the steps with one mistake, ending at distractor */
@@ -92,7 +92,7 @@ int sample_generate(const char *task, uint64_t seed, const struct sample_split_p
 		    sample_emit_fn emit, void *u, char *err);
 
 /* sample_generate writing JSON lines to out. Returns 0 or an error. */
-int sample_write(const char *task, uint64_t seed, const struct sample_split_plan *plan,
-		 FILE *out, char *err);
+int sample_write(const char *task, uint64_t seed, const struct sample_split_plan *plan, FILE *out,
+		 char *err);
 
 #endif

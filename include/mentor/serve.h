@@ -36,15 +36,15 @@
 #define SERVE_KEY_ENV "MENTOR_SERVE_KEY"
 
 struct serve_opts {
-	const char *host;     /* numeric IPv4 address; NULL = SERVE_DEFAULT_HOST */
-	int port;             /* 0 = any free port (see on_listen) */
-	size_t max_body;      /* 0 = SERVE_MAX_BODY */
+	const char *host;      /* numeric IPv4 address; NULL = SERVE_DEFAULT_HOST */
+	int port;              /* 0 = any free port (see on_listen) */
+	size_t max_body;       /* 0 = SERVE_MAX_BODY */
 	int header_timeout_ms; /* a whole request head must arrive within this of the
 	                        * connection (or of its first byte after keep-alive);
 	                        * a response unread for this long is dropped; 0 = default */
-	int idle_timeout_ms;  /* a keep-alive connection without a new request is
+	int idle_timeout_ms;   /* a keep-alive connection without a new request is
 	                       * closed after this; 0 = default */
-	int max_conns;        /* connections held at once; 0 = SERVE_MAX_CONNS */
+	int max_conns;         /* connections held at once; 0 = SERVE_MAX_CONNS */
 	/* Borrowed; NULL or "" = none. When set, every endpoint but /health needs
 	 * "Authorization: Bearer KEY" (else 401). Never logged. */
 	const char *api_key;

@@ -119,8 +119,8 @@ int store_dataset_get_id(struct store *st, int64_t id, struct store_dataset *d, 
 int store_dataset_list(struct store *st, struct store_dataset **out, size_t *n, char *err);
 /* Create the dataset, or return the id of the existing one of that name
  * (its source, format and hash are updated). */
-int store_dataset_upsert(struct store *st, const char *name, const char *source,
-			 const char *format, const char *source_hash, int64_t *id, char *err);
+int store_dataset_upsert(struct store *st, const char *name, const char *source, const char *format,
+			 const char *source_hash, int64_t *id, char *err);
 /* Delete a dataset and everything hanging from it. */
 int store_dataset_delete(struct store *st, int64_t id, char *err);
 
@@ -135,8 +135,8 @@ int store_dataset_delete(struct store *st, int64_t id, char *err);
 struct store_item {
 	int64_t id;
 	int64_t dataset_id;
-	char *split;          /* train | dev | test */
-	char *ext_id;         /* id in the source file (or line number) */
+	char *split;  /* train | dev | test */
+	char *ext_id; /* id in the source file (or line number) */
 	char *question;
 	char *choices_json;   /* JSON array [{"label":"A","text":"..."}] or NULL */
 	char *answer;         /* normalised gold answer: "B", "yes", "18", text */
@@ -171,13 +171,13 @@ void store_item_bulk(struct store *st, int on);
 /* A filter over items, as the Items screen and `mentor items` use it.
  * Zero-initialise, then set what matters. Strings are borrowed. */
 struct store_item_filter {
-	int64_t dataset_id;   /* 0 = all datasets */
-	const char *split;    /* NULL = any */
-	const char *search;   /* substring of question (case-insensitive ASCII), NULL = any */
-	const char *review;   /* explanation status present: pending|accepted|rejected|flagged|none */
-	const char *mode;     /* has an explanation of this mode: cot|rp|crop */
-	int correct;          /* -1 any, 0 has a wrong explanation, 1 has a correct one */
-	int leaked;           /* -1 any, 1 has a leaked explanation */
+	int64_t dataset_id; /* 0 = all datasets */
+	const char *split;  /* NULL = any */
+	const char *search; /* substring of question (case-insensitive ASCII), NULL = any */
+	const char *review; /* explanation status present: pending|accepted|rejected|flagged|none */
+	const char *mode;   /* has an explanation of this mode: cot|rp|crop */
+	int correct;        /* -1 any, 0 has a wrong explanation, 1 has a correct one */
+	int leaked;         /* -1 any, 1 has a leaked explanation */
 };
 void store_item_filter_init(struct store_item_filter *f);
 /* The text form of f's split, review, mode, correct and leaked conditions,
@@ -201,7 +201,8 @@ int store_item_filter_parse(struct store_item_filter *f, const char *text, char 
 /* Count and page through items matching f, ordered by id. Paging is keyset
  * based when after_id > 0 (fast at any depth), else by offset.
  * *out is a heap array of n items (release each, then free(*out)). */
-int store_item_count(struct store *st, const struct store_item_filter *f, int64_t *count, char *err);
+int store_item_count(struct store *st, const struct store_item_filter *f, int64_t *count,
+		     char *err);
 int store_item_page(struct store *st, const struct store_item_filter *f, int64_t offset,
 		    int64_t after_id, int limit, struct store_item **out, size_t *n, char *err);
 /* Review progress of one mode over the items matching f: the state of each
@@ -227,7 +228,7 @@ int store_item_index(struct store *st, const struct store_item_filter *f, int64_
  * them are read (then capped is set). */
 #define STORE_SEARCH_SCAN_MAX 200000
 struct store_item_selection {
-	int64_t *ids;    /* item ids in id order (heap; store_item_selection_release) */
+	int64_t *ids; /* item ids in id order (heap; store_item_selection_release) */
 	size_t n;
 	int regex;       /* the search was a regular expression */
 	int capped;      /* the regex scan stopped after scan_max rows */
@@ -243,14 +244,14 @@ int store_item_select(struct store *st, const struct store_item_filter *f, const
 void store_item_selection_release(struct store_item_selection *sel);
 /* store_item_review_progress over a list of item ids (an operator's
  * selection) instead of a filter. */
-int store_item_review_progress_ids(struct store *st, const int64_t *ids, size_t n,
-				   const char *mode, struct store_review_progress *p, char *err);
+int store_item_review_progress_ids(struct store *st, const int64_t *ids, size_t n, const char *mode,
+				   struct store_review_progress *p, char *err);
 
 /* ------------------------------------------------- LLM calls (store_expl.c) */
 
 struct store_call {
 	int64_t id;
-	char *cache_key;     /* sha256 of provider, model, request parameters */
+	char *cache_key; /* sha256 of provider, model, request parameters */
 	char *provider;
 	char *model;
 	char *request_json;  /* the request body, never any header or secret */
@@ -261,7 +262,7 @@ struct store_call {
 	int64_t tokens_in, tokens_out;
 	int tokens_estimated; /* 1 when the provider gave no usage */
 	int64_t latency_ms;
-	double cost;          /* in the price unit of the config (USD) */
+	double cost; /* in the price unit of the config (USD) */
 	int64_t created_at;
 };
 void store_call_release(struct store_call *c);
@@ -298,8 +299,8 @@ int store_call_usage(struct store *st, const char *provider, const char *model,
 struct store_expl {
 	int64_t id;
 	int64_t item_id;
-	char *mode;          /* cot | rp | crop */
-	char *path;          /* which prompt produced the text: cot | rp (crop: either) */
+	char *mode; /* cot | rp | crop */
+	char *path; /* which prompt produced the text: cot | rp (crop: either) */
 	char *provider;
 	char *model;
 	int64_t call_id;     /* 0 if none */
@@ -311,7 +312,7 @@ struct store_expl {
 	char *status;        /* pending | accepted | rejected | flagged */
 	char *reviewer;
 	int64_t decided_at;
-	char *edited_text;   /* operator's edit, or NULL */
+	char *edited_text;                         /* operator's edit, or NULL */
 	int64_t tokens_in, tokens_out, latency_ms; /* copied from the call for display */
 	double cost;
 	int64_t created_at;
@@ -325,14 +326,15 @@ int store_expl_trainable(const struct store_expl *e);
 int store_expl_insert(struct store *st, struct store_expl *e, char *err);
 int store_expl_get(struct store *st, int64_t id, struct store_expl *e, char *err);
 /* All explanations of one item, newest first per mode. */
-int store_expl_for_item(struct store *st, int64_t item_id, struct store_expl **out, size_t *n, char *err);
+int store_expl_for_item(struct store *st, int64_t item_id, struct store_expl **out, size_t *n,
+			char *err);
 
 /* A filter over explanations (zero-initialise; strings borrowed). */
 struct store_expl_filter {
-	int64_t dataset_id;  /* 0 = all */
-	const char *mode;    /* NULL = any */
-	const char *status;  /* NULL = any */
-	int limit;           /* 0 = no limit */
+	int64_t dataset_id; /* 0 = all */
+	const char *mode;   /* NULL = any */
+	const char *status; /* NULL = any */
+	int limit;          /* 0 = no limit */
 };
 /* Explanations matching f, ordered by item then id. *out is a heap array
  * (release each with store_expl_release, then free(*out)). */
@@ -341,18 +343,18 @@ int store_expl_list(struct store *st, const struct store_expl_filter *f, struct 
 /* The id of a finished explanation of this mode for the item by this
  * provider/model (for crop: one produced by RP, or a correct COTE), so a
  * rerun can skip it. 0 and *id, MENTOR_ENOTFOUND, or MENTOR_ERR. */
-int store_expl_find_final(struct store *st, int64_t item_id, const char *mode,
-			  const char *provider, const char *model, int64_t *id, char *err);
+int store_expl_find_final(struct store *st, int64_t item_id, const char *mode, const char *provider,
+			  const char *model, int64_t *id, char *err);
 /* The id of an explanation of this mode/path for the item that came from
  * call_id (used to keep one CROP COTE attempt per call on reruns). */
-int store_expl_find_by_call(struct store *st, int64_t item_id, const char *mode,
-			    const char *path, int64_t call_id, int64_t *id, char *err);
+int store_expl_find_by_call(struct store *st, int64_t item_id, const char *mode, const char *path,
+			    int64_t call_id, int64_t *id, char *err);
 /* How often COTE went wrong for a provider/model: *calls distinct calls
  * behind COTE-prompted explanations (mode cot, or crop with path cot) and
  * *wrong of them whose answer was not the gold one (wrong or unparsable),
  * i.e. where CROP needs its RP fallback. */
-int store_expl_cot_record(struct store *st, const char *provider, const char *model,
-			  int64_t *calls, int64_t *wrong, char *err);
+int store_expl_cot_record(struct store *st, const char *provider, const char *model, int64_t *calls,
+			  int64_t *wrong, char *err);
 
 /* A demonstration for few-shot prompts: an item of a dataset with a gold
  * rationale or an accepted explanation (edited text preferred). */
@@ -375,8 +377,8 @@ int store_demo_list(struct store *st, int64_t dataset_id, size_t max, struct sto
  * decision row with the previous status, in one transaction. Returns 0, 1
  * when the explanation has that status already (nothing is recorded, so an
  * undo never undoes a decision that changed nothing), or an error. */
-int store_expl_decide(struct store *st, int64_t expl_id, const char *action,
-		      const char *reviewer, char *err);
+int store_expl_decide(struct store *st, int64_t expl_id, const char *action, const char *reviewer,
+		      char *err);
 /* The judgement of an explanation's text: the answer parsed from it (NULL
  * when none), whether it is the gold answer (1, 0, -1 unknown), and whether
  * it merely restates the hint (1/0). */
@@ -404,17 +406,17 @@ int store_decision_undo(struct store *st, int64_t expl_id, int64_t *undone_expl,
 struct store_run {
 	int64_t id;
 	int64_t dataset_id;
-	char *name;        /* short label shown in legends */
-	char *variant;     /* baseline | mt-re | mt-ra | mt-cot */
+	char *name;    /* short label shown in legends */
+	char *variant; /* baseline | mt-re | mt-ra | mt-cot */
 	double alpha;
 	char *source;      /* accepted | cot | rp | crop | gold */
 	char *kind;        /* internal | external */
 	char *config_json; /* every knob of the run */
 	char *status;      /* queued | running | stopped | done | failed */
 	char *error;
-	int64_t pid;       /* process running it, 0 if none */
+	int64_t pid; /* process running it, 0 if none */
 	int64_t started_at, ended_at;
-	char *checkpoint;  /* path of the latest checkpoint */
+	char *checkpoint; /* path of the latest checkpoint */
 	int64_t step, total_steps;
 };
 void store_run_release(struct store_run *r);
@@ -438,11 +440,11 @@ int store_run_set_progress(struct store *st, int64_t id, int64_t step, const cha
 			   char *err);
 
 /* One metric point; metric names: loss, loss_ans, loss_exp, val_loss, lr, tok_s. */
-int store_metric_add(struct store *st, int64_t run_id, int64_t step, double t,
-		     const char *name, double value, char *err);
+int store_metric_add(struct store *st, int64_t run_id, int64_t step, double t, const char *name,
+		     double value, char *err);
 struct store_metric {
 	int64_t step;
-	double t;      /* seconds since the run started */
+	double t; /* seconds since the run started */
 	double value;
 };
 /* Delete the points of a run with step > after_step (a resumed run rewrites them). */
@@ -455,15 +457,16 @@ struct store_pred {
 	int64_t run_id;
 	int64_t item_id;
 	char *split;
-	char *answer;      /* direct answer (answer task), normalised */
+	char *answer; /* direct answer (answer task), normalised */
 	int correct;
-	char *cot_text;    /* generated explanation, NULL for baseline / MT-Re */
-	char *cot_answer;  /* answer read from the explanation */
-	int cot_correct;   /* -1 when not applicable */
+	char *cot_text;   /* generated explanation, NULL for baseline / MT-Re */
+	char *cot_answer; /* answer read from the explanation */
+	int cot_correct;  /* -1 when not applicable */
 };
 void store_pred_release(struct store_pred *p);
 int store_pred_put(struct store *st, const struct store_pred *p, char *err);
-int store_pred_list(struct store *st, int64_t run_id, struct store_pred **out, size_t *n, char *err);
+int store_pred_list(struct store *st, int64_t run_id, struct store_pred **out, size_t *n,
+		    char *err);
 
 /* --------------------------------------- experiments (store_experiment.c) */
 
@@ -486,8 +489,7 @@ int store_experiment_insert(struct store *st, struct store_experiment *e, char *
  * ("no experiment N") or MENTOR_ERR. */
 int store_experiment_get(struct store *st, int64_t id, struct store_experiment *e, char *err);
 /* All experiments in id order (heap array: release each, then free(*out)). */
-int store_experiment_list(struct store *st, struct store_experiment **out, size_t *n,
-			  char *err);
+int store_experiment_list(struct store *st, struct store_experiment **out, size_t *n, char *err);
 int store_experiment_set_name(struct store *st, int64_t id, const char *name, char *err);
 /* Set status and pid; MENTOR_ENOTFOUND when there is no such experiment. */
 int store_experiment_set_status(struct store *st, int64_t id, const char *status, int64_t pid,
@@ -501,10 +503,8 @@ int store_run_set_experiment(struct store *st, int64_t run_id, int64_t exp_id, c
 int store_run_experiment(struct store *st, int64_t run_id, int64_t *exp_id, char *err);
 /* Ids of an experiment's runs in id order (the order they run in); heap
  * array, caller frees. */
-int store_experiment_run_ids(struct store *st, int64_t exp_id, int64_t **ids, size_t *n,
-			     char *err);
+int store_experiment_run_ids(struct store *st, int64_t exp_id, int64_t **ids, size_t *n, char *err);
 /* Predictions of a run on one split, counted. */
-int store_pred_count(struct store *st, int64_t run_id, const char *split, int64_t *n,
-		     char *err);
+int store_pred_count(struct store *st, int64_t run_id, const char *split, int64_t *n, char *err);
 
 #endif

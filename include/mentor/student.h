@@ -62,8 +62,7 @@ struct student;
 /* A new model of cfg's arch with weights from seed (as model_new or
  * llama_new). On success *out is a new student (caller frees with
  * student_free()). */
-int student_new(const struct student_config *cfg, uint64_t seed, struct student **out,
-		char *err);
+int student_new(const struct student_config *cfg, uint64_t seed, struct student **out, char *err);
 /* Wrap an existing model (takes ownership: student_free frees it). Returns
  * NULL when m is NULL. */
 struct student *student_from_gpt2(struct model *m);
@@ -115,8 +114,7 @@ const float *student_seq_weight(const struct student *s);
 int student_kv_reset(struct student *s, char *err);
 int student_kv_step(struct student *s, int32_t token, const float **logits, char *err);
 int student_kv_len(const struct student *s);
-int student_generate(struct student *s, const int32_t *prompt, size_t n_prompt,
-		     int32_t stop_token, size_t max_new, int32_t *out, size_t *n_out,
-		     int *stopped, char *err);
+int student_generate(struct student *s, const int32_t *prompt, size_t n_prompt, int32_t stop_token,
+		     size_t max_new, int32_t *out, size_t *n_out, int *stopped, char *err);
 
 #endif

@@ -41,41 +41,41 @@
 unsigned teacher_mode_mask(const char *name);
 
 struct teacher_opts {
-	const char *db_path;       /* workspace; the job opens its own connection */
-	const struct config *cfg;  /* borrowed; must outlive the job */
-	const char *provider;      /* provider or alias; NULL = the config's default */
-	const char *model;         /* NULL = the provider's (or alias's) model */
-	unsigned modes;            /* TEACHER_* mask */
-	int concurrency;           /* 0 = config (default 8) */
-	int rpm;                   /* < 0 = config */
-	double timeout_s;          /* 0 = config */
-	int retries;               /* < 0 = config */
-	int k;                     /* demonstrations, < 0 = config (default 4) */
-	int64_t seed;              /* < 0 = config */
+	const char *db_path;      /* workspace; the job opens its own connection */
+	const struct config *cfg; /* borrowed; must outlive the job */
+	const char *provider;     /* provider or alias; NULL = the config's default */
+	const char *model;        /* NULL = the provider's (or alias's) model */
+	unsigned modes;           /* TEACHER_* mask */
+	int concurrency;          /* 0 = config (default 8) */
+	int rpm;                  /* < 0 = config */
+	double timeout_s;         /* 0 = config */
+	int retries;              /* < 0 = config */
+	int k;                    /* demonstrations, < 0 = config (default 4) */
+	int64_t seed;             /* < 0 = config */
 	/* Offline teacher's mistake rates; each one < 0 = the provider section's,
 	 * else [defaults]. error_rate is the older name of offline.cot_wrong,
 	 * used when that is < 0. */
 	struct config_offline_rates offline;
 	double error_rate;
-	int stream;                /* 1 stream (SSE), 0 plain JSON, < 0 = config */
-	int force;                 /* 1: ignore existing explanations and the cache */
-	const char *prompts_dir;   /* NULL = config's, else the default dir */
+	int stream;              /* 1 stream (SSE), 0 plain JSON, < 0 = config */
+	int force;               /* 1: ignore existing explanations and the cache */
+	const char *prompts_dir; /* NULL = config's, else the default dir */
 };
 /* Everything "from the config" (the negative/zero values above). */
 void teacher_opts_init(struct teacher_opts *o);
 
 /* Counters of a job; a snapshot is copied out under a lock. */
 struct teacher_progress {
-	int64_t total;      /* item x mode tasks */
-	int64_t done;       /* finished tasks: ok, error or skipped */
-	int64_t errors;     /* failed or declined tasks */
-	int64_t skipped;    /* already explained (not forced) */
-	int64_t cached;     /* calls answered from the log */
-	int64_t calls;      /* calls made (network or offline) */
+	int64_t total;   /* item x mode tasks */
+	int64_t done;    /* finished tasks: ok, error or skipped */
+	int64_t errors;  /* failed or declined tasks */
+	int64_t skipped; /* already explained (not forced) */
+	int64_t cached;  /* calls answered from the log */
+	int64_t calls;   /* calls made (network or offline) */
 	int64_t tokens_in, tokens_out;
-	double cost;        /* of the calls made */
+	double cost; /* of the calls made */
 	double elapsed_s;
-	int finished;       /* the job thread is done */
+	int finished; /* the job thread is done */
 	int cancelled;
 	/* Stopped early by the stop rule: a refused key (HTTP 401/403), a spent
 	 * quota (402, or 429 speaking of quota or billing), or 5 call failures
@@ -88,18 +88,18 @@ struct teacher_progress {
 /* One finished task (item x mode). */
 struct teacher_result {
 	int64_t item_id;
-	const char *mode;          /* cot | rp | crop */
-	const char *path;          /* which prompt produced the text: cot | rp */
-	int64_t expl_id;           /* stored explanation, 0 on error or skip */
-	int64_t attempt_id;        /* crop via rp: the stored COTE attempt, else 0 */
+	const char *mode;   /* cot | rp | crop */
+	const char *path;   /* which prompt produced the text: cot | rp */
+	int64_t expl_id;    /* stored explanation, 0 on error or skip */
+	int64_t attempt_id; /* crop via rp: the stored COTE attempt, else 0 */
 	int64_t call_id;
 	const char *text;          /* NULL on error */
 	const char *parsed_answer; /* NULL when unparsable */
 	int correct;               /* 1, 0, -1 unknown */
 	int leaked;
-	int cached;                /* answered from the log */
-	int skipped;               /* an explanation existed already */
-	const char *error;         /* NULL when ok; "declined: ..." for the offline teacher */
+	int cached;        /* answered from the log */
+	int skipped;       /* an explanation existed already */
+	const char *error; /* NULL when ok; "declined: ..." for the offline teacher */
 };
 
 struct teacher_callbacks {
@@ -118,8 +118,8 @@ struct teacher_job;
  * COTE and RP first, CROP after them (so it reuses their calls). Returns a
  * handle (free with teacher_free) or NULL with err (unknown provider, no
  * API key for a remote default endpoint, bad options). cb may be NULL. */
-struct teacher_job *teacher_start(const struct teacher_opts *o, const int64_t *item_ids,
-				  size_t n, const struct teacher_callbacks *cb, char *err);
+struct teacher_job *teacher_start(const struct teacher_opts *o, const int64_t *item_ids, size_t n,
+				  const struct teacher_callbacks *cb, char *err);
 /* Ask the job to stop: queued tasks are dropped, transfers aborted; what
  * finished stays stored. Returns at once. */
 void teacher_cancel(struct teacher_job *j);
@@ -143,8 +143,7 @@ const char *teacher_job_model(const struct teacher_job *j);
 int teacher_dataset_lang(struct store *st, int64_t dataset_id, int *lang, int *set, char *err);
 /* Store the override: "ja", "en" or "auto" (detect again). MENTOR_EUSAGE
  * for another value (the value is not echoed). */
-int teacher_dataset_lang_set(struct store *st, int64_t dataset_id, const char *value,
-			     char *err);
+int teacher_dataset_lang_set(struct store *st, int64_t dataset_id, const char *value, char *err);
 
 /* Items of a dataset in id order, optionally one split, at most limit (0 =
  * all). *ids is a heap array (caller frees). */
@@ -158,8 +157,8 @@ int teacher_select_filter(struct store *st, const struct store_item_filter *f, s
 /* Render the prompt a mode would send for an item (the same demonstrations
  * and templates as a job with these options). pmode is PROMPT_COT or
  * PROMPT_RP. Appends to out. */
-int teacher_build_prompt(struct store *st, const struct teacher_opts *o, int64_t item_id,
-			 int pmode, struct buf *out, char *err);
+int teacher_build_prompt(struct store *st, const struct teacher_opts *o, int64_t item_id, int pmode,
+			 struct buf *out, char *err);
 
 /* ---------------------------------------------------------------------------
  * Estimates (src/teacher_estimate.c): what a job of teacher_start would do,
@@ -172,31 +171,31 @@ int teacher_build_prompt(struct store *st, const struct teacher_opts *o, int64_t
 struct teacher_estimate {
 	char provider[CONFIG_MAX_NAME + 1];
 	char model[256];
-	unsigned modes;         /* TEACHER_* mask */
-	int offline;            /* the offline teacher: every figure is exact */
+	unsigned modes; /* TEACHER_* mask */
+	int offline;    /* the offline teacher: every figure is exact */
 	int force;
 	int64_t items;
-	int64_t tasks;          /* items x modes */
-	int64_t skipped;        /* finished already: the job skips them (0 with force) */
-	int64_t failing;        /* tasks that fail before any call (no prompt, no item) */
-	int64_t calls;          /* calls that will be made */
-	int64_t cached;         /* steps answered without a call, as the job counts them: */
-	int64_t cached_log;     /*   by the call log (the rest by a call made earlier in
+	int64_t tasks;      /* items x modes */
+	int64_t skipped;    /* finished already: the job skips them (0 with force) */
+	int64_t failing;    /* tasks that fail before any call (no prompt, no item) */
+	int64_t calls;      /* calls that will be made */
+	int64_t cached;     /* steps answered without a call, as the job counts them: */
+	int64_t cached_log; /*   by the call log (the rest by a call made earlier in
 	                         *   the same job: CROP's COTE is COTE's call) */
 	/* CROP asks RP only where COTE's answer is wrong or unparsable. */
-	int64_t fallback_known; /* RP steps known to be needed (COTE's answer is in the
+	int64_t fallback_known;   /* RP steps known to be needed (COTE's answer is in the
 	                         * log, or the offline teacher's); in calls or cached */
-	int64_t fallback_open;  /* COTE answers not known before their call: up to one
+	int64_t fallback_open;    /* COTE answers not known before their call: up to one
 	                         * more call each, not in calls */
-	double fallback_rate;   /* expected share of them: the share of this model's past
+	double fallback_rate;     /* expected share of them: the share of this model's past
 	                         * COTE calls that were wrong, 1 without any */
-	int64_t fallback_basis; /* past COTE calls behind the rate */
+	int64_t fallback_basis;   /* past COTE calls behind the rate */
 	double fallback_expected; /* fallback_open x fallback_rate */
 	/* Tokens and cost: of the calls, plus the expected open fallbacks; the
 	 * _max figures count every open fallback. */
 	int64_t tokens_in, tokens_out;
 	int64_t tokens_in_max, tokens_out_max;
-	double cost, cost_max;  /* USD, from the provider's price_in/price_out */
+	double cost, cost_max; /* USD, from the provider's price_in/price_out */
 	double price_in, price_out;
 	/* The estimators. Input: in_per_byte x the request body's bytes, the
 	 * ratio of this model's past calls whose usage the provider reported
@@ -306,7 +305,7 @@ struct teacher_batch_stats {
 	int64_t explained; /* explanations written */
 	int64_t waiting;   /* crop items waiting for their rp request */
 	int64_t tokens_in, tokens_out;
-	double cost;       /* of the calls stored, at the config's prices */
+	double cost; /* of the calls stored, at the config's prices */
 };
 
 /* Called once per problem line of an import: file and 1-based line number,

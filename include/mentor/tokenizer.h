@@ -115,8 +115,8 @@ int tokenizer_ids_push(struct tokenizer_ids *a, int32_t id);
  * When the corpus runs out of pairs the vocabulary is smaller than asked:
  * read tokenizer_vocab_size(). Deterministic. On success *out is a new
  * tokenizer (caller frees with tokenizer_free()). */
-int tokenizer_train(const char *const *texts, const size_t *lens, size_t n,
-		    size_t vocab_size, struct tokenizer **out, char *err);
+int tokenizer_train(const char *const *texts, const size_t *lens, size_t n, size_t vocab_size,
+		    struct tokenizer **out, char *err);
 void tokenizer_free(struct tokenizer *t);
 
 /* Largest id a token may have in the file a vocabulary came from. */
@@ -132,8 +132,8 @@ void tokenizer_free(struct tokenizer *t);
  * than TOKENIZER_MAX_TOKEN_LEN fails with MENTOR_ERR; sizes out of range
  * with MENTOR_EUSAGE. On success *out is a new tokenizer (caller frees with
  * tokenizer_free()). */
-int tokenizer_build(const int32_t *pairs, size_t n_merges, int pretok,
-		    const int32_t *file_ids, struct tokenizer **out, char *err);
+int tokenizer_build(const int32_t *pairs, size_t n_merges, int pretok, const int32_t *file_ids,
+		    struct tokenizer **out, char *err);
 
 /* An added token: a text matched in raw text before anything else. */
 struct tokenizer_added {
@@ -222,8 +222,8 @@ int tokenizer_encode_spelled(const struct tokenizer *t, const char *text, size_t
 #define TOKENIZER_DECODE_SKIP_SPECIAL 1 /* drop special tokens from the text */
 /* Append the bytes of ids[0..n) to out (specials as their "<|...|>" text unless
  * skipped). An id out of range is an error (MENTOR_EUSAGE). */
-int tokenizer_decode(const struct tokenizer *t, const int32_t *ids, size_t n,
-		     int flags, struct buf *out, char *err);
+int tokenizer_decode(const struct tokenizer *t, const int32_t *ids, size_t n, int flags,
+		     struct buf *out, char *err);
 
 /* Serialise: appends a versioned image ("MTOK" magic, version, vocab, merges,
  * pre-tokenizer, file ids, normalizer, added tokens, checksum) to out, to
@@ -239,8 +239,7 @@ int tokenizer_save(const struct tokenizer *t, struct buf *out, char *err);
  * gets the bytes consumed, so an image can sit inside a larger file. Truncated,
  * corrupt or hostile input fails with MENTOR_ERR and err filled. On success *out
  * is a new tokenizer (caller frees with tokenizer_free()). */
-int tokenizer_load(const void *data, size_t len, size_t *used, struct tokenizer **out,
-		   char *err);
+int tokenizer_load(const void *data, size_t len, size_t *used, struct tokenizer **out, char *err);
 int tokenizer_save_file(const struct tokenizer *t, const char *path, char *err);
 int tokenizer_load_file(const char *path, struct tokenizer **out, char *err);
 

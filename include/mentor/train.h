@@ -34,7 +34,7 @@ enum train_source {
 	TRAIN_SRC_COT,          /* every explanation of mode cot, reviewed or not */
 	TRAIN_SRC_RP,
 	TRAIN_SRC_CROP,
-	TRAIN_SRC_GOLD,         /* the dataset's own rationales */
+	TRAIN_SRC_GOLD, /* the dataset's own rationales */
 	TRAIN_N_SOURCES
 };
 enum train_task { TRAIN_TASK_ANS = 0, TRAIN_TASK_EXP = 1 };
@@ -62,39 +62,39 @@ int train_source_parse(const char *s);
 #define TRAIN_MAX_NAME 160
 
 struct train_config {
-	char dataset[TRAIN_MAX_NAME]; /* dataset name */
-	int variant;                  /* enum train_variant */
-	int source;                   /* enum train_source */
-	double alpha;                 /* weight of the answer task, 0..1 */
-	char preset[16];              /* tiny | small | base, or "custom" */
+	char dataset[TRAIN_MAX_NAME];       /* dataset name */
+	int variant;                        /* enum train_variant */
+	int source;                         /* enum train_source */
+	double alpha;                       /* weight of the answer task, 0..1 */
+	char preset[16];                    /* tiny | small | base, or "custom" */
 	int n_layer, n_embd, n_head, n_ctx; /* the model's shape */
-	int vocab;                    /* requested tokenizer vocabulary (total) */
-	int64_t steps;                /* optimizer steps; 0 = decide from minutes */
-	double minutes;               /* training time budget when steps == 0 */
-	int batch;                    /* sequences per step */
-	double lr;                    /* peak learning rate */
-	double min_lr_frac;           /* cosine floor as a fraction of lr */
-	int64_t warmup;               /* linear warmup steps; -1 = min(100, steps/10) */
+	int vocab;                          /* requested tokenizer vocabulary (total) */
+	int64_t steps;                      /* optimizer steps; 0 = decide from minutes */
+	double minutes;                     /* training time budget when steps == 0 */
+	int batch;                          /* sequences per step */
+	double lr;                          /* peak learning rate */
+	double min_lr_frac;                 /* cosine floor as a fraction of lr */
+	int64_t warmup;                     /* linear warmup steps; -1 = min(100, steps/10) */
 	double weight_decay, beta1, beta2, eps, grad_clip;
 	uint64_t seed;
-	int threads;                  /* OpenMP/BLAS threads (losses depend on it) */
-	int64_t ckpt_every;           /* checkpoint every N steps (and on stop/end) */
-	int64_t val_every;            /* val_loss on the dev split every N steps; 0 = never */
-	int val_items;                /* dev examples per task used for val_loss */
-	int64_t eval_every;           /* dev accuracy every N steps; 0 = never, -1 = auto
+	int threads;        /* OpenMP/BLAS threads (losses depend on it) */
+	int64_t ckpt_every; /* checkpoint every N steps (and on stop/end) */
+	int64_t val_every;  /* val_loss on the dev split every N steps; 0 = never */
+	int val_items;      /* dev examples per task used for val_loss */
+	int64_t eval_every; /* dev accuracy every N steps; 0 = never, -1 = auto
 				       * (about 8 points over the run) */
-	int eval_items;               /* dev items answered for dev accuracy */
-	int eval_at_end;              /* evaluate on eval_split when training ends */
+	int eval_items;     /* dev items answered for dev accuracy */
+	int eval_at_end;    /* evaluate on eval_split when training ends */
 	char eval_split[8];
-	int max_new;                  /* longest generated explanation, in tokens */
-	int64_t init_from;            /* run whose weights and tokenizer the model
+	int max_new;               /* longest generated explanation, in tokens */
+	int64_t init_from;         /* run whose weights and tokenizer the model
 				       * starts from (0: a fresh model) */
-	int arch;                     /* enum student_arch */
-	int checkpointing;            /* llama: recompute each block in the backward
+	int arch;                  /* enum student_arch */
+	int checkpointing;         /* llama: recompute each block in the backward
 				       * (llama_set_checkpointing) */
-	int freeze_embed;             /* llama: train neither the embedding nor the
+	int freeze_embed;          /* llama: train neither the embedding nor the
 				       * head (llama_set_frozen) */
-	struct llama_config llama;    /* the shape when arch is STUDENT_LLAMA; its
+	struct llama_config llama; /* the shape when arch is STUDENT_LLAMA; its
 				       * vocab_size is the tokenizer's, and n_layer,
 				       * n_embd, n_head mirror it; n_ctx (the training
 				       * context) is at most its max_seq_len */
@@ -126,8 +126,7 @@ int train_config_from_json(const char *json, struct train_config *c, char *err);
  * takes the run's architecture, shape, context and vocabulary, which the new
  * run cannot change. MENTOR_EUSAGE for an unknown run or one without a checkpoint,
  * MENTOR_ERR for an unreadable checkpoint. */
-int train_config_init_from(struct store *st, const char *ref, struct train_config *cfg,
-			   char *err);
+int train_config_init_from(struct store *st, const char *ref, struct train_config *cfg, char *err);
 /* Peak learning rate of a run that starts from another model when none is
  * given: fine-tuning moves pretrained weights less than training from
  * scratch (TRAIN's default 3e-3 undoes much of what a model knows within
@@ -148,8 +147,7 @@ double train_lr_at(const struct train_config *c, int64_t step, int64_t total);
 /* The prompt text of an item: its question, and for multiple choice a line
  * "Answer choices: (A) x (B) y". Appends to out; 0 or MENTOR_ERR (choices
  * that are not the JSON array of {label,text} they should be). */
-int train_question_text(const char *question, const char *choices_json, struct buf *out,
-			char *err);
+int train_question_text(const char *question, const char *choices_json, struct buf *out, char *err);
 /* The explanation task's target text for a variant (not for baseline):
  * MT-Re: explanation; MT-Ra: answer TRAIN_RA_JOIN explanation; MT-CoT:
  * explanation TRAIN_COT_JOIN answer "." (not repeated when the explanation
@@ -197,7 +195,7 @@ struct train_example {
 	int32_t *tok;
 	uint8_t *target;
 	size_t n;
-	int task;        /* TRAIN_TASK_ANS | TRAIN_TASK_EXP */
+	int task; /* TRAIN_TASK_ANS | TRAIN_TASK_EXP */
 	int64_t item_id;
 };
 struct train_set {
@@ -220,16 +218,16 @@ void train_example_release(struct train_example *ex);
  * ("oeaa") is then written one letter per token wherever a target states it,
  * which a small model can compose where BPE chunks ("oe", "aa") cannot be. */
 int train_encode_spelled(const struct tokenizer *t, int task, const char *prompt,
-			 const char *target, const char *spell, int n_ctx,
-			 struct train_example *ex, int *truncated, char *err);
+			 const char *target, const char *spell, int n_ctx, struct train_example *ex,
+			 int *truncated, char *err);
 /* The answer a target spells (train_encode_spelled): a text answer of at most
  * TRAIN_SPELL_MAX bytes, else NULL. Borrowed from answer. */
 #define TRAIN_SPELL_MAX 32
 const char *train_spelled_answer(const char *answer_type, const char *answer);
 /* All sequences of a variant: one answer-task sequence per item, and for the
  * multi-task variants one explanation-task sequence per explanation. */
-int train_set_build(const struct train_corpus *c, int variant, const struct tokenizer *t,
-		    int n_ctx, struct train_set *out, char *err);
+int train_set_build(const struct train_corpus *c, int variant, const struct tokenizer *t, int n_ctx,
+		    struct train_set *out, char *err);
 
 /* A batch of (B,T) model inputs, targets (-1 where there is no loss) and
  * weights, T the longest sequence minus one. Baseline: B answer sequences,
@@ -246,8 +244,8 @@ struct train_batch {
 };
 void train_batch_init(struct train_batch *b);
 void train_batch_release(struct train_batch *b);
-int train_batch_sample(const struct train_set *s, int variant, double alpha, struct rng *r,
-		       int B, struct train_batch *out, char *err);
+int train_batch_sample(const struct train_set *s, int variant, double alpha, struct rng *r, int B,
+		       struct train_batch *out, char *err);
 
 /* ------------------------------------------------------------ checkpoints */
 
@@ -260,17 +258,17 @@ int train_batch_sample(const struct train_set *s, int variant, double alpha, str
 /* Everything a run needs to go on where it stopped. */
 struct train_ckpt {
 	struct train_config cfg;
-	int arch;              /* enum student_arch: which of mcfg, lcfg holds the shape */
+	int arch; /* enum student_arch: which of mcfg, lcfg holds the shape */
 	struct model_config mcfg;
 	struct llama_config lcfg;
 	struct tokenizer *tok; /* owned when loaded; borrowed when saving */
 	float *params, *m, *v; /* n_params floats each; m/v NULL when not loaded */
 	size_t n_params;
-	int64_t step;          /* optimizer steps done */
+	int64_t step; /* optimizer steps done */
 	int64_t total_steps;
 	uint64_t rng_state;
-	uint64_t data_hash;    /* train_set hash at the start of the run */
-	double elapsed;        /* seconds of training so far */
+	uint64_t data_hash; /* train_set hash at the start of the run */
+	double elapsed;     /* seconds of training so far */
 };
 /* Write atomically (PATH.tmp, fsync, rename). Layout, little-endian:
  * magic[8] version:u32 flags:u32 json_len:u32 json tok_len:u32 tok
@@ -312,8 +310,7 @@ int train_run_ckpt_path(const char *db_path, int64_t run_id, struct buf *out);
  * path) when it exists, else the usual place beside the workspace st (a
  * workspace moved or copied with its runs directory). Fills out; 0,
  * MENTOR_EUSAGE (no checkpoint yet) or MENTOR_ERR (the file is gone). */
-int train_run_ckpt_find(struct store *st, const struct store_run *r, struct buf *out,
-			char *err);
+int train_run_ckpt_find(struct store *st, const struct store_run *r, struct buf *out, char *err);
 
 /* Create a queued run for cfg (dataset must exist). *run_id is set. */
 int train_run_create(struct store *st, const struct train_config *cfg, const char *name,
@@ -358,9 +355,9 @@ struct train_opts {
 	volatile sig_atomic_t *stop; /* set asynchronously (signal) to stop; may be NULL */
 	train_progress_fn progress;  /* may be NULL */
 	void *u;
-	int threads;                 /* > 0 overrides the run's thread count */
-	int no_eval;                 /* 1: skip the evaluation at the end */
-	int only_queued;             /* 1: refuse a run that is not queued (a spawned
+	int threads;                         /* > 0 overrides the run's thread count */
+	int no_eval;                         /* 1: skip the evaluation at the end */
+	int only_queued;                     /* 1: refuse a run that is not queued (a spawned
 				      * process whose run was stopped before it began) */
 	const struct train_eval_hooks *eval; /* NULL: no dev accuracy, no evaluation
 					      * at the end */
@@ -378,8 +375,7 @@ int train_run_exec(const char *db_path, int64_t run_id, const struct train_opts 
  * /proc/self/exe. The run is marked queued with the process id before this
  * returns, so that train_run_stop can stop it at once; the process then
  * claims it (only while it is still queued). *pid gets the process id. */
-int train_run_spawn(const char *exe, const char *db_path, int64_t run_id, int64_t *pid,
-		    char *err);
+int train_run_spawn(const char *exe, const char *db_path, int64_t run_id, int64_t *pid, char *err);
 
 /* Ask a run to stop: SIGTERM to its process when running (it writes a
  * checkpoint and marks itself stopped); a queued run is marked stopped at

@@ -15,8 +15,8 @@
 /* Return codes shared by all modules. 0 is success; negative is failure. */
 enum {
 	MENTOR_OK = 0,
-	MENTOR_ERR = -1,      /* runtime failure; message in err */
-	MENTOR_EUSAGE = -2,   /* the caller asked for something invalid */
+	MENTOR_ERR = -1,    /* runtime failure; message in err */
+	MENTOR_EUSAGE = -2, /* the caller asked for something invalid */
 	MENTOR_ENOTFOUND = -3,
 	MENTOR_ENOMEM = -4,
 	MENTOR_ECANCEL = -5,
@@ -89,8 +89,7 @@ int util_term_unsafe(uint32_t cp);
  * its code point in *cp (0xFFFD with length 1 for a bad byte). When it must
  * be escaped under flags, rep (16 bytes) holds the escape and 1 is stored in
  * *esc; else *esc is 0 and s[0..len) is safe to write as it is. */
-int util_term_char(const char *s, size_t n, unsigned flags, uint32_t *cp, char rep[16],
-		   int *esc);
+int util_term_char(const char *s, size_t n, unsigned flags, uint32_t *cp, char rep[16], int *esc);
 /* Append s[0..n) to out with the rule applied. 0 or MENTOR_ENOMEM. */
 int util_term_escape(struct buf *out, const char *s, size_t n, unsigned flags);
 /* Columns a terminal gives a safe code point without a locale's wcwidth:

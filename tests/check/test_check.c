@@ -109,8 +109,8 @@ static void expect(const char *text, size_t steps, size_t valid, const char *why
 	struct run x;
 	run(&x, text, NULL, NULL);
 	CHECK_MSG(x.r.n_steps == steps && x.r.n_valid == valid,
-		  "%s: '%s' gave %zu steps, %zu valid (%s)", why, text, x.r.n_steps,
-		  x.r.n_valid, x.sum);
+		  "%s: '%s' gave %zu steps, %zu valid (%s)", why, text, x.r.n_steps, x.r.n_valid,
+		  x.sum);
 	check_result_release(&x.r);
 }
 
@@ -132,7 +132,9 @@ static void test_arithmetic(void)
 	expect("12 ÷ 4 = 3", 1, 1, "division sign");
 	/* Negative results and signs. */
 	expect("3 - 5 = -2", 1, 1, "negative");
-	expect("3 \xE2\x88\x92 5 = \xE2\x88\x92" "2", 1, 1, "U+2212 minus");
+	expect("3 \xE2\x88\x92 5 = \xE2\x88\x92"
+	       "2",
+	       1, 1, "U+2212 minus");
 	expect("3 - 5 = 2", 1, 0, "negative");
 	expect("10 - -3 = 13", 1, 1, "signed operand");
 	/* Decimals, rounding at the written digits, thousands. */
@@ -179,17 +181,20 @@ static void test_arithmetic(void)
 static void test_japanese(void)
 {
 	struct run x;
-	run(&x, "不良率は不良品の数を生産数で割って求めます。10 ÷ 500 = 0.02 です。百分率にすると "
-		"0.02 × 100 = 2 なので、不良率は2%です。",
+	run(&x,
+	    "不良率は不良品の数を生産数で割って求めます。10 ÷ 500 = 0.02 です。百分率にすると "
+	    "0.02 × 100 = 2 なので、不良率は2%です。",
 	    "ある工程で1日に500個を生産したところ、10個が不良品でした。この日の不良率は何パーセント"
-	    "ですか。", "2");
+	    "ですか。",
+	    "2");
 	CHECK_INT(x.r.verdict, CHECK_VALID);
 	CHECK_INT(x.r.n_steps, 2);
 	CHECK_INT(x.r.answer_follows, 1);
 	check_result_release(&x.r);
 
-	run(&x, "タクトタイムは稼働時間を必要生産数で割って求めます。480分 ÷ 240個 = 2分 なので、"
-		"1個を2分に1個のペースで作ればよいことになります。",
+	run(&x,
+	    "タクトタイムは稼働時間を必要生産数で割って求めます。480分 ÷ 240個 = 2分 なので、"
+	    "1個を2分に1個のペースで作ればよいことになります。",
 	    "1日の稼働時間が480分で、1日に240個を生産する必要があります。タクトタイムは何分ですか。",
 	    "2");
 	CHECK_INT(x.r.verdict, CHECK_VALID);
@@ -199,9 +204,12 @@ static void test_japanese(void)
 
 	/* "7時間 = 420分" converts; only the expression is a step, and 420 is
 	 * supported by the conversion. */
-	const char *q3 = "1日の稼働時間が7時間で、必要生産数が210個です。タクトタイムは何秒ですか。";
-	run(&x, "まず稼働時間を秒に直します。7時間 = 420分 = 420 × 60 = 25200秒です。"
-		"タクトタイムは 25200 ÷ 210 = 120秒です。", q3, "120");
+	const char
+		*q3 = "1日の稼働時間が7時間で、必要生産数が210個です。タクトタイムは何秒ですか。";
+	run(&x,
+	    "まず稼働時間を秒に直します。7時間 = 420分 = 420 × 60 = 25200秒です。"
+	    "タクトタイムは 25200 ÷ 210 = 120秒です。",
+	    q3, "120");
 	CHECK_INT(x.r.verdict, CHECK_VALID);
 	CHECK_INT(x.r.n_steps, 2);
 	CHECK_INT(x.r.n_unsupported, 0);
@@ -214,7 +222,8 @@ static void test_japanese(void)
 	check_result_release(&x.r);
 
 	/* 3% in the question supports 0.03. */
-	run(&x, "見込みの不良数は生産数に不良率を掛けて求めます。2000 × 0.03 = 60 なので、60個です。",
+	run(&x,
+	    "見込みの不良数は生産数に不良率を掛けて求めます。2000 × 0.03 = 60 なので、60個です。",
 	    "不良率が3%の工程で2000個を生産すると、不良品は何個出ると見込まれますか。", "60");
 	CHECK_INT(x.r.verdict, CHECK_VALID);
 	check_result_release(&x.r);
@@ -228,7 +237,8 @@ static void test_japanese(void)
 	CHECK_INT(x.r.verdict, CHECK_ANSWER_DOES_NOT_FOLLOW);
 	check_result_release(&x.r);
 	/* Without steps: a number of the last sentence. */
-	run(&x, "40秒、55秒、45秒のうち最大は55秒です。製品は55秒に1個しか出てきません。", NULL, "55");
+	run(&x, "40秒、55秒、45秒のうち最大は55秒です。製品は55秒に1個しか出てきません。", NULL,
+	    "55");
 	CHECK_INT(x.r.verdict, CHECK_NO_STEPS);
 	CHECK_INT(x.r.answer_follows, 1);
 	check_result_release(&x.r);
@@ -236,7 +246,8 @@ static void test_japanese(void)
 	CHECK_INT(x.r.verdict, CHECK_ANSWER_DOES_NOT_FOLLOW);
 	check_result_release(&x.r);
 	/* Full-width digits in Japanese text. */
-	run(&x, "合計は\xEF\xBC\x93\xEF\xBC\x90個 ＋ \xEF\xBC\x95個 ＝ \xEF\xBC\x93\xEF\xBC\x95個です。",
+	run(&x,
+	    "合計は\xEF\xBC\x93\xEF\xBC\x90個 ＋ \xEF\xBC\x95個 ＝ \xEF\xBC\x93\xEF\xBC\x95個です。",
 	    "箱に30個、袋に5個あります。", "35");
 	CHECK_INT(x.r.verdict, CHECK_VALID);
 	CHECK_INT(x.r.answer_follows, 1);
@@ -334,11 +345,12 @@ static void test_whole_files(void)
 			const cJSON *tr = cJSON_GetObjectItemCaseSensitive(line, "trace");
 			char text[2048];
 			struct run x;
-			snprintf(text, sizeof text, "%s So the answer is %s.", jstr(line, "rationale"),
-				 jstr(line, "answer"));
+			snprintf(text, sizeof text, "%s So the answer is %s.",
+				 jstr(line, "rationale"), jstr(line, "answer"));
 			run_trace(&x, line, text, jstr(line, "answer"));
 			gold_ok += x.r.trace.first_diverging == -1 &&
-				   (check_verdict_sound(x.r.verdict) || x.r.verdict == CHECK_NO_STEPS) &&
+				   (check_verdict_sound(x.r.verdict) ||
+				    x.r.verdict == CHECK_NO_STEPS) &&
 				   x.r.answer_follows == 1;
 			check_result_release(&x.r);
 			size_t len = 0;
@@ -346,12 +358,14 @@ static void test_whole_files(void)
 			const cJSON *ws;
 			cJSON_ArrayForEach(ws, cJSON_GetObjectItemCaseSensitive(tr, "wrong_steps"))
 				len += (size_t)snprintf(text + len, sizeof text - len, "%s ",
-							 cJSON_GetStringValue(ws));
-			const char *d = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(tr,
-											      "distractor"));
-			snprintf(text + len, sizeof text - len, "So the answer is %s.", d ? d : "?");
+							cJSON_GetStringValue(ws));
+			const char *d = cJSON_GetStringValue(
+				cJSON_GetObjectItemCaseSensitive(tr, "distractor"));
+			snprintf(text + len, sizeof text - len, "So the answer is %s.",
+				 d ? d : "?");
 			run_trace(&x, line, text, d ? d : "?");
-			wrong_flagged += !check_verdict_sound(x.r.verdict) && x.r.verdict != CHECK_NO_STEPS;
+			wrong_flagged += !check_verdict_sound(x.r.verdict) &&
+					 x.r.verdict != CHECK_NO_STEPS;
 			check_result_release(&x.r);
 			cJSON_Delete(line);
 			lines++;
@@ -382,11 +396,14 @@ static void test_traces(void)
 	const char *tasks[] = {"arith", "coin", "letters", "dial"};
 	for (size_t i = 0; i < 4; i++) {
 		cJSON *line = first_line(tasks[i]);
-		int n = cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(
-			cJSON_GetObjectItemCaseSensitive(line, "trace"), "steps"));
+		int n = cJSON_GetArraySize(
+			cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(line,
+											  "trace"),
+							 "steps"));
 		run_trace(&x, line, jstr(line, "rationale"), jstr(line, "answer"));
 		CHECK_MSG(x.r.trace.present && x.r.trace.matched == (size_t)n &&
-			  x.r.trace.first_diverging == -1, "%s: %s", tasks[i], x.sum);
+				  x.r.trace.first_diverging == -1,
+			  "%s: %s", tasks[i], x.sum);
 		CHECK_MSG(check_verdict_sound(x.r.verdict) || x.r.verdict == CHECK_NO_STEPS,
 			  "%s: %s", tasks[i], check_verdict_name(x.r.verdict));
 		CHECK(x.r.answer_follows != 0);
@@ -398,23 +415,29 @@ static void test_traces(void)
 	cJSON *line = first_line("arith");
 	CHECK_STR(jstr(line, "rationale"), "Zoe: 4 - 3 = 1. Nora: 1 + 3 = 4. Ray: 4 - 3 = 1. "
 					   "Gina: 1 + 1 = 2. Sara: 2 + 4 = 6.");
-	run_trace(&x, line, "Zoe: 4 - 3 = 1. Nora: 1 + 3 = 4. Ray: 4 - 3 = 1. Gina: 1 + 1 = 2. "
-		  "Sara: 2 + 4 = 7.", "7");
+	run_trace(&x, line,
+		  "Zoe: 4 - 3 = 1. Nora: 1 + 3 = 4. Ray: 4 - 3 = 1. Gina: 1 + 1 = 2. "
+		  "Sara: 2 + 4 = 7.",
+		  "7");
 	CHECK_INT(x.r.verdict, CHECK_WRONG_STEP);
 	CHECK_INT(x.r.trace.matched, 4);
 	CHECK_INT(x.r.trace.first_diverging, 4);
 	CHECK_STR(x.sum, "step 5 wrong: 2 + 4 = 7 (is 6), answer follows; trace: 4 of 5 steps, "
-		  "first differs at step 5");
+			 "first differs at step 5");
 	check_result_release(&x.r);
 	/* Right arithmetic, wrong operation: only the trace sees it. */
-	run_trace(&x, line, "Zoe: 4 - 3 = 1. Nora: 1 + 3 = 4. Ray: 4 + 3 = 7. Gina: 7 + 1 = 8. "
-		  "Sara: 8 + 4 = 12.", "12");
+	run_trace(&x, line,
+		  "Zoe: 4 - 3 = 1. Nora: 1 + 3 = 4. Ray: 4 + 3 = 7. Gina: 7 + 1 = 8. "
+		  "Sara: 8 + 4 = 12.",
+		  "12");
 	CHECK_INT(x.r.verdict, CHECK_TRACE_DIVERGES);
 	CHECK_INT(x.r.trace.first_diverging, 2);
 	check_result_release(&x.r);
 	/* Case, spacing, quotes and punctuation do not matter. */
-	run_trace(&x, line, "ZOE:  4-3=1 ; \"Nora: 1 + 3 = 4\" then Ray, 4 - 3 = 1! "
-		  "gina: 1+1 = 2, Sara: 2 + 4 = 6", "6");
+	run_trace(&x, line,
+		  "ZOE:  4-3=1 ; \"Nora: 1 + 3 = 4\" then Ray, 4 - 3 = 1! "
+		  "gina: 1+1 = 2, Sara: 2 + 4 = 6",
+		  "6");
 	CHECK_INT(x.r.trace.matched, 5);
 	CHECK_INT(x.r.verdict, CHECK_VALID);
 	check_result_release(&x.r);
@@ -445,8 +468,11 @@ static void test_traces(void)
 	line = first_line("letters");
 	rat = jstr(line, "rationale");
 	/* Quoted words and another case still match. */
-	run_trace(&x, line, replace(rat, "net ends in t: tiger.", "\xE2\x80\x9CNet\xE2\x80\x9D ends "
-				    "in \"t\": Tiger."), "eagle");
+	run_trace(&x, line,
+		  replace(rat, "net ends in t: tiger.",
+			  "\xE2\x80\x9CNet\xE2\x80\x9D ends "
+			  "in \"t\": Tiger."),
+		  "eagle");
 	CHECK_INT(x.r.trace.first_diverging, -1);
 	check_result_release(&x.r);
 	/* A turn to a word that does not begin with the letter. */
@@ -460,7 +486,8 @@ static void test_traces(void)
 	line = first_line("dial");
 	rat = jstr(line, "rationale");
 	/* The last step right, the answer another colour. */
-	run_trace(&x, line, replace(rat, "Leo turns: green.", "Leo turns: green. So it points to blue."),
+	run_trace(&x, line,
+		  replace(rat, "Leo turns: green.", "Leo turns: green. So it points to blue."),
 		  "blue");
 	CHECK_INT(x.r.trace.matched, x.r.trace.n_steps);
 	CHECK_INT(x.r.verdict, CHECK_ANSWER_DOES_NOT_FOLLOW);
@@ -472,7 +499,11 @@ static void test_traces(void)
 	cJSON_Delete(line);
 
 	/* Malformed traces count as none. */
-	const char *bad[] = {"", "{", "[1,2]", "{\"steps\":5}", "{\"steps\":[1,null,{}]}",
+	const char *bad[] = {"",
+			     "{",
+			     "[1,2]",
+			     "{\"steps\":5}",
+			     "{\"steps\":[1,null,{}]}",
 			     "{\"steps\":[\"\",\"...\"]}"};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		run_full(&x, "3 + 4 = 7", 9, NULL, "7", bad[i]);
@@ -523,7 +554,8 @@ static void test_hostile(void)
 	check_result_release(&x.r);
 
 	/* Invalid UTF-8 and NUL bytes around a step; bytes past len unread. */
-	static const char raw[] = "\xff\xfe" "3 + 4 = 7\xc3\0\x80 5 + 5 = 11 \xe3\x81";
+	static const char raw[] = "\xff\xfe"
+				  "3 + 4 = 7\xc3\0\x80 5 + 5 = 11 \xe3\x81";
 	run_full(&x, raw, sizeof raw - 1, "\xff", "\xc3", NULL);
 	CHECK_INT(x.r.n_steps, 2);
 	CHECK_INT(x.r.n_wrong, 1);
@@ -547,7 +579,8 @@ static void test_hostile(void)
 						   : (char)rng_below(&g, 256);
 		run_full(&x, text, n, text, "12", "{\"steps\":[\"1 + 1 = 2\"]}");
 		int ok = x.r.n_valid + x.r.n_wrong + x.r.n_unchecked == x.r.n_steps &&
-			 x.r.verdict >= 0 && x.r.verdict < CHECK_VERDICT_COUNT && strlen(x.sum) < 512;
+			 x.r.verdict >= 0 && x.r.verdict < CHECK_VERDICT_COUNT &&
+			 strlen(x.sum) < 512;
 		for (size_t i = 0; i < x.r.n_stored; i++)
 			ok = ok && x.r.steps[i].start < x.r.steps[i].end && x.r.steps[i].end <= n;
 		CHECK_MSG(ok, "round %d", round);

@@ -15,12 +15,14 @@ static int fake_cmd(struct cli *c, int argc, char **argv)
 
 static const struct cli_option opts[] = {
 	{"--steps", NULL, "N", "optimizer steps (default 1500)", NULL},
-	{"--variant", NULL, "V", "baseline | mt-re | mt-ra | mt-cot", "baseline mt-re mt-ra mt-cot"},
+	{"--variant", NULL, "V", "baseline | mt-re | mt-ra | mt-cot",
+	 "baseline mt-re mt-ra mt-cot"},
 	{"--out", "-o", "FILE", "where to write", NULL},
 	{"--json", NULL, NULL, "print JSON", NULL},
 	{"--layers", NULL, "N", NULL, NULL},
-	{"--width", NULL, "N", "model shape (override the preset); a long help text that has to be "
-			       "wrapped over more than one line of the terminal to fit",
+	{"--width", NULL, "N",
+	 "model shape (override the preset); a long help text that has to be "
+	 "wrapped over more than one line of the terminal to fit",
 	 NULL},
 	{"--a-very-long-option-name", NULL, "VALUE", "help on the next line", NULL},
 	{0},
@@ -180,7 +182,10 @@ static const char *capture(void (*fn)(FILE *))
 	return buf;
 }
 
-static void write_help(FILE *f) { cli_opt_help(f, &cmd); }
+static void write_help(FILE *f)
+{
+	cli_opt_help(f, &cmd);
+}
 
 static void write_roff(FILE *f)
 {
@@ -203,8 +208,9 @@ static void write_zsh(FILE *f)
 static void test_help(void)
 {
 	const char *h = capture(write_help);
-	CHECK(!strncmp(h, "usage: mentor fake DATASET [options]\n"
-			  "       mentor fake --resume RUN\n\nDo nothing",
+	CHECK(!strncmp(h,
+		       "usage: mentor fake DATASET [options]\n"
+		       "       mentor fake --resume RUN\n\nDo nothing",
 		       70));
 	CHECK(strstr(h, "\n  --steps N       optimizer steps (default 1500)\n") != NULL);
 	CHECK(strstr(h, "\n  -o, --out FILE  where to write\n") != NULL);

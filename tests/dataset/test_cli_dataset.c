@@ -48,7 +48,8 @@ static void check_fail(const char *args, int code, const char *want)
 	CHECK_MSG(count_lines(err_text) == 1, "%s: stderr has %d lines: %s", args,
 		  count_lines(err_text), err_text);
 	CHECK_MSG(!strncmp(err_text, "mentor: ", 8), "%s: stderr '%s'", args, err_text);
-	CHECK_MSG(strstr(err_text, want) != NULL, "%s: stderr '%s' lacks '%s'", args, err_text, want);
+	CHECK_MSG(strstr(err_text, want) != NULL, "%s: stderr '%s' lacks '%s'", args, err_text,
+		  want);
 	CHECK_MSG(out_text[0] == 0, "%s: stdout not empty: %s", args, out_text);
 }
 
@@ -86,7 +87,8 @@ static void test_help(void)
 static const cJSON *dataset_named(const cJSON *arr, const char *name)
 {
 	const cJSON *d;
-	cJSON_ArrayForEach(d, arr) {
+	cJSON_ArrayForEach(d, arr)
+	{
 		const cJSON *n = cJSON_GetObjectItemCaseSensitive(d, "name");
 		if (cJSON_IsString(n) && !strcmp(n->valuestring, name))
 			return d;
@@ -155,14 +157,10 @@ static void test_import_all(void)
 		const char *name, *format;
 		int train, dev, test;
 	} want[] = {
-		{"gsm8k_test", "gsm8k", 0, 0, 2},
-		{"csqa_dev", "csqa", 0, 2, 0},
-		{"csqa-hf", "csqa", 0, 1, 0},
-		{"strategyqa_train", "strategyqa", 2, 0, 0},
-		{"obqa_test", "obqa", 0, 0, 1},
-		{"aqua_dev", "aqua", 0, 1, 0},
-		{"svamp", "svamp", 0, 0, 2},
-		{"generic", "generic", 1, 1, 2},
+		{"gsm8k_test", "gsm8k", 0, 0, 2},    {"csqa_dev", "csqa", 0, 2, 0},
+		{"csqa-hf", "csqa", 0, 1, 0},        {"strategyqa_train", "strategyqa", 2, 0, 0},
+		{"obqa_test", "obqa", 0, 0, 1},      {"aqua_dev", "aqua", 0, 1, 0},
+		{"svamp", "svamp", 0, 0, 2},         {"generic", "generic", 1, 1, 2},
 		{"generic-csv", "generic", 1, 1, 1},
 	};
 	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
@@ -191,10 +189,11 @@ static void test_items_show(void)
 	CHECK_MSG(cJSON_IsArray(j), "not a JSON array: %s", out_text);
 	CHECK_INT(cJSON_GetArraySize(j), 4);
 	const cJSON *it = cJSON_GetArrayItem(j, 3);
-	const char *fields[] = {"id", "split", "question", "choices", "answer", "answer_type",
-				"rationale", "ext_id"};
+	const char *fields[] = {"id",     "split",       "question",  "choices",
+				"answer", "answer_type", "rationale", "ext_id"};
 	for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
-		CHECK_MSG(cJSON_GetObjectItemCaseSensitive(it, fields[i]) != NULL, "field %s", fields[i]);
+		CHECK_MSG(cJSON_GetObjectItemCaseSensitive(it, fields[i]) != NULL, "field %s",
+			  fields[i]);
 	CHECK_STR(jstrv(it, "question"), "日本の首都はどこですか？");
 	CHECK_STR(jstrv(it, "answer"), "B");
 	CHECK_STR(jstrv(it, "answer_type"), "mc");
@@ -282,13 +281,15 @@ static void test_show_explanations(void)
 	int id = first_item("items generic --json --limit 1");
 	cJSON *j;
 	char sql[1024];
-	snprintf(sql, sizeof sql,
-		 "INSERT INTO explanation(item_id, mode, path, provider, model, text, parsed_answer,"
-		 " correct, leaked, status, edited_text, created_at) VALUES"
-		 "(%d, 'cot', 'cot', 'fake', 'm1', 'Seven plus five is 12.', '12', 1, 0, 'accepted',"
-		 " NULL, 1),"
-		 "(%d, 'rp', 'rp', 'fake', 'm1', 'The answer is 12.\x1b[2J', '12', 1, 1, 'flagged',"
-		 " 'Edited: 7 + 5 = 12.', 2)", id, id);
+	snprintf(
+		sql, sizeof sql,
+		"INSERT INTO explanation(item_id, mode, path, provider, model, text, parsed_answer,"
+		" correct, leaked, status, edited_text, created_at) VALUES"
+		"(%d, 'cot', 'cot', 'fake', 'm1', 'Seven plus five is 12.', '12', 1, 0, 'accepted',"
+		" NULL, 1),"
+		"(%d, 'rp', 'rp', 'fake', 'm1', 'The answer is 12.\x1b[2J', '12', 1, 1, 'flagged',"
+		" 'Edited: 7 + 5 = 12.', 2)",
+		id, id);
 	exec_sql(sql);
 	char args[64];
 	snprintf(args, sizeof args, "show %d", id);
@@ -299,7 +300,8 @@ static void test_show_explanations(void)
 	CHECK(strstr(out_text, "leaked") != NULL);
 	CHECK(strstr(out_text, "accepted") != NULL);
 	CHECK_MSG(strstr(out_text, "Edited: 7 + 5 = 12.\n    check: steps: 1 of 1 valid, answer "
-			 "follows\n") != NULL, "%s", out_text);
+				   "follows\n") != NULL,
+		  "%s", out_text);
 	CHECK(strstr(out_text, "    check: no arithmetic steps, answer follows\n") != NULL);
 	snprintf(args, sizeof args, "show %d --json", id);
 	CHECK_INT(run(args), 0);
@@ -308,7 +310,8 @@ static void test_show_explanations(void)
 	CHECK_INT(cJSON_GetArraySize(ex), 2);
 	int seen_rp = 0;
 	const cJSON *e;
-	cJSON_ArrayForEach(e, ex) {
+	cJSON_ArrayForEach(e, ex)
+	{
 		if (jstrv(e, "mode") && !strcmp(jstrv(e, "mode"), "rp")) {
 			seen_rp = 1;
 			CHECK_STR(jstrv(e, "edited_text"), "Edited: 7 + 5 = 12.");
@@ -344,8 +347,9 @@ static void test_show_explanations(void)
 	check_fail("items generic --mode x", 2, "unknown mode 'x'");
 	/* Re-importing a changed file never deletes an explained item. */
 	const char *tmp = test_path("generic_v2.jsonl");
-	const char v2[] = "{\"id\":\"g9\",\"question\":\"New?\",\"answer\":\"yes\"}\n"
-			  "{\"id\":\"g8\",\"question\":\"Newer?\",\"answer\":\"no\",\"split\":\"test\"}\n";
+	const char v2[] =
+		"{\"id\":\"g9\",\"question\":\"New?\",\"answer\":\"yes\"}\n"
+		"{\"id\":\"g8\",\"question\":\"Newer?\",\"answer\":\"no\",\"split\":\"test\"}\n";
 	test_write_file(tmp, v2, sizeof v2 - 1);
 	char imp[1024];
 	snprintf(imp, sizeof imp, "import '%s' --name generic --json", tmp);
@@ -396,11 +400,13 @@ static void test_errors(void)
 	CHECK(strstr(out_text, "imported 3 items") != NULL);
 	CHECK(strstr(out_text, "1 bad records skipped") != NULL);
 	CHECK_INT(count_lines(err_text), 1);
-	CHECK(strstr(err_text, "mentor: skipped ") && strstr(err_text, "bad_line3.jsonl:3: missing field 'question'"));
+	CHECK(strstr(err_text, "mentor: skipped ") &&
+	      strstr(err_text, "bad_line3.jsonl:3: missing field 'question'"));
 
 	/* A workspace that is not a database. */
 	const char *junk = test_path("junk.db");
-	test_write_file(junk, "definitely not sqlite, padding padding padding padding padding\n", 64);
+	test_write_file(junk, "definitely not sqlite, padding padding padding padding padding\n",
+			64);
 	const char *saved = db;
 	db = junk;
 	check_fail("datasets", 1, "cannot open workspace");
@@ -438,24 +444,27 @@ static void test_show_check(void)
 	int id = first_item("items generic --json --search 'What is 7'");
 	cJSON *j;
 	char sql[1024];
-	snprintf(sql, sizeof sql,
-		 "INSERT INTO explanation(item_id, mode, path, provider, model, text, parsed_answer,"
-		 " correct, leaked, status, created_at) VALUES (%d, 'cot', 'cot', 'fake', 'm2',"
-		 " 'We add: 7 + 5 = 13, and 13 - 1 = 12.\x1b[2J', '12', 1, 0, 'pending', 3)", id);
+	snprintf(
+		sql, sizeof sql,
+		"INSERT INTO explanation(item_id, mode, path, provider, model, text, parsed_answer,"
+		" correct, leaked, status, created_at) VALUES (%d, 'cot', 'cot', 'fake', 'm2',"
+		" 'We add: 7 + 5 = 13, and 13 - 1 = 12.\x1b[2J', '12', 1, 0, 'pending', 3)",
+		id);
 	exec_sql(sql);
 	char args[64];
 	snprintf(args, sizeof args, "show %d", id);
 	CHECK_INT(run(args), 0);
-	CHECK_MSG(strstr(out_text, "    check: step 1 wrong: 7 + 5 = 13 (is 12), answer follows\n")
-		  != NULL, "%s", out_text);
+	CHECK_MSG(strstr(out_text,
+			 "    check: step 1 wrong: 7 + 5 = 13 (is 12), answer follows\n") != NULL,
+		  "%s", out_text);
 	CHECK(strchr(out_text, 0x1b) == NULL);
 	snprintf(args, sizeof args, "show %d --json", id);
 	CHECK_INT(run(args), 0);
 	j = cJSON_Parse(out_text);
 	const cJSON *e, *seen = NULL;
-	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(j, "explanations"))
-		if (jstrv(e, "model") && !strcmp(jstrv(e, "model"), "m2"))
-			seen = cJSON_GetObjectItemCaseSensitive(e, "check");
+	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(j, "explanations")) if (
+		jstrv(e, "model") && !strcmp(jstrv(e, "model"), "m2"))
+		seen = cJSON_GetObjectItemCaseSensitive(e, "check");
 	CHECK_STR(jstrv(seen, "verdict"), "wrong-step");
 	CHECK_INT(jint(seen, "wrong", NULL), 1);
 	CHECK_INT(jint(seen, "steps", NULL), 2);
@@ -516,7 +525,8 @@ int main(void)
 	if (!bin || !*bin)
 		TEST_SKIP("MENTOR_BIN not set");
 	static char fxdir[1024];
-	snprintf(fxdir, sizeof fxdir, "%s/tests/dataset/fixtures", src && *src ? src : MENTOR_SOURCE_DIR);
+	snprintf(fxdir, sizeof fxdir, "%s/tests/dataset/fixtures",
+		 src && *src ? src : MENTOR_SOURCE_DIR);
 	fixtures = fxdir;
 	static char dbp[512];
 	snprintf(dbp, sizeof dbp, "%s", test_path("cli.db"));

@@ -26,13 +26,17 @@ static int64_t q_int(const char *sql)
 static int64_t n_items(const char *dataset)
 {
 	char sql[256];
-	snprintf(sql, sizeof sql,
-		 "SELECT count(*) FROM item JOIN dataset d ON d.id = dataset_id WHERE d.name = '%s'",
-		 dataset);
+	snprintf(
+		sql, sizeof sql,
+		"SELECT count(*) FROM item JOIN dataset d ON d.id = dataset_id WHERE d.name = '%s'",
+		dataset);
 	return q_int(sql);
 }
 
-static int64_t n_datasets(void) { return q_int("SELECT count(*) FROM dataset"); }
+static int64_t n_datasets(void)
+{
+	return q_int("SELECT count(*) FROM dataset");
+}
 
 /* The item of a dataset with this ext_id (release it), or exits. */
 static void item_by_ext(const char *dataset, const char *ext, struct store_item *it)
@@ -40,7 +44,8 @@ static void item_by_ext(const char *dataset, const char *ext, struct store_item 
 	char sql[256];
 	snprintf(sql, sizeof sql,
 		 "SELECT item.id FROM item JOIN dataset d ON d.id = dataset_id "
-		 "WHERE d.name = '%s' AND ext_id = '%s'", dataset, ext);
+		 "WHERE d.name = '%s' AND ext_id = '%s'",
+		 dataset, ext);
 	int64_t id = q_int(sql);
 	char err[MENTOR_ERR_LEN];
 	memset(it, 0, sizeof *it);
@@ -50,9 +55,8 @@ static void item_by_ext(const char *dataset, const char *ext, struct store_item 
 	}
 }
 
-static int import_str(const char *label, const char *text, const char *name,
-		      const char *format, int skip_bad, struct dataset_import_result *res,
-		      char *err)
+static int import_str(const char *label, const char *text, const char *name, const char *format,
+		      int skip_bad, struct dataset_import_result *res, char *err)
 {
 	struct dataset_import_opts o = {name, format, NULL, skip_bad};
 	return dataset_import_mem(st, text, strlen(text), label, &o, res, NULL, NULL, err);
@@ -151,7 +155,8 @@ static void test_layouts(void)
 	CHECK_STR(r.format, "obqa");
 	item_by_ext("obqa", "7-980", &it);
 	CHECK_STR(it.answer, "D");
-	CHECK_STR(it.gold_rationale, "the sun is the source of energy for physical cycles on Earth");
+	CHECK_STR(it.gold_rationale,
+		  "the sun is the source of energy for physical cycles on Earth");
 	store_item_release(&it);
 
 	/* AQuA-RAT: JSON Lines behind a .json ending. */
@@ -194,7 +199,8 @@ static void test_layouts(void)
 		"{\"id\":\"g3\",\"question\":\"Pick the prime\",\"choices\":[\"4\",\"6\",\"7\"],\"answer\":\"C\"}\n"
 		"{\"id\":\"g4\",\"question\":\"東京は日本の首都ですか？\",\"answer\":\"はい\",\"answer_type\":\"text\"}\n";
 	struct dataset_import_opts o = {"gen", "generic", "dev", 0};
-	CHECK_INT(dataset_import_mem(st, gen, strlen(gen), "gen.jsonl", &o, &r, NULL, NULL, err), 0);
+	CHECK_INT(dataset_import_mem(st, gen, strlen(gen), "gen.jsonl", &o, &r, NULL, NULL, err),
+		  0);
 	CHECK_INT(r.n_items, 4);
 	item_by_ext("gen", "g1", &it);
 	CHECK_STR(it.split, "test");
@@ -242,7 +248,9 @@ static void test_csv(void)
 	item_by_ext("quiz", "2", &it);
 	CHECK_STR(it.question, "He said \"hi\"\nthen left. Who?");
 	CHECK_STR(it.answer, "B");
-	CHECK_STR(it.choices_json, "[{\"label\":\"A\",\"text\":\"Ann\"},{\"label\":\"B\",\"text\":\"Bob\"},{\"label\":\"C\",\"text\":\"Cy\"}]");
+	CHECK_STR(
+		it.choices_json,
+		"[{\"label\":\"A\",\"text\":\"Ann\"},{\"label\":\"B\",\"text\":\"Bob\"},{\"label\":\"C\",\"text\":\"Cy\"}]");
 	CHECK_STR(it.split, "train");
 	store_item_release(&it);
 	item_by_ext("quiz", "3", &it);
@@ -314,51 +322,71 @@ static void test_bad_inputs(void)
 	BAD("empty.jsonl", "", "empty.jsonl: empty file, no records");
 	BAD("blank.jsonl", "\n  \n\t\n", "blank.jsonl: empty file");
 	BAD("bom.jsonl", "\xEF\xBB\xBF", "bom.jsonl: empty file");
-	BAD("utf16.jsonl", "\xFF\xFE{\0\"\0q\0", "utf16.jsonl:1: the file is UTF-16; convert it to UTF-8 first");
+	BAD("utf16.jsonl", "\xFF\xFE{\0\"\0q\0",
+	    "utf16.jsonl:1: the file is UTF-16; convert it to UTF-8 first");
 	BAD("latin1.csv", "\xFEquestion,answer\n", "latin1.csv:1: invalid UTF-8 at byte 1");
-	BAD("utf8.jsonl", "{\"question\":\"q\",\"answer\":\"1\"}\n"
-			  "{\"question\":\"q\",\"answer\":\"1\",\"id\":\"b\"}\n"
-			  "{\"question\":\"caf\xE9\",\"answer\":\"1\",\"id\":\"c\"}\n",
+	BAD("utf8.jsonl",
+	    "{\"question\":\"q\",\"answer\":\"1\"}\n"
+	    "{\"question\":\"q\",\"answer\":\"1\",\"id\":\"b\"}\n"
+	    "{\"question\":\"caf\xE9\",\"answer\":\"1\",\"id\":\"c\"}\n",
 	    "utf8.jsonl:3: invalid UTF-8 at byte 17");
-	BAD("overlong.jsonl", "{\"question\":\"\xC0\xAF\",\"answer\":\"1\"}\n", "overlong.jsonl:1: invalid UTF-8");
-	BAD("nul.jsonl", "{\"question\":\"q\",\"answer\":\"1\"}\n{\"question\":\"a\0b\",\"answer\":\"1\"}\n",
+	BAD("overlong.jsonl", "{\"question\":\"\xC0\xAF\",\"answer\":\"1\"}\n",
+	    "overlong.jsonl:1: invalid UTF-8");
+	BAD("nul.jsonl",
+	    "{\"question\":\"q\",\"answer\":\"1\"}\n{\"question\":\"a\0b\",\"answer\":\"1\"}\n",
 	    "nul.jsonl:2: NUL byte in record at byte 15");
-	BAD("nulesc.jsonl", "{\"question\":\"a\\u0000b\",\"answer\":\"1\"}\n", "nulesc.jsonl:1: NUL character");
-	BAD("surrogate.jsonl", "{\"question\":\"a\\ud800b\",\"answer\":\"1\"}\n", "surrogate.jsonl:1: invalid JSON");
+	BAD("nulesc.jsonl", "{\"question\":\"a\\u0000b\",\"answer\":\"1\"}\n",
+	    "nulesc.jsonl:1: NUL character");
+	BAD("surrogate.jsonl", "{\"question\":\"a\\ud800b\",\"answer\":\"1\"}\n",
+	    "surrogate.jsonl:1: invalid JSON");
 	BAD("missing.jsonl", "{\"question\":\"q\",\"answer\":\"1\"}\n{\"question\":\"q2\"}\n",
 	    "missing.jsonl:2: missing field 'answer'");
 	BAD("mistyped.jsonl", "{\"question\":[\"q\"],\"answer\":\"1\"}\n",
 	    "mistyped.jsonl:1: field 'question' must be a string, not an array");
-	BAD("dup.jsonl", "{\"id\":\"x\",\"question\":\"q\",\"answer\":\"1\"}\n"
-			 "{\"id\":\"y\",\"question\":\"q\",\"answer\":\"1\"}\n"
-			 "{\"id\":\"x\",\"question\":\"q\",\"answer\":\"2\"}\n",
+	BAD("dup.jsonl",
+	    "{\"id\":\"x\",\"question\":\"q\",\"answer\":\"1\"}\n"
+	    "{\"id\":\"y\",\"question\":\"q\",\"answer\":\"1\"}\n"
+	    "{\"id\":\"x\",\"question\":\"q\",\"answer\":\"2\"}\n",
 	    "dup.jsonl:3: duplicate id 'x' (first on line 1)");
 	BAD("trunc.jsonl", "{\"question\":\"q\",\"answer\":\"1\"}\n{\"question\":\"q2\",\"ans",
 	    "trunc.jsonl:2: invalid JSON: record ends too early (truncated last line?)");
 	BAD("pretty.json", "{\n \"question\": \"q\",\n \"answer\": \"1\"\n}\n",
 	    "pretty.json:1: invalid JSON: record ends too early (JSON Lines need one whole record per line)");
-	BAD("garbage.jsonl", "{\"question\":\"q\",\"answer\":\"1\"} trailing\n", "garbage.jsonl:1: invalid JSON at byte 31");
-	BAD("notobj.jsonl", "{\"question\":\"q\",\"answer\":\"1\"}\n[1,2]\n", "notobj.jsonl:2: record is an array, not a JSON object");
-	BAD("string.json", "[\"just a string\"]", "string.json:1: element 1: record is a string, not a JSON object");
+	BAD("garbage.jsonl", "{\"question\":\"q\",\"answer\":\"1\"} trailing\n",
+	    "garbage.jsonl:1: invalid JSON at byte 31");
+	BAD("notobj.jsonl", "{\"question\":\"q\",\"answer\":\"1\"}\n[1,2]\n",
+	    "notobj.jsonl:2: record is an array, not a JSON object");
+	BAD("string.json", "[\"just a string\"]",
+	    "string.json:1: element 1: record is a string, not a JSON object");
 	BAD("arr_trunc.json", "[{\"question\":\"q\",\"answer\":\"1\"},\n{\"question\":\"q2\",",
 	    "arr_trunc.json:2: element 2: JSON array is truncated inside this element");
-	BAD("arr_open.json", "[{\"question\":\"q\",\"answer\":\"1\"}", "arr_open.json:1: JSON array is truncated: missing ']'");
-	BAD("arr_comma.json", "[{\"question\":\"q\",\"answer\":\"1\"},]", "trailing ',' before ']'");
-	BAD("arr_after.json", "[{\"question\":\"q\",\"answer\":\"1\"}] {}", "unexpected data after the JSON array");
-	BAD("arr_sep.json", "[{\"question\":\"q\",\"answer\":\"1\"} {\"question\":\"q\",\"answer\":\"1\"}]",
+	BAD("arr_open.json", "[{\"question\":\"q\",\"answer\":\"1\"}",
+	    "arr_open.json:1: JSON array is truncated: missing ']'");
+	BAD("arr_comma.json", "[{\"question\":\"q\",\"answer\":\"1\"},]",
+	    "trailing ',' before ']'");
+	BAD("arr_after.json", "[{\"question\":\"q\",\"answer\":\"1\"}] {}",
+	    "unexpected data after the JSON array");
+	BAD("arr_sep.json",
+	    "[{\"question\":\"q\",\"answer\":\"1\"} {\"question\":\"q\",\"answer\":\"1\"}]",
 	    "expected ',' or ']'");
 	BAD("arr_empty.json", "[ ]", "arr_empty.json: no records");
-	BAD("csv_quote.csv", "question,answer\nq,1\n\"open,2\n", "csv_quote.csv:3: unterminated quoted field");
-	BAD("csv_after.csv", "question,answer\n\"q\"x,1\n", "csv_after.csv:2: unexpected character after a closing quote");
-	BAD("csv_fields.csv", "question,answer\nq,1,extra\n", "csv_fields.csv:2: record has 3 fields, the header has 2");
+	BAD("csv_quote.csv", "question,answer\nq,1\n\"open,2\n",
+	    "csv_quote.csv:3: unterminated quoted field");
+	BAD("csv_after.csv", "question,answer\n\"q\"x,1\n",
+	    "csv_after.csv:2: unexpected character after a closing quote");
+	BAD("csv_fields.csv", "question,answer\nq,1,extra\n",
+	    "csv_fields.csv:2: record has 3 fields, the header has 2");
 	BAD("csv_header.csv", "question,,answer\nq,x,1\n", "column 2 has no name");
 	BAD("csv_duphdr.csv", "question,answer,answer\nq,1,2\n", "duplicate column 'answer'");
 	BAD("csv_only_header.csv", "question,answer\n", "csv_only_header.csv: no records");
 	BAD("csv_utf8.csv", "question,answer\n\xff\xfe,1\n", "csv_utf8.csv:2: invalid UTF-8");
 	BAD("csv_nul.csv", "question,answer\nq\0x,1\n", "csv_nul.csv:2: NUL byte");
-	BAD("csv_missing.csv", "question,answer\n,1\n", "csv_missing.csv:2: field 'question' is empty");
-	BAD("mc.jsonl", "{\"question\":\"q\",\"choices\":[\"a\",\"b\"],\"answer\":\"Z\"}\n", "mc.jsonl:1: field 'answer' ('Z') is not one of the choices A, B");
-	BAD("gsm.jsonl", "{\"question\":\"q\",\"answer\":\"x\\n#### 1\"}\n{\"question\":\"q\",\"answer\":\"no mark\"}\n",
+	BAD("csv_missing.csv", "question,answer\n,1\n",
+	    "csv_missing.csv:2: field 'question' is empty");
+	BAD("mc.jsonl", "{\"question\":\"q\",\"choices\":[\"a\",\"b\"],\"answer\":\"Z\"}\n",
+	    "mc.jsonl:1: field 'answer' ('Z') is not one of the choices A, B");
+	BAD("gsm.jsonl",
+	    "{\"question\":\"q\",\"answer\":\"x\\n#### 1\"}\n{\"question\":\"q\",\"answer\":\"no mark\"}\n",
 	    "gsm.jsonl:2: field 'answer' has no final answer after '####'");
 
 	/* Hostile nesting: the parser's depth limit answers, no crash. */
@@ -392,7 +420,8 @@ static void test_bad_inputs(void)
 	bad_input("big.jsonl", big.data, big.len, "big.jsonl:1: record longer than 1048576 bytes");
 	big.data[0] = '[';
 	big.data[big.len - 1] = ']';
-	bad_input("big.json", big.data, big.len, "big.json:1: element 1: record longer than 1048576 bytes");
+	bad_input("big.json", big.data, big.len,
+		  "big.json:1: element 1: record longer than 1048576 bytes");
 	buf_reset(&big);
 	buf_puts(&big, "question,answer\n");
 	while (big.len < DATASET_MAX_RECORD + 10)
@@ -405,24 +434,29 @@ static void test_bad_inputs(void)
 	char err[MENTOR_ERR_LEN];
 	struct dataset_import_opts o = {"x", "xml", NULL, 0};
 	const char *ok = "{\"question\":\"q\",\"answer\":\"1\"}\n";
-	CHECK_INT(dataset_import_mem(st, ok, strlen(ok), "x.jsonl", &o, NULL, NULL, NULL, err), MENTOR_EUSAGE);
+	CHECK_INT(dataset_import_mem(st, ok, strlen(ok), "x.jsonl", &o, NULL, NULL, NULL, err),
+		  MENTOR_EUSAGE);
 	CHECK(strstr(err, "unknown format 'xml'") != NULL);
 	o.format = NULL;
 	o.split = "holdout";
-	CHECK_INT(dataset_import_mem(st, ok, strlen(ok), "x.jsonl", &o, NULL, NULL, NULL, err), MENTOR_EUSAGE);
+	CHECK_INT(dataset_import_mem(st, ok, strlen(ok), "x.jsonl", &o, NULL, NULL, NULL, err),
+		  MENTOR_EUSAGE);
 	CHECK(strstr(err, "unknown split 'holdout'") != NULL);
 	o.split = NULL;
 	o.name = "";
-	CHECK_INT(dataset_import_mem(st, ok, strlen(ok), "x.jsonl", &o, NULL, NULL, NULL, err), MENTOR_EUSAGE);
+	CHECK_INT(dataset_import_mem(st, ok, strlen(ok), "x.jsonl", &o, NULL, NULL, NULL, err),
+		  MENTOR_EUSAGE);
 	o.name = "tab\tname";
-	CHECK_INT(dataset_import_mem(st, ok, strlen(ok), "x.jsonl", &o, NULL, NULL, NULL, err), MENTOR_EUSAGE);
+	CHECK_INT(dataset_import_mem(st, ok, strlen(ok), "x.jsonl", &o, NULL, NULL, NULL, err),
+		  MENTOR_EUSAGE);
 	CHECK(strstr(err, "control character") != NULL);
 
 	/* Files: missing, a directory. */
 	o.name = NULL;
 	CHECK(dataset_import_file(st, test_path("nope.jsonl"), &o, NULL, NULL, NULL, err) != 0);
 	CHECK_MSG(strstr(err, "cannot open") && strstr(err, "nope.jsonl") &&
-		  strstr(err, "No such file"), "%s", err);
+			  strstr(err, "No such file"),
+		  "%s", err);
 	CHECK(dataset_import_file(st, test_tmpdir(), &o, NULL, NULL, NULL, err) != 0);
 	CHECK_MSG(strstr(err, "is a directory") != NULL, "%s", err);
 }
@@ -453,11 +487,14 @@ static void test_skip_bad(void)
 			   "{\"id\":\"4\",\"question\":\"q4\",\"answer\":\"4\"}\n"
 			   "{\"id\":\"5\",\"question\":\"trunc";
 	struct dataset_import_opts o = {"skip", NULL, NULL, 1};
-	CHECK_INT(dataset_import_mem(st, text, strlen(text), "skip.jsonl", &o, &r, on_skip, &sk, err), 0);
+	CHECK_INT(dataset_import_mem(st, text, strlen(text), "skip.jsonl", &o, &r, on_skip, &sk,
+				     err),
+		  0);
 	CHECK_INT(r.n_items, 2);
 	CHECK_INT(r.n_skipped, 5);
 	CHECK_INT(sk.n, 5);
-	CHECK_STR(sk.last, "skip.jsonl:7: invalid JSON: record ends too early (truncated last line?)");
+	CHECK_STR(sk.last,
+		  "skip.jsonl:7: invalid JSON: record ends too early (truncated last line?)");
 	CHECK_INT(n_items("skip"), 2);
 
 	/* Skipping in arrays and CSV too. */
@@ -479,7 +516,8 @@ static void test_skip_bad(void)
 	/* Nothing good at all is still an error, and writes nothing. */
 	o.name = "allbad";
 	const char *allbad = "{x\n{y\n";
-	CHECK(dataset_import_mem(st, allbad, strlen(allbad), "allbad.jsonl", &o, &r, NULL, NULL, err) != 0);
+	CHECK(dataset_import_mem(st, allbad, strlen(allbad), "allbad.jsonl", &o, &r, NULL, NULL,
+				 err) != 0);
 	CHECK_MSG(strstr(err, "no valid records (2 skipped)") != NULL, "%s", err);
 	struct store_dataset d;
 	CHECK_INT(store_dataset_get(st, "allbad", &d, err), MENTOR_ENOTFOUND);
@@ -523,7 +561,8 @@ static void test_reimport(void)
 	snprintf(sql, sizeof sql,
 		 "INSERT INTO explanation(item_id, mode, path, provider, model, text, created_at) "
 		 "SELECT id, 'cot', 'cot', 'p', 'm', 't', 1 FROM item WHERE dataset_id = %lld "
-		 "AND ext_id = 'b'", (long long)ds);
+		 "AND ext_id = 'b'",
+		 (long long)ds);
 	CHECK_INT(sqlite3_exec(store_db(st), sql, NULL, NULL, NULL), SQLITE_OK);
 	const char *v2 = "{\"id\":\"a\",\"question\":\"qa changed\",\"answer\":\"1\"}\n"
 			 "{\"id\":\"d\",\"question\":\"qd\",\"answer\":\"4\"}\n"
@@ -547,7 +586,8 @@ static void test_reimport(void)
 	/* A bad re-import leaves the previous state and hash intact. */
 	struct store_dataset before, after;
 	CHECK_INT(store_dataset_get(st, "re", &before, err), 0);
-	const char *bad = "{\"id\":\"a\",\"question\":\"qa v3\",\"answer\":\"1\"}\n{\"id\":\"z\"}\n";
+	const char
+		*bad = "{\"id\":\"a\",\"question\":\"qa v3\",\"answer\":\"1\"}\n{\"id\":\"z\"}\n";
 	CHECK(import_str("re.jsonl", bad, NULL, NULL, 0, &r, err) != 0);
 	CHECK_INT(store_dataset_get(st, "re", &after, err), 0);
 	CHECK_STR(after.source_hash, before.source_hash);
@@ -617,8 +657,10 @@ static void test_files(void)
 	buf_init(&b);
 	/* Over several read blocks, so that records straddle them. */
 	for (int i = 0; i < 3000; i++)
-		buf_printf(&b, "{\"id\":\"%d\",\"question\":\"Question number %d with some padding "
-			       "text to make lines longer: 日本語\",\"answer\":\"%d\"}\n", i, i, i * 7);
+		buf_printf(&b,
+			   "{\"id\":\"%d\",\"question\":\"Question number %d with some padding "
+			   "text to make lines longer: 日本語\",\"answer\":\"%d\"}\n",
+			   i, i, i * 7);
 	test_write_file(path, b.data, b.len);
 	struct dataset_import_opts o = {"train", NULL, NULL, 0};
 	CHECK_INT(dataset_import_file(st, path, &o, &r, NULL, NULL, err), 0);
@@ -694,9 +736,7 @@ static void test_mutations(void)
 			case 0: /* flip a byte to something arbitrary */
 				buf[at] = (char)rng_below(&g, 256);
 				break;
-			case 1: /* truncate */
-				n = at;
-				break;
+			case 1: /* truncate */ n = at; break;
 			case 2: /* duplicate a span */
 				if (n + 16 < sizeof buf) {
 					memmove(buf + at + 16, buf + at, n - at);
@@ -720,7 +760,8 @@ static void test_mutations(void)
 			CHECK_INT(n_items(name), (int64_t)r.n_items);
 		} else {
 			failed++;
-			CHECK_MSG(err[0] && !strchr(err, '\n'), "iteration %d: error '%s'", iter, err);
+			CHECK_MSG(err[0] && !strchr(err, '\n'), "iteration %d: error '%s'", iter,
+				  err);
 			CHECK_INT(n_datasets(), before);
 		}
 		CHECK_INT(sqlite3_get_autocommit(store_db(st)), 1);

@@ -128,17 +128,24 @@ static void test_detect(void)
 {
 	detect_is("{\"question\":\"q\",\"answer\":\"x\\n#### 5\"}", "gsm8k");
 	detect_is("{\"id\":\"1\",\"question\":{\"question_concept\":\"c\",\"stem\":\"s\","
-		  "\"choices\":[]},\"answerKey\":\"A\"}", "csqa");
+		  "\"choices\":[]},\"answerKey\":\"A\"}",
+		  "csqa");
 	detect_is("{\"question\":\"q\",\"choices\":{\"label\":[\"A\"],\"text\":[\"a\"]},"
-		  "\"answerKey\":\"A\"}", "csqa");
+		  "\"answerKey\":\"A\"}",
+		  "csqa");
 	detect_is("{\"qid\":\"x\",\"question\":\"q\",\"answer\":true,\"facts\":[]}", "strategyqa");
 	detect_is("{\"question\":\"q\",\"answer\":false}", "generic");
-	detect_is("{\"question\":\"q\",\"answer\":false,\"rationale\":\"r\",\"id\":\"x\"}", "generic");
-	detect_is("{\"qid\":\"x\",\"question\":\"q\",\"answer\":false,\"decomposition\":[]}", "strategyqa");
+	detect_is("{\"question\":\"q\",\"answer\":false,\"rationale\":\"r\",\"id\":\"x\"}",
+		  "generic");
+	detect_is("{\"qid\":\"x\",\"question\":\"q\",\"answer\":false,\"decomposition\":[]}",
+		  "strategyqa");
 	detect_is("{\"id\":\"7\",\"question\":{\"stem\":\"s\",\"choices\":[]},\"fact1\":\"f\","
-		  "\"answerKey\":\"A\"}", "obqa");
-	detect_is("{\"id\":\"7\",\"question_stem\":\"s\",\"choices\":{},\"answerKey\":\"A\"}", "obqa");
-	detect_is("{\"question\":\"q\",\"options\":[],\"rationale\":\"r\",\"correct\":\"A\"}", "aqua");
+		  "\"answerKey\":\"A\"}",
+		  "obqa");
+	detect_is("{\"id\":\"7\",\"question_stem\":\"s\",\"choices\":{},\"answerKey\":\"A\"}",
+		  "obqa");
+	detect_is("{\"question\":\"q\",\"options\":[],\"rationale\":\"r\",\"correct\":\"A\"}",
+		  "aqua");
 	detect_is("{\"Body\":\"b\",\"Question\":\"q\",\"Equation\":\"e\",\"Answer\":1}", "svamp");
 	detect_is("{\"question\":\"q\",\"answer\":\"42\"}", "generic");
 	detect_is("{\"question\":\"q\",\"choices\":[\"a\",\"b\"],\"answer\":\"A\"}", "generic");
@@ -151,7 +158,9 @@ static void test_layouts(void)
 	struct store_item it;
 
 	CHECK_INT(norm("{\"question\":\" Janet has 3 ducks. \",\"answer\":\"She has 3 * 400 = "
-		       "<<3*400=1200>>1200 eggs.\\n#### 1,200\"}", NULL, &it, err), 0);
+		       "<<3*400=1200>>1200 eggs.\\n#### 1,200\"}",
+		       NULL, &it, err),
+		  0);
 	CHECK_STR(it.question, "Janet has 3 ducks.");
 	CHECK_STR(it.answer, "1200");
 	CHECK_STR(it.answer_type, "number");
@@ -164,26 +173,34 @@ static void test_layouts(void)
 	CHECK_INT(norm("{\"answerKey\":\"b\",\"id\":\"075e\",\"question\":{\"question_concept\":"
 		       "\"revolving door\",\"choices\":[{\"label\":\"A\",\"text\":\"bank\"},"
 		       "{\"label\":\"B\",\"text\":\"library\"}],\"stem\":\"Where?\"}}",
-		       NULL, &it, err), 0);
+		       NULL, &it, err),
+		  0);
 	CHECK_STR(it.question, "Where?");
 	CHECK_STR(it.answer, "B");
 	CHECK_STR(it.answer_type, "mc");
-	CHECK_STR(it.choices_json, "[{\"label\":\"A\",\"text\":\"bank\"},{\"label\":\"B\",\"text\":\"library\"}]");
+	CHECK_STR(it.choices_json,
+		  "[{\"label\":\"A\",\"text\":\"bank\"},{\"label\":\"B\",\"text\":\"library\"}]");
 	CHECK_STR(it.ext_id, "075e");
 	CHECK_STR(it.meta_json, "{\"question_concept\":\"revolving door\"}");
 	store_item_release(&it);
 
 	CHECK_INT(norm("{\"id\":\"h1\",\"question\":\"Where?\",\"question_concept\":\"c\","
 		       "\"choices\":{\"label\":[\"A\",\"B\",\"C\"],\"text\":[\"x\",\"y\",\"z\"]},"
-		       "\"answerKey\":\"C\"}", NULL, &it, err), 0);
+		       "\"answerKey\":\"C\"}",
+		       NULL, &it, err),
+		  0);
 	CHECK_STR(it.answer, "C");
-	CHECK_STR(it.choices_json, "[{\"label\":\"A\",\"text\":\"x\"},{\"label\":\"B\",\"text\":\"y\"},{\"label\":\"C\",\"text\":\"z\"}]");
+	CHECK_STR(
+		it.choices_json,
+		"[{\"label\":\"A\",\"text\":\"x\"},{\"label\":\"B\",\"text\":\"y\"},{\"label\":\"C\",\"text\":\"z\"}]");
 	CHECK_STR(it.meta_json, "{\"question_concept\":\"c\"}");
 	store_item_release(&it);
 
-	CHECK_INT(norm("{\"qid\":\"q7\",\"term\":\"Moon\",\"question\":\"Is the Moon a planet?\","
-		       "\"answer\":false,\"facts\":[\"The Moon is a satellite.\",\" Planets orbit stars.\"]}",
-		       NULL, &it, err), 0);
+	CHECK_INT(
+		norm("{\"qid\":\"q7\",\"term\":\"Moon\",\"question\":\"Is the Moon a planet?\","
+		     "\"answer\":false,\"facts\":[\"The Moon is a satellite.\",\" Planets orbit stars.\"]}",
+		     NULL, &it, err),
+		0);
 	CHECK_STR(it.answer, "no");
 	CHECK_STR(it.answer_type, "yesno");
 	CHECK_STR(it.gold_rationale, "The Moon is a satellite. Planets orbit stars.");
@@ -191,11 +208,13 @@ static void test_layouts(void)
 	CHECK_STR(it.meta_json, "{\"term\":\"Moon\"}");
 	store_item_release(&it);
 
-	CHECK_INT(norm("{\"id\":\"7-980\",\"question\":{\"stem\":\"The sun is\",\"choices\":["
-		       "{\"text\":\"a star\",\"label\":\"A\"},{\"text\":\"a moon\",\"label\":\"B\"},"
-		       "{\"text\":\"a rock\",\"label\":\"C\"},{\"text\":\"ice\",\"label\":\"D\"}]},"
-		       "\"fact1\":\"the sun is a star\",\"humanScore\":1,\"answerKey\":\"A\"}",
-		       NULL, &it, err), 0);
+	CHECK_INT(
+		norm("{\"id\":\"7-980\",\"question\":{\"stem\":\"The sun is\",\"choices\":["
+		     "{\"text\":\"a star\",\"label\":\"A\"},{\"text\":\"a moon\",\"label\":\"B\"},"
+		     "{\"text\":\"a rock\",\"label\":\"C\"},{\"text\":\"ice\",\"label\":\"D\"}]},"
+		     "\"fact1\":\"the sun is a star\",\"humanScore\":1,\"answerKey\":\"A\"}",
+		     NULL, &it, err),
+		0);
 	CHECK_STR(it.answer, "A");
 	CHECK_STR(it.gold_rationale, "the sun is a star");
 	CHECK_STR(it.ext_id, "7-980");
@@ -204,17 +223,23 @@ static void test_layouts(void)
 
 	CHECK_INT(norm("{\"question\":\"Two trains...\",\"options\":[\"A)12\",\"B) 5 km\","
 		       "\"C)√3 + 1\",\"D)8\",\"E)None of these\"],\"rationale\":\"Speed is...\","
-		       "\"correct\":\"C\"}", NULL, &it, err), 0);
+		       "\"correct\":\"C\"}",
+		       NULL, &it, err),
+		  0);
 	CHECK_STR(it.answer, "C");
-	CHECK_STR(it.choices_json, "[{\"label\":\"A\",\"text\":\"12\"},{\"label\":\"B\",\"text\":\"5 km\"},"
+	CHECK_STR(it.choices_json,
+		  "[{\"label\":\"A\",\"text\":\"12\"},{\"label\":\"B\",\"text\":\"5 km\"},"
 		  "{\"label\":\"C\",\"text\":\"√3 + 1\"},{\"label\":\"D\",\"text\":\"8\"},"
 		  "{\"label\":\"E\",\"text\":\"None of these\"}]");
 	CHECK_STR(it.gold_rationale, "Speed is...");
 	store_item_release(&it);
 
-	CHECK_INT(norm("{\"ID\":\"chal-1\",\"Body\":\"Ed had 16 marbles.\",\"Question\":\"He lost 8."
-		       " How many are left?\",\"Equation\":\"( 16.0 - 8.0 )\",\"Answer\":8.0,"
-		       "\"Type\":\"Subtraction\"}", NULL, &it, err), 0);
+	CHECK_INT(
+		norm("{\"ID\":\"chal-1\",\"Body\":\"Ed had 16 marbles.\",\"Question\":\"He lost 8."
+		     " How many are left?\",\"Equation\":\"( 16.0 - 8.0 )\",\"Answer\":8.0,"
+		     "\"Type\":\"Subtraction\"}",
+		     NULL, &it, err),
+		0);
 	CHECK_STR(it.question, "Ed had 16 marbles. He lost 8. How many are left?");
 	CHECK_STR(it.answer, "8");
 	CHECK_STR(it.answer_type, "number");
@@ -226,7 +251,8 @@ static void test_layouts(void)
 	/* Generic: string choices get labels; the answer may be a choice text. */
 	CHECK_INT(norm("{\"question\":\"Capital of Japan?\",\"choices\":[\"Kyoto\",\"Tokyo\"],"
 		       "\"answer\":\"Tokyo\",\"split\":\"validation\",\"id\":17,\"source\":\"x\"}",
-		       NULL, &it, err), 0);
+		       NULL, &it, err),
+		  0);
 	CHECK_STR(it.answer, "B");
 	CHECK_STR(it.answer_type, "mc");
 	CHECK_STR(it.split, "dev");
@@ -242,7 +268,9 @@ static void test_layouts(void)
 	CHECK_STR(it.answer, "1000");
 	CHECK_STR(it.answer_type, "number");
 	store_item_release(&it);
-	CHECK_INT(norm("{\"question\":\"q\",\"answer\":\"1984\",\"answer_type\":\"text\"}", NULL, &it, err), 0);
+	CHECK_INT(norm("{\"question\":\"q\",\"answer\":\"1984\",\"answer_type\":\"text\"}", NULL,
+		       &it, err),
+		  0);
 	CHECK_STR(it.answer, "1984");
 	CHECK_STR(it.answer_type, "text");
 	store_item_release(&it);
@@ -251,13 +279,17 @@ static void test_layouts(void)
 	CHECK_STR(it.answer_type, "text");
 	store_item_release(&it);
 	CHECK_INT(norm("{\"question\":\"q\",\"answer\":12,\"rationale\":\"r\",\"trace\":"
-		       "{\"steps\":[1,2],\"op\":\"add\"}}", NULL, &it, err), 0);
+		       "{\"steps\":[1,2],\"op\":\"add\"}}",
+		       NULL, &it, err),
+		  0);
 	CHECK_STR(it.trace_json, "{\"steps\":[1,2],\"op\":\"add\"}");
 	CHECK_STR(it.gold_rationale, "r");
 	CHECK(it.meta_json == NULL);
 	store_item_release(&it);
 	CHECK_INT(norm("{\"question\":\"漢字は？\",\"choices\":[{\"label\":\"ア\",\"text\":\"山\"},"
-		       "{\"label\":\"イ\",\"text\":\"川\"}],\"answer\":\"イ\"}", NULL, &it, err), 0);
+		       "{\"label\":\"イ\",\"text\":\"川\"}],\"answer\":\"イ\"}",
+		       NULL, &it, err),
+		  0);
 	CHECK_STR(it.answer, "イ");
 	store_item_release(&it);
 }
@@ -278,32 +310,58 @@ static void test_bad_records(void)
 {
 	bad_record("{\"answer\":\"5\"}", "generic", "missing field 'question'");
 	bad_record("{\"question\":\"q\"}", "generic", "missing field 'answer'");
-	bad_record("{\"question\":5,\"answer\":\"5\"}", "generic", "field 'question' must be a string, not a number");
-	bad_record("{\"question\":\"  \",\"answer\":\"5\"}", "generic", "field 'question' is empty");
+	bad_record("{\"question\":5,\"answer\":\"5\"}", "generic",
+		   "field 'question' must be a string, not a number");
+	bad_record("{\"question\":\"  \",\"answer\":\"5\"}", "generic",
+		   "field 'question' is empty");
 	bad_record("{\"question\":\"q\",\"answer\":[1]}", "generic", "field 'answer' must be");
-	bad_record("{\"question\":\"q\",\"answer\":\"x\",\"answer_type\":\"essay\"}", "generic", "answer_type");
-	bad_record("{\"question\":\"q\",\"answer\":\"x\",\"answer_type\":\"number\"}", "generic", "not a valid number answer");
-	bad_record("{\"question\":\"q\",\"answer\":\"x\",\"answer_type\":\"mc\"}", "generic", "needs field 'choices'");
-	bad_record("{\"question\":\"q\",\"choices\":[\"a\",\"b\"],\"answer\":\"C\"}", "generic", "not one of the choices A, B");
-	bad_record("{\"question\":\"q\",\"choices\":[\"a\"],\"answer\":\"A\"}", "generic", "at least 2 choices");
-	bad_record("{\"question\":\"q\",\"choices\":\"a|b\",\"answer\":\"A\"}", "generic", "must be an array");
-	bad_record("{\"question\":\"q\",\"choices\":[{\"label\":\"A\"},\"b\"],\"answer\":\"A\"}", "generic", "needs string 'label' and 'text'");
-	bad_record("{\"question\":\"q\",\"choices\":[{\"label\":\"A\",\"text\":\"a\"},{\"label\":\"a\",\"text\":\"b\"}],\"answer\":\"A\"}", "generic", "duplicate choice label 'A'");
-	bad_record("{\"question\":\"q\",\"answer\":\"1\",\"split\":\"holdout\"}", "generic", "field 'split' must be train, dev or test");
-	bad_record("{\"question\":\"q\",\"answer\":\"1\",\"id\":{\"a\":1}}", "generic", "field 'id' must be a string or an integer");
-	bad_record("{\"question\":\"q\",\"answer\":\"1\",\"trace\":\"steps\"}", "generic", "field 'trace' must be an object");
-	bad_record("{\"question\":\"q\",\"answer\":\"no marker\"}", "gsm8k", "no final answer after '####'");
-	bad_record("{\"question\":\"q\",\"answer\":\"x\\n#### many\"}", "gsm8k", "not a number: 'many'");
-	bad_record("{\"question\":{\"choices\":[]},\"answerKey\":\"A\"}", "csqa", "missing field 'question.stem'");
-	bad_record("{\"question\":{\"stem\":\"s\",\"choices\":[{\"label\":\"A\",\"text\":\"a\"},{\"label\":\"B\",\"text\":\"b\"}]}}", "csqa", "missing field 'answerKey'");
-	bad_record("{\"question\":\"q\",\"choices\":{\"label\":[\"A\",\"B\"],\"text\":[\"a\"]},\"answerKey\":\"A\"}", "csqa", "equal length");
+	bad_record("{\"question\":\"q\",\"answer\":\"x\",\"answer_type\":\"essay\"}", "generic",
+		   "answer_type");
+	bad_record("{\"question\":\"q\",\"answer\":\"x\",\"answer_type\":\"number\"}", "generic",
+		   "not a valid number answer");
+	bad_record("{\"question\":\"q\",\"answer\":\"x\",\"answer_type\":\"mc\"}", "generic",
+		   "needs field 'choices'");
+	bad_record("{\"question\":\"q\",\"choices\":[\"a\",\"b\"],\"answer\":\"C\"}", "generic",
+		   "not one of the choices A, B");
+	bad_record("{\"question\":\"q\",\"choices\":[\"a\"],\"answer\":\"A\"}", "generic",
+		   "at least 2 choices");
+	bad_record("{\"question\":\"q\",\"choices\":\"a|b\",\"answer\":\"A\"}", "generic",
+		   "must be an array");
+	bad_record("{\"question\":\"q\",\"choices\":[{\"label\":\"A\"},\"b\"],\"answer\":\"A\"}",
+		   "generic", "needs string 'label' and 'text'");
+	bad_record(
+		"{\"question\":\"q\",\"choices\":[{\"label\":\"A\",\"text\":\"a\"},{\"label\":\"a\",\"text\":\"b\"}],\"answer\":\"A\"}",
+		"generic", "duplicate choice label 'A'");
+	bad_record("{\"question\":\"q\",\"answer\":\"1\",\"split\":\"holdout\"}", "generic",
+		   "field 'split' must be train, dev or test");
+	bad_record("{\"question\":\"q\",\"answer\":\"1\",\"id\":{\"a\":1}}", "generic",
+		   "field 'id' must be a string or an integer");
+	bad_record("{\"question\":\"q\",\"answer\":\"1\",\"trace\":\"steps\"}", "generic",
+		   "field 'trace' must be an object");
+	bad_record("{\"question\":\"q\",\"answer\":\"no marker\"}", "gsm8k",
+		   "no final answer after '####'");
+	bad_record("{\"question\":\"q\",\"answer\":\"x\\n#### many\"}", "gsm8k",
+		   "not a number: 'many'");
+	bad_record("{\"question\":{\"choices\":[]},\"answerKey\":\"A\"}", "csqa",
+		   "missing field 'question.stem'");
+	bad_record(
+		"{\"question\":{\"stem\":\"s\",\"choices\":[{\"label\":\"A\",\"text\":\"a\"},{\"label\":\"B\",\"text\":\"b\"}]}}",
+		"csqa", "missing field 'answerKey'");
+	bad_record(
+		"{\"question\":\"q\",\"choices\":{\"label\":[\"A\",\"B\"],\"text\":[\"a\"]},\"answerKey\":\"A\"}",
+		"csqa", "equal length");
 	bad_record("{\"question\":\"q\",\"answer\":\"perhaps\"}", "strategyqa", "not yes/no");
 	bad_record("{\"question\":\"q\",\"answer\":3}", "strategyqa", "must be a boolean");
-	bad_record("{\"question\":\"q\",\"answer\":true,\"facts\":[1]}", "strategyqa", "strings only");
-	bad_record("{\"question\":\"q\",\"options\":[\"12\",\"B)3\"],\"correct\":\"B\"}", "aqua", "not like 'A)text'");
-	bad_record("{\"question\":\"q\",\"options\":\"A)1\",\"correct\":\"A\"}", "aqua", "must be an array of strings");
-	bad_record("{\"question\":\"q\",\"options\":[\"A)1\",\"B)2\"],\"correct\":\"F\"}", "aqua", "not one of the choices");
-	bad_record("{\"Body\":\"b\",\"Question\":\"q\",\"Answer\":\"lots\"}", "svamp", "field 'Answer' is not a number");
+	bad_record("{\"question\":\"q\",\"answer\":true,\"facts\":[1]}", "strategyqa",
+		   "strings only");
+	bad_record("{\"question\":\"q\",\"options\":[\"12\",\"B)3\"],\"correct\":\"B\"}", "aqua",
+		   "not like 'A)text'");
+	bad_record("{\"question\":\"q\",\"options\":\"A)1\",\"correct\":\"A\"}", "aqua",
+		   "must be an array of strings");
+	bad_record("{\"question\":\"q\",\"options\":[\"A)1\",\"B)2\"],\"correct\":\"F\"}", "aqua",
+		   "not one of the choices");
+	bad_record("{\"Body\":\"b\",\"Question\":\"q\",\"Answer\":\"lots\"}", "svamp",
+		   "field 'Answer' is not a number");
 	bad_record("{\"Body\":\"b\",\"Answer\":1}", "svamp", "missing field 'Question'");
 	bad_record("[1]", "generic", "not a JSON object");
 	bad_record("{\"question\":\"q\",\"answer\":\"1\"}", "xml", "unknown format");

@@ -58,7 +58,9 @@ int main(void)
 	sqlite3_stmt *s;
 	CHECK_INT(sqlite3_prepare_v2(store_db(st),
 				     "SELECT count(*) FROM item WHERE dataset_id = ?1 AND "
-				     "(answer GLOB '*[^0-9.-]*' OR answer = '')", -1, &s, NULL), SQLITE_OK);
+				     "(answer GLOB '*[^0-9.-]*' OR answer = '')",
+				     -1, &s, NULL),
+		  SQLITE_OK);
 	sqlite3_bind_int64(s, 1, r.dataset_id);
 	CHECK_INT(sqlite3_step(s), SQLITE_ROW);
 	CHECK_INT(sqlite3_column_int64(s, 0), 0);
@@ -74,7 +76,9 @@ int main(void)
 	first_item(st, r.dataset_id, &it);
 	CHECK_STR(it.answer_type, "mc");
 	CHECK_STR(it.split, "test");
-	CHECK(it.choices_json && strstr(it.choices_json, "{\"label\":\"A\",\"text\":\"5(\xE2\x88\x9A" "3 + 1)\"}"));
+	CHECK(it.choices_json &&
+	      strstr(it.choices_json, "{\"label\":\"A\",\"text\":\"5(\xE2\x88\x9A"
+				      "3 + 1)\"}"));
 	CHECK(it.answer && strlen(it.answer) == 1 && it.answer[0] >= 'A' && it.answer[0] <= 'E');
 	CHECK(it.gold_rationale != NULL);
 	store_item_release(&it);

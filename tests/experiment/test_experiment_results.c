@@ -34,7 +34,8 @@ static int64_t ds_id_of(struct store *st, const char *name)
 static void make_dataset(struct store *st)
 {
 	int64_t ds;
-	if (store_dataset_upsert(st, "toy", "test", "generic", "x", &ds, err) || store_begin(st, err))
+	if (store_dataset_upsert(st, "toy", "test", "generic", "x", &ds, err) ||
+	    store_begin(st, err))
 		TEST_SETUP_FAIL("%s", err);
 	for (int i = 0; i < 14; i++) {
 		char ext[16], q[32], a[8];
@@ -295,8 +296,11 @@ int main(void)
 
 	/* a run that lost predictions (an interrupted evaluation) drops out of
 	 * the table and its pair goes with it */
-	CHECK_INT(sqlite3_exec(store_db(st), "DELETE FROM prediction WHERE rowid IN (SELECT rowid "
-			       "FROM prediction ORDER BY rowid DESC LIMIT 1)", NULL, NULL, NULL), 0);
+	CHECK_INT(sqlite3_exec(store_db(st),
+			       "DELETE FROM prediction WHERE rowid IN (SELECT rowid "
+			       "FROM prediction ORDER BY rowid DESC LIMIT 1)",
+			       NULL, NULL, NULL),
+		  0);
 	CHECK_INT(experiment_results(st, id, &r, err), 0);
 	CHECK_INT(r.n_evaluated, 3);
 	x = cell(&r, "mt-cot", EXPERIMENT_EXPLAIN);
@@ -377,8 +381,10 @@ int main(void)
 	CHECK_INT(experiment_results(st, id + 99, &r, err), MENTOR_ENOTFOUND);
 	/* a damaged plan is an error, not a crash */
 	char sql[128];
-	snprintf(sql, sizeof sql, "UPDATE experiment SET config_json='{\"variants\":[1]}' WHERE "
-		 "id=%lld", (long long)id);
+	snprintf(sql, sizeof sql,
+		 "UPDATE experiment SET config_json='{\"variants\":[1]}' WHERE "
+		 "id=%lld",
+		 (long long)id);
 	CHECK_INT(sqlite3_exec(store_db(st), sql, NULL, NULL, NULL), 0);
 	CHECK_INT(experiment_results(st, id, &r, err), MENTOR_ERR);
 	CHECK(strstr(err, "bad variant list") != NULL);

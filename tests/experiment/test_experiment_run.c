@@ -56,8 +56,8 @@ static int64_t plan_tiny(struct store *st, const char *variants, int seeds, long
 
 /* What the progress callback saw. */
 struct seen {
-	int64_t stop_run;   /* stop this run ... */
-	int64_t stop_step;  /* ... after this step (0: never) */
+	int64_t stop_run;      /* stop this run ... */
+	int64_t stop_step;     /* ... after this step (0: never) */
 	int64_t first_step[8]; /* first step seen per run k (1-based k) */
 	int prepared[8], skipped[8], evals[8];
 	size_t n;
@@ -120,8 +120,8 @@ static int64_t discordant(struct store *st, int64_t a, int64_t b, int explain)
 	snprintf(sql, sizeof sql,
 		 "SELECT count(*) FROM prediction x JOIN prediction y ON x.item_id = y.item_id "
 		 "WHERE x.run_id = %lld AND y.run_id = %lld AND x.split = 'test' AND "
-		 "x.%s = 1 AND y.correct = 0", (long long)a, (long long)b,
-		 explain ? "cot_correct" : "correct");
+		 "x.%s = 1 AND y.correct = 0",
+		 (long long)a, (long long)b, explain ? "cot_correct" : "correct");
 	sqlite3_stmt *s;
 	int64_t n = -1;
 	if (sqlite3_prepare_v2(store_db(st), sql, -1, &s, NULL) == SQLITE_OK &&
@@ -228,9 +228,10 @@ static void test_stop_resume(void)
 	/* an evaluation cut short: the next execution completes it and trains
 	 * nothing */
 	char sql[160];
-	snprintf(sql, sizeof sql, "DELETE FROM prediction WHERE run_id = %lld AND item_id IN "
-		 "(SELECT item_id FROM prediction WHERE run_id = %lld LIMIT 5)", (long long)runs[3],
-		 (long long)runs[3]);
+	snprintf(sql, sizeof sql,
+		 "DELETE FROM prediction WHERE run_id = %lld AND item_id IN "
+		 "(SELECT item_id FROM prediction WHERE run_id = %lld LIMIT 5)",
+		 (long long)runs[3], (long long)runs[3]);
 	CHECK_INT(sqlite3_exec(store_db(st), sql, NULL, NULL, NULL), SQLITE_OK);
 	CHECK_INT(experiment_results(st, id, &r, err), 0);
 	CHECK_INT(r.n_evaluated, 3);
@@ -263,8 +264,10 @@ static void test_failed_run(void)
 	int64_t id = plan_tiny(st, "mt-re,baseline", 1, 6, &runs, n);
 	/* the first run learns from a source the dataset does not have */
 	char sql[200];
-	snprintf(sql, sizeof sql, "UPDATE run SET config_json = replace(config_json, "
-		 "'\"source\":\"gold\"', '\"source\":\"rp\"') WHERE id = %lld", (long long)runs[0]);
+	snprintf(sql, sizeof sql,
+		 "UPDATE run SET config_json = replace(config_json, "
+		 "'\"source\":\"gold\"', '\"source\":\"rp\"') WHERE id = %lld",
+		 (long long)runs[0]);
 	CHECK_INT(sqlite3_exec(store_db(st), sql, NULL, NULL, NULL), SQLITE_OK);
 	CHECK_INT(experiment_stop(st, id, err), 0);
 	check_exp_status(st, id, "stopped");
@@ -300,8 +303,10 @@ int main(void)
 	}
 	db = test_path("exp.db");
 	char cmd[4096];
-	snprintf(cmd, sizeof cmd, "'%s' --db '%s' sample arith --splits 60/10/40 --import toy "
-		 ">/dev/null", bin, db);
+	snprintf(cmd, sizeof cmd,
+		 "'%s' --db '%s' sample arith --splits 60/10/40 --import toy "
+		 ">/dev/null",
+		 bin, db);
 	if (system(cmd) != 0)
 		TEST_SETUP_FAIL("cannot generate the dataset: %s", cmd);
 	test_stop_resume();

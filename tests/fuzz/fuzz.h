@@ -15,13 +15,13 @@ int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* Abort with file:line and the broken property. */
-#define FUZZ_CHECK(cond)                                                             \
-	do {                                                                         \
-		if (!(cond)) {                                                       \
-			fprintf(stderr, "%s:%d: property broken: %s\n", __FILE__,    \
-				__LINE__, #cond);                                    \
-			abort();                                                     \
-		}                                                                    \
+#define FUZZ_CHECK(cond)                                                                           \
+	do {                                                                                       \
+		if (!(cond)) {                                                                     \
+			fprintf(stderr, "%s:%d: property broken: %s\n", __FILE__, __LINE__,        \
+				#cond);                                                            \
+			abort();                                                                   \
+		}                                                                                  \
 	} while (0)
 
 /* A NUL-terminated heap copy of data[0..n) (caller frees), so that reads past

@@ -12,8 +12,8 @@
 #include "mentor/store.h"
 #include "mentor/util.h"
 
-static const char *const formats[] = {"auto", "gsm8k", "csqa", "strategyqa", "obqa",
-				      "aqua", "svamp", "generic"};
+static const char *const formats[] = {"auto", "gsm8k", "csqa",  "strategyqa",
+				      "obqa", "aqua",  "svamp", "generic"};
 static const char *const labels[] = {"fuzz/train.jsonl", "fuzz/test.csv", "fuzz/dev.json",
 				     "fuzz.jsonl"};
 
@@ -47,8 +47,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	}
 	struct dataset_import_result res;
-	int rc = dataset_import_mem(st, (const char *)data, size, label, &o, &res, NULL, NULL,
-				    err);
+	int rc = dataset_import_mem(st, (const char *)data, size, label, &o, &res, NULL, NULL, err);
 	if (rc) {
 		FUZZ_CHECK(err[0] != '\0');
 		FUZZ_CHECK(count(st, "SELECT count(*) FROM item") == 0);
@@ -57,8 +56,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(count(st, "SELECT count(*) FROM item") == (long long)res.n_items);
 		FUZZ_CHECK(res.n_new == res.n_items);
 		struct dataset_import_result again;
-		FUZZ_CHECK(dataset_import_mem(st, (const char *)data, size, label, &o, &again,
-					      NULL, NULL, err) == 0);
+		FUZZ_CHECK(dataset_import_mem(st, (const char *)data, size, label, &o, &again, NULL,
+					      NULL, err) == 0);
 		FUZZ_CHECK(again.unchanged == 1);
 		FUZZ_CHECK(count(st, "SELECT count(*) FROM item") == (long long)res.n_items);
 	}

@@ -179,12 +179,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		round_trip(trained, copy, size, what);
 		round_trip(gpt2, copy, size, what);
 		break;
-	case 2:
-		decode_ids(trained, data, size);
-		break;
-	default:
-		load(data, size);
-		break;
+	case 2: decode_ids(trained, data, size); break;
+	default: load(data, size); break;
 	}
 	free(copy);
 	return 0;

@@ -40,10 +40,13 @@ static struct tokenizer *build(const struct tokenizer *base, int pretok, int nor
 	for (int r = 0; r < nm; r++)
 		tokenizer_merge(base, r, &pairs[2 * r], &pairs[2 * r + 1]);
 	for (size_t i = 0; i < N_ADDED; i++)
-		a[i] = (struct tokenizer_added){.text = added_text[i], .len = strlen(added_text[i]),
+		a[i] = (struct tokenizer_added){.text = added_text[i],
+						.len = strlen(added_text[i]),
 						.id = tokenizer_vocab_size(base) + (int32_t)i,
 						.special = i < 2};
-	struct tokenizer_opts o = {.pretok = pretok, .normalizer = norm, .added = a,
+	struct tokenizer_opts o = {.pretok = pretok,
+				   .normalizer = norm,
+				   .added = a,
 				   .n_added = added ? N_ADDED : 0};
 	struct tokenizer *t = NULL;
 	char err[MENTOR_ERR_LEN];
@@ -176,12 +179,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		text(qwen, copy, size);
 		text(llama, copy, size);
 		break;
-	case 1:
-		nfc(copy, size);
-		break;
-	default:
-		json(data, size);
-		break;
+	case 1: nfc(copy, size); break;
+	default: json(data, size); break;
 	}
 	free(copy);
 	return 0;

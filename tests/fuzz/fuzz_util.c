@@ -52,7 +52,10 @@ static void remove_tree(const char *dir)
 	rmdir(dir);
 }
 
-static void remove_scratch(void) { remove_tree(scratch); }
+static void remove_scratch(void)
+{
+	remove_tree(scratch);
+}
 
 const char *fuzz_dir(void)
 {

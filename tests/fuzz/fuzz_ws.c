@@ -22,8 +22,10 @@ void fuzz_ws_create(const char *db, struct config *cfg, struct teacher_opts *o, 
 		const char *q, *choices, *answer, *type;
 	} items[] = {
 		{"What is 3 plus 4?", NULL, "7", "number"},
-		{"Which is a star?", "[{\"label\":\"A\",\"text\":\"the sun\"},"
-				     "{\"label\":\"B\",\"text\":\"the moon\"}]", "A", "mc"},
+		{"Which is a star?",
+		 "[{\"label\":\"A\",\"text\":\"the sun\"},"
+		 "{\"label\":\"B\",\"text\":\"the moon\"}]",
+		 "A", "mc"},
 		{"Is ice cold?", NULL, "yes", "yesno"},
 	};
 	char err[MENTOR_ERR_LEN];

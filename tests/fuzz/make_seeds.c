@@ -101,10 +101,13 @@ static void batch_seeds(void)
 	fuzz_ws_create(db, &cfg, &o, &ds, req);
 	size_t n;
 	char *reqs = read_all(req, &n);
-	static const char *const replies[] = {
-		"3 + 4 = 7. So the answer is 7.", "The sun is a star. So the answer is (A).",
-		"Ice is frozen water. So the answer is yes.", "I cannot tell.",
-		"The answer is 8.", "So the answer is (B).", "No idea at all here."};
+	static const char *const replies[] = {"3 + 4 = 7. So the answer is 7.",
+					      "The sun is a star. So the answer is (A).",
+					      "Ice is frozen water. So the answer is yes.",
+					      "I cannot tell.",
+					      "The answer is 8.",
+					      "So the answer is (B).",
+					      "No idea at all here."};
 	struct buf good, mixed;
 	buf_init(&good);
 	buf_init(&mixed);

@@ -196,7 +196,7 @@ static int read_request(struct server *s, int fd, struct buf *in, struct request
 		*q = '\0';
 	size_t clen = 0;
 	int expect = 0;
-	for (char *h = line_end + 2; h < end; ) {
+	for (char *h = line_end + 2; h < end;) {
 		char *e = strstr(h, "\r\n");
 		if (!e)
 			break;
@@ -264,16 +264,18 @@ static int read_request(struct server *s, int fd, struct buf *in, struct request
 	return 1;
 }
 
-static int send_response(int fd, int status, const char *ctype, const char *extra,
-			 const char *body, size_t len, int keep_alive)
+static int send_response(int fd, int status, const char *ctype, const char *extra, const char *body,
+			 size_t len, int keep_alive)
 {
-	const char *reason = status == 200 ? "OK" : status == 400 ? "Bad Request"
-			   : status == 404 ? "Not Found" : status == 429 ? "Too Many Requests"
-			   : status >= 500 ? "Server Error" : "Status";
+	const char *reason = status == 200   ? "OK"
+			     : status == 400 ? "Bad Request"
+			     : status == 404 ? "Not Found"
+			     : status == 429 ? "Too Many Requests"
+			     : status >= 500 ? "Server Error"
+					     : "Status";
 	struct buf h;
 	buf_init(&h);
-	buf_printf(&h,
-		   "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n%s%s\r\n",
+	buf_printf(&h, "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n%s%s\r\n",
 		   status, reason, ctype, len, extra ? extra : "",
 		   keep_alive ? "" : "Connection: close\r\n");
 	int rc = send_all(fd, h.data, h.len);
@@ -298,10 +300,11 @@ static int send_error(int fd, int anthropic, int status, const char *msg, const 
 	cJSON *e = cJSON_CreateObject();
 	if (anthropic) {
 		cJSON_AddStringToObject(j, "type", "error");
-		cJSON_AddStringToObject(e, "type", status == 429 ? "rate_limit_error" : "api_error");
+		cJSON_AddStringToObject(e, "type",
+					status == 429 ? "rate_limit_error" : "api_error");
 	} else {
-		cJSON_AddStringToObject(e, "type", status == 429 ? "rate_limit_exceeded"
-								  : "server_error");
+		cJSON_AddStringToObject(e, "type",
+					status == 429 ? "rate_limit_exceeded" : "server_error");
 	}
 	cJSON_AddStringToObject(e, "message", msg);
 	cJSON_AddItemToObject(j, "error", e);
@@ -321,17 +324,17 @@ struct behaviour {
 	int malformed;
 	int truncate;
 	int hang;
-	int close;           /* close without answering */
+	int close; /* close without answering */
 	int close_once;
-	int echo_auth;       /* 401 whose message repeats the key (as some APIs do) */
-	long big;            /* pad the reply to at least this many bytes */
-	int empty;           /* 200 whose completion text is empty */
-	int no_choices;      /* 200 without any choice (stream: every chunk "choices":[]) */
-	int stream_error;    /* in a 200 stream, after the text: 1 llama.cpp's "error:"
+	int echo_auth;    /* 401 whose message repeats the key (as some APIs do) */
+	long big;         /* pad the reply to at least this many bytes */
+	int empty;        /* 200 whose completion text is empty */
+	int no_choices;   /* 200 without any choice (stream: every chunk "choices":[]) */
+	int stream_error; /* in a 200 stream, after the text: 1 llama.cpp's "error:"
 	                      * line, 2 the same then [DONE], 3 a data: {"error":...} */
-	long echo_split;     /* -1, else the reply carries the key, cut after this byte */
-	int quota;           /* 429 insufficient_quota (a billing limit, not a rate) */
-	size_t cut[3];       /* stream: the echoed key's start, its cut and its end */
+	long echo_split;  /* -1, else the reply carries the key, cut after this byte */
+	int quota;        /* 429 insufficient_quota (a billing limit, not a rate) */
+	size_t cut[3];    /* stream: the echoed key's start, its cut and its end */
 };
 
 /* Apply directives "a,b" or "[[fake:a]] ... [[fake:b]]" found in text; each
@@ -373,8 +376,7 @@ static void apply_directive(struct server *s, struct behaviour *b, const char *d
 		b->retry_after = v;
 	} else if (strcmp(name, "delay") == 0 && val && !util_parse_long(val, 0, 600000, &v)) {
 		b->delay_ms += v;
-	} else if (strcmp(name, "chunk-delay") == 0 && val &&
-		   !util_parse_long(val, 0, 60000, &v)) {
+	} else if (strcmp(name, "chunk-delay") == 0 && val && !util_parse_long(val, 0, 60000, &v)) {
 		b->chunk_delay_ms = v;
 	} else if (strcmp(name, "big") == 0 && val && !util_parse_long(val, 0, 64L << 20, &v)) {
 		b->big = v;
@@ -391,8 +393,10 @@ static void apply_directive(struct server *s, struct behaviour *b, const char *d
 	} else if (strcmp(name, "quota") == 0) {
 		b->quota = 1;
 	} else if (strcmp(name, "stream-error") == 0 && val) {
-		b->stream_error = !strcmp(val, "llama") ? 1 : !strcmp(val, "llama-done") ? 2
-				: !strcmp(val, "data") ? 3 : 0;
+		b->stream_error = !strcmp(val, "llama")        ? 1
+				  : !strcmp(val, "llama-done") ? 2
+				  : !strcmp(val, "data")       ? 3
+							       : 0;
 	} else if (strcmp(name, "echo-key-split") == 0 && val &&
 		   !util_parse_long(val, 0, 200, &v)) {
 		b->echo_split = v;
@@ -482,7 +486,8 @@ static char *choose_reply(struct server *s, const char *user_text, long big, int
 	if (s->replies) {
 		cJSON_ArrayForEach(item, s->replies)
 		{
-			if (item->string && cJSON_IsString(item) && strstr(user_text, item->string)) {
+			if (item->string && cJSON_IsString(item) &&
+			    strstr(user_text, item->string)) {
 				text = item->valuestring;
 				break;
 			}
@@ -673,8 +678,9 @@ static int stream_reply(struct server *s, int fd, int anthropic, const char *mod
 	if (b->stream_error) {
 		/* An error inside a 200 stream: llama.cpp's server writes an
 		 * "error:" field line; others a data: line with an error object. */
-		static const char msg[] = "{\"code\":400,\"message\":\"the request exceeds the "
-					  "available context size\",\"type\":\"exceed_context_size_error\"}";
+		static const char msg[] =
+			"{\"code\":400,\"message\":\"the request exceeds the "
+			"available context size\",\"type\":\"exceed_context_size_error\"}";
 		if (b->stream_error == 3)
 			buf_printf(&t, "data: {\"error\":%s}\n\ndata: [DONE]\n\n", msg);
 		else
@@ -730,8 +736,9 @@ static int handle_llm(struct server *s, int fd, struct request *rq, int anthropi
 	if (!cJSON_IsObject(req)) {
 		cJSON_Delete(req);
 		count(s, "status", "400");
-		return send_error(fd, anthropic, 400, "request body is not a JSON object", NULL,
-				  ka) ? -1 : 0;
+		return send_error(fd, anthropic, 400, "request body is not a JSON object", NULL, ka)
+			       ? -1
+			       : 0;
 	}
 	char *user = last_user_text(req);
 	struct behaviour b;
@@ -790,7 +797,8 @@ static int handle_llm(struct server *s, int fd, struct request *rq, int anthropi
 		count(s, "status", "429");
 		cJSON *j = cJSON_CreateObject();
 		cJSON *e = cJSON_AddObjectToObject(j, "error");
-		cJSON_AddStringToObject(e, "message", "You exceeded your current quota, please "
+		cJSON_AddStringToObject(e, "message",
+					"You exceeded your current quota, please "
 					"check your plan and billing details.");
 		cJSON_AddStringToObject(e, "type", "insufficient_quota");
 		cJSON_AddStringToObject(e, "code", "insufficient_quota");
@@ -885,8 +893,10 @@ static int handle_llm(struct server *s, int fd, struct request *rq, int anthropi
 		/* Content-Length promises the whole body; half arrives, then the close */
 		struct buf h;
 		buf_init(&h);
-		buf_printf(&h, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-			       "Content-Length: %zu\r\n\r\n", tl);
+		buf_printf(&h,
+			   "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+			   "Content-Length: %zu\r\n\r\n",
+			   tl);
 		send_all(fd, h.data, h.len);
 		send_all(fd, text, tl / 2);
 		buf_release(&h);
@@ -1025,7 +1035,8 @@ static void *conn_main(void *arg)
 					   sizeof models - 1, rq.keep_alive);
 		} else if (post && strcmp(rq.path, "/reset") == 0) {
 			reset_stats(s);
-			rc = send_response(fd, 200, "application/json", NULL, "{}", 2, rq.keep_alive);
+			rc = send_response(fd, 200, "application/json", NULL, "{}", 2,
+					   rq.keep_alive);
 		} else if (post && strcmp(rq.path, "/shutdown") == 0) {
 			send_response(fd, 200, "application/json", NULL, "{}", 2, 0);
 			pthread_mutex_lock(&s->mu);

@@ -53,8 +53,8 @@ static inline int fakellm_start(struct fakellm *f, const char *exe, const char *
 	int fds[2];
 	memset(f, 0, sizeof *f);
 	/* clients in tests talk to 127.0.0.1 directly, never through a proxy */
-	static const char *const proxies[] = {"http_proxy", "HTTP_PROXY", "https_proxy",
-					      "HTTPS_PROXY", "all_proxy", "ALL_PROXY"};
+	static const char *const proxies[] = {"http_proxy",  "HTTP_PROXY", "https_proxy",
+					      "HTTPS_PROXY", "all_proxy",  "ALL_PROXY"};
 	for (size_t i = 0; i < sizeof proxies / sizeof proxies[0]; i++)
 		unsetenv(proxies[i]);
 	if (!exe || pipe(fds))
@@ -193,8 +193,8 @@ static inline long fakellm_stat(const struct fakellm *f, const char *cat, const 
 	free(body);
 	if (!j)
 		return -1;
-	cJSON *v = cat ? cJSON_GetObjectItemCaseSensitive(
-				 cJSON_GetObjectItemCaseSensitive(j, cat), key)
+	cJSON *v = cat ? cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, cat),
+							  key)
 		       : cJSON_GetObjectItemCaseSensitive(j, key ? key : "requests");
 	long n = cJSON_IsNumber(v) ? (long)v->valuedouble : 0;
 	cJSON_Delete(j);

@@ -19,8 +19,10 @@ static char *post(const struct fakellm *f, const char *path, const char *hdrs, c
 		TEST_SETUP_FAIL("cannot connect");
 	struct buf rq;
 	buf_init(&rq);
-	buf_printf(&rq, "POST %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n%sContent-Length: %zu\r\n\r\n%s",
-		   path, hdrs, strlen(body), body);
+	buf_printf(
+		&rq,
+		"POST %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n%sContent-Length: %zu\r\n\r\n%s",
+		path, hdrs, strlen(body), body);
 	send(fd, rq.data, rq.len, MSG_NOSIGNAL);
 	buf_release(&rq);
 	struct buf out;

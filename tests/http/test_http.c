@@ -166,7 +166,8 @@ static char *reply_text(const char *body)
 	cJSON *ch = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "choices"), 0);
 	cJSON *content = cJSON_GetObjectItem(cJSON_GetObjectItem(ch, "message"), "content");
 	if (!cJSON_IsString(content))
-		content = cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(j, "content"), 0),
+		content = cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(j, "content"),
+								 0),
 					      "text");
 	char *s = cJSON_IsString(content) ? strdup(content->valuestring) : NULL;
 	cJSON_Delete(j);
@@ -304,9 +305,13 @@ static void test_stream(void)
 	CHECK_INT(st.res.ok, 1);
 	CHECK_STR(st.text.data, want);
 	const char *ev = st.events.data;
-	const char *order[] = {"message_start\x1f", "content_block_start\x1f", "ping\x1f",
-			       "content_block_delta\x1f", "content_block_stop\x1f",
-			       "message_delta\x1f", "message_stop\x1f"};
+	const char *order[] = {"message_start\x1f",
+			       "content_block_start\x1f",
+			       "ping\x1f",
+			       "content_block_delta\x1f",
+			       "content_block_stop\x1f",
+			       "message_delta\x1f",
+			       "message_stop\x1f"};
 	const char *at = ev;
 	for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
 		const char *p = strstr(at, order[i]);

@@ -29,8 +29,7 @@ static int rec_event(void *user, const char *event, const char *data, size_t len
 }
 
 /* Parse text with a given chunking: step 0 = whole, 1 = bytes, -1 = random. */
-static char *parse(const char *text, size_t n, int step, size_t max_event, int *rc_out,
-		   int *done)
+static char *parse(const char *text, size_t n, int step, size_t max_event, int *rc_out, int *done)
 {
 	struct rec r;
 	memset(&r, 0, sizeof r);
@@ -97,7 +96,9 @@ static void test_basic(void)
 	/* event without data is dropped */
 	EXPECT("event: lonely\n\ndata: x\n\n", "message=x|", 0);
 	/* BOM at the very start only */
-	EXPECT("\xEF\xBB\xBF" "data: bom\n\n", "message=bom|", 0);
+	EXPECT("\xEF\xBB\xBF"
+	       "data: bom\n\n",
+	       "message=bom|", 0);
 	/* unknown fields and near-miss names are ignored */
 	EXPECT("datum: no\nDATA: no\nevent2: x\ndata: yes\n\n", "message=yes|", 0);
 	/* llama.cpp's "error:" line is an event of its own, named error */
@@ -226,10 +227,19 @@ static void test_retry_after(void)
 	/* 2026-01-01 00:00:00 = 1767225600 */
 	CHECK_INT(http_parse_retry_after("Thu, 01 Jan 2026 00:00:00 GMT", 1767225600 - 2, &s), 0);
 	CHECK_NEAR(s, 2.0, 1e-9);
-	const char *bad[] = {"", "   ", "abc", "-1", "1.5", "1e3", "99999999999999999999",
-			     "Sun, 06 Nov 1994 08:49:37 PST", "Sun, 32 Nov 1994 08:49:37 GMT",
-			     "Sun, 06 Foo 1994 08:49:37 GMT", "Sun, 06 Nov 1994 25:49:37 GMT",
-			     "Sun, 06 Nov 1994", NULL};
+	const char *bad[] = {"",
+			     "   ",
+			     "abc",
+			     "-1",
+			     "1.5",
+			     "1e3",
+			     "99999999999999999999",
+			     "Sun, 06 Nov 1994 08:49:37 PST",
+			     "Sun, 32 Nov 1994 08:49:37 GMT",
+			     "Sun, 06 Foo 1994 08:49:37 GMT",
+			     "Sun, 06 Nov 1994 25:49:37 GMT",
+			     "Sun, 06 Nov 1994",
+			     NULL};
 	for (int i = 0; bad[i]; i++) {
 		CHECK_MSG(http_parse_retry_after(bad[i], 0, &s) == -1, "'%s'", bad[i]);
 	}

@@ -8,7 +8,10 @@
 #include "mentor/util.h"
 
 /* Messages whose Japanese is the English text on purpose. */
-static int same_on_purpose(int id) { return id == I18N_V_WHO; }
+static int same_on_purpose(int id)
+{
+	return id == I18N_V_WHO;
+}
 
 /* UTF-8 without control characters (the strings reach terminals). */
 static int clean_text(const char *s)
@@ -125,8 +128,7 @@ static void test_phrases(void)
 static void test_text_lookup(void)
 {
 	CHECK_STR(i18n_text(I18N_JA, "Review"), "レビュー");
-	CHECK_STR(i18n_text(I18N_JA, "next dataset (or all datasets)"),
-		  "次のデータセット/全件");
+	CHECK_STR(i18n_text(I18N_JA, "next dataset (or all datasets)"), "次のデータセット/全件");
 	CHECK_STR(i18n_text(I18N_EN, "Review"), "Review");
 	/* not in the catalogue: the text itself */
 	const char *odd = "a label nobody translated";
@@ -188,7 +190,10 @@ static void test_pick(void)
 	CHECK_INT(i18n_lang_pick("bogus", "bogus", NULL, NULL, NULL), I18N_EN);
 }
 
-static int det(const char *s) { return i18n_detect(s, strlen(s)); }
+static int det(const char *s)
+{
+	return i18n_detect(s, strlen(s));
+}
 
 static void test_detect(void)
 {
@@ -202,8 +207,7 @@ static void test_detect(void)
 	 * English names stays Japanese */
 	CHECK_INT(det("What does the word 猫 mean in English?"), I18N_EN);
 	CHECK_INT(det("Python の list と tuple の違いは何ですか?"), I18N_JA);
-	CHECK_INT(det("次の SQL 文 SELECT count(*) FROM users の結果は何を表しますか"),
-		  I18N_JA);
+	CHECK_INT(det("次の SQL 文 SELECT count(*) FROM users の結果は何を表しますか"), I18N_JA);
 	/* Chinese (no kana) is not Japanese */
 	CHECK_INT(det("小明有三个苹果，吃了两个，还剩几个？"), I18N_EN);
 	/* half-width katakana and full-width Latin */

@@ -21,8 +21,11 @@ static const char *const expected[] = {"tui_app.c",    "tui_frame.c", "tui_items
 static const struct {
 	const char *name;
 	unsigned args;
-} calls[] = {{"i18n_text", 1u << 1}, {"tui_tr", 1u << 1}, {"tui_app_error", 1u << 1},
-	     {"tui_app_notice", 1u << 1}, {"tui_entry_hints", 1u << 1 | 1u << 2}};
+} calls[] = {{"i18n_text", 1u << 1},
+	     {"tui_tr", 1u << 1},
+	     {"tui_app_error", 1u << 1},
+	     {"tui_app_notice", 1u << 1},
+	     {"tui_entry_hints", 1u << 1 | 1u << 2}};
 
 /* Texts that are data or formats, not words. */
 static int neutral(const char *s)
@@ -141,8 +144,10 @@ static void scan(const char *file, char *src)
 	strip_comments(src);
 	for (size_t k = 0; k < sizeof calls / sizeof calls[0]; k++) {
 		size_t len = strlen(calls[k].name);
-		for (const char *p = strstr(src, calls[k].name); p; p = strstr(p + 1, calls[k].name)) {
-			int ident_before = p > src && (isalnum((unsigned char)p[-1]) || p[-1] == '_');
+		for (const char *p = strstr(src, calls[k].name); p;
+		     p = strstr(p + 1, calls[k].name)) {
+			int ident_before = p > src &&
+					   (isalnum((unsigned char)p[-1]) || p[-1] == '_');
 			const char *q = p + len;
 			if (ident_before || *q != '(')
 				continue;
@@ -174,7 +179,8 @@ int main(void)
 	size_t nfiles = 0;
 	for (struct dirent *de; (de = readdir(d)) && nfiles < MAX_FILES;) {
 		size_t len = strlen(de->d_name);
-		if (!strncmp(de->d_name, "tui_", 4) && len > 6 && !strcmp(de->d_name + len - 2, ".c"))
+		if (!strncmp(de->d_name, "tui_", 4) && len > 6 &&
+		    !strcmp(de->d_name + len - 2, ".c"))
 			files[nfiles++] = util_strdup(de->d_name);
 	}
 	closedir(d);

@@ -7,7 +7,10 @@
 
 #include "test.h"
 
-#define MSG(r, c) {r, c}
+#define MSG(r, c)                                                                                  \
+	{                                                                                          \
+		r, c                                                                               \
+	}
 
 static char *render(const struct chat_format *f, const struct chat_msg *m, size_t n, int gen,
 		    int thinking_off)
@@ -25,11 +28,11 @@ static char *render(const struct chat_format *f, const struct chat_msg *m, size_
 	return buf_detach(&b, NULL);
 }
 
-#define CHECK_RENDER(f, m, gen, off, want)                                             \
-	do {                                                                           \
-		char *got_ = render(f, m, sizeof(m) / sizeof(m[0]), gen, off);         \
-		CHECK_STR(got_, want);                                                 \
-		free(got_);                                                            \
+#define CHECK_RENDER(f, m, gen, off, want)                                                         \
+	do {                                                                                       \
+		char *got_ = render(f, m, sizeof(m) / sizeof(m[0]), gen, off);                     \
+		CHECK_STR(got_, want);                                                             \
+		free(got_);                                                                        \
 	} while (0)
 
 /* The cases compared with Jinja (--dump): every branch of Qwen3's template
@@ -47,15 +50,27 @@ static const struct jcase jcases[] = {
 	{{MSG("user", "Q"), MSG("assistant", "<think>\nadd them\n</think>\n\nSo 5.")}, 2, 0, 0},
 	{{MSG("user", "Q"), MSG("assistant", "plain answer, no thinking")}, 2, 0, 0},
 	{{MSG("user", "Q1"), MSG("assistant", "<think>\nr1\n</think>\n\nA1"), MSG("user", "Q2"),
-	  MSG("assistant", "<think>\n\nr2\n\n</think>\n\n\nA2\n")}, 4, 0, 0},
+	  MSG("assistant", "<think>\n\nr2\n\n</think>\n\n\nA2\n")},
+	 4,
+	 0,
+	 0},
 	{{MSG("user", "Q"), MSG("assistant", "<think>r</think>A"), MSG("assistant", "B")}, 3, 0, 0},
 	{{MSG("user", "Q"), MSG("assistant", "x<think>a</think>b</think>\n\nc"),
-	  MSG("assistant", "no think")}, 3, 1, 0},
-	{{MSG("user", "Q"), MSG("system", "second system"), MSG("user", "<tool_response>r</tool_response>"),
-	  MSG("assistant", "<think>t</think>A")}, 4, 0, 0},
+	  MSG("assistant", "no think")},
+	 3,
+	 1,
+	 0},
+	{{MSG("user", "Q"), MSG("system", "second system"),
+	  MSG("user", "<tool_response>r</tool_response>"), MSG("assistant", "<think>t</think>A")},
+	 4,
+	 0,
+	 0},
 	{{MSG("system", "\xe3\x80\x80日本語で答えてください。\n"),
 	  MSG("user", "\xe3\x80\x80ボルトは何本？（全角１２３）\n"),
-	  MSG("assistant", "\n<think>\n数える。\n</think>\n答えは１２本です。\xe3\x80\x80")}, 3, 1, 0},
+	  MSG("assistant", "\n<think>\n数える。\n</think>\n答えは１２本です。\xe3\x80\x80")},
+	 3,
+	 1,
+	 0},
 	{{MSG("user", ""), MSG("assistant", "")}, 2, 1, 1},
 	{{MSG("assistant", "first"), MSG("user", "then")}, 2, 1, 0},
 };
@@ -119,7 +134,8 @@ static void test_chatml(void)
 {
 	struct chat_format f;
 	chat_format_init(&f, CHAT_CHATML);
-	struct chat_msg m1[] = {MSG("user", "Hi"), MSG("assistant", "Hello."), MSG("user", " 2+2? ")};
+	struct chat_msg m1[] = {MSG("user", "Hi"), MSG("assistant", "Hello."),
+				MSG("user", " 2+2? ")};
 	CHECK_RENDER(&f, m1, 1, 0,
 		     "<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\nHello.<|im_end|>\n"
 		     "<|im_start|>user\n 2+2? <|im_end|>\n<|im_start|>assistant\n");
@@ -140,7 +156,8 @@ static void test_llama(void)
 	struct chat_format f;
 	chat_format_init(&f, CHAT_LLAMA3);
 	/* content is trimmed, Unicode spaces (U+3000) included; BOS once */
-	struct chat_msg m1[] = {MSG("system", " sys\n"), MSG("user", "\xe3\x80\x80質問\xe3\x80\x80")};
+	struct chat_msg m1[] = {MSG("system", " sys\n"),
+				MSG("user", "\xe3\x80\x80質問\xe3\x80\x80")};
 	CHECK_RENDER(&f, m1, 1, 0,
 		     "<|begin_of_text|><|start_header_id|>system<|end_header_id|>\n\nsys<|eot_id|>"
 		     "<|start_header_id|>user<|end_header_id|>\n\n質問<|eot_id|>"
@@ -173,9 +190,10 @@ static void test_qwen3_by_hand(void)
 	struct chat_format f;
 	chat_format_init(&f, CHAT_QWEN3);
 	struct chat_msg m[] = {MSG("user", "Q"), MSG("assistant", "<think>\nr\n</think>\n\nA")};
-	CHECK_RENDER(&f, m, 1, 1,
-		     "<|im_start|>user\nQ<|im_end|>\n<|im_start|>assistant\n<think>\nr\n</think>\n\n"
-		     "A<|im_end|>\n<|im_start|>assistant\n<think>\n\n</think>\n\n");
+	CHECK_RENDER(
+		&f, m, 1, 1,
+		"<|im_start|>user\nQ<|im_end|>\n<|im_start|>assistant\n<think>\nr\n</think>\n\n"
+		"A<|im_end|>\n<|im_start|>assistant\n<think>\n\n</think>\n\n");
 	/* an earlier assistant turn loses its thinking */
 	struct chat_msg m2[] = {MSG("user", "Q"), MSG("assistant", "<think>r</think>A"),
 				MSG("user", "Q2")};
@@ -203,7 +221,8 @@ static void test_detect(void)
 	CHECK_INT(chat_detect(chatml_plain, strlen(chatml_plain), &f, err), 0);
 	CHECK_INT(f.kind, CHAT_CHATML);
 	CHECK_STR(f.system, "");
-	const char *qwen3 = "{{ '<|im_start|>' }}{{ '<think>\\n\\n</think>\\n\\n' }}{{'<|im_end|>'}}";
+	const char
+		*qwen3 = "{{ '<|im_start|>' }}{{ '<think>\\n\\n</think>\\n\\n' }}{{'<|im_end|>'}}";
 	CHECK_INT(chat_detect(qwen3, strlen(qwen3), &f, err), 0);
 	CHECK_INT(f.kind, CHAT_QWEN3);
 	const char *l3 = "{{ bos_token + '<|start_header_id|>' + m + '<|eot_id|>' }}";

@@ -71,8 +71,8 @@ static int grad_check(struct layer *L, float *const *grads, const float *R, cons
 			double num = (fp - fm) / (2 * GRAD_H), ana = grads[k][i];
 			if (!grad_close(num, ana)) {
 				if (bad++ < 5)
-					fprintf(stderr, "%s: input %d[%zu]: num %g ana %g\n", what, k,
-						i, num, ana);
+					fprintf(stderr, "%s: input %d[%zu]: num %g ana %g\n", what,
+						k, i, num, ana);
 			}
 		}
 	}
@@ -133,8 +133,7 @@ static void rope_fwd(struct layer *L)
 static void qknorm_fwd(struct layer *L)
 {
 	struct rope_ctx *c = L->ctx;
-	llama_rmsnorm_forward(L->out, c->rstd, L->in[0], L->in[1], c->B * c->T * c->H, c->D,
-			      1e-6f);
+	llama_rmsnorm_forward(L->out, c->rstd, L->in[0], L->in[1], c->B * c->T * c->H, c->D, 1e-6f);
 	llama_rope_forward(L->out, c->cs, c->sn, c->B, c->T, c->H, c->D);
 }
 
@@ -277,8 +276,7 @@ static void att_naive(double *out, const float *q, const float *k, const float *
 
 /* Attention of one shape against the plain loops, and its backward against
  * central differences. */
-static void attention_case(int B, int T, int NH, int NKV, int D, uint64_t seed,
-			   const char *what)
+static void attention_case(int B, int T, int NH, int NKV, int D, uint64_t seed, const char *what)
 {
 	size_t nq = (size_t)B * T * NH * D, nk = (size_t)B * T * NKV * D;
 	struct rng r;
@@ -334,32 +332,58 @@ static struct llama *new_llama(const struct llama_config *cfg, uint64_t seed)
 /* Tiny configs of each family. */
 static struct llama_config tiny_llama(void)
 {
-	struct llama_config c = {.family = LLAMA_FAMILY_LLAMA, .vocab_size = 11, .hidden_size = 8,
-				 .intermediate_size = 12, .n_layer = 2, .n_head = 2,
-				 .n_kv_head = 1, .head_dim = 4, .max_seq_len = 8,
-				 .rope_theta = 10000.0, .rope_type = LLAMA_ROPE_LLAMA3,
-				 .rope_factor = 4.0, .rope_low_freq_factor = 1.0,
-				 .rope_high_freq_factor = 4.0, .rope_original_max_pos = 8,
-				 .rms_norm_eps = 1e-5, .attention_bias = 1};
+	struct llama_config c = {.family = LLAMA_FAMILY_LLAMA,
+				 .vocab_size = 11,
+				 .hidden_size = 8,
+				 .intermediate_size = 12,
+				 .n_layer = 2,
+				 .n_head = 2,
+				 .n_kv_head = 1,
+				 .head_dim = 4,
+				 .max_seq_len = 8,
+				 .rope_theta = 10000.0,
+				 .rope_type = LLAMA_ROPE_LLAMA3,
+				 .rope_factor = 4.0,
+				 .rope_low_freq_factor = 1.0,
+				 .rope_high_freq_factor = 4.0,
+				 .rope_original_max_pos = 8,
+				 .rms_norm_eps = 1e-5,
+				 .attention_bias = 1};
 	return c;
 }
 
 static struct llama_config tiny_qwen2(void)
 {
-	struct llama_config c = {.family = LLAMA_FAMILY_QWEN2, .vocab_size = 13, .hidden_size = 8,
-				 .intermediate_size = 10, .n_layer = 2, .n_head = 4,
-				 .n_kv_head = 2, .head_dim = 2, .max_seq_len = 8,
-				 .rope_theta = 1000000.0, .rms_norm_eps = 1e-6,
-				 .attention_bias = 1, .tie_word_embeddings = 1};
+	struct llama_config c = {.family = LLAMA_FAMILY_QWEN2,
+				 .vocab_size = 13,
+				 .hidden_size = 8,
+				 .intermediate_size = 10,
+				 .n_layer = 2,
+				 .n_head = 4,
+				 .n_kv_head = 2,
+				 .head_dim = 2,
+				 .max_seq_len = 8,
+				 .rope_theta = 1000000.0,
+				 .rms_norm_eps = 1e-6,
+				 .attention_bias = 1,
+				 .tie_word_embeddings = 1};
 	return c;
 }
 
 static struct llama_config tiny_qwen3(void)
 {
-	struct llama_config c = {.family = LLAMA_FAMILY_QWEN3, .vocab_size = 9, .hidden_size = 8,
-				 .intermediate_size = 12, .n_layer = 2, .n_head = 4,
-				 .n_kv_head = 2, .head_dim = 6, .max_seq_len = 8,
-				 .rope_theta = 1000000.0, .rms_norm_eps = 1e-6, .qk_norm = 1,
+	struct llama_config c = {.family = LLAMA_FAMILY_QWEN3,
+				 .vocab_size = 9,
+				 .hidden_size = 8,
+				 .intermediate_size = 12,
+				 .n_layer = 2,
+				 .n_head = 4,
+				 .n_kv_head = 2,
+				 .head_dim = 6,
+				 .max_seq_len = 8,
+				 .rope_theta = 1000000.0,
+				 .rms_norm_eps = 1e-6,
+				 .qk_norm = 1,
 				 .tie_word_embeddings = 1};
 	return c;
 }
@@ -600,10 +624,18 @@ static void test_kv_decode(void)
  * and T 64). */
 static struct llama_config wide_qwen3(void)
 {
-	struct llama_config c = {.family = LLAMA_FAMILY_QWEN3, .vocab_size = 512,
-				 .hidden_size = 128, .intermediate_size = 256, .n_layer = 2,
-				 .n_head = 4, .n_kv_head = 2, .head_dim = 48, .max_seq_len = 64,
-				 .rope_theta = 10000.0, .rms_norm_eps = 1e-6, .qk_norm = 1,
+	struct llama_config c = {.family = LLAMA_FAMILY_QWEN3,
+				 .vocab_size = 512,
+				 .hidden_size = 128,
+				 .intermediate_size = 256,
+				 .n_layer = 2,
+				 .n_head = 4,
+				 .n_kv_head = 2,
+				 .head_dim = 48,
+				 .max_seq_len = 64,
+				 .rope_theta = 10000.0,
+				 .rms_norm_eps = 1e-6,
+				 .qk_norm = 1,
 				 .attention_bias = 1};
 	return c;
 }
@@ -697,7 +729,10 @@ static void test_optimizer(void)
 	float *before = xalloc(np);
 	memcpy(before, llama_params(m), np * 4);
 	llama_zero_grad(m);
-	struct model_adamw opt = {.lr = 0.1f, .beta1 = 0.9f, .beta2 = 0.999f, .eps = 1e-8f,
+	struct model_adamw opt = {.lr = 0.1f,
+				  .beta1 = 0.9f,
+				  .beta2 = 0.999f,
+				  .eps = 1e-8f,
 				  .weight_decay = 0.5f};
 	CHECK_INT(llama_adamw_step(m, &opt, err), 0);
 	for (int i = 0; i < llama_num_tensors(m); i++) {
@@ -725,14 +760,24 @@ static void test_optimizer(void)
 static void test_training(void)
 {
 	char err[MENTOR_ERR_LEN];
-	struct llama_config c = {.family = LLAMA_FAMILY_LLAMA, .vocab_size = 16, .hidden_size = 32,
-				 .intermediate_size = 64, .n_layer = 2, .n_head = 4,
-				 .n_kv_head = 2, .head_dim = 8, .max_seq_len = 16,
-				 .rope_theta = 10000.0, .rms_norm_eps = 1e-5};
+	struct llama_config c = {.family = LLAMA_FAMILY_LLAMA,
+				 .vocab_size = 16,
+				 .hidden_size = 32,
+				 .intermediate_size = 64,
+				 .n_layer = 2,
+				 .n_head = 4,
+				 .n_kv_head = 2,
+				 .head_dim = 8,
+				 .max_seq_len = 16,
+				 .rope_theta = 10000.0,
+				 .rms_norm_eps = 1e-5};
 	struct llama *m = new_llama(&c, 42);
 	enum { B = 4, T = 16 };
 	int32_t in[B * T], tg[B * T];
-	struct model_adamw opt = {.lr = 1e-2f, .beta1 = 0.9f, .beta2 = 0.99f, .eps = 1e-8f,
+	struct model_adamw opt = {.lr = 1e-2f,
+				  .beta1 = 0.9f,
+				  .beta2 = 0.99f,
+				  .eps = 1e-8f,
 				  .weight_decay = 0.01f};
 	struct rng r;
 	rng_seed(&r, 1234);
@@ -765,8 +810,8 @@ static void test_training(void)
 
 /* A batch of B x T for cfg: ids from seed, some targets ignored, weights
  * 0..2 (caller frees the three arrays). */
-static void make_batch(const struct llama_config *cfg, int B, int T, uint64_t seed,
-		       int32_t **in, int32_t **tg, float **w)
+static void make_batch(const struct llama_config *cfg, int B, int T, uint64_t seed, int32_t **in,
+		       int32_t **tg, float **w)
 {
 	size_t N = (size_t)B * T;
 	*in = malloc(N * sizeof **in);
@@ -785,9 +830,8 @@ static void make_batch(const struct llama_config *cfg, int B, int T, uint64_t se
 
 /* Loss, logits and gradient of one forward and backward from zero
  * gradients (caller frees *grads and *logits). */
-static void loss_and_grads(struct llama *m, const int32_t *in, const int32_t *tg,
-			   const float *w, int B, int T, float *loss, float **grads,
-			   float **logits)
+static void loss_and_grads(struct llama *m, const int32_t *in, const int32_t *tg, const float *w,
+			   int B, int T, float *loss, float **grads, float **logits)
 {
 	char err[MENTOR_ERR_LEN];
 	size_t np = llama_num_params(m), nl = (size_t)B * T * llama_get_config(m)->vocab_size;
@@ -901,7 +945,10 @@ static void frozen(const struct llama_config *cfg, int flags, const char *what)
 	loss_and_grads(a, in, tg, w, B, T, &la, &ga, &pa);
 	loss_and_grads(b, in, tg, w, B, T, &lb, &gb, &pb);
 	CHECK(la == lb);
-	struct model_adamw opt = {.lr = 1e-2f, .beta1 = 0.9f, .beta2 = 0.99f, .eps = 1e-8f,
+	struct model_adamw opt = {.lr = 1e-2f,
+				  .beta1 = 0.9f,
+				  .beta2 = 0.99f,
+				  .eps = 1e-8f,
 				  .weight_decay = 0.1f};
 	CHECK_INT(llama_adamw_step(a, &opt, err), 0);
 	CHECK_INT(llama_adamw_step(b, &opt, err), 0);

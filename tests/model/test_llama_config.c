@@ -115,11 +115,14 @@ static void test_rope_forms(void)
 	char js[1024];
 	const char *head = "{\"model_type\":\"llama\",\"hidden_size\":64,\"intermediate_size\":96,"
 			   "\"num_hidden_layers\":2,\"num_attention_heads\":4,\"vocab_size\":100,";
-	snprintf(js, sizeof js, "%s\"rope_theta\":500000.0,\"rope_scaling\":{\"factor\":32.0,"
+	snprintf(js, sizeof js,
+		 "%s\"rope_theta\":500000.0,\"rope_scaling\":{\"factor\":32.0,"
 		 "\"high_freq_factor\":4.0,\"low_freq_factor\":1.0,"
-		 "\"original_max_position_embeddings\":8192,\"rope_type\":\"llama3\"}}", head);
+		 "\"original_max_position_embeddings\":8192,\"rope_type\":\"llama3\"}}",
+		 head);
 	CHECK_INT(parse(js, &c, err), 0);
-	CHECK(c.rope_type == LLAMA_ROPE_LLAMA3 && c.rope_factor == 32.0 && c.rope_theta == 500000.0);
+	CHECK(c.rope_type == LLAMA_ROPE_LLAMA3 && c.rope_factor == 32.0 &&
+	      c.rope_theta == 500000.0);
 	CHECK(c.rope_low_freq_factor == 1.0 && c.rope_high_freq_factor == 4.0);
 	CHECK_INT(c.rope_original_max_pos, 8192);
 	snprintf(js, sizeof js, "%s\"rope_scaling\":{\"type\":\"linear\",\"factor\":2}}", head);
@@ -129,8 +132,10 @@ static void test_rope_forms(void)
 	CHECK_INT(parse(js, &c, err), 0);
 	CHECK_INT(c.rope_type, LLAMA_ROPE_DEFAULT);
 	/* transformers 5 writes rope_parameters with the theta inside */
-	snprintf(js, sizeof js, "%s\"rope_parameters\":{\"rope_type\":\"default\","
-		 "\"rope_theta\":250000}}", head);
+	snprintf(js, sizeof js,
+		 "%s\"rope_parameters\":{\"rope_type\":\"default\","
+		 "\"rope_theta\":250000}}",
+		 head);
 	CHECK_INT(parse(js, &c, err), 0);
 	CHECK(c.rope_type == LLAMA_ROPE_DEFAULT && c.rope_theta == 250000.0);
 
@@ -147,7 +152,8 @@ static void test_rope_forms(void)
 		{"\"rope_scaling\":{\"rope_type\":\"linear\",\"factor\":\"2\"}}", "factor"},
 		{"\"rope_scaling\":{\"rope_type\":\"linear\",\"factor\":0.5}}", "factor"},
 		{"\"rope_scaling\":{\"rope_type\":\"llama3\",\"factor\":8,\"low_freq_factor\":1,"
-		 "\"high_freq_factor\":4}}", "original_max_position_embeddings"},
+		 "\"high_freq_factor\":4}}",
+		 "original_max_position_embeddings"},
 		{"\"rope_scaling\":{\"rope_type\":\"llama3\",\"factor\":8,\"low_freq_factor\":4,"
 		 "\"high_freq_factor\":4,\"original_max_position_embeddings\":8192}}",
 		 "low_freq_factor"},
@@ -172,9 +178,9 @@ static void test_rope_forms(void)
  * is given by over instead; with no %s, fmt alone. */
 static void config_text(char *out, size_t n, const char *fmt, const char *over)
 {
-	static const char *const keys[] = {"hidden_size\":64", "intermediate_size\":96",
+	static const char *const keys[] = {"hidden_size\":64",      "intermediate_size\":96",
 					   "num_hidden_layers\":2", "num_attention_heads\":4",
-					   "vocab_size\":100", "num_key_value_heads\":2"};
+					   "vocab_size\":100",      "num_key_value_heads\":2"};
 	char body[512] = "";
 	size_t k = 0;
 	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
@@ -217,7 +223,8 @@ static void test_hostile(void)
 		{"{\"model_type\":\"llama\",%s}", "hidden_size\":-64", "hidden_size"},
 		{"{\"model_type\":\"llama\",%s}", "hidden_size\":null", "hidden_size"},
 		{"{\"model_type\":\"llama\",%s}", "vocab_size\":1000000000", "vocab_size"},
-		{"{\"model_type\":\"llama\",%s}", "num_hidden_layers\":100000", "num_hidden_layers"},
+		{"{\"model_type\":\"llama\",%s}", "num_hidden_layers\":100000",
+		 "num_hidden_layers"},
 		{"{\"model_type\":\"llama\",%s}", "intermediate_size\":-1", "intermediate_size"},
 		{"{\"model_type\":\"llama\",%s}", "max_position_embeddings\":0",
 		 "max_position_embeddings"},
@@ -236,10 +243,10 @@ static void test_hostile(void)
 		{"{\"model_type\":\"llama\",%s}", "hidden_act\":\"gelu\"", "hidden_act"},
 		{"{\"model_type\":\"llama\",%s}", "hidden_act\":null", "hidden_act"},
 		{"{\"model_type\":\"llama\",%s}", "mlp_bias\":true", "mlp_bias"},
-		{"{\"model_type\":\"qwen2\",%s}", "use_sliding_window\":true", "use_sliding_window"},
+		{"{\"model_type\":\"qwen2\",%s}", "use_sliding_window\":true",
+		 "use_sliding_window"},
 		/* a key given twice (Python's json keeps the last, cJSON the first) */
-		{"{\"model_type\":\"llama\",%s}", "vocab_size\":100,\"vocab_size\":200",
-		 "twice"},
+		{"{\"model_type\":\"llama\",%s}", "vocab_size\":100,\"vocab_size\":200", "twice"},
 		{"{\"model_type\":\"llama\",\"model_type\":\"qwen3\",%s}", "", "twice"},
 		/* each size fine alone, the product over the parameter limit */
 		{"{\"model_type\":\"llama\",\"hidden_size\":16384,\"intermediate_size\":131072,"

@@ -56,8 +56,8 @@ static void by_name(struct llama *m, const char *dir, const char *stem, float *d
 		size_t moff, size;
 		int mr, mc;
 		llama_tensor_info(m, i, NULL, &moff, &size, &mr, &mc, NULL);
-		CHECK_MSG(mr == rows && mc == cols, "%s: %s is %dx%d in torch, %dx%d here", dir, name,
-			  rows, cols, mr, mc);
+		CHECK_MSG(mr == rows && mc == cols, "%s: %s is %dx%d in torch, %dx%d here", dir,
+			  name, rows, cols, mr, mc);
 		if (mr != rows || mc != cols || off + size > total)
 			continue;
 		if (dst) {

@@ -18,8 +18,11 @@ static struct model *new_model(const struct model_config *cfg, uint64_t seed)
 static void test_config(void)
 {
 	char err[MENTOR_ERR_LEN];
-	struct model_config ok = {.vocab_size = 50, .max_seq_len = 16, .n_layer = 2,
-				  .n_head = 2, .n_embd = 8};
+	struct model_config ok = {.vocab_size = 50,
+				  .max_seq_len = 16,
+				  .n_layer = 2,
+				  .n_head = 2,
+				  .n_embd = 8};
 	CHECK_INT(model_config_check(&ok, err), 0);
 	struct model_config c = ok;
 	c.n_embd = 0;
@@ -54,7 +57,8 @@ static void test_config(void)
 		CHECK_INT(model_config_preset(names[i], 2048, &c, err), 0);
 		CHECK_INT(model_config_check(&c, err), 0);
 		size_t L = (size_t)c.n_layer, C = (size_t)c.n_embd;
-		size_t want = 12 * L * C * C + 13 * L * C + (2048 + (size_t)c.max_seq_len) * C + 2 * C;
+		size_t want = 12 * L * C * C + 13 * L * C + (2048 + (size_t)c.max_seq_len) * C +
+			      2 * C;
 		CHECK_INT(model_config_num_params(&c), want);
 	}
 	model_config_preset("tiny", 2048, &c, err);
@@ -65,8 +69,11 @@ static void test_config(void)
 
 static void test_layout(void)
 {
-	struct model_config cfg = {.vocab_size = 20, .max_seq_len = 8, .n_layer = 2,
-				   .n_head = 2, .n_embd = 8};
+	struct model_config cfg = {.vocab_size = 20,
+				   .max_seq_len = 8,
+				   .n_layer = 2,
+				   .n_head = 2,
+				   .n_embd = 8};
 	struct model *m = new_model(&cfg, 7);
 	size_t expect = 0;
 	int ndecay = 0;
@@ -103,8 +110,11 @@ static void test_layout(void)
 static void test_full_gradient(void)
 {
 	char err[MENTOR_ERR_LEN];
-	struct model_config cfg = {.vocab_size = 11, .max_seq_len = 6, .n_layer = 2,
-				   .n_head = 2, .n_embd = 8};
+	struct model_config cfg = {.vocab_size = 11,
+				   .max_seq_len = 6,
+				   .n_layer = 2,
+				   .n_head = 2,
+				   .n_embd = 8};
 	struct model *m = new_model(&cfg, 3);
 	struct rng r;
 	rng_seed(&r, 99);
@@ -173,8 +183,11 @@ static void test_full_gradient(void)
 static void test_loss_weights(void)
 {
 	char err[MENTOR_ERR_LEN];
-	struct model_config cfg = {.vocab_size = 13, .max_seq_len = 8, .n_layer = 1,
-				   .n_head = 2, .n_embd = 8};
+	struct model_config cfg = {.vocab_size = 13,
+				   .max_seq_len = 8,
+				   .n_layer = 1,
+				   .n_head = 2,
+				   .n_embd = 8};
 	struct model *m = new_model(&cfg, 5);
 	enum { B = 3, T = 4 };
 	int32_t in[B * T], tg[B * T];
@@ -248,8 +261,11 @@ static void test_loss_weights(void)
 static void test_kv_decode(void)
 {
 	char err[MENTOR_ERR_LEN];
-	struct model_config cfg = {.vocab_size = 17, .max_seq_len = 12, .n_layer = 2,
-				   .n_head = 2, .n_embd = 16};
+	struct model_config cfg = {.vocab_size = 17,
+				   .max_seq_len = 12,
+				   .n_layer = 2,
+				   .n_head = 2,
+				   .n_embd = 16};
 	struct model *m = new_model(&cfg, 11);
 	/* sharpen the weights so the argmax is decided */
 	float *p = model_params(m);
@@ -328,12 +344,18 @@ static void test_kv_decode(void)
 static float train_pattern(int steps, float *first, uint64_t seed)
 {
 	char err[MENTOR_ERR_LEN];
-	struct model_config cfg = {.vocab_size = 16, .max_seq_len = 16, .n_layer = 2,
-				   .n_head = 2, .n_embd = 32};
+	struct model_config cfg = {.vocab_size = 16,
+				   .max_seq_len = 16,
+				   .n_layer = 2,
+				   .n_head = 2,
+				   .n_embd = 32};
 	struct model *m = new_model(&cfg, seed);
 	enum { B = 4, T = 16 };
 	int32_t in[B * T], tg[B * T];
-	struct model_adamw opt = {.lr = 1e-2f, .beta1 = 0.9f, .beta2 = 0.99f, .eps = 1e-8f,
+	struct model_adamw opt = {.lr = 1e-2f,
+				  .beta1 = 0.9f,
+				  .beta2 = 0.99f,
+				  .eps = 1e-8f,
 				  .weight_decay = 0.01f};
 	struct rng r;
 	rng_seed(&r, 1234);
@@ -379,8 +401,11 @@ static void test_training(void)
 static void test_optimizer(void)
 {
 	char err[MENTOR_ERR_LEN];
-	struct model_config cfg = {.vocab_size = 5, .max_seq_len = 4, .n_layer = 1,
-				   .n_head = 1, .n_embd = 4};
+	struct model_config cfg = {.vocab_size = 5,
+				   .max_seq_len = 4,
+				   .n_layer = 1,
+				   .n_head = 1,
+				   .n_embd = 4};
 	struct model *m = new_model(&cfg, 1);
 	size_t np = model_num_params(m);
 	float *before = malloc(np * 4);
@@ -389,7 +414,10 @@ static void test_optimizer(void)
 	memcpy(before, model_params(m), np * 4);
 	/* zero gradient: decayed tensors shrink, the others stay */
 	model_zero_grad(m);
-	struct model_adamw opt = {.lr = 0.1f, .beta1 = 0.9f, .beta2 = 0.999f, .eps = 1e-8f,
+	struct model_adamw opt = {.lr = 0.1f,
+				  .beta1 = 0.9f,
+				  .beta2 = 0.999f,
+				  .eps = 1e-8f,
 				  .weight_decay = 0.5f};
 	CHECK_INT(model_adamw_step(m, &opt, err), 0);
 	for (int i = 0; i < MODEL_N_TENSORS; i++) {

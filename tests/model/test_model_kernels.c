@@ -122,8 +122,10 @@ static void test_matmul(void)
 
 	/* a larger shape, as the model uses (rows batched, OC > C) */
 	int N2 = 64, C2 = 48, OC2 = 192;
-	float *a = malloc(sizeof(float) * (size_t)N2 * C2), *ww = malloc(sizeof(float) * (size_t)OC2 * C2);
-	float *o1 = malloc(sizeof(float) * (size_t)N2 * OC2), *o2 = malloc(sizeof(float) * (size_t)N2 * OC2);
+	float *a = malloc(sizeof(float) * (size_t)N2 * C2),
+	      *ww = malloc(sizeof(float) * (size_t)OC2 * C2);
+	float *o1 = malloc(sizeof(float) * (size_t)N2 * OC2),
+	      *o2 = malloc(sizeof(float) * (size_t)N2 * OC2);
 	if (!a || !ww || !o1 || !o2)
 		TEST_SETUP_FAIL("out of memory");
 	fill(&r, a, (size_t)N2 * C2, 1.0f);
@@ -142,8 +144,7 @@ static void test_matmul(void)
 
 /* ---- layernorm ---- */
 
-static double ln_loss(const float *x, const float *w, const float *b, const float *R, int N,
-		      int C)
+static double ln_loss(const float *x, const float *w, const float *b, const float *R, int N, int C)
 {
 	float out[6 * 10], mean[6], rstd[6];
 	model_layernorm_forward(out, mean, rstd, x, w, b, N, C);
@@ -277,8 +278,8 @@ static void test_attention(void)
 			double num = (fp - fm) / (2 * H);
 			if (!near(num, g[i])) {
 				bad++;
-				fprintf(stderr, "attention (blas %d) dqkv[%d]: num %g ana %g\n", blas, i,
-					num, g[i]);
+				fprintf(stderr, "attention (blas %d) dqkv[%d]: num %g ana %g\n",
+					blas, i, num, g[i]);
 			}
 		}
 		CHECK_INT(bad, 0);
@@ -291,7 +292,8 @@ static void test_attention(void)
 	size_t na = (size_t)LB * LNH * LT * (LT + 1) / 2;
 	float *bq = malloc(nq * 4), *bo1 = malloc(no * 4), *bo2 = malloc(no * 4);
 	float *ba1 = malloc(na * 4), *ba2 = malloc(na * 4), *bd1 = malloc(nq * 4);
-	float *bd2 = malloc(nq * 4), *bsc = malloc(sizeof(float) * (size_t)omp_get_max_threads() * 2 * LT * LT);
+	float *bd2 = malloc(nq * 4),
+	      *bsc = malloc(sizeof(float) * (size_t)omp_get_max_threads() * 2 * LT * LT);
 	if (!bq || !bo1 || !bo2 || !ba1 || !ba2 || !bd1 || !bd2 || !bsc)
 		TEST_SETUP_FAIL("out of memory");
 	fill(&r, bq, nq, 2.0f);
@@ -357,7 +359,8 @@ static void check_attention_blocked(int B, int T, int C, int NH, int bs)
 			for (int rr = 0; rr < rows; rr++) {
 				int t = i0 + rr;
 				for (int j = 0; j < e; j++) {
-					float want = j <= t ? attn[(size_t)bh * tri(T) + tri(t) + j] : 0.0f;
+					float want = j <= t ? attn[(size_t)bh * tri(T) + tri(t) + j]
+							    : 0.0f;
 					maxd = fmax(maxd, fabs(P[(size_t)rr * e + j] - want));
 				}
 			}
@@ -399,8 +402,10 @@ static void check_attention_blocked(int B, int T, int C, int NH, int bs)
 		double num = (fp - fm) / (2 * H);
 		if (!near(num, dq[i])) {
 			if (bad++ < 5)
-				fprintf(stderr, "blocked attention (T %d, block %d) dqkv[%zu]: num %g "
-						"ana %g\n", T, bs, i, num, dq[i]);
+				fprintf(stderr,
+					"blocked attention (T %d, block %d) dqkv[%zu]: num %g "
+					"ana %g\n",
+					T, bs, i, num, dq[i]);
 		}
 	}
 	CHECK_INT(bad, 0);
@@ -434,8 +439,11 @@ static void test_attention_blocked(void)
 static void test_model_attention_blocked(void)
 {
 	char err[MENTOR_ERR_LEN];
-	struct model_config cfg = {.vocab_size = 13, .max_seq_len = 12, .n_layer = 2,
-				   .n_head = 2, .n_embd = 8};
+	struct model_config cfg = {.vocab_size = 13,
+				   .max_seq_len = 12,
+				   .n_layer = 2,
+				   .n_head = 2,
+				   .n_embd = 8};
 	struct model *m;
 	if (model_new(&cfg, 5, &m, err))
 		TEST_SETUP_FAIL("model_new: %s", err);
@@ -502,9 +510,9 @@ static void test_gelu(void)
 	for (int i = 0; i < 41; i++)
 		x[i] = -5.0f + 0.25f * (float)i;
 	model_gelu_forward(y, x, 41);
-	CHECK_NEAR(y[20], 0.0, 1e-7);            /* gelu(0) = 0 */
-	CHECK_NEAR(y[40], 5.0, 1e-4);            /* ~identity for large x */
-	CHECK_NEAR(y[24], 0.8411920071, 1e-5);   /* gelu(1), tanh form */
+	CHECK_NEAR(y[20], 0.0, 1e-7);          /* gelu(0) = 0 */
+	CHECK_NEAR(y[40], 5.0, 1e-4);          /* ~identity for large x */
+	CHECK_NEAR(y[24], 0.8411920071, 1e-5); /* gelu(1), tanh form */
 	for (int i = 0; i < 41; i++)
 		d[i] = 1.0f;
 	model_gelu_backward(d, x, 41);
@@ -626,8 +634,8 @@ static void test_gemv(void)
 			double maxd = 0;
 			for (int o = 0; o < OC; o++)
 				maxd = fmax(maxd, fabs(y1[o] - y2[o]));
-			CHECK_MSG(maxd < 1e-5, "gemv_rows4 vs gemv (acc %d, bias %d) differ by %g", acc,
-				  bias, maxd);
+			CHECK_MSG(maxd < 1e-5, "gemv_rows4 vs gemv (acc %d, bias %d) differ by %g",
+				  acc, bias, maxd);
 		}
 	}
 	/* against the naive matmul, written (not added) */
@@ -656,7 +664,10 @@ static void test_adamw_recip(void)
 	memcpy(p2, p1, sizeof p1);
 	memcpy(m2, m1, sizeof m1);
 	memcpy(v2, v1, sizeof v1);
-	struct model_adamw o = {.lr = 1e-3f, .beta1 = 0.9f, .beta2 = 0.95f, .eps = 1e-8f,
+	struct model_adamw o = {.lr = 1e-3f,
+				.beta1 = 0.9f,
+				.beta2 = 0.95f,
+				.eps = 1e-8f,
 				.weight_decay = 0.1f};
 	float bc1 = 1.0f - powf(0.9f, 3.0f), bc2 = 1.0f - powf(0.95f, 3.0f);
 	adamw_chunk(p1, g, m1, v1, N, &o, bc1, bc2, 0.1f);
@@ -675,9 +686,10 @@ static void test_adamw_recip(void)
 	for (int i = 0; i < N; i++)
 		sq += (double)g[i] * g[i];
 	CHECK_NEAR(sum_sq_wide(g, N), sq, 1e-12 * sq);
-	CHECK_NEAR(sum_sq_wide(g, 7), (double)g[0] * g[0] + (double)g[1] * g[1] +
-				       (double)g[2] * g[2] + (double)g[3] * g[3] +
-				       (double)g[4] * g[4] + (double)g[5] * g[5] + (double)g[6] * g[6],
+	CHECK_NEAR(sum_sq_wide(g, 7),
+		   (double)g[0] * g[0] + (double)g[1] * g[1] + (double)g[2] * g[2] +
+			   (double)g[3] * g[3] + (double)g[4] * g[4] + (double)g[5] * g[5] +
+			   (double)g[6] * g[6],
 		   1e-15);
 }
 

@@ -325,14 +325,14 @@ static void test_large_corpus(void)
 	size_t n = 20000;
 	const char **texts = malloc(n * sizeof *texts);
 	size_t *lens = malloc(n * sizeof *lens);
-	char (*lines)[96] = malloc(n * sizeof *lines);
+	char(*lines)[96] = malloc(n * sizeof *lines);
 	if (!texts || !lens || !lines)
 		TEST_SETUP_FAIL("out of memory");
 	struct rng r;
 	rng_seed(&r, 5);
-	static const char *words[] = {"apple", "banana", "train", "speed", "hour", "the",
-				      "answer", "is", "because", "りんご", "答え", "個", "です",
-				      "and", "of", "total", "each", "costs"};
+	static const char *words[] = {"apple",  "banana", "train",   "speed",  "hour", "the",
+				      "answer", "is",     "because", "りんご", "答え", "個",
+				      "です",   "and",    "of",      "total",  "each", "costs"};
 	for (size_t i = 0; i < n; i++) {
 		int len = 0;
 		while (len < 80) {
@@ -563,7 +563,8 @@ static void test_image_v3(void)
 	f[5] = -2;
 	CHECK_INT(tokenizer_build(pairs, (size_t)nm, 0, f, &u, err), MENTOR_ERR);
 	f[5] = 5;
-	CHECK_INT(tokenizer_build(pairs, (size_t)nm, TOKENIZER_N_PRETOK, f, &u, err), MENTOR_EUSAGE);
+	CHECK_INT(tokenizer_build(pairs, (size_t)nm, TOKENIZER_N_PRETOK, f, &u, err),
+		  MENTOR_EUSAGE);
 	CHECK_INT(tokenizer_build(pairs, (size_t)nm, -1, NULL, &u, err), MENTOR_EUSAGE);
 	CHECK_INT(tokenizer_build(NULL, 3, 0, NULL, &u, err), MENTOR_EUSAGE);
 	CHECK_INT(tokenizer_build(pairs, TOKENIZER_MAX_VOCAB, 0, NULL, &u, err), MENTOR_EUSAGE);
@@ -652,7 +653,10 @@ static const struct {
 	{"don't we'll they're I've I'm you'd", 34, {3, 2, 3, 3, 5, 3, 2, 3, 2, 2, 4, 2}},
 	{"'s'S''s 's", 10, {2, 1, 1, 2, 1, 2, 1}},
 	{"a  b", 4, {1, 1, 2}},
-	{"a \x09" "b", 4, {1, 1, 1, 1}},
+	{"a \x09"
+	 "b",
+	 4,
+	 {1, 1, 1, 1}},
 	{"a\x09 b", 4, {1, 1, 2}},
 	{"end   ", 6, {3, 3}},
 	{"  lead", 6, {1, 5}},
@@ -665,14 +669,30 @@ static const struct {
 	{"!!! \x3f\x3f ...", 10, {3, 3, 4}},
 	{"caf\xc3\xa9 na\xc3\xafve", 12, {5, 7}},
 	{"e\xcc\x81t\xc3\xa9", 6, {1, 2, 3}},
-	{"\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e\xe3\x81\xae\xe3\x83\x86\xe3\x82\xad\xe3\x82\xb9\xe3\x83\x88\xe3\x80\x81\xe3\x81\xa7\xe3\x81\x99\xe3\x80\x82", 36, {24, 3, 6, 3}},
-	{"a\xc2\xa0" "b\xc2\x85" "c\xef\xbb\xbf" "d\xe3\x80\x80" "e", 15, {1, 2, 1, 2, 1, 3, 1, 3, 1}},
+	{"\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e\xe3\x81\xae\xe3\x83\x86\xe3\x82\xad\xe3\x82\xb9\xe3\x83\x88\xe3\x80\x81\xe3\x81\xa7\xe3\x81\x99\xe3\x80\x82",
+	 36,
+	 {24, 3, 6, 3}},
+	{"a\xc2\xa0"
+	 "b\xc2\x85"
+	 "c\xef\xbb\xbf"
+	 "d\xe3\x80\x80"
+	 "e",
+	 15,
+	 {1, 2, 1, 2, 1, 3, 1, 3, 1}},
 	{"x\xe2\x80\xa8 y", 6, {1, 3, 2}},
 	{"\xd9\xa3\xd9\xa4 \xe2\x85\xab \xc2\xbd", 11, {4, 4, 3}},
-	{"\xf0\x9f\x98\x80\xf0\x9f\x91\x8d\xf0\x9f\x8f\xbd \xf0\x9f\x91\xa8\xe2\x80\x8d\xf0\x9f\x91\xa9\xe2\x80\x8d\xf0\x9f\x91\xa7\xf0\x9f\x87\xaf\xf0\x9f\x87\xb5", 39, {12, 27}},
-	{"a\xff" "b", 3, {1, 1, 1}},
+	{"\xf0\x9f\x98\x80\xf0\x9f\x91\x8d\xf0\x9f\x8f\xbd \xf0\x9f\x91\xa8\xe2\x80\x8d\xf0\x9f\x91\xa9\xe2\x80\x8d\xf0\x9f\x91\xa7\xf0\x9f\x87\xaf\xf0\x9f\x87\xb5",
+	 39,
+	 {12, 27}},
+	{"a\xff"
+	 "b",
+	 3,
+	 {1, 1, 1}},
 	{" \xff\xfe!", 4, {4}},
-	{"\xc0\x80" "A", 3, {2, 1}},
+	{"\xc0\x80"
+	 "A",
+	 3,
+	 {2, 1}},
 	{"\xed\xa0\x80x", 4, {3, 1}},
 	{"\xe3\x81 a", 4, {2, 2}},
 	{"'\xff", 2, {2}},
@@ -692,7 +712,8 @@ static void test_gpt2_pieces(void)
 		int k = 0, ok = 1;
 		while (at < len) {
 			size_t p = tokenizer_pretok_next(TOKENIZER_PRETOK_GPT2, s + at, len - at);
-			ok &= p >= 1 && p <= len - at && k < 16 && (size_t)gpt2_cases[c].pieces[k] == p;
+			ok &= p >= 1 && p <= len - at && k < 16 &&
+			      (size_t)gpt2_cases[c].pieces[k] == p;
 			if (!ok || p == 0)
 				break;
 			at += p;
@@ -715,27 +736,27 @@ static void test_gpt2_pieces(void)
 
 	/* the classes behind it */
 	CHECK_INT(unicode_class('a'), UNICODE_LETTER);
-	CHECK_INT(unicode_class(0xE9), UNICODE_LETTER);     /* é */
-	CHECK_INT(unicode_class(0x3042), UNICODE_LETTER);   /* あ */
-	CHECK_INT(unicode_class(0x6F22), UNICODE_LETTER);   /* 漢 */
-	CHECK_INT(unicode_class(0xD55C), UNICODE_LETTER);   /* 한 */
-	CHECK_INT(unicode_class(0x02B0), UNICODE_LETTER);   /* modifier letter (Lm) */
+	CHECK_INT(unicode_class(0xE9), UNICODE_LETTER);   /* é */
+	CHECK_INT(unicode_class(0x3042), UNICODE_LETTER); /* あ */
+	CHECK_INT(unicode_class(0x6F22), UNICODE_LETTER); /* 漢 */
+	CHECK_INT(unicode_class(0xD55C), UNICODE_LETTER); /* 한 */
+	CHECK_INT(unicode_class(0x02B0), UNICODE_LETTER); /* modifier letter (Lm) */
 	CHECK_INT(unicode_class('7'), UNICODE_NUMBER);
-	CHECK_INT(unicode_class(0x0663), UNICODE_NUMBER);   /* Arabic-Indic three */
-	CHECK_INT(unicode_class(0x216B), UNICODE_NUMBER);   /* roman twelve (Nl) */
-	CHECK_INT(unicode_class(0xBD), UNICODE_NUMBER);     /* ½ (No) */
-	CHECK_INT(unicode_class(0x1D7CE), UNICODE_NUMBER);  /* mathematical bold zero */
+	CHECK_INT(unicode_class(0x0663), UNICODE_NUMBER);  /* Arabic-Indic three */
+	CHECK_INT(unicode_class(0x216B), UNICODE_NUMBER);  /* roman twelve (Nl) */
+	CHECK_INT(unicode_class(0xBD), UNICODE_NUMBER);    /* ½ (No) */
+	CHECK_INT(unicode_class(0x1D7CE), UNICODE_NUMBER); /* mathematical bold zero */
 	CHECK_INT(unicode_class(' '), UNICODE_SPACE);
 	CHECK_INT(unicode_class(0x0B), UNICODE_SPACE);
 	CHECK_INT(unicode_class(0x85), UNICODE_SPACE);
 	CHECK_INT(unicode_class(0xA0), UNICODE_SPACE);
 	CHECK_INT(unicode_class(0x2029), UNICODE_SPACE);
 	CHECK_INT(unicode_class(0x3000), UNICODE_SPACE);
-	CHECK_INT(unicode_class(0x1C), UNICODE_OTHER);      /* not White_Space */
+	CHECK_INT(unicode_class(0x1C), UNICODE_OTHER); /* not White_Space */
 	CHECK_INT(unicode_class(0xFEFF), UNICODE_OTHER);
 	CHECK_INT(unicode_class(0x180E), UNICODE_OTHER);
 	CHECK_INT(unicode_class(0x200D), UNICODE_OTHER);
-	CHECK_INT(unicode_class(0x0301), UNICODE_OTHER);    /* combining acute (Mn) */
+	CHECK_INT(unicode_class(0x0301), UNICODE_OTHER); /* combining acute (Mn) */
 	CHECK_INT(unicode_class(0x1F600), UNICODE_OTHER);
 	CHECK_INT(unicode_class(0xD800), UNICODE_OTHER);
 	CHECK_INT(unicode_class(0x10FFFF), UNICODE_OTHER);
@@ -760,10 +781,37 @@ static void test_gpt2_hostile(void)
 	struct rng r;
 	rng_seed(&r, 2024);
 	static const char *const bits[] = {
-		" ", "  ", "\t", "\n", "\r\n", "\xc2\xa0", "\xe3\x80\x80", "\xc2\x85", "'", "'s",
-		"'S", "'ll", "a", "Z", "\xc3\xa9", "\xe6\x97\xa5", "7", "\xd9\xa3", "!", "...",
-		"\xf0\x9f\x98\x80", "\xe2\x80\x8d", "\xef\xb8\x8f", "\xff", "\xc0", "\x80",
-		"\xe3\x81", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\x00", "\xef\xbb\xbf",
+		" ",
+		"  ",
+		"\t",
+		"\n",
+		"\r\n",
+		"\xc2\xa0",
+		"\xe3\x80\x80",
+		"\xc2\x85",
+		"'",
+		"'s",
+		"'S",
+		"'ll",
+		"a",
+		"Z",
+		"\xc3\xa9",
+		"\xe6\x97\xa5",
+		"7",
+		"\xd9\xa3",
+		"!",
+		"...",
+		"\xf0\x9f\x98\x80",
+		"\xe2\x80\x8d",
+		"\xef\xb8\x8f",
+		"\xff",
+		"\xc0",
+		"\x80",
+		"\xe3\x81",
+		"\xed\xa0\x80",
+		"\xf4\x90\x80\x80",
+		"\x00",
+		"\xef\xbb\xbf",
 	};
 	char s[400];
 	int ok = 1;
@@ -787,7 +835,8 @@ static void test_gpt2_hostile(void)
 			size_t q = at;
 			while (q < at + p) {
 				int cls;
-				q += (size_t)unicode_char_class((const unsigned char *)s + q, n - q, &cls);
+				q += (size_t)unicode_char_class((const unsigned char *)s + q, n - q,
+								&cls);
 			}
 			ok &= q == at + p;
 			at += p;
@@ -816,8 +865,7 @@ static void test_gpt2_hostile(void)
 
 /* The rescanning rule written plainly: lowest-ranked adjacent pair, every
  * occurrence left to right, until none has a merge. rank is V x V. */
-static size_t plain_bpe(const int32_t *rank, int V, const unsigned char *s, size_t n,
-			int32_t *ids)
+static size_t plain_bpe(const int32_t *rank, int V, const unsigned char *s, size_t n, int32_t *ids)
 {
 	for (size_t i = 0; i < n; i++)
 		ids[i] = s[i];
@@ -832,7 +880,8 @@ static size_t plain_bpe(const int32_t *rank, int V, const unsigned char *s, size
 			return n;
 		size_t o = 0;
 		for (size_t i = 0; i < n; i++) {
-			if (i + 1 < n && rank[(size_t)ids[i] * (size_t)V + (size_t)ids[i + 1]] == best) {
+			if (i + 1 < n &&
+			    rank[(size_t)ids[i] * (size_t)V + (size_t)ids[i + 1]] == best) {
 				ids[o++] = 256 + best;
 				i++;
 			} else {
@@ -848,9 +897,9 @@ static void test_long_pieces(void)
 	char err[MENTOR_ERR_LEN];
 	/* a tokenizer with deep merges over few letters and spaces */
 	const char *texts[8] = {"aaaa aaaa abab abab baba", "aaaaaaaa bbbbbbbb abba",
-				"ab ab ab ab aab aab abb", "        spaces        ",
-				"!!!!!!!! ?!?!?! !?!?", "aaaa aaaa abab abab baba",
-				"aaaaaaaa bbbbbbbb abba", "ab ab ab ab aab aab abb"};
+				"ab ab ab ab aab aab abb",  "        spaces        ",
+				"!!!!!!!! ?!?!?! !?!?",     "aaaa aaaa abab abab baba",
+				"aaaaaaaa bbbbbbbb abba",   "ab ab ab ab aab aab abb"};
 	size_t lens[8];
 	for (int i = 0; i < 8; i++)
 		lens[i] = strlen(texts[i]);
@@ -877,7 +926,7 @@ static void test_long_pieces(void)
 		size_t n = 65 + (size_t)rng_below(&rg, MAXN - 65);
 		int kind = (int)rng_below(&rg, 3);
 		for (size_t i = 0; i < n; i++)
-			s[i] = kind == 0 ? "ab"[rng_below(&rg, rng_below(&rg, 4) ? 1 : 2)]
+			s[i] = kind == 0   ? "ab"[rng_below(&rg, rng_below(&rg, 4) ? 1 : 2)]
 			       : kind == 1 ? ' '
 					   : "!?"[rng_below(&rg, 2)];
 		if (kind == 1)
@@ -962,8 +1011,15 @@ static void test_qwen_pieces(void)
 	PIECES(q, "a   ", "a", "   ");
 	PIECES(q, "a   1", "a", "  ", " ", "1");
 	/* bytes that are not UTF-8 are other characters */
-	PIECES(q, "\xff\xfe" "abc", "\xff\xfe", "abc");
-	PIECES(q, "\xff" "abc", "\xff" "abc");
+	PIECES(q,
+	       "\xff\xfe"
+	       "abc",
+	       "\xff\xfe", "abc");
+	PIECES(q,
+	       "\xff"
+	       "abc",
+	       "\xff"
+	       "abc");
 	PIECES(q, " \xff\n", " \xff\n");
 	CHECK_STR(tokenizer_pretok_name(q), "qwen2");
 	CHECK_STR(tokenizer_pretok_name(l), "llama3");
@@ -990,7 +1046,10 @@ static void test_smollm_pieces(void)
 	       "x", "\xef\xbc\x91", "\xef\xbc\x92", " ", "\xe2\x85\xa0");
 	PIECES(sm, "v1.2-rc", "v", "1", ".", "2", "-", "rc");
 	PIECES(sm, "\n\n7", "\n\n", "7");
-	PIECES(sm, "\xff" "9", "\xff", "9");
+	PIECES(sm,
+	       "\xff"
+	       "9",
+	       "\xff", "9");
 	/* long text without numbers: GPT-2's pieces, found in linear time */
 	size_t n = (size_t)1 << 20;
 	char *big = malloc(n + 1);
@@ -1017,10 +1076,8 @@ static void test_added(void)
 	int32_t *pairs = merge_pairs(t);
 	int32_t eos = tokenizer_special(t, TOKENIZER_EOS);
 	struct tokenizer_added added[] = {
-		{"<|im_start|>", 12, V, 1},
-		{"<|endoftext|>", 13, eos, 1},
-		{"<think>", 7, V + 1, 0},
-		{"<|im", 4, V + 2, 1},
+		{"<|im_start|>", 12, V, 1}, {"<|endoftext|>", 13, eos, 1},
+		{"<think>", 7, V + 1, 0},   {"<|im", 4, V + 2, 1},
 		{"a", 1, 'a', 0},
 	};
 	struct tokenizer_opts o = {TOKENIZER_PRETOK_QWEN2, TOKENIZER_NORM_NFC, NULL, added, 5};
@@ -1089,18 +1146,14 @@ static void test_added(void)
 		uint32_t val;
 		const char *msg;
 	} forge[] = {
-		{28, 2, "normalizer"},
-		{32, 0x7fffffffu, "added tokens"},
-		{32, 0, "added tokens"},
-		{8, (uint32_t)V + 9, "added tokens"},
-		{tail, 0xffffffffu, "invalid"},     /* id */
-		{tail, (uint32_t)V + 7, "id"},      /* past the next new id */
-		{tail, 'b', "not the text"},
-		{tail, (uint32_t)eos, "two added tokens"},
-		{tail + 4, 2, "invalid"},           /* flags */
-		{tail + 8, 0, "invalid"},           /* length */
-		{tail + 8, 2, "truncated"},
-		{tail + 8, 0x7fffffffu, "invalid"},
+		{28, 2, "normalizer"},          {32, 0x7fffffffu, "added tokens"},
+		{32, 0, "added tokens"},        {8, (uint32_t)V + 9, "added tokens"},
+		{tail, 0xffffffffu, "invalid"}, /* id */
+		{tail, (uint32_t)V + 7, "id"},  /* past the next new id */
+		{tail, 'b', "not the text"},    {tail, (uint32_t)eos, "two added tokens"},
+		{tail + 4, 2, "invalid"}, /* flags */
+		{tail + 8, 0, "invalid"}, /* length */
+		{tail + 8, 2, "truncated"},     {tail + 8, 0x7fffffffu, "invalid"},
 	};
 	for (size_t f = 0; f < sizeof forge / sizeof forge[0]; f++) {
 		memcpy(copy, img.data, img.len);

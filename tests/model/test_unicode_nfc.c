@@ -50,8 +50,8 @@ static void check_file(const char *path)
 	while (fgets(line, sizeof line, f)) {
 		char *tab = strchr(line, '\t');
 		size_t len = strcspn(line, "\n");
-		if (!tab || (size_t)(tab - line) > 2 * sizeof in || len - (size_t)(tab - line) - 1 >
-		    2 * sizeof want)
+		if (!tab || (size_t)(tab - line) > 2 * sizeof in ||
+		    len - (size_t)(tab - line) - 1 > 2 * sizeof want)
 			TEST_SETUP_FAIL("bad line %zu in %s", n_lines + 1, path);
 		size_t ni = unhex(line, (size_t)(tab - line), in);
 		size_t nw = unhex(tab + 1, len - (size_t)(tab - line) - 1, want);
@@ -74,11 +74,11 @@ int main(int argc, char **argv)
 {
 	NFC("", "");
 	NFC("plain ascii", "plain ascii");
-	NFC("cafe\xcc\x81", "caf\xc3\xa9");                  /* e + acute */
-	NFC("A\xcc\x8a", "\xc3\x85");                       /* A + ring */
-	NFC("\xe2\x84\xab", "\xc3\x85");                     /* Angstrom sign, a singleton */
-	NFC("\xe2\x84\xa6", "\xce\xa9");                     /* Ohm sign */
-	NFC("\xe0\xa5\x98", "\xe0\xa4\x95\xe0\xa4\xbc");     /* U+0958 is excluded */
+	NFC("cafe\xcc\x81", "caf\xc3\xa9");              /* e + acute */
+	NFC("A\xcc\x8a", "\xc3\x85");                    /* A + ring */
+	NFC("\xe2\x84\xab", "\xc3\x85");                 /* Angstrom sign, a singleton */
+	NFC("\xe2\x84\xa6", "\xce\xa9");                 /* Ohm sign */
+	NFC("\xe0\xa5\x98", "\xe0\xa4\x95\xe0\xa4\xbc"); /* U+0958 is excluded */
 	/* a dot below (220) moves before a dot above (230), then both compose */
 	NFC("a\xcc\x87\xcc\xa3", "\xe1\xba\xa1\xcc\x87");
 	NFC("q\xcc\x87\xcc\xa3", "q\xcc\xa3\xcc\x87");
@@ -89,7 +89,10 @@ int main(int argc, char **argv)
 	/* kana + combining voiced mark */
 	NFC("\xe3\x81\x8b\xe3\x82\x99", "\xe3\x81\x8c");
 	/* a mark with nothing to join, at the start */
-	NFC("\xcc\x81" "a", "\xcc\x81" "a");
+	NFC("\xcc\x81"
+	    "a",
+	    "\xcc\x81"
+	    "a");
 	/* bytes that are not UTF-8 stay and join nothing */
 	NFC("\xff\xcc\x81", "\xff\xcc\x81");
 	NFC("e\xff\xcc\x81", "e\xff\xcc\x81");

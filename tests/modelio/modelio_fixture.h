@@ -21,12 +21,12 @@
 static inline void fixture_ckpt(const char *path, int variant, struct model_config *mcfg)
 {
 	static const char *texts[] = {
-	    "What is 3 + 4? 3 + 4 = 7. So the answer is 7.",
-	    "What is 12 + 30? 12 + 30 = 42. So the answer is 42.",
-	    "Tom has 5 apples and eats 2. How many are left? 5 - 2 = 3.",
-	    "りんごが3個あります。2個食べました。残りは1個です。",
-	    "The quick brown fox jumps over the lazy dog.\n\ttabs\x01and\x7f bytes",
-	    "Is the sky blue? yes because light scatters. So the answer is yes.",
+		"What is 3 + 4? 3 + 4 = 7. So the answer is 7.",
+		"What is 12 + 30? 12 + 30 = 42. So the answer is 42.",
+		"Tom has 5 apples and eats 2. How many are left? 5 - 2 = 3.",
+		"りんごが3個あります。2個食べました。残りは1個です。",
+		"The quick brown fox jumps over the lazy dog.\n\ttabs\x01and\x7f bytes",
+		"Is the sky blue? yes because light scatters. So the answer is yes.",
 	};
 	size_t n = sizeof texts / sizeof texts[0];
 	size_t lens[sizeof texts / sizeof texts[0]];

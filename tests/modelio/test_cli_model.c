@@ -223,19 +223,19 @@ static void check_logits(const char *ckpt)
 	static const struct {
 		const char *args, *msg;
 	} bad[] = {
-	    {"predict first 'x' --logits --top 0", "invalid value '0' for '--top'"},
-	    {"predict first 'x' --logits --top 3 --all", "either --top or --all"},
-	    {"predict first 'x' --top 3", "'--top' goes with --logits"},
-	    {"predict first 'x' --all", "'--all' goes with --logits"},
-	    {"predict first 'x' --logits --task foo", "invalid task 'foo'"},
-	    {"predict first 'x' --logits --type number", "'--type' does not go with"},
-	    {"predict first 'x' --logits --choices '[]'", "'--choices' needs --task"},
-	    {"predict first '' --logits", "the prompt is empty"},
-	    {"predict first 'x' --logits --top", "needs a value"},
-	    {"predict nosuchrun 'x' --logits", "nosuchrun"},
-	    {"predict first 'x' --type bogus", "invalid type 'bogus'"},
-	    {"predict first 'x' --logits --bogus", "unknown option '--bogus' for 'predict'"},
-	    {"predict first 'x' extra", "unexpected argument 'extra'"},
+		{"predict first 'x' --logits --top 0", "invalid value '0' for '--top'"},
+		{"predict first 'x' --logits --top 3 --all", "either --top or --all"},
+		{"predict first 'x' --top 3", "'--top' goes with --logits"},
+		{"predict first 'x' --all", "'--all' goes with --logits"},
+		{"predict first 'x' --logits --task foo", "invalid task 'foo'"},
+		{"predict first 'x' --logits --type number", "'--type' does not go with"},
+		{"predict first 'x' --logits --choices '[]'", "'--choices' needs --task"},
+		{"predict first '' --logits", "the prompt is empty"},
+		{"predict first 'x' --logits --top", "needs a value"},
+		{"predict nosuchrun 'x' --logits", "nosuchrun"},
+		{"predict first 'x' --type bogus", "invalid type 'bogus'"},
+		{"predict first 'x' --logits --bogus", "unknown option '--bogus' for 'predict'"},
+		{"predict first 'x' extra", "unexpected argument 'extra'"},
 	};
 	for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
 		CHECK_INT(run(bad[k].args, &out), 2);
@@ -301,8 +301,8 @@ static void check_tokenize(void)
 	CHECK_INT(run(args, &out), 0);
 	char *ab = ids_line(tok, "ab 12");
 	CHECK_MSG(strncmp(out, "{\"ids\":[", 8) == 0 && strstr(out, "\"tokens\":[") &&
-	              strstr(out, "\" 1\",\"2\"]}") != NULL,
-	          "%s", out); /* mentor's: one digit each */
+			  strstr(out, "\" 1\",\"2\"]}") != NULL,
+		  "%s", out); /* mentor's: one digit each */
 	free(out);
 	snprintf(args, sizeof args, "tokenize --json first -- --not-an-option");
 	CHECK_INT(run(args, &out), 0);
@@ -352,19 +352,20 @@ static void check_usage(void)
 	static const struct {
 		const char *args, *msg;
 	} bad[] = {
-	    {"export-model first --format=zip", "unknown format 'zip': expected gguf or safetensors"},
-	    {"export-model first second", "unexpected argument 'second'"},
-	    {"export-model", "give a run"},
-	    {"export-model first --out", "option '--out' needs a value"},
-	    {"import-model a b", "unexpected argument 'b'"},
-	    {"import-model --name x", "give a model path"},
-	    {"import-model a --frob", "unknown option '--frob' for 'import-model'"},
-	    {"serve first --port=70000", "invalid port '70000': 0..65535"},
-	    {"serve first --idle-timeout 0", "invalid --idle-timeout '0': seconds, 0.01..3600"},
-	    {"serve first --max-conns 0", "--max-conns needs a count 1..1000"},
-	    {"serve first --api-key ''", "--api-key needs a non-empty key"},
-	    {"serve first second", "unexpected argument 'second'"},
-	    {"serve", "give a run"},
+		{"export-model first --format=zip",
+		 "unknown format 'zip': expected gguf or safetensors"},
+		{"export-model first second", "unexpected argument 'second'"},
+		{"export-model", "give a run"},
+		{"export-model first --out", "option '--out' needs a value"},
+		{"import-model a b", "unexpected argument 'b'"},
+		{"import-model --name x", "give a model path"},
+		{"import-model a --frob", "unknown option '--frob' for 'import-model'"},
+		{"serve first --port=70000", "invalid port '70000': 0..65535"},
+		{"serve first --idle-timeout 0", "invalid --idle-timeout '0': seconds, 0.01..3600"},
+		{"serve first --max-conns 0", "--max-conns needs a count 1..1000"},
+		{"serve first --api-key ''", "--api-key needs a non-empty key"},
+		{"serve first second", "unexpected argument 'second'"},
+		{"serve", "give a run"},
 	};
 	for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
 		char *out;
@@ -395,13 +396,13 @@ int main(void)
 	CHECK(strstr(out, "wrote ") && strstr(out, "(gguf,"));
 	free(out);
 	snprintf(args, sizeof args, "export-model 1 --format safetensors --out '%s'",
-	         test_path("x-hf"));
+		 test_path("x-hf"));
 	CHECK_INT(run(args, NULL), 0);
 	snprintf(args, sizeof args, "import-model '%s/model.safetensors' --name second",
-	         test_path("x-hf"));
+		 test_path("x-hf"));
 	CHECK_INT(run(args, NULL), 0);
 	snprintf(args, sizeof args, "import-model '%s' --name third --dataset imported",
-	         test_path("x.gguf"));
+		 test_path("x.gguf"));
 	CHECK_INT(run(args, NULL), 0);
 	char *c1 = ckpt_of("first"), *c2 = ckpt_of("second"), *c3 = ckpt_of("third");
 	check_same_file(c1, c2);
@@ -418,7 +419,9 @@ int main(void)
 	 * export (the preset, requested vocabulary and dataset are kept) */
 	CHECK_INT(run("init", NULL), 0);
 	CHECK_INT(run("train arith --preset tiny --vocab 2000 --steps 2 --batch 2 --threads 1 "
-		      "--eval-split none --name mine", NULL), 0);
+		      "--eval-split none --name mine",
+		      NULL),
+		  0);
 	snprintf(args, sizeof args, "export-model mine --out '%s'", test_path("m1.gguf"));
 	CHECK_INT(run(args, NULL), 0);
 	snprintf(args, sizeof args, "export-model mine --format hf --out '%s'", test_path("m1-hf"));
@@ -430,7 +433,8 @@ int main(void)
 	check_same_file(test_path("m1.gguf"), test_path("m2.gguf"));
 	snprintf(args, sizeof args, "import-model '%s' --name mine-hf", test_path("m1-hf"));
 	CHECK_INT(run(args, NULL), 0);
-	snprintf(args, sizeof args, "export-model mine-hf --format hf --out '%s'", test_path("m2-hf"));
+	snprintf(args, sizeof args, "export-model mine-hf --format hf --out '%s'",
+		 test_path("m2-hf"));
 	CHECK_INT(run(args, NULL), 0);
 	const char *files[] = {"config.json", "model.safetensors", "tokenizer.json",
 			       "tokenizer_config.json", "special_tokens_map.json"};

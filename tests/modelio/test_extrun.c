@@ -23,9 +23,9 @@ static void check_split(void)
 	char err[MENTOR_ERR_LEN];
 	char **a;
 	CHECK(extrun_split("python3  train.py --lr 1e-3\t--out 'my dir' \"a \\\"b\\\" c\" x\\ y",
-	                   &a, err) == 0);
+			   &a, err) == 0);
 	const char *want[] = {"python3", "train.py",  "--lr", "1e-3", "--out",
-	                      "my dir",  "a \"b\" c", "x y",  NULL};
+			      "my dir",  "a \"b\" c", "x y",  NULL};
 	for (int i = 0; want[i]; i++)
 		CHECK_STR(a[i], want[i]);
 	CHECK(a[8] == NULL);
@@ -62,34 +62,34 @@ static void check_parse(void)
 	double t;
 	struct extrun_point p[EXTRUN_MAX_POINTS];
 	CHECK_INT(parse("{\"step\": 10, \"loss\": 2.3, \"val_loss\": 2.5, \"lr\": 0.001}", &step,
-	                &t, &total, p),
-	          3);
+			&t, &total, p),
+		  3);
 	CHECK_INT(step, 10);
 	CHECK(t < 0 && total < 0);
 	CHECK_STR(p[0].name, "loss");
 	CHECK_NEAR(p[0].value, 2.3, 1e-12);
 	CHECK_INT(parse("{\"step\": 1, \"loss\": 1, \"t\": 4.5, \"total_steps\": 99}", &step, &t,
-	                &total, p),
-	          1);
+			&total, p),
+		  1);
 	CHECK_NEAR(t, 4.5, 0);
 	CHECK_INT(total, 99);
 	const char *bad[] = {
-	    "",
-	    "{",
-	    "null",
-	    "[1]",
-	    "{\"loss\": 1}",
-	    "{\"step\": -1, \"loss\": 1}",
-	    "{\"step\": 1.5, \"loss\": 1}",
-	    "{\"step\": \"3\", \"loss\": 1}",
-	    "{\"step\": 1e300, \"loss\": 1}",
-	    "{\"step\": 2, \"loss\": NaN}",
-	    "{\"step\": 2, \"loss\": Infinity}",
-	    "{\"step\": 2, \"loss\": \"x\"}",
-	    "{\"step\": 2}",
-	    "{\"step\": 2, \"bad name!\": 1}",
-	    "{\"step\": 2, \"a_very_long_metric_name_over_32_chars\": 1}",
-	    "{\"step\": 2, \"loss\": 1e999}",
+		"",
+		"{",
+		"null",
+		"[1]",
+		"{\"loss\": 1}",
+		"{\"step\": -1, \"loss\": 1}",
+		"{\"step\": 1.5, \"loss\": 1}",
+		"{\"step\": \"3\", \"loss\": 1}",
+		"{\"step\": 1e300, \"loss\": 1}",
+		"{\"step\": 2, \"loss\": NaN}",
+		"{\"step\": 2, \"loss\": Infinity}",
+		"{\"step\": 2, \"loss\": \"x\"}",
+		"{\"step\": 2}",
+		"{\"step\": 2, \"bad name!\": 1}",
+		"{\"step\": 2, \"a_very_long_metric_name_over_32_chars\": 1}",
+		"{\"step\": 2, \"loss\": 1e999}",
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
 		CHECK_MSG(parse(bad[i], &step, &t, &total, p) == -1, "%s", bad[i]);
@@ -161,9 +161,9 @@ static void check_good_run(void)
 {
 	char cmd[4096];
 	snprintf(cmd, sizeof cmd,
-	         "'%s' --db '%s' run-external ds --status all --name ext-ok --cmd \"/bin/sh "
-	         "'%s/tests/modelio/fake_trainer.sh' --epochs 2\" > '%s' 2>&1",
-	         bin, db, srcdir, test_path("ok.out"));
+		 "'%s' --db '%s' run-external ds --status all --name ext-ok --cmd \"/bin/sh "
+		 "'%s/tests/modelio/fake_trainer.sh' --epochs 2\" > '%s' 2>&1",
+		 bin, db, srcdir, test_path("ok.out"));
 	CHECK_INT(run_cmd(cmd), 0);
 	struct store *st = open_db();
 	struct store_run r;
@@ -181,7 +181,7 @@ static void check_good_run(void)
 	CHECK(cfg != NULL);
 	CHECK_INT(cJSON_GetNumberValue(cJSON_GetObjectItem(cfg, "metrics_skipped")), 7);
 	CHECK_STR(cJSON_GetStringValue(cJSON_GetArrayItem(cJSON_GetObjectItem(cfg, "command"), 3)),
-	          "2");
+		  "2");
 	cJSON_Delete(cfg);
 	CHECK_INT(count_points(st, id, "loss"), 3);
 	CHECK_INT(count_points(st, id, "val_loss"), 2);
@@ -219,9 +219,9 @@ static void check_failed_run(void)
 {
 	char cmd[4096];
 	snprintf(cmd, sizeof cmd,
-	         "'%s' --db '%s' run-external ds --status all --export alpaca --quiet -- /bin/sh "
-	         "'%s/tests/modelio/fail_trainer.sh' > /dev/null 2> '%s'",
-	         bin, db, srcdir, test_path("fail.err"));
+		 "'%s' --db '%s' run-external ds --status all --export alpaca --quiet -- /bin/sh "
+		 "'%s/tests/modelio/fail_trainer.sh' > /dev/null 2> '%s'",
+		 bin, db, srcdir, test_path("fail.err"));
 	CHECK_INT(run_cmd(cmd), 1);
 	struct store *st = open_db();
 	struct store_run r;
@@ -232,9 +232,9 @@ static void check_failed_run(void)
 	store_run_release(&r);
 	/* a command that cannot start */
 	snprintf(cmd, sizeof cmd,
-	         "'%s' --db '%s' run-external ds --status all --cmd /nonexistent/trainer "
-	         "> /dev/null 2> '%s'",
-	         bin, db, test_path("nostart.err"));
+		 "'%s' --db '%s' run-external ds --status all --cmd /nonexistent/trainer "
+		 "> /dev/null 2> '%s'",
+		 bin, db, test_path("nostart.err"));
 	CHECK_INT(run_cmd(cmd), 1);
 	size_t len;
 	unsigned char *e = fixture_slurp(test_path("nostart.err"), &len);
@@ -245,13 +245,13 @@ static void check_failed_run(void)
 	store_run_release(&r);
 	/* usage errors and nothing to export create no run */
 	snprintf(cmd, sizeof cmd, "'%s' --db '%s' run-external ds --cmd \"a 'b\" 2>/dev/null", bin,
-	         db);
+		 db);
 	CHECK_INT(run_cmd(cmd), 2);
 	snprintf(cmd, sizeof cmd, "'%s' --db '%s' run-external nope --cmd true 2>/dev/null", bin,
-	         db);
+		 db);
 	CHECK_INT(run_cmd(cmd), 1);
 	snprintf(cmd, sizeof cmd, "'%s' --db '%s' run-external ds --cmd true 2>/dev/null", bin,
-	         db); /* nothing accepted yet */
+		 db); /* nothing accepted yet */
 	CHECK_INT(run_cmd(cmd), 1);
 	int64_t id2 = last_run(st, &r);
 	CHECK_INT(id2, id);
@@ -284,7 +284,7 @@ static void check_stop(void)
 			seen = count_points(st, id, "loss");
 	}
 	CHECK_MSG(seen >= 3, "metrics of a running external run are visible (%lld)",
-	          (long long)seen);
+		  (long long)seen);
 	CHECK(r.pid > 0);
 	store_run_release(&r);
 	char cmd[2048];
@@ -309,14 +309,15 @@ static void check_init_from(void)
 {
 	char cmd[4096];
 	snprintf(cmd, sizeof cmd,
-	         "'%s' --db '%s' train ds --preset tiny --vocab 300 --steps 2 --batch 4 "
-	         "--eval-split none --name start > /dev/null 2>&1",
-	         bin, db);
+		 "'%s' --db '%s' train ds --preset tiny --vocab 300 --steps 2 --batch 4 "
+		 "--eval-split none --name start > /dev/null 2>&1",
+		 bin, db);
 	CHECK_INT(run_cmd(cmd), 0);
-	snprintf(cmd, sizeof cmd,
-	         "'%s' --db '%s' run-external ds --status all --variant mt-ra --alpha 0.25 "
-	         "--init-from start --quiet -- /bin/sh '%s/tests/modelio/env_trainer.sh' > '%s' 2>&1",
-	         bin, db, srcdir, test_path("init.out"));
+	snprintf(
+		cmd, sizeof cmd,
+		"'%s' --db '%s' run-external ds --status all --variant mt-ra --alpha 0.25 "
+		"--init-from start --quiet -- /bin/sh '%s/tests/modelio/env_trainer.sh' > '%s' 2>&1",
+		bin, db, srcdir, test_path("init.out"));
 	CHECK_INT(run_cmd(cmd), 0);
 	struct store *st = open_db();
 	struct store_run r, start;
@@ -338,7 +339,7 @@ static void check_init_from(void)
 	char *log = (char *)fixture_slurp(path, &len);
 	CHECK(strstr(log, "variant=mt-ra alpha=0.25 format=mt") != NULL);
 	CHECK(strstr(log, "init has config.json\ninit has model.safetensors\ninit has "
-	                  "tokenizer.json") != NULL);
+			  "tokenizer.json") != NULL);
 	free(log);
 	/* every record has ids; the explanation targets are MT-Ra's */
 	snprintf(path, sizeof path, "%s.runs/%lld/train.jsonl", db, (long long)id);
@@ -351,7 +352,7 @@ static void check_init_from(void)
 		cJSON *rec = cJSON_Parse(line);
 		recs++;
 		with_ids += cJSON_IsArray(cJSON_GetObjectItem(rec, "ids")) &&
-		            cJSON_IsString(cJSON_GetObjectItem(rec, "tokenizer"));
+			    cJSON_IsString(cJSON_GetObjectItem(rec, "tokenizer"));
 		const char *v = cJSON_GetStringValue(cJSON_GetObjectItem(rec, "variant"));
 		ra += v && !strcmp(v, "mt-ra");
 		cJSON_Delete(rec);
@@ -363,9 +364,9 @@ static void check_init_from(void)
 	store_run_release(&start);
 	/* a variable is left out when its option is */
 	snprintf(cmd, sizeof cmd,
-	         "'%s' --db '%s' run-external ds --status all --quiet -- /bin/sh "
-	         "'%s/tests/modelio/env_trainer.sh' > /dev/null 2>&1",
-	         bin, db, srcdir);
+		 "'%s' --db '%s' run-external ds --status all --quiet -- /bin/sh "
+		 "'%s/tests/modelio/env_trainer.sh' > /dev/null 2>&1",
+		 bin, db, srcdir);
 	CHECK_INT(run_cmd(cmd), 0);
 	id = last_run(st, &r);
 	CHECK_STR(r.variant, "baseline");
@@ -375,11 +376,11 @@ static void check_init_from(void)
 	free(log);
 	store_run_release(&r);
 	/* usage errors create no run */
-	const char *bad[] = {"--init-from nope", "--init-from start --export chat",
-	                     "--alpha 0.5", "--variant mt-x", "--variant mt-cot --alpha 2"};
+	const char *bad[] = {"--init-from nope", "--init-from start --export chat", "--alpha 0.5",
+			     "--variant mt-x", "--variant mt-cot --alpha 2"};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		snprintf(cmd, sizeof cmd, "'%s' --db '%s' run-external ds %s -- true 2>/dev/null",
-		         bin, db, bad[i]);
+			 bin, db, bad[i]);
 		CHECK_MSG(run_cmd(cmd) == 2, "%s", bad[i]);
 	}
 	CHECK_INT(last_run(st, &r), id);
@@ -392,10 +393,11 @@ static void check_init_from(void)
 static void check_command_args(void)
 {
 	char cmd[4096];
-	snprintf(cmd, sizeof cmd,
-	         "'%s' --db '%s' run-external ds --status=all --quiet -- /bin/sh "
-	         "'%s/tests/modelio/fake_trainer.sh' --help --name=x --quiet -- -h > /dev/null 2>&1",
-	         bin, db, srcdir);
+	snprintf(
+		cmd, sizeof cmd,
+		"'%s' --db '%s' run-external ds --status=all --quiet -- /bin/sh "
+		"'%s/tests/modelio/fake_trainer.sh' --help --name=x --quiet -- -h > /dev/null 2>&1",
+		bin, db, srcdir);
 	CHECK_INT(run_cmd(cmd), 0);
 	struct store *st = open_db();
 	struct store_run r;
@@ -411,13 +413,13 @@ static void check_command_args(void)
 	store_run_release(&r);
 	/* a second dataset before "--", or nothing after it */
 	snprintf(cmd, sizeof cmd, "'%s' --db '%s' run-external ds ds2 -- true 2> '%s'", bin, db,
-	         test_path("args.err"));
+		 test_path("args.err"));
 	CHECK_INT(run_cmd(cmd), 2);
 	char *e = (char *)fixture_slurp(test_path("args.err"), &len);
 	CHECK(strstr(e, "unexpected argument 'ds2'") != NULL);
 	free(e);
 	snprintf(cmd, sizeof cmd, "'%s' --db '%s' run-external ds -- 2> '%s'", bin, db,
-	         test_path("args.err"));
+		 test_path("args.err"));
 	CHECK_INT(run_cmd(cmd), 2);
 	e = (char *)fixture_slurp(test_path("args.err"), &len);
 	CHECK(strstr(e, "give a command after '--'") != NULL);
@@ -438,9 +440,9 @@ int main(void)
 	db = strdup(test_path("w.db"));
 	char cmd[2048];
 	snprintf(cmd, sizeof cmd,
-	         "'%s' --db '%s' sample arith --n 12 --import ds > /dev/null && "
-	         "'%s' --db '%s' explain ds --mode cot --limit 6 > /dev/null 2>&1",
-	         bin, db, bin, db);
+		 "'%s' --db '%s' sample arith --n 12 --import ds > /dev/null && "
+		 "'%s' --db '%s' explain ds --mode cot --limit 6 > /dev/null 2>&1",
+		 bin, db, bin, db);
 	if (run_cmd(cmd) != 0)
 		TEST_SETUP_FAIL("%s", cmd);
 	check_good_run();

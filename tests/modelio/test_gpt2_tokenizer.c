@@ -338,8 +338,10 @@ int main(void)
 		CHECK_INT(tokenizer_encode(t, all.data, all.len, &ids, err), 0);
 	}
 	double enc_s = util_mono() - t0;
-	fprintf(stderr, "loaded GPT-2's vocabulary in %.3f s; encoded %zu bytes x 50 in %.3f s "
-		"(%.1f MB/s)\n", load_s, all.len, enc_s, (double)all.len * 50 / 1e6 / enc_s);
+	fprintf(stderr,
+		"loaded GPT-2's vocabulary in %.3f s; encoded %zu bytes x 50 in %.3f s "
+		"(%.1f MB/s)\n",
+		load_s, all.len, enc_s, (double)all.len * 50 / 1e6 / enc_s);
 	CHECK_MSG(load_s < 10.0, "loading took %.2f s", load_s);
 	CHECK_MSG(enc_s < 10.0, "encoding took %.2f s", enc_s);
 	tokenizer_ids_release(&ids);

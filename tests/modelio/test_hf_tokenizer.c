@@ -13,9 +13,8 @@
 
 #define N_BASE 260 /* 256 bytes + 4 merges */
 
-static const char qwen_re[] =
-	"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| "
-	"?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+static const char qwen_re[] = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| "
+			      "?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
 
 static cJSON *added_token(int id, const char *content, int special)
 {
@@ -47,16 +46,18 @@ static cJSON *base(void)
 {
 	cJSON *j = cJSON_CreateObject(), *model = cJSON_CreateObject(),
 	      *vocab = cJSON_CreateObject(), *merges = cJSON_CreateArray(),
-	      *added = cJSON_CreateArray(), *pre = cJSON_CreateObject(),
-	      *seq = cJSON_CreateArray(), *split = cJSON_CreateObject(),
-	      *pat = cJSON_CreateObject(), *norm = cJSON_CreateObject();
+	      *added = cJSON_CreateArray(), *pre = cJSON_CreateObject(), *seq = cJSON_CreateArray(),
+	      *split = cJSON_CreateObject(), *pat = cJSON_CreateObject(),
+	      *norm = cJSON_CreateObject();
 	for (unsigned b = 0; b < 256; b++) {
 		char c[3];
 		modelio_byte_char(b, c);
 		cJSON_AddNumberToObject(vocab, c, 255 - b);
 	}
-	static const char *const m[4][3] = {
-		{"h", "e", "he"}, {"l", "l", "ll"}, {"he", "ll", "hell"}, {"\xc4\xa0", "w", "\xc4\xa0w"}};
+	static const char *const m[4][3] = {{"h", "e", "he"},
+					    {"l", "l", "ll"},
+					    {"he", "ll", "hell"},
+					    {"\xc4\xa0", "w", "\xc4\xa0w"}};
 	for (int r = 0; r < 4; r++) {
 		cJSON_AddItemToArray(merges, cJSON_CreateStringArray(m[r], 2));
 		cJSON_AddNumberToObject(vocab, m[r][2], 256 + r);
@@ -150,9 +151,9 @@ static void check_valid(void)
 	struct tokenizer_ids ids;
 	tokenizer_ids_init(&ids);
 	CHECK_INT(tokenizer_encode(t, text, strlen(text), &ids, err), 0);
-	static const int32_t want[] = {258, 255 - 'o', N_BASE + 1, 259, 255 - 'o', 255 - 'r',
-				       255 - 'l', 255 - 'd', N_BASE + 2, 255 - 0xc3, 255 - 0xa9,
-				       N_BASE};
+	static const int32_t want[] = {258,        255 - 'o',  N_BASE + 1, 259,
+				       255 - 'o',  255 - 'r',  255 - 'l',  255 - 'd',
+				       N_BASE + 2, 255 - 0xc3, 255 - 0xa9, N_BASE};
 	int same = ids.n == sizeof want / sizeof want[0];
 	for (size_t i = 0; same && i < ids.n; i++)
 		same = tokenizer_file_id(t, ids.ids[i]) == want[i];
@@ -246,12 +247,17 @@ static void check_components(void)
 	j = base();
 	set(j, "decoder", typed("WordPiece"));
 	check_fails(j, "decoder 'WordPiece' is not supported");
-	static const char *const opts[] = {"dropout", "unk_token", "continuing_subword_prefix",
-					   "end_of_word_suffix", "fuse_unk", "byte_fallback",
+	static const char *const opts[] = {"dropout",
+					   "unk_token",
+					   "continuing_subword_prefix",
+					   "end_of_word_suffix",
+					   "fuse_unk",
+					   "byte_fallback",
 					   "ignore_merges"};
 	for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++) {
 		j = base();
-		set(at(j, "model", NULL), opts[i], i < 4 ? cJSON_CreateString("x") : cJSON_CreateTrue());
+		set(at(j, "model", NULL), opts[i],
+		    i < 4 ? cJSON_CreateString("x") : cJSON_CreateTrue());
 		check_fails(j, opts[i]);
 	}
 	j = base();
@@ -264,7 +270,8 @@ static void check_added(void)
 	static const char *const flags[] = {"single_word", "lstrip", "rstrip"};
 	for (int i = 0; i < 3; i++) {
 		cJSON *j = base();
-		set(cJSON_GetArrayItem(at(j, "added_tokens", NULL), 1), flags[i], cJSON_CreateTrue());
+		set(cJSON_GetArrayItem(at(j, "added_tokens", NULL), 1), flags[i],
+		    cJSON_CreateTrue());
 		check_fails(j, "single_word, lstrip or rstrip");
 	}
 	cJSON *j = base();
@@ -340,7 +347,8 @@ static void check_vocab(void)
 	j = base();
 	cJSON *m = at(j, "model", "merges");
 	for (int i = 0; i < TOKENIZER_MAX_VOCAB; i++)
-		cJSON_AddItemToArray(m, cJSON_CreateStringArray((const char *const[]){"h", "e"}, 2));
+		cJSON_AddItemToArray(m,
+				     cJSON_CreateStringArray((const char *const[]){"h", "e"}, 2));
 	check_fails(j, "too many");
 }
 
@@ -362,14 +370,20 @@ static void check_truncated(void)
 	}
 	CHECK_INT(bad, 0);
 	free(s);
-	static const char *const broken[] = {"", "null", "[]", "{}", "{\"model\": 5}",
-					     "{\"model\": {\"type\": \"BPE\"}}", "\xff\xfe{",
+	static const char *const broken[] = {"",
+					     "null",
+					     "[]",
+					     "{}",
+					     "{\"model\": 5}",
+					     "{\"model\": {\"type\": \"BPE\"}}",
+					     "\xff\xfe{",
 					     ("{\"model\": {\"type\": \"BPE\", \"vocab\": {}, "
 					      "\"merges\": []}, \"added_tokens\": 7}")};
 	for (size_t i = 0; i < sizeof broken / sizeof broken[0]; i++) {
 		struct tokenizer *t = NULL;
 		test_write_file(file, broken[i], strlen(broken[i]));
-		CHECK_MSG(modelio_read_tokenizer(file, &t, err) == MENTOR_ERR && !t, "broken %zu", i);
+		CHECK_MSG(modelio_read_tokenizer(file, &t, err) == MENTOR_ERR && !t, "broken %zu",
+			  i);
 		tokenizer_free(t);
 	}
 }

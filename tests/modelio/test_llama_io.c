@@ -115,14 +115,14 @@ static void check_same_cfg(const struct llama_config *a, const struct llama_conf
 			   const char *what)
 {
 	int same = a->family == b->family && a->vocab_size == b->vocab_size &&
-	           a->hidden_size == b->hidden_size &&
-	           a->intermediate_size == b->intermediate_size && a->n_layer == b->n_layer &&
-	           a->n_head == b->n_head && a->n_kv_head == b->n_kv_head &&
-	           a->head_dim == b->head_dim && a->max_seq_len == b->max_seq_len &&
-	           a->rope_theta == b->rope_theta && a->rope_type == b->rope_type &&
-	           a->rope_factor == b->rope_factor && a->rms_norm_eps == b->rms_norm_eps &&
-	           a->attention_bias == b->attention_bias && a->qk_norm == b->qk_norm &&
-	           a->tie_word_embeddings == b->tie_word_embeddings;
+		   a->hidden_size == b->hidden_size &&
+		   a->intermediate_size == b->intermediate_size && a->n_layer == b->n_layer &&
+		   a->n_head == b->n_head && a->n_kv_head == b->n_kv_head &&
+		   a->head_dim == b->head_dim && a->max_seq_len == b->max_seq_len &&
+		   a->rope_theta == b->rope_theta && a->rope_type == b->rope_type &&
+		   a->rope_factor == b->rope_factor && a->rms_norm_eps == b->rms_norm_eps &&
+		   a->attention_bias == b->attention_bias && a->qk_norm == b->qk_norm &&
+		   a->tie_word_embeddings == b->tie_word_embeddings;
 	if (a->rope_type == LLAMA_ROPE_LLAMA3)
 		same = same && a->rope_low_freq_factor == b->rope_low_freq_factor &&
 		       a->rope_high_freq_factor == b->rope_high_freq_factor &&
@@ -351,8 +351,7 @@ static int st_names(const char *dir, char names[][80], int cap)
 	return n;
 }
 
-static void write_index(const char *dir, const char *const *names, const char *const *shards,
-			int n)
+static void write_index(const char *dir, const char *const *names, const char *const *shards, int n)
 {
 	cJSON *ix = cJSON_CreateObject(), *wm = cJSON_CreateObject();
 	cJSON_AddItemToObject(ix, "metadata", cJSON_CreateObject());
@@ -403,8 +402,8 @@ static void test_shards(const char *src, const struct modelio_llama *orig)
 	refused(dir, "model-00002-of-00002.safetensors", "missing shard");
 	rename(moved, p);
 	/* shard names that leave the folder */
-	static const char *const bad[] = {"../model-00002-of-00002.safetensors",
-					  "/etc/passwd", "sub/x.safetensors", "..", ""};
+	static const char *const bad[] = {"../model-00002-of-00002.safetensors", "/etc/passwd",
+					  "sub/x.safetensors", "..", ""};
 	for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
 		const char *s2[64];
 		for (int i = 0; i < n; i++)
@@ -500,8 +499,7 @@ static void test_foreign_llama3(const char *g, const struct modelio_llama *mm)
 /* Every prefix of the file at path (every byte in the first 4 KiB, then
  * a stride), written at t, makes reading at makes_read (t itself, or its
  * folder) fail. */
-static void truncations(const char *path, const char *t, const char *read_at,
-			const char *what)
+static void truncations(const char *path, const char *t, const char *read_at, const char *what)
 {
 	size_t n;
 	unsigned char *p = slurp(path, &n);

@@ -310,23 +310,23 @@ static void check_gguf(const char *path, struct ref *r)
 		int tensor, layer;
 		uint64_t ne0, ne1;
 	} want[] = {
-	    {"token_embd.weight", MODEL_WTE, -1, (uint64_t)C, (uint64_t)V},
-	    {"output.weight", MODEL_WTE, -1, (uint64_t)C, (uint64_t)V},
-	    {"position_embd.weight", MODEL_WPE, -1, (uint64_t)C, (uint64_t)mc->max_seq_len},
-	    {"blk.1.attn_norm.weight", MODEL_LN1W, 1, (uint64_t)C, 0},
-	    {"blk.0.attn_norm.bias", MODEL_LN1B, 0, (uint64_t)C, 0},
-	    {"blk.1.attn_qkv.weight", MODEL_QKVW, 1, (uint64_t)C, 3 * (uint64_t)C},
-	    {"blk.0.attn_qkv.bias", MODEL_QKVB, 0, 3 * (uint64_t)C, 0},
-	    {"blk.1.attn_output.weight", MODEL_ATTPROJW, 1, (uint64_t)C, (uint64_t)C},
-	    {"blk.1.attn_output.bias", MODEL_ATTPROJB, 1, (uint64_t)C, 0},
-	    {"blk.0.ffn_norm.weight", MODEL_LN2W, 0, (uint64_t)C, 0},
-	    {"blk.1.ffn_norm.bias", MODEL_LN2B, 1, (uint64_t)C, 0},
-	    {"blk.1.ffn_up.weight", MODEL_FCW, 1, (uint64_t)C, 4 * (uint64_t)C},
-	    {"blk.0.ffn_up.bias", MODEL_FCB, 0, 4 * (uint64_t)C, 0},
-	    {"blk.1.ffn_down.weight", MODEL_FCPROJW, 1, 4 * (uint64_t)C, (uint64_t)C},
-	    {"blk.1.ffn_down.bias", MODEL_FCPROJB, 1, (uint64_t)C, 0},
-	    {"output_norm.weight", MODEL_LNFW, -1, (uint64_t)C, 0},
-	    {"output_norm.bias", MODEL_LNFB, -1, (uint64_t)C, 0},
+		{"token_embd.weight", MODEL_WTE, -1, (uint64_t)C, (uint64_t)V},
+		{"output.weight", MODEL_WTE, -1, (uint64_t)C, (uint64_t)V},
+		{"position_embd.weight", MODEL_WPE, -1, (uint64_t)C, (uint64_t)mc->max_seq_len},
+		{"blk.1.attn_norm.weight", MODEL_LN1W, 1, (uint64_t)C, 0},
+		{"blk.0.attn_norm.bias", MODEL_LN1B, 0, (uint64_t)C, 0},
+		{"blk.1.attn_qkv.weight", MODEL_QKVW, 1, (uint64_t)C, 3 * (uint64_t)C},
+		{"blk.0.attn_qkv.bias", MODEL_QKVB, 0, 3 * (uint64_t)C, 0},
+		{"blk.1.attn_output.weight", MODEL_ATTPROJW, 1, (uint64_t)C, (uint64_t)C},
+		{"blk.1.attn_output.bias", MODEL_ATTPROJB, 1, (uint64_t)C, 0},
+		{"blk.0.ffn_norm.weight", MODEL_LN2W, 0, (uint64_t)C, 0},
+		{"blk.1.ffn_norm.bias", MODEL_LN2B, 1, (uint64_t)C, 0},
+		{"blk.1.ffn_up.weight", MODEL_FCW, 1, (uint64_t)C, 4 * (uint64_t)C},
+		{"blk.0.ffn_up.bias", MODEL_FCB, 0, 4 * (uint64_t)C, 0},
+		{"blk.1.ffn_down.weight", MODEL_FCPROJW, 1, 4 * (uint64_t)C, (uint64_t)C},
+		{"blk.1.ffn_down.bias", MODEL_FCPROJB, 1, (uint64_t)C, 0},
+		{"output_norm.weight", MODEL_LNFW, -1, (uint64_t)C, 0},
+		{"output_norm.bias", MODEL_LNFB, -1, (uint64_t)C, 0},
 	};
 	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
 		const struct gt *t = gtensor(&f, want[i].name);
@@ -347,7 +347,7 @@ static void check_gguf(const char *path, struct ref *r)
 		CHECK_INT(cnt, size);
 		if (f.data_start + t->off + size * 4 <= n)
 			CHECK_MSG(!memcmp(p + f.data_start + t->off, src, size * 4), "%s data",
-			          want[i].name);
+				  want[i].name);
 	}
 	gfile_free(&f);
 	free(p);
@@ -401,7 +401,7 @@ static void check_safetensors(const char *path, struct ref *r)
 		CHECK_INT(cJSON_GetArrayItem(sh, 0)->valuedouble, C);
 		CHECK_INT(cJSON_GetArrayItem(sh, 1)->valuedouble, 3 * C);
 		size_t b = (size_t)cJSON_GetArrayItem(cJSON_GetObjectItem(qkv, "data_offsets"), 0)
-		               ->valuedouble;
+				   ->valuedouble;
 		size_t size;
 		const float *w = ref_tensor(r, MODEL_QKVW, &size);
 		w += size / L; /* layer 1 */
@@ -415,12 +415,12 @@ static void check_safetensors(const char *path, struct ref *r)
 	}
 	cJSON *fc = cJSON_GetObjectItem(h, "transformer.h.0.mlp.c_proj.weight");
 	CHECK(fc && cJSON_GetArrayItem(cJSON_GetObjectItem(fc, "shape"), 0)->valuedouble ==
-	                4.0 * (double)C);
+			    4.0 * (double)C);
 	cJSON *wte = cJSON_GetObjectItem(h, "transformer.wte.weight");
 	CHECK(wte != NULL);
 	if (wte) {
 		size_t b = (size_t)cJSON_GetArrayItem(cJSON_GetObjectItem(wte, "data_offsets"), 0)
-		               ->valuedouble;
+				   ->valuedouble;
 		size_t size;
 		const float *w = ref_tensor(r, MODEL_WTE, &size);
 		CHECK(!memcmp(p + data + b, w, size * 4));
@@ -433,14 +433,14 @@ static void check_safetensors(const char *path, struct ref *r)
 
 /* The same merges (so the same tokens) as the reference's tokenizer. */
 static void check_same_merges(const struct tokenizer *a, const struct tokenizer *b,
-                              const char *what)
+			      const char *what)
 {
 	CHECK_MSG(tokenizer_num_merges(a) == tokenizer_num_merges(b), "%s merges", what);
 	int same = 1;
 	for (int m = 0; m < tokenizer_num_merges(a) && m < tokenizer_num_merges(b); m++) {
 		int32_t l1, r1, l2, r2;
 		same &= !tokenizer_merge(a, m, &l1, &r1) && !tokenizer_merge(b, m, &l2, &r2) &&
-		        l1 == l2 && r1 == r2;
+			l1 == l2 && r1 == r2;
 	}
 	CHECK_MSG(same, "%s merges", what);
 }
@@ -470,7 +470,7 @@ static void check_same(const struct modelio_model *mm, struct ref *r, const char
  * id]: the same parameters and merges, GPT-2's pre-tokenizer, and the
  * file's ids both ways. */
 static void check_same_foreign(const struct modelio_model *mm, struct ref *r, const int *f_of,
-                               const char *what)
+			       const char *what)
 {
 	CHECK_MSG(mm->n_params == r->ck.n_params, "%s", what);
 	CHECK_MSG(!memcmp(&mm->mcfg, &r->ck.mcfg, sizeof mm->mcfg), "%s config", what);
@@ -531,9 +531,9 @@ static void make_foreign(const char *src_dir, const char *dst_dir, struct ref *r
 	cJSON *cfg = cJSON_Parse((char *)txt);
 	free(txt);
 	cJSON_DeleteItemFromObject(cfg, "mentor");
-	cJSON_ReplaceItemInObject(
-	    cfg, "eos_token_id",
-	    cJSON_CreateNumber(f_of[tokenizer_special(r->tok, TOKENIZER_EOS)]));
+	cJSON_ReplaceItemInObject(cfg, "eos_token_id",
+				  cJSON_CreateNumber(
+					  f_of[tokenizer_special(r->tok, TOKENIZER_EOS)]));
 	char *s = cJSON_Print(cfg);
 	snprintf(p2, sizeof p2, "%s/config.json", dst_dir);
 	fixture_write(p2, s, strlen(s));
@@ -614,7 +614,7 @@ static void make_foreign(const char *src_dir, const char *dst_dir, struct ref *r
 			cJSON *lo = cJSON_CreateArray();
 			cJSON_AddItemToArray(lo, cJSON_CreateNumber((double)data.len));
 			cJSON_AddItemToArray(lo,
-			                     cJSON_CreateNumber((double)(data.len + wte_bytes)));
+					     cJSON_CreateNumber((double)(data.len + wte_bytes)));
 			cJSON_ReplaceItemInObject(lm, "data_offsets", lo);
 			cJSON_AddItemToObject(nh, "lm_head.weight", lm);
 			buf_append(&data, tmp, wte_bytes);
@@ -738,7 +738,7 @@ static void check_hostile_gguf(const char *good)
 	fixture_write(bad, p, n - 64);
 	CHECK(reads(bad, err) != 0);
 	CHECK_MSG(strstr(err, "past the end") != NULL || strstr(err, "truncated") != NULL, "%s",
-	          err);
+		  err);
 	/* not a regular file, missing */
 	CHECK(reads(test_tmpdir(), err) != 0); /* a folder without config.json */
 	CHECK(reads(test_path("nope.gguf"), err) != 0);
@@ -767,11 +767,11 @@ static void check_gguf_types(const char *good)
 		uint32_t type;
 		const char *msg;
 	} cases[] = {
-	    {8, "tensor 'token_embd.weight' has type Q8_0, which mentor cannot import"},
-	    {12, "has type Q4_K, which"},
-	    {28, "has type F64, which"},
-	    {4, "tensor 'token_embd.weight' has unknown type 4"},
-	    {200, "has unknown type 200 (only F32, F16 and BF16"},
+		{8, "tensor 'token_embd.weight' has type Q8_0, which mentor cannot import"},
+		{12, "has type Q4_K, which"},
+		{28, "has type F64, which"},
+		{4, "tensor 'token_embd.weight' has unknown type 4"},
+		{200, "has unknown type 200 (only F32, F16 and BF16"},
 	};
 	char err[MENTOR_ERR_LEN];
 	for (size_t k = 0; k < sizeof cases / sizeof cases[0] && at; k++) {
@@ -848,8 +848,7 @@ static void check_gguf_claims(const char *good)
 #if !defined(__SANITIZE_ADDRESS__)
 	/* under a memory limit too: the field is named, not "out of memory" */
 	CHECK_INT(reads_limited(bad, err), 1);
-	CHECK_MSG(strstr(err, "wrong shape") != NULL && !strstr(err, "out of memory"), "%s",
-	          err);
+	CHECK_MSG(strstr(err, "wrong shape") != NULL && !strstr(err, "out of memory"), "%s", err);
 #endif
 	/* the vocabulary array claims 2000000000 elements */
 	at = gguf_value_at(p, n, "tokenizer.ggml.tokens");
@@ -859,7 +858,9 @@ static void check_gguf_claims(const char *good)
 	fixture_write(bad, q, n);
 	CHECK(reads(bad, err) != 0);
 	CHECK_MSG(strstr(err, "metadata array 'tokenizer.ggml.tokens' claims 2000000000 "
-	                      "elements but only") && strstr(err, "bytes remain"), "%s", err);
+			      "elements but only") &&
+			  strstr(err, "bytes remain"),
+		  "%s", err);
 #if !defined(__SANITIZE_ADDRESS__)
 	CHECK_INT(reads_limited(bad, err), 1);
 	CHECK_MSG(strstr(err, "tokenizer.ggml.tokens") != NULL, "%s", err);
@@ -931,9 +932,9 @@ static void check_hostile_hf(const char *good_dir)
 	write_st(dir, "{\"x\":{\"dtype\":\"F32\",\"shape\":[-1],\"data_offsets\":[0,8]}}", z, 8);
 	CHECK(reads(dir, err) != 0);
 	write_st(dir,
-	         "{\"x\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
-	         "\"y\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[4,12]}}",
-	         z, 12);
+		 "{\"x\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
+		 "\"y\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[4,12]}}",
+		 z, 12);
 	CHECK(reads(dir, err) != 0);
 	CHECK_MSG(strstr(err, "overlaps") != NULL, "%s", err);
 	write_st(dir, "{\"x\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}", z, 8);
@@ -949,7 +950,7 @@ static void check_hostile_hf(const char *good_dir)
 	CHECK(reads(dir, err) != 0);
 	/* a valid file missing a tensor */
 	write_st(dir, "{\"wte.weight\":{\"dtype\":\"F32\",\"shape\":[1,1],\"data_offsets\":[0,4]}}",
-	         z, 4);
+		 z, 4);
 	CHECK(reads(dir, err) != 0);
 	/* config problems */
 	fixture_write(path, p, n);
@@ -969,7 +970,7 @@ static void check_hostile_hf(const char *good_dir)
 	CHECK(reads(dir, err) != 0);
 	CHECK_MSG(strstr(err, "vocabulary id") != NULL, "%s", err);
 	const char *t3 = "{\"model\":{\"type\":\"BPE\",\"vocab\":{\"a\":0,\"b\":0},"
-	                 "\"merges\":[]}}";
+			 "\"merges\":[]}}";
 	fixture_write(tpath, t3, strlen(t3));
 	CHECK(reads(dir, err) != 0);
 	CHECK_MSG(strstr(err, "used twice") != NULL, "%s", err);
@@ -1011,7 +1012,7 @@ static void check_hostile_hf(const char *good_dir)
 	free(cj);
 	snprintf(path, sizeof path, "%s/config.json", dir);
 	const char *c1 = "{\"n_embd\":16,\"n_layer\":2,\"n_head\":2,\"n_positions\":48,"
-	                 "\"activation_function\":\"relu\"}";
+			 "\"activation_function\":\"relu\"}";
 	fixture_write(path, c1, strlen(c1));
 	CHECK(reads(dir, err) != 0);
 	CHECK_MSG(strstr(err, "activation") != NULL, "%s", err);
@@ -1058,7 +1059,7 @@ static void make_foreign_gguf(const char *src, const char *dst, const int *f_of,
 			p[at + (size_t)f_of[i] * 4 + (size_t)b] = (unsigned char)(t >> (8 * b));
 	}
 	const char *ids[] = {"tokenizer.ggml.bos_token_id", "tokenizer.ggml.eos_token_id",
-	                     "tokenizer.ggml.padding_token_id"};
+			     "tokenizer.ggml.padding_token_id"};
 	for (int k = 0; k < 3; k++) {
 		at = gguf_value_at(p, n, ids[k]);
 		uint32_t v = (uint32_t)p[at] | (uint32_t)p[at + 1] << 8;
@@ -1066,7 +1067,7 @@ static void make_foreign_gguf(const char *src, const char *dst, const int *f_of,
 			p[at + (size_t)b] = (unsigned char)((uint32_t)f_of[v] >> (8 * b));
 	}
 	const char *keys[] = {"mentor.format_version", "mentor.tokenizer.pre",
-	                      "mentor.tokenizer.merge_ids", "mentor.train_config"};
+			      "mentor.tokenizer.merge_ids", "mentor.train_config"};
 	for (int k = 0; k < 4; k++) {
 		at = gguf_value_at(p, n, keys[k]);
 		if (at)
@@ -1100,8 +1101,8 @@ static void check_registered(const struct modelio_model *mm, const int *f_of)
 	if (!st)
 		TEST_SETUP_FAIL("%s", err);
 	int64_t id;
-	CHECK_MSG(modelio_register(st, db, mm, NULL, "gpt2ish", "foreign-hf", &id, err) == 0,
-	          "%s", err);
+	CHECK_MSG(modelio_register(st, db, mm, NULL, "gpt2ish", "foreign-hf", &id, err) == 0, "%s",
+		  err);
 	struct store_run run;
 	CHECK_INT(store_run_find(st, "gpt2ish", &run, err), 0);
 	struct tokenizer *t = NULL;
@@ -1171,7 +1172,7 @@ static void check_gpt2_export(const struct modelio_model *mm, struct ref *r)
 
 /* The same tokens and merges, pre-tokenizer and numbering as want. */
 static void check_same_tok(const struct tokenizer *got, const struct tokenizer *want,
-                           const char *what)
+			   const char *what)
 {
 	CHECK_MSG(tokenizer_vocab_size(got) == tokenizer_vocab_size(want), "%s", what);
 	check_same_merges(got, want, what);
@@ -1202,8 +1203,8 @@ static void check_tok_fails(const char *dir, const char *want)
 /* modelio_read_tokenizer: the vocabulary alone from every layout, the pair
  * files (vocab.json + merges.txt, encoder.json + vocab.bpe) made here from
  * the exported tokenizer.json, and their hostile variants. */
-static void check_vocab_files(const char *gguf, const char *fgguf, const char *hf,
-                              struct ref *r, const int *f_of)
+static void check_vocab_files(const char *gguf, const char *fgguf, const char *hf, struct ref *r,
+			      const int *f_of)
 {
 	char err[MENTOR_ERR_LEN], dir[600], p[700], cmd[1500];
 	struct tokenizer *t = NULL;

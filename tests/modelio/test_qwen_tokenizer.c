@@ -44,8 +44,8 @@ static void check_shape(const struct tokenizer *t)
 	size_t len;
 	const char *p = tokenizer_token(t, eos, &len);
 	CHECK(p && len == 13 && !memcmp(p, "<|endoftext|>", 13));
-	int32_t im_start = tokenizer_from_file_id(t, 151644), think = tokenizer_from_file_id(t,
-											   151667);
+	int32_t im_start = tokenizer_from_file_id(t, 151644),
+		think = tokenizer_from_file_id(t, 151667);
 	CHECK(im_start >= 0 && tokenizer_is_special(t, im_start));
 	CHECK(think >= 0 && !tokenizer_is_special(t, think));
 	p = tokenizer_token(t, think, &len);
@@ -64,10 +64,21 @@ static void check_shape(const struct tokenizer *t)
 static void check_bad_bytes(const struct tokenizer *t)
 {
 	static const char *const texts[] = {
-		"\xff", ("a\xff" "b"), "\xc3(", "\xe3\x81", "caf\xc3", "\xf0\x9f\x98",
-		"\xed\xa0\x80 surrogate", "\xc0\xaf overlong", "\x80\x80\x80\x80 \xfe\xff",
-		"<|im_start|>\xff<|im_end|>", "\xe6\x97\xa5\xff\xe6\x9c\xac", "'\xff 's\xff",
-		"e\xcc\x81\xff\xcc\x81", "  \xff\n\xff\r\n \xff",
+		"\xff",
+		("a\xff"
+		 "b"),
+		"\xc3(",
+		"\xe3\x81",
+		"caf\xc3",
+		"\xf0\x9f\x98",
+		"\xed\xa0\x80 surrogate",
+		"\xc0\xaf overlong",
+		"\x80\x80\x80\x80 \xfe\xff",
+		"<|im_start|>\xff<|im_end|>",
+		"\xe6\x97\xa5\xff\xe6\x9c\xac",
+		"'\xff 's\xff",
+		"e\xcc\x81\xff\xcc\x81",
+		"  \xff\n\xff\r\n \xff",
 	};
 	char err[MENTOR_ERR_LEN];
 	for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
@@ -185,10 +196,10 @@ int main(void)
 	c0 = clock();
 	CHECK_INT(tokenizer_encode(t, all.data, all.len, &ids, err), 0);
 	double enc_s = (double)(clock() - c0) / CLOCKS_PER_SEC;
-	fprintf(stderr, "loaded Qwen's tokenizer.json in %.3f CPU s; encoded %zu bytes of "
-		"English and Japanese into %zu tokens in %.3f CPU s (%.2f MB/s)\n", load_s,
-		all.len, ids.n,
-		enc_s, (double)all.len / 1e6 / enc_s);
+	fprintf(stderr,
+		"loaded Qwen's tokenizer.json in %.3f CPU s; encoded %zu bytes of "
+		"English and Japanese into %zu tokens in %.3f CPU s (%.2f MB/s)\n",
+		load_s, all.len, ids.n, enc_s, (double)all.len / 1e6 / enc_s);
 	tokenizer_ids_release(&ids);
 	buf_release(&all);
 	tokenizer_free(t);

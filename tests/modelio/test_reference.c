@@ -51,7 +51,7 @@ int main(void)
 	CHECK(model_forward(m, ids.ids, NULL, NULL, 1, (int)ids.n, NULL, err) == 0);
 	const float *logits = model_logits(m);
 	fixture_write(test_path("logits.bin"), logits,
-	              ids.n * (size_t)mc.vocab_size * sizeof(float));
+		      ids.n * (size_t)mc.vocab_size * sizeof(float));
 	struct buf b;
 	buf_init(&b);
 	for (size_t i = 0; i < ids.n; i++)
@@ -60,7 +60,7 @@ int main(void)
 	/* single pre-tokens: mentor's encoding must be plain rank-ordered BPE */
 	buf_reset(&b);
 	const char *words[] = {"What", " answer", " 4",    " apples", "りんご",
-	                       "\n\t", " the",    "quick", " jumps",  "."};
+			       "\n\t", " the",    "quick", " jumps",  "."};
 	for (size_t w = 0; w < sizeof words / sizeof words[0]; w++) {
 		struct tokenizer_ids wi;
 		tokenizer_ids_init(&wi);
@@ -76,15 +76,15 @@ int main(void)
 	fixture_write(test_path("words.txt"), b.data, b.len);
 	buf_reset(&b);
 	buf_printf(&b, "%s '%s/tests/modelio/gpt2_reference.py' '%s' '%s' '%s' '%s' '%s'", py, src,
-	           test_path("hf"), test_path("m.gguf"), test_path("tokens.txt"),
-	           test_path("logits.bin"), test_path("words.txt"));
+		   test_path("hf"), test_path("m.gguf"), test_path("tokens.txt"),
+		   test_path("logits.bin"), test_path("words.txt"));
 	int st = system(b.data);
 	CHECK_MSG(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s", b.data);
 	/* the exports' chat template, rendered as transformers renders it (77:
 	 * no jinja2 here, nothing to check it with) */
 	buf_reset(&b);
-	buf_printf(&b, "%s '%s/tests/modelio/chat_template.py' '%s' '%s'", py, src,
-	           test_path("hf"), test_path("m.gguf"));
+	buf_printf(&b, "%s '%s/tests/modelio/chat_template.py' '%s' '%s'", py, src, test_path("hf"),
+		   test_path("m.gguf"));
 	st = system(b.data);
 	CHECK_MSG(WIFEXITED(st) && (WEXITSTATUS(st) == 0 || WEXITSTATUS(st) == 77), "%s", b.data);
 	if (WIFEXITED(st) && WEXITSTATUS(st) == 77)

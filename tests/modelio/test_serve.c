@@ -54,7 +54,7 @@ static cJSON *predict_with(const char *question, const char *extra)
 {
 	char cmd[2048];
 	snprintf(cmd, sizeof cmd, "'%s' --db '%s' predict stu '%s' --json %s", bin, db, question,
-	         extra);
+		 extra);
 	char *out = run_capture(cmd);
 	cJSON *j = cJSON_Parse(out);
 	if (!j)
@@ -117,9 +117,9 @@ static char *post(const char *path, const char *body, int *status)
 	struct buf r;
 	buf_init(&r);
 	buf_printf(&r,
-	           "POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-	           "Content-Length: %zu\r\n\r\n%s",
-	           path, strlen(body), body);
+		   "POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+		   "Content-Length: %zu\r\n\r\n%s",
+		   path, strlen(body), body);
 	char *s = exchange(r.data, r.len, status);
 	buf_release(&r);
 	return s;
@@ -157,7 +157,7 @@ static void check_mentor_fields(const cJSON *m, const cJSON *pred)
 		}
 		char *want = cleaned(cJSON_GetStringValue(b));
 		CHECK_MSG(cJSON_IsString(a) && want && !strcmp(a->valuestring, want), "%s",
-		          keys[i]);
+			  keys[i]);
 		free(want);
 	}
 }
@@ -196,7 +196,7 @@ static void check_answers(const char *question)
 	CHECK_MSG(j != NULL, "%s", resp);
 	const cJSON *c0 = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "choices"), 0);
 	const char *content = cJSON_GetStringValue(
-	    cJSON_GetObjectItem(cJSON_GetObjectItem(c0, "message"), "content"));
+		cJSON_GetObjectItem(cJSON_GetObjectItem(c0, "message"), "content"));
 	CHECK(content && want && !strcmp(content, want));
 	CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItem(j, "object")), "chat.completion");
 	CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItem(c0, "finish_reason")), "stop");
@@ -235,7 +235,7 @@ static void check_answers(const char *question)
 		events++;
 		const cJSON *ch = cJSON_GetArrayItem(cJSON_GetObjectItem(ev, "choices"), 0);
 		const char *piece = cJSON_GetStringValue(
-		    cJSON_GetObjectItem(cJSON_GetObjectItem(ch, "delta"), "content"));
+			cJSON_GetObjectItem(cJSON_GetObjectItem(ch, "delta"), "content"));
 		if (piece)
 			buf_puts(&acc, piece);
 		if (cJSON_IsString(cJSON_GetObjectItem(ch, "finish_reason"))) {
@@ -244,7 +244,7 @@ static void check_answers(const char *question)
 			CHECK(cJSON_IsObject(cJSON_GetObjectItem(ev, "usage")));
 		}
 		CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItem(ev, "object")),
-		          "chat.completion.chunk");
+			  "chat.completion.chunk");
 		cJSON_Delete(ev);
 		p = e;
 	}
@@ -306,7 +306,7 @@ static void check_answers(const char *question)
 static void check_choices(void)
 {
 	const char *choices = "[{\"label\":\"A\",\"text\":\"seven\"},"
-	                      "{\"label\":\"B\",\"text\":\"eight\"}]";
+			      "{\"label\":\"B\",\"text\":\"eight\"}]";
 	char extra[512];
 	snprintf(extra, sizeof extra, "--choices '%s' --type mc", choices);
 	cJSON *pred = predict_with("Which is 3 + 4?", extra);
@@ -314,14 +314,15 @@ static void check_choices(void)
 	struct buf body;
 	buf_init(&body);
 	buf_printf(&body,
-	           "{\"prompt\":\"Which is 3 + 4?\",\"mentor\":{\"choices\":%s,\"type\":\"mc\"}}",
-	           choices);
+		   "{\"prompt\":\"Which is 3 + 4?\",\"mentor\":{\"choices\":%s,\"type\":\"mc\"}}",
+		   choices);
 	int status;
 	char *r = post("/v1/completions", body.data, &status);
 	CHECK_INT(status, 200);
 	cJSON *j = cJSON_Parse(body_of(r));
 	const char *text = cJSON_GetStringValue(
-	    cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(j, "choices"), 0), "text"));
+		cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(j, "choices"), 0),
+				    "text"));
 	CHECK(text && want && !strcmp(text, want));
 	check_mentor_fields(cJSON_GetObjectItem(j, "mentor"), pred);
 	cJSON_Delete(j);
@@ -330,10 +331,10 @@ static void check_choices(void)
 	free(want);
 	cJSON_Delete(pred);
 	const char *bad[] = {
-	    "{\"prompt\":\"x\",\"mentor\":{\"type\":\"weird\"}}",
-	    "{\"prompt\":\"x\",\"mentor\":{\"choices\":5}}",
-	    "{\"prompt\":\"x\",\"mentor\":{\"choices\":[1,2]}}",
-	    "{\"prompt\":\"x\",\"mentor\":[]}",
+		"{\"prompt\":\"x\",\"mentor\":{\"type\":\"weird\"}}",
+		"{\"prompt\":\"x\",\"mentor\":{\"choices\":5}}",
+		"{\"prompt\":\"x\",\"mentor\":{\"choices\":[1,2]}}",
+		"{\"prompt\":\"x\",\"mentor\":[]}",
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		r = post("/v1/completions", bad[i], &status);
@@ -354,8 +355,10 @@ static void *par_client(void *arg)
 		int status;
 		char *r = post("/v1/completions", par_body, &status);
 		cJSON *j = cJSON_Parse(body_of(r));
-		const char *text = cJSON_GetStringValue(cJSON_GetObjectItem(
-		    cJSON_GetArrayItem(cJSON_GetObjectItem(j, "choices"), 0), "text"));
+		const char *text = cJSON_GetStringValue(
+			cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(j, "choices"),
+							       0),
+					    "text"));
 		if (status != 200 || !text)
 			*ok = 0;
 		else if (!first)
@@ -393,7 +396,7 @@ static void check_bad_requests(void)
 	check_refused(r, status, 400);
 	free(r);
 	r = post("/v1/chat/completions", "{\"messages\":[{\"role\":\"system\",\"content\":\"x\"}]}",
-	         &status);
+		 &status);
 	check_refused(r, status, 400);
 	free(r);
 	r = post("/v1/chat/completions", "{\"messages\":\"hi\"}", &status);
@@ -422,7 +425,7 @@ static void check_bad_requests(void)
 	check_refused(r, status, 411);
 	free(r);
 	const char *chunked = "POST /v1/completions HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
-	                      "2\r\n{}\r\n0\r\n\r\n";
+			      "2\r\n{}\r\n0\r\n\r\n";
 	r = exchange(chunked, strlen(chunked), &status);
 	check_refused(r, status, 411);
 	free(r);
@@ -462,9 +465,10 @@ static void check_bad_requests(void)
 	CHECK_INT(status, 200);
 	cJSON *j = cJSON_Parse(body_of(r));
 	CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItem(j, "object")), "list");
-	CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItem(
-	              cJSON_GetArrayItem(cJSON_GetObjectItem(j, "data"), 0), "id")),
-	          "stu");
+	CHECK_STR(cJSON_GetStringValue(
+			  cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(j, "data"), 0),
+					      "id")),
+		  "stu");
 	cJSON_Delete(j);
 	free(r);
 	/* Expect: 100-continue gets its interim response before the answer */
@@ -472,9 +476,9 @@ static void check_bad_requests(void)
 	struct buf e;
 	buf_init(&e);
 	buf_printf(&e,
-	           "POST /v1/completions HTTP/1.1\r\nExpect: 100-continue\r\n"
-	           "Content-Length: %zu\r\n\r\n%s",
-	           strlen(body), body);
+		   "POST /v1/completions HTTP/1.1\r\nExpect: 100-continue\r\n"
+		   "Content-Length: %zu\r\n\r\n%s",
+		   strlen(body), body);
 	r = exchange(e.data, e.len, &status);
 	CHECK(strstr(r, "HTTP/1.1 200 OK") != NULL);
 	free(r);
@@ -593,7 +597,7 @@ static void expect_on(int fd, const char *req, int want, const char *needle)
 		send_str(fd, req);
 	char *r = read_response(fd, &status);
 	CHECK_MSG(status == want && r && (!needle || strstr(r, needle)), "'%s': %d, %s", req,
-	          status, r ? r : "nothing");
+		  status, r ? r : "nothing");
 	free(r);
 }
 
@@ -604,17 +608,15 @@ static void check_keepalive(void)
 	/* a completion on the same connection */
 	const char *body = "{\"prompt\":\"What is 3 + 4?\"}";
 	char req[512];
-	snprintf(req, sizeof req,
-	         "POST /v1/completions HTTP/1.1\r\nContent-Length: %zu\r\n\r\n%s", strlen(body),
-	         body);
+	snprintf(req, sizeof req, "POST /v1/completions HTTP/1.1\r\nContent-Length: %zu\r\n\r\n%s",
+		 strlen(body), body);
 	expect_on(fd, req, 200, "\"text_completion\"");
 	/* two requests in one write: two answers, in order */
-	expect_on(fd, "GET /health HTTP/1.1\r\n\r\nGET /v1/models HTTP/1.1\r\n\r\n", 200,
-	          "\"ok\"");
+	expect_on(fd, "GET /health HTTP/1.1\r\n\r\nGET /v1/models HTTP/1.1\r\n\r\n", 200, "\"ok\"");
 	expect_on(fd, NULL, 200, "\"list\"");
 	/* Connection: close is honoured */
 	expect_on(fd, "GET /health HTTP/1.1\r\nConnection: close\r\n\r\n", 200,
-	          "Connection: close");
+		  "Connection: close");
 	CHECK(closed_quietly(fd));
 	close(fd);
 	/* HTTP/1.0 closes unless asked to keep the connection */
@@ -744,7 +746,7 @@ static char *ask_models(const char *key, int *status)
 {
 	char req[256];
 	snprintf(req, sizeof req, "GET /v1/models HTTP/1.1\r\nAuthorization: Bearer %s\r\n\r\n",
-	         key);
+		 key);
 	return ask(req, status);
 }
 
@@ -818,9 +820,9 @@ static void check_deadlines(const char *key)
 	fd = dial();
 	char req[256];
 	snprintf(req, sizeof req,
-	         "POST /v1/completions HTTP/1.1\r\nAuthorization: Bearer %s\r\n"
-	         "Content-Length: 100\r\n\r\n{\"pro",
-	         key);
+		 "POST /v1/completions HTTP/1.1\r\nAuthorization: Bearer %s\r\n"
+		 "Content-Length: 100\r\n\r\n{\"pro",
+		 key);
 	send_str(fd, req);
 	r = read_response(fd, &status);
 	CHECK_MSG(r != NULL, "no answer to a slow body");
@@ -855,17 +857,16 @@ static void check_key(const char *key)
 	char b0[256], b1[256], b2[256], b3[256], b4[768];
 	snprintf(wrong, sizeof wrong, "%.*s%c", (int)kl - 1, key, key[kl - 1] ^ 1);
 	snprintf(b0, sizeof b0, "GET /v1/models HTTP/1.1\r\nAuthorization: Bearer %s\r\n\r\n",
-	         wrong);
+		 wrong);
 	snprintf(b1, sizeof b1, "GET /v1/models HTTP/1.1\r\nAuthorization: Bearer %.*s\r\n\r\n",
-	         (int)kl - 1, key);
+		 (int)kl - 1, key);
 	snprintf(b2, sizeof b2, "GET /v1/models HTTP/1.1\r\nAuthorization: Bearer %sx\r\n\r\n",
-	         key);
+		 key);
 	snprintf(b3, sizeof b3,
-	         "GET /v1/models HTTP/1.1\r\nAuthorization: Bearer %s\r\n"
-	         "Authorization: Bearer %s\r\n\r\n",
-	         key, key);
-	int n = snprintf(b4, sizeof b4, "GET /v1/models HTTP/1.1\r\nAuthorization: Bearer %s",
-	                 key);
+		 "GET /v1/models HTTP/1.1\r\nAuthorization: Bearer %s\r\n"
+		 "Authorization: Bearer %s\r\n\r\n",
+		 key, key);
+	int n = snprintf(b4, sizeof b4, "GET /v1/models HTTP/1.1\r\nAuthorization: Bearer %s", key);
 	memset(b4 + n, 'x', 600);
 	memcpy(b4 + n + 600, "\r\n\r\n", 5);
 	bad[0] = b0;
@@ -887,9 +888,9 @@ static void check_key(const char *key)
 	const char *body = "{\"prompt\":\"What is 3 + 4?\"}";
 	char req[512];
 	snprintf(req, sizeof req,
-	         "POST /v1/completions HTTP/1.1\r\nAuthorization: Bearer %s\r\n"
-	         "Content-Length: %zu\r\n\r\n%s",
-	         key, strlen(body), body);
+		 "POST /v1/completions HTTP/1.1\r\nAuthorization: Bearer %s\r\n"
+		 "Content-Length: %zu\r\n\r\n%s",
+		 key, strlen(body), body);
 	r = ask(req, &status);
 	CHECK_INT(status, 200);
 	free(r);
@@ -902,19 +903,19 @@ static void check_exposure(void)
 	char cmd[2048];
 	int st;
 	snprintf(cmd, sizeof cmd,
-	         "env -u " SERVE_KEY_ENV " timeout 20 '%s' --db '%s' serve stu --host 0.0.0.0 "
-	         "--port 0 2>&1",
-	         bin, db);
+		 "env -u " SERVE_KEY_ENV " timeout 20 '%s' --db '%s' serve stu --host 0.0.0.0 "
+		 "--port 0 2>&1",
+		 bin, db);
 	char *o = run_popen(cmd, &st);
 	CHECK_INT(st, 2);
 	CHECK_MSG(strstr(o, "refusing to serve on '0.0.0.0' without an API key") &&
-	              strstr(o, "--insecure-no-auth"),
-	          "%s", o);
+			  strstr(o, "--insecure-no-auth"),
+		  "%s", o);
 	free(o);
 	snprintf(cmd, sizeof cmd,
-	         "env -u " SERVE_KEY_ENV " timeout 20 '%s' --db '%s' serve stu --host 10.1.2.3 "
-	         "--port 0 2>&1",
-	         bin, db);
+		 "env -u " SERVE_KEY_ENV " timeout 20 '%s' --db '%s' serve stu --host 10.1.2.3 "
+		 "--port 0 2>&1",
+		 bin, db);
 	o = run_popen(cmd, &st);
 	CHECK_INT(st, 2);
 	CHECK(strstr(o, "refusing to serve on '10.1.2.3'") != NULL);
@@ -922,20 +923,20 @@ static void check_exposure(void)
 	/* 192.0.2.1 (TEST-NET-1) is no address of this machine: the bind fails
 	 * after the warning, so nothing listens beyond loopback */
 	snprintf(cmd, sizeof cmd,
-	         "env -u " SERVE_KEY_ENV " timeout 20 '%s' --db '%s' serve stu --host 192.0.2.1 "
-	         "--port 0 --insecure-no-auth 2>&1",
-	         bin, db);
+		 "env -u " SERVE_KEY_ENV " timeout 20 '%s' --db '%s' serve stu --host 192.0.2.1 "
+		 "--port 0 --insecure-no-auth 2>&1",
+		 bin, db);
 	o = run_popen(cmd, &st);
 	CHECK_INT(st, 1);
 	CHECK_MSG(strstr(o, "WARNING: serving on 192.0.2.1 WITHOUT AUTHENTICATION") &&
-	              strstr(o, "cannot listen on 192.0.2.1"),
-	          "%s", o);
+			  strstr(o, "cannot listen on 192.0.2.1"),
+		  "%s", o);
 	free(o);
 	const char *bad[] = {"--api-key ''", "--header-timeout 0", "--idle-timeout x",
-	                     "--max-conns 0", "--api-key"};
+			     "--max-conns 0", "--api-key"};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		snprintf(cmd, sizeof cmd, "timeout 20 '%s' --db '%s' serve stu --port 0 %s 2>&1",
-		         bin, db, bad[i]);
+			 bin, db, bad[i]);
 		o = run_popen(cmd, &st);
 		CHECK_MSG(st == 2, "%s: %d %s", bad[i], st, o);
 		free(o);
@@ -951,7 +952,7 @@ int main(void)
 	char cmd[2048];
 	fixture_gguf(test_path("ckpt.bin"), test_path("m.gguf"));
 	snprintf(cmd, sizeof cmd, "'%s' --db '%s' import-model '%s' --name stu >/dev/null", bin, db,
-	         test_path("m.gguf"));
+		 test_path("m.gguf"));
 	if (system(cmd) != 0)
 		TEST_SETUP_FAIL("%s", cmd);
 	unsetenv(SERVE_KEY_ENV);
@@ -959,7 +960,7 @@ int main(void)
 	/* long deadlines: nothing here is cut short by time */
 	struct proc a;
 	const char *a_args[] = {"--quiet", "--header-timeout", "120", "--idle-timeout", "120",
-	                        NULL};
+				NULL};
 	proc_start(&a, "a", a_args);
 	port = a.port;
 	CHECK(port > 0);
@@ -991,7 +992,7 @@ int main(void)
 	char conns[16];
 	snprintf(conns, sizeof conns, "%d", LIMIT_CONNS);
 	const char *b_args[] = {"--max-conns", conns, "--header-timeout", "120", "--api-key",
-	                        key_b, NULL};
+				key_b,         NULL};
 	proc_start(&b, "b", b_args);
 	port = b.port;
 	check_limits();

@@ -61,7 +61,8 @@ static struct tcase *tcase_load(const char *path, size_t *n_out)
 			t->len = strlen(hex) / 2;
 			t->bytes = malloc(t->len + 1);
 			for (size_t i = 0; i < t->len; i++) {
-				int hi = tcase_hexval(hex[2 * i]), lo = tcase_hexval(hex[2 * i + 1]);
+				int hi = tcase_hexval(hex[2 * i]),
+				    lo = tcase_hexval(hex[2 * i + 1]);
 				if (hi < 0 || lo < 0)
 					TEST_SETUP_FAIL("case %s: bad hex", t->name);
 				t->bytes[i] = (char)(hi * 16 + lo);
@@ -134,8 +135,9 @@ static void tcase_check(const struct tokenizer *t, const struct tcase *cases, si
 			same = tokenizer_file_id(t, ids.ids[at]) == cases[c].ids[at];
 		if (!same) {
 			bad++;
-			fprintf(stderr, "%s: case '%s': %zu ids, want %zu; first difference at %zu\n",
-				what, cases[c].name, ids.n, cases[c].n_ids, at ? at - 1 : 0);
+			fprintf(stderr,
+				"%s: case '%s': %zu ids, want %zu; first difference at %zu\n", what,
+				cases[c].name, ids.n, cases[c].n_ids, at ? at - 1 : 0);
 		}
 		struct buf out, want;
 		buf_init(&out);
@@ -145,7 +147,8 @@ static void tcase_check(const struct tokenizer *t, const struct tcase *cases, si
 		else
 			CHECK_INT(buf_append(&want, cases[c].bytes, cases[c].len), 0);
 		CHECK_INT(tokenizer_decode(t, ids.ids, ids.n, 0, &out, err), 0);
-		CHECK_MSG(out.len == want.len && (!out.len || !memcmp(out.data, want.data, out.len)),
+		CHECK_MSG(out.len == want.len &&
+				  (!out.len || !memcmp(out.data, want.data, out.len)),
 			  "%s: case '%s' does not decode to its text%s", what, cases[c].name,
 			  nfc ? "'s NFC" : "");
 		buf_release(&out);

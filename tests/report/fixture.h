@@ -25,8 +25,8 @@ struct fixture {
 };
 
 static inline int64_t fx_item(struct store *st, int64_t ds, const char *split, const char *ext,
-			      const char *q, const char *choices, const char *ans,
-			      const char *type, const char *rationale)
+			      const char *q, const char *choices, const char *ans, const char *type,
+			      const char *rationale)
 {
 	char err[MENTOR_ERR_LEN];
 	struct store_item it;
@@ -47,8 +47,7 @@ static inline int64_t fx_item(struct store *st, int64_t ds, const char *split, c
 /* Insert an explanation, then review it (action NULL = leave pending) and
  * optionally edit it. */
 static inline int64_t fx_expl(struct store *st, int64_t item, const char *mode, const char *path,
-			      const char *text, int correct, const char *action,
-			      const char *edit)
+			      const char *text, int correct, const char *action, const char *edit)
 {
 	char err[MENTOR_ERR_LEN];
 	struct store_expl e;
@@ -123,7 +122,8 @@ static inline struct store *fixture_make(const char *path, struct fixture *fx)
 		TEST_SETUP_FAIL("open: %s", err);
 	memset(fx, 0, sizeof *fx);
 	if (store_dataset_upsert(st, "arith", "fixture", "generic", NULL, &fx->dataset, err) ||
-	    store_dataset_upsert(st, "empty", "fixture", "generic", NULL, &fx->empty_dataset, err) ||
+	    store_dataset_upsert(st, "empty", "fixture", "generic", NULL, &fx->empty_dataset,
+				 err) ||
 	    store_dataset_upsert(st, "bare", "fixture", "generic", NULL, &fx->bare_dataset, err))
 		TEST_SETUP_FAIL("dataset: %s", err);
 	int64_t ds = fx->dataset;
@@ -133,14 +133,17 @@ static inline struct store *fixture_make(const char *path, struct fixture *fx)
 				  "<b>bold</b> & done");
 	fx->item[FX_Q3] = fx_item(st, ds, "test", "q3", FX_JA_Q, NULL, "7", "number",
 				  "3 + 4 = 7 なので、答えは7個です。");
-	fx->item[FX_Q4] = fx_item(st, ds, "test", "q4", "Which is a prime?",
-				  "[{\"label\":\"A\",\"text\":\"4\"},{\"label\":\"B\",\"text\":\"5\"},"
-				  "{\"label\":\"C\",\"text\":\"6\"}]", "B", "mc", NULL);
+	fx->item[FX_Q4] =
+		fx_item(st, ds, "test", "q4", "Which is a prime?",
+			"[{\"label\":\"A\",\"text\":\"4\"},{\"label\":\"B\",\"text\":\"5\"},"
+			"{\"label\":\"C\",\"text\":\"6\"}]",
+			"B", "mc", NULL);
 	fx->item[FX_Q5] = fx_item(st, ds, "test", "q5", "What is 10-4?", NULL, "6", "number", NULL);
 	fx->item[FX_Q6] = fx_item(st, ds, "test", "q6", "What is 3*3?", NULL, "9", "number", NULL);
 	fx->item[FX_T1] = fx_item(st, ds, "train", "t1", "What is 1+1?", NULL, "2", "number", NULL);
 	fx->item[FX_T2] = fx_item(st, ds, "train", "t2", "What is 2*4?", NULL, "8", "number", NULL);
-	fx_item(st, fx->bare_dataset, "train", "b1", "Lonely question?", NULL, "yes", "yesno", NULL);
+	fx_item(st, fx->bare_dataset, "train", "b1", "Lonely question?", NULL, "yes", "yesno",
+		NULL);
 
 	/* explanations: cot 4 accepted + 2 rejected; rp 1 pending, 1 accepted,
 	 * 1 rejected, 1 flagged; crop 1 pending */
@@ -152,7 +155,8 @@ static inline struct store *fixture_make(const char *path, struct fixture *fx)
 	fx_expl(st, fx->item[FX_Q2], "rp", "rp", "Hostile & <b>flagged</b>", 1, "flag", NULL);
 	fx_expl(st, fx->item[FX_Q3], "cot", "cot", "3 plus 4 is 7.", 1, "accept", FX_JA_EDIT);
 	fx_expl(st, fx->item[FX_Q4], "rp", "rp",
-		"5 has no divisors other than 1 and itself. So the answer is B.", 1, "accept", NULL);
+		"5 has no divisors other than 1 and itself. So the answer is B.", 1, "accept",
+		NULL);
 	fx_expl(st, fx->item[FX_T1], "cot", "cot", "1 plus 1 is 2.", 1, "accept", NULL);
 	fx_expl(st, fx->item[FX_T1], "crop", "rp", "One and one make two.", 1, NULL, NULL);
 	fx_expl(st, fx->item[FX_T2], "cot", "cot", "wrong 9", 0, "reject", NULL);
@@ -180,12 +184,12 @@ static inline struct store *fixture_make(const char *path, struct fixture *fx)
 	fx_pred(st, fx->base_run, fx->item[FX_Q5], "6", 1, NULL, NULL, -1);
 	fx_pred(st, fx->base_run, fx->item[FX_Q6], "6", 0, NULL, NULL, -1);
 	/* mt-cot: 4/6 direct, 3/5 explain-then-answer */
-	fx_pred(st, fx->mt_run, fx->item[FX_Q1], "4", 0, "2+3=4", "4", 0);          /* broken */
-	fx_pred(st, fx->mt_run, fx->item[FX_Q2], "7", 1, "<i>seven</i>", "7", 1);  /* fixed */
-	fx_pred(st, fx->mt_run, fx->item[FX_Q3], "7", 1, FX_JA_COT, "7", 1);        /* both right */
-	fx_pred(st, fx->mt_run, fx->item[FX_Q4], "B", 1, "5 is prime", "A", 0);    /* fixed */
-	fx_pred(st, fx->mt_run, fx->item[FX_Q5], "6", 1, "10-4=6", "6", 1);         /* both right */
-	fx_pred(st, fx->mt_run, fx->item[FX_Q6], "8", 0, NULL, NULL, -1);          /* both wrong */
+	fx_pred(st, fx->mt_run, fx->item[FX_Q1], "4", 0, "2+3=4", "4", 0);        /* broken */
+	fx_pred(st, fx->mt_run, fx->item[FX_Q2], "7", 1, "<i>seven</i>", "7", 1); /* fixed */
+	fx_pred(st, fx->mt_run, fx->item[FX_Q3], "7", 1, FX_JA_COT, "7", 1);      /* both right */
+	fx_pred(st, fx->mt_run, fx->item[FX_Q4], "B", 1, "5 is prime", "A", 0);   /* fixed */
+	fx_pred(st, fx->mt_run, fx->item[FX_Q5], "6", 1, "10-4=6", "6", 1);       /* both right */
+	fx_pred(st, fx->mt_run, fx->item[FX_Q6], "8", 0, NULL, NULL, -1);         /* both wrong */
 	return st;
 }
 

@@ -10,9 +10,10 @@
 #include <string.h>
 
 static const char *const hc_known[] = {
-	"html", "head", "meta", "title", "style", "body", "h1", "h2", "h3", "h4", "p", "table",
-	"tr", "th", "td", "section", "article", "div", "span", "ul", "li", "figure",
-	"figcaption", "em", "svg", "rect", "line", "text", "g", "polyline", "circle", NULL,
+	"html",    "head", "meta", "title", "style", "body",     "h1",         "h2",
+	"h3",      "h4",   "p",    "table", "tr",    "th",       "td",         "section",
+	"article", "div",  "span", "ul",    "li",    "figure",   "figcaption", "em",
+	"svg",     "rect", "line", "text",  "g",     "polyline", "circle",     NULL,
 };
 static const char *const hc_void[] = {"meta", "br", "hr", "img", "link", "input", NULL};
 
@@ -30,8 +31,8 @@ static int hc_check(const char *s, int xml, char *why, size_t whylen)
 	char stack[64][16];
 	int depth = 0;
 	size_t n = strlen(s), i = 0;
-	const char *banned[] = {"http://", "https://", "src=", "href=", "<script", "url(",
-				"@import", "<iframe", "<object", "<embed", "<link", NULL};
+	const char *banned[] = {"http://", "https://", "src=",    "href=",  "<script", "url(",
+				"@import", "<iframe",  "<object", "<embed", "<link",   NULL};
 	for (int b = 0; banned[b]; b++) {
 		const char *hit = strstr(s, banned[b]);
 		/* the SVG namespace is a name, not something loaded */
@@ -60,15 +61,16 @@ static int hc_check(const char *s, int xml, char *why, size_t whylen)
 				int hex = s[j] == 'x';
 				j += hex;
 				size_t d = j;
-				while (hex ? isxdigit((unsigned char)s[j]) : isdigit((unsigned char)s[j]))
+				while (hex ? isxdigit((unsigned char)s[j])
+					   : isdigit((unsigned char)s[j]))
 					j++;
 				if (j == d || s[j] != ';') {
 					snprintf(why, whylen, "bad numeric entity at %zu", i);
 					return 1;
 				}
 			} else {
-				static const char *const ents[] = {"amp;", "lt;", "gt;", "quot;", "apos;",
-								   "#39;", NULL};
+				static const char *const ents[] = {"amp;",  "lt;",  "gt;", "quot;",
+								   "apos;", "#39;", NULL};
 				int ok = 0;
 				for (int e = 0; ents[e]; e++)
 					ok |= !strncmp(s + j, ents[e], strlen(ents[e]));
@@ -144,8 +146,8 @@ static int hc_check(const char *s, int xml, char *why, size_t whylen)
 			while (isalnum((unsigned char)s[j]) || s[j] == '-' || s[j] == ':')
 				j++;
 			if (j == a || s[j] != '=' || s[j + 1] != '"') {
-				snprintf(why, whylen, "bad attribute in <%s> at %zu: %.20s", name, j,
-					 s + j);
+				snprintf(why, whylen, "bad attribute in <%s> at %zu: %.20s", name,
+					 j, s + j);
 				return 1;
 			}
 			j += 2;

@@ -78,8 +78,8 @@ static const struct want accepted[] = {
 static const char *const answers[FX_N] = {"5", "7", "7", "B", "6", "9", "2", "8"};
 
 /* The metadata of a record against the fixture (w NULL: an [ANS] record). */
-static void check_meta(const cJSON *rec, const struct fixture *fx, const struct want *w,
-		       int item, const char *task)
+static void check_meta(const cJSON *rec, const struct fixture *fx, const struct want *w, int item,
+		       const char *task)
 {
 	const cJSON *m = cJSON_GetObjectItemCaseSensitive(rec, "metadata");
 	CHECK(cJSON_IsObject(m));
@@ -156,10 +156,12 @@ static void test_chat(struct store *st, const struct fixture *fx)
 	arr = run_export(st, &o, &rc, NULL, err);
 	CHECK_INT(rc, 0);
 	const cJSON *rec;
-	cJSON_ArrayForEach(rec, arr) {
+	cJSON_ArrayForEach(rec, arr)
+	{
 		CHECK_INT(count_keys(rec), 1);
 		const cJSON *sys = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(rec,
-										      "messages"), 0);
+										       "messages"),
+						      0);
 		CHECK_STR(str_of(sys, "content"), "あなたは先生です。");
 	}
 	cJSON_Delete(arr);
@@ -263,8 +265,8 @@ static void test_mt_ids(struct store *st)
 	/* the fingerprint of a tokenizer without merges: FNV-1a 64 of
 	 * u32 264, u32 0 */
 	CHECK_INT(tokenizer_num_merges(bare), 0);
-	const unsigned char hdr[8] = {TOKENIZER_MIN_VOCAB & 0xff, TOKENIZER_MIN_VOCAB >> 8, 0, 0,
-				      0, 0, 0, 0};
+	const unsigned char hdr[8] =
+		{TOKENIZER_MIN_VOCAB & 0xff, TOKENIZER_MIN_VOCAB >> 8, 0, 0, 0, 0, 0, 0};
 	char want[17], fp[17], fp_bare[17];
 	snprintf(want, sizeof want, "%016llx", (unsigned long long)util_fnv1a(hdr, 8, 0));
 	CHECK(export_tokenizer_fingerprint(bare, fp_bare, err) == 0);
@@ -346,7 +348,8 @@ static void summary(const cJSON *arr, char *out, size_t n)
 {
 	out[0] = '\0';
 	const cJSON *rec;
-	cJSON_ArrayForEach(rec, arr) {
+	cJSON_ArrayForEach(rec, arr)
+	{
 		const cJSON *m = cJSON_GetObjectItemCaseSensitive(rec, "metadata");
 		size_t len = strlen(out);
 		snprintf(out + len, n - len, "%s%s:%s:%s", len ? " " : "", str_of(m, "ext_id"),
@@ -422,8 +425,8 @@ static void test_choice_and_edge(struct store *st)
 	int64_t ds;
 	if (store_dataset_upsert(st, "pref", "fixture", "generic", NULL, &ds, err))
 		TEST_SETUP_FAIL("%s", err);
-	int64_t it = fx_item(st, ds, "train", "p1", "Bad \xFF byte and a \x01 control?", NULL,
-			     "3", "number", NULL);
+	int64_t it = fx_item(st, ds, "train", "p1", "Bad \xFF byte and a \x01 control?", NULL, "3",
+			     "number", NULL);
 	/* older accepted beats newer pending, for the same mode */
 	fx_expl(st, it, "cot", "cot", "old accepted", 1, "accept", NULL);
 	fx_expl(st, it, "cot", "cot", "new pending", 1, NULL, NULL);

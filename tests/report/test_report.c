@@ -61,13 +61,16 @@ static void test_compare(struct store *st, const struct fixture *fx)
 	/* explanation counts: cot 0/4/2/0 (6), rp 1/1/1/1 (4), crop 1/0/0/0,
 	 * all 2/5/3/1 (11) */
 	CHECK(strstr(h, "8 items; 6 with explanations; 5 with an accepted one.") != NULL);
-	CHECK(strstr(h, "<tr><td>cot</td><td class=\"num\">0</td><td class=\"num\">4</td>"
-		      "<td class=\"num\">2</td><td class=\"num\">0</td><td class=\"num\">6</td>"));
-	CHECK(strstr(h, "<tr><td>rp</td><td class=\"num\">1</td><td class=\"num\">1</td>"
-		      "<td class=\"num\">1</td><td class=\"num\">1</td><td class=\"num\">4</td>"));
+	CHECK(strstr(h,
+		     "<tr><td>cot</td><td class=\"num\">0</td><td class=\"num\">4</td>"
+		     "<td class=\"num\">2</td><td class=\"num\">0</td><td class=\"num\">6</td>"));
+	CHECK(strstr(h,
+		     "<tr><td>rp</td><td class=\"num\">1</td><td class=\"num\">1</td>"
+		     "<td class=\"num\">1</td><td class=\"num\">1</td><td class=\"num\">4</td>"));
 	CHECK(strstr(h, "<tr><td>crop</td><td class=\"num\">1</td><td class=\"num\">0</td>"));
-	CHECK(strstr(h, "<tr><th>all</th><td class=\"num\">2</td><td class=\"num\">5</td>"
-		      "<td class=\"num\">3</td><td class=\"num\">1</td><td class=\"num\">11</td>"));
+	CHECK(strstr(h,
+		     "<tr><th>all</th><td class=\"num\">2</td><td class=\"num\">5</td>"
+		     "<td class=\"num\">3</td><td class=\"num\">1</td><td class=\"num\">11</td>"));
 
 	/* case counts and card order: fixed q2, q4; broken q1; both wrong q6;
 	 * both right q3, q5 */
@@ -94,7 +97,7 @@ static void test_compare(struct store *st, const struct fixture *fx)
 	CHECK(strstr(h, "<script") == NULL && strstr(h, "<b>") == NULL);
 	CHECK(strstr(h, "<i>") == NULL && strstr(h, "<img") == NULL);
 	CHECK(strstr(h, "&lt;script&gt;alert(&quot;x&amp;y&quot;)&lt;/script&gt; &#39;q&#39; "
-		      "\\x1b[31mred") != NULL);
+			"\\x1b[31mred") != NULL);
 	CHECK(strstr(h, "&lt;b&gt;bold&lt;/b&gt; &amp; done") != NULL);
 	CHECK(strstr(h, "&lt;i&gt;seven&lt;/i&gt;") != NULL);
 	CHECK(strchr(h, '\x1b') == NULL);
@@ -107,13 +110,13 @@ static void test_compare(struct store *st, const struct fixture *fx)
 		CHECK(strstr(card, "What is 2+3?") != NULL);
 		CHECK(strstr(card, "gold answer</th><td class=\"gold\">5</td>") != NULL);
 		CHECK(strstr(card, "baseline answer <span class=\"muted\">(base)</span></th>"
-			       "<td class=\"right\">5") != NULL);
+				   "<td class=\"right\">5") != NULL);
 		CHECK(strstr(card, "trained answer <span class=\"muted\">(mtcot)</span></th>"
-			       "<td class=\"wrong\">4") != NULL);
+				   "<td class=\"wrong\">4") != NULL);
 		CHECK(strstr(card, "2+3=4") != NULL);
 		CHECK(strstr(card, "2 and 3 make 5. So the answer is 5.") != NULL);
 		CHECK(strstr(card, "teacher&#39;s explanation (cot, offline/teacher-1, accepted; "
-			       "not trained on: test item)"));
+				   "not trained on: test item)"));
 		CHECK(strstr(card, "2 plus 3 is 5.") != NULL);
 		/* the pending RP explanation is not what it was trained on */
 		CHECK(strstr(card, "Because 2+3=5.") == NULL);
@@ -149,8 +152,8 @@ static void test_single_and_cap(struct store *st, const struct fixture *fx)
 	CHECK_INT(hc_count(html.data, "<article"), 2);
 	/* the two wrong ones: q1 then q6 */
 	CHECK(card_pos(html.data, fx->item[FX_Q1], "q1") > 0);
-	CHECK(card_pos(html.data, fx->item[FX_Q6], "q6") > card_pos(html.data, fx->item[FX_Q1],
-								     "q1"));
+	CHECK(card_pos(html.data, fx->item[FX_Q6], "q6") >
+	      card_pos(html.data, fx->item[FX_Q1], "q1"));
 	CHECK(strstr(html.data, "baseline answer") == NULL);
 	CHECK_INT(hc_count(html.data, "<polyline"), 4);
 	buf_release(&html);
@@ -173,7 +176,10 @@ static void test_hostile_names(struct store *st, const struct fixture *fx)
 	char err[MENTOR_ERR_LEN] = "", why[256] = "";
 	int64_t r = fx_run(st, fx->dataset, "<x>&\"run'\x1b", "mt-ra");
 	fx_metric(st, r, "loss", 1, 1.5);
-	fx_pred(st, r, fx->item[FX_Q1], "<5>", 1, "\x07" "bell", "5", 1);
+	fx_pred(st, r, fx->item[FX_Q1], "<5>", 1,
+		"\x07"
+		"bell",
+		"5", 1);
 	struct buf html, svg;
 	buf_init(&html);
 	buf_init(&svg);
@@ -260,8 +266,10 @@ static void test_experiment(struct store *st, const struct fixture *fx)
 {
 	char err[MENTOR_ERR_LEN] = "";
 	char sql[256];
-	snprintf(sql, sizeof sql, "UPDATE run SET config_json = '{\"seed\":\"1\"}' WHERE id IN "
-		 "(%lld, %lld)", (long long)fx->base_run, (long long)fx->mt_run);
+	snprintf(sql, sizeof sql,
+		 "UPDATE run SET config_json = '{\"seed\":\"1\"}' WHERE id IN "
+		 "(%lld, %lld)",
+		 (long long)fx->base_run, (long long)fx->mt_run);
 	CHECK_INT(sqlite3_exec(store_db(st), sql, NULL, NULL, NULL), SQLITE_OK);
 	struct store_experiment e;
 	memset(&e, 0, sizeof e);
@@ -289,22 +297,22 @@ static void test_experiment(struct store *st, const struct fixture *fx)
 	CHECK(strstr(h, "<h2>Experiment &lt;exp&gt;&amp;1</h2>") != NULL);
 	CHECK(strstr(h, "<exp>") == NULL);
 	CHECK(strstr(h, "<p class=\"verdict\">MT-CoT (direct): no clear difference from "
-		      "the baseline (+17 points, 95% CI -50 to 67, 1 seed).</p>") != NULL);
+			"the baseline (+17 points, 95% CI -50 to 67, 1 seed).</p>") != NULL);
 	CHECK(strstr(h, "2 of 2 runs evaluated; 1 seed, explanations from cot, preset tiny, "
-		      "20 steps per run; accuracy on the test split (6 questions).") != NULL);
+			"20 steps per run; accuracy on the test split (6 questions).") != NULL);
 	CHECK(strstr(h, "<tr><td>Baseline</td><td>direct</td><td class=\"num\">1/1</td>"
-		      "<td class=\"num\">50.0</td><td class=\"num\">18.8 to 81.2</td>"
-		      "<td></td><td></td><td></td><td class=\"num\">50.0</td></tr>") != NULL);
+			"<td class=\"num\">50.0</td><td class=\"num\">18.8 to 81.2</td>"
+			"<td></td><td></td><td></td><td class=\"num\">50.0</td></tr>") != NULL);
 	CHECK(strstr(h, "<tr class=\"best\"><td>MT-CoT</td><td>direct</td>"
-		      "<td class=\"num\">1/1</td><td class=\"num\">66.7</td>"
-		      "<td class=\"num\">30.0 to 90.3</td><td class=\"num\">+16.7</td>"
-		      "<td class=\"num\">-50.0 to 66.7</td><td class=\"num\">1</td>"
-		      "<td class=\"num\">66.7</td></tr>") != NULL);
+			"<td class=\"num\">1/1</td><td class=\"num\">66.7</td>"
+			"<td class=\"num\">30.0 to 90.3</td><td class=\"num\">+16.7</td>"
+			"<td class=\"num\">-50.0 to 66.7</td><td class=\"num\">1</td>"
+			"<td class=\"num\">66.7</td></tr>") != NULL);
 	CHECK(strstr(h, "<tr><td>MT-CoT</td><td>explain-then-answer</td>"
-		      "<td class=\"num\">1/1</td><td class=\"num\">50.0</td>"
-		      "<td class=\"num\">18.8 to 81.2</td><td class=\"num\">+0.0</td>"
-		      "<td class=\"num\">-50.0 to 50.0</td><td class=\"num\">1</td>"
-		      "<td class=\"num\">50.0</td></tr>") != NULL);
+			"<td class=\"num\">1/1</td><td class=\"num\">50.0</td>"
+			"<td class=\"num\">18.8 to 81.2</td><td class=\"num\">+0.0</td>"
+			"<td class=\"num\">-50.0 to 50.0</td><td class=\"num\">1</td>"
+			"<td class=\"num\">50.0</td></tr>") != NULL);
 	CHECK(strstr(h, "Student&#39;s t over seeds") != NULL);
 
 	/* by experiment alone: the best explanation-trained run against the
@@ -394,7 +402,9 @@ static char *text_nodes(const char *s)
 	for (const char *p = s; *p; p++) {
 		if (*p == '<') {
 			in_tag = 1;
-			in_style = !strncmp(p, "<style", 6) ? 1 : !strncmp(p, "</style", 7) ? 0 : in_style;
+			in_style = !strncmp(p, "<style", 6)    ? 1
+				   : !strncmp(p, "</style", 7) ? 0
+							       : in_style;
 			buf_putc(&t, '\n');
 		} else if (*p == '>') {
 			in_tag = 0;
@@ -410,15 +420,14 @@ static char *text_nodes(const char *s)
  * punctuation, prolonged sound mark, small kana, iteration marks. */
 static int no_line_start(const char *p)
 {
-	static const char *const set[] = {
-		"ã", "ã", "ï¼", "ï¼", "ã»",
-		"ï¼", "ï¼", "ï¼", "ï¼", "ã¼",
-		"ï¼", "ã", "ã", "ã", "ã",
-		"ã", "ã", "ã", "ã", "ã",
-		"ã£", "ã", "ã", "ã", "ã",
-		"ã¡", "ã£", "ã¥", "ã§", "ã©",
-		"ã", "ã£", "ã¥", "ã§", "ã",
-		"â¦", "ã", "ã½", NULL};
+	static const char *const set[] = {"ã", "ã", "ï¼", "ï¼", "ã»",
+					  "ï¼", "ï¼", "ï¼", "ï¼", "ã¼",
+					  "ï¼", "ã", "ã", "ã", "ã",
+					  "ã", "ã", "ã", "ã", "ã",
+					  "ã£", "ã", "ã", "ã", "ã",
+					  "ã¡", "ã£", "ã¥", "ã§", "ã©",
+					  "ã", "ã£", "ã¥", "ã§", "ã",
+					  "â¦", "ã", "ã½", NULL};
 	if (*p && strchr(")]},.!?:;%", *p))
 		return 1;
 	for (int i = 0; set[i]; i++)
@@ -492,11 +501,12 @@ static void test_japanese(struct store *st, const struct fixture *fx)
 	CHECK(strstr(h, "、採用、編集済み、学習に不使用: test の問題)") != NULL);
 	/* the experiment's table and verdict */
 	CHECK(strstr(h, "<h2>実験 &lt;exp&gt;&amp;1</h2>") != NULL);
-	CHECK(strstr(h, "<p class=\"verdict\">MT-CoT (直接回答): ベースラインとの明確な差は"
-		      "ありません (+17 ポイント、95% 信頼区間 -50〜67、シード 1 個)。</p>") != NULL);
+	CHECK(strstr(h,
+		     "<p class=\"verdict\">MT-CoT (直接回答): ベースラインとの明確な差は"
+		     "ありません (+17 ポイント、95% 信頼区間 -50〜67、シード 1 個)。</p>") != NULL);
 	CHECK(strstr(h, "<tr><td>ベースライン</td><td>直接回答</td>") != NULL);
 	CHECK(strstr(h, "評価済み 2 / 2 実行、シード 1 個、説明の出典 cot、プリセット tiny、"
-		      "1 実行あたり 20 ステップ。正解率は test 分割 (6 問) で計測。") != NULL);
+			"1 実行あたり 20 ステップ。正解率は test 分割 (6 問) で計測。") != NULL);
 	/* the data is kept as it is: Japanese questions byte for byte */
 	CHECK(strstr(h, FX_JA_Q) != NULL);
 	/* the chart's labels */
@@ -518,9 +528,17 @@ static void test_japanese(struct store *st, const struct fixture *fx)
 	for (const char *p = h; (p = strstr(p, "<br>")); p += 4)
 		CHECK(!no_line_start(p + 4));
 	/* the block elements' first characters, checked on the markup itself */
-	static const char *const blocks[] = {"<p>", "<p class=\"muted\">", "<td>", "<th>",
-					     "<h2>", "<h3>", "<h4>", "<li>", "<figcaption class=\"muted\">",
-					     "<p class=\"verdict\">", NULL};
+	static const char *const blocks[] = {"<p>",
+					     "<p class=\"muted\">",
+					     "<td>",
+					     "<th>",
+					     "<h2>",
+					     "<h3>",
+					     "<h4>",
+					     "<li>",
+					     "<figcaption class=\"muted\">",
+					     "<p class=\"verdict\">",
+					     NULL};
 	for (int k = 0; blocks[k]; k++)
 		for (const char *p = h; (p = strstr(p, blocks[k])); p++)
 			CHECK_MSG(!no_line_start(p + strlen(blocks[k])), "%s%.16s", blocks[k],

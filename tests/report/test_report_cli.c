@@ -139,7 +139,8 @@ static void test_report_lang(void)
 	if (util_write_file_atomic(cfg, "[ui]\nlang = ja\n", 15, err))
 		TEST_SETUP_FAIL("%s", err);
 
-	snprintf(args, sizeof args, "report mtcot --vs base --lang ja -o '%s'", test_path("j.html"));
+	snprintf(args, sizeof args, "report mtcot --vs base --lang ja -o '%s'",
+		 test_path("j.html"));
 	snprintf(env, sizeof env, "XDG_CONFIG_HOME='%s'", none);
 	CHECK_INT(mentor(args, env), 0);
 	char *h = slurp("j.html");
@@ -210,7 +211,8 @@ static void test_runs_cmd(void)
 	CHECK(cJSON_IsArray(j));
 	const cJSON *r;
 	int seen = 0;
-	cJSON_ArrayForEach(r, j) {
+	cJSON_ArrayForEach(r, j)
+	{
 		const cJSON *id = cJSON_GetObjectItemCaseSensitive(r, "id");
 		const cJSON *ck = cJSON_GetObjectItemCaseSensitive(r, "check");
 		if (cJSON_IsNumber(id) && id->valuedouble == 1) {
@@ -270,8 +272,10 @@ static void test_export_cmd(void)
 	char *d = slurp("all.jsonl");
 	CHECK_INT(hc_count(d, "\n"), 10);
 	free(d);
-	snprintf(args, sizeof args, "export arith --format=mt --variant=mt-ra --split train "
-				    "--no-metadata --out '%s'", test_path("ra.jsonl"));
+	snprintf(args, sizeof args,
+		 "export arith --format=mt --variant=mt-ra --split train "
+		 "--no-metadata --out '%s'",
+		 test_path("ra.jsonl"));
 	CHECK_INT(mentor(args, NULL), 0);
 	d = slurp("ra.jsonl");
 	CHECK(strstr(d, "\"target\":\"2, because 1 plus 1 is 2.\"") != NULL);

@@ -15,8 +15,8 @@ struct list {
 };
 
 /* Append a run; preset NULL leaves config_json NULL (an unreadable config). */
-static int add(struct list *l, int64_t ds, const char *variant, const char *status,
-	       int64_t ended, const char *preset, int64_t steps, uint64_t seed)
+static int add(struct list *l, int64_t ds, const char *variant, const char *status, int64_t ended,
+	       const char *preset, int64_t steps, uint64_t seed)
 {
 	size_t i = l->n++;
 	struct store_run *r = &l->r[i];

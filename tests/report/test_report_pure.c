@@ -20,8 +20,7 @@ static char *esc(const char *s, size_t n)
 static void test_escape(void)
 {
 	CHECK_STR(esc("a&b<c>d\"e'f", 11), "a&amp;b&lt;c&gt;d&quot;e&#39;f");
-	CHECK_STR(esc("<script>alert(1)</script>", 25),
-		  "&lt;script&gt;alert(1)&lt;/script&gt;");
+	CHECK_STR(esc("<script>alert(1)</script>", 25), "&lt;script&gt;alert(1)&lt;/script&gt;");
 	/* tab and newline kept, CR dropped, other controls visible */
 	CHECK_STR(esc("a\tb\r\nc\x1b[31m\x7f", 12), "a\tb\nc\\x1b[31m\\x7f");
 	CHECK_STR(esc("x\0y", 3), "x\\x00y");
@@ -39,7 +38,10 @@ static void test_escape(void)
 	/* joiners and combining marks are text */
 	CHECK_STR(esc("e\xCC\x81\xE2\x80\x8D", 6), "e\xCC\x81\xE2\x80\x8D");
 	/* C1 control U+0085 and non-character U+FFFE become visible escapes */
-	CHECK_STR(esc("a\xC2\x85" "b\xEF\xBF\xBE", 7), "a\\u0085b\\ufffe");
+	CHECK_STR(esc("a\xC2\x85"
+		      "b\xEF\xBF\xBE",
+		      7),
+		  "a\\u0085b\\ufffe");
 	struct buf b;
 	buf_init(&b);
 	CHECK_INT(report_html_escape(&b, NULL), 0);
@@ -153,9 +155,9 @@ static void test_chart(void)
 	double left = REPORT_CHART_LEFT, right = REPORT_CHART_W - REPORT_CHART_LEGEND - 16;
 	double top = REPORT_CHART_TOP, bottom = REPORT_CHART_H - REPORT_CHART_BOTTOM;
 	CHECK_NEAR(xy[0], left, 0.06);
-	CHECK_NEAR(xy[1], top, 0.06);     /* y = 1.0 at the top */
+	CHECK_NEAR(xy[1], top, 0.06); /* y = 1.0 at the top */
 	CHECK_NEAR(xy[8], right, 0.06);
-	CHECK_NEAR(xy[9], bottom, 0.06);  /* y = 0 at the bottom */
+	CHECK_NEAR(xy[9], bottom, 0.06); /* y = 0 at the bottom */
 	CHECK_NEAR(xy[4], (left + right) / 2, 0.06);
 	CHECK_NEAR(xy[5], bottom - 0.5 * (bottom - top), 0.06);
 	for (int i = 2; i < 10; i += 2)
@@ -224,7 +226,7 @@ static struct store_pred mk(int64_t item, const char *split, int correct, int co
 static void test_accuracy_cases(void)
 {
 	struct store_pred run[] = {
-		mk(1, "test", 0, 0), mk(2, "test", 1, 1), mk(3, "test", 1, 1), mk(4, "test", 1, 0),
+		mk(1, "test", 0, 0), mk(2, "test", 1, 1),  mk(3, "test", 1, 1), mk(4, "test", 1, 0),
 		mk(5, "test", 1, 1), mk(6, "test", 0, -1), mk(7, "dev", 1, -1),
 	};
 	struct store_pred vs[] = {
@@ -252,9 +254,9 @@ static void test_accuracy_cases(void)
 	CHECK_INT(report_cases(run, 7, vs, 6, 100, &cs, &n, counts), 0);
 	CHECK_INT((long long)n, 7);
 	int64_t want_items[] = {2, 4, 1, 6, 3, 5, 7};
-	int want_kind[] = {REPORT_CASE_FIXED, REPORT_CASE_FIXED, REPORT_CASE_BROKEN,
-			   REPORT_CASE_BOTH_WRONG, REPORT_CASE_BOTH_RIGHT,
-			   REPORT_CASE_BOTH_RIGHT, REPORT_CASE_RIGHT};
+	int want_kind[] = {REPORT_CASE_FIXED,      REPORT_CASE_FIXED,      REPORT_CASE_BROKEN,
+			   REPORT_CASE_BOTH_WRONG, REPORT_CASE_BOTH_RIGHT, REPORT_CASE_BOTH_RIGHT,
+			   REPORT_CASE_RIGHT};
 	for (size_t i = 0; i < n && i < 7; i++) {
 		CHECK_INT(cs[i].item_id, want_items[i]);
 		CHECK_INT(cs[i].kind, want_kind[i]);
@@ -318,12 +320,15 @@ static void test_export_text(void)
 	CHECK_STR(target("mt-cot", "The answer is 5.", "5"), "So the answer is 5.");
 	CHECK_STR(target("mt-ra", "", "5"), "5");
 	CHECK_STR(target("mt-xx", "e", "5"), "EUSAGE");
-	CHECK_STR(target("mt-cot", "bad \xFF byte", "5"), "bad \xEF\xBF\xBD byte So the answer is 5.");
+	CHECK_STR(target("mt-cot", "bad \xFF byte", "5"),
+		  "bad \xEF\xBF\xBD byte So the answer is 5.");
 
 	struct buf b;
 	buf_init(&b);
-	CHECK_INT(export_question_text(&b, "Which?", "[{\"label\":\"A\",\"text\":\"4\"},"
-				       "{\"label\":\"B\",\"text\":\"五\"}]"), 0);
+	CHECK_INT(export_question_text(&b, "Which?",
+				       "[{\"label\":\"A\",\"text\":\"4\"},"
+				       "{\"label\":\"B\",\"text\":\"五\"}]"),
+		  0);
 	CHECK_STR(b.data, "Which?\nAnswer choices: (A) 4 (B) 五");
 	buf_reset(&b);
 	/* malformed and truncated choices are ignored, the question stays */
@@ -370,7 +375,7 @@ static void test_checker(void)
 		"<marquee>x</marquee>",           /* unknown element */
 		"<p>see https://example.org</p>", /* external reference */
 		"<div style=\"background:url(x.png)\"></div>",
-		"<span>a\x1b[31m</span>",          /* raw control byte */
+		"<span>a\x1b[31m</span>", /* raw control byte */
 		NULL,
 	};
 	for (int i = 0; bad[i]; i++)

@@ -85,7 +85,8 @@ static void check_record(const char *file, size_t lineno, const cJSON *rec, stru
 				  "%s:%zu: '%s' is not a plain integer", file, lineno, answer);
 		} else {
 			s->text++;
-			CHECK_MSG(!strcmp(type, "text"), "%s:%zu: answer_type '%s'", file, lineno, type);
+			CHECK_MSG(!strcmp(type, "text"), "%s:%zu: answer_type '%s'", file, lineno,
+				  type);
 		}
 	}
 	for (const char *p = q; *p; p++)

@@ -130,7 +130,8 @@ static void test_usage_errors(void)
 		char *err = NULL;
 		CHECK_INT(run_mentor(no_task[i], NULL, &err), 2);
 		CHECK_MSG(err && strstr(err, "arith") && strstr(err, "coin") &&
-				  strstr(err, "letters") && strstr(err, "dial") && !strstr(err, "count"),
+				  strstr(err, "letters") && strstr(err, "dial") &&
+				  !strstr(err, "count"),
 			  "'mentor %s': stderr '%s'", no_task[i], err ? err : "");
 		free(err);
 	}

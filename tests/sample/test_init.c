@@ -26,7 +26,7 @@ int main(void)
 	char *out = NULL, *errs = NULL;
 	int rc = run_mentor(args, &out, &errs);
 	CHECK_MSG(rc == 0, "init: %s", errs ? errs : "");
-	static const char *const stems[] = {"arith", "coin", "commonsense", "dial",
+	static const char *const stems[] = {"arith",      "coin",    "commonsense", "dial",
 					    "factory-ja", "letters", "strategy"};
 	const size_t n_stems = sizeof stems / sizeof stems[0];
 	for (size_t i = 0; i < n_stems; i++) {
@@ -49,7 +49,8 @@ int main(void)
 		CHECK_INT(n, n_stems);
 		for (size_t i = 0; i < n && i < n_stems; i++) {
 			CHECK_STR(ds[i].name, stems[i]);
-			CHECK_INT(ds[i].n_train + ds[i].n_dev + ds[i].n_test, bundled_lines(stems[i]));
+			CHECK_INT(ds[i].n_train + ds[i].n_dev + ds[i].n_test,
+				  bundled_lines(stems[i]));
 			CHECK(ds[i].n_dev > 0 && ds[i].n_test > 0);
 			store_dataset_release(&ds[i]);
 		}
@@ -66,7 +67,8 @@ int main(void)
 	/* idempotent: a second run imports nothing */
 	rc = run_mentor(args, &out, &errs);
 	CHECK_INT(rc, 0);
-	CHECK(out && !strstr(out, "imported ") && strstr(out, "0 datasets imported, 7 already present"));
+	CHECK(out && !strstr(out, "imported ") &&
+	      strstr(out, "0 datasets imported, 7 already present"));
 	for (size_t i = 0; i < n_stems; i++)
 		CHECK(out && strstr(out, stems[i]));
 	free(out);

@@ -107,8 +107,8 @@ static int parse_eq(const char *s, int *a, char *op, int *b, int *c)
 
 /* "Name has N things. P gives her K. Q takes K. ... How many things does
  * Name have now?" with one "P: a op k = c." step per person. */
-static int check_arith(const cJSON *rec, const char *answer, const char *distractor,
-		       char **steps, int ns, char **wrong, int nw)
+static int check_arith(const cJSON *rec, const char *answer, const char *distractor, char **steps,
+		       int ns, char **wrong, int nw)
 {
 	const char *q = jstr(rec, "question");
 	char *sent[12];
@@ -162,7 +162,8 @@ static int check_arith(const cJSON *rec, const char *answer, const char *distrac
 				  "step '%s'", st[i]);
 			int a, b, c, ok;
 			char op;
-			CHECK_MSG(parse_eq(st[i] + nl + 2, &a, &op, &b, &c) == 0, "step '%s'", st[i]);
+			CHECK_MSG(parse_eq(st[i] + nl + 2, &a, &op, &b, &c) == 0, "step '%s'",
+				  st[i]);
 			CHECK_INT(a, prev);
 			CHECK_INT(b, ks[i]);
 			CHECK(c >= 0 && c <= 20);
@@ -185,8 +186,7 @@ static int check_arith(const cJSON *rec, const char *answer, const char *distrac
 
 /* The people's sentences sent[1..people]: "NAME ACTION." or "NAME does not.";
  * act[i] is 1 for the action. */
-static void read_actions(char **sent, size_t people, const char *action, int *act,
-			 char names[][32])
+static void read_actions(char **sent, size_t people, const char *action, int *act, char names[][32])
 {
 	for (size_t i = 0; i < people && i < 12; i++) {
 		char rest[32];
@@ -200,8 +200,8 @@ static void read_actions(char **sent, size_t people, const char *action, int *ac
 
 /* "A coin is SIDE up. P flips it. Q does not. ... Is it still SIDE up?"
  * with one "P flips: SIDE." step per person. */
-static int check_coin(const cJSON *rec, const char *answer, const char *distractor,
-		      char **steps, int ns, char **wrong, int nw)
+static int check_coin(const cJSON *rec, const char *answer, const char *distractor, char **steps,
+		      int ns, char **wrong, int nw)
 {
 	const char *q = jstr(rec, "question");
 	char *sent[16];
@@ -229,7 +229,8 @@ static int check_coin(const cJSON *rec, const char *answer, const char *distract
 		int cur = heads, mistakes = 0;
 		for (int i = 0; i < nst && i < (int)people; i++) {
 			char want[64];
-			snprintf(want, sizeof want, "%s %s: ", names[i], flip[i] ? "flips" : "does not");
+			snprintf(want, sizeof want, "%s %s: ", names[i],
+				 flip[i] ? "flips" : "does not");
 			CHECK_MSG(!strncmp(st[i], want, strlen(want)), "step '%s'", st[i]);
 			const char *sd = st[i] + strlen(want);
 			int now = !strcmp(sd, "heads.") ? 1 : !strcmp(sd, "tails.") ? 0 : -1;
@@ -251,8 +252,8 @@ static int check_coin(const cJSON *rec, const char *answer, const char *distract
  * the last letter of the one before. Which word is last?" The chain is
  * followed again from the list: first letters are unique, every turn has its
  * one next word, no word comes twice; the wrong path stops one turn early. */
-static int check_letters(const cJSON *rec, const char *answer, const char *distractor,
-			 char **steps, int ns, char **wrong, int nw)
+static int check_letters(const cJSON *rec, const char *answer, const char *distractor, char **steps,
+			 int ns, char **wrong, int nw)
 {
 	const char *q = jstr(rec, "question");
 	int fails = test_failures;
@@ -323,8 +324,8 @@ static int colour_index(const char *c)
 	return -1;
 }
 
-static int check_dial(const cJSON *rec, const char *answer, const char *distractor,
-		      char **steps, int ns, char **wrong, int nw)
+static int check_dial(const cJSON *rec, const char *answer, const char *distractor, char **steps,
+		      int ns, char **wrong, int nw)
 {
 	static const char *const col[] = {"red", "green", "blue"};
 	const char *q = jstr(rec, "question");
@@ -352,7 +353,8 @@ static int check_dial(const cJSON *rec, const char *answer, const char *distract
 		int cur = start, mistakes = 0;
 		for (int i = 0; i < nst && i < (int)people; i++) {
 			char want[64], c[16] = "";
-			snprintf(want, sizeof want, "%s %s: ", names[i], turn[i] ? "turns" : "does not");
+			snprintf(want, sizeof want, "%s %s: ", names[i],
+				 turn[i] ? "turns" : "does not");
 			CHECK_MSG(!strncmp(st[i], want, strlen(want)), "step '%s'", st[i]);
 			CHECK(sscanf(st[i] + strlen(want), "%15[a-z].", c) == 1);
 			int now = colour_index(c);
@@ -423,7 +425,10 @@ static void check_file(const char *task, const char *data, const struct sample_s
 		}
 		CHECK_STR(rationale, joined.data ? joined.data : "");
 		buf_release(&joined);
-		int s = !strcmp(split, "train") ? 0 : !strcmp(split, "dev") ? 1 : !strcmp(split, "test") ? 2 : -1;
+		int s = !strcmp(split, "train")  ? 0
+			: !strcmp(split, "dev")  ? 1
+			: !strcmp(split, "test") ? 2
+						 : -1;
 		CHECK(s >= 0);
 		if (s >= 0) {
 			char want[64];
@@ -431,7 +436,8 @@ static void check_file(const char *task, const char *data, const struct sample_s
 			CHECK_STR(id, want);
 			counts[s]++;
 		}
-		if (distractor && ns >= 2 && nw >= 2 && chk(rec, answer, distractor, steps, ns, wrong, nw)) {
+		if (distractor && ns >= 2 && nw >= 2 &&
+		    chk(rec, answer, distractor, steps, ns, wrong, nw)) {
 			if (++bad_items <= 3)
 				fprintf(stderr, "  item: %s\n", copy);
 		}
@@ -619,9 +625,11 @@ static void test_plan_parse(void)
 	CHECK_INT(sample_plan_parse("0/0/7", &p, err), 0);
 	CHECK_INT(p.n_test, 7);
 	static const char *const bad[] = {
-		"", "1/2", "1/2/3/4", "a/b/c", "-1/2/3", "1//3", "/1/2", "1/2/", " 1/2/3",
-		"1/2/3 ", "99999999/1/1", "600000/600000/1", "1e3/1/1", "+1/2/3",
-		"18446744073709551617/0/0",
+		"",        "1/2",          "1/2/3/4",
+		"a/b/c",   "-1/2/3",       "1//3",
+		"/1/2",    "1/2/",         " 1/2/3",
+		"1/2/3 ",  "99999999/1/1", "600000/600000/1",
+		"1e3/1/1", "+1/2/3",       "18446744073709551617/0/0",
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		err[0] = '\0';
@@ -663,7 +671,7 @@ static void test_generate_errors(void)
 	/* a write error surfaces */
 	struct stat sb;
 	FILE *ro = stat("/dev/full", &sb) == 0 && S_ISCHR(sb.st_mode) ? fopen("/dev/full", "wb")
-								    : NULL;
+								      : NULL;
 	if (ro) {
 		setvbuf(ro, NULL, _IONBF, 0);
 		CHECK(sample_write("arith", 1, &plan, ro, err) != 0);

@@ -14,12 +14,9 @@ static void test_wilson(void)
 		int64_t k, n;
 		double lo, hi;
 	} cases[] = {
-		{0, 10, 0.0, 0.277532800},
-		{10, 10, 0.722467200, 1.0},
-		{7, 20, 0.181191824, 0.567145723},
-		{31, 40, 0.624969033, 0.876839087},
-		{1, 1, 0.206549314, 1.0},
-		{500, 1000, 0.469069600, 0.530930400},
+		{0, 10, 0.0, 0.277532800},         {10, 10, 0.722467200, 1.0},
+		{7, 20, 0.181191824, 0.567145723}, {31, 40, 0.624969033, 0.876839087},
+		{1, 1, 0.206549314, 1.0},          {500, 1000, 0.469069600, 0.530930400},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		double lo, hi;
@@ -46,8 +43,8 @@ static void test_t(void)
 		int64_t df;
 		double t;
 	} cases[] = {
-		{1, 12.706205}, {2, 4.302653}, {3, 3.182446}, {4, 2.776445}, {9, 2.262157},
-		{15, 2.131450}, {29, 2.045230}, {30, 2.042272}, {31, 2.039513}, {40, 2.021075},
+		{1, 12.706205}, {2, 4.302653},   {3, 3.182446},    {4, 2.776445},  {9, 2.262157},
+		{15, 2.131450}, {29, 2.045230},  {30, 2.042272},   {31, 2.039513}, {40, 2.021075},
 		{60, 2.000298}, {100, 1.983972}, {1000, 1.962339},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
@@ -178,8 +175,9 @@ static void test_bootstrap(void)
 	CHECK(isnan(d) && isnan(lo));
 	CHECK_INT(stats_paired_bootstrap(a, b, 2, 0, 100, 1, &d, &lo, &hi, err), MENTOR_EUSAGE);
 	CHECK_INT(stats_paired_bootstrap(a, b, 2, 10, 0, 1, &d, &lo, &hi, err), MENTOR_EUSAGE);
-	CHECK_INT(stats_paired_bootstrap(a, b, 2, 10, STATS_BOOTSTRAP_MAX_RESAMPLES + 1, 1, &d,
-					 &lo, &hi, err), MENTOR_EUSAGE);
+	CHECK_INT(stats_paired_bootstrap(a, b, 2, 10, STATS_BOOTSTRAP_MAX_RESAMPLES + 1, 1, &d, &lo,
+					 &hi, err),
+		  MENTOR_EUSAGE);
 	CHECK_INT(stats_paired_bootstrap(a, b, SIZE_MAX / 2, 10, 10, 1, &d, &lo, &hi, err),
 		  MENTOR_EUSAGE);
 	CHECK(strstr(err, "out of range") != NULL);

@@ -55,8 +55,8 @@ static void test_fresh(void)
 		return;
 	CHECK_INT(store_schema_version(st), STORE_SCHEMA_VERSION);
 	CHECK_STR(store_path(st), path);
-	const char *tables[] = {"dataset", "item", "llm_call", "explanation", "decision",
-				"run", "metric", "prediction", "setting"};
+	const char *tables[] = {"dataset", "item",   "llm_call",   "explanation", "decision",
+				"run",     "metric", "prediction", "setting"};
 	for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++)
 		CHECK_MSG(table_exists(st, tables[i]) == 1, "table %s", tables[i]);
 	/* WAL and foreign keys are on. */
@@ -105,47 +105,52 @@ static void test_migrations(void)
 			CHECK_INT(table_exists(st, "experiment"), 0);
 			CHECK_INT(column_exists(st, "run", "experiment_id"), 0);
 			/* a run of v3 survives and belongs to no experiment */
-			CHECK_INT(sqlite3_exec(store_db(st),
-					       "INSERT INTO dataset(name, source, format, created_at) "
-					       "VALUES('v3', 'f.jsonl', 'generic', 1);"
-					       "INSERT INTO run(dataset_id, name, variant, alpha, source, "
-					       "config_json, status) VALUES(1, 'r3', 'mt-cot', 0.5, "
-					       "'gold', '{}', 'done');",
-					       NULL, NULL, NULL),
-				  SQLITE_OK);
+			CHECK_INT(
+				sqlite3_exec(
+					store_db(st),
+					"INSERT INTO dataset(name, source, format, created_at) "
+					"VALUES('v3', 'f.jsonl', 'generic', 1);"
+					"INSERT INTO run(dataset_id, name, variant, alpha, source, "
+					"config_json, status) VALUES(1, 'r3', 'mt-cot', 0.5, "
+					"'gold', '{}', 'done');",
+					NULL, NULL, NULL),
+				SQLITE_OK);
 		} else if (from == 5) {
 			/* runs with metrics, a prediction and an experiment: the
 			 * rebuild of the run table keeps every row and reference */
-			CHECK_INT(sqlite3_exec(store_db(st),
-					       "INSERT INTO dataset(name, source, format, created_at) "
-					       "VALUES('v5', 'f.jsonl', 'generic', 1);"
-					       "INSERT INTO item(dataset_id, split, ext_id, question, "
-					       "answer, answer_type) VALUES(1, 'test', 'q1', 'q?', 'a', "
-					       "'text');"
-					       "INSERT INTO experiment(dataset_id, config_json, created_at) "
-					       "VALUES(1, '{}', 1);"
-					       "INSERT INTO run(dataset_id, name, variant, alpha, source, "
-					       "config_json, status) VALUES(1, 'r1', 'baseline', 1, 'gold', "
-					       "'{}', 'done'), (1, 'r2', 'mt-cot', 0.5, 'gold', '{}', "
-					       "'done'), (1, 'r3', 'mt-cot', 0.5, 'gold', '{}', 'stopped');"
-					       "UPDATE run SET experiment_id = 1 WHERE id = 2;"
-					       "INSERT INTO metric VALUES(1, 'loss', 1, 0, 2.5), "
-					       "(3, 'loss', 1, 0, 2.0), (3, 'loss', 2, 0, 1.5);"
-					       "INSERT INTO prediction(run_id, item_id, split, answer, "
-					       "correct) VALUES(3, 1, 'test', 'a', 1);",
-					       NULL, NULL, NULL),
-				  SQLITE_OK);
+			CHECK_INT(
+				sqlite3_exec(
+					store_db(st),
+					"INSERT INTO dataset(name, source, format, created_at) "
+					"VALUES('v5', 'f.jsonl', 'generic', 1);"
+					"INSERT INTO item(dataset_id, split, ext_id, question, "
+					"answer, answer_type) VALUES(1, 'test', 'q1', 'q?', 'a', "
+					"'text');"
+					"INSERT INTO experiment(dataset_id, config_json, created_at) "
+					"VALUES(1, '{}', 1);"
+					"INSERT INTO run(dataset_id, name, variant, alpha, source, "
+					"config_json, status) VALUES(1, 'r1', 'baseline', 1, 'gold', "
+					"'{}', 'done'), (1, 'r2', 'mt-cot', 0.5, 'gold', '{}', "
+					"'done'), (1, 'r3', 'mt-cot', 0.5, 'gold', '{}', 'stopped');"
+					"UPDATE run SET experiment_id = 1 WHERE id = 2;"
+					"INSERT INTO metric VALUES(1, 'loss', 1, 0, 2.5), "
+					"(3, 'loss', 1, 0, 2.0), (3, 'loss', 2, 0, 1.5);"
+					"INSERT INTO prediction(run_id, item_id, split, answer, "
+					"correct) VALUES(3, 1, 'test', 'a', 1);",
+					NULL, NULL, NULL),
+				SQLITE_OK);
 		} else if (from == 1) {
 			CHECK_INT(table_exists(st, "setting"), 0);
 			CHECK_INT(column_exists(st, "run", "name"), 0);
 			/* Data written at v1 must survive the upgrade. */
-			CHECK_INT(sqlite3_exec(store_db(st),
-					       "INSERT INTO dataset(name, source, format, created_at) "
-					       "VALUES('old', 'f.jsonl', 'generic', 1);"
-					       "INSERT INTO run(dataset_id, variant, alpha, source, "
-					       "config_json, status) VALUES(1, 'baseline', 0.5, 'gold', "
-					       "'{}', 'done');",
-					       NULL, NULL, NULL),
+			CHECK_INT(sqlite3_exec(
+					  store_db(st),
+					  "INSERT INTO dataset(name, source, format, created_at) "
+					  "VALUES('old', 'f.jsonl', 'generic', 1);"
+					  "INSERT INTO run(dataset_id, variant, alpha, source, "
+					  "config_json, status) VALUES(1, 'baseline', 0.5, 'gold', "
+					  "'{}', 'done');",
+					  NULL, NULL, NULL),
 				  SQLITE_OK);
 		}
 		store_close(st);
@@ -163,13 +168,15 @@ static void test_migrations(void)
 		CHECK_INT(table_exists(st, "run_by_experiment"), 1);
 		if (from == 3) {
 			CHECK_INT(count_rows(st, "SELECT count(*) FROM run WHERE name = 'r3' AND "
-					     "experiment_id IS NULL"), 1);
+						 "experiment_id IS NULL"),
+				  1);
 			CHECK_INT(count_rows(st, "SELECT count(*) FROM experiment"), 0);
 		}
 		if (from == 5) {
 			CHECK_INT(count_rows(st, "SELECT count(*) FROM run"), 3);
 			CHECK_INT(count_rows(st, "SELECT count(*) FROM run WHERE id = 2 AND "
-					     "name = 'r2' AND experiment_id = 1"), 1);
+						 "name = 'r2' AND experiment_id = 1"),
+				  1);
 			CHECK_INT(count_rows(st, "SELECT count(*) FROM metric"), 3);
 			CHECK_INT(count_rows(st, "SELECT count(*) FROM prediction"), 1);
 			CHECK_INT(count_rows(st, "PRAGMA foreign_keys"), 1);
@@ -177,11 +184,14 @@ static void test_migrations(void)
 			CHECK_INT(store_run_delete(st, 3, err), 0);
 			CHECK_INT(count_rows(st, "SELECT count(*) FROM metric"), 1);
 			CHECK_INT(count_rows(st, "SELECT count(*) FROM prediction"), 0);
-			CHECK_INT(sqlite3_exec(store_db(st),
-					       "INSERT INTO run(dataset_id, name, variant, alpha, source, "
-					       "config_json, status) VALUES(1, 'r4', 'baseline', 1, 'gold', "
-					       "'{}', 'queued')", NULL, NULL, NULL),
-				  SQLITE_OK);
+			CHECK_INT(
+				sqlite3_exec(
+					store_db(st),
+					"INSERT INTO run(dataset_id, name, variant, alpha, source, "
+					"config_json, status) VALUES(1, 'r4', 'baseline', 1, 'gold', "
+					"'{}', 'queued')",
+					NULL, NULL, NULL),
+				SQLITE_OK);
 			CHECK_INT(count_rows(st, "SELECT max(id) FROM run"), 4);
 		}
 		if (from == 1) {
@@ -189,11 +199,14 @@ static void test_migrations(void)
 			CHECK_INT(store_dataset_get(st, "old", &d, err), 0);
 			CHECK_STR(d.source, "f.jsonl");
 			store_dataset_release(&d);
-			CHECK_INT(count_rows(st, "SELECT count(*) FROM run WHERE kind = 'internal'"), 1);
+			CHECK_INT(count_rows(st,
+					     "SELECT count(*) FROM run WHERE kind = 'internal'"),
+				  1);
 		}
 		store_close(st);
 	}
-	struct store *st = store_open_at_version(test_path("bad.db"), STORE_SCHEMA_VERSION + 1, err);
+	struct store *st = store_open_at_version(test_path("bad.db"), STORE_SCHEMA_VERSION + 1,
+						 err);
 	CHECK(st == NULL);
 	st = store_open_at_version(test_path("bad.db"), -1, err);
 	CHECK(st == NULL);

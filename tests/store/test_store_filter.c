@@ -48,11 +48,13 @@ static void round_trip(void)
 						f.mode = modes[c];
 						f.correct = r;
 						f.leaked = l;
-						char text[STORE_FILTER_TEXT_MAX], err[MENTOR_ERR_LEN];
+						char text[STORE_FILTER_TEXT_MAX],
+							err[MENTOR_ERR_LEN];
 						store_item_filter_format(&f, text, sizeof text);
 						if (strlen(text) > longest)
 							longest = strlen(text);
-						CHECK_MSG(parse(text, &g, err) == 0, "%s: %s", text, err);
+						CHECK_MSG(parse(text, &g, err) == 0, "%s: %s", text,
+							  err);
 						CHECK_MSG(same(&f, &g), "%s", text);
 						n++;
 					}

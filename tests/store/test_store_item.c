@@ -241,7 +241,8 @@ static void test_filters(void)
 		snprintf(ext, sizeof ext, "%d", i);
 		snprintf(q, sizeof q, "%s question %d%s", i % 3 == 0 ? "Apple" : "pear", i,
 			 i == 7 ? " 100%_sure" : "");
-		CHECK_INT(put(st, ds, i % 10 == 0 ? "test" : "train", ext, q, "a", NULL, &ids[i]), 0);
+		CHECK_INT(put(st, ds, i % 10 == 0 ? "test" : "train", ext, q, "a", NULL, &ids[i]),
+			  0);
 	}
 	CHECK_INT(put(st, ds2, "train", "0", "apple elsewhere", "a", NULL, NULL), 0);
 	CHECK_INT(store_commit(st, err), 0);
@@ -464,7 +465,8 @@ static void test_paging_cost(void)
 		snprintf(ext, sizeof ext, "%d", i);
 		/* Two interleaved big datasets with three splits, then a small one. */
 		int64_t ds = i >= N ? c : i % 2 ? b : a;
-		failures += put(st, ds, i % 3 == 0 ? "test" : "train", ext, "question", "1", NULL, &id) != 0;
+		failures += put(st, ds, i % 3 == 0 ? "test" : "train", ext, "question", "1", NULL,
+				&id) != 0;
 		if (i == 0)
 			first = id;
 		if (i == N / 2)
@@ -511,9 +513,11 @@ static void test_selection(void)
 		snprintf(ext, sizeof ext, "%d", i);
 		snprintf(q, sizeof q, "%s has %d eggs.%s", i % 5 == 0 ? "Ann" : "bob", i,
 			 i == 17 || i == 2017 ? " Dora gives her 1." : "");
-		CHECK_INT(put(st, ds, i % 3 == 2 ? "test" : "train", ext, q, "a", NULL, &ids[i]), 0);
+		CHECK_INT(put(st, ds, i % 3 == 2 ? "test" : "train", ext, q, "a", NULL, &ids[i]),
+			  0);
 	}
-	CHECK_INT(put(st, ds2, "train", "0", "Ann has 3 eggs. Dora gives her 1.", "a", NULL, NULL), 0);
+	CHECK_INT(put(st, ds2, "train", "0", "Ann has 3 eggs. Dora gives her 1.", "a", NULL, NULL),
+		  0);
 	CHECK_INT(store_commit(st, err), 0);
 
 	CHECK(store_search_is_regex("re:x"));
@@ -595,7 +599,8 @@ static void test_selection(void)
 	snprintf(sql, sizeof sql,
 		 "INSERT INTO explanation(id, item_id, mode, path, provider, model, text, correct, "
 		 "status, attempt_of, created_at) VALUES"
-		 "(4, %lld, 'crop', 'rp', 'p', 'm', 't', 1, 'flagged', 3, 1)", (long long)ids[2017]);
+		 "(4, %lld, 'crop', 'rp', 'p', 'm', 't', 1, 'flagged', 3, 1)",
+		 (long long)ids[2017]);
 	exec(st, sql);
 	int64_t two[3] = {ids[17], ids[2017], 999999};
 	struct store_review_progress p;
@@ -611,13 +616,14 @@ static void test_selection(void)
 	CHECK_INT(store_item_review_progress_ids(st, two, 2, "nope", &p, err), MENTOR_EUSAGE);
 
 	/* COTE's record for CROP estimates: distinct calls, wrong ones */
-	exec(st, "INSERT INTO llm_call(id, cache_key, provider, model, request_json, response_text, "
-		 "status, tokens_in, tokens_out, tokens_estimated, created_at) VALUES"
-		 "(1, 'k1', 'p', 'm', '0123456789', 'r', 'ok', 5, 30, 0, 1),"
-		 "(2, 'k2', 'p', 'm', '01234567890123456789', 'r', 'ok', 9, 50, 0, 1),"
-		 "(3, 'k3', 'p', 'm', '0123', 'r', 'ok', 1, 10, 1, 1),"
-		 "(4, 'k4', 'p', 'm', '0123', 'r', 'error', 1, 0, 1, 1),"
-		 "(5, 'k5', 'q', 'm', '0123', 'r', 'ok', 1, 99, 0, 1)");
+	exec(st,
+	     "INSERT INTO llm_call(id, cache_key, provider, model, request_json, response_text, "
+	     "status, tokens_in, tokens_out, tokens_estimated, created_at) VALUES"
+	     "(1, 'k1', 'p', 'm', '0123456789', 'r', 'ok', 5, 30, 0, 1),"
+	     "(2, 'k2', 'p', 'm', '01234567890123456789', 'r', 'ok', 9, 50, 0, 1),"
+	     "(3, 'k3', 'p', 'm', '0123', 'r', 'ok', 1, 10, 1, 1),"
+	     "(4, 'k4', 'p', 'm', '0123', 'r', 'error', 1, 0, 1, 1),"
+	     "(5, 'k5', 'q', 'm', '0123', 'r', 'ok', 1, 99, 0, 1)");
 	exec(st, "UPDATE explanation SET call_id = id WHERE id <= 3");
 	int64_t calls, wrong;
 	CHECK_INT(store_expl_cot_record(st, "p", "m", &calls, &wrong, err), 0);

@@ -7,9 +7,11 @@
 
 /* The strings no table may accept: near misses, case, blanks, controls. */
 static const char *const bad[] = {
-	"", " ", "cot ", " cot", "COT", "Cot", "cote", "co", "cotx", "accept", "Accepted",
-	"pending\n", "don", "ok;", "?", "none", "queue", "runing", "\x1b[31mdone",
-	"d\xc3\xb6ne", "\xff\xfe", "cancelled\t", "rp\r", "crop crop",
+	"",         " ",           "cot ",   " cot",         "COT",
+	"Cot",      "cote",        "co",     "cotx",         "accept",
+	"Accepted", "pending\n",   "don",    "ok;",          "?",
+	"none",     "queue",       "runing", "\x1b[31mdone", "d\xc3\xb6ne",
+	"\xff\xfe", "cancelled\t", "rp\r",   "crop crop",
 };
 
 static void check_table(const char *what, int n, const char *(*name)(int),
@@ -38,10 +40,22 @@ static void check_table(const char *what, int n, const char *(*name)(int),
 }
 
 /* Adapters from the enum-typed names to one signature. */
-static const char *mode_name(int i) { return store_mode_name((enum store_mode)i); }
-static const char *review_name(int i) { return store_review_name((enum store_review)i); }
-static const char *run_name(int i) { return store_run_status_name((enum store_run_status)i); }
-static const char *call_name(int i) { return store_call_status_name((enum store_call_status)i); }
+static const char *mode_name(int i)
+{
+	return store_mode_name((enum store_mode)i);
+}
+static const char *review_name(int i)
+{
+	return store_review_name((enum store_review)i);
+}
+static const char *run_name(int i)
+{
+	return store_run_status_name((enum store_run_status)i);
+}
+static const char *call_name(int i)
+{
+	return store_call_status_name((enum store_call_status)i);
+}
 
 int main(void)
 {
@@ -154,7 +168,8 @@ int main(void)
 		call.provider = "offline";
 		call.model = "echo";
 		call.request_json = "{}";
-		call.status = c < 0 ? NULL : (char *)store_call_status_name((enum store_call_status)c);
+		call.status = c < 0 ? NULL
+				    : (char *)store_call_status_name((enum store_call_status)c);
 		CHECK_INT(store_call_insert(st, &call, err), 0);
 		CHECK_INT(store_call_get(st, call.id, &cg, err), 0);
 		CHECK_INT(store_call_status_parse(cg.status), c < 0 ? STORE_CALL_ERROR : c);

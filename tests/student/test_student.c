@@ -15,8 +15,8 @@ struct direct {
 	struct llama *l;
 };
 
-static int d_forward(struct direct *d, const int32_t *in, const int32_t *tg, const float *w,
-		     int B, int T, float *loss)
+static int d_forward(struct direct *d, const int32_t *in, const int32_t *tg, const float *w, int B,
+		     int T, float *loss)
 {
 	return d->g ? model_forward(d->g, in, tg, w, B, T, loss, err)
 		    : llama_forward(d->l, in, tg, w, B, T, loss, err);
@@ -45,18 +45,30 @@ static void d_zero(struct direct *d)
 		llama_zero_grad(d->l);
 }
 
-static float *d_params(struct direct *d) { return d->g ? model_params(d->g) : llama_params(d->l); }
-static float *d_grads(struct direct *d) { return d->g ? model_grads(d->g) : llama_grads(d->l); }
-static float *d_m(struct direct *d) { return d->g ? model_adam_m(d->g) : llama_adam_m(d->l); }
-static float *d_v(struct direct *d) { return d->g ? model_adam_v(d->g) : llama_adam_v(d->l); }
+static float *d_params(struct direct *d)
+{
+	return d->g ? model_params(d->g) : llama_params(d->l);
+}
+static float *d_grads(struct direct *d)
+{
+	return d->g ? model_grads(d->g) : llama_grads(d->l);
+}
+static float *d_m(struct direct *d)
+{
+	return d->g ? model_adam_m(d->g) : llama_adam_m(d->l);
+}
+static float *d_v(struct direct *d)
+{
+	return d->g ? model_adam_v(d->g) : llama_adam_v(d->l);
+}
 
 static const float *d_nll(struct direct *d)
 {
 	return d->g ? model_token_nll(d->g) : llama_token_nll(d->l);
 }
 
-static int d_generate(struct direct *d, const int32_t *p, size_t np, size_t max_new,
-		      int32_t *out, size_t *n_out)
+static int d_generate(struct direct *d, const int32_t *p, size_t np, size_t max_new, int32_t *out,
+		      size_t *n_out)
 {
 	return d->g ? model_generate(d->g, p, np, -1, max_new, out, n_out, NULL, err)
 		    : llama_generate(d->l, p, np, -1, max_new, out, n_out, NULL, err);

@@ -44,7 +44,10 @@ static const char *const rp_reply[N_ITEMS] = {
 	"%d 個と %d 個を合わせて数えると全部で %d 個になるので、答えは %d。",
 };
 
-static int gold(int i) { return i + 2 + i + 5; }
+static int gold(int i)
+{
+	return i + 2 + i + 5;
+}
 
 static char *reply_text(int i, int rp)
 {
@@ -105,7 +108,8 @@ static int64_t make_ws(const char *db, const char *name, int64_t *other_item)
 		snprintf(q, sizeof q, "What is %d plus %d? QB%dZ", i + 2, i + 5, i);
 		snprintf(ext, sizeof ext, "b-%d", i);
 		snprintf(ans, sizeof ans, "%d", gold(i));
-		snprintf(rat, sizeof rat, "%d + %d = %d. So the answer is %d.", i + 2, i + 5, gold(i), gold(i));
+		snprintf(rat, sizeof rat, "%d + %d = %d. So the answer is %d.", i + 2, i + 5,
+			 gold(i), gold(i));
 		struct store_item it = {0};
 		it.dataset_id = ds;
 		it.split = "train";
@@ -157,7 +161,8 @@ static void opts(struct teacher_opts *o, const char *db, unsigned modes, int k)
 static int item_index(const char *db, int64_t item_id)
 {
 	char sql[200];
-	snprintf(sql, sizeof sql, "SELECT CAST(substr(ext_id, 3) AS INTEGER) FROM item WHERE id = %lld",
+	snprintf(sql, sizeof sql,
+		 "SELECT CAST(substr(ext_id, 3) AS INTEGER) FROM item WHERE id = %lld",
 		 (long long)item_id);
 	return (int)run_q1(db, sql);
 }
@@ -301,7 +306,8 @@ static void check_export_format(const char *path, size_t want, const char *db, i
 		const char *cid = cJSON_GetStringValue(cJSON_GetObjectItem(j, "custom_id"));
 		CHECK(cid && strlen(cid) <= 64 && !strncmp(cid, prefix, strlen(prefix)));
 		CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItem(j, "method")), "POST");
-		CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItem(j, "url")), "/v1/chat/completions");
+		CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItem(j, "url")),
+			  "/v1/chat/completions");
 		cJSON *b = cJSON_GetObjectItem(j, "body");
 		CHECK(cJSON_IsObject(b));
 		CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItem(b, "model")), "fake-model");
@@ -405,14 +411,26 @@ static void test_live_vs_batch(void)
 	CHECK_STR(b, a);
 	free(a);
 	free(b);
-	CHECK_INT(run_q1(bat, "SELECT count(*) FROM explanation"), run_q1(live, "SELECT count(*) FROM explanation"));
-	CHECK_INT(run_q1(bat, "SELECT count(*) FROM explanation WHERE mode='crop' AND path='rp' AND attempt_of IS NOT NULL"), 3);
-	CHECK_INT(run_q1(bat, "SELECT count(*) FROM explanation WHERE leaked=1"), run_q1(live, "SELECT count(*) FROM explanation WHERE leaked=1"));
+	CHECK_INT(run_q1(bat, "SELECT count(*) FROM explanation"),
+		  run_q1(live, "SELECT count(*) FROM explanation"));
+	CHECK_INT(
+		run_q1(bat,
+		       "SELECT count(*) FROM explanation WHERE mode='crop' AND path='rp' AND attempt_of IS NOT NULL"),
+		3);
+	CHECK_INT(run_q1(bat, "SELECT count(*) FROM explanation WHERE leaked=1"),
+		  run_q1(live, "SELECT count(*) FROM explanation WHERE leaked=1"));
 	CHECK(run_q1(bat, "SELECT count(*) FROM explanation WHERE leaked=1") >= 1);
-	CHECK_INT(run_q1(bat, "SELECT count(*) FROM explanation WHERE mode='cot' AND correct=1"), 3);
-	CHECK_INT(run_q1(bat, "SELECT count(*) FROM explanation WHERE mode='cot' AND parsed_answer IS NULL"), 1);
+	CHECK_INT(run_q1(bat, "SELECT count(*) FROM explanation WHERE mode='cot' AND correct=1"),
+		  3);
+	CHECK_INT(
+		run_q1(bat,
+		       "SELECT count(*) FROM explanation WHERE mode='cot' AND parsed_answer IS NULL"),
+		1);
 	/* cost at the config's prices: 1.5 in, 3 out per million */
-	CHECK_INT(run_q1(bat, "SELECT count(*) FROM llm_call WHERE abs(cost - (tokens_in*1.5 + tokens_out*3)/1e6) > 1e-12"), 0);
+	CHECK_INT(
+		run_q1(bat,
+		       "SELECT count(*) FROM llm_call WHERE abs(cost - (tokens_in*1.5 + tokens_out*3)/1e6) > 1e-12"),
+		0);
 	CHECK(run_q1(bat, "SELECT count(*) FROM llm_call WHERE cost > 0") == 2 * N_ITEMS);
 
 	/* Importing the same file again changes nothing. */
@@ -442,7 +460,8 @@ static void test_live_vs_batch(void)
 	answer_base = 1000; /* a new batch: new request ids */
 	answer_file(bat, req, out);
 	answer_base = 0;
-	int64_t e0 = run_q1(bat, "SELECT count(*) FROM explanation"), c0 = run_q1(bat, "SELECT count(*) FROM llm_call");
+	int64_t e0 = run_q1(bat, "SELECT count(*) FROM explanation"),
+		c0 = run_q1(bat, "SELECT count(*) FROM llm_call");
 	CHECK_INT(teacher_batch_import(&o, dsb, out, NULL, on_report, &r, &s, NULL, err), 0);
 	CHECK_INT(s.imported, N_ITEMS);
 	CHECK_INT(run_q1(bat, "SELECT count(*) FROM explanation"), e0 + N_ITEMS);
@@ -475,8 +494,8 @@ static void test_cli_crop(void)
 	snprintf(f3, sizeof f3, "%s", test_path("crop-3.jsonl"));
 	make_ws(db, "arith", NULL);
 	/* Demonstrations on (k 2): the bodies still have to match. */
-	const char *e1[] = {"explain", "arith", "--mode", "crop", "--provider", "fake", "--k", "2",
-			    "--batch-export", f1, NULL};
+	const char *e1[] = {"explain", "arith", "--mode",         "crop", "--provider", "fake",
+			    "--k",     "2",     "--batch-export", f1,     NULL};
 	CHECK_INT(run_cli(db, e1), 0);
 	CHECK(run_file_has(out_txt, "wrote 6 requests"));
 	CHECK(!run_file_has(f1, KEY));
@@ -485,8 +504,8 @@ static void test_cli_crop(void)
 	CHECK(!run_file_has(f1, ":rp:"));
 	CHECK(run_file_has(f1, "Question: What is")); /* demonstrations are in */
 	answer_file(db, f1, o1);
-	const char *i1[] = {"explain", "arith", "--provider", "fake", "--k", "2", "--batch-import", o1,
-			    "--batch-export", f2, NULL};
+	const char *i1[] = {"explain",        "arith", "--provider",     "fake", "--k", "2",
+			    "--batch-import", o1,      "--batch-export", f2,     NULL};
 	CHECK_INT(run_cli(db, i1), 0);
 	CHECK(run_file_has(out_txt, "imported 6 of 6 lines"));
 	CHECK(run_file_has(out_txt, "3 crop items waiting for rp"));
@@ -500,22 +519,32 @@ static void test_cli_crop(void)
 		CHECK(strstr(l[i], "\\nAnswer: ") != NULL);
 	}
 	free_lines(l, n);
-	CHECK_INT(run_q1(db, "SELECT count(*) FROM explanation WHERE mode='crop' AND path='cot' AND correct=1"), 3);
-	CHECK_INT(run_q1(db, "SELECT count(*) FROM explanation WHERE mode='crop' AND path='cot' AND coalesce(correct,0)=0"), 3);
+	CHECK_INT(
+		run_q1(db,
+		       "SELECT count(*) FROM explanation WHERE mode='crop' AND path='cot' AND correct=1"),
+		3);
+	CHECK_INT(
+		run_q1(db,
+		       "SELECT count(*) FROM explanation WHERE mode='crop' AND path='cot' AND coalesce(correct,0)=0"),
+		3);
 	answer_file(db, f2, o2);
-	const char *i2[] = {"explain", "arith", "--provider", "fake", "--k", "2", "--batch-import", o2,
-			    "--batch-export", f3, NULL};
+	const char *i2[] = {"explain",        "arith", "--provider",     "fake", "--k", "2",
+			    "--batch-import", o2,      "--batch-export", f3,     NULL};
 	CHECK_INT(run_cli(db, i2), 0);
 	CHECK(run_file_has(out_txt, "imported 3 of 3 lines"));
 	CHECK(run_file_has(out_txt, "wrote 0 requests"));
 	/* CROP complete: rp rows linked to their kept COTE attempts. */
-	CHECK_INT(run_q1(db, "SELECT count(*) FROM explanation e JOIN explanation a ON a.id = e.attempt_of"
-			 " WHERE e.mode='crop' AND e.path='rp' AND a.mode='crop' AND a.path='cot'"
-			 " AND a.item_id = e.item_id AND coalesce(a.correct,0)=0"), 3);
+	CHECK_INT(
+		run_q1(db,
+		       "SELECT count(*) FROM explanation e JOIN explanation a ON a.id = e.attempt_of"
+		       " WHERE e.mode='crop' AND e.path='rp' AND a.mode='crop' AND a.path='cot'"
+		       " AND a.item_id = e.item_id AND coalesce(a.correct,0)=0"),
+		3);
 	CHECK_INT(run_q1(db, "SELECT count(*) FROM explanation"), 9);
 	/* Importing the first file again changes nothing. */
 	int64_t calls = run_q1(db, "SELECT count(*) FROM llm_call");
-	const char *i3[] = {"explain", "arith", "--provider", "fake", "--k", "2", "--batch-import", o1, NULL};
+	const char *i3[] = {"explain", "arith",          "--provider", "fake", "--k",
+			    "2",       "--batch-import", o1,           NULL};
 	CHECK_INT(run_cli(db, i3), 0);
 	CHECK_INT(run_q1(db, "SELECT count(*) FROM explanation"), 9);
 	CHECK_INT(run_q1(db, "SELECT count(*) FROM llm_call"), calls);
@@ -524,25 +553,32 @@ static void test_cli_crop(void)
 	 * log for the wrong items, so the fake server sees no cot request and
 	 * only the rp requests of the three items CROP did not need. */
 	long before = fakellm_stat(&srv, "paths", "/v1/chat/completions");
-	const char *l1[] = {"explain", "arith", "--mode", "cot", "--provider", "fake", "--k", "2", NULL};
+	const char *l1[] = {"explain", "arith", "--mode", "cot", "--provider",
+			    "fake",    "--k",   "2",      NULL};
 	CHECK_INT(run_cli(db, l1), 0);
 	CHECK(run_file_has(out_txt, "6 cached"));
 	CHECK_INT(fakellm_stat(&srv, "paths", "/v1/chat/completions") - before, 0);
-	const char *l2[] = {"explain", "arith", "--mode", "rp", "--provider", "fake", "--k", "2", NULL};
+	const char *l2[] = {"explain", "arith", "--mode", "rp", "--provider",
+			    "fake",    "--k",   "2",      NULL};
 	CHECK_INT(run_cli(db, l2), 0);
 	CHECK(run_file_has(out_txt, "3 cached"));
 	CHECK_INT(fakellm_stat(&srv, "paths", "/v1/chat/completions") - before, 3);
 	/* ...and the live cot explanations judge the imported text the same. */
-	CHECK_INT(run_q1(db, "SELECT count(*) FROM explanation c JOIN explanation k ON k.item_id = c.item_id"
-			 " AND k.mode='crop' AND k.path='cot' WHERE c.mode='cot' AND c.text = k.text"
-			 " AND c.call_id = k.call_id AND coalesce(c.correct,-1) = coalesce(k.correct,-1)"), 6);
+	CHECK_INT(
+		run_q1(db,
+		       "SELECT count(*) FROM explanation c JOIN explanation k ON k.item_id = c.item_id"
+		       " AND k.mode='crop' AND k.path='cot' WHERE c.mode='cot' AND c.text = k.text"
+		       " AND c.call_id = k.call_id AND coalesce(c.correct,-1) = coalesce(k.correct,-1)"),
+		6);
 
 	/* Usage errors. */
-	const char *u1[] = {"explain", "arith", "--provider", "offline", "--batch-export", f3, NULL};
+	const char *u1[] = {"explain",        "arith", "--provider", "offline",
+			    "--batch-export", f3,      NULL};
 	CHECK_INT(run_cli(db, u1), 2);
 	CHECK(run_file_has(err_txt, "OpenAI-compatible"));
-	const char *u2[] = {"explain", "arith", "--provider", "fake", "--batch-import",
-			    "/nonexistent/out.jsonl", NULL};
+	const char *u2[] = {"explain", "arith",          "--provider",
+			    "fake",    "--batch-import", "/nonexistent/out.jsonl",
+			    NULL};
 	CHECK_INT(run_cli(db, u2), 1);
 	CHECK(run_file_has(err_txt, "cannot open batch output"));
 }
@@ -577,31 +613,44 @@ static void test_hostile(void)
 		good[i] = answer_line(db, rq[i], i + 1);
 	char cid1[80];
 	cJSON *j1 = cJSON_Parse(rq[1]);
-	snprintf(cid1, sizeof cid1, "%s", cJSON_GetStringValue(cJSON_GetObjectItem(j1, "custom_id")));
+	snprintf(cid1, sizeof cid1, "%s",
+		 cJSON_GetStringValue(cJSON_GetObjectItem(j1, "custom_id")));
 	cJSON_Delete(j1);
 	cJSON *j2 = cJSON_Parse(rq[2]);
 	char cid2[80];
-	snprintf(cid2, sizeof cid2, "%s", cJSON_GetStringValue(cJSON_GetObjectItem(j2, "custom_id")));
+	snprintf(cid2, sizeof cid2, "%s",
+		 cJSON_GetStringValue(cJSON_GetObjectItem(j2, "custom_id")));
 	cJSON_Delete(j2);
 	cJSON *j3 = cJSON_Parse(rq[3]);
 	char cid3[80];
-	snprintf(cid3, sizeof cid3, "%s", cJSON_GetStringValue(cJSON_GetObjectItem(j3, "custom_id")));
+	snprintf(cid3, sizeof cid3, "%s",
+		 cJSON_GetStringValue(cJSON_GetObjectItem(j3, "custom_id")));
 	cJSON_Delete(j3);
 
 	struct buf b;
 	buf_init(&b);
 	/* 1 */ buf_printf(&b, "%s\n", good[0]);
-	/* 2 */ buf_printf(&b, "{\"id\":\"batch_req_x\",\"custom_id\":\"%s\",\"response\":null,"
-			      "\"error\":{\"code\":\"batch_expired\",\"message\":\"This request could not be "
-			      "executed before the completion window expired.\"}}\n", cid1);
-	/* 3 */ buf_printf(&b, "{\"id\":\"r3\",\"custom_id\":\"%s\",\"response\":{\"status_code\":500,"
-			      "\"request_id\":\"q\",\"body\":{\"error\":{\"message\":\"server \\u001b[31mexploded\","
-			      "\"type\":\"server_error\"}}},\"error\":null}\n", cid2);
-	/* 4 */ buf_printf(&b, "{\"id\":\"r4\",\"custom_id\":\"%s\",\"response\":{\"status_code\":200,"
-			      "\"request_id\":\"q\",\"body\":{\"object\":\"chat.completion\"}},\"error\":null}\n",
-			      cid3);
+	/* 2 */
+	buf_printf(&b,
+		   "{\"id\":\"batch_req_x\",\"custom_id\":\"%s\",\"response\":null,"
+		   "\"error\":{\"code\":\"batch_expired\",\"message\":\"This request could not be "
+		   "executed before the completion window expired.\"}}\n",
+		   cid1);
+	/* 3 */ buf_printf(
+		&b,
+		"{\"id\":\"r3\",\"custom_id\":\"%s\",\"response\":{\"status_code\":500,"
+		"\"request_id\":\"q\",\"body\":{\"error\":{\"message\":\"server \\u001b[31mexploded\","
+		"\"type\":\"server_error\"}}},\"error\":null}\n",
+		cid2);
+	/* 4 */ buf_printf(
+		&b,
+		"{\"id\":\"r4\",\"custom_id\":\"%s\",\"response\":{\"status_code\":200,"
+		"\"request_id\":\"q\",\"body\":{\"object\":\"chat.completion\"}},\"error\":null}\n",
+		cid3);
 	/* 5 */ buf_puts(&b, "{\"custom_id\": \"mentor:d1:i1:cot:cot:0123\", \"response\": {\n");
-	/* 6 */ buf_puts(&b, "{\"id\":\"r6\",\"custom_id\":\"request-1\",\"response\":{\"status_code\":200,\"body\":{}},\"error\":null}\n");
+	/* 6 */ buf_puts(
+		&b,
+		"{\"id\":\"r6\",\"custom_id\":\"request-1\",\"response\":{\"status_code\":200,\"body\":{}},\"error\":null}\n");
 	char *foreign = util_strdup(good[4]);
 	char dsid[32], odsid[32];
 	snprintf(dsid, sizeof dsid, ":d%lld:", (long long)ds);
@@ -620,7 +669,8 @@ static void test_hostile(void)
 	char itemid[32], oitem[32];
 	cJSON *j4 = cJSON_Parse(rq[4]);
 	const char *c4 = cJSON_GetStringValue(cJSON_GetObjectItem(j4, "custom_id"));
-	snprintf(itemid, sizeof itemid, ":i%lld:", (long long)strtoll(strstr(c4, ":i") + 2, NULL, 10));
+	snprintf(itemid, sizeof itemid,
+		 ":i%lld:", (long long)strtoll(strstr(c4, ":i") + 2, NULL, 10));
 	snprintf(oitem, sizeof oitem, ":i%lld:", (long long)other_item);
 	char *l9 = util_strdup(good[4]);
 	at = strstr(l9, itemid);
@@ -703,8 +753,13 @@ static void test_hostile(void)
 	CHECK_INT(run_q1(db, "SELECT count(*) FROM explanation"), 2);
 	CHECK_INT(run_q1(db, "SELECT count(*) FROM llm_call WHERE status='ok'"), 2);
 	CHECK_INT(run_q1(db, "SELECT count(*) FROM llm_call WHERE status='error'"), 3);
-	CHECK_INT(run_q1(db, "SELECT count(*) FROM llm_call WHERE status='error' AND http_code=500"), 1);
-	CHECK_INT(run_q1(db, "SELECT count(*) FROM llm_call WHERE status='error' AND error LIKE '%batch_expired%'"), 1);
+	CHECK_INT(run_q1(db,
+			 "SELECT count(*) FROM llm_call WHERE status='error' AND http_code=500"),
+		  1);
+	CHECK_INT(
+		run_q1(db,
+		       "SELECT count(*) FROM llm_call WHERE status='error' AND error LIKE '%batch_expired%'"),
+		1);
 	/* The next batch retries the three failed lines (items 1, 2, 3). */
 	CHECK_INT(ns.written, 3);
 	char *nx = run_slurp(next);
@@ -731,7 +786,8 @@ static void test_hostile(void)
 	test_write_file(out, "", 0);
 	CHECK_INT(teacher_batch_import(&o, ds, out, NULL, on_report, &r, &s, NULL, err), 0);
 	CHECK_INT(s.lines, 0);
-	CHECK(teacher_batch_import(&o, ds, "/nonexistent/x.jsonl", NULL, NULL, NULL, &s, NULL, err) != 0);
+	CHECK(teacher_batch_import(&o, ds, "/nonexistent/x.jsonl", NULL, NULL, NULL, &s, NULL,
+				   err) != 0);
 	CHECK(strstr(err, "cannot open batch output") != NULL);
 
 	for (int i = 0; i < N_ITEMS; i++)
@@ -782,9 +838,11 @@ int main(void)
 	snprintf(cfg_path, sizeof cfg_path, "%s/config", dir);
 	struct buf c;
 	buf_init(&c);
-	buf_printf(&c, "[defaults]\nk = 0\nretries = 0\n[provider fake]\ntype = openai\n"
-		       "base_url = %s/v1\napi_key_env = MENTOR_BATCH_KEY\nmodel = fake-model\n"
-		       "price_in = 1.5\nprice_out = 3\n", srv.base);
+	buf_printf(&c,
+		   "[defaults]\nk = 0\nretries = 0\n[provider fake]\ntype = openai\n"
+		   "base_url = %s/v1\napi_key_env = MENTOR_BATCH_KEY\nmodel = fake-model\n"
+		   "price_in = 1.5\nprice_out = 3\n",
+		   srv.base);
 	test_write_file(cfg_path, c.data, c.len);
 	chmod(cfg_path, 0600);
 	char err[MENTOR_ERR_LEN];

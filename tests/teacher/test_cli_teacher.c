@@ -36,7 +36,10 @@ static pid_t spawn(const char *const *args)
 	return run_spawn(bin, db, args, out_path, err_path);
 }
 
-static int run(const char *const *args) { return run_wait(spawn(args)); }
+static int run(const char *const *args)
+{
+	return run_wait(spawn(args));
+}
 
 static int out_has(const char *needle)
 {
@@ -54,7 +57,10 @@ static int err_has(const char *needle)
 	return r;
 }
 
-static int64_t q1(const char *sql) { return run_q1(db, sql); }
+static int64_t q1(const char *sql)
+{
+	return run_q1(db, sql);
+}
 
 static int64_t make_dataset(const char *name, int n, const char *marker, int with_trace)
 {
@@ -93,9 +99,11 @@ static int64_t make_dataset(const char *name, int n, const char *marker, int wit
 static int64_t rates_count(const char *mode, const char *cond)
 {
 	char sql[400];
-	snprintf(sql, sizeof sql,
-		 "SELECT count(*) FROM explanation e JOIN item i ON i.id = e.item_id JOIN dataset d "
-		 "ON d.id = i.dataset_id WHERE d.name = 'rates' AND e.mode = '%s' AND %s", mode, cond);
+	snprintf(
+		sql, sizeof sql,
+		"SELECT count(*) FROM explanation e JOIN item i ON i.id = e.item_id JOIN dataset d "
+		"ON d.id = i.dataset_id WHERE d.name = 'rates' AND e.mode = '%s' AND %s",
+		mode, cond);
 	return q1(sql);
 }
 
@@ -110,17 +118,25 @@ static void test_offline_rates_cli(void)
 	CHECK(out_has("--rp-leak-rate R"));
 
 	/* The rates options apply in order: the last one given for a rate wins. */
-	const char *a1[] = {"explain", "rates", "--mode", "rp", "--offline-rates", "rp_leak=0",
-			    "--rp-leak-rate=1", NULL};
+	const char *a1[] = {"explain",         "rates",     "--mode",           "rp",
+			    "--offline-rates", "rp_leak=0", "--rp-leak-rate=1", NULL};
 	CHECK_INT(run(a1), 0);
 	CHECK_INT(rates_count("rp", "e.leaked = 1 AND e.correct = 1"), 40);
-	const char *a2[] = {"explain", "rates", "--mode", "cot", "--cot-wrong-rate", "1",
-			    "--offline-rates", "cot_wrong=0, cot_bad_step=0", NULL};
+	const char *a2[] = {"explain",
+			    "rates",
+			    "--mode",
+			    "cot",
+			    "--cot-wrong-rate",
+			    "1",
+			    "--offline-rates",
+			    "cot_wrong=0, cot_bad_step=0",
+			    NULL};
 	CHECK_INT(run(a2), 0);
 	CHECK_INT(rates_count("cot", "e.correct = 1"), 40);
 	/* CROP: every COTE wrong, RP not leaking: all 40 fall back to clean RP. */
-	const char *a3[] = {"explain", "rates", "--mode", "crop", "--offline-rates",
-			    "cot_wrong=1,rp_leak=0", NULL};
+	const char *a3[] = {"explain", "rates",           "--mode",
+			    "crop",    "--offline-rates", "cot_wrong=1,rp_leak=0",
+			    NULL};
 	CHECK_INT(run(a3), 0);
 	CHECK_INT(rates_count("crop", "e.path = 'rp' AND e.leaked = 0 AND e.correct = 1"), 40);
 	CHECK_INT(rates_count("crop", "e.path = 'cot' AND e.correct = 0"), 40);
@@ -149,16 +165,22 @@ static void test_offline_rates_cli(void)
 		{"explain", "rates", "--cot-wrong-rate", NULL},
 	};
 	const char *why[] = {
-		"'cot_wrong' must be a number from 0 to 1", "expected NAME=RATE",
-		"unknown offline teacher rate 'leak'", "empty list", "'rp_leak' must be a number",
-		"'cot_bad_step' must be a number", "'cot_wrong' must be a number", "needs a value",
+		"'cot_wrong' must be a number from 0 to 1",
+		"expected NAME=RATE",
+		"unknown offline teacher rate 'leak'",
+		"empty list",
+		"'rp_leak' must be a number",
+		"'cot_bad_step' must be a number",
+		"'cot_wrong' must be a number",
+		"needs a value",
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		CHECK_INT(run(bad[i]), 2);
 		CHECK_MSG(err_has(why[i]), "case %zu: no '%s'", i, why[i]);
 	}
-	const char *sum[] = {"explain", "rates", "--cot-wrong-rate", "0.7", "--cot-bad-step-rate=0.5",
-			     "--force", NULL};
+	const char *sum[] =
+		{"explain", "rates", "--cot-wrong-rate", "0.7", "--cot-bad-step-rate=0.5",
+		 "--force", NULL};
 	CHECK_INT(run(sum), 2);
 	CHECK(err_has("must not exceed 1"));
 	ct = "[provider offline]\nrp_leak_rate = 1.01\n";
@@ -202,7 +224,8 @@ static void test_offline_cli(void)
 	cJSON *root = cJSON_Parse(js);
 	free(js);
 	cJSON *tot = cJSON_GetObjectItem(root, "totals");
-	CHECK_INT((long)cJSON_GetNumberValue(cJSON_GetObjectItem(tot, "calls")), q1("SELECT count(*) FROM llm_call"));
+	CHECK_INT((long)cJSON_GetNumberValue(cJSON_GetObjectItem(tot, "calls")),
+		  q1("SELECT count(*) FROM llm_call"));
 	CHECK(cJSON_GetNumberValue(cJSON_GetObjectItem(tot, "tokens_in")) > 0);
 	cJSON_Delete(root);
 	const char *a5[] = {"calls", NULL};
@@ -240,8 +263,10 @@ static void test_offline_cli(void)
 	char qs[160];
 	snprintf(qs, sizeof qs, "SELECT correct FROM explanation WHERE id=%s", id);
 	CHECK_INT(q1(qs), 0);
-	snprintf(qs, sizeof qs, "SELECT count(*) FROM explanation WHERE id=%s AND edited_text="
-		 "'I counted wrong. So the answer is 123456.'", id);
+	snprintf(qs, sizeof qs,
+		 "SELECT count(*) FROM explanation WHERE id=%s AND edited_text="
+		 "'I counted wrong. So the answer is 123456.'",
+		 id);
 	CHECK_INT(q1(qs), 1);
 	CHECK_INT(run(re1), 0);
 	CHECK(out_has("the text is that already; nothing recorded"));
@@ -263,7 +288,8 @@ static void test_offline_cli(void)
 	CHECK_INT(run(u3), 2);
 
 	/* Prompt templates: printed, written, edited, used. */
-	const char *p1[] = {"explain", "off", "--mode", "rp", "--print-prompts", "--limit", "1", NULL};
+	const char *p1[] = {"explain",         "off",     "--mode", "rp",
+			    "--print-prompts", "--limit", "1",      NULL};
 	CHECK_INT(run(p1), 0);
 	CHECK(out_has("===== item"));
 	CHECK(out_has("rp prompt"));
@@ -369,14 +395,17 @@ static void test_kill_resume(struct fakellm *srv)
 	CHECK_INT(run(a), 0);
 	CHECK(out_has("explained"));
 	long r2 = fakellm_stat(srv, "paths", "/v1/chat/completions");
-	int64_t e2 = q1("SELECT count(*) FROM explanation e JOIN item i ON i.id=e.item_id JOIN dataset d "
-			"ON d.id=i.dataset_id WHERE d.name='slow'");
-	int64_t distinct = q1("SELECT count(DISTINCT e.item_id) FROM explanation e JOIN item i ON "
-			      "i.id=e.item_id JOIN dataset d ON d.id=i.dataset_id WHERE d.name='slow'");
+	int64_t e2 = q1(
+		"SELECT count(*) FROM explanation e JOIN item i ON i.id=e.item_id JOIN dataset d "
+		"ON d.id=i.dataset_id WHERE d.name='slow'");
+	int64_t distinct = q1(
+		"SELECT count(DISTINCT e.item_id) FROM explanation e JOIN item i ON "
+		"i.id=e.item_id JOIN dataset d ON d.id=i.dataset_id WHERE d.name='slow'");
 	CHECK_INT(e2, 8);
 	CHECK_INT(distinct, 8);
 	/* Finished items were not asked again. */
-	CHECK_MSG(r2 - r1 <= 8 - e1, "requests after resume %ld, unfinished %lld", r2 - r1, (long long)(8 - e1));
+	CHECK_MSG(r2 - r1 <= 8 - e1, "requests after resume %ld, unfinished %lld", r2 - r1,
+		  (long long)(8 - e1));
 	CHECK(r2 - r1 >= 1);
 	/* A third run asks nothing. */
 	CHECK_INT(run(a), 0);
@@ -403,8 +432,10 @@ static void test_sigint(struct fakellm *srv)
 	CHECK(e >= 1 && e < 6);
 	CHECK(q1("SELECT count(*) FROM llm_call WHERE status='cancelled'") <= 1);
 	CHECK_INT(run(a), 0);
-	CHECK_INT(q1("SELECT count(*) FROM explanation e JOIN item i ON i.id=e.item_id JOIN dataset d "
-		     "ON d.id=i.dataset_id WHERE d.name='slow2'"), 6);
+	CHECK_INT(
+		q1("SELECT count(*) FROM explanation e JOIN item i ON i.id=e.item_id JOIN dataset d "
+		   "ON d.id=i.dataset_id WHERE d.name='slow2'"),
+		6);
 	(void)srv;
 }
 
@@ -445,8 +476,11 @@ int main(void)
 	snprintf(cfgp, sizeof cfgp, "%s/config", dir);
 	struct buf c;
 	buf_init(&c);
-	buf_printf(&c, "[defaults]\nk = 0\nretries = 1\n[provider fake]\ntype = openai\nbase_url = %s/v1\n"
-		       "api_key_env = MENTOR_CLI_KEY\nmodel = fake-model\n", srv.base);
+	buf_printf(
+		&c,
+		"[defaults]\nk = 0\nretries = 1\n[provider fake]\ntype = openai\nbase_url = %s/v1\n"
+		"api_key_env = MENTOR_CLI_KEY\nmodel = fake-model\n",
+		srv.base);
 	test_write_file(cfgp, c.data, c.len);
 	chmod(cfgp, 0600);
 	setenv("MENTOR_CLI_KEY", KEY, 1);

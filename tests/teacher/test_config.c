@@ -8,33 +8,32 @@
 #include "mentor/config.h"
 #include "test.h"
 
-static const char good[] =
-	"\xEF\xBB\xBF# mentor config\n"
-	"[defaults]\n"
-	"provider = fast\n"
-	"concurrency = 4\n"
-	"rpm = 120\n"
-	"timeout = 30.5\n"
-	"error_rate = 0.3\n"
-	"k = 2\n"
-	"seed = 7\n"
-	"stream = yes\n"
-	"\n"
-	"; local vLLM\n"
-	"[provider local]\n"
-	"type = openai\n"
-	"base_url = http://127.0.0.1:8000/v1/\n"
-	"api_key_env = LOCAL_KEY\n"
-	"model = \"Qwen/Qwen2.5-7B-Instruct\"\n"
-	"price_in = 0.5\n"
-	"price_out = 1.5\n"
-	"\n"
-	"[provider anthropic]\n"
-	"model = claude-x\n"
-	"\n"
-	"[alias fast]\n"
-	"provider = local\n"
-	"model = small-model\n";
+static const char good[] = "\xEF\xBB\xBF# mentor config\n"
+			   "[defaults]\n"
+			   "provider = fast\n"
+			   "concurrency = 4\n"
+			   "rpm = 120\n"
+			   "timeout = 30.5\n"
+			   "error_rate = 0.3\n"
+			   "k = 2\n"
+			   "seed = 7\n"
+			   "stream = yes\n"
+			   "\n"
+			   "; local vLLM\n"
+			   "[provider local]\n"
+			   "type = openai\n"
+			   "base_url = http://127.0.0.1:8000/v1/\n"
+			   "api_key_env = LOCAL_KEY\n"
+			   "model = \"Qwen/Qwen2.5-7B-Instruct\"\n"
+			   "price_in = 0.5\n"
+			   "price_out = 1.5\n"
+			   "\n"
+			   "[provider anthropic]\n"
+			   "model = claude-x\n"
+			   "\n"
+			   "[alias fast]\n"
+			   "provider = local\n"
+			   "model = small-model\n";
 
 static int parse(struct config *cfg, const char *text, size_t len, char *err)
 {
@@ -136,20 +135,20 @@ static void expect_bad(const char *text, size_t len, const char *what)
 static void test_malformed(void)
 {
 	const char *bad[] = {
-		"key = value\n",                             /* outside a section */
-		"[defaults\nk = 1\n",                        /* no ] */
-		"[nonsense]\n",                              /* unknown section */
-		"[provider]\ntype = openai\n",               /* no name */
-		"[provider bad name!]\ntype = openai\n",     /* bad name */
-		"[defaults]\nconcurrency = 0\n",             /* out of range */
-		"[defaults]\nconcurrency = 3.5\n",           /* not an integer */
+		"key = value\n",                         /* outside a section */
+		"[defaults\nk = 1\n",                    /* no ] */
+		"[nonsense]\n",                          /* unknown section */
+		"[provider]\ntype = openai\n",           /* no name */
+		"[provider bad name!]\ntype = openai\n", /* bad name */
+		"[defaults]\nconcurrency = 0\n",         /* out of range */
+		"[defaults]\nconcurrency = 3.5\n",       /* not an integer */
 		"[defaults]\nk = many\n",
 		"[defaults]\nerror_rate = 1.5\n",
 		"[defaults]\ntimeout = nan\n",
 		"[defaults]\nstream = perhaps\n",
-		"[defaults]\nwhat = 1\n",                    /* unknown key */
-		"[defaults]\njust a line\n",                 /* no = */
-		"[provider x]\nmodel = m\n",                 /* no type */
+		"[defaults]\nwhat = 1\n",    /* unknown key */
+		"[defaults]\njust a line\n", /* no = */
+		"[provider x]\nmodel = m\n", /* no type */
 		"[provider x]\ntype = grpc\n",
 		"[provider x]\ntype = openai\nbase_url = ftp://x\n",
 		"[provider x]\ntype = openai\nbase_url = http://a b\n",
@@ -157,13 +156,13 @@ static void test_malformed(void)
 		"[alias a]\ncolour = red\n",
 		"[review]\nconfirm_calls = -1\n",
 		"[review]\nconfirm_calls = 2.5\n",
-		"[review]\nconfirm = 3\n",                  /* unknown key */
-		"[review x]\nconfirm_calls = 3\n",          /* no name allowed */
-		"[ui]\nlang = fr\n",                        /* unknown language */
-		"[ui]\nlang = ja_JP.UTF-8\n",               /* a locale, not a language */
+		"[review]\nconfirm = 3\n",         /* unknown key */
+		"[review x]\nconfirm_calls = 3\n", /* no name allowed */
+		"[ui]\nlang = fr\n",               /* unknown language */
+		"[ui]\nlang = ja_JP.UTF-8\n",      /* a locale, not a language */
 		"[ui]\nlang =\n",
 		"[ui x]\nlang = ja\n",
-		"[defaults]\nk = 1\x01\n",                   /* control character */
+		"[defaults]\nk = 1\x01\n", /* control character */
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
 		expect_bad(bad[i], strlen(bad[i]), bad[i]);
@@ -225,7 +224,8 @@ static void test_huge_hostile(void)
 	for (int round = 0; round < 2000; round++) {
 		size_t len = (size_t)rng_below(&r, sizeof junk);
 		for (size_t i = 0; i < len; i++) {
-			static const char alpha[] = "[]=\n #;abc_.-\"\t\xff\x01" "0123456789";
+			static const char alpha[] = "[]=\n #;abc_.-\"\t\xff\x01"
+						    "0123456789";
 			junk[i] = alpha[rng_below(&r, sizeof alpha - 1)];
 		}
 		config_init(&cfg);
@@ -338,7 +338,8 @@ static void test_offline_rates(void)
 	/* Built-in defaults. */
 	config_init(&cfg);
 	CHECK_INT(config_offline_rates_resolve(&cfg, config_provider_get(&cfg, "offline"), NULL, &r,
-					       err), 0);
+					       err),
+		  0);
 	CHECK_NEAR(r.cot_wrong, CONFIG_DEFAULT_COT_WRONG_RATE, 1e-12);
 	CHECK_NEAR(r.cot_bad_step, CONFIG_DEFAULT_COT_BAD_STEP_RATE, 1e-12);
 	CHECK_NEAR(r.rp_leak, CONFIG_DEFAULT_RP_LEAK_RATE, 1e-12);
@@ -359,7 +360,8 @@ static void test_offline_rates(void)
 	CHECK_NEAR(r.rp_leak, 0.25, 1e-12);
 	CHECK_NEAR(r.cot_bad_step, CONFIG_DEFAULT_COT_BAD_STEP_RATE, 1e-12);
 	CHECK_INT(config_offline_rates_resolve(&cfg, config_provider_get(&cfg, "sloppy"), NULL, &r,
-					       err), 0);
+					       err),
+		  0);
 	CHECK_NEAR(r.cot_wrong, 0.6, 1e-12);
 	CHECK_NEAR(r.cot_bad_step, 0.4, 1e-12);
 	struct config_offline_rates over;
@@ -401,7 +403,8 @@ static void test_offline_rates(void)
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		expect_bad(bad[i], strlen(bad[i]), bad[i]);
 		parse(&cfg, bad[i], strlen(bad[i]), err);
-		CHECK_MSG(strstr(err, ":2: '") && strstr(err, "_rate' must be a number from 0 to 1"),
+		CHECK_MSG(strstr(err, ":2: '") &&
+				  strstr(err, "_rate' must be a number from 0 to 1"),
 			  "message '%s'", err);
 		config_release(&cfg);
 	}
@@ -415,7 +418,8 @@ static void test_offline_rates(void)
 	for (size_t i = 0; i < sizeof bad2 / sizeof bad2[0]; i++)
 		expect_bad(bad2[i], strlen(bad2[i]), bad2[i]);
 	parse(&cfg, bad2[0], strlen(bad2[0]), err);
-	CHECK(strstr(err, "[provider x] sets offline teacher rates but its type is openai") != NULL);
+	CHECK(strstr(err, "[provider x] sets offline teacher rates but its type is openai") !=
+	      NULL);
 	config_release(&cfg);
 }
 
@@ -424,7 +428,9 @@ static void test_rates_list(void)
 	char err[MENTOR_ERR_LEN];
 	struct config_offline_rates r, keep;
 	config_offline_rates_unset(&r);
-	CHECK_INT(config_offline_rates_parse("cot_wrong=0.2,cot_bad_step=0.1,rp_leak=0.15", &r, err), 0);
+	CHECK_INT(config_offline_rates_parse("cot_wrong=0.2,cot_bad_step=0.1,rp_leak=0.15", &r,
+					     err),
+		  0);
 	CHECK_NEAR(r.cot_wrong, 0.2, 1e-12);
 	CHECK_NEAR(r.cot_bad_step, 0.1, 1e-12);
 	CHECK_NEAR(r.rp_leak, 0.15, 1e-12);
@@ -442,16 +448,30 @@ static void test_rates_list(void)
 
 	/* Malformed, truncated and hostile lists: an error, r unchanged. */
 	const char *bad[] = {
-		"", ",", " ", "cot_wrong", "cot_wrong=", "=0.2", "cot_wrong=0.2,",
-		"cot_wrong=0.2,,rp_leak=0.1", "cot_wrong=0.2,cot_wrong_rate=0.3", "cot_wrong=2",
-		"cot_wrong=-1", "cot_wrong=1e999", "cot_wrong=0x", "bogus=0.1",
-		"cot_wrong=0.1;rp_leak=0.2", "cot_wrong==0.1", "rp_leak=0.1 0.2", "rp_leak=\x1b[2J",
+		"",
+		",",
+		" ",
+		"cot_wrong",
+		"cot_wrong=",
+		"=0.2",
+		"cot_wrong=0.2,",
+		"cot_wrong=0.2,,rp_leak=0.1",
+		"cot_wrong=0.2,cot_wrong_rate=0.3",
+		"cot_wrong=2",
+		"cot_wrong=-1",
+		"cot_wrong=1e999",
+		"cot_wrong=0x",
+		"bogus=0.1",
+		"cot_wrong=0.1;rp_leak=0.2",
+		"cot_wrong==0.1",
+		"rp_leak=0.1 0.2",
+		"rp_leak=\x1b[2J",
 	};
 	keep = r;
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		err[0] = '\0';
-		CHECK_MSG(config_offline_rates_parse(bad[i], &r, err) == MENTOR_EUSAGE, "accepted '%s'",
-			  bad[i]);
+		CHECK_MSG(config_offline_rates_parse(bad[i], &r, err) == MENTOR_EUSAGE,
+			  "accepted '%s'", bad[i]);
 		CHECK_MSG(err[0] != '\0', "no message for '%s'", bad[i]);
 		CHECK(!memcmp(&r, &keep, sizeof r));
 	}

@@ -119,8 +119,7 @@ static struct teacher_progress run(const struct teacher_opts *o, const int64_t *
 	return p;
 }
 
-static struct teacher_estimate estimate(const struct teacher_opts *o, const int64_t *ids,
-					size_t n)
+static struct teacher_estimate estimate(const struct teacher_opts *o, const int64_t *ids, size_t n)
 {
 	char err[MENTOR_ERR_LEN];
 	struct teacher_estimate e;
@@ -178,7 +177,8 @@ static void test_offline(void)
 	CHECK_STR(e.model, "scripted-teacher");
 	int64_t known = e.fallback_known;
 	check_exact(&o, ids, 8);
-	CHECK_INT(q1("SELECT count(*) FROM explanation WHERE mode = 'crop' AND path = 'rp'"), known);
+	CHECK_INT(q1("SELECT count(*) FROM explanation WHERE mode = 'crop' AND path = 'rp'"),
+		  known);
 
 	/* all modes over 16 items, 8 of which have CROP already: those CROP
 	 * tasks are skipped, their calls answer COTE and RP from the log, and
@@ -279,7 +279,8 @@ static void test_remote(const char *exe)
 	char text[600], err[MENTOR_ERR_LEN];
 	snprintf(text, sizeof text,
 		 "[provider fake]\ntype = openai\nbase_url = %s/v1\nmodel = fake-model\n"
-		 "price_in = 1.5\nprice_out = 4\n", srv.base);
+		 "price_in = 1.5\nprice_out = 4\n",
+		 srv.base);
 	if (config_parse(&cfg, text, strlen(text), "test", NULL, err))
 		TEST_SETUP_FAIL("%s", err);
 	enum { N = 12 };
@@ -340,10 +341,11 @@ static void test_remote(const char *exe)
 	/* tokens: input from the past calls' reported usage per request byte,
 	 * output their mean */
 	CHECK_INT(e.in_basis, 8);
-	CHECK_NEAR(e.in_per_byte,
-		   qd("SELECT CAST(sum(tokens_in) AS REAL) / sum(length(request_json)) FROM llm_call "
-		      "WHERE provider = 'fake'"),
-		   1e-9);
+	CHECK_NEAR(
+		e.in_per_byte,
+		qd("SELECT CAST(sum(tokens_in) AS REAL) / sum(length(request_json)) FROM llm_call "
+		   "WHERE provider = 'fake'"),
+		1e-9);
 	CHECK_INT(e.out_basis, 8);
 	CHECK_NEAR(e.out_per_call,
 		   qd("SELECT avg(tokens_out) FROM llm_call WHERE provider = 'fake'"), 1e-9);
@@ -352,12 +354,15 @@ static void test_remote(const char *exe)
 	CHECK_NEAR(e.cost, (e.tokens_in * 1.5 + e.tokens_out * 4.0) / 1e6, 1e-7);
 	teacher_estimate_summary(&e, &b);
 	CHECK_MSG(strstr(b.data, "12 items, 12 tasks: 8 calls (+ up to 4), 8 cached, 0 skipped") !=
-			  NULL, "%s", b.data);
+			  NULL,
+		  "%s", b.data);
 	buf_reset(&b);
 	teacher_estimate_lines(&e, &b);
-	CHECK_MSG(strstr(b.data, "CROP: 4 RP fallbacks known to be needed, counted above; 4 COTE "
-				 "answers not known yet: up to 4 more calls, ~2.0 expected (50% of 8 "
-				 "past COTE calls were wrong)") != NULL, "%s", b.data);
+	CHECK_MSG(strstr(b.data,
+			 "CROP: 4 RP fallbacks known to be needed, counted above; 4 COTE "
+			 "answers not known yet: up to 4 more calls, ~2.0 expected (50% of 8 "
+			 "past COTE calls were wrong)") != NULL,
+		  "%s", b.data);
 	CHECK(strstr(b.data, "per request byte, from 8 past calls") != NULL);
 	CHECK(strstr(b.data, "the mean of 8 past calls") != NULL);
 	buf_release(&b);

@@ -45,7 +45,8 @@ static void cb_result(void *u, const struct teacher_result *r)
 	s->results++;
 	if (r->error) {
 		s->errors++;
-		fprintf(stderr, "result error: item %lld %s: %s\n", (long long)r->item_id, r->mode, r->error);
+		fprintf(stderr, "result error: item %lld %s: %s\n", (long long)r->item_id, r->mode,
+			r->error);
 	}
 	pthread_mutex_unlock(&s->mu);
 }
@@ -58,7 +59,8 @@ static int64_t q1(const char *sql)
 		TEST_SETUP_FAIL("%s", err);
 	sqlite3_stmt *s;
 	int64_t v = -1;
-	if (sqlite3_prepare_v2(store_db(st), sql, -1, &s, NULL) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
+	if (sqlite3_prepare_v2(store_db(st), sql, -1, &s, NULL) == SQLITE_OK &&
+	    sqlite3_step(s) == SQLITE_ROW)
 		v = sqlite3_column_int64(s, 0);
 	sqlite3_finalize(s);
 	store_close(st);
@@ -115,7 +117,8 @@ static struct teacher_progress run(const struct run_opts *ro, const int64_t *ids
 	if (!j)
 		TEST_SETUP_FAIL("%s", err);
 	if (ro->cancel_after_ms) {
-		struct timespec ts = {ro->cancel_after_ms / 1000, (ro->cancel_after_ms % 1000) * 1000000L};
+		struct timespec ts = {ro->cancel_after_ms / 1000,
+				      (ro->cancel_after_ms % 1000) * 1000000L};
 		nanosleep(&ts, NULL);
 		teacher_cancel(j);
 		CHECK_INT(teacher_wait(j, 10000), MENTOR_OK);
@@ -143,7 +146,10 @@ static void seen_free(struct seen *s)
 	free(s);
 }
 
-static long stat_(const char *cat, const char *key) { return fakellm_stat(&srv, cat, key); }
+static long stat_(const char *cat, const char *key)
+{
+	return fakellm_stat(&srv, cat, key);
+}
 
 static void test_openai_plain_cache_force(void)
 {
@@ -160,10 +166,14 @@ static void test_openai_plain_cache_force(void)
 	CHECK_INT(stat_("paths", "/v1/chat/completions") - before, 3);
 	CHECK(stat_("auth", "authorization") >= 3);
 	CHECK_INT(q1("SELECT count(*) FROM explanation WHERE mode='cot' AND correct=1"), 2);
-	CHECK_INT(q1("SELECT count(*) FROM explanation WHERE mode='cot' AND correct=0 AND parsed_answer='3'"), 1);
+	CHECK_INT(
+		q1("SELECT count(*) FROM explanation WHERE mode='cot' AND correct=0 AND parsed_answer='3'"),
+		1);
 	/* Usage from the response, not estimated; no key in the stored request. */
-	CHECK_INT(q1("SELECT count(*) FROM llm_call WHERE status='ok' AND tokens_estimated=0 AND tokens_in>0"
-		     " AND provider='fake' AND model='fake-model'"), 3);
+	CHECK_INT(
+		q1("SELECT count(*) FROM llm_call WHERE status='ok' AND tokens_estimated=0 AND tokens_in>0"
+		   " AND provider='fake' AND model='fake-model'"),
+		3);
 	CHECK(p.cost > 0);
 	seen_free(s);
 
@@ -212,10 +222,14 @@ static void test_streams(void)
 	CHECK(s->texts > 1);
 	CHECK_STR(s->text.data, "7 + 5 = 12. So the answer is 12.");
 	CHECK_INT(stat_("kinds", "stream") - streams, 1);
-	CHECK_INT(q1("SELECT count(*) FROM llm_call WHERE model='fake-stream' AND tokens_estimated=0 "
-		     "AND response_text LIKE 'data:%'"), 1);
-	CHECK_INT(q1("SELECT count(*) FROM explanation e JOIN llm_call c ON c.id=e.call_id WHERE "
-		     "c.model='fake-stream' AND e.correct=1 AND e.text='7 + 5 = 12. So the answer is 12.'"), 1);
+	CHECK_INT(
+		q1("SELECT count(*) FROM llm_call WHERE model='fake-stream' AND tokens_estimated=0 "
+		   "AND response_text LIKE 'data:%'"),
+		1);
+	CHECK_INT(
+		q1("SELECT count(*) FROM explanation e JOIN llm_call c ON c.id=e.call_id WHERE "
+		   "c.model='fake-stream' AND e.correct=1 AND e.text='7 + 5 = 12. So the answer is 12.'"),
+		1);
 	seen_free(s);
 
 	/* Anthropic, plain and streamed, all three modes. */
@@ -231,8 +245,10 @@ static void test_streams(void)
 	CHECK_INT(stat_("paths", "/v1/messages") - msgs, 4); /* cot + rp per item; crop reuses */
 	CHECK(stat_("auth", "x-api-key") - xkey >= 4);
 	/* Q-WRONG: COTE says 3 (wrong), CROP falls back to RP. */
-	CHECK_INT(q1("SELECT count(*) FROM explanation r JOIN explanation c ON c.id=r.attempt_of JOIN item i "
-		     "ON i.id=r.item_id WHERE i.ext_id='a2' AND r.mode='crop' AND r.path='rp' AND c.correct=0"), 1);
+	CHECK_INT(
+		q1("SELECT count(*) FROM explanation r JOIN explanation c ON c.id=r.attempt_of JOIN item i "
+		   "ON i.id=r.item_id WHERE i.ext_id='a2' AND r.mode='crop' AND r.path='rp' AND c.correct=0"),
+		1);
 	CHECK_INT(q1("SELECT count(*) FROM explanation WHERE leaked=1"), 0);
 	seen_free(s);
 	/* An RP answer that only restates the hint is flagged as leaked. */
@@ -241,8 +257,10 @@ static void test_streams(void)
 	s = seen_new();
 	p = run(&ra, lk, 1, s);
 	CHECK_INT(p.errors, 0);
-	CHECK_INT(q1("SELECT count(*) FROM explanation e JOIN item i ON i.id=e.item_id WHERE i.ext_id='a3' "
-		     "AND e.mode='rp' AND e.leaked=1 AND e.correct=1"), 1);
+	CHECK_INT(
+		q1("SELECT count(*) FROM explanation e JOIN item i ON i.id=e.item_id WHERE i.ext_id='a3' "
+		   "AND e.mode='rp' AND e.leaked=1 AND e.correct=1"),
+		1);
 	seen_free(s);
 	ra.stream = 1;
 	ra.model = "claude-stream";
@@ -252,7 +270,9 @@ static void test_streams(void)
 	CHECK_INT(p.errors, 0);
 	CHECK(s->texts > 1);
 	CHECK_STR(s->text.data, "2 + 2 = 4. So the answer is 4.");
-	CHECK_INT(q1("SELECT count(*) FROM llm_call WHERE model='claude-stream' AND status='ok' AND tokens_in>0"), 1);
+	CHECK_INT(
+		q1("SELECT count(*) FROM llm_call WHERE model='claude-stream' AND status='ok' AND tokens_in>0"),
+		1);
 	seen_free(s);
 }
 
@@ -266,7 +286,9 @@ static void test_errors(void)
 	struct teacher_progress p = run(&ro, r429, 1, s);
 	CHECK_INT(p.errors, 0);
 	CHECK_INT(stat_("status", "429") - n429, 1);
-	CHECK_INT(q1("SELECT count(*) FROM explanation e JOIN item i ON i.id=e.item_id WHERE i.ext_id='f1'"), 1);
+	CHECK_INT(
+		q1("SELECT count(*) FROM explanation e JOIN item i ON i.id=e.item_id WHERE i.ext_id='f1'"),
+		1);
 	seen_free(s);
 
 	/* 500 always: an error, logged with its status; no explanation. */
@@ -277,7 +299,9 @@ static void test_errors(void)
 	CHECK_INT(p.errors, 1);
 	CHECK_INT(s->errors, 1);
 	CHECK_INT(q1("SELECT count(*) FROM llm_call WHERE status='error' AND http_code=500"), 1);
-	CHECK_INT(q1("SELECT count(*) FROM explanation e JOIN item i ON i.id=e.item_id WHERE i.ext_id='f2'"), 0);
+	CHECK_INT(
+		q1("SELECT count(*) FROM explanation e JOIN item i ON i.id=e.item_id WHERE i.ext_id='f2'"),
+		0);
 	seen_free(s);
 
 	/* Malformed JSON: error, and the raw body kept in the log. */
@@ -285,8 +309,10 @@ static void test_errors(void)
 	s = seen_new();
 	p = run(&ro, mal, 1, s);
 	CHECK_INT(p.errors, 1);
-	CHECK_INT(q1("SELECT count(*) FROM llm_call WHERE status='error' AND error LIKE 'malformed%' "
-		     "AND response_text LIKE '%unterminated%'"), 1);
+	CHECK_INT(
+		q1("SELECT count(*) FROM llm_call WHERE status='error' AND error LIKE 'malformed%' "
+		   "AND response_text LIKE '%unterminated%'"),
+		1);
 	seen_free(s);
 
 	/* Truncated stream: error, no explanation. */
@@ -295,7 +321,9 @@ static void test_errors(void)
 	s = seen_new();
 	p = run(&ro, tr, 1, s);
 	CHECK_INT(p.errors, 1);
-	CHECK_INT(q1("SELECT count(*) FROM explanation e JOIN item i ON i.id=e.item_id WHERE i.ext_id='f4'"), 0);
+	CHECK_INT(
+		q1("SELECT count(*) FROM explanation e JOIN item i ON i.id=e.item_id WHERE i.ext_id='f4'"),
+		0);
 	seen_free(s);
 
 	/* A hang is ended by the timeout. */
@@ -307,8 +335,9 @@ static void test_errors(void)
 	p = run(&ro, hg, 1, s);
 	CHECK_INT(p.errors, 1);
 	/* returning at all shows the hang was ended; the error says why */
-	CHECK_INT(q1("SELECT count(*) FROM llm_call WHERE status = 'error' AND error LIKE '%time%'"),
-		  1);
+	CHECK_INT(
+		q1("SELECT count(*) FROM llm_call WHERE status = 'error' AND error LIKE '%time%'"),
+		1);
 	seen_free(s);
 
 	/* A server echoing the key in its error body: scrubbed before storing. */
@@ -321,14 +350,18 @@ static void test_errors(void)
 	seen_free(s);
 
 	/* Cancel a running batch: slow replies, cancelled quickly, nothing stored. */
-	int64_t sl[4] = {add("c1", "Q-OK1 [[fake:delay=5000]] a", "12"), add("c2", "Q-OK1 [[fake:delay=5000]] b", "12"),
-			 add("c3", "Q-OK1 [[fake:delay=5000]] c", "12"), add("c4", "Q-OK1 [[fake:delay=5000]] d", "12")};
+	int64_t sl[4] = {add("c1", "Q-OK1 [[fake:delay=5000]] a", "12"),
+			 add("c2", "Q-OK1 [[fake:delay=5000]] b", "12"),
+			 add("c3", "Q-OK1 [[fake:delay=5000]] c", "12"),
+			 add("c4", "Q-OK1 [[fake:delay=5000]] d", "12")};
 	struct run_opts rc = {"fake", NULL, TEACHER_COT, 0, 0, 2, 30, 0, 300};
 	s = seen_new();
 	p = run(&rc, sl, 4, s);
 	CHECK(p.cancelled);
 	CHECK(p.done < 4);
-	CHECK_INT(q1("SELECT count(*) FROM explanation e JOIN item i ON i.id=e.item_id WHERE i.ext_id LIKE 'c_'"), 0);
+	CHECK_INT(
+		q1("SELECT count(*) FROM explanation e JOIN item i ON i.id=e.item_id WHERE i.ext_id LIKE 'c_'"),
+		0);
 	seen_free(s);
 }
 
@@ -359,13 +392,14 @@ int main(void)
 	config_init(&cfg);
 	struct buf c;
 	buf_init(&c);
-	buf_printf(&c,
-		   "[defaults]\nretries = 2\ntimeout = 20\nk = 0\n"
-		   "[provider fake]\ntype = openai\nbase_url = %s/v1\napi_key_env = MENTOR_TEST_KEY\n"
-		   "model = fake-model\nprice_in = 1\nprice_out = 2\n"
-		   "[provider fakeanth]\ntype = anthropic\nbase_url = %s\napi_key_env = MENTOR_TEST_KEY\n"
-		   "model = fake-claude\n",
-		   srv.base, srv.base);
+	buf_printf(
+		&c,
+		"[defaults]\nretries = 2\ntimeout = 20\nk = 0\n"
+		"[provider fake]\ntype = openai\nbase_url = %s/v1\napi_key_env = MENTOR_TEST_KEY\n"
+		"model = fake-model\nprice_in = 1\nprice_out = 2\n"
+		"[provider fakeanth]\ntype = anthropic\nbase_url = %s\napi_key_env = MENTOR_TEST_KEY\n"
+		"model = fake-claude\n",
+		srv.base, srv.base);
 	if (config_parse(&cfg, c.data, c.len, "test", NULL, err))
 		TEST_SETUP_FAIL("%s", err);
 	buf_release(&c);

@@ -30,9 +30,15 @@ static const char *bin;
 static char db[600], out_path[600], err_path[600];
 static struct config cfg;
 
-static long llm_requests(void) { return fakellm_stat(&srv, "paths", "/v1/chat/completions"); }
+static long llm_requests(void)
+{
+	return fakellm_stat(&srv, "paths", "/v1/chat/completions");
+}
 
-static int64_t q1(const char *sql) { return run_q1(db, sql); }
+static int64_t q1(const char *sql)
+{
+	return run_q1(db, sql);
+}
 
 static int64_t q1f(const char *fmt, const char *arg)
 {
@@ -175,9 +181,15 @@ static void seen_free(struct seen *s)
 	free(s);
 }
 
-static int cli(const char *const *args) { return run_wait(run_spawn(bin, db, args, out_path, err_path)); }
+static int cli(const char *const *args)
+{
+	return run_wait(run_spawn(bin, db, args, out_path, err_path));
+}
 
-static int file_has(const char *path, const char *needle) { return run_file_has(path, needle); }
+static int file_has(const char *path, const char *needle)
+{
+	return run_file_has(path, needle);
+}
 
 /* ------------------------------------------------------- success rule */
 
@@ -207,24 +219,32 @@ static void test_success_rule(void)
 			struct seen *s = seen_new();
 			long before = llm_requests();
 			struct teacher_progress p = job(&id, 1, cases[i].stream, 1, s);
-			CHECK_MSG(p.errors == 1 && p.cached == 0, "%s stream %d round %d: errors %lld cached %lld",
-				  cases[i].marker, cases[i].stream, round, (long long)p.errors,
-				  (long long)p.cached);
+			CHECK_MSG(p.errors == 1 && p.cached == 0,
+				  "%s stream %d round %d: errors %lld cached %lld", cases[i].marker,
+				  cases[i].stream, round, (long long)p.errors, (long long)p.cached);
 			/* Never answered from the log: the rerun asks the server again. */
-			CHECK_MSG(llm_requests() - before == 1, "%s stream %d round %d: %ld requests",
-				  cases[i].marker, cases[i].stream, round, llm_requests() - before);
+			CHECK_MSG(llm_requests() - before == 1,
+				  "%s stream %d round %d: %ld requests", cases[i].marker,
+				  cases[i].stream, round, llm_requests() - before);
 			seen_free(s);
 		}
 		char sql[600];
-		snprintf(sql, sizeof sql, "SELECT count(*) FROM llm_call WHERE request_json LIKE '%s' "
-			 "AND status='ok'", like);
-		CHECK_MSG(q1(sql) == 0, "%s stream %d: logged ok", cases[i].marker, cases[i].stream);
-		snprintf(sql, sizeof sql, "SELECT count(*) FROM llm_call WHERE request_json LIKE '%s' "
-			 "AND status='error' AND error LIKE '%%%s%%'", like, cases[i].why);
-		CHECK_MSG(q1(sql) == 2, "%s stream %d: %lld error rows saying '%s'", cases[i].marker,
-			  cases[i].stream, (long long)q1(sql), cases[i].why);
+		snprintf(sql, sizeof sql,
+			 "SELECT count(*) FROM llm_call WHERE request_json LIKE '%s' "
+			 "AND status='ok'",
+			 like);
+		CHECK_MSG(q1(sql) == 0, "%s stream %d: logged ok", cases[i].marker,
+			  cases[i].stream);
+		snprintf(sql, sizeof sql,
+			 "SELECT count(*) FROM llm_call WHERE request_json LIKE '%s' "
+			 "AND status='error' AND error LIKE '%%%s%%'",
+			 like, cases[i].why);
+		CHECK_MSG(q1(sql) == 2, "%s stream %d: %lld error rows saying '%s'",
+			  cases[i].marker, cases[i].stream, (long long)q1(sql), cases[i].why);
 		CHECK_INT(q1f("SELECT count(*) FROM explanation e JOIN item i ON i.id=e.item_id "
-			      "WHERE i.ext_id LIKE '%s-%%'", name), 0);
+			      "WHERE i.ext_id LIKE '%s-%%'",
+			      name),
+			  0);
 	}
 	/* The stop rule does not count these as a key or quota problem. */
 }
@@ -249,15 +269,18 @@ static void test_split_key(void)
 		CHECK_INT(p.errors, 0);
 		CHECK_MSG(!strstr(s->text.data, KEY) && !strstr(s->text.data, KEY_MID),
 			  "live text shows the key (stream %d)", stream);
-		CHECK_MSG(!strstr(s->report.data, KEY), "a result carries the key (stream %d)", stream);
+		CHECK_MSG(!strstr(s->report.data, KEY), "a result carries the key (stream %d)",
+			  stream);
 		/* the explanation is still read: the key is masked, not the text dropped */
 		CHECK(strstr(s->report.data, "So the answer is 12.") != NULL);
 		seen_free(s);
 		/* The stored responses answer a rerun: still no key once assembled. */
 		char err[MENTOR_ERR_LEN];
 		struct store *st = store_open(db, err);
-		sqlite3_exec(store_db(st), "DELETE FROM explanation WHERE item_id IN (SELECT i.id "
-			     "FROM item i WHERE i.ext_id LIKE 'echo%')", NULL, NULL, NULL);
+		sqlite3_exec(store_db(st),
+			     "DELETE FROM explanation WHERE item_id IN (SELECT i.id "
+			     "FROM item i WHERE i.ext_id LIKE 'echo%')",
+			     NULL, NULL, NULL);
 		store_close(st);
 		s = seen_new();
 		long before = llm_requests();
@@ -269,8 +292,10 @@ static void test_split_key(void)
 		seen_free(s);
 		if (stream) {
 			st = store_open(db, err);
-			sqlite3_exec(store_db(st), "DELETE FROM explanation WHERE item_id IN (SELECT "
-				     "i.id FROM item i WHERE i.ext_id LIKE 'echo%')", NULL, NULL, NULL);
+			sqlite3_exec(store_db(st),
+				     "DELETE FROM explanation WHERE item_id IN (SELECT "
+				     "i.id FROM item i WHERE i.ext_id LIKE 'echo%')",
+				     NULL, NULL, NULL);
 			store_close(st);
 		}
 	}
@@ -318,12 +343,13 @@ static void test_redact_unit(void)
 	buf_release(&b);
 	free(r);
 	/* the same cut, truncated mid-event (no blank line, no [DONE]) */
-	r = teacher_redact(KEY, "data: {\"c\":\"sk-hostile-\"}\n\ndata: {\"c\":\"SECRET-0123456789abcdef\"}");
+	r = teacher_redact(
+		KEY, "data: {\"c\":\"sk-hostile-\"}\n\ndata: {\"c\":\"SECRET-0123456789abcdef\"}");
 	CHECK(!strstr(r, "sk-hostile-") && !strstr(r, KEY_MID));
 	free(r);
 	/* escaped in JSON, and in a non-JSON data line, and in plain text */
 	r = teacher_redact(KEY, "{\"error\":{\"message\":\"bad key \\u0073k-hostile-SECRET-"
-			   "0123456789abcdef\"}}");
+				"0123456789abcdef\"}}");
 	CHECK(!strstr(r, "hostile-SECRET") && strstr(r, "bad key"));
 	free(r);
 	r = teacher_redact(KEY, "data: not json " KEY "\ndata: more\n\n");
@@ -380,7 +406,10 @@ static long explain_count(const char *name, int n, const char *const *markers, i
 	return llm_requests() - before;
 }
 
-static int err_has(const char *needle) { return file_has(err_path, needle); }
+static int err_has(const char *needle)
+{
+	return file_has(err_path, needle);
+}
 
 static void test_stop_rule(void)
 {
@@ -502,8 +531,9 @@ int main(void)
 	setenv("MENTOR_HOSTILE_KEY", KEY, 1);
 	struct buf c;
 	buf_init(&c);
-	buf_printf(&c, "[defaults]\nk = 0\nretries = 0\ntimeout = 20\n[provider fake]\ntype = openai\n"
-		       "base_url = %s/v1\napi_key_env = MENTOR_HOSTILE_KEY\nmodel = fake-model\n",
+	buf_printf(&c,
+		   "[defaults]\nk = 0\nretries = 0\ntimeout = 20\n[provider fake]\ntype = openai\n"
+		   "base_url = %s/v1\napi_key_env = MENTOR_HOSTILE_KEY\nmodel = fake-model\n",
 		   srv.base);
 	test_write_file(cfgp, c.data, c.len);
 	chmod(cfgp, 0600);

@@ -37,10 +37,14 @@ static int import_label(const char *label, char **norm, char *err)
 	if (!rc) {
 		*norm = strdup(it.answer);
 		/* every form of the answer a teacher may write is read back */
-		const char *forms[] = {"So the answer is %s.", "So the answer is (%s).",
-				       "The answer is **%s**.", "So the answer is `%s`.",
+		const char *forms[] = {"So the answer is %s.",
+				       "So the answer is (%s).",
+				       "The answer is **%s**.",
+				       "So the answer is `%s`.",
 				       "The answer is [%s] because of the first choice.",
-				       "答えは%sです", "答え：(%s)", "So the answer is option %s."};
+				       "答えは%sです",
+				       "答え：(%s)",
+				       "So the answer is option %s."};
 		const char *as[] = {label, it.answer};
 		/* the label as written in the file, in the forms that add no brackets */
 		const int raw_ok[] = {1, 0, 1, 1, 0, 1, 0, 1};
@@ -49,8 +53,10 @@ static int import_label(const char *label, char **norm, char *err)
 				char text[300];
 				snprintf(text, sizeof text, forms[f], as[k]);
 				char *got = prompt_parse_answer(text, "mc", it.choices_json);
-				CHECK_MSG(got && !strcmp(got, it.answer), "label '%s' imported as '%s': "
-					  "'%s' parsed as %s", label, it.answer, text, got ? got : "NULL");
+				CHECK_MSG(got && !strcmp(got, it.answer),
+					  "label '%s' imported as '%s': "
+					  "'%s' parsed as %s",
+					  label, it.answer, text, got ? got : "NULL");
 				free(got);
 			}
 		/* the choice's text names it too */
@@ -67,8 +73,25 @@ static int import_label(const char *label, char **norm, char *err)
 static void test_labels(void)
 {
 	static const char *const accepted[] = {
-		"A", "b", "(c)", "D)", "e.", "[F]", "**G**", "`H`", "*I*", "`**J**`", "10", "opt1",
-		"abcdefghi", "LongLabel12345", "ABCDEFGHIJKLMNOP", "ＫＬ", "ア", "①", "**9**",
+		"A",
+		"b",
+		"(c)",
+		"D)",
+		"e.",
+		"[F]",
+		"**G**",
+		"`H`",
+		"*I*",
+		"`**J**`",
+		"10",
+		"opt1",
+		"abcdefghi",
+		"LongLabel12345",
+		"ABCDEFGHIJKLMNOP",
+		"ＫＬ",
+		"ア",
+		"①",
+		"**9**",
 		"  M  ",
 	};
 	char err[MENTOR_ERR_LEN];
@@ -80,8 +103,20 @@ static void test_labels(void)
 	}
 	/* What no parsed answer could name is refused, saying why. */
 	static const char *const refused[] = {
-		"ABCDEFGHIJKLMNOPQ", "a b", "*", "``", "", "A-1", "x,y", "()", "A+", "「ア」",
-		"**", "A.B", "(A", "ア、イ",
+		"ABCDEFGHIJKLMNOPQ",
+		"a b",
+		"*",
+		"``",
+		"",
+		"A-1",
+		"x,y",
+		"()",
+		"A+",
+		"「ア」",
+		"**",
+		"A.B",
+		"(A",
+		"ア、イ",
 	};
 	for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
 		char *n;
@@ -99,18 +134,56 @@ static void test_labels(void)
 }
 
 static const char *const inputs[][2] = {
-	{"number", "1,200"}, {"number", "$18.00"}, {"number", "8.0"}, {"number", "-0.50"},
-	{"number", "+5"}, {"number", "007"}, {"number", "0.0"}, {"number", ".5"},
-	{"number", "1e3"}, {"number", "2.5E-1"}, {"number", "-0"}, {"number", " 42 "},
-	{"number", "1,2"}, {"number", "12 apples"}, {"number", "abc"}, {"number", ""},
-	{"number", "--3"}, {"number", "1.2.3"}, {"number", "$"}, {"number", "1e"},
-	{"number", "123456789012345678901234567890"}, {"number", "0.000100"},
-	{"mc", "(b)"}, {"mc", "B)"}, {"mc", "b."}, {"mc", "c"}, {"mc", " D "}, {"mc", "b c"},
-	{"mc", ""}, {"mc", "()"}, {"mc", "A1"}, {"mc", "**B**"}, {"mc", "`c`"},
-	{"mc", "abcdefghijklmnop"}, {"mc", "abcdefghijklmnopq"}, {"mc", "ア"}, {"mc", "x-y"},
-	{"yesno", "Yes"}, {"yesno", "no"}, {"yesno", "TRUE"}, {"yesno", "f"}, {"yesno", "1"},
-	{"yesno", "0"}, {"yesno", "maybe"}, {"yesno", ""}, {"yesno", " y "},
-	{"text", "  New   York "}, {"text", "Paris"}, {"text", ""}, {"text", "a\tb\nc"},
+	{"number", "1,200"},
+	{"number", "$18.00"},
+	{"number", "8.0"},
+	{"number", "-0.50"},
+	{"number", "+5"},
+	{"number", "007"},
+	{"number", "0.0"},
+	{"number", ".5"},
+	{"number", "1e3"},
+	{"number", "2.5E-1"},
+	{"number", "-0"},
+	{"number", " 42 "},
+	{"number", "1,2"},
+	{"number", "12 apples"},
+	{"number", "abc"},
+	{"number", ""},
+	{"number", "--3"},
+	{"number", "1.2.3"},
+	{"number", "$"},
+	{"number", "1e"},
+	{"number", "123456789012345678901234567890"},
+	{"number", "0.000100"},
+	{"mc", "(b)"},
+	{"mc", "B)"},
+	{"mc", "b."},
+	{"mc", "c"},
+	{"mc", " D "},
+	{"mc", "b c"},
+	{"mc", ""},
+	{"mc", "()"},
+	{"mc", "A1"},
+	{"mc", "**B**"},
+	{"mc", "`c`"},
+	{"mc", "abcdefghijklmnop"},
+	{"mc", "abcdefghijklmnopq"},
+	{"mc", "ア"},
+	{"mc", "x-y"},
+	{"yesno", "Yes"},
+	{"yesno", "no"},
+	{"yesno", "TRUE"},
+	{"yesno", "f"},
+	{"yesno", "1"},
+	{"yesno", "0"},
+	{"yesno", "maybe"},
+	{"yesno", ""},
+	{"yesno", " y "},
+	{"text", "  New   York "},
+	{"text", "Paris"},
+	{"text", ""},
+	{"text", "a\tb\nc"},
 	{"text", "\"quoted\""},
 };
 
@@ -119,8 +192,9 @@ int main(void)
 	for (size_t i = 0; i < sizeof inputs / sizeof inputs[0]; i++) {
 		char *a = prompt_normalise_answer(inputs[i][0], inputs[i][1]);
 		char *b = dataset_normalise_answer(inputs[i][0], inputs[i][1]);
-		CHECK_MSG((!a && !b) || (a && b && !strcmp(a, b)), "%s '%s': teacher %s, importer %s",
-			  inputs[i][0], inputs[i][1], a ? a : "NULL", b ? b : "NULL");
+		CHECK_MSG((!a && !b) || (a && b && !strcmp(a, b)),
+			  "%s '%s': teacher %s, importer %s", inputs[i][0], inputs[i][1],
+			  a ? a : "NULL", b ? b : "NULL");
 		free(a);
 		free(b);
 	}

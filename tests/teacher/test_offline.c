@@ -74,7 +74,8 @@ static int64_t count(struct store *st, const char *sql)
 {
 	sqlite3_stmt *s;
 	int64_t v = -1;
-	if (sqlite3_prepare_v2(store_db(st), sql, -1, &s, NULL) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
+	if (sqlite3_prepare_v2(store_db(st), sql, -1, &s, NULL) == SQLITE_OK &&
+	    sqlite3_step(s) == SQLITE_ROW)
 		v = sqlite3_column_int64(s, 0);
 	sqlite3_finalize(s);
 	return v;
@@ -124,29 +125,34 @@ static void test_end_to_end(void)
 	for (int i = 0; i < N_TRAIN; i++) {
 		char q[128], ext[16], tr[512], rat[128], ans[16], dis[16];
 		int a = 3 + i, b = 4 + 2 * i;
-		snprintf(q, sizeof q, "Ann has %d apples and gets %d more. How many now? (train %d)", a, b, i);
+		snprintf(q, sizeof q,
+			 "Ann has %d apples and gets %d more. How many now? (train %d)", a, b, i);
 		snprintf(ext, sizeof ext, "t%d", i);
 		snprintf(ans, sizeof ans, "%d", a + b);
 		snprintf(dis, sizeof dis, "%d", a + b + 2);
 		snprintf(rat, sizeof rat, "Ann starts with %d. %d + %d = %d.", a, a, b, a + b);
-		snprintf(tr, sizeof tr,
-			 "{\"task\":\"arith\",\"steps\":[\"Ann starts with %d apples.\",\"%d + %d = %d.\"],"
-			 "\"answer\":\"%s\",\"distractor\":\"%s\",\"wrong_steps\":[\"Ann starts with %d "
-			 "apples.\",\"%d + %d = %s.\"]}",
-			 a, a, b, a + b, ans, dis, a, a, b, dis);
+		snprintf(
+			tr, sizeof tr,
+			"{\"task\":\"arith\",\"steps\":[\"Ann starts with %d apples.\",\"%d + %d = %d.\"],"
+			"\"answer\":\"%s\",\"distractor\":\"%s\",\"wrong_steps\":[\"Ann starts with %d "
+			"apples.\",\"%d + %d = %s.\"]}",
+			a, a, b, a + b, ans, dis, a, a, b, dis);
 		ids[n++] = add_item(st, ds, "train", ext, q, ans, "number", NULL, rat, tr);
 	}
 	const char *ch = "[{\"label\":\"A\",\"text\":\"red\"},{\"label\":\"B\",\"text\":\"blue\"}]";
-	ids[n++] = add_item(st, ds, "train", "mc1", "Which colour is the sky on a clear day?", "B", "mc", ch,
-			    NULL,
-			    "{\"task\":\"sky\",\"steps\":[\"Air scatters blue light most.\",\"The sky "
-			    "looks blue.\"],\"answer\":\"B\",\"distractor\":\"red\",\"wrong_steps\":"
-			    "[\"Sunsets are red.\",\"The sky looks red.\"]}");
-	int64_t test_item = add_item(st, ds, "test", "x1", "SECRET-TEST-QUESTION: 2 + 2?", "4", "number",
-				     NULL, "2 + 2 = 4.",
-				     "{\"steps\":[\"2 + 2 = 4.\"],\"answer\":\"4\",\"distractor\":\"5\"}");
+	ids[n++] =
+		add_item(st, ds, "train", "mc1", "Which colour is the sky on a clear day?", "B",
+			 "mc", ch, NULL,
+			 "{\"task\":\"sky\",\"steps\":[\"Air scatters blue light most.\",\"The sky "
+			 "looks blue.\"],\"answer\":\"B\",\"distractor\":\"red\",\"wrong_steps\":"
+			 "[\"Sunsets are red.\",\"The sky looks red.\"]}");
+	int64_t test_item =
+		add_item(st, ds, "test", "x1", "SECRET-TEST-QUESTION: 2 + 2?", "4", "number", NULL,
+			 "2 + 2 = 4.",
+			 "{\"steps\":[\"2 + 2 = 4.\"],\"answer\":\"4\",\"distractor\":\"5\"}");
 	ids[n++] = test_item;
-	int64_t declined = add_item(st, ds, "train", "d1", "Unknowable?", "7", "number", NULL, NULL, NULL);
+	int64_t declined = add_item(st, ds, "train", "d1", "Unknowable?", "7", "number", NULL, NULL,
+				    NULL);
 	ids[n++] = declined;
 
 	struct config cfg;
@@ -168,54 +174,84 @@ static void test_end_to_end(void)
 	CHECK_INT(p.calls, 2 * ok_items + 3);
 	CHECK_INT(p.cached, count(st, "SELECT count(*) FROM explanation WHERE mode='crop'"));
 	CHECK_INT(count(st, "SELECT count(*) FROM llm_call"), 2 * ok_items + 3);
-	CHECK_INT(count(st, "SELECT count(*) FROM llm_call WHERE status='error' AND error LIKE 'declined:%'"), 3);
-	CHECK_INT(count(st, "SELECT count(*) FROM llm_call WHERE provider='offline' AND "
-			    "model='scripted-teacher' AND response_text LIKE '%\"scripted\":true%'"),
+	CHECK_INT(
+		count(st,
+		      "SELECT count(*) FROM llm_call WHERE status='error' AND error LIKE 'declined:%'"),
+		3);
+	CHECK_INT(count(st,
+			"SELECT count(*) FROM llm_call WHERE provider='offline' AND "
+			"model='scripted-teacher' AND response_text LIKE '%\"scripted\":true%'"),
 		  2 * ok_items + 3);
 	/* The scripted teacher reports no usage: tokens are estimated (bytes/4). */
-	CHECK_INT(count(st, "SELECT count(*) FROM llm_call WHERE tokens_estimated=1 AND tokens_in > 0 AND "
-			    "tokens_in = (length(CAST(json_extract(request_json, '$.prompt') AS BLOB)) + 3) / 4"),
-		  2 * ok_items + 3);
+	CHECK_INT(
+		count(st,
+		      "SELECT count(*) FROM llm_call WHERE tokens_estimated=1 AND tokens_in > 0 AND "
+		      "tokens_in = (length(CAST(json_extract(request_json, '$.prompt') AS BLOB)) + 3) / 4"),
+		2 * ok_items + 3);
 	/* One cot and one rp explanation per explainable item. */
-	CHECK_INT(count(st, "SELECT count(*) FROM explanation WHERE mode='cot' AND path='cot'"), ok_items);
-	CHECK_INT(count(st, "SELECT count(*) FROM explanation WHERE mode='rp' AND path='rp'"), ok_items);
+	CHECK_INT(count(st, "SELECT count(*) FROM explanation WHERE mode='cot' AND path='cot'"),
+		  ok_items);
+	CHECK_INT(count(st, "SELECT count(*) FROM explanation WHERE mode='rp' AND path='rp'"),
+		  ok_items);
 	/* RP always concludes with the gold answer; the leaks it wrote on
 	 * purpose (rp_leak_rate) are exactly the ones flagged. */
-	CHECK_INT(count(st, "SELECT count(*) FROM explanation WHERE mode='rp' AND correct=1"), ok_items);
-	CHECK_INT(count(st, "SELECT count(*) FROM explanation e JOIN llm_call c ON c.id = e.call_id "
-			    "WHERE e.mode='rp' AND e.leaked=1"),
-		  count(st, "SELECT count(*) FROM explanation e JOIN llm_call c ON c.id = e.call_id "
-			    "WHERE e.mode='rp' AND json_extract(c.response_text, '$.mistake') = 'rp_leak'"));
-	/* With a 50% error rate some COTE answers are wrong, and they say the distractor. */
-	int64_t wrong = count(st, "SELECT count(*) FROM explanation WHERE mode='cot' AND correct=0");
-	CHECK(wrong > 0 && wrong < ok_items);
-	CHECK_INT(count(st, "SELECT count(*) FROM explanation e JOIN item i ON i.id=e.item_id WHERE "
-			    "e.mode='cot' AND e.correct=0 AND e.parsed_answer = i.answer"), 0);
-	/* CROP: correct COTE kept as is; wrong COTE kept as an attempt, RP linked to it. */
-	CHECK_INT(count(st, "SELECT count(*) FROM explanation WHERE mode='crop' AND path='cot' AND correct=1"),
-		  ok_items - wrong);
-	CHECK_INT(count(st, "SELECT count(*) FROM explanation WHERE mode='crop' AND path='cot' AND correct=0"),
-		  wrong);
-	CHECK_INT(count(st, "SELECT count(*) FROM explanation r JOIN explanation a ON a.id=r.attempt_of "
-			    "WHERE r.mode='crop' AND r.path='rp' AND a.mode='crop' AND a.path='cot' AND "
-			    "a.correct=0 AND a.item_id=r.item_id AND r.correct=1"),
-		  wrong);
-	/* CROP's texts are those of the same item's COTE / RP calls. */
-	CHECK_INT(count(st, "SELECT count(*) FROM explanation c JOIN explanation x ON x.item_id=c.item_id "
-			    "AND x.mode='cot' WHERE c.mode='crop' AND c.path='cot' AND c.call_id=x.call_id"),
+	CHECK_INT(count(st, "SELECT count(*) FROM explanation WHERE mode='rp' AND correct=1"),
 		  ok_items);
-	/* MC answers are labels. */
-	CHECK_INT(count(st, "SELECT count(*) FROM explanation e JOIN item i ON i.id=e.item_id WHERE "
-			    "i.answer_type='mc' AND e.mode='rp' AND e.parsed_answer='B'"), 1);
-	/* Demonstrations: never a test item, never the item itself. */
-	CHECK_INT(count(st, "SELECT count(*) FROM llm_call WHERE request_json LIKE '%SECRET-TEST-QUESTION%'"),
-		  2);
-	CHECK_INT(count(st, "SELECT count(*) FROM llm_call l JOIN explanation e ON e.call_id=l.id JOIN "
-			    "item i ON i.id=e.item_id WHERE e.mode='cot' AND "
-			    "instr(substr(l.request_json, instr(l.request_json, i.question) + 1), i.question) > 0"),
+	CHECK_INT(
+		count(st, "SELECT count(*) FROM explanation e JOIN llm_call c ON c.id = e.call_id "
+			  "WHERE e.mode='rp' AND e.leaked=1"),
+		count(st,
+		      "SELECT count(*) FROM explanation e JOIN llm_call c ON c.id = e.call_id "
+		      "WHERE e.mode='rp' AND json_extract(c.response_text, '$.mistake') = 'rp_leak'"));
+	/* With a 50% error rate some COTE answers are wrong, and they say the distractor. */
+	int64_t wrong = count(st,
+			      "SELECT count(*) FROM explanation WHERE mode='cot' AND correct=0");
+	CHECK(wrong > 0 && wrong < ok_items);
+	CHECK_INT(count(st,
+			"SELECT count(*) FROM explanation e JOIN item i ON i.id=e.item_id WHERE "
+			"e.mode='cot' AND e.correct=0 AND e.parsed_answer = i.answer"),
 		  0);
-	CHECK_INT(count(st, "SELECT count(*) FROM llm_call WHERE request_json LIKE '%Question:%Question:%Question:%'"),
-		  count(st, "SELECT count(*) FROM llm_call"));
+	/* CROP: correct COTE kept as is; wrong COTE kept as an attempt, RP linked to it. */
+	CHECK_INT(
+		count(st,
+		      "SELECT count(*) FROM explanation WHERE mode='crop' AND path='cot' AND correct=1"),
+		ok_items - wrong);
+	CHECK_INT(
+		count(st,
+		      "SELECT count(*) FROM explanation WHERE mode='crop' AND path='cot' AND correct=0"),
+		wrong);
+	CHECK_INT(
+		count(st,
+		      "SELECT count(*) FROM explanation r JOIN explanation a ON a.id=r.attempt_of "
+		      "WHERE r.mode='crop' AND r.path='rp' AND a.mode='crop' AND a.path='cot' AND "
+		      "a.correct=0 AND a.item_id=r.item_id AND r.correct=1"),
+		wrong);
+	/* CROP's texts are those of the same item's COTE / RP calls. */
+	CHECK_INT(
+		count(st,
+		      "SELECT count(*) FROM explanation c JOIN explanation x ON x.item_id=c.item_id "
+		      "AND x.mode='cot' WHERE c.mode='crop' AND c.path='cot' AND c.call_id=x.call_id"),
+		ok_items);
+	/* MC answers are labels. */
+	CHECK_INT(count(st,
+			"SELECT count(*) FROM explanation e JOIN item i ON i.id=e.item_id WHERE "
+			"i.answer_type='mc' AND e.mode='rp' AND e.parsed_answer='B'"),
+		  1);
+	/* Demonstrations: never a test item, never the item itself. */
+	CHECK_INT(
+		count(st,
+		      "SELECT count(*) FROM llm_call WHERE request_json LIKE '%SECRET-TEST-QUESTION%'"),
+		2);
+	CHECK_INT(
+		count(st,
+		      "SELECT count(*) FROM llm_call l JOIN explanation e ON e.call_id=l.id JOIN "
+		      "item i ON i.id=e.item_id WHERE e.mode='cot' AND "
+		      "instr(substr(l.request_json, instr(l.request_json, i.question) + 1), i.question) > 0"),
+		0);
+	CHECK_INT(
+		count(st,
+		      "SELECT count(*) FROM llm_call WHERE request_json LIKE '%Question:%Question:%Question:%'"),
+		count(st, "SELECT count(*) FROM llm_call"));
 
 	/* Rerun: everything finished is skipped; only the declined item is retried. */
 	struct seen s2 = {PTHREAD_MUTEX_INITIALIZER, 0, 0, 0, 0, 0};
@@ -227,17 +263,23 @@ static void test_end_to_end(void)
 
 	/* A half-done CROP (attempt stored, RP missing) resumes without a
 	 * second attempt row. */
-	int64_t crop_rp = count(st, "SELECT min(id) FROM explanation WHERE mode='crop' AND path='rp'");
+	int64_t crop_rp = count(st,
+				"SELECT min(id) FROM explanation WHERE mode='crop' AND path='rp'");
 	if (crop_rp > 0) {
 		char sql[128];
-		snprintf(sql, sizeof sql, "DELETE FROM explanation WHERE id=%lld", (long long)crop_rp);
+		snprintf(sql, sizeof sql, "DELETE FROM explanation WHERE id=%lld",
+			 (long long)crop_rp);
 		sqlite3_exec(store_db(st), sql, NULL, NULL, NULL);
 		struct seen s3 = {PTHREAD_MUTEX_INITIALIZER, 0, 0, 0, 0, 0};
 		p = run(db, &cfg, TEACHER_CROP, ids, n, 0, 0.5, &s3);
 		CHECK_INT(p.calls, 1); /* the declined item only */
-		CHECK_INT(count(st, "SELECT count(*) FROM explanation WHERE mode='crop' AND path='cot'"),
-			  ok_items);
-		CHECK_INT(count(st, "SELECT count(*) FROM explanation WHERE mode='crop' AND path='rp'"), wrong);
+		CHECK_INT(
+			count(st,
+			      "SELECT count(*) FROM explanation WHERE mode='crop' AND path='cot'"),
+			ok_items);
+		CHECK_INT(count(st,
+				"SELECT count(*) FROM explanation WHERE mode='crop' AND path='rp'"),
+			  wrong);
 	}
 
 	/* --force: new calls (not from the log), new explanations. */
@@ -250,7 +292,8 @@ static void test_end_to_end(void)
 	CHECK_INT(count(st, "SELECT count(*) FROM explanation WHERE mode='cot'"), ok_items + 3);
 
 	/* Trainable: correct and unleaked pending ones; wrong ones only once accepted. */
-	int64_t wrong_id = count(st, "SELECT min(id) FROM explanation WHERE mode='cot' AND correct=0");
+	int64_t wrong_id = count(st,
+				 "SELECT min(id) FROM explanation WHERE mode='cot' AND correct=0");
 	struct store_expl we;
 	CHECK_INT(store_expl_get(st, wrong_id, &we, err), 0);
 	CHECK(!store_expl_trainable(&we));
@@ -260,7 +303,8 @@ static void test_end_to_end(void)
 	CHECK(store_expl_trainable(&we));
 	store_expl_release(&we);
 	CHECK_INT(store_decision_undo(st, wrong_id, NULL, NULL, err), 0);
-	int64_t good_id = count(st, "SELECT min(id) FROM explanation WHERE mode='rp' AND correct=1");
+	int64_t good_id = count(st,
+				"SELECT min(id) FROM explanation WHERE mode='rp' AND correct=1");
 	CHECK_INT(store_expl_get(st, good_id, &we, err), 0);
 	CHECK(store_expl_trainable(&we));
 	store_expl_release(&we);
@@ -326,7 +370,8 @@ static void test_end_to_end(void)
 	CHECK_INT(store_item_get(st, g0.item_id, &git, err), 0);
 	char wrong_txt[256], right_txt[256];
 	snprintf(wrong_txt, sizeof wrong_txt, "Counting again. So the answer is %s1.", git.answer);
-	snprintf(right_txt, sizeof right_txt, "Counting once more. So the answer is %s.", git.answer);
+	snprintf(right_txt, sizeof right_txt, "Counting once more. So the answer is %s.",
+		 git.answer);
 	CHECK_INT(teacher_edit(st, gid, wrong_txt, "ann", err), 0);
 	CHECK_INT(store_expl_get(st, gid, &e, err), 0);
 	CHECK_INT(e.correct, 0);
@@ -336,7 +381,8 @@ static void test_end_to_end(void)
 	CHECK(!store_expl_trainable(&e));
 	store_expl_release(&e);
 	char q[256];
-	snprintf(q, sizeof q, "SELECT count(*) FROM decision WHERE explanation_id=%lld AND "
+	snprintf(q, sizeof q,
+		 "SELECT count(*) FROM decision WHERE explanation_id=%lld AND "
 		 "action='edit' AND text IS NOT NULL AND prev_correct=1 AND undone=0",
 		 (long long)gid);
 	CHECK_INT(count(st, q), 1);
@@ -387,8 +433,9 @@ static void test_end_to_end(void)
 	for (size_t i = 0; i < nd; i++)
 		store_demo_release(&demos[i]);
 	free(demos);
-	int64_t mc_expl = count(st, "SELECT min(e.id) FROM explanation e JOIN item i ON i.id=e.item_id "
-				    "WHERE i.ext_id='mc1' AND e.mode='rp'");
+	int64_t mc_expl = count(st,
+				"SELECT min(e.id) FROM explanation e JOIN item i ON i.id=e.item_id "
+				"WHERE i.ext_id='mc1' AND e.mode='rp'");
 	CHECK_INT(store_expl_decide(st, mc_expl, "accept", "ann", err), 0);
 	CHECK_INT(store_demo_list(st, ds, 0, &demos, &nd, err), 0);
 	CHECK_INT(nd, N_TRAIN + 1);
@@ -460,11 +507,13 @@ static void test_offline_direct(void)
 	CHECK_INT(teacher_offline_explain(&it, PROMPT_COT, &r1, 1, &a, NULL, err), 0);
 	CHECK_STR(a.data, "Two and three make five. So the answer is 5.");
 	it.gold_rationale = NULL;
-	CHECK_INT(teacher_offline_explain(&it, PROMPT_COT, &r0, 1, &a, NULL, err), MENTOR_ENOTFOUND);
+	CHECK_INT(teacher_offline_explain(&it, PROMPT_COT, &r0, 1, &a, NULL, err),
+		  MENTOR_ENOTFOUND);
 	CHECK(strncmp(err, "declined:", 9) == 0);
 	/* Hostile trace JSON. */
 	it.trace_json = "{\"steps\": [1, null, {\"a\":2}], \"wrong_steps\": \"no\"";
-	CHECK_INT(teacher_offline_explain(&it, PROMPT_COT, &r0, 1, &a, NULL, err), MENTOR_ENOTFOUND);
+	CHECK_INT(teacher_offline_explain(&it, PROMPT_COT, &r0, 1, &a, NULL, err),
+		  MENTOR_ENOTFOUND);
 	it.trace_json = "{\"steps\": [\"ok.\", 3], \"distractor\": 17, \"wrong_steps\": {}}";
 	buf_reset(&a);
 	CHECK_INT(teacher_offline_explain(&it, PROMPT_COT, &r1, 1, &a, NULL, err), 0);
@@ -486,26 +535,29 @@ static void test_wire(void)
 	CHECK_INT(ti, 10);
 	CHECK_INT(to, 5);
 	buf_reset(&b);
-	const char *an = "{\"content\":[{\"type\":\"text\",\"text\":\"A\"},{\"type\":\"text\",\"text\":\"B\"}],"
-			 "\"usage\":{\"input_tokens\":3}}";
+	const char *an =
+		"{\"content\":[{\"type\":\"text\",\"text\":\"A\"},{\"type\":\"text\",\"text\":\"B\"}],"
+		"\"usage\":{\"input_tokens\":3}}";
 	CHECK_INT(teacher_parse_response("anthropic", an, strlen(an), &b, &ti, &to, err), 0);
 	CHECK_STR(b.data, "AB");
 	CHECK_INT(ti, 3);
 	CHECK_INT(to, -1);
 	buf_reset(&b);
-	const char *sse = "data: {\"choices\":[{\"delta\":{\"content\":\"Hel\"}}]}\n\n"
-			  "data: {\"choices\":[{\"delta\":{\"content\":\"lo\"},\"finish_reason\":\"stop\"}]}\n\n"
-			  "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":7,\"completion_tokens\":2}}\n\n"
-			  "data: [DONE]\n\n";
+	const char *sse =
+		"data: {\"choices\":[{\"delta\":{\"content\":\"Hel\"}}]}\n\n"
+		"data: {\"choices\":[{\"delta\":{\"content\":\"lo\"},\"finish_reason\":\"stop\"}]}\n\n"
+		"data: {\"choices\":[],\"usage\":{\"prompt_tokens\":7,\"completion_tokens\":2}}\n\n"
+		"data: [DONE]\n\n";
 	CHECK_INT(teacher_parse_response("openai", sse, strlen(sse), &b, &ti, &to, err), 0);
 	CHECK_STR(b.data, "Hello");
 	CHECK_INT(ti, 7);
 	buf_reset(&b);
-	const char *asse = "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"usage\":"
-			   "{\"input_tokens\":9}}}\n\nevent: content_block_delta\ndata: {\"type\":"
-			   "\"content_block_delta\",\"delta\":{\"type\":\"text_delta\",\"text\":\"Hi\"}}\n\n"
-			   "event: message_delta\ndata: {\"type\":\"message_delta\",\"usage\":{\"output_tokens\":4}}\n\n"
-			   "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n";
+	const char *asse =
+		"event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"usage\":"
+		"{\"input_tokens\":9}}}\n\nevent: content_block_delta\ndata: {\"type\":"
+		"\"content_block_delta\",\"delta\":{\"type\":\"text_delta\",\"text\":\"Hi\"}}\n\n"
+		"event: message_delta\ndata: {\"type\":\"message_delta\",\"usage\":{\"output_tokens\":4}}\n\n"
+		"event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n";
 	CHECK_INT(teacher_parse_response("anthropic", asse, strlen(asse), &b, &ti, &to, err), 0);
 	CHECK_STR(b.data, "Hi");
 	CHECK_INT(ti, 9);
@@ -525,7 +577,8 @@ static void test_wire(void)
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		buf_reset(&b);
-		CHECK_MSG(teacher_parse_response("openai", bad[i], strlen(bad[i]), &b, &ti, &to, err) != 0,
+		CHECK_MSG(teacher_parse_response("openai", bad[i], strlen(bad[i]), &b, &ti, &to,
+						 err) != 0,
 			  "accepted bad response %zu", i);
 	}
 	/* An over-long text is refused. */
@@ -575,8 +628,11 @@ static void test_dataset_lang(void)
 		if (!i)
 			en_item = id;
 		/* mostly Japanese with English names and one English question */
-		snprintf(q, sizeof q, i == 5 ? "What is %d + 1?" : "Python の list に %d 個の要素が"
-			 "あります。1 個足すと何個ですか。", 2 + i);
+		snprintf(q, sizeof q,
+			 i == 5 ? "What is %d + 1?"
+				: "Python の list に %d 個の要素が"
+				  "あります。1 個足すと何個ですか。",
+			 2 + i);
 		add_item(st, mixed, "train", ext, q, ans, "number", NULL, NULL, NULL);
 	}
 	int lang = -1, set = -1;
@@ -601,10 +657,10 @@ static void test_dataset_lang(void)
 	buf_init(&p);
 	CHECK_INT(teacher_build_prompt(st, &o, ja_item, PROMPT_COT, &p, err), 0);
 	CHECK_MSG(p.data && strstr(p.data, "次の問題に答えてください。") &&
-	      strstr(p.data, " です。\nしたがって、答えは ") &&
-	      strstr(p.data, "\n問題: りんごが 2 個あります。1 個もらうと何個ですか。"
-			     "\n説明:"), "%s",
-	      p.data ? p.data : "");
+			  strstr(p.data, " です。\nしたがって、答えは ") &&
+			  strstr(p.data, "\n問題: りんごが 2 個あります。1 個もらうと何個ですか。"
+					 "\n説明:"),
+		  "%s", p.data ? p.data : "");
 	buf_reset(&p);
 	CHECK_INT(teacher_build_prompt(st, &o, en_item, PROMPT_RP, &p, err), 0);
 	CHECK(p.data && strstr(p.data, "The correct answer to the question is given.") &&

@@ -143,7 +143,8 @@ static int one_step_changed(const struct item *x, const char *text)
 	/* Whole gold steps matching from the front, each followed by a space. */
 	while (head < n) {
 		size_t sl = strlen(x->steps[head]);
-		if (lo + sl + 1 > hi || strncmp(text + lo, x->steps[head], sl) || text[lo + sl] != ' ')
+		if (lo + sl + 1 > hi || strncmp(text + lo, x->steps[head], sl) ||
+		    text[lo + sl] != ' ')
 			break;
 		lo += sl + 1;
 		head++;
@@ -170,7 +171,8 @@ static void check_rate(const char *what, size_t k, size_t n, double p)
 {
 	double mean = p * (double)n, sd = sqrt((double)n * p * (1 - p));
 	double dev = fabs((double)k - mean);
-	printf("%-28s %5zu / %5zu = %.3f (rate %.2f)\n", what, k, n, n ? (double)k / (double)n : 0.0, p);
+	printf("%-28s %5zu / %5zu = %.3f (rate %.2f)\n", what, k, n,
+	       n ? (double)k / (double)n : 0.0, p);
 	CHECK_MSG(dev <= 4.5 * sd + 1, "%s: %zu of %zu, expected about %.1f", what, k, n, mean);
 }
 
@@ -197,8 +199,8 @@ static void tally(const struct pool *p, const struct config_offline_rates *r, ui
 		} else if (strcmp(text, gold)) {
 			t->bad++;
 			CHECK_INT(mis, TEACHER_OFFLINE_BAD_STEP);
-			CHECK_MSG(one_step_changed(x, text), "not one step changed: '%s' vs '%s'", text,
-				  gold);
+			CHECK_MSG(one_step_changed(x, text), "not one step changed: '%s' vs '%s'",
+				  text, gold);
 		} else {
 			t->gold++;
 			CHECK_INT(mis, TEACHER_OFFLINE_NONE);
@@ -240,8 +242,8 @@ static void test_frequencies(const struct pool *p)
 	CHECK_INT(b.wrong, 0);
 	CHECK_INT(b.leak, 0);
 	printf("bad step possible in %zu of %zu items\n", b.bad, b.n);
-	CHECK_MSG(b.bad * 10 >= b.n * 9, "a bad step was possible in only %zu of %zu items",
-		  b.bad, b.n);
+	CHECK_MSG(b.bad * 10 >= b.n * 9, "a bad step was possible in only %zu of %zu items", b.bad,
+		  b.n);
 
 	struct config_offline_rates d = rates(0.2, 0.1, 0.1);
 	tally(p, &d, SEED, &t);
@@ -348,15 +350,17 @@ static void test_generic_traces(void)
 		CHECK_INT(teacher_offline_explain(&it, PROMPT_COT, &bad, 1, &out, &mis, err), 0);
 		CHECK_STR(out.data, cases[i].want);
 		CHECK_INT(mis, strstr(cases[i].want, "Tails") || strstr(cases[i].want, "closed")
-				       ? TEACHER_OFFLINE_BAD_STEP : TEACHER_OFFLINE_NONE);
+				       ? TEACHER_OFFLINE_BAD_STEP
+				       : TEACHER_OFFLINE_NONE);
 		buf_release(&out);
 		buf_release(&tr);
 	}
 	/* A number moves by 1 to 3 and stays >= 0; zero padding is kept; a
 	 * quoted letter changes; huge digit runs and numbers glued to words are
 	 * left alone. */
-	const char *steps = "[\"x\",\"0.05 of 0 is a3 and 12345678901 and 0\",\"The last is \\\"q\\\".\","
-			    "\"end\"]";
+	const char *steps =
+		"[\"x\",\"0.05 of 0 is a3 and 12345678901 and 0\",\"The last is \\\"q\\\".\","
+		"\"end\"]";
 	struct buf tr;
 	buf_init(&tr);
 	buf_printf(&tr, "{\"steps\":%s}", steps);
@@ -397,7 +401,8 @@ static void test_generic_traces(void)
 static void test_leak_types(void)
 {
 	struct config_offline_rates leak = rates(0, 0, 1);
-	const char *ch = "[{\"label\":\"A\",\"text\":\"refrigerator\"},{\"label\":\"B\",\"text\":\"oven\"}]";
+	const char *ch =
+		"[{\"label\":\"A\",\"text\":\"refrigerator\"},{\"label\":\"B\",\"text\":\"oven\"}]";
 	struct {
 		const char *q, *answer, *type, *choices;
 	} cases[] = {
@@ -420,13 +425,18 @@ static void test_leak_types(void)
 			buf_init(&out);
 			char err[MENTOR_ERR_LEN];
 			int mis;
-			CHECK_INT(teacher_offline_explain(&it, PROMPT_RP, &leak, seed, &out, &mis, err), 0);
+			CHECK_INT(teacher_offline_explain(&it, PROMPT_RP, &leak, seed, &out, &mis,
+							  err),
+				  0);
 			CHECK_INT(mis, TEACHER_OFFLINE_RP_LEAK);
-			CHECK_MSG(util_utf8_valid(out.data, out.len, 0, NULL), "invalid UTF-8 '%s'", out.data);
-			CHECK_MSG(prompt_leaked(out.data, it.answer, it.answer_type, it.choices_json),
+			CHECK_MSG(util_utf8_valid(out.data, out.len, 0, NULL), "invalid UTF-8 '%s'",
+				  out.data);
+			CHECK_MSG(prompt_leaked(out.data, it.answer, it.answer_type,
+						it.choices_json),
 				  "not flagged: '%s'", out.data);
 			char *a = prompt_parse_answer(out.data, it.answer_type, it.choices_json);
-			CHECK_MSG(a && !strcmp(a, it.answer), "'%s' parses to %s", out.data, a ? a : "-");
+			CHECK_MSG(a && !strcmp(a, it.answer), "'%s' parses to %s", out.data,
+				  a ? a : "-");
 			free(a);
 			buf_release(&out);
 		}

@@ -7,8 +7,9 @@
 #include "mentor/prompt.h"
 #include "test.h"
 
-static const char *CH = "[{\"label\":\"A\",\"text\":\"refrigerator\"},{\"label\":\"B\",\"text\":\"oven\"},"
-			"{\"label\":\"C\",\"text\":\"a pen\"},{\"label\":\"D\",\"text\":\"bookcase\"}]";
+static const char
+	*CH = "[{\"label\":\"A\",\"text\":\"refrigerator\"},{\"label\":\"B\",\"text\":\"oven\"},"
+	      "{\"label\":\"C\",\"text\":\"a pen\"},{\"label\":\"D\",\"text\":\"bookcase\"}]";
 
 struct pcase {
 	const char *type;
@@ -77,7 +78,8 @@ static void test_parse(void)
 {
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		const struct pcase *c = &cases[i];
-		char *got = prompt_parse_answer(c->text, c->type, !strcmp(c->type, "mc") ? CH : NULL);
+		char *got = prompt_parse_answer(c->text, c->type,
+						!strcmp(c->type, "mc") ? CH : NULL);
 		if (c->want)
 			CHECK_MSG(got && !strcmp(got, c->want), "case %zu '%s': got %s want %s", i,
 				  c->text, got ? got : "NULL", c->want);
@@ -117,10 +119,12 @@ static void test_parse(void)
 static void test_normalise(void)
 {
 	static const char *const tbl[][3] = {
-		{"number", "1,200", "1200"}, {"number", "$18.00", "18"}, {"number", "8.0", "8"},
-		{"number", "-0.50", "-0.5"}, {"number", "１２", "12"},  {"number", " 42 ", "42"},
-		{"mc", "(b)", "B"},          {"mc", "c", "C"},          {"yesno", "True", "yes"},
-		{"yesno", "0", "no"},        {"yesno", "いいえ", "no"}, {"text", "  New   York ", "New York"},
+		{"number", "1,200", "1200"}, {"number", "$18.00", "18"},
+		{"number", "8.0", "8"},      {"number", "-0.50", "-0.5"},
+		{"number", "１２", "12"},    {"number", " 42 ", "42"},
+		{"mc", "(b)", "B"},          {"mc", "c", "C"},
+		{"yesno", "True", "yes"},    {"yesno", "0", "no"},
+		{"yesno", "いいえ", "no"},   {"text", "  New   York ", "New York"},
 	};
 	for (size_t i = 0; i < sizeof tbl / sizeof tbl[0]; i++) {
 		char *g = prompt_normalise_answer(tbl[i][0], tbl[i][1]);
@@ -140,7 +144,8 @@ static void test_leak(void)
 {
 	/* leaked */
 	CHECK(prompt_leaked("The answer is B because it is the answer.", "B", "mc", CH));
-	CHECK(prompt_leaked("Since the answer is (b), the oven is right because it bakes.", "B", "mc", CH));
+	CHECK(prompt_leaked("Since the answer is (b), the oven is right because it bakes.", "B",
+			    "mc", CH));
 	CHECK(prompt_leaked("So the answer is (B).", "B", "mc", CH));
 	CHECK(prompt_leaked("The correct answer is oven. So the answer is (B).", "B", "mc", CH));
 	CHECK(prompt_leaked("Given that the answer is 12, we have 12.", "12", "number", NULL));
@@ -149,31 +154,43 @@ static void test_leak(void)
 	CHECK(prompt_leaked("答えはBです。正解だから。", "B", "mc", CH));
 	CHECK(prompt_leaked("", "B", "mc", CH));
 	/* The answer treated as handed over, with plenty of the question around it. */
-	CHECK(prompt_leaked("Looking at the question (Gus has 11 rocks and buys more), the expected "
-			    "answer is 15, which fits. So the answer is 15.", "15", "number", NULL));
+	CHECK(prompt_leaked(
+		"Looking at the question (Gus has 11 rocks and buys more), the expected "
+		"answer is 15, which fits. So the answer is 15.",
+		"15", "number", NULL));
 	CHECK(prompt_leaked("The question starts with 'Tom has 15 apples' and the provided answer "
-			    "is 24, so 24 is right. So the answer is 24.", "24", "number", NULL));
+			    "is 24, so 24 is right. So the answer is 24.",
+			    "24", "number", NULL));
 	CHECK(prompt_leaked("Milk goes in a cold place; the answer provided, (A) refrigerator, "
-			    "matches that reasoning about cold storage.", "A", "mc", CH));
+			    "matches that reasoning about cold storage.",
+			    "A", "mc", CH));
 	CHECK(prompt_leaked("Reading about the coin flips carefully, yes is the answer we were "
-			    "given and it checks out. So the answer is yes.", "yes", "yesno", NULL));
-	CHECK(prompt_leaked("与えられた答えはBです。オーブンはパンを焼く道具だからです。", "B", "mc", CH));
+			    "given and it checks out. So the answer is yes.",
+			    "yes", "yesno", NULL));
+	CHECK(prompt_leaked("与えられた答えはBです。オーブンはパンを焼く道具だからです。", "B",
+			    "mc", CH));
 	/* real explanations */
-	CHECK(!prompt_leaked("Milk spoils quickly at room temperature because bacteria grow; cold "
-			     "slows them, and a refrigerator keeps food cold. So the answer is (A).",
-			     "A", "mc", CH));
+	CHECK(!prompt_leaked(
+		"Milk spoils quickly at room temperature because bacteria grow; cold "
+		"slows them, and a refrigerator keeps food cold. So the answer is (A).",
+		"A", "mc", CH));
 	CHECK(!prompt_leaked("Wendy starts with 10 books. 10 - 3 = 7. 7 + 7 = 14. 14 + 7 = 21. So "
-			     "the answer is 21.", "21", "number", NULL));
+			     "the answer is 21.",
+			     "21", "number", NULL));
 	CHECK(!prompt_leaked("Penguins are birds that cannot fly, their wings are flippers made "
-			     "for swimming. So the answer is no.", "no", "yesno", NULL));
+			     "for swimming. So the answer is no.",
+			     "no", "yesno", NULL));
 	CHECK(!prompt_leaked("不良率は不良品の数を生産数で割って求めます。10 ÷ 500 = 0.02 です。"
-			     "答えは 2 です。", "2", "number", NULL));
+			     "答えは 2 です。",
+			     "2", "number", NULL));
 	CHECK(!prompt_leaked(NULL, "2", "number", NULL));
 	/* "given" and "provided" in ordinary reasoning are not the hint. */
 	CHECK(!prompt_leaked("Given 3 boxes of 4 eggs, 3 * 4 = 12 eggs are provided in total. So "
-			     "the answer is 12.", "12", "number", NULL));
+			     "the answer is 12.",
+			     "12", "number", NULL));
 	CHECK(!prompt_leaked("The expected number of defects is 2000 * 0.03 = 60, since each part "
-			     "fails with probability 0.03. So the answer is 60.", "60", "number", NULL));
+			     "fails with probability 0.03. So the answer is 60.",
+			     "60", "number", NULL));
 }
 
 static void test_templates(void)
@@ -200,7 +217,8 @@ static void test_templates(void)
 	const char *mine = "MY TEMPLATE {{demos}}Q: {{question}} {{unknown}} {{open\n";
 	test_write_file(p, mine, strlen(mine));
 	CHECK_INT(prompt_set_load_dir(&ps, dir, err), 0);
-	CHECK_STR(prompt_set_get(&ps, PROMPT_COT, "number"), "MY TEMPLATE {{demos}}Q: {{question}} {{unknown}} {{open");
+	CHECK_STR(prompt_set_get(&ps, PROMPT_COT, "number"),
+		  "MY TEMPLATE {{demos}}Q: {{question}} {{unknown}} {{open");
 	CHECK(ps.from_file[PROMPT_COT][2]);
 	CHECK_STR(prompt_set_get(&ps, PROMPT_RP, "mc"), prompt_default_template(PROMPT_RP, "mc"));
 	/* Hostile template files: invalid UTF-8, too large. */
@@ -220,13 +238,17 @@ static void test_templates(void)
 	struct prompt_example demo = {5, "train", "Q five?", NULL, "5", "number", "2 + 3 = 5."};
 	struct buf b;
 	buf_init(&b);
-	CHECK_INT(prompt_render(prompt_set_get(&ps, PROMPT_COT, "number"), PROMPT_COT, &tgt, &demo, 1,
-				&b, err), 0);
-	CHECK(strstr(b.data, "Question: Q five?\nExplanation: 2 + 3 = 5.\nSo the answer is 5.") != NULL);
+	CHECK_INT(prompt_render(prompt_set_get(&ps, PROMPT_COT, "number"), PROMPT_COT, &tgt, &demo,
+				1, &b, err),
+		  0);
+	CHECK(strstr(b.data, "Question: Q five?\nExplanation: 2 + 3 = 5.\nSo the answer is 5.") !=
+	      NULL);
 	CHECK(strstr(b.data, "Q: How many? {{unknown}} {{open") != NULL);
 	buf_reset(&b);
 	struct prompt_example mc = {7, "train", "Where is milk kept?", CH, "A", "mc", NULL};
-	CHECK_INT(prompt_render(prompt_set_get(&ps, PROMPT_RP, "mc"), PROMPT_RP, &mc, NULL, 0, &b, err), 0);
+	CHECK_INT(prompt_render(prompt_set_get(&ps, PROMPT_RP, "mc"), PROMPT_RP, &mc, NULL, 0, &b,
+				err),
+		  0);
 	CHECK(strstr(b.data, "(A) refrigerator\n(B) oven") != NULL);
 	CHECK(strstr(b.data, "Answer: (A) refrigerator\nExplanation:") != NULL);
 	buf_release(&b);
@@ -237,8 +259,13 @@ static void test_demos(void)
 {
 	struct prompt_example c[20];
 	for (int i = 0; i < 20; i++) {
-		c[i] = (struct prompt_example){i + 1, i % 5 == 4 ? "test" : "train", "q", NULL, "1",
-					      "number", i == 7 ? NULL : "r"};
+		c[i] = (struct prompt_example){i + 1,
+					       i % 5 == 4 ? "test" : "train",
+					       "q",
+					       NULL,
+					       "1",
+					       "number",
+					       i == 7 ? NULL : "r"};
 	}
 	size_t out[8], out2[8];
 	for (int64_t self = 1; self <= 20; self++) {
@@ -290,8 +317,8 @@ static void test_japanese(void)
 			CHECK(util_utf8_valid(ja, strlen(ja), 1, NULL));
 			for (size_t k = 0; k < 4; k++)
 				CHECK_MSG((strstr(en, marks[k]) != NULL) ==
-					  (strstr(ja, marks[k]) != NULL), "%s-%s %s",
-					  prompt_mode_name(m), type, marks[k]);
+						  (strstr(ja, marks[k]) != NULL),
+					  "%s-%s %s", prompt_mode_name(m), type, marks[k]);
 		}
 	/* an unknown language is English */
 	CHECK(prompt_default_template_lang(7, PROMPT_COT, "mc") ==
@@ -324,21 +351,28 @@ static void test_japanese(void)
 	prompt_set_release(&ps);
 
 	/* rendering: Japanese labels and closing line */
-	struct prompt_example demo = {1, "train", "りんごが 3 個と 4 個。合計は?", NULL, "7",
-				      "number", "3 + 4 = 7 です。"};
-	struct prompt_example yn = {2, "train", "東京は日本の首都ですか?", NULL, "yes", "yesno",
-				    "東京は日本の首都です。"};
-	struct prompt_example mc = {3, "train", "赤い果物はどれ?",
+	struct prompt_example demo =
+		{1,        "train",           "りんごが 3 個と 4 個。合計は?", NULL, "7",
+		 "number", "3 + 4 = 7 です。"};
+	struct prompt_example yn = {2,     "train", "東京は日本の首都ですか?", NULL,
+				    "yes", "yesno", "東京は日本の首都です。"};
+	struct prompt_example mc = {3,
+				    "train",
+				    "赤い果物はどれ?",
 				    "[{\"label\":\"A\",\"text\":\"バナナ\"},"
 				    "{\"label\":\"B\",\"text\":\"りんご\"}]",
-				    "B", "mc", "りんごは赤い果物です。"};
-	struct prompt_example target = {9, "test", "みかんが 2 個と 5 個。合計は?", NULL, "7",
-					"number", NULL};
+				    "B",
+				    "mc",
+				    "りんごは赤い果物です。"};
+	struct prompt_example target = {9,    "test", "みかんが 2 個と 5 個。合計は?",
+					NULL, "7",    "number",
+					NULL};
 	struct prompt_example demos[3] = {demo, yn, mc};
 	struct buf out;
 	buf_init(&out);
 	CHECK_INT(prompt_render_lang(prompt_default_template_lang(I18N_JA, PROMPT_COT, "number"),
-				     I18N_JA, PROMPT_COT, &target, demos, 3, &out, err), 0);
+				     I18N_JA, PROMPT_COT, &target, demos, 3, &out, err),
+		  0);
 	const char *r = out.data ? out.data : "";
 	CHECK(strstr(r, "問題: りんごが 3 個と 4 個。合計は?\n説明: 3 + 4 = 7 です。\n"
 			"したがって、答えは 7 です。\n\n") != NULL);
@@ -362,28 +396,31 @@ static void test_japanese(void)
 	free(a);
 	/* RP shows the given answer in Japanese (yes/no as はい/いいえ) */
 	buf_init(&out);
-	struct prompt_example no = {4, "test", "富士山は海の中にありますか?", NULL, "no", "yesno",
-				    NULL};
+	struct prompt_example no = {4,       "test", "富士山は海の中にありますか?", NULL, "no",
+				    "yesno", NULL};
 	CHECK_INT(prompt_render_lang(prompt_default_template_lang(I18N_JA, PROMPT_RP, "yesno"),
-				     I18N_JA, PROMPT_RP, &no, &yn, 1, &out, err), 0);
+				     I18N_JA, PROMPT_RP, &no, &yn, 1, &out, err),
+		  0);
 	r = out.data ? out.data : "";
 	CHECK(strstr(r, "答え: はい\n") && strstr(r, "答え: いいえ\n説明:"));
 	buf_release(&out);
 	/* English stays as it was */
 	buf_init(&out);
 	CHECK_INT(prompt_render(prompt_default_template(PROMPT_COT, "number"), PROMPT_COT, &target,
-				&demo, 1, &out, err), 0);
+				&demo, 1, &out, err),
+		  0);
 	r = out.data ? out.data : "";
 	CHECK(strstr(r, "Question: りんごが") && strstr(r, "So the answer is 7."));
 	CHECK(strstr(r, "したがって") == NULL);
 	buf_release(&out);
 	/* a rationale that already states its answer (in either language) gets
 	 * no second closing line */
-	struct prompt_example stated = {5, "train", "q", NULL, "7", "number",
-					"3 + 4 = 7。答えは 7 です。"};
+	struct prompt_example stated =
+		{5, "train", "q", NULL, "7", "number", "3 + 4 = 7。答えは 7 です。"};
 	buf_init(&out);
 	CHECK_INT(prompt_render_lang("{{demos}}", I18N_JA, PROMPT_COT, &target, &stated, 1, &out,
-				     err), 0);
+				     err),
+		  0);
 	CHECK(out.data && !strstr(out.data, "したがって"));
 	buf_release(&out);
 }

@@ -26,7 +26,8 @@ int main(void)
 	for (int i = 0; i < 6; i++) {
 		char ext[16];
 		snprintf(ext, sizeof ext, "t%d", i);
-		items[i] = fx_item(st, ds, i < 5 ? "test" : "dev", ext, q, NULL, "14", "number", NULL);
+		items[i] = fx_item(st, ds, i < 5 ? "test" : "dev", ext, q, NULL, "14", "number",
+				   NULL);
 	}
 	char *sql = sqlite3_mprintf("UPDATE item SET trace_json = %Q", tr);
 	if (!sql || sqlite3_exec(store_db(st), sql, NULL, NULL, NULL) != SQLITE_OK)
@@ -48,7 +49,8 @@ int main(void)
 	for (int i = 0; i < 5; i++)
 		fx_pred(st, run_id, items[i], "14", 1, cot[i], i == 4 ? "15" : "14", i != 4);
 	/* dev: a sound one that leaves out the restated question. */
-	struct store_pred p = {run_id, items[5], "dev", "14", 1, "10 - 3 = 7. 7 + 7 = 14.", "14", 1};
+	struct store_pred p = {run_id, items[5], "dev", "14", 1, "10 - 3 = 7. 7 + 7 = 14.",
+			       "14",   1};
 	if (store_pred_put(st, &p, err))
 		TEST_SETUP_FAIL("%s", err);
 	CHECK_INT(eval_check_run(st, run_id, "test", &ck, err), 0);

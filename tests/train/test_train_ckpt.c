@@ -31,7 +31,8 @@ static void expect_fail(const unsigned char *data, size_t n, const char *what, i
 	test_checks++;
 	if (rc == 0) {
 		test_failures++;
-		fprintf(stderr, "%s:%d: hostile checkpoint (%zu bytes) loaded\n", __FILE__, line, n);
+		fprintf(stderr, "%s:%d: hostile checkpoint (%zu bytes) loaded\n", __FILE__, line,
+			n);
 		train_ckpt_release(&c);
 		return;
 	}

@@ -64,8 +64,10 @@ static int same_example(const struct train_example *ex, const int32_t *tok, cons
 
 static void test_encode(const struct tokenizer *t)
 {
-	int32_t eos = tokenizer_special(t, TOKENIZER_EOS), ans = tokenizer_special(t, TOKENIZER_ANS);
-	int32_t exp = tokenizer_special(t, TOKENIZER_EXP), sep = tokenizer_special(t, TOKENIZER_SEP);
+	int32_t eos = tokenizer_special(t, TOKENIZER_EOS),
+		ans = tokenizer_special(t, TOKENIZER_ANS);
+	int32_t exp = tokenizer_special(t, TOKENIZER_EXP),
+		sep = tokenizer_special(t, TOKENIZER_SEP);
 	CHECK_INT(eos, 256);
 	CHECK_INT(ans, 257);
 	CHECK_INT(exp, 258);
@@ -192,8 +194,11 @@ static void test_question_text(void)
 {
 	struct buf b;
 	buf_init(&b);
-	CHECK_INT(train_question_text("Which?", "[{\"label\":\"A\",\"text\":\"red\"},"
-						"{\"label\":\"B\",\"text\":\"blue\"}]", &b, err), 0);
+	CHECK_INT(train_question_text("Which?",
+				      "[{\"label\":\"A\",\"text\":\"red\"},"
+				      "{\"label\":\"B\",\"text\":\"blue\"}]",
+				      &b, err),
+		  0);
 	CHECK_STR(b.data, "Which?\nAnswer choices: (A) red (B) blue");
 	buf_reset(&b);
 	CHECK_INT(train_question_text("Q", "[]", &b, err), 0);
@@ -201,8 +206,12 @@ static void test_question_text(void)
 	buf_reset(&b);
 	CHECK_INT(train_question_text("Q", NULL, &b, err), 0);
 	CHECK_STR(b.data, "Q");
-	const char *bad[] = {"{", "[1]", "{\"a\":1}", "[{\"label\":\"A\"}]",
-			     "[{\"label\":1,\"text\":\"x\"}]", "\"str\""};
+	const char *bad[] = {"{",
+			     "[1]",
+			     "{\"a\":1}",
+			     "[{\"label\":\"A\"}]",
+			     "[{\"label\":1,\"text\":\"x\"}]",
+			     "\"str\""};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		buf_reset(&b);
 		CHECK_MSG(train_question_text("Q", bad[i], &b, err) != 0, "%s", bad[i]);
@@ -299,8 +308,8 @@ static void test_sources(const struct tokenizer *t)
 	CHECK_INT(set.n_exp, 3);
 	int32_t tok[256];
 	uint8_t mask[256];
-	size_t n = expect_seq(t, TOKENIZER_EXP, "What is 0 + 0?",
-			      "E1 edited. So the answer is 0.", tok, mask);
+	size_t n = expect_seq(t, TOKENIZER_EXP, "What is 0 + 0?", "E1 edited. So the answer is 0.",
+			      tok, mask);
 	CHECK(set.n_exp && same_example(&set.exp[0], tok, mask, n));
 	CHECK_INT(set.exp[0].item_id, id[0]);
 	n = expect_seq(t, TOKENIZER_ANS, "What is 0 + 0?", "0", tok, mask);
@@ -347,8 +356,9 @@ static void test_sources(const struct tokenizer *t)
 	/* ... nor a COTE explanation whose answer is wrong, unless accepted */
 	{
 		int64_t w = add_expl(st, id[1], "cot", "pending", "F1 wrong", NULL);
-		sqlite3_exec(store_db(st), "UPDATE explanation SET correct = 0 WHERE text = 'F1 wrong'",
-			     NULL, NULL, NULL);
+		sqlite3_exec(store_db(st),
+			     "UPDATE explanation SET correct = 0 WHERE text = 'F1 wrong'", NULL,
+			     NULL, NULL);
 		CHECK_INT(train_corpus_load(st, ds, "train", TRAIN_SRC_COT, &c, err), 0);
 		b = find_item(&c, id[1]);
 		CHECK(b && b->n_expl == 1 && !strcmp(b->expl[0], "F1"));
@@ -358,8 +368,8 @@ static void test_sources(const struct tokenizer *t)
 		b = find_item(&c, id[1]);
 		CHECK(b && b->n_expl == 1 && !strcmp(b->expl[0], "F1 wrong"));
 		train_corpus_release(&c);
-		sqlite3_exec(store_db(st), "DELETE FROM explanation WHERE text = 'F1 wrong'", NULL, NULL,
-			     NULL);
+		sqlite3_exec(store_db(st), "DELETE FROM explanation WHERE text = 'F1 wrong'", NULL,
+			     NULL, NULL);
 	}
 	CHECK_INT(train_corpus_load(st, ds, "train", TRAIN_SRC_CROP, &c, err), 0);
 	a = find_item(&c, id[0]);
@@ -388,7 +398,8 @@ static void test_sources(const struct tokenizer *t)
 	it.split = (char *)"train";
 	it.ext_id = (char *)"mc-1";
 	it.question = (char *)"Which colour?";
-	it.choices_json = (char *)"[{\"label\":\"A\",\"text\":\"red\"},{\"label\":\"B\",\"text\":\"blue\"}]";
+	it.choices_json =
+		(char *)"[{\"label\":\"A\",\"text\":\"red\"},{\"label\":\"B\",\"text\":\"blue\"}]";
 	it.answer = (char *)"B";
 	it.answer_type = (char *)STORE_ANS_MC;
 	CHECK_INT(store_item_upsert(st, &it, err), 0);
@@ -468,7 +479,8 @@ static void test_sources(const struct tokenizer *t)
 	size_t npl;
 	CHECK_INT(store_pred_list(st, run, &pl, &npl, err), 0);
 	CHECK(npl == 1 && !strcmp(pl[0].answer, "6") && pl[0].correct == 0 &&
-	      pl[0].cot_answer == NULL && pl[0].cot_correct == -1 && !strcmp(pl[0].cot_text, "説明"));
+	      pl[0].cot_answer == NULL && pl[0].cot_correct == -1 &&
+	      !strcmp(pl[0].cot_text, "説明"));
 	for (size_t i = 0; i < npl; i++)
 		store_pred_release(&pl[i]);
 	free(pl);
@@ -627,9 +639,17 @@ static void test_config(void)
 	free(json);
 	CHECK_INT(train_config_preset(&c, "huge", err), MENTOR_EUSAGE);
 
-	const char *bad[] = {"", "nope", "[]", "{\"layers\":-3}", "{\"variant\":\"zzz\"}",
-			     "{\"seed\":\"-1\"}", "{\"seed\":\"12x\"}", "{\"alpha\":2}",
-			     "{\"dataset\":5}", "{\"batch\":1e300}", "{\"context\":\"8\"}"};
+	const char *bad[] = {"",
+			     "nope",
+			     "[]",
+			     "{\"layers\":-3}",
+			     "{\"variant\":\"zzz\"}",
+			     "{\"seed\":\"-1\"}",
+			     "{\"seed\":\"12x\"}",
+			     "{\"alpha\":2}",
+			     "{\"dataset\":5}",
+			     "{\"batch\":1e300}",
+			     "{\"context\":\"8\"}"};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
 		CHECK_MSG(train_config_from_json(bad[i], &d, err) != 0, "%s", bad[i]);
 

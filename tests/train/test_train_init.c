@@ -30,9 +30,15 @@ static struct store *open_db(void)
 	return st;
 }
 
-static int64_t new_run(const struct train_config *c) { return fixture_new_run(db, c); }
+static int64_t new_run(const struct train_config *c)
+{
+	return fixture_new_run(db, c);
+}
 
-static int exec_run(int64_t id, int64_t stop_at) { return fixture_exec(db, id, stop_at, err); }
+static int exec_run(int64_t id, int64_t stop_at)
+{
+	return fixture_exec(db, id, stop_at, err);
+}
 
 static double *losses(int64_t run, const char *name, size_t *n)
 {
@@ -145,8 +151,10 @@ int main(int argc, char **argv)
 	CHECK_INT(na, 40);
 	CHECK_INT(nf, 40);
 	/* the answers were learnt before: the first step shows it */
-	CHECK_MSG(la[0] < 0.5 * lf[0], "first answer loss %.3f from the pretrained model, "
-		  "%.3f from scratch", la[0], lf[0]);
+	CHECK_MSG(la[0] < 0.5 * lf[0],
+		  "first answer loss %.3f from the pretrained model, "
+		  "%.3f from scratch",
+		  la[0], lf[0]);
 	double l0 = fixture_mean(lt, 0, 10), l1 = fixture_mean(lt, 30, 40);
 	CHECK_MSG(l1 < 0.8 * l0, "loss did not fall: %.3f -> %.3f", l0, l1);
 	struct train_ckpt ack;

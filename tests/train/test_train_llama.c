@@ -208,7 +208,9 @@ static void test_config_json(void)
 		CHECK_MSG(train_config_from_json(bad[i], &d, err) != 0, "accepted %s", bad[i]);
 	/* parsed but refused by the check: a llama shape that fails its own */
 	CHECK_INT(train_config_from_json("{\"dataset\":\"toy\",\"arch\":\"llama\","
-					 "\"llama\":{\"n_layer\":2}}", &d, err), 0);
+					 "\"llama\":{\"n_layer\":2}}",
+					 &d, err),
+		  0);
 	CHECK(train_config_check(&d, err) == MENTOR_EUSAGE && strstr(err, "model shape"));
 	/* the training context beyond the model's */
 	llama_config(&c, 10);

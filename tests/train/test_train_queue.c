@@ -34,8 +34,8 @@ static void test_parse(void)
 	CHECK_INT(train_queue_parse("7 8,", ids, &n, err), 0);
 	CHECK_INT((int)n, 2);
 	/* not ids: the error names them, nothing is dropped silently */
-	static const char *const bad[] = {"1 x 2",		 "0",	   "-4", "3.5",
-					  "99999999999999999999999", "1;2", "\x1b[2J"};
+	static const char *const bad[] = {"1 x 2", "0",      "-4", "3.5", "99999999999999999999999",
+					  "1;2",   "\x1b[2J"};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		err[0] = '\0';
 		CHECK_MSG(train_queue_parse(bad[i], ids, &n, err) != 0, "'%s'", bad[i]);
@@ -72,7 +72,10 @@ static int64_t new_run(struct store *st, int steps)
 	return id;
 }
 
-static char *queue_text(struct store *st) { return store_setting_get(st, TRAIN_QUEUE_KEY); }
+static char *queue_text(struct store *st)
+{
+	return store_setting_get(st, TRAIN_QUEUE_KEY);
+}
 
 static void test_store(void)
 {

@@ -59,11 +59,11 @@ static void get_run(int64_t id, struct store_run *r)
 
 /* Progress callbacks. */
 struct watch {
-	int64_t kill_at;    /* raise SIGKILL after this step */
-	int64_t stop_at;    /* ask to stop after this step */
-	int64_t peek_at;    /* read metrics from a second connection */
+	int64_t kill_at; /* raise SIGKILL after this step */
+	int64_t stop_at; /* ask to stop after this step */
+	int64_t peek_at; /* read metrics from a second connection */
 	int64_t run_id;
-	size_t seen_loss;   /* points seen by the peek */
+	size_t seen_loss; /* points seen by the peek */
 	int seen_running;
 	int64_t steps_seen;
 	int evals;
@@ -92,8 +92,8 @@ static int on_progress(void *u, const struct train_progress *p)
 			free(m);
 			struct store_run r;
 			if (!store_run_get(st, w->run_id, &r, err)) {
-				w->seen_running = !strcmp(r.status, "running") && r.step == p->step &&
-						  r.pid == (int64_t)getpid();
+				w->seen_running = !strcmp(r.status, "running") &&
+						  r.step == p->step && r.pid == (int64_t)getpid();
 				store_run_release(&r);
 			}
 			store_close(st);
@@ -231,7 +231,8 @@ int main(int argc, char **argv)
 		CHECK(preds[i].cot_correct == 0 || preds[i].cot_correct == 1);
 		CHECK(preds[i].correct == 0 || preds[i].correct == 1);
 		if (i < npk) {
-			CHECK(preds[i].answer && pk[i].answer && !strcmp(preds[i].answer, pk[i].answer));
+			CHECK(preds[i].answer && pk[i].answer &&
+			      !strcmp(preds[i].answer, pk[i].answer));
 			CHECK(!strcmp(preds[i].cot_text, pk[i].cot_text ? pk[i].cot_text : ""));
 		}
 	}

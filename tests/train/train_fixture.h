@@ -21,8 +21,8 @@ static inline void fixture_item_text(const char *split, int i, char *q, size_t q
 }
 
 /* Create dataset `name` with the given split sizes; returns its id. */
-static inline int64_t fixture_dataset(struct store *st, const char *name, int n_train,
-				      int n_dev, int n_test)
+static inline int64_t fixture_dataset(struct store *st, const char *name, int n_train, int n_dev,
+				      int n_test)
 {
 	char err[MENTOR_ERR_LEN];
 	int64_t ds;
@@ -114,7 +114,9 @@ static inline int fixture_stop_at_(void *u, const struct train_progress *p)
  * after step stop_at (0: never). Returns train_run_exec's code. */
 static inline int fixture_exec(const char *db, int64_t id, int64_t stop_at, char *err)
 {
-	struct train_opts o = {.progress = fixture_stop_at_, .u = &stop_at, .eval = eval_train_hooks()};
+	struct train_opts o = {.progress = fixture_stop_at_,
+			       .u = &stop_at,
+			       .eval = eval_train_hooks()};
 	return train_run_exec(db, id, &o, err);
 }
 

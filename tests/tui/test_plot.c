@@ -10,8 +10,7 @@
 #include "test.h"
 #include "tui_plot.h"
 
-static char *render(const double *x, const double *y, size_t n, int w, int h, int glyphs,
-		    int logy)
+static char *render(const double *x, const double *y, size_t n, int w, int h, int glyphs, int logy)
 {
 	struct tui_plot_series s = {"s", x, y, n, TUI_ROLE_NORMAL, '1', NULL};
 	struct tui_plot_opts o = {w, h, glyphs, logy, 0, 0, 0, 0, 0};
@@ -22,11 +21,11 @@ static char *render(const double *x, const double *y, size_t n, int w, int h, in
 	return t;
 }
 
-#define CHECK_PLOT(x, y, n, w, h, gl, logy, want)                                 \
-	do {                                                                      \
-		char *got_ = render(x, y, n, w, h, gl, logy);                     \
-		CHECK_STR(got_, want);                                            \
-		free(got_);                                                       \
+#define CHECK_PLOT(x, y, n, w, h, gl, logy, want)                                                  \
+	do {                                                                                       \
+		char *got_ = render(x, y, n, w, h, gl, logy);                                      \
+		CHECK_STR(got_, want);                                                             \
+		free(got_);                                                                        \
 	} while (0)
 
 static void test_braille(void)
@@ -157,9 +156,9 @@ static void test_empty_and_many(void)
 		y[i] = i % 100000 == 5 ? NAN : (double)i;
 	char *r = render(NULL, y, n, 4, 2, TUI_PLOT_BRAILLE, 0);
 	CHECK(strstr(r, "\n") != NULL);
-	CHECK(strncmp(r, "  ", 2) == 0);              /* top left empty */
+	CHECK(strncmp(r, "  ", 2) == 0);             /* top left empty */
 	CHECK(strcmp(r + strlen(r) - 2, "  ") == 0); /* bottom right empty */
-	CHECK(strlen(r) == 2 * (2 * 3 + 2) + 1);      /* 4 braille cells, 4 spaces, '\n' */
+	CHECK(strlen(r) == 2 * (2 * 3 + 2) + 1);     /* 4 braille cells, 4 spaces, '\n' */
 	free(r);
 	free(y);
 }
@@ -213,11 +212,11 @@ static void test_chart(void)
 		CHECK_INT(ls.v[i].width, 40);
 	char *t = lines_text(&ls);
 	CHECK(strncmp(t, "loss", 4) == 0);
-	CHECK(strstr(t, "      3│") != NULL);  /* top label */
-	CHECK(strstr(t, "    0.5│") != NULL);  /* bottom label */
+	CHECK(strstr(t, "      3│") != NULL); /* top label */
+	CHECK(strstr(t, "    0.5│") != NULL); /* bottom label */
 	CHECK(strstr(t, "1 baseline") != NULL);
 	CHECK(strstr(t, "2 mt-cot 日本") != NULL);
-	CHECK(strstr(t, "100") != NULL);       /* last x */
+	CHECK(strstr(t, "100") != NULL); /* last x */
 	/* end marks: series 2 ends on the bottom row, series 1 above it */
 	char *row_b = tui_line_plain(&ls.v[7]);
 	CHECK(row_b[strlen(row_b) - 1] == '2' || strstr(row_b, "2") != NULL);
@@ -226,8 +225,9 @@ static void test_chart(void)
 	int roles = 0;
 	for (size_t i = 1; i < 8; i++)
 		for (size_t k = 0; k < ls.v[i].n; k++)
-			roles |= ls.v[i].spans[k].role == TUI_ROLE_ACCEPTED ? 1 :
-				 ls.v[i].spans[k].role == TUI_ROLE_MATCH ? 2 : 0;
+			roles |= ls.v[i].spans[k].role == TUI_ROLE_ACCEPTED ? 1
+				 : ls.v[i].spans[k].role == TUI_ROLE_MATCH  ? 2
+									    : 0;
 	CHECK_INT(roles, 3);
 	free(t);
 	tui_lines_release(&ls);
@@ -279,8 +279,8 @@ static void test_legend(void)
 		snprintf(tags[i], sizeof tags[i], "#%lld", (long long)ids[i]);
 		snprintf(labels[i], sizeof labels[i], "#%lld mt-cot-%lld", (long long)ids[i],
 			 (long long)ids[i]);
-		s[i] = (struct tui_plot_series){labels[i], x, y, 2, TUI_ROLE_MATCH, (char)('a' + i),
-						tags[i]};
+		s[i] = (struct tui_plot_series){labels[i],       x,      y, 2, TUI_ROLE_MATCH,
+						(char)('a' + i), tags[i]};
 	}
 	/* two fit one row of 40 with their labels */
 	struct tui_lines ls;
@@ -477,8 +477,8 @@ static void pred(struct store_pred *p, int64_t item, int correct, int cot)
 	p->cot_correct = cot;
 }
 
-static void check_rows(const struct store_pred *a, size_t na, const struct store_pred *b,
-		       size_t nb, int filter, const char *want)
+static void check_rows(const struct store_pred *a, size_t na, const struct store_pred *b, size_t nb,
+		       int filter, const char *want)
 {
 	struct tui_inspect_row *r;
 	size_t n;

@@ -112,8 +112,8 @@ static int lines_role(const struct tui_lines *ls, const char *text)
 static void test_wide_and_stacked(void)
 {
 	make_item("Wendy has 10 books. She gives 3 to Carl. How many books does Wendy have now?");
-	make_expl(&ex[0], 1, "cot", "cot", "Wendy starts with 10 books. 10 - 3 = 7. The answer is 7.", 1,
-		  "accepted");
+	make_expl(&ex[0], 1, "cot", "cot",
+		  "Wendy starts with 10 books. 10 - 3 = 7. The answer is 7.", 1, "accepted");
 	make_expl(&ex[1], 2, "rp", "rp", "Because 10 - 3 = 7, the answer is 7.", 1, "pending");
 	make_expl(&ex[2], 3, "crop", "cot", "10 - 3 = 7. The answer is 7.", 1, "rejected");
 	struct tui_review_view v;
@@ -203,9 +203,11 @@ static void test_wide_and_stacked(void)
 
 static void test_japanese(void)
 {
-	const char *q = "ある工程で1日に500個を生産したところ、10個が不良品でした。この日の不良率は何パーセントですか。";
+	const char *q =
+		"ある工程で1日に500個を生産したところ、10個が不良品でした。この日の不良率は何パーセントですか。";
 	make_item(q);
-	const char *t = "不良率は不良品の数を生産数で割って求めます。10 ÷ 500 = 0.02 です。百分率にすると 2 です。";
+	const char *t =
+		"不良率は不良品の数を生産数で割って求めます。10 ÷ 500 = 0.02 です。百分率にすると 2 です。";
 	make_expl(&ex[0], 1, "cot", "cot", t, 1, "pending");
 	make_expl(&ex[1], 2, "rp", "rp", t, 1, "pending");
 	make_expl(&ex[2], 3, "crop", "cot", t, 1, "pending");
@@ -247,7 +249,8 @@ static void test_japanese(void)
 	CHECK(lines_have(&ls, "\xe2\x80\xa6"));
 	tui_lines_release(&ls);
 	/* choices: one compact line, JSON escapes decoded, data escaped */
-	item.choices_json = "[{\"label\":\"A\",\"text\":\"1\\u500b\"},{\"label\":\"B\",\"text\":\"5\\u001b[2J\"}]";
+	item.choices_json =
+		"[{\"label\":\"A\",\"text\":\"1\\u500b\"},{\"label\":\"B\",\"text\":\"5\\u001b[2J\"}]";
 	tui_lines_init(&ls);
 	tui_review_item_lines(&v, 60, 0, &ls);
 	CHECK(lines_have(&ls, "A. 1\xe5\x80\x8b   B. 5\\x1b[2J"));
@@ -277,8 +280,8 @@ static int has_raw_control(const char *s)
 static void test_escaping(void)
 {
 	make_item("Question with \x1b[2J an escape");
-	make_expl(&ex[0], 1, "cot", "cot", "Text \x1b[31mred\x1b[0m bell\x07 nul-free \xc2\x9b C1 \xff bad", 0,
-		  "pending");
+	make_expl(&ex[0], 1, "cot", "cot",
+		  "Text \x1b[31mred\x1b[0m bell\x07 nul-free \xc2\x9b C1 \xff bad", 0, "pending");
 	make_expl(&ex[1], 2, "rp", "rp", "fine", 1, "pending");
 	ex[1].parsed_answer = "\x1b]0;title\x07";
 	make_expl(&ex[2], 3, "crop", "cot", "fine", 1, "pending");
@@ -485,7 +488,8 @@ static void test_scope(void)
 {
 	struct tui_review_scope sc = {0};
 	sc.head = "arith  split:any review:any mode:any result:any leaked:any  search /re:^ann";
-	sc.summary = "2 items, 6 tasks: 4 calls, 2 cached, 0 skipped; ~1335 tokens in, ~96 out; ~$0";
+	sc.summary =
+		"2 items, 6 tasks: 4 calls, 2 cached, 0 skipped; ~1335 tokens in, ~96 out; ~$0";
 	sc.detail = "teacher offline/scripted-teacher, modes COTE RP CROP: 2 items, 6 tasks\n"
 		    "calls: 4 to make, 2 served from the cache\ncost: ~$0\n";
 	sc.max_calls = 4;
@@ -630,7 +634,8 @@ static void test_diff(void)
 	free(p);
 	/* wrapping at a narrow width keeps every word */
 	size_t nl = 0;
-	p = diff_plain("alpha beta gamma delta epsilon", "alpha beta zeta delta eta", 12, NULL, &nl);
+	p = diff_plain("alpha beta gamma delta epsilon", "alpha beta zeta delta eta", 12, NULL,
+		       &nl);
 	CHECK(nl >= 3);
 	CHECK(strstr(p, "[-gamma-]") != NULL);
 	CHECK(strstr(p, "{+zeta+}") != NULL);
@@ -735,7 +740,8 @@ static void test_check(void)
 	struct tui_review_view v;
 	struct tui_lines ls;
 	struct check_result cr[2];
-	make_item("Wendy has 10 books. She gives 3 to Carl. Carl gives her 7 more. She buys 7 more.");
+	make_item(
+		"Wendy has 10 books. She gives 3 to Carl. Carl gives her 7 more. She buys 7 more.");
 	make_expl(&ex[0], 1, "cot", "cot",
 		  "Wendy starts with 10 books. 10 - 3 = 7. 7 + 7 = 15. 15 + 6 = 21.", 1, "pending");
 	make_expl(&ex[1], 2, "rp", "rp", "10 - 3 = 7. 7 + 7 = 14. 14 + 7 = 21.", 1, "pending");
@@ -796,7 +802,8 @@ static void test_check(void)
 	check_result_release(&cr[1]);
 	/* Japanese: display widths and the span agree. */
 	make_item("1日の稼働時間が480分で、1日に240個を生産します。");
-	make_expl(&ex[0], 1, "cot", "cot", "タクトタイムは 480分 ÷ 240個 = 3分 です。", 1, "pending");
+	make_expl(&ex[0], 1, "cot", "cot", "タクトタイムは 480分 ÷ 240個 = 3分 です。", 1,
+		  "pending");
 	ex[0].parsed_answer = "3";
 	tui_review_check(&item, &ex[0], &cr[0]);
 	v.cand[0].check = &cr[0];

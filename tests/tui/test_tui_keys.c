@@ -51,9 +51,21 @@ static void test_names(void)
 	CHECK_INT(key("\xc2\x9b"), -1);
 	CHECK_INT(key("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"), -1);
 	/* every name we print parses back to the same key */
-	static const int keys[] = {'j', ' ', ',', 0x3042, 1, 26, TUI_KEY_UP, TUI_KEY_PGDN,
-				   TUI_KEY_ENTER, TUI_KEY_ESC, TUI_KEY_BTAB, TUI_KEY_F0 + 1,
-				   TUI_KEY_F0 + 12, TUI_KEY_BACKSPACE, TUI_KEY_DELETE};
+	static const int keys[] = {'j',
+				   ' ',
+				   ',',
+				   0x3042,
+				   1,
+				   26,
+				   TUI_KEY_UP,
+				   TUI_KEY_PGDN,
+				   TUI_KEY_ENTER,
+				   TUI_KEY_ESC,
+				   TUI_KEY_BTAB,
+				   TUI_KEY_F0 + 1,
+				   TUI_KEY_F0 + 12,
+				   TUI_KEY_BACKSPACE,
+				   TUI_KEY_DELETE};
 	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
 		char name[32];
 		tui_key_name(keys[i], name, sizeof name);
@@ -77,8 +89,8 @@ static void test_map(void)
 			  "# comment\n"
 			  "down = n, C-n, PgDn\n"
 			  "  open = Space , Enter  \n"
-			  "search = j\n"          /* takes j from nobody: down lost it */
-			  "unknown_action = z\n"  /* another map may know it */
+			  "search = j\n"              /* takes j from nobody: down lost it */
+			  "unknown_action = z\n"      /* another map may know it */
 			  "[provider x]\ndown = q\n"; /* not our section */
 	CHECK_INT(tui_keymap_build(&km, defs, ND, cfg, strlen(cfg), err), 0);
 	CHECK_INT(tui_keymap_lookup(&km, 'n'), A_DOWN);
@@ -143,17 +155,20 @@ static void test_global(void)
 	/* never without a way out: a bad or empty quit keeps its keys */
 	const char *noquit = "[keys]\nquit =\n";
 	CHECK_INT(tui_keymap_build(&km, tui_global_actions, tui_n_global_actions, noquit,
-				   strlen(noquit), err), 1);
+				   strlen(noquit), err),
+		  1);
 	CHECK(strstr(err, "quit has no key left") != NULL);
 	CHECK_INT(tui_keymap_lookup(&km, 'q'), TUI_ACT_QUIT);
 	const char *badquit = "[keys]\nquit = Qx\nhelp = H\n";
 	CHECK_INT(tui_keymap_build(&km, tui_global_actions, tui_n_global_actions, badquit,
-				   strlen(badquit), err), 1);
+				   strlen(badquit), err),
+		  1);
 	CHECK_INT(tui_keymap_lookup(&km, 'q'), TUI_ACT_QUIT);
 	CHECK_INT(tui_keymap_lookup(&km, 'H'), TUI_ACT_HELP);
 	const char *moved = "[keys]\nquit = Q\n";
 	CHECK_INT(tui_keymap_build(&km, tui_global_actions, tui_n_global_actions, moved,
-				   strlen(moved), err), 0);
+				   strlen(moved), err),
+		  0);
 	CHECK_INT(tui_keymap_lookup(&km, 'Q'), TUI_ACT_QUIT);
 	CHECK_INT(tui_keymap_lookup(&km, 'q'), TUI_ACT_NONE);
 

@@ -21,8 +21,10 @@ static void make_rows(void)
 		rows[i].answer = "18";
 		rows[i].answer_type = "number";
 		rows[i].ext_id = "x";
-		snprintf(qbuf[i], sizeof qbuf[i], "Question %d: how many apples are left when "
-			 "Tom eats some of them?", i);
+		snprintf(qbuf[i], sizeof qbuf[i],
+			 "Question %d: how many apples are left when "
+			 "Tom eats some of them?",
+			 i);
 		rows[i].question = qbuf[i];
 		sums[i].n = i % 4 == 1 ? 1 : 0;
 		sums[i].accepted = i == 1;
@@ -32,7 +34,8 @@ static void make_rows(void)
 		sums[i].shown_right = i == 1;
 		sums[i].shown_wrong = i == 5;
 	}
-	rows[2].question = "りんごが3個あります。2個食べると、残りは何個ですか？りんごが3個あります。";
+	rows[2].question =
+		"りんごが3個あります。2個食べると、残りは何個ですか？りんごが3個あります。";
 	rows[3].question = "Escape \x1b[2J\x1b[31mred\x07 and \xc2\x9b C1";
 }
 
@@ -71,7 +74,10 @@ static void make_view(struct tui_items_view *v, int64_t sel, int64_t top)
 	v->n_expl = 2;
 }
 
-static char *row(struct tui_canvas *cv, int y) { return tui_canvas_row(cv, y); }
+static char *row(struct tui_canvas *cv, int y)
+{
+	return tui_canvas_row(cv, y);
+}
 
 static int row_has(struct tui_canvas *cv, int y, const char *s)
 {
@@ -241,8 +247,7 @@ static void test_frame(void)
 	CHECK_INT(l->width, 80);
 	free(p);
 	l = tui_lines_add(&ls);
-	tui_frame_status(l, &hints, "item 3/100000", "cannot open \x1b[2J", TUI_ROLE_ERROR,
-			 80, 1);
+	tui_frame_status(l, &hints, "item 3/100000", "cannot open \x1b[2J", TUI_ROLE_ERROR, 80, 1);
 	p = tui_line_plain(l);
 	CHECK(strstr(p, "cannot open \\x1b[2J") && !strstr(p, "/ search"));
 	free(p);
@@ -256,9 +261,11 @@ static void test_frame(void)
 	tui_keymap_init(&skm);
 	tui_keymap_init(&gkm);
 	char err[MENTOR_ERR_LEN];
-	CHECK_INT(tui_keymap_build(&skm, tui_items_screen.actions, tui_items_screen.n_actions,
-				   NULL, 0, err), 0);
-	CHECK_INT(tui_keymap_build(&gkm, tui_global_actions, tui_n_global_actions, NULL, 0, err), 0);
+	CHECK_INT(tui_keymap_build(&skm, tui_items_screen.actions, tui_items_screen.n_actions, NULL,
+				   0, err),
+		  0);
+	CHECK_INT(tui_keymap_build(&gkm, tui_global_actions, tui_n_global_actions, NULL, 0, err),
+		  0);
 	tui_lines_init(&ls);
 	tui_help_lines(&ls, "Items", tui_items_screen.actions, tui_items_screen.n_actions, &skm,
 		       tui_global_actions, tui_n_global_actions, &gkm, 76, I18N_EN);
@@ -319,7 +326,8 @@ static void test_frame_ja(void)
 	tui_frame_tabs(l, screens, 4, 1, 80, "ws.db", 1, I18N_JA);
 	char *p = tui_line_plain(l);
 	CHECK_MSG(strstr(p, " 1 問題 ") && strstr(p, " 2 レビュー ") && strstr(p, " 3 学習 ") &&
-		  strstr(p, " 4 検査 ") && strstr(p, "ws.db"), "%s", p);
+			  strstr(p, " 4 検査 ") && strstr(p, "ws.db"),
+		  "%s", p);
 	CHECK(!strstr(p, "Items") && !strstr(p, "Review"));
 	CHECK_INT(l->width, 80);
 	free(p);

@@ -180,7 +180,8 @@ static void test_help(void)
 			int w = widths[wi];
 			struct tui_keymap skm;
 			tui_keymap_init(&skm);
-			tui_keymap_build(&skm, screens[s]->actions, screens[s]->n_actions, NULL, 0, err);
+			tui_keymap_build(&skm, screens[s]->actions, screens[s]->n_actions, NULL, 0,
+					 err);
 			struct tui_lines ls;
 			tui_lines_init(&ls);
 			tui_help_lines(&ls, screens[s]->title, screens[s]->actions,
@@ -203,8 +204,9 @@ static void test_help(void)
 				char *save = NULL;
 				for (char *wd = strtok_r(words, " ", &save); wd;
 				     wd = strtok_r(NULL, " ", &save))
-					CHECK_MSG(strstr(all.data, wd) != NULL, "%s width %d: '%s' of '%s'",
-						  screens[s]->title, w, wd, screens[s]->actions[a].help);
+					CHECK_MSG(strstr(all.data, wd) != NULL,
+						  "%s width %d: '%s' of '%s'", screens[s]->title, w,
+						  wd, screens[s]->actions[a].help);
 			}
 			CHECK_MSG(!strstr(all.data, "\xe2\x80\xa6 "), "%s width %d: cut",
 				  screens[s]->title, w);
@@ -284,9 +286,11 @@ static void test_too_small(void)
 			tui_canvas_init(&cv, w, h);
 			tui_frame_too_small(&cv, NULL, I18N_EN);
 			char want[96];
-			snprintf(want, sizeof want, "terminal too small: have %dx%d, need 80x24", w, h);
+			snprintf(want, sizeof want, "terminal too small: have %dx%d, need 80x24", w,
+				 h);
 			char *t = words(&cv);
-			CHECK_MSG(strstr(t, want) && strstr(t, "enlarge the window, or press q to quit"),
+			CHECK_MSG(strstr(t, want) &&
+					  strstr(t, "enlarge the window, or press q to quit"),
 				  "%dx%d: %s", w, h, t);
 			free(t);
 			tui_frame_too_small(&cv, "Quit? y/n", I18N_EN);

@@ -7,7 +7,10 @@
 #include "test.h"
 #include "tui_int.h"
 
-static int width_of(const char *s) { return tui_text_width(s, strlen(s), 1); }
+static int width_of(const char *s)
+{
+	return tui_text_width(s, strlen(s), 1);
+}
 
 static char *escaped(const char *s, size_t n, int utf8)
 {
@@ -18,12 +21,12 @@ static char *escaped(const char *s, size_t n, int utf8)
 	return buf_detach(&b, NULL);
 }
 
-#define CHECK_ESC(in, want)                                                    \
-	do {                                                                   \
-		char *got_ = escaped(in, sizeof(in) - 1, 1);                   \
-		CHECK_STR(got_, want);                                         \
-		CHECK_INT(width_of(in), (int)strlen(want));                    \
-		free(got_);                                                    \
+#define CHECK_ESC(in, want)                                                                        \
+	do {                                                                                       \
+		char *got_ = escaped(in, sizeof(in) - 1, 1);                                       \
+		CHECK_STR(got_, want);                                                             \
+		CHECK_INT(width_of(in), (int)strlen(want));                                        \
+		free(got_);                                                                        \
 	} while (0)
 
 static void test_widths(void)
@@ -31,11 +34,11 @@ static void test_widths(void)
 	CHECK_INT(width_of(""), 0);
 	CHECK_INT(width_of("hello"), 5);
 	CHECK_INT(width_of("日本語"), 6);
-	CHECK_INT(width_of("ｱｲｳ"), 3);                 /* half-width katakana */
-	CHECK_INT(width_of("e\xcc\x81"), 1);           /* e + combining acute */
-	CHECK_INT(width_of("a\xcc\x81\xcc\xa3"), 1);   /* two marks */
-	CHECK_INT(width_of("\xf0\x9f\x98\x80"), 2);    /* emoji U+1F600 */
-	CHECK_INT(width_of("Ａ"), 2);                  /* full-width A */
+	CHECK_INT(width_of("ｱｲｳ"), 3);               /* half-width katakana */
+	CHECK_INT(width_of("e\xcc\x81"), 1);         /* e + combining acute */
+	CHECK_INT(width_of("a\xcc\x81\xcc\xa3"), 1); /* two marks */
+	CHECK_INT(width_of("\xf0\x9f\x98\x80"), 2);  /* emoji U+1F600 */
+	CHECK_INT(width_of("Ａ"), 2);                /* full-width A */
 	CHECK_INT(width_of("漢字かなカナ abc"), 16);
 }
 
@@ -50,12 +53,12 @@ static void test_escapes(void)
 	CHECK_ESC("\x7f", "\\x7f");
 	CHECK_ESC("\xc2\x9b", "\\u009b");             /* C1 CSI */
 	CHECK_ESC("\xc2\x85", "\\u0085");             /* C1 NEL */
-	CHECK_ESC("\xff", "\\xff");                    /* invalid byte */
-	CHECK_ESC("\xe6\x97", "\\xe6\\x97");           /* truncated sequence */
-	CHECK_ESC("\xc0\xaf", "\\xc0\\xaf");           /* overlong '/' */
-	CHECK_ESC("\xed\xa0\x80", "\\xed\\xa0\\x80");  /* surrogate */
-	CHECK_ESC("\xe2\x80\xae", "\\u202e");          /* bidi override */
-	CHECK_ESC("\xcc\x81", "\\u0301");              /* lone combining mark */
+	CHECK_ESC("\xff", "\\xff");                   /* invalid byte */
+	CHECK_ESC("\xe6\x97", "\\xe6\\x97");          /* truncated sequence */
+	CHECK_ESC("\xc0\xaf", "\\xc0\\xaf");          /* overlong '/' */
+	CHECK_ESC("\xed\xa0\x80", "\\xed\\xa0\\x80"); /* surrogate */
+	CHECK_ESC("\xe2\x80\xae", "\\u202e");         /* bidi override */
+	CHECK_ESC("\xcc\x81", "\\u0301");             /* lone combining mark */
 	e = escaped("ok 日本", strlen("ok 日本"), 1);
 	CHECK_STR(e, "ok 日本");
 	free(e);
@@ -92,11 +95,11 @@ static char *wrapped(const char *s, int width, int indent, size_t max_lines, int
 	return buf_detach(&b, NULL);
 }
 
-#define CHECK_WRAP(s, w, ind, max, want)                                       \
-	do {                                                                   \
-		char *got_ = wrapped(s, w, ind, max, 1);                       \
-		CHECK_STR(got_, want);                                         \
-		free(got_);                                                    \
+#define CHECK_WRAP(s, w, ind, max, want)                                                           \
+	do {                                                                                       \
+		char *got_ = wrapped(s, w, ind, max, 1);                                           \
+		CHECK_STR(got_, want);                                                             \
+		free(got_);                                                                        \
 	} while (0)
 
 static void test_wrap(void)
@@ -160,7 +163,10 @@ static void test_truncate(void)
 	free(p);
 	/* roles: the escape is a span of its own role */
 	l = tui_lines_add(&ls);
-	tui_line_text(l, TUI_ROLE_TITLE, "a\x1b" "b\nc", 5, 40, 1, 1);
+	tui_line_text(l, TUI_ROLE_TITLE,
+		      "a\x1b"
+		      "b\nc",
+		      5, 40, 1, 1);
 	CHECK_INT(l->n, 3);
 	CHECK_STR(l->spans[0].text, "a");
 	CHECK_INT(l->spans[0].role, TUI_ROLE_TITLE);
@@ -221,7 +227,9 @@ static void test_canvas(void)
 	CHECK_INT(tui_canvas_role(&cv, 1, 0), TUI_ROLE_TITLE);
 	CHECK_INT(tui_canvas_role(&cv, 9, 0), -1);
 	/* an escape drawn from a raw control byte is several cells */
-	tui_canvas_put(&cv, 0, 1, 5, TUI_ROLE_NORMAL, "\x1b" "X");
+	tui_canvas_put(&cv, 0, 1, 5, TUI_ROLE_NORMAL,
+		       "\x1b"
+		       "X");
 	r = tui_canvas_row(&cv, 1);
 	CHECK_STR(r, "\\x1bX");
 	free(r);
@@ -235,8 +243,20 @@ static void test_hostile(void)
 {
 	struct rng r;
 	rng_seed(&r, 7);
-	static const char pieces[][8] = {"\x1b", "[", "\x07", "\r", "\n", "\t", "日", "\xc2\x9b",
-					 "\xff", " ", "a", "\xcc\x81", "\xf0\x9f\x98\x80", "\xe6"};
+	static const char pieces[][8] = {"\x1b",
+					 "[",
+					 "\x07",
+					 "\r",
+					 "\n",
+					 "\t",
+					 "日",
+					 "\xc2\x9b",
+					 "\xff",
+					 " ",
+					 "a",
+					 "\xcc\x81",
+					 "\xf0\x9f\x98\x80",
+					 "\xe6"};
 	for (int round = 0; round < 300; round++) {
 		struct buf b;
 		buf_init(&b);
@@ -246,7 +266,8 @@ static void test_hostile(void)
 			if (rng_below(&r, 3) == 0)
 				buf_putc(&b, (int)rng_below(&r, 256));
 			else
-				buf_puts(&b, pieces[rng_below(&r, sizeof pieces / sizeof pieces[0])]);
+				buf_puts(&b,
+					 pieces[rng_below(&r, sizeof pieces / sizeof pieces[0])]);
 		}
 		int width = 1 + (int)rng_below(&r, 12);
 		struct tui_lines ls;
@@ -257,7 +278,8 @@ static void test_hostile(void)
 		for (size_t i = 0; i < ls.n; i++) {
 			CHECK(ls.v[i].width <= width);
 			for (size_t k = 0; k < ls.v[i].n; k++)
-				for (const unsigned char *p = (const unsigned char *)ls.v[i].spans[k].text;
+				for (const unsigned char *p =
+					     (const unsigned char *)ls.v[i].spans[k].text;
 				     *p; p++)
 					CHECK(*p >= 0x20 && *p != 0x7f);
 		}
@@ -370,8 +392,22 @@ static void test_joiners(void)
 	tui_canvas_release(&cv);
 	/* property: wrapping at any width draws every character or its escape */
 	static const char *const parts[] = {
-		"a", " ", "漢", ZWJ, "\xcc\x81", "\x1b[2J", "\xc2\x9b", "\xe2\x80\xae", "\xff",
-		"\xf0\x9f\x91\xa8", "\n", "\xef\xbb\xbf", "\xe2\x81\xa6", "word", "\t", "\xe3\x81",
+		"a",
+		" ",
+		"漢",
+		ZWJ,
+		"\xcc\x81",
+		"\x1b[2J",
+		"\xc2\x9b",
+		"\xe2\x80\xae",
+		"\xff",
+		"\xf0\x9f\x91\xa8",
+		"\n",
+		"\xef\xbb\xbf",
+		"\xe2\x81\xa6",
+		"word",
+		"\t",
+		"\xe3\x81",
 	};
 	struct rng rg;
 	rng_seed(&rg, 7);

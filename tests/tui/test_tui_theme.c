@@ -42,9 +42,9 @@ static void test_colors(void)
 	CHECK_INT(tui_color_nearest(TUI_COLOR_RGB | 0xff0000, 256), 196);
 	CHECK_INT(tui_color_nearest(TUI_COLOR_RGB | 0xff0000, 16), 9);
 	CHECK_INT(tui_color_nearest(TUI_COLOR_RGB | 0xff0000, 8), 1);
-	CHECK_INT(tui_color_nearest(9, 8), 1);             /* bright-red -> red */
+	CHECK_INT(tui_color_nearest(9, 8), 1); /* bright-red -> red */
 	CHECK_INT(tui_color_nearest(196, 16), 9);
-	CHECK_INT(tui_color_nearest(TUI_COLOR_RGB | 0x080808, 256), 232); /* grey ramp */
+	CHECK_INT(tui_color_nearest(TUI_COLOR_RGB | 0x080808, 256), 232);          /* grey ramp */
 	CHECK_INT(tui_color_nearest(TUI_COLOR_RGB | 0x123456, 1 << 24), 0x123456); /* direct */
 	CHECK_INT(tui_color_nearest(TUI_COLOR_DEFAULT, 256), -1);
 	/* grey on 8 colours must not become black (unreadable on black) */
@@ -55,10 +55,13 @@ static void test_parse(void)
 {
 	struct tui_theme t;
 	char err[MENTOR_ERR_LEN];
-	CHECK_INT(parse(&t, "# comment\n\nname = mine\nstatus = white on blue bold\n"
-			   "selected=black on #00ffff reverse underline\r\n"
-			   "[section headers are ignored]\n; also comments\n"
-			   "tab-active = bold\n", err), 0);
+	CHECK_INT(parse(&t,
+			"# comment\n\nname = mine\nstatus = white on blue bold\n"
+			"selected=black on #00ffff reverse underline\r\n"
+			"[section headers are ignored]\n; also comments\n"
+			"tab-active = bold\n",
+			err),
+		  0);
 	CHECK_STR(t.name, "mine");
 	CHECK_INT(t.role[TUI_ROLE_STATUS].fg, 7);
 	CHECK_INT(t.role[TUI_ROLE_STATUS].bg, 4);
@@ -75,8 +78,11 @@ static void test_parse(void)
 	CHECK_INT(t.role[TUI_ROLE_ESCAPED].attrs, TUI_ATTR_BOLD);
 
 	/* malformed lines: counted, the first described, their roles untouched */
-	CHECK_INT(parse(&t, "status = purple\nselected = red on\nnoequals\nwat = red\n"
-			   "title = red on blue on green\ncorrect = green\n", err), 5);
+	CHECK_INT(parse(&t,
+			"status = purple\nselected = red on\nnoequals\nwat = red\n"
+			"title = red on blue on green\ncorrect = green\n",
+			err),
+		  5);
 	CHECK(strstr(err, "line 1") && strstr(err, "purple"));
 	CHECK_INT(t.role[TUI_ROLE_STATUS].attrs, TUI_ATTR_REVERSE);
 	CHECK_INT(t.role[TUI_ROLE_STATUS].fg, TUI_COLOR_DEFAULT);
@@ -133,7 +139,8 @@ static void test_load(void)
 	static const char *const shipped[] = {"dark", "light", "high-contrast", "monochrome"};
 	struct tui_theme t;
 	for (size_t i = 0; i < 4; i++) {
-		CHECK_MSG(tui_theme_load(&t, shipped[i], dirs, err) == 0, "%s: %s", shipped[i], err);
+		CHECK_MSG(tui_theme_load(&t, shipped[i], dirs, err) == 0, "%s: %s", shipped[i],
+			  err);
 		CHECK_STR(t.name, shipped[i]);
 	}
 	/* notices: named by every shipped theme, never the error's look and
@@ -147,7 +154,8 @@ static void test_load(void)
 		free(text);
 		CHECK_INT(tui_theme_load(&t, shipped[i], dirs, err), 0);
 		const struct tui_style *n = &t.role[TUI_ROLE_NOTICE], *e = &t.role[TUI_ROLE_ERROR];
-		CHECK_MSG(n->fg != e->fg || n->bg != e->bg || n->attrs != e->attrs, "%s", shipped[i]);
+		CHECK_MSG(n->fg != e->fg || n->bg != e->bg || n->attrs != e->attrs, "%s",
+			  shipped[i]);
 		CHECK_MSG(n->bg != 1 && n->bg != 9 && n->bg != (TUI_COLOR_RGB | 0xff0000), "%s",
 			  shipped[i]);
 	}

@@ -170,13 +170,16 @@ int main(int argc, char **argv)
 	for (int i = 1; i <= 40; i++) {
 		char ext[32], q[160], rat[200];
 		snprintf(ext, sizeof ext, "c%d", i);
-		snprintf(q, sizeof q, "Question %d: a coin is heads up; it is flipped %d times. Is it "
-			 "still heads up?", i, i % 4);
+		snprintf(q, sizeof q,
+			 "Question %d: a coin is heads up; it is flipped %d times. Is it "
+			 "still heads up?",
+			 i, i % 4);
 		snprintf(rat, sizeof rat, "Flipped %d times, so the answer is %s.", i % 4,
 			 i % 2 ? "no" : "yes");
 		ids[i] = add_item(st, ds, ext, "test",
-				  i == 1 ? "コインは表です。太郎が裏返しました。まだ表ですか？" :
-				  i == 2 ? "Escape test: \x1b[2J flipped?" : q,
+				  i == 1 ? "コインは表です。太郎が裏返しました。まだ表ですか？"
+				  : i == 2 ? "Escape test: \x1b[2J flipped?"
+					   : q,
 				  i % 2 ? "no" : "yes", "yesno",
 				  i == 1 ? "太郎が裏返したので、裏です。" : rat);
 	}
@@ -206,8 +209,8 @@ int main(int argc, char **argv)
 		p.correct = i % 3 != 0;
 		p.answer = (char *)(p.correct ? gold : other);
 		p.cot_correct = i % 4 != 0;
-		p.cot_text = i == 1 ? "太郎が裏返したので裏。So the answer is no." :
-			     "The coin was flipped, so the answer is yes.";
+		p.cot_text = i == 1 ? "太郎が裏返したので裏。So the answer is no."
+				    : "The coin was flipped, so the answer is yes.";
 		p.cot_answer = (char *)(p.cot_correct ? gold : other);
 		if (store_pred_put(st, &p, err))
 			die("pred", err);

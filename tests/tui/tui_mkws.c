@@ -52,8 +52,10 @@ int main(int argc, char **argv)
 	for (long i = 0; i < n; i++) {
 		char ext[32], q[256], a[32], rat[256];
 		snprintf(ext, sizeof ext, "a%ld", i);
-		snprintf(q, sizeof q, "Question %ld: Tom has %ld apples and buys %ld more. "
-			 "How many apples does Tom have now?", i, i % 97, i % 13 + 1);
+		snprintf(q, sizeof q,
+			 "Question %ld: Tom has %ld apples and buys %ld more. "
+			 "How many apples does Tom have now?",
+			 i, i % 97, i % 13 + 1);
 		snprintf(a, sizeof a, "%ld", i % 97 + i % 13 + 1);
 		snprintf(rat, sizeof rat, "%ld + %ld = %s", i % 97, i % 13 + 1, a);
 		struct store_item it;
@@ -68,9 +70,11 @@ int main(int argc, char **argv)
 		if (store_item_upsert(st, &it, err))
 			die("item", err);
 		if (i == 2)
-			add_expl(st, it.id, "cot", "accepted", 1, 0, "Tom starts with 2 apples and buys 3, so 5.");
+			add_expl(st, it.id, "cot", "accepted", 1, 0,
+				 "Tom starts with 2 apples and buys 3, so 5.");
 		if (i == 3)
-			add_expl(st, it.id, "rp", "rejected", 0, 1, "The answer is 42 because the hint says so.");
+			add_expl(st, it.id, "rp", "rejected", 0, 1,
+				 "The answer is 42 because the hint says so.");
 		if (i == 5)
 			add_expl(st, it.id, "cot", "pending", 0, 0, "Wrong sum.");
 	}
@@ -93,14 +97,17 @@ int main(int argc, char **argv)
 		it.split = "train";
 		it.ext_id = ext;
 		it.question = (char *)qs[i];
-		it.choices_json = i == 0 ? "[{\"label\":\"A\",\"text\":\"1個\"},{\"label\":\"B\",\"text\":\"5個\"}]" : NULL;
+		it.choices_json =
+			i == 0 ? "[{\"label\":\"A\",\"text\":\"1個\"},{\"label\":\"B\",\"text\":\"5個\"}]"
+			       : NULL;
 		it.answer = i == 0 ? "A" : "150";
 		it.answer_type = i == 0 ? "mc" : "number";
 		it.gold_rationale = i == 0 ? "3個から2個を引くと1個です。" : NULL;
 		if (store_item_upsert(st, &it, err))
 			die("item", err);
 		if (i == 0)
-			add_expl(st, it.id, "crop", "accepted", 1, 0, "3から2を引いて1個残ります。");
+			add_expl(st, it.id, "crop", "accepted", 1, 0,
+				 "3から2を引いて1個残ります。");
 	}
 	store_close(st);
 	return 0;

@@ -40,9 +40,9 @@ static void test_utf8(void)
 	CHECK(util_utf8_valid("検査工程", strlen("検査工程"), 1, NULL));
 	CHECK(!util_utf8_valid("ab\xff", 3, 1, &off));
 	CHECK_INT(off, 2);
-	CHECK(!util_utf8_valid("\xc0\xaf", 2, 1, &off)); /* overlong '/' */
+	CHECK(!util_utf8_valid("\xc0\xaf", 2, 1, &off));     /* overlong '/' */
 	CHECK(!util_utf8_valid("\xed\xa0\x80", 3, 1, &off)); /* surrogate */
-	CHECK(!util_utf8_valid("\xe6\xa4", 2, 1, &off)); /* truncated */
+	CHECK(!util_utf8_valid("\xe6\xa4", 2, 1, &off));     /* truncated */
 	CHECK(!util_utf8_valid("a\0b", 3, 1, &off));
 	CHECK_INT(off, 1);
 	CHECK(util_utf8_valid("a\0b", 3, 0, NULL));
@@ -236,11 +236,11 @@ static char *jclean(const char *s)
 	return buf_detach(&b, NULL);
 }
 
-#define CHECK_TERM(in, flags, want)                                            \
-	do {                                                                   \
-		char *got_ = term(in, sizeof(in) - 1, flags);                  \
-		CHECK_STR(got_, want);                                         \
-		free(got_);                                                    \
+#define CHECK_TERM(in, flags, want)                                                                \
+	do {                                                                                       \
+		char *got_ = term(in, sizeof(in) - 1, flags);                                      \
+		CHECK_STR(got_, want);                                                             \
+		free(got_);                                                                        \
 	} while (0)
 
 /* The one terminal rule: every class of hostile character, shown and never
@@ -252,9 +252,12 @@ static void test_terminal(void)
 	CHECK_TERM("a\nb\tc\rd\x7f\x00", 0, "a\\nb\\tc\\rd\\x7f\\x00");
 	CHECK_TERM("a\nb\tc", UTIL_TERM_NL | UTIL_TERM_TAB, "a\nb\tc");
 	CHECK_TERM("a\nb\tc", UTIL_TERM_NL, "a\nb\\tc");
-	CHECK_TERM("\xc2\x9b" "31m\xc2\x85", 0, "\\u009b31m\\u0085");
-	CHECK_TERM("\xe2\x80\xae" "abc\xe2\x81\xa6\xe2\x81\xa9\xe2\x80\x8e\xe2\x80\x8f\xd8\x9c", 0,
-		   "\\u202eabc\\u2066\\u2069\\u200e\\u200f\\u061c");
+	CHECK_TERM("\xc2\x9b"
+		   "31m\xc2\x85",
+		   0, "\\u009b31m\\u0085");
+	CHECK_TERM("\xe2\x80\xae"
+		   "abc\xe2\x81\xa6\xe2\x81\xa9\xe2\x80\x8e\xe2\x80\x8f\xd8\x9c",
+		   0, "\\u202eabc\\u2066\\u2069\\u200e\\u200f\\u061c");
 	CHECK_TERM("\xe2\x80\xa8\xe2\x80\xa9\xef\xbb\xbf\xc2\xad\xe2\x80\x8b\xe2\x81\xa0", 0,
 		   "\\u2028\\u2029\\ufeff\\u00ad\\u200b\\u2060");
 	CHECK_TERM("\xf3\xa0\x81\x81", 0, "\\U000e0041"); /* tag LATIN CAPITAL A */
@@ -282,8 +285,9 @@ static void test_terminal(void)
 	CHECK(f != NULL);
 	CHECK_INT(util_term_put(f, "x\n\xe2\x80\xae\x1b", UTIL_PUT_CELL, NULL, 0), 12);
 	fputc('|', f);
-	CHECK_INT(util_term_put(f, "\xe6\xbc\xa2\xe5\xad\x97\xe6\xbc\xa2\xe5\xad\x97", UTIL_PUT_CELL,
-				NULL, 6), 5);
+	CHECK_INT(util_term_put(f, "\xe6\xbc\xa2\xe5\xad\x97\xe6\xbc\xa2\xe5\xad\x97",
+				UTIL_PUT_CELL, NULL, 6),
+		  5);
 	fputc('|', f);
 	util_term_put(f, "a\nb\x1b", UTIL_PUT_LINES, "  ", 0);
 	fputc('|', f);
