@@ -57,24 +57,6 @@ const struct cli_command cli_cmd_predict = {
 		"vocabularies (GPT-2's byte alphabet: a space is \"\u0120\", U+0120).",
 };
 
-/* The answer type most items of the dataset have (the first item's). */
-static char *dataset_answer_type(struct store *st, int64_t dataset_id)
-{
-	struct store_item_filter f;
-	store_item_filter_init(&f);
-	f.dataset_id = dataset_id;
-	struct store_item *items = NULL;
-	size_t n = 0;
-	char err[MENTOR_ERR_LEN];
-	char *type = NULL;
-	if (!store_item_page(st, &f, 0, 0, 1, &items, &n, err) && n)
-		type = util_strdup(items[0].answer_type);
-	for (size_t i = 0; i < n; i++)
-		store_item_release(&items[i]);
-	free(items);
-	return type ? type : util_strdup(STORE_ANS_TEXT);
-}
-
 /* The id printed for token id of t. The run's ids for now; where a model
  * file's vocabulary is ordered differently, its own id will be shown. */
 /* The ids predict --logits prints: the model file's own numbering (GPT-2's
@@ -399,7 +381,7 @@ int cli_predict(struct cli *c, int argc, char **argv)
 		status = cli_error(c, rc == MENTOR_ENOTFOUND ? CLI_USAGE : CLI_ERR, "%s", err);
 		goto out;
 	}
-	dtype = type ? util_strdup(type) : dataset_answer_type(st, dataset_id);
+	dtype = type ? util_strdup(type) : store_dataset_answer_type(st, dataset_id);
 	struct eval_answer ans;
 	if (eval_answer_question(em, prompt.data ? prompt.data : "", dtype, &ans, err)) {
 		status = cli_error(c, CLI_ERR, "%s", err);

@@ -1127,23 +1127,6 @@ static void serve_loop(struct server *s, int lfd)
 
 /* ------------------------------------------------------------ loading */
 
-static char *first_answer_type(struct store *st, int64_t dataset_id)
-{
-	struct store_item_filter f;
-	store_item_filter_init(&f);
-	f.dataset_id = dataset_id;
-	struct store_item *items = NULL;
-	size_t n = 0;
-	char err[MENTOR_ERR_LEN];
-	char *type = NULL;
-	if (!store_item_page(st, &f, 0, 0, 1, &items, &n, err) && n)
-		type = util_strdup(items[0].answer_type);
-	for (size_t i = 0; i < n; i++)
-		store_item_release(&items[i]);
-	free(items);
-	return type ? type : util_strdup(STORE_ANS_TEXT);
-}
-
 static int server_load(struct server *s, const char *db_path, const char *ref, char *err)
 {
 	struct store *st = store_open_existing(db_path, err);
@@ -1161,7 +1144,7 @@ static int server_load(struct server *s, const char *db_path, const char *ref, c
 		store_close(st);
 		return MENTOR_ERR;
 	}
-	s->answer_type = first_answer_type(st, r.dataset_id);
+	s->answer_type = store_dataset_answer_type(st, r.dataset_id);
 	s->model_name = util_strdup(r.name && *r.name ? r.name : "mentor");
 	store_close(st);
 	struct train_ckpt ck;

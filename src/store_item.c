@@ -892,3 +892,20 @@ int store_item_review_progress_ids(struct store *st, const int64_t *ids, size_t 
 	sqlite3_finalize(s);
 	return ret;
 }
+
+char *store_dataset_answer_type(struct store *st, int64_t dataset_id)
+{
+	struct store_item_filter f;
+	store_item_filter_init(&f);
+	f.dataset_id = dataset_id;
+	struct store_item *items = NULL;
+	size_t n = 0;
+	char err[MENTOR_ERR_LEN];
+	char *type = NULL;
+	if (!store_item_page(st, &f, 0, 0, 1, &items, &n, err) && n)
+		type = util_strdup(items[0].answer_type);
+	for (size_t i = 0; i < n; i++)
+		store_item_release(&items[i]);
+	free(items);
+	return type ? type : util_strdup(STORE_ANS_TEXT);
+}

@@ -205,6 +205,10 @@ int store_item_count(struct store *st, const struct store_item_filter *f, int64_
 		     char *err);
 int store_item_page(struct store *st, const struct store_item_filter *f, int64_t offset,
 		    int64_t after_id, int limit, struct store_item **out, size_t *n, char *err);
+/* The answer type of a dataset's items, as its first item has it
+ * (STORE_ANS_TEXT when it has none or cannot be read); the caller frees it.
+ * Aborts on OOM. */
+char *store_dataset_answer_type(struct store *st, int64_t dataset_id);
 /* Review progress of one mode over the items matching f: the state of each
  * item's shown explanation of that mode (the newest one; for crop the final
  * text, not a kept COTE attempt), or none. */

@@ -171,6 +171,21 @@ static void test_items(void)
 	/* The cached statement is usable after a failure. */
 	CHECK_INT(put(st, ds, "train", "x4", "q4", "a", &what, NULL), 0);
 	CHECK_INT(what, STORE_ITEM_NEW);
+
+	/* The dataset's answer type is its first item's; a dataset without
+	 * items (or none at all) reads as text. */
+	exec(st, "UPDATE item SET answer_type = 'mc' WHERE ext_id = 'x1'");
+	char *type = store_dataset_answer_type(st, ds);
+	CHECK_STR(type, STORE_ANS_MC);
+	free(type);
+	int64_t empty;
+	CHECK_INT(store_dataset_upsert(st, "e", "e.jsonl", "generic", NULL, &empty, err), 0);
+	type = store_dataset_answer_type(st, empty);
+	CHECK_STR(type, STORE_ANS_TEXT);
+	free(type);
+	type = store_dataset_answer_type(st, 999999);
+	CHECK_STR(type, STORE_ANS_TEXT);
+	free(type);
 	store_close(st);
 }
 
