@@ -1,12 +1,15 @@
 #!/usr/bin/env python3
-"""long_functions.py [--max N] [ROOT]: list the functions of ROOT/src/*.c
-longer than N lines (default 150), longest first, as "file:line name
-lines", and the source files longer than 1,500 lines. A function starts at
+"""long_functions.py [--max N] [--check DOC] [ROOT]: list the functions of
+ROOT/src/*.c longer than N lines (default 150), longest first, as
+"file:line name lines", and the source files longer than 1,500 lines.
+With --check DOC (docs/architecture.md), exit 1 when a source file is over
+1,500 lines, or when the table of long functions in DOC (rows
+"| `name` (file.c) | lines | why |") misses one of them or lists one that
+is no longer long: every long function has its reason written down. A function starts at
 a line that begins with a name and an opening parenthesis at column 0 (the
 style of the tree: the return type on the same line, the brace on a line of
-its own) and ends at the closing brace in column 0. Exit 0 always: this is
-a report, read with docs/architecture.md, which gives the reason for each
-long function."""
+its own) and ends at the closing brace in column 0. Without --check, exit 0
+always: a report, read with docs/architecture.md."""
 import os
 import re
 import sys
@@ -39,11 +42,24 @@ def functions(path):
     return out
 
 
+DOC_ROW = re.compile(r"^\| `(\w+)` \(([\w.]+\.c)\) \| \d+ \|")
+
+
+def documented(doc):
+    """The (file, function) pairs of DOC's table of long functions."""
+    with open(doc, encoding="utf-8") as f:
+        return {(m.group(2), m.group(1)) for m in map(DOC_ROW.match, f) if m}
+
+
 def main():
     args = sys.argv[1:]
     limit = 150
-    if len(args) >= 2 and args[0] == "--max":
-        limit = int(args[1])
+    doc = None
+    while len(args) >= 2 and args[0] in ("--max", "--check"):
+        if args[0] == "--max":
+            limit = int(args[1])
+        else:
+            doc = args[1]
         args = args[2:]
     root = args[0] if args else os.path.join(os.path.dirname(__file__), "..")
     src = os.path.join(root, "src")
@@ -63,7 +79,18 @@ def main():
         print("%s %s %d" % (where, fn, length))
     for n, name in sorted(big, reverse=True):
         print("file over 1500 lines: src/%s %d" % (name, n))
-    return 0
+    if doc is None:
+        return 0
+    long_ones = {(where.split("/")[1].split(":")[0], fn) for _, where, fn in rows}
+    listed = documented(doc)
+    bad = len(big)
+    for file, fn in sorted(long_ones - listed):
+        print("%s: %s (%s) is over %d lines with no reason in the table" % (doc, fn, file, limit))
+        bad += 1
+    for file, fn in sorted(listed - long_ones):
+        print("%s: %s (%s) is in the table but not over %d lines" % (doc, fn, file, limit))
+        bad += 1
+    return 1 if bad else 0
 
 
 if __name__ == "__main__":
