@@ -656,11 +656,19 @@ void model_gelu_backward(float *d, const float *inp, size_t N)
 
 /* x (n) *= s. */
 HOT_CLONES
-void model_vec_scale(float *x, float s, size_t n)
+static void vec_scale(float *x, float s, size_t n)
 {
 #pragma omp simd
 	for (size_t i = 0; i < n; i++)
 		x[i] *= s;
+}
+
+/* vec_scale for the other files: a function with target_clones is called
+ * through its resolver only from the file that defines it (clang gives
+ * other files no symbol to link to), so they call this one. */
+void model_vec_scale(float *x, float s, size_t n)
+{
+	vec_scale(x, s, n);
 }
 
 /* Largest of x (n), n >= 1 (exact in any order). */
@@ -716,7 +724,7 @@ static void softmax_xent_forward(float *probs, float *nll, const int32_t *target
 		float sum = V >= SOFTMAX_WIDE_MIN_V ? exp_sum_wide(p, V, mx)
 						    : exp_sum_base(p, V, mx);
 		float inv = 1.0f / sum;
-		model_vec_scale(p, inv, (size_t)V);
+		vec_scale(p, inv, (size_t)V);
 		if (targets) {
 			int32_t tg = targets[n];
 			nll[n] = tg >= 0 ? -logf(p[tg] > 1e-30f ? p[tg] : 1e-30f) : 0.0f;
@@ -736,7 +744,7 @@ static void softmax_xent_backward(float *probs, const int32_t *targets, const fl
 			memset(p, 0, (size_t)V * sizeof(float));
 			continue;
 		}
-		model_vec_scale(p, wn, (size_t)V);
+		vec_scale(p, wn, (size_t)V);
 		p[targets[n]] -= wn;
 	}
 }
