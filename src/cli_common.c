@@ -89,24 +89,12 @@ struct store *cli_open_existing(struct cli *c)
 	return st;
 }
 
-/* 1 if argv has --help or -h before any "--". */
-static int wants_help(int argc, char **argv)
-{
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--"))
-			break;
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
-			return 1;
-	}
-	return 0;
-}
-
 int cli_parse(struct cli *c, const struct cli_command *cmd, int argc, char **argv,
 	      struct cli_args *a)
 {
 	char err[MENTOR_ERR_LEN];
 	if (cli_opt_parse(cmd, argc, argv, a, err)) {
-		if (wants_help(argc, argv)) { /* --help wins over a wrong option */
+		if (a->help) { /* --help wins over a wrong option */
 			cli_opt_help(c->out, cmd);
 			a->exit = CLI_OK;
 		} else {

@@ -3,6 +3,7 @@
  * that table and writes, from the same table, the command's --help, the
  * man page's COMMANDS section and the bash and zsh completion scripts. It
  * needs no terminal and no workspace. */
+#include <assert.h>
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
@@ -51,8 +52,19 @@ static int push(struct cli_args *a, const struct cli_option *o, const char *v, c
 	return 0;
 }
 
-int cli_opt_parse(const struct cli_command *cmd, int argc, char **argv, struct cli_args *a,
-		  char *err)
+/* After a usage error at argv[i]: whether --help or -h follows (before
+ * any "--"), since --help wins over a wrong option. */
+static int help_follows(int argc, char **argv, int i)
+{
+	for (; i < argc && strcmp(argv[i], "--"); i++)
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+			return 1;
+	return 0;
+}
+
+/* cli_opt_parse; *at is the argument an error was found at. */
+static int parse_line(const struct cli_command *cmd, int argc, char **argv, struct cli_args *a,
+		      int *at, char *err)
 {
 	a->cmd = cmd;
 	a->n = 0;
@@ -62,6 +74,7 @@ int cli_opt_parse(const struct cli_command *cmd, int argc, char **argv, struct c
 	for (int i = 1; i < argc; i++) {
 		const char *s = argv[i];
 		int rc;
+		*at = i;
 		if (a->dashdash >= 0 || !is_option(s)) {
 			if ((rc = push(a, NULL, s, err)))
 				return rc;
@@ -104,6 +117,16 @@ int cli_opt_parse(const struct cli_command *cmd, int argc, char **argv, struct c
 	return 0;
 }
 
+int cli_opt_parse(const struct cli_command *cmd, int argc, char **argv, struct cli_args *a,
+		  char *err)
+{
+	int at = 0;
+	int rc = parse_line(cmd, argc, argv, a, &at, err);
+	if (rc && a->dashdash < 0 && help_follows(argc, argv, at))
+		a->help = 1;
+	return rc;
+}
+
 const char *cli_arg(const struct cli_args *a, const char *name)
 {
 	for (int i = a->n - 1; i >= 0; i--) {
@@ -111,6 +134,9 @@ const char *cli_arg(const struct cli_args *a, const char *name)
 		if (o && !strcmp(o->name, name))
 			return o->arg ? a->args[i].value : "";
 	}
+	/* a name the command does not declare is a typo that would read as
+	 * "not given" for ever */
+	assert(find_option(a->cmd, name, strlen(name)));
 	return NULL;
 }
 
@@ -132,43 +158,45 @@ int cli_npos(const struct cli_args *a)
 
 /* ------------------------------------------------------------ --help */
 
-/* Write text wrapped at HELP_WIDTH, the cursor being at column col; new
- * lines start at column indent. A '\n' in text breaks the line there. */
-static void wrap(FILE *f, const char *text, int col, int indent)
+static void pad(FILE *f, int n)
 {
-	const char *p = text;
-	int first = 1;
+	while (n-- > 0)
+		fputc(' ', f);
+}
+
+/* Write text wrapped at HELP_WIDTH, the cursor being at column col; new
+ * lines start at column indent. A '\n' in text breaks the line there, and
+ * the spaces after it are kept (a list's indentation). */
+static void wrap(FILE *f, const char *p, int col, int indent)
+{
+	int fresh = 1; /* no word on this line yet */
 	while (*p) {
-		if (*p == '\n') {
-			fputc('\n', f);
-			for (col = 0; col < indent; col++)
-				fputc(' ', f);
-			first = 1;
-			p++;
+		if (*p == '\n' || *p == ' ') {
+			if (*p++ == '\n') {
+				fputc('\n', f);
+				size_t sp = strspn(p, " ");
+				pad(f, indent + (int)sp);
+				col = indent + (int)sp;
+				p += sp;
+				fresh = 1;
+			}
 			continue;
 		}
-		if (*p == ' ' && !first) {
-			p++;
-			continue;
-		}
-		size_t w = strcspn(p, " \n");
-		if (!first && col + 1 + (int)w > HELP_WIDTH) {
+		int w = (int)strcspn(p, " \n");
+		if (!fresh && col + 1 + w > HELP_WIDTH) {
 			fputc('\n', f);
-			for (col = 0; col < indent; col++)
-				fputc(' ', f);
-			first = 1;
+			pad(f, indent);
+			col = indent;
+			fresh = 1;
 		}
-		if (!first) {
+		if (!fresh) {
 			fputc(' ', f);
 			col++;
 		}
-		fwrite(p, 1, w, f);
-		col += (int)w;
+		fwrite(p, 1, (size_t)w, f);
+		col += w;
 		p += w;
-		first = 0;
-		/* spaces leading a line after a '\n' are kept as indentation */
-		if (*p == ' ' && p > text && p[-1] == '\n')
-			first = 1;
+		fresh = 0;
 	}
 	fputc('\n', f);
 }
@@ -181,14 +209,24 @@ static int option_left(const struct cli_option *o, char *buf, size_t n)
 	return len < 0 ? 0 : len;
 }
 
+/* The option whose help o shares: o itself, or the next one with help
+ * (options with no help are listed with it, on one line). */
+static const struct cli_option *help_of(const struct cli_option *o)
+{
+	while (!o->help && o[1].name)
+		o++;
+	return o;
+}
+
 /* The left column of the group of options starting at o (options with no
  * help share the next one's): "--layers N, --width N"; *next set past it. */
 static int group_left(const struct cli_option *o, char *buf, size_t n,
 		      const struct cli_option **next)
 {
+	const struct cli_option *last = help_of(o);
 	size_t len = 0;
 	buf[0] = '\0';
-	for (;;) {
+	for (; o <= last; o++) {
 		if (len && len + 2 < n) {
 			memcpy(buf + len, ", ", 3);
 			len += 2;
@@ -197,11 +235,8 @@ static int group_left(const struct cli_option *o, char *buf, size_t n,
 			len += (size_t)option_left(o, buf + len, n - len);
 		if (len >= n)
 			len = n - 1;
-		if (o->help || !o[1].name)
-			break;
-		o++;
 	}
-	*next = o + 1;
+	*next = o;
 	return (int)len;
 }
 
@@ -246,11 +281,9 @@ void cli_opt_help(FILE *f, const struct cli_command *cmd)
 			fprintf(f, "  %s", left);
 			if (2 + len + 1 > col) {
 				fputc('\n', f);
-				for (int k = 0; k < col; k++)
-					fputc(' ', f);
+				pad(f, col);
 			} else {
-				for (int k = 2 + len; k < col; k++)
-					fputc(' ', f);
+				pad(f, col - 2 - len);
 			}
 			wrap(f, help, col, col);
 		}
@@ -377,7 +410,7 @@ void cli_opt_roff(FILE *f, const struct cli_command *const *cmds, size_t ncmd)
 		for (const struct cli_option *o = cmd->opts; o && o->name; o++) {
 			fputs(".TP\n", f);
 			roff_option(f, o);
-			while (!o->help && o[1].name) {
+			for (const struct cli_option *last = help_of(o); o < last;) {
 				fputs(", ", f);
 				roff_option(f, ++o);
 			}
@@ -501,9 +534,7 @@ static void zsh_command(FILE *f, const struct cli_command *cmd)
 	fprintf(f, "\t\t%s)\n\t\t\t_arguments \\\n\t\t\t\t'(- *)'{-h,--help}'[show the help]' \\\n",
 		cmd->name);
 	for (const struct cli_option *o = cmd->opts; o && o->name; o++) {
-		const struct cli_option *h = o;
-		while (!h->help && h[1].name)
-			h++;
+		const struct cli_option *h = help_of(o);
 		const char *names[2] = {o->name, o->alias};
 		for (int k = 0; k < 2; k++) {
 			if (!names[k])

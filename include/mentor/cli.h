@@ -159,7 +159,8 @@ struct cli_args {
 
 /* Read argv[1..argc) (argv[0] is the command's name) against cmd's table:
  * 0 with *a filled, or MENTOR_EUSAGE with the reason in err (an unknown
- * option, a flag given a value, a value missing, too many arguments). An
+ * option, a flag given a value, a value missing, too many arguments); then
+ * a->help is still set when --help or -h is on the line (before "--"). An
  * argument is an option when it starts with "--" or is "-" and a letter;
  * "-" alone and "-5" are positional. Needs no terminal and no workspace. */
 int cli_opt_parse(const struct cli_command *cmd, int argc, char **argv, struct cli_args *a,
@@ -171,7 +172,8 @@ int cli_opt_parse(const struct cli_command *cmd, int argc, char **argv, struct c
 int cli_parse(struct cli *c, const struct cli_command *cmd, int argc, char **argv,
 	      struct cli_args *a);
 /* The last value given for option name ("--steps"), "" for a flag that was
- * given, NULL when it was not. */
+ * given, NULL when it was not. name must be one of the command's options
+ * (asserted). */
 const char *cli_arg(const struct cli_args *a, const char *name);
 /* The i-th positional argument (from 0), or NULL; cli_npos counts them. */
 const char *cli_pos(const struct cli_args *a, int i);

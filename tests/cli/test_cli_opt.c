@@ -25,6 +25,7 @@ static const struct cli_option opts[] = {
 	 "wrapped over more than one line of the terminal to fit",
 	 NULL},
 	{"--a-very-long-option-name", NULL, "VALUE", "help on the next line", NULL},
+	{"--list", NULL, "L", "one of:\n  - first item\n  - second", NULL},
 	{0},
 };
 
@@ -124,6 +125,15 @@ static void test_forms(void)
 	CHECK_INT(a.help, 1);
 	CHECK_INT(parse(&a, err, "fake", "--", "--help", NULL), 0);
 	CHECK_INT(a.help, 0);
+	/* after a usage error, a --help later on the line is still seen (it
+	 * wins), but not one after "--" */
+	CHECK_INT(parse(&a, err, "fake", "--stepz", "--help", NULL), MENTOR_EUSAGE);
+	CHECK_INT(a.help, 1);
+	CHECK_INT(parse(&a, err, "fake", "--stepz", "x", NULL), MENTOR_EUSAGE);
+	CHECK_INT(a.help, 0);
+	CHECK_INT(parse(&a, err, "fake", "--steps", "--json=1", "-h", NULL), 0);
+	CHECK_STR(cli_arg(&a, "--steps"), "--json=1");
+	CHECK_INT(a.help, 1);
 }
 
 static void test_errors(void)
@@ -218,6 +228,9 @@ static void test_help(void)
 	CHECK(strstr(h, "\n  --a-very-long-option-name VALUE\n                  help on") != NULL);
 	CHECK(strstr(h, "\nExit status: 0.\n") != NULL);
 	CHECK(strstr(h, "spawned") == NULL);
+	/* a '\n' in help breaks the line and keeps the indentation after it */
+	CHECK(strstr(h, "\n  --list L        one of:\n                    - first item\n"
+			"                    - second\n") != NULL);
 	/* no line over 79 columns */
 	for (const char *p = h; *p;) {
 		size_t n = strcspn(p, "\n");
@@ -246,7 +259,7 @@ static void test_completion(void)
 	const char *b = capture(write_bash);
 	CHECK(strstr(b, "complete -F _mentor mentor") != NULL);
 	CHECK(strstr(b, "opts=\"--help --steps --variant --out --json --layers --width "
-			"--a-very-long-option-name\"") != NULL);
+			"--a-very-long-option-name --list\"") != NULL);
 	CHECK(strstr(b, "--variant) COMPREPLY=($(compgen -W \"baseline mt-re mt-ra mt-cot\"") !=
 	      NULL);
 	CHECK(strstr(b, "--out|-o) COMPREPLY=($(compgen -f") != NULL);
